@@ -1,0 +1,190 @@
+// buildApp(config) -> { start, stop }: the HTTP server (GraphQL over HTTP, SSE, GraphiQL,
+// health and readiness) and graphql-ws on the same port and path, sharing one context factory.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db.js';
+import { createContextFactory, type AppDeps, type Context } from './context.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { createAppPubSub } from './lib/pubsub.js';
+import { OutboxDispatcher } from './lib/outbox.js';
+import { schema } from './schema.js';
+import { seedDemo, type DemoLogin } from '../prisma/seed.js';
+
+/** Query limits: deep, costly, alias-heavy or huge documents are refused before execution. */
+export const LIMITS = {
+  maxDepth: 12,
+  maxCost: 10_000,
+  maxAliases: 20,
+  maxTokens: 5_000,
+  maxDirectives: 20,
+};
+
+export type App = {
+  yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
+  deps: AppDeps;
+  database: Database;
+  demoLogin: DemoLogin | null;
+  /** Listens on config.port (0 picks a free port); resolves to the GraphQL URL. */
+  start(): Promise<string>;
+  /** Stops taking work, lets in-flight requests finish, then closes everything. */
+  stop(): Promise<void>;
+};
+
+function disableIntrospection(): Plugin {
+  return { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
+}
+
+function logOperations(log: Logger): Plugin {
+  return {
+    onExecute: ({ args }) => {
+      const started = performance.now();
+      return {
+        onExecuteDone: ({ result }) => {
+          const errors = 'errors' in result && Array.isArray(result.errors) ? result.errors.length : 0;
+          log.info(
+            { op: args.operationName ?? undefined, ms: Math.round(performance.now() - started), errors },
+            'graphql',
+          );
+        },
+      };
+    },
+  };
+}
+
+export async function buildApp(
+  config: Config,
+  opts: { database?: Database; logger?: Logger; outboxPollMs?: number } = {},
+): Promise<App> {
+  const log = opts.logger ?? createLogger(config.logLevel);
+  const database =
+    opts.database ??
+    (await openDatabase(
+      config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir },
+    ));
+  const applied = await database.migrate();
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const demoLogin = config.seedDemo ? await seedDemo(database.prisma, log) : null;
+
+  const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
+  const outbox = new OutboxDispatcher(database.prisma, pubsub, log, opts.outboxPollMs);
+  const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox };
+  const contextFactory = createContextFactory(deps);
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/health',
+    landingPage: false,
+    graphiql: { title: 'CRM GraphQL', subscriptionsProtocol: 'WS' },
+    context: (init) => contextFactory(init as never),
+    logging: {
+      debug: (...a) => log.debug(a.map(String).join(' ')),
+      info: (...a) => log.info(a.map(String).join(' ')),
+      warn: (...a) => log.warn(a.map(String).join(' ')),
+      error: (...a) => log.error(a.map(String).join(' ')),
+    },
+    maskedErrors: {
+      isDev: false,
+      maskError: (error, message, isDev) => {
+        const original = (error as { originalError?: unknown }).originalError ?? error;
+        log.error({ err: original }, 'unexpected error');
+        return maskError(error, message, isDev);
+      },
+    },
+    plugins: [
+      EnvelopArmorPlugin({
+        maxDepth: { n: LIMITS.maxDepth },
+        costLimit: { maxCost: LIMITS.maxCost },
+        maxAliases: { n: LIMITS.maxAliases },
+        maxTokens: { n: LIMITS.maxTokens },
+        maxDirectives: { n: LIMITS.maxDirectives },
+        blockFieldSuggestion: { enabled: !config.introspection },
+      }),
+      ...(config.introspection ? [] : [disableIntrospection()]),
+      useReadinessCheck({
+        endpoint: '/ready',
+        check: async () => {
+          await database.ping();
+          return !stopping;
+        },
+      }),
+      logOperations(log),
+    ],
+  });
+
+  let stopping = false;
+  let active = 0;
+  const server: Server = createServer((req, res) => {
+    active++;
+    res.on('close', () => active--);
+    void yoga(req, res);
+  });
+  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const wsServer = useServer(
+    {
+      execute: (args: any) => args.rootValue.execute(args),
+      subscribe: (args: any) => args.rootValue.subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema: s, execute, subscribe, contextFactory: cf, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        const args = {
+          schema: s,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await cf(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wss,
+  );
+
+  let url = '';
+  return {
+    yoga,
+    deps,
+    database,
+    demoLogin,
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => resolve());
+      });
+      outbox.start();
+      const { port } = server.address() as AddressInfo;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+      url = `http://${host}:${port}/graphql`;
+      log.info({ url }, 'listening');
+      return url;
+    },
+    async stop() {
+      stopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await wsServer.dispose();
+      const deadline = Date.now() + 10_000;
+      while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      server.closeAllConnections();
+      await closed.catch(() => {});
+      await outbox.stop();
+      await outbox.drain().catch(() => {});
+      await closePubSub();
+      await database.close();
+      log.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// One context factory for HTTP and WebSocket: reads the token from the Authorization header
+// or from graphql-ws connection params, and builds the viewer every service checks.
+import type { Db } from './db.js';
+import type { Config } from './config.js';
+import type { Logger } from './lib/logger.js';
+import type { AppPubSub } from './lib/pubsub.js';
+import type { OutboxDispatcher } from './lib/outbox.js';
+import type { Viewer } from './lib/viewer.js';
+import { unauthenticated } from './lib/errors.js';
+import { resolveViewer } from './modules/users/auth.service.js';
+
+export type AppDeps = {
+  db: Db;
+  config: Config;
+  log: Logger;
+  pubsub: AppPubSub;
+  outbox: OutboxDispatcher;
+};
+
+export type Context = {
+  db: Db;
+  deps: AppDeps;
+  viewer: Viewer | null;
+  /** Why the token was refused, when one was sent and refused. */
+  authProblem?: string;
+  ip: string;
+  log: Logger;
+};
+
+/** What a service needs: the database, the deps, and a signed-in viewer. */
+export type ServiceCtx = { db: Db; deps: AppDeps; viewer: Viewer };
+
+export function authed(ctx: Context): ServiceCtx {
+  if (!ctx.viewer) throw unauthenticated(ctx.authProblem);
+  return ctx as ServiceCtx;
+}
+
+type InitialContext = {
+  request?: Request;
+  connectionParams?: Record<string, unknown>;
+  req?: { socket?: { remoteAddress?: string }; headers?: Record<string, string | string[] | undefined> };
+  extra?: { request?: { socket?: { remoteAddress?: string }; headers?: Record<string, unknown> } };
+};
+
+function bearer(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(value);
+  return m ? m[1] : value.trim() || undefined;
+}
+
+function clientIp(deps: AppDeps, init: InitialContext): string {
+  const nodeReq = init.req ?? init.extra?.request;
+  if (deps.config.trustProxy) {
+    const fwd = init.request?.headers.get('x-forwarded-for') ?? (nodeReq?.headers?.['x-forwarded-for'] as string | undefined);
+    if (fwd) return fwd.split(',')[0].trim();
+  }
+  return nodeReq?.socket?.remoteAddress ?? 'unknown';
+}
+
+export function createContextFactory(deps: AppDeps) {
+  return async (init: InitialContext): Promise<Context> => {
+    const cp = init.connectionParams ?? {};
+    const token =
+      bearer(init.request?.headers.get('authorization')) ??
+      bearer(cp.authorization ?? cp.Authorization ?? cp.token);
+    const ip = clientIp(deps, init);
+    const base = { db: deps.db, deps, ip, log: deps.log };
+    if (!token) return { ...base, viewer: null };
+    const result = await resolveViewer(deps, token);
+    return 'viewer' in result
+      ? { ...base, viewer: result.viewer }
+      : { ...base, viewer: null, authProblem: result.problem };
+  };
+}

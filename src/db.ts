@@ -1,0 +1,107 @@
+// Opens the database: embedded PGlite in DATA_DIR by default, PostgreSQL when DATABASE_URL is
+// set. Both get the same Prisma client and the same migrations.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from './generated/prisma/client.js';
+import { migrate, type SqlRunner } from './lib/migrate.js';
+
+export type Db = PrismaClient;
+
+export type Database = {
+  prisma: PrismaClient;
+  kind: 'pglite' | 'postgres';
+  /** Applies pending migrations under an advisory lock. */
+  migrate(): Promise<string[]>;
+  /** Runs a statement outside Prisma (health checks, tests). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions =
+  | { kind: 'pglite'; dataDir?: string /* undefined: in memory */ }
+  | { kind: 'postgres'; url: string; poolSize?: number };
+
+export type QueryListener = (sql: string) => void;
+
+export async function openDatabase(
+  opts: DatabaseOptions,
+  onQuery?: QueryListener,
+): Promise<Database> {
+  const log = onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined;
+  if (opts.kind === 'pglite') {
+    let dir: string | undefined;
+    if (opts.dataDir) {
+      dir = join(opts.dataDir, 'pgdata');
+      mkdirSync(dir, { recursive: true });
+    }
+    const lite = new PGlite(dir);
+    await lite.waitReady;
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite), log: log ? [...log] : undefined });
+    if (onQuery) (prisma as any).$on('query', (e: { query: string }) => onQuery(e.query));
+    const runner: SqlRunner = {
+      query: async (sql, params) => (await lite.query(sql, params)).rows as any[],
+      exec: async (sql) => {
+        await lite.exec(sql);
+      },
+      // PGlite is one connection in one process: the lock is trivially held.
+      withLock: async (fn) => fn(runner),
+    };
+    return {
+      prisma,
+      kind: 'pglite',
+      migrate: () => migrate(runner),
+      ping: async () => {
+        await lite.query('select 1');
+      },
+      close: async () => {
+        await prisma.$disconnect();
+        await lite.close();
+      },
+    };
+  }
+
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: log ? [...log] : undefined });
+  if (onQuery) (prisma as any).$on('query', (e: { query: string }) => onQuery(e.query));
+  const runner: SqlRunner = {
+    query: async (sql, params) => (await pool.query(sql, params)).rows,
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    // Several instances may start at once: serialize migrations with a session advisory lock
+    // held on one dedicated connection.
+    withLock: async (fn) => {
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock(72707369)');
+        const inner: SqlRunner = {
+          query: async (sql, params) => (await client.query(sql, params)).rows,
+          exec: async (sql) => {
+            await client.query(sql);
+          },
+          withLock: (f) => f(inner),
+        };
+        return await fn(inner);
+      } finally {
+        await client.query('select pg_advisory_unlock(72707369)').catch(() => {});
+        client.release();
+      }
+    },
+  };
+  return {
+    prisma,
+    kind: 'postgres',
+    migrate: () => migrate(runner),
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end().catch(() => {});
+    },
+  };
+}

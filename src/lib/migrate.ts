@@ -1,0 +1,84 @@
+// The migration runner. Prisma's migrate engine cannot be downloaded everywhere, so the project
+// applies prisma/migrations/<timestamp>_<name>/migration.sql itself, recording each in Prisma's
+// own _prisma_migrations table (same columns and checksums), so `prisma migrate deploy` and
+// this runner agree about what has been applied.
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type SqlRunner = {
+  query(sql: string, params?: unknown[]): Promise<any[]>;
+  exec(sql: string): Promise<void>;
+  withLock<T>(fn: (runner: SqlRunner) => Promise<T>): Promise<T>;
+};
+
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
+
+export function listMigrations(dir = MIGRATIONS_DIR): { name: string; sql: string; checksum: string }[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'migration.sql')))
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(dir, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+  "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+  "checksum" VARCHAR(64) NOT NULL,
+  "finished_at" TIMESTAMPTZ,
+  "migration_name" VARCHAR(255) NOT NULL,
+  "logs" TEXT,
+  "rolled_back_at" TIMESTAMPTZ,
+  "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+  "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+)`;
+
+/** Applies pending migrations in order; returns the names applied. */
+export async function migrate(runner: SqlRunner, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const migrations = listMigrations(dir);
+  return runner.withLock(async (db) => {
+    await db.exec(CREATE_TABLE);
+    const rows = await db.query(
+      `select migration_name, checksum, finished_at from "_prisma_migrations" where rolled_back_at is null`,
+    );
+    const done = new Map(rows.map((r) => [r.migration_name as string, r]));
+    const failed = rows.find((r) => r.finished_at === null);
+    if (failed) {
+      throw new Error(
+        `Migration ${failed.migration_name} failed earlier and was not finished; fix the database and mark it rolled back`,
+      );
+    }
+    const applied: string[] = [];
+    for (const m of migrations) {
+      const prev = done.get(m.name);
+      if (prev) {
+        if (prev.checksum !== m.checksum) {
+          throw new Error(`Migration ${m.name} was changed after it was applied (checksum differs)`);
+        }
+        continue;
+      }
+      const id = randomUUID();
+      await db.query(
+        `insert into "_prisma_migrations" (id, checksum, migration_name, started_at) values ($1, $2, $3, now())`,
+        [id, m.checksum, m.name],
+      );
+      try {
+        await db.exec(`BEGIN;\n${m.sql}\nCOMMIT;`);
+      } catch (err) {
+        await db.exec('ROLLBACK').catch(() => {});
+        await db.query(`update "_prisma_migrations" set logs = $2 where id = $1`, [id, String(err)]);
+        throw new Error(`Migration ${m.name} failed: ${(err as Error).message}`);
+      }
+      await db.query(
+        `update "_prisma_migrations" set finished_at = now(), applied_steps_count = 1 where id = $1`,
+        [id],
+      );
+      applied.push(m.name);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,123 @@
+// Input validation with zod. A failed parse becomes one ValidationError naming every bad field
+// by its input path ("emails[1]", "stages[0].name").
+import { z } from 'zod';
+import parsePhoneNumber, { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
+import { ValidationError, type FieldIssue } from './errors.js';
+
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || 'input';
+}
+
+export function issuesOf(err: z.ZodError): FieldIssue[] {
+  return err.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
+}
+
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, extra: FieldIssue[] = []): z.output<S> {
+  const r = schema.safeParse(input);
+  const issues = [...extra, ...(r.success ? [] : issuesOf(r.error))];
+  if (issues.length) throw new ValidationError(issues);
+  return r.data as z.output<S>;
+}
+
+/** A required, trimmed, single-line-ish name. */
+export const name = (max = 255) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+export const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .transform((s) => (s === '' ? null : s))
+    .nullish();
+
+export const email = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email('is not a valid e-mail address'))
+  .transform((s) => s.toLowerCase());
+
+export const password = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .max(200, 'must be at most 200 characters');
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+export const currency = z
+  .string()
+  .trim()
+  .transform((s) => s.toUpperCase())
+  .refine((s) => CURRENCIES.has(s), 'is not an ISO 4217 currency code');
+
+export const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not an IANA time zone such as Europe/Moscow');
+
+export const phoneRegion = z
+  .string()
+  .trim()
+  .transform((s) => s.toUpperCase())
+  .refine((s) => isSupportedCountry(s as CountryCode), 'is not a supported ISO 3166 country code');
+
+export const url = z
+  .string()
+  .trim()
+  .max(2048, 'must be at most 2048 characters')
+  .transform((s) => (s === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`))
+  .refine((s) => {
+    if (s === '') return true;
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.includes('.');
+    } catch {
+      return false;
+    }
+  }, 'is not a valid web address')
+  .transform((s) => (s === '' ? null : s));
+
+/** Normalizes a phone number to E.164, reading numbers without a country code in `region`. */
+export function normalizePhone(raw: string, region: string): string | null {
+  const p = parsePhoneNumber(raw, { defaultCountry: region as CountryCode });
+  return p && p.isValid() ? p.number : null;
+}
+
+export function phones(region: string) {
+  return z
+    .array(z.string().max(40, 'must be at most 40 characters'))
+    .max(20, 'at most 20 phone numbers')
+    .transform((list, ctx) => {
+      const out: string[] = [];
+      list.forEach((raw, i) => {
+        const n = normalizePhone(raw, region);
+        if (!n) ctx.addIssue({ code: 'custom', path: [i], message: `"${raw}" is not a valid phone number` });
+        else if (!out.includes(n)) out.push(n);
+      });
+      return out;
+    });
+}
+
+export const emails = z
+  .array(email)
+  .max(20, 'at most 20 e-mail addresses')
+  .transform((l) => [...new Set(l)]);
+
+/** Money: non-negative, at most 16 integer digits and 2 decimals. */
+export const amount = z
+  .string()
+  .trim()
+  .refine((s) => /^-?\d+(\.\d+)?$/.test(s), 'must be a decimal number such as 1500.50')
+  .refine((s) => !s.startsWith('-'), 'must not be negative')
+  .refine((s) => /^\d{1,16}(\.\d{1,2})?$/.test(s), 'must have at most 16 digits before the point and 2 after');
+
+export const tags = z
+  .array(name(64))
+  .max(50, 'at most 50 tags')
+  .transform((l) => [...new Set(l)]);

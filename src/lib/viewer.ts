@@ -1,0 +1,20 @@
+// Who is asking. Built once per request (or WebSocket operation) by the context factory and
+// passed to every service, which checks rights against it.
+import { ForbiddenError } from './errors.js';
+
+export type Viewer = {
+  userId: string;
+  workspaceId: string;
+  isAdmin: boolean;
+  roleId: string;
+  teamIds: string[];
+  /** How the caller signed in; API keys may be read-only. */
+  via: 'session' | 'apiKey';
+  sessionId?: string;
+  apiKeyId?: string;
+  canWrite: boolean;
+};
+
+export function assertAdmin(viewer: Viewer, what = 'change workspace settings') {
+  if (!viewer.isAdmin) throw new ForbiddenError(`Only an administrator may ${what}`);
+}

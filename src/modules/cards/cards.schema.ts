@@ -1,0 +1,43 @@
+// GraphQL pieces shared by contacts, companies and deals: tags, phones, the trash.
+import parsePhoneNumber from 'libphonenumber-js/max';
+import { builder, NODE_TYPES } from '../../builder.js';
+
+/** Restricts node loading (and fallback loads) to the viewer's workspace. */
+export const inWorkspace = (id: string, ctx: { viewer: { workspaceId: string } | null }) => ({
+  id,
+  workspaceId: ctx.viewer?.workspaceId ?? '00000000-0000-0000-0000-000000000000',
+});
+
+export function registerNode(name: string) {
+  NODE_TYPES.add(name);
+}
+
+registerNode('Tag');
+export const Tag = builder.prismaNode('Tag', {
+  id: { field: 'id' },
+  findUnique: inWorkspace,
+  fields: (t) => ({ name: t.exposeString('name') }),
+});
+
+export const Phone = builder.objectRef<string>('Phone').implement({
+  description: 'A phone number, stored in E.164 and searchable in any common format.',
+  fields: (t) => ({
+    e164: t.string({ resolve: (p) => p }),
+    international: t.string({ resolve: (p) => parsePhoneNumber(p)?.formatInternational() ?? p }),
+    national: t.string({ resolve: (p) => parsePhoneNumber(p)?.formatNational() ?? p }),
+    country: t.string({ nullable: true, resolve: (p) => parsePhoneNumber(p)?.country ?? null }),
+  }),
+});
+
+builder.queryField('tags', (t) =>
+  t.prismaField({
+    type: ['Tag'],
+    authScopes: { member: true },
+    description: "The workspace's tags, by name.",
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.tag.findMany({ ...query, where: { workspaceId: ctx.viewer!.workspaceId }, orderBy: { name: 'asc' } }),
+  }),
+);
+
+/** Fields every card type shows: system fields the server keeps. */
+export const CardEntityType = builder.enumType('CardEntityType', { values: ['CONTACT', 'COMPANY', 'DEAL'] as const });

@@ -1,0 +1,234 @@
+// What contacts, companies and deals share: responsible users, tags, search text, system
+// fields, versions and the trash. Each card service calls these, so the rules hold alike.
+import type { ServiceCtx } from '../../context.js';
+import { ConflictError, IssueList, NotFoundError } from '../../lib/errors.js';
+import type { Tx } from '../../lib/outbox.js';
+import { normalizePhone } from '../../lib/validate.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+
+export type CardKind = 'contact' | 'company' | 'deal';
+export const CARD_TYPE: Record<CardKind, string> = { contact: 'Contact', company: 'Company', deal: 'Deal' };
+
+export type SortInput<F extends string> = { field: F; direction: 'ASC' | 'DESC' };
+
+// `cursor` is the connection's unique-field cursor, as plugin-prisma builds it.
+export type Page = { take?: number; skip?: number; cursor?: any };
+
+/** Checks a responsible user id: of this workspace and active. Defaults to the viewer. */
+export async function checkResponsible(
+  ctx: ServiceCtx,
+  issues: IssueList,
+  id: string | null | undefined,
+  field = 'responsibleId',
+): Promise<string> {
+  if (!id) return ctx.viewer.userId;
+  const u = await ctx.db.user.findFirst({
+    where: { id, workspaceId: ctx.viewer.workspaceId },
+    select: { active: true },
+  });
+  if (!u) issues.add(field, 'no such user');
+  else if (!u.active) issues.add(field, 'this user is deactivated; choose an active user');
+  return id;
+}
+
+/** Checks that ids name live (not trashed) cards of this workspace; one issue per stranger. */
+export async function checkCards(
+  ctx: ServiceCtx,
+  issues: IssueList,
+  kind: 'contact' | 'company',
+  field: string,
+  ids: string[],
+  single = false,
+) {
+  if (!ids.length) return;
+  const where = { id: { in: ids }, workspaceId: ctx.viewer.workspaceId };
+  const rows =
+    kind === 'contact'
+      ? await ctx.db.contact.findMany({ where, select: { id: true, deletedAt: true } })
+      : await ctx.db.company.findMany({ where, select: { id: true, deletedAt: true } });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  ids.forEach((id, i) => {
+    const f = single ? field : `${field}[${i}]`;
+    const r = byId.get(id);
+    if (!r) issues.add(f, `no such ${kind}`);
+    else if (r.deletedAt) issues.add(f, `this ${kind} is in the trash`);
+  });
+}
+
+/** Upserts tags by name and returns their ids. */
+async function tagIds(tx: Tx, workspaceId: string, names: string[]) {
+  if (!names.length) return [];
+  await tx.tag.createMany({ data: names.map((name) => ({ workspaceId, name })), skipDuplicates: true });
+  const tags = await tx.tag.findMany({ where: { workspaceId, name: { in: names } }, select: { id: true } });
+  return tags.map((t) => t.id);
+}
+
+export async function setTags(tx: Tx, kind: CardKind, workspaceId: string, cardId: string, names: string[]) {
+  const ids = await tagIds(tx, workspaceId, names);
+  if (kind === 'deal') {
+    await tx.dealTag.deleteMany({ where: { dealId: cardId } });
+    await tx.dealTag.createMany({ data: ids.map((tagId) => ({ dealId: cardId, tagId })) });
+  } else if (kind === 'contact') {
+    await tx.contactTag.deleteMany({ where: { contactId: cardId } });
+    await tx.contactTag.createMany({ data: ids.map((tagId) => ({ contactId: cardId, tagId })) });
+  } else {
+    await tx.companyTag.deleteMany({ where: { companyId: cardId } });
+    await tx.companyTag.createMany({ data: ids.map((tagId) => ({ companyId: cardId, tagId })) });
+  }
+}
+
+/** What the search filter matches: lower-cased names and e-mails, phone digits. */
+export function searchText(parts: { names: (string | null | undefined)[]; phones?: string[]; emails?: string[] }) {
+  return [
+    ...parts.names.filter(Boolean).map((s) => s!.toLowerCase()),
+    ...(parts.emails ?? []),
+    ...(parts.phones ?? []).map((p) => p.replace(/\D/g, '')),
+  ].join(' ');
+}
+
+/**
+ * Terms a search string is matched by: the text itself, and when it looks like a phone
+ * number, its digits (a full number normalized to E.164 first, so "8 (912) 345-67-89" finds
+ * +79123456789).
+ */
+export function searchTerms(q: string, region: string): string[] {
+  const text = q.trim().toLowerCase();
+  if (!text) return [];
+  const terms = [text];
+  if (/^[\d\s()+\-.]+$/.test(text)) {
+    const digits = text.replace(/\D/g, '');
+    const full = normalizePhone(text, region);
+    if (full) terms.push(full.slice(1));
+    else if (digits.length >= 3) {
+      terms.push(digits);
+      // Russians and Kazakhs dial 8 for the +7 country code: "8 915" means "7915".
+      if ((region === 'RU' || region === 'KZ') && digits.startsWith('8') && digits.length >= 4) terms.push(`7${digits.slice(1)}`);
+    }
+  }
+  return [...new Set(terms)];
+}
+
+export function searchWhere(terms: string[]) {
+  return terms.map((t) => ({ searchText: { contains: t } }));
+}
+
+export function dateRange(r: { from?: Date | null; to?: Date | null } | null | undefined) {
+  if (!r) return undefined;
+  const out: { gte?: Date; lte?: Date } = {};
+  if (r.from) out.gte = r.from;
+  if (r.to) out.lte = r.to;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Orders by the requested fields, nulls last, with the id as the final tie-breaker. */
+export function orderBy<F extends string>(
+  sort: SortInput<F>[] | null | undefined,
+  map: Record<F, (dir: 'asc' | 'desc') => object>,
+  fallback: SortInput<F>,
+) {
+  const list = sort?.length ? sort : [fallback];
+  const out = list.map((s) => map[s.field](s.direction === 'ASC' ? 'asc' : 'desc'));
+  const last = list[list.length - 1].direction === 'ASC' ? 'asc' : 'desc';
+  return [...out, { id: last }];
+}
+
+type Versioned = { id: string; version: number; deletedAt: Date | null };
+
+/** A card to change must exist in the workspace and not be in the trash. */
+export function assertLive<T extends Versioned>(kind: CardKind, id: string, card: T | null): T {
+  if (!card) throw new NotFoundError(CARD_TYPE[kind], id);
+  if (card.deletedAt) {
+    throw new NotFoundError(CARD_TYPE[kind], id, `${CARD_TYPE[kind]} ${id} is in the trash; restore it first`, 'IN_TRASH');
+  }
+  return card;
+}
+
+export function assertVersion(kind: CardKind, card: Versioned, version: number | null | undefined) {
+  if (version !== null && version !== undefined && version !== card.version) {
+    throw new ConflictError(CARD_TYPE[kind], card.id, card.version);
+  }
+}
+
+/**
+ * Bumps the version only if it is still `expected`: the compare-and-set that makes a stale
+ * concurrent write fail instead of overwriting.
+ */
+export async function bumpVersion(
+  tx: Tx,
+  kind: CardKind,
+  card: Versioned,
+  data: Record<string, unknown>,
+) {
+  const args = { where: { id: card.id, version: card.version }, data: { ...data, version: { increment: 1 } } };
+  const { count } =
+    kind === 'deal'
+      ? await tx.deal.updateMany(args as Prisma.DealUpdateManyArgs)
+      : kind === 'contact'
+        ? await tx.contact.updateMany(args as Prisma.ContactUpdateManyArgs)
+        : await tx.company.updateMany(args as Prisma.CompanyUpdateManyArgs);
+  if (!count) {
+    const now =
+      kind === 'deal'
+        ? await tx.deal.findUnique({ where: { id: card.id }, select: { version: true } })
+        : kind === 'contact'
+          ? await tx.contact.findUnique({ where: { id: card.id }, select: { version: true } })
+          : await tx.company.findUnique({ where: { id: card.id }, select: { version: true } });
+    throw new ConflictError(CARD_TYPE[kind], card.id, now?.version ?? card.version);
+  }
+}
+
+/** System fields stamped on every write. */
+export function touched(ctx: ServiceCtx) {
+  const now = new Date();
+  return { updatedAt: now, updatedById: ctx.viewer.userId, lastActivityAt: now };
+}
+
+export async function workspaceRegion(ctx: ServiceCtx) {
+  const ws = await ctx.db.workspace.findUniqueOrThrow({
+    where: { id: ctx.viewer.workspaceId },
+    select: { phoneRegion: true, currency: true },
+  });
+  return ws;
+}
+
+/** Drops keys whose value is undefined (not given), keeping null (meaning "clear"). */
+export function given<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+type CardRow = Versioned & { workspaceId: string };
+type Rows = { deal: Prisma.DealModel; contact: Prisma.ContactModel; company: Prisma.CompanyModel };
+
+function delegate<K extends CardKind>(tx: Tx, kind: K) {
+  // The three card tables share the columns these helpers touch.
+  return (kind === 'deal' ? tx.deal : kind === 'contact' ? tx.contact : tx.company) as unknown as {
+    findFirst(args: object): Promise<Rows[K] | null>;
+    findUniqueOrThrow(args: object): Promise<Rows[K]>;
+  };
+}
+
+type After = (tx: Tx, row: CardRow) => Promise<void>;
+
+/** Moves a card to the trash. Nothing is lost: restore brings it back as it was. */
+export async function trashCard<K extends CardKind>(ctx: ServiceCtx, kind: K, id: string, version?: number | null, after?: After) {
+  const current = assertLive(kind, id, await delegate(ctx.db, kind).findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }));
+  assertVersion(kind, current, version);
+  return ctx.db.$transaction(async (tx) => {
+    await bumpVersion(tx, kind, current, { deletedAt: new Date(), ...touched(ctx) });
+    const row = await delegate(tx, kind).findUniqueOrThrow({ where: { id } });
+    await after?.(tx, row);
+    return row;
+  });
+}
+
+export async function restoreCard<K extends CardKind>(ctx: ServiceCtx, kind: K, id: string, after?: After) {
+  const current = await delegate(ctx.db, kind).findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!current) throw new NotFoundError(CARD_TYPE[kind], id);
+  if (!current.deletedAt) return current;
+  return ctx.db.$transaction(async (tx) => {
+    await bumpVersion(tx, kind, current, { deletedAt: null, ...touched(ctx) });
+    const row = await delegate(tx, kind).findUniqueOrThrow({ where: { id } });
+    await after?.(tx, row);
+    return row;
+  });
+}

@@ -1,0 +1,100 @@
+// Shared GraphQL pieces: scalars, the Error interface and the typed error results.
+import { GraphQLError, Kind } from 'graphql';
+import { builder } from '../../builder.js';
+import {
+  AppError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+  type FieldIssue,
+} from '../../lib/errors.js';
+
+builder.scalarType('DateTime', {
+  description: 'An instant, as an ISO-8601 string with a time zone (output is always UTC).',
+  serialize: (v) => (v instanceof Date ? v.toISOString() : new Date(v).toISOString()),
+  parseValue: (v) => {
+    const d = typeof v === 'string' || typeof v === 'number' ? new Date(v) : null;
+    if (!d || Number.isNaN(d.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');
+    return d;
+  },
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime must be an ISO-8601 string');
+    const d = new Date(ast.value);
+    if (Number.isNaN(d.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');
+    return d;
+  },
+});
+
+// Money and other exact decimals travel as strings ("1500.50") so no client loses precision to
+// floats. Inputs are accepted as given and checked by the services, which answer a
+// ValidationError naming the field, as every other bad value gets.
+builder.scalarType('Decimal', {
+  description: 'An exact decimal number, as a string such as "1500.50". Inputs may also be numbers.',
+  serialize: (v) => (typeof v === 'string' ? v : v.toFixed(2)),
+  parseValue: (v) => String(v),
+  parseLiteral: (ast) => {
+    if (ast.kind === Kind.STRING || ast.kind === Kind.INT || ast.kind === Kind.FLOAT) return ast.value;
+    throw new GraphQLError('Decimal must be a string or a number');
+  },
+});
+
+export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
+  description: 'An expected failure: nothing was changed.',
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    code: t.exposeString('code'),
+  }),
+});
+
+const FieldError = builder.objectRef<FieldIssue>('FieldError').implement({
+  description: 'One problem with one input field.',
+  fields: (t) => ({
+    field: t.exposeString('field', { description: 'Path of the input field, e.g. "emails[1]".' }),
+    message: t.exposeString('message'),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  description: 'The input was refused; `fields` names every bad field at once.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof ValidationError,
+  fields: (t) => ({ fields: t.field({ type: [FieldError], resolve: (e) => e.fields }) }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof NotFoundError,
+  fields: (t) => ({ id: t.exposeID('id'), entity: t.exposeString('entity') }),
+});
+
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof ForbiddenError,
+});
+
+builder.objectType(ConflictError, {
+  name: 'ConflictError',
+  description: 'The version sent is stale: someone changed the record since it was read.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof ConflictError,
+  fields: (t) => ({ currentVersion: t.exposeInt('currentVersion') }),
+});
+
+/** The error members most mutations answer with. */
+export const WRITE_ERRORS = [ValidationError, NotFoundError, ForbiddenError, ConflictError];
+
+export const SortDirection = builder.enumType('SortDirection', { values: ['ASC', 'DESC'] as const });
+
+export const DateTimeRange = builder.inputType('DateTimeRange', {
+  description: 'Inclusive bounds; either may be left out.',
+  fields: (t) => ({ from: t.field({ type: 'DateTime' }), to: t.field({ type: 'DateTime' }) }),
+});
+
+export const DecimalRange = builder.inputType('DecimalRange', {
+  description: 'Inclusive bounds; either may be left out.',
+  fields: (t) => ({ min: t.field({ type: 'Decimal' }), max: t.field({ type: 'Decimal' }) }),
+});

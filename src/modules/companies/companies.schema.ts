@@ -1,0 +1,159 @@
+// Companies and their queries and mutations.
+import { builder, type InputFields } from '../../builder.js';
+import { authed } from '../../context.js';
+import { IdParser, parseId } from '../../lib/ids.js';
+import { DateTimeRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
+import { inWorkspace, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import * as companies from './companies.service.js';
+
+registerNode('Company');
+
+export const Company = builder.prismaNode('Company', {
+  id: { field: 'id' },
+  findUnique: inWorkspace,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    address: t.exposeString('address', { nullable: true }),
+    website: t.exposeString('website', { nullable: true }),
+    phones: t.field({ type: [Phone], select: { phones: true }, resolve: (c) => c.phones }),
+    emails: t.exposeStringList('emails'),
+    responsible: t.relation('responsible'),
+    tags: t.field({
+      type: [Tag],
+      select: (_a, _c, nested) => ({ tags: { select: { tag: nested(true) }, orderBy: { tag: { name: 'asc' } } } }),
+      resolve: (c) => c.tags.map((x) => x.tag),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdBy: t.relation('createdBy', { nullable: true }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    updatedBy: t.relation('updatedBy', { nullable: true }),
+    lastActivityAt: t.expose('lastActivityAt', { type: 'DateTime' }),
+    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true, description: 'Set while in the trash.' }),
+    version: t.exposeInt('version', { description: 'Send it back with updates; a stale one gets ConflictError.' }),
+  }),
+});
+
+type Filter = companies.CompanyFilter;
+export const CompanyFilter = builder.inputRef<Filter>('CompanyFilter').implement({
+  description: 'Every condition given must hold; `and` / `or` nest further filters.',
+  fields: (t) => ({
+    search: t.string({ description: 'Part of a name, e-mail or phone number (any common format).' }),
+    responsibleIds: t.idList(),
+    tags: t.stringList({ description: 'Cards with any of these tags.' }),
+    createdAt: t.field({ type: DateTimeRange }),
+    updatedAt: t.field({ type: DateTimeRange }),
+    and: t.field({ type: [CompanyFilter] }),
+    or: t.field({ type: [CompanyFilter] }),
+  }),
+});
+
+function decodeFilter(ids: IdParser, f: Filter | null | undefined, path = 'filter'): Filter | undefined {
+  if (!f) return undefined;
+  return {
+    ...f,
+    responsibleIds: ids.many(`${path}.responsibleIds`, 'User', f.responsibleIds),
+    and: f.and?.map((x, i) => decodeFilter(ids, x, `${path}.and[${i}]`)!),
+    or: f.or?.map((x, i) => decodeFilter(ids, x, `${path}.or[${i}]`)!),
+  };
+}
+
+const CompanySortField = builder.enumType('CompanySortField', {
+  values: ['NAME', 'CREATED_AT', 'UPDATED_AT', 'LAST_ACTIVITY_AT'] as const,
+});
+const CompanyOrder = builder.inputType('CompanyOrder', {
+  fields: (t) => ({
+    field: t.field({ type: CompanySortField, required: true }),
+    direction: t.field({ type: SortDirection, defaultValue: 'ASC' }),
+  }),
+});
+
+function listArgs(a: { filter?: Filter | null; orderBy?: { field: companies.CompanySortField; direction?: 'ASC' | 'DESC' | null }[] | null; inTrash?: boolean | null }) {
+  const ids = new IdParser();
+  const filter = decodeFilter(ids, a.filter);
+  ids.done();
+  return { filter, inTrash: a.inTrash, orderBy: a.orderBy?.map((o) => ({ field: o.field, direction: o.direction ?? 'ASC' })) };
+}
+
+builder.queryField('companies', (t) =>
+  t.prismaConnection({
+    type: 'Company',
+    cursor: 'id',
+    authScopes: { member: true },
+    args: {
+      filter: t.arg({ type: CompanyFilter }),
+      orderBy: t.arg({ type: [CompanyOrder], description: 'Newest first when left out.' }),
+      inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
+    },
+    resolve: (query, _r, a, ctx) => companies.listCompanies(authed(ctx), listArgs(a), query),
+    totalCount: (_c, a, ctx) => companies.countCompanies(authed(ctx), listArgs(a)),
+  }),
+);
+
+const companyFields = (t: InputFields, create: boolean) => ({
+  name: t.string({ required: create }),
+  address: t.string(),
+  website: t.string(),
+  phones: t.stringList({ description: 'Any common format; numbers without a country code use the workspace phone region.' }),
+  emails: t.stringList(),
+  responsibleId: t.id({ description: create ? 'Defaults to the caller.' : undefined }),
+  tags: t.stringList({ description: create ? 'Tag names; new ones are created.' : 'Replaces the tags when given.' }),
+});
+
+const CreateCompanyInput = builder.inputType('CreateCompanyInput', { fields: (t) => companyFields(t, true) });
+const UpdateCompanyInput = builder.inputType('UpdateCompanyInput', {
+  fields: (t) => ({ id: t.id({ required: true }), version: t.int({ required: true }), ...companyFields(t, false) }),
+});
+
+builder.mutationField('createCompany', (t) =>
+  t.field({
+    type: Company,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'company' } },
+    args: { input: t.arg({ type: CreateCompanyInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const responsibleId = ids.one('responsibleId', 'User', input.responsibleId);
+      ids.done();
+      return companies.createCompany(authed(ctx), { ...input, responsibleId });
+    },
+  }),
+);
+
+builder.mutationField('updateCompany', (t) =>
+  t.field({
+    type: Company,
+    authScopes: { writer: true },
+    description: 'Changes the fields given; leaves the rest as they are.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'company' } },
+    args: { input: t.arg({ type: UpdateCompanyInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const id = ids.one('id', 'Company', input.id);
+      const responsibleId = ids.one('responsibleId', 'User', input.responsibleId);
+      ids.done();
+      const { version, ...rest } = input;
+      return companies.updateCompany(authed(ctx), id, version, { ...rest, responsibleId });
+    },
+  }),
+);
+
+builder.mutationField('deleteCompany', (t) =>
+  t.field({
+    type: Company,
+    authScopes: { writer: true },
+    description: 'Moves the company to the trash, from which restoreCompany brings it back.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'company' } },
+    args: { id: t.arg.id({ required: true }), version: t.arg.int() },
+    resolve: (_r, a, ctx) => companies.trashCompany(authed(ctx), parseId('Company', a.id), a.version),
+  }),
+);
+
+builder.mutationField('restoreCompany', (t) =>
+  t.field({
+    type: Company,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'company' } },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, a, ctx) => companies.restoreCompany(authed(ctx), parseId('Company', a.id)),
+  }),
+);

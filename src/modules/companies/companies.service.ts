@@ -1,0 +1,160 @@
+// Companies: create, update, trash and restore, and the filtered list.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import { IssueList } from '../../lib/errors.js';
+import * as v from '../../lib/validate.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import * as cards from '../cards/cards.service.js';
+
+type Query = { include?: any; select?: any };
+
+export type CompanyFilter = {
+  search?: string | null;
+  responsibleIds?: string[] | null;
+  tags?: string[] | null;
+  createdAt?: { from?: Date | null; to?: Date | null } | null;
+  updatedAt?: { from?: Date | null; to?: Date | null } | null;
+  and?: CompanyFilter[] | null;
+  or?: CompanyFilter[] | null;
+};
+
+export type CompanySortField = 'NAME' | 'CREATED_AT' | 'UPDATED_AT' | 'LAST_ACTIVITY_AT';
+
+function filterWhere(f: CompanyFilter, region: string): Prisma.CompanyWhereInput {
+  const and: Prisma.CompanyWhereInput[] = [];
+  const terms = f.search ? cards.searchTerms(f.search, region) : [];
+  if (terms.length) and.push({ OR: cards.searchWhere(terms) });
+  if (f.responsibleIds?.length) and.push({ responsibleId: { in: f.responsibleIds } });
+  if (f.tags?.length) and.push({ tags: { some: { tag: { name: { in: f.tags } } } } });
+  const created = cards.dateRange(f.createdAt);
+  if (created) and.push({ createdAt: created });
+  const updated = cards.dateRange(f.updatedAt);
+  if (updated) and.push({ updatedAt: updated });
+  if (f.and?.length) and.push(...f.and.map((x) => filterWhere(x, region)));
+  if (f.or?.length) and.push({ OR: f.or.map((x) => filterWhere(x, region)) });
+  return { AND: and };
+}
+
+export async function companyWhere(ctx: ServiceCtx, filter: CompanyFilter | null | undefined, inTrash = false) {
+  const { phoneRegion } = await cards.workspaceRegion(ctx);
+  return {
+    workspaceId: ctx.viewer.workspaceId,
+    deletedAt: inTrash ? { not: null } : null,
+    ...filterWhere(filter ?? {}, phoneRegion),
+  } satisfies Prisma.CompanyWhereInput;
+}
+
+const SORT: Record<CompanySortField, (d: 'asc' | 'desc') => object> = {
+  NAME: (d) => ({ name: d }),
+  CREATED_AT: (d) => ({ createdAt: d }),
+  UPDATED_AT: (d) => ({ updatedAt: d }),
+  LAST_ACTIVITY_AT: (d) => ({ lastActivityAt: d }),
+};
+
+export type ListArgs = { filter?: CompanyFilter | null; orderBy?: cards.SortInput<CompanySortField>[] | null; inTrash?: boolean | null };
+
+export async function listCompanies(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
+  return ctx.db.company.findMany({
+    ...query,
+    where: await companyWhere(ctx, args.filter, !!args.inTrash),
+    orderBy: cards.orderBy(args.orderBy, SORT, { field: 'CREATED_AT', direction: 'DESC' }),
+  });
+}
+
+export async function countCompanies(ctx: ServiceCtx, args: ListArgs) {
+  return ctx.db.company.count({ where: await companyWhere(ctx, args.filter, !!args.inTrash) });
+}
+
+export function findCompany(ctx: ServiceCtx, id: string, query: Query = {}) {
+  return ctx.db.company.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+}
+
+const fields = (region: string) =>
+  z.object({
+    name: v.name(255),
+    address: v.optionalText(1000),
+    website: v.url.nullish(),
+    phones: v.phones(region).default([]),
+    emails: v.emails.default([]),
+    tags: v.tags.default([]),
+  });
+
+export type CompanyInput = {
+  name?: string | null;
+  address?: string | null;
+  website?: string | null;
+  phones?: string[] | null;
+  emails?: string[] | null;
+  tags?: string[] | null;
+  responsibleId?: string | null;
+};
+
+export async function createCompany(ctx: ServiceCtx, input: CompanyInput) {
+  const { phoneRegion } = await cards.workspaceRegion(ctx);
+  const issues = new IssueList();
+  const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
+  const data = v.parseInput(
+    fields(phoneRegion),
+    cards.given({ ...input, phones: input.phones ?? undefined, emails: input.emails ?? undefined, tags: input.tags ?? undefined }),
+    issues.issues,
+  );
+  const ws = ctx.viewer.workspaceId;
+  return ctx.db.$transaction(async (tx) => {
+    const c = await tx.company.create({
+      data: {
+        workspaceId: ws,
+        name: data.name,
+        address: data.address ?? null,
+        website: data.website ?? null,
+        phones: data.phones,
+        emails: data.emails,
+        responsibleId,
+        createdById: ctx.viewer.userId,
+        updatedById: ctx.viewer.userId,
+        searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
+      },
+    });
+    await cards.setTags(tx, 'company', ws, c.id, data.tags);
+    return c;
+  });
+}
+
+export async function updateCompany(ctx: ServiceCtx, id: string, version: number, input: CompanyInput) {
+  const current = cards.assertLive('company', id, await findCompany(ctx, id));
+  cards.assertVersion('company', current, version);
+  const { phoneRegion } = await cards.workspaceRegion(ctx);
+  const issues = new IssueList();
+  const responsibleId =
+    input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
+  const merged = {
+    name: input.name ?? current.name,
+    address: input.address !== undefined ? input.address : current.address,
+    website: input.website !== undefined ? input.website : current.website,
+    phones: input.phones ?? current.phones,
+    emails: input.emails ?? current.emails,
+    tags: input.tags ?? [],
+  };
+  const data = v.parseInput(fields(phoneRegion), merged, issues.issues);
+  return ctx.db.$transaction(async (tx) => {
+    await cards.bumpVersion(tx, 'company', current, {
+      name: data.name,
+      address: data.address ?? null,
+      website: data.website ?? null,
+      phones: data.phones,
+      emails: data.emails,
+      ...(responsibleId ? { responsibleId } : {}),
+      searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
+      ...cards.touched(ctx),
+    });
+    if (input.tags) await cards.setTags(tx, 'company', ctx.viewer.workspaceId, id, data.tags);
+    return tx.company.findUniqueOrThrow({ where: { id } });
+  });
+}
+
+export function trashCompany(ctx: ServiceCtx, id: string, version?: number | null) {
+  return cards.trashCard(ctx, 'company', id, version);
+}
+
+export function restoreCompany(ctx: ServiceCtx, id: string) {
+  return cards.restoreCard(ctx, 'company', id);
+}

@@ -1,0 +1,172 @@
+// Contacts (people) and their queries and mutations.
+import { builder, type InputFields } from '../../builder.js';
+import { authed } from '../../context.js';
+import { IdParser, parseId } from '../../lib/ids.js';
+import { DateTimeRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
+import { inWorkspace, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import * as contacts from './contacts.service.js';
+
+registerNode('Contact');
+
+export const Contact = builder.prismaNode('Contact', {
+  id: { field: 'id' },
+  findUnique: inWorkspace,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    position: t.exposeString('position', { nullable: true }),
+    phones: t.field({ type: [Phone], select: { phones: true }, resolve: (c) => c.phones }),
+    emails: t.exposeStringList('emails'),
+    company: t.relation('company', { nullable: true }),
+    responsible: t.relation('responsible'),
+    tags: t.field({
+      type: [Tag],
+      select: (_a, _c, nested) => ({ tags: { select: { tag: nested(true) }, orderBy: { tag: { name: 'asc' } } } }),
+      resolve: (c) => c.tags.map((x) => x.tag),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdBy: t.relation('createdBy', { nullable: true }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    updatedBy: t.relation('updatedBy', { nullable: true }),
+    lastActivityAt: t.expose('lastActivityAt', { type: 'DateTime' }),
+    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true, description: 'Set while in the trash.' }),
+    version: t.exposeInt('version', { description: 'Send it back with updates; a stale one gets ConflictError.' }),
+  }),
+});
+
+builder.prismaObjectField('Company', 'contacts', (t) =>
+  t.relation('contacts', { query: { where: { deletedAt: null }, orderBy: { name: 'asc' } } }),
+);
+
+type Filter = contacts.ContactFilter;
+export const ContactFilter = builder.inputRef<Filter>('ContactFilter').implement({
+  description: 'Every condition given must hold; `and` / `or` nest further filters.',
+  fields: (t) => ({
+    search: t.string({ description: 'Part of a name, e-mail or phone number (any common format).' }),
+    responsibleIds: t.idList(),
+    companyIds: t.idList(),
+    tags: t.stringList({ description: 'Cards with any of these tags.' }),
+    createdAt: t.field({ type: DateTimeRange }),
+    updatedAt: t.field({ type: DateTimeRange }),
+    and: t.field({ type: [ContactFilter] }),
+    or: t.field({ type: [ContactFilter] }),
+  }),
+});
+
+function decodeFilter(ids: IdParser, f: Filter | null | undefined, path = 'filter'): Filter | undefined {
+  if (!f) return undefined;
+  return {
+    ...f,
+    responsibleIds: ids.many(`${path}.responsibleIds`, 'User', f.responsibleIds),
+    companyIds: ids.many(`${path}.companyIds`, 'Company', f.companyIds),
+    and: f.and?.map((x, i) => decodeFilter(ids, x, `${path}.and[${i}]`)!),
+    or: f.or?.map((x, i) => decodeFilter(ids, x, `${path}.or[${i}]`)!),
+  };
+}
+
+const ContactSortField = builder.enumType('ContactSortField', {
+  values: ['NAME', 'CREATED_AT', 'UPDATED_AT', 'LAST_ACTIVITY_AT'] as const,
+});
+const ContactOrder = builder.inputType('ContactOrder', {
+  fields: (t) => ({
+    field: t.field({ type: ContactSortField, required: true }),
+    direction: t.field({ type: SortDirection, defaultValue: 'ASC' }),
+  }),
+});
+
+function listArgs(a: { filter?: Filter | null; orderBy?: { field: contacts.ContactSortField; direction?: 'ASC' | 'DESC' | null }[] | null; inTrash?: boolean | null }) {
+  const ids = new IdParser();
+  const filter = decodeFilter(ids, a.filter);
+  ids.done();
+  return { filter, inTrash: a.inTrash, orderBy: a.orderBy?.map((o) => ({ field: o.field, direction: o.direction ?? 'ASC' })) };
+}
+
+builder.queryField('contacts', (t) =>
+  t.prismaConnection({
+    type: 'Contact',
+    cursor: 'id',
+    authScopes: { member: true },
+    args: {
+      filter: t.arg({ type: ContactFilter }),
+      orderBy: t.arg({ type: [ContactOrder], description: 'Newest first when left out.' }),
+      inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
+    },
+    resolve: (query, _r, a, ctx) => contacts.listContacts(authed(ctx), listArgs(a), query),
+    totalCount: (_c, a, ctx) => contacts.countContacts(authed(ctx), listArgs(a)),
+  }),
+);
+
+const contactFields = (t: InputFields, create: boolean) => ({
+  name: t.string({ required: create }),
+  position: t.string(),
+  phones: t.stringList({ description: 'Any common format; numbers without a country code use the workspace phone region.' }),
+  emails: t.stringList(),
+  companyId: t.id(),
+  responsibleId: t.id({ description: create ? 'Defaults to the caller.' : undefined }),
+  tags: t.stringList({ description: create ? 'Tag names; new ones are created.' : 'Replaces the tags when given.' }),
+});
+
+const CreateContactInput = builder.inputType('CreateContactInput', { fields: (t) => contactFields(t, true) });
+const UpdateContactInput = builder.inputType('UpdateContactInput', {
+  fields: (t) => ({ id: t.id({ required: true }), version: t.int({ required: true }), ...contactFields(t, false) }),
+});
+
+function decodeInput<T extends { companyId?: string | null; responsibleId?: string | null }>(ids: IdParser, input: T) {
+  return {
+    ...input,
+    companyId: ids.one('companyId', 'Company', input.companyId),
+    responsibleId: ids.one('responsibleId', 'User', input.responsibleId),
+  };
+}
+
+builder.mutationField('createContact', (t) =>
+  t.field({
+    type: Contact,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'contact' } },
+    args: { input: t.arg({ type: CreateContactInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const data = decodeInput(ids, input);
+      ids.done();
+      return contacts.createContact(authed(ctx), data);
+    },
+  }),
+);
+
+builder.mutationField('updateContact', (t) =>
+  t.field({
+    type: Contact,
+    authScopes: { writer: true },
+    description: 'Changes the fields given; leaves the rest as they are.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'contact' } },
+    args: { input: t.arg({ type: UpdateContactInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const id = ids.one('id', 'Contact', input.id);
+      const { version, ...rest } = decodeInput(ids, input);
+      ids.done();
+      return contacts.updateContact(authed(ctx), id, version, { ...rest, name: rest.name });
+    },
+  }),
+);
+
+builder.mutationField('deleteContact', (t) =>
+  t.field({
+    type: Contact,
+    authScopes: { writer: true },
+    description: 'Moves the contact to the trash, from which restoreContact brings it back.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'contact' } },
+    args: { id: t.arg.id({ required: true }), version: t.arg.int() },
+    resolve: (_r, a, ctx) => contacts.trashContact(authed(ctx), parseId('Contact', a.id), a.version),
+  }),
+);
+
+builder.mutationField('restoreContact', (t) =>
+  t.field({
+    type: Contact,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'contact' } },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, a, ctx) => contacts.restoreContact(authed(ctx), parseId('Contact', a.id)),
+  }),
+);

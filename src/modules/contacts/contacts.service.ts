@@ -1,0 +1,158 @@
+// Contacts (people): create, update, trash and restore, and the filtered list.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import { IssueList } from '../../lib/errors.js';
+import * as v from '../../lib/validate.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import * as cards from '../cards/cards.service.js';
+
+type Query = { include?: any; select?: any };
+
+export type ContactFilter = {
+  search?: string | null;
+  responsibleIds?: string[] | null;
+  companyIds?: string[] | null;
+  tags?: string[] | null;
+  createdAt?: { from?: Date | null; to?: Date | null } | null;
+  updatedAt?: { from?: Date | null; to?: Date | null } | null;
+  and?: ContactFilter[] | null;
+  or?: ContactFilter[] | null;
+};
+
+export type ContactSortField = 'NAME' | 'CREATED_AT' | 'UPDATED_AT' | 'LAST_ACTIVITY_AT';
+
+function filterWhere(f: ContactFilter, region: string): Prisma.ContactWhereInput {
+  const and: Prisma.ContactWhereInput[] = [];
+  const terms = f.search ? cards.searchTerms(f.search, region) : [];
+  if (terms.length) and.push({ OR: cards.searchWhere(terms) });
+  if (f.responsibleIds?.length) and.push({ responsibleId: { in: f.responsibleIds } });
+  if (f.companyIds?.length) and.push({ companyId: { in: f.companyIds } });
+  if (f.tags?.length) and.push({ tags: { some: { tag: { name: { in: f.tags } } } } });
+  const created = cards.dateRange(f.createdAt);
+  if (created) and.push({ createdAt: created });
+  const updated = cards.dateRange(f.updatedAt);
+  if (updated) and.push({ updatedAt: updated });
+  if (f.and?.length) and.push(...f.and.map((x) => filterWhere(x, region)));
+  if (f.or?.length) and.push({ OR: f.or.map((x) => filterWhere(x, region)) });
+  return { AND: and };
+}
+
+export async function contactWhere(ctx: ServiceCtx, filter: ContactFilter | null | undefined, inTrash = false) {
+  const { phoneRegion } = await cards.workspaceRegion(ctx);
+  return {
+    workspaceId: ctx.viewer.workspaceId,
+    deletedAt: inTrash ? { not: null } : null,
+    ...filterWhere(filter ?? {}, phoneRegion),
+  } satisfies Prisma.ContactWhereInput;
+}
+
+const SORT: Record<ContactSortField, (d: 'asc' | 'desc') => object> = {
+  NAME: (d) => ({ name: d }),
+  CREATED_AT: (d) => ({ createdAt: d }),
+  UPDATED_AT: (d) => ({ updatedAt: d }),
+  LAST_ACTIVITY_AT: (d) => ({ lastActivityAt: d }),
+};
+
+export type ListArgs = { filter?: ContactFilter | null; orderBy?: cards.SortInput<ContactSortField>[] | null; inTrash?: boolean | null };
+
+export async function listContacts(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
+  return ctx.db.contact.findMany({
+    ...query,
+    where: await contactWhere(ctx, args.filter, !!args.inTrash),
+    orderBy: cards.orderBy(args.orderBy, SORT, { field: 'CREATED_AT', direction: 'DESC' }),
+  });
+}
+
+export async function countContacts(ctx: ServiceCtx, args: ListArgs) {
+  return ctx.db.contact.count({ where: await contactWhere(ctx, args.filter, !!args.inTrash) });
+}
+
+export function findContact(ctx: ServiceCtx, id: string, query: Query = {}) {
+  return ctx.db.contact.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+}
+
+const fields = (region: string) =>
+  z.object({
+    name: v.name(255),
+    position: v.optionalText(255),
+    phones: v.phones(region).default([]),
+    emails: v.emails.default([]),
+    tags: v.tags.default([]),
+  });
+
+export type ContactInput = {
+  name?: string | null;
+  position?: string | null;
+  phones?: string[] | null;
+  emails?: string[] | null;
+  tags?: string[] | null;
+  companyId?: string | null;
+  responsibleId?: string | null;
+};
+
+export async function createContact(ctx: ServiceCtx, input: ContactInput) {
+  const { phoneRegion } = await cards.workspaceRegion(ctx);
+  const issues = new IssueList();
+  const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
+  if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
+  const data = v.parseInput(fields(phoneRegion), cards.given({ ...input, phones: input.phones ?? undefined, emails: input.emails ?? undefined, tags: input.tags ?? undefined }), issues.issues);
+  const ws = ctx.viewer.workspaceId;
+  return ctx.db.$transaction(async (tx) => {
+    const c = await tx.contact.create({
+      data: {
+        workspaceId: ws,
+        name: data.name,
+        position: data.position ?? null,
+        phones: data.phones,
+        emails: data.emails,
+        companyId: input.companyId ?? null,
+        responsibleId,
+        createdById: ctx.viewer.userId,
+        updatedById: ctx.viewer.userId,
+        searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
+      },
+    });
+    await cards.setTags(tx, 'contact', ws, c.id, data.tags);
+    return c;
+  });
+}
+
+export async function updateContact(ctx: ServiceCtx, id: string, version: number, input: ContactInput) {
+  const current = cards.assertLive('contact', id, await findContact(ctx, id));
+  cards.assertVersion('contact', current, version);
+  const { phoneRegion } = await cards.workspaceRegion(ctx);
+  const issues = new IssueList();
+  const responsibleId =
+    input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
+  if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
+  const merged = {
+    name: input.name ?? current.name,
+    position: input.position !== undefined ? input.position : current.position,
+    phones: input.phones ?? current.phones,
+    emails: input.emails ?? current.emails,
+    tags: input.tags ?? [],
+  };
+  const data = v.parseInput(fields(phoneRegion), merged, issues.issues);
+  return ctx.db.$transaction(async (tx) => {
+    await cards.bumpVersion(tx, 'contact', current, {
+      name: data.name,
+      position: data.position ?? null,
+      phones: data.phones,
+      emails: data.emails,
+      ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
+      ...(responsibleId ? { responsibleId } : {}),
+      searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
+      ...cards.touched(ctx),
+    });
+    if (input.tags) await cards.setTags(tx, 'contact', ctx.viewer.workspaceId, id, data.tags);
+    return tx.contact.findUniqueOrThrow({ where: { id } });
+  });
+}
+
+export function trashContact(ctx: ServiceCtx, id: string, version?: number | null) {
+  return cards.trashCard(ctx, 'contact', id, version);
+}
+
+export function restoreContact(ctx: ServiceCtx, id: string) {
+  return cards.restoreCard(ctx, 'contact', id);
+}

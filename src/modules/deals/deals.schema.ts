@@ -1,0 +1,295 @@
+// Deals, the board list, moving between stages, and the live `dealChanged` feed.
+import { GraphQLError } from 'graphql';
+import { filter, pipe } from 'graphql-yoga';
+import { builder, type InputFields } from '../../builder.js';
+import { authed } from '../../context.js';
+import { IdParser, encodeGlobalId, parseId, tryDecodeId } from '../../lib/ids.js';
+import type { DealChangedMessage } from '../../lib/pubsub.js';
+import { DateTimeRange, DecimalRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
+import { inWorkspace, registerNode, Tag } from '../cards/cards.schema.js';
+import { Contact } from '../contacts/contacts.schema.js';
+import { StageKind } from '../pipelines/pipelines.schema.js';
+import { findPipeline } from '../pipelines/pipelines.service.js';
+import * as deals from './deals.service.js';
+
+registerNode('Deal');
+
+export const Deal = builder.prismaNode('Deal', {
+  id: { field: 'id' },
+  findUnique: inWorkspace,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    amount: t.expose('amount', { type: 'Decimal' }),
+    currency: t.exposeString('currency'),
+    pipeline: t.relation('pipeline'),
+    stage: t.relation('stage'),
+    stageEnteredAt: t.expose('stageEnteredAt', { type: 'DateTime' }),
+    responsible: t.relation('responsible'),
+    company: t.relation('company', { nullable: true }),
+    contacts: t.field({
+      type: [Contact],
+      description: 'Linked contacts, the main contact first; contacts in the trash are left out.',
+      select: (_a, _c, nested) => ({
+        contacts: {
+          where: { contact: { deletedAt: null } },
+          orderBy: { position: 'asc' },
+          select: { contact: nested(true) },
+        },
+      }),
+      resolve: (d) => d.contacts.map((c) => c.contact),
+    }),
+    tags: t.field({
+      type: [Tag],
+      select: (_a, _c, nested) => ({ tags: { select: { tag: nested(true) }, orderBy: { tag: { name: 'asc' } } } }),
+      resolve: (d) => d.tags.map((x) => x.tag),
+    }),
+    lossReason: t.relation('lossReason', { nullable: true }),
+    closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true, description: 'Set on entering a WON or LOST stage.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdBy: t.relation('createdBy', { nullable: true }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    updatedBy: t.relation('updatedBy', { nullable: true }),
+    lastActivityAt: t.expose('lastActivityAt', { type: 'DateTime' }),
+    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true, description: 'Set while in the trash.' }),
+    version: t.exposeInt('version', { description: 'Send it back with updates; a stale one gets ConflictError.' }),
+  }),
+});
+
+builder.prismaObjectField('Contact', 'deals', (t) =>
+  t.field({
+    type: [Deal],
+    description: 'Deals this contact takes part in, trash left out.',
+    select: (_a, _c, nested) => ({
+      deals: { where: { deal: { deletedAt: null } }, select: { deal: nested(true) } },
+    }),
+    resolve: (c) => c.deals.map((d) => d.deal),
+  }),
+);
+
+builder.prismaObjectField('Company', 'deals', (t) =>
+  t.relation('deals', { query: { where: { deletedAt: null }, orderBy: { createdAt: 'desc' } } }),
+);
+
+type Filter = deals.DealFilter;
+export const DealFilter = builder.inputRef<Filter>('DealFilter').implement({
+  description: 'Every condition given must hold; `and` / `or` nest further filters.',
+  fields: (t) => ({
+    search: t.string({
+      description: "Part of the deal's name, or of its contacts' or company's names, e-mails or phones.",
+    }),
+    responsibleIds: t.idList(),
+    pipelineIds: t.idList(),
+    stageIds: t.idList(),
+    stageKinds: t.field({ type: [StageKind] }),
+    companyIds: t.idList(),
+    contactIds: t.idList(),
+    tags: t.stringList({ description: 'Deals with any of these tags.' }),
+    amount: t.field({ type: DecimalRange }),
+    createdAt: t.field({ type: DateTimeRange }),
+    updatedAt: t.field({ type: DateTimeRange }),
+    closedAt: t.field({ type: DateTimeRange }),
+    and: t.field({ type: [DealFilter] }),
+    or: t.field({ type: [DealFilter] }),
+  }),
+});
+
+function decodeFilter(ids: IdParser, f: Filter | null | undefined, path = 'filter'): Filter | undefined {
+  if (!f) return undefined;
+  return {
+    ...f,
+    responsibleIds: ids.many(`${path}.responsibleIds`, 'User', f.responsibleIds),
+    pipelineIds: ids.many(`${path}.pipelineIds`, 'Pipeline', f.pipelineIds),
+    stageIds: ids.many(`${path}.stageIds`, 'Stage', f.stageIds),
+    companyIds: ids.many(`${path}.companyIds`, 'Company', f.companyIds),
+    contactIds: ids.many(`${path}.contactIds`, 'Contact', f.contactIds),
+    and: f.and?.map((x, i) => decodeFilter(ids, x, `${path}.and[${i}]`)!),
+    or: f.or?.map((x, i) => decodeFilter(ids, x, `${path}.or[${i}]`)!),
+  };
+}
+
+const DealSortField = builder.enumType('DealSortField', {
+  values: ['NAME', 'AMOUNT', 'CREATED_AT', 'UPDATED_AT', 'CLOSED_AT', 'LAST_ACTIVITY_AT', 'STAGE'] as const,
+});
+const DealOrder = builder.inputType('DealOrder', {
+  fields: (t) => ({
+    field: t.field({ type: DealSortField, required: true }),
+    direction: t.field({ type: SortDirection, defaultValue: 'ASC' }),
+  }),
+});
+
+function listArgs(a: { filter?: Filter | null; orderBy?: { field: deals.DealSortField; direction?: 'ASC' | 'DESC' | null }[] | null; inTrash?: boolean | null }) {
+  const ids = new IdParser();
+  const filter = decodeFilter(ids, a.filter);
+  ids.done();
+  return { filter, inTrash: a.inTrash, orderBy: a.orderBy?.map((o) => ({ field: o.field, direction: o.direction ?? 'ASC' })) };
+}
+
+builder.queryField('deals', (t) =>
+  t.prismaConnection({
+    type: 'Deal',
+    cursor: 'id',
+    authScopes: { member: true },
+    args: {
+      filter: t.arg({ type: DealFilter }),
+      orderBy: t.arg({ type: [DealOrder], description: 'Newest first when left out.' }),
+      inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
+    },
+    resolve: (query, _r, a, ctx) => deals.listDeals(authed(ctx), listArgs(a), query),
+    totalCount: (_c, a, ctx) => deals.countDeals(authed(ctx), listArgs(a)),
+  }),
+);
+
+const dealFields = (t: InputFields, create: boolean) => ({
+  name: t.string({ required: create }),
+  amount: t.field({ type: 'Decimal', description: 'Non-negative, at most 2 decimals.' }),
+  currency: t.string({ description: create ? "ISO 4217; the workspace's currency when left out." : undefined }),
+  pipelineId: t.id({ description: 'With no stageId, the deal goes to the first open stage of this pipeline.' }),
+  stageId: t.id(),
+  lossReasonId: t.id({ description: 'Only with a LOST stage, of the same pipeline.' }),
+  responsibleId: t.id({ description: create ? 'Defaults to the caller.' : undefined }),
+  companyId: t.id(),
+  contactIds: t.idList({ description: create ? 'The first is the main contact.' : 'Replaces the contacts when given.' }),
+  tags: t.stringList({ description: create ? 'Tag names; new ones are created.' : 'Replaces the tags when given.' }),
+});
+
+const CreateDealInput = builder.inputType('CreateDealInput', { fields: (t) => dealFields(t, true) });
+const UpdateDealInput = builder.inputType('UpdateDealInput', {
+  fields: (t) => ({ id: t.id({ required: true }), version: t.int({ required: true }), ...dealFields(t, false) }),
+});
+
+function decodeInput(ids: IdParser, input: deals.DealInput): deals.DealInput {
+  return {
+    ...input,
+    pipelineId: ids.one('pipelineId', 'Pipeline', input.pipelineId),
+    stageId: ids.one('stageId', 'Stage', input.stageId),
+    lossReasonId: ids.one('lossReasonId', 'LossReason', input.lossReasonId),
+    responsibleId: ids.one('responsibleId', 'User', input.responsibleId),
+    companyId: ids.one('companyId', 'Company', input.companyId),
+    contactIds: ids.many('contactIds', 'Contact', input.contactIds),
+  };
+}
+
+builder.mutationField('createDeal', (t) =>
+  t.field({
+    type: Deal,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'deal' } },
+    args: { input: t.arg({ type: CreateDealInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const data = decodeInput(ids, input);
+      ids.done();
+      return deals.createDeal(authed(ctx), data);
+    },
+  }),
+);
+
+builder.mutationField('updateDeal', (t) =>
+  t.field({
+    type: Deal,
+    authScopes: { writer: true },
+    description: 'Changes the fields given; a new stageId moves the deal under the same rules as moveDeal.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'deal' } },
+    args: { input: t.arg({ type: UpdateDealInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const id = ids.one('id', 'Deal', input.id);
+      const data = decodeInput(ids, input);
+      ids.done();
+      return deals.updateDeal(authed(ctx), id, input.version, data);
+    },
+  }),
+);
+
+const MoveDealInput = builder.inputType('MoveDealInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    version: t.int({ required: true }),
+    stageId: t.id({ required: true, description: 'A stage of this or another pipeline.' }),
+    lossReasonId: t.id({ description: 'Why the deal was lost, when moving to a LOST stage.' }),
+  }),
+});
+
+builder.mutationField('moveDeal', (t) =>
+  t.field({
+    type: Deal,
+    authScopes: { writer: true },
+    description: 'Moves a deal to a stage; WON and LOST set closedAt, OPEN clears it.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'deal' } },
+    args: { input: t.arg({ type: MoveDealInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const id = ids.one('id', 'Deal', input.id);
+      const stageId = ids.one('stageId', 'Stage', input.stageId);
+      const lossReasonId = ids.one('lossReasonId', 'LossReason', input.lossReasonId);
+      ids.done();
+      return deals.moveDeal(authed(ctx), id, input.version, stageId, lossReasonId);
+    },
+  }),
+);
+
+builder.mutationField('deleteDeal', (t) =>
+  t.field({
+    type: Deal,
+    authScopes: { writer: true },
+    description: 'Moves the deal to the trash, from which restoreDeal brings it back.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'deal' } },
+    args: { id: t.arg.id({ required: true }), version: t.arg.int() },
+    resolve: (_r, a, ctx) => deals.trashDeal(authed(ctx), parseId('Deal', a.id), a.version),
+  }),
+);
+
+builder.mutationField('restoreDeal', (t) =>
+  t.field({
+    type: Deal,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'deal' } },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, a, ctx) => deals.restoreDeal(authed(ctx), parseId('Deal', a.id)),
+  }),
+);
+
+// Live board
+
+const DealChangeKind = builder.enumType('DealChangeKind', {
+  values: ['CREATED', 'UPDATED', 'MOVED', 'DELETED', 'RESTORED'] as const,
+});
+
+const DealChangedEvent = builder.objectRef<DealChangedMessage>('DealChangedEvent').implement({
+  description:
+    "A change on a pipeline's board. MOVED reaches both the old and the new pipeline when a deal changes pipeline.",
+  fields: (t) => ({
+    kind: t.expose('kind', { type: DealChangeKind }),
+    dealId: t.id({ resolve: (m) => encodeGlobalId('Deal', m.dealId) }),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+    deal: t.prismaField({
+      type: 'Deal',
+      nullable: true,
+      description: 'The deal as it is now (in the trash after DELETED).',
+      resolve: (query, m, _a, ctx) =>
+        ctx.db.deal.findFirst({ ...query, where: { id: m.dealId, workspaceId: ctx.viewer!.workspaceId } }),
+    }),
+  }),
+});
+
+builder.subscriptionField('dealChanged', (t) =>
+  t.field({
+    type: DealChangedEvent,
+    authScopes: { member: true },
+    description: 'Deals created, changed, moved, trashed or restored on a pipeline.',
+    args: { pipelineId: t.arg.id({ required: true }) },
+    subscribe: async (_r, a, ctx) => {
+      const sctx = authed(ctx);
+      const pipelineId = tryDecodeId('Pipeline', a.pipelineId);
+      if (!pipelineId || !(await findPipeline(sctx, pipelineId))) {
+        throw new GraphQLError(`Pipeline ${a.pipelineId} was not found`, { extensions: { code: 'NOT_FOUND' } });
+      }
+      const ws = sctx.viewer.workspaceId;
+      return pipe(
+        ctx.deps.pubsub.subscribe('dealChanged', pipelineId),
+        filter((m: DealChangedMessage) => m.workspaceId === ws),
+      );
+    },
+    resolve: (m) => m,
+  }),
+);

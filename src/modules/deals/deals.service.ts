@@ -1,0 +1,331 @@
+// Deals: create, update, move between stages and pipelines, trash and restore, and the board
+// list. `changeStage` is the one place a deal's stage changes, whatever path asks for it
+// (moveDeal, updateDeal, and later import and automations), so stage rules hold everywhere.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import { IssueList } from '../../lib/errors.js';
+import { enqueue, type Tx } from '../../lib/outbox.js';
+import type { DealChangeKind } from '../../lib/pubsub.js';
+import * as v from '../../lib/validate.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import * as cards from '../cards/cards.service.js';
+
+type Query = { include?: any; select?: any };
+type Range = { from?: Date | null; to?: Date | null } | null;
+
+export type DealFilter = {
+  search?: string | null;
+  responsibleIds?: string[] | null;
+  pipelineIds?: string[] | null;
+  stageIds?: string[] | null;
+  stageKinds?: ('OPEN' | 'WON' | 'LOST')[] | null;
+  companyIds?: string[] | null;
+  contactIds?: string[] | null;
+  tags?: string[] | null;
+  amount?: { min?: string | null; max?: string | null } | null;
+  createdAt?: Range;
+  updatedAt?: Range;
+  closedAt?: Range;
+  and?: DealFilter[] | null;
+  or?: DealFilter[] | null;
+};
+
+export type DealSortField = 'NAME' | 'AMOUNT' | 'CREATED_AT' | 'UPDATED_AT' | 'CLOSED_AT' | 'LAST_ACTIVITY_AT' | 'STAGE';
+
+function amountBound(issues: IssueList, field: string, s: string | null | undefined) {
+  if (s === null || s === undefined) return undefined;
+  const r = v.amount.safeParse(s);
+  if (!r.success) issues.add(field, r.error.issues[0].message);
+  return r.success ? r.data : undefined;
+}
+
+function filterWhere(f: DealFilter, region: string, issues: IssueList, path: string): Prisma.DealWhereInput {
+  const and: Prisma.DealWhereInput[] = [];
+  const terms = f.search ? cards.searchTerms(f.search, region) : [];
+  if (terms.length) {
+    // A deal is found by its own name and by its contacts' and company's names, phones, e-mails.
+    const match = cards.searchWhere(terms);
+    and.push({
+      OR: [
+        ...match,
+        { contacts: { some: { contact: { deletedAt: null, OR: match } } } },
+        { company: { deletedAt: null, OR: match } },
+      ],
+    });
+  }
+  if (f.responsibleIds?.length) and.push({ responsibleId: { in: f.responsibleIds } });
+  if (f.pipelineIds?.length) and.push({ pipelineId: { in: f.pipelineIds } });
+  if (f.stageIds?.length) and.push({ stageId: { in: f.stageIds } });
+  if (f.stageKinds?.length) and.push({ stage: { kind: { in: f.stageKinds } } });
+  if (f.companyIds?.length) and.push({ companyId: { in: f.companyIds } });
+  if (f.contactIds?.length) and.push({ contacts: { some: { contactId: { in: f.contactIds } } } });
+  if (f.tags?.length) and.push({ tags: { some: { tag: { name: { in: f.tags } } } } });
+  if (f.amount) {
+    const gte = amountBound(issues, `${path}amount.min`, f.amount.min);
+    const lte = amountBound(issues, `${path}amount.max`, f.amount.max);
+    if (gte !== undefined || lte !== undefined) and.push({ amount: { gte, lte } });
+  }
+  for (const key of ['createdAt', 'updatedAt', 'closedAt'] as const) {
+    const r = cards.dateRange(f[key]);
+    if (r) and.push({ [key]: r });
+  }
+  f.and?.forEach((x, i) => and.push(filterWhere(x, region, issues, `${path}and[${i}].`)));
+  if (f.or?.length) and.push({ OR: f.or.map((x, i) => filterWhere(x, region, issues, `${path}or[${i}].`)) });
+  return { AND: and };
+}
+
+export async function dealWhere(ctx: ServiceCtx, filter: DealFilter | null | undefined, inTrash = false) {
+  const { phoneRegion } = await cards.workspaceRegion(ctx);
+  const issues = new IssueList();
+  const where = filterWhere(filter ?? {}, phoneRegion, issues, 'filter.');
+  issues.throwIfAny();
+  return {
+    workspaceId: ctx.viewer.workspaceId,
+    deletedAt: inTrash ? { not: null } : null,
+    ...where,
+  } satisfies Prisma.DealWhereInput;
+}
+
+const SORT: Record<DealSortField, (d: 'asc' | 'desc') => object> = {
+  NAME: (d) => ({ name: d }),
+  AMOUNT: (d) => ({ amount: d }),
+  CREATED_AT: (d) => ({ createdAt: d }),
+  UPDATED_AT: (d) => ({ updatedAt: d }),
+  CLOSED_AT: (d) => ({ closedAt: { sort: d, nulls: 'last' } }),
+  LAST_ACTIVITY_AT: (d) => ({ lastActivityAt: d }),
+  STAGE: (d) => ({ stage: { sortOrder: d } }),
+};
+
+export type ListArgs = { filter?: DealFilter | null; orderBy?: cards.SortInput<DealSortField>[] | null; inTrash?: boolean | null };
+
+export async function listDeals(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
+  return ctx.db.deal.findMany({
+    ...query,
+    where: await dealWhere(ctx, args.filter, !!args.inTrash),
+    orderBy: cards.orderBy(args.orderBy, SORT, { field: 'CREATED_AT', direction: 'DESC' }),
+  });
+}
+
+export async function countDeals(ctx: ServiceCtx, args: ListArgs) {
+  return ctx.db.deal.count({ where: await dealWhere(ctx, args.filter, !!args.inTrash) });
+}
+
+export function findDeal(ctx: ServiceCtx, id: string, query: Query = {}) {
+  return ctx.db.deal.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+}
+
+const fields = z.object({
+  name: v.name(255),
+  amount: v.amount.default('0'),
+  currency: v.currency,
+  tags: v.tags.default([]),
+});
+
+export type DealInput = {
+  name?: string | null;
+  amount?: string | null;
+  currency?: string | null;
+  pipelineId?: string | null;
+  stageId?: string | null;
+  lossReasonId?: string | null;
+  responsibleId?: string | null;
+  companyId?: string | null;
+  contactIds?: string[] | null;
+  tags?: string[] | null;
+};
+
+type StageRow = { id: string; pipelineId: string; kind: 'OPEN' | 'WON' | 'LOST'; pipeline: { archived: boolean } };
+
+/** Resolves the target stage (and loss reason), adding an issue per problem. */
+async function resolveStage(
+  ctx: ServiceCtx,
+  issues: IssueList,
+  input: { pipelineId?: string | null; stageId?: string | null; lossReasonId?: string | null },
+): Promise<{ stage: StageRow | null; lossReasonId: string | null }> {
+  const ws = ctx.viewer.workspaceId;
+  let stage: StageRow | null = null;
+  if (input.stageId) {
+    stage = await ctx.db.stage.findFirst({ where: { id: input.stageId, workspaceId: ws }, include: { pipeline: true } });
+    if (!stage) issues.add('stageId', 'no such stage');
+    else if (input.pipelineId && stage.pipelineId !== input.pipelineId) {
+      issues.add('stageId', 'this stage belongs to another pipeline');
+    }
+  } else {
+    if (input.pipelineId && !(await ctx.db.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ws } }))) {
+      issues.add('pipelineId', 'no such pipeline');
+      return { stage: null, lossReasonId: null };
+    }
+    stage = await ctx.db.stage.findFirst({
+      where: { workspaceId: ws, kind: 'OPEN', pipeline: input.pipelineId ? { id: input.pipelineId } : { archived: false } },
+      include: { pipeline: true },
+      orderBy: [{ pipeline: { sortOrder: 'asc' } }, { pipeline: { createdAt: 'asc' } }, { sortOrder: 'asc' }],
+    });
+    if (!stage) issues.add('pipelineId', 'the pipeline has no open stage');
+  }
+  if (stage?.pipeline.archived) issues.add(input.stageId ? 'stageId' : 'pipelineId', 'the pipeline is archived');
+  let lossReasonId: string | null = null;
+  if (input.lossReasonId) {
+    if (stage && stage.kind !== 'LOST') issues.add('lossReasonId', 'a loss reason goes only with a LOST stage');
+    const r = await ctx.db.lossReason.findFirst({ where: { id: input.lossReasonId, workspaceId: ws } });
+    if (!r) issues.add('lossReasonId', 'no such loss reason');
+    else if (stage && r.pipelineId !== stage.pipelineId) issues.add('lossReasonId', "this loss reason belongs to another pipeline");
+    lossReasonId = input.lossReasonId;
+  }
+  return { stage, lossReasonId };
+}
+
+/** The columns a stage change sets: the stage, when it was entered, and the closing fields. */
+function stageColumns(stage: StageRow, lossReasonId: string | null, now: Date) {
+  return {
+    pipelineId: stage.pipelineId,
+    stageId: stage.id,
+    stageEnteredAt: now,
+    closedAt: stage.kind === 'OPEN' ? null : now,
+    lossReasonId: stage.kind === 'LOST' ? lossReasonId : null,
+  };
+}
+
+function event(ctx: ServiceCtx, kind: DealChangeKind, dealId: string, pipelineId: string) {
+  return {
+    topic: 'dealChanged' as const,
+    workspaceId: ctx.viewer.workspaceId,
+    payload: { workspaceId: ctx.viewer.workspaceId, pipelineId, dealId, kind, occurredAt: new Date().toISOString() },
+  };
+}
+
+async function setContacts(tx: Tx, dealId: string, contactIds: string[]) {
+  await tx.dealContact.deleteMany({ where: { dealId } });
+  await tx.dealContact.createMany({ data: contactIds.map((contactId, position) => ({ dealId, contactId, position })) });
+}
+
+export async function createDeal(ctx: ServiceCtx, input: DealInput) {
+  const ws = await cards.workspaceRegion(ctx);
+  const issues = new IssueList();
+  const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
+  const { stage, lossReasonId } = await resolveStage(ctx, issues, input);
+  if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
+  const contactIds = [...new Set(input.contactIds ?? [])];
+  await cards.checkCards(ctx, issues, 'contact', 'contactIds', contactIds);
+  const data = v.parseInput(
+    fields,
+    { name: input.name ?? undefined, amount: input.amount ?? undefined, currency: input.currency ?? ws.currency, tags: input.tags ?? undefined },
+    issues.issues,
+  );
+  const now = new Date();
+  const deal = await ctx.db.$transaction(async (tx) => {
+    const d = await tx.deal.create({
+      data: {
+        workspaceId: ctx.viewer.workspaceId,
+        name: data.name,
+        amount: data.amount,
+        currency: data.currency,
+        ...stageColumns(stage!, lossReasonId, now),
+        responsibleId,
+        companyId: input.companyId ?? null,
+        createdById: ctx.viewer.userId,
+        updatedById: ctx.viewer.userId,
+        searchText: cards.searchText({ names: [data.name] }),
+      },
+    });
+    await setContacts(tx, d.id, contactIds);
+    await cards.setTags(tx, 'deal', ctx.viewer.workspaceId, d.id, data.tags);
+    await enqueue(tx, [event(ctx, 'CREATED', d.id, d.pipelineId)]);
+    return d;
+  });
+  ctx.deps.outbox.kick();
+  return deal;
+}
+
+/**
+ * Changes a deal's fields and, when `stageId` is given, its stage. One transaction; a stale
+ * `version` fails with ConflictError and changes nothing.
+ */
+export async function updateDeal(ctx: ServiceCtx, id: string, version: number, input: DealInput) {
+  const current = cards.assertLive('deal', id, await findDeal(ctx, id));
+  cards.assertVersion('deal', current, version);
+  const issues = new IssueList();
+  const responsibleId =
+    input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
+  // A new stage, or a new pipeline (which lands the deal in its first open stage).
+  const moving =
+    (!!input.stageId && input.stageId !== current.stageId) ||
+    (!input.stageId && !!input.pipelineId && input.pipelineId !== current.pipelineId);
+  const target = moving
+    ? await resolveStage(ctx, issues, { stageId: input.stageId, pipelineId: input.pipelineId, lossReasonId: input.lossReasonId })
+    : null;
+  // A loss reason alone may be set (or cleared) on a deal that is already LOST.
+  let lossReasonId: string | null | undefined;
+  if (!moving && input.lossReasonId !== undefined) {
+    lossReasonId = input.lossReasonId === null
+      ? null
+      : (await resolveStage(ctx, issues, { stageId: current.stageId, lossReasonId: input.lossReasonId })).lossReasonId;
+  }
+  if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
+  const contactIds = input.contactIds ? [...new Set(input.contactIds)] : undefined;
+  if (contactIds) await cards.checkCards(ctx, issues, 'contact', 'contactIds', contactIds);
+  const data = v.parseInput(
+    fields,
+    {
+      name: input.name ?? current.name,
+      amount: input.amount ?? current.amount.toFixed(2),
+      currency: input.currency ?? current.currency,
+      tags: input.tags ?? [],
+    },
+    issues.issues,
+  );
+  const now = new Date();
+  const deal = await ctx.db.$transaction(async (tx) => {
+    const stageChanged = !!target?.stage;
+    await cards.bumpVersion(tx, 'deal', current, {
+      name: data.name,
+      amount: data.amount,
+      currency: data.currency,
+      ...(stageChanged ? stageColumns(target!.stage!, target!.lossReasonId, now) : {}),
+      ...(lossReasonId !== undefined ? { lossReasonId } : {}),
+      ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
+      ...(responsibleId ? { responsibleId } : {}),
+      searchText: cards.searchText({ names: [data.name] }),
+      ...cards.touched(ctx),
+    });
+    if (contactIds) await setContacts(tx, id, contactIds);
+    if (input.tags) await cards.setTags(tx, 'deal', ctx.viewer.workspaceId, id, data.tags);
+    const d = await tx.deal.findUniqueOrThrow({ where: { id } });
+    const events = [event(ctx, stageChanged ? 'MOVED' : 'UPDATED', id, d.pipelineId)];
+    // A board watching the old pipeline learns that the deal left it.
+    if (d.pipelineId !== current.pipelineId) events.push(event(ctx, 'MOVED', id, current.pipelineId));
+    await enqueue(tx, events);
+    return d;
+  });
+  ctx.deps.outbox.kick();
+  return deal;
+}
+
+/** Moves a deal to a stage of the same or another pipeline. */
+export function moveDeal(
+  ctx: ServiceCtx,
+  id: string,
+  version: number,
+  stageId: string,
+  lossReasonId?: string | null,
+) {
+  return updateDeal(ctx, id, version, { stageId, lossReasonId });
+}
+
+async function afterTrashOrRestore(ctx: ServiceCtx, kind: 'DELETED' | 'RESTORED') {
+  return async (tx: Tx, row: { id: string }) => {
+    const d = await tx.deal.findUniqueOrThrow({ where: { id: row.id }, select: { pipelineId: true } });
+    await enqueue(tx, [event(ctx, kind, row.id, d.pipelineId)]);
+  };
+}
+
+export async function trashDeal(ctx: ServiceCtx, id: string, version?: number | null) {
+  const row = await cards.trashCard(ctx, 'deal', id, version, await afterTrashOrRestore(ctx, 'DELETED'));
+  ctx.deps.outbox.kick();
+  return row;
+}
+
+export async function restoreDeal(ctx: ServiceCtx, id: string) {
+  const row = await cards.restoreCard(ctx, 'deal', id, await afterTrashOrRestore(ctx, 'RESTORED'));
+  ctx.deps.outbox.kick();
+  return row;
+}

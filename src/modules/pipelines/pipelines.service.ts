@@ -1,0 +1,253 @@
+// Pipelines, their ordered stages (OPEN / WON / LOST) and loss reasons. Changing them is an
+// administrator's right; every member reads them.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import { IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
+import type { Tx } from '../../lib/outbox.js';
+import { assertAdmin } from '../../lib/viewer.js';
+import * as v from '../../lib/validate.js';
+
+type Query = { include?: any; select?: any };
+type Kind = 'OPEN' | 'WON' | 'LOST';
+
+const DEFAULT_STAGES: Record<'ru' | 'en', [string, Kind][]> = {
+  ru: [
+    ['Первичный контакт', 'OPEN'],
+    ['Переговоры', 'OPEN'],
+    ['Принимают решение', 'OPEN'],
+    ['Согласование договора', 'OPEN'],
+    ['Успешно реализовано', 'WON'],
+    ['Закрыто и не реализовано', 'LOST'],
+  ],
+  en: [
+    ['Initial contact', 'OPEN'],
+    ['Negotiation', 'OPEN'],
+    ['Decision making', 'OPEN'],
+    ['Contract', 'OPEN'],
+    ['Won', 'WON'],
+    ['Lost', 'LOST'],
+  ],
+};
+
+export type PipelineSpec = { name: string; stages: [string, Kind][]; lossReasons?: string[] };
+
+export async function createDefaultPipeline(tx: Tx, workspaceId: string, locale: 'ru' | 'en', spec?: PipelineSpec) {
+  const p = spec ?? { name: locale === 'ru' ? 'Воронка продаж' : 'Sales pipeline', stages: DEFAULT_STAGES[locale] };
+  return tx.pipeline.create({
+    data: {
+      workspaceId,
+      name: p.name,
+      stages: { create: p.stages.map(([name, kind], i) => ({ workspaceId, name, kind, sortOrder: i })) },
+      lossReasons: { create: (p.lossReasons ?? []).map((name, i) => ({ workspaceId, name, sortOrder: i })) },
+    },
+  });
+}
+
+export function listPipelines(ctx: ServiceCtx, includeArchived: boolean, query: Query = {}) {
+  return ctx.db.pipeline.findMany({
+    ...query,
+    where: { workspaceId: ctx.viewer.workspaceId, ...(includeArchived ? {} : { archived: false }) },
+    orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
+  });
+}
+
+export async function findPipeline(ctx: ServiceCtx, id: string, query: Query = {}) {
+  return ctx.db.pipeline.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+}
+
+export async function getStage(ctx: ServiceCtx, id: string) {
+  return ctx.db.stage.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+}
+
+/** The stage a new deal lands in when none is named: the first OPEN stage of the first pipeline. */
+export async function defaultStage(ctx: ServiceCtx, pipelineId?: string) {
+  return ctx.db.stage.findFirst({
+    where: {
+      workspaceId: ctx.viewer.workspaceId,
+      kind: 'OPEN',
+      pipeline: pipelineId ? { id: pipelineId } : { archived: false },
+    },
+    orderBy: [{ pipeline: { sortOrder: 'asc' } }, { pipeline: { createdAt: 'asc' } }, { sortOrder: 'asc' }],
+  });
+}
+
+const stageInput = z.object({
+  name: v.name(120),
+  kind: z.enum(['OPEN', 'WON', 'LOST']).default('OPEN'),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #99ccff')
+    .nullish(),
+});
+
+const pipelineInput = z
+  .object({
+    name: v.name(120),
+    stages: z.array(stageInput).min(1, 'a pipeline needs at least one stage').max(50),
+    lossReasons: z.array(v.name(120)).max(100).default([]),
+  })
+  .superRefine((p, c) => {
+    if (!p.stages.some((s) => s.kind === 'OPEN')) {
+      c.addIssue({ code: 'custom', path: ['stages'], message: 'a pipeline needs at least one OPEN stage' });
+    }
+    const seen = new Set<string>();
+    p.stages.forEach((s, i) => {
+      const k = s.name.toLowerCase();
+      if (seen.has(k)) c.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: 'is used by another stage' });
+      seen.add(k);
+    });
+  });
+
+export async function createPipeline(ctx: ServiceCtx, input: z.input<typeof pipelineInput>) {
+  assertAdmin(ctx.viewer, 'manage pipelines');
+  const data = v.parseInput(pipelineInput, input);
+  const ws = ctx.viewer.workspaceId;
+  if (await ctx.db.pipeline.findFirst({ where: { workspaceId: ws, name: data.name } })) {
+    throw ValidationError.field('name', 'a pipeline with this name already exists');
+  }
+  // Every pipeline can close a deal: add the closing stages when the admin left them out.
+  const stages = [...data.stages];
+  const locale = (await ctx.db.workspace.findUniqueOrThrow({ where: { id: ws } })).locale;
+  for (const kind of ['WON', 'LOST'] as const) {
+    if (!stages.some((s) => s.kind === kind)) {
+      const name = DEFAULT_STAGES[locale].find(([, k]) => k === kind)![0];
+      if (!stages.some((s) => s.name.toLowerCase() === name.toLowerCase())) stages.push({ name, kind, color: null });
+    }
+  }
+  const count = await ctx.db.pipeline.count({ where: { workspaceId: ws } });
+  return ctx.db.pipeline.create({
+    data: {
+      workspaceId: ws,
+      name: data.name,
+      sortOrder: count,
+      stages: { create: stages.map((s, i) => ({ workspaceId: ws, name: s.name, kind: s.kind, color: s.color, sortOrder: i })) },
+      lossReasons: {
+        create: [...new Set(data.lossReasons)].map((name, i) => ({ workspaceId: ws, name, sortOrder: i })),
+      },
+    },
+  });
+}
+
+export async function updatePipeline(
+  ctx: ServiceCtx,
+  id: string,
+  input: { name?: string | null; archived?: boolean | null; sortOrder?: number | null },
+) {
+  assertAdmin(ctx.viewer, 'manage pipelines');
+  const p = await findPipeline(ctx, id);
+  if (!p) throw new NotFoundError('Pipeline', id);
+  const data = v.parseInput(
+    z.object({ name: v.name(120).optional(), archived: z.boolean().optional(), sortOrder: z.number().int().min(0).max(10_000).optional() }),
+    { name: input.name ?? undefined, archived: input.archived ?? undefined, sortOrder: input.sortOrder ?? undefined },
+  );
+  if (data.name && data.name !== p.name &&
+    (await ctx.db.pipeline.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: data.name } }))) {
+    throw ValidationError.field('name', 'a pipeline with this name already exists');
+  }
+  return ctx.db.pipeline.update({ where: { id }, data });
+}
+
+export async function deletePipeline(ctx: ServiceCtx, id: string) {
+  assertAdmin(ctx.viewer, 'manage pipelines');
+  const p = await findPipeline(ctx, id);
+  if (!p) throw new NotFoundError('Pipeline', id);
+  const deals = await ctx.db.deal.count({ where: { pipelineId: id } });
+  if (deals) {
+    throw ValidationError.field('id', `the pipeline still holds ${deals} deal(s), trash included; move them first`);
+  }
+  await ctx.db.pipeline.delete({ where: { id } });
+  return id;
+}
+
+export async function createStage(
+  ctx: ServiceCtx,
+  input: { pipelineId: string; name: string; kind?: Kind | null; color?: string | null; position?: number | null },
+) {
+  assertAdmin(ctx.viewer, 'manage pipelines');
+  const p = await findPipeline(ctx, input.pipelineId, { include: { stages: { orderBy: { sortOrder: 'asc' } } } });
+  if (!p) throw ValidationError.field('pipelineId', 'no such pipeline');
+  const s = v.parseInput(stageInput, { name: input.name, kind: input.kind ?? undefined, color: input.color });
+  const stages = (p as typeof p & { stages: { id: string; name: string }[] }).stages;
+  if (stages.some((x) => x.name.toLowerCase() === s.name.toLowerCase())) {
+    throw ValidationError.field('name', 'is used by another stage of this pipeline');
+  }
+  const pos = Math.max(0, Math.min(input.position ?? stages.length, stages.length));
+  return ctx.db.$transaction(async (tx) => {
+    const created = await tx.stage.create({
+      data: { workspaceId: ctx.viewer.workspaceId, pipelineId: p.id, name: s.name, kind: s.kind, color: s.color, sortOrder: pos },
+    });
+    const order = stages.map((x) => x.id);
+    order.splice(pos, 0, created.id);
+    await writeOrder(tx, order);
+    return created;
+  });
+}
+
+async function writeOrder(tx: Tx, ids: string[]) {
+  for (const [i, id] of ids.entries()) await tx.stage.update({ where: { id }, data: { sortOrder: i } });
+}
+
+export async function updateStage(ctx: ServiceCtx, id: string, input: { name?: string | null; color?: string | null }) {
+  assertAdmin(ctx.viewer, 'manage pipelines');
+  const stage = await getStage(ctx, id);
+  if (!stage) throw new NotFoundError('Stage', id);
+  const data = v.parseInput(stageInput.pick({ name: true, color: true }).partial(), {
+    name: input.name ?? undefined,
+    color: input.color,
+  });
+  if (data.name && data.name !== stage.name &&
+    (await ctx.db.stage.findFirst({ where: { pipelineId: stage.pipelineId, name: { equals: data.name, mode: 'insensitive' } } }))) {
+    throw ValidationError.field('name', 'is used by another stage of this pipeline');
+  }
+  return ctx.db.stage.update({ where: { id }, data });
+}
+
+export async function reorderStages(ctx: ServiceCtx, pipelineId: string, stageIds: string[]) {
+  assertAdmin(ctx.viewer, 'manage pipelines');
+  const p = await findPipeline(ctx, pipelineId, { include: { stages: true } });
+  if (!p) throw ValidationError.field('pipelineId', 'no such pipeline');
+  const have = new Set((p as typeof p & { stages: { id: string }[] }).stages.map((s) => s.id));
+  const issues = new IssueList();
+  stageIds.forEach((id, i) => !have.has(id) && issues.add(`stageIds[${i}]`, 'is not a stage of this pipeline'));
+  if (new Set(stageIds).size !== stageIds.length || stageIds.length !== have.size) {
+    issues.add('stageIds', 'must list every stage of the pipeline exactly once');
+  }
+  issues.throwIfAny();
+  await ctx.db.$transaction((tx) => writeOrder(tx, stageIds));
+  return p;
+}
+
+export async function deleteStage(ctx: ServiceCtx, id: string) {
+  assertAdmin(ctx.viewer, 'manage pipelines');
+  const stage = await getStage(ctx, id);
+  if (!stage) throw new NotFoundError('Stage', id);
+  const deals = await ctx.db.deal.count({ where: { stageId: id } });
+  if (deals) throw ValidationError.field('id', `the stage still holds ${deals} deal(s), trash included; move them first`);
+  const open = await ctx.db.stage.count({ where: { pipelineId: stage.pipelineId, kind: 'OPEN', id: { not: id } } });
+  if (stage.kind === 'OPEN' && !open) throw ValidationError.field('id', 'a pipeline needs at least one OPEN stage');
+  await ctx.db.stage.delete({ where: { id } });
+  return stage;
+}
+
+export async function createLossReason(ctx: ServiceCtx, pipelineId: string, name: string) {
+  assertAdmin(ctx.viewer, 'manage pipelines');
+  const p = await findPipeline(ctx, pipelineId);
+  if (!p) throw ValidationError.field('pipelineId', 'no such pipeline');
+  const data = v.parseInput(z.object({ name: v.name(120) }), { name });
+  if (await ctx.db.lossReason.findFirst({ where: { pipelineId, name: data.name } })) {
+    throw ValidationError.field('name', 'this loss reason already exists');
+  }
+  const count = await ctx.db.lossReason.count({ where: { pipelineId } });
+  return ctx.db.lossReason.create({
+    data: { workspaceId: ctx.viewer.workspaceId, pipelineId, name: data.name, sortOrder: count },
+  });
+}
+
+export async function deleteLossReason(ctx: ServiceCtx, id: string) {
+  assertAdmin(ctx.viewer, 'manage pipelines');
+  const r = await ctx.db.lossReason.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!r) throw new NotFoundError('LossReason', id);
+  // Deals that gave this reason keep their LOST stage; the reason is cleared (SET NULL).
+  await ctx.db.lossReason.delete({ where: { id } });
+  return r;
+}

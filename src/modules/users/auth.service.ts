@@ -1,0 +1,130 @@
+// Sign-up, login, logout and turning a bearer token into a viewer.
+import { z } from 'zod';
+import type { AppDeps, ServiceCtx } from '../../context.js';
+import { rateLimited, unauthenticated, ValidationError } from '../../lib/errors.js';
+import { hit, peek, reset, type Limit } from '../../lib/rate-limit.js';
+import {
+  API_KEY_PREFIX,
+  DUMMY_HASH,
+  SESSION_PREFIX,
+  hashPassword,
+  hashToken,
+  newToken,
+  verifyPassword,
+} from '../../lib/tokens.js';
+import * as v from '../../lib/validate.js';
+import type { Viewer } from '../../lib/viewer.js';
+import { bootstrapWorkspace } from '../workspaces/workspace.service.js';
+
+export const LOGIN_LIMIT_PER_ACCOUNT: Limit = { max: 10, windowMs: 15 * 60_000 };
+export const LOGIN_LIMIT_PER_ADDRESS: Limit = { max: 50, windowMs: 15 * 60_000 };
+
+type ViewerResult = { viewer: Viewer } | { problem: string };
+
+export async function resolveViewer(deps: AppDeps, token: string): Promise<ViewerResult> {
+  const { db } = deps;
+  const include = { user: { include: { role: true, teams: { select: { teamId: true } } } } } as const;
+  if (token.startsWith(SESSION_PREFIX)) {
+    const s = await db.session.findUnique({ where: { tokenHash: hashToken(token) }, include });
+    if (!s) return { problem: 'The token is not valid; sign in again' };
+    if (s.revokedAt) return { problem: 'The session was ended; sign in again' };
+    if (s.expiresAt <= new Date()) return { problem: 'The session has expired; sign in again' };
+    if (!s.user.active) return { problem: 'This user has been deactivated' };
+    return { viewer: toViewer(s.user, { via: 'session', sessionId: s.id, canWrite: true }) };
+  }
+  if (token.startsWith(API_KEY_PREFIX)) {
+    const k = await db.apiKey.findUnique({ where: { keyHash: hashToken(token) }, include });
+    if (!k || k.revokedAt) return { problem: 'The API key is not valid or was revoked' };
+    if (!k.user.active) return { problem: "The API key's user has been deactivated" };
+    if (!k.lastUsedAt || Date.now() - k.lastUsedAt.getTime() > 60_000) {
+      await db.apiKey.update({ where: { id: k.id }, data: { lastUsedAt: new Date() } });
+    }
+    return {
+      viewer: toViewer(k.user, { via: 'apiKey', apiKeyId: k.id, canWrite: k.scopes.includes('WRITE') }),
+    };
+  }
+  return { problem: 'The token is not valid; sign in again' };
+}
+
+function toViewer(
+  user: { id: string; workspaceId: string; roleId: string; role: { isAdmin: boolean }; teams: { teamId: string }[] },
+  extra: Pick<Viewer, 'via' | 'sessionId' | 'apiKeyId' | 'canWrite'>,
+): Viewer {
+  return {
+    userId: user.id,
+    workspaceId: user.workspaceId,
+    roleId: user.roleId,
+    isAdmin: user.role.isAdmin,
+    teamIds: user.teams.map((t) => t.teamId),
+    ...extra,
+  };
+}
+
+async function startSession(deps: AppDeps, user: { id: string; workspaceId: string }) {
+  const token = newToken(SESSION_PREFIX);
+  const expiresAt = new Date(Date.now() + deps.config.sessionTtlMs);
+  await deps.db.session.create({
+    data: { userId: user.id, workspaceId: user.workspaceId, tokenHash: hashToken(token), expiresAt },
+  });
+  return { token, expiresAt };
+}
+
+const signUpInput = z.object({
+  workspaceName: v.name(120),
+  name: v.name(120),
+  email: v.email,
+  password: v.password,
+  locale: z.enum(['ru', 'en']).nullish(),
+  timeZone: v.timeZone.nullish(),
+  currency: v.currency.nullish(),
+  phoneRegion: v.phoneRegion.nullish(),
+});
+
+export async function signUp(deps: AppDeps, input: z.input<typeof signUpInput>) {
+  const data = v.parseInput(signUpInput, input);
+  const taken = await deps.db.user.findUnique({ where: { email: data.email }, select: { id: true } });
+  if (taken) throw ValidationError.field('email', 'is already registered');
+  const passwordHash = await hashPassword(data.password);
+  const { user } = await deps.db.$transaction((tx) =>
+    bootstrapWorkspace(tx, {
+      workspace: {
+        name: data.workspaceName,
+        locale: data.locale ?? 'ru',
+        timeZone: data.timeZone ?? undefined,
+        currency: data.currency ?? undefined,
+        phoneRegion: data.phoneRegion ?? undefined,
+      },
+      admin: { name: data.name, email: data.email, passwordHash },
+    }),
+  );
+  return { ...(await startSession(deps, user)), userId: user.id, workspaceId: user.workspaceId };
+}
+
+export async function login(deps: AppDeps, input: { email: string; password: string }, ip: string) {
+  const email = input.email.trim().toLowerCase();
+  const accountKey = `login:account:${email}`;
+  const addressKey = `login:address:${ip}`;
+  const wait = Math.max(
+    await peek(deps.db, accountKey, LOGIN_LIMIT_PER_ACCOUNT),
+    await peek(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS),
+  );
+  if (wait) throw rateLimited(wait);
+  const user = await deps.db.user.findUnique({ where: { email } });
+  const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH), input.password);
+  if (!user || !ok || !user.active) {
+    await hit(deps.db, accountKey, LOGIN_LIMIT_PER_ACCOUNT);
+    await hit(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS);
+    throw unauthenticated(
+      user && ok && !user.active ? 'This user has been deactivated' : 'Wrong e-mail or password',
+    );
+  }
+  await reset(deps.db, accountKey);
+  return { ...(await startSession(deps, user)), userId: user.id, workspaceId: user.workspaceId };
+}
+
+/** Ends the current session. Returns false for API keys, which are revoked separately. */
+export async function logout(ctx: ServiceCtx) {
+  if (!ctx.viewer.sessionId) return false;
+  await ctx.db.session.update({ where: { id: ctx.viewer.sessionId }, data: { revokedAt: new Date() } });
+  return true;
+}

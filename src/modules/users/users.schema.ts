@@ -1,0 +1,360 @@
+// Users, roles, teams, API keys, and signing in and out.
+import { builder } from '../../builder.js';
+import { authed } from '../../context.js';
+import { IdParser, parseId } from '../../lib/ids.js';
+import { WRITE_ERRORS } from '../common/common.schema.js';
+import { inWorkspace, registerNode } from '../cards/cards.schema.js';
+import { Locale, Workspace } from '../workspaces/workspace.schema.js';
+import * as auth from './auth.service.js';
+import * as users from './users.service.js';
+
+for (const n of ['User', 'Role', 'Team', 'ApiKey']) registerNode(n);
+
+export const Role = builder.prismaNode('Role', {
+  id: { field: 'id' },
+  findUnique: inWorkspace,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    isAdmin: t.exposeBoolean('isAdmin', { description: 'Administrators have every right plus settings.' }),
+  }),
+});
+
+export const User = builder.prismaNode('User', {
+  id: { field: 'id' },
+  findUnique: inWorkspace,
+  fields: (t) => ({
+    email: t.exposeString('email'),
+    name: t.exposeString('name'),
+    active: t.exposeBoolean('active'),
+    deactivatedAt: t.expose('deactivatedAt', { type: 'DateTime', nullable: true }),
+    role: t.relation('role'),
+    isAdmin: t.boolean({ select: { role: { select: { isAdmin: true } } }, resolve: (u) => u.role.isAdmin }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const Team = builder.prismaNode('Team', {
+  id: { field: 'id' },
+  findUnique: inWorkspace,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    members: t.field({
+      type: [User],
+      select: (_a, _c, nested) => ({ members: { select: { user: nested(true) } } }),
+      resolve: (team) => team.members.map((m) => m.user),
+    }),
+  }),
+});
+
+builder.prismaObjectField('User', 'teams', (t) =>
+  t.field({
+    type: [Team],
+    select: (_a, _c, nested) => ({ teams: { select: { team: nested(true) } } }),
+    resolve: (u) => u.teams.map((m) => m.team),
+  }),
+);
+
+const ApiKeyScope = builder.enumType('ApiKeyScope', { values: ['READ', 'WRITE'] as const });
+
+export const ApiKey = builder.prismaNode('ApiKey', {
+  id: { field: 'id' },
+  findUnique: inWorkspace,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    prefix: t.exposeString('prefix', { description: 'The first characters of the key, to recognise it.' }),
+    scopes: t.expose('scopes', { type: [ApiKeyScope] }),
+    user: t.relation('user', { description: 'The key acts with this user’s rights.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+// Queries
+
+builder.queryField('me', (t) =>
+  t.prismaField({
+    type: 'User',
+    authScopes: { member: true },
+    resolve: (query, _r, _a, ctx) => users.me(authed(ctx), query),
+  }),
+);
+
+const UserFilter = builder.inputType('UserFilter', {
+  fields: (t) => ({
+    search: t.string({ description: 'Part of the name or e-mail.' }),
+    active: t.boolean(),
+    teamIds: t.idList(),
+  }),
+});
+
+builder.queryField('users', (t) =>
+  t.prismaConnection({
+    type: 'User',
+    cursor: 'id',
+    authScopes: { member: true },
+    args: { filter: t.arg({ type: UserFilter }) },
+    resolve: (query, _r, { filter }, ctx) => {
+      const ids = new IdParser();
+      const teamIds = ids.many('filter.teamIds', 'Team', filter?.teamIds);
+      ids.done();
+      return users.listUsers(authed(ctx), { ...filter, teamIds }, query);
+    },
+    totalCount: (_c, { filter }, ctx) =>
+      ctx.db.user.count({ where: users.userWhere(authed(ctx), { search: filter?.search, active: filter?.active }) }),
+  }),
+);
+
+builder.queryField('roles', (t) =>
+  t.prismaField({ type: ['Role'], authScopes: { member: true }, resolve: (q, _r, _a, ctx) => users.listRoles(authed(ctx), q) }),
+);
+
+builder.queryField('teams', (t) =>
+  t.prismaField({ type: ['Team'], authScopes: { member: true }, resolve: (q, _r, _a, ctx) => users.listTeams(authed(ctx), q) }),
+);
+
+builder.queryField('apiKeys', (t) =>
+  t.prismaField({
+    type: ['ApiKey'],
+    authScopes: { member: true },
+    description: 'API keys of the workspace (administrators only).',
+    resolve: (q, _r, _a, ctx) => users.listApiKeys(authed(ctx), q),
+  }),
+);
+
+// Signing in
+
+type Session = { token: string; expiresAt: Date; userId: string; workspaceId: string };
+
+const AuthPayload = builder.objectRef<Session>('AuthPayload').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'Send as `Authorization: Bearer <token>`.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    user: t.prismaField({
+      type: 'User',
+      resolve: (query, s, _a, ctx) => ctx.db.user.findUniqueOrThrow({ ...query, where: { id: s.userId } }),
+    }),
+    workspace: t.prismaField({
+      type: 'Workspace',
+      resolve: (query, s, _a, ctx) => ctx.db.workspace.findUniqueOrThrow({ ...query, where: { id: s.workspaceId } }),
+    }),
+  }),
+});
+
+const SignUpInput = builder.inputType('SignUpInput', {
+  fields: (t) => ({
+    workspaceName: t.string({ required: true }),
+    name: t.string({ required: true }),
+    email: t.string({ required: true }),
+    password: t.string({ required: true }),
+    locale: t.field({ type: Locale }),
+    timeZone: t.string(),
+    currency: t.string(),
+    phoneRegion: t.string(),
+  }),
+});
+
+builder.mutationField('signUp', (t) =>
+  t.field({
+    type: AuthPayload,
+    authScopes: { public: true },
+    description: 'Creates a workspace and its administrator, and signs them in.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'session' } },
+    args: { input: t.arg({ type: SignUpInput, required: true }) },
+    resolve: (_r, { input }, ctx) => auth.signUp(ctx.deps, input),
+  }),
+);
+
+const LoginInput = builder.inputType('LoginInput', {
+  fields: (t) => ({ email: t.string({ required: true }), password: t.string({ required: true }) }),
+});
+
+builder.mutationField('login', (t) =>
+  t.field({
+    type: AuthPayload,
+    authScopes: { public: true },
+    description:
+      'Signs in. Wrong credentials fail with UNAUTHENTICATED; too many failures per account or address with RATE_LIMITED.',
+    args: { input: t.arg({ type: LoginInput, required: true }) },
+    resolve: (_r, { input }, ctx) => auth.login(ctx.deps, input, ctx.ip),
+  }),
+);
+
+builder.mutationField('logout', (t) =>
+  t.boolean({
+    authScopes: { member: true },
+    description: 'Ends the session whose token was sent.',
+    resolve: (_r, _a, ctx) => auth.logout(authed(ctx)),
+  }),
+);
+
+builder.mutationField('changePassword', (t) =>
+  t.boolean({
+    authScopes: { writer: true },
+    description: 'Changes the password and ends every other session of the user.',
+    errors: { types: WRITE_ERRORS },
+    args: { currentPassword: t.arg.string({ required: true }), newPassword: t.arg.string({ required: true }) },
+    resolve: (_r, a, ctx) => users.changePassword(authed(ctx), a.currentPassword, a.newPassword),
+  }),
+);
+
+// Managing users (administrators)
+
+const CreateUserInput = builder.inputType('CreateUserInput', {
+  fields: (t) => ({
+    email: t.string({ required: true }),
+    name: t.string({ required: true }),
+    password: t.string({ required: true }),
+    roleId: t.id({ description: 'Defaults to the first non-administrator role.' }),
+    teamIds: t.idList(),
+  }),
+});
+
+builder.mutationField('createUser', (t) =>
+  t.field({
+    type: User,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'user' } },
+    args: { input: t.arg({ type: CreateUserInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const roleId = ids.one('roleId', 'Role', input.roleId);
+      const teamIds = ids.many('teamIds', 'Team', input.teamIds);
+      ids.done();
+      return users.createUser(authed(ctx), { ...input, roleId, teamIds });
+    },
+  }),
+);
+
+const UpdateUserInput = builder.inputType('UpdateUserInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string(),
+    email: t.string(),
+    roleId: t.id(),
+    teamIds: t.idList(),
+  }),
+});
+
+builder.mutationField('updateUser', (t) =>
+  t.field({
+    type: User,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'user' } },
+    args: { input: t.arg({ type: UpdateUserInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const id = ids.one('id', 'User', input.id);
+      const roleId = ids.one('roleId', 'Role', input.roleId);
+      const teamIds = ids.many('teamIds', 'Team', input.teamIds);
+      ids.done();
+      return users.updateUser(authed(ctx), id, {
+        name: input.name ?? undefined,
+        email: input.email ?? undefined,
+        roleId: roleId ?? undefined,
+        teamIds: teamIds ?? undefined,
+      });
+    },
+  }),
+);
+
+for (const [name, active] of [['deactivateUser', false], ['reactivateUser', true]] as const) {
+  builder.mutationField(name, (t) =>
+    t.field({
+      type: User,
+      authScopes: { writer: true },
+      description: active
+        ? 'Lets a deactivated user sign in again.'
+        : 'Stops a user from signing in and ends their sessions and API keys; their cards keep them as responsible until reassigned.',
+      errors: { types: WRITE_ERRORS, dataField: { name: 'user' } },
+      args: { id: t.arg.id({ required: true }) },
+      resolve: (_r, a, ctx) => users.setUserActive(authed(ctx), parseId('User', a.id), active),
+    }),
+  );
+}
+
+const TeamInput = builder.inputType('CreateTeamInput', {
+  fields: (t) => ({ name: t.string({ required: true }), memberIds: t.idList() }),
+});
+
+builder.mutationField('createTeam', (t) =>
+  t.field({
+    type: Team,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'team' } },
+    args: { input: t.arg({ type: TeamInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const memberIds = ids.many('memberIds', 'User', input.memberIds) ?? [];
+      ids.done();
+      return users.createTeam(authed(ctx), { name: input.name, memberIds });
+    },
+  }),
+);
+
+const UpdateTeamInput = builder.inputType('UpdateTeamInput', {
+  fields: (t) => ({ id: t.id({ required: true }), name: t.string(), memberIds: t.idList() }),
+});
+
+builder.mutationField('updateTeam', (t) =>
+  t.field({
+    type: Team,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'team' } },
+    args: { input: t.arg({ type: UpdateTeamInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const id = ids.one('id', 'Team', input.id);
+      const memberIds = ids.many('memberIds', 'User', input.memberIds);
+      ids.done();
+      return users.updateTeam(authed(ctx), id, { name: input.name, memberIds });
+    },
+  }),
+);
+
+builder.mutationField('deleteTeam', (t) =>
+  t.id({
+    authScopes: { writer: true },
+    description: 'Deletes a team; its members stay. Answers the deleted id.',
+    errors: { types: WRITE_ERRORS },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_r, a, ctx) => {
+      await users.deleteTeam(authed(ctx), parseId('Team', a.id));
+      return a.id;
+    },
+  }),
+);
+
+type NewKey = { apiKey: { id: string }; key: string };
+const CreatedApiKey = builder.objectRef<NewKey>('CreatedApiKey').implement({
+  fields: (t) => ({
+    key: t.exposeString('key', { description: 'The secret, shown only this once.' }),
+    apiKey: t.field({ type: ApiKey, resolve: (k) => k.apiKey as never }),
+  }),
+});
+
+builder.mutationField('createApiKey', (t) =>
+  t.field({
+    type: CreatedApiKey,
+    authScopes: { writer: true },
+    description: 'Creates an API key acting as the calling administrator, limited to its scopes.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'created' } },
+    args: {
+      name: t.arg.string({ required: true }),
+      scopes: t.arg({ type: [ApiKeyScope], required: true }),
+    },
+    resolve: (_r, a, ctx) => users.createApiKey(authed(ctx), a),
+  }),
+);
+
+builder.mutationField('revokeApiKey', (t) =>
+  t.field({
+    type: ApiKey,
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'apiKey' } },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, a, ctx) => users.revokeApiKey(authed(ctx), parseId('ApiKey', a.id)),
+  }),
+);
+
+export { Workspace };

@@ -1,0 +1,273 @@
+// Users, teams and API keys of a workspace. Managing them is an administrator's right.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import { ForbiddenError, IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
+import { API_KEY_PREFIX, hashPassword, hashToken, newToken, verifyPassword } from '../../lib/tokens.js';
+import { assertAdmin } from '../../lib/viewer.js';
+import * as v from '../../lib/validate.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+
+type Query = { include?: any; select?: any };
+
+export function findUser(ctx: ServiceCtx, id: string, query: Query = {}) {
+  return ctx.db.user.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+}
+
+export function me(ctx: ServiceCtx, query: Query = {}) {
+  return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer.userId } });
+}
+
+export type UserFilter = { search?: string | null; active?: boolean | null; teamIds?: string[] | null };
+
+export function userWhere(ctx: ServiceCtx, f: UserFilter = {}): Prisma.UserWhereInput {
+  const where: Prisma.UserWhereInput = { workspaceId: ctx.viewer.workspaceId };
+  if (f.active !== null && f.active !== undefined) where.active = f.active;
+  if (f.teamIds?.length) where.teams = { some: { teamId: { in: f.teamIds } } };
+  const q = f.search?.trim();
+  if (q) where.OR = [{ name: { contains: q, mode: 'insensitive' } }, { email: { contains: q.toLowerCase() } }];
+  return where;
+}
+
+export function listUsers(ctx: ServiceCtx, filter: UserFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
+  return ctx.db.user.findMany({ ...query, where: userWhere(ctx, filter), orderBy: [{ name: 'asc' }, { id: 'asc' }] });
+}
+
+/** Checks that ids name roles/teams/users of the viewer's workspace; adds an issue per stranger. */
+async function checkIds(
+  ctx: ServiceCtx,
+  issues: IssueList,
+  kind: 'role' | 'team' | 'user',
+  field: string,
+  ids: string[],
+) {
+  if (!ids.length) return;
+  const where = { id: { in: ids }, workspaceId: ctx.viewer.workspaceId };
+  const found =
+    kind === 'role'
+      ? await ctx.db.role.findMany({ where, select: { id: true } })
+      : kind === 'team'
+        ? await ctx.db.team.findMany({ where, select: { id: true } })
+        : await ctx.db.user.findMany({ where, select: { id: true } });
+  const known = new Set(found.map((r) => r.id));
+  ids.forEach((id, i) => {
+    if (!known.has(id)) issues.add(ids.length > 1 || field.endsWith('s') ? `${field}[${i}]` : field, `no such ${kind}`);
+  });
+}
+
+const createUserInput = z.object({
+  email: v.email,
+  name: v.name(120),
+  password: v.password,
+  roleId: z.string().nullish(),
+  teamIds: z.array(z.string()).max(50).nullish(),
+});
+
+export async function createUser(ctx: ServiceCtx, input: z.input<typeof createUserInput>) {
+  assertAdmin(ctx.viewer, 'create users');
+  const data = v.parseInput(createUserInput, input);
+  const issues = new IssueList();
+  if (data.roleId) await checkIds(ctx, issues, 'role', 'roleId', [data.roleId]);
+  await checkIds(ctx, issues, 'team', 'teamIds', data.teamIds ?? []);
+  if (await ctx.db.user.findUnique({ where: { email: data.email }, select: { id: true } })) {
+    issues.add('email', 'is already registered');
+  }
+  issues.throwIfAny();
+  const roleId =
+    data.roleId ??
+    (await ctx.db.role.findFirstOrThrow({
+      where: { workspaceId: ctx.viewer.workspaceId, isAdmin: false },
+      orderBy: { createdAt: 'asc' },
+    })).id;
+  try {
+    return await ctx.db.user.create({
+      data: {
+        workspaceId: ctx.viewer.workspaceId,
+        email: data.email,
+        name: data.name,
+        passwordHash: await hashPassword(data.password),
+        roleId,
+        teams: { create: (data.teamIds ?? []).map((teamId) => ({ teamId })) },
+      },
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw ValidationError.field('email', 'is already registered');
+    throw err;
+  }
+}
+
+const updateUserInput = z.object({
+  name: v.name(120).optional(),
+  email: v.email.optional(),
+  roleId: z.string().optional(),
+  teamIds: z.array(z.string()).max(50).optional(),
+});
+
+export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typeof updateUserInput>) {
+  const self = id === ctx.viewer.userId;
+  const user = await ctx.db.user.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include: { role: true } });
+  if (!user) throw new NotFoundError('User', id);
+  const clean = Object.fromEntries(Object.entries(input).filter(([, x]) => x !== null && x !== undefined));
+  const data = v.parseInput(updateUserInput, clean);
+  // A user may rename themself; everything else is an administrator's.
+  if (!ctx.viewer.isAdmin && !(self && Object.keys(data).every((k) => k === 'name'))) {
+    throw new ForbiddenError('Only an administrator may change other users, roles and teams');
+  }
+  const issues = new IssueList();
+  if (data.roleId) await checkIds(ctx, issues, 'role', 'roleId', [data.roleId]);
+  if (data.teamIds) await checkIds(ctx, issues, 'team', 'teamIds', data.teamIds);
+  if (data.email && data.email !== user.email) {
+    const other = await ctx.db.user.findUnique({ where: { email: data.email }, select: { id: true } });
+    if (other) issues.add('email', 'is already registered');
+  }
+  issues.throwIfAny();
+  if (data.roleId && data.roleId !== user.roleId && user.role.isAdmin) {
+    await assertAnotherActiveAdmin(ctx, id, 'roleId');
+  }
+  return ctx.db.$transaction(async (tx) => {
+    if (data.teamIds) {
+      await tx.teamMember.deleteMany({ where: { userId: id } });
+      await tx.teamMember.createMany({ data: data.teamIds.map((teamId) => ({ teamId, userId: id })) });
+    }
+    return tx.user.update({
+      where: { id },
+      data: { name: data.name, email: data.email, roleId: data.roleId },
+    });
+  });
+}
+
+async function assertAnotherActiveAdmin(ctx: ServiceCtx, exceptUserId: string, field: string) {
+  const others = await ctx.db.user.count({
+    where: { workspaceId: ctx.viewer.workspaceId, active: true, id: { not: exceptUserId }, role: { isAdmin: true } },
+  });
+  if (!others) throw ValidationError.field(field, 'the workspace must keep at least one active administrator');
+}
+
+export async function setUserActive(ctx: ServiceCtx, id: string, active: boolean) {
+  assertAdmin(ctx.viewer, active ? 'reactivate users' : 'deactivate users');
+  const user = await ctx.db.user.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include: { role: true } });
+  if (!user) throw new NotFoundError('User', id);
+  if (!active && user.role.isAdmin) await assertAnotherActiveAdmin(ctx, id, 'id');
+  return ctx.db.$transaction(async (tx) => {
+    if (!active) {
+      // A deactivated user's sessions and keys stop working at once; their cards keep them
+      // as responsible until reassigned.
+      await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+      await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+    }
+    return tx.user.update({ where: { id }, data: { active, deactivatedAt: active ? null : new Date() } });
+  });
+}
+
+export async function changePassword(ctx: ServiceCtx, current: string, next: string) {
+  const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.viewer.userId } });
+  if (!(await verifyPassword(user.passwordHash, current))) {
+    throw ValidationError.field('currentPassword', 'is wrong');
+  }
+  const pw = v.parseInput(z.object({ newPassword: v.password }), { newPassword: next });
+  await ctx.db.$transaction([
+    ctx.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(pw.newPassword) } }),
+    // Every other session ends: a changed password is often a suspected leak.
+    ctx.db.session.updateMany({
+      where: { userId: user.id, revokedAt: null, id: { not: ctx.viewer.sessionId ?? '' } },
+      data: { revokedAt: new Date() },
+    }),
+  ]);
+  return true;
+}
+
+// Teams
+
+export function listTeams(ctx: ServiceCtx, query: Query = {}) {
+  return ctx.db.team.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { name: 'asc' } });
+}
+
+const teamInput = z.object({ name: v.name(120), memberIds: z.array(z.string()).max(500).default([]) });
+
+export async function createTeam(ctx: ServiceCtx, input: z.input<typeof teamInput>) {
+  assertAdmin(ctx.viewer, 'manage teams');
+  const data = v.parseInput(teamInput, input);
+  const issues = new IssueList();
+  await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
+  if (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: data.name } })) {
+    issues.add('name', 'a team with this name already exists');
+  }
+  issues.throwIfAny();
+  return ctx.db.team.create({
+    data: {
+      workspaceId: ctx.viewer.workspaceId,
+      name: data.name,
+      members: { create: [...new Set(data.memberIds)].map((userId) => ({ userId })) },
+    },
+  });
+}
+
+export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: string | null; memberIds?: string[] | null }) {
+  assertAdmin(ctx.viewer, 'manage teams');
+  const team = await ctx.db.team.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!team) throw new NotFoundError('Team', id);
+  const data = v.parseInput(
+    z.object({ name: v.name(120).optional(), memberIds: z.array(z.string()).max(500).optional() }),
+    { name: input.name ?? undefined, memberIds: input.memberIds ?? undefined },
+  );
+  const issues = new IssueList();
+  if (data.memberIds) await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
+  if (data.name && data.name !== team.name &&
+    (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: data.name } }))) {
+    issues.add('name', 'a team with this name already exists');
+  }
+  issues.throwIfAny();
+  return ctx.db.$transaction(async (tx) => {
+    if (data.memberIds) {
+      await tx.teamMember.deleteMany({ where: { teamId: id } });
+      await tx.teamMember.createMany({ data: [...new Set(data.memberIds)].map((userId) => ({ teamId: id, userId })) });
+    }
+    return tx.team.update({ where: { id }, data: { name: data.name } });
+  });
+}
+
+export async function deleteTeam(ctx: ServiceCtx, id: string) {
+  assertAdmin(ctx.viewer, 'manage teams');
+  const { count } = await ctx.db.team.deleteMany({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!count) throw new NotFoundError('Team', id);
+  return id;
+}
+
+// API keys
+
+export function listApiKeys(ctx: ServiceCtx, query: Query = {}) {
+  assertAdmin(ctx.viewer, 'see API keys');
+  return ctx.db.apiKey.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'desc' } });
+}
+
+const apiKeyInput = z.object({
+  name: v.name(120),
+  scopes: z.array(z.enum(['READ', 'WRITE'])).min(1, 'name at least one scope'),
+});
+
+export async function createApiKey(ctx: ServiceCtx, input: z.input<typeof apiKeyInput>) {
+  assertAdmin(ctx.viewer, 'create API keys');
+  const data = v.parseInput(apiKeyInput, input);
+  const key = newToken(API_KEY_PREFIX);
+  const apiKey = await ctx.db.apiKey.create({
+    data: {
+      workspaceId: ctx.viewer.workspaceId,
+      userId: ctx.viewer.userId,
+      name: data.name,
+      prefix: key.slice(0, API_KEY_PREFIX.length + 6),
+      keyHash: hashToken(key),
+      scopes: [...new Set(data.scopes)],
+    },
+  });
+  return { apiKey, key };
+}
+
+export async function revokeApiKey(ctx: ServiceCtx, id: string) {
+  assertAdmin(ctx.viewer, 'revoke API keys');
+  const key = await ctx.db.apiKey.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!key) throw new NotFoundError('ApiKey', id);
+  return ctx.db.apiKey.update({ where: { id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+}
+
+export function listRoles(ctx: ServiceCtx, query: Query = {}) {
+  return ctx.db.role.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'asc' } });
+}

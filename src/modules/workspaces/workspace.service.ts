@@ -1,0 +1,52 @@
+// Workspaces (accounts): creation with their default roles and pipeline, and settings.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import type { Tx } from '../../lib/outbox.js';
+import { assertAdmin } from '../../lib/viewer.js';
+import * as v from '../../lib/validate.js';
+import { createDefaultPipeline, type PipelineSpec } from '../pipelines/pipelines.service.js';
+
+export const ADMIN_ROLE = { ru: 'Администратор', en: 'Administrator' };
+export const MANAGER_ROLE = { ru: 'Менеджер', en: 'Manager' };
+
+export async function bootstrapWorkspace(
+  tx: Tx,
+  input: {
+    workspace: { name: string; locale: 'ru' | 'en'; timeZone?: string; currency?: string; phoneRegion?: string };
+    admin: { name: string; email: string; passwordHash: string };
+    pipeline?: PipelineSpec;
+  },
+) {
+  const { locale } = input.workspace;
+  const workspace = await tx.workspace.create({ data: input.workspace });
+  const adminRole = await tx.role.create({
+    data: { workspaceId: workspace.id, name: ADMIN_ROLE[locale], isAdmin: true },
+  });
+  await tx.role.create({ data: { workspaceId: workspace.id, name: MANAGER_ROLE[locale] } });
+  const user = await tx.user.create({
+    data: { ...input.admin, workspaceId: workspace.id, roleId: adminRole.id },
+  });
+  const pipeline = await createDefaultPipeline(tx, workspace.id, locale, input.pipeline);
+  return { workspace, user, pipeline };
+}
+
+export function getWorkspace(ctx: ServiceCtx) {
+  return ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer.workspaceId } });
+}
+
+const settingsInput = z.object({
+  name: v.name(120).optional(),
+  timeZone: v.timeZone.optional(),
+  currency: v.currency.optional(),
+  phoneRegion: v.phoneRegion.optional(),
+  locale: z.enum(['ru', 'en']).optional(),
+});
+
+type Nullable<T> = { [K in keyof T]?: T[K] | null };
+
+export async function updateWorkspace(ctx: ServiceCtx, input: Nullable<z.input<typeof settingsInput>>) {
+  assertAdmin(ctx.viewer);
+  const clean = Object.fromEntries(Object.entries(input).filter(([, x]) => x !== null && x !== undefined));
+  const data = v.parseInput(settingsInput, clean);
+  return ctx.db.workspace.update({ where: { id: ctx.viewer.workspaceId }, data });
+}

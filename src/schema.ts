@@ -1,0 +1,14 @@
+// Assembles the GraphQL schema: each module registers its types on import.
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './modules/common/common.schema.js';
+import './modules/cards/cards.schema.js';
+import './modules/workspaces/workspace.schema.js';
+import './modules/users/users.schema.js';
+import './modules/pipelines/pipelines.schema.js';
+import './modules/contacts/contacts.schema.js';
+import './modules/companies/companies.schema.js';
+import './modules/deals/deals.schema.js';
+
+export const schema = builder.toSchema({ sortSchema: false });
+export const sortedSchema = lexicographicSortSchema(schema);
