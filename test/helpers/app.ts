@@ -40,9 +40,14 @@ export type TestApp = App & {
   queries: string[];
 };
 
-export async function createTestApp(extra: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * `own: true` gives the app a private in-memory database even in a PostgreSQL run, for tests
+ * that damage their database on purpose.
+ */
+export async function createTestApp(extra: Record<string, string> = {}, opts: { own?: boolean } = {}): Promise<TestApp> {
   const queries: string[] = [];
-  const database = await openTestDatabase((sql) => queries.push(sql));
+  const onQuery = (sql: string) => queries.push(sql);
+  const database = opts.own ? await openDatabase({ kind: 'pglite' }, onQuery) : await openTestDatabase(onQuery);
   const app = await buildApp(testConfig(extra), { database, logger: createLogger('silent'), outboxPollMs: 200 });
   const gql = async <R, V>(doc: TypedDocumentNode<R, V>, variables?: V, token?: string, headers: Record<string, string> = {}) => {
     const res = await app.yoga.fetch('http://test/graphql', {

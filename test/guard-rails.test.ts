@@ -1,0 +1,91 @@
+// Query limits, masked unexpected errors and introspection control.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { LIMITS } from '../src/app.js';
+
+let app: TestApp;
+let ws: Workspace;
+beforeAll(async () => {
+  app = await createTestApp();
+  ws = await signUpWorkspace(app);
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+async function raw(a: TestApp, query: string, token?: string) {
+  const res = await a.yoga.fetch('http://test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  return (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+describe('query limits', () => {
+  it('refuses a query nested deeper than the limit, and runs one within it', async () => {
+    // deals > edges > node, then two levels a round: deeper than the limit, yet cheap in cost.
+    let deep = 'id';
+    for (let i = 0; i < Math.ceil((LIMITS.maxDepth - 2) / 2); i++) deep = `company { deals { ${deep} } }`;
+    const r = await raw(app, `{ deals(first: 1) { edges { node { ${deep} } } } }`, ws.token);
+    expect(r.data).toBeUndefined();
+    expect(r.errors?.[0].message).toMatch(/depth/i);
+    const ok = await raw(app, '{ deals(first: 1) { edges { node { company { deals { id } } } } } }', ws.token);
+    expect(ok.errors).toBeUndefined();
+  });
+
+  it('refuses too many aliases', async () => {
+    const fields = Array.from({ length: LIMITS.maxAliases + 1 }, (_, i) => `a${i}: me { id }`).join(' ');
+    const r = await raw(app, `{ ${fields} }`, ws.token);
+    expect(r.data).toBeUndefined();
+    expect(r.errors?.[0].message).toMatch(/alias/i);
+  });
+
+  it('refuses a document with too many tokens', async () => {
+    const fields = Array.from({ length: LIMITS.maxTokens }, () => 'id').join(' ');
+    const r = await raw(app, `{ me { ${fields} } }`, ws.token);
+    expect(r.data).toBeUndefined();
+    expect(r.errors?.[0].message).toMatch(/token/i);
+  });
+
+  it('refuses a query whose cost is over the limit', async () => {
+    const node = 'id name stage { id name } responsible { id name } company { id name }';
+    const many = Array.from({ length: LIMITS.maxAliases }, (_, i) => `d${i}: deals(first: 200) { edges { node { ${node} contacts { ${node.replace(/stage \{ id name \} /, '')} deals { ${node} } } } } }`).join(' ');
+    const r = await raw(app, `{ ${many} }`, ws.token);
+    expect(r.data).toBeUndefined();
+    expect(r.errors?.[0].message).toMatch(/cost/i);
+  });
+});
+
+describe('errors', () => {
+  it('masks unexpected failures without leaking their message', async () => {
+    const broken = await createTestApp({}, { own: true });
+    const b = await signUpWorkspace(broken);
+    // Sabotage the database under the running app: a failure no service expects.
+    await broken.database.prisma.$executeRawUnsafe('ALTER TABLE "Deal" RENAME TO "DealGone"');
+    const r = await raw(broken, '{ deals(first: 1) { edges { node { id } } } }', b.token);
+    expect(r.errors?.[0].message).toBe('Unexpected error.');
+    expect(JSON.stringify(r)).not.toMatch(/DealGone|relation|does not exist|prisma/i);
+    await broken.database.prisma.$executeRawUnsafe('ALTER TABLE "DealGone" RENAME TO "Deal"');
+    await broken.stop();
+  });
+
+  it('answers a request without a token with UNAUTHENTICATED', async () => {
+    const r = await raw(app, '{ deals(first: 1) { totalCount } }');
+    expect(r.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(r.data).toBeNull();
+  });
+});
+
+describe('introspection', () => {
+  it('is on by default and can be switched off', async () => {
+    const on = await raw(app, '{ __schema { queryType { name } } }');
+    expect(on.data?.__schema.queryType.name).toBe('Query');
+    const closed = await createTestApp({ INTROSPECTION: 'false' });
+    const off = await raw(closed, '{ __schema { queryType { name } } }');
+    expect(off.data).toBeUndefined();
+    expect(off.errors?.[0].message).toMatch(/introspection/i);
+    await closed.stop();
+  });
+});

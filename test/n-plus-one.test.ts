@@ -1,0 +1,93 @@
+// The N+1 guard: a page of deals with its contacts, company, responsible, stage and tags costs
+// the same number of SQL statements whatever the page size.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { graphql } from './gql/index.js';
+
+let app: TestApp;
+let ws: Workspace;
+
+const DealsPage = graphql(`
+  query DealsPage($first: Int!, $after: String) {
+    deals(first: $first, after: $after, orderBy: [{ field: AMOUNT, direction: DESC }]) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id name amount
+          stage { id name kind }
+          pipeline { id name }
+          responsible { id name }
+          company { id name responsible { id name } }
+          contacts { id name phones { e164 } company { id name } }
+          tags { id name }
+        }
+      }
+    }
+  }
+`);
+
+beforeAll(async () => {
+  app = await createTestApp();
+  ws = await signUpWorkspace(app);
+  // 60 deals, each with a company, two contacts and two tags, written straight to the database
+  // (the API path is covered elsewhere; this file measures reads).
+  const db = app.database.prisma;
+  const user = await db.user.findFirstOrThrow({ where: { workspaceId: ws.workspaceId } });
+  const stage = await db.stage.findFirstOrThrow({ where: { workspaceId: ws.workspaceId, kind: 'OPEN' } });
+  const tags = await Promise.all(['a', 'b'].map((name) => db.tag.create({ data: { workspaceId: ws.workspaceId, name } })));
+  for (let i = 0; i < 60; i++) {
+    const company = await db.company.create({ data: { workspaceId: ws.workspaceId, name: `Co ${i}`, responsibleId: user.id } });
+    const contacts = await Promise.all(
+      [0, 1].map((k) =>
+        db.contact.create({
+          data: { workspaceId: ws.workspaceId, name: `P ${i}.${k}`, phones: ['+79123456789'], companyId: company.id, responsibleId: user.id },
+        }),
+      ),
+    );
+    await db.deal.create({
+      data: {
+        workspaceId: ws.workspaceId, name: `Deal ${i}`, amount: String(1000 + i), currency: 'RUB', pipelineId: stage.pipelineId,
+        stageId: stage.id, responsibleId: user.id, companyId: company.id,
+        contacts: { create: contacts.map((c, position) => ({ contactId: c.id, position })) },
+        tags: { create: tags.map((t) => ({ tagId: t.id })) },
+      },
+    });
+  }
+});
+
+afterAll(async () => {
+  await app?.stop();
+});
+
+async function statementsFor(first: number) {
+  app.queries.length = 0;
+  const r = await app.ok(DealsPage, { first }, ws.token);
+  return { count: app.queries.length, page: r.deals };
+}
+
+describe('deals page SQL statements', () => {
+  it('do not grow with the page size', async () => {
+    await statementsFor(5); // warm up the viewer path
+    const small = await statementsFor(5);
+    const large = await statementsFor(50);
+    expect(small.page.edges).toHaveLength(5);
+    expect(large.page.edges).toHaveLength(50);
+    expect(large.page.edges[0].node.contacts).toHaveLength(2);
+    expect(large.page.edges[0].node.tags).toHaveLength(2);
+    expect(large.page.edges[0].node.company?.responsible.name).toBe('Admin');
+    expect(large.count).toBe(small.count);
+    if (process.env.SHOW_SQL) console.log(app.queries.map((q) => q.slice(0, 160)).join("\n"));
+    console.log(`SQL statements per deals page (5 or 50 deals, with relations): ${large.count}`);
+    expect(large.count).toBeLessThanOrEqual(20);
+  });
+
+  it('stay the same on the next page (cursor)', async () => {
+    const first = await statementsFor(50);
+    app.queries.length = 0;
+    const next = await app.ok(DealsPage, { first: 50, after: first.page.pageInfo.endCursor }, ws.token);
+    expect(next.deals.edges).toHaveLength(10);
+    expect(app.queries.length).toBeLessThanOrEqual(first.count + 1);
+  });
+});

@@ -1,0 +1,199 @@
+// Live board: dealChanged over a real WebSocket (graphql-ws) and over SSE, fed by mutations
+// sent over HTTP. With TEST_REDIS_URL the events travel through Redis.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { print } from 'graphql';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { signUpWorkspace } from './helpers/fixtures.js';
+import { graphql } from './gql/index.js';
+
+let app: TestApp;
+let url: string;
+beforeAll(async () => {
+  app = await createTestApp();
+  url = await app.start();
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+const DealChanged = graphql(`
+  subscription DealChanged($pipelineId: ID!) {
+    dealChanged(pipelineId: $pipelineId) {
+      kind
+      dealId
+      deal { id name stage { id name } closedAt }
+    }
+  }
+`);
+
+const CreateDeal = graphql(`
+  mutation RtCreateDeal($input: CreateDealInput!) {
+    createDeal(input: $input) {
+      __typename
+      ... on CreateDealSuccess { deal { id version } }
+    }
+  }
+`);
+
+const MoveDeal = graphql(`
+  mutation RtMoveDeal($input: MoveDealInput!) {
+    moveDeal(input: $input) {
+      __typename
+      ... on MoveDealSuccess { deal { id version } }
+    }
+  }
+`);
+
+type Event = { kind: string; dealId: string; deal: { id: string; name: string; stage: { id: string }; closedAt: string | null } | null };
+
+/** Subscribes over graphql-ws; collects events and errors. */
+function subscribe(token: string | null, pipelineId: string) {
+  const client: Client = createClient({
+    url: url.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    retryAttempts: 0,
+  });
+  const events: Event[] = [];
+  const errors: unknown[] = [];
+  let started!: () => void;
+  const ready = new Promise<void>((r) => (started = r));
+  client.on('connected', () => setTimeout(started, 100));
+  const stop = client.subscribe(
+    { query: print(DealChanged), variables: { pipelineId } },
+    {
+      next: (r) => {
+        if (r.errors) errors.push(...r.errors);
+        if (r.data) events.push((r.data as { dealChanged: Event }).dealChanged);
+      },
+      error: (e) => errors.push(e),
+      complete: () => {},
+    },
+  );
+  return {
+    events,
+    errors,
+    ready,
+    async waitFor(n: number, ms = 5000) {
+      const until = Date.now() + ms;
+      while (events.length < n && errors.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+      return events;
+    },
+    async close() {
+      stop();
+      await client.dispose();
+    },
+  };
+}
+
+describe('dealChanged over WebSocket', () => {
+  it('delivers CREATED and MOVED events for deals changed over HTTP, with the deal as it is now', async () => {
+    const ws = await signUpWorkspace(app);
+    const sub = subscribe(ws.token, ws.pipeline.id);
+    await sub.ready;
+    const created = await app.ok(CreateDeal, { input: { name: 'Live deal' } }, ws.token);
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
+    const deal = created.createDeal.deal;
+    await sub.waitFor(1);
+    expect(sub.errors).toEqual([]);
+    expect(sub.events[0]).toMatchObject({ kind: 'CREATED', dealId: deal.id, deal: { name: 'Live deal' } });
+
+    await app.ok(MoveDeal, { input: { id: deal.id, version: deal.version, stageId: ws.won.id } }, ws.token);
+    await sub.waitFor(2);
+    expect(sub.events[1]).toMatchObject({ kind: 'MOVED', dealId: deal.id, deal: { stage: { id: ws.won.id } } });
+    expect(sub.events[1].deal!.closedAt).not.toBeNull();
+    await sub.close();
+  });
+
+  it('does not deliver events of other pipelines', async () => {
+    const ws = await signUpWorkspace(app);
+    const Create = graphql(`
+      mutation RtCreatePipeline($input: CreatePipelineInput!) {
+        createPipeline(input: $input) { __typename ... on CreatePipelineSuccess { pipeline { id stages { id } } } }
+      }
+    `);
+    const p = await app.ok(Create, { input: { name: 'Second', stages: [{ name: 'New' }] } }, ws.token);
+    if (p.createPipeline.__typename !== 'CreatePipelineSuccess') throw new Error('pipeline failed');
+    const other = p.createPipeline.pipeline;
+    const sub = subscribe(ws.token, other.id);
+    await sub.ready;
+    await app.ok(CreateDeal, { input: { name: 'Not here' } }, ws.token);
+    const here = await app.ok(CreateDeal, { input: { name: 'Here', pipelineId: other.id } }, ws.token);
+    await sub.waitFor(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.events.map((e) => e.deal?.name)).toEqual(['Here']);
+    expect(here.createDeal.__typename).toBe('CreateDealSuccess');
+    await sub.close();
+  });
+
+  it('tells a deal moved to another pipeline to the boards of both pipelines', async () => {
+    const ws = await signUpWorkspace(app);
+    const Create = graphql(`
+      mutation RtCreatePipeline2($input: CreatePipelineInput!) {
+        createPipeline(input: $input) { __typename ... on CreatePipelineSuccess { pipeline { id stages { id } } } }
+      }
+    `);
+    const p = await app.ok(Create, { input: { name: 'Other', stages: [{ name: 'Start' }] } }, ws.token);
+    if (p.createPipeline.__typename !== 'CreatePipelineSuccess') throw new Error('pipeline failed');
+    const target = p.createPipeline.pipeline;
+    const created = await app.ok(CreateDeal, { input: { name: 'Traveller' } }, ws.token);
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
+    const oldBoard = subscribe(ws.token, ws.pipeline.id);
+    const newBoard = subscribe(ws.token, target.id);
+    await Promise.all([oldBoard.ready, newBoard.ready]);
+    const d = created.createDeal.deal;
+    await app.ok(MoveDeal, { input: { id: d.id, version: d.version, stageId: target.stages[0].id } }, ws.token);
+    await Promise.all([oldBoard.waitFor(1), newBoard.waitFor(1)]);
+    expect(oldBoard.events).toMatchObject([{ kind: 'MOVED', dealId: d.id, deal: { stage: { id: target.stages[0].id } } }]);
+    expect(newBoard.events).toMatchObject([{ kind: 'MOVED', dealId: d.id }]);
+    await Promise.all([oldBoard.close(), newBoard.close()]);
+  });
+
+  it('refuses a subscriber without a token and one of another workspace', async () => {
+    const a = await signUpWorkspace(app);
+    const b = await signUpWorkspace(app);
+    const anonymous = subscribe(null, a.pipeline.id);
+    const stranger = subscribe(b.token, a.pipeline.id);
+    await Promise.all([anonymous.waitFor(1, 2000), stranger.waitFor(1, 2000)]);
+    expect(JSON.stringify(anonymous.errors)).toContain('UNAUTHENTICATED');
+    expect(JSON.stringify(stranger.errors)).toContain('NOT_FOUND');
+    await app.ok(CreateDeal, { input: { name: 'Secret' } }, a.token);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(anonymous.events).toEqual([]);
+    expect(stranger.events).toEqual([]);
+    await Promise.all([anonymous.close(), stranger.close()]);
+  });
+});
+
+describe('dealChanged over SSE', () => {
+  it('streams events to an EventSource-style client with the same auth', async () => {
+    const ws = await signUpWorkspace(app);
+    const ctrl = new AbortController();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${ws.token}` },
+      body: JSON.stringify({ query: print(DealChanged), variables: { pipelineId: ws.pipeline.id } }),
+      signal: ctrl.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      const until = Date.now() + 5000;
+      while (!text.includes(needle) && Date.now() < until) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+    };
+    await new Promise((r) => setTimeout(r, 150));
+    await app.ok(CreateDeal, { input: { name: 'Over SSE' } }, ws.token);
+    await readUntil('Over SSE');
+    ctrl.abort();
+    const line = text.split('\n').find((l) => l.startsWith('data:') && l.includes('Over SSE'))!;
+    expect(JSON.parse(line.slice(5)).data.dealChanged).toMatchObject({ kind: 'CREATED', deal: { name: 'Over SSE' } });
+  });
+});
