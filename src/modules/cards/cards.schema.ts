@@ -1,6 +1,9 @@
 // GraphQL pieces shared by contacts, companies and deals: tags, phones, the trash.
 import parsePhoneNumber from 'libphonenumber-js/max';
 import { builder, NODE_TYPES } from '../../builder.js';
+import { authed } from '../../context.js';
+import { ForbiddenError } from '../../lib/errors.js';
+import { emptyTrash, type CardKind } from './cards.service.js';
 
 /** Restricts node loading (and fallback loads) to the viewer's workspace. */
 export const inWorkspace = (id: string, ctx: { viewer: { workspaceId: string } | null }) => ({
@@ -41,3 +44,15 @@ builder.queryField('tags', (t) =>
 
 /** Fields every card type shows: system fields the server keeps. */
 export const CardEntityType = builder.enumType('CardEntityType', { values: ['CONTACT', 'COMPANY', 'DEAL'] as const });
+
+builder.mutationField('emptyTrash', (t) =>
+  t.int({
+    authScopes: { writer: true },
+    description:
+      'Deletes for good the trashed cards of the given types (all when left out); administrators only. Answers how many were removed.',
+    errors: { types: [ForbiddenError] },
+    args: { entityTypes: t.arg({ type: [CardEntityType] }) },
+    resolve: (_r, a, ctx) =>
+      emptyTrash(authed(ctx), a.entityTypes?.map((e) => e.toLowerCase() as CardKind) ?? undefined),
+  }),
+);

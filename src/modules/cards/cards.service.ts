@@ -1,7 +1,7 @@
 // What contacts, companies and deals share: responsible users, tags, search text, system
 // fields, versions and the trash. Each card service calls these, so the rules hold alike.
 import type { ServiceCtx } from '../../context.js';
-import { ConflictError, IssueList, NotFoundError } from '../../lib/errors.js';
+import { ConflictError, ForbiddenError, IssueList, NotFoundError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
 import { normalizePhone } from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -230,5 +230,21 @@ export async function restoreCard<K extends CardKind>(ctx: ServiceCtx, kind: K, 
     const row = await delegate(tx, kind).findUniqueOrThrow({ where: { id } });
     await after?.(tx, row);
     return row;
+  });
+}
+
+/**
+ * Empties the trash for good (administrators only): the one path that deletes cards. Returns how
+ * many cards were removed. Links from live cards to removed ones are cleared by the database.
+ */
+export async function emptyTrash(ctx: ServiceCtx, kinds: CardKind[] = ['deal', 'contact', 'company']) {
+  if (!ctx.viewer.isAdmin) throw new ForbiddenError('Only an administrator may empty the trash');
+  const where = { workspaceId: ctx.viewer.workspaceId, deletedAt: { not: null } };
+  return ctx.db.$transaction(async (tx) => {
+    let n = 0;
+    if (kinds.includes('deal')) n += (await tx.deal.deleteMany({ where })).count;
+    if (kinds.includes('contact')) n += (await tx.contact.deleteMany({ where })).count;
+    if (kinds.includes('company')) n += (await tx.company.deleteMany({ where })).count;
+    return n;
   });
 }
