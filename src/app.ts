@@ -3,7 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { translate } from './lib/i18n.js';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -38,6 +39,32 @@ export type App = {
 
 function disableIntrospection(): Plugin {
   return { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
+}
+
+/** Auth and rate-limit errors are GraphQL errors, not typed results: translate them here. */
+function translateErrors(): Plugin<Context> {
+  const CODES = new Set(['UNAUTHENTICATED', 'RATE_LIMITED', 'FORBIDDEN', 'NOT_FOUND']);
+  return {
+    onExecute: ({ args }) => ({
+      onExecuteDone: ({ result, setResult }) => {
+        const locale = (args.contextValue as Context).locale;
+        if (locale === 'en' || !('errors' in result) || !result.errors?.length) return;
+        setResult({
+          ...result,
+          errors: result.errors.map((e) =>
+            CODES.has(String(e.extensions?.code))
+              ? new GraphQLError(translate(e.message, locale), {
+                  nodes: e.nodes,
+                  path: e.path,
+                  originalError: e.originalError,
+                  extensions: e.extensions,
+                })
+              : e,
+          ),
+        });
+      },
+    }),
+  };
 }
 
 function logOperations(log: Logger): Plugin {
@@ -114,6 +141,7 @@ export async function buildApp(
           return !stopping;
         },
       }),
+      translateErrors(),
       logOperations(log),
     ],
   });

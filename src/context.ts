@@ -7,6 +7,7 @@ import type { AppPubSub } from './lib/pubsub.js';
 import type { OutboxDispatcher } from './lib/outbox.js';
 import type { Viewer } from './lib/viewer.js';
 import { unauthenticated } from './lib/errors.js';
+import { requestedLocale, type Locale } from './lib/i18n.js';
 import { resolveViewer } from './modules/users/auth.service.js';
 
 export type AppDeps = {
@@ -24,6 +25,8 @@ export type Context = {
   /** Why the token was refused, when one was sent and refused. */
   authProblem?: string;
   ip: string;
+  /** Language of messages: Accept-Language, else the workspace's locale, else English. */
+  locale: Locale;
   log: Logger;
 };
 
@@ -64,11 +67,14 @@ export function createContextFactory(deps: AppDeps) {
       bearer(init.request?.headers.get('authorization')) ??
       bearer(cp.authorization ?? cp.Authorization ?? cp.token);
     const ip = clientIp(deps, init);
+    const asked = requestedLocale(
+      init.request?.headers.get('accept-language') ?? (typeof cp.acceptLanguage === 'string' ? cp.acceptLanguage : undefined),
+    );
     const base = { db: deps.db, deps, ip, log: deps.log };
-    if (!token) return { ...base, viewer: null };
+    if (!token) return { ...base, viewer: null, locale: asked ?? 'en' };
     const result = await resolveViewer(deps, token);
     return 'viewer' in result
-      ? { ...base, viewer: result.viewer }
-      : { ...base, viewer: null, authProblem: result.problem };
+      ? { ...base, viewer: result.viewer, locale: asked ?? result.viewer.locale }
+      : { ...base, viewer: null, authProblem: result.problem, locale: asked ?? 'en' };
   };
 }

@@ -13,6 +13,8 @@ export type Viewer = {
   sessionId?: string;
   apiKeyId?: string;
   canWrite: boolean;
+  /** The workspace's language for messages. */
+  locale: 'ru' | 'en';
 };
 
 export function assertAdmin(viewer: Viewer, what = 'change workspace settings') {

@@ -1,6 +1,7 @@
 // Shared GraphQL pieces: scalars, the Error interface and the typed error results.
 import { GraphQLError, Kind } from 'graphql';
 import { builder } from '../../builder.js';
+import { translate } from '../../lib/i18n.js';
 import {
   AppError,
   ConflictError,
@@ -42,7 +43,12 @@ builder.scalarType('Decimal', {
 export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
   description: 'An expected failure: nothing was changed.',
   fields: (t) => ({
-    message: t.exposeString('message'),
+    message: t.string({
+      resolve: (e, _a, ctx) =>
+        e instanceof ValidationError && ctx.locale !== 'en'
+          ? `Неверные данные: ${e.fields.map((f) => `${f.field}: ${translate(f.message, ctx.locale)}`).join('; ')}`
+          : translate(e.message, ctx.locale),
+    }),
     code: t.exposeString('code'),
   }),
 });
@@ -51,7 +57,7 @@ const FieldError = builder.objectRef<FieldIssue>('FieldError').implement({
   description: 'One problem with one input field.',
   fields: (t) => ({
     field: t.exposeString('field', { description: 'Path of the input field, e.g. "emails[1]".' }),
-    message: t.exposeString('message'),
+    message: t.string({ resolve: (f, _a, ctx) => translate(f.message, ctx.locale) }),
   }),
 });
 

@@ -23,7 +23,9 @@ type ViewerResult = { viewer: Viewer } | { problem: string };
 
 export async function resolveViewer(deps: AppDeps, token: string): Promise<ViewerResult> {
   const { db } = deps;
-  const include = { user: { include: { role: true, teams: { select: { teamId: true } } } } } as const;
+  const include = {
+    user: { include: { role: true, teams: { select: { teamId: true } }, workspace: { select: { locale: true } } } },
+  } as const;
   if (token.startsWith(SESSION_PREFIX)) {
     const s = await db.session.findUnique({ where: { tokenHash: hashToken(token) }, include });
     if (!s) return { problem: 'The token is not valid; sign in again' };
@@ -47,7 +49,14 @@ export async function resolveViewer(deps: AppDeps, token: string): Promise<Viewe
 }
 
 function toViewer(
-  user: { id: string; workspaceId: string; roleId: string; role: { isAdmin: boolean }; teams: { teamId: string }[] },
+  user: {
+    id: string;
+    workspaceId: string;
+    roleId: string;
+    role: { isAdmin: boolean };
+    teams: { teamId: string }[];
+    workspace: { locale: 'ru' | 'en' };
+  },
   extra: Pick<Viewer, 'via' | 'sessionId' | 'apiKeyId' | 'canWrite'>,
 ): Viewer {
   return {
@@ -56,6 +65,7 @@ function toViewer(
     roleId: user.roleId,
     isAdmin: user.role.isAdmin,
     teamIds: user.teams.map((t) => t.teamId),
+    locale: user.workspace.locale,
     ...extra,
   };
 }

@@ -1,0 +1,104 @@
+// Messages in the caller's language. Services write English; what a client shows is chosen per
+// request: the Accept-Language header when it names Russian or English, else the workspace's
+// locale. Patterns keep the dynamic parts (ids, numbers, names) of a message.
+export type Locale = 'ru' | 'en';
+
+const NOUNS: Record<string, string> = {
+  user: 'пользователь',
+  role: 'роль',
+  team: 'команда',
+  contact: 'контакт',
+  company: 'компания',
+  deal: 'сделка',
+  stage: 'этап',
+  pipeline: 'воронка',
+  'loss reason': 'причина отказа',
+  Contact: 'Контакт',
+  Company: 'Компания',
+  Deal: 'Сделка',
+  User: 'Пользователь',
+  Team: 'Команда',
+  Pipeline: 'Воронка',
+  Stage: 'Этап',
+  LossReason: 'Причина отказа',
+  ApiKey: 'API-ключ',
+  Role: 'Роль',
+  Tag: 'Тег',
+};
+const noun = (s: string) => NOUNS[s] ?? s;
+
+const RU: [RegExp, (...m: string[]) => string][] = [
+  [/^must not be empty$/, () => 'не может быть пустым'],
+  [/^must be at most (\d+) characters$/, (n) => `не длиннее ${n} символов`],
+  [/^must be at least (\d+) characters$/, (n) => `не короче ${n} символов`],
+  [/^is not a valid e-mail address$/, () => 'неверный адрес e-mail'],
+  [/^is not an ISO 4217 currency code$/, () => 'неизвестный код валюты ISO 4217'],
+  [/^is not an IANA time zone such as Europe\/Moscow$/, () => 'неизвестный часовой пояс (пример: Europe/Moscow)'],
+  [/^is not a supported ISO 3166 country code$/, () => 'неизвестный код страны ISO 3166'],
+  [/^is not a valid web address$/, () => 'неверный веб-адрес'],
+  [/^"(.*)" is not a valid phone number$/s, (p) => `«${p}» — неверный номер телефона`],
+  [/^must be a decimal number such as 1500\.50$/, () => 'должно быть десятичным числом, например 1500.50'],
+  [/^must not be negative$/, () => 'не может быть отрицательным'],
+  [/^must have at most 16 digits before the point and 2 after$/, () => 'не более 16 цифр до точки и 2 после'],
+  [/^at most (\d+) tags$/, (n) => `не более ${n} тегов`],
+  [/^at most (\d+) phone numbers$/, (n) => `не более ${n} номеров телефона`],
+  [/^at most (\d+) e-mail addresses$/, (n) => `не более ${n} адресов e-mail`],
+  [/^is not a valid (\w+) id$/, (t) => `неверный идентификатор (${noun(t)})`],
+  [/^no such (.+)$/, (t) => `не найдено: ${noun(t)}`],
+  [/^this (\w+) is in the trash$/, (t) => `${noun(t)} в корзине`],
+  [/^this user is deactivated; choose an active user$/, () => 'пользователь деактивирован; выберите активного'],
+  [/^this stage belongs to another pipeline$/, () => 'этап относится к другой воронке'],
+  [/^this loss reason belongs to another pipeline$/, () => 'причина отказа относится к другой воронке'],
+  [/^the pipeline is archived$/, () => 'воронка в архиве'],
+  [/^the pipeline has no open stage$/, () => 'в воронке нет открытых этапов'],
+  [/^a loss reason goes only with a LOST stage$/, () => 'причина отказа указывается только для этапа «проиграно»'],
+  [/^is already registered$/, () => 'уже зарегистрирован'],
+  [/^is wrong$/, () => 'неверно'],
+  [/^a (team|pipeline) with this name already exists$/, (t) => `${noun(t)} с таким названием уже есть`],
+  [/^is used by another stage( of this pipeline)?$/, () => 'уже занято другим этапом'],
+  [/^this loss reason already exists$/, () => 'такая причина отказа уже есть'],
+  [/^the workspace must keep at least one active administrator$/, () => 'в аккаунте должен остаться хотя бы один активный администратор'],
+  [/^a pipeline needs at least one (OPEN )?stage$/, () => 'в воронке должен быть хотя бы один открытый этап'],
+  [/^must list every stage of the pipeline exactly once$/, () => 'нужно перечислить каждый этап воронки ровно один раз'],
+  [/^is not a stage of this pipeline$/, () => 'это не этап этой воронки'],
+  [/^the (stage|pipeline) still holds (\d+) deal\(s\), trash included; move them first$/, (t, n) => `${noun(t)}: ещё ${n} сделок (включая корзину); сначала перенесите их`],
+  [/^(\w+) (\S+) was not found$/, (t, id) => `${noun(t)} ${id} не найден(а)`],
+  [/^(\w+) (\S+) is in the trash; restore it first$/, (t, id) => `${noun(t)} ${id} в корзине; сначала восстановите`],
+  [/^(\w+) was changed by someone else \(now at version (\d+)\); reload it and try again$/, (t, v) => `${noun(t)}: запись изменил кто-то другой (версия ${v}); обновите и повторите`],
+  [/^Only an administrator may .+$/, () => 'Это может сделать только администратор'],
+  [/^You do not have the right to do this$/, () => 'Недостаточно прав'],
+  [/^Wrong e-mail or password$/, () => 'Неверный e-mail или пароль'],
+  [/^Sign in first: send a valid token$/, () => 'Войдите в систему: передайте действительный токен'],
+  [/^The token is not valid; sign in again$/, () => 'Токен недействителен; войдите снова'],
+  [/^The session was ended; sign in again$/, () => 'Сеанс завершён; войдите снова'],
+  [/^The session has expired; sign in again$/, () => 'Сеанс истёк; войдите снова'],
+  [/^This user has been deactivated$/, () => 'Пользователь деактивирован'],
+  [/^The API key is not valid or was revoked$/, () => 'API-ключ недействителен или отозван'],
+  [/^The API key's user has been deactivated$/, () => 'Пользователь API-ключа деактивирован'],
+  [/^This API key may only read; it needs the WRITE scope$/, () => 'Этот API-ключ только для чтения; нужна область WRITE'],
+  [/^Too many attempts; try again in (\d+) s$/, (n) => `Слишком много попыток; повторите через ${n} с`],
+];
+
+export function translate(message: string, locale: Locale): string {
+  if (locale === 'en') return message;
+  if (message.startsWith('Invalid input: ')) return message; // rebuilt by the caller from its fields
+  for (const [re, ru] of RU) {
+    const m = re.exec(message);
+    if (m) return ru(...m.slice(1));
+  }
+  return message;
+}
+
+/** The language a client asked for with Accept-Language, when it is one we speak. */
+export function requestedLocale(acceptLanguage: string | null | undefined): Locale | undefined {
+  if (!acceptLanguage) return undefined;
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.map((p) => /^q=([\d.]+)$/.exec(p.trim())).find(Boolean);
+      return { lang: tag.toLowerCase().slice(0, 2), q: q ? Number(q[1]) : 1 };
+    })
+    .sort((a, b) => b.q - a.q);
+  return ranked.find((r) => r.lang === 'ru' || r.lang === 'en')?.lang as Locale | undefined;
+}
