@@ -197,3 +197,22 @@ describe('dealChanged over SSE', () => {
     expect(JSON.parse(line.slice(5)).data.dealChanged).toMatchObject({ kind: 'CREATED', deal: { name: 'Over SSE' } });
   });
 });
+
+describe('GraphQL over HTTP', () => {
+  it('answers GET queries with the same auth as POST', async () => {
+    const ws = await signUpWorkspace(app);
+    const q = encodeURIComponent('{ me { name } pipelines { name } }');
+    const res = await fetch(`${url}?query=${q}`, { headers: { authorization: `Bearer ${ws.token}`, accept: 'application/json' } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { data: { me: { name: string }; pipelines: { name: string }[] } };
+    expect(body.data.me.name).toBe('Admin');
+    expect(body.data.pipelines.map((p) => p.name)).toEqual([ws.pipeline.name]);
+  });
+
+  it('refuses mutations over GET', async () => {
+    const ws = await signUpWorkspace(app);
+    const q = encodeURIComponent('mutation { createDeal(input: { name: "via GET" }) { __typename } }');
+    const res = await fetch(`${url}?query=${q}`, { headers: { authorization: `Bearer ${ws.token}` } });
+    expect(res.status).toBe(405);
+  });
+});

@@ -88,20 +88,21 @@ const UserFilter = builder.inputType('UserFilter', {
   }),
 });
 
+function decodeUserFilter(filter: { search?: string | null; active?: boolean | null; teamIds?: string[] | null } | null | undefined) {
+  const ids = new IdParser();
+  const teamIds = ids.many('filter.teamIds', 'Team', filter?.teamIds);
+  ids.done();
+  return { ...filter, teamIds };
+}
+
 builder.queryField('users', (t) =>
   t.prismaConnection({
     type: 'User',
     cursor: 'id',
     authScopes: { member: true },
     args: { filter: t.arg({ type: UserFilter }) },
-    resolve: (query, _r, { filter }, ctx) => {
-      const ids = new IdParser();
-      const teamIds = ids.many('filter.teamIds', 'Team', filter?.teamIds);
-      ids.done();
-      return users.listUsers(authed(ctx), { ...filter, teamIds }, query);
-    },
-    totalCount: (_c, { filter }, ctx) =>
-      ctx.db.user.count({ where: users.userWhere(authed(ctx), { search: filter?.search, active: filter?.active }) }),
+    resolve: (query, _r, { filter }, ctx) => users.listUsers(authed(ctx), decodeUserFilter(filter), query),
+    totalCount: (_c, { filter }, ctx) => users.countUsers(authed(ctx), decodeUserFilter(filter)),
   }),
 );
 

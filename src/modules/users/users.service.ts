@@ -28,6 +28,10 @@ export function userWhere(ctx: ServiceCtx, f: UserFilter = {}): Prisma.UserWhere
   return where;
 }
 
+export function countUsers(ctx: ServiceCtx, filter: UserFilter) {
+  return ctx.db.user.count({ where: userWhere(ctx, filter) });
+}
+
 export function listUsers(ctx: ServiceCtx, filter: UserFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
   return ctx.db.user.findMany({ ...query, where: userWhere(ctx, filter), orderBy: [{ name: 'asc' }, { id: 'asc' }] });
 }
