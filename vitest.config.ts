@@ -12,6 +12,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // test/postgres/ needs a PostgreSQL server (and Redis): it is part of the PostgreSQL pass only.
+    exclude: ['node_modules/**', ...(process.env.TEST_DATABASE_URL ? [] : ['test/postgres/**'])],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,

@@ -14,8 +14,8 @@ export type Db = PrismaClient;
 export type Database = {
   prisma: PrismaClient;
   kind: 'pglite' | 'postgres';
-  /** Applies pending migrations under an advisory lock. */
-  migrate(): Promise<string[]>;
+  /** Applies pending migrations under an advisory lock (`dir`: another migrations folder, for tests). */
+  migrate(dir?: string): Promise<string[]>;
   /** Runs a statement outside Prisma (health checks, tests). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -39,6 +39,7 @@ export async function openDatabase(
       mkdirSync(dir, { recursive: true });
     }
     const lite = new PGlite(dir);
+    let migrationQueue: Promise<unknown> = Promise.resolve();
     await lite.waitReady;
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite), log: log ? [...log] : undefined });
     if (onQuery) (prisma as any).$on('query', (e: { query: string }) => onQuery(e.query));
@@ -47,13 +48,17 @@ export async function openDatabase(
       exec: async (sql) => {
         await lite.exec(sql);
       },
-      // PGlite is one connection in one process: the lock is trivially held.
-      withLock: async (fn) => fn(runner),
+      // PGlite is one connection in this process: an in-process queue serializes runners.
+      withLock: (fn) => {
+        const run = migrationQueue.then(() => fn(runner));
+        migrationQueue = run.catch(() => {});
+        return run;
+      },
     };
     return {
       prisma,
       kind: 'pglite',
-      migrate: () => migrate(runner),
+      migrate: (dir) => migrate(runner, dir),
       ping: async () => {
         await lite.query('select 1');
       },
@@ -95,7 +100,7 @@ export async function openDatabase(
   return {
     prisma,
     kind: 'postgres',
-    migrate: () => migrate(runner),
+    migrate: (dir) => migrate(runner, dir),
     ping: async () => {
       await pool.query('select 1');
     },

@@ -15,6 +15,8 @@ export type SqlRunner = {
 
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
 
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
 export function listMigrations(dir = MIGRATIONS_DIR): { name: string; sql: string; checksum: string }[] {
   return readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'migration.sql')))
@@ -22,8 +24,16 @@ export function listMigrations(dir = MIGRATIONS_DIR): { name: string; sql: strin
     .sort()
     .map((name) => {
       const sql = readFileSync(join(dir, name, 'migration.sql'), 'utf8');
-      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+      return { name, sql, checksum: sha256(sql) };
     });
+}
+
+/**
+ * As in Prisma's schema engine: a checkout whose line endings git changed (CRLF on Windows) is
+ * the same migration, so both runners accept the recorded checksum.
+ */
+function matchesChecksum(sql: string, checksum: string): boolean {
+  return [sql, sql.replace(/\r\n/g, '\n'), sql.replace(/\n/g, '\r\n')].some((s) => sha256(s) === checksum);
 }
 
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -56,7 +66,7 @@ export async function migrate(runner: SqlRunner, dir = MIGRATIONS_DIR): Promise<
     for (const m of migrations) {
       const prev = done.get(m.name);
       if (prev) {
-        if (prev.checksum !== m.checksum) {
+        if (!matchesChecksum(m.sql, prev.checksum)) {
           throw new Error(`Migration ${m.name} was changed after it was applied (checksum differs)`);
         }
         continue;

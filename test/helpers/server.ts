@@ -1,0 +1,164 @@
+// Runs the real server (`tsx src/main.ts`) as a child process for the server tests.
+import { afterAll, expect } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+export const TSX = join(ROOT, 'node_modules/.bin/tsx');
+export const START_TIMEOUT = 55_000;
+
+export type Exit = { code: number | null; signal: NodeJS.Signals | null };
+export type Server = {
+  proc: ChildProcess;
+  spawnedAt: number;
+  out: () => string;
+  err: () => string;
+  exited: Promise<Exit>;
+  /** Resolves with the output once `re` matches stdout; rejects if the process exits first. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+};
+
+const children: ChildProcess[] = [];
+const tempDirs: string[] = [];
+
+afterAll(async () => {
+  // tsx runs the app in a child of its own; both share the process group we created.
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null && c.pid) {
+      try {
+        process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+}, 30_000);
+
+export function tempDir() {
+  const d = mkdtempSync(join(tmpdir(), 'crm-server-test-'));
+  tempDirs.push(d);
+  return d;
+}
+
+/** Starts `tsx src/main.ts` with only the given configuration variables set. */
+export function spawnServer(config: Record<string, string>): Server {
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const k of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'SEED_DEMO', 'NODE_OPTIONS', 'NODE_ENV'])
+    delete env[k];
+  const spawnedAt = performance.now();
+  const proc = spawn(TSX, ['src/main.ts'], {
+    cwd: ROOT,
+    env: { ...env, ...config },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  children.push(proc);
+  let out = '';
+  let err = '';
+  const listeners = new Set<() => void>();
+  const notify = () => listeners.forEach((l) => l());
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    notify();
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    notify();
+  });
+  const exited = new Promise<Exit>((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  let hasExited = false;
+  void exited.then(() => {
+    hasExited = true;
+    // Let the pipes drain before telling waiters.
+    setTimeout(notify, 50);
+  });
+  return {
+    proc,
+    spawnedAt,
+    out: () => out,
+    err: () => err,
+    exited,
+    waitFor(re, timeoutMs = START_TIMEOUT) {
+      return new Promise((resolveMatch, reject) => {
+        const check = () => {
+          const m = out.match(re);
+          if (m) {
+            done();
+            resolveMatch(m);
+          } else if (hasExited) {
+            done();
+            reject(new Error(`server exited before printing ${re}\nstdout:\n${out}\nstderr:\n${err}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`server did not print ${re} within ${timeoutMs} ms\nstdout:\n${out}\nstderr:\n${err}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Waits for the start banner; returns the printed URL and demo login (if any). */
+export async function started(server: Server) {
+  const m = await server.waitFor(/CRM GraphQL API: (\S+)[^\n]*\nDatabase: ([^\n]*)\n(?:Demo login: (\S+) \/ (\S+)\n)?/);
+  return { url: m[1], database: m[2], demo: m[3] ? { email: m[3], password: m[4] } : null };
+}
+
+export async function stop(server: Server): Promise<Exit> {
+  server.proc.kill('SIGTERM');
+  return Promise.race([
+    server.exited,
+    new Promise<Exit>((_, reject) => setTimeout(() => reject(new Error('server did not exit within 20 s of SIGTERM')), 20_000)),
+  ]);
+}
+
+export type GqlResult = { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+
+export async function gql(url: string, query: string, variables?: unknown, token?: string): Promise<GqlResult> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as GqlResult;
+}
+
+export async function ok(url: string, query: string, variables?: unknown, token?: string) {
+  const r = await gql(url, query, variables, token);
+  if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
+  return r.data;
+}
+
+export const LOGIN = `mutation ($input: LoginInput!) { login(input: $input) { token user { name email isAdmin } } }`;
+export const SIGN_UP = `mutation ($input: SignUpInput!) {
+  signUp(input: $input) { __typename ... on SignUpSuccess { session { token workspace { id name } } } ... on Error { message } }
+}`;
+export const OVERVIEW = `query {
+  pipelines { name stages { name kind } }
+  deals(first: 200) { totalCount edges { node { stage { name } } } }
+  contacts(first: 1) { totalCount }
+  companies(first: 1) { totalCount }
+  users(first: 1) { totalCount }
+  teams { name members { id } }
+}`;
+export const COUNTS = `query {
+  pipelines { name }
+  deals(first: 1) { totalCount }
+  contacts(first: 1) { totalCount }
+  companies(first: 1) { totalCount }
+  users(first: 1) { totalCount }
+  teams { name }
+}`;

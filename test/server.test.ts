@@ -1,0 +1,177 @@
+// The real server as an operator runs it: `tsx src/main.ts` in a child process, configured only
+// by environment. First start on an empty DATA_DIR (migrate, seed, print URL and demo login),
+// health and readiness, GraphiQL, a restart that keeps data and does not seed again, graceful
+// shutdown with a request in flight, bad configuration. (PostgreSQL via DATABASE_URL: test/postgres/server.test.ts.)
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
+import { COUNTS, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, START_TIMEOUT, type Exit, type Server } from './helpers/server.js';
+
+describe('the embedded server (PGlite in DATA_DIR)', () => {
+  const dataDir = tempDir();
+  let server: Server;
+  let banner: Awaited<ReturnType<typeof started>>;
+  let firstQueryMs: number;
+
+  beforeAll(async () => {
+    server = spawnServer({ PORT: '0', DATA_DIR: dataDir });
+    banner = await started(server);
+    const r = await gql(banner.url, '{ __typename }');
+    firstQueryMs = performance.now() - server.spawnedAt;
+    expect(r).toEqual({ data: { __typename: 'Query' } });
+    console.log(`spawn to first served query on a fresh DATA_DIR (initdb, migrations, demo seed): ${Math.round(firstQueryMs)} ms`);
+  }, 60_000);
+
+  it('prints the GraphQL URL and the demo login', () => {
+    expect(banner.url).toMatch(/^http:\/\/localhost:\d+\/graphql$/);
+    expect(new URL(banner.url).port).not.toBe('0');
+    expect(banner.database).toContain(dataDir);
+    expect(banner.demo).toEqual({ email: expect.stringContaining('@'), password: expect.any(String) });
+    expect(firstQueryMs).toBeGreaterThan(0);
+  });
+
+  it('the demo admin logs in and sees the seeded workspace: pipeline, deals over several stages, contacts, companies, users, teams', async () => {
+    const { login } = await ok(banner.url, LOGIN, { input: banner.demo });
+    expect(login.user).toMatchObject({ email: banner.demo!.email, isAdmin: true });
+    const data = await ok(banner.url, OVERVIEW, undefined, login.token);
+
+    const pipeline = data.pipelines.find((p: { name: string }) => p.name === 'Основная воронка');
+    expect(pipeline, JSON.stringify(data.pipelines)).toBeDefined();
+    expect(pipeline.stages).toHaveLength(11);
+    expect(pipeline.stages[0]).toEqual({ name: 'Заявка', kind: 'OPEN' });
+    expect(pipeline.stages.slice(-2).map((s: { kind: string }) => s.kind)).toEqual(['WON', 'LOST']);
+
+    expect(data.deals.totalCount).toBeGreaterThanOrEqual(200);
+    const stagesUsed = new Set(data.deals.edges.map((e: any) => e.node.stage.name));
+    expect(stagesUsed.size).toBeGreaterThanOrEqual(4);
+    expect(data.contacts.totalCount).toBeGreaterThan(0);
+    expect(data.companies.totalCount).toBeGreaterThan(0);
+    expect(data.users.totalCount).toBeGreaterThanOrEqual(4);
+    expect(data.teams).toHaveLength(2);
+    expect(data.teams.every((t: { members: unknown[] }) => t.members.length > 0)).toBe(true);
+  });
+
+  it('GET /health and GET /ready answer 200', async () => {
+    const origin = new URL(banner.url).origin;
+    expect((await fetch(`${origin}/health`)).status).toBe(200);
+    expect((await fetch(`${origin}/ready`)).status).toBe(200);
+  });
+
+  it('serves GraphiQL on GET /graphql to a browser', async () => {
+    const res = await fetch(banner.url, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect((await res.text()).toLowerCase()).toContain('graphiql');
+  });
+
+  it('a restart on the same DATA_DIR keeps a deal created before and does not seed again', async () => {
+    const { login } = await ok(banner.url, LOGIN, { input: banner.demo });
+    const before = await ok(banner.url, COUNTS, undefined, login.token);
+    const created = await ok(
+      banner.url,
+      `mutation ($input: CreateDealInput!) { createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { id name } } ... on Error { message } } }`,
+      { input: { name: 'Made before the restart', amount: '4200.00' } },
+      login.token,
+    );
+    expect(created.createDeal.__typename).toBe('CreateDealSuccess');
+    const dealId = created.createDeal.deal.id;
+
+    expect(await stop(server)).toEqual({ code: 0, signal: null });
+
+    server = spawnServer({ PORT: '0', DATA_DIR: dataDir });
+    banner = await started(server);
+    expect(banner.demo).not.toBeNull();
+    const again = (await ok(banner.url, LOGIN, { input: banner.demo })).login;
+    const after = await ok(banner.url, COUNTS, undefined, again.token);
+    expect(after).toEqual({ ...before, deals: { totalCount: before.deals.totalCount + 1 } });
+    const { node } = await ok(banner.url, `query ($id: ID!) { node(id: $id) { ... on Deal { id name amount } } }`, { id: dealId }, again.token);
+    expect(node).toEqual({ id: dealId, name: 'Made before the restart', amount: '4200.00' });
+    expect(server.out()).not.toMatch(/demo workspace seeded|migrations applied/);
+  }, 60_000);
+
+  it('SIGTERM during a slow in-flight request lets it finish, then exits 0', async () => {
+    // The request goes over a connection the server has already served (so it has certainly
+    // been accepted), and its body arrives in two parts with the signal in between; signUp then
+    // hashes a password (argon2) before answering.
+    const body = JSON.stringify({
+      query: SIGN_UP,
+      variables: {
+        input: { workspaceName: 'Signed up while stopping', name: 'Late', email: `late.${Date.now()}@example.com`, password: 'correct horse battery' },
+      },
+    });
+    const url = new URL(banner.url);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, path: string, headers: Record<string, string | number>, write: (req: ClientRequest) => void) =>
+      new Promise<{ status: number; text: string; reused: boolean }>((resolveRes, reject) => {
+        const req = httpRequest({ host: url.hostname, port: url.port, path, method, headers, agent }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d) => (text += d));
+          res.on('end', () => resolveRes({ status: res.statusCode!, text, reused: req.reusedSocket }));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        write(req);
+      });
+    let stoppedTakingWork = false;
+    try {
+      expect((await send('GET', '/health', {}, (req) => req.end())).status).toBe(200);
+      const response = send(
+        'POST',
+        url.pathname,
+        { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        (req) => {
+          const half = Math.floor(body.length / 2);
+          req.write(body.slice(0, half));
+          setTimeout(async () => {
+            server.proc.kill('SIGTERM');
+            // Send the rest only once the server has stopped taking new connections.
+            const deadline = Date.now() + 10_000;
+            while (Date.now() < deadline) {
+              const refused = await fetch(`${url.origin}/health`).then(
+                () => false,
+                () => true,
+              );
+              if (refused) {
+                stoppedTakingWork = true;
+                break;
+              }
+              await new Promise((r) => setTimeout(r, 100));
+            }
+            req.end(body.slice(half));
+          }, 300);
+        },
+      );
+      const res = await response;
+      expect(res.reused).toBe(true);
+      expect(stoppedTakingWork, 'new connections were still accepted after SIGTERM').toBe(true);
+      expect(res.status).toBe(200);
+      const json = JSON.parse(res.text);
+      expect(json.errors).toBeUndefined();
+      expect(json.data.signUp.__typename).toBe('SignUpSuccess');
+      expect(json.data.signUp.session.token).toEqual(expect.any(String));
+    } finally {
+      agent.destroy();
+    }
+    expect(await Promise.race([server.exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))])).toEqual({ code: 0, signal: null });
+    expect(server.out()).toMatch(/shutting down[\s\S]*stopped/);
+  }, 60_000);
+});
+
+describe('bad configuration stops the server with a message naming the variable', () => {
+  it.each([
+    ['PORT', 'abc'],
+    ['LOG_LEVEL', 'loud'],
+    ['DATABASE_URL', 'mysql://x'],
+  ])('%s=%s', async (name, value) => {
+    const server = spawnServer({ DATA_DIR: tempDir(), [name]: value });
+    const exit = await Promise.race([
+      server.exited,
+      new Promise<Exit>((_, reject) => setTimeout(() => reject(new Error(`still running:\n${server.out()}`)), 45_000)),
+    ]);
+    expect(exit.code).not.toBe(0);
+    expect(exit.code).not.toBeNull();
+    expect(server.err()).toContain('Invalid configuration');
+    expect(server.err()).toMatch(new RegExp(`${name}: .*\\(got "${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"\\)`));
+    expect(server.out()).not.toMatch(/CRM GraphQL API/);
+  }, 60_000);
+});
+
