@@ -2,7 +2,7 @@
 import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import { GraphQLError } from 'graphql';
 import type PrismaTypes from './generated/pothos-types.js';
@@ -73,10 +73,14 @@ export const builder = new SchemaBuilder<{
     nodesQueryOptions: {
       authScopes: { member: true },
       nullable: { list: false, items: true },
-      resolve: (_root, { ids }, _ctx, _info, resolveNodes) =>
-        ids.map(async (id) =>
-          NODE_TYPES.has(id.typename) && isUuid(String(id.id)) ? (await resolveNodes([id]))[0] : null,
-        ),
+      // The plugin's resolveNodes callback ignores its argument and loads every id given, so
+      // load the valid ids ourselves and put each answer back in its place.
+      resolve: async (_root, { ids }, ctx, info): Promise<unknown[]> => {
+        const valid = ids.filter((id) => NODE_TYPES.has(id.typename) && isUuid(String(id.id)));
+        const loaded: unknown[] = await resolveNodes(builder as never, ctx, info, valid);
+        let i = 0;
+        return ids.map((id) => (NODE_TYPES.has(id.typename) && isUuid(String(id.id)) ? loaded[i++] : null));
+      },
     },
   },
   errors: {

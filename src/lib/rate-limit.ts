@@ -29,6 +29,15 @@ export async function peek(db: Db, key: string, limit: Limit, now = new Date()):
   return Math.max(1, Math.ceil((windowStart.getTime() + limit.windowMs - now.getTime()) / 1000));
 }
 
+/** Takes back one hit of the current window, for an attempt that turned out to be legitimate. */
+export async function refund(db: Db, key: string, limit: Limit, now = new Date()) {
+  const windowStart = new Date(Math.floor(now.getTime() / limit.windowMs) * limit.windowMs);
+  await db.rateLimitBucket.updateMany({
+    where: { key, windowStart, count: { gt: 0 } },
+    data: { count: { decrement: 1 } },
+  });
+}
+
 export async function reset(db: Db, key: string) {
   await db.rateLimitBucket.deleteMany({ where: { key } });
 }

@@ -49,6 +49,9 @@ export async function createTestApp(extra: Record<string, string> = {}, opts: { 
   const onQuery = (sql: string) => queries.push(sql);
   const database = opts.own ? await openDatabase({ kind: 'pglite' }, onQuery) : await openTestDatabase(onQuery);
   const app = await buildApp(testConfig(extra), { database, logger: createLogger('silent'), outboxPollMs: 200 });
+  // Each test app is its own client address, so per-address login limits never couple files
+  // that share a PostgreSQL database.
+  const client = { req: { socket: { remoteAddress: `test-client-${randomUUID()}` } } };
   const gql = async <R, V>(doc: TypedDocumentNode<R, V>, variables?: V, token?: string, headers: Record<string, string> = {}) => {
     const res = await app.yoga.fetch('http://test/graphql', {
       method: 'POST',
@@ -58,7 +61,7 @@ export async function createTestApp(extra: Record<string, string> = {}, opts: { 
         ...headers,
       },
       body: JSON.stringify({ query: print(doc), variables }),
-    });
+    }, client);
     return (await res.json()) as ExecutionResult<R>;
   };
   return Object.assign(app, {

@@ -40,14 +40,17 @@ export async function checkCards(
   ids: string[],
   single = false,
 ) {
-  if (!ids.length) return;
-  const where = { id: { in: ids }, workspaceId: ctx.viewer.workspaceId };
+  // An empty id is one that did not decode; its issue is already listed.
+  const valid = ids.filter(Boolean);
+  if (!valid.length) return;
+  const where = { id: { in: valid }, workspaceId: ctx.viewer.workspaceId };
   const rows =
     kind === 'contact'
       ? await ctx.db.contact.findMany({ where, select: { id: true, deletedAt: true } })
       : await ctx.db.company.findMany({ where, select: { id: true, deletedAt: true } });
   const byId = new Map(rows.map((r) => [r.id, r]));
   ids.forEach((id, i) => {
+    if (!id) return;
     const f = single ? field : `${field}[${i}]`;
     const r = byId.get(id);
     if (!r) issues.add(f, `no such ${kind}`);
@@ -109,7 +112,9 @@ export function searchTerms(q: string, region: string): string[] {
 }
 
 export function searchWhere(terms: string[]) {
-  return terms.map((t) => ({ searchText: { contains: t } }));
+  // `contains` becomes LIKE: the user's % and _ are meant literally, not as wildcards.
+  const literal = (t: string) => t.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return terms.map((t) => ({ searchText: { contains: literal(t) } }));
 }
 
 export function dateRange(r: { from?: Date | null; to?: Date | null } | null | undefined) {

@@ -1,6 +1,7 @@
 // Shared GraphQL pieces: scalars, the Error interface and the typed error results.
 import { GraphQLError, Kind } from 'graphql';
 import { builder } from '../../builder.js';
+import { encodeGlobalId } from '../../lib/ids.js';
 import { translate } from '../../lib/i18n.js';
 import {
   AppError,
@@ -73,7 +74,11 @@ builder.objectType(NotFoundError, {
   name: 'NotFoundError',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof NotFoundError,
-  fields: (t) => ({ id: t.exposeID('id'), entity: t.exposeString('entity') }),
+  fields: (t) => ({
+    // Services name records by database id; clients know them by their global id.
+    id: t.id({ resolve: (e) => encodeGlobalId(e.entity, e.id) }),
+    entity: t.exposeString('entity'),
+  }),
 });
 
 builder.objectType(ForbiddenError, {

@@ -3,7 +3,7 @@ import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
 import { DateTimeRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import { inWorkspace, listing, Phone, registerNode, Tag } from '../cards/cards.schema.js';
 import * as companies from './companies.service.js';
 
 registerNode('Company');
@@ -11,6 +11,7 @@ registerNode('Company');
 export const Company = builder.prismaNode('Company', {
   id: { field: 'id' },
   findUnique: inWorkspace,
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
     address: t.exposeString('address', { nullable: true }),
@@ -84,8 +85,8 @@ builder.queryField('companies', (t) =>
       orderBy: t.arg({ type: [CompanyOrder], description: 'Newest first when left out.' }),
       inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
     },
-    resolve: (query, _r, a, ctx) => companies.listCompanies(authed(ctx), listArgs(a), query),
-    totalCount: (_c, a, ctx) => companies.countCompanies(authed(ctx), listArgs(a)),
+    resolve: (query, _r, a, ctx) => listing(() => companies.listCompanies(authed(ctx), listArgs(a), query)),
+    totalCount: (_c, a, ctx) => listing(() => companies.countCompanies(authed(ctx), listArgs(a))),
   }),
 );
 
@@ -113,8 +114,8 @@ builder.mutationField('createCompany', (t) =>
     resolve: (_r, { input }, ctx) => {
       const ids = new IdParser();
       const responsibleId = ids.one('responsibleId', 'User', input.responsibleId);
-      ids.done();
-      return companies.createCompany(authed(ctx), { ...input, responsibleId });
+      // Malformed ids travel on to be listed with the service's own findings.
+      return companies.createCompany(authed(ctx), { ...input, responsibleId }, ids.issues);
     },
   }),
 );
@@ -130,9 +131,9 @@ builder.mutationField('updateCompany', (t) =>
       const ids = new IdParser();
       const id = ids.one('id', 'Company', input.id);
       const responsibleId = ids.one('responsibleId', 'User', input.responsibleId);
-      ids.done();
+      if (!id) ids.done();
       const { version, ...rest } = input;
-      return companies.updateCompany(authed(ctx), id, version, { ...rest, responsibleId });
+      return companies.updateCompany(authed(ctx), id, version, { ...rest, responsibleId }, ids.issues);
     },
   }),
 );

@@ -89,9 +89,9 @@ export type CompanyInput = {
   responsibleId?: string | null;
 };
 
-export async function createCompany(ctx: ServiceCtx, input: CompanyInput) {
+/** `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
+export async function createCompany(ctx: ServiceCtx, input: CompanyInput, issues = new IssueList()) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
-  const issues = new IssueList();
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
   const data = v.parseInput(
     fields(phoneRegion),
@@ -119,11 +119,10 @@ export async function createCompany(ctx: ServiceCtx, input: CompanyInput) {
   });
 }
 
-export async function updateCompany(ctx: ServiceCtx, id: string, version: number, input: CompanyInput) {
+export async function updateCompany(ctx: ServiceCtx, id: string, version: number, input: CompanyInput, issues = new IssueList()) {
   const current = cards.assertLive('company', id, await findCompany(ctx, id));
   cards.assertVersion('company', current, version);
   const { phoneRegion } = await cards.workspaceRegion(ctx);
-  const issues = new IssueList();
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
   const merged = {

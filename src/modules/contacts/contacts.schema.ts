@@ -3,7 +3,7 @@ import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
 import { DateTimeRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import { inWorkspace, listing, Phone, registerNode, Tag } from '../cards/cards.schema.js';
 import * as contacts from './contacts.service.js';
 
 registerNode('Contact');
@@ -11,6 +11,7 @@ registerNode('Contact');
 export const Contact = builder.prismaNode('Contact', {
   id: { field: 'id' },
   findUnique: inWorkspace,
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
     position: t.exposeString('position', { nullable: true }),
@@ -90,8 +91,8 @@ builder.queryField('contacts', (t) =>
       orderBy: t.arg({ type: [ContactOrder], description: 'Newest first when left out.' }),
       inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
     },
-    resolve: (query, _r, a, ctx) => contacts.listContacts(authed(ctx), listArgs(a), query),
-    totalCount: (_c, a, ctx) => contacts.countContacts(authed(ctx), listArgs(a)),
+    resolve: (query, _r, a, ctx) => listing(() => contacts.listContacts(authed(ctx), listArgs(a), query)),
+    totalCount: (_c, a, ctx) => listing(() => contacts.countContacts(authed(ctx), listArgs(a))),
   }),
 );
 
@@ -127,8 +128,8 @@ builder.mutationField('createContact', (t) =>
     resolve: (_r, { input }, ctx) => {
       const ids = new IdParser();
       const data = decodeInput(ids, input);
-      ids.done();
-      return contacts.createContact(authed(ctx), data);
+      // Malformed ids travel on to be listed with the service's own findings.
+      return contacts.createContact(authed(ctx), data, ids.issues);
     },
   }),
 );
@@ -144,8 +145,8 @@ builder.mutationField('updateContact', (t) =>
       const ids = new IdParser();
       const id = ids.one('id', 'Contact', input.id);
       const { version, ...rest } = decodeInput(ids, input);
-      ids.done();
-      return contacts.updateContact(authed(ctx), id, version, { ...rest, name: rest.name });
+      if (!id) ids.done();
+      return contacts.updateContact(authed(ctx), id, version, { ...rest, name: rest.name }, ids.issues);
     },
   }),
 );

@@ -90,9 +90,9 @@ export type ContactInput = {
   responsibleId?: string | null;
 };
 
-export async function createContact(ctx: ServiceCtx, input: ContactInput) {
+/** `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
+export async function createContact(ctx: ServiceCtx, input: ContactInput, issues = new IssueList()) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
-  const issues = new IssueList();
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
   const data = v.parseInput(fields(phoneRegion), cards.given({ ...input, phones: input.phones ?? undefined, emails: input.emails ?? undefined, tags: input.tags ?? undefined }), issues.issues);
@@ -117,11 +117,10 @@ export async function createContact(ctx: ServiceCtx, input: ContactInput) {
   });
 }
 
-export async function updateContact(ctx: ServiceCtx, id: string, version: number, input: ContactInput) {
+export async function updateContact(ctx: ServiceCtx, id: string, version: number, input: ContactInput, issues = new IssueList()) {
   const current = cards.assertLive('contact', id, await findContact(ctx, id));
   cards.assertVersion('contact', current, version);
   const { phoneRegion } = await cards.workspaceRegion(ctx);
-  const issues = new IssueList();
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);

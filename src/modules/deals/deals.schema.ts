@@ -6,7 +6,7 @@ import { authed } from '../../context.js';
 import { IdParser, encodeGlobalId, parseId, tryDecodeId } from '../../lib/ids.js';
 import type { DealChangedMessage } from '../../lib/pubsub.js';
 import { DateTimeRange, DecimalRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, registerNode, Tag } from '../cards/cards.schema.js';
+import { inWorkspace, listing, registerNode, Tag } from '../cards/cards.schema.js';
 import { Contact } from '../contacts/contacts.schema.js';
 import { StageKind } from '../pipelines/pipelines.schema.js';
 import { findPipeline } from '../pipelines/pipelines.service.js';
@@ -17,6 +17,7 @@ registerNode('Deal');
 export const Deal = builder.prismaNode('Deal', {
   id: { field: 'id' },
   findUnique: inWorkspace,
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
     amount: t.expose('amount', { type: 'Decimal' }),
@@ -134,8 +135,8 @@ builder.queryField('deals', (t) =>
       orderBy: t.arg({ type: [DealOrder], description: 'Newest first when left out.' }),
       inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
     },
-    resolve: (query, _r, a, ctx) => deals.listDeals(authed(ctx), listArgs(a), query),
-    totalCount: (_c, a, ctx) => deals.countDeals(authed(ctx), listArgs(a)),
+    resolve: (query, _r, a, ctx) => listing(() => deals.listDeals(authed(ctx), listArgs(a), query)),
+    totalCount: (_c, a, ctx) => listing(() => deals.countDeals(authed(ctx), listArgs(a))),
   }),
 );
 
@@ -178,8 +179,8 @@ builder.mutationField('createDeal', (t) =>
     resolve: (_r, { input }, ctx) => {
       const ids = new IdParser();
       const data = decodeInput(ids, input);
-      ids.done();
-      return deals.createDeal(authed(ctx), data);
+      // Malformed ids travel on to be listed with the service's own findings.
+      return deals.createDeal(authed(ctx), data, ids.issues);
     },
   }),
 );
@@ -195,8 +196,8 @@ builder.mutationField('updateDeal', (t) =>
       const ids = new IdParser();
       const id = ids.one('id', 'Deal', input.id);
       const data = decodeInput(ids, input);
-      ids.done();
-      return deals.updateDeal(authed(ctx), id, input.version, data);
+      if (!id) ids.done();
+      return deals.updateDeal(authed(ctx), id, input.version, data, ids.issues);
     },
   }),
 );
@@ -222,8 +223,8 @@ builder.mutationField('moveDeal', (t) =>
       const id = ids.one('id', 'Deal', input.id);
       const stageId = ids.one('stageId', 'Stage', input.stageId);
       const lossReasonId = ids.one('lossReasonId', 'LossReason', input.lossReasonId);
-      ids.done();
-      return deals.moveDeal(authed(ctx), id, input.version, stageId, lossReasonId);
+      if (!id) ids.done();
+      return deals.moveDeal(authed(ctx), id, input.version, stageId, lossReasonId, ids.issues);
     },
   }),
 );

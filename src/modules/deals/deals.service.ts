@@ -143,6 +143,8 @@ async function resolveStage(
   input: { pipelineId?: string | null; stageId?: string | null; lossReasonId?: string | null },
 ): Promise<{ stage: StageRow | null; lossReasonId: string | null }> {
   const ws = ctx.viewer.workspaceId;
+  // An empty id is one that did not decode; its issue is already listed and no stage can follow.
+  if (input.stageId === '' || input.pipelineId === '') return { stage: null, lossReasonId: null };
   let stage: StageRow | null = null;
   if (input.stageId) {
     stage = await ctx.db.stage.findFirst({ where: { id: input.stageId, workspaceId: ws }, include: { pipeline: true } });
@@ -198,9 +200,9 @@ async function setContacts(tx: Tx, dealId: string, contactIds: string[]) {
   await tx.dealContact.createMany({ data: contactIds.map((contactId, position) => ({ dealId, contactId, position })) });
 }
 
-export async function createDeal(ctx: ServiceCtx, input: DealInput) {
+/** `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
+export async function createDeal(ctx: ServiceCtx, input: DealInput, issues = new IssueList()) {
   const ws = await cards.workspaceRegion(ctx);
-  const issues = new IssueList();
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
   const { stage, lossReasonId } = await resolveStage(ctx, issues, input);
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
@@ -240,16 +242,15 @@ export async function createDeal(ctx: ServiceCtx, input: DealInput) {
  * Changes a deal's fields and, when `stageId` is given, its stage. One transaction; a stale
  * `version` fails with ConflictError and changes nothing.
  */
-export async function updateDeal(ctx: ServiceCtx, id: string, version: number, input: DealInput) {
+export async function updateDeal(ctx: ServiceCtx, id: string, version: number, input: DealInput, issues = new IssueList()) {
   const current = cards.assertLive('deal', id, await findDeal(ctx, id));
   cards.assertVersion('deal', current, version);
-  const issues = new IssueList();
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
-  // A new stage, or a new pipeline (which lands the deal in its first open stage).
-  const moving =
-    (!!input.stageId && input.stageId !== current.stageId) ||
-    (!input.stageId && !!input.pipelineId && input.pipelineId !== current.pipelineId);
+  // A new stage, or a new pipeline (which lands the deal in its first open stage). A stage
+  // named together with another pipeline is checked against it, even the deal's own stage.
+  const newPipeline = !!input.pipelineId && input.pipelineId !== current.pipelineId;
+  const moving = (!!input.stageId && input.stageId !== current.stageId) || newPipeline;
   const target = moving
     ? await resolveStage(ctx, issues, { stageId: input.stageId, pipelineId: input.pipelineId, lossReasonId: input.lossReasonId })
     : null;
@@ -307,8 +308,9 @@ export function moveDeal(
   version: number,
   stageId: string,
   lossReasonId?: string | null,
+  issues?: IssueList,
 ) {
-  return updateDeal(ctx, id, version, { stageId, lossReasonId });
+  return updateDeal(ctx, id, version, { stageId, lossReasonId }, issues);
 }
 
 async function afterTrashOrRestore(ctx: ServiceCtx, kind: 'DELETED' | 'RESTORED') {

@@ -19,6 +19,7 @@ export const StageKind = builder.enumType('StageKind', {
 export const Pipeline = builder.prismaNode('Pipeline', {
   id: { field: 'id' },
   findUnique: inWorkspace,
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
     sortOrder: t.exposeInt('sortOrder'),
@@ -31,6 +32,7 @@ export const Pipeline = builder.prismaNode('Pipeline', {
 export const Stage = builder.prismaNode('Stage', {
   id: { field: 'id' },
   findUnique: inWorkspace,
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
     kind: t.expose('kind', { type: StageKind }),
@@ -43,6 +45,7 @@ export const Stage = builder.prismaNode('Stage', {
 export const LossReason = builder.prismaNode('LossReason', {
   id: { field: 'id' },
   findUnique: inWorkspace,
+  nullable: true,
   fields: (t) => ({ name: t.exposeString('name'), pipeline: t.relation('pipeline') }),
 });
 

@@ -108,10 +108,14 @@ export async function createPipeline(ctx: ServiceCtx, input: z.input<typeof pipe
   // Every pipeline can close a deal: add the closing stages when the admin left them out.
   const stages = [...data.stages];
   const locale = (await ctx.db.workspace.findUniqueOrThrow({ where: { id: ws } })).locale;
+  // An open stage may already carry the default name; the added stage then gets a number.
+  const taken = (name: string) => stages.some((s) => s.name.toLowerCase() === name.toLowerCase());
   for (const kind of ['WON', 'LOST'] as const) {
     if (!stages.some((s) => s.kind === kind)) {
-      const name = DEFAULT_STAGES[locale].find(([, k]) => k === kind)![0];
-      if (!stages.some((s) => s.name.toLowerCase() === name.toLowerCase())) stages.push({ name, kind, color: null });
+      const base = DEFAULT_STAGES[locale].find(([, k]) => k === kind)![0];
+      let name = base;
+      for (let n = 2; taken(name); n++) name = `${base} ${n}`;
+      stages.push({ name, kind, color: null });
     }
   }
   const count = await ctx.db.pipeline.count({ where: { workspaceId: ws } });
@@ -196,7 +200,9 @@ export async function updateStage(ctx: ServiceCtx, id: string, input: { name?: s
     color: input.color,
   });
   if (data.name && data.name !== stage.name &&
-    (await ctx.db.stage.findFirst({ where: { pipelineId: stage.pipelineId, name: { equals: data.name, mode: 'insensitive' } } }))) {
+    (await ctx.db.stage.findFirst({
+      where: { pipelineId: stage.pipelineId, id: { not: id }, name: { equals: data.name, mode: 'insensitive' } },
+    }))) {
     throw ValidationError.field('name', 'is used by another stage of this pipeline');
   }
   return ctx.db.stage.update({ where: { id }, data });

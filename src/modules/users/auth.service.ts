@@ -1,8 +1,8 @@
 // Sign-up, login, logout and turning a bearer token into a viewer.
 import { z } from 'zod';
 import type { AppDeps, ServiceCtx } from '../../context.js';
-import { rateLimited, unauthenticated, ValidationError } from '../../lib/errors.js';
-import { hit, peek, reset, type Limit } from '../../lib/rate-limit.js';
+import { isUniqueViolation, rateLimited, unauthenticated, ValidationError } from '../../lib/errors.js';
+import { hit, refund, reset, type Limit } from '../../lib/rate-limit.js';
 import {
   API_KEY_PREFIX,
   DUMMY_HASH,
@@ -95,18 +95,25 @@ export async function signUp(deps: AppDeps, input: z.input<typeof signUpInput>) 
   const taken = await deps.db.user.findUnique({ where: { email: data.email }, select: { id: true } });
   if (taken) throw ValidationError.field('email', 'is already registered');
   const passwordHash = await hashPassword(data.password);
-  const { user } = await deps.db.$transaction((tx) =>
-    bootstrapWorkspace(tx, {
-      workspace: {
-        name: data.workspaceName,
-        locale: data.locale ?? 'ru',
-        timeZone: data.timeZone ?? undefined,
-        currency: data.currency ?? undefined,
-        phoneRegion: data.phoneRegion ?? undefined,
-      },
-      admin: { name: data.name, email: data.email, passwordHash },
-    }),
-  );
+  const { user } = await deps.db
+    .$transaction((tx) =>
+      bootstrapWorkspace(tx, {
+        workspace: {
+          name: data.workspaceName,
+          locale: data.locale ?? 'ru',
+          timeZone: data.timeZone ?? undefined,
+          currency: data.currency ?? undefined,
+          phoneRegion: data.phoneRegion ?? undefined,
+        },
+        admin: { name: data.name, email: data.email, passwordHash },
+      }),
+    )
+    .catch((err: unknown) => {
+      // Two sign-ups with one e-mail at once: the check above passed for both, the unique
+      // index lets one through and the whole workspace of the other is rolled back.
+      if (isUniqueViolation(err)) throw ValidationError.field('email', 'is already registered');
+      throw err;
+    });
   return { ...(await startSession(deps, user)), userId: user.id, workspaceId: user.workspaceId };
 }
 
@@ -114,21 +121,22 @@ export async function login(deps: AppDeps, input: { email: string; password: str
   const email = input.email.trim().toLowerCase();
   const accountKey = `login:account:${email}`;
   const addressKey = `login:address:${ip}`;
+  // Every attempt is counted before the password is checked, so guesses sent all at once
+  // cannot all slip past the limit; a successful login gives its attempt back.
   const wait = Math.max(
-    await peek(deps.db, accountKey, LOGIN_LIMIT_PER_ACCOUNT),
-    await peek(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS),
+    await hit(deps.db, accountKey, LOGIN_LIMIT_PER_ACCOUNT),
+    await hit(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS),
   );
   if (wait) throw rateLimited(wait);
   const user = await deps.db.user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH), input.password);
   if (!user || !ok || !user.active) {
-    await hit(deps.db, accountKey, LOGIN_LIMIT_PER_ACCOUNT);
-    await hit(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS);
     throw unauthenticated(
       user && ok && !user.active ? 'This user has been deactivated' : 'Wrong e-mail or password',
     );
   }
   await reset(deps.db, accountKey);
+  await refund(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS);
   return { ...(await startSession(deps, user)), userId: user.id, workspaceId: user.workspaceId };
 }
 

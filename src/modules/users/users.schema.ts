@@ -13,6 +13,7 @@ for (const n of ['User', 'Role', 'Team', 'ApiKey']) registerNode(n);
 export const Role = builder.prismaNode('Role', {
   id: { field: 'id' },
   findUnique: inWorkspace,
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
     isAdmin: t.exposeBoolean('isAdmin', { description: 'Administrators have every right plus settings.' }),
@@ -22,6 +23,7 @@ export const Role = builder.prismaNode('Role', {
 export const User = builder.prismaNode('User', {
   id: { field: 'id' },
   findUnique: inWorkspace,
+  nullable: true,
   fields: (t) => ({
     email: t.exposeString('email'),
     name: t.exposeString('name'),
@@ -36,6 +38,7 @@ export const User = builder.prismaNode('User', {
 export const Team = builder.prismaNode('Team', {
   id: { field: 'id' },
   findUnique: inWorkspace,
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
     members: t.field({
@@ -59,6 +62,7 @@ const ApiKeyScope = builder.enumType('ApiKeyScope', { values: ['READ', 'WRITE'] 
 export const ApiKey = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
   findUnique: inWorkspace,
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
     prefix: t.exposeString('prefix', { description: 'The first characters of the key, to recognise it.' }),

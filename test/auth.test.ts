@@ -1,0 +1,602 @@
+// Signing up, signing in and out, sessions, login rate limits, password storage and API keys,
+// all through the public API. Failed logins always name a made-up client address (the app
+// trusts X-Forwarded-For here), so they never count against an address other files share.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecutionResult } from 'graphql';
+import { randomInt } from 'node:crypto';
+import { createTestApp, uniqueEmail, type TestApp } from './helpers/app.js';
+import { PASSWORD, signUpWorkspace } from './helpers/fixtures.js';
+import { graphql } from './gql/index.js';
+import type { SignUpInput as SignUpInputT } from './gql/graphql.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp({ TRUST_PROXY: 'true' });
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+const SignUp = graphql(`
+  mutation AuthSignUp($input: SignUpInput!) {
+    signUp(input: $input) {
+      __typename
+      ... on SignUpSuccess {
+        session {
+          token
+          expiresAt
+          user { id email name isAdmin active role { name isAdmin } }
+          workspace { id name locale timeZone currency phoneRegion }
+        }
+      }
+      ... on ValidationError { fields { field message } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const Login = graphql(`
+  mutation AuthLogin($input: LoginInput!) {
+    login(input: $input) { token expiresAt user { id email } workspace { id } }
+  }
+`);
+
+const Logout = graphql(`
+  mutation AuthLogout { logout }
+`);
+
+const Me = graphql(`
+  query AuthMe { me { id email name isAdmin } }
+`);
+
+const WorkspaceQ = graphql(`
+  query AuthWorkspace {
+    workspace { id name locale timeZone currency phoneRegion }
+    pipelines { id name stages { name kind } }
+    users { totalCount edges { node { id email isAdmin } } }
+  }
+`);
+
+const CreateDeal = graphql(`
+  mutation AuthCreateDeal($input: CreateDealInput!) {
+    createDeal(input: $input) {
+      __typename
+      ... on CreateDealSuccess { deal { id name currency createdBy { id } responsible { id } } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const CreateContact = graphql(`
+  mutation AuthCreateContact($input: CreateContactInput!) {
+    createContact(input: $input) {
+      __typename
+      ... on CreateContactSuccess { contact { id phones { e164 country } } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const DealCount = graphql(`
+  query AuthDealCount { deals { totalCount edges { node { id name } } } }
+`);
+
+const ChangePassword = graphql(`
+  mutation AuthChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
+      __typename
+      ... on ChangePasswordSuccess { data }
+      ... on ValidationError { fields { field message } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const CreateApiKey = graphql(`
+  mutation AuthCreateApiKey($name: String!, $scopes: [ApiKeyScope!]!) {
+    createApiKey(name: $name, scopes: $scopes) {
+      __typename
+      ... on CreateApiKeySuccess {
+        created { key apiKey { id name prefix scopes revokedAt lastUsedAt user { id } } }
+      }
+      ... on ValidationError { fields { field message } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const RevokeApiKey = graphql(`
+  mutation AuthRevokeApiKey($id: ID!) {
+    revokeApiKey(id: $id) {
+      __typename
+      ... on RevokeApiKeySuccess { apiKey { id revokedAt } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const ApiKeys = graphql(`
+  query AuthApiKeys { apiKeys { id name prefix scopes revokedAt lastUsedAt } }
+`);
+
+// Helpers
+
+function signUpInput(over: Partial<SignUpInputT> = {}): SignUpInputT {
+  return {
+    workspaceName: 'Acme',
+    name: 'Owner',
+    email: uniqueEmail('owner'),
+    password: PASSWORD,
+    locale: 'en' as const,
+    ...over,
+  };
+}
+
+/** A documentation-range address no other test file uses. */
+const freshIp = () => `198.51.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+
+function login(email: string, password: string, ip = freshIp()) {
+  return app.gql(Login, { input: { email, password } }, undefined, { 'x-forwarded-for': ip });
+}
+
+function errorCode(r: ExecutionResult<unknown>) {
+  return r.errors?.[0]?.extensions?.code;
+}
+
+/** The names of the fields a ValidationError result refuses, sorted. */
+function refusedFields(result: { __typename: string } & object): string[] {
+  expect(result.__typename).toBe('ValidationError');
+  const fields = (result as { fields?: { field: string }[] }).fields ?? [];
+  return fields.map((f) => f.field).sort();
+}
+
+async function expectUnauthenticated(token: string | undefined) {
+  const r = await app.gql(Me, {}, token);
+  expect(r.data ?? null).toBeNull();
+  expect(errorCode(r)).toBe('UNAUTHENTICATED');
+}
+
+describe('signUp', () => {
+  it('creates a workspace with the settings given and its admin, and signs them in', async () => {
+    const email = uniqueEmail('Founder').replace('founder', 'FoUnDer');
+    const r = await app.ok(SignUp, {
+      input: signUpInput({
+        workspaceName: '  Globex  ',
+        name: 'Hank',
+        email: `  ${email}  `,
+        timeZone: 'Asia/Yekaterinburg',
+        currency: 'usd',
+        phoneRegion: 'de',
+      }),
+    });
+    expect(r.signUp.__typename).toBe('SignUpSuccess');
+    if (r.signUp.__typename !== 'SignUpSuccess') return;
+    const s = r.signUp.session;
+    expect(s.token).toMatch(/^crm_s_/);
+    expect(new Date(s.expiresAt).getTime()).toBeGreaterThan(Date.now() + 24 * 3600_000);
+    expect(s.user).toMatchObject({ email: email.toLowerCase(), name: 'Hank', isAdmin: true, active: true, role: { isAdmin: true } });
+    expect(s.workspace).toMatchObject({
+      name: 'Globex',
+      locale: 'en',
+      timeZone: 'Asia/Yekaterinburg',
+      currency: 'USD',
+      phoneRegion: 'DE',
+    });
+
+    // The token works, and the workspace is ready to use.
+    const me = await app.ok(Me, {}, s.token);
+    expect(me.me).toMatchObject({ id: s.user.id, isAdmin: true });
+    const w = await app.ok(WorkspaceQ, {}, s.token);
+    expect(w.workspace).toEqual(s.workspace);
+    expect(w.pipelines).toHaveLength(1);
+    const kinds = w.pipelines[0].stages.map((x) => x.kind);
+    expect(kinds).toContain('OPEN');
+    expect(kinds).toContain('WON');
+    expect(kinds).toContain('LOST');
+    expect(w.users.totalCount).toBe(1);
+    expect(w.users.edges.map((e) => e.node.id)).toEqual([s.user.id]);
+
+    // The settings take effect: deals default to the currency, local phones to the region.
+    const d = await app.ok(CreateDeal, { input: { name: 'First deal' } }, s.token);
+    expect(d.createDeal).toMatchObject({ __typename: 'CreateDealSuccess', deal: { currency: 'USD', createdBy: { id: s.user.id } } });
+    const c = await app.ok(CreateContact, { input: { name: 'Local', phones: ['030 1234567'] } }, s.token);
+    expect(c.createContact).toMatchObject({ __typename: 'CreateContactSuccess', contact: { phones: [{ e164: '+49301234567', country: 'DE' }] } });
+  });
+
+  it('gives a workspace Russian defaults when no settings are given', async () => {
+    const r = await app.ok(SignUp, {
+      input: { workspaceName: 'Ромашка', name: 'Иван', email: uniqueEmail('ivan'), password: PASSWORD },
+    });
+    if (r.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(r.signUp));
+    expect(r.signUp.session.workspace).toMatchObject({ locale: 'ru', timeZone: 'Europe/Moscow', currency: 'RUB', phoneRegion: 'RU' });
+    const w = await app.ok(WorkspaceQ, {}, r.signUp.session.token);
+    expect(w.pipelines[0].name).toBe('Воронка продаж');
+  });
+
+  it('refuses an e-mail already registered, whatever its case, and creates nothing', async () => {
+    const email = uniqueEmail('taken');
+    const first = await app.ok(SignUp, { input: signUpInput({ email }) });
+    if (first.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(first.signUp));
+
+    const again = await app.ok(SignUp, {
+      input: signUpInput({ email: ` ${email.toUpperCase()} `, password: 'another password 123', workspaceName: 'Copycat' }),
+    });
+    expect(refusedFields(again.signUp)).toEqual(['email']);
+
+    // The first account is untouched: its password still works, the second one does not.
+    const ok = await login(email, PASSWORD);
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data?.login.workspace.id).toBe(first.signUp.session.workspace.id);
+    expect(errorCode(await login(email, 'another password 123'))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses the same e-mail sent twice at once: one account, one clear error', async () => {
+    const email = uniqueEmail('race');
+    const results = await Promise.all([
+      app.gql(SignUp, { input: signUpInput({ email, workspaceName: 'One' }) }),
+      app.gql(SignUp, { input: signUpInput({ email, workspaceName: 'Two' }) }),
+    ]);
+    for (const r of results) expect(r.errors).toBeUndefined();
+    const kinds = results.map((r) => r.data!.signUp.__typename).sort();
+    expect(kinds).toEqual(['SignUpSuccess', 'ValidationError']);
+    const refused = results.find((r) => r.data!.signUp.__typename === 'ValidationError')!;
+    expect(refusedFields(refused.data!.signUp)).toEqual(['email']);
+  });
+
+  it.each([
+    ['email', { email: 'not-an-email' }],
+    ['password', { password: 'short' }],
+    ['currency', { currency: 'XYZ' }],
+    ['timeZone', { timeZone: 'Mars/Olympus_Mons' }],
+    ['phoneRegion', { phoneRegion: 'ZZ' }],
+    ['workspaceName', { workspaceName: '   ' }],
+    ['name', { name: '' }],
+  ])('refuses a bad %s with a ValidationError naming it, and creates nothing', async (field, bad) => {
+    const email = uniqueEmail('bad');
+    const r = await app.ok(SignUp, { input: signUpInput({ email, ...bad }) });
+    expect(refusedFields(r.signUp)).toEqual([field]);
+    // No account was made with that e-mail: logging in fails, and signing up with it works.
+    expect(errorCode(await login(email, (bad as { password?: string }).password ?? PASSWORD))).toBe('UNAUTHENTICATED');
+    const retry = await app.ok(SignUp, { input: signUpInput({ email }) });
+    expect(retry.signUp.__typename).toBe('SignUpSuccess');
+  });
+
+  it('names every bad field at once', async () => {
+    const r = await app.ok(SignUp, {
+      input: {
+        workspaceName: '',
+        name: 'Someone',
+        email: 'nope@',
+        password: '1234567',
+        currency: 'DOLLARS',
+        timeZone: 'Nowhere/Land',
+        phoneRegion: 'XX',
+      },
+    });
+    expect(refusedFields(r.signUp)).toEqual(['currency', 'email', 'password', 'phoneRegion', 'timeZone', 'workspaceName']);
+  });
+});
+
+describe('login and sessions', () => {
+  it('signs in with the e-mail in any case and gives a new working token', async () => {
+    const ws = await signUpWorkspace(app);
+    const r = await login(`  ${ws.email.toUpperCase()} `, PASSWORD);
+    expect(r.errors).toBeUndefined();
+    const s = r.data!.login;
+    expect(s.token).toMatch(/^crm_s_/);
+    expect(s.token).not.toBe(ws.token);
+    expect(s.user).toEqual({ id: ws.admin.id, email: ws.email });
+    expect(s.workspace.id).toBe(ws.workspaceId);
+    const me = await app.ok(Me, {}, s.token);
+    expect(me.me.id).toBe(ws.admin.id);
+  });
+
+  it('refuses a wrong password and an unknown e-mail alike, with UNAUTHENTICATED', async () => {
+    const ws = await signUpWorkspace(app);
+    const wrong = await login(ws.email, `${PASSWORD}!`);
+    expect(wrong.data ?? null).toBeNull();
+    expect(errorCode(wrong)).toBe('UNAUTHENTICATED');
+    const unknown = await login(uniqueEmail('nobody'), PASSWORD);
+    expect(errorCode(unknown)).toBe('UNAUTHENTICATED');
+    // Same answer either way, so the API does not tell which e-mails are registered.
+    expect(unknown.errors?.[0].message).toBe(wrong.errors?.[0].message);
+  });
+
+  it('refuses requests with no token, a made-up token or a logged-out token, queries and mutations alike', async () => {
+    const ws = await signUpWorkspace(app);
+    const loggedOut = (await login(ws.email, PASSWORD)).data!.login.token;
+    expect((await app.ok(Logout, {}, loggedOut)).logout).toBe(true);
+
+    for (const token of [undefined, 'garbage', 'crm_s_thisIsNotARealSessionToken', 'crm_k_norAnApiKey', loggedOut]) {
+      await expectUnauthenticated(token);
+      const m = await app.gql(CreateDeal, { input: { name: 'Sneaky' } }, token);
+      expect(m.data ?? null).toBeNull();
+      expect(errorCode(m)).toBe('UNAUTHENTICATED');
+      const out = await app.gql(Logout, {}, token);
+      expect(errorCode(out)).toBe('UNAUTHENTICATED');
+    }
+    // None of the refused mutations created anything.
+    const deals = await app.ok(DealCount, {}, ws.token);
+    expect(deals.deals.totalCount).toBe(0);
+  });
+
+  it('logout ends only the session it was sent with', async () => {
+    const ws = await signUpWorkspace(app);
+    const a = (await login(ws.email, PASSWORD)).data!.login.token;
+    const b = (await login(ws.email, PASSWORD)).data!.login.token;
+    expect((await app.ok(Logout, {}, a)).logout).toBe(true);
+    await expectUnauthenticated(a);
+    expect((await app.ok(Me, {}, b)).me.id).toBe(ws.admin.id);
+    expect((await app.ok(Me, {}, ws.token)).me.id).toBe(ws.admin.id);
+    // Logging out twice is refused: the session is already over.
+    expect(errorCode(await app.gql(Logout, {}, a))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an expired session', async () => {
+    // Sessions of this app last about a second.
+    const shortLived = await createTestApp({ SESSION_TTL_HOURS: '0.0003' });
+    try {
+      const r = await shortLived.ok(SignUp, { input: signUpInput() });
+      if (r.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(r.signUp));
+      const { token, expiresAt } = r.signUp.session;
+      expect(new Date(expiresAt).getTime() - Date.now()).toBeLessThan(2_000);
+      expect((await shortLived.ok(Me, {}, token)).me.isAdmin).toBe(true);
+      await new Promise((res) => setTimeout(res, Math.max(0, new Date(expiresAt).getTime() - Date.now()) + 300));
+      const late = await shortLived.gql(Me, {}, token);
+      expect(late.data ?? null).toBeNull();
+      expect(late.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+      const m = await shortLived.gql(CreateDeal, { input: { name: 'Too late' } }, token);
+      expect(m.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await shortLived.stop();
+    }
+  });
+
+  it('stores passwords as argon2id hashes and session tokens only hashed', async () => {
+    const ws = await signUpWorkspace(app);
+    const member = await ws.member();
+    const db = app.database.prisma;
+    for (const email of [ws.email, member.email]) {
+      const row = await db.user.findUniqueOrThrow({ where: { email } });
+      expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$/);
+      expect(Number(/m=(\d+)/.exec(row.passwordHash)![1])).toBeGreaterThanOrEqual(19456);
+      expect(row.passwordHash).not.toContain(PASSWORD);
+    }
+    const admin = await db.user.findUniqueOrThrow({ where: { email: ws.email } });
+    const sessions = await db.session.findMany({ where: { userId: admin.id } });
+    expect(sessions.length).toBeGreaterThan(0);
+    const stored = JSON.stringify(sessions);
+    expect(stored).not.toContain(ws.token);
+    expect(stored).not.toContain(ws.token.slice('crm_s_'.length));
+  });
+
+  it('changePassword checks the current password and ends every other session', async () => {
+    const ws = await signUpWorkspace(app);
+    const here = (await login(ws.email, PASSWORD)).data!.login.token;
+    const elsewhere = (await login(ws.email, PASSWORD)).data!.login.token;
+    const next = 'a brand new passphrase';
+
+    const wrong = await app.ok(ChangePassword, { currentPassword: 'not my password', newPassword: next }, here);
+    expect(refusedFields(wrong.changePassword)).toEqual(['currentPassword']);
+    const weak = await app.ok(ChangePassword, { currentPassword: PASSWORD, newPassword: 'short' }, here);
+    expect(refusedFields(weak.changePassword)).toEqual(['newPassword']);
+    // Refused attempts changed nothing.
+    expect((await app.ok(Me, {}, elsewhere)).me.id).toBe(ws.admin.id);
+    expect((await login(ws.email, PASSWORD)).errors).toBeUndefined();
+
+    const ok = await app.ok(ChangePassword, { currentPassword: PASSWORD, newPassword: next }, here);
+    expect(ok.changePassword).toEqual({ __typename: 'ChangePasswordSuccess', data: true });
+    expect((await app.ok(Me, {}, here)).me.id).toBe(ws.admin.id);
+    await expectUnauthenticated(elsewhere);
+    await expectUnauthenticated(ws.token);
+    expect(errorCode(await login(ws.email, PASSWORD))).toBe('UNAUTHENTICATED');
+    expect((await login(ws.email, next)).errors).toBeUndefined();
+  });
+});
+
+describe('login rate limits', () => {
+  it('locks an account after 10 failures, even for the right password, whatever the address', async () => {
+    const ws = await signUpWorkspace(app);
+    for (let i = 0; i < 10; i++) {
+      // The e-mail's case does not make a separate account bucket.
+      const r = await login(i % 2 ? ws.email.toUpperCase() : ws.email, `wrong ${i}`);
+      expect(errorCode(r)).toBe('UNAUTHENTICATED');
+    }
+    const locked = await login(ws.email, PASSWORD);
+    expect(locked.data ?? null).toBeNull();
+    expect(locked.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    const retryAfter = locked.errors?.[0].extensions?.retryAfter;
+    expect(typeof retryAfter).toBe('number');
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    // Wrong passwords are refused the same way while locked, without a hint.
+    expect(errorCode(await login(ws.email, 'wrong again'))).toBe('RATE_LIMITED');
+
+    // Sessions already open keep working, and other accounts can still sign in.
+    expect((await app.ok(Me, {}, ws.token)).me.id).toBe(ws.admin.id);
+    const other = await signUpWorkspace(app);
+    expect((await login(other.email, PASSWORD)).errors).toBeUndefined();
+  });
+
+  it('counts failures sent all at once: no more than 10 guesses are checked', async () => {
+    const ws = await signUpWorkspace(app);
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => login(ws.email, `parallel guess ${i}`)));
+    const codes = results.map(errorCode);
+    expect(codes.every((c) => c === 'UNAUTHENTICATED' || c === 'RATE_LIMITED')).toBe(true);
+    expect(codes.filter((c) => c === 'UNAUTHENTICATED').length).toBeLessThanOrEqual(10);
+    expect(errorCode(await login(ws.email, PASSWORD))).toBe('RATE_LIMITED');
+  });
+
+  it('forgets earlier failures after a successful login', async () => {
+    const ws = await signUpWorkspace(app);
+    for (let i = 0; i < 9; i++) expect(errorCode(await login(ws.email, `wrong ${i}`))).toBe('UNAUTHENTICATED');
+    expect((await login(ws.email, PASSWORD)).errors).toBeUndefined();
+    for (let i = 0; i < 9; i++) expect(errorCode(await login(ws.email, `wrong ${i}`))).toBe('UNAUTHENTICATED');
+    expect((await login(ws.email, PASSWORD)).errors).toBeUndefined();
+  });
+
+  it('locks an address after 50 failures across accounts, and only that address', async () => {
+    const ws = await signUpWorkspace(app);
+    const ip = freshIp();
+    for (let i = 0; i < 50; i++) {
+      const r = await login(uniqueEmail('guess'), 'guessing', ip);
+      expect(errorCode(r)).toBe('UNAUTHENTICATED');
+    }
+    const blocked = await login(ws.email, PASSWORD, ip);
+    expect(blocked.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    expect(blocked.errors?.[0].extensions?.retryAfter).toBeGreaterThan(0);
+    // The first address of X-Forwarded-For is the client's; proxies after it do not matter.
+    expect(errorCode(await login(ws.email, PASSWORD, `${ip}, 10.0.0.1`))).toBe('RATE_LIMITED');
+    const elsewhere = await login(ws.email, PASSWORD, freshIp());
+    expect(elsewhere.errors).toBeUndefined();
+    expect(elsewhere.data?.login.user.id).toBe(ws.admin.id);
+  });
+
+  it('counts only failures against an address: people signing in from one office are not locked out', async () => {
+    const ws = await signUpWorkspace(app);
+    const ip = freshIp();
+    for (let i = 0; i < 45; i++) expect(errorCode(await login(uniqueEmail('typo'), 'oops', ip))).toBe('UNAUTHENTICATED');
+    for (let i = 0; i < 10; i++) expect((await login(ws.email, PASSWORD, ip)).errors).toBeUndefined();
+    for (let i = 0; i < 5; i++) expect(errorCode(await login(uniqueEmail('typo'), 'oops', ip))).toBe('UNAUTHENTICATED');
+    // Fifty failures now: the address is locked.
+    expect(errorCode(await login(ws.email, PASSWORD, ip))).toBe('RATE_LIMITED');
+  });
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY is set, so a forged header cannot dodge the limit', async () => {
+    // A private database: this test uses up the budget of the address every request shares.
+    const direct = await createTestApp({}, { own: true });
+    try {
+      const r = await direct.ok(SignUp, { input: signUpInput() });
+      if (r.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(r.signUp));
+      const email = r.signUp.session.user.email;
+      const send = (e: string, p: string) =>
+        direct.gql(Login, { input: { email: e, password: p } }, undefined, { 'x-forwarded-for': freshIp() });
+      for (let i = 0; i < 50; i++) expect((await send(uniqueEmail('guess'), 'guessing')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+      expect((await send(email, PASSWORD)).errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    } finally {
+      await direct.stop();
+    }
+  });
+});
+
+describe('API keys', () => {
+  it('shows the secret once and stores only its hash', async () => {
+    const ws = await signUpWorkspace(app);
+    const r = await app.ok(CreateApiKey, { name: 'Telephony', scopes: ['READ', 'WRITE', 'READ'] }, ws.token);
+    if (r.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(r.createApiKey));
+    const { key, apiKey } = r.createApiKey.created;
+    expect(key).toMatch(/^crm_k_.{30,}$/);
+    expect(key.startsWith(apiKey.prefix)).toBe(true);
+    expect(apiKey.prefix.length).toBeLessThan(key.length - 20);
+    expect(apiKey).toMatchObject({ name: 'Telephony', revokedAt: null, lastUsedAt: null, user: { id: ws.admin.id } });
+    expect([...apiKey.scopes].sort()).toEqual(['READ', 'WRITE']);
+
+    const listed = await app.ok(ApiKeys, {}, ws.token);
+    expect(listed.apiKeys).toEqual([
+      expect.objectContaining({ id: apiKey.id, name: 'Telephony', prefix: apiKey.prefix, revokedAt: null }),
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(key);
+
+    const rows = await app.database.prisma.apiKey.findMany({ where: { workspaceId: ws.workspaceId } });
+    expect(rows).toHaveLength(1);
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain(key);
+    expect(stored).not.toContain(key.slice(apiKey.prefix.length));
+  });
+
+  it('a READ key can query but not change anything', async () => {
+    const ws = await signUpWorkspace(app);
+    await app.ok(CreateDeal, { input: { name: 'Existing' } }, ws.token);
+    const r = await app.ok(CreateApiKey, { name: 'Dashboard', scopes: ['READ'] }, ws.token);
+    if (r.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(r.createApiKey));
+    const { key, apiKey } = r.createApiKey.created;
+
+    expect((await app.ok(Me, {}, key)).me.id).toBe(ws.admin.id);
+    const read = await app.ok(DealCount, {}, key);
+    expect(read.deals.edges.map((e) => e.node.name)).toEqual(['Existing']);
+
+    const write = await app.gql(CreateDeal, { input: { name: 'Not allowed' } }, key);
+    expect(write.data ?? null).toBeNull();
+    expect(errorCode(write)).toBe('FORBIDDEN');
+    // Nor may it mint itself a stronger key or change the password.
+    expect(errorCode(await app.gql(CreateApiKey, { name: 'Escalate', scopes: ['WRITE'] }, key))).toBe('FORBIDDEN');
+    expect(errorCode(await app.gql(ChangePassword, { currentPassword: PASSWORD, newPassword: 'taken over!!' }, key))).toBe('FORBIDDEN');
+
+    const after = await app.ok(DealCount, {}, ws.token);
+    expect(after.deals.totalCount).toBe(1);
+    const keys = await app.ok(ApiKeys, {}, ws.token);
+    expect(keys.apiKeys).toHaveLength(1);
+    expect(keys.apiKeys[0].id).toBe(apiKey.id);
+    expect(keys.apiKeys[0].lastUsedAt).not.toBeNull();
+    expect((await login(ws.email, PASSWORD)).errors).toBeUndefined();
+  });
+
+  it('a WRITE key can create a deal, acting as its user', async () => {
+    const ws = await signUpWorkspace(app);
+    const r = await app.ok(CreateApiKey, { name: 'Forms', scopes: ['WRITE'] }, ws.token);
+    if (r.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(r.createApiKey));
+    const { key } = r.createApiKey.created;
+    const d = await app.ok(CreateDeal, { input: { name: 'From the website' } }, key);
+    expect(d.createDeal).toMatchObject({
+      __typename: 'CreateDealSuccess',
+      deal: { name: 'From the website', createdBy: { id: ws.admin.id }, responsible: { id: ws.admin.id } },
+    });
+    const list = await app.ok(DealCount, {}, ws.token);
+    expect(list.deals.edges.map((e) => e.node.name)).toEqual(['From the website']);
+    // A key has no session to log out of; it keeps working until revoked.
+    expect((await app.ok(Logout, {}, key)).logout).toBe(false);
+    expect((await app.ok(Me, {}, key)).me.id).toBe(ws.admin.id);
+  });
+
+  it('a revoked key is refused at once; other keys keep working', async () => {
+    const ws = await signUpWorkspace(app);
+    const make = async (name: string) => {
+      const r = await app.ok(CreateApiKey, { name, scopes: ['WRITE'] }, ws.token);
+      if (r.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(r.createApiKey));
+      return r.createApiKey.created;
+    };
+    const one = await make('One');
+    const two = await make('Two');
+    expect((await app.ok(Me, {}, one.key)).me.id).toBe(ws.admin.id);
+
+    const rv = await app.ok(RevokeApiKey, { id: one.apiKey.id }, ws.token);
+    expect(rv.revokeApiKey).toMatchObject({ __typename: 'RevokeApiKeySuccess', apiKey: { id: one.apiKey.id } });
+    if (rv.revokeApiKey.__typename === 'RevokeApiKeySuccess') expect(rv.revokeApiKey.apiKey.revokedAt).not.toBeNull();
+
+    await expectUnauthenticated(one.key);
+    const m = await app.gql(CreateDeal, { input: { name: 'After revoking' } }, one.key);
+    expect(errorCode(m)).toBe('UNAUTHENTICATED');
+    expect((await app.ok(Me, {}, two.key)).me.id).toBe(ws.admin.id);
+    const keys = await app.ok(ApiKeys, {}, ws.token);
+    expect(keys.apiKeys.find((k) => k.id === one.apiKey.id)?.revokedAt).not.toBeNull();
+    expect(keys.apiKeys.find((k) => k.id === two.apiKey.id)?.revokedAt).toBeNull();
+    expect((await app.ok(DealCount, {}, ws.token)).deals.totalCount).toBe(0);
+  });
+
+  it('only administrators create, list or revoke keys', async () => {
+    const ws = await signUpWorkspace(app);
+    const member = await ws.member();
+    const made = await app.ok(CreateApiKey, { name: 'Admin key', scopes: ['READ'] }, ws.token);
+    if (made.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(made.createApiKey));
+
+    const c = await app.ok(CreateApiKey, { name: 'Mine', scopes: ['WRITE'] }, member.token);
+    expect(c.createApiKey).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
+    const rv = await app.ok(RevokeApiKey, { id: made.createApiKey.created.apiKey.id }, member.token);
+    expect(rv.revokeApiKey).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
+    const list = await app.gql(ApiKeys, {}, member.token);
+    expect(list.data ?? null).toBeNull();
+    expect(errorCode(list)).toBe('FORBIDDEN');
+
+    // Nothing changed: one key, still working.
+    const keys = await app.ok(ApiKeys, {}, ws.token);
+    expect(keys.apiKeys.map((k) => [k.name, k.revokedAt])).toEqual([['Admin key', null]]);
+    expect((await app.ok(Me, {}, made.createApiKey.created.key)).me.id).toBe(ws.admin.id);
+  });
+
+  it('refuses a key with no scope or no name', async () => {
+    const ws = await signUpWorkspace(app);
+    const r = await app.ok(CreateApiKey, { name: ' ', scopes: [] }, ws.token);
+    expect(refusedFields(r.createApiKey)).toEqual(['name', 'scopes']);
+    expect((await app.ok(ApiKeys, {}, ws.token)).apiKeys).toEqual([]);
+  });
+});

@@ -1,0 +1,643 @@
+// Contacts through the public API: create / update / trash / restore, the server-kept system
+// fields, phone and e-mail normalization, search, filters, sorting and cursor pagination.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { graphql } from './gql/index.js';
+import type { CreateContactInput, CtContactsQueryVariables, CtContactsQuery, ContactFilter } from './gql/graphql.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+const ContactFields = graphql(`
+  fragment CtContactFields on Contact {
+    id name position emails version deletedAt
+    phones { e164 international national country }
+    company { id name }
+    responsible { id }
+    tags { name }
+    createdAt createdBy { id }
+    updatedAt updatedBy { id }
+    lastActivityAt
+    deals { id name }
+  }
+`);
+void ContactFields;
+
+const ErrorFields = graphql(`
+  fragment CtErrorFields on Error {
+    __typename code message
+    ... on ValidationError { fields { field message } }
+    ... on NotFoundError { entity id }
+    ... on ConflictError { currentVersion }
+  }
+`);
+void ErrorFields;
+
+const CreateContact = graphql(`
+  mutation CtCreateContact($input: CreateContactInput!) {
+    createContact(input: $input) {
+      __typename
+      ... on CreateContactSuccess { contact { ...CtContactFields } }
+      ...CtErrorFields
+    }
+  }
+`);
+
+const UpdateContact = graphql(`
+  mutation CtUpdateContact($input: UpdateContactInput!) {
+    updateContact(input: $input) {
+      __typename
+      ... on UpdateContactSuccess { contact { ...CtContactFields } }
+      ...CtErrorFields
+    }
+  }
+`);
+
+const DeleteContact = graphql(`
+  mutation CtDeleteContact($id: ID!, $version: Int) {
+    deleteContact(id: $id, version: $version) {
+      __typename
+      ... on DeleteContactSuccess { contact { ...CtContactFields } }
+      ...CtErrorFields
+    }
+  }
+`);
+
+const RestoreContact = graphql(`
+  mutation CtRestoreContact($id: ID!) {
+    restoreContact(id: $id) {
+      __typename
+      ... on RestoreContactSuccess { contact { ...CtContactFields } }
+      ...CtErrorFields
+    }
+  }
+`);
+
+const ContactNode = graphql(`
+  query CtContact($id: ID!) {
+    node(id: $id) { __typename ... on Contact { ...CtContactFields } }
+  }
+`);
+
+const Contacts = graphql(`
+  query CtContacts(
+    $filter: ContactFilter, $orderBy: [ContactOrder!], $inTrash: Boolean,
+    $first: Int, $after: String, $last: Int, $before: String
+  ) {
+    contacts(filter: $filter, orderBy: $orderBy, inTrash: $inTrash, first: $first, after: $after, last: $last, before: $before) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id name createdAt deletedAt } }
+    }
+  }
+`);
+
+const CreateCompany = graphql(`
+  mutation CtCreateCompany($input: CreateCompanyInput!) {
+    createCompany(input: $input) {
+      __typename
+      ... on CreateCompanySuccess { company { id name version contacts { id name } } }
+      ...CtErrorFields
+    }
+  }
+`);
+
+const DeleteCompany = graphql(`
+  mutation CtDeleteCompany($id: ID!) {
+    deleteCompany(id: $id) { __typename ...CtErrorFields }
+  }
+`);
+
+const CompanyContacts = graphql(`
+  query CtCompanyContacts($id: ID!) {
+    node(id: $id) { ... on Company { id contacts { id name } } }
+  }
+`);
+
+const CreateDeal = graphql(`
+  mutation CtCreateDeal($input: CreateDealInput!) {
+    createDeal(input: $input) {
+      __typename
+      ... on CreateDealSuccess { deal { id version contacts { id } } }
+      ...CtErrorFields
+    }
+  }
+`);
+
+const DealContacts = graphql(`
+  query CtDealContacts($id: ID!) {
+    node(id: $id) { ... on Deal { id contacts { id name } } }
+  }
+`);
+
+const DeleteDeal = graphql(`
+  mutation CtDeleteDeal($id: ID!) {
+    deleteDeal(id: $id) { __typename ...CtErrorFields }
+  }
+`);
+
+const DeactivateUser = graphql(`
+  mutation CtDeactivateUser($id: ID!) {
+    deactivateUser(id: $id) { __typename ... on DeactivateUserSuccess { user { id active } } ...CtErrorFields }
+  }
+`);
+
+type Typed = { __typename?: string };
+/** Narrows a result union to one member, failing the test (with the payload) otherwise. */
+function as<T extends Typed, N extends NonNullable<T['__typename']>>(r: T, name: N): Extract<T, { __typename?: N }> {
+  expect(r.__typename, JSON.stringify(r)).toBe(name);
+  return r as Extract<T, { __typename?: N }>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The database id inside a global id; ids tie-break every sort. */
+const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString('utf8').split(':')[1];
+
+async function createContact(ws: Workspace, input: CreateContactInput, token = ws.token) {
+  const r = await app.ok(CreateContact, { input }, token);
+  return as(r.createContact, 'CreateContactSuccess').contact;
+}
+
+async function readContact(ws: Workspace, id: string) {
+  const r = await app.ok(ContactNode, { id }, ws.token);
+  const { __typename, ...contact } = as(r.node!, 'Contact');
+  return contact;
+}
+
+async function list(ws: Workspace, vars: CtContactsQueryVariables = {}) {
+  return (await app.ok(Contacts, { first: 100, ...vars }, ws.token)).contacts;
+}
+
+const names = (c: { edges: { node: { name: string } }[] }) => c.edges.map((e) => e.node.name);
+
+describe('contacts: create, update, trash, restore', () => {
+  it('creates a contact with normalized phones and e-mails, tags and the server-kept system fields', async () => {
+    const ws = await signUpWorkspace(app);
+    const company = as((await app.ok(CreateCompany, { input: { name: 'Acme' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+    const before = Date.now();
+    const c = await createContact(ws, {
+      name: '  Ivan Petrov  ',
+      position: 'Buyer',
+      phones: ['8 (912) 345-67-89', '+7 912 345-67-89', '+1 650-253-0000'],
+      emails: ['Ivan.Petrov@Example.COM ', 'ivan.petrov@example.com', 'ivan@mail.example'],
+      tags: ['VIP', 'Hot', 'VIP'],
+      companyId: company.id,
+    });
+    expect(c).toMatchObject({
+      name: 'Ivan Petrov',
+      position: 'Buyer',
+      version: 1,
+      deletedAt: null,
+      company: { id: company.id, name: 'Acme' },
+      responsible: { id: ws.admin.id },
+      createdBy: { id: ws.admin.id },
+      updatedBy: { id: ws.admin.id },
+      deals: [],
+    });
+    // The same number typed twice is kept once, in E.164.
+    expect(c.phones).toEqual([
+      { e164: '+79123456789', international: '+7 912 345 67 89', national: '8 (912) 345-67-89', country: 'RU' },
+      { e164: '+16502530000', international: '+1 650 253 0000', national: '(650) 253-0000', country: 'US' },
+    ]);
+    expect(c.emails).toEqual(['ivan.petrov@example.com', 'ivan@mail.example']);
+    expect(c.tags.map((t) => t.name)).toEqual(['Hot', 'VIP']);
+    for (const at of [c.createdAt, c.updatedAt, c.lastActivityAt]) {
+      expect(new Date(at).getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(new Date(at).getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    }
+    // What was answered is what is stored.
+    expect(await readContact(ws, c.id)).toEqual(c);
+    // The company lists its contact.
+    const co = await app.ok(CompanyContacts, { id: company.id }, ws.token);
+    expect(co.node).toMatchObject({ contacts: [{ id: c.id, name: 'Ivan Petrov' }] });
+  });
+
+  it('makes the caller responsible unless another user is named', async () => {
+    const ws = await signUpWorkspace(app);
+    const member = await ws.member('Seller');
+    const byMember = await createContact(ws, { name: 'Pavel' }, member.token);
+    expect(byMember).toMatchObject({ responsible: { id: member.user.id }, createdBy: { id: member.user.id }, updatedBy: { id: member.user.id } });
+    const c = await createContact(ws, { name: 'Olga', responsibleId: member.user.id });
+    expect(c.responsible.id).toBe(member.user.id);
+    expect(c.createdBy?.id).toBe(ws.admin.id);
+  });
+
+  it('updates only the fields given, bumps the version and stamps who and when', async () => {
+    const ws = await signUpWorkspace(app);
+    const member = await ws.member('Editor');
+    const acme = as((await app.ok(CreateCompany, { input: { name: 'Acme' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+    const c = await createContact(ws, {
+      name: 'Ivan', position: 'Buyer', phones: ['+79123456789'], emails: ['ivan@example.com'], tags: ['A', 'B'], companyId: acme.id,
+    });
+    await sleep(5);
+    const r = await app.ok(UpdateContact, { input: { id: c.id, version: c.version, name: 'Ivan Ivanov' } }, member.token);
+    const u = as(r.updateContact, 'UpdateContactSuccess').contact;
+    expect(u).toMatchObject({
+      name: 'Ivan Ivanov',
+      position: 'Buyer',
+      emails: ['ivan@example.com'],
+      company: { id: acme.id },
+      version: 2,
+      createdBy: { id: ws.admin.id },
+      createdAt: c.createdAt,
+      updatedBy: { id: member.user.id },
+      responsible: { id: ws.admin.id },
+    });
+    expect(u.phones.map((p) => p.e164)).toEqual(['+79123456789']);
+    // Tags left out stay as they were.
+    expect(u.tags.map((t) => t.name)).toEqual(['A', 'B']);
+    expect(new Date(u.updatedAt).getTime()).toBeGreaterThan(new Date(c.updatedAt).getTime());
+    expect(new Date(u.lastActivityAt).getTime()).toBeGreaterThan(new Date(c.lastActivityAt).getTime());
+
+    // Tags given replace the old ones (deduplicated); phones and e-mails given replace theirs;
+    // null clears the company and the position; a new responsible is taken.
+    const r2 = await app.ok(
+      UpdateContact,
+      {
+        input: {
+          id: c.id, version: 2, tags: ['C', 'B', 'C'], phones: ['8 912 000-00-01'], emails: ['NEW@Example.com'],
+          companyId: null, position: null, responsibleId: member.user.id,
+        },
+      },
+      ws.token,
+    );
+    const u2 = as(r2.updateContact, 'UpdateContactSuccess').contact;
+    expect(u2).toMatchObject({
+      name: 'Ivan Ivanov', position: null, company: null, emails: ['new@example.com'], version: 3,
+      responsible: { id: member.user.id }, updatedBy: { id: ws.admin.id },
+    });
+    expect(u2.phones.map((p) => p.e164)).toEqual(['+79120000001']);
+    expect(u2.tags.map((t) => t.name)).toEqual(['B', 'C']);
+    expect(await readContact(ws, c.id)).toEqual(u2);
+    // The company no longer lists the contact.
+    const co = await app.ok(CompanyContacts, { id: acme.id }, ws.token);
+    expect(co.node).toMatchObject({ contacts: [] });
+
+    // An empty list of tags removes them all.
+    const r3 = await app.ok(UpdateContact, { input: { id: c.id, version: 3, tags: [] } }, ws.token);
+    expect(as(r3.updateContact, 'UpdateContactSuccess').contact.tags).toEqual([]);
+  });
+
+  it('moves a deleted contact to the trash and restores it unchanged', async () => {
+    const ws = await signUpWorkspace(app);
+    const acme = as((await app.ok(CreateCompany, { input: { name: 'Acme' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+    const keep = await createContact(ws, { name: 'Keep', companyId: acme.id });
+    const c = await createContact(ws, { name: 'Gone', phones: ['+79123456789'], tags: ['X'], companyId: acme.id });
+    const deal = as(
+      (await app.ok(CreateDeal, { input: { name: 'Deal', contactIds: [c.id, keep.id] } }, ws.token)).createDeal,
+      'CreateDealSuccess',
+    ).deal;
+
+    const d = as((await app.ok(DeleteContact, { id: c.id, version: c.version }, ws.token)).deleteContact, 'DeleteContactSuccess').contact;
+    expect(d.deletedAt).not.toBeNull();
+    expect(d.version).toBe(c.version + 1);
+
+    // Gone from the normal list, present in the trash, and from the company and the deal.
+    const live = await list(ws);
+    expect(names(live)).toEqual(['Keep']);
+    expect(live.totalCount).toBe(1);
+    const trash = await list(ws, { inTrash: true });
+    expect(names(trash)).toEqual(['Gone']);
+    expect(trash.totalCount).toBe(1);
+    expect(trash.edges[0].node.deletedAt).not.toBeNull();
+    expect((await app.ok(CompanyContacts, { id: acme.id }, ws.token)).node).toMatchObject({ contacts: [{ id: keep.id }] });
+    expect((await app.ok(DealContacts, { id: deal.id }, ws.token)).node).toMatchObject({ contacts: [{ id: keep.id }] });
+    // Search does not reach into the trash either.
+    expect((await list(ws, { filter: { search: '912 345' } })).totalCount).toBe(0);
+
+    // A card in the trash cannot be changed.
+    const upd = await app.ok(UpdateContact, { input: { id: c.id, version: d.version, name: 'Changed' } }, ws.token);
+    expect(as(upd.updateContact, 'NotFoundError')).toMatchObject({ code: 'IN_TRASH', entity: 'Contact', id: c.id });
+    const again = await app.ok(DeleteContact, { id: c.id }, ws.token);
+    expect(as(again.deleteContact, 'NotFoundError').code).toBe('IN_TRASH');
+    expect(await readContact(ws, c.id)).toEqual(d);
+
+    const r = as((await app.ok(RestoreContact, { id: c.id }, ws.token)).restoreContact, 'RestoreContactSuccess').contact;
+    expect(r.deletedAt).toBeNull();
+    const { version: _v1, updatedAt: _u1, lastActivityAt: _l1, deletedAt: _d1, ...restored } = r;
+    const { version: _v2, updatedAt: _u2, lastActivityAt: _l2, deletedAt: _d2, ...original } = c;
+    expect(restored).toEqual({ ...original, deals: [{ id: deal.id, name: 'Deal' }] });
+    expect(names(await list(ws, { orderBy: [{ field: 'NAME' }] }))).toEqual(['Gone', 'Keep']);
+    expect((await list(ws, { inTrash: true })).totalCount).toBe(0);
+    expect((await app.ok(CompanyContacts, { id: acme.id }, ws.token)).node).toMatchObject({
+      contacts: [{ id: c.id }, { id: keep.id }],
+    });
+    expect((await app.ok(DealContacts, { id: deal.id }, ws.token)).node).toMatchObject({ contacts: [{ id: c.id }, { id: keep.id }] });
+    // Restoring what is not in the trash changes nothing.
+    const twice = as((await app.ok(RestoreContact, { id: c.id }, ws.token)).restoreContact, 'RestoreContactSuccess').contact;
+    expect(twice).toEqual(r);
+  });
+
+  it('lists only the live deals of a contact', async () => {
+    const ws = await signUpWorkspace(app);
+    const c = await createContact(ws, { name: 'Ivan' });
+    const d1 = as((await app.ok(CreateDeal, { input: { name: 'One', contactIds: [c.id] } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+    const d2 = as((await app.ok(CreateDeal, { input: { name: 'Two', contactIds: [c.id] } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+    expect((await readContact(ws, c.id)).deals.map((d) => d.id).sort()).toEqual([d1.id, d2.id].sort());
+    as((await app.ok(DeleteDeal, { id: d1.id }, ws.token)).deleteDeal, 'DeleteDealSuccess');
+    expect((await readContact(ws, c.id)).deals).toEqual([{ id: d2.id, name: 'Two' }]);
+  });
+});
+
+describe('contacts: refused input changes nothing', () => {
+  it('names every bad field of a new contact at once and creates nothing', async () => {
+    const ws = await signUpWorkspace(app);
+    const r = await app.ok(
+      CreateContact,
+      {
+        input: {
+          name: 'x'.repeat(300),
+          position: 'p'.repeat(300),
+          phones: ['+79123456789', '12', 'not a phone'],
+          emails: ['ok@example.com', 'not-an-email'],
+          tags: ['fine', ''],
+        },
+      },
+      ws.token,
+    );
+    const e = as(r.createContact, 'ValidationError');
+    expect(e.code).toBe('VALIDATION_FAILED');
+    expect(e.fields.map((f) => f.field).sort()).toEqual(['emails[1]', 'name', 'phones[1]', 'phones[2]', 'position', 'tags[1]'].sort());
+    expect(e.fields.every((f) => f.message.length > 0)).toBe(true);
+    expect((await list(ws)).totalCount).toBe(0);
+  });
+
+  it('refuses an empty name', async () => {
+    const ws = await signUpWorkspace(app);
+    const e = as((await app.ok(CreateContact, { input: { name: '   ' } }, ws.token)).createContact, 'ValidationError');
+    expect(e.fields.map((f) => f.field)).toEqual(['name']);
+    expect((await list(ws)).totalCount).toBe(0);
+  });
+
+  it('refuses malformed, unknown and trashed company ids', async () => {
+    const ws = await signUpWorkspace(app);
+    const malformed = as((await app.ok(CreateContact, { input: { name: 'A', companyId: 'nope' } }, ws.token)).createContact, 'ValidationError');
+    expect(malformed.fields.map((f) => f.field)).toEqual(['companyId']);
+    // A well-formed id of a company that does not exist (here: of another workspace).
+    const other = await signUpWorkspace(app);
+    const foreign = as((await app.ok(CreateCompany, { input: { name: 'Theirs' } }, other.token)).createCompany, 'CreateCompanySuccess').company;
+    const unknown = as((await app.ok(CreateContact, { input: { name: 'A', companyId: foreign.id } }, ws.token)).createContact, 'ValidationError');
+    expect(unknown.fields.map((f) => f.field)).toEqual(['companyId']);
+    const mine = as((await app.ok(CreateCompany, { input: { name: 'Mine' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+    as((await app.ok(DeleteCompany, { id: mine.id }, ws.token)).deleteCompany, 'DeleteCompanySuccess');
+    const trashed = as((await app.ok(CreateContact, { input: { name: 'A', companyId: mine.id } }, ws.token)).createContact, 'ValidationError');
+    expect(trashed.fields).toEqual([{ field: 'companyId', message: expect.stringMatching(/trash/) }]);
+    expect((await list(ws)).totalCount).toBe(0);
+    expect((await list(other)).totalCount).toBe(0);
+  });
+
+  it('names a malformed id together with the other bad fields', async () => {
+    const ws = await signUpWorkspace(app);
+    const r = await app.ok(CreateContact, { input: { name: '', emails: ['bad'], companyId: 'nope', responsibleId: 'nobody' } }, ws.token);
+    const e = as(r.createContact, 'ValidationError');
+    expect(e.fields.map((f) => f.field).sort()).toEqual(['companyId', 'emails[0]', 'name', 'responsibleId']);
+    expect((await list(ws)).totalCount).toBe(0);
+  });
+
+  it('refuses a deactivated or unknown user as responsible', async () => {
+    const ws = await signUpWorkspace(app);
+    const member = await ws.member('Leaver');
+    as((await app.ok(DeactivateUser, { id: member.user.id }, ws.token)).deactivateUser, 'DeactivateUserSuccess');
+    const e = as((await app.ok(CreateContact, { input: { name: 'A', responsibleId: member.user.id } }, ws.token)).createContact, 'ValidationError');
+    expect(e.fields).toEqual([{ field: 'responsibleId', message: expect.stringMatching(/deactivated/) }]);
+    const other = await signUpWorkspace(app);
+    const e2 = as((await app.ok(CreateContact, { input: { name: 'A', responsibleId: other.admin.id } }, ws.token)).createContact, 'ValidationError');
+    expect(e2.fields.map((f) => f.field)).toEqual(['responsibleId']);
+    expect((await list(ws)).totalCount).toBe(0);
+
+    const c = await createContact(ws, { name: 'B' });
+    const u = as(
+      (await app.ok(UpdateContact, { input: { id: c.id, version: 1, responsibleId: member.user.id } }, ws.token)).updateContact,
+      'ValidationError',
+    );
+    expect(u.fields.map((f) => f.field)).toEqual(['responsibleId']);
+    expect(await readContact(ws, c.id)).toEqual(c);
+  });
+
+  it('refuses a bad update as a whole and leaves the contact as it was', async () => {
+    const ws = await signUpWorkspace(app);
+    const c = await createContact(ws, { name: 'Ivan', phones: ['+79123456789'], emails: ['ivan@example.com'], tags: ['A'] });
+    const r = await app.ok(
+      UpdateContact,
+      { input: { id: c.id, version: c.version, name: 'y'.repeat(300), emails: ['fine@example.com', 'broken@'], phones: ['123'], tags: ['B'] } },
+      ws.token,
+    );
+    const e = as(r.updateContact, 'ValidationError');
+    expect(e.fields.map((f) => f.field).sort()).toEqual(['emails[1]', 'name', 'phones[0]']);
+    expect(await readContact(ws, c.id)).toEqual(c);
+  });
+
+  it('answers NotFoundError for an unknown contact and ValidationError for a malformed id', async () => {
+    const ws = await signUpWorkspace(app);
+    const other = await signUpWorkspace(app);
+    const theirs = await createContact(other, { name: 'Theirs' });
+    const nf = as((await app.ok(UpdateContact, { input: { id: theirs.id, version: 1, name: 'Mine now' } }, ws.token)).updateContact, 'NotFoundError');
+    expect(nf).toMatchObject({ code: 'NOT_FOUND', entity: 'Contact', id: theirs.id });
+    as((await app.ok(DeleteContact, { id: theirs.id }, ws.token)).deleteContact, 'NotFoundError');
+    as((await app.ok(RestoreContact, { id: theirs.id }, ws.token)).restoreContact, 'NotFoundError');
+    expect(await readContact(other, theirs.id)).toEqual(theirs);
+
+    const bad = as((await app.ok(UpdateContact, { input: { id: 'garbage', version: 1, name: 'x' } }, ws.token)).updateContact, 'ValidationError');
+    expect(bad.fields.map((f) => f.field)).toEqual(['id']);
+    // A valid id of another type is malformed too.
+    const deal = as((await app.ok(CreateDeal, { input: { name: 'D' } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+    const wrongType = as((await app.ok(DeleteContact, { id: deal.id }, ws.token)).deleteContact, 'ValidationError');
+    expect(wrongType.fields.map((f) => f.field)).toEqual(['id']);
+  });
+});
+
+describe('contacts: search', () => {
+  let ws: Workspace;
+  beforeAll(async () => {
+    ws = await signUpWorkspace(app);
+    await createContact(ws, { name: 'Ivan Petrov', phones: ['8 (912) 345-67-89'], emails: ['ivan.petrov@megacorp.example'] });
+    await createContact(ws, { name: 'Maria Sidorova', phones: ['+7 495 123-45-67'], emails: ['maria@smallshop.example'] });
+    await createContact(ws, { name: 'John Smith', phones: ['+1 (650) 253-0000'], emails: ['JOHN@Globex.example'] });
+    await createContact(ws, { name: 'Пётр Иванов' });
+  });
+
+  const search = async (q: string) => {
+    const r = await list(ws, { filter: { search: q }, orderBy: [{ field: 'NAME' }] });
+    expect(r.totalCount).toBe(r.edges.length);
+    return names(r);
+  };
+
+  it('finds a phone in any common format', async () => {
+    for (const q of ['+7 912 345 67 89', '89123456789', '8 (912) 345-67-89', '+79123456789', '345-67-89', '912 345', '912-345-67', '8 912 345', '+7 912']) {
+      expect(await search(q), q).toEqual(['Ivan Petrov']);
+    }
+    expect(await search('+1 650 253 0000')).toEqual(['John Smith']);
+    expect(await search('(650) 253-0000')).toEqual(['John Smith']);
+    expect(await search('+7 999 999 99 99')).toEqual([]);
+  });
+
+  it('finds an e-mail by a part of it, whatever the case', async () => {
+    expect(await search('megacorp')).toEqual(['Ivan Petrov']);
+    expect(await search('IVAN.PETROV@')).toEqual(['Ivan Petrov']);
+    expect(await search('john@globex.example')).toEqual(['John Smith']);
+    expect(await search('.example')).toEqual(['Ivan Petrov', 'John Smith', 'Maria Sidorova']);
+  });
+
+  it('takes the search text literally, wildcards included', async () => {
+    const lit = await signUpWorkspace(app);
+    await createContact(lit, { name: 'snake_case' });
+    await createContact(lit, { name: '100% sure' });
+    await createContact(lit, { name: 'Plain' });
+    await createContact(lit, { name: 'back\\slash' });
+    const q = async (search: string) => names(await list(lit, { filter: { search }, orderBy: [{ field: 'NAME' }] }));
+    expect(await q('_')).toEqual(['snake_case']);
+    expect(await q('%')).toEqual(['100% sure']);
+    expect(await q('e_c')).toEqual(['snake_case']);
+    expect(await q('\\')).toEqual(['back\\slash']);
+  });
+
+  it('finds a name by a part of it, whatever the case', async () => {
+    expect(await search('petr')).toEqual(['Ivan Petrov']);
+    expect(await search('  SIDOROVA ')).toEqual(['Maria Sidorova']);
+    expect(await search('nobody')).toEqual([]);
+    expect(await search('ИВАНОВ')).toEqual(['Пётр Иванов']);
+    // An empty search is no filter.
+    expect((await search('  ')).length).toBe(4);
+  });
+});
+
+describe('contacts: filters', () => {
+  it('filters by responsible, company, tags, creation time and nested and/or', async () => {
+    const ws = await signUpWorkspace(app);
+    const member = await ws.member('Seller');
+    const acme = as((await app.ok(CreateCompany, { input: { name: 'Acme' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+    const globex = as((await app.ok(CreateCompany, { input: { name: 'Globex' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+    const a = await createContact(ws, { name: 'Anna', tags: ['hot'], companyId: acme.id });
+    await sleep(5);
+    const b = await createContact(ws, { name: 'Boris', tags: ['cold'], companyId: globex.id, responsibleId: member.user.id });
+    await sleep(5);
+    const c = await createContact(ws, { name: 'Cyril', tags: ['hot', 'vip'], responsibleId: member.user.id });
+    await sleep(5);
+    await createContact(ws, { name: 'Dmitry' });
+
+    const f = async (filter: ContactFilter) => {
+      const r = await list(ws, { filter, orderBy: [{ field: 'NAME' }] });
+      expect(r.totalCount).toBe(r.edges.length);
+      return names(r);
+    };
+    expect(await f({ responsibleIds: [member.user.id] })).toEqual(['Boris', 'Cyril']);
+    expect(await f({ responsibleIds: [ws.admin.id] })).toEqual(['Anna', 'Dmitry']);
+    expect(await f({ companyIds: [acme.id] })).toEqual(['Anna']);
+    expect(await f({ companyIds: [acme.id, globex.id] })).toEqual(['Anna', 'Boris']);
+    expect(await f({ tags: ['hot'] })).toEqual(['Anna', 'Cyril']);
+    expect(await f({ tags: ['vip', 'cold'] })).toEqual(['Boris', 'Cyril']);
+    expect(await f({ tags: ['none'] })).toEqual([]);
+    expect(await f({ createdAt: { from: b.createdAt } })).toEqual(['Boris', 'Cyril', 'Dmitry']);
+    expect(await f({ createdAt: { to: b.createdAt } })).toEqual(['Anna', 'Boris']);
+    expect(await f({ createdAt: { from: b.createdAt, to: c.createdAt } })).toEqual(['Boris', 'Cyril']);
+    expect(await f({ createdAt: { from: a.createdAt, to: a.createdAt } })).toEqual(['Anna']);
+    // Conditions side by side must all hold.
+    expect(await f({ tags: ['hot'], responsibleIds: [member.user.id] })).toEqual(['Cyril']);
+    expect(await f({ or: [{ companyIds: [acme.id] }, { tags: ['cold'] }] })).toEqual(['Anna', 'Boris']);
+    expect(
+      await f({ and: [{ or: [{ tags: ['hot'] }, { companyIds: [globex.id] }] }, { responsibleIds: [member.user.id] }] }),
+    ).toEqual(['Boris', 'Cyril']);
+    expect(await f({ search: 'r' })).toEqual(['Boris', 'Cyril', 'Dmitry']);
+    expect(await f({ search: 'r', or: [{ tags: ['vip'] }, { responsibleIds: [ws.admin.id] }] })).toEqual(['Cyril', 'Dmitry']);
+  });
+});
+
+describe('contacts: sorting and cursor pagination', () => {
+  let ws: Workspace;
+  const NAMES = ['Foxtrot', 'Alpha', 'Hotel', 'Charlie', 'Echo', 'Bravo', 'Golf', 'Delta', 'India'];
+  beforeAll(async () => {
+    ws = await signUpWorkspace(app);
+    for (const name of NAMES) {
+      await createContact(ws, { name, tags: name < 'E' ? ['early'] : [] });
+      await sleep(2);
+    }
+  });
+
+  type Vars = CtContactsQueryVariables;
+
+  /** Walks the list forward `size` at a time and checks every page. */
+  async function walkForward(vars: Vars, size: number, total: number) {
+    const out: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; ; i++) {
+      expect(i).toBeLessThan(50);
+      const page = await list(ws, { ...vars, first: size, after });
+      expect(page.totalCount).toBe(total);
+      expect(page.edges.length).toBeLessThanOrEqual(size);
+      expect(page.pageInfo.endCursor).toBe(page.edges.at(-1)?.cursor ?? null);
+      out.push(...names(page));
+      if (!page.pageInfo.hasNextPage) break;
+      expect(page.edges.length).toBe(size);
+      after = page.pageInfo.endCursor!;
+    }
+    return out;
+  }
+
+  async function walkBackward(vars: Vars, size: number, total: number) {
+    const out: string[] = [];
+    let before: string | null = null;
+    for (let i = 0; ; i++) {
+      expect(i).toBeLessThan(50);
+      const page = await list(ws, { ...vars, first: undefined, last: size, before });
+      expect(page.totalCount).toBe(total);
+      expect(page.edges.length).toBeLessThanOrEqual(size);
+      out.unshift(...names(page));
+      if (!page.pageInfo.hasPreviousPage) break;
+      expect(page.edges.length).toBe(size);
+      before = page.pageInfo.startCursor!;
+    }
+    return out;
+  }
+
+  it('sorts by name both ways', async () => {
+    const sorted = [...NAMES].sort();
+    expect(names(await list(ws, { orderBy: [{ field: 'NAME' }] }))).toEqual(sorted);
+    expect(names(await list(ws, { orderBy: [{ field: 'NAME', direction: 'DESC' }] }))).toEqual([...sorted].reverse());
+  });
+
+  it('lists the newest first when no order is given, and sorts by creation time', async () => {
+    expect(names(await list(ws))).toEqual([...NAMES].reverse());
+    expect(names(await list(ws, { orderBy: [{ field: 'CREATED_AT', direction: 'ASC' }] }))).toEqual(NAMES);
+  });
+
+  it('walks every contact exactly once, in order, forward and backward', async () => {
+    const sorted = [...NAMES].sort();
+    for (const size of [1, 2, 4, 9, 10]) {
+      expect(await walkForward({ orderBy: [{ field: 'NAME' }] }, size, NAMES.length), `first ${size}`).toEqual(sorted);
+      expect(await walkBackward({ orderBy: [{ field: 'NAME' }] }, size, NAMES.length), `last ${size}`).toEqual(sorted);
+    }
+    expect(await walkForward({}, 4, NAMES.length)).toEqual([...NAMES].reverse());
+    expect(await walkBackward({}, 4, NAMES.length)).toEqual([...NAMES].reverse());
+    expect(await walkForward({ orderBy: [{ field: 'NAME', direction: 'DESC' }] }, 3, NAMES.length)).toEqual([...sorted].reverse());
+  });
+
+  it('paginates a filtered list with a totalCount that matches the filter', async () => {
+    const early = NAMES.filter((n) => n < 'E').sort();
+    expect(await walkForward({ filter: { tags: ['early'] }, orderBy: [{ field: 'NAME' }] }, 2, early.length)).toEqual(early);
+    expect(await walkBackward({ filter: { tags: ['early'] }, orderBy: [{ field: 'NAME' }] }, 3, early.length)).toEqual(early);
+  });
+
+  it('breaks ties between equal sort keys by id, so no page repeats or skips one', async () => {
+    const tied = await signUpWorkspace(app);
+    for (let i = 0; i < 7; i++) await createContact(tied, { name: 'Same' });
+    const all = await list(tied, { orderBy: [{ field: 'NAME' }] });
+    const ids = all.edges.map((e) => e.node.id);
+    expect(new Set(ids).size).toBe(7);
+    expect(ids.map(rawId)).toEqual(ids.map(rawId).sort());
+    const walked: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: CtContactsQuery['contacts'] = (await app.ok(Contacts, { first: 2, after, orderBy: [{ field: 'NAME' }] }, tied.token)).contacts;
+      walked.push(...page.edges.map((e) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(walked).toEqual(ids);
+  });
+});
