@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { translate } from './lib/i18n.js';
+import { AppError, ValidationError } from './lib/errors.js';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -41,9 +42,8 @@ function disableIntrospection(): Plugin {
   return { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
 }
 
-/** Auth and rate-limit errors are GraphQL errors, not typed results: translate them here. */
+/** Errors outside result unions (auth, rate limits, list filters) are translated here. */
 function translateErrors(): Plugin<Context> {
-  const CODES = new Set(['UNAUTHENTICATED', 'RATE_LIMITED', 'FORBIDDEN', 'NOT_FOUND']);
   return {
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result, setResult }) => {
@@ -52,7 +52,7 @@ function translateErrors(): Plugin<Context> {
         setResult({
           ...result,
           errors: result.errors.map((e) =>
-            CODES.has(String(e.extensions?.code))
+            translate(e.message, locale) !== e.message
               ? new GraphQLError(translate(e.message, locale), {
                   nodes: e.nodes,
                   path: e.path,
@@ -120,6 +120,19 @@ export async function buildApp(
       isDev: false,
       maskError: (error, message, isDev) => {
         const original = (error as { originalError?: unknown }).originalError ?? error;
+        // Expected failures on fields without a result union (lists, subscriptions) reach the
+        // client as GraphQL errors carrying their code, and field problems for a ValidationError.
+        if (original instanceof AppError) {
+          const gqlError = error as GraphQLError;
+          return new GraphQLError(original.message, {
+            nodes: gqlError.nodes,
+            path: gqlError.path,
+            extensions: {
+              code: original.code,
+              ...(original instanceof ValidationError ? { fields: original.fields } : {}),
+            },
+          });
+        }
         log.error({ err: original }, 'unexpected error');
         return maskError(error, message, isDev);
       },

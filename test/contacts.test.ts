@@ -334,6 +334,20 @@ describe('contacts: create, update, trash, restore', () => {
     expect(twice).toEqual(r);
   });
 
+  it('hides a company in the trash from its contacts, and shows it again once restored', async () => {
+    const ws = await signUpWorkspace(app);
+    const co = as((await app.ok(CreateCompany, { input: { name: 'Binned Ltd' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+    const c = await createContact(ws, { name: 'Kept', companyId: co.id });
+    expect((await readContact(ws, c.id)).company).toEqual({ id: co.id, name: 'Binned Ltd' });
+    as((await app.ok(DeleteCompany, { id: co.id }, ws.token)).deleteCompany, 'DeleteCompanySuccess');
+    expect((await readContact(ws, c.id)).company).toBeNull();
+    const Restore = graphql(`
+      mutation CtRestoreCompany($id: ID!) { restoreCompany(id: $id) { __typename } }
+    `);
+    expect((await app.ok(Restore, { id: co.id }, ws.token)).restoreCompany.__typename).toBe('RestoreCompanySuccess');
+    expect((await readContact(ws, c.id)).company).toEqual({ id: co.id, name: 'Binned Ltd' });
+  });
+
   it('lists only the live deals of a contact', async () => {
     const ws = await signUpWorkspace(app);
     const c = await createContact(ws, { name: 'Ivan' });

@@ -335,6 +335,15 @@ describe('stages', () => {
     expect(fieldsOf(e)).toEqual(['id']);
     expect(await readPipeline(ws, p.id)).toEqual(p);
   });
+
+  it('refuses to delete the only WON or the only LOST stage, so deals can always be closed', async () => {
+    const ws = await signUpWorkspace(app);
+    for (const stage of [ws.won, ws.lost]) {
+      const e = as((await app.ok(DeleteStage, { id: stage.id }, ws.token)).deleteStage, 'ValidationError');
+      expect(fieldsOf(e)).toEqual(['id']);
+    }
+    expect((await readPipeline(ws, ws.pipeline.id)).stages.filter((s) => s.kind !== 'OPEN')).toHaveLength(2);
+  });
 });
 
 describe('loss reasons', () => {
@@ -371,6 +380,14 @@ describe('loss reasons', () => {
 });
 
 describe('updatePipeline and deletePipeline', () => {
+  it('treats pipeline names that differ only in case as the same name', async () => {
+    const ws = await signUpWorkspace(app);
+    await createPipeline(ws, { name: 'Wholesale', stages: open('New') });
+    const e = as((await app.ok(CreatePipeline, { input: { name: 'WHOLESALE', stages: open('New') } }, ws.token)).createPipeline, 'ValidationError');
+    expect(fieldsOf(e)).toEqual(['name']);
+  });
+
+
   it('renames and archives a pipeline: archived ones are listed only on request and take no deals', async () => {
     const ws = await signUpWorkspace(app);
     const p = await createPipeline(ws, { name: 'Old', stages: open('Lead') });

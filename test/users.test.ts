@@ -595,6 +595,19 @@ describe('teams', () => {
     expect(r.users.edges.map((e) => e.node.id)).toEqual([ann.id]);
     expect(r.users.totalCount).toBe(1);
   });
+
+  it('searches users literally and answers a malformed team id with VALIDATION_FAILED naming it', async () => {
+    const ws = await signUpWorkspace(app);
+    await createUser(ws, { name: 'Under_score' });
+    await createUser(ws, { name: 'Underscore' });
+    const r = await app.ok(Users, { filter: { search: 'r_s' } }, ws.token);
+    expect(r.users.edges.map((e) => e.node.name)).toEqual(['Under_score']);
+    const bad = await app.gql(Users, { filter: { teamIds: ['nonsense'] } }, ws.token);
+    expect(bad.errors?.[0].extensions).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'filter.teamIds[0]', message: 'is not a valid Team id' }],
+    });
+  });
 });
 
 describe('workspace settings', () => {

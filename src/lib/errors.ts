@@ -31,7 +31,8 @@ export class NotFoundError extends AppError {
   constructor(
     readonly entity: string,
     readonly id: string,
-    message = `${entity} ${id} was not found`,
+    // The id is a field of its own (the client's global id); messages stay free of database ids.
+    message = `${entity} was not found`,
     code = 'NOT_FOUND',
   ) {
     super(message, code);

@@ -21,6 +21,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, extra
   return r.data as z.output<S>;
 }
 
+/** Escapes LIKE's wildcards: what a user searches for is meant literally. */
+export const likeLiteral = (t: string) => t.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 /** A required, trimmed, single-line-ish name. */
 export const name = (max = 255) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
@@ -113,9 +116,16 @@ export const emails = z
 export const amount = z
   .string()
   .trim()
-  .refine((s) => /^-?\d+(\.\d+)?$/.test(s), 'must be a decimal number such as 1500.50')
-  .refine((s) => !s.startsWith('-'), 'must not be negative')
-  .refine((s) => /^\d{1,16}(\.\d{1,2})?$/.test(s), 'must have at most 16 digits before the point and 2 after');
+  .superRefine((s, ctx) => {
+    const problem = !/^-?\d+(\.\d+)?$/.test(s)
+      ? 'must be a decimal number such as 1500.50'
+      : s.startsWith('-')
+        ? 'must not be negative'
+        : !/^\d{1,16}(\.\d{1,2})?$/.test(s)
+          ? 'must have at most 16 digits before the point and 2 after'
+          : null;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const tags = z
   .array(name(64))

@@ -1,9 +1,8 @@
 // GraphQL pieces shared by contacts, companies and deals: tags, phones, the trash.
-import { GraphQLError } from 'graphql';
 import parsePhoneNumber from 'libphonenumber-js/max';
 import { builder, NODE_TYPES } from '../../builder.js';
 import { authed } from '../../context.js';
-import { AppError, ForbiddenError, ValidationError } from '../../lib/errors.js';
+import { ForbiddenError } from '../../lib/errors.js';
 import { emptyTrash, type CardKind } from './cards.service.js';
 
 /**
@@ -16,21 +15,6 @@ export const inWorkspace = (id: string, ctx: { viewer: { workspaceId: string } |
   workspaceId: ctx.viewer?.workspaceId ?? '00000000-0000-0000-0000-000000000000',
 });
 
-/**
- * Runs a list query's work. A query has no error union, so an expected failure (a malformed id
- * or a bad amount in a filter) leaves as a GraphQL error carrying its code and fields, instead
- * of being masked as an unexpected one.
- */
-export async function listing<T>(run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (!(err instanceof AppError)) throw err;
-    throw new GraphQLError(err.message, {
-      extensions: { code: err.code, ...(err instanceof ValidationError ? { fields: err.fields } : {}) },
-    });
-  }
-}
 
 export function registerNode(name: string) {
   NODE_TYPES.add(name);

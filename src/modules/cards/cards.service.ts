@@ -3,7 +3,7 @@
 import type { ServiceCtx } from '../../context.js';
 import { ConflictError, ForbiddenError, IssueList, NotFoundError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
-import { normalizePhone } from '../../lib/validate.js';
+import { likeLiteral, normalizePhone } from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
 export type CardKind = 'contact' | 'company' | 'deal';
@@ -113,8 +113,7 @@ export function searchTerms(q: string, region: string): string[] {
 
 export function searchWhere(terms: string[]) {
   // `contains` becomes LIKE: the user's % and _ are meant literally, not as wildcards.
-  const literal = (t: string) => t.replace(/[\\%_]/g, (c) => `\\${c}`);
-  return terms.map((t) => ({ searchText: { contains: literal(t) } }));
+  return terms.map((t) => ({ searchText: { contains: likeLiteral(t) } }));
 }
 
 export function dateRange(r: { from?: Date | null; to?: Date | null } | null | undefined) {
@@ -143,7 +142,7 @@ type Versioned = { id: string; version: number; deletedAt: Date | null };
 export function assertLive<T extends Versioned>(kind: CardKind, id: string, card: T | null): T {
   if (!card) throw new NotFoundError(CARD_TYPE[kind], id);
   if (card.deletedAt) {
-    throw new NotFoundError(CARD_TYPE[kind], id, `${CARD_TYPE[kind]} ${id} is in the trash; restore it first`, 'IN_TRASH');
+    throw new NotFoundError(CARD_TYPE[kind], id, `${CARD_TYPE[kind]} is in the trash; restore it first`, 'IN_TRASH');
   }
   return card;
 }

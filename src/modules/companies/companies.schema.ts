@@ -3,7 +3,7 @@ import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
 import { DateTimeRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, listing, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import { inWorkspace, Phone, registerNode, Tag } from '../cards/cards.schema.js';
 import * as companies from './companies.service.js';
 
 registerNode('Company');
@@ -85,8 +85,8 @@ builder.queryField('companies', (t) =>
       orderBy: t.arg({ type: [CompanyOrder], description: 'Newest first when left out.' }),
       inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
     },
-    resolve: (query, _r, a, ctx) => listing(() => companies.listCompanies(authed(ctx), listArgs(a), query)),
-    totalCount: (_c, a, ctx) => listing(() => companies.countCompanies(authed(ctx), listArgs(a))),
+    resolve: (query, _r, a, ctx) => companies.listCompanies(authed(ctx), listArgs(a), query),
+    totalCount: (_c, a, ctx) => companies.countCompanies(authed(ctx), listArgs(a)),
   }),
 );
 

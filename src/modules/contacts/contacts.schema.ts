@@ -3,7 +3,8 @@ import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
 import { DateTimeRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, listing, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import { inWorkspace, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import { Company } from '../companies/companies.schema.js';
 import * as contacts from './contacts.service.js';
 
 registerNode('Contact');
@@ -17,7 +18,13 @@ export const Contact = builder.prismaNode('Contact', {
     position: t.exposeString('position', { nullable: true }),
     phones: t.field({ type: [Phone], select: { phones: true }, resolve: (c) => c.phones }),
     emails: t.exposeStringList('emails'),
-    company: t.relation('company', { nullable: true }),
+    company: t.field({
+      type: Company,
+      nullable: true,
+      description: 'The company, unless it is in the trash.',
+      select: (_a, _c, nested) => ({ company: nested(true) }),
+      resolve: (c) => (c.company && !c.company.deletedAt ? c.company : null),
+    }),
     responsible: t.relation('responsible'),
     tags: t.field({
       type: [Tag],
@@ -91,8 +98,8 @@ builder.queryField('contacts', (t) =>
       orderBy: t.arg({ type: [ContactOrder], description: 'Newest first when left out.' }),
       inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
     },
-    resolve: (query, _r, a, ctx) => listing(() => contacts.listContacts(authed(ctx), listArgs(a), query)),
-    totalCount: (_c, a, ctx) => listing(() => contacts.countContacts(authed(ctx), listArgs(a))),
+    resolve: (query, _r, a, ctx) => contacts.listContacts(authed(ctx), listArgs(a), query),
+    totalCount: (_c, a, ctx) => contacts.countContacts(authed(ctx), listArgs(a)),
   }),
 );
 

@@ -6,10 +6,11 @@ import { authed } from '../../context.js';
 import { IdParser, encodeGlobalId, parseId, tryDecodeId } from '../../lib/ids.js';
 import type { DealChangedMessage } from '../../lib/pubsub.js';
 import { DateTimeRange, DecimalRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, listing, registerNode, Tag } from '../cards/cards.schema.js';
+import { inWorkspace, registerNode, Tag } from '../cards/cards.schema.js';
 import { Contact } from '../contacts/contacts.schema.js';
 import { StageKind } from '../pipelines/pipelines.schema.js';
 import { findPipeline } from '../pipelines/pipelines.service.js';
+import { Company } from '../companies/companies.schema.js';
 import * as deals from './deals.service.js';
 
 registerNode('Deal');
@@ -26,7 +27,13 @@ export const Deal = builder.prismaNode('Deal', {
     stage: t.relation('stage'),
     stageEnteredAt: t.expose('stageEnteredAt', { type: 'DateTime' }),
     responsible: t.relation('responsible'),
-    company: t.relation('company', { nullable: true }),
+    company: t.field({
+      type: Company,
+      nullable: true,
+      description: 'The company, unless it is in the trash.',
+      select: (_a, _c, nested) => ({ company: nested(true) }),
+      resolve: (c) => (c.company && !c.company.deletedAt ? c.company : null),
+    }),
     contacts: t.field({
       type: [Contact],
       description: 'Linked contacts, the main contact first; contacts in the trash are left out.',
@@ -135,8 +142,8 @@ builder.queryField('deals', (t) =>
       orderBy: t.arg({ type: [DealOrder], description: 'Newest first when left out.' }),
       inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
     },
-    resolve: (query, _r, a, ctx) => listing(() => deals.listDeals(authed(ctx), listArgs(a), query)),
-    totalCount: (_c, a, ctx) => listing(() => deals.countDeals(authed(ctx), listArgs(a))),
+    resolve: (query, _r, a, ctx) => deals.listDeals(authed(ctx), listArgs(a), query),
+    totalCount: (_c, a, ctx) => deals.countDeals(authed(ctx), listArgs(a)),
   }),
 );
 

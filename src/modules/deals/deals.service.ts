@@ -206,8 +206,9 @@ export async function createDeal(ctx: ServiceCtx, input: DealInput, issues = new
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
   const { stage, lossReasonId } = await resolveStage(ctx, issues, input);
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
+  // Checked as sent, so an issue's index points at the client's own list; then de-duplicated.
+  await cards.checkCards(ctx, issues, 'contact', 'contactIds', input.contactIds ?? []);
   const contactIds = [...new Set(input.contactIds ?? [])];
-  await cards.checkCards(ctx, issues, 'contact', 'contactIds', contactIds);
   const data = v.parseInput(
     fields,
     { name: input.name ?? undefined, amount: input.amount ?? undefined, currency: input.currency ?? ws.currency, tags: input.tags ?? undefined },
@@ -262,8 +263,8 @@ export async function updateDeal(ctx: ServiceCtx, id: string, version: number, i
       : (await resolveStage(ctx, issues, { stageId: current.stageId, lossReasonId: input.lossReasonId })).lossReasonId;
   }
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
+  if (input.contactIds) await cards.checkCards(ctx, issues, 'contact', 'contactIds', input.contactIds);
   const contactIds = input.contactIds ? [...new Set(input.contactIds)] : undefined;
-  if (contactIds) await cards.checkCards(ctx, issues, 'contact', 'contactIds', contactIds);
   const data = v.parseInput(
     fields,
     {

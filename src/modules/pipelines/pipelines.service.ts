@@ -102,7 +102,7 @@ export async function createPipeline(ctx: ServiceCtx, input: z.input<typeof pipe
   assertAdmin(ctx.viewer, 'manage pipelines');
   const data = v.parseInput(pipelineInput, input);
   const ws = ctx.viewer.workspaceId;
-  if (await ctx.db.pipeline.findFirst({ where: { workspaceId: ws, name: data.name } })) {
+  if (await ctx.db.pipeline.findFirst({ where: { workspaceId: ws, name: { equals: data.name, mode: 'insensitive' } } })) {
     throw ValidationError.field('name', 'a pipeline with this name already exists');
   }
   // Every pipeline can close a deal: add the closing stages when the admin left them out.
@@ -145,7 +145,7 @@ export async function updatePipeline(
     { name: input.name ?? undefined, archived: input.archived ?? undefined, sortOrder: input.sortOrder ?? undefined },
   );
   if (data.name && data.name !== p.name &&
-    (await ctx.db.pipeline.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: data.name } }))) {
+    (await ctx.db.pipeline.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))) {
     throw ValidationError.field('name', 'a pipeline with this name already exists');
   }
   return ctx.db.pipeline.update({ where: { id }, data });
@@ -229,8 +229,9 @@ export async function deleteStage(ctx: ServiceCtx, id: string) {
   if (!stage) throw new NotFoundError('Stage', id);
   const deals = await ctx.db.deal.count({ where: { stageId: id } });
   if (deals) throw ValidationError.field('id', `the stage still holds ${deals} deal(s), trash included; move them first`);
-  const open = await ctx.db.stage.count({ where: { pipelineId: stage.pipelineId, kind: 'OPEN', id: { not: id } } });
-  if (stage.kind === 'OPEN' && !open) throw ValidationError.field('id', 'a pipeline needs at least one OPEN stage');
+  // Every pipeline keeps a way forward and both ways to close a deal.
+  const sameKind = await ctx.db.stage.count({ where: { pipelineId: stage.pipelineId, kind: stage.kind, id: { not: id } } });
+  if (!sameKind) throw ValidationError.field('id', `a pipeline needs at least one ${stage.kind} stage`);
   await ctx.db.stage.delete({ where: { id } });
   return stage;
 }
@@ -240,7 +241,7 @@ export async function createLossReason(ctx: ServiceCtx, pipelineId: string, name
   const p = await findPipeline(ctx, pipelineId);
   if (!p) throw ValidationError.field('pipelineId', 'no such pipeline');
   const data = v.parseInput(z.object({ name: v.name(120) }), { name });
-  if (await ctx.db.lossReason.findFirst({ where: { pipelineId, name: data.name } })) {
+  if (await ctx.db.lossReason.findFirst({ where: { pipelineId, name: { equals: data.name, mode: 'insensitive' } } })) {
     throw ValidationError.field('name', 'this loss reason already exists');
   }
   const count = await ctx.db.lossReason.count({ where: { pipelineId } });

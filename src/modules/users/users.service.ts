@@ -1,5 +1,4 @@
 // Users, teams and API keys of a workspace. Managing them is an administrator's right.
-import { GraphQLError } from 'graphql';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
@@ -26,7 +25,10 @@ export function userWhere(ctx: ServiceCtx, f: UserFilter = {}): Prisma.UserWhere
   if (f.active !== null && f.active !== undefined) where.active = f.active;
   if (f.teamIds?.length) where.teams = { some: { teamId: { in: f.teamIds } } };
   const q = f.search?.trim();
-  if (q) where.OR = [{ name: { contains: q, mode: 'insensitive' } }, { email: { contains: q.toLowerCase() } }];
+  if (q) {
+    const lit = v.likeLiteral(q);
+    where.OR = [{ name: { contains: lit, mode: 'insensitive' } }, { email: { contains: lit.toLowerCase() } }];
+  }
   return where;
 }
 
@@ -210,7 +212,7 @@ export async function createTeam(ctx: ServiceCtx, input: z.input<typeof teamInpu
   const data = v.parseInput(teamInput, input);
   const issues = new IssueList();
   await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
-  if (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: data.name } })) {
+  if (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' } } })) {
     issues.add('name', 'a team with this name already exists');
   }
   issues.throwIfAny();
@@ -236,7 +238,7 @@ export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: st
   const issues = new IssueList();
   if (data.memberIds) await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
   if (data.name && data.name !== team.name &&
-    (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: data.name } }))) {
+    (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))) {
     issues.add('name', 'a team with this name already exists');
   }
   issues.throwIfAny();
@@ -261,11 +263,7 @@ export async function deleteTeam(ctx: ServiceCtx, id: string) {
 // API keys
 
 export function listApiKeys(ctx: ServiceCtx, query: Query = {}) {
-  // A list query has no error union: refuse with a GraphQL error carrying the code, as a
-  // read-only API key is refused, rather than a typed error yoga would mask as unexpected.
-  if (!ctx.viewer.isAdmin) {
-    throw new GraphQLError('Only an administrator may see API keys', { extensions: { code: 'FORBIDDEN' } });
-  }
+  assertAdmin(ctx.viewer, 'see API keys');
   return ctx.db.apiKey.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'desc' } });
 }
 
