@@ -9,6 +9,7 @@ import './modules/pipelines/pipelines.schema.js';
 import './modules/contacts/contacts.schema.js';
 import './modules/companies/companies.schema.js';
 import './modules/deals/deals.schema.js';
+import './modules/custom-fields/custom-fields.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
 export const sortedSchema = lexicographicSortSchema(schema);

@@ -5,6 +5,7 @@ import { IdParser, parseId } from '../../lib/ids.js';
 import { DateTimeRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, Phone, registerNode, Tag } from '../cards/cards.schema.js';
 import * as companies from './companies.service.js';
+import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
 
 registerNode('Company');
 
@@ -98,6 +99,7 @@ const companyFields = (t: InputFields, create: boolean) => ({
   emails: t.stringList(),
   responsibleId: t.id({ description: create ? 'Defaults to the caller.' : undefined }),
   tags: t.stringList({ description: create ? 'Tag names; new ones are created.' : 'Replaces the tags when given.' }),
+  customFields: customFieldsArg(t),
 });
 
 const CreateCompanyInput = builder.inputType('CreateCompanyInput', { fields: (t) => companyFields(t, true) });
@@ -115,7 +117,7 @@ builder.mutationField('createCompany', (t) =>
       const ids = new IdParser();
       const responsibleId = ids.one('responsibleId', 'User', input.responsibleId);
       // Malformed ids travel on to be listed with the service's own findings.
-      return companies.createCompany(authed(ctx), { ...input, responsibleId }, ids.issues);
+      return companies.createCompany(authed(ctx), { ...input, responsibleId, customFields: decodeFieldInputs(ids, input.customFields) }, ids.issues);
     },
   }),
 );
@@ -133,7 +135,7 @@ builder.mutationField('updateCompany', (t) =>
       const responsibleId = ids.one('responsibleId', 'User', input.responsibleId);
       if (!id) ids.done();
       const { version, ...rest } = input;
-      return companies.updateCompany(authed(ctx), id, version, { ...rest, responsibleId }, ids.issues);
+      return companies.updateCompany(authed(ctx), id, version, { ...rest, responsibleId, customFields: decodeFieldInputs(ids, rest.customFields) }, ids.issues);
     },
   }),
 );

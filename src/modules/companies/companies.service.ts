@@ -5,6 +5,7 @@ import { IssueList } from '../../lib/errors.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
+import { cardValues, touchFields, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: any; select?: any };
 
@@ -80,6 +81,7 @@ const fields = (region: string) =>
   });
 
 export type CompanyInput = {
+  customFields?: FieldValueInput[] | null;
   name?: string | null;
   address?: string | null;
   website?: string | null;
@@ -93,6 +95,7 @@ export type CompanyInput = {
 export async function createCompany(ctx: ServiceCtx, input: CompanyInput, issues = new IssueList()) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
+  const cf = await cardValues(ctx, 'COMPANY', {}, input.customFields, issues, true);
   const data = v.parseInput(
     fields(phoneRegion),
     cards.given({ ...input, phones: input.phones ?? undefined, emails: input.emails ?? undefined, tags: input.tags ?? undefined }),
@@ -111,9 +114,11 @@ export async function createCompany(ctx: ServiceCtx, input: CompanyInput, issues
         responsibleId,
         createdById: ctx.viewer.userId,
         updatedById: ctx.viewer.userId,
+        customFields: cf!.values,
         searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
       },
     });
+    await touchFields(tx, cf!.written);
     await cards.setTags(tx, 'company', ws, c.id, data.tags);
     return c;
   });
@@ -133,6 +138,7 @@ export async function updateCompany(ctx: ServiceCtx, id: string, version: number
     emails: input.emails ?? current.emails,
     tags: input.tags ?? [],
   };
+  const cf = await cardValues(ctx, 'COMPANY', current.customFields, input.customFields, issues, false);
   const data = v.parseInput(fields(phoneRegion), merged, issues.issues);
   return ctx.db.$transaction(async (tx) => {
     await cards.bumpVersion(tx, 'company', current, {
@@ -142,9 +148,11 @@ export async function updateCompany(ctx: ServiceCtx, id: string, version: number
       phones: data.phones,
       emails: data.emails,
       ...(responsibleId ? { responsibleId } : {}),
+      ...(cf ? { customFields: cf.values } : {}),
       searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
       ...cards.touched(ctx),
     });
+    if (cf) await touchFields(tx, cf.written);
     if (input.tags) await cards.setTags(tx, 'company', ctx.viewer.workspaceId, id, data.tags);
     return tx.company.findUniqueOrThrow({ where: { id } });
   });

@@ -6,6 +6,7 @@ import { DateTimeRange, SortDirection, WRITE_ERRORS } from '../common/common.sch
 import { inWorkspace, Phone, registerNode, Tag } from '../cards/cards.schema.js';
 import { Company } from '../companies/companies.schema.js';
 import * as contacts from './contacts.service.js';
+import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
 
 registerNode('Contact');
 
@@ -111,6 +112,7 @@ const contactFields = (t: InputFields, create: boolean) => ({
   companyId: t.id(),
   responsibleId: t.id({ description: create ? 'Defaults to the caller.' : undefined }),
   tags: t.stringList({ description: create ? 'Tag names; new ones are created.' : 'Replaces the tags when given.' }),
+  customFields: customFieldsArg(t),
 });
 
 const CreateContactInput = builder.inputType('CreateContactInput', { fields: (t) => contactFields(t, true) });
@@ -118,9 +120,10 @@ const UpdateContactInput = builder.inputType('UpdateContactInput', {
   fields: (t) => ({ id: t.id({ required: true }), version: t.int({ required: true }), ...contactFields(t, false) }),
 });
 
-function decodeInput<T extends { companyId?: string | null; responsibleId?: string | null }>(ids: IdParser, input: T) {
+function decodeInput<T extends { companyId?: string | null; responsibleId?: string | null; customFields?: Parameters<typeof decodeFieldInputs>[1] }>(ids: IdParser, input: T) {
   return {
     ...input,
+    customFields: decodeFieldInputs(ids, input.customFields),
     companyId: ids.one('companyId', 'Company', input.companyId),
     responsibleId: ids.one('responsibleId', 'User', input.responsibleId),
   };

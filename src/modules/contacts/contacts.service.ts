@@ -5,6 +5,7 @@ import { IssueList } from '../../lib/errors.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
+import { cardValues, touchFields, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: any; select?: any };
 
@@ -81,6 +82,7 @@ const fields = (region: string) =>
   });
 
 export type ContactInput = {
+  customFields?: FieldValueInput[] | null;
   name?: string | null;
   position?: string | null;
   phones?: string[] | null;
@@ -95,6 +97,7 @@ export async function createContact(ctx: ServiceCtx, input: ContactInput, issues
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
+  const cf = await cardValues(ctx, 'CONTACT', {}, input.customFields, issues, true);
   const data = v.parseInput(fields(phoneRegion), cards.given({ ...input, phones: input.phones ?? undefined, emails: input.emails ?? undefined, tags: input.tags ?? undefined }), issues.issues);
   const ws = ctx.viewer.workspaceId;
   return ctx.db.$transaction(async (tx) => {
@@ -109,9 +112,11 @@ export async function createContact(ctx: ServiceCtx, input: ContactInput, issues
         responsibleId,
         createdById: ctx.viewer.userId,
         updatedById: ctx.viewer.userId,
+        customFields: cf!.values,
         searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
       },
     });
+    await touchFields(tx, cf!.written);
     await cards.setTags(tx, 'contact', ws, c.id, data.tags);
     return c;
   });
@@ -131,6 +136,7 @@ export async function updateContact(ctx: ServiceCtx, id: string, version: number
     emails: input.emails ?? current.emails,
     tags: input.tags ?? [],
   };
+  const cf = await cardValues(ctx, 'CONTACT', current.customFields, input.customFields, issues, false);
   const data = v.parseInput(fields(phoneRegion), merged, issues.issues);
   return ctx.db.$transaction(async (tx) => {
     await cards.bumpVersion(tx, 'contact', current, {
@@ -140,9 +146,11 @@ export async function updateContact(ctx: ServiceCtx, id: string, version: number
       emails: data.emails,
       ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
       ...(responsibleId ? { responsibleId } : {}),
+      ...(cf ? { customFields: cf.values } : {}),
       searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
       ...cards.touched(ctx),
     });
+    if (cf) await touchFields(tx, cf.written);
     if (input.tags) await cards.setTags(tx, 'contact', ctx.viewer.workspaceId, id, data.tags);
     return tx.contact.findUniqueOrThrow({ where: { id } });
   });

@@ -12,6 +12,7 @@ import { StageKind } from '../pipelines/pipelines.schema.js';
 import { findPipeline } from '../pipelines/pipelines.service.js';
 import { Company } from '../companies/companies.schema.js';
 import * as deals from './deals.service.js';
+import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
 
 registerNode('Deal');
 
@@ -158,6 +159,7 @@ const dealFields = (t: InputFields, create: boolean) => ({
   companyId: t.id(),
   contactIds: t.idList({ description: create ? 'The first is the main contact.' : 'Replaces the contacts when given.' }),
   tags: t.stringList({ description: create ? 'Tag names; new ones are created.' : 'Replaces the tags when given.' }),
+  customFields: customFieldsArg(t),
 });
 
 const CreateDealInput = builder.inputType('CreateDealInput', { fields: (t) => dealFields(t, true) });
@@ -165,9 +167,12 @@ const UpdateDealInput = builder.inputType('UpdateDealInput', {
   fields: (t) => ({ id: t.id({ required: true }), version: t.int({ required: true }), ...dealFields(t, false) }),
 });
 
-function decodeInput(ids: IdParser, input: deals.DealInput): deals.DealInput {
+type RawDealInput = Omit<deals.DealInput, 'customFields'> & { customFields?: Parameters<typeof decodeFieldInputs>[1] };
+
+function decodeInput(ids: IdParser, input: RawDealInput): deals.DealInput {
   return {
     ...input,
+    customFields: decodeFieldInputs(ids, input.customFields),
     pipelineId: ids.one('pipelineId', 'Pipeline', input.pipelineId),
     stageId: ids.one('stageId', 'Stage', input.stageId),
     lossReasonId: ids.one('lossReasonId', 'LossReason', input.lossReasonId),

@@ -9,6 +9,7 @@ import type { DealChangeKind } from '../../lib/pubsub.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
+import { cardValues, touchFields, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: any; select?: any };
 type Range = { from?: Date | null; to?: Date | null } | null;
@@ -122,6 +123,7 @@ const fields = z.object({
 });
 
 export type DealInput = {
+  customFields?: FieldValueInput[] | null;
   name?: string | null;
   amount?: string | null;
   currency?: string | null;
@@ -209,6 +211,7 @@ export async function createDeal(ctx: ServiceCtx, input: DealInput, issues = new
   // Checked as sent, so an issue's index points at the client's own list; then de-duplicated.
   await cards.checkCards(ctx, issues, 'contact', 'contactIds', input.contactIds ?? []);
   const contactIds = [...new Set(input.contactIds ?? [])];
+  const cf = await cardValues(ctx, 'DEAL', {}, input.customFields, issues, true);
   const data = v.parseInput(
     fields,
     { name: input.name ?? undefined, amount: input.amount ?? undefined, currency: input.currency ?? ws.currency, tags: input.tags ?? undefined },
@@ -227,10 +230,12 @@ export async function createDeal(ctx: ServiceCtx, input: DealInput, issues = new
         companyId: input.companyId ?? null,
         createdById: ctx.viewer.userId,
         updatedById: ctx.viewer.userId,
+        customFields: cf!.values,
         searchText: cards.searchText({ names: [data.name] }),
       },
     });
     await setContacts(tx, d.id, contactIds);
+    await touchFields(tx, cf!.written);
     await cards.setTags(tx, 'deal', ctx.viewer.workspaceId, d.id, data.tags);
     await enqueue(tx, [event(ctx, 'CREATED', d.id, d.pipelineId)]);
     return d;
@@ -265,6 +270,7 @@ export async function updateDeal(ctx: ServiceCtx, id: string, version: number, i
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
   if (input.contactIds) await cards.checkCards(ctx, issues, 'contact', 'contactIds', input.contactIds);
   const contactIds = input.contactIds ? [...new Set(input.contactIds)] : undefined;
+  const cf = await cardValues(ctx, 'DEAL', current.customFields, input.customFields, issues, false);
   const data = v.parseInput(
     fields,
     {
@@ -286,10 +292,12 @@ export async function updateDeal(ctx: ServiceCtx, id: string, version: number, i
       ...(lossReasonId !== undefined ? { lossReasonId } : {}),
       ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
       ...(responsibleId ? { responsibleId } : {}),
+      ...(cf ? { customFields: cf.values } : {}),
       searchText: cards.searchText({ names: [data.name] }),
       ...cards.touched(ctx),
     });
     if (contactIds) await setContacts(tx, id, contactIds);
+    if (cf) await touchFields(tx, cf.written);
     if (input.tags) await cards.setTags(tx, 'deal', ctx.viewer.workspaceId, id, data.tags);
     const d = await tx.deal.findUniqueOrThrow({ where: { id } });
     const events = [event(ctx, stageChanged ? 'MOVED' : 'UPDATED', id, d.pipelineId)];

@@ -1,0 +1,595 @@
+// Custom fields: definitions (administrators), groups, options, and the one function every
+// card write goes through to check and store values (`applyValues`), so create, update and
+// later import and automations validate alike.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import { IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
+import type { Tx } from '../../lib/outbox.js';
+import { assertAdmin } from '../../lib/viewer.js';
+import * as v from '../../lib/validate.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { FieldType } from '../../generated/prisma/enums.js';
+import { evaluate, FormulaError, parseFormula, references } from './formula.js';
+import { MEMBER, matchesAny, numeric, toStored, type FieldDef, type Stored, type ValueInput } from './values.js';
+
+export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
+type Query = { include?: any; select?: any };
+
+const memo = new WeakMap<object, Map<string, Promise<FieldDef[]>>>();
+
+/** The workspace's field definitions for an entity type, loaded once per request. */
+export function definitions(ctx: ServiceCtx, entityType: EntityType): Promise<FieldDef[]> {
+  let m = memo.get(ctx);
+  if (!m) memo.set(ctx, (m = new Map()));
+  let p = m.get(entityType);
+  if (!p) {
+    p = ctx.db.customField.findMany({
+      where: { workspaceId: ctx.viewer.workspaceId, entityType },
+      include: { options: { orderBy: { sortOrder: 'asc' } } },
+      orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
+    }) as Promise<FieldDef[]>;
+    m.set(entityType, p);
+  }
+  return p;
+}
+
+function forget(ctx: ServiceCtx) {
+  memo.delete(ctx);
+}
+
+export function listFields(ctx: ServiceCtx, entityType: EntityType, includeArchived: boolean, query: Query = {}) {
+  return ctx.db.customField.findMany({
+    ...query,
+    where: { workspaceId: ctx.viewer.workspaceId, entityType, ...(includeArchived ? {} : { archived: false }) },
+    orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
+  });
+}
+
+export function listGroups(ctx: ServiceCtx, entityType: EntityType, query: Query = {}) {
+  return ctx.db.fieldGroup.findMany({
+    ...query,
+    where: { workspaceId: ctx.viewer.workspaceId, entityType },
+    orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
+  });
+}
+
+// Values
+
+export type FieldValueInput = { fieldId: string; value: ValueInput | null };
+
+/**
+ * Applies value inputs to a card's stored values: checks each against its definition (naming
+ * bad ones as `customFields[i]`), fills defaults on create, enforces "required always" (when the
+ * field applies), and recomputes formulas. Returns the new stored object and the fields written.
+ */
+export async function applyValues(
+  ctx: ServiceCtx,
+  entityType: EntityType,
+  current: Record<string, unknown>,
+  inputs: FieldValueInput[] | null | undefined,
+  issues: IssueList,
+  opts: { creating: boolean; region: string; currency: string },
+): Promise<{ values: Record<string, Stored>; written: string[] }> {
+  const defs = await definitions(ctx, entityType);
+  const byId = new Map(defs.map((d) => [d.id, d]));
+  const next: Record<string, unknown> = { ...current };
+  const written = new Set<string>();
+  const seen = new Set<string>();
+  (inputs ?? []).forEach((input, i) => {
+    const path = `customFields[${i}]`;
+    const def = byId.get(input.fieldId);
+    if (!def) return issues.add(`${path}.fieldId`, 'no such field');
+    if (seen.has(def.id)) return issues.add(`${path}.fieldId`, `field "${def.name}" is given twice`);
+    seen.add(def.id);
+    if (def.archived) return issues.add(path, `field "${def.name}" is archived`);
+    if (input.value === null) {
+      if (def.type === 'FORMULA') return issues.add(path, `field "${def.name}" is computed by its formula and cannot be written`);
+      delete next[def.key];
+      written.add(def.id);
+      return;
+    }
+    const r = toStored(def, input.value, opts);
+    if ('error' in r) return issues.add(path, `field "${def.name}" ${r.error}`);
+    next[def.key] = r.value;
+    written.add(def.id);
+  });
+  if (opts.creating) {
+    for (const def of defs) {
+      if (!def.archived && def.defaultValue !== null && def.defaultValue !== undefined && next[def.key] === undefined) {
+        next[def.key] = def.defaultValue;
+        written.add(def.id);
+      }
+    }
+  }
+  recomputeFormulas(defs, next);
+  for (const def of defs) {
+    if (!def.required || def.archived || def.type === 'FORMULA' || !applies(def, defs, next)) continue;
+    // On update only a field being emptied is refused, so a field made required later does not
+    // block unrelated edits of older cards.
+    if (next[def.key] === undefined && (opts.creating || written.has(def.id))) {
+      issues.add('customFields', `field "${def.name}" is required`);
+    }
+  }
+  return { values: next as Record<string, Stored>, written: [...written] };
+}
+
+/** A field applies unless its condition names another field's values and those are not held. */
+export function applies(def: FieldDef, defs: FieldDef[], values: Record<string, unknown>) {
+  if (!def.conditionFieldId) return true;
+  const cond = defs.find((d) => d.id === def.conditionFieldId);
+  if (!cond) return true;
+  return matchesAny(values[cond.key], (def.conditionValues as unknown[]) ?? []);
+}
+
+function recomputeFormulas(defs: FieldDef[], values: Record<string, unknown>) {
+  const byCode = new Map(defs.map((d) => [d.code, d]));
+  const formulas = defs.filter((d) => d.type === 'FORMULA' && d.formula);
+  // Formulas may use other formulas (cycles are refused on definition): settle in a few passes.
+  for (let pass = 0; pass < formulas.length; pass++) {
+    for (const f of formulas) {
+      const result = evaluate(parseFormula(f.formula!), (code) => {
+        const d = byCode.get(code);
+        return d ? numeric(d, values[d.key]) : null;
+      });
+      if (result) values[f.key] = result.toDecimalPlaces(10).toString();
+      else delete values[f.key];
+    }
+  }
+}
+
+/** Records when fields were last written, for the field audit. */
+export async function touchFields(tx: Tx, fieldIds: string[]) {
+  if (fieldIds.length) await tx.customField.updateMany({ where: { id: { in: fieldIds } }, data: { lastWrittenAt: new Date() } });
+}
+
+// Definitions
+
+const CODE = /^[a-z][a-z0-9_]{0,63}$/;
+const TRANSLIT: Record<string, string> = { а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y', к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'h', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'sch', ы: 'y', э: 'e', ю: 'yu', я: 'ya' };
+
+/** An API code from a name: "Бюджет клиента" -> "byudzhet_klienta". */
+export function codeFrom(name: string) {
+  const s = [...name.toLowerCase()].map((c) => TRANSLIT[c] ?? c).join('').replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return (/^[a-z]/.test(s) ? s : `field_${s}`).slice(0, 64).replace(/_+$/, '') || 'field';
+}
+
+export type DefinitionInput = {
+  entityType?: EntityType;
+  name?: string | null;
+  code?: string | null;
+  type?: FieldType;
+  groupId?: string | null;
+  sortOrder?: number | null;
+  description?: string | null;
+  defaultValue?: ValueInput | null;
+  required?: boolean | null;
+  requiredStageIds?: string[] | null;
+  pattern?: string | null;
+  min?: string | null;
+  max?: string | null;
+  maxLength?: number | null;
+  options?: string[] | null;
+  formula?: string | null;
+  condition?: { fieldId: string; values: ValueInput[] } | null;
+};
+
+const RANGED: FieldType[] = ['NUMBER', 'MONEY'];
+const TEXTUAL: FieldType[] = ['TEXT', 'TEXTAREA'];
+
+/** Checks the type-specific settings of a definition; returns the columns to write. */
+async function checkDefinition(
+  ctx: ServiceCtx,
+  issues: IssueList,
+  type: FieldType,
+  entityType: EntityType,
+  input: DefinitionInput,
+  self: { id?: string; code: string; options: { id: string; label: string; sortOrder: number }[] },
+) {
+  const data: Prisma.CustomFieldUncheckedUpdateInput = {};
+  const defs = await definitions(ctx, entityType);
+  if (input.pattern !== undefined) {
+    if (input.pattern !== null && !TEXTUAL.includes(type)) issues.add('pattern', 'only TEXT and TEXTAREA fields take a pattern');
+    else if (input.pattern) {
+      try {
+        new RegExp(input.pattern, 'u');
+      } catch {
+        issues.add('pattern', 'is not a valid regular expression');
+      }
+    }
+    data.pattern = input.pattern || null;
+  }
+  if (input.maxLength !== undefined) {
+    if (input.maxLength !== null && !TEXTUAL.includes(type)) issues.add('maxLength', 'only TEXT and TEXTAREA fields take a maximum length');
+    else if (input.maxLength !== null && (input.maxLength < 1 || input.maxLength > DEFAULT_MAX(type))) {
+      issues.add('maxLength', `must be between 1 and ${DEFAULT_MAX(type)}`);
+    }
+    data.maxLength = input.maxLength;
+  }
+  for (const k of ['min', 'max'] as const) {
+    const val = input[k];
+    if (val === undefined) continue;
+    if (val !== null && !RANGED.includes(type)) issues.add(k, 'only NUMBER and MONEY fields take bounds');
+    else if (val !== null && !/^-?\d{1,20}(\.\d{1,10})?$/.test(val.trim())) issues.add(k, 'must be a number such as 12.5');
+    data[k === 'min' ? 'minValue' : 'maxValue'] = val === null ? null : val.trim();
+  }
+  if (input.formula !== undefined) {
+    if (type !== 'FORMULA') {
+      if (input.formula !== null) issues.add('formula', 'only FORMULA fields take a formula');
+    } else {
+      const problem = checkFormula(input.formula ?? '', self.code, defs);
+      if (problem) issues.add('formula', problem);
+      data.formula = input.formula;
+    }
+  }
+  if (input.requiredStageIds !== undefined && input.requiredStageIds !== null) {
+    if (entityType !== 'DEAL' && input.requiredStageIds.length) issues.add('requiredStageIds', 'only deal fields can be required to enter stages');
+    const found = await ctx.db.stage.findMany({ where: { id: { in: input.requiredStageIds }, workspaceId: ctx.viewer.workspaceId }, select: { id: true } });
+    input.requiredStageIds.forEach((id, i) => !found.some((s) => s.id === id) && issues.add(`requiredStageIds[${i}]`, 'no such stage'));
+    data.requiredStageIds = [...new Set(input.requiredStageIds)];
+  }
+  if (input.groupId !== undefined) {
+    if (input.groupId) {
+      const g = await ctx.db.fieldGroup.findFirst({ where: { id: input.groupId, workspaceId: ctx.viewer.workspaceId } });
+      if (!g) issues.add('groupId', 'no such field group');
+      else if (g.entityType !== entityType) issues.add('groupId', 'this group belongs to another entity type');
+    }
+    data.groupId = input.groupId;
+  }
+  if (input.condition !== undefined) {
+    if (input.condition === null) {
+      data.conditionFieldId = null;
+      data.conditionValues = undefined;
+    } else {
+      const cond = defs.find((d) => d.id === input.condition!.fieldId);
+      if (!cond) issues.add('condition.fieldId', 'no such field of this entity type');
+      else if (cond.id === self.id) issues.add('condition.fieldId', 'a field cannot depend on itself');
+      else {
+        const env = await envOf(ctx);
+        const stored: Stored[] = [];
+        input.condition.values.forEach((val, i) => {
+          const r = toStored(cond, val, env);
+          if ('error' in r) issues.add(`condition.values[${i}]`, `field "${cond.name}" ${r.error}`);
+          else stored.push(r.value);
+        });
+        if (!input.condition.values.length) issues.add('condition.values', 'name at least one value');
+        data.conditionFieldId = cond.id;
+        data.conditionValues = stored as Prisma.InputJsonValue;
+      }
+    }
+  }
+  return data;
+}
+
+const DEFAULT_MAX = (type: FieldType) => (type === 'TEXTAREA' ? 100_000 : 10_000);
+
+/** A formula may name NUMBER, MONEY and FORMULA fields of the same entity type, without cycles. */
+function checkFormula(src: string, ownCode: string, defs: FieldDef[]): string | null {
+  let refs: Set<string>;
+  try {
+    refs = references(parseFormula(src));
+  } catch (err) {
+    return err instanceof FormulaError ? `cannot be read: ${err.message}` : 'cannot be read';
+  }
+  for (const code of refs) {
+    const d = defs.find((x) => x.code === code);
+    if (!d && code !== ownCode) return `names "${code}", which is not a field of this entity type`;
+    if (d && !['NUMBER', 'MONEY', 'FORMULA'].includes(d.type)) return `names "${code}", which is not a number, money or formula field`;
+  }
+  // Cycle: following formula references from this field must never come back to it.
+  const formulaOf = new Map(defs.filter((d) => d.type === 'FORMULA' && d.formula && d.code !== ownCode).map((d) => [d.code, d.formula!]));
+  formulaOf.set(ownCode, src);
+  const visiting = new Set<string>();
+  const cyclic = (code: string): boolean => {
+    const f = formulaOf.get(code);
+    if (!f) return false;
+    if (visiting.has(code)) return true;
+    visiting.add(code);
+    for (const r of references(parseFormula(f))) if (cyclic(r)) return true;
+    visiting.delete(code);
+    return false;
+  };
+  return cyclic(ownCode) ? 'refers back to itself (a cycle)' : null;
+}
+
+async function envOf(ctx: ServiceCtx) {
+  const ws = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer.workspaceId }, select: { phoneRegion: true, currency: true } });
+  return { region: ws.phoneRegion, currency: ws.currency };
+}
+
+const nameCheck = z.object({ name: v.name(120), description: v.optionalText(2000) });
+
+async function uniqueNameAndCode(ctx: ServiceCtx, issues: IssueList, entityType: EntityType, name: string | undefined, code: string | undefined, selfId?: string) {
+  const others = await ctx.db.customField.findMany({
+    where: { workspaceId: ctx.viewer.workspaceId, entityType, ...(selfId ? { id: { not: selfId } } : {}) },
+    select: { name: true, code: true },
+  });
+  if (name && others.some((o) => o.name.toLowerCase() === name.toLowerCase())) issues.add('name', 'another field of this entity type has this name');
+  if (code && others.some((o) => o.code === code)) issues.add('code', 'another field of this entity type has this code');
+  return others;
+}
+
+export async function createField(ctx: ServiceCtx, input: DefinitionInput & { entityType: EntityType; type: FieldType; name: string }) {
+  assertAdmin(ctx.viewer, 'manage custom fields');
+  const issues = new IssueList();
+  const base = nameCheck.safeParse({ name: input.name, description: input.description });
+  if (!base.success) v.issuesOf(base.error).forEach((i) => issues.add(i.field, i.message));
+  const name = base.success ? base.data.name : input.name;
+  if (input.code && !CODE.test(input.code)) issues.add('code', 'must be lower-case latin letters, digits and _, starting with a letter (at most 64)');
+  const others = await uniqueNameAndCode(ctx, issues, input.entityType, name, input.code ?? undefined);
+  let code = input.code ?? codeFrom(name);
+  if (!input.code) for (let n = 2; others.some((o) => o.code === code); n++) code = `${codeFrom(name).slice(0, 60)}_${n}`;
+  const isChoice = input.type === 'SELECT' || input.type === 'MULTISELECT';
+  const labels = (input.options ?? []).map((l) => l.trim());
+  if (isChoice) {
+    if (!labels.length) issues.add('options', 'a SELECT or MULTISELECT field needs at least one option');
+    labels.forEach((l, i) => {
+      if (!l) issues.add(`options[${i}]`, 'must not be empty');
+      else if (l.length > 255) issues.add(`options[${i}]`, 'must be at most 255 characters');
+      else if (labels.findIndex((x) => x.toLowerCase() === l.toLowerCase()) !== i) issues.add(`options[${i}]`, 'is given twice');
+    });
+  } else if (input.options?.length) issues.add('options', 'only SELECT and MULTISELECT fields have options');
+  if (input.type === 'FORMULA' && !input.formula) issues.add('formula', 'a FORMULA field needs a formula');
+  const data = await checkDefinition(ctx, issues, input.type, input.entityType, input, { code, options: [] });
+  if (input.defaultValue && (isChoice || input.type === 'FORMULA' || input.type === 'FILE')) {
+    issues.add('defaultValue', isChoice ? 'set the default after the options exist, with updateCustomField' : `a ${input.type} field takes no default`);
+  }
+  let defaultValue: Stored | undefined;
+  if (input.defaultValue && !isChoice && input.type !== 'FORMULA' && input.type !== 'FILE') {
+    const r = toStored({ ...(data as object), type: input.type, options: [] } as unknown as FieldDef, input.defaultValue, await envOf(ctx));
+    if ('error' in r) issues.add('defaultValue', r.error);
+    else defaultValue = r.value;
+  }
+  issues.throwIfAny();
+  const count = await ctx.db.customField.count({ where: { workspaceId: ctx.viewer.workspaceId, entityType: input.entityType } });
+  try {
+    const created = await ctx.db.customField.create({
+      data: {
+        ...(data as object),
+        workspaceId: ctx.viewer.workspaceId,
+        entityType: input.entityType,
+        type: input.type,
+        name,
+        code,
+        description: base.success ? base.data.description ?? null : null,
+        sortOrder: input.sortOrder ?? count,
+        required: !!input.required,
+        defaultValue: defaultValue as Prisma.InputJsonValue | undefined,
+        options: { create: labels.map((label, i) => ({ label, sortOrder: i })) },
+      } as Prisma.CustomFieldUncheckedCreateInput,
+    });
+    forget(ctx);
+    return created;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw ValidationError.field('name', 'another field of this entity type has this name or code');
+    throw err;
+  }
+}
+
+async function findField(ctx: ServiceCtx, id: string) {
+  const f = await ctx.db.customField.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include: { options: { orderBy: { sortOrder: 'asc' } } } });
+  if (!f) throw new NotFoundError('CustomField', id);
+  return f as unknown as FieldDef & { description: string | null };
+}
+
+export async function updateField(ctx: ServiceCtx, id: string, input: DefinitionInput) {
+  assertAdmin(ctx.viewer, 'manage custom fields');
+  const f = await findField(ctx, id);
+  const issues = new IssueList();
+  let name: string | undefined;
+  if (input.name !== undefined && input.name !== null) {
+    const r = v.name(120).safeParse(input.name);
+    if (!r.success) issues.add('name', r.error.issues[0].message);
+    else name = r.data;
+  }
+  if (input.code !== undefined && input.code !== null && !CODE.test(input.code)) {
+    issues.add('code', 'must be lower-case latin letters, digits and _, starting with a letter (at most 64)');
+  }
+  await uniqueNameAndCode(ctx, issues, f.entityType, name, input.code ?? undefined, id);
+  if (input.options !== undefined && input.options !== null) issues.add('options', 'change options with addFieldOption, updateFieldOption and deleteFieldOption');
+  if (input.code && input.code !== f.code && (await definitions(ctx, f.entityType)).some((d) => d.formula && references(parseFormula(d.formula)).has(f.code))) {
+    issues.add('code', 'a formula uses this code; change the formula first');
+  }
+  const data = await checkDefinition(ctx, issues, f.type, f.entityType, input, { id, code: input.code ?? f.code, options: f.options });
+  if (input.defaultValue !== undefined) {
+    if (input.defaultValue === null) data.defaultValue = undefined;
+    else if (f.type === 'FORMULA' || f.type === 'FILE') issues.add('defaultValue', `a ${f.type} field takes no default`);
+    else {
+      const r = toStored({ ...f, ...(data as object) } as FieldDef, input.defaultValue, await envOf(ctx));
+      if ('error' in r) issues.add('defaultValue', r.error);
+      else data.defaultValue = r.value as Prisma.InputJsonValue;
+    }
+  }
+  issues.throwIfAny();
+  const updated = await ctx.db.customField.update({
+    where: { id },
+    data: {
+      ...data,
+      ...(input.defaultValue === null ? { defaultValue: { set: null } as never } : {}),
+      ...(input.condition === null ? { conditionValues: { set: null } as never } : {}),
+      name,
+      code: input.code ?? undefined,
+      description: input.description !== undefined ? input.description?.trim() || null : undefined,
+      sortOrder: input.sortOrder ?? undefined,
+      required: input.required ?? undefined,
+    },
+  });
+  forget(ctx);
+  return updated;
+}
+
+export async function setArchived(ctx: ServiceCtx, id: string, archived: boolean) {
+  assertAdmin(ctx.viewer, 'manage custom fields');
+  await findField(ctx, id);
+  forget(ctx);
+  // Archiving hides the field; its values stay in the cards and come back on unarchiving.
+  return ctx.db.customField.update({ where: { id }, data: { archived } });
+}
+
+// Options
+
+export async function addOption(ctx: ServiceCtx, fieldId: string, label: string, position?: number | null) {
+  assertAdmin(ctx.viewer, 'manage custom fields');
+  const f = await findField(ctx, fieldId);
+  if (f.type !== 'SELECT' && f.type !== 'MULTISELECT') throw ValidationError.field('fieldId', 'only SELECT and MULTISELECT fields have options');
+  const clean = v.parseInput(z.object({ label: v.name(255) }), { label });
+  if (f.options.some((o) => o.label.toLowerCase() === clean.label.toLowerCase())) throw ValidationError.field('label', 'the field already has this option');
+  const order = f.options.map((o) => o.id);
+  const pos = Math.max(0, Math.min(position ?? order.length, order.length));
+  return ctx.db.$transaction(async (tx) => {
+    const o = await tx.customFieldOption.create({ data: { fieldId, label: clean.label, sortOrder: pos } });
+    order.splice(pos, 0, o.id);
+    for (const [i, id] of order.entries()) await tx.customFieldOption.update({ where: { id }, data: { sortOrder: i } });
+    forget(ctx);
+    return tx.customFieldOption.findUniqueOrThrow({ where: { id: o.id } });
+  });
+}
+
+async function findOption(ctx: ServiceCtx, id: string) {
+  const o = await ctx.db.customFieldOption.findFirst({ where: { id, field: { workspaceId: ctx.viewer.workspaceId } }, include: { field: true } });
+  if (!o) throw new NotFoundError('CustomFieldOption', id);
+  return o;
+}
+
+/** Renames or moves an option. Values refer to options by id, so no stored value changes. */
+export async function updateOption(ctx: ServiceCtx, id: string, input: { label?: string | null; position?: number | null }) {
+  assertAdmin(ctx.viewer, 'manage custom fields');
+  const o = await findOption(ctx, id);
+  const f = await findField(ctx, o.fieldId);
+  let label: string | undefined;
+  if (input.label !== undefined && input.label !== null) {
+    label = v.parseInput(z.object({ label: v.name(255) }), { label: input.label }).label;
+    if (f.options.some((x) => x.id !== id && x.label.toLowerCase() === label!.toLowerCase())) throw ValidationError.field('label', 'the field already has this option');
+  }
+  return ctx.db.$transaction(async (tx) => {
+    if (label) await tx.customFieldOption.update({ where: { id }, data: { label } });
+    if (input.position !== undefined && input.position !== null) {
+      const order = f.options.map((x) => x.id).filter((x) => x !== id);
+      order.splice(Math.max(0, Math.min(input.position, order.length)), 0, id);
+      for (const [i, oid] of order.entries()) await tx.customFieldOption.update({ where: { id: oid }, data: { sortOrder: i } });
+    }
+    forget(ctx);
+    return tx.customFieldOption.findUniqueOrThrow({ where: { id } });
+  });
+}
+
+const TABLE: Record<EntityType, string> = { CONTACT: 'Contact', COMPANY: 'Company', DEAL: 'Deal' };
+
+/**
+ * Removes an option. While cards still hold it, refused unless `moveToOptionId` names another
+ * option of the field: then those values move to it in the same transaction.
+ */
+export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?: string | null) {
+  assertAdmin(ctx.viewer, 'manage custom fields');
+  const o = await findOption(ctx, id);
+  const f = o.field;
+  const key = String(f.key);
+  const table = TABLE[f.entityType];
+  const inUse = await ctx.db.$queryRawUnsafe<{ n: number }[]>(
+    `select count(*)::int as n from "${table}" where "workspaceId" = $1::uuid and ("customFields" -> $2 = to_jsonb($3::text) or ("customFields" -> $2) @> jsonb_build_array($3::text))`,
+    f.workspaceId, key, id,
+  );
+  const n = inUse[0].n;
+  if (n && !moveToOptionId) {
+    throw ValidationError.field('id', `${n} card(s) hold this option; name moveToOptionId to move their values first`);
+  }
+  if (moveToOptionId) {
+    const target = await ctx.db.customFieldOption.findFirst({ where: { id: moveToOptionId, fieldId: f.id } });
+    if (!target || target.id === id) throw ValidationError.field('moveToOptionId', 'must be another option of the same field');
+  }
+  return ctx.db.$transaction(async (tx) => {
+    if (n && moveToOptionId) {
+      if (f.type === 'SELECT') {
+        await tx.$executeRawUnsafe(
+          `update "${table}" set "customFields" = jsonb_set("customFields", array[$2], to_jsonb($4::text)) where "workspaceId" = $1::uuid and "customFields" -> $2 = to_jsonb($3::text)`,
+          f.workspaceId, key, id, moveToOptionId,
+        );
+      } else {
+        // MULTISELECT: replace the id, dropping a duplicate, keeping option order.
+        await tx.$executeRawUnsafe(
+          `update "${table}" t set "customFields" = jsonb_set(t."customFields", array[$2], (
+             select coalesce(jsonb_agg(o.id order by o."sortOrder"), '[]'::jsonb) from "CustomFieldOption" o
+             where o."fieldId" = $5::uuid and (o.id::text = $4 or (t."customFields" -> $2) @> jsonb_build_array(o.id::text)) and o.id::text <> $3))
+           where t."workspaceId" = $1::uuid and (t."customFields" -> $2) @> jsonb_build_array($3::text)`,
+          f.workspaceId, key, id, moveToOptionId, f.id,
+        );
+      }
+    }
+    await tx.customFieldOption.delete({ where: { id } });
+    forget(ctx);
+    return o;
+  });
+}
+
+// Groups
+
+export async function createGroup(ctx: ServiceCtx, entityType: EntityType, name: string) {
+  assertAdmin(ctx.viewer, 'manage custom fields');
+  const clean = v.parseInput(z.object({ name: v.name(120) }), { name });
+  if (await ctx.db.fieldGroup.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, entityType, name: { equals: clean.name, mode: 'insensitive' } } })) {
+    throw ValidationError.field('name', 'a group with this name already exists');
+  }
+  const count = await ctx.db.fieldGroup.count({ where: { workspaceId: ctx.viewer.workspaceId, entityType } });
+  return ctx.db.fieldGroup.create({ data: { workspaceId: ctx.viewer.workspaceId, entityType, name: clean.name, sortOrder: count } });
+}
+
+export async function updateGroup(ctx: ServiceCtx, id: string, input: { name?: string | null; sortOrder?: number | null }) {
+  assertAdmin(ctx.viewer, 'manage custom fields');
+  const g = await ctx.db.fieldGroup.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!g) throw new NotFoundError('FieldGroup', id);
+  const data = v.parseInput(z.object({ name: v.name(120).optional(), sortOrder: z.number().int().min(0).max(10_000).optional() }), {
+    name: input.name ?? undefined,
+    sortOrder: input.sortOrder ?? undefined,
+  });
+  if (data.name && (await ctx.db.fieldGroup.findFirst({ where: { workspaceId: g.workspaceId, entityType: g.entityType, id: { not: id }, name: { equals: data.name, mode: 'insensitive' } } }))) {
+    throw ValidationError.field('name', 'a group with this name already exists');
+  }
+  return ctx.db.fieldGroup.update({ where: { id }, data });
+}
+
+export async function deleteGroup(ctx: ServiceCtx, id: string) {
+  assertAdmin(ctx.viewer, 'manage custom fields');
+  const g = await ctx.db.fieldGroup.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!g) throw new NotFoundError('FieldGroup', id);
+  // Its fields stay, without a group.
+  await ctx.db.fieldGroup.delete({ where: { id } });
+  forget(ctx);
+  return g;
+}
+
+// Field audit
+
+export async function fieldUsage(ctx: ServiceCtx, entityType: EntityType) {
+  const defs = (await definitions(ctx, entityType)).filter((d) => !d.archived);
+  const table = TABLE[entityType];
+  const total = await ctx.db.$queryRawUnsafe<{ n: number }[]>(
+    `select count(*)::int as n from "${table}" where "workspaceId" = $1::uuid and "deletedAt" is null`,
+    ctx.viewer.workspaceId,
+  );
+  const keys = defs.map((d) => String(d.key));
+  const filled = keys.length
+    ? await ctx.db.$queryRawUnsafe<{ key: string; n: number }[]>(
+        `select k.key, count(t.id)::int as n from unnest($2::text[]) as k(key)
+         left join "${table}" t on t."workspaceId" = $1::uuid and t."deletedAt" is null and t."customFields" ? k.key
+         group by k.key`,
+        ctx.viewer.workspaceId, keys,
+      )
+    : [];
+  const byKey = new Map(filled.map((r) => [r.key, r.n]));
+  return defs.map((d) => ({ fieldId: d.id, filled: byKey.get(String(d.key)) ?? 0, total: total[0].n }));
+}
+
+export { MEMBER };
+
+/** applyValues for a card service: reads the workspace's region and currency itself. */
+export async function cardValues(
+  ctx: ServiceCtx,
+  entityType: EntityType,
+  current: unknown,
+  inputs: FieldValueInput[] | null | undefined,
+  issues: IssueList,
+  creating: boolean,
+) {
+  if (!creating && !inputs) return null;
+  const env = await envOf(ctx);
+  return applyValues(ctx, entityType, (current ?? {}) as Record<string, unknown>, inputs, issues, { creating, ...env });
+}

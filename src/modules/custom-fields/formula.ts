@@ -1,0 +1,82 @@
+// FORMULA fields: arithmetic over NUMBER, MONEY and other FORMULA fields of the same card,
+// e.g. `quantity * price`. Parsed once when defined (unknown names and cycles are refused then)
+// and evaluated in exact decimals on every write of the card.
+import { Prisma } from '../../generated/prisma/client.js';
+
+const Decimal = Prisma.Decimal;
+type Dec = InstanceType<typeof Decimal>;
+
+export type Expr =
+  | { kind: 'num'; value: string }
+  | { kind: 'ref'; code: string }
+  | { kind: 'neg'; arg: Expr }
+  | { kind: 'bin'; op: '+' | '-' | '*' | '/'; left: Expr; right: Expr };
+
+export class FormulaError extends Error {}
+
+export function parseFormula(src: string): Expr {
+  const tokens = src.match(/\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*|[-+*/()]|\S/g) ?? [];
+  let i = 0;
+  const peek = () => tokens[i];
+  const next = () => tokens[i++];
+  const primary = (): Expr => {
+    const t = next();
+    if (t === undefined) throw new FormulaError('the formula ends too early');
+    if (t === '(') {
+      const e = sum();
+      if (next() !== ')') throw new FormulaError('a bracket is not closed');
+      return e;
+    }
+    if (t === '-') return { kind: 'neg', arg: primary() };
+    if (/^\d/.test(t)) return { kind: 'num', value: t };
+    if (/^[A-Za-z_]/.test(t)) return { kind: 'ref', code: t };
+    throw new FormulaError(`unexpected "${t}"`);
+  };
+  const product = (): Expr => {
+    let e = primary();
+    while (peek() === '*' || peek() === '/') e = { kind: 'bin', op: next() as '*' | '/', left: e, right: primary() };
+    return e;
+  };
+  const sum = (): Expr => {
+    let e = product();
+    while (peek() === '+' || peek() === '-') e = { kind: 'bin', op: next() as '+' | '-', left: e, right: product() };
+    return e;
+  };
+  if (!src.trim()) throw new FormulaError('the formula is empty');
+  const e = sum();
+  if (i < tokens.length) throw new FormulaError(`unexpected "${tokens[i]}"`);
+  return e;
+}
+
+export function references(e: Expr, out = new Set<string>()): Set<string> {
+  if (e.kind === 'ref') out.add(e.code);
+  else if (e.kind === 'neg') references(e.arg, out);
+  else if (e.kind === 'bin') {
+    references(e.left, out);
+    references(e.right, out);
+  }
+  return out;
+}
+
+/** Evaluates with exact decimals; null when an input is empty or a division is by zero. */
+export function evaluate(e: Expr, value: (code: string) => Dec | null): Dec | null {
+  switch (e.kind) {
+    case 'num':
+      return new Decimal(e.value);
+    case 'ref':
+      return value(e.code);
+    case 'neg': {
+      const a = evaluate(e.arg, value);
+      return a && a.neg();
+    }
+    case 'bin': {
+      const a = evaluate(e.left, value);
+      const b = evaluate(e.right, value);
+      if (!a || !b) return null;
+      if (e.op === '+') return a.plus(b);
+      if (e.op === '-') return a.minus(b);
+      if (e.op === '*') return a.times(b);
+      return b.isZero() ? null : a.div(b);
+    }
+  }
+}

@@ -1,0 +1,226 @@
+// Custom field values: how each type is checked, stored in a card's `customFields` JSONB (keyed
+// by CustomField.key) and read back as a member of the CustomFieldValue union.
+//
+// Stored forms: text-like types, URL, EMAIL, PHONE (E.164), FILE: string; NUMBER and FORMULA:
+// canonical decimal string; MONEY: { a: "12.50", c: "RUB" }; DATE: "YYYY-MM-DD"; DATETIME:
+// ISO-8601 in UTC; BOOLEAN: boolean; SELECT: option id; MULTISELECT: option ids in option order.
+// Strings of fixed shape keep dates sortable as text, decimals stay exact.
+import { Prisma } from '../../generated/prisma/client.js';
+import * as v from '../../lib/validate.js';
+import type { FieldType } from '../../generated/prisma/enums.js';
+
+const Decimal = Prisma.Decimal;
+
+export type OptionDef = { id: string; label: string; sortOrder: number };
+
+export type FieldDef = {
+  id: string;
+  key: number;
+  workspaceId: string;
+  entityType: 'CONTACT' | 'COMPANY' | 'DEAL';
+  name: string;
+  code: string;
+  type: FieldType;
+  archived: boolean;
+  required: boolean;
+  requiredStageIds: string[];
+  pattern: string | null;
+  minValue: { toString(): string } | null;
+  maxValue: { toString(): string } | null;
+  maxLength: number | null;
+  formula: string | null;
+  conditionFieldId: string | null;
+  conditionValues: unknown;
+  defaultValue: unknown;
+  options: OptionDef[];
+};
+
+/** One member is set (the GraphQL input is @oneOf); ids are already decoded. */
+export type ValueInput = {
+  text?: string | null;
+  number?: string | null;
+  money?: { amount: string; currency?: string | null } | null;
+  date?: string | null;
+  dateTime?: Date | null;
+  boolean?: boolean | null;
+  optionId?: string | null;
+  optionIds?: string[] | null;
+  url?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  fileId?: string | null;
+};
+
+export const MEMBER: Record<FieldType, keyof ValueInput | null> = {
+  TEXT: 'text',
+  TEXTAREA: 'text',
+  NUMBER: 'number',
+  MONEY: 'money',
+  DATE: 'date',
+  DATETIME: 'dateTime',
+  BOOLEAN: 'boolean',
+  SELECT: 'optionId',
+  MULTISELECT: 'optionIds',
+  URL: 'url',
+  EMAIL: 'email',
+  PHONE: 'phone',
+  FILE: 'fileId',
+  FORMULA: null,
+};
+
+export const DEFAULT_MAX_LENGTH: Partial<Record<FieldType, number>> = { TEXT: 255, TEXTAREA: 10_000 };
+
+export type Stored = string | boolean | string[] | { a: string; c: string };
+
+type Env = { region: string; currency: string };
+
+const DECIMAL = /^-?\d{1,20}(\.\d{1,10})?$/;
+
+function bounds(def: FieldDef, n: InstanceType<typeof Decimal>): string | null {
+  if (def.minValue !== null && n.lt(new Decimal(def.minValue.toString()))) return `must be at least ${def.minValue}`;
+  if (def.maxValue !== null && n.gt(new Decimal(def.maxValue.toString()))) return `must be at most ${def.maxValue}`;
+  return null;
+}
+
+function validDate(s: string) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+/** Checks one value against its definition; returns the stored form or the problem. */
+export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: Stored } | { error: string } {
+  const member = MEMBER[def.type];
+  if (!member) return { error: 'is computed by its formula and cannot be written' };
+  const given = (Object.keys(input) as (keyof ValueInput)[]).filter((k) => input[k] !== undefined && input[k] !== null);
+  if (given.length !== 1 || given[0] !== member) {
+    return { error: `is a ${def.type} field: give its value as \`${member}\`` };
+  }
+  switch (def.type) {
+    case 'TEXT':
+    case 'TEXTAREA': {
+      const s = input.text!;
+      const max = def.maxLength ?? DEFAULT_MAX_LENGTH[def.type]!;
+      if (s.length > max) return { error: `must be at most ${max} characters` };
+      if (def.pattern && !new RegExp(def.pattern, 'u').test(s)) return { error: `does not match the pattern ${def.pattern}` };
+      return { value: s };
+    }
+    case 'NUMBER': {
+      const s = input.number!.trim();
+      if (!DECIMAL.test(s)) return { error: 'must be a number such as 12.5' };
+      const n = new Decimal(s);
+      return bounds(def, n) ? { error: bounds(def, n)! } : { value: n.toString() };
+    }
+    case 'MONEY': {
+      const amount = v.amount.safeParse(input.money!.amount);
+      if (!amount.success) return { error: amount.error.issues[0].message };
+      const currency = v.currency.safeParse(input.money!.currency ?? env.currency);
+      if (!currency.success) return { error: `currency ${currency.error.issues[0].message}` };
+      const n = new Decimal(amount.data);
+      if (bounds(def, n)) return { error: bounds(def, n)! };
+      return { value: { a: n.toFixed(2), c: currency.data } };
+    }
+    case 'DATE':
+      return validDate(input.date!) ? { value: input.date! } : { error: 'must be a date such as 2026-11-23' };
+    case 'DATETIME':
+      return { value: input.dateTime!.toISOString() };
+    case 'BOOLEAN':
+      return { value: input.boolean! };
+    case 'SELECT':
+      return def.options.some((o) => o.id === input.optionId) ? { value: input.optionId! } : { error: 'no such option' };
+    case 'MULTISELECT': {
+      const ids = new Set(input.optionIds!);
+      const unknown = [...ids].filter((id) => !def.options.some((o) => o.id === id));
+      if (unknown.length) return { error: 'no such option' };
+      return { value: def.options.filter((o) => ids.has(o.id)).map((o) => o.id) };
+    }
+    case 'URL': {
+      const r = v.url.safeParse(input.url!);
+      return r.success && r.data ? { value: r.data } : { error: 'is not a valid web address' };
+    }
+    case 'EMAIL': {
+      const r = v.email.safeParse(input.email!);
+      return r.success ? { value: r.data } : { error: 'is not a valid e-mail address' };
+    }
+    case 'PHONE': {
+      const n = v.normalizePhone(input.phone!, env.region);
+      return n ? { value: n } : { error: `"${input.phone}" is not a valid phone number` };
+    }
+    case 'FILE':
+      return { error: 'file uploads are not available yet, so a FILE field cannot be filled' };
+    case 'FORMULA':
+      return { error: 'is computed by its formula and cannot be written' };
+  }
+}
+
+/** Whether a stored value is one of the given stored values (any shared option for MULTISELECT). */
+export function matchesAny(stored: unknown, values: unknown[]): boolean {
+  if (stored === undefined || stored === null) return false;
+  if (Array.isArray(stored)) return values.some((x) => (Array.isArray(x) ? x : [x]).some((y) => stored.includes(y as string)));
+  const s = JSON.stringify(stored);
+  return values.some((x) => JSON.stringify(x) === s);
+}
+
+/** The decimal a NUMBER, MONEY or FORMULA value holds, for formulas. */
+export function numeric(def: FieldDef, stored: unknown): InstanceType<typeof Decimal> | null {
+  if (stored === undefined || stored === null) return null;
+  if (def.type === 'MONEY') return new Decimal((stored as { a: string }).a);
+  if (def.type === 'NUMBER' || def.type === 'FORMULA') return new Decimal(stored as string);
+  return null;
+}
+
+export type GraphqlValue = { __typename: string; field: FieldDef } & Record<string, unknown>;
+
+const TYPENAME: Record<FieldType, string> = {
+  TEXT: 'TextFieldValue',
+  TEXTAREA: 'TextareaFieldValue',
+  NUMBER: 'NumberFieldValue',
+  MONEY: 'MoneyFieldValue',
+  DATE: 'DateFieldValue',
+  DATETIME: 'DateTimeFieldValue',
+  BOOLEAN: 'BooleanFieldValue',
+  SELECT: 'SelectFieldValue',
+  MULTISELECT: 'MultiSelectFieldValue',
+  URL: 'UrlFieldValue',
+  EMAIL: 'EmailFieldValue',
+  PHONE: 'PhoneFieldValue',
+  FILE: 'FileFieldValue',
+  FORMULA: 'FormulaFieldValue',
+};
+
+/** A stored value as the union member clients read. */
+export function toGraphql(def: FieldDef, stored: unknown): GraphqlValue {
+  const base = { __typename: TYPENAME[def.type], field: def };
+  switch (def.type) {
+    case 'TEXT':
+    case 'TEXTAREA':
+      return { ...base, text: stored };
+    case 'NUMBER':
+    case 'FORMULA':
+      return { ...base, number: stored };
+    case 'MONEY': {
+      const m = stored as { a: string; c: string };
+      return { ...base, amount: m.a, currency: m.c };
+    }
+    case 'DATE':
+      return { ...base, date: stored };
+    case 'DATETIME':
+      return { ...base, dateTime: new Date(stored as string) };
+    case 'BOOLEAN':
+      return { ...base, boolean: stored };
+    case 'SELECT':
+      return { ...base, option: def.options.find((o) => o.id === stored) ?? null };
+    case 'MULTISELECT':
+      return { ...base, options: def.options.filter((o) => (stored as string[]).includes(o.id)) };
+    case 'URL':
+      return { ...base, url: stored };
+    case 'EMAIL':
+      return { ...base, email: stored };
+    case 'PHONE':
+      return { ...base, phone: stored };
+    case 'FILE':
+      return { ...base, fileId: stored };
+  }
+}
+
+export const TYPENAMES = TYPENAME;
