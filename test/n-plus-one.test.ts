@@ -1,5 +1,5 @@
-// The N+1 guard: a page of deals with its contacts, company, responsible, stage and tags costs
-// the same number of SQL statements whatever the page size.
+// The N+1 guard: a page of deals with its contacts, company, responsible, stage, tags and 20
+// custom field values costs the same number of SQL statements whatever the page size.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
@@ -22,6 +22,12 @@ const DealsPage = graphql(`
           company { id name responsible { id name } }
           contacts { id name phones { e164 } company { id name } }
           tags { id name }
+          customFields {
+            __typename
+            ... on TextFieldValue { field { id code } text }
+            ... on NumberFieldValue { field { id code } number }
+            ... on SelectFieldValue { field { id code } option { id label } }
+          }
         }
       }
     }
@@ -37,6 +43,23 @@ beforeAll(async () => {
   const user = await db.user.findFirstOrThrow({ where: { workspaceId: ws.workspaceId } });
   const stage = await db.stage.findFirstOrThrow({ where: { workspaceId: ws.workspaceId, kind: 'OPEN' } });
   const tags = await Promise.all(['a', 'b'].map((name) => db.tag.create({ data: { workspaceId: ws.workspaceId, name } })));
+  // 20 custom fields on deals (text, number and select), every one filled on every deal.
+  const fields = [];
+  for (let f = 0; f < 20; f++) {
+    const type = (['TEXT', 'NUMBER', 'SELECT'] as const)[f % 3];
+    fields.push(
+      await db.customField.create({
+        data: {
+          workspaceId: ws.workspaceId, entityType: 'DEAL', name: `Field ${f}`, code: `field_${f}`, type, sortOrder: f,
+          options: type === 'SELECT' ? { create: [{ label: 'One', sortOrder: 0 }, { label: 'Two', sortOrder: 1 }] } : undefined,
+        },
+        include: { options: true },
+      }),
+    );
+  }
+  const values = Object.fromEntries(
+    fields.map((f) => [String(f.key), f.type === 'TEXT' ? `text ${f.key}` : f.type === 'NUMBER' ? String(f.key * 1.5) : f.options[1].id]),
+  );
   for (let i = 0; i < 60; i++) {
     const company = await db.company.create({ data: { workspaceId: ws.workspaceId, name: `Co ${i}`, responsibleId: user.id } });
     const contacts = await Promise.all(
@@ -49,7 +72,7 @@ beforeAll(async () => {
     await db.deal.create({
       data: {
         workspaceId: ws.workspaceId, name: `Deal ${i}`, amount: String(1000 + i), currency: 'RUB', pipelineId: stage.pipelineId,
-        stageId: stage.id, responsibleId: user.id, companyId: company.id,
+        stageId: stage.id, responsibleId: user.id, companyId: company.id, customFields: values,
         contacts: { create: contacts.map((c, position) => ({ contactId: c.id, position })) },
         tags: { create: tags.map((t) => ({ tagId: t.id })) },
       },
@@ -77,9 +100,11 @@ describe('deals page SQL statements', () => {
     expect(large.page.edges[0].node.contacts).toHaveLength(2);
     expect(large.page.edges[0].node.tags).toHaveLength(2);
     expect(large.page.edges[0].node.company?.responsible.name).toBe('Admin');
+    expect(large.page.edges.every((e) => e.node.customFields.length === 20)).toBe(true);
+    expect(large.page.edges[0].node.customFields[2]).toMatchObject({ __typename: 'SelectFieldValue', option: { label: 'Two' } });
     expect(large.count).toBe(small.count);
     if (process.env.SHOW_SQL) console.log(app.queries.map((q) => q.slice(0, 160)).join("\n"));
-    console.log(`SQL statements per deals page (5 or 50 deals, with relations): ${large.count}`);
+    console.log(`SQL statements per deals page (5 or 50 deals, with relations and 20 custom fields): ${large.count}`);
     expect(large.count).toBeLessThanOrEqual(20);
   });
 

@@ -4,6 +4,7 @@ import type { ServiceCtx } from '../../context.js';
 import { ConflictError, ForbiddenError, IssueList, NotFoundError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
 import { likeLiteral, normalizePhone } from '../../lib/validate.js';
+import { perRequest } from '../../lib/per-request.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
 export type CardKind = 'contact' | 'company' | 'deal';
@@ -187,12 +188,11 @@ export function touched(ctx: ServiceCtx) {
   return { updatedAt: now, updatedById: ctx.viewer.userId, lastActivityAt: now };
 }
 
-export async function workspaceRegion(ctx: ServiceCtx) {
-  const ws = await ctx.db.workspace.findUniqueOrThrow({
-    where: { id: ctx.viewer.workspaceId },
-    select: { phoneRegion: true, currency: true },
-  });
-  return ws;
+/** The workspace's phone region and currency, read once per request. */
+export function workspaceRegion(ctx: ServiceCtx) {
+  return perRequest(ctx, 'workspace:region', () =>
+    ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer.workspaceId }, select: { phoneRegion: true, currency: true } }),
+  );
 }
 
 /** Drops keys whose value is undefined (not given), keeping null (meaning "clear"). */

@@ -6,36 +6,29 @@ import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
 import { assertAdmin } from '../../lib/viewer.js';
+import { forgetRequest, perRequest } from '../../lib/per-request.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
+import { workspaceRegion } from '../cards/cards.service.js';
 import { evaluate, FormulaError, parseFormula, references } from './formula.js';
 import { MEMBER, matchesAny, numeric, toStored, type FieldDef, type Stored, type ValueInput } from './values.js';
 
 export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
 type Query = { include?: any; select?: any };
 
-const memo = new WeakMap<object, Map<string, Promise<FieldDef[]>>>();
-
 /** The workspace's field definitions for an entity type, loaded once per request. */
 export function definitions(ctx: ServiceCtx, entityType: EntityType): Promise<FieldDef[]> {
-  let m = memo.get(ctx);
-  if (!m) memo.set(ctx, (m = new Map()));
-  let p = m.get(entityType);
-  if (!p) {
-    p = ctx.db.customField.findMany({
+  return perRequest(ctx, `fields:${entityType}`, () =>
+    ctx.db.customField.findMany({
       where: { workspaceId: ctx.viewer.workspaceId, entityType },
       include: { options: { orderBy: { sortOrder: 'asc' } } },
       orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
-    }) as Promise<FieldDef[]>;
-    m.set(entityType, p);
-  }
-  return p;
+    }) as Promise<FieldDef[]>,
+  );
 }
 
-function forget(ctx: ServiceCtx) {
-  memo.delete(ctx);
-}
+const forget = forgetRequest;
 
 export function listFields(ctx: ServiceCtx, entityType: EntityType, includeArchived: boolean, query: Query = {}) {
   return ctx.db.customField.findMany({
@@ -292,7 +285,7 @@ function checkFormula(src: string, ownCode: string, defs: FieldDef[]): string | 
 }
 
 async function envOf(ctx: ServiceCtx) {
-  const ws = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer.workspaceId }, select: { phoneRegion: true, currency: true } });
+  const ws = await workspaceRegion(ctx);
   return { region: ws.phoneRegion, currency: ws.currency };
 }
 
