@@ -44,11 +44,14 @@ export type TestApp = App & {
  * `own: true` gives the app a private in-memory database even in a PostgreSQL run, for tests
  * that damage their database on purpose.
  */
-export async function createTestApp(extra: Record<string, string> = {}, opts: { own?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  extra: Record<string, string> = {},
+  opts: { own?: boolean; outboxPollMs?: number } = {},
+): Promise<TestApp> {
   const queries: string[] = [];
   const onQuery = (sql: string) => queries.push(sql);
   const database = opts.own ? await openDatabase({ kind: 'pglite' }, onQuery) : await openTestDatabase(onQuery);
-  const app = await buildApp(testConfig(extra), { database, logger: createLogger('silent'), outboxPollMs: 200 });
+  const app = await buildApp(testConfig(extra), { database, logger: createLogger('silent'), outboxPollMs: opts.outboxPollMs ?? 200 });
   // Each test app is its own client address, so per-address login limits never couple files
   // that share a PostgreSQL database.
   const client = { req: { socket: { remoteAddress: `test-client-${randomUUID()}` } } };

@@ -1,0 +1,74 @@
+// Two server instances on one PostgreSQL database, joined by Redis: a deal changed through one
+// reaches a board subscribed on the other. Runs in the PostgreSQL + Redis pass of the suite.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { print } from 'graphql';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { signUpWorkspace } from '../helpers/fixtures.js';
+import { graphql } from '../gql/index.js';
+
+const HOUR = 3_600_000;
+const apps: TestApp[] = [];
+
+/** Instance A takes the mutation; B (whose outbox dispatcher never runs on its own) the subscriber. */
+async function pair(redis: boolean) {
+  // An empty REDIS_URL counts as unset: in-process fan-out only.
+  const env = { REDIS_URL: redis ? (process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : '' };
+  const a = await createTestApp(env);
+  const b = await createTestApp(env, { outboxPollMs: HOUR });
+  apps.push(a, b);
+  await a.start();
+  return { a, urlB: await b.start() };
+}
+
+afterAll(async () => {
+  await Promise.all(apps.map((x) => x.stop()));
+});
+
+const Board = graphql(`
+  subscription TwoBoard($pipelineId: ID!) {
+    dealChanged(pipelineId: $pipelineId) { kind deal { name stage { name } } }
+  }
+`);
+
+const Create = graphql(`
+  mutation TwoCreate($input: CreateDealInput!) {
+    createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { id version } } }
+  }
+`);
+
+describe('two instances joined by Redis', () => {
+  it('deliver a change made on one instance to a subscriber on the other', async () => {
+    expect(await boardEventsOnB(true)).toEqual([{ kind: 'CREATED', deal: { name: 'Made on A', stage: { name: 'Initial contact' } } }]);
+  });
+
+  it('and without Redis the other instance hears nothing (so the first test proves Redis carried it)', async () => {
+    expect(await boardEventsOnB(false)).toEqual([]);
+  });
+});
+
+async function boardEventsOnB(redis: boolean) {
+  const { a, urlB } = await pair(redis);
+  const ws = await signUpWorkspace(a);
+  const client = createClient({
+    url: urlB.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${ws.token}` },
+    retryAttempts: 0,
+  });
+  const events: { kind: string; deal: { name: string } | null }[] = [];
+  const connected = new Promise<void>((r) => client.on('connected', () => setTimeout(r, 200)));
+  const stop = client.subscribe(
+    { query: print(Board), variables: { pipelineId: ws.pipeline.id } },
+    { next: (r) => r.data && events.push((r.data as any).dealChanged), error: () => {}, complete: () => {} },
+  );
+  await connected;
+  const r = await a.ok(Create, { input: { name: 'Made on A' } }, ws.token);
+  expect(r.createDeal.__typename).toBe('CreateDealSuccess');
+  const until = Date.now() + (redis ? 5000 : 1500);
+  while (!events.length && Date.now() < until) await new Promise((res) => setTimeout(res, 25));
+  stop();
+  await client.dispose();
+  return events;
+}
