@@ -1,6 +1,8 @@
 // GraphQL pieces shared by contacts, companies and deals: tags, phones, the trash.
 import parsePhoneNumber from 'libphonenumber-js/max';
 import { builder, NODE_TYPES } from '../../builder.js';
+import { IdParser } from '../../lib/ids.js';
+import { SortDirection } from '../common/common.schema.js';
 import { authed } from '../../context.js';
 import { ForbiddenError } from '../../lib/errors.js';
 import { emptyTrash, type CardKind } from './cards.service.js';
@@ -62,3 +64,48 @@ builder.mutationField('emptyTrash', (t) =>
       emptyTrash(authed(ctx), a.entityTypes?.map((e) => e.toLowerCase() as CardKind) ?? undefined),
   }),
 );
+
+// Lists: what the contacts, companies and deals connections share.
+
+type Nested<F> = { and?: F[] | null; or?: F[] | null };
+
+/** Decodes the id lists of a (nested) card filter; `idFields` maps each key to its node type. */
+export function decodeCardFilter<F extends Nested<F>>(
+  ids: IdParser,
+  f: F | null | undefined,
+  idFields: Record<string, string>,
+  path = 'filter',
+): F | undefined {
+  if (!f) return undefined;
+  const out: Record<string, unknown> = { ...f };
+  for (const [key, typename] of Object.entries(idFields)) {
+    out[key] = ids.many(`${path}.${key}`, typename, (f as Record<string, string[] | null | undefined>)[key]);
+  }
+  out.and = f.and?.map((x, i) => decodeCardFilter(ids, x, idFields, `${path}.and[${i}]`));
+  out.or = f.or?.map((x, i) => decodeCardFilter(ids, x, idFields, `${path}.or[${i}]`));
+  return out as F;
+}
+
+/** A connection's arguments as the card services take them, ids decoded. */
+export function cardListArgs<F extends Nested<F>, S extends string>(
+  a: { filter?: F | null; orderBy?: { field: S; direction?: 'ASC' | 'DESC' | null }[] | null; inTrash?: boolean | null },
+  idFields: Record<string, string>,
+) {
+  const ids = new IdParser();
+  const filter = decodeCardFilter(ids, a.filter, idFields);
+  ids.done();
+  return { filter, inTrash: a.inTrash, orderBy: a.orderBy?.map((o) => ({ field: o.field, direction: o.direction ?? ('ASC' as const) })) };
+}
+
+/** The `<Prefix>SortField` enum and `<Prefix>Order` input of a card list. */
+export function orderInput<const S extends string>(prefix: string, values: readonly S[]) {
+  const field = builder.enumType(`${prefix}SortField`, { values });
+  return builder.inputType(`${prefix}Order`, {
+    fields: (t) => ({
+      field: t.field({ type: field, required: true }),
+      direction: t.field({ type: SortDirection, defaultValue: 'ASC' }),
+    }),
+  });
+}
+
+export const COMMON_SORT_FIELDS = ['NAME', 'CREATED_AT', 'UPDATED_AT', 'LAST_ACTIVITY_AT'] as const;

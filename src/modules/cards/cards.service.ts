@@ -252,3 +252,57 @@ export async function emptyTrash(ctx: ServiceCtx, kinds: CardKind[] = ['deal', '
     return n;
   });
 }
+
+// Lists
+
+type Range = { from?: Date | null; to?: Date | null } | null;
+
+/** The filter keys every card type has; each type adds its own. */
+export type CommonFilter<F> = {
+  search?: string | null;
+  responsibleIds?: string[] | null;
+  tags?: string[] | null;
+  createdAt?: Range;
+  updatedAt?: Range;
+  and?: F[] | null;
+  or?: F[] | null;
+};
+
+/**
+ * Builds a card list's where: the shared conditions, `own(f, path)` for the type's own keys,
+ * and nested and / or. `search` turns search terms into the type's condition.
+ */
+export function cardFilter<F extends CommonFilter<F>>(
+  f: F,
+  region: string,
+  own: (f: F, path: string) => object[],
+  search: (match: ReturnType<typeof searchWhere>) => object = (match) => ({ OR: match }),
+  path = 'filter.',
+): { AND: object[] } {
+  const and: object[] = [];
+  const terms = f.search ? searchTerms(f.search, region) : [];
+  if (terms.length) and.push(search(searchWhere(terms)));
+  if (f.responsibleIds?.length) and.push({ responsibleId: { in: f.responsibleIds } });
+  if (f.tags?.length) and.push({ tags: { some: { tag: { name: { in: f.tags } } } } });
+  for (const key of ['createdAt', 'updatedAt'] as const) {
+    const r = dateRange(f[key]);
+    if (r) and.push({ [key]: r });
+  }
+  and.push(...own(f, path));
+  f.and?.forEach((x, i) => and.push(cardFilter(x, region, own, search, `${path}and[${i}].`)));
+  if (f.or?.length) and.push({ OR: f.or.map((x, i) => cardFilter(x, region, own, search, `${path}or[${i}].`)) });
+  return { AND: and };
+}
+
+/** The live cards of the viewer's workspace, or its trash. */
+export function cardScope(ctx: ServiceCtx, inTrash: boolean | null | undefined) {
+  return { workspaceId: ctx.viewer.workspaceId, deletedAt: inTrash ? { not: null } : null };
+}
+
+export const COMMON_SORT = {
+  NAME: (d: 'asc' | 'desc') => ({ name: d }),
+  CREATED_AT: (d: 'asc' | 'desc') => ({ createdAt: d }),
+  UPDATED_AT: (d: 'asc' | 'desc') => ({ updatedAt: d }),
+  LAST_ACTIVITY_AT: (d: 'asc' | 'desc') => ({ lastActivityAt: d }),
+};
+export type CommonSortField = keyof typeof COMMON_SORT;

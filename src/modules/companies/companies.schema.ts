@@ -2,8 +2,8 @@
 import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
-import { DateTimeRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import { DateTimeRange, WRITE_ERRORS } from '../common/common.schema.js';
+import { cardListArgs, COMMON_SORT_FIELDS, inWorkspace, orderInput, Phone, registerNode, Tag } from '../cards/cards.schema.js';
 import * as companies from './companies.service.js';
 import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
 
@@ -49,32 +49,10 @@ export const CompanyFilter = builder.inputRef<Filter>('CompanyFilter').implement
   }),
 });
 
-function decodeFilter(ids: IdParser, f: Filter | null | undefined, path = 'filter'): Filter | undefined {
-  if (!f) return undefined;
-  return {
-    ...f,
-    responsibleIds: ids.many(`${path}.responsibleIds`, 'User', f.responsibleIds),
-    and: f.and?.map((x, i) => decodeFilter(ids, x, `${path}.and[${i}]`)!),
-    or: f.or?.map((x, i) => decodeFilter(ids, x, `${path}.or[${i}]`)!),
-  };
-}
 
-const CompanySortField = builder.enumType('CompanySortField', {
-  values: ['NAME', 'CREATED_AT', 'UPDATED_AT', 'LAST_ACTIVITY_AT'] as const,
-});
-const CompanyOrder = builder.inputType('CompanyOrder', {
-  fields: (t) => ({
-    field: t.field({ type: CompanySortField, required: true }),
-    direction: t.field({ type: SortDirection, defaultValue: 'ASC' }),
-  }),
-});
+const CompanyOrder = orderInput('Company', COMMON_SORT_FIELDS);
+const ID_FIELDS = { responsibleIds: 'User' };
 
-function listArgs(a: { filter?: Filter | null; orderBy?: { field: companies.CompanySortField; direction?: 'ASC' | 'DESC' | null }[] | null; inTrash?: boolean | null }) {
-  const ids = new IdParser();
-  const filter = decodeFilter(ids, a.filter);
-  ids.done();
-  return { filter, inTrash: a.inTrash, orderBy: a.orderBy?.map((o) => ({ field: o.field, direction: o.direction ?? 'ASC' })) };
-}
 
 builder.queryField('companies', (t) =>
   t.prismaConnection({
@@ -86,8 +64,8 @@ builder.queryField('companies', (t) =>
       orderBy: t.arg({ type: [CompanyOrder], description: 'Newest first when left out.' }),
       inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
     },
-    resolve: (query, _r, a, ctx) => companies.listCompanies(authed(ctx), listArgs(a), query),
-    totalCount: (_c, a, ctx) => companies.countCompanies(authed(ctx), listArgs(a)),
+    resolve: (query, _r, a, ctx) => companies.listCompanies(authed(ctx), cardListArgs(a, ID_FIELDS), query),
+    totalCount: (_c, a, ctx) => companies.countCompanies(authed(ctx), cardListArgs(a, ID_FIELDS)),
   }),
 );
 

@@ -9,48 +9,15 @@ import { cardValues, touchFields, type FieldValueInput } from '../custom-fields/
 
 type Query = { include?: any; select?: any };
 
-export type CompanyFilter = {
-  search?: string | null;
-  responsibleIds?: string[] | null;
-  tags?: string[] | null;
-  createdAt?: { from?: Date | null; to?: Date | null } | null;
-  updatedAt?: { from?: Date | null; to?: Date | null } | null;
-  and?: CompanyFilter[] | null;
-  or?: CompanyFilter[] | null;
-};
+// An interface, because a filter nests itself (and / or).
+export interface CompanyFilter extends cards.CommonFilter<CompanyFilter> {}
 
-export type CompanySortField = 'NAME' | 'CREATED_AT' | 'UPDATED_AT' | 'LAST_ACTIVITY_AT';
-
-function filterWhere(f: CompanyFilter, region: string): Prisma.CompanyWhereInput {
-  const and: Prisma.CompanyWhereInput[] = [];
-  const terms = f.search ? cards.searchTerms(f.search, region) : [];
-  if (terms.length) and.push({ OR: cards.searchWhere(terms) });
-  if (f.responsibleIds?.length) and.push({ responsibleId: { in: f.responsibleIds } });
-  if (f.tags?.length) and.push({ tags: { some: { tag: { name: { in: f.tags } } } } });
-  const created = cards.dateRange(f.createdAt);
-  if (created) and.push({ createdAt: created });
-  const updated = cards.dateRange(f.updatedAt);
-  if (updated) and.push({ updatedAt: updated });
-  if (f.and?.length) and.push(...f.and.map((x) => filterWhere(x, region)));
-  if (f.or?.length) and.push({ OR: f.or.map((x) => filterWhere(x, region)) });
-  return { AND: and };
-}
+export type CompanySortField = cards.CommonSortField;
 
 export async function companyWhere(ctx: ServiceCtx, filter: CompanyFilter | null | undefined, inTrash = false) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
-  return {
-    workspaceId: ctx.viewer.workspaceId,
-    deletedAt: inTrash ? { not: null } : null,
-    ...filterWhere(filter ?? {}, phoneRegion),
-  } satisfies Prisma.CompanyWhereInput;
+  return { ...cards.cardScope(ctx, inTrash), ...cards.cardFilter(filter ?? {}, phoneRegion, () => []) } as Prisma.CompanyWhereInput;
 }
-
-const SORT: Record<CompanySortField, (d: 'asc' | 'desc') => object> = {
-  NAME: (d) => ({ name: d }),
-  CREATED_AT: (d) => ({ createdAt: d }),
-  UPDATED_AT: (d) => ({ updatedAt: d }),
-  LAST_ACTIVITY_AT: (d) => ({ lastActivityAt: d }),
-};
 
 export type ListArgs = { filter?: CompanyFilter | null; orderBy?: cards.SortInput<CompanySortField>[] | null; inTrash?: boolean | null };
 
@@ -58,7 +25,7 @@ export async function listCompanies(ctx: ServiceCtx, args: ListArgs, query: Quer
   return ctx.db.company.findMany({
     ...query,
     where: await companyWhere(ctx, args.filter, !!args.inTrash),
-    orderBy: cards.orderBy(args.orderBy, SORT, { field: 'CREATED_AT', direction: 'DESC' }),
+    orderBy: cards.orderBy(args.orderBy, cards.COMMON_SORT, { field: 'CREATED_AT', direction: 'DESC' }),
   });
 }
 

@@ -2,8 +2,8 @@
 import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
-import { DateTimeRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import { DateTimeRange, WRITE_ERRORS } from '../common/common.schema.js';
+import { cardListArgs, COMMON_SORT_FIELDS, inWorkspace, orderInput, Phone, registerNode, Tag } from '../cards/cards.schema.js';
 import { Company } from '../companies/companies.schema.js';
 import * as contacts from './contacts.service.js';
 import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
@@ -61,33 +61,10 @@ export const ContactFilter = builder.inputRef<Filter>('ContactFilter').implement
   }),
 });
 
-function decodeFilter(ids: IdParser, f: Filter | null | undefined, path = 'filter'): Filter | undefined {
-  if (!f) return undefined;
-  return {
-    ...f,
-    responsibleIds: ids.many(`${path}.responsibleIds`, 'User', f.responsibleIds),
-    companyIds: ids.many(`${path}.companyIds`, 'Company', f.companyIds),
-    and: f.and?.map((x, i) => decodeFilter(ids, x, `${path}.and[${i}]`)!),
-    or: f.or?.map((x, i) => decodeFilter(ids, x, `${path}.or[${i}]`)!),
-  };
-}
 
-const ContactSortField = builder.enumType('ContactSortField', {
-  values: ['NAME', 'CREATED_AT', 'UPDATED_AT', 'LAST_ACTIVITY_AT'] as const,
-});
-const ContactOrder = builder.inputType('ContactOrder', {
-  fields: (t) => ({
-    field: t.field({ type: ContactSortField, required: true }),
-    direction: t.field({ type: SortDirection, defaultValue: 'ASC' }),
-  }),
-});
+const ContactOrder = orderInput('Contact', COMMON_SORT_FIELDS);
+const ID_FIELDS = { responsibleIds: 'User', companyIds: 'Company' };
 
-function listArgs(a: { filter?: Filter | null; orderBy?: { field: contacts.ContactSortField; direction?: 'ASC' | 'DESC' | null }[] | null; inTrash?: boolean | null }) {
-  const ids = new IdParser();
-  const filter = decodeFilter(ids, a.filter);
-  ids.done();
-  return { filter, inTrash: a.inTrash, orderBy: a.orderBy?.map((o) => ({ field: o.field, direction: o.direction ?? 'ASC' })) };
-}
 
 builder.queryField('contacts', (t) =>
   t.prismaConnection({
@@ -99,8 +76,8 @@ builder.queryField('contacts', (t) =>
       orderBy: t.arg({ type: [ContactOrder], description: 'Newest first when left out.' }),
       inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
     },
-    resolve: (query, _r, a, ctx) => contacts.listContacts(authed(ctx), listArgs(a), query),
-    totalCount: (_c, a, ctx) => contacts.countContacts(authed(ctx), listArgs(a)),
+    resolve: (query, _r, a, ctx) => contacts.listContacts(authed(ctx), cardListArgs(a, ID_FIELDS), query),
+    totalCount: (_c, a, ctx) => contacts.countContacts(authed(ctx), cardListArgs(a, ID_FIELDS)),
   }),
 );
 

@@ -9,50 +9,18 @@ import { cardValues, touchFields, type FieldValueInput } from '../custom-fields/
 
 type Query = { include?: any; select?: any };
 
-export type ContactFilter = {
-  search?: string | null;
-  responsibleIds?: string[] | null;
+// An interface, because a filter nests itself (and / or).
+export interface ContactFilter extends cards.CommonFilter<ContactFilter> {
   companyIds?: string[] | null;
-  tags?: string[] | null;
-  createdAt?: { from?: Date | null; to?: Date | null } | null;
-  updatedAt?: { from?: Date | null; to?: Date | null } | null;
-  and?: ContactFilter[] | null;
-  or?: ContactFilter[] | null;
-};
-
-export type ContactSortField = 'NAME' | 'CREATED_AT' | 'UPDATED_AT' | 'LAST_ACTIVITY_AT';
-
-function filterWhere(f: ContactFilter, region: string): Prisma.ContactWhereInput {
-  const and: Prisma.ContactWhereInput[] = [];
-  const terms = f.search ? cards.searchTerms(f.search, region) : [];
-  if (terms.length) and.push({ OR: cards.searchWhere(terms) });
-  if (f.responsibleIds?.length) and.push({ responsibleId: { in: f.responsibleIds } });
-  if (f.companyIds?.length) and.push({ companyId: { in: f.companyIds } });
-  if (f.tags?.length) and.push({ tags: { some: { tag: { name: { in: f.tags } } } } });
-  const created = cards.dateRange(f.createdAt);
-  if (created) and.push({ createdAt: created });
-  const updated = cards.dateRange(f.updatedAt);
-  if (updated) and.push({ updatedAt: updated });
-  if (f.and?.length) and.push(...f.and.map((x) => filterWhere(x, region)));
-  if (f.or?.length) and.push({ OR: f.or.map((x) => filterWhere(x, region)) });
-  return { AND: and };
 }
+
+export type ContactSortField = cards.CommonSortField;
 
 export async function contactWhere(ctx: ServiceCtx, filter: ContactFilter | null | undefined, inTrash = false) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
-  return {
-    workspaceId: ctx.viewer.workspaceId,
-    deletedAt: inTrash ? { not: null } : null,
-    ...filterWhere(filter ?? {}, phoneRegion),
-  } satisfies Prisma.ContactWhereInput;
+  const own = (f: ContactFilter) => (f.companyIds?.length ? [{ companyId: { in: f.companyIds } }] : []);
+  return { ...cards.cardScope(ctx, inTrash), ...cards.cardFilter(filter ?? {}, phoneRegion, own) } as Prisma.ContactWhereInput;
 }
-
-const SORT: Record<ContactSortField, (d: 'asc' | 'desc') => object> = {
-  NAME: (d) => ({ name: d }),
-  CREATED_AT: (d) => ({ createdAt: d }),
-  UPDATED_AT: (d) => ({ updatedAt: d }),
-  LAST_ACTIVITY_AT: (d) => ({ lastActivityAt: d }),
-};
 
 export type ListArgs = { filter?: ContactFilter | null; orderBy?: cards.SortInput<ContactSortField>[] | null; inTrash?: boolean | null };
 
@@ -60,7 +28,7 @@ export async function listContacts(ctx: ServiceCtx, args: ListArgs, query: Query
   return ctx.db.contact.findMany({
     ...query,
     where: await contactWhere(ctx, args.filter, !!args.inTrash),
-    orderBy: cards.orderBy(args.orderBy, SORT, { field: 'CREATED_AT', direction: 'DESC' }),
+    orderBy: cards.orderBy(args.orderBy, cards.COMMON_SORT, { field: 'CREATED_AT', direction: 'DESC' }),
   });
 }
 

@@ -5,8 +5,8 @@ import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, encodeGlobalId, parseId, tryDecodeId } from '../../lib/ids.js';
 import type { DealChangedMessage } from '../../lib/pubsub.js';
-import { DateTimeRange, DecimalRange, SortDirection, WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, registerNode, Tag } from '../cards/cards.schema.js';
+import { DateTimeRange, DecimalRange, WRITE_ERRORS } from '../common/common.schema.js';
+import { cardListArgs, COMMON_SORT_FIELDS, inWorkspace, orderInput, registerNode, Tag } from '../cards/cards.schema.js';
 import { Contact } from '../contacts/contacts.schema.js';
 import { StageKind } from '../pipelines/pipelines.schema.js';
 import { findPipeline } from '../pipelines/pipelines.service.js';
@@ -102,36 +102,10 @@ export const DealFilter = builder.inputRef<Filter>('DealFilter').implement({
   }),
 });
 
-function decodeFilter(ids: IdParser, f: Filter | null | undefined, path = 'filter'): Filter | undefined {
-  if (!f) return undefined;
-  return {
-    ...f,
-    responsibleIds: ids.many(`${path}.responsibleIds`, 'User', f.responsibleIds),
-    pipelineIds: ids.many(`${path}.pipelineIds`, 'Pipeline', f.pipelineIds),
-    stageIds: ids.many(`${path}.stageIds`, 'Stage', f.stageIds),
-    companyIds: ids.many(`${path}.companyIds`, 'Company', f.companyIds),
-    contactIds: ids.many(`${path}.contactIds`, 'Contact', f.contactIds),
-    and: f.and?.map((x, i) => decodeFilter(ids, x, `${path}.and[${i}]`)!),
-    or: f.or?.map((x, i) => decodeFilter(ids, x, `${path}.or[${i}]`)!),
-  };
-}
 
-const DealSortField = builder.enumType('DealSortField', {
-  values: ['NAME', 'AMOUNT', 'CREATED_AT', 'UPDATED_AT', 'CLOSED_AT', 'LAST_ACTIVITY_AT', 'STAGE'] as const,
-});
-const DealOrder = builder.inputType('DealOrder', {
-  fields: (t) => ({
-    field: t.field({ type: DealSortField, required: true }),
-    direction: t.field({ type: SortDirection, defaultValue: 'ASC' }),
-  }),
-});
+const DealOrder = orderInput('Deal', [...COMMON_SORT_FIELDS, 'AMOUNT', 'CLOSED_AT', 'STAGE']);
+const ID_FIELDS = { responsibleIds: 'User', pipelineIds: 'Pipeline', stageIds: 'Stage', companyIds: 'Company', contactIds: 'Contact' };
 
-function listArgs(a: { filter?: Filter | null; orderBy?: { field: deals.DealSortField; direction?: 'ASC' | 'DESC' | null }[] | null; inTrash?: boolean | null }) {
-  const ids = new IdParser();
-  const filter = decodeFilter(ids, a.filter);
-  ids.done();
-  return { filter, inTrash: a.inTrash, orderBy: a.orderBy?.map((o) => ({ field: o.field, direction: o.direction ?? 'ASC' })) };
-}
 
 builder.queryField('deals', (t) =>
   t.prismaConnection({
@@ -143,8 +117,8 @@ builder.queryField('deals', (t) =>
       orderBy: t.arg({ type: [DealOrder], description: 'Newest first when left out.' }),
       inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
     },
-    resolve: (query, _r, a, ctx) => deals.listDeals(authed(ctx), listArgs(a), query),
-    totalCount: (_c, a, ctx) => deals.countDeals(authed(ctx), listArgs(a)),
+    resolve: (query, _r, a, ctx) => deals.listDeals(authed(ctx), cardListArgs(a, ID_FIELDS), query),
+    totalCount: (_c, a, ctx) => deals.countDeals(authed(ctx), cardListArgs(a, ID_FIELDS)),
   }),
 );
 

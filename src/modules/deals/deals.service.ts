@@ -14,22 +14,16 @@ import { cardValues, touchFields, type FieldValueInput } from '../custom-fields/
 type Query = { include?: any; select?: any };
 type Range = { from?: Date | null; to?: Date | null } | null;
 
-export type DealFilter = {
-  search?: string | null;
-  responsibleIds?: string[] | null;
+// An interface, because a filter nests itself (and / or).
+export interface DealFilter extends cards.CommonFilter<DealFilter> {
   pipelineIds?: string[] | null;
   stageIds?: string[] | null;
   stageKinds?: ('OPEN' | 'WON' | 'LOST')[] | null;
   companyIds?: string[] | null;
   contactIds?: string[] | null;
-  tags?: string[] | null;
   amount?: { min?: string | null; max?: string | null } | null;
-  createdAt?: Range;
-  updatedAt?: Range;
   closedAt?: Range;
-  and?: DealFilter[] | null;
-  or?: DealFilter[] | null;
-};
+}
 
 export type DealSortField = 'NAME' | 'AMOUNT' | 'CREATED_AT' | 'UPDATED_AT' | 'CLOSED_AT' | 'LAST_ACTIVITY_AT' | 'STAGE';
 
@@ -40,60 +34,47 @@ function amountBound(issues: IssueList, field: string, s: string | null | undefi
   return r.success ? r.data : undefined;
 }
 
-function filterWhere(f: DealFilter, region: string, issues: IssueList, path: string): Prisma.DealWhereInput {
-  const and: Prisma.DealWhereInput[] = [];
-  const terms = f.search ? cards.searchTerms(f.search, region) : [];
-  if (terms.length) {
-    // A deal is found by its own name and by its contacts' and company's names, phones, e-mails.
-    const match = cards.searchWhere(terms);
-    and.push({
-      OR: [
-        ...match,
-        { contacts: { some: { contact: { deletedAt: null, OR: match } } } },
-        { company: { deletedAt: null, OR: match } },
-      ],
-    });
-  }
-  if (f.responsibleIds?.length) and.push({ responsibleId: { in: f.responsibleIds } });
-  if (f.pipelineIds?.length) and.push({ pipelineId: { in: f.pipelineIds } });
-  if (f.stageIds?.length) and.push({ stageId: { in: f.stageIds } });
-  if (f.stageKinds?.length) and.push({ stage: { kind: { in: f.stageKinds } } });
-  if (f.companyIds?.length) and.push({ companyId: { in: f.companyIds } });
-  if (f.contactIds?.length) and.push({ contacts: { some: { contactId: { in: f.contactIds } } } });
-  if (f.tags?.length) and.push({ tags: { some: { tag: { name: { in: f.tags } } } } });
-  if (f.amount) {
-    const gte = amountBound(issues, `${path}amount.min`, f.amount.min);
-    const lte = amountBound(issues, `${path}amount.max`, f.amount.max);
-    if (gte !== undefined || lte !== undefined) and.push({ amount: { gte, lte } });
-  }
-  for (const key of ['createdAt', 'updatedAt', 'closedAt'] as const) {
-    const r = cards.dateRange(f[key]);
-    if (r) and.push({ [key]: r });
-  }
-  f.and?.forEach((x, i) => and.push(filterWhere(x, region, issues, `${path}and[${i}].`)));
-  if (f.or?.length) and.push({ OR: f.or.map((x, i) => filterWhere(x, region, issues, `${path}or[${i}].`)) });
-  return { AND: and };
+/** The deal's own filter keys; the shared ones are cards.cardFilter's. */
+function dealConditions(issues: IssueList) {
+  return (f: DealFilter, path: string) => {
+    const and: Prisma.DealWhereInput[] = [];
+    if (f.pipelineIds?.length) and.push({ pipelineId: { in: f.pipelineIds } });
+    if (f.stageIds?.length) and.push({ stageId: { in: f.stageIds } });
+    if (f.stageKinds?.length) and.push({ stage: { kind: { in: f.stageKinds } } });
+    if (f.companyIds?.length) and.push({ companyId: { in: f.companyIds } });
+    if (f.contactIds?.length) and.push({ contacts: { some: { contactId: { in: f.contactIds } } } });
+    if (f.amount) {
+      const gte = amountBound(issues, `${path}amount.min`, f.amount.min);
+      const lte = amountBound(issues, `${path}amount.max`, f.amount.max);
+      if (gte !== undefined || lte !== undefined) and.push({ amount: { gte, lte } });
+    }
+    const closed = cards.dateRange(f.closedAt);
+    if (closed) and.push({ closedAt: closed });
+    return and;
+  };
 }
+
+/** A deal is found by its own name and by its contacts' and company's names, phones, e-mails. */
+const dealSearch = (match: ReturnType<typeof cards.searchWhere>) => ({
+  OR: [
+    ...match,
+    { contacts: { some: { contact: { deletedAt: null, OR: match } } } },
+    { company: { deletedAt: null, OR: match } },
+  ],
+});
 
 export async function dealWhere(ctx: ServiceCtx, filter: DealFilter | null | undefined, inTrash = false) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const issues = new IssueList();
-  const where = filterWhere(filter ?? {}, phoneRegion, issues, 'filter.');
+  const where = cards.cardFilter(filter ?? {}, phoneRegion, dealConditions(issues), dealSearch);
   issues.throwIfAny();
-  return {
-    workspaceId: ctx.viewer.workspaceId,
-    deletedAt: inTrash ? { not: null } : null,
-    ...where,
-  } satisfies Prisma.DealWhereInput;
+  return { ...cards.cardScope(ctx, inTrash), ...where } as Prisma.DealWhereInput;
 }
 
 const SORT: Record<DealSortField, (d: 'asc' | 'desc') => object> = {
-  NAME: (d) => ({ name: d }),
+  ...cards.COMMON_SORT,
   AMOUNT: (d) => ({ amount: d }),
-  CREATED_AT: (d) => ({ createdAt: d }),
-  UPDATED_AT: (d) => ({ updatedAt: d }),
   CLOSED_AT: (d) => ({ closedAt: { sort: d, nulls: 'last' } }),
-  LAST_ACTIVITY_AT: (d) => ({ lastActivityAt: d }),
   STAGE: (d) => ({ stage: { sortOrder: d } }),
 };
 
