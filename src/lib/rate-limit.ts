@@ -21,14 +21,6 @@ export async function hit(db: Db, key: string, limit: Limit, now = new Date()): 
   return Math.max(1, Math.ceil((windowStart.getTime() + limit.windowMs - now.getTime()) / 1000));
 }
 
-/** Reads the bucket without counting a hit. */
-export async function peek(db: Db, key: string, limit: Limit, now = new Date()): Promise<number> {
-  const windowStart = new Date(Math.floor(now.getTime() / limit.windowMs) * limit.windowMs);
-  const row = await db.rateLimitBucket.findUnique({ where: { key } });
-  if (!row || row.windowStart.getTime() !== windowStart.getTime() || row.count < limit.max) return 0;
-  return Math.max(1, Math.ceil((windowStart.getTime() + limit.windowMs - now.getTime()) / 1000));
-}
-
 /** Takes back one hit of the current window, for an attempt that turned out to be legitimate. */
 export async function refund(db: Db, key: string, limit: Limit, now = new Date()) {
   const windowStart = new Date(Math.floor(now.getTime() / limit.windowMs) * limit.windowMs);
