@@ -6,7 +6,7 @@ import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, Phone, registerNode } from '../cards/cards.schema.js';
 import * as fields from './custom-fields.service.js';
-import { toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from './values.js';
+import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from './values.js';
 
 for (const n of ['CustomField', 'FieldGroup', 'CustomFieldOption']) registerNode(n);
 
@@ -55,8 +55,8 @@ export const CustomField = builder.prismaNode('CustomField', {
       resolve: (f) => f.requiredStageIds.map((id) => encodeGlobalId('Stage', id)),
     }),
     pattern: t.exposeString('pattern', { nullable: true }),
-    min: t.field({ type: 'Decimal', nullable: true, resolve: (f) => f.minValue?.toString() ?? null }),
-    max: t.field({ type: 'Decimal', nullable: true, resolve: (f) => f.maxValue?.toString() ?? null }),
+    min: t.field({ type: 'Decimal', nullable: true, resolve: (f) => (f.minValue === null ? null : plain(f.minValue)) }),
+    max: t.field({ type: 'Decimal', nullable: true, resolve: (f) => (f.maxValue === null ? null : plain(f.maxValue)) }),
     maxLength: t.exposeInt('maxLength', { nullable: true }),
     formula: t.exposeString('formula', { nullable: true }),
     options: t.relation('options', { query: { orderBy: { sortOrder: 'asc' } } }),
@@ -137,7 +137,10 @@ builder.prismaObjectFields('CustomField', (t) => ({
 function resolveValues(entityType: fields.EntityType) {
   return async (card: { customFields: unknown }, _a: unknown, ctx: Context) => {
     const defs = await fields.definitions(authed(ctx), entityType);
-    const values = (card.customFields ?? {}) as Record<string, unknown>;
+    // Formulas are computed afresh, so a formula defined or changed after the card was last
+    // written shows its current result.
+    const values = { ...((card.customFields ?? {}) as Record<string, unknown>) };
+    fields.recomputeFormulas(defs, values);
     return defs
       .filter((d) => !d.archived && values[d.key] !== undefined && fields.applies(d, defs, values))
       .map((d) => toGraphql(d, values[d.key]));

@@ -8,11 +8,11 @@ import type { Tx } from '../../lib/outbox.js';
 import { assertAdmin } from '../../lib/viewer.js';
 import { forgetRequest, perRequest } from '../../lib/per-request.js';
 import * as v from '../../lib/validate.js';
-import type { Prisma } from '../../generated/prisma/client.js';
+import { Prisma } from '../../generated/prisma/client.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import { workspaceRegion } from '../cards/cards.service.js';
 import { evaluate, FormulaError, parseFormula, references } from './formula.js';
-import { MEMBER, matchesAny, numeric, toStored, type FieldDef, type Stored, type ValueInput } from './values.js';
+import { MEMBER, isEmptyValue, matchesAny, numeric, toStored, type FieldDef, type Stored, type ValueInput } from './values.js';
 
 export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
 type Query = { include?: any; select?: any };
@@ -70,12 +70,14 @@ export async function applyValues(
   const seen = new Set<string>();
   (inputs ?? []).forEach((input, i) => {
     const path = `customFields[${i}]`;
+    // An input already reported (a malformed id) is not reported again as unknown.
+    if (issues.issues.some((x) => x.field === path || x.field.startsWith(`${path}.`))) return;
     const def = byId.get(input.fieldId);
     if (!def) return issues.add(`${path}.fieldId`, 'no such field');
     if (seen.has(def.id)) return issues.add(`${path}.fieldId`, `field "${def.name}" is given twice`);
     seen.add(def.id);
     if (def.archived) return issues.add(path, `field "${def.name}" is archived`);
-    if (input.value === null) {
+    if (input.value === null || isEmptyValue(def, input.value)) {
       if (def.type === 'FORMULA') return issues.add(path, `field "${def.name}" is computed by its formula and cannot be written`);
       delete next[def.key];
       written.add(def.id);
@@ -97,9 +99,10 @@ export async function applyValues(
   recomputeFormulas(defs, next);
   for (const def of defs) {
     if (!def.required || def.archived || def.type === 'FORMULA' || !applies(def, defs, next)) continue;
-    // On update only a field being emptied is refused, so a field made required later does not
-    // block unrelated edits of older cards.
-    if (next[def.key] === undefined && (opts.creating || written.has(def.id))) {
+    // On update only a field being emptied, or coming to apply through this write (its condition
+    // now met), is refused, so a field made required later does not block unrelated edits of
+    // older cards.
+    if (next[def.key] === undefined && (opts.creating || written.has(def.id) || !applies(def, defs, current))) {
       issues.add('customFields', `field "${def.name}" is required`);
     }
   }
@@ -114,7 +117,8 @@ export function applies(def: FieldDef, defs: FieldDef[], values: Record<string, 
   return matchesAny(values[cond.key], (def.conditionValues as unknown[]) ?? []);
 }
 
-function recomputeFormulas(defs: FieldDef[], values: Record<string, unknown>) {
+/** Sets every formula's result in `values` from its inputs there (in place). */
+export function recomputeFormulas(defs: FieldDef[], values: Record<string, unknown>) {
   const byCode = new Map(defs.map((d) => [d.code, d]));
   const formulas = defs.filter((d) => d.type === 'FORMULA' && d.formula);
   // Formulas may use other formulas (cycles are refused on definition): settle in a few passes.
@@ -124,7 +128,7 @@ function recomputeFormulas(defs: FieldDef[], values: Record<string, unknown>) {
         const d = byCode.get(code);
         return d ? numeric(d, values[d.key]) : null;
       });
-      if (result) values[f.key] = result.toDecimalPlaces(10).toString();
+      if (result) values[f.key] = result.toDecimalPlaces(10).toFixed();
       else delete values[f.key];
     }
   }
@@ -176,7 +180,7 @@ async function checkDefinition(
   type: FieldType,
   entityType: EntityType,
   input: DefinitionInput,
-  self: { id?: string; code: string; options: { id: string; label: string; sortOrder: number }[] },
+  self: { id?: string; code: string; options: { id: string; label: string; sortOrder: number }[]; min?: string | null; max?: string | null },
 ) {
   const data: Prisma.CustomFieldUncheckedUpdateInput = {};
   const defs = await definitions(ctx, entityType);
@@ -198,12 +202,23 @@ async function checkDefinition(
     }
     data.maxLength = input.maxLength;
   }
+  const bound = { min: self.min ?? null, max: self.max ?? null } as Record<'min' | 'max', string | null>;
+  let boundsOk = true;
   for (const k of ['min', 'max'] as const) {
     const val = input[k];
     if (val === undefined) continue;
     if (val !== null && !RANGED.includes(type)) issues.add(k, 'only NUMBER and MONEY fields take bounds');
     else if (val !== null && !/^-?\d{1,20}(\.\d{1,10})?$/.test(val.trim())) issues.add(k, 'must be a number such as 12.5');
-    data[k === 'min' ? 'minValue' : 'maxValue'] = val === null ? null : val.trim();
+    else {
+      bound[k] = val === null ? null : val.trim();
+      data[k === 'min' ? 'minValue' : 'maxValue'] = bound[k];
+      continue;
+    }
+    boundsOk = false;
+  }
+  if (boundsOk && bound.min !== null && bound.max !== null && new Prisma.Decimal(bound.min).gt(bound.max)) {
+    if (input.max !== undefined) issues.add('max', 'must be at least the minimum');
+    else issues.add('min', 'must be at most the maximum');
   }
   if (input.formula !== undefined) {
     if (type !== 'FORMULA') {
@@ -309,7 +324,8 @@ export async function createField(ctx: ServiceCtx, input: DefinitionInput & { en
   const name = base.success ? base.data.name : input.name;
   if (input.code && !CODE.test(input.code)) issues.add('code', 'must be lower-case latin letters, digits and _, starting with a letter (at most 64)');
   const others = await uniqueNameAndCode(ctx, issues, input.entityType, name, input.code ?? undefined);
-  let code = input.code ?? codeFrom(name);
+  // An empty code, like none, is made from the name.
+  let code = input.code || codeFrom(name);
   if (!input.code) for (let n = 2; others.some((o) => o.code === code); n++) code = `${codeFrom(name).slice(0, 60)}_${n}`;
   const isChoice = input.type === 'SELECT' || input.type === 'MULTISELECT';
   const labels = (input.options ?? []).map((l) => l.trim());
@@ -333,7 +349,8 @@ export async function createField(ctx: ServiceCtx, input: DefinitionInput & { en
     else defaultValue = r.value;
   }
   issues.throwIfAny();
-  const count = await ctx.db.customField.count({ where: { workspaceId: ctx.viewer.workspaceId, entityType: input.entityType } });
+  // Without a sort order a new field goes last.
+  const last = await ctx.db.customField.aggregate({ where: { workspaceId: ctx.viewer.workspaceId, entityType: input.entityType }, _max: { sortOrder: true } });
   try {
     const created = await ctx.db.customField.create({
       data: {
@@ -344,7 +361,7 @@ export async function createField(ctx: ServiceCtx, input: DefinitionInput & { en
         name,
         code,
         description: base.success ? base.data.description ?? null : null,
-        sortOrder: input.sortOrder ?? count,
+        sortOrder: input.sortOrder ?? (last._max.sortOrder ?? -1) + 1,
         required: !!input.required,
         defaultValue: defaultValue as Prisma.InputJsonValue | undefined,
         options: { create: labels.map((label, i) => ({ label, sortOrder: i })) },
@@ -382,7 +399,13 @@ export async function updateField(ctx: ServiceCtx, id: string, input: Definition
   if (input.code && input.code !== f.code && (await definitions(ctx, f.entityType)).some((d) => d.formula && references(parseFormula(d.formula)).has(f.code))) {
     issues.add('code', 'a formula uses this code; change the formula first');
   }
-  const data = await checkDefinition(ctx, issues, f.type, f.entityType, input, { id, code: input.code ?? f.code, options: f.options });
+  const data = await checkDefinition(ctx, issues, f.type, f.entityType, input, {
+    id,
+    code: input.code ?? f.code,
+    options: f.options,
+    min: f.minValue?.toString() ?? null,
+    max: f.maxValue?.toString() ?? null,
+  });
   if (input.defaultValue !== undefined) {
     if (input.defaultValue === null) data.defaultValue = undefined;
     else if (f.type === 'FORMULA' || f.type === 'FILE') issues.add('defaultValue', `a ${f.type} field takes no default`);
@@ -397,8 +420,9 @@ export async function updateField(ctx: ServiceCtx, id: string, input: Definition
     where: { id },
     data: {
       ...data,
-      ...(input.defaultValue === null ? { defaultValue: { set: null } as never } : {}),
-      ...(input.condition === null ? { conditionValues: { set: null } as never } : {}),
+      // SQL NULL: a Json column would store `{ set: null }` literally as the value.
+      ...(input.defaultValue === null ? { defaultValue: Prisma.DbNull } : {}),
+      ...(input.condition === null ? { conditionValues: Prisma.DbNull } : {}),
       name,
       code: input.code ?? undefined,
       description: input.description !== undefined ? input.description?.trim() || null : undefined,
@@ -438,7 +462,10 @@ export async function addOption(ctx: ServiceCtx, fieldId: string, label: string,
 }
 
 async function findOption(ctx: ServiceCtx, id: string) {
-  const o = await ctx.db.customFieldOption.findFirst({ where: { id, field: { workspaceId: ctx.viewer.workspaceId } }, include: { field: true } });
+  const o = await ctx.db.customFieldOption.findFirst({
+    where: { id, field: { workspaceId: ctx.viewer.workspaceId } },
+    include: { field: { include: { options: { orderBy: { sortOrder: 'asc' } } } } },
+  });
   if (!o) throw new NotFoundError('CustomFieldOption', id);
   return o;
 }
@@ -468,8 +495,9 @@ export async function updateOption(ctx: ServiceCtx, id: string, input: { label?:
 const TABLE: Record<EntityType, string> = { CONTACT: 'Contact', COMPANY: 'Company', DEAL: 'Deal' };
 
 /**
- * Removes an option. While cards still hold it, refused unless `moveToOptionId` names another
- * option of the field: then those values move to it in the same transaction.
+ * Removes an option. While cards, the field's default or another field's condition still hold
+ * it, refused unless `moveToOptionId` names another option of the field: then those values move
+ * to it in the same transaction.
  */
 export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?: string | null) {
   assertAdmin(ctx.viewer, 'manage custom fields');
@@ -482,8 +510,20 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
     f.workspaceId, key, id,
   );
   const n = inUse[0].n;
-  if (n && !moveToOptionId) {
-    throw ValidationError.field('id', `${n} card(s) hold this option; name moveToOptionId to move their values first`);
+  // A default or a condition naming a removed option would dangle: new cards would get an
+  // option that no longer exists, and the conditional field would never apply again.
+  const holds = (x: unknown) => x === id || (Array.isArray(x) && x.includes(id));
+  const inDefault = holds(f.defaultValue);
+  const conditioned = (
+    await ctx.db.customField.findMany({ where: { conditionFieldId: f.id }, select: { id: true, name: true, conditionValues: true } })
+  ).filter((d) => ((d.conditionValues as unknown[]) ?? []).some(holds));
+  if ((n || inDefault || conditioned.length) && !moveToOptionId) {
+    const uses = [
+      ...(n ? [`${n} card(s) hold this option`] : []),
+      ...(inDefault ? ["it is the field's default value"] : []),
+      ...conditioned.map((d) => `the condition of field "${d.name}" names it`),
+    ];
+    throw ValidationError.field('id', `${uses.join('; ')}; name moveToOptionId to move ${n ? 'their values' : 'it'} first`);
   }
   if (moveToOptionId) {
     const target = await ctx.db.customFieldOption.findFirst({ where: { id: moveToOptionId, fieldId: f.id } });
@@ -507,6 +547,18 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
         );
       }
     }
+    if (moveToOptionId) {
+      // SELECT values are an option id; MULTISELECT ones a list of them, kept in option order.
+      const order = new Map(f.options.map((x) => [x.id, x.sortOrder]));
+      const move = (x: unknown) =>
+        Array.isArray(x)
+          ? [...new Set(x.map((y) => (y === id ? moveToOptionId : y)))].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))
+          : x === id ? moveToOptionId : x;
+      if (inDefault) await tx.customField.update({ where: { id: f.id }, data: { defaultValue: move(f.defaultValue) as Prisma.InputJsonValue } });
+      for (const d of conditioned) {
+        await tx.customField.update({ where: { id: d.id }, data: { conditionValues: (d.conditionValues as unknown[]).map(move) as Prisma.InputJsonValue } });
+      }
+    }
     await tx.customFieldOption.delete({ where: { id } });
     forget(ctx);
     return o;
@@ -521,8 +573,9 @@ export async function createGroup(ctx: ServiceCtx, entityType: EntityType, name:
   if (await ctx.db.fieldGroup.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, entityType, name: { equals: clean.name, mode: 'insensitive' } } })) {
     throw ValidationError.field('name', 'a group with this name already exists');
   }
-  const count = await ctx.db.fieldGroup.count({ where: { workspaceId: ctx.viewer.workspaceId, entityType } });
-  return ctx.db.fieldGroup.create({ data: { workspaceId: ctx.viewer.workspaceId, entityType, name: clean.name, sortOrder: count } });
+  // A new group goes last.
+  const last = await ctx.db.fieldGroup.aggregate({ where: { workspaceId: ctx.viewer.workspaceId, entityType }, _max: { sortOrder: true } });
+  return ctx.db.fieldGroup.create({ data: { workspaceId: ctx.viewer.workspaceId, entityType, name: clean.name, sortOrder: (last._max.sortOrder ?? -1) + 1 } });
 }
 
 export async function updateGroup(ctx: ServiceCtx, id: string, input: { name?: string | null; sortOrder?: number | null }) {

@@ -3,8 +3,10 @@
 // and evaluated in exact decimals on every write of the card.
 import { Prisma } from '../../generated/prisma/client.js';
 
-const Decimal = Prisma.Decimal;
-type Dec = InstanceType<typeof Decimal>;
+// Prisma's Decimal rounds results to 20 significant digits, which loses cents on large
+// amounts (9999999999999999.99 × 12345.5): formulas compute with ample precision instead.
+const Decimal = Prisma.Decimal.clone({ precision: 100 });
+type Dec = InstanceType<typeof Prisma.Decimal>;
 
 export type Expr =
   | { kind: 'num'; value: string }
@@ -63,8 +65,10 @@ export function evaluate(e: Expr, value: (code: string) => Dec | null): Dec | nu
   switch (e.kind) {
     case 'num':
       return new Decimal(e.value);
-    case 'ref':
-      return value(e.code);
+    case 'ref': {
+      const v = value(e.code);
+      return v && new Decimal(v.toString());
+    }
     case 'neg': {
       const a = evaluate(e.arg, value);
       return a && a.neg();

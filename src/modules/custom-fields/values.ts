@@ -76,9 +76,13 @@ type Env = { region: string; currency: string };
 
 const DECIMAL = /^-?\d{1,20}(\.\d{1,10})?$/;
 
+/** A decimal in plain notation: decimal.js writes "1e-8" for 0.00000001 otherwise. */
+export const plain = (x: { toString(): string }) => new Decimal(x.toString()).toFixed();
+
 function bounds(def: FieldDef, n: InstanceType<typeof Decimal>): string | null {
-  if (def.minValue !== null && n.lt(new Decimal(def.minValue.toString()))) return `must be at least ${def.minValue}`;
-  if (def.maxValue !== null && n.gt(new Decimal(def.maxValue.toString()))) return `must be at most ${def.maxValue}`;
+  // `!= null`: a definition being created has no bound columns at all yet.
+  if (def.minValue != null && n.lt(new Decimal(def.minValue.toString()))) return `must be at least ${plain(def.minValue)}`;
+  if (def.maxValue != null && n.gt(new Decimal(def.maxValue.toString()))) return `must be at most ${plain(def.maxValue)}`;
   return null;
 }
 
@@ -109,7 +113,7 @@ export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: S
       const s = input.number!.trim();
       if (!DECIMAL.test(s)) return { error: 'must be a number such as 12.5' };
       const n = new Decimal(s);
-      return bounds(def, n) ? { error: bounds(def, n)! } : { value: n.toString() };
+      return bounds(def, n) ? { error: bounds(def, n)! } : { value: n.toFixed() };
     }
     case 'MONEY': {
       const amount = v.amount.safeParse(input.money!.amount);
@@ -151,6 +155,14 @@ export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: S
     case 'FORMULA':
       return { error: 'is computed by its formula and cannot be written' };
   }
+}
+
+/** Blank text and an empty option list hold nothing: writing them clears the field. */
+export function isEmptyValue(def: FieldDef, input: ValueInput): boolean {
+  const member = MEMBER[def.type];
+  if (member === 'text') return typeof input.text === 'string' && input.text.trim() === '';
+  if (member === 'optionIds') return Array.isArray(input.optionIds) && input.optionIds.length === 0;
+  return false;
 }
 
 /** Whether a stored value is one of the given stored values (any shared option for MULTISELECT). */
