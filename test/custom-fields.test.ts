@@ -856,6 +856,17 @@ describe('values of every type', () => {
   });
 });
 
+describe('patterns', () => {
+  it('must match the whole value, as an HTML pattern attribute does', async () => {
+    const ws = await signUpWorkspace(app);
+    const f = await define(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'Postcode', code: 'postcode', pattern: '\\d{6}' });
+    const longer = await create(ws, 'CONTACT', [{ fieldId: f.id, value: { text: '1234567' } }]);
+    expect(longer.error?.fields).toEqual([{ field: 'customFields[0]', message: 'field "Postcode" does not match the pattern \\d{6}' }]);
+    const ok = await mustCreate(ws, 'CONTACT', [{ fieldId: f.id, value: { text: '123456' } }]);
+    expect(flat(ok.customFields)).toEqual({ postcode: '123456' });
+  });
+});
+
 describe('update semantics', () => {
   it('fields not named keep their values, null clears, and lastWrittenAt moves only for the fields written', async () => {
     const ws = await signUpWorkspace(app);

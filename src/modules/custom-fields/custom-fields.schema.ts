@@ -270,7 +270,7 @@ const definitionFields = (t: InputFields, create: boolean) => ({
   defaultValue: t.field({ type: CustomFieldValueInput }),
   required: t.boolean(),
   requiredStageIds: t.idList({ description: 'Deal fields: stages that cannot be entered while it is empty.' }),
-  pattern: t.string({ description: 'TEXT, TEXTAREA: a regular expression values must match.' }),
+  pattern: t.string({ description: 'TEXT, TEXTAREA: a regular expression the whole value must match (like the pattern attribute of HTML).' }),
   min: t.field({ type: 'Decimal', description: 'NUMBER, MONEY' }),
   max: t.field({ type: 'Decimal', description: 'NUMBER, MONEY' }),
   maxLength: t.int({ description: 'TEXT, TEXTAREA' }),

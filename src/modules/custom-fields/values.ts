@@ -106,7 +106,7 @@ export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: S
       const s = input.text!;
       const max = def.maxLength ?? DEFAULT_MAX_LENGTH[def.type]!;
       if (s.length > max) return { error: `must be at most ${max} characters` };
-      if (def.pattern && !new RegExp(def.pattern, 'u').test(s)) return { error: `does not match the pattern ${def.pattern}` };
+      if (def.pattern && !new RegExp(`^(?:${def.pattern})$`, 'u').test(s)) return { error: `does not match the pattern ${def.pattern}` };
       return { value: s };
     }
     case 'NUMBER': {
