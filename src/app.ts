@@ -93,6 +93,8 @@ export async function buildApp(
     opts.database ??
     (await openDatabase(
       config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir },
+      undefined,
+      (err) => log.warn({ err }, 'idle database connection lost; it will be replaced'),
     ));
   const applied = await database.migrate();
   if (applied.length) log.info({ applied }, 'migrations applied');

@@ -30,6 +30,7 @@ export type QueryListener = (sql: string) => void;
 export async function openDatabase(
   opts: DatabaseOptions,
   onQuery?: QueryListener,
+  onPoolError?: (err: Error) => void,
 ): Promise<Database> {
   const log = onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined;
   if (opts.kind === 'pglite') {
@@ -70,6 +71,10 @@ export async function openDatabase(
   }
 
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+  // An idle connection the server closes (restart, failover, a forced drop) emits 'error' on the
+  // pool; unheard, that would crash the process. The pool discards the client and opens a new
+  // one on demand, and errors of running queries still reach their callers.
+  pool.on('error', (err) => onPoolError?.(err));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: log ? [...log] : undefined });
   if (onQuery) (prisma as any).$on('query', (e: { query: string }) => onQuery(e.query));
   const runner: SqlRunner = {
