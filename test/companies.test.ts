@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
+import { as } from './helpers/results.js';
 import type { CompanyFilter, CoCompaniesQuery, CoCompaniesQueryVariables, CreateCompanyInput } from './gql/graphql.js';
 
 let app: TestApp;
@@ -147,11 +148,6 @@ const DeactivateUser = graphql(`
   }
 `);
 
-type Typed = { __typename?: string };
-function as<T extends Typed, N extends NonNullable<T['__typename']>>(r: T, name: N): Extract<T, { __typename?: N }> {
-  expect(r.__typename, JSON.stringify(r)).toBe(name);
-  return r as Extract<T, { __typename?: N }>;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

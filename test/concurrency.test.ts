@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
+import { as, type Typed } from './helpers/results.js';
 
 let app: TestApp;
 let ws: Workspace;
@@ -93,11 +94,6 @@ const CompanyNode = graphql(`
   query CcCompany($id: ID!) { node(id: $id) { ... on Company { id name version website updatedAt deletedAt } } }
 `);
 
-type Typed = { __typename?: string };
-function as<T extends Typed, N extends NonNullable<T['__typename']>>(r: T, name: N): Extract<T, { __typename?: N }> {
-  expect(r.__typename, JSON.stringify(r)).toBe(name);
-  return r as Extract<T, { __typename?: N }>;
-}
 
 async function newDeal(name = 'Order') {
   return as((await app.ok(CreateDeal, { input: { name, amount: '100', tags: ['start'] } }, ws.token)).createDeal, 'CreateDealSuccess').deal;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
+import { as } from './helpers/results.js';
 import type { CreateContactInput, CtContactsQueryVariables, CtContactsQuery, ContactFilter } from './gql/graphql.js';
 
 let app: TestApp;
@@ -148,12 +149,6 @@ const DeactivateUser = graphql(`
   }
 `);
 
-type Typed = { __typename?: string };
-/** Narrows a result union to one member, failing the test (with the payload) otherwise. */
-function as<T extends Typed, N extends NonNullable<T['__typename']>>(r: T, name: N): Extract<T, { __typename?: N }> {
-  expect(r.__typename, JSON.stringify(r)).toBe(name);
-  return r as Extract<T, { __typename?: N }>;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The database id inside a global id; ids tie-break every sort. */

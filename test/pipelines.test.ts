@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
+import { as } from './helpers/results.js';
 import type { CreatePipelineInput, StageInput } from './gql/graphql.js';
 
 let app: TestApp;
@@ -152,11 +153,6 @@ const DealNode = graphql(`
   }
 `);
 
-type Typed = { __typename?: string };
-function as<T extends Typed, N extends NonNullable<T['__typename']>>(r: T, name: N): Extract<T, { __typename?: N }> {
-  expect(r.__typename, JSON.stringify(r)).toBe(name);
-  return r as Extract<T, { __typename?: N }>;
-}
 const fieldsOf = (e: { fields: { field: string }[] }) => e.fields.map((f) => f.field).sort();
 
 async function pipelines(ws: Workspace, includeArchived = false, token = ws.token) {
