@@ -12,7 +12,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import { workspaceRegion } from '../cards/cards.service.js';
 import { evaluate, FormulaError, parseFormula, references } from './formula.js';
-import { MEMBER, isEmptyValue, matchesAny, numeric, toStored, type FieldDef, type Stored, type ValueInput } from './values.js';
+import { isEmptyValue, matchesAny, numeric, toStored, type FieldDef, type Stored, type ValueInput } from './values.js';
 
 export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
 type Query = { include?: any; select?: any };
@@ -624,7 +624,6 @@ export async function fieldUsage(ctx: ServiceCtx, entityType: EntityType) {
   return defs.map((d) => ({ fieldId: d.id, filled: byKey.get(String(d.key)) ?? 0, total: total[0].n }));
 }
 
-export { MEMBER };
 
 /** applyValues for a card service: reads the workspace's region and currency itself. */
 export async function cardValues(

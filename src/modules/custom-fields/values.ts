@@ -235,4 +235,3 @@ export function toGraphql(def: FieldDef, stored: unknown): GraphqlValue {
   }
 }
 
-export const TYPENAMES = TYPENAME;

@@ -59,18 +59,6 @@ export async function getStage(ctx: ServiceCtx, id: string) {
   return ctx.db.stage.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
 }
 
-/** The stage a new deal lands in when none is named: the first OPEN stage of the first pipeline. */
-export async function defaultStage(ctx: ServiceCtx, pipelineId?: string) {
-  return ctx.db.stage.findFirst({
-    where: {
-      workspaceId: ctx.viewer.workspaceId,
-      kind: 'OPEN',
-      pipeline: pipelineId ? { id: pipelineId } : { archived: false },
-    },
-    orderBy: [{ pipeline: { sortOrder: 'asc' } }, { pipeline: { createdAt: 'asc' } }, { sortOrder: 'asc' }],
-  });
-}
-
 const stageInput = z.object({
   name: v.name(120),
   kind: z.enum(['OPEN', 'WON', 'LOST']).default('OPEN'),
@@ -107,7 +95,7 @@ export async function createPipeline(ctx: ServiceCtx, input: z.input<typeof pipe
   }
   // Every pipeline can close a deal: add the closing stages when the admin left them out.
   const stages = [...data.stages];
-  const locale = (await ctx.db.workspace.findUniqueOrThrow({ where: { id: ws } })).locale;
+  const locale = ctx.viewer.locale;
   // An open stage may already carry the default name; the added stage then gets a number.
   const taken = (name: string) => stages.some((s) => s.name.toLowerCase() === name.toLowerCase());
   for (const kind of ['WON', 'LOST'] as const) {

@@ -10,10 +10,6 @@ import type { Tx } from '../../lib/outbox.js';
 
 type Query = { include?: any; select?: any };
 
-export function findUser(ctx: ServiceCtx, id: string, query: Query = {}) {
-  return ctx.db.user.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
-}
-
 export function me(ctx: ServiceCtx, query: Query = {}) {
   return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer.userId } });
 }
