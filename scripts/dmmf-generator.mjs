@@ -12,6 +12,18 @@ generatorHandler({
     const out = options.generator.output?.value;
     if (!out) throw new Error('dmmf generator needs an output');
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify(options.dmmf.datamodel, null, 1));
+    const datamodel = structuredClone(options.dmmf.datamodel);
+    // The DMMF leaves out a partial index's predicate: read `where: raw("...")` from the schema.
+    for (const [, model, body] of options.datamodel.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)) {
+      for (const [, fields, where] of body.matchAll(/@@index\(\[([^\]]*)\][^\n]*?where: raw\("((?:[^"\\]|\\.)*)"\)/g)) {
+        const names = fields.split(',').map((f) => f.trim().replace(/\(.*$/, ''));
+        const idx = datamodel.indexes.find(
+          (i) => i.model === model && JSON.stringify(i.fields.map((f) => f.name)) === JSON.stringify(names),
+        );
+        if (!idx) throw new Error(`partial index on ${model}(${names}) not found in the DMMF`);
+        idx.where = where.replace(/\\"/g, '"');
+      }
+    }
+    writeFileSync(out, JSON.stringify(datamodel, null, 1));
   },
 });

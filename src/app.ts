@@ -1,5 +1,9 @@
 // buildApp(config) -> { start, stop }: the HTTP server (GraphQL over HTTP, SSE, GraphiQL,
 // health and readiness) and graphql-ws on the same port and path, sharing one context factory.
+import { join } from 'node:path';
+import { createFetch } from '@whatwg-node/fetch';
+import { LocalStorage } from './lib/storage.js';
+import { serveFile } from './modules/files/files.service.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
@@ -102,12 +106,16 @@ export async function buildApp(
 
   const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
   const outbox = new OutboxDispatcher(database.prisma, pubsub, log, opts.outboxPollMs);
-  const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox };
+  const storage = new LocalStorage(join(config.dataDir, 'files'));
+  const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, storage };
   const contextFactory = createContextFactory(deps);
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    // Multipart uploads are read with a hard cap a little over the configured limit, so an
+    // oversized file is refused while it streams in rather than after it filled memory.
+    fetchAPI: createFetch({ formDataLimits: { fileSize: config.fileMaxBytes + 1, files: 10, fieldSize: 1_000_000 } }),
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: { title: 'CRM GraphQL', subscriptionsProtocol: 'WS' },
@@ -166,6 +174,7 @@ export async function buildApp(
   const server: Server = createServer((req, res) => {
     active++;
     res.on('close', () => active--);
+    if (req.url?.startsWith('/files/')) return void serveFile(deps, req, res);
     void yoga(req, res);
   });
   const wss = new WebSocketServer({ server, path: '/graphql' });
@@ -207,7 +216,7 @@ export async function buildApp(
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
       });
-      outbox.start();
+      if (config.outboxDispatch) outbox.start();
       const { port } = server.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       url = `http://${host}:${port}/graphql`;
@@ -224,7 +233,7 @@ export async function buildApp(
       server.closeAllConnections();
       await closed.catch(() => {});
       await outbox.stop();
-      await outbox.drain().catch(() => {});
+      if (config.outboxDispatch) await outbox.drain().catch(() => {});
       await closePubSub();
       await database.close();
       log.info('stopped');

@@ -38,6 +38,16 @@ const envSchema = z.object({
     .default(24 * 30),
   TRUST_PROXY: bool.default(false),
   INTROSPECTION: bool.default(true),
+  // Whether this instance publishes outbox events (one dispatching instance is enough; any
+  // number may, each event still goes out once).
+  OUTBOX_DISPATCH: bool.default(true),
+  FILE_MAX_MB: z.coerce.number({ error: 'must be a number of megabytes' }).positive('must be positive').max(2048, 'must be at most 2048').default(25),
+  // Comma-separated MIME types or type/* wildcards that uploads may have.
+  FILE_TYPES: z
+    .string()
+    .default(
+      'image/*,audio/*,video/*,text/plain,text/csv,application/pdf,application/zip,application/msword,application/vnd.ms-excel,application/vnd.ms-powerpoint,application/vnd.openxmlformats-officedocument.*,application/vnd.oasis.opendocument.*,application/rtf',
+    ),
 });
 
 export type Config = {
@@ -51,6 +61,9 @@ export type Config = {
   sessionTtlMs: number;
   trustProxy: boolean;
   introspection: boolean;
+  outboxDispatch: boolean;
+  fileMaxBytes: number;
+  fileTypes: string[];
 };
 
 export class ConfigError extends Error {
@@ -83,5 +96,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     trustProxy: e.TRUST_PROXY,
     introspection: e.INTROSPECTION,
+    outboxDispatch: e.OUTBOX_DISPATCH,
+    fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
+    fileTypes: e.FILE_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean),
   };
 }

@@ -1,5 +1,6 @@
 // One context factory for HTTP and WebSocket: reads the token from the Authorization header
 // or from graphql-ws connection params, and builds the viewer every service checks.
+import type { FileStorage } from './lib/storage.js';
 import type { Db } from './db.js';
 import type { Config } from './config.js';
 import type { Logger } from './lib/logger.js';
@@ -16,6 +17,7 @@ export type AppDeps = {
   log: Logger;
   pubsub: AppPubSub;
   outbox: OutboxDispatcher;
+  storage: FileStorage;
 };
 
 export type Context = {

@@ -512,10 +512,10 @@ describe('moveDeal', () => {
     // Leaving LOST drops the loss reason with closedAt.
     const back = as(await moveDeal(ws, { id: d.id, version: 5, stageId: ws.open[1].id }), 'MoveDealSuccess').deal;
     expect(back).toMatchObject({ closedAt: null, lossReason: null, version: 6 });
-    // Lost without a reason is allowed.
-    const lost2 = as(await moveDeal(ws, { id: d.id, version: 6, stageId: ws.lost.id }), 'MoveDealSuccess').deal;
-    expect(lost2).toMatchObject({ lossReason: null, stage: { kind: 'LOST' } });
-    expect(await readDeal(ws, d.id)).toEqual(lost2);
+    // The pipeline has loss reasons, so LOST asks for one; nothing changes without it.
+    const refused = await moveDeal(ws, { id: d.id, version: 6, stageId: ws.lost.id });
+    expect(refused).toMatchObject({ __typename: 'StageRequirementsError', code: 'STAGE_REQUIREMENTS' });
+    expect(await readDeal(ws, d.id)).toEqual(back);
   });
 
   it('moves to a stage of another pipeline, and the deal changes pipeline', async () => {

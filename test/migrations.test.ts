@@ -43,6 +43,8 @@ type DmmfIndex = {
   type: 'id' | 'unique' | 'normal' | 'fulltext';
   algorithm?: string;
   fields: { name: string }[];
+  /** A partial index's predicate, as written in schema.prisma (added by scripts/dmmf-generator.mjs). */
+  where?: string;
 };
 type Dmmf = {
   models: DmmfModel[];
@@ -204,7 +206,7 @@ async function readCatalog(q: Query) {
     order by c.relname, a.attnum`);
   const indexes = await q(`
     select t.relname as "table", i.relname as "name", ix.indisunique as "unique", ix.indisprimary as "primary",
-           am.amname as "method", ix.indpred is not null as "partial", ix.indnatts <> ix.indnkeyatts as "including",
+           am.amname as "method", ix.indpred is not null as "partial", pg_get_expr(ix.indpred, ix.indrelid) as "predicate", ix.indnatts <> ix.indnkeyatts as "including",
            (select json_agg(coalesce(a.attname, '(expression)') order by k.ord)::text
               from unnest(ix.indkey::int2[]) with ordinality k(attnum, ord)
               left join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
@@ -271,6 +273,7 @@ async function readCatalog(q: Query) {
       primary: boolean;
       method: string;
       partial: boolean;
+      predicate: string | null;
       including: boolean;
       columns: string[];
     }[],
@@ -296,6 +299,8 @@ async function readCatalog(q: Query) {
 
 type Difference = { model: string | null; message: string };
 
+/** PostgreSQL prints a predicate wrapped in parentheses: `("cfText1" IS NOT NULL)`. */
+const predicateOf = (i: { predicate: string | null }) => i.predicate?.replace(/^\((.*)\)$/s, '$1') ?? null;
 const cols = (c: string[]) => `(${c.map((x) => `"${x}"`).join(', ')})`;
 
 /** Removes and returns the first item of `pool` matching `pred`. */
@@ -387,14 +392,14 @@ function compareSchema(cat: Catalog): Difference[] {
       const columns = idx.fields.map((f) => columnOf(m, f.name));
       const unique = idx.type === 'unique';
       const method = (idx.algorithm ?? 'BTree').toLowerCase();
-      const what = `${unique ? 'unique index' : 'index'} on ${cols(columns)} using ${method}`;
+      const what = `${unique ? 'unique index' : 'index'} on ${cols(columns)} using ${method}${idx.where ? ` where ${idx.where}` : ''}`;
       const found = take(
         dbIndexes,
         (i) =>
           !i.primary &&
           i.unique === unique &&
           i.method === method &&
-          !i.partial &&
+          predicateOf(i) === (idx.where ?? null) &&
           !i.including &&
           JSON.stringify(i.columns) === JSON.stringify(columns),
       );
@@ -402,7 +407,7 @@ function compareSchema(cat: Catalog): Difference[] {
     }
     for (const i of dbIndexes)
       here(
-        `extra ${i.unique ? 'unique index' : 'index'} "${i.name}" on ${cols(i.columns)} using ${i.method}${i.partial ? ' (partial)' : ''}${i.including ? ' (with INCLUDE columns)' : ''}`,
+        `extra ${i.unique ? 'unique index' : 'index'} "${i.name}" on ${cols(i.columns)} using ${i.method}${i.partial ? ` where ${predicateOf(i)}` : ''}${i.including ? ' (with INCLUDE columns)' : ''}`,
       );
 
     // Foreign keys, with their ON DELETE / ON UPDATE actions (Prisma's defaults when unset:
@@ -550,7 +555,7 @@ describe.each(targets)('migrations on $name', (target) => {
     });
   });
 
-  it('failing: the comparison reports drift (extra column, table and sequence; dropped index; changed type, nullability, default, index method, foreign key action)', async () => {
+  it('failing: the comparison reports drift (extra column, table and sequence; dropped index; changed type, nullability, default, index method, partial index predicate, foreign key action)', async () => {
     const { db } = await fresh();
     await db.migrate();
     expect(compareSchema(await readCatalog(query(db)))).toEqual([]);
@@ -565,6 +570,8 @@ describe.each(targets)('migrations on $name', (target) => {
     await db.prisma.$executeRawUnsafe(`ALTER TABLE "Deal" ALTER COLUMN "version" DROP DEFAULT`);
     await db.prisma.$executeRawUnsafe(`DROP INDEX "Company_phones_idx"`);
     await db.prisma.$executeRawUnsafe(`CREATE INDEX "Company_phones_idx" ON "Company" ("phones")`);
+    await db.prisma.$executeRawUnsafe(`DROP INDEX "Deal_workspaceId_cfNumber2_id_idx"`);
+    await db.prisma.$executeRawUnsafe(`CREATE INDEX "Deal_workspaceId_cfNumber2_id_idx" ON "Deal" ("workspaceId", "cfNumber2", "id")`);
     await db.prisma.$executeRawUnsafe(`CREATE TABLE "Stray" (id int)`);
     await db.prisma.$executeRawUnsafe(`CREATE SEQUENCE "stray_seq"`);
     const messages = compareSchema(await readCatalog(query(db))).map((d) => d.message);
@@ -578,11 +585,13 @@ describe.each(targets)('migrations on $name', (target) => {
         'Deal: column "version" has no default, schema says 1',
         'Company: missing index on ("phones") using gin',
         'Company: extra index "Company_phones_idx" on ("phones") using btree',
+        'Deal: missing index on ("workspaceId", "cfNumber2", "id") using btree where "cfNumber2" IS NOT NULL',
+        'Deal: extra index "Deal_workspaceId_cfNumber2_id_idx" on ("workspaceId", "cfNumber2", "id") using btree',
         'extra table "Stray"',
         'extra sequence "stray_seq"',
       ]),
     );
-    expect(messages).toHaveLength(10);
+    expect(messages).toHaveLength(12);
   });
 
   it('failing: a migration edited after it was applied makes the runner refuse (a CRLF checkout of it does not)', async () => {

@@ -1,9 +1,8 @@
 // Live board: dealChanged over a real WebSocket (graphql-ws) and over SSE, fed by mutations
 // sent over HTTP. With TEST_REDIS_URL the events travel through Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { print } from 'graphql';
+import { subscribe } from './helpers/subscribe.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
@@ -49,49 +48,15 @@ const MoveDeal = graphql(`
 type Event = { kind: string; dealId: string; deal: { id: string; name: string; stage: { id: string }; closedAt: string | null } | null };
 
 /** Subscribes over graphql-ws; collects events and errors. */
-function subscribe(token: string | null, pipelineId: string) {
-  const client: Client = createClient({
-    url: url.replace('http', 'ws'),
-    webSocketImpl: WebSocket,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-    retryAttempts: 0,
-  });
-  const events: Event[] = [];
-  const errors: unknown[] = [];
-  let started!: () => void;
-  const ready = new Promise<void>((r) => (started = r));
-  client.on('connected', () => setTimeout(started, 100));
-  const stop = client.subscribe(
-    { query: print(DealChanged), variables: { pipelineId } },
-    {
-      next: (r) => {
-        if (r.errors) errors.push(...r.errors);
-        if (r.data) events.push((r.data as { dealChanged: Event }).dealChanged);
-      },
-      error: (e) => errors.push(e),
-      complete: () => {},
-    },
-  );
-  return {
-    events,
-    errors,
-    ready,
-    async waitFor(n: number, ms = 5000) {
-      const until = Date.now() + ms;
-      while (events.length < n && errors.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
-      return events;
-    },
-    async close() {
-      stop();
-      await client.dispose();
-    },
-  };
+function watch(token: string | null, pipelineId: string) {
+  const s = subscribe(url, token, DealChanged, { pipelineId }, (d) => d.dealChanged as Event);
+  return { ...s, waitFor: (n: number, ms = 5000) => s.waitFor((e) => e.length >= n, ms) };
 }
 
 describe('dealChanged over WebSocket', () => {
   it('delivers CREATED and MOVED events for deals changed over HTTP, with the deal as it is now', async () => {
     const ws = await signUpWorkspace(app);
-    const sub = subscribe(ws.token, ws.pipeline.id);
+    const sub = watch(ws.token, ws.pipeline.id);
     await sub.ready;
     const created = await app.ok(CreateDeal, { input: { name: 'Live deal' } }, ws.token);
     if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
@@ -117,7 +82,7 @@ describe('dealChanged over WebSocket', () => {
     const p = await app.ok(Create, { input: { name: 'Second', stages: [{ name: 'New' }] } }, ws.token);
     if (p.createPipeline.__typename !== 'CreatePipelineSuccess') throw new Error('pipeline failed');
     const other = p.createPipeline.pipeline;
-    const sub = subscribe(ws.token, other.id);
+    const sub = watch(ws.token, other.id);
     await sub.ready;
     await app.ok(CreateDeal, { input: { name: 'Not here' } }, ws.token);
     const here = await app.ok(CreateDeal, { input: { name: 'Here', pipelineId: other.id } }, ws.token);
@@ -138,15 +103,21 @@ describe('dealChanged over WebSocket', () => {
     const p = await app.ok(Create, { input: { name: 'Other', stages: [{ name: 'Start' }] } }, ws.token);
     if (p.createPipeline.__typename !== 'CreatePipelineSuccess') throw new Error('pipeline failed');
     const target = p.createPipeline.pipeline;
+    // Both boards listen before the deal exists, so the old board's first event is the
+    // CREATED one however late the outbox publishes it.
+    const oldBoard = watch(ws.token, ws.pipeline.id);
+    const newBoard = watch(ws.token, target.id);
+    await Promise.all([oldBoard.ready, newBoard.ready]);
     const created = await app.ok(CreateDeal, { input: { name: 'Traveller' } }, ws.token);
     if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
-    const oldBoard = subscribe(ws.token, ws.pipeline.id);
-    const newBoard = subscribe(ws.token, target.id);
-    await Promise.all([oldBoard.ready, newBoard.ready]);
     const d = created.createDeal.deal;
+    await oldBoard.waitFor(1);
     await app.ok(MoveDeal, { input: { id: d.id, version: d.version, stageId: target.stages[0].id } }, ws.token);
-    await Promise.all([oldBoard.waitFor(1), newBoard.waitFor(1)]);
-    expect(oldBoard.events).toMatchObject([{ kind: 'MOVED', dealId: d.id, deal: { stage: { id: target.stages[0].id } } }]);
+    await Promise.all([oldBoard.waitFor(2), newBoard.waitFor(1)]);
+    expect(oldBoard.events).toMatchObject([
+      { kind: 'CREATED', dealId: d.id },
+      { kind: 'MOVED', dealId: d.id, deal: { stage: { id: target.stages[0].id } } },
+    ]);
     expect(newBoard.events).toMatchObject([{ kind: 'MOVED', dealId: d.id }]);
     await Promise.all([oldBoard.close(), newBoard.close()]);
   });
@@ -154,8 +125,8 @@ describe('dealChanged over WebSocket', () => {
   it('refuses a subscriber without a token and one of another workspace', async () => {
     const a = await signUpWorkspace(app);
     const b = await signUpWorkspace(app);
-    const anonymous = subscribe(null, a.pipeline.id);
-    const stranger = subscribe(b.token, a.pipeline.id);
+    const anonymous = watch(null, a.pipeline.id);
+    const stranger = watch(b.token, a.pipeline.id);
     await Promise.all([anonymous.waitFor(1, 2000), stranger.waitFor(1, 2000)]);
     expect(JSON.stringify(anonymous.errors)).toContain('UNAUTHENTICATED');
     expect(JSON.stringify(stranger.errors)).toContain('NOT_FOUND');

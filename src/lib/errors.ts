@@ -56,6 +56,24 @@ export class ConflictError extends AppError {
   }
 }
 
+/** A deal cannot enter a stage until these fields are filled (and a loss reason given, when asked). */
+export class StageRequirementsError extends AppError {
+  constructor(
+    readonly stageId: string,
+    readonly missingFieldIds: string[],
+    readonly missingNames: string[],
+    readonly lossReasonRequired: boolean,
+  ) {
+    super(
+      [
+        ...(missingNames.length ? [`fill in ${missingNames.map((n) => `"${n}"`).join(', ')}`] : []),
+        ...(lossReasonRequired ? ['choose a loss reason'] : []),
+      ].join(' and ').replace(/^./, (c) => `To enter this stage, ${c}`),
+      'STAGE_REQUIREMENTS',
+    );
+  }
+}
+
 /** Collects field problems so one ValidationError can name every bad field at once. */
 export class IssueList {
   readonly issues: FieldIssue[] = [];

@@ -10,6 +10,15 @@ export function perRequest<T>(ctx: object, key: string, load: () => Promise<T>):
   return p;
 }
 
+/** Like perRequest for a value that is not a promise (a DataLoader, say). */
+export function perRequestValue<T>(ctx: object, key: string, make: () => T): T {
+  const values = valueCaches.get(ctx) ?? new Map<string, unknown>();
+  valueCaches.set(ctx, values);
+  if (!values.has(key)) values.set(key, make());
+  return values.get(key) as T;
+}
+const valueCaches = new WeakMap<object, Map<string, unknown>>();
+
 /** Forgets what this request memoized (after it changed what was loaded). */
 export function forgetRequest(ctx: object) {
   caches.delete(ctx);

@@ -14,8 +14,26 @@ export type DealChangedMessage = {
   occurredAt: string;
 };
 
+export type TimelineMessage = {
+  workspaceId: string;
+  entityType: 'CONTACT' | 'COMPANY' | 'DEAL';
+  cardId: string;
+  entryId: string;
+  occurredAt: string;
+};
+
+export type NotificationMessage = {
+  workspaceId: string;
+  userId: string;
+  kind: 'TASK_ASSIGNED' | 'TASK_DUE';
+  taskId: string;
+  occurredAt: string;
+};
+
 export type PubSubTopics = {
+  notification: [userId: string, payload: NotificationMessage];
   dealChanged: [pipelineId: string, payload: DealChangedMessage];
+  timelineUpdated: [cardId: string, payload: TimelineMessage];
 };
 
 export type AppPubSub = ReturnType<typeof createPubSub<PubSubTopics>>;

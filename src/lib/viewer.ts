@@ -1,6 +1,7 @@
 // Who is asking. Built once per request (or WebSocket operation) by the context factory and
 // passed to every service, which checks rights against it.
 import { ForbiddenError } from './errors.js';
+import type { Rights } from './rights.js';
 
 export type Viewer = {
   userId: string;
@@ -15,6 +16,11 @@ export type Viewer = {
   canWrite: boolean;
   /** The workspace's language for messages. */
   locale: 'ru' | 'en';
+  /** The workspace's phone region and currency, as read with the token. */
+  phoneRegion?: string;
+  currency?: string;
+  /** The role's record rights (administrators have every right whatever this holds). */
+  rights?: Rights;
 };
 
 export function assertAdmin(viewer: Viewer, what = 'change workspace settings') {

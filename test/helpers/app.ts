@@ -51,7 +51,7 @@ export async function createTestApp(
   const queries: string[] = [];
   const onQuery = (sql: string) => queries.push(sql);
   const database = opts.own ? await openDatabase({ kind: 'pglite' }, onQuery) : await openTestDatabase(onQuery);
-  const app = await buildApp(testConfig(extra), { database, logger: createLogger('silent'), outboxPollMs: opts.outboxPollMs ?? 200 });
+  const app = await buildApp(testConfig(extra), { database, logger: createLogger(process.env.TEST_LOG ? 'error' : 'silent'), outboxPollMs: opts.outboxPollMs ?? 200 });
   // Each test app is its own client address, so per-address login limits never couple files
   // that share a PostgreSQL database.
   const client = { req: { socket: { remoteAddress: `test-client-${randomUUID()}` } } };

@@ -1,4 +1,5 @@
-// Runs the real server (`tsx src/main.ts`) as a child process for the server tests.
+// Runs the real server (`node --import tsx src/main.ts`, as `npm start` does) as a child process for the server tests.
+import pg from 'pg';
 import { afterAll, expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
@@ -8,7 +9,6 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-export const TSX = join(ROOT, 'node_modules/.bin/tsx');
 export const START_TIMEOUT = 55_000;
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
@@ -26,7 +26,7 @@ const children: ChildProcess[] = [];
 const tempDirs: string[] = [];
 
 afterAll(async () => {
-  // tsx runs the app in a child of its own; both share the process group we created.
+  // Kill the whole process group we created, in case the server started children of its own.
   for (const c of children) {
     if (c.exitCode === null && c.signalCode === null && c.pid) {
       try {
@@ -45,13 +45,15 @@ export function tempDir() {
   return d;
 }
 
-/** Starts `tsx src/main.ts` with only the given configuration variables set. */
+/** Starts the server (`node --import tsx src/main.ts`, as `npm start` does) with only the given configuration variables set. */
 export function spawnServer(config: Record<string, string>): Server {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const k of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'SEED_DEMO', 'NODE_OPTIONS', 'NODE_ENV'])
     delete env[k];
   const spawnedAt = performance.now();
-  const proc = spawn(TSX, ['src/main.ts'], {
+  // Node with tsx's loader, not the tsx CLI: the CLI relays signals to a child of its own and
+  // kills it when the child does not acknowledge within 30 ms, which a busy machine misses.
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...env, ...config },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -162,3 +164,23 @@ export const COUNTS = `query {
   users(first: 1) { totalCount }
   teams { name }
 }`;
+
+/** Runs one statement on a PostgreSQL database and answers its rows. */
+export async function sqlOn(url: string, sql: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** A fresh database on the PostgreSQL server at `serverUrl`, for one test file; `drop` removes it. */
+export async function scratchDatabase(serverUrl: string, prefix: string) {
+  const name = `${prefix}_${process.pid}_${Date.now()}`;
+  await sqlOn(serverUrl, `create database "${name}"`);
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => sqlOn(serverUrl, `drop database if exists "${name}" with (force)`) };
+}

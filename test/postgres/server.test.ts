@@ -3,33 +3,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { listMigrations } from '../../src/lib/migrate.js';
-import { gql, LOGIN, ok, SIGN_UP, spawnServer, started, stop, tempDir, type Server } from '../helpers/server.js';
+import { gql, LOGIN, ok, scratchDatabase, SIGN_UP, spawnServer, started, stop, tempDir, type Server } from '../helpers/server.js';
 
 const serverUrl = process.env.TEST_DATABASE_URL!;
 
 describe('the server on PostgreSQL (DATABASE_URL)', () => {
-  const name = `crm_srvtest_${process.pid}_${Date.now()}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: serverUrl });
-    await c.connect();
-    try {
-      return (await c.query(sql)).rows;
-    } finally {
-      await c.end();
-    }
-  };
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
   let dbUrl: string;
   let server: Server | undefined;
 
   beforeAll(async () => {
-    await admin(`create database "${name}"`);
-    const u = new URL(serverUrl);
-    u.pathname = `/${name}`;
-    dbUrl = u.toString();
+    scratch = await scratchDatabase(serverUrl, 'crm_srvtest');
+    dbUrl = scratch.url;
   }, 30_000);
   afterAll(async () => {
     if (server && server.proc.exitCode === null) await stop(server).catch(() => {});
-    await admin(`drop database if exists "${name}" with (force)`);
+    await scratch?.drop();
   }, 30_000);
 
   it('starts on a fresh database, migrates it, does not seed the demo, and serves', async () => {

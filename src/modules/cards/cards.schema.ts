@@ -5,7 +5,9 @@ import { IdParser } from '../../lib/ids.js';
 import { SortDirection } from '../common/common.schema.js';
 import { authed } from '../../context.js';
 import { ForbiddenError } from '../../lib/errors.js';
-import { emptyTrash, type CardKind } from './cards.service.js';
+import { emptyTrash, ENTITY, type CardKind } from './cards.service.js';
+import * as rights from '../../lib/rights.js';
+import type { Viewer } from '../../lib/viewer.js';
 
 /**
  * Restricts node loading (and fallback loads) to the viewer's workspace. Every node type that
@@ -17,6 +19,12 @@ export const inWorkspace = (id: string, ctx: { viewer: { workspaceId: string } |
   workspaceId: ctx.viewer?.workspaceId ?? '00000000-0000-0000-0000-000000000000',
 });
 
+
+/** Like inWorkspace, for a card: also narrowed to what the viewer's role lets them see. */
+export const inScope =
+  (kind: CardKind) =>
+  (id: string, ctx: { viewer: Viewer | null }) =>
+    ctx.viewer ? { id, workspaceId: ctx.viewer.workspaceId, AND: [rights.allowed(ctx.viewer, ENTITY[kind], 'VIEW')] } : inWorkspace(id, ctx);
 
 export function registerNode(name: string) {
   NODE_TYPES.add(name);
@@ -67,7 +75,37 @@ builder.mutationField('emptyTrash', (t) =>
 
 // Lists: what the contacts, companies and deals connections share.
 
-type Nested<F> = { and?: F[] | null; or?: F[] | null };
+export const ValueRange = builder.inputType('ValueRange', {
+  description: 'Inclusive bounds, written as the field type reads them; either may be left out.',
+  fields: (t) => ({ from: t.string(), to: t.string() }),
+});
+
+export const CustomFieldFilter = builder.inputType('CustomFieldFilter', {
+  description: [
+    'A condition on one custom field; every operator given must hold. Values are written as the field type reads them:',
+    'decimals for NUMBER, MONEY (the amount) and FORMULA; YYYY-MM-DD for DATE; ISO 8601 with an offset for DATETIME;',
+    '"true" / "false" for BOOLEAN; option ids for SELECT and MULTISELECT; any common format for PHONE.',
+    'Text comparisons ignore case and look at the first 255 characters. `CustomField.operators` lists what each field takes.',
+  ].join(' '),
+  fields: (t) => ({
+    fieldId: t.id({ required: true }),
+    eq: t.string(),
+    neq: t.string({ description: 'Not this value; cards where the field is empty match too.' }),
+    in: t.stringList({ description: 'Any of these values.' }),
+    contains: t.string(),
+    startsWith: t.string(),
+    gt: t.string(),
+    gte: t.string(),
+    lt: t.string(),
+    lte: t.string(),
+    between: t.field({ type: ValueRange }),
+    isEmpty: t.boolean({ description: 'true: the field has no value; false: it has one.' }),
+    anyOf: t.idList({ description: 'SELECT, MULTISELECT: holds any of these options.' }),
+    allOf: t.idList({ description: 'MULTISELECT: holds all of these options.' }),
+  }),
+});
+
+type Nested<F> = { and?: F[] | null; or?: F[] | null; customFields?: { fieldId: string }[] | null };
 
 /** Decodes the id lists of a (nested) card filter; `idFields` maps each key to its node type. */
 export function decodeCardFilter<F extends Nested<F>>(
@@ -81,6 +119,7 @@ export function decodeCardFilter<F extends Nested<F>>(
   for (const [key, typename] of Object.entries(idFields)) {
     out[key] = ids.many(`${path}.${key}`, typename, (f as Record<string, string[] | null | undefined>)[key]);
   }
+  out.customFields = f.customFields?.map((c, i) => ({ ...c, fieldId: ids.one(`${path}.customFields[${i}].fieldId`, 'CustomField', c.fieldId) }));
   out.and = f.and?.map((x, i) => decodeCardFilter(ids, x, idFields, `${path}.and[${i}]`));
   out.or = f.or?.map((x, i) => decodeCardFilter(ids, x, idFields, `${path}.or[${i}]`));
   return out as F;
@@ -88,21 +127,32 @@ export function decodeCardFilter<F extends Nested<F>>(
 
 /** A connection's arguments as the card services take them, ids decoded. */
 export function cardListArgs<F extends Nested<F>, S extends string>(
-  a: { filter?: F | null; orderBy?: { field: S; direction?: 'ASC' | 'DESC' | null }[] | null; inTrash?: boolean | null },
+  a: {
+    filter?: F | null;
+    orderBy?: { field?: S | null; customFieldId?: string | null; direction?: 'ASC' | 'DESC' | null }[] | null;
+    inTrash?: boolean | null;
+  },
   idFields: Record<string, string>,
 ) {
   const ids = new IdParser();
   const filter = decodeCardFilter(ids, a.filter, idFields);
+  const orderBy = a.orderBy?.map((o, i) => ({
+    field: o.field,
+    customFieldId: ids.one(`orderBy[${i}].customFieldId`, 'CustomField', o.customFieldId),
+    direction: o.direction ?? ('ASC' as const),
+  }));
   ids.done();
-  return { filter, inTrash: a.inTrash, orderBy: a.orderBy?.map((o) => ({ field: o.field, direction: o.direction ?? ('ASC' as const) })) };
+  return { filter, inTrash: a.inTrash, orderBy };
 }
 
 /** The `<Prefix>SortField` enum and `<Prefix>Order` input of a card list. */
 export function orderInput<const S extends string>(prefix: string, values: readonly S[]) {
   const field = builder.enumType(`${prefix}SortField`, { values });
   return builder.inputType(`${prefix}Order`, {
+    description: 'One sort key: a system `field` or a custom field (`customFieldId`), not both. Empty values sort last either way.',
     fields: (t) => ({
-      field: t.field({ type: field, required: true }),
+      field: t.field({ type: field }),
+      customFieldId: t.id({ description: 'A custom field whose `sortable` is true.' }),
       direction: t.field({ type: SortDirection, defaultValue: 'ASC' }),
     }),
   });

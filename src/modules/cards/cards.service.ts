@@ -4,13 +4,74 @@ import type { ServiceCtx } from '../../context.js';
 import { ConflictError, ForbiddenError, IssueList, NotFoundError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
 import { likeLiteral, normalizePhone } from '../../lib/validate.js';
-import { perRequest } from '../../lib/per-request.js';
+import DataLoader from 'dataloader';
+import { perRequest, perRequestValue } from '../../lib/per-request.js';
 import type { Prisma } from '../../generated/prisma/client.js';
+import * as rights from '../../lib/rights.js';
+import { customFieldConditions, sortSlot, type CustomFieldFilterInput } from '../custom-fields/filters.js';
+import type { FieldDef } from '../custom-fields/values.js';
 
 export type CardKind = 'contact' | 'company' | 'deal';
+export const ENTITY: Record<CardKind, rights.Entity> = { contact: 'CONTACT', company: 'COMPANY', deal: 'DEAL' };
+
+/** The viewer's cards of a kind they may see: the workspace, narrowed by the role's VIEW scope. */
+export function visible(ctx: ServiceCtx, kind: CardKind) {
+  // Under AND, so the scope's own keys (id, OR) never replace the caller's.
+  return { workspaceId: ctx.viewer.workspaceId, AND: [rights.allowed(ctx.viewer, ENTITY[kind], 'VIEW')] };
+}
+
+/** The VIEW condition alone (no workspace), for relation filters; {} when the role sees all. */
+export function viewable(viewer: ServiceCtx['viewer'], kind: CardKind) {
+  return rights.allowed(viewer, ENTITY[kind], 'VIEW');
+}
+
+/**
+ * Whether the viewer may see a related card (a deal's company, a contact's company). Batched
+ * per request with a DataLoader; a role that sees every card of the kind costs no query.
+ */
+export function canSee(ctx: ServiceCtx, kind: CardKind, id: string): Promise<boolean> {
+  if (rights.scopeOf(ctx.viewer, ENTITY[kind], 'VIEW') === 'ALL') return Promise.resolve(true);
+  const loader = perRequestValue(ctx, `visible:${kind}`, () =>
+    new DataLoader<string, boolean>(async (ids) => {
+      const where = { id: { in: [...ids] }, ...visible(ctx, kind) };
+      const found =
+        kind === 'deal'
+          ? await ctx.db.deal.findMany({ where, select: { id: true } })
+          : kind === 'contact'
+            ? await ctx.db.contact.findMany({ where, select: { id: true } })
+            : await ctx.db.company.findMany({ where, select: { id: true } });
+      const seen = new Set(found.map((f) => f.id));
+      return ids.map((i) => seen.has(i));
+    }),
+  );
+  return loader.load(id);
+}
+
+async function teamsOf(ctx: ServiceCtx, userId: string) {
+  return (await ctx.db.teamMember.findMany({ where: { userId }, select: { teamId: true } })).map((t) => t.teamId);
+}
+
+/**
+ * An action on a record (a card or a task) needs the role's scope for it to cover the record's
+ * responsible: the new record's on CREATE. Otherwise ForbiddenError and nothing changes. Cards
+ * the viewer cannot see never get here: their lookups answer NotFoundError.
+ */
+export async function assertCovers(ctx: ServiceCtx, entity: rights.Entity, action: rights.Action, responsibleId: string) {
+  const scope = rights.scopeOf(ctx.viewer, entity, action);
+  if (scope === 'ALL') return;
+  if (!rights.covers(ctx.viewer, scope, responsibleId, scope === 'TEAM' ? await teamsOf(ctx, responsibleId) : [])) {
+    throw rights.forbidden(entity, action, scope);
+  }
+}
+
+export const assertRight = (ctx: ServiceCtx, kind: CardKind, action: 'EDIT' | 'DELETE', responsibleId: string) =>
+  assertCovers(ctx, ENTITY[kind], action, responsibleId);
+
+export const assertCreate = (ctx: ServiceCtx, kind: CardKind, responsibleId: string) => assertCovers(ctx, ENTITY[kind], 'CREATE', responsibleId);
 export const CARD_TYPE: Record<CardKind, string> = { contact: 'Contact', company: 'Company', deal: 'Deal' };
 
-export type SortInput<F extends string> = { field: F; direction: 'ASC' | 'DESC' };
+/** One sort key: a system field, or a custom field (by id). */
+export type SortInput<F extends string> = { field?: F | null; customFieldId?: string | null; direction: 'ASC' | 'DESC' };
 
 // `cursor` is the connection's unique-field cursor, as plugin-prisma builds it.
 export type Page = { take?: number; skip?: number; cursor?: any };
@@ -81,12 +142,18 @@ export async function setTags(tx: Tx, kind: CardKind, workspaceId: string, cardI
   }
 }
 
-/** What the search filter matches: lower-cased names and e-mails, phone digits. */
-export function searchText(parts: { names: (string | null | undefined)[]; phones?: string[]; emails?: string[] }) {
+type Searchable = { phones?: string[]; emails?: string[] };
+
+/**
+ * What the search filter matches: lower-cased names and e-mails, phone digits; `custom` adds
+ * the card's PHONE and EMAIL custom field values.
+ */
+export function searchText(parts: Searchable & { names: (string | null | undefined)[] }, custom: Searchable = {}) {
   return [
     ...parts.names.filter(Boolean).map((s) => s!.toLowerCase()),
     ...(parts.emails ?? []),
-    ...(parts.phones ?? []).map((p) => p.replace(/\D/g, '')),
+    ...(custom.emails ?? []),
+    ...[...(parts.phones ?? []), ...(custom.phones ?? [])].map((p) => p.replace(/\D/g, '')),
   ].join(' ');
 }
 
@@ -125,16 +192,87 @@ export function dateRange(r: { from?: Date | null; to?: Date | null } | null | u
   return Object.keys(out).length ? out : undefined;
 }
 
-/** Orders by the requested fields, nulls last, with the id as the final tie-breaker. */
+/**
+ * The order of a card list: the requested keys (custom fields by their slot column, empties
+ * last either way), then the id as the final tie-breaker. `split` names the leading custom field
+ * column, which `pageCards` reads in two parts so its partial index serves the page.
+ */
 export function orderBy<F extends string>(
   sort: SortInput<F>[] | null | undefined,
   map: Record<F, (dir: 'asc' | 'desc') => object>,
   fallback: SortInput<F>,
-) {
+  defs: FieldDef[],
+  issues: IssueList,
+): CardOrder {
   const list = sort?.length ? sort : [fallback];
-  const out = list.map((s) => map[s.field](s.direction === 'ASC' ? 'asc' : 'desc'));
-  const last = list[list.length - 1].direction === 'ASC' ? 'asc' : 'desc';
-  return [...out, { id: last }];
+  const keys = list.map((s, i) => {
+    const dir = s.direction === 'ASC' ? ('asc' as const) : ('desc' as const);
+    const path = `orderBy[${i}]`;
+    if ((s.field ? 1 : 0) + (s.customFieldId !== null && s.customFieldId !== undefined ? 1 : 0) !== 1) {
+      issues.add(path, 'give either field or customFieldId');
+      return { order: {} };
+    }
+    if (s.field) return { order: map[s.field](dir) };
+    const col = sortSlot(defs, issues, s.customFieldId!, `${path}.customFieldId`);
+    return col ? { order: { [col]: { sort: dir, nulls: 'last' } }, col, dir } : { order: {} };
+  });
+  const id = { id: list[list.length - 1].direction === 'ASC' ? 'asc' : 'desc' };
+  const lead = keys[0];
+  return {
+    orderBy: [...keys.map((k) => k.order), id],
+    split: lead.col ? { col: lead.col, dir: lead.dir!, rest: [...keys.slice(1).map((k) => k.order), id] } : undefined,
+  };
+}
+
+export type CardOrder = { orderBy: object[]; split?: { col: string; dir: 'asc' | 'desc'; rest: object[] } };
+
+type FindArgs = { where: object; orderBy: object[]; take?: number; skip?: number; cursor?: any; include?: any; select?: any };
+
+/**
+ * One page of a card list. When the order leads with a custom field, the cards holding a value
+ * and those without are read as two ranges (empties last), each in an order its index serves:
+ * one `WHERE slot IS NOT NULL ORDER BY slot, ..., id` range, then `WHERE slot IS NULL ORDER BY
+ * ..., id`. Cursors are card ids; the cursor card's value says which range it is in.
+ */
+export async function pageCards<K extends CardKind>(
+  ctx: ServiceCtx,
+  kind: K,
+  where: object,
+  order: CardOrder,
+  query: { include?: any; select?: any } & Page,
+): Promise<Rows[K][]> {
+  const table = delegate(ctx.db, kind) as unknown as {
+    findMany(args: FindArgs): Promise<Rows[K][]>;
+    findUnique(args: object): Promise<Record<string, unknown> | null>;
+  };
+  const find = (args: FindArgs) => table.findMany(args);
+  const slotValue = async (id: string, col: string) => {
+    const r = await table.findUnique({ where: { id }, select: { [col]: true } });
+    return r && { value: r[col] };
+  };
+  const { take, skip, cursor, ...shape } = query;
+  if (!order.split) return find({ ...shape, where, orderBy: order.orderBy, take, skip, cursor });
+  const { col, dir, rest } = order.split;
+  const held = { where: { AND: [where, { [col]: { not: null } }] }, orderBy: [{ [col]: dir }, ...rest] };
+  const empty = { where: { AND: [where, { [col]: null }] }, orderBy: rest };
+  const n = take === undefined ? Infinity : Math.abs(take);
+  let inHeld: boolean | undefined;
+  if (cursor) {
+    const row = await slotValue(cursor.id, col);
+    if (!row) return [];
+    inHeld = row.value !== null;
+  }
+  const page = (part: typeof held, count: number, withCursor: boolean) =>
+    find({ ...shape, ...part, ...(withCursor ? { cursor, skip } : {}), ...(count === Infinity ? {} : { take: take! < 0 ? -count : count }) });
+  if (take === undefined || take >= 0) {
+    const a = inHeld === false ? [] : await page(held, n, inHeld === true);
+    if (a.length >= n) return a;
+    return [...a, ...(await page(empty, n - a.length, inHeld === false))];
+  }
+  // Backwards: the end of the empties first, then the end of the held range.
+  const b = inHeld === true ? [] : await page(empty, n, inHeld === false);
+  if (b.length >= n) return b;
+  return [...(await page(held, n - b.length, inHeld === true)), ...b];
 }
 
 type Versioned = { id: string; version: number; deletedAt: Date | null };
@@ -188,8 +326,10 @@ export function touched(ctx: ServiceCtx) {
   return { updatedAt: now, updatedById: ctx.viewer.userId, lastActivityAt: now };
 }
 
-/** The workspace's phone region and currency, read once per request. */
-export function workspaceRegion(ctx: ServiceCtx) {
+/** The workspace's phone region and currency: read with the token, else once per request. */
+export async function workspaceRegion(ctx: ServiceCtx) {
+  const { phoneRegion, currency } = ctx.viewer;
+  if (phoneRegion && currency) return { phoneRegion, currency };
   return perRequest(ctx, 'workspace:region', () =>
     ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer.workspaceId }, select: { phoneRegion: true, currency: true } }),
   );
@@ -215,7 +355,8 @@ type After = (tx: Tx, row: CardRow) => Promise<void>;
 
 /** Moves a card to the trash. Nothing is lost: restore brings it back as it was. */
 export async function trashCard<K extends CardKind>(ctx: ServiceCtx, kind: K, id: string, version?: number | null, after?: After) {
-  const current = assertLive(kind, id, await delegate(ctx.db, kind).findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } }));
+  const current = assertLive(kind, id, await delegate(ctx.db, kind).findFirst({ where: { id, ...visible(ctx, kind) } }));
+  await assertRight(ctx, kind, 'DELETE', (current as unknown as { responsibleId: string }).responsibleId);
   assertVersion(kind, current, version);
   return ctx.db.$transaction(async (tx) => {
     await bumpVersion(tx, kind, current, { deletedAt: new Date(), ...touched(ctx) });
@@ -226,8 +367,9 @@ export async function trashCard<K extends CardKind>(ctx: ServiceCtx, kind: K, id
 }
 
 export async function restoreCard<K extends CardKind>(ctx: ServiceCtx, kind: K, id: string, after?: After) {
-  const current = await delegate(ctx.db, kind).findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  const current = await delegate(ctx.db, kind).findFirst({ where: { id, ...visible(ctx, kind) } });
   if (!current) throw new NotFoundError(CARD_TYPE[kind], id);
+  await assertRight(ctx, kind, 'DELETE', (current as unknown as { responsibleId: string }).responsibleId);
   if (!current.deletedAt) return current;
   return ctx.db.$transaction(async (tx) => {
     await bumpVersion(tx, kind, current, { deletedAt: null, ...touched(ctx) });
@@ -245,6 +387,13 @@ export async function emptyTrash(ctx: ServiceCtx, kinds: CardKind[] = ['deal', '
   if (!ctx.viewer.isAdmin) throw new ForbiddenError('Only an administrator may empty the trash');
   const where = { workspaceId: ctx.viewer.workspaceId, deletedAt: { not: null } };
   return ctx.db.$transaction(async (tx) => {
+    // Their timelines go with them (entries name their card without a foreign key).
+    const gone = [
+      ...(kinds.includes('deal') ? await tx.deal.findMany({ where, select: { id: true } }) : []),
+      ...(kinds.includes('contact') ? await tx.contact.findMany({ where, select: { id: true } }) : []),
+      ...(kinds.includes('company') ? await tx.company.findMany({ where, select: { id: true } }) : []),
+    ].map((r) => r.id);
+    if (gone.length) await tx.timelineEntry.deleteMany({ where: { workspaceId: ctx.viewer.workspaceId, cardId: { in: gone } } });
     let n = 0;
     if (kinds.includes('deal')) n += (await tx.deal.deleteMany({ where })).count;
     if (kinds.includes('contact')) n += (await tx.contact.deleteMany({ where })).count;
@@ -264,39 +413,47 @@ export type CommonFilter<F> = {
   tags?: string[] | null;
   createdAt?: Range;
   updatedAt?: Range;
+  customFields?: CustomFieldFilterInput[] | null;
   and?: F[] | null;
   or?: F[] | null;
 };
 
-/**
- * Builds a card list's where: the shared conditions, `own(f, path)` for the type's own keys,
- * and nested and / or. `search` turns search terms into the type's condition.
- */
-export function cardFilter<F extends CommonFilter<F>>(
-  f: F,
-  region: string,
-  own: (f: F, path: string) => object[],
-  search: (match: ReturnType<typeof searchWhere>) => object = (match) => ({ OR: match }),
-  path = 'filter.',
-): { AND: object[] } {
-  const and: object[] = [];
-  const terms = f.search ? searchTerms(f.search, region) : [];
-  if (terms.length) and.push(search(searchWhere(terms)));
-  if (f.responsibleIds?.length) and.push({ responsibleId: { in: f.responsibleIds } });
-  if (f.tags?.length) and.push({ tags: { some: { tag: { name: { in: f.tags } } } } });
-  for (const key of ['createdAt', 'updatedAt'] as const) {
-    const r = dateRange(f[key]);
-    if (r) and.push({ [key]: r });
-  }
-  and.push(...own(f, path));
-  f.and?.forEach((x, i) => and.push(cardFilter(x, region, own, search, `${path}and[${i}].`)));
-  if (f.or?.length) and.push({ OR: f.or.map((x, i) => cardFilter(x, region, own, search, `${path}or[${i}].`)) });
-  return { AND: and };
+export type FilterEnv<F> = {
+  region: string;
+  /** The type's custom field definitions. */
+  defs: FieldDef[];
+  issues: IssueList;
+  /** Conditions of the type's own keys. */
+  own?: (f: F, path: string) => object[];
+  /** Turns search terms into the type's condition. */
+  search?: (match: ReturnType<typeof searchWhere>) => object;
+};
+
+/** Builds a card list's where: the shared conditions, the type's own keys, custom fields, and nested and / or. */
+export function cardFilter<F extends CommonFilter<F>>(f: F, env: FilterEnv<F>, path = 'filter.'): { AND: object[] } {
+  const custom = customFieldConditions(env.defs, env.region, env.issues);
+  const build = (x: F, at: string): { AND: object[] } => {
+    const and: object[] = [];
+    const terms = x.search ? searchTerms(x.search, env.region) : [];
+    if (terms.length) and.push(env.search ? env.search(searchWhere(terms)) : { OR: searchWhere(terms) });
+    if (x.responsibleIds?.length) and.push({ responsibleId: { in: x.responsibleIds } });
+    if (x.tags?.length) and.push({ tags: { some: { tag: { name: { in: x.tags } } } } });
+    for (const key of ['createdAt', 'updatedAt'] as const) {
+      const r = dateRange(x[key]);
+      if (r) and.push({ [key]: r });
+    }
+    and.push(...(env.own?.(x, at) ?? []));
+    and.push(...custom(x.customFields, at));
+    x.and?.forEach((y, i) => and.push(build(y, `${at}and[${i}].`)));
+    if (x.or?.length) and.push({ OR: x.or.map((y, i) => build(y, `${at}or[${i}].`)) });
+    return { AND: and };
+  };
+  return build(f, path);
 }
 
-/** The live cards of the viewer's workspace, or its trash. */
-export function cardScope(ctx: ServiceCtx, inTrash: boolean | null | undefined) {
-  return { workspaceId: ctx.viewer.workspaceId, deletedAt: inTrash ? { not: null } : null };
+/** The live cards of the viewer's workspace they may see, or its trash. */
+export function cardScope(ctx: ServiceCtx, kind: CardKind, inTrash: boolean | null | undefined) {
+  return { ...visible(ctx, kind), deletedAt: inTrash ? { not: null } : null };
 }
 
 export const COMMON_SORT = {

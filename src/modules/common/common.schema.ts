@@ -7,6 +7,7 @@ import {
   AppError,
   ConflictError,
   ForbiddenError,
+  StageRequirementsError,
   NotFoundError,
   ValidationError,
   type FieldIssue,
@@ -95,8 +96,30 @@ builder.objectType(ConflictError, {
   fields: (t) => ({ currentVersion: t.exposeInt('currentVersion') }),
 });
 
+builder.objectType(StageRequirementsError, {
+  name: 'StageRequirementsError',
+  description: "The deal cannot enter the stage: fields the stage requires are empty, or a loss reason is missing.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (e) => e instanceof StageRequirementsError,
+  fields: (t) => ({
+    stageId: t.id({ resolve: (e) => encodeGlobalId('Stage', e.stageId) }),
+    missingFields: t.prismaField({
+      type: ['CustomField'],
+      description: 'Every field to fill first, in the order of the card.',
+      resolve: async (query, e, _a, ctx) => {
+        const rows = await ctx.db.customField.findMany({ ...query, where: { id: { in: e.missingFieldIds } } });
+        return e.missingFieldIds.map((id) => rows.find((r) => r.id === id)!).filter(Boolean);
+      },
+    }),
+    lossReasonRequired: t.exposeBoolean('lossReasonRequired', { description: 'Moving to LOST needs a loss reason: the pipeline has some.' }),
+  }),
+});
+
 /** The error members most mutations answer with. */
 export const WRITE_ERRORS = [ValidationError, NotFoundError, ForbiddenError, ConflictError];
+
+/** What a write that may change a deal's stage answers with. */
+export const STAGE_ERRORS = [...WRITE_ERRORS, StageRequirementsError];
 
 export const SortDirection = builder.enumType('SortDirection', { values: ['ASC', 'DESC'] as const });
 

@@ -3,7 +3,7 @@ import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
 import { DateTimeRange, WRITE_ERRORS } from '../common/common.schema.js';
-import { cardListArgs, COMMON_SORT_FIELDS, inWorkspace, orderInput, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import { cardListArgs, COMMON_SORT_FIELDS, CustomFieldFilter, inScope, inWorkspace, orderInput, Phone, registerNode, Tag } from '../cards/cards.schema.js';
 import * as companies from './companies.service.js';
 import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
 
@@ -11,7 +11,7 @@ registerNode('Company');
 
 export const Company = builder.prismaNode('Company', {
   id: { field: 'id' },
-  findUnique: inWorkspace,
+  findUnique: inScope('company'),
   nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -44,6 +44,7 @@ export const CompanyFilter = builder.inputRef<Filter>('CompanyFilter').implement
     tags: t.stringList({ description: 'Cards with any of these tags.' }),
     createdAt: t.field({ type: DateTimeRange }),
     updatedAt: t.field({ type: DateTimeRange }),
+    customFields: t.field({ type: [CustomFieldFilter], description: 'Conditions on custom fields; all must hold.' }),
     and: t.field({ type: [CompanyFilter] }),
     or: t.field({ type: [CompanyFilter] }),
   }),

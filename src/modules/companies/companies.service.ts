@@ -5,7 +5,8 @@ import { IssueList } from '../../lib/errors.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
-import { cardValues, touchFields, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import * as timeline from '../timeline/timeline.service.js';
+import { cardValues, definitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: any; select?: any };
 
@@ -14,27 +15,30 @@ export interface CompanyFilter extends cards.CommonFilter<CompanyFilter> {}
 
 export type CompanySortField = cards.CommonSortField;
 
-export async function companyWhere(ctx: ServiceCtx, filter: CompanyFilter | null | undefined, inTrash = false) {
-  const { phoneRegion } = await cards.workspaceRegion(ctx);
-  return { ...cards.cardScope(ctx, inTrash), ...cards.cardFilter(filter ?? {}, phoneRegion, () => []) } as Prisma.CompanyWhereInput;
-}
-
 export type ListArgs = { filter?: CompanyFilter | null; orderBy?: cards.SortInput<CompanySortField>[] | null; inTrash?: boolean | null };
 
+/** The list's where and order, every bad filter or sort key reported at once. */
+async function listQuery(ctx: ServiceCtx, args: ListArgs) {
+  const { phoneRegion } = await cards.workspaceRegion(ctx);
+  const defs = await definitions(ctx, 'COMPANY');
+  const issues = new IssueList();
+  const where = { AND: [cards.cardScope(ctx, 'company', !!args.inTrash), cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues })] };
+  const order = cards.orderBy(args.orderBy, cards.COMMON_SORT, { field: 'CREATED_AT', direction: 'DESC' }, defs, issues);
+  issues.throwIfAny();
+  return { where: where as Prisma.CompanyWhereInput, order };
+}
+
 export async function listCompanies(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
-  return ctx.db.company.findMany({
-    ...query,
-    where: await companyWhere(ctx, args.filter, !!args.inTrash),
-    orderBy: cards.orderBy(args.orderBy, cards.COMMON_SORT, { field: 'CREATED_AT', direction: 'DESC' }),
-  });
+  const { where, order } = await listQuery(ctx, args);
+  return cards.pageCards(ctx, 'company', where, order, query);
 }
 
 export async function countCompanies(ctx: ServiceCtx, args: ListArgs) {
-  return ctx.db.company.count({ where: await companyWhere(ctx, args.filter, !!args.inTrash) });
+  return ctx.db.company.count({ where: (await listQuery(ctx, args)).where });
 }
 
 export function findCompany(ctx: ServiceCtx, id: string, query: Query = {}) {
-  return ctx.db.company.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+  return ctx.db.company.findFirst({ ...query, where: { id, ...cards.visible(ctx, 'company') } });
 }
 
 const fields = (region: string) =>
@@ -62,6 +66,7 @@ export type CompanyInput = {
 export async function createCompany(ctx: ServiceCtx, input: CompanyInput, issues = new IssueList()) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
+  await cards.assertCreate(ctx, 'company', responsibleId);
   const cf = await cardValues(ctx, 'COMPANY', {}, input.customFields, issues, true);
   const data = v.parseInput(
     fields(phoneRegion),
@@ -69,7 +74,8 @@ export async function createCompany(ctx: ServiceCtx, input: CompanyInput, issues
     issues.issues,
   );
   const ws = ctx.viewer.workspaceId;
-  return ctx.db.$transaction(async (tx) => {
+  const custom = await searchableValues(ctx, 'COMPANY', cf!.values);
+  const saved = await ctx.db.$transaction(async (tx) => {
     const c = await tx.company.create({
       data: {
         workspaceId: ws,
@@ -81,19 +87,24 @@ export async function createCompany(ctx: ServiceCtx, input: CompanyInput, issues
         responsibleId,
         createdById: ctx.viewer.userId,
         updatedById: ctx.viewer.userId,
-        customFields: cf!.values,
-        searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
+        ...(await valueColumns(tx, ctx, 'COMPANY', cf!)),
+        searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }, custom),
       },
     });
     await touchFields(tx, cf!.written);
     await cards.setTags(tx, 'company', ws, c.id, data.tags);
+    await timeline.record(tx, ctx, { entityType: 'COMPANY', id: c.id }, [timeline.created()]);
     return c;
   });
+  // Subscribers of the card's timeline learn of its entries now, not at the next outbox poll.
+  ctx.deps.outbox.kick();
+  return saved;
 }
 
 export async function updateCompany(ctx: ServiceCtx, id: string, version: number, input: CompanyInput, issues = new IssueList()) {
   const current = cards.assertLive('company', id, await findCompany(ctx, id));
   cards.assertVersion('company', current, version);
+  await cards.assertRight(ctx, 'company', 'EDIT', current.responsibleId);
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
@@ -107,7 +118,9 @@ export async function updateCompany(ctx: ServiceCtx, id: string, version: number
   };
   const cf = await cardValues(ctx, 'COMPANY', current.customFields, input.customFields, issues, false);
   const data = v.parseInput(fields(phoneRegion), merged, issues.issues);
-  return ctx.db.$transaction(async (tx) => {
+  const custom = await searchableValues(ctx, 'COMPANY', cf ? cf.values : current.customFields);
+  const defs = await definitions(ctx, 'COMPANY');
+  const saved = await ctx.db.$transaction(async (tx) => {
     await cards.bumpVersion(tx, 'company', current, {
       name: data.name,
       address: data.address ?? null,
@@ -115,14 +128,19 @@ export async function updateCompany(ctx: ServiceCtx, id: string, version: number
       phones: data.phones,
       emails: data.emails,
       ...(responsibleId ? { responsibleId } : {}),
-      ...(cf ? { customFields: cf.values } : {}),
-      searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
+      ...(cf ? await valueColumns(tx, ctx, 'COMPANY', cf) : {}),
+      searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }, custom),
       ...cards.touched(ctx),
     });
     if (cf) await touchFields(tx, cf.written);
     if (input.tags) await cards.setTags(tx, 'company', ctx.viewer.workspaceId, id, data.tags);
-    return tx.company.findUniqueOrThrow({ where: { id } });
+    const row = await tx.company.findUniqueOrThrow({ where: { id } });
+    await timeline.record(tx, ctx, { entityType: 'COMPANY', id }, timeline.changeEntries('COMPANY', current, row, defs));
+    return row;
   });
+  // Subscribers of the card's timeline learn of its entries now, not at the next outbox poll.
+  ctx.deps.outbox.kick();
+  return saved;
 }
 
 export function trashCompany(ctx: ServiceCtx, id: string, version?: number | null) {

@@ -1,9 +1,10 @@
 // Contacts (people) and their queries and mutations.
+import { canSee, viewable } from '../cards/cards.service.js';
 import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
 import { DateTimeRange, WRITE_ERRORS } from '../common/common.schema.js';
-import { cardListArgs, COMMON_SORT_FIELDS, inWorkspace, orderInput, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import { cardListArgs, COMMON_SORT_FIELDS, CustomFieldFilter, inScope, inWorkspace, orderInput, Phone, registerNode, Tag } from '../cards/cards.schema.js';
 import { Company } from '../companies/companies.schema.js';
 import * as contacts from './contacts.service.js';
 import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
@@ -12,7 +13,7 @@ registerNode('Contact');
 
 export const Contact = builder.prismaNode('Contact', {
   id: { field: 'id' },
-  findUnique: inWorkspace,
+  findUnique: inScope('contact'),
   nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -24,7 +25,9 @@ export const Contact = builder.prismaNode('Contact', {
       nullable: true,
       description: 'The company, unless it is in the trash.',
       select: (_a, _c, nested) => ({ company: nested(true) }),
-      resolve: (c) => (c.company && !c.company.deletedAt ? c.company : null),
+      // Left out when the viewer's role does not let them see it.
+      resolve: async (c, _a, ctx) =>
+        c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'company', c.company.id)) ? c.company : null,
     }),
     responsible: t.relation('responsible'),
     tags: t.field({
@@ -43,7 +46,9 @@ export const Contact = builder.prismaNode('Contact', {
 });
 
 builder.prismaObjectField('Company', 'contacts', (t) =>
-  t.relation('contacts', { query: { where: { deletedAt: null }, orderBy: { name: 'asc' } } }),
+  t.relation('contacts', {
+    query: (_a, ctx) => ({ where: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'contact')] }, orderBy: { name: 'asc' } }),
+  }),
 );
 
 type Filter = contacts.ContactFilter;
@@ -56,6 +61,7 @@ export const ContactFilter = builder.inputRef<Filter>('ContactFilter').implement
     tags: t.stringList({ description: 'Cards with any of these tags.' }),
     createdAt: t.field({ type: DateTimeRange }),
     updatedAt: t.field({ type: DateTimeRange }),
+    customFields: t.field({ type: [CustomFieldFilter], description: 'Conditions on custom fields; all must hold.' }),
     and: t.field({ type: [ContactFilter] }),
     or: t.field({ type: [ContactFilter] }),
   }),

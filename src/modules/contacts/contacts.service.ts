@@ -5,7 +5,8 @@ import { IssueList } from '../../lib/errors.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
-import { cardValues, touchFields, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import * as timeline from '../timeline/timeline.service.js';
+import { cardValues, definitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: any; select?: any };
 
@@ -16,28 +17,32 @@ export interface ContactFilter extends cards.CommonFilter<ContactFilter> {
 
 export type ContactSortField = cards.CommonSortField;
 
-export async function contactWhere(ctx: ServiceCtx, filter: ContactFilter | null | undefined, inTrash = false) {
-  const { phoneRegion } = await cards.workspaceRegion(ctx);
-  const own = (f: ContactFilter) => (f.companyIds?.length ? [{ companyId: { in: f.companyIds } }] : []);
-  return { ...cards.cardScope(ctx, inTrash), ...cards.cardFilter(filter ?? {}, phoneRegion, own) } as Prisma.ContactWhereInput;
-}
-
 export type ListArgs = { filter?: ContactFilter | null; orderBy?: cards.SortInput<ContactSortField>[] | null; inTrash?: boolean | null };
 
+const own = (f: ContactFilter) => (f.companyIds?.length ? [{ companyId: { in: f.companyIds } }] : []);
+
+/** The list's where and order, every bad filter or sort key reported at once. */
+async function listQuery(ctx: ServiceCtx, args: ListArgs) {
+  const { phoneRegion } = await cards.workspaceRegion(ctx);
+  const defs = await definitions(ctx, 'CONTACT');
+  const issues = new IssueList();
+  const where = { AND: [cards.cardScope(ctx, 'contact', !!args.inTrash), cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own })] };
+  const order = cards.orderBy(args.orderBy, cards.COMMON_SORT, { field: 'CREATED_AT', direction: 'DESC' }, defs, issues);
+  issues.throwIfAny();
+  return { where: where as Prisma.ContactWhereInput, order };
+}
+
 export async function listContacts(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
-  return ctx.db.contact.findMany({
-    ...query,
-    where: await contactWhere(ctx, args.filter, !!args.inTrash),
-    orderBy: cards.orderBy(args.orderBy, cards.COMMON_SORT, { field: 'CREATED_AT', direction: 'DESC' }),
-  });
+  const { where, order } = await listQuery(ctx, args);
+  return cards.pageCards(ctx, 'contact', where, order, query);
 }
 
 export async function countContacts(ctx: ServiceCtx, args: ListArgs) {
-  return ctx.db.contact.count({ where: await contactWhere(ctx, args.filter, !!args.inTrash) });
+  return ctx.db.contact.count({ where: (await listQuery(ctx, args)).where });
 }
 
 export function findContact(ctx: ServiceCtx, id: string, query: Query = {}) {
-  return ctx.db.contact.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+  return ctx.db.contact.findFirst({ ...query, where: { id, ...cards.visible(ctx, 'contact') } });
 }
 
 const fields = (region: string) =>
@@ -64,11 +69,13 @@ export type ContactInput = {
 export async function createContact(ctx: ServiceCtx, input: ContactInput, issues = new IssueList()) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
+  await cards.assertCreate(ctx, 'contact', responsibleId);
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
   const cf = await cardValues(ctx, 'CONTACT', {}, input.customFields, issues, true);
   const data = v.parseInput(fields(phoneRegion), cards.given({ ...input, phones: input.phones ?? undefined, emails: input.emails ?? undefined, tags: input.tags ?? undefined }), issues.issues);
   const ws = ctx.viewer.workspaceId;
-  return ctx.db.$transaction(async (tx) => {
+  const custom = await searchableValues(ctx, 'CONTACT', cf!.values);
+  const saved = await ctx.db.$transaction(async (tx) => {
     const c = await tx.contact.create({
       data: {
         workspaceId: ws,
@@ -80,19 +87,24 @@ export async function createContact(ctx: ServiceCtx, input: ContactInput, issues
         responsibleId,
         createdById: ctx.viewer.userId,
         updatedById: ctx.viewer.userId,
-        customFields: cf!.values,
-        searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
+        ...(await valueColumns(tx, ctx, 'CONTACT', cf!)),
+        searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }, custom),
       },
     });
     await touchFields(tx, cf!.written);
     await cards.setTags(tx, 'contact', ws, c.id, data.tags);
+    await timeline.record(tx, ctx, { entityType: 'CONTACT', id: c.id }, [timeline.created()]);
     return c;
   });
+  // Subscribers of the card's timeline learn of its entries now, not at the next outbox poll.
+  ctx.deps.outbox.kick();
+  return saved;
 }
 
 export async function updateContact(ctx: ServiceCtx, id: string, version: number, input: ContactInput, issues = new IssueList()) {
   const current = cards.assertLive('contact', id, await findContact(ctx, id));
   cards.assertVersion('contact', current, version);
+  await cards.assertRight(ctx, 'contact', 'EDIT', current.responsibleId);
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
@@ -106,7 +118,9 @@ export async function updateContact(ctx: ServiceCtx, id: string, version: number
   };
   const cf = await cardValues(ctx, 'CONTACT', current.customFields, input.customFields, issues, false);
   const data = v.parseInput(fields(phoneRegion), merged, issues.issues);
-  return ctx.db.$transaction(async (tx) => {
+  const custom = await searchableValues(ctx, 'CONTACT', cf ? cf.values : current.customFields);
+  const defs = await definitions(ctx, 'CONTACT');
+  const saved = await ctx.db.$transaction(async (tx) => {
     await cards.bumpVersion(tx, 'contact', current, {
       name: data.name,
       position: data.position ?? null,
@@ -114,14 +128,19 @@ export async function updateContact(ctx: ServiceCtx, id: string, version: number
       emails: data.emails,
       ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
       ...(responsibleId ? { responsibleId } : {}),
-      ...(cf ? { customFields: cf.values } : {}),
-      searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }),
+      ...(cf ? await valueColumns(tx, ctx, 'CONTACT', cf) : {}),
+      searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }, custom),
       ...cards.touched(ctx),
     });
     if (cf) await touchFields(tx, cf.written);
     if (input.tags) await cards.setTags(tx, 'contact', ctx.viewer.workspaceId, id, data.tags);
-    return tx.contact.findUniqueOrThrow({ where: { id } });
+    const row = await tx.contact.findUniqueOrThrow({ where: { id } });
+    await timeline.record(tx, ctx, { entityType: 'CONTACT', id }, timeline.changeEntries('CONTACT', current, row, defs));
+    return row;
   });
+  // Subscribers of the card's timeline learn of its entries now, not at the next outbox poll.
+  ctx.deps.outbox.kick();
+  return saved;
 }
 
 export function trashContact(ctx: ServiceCtx, id: string, version?: number | null) {

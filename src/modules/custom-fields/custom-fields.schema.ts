@@ -1,5 +1,6 @@
 // Custom field definitions, groups, options, the CustomFieldValue union on every card, and the
 // @oneOf input that writes values.
+import { withId } from '../../lib/prisma-query.js';
 import { builder, type InputFields, type Types } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
@@ -7,6 +8,7 @@ import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, Phone, registerNode } from '../cards/cards.schema.js';
 import * as fields from './custom-fields.service.js';
 import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from './values.js';
+import { isFilterable, isSortable, OPERATORS } from './filters.js';
 
 for (const n of ['CustomField', 'FieldGroup', 'CustomFieldOption']) registerNode(n);
 
@@ -36,6 +38,15 @@ export const FieldGroup = builder.prismaNode('FieldGroup', {
 
 const asDef = (f: unknown) => f as FieldDef;
 
+const OPERATOR_NAME = {
+  eq: 'EQ', neq: 'NEQ', in: 'IN', contains: 'CONTAINS', startsWith: 'STARTS_WITH', gt: 'GT', gte: 'GTE', lt: 'LT', lte: 'LTE',
+  between: 'BETWEEN', isEmpty: 'IS_EMPTY', anyOf: 'ANY_OF', allOf: 'ALL_OF',
+} as const;
+const FilterOperator = builder.enumType('FilterOperator', {
+  description: 'The members of CustomFieldFilter, for building filter forms.',
+  values: Object.values(OPERATOR_NAME),
+});
+
 export const CustomField = builder.prismaNode('CustomField', {
   id: { field: 'id' },
   nullable: true,
@@ -61,6 +72,19 @@ export const CustomField = builder.prismaNode('CustomField', {
     formula: t.exposeString('formula', { nullable: true }),
     options: t.relation('options', { query: { orderBy: { sortOrder: 'asc' } } }),
     lastWrittenAt: t.expose('lastWrittenAt', { type: 'DateTime', nullable: true }),
+    filterable: t.boolean({
+      description: 'Whether card lists can filter by it. False only for a field created after every indexed slot for its kind of value was taken.',
+      resolve: (f) => isFilterable(asDef(f)),
+    }),
+    sortable: t.boolean({
+      description: 'Whether card lists can sort by it: not TEXTAREA, MULTISELECT or FILE, and filterable.',
+      resolve: (f) => isSortable(asDef(f)),
+    }),
+    operators: t.field({
+      type: [FilterOperator],
+      description: 'The CustomFieldFilter operators this field takes (none when it is not filterable).',
+      resolve: (f) => (isFilterable(asDef(f)) ? OPERATORS[f.type].map((op) => OPERATOR_NAME[op]) : []),
+    }),
   }),
 });
 
@@ -93,7 +117,14 @@ const MEMBERS = [
   member('UrlFieldValue', str('url')),
   member('EmailFieldValue', str('email')),
   member('PhoneFieldValue', (t) => ({ phone: t.field({ type: Phone, resolve: (v) => v.phone as string }) })),
-  member('FileFieldValue', (t) => ({ fileId: t.id({ resolve: (v) => v.fileId as string }) })),
+  member('FileFieldValue', (t) => ({
+    fileId: t.id({ resolve: (v) => encodeGlobalId('Attachment', v.fileId as string) }),
+    file: t.prismaField({
+      type: 'Attachment',
+      nullable: true,
+      resolve: (query, v, _a, ctx) => ctx.db.attachment.findFirst({ ...query, where: { id: v.fileId as string, workspaceId: ctx.viewer!.workspaceId } }),
+    }),
+  })),
   member('FormulaFieldValue', (t) => ({ number: t.field({ type: 'Decimal', resolve: (v) => v.number as string }) })),
 ];
 
@@ -191,6 +222,7 @@ export function decodeValue(ids: IdParser, path: string, v: RawValue): ValueInpu
     ...v,
     optionId: ids.one(`${path}.optionId`, 'CustomFieldOption', v.optionId),
     optionIds: ids.many(`${path}.optionIds`, 'CustomFieldOption', v.optionIds),
+    fileId: ids.one(`${path}.fileId`, 'Attachment', v.fileId),
   } as ValueInput;
 }
 
@@ -234,7 +266,7 @@ const FieldUsage = builder.objectRef<Usage>('FieldUsage').implement({
   fields: (t) => ({
     field: t.prismaField({
       type: 'CustomField',
-      resolve: (query, u, _a, ctx) => ctx.db.customField.findUniqueOrThrow({ ...query, where: { id: u.fieldId } }),
+      resolve: (query, u, _a, ctx) => ctx.db.customField.findUniqueOrThrow({ ...withId(query), where: { id: u.fieldId } }),
     }),
     filled: t.exposeInt('filled', { description: 'Cards (outside the trash) holding a value.' }),
     total: t.exposeInt('total', { description: 'Cards outside the trash.' }),

@@ -12,6 +12,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import { workspaceRegion } from '../cards/cards.service.js';
 import { evaluate, FormulaError, parseFormula, references } from './formula.js';
+import { assignSlot, lockFields, resyncOptionSlot, slotColumns, TABLE } from './slots.js';
 import { isEmptyValue, matchesAny, numeric, toStored, type FieldDef, type Stored, type ValueInput } from './values.js';
 
 export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
@@ -62,12 +63,13 @@ export async function applyValues(
   inputs: FieldValueInput[] | null | undefined,
   issues: IssueList,
   opts: { creating: boolean; region: string; currency: string },
-): Promise<{ values: Record<string, Stored>; written: string[] }> {
+): Promise<{ values: Record<string, Stored>; written: string[]; defs: FieldDef[] }> {
   const defs = await definitions(ctx, entityType);
   const byId = new Map(defs.map((d) => [d.id, d]));
   const next: Record<string, unknown> = { ...current };
   const written = new Set<string>();
   const seen = new Set<string>();
+  const files: { path: string; id: string }[] = [];
   (inputs ?? []).forEach((input, i) => {
     const path = `customFields[${i}]`;
     // An input already reported (a malformed id) is not reported again as unknown.
@@ -85,6 +87,7 @@ export async function applyValues(
     }
     const r = toStored(def, input.value, opts);
     if ('error' in r) return issues.add(path, `field "${def.name}" ${r.error}`);
+    if (def.type === 'FILE') files.push({ path: `${path}.value.fileId`, id: r.value as string });
     next[def.key] = r.value;
     written.add(def.id);
   });
@@ -96,6 +99,10 @@ export async function applyValues(
       }
     }
   }
+  if (files.length) {
+    const found = await ctx.db.attachment.findMany({ where: { id: { in: files.map((f) => f.id) }, workspaceId: ctx.viewer.workspaceId }, select: { id: true } });
+    for (const f of files) if (!found.some((x) => x.id === f.id)) issues.add(f.path, 'no such file; upload it with uploadFile first');
+  }
   recomputeFormulas(defs, next);
   for (const def of defs) {
     if (!def.required || def.archived || def.type === 'FORMULA' || !applies(def, defs, next)) continue;
@@ -106,7 +113,7 @@ export async function applyValues(
       issues.add('customFields', `field "${def.name}" is required`);
     }
   }
-  return { values: next as Record<string, Stored>, written: [...written] };
+  return { values: next as Record<string, Stored>, written: [...written], defs };
 }
 
 /** A field applies unless its condition names another field's values and those are not held. */
@@ -124,7 +131,20 @@ export function recomputeFormulas(defs: FieldDef[], values: Record<string, unkno
   // Formulas may use other formulas (cycles are refused on definition): settle in a few passes.
   for (let pass = 0; pass < formulas.length; pass++) {
     for (const f of formulas) {
-      const result = evaluate(parseFormula(f.formula!), (code) => {
+      const expr = parseFormula(f.formula!);
+      // Amounts in different currencies do not add up: such a card gets no result.
+      const currencies = new Set(
+        [...references(expr)].flatMap((code) => {
+          const d = byCode.get(code);
+          const m = d?.type === 'MONEY' ? (values[d.key] as { c?: string } | undefined) : undefined;
+          return m?.c ? [m.c] : [];
+        }),
+      );
+      if (currencies.size > 1) {
+        delete values[f.key];
+        continue;
+      }
+      const result = evaluate(expr, (code) => {
         const d = byCode.get(code);
         return d ? numeric(d, values[d.key]) : null;
       });
@@ -352,8 +372,10 @@ export async function createField(ctx: ServiceCtx, input: DefinitionInput & { en
   // Without a sort order a new field goes last.
   const last = await ctx.db.customField.aggregate({ where: { workspaceId: ctx.viewer.workspaceId, entityType: input.entityType }, _max: { sortOrder: true } });
   try {
-    const created = await ctx.db.customField.create({
+    const created = await ctx.db.$transaction(async (tx) => tx.customField.create({
       data: {
+        // A field past its pool's size gets no slot: it is stored but cannot be filtered or sorted by.
+        slot: await assignSlot(tx, ctx.viewer.workspaceId, input.entityType, input.type),
         ...(data as object),
         workspaceId: ctx.viewer.workspaceId,
         entityType: input.entityType,
@@ -366,8 +388,10 @@ export async function createField(ctx: ServiceCtx, input: DefinitionInput & { en
         defaultValue: defaultValue as Prisma.InputJsonValue | undefined,
         options: { create: labels.map((label, i) => ({ label, sortOrder: i })) },
       } as Prisma.CustomFieldUncheckedCreateInput,
-    });
+    }));
     forget(ctx);
+    // Existing cards get the new formula's results.
+    if (created.type === 'FORMULA') await refreshFormulas(ctx, input.entityType);
     return created;
   } catch (err) {
     if (isUniqueViolation(err)) throw ValidationError.field('name', 'another field of this entity type has this name or code');
@@ -431,7 +455,47 @@ export async function updateField(ctx: ServiceCtx, id: string, input: Definition
     },
   });
   forget(ctx);
+  if (input.formula !== undefined && f.type === 'FORMULA' && input.formula !== f.formula) await refreshFormulas(ctx, f.entityType);
   return updated;
+}
+
+/**
+ * Recomputes the stored results (and their slots) of every formula on the entity type's cards
+ * after a formula was defined or changed, so filters and sorts see what cards show. Cards are
+ * read and rewritten in batches, each batch locked while it is rewritten, so a card written
+ * meanwhile is not overwritten with older values; versions are left as they are (the results
+ * are derived, nothing the user wrote changes).
+ */
+export async function refreshFormulas(ctx: ServiceCtx, entityType: EntityType) {
+  const defs = await definitions(ctx, entityType);
+  const formulas = defs.filter((d) => d.type === 'FORMULA');
+  if (!formulas.length) return 0;
+  const table = TABLE[entityType];
+  let after = '00000000-0000-0000-0000-000000000000';
+  let changed = 0;
+  for (;;) {
+    const n = await ctx.db.$transaction(async (tx) => {
+      // The fields lock before any row lock, as card writes take them, so the two never deadlock.
+      await lockFields(tx, ctx.viewer.workspaceId, entityType, 'shared');
+      const rows = await tx.$queryRawUnsafe<{ id: string; customFields: Record<string, unknown> }[]>(
+        `select id::text, "customFields" from "${table}" where "workspaceId" = $1::uuid and id > $2::uuid order by id limit 500 for update`,
+        ctx.viewer.workspaceId, after,
+      );
+      for (const r of rows) {
+        const next = { ...r.customFields };
+        recomputeFormulas(defs, next);
+        if (formulas.every((f) => JSON.stringify(next[f.key] ?? null) === JSON.stringify(r.customFields[f.key] ?? null))) continue;
+        const data = { customFields: next as Prisma.InputJsonValue, ...(await slotColumns(tx, ctx, entityType, defs, next)) };
+        if (entityType === 'DEAL') await tx.deal.update({ where: { id: r.id }, data });
+        else if (entityType === 'CONTACT') await tx.contact.update({ where: { id: r.id }, data });
+        else await tx.company.update({ where: { id: r.id }, data });
+        changed++;
+      }
+      if (rows.length) after = rows[rows.length - 1].id;
+      return rows.length;
+    });
+    if (n < 500) return changed;
+  }
 }
 
 export async function setArchived(ctx: ServiceCtx, id: string, archived: boolean) {
@@ -453,9 +517,11 @@ export async function addOption(ctx: ServiceCtx, fieldId: string, label: string,
   const order = f.options.map((o) => o.id);
   const pos = Math.max(0, Math.min(position ?? order.length, order.length));
   return ctx.db.$transaction(async (tx) => {
+    await lockFields(tx, f.workspaceId, f.entityType, 'exclusive');
     const o = await tx.customFieldOption.create({ data: { fieldId, label: clean.label, sortOrder: pos } });
     order.splice(pos, 0, o.id);
     for (const [i, id] of order.entries()) await tx.customFieldOption.update({ where: { id }, data: { sortOrder: i } });
+    await resyncOptionSlot(tx, f);
     forget(ctx);
     return tx.customFieldOption.findUniqueOrThrow({ where: { id: o.id } });
   });
@@ -483,16 +549,16 @@ export async function updateOption(ctx: ServiceCtx, id: string, input: { label?:
   return ctx.db.$transaction(async (tx) => {
     if (label) await tx.customFieldOption.update({ where: { id }, data: { label } });
     if (input.position !== undefined && input.position !== null) {
+      await lockFields(tx, f.workspaceId, f.entityType, 'exclusive');
       const order = f.options.map((x) => x.id).filter((x) => x !== id);
       order.splice(Math.max(0, Math.min(input.position, order.length)), 0, id);
       for (const [i, oid] of order.entries()) await tx.customFieldOption.update({ where: { id: oid }, data: { sortOrder: i } });
+      await resyncOptionSlot(tx, f);
     }
     forget(ctx);
     return tx.customFieldOption.findUniqueOrThrow({ where: { id } });
   });
 }
-
-const TABLE: Record<EntityType, string> = { CONTACT: 'Contact', COMPANY: 'Company', DEAL: 'Deal' };
 
 /**
  * Removes an option. While cards, the field's default or another field's condition still hold
@@ -505,31 +571,34 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
   const f = o.field;
   const key = String(f.key);
   const table = TABLE[f.entityType];
-  const inUse = await ctx.db.$queryRawUnsafe<{ n: number }[]>(
-    `select count(*)::int as n from "${table}" where "workspaceId" = $1::uuid and ("customFields" -> $2 = to_jsonb($3::text) or ("customFields" -> $2) @> jsonb_build_array($3::text))`,
-    f.workspaceId, key, id,
-  );
-  const n = inUse[0].n;
-  // A default or a condition naming a removed option would dangle: new cards would get an
-  // option that no longer exists, and the conditional field would never apply again.
-  const holds = (x: unknown) => x === id || (Array.isArray(x) && x.includes(id));
-  const inDefault = holds(f.defaultValue);
-  const conditioned = (
-    await ctx.db.customField.findMany({ where: { conditionFieldId: f.id }, select: { id: true, name: true, conditionValues: true } })
-  ).filter((d) => ((d.conditionValues as unknown[]) ?? []).some(holds));
-  if ((n || inDefault || conditioned.length) && !moveToOptionId) {
-    const uses = [
-      ...(n ? [`${n} card(s) hold this option`] : []),
-      ...(inDefault ? ["it is the field's default value"] : []),
-      ...conditioned.map((d) => `the condition of field "${d.name}" names it`),
-    ];
-    throw ValidationError.field('id', `${uses.join('; ')}; name moveToOptionId to move ${n ? 'their values' : 'it'} first`);
-  }
   if (moveToOptionId) {
     const target = await ctx.db.customFieldOption.findFirst({ where: { id: moveToOptionId, fieldId: f.id } });
     if (!target || target.id === id) throw ValidationError.field('moveToOptionId', 'must be another option of the same field');
   }
+  // Counted and moved under the exclusive lock card writes take shared (slots.ts): a card written
+  // meanwhile is either counted and moved here, or refused for naming a removed option.
   return ctx.db.$transaction(async (tx) => {
+    await lockFields(tx, f.workspaceId, f.entityType, 'exclusive');
+    const inUse = await tx.$queryRawUnsafe<{ n: number }[]>(
+      `select count(*)::int as n from "${table}" where "workspaceId" = $1::uuid and ("customFields" -> $2 = to_jsonb($3::text) or ("customFields" -> $2) @> jsonb_build_array($3::text))`,
+      f.workspaceId, key, id,
+    );
+    const n = inUse[0].n;
+    // A default or a condition naming a removed option would dangle: new cards would get an
+    // option that no longer exists, and the conditional field would never apply again.
+    const holds = (x: unknown) => x === id || (Array.isArray(x) && x.includes(id));
+    const inDefault = holds(f.defaultValue);
+    const conditioned = (
+      await tx.customField.findMany({ where: { conditionFieldId: f.id }, select: { id: true, name: true, conditionValues: true } })
+    ).filter((d) => ((d.conditionValues as unknown[]) ?? []).some(holds));
+    if ((n || inDefault || conditioned.length) && !moveToOptionId) {
+      const uses = [
+        ...(n ? [`${n} card(s) hold this option`] : []),
+        ...(inDefault ? ["it is the field's default value"] : []),
+        ...conditioned.map((d) => `the condition of field "${d.name}" names it`),
+      ];
+      throw ValidationError.field('id', `${uses.join('; ')}; name moveToOptionId to move ${n ? 'their values' : 'it'} first`);
+    }
     if (n && moveToOptionId) {
       if (f.type === 'SELECT') {
         await tx.$executeRawUnsafe(
@@ -560,6 +629,8 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
       }
     }
     await tx.customFieldOption.delete({ where: { id } });
+    // The slot copies follow the moved values.
+    await resyncOptionSlot(tx, f, [id]);
     forget(ctx);
     return o;
   });
@@ -637,4 +708,23 @@ export async function cardValues(
   if (!creating && !inputs) return null;
   const env = await envOf(ctx);
   return applyValues(ctx, entityType, (current ?? {}) as Record<string, unknown>, inputs, issues, { creating, ...env });
+}
+
+/**
+ * The columns a card write sets for the values `applyValues` settled: the JSONB document and its
+ * slot copies. Call inside the write's transaction (see slots.ts).
+ */
+export async function valueColumns(tx: Tx, ctx: ServiceCtx, entityType: EntityType, applied: { values: Record<string, Stored>; defs: FieldDef[] }) {
+  return { customFields: applied.values as Prisma.InputJsonValue, ...(await slotColumns(tx, ctx, entityType, applied.defs, applied.values)) };
+}
+
+/**
+ * Custom PHONE and EMAIL values, so card search finds them like the system phones and e-mails.
+ * Call before the write's transaction: on PGlite the transaction holds the only connection.
+ */
+export async function searchableValues(ctx: ServiceCtx, entityType: EntityType, values: unknown) {
+  const defs = await definitions(ctx, entityType);
+  const held = (values ?? {}) as Record<string, unknown>;
+  const of = (type: FieldType) => defs.filter((d) => d.type === type && typeof held[d.key] === 'string').map((d) => held[d.key] as string);
+  return { phones: of('PHONE'), emails: of('EMAIL').map((e) => e.toLowerCase()) };
 }

@@ -32,6 +32,8 @@ export type FieldDef = {
   conditionFieldId: string | null;
   conditionValues: unknown;
   defaultValue: unknown;
+  /** The typed slot column holding a sortable copy of the values (slots.ts), if any. */
+  slot: string | null;
   options: OptionDef[];
 };
 
@@ -151,7 +153,8 @@ export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: S
       return n ? { value: n } : { error: `"${input.phone}" is not a valid phone number` };
     }
     case 'FILE':
-      return { error: 'file uploads are not available yet, so a FILE field cannot be filled' };
+      // An uploaded file's id; applyValues checks that it is one of the workspace's files.
+      return input.fileId ? { value: input.fileId } : { error: 'is not a valid file id' };
     case 'FORMULA':
       return { error: 'is computed by its formula and cannot be written' };
   }

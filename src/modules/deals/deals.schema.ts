@@ -1,12 +1,14 @@
 // Deals, the board list, moving between stages, and the live `dealChanged` feed.
+import { scopeOf } from '../../lib/rights.js';
+import { canSee, viewable, visible } from '../cards/cards.service.js';
 import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
 import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, encodeGlobalId, parseId, tryDecodeId } from '../../lib/ids.js';
 import type { DealChangedMessage } from '../../lib/pubsub.js';
-import { DateTimeRange, DecimalRange, WRITE_ERRORS } from '../common/common.schema.js';
-import { cardListArgs, COMMON_SORT_FIELDS, inWorkspace, orderInput, registerNode, Tag } from '../cards/cards.schema.js';
+import { DateTimeRange, DecimalRange, STAGE_ERRORS, WRITE_ERRORS } from '../common/common.schema.js';
+import { cardListArgs, COMMON_SORT_FIELDS, CustomFieldFilter, inScope, inWorkspace, orderInput, registerNode, Tag } from '../cards/cards.schema.js';
 import { Contact } from '../contacts/contacts.schema.js';
 import { StageKind } from '../pipelines/pipelines.schema.js';
 import { findPipeline } from '../pipelines/pipelines.service.js';
@@ -18,7 +20,7 @@ registerNode('Deal');
 
 export const Deal = builder.prismaNode('Deal', {
   id: { field: 'id' },
-  findUnique: inWorkspace,
+  findUnique: inScope('deal'),
   nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -33,14 +35,16 @@ export const Deal = builder.prismaNode('Deal', {
       nullable: true,
       description: 'The company, unless it is in the trash.',
       select: (_a, _c, nested) => ({ company: nested(true) }),
-      resolve: (c) => (c.company && !c.company.deletedAt ? c.company : null),
+      // Left out when the viewer's role does not let them see it.
+      resolve: async (c, _a, ctx) =>
+        c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'company', c.company.id)) ? c.company : null,
     }),
     contacts: t.field({
       type: [Contact],
       description: 'Linked contacts, the main contact first; contacts in the trash are left out.',
-      select: (_a, _c, nested) => ({
+      select: (_a, ctx, nested) => ({
         contacts: {
-          where: { contact: { deletedAt: null } },
+          where: { contact: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'contact')] } },
           orderBy: { position: 'asc' },
           select: { contact: nested(true) },
         },
@@ -68,15 +72,17 @@ builder.prismaObjectField('Contact', 'deals', (t) =>
   t.field({
     type: [Deal],
     description: 'Deals this contact takes part in, trash left out.',
-    select: (_a, _c, nested) => ({
-      deals: { where: { deal: { deletedAt: null } }, select: { deal: nested(true) } },
+    select: (_a, ctx, nested) => ({
+      deals: { where: { deal: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'deal')] } }, select: { deal: nested(true) } },
     }),
     resolve: (c) => c.deals.map((d) => d.deal),
   }),
 );
 
 builder.prismaObjectField('Company', 'deals', (t) =>
-  t.relation('deals', { query: { where: { deletedAt: null }, orderBy: { createdAt: 'desc' } } }),
+  t.relation('deals', {
+    query: (_a, ctx) => ({ where: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'deal')] }, orderBy: { createdAt: 'desc' } }),
+  }),
 );
 
 type Filter = deals.DealFilter;
@@ -97,6 +103,9 @@ export const DealFilter = builder.inputRef<Filter>('DealFilter').implement({
     createdAt: t.field({ type: DateTimeRange }),
     updatedAt: t.field({ type: DateTimeRange }),
     closedAt: t.field({ type: DateTimeRange }),
+    hasOpenTask: t.boolean({ description: 'false: deals with no open task.' }),
+    hasOverdueTask: t.boolean({ description: 'true: deals with an open task past its due time.' }),
+    customFields: t.field({ type: [CustomFieldFilter], description: 'Conditions on custom fields; all must hold.' }),
     and: t.field({ type: [DealFilter] }),
     or: t.field({ type: [DealFilter] }),
   }),
@@ -160,7 +169,7 @@ builder.mutationField('createDeal', (t) =>
   t.field({
     type: Deal,
     authScopes: { writer: true },
-    errors: { types: WRITE_ERRORS, dataField: { name: 'deal' } },
+    errors: { types: STAGE_ERRORS, dataField: { name: 'deal' } },
     args: { input: t.arg({ type: CreateDealInput, required: true }) },
     resolve: (_r, { input }, ctx) => {
       const ids = new IdParser();
@@ -176,7 +185,7 @@ builder.mutationField('updateDeal', (t) =>
     type: Deal,
     authScopes: { writer: true },
     description: 'Changes the fields given; a new stageId moves the deal under the same rules as moveDeal.',
-    errors: { types: WRITE_ERRORS, dataField: { name: 'deal' } },
+    errors: { types: STAGE_ERRORS, dataField: { name: 'deal' } },
     args: { input: t.arg({ type: UpdateDealInput, required: true }) },
     resolve: (_r, { input }, ctx) => {
       const ids = new IdParser();
@@ -202,7 +211,7 @@ builder.mutationField('moveDeal', (t) =>
     type: Deal,
     authScopes: { writer: true },
     description: 'Moves a deal to a stage; WON and LOST set closedAt, OPEN clears it.',
-    errors: { types: WRITE_ERRORS, dataField: { name: 'deal' } },
+    errors: { types: STAGE_ERRORS, dataField: { name: 'deal' } },
     args: { input: t.arg({ type: MoveDealInput, required: true }) },
     resolve: (_r, { input }, ctx) => {
       const ids = new IdParser();
@@ -272,9 +281,13 @@ builder.subscriptionField('dealChanged', (t) =>
         throw new GraphQLError(`Pipeline ${a.pipelineId} was not found`, { extensions: { code: 'NOT_FOUND' } });
       }
       const ws = sctx.viewer.workspaceId;
+      // Only deals the subscriber's role let them see when they subscribed.
+      const everything = scopeOf(sctx.viewer, 'DEAL', 'VIEW') === 'ALL';
       return pipe(
         ctx.deps.pubsub.subscribe('dealChanged', pipelineId),
-        filter((m: DealChangedMessage) => m.workspaceId === ws),
+        filter(async (m: DealChangedMessage) =>
+          m.workspaceId === ws &&
+          (everything || !!(await ctx.db.deal.findFirst({ where: { id: m.dealId, ...visible(sctx, 'deal') }, select: { id: true } })))),
       );
     },
     resolve: (m) => m,

@@ -3,13 +3,14 @@
 // (moveDeal, updateDeal, and later import and automations), so stage rules hold everywhere.
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
-import { IssueList } from '../../lib/errors.js';
+import { IssueList, StageRequirementsError } from '../../lib/errors.js';
 import { enqueue, type Tx } from '../../lib/outbox.js';
 import type { DealChangeKind } from '../../lib/pubsub.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
-import { cardValues, touchFields, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import * as timeline from '../timeline/timeline.service.js';
+import { applies, cardValues, definitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: any; select?: any };
 type Range = { from?: Date | null; to?: Date | null } | null;
@@ -23,6 +24,8 @@ export interface DealFilter extends cards.CommonFilter<DealFilter> {
   contactIds?: string[] | null;
   amount?: { min?: string | null; max?: string | null } | null;
   closedAt?: Range;
+  hasOpenTask?: boolean | null;
+  hasOverdueTask?: boolean | null;
 }
 
 export type DealSortField = 'NAME' | 'AMOUNT' | 'CREATED_AT' | 'UPDATED_AT' | 'CLOSED_AT' | 'LAST_ACTIVITY_AT' | 'STAGE';
@@ -50,6 +53,12 @@ function dealConditions(issues: IssueList) {
     }
     const closed = cards.dateRange(f.closedAt);
     if (closed) and.push({ closedAt: closed });
+    if (f.hasOpenTask !== null && f.hasOpenTask !== undefined) {
+      and.push({ tasks: { [f.hasOpenTask ? 'some' : 'none']: { completedAt: null } } });
+    }
+    if (f.hasOverdueTask !== null && f.hasOverdueTask !== undefined) {
+      and.push({ tasks: { [f.hasOverdueTask ? 'some' : 'none']: { completedAt: null, dueAt: { lt: new Date() } } } });
+    }
     return and;
   };
 }
@@ -63,13 +72,6 @@ const dealSearch = (match: ReturnType<typeof cards.searchWhere>) => ({
   ],
 });
 
-export async function dealWhere(ctx: ServiceCtx, filter: DealFilter | null | undefined, inTrash = false) {
-  const { phoneRegion } = await cards.workspaceRegion(ctx);
-  const issues = new IssueList();
-  const where = cards.cardFilter(filter ?? {}, phoneRegion, dealConditions(issues), dealSearch);
-  issues.throwIfAny();
-  return { ...cards.cardScope(ctx, inTrash), ...where } as Prisma.DealWhereInput;
-}
 
 const SORT: Record<DealSortField, (d: 'asc' | 'desc') => object> = {
   ...cards.COMMON_SORT,
@@ -80,20 +82,28 @@ const SORT: Record<DealSortField, (d: 'asc' | 'desc') => object> = {
 
 export type ListArgs = { filter?: DealFilter | null; orderBy?: cards.SortInput<DealSortField>[] | null; inTrash?: boolean | null };
 
+/** The list's where and order, every bad filter or sort key reported at once. */
+async function listQuery(ctx: ServiceCtx, args: ListArgs) {
+  const { phoneRegion } = await cards.workspaceRegion(ctx);
+  const defs = await definitions(ctx, 'DEAL');
+  const issues = new IssueList();
+  const filter = cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own: dealConditions(issues), search: dealSearch });
+  const order = cards.orderBy(args.orderBy, SORT, { field: 'CREATED_AT', direction: 'DESC' }, defs, issues);
+  issues.throwIfAny();
+  return { where: { AND: [cards.cardScope(ctx, 'deal', !!args.inTrash), filter] } as Prisma.DealWhereInput, order };
+}
+
 export async function listDeals(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
-  return ctx.db.deal.findMany({
-    ...query,
-    where: await dealWhere(ctx, args.filter, !!args.inTrash),
-    orderBy: cards.orderBy(args.orderBy, SORT, { field: 'CREATED_AT', direction: 'DESC' }),
-  });
+  const { where, order } = await listQuery(ctx, args);
+  return cards.pageCards(ctx, 'deal', where, order, query);
 }
 
 export async function countDeals(ctx: ServiceCtx, args: ListArgs) {
-  return ctx.db.deal.count({ where: await dealWhere(ctx, args.filter, !!args.inTrash) });
+  return ctx.db.deal.count({ where: (await listQuery(ctx, args)).where });
 }
 
 export function findDeal(ctx: ServiceCtx, id: string, query: Query = {}) {
-  return ctx.db.deal.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+  return ctx.db.deal.findFirst({ ...query, where: { id, ...cards.visible(ctx, 'deal') } });
 }
 
 const fields = z.object({
@@ -159,6 +169,25 @@ async function resolveStage(
   return { stage, lossReasonId };
 }
 
+/**
+ * A deal may enter a stage only with the fields that stage requires filled (those that apply,
+ * conditions included) and, for a LOST stage of a pipeline that has loss reasons, a reason.
+ * Checked by every path that puts a deal in a stage: create, update, move (and later import
+ * and automations, which call these services).
+ */
+async function checkStageRequirements(ctx: ServiceCtx, stage: StageRow, values: unknown, lossReasonId: string | null) {
+  const defs = await definitions(ctx, 'DEAL');
+  const held = (values ?? {}) as Record<string, unknown>;
+  const missing = defs.filter(
+    (d) => !d.archived && d.requiredStageIds.includes(stage.id) && applies(d, defs, held) && (held[d.key] === undefined || held[d.key] === null),
+  );
+  const lossReasonRequired =
+    stage.kind === 'LOST' && !lossReasonId && (await ctx.db.lossReason.count({ where: { pipelineId: stage.pipelineId } })) > 0;
+  if (missing.length || lossReasonRequired) {
+    throw new StageRequirementsError(stage.id, missing.map((d) => d.id), missing.map((d) => d.name), lossReasonRequired);
+  }
+}
+
 /** The columns a stage change sets: the stage, when it was entered, and the closing fields. */
 function stageColumns(stage: StageRow, lossReasonId: string | null, now: Date) {
   return {
@@ -187,6 +216,7 @@ async function setContacts(tx: Tx, dealId: string, contactIds: string[]) {
 export async function createDeal(ctx: ServiceCtx, input: DealInput, issues = new IssueList()) {
   const ws = await cards.workspaceRegion(ctx);
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
+  await cards.assertCreate(ctx, 'deal', responsibleId);
   const { stage, lossReasonId } = await resolveStage(ctx, issues, input);
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
   // Checked as sent, so an issue's index points at the client's own list; then de-duplicated.
@@ -198,7 +228,9 @@ export async function createDeal(ctx: ServiceCtx, input: DealInput, issues = new
     { name: input.name ?? undefined, amount: input.amount ?? undefined, currency: input.currency ?? ws.currency, tags: input.tags ?? undefined },
     issues.issues,
   );
+  await checkStageRequirements(ctx, stage!, cf!.values, lossReasonId);
   const now = new Date();
+  const custom = await searchableValues(ctx, 'DEAL', cf!.values);
   const deal = await ctx.db.$transaction(async (tx) => {
     const d = await tx.deal.create({
       data: {
@@ -211,14 +243,15 @@ export async function createDeal(ctx: ServiceCtx, input: DealInput, issues = new
         companyId: input.companyId ?? null,
         createdById: ctx.viewer.userId,
         updatedById: ctx.viewer.userId,
-        customFields: cf!.values,
-        searchText: cards.searchText({ names: [data.name] }),
+        ...(await valueColumns(tx, ctx, 'DEAL', cf!)),
+        searchText: cards.searchText({ names: [data.name] }, custom),
       },
     });
     await setContacts(tx, d.id, contactIds);
     await touchFields(tx, cf!.written);
     await cards.setTags(tx, 'deal', ctx.viewer.workspaceId, d.id, data.tags);
     await enqueue(tx, [event(ctx, 'CREATED', d.id, d.pipelineId)]);
+    await timeline.record(tx, ctx, { entityType: 'DEAL', id: d.id }, [timeline.created()]);
     return d;
   });
   ctx.deps.outbox.kick();
@@ -232,6 +265,7 @@ export async function createDeal(ctx: ServiceCtx, input: DealInput, issues = new
 export async function updateDeal(ctx: ServiceCtx, id: string, version: number, input: DealInput, issues = new IssueList()) {
   const current = cards.assertLive('deal', id, await findDeal(ctx, id));
   cards.assertVersion('deal', current, version);
+  await cards.assertRight(ctx, 'deal', 'EDIT', current.responsibleId);
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
   // A new stage, or a new pipeline (which lands the deal in its first open stage). A stage
@@ -262,7 +296,10 @@ export async function updateDeal(ctx: ServiceCtx, id: string, version: number, i
     },
     issues.issues,
   );
+  if (target?.stage) await checkStageRequirements(ctx, target.stage, cf ? cf.values : current.customFields, target.lossReasonId);
   const now = new Date();
+  const custom = await searchableValues(ctx, 'DEAL', cf ? cf.values : current.customFields);
+  const defs = await definitions(ctx, 'DEAL');
   const deal = await ctx.db.$transaction(async (tx) => {
     const stageChanged = !!target?.stage;
     await cards.bumpVersion(tx, 'deal', current, {
@@ -273,14 +310,15 @@ export async function updateDeal(ctx: ServiceCtx, id: string, version: number, i
       ...(lossReasonId !== undefined ? { lossReasonId } : {}),
       ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
       ...(responsibleId ? { responsibleId } : {}),
-      ...(cf ? { customFields: cf.values } : {}),
-      searchText: cards.searchText({ names: [data.name] }),
+      ...(cf ? await valueColumns(tx, ctx, 'DEAL', cf) : {}),
+      searchText: cards.searchText({ names: [data.name] }, custom),
       ...cards.touched(ctx),
     });
     if (contactIds) await setContacts(tx, id, contactIds);
     if (cf) await touchFields(tx, cf.written);
     if (input.tags) await cards.setTags(tx, 'deal', ctx.viewer.workspaceId, id, data.tags);
     const d = await tx.deal.findUniqueOrThrow({ where: { id } });
+    await timeline.record(tx, ctx, { entityType: 'DEAL', id }, timeline.changeEntries('DEAL', current, d, defs));
     const events = [event(ctx, stageChanged ? 'MOVED' : 'UPDATED', id, d.pipelineId)];
     // A board watching the old pipeline learns that the deal left it.
     if (d.pipelineId !== current.pipelineId) events.push(event(ctx, 'MOVED', id, current.pipelineId));

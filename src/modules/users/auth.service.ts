@@ -1,4 +1,5 @@
 // Sign-up, login, logout and turning a bearer token into a viewer.
+import type { Rights } from '../../lib/rights.js';
 import { z } from 'zod';
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import { isUniqueViolation, rateLimited, unauthenticated, ValidationError } from '../../lib/errors.js';
@@ -33,18 +34,21 @@ type TokenRow = {
   active: boolean;
   isAdmin: boolean;
   locale: 'ru' | 'en';
+  phoneRegion: string;
+  currency: string;
+  rights: Rights;
   teamIds: string[];
 };
 
 /**
- * One statement per request: the session (or API key) with its user, role, workspace locale
- * and team ids. Every request pays for it, so it is a single round trip, not five.
+ * One statement per request: the session (or API key) with its user, role, workspace locale,
+ * phone region and currency, and team ids. Every request pays for it, so it is a single round trip, not five.
  */
 async function tokenRow(db: AppDeps['db'], table: 'Session' | 'ApiKey', hash: string): Promise<TokenRow | null> {
   const session = table === 'Session';
   const rows = await db.$queryRawUnsafe<TokenRow[]>(
     `select t.id, t."revokedAt", ${session ? 't."expiresAt", null::timestamptz as "lastUsedAt", null::text[] as scopes' : 'null::timestamptz as "expiresAt", t."lastUsedAt", t.scopes::text[] as scopes'},
-            u.id as "userId", u."workspaceId", u."roleId", u.active, r."isAdmin", w.locale::text as locale,
+            u.id as "userId", u."workspaceId", u."roleId", u.active, r."isAdmin", r.rights, w.locale::text as locale, w."phoneRegion"::text as "phoneRegion", w.currency::text as currency,
             coalesce(array(select m."teamId"::text from "TeamMember" m where m."userId" = u.id), '{}') as "teamIds"
        from "${table}" t
        join "User" u on u.id = t."userId"
@@ -86,6 +90,9 @@ function toViewer(row: TokenRow, extra: Pick<Viewer, 'via' | 'sessionId' | 'apiK
     isAdmin: row.isAdmin,
     teamIds: row.teamIds,
     locale: row.locale,
+    phoneRegion: row.phoneRegion,
+    currency: row.currency,
+    rights: row.rights,
     ...extra,
   };
 }

@@ -1,7 +1,11 @@
 // Users, roles, teams, API keys, and signing in and out.
+import { withId } from '../../lib/prisma-query.js';
+import * as roles from './roles.service.js';
+import { ACTIONS, ENTITIES, SCOPES } from '../../lib/rights.js';
 import { builder } from '../../builder.js';
 import { authed } from '../../context.js';
-import { IdParser, parseId } from '../../lib/ids.js';
+import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
+import { assertAdmin } from '../../lib/viewer.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, registerNode } from '../cards/cards.schema.js';
 import { Locale, Workspace } from '../workspaces/workspace.schema.js';
@@ -17,8 +21,86 @@ export const Role = builder.prismaNode('Role', {
   fields: (t) => ({
     name: t.exposeString('name'),
     isAdmin: t.exposeBoolean('isAdmin', { description: 'Administrators have every right plus settings.' }),
+    rights: t.field({
+      type: [RoleRight],
+      description: 'A scope for every card type and action (administrators: ALL).',
+      resolve: (r) => roles.rightsList(r.isAdmin, r.rights),
+    }),
   }),
 });
+
+const RightEntity = builder.enumType('RightEntity', { values: ENTITIES });
+const RightAction = builder.enumType('RightAction', { values: ACTIONS });
+const RightScope = builder.enumType('RightScope', {
+  values: SCOPES,
+  description: "NONE; OWN: cards the user is responsible for; TEAM: also those of the user's teams' members; ALL.",
+});
+
+const RoleRight = builder.objectRef<roles.RightInput>('RoleRight').implement({
+  fields: (t) => ({
+    entityType: t.expose('entityType', { type: RightEntity }),
+    action: t.expose('action', { type: RightAction }),
+    scope: t.expose('scope', { type: RightScope }),
+  }),
+});
+
+const RoleRightInput = builder.inputType('RoleRightInput', {
+  fields: (t) => ({
+    entityType: t.field({ type: RightEntity, required: true }),
+    action: t.field({ type: RightAction, required: true }),
+    scope: t.field({ type: RightScope, required: true }),
+  }),
+});
+
+builder.mutationField('createRole', (t) =>
+  t.field({
+    type: Role,
+    authScopes: { writer: true },
+    description: 'Administrators only. Rights left out are NONE.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'role' } },
+    args: { name: t.arg.string({ required: true }), rights: t.arg({ type: [RoleRightInput], required: true }) },
+    resolve: (_r, a, ctx) => roles.createRole(authed(ctx), a),
+  }),
+);
+
+builder.mutationField('updateRole', (t) =>
+  t.field({
+    type: Role,
+    authScopes: { writer: true },
+    description: 'Administrators only. `rights`, when given, replaces them all (left out: NONE).',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'role' } },
+    args: { id: t.arg.id({ required: true }), name: t.arg.string(), rights: t.arg({ type: [RoleRightInput] }) },
+    resolve: (_r, a, ctx) => roles.updateRole(authed(ctx), parseId('Role', a.id), a),
+  }),
+);
+
+builder.mutationField('deleteRole', (t) =>
+  t.field({
+    type: Role,
+    authScopes: { writer: true },
+    description: 'Administrators only; refused while users have the role.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'role' } },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, a, ctx) => roles.deleteRole(authed(ctx), parseId('Role', a.id)),
+  }),
+);
+
+builder.mutationField('assignRole', (t) =>
+  t.field({
+    type: User,
+    authScopes: { writer: true },
+    description: 'Administrators only; the last active administrator keeps the administrator role.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'user' } },
+    args: { userId: t.arg.id({ required: true }), roleId: t.arg.id({ required: true }) },
+    resolve: (_r, a, ctx) => {
+      const ids = new IdParser();
+      const userId = ids.one('userId', 'User', a.userId);
+      const roleId = ids.one('roleId', 'Role', a.roleId);
+      ids.done();
+      return roles.assignRole(authed(ctx), userId, roleId);
+    },
+  }),
+);
 
 export const User = builder.prismaNode('User', {
   id: { field: 'id' },
@@ -137,11 +219,11 @@ const AuthPayload = builder.objectRef<Session>('AuthPayload').implement({
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
     user: t.prismaField({
       type: 'User',
-      resolve: (query, s, _a, ctx) => ctx.db.user.findUniqueOrThrow({ ...query, where: { id: s.userId } }),
+      resolve: (query, s, _a, ctx) => ctx.db.user.findUniqueOrThrow({ ...withId(query), where: { id: s.userId } }),
     }),
     workspace: t.prismaField({
       type: 'Workspace',
-      resolve: (query, s, _a, ctx) => ctx.db.workspace.findUniqueOrThrow({ ...query, where: { id: s.workspaceId } }),
+      resolve: (query, s, _a, ctx) => ctx.db.workspace.findUniqueOrThrow({ ...withId(query), where: { id: s.workspaceId } }),
     }),
   }),
 });
@@ -363,3 +445,35 @@ builder.mutationField('revokeApiKey', (t) =>
 );
 
 export { Workspace };
+
+// Audit of rights
+
+registerNode('AuditEntry');
+builder.prismaNode('AuditEntry', {
+  id: { field: 'id' },
+  findUnique: inWorkspace,
+  nullable: true,
+  description: 'One change to rights: a role created, changed or deleted, or a user given another role or other teams.',
+  fields: (t) => ({
+    action: t.exposeString('action', { description: 'ROLE_CREATED, ROLE_UPDATED, ROLE_DELETED, USER_ROLE_CHANGED or USER_TEAMS_CHANGED.' }),
+    actorId: t.id({ nullable: true, description: 'Who made the change.', resolve: (e) => (e.actorId ? encodeGlobalId('User', e.actorId) : null) }),
+    subjectId: t.id({ description: 'The role or user changed.', resolve: (e) => encodeGlobalId(e.subjectType, e.subjectId) }),
+    before: t.string({ nullable: true, description: 'JSON of what it was.', resolve: (e) => (e.before === null ? null : JSON.stringify(e.before)) }),
+    after: t.string({ nullable: true, description: 'JSON of what it became.', resolve: (e) => (e.after === null ? null : JSON.stringify(e.after)) }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('auditLog', (t) =>
+  t.prismaConnection({
+    type: 'AuditEntry',
+    cursor: 'id',
+    authScopes: { member: true },
+    description: 'Changes to roles and to users\' roles and teams, newest first. Administrators only.',
+    resolve: (query, _r, _a, ctx) => {
+      const sctx = authed(ctx);
+      assertAdmin(sctx.viewer, 'read the audit log');
+      return ctx.db.auditEntry.findMany({ ...query, where: { workspaceId: sctx.viewer.workspaceId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    },
+  }),
+);

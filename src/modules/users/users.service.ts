@@ -1,4 +1,6 @@
 // Users, teams and API keys of a workspace. Managing them is an administrator's right.
+import { audit } from '../../lib/audit.js';
+import { withId } from '../../lib/prisma-query.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
@@ -11,7 +13,7 @@ import type { Tx } from '../../lib/outbox.js';
 type Query = { include?: any; select?: any };
 
 export function me(ctx: ServiceCtx, query: Query = {}) {
-  return ctx.db.user.findUniqueOrThrow({ ...query, where: { id: ctx.viewer.userId } });
+  return ctx.db.user.findUniqueOrThrow({ ...withId(query), where: { id: ctx.viewer.userId } });
 }
 
 export type UserFilter = { search?: string | null; active?: boolean | null; teamIds?: string[] | null };
@@ -130,8 +132,14 @@ export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typ
         await assertAnotherActiveAdmin(tx, ctx, id, 'roleId');
       }
       if (data.teamIds) {
+        const before = (await tx.teamMember.findMany({ where: { userId: id }, select: { teamId: true } })).map((t) => t.teamId).sort();
+        const after = [...new Set(data.teamIds)].sort();
         await tx.teamMember.deleteMany({ where: { userId: id } });
-        await tx.teamMember.createMany({ data: [...new Set(data.teamIds)].map((teamId) => ({ teamId, userId: id })) });
+        await tx.teamMember.createMany({ data: after.map((teamId) => ({ teamId, userId: id })) });
+        if (JSON.stringify(before) !== JSON.stringify(after)) await audit(tx, ctx.viewer, 'USER_TEAMS_CHANGED', { type: 'User', id }, { teamIds: before }, { teamIds: after });
+      }
+      if (data.roleId && data.roleId !== user.roleId) {
+        await audit(tx, ctx.viewer, 'USER_ROLE_CHANGED', { type: 'User', id }, { roleId: user.roleId }, { roleId: data.roleId });
       }
       return tx.user.update({
         where: { id },

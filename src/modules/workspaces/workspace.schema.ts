@@ -1,4 +1,5 @@
 // The workspace (account) and its settings.
+import { withId } from '../../lib/prisma-query.js';
 import { builder } from '../../builder.js';
 import { authed } from '../../context.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
@@ -24,7 +25,7 @@ builder.queryField('workspace', (t) =>
   t.prismaField({
     type: 'Workspace',
     authScopes: { member: true },
-    resolve: (query, _r, _a, ctx) => authed(ctx).db.workspace.findUniqueOrThrow({ ...query, where: { id: ctx.viewer!.workspaceId } }),
+    resolve: (query, _r, _a, ctx) => authed(ctx).db.workspace.findUniqueOrThrow({ ...withId(query), where: { id: ctx.viewer!.workspaceId } }),
   }),
 );
 

@@ -1,4 +1,5 @@
 // Workspaces (accounts): creation with their default roles and pipeline, and settings.
+import { ALL_RIGHTS } from '../../lib/rights.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import type { Tx } from '../../lib/outbox.js';
@@ -22,7 +23,8 @@ export async function bootstrapWorkspace(
   const adminRole = await tx.role.create({
     data: { workspaceId: workspace.id, name: ADMIN_ROLE[locale], isAdmin: true },
   });
-  await tx.role.create({ data: { workspaceId: workspace.id, name: MANAGER_ROLE[locale] } });
+  // Managers start with every record right; administrators narrow them per role.
+  await tx.role.create({ data: { workspaceId: workspace.id, name: MANAGER_ROLE[locale], rights: ALL_RIGHTS as object } });
   const user = await tx.user.create({
     data: { ...input.admin, workspaceId: workspace.id, roleId: adminRole.id },
   });

@@ -1,0 +1,509 @@
+// Realtime fan-out benchmark: N graphql-ws subscribers to `dealChanged`, spread evenly over two
+// server instances (child processes running src/main.ts) joined by Redis, and a stream of deal
+// changes sent over HTTP, one at a time. Per change it times the mutation leaving the bench
+// process until the LAST of the N subscribers has the event, against a plain `ws` server (its own
+// child process) broadcasting the same JSON message to N plain `ws` clients, measured in the same
+// run and interleaved change by change. A Redis subscriber in the bench splits the GraphQL time
+// at the moment the outbox dispatcher publishes. Also reports each server's memory per
+// connection and CPU per delivered message (the servers load a small preload, realtime-probe.ts,
+// that answers over IPC).
+//
+//   npm run bench:realtime -- [--subscribers 2000] [--changes 50] [--warmup 5]
+//     [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379]
+//
+// --pg names a server where a scratch database is created (and dropped afterwards). All clients
+// live in this process, so their receive cost counts on both sides of the comparison.
+import { parseArgs } from 'node:util';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
+import { Redis } from 'ioredis';
+
+const { values } = parseArgs({
+  options: {
+    subscribers: { type: 'string', default: '2000' },
+    changes: { type: 'string', default: '50' },
+    warmup: { type: 'string', default: '5' },
+    batch: { type: 'string', default: '100' },
+    pg: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
+    redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+  },
+});
+const N = Number(values.subscribers);
+const CHANGES = Number(values.changes);
+const WARMUP = Number(values.warmup);
+const BATCH = Number(values.batch);
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+const PROBE = pathToFileURL(resolve(ROOT, 'bench/realtime-probe.ts')).href;
+const CHANGE_TIMEOUT_MS = 30_000;
+
+// Every subscriber and every baseline client is a socket in this process.
+const fdLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
+if (Number.isFinite(fdLimit) && fdLimit < 2 * N + 200) {
+  console.error(`ulimit -n is ${fdLimit}; ${2 * N} client sockets need at least ${2 * N + 200}. Raise it (ulimit -n 65536) and rerun.`);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: the two app instances and the baseline server.
+
+type Mem = { rss: number; heapUsed: number; external: number; arrayBuffers: number };
+type Child = {
+  name: string;
+  proc: ChildProcess;
+  waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
+  mem(): Promise<Mem>;
+  /** CPU time (user + system) the process has used so far, in ms. */
+  cpu(): Promise<number>;
+  stop(): Promise<void>;
+};
+const children: Child[] = [];
+
+function spawnChild(name: string, script: string, env: Record<string, string>): Child {
+  const base = { ...process.env };
+  for (const k of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'SEED_DEMO', 'NODE_OPTIONS', 'OUTBOX_DISPATCH']) delete base[k];
+  // One node process (no tsx wrapper in between), so its memory is the server's own.
+  const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', PROBE, script], {
+    cwd: ROOT,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let out = '';
+  let err = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+    process.stderr.write(`[${name}] ${d}`);
+  });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const ask = <T>(type: string) =>
+    new Promise<T>((res) => {
+      const on = (m: { type?: string }) => {
+        if (m?.type !== type) return;
+        proc.off('message', on);
+        res(m as T);
+      };
+      proc.on('message', on);
+      proc.send({ type });
+    });
+  const child: Child = {
+    name,
+    proc,
+    async waitFor(re, ms = 60_000) {
+      const until = Date.now() + ms;
+      for (;;) {
+        const m = out.match(re);
+        if (m) return m;
+        if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${name} exited\n${out}\n${err}`);
+        if (Date.now() > until) throw new Error(`${name} did not print ${re} within ${ms} ms\n${out}\n${err}`);
+        await sleep(50);
+      }
+    },
+    mem: () => ask<Mem>('mem'),
+    cpu: async () => (await ask<{ cpuMicros: number }>('cpu')).cpuMicros / 1000,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timeout = sleep(20_000).then(() => 'timeout');
+      if ((await Promise.race([exited, timeout])) === 'timeout') {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+  children.push(child);
+  return child;
+}
+
+function sleep(ms: number) {
+  return new Promise<void>((r) => setTimeout(r, ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scratch database.
+
+const dbName = `crm_bench_rt_${Date.now()}`;
+const dbUrl = new URL(values.pg!);
+dbUrl.pathname = `/${dbName}`;
+async function admin(sql: string) {
+  const c = new pg.Client({ connectionString: values.pg });
+  await c.connect();
+  try {
+    await c.query(sql);
+  
+} finally {
+    await c.end();
+  }
+}
+
+type Gql = { data?: any; errors?: { message: string }[] };
+async function gql(url: string, query: string, variables?: unknown, token?: string): Promise<any> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as Gql;
+  if (body.errors?.length || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+const SIGN_UP = `mutation ($input: SignUpInput!) {
+  signUp(input: $input) { __typename ... on SignUpSuccess { session { token } } ... on Error { message } } }`;
+const PIPELINES = `query { pipelines { id } }`;
+const CREATE_DEAL = `mutation ($input: CreateDealInput!) {
+  createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { id version } } ... on Error { message } } }`;
+const UPDATE_DEAL = `mutation ($input: UpdateDealInput!) {
+  updateDeal(input: $input) { __typename ... on UpdateDealSuccess { deal { version } } ... on Error { message } } }`;
+// Only fields of the event itself: no per-subscriber database read, so this times the fan-out.
+const SUBSCRIPTION = `subscription ($pipelineId: ID!) { dealChanged(pipelineId: $pipelineId) { kind dealId occurredAt } }`;
+
+type Event = { kind: string; dealId: string; occurredAt: string };
+/** The change in flight: which deal it touches and who has seen it. */
+type Round = { key: string; got: number; first: number; last: number; lastWall: number; occurredAt: string; published: number; rawKey: string; done: () => void };
+let round: Round | null = null;
+
+function arrived(event: Event, seen: { k: Round | null }) {
+  const r = round;
+  if (!r || r.key !== event.dealId || seen.k === r) return;
+  seen.k = r;
+  const t = performance.now();
+  if (r.got++ === 0) {
+    r.first = t;
+    r.occurredAt = event.occurredAt;
+  }
+  if (r.got === N) {
+    r.last = t;
+    r.lastWall = Date.now();
+    r.done();
+  }
+}
+
+/** Redis carries the database id; the API hands out base64("Deal:<uuid>"). */
+function rawId(globalId: string) {
+  return Buffer.from(globalId, 'base64').toString('utf8').split(':')[1] ?? '';
+}
+
+/** Starts a round, runs `fire`, and resolves when all N receivers have seen `key`. */
+async function timeRound(key: string, fire: () => Promise<void>, timeoutMs = CHANGE_TIMEOUT_MS) {
+  let done!: () => void;
+  const all = new Promise<void>((r) => (done = r));
+  const r: Round = { key, got: 0, first: 0, last: 0, lastWall: 0, occurredAt: '', published: 0, rawKey: rawId(key), done };
+  round = r;
+  const t0 = performance.now();
+  await fire();
+  const timedOut = await Promise.race([all.then(() => false), sleep(timeoutMs).then(() => true)]);
+  round = null;
+  return { ok: !timedOut, got: r.got, t0, first: r.first, last: r.last, lastWall: r.lastWall, occurredAt: Date.parse(r.occurredAt), published: r.published };
+}
+
+// Sees each event as the dispatcher publishes it, which splits the time at Redis.
+const tap = new Redis(values.redis!);
+await tap.psubscribe('dealChanged:*');
+tap.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+  const r = round;
+  if (r && !r.published && (JSON.parse(message) as Event).dealId === r.rawKey) r.published = performance.now();
+});
+
+const clients: Client[] = [];
+const rawClients: WebSocket[] = [];
+let subscriptionErrors = 0;
+let unexpectedCloses = 0;
+let closing = false;
+
+try {
+  await admin(`create database "${dbName}"`);
+  const serverEnv = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: dbUrl.toString(),
+    REDIS_URL: values.redis!,
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  };
+  // One after the other, so only the first applies the migrations.
+  const banner = /CRM GraphQL API: (\S+)/;
+  const a = spawnChild('instance A', 'src/main.ts', serverEnv);
+  const urlA = (await a.waitFor(banner))[1];
+  const b = spawnChild('instance B', 'src/main.ts', serverEnv);
+  const urlB = (await b.waitFor(banner))[1];
+  const base = spawnChild('baseline ws', 'bench/realtime-ws-baseline.ts', { NODE_ENV: 'production' });
+  const basePort = (await base.waitFor(/baseline ws: (\d+)/))[1];
+  const servers = [urlA, urlB];
+
+  const signUp = await gql(urlA, SIGN_UP, {
+    input: { workspaceName: 'Bench', name: 'Bench', email: `bench.${randomUUID().slice(0, 8)}@example.com`, password: 'benchmark-password' },
+  });
+  if (signUp.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(signUp.signUp));
+  const token: string = signUp.signUp.session.token;
+  const pipelineId: string = (await gql(urlA, PIPELINES, {}, token)).pipelines[0].id;
+
+  // One deal per change, so an event tells which change it belongs to; plus spares for the
+  // readiness probes, warming each server up and the no-subscriber CPU measure.
+  const rounds = WARMUP + CHANGES;
+  const IDLE = 20;
+  const deals: { id: string; version: number }[] = [];
+  for (let i = 0; i < rounds + 12 + 2 * IDLE; i++) {
+    const r = await gql(urlA, CREATE_DEAL, { input: { name: `Deal ${i}` } }, token);
+    if (r.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(r.createDeal));
+    deals.push(r.createDeal.deal);
+  }
+  await sleep(1500); // let the CREATED events drain before anyone listens
+
+  // First use of each server (WebSocket upgrade, graphql-ws, subscription setup, a change over
+  // Redis, one broadcast) happens before the memory snapshot, so lazy set-up is not counted as
+  // per-connection cost.
+  const spare = [deals.pop()!, deals.pop()!];
+  const warm = servers.map((url) => {
+    let got = 0;
+    const client = createClient({ url: url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const connected = new Promise<void>((r) => client.on('connected', () => r()));
+    client.subscribe({ query: SUBSCRIPTION, variables: { pipelineId } }, { next: () => void got++, error: () => {}, complete: () => {} });
+    return { client, connected, got: () => got };
+  });
+  await Promise.all(warm.map((w) => w.connected));
+  await sleep(500);
+  for (const [i, url] of servers.entries()) await gql(url, UPDATE_DEAL, { input: { id: spare[i].id, version: spare[i].version, name: 'Warm' } }, token);
+  for (const until = Date.now() + 5000; warm.some((w) => w.got() < 2) && Date.now() < until; ) await sleep(20);
+  await Promise.all(warm.map((w) => w.client.dispose()));
+  const warmWs = new WebSocket(`ws://127.0.0.1:${basePort}`);
+  await new Promise((r) => warmWs.once('open', r));
+  const warmMsg = new Promise((r) => warmWs.once('message', r));
+  base.proc.send({ type: 'broadcast', data: '{"warm":true}' });
+  await warmMsg;
+  warmWs.close();
+  await sleep(500);
+
+  // The servers' CPU per change with nobody listening: the mutation, the outbox dispatch and
+  // the Redis round trip, paced like the measured loop. Subtracted below to leave the fan-out.
+  // The first IDLE of them only warm the mutation path up.
+  const idleDeals = deals.splice(deals.length - 2 * IDLE, 2 * IDLE);
+  let idleStart = [0, 0];
+  for (const [i, deal] of idleDeals.entries()) {
+    if (i === IDLE) idleStart = await Promise.all([a.cpu(), b.cpu()]);
+    await gql(servers[i % 2], UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: 'Idle' } }, token);
+    await sleep(60);
+  }
+  const idleEnd = await Promise.all([a.cpu(), b.cpu()]);
+  const idleCpuPerChange = (idleEnd[0] - idleStart[0] + idleEnd[1] - idleStart[1]) / IDLE;
+
+  const memBefore = await Promise.all([a.mem(), b.mem(), base.mem()]);
+
+  // --- graphql-ws subscribers, alternating between the instances, in batches.
+  console.log(`connecting ${N} graphql-ws subscribers (${N / 2} per instance) and ${N} plain ws clients, ${BATCH} at a time…`);
+  const tc = performance.now();
+  for (let i = 0; i < N; i += BATCH) {
+    const batch: Promise<void>[] = [];
+    for (let j = i; j < Math.min(N, i + BATCH); j++) {
+      const seen = { k: null as Round | null };
+      batch.push(
+        new Promise<void>((res, rej) => {
+          const client = createClient({
+            url: servers[j % 2].replace('http', 'ws'),
+            webSocketImpl: WebSocket,
+            connectionParams: { authorization: `Bearer ${token}` },
+            retryAttempts: 0,
+            on: {
+              connected: () => res(),
+              closed: (e) => {
+                if (!closing) unexpectedCloses++;
+                rej(new Error(`subscriber ${j} closed: ${(e as { code?: number })?.code}`));
+              },
+            },
+          });
+          clients.push(client);
+          client.subscribe<{ dealChanged: Event }>(
+            { query: SUBSCRIPTION, variables: { pipelineId } },
+            {
+              next: (r) => (r.data ? arrived(r.data.dealChanged, seen) : subscriptionErrors++),
+              error: () => subscriptionErrors++,
+              complete: () => {},
+            },
+          );
+        }),
+      );
+    }
+    await Promise.all(batch);
+  }
+  const graphqlConnectMs = performance.now() - tc;
+
+  // --- plain ws clients of the baseline server.
+  const tb = performance.now();
+  for (let i = 0; i < N; i += BATCH) {
+    const batch: Promise<void>[] = [];
+    for (let j = i; j < Math.min(N, i + BATCH); j++) {
+      const seen = { k: null as Round | null };
+      const ws = new WebSocket(`ws://127.0.0.1:${basePort}`);
+      rawClients.push(ws);
+      // Parsed like graphql-ws parses its messages, so both sides pay for JSON.parse.
+      ws.on('message', (data) => arrived((JSON.parse(data.toString()) as { payload: { data: { dealChanged: Event } } }).payload.data.dealChanged, seen));
+      ws.on('close', () => !closing && unexpectedCloses++);
+      batch.push(new Promise<void>((res, rej) => ws.once('open', () => res()).once('error', rej)));
+    }
+    await Promise.all(batch);
+  }
+  const rawConnectMs = performance.now() - tb;
+  console.log(`connected: graphql-ws in ${(graphqlConnectMs / 1000).toFixed(1)} s, plain ws in ${(rawConnectMs / 1000).toFixed(1)} s`);
+
+  // --- the two kinds of change.
+  let next = 0;
+  async function graphqlChange(timeoutMs?: number) {
+    const deal = deals[next];
+    const server = servers[next++ % 2]; // mutations alternate between the instances too
+    let rtt = 0;
+    const res = await timeRound(
+      deal.id,
+      async () => {
+        const t = performance.now();
+        const r = await gql(server, UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: `Changed ${next}` } }, token);
+        rtt = performance.now() - t;
+        if (r.updateDeal.__typename !== 'UpdateDealSuccess') throw new Error(JSON.stringify(r.updateDeal));
+        deal.version = r.updateDeal.deal.version;
+      },
+      timeoutMs,
+    );
+    return { ...res, rtt };
+  }
+  let payload = '';
+  async function rawBroadcast() {
+    const key = Buffer.from(`Deal:${randomUUID()}`).toString('base64'); // a global id, as in the real message
+    const ev = JSON.parse(payload) as { payload: { data: { dealChanged: Event } } };
+    ev.payload.data.dealChanged.dealId = key;
+    const data = JSON.stringify(ev);
+    return timeRound(key, async () => {
+      base.proc.send({ type: 'broadcast', data });
+    });
+  }
+
+  // graphql-ws acknowledges the connection before the subscription is set up on the server:
+  // the first change that reaches everyone shows that all N are subscribed.
+  await sleep(1000);
+  let probe = await graphqlChange(10_000);
+  for (let tries = 1; !probe.ok; tries++) {
+    if (tries === 10) throw new Error(`only ${probe.got} of ${N} subscribers hear changes (errors: ${subscriptionErrors})`);
+    console.log(`probe change reached ${probe.got} of ${N} subscribers; trying again`);
+    probe = await graphqlChange(10_000);
+  }
+  // The baseline sends what a subscriber receives: graphql-ws's `next` message for this event.
+  const sample: Event = { kind: 'UPDATED', dealId: deals[0].id, occurredAt: new Date().toISOString() };
+  payload = JSON.stringify({ id: randomUUID(), type: 'next', payload: { data: { dealChanged: sample } } });
+
+  for (let i = 0; i < WARMUP; i++) {
+    const g = await graphqlChange();
+    const r = await rawBroadcast();
+    if (!g.ok || !r.ok) throw new Error(`warm-up change ${i} did not reach everyone (${g.got}, ${r.got} of ${N})`);
+  }
+  await sleep(500);
+  const memAfter = await Promise.all([a.mem(), b.mem(), base.mem()]);
+
+  // --- measured: one GraphQL change, then one raw broadcast, alternately.
+  console.log(`measuring ${CHANGES} changes…`);
+  const load = loadavg()[0];
+  const benchCpuStart = process.cpuUsage();
+  const cpuStart = await Promise.all([a.cpu(), b.cpu(), base.cpu()]);
+  const g = { total: [] as number[], rtt: [] as number[], first: [] as number[], spread: [] as number[], fromOccurred: [] as number[], toRedis: [] as number[], fromRedis: [] as number[] };
+  const raw = { total: [] as number[], spread: [] as number[] };
+  for (let i = 0; i < CHANGES; i++) {
+    const gc = await graphqlChange();
+    if (!gc.ok) throw new Error(`change ${i} reached ${gc.got} of ${N} subscribers within ${CHANGE_TIMEOUT_MS} ms`);
+    g.total.push(gc.last - gc.t0);
+    g.rtt.push(gc.rtt);
+    g.first.push(gc.first - gc.t0);
+    g.spread.push(gc.last - gc.first);
+    if (!gc.published) throw new Error(`change ${i} was not seen on Redis`);
+    g.toRedis.push(gc.published - gc.t0);
+    g.fromRedis.push(gc.last - gc.published);
+    g.fromOccurred.push(gc.lastWall - gc.occurredAt);
+    const rb = await rawBroadcast();
+    if (!rb.ok) throw new Error(`broadcast ${i} reached ${rb.got} of ${N} clients within ${CHANGE_TIMEOUT_MS} ms`);
+    raw.total.push(rb.last - rb.t0);
+    raw.spread.push(rb.last - rb.first);
+  }
+  const cpuEnd = await Promise.all([a.cpu(), b.cpu(), base.cpu()]);
+  const benchCpu = process.cpuUsage(benchCpuStart);
+  if (subscriptionErrors || unexpectedCloses) throw new Error(`${subscriptionErrors} subscription errors, ${unexpectedCloses} unexpected closes`);
+
+  // --- report.
+  type Stats = { p50: number; p95: number; p99: number };
+  const stats = (xs: number[]): Stats => {
+    const s = [...xs].sort((x, y) => x - y);
+    const at = (p: number) => s[Math.max(0, Math.ceil(p * s.length) - 1)];
+    return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  };
+  const f = (x: number) => x.toFixed(2);
+  const rows: [string, Stats, Stats | null][] = [];
+  const rawTotal = stats(raw.total);
+  const rawSpread = stats(raw.spread);
+  rows.push(['plain `ws` broadcast: IPC send → last of N clients (**baseline**)', rawTotal, rawTotal]);
+  rows.push(['GraphQL end to end: `updateDeal` sent → last of N subscribers', stats(g.total), rawTotal]);
+  rows.push(['… `updateDeal` HTTP round trip (alone)', stats(g.rtt), null]);
+  rows.push(['… `updateDeal` sent → event published on Redis (transaction, commit, outbox dispatch)', stats(g.toRedis), null]);
+  rows.push(['… event on Redis → last of N subscribers (fan-out by both instances)', stats(g.fromRedis), rawTotal]);
+  rows.push(['… `updateDeal` sent → first subscriber', stats(g.first), null]);
+  rows.push(['plain `ws`: first → last client (spread)', rawSpread, rawSpread]);
+  rows.push(['GraphQL: first → last subscriber (spread)', stats(g.spread), rawSpread]);
+  rows.push(['GraphQL: event `occurredAt` (set in the transaction; 1 ms clock) → last subscriber', stats(g.fromOccurred), null]);
+
+  const cpus = availableParallelism();
+  console.log(`\nrealtime fan-out: ${N} subscribers to \`dealChanged\` (${N / 2} on each of two instances joined by Redis), ${CHANGES} changes after ${WARMUP} warm-up, Node ${process.version}, ${cpus} CPUs`);
+  console.log(`Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber. Servers, baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`);
+  console.log('| path | p50 ms | p95 ms | p99 ms | p50 ratio | p95 ratio | p99 ratio |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const [name, s, ref] of rows) {
+    const ratio = (k: keyof Stats) => (ref ? (s[k] / ref[k]).toFixed(2) : '');
+    console.log(`| ${name} | ${f(s.p50)} | ${f(s.p95)} | ${f(s.p99)} | ${ratio('p50')} | ${ratio('p95')} | ${ratio('p99')} |`);
+  }
+
+  const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  const memRows = [
+    { name: 'instance A (graphql-ws + yoga)', conns: N / 2, before: [memBefore[0]], after: [memAfter[0]] },
+    { name: 'instance B (graphql-ws + yoga)', conns: N / 2, before: [memBefore[1]], after: [memAfter[1]] },
+    { name: 'both instances', conns: N, before: [memBefore[0], memBefore[1]], after: [memAfter[0], memAfter[1]] },
+    { name: 'plain `ws` server (**baseline**)', conns: N, before: [memBefore[2]], after: [memAfter[2]] },
+  ];
+  const sum = (ms: Mem[], k: keyof Mem) => ms.reduce((acc, m) => acc + m[k], 0);
+  const perConn = (r: (typeof memRows)[number], k: keyof Mem) => (sum(r.after, k) - sum(r.before, k)) / r.conns;
+  const baseRow = memRows[3];
+  // RSS moves in whole pages and arenas: with few connections it is noise and can even shrink.
+  const ratio = (x: number, base: number) => (x > 0 && base > 0 ? (x / base).toFixed(2) : 'n/a');
+  console.log('\nServer memory per connection: growth after a full GC from before the clients connected to after they are subscribed and warmed up, divided by that server\'s connections (RSS is coarse: trust it only with many connections; heap is used V8 heap).\n');
+  console.log('| server | connections | RSS before → after MB | RSS per connection KB | heap per connection KB | RSS ratio | heap ratio |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of memRows) {
+    const rss = perConn(r, 'rss');
+    const heap = perConn(r, 'heapUsed');
+    console.log(
+      `| ${r.name} | ${r.conns} | ${mb(sum(r.before, 'rss'))} → ${mb(sum(r.after, 'rss'))} | ${kb(rss)} | ${kb(heap)} | ${ratio(rss, perConn(baseRow, 'rss'))} | ${ratio(heap, perConn(baseRow, 'heapUsed'))} |`,
+    );
+  }
+  // CPU over the measured loop only. The instances' share, less what the same number of changes
+  // cost with no subscribers, is the fan-out; the bench's share covers both kinds of client.
+  const cpu = (k: number) => cpuEnd[k] - cpuStart[k];
+  const deliveries = CHANGES * N;
+  const gCpu = cpu(0) + cpu(1);
+  const fanOutCpu = gCpu - CHANGES * idleCpuPerChange;
+  const benchMs = (benchCpu.user + benchCpu.system) / 1000;
+  const us = (ms: number, n: number) => ((ms * 1000) / n).toFixed(1);
+  console.log(`\nCPU time over the measured loop (every process shares the same ${cpus} cores), per message delivered to one client. With no subscribers a change costs the two instances ${idleCpuPerChange.toFixed(1)} ms of CPU (mutation, outbox dispatch, Redis; measured on ${IDLE} changes before connecting).\n`);
+  console.log('| process | CPU ms | deliveries | CPU µs per delivery | ratio |');
+  console.log('| --- | --- | --- | --- | --- |');
+  console.log(`| plain \`ws\` server (**baseline**) | ${cpu(2).toFixed(0)} | ${deliveries} | ${us(cpu(2), deliveries)} | 1.00 |`);
+  console.log(`| instances A + B, all | ${gCpu.toFixed(0)} | ${deliveries} | ${us(gCpu, deliveries)} | ${(gCpu / cpu(2)).toFixed(2)} |`);
+  console.log(`| instances A + B, fan-out only (less ${CHANGES} × the no-subscriber cost) | ${fanOutCpu.toFixed(0)} | ${deliveries} | ${us(fanOutCpu, deliveries)} | ${(fanOutCpu / cpu(2)).toFixed(2)} |`);
+  console.log(`| bench process (both sets of clients, HTTP client) | ${benchMs.toFixed(0)} | ${2 * deliveries} | ${us(benchMs, 2 * deliveries)} | |`);
+} finally {
+  closing = true;
+  await Promise.all(clients.map((c) => c.dispose()));
+  for (const ws of rawClients) ws.terminate();
+  await Promise.all(children.map((c) => c.stop()));
+  tap.disconnect();
+  await admin(`drop database if exists "${dbName}" with (force)`).catch((err) => console.error('could not drop', dbName, err));
+}
+

@@ -1,0 +1,28 @@
+// The audit log of rights: who changed a role or a user's role or teams, when, before → after.
+// Written in the transaction of the change, so a change that fails leaves no entry.
+import type { Prisma } from '../generated/prisma/client.js';
+import type { Tx } from './outbox.js';
+import type { Viewer } from './viewer.js';
+
+export type AuditAction = 'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED';
+
+export async function audit(
+  tx: Tx,
+  viewer: Viewer,
+  action: AuditAction,
+  subject: { type: 'Role' | 'User'; id: string },
+  before: unknown,
+  after: unknown,
+) {
+  await tx.auditEntry.create({
+    data: {
+      workspaceId: viewer.workspaceId,
+      actorId: viewer.userId,
+      action,
+      subjectType: subject.type,
+      subjectId: subject.id,
+      before: (before ?? undefined) as Prisma.InputJsonValue | undefined,
+      after: (after ?? undefined) as Prisma.InputJsonValue | undefined,
+    },
+  });
+}

@@ -1,0 +1,63 @@
+// Record rights: for each entity type and action a role has a scope. OWN covers the cards the
+// user is responsible for, TEAM those whose responsible shares a team with the user, ALL every
+// card of the workspace. Administrators have every right. Services turn a scope into a Prisma
+// condition on the card's responsible, so lists, counts and lookups all apply it alike.
+import { z } from 'zod';
+import { ForbiddenError } from './errors.js';
+import type { Viewer } from './viewer.js';
+
+export const ENTITIES = ['CONTACT', 'COMPANY', 'DEAL', 'TASK'] as const;
+export const ACTIONS = ['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const;
+export const SCOPES = ['NONE', 'OWN', 'TEAM', 'ALL'] as const;
+
+export type Entity = (typeof ENTITIES)[number];
+export type Action = (typeof ACTIONS)[number];
+export type Scope = (typeof SCOPES)[number];
+export type Rights = Partial<Record<Entity, Partial<Record<Action, Scope>>>>;
+
+export const rightsSchema = z.record(z.enum(ENTITIES), z.record(z.enum(ACTIONS), z.enum(SCOPES)).optional());
+
+/** Every right on everything: the administrator's, and a new workspace's manager's. */
+export const ALL_RIGHTS: Rights = Object.fromEntries(ENTITIES.map((e) => [e, Object.fromEntries(ACTIONS.map((a) => [a, 'ALL']))]));
+
+/** A right not set is NONE. */
+export function scopeOf(viewer: Viewer, entity: Entity, action: Action): Scope {
+  if (viewer.isAdmin) return 'ALL';
+  return (viewer.rights?.[entity]?.[action] as Scope | undefined) ?? 'NONE';
+}
+
+/** The cards a scope covers, as a condition on the card's responsible. */
+export function scopeWhere(viewer: Viewer, scope: Scope): object {
+  switch (scope) {
+    case 'ALL':
+      return {};
+    case 'TEAM':
+      // The user's own cards, and those of anyone in one of the user's teams.
+      return { OR: [{ responsibleId: viewer.userId }, { responsible: { teams: { some: { teamId: { in: viewer.teamIds } } } } }] };
+    case 'OWN':
+      return { responsibleId: viewer.userId };
+    default:
+      return { id: { in: [] } };
+  }
+}
+
+/** The condition for the cards of `entity` the viewer may `action`. */
+export function allowed(viewer: Viewer, entity: Entity, action: Action) {
+  return scopeWhere(viewer, scopeOf(viewer, entity, action));
+}
+
+/** Whether a card with this responsible is within the viewer's scope for the action. */
+export function covers(viewer: Viewer, scope: Scope, responsibleId: string, responsibleTeamIds: string[]) {
+  if (scope === 'ALL') return true;
+  if (scope === 'NONE') return false;
+  if (responsibleId === viewer.userId) return true;
+  return scope === 'TEAM' && responsibleTeamIds.some((t) => viewer.teamIds.includes(t));
+}
+
+const NAMES: Record<Entity, string> = { CONTACT: 'contacts', COMPANY: 'companies', DEAL: 'deals', TASK: 'tasks' };
+const VERBS: Record<Action, string> = { VIEW: 'see', CREATE: 'create', EDIT: 'change', DELETE: 'delete', EXPORT: 'export' };
+
+export function forbidden(entity: Entity, action: Action, scope: Scope) {
+  const whose = scope === 'NONE' ? '' : scope === 'OWN' ? ' other than your own' : " outside your teams'";
+  return new ForbiddenError(`Your role does not let you ${VERBS[action]} ${NAMES[entity]}${whose}`);
+}

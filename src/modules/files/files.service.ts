@@ -1,0 +1,110 @@
+// Uploaded files: stored behind the FileStorage interface, recorded as Attachments, attached to a
+// card (with an ATTACHMENT timeline entry) and/or named by FILE custom field values, and served
+// at GET /files/<id> to signed-in users of the file's workspace.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppDeps, ServiceCtx } from '../../context.js';
+import { IssueList } from '../../lib/errors.js';
+import { tryDecodeId } from '../../lib/ids.js';
+import { resolveViewer } from '../users/auth.service.js';
+import * as timeline from '../timeline/timeline.service.js';
+
+/** Whether a MIME type is allowed by a list of types and `type/*` / `prefix.*` patterns. */
+export function typeAllowed(type: string, allowed: string[]) {
+  const t = type.toLowerCase().split(';')[0].trim();
+  return allowed.some((a) => (a.endsWith('*') ? t.startsWith(a.slice(0, -1)) : t === a));
+}
+
+const MB = 1024 * 1024;
+
+export async function uploadFile(ctx: ServiceCtx, file: File, card?: timeline.CardRef | null) {
+  const { fileMaxBytes, fileTypes } = ctx.deps.config;
+  const issues = new IssueList();
+  const name = (file.name || 'file').replace(/[\\/\r\n\t]/g, '_').slice(0, 255);
+  const type = file.type || 'application/octet-stream';
+  if (file.size > fileMaxBytes) issues.add('file', `is ${(file.size / MB).toFixed(1)} MB; files may be at most ${(fileMaxBytes / MB).toFixed(0)} MB`);
+  else if (file.size === 0) issues.add('file', 'is empty');
+  if (!typeAllowed(type, fileTypes)) issues.add('file', `files of type ${type} are not accepted`);
+  issues.throwIfAny();
+  if (card) await timeline.assertCanAdd(ctx, card);
+  const id = randomUUID();
+  const storageKey = `${ctx.viewer.workspaceId}/${id}`;
+  // The bytes first: a row never points at a file that is not there. If the row then fails,
+  // the stored bytes are removed again.
+  await ctx.deps.storage.put(storageKey, new Uint8Array(await file.arrayBuffer()));
+  try {
+    const row = await ctx.db.$transaction(async (tx) => {
+      const a = await tx.attachment.create({
+        data: {
+          id,
+          workspaceId: ctx.viewer.workspaceId,
+          entityType: card?.entityType ?? null,
+          cardId: card?.id ?? null,
+          name,
+          contentType: type,
+          size: file.size,
+          storageKey,
+          uploadedById: ctx.viewer.userId,
+        },
+      });
+      if (card) await timeline.record(tx, ctx, card, [{ kind: 'ATTACHMENT', text: name, data: { attachmentId: a.id, name, size: a.size, contentType: type } }]);
+      return a;
+    });
+    ctx.deps.outbox.kick();
+    return row;
+  } catch (err) {
+    await ctx.deps.storage.remove(storageKey).catch(() => {});
+    throw err;
+  }
+}
+
+/** Checks that FILE values name files of this workspace; one issue per stranger. */
+export async function checkFileIds(ctx: ServiceCtx, refs: { path: string; id: string }[], issues: IssueList) {
+  if (!refs.length) return;
+  const found = await ctx.db.attachment.findMany({ where: { id: { in: refs.map((r) => r.id) }, workspaceId: ctx.viewer.workspaceId }, select: { id: true } });
+  for (const r of refs) if (!found.some((f) => f.id === r.id)) issues.add(r.path, 'no such file; upload it with uploadFile first');
+}
+
+export function findAttachment(ctx: ServiceCtx, id: string, query: { include?: any; select?: any } = {}) {
+  return ctx.db.attachment.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+}
+
+/**
+ * GET /files/<attachment id>, with the caller's token in Authorization. Answers 401 without a
+ * valid token and 404 for a file that is not the caller's workspace's (never telling which).
+ */
+export async function serveFile(deps: AppDeps, req: IncomingMessage, res: ServerResponse) {
+  const send = (status: number, message: string) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: message }));
+  };
+  try {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'use GET');
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const who = token ? await resolveViewer(deps, token) : null;
+    if (!who || !('viewer' in who) || !who.viewer) return send(401, 'Sign in first: send a valid token');
+    const raw = decodeURIComponent((req.url ?? '').slice('/files/'.length).split('?')[0]);
+    const id = tryDecodeId('Attachment', raw);
+    const a = id ? await deps.db.attachment.findFirst({ where: { id, workspaceId: who.viewer.workspaceId } }) : null;
+    if (!a) return send(404, 'File not found');
+    res.writeHead(200, {
+      'content-type': a.contentType,
+      'content-length': String(a.size),
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(a.name)}`,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'private, no-store',
+    });
+    if (req.method === 'HEAD') return res.end();
+    const stream = deps.storage.open(a.storageKey);
+    stream.on('error', (err) => {
+      deps.log.error({ err, attachment: a.id }, 'file read failed');
+      res.destroy(err);
+    });
+    stream.pipe(res);
+  } catch (err) {
+    deps.log.error({ err }, 'file download failed');
+    if (!res.headersSent) send(500, 'Unexpected error');
+    else res.destroy();
+  }
+}
+

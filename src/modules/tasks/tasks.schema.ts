@@ -1,0 +1,187 @@
+// Tasks, their lists, and the viewer's live `notifications` (task assigned, task due).
+import { withId } from '../../lib/prisma-query.js';
+import { filter, pipe } from 'graphql-yoga';
+import { builder } from '../../builder.js';
+import { authed } from '../../context.js';
+import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
+import type { NotificationMessage } from '../../lib/pubsub.js';
+import { WRITE_ERRORS } from '../common/common.schema.js';
+import { inWorkspace, registerNode } from '../cards/cards.schema.js';
+import { cardRef } from '../timeline/timeline.schema.js';
+import * as tasks from './tasks.service.js';
+
+registerNode('Task');
+
+const TaskType = builder.enumType('TaskType', { values: ['CALL', 'MEETING', 'FOLLOW_UP', 'CUSTOM'] as const });
+
+const TYPENAME = { DEAL: 'Deal', CONTACT: 'Contact', COMPANY: 'Company' } as const;
+
+builder.prismaNode('Task', {
+  id: { field: 'id' },
+  // Tasks the viewer's role lets them see, on cards they may see.
+  findUnique: (id, ctx) => (ctx.viewer ? { ...tasks.visibleTasks(authed(ctx)), id } : inWorkspace(id, ctx)),
+  nullable: true,
+  fields: (t) => ({
+    type: t.expose('type', { type: TaskType }),
+    text: t.exposeString('text'),
+    dueAt: t.expose('dueAt', { type: 'DateTime' }),
+    cardId: t.id({
+      description: 'The deal, contact or company it belongs to.',
+      resolve: (x) => {
+        const c = tasks.cardOf(x);
+        return encodeGlobalId(TYPENAME[c.entityType], c.id);
+      },
+    }),
+    responsible: t.relation('responsible'),
+    createdBy: t.relation('createdBy', { nullable: true }),
+    completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
+    result: t.exposeString('result', { nullable: true }),
+    overdue: t.boolean({ description: 'Open and past its due time.', resolve: (x) => !x.completedAt && x.dueAt.getTime() < Date.now() }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    version: t.exposeInt('version', { description: 'Send it back with updates; a stale one gets ConflictError.' }),
+  }),
+});
+
+const TaskFilter = builder.inputType('TaskFilter', {
+  description: 'Every condition given must hold.',
+  fields: (t) => ({
+    cardId: t.id({ description: 'Tasks of this deal, contact or company.' }),
+    responsibleIds: t.idList(),
+    completed: t.boolean(),
+    overdue: t.boolean({ description: 'true: open and past due; false: the others.' }),
+    dueToday: t.boolean({ description: "Due between midnight and midnight in the workspace's time zone." }),
+  }),
+});
+
+function decodeFilter(f: { cardId?: string | null; responsibleIds?: string[] | null; completed?: boolean | null; overdue?: boolean | null; dueToday?: boolean | null } | null | undefined) {
+  if (!f) return {};
+  const ids = new IdParser();
+  const responsibleIds = ids.many('filter.responsibleIds', 'User', f.responsibleIds);
+  ids.done();
+  return { ...f, responsibleIds, cardId: f.cardId ? cardRef(f.cardId, 'filter.cardId') : null };
+}
+
+builder.queryField('tasks', (t) =>
+  t.prismaConnection({
+    type: 'Task',
+    cursor: 'id',
+    authScopes: { member: true },
+    description: 'Tasks by due time, earliest first.',
+    args: { filter: t.arg({ type: TaskFilter }) },
+    resolve: (query, _r, a, ctx) => tasks.listTasks(authed(ctx), decodeFilter(a.filter), query),
+    totalCount: (_c, a, ctx) => tasks.countTasks(authed(ctx), decodeFilter(a.filter)),
+  }),
+);
+
+const CreateTaskInput = builder.inputType('CreateTaskInput', {
+  fields: (t) => ({
+    cardId: t.id({ required: true, description: 'A deal, contact or company.' }),
+    type: t.field({ type: TaskType, required: true }),
+    text: t.string({ required: true }),
+    dueAt: t.field({ type: 'DateTime', required: true }),
+    responsibleId: t.id({ description: 'Defaults to the caller; someone else is notified.' }),
+  }),
+});
+
+builder.mutationField('createTask', (t) =>
+  t.prismaField({
+    type: 'Task',
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'task' } },
+    args: { input: t.arg({ type: CreateTaskInput, required: true }) },
+    resolve: async (query, _r, { input }, ctx) => {
+      const ids = new IdParser();
+      const responsibleId = ids.one('responsibleId', 'User', input.responsibleId);
+      const card = cardRef(input.cardId);
+      const row = await tasks.createTask(authed(ctx), card, { ...input, responsibleId }, ids.issues);
+      return ctx.db.task.findUniqueOrThrow({ ...withId(query), where: { id: row.id } });
+    },
+  }),
+);
+
+const UpdateTaskInput = builder.inputType('UpdateTaskInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    version: t.int({ required: true }),
+    type: t.field({ type: TaskType }),
+    text: t.string(),
+    dueAt: t.field({ type: 'DateTime' }),
+    responsibleId: t.id(),
+  }),
+});
+
+builder.mutationField('updateTask', (t) =>
+  t.prismaField({
+    type: 'Task',
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'task' } },
+    args: { input: t.arg({ type: UpdateTaskInput, required: true }) },
+    resolve: async (query, _r, { input }, ctx) => {
+      const ids = new IdParser();
+      const id = ids.one('id', 'Task', input.id);
+      const responsibleId = ids.one('responsibleId', 'User', input.responsibleId);
+      if (!id) ids.done();
+      const row = await tasks.updateTask(authed(ctx), id, input.version, { ...input, responsibleId }, ids.issues);
+      return ctx.db.task.findUniqueOrThrow({ ...withId(query), where: { id: row.id } });
+    },
+  }),
+);
+
+builder.mutationField('completeTask', (t) =>
+  t.prismaField({
+    type: 'Task',
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'task' } },
+    args: { id: t.arg.id({ required: true }), version: t.arg.int({ required: true }), result: t.arg.string() },
+    resolve: async (query, _r, a, ctx) => {
+      const row = await tasks.completeTask(authed(ctx), parseId('Task', a.id), a.version, a.result);
+      return ctx.db.task.findUniqueOrThrow({ ...withId(query), where: { id: row.id } });
+    },
+  }),
+);
+
+builder.mutationField('reopenTask', (t) =>
+  t.prismaField({
+    type: 'Task',
+    authScopes: { writer: true },
+    errors: { types: WRITE_ERRORS, dataField: { name: 'task' } },
+    args: { id: t.arg.id({ required: true }), version: t.arg.int({ required: true }) },
+    resolve: async (query, _r, a, ctx) => {
+      const row = await tasks.reopenTask(authed(ctx), parseId('Task', a.id), a.version);
+      return ctx.db.task.findUniqueOrThrow({ ...withId(query), where: { id: row.id } });
+    },
+  }),
+);
+
+// Notifications
+
+const NotificationKind = builder.enumType('NotificationKind', { values: ['TASK_ASSIGNED', 'TASK_DUE'] as const });
+
+const Notification = builder.objectRef<NotificationMessage>('Notification').implement({
+  description: 'Something for the signed-in user: a task given to them, or one of theirs falling due.',
+  fields: (t) => ({
+    kind: t.expose('kind', { type: NotificationKind }),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+    task: t.prismaField({
+      type: 'Task',
+      nullable: true,
+      resolve: (query, m, _a, ctx) => ctx.db.task.findFirst({ ...query, where: { id: m.taskId, ...tasks.visibleTasks(authed(ctx)) } }),
+    }),
+  }),
+});
+
+builder.subscriptionField('notifications', (t) =>
+  t.field({
+    type: Notification,
+    authScopes: { member: true },
+    description: "The signed-in user's notifications.",
+    subscribe: (_r, _a, ctx) => {
+      const { userId, workspaceId } = authed(ctx).viewer;
+      return pipe(
+        ctx.deps.pubsub.subscribe('notification', userId),
+        filter((m: NotificationMessage) => m.workspaceId === workspaceId && m.userId === userId),
+      );
+    },
+    resolve: (m) => m,
+  }),
+);

@@ -1,0 +1,211 @@
+// Tasks on deals, contacts and companies: create, change, complete (with a result), reopen, and
+// the lists a salesperson works from (overdue, due today, by responsible). Creating and
+// completing write timeline entries; assigning a task to someone else notifies them, and the
+// outbox dispatcher notifies the responsible when a task falls due.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import { ConflictError, IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { enqueue, type Tx } from '../../lib/outbox.js';
+import * as v from '../../lib/validate.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { assertCovers, checkResponsible, viewable } from '../cards/cards.service.js';
+import * as rights from '../../lib/rights.js';
+import * as timeline from '../timeline/timeline.service.js';
+
+export type TaskType = 'CALL' | 'MEETING' | 'FOLLOW_UP' | 'CUSTOM';
+type Query = { include?: any; select?: any };
+type Task = Prisma.TaskModel;
+
+const CARD_COLUMN = { DEAL: 'dealId', CONTACT: 'contactId', COMPANY: 'companyId' } as const;
+
+export function cardOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId'>): timeline.CardRef {
+  if (t.dealId) return { entityType: 'DEAL', id: t.dealId };
+  if (t.contactId) return { entityType: 'CONTACT', id: t.contactId };
+  return { entityType: 'COMPANY', id: t.companyId! };
+}
+
+const fields = z.object({
+  type: z.enum(['CALL', 'MEETING', 'FOLLOW_UP', 'CUSTOM']),
+  text: z.string().trim().min(1, 'must not be empty').max(5000, 'must be at most 5000 characters'),
+  dueAt: z.date(),
+});
+
+async function notifyAssigned(tx: Tx, ctx: ServiceCtx, task: Task) {
+  if (task.responsibleId === ctx.viewer.userId) return;
+  await enqueue(tx, [
+    {
+      topic: 'notification',
+      workspaceId: task.workspaceId,
+      payload: { workspaceId: task.workspaceId, userId: task.responsibleId, kind: 'TASK_ASSIGNED', taskId: task.id, occurredAt: new Date().toISOString() },
+    },
+  ]);
+}
+
+export type CreateTaskInput = { type: TaskType; text: string; dueAt: Date; responsibleId?: string | null };
+
+export async function createTask(ctx: ServiceCtx, card: timeline.CardRef, input: CreateTaskInput, issues = new IssueList()) {
+  await timeline.assertCanAdd(ctx, card);
+  const responsibleId = await checkResponsible(ctx, issues, input.responsibleId);
+  await assertTaskRight(ctx, 'CREATE', responsibleId);
+  const data = v.parseInput(fields, input, issues.issues);
+  const task = await ctx.db.$transaction(async (tx) => {
+    const t = await tx.task.create({
+      data: {
+        workspaceId: ctx.viewer.workspaceId,
+        [CARD_COLUMN[card.entityType]]: card.id,
+        ...data,
+        responsibleId,
+        createdById: ctx.viewer.userId,
+      },
+    });
+    await timeline.record(tx, ctx, card, [
+      { kind: 'TASK_CREATED', text: t.text, data: { taskId: t.id, type: t.type, dueAt: t.dueAt.toISOString(), responsibleId } },
+    ]);
+    await notifyAssigned(tx, ctx, t);
+    return t;
+  });
+  ctx.deps.outbox.kick();
+  return task;
+}
+
+/** Tasks the viewer may see: the role's TASK VIEW scope, on cards the viewer may see. */
+export function visibleTasks(ctx: ServiceCtx): Prisma.TaskWhereInput {
+  return {
+    workspaceId: ctx.viewer.workspaceId,
+    AND: [
+      rights.allowed(ctx.viewer, 'TASK', 'VIEW'),
+      {
+        OR: [
+          { deal: { AND: [viewable(ctx.viewer, 'deal')] } },
+          { contact: { AND: [viewable(ctx.viewer, 'contact')] } },
+          { company: { AND: [viewable(ctx.viewer, 'company')] } },
+        ],
+      },
+    ],
+  };
+}
+
+const assertTaskRight = (ctx: ServiceCtx, action: 'CREATE' | 'EDIT', responsibleId: string) => assertCovers(ctx, 'TASK', action, responsibleId);
+
+export function findTask(ctx: ServiceCtx, id: string, query: Query = {}) {
+  return ctx.db.task.findFirst({ ...query, where: { id, ...visibleTasks(ctx) } });
+}
+
+async function current(ctx: ServiceCtx, id: string, version: number | null | undefined) {
+  const t = await findTask(ctx, id);
+  if (!t) throw new NotFoundError('Task', id);
+  if (version !== null && version !== undefined && version !== t.version) throw new ConflictError('Task', id, t.version);
+  await assertTaskRight(ctx, 'EDIT', t.responsibleId);
+  return t;
+}
+
+/** Writes `data` only if the task is still at the version read; otherwise ConflictError. */
+async function write(tx: Tx, t: Task, data: Prisma.TaskUncheckedUpdateManyInput) {
+  const { count } = await tx.task.updateMany({ where: { id: t.id, version: t.version }, data: { ...data, updatedAt: new Date(), version: { increment: 1 } } });
+  if (!count) {
+    const now = await tx.task.findUnique({ where: { id: t.id }, select: { version: true } });
+    throw new ConflictError('Task', t.id, now?.version ?? t.version);
+  }
+  return tx.task.findUniqueOrThrow({ where: { id: t.id } });
+}
+
+export type UpdateTaskInput = { type?: TaskType | null; text?: string | null; dueAt?: Date | null; responsibleId?: string | null };
+
+export async function updateTask(ctx: ServiceCtx, id: string, version: number, input: UpdateTaskInput, issues = new IssueList()) {
+  const t = await current(ctx, id, version);
+  const responsibleId = input.responsibleId ? await checkResponsible(ctx, issues, input.responsibleId) : undefined;
+  const data = v.parseInput(fields, { type: input.type ?? t.type, text: input.text ?? t.text, dueAt: input.dueAt ?? t.dueAt }, issues.issues);
+  const task = await ctx.db.$transaction(async (tx) => {
+    const row = await write(tx, t, {
+      ...data,
+      ...(responsibleId ? { responsibleId } : {}),
+      // A new due time may fall due again.
+      ...(data.dueAt.getTime() !== t.dueAt.getTime() ? { dueNotifiedAt: null } : {}),
+    });
+    if (row.responsibleId !== t.responsibleId) await notifyAssigned(tx, ctx, row);
+    return row;
+  });
+  ctx.deps.outbox.kick();
+  return task;
+}
+
+export async function completeTask(ctx: ServiceCtx, id: string, version: number, result?: string | null) {
+  const t = await current(ctx, id, version);
+  if (t.completedAt) throw ValidationError.field('id', 'the task is already completed');
+  const clean = v.parseInput(z.object({ result: z.string().trim().max(5000, 'must be at most 5000 characters').nullish() }), { result });
+  const task = await ctx.db.$transaction(async (tx) => {
+    const row = await write(tx, t, { completedAt: new Date(), result: clean.result || null });
+    await timeline.record(tx, ctx, cardOf(row), [
+      { kind: 'TASK_COMPLETED', text: [row.text, row.result].filter(Boolean).join('\n'), data: { taskId: row.id, type: row.type, result: row.result } },
+    ]);
+    return row;
+  });
+  ctx.deps.outbox.kick();
+  return task;
+}
+
+export async function reopenTask(ctx: ServiceCtx, id: string, version: number) {
+  const t = await current(ctx, id, version);
+  if (!t.completedAt) throw ValidationError.field('id', 'the task is not completed');
+  return ctx.db.$transaction((tx) => write(tx, t, { completedAt: null, result: null }));
+}
+
+// Lists
+
+export type TaskFilter = {
+  cardId?: timeline.CardRef | null;
+  responsibleIds?: string[] | null;
+  completed?: boolean | null;
+  overdue?: boolean | null;
+  dueToday?: boolean | null;
+};
+
+/** Midnight to midnight of today in a time zone, as instants. */
+export function today(timeZone: string, now = new Date()): { from: Date; to: Date } {
+  const ymd = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  const midnight = (day: string) => {
+    // The instant whose wall clock in `timeZone` reads `day` 00:00: start from UTC midnight and
+    // correct by the zone's offset at that moment (twice, for offsets that change that day).
+    let t = Date.parse(`${day}T00:00:00Z`);
+    for (let i = 0; i < 2; i++) t = Date.parse(`${day}T00:00:00Z`) - offset(timeZone, new Date(t));
+    return new Date(t);
+  };
+  const next = new Date(Date.parse(`${ymd}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return { from: midnight(ymd), to: new Date(midnight(next).getTime() - 1) };
+}
+
+function offset(timeZone: string, at: Date) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  const wall = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
+  return wall - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+export async function taskWhere(ctx: ServiceCtx, f: TaskFilter): Promise<Prisma.TaskWhereInput> {
+  const and: Prisma.TaskWhereInput[] = [visibleTasks(ctx)];
+  if (f.cardId) and.push({ [CARD_COLUMN[f.cardId.entityType]]: f.cardId.id });
+  if (f.responsibleIds?.length) and.push({ responsibleId: { in: f.responsibleIds } });
+  if (f.completed !== null && f.completed !== undefined) and.push({ completedAt: f.completed ? { not: null } : null });
+  const now = new Date();
+  if (f.overdue !== null && f.overdue !== undefined) {
+    and.push(f.overdue ? { completedAt: null, dueAt: { lt: now } } : { OR: [{ completedAt: { not: null } }, { dueAt: { gte: now } }] });
+  }
+  if (f.dueToday) {
+    const ws = await ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer.workspaceId }, select: { timeZone: true } });
+    const day = today(ws.timeZone, now);
+    and.push({ dueAt: { gte: day.from, lte: day.to } });
+  }
+  return { AND: and };
+}
+
+export async function listTasks(ctx: ServiceCtx, f: TaskFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
+  if (f.cardId) await timeline.findCard(ctx, f.cardId, false);
+  return ctx.db.task.findMany({ ...query, where: await taskWhere(ctx, f), orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
+}
+
+export async function countTasks(ctx: ServiceCtx, f: TaskFilter) {
+  return ctx.db.task.count({ where: await taskWhere(ctx, f) });
+}

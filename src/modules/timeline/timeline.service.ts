@@ -1,0 +1,288 @@
+// The timeline of a deal, contact or company: entries people add (notes, calls, e-mails,
+// meetings, chat messages) and the entries the server writes itself in the transaction of the
+// change they record (card created, stage changed, field changed, responsible changed). Every
+// entry also goes to the outbox as a `timelineUpdated` event for the card, so subscribers learn
+// of it once it is committed, and a write that fails leaves neither entry nor event.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import { IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { enqueue, type Tx } from '../../lib/outbox.js';
+import * as v from '../../lib/validate.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { TimelineKind } from '../../generated/prisma/enums.js';
+import type { FieldDef } from '../custom-fields/values.js';
+import { assertAdmin } from '../../lib/viewer.js';
+import { assertRight, visible, workspaceRegion } from '../cards/cards.service.js';
+
+export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
+export type CardRef = { entityType: EntityType; id: string };
+export type EntryInput = { kind: TimelineKind; text?: string; data?: Record<string, unknown> };
+type Query = { include?: any; select?: any };
+
+/** Writes entries of one card inside the caller's transaction, with their outbox events. */
+export async function record(tx: Tx, ctx: ServiceCtx, card: CardRef, entries: EntryInput[]) {
+  if (!entries.length) return [];
+  const ws = ctx.viewer.workspaceId;
+  const rows = await tx.timelineEntry.createManyAndReturn({
+    data: entries.map((e) => ({
+      workspaceId: ws,
+      entityType: card.entityType,
+      cardId: card.id,
+      kind: e.kind,
+      authorId: ctx.viewer.userId,
+      text: e.text ?? '',
+      data: (e.data ?? {}) as Prisma.InputJsonValue,
+    })),
+    select: { id: true },
+  });
+  const occurredAt = new Date().toISOString();
+  await enqueue(
+    tx,
+    rows.map((r) => ({
+      topic: 'timelineUpdated' as const,
+      workspaceId: ws,
+      payload: { workspaceId: ws, entityType: card.entityType, cardId: card.id, entryId: r.id, occurredAt },
+    })),
+  );
+  return rows;
+}
+
+// System entries
+
+/** A value as the timeline shows it: option labels, money with its currency, null when empty. */
+export function displayValue(def: FieldDef, stored: unknown): string | null {
+  if (stored === undefined || stored === null) return null;
+  switch (def.type) {
+    case 'MONEY': {
+      const m = stored as { a: string; c: string };
+      return `${m.a} ${m.c}`;
+    }
+    case 'SELECT':
+      return def.options.find((o) => o.id === stored)?.label ?? null;
+    case 'MULTISELECT':
+      return def.options.filter((o) => (stored as string[]).includes(o.id)).map((o) => o.label).join(', ') || null;
+    default:
+      return String(stored);
+  }
+}
+
+const show = (x: unknown): string | null => {
+  if (x === null || x === undefined) return null;
+  if (Array.isArray(x)) return x.length ? x.join(', ') : null;
+  if (typeof x === 'object' && 'toFixed' in (x as object)) return (x as { toFixed(n: number): string }).toFixed(2);
+  return String(x);
+};
+
+/** The system fields of each card type whose changes the timeline records. */
+const SYSTEM_FIELDS: Record<EntityType, string[]> = {
+  DEAL: ['name', 'amount', 'currency'],
+  CONTACT: ['name', 'position', 'phones', 'emails'],
+  COMPANY: ['name', 'address', 'website', 'phones', 'emails'],
+};
+
+type CardRow = Record<string, unknown> & { customFields?: unknown; responsibleId?: string; stageId?: string; pipelineId?: string };
+
+/**
+ * The entries an update writes: each changed system field and custom field (old → new), a new
+ * responsible, and a new stage. Compares the card as it was with the card as written.
+ */
+export function changeEntries(entityType: EntityType, before: CardRow, after: CardRow, defs: FieldDef[]): EntryInput[] {
+  const out: EntryInput[] = [];
+  if (after.stageId !== undefined && before.stageId !== after.stageId) {
+    out.push({
+      kind: 'STAGE_CHANGED',
+      data: { fromStageId: before.stageId, toStageId: after.stageId, fromPipelineId: before.pipelineId, toPipelineId: after.pipelineId },
+    });
+  }
+  if (before.responsibleId !== after.responsibleId) {
+    out.push({ kind: 'RESPONSIBLE_CHANGED', data: { fromUserId: before.responsibleId, toUserId: after.responsibleId } });
+  }
+  for (const field of SYSTEM_FIELDS[entityType]) {
+    const [o, n] = [show(before[field]), show(after[field])];
+    if (o !== n) out.push({ kind: 'FIELD_CHANGED', text: [o, n].filter(Boolean).join(' '), data: { field, old: o, new: n } });
+  }
+  const was = (before.customFields ?? {}) as Record<string, unknown>;
+  const now = (after.customFields ?? {}) as Record<string, unknown>;
+  for (const d of defs) {
+    if (JSON.stringify(was[d.key] ?? null) === JSON.stringify(now[d.key] ?? null)) continue;
+    const [o, n] = [displayValue(d, was[d.key]), displayValue(d, now[d.key])];
+    out.push({ kind: 'FIELD_CHANGED', text: [d.name, o, n].filter(Boolean).join(' '), data: { customFieldId: d.id, field: d.name, old: o, new: n } });
+  }
+  return out;
+}
+
+export const created = (): EntryInput => ({ kind: 'CARD_CREATED' });
+
+// The card an entry belongs to
+
+const TABLE = { DEAL: 'deal', CONTACT: 'contact', COMPANY: 'company' } as const;
+
+/** The card must be of this workspace; `live` refuses one in the trash. */
+export async function findCard(ctx: ServiceCtx, card: CardRef, live: boolean) {
+  // A card the viewer's role does not let them see is not found, like one that does not exist.
+  const where = { id: card.id, ...visible(ctx, TABLE[card.entityType]) };
+  const select = { id: true, deletedAt: true, responsibleId: true };
+  const row =
+    card.entityType === 'DEAL'
+      ? await ctx.db.deal.findFirst({ where, select })
+      : card.entityType === 'CONTACT'
+        ? await ctx.db.contact.findFirst({ where, select })
+        : await ctx.db.company.findFirst({ where, select });
+  const name = TABLE[card.entityType].replace(/^./, (c) => c.toUpperCase());
+  if (!row) throw new NotFoundError(name, card.id);
+  if (live && row.deletedAt) throw new NotFoundError(name, card.id, `${name} is in the trash; restore it first`, 'IN_TRASH');
+  return row;
+}
+
+// Entries people add
+
+const PLACEHOLDER = /\[([^\]\n]{1,60})\]/g;
+
+/** Fills a template's [placeholders]; every unknown or unfilled one is reported. */
+export function fillTemplate(text: string, values: { name: string; value: string }[], issues: IssueList) {
+  const names = new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]));
+  values.forEach((x, i) => {
+    if (!names.has(x.name)) issues.add(`values[${i}].name`, `the template has no placeholder [${x.name}]`);
+  });
+  for (const n of names) if (!values.some((x) => x.name === n)) issues.add('values', `fill in the placeholder [${n}]`);
+  return text.replace(PLACEHOLDER, (m, n: string) => values.find((x) => x.name === n)?.value ?? m);
+}
+
+/** Adding to a card's timeline (notes, calls, tasks, files) needs the right to edit the card. */
+export async function assertCanAdd(ctx: ServiceCtx, card: CardRef) {
+  const row = await findCard(ctx, card, true);
+  await assertRight(ctx, TABLE[card.entityType], 'EDIT', row.responsibleId);
+}
+
+async function add(ctx: ServiceCtx, card: CardRef, entry: EntryInput) {
+  await assertCanAdd(ctx, card);
+  const [row] = await ctx.db.$transaction((tx) => record(tx, ctx, card, [entry]));
+  ctx.deps.outbox.kick();
+  return row.id;
+}
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+export async function addNote(ctx: ServiceCtx, card: CardRef, input: { text?: string | null; templateId?: string | null; values?: { name: string; value: string }[] | null }) {
+  const issues = new IssueList();
+  let body = input.text ?? '';
+  if (input.templateId) {
+    const t = await ctx.db.noteTemplate.findFirst({ where: { id: input.templateId, workspaceId: ctx.viewer.workspaceId } });
+    if (input.text) issues.add('text', 'give either text or templateId');
+    if (!t) {
+      // No template, so no text to check: the client sent no text of its own to blame.
+      issues.add('templateId', 'no such note template');
+      issues.throwIfAny();
+    } else body = fillTemplate(t.text, input.values ?? [], issues);
+  } else if (input.values?.length) issues.add('values', 'values go with a templateId');
+  const data = v.parseInput(z.object({ text: text(20_000) }), { text: body }, issues.issues);
+  return add(ctx, card, { kind: 'NOTE', text: data.text });
+}
+
+const direction = z.enum(['INBOUND', 'OUTBOUND']);
+
+export type CallInput = { direction: 'INBOUND' | 'OUTBOUND'; number: string; durationSeconds?: number | null; recordingUrl?: string | null; result?: string | null };
+
+export async function logCall(ctx: ServiceCtx, card: CardRef, input: CallInput) {
+  const { phoneRegion } = await workspaceRegion(ctx);
+  const issues = new IssueList();
+  const number = v.normalizePhone(input.number, phoneRegion);
+  if (!number) issues.add('number', 'is not a phone number');
+  const data = v.parseInput(
+    z.object({
+      direction,
+      durationSeconds: z.number().int().min(0, 'must not be negative').max(86_400, 'must be at most a day').nullish(),
+      recordingUrl: z.string().trim().url('is not a URL').max(2000).nullish(),
+      result: z.string().trim().max(2000).nullish(),
+    }),
+    input,
+    issues.issues,
+  );
+  return add(ctx, card, {
+    kind: 'CALL',
+    text: [number?.replace(/\D/g, ''), data.result].filter(Boolean).join(' '),
+    data: { direction: data.direction, number, durationSeconds: data.durationSeconds ?? null, recordingUrl: data.recordingUrl ?? null, result: data.result ?? null },
+  });
+}
+
+export type EmailInput = { direction: 'INBOUND' | 'OUTBOUND'; subject: string; body: string; mailbox?: string | null };
+
+export async function logEmail(ctx: ServiceCtx, card: CardRef, input: EmailInput) {
+  const data = v.parseInput(
+    z.object({ direction, subject: z.string().trim().max(1000), body: z.string().max(200_000), mailbox: z.string().trim().max(320).nullish() }),
+    input,
+  );
+  return add(ctx, card, { kind: 'EMAIL', text: `${data.subject}\n${data.body}`, data: { direction: data.direction, subject: data.subject, body: data.body, mailbox: data.mailbox ?? null } });
+}
+
+export type MeetingInput = { subject: string; startsAt: Date; endsAt?: Date | null; place?: string | null; notes?: string | null };
+
+export async function logMeeting(ctx: ServiceCtx, card: CardRef, input: MeetingInput) {
+  const issues = new IssueList();
+  if (input.endsAt && input.endsAt < input.startsAt) issues.add('endsAt', 'must not be before startsAt');
+  const data = v.parseInput(
+    z.object({ subject: text(1000), place: z.string().trim().max(1000).nullish(), notes: z.string().max(20_000).nullish() }),
+    input,
+    issues.issues,
+  );
+  return add(ctx, card, {
+    kind: 'MEETING',
+    text: [data.subject, data.place, data.notes].filter(Boolean).join('\n'),
+    data: { subject: data.subject, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt?.toISOString() ?? null, place: data.place ?? null, notes: data.notes ?? null },
+  });
+}
+
+export type ChatInput = { direction: 'INBOUND' | 'OUTBOUND'; channel: string; text: string };
+
+export async function logChatMessage(ctx: ServiceCtx, card: CardRef, input: ChatInput) {
+  const data = v.parseInput(z.object({ direction, channel: text(100), text: text(20_000) }), input);
+  return add(ctx, card, { kind: 'CHAT', text: data.text, data: { direction: data.direction, channel: data.channel } });
+}
+
+// Reading
+
+export type TimelineFilter = { kinds?: TimelineKind[] | null; authorIds?: string[] | null; search?: string | null };
+
+/**
+ * The card's entries, newest first. Keyword search is PostgreSQL full text in Russian and
+ * English at once (either language's stemming finds a word), over one card's entries.
+ */
+export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: TimelineFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
+  await findCard(ctx, card, false);
+  const where: Prisma.TimelineEntryWhereInput = { workspaceId: ctx.viewer.workspaceId, cardId: card.id, entityType: card.entityType };
+  if (filter.kinds?.length) where.kind = { in: filter.kinds };
+  if (filter.authorIds?.length) where.authorId = { in: filter.authorIds };
+  const q = filter.search?.trim();
+  if (q) {
+    const hits = await ctx.db.$queryRawUnsafe<{ id: string }[]>(
+      `select id from "TimelineEntry" where "cardId" = $1::uuid and "workspaceId" = $2::uuid
+         and (to_tsvector('russian', text) || to_tsvector('english', text)) @@ (websearch_to_tsquery('russian', $3) || websearch_to_tsquery('english', $3))`,
+      card.id, ctx.viewer.workspaceId, q,
+    );
+    where.id = { in: hits.map((h) => h.id) };
+  }
+  return ctx.db.timelineEntry.findMany({ ...query, where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+}
+
+// Note templates (administrators)
+
+export function listTemplates(ctx: ServiceCtx, query: Query = {}) {
+  return ctx.db.noteTemplate.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { name: 'asc' } });
+}
+
+export async function createTemplate(ctx: ServiceCtx, input: { name: string; text: string }) {
+  assertAdmin(ctx.viewer, 'manage note templates');
+  const data = v.parseInput(z.object({ name: v.name(120), text: text(5000) }), input);
+  if (await ctx.db.noteTemplate.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' } } })) {
+    throw ValidationError.field('name', 'a template with this name already exists');
+  }
+  return ctx.db.noteTemplate.create({ data: { workspaceId: ctx.viewer.workspaceId, ...data } });
+}
+
+export async function deleteTemplate(ctx: ServiceCtx, id: string) {
+  assertAdmin(ctx.viewer, 'manage note templates');
+  const t = await ctx.db.noteTemplate.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!t) throw new NotFoundError('NoteTemplate', id);
+  await ctx.db.noteTemplate.delete({ where: { id } });
+  return t;
+}

@@ -1,0 +1,100 @@
+// Roles (administrators): record rights per card type and action, each with a scope.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import { NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
+import { ACTIONS, ENTITIES, type Action, type Entity, type Rights, type Scope } from '../../lib/rights.js';
+import { assertAdmin } from '../../lib/viewer.js';
+import * as v from '../../lib/validate.js';
+import { updateUser } from './users.service.js';
+import { audit } from '../../lib/audit.js';
+
+export type RightInput = { entityType: Entity; action: Action; scope: Scope };
+
+/** Rights as listed by the API: every entity type and action, NONE where not set. */
+export function rightsList(isAdmin: boolean, stored: unknown): RightInput[] {
+  const r = (stored ?? {}) as Rights;
+  return ENTITIES.flatMap((entityType) =>
+    ACTIONS.map((action) => ({ entityType, action, scope: isAdmin ? 'ALL' : ((r[entityType]?.[action] as Scope | undefined) ?? 'NONE') })),
+  );
+}
+
+/** The stored form; a right named twice is refused. Unnamed rights are NONE. */
+function toStored(list: RightInput[]): Rights {
+  const out: Rights = {};
+  list.forEach((r, i) => {
+    if (out[r.entityType]?.[r.action]) throw ValidationError.field(`rights[${i}]`, `${r.entityType} ${r.action} is given twice`);
+    out[r.entityType] = { ...out[r.entityType], [r.action]: r.scope };
+  });
+  return out;
+}
+
+async function findRole(ctx: ServiceCtx, id: string) {
+  const role = await ctx.db.role.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!role) throw new NotFoundError('Role', id);
+  return role;
+}
+
+const nameCheck = z.object({ name: v.name(120) });
+
+/** Role names compare case-insensitively, like pipeline and team names. */
+async function assertNameFree(ctx: ServiceCtx, name: string, selfId?: string) {
+  const other = await ctx.db.role.findFirst({
+    where: { workspaceId: ctx.viewer.workspaceId, name: { equals: name, mode: 'insensitive' }, ...(selfId ? { id: { not: selfId } } : {}) },
+  });
+  if (other) throw ValidationError.field('name', 'a role with this name already exists');
+}
+
+export async function createRole(ctx: ServiceCtx, input: { name: string; rights: RightInput[] }) {
+  assertAdmin(ctx.viewer, 'manage roles');
+  const { name } = v.parseInput(nameCheck, { name: input.name });
+  await assertNameFree(ctx, name);
+  const rights = toStored(input.rights);
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      const role = await tx.role.create({ data: { workspaceId: ctx.viewer.workspaceId, name, rights: rights as object } });
+      await audit(tx, ctx.viewer, 'ROLE_CREATED', { type: 'Role', id: role.id }, null, { name, rights });
+      return role;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw ValidationError.field('name', 'a role with this name already exists');
+    throw err;
+  }
+}
+
+export async function updateRole(ctx: ServiceCtx, id: string, input: { name?: string | null; rights?: RightInput[] | null }) {
+  assertAdmin(ctx.viewer, 'manage roles');
+  const role = await findRole(ctx, id);
+  if (role.isAdmin) throw ValidationError.field('id', 'the administrator role always has every right');
+  const name = input.name ? v.parseInput(nameCheck, { name: input.name }).name : undefined;
+  if (name) await assertNameFree(ctx, name, id);
+  const rights = input.rights ? toStored(input.rights) : undefined;
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      const updated = await tx.role.update({ where: { id }, data: { name, ...(rights ? { rights: rights as object } : {}) } });
+      await audit(tx, ctx.viewer, 'ROLE_UPDATED', { type: 'Role', id }, { name: role.name, rights: role.rights }, { name: updated.name, rights: updated.rights });
+      return updated;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw ValidationError.field('name', 'a role with this name already exists');
+    throw err;
+  }
+}
+
+export async function deleteRole(ctx: ServiceCtx, id: string) {
+  assertAdmin(ctx.viewer, 'manage roles');
+  const role = await findRole(ctx, id);
+  if (role.isAdmin) throw ValidationError.field('id', 'the administrator role cannot be deleted');
+  const users = await ctx.db.user.count({ where: { roleId: id } });
+  if (users) throw ValidationError.field('id', `${users} user(s) have this role; give them another role first`);
+  await ctx.db.$transaction(async (tx) => {
+    await tx.role.delete({ where: { id } });
+    await audit(tx, ctx.viewer, 'ROLE_DELETED', { type: 'Role', id }, { name: role.name, rights: role.rights }, null);
+  });
+  return role;
+}
+
+/** Gives a user a role (the last active administrator keeps theirs). */
+export async function assignRole(ctx: ServiceCtx, userId: string, roleId: string) {
+  assertAdmin(ctx.viewer, 'assign roles');
+  return updateUser(ctx, userId, { roleId });
+}

@@ -1,0 +1,342 @@
+// Record rights (the start of SPEC §6): roles give each card type and action a scope — NONE,
+// OWN, TEAM or ALL — and the card services apply it on lists, counts, node lookups, the timeline,
+// creates, updates, deletes and restores. The matrix runs every card type × action × scope as a
+// member whose role is changed between runs, against cards that are the member's own, a
+// teammate's and an outsider's.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { as } from './helpers/results.js';
+import { graphql } from './gql/index.js';
+import type { RightScope, RoleRightInput } from './gql/graphql.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+const CreateRole = graphql(`
+  mutation RgCreateRole($name: String!, $rights: [RoleRightInput!]!) {
+    createRole(name: $name, rights: $rights) { __typename ... on CreateRoleSuccess { role { id rights { entityType action scope } } } ... on Error { code message } }
+  }
+`);
+const UpdateRole = graphql(`
+  mutation RgUpdateRole($id: ID!, $rights: [RoleRightInput!]) {
+    updateRole(id: $id, rights: $rights) { __typename ... on Error { code message } }
+  }
+`);
+const DeleteRole = graphql(`
+  mutation RgDeleteRole($id: ID!) { deleteRole(id: $id) { __typename ... on Error { code message } } }
+`);
+const AssignRole = graphql(`
+  mutation RgAssignRole($userId: ID!, $roleId: ID!) { assignRole(userId: $userId, roleId: $roleId) { __typename ... on Error { code message } } }
+`);
+const CreateTeam = graphql(`
+  mutation RgCreateTeam($input: CreateTeamInput!) { createTeam(input: $input) { __typename } }
+`);
+const Cards = graphql(`
+  query RgCards {
+    deals(first: 50) { totalCount edges { node { id name } } }
+    contacts(first: 50) { totalCount edges { node { id name } } }
+    companies(first: 50) { totalCount edges { node { id name } } }
+  }
+`);
+const Node = graphql(`
+  query RgNode($id: ID!) { node(id: $id) { __typename id } }
+`);
+const Timeline = graphql(`
+  query RgTimeline($cardId: ID!) { timeline(cardId: $cardId, first: 5) { edges { node { kind } } } }
+`);
+const CreateDeal = graphql(`
+  mutation RgCreateDeal($input: CreateDealInput!) { createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { id version } } ... on Error { code } } }
+`);
+const CreateContact = graphql(`
+  mutation RgCreateContact($input: CreateContactInput!) { createContact(input: $input) { __typename ... on CreateContactSuccess { contact { id version } } ... on Error { code } } }
+`);
+const CreateCompany = graphql(`
+  mutation RgCreateCompany($input: CreateCompanyInput!) { createCompany(input: $input) { __typename ... on CreateCompanySuccess { company { id version } } ... on Error { code } } }
+`);
+const UpdateDeal = graphql(`
+  mutation RgUpdateDeal($input: UpdateDealInput!) { updateDeal(input: $input) { __typename ... on Error { code } } }
+`);
+const UpdateContact = graphql(`
+  mutation RgUpdateContact($input: UpdateContactInput!) { updateContact(input: $input) { __typename ... on Error { code } } }
+`);
+const UpdateCompany = graphql(`
+  mutation RgUpdateCompany($input: UpdateCompanyInput!) { updateCompany(input: $input) { __typename ... on Error { code } } }
+`);
+const Delete = graphql(`
+  mutation RgDelete($deal: ID!, $contact: ID!, $company: ID!, $d: Boolean!, $c: Boolean!, $o: Boolean!) {
+    deleteDeal(id: $deal) @include(if: $d) { __typename ... on Error { code } }
+    deleteContact(id: $contact) @include(if: $c) { __typename ... on Error { code } }
+    deleteCompany(id: $company) @include(if: $o) { __typename ... on Error { code } }
+  }
+`);
+const Restore = graphql(`
+  mutation RgRestore($deal: ID!, $contact: ID!, $company: ID!, $d: Boolean!, $c: Boolean!, $o: Boolean!) {
+    restoreDeal(id: $deal) @include(if: $d) { __typename ... on Error { code } }
+    restoreContact(id: $contact) @include(if: $c) { __typename ... on Error { code } }
+    restoreCompany(id: $company) @include(if: $o) { __typename ... on Error { code } }
+  }
+`);
+
+type Kind = 'DEAL' | 'CONTACT' | 'COMPANY';
+const KINDS: Kind[] = ['DEAL', 'CONTACT', 'COMPANY'];
+const SCOPES: RightScope[] = ['NONE', 'OWN', 'TEAM', 'ALL'];
+type Whose = 'own' | 'team' | 'other';
+const WHOSE: Whose[] = ['own', 'team', 'other'];
+/** Which cards each scope covers. */
+const COVERS: Record<RightScope, Whose[]> = { NONE: [], OWN: ['own'], TEAM: ['own', 'team'], ALL: ['own', 'team', 'other'] };
+
+const everything = (scope: RightScope): RoleRightInput[] =>
+  KINDS.flatMap((entityType) => (['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const).map((action) => ({ entityType, action, scope })));
+
+describe('record rights by scope', () => {
+  let ws: Workspace;
+  let tester: Awaited<ReturnType<Workspace['member']>>;
+  let teammate: Awaited<ReturnType<Workspace['member']>>;
+  let outsider: Awaited<ReturnType<Workspace['member']>>;
+  let roleId: string;
+  // cards[kind][whose] = { id, name }
+  const cards = {} as Record<Kind, Record<Whose, { id: string; name: string; version: number }>>;
+  let cases = 0;
+
+  beforeAll(async () => {
+    ws = await signUpWorkspace(app);
+    tester = await ws.member('Tester');
+    teammate = await ws.member('Teammate');
+    outsider = await ws.member('Outsider');
+    await app.ok(CreateTeam, { input: { name: 'Sales', memberIds: [tester.user.id, teammate.user.id] } }, ws.token);
+    await app.ok(CreateTeam, { input: { name: 'Others', memberIds: [outsider.user.id] } }, ws.token);
+    const owner: Record<Whose, string> = { own: tester.user.id, team: teammate.user.id, other: outsider.user.id };
+    for (const kind of KINDS) {
+      cards[kind] = {} as Record<Whose, { id: string; name: string; version: number }>;
+      for (const whose of WHOSE) {
+        const name = `${kind} ${whose}`;
+        const input = { name, responsibleId: owner[whose] };
+        const id =
+          kind === 'DEAL'
+            ? as((await app.ok(CreateDeal, { input }, ws.token)).createDeal, 'CreateDealSuccess').deal.id
+            : kind === 'CONTACT'
+              ? as((await app.ok(CreateContact, { input }, ws.token)).createContact, 'CreateContactSuccess').contact.id
+              : as((await app.ok(CreateCompany, { input }, ws.token)).createCompany, 'CreateCompanySuccess').company.id;
+        cards[kind][whose] = { id, name, version: 1 };
+      }
+    }
+    const r = as((await app.ok(CreateRole, { name: 'Tester role', rights: everything('ALL') }, ws.token)).createRole, 'CreateRoleSuccess').role;
+    roleId = r.id;
+    expect((await app.ok(AssignRole, { userId: tester.user.id, roleId }, ws.token)).assignRole.__typename).toBe('AssignRoleSuccess');
+  });
+
+  afterAll(() => {
+    console.log(`record rights matrix: ${cases} cases (3 card types × 4 scopes × view, node, timeline, create, edit, delete, restore over own / team / other cards)`);
+  });
+
+  async function setScope(kind: Kind, scope: RightScope) {
+    // The scope under test on one card type; the others keep ALL.
+    const rights = everything('ALL').map((r) => (r.entityType === kind ? { ...r, scope } : r));
+    expect((await app.ok(UpdateRole, { id: roleId, rights }, ws.token)).updateRole.__typename).toBe('UpdateRoleSuccess');
+  }
+
+  const listOf = async (kind: Kind) => {
+    const r = await app.ok(Cards, {}, tester.token);
+    const c = kind === 'DEAL' ? r.deals : kind === 'CONTACT' ? r.contacts : r.companies;
+    expect(c.totalCount).toBe(c.edges.length);
+    // The cards the matrix watches (those the tester creates along the way are left out).
+    return c.edges.map((e) => e.node.name).filter((n) => n.startsWith(kind) && !n.includes(' new ')).sort();
+  };
+
+  for (const kind of KINDS) {
+    for (const scope of SCOPES) {
+      it(`${kind} with ${scope}: sees, creates, changes and deletes exactly what the scope covers`, async () => {
+        await setScope(kind, scope);
+        const covered = COVERS[scope];
+        // View: lists and counts, node(id), the timeline.
+        expect(await listOf(kind)).toEqual(covered.map((w) => `${kind} ${w}`).sort());
+        for (const whose of WHOSE) {
+          const card = cards[kind][whose];
+          const node = (await app.ok(Node, { id: card.id }, tester.token)).node;
+          expect(node?.id ?? null, `${whose} node`).toBe(covered.includes(whose) ? card.id : null);
+          const tl = await app.gql(Timeline, { cardId: card.id }, tester.token);
+          if (covered.includes(whose)) expect(tl.errors, `${whose} timeline`).toBeUndefined();
+          else expect(tl.errors?.[0].extensions?.code, `${whose} timeline`).toBe('NOT_FOUND');
+          cases += 2;
+        }
+        // Create, for oneself, a teammate and an outsider.
+        const owner: Record<Whose, string> = { own: tester.user.id, team: teammate.user.id, other: outsider.user.id };
+        for (const whose of WHOSE) {
+          const input = { name: `${kind} new ${scope} ${whose}`, responsibleId: owner[whose] };
+          const r =
+            kind === 'DEAL'
+              ? (await app.ok(CreateDeal, { input }, tester.token)).createDeal
+              : kind === 'CONTACT'
+                ? (await app.ok(CreateContact, { input }, tester.token)).createContact
+                : (await app.ok(CreateCompany, { input }, tester.token)).createCompany;
+          expect(r.__typename, `create for ${whose}`).toBe(covered.includes(whose) ? `Create${kind === 'DEAL' ? 'Deal' : kind === 'CONTACT' ? 'Contact' : 'Company'}Success` : 'ForbiddenError');
+          cases++;
+        }
+        // Edit: covered cards change; the others are not found (they cannot be seen either).
+        for (const whose of WHOSE) {
+          const card = cards[kind][whose];
+          const input = { id: card.id, version: card.version, name: `${kind} ${whose}` };
+          const r =
+            kind === 'DEAL'
+              ? (await app.ok(UpdateDeal, { input }, tester.token)).updateDeal
+              : kind === 'CONTACT'
+                ? (await app.ok(UpdateContact, { input }, tester.token)).updateContact
+                : (await app.ok(UpdateCompany, { input }, tester.token)).updateCompany;
+          expect(r.__typename, `edit ${whose}`).toBe(covered.includes(whose) ? `Update${kind === 'DEAL' ? 'Deal' : kind === 'CONTACT' ? 'Contact' : 'Company'}Success` : 'NotFoundError');
+          if (covered.includes(whose)) card.version++;
+          cases++;
+        }
+        // Delete and restore.
+        for (const whose of WHOSE) {
+          const ids = { deal: cards.DEAL[whose].id, contact: cards.CONTACT[whose].id, company: cards.COMPANY[whose].id, d: kind === 'DEAL', c: kind === 'CONTACT', o: kind === 'COMPANY' };
+          const del = await app.ok(Delete, ids, tester.token);
+          const result = del.deleteDeal ?? del.deleteContact ?? del.deleteCompany;
+          expect(result?.__typename.endsWith('Success') ? 'ok' : result?.__typename, `delete ${whose}`).toBe(covered.includes(whose) ? 'ok' : 'NotFoundError');
+          if (covered.includes(whose)) {
+            const res = await app.ok(Restore, ids, tester.token);
+            expect((res.restoreDeal ?? res.restoreContact ?? res.restoreCompany)?.__typename.endsWith('Success'), `restore ${whose}`).toBe(true);
+            // Both moves bump the version.
+            cards[kind][whose].version += 2;
+          }
+          cases += 2;
+        }
+      });
+    }
+  }
+
+  it('a visible card outside the EDIT or DELETE scope answers ForbiddenError and stays as it was', async () => {
+    await setScope('DEAL', 'ALL');
+    const rights = everything('ALL').map((r) => (r.entityType === 'DEAL' && (r.action === 'EDIT' || r.action === 'DELETE') ? { ...r, scope: 'OWN' as const } : r));
+    await app.ok(UpdateRole, { id: roleId, rights }, ws.token);
+    const other = cards.DEAL.other;
+    const edit = (await app.ok(UpdateDeal, { input: { id: other.id, version: other.version, name: 'Hijacked' } }, tester.token)).updateDeal;
+    expect(edit).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
+    const del = await app.ok(Delete, { deal: other.id, contact: other.id, company: other.id, d: true, c: false, o: false }, tester.token);
+    expect(del.deleteDeal).toMatchObject({ __typename: 'ForbiddenError' });
+    expect((await listOf('DEAL'))).toContain('DEAL other');
+    expect((await app.ok(Cards, {}, ws.token)).deals.edges.map((e) => e.node.name)).not.toContain('Hijacked');
+  });
+});
+
+describe('role management', () => {
+  it('administrators create, change and delete roles; a role in use or the administrator role cannot be deleted; members cannot', async () => {
+    const ws = await signUpWorkspace(app);
+    const member = await ws.member();
+    const r = as((await app.ok(CreateRole, { name: 'Viewer', rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'TEAM' }] }, ws.token)).createRole, 'CreateRoleSuccess').role;
+    // Rights not given are NONE.
+    expect(r.rights.find((x) => x.entityType === 'DEAL' && x.action === 'VIEW')?.scope).toBe('TEAM');
+    expect(r.rights.filter((x) => x.scope === 'NONE')).toHaveLength(r.rights.length - 1);
+    expect((await app.ok(CreateRole, { name: 'viewer', rights: [] }, ws.token)).createRole).toMatchObject({ __typename: 'ValidationError' });
+    expect((await app.ok(CreateRole, { name: 'Twice', rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'ALL' }, { entityType: 'DEAL', action: 'VIEW', scope: 'OWN' }] }, ws.token)).createRole).toMatchObject({ __typename: 'ValidationError' });
+    expect((await app.ok(CreateRole, { name: 'Sneaky', rights: [] }, member.token)).createRole).toMatchObject({ __typename: 'ForbiddenError' });
+    await app.ok(AssignRole, { userId: member.user.id, roleId: r.id }, ws.token);
+    expect((await app.ok(DeleteRole, { id: r.id }, ws.token)).deleteRole).toMatchObject({ __typename: 'ValidationError' });
+    // A scope outside the enum is refused by the schema.
+    const bad = await app.gql(CreateRole, { name: 'Bad', rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'SOME' as RightScope }] }, ws.token);
+    expect(bad.errors?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('rights on what hangs off a card', () => {
+  const DealView = graphql(`
+    query RgDealView($id: ID!) {
+      node(id: $id) { ... on Deal { id name company { name } contacts { name } } }
+    }
+  `);
+  const CompanyView = graphql(`
+    query RgCompanyView($id: ID!) {
+      node(id: $id) { ... on Company { id deals { name } contacts { name } } }
+    }
+  `);
+  const AddNote = graphql(`
+    mutation RgAddNote($input: AddNoteInput!) { addNote(input: $input) { __typename ... on Error { code } } }
+  `);
+  const CreateTask = graphql(`
+    mutation RgCreateTask($input: CreateTaskInput!) { createTask(input: $input) { __typename ... on Error { code } } }
+  `);
+  const Tasks = graphql(`
+    query RgTasks { tasks(first: 20) { totalCount edges { node { text } } } }
+  `);
+
+  it('a visible card shows only the contacts, company, deals and tasks the role lets the user see; adding to a card needs the right to edit it', async () => {
+    const ws = await signUpWorkspace(app);
+    const tester = await ws.member('Tester');
+    const outsider = await ws.member('Outsider');
+    const mine = as((await app.ok(CreateContact, { input: { name: 'My contact', responsibleId: tester.user.id } }, ws.token)).createContact, 'CreateContactSuccess').contact;
+    const theirs = as((await app.ok(CreateContact, { input: { name: 'Their contact', responsibleId: outsider.user.id } }, ws.token)).createContact, 'CreateContactSuccess').contact;
+    const company = as((await app.ok(CreateCompany, { input: { name: 'Their company', responsibleId: outsider.user.id } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+    const deal = as(
+      (await app.ok(CreateDeal, { input: { name: 'Shared deal', responsibleId: outsider.user.id, companyId: company.id, contactIds: [mine.id, theirs.id] } }, ws.token)).createDeal,
+      'CreateDealSuccess',
+    ).deal;
+    const own = as((await app.ok(CreateDeal, { input: { name: 'My deal', responsibleId: tester.user.id, companyId: company.id } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+    await app.ok(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: 'Outsider task', dueAt: new Date(Date.now() + 3_600_000).toISOString(), responsibleId: outsider.user.id } }, ws.token);
+    await app.ok(CreateTask, { input: { cardId: own.id, type: 'CALL', text: 'My task', dueAt: new Date(Date.now() + 3_600_000).toISOString(), responsibleId: tester.user.id } }, ws.token);
+
+    // Deals: see all, change only one's own; contacts and companies: one's own only; tasks: one's own.
+    const rights = everything('ALL').map((r) => {
+      if (r.entityType === 'DEAL' && r.action === 'EDIT') return { ...r, scope: 'OWN' as const };
+      if ((r.entityType === 'CONTACT' || r.entityType === 'COMPANY') && r.action === 'VIEW') return { ...r, scope: 'OWN' as const };
+      return r;
+    });
+    const role = as((await app.ok(CreateRole, { name: 'Narrow', rights: [...rights, { entityType: 'TASK', action: 'VIEW', scope: 'OWN' }] }, ws.token)).createRole, 'CreateRoleSuccess').role;
+    await app.ok(AssignRole, { userId: tester.user.id, roleId: role.id }, ws.token);
+
+    const seen = (await app.ok(DealView, { id: deal.id }, tester.token)).node;
+    expect(seen).toEqual({ id: deal.id, name: 'Shared deal', company: null, contacts: [{ name: 'My contact' }] });
+    // The administrator still sees everything.
+    expect((await app.ok(DealView, { id: deal.id }, ws.token)).node).toMatchObject({ company: { name: 'Their company' }, contacts: [{ name: 'My contact' }, { name: 'Their contact' }] });
+    // An invisible company is not found at all, its deals and contacts with it.
+    expect((await app.ok(CompanyView, { id: company.id }, tester.token)).node).toBeNull();
+
+    const t = (await app.ok(Tasks, {}, tester.token)).tasks;
+    expect(t.edges.map((e) => e.node.text)).toEqual(['My task']);
+    expect(t.totalCount).toBe(1);
+
+    expect((await app.ok(AddNote, { input: { cardId: deal.id, text: 'Sneaky' } }, tester.token)).addNote).toMatchObject({ __typename: 'ForbiddenError' });
+    expect((await app.ok(AddNote, { input: { cardId: own.id, text: 'Mine' } }, tester.token)).addNote.__typename).toBe('AddNoteSuccess');
+    expect((await app.ok(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: 'x', dueAt: new Date().toISOString() } }, tester.token)).createTask).toMatchObject({ __typename: 'ForbiddenError' });
+    expect((await app.ok(AddNote, { input: { cardId: theirs.id, text: 'Hidden' } }, tester.token)).addNote).toMatchObject({ __typename: 'NotFoundError' });
+  });
+});
+
+describe('audit of rights', () => {
+  const Audit = graphql(`
+    query RgAudit { auditLog(first: 20) { edges { node { action actorId subjectId before after } } } }
+  `);
+  const UpdateUser = graphql(`
+    mutation RgUpdateUser($input: UpdateUserInput!) { updateUser(input: $input) { __typename } }
+  `);
+  const CreateTeamId = graphql(`
+    mutation RgCreateTeamId($input: CreateTeamInput!) { createTeam(input: $input) { __typename ... on CreateTeamSuccess { team { id } } } }
+  `);
+
+  it('logs who changed roles and role and team assignments, before → after, for administrators only', async () => {
+    const ws = await signUpWorkspace(app);
+    const member = await ws.member();
+    const role = as((await app.ok(CreateRole, { name: 'Auditor', rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'OWN' }] }, ws.token)).createRole, 'CreateRoleSuccess').role;
+    await app.ok(UpdateRole, { id: role.id, rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'ALL' }] }, ws.token);
+    await app.ok(AssignRole, { userId: member.user.id, roleId: role.id }, ws.token);
+    const team = as((await app.ok(CreateTeamId, { input: { name: 'North' } }, ws.token)).createTeam, 'CreateTeamSuccess').team;
+    await app.ok(UpdateUser, { input: { id: member.user.id, teamIds: [team.id] } }, ws.token);
+    // A refused change leaves no entry.
+    await app.ok(DeleteRole, { id: role.id }, ws.token);
+
+    const entries = (await app.ok(Audit, {}, ws.token)).auditLog.edges.map((e) => e.node);
+    expect(entries.map((e) => e.action)).toEqual(['USER_TEAMS_CHANGED', 'USER_ROLE_CHANGED', 'ROLE_UPDATED', 'ROLE_CREATED']);
+    expect(entries.every((e) => e.actorId === ws.admin.id)).toBe(true);
+    const updated = entries[2];
+    expect(updated.subjectId).toBe(role.id);
+    expect(JSON.parse(updated.before!).rights).toEqual({ DEAL: { VIEW: 'OWN' } });
+    expect(JSON.parse(updated.after!).rights).toEqual({ DEAL: { VIEW: 'ALL' } });
+    expect(entries[0]).toMatchObject({ subjectId: member.user.id, before: JSON.stringify({ teamIds: [] }) });
+    const r = await app.gql(Audit, {}, member.token);
+    expect(r.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+});

@@ -1,0 +1,288 @@
+// Tasks through the public API: create on a deal, contact or company, change with versions,
+// complete with a result, reopen; the lists (overdue, due today in the workspace's time zone,
+// by responsible, by card); the deal filters "no open task" and "has overdue task"; timeline
+// entries; and the `notifications` subscription (task assigned, task due) over graphql-ws.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subscribe } from './helpers/subscribe.js';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { as } from './helpers/results.js';
+import { graphql } from './gql/index.js';
+import type { CreateTaskInput, TkTasksQueryVariables } from './gql/graphql.js';
+
+let app: TestApp;
+let url: string;
+beforeAll(async () => {
+  app = await createTestApp();
+  url = await app.start();
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+const TkTask = graphql(`
+  fragment TkTask on Task {
+    id type text dueAt cardId completedAt result overdue version
+    responsible { id name }
+    createdBy { id }
+  }
+`);
+void TkTask;
+
+const Create = graphql(`
+  mutation TkCreate($input: CreateTaskInput!) {
+    createTask(input: $input) {
+      __typename
+      ... on CreateTaskSuccess { task { ...TkTask } }
+      ... on Error { code message }
+      ... on ValidationError { fields { field message } }
+    }
+  }
+`);
+
+const Update = graphql(`
+  mutation TkUpdate($input: UpdateTaskInput!) {
+    updateTask(input: $input) {
+      __typename
+      ... on UpdateTaskSuccess { task { ...TkTask } }
+      ... on Error { code message }
+      ... on ConflictError { currentVersion }
+    }
+  }
+`);
+
+const Complete = graphql(`
+  mutation TkComplete($id: ID!, $version: Int!, $result: String) {
+    completeTask(id: $id, version: $version, result: $result) {
+      __typename
+      ... on CompleteTaskSuccess { task { ...TkTask } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const Reopen = graphql(`
+  mutation TkReopen($id: ID!, $version: Int!) {
+    reopenTask(id: $id, version: $version) {
+      __typename
+      ... on ReopenTaskSuccess { task { ...TkTask } }
+      ... on Error { code message }
+    }
+  }
+`);
+
+const Tasks = graphql(`
+  query TkTasks($filter: TaskFilter, $first: Int) {
+    tasks(filter: $filter, first: $first) { totalCount edges { node { ...TkTask } } }
+  }
+`);
+
+const CreateDeal = graphql(`
+  mutation TkCreateDeal($input: CreateDealInput!) {
+    createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { id version } } }
+  }
+`);
+
+const DeleteDeal = graphql(`
+  mutation TkDeleteDeal($id: ID!) { deleteDeal(id: $id) { __typename } }
+`);
+
+const CreateContact = graphql(`
+  mutation TkCreateContact($input: CreateContactInput!) {
+    createContact(input: $input) { __typename ... on CreateContactSuccess { contact { id } } }
+  }
+`);
+
+const Deals = graphql(`
+  query TkDeals($filter: DealFilter) { deals(first: 50, filter: $filter) { edges { node { name } } } }
+`);
+
+const Timeline = graphql(`
+  query TkTimeline($cardId: ID!) { timeline(cardId: $cardId, first: 20) { edges { node { kind author { id } } } } }
+`);
+
+const Notifications = graphql(`
+  subscription TkNotifications {
+    notifications { kind task { id text responsible { id } } }
+  }
+`);
+
+const HOUR = 3_600_000;
+const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+async function deal(ws: Workspace, name: string) {
+  return as((await app.ok(CreateDeal, { input: { name } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+}
+async function create(ws: Workspace, input: CreateTaskInput, token = ws.token) {
+  return (await app.ok(Create, { input }, token)).createTask;
+}
+async function mustCreate(ws: Workspace, input: CreateTaskInput, token = ws.token) {
+  return as(await create(ws, input, token), 'CreateTaskSuccess').task;
+}
+async function list(ws: Workspace, filter: TkTasksQueryVariables['filter'], token = ws.token) {
+  const r = (await app.ok(Tasks, { filter, first: 100 }, token)).tasks;
+  return { count: r.totalCount, texts: r.edges.map((e) => e.node.text) };
+}
+
+describe('tasks: create, change, complete, reopen', () => {
+  let ws: Workspace;
+  beforeAll(async () => {
+    ws = await signUpWorkspace(app);
+  });
+
+  it('creates a task on a deal for the caller by default, and the deal timeline shows it', async () => {
+    const d = await deal(ws, 'Supply');
+    const t = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: '  Call the buyer  ', dueAt: at(HOUR) });
+    expect(t).toMatchObject({ type: 'CALL', text: 'Call the buyer', cardId: d.id, completedAt: null, overdue: false, version: 1, responsible: { name: 'Admin' } });
+    expect(t.createdBy?.id).toBe(t.responsible.id);
+    const kinds = (await app.ok(Timeline, { cardId: d.id }, ws.token)).timeline.edges.map((e) => e.node.kind);
+    expect(kinds).toEqual(['TASK_CREATED', 'CARD_CREATED']);
+  });
+
+  it('works on contacts too, and names every bad field at once without creating anything', async () => {
+    const c = as((await app.ok(CreateContact, { input: { name: 'Ivan' } }, ws.token)).createContact, 'CreateContactSuccess').contact;
+    expect((await mustCreate(ws, { cardId: c.id, type: 'MEETING', text: 'Meet', dueAt: at(HOUR) })).cardId).toBe(c.id);
+    const before = (await list(ws, { cardId: c.id })).count;
+    const r = as(await create(ws, { cardId: c.id, type: 'CUSTOM', text: ' ', dueAt: at(HOUR), responsibleId: 'bad' }), 'ValidationError');
+    expect(r.fields.map((f) => f.field).sort()).toEqual(['responsibleId', 'text']);
+    expect((await list(ws, { cardId: c.id })).count).toBe(before);
+    // A due time that is not a date is refused by the schema.
+    const bad = await app.gql(Create, { input: { cardId: c.id, type: 'CALL', text: 'x', dueAt: 'next tuesday' } }, ws.token);
+    expect(bad.errors?.[0].message).toMatch(/DateTime/);
+    expect((await list(ws, { cardId: c.id })).count).toBe(before);
+  });
+
+  it('refuses a card in the trash, of another workspace, or not a card at all', async () => {
+    const d = await deal(ws, 'Gone');
+    await app.ok(DeleteDeal, { id: d.id }, ws.token);
+    expect(await create(ws, { cardId: d.id, type: 'CALL', text: 'x', dueAt: at(HOUR) })).toMatchObject({ __typename: 'NotFoundError', code: 'IN_TRASH' });
+    const other = await signUpWorkspace(app);
+    const theirs = await deal(other, 'Theirs');
+    expect(await create(ws, { cardId: theirs.id, type: 'CALL', text: 'x', dueAt: at(HOUR) })).toMatchObject({ __typename: 'NotFoundError' });
+    expect((await list(other, { cardId: theirs.id })).count).toBe(0);
+    expect(await create(ws, { cardId: ws.pipeline.id, type: 'CALL', text: 'x', dueAt: at(HOUR) })).toMatchObject({ __typename: 'ValidationError' });
+  });
+
+  it('updates with the version read; a stale one gets ConflictError and changes nothing', async () => {
+    const d = await deal(ws, 'Versioned');
+    const t = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'First', dueAt: at(HOUR) });
+    const u = as((await app.ok(Update, { input: { id: t.id, version: 1, text: 'Second', type: 'FOLLOW_UP' } }, ws.token)).updateTask, 'UpdateTaskSuccess').task;
+    expect(u).toMatchObject({ text: 'Second', type: 'FOLLOW_UP', version: 2, dueAt: t.dueAt });
+    const stale = (await app.ok(Update, { input: { id: t.id, version: 1, text: 'Third' } }, ws.token)).updateTask;
+    expect(stale).toMatchObject({ __typename: 'ConflictError', currentVersion: 2 });
+    expect((await list(ws, { cardId: d.id })).texts).toEqual(['Second']);
+  });
+
+  it('completes with a result (once), shows it in the timeline, and reopens', async () => {
+    const d = await deal(ws, 'Done');
+    const t = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'Call back', dueAt: at(-HOUR) });
+    expect(t.overdue).toBe(true);
+    const c = as((await app.ok(Complete, { id: t.id, version: 1, result: 'Agreed on Friday' }, ws.token)).completeTask, 'CompleteTaskSuccess').task;
+    expect(c).toMatchObject({ result: 'Agreed on Friday', overdue: false, version: 2 });
+    expect(c.completedAt).not.toBeNull();
+    expect((await app.ok(Complete, { id: t.id, version: 2 }, ws.token)).completeTask).toMatchObject({ __typename: 'ValidationError' });
+    const kinds = (await app.ok(Timeline, { cardId: d.id }, ws.token)).timeline.edges.map((e) => e.node.kind);
+    expect(kinds).toEqual(['TASK_COMPLETED', 'TASK_CREATED', 'CARD_CREATED']);
+    const r = as((await app.ok(Reopen, { id: t.id, version: 2 }, ws.token)).reopenTask, 'ReopenTaskSuccess').task;
+    expect(r).toMatchObject({ completedAt: null, result: null, overdue: true, version: 3 });
+  });
+});
+
+describe('tasks: lists and deal filters', () => {
+  let ws: Workspace;
+  let member: Awaited<ReturnType<Workspace['member']>>;
+
+  // Noon in Moscow (the workspace's default time zone) on the day `offset` days from today there.
+  function moscowNoon(offset: number) {
+    const ymd = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Moscow' }).format(new Date());
+    return new Date(Date.parse(`${ymd}T09:00:00Z`) + offset * 24 * HOUR).toISOString();
+  }
+
+  beforeAll(async () => {
+    ws = await signUpWorkspace(app);
+    member = await ws.member('Maria');
+    const a = await deal(ws, 'A: overdue task');
+    const b = await deal(ws, 'B: open task later');
+    const c = await deal(ws, 'C: completed task only');
+    await deal(ws, 'D: no tasks');
+    await mustCreate(ws, { cardId: a.id, type: 'CALL', text: 'yesterday', dueAt: moscowNoon(-1) });
+    await mustCreate(ws, { cardId: b.id, type: 'CALL', text: 'tomorrow', dueAt: moscowNoon(1), responsibleId: member.user.id });
+    await mustCreate(ws, { cardId: b.id, type: 'MEETING', text: 'today', dueAt: moscowNoon(0), responsibleId: member.user.id });
+    const done = await mustCreate(ws, { cardId: c.id, type: 'CALL', text: 'done', dueAt: moscowNoon(-2) });
+    await app.ok(Complete, { id: done.id, version: 1 }, ws.token);
+  });
+
+  it('lists by due time, earliest first, with every filter', async () => {
+    expect(await list(ws, {})).toEqual({ count: 4, texts: ['done', 'yesterday', 'today', 'tomorrow'] });
+    expect((await list(ws, { completed: false })).texts).toEqual(['yesterday', 'today', 'tomorrow']);
+    expect((await list(ws, { completed: true })).texts).toEqual(['done']);
+    expect((await list(ws, { responsibleIds: [member.user.id] })).texts).toEqual(['today', 'tomorrow']);
+    expect((await list(ws, { dueToday: true })).texts).toEqual(['today']);
+    expect((await list(ws, { dueToday: true, responsibleIds: [ws.admin.id] })).texts).toEqual([]);
+    // Noon today in Moscow may still be ahead or already past; yesterday's open task is overdue either way.
+    const overdue = (await list(ws, { overdue: true })).texts;
+    expect(overdue).toContain('yesterday');
+    expect(overdue).not.toContain('done');
+    expect(overdue).not.toContain('tomorrow');
+    expect((await list(ws, { overdue: false })).texts).toEqual(expect.arrayContaining(['done', 'tomorrow']));
+  });
+
+  it('a member sees the workspace tasks; another workspace sees none of them', async () => {
+    expect((await list(ws, {}, member.token)).count).toBe(4);
+    const other = await signUpWorkspace(app);
+    expect(await list(other, {})).toEqual({ count: 0, texts: [] });
+  });
+
+  it('filters deals with no open task and with an overdue task', async () => {
+    const names = async (filter: object) => (await app.ok(Deals, { filter }, ws.token)).deals.edges.map((e) => e.node.name).sort();
+    expect(await names({ hasOpenTask: false })).toEqual(['C: completed task only', 'D: no tasks']);
+    expect(await names({ hasOpenTask: true })).toEqual(['A: overdue task', 'B: open task later']);
+    expect(await names({ hasOverdueTask: true })).toContain('A: overdue task');
+    expect(await names({ hasOverdueTask: true })).not.toContain('C: completed task only');
+    expect(await names({ hasOverdueTask: false })).toEqual(expect.arrayContaining(['C: completed task only', 'D: no tasks']));
+  });
+});
+
+describe('notifications', () => {
+  type Note = { kind: string; task: { id: string; text: string; responsible: { id: string } } | null };
+
+  const watch = (token: string) => subscribe(url, token, Notifications, {}, (d) => d.notifications as Note);
+
+  it('tells a user of a task assigned to them, not of tasks they give themselves or others get', async () => {
+    const ws = await signUpWorkspace(app);
+    const maria = await ws.member('Maria');
+    const oleg = await ws.member('Oleg');
+    const sub = watch(maria.token);
+    await sub.ready;
+    const d = await deal(ws, 'Assign');
+    await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'for Oleg', dueAt: at(HOUR), responsibleId: oleg.user.id });
+    await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'Maria to herself', dueAt: at(HOUR) }, maria.token);
+    const t = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'for Maria', dueAt: at(HOUR), responsibleId: maria.user.id });
+    await sub.waitFor((e) => e.length >= 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sub.errors).toEqual([]);
+    expect(sub.events).toEqual([{ kind: 'TASK_ASSIGNED', task: { id: t.id, text: 'for Maria', responsible: { id: maria.user.id } } }]);
+    // Handing a task over notifies the new responsible.
+    const mine = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'handed over', dueAt: at(HOUR) });
+    await app.ok(Update, { input: { id: mine.id, version: 1, responsibleId: maria.user.id } }, ws.token);
+    await sub.waitFor((e) => e.length >= 2);
+    expect(sub.events[1]).toMatchObject({ kind: 'TASK_ASSIGNED', task: { text: 'handed over' } });
+    await sub.close();
+  });
+
+  it('tells the responsible when an open task falls due, once, and not for a completed one', async () => {
+    const ws = await signUpWorkspace(app);
+    const maria = await ws.member('Maria');
+    const sub = watch(maria.token);
+    await sub.ready;
+    const d = await deal(ws, 'Due');
+    const soon = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'due soon', dueAt: at(1200) }, maria.token);
+    const done = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'done before due', dueAt: at(1200) }, maria.token);
+    await app.ok(Complete, { id: done.id, version: 1 }, maria.token);
+    await sub.waitFor((e) => e.some((x) => x.kind === 'TASK_DUE'));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sub.errors).toEqual([]);
+    expect(sub.events).toEqual([{ kind: 'TASK_DUE', task: { id: soon.id, text: 'due soon', responsible: { id: maria.user.id } } }]);
+    await sub.close();
+  });
+});
