@@ -18,6 +18,7 @@ import { openDatabase, type Database } from './db.js';
 import { createContextFactory, type AppDeps, type Context } from './context.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createAppPubSub } from './lib/pubsub.js';
+import { SettingsEpochs } from './lib/live-viewer.js';
 import { OutboxDispatcher } from './lib/outbox.js';
 import { schema } from './schema.js';
 import { seedDemo, type DemoLogin } from '../prisma/seed.js';
@@ -104,10 +105,12 @@ export async function buildApp(
   if (applied.length) log.info({ applied }, 'migrations applied');
   const demoLogin = config.seedDemo ? await seedDemo(database.prisma, log) : null;
 
-  const { pubsub, close: closePubSub } = createAppPubSub(config.redisUrl);
+  const { pubsub, listen, close: closePubSub } = createAppPubSub(config.redisUrl);
+  const epochs = new SettingsEpochs();
+  listen('settingsChanged', (m) => epochs.bump(m.workspaceId));
   const outbox = new OutboxDispatcher(database.prisma, pubsub, log, opts.outboxPollMs);
   const storage = new LocalStorage(join(config.dataDir, 'files'));
-  const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, storage };
+  const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, storage, epochs };
   const contextFactory = createContextFactory(deps);
 
   const yoga = createYoga<Record<string, unknown>, Context>({

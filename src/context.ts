@@ -7,6 +7,7 @@ import type { Logger } from './lib/logger.js';
 import type { AppPubSub } from './lib/pubsub.js';
 import type { OutboxDispatcher } from './lib/outbox.js';
 import type { Viewer } from './lib/viewer.js';
+import type { SettingsEpochs } from './lib/live-viewer.js';
 import { unauthenticated } from './lib/errors.js';
 import { requestedLocale, type Locale } from './lib/i18n.js';
 import { resolveViewer } from './modules/users/auth.service.js';
@@ -18,6 +19,8 @@ export type AppDeps = {
   pubsub: AppPubSub;
   outbox: OutboxDispatcher;
   storage: FileStorage;
+  /** Counts settings changes per workspace, so live subscriptions re-read their rights. */
+  epochs: SettingsEpochs;
 };
 
 export type Context = {
@@ -30,6 +33,8 @@ export type Context = {
   /** Language of messages: Accept-Language, else the workspace's locale, else English. */
   locale: Locale;
   log: Logger;
+  /** The bearer token, kept so a live subscription can read its viewer again. */
+  token?: string;
 };
 
 /** What a service needs: the database, the deps, and a signed-in viewer. */
@@ -76,7 +81,7 @@ export function createContextFactory(deps: AppDeps) {
     if (!token) return { ...base, viewer: null, locale: asked ?? 'en' };
     const result = await resolveViewer(deps, token);
     return 'viewer' in result
-      ? { ...base, viewer: result.viewer, locale: asked ?? result.viewer.locale }
+      ? { ...base, viewer: result.viewer, token, locale: asked ?? result.viewer.locale }
       : { ...base, viewer: null, authProblem: result.problem, locale: asked ?? 'en' };
   };
 }

@@ -13,6 +13,7 @@ import './modules/custom-fields/custom-fields.schema.js';
 import './modules/timeline/timeline.schema.js';
 import './modules/tasks/tasks.schema.js';
 import './modules/files/files.schema.js';
+import './modules/mailboxes/mailboxes.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
 export const sortedSchema = lexicographicSortSchema(schema);

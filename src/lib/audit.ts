@@ -4,7 +4,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import type { Tx } from './outbox.js';
 import type { Viewer } from './viewer.js';
 
-export type AuditAction = 'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED';
+export type AuditAction = 'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED';
 
 export async function audit(
   tx: Tx,

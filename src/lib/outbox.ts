@@ -5,7 +5,7 @@
 // once, and a crash between commit and publish only delays delivery until the next drain.
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db.js';
-import type { AppPubSub, DealChangedMessage, NotificationMessage, TimelineMessage } from './pubsub.js';
+import type { AppPubSub, DealChangedMessage, NotificationMessage, SettingsChangedMessage, TimelineMessage } from './pubsub.js';
 import type { Logger } from './logger.js';
 
 export type Tx = Prisma.TransactionClient;
@@ -13,7 +13,8 @@ export type Tx = Prisma.TransactionClient;
 export type OutboxEvent =
   | { topic: 'dealChanged'; workspaceId: string; payload: DealChangedMessage }
   | { topic: 'timelineUpdated'; workspaceId: string; payload: TimelineMessage }
-  | { topic: 'notification'; workspaceId: string; payload: NotificationMessage };
+  | { topic: 'notification'; workspaceId: string; payload: NotificationMessage }
+  | { topic: 'settingsChanged'; workspaceId: string; payload: SettingsChangedMessage };
 
 export async function enqueue(tx: Tx, events: OutboxEvent[]) {
   if (!events.length) return;
@@ -22,7 +23,11 @@ export async function enqueue(tx: Tx, events: OutboxEvent[]) {
   });
 }
 
-type Row = { id: bigint; topic: string; payload: DealChangedMessage | TimelineMessage | NotificationMessage };
+type Row = { id: bigint; topic: string; payload: DealChangedMessage | TimelineMessage | NotificationMessage | SettingsChangedMessage };
+
+/** Tells live subscriptions of the workspace to re-read their viewer's rights before the next event. */
+export const settingsChanged = (tx: Tx, workspaceId: string) =>
+  enqueue(tx, [{ topic: 'settingsChanged', workspaceId, payload: { workspaceId } }]);
 
 export class OutboxDispatcher {
   private timer?: NodeJS.Timeout;
@@ -140,6 +145,8 @@ export class OutboxDispatcher {
     } else if (row.topic === 'notification') {
       const p = row.payload as NotificationMessage;
       this.pubsub.publish('notification', p.userId, p);
+    } else if (row.topic === 'settingsChanged') {
+      this.pubsub.publish('settingsChanged', row.payload as SettingsChangedMessage);
     } else if (row.topic === 'timelineUpdated') {
       const p = row.payload as TimelineMessage;
       this.pubsub.publish('timelineUpdated', p.cardId, p);

@@ -22,4 +22,5 @@ const valueCaches = new WeakMap<object, Map<string, unknown>>();
 /** Forgets what this request memoized (after it changed what was loaded). */
 export function forgetRequest(ctx: object) {
   caches.delete(ctx);
+  valueCaches.delete(ctx);
 }

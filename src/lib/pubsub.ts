@@ -30,7 +30,11 @@ export type NotificationMessage = {
   occurredAt: string;
 };
 
+/** Roles, field access, a user's role or teams, or field definitions of a workspace changed. */
+export type SettingsChangedMessage = { workspaceId: string };
+
 export type PubSubTopics = {
+  settingsChanged: [payload: SettingsChangedMessage];
   notification: [userId: string, payload: NotificationMessage];
   dealChanged: [pipelineId: string, payload: DealChangedMessage];
   timelineUpdated: [cardId: string, payload: TimelineMessage];
@@ -38,13 +42,25 @@ export type PubSubTopics = {
 
 export type AppPubSub = ReturnType<typeof createPubSub<PubSubTopics>>;
 
-export function createAppPubSub(redisUrl?: string): { pubsub: AppPubSub; close(): Promise<void> } {
-  if (!redisUrl) return { pubsub: createPubSub<PubSubTopics>(), close: async () => {} };
+type Listen = (topic: 'settingsChanged', fn: (m: SettingsChangedMessage) => void) => void;
+
+/**
+ * The pubsub, and `listen`: a listener called synchronously as each message is dispatched, so it
+ * runs before any subscription handles a message published after it.
+ */
+export function createAppPubSub(redisUrl?: string): { pubsub: AppPubSub; listen: Listen; close(): Promise<void> } {
+  const listenOn = (target: EventTarget): Listen => (topic, fn) =>
+    target.addEventListener(topic, (e) => fn((e as CustomEvent<SettingsChangedMessage>).detail));
+  if (!redisUrl) {
+    const eventTarget = new EventTarget();
+    return { pubsub: createPubSub<PubSubTopics>({ eventTarget }), listen: listenOn(eventTarget), close: async () => {} };
+  }
   const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
   return {
     pubsub: createPubSub<PubSubTopics>({ eventTarget }),
+    listen: listenOn(eventTarget as unknown as EventTarget),
     close: async () => {
       publishClient.disconnect();
       subscribeClient.disconnect();

@@ -2,6 +2,7 @@
 // passed to every service, which checks rights against it.
 import { ForbiddenError } from './errors.js';
 import type { Rights } from './rights.js';
+import type { FieldAccessMap } from './field-access.js';
 
 export type Viewer = {
   userId: string;
@@ -21,6 +22,8 @@ export type Viewer = {
   currency?: string;
   /** The role's record rights (administrators have every right whatever this holds). */
   rights?: Rights;
+  /** The role's field access (administrators edit every field whatever this holds). */
+  fieldAccess?: FieldAccessMap;
 };
 
 export function assertAdmin(viewer: Viewer, what = 'change workspace settings') {

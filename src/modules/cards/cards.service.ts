@@ -10,6 +10,8 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import * as rights from '../../lib/rights.js';
 import { customFieldConditions, sortSlot, type CustomFieldFilterInput } from '../custom-fields/filters.js';
 import type { FieldDef } from '../custom-fields/values.js';
+import { definitions, visibleDefinitions } from '../custom-fields/custom-fields.service.js';
+import { canRead, hidesAny, SYSTEM_FIELDS, type CardEntity } from '../../lib/field-access.js';
 
 export type CardKind = 'contact' | 'company' | 'deal';
 export const ENTITY: Record<CardKind, rights.Entity> = { contact: 'CONTACT', company: 'COMPANY', deal: 'DEAL' };
@@ -179,9 +181,31 @@ export function searchTerms(q: string, region: string): string[] {
   return [...new Set(terms)];
 }
 
-export function searchWhere(terms: string[]) {
+/**
+ * Search conditions for the terms: over names, phones and e-mails, or over the name alone when
+ * `details` is false (a role that hides some of them, so search cannot reveal their values).
+ */
+export function searchWhere(terms: string[], details = true) {
   // `contains` becomes LIKE: the user's % and _ are meant literally, not as wildcards.
-  return terms.map((t) => ({ searchText: { contains: likeLiteral(t) } }));
+  return terms.map((t) => (details ? { searchText: { contains: likeLiteral(t) } } : { name: { contains: likeLiteral(t), mode: 'insensitive' as const } }));
+}
+
+/** The system fields of a card type hidden from the viewer's role. */
+export function hiddenSystemFields(viewer: ServiceCtx['viewer'], kind: CardKind): Set<string> {
+  const entity = ENTITY[kind] as CardEntity;
+  return new Set((SYSTEM_FIELDS[entity] as readonly string[]).filter((f) => !canRead(viewer, entity, f)));
+}
+
+/**
+ * Whether search may look at a card type's phones and e-mails for the viewer: only when none of
+ * them, system or custom, is hidden from the viewer's role. Otherwise it matches names alone.
+ */
+export async function searchesDetails(ctx: ServiceCtx, kind: CardKind): Promise<boolean> {
+  const entity = ENTITY[kind] as CardEntity;
+  if (ctx.viewer.isAdmin || !ctx.viewer.fieldAccess?.[entity]) return true;
+  if (hidesAny(ctx.viewer, entity, ['phones', 'emails'])) return false;
+  const shown = new Set((await visibleDefinitions(ctx, entity)).map((d) => d.id));
+  return !(await definitions(ctx, entity)).some((d) => (d.type === 'PHONE' || d.type === 'EMAIL') && !shown.has(d.id));
 }
 
 export function dateRange(r: { from?: Date | null; to?: Date | null } | null | undefined) {
@@ -425,9 +449,16 @@ export type FilterEnv<F> = {
   issues: IssueList;
   /** Conditions of the type's own keys. */
   own?: (f: F, path: string) => object[];
-  /** Turns search terms into the type's condition. */
-  search?: (match: ReturnType<typeof searchWhere>) => object;
+  /** Turns search terms into the type's condition (default: its own names, phones, e-mails). */
+  search?: (terms: string[]) => object;
+  /** Whether search looks at phones and e-mails (see searchesDetails). */
+  details?: boolean;
+  /** System fields hidden from the viewer: filtering by them is refused. */
+  hidden?: Set<string>;
 };
+
+/** The issue for a filter or sort on a field the viewer's role hides. */
+export const HIDDEN_FIELD = 'your role cannot see this field, so it cannot filter or sort by it';
 
 /** Builds a card list's where: the shared conditions, the type's own keys, custom fields, and nested and / or. */
 export function cardFilter<F extends CommonFilter<F>>(f: F, env: FilterEnv<F>, path = 'filter.'): { AND: object[] } {
@@ -435,8 +466,11 @@ export function cardFilter<F extends CommonFilter<F>>(f: F, env: FilterEnv<F>, p
   const build = (x: F, at: string): { AND: object[] } => {
     const and: object[] = [];
     const terms = x.search ? searchTerms(x.search, env.region) : [];
-    if (terms.length) and.push(env.search ? env.search(searchWhere(terms)) : { OR: searchWhere(terms) });
-    if (x.responsibleIds?.length) and.push({ responsibleId: { in: x.responsibleIds } });
+    if (terms.length) and.push(env.search ? env.search(terms) : { OR: searchWhere(terms, env.details ?? true) });
+    if (x.responsibleIds?.length) {
+      if (env.hidden?.has('responsible')) env.issues.add(`${at}responsibleIds`, HIDDEN_FIELD);
+      else and.push({ responsibleId: { in: x.responsibleIds } });
+    }
     if (x.tags?.length) and.push({ tags: { some: { tag: { name: { in: x.tags } } } } });
     for (const key of ['createdAt', 'updatedAt'] as const) {
       const r = dateRange(x[key]);

@@ -1,4 +1,6 @@
 // Companies and their queries and mutations.
+import { shown } from '../../lib/field-access.js';
+import { User } from '../users/users.schema.js';
 import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
@@ -17,9 +19,15 @@ export const Company = builder.prismaNode('Company', {
     name: t.exposeString('name'),
     address: t.exposeString('address', { nullable: true }),
     website: t.exposeString('website', { nullable: true }),
-    phones: t.field({ type: [Phone], select: { phones: true }, resolve: (c) => c.phones }),
-    emails: t.exposeStringList('emails'),
-    responsible: t.relation('responsible'),
+    phones: t.field({ type: [Phone], description: "Empty when the viewer's role hides phones.", select: { phones: true }, resolve: (c, _a, ctx) => shown(ctx.viewer, 'COMPANY', 'phones', c.phones, []) }),
+    emails: t.stringList({ description: "Empty when the viewer's role hides e-mails.", select: { emails: true }, resolve: (c, _a, ctx) => shown(ctx.viewer, 'COMPANY', 'emails', c.emails, []) }),
+    responsible: t.field({
+      type: User,
+      nullable: true,
+      description: "Null when the viewer's role hides it.",
+      select: (_a, _c, nested) => ({ responsible: nested(true) }),
+      resolve: (c, _a, ctx) => shown(ctx.viewer, 'COMPANY', 'responsible', c.responsible, null),
+    }),
     tags: t.field({
       type: [Tag],
       select: (_a, _c, nested) => ({ tags: { select: { tag: nested(true) }, orderBy: { tag: { name: 'asc' } } } }),

@@ -1,4 +1,5 @@
 // Companies: create, update, trash and restore, and the filtered list.
+import { assertEditable } from '../../lib/field-access.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';
@@ -6,7 +7,7 @@ import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
 import * as timeline from '../timeline/timeline.service.js';
-import { cardValues, definitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import { cardValues, definitions, visibleDefinitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: any; select?: any };
 
@@ -20,9 +21,12 @@ export type ListArgs = { filter?: CompanyFilter | null; orderBy?: cards.SortInpu
 /** The list's where and order, every bad filter or sort key reported at once. */
 async function listQuery(ctx: ServiceCtx, args: ListArgs) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
-  const defs = await definitions(ctx, 'COMPANY');
+  // Only the fields the viewer can see may be filtered and sorted by.
+  const defs = await visibleDefinitions(ctx, 'COMPANY');
+  const details = await cards.searchesDetails(ctx, 'company');
+  const hidden = cards.hiddenSystemFields(ctx.viewer, 'company');
   const issues = new IssueList();
-  const where = { AND: [cards.cardScope(ctx, 'company', !!args.inTrash), cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues })] };
+  const where = { AND: [cards.cardScope(ctx, 'company', !!args.inTrash), cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, details, hidden })] };
   const order = cards.orderBy(args.orderBy, cards.COMMON_SORT, { field: 'CREATED_AT', direction: 'DESC' }, defs, issues);
   issues.throwIfAny();
   return { where: where as Prisma.CompanyWhereInput, order };
@@ -65,6 +69,7 @@ export type CompanyInput = {
 /** `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
 export async function createCompany(ctx: ServiceCtx, input: CompanyInput, issues = new IssueList()) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
+  assertEditable(ctx.viewer, 'COMPANY', { responsible: input.responsibleId ?? undefined, phones: input.phones ?? undefined, emails: input.emails ?? undefined });
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
   await cards.assertCreate(ctx, 'company', responsibleId);
   const cf = await cardValues(ctx, 'COMPANY', {}, input.customFields, issues, true);
@@ -105,6 +110,7 @@ export async function updateCompany(ctx: ServiceCtx, id: string, version: number
   const current = cards.assertLive('company', id, await findCompany(ctx, id));
   cards.assertVersion('company', current, version);
   await cards.assertRight(ctx, 'company', 'EDIT', current.responsibleId);
+  assertEditable(ctx.viewer, 'COMPANY', { responsible: input.responsibleId, phones: input.phones, emails: input.emails });
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;

@@ -1,4 +1,6 @@
 // Contacts (people) and their queries and mutations.
+import { shown } from '../../lib/field-access.js';
+import { User } from '../users/users.schema.js';
 import { canSee, viewable } from '../cards/cards.service.js';
 import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
@@ -18,8 +20,8 @@ export const Contact = builder.prismaNode('Contact', {
   fields: (t) => ({
     name: t.exposeString('name'),
     position: t.exposeString('position', { nullable: true }),
-    phones: t.field({ type: [Phone], select: { phones: true }, resolve: (c) => c.phones }),
-    emails: t.exposeStringList('emails'),
+    phones: t.field({ type: [Phone], description: "Empty when the viewer's role hides phones.", select: { phones: true }, resolve: (c, _a, ctx) => shown(ctx.viewer, 'CONTACT', 'phones', c.phones, []) }),
+    emails: t.stringList({ description: "Empty when the viewer's role hides e-mails.", select: { emails: true }, resolve: (c, _a, ctx) => shown(ctx.viewer, 'CONTACT', 'emails', c.emails, []) }),
     company: t.field({
       type: Company,
       nullable: true,
@@ -29,7 +31,13 @@ export const Contact = builder.prismaNode('Contact', {
       resolve: async (c, _a, ctx) =>
         c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'company', c.company.id)) ? c.company : null,
     }),
-    responsible: t.relation('responsible'),
+    responsible: t.field({
+      type: User,
+      nullable: true,
+      description: "Null when the viewer's role hides it.",
+      select: (_a, _c, nested) => ({ responsible: nested(true) }),
+      resolve: (c, _a, ctx) => shown(ctx.viewer, 'CONTACT', 'responsible', c.responsible, null),
+    }),
     tags: t.field({
       type: [Tag],
       select: (_a, _c, nested) => ({ tags: { select: { tag: nested(true) }, orderBy: { tag: { name: 'asc' } } } }),

@@ -1,4 +1,5 @@
 // Contacts (people): create, update, trash and restore, and the filtered list.
+import { assertEditable } from '../../lib/field-access.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';
@@ -6,7 +7,7 @@ import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
 import * as timeline from '../timeline/timeline.service.js';
-import { cardValues, definitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import { cardValues, definitions, visibleDefinitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: any; select?: any };
 
@@ -24,9 +25,12 @@ const own = (f: ContactFilter) => (f.companyIds?.length ? [{ companyId: { in: f.
 /** The list's where and order, every bad filter or sort key reported at once. */
 async function listQuery(ctx: ServiceCtx, args: ListArgs) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
-  const defs = await definitions(ctx, 'CONTACT');
+  // Only the fields the viewer can see may be filtered and sorted by.
+  const defs = await visibleDefinitions(ctx, 'CONTACT');
+  const details = await cards.searchesDetails(ctx, 'contact');
+  const hidden = cards.hiddenSystemFields(ctx.viewer, 'contact');
   const issues = new IssueList();
-  const where = { AND: [cards.cardScope(ctx, 'contact', !!args.inTrash), cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own })] };
+  const where = { AND: [cards.cardScope(ctx, 'contact', !!args.inTrash), cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own, details, hidden })] };
   const order = cards.orderBy(args.orderBy, cards.COMMON_SORT, { field: 'CREATED_AT', direction: 'DESC' }, defs, issues);
   issues.throwIfAny();
   return { where: where as Prisma.ContactWhereInput, order };
@@ -68,6 +72,7 @@ export type ContactInput = {
 /** `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
 export async function createContact(ctx: ServiceCtx, input: ContactInput, issues = new IssueList()) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
+  assertEditable(ctx.viewer, 'CONTACT', { responsible: input.responsibleId ?? undefined, phones: input.phones ?? undefined, emails: input.emails ?? undefined });
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
   await cards.assertCreate(ctx, 'contact', responsibleId);
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
@@ -105,6 +110,7 @@ export async function updateContact(ctx: ServiceCtx, id: string, version: number
   const current = cards.assertLive('contact', id, await findContact(ctx, id));
   cards.assertVersion('contact', current, version);
   await cards.assertRight(ctx, 'contact', 'EDIT', current.responsibleId);
+  assertEditable(ctx.viewer, 'CONTACT', { responsible: input.responsibleId, phones: input.phones, emails: input.emails });
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;

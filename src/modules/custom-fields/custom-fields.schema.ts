@@ -9,6 +9,7 @@ import { inWorkspace, Phone, registerNode } from '../cards/cards.schema.js';
 import * as fields from './custom-fields.service.js';
 import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from './values.js';
 import { isFilterable, isSortable, OPERATORS } from './filters.js';
+import { FIELD_LEVELS } from '../../lib/field-access.js';
 
 for (const n of ['CustomField', 'FieldGroup', 'CustomFieldOption']) registerNode(n);
 
@@ -32,8 +33,21 @@ export const FieldGroup = builder.prismaNode('FieldGroup', {
     entityType: t.expose('entityType', { type: EntityType }),
     name: t.exposeString('name'),
     sortOrder: t.exposeInt('sortOrder'),
-    fields: t.relation('fields', { query: { where: { archived: false }, orderBy: { sortOrder: 'asc' } } }),
+    fields: t.field({
+      type: [CustomField],
+      description: "Live fields of the group, in order; fields hidden from the viewer's role are left out.",
+      select: (_a, _c, nested) => ({ fields: nested({ where: { archived: false }, orderBy: { sortOrder: 'asc' } }) }),
+      resolve: async (g, _a, ctx) => {
+        const shown = new Set((await fields.visibleDefinitions(authed(ctx), g.entityType)).map((d) => d.id));
+        return g.fields.filter((f) => shown.has(f.id));
+      },
+    }),
   }),
+});
+
+export const FieldAccessLevel = builder.enumType('FieldAccessLevel', {
+  values: FIELD_LEVELS,
+  description: 'HIDDEN: absent everywhere (values, filters, sorting, search, timeline, live events); READ: shown, not written; EDIT.',
 });
 
 const asDef = (f: unknown) => f as FieldDef;
@@ -47,11 +61,24 @@ const FilterOperator = builder.enumType('FilterOperator', {
   values: Object.values(OPERATOR_NAME),
 });
 
+const NOWHERE = '00000000-0000-0000-0000-000000000000';
+
 export const CustomField = builder.prismaNode('CustomField', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: inWorkspace,
+  // A field the viewer's role hides is not found. (A formula hidden only through its inputs is
+  // left out of every list and value, but found here by its id.)
+  findUnique: (id, ctx) => {
+    const v = ctx.viewer;
+    const hidden = !!v && !v.isAdmin && Object.values(v.fieldAccess ?? {}).some((m) => m?.[id] === 'HIDDEN');
+    return inWorkspace(hidden ? NOWHERE : id, ctx);
+  },
   fields: (t) => ({
+    access: t.field({
+      type: FieldAccessLevel,
+      description: "What the viewer's role may do with this field's values (formulas are at most READ).",
+      resolve: (f, _a, ctx) => fields.accessTo(authed(ctx), f),
+    }),
     entityType: t.expose('entityType', { type: EntityType }),
     name: t.exposeString('name'),
     code: t.exposeString('code', { description: 'Stable API code, e.g. for imports and formulas.' }),
@@ -157,7 +184,8 @@ builder.prismaObjectFields('CustomField', (t) => ({
     description: 'The field applies (is shown and may be required) only when this holds.',
     resolve: async (f, _a, ctx) => {
       if (!f.conditionFieldId) return null;
-      const defs = await fields.definitions(authed(ctx), f.entityType);
+      // A condition on a field hidden from the viewer is left out with it.
+      const defs = await fields.visibleDefinitions(authed(ctx), f.entityType);
       const cond = defs.find((d) => d.id === f.conditionFieldId);
       return cond ? { field: cond, values: ((f.conditionValues as unknown[]) ?? []).map((x) => toGraphql(cond, x)) } : null;
     },
@@ -167,18 +195,20 @@ builder.prismaObjectFields('CustomField', (t) => ({
 /** Resolves a card's `customFields`: its values, in field order, for fields that apply. */
 function resolveValues(entityType: fields.EntityType) {
   return async (card: { customFields: unknown }, _a: unknown, ctx: Context) => {
-    const defs = await fields.definitions(authed(ctx), entityType);
+    const sctx = authed(ctx);
+    const defs = await fields.definitions(sctx, entityType);
+    const shown = new Set((await fields.visibleDefinitions(sctx, entityType)).map((d) => d.id));
     // Formulas are computed afresh, so a formula defined or changed after the card was last
     // written shows its current result.
     const values = { ...((card.customFields ?? {}) as Record<string, unknown>) };
     fields.recomputeFormulas(defs, values);
     return defs
-      .filter((d) => !d.archived && values[d.key] !== undefined && fields.applies(d, defs, values))
+      .filter((d) => shown.has(d.id) && !d.archived && values[d.key] !== undefined && fields.applies(d, defs, values))
       .map((d) => toGraphql(d, values[d.key]));
   };
 }
 
-const VALUES_DESCRIPTION = 'Values of the custom fields that are filled and apply; archived fields are left out.';
+const VALUES_DESCRIPTION = "Values of the custom fields that are filled and apply; archived fields and fields hidden from the viewer's role are left out.";
 
 // Writing values
 

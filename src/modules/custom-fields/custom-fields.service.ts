@@ -3,8 +3,10 @@
 // later import and automations validate alike.
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
-import { IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
-import type { Tx } from '../../lib/outbox.js';
+import { ForbiddenError, IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
+import { canRead, fieldLevel, type FieldLevel } from '../../lib/field-access.js';
+import { scopeOf } from '../../lib/rights.js';
+import { settingsChanged, type Tx } from '../../lib/outbox.js';
 import { assertAdmin } from '../../lib/viewer.js';
 import { forgetRequest, perRequest } from '../../lib/per-request.js';
 import * as v from '../../lib/validate.js';
@@ -29,12 +31,65 @@ export function definitions(ctx: ServiceCtx, entityType: EntityType): Promise<Fi
   );
 }
 
-const forget = forgetRequest;
+/**
+ * After definitions changed: forgets what this request memoized, and queues `settingsChanged`
+ * (in the change's transaction when given one) so live subscriptions read them again.
+ */
+async function forget(ctx: ServiceCtx, tx: Tx = ctx.db) {
+  forgetRequest(ctx);
+  await settingsChanged(tx, ctx.viewer.workspaceId);
+  if (tx === ctx.db) ctx.deps.outbox.kick();
+}
 
-export function listFields(ctx: ServiceCtx, entityType: EntityType, includeArchived: boolean, query: Query = {}) {
+/**
+ * The fields hidden from the viewer: those their role has HIDDEN, and formulas computed from a
+ * hidden field (their result would give its value away), formulas of those included.
+ */
+export function hiddenFieldIds(viewer: ServiceCtx['viewer'], entityType: EntityType, defs: FieldDef[]): Set<string> {
+  const hidden = new Set(defs.filter((d) => !canRead(viewer, entityType, d.id)).map((d) => d.id));
+  if (!hidden.size) return hidden;
+  const byCode = new Map(defs.map((d) => [d.code, d]));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const d of defs) {
+      if (d.type !== 'FORMULA' || !d.formula || hidden.has(d.id)) continue;
+      let refs: Set<string>;
+      try {
+        refs = references(parseFormula(d.formula));
+      } catch {
+        continue;
+      }
+      if ([...refs].some((code) => hidden.has(byCode.get(code)?.id ?? ''))) {
+        hidden.add(d.id);
+        grew = true;
+      }
+    }
+  }
+  return hidden;
+}
+
+/** The definitions the viewer may see (see hiddenFieldIds); all of them for most roles. */
+export async function visibleDefinitions(ctx: ServiceCtx, entityType: EntityType): Promise<FieldDef[]> {
+  const defs = await definitions(ctx, entityType);
+  if (ctx.viewer.isAdmin || !ctx.viewer.fieldAccess?.[entityType]) return defs;
+  const hidden = hiddenFieldIds(ctx.viewer, entityType, defs);
+  return hidden.size ? defs.filter((d) => !hidden.has(d.id)) : defs;
+}
+
+/** What the viewer may do with a field: a formula is never written, so at most READ. */
+export async function accessTo(ctx: ServiceCtx, field: { id: string; entityType: EntityType; type: FieldType }): Promise<FieldLevel> {
+  if (!(await visibleDefinitions(ctx, field.entityType)).some((d) => d.id === field.id)) return 'HIDDEN';
+  const level = fieldLevel(ctx.viewer, field.entityType, field.id);
+  return field.type === 'FORMULA' && level === 'EDIT' ? 'READ' : level;
+}
+
+export async function listFields(ctx: ServiceCtx, entityType: EntityType, includeArchived: boolean, query: Query = {}) {
+  const all = await definitions(ctx, entityType);
+  const seen = new Set((await visibleDefinitions(ctx, entityType)).map((d) => d.id));
+  const hidden = all.filter((d) => !seen.has(d.id)).map((d) => d.id);
   return ctx.db.customField.findMany({
     ...query,
-    where: { workspaceId: ctx.viewer.workspaceId, entityType, ...(includeArchived ? {} : { archived: false }) },
+    where: { workspaceId: ctx.viewer.workspaceId, entityType, ...(includeArchived ? {} : { archived: false }), ...(hidden.length ? { id: { notIn: hidden } } : {}) },
     orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
   });
 }
@@ -66,6 +121,9 @@ export async function applyValues(
 ): Promise<{ values: Record<string, Stored>; written: string[]; defs: FieldDef[] }> {
   const defs = await definitions(ctx, entityType);
   const byId = new Map(defs.map((d) => [d.id, d]));
+  // A field hidden from the viewer is unknown to them; one they may only read is refused.
+  const hidden = hiddenFieldIds(ctx.viewer, entityType, defs);
+  const readOnly: string[] = [];
   const next: Record<string, unknown> = { ...current };
   const written = new Set<string>();
   const seen = new Set<string>();
@@ -74,8 +132,12 @@ export async function applyValues(
     const path = `customFields[${i}]`;
     // An input already reported (a malformed id) is not reported again as unknown.
     if (issues.issues.some((x) => x.field === path || x.field.startsWith(`${path}.`))) return;
-    const def = byId.get(input.fieldId);
+    const def = hidden.has(input.fieldId) ? undefined : byId.get(input.fieldId);
     if (!def) return issues.add(`${path}.fieldId`, 'no such field');
+    if (def.type !== 'FORMULA' && fieldLevel(ctx.viewer, entityType, def.id) !== 'EDIT') {
+      readOnly.push(def.name);
+      return;
+    }
     if (seen.has(def.id)) return issues.add(`${path}.fieldId`, `field "${def.name}" is given twice`);
     seen.add(def.id);
     if (def.archived) return issues.add(path, `field "${def.name}" is archived`);
@@ -91,6 +153,7 @@ export async function applyValues(
     next[def.key] = r.value;
     written.add(def.id);
   });
+  if (readOnly.length) throw new ForbiddenError(`Your role may only read ${readOnly.map((n) => `"${n}"`).join(', ')}`);
   if (opts.creating) {
     for (const def of defs) {
       if (!def.archived && def.defaultValue !== null && def.defaultValue !== undefined && next[def.key] === undefined) {
@@ -110,7 +173,7 @@ export async function applyValues(
     // now met), is refused, so a field made required later does not block unrelated edits of
     // older cards.
     if (next[def.key] === undefined && (opts.creating || written.has(def.id) || !applies(def, defs, current))) {
-      issues.add('customFields', `field "${def.name}" is required`);
+      issues.add('customFields', hidden.has(def.id) ? 'a field your role cannot see is required; ask an administrator' : `field "${def.name}" is required`);
     }
   }
   return { values: next as Record<string, Stored>, written: [...written], defs };
@@ -389,7 +452,7 @@ export async function createField(ctx: ServiceCtx, input: DefinitionInput & { en
         options: { create: labels.map((label, i) => ({ label, sortOrder: i })) },
       } as Prisma.CustomFieldUncheckedCreateInput,
     }));
-    forget(ctx);
+    await forget(ctx);
     // Existing cards get the new formula's results.
     if (created.type === 'FORMULA') await refreshFormulas(ctx, input.entityType);
     return created;
@@ -454,7 +517,7 @@ export async function updateField(ctx: ServiceCtx, id: string, input: Definition
       required: input.required ?? undefined,
     },
   });
-  forget(ctx);
+  await forget(ctx);
   if (input.formula !== undefined && f.type === 'FORMULA' && input.formula !== f.formula) await refreshFormulas(ctx, f.entityType);
   return updated;
 }
@@ -501,9 +564,10 @@ export async function refreshFormulas(ctx: ServiceCtx, entityType: EntityType) {
 export async function setArchived(ctx: ServiceCtx, id: string, archived: boolean) {
   assertAdmin(ctx.viewer, 'manage custom fields');
   await findField(ctx, id);
-  forget(ctx);
   // Archiving hides the field; its values stay in the cards and come back on unarchiving.
-  return ctx.db.customField.update({ where: { id }, data: { archived } });
+  const updated = await ctx.db.customField.update({ where: { id }, data: { archived } });
+  await forget(ctx);
+  return updated;
 }
 
 // Options
@@ -522,7 +586,7 @@ export async function addOption(ctx: ServiceCtx, fieldId: string, label: string,
     order.splice(pos, 0, o.id);
     for (const [i, id] of order.entries()) await tx.customFieldOption.update({ where: { id }, data: { sortOrder: i } });
     await resyncOptionSlot(tx, f);
-    forget(ctx);
+    await forget(ctx, tx);
     return tx.customFieldOption.findUniqueOrThrow({ where: { id: o.id } });
   });
 }
@@ -555,7 +619,7 @@ export async function updateOption(ctx: ServiceCtx, id: string, input: { label?:
       for (const [i, oid] of order.entries()) await tx.customFieldOption.update({ where: { id: oid }, data: { sortOrder: i } });
       await resyncOptionSlot(tx, f);
     }
-    forget(ctx);
+    await forget(ctx, tx);
     return tx.customFieldOption.findUniqueOrThrow({ where: { id } });
   });
 }
@@ -631,7 +695,7 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
     await tx.customFieldOption.delete({ where: { id } });
     // The slot copies follow the moved values.
     await resyncOptionSlot(tx, f, [id]);
-    forget(ctx);
+    await forget(ctx, tx);
     return o;
   });
 }
@@ -669,26 +733,41 @@ export async function deleteGroup(ctx: ServiceCtx, id: string) {
   if (!g) throw new NotFoundError('FieldGroup', id);
   // Its fields stay, without a group.
   await ctx.db.fieldGroup.delete({ where: { id } });
-  forget(ctx);
+  await forget(ctx);
   return g;
 }
 
 // Field audit
 
+/**
+ * How many cards hold a value of each field the viewer can see, out of how many cards: both
+ * counted over the cards the viewer's role lets them see, so the figures reveal nothing else.
+ */
 export async function fieldUsage(ctx: ServiceCtx, entityType: EntityType) {
-  const defs = (await definitions(ctx, entityType)).filter((d) => !d.archived);
+  const defs = (await visibleDefinitions(ctx, entityType)).filter((d) => !d.archived);
   const table = TABLE[entityType];
+  const scope = scopeOf(ctx.viewer, entityType, 'VIEW');
+  if (scope === 'NONE') return defs.map((d) => ({ fieldId: d.id, filled: 0, total: 0 }));
+  // The same scope as the card lists: the user's own cards, or also their teams' members'.
+  const mine =
+    scope === 'ALL'
+      ? ''
+      : scope === 'OWN'
+        ? ` and t."responsibleId" = $3::uuid`
+        : ` and (t."responsibleId" = $3::uuid or t."responsibleId" in (select m."userId" from "TeamMember" m where m."teamId" = any($4::uuid[])))`;
+  // Only the parameters the condition names: PostgreSQL cannot type one it never sees.
+  const scoped = scope === 'ALL' ? [] : scope === 'OWN' ? [ctx.viewer.userId] : [ctx.viewer.userId, ctx.viewer.teamIds];
   const total = await ctx.db.$queryRawUnsafe<{ n: number }[]>(
-    `select count(*)::int as n from "${table}" where "workspaceId" = $1::uuid and "deletedAt" is null`,
-    ctx.viewer.workspaceId,
+    `select count(*)::int as n from "${table}" t where t."workspaceId" = $1::uuid and t."deletedAt" is null and $2::int = 0${mine}`,
+    ctx.viewer.workspaceId, 0, ...scoped,
   );
   const keys = defs.map((d) => String(d.key));
   const filled = keys.length
     ? await ctx.db.$queryRawUnsafe<{ key: string; n: number }[]>(
         `select k.key, count(t.id)::int as n from unnest($2::text[]) as k(key)
-         left join "${table}" t on t."workspaceId" = $1::uuid and t."deletedAt" is null and t."customFields" ? k.key
+         left join "${table}" t on t."workspaceId" = $1::uuid and t."deletedAt" is null and t."customFields" ? k.key${mine}
          group by k.key`,
-        ctx.viewer.workspaceId, keys,
+        ctx.viewer.workspaceId, keys, ...scoped,
       )
     : [];
   const byKey = new Map(filled.map((r) => [r.key, r.n]));

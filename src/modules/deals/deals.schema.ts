@@ -1,4 +1,7 @@
 // Deals, the board list, moving between stages, and the live `dealChanged` feed.
+import { liveViewer, startLive } from '../../lib/live-viewer.js';
+import { shown } from '../../lib/field-access.js';
+import { User } from '../users/users.schema.js';
 import { scopeOf } from '../../lib/rights.js';
 import { canSee, viewable, visible } from '../cards/cards.service.js';
 import { GraphQLError } from 'graphql';
@@ -24,12 +27,29 @@ export const Deal = builder.prismaNode('Deal', {
   nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
-    amount: t.expose('amount', { type: 'Decimal' }),
-    currency: t.exposeString('currency'),
+    amount: t.field({
+      type: 'Decimal',
+      nullable: true,
+      description: "Null when the viewer's role hides it.",
+      select: { amount: true },
+      resolve: (d, _a, ctx) => shown(ctx.viewer, 'DEAL', 'amount', d.amount, null),
+    }),
+    currency: t.string({
+      nullable: true,
+      description: 'Hidden with the amount.',
+      select: { currency: true },
+      resolve: (d, _a, ctx) => shown(ctx.viewer, 'DEAL', 'amount', d.currency, null),
+    }),
     pipeline: t.relation('pipeline'),
     stage: t.relation('stage'),
     stageEnteredAt: t.expose('stageEnteredAt', { type: 'DateTime' }),
-    responsible: t.relation('responsible'),
+    responsible: t.field({
+      type: User,
+      nullable: true,
+      description: "Null when the viewer's role hides it.",
+      select: (_a, _c, nested) => ({ responsible: nested(true) }),
+      resolve: (c, _a, ctx) => shown(ctx.viewer, 'DEAL', 'responsible', c.responsible, null),
+    }),
     company: t.field({
       type: Company,
       nullable: true,
@@ -281,13 +301,17 @@ builder.subscriptionField('dealChanged', (t) =>
         throw new GraphQLError(`Pipeline ${a.pipelineId} was not found`, { extensions: { code: 'NOT_FOUND' } });
       }
       const ws = sctx.viewer.workspaceId;
-      // Only deals the subscriber's role let them see when they subscribed.
-      const everything = scopeOf(sctx.viewer, 'DEAL', 'VIEW') === 'ALL';
+      startLive(ctx);
+      // Only deals the subscriber's role lets them see at the time of the event; the deal's
+      // fields are then resolved with the same rights, hidden ones left out.
       return pipe(
         ctx.deps.pubsub.subscribe('dealChanged', pipelineId),
-        filter(async (m: DealChangedMessage) =>
-          m.workspaceId === ws &&
-          (everything || !!(await ctx.db.deal.findFirst({ where: { id: m.dealId, ...visible(sctx, 'deal') }, select: { id: true } })))),
+        filter(async (m: DealChangedMessage) => {
+          if (m.workspaceId !== ws) return false;
+          const live = await liveViewer(ctx);
+          if (scopeOf(live.viewer, 'DEAL', 'VIEW') === 'ALL') return true;
+          return !!(await ctx.db.deal.findFirst({ where: { id: m.dealId, ...visible(live, 'deal') }, select: { id: true } }));
+        }),
       );
     },
     resolve: (m) => m,

@@ -1,6 +1,7 @@
 // Deals: create, update, move between stages and pipelines, trash and restore, and the board
 // list. `changeStage` is the one place a deal's stage changes, whatever path asks for it
 // (moveDeal, updateDeal, and later import and automations), so stage rules hold everywhere.
+import { assertEditable } from '../../lib/field-access.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, StageRequirementsError } from '../../lib/errors.js';
@@ -10,7 +11,7 @@ import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
 import * as timeline from '../timeline/timeline.service.js';
-import { applies, cardValues, definitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import { applies, cardValues, definitions, visibleDefinitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: any; select?: any };
 type Range = { from?: Date | null; to?: Date | null } | null;
@@ -38,7 +39,7 @@ function amountBound(issues: IssueList, field: string, s: string | null | undefi
 }
 
 /** The deal's own filter keys; the shared ones are cards.cardFilter's. */
-function dealConditions(issues: IssueList) {
+function dealConditions(issues: IssueList, hidden: Set<string>) {
   return (f: DealFilter, path: string) => {
     const and: Prisma.DealWhereInput[] = [];
     if (f.pipelineIds?.length) and.push({ pipelineId: { in: f.pipelineIds } });
@@ -46,7 +47,8 @@ function dealConditions(issues: IssueList) {
     if (f.stageKinds?.length) and.push({ stage: { kind: { in: f.stageKinds } } });
     if (f.companyIds?.length) and.push({ companyId: { in: f.companyIds } });
     if (f.contactIds?.length) and.push({ contacts: { some: { contactId: { in: f.contactIds } } } });
-    if (f.amount) {
+    if (f.amount && hidden.has('amount')) issues.add(`${path}amount`, cards.HIDDEN_FIELD);
+    else if (f.amount) {
       const gte = amountBound(issues, `${path}amount.min`, f.amount.min);
       const lte = amountBound(issues, `${path}amount.max`, f.amount.max);
       if (gte !== undefined || lte !== undefined) and.push({ amount: { gte, lte } });
@@ -63,14 +65,21 @@ function dealConditions(issues: IssueList) {
   };
 }
 
-/** A deal is found by its own name and by its contacts' and company's names, phones, e-mails. */
-const dealSearch = (match: ReturnType<typeof cards.searchWhere>) => ({
-  OR: [
-    ...match,
-    { contacts: { some: { contact: { deletedAt: null, OR: match } } } },
-    { company: { deletedAt: null, OR: match } },
-  ],
-});
+/**
+ * A deal is found by its own name and by its contacts' and company's names, phones, e-mails:
+ * only contacts and companies the viewer may see, and their phones and e-mails only when the
+ * viewer's role hides none of them.
+ */
+async function dealSearch(ctx: ServiceCtx) {
+  const [deal, contact, company] = await Promise.all((['deal', 'contact', 'company'] as const).map((k) => cards.searchesDetails(ctx, k)));
+  return (terms: string[]) => ({
+    OR: [
+      ...cards.searchWhere(terms, deal),
+      { contacts: { some: { contact: { deletedAt: null, AND: [cards.viewable(ctx.viewer, 'contact')], OR: cards.searchWhere(terms, contact) } } } },
+      { company: { deletedAt: null, AND: [cards.viewable(ctx.viewer, 'company')], OR: cards.searchWhere(terms, company) } },
+    ],
+  });
+}
 
 
 const SORT: Record<DealSortField, (d: 'asc' | 'desc') => object> = {
@@ -85,9 +94,14 @@ export type ListArgs = { filter?: DealFilter | null; orderBy?: cards.SortInput<D
 /** The list's where and order, every bad filter or sort key reported at once. */
 async function listQuery(ctx: ServiceCtx, args: ListArgs) {
   const { phoneRegion } = await cards.workspaceRegion(ctx);
-  const defs = await definitions(ctx, 'DEAL');
+  // Only the fields the viewer can see may be filtered and sorted by.
+  const defs = await visibleDefinitions(ctx, 'DEAL');
+  const hidden = cards.hiddenSystemFields(ctx.viewer, 'deal');
   const issues = new IssueList();
-  const filter = cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own: dealConditions(issues), search: dealSearch });
+  const filter = cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own: dealConditions(issues, hidden), search: await dealSearch(ctx), hidden });
+  args.orderBy?.forEach((s, i) => {
+    if (s.field === 'AMOUNT' && hidden.has('amount')) issues.add(`orderBy[${i}].field`, cards.HIDDEN_FIELD);
+  });
   const order = cards.orderBy(args.orderBy, SORT, { field: 'CREATED_AT', direction: 'DESC' }, defs, issues);
   issues.throwIfAny();
   return { where: { AND: [cards.cardScope(ctx, 'deal', !!args.inTrash), filter] } as Prisma.DealWhereInput, order };
@@ -214,6 +228,7 @@ async function setContacts(tx: Tx, dealId: string, contactIds: string[]) {
 
 /** `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
 export async function createDeal(ctx: ServiceCtx, input: DealInput, issues = new IssueList()) {
+  assertEditable(ctx.viewer, 'DEAL', { amount: input.amount ?? input.currency ?? undefined, responsible: input.responsibleId ?? undefined });
   const ws = await cards.workspaceRegion(ctx);
   const responsibleId = await cards.checkResponsible(ctx, issues, input.responsibleId);
   await cards.assertCreate(ctx, 'deal', responsibleId);
@@ -266,6 +281,7 @@ export async function updateDeal(ctx: ServiceCtx, id: string, version: number, i
   const current = cards.assertLive('deal', id, await findDeal(ctx, id));
   cards.assertVersion('deal', current, version);
   await cards.assertRight(ctx, 'deal', 'EDIT', current.responsibleId);
+  assertEditable(ctx.viewer, 'DEAL', { amount: input.amount !== undefined ? input.amount : input.currency, responsible: input.responsibleId });
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
   // A new stage, or a new pipeline (which lands the deal in its first open stage). A stage

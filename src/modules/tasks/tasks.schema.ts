@@ -1,4 +1,5 @@
 // Tasks, their lists, and the viewer's live `notifications` (task assigned, task due).
+import { liveViewer, startLive } from '../../lib/live-viewer.js';
 import { withId } from '../../lib/prisma-query.js';
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
@@ -177,9 +178,11 @@ builder.subscriptionField('notifications', (t) =>
     description: "The signed-in user's notifications.",
     subscribe: (_r, _a, ctx) => {
       const { userId, workspaceId } = authed(ctx).viewer;
+      startLive(ctx);
       return pipe(
         ctx.deps.pubsub.subscribe('notification', userId),
-        filter((m: NotificationMessage) => m.workspaceId === workspaceId && m.userId === userId),
+        // liveViewer ends the subscription of a user deactivated since it started.
+        filter(async (m: NotificationMessage) => m.workspaceId === workspaceId && m.userId === userId && !!(await liveViewer(ctx))),
       );
     },
     resolve: (m) => m,

@@ -1,6 +1,7 @@
 // The timeline of deals, contacts and companies: reading it (filtered, searched, newest first),
 // adding notes, calls, e-mails, meetings and chat messages, note templates, and the live
 // `timelineUpdated` feed of one card.
+import { liveViewer, startLive } from '../../lib/live-viewer.js';
 import { withId } from '../../lib/prisma-query.js';
 import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
@@ -324,9 +325,13 @@ builder.subscriptionField('timelineUpdated', (t) =>
         throw e;
       }
       const ws = sctx.viewer.workspaceId;
+      startLive(ctx);
+      // Each entry is checked against the subscriber's rights at the time: the card must still
+      // be visible to them, and the entry too (no hidden field's change, no other user's
+      // personal e-mail).
       return pipe(
         ctx.deps.pubsub.subscribe('timelineUpdated', card.id),
-        filter((m: TimelineMessage) => m.workspaceId === ws),
+        filter(async (m: TimelineMessage) => m.workspaceId === ws && tl.canSeeEntry(await liveViewer(ctx), card, m.entryId)),
       );
     },
     resolve: (query, m, _a, ctx) =>

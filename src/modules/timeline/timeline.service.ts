@@ -5,18 +5,19 @@
 // of it once it is committed, and a write that fails leaves neither entry nor event.
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
-import { IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { ForbiddenError, IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { definitions, hiddenFieldIds } from '../custom-fields/custom-fields.service.js';
 import { enqueue, type Tx } from '../../lib/outbox.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { TimelineKind } from '../../generated/prisma/enums.js';
 import type { FieldDef } from '../custom-fields/values.js';
 import { assertAdmin } from '../../lib/viewer.js';
-import { assertRight, visible, workspaceRegion } from '../cards/cards.service.js';
+import { assertRight, hiddenSystemFields, visible, workspaceRegion } from '../cards/cards.service.js';
 
 export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
 export type CardRef = { entityType: EntityType; id: string };
-export type EntryInput = { kind: TimelineKind; text?: string; data?: Record<string, unknown> };
+export type EntryInput = { kind: TimelineKind; text?: string; data?: Record<string, unknown>; privateToId?: string | null };
 type Query = { include?: any; select?: any };
 
 /** Writes entries of one card inside the caller's transaction, with their outbox events. */
@@ -32,6 +33,7 @@ export async function record(tx: Tx, ctx: ServiceCtx, card: CardRef, entries: En
       authorId: ctx.viewer.userId,
       text: e.text ?? '',
       data: (e.data ?? {}) as Prisma.InputJsonValue,
+      privateToId: e.privateToId ?? null,
     })),
     select: { id: true },
   });
@@ -207,12 +209,25 @@ export async function logCall(ctx: ServiceCtx, card: CardRef, input: CallInput) 
 
 export type EmailInput = { direction: 'INBOUND' | 'OUTBOUND'; subject: string; body: string; mailbox?: string | null };
 
+/**
+ * An e-mail through a registered personal mailbox is kept to the mailbox's owner, and only the
+ * owner may log one through it; any other address is a shared mailbox, seen by card rights.
+ */
 export async function logEmail(ctx: ServiceCtx, card: CardRef, input: EmailInput) {
   const data = v.parseInput(
     z.object({ direction, subject: z.string().trim().max(1000), body: z.string().max(200_000), mailbox: z.string().trim().max(320).nullish() }),
     input,
   );
-  return add(ctx, card, { kind: 'EMAIL', text: `${data.subject}\n${data.body}`, data: { direction: data.direction, subject: data.subject, body: data.body, mailbox: data.mailbox ?? null } });
+  const box = data.mailbox
+    ? await ctx.db.mailbox.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, address: data.mailbox.toLowerCase() }, select: { ownerId: true } })
+    : null;
+  if (box?.ownerId && box.ownerId !== ctx.viewer.userId) throw new ForbiddenError("This is another user's personal mailbox; only its owner logs its e-mails");
+  return add(ctx, card, {
+    kind: 'EMAIL',
+    text: `${data.subject}\n${data.body}`,
+    data: { direction: data.direction, subject: data.subject, body: data.body, mailbox: data.mailbox ?? null },
+    privateToId: box?.ownerId ?? null,
+  });
 }
 
 export type MeetingInput = { subject: string; startsAt: Date; endsAt?: Date | null; place?: string | null; notes?: string | null };
@@ -247,9 +262,49 @@ export type TimelineFilter = { kinds?: TimelineKind[] | null; authorIds?: string
  * The card's entries, newest first. Keyword search is PostgreSQL full text in Russian and
  * English at once (either language's stemming finds a word), over one card's entries.
  */
+/**
+ * What the viewer may see of a card's timeline: no e-mail of another user's personal mailbox,
+ * and no change of a field their role hides (custom or system; a hidden responsible hides its
+ * changes too). The hidden changes are found with one statement, only for roles that hide fields.
+ */
+export async function entryConditions(ctx: ServiceCtx, card: CardRef): Promise<Prisma.TimelineEntryWhereInput[]> {
+  const and: Prisma.TimelineEntryWhereInput[] = [{ OR: [{ privateToId: null }, { privateToId: ctx.viewer.userId }] }];
+  if (ctx.viewer.isAdmin || !ctx.viewer.fieldAccess?.[card.entityType]) return and;
+  const custom = [...hiddenFieldIds(ctx.viewer, card.entityType, await definitions(ctx, card.entityType))];
+  const system = hiddenSystemFields(ctx.viewer, TABLE[card.entityType]);
+  const names = [...system].flatMap((f) => (f === 'amount' ? ['amount', 'currency'] : f === 'responsible' ? [] : [f]));
+  const responsible = system.has('responsible');
+  if (!custom.length && !names.length && !responsible) return and;
+  const rows = await ctx.db.$queryRaw<{ id: string }[]>`
+    select "id"::text from "TimelineEntry"
+     where "cardId" = ${card.id}::uuid and "workspaceId" = ${ctx.viewer.workspaceId}::uuid
+       and (("kind" = 'FIELD_CHANGED' and ("data"->>'customFieldId' = any(${custom}::text[])
+                                          or ("data"->>'customFieldId' is null and "data"->>'field' = any(${names}::text[]))))
+            or ("kind" = 'RESPONSIBLE_CHANGED' and ${responsible}::boolean))`;
+  if (rows.length) and.push({ id: { notIn: rows.map((r) => r.id) } });
+  return and;
+}
+
+/** Whether the viewer may see this entry now: its card, and the entry itself (see entryConditions). */
+export async function canSeeEntry(ctx: ServiceCtx, card: CardRef, entryId: string) {
+  try {
+    await findCard(ctx, card, false);
+  } catch (e) {
+    if (e instanceof NotFoundError) return false;
+    throw e;
+  }
+  const where = { id: entryId, cardId: card.id, workspaceId: ctx.viewer.workspaceId, AND: await entryConditions(ctx, card) };
+  return !!(await ctx.db.timelineEntry.findFirst({ where, select: { id: true } }));
+}
+
 export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: TimelineFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
   await findCard(ctx, card, false);
-  const where: Prisma.TimelineEntryWhereInput = { workspaceId: ctx.viewer.workspaceId, cardId: card.id, entityType: card.entityType };
+  const where: Prisma.TimelineEntryWhereInput = {
+    workspaceId: ctx.viewer.workspaceId,
+    cardId: card.id,
+    entityType: card.entityType,
+    AND: await entryConditions(ctx, card),
+  };
   if (filter.kinds?.length) where.kind = { in: filter.kinds };
   if (filter.authorIds?.length) where.authorId = { in: filter.authorIds };
   const q = filter.search?.trim();

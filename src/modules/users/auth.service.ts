@@ -1,5 +1,6 @@
 // Sign-up, login, logout and turning a bearer token into a viewer.
 import type { Rights } from '../../lib/rights.js';
+import type { FieldAccessMap } from '../../lib/field-access.js';
 import { z } from 'zod';
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import { isUniqueViolation, rateLimited, unauthenticated, ValidationError } from '../../lib/errors.js';
@@ -37,6 +38,7 @@ type TokenRow = {
   phoneRegion: string;
   currency: string;
   rights: Rights;
+  fieldAccess: FieldAccessMap;
   teamIds: string[];
 };
 
@@ -48,7 +50,7 @@ async function tokenRow(db: AppDeps['db'], table: 'Session' | 'ApiKey', hash: st
   const session = table === 'Session';
   const rows = await db.$queryRawUnsafe<TokenRow[]>(
     `select t.id, t."revokedAt", ${session ? 't."expiresAt", null::timestamptz as "lastUsedAt", null::text[] as scopes' : 'null::timestamptz as "expiresAt", t."lastUsedAt", t.scopes::text[] as scopes'},
-            u.id as "userId", u."workspaceId", u."roleId", u.active, r."isAdmin", r.rights, w.locale::text as locale, w."phoneRegion"::text as "phoneRegion", w.currency::text as currency,
+            u.id as "userId", u."workspaceId", u."roleId", u.active, r."isAdmin", r.rights, r."fieldAccess", w.locale::text as locale, w."phoneRegion"::text as "phoneRegion", w.currency::text as currency,
             coalesce(array(select m."teamId"::text from "TeamMember" m where m."userId" = u.id), '{}') as "teamIds"
        from "${table}" t
        join "User" u on u.id = t."userId"
@@ -93,6 +95,7 @@ function toViewer(row: TokenRow, extra: Pick<Viewer, 'via' | 'sessionId' | 'apiK
     phoneRegion: row.phoneRegion,
     currency: row.currency,
     rights: row.rights,
+    fieldAccess: row.fieldAccess,
     ...extra,
   };
 }

@@ -1,4 +1,5 @@
-// Roles (administrators): record rights per card type and action, each with a scope.
+// Roles (administrators): record rights per card type and action, each with a scope, and
+// field access per card type and field.
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
@@ -7,6 +8,9 @@ import { assertAdmin } from '../../lib/viewer.js';
 import * as v from '../../lib/validate.js';
 import { updateUser } from './users.service.js';
 import { audit } from '../../lib/audit.js';
+import { encodeGlobalId } from '../../lib/ids.js';
+import { settingsChanged } from '../../lib/outbox.js';
+import { SYSTEM_FIELDS, type CardEntity, type FieldAccessMap, type FieldLevel, type SystemField } from '../../lib/field-access.js';
 
 export type RightInput = { entityType: Entity; action: Action; scope: Scope };
 
@@ -72,8 +76,9 @@ export async function updateRole(ctx: ServiceCtx, id: string, input: { name?: st
     return await ctx.db.$transaction(async (tx) => {
       const updated = await tx.role.update({ where: { id }, data: { name, ...(rights ? { rights: rights as object } : {}) } });
       await audit(tx, ctx.viewer, 'ROLE_UPDATED', { type: 'Role', id }, { name: role.name, rights: role.rights }, { name: updated.name, rights: updated.rights });
+      if (rights) await settingsChanged(tx, ctx.viewer.workspaceId);
       return updated;
-    });
+    }).finally(() => ctx.deps.outbox.kick());
   } catch (err) {
     if (isUniqueViolation(err)) throw ValidationError.field('name', 'a role with this name already exists');
     throw err;
@@ -97,4 +102,71 @@ export async function deleteRole(ctx: ServiceCtx, id: string) {
 export async function assignRole(ctx: ServiceCtx, userId: string, roleId: string) {
   assertAdmin(ctx.viewer, 'assign roles');
   return updateUser(ctx, userId, { roleId });
+}
+
+// Field access
+
+export type FieldAccessInput = {
+  roleId: string;
+  entityType: CardEntity;
+  systemField?: SystemField | null;
+  customFieldId?: string | null;
+  access: FieldLevel;
+};
+
+/** A role's field access as listed by the API: the fields it does not simply edit. */
+export function fieldAccessList(stored: unknown) {
+  const m = (stored ?? {}) as FieldAccessMap;
+  return (Object.keys(m) as CardEntity[]).flatMap((entityType) =>
+    Object.entries(m[entityType] ?? {}).map(([field, access]) => ({
+      entityType,
+      systemField: (SYSTEM_FIELDS[entityType] as readonly string[]).includes(field) ? (field as SystemField) : null,
+      customFieldId: (SYSTEM_FIELDS[entityType] as readonly string[]).includes(field) ? null : field,
+      access,
+    })),
+  );
+}
+
+/**
+ * Sets one field's access for a role: HIDDEN, READ or EDIT (EDIT removes the rule). Audited
+ * (before → after) and announced to live subscriptions in the same transaction.
+ */
+export async function setFieldAccess(ctx: ServiceCtx, input: FieldAccessInput) {
+  assertAdmin(ctx.viewer, 'manage roles');
+  const role = await findRole(ctx, input.roleId);
+  if (role.isAdmin) throw ValidationError.field('roleId', 'the administrator role edits every field');
+  const given = (input.systemField ? 1 : 0) + (input.customFieldId ? 1 : 0);
+  if (given !== 1) throw ValidationError.field('systemField', 'give either systemField or customFieldId');
+  let field: string;
+  if (input.systemField) {
+    const allowed = SYSTEM_FIELDS[input.entityType] as readonly string[];
+    if (!allowed.includes(input.systemField)) {
+      throw ValidationError.field('systemField', `${input.entityType} has no ${input.systemField} field; it has ${allowed.join(', ')}`);
+    }
+    field = input.systemField;
+  } else {
+    const f = await ctx.db.customField.findFirst({ where: { id: input.customFieldId!, workspaceId: ctx.viewer.workspaceId }, select: { id: true, entityType: true } });
+    if (!f) throw new NotFoundError('CustomField', input.customFieldId!);
+    if (f.entityType !== input.entityType) throw ValidationError.field('customFieldId', `this field belongs to ${f.entityType}, not ${input.entityType}`);
+    field = f.id;
+  }
+  const updated = await ctx.db.$transaction(async (tx) => {
+    // Locked, so two administrators setting different fields at once both keep their change.
+    const [row] = await tx.$queryRaw<{ fieldAccess: FieldAccessMap }[]>`select "fieldAccess" from "Role" where "id" = ${role.id}::uuid for update`;
+    const map: FieldAccessMap = { ...row.fieldAccess };
+    const forType = { ...(map[input.entityType] ?? {}) };
+    const before = forType[field] ?? 'EDIT';
+    if (input.access === 'EDIT') delete forType[field];
+    else forType[field] = input.access;
+    map[input.entityType] = forType;
+    const saved = await tx.role.update({ where: { id: role.id }, data: { fieldAccess: map as object } });
+    if (before !== input.access) {
+      const subject = { entityType: input.entityType, ...(input.systemField ? { systemField: field } : { customFieldId: encodeGlobalId('CustomField', field) }) };
+      await audit(tx, ctx.viewer, 'FIELD_ACCESS_CHANGED', { type: 'Role', id: role.id }, { ...subject, access: before }, { ...subject, access: input.access });
+      await settingsChanged(tx, ctx.viewer.workspaceId);
+    }
+    return saved;
+  });
+  ctx.deps.outbox.kick();
+  return updated;
 }

@@ -2,6 +2,7 @@
 import { withId } from '../../lib/prisma-query.js';
 import * as roles from './roles.service.js';
 import { ACTIONS, ENTITIES, SCOPES } from '../../lib/rights.js';
+import { EntityType, FieldAccessLevel } from '../custom-fields/custom-fields.schema.js';
 import { builder } from '../../builder.js';
 import { authed } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
@@ -26,8 +27,61 @@ export const Role = builder.prismaNode('Role', {
       description: 'A scope for every card type and action (administrators: ALL).',
       resolve: (r) => roles.rightsList(r.isAdmin, r.rights),
     }),
+    fieldAccess: t.field({
+      type: [FieldAccessRule],
+      description: 'The fields this role may not simply edit: HIDDEN or READ. Every other field is EDIT (administrators: all).',
+      resolve: (r) => (r.isAdmin ? [] : roles.fieldAccessList(r.fieldAccess)),
+    }),
   }),
 });
+
+const SystemFieldEnum = builder.enumType('SystemField', {
+  description: "System fields whose access a role can restrict. A deal's currency goes with its amount.",
+  values: { AMOUNT: { value: 'amount' }, RESPONSIBLE: { value: 'responsible' }, PHONES: { value: 'phones' }, EMAILS: { value: 'emails' } } as const,
+});
+
+type Rule = ReturnType<typeof roles.fieldAccessList>[number];
+const FieldAccessRule = builder.objectRef<Rule>('FieldAccessRule').implement({
+  fields: (t) => ({
+    entityType: t.expose('entityType', { type: EntityType }),
+    systemField: t.expose('systemField', { type: SystemFieldEnum, nullable: true }),
+    customField: t.prismaField({
+      type: 'CustomField',
+      nullable: true,
+      resolve: (query, r, _a, ctx) =>
+        r.customFieldId ? ctx.db.customField.findFirst({ ...query, where: { id: r.customFieldId, workspaceId: authed(ctx).viewer.workspaceId } }) : null,
+    }),
+    access: t.expose('access', { type: FieldAccessLevel }),
+  }),
+});
+
+const SetFieldAccessInput = builder.inputType('SetFieldAccessInput', {
+  description: 'One field of one card type: either systemField or customFieldId.',
+  fields: (t) => ({
+    roleId: t.id({ required: true }),
+    entityType: t.field({ type: EntityType, required: true }),
+    systemField: t.field({ type: SystemFieldEnum }),
+    customFieldId: t.id(),
+    access: t.field({ type: FieldAccessLevel, required: true }),
+  }),
+});
+
+builder.mutationField('setFieldAccess', (t) =>
+  t.field({
+    type: Role,
+    authScopes: { writer: true },
+    description: 'Administrators only. Sets what a role may do with one field; EDIT lifts a restriction. Logged in the audit log.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'role' } },
+    args: { input: t.arg({ type: SetFieldAccessInput, required: true }) },
+    resolve: (_r, { input }, ctx) => {
+      const ids = new IdParser();
+      const roleId = ids.one('roleId', 'Role', input.roleId);
+      const customFieldId = input.customFieldId ? ids.one('customFieldId', 'CustomField', input.customFieldId) : null;
+      ids.done();
+      return roles.setFieldAccess(authed(ctx), { ...input, roleId, customFieldId });
+    },
+  }),
+);
 
 const RightEntity = builder.enumType('RightEntity', { values: ENTITIES });
 const RightAction = builder.enumType('RightAction', { values: ACTIONS });
@@ -455,7 +509,7 @@ builder.prismaNode('AuditEntry', {
   nullable: true,
   description: 'One change to rights: a role created, changed or deleted, or a user given another role or other teams.',
   fields: (t) => ({
-    action: t.exposeString('action', { description: 'ROLE_CREATED, ROLE_UPDATED, ROLE_DELETED, USER_ROLE_CHANGED or USER_TEAMS_CHANGED.' }),
+    action: t.exposeString('action', { description: 'ROLE_CREATED, ROLE_UPDATED, ROLE_DELETED, FIELD_ACCESS_CHANGED, USER_ROLE_CHANGED or USER_TEAMS_CHANGED.' }),
     actorId: t.id({ nullable: true, description: 'Who made the change.', resolve: (e) => (e.actorId ? encodeGlobalId('User', e.actorId) : null) }),
     subjectId: t.id({ description: 'The role or user changed.', resolve: (e) => encodeGlobalId(e.subjectType, e.subjectId) }),
     before: t.string({ nullable: true, description: 'JSON of what it was.', resolve: (e) => (e.before === null ? null : JSON.stringify(e.before)) }),

@@ -8,7 +8,7 @@ import { API_KEY_PREFIX, hashPassword, hashToken, newToken, verifyPassword } fro
 import { assertAdmin } from '../../lib/viewer.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import type { Tx } from '../../lib/outbox.js';
+import { settingsChanged, type Tx } from '../../lib/outbox.js';
 
 type Query = { include?: any; select?: any };
 
@@ -141,12 +141,14 @@ export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typ
       if (data.roleId && data.roleId !== user.roleId) {
         await audit(tx, ctx.viewer, 'USER_ROLE_CHANGED', { type: 'User', id }, { roleId: user.roleId }, { roleId: data.roleId });
       }
+      if (data.roleId || data.teamIds) await settingsChanged(tx, ctx.viewer.workspaceId);
       return tx.user.update({
         where: { id },
         data: { name: data.name, email: data.email, roleId: data.roleId },
       });
     })
-    .catch(uniqueAs('email', 'is already registered'));
+    .catch(uniqueAs('email', 'is already registered'))
+    .finally(() => ctx.deps.outbox.kick());
 }
 
 /** A unique index that refused a row the check before it let through (two writers at once). */
@@ -182,8 +184,9 @@ export async function setUserActive(ctx: ServiceCtx, id: string, active: boolean
       await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
       await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
     }
+    await settingsChanged(tx, ctx.viewer.workspaceId);
     return tx.user.update({ where: { id }, data: { active, deactivatedAt: active ? null : new Date() } });
-  });
+  }).finally(() => ctx.deps.outbox.kick());
 }
 
 export async function changePassword(ctx: ServiceCtx, current: string, next: string) {
@@ -220,15 +223,19 @@ export async function createTeam(ctx: ServiceCtx, input: z.input<typeof teamInpu
     issues.add('name', 'a team with this name already exists');
   }
   issues.throwIfAny();
-  return ctx.db.team
-    .create({
-      data: {
-        workspaceId: ctx.viewer.workspaceId,
-        name: data.name,
-        members: { create: [...new Set(data.memberIds)].map((userId) => ({ userId })) },
-      },
+  return ctx.db
+    .$transaction(async (tx) => {
+      await settingsChanged(tx, ctx.viewer.workspaceId);
+      return tx.team.create({
+        data: {
+          workspaceId: ctx.viewer.workspaceId,
+          name: data.name,
+          members: { create: [...new Set(data.memberIds)].map((userId) => ({ userId })) },
+        },
+      });
     })
-    .catch(uniqueAs('name', 'a team with this name already exists'));
+    .catch(uniqueAs('name', 'a team with this name already exists'))
+    .finally(() => ctx.deps.outbox.kick());
 }
 
 export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: string | null; memberIds?: string[] | null }) {
@@ -251,16 +258,23 @@ export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: st
       if (data.memberIds) {
         await tx.teamMember.deleteMany({ where: { teamId: id } });
         await tx.teamMember.createMany({ data: [...new Set(data.memberIds)].map((userId) => ({ teamId: id, userId })) });
+        await settingsChanged(tx, ctx.viewer.workspaceId);
       }
       return tx.team.update({ where: { id }, data: { name: data.name } });
     })
-    .catch(uniqueAs('name', 'a team with this name already exists'));
+    .catch(uniqueAs('name', 'a team with this name already exists'))
+    .finally(() => ctx.deps.outbox.kick());
 }
 
 export async function deleteTeam(ctx: ServiceCtx, id: string) {
   assertAdmin(ctx.viewer, 'manage teams');
-  const { count } = await ctx.db.team.deleteMany({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  const { count } = await ctx.db.$transaction(async (tx) => {
+    const r = await tx.team.deleteMany({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+    if (r.count) await settingsChanged(tx, ctx.viewer.workspaceId);
+    return r;
+  });
   if (!count) throw new NotFoundError('Team', id);
+  ctx.deps.outbox.kick();
   return id;
 }
 

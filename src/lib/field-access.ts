@@ -1,0 +1,56 @@
+// Field access: per role, entity type and field, HIDDEN, READ or EDIT. A field a role does not
+// name is EDIT, and administrators edit every field. A hidden field is absent everywhere for the
+// role: its values, filters, sorting, search, timeline field-change entries and subscription
+// payloads. A READ field is shown but refused on write. Custom fields are named by their id,
+// system fields by the names below.
+import { z } from 'zod';
+import { ForbiddenError } from './errors.js';
+import type { Viewer } from './viewer.js';
+
+export const FIELD_LEVELS = ['HIDDEN', 'READ', 'EDIT'] as const;
+export type FieldLevel = (typeof FIELD_LEVELS)[number];
+export type CardEntity = 'CONTACT' | 'COMPANY' | 'DEAL';
+
+/** The system fields access can be set on, per card type (a deal's currency goes with its amount). */
+export const SYSTEM_FIELDS = {
+  DEAL: ['amount', 'responsible'],
+  CONTACT: ['responsible', 'phones', 'emails'],
+  COMPANY: ['responsible', 'phones', 'emails'],
+} as const satisfies Record<CardEntity, readonly string[]>;
+export type SystemField = 'amount' | 'responsible' | 'phones' | 'emails';
+
+export type FieldAccessMap = Partial<Record<CardEntity, Record<string, FieldLevel>>>;
+
+export const fieldAccessSchema = z.record(z.enum(['CONTACT', 'COMPANY', 'DEAL']), z.record(z.string(), z.enum(FIELD_LEVELS)).optional());
+
+export function fieldLevel(viewer: Viewer, entity: CardEntity, field: string): FieldLevel {
+  if (viewer.isAdmin) return 'EDIT';
+  return viewer.fieldAccess?.[entity]?.[field] ?? 'EDIT';
+}
+
+export const canRead = (viewer: Viewer, entity: CardEntity, field: string) => fieldLevel(viewer, entity, field) !== 'HIDDEN';
+
+/** The value when the viewer may read the field, else `hidden` (null, an empty list). */
+export function shown<T, H>(viewer: Viewer | null | undefined, entity: CardEntity, field: SystemField, value: T, hidden: H): T | H {
+  return viewer && !canRead(viewer, entity, field) ? hidden : value;
+}
+
+/** Whether any field of the entity is hidden from the viewer (the search then narrows). */
+export function hidesAny(viewer: Viewer, entity: CardEntity, fields: readonly string[]) {
+  return fields.some((f) => !canRead(viewer, entity, f));
+}
+
+const LABELS: Record<SystemField, string> = { amount: 'amount', responsible: 'responsible', phones: 'phones', emails: 'e-mails' };
+
+/**
+ * A write naming system fields the viewer may not edit is refused as a whole. `given` holds the
+ * fields the input sets (a key present with undefined is not given).
+ */
+export function assertEditable(viewer: Viewer, entity: CardEntity, given: Partial<Record<SystemField, unknown>>) {
+  const locked = (Object.keys(given) as SystemField[]).filter(
+    (f) => given[f] !== undefined && (SYSTEM_FIELDS[entity] as readonly string[]).includes(f) && fieldLevel(viewer, entity, f) !== 'EDIT',
+  );
+  if (locked.length) {
+    throw new ForbiddenError(`Your role may not change ${locked.map((f) => LABELS[f]).join(', ')} of ${entity === 'DEAL' ? 'deals' : entity === 'CONTACT' ? 'contacts' : 'companies'}`);
+  }
+}

@@ -1,0 +1,43 @@
+// Live subscriptions outlive the rights they started with. Every change of roles, field access,
+// a user's role or teams, or field definitions goes through the outbox as `settingsChanged`;
+// each instance counts those per workspace. Before a subscription handles an event it compares
+// the count with the one its viewer was read at, and on a change reads the viewer again (one
+// statement) and drops what the operation memoized, so the event is filtered and shaped by the
+// rights as they are now. A viewer who lost access (deactivated, signed out) gets an error and
+// the subscription ends.
+import { GraphQLError } from 'graphql';
+import type { Context, ServiceCtx } from '../context.js';
+import { forgetRequest } from './per-request.js';
+import { resolveViewer } from '../modules/users/auth.service.js';
+
+export class SettingsEpochs {
+  private readonly epochs = new Map<string, number>();
+  epoch(workspaceId: string) {
+    return this.epochs.get(workspaceId) ?? 0;
+  }
+  bump(workspaceId: string) {
+    this.epochs.set(workspaceId, this.epoch(workspaceId) + 1);
+  }
+}
+
+const seen = new WeakMap<object, number>();
+
+/** Call at subscribe time: remembers the epoch the viewer was read at. */
+export function startLive(ctx: Context): ServiceCtx {
+  const s = ctx as ServiceCtx;
+  seen.set(ctx, ctx.deps.epochs.epoch(s.viewer.workspaceId));
+  return s;
+}
+
+/** Call per event: the operation's context with the viewer as their rights are now. */
+export async function liveViewer(ctx: Context): Promise<ServiceCtx> {
+  const s = ctx as ServiceCtx;
+  const now = ctx.deps.epochs.epoch(s.viewer.workspaceId);
+  if (seen.get(ctx) === now) return s;
+  const fresh = ctx.token ? await resolveViewer(ctx.deps, ctx.token) : { problem: 'no token' };
+  if (!('viewer' in fresh)) throw new GraphQLError(`Signed out: ${fresh.problem}`, { extensions: { code: 'UNAUTHENTICATED' } });
+  Object.assign(s.viewer, fresh.viewer);
+  forgetRequest(ctx);
+  seen.set(ctx, now);
+  return s;
+}
