@@ -99,7 +99,7 @@ describe('deals page SQL statements', () => {
     expect(large.page.edges).toHaveLength(50);
     expect(large.page.edges[0].node.contacts).toHaveLength(2);
     expect(large.page.edges[0].node.tags).toHaveLength(2);
-    expect(large.page.edges[0].node.company?.responsible.name).toBe('Admin');
+    expect(large.page.edges[0].node.company?.responsible?.name).toBe('Admin');
     expect(large.page.edges.every((e) => e.node.customFields.length === 20)).toBe(true);
     expect(large.page.edges[0].node.customFields[2]).toMatchObject({ __typename: 'SelectFieldValue', option: { label: 'Two' } });
     expect(large.count).toBe(small.count);

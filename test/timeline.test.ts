@@ -252,7 +252,7 @@ describe('entries the server writes', () => {
       amount: '100',
       customFields: [{ fieldId: source.id, value: { optionId: source.options[0].id } }],
     });
-    expect(deal.responsible.id).toBe(ws.admin.id);
+    expect(deal.responsible?.id).toBe(ws.admin.id);
     const updated = as(
       await updateDeal(member, {
         id: deal.id,
@@ -268,7 +268,7 @@ describe('entries the server writes', () => {
       }),
       'UpdateDealSuccess',
     ).deal;
-    expect(updated.responsible.id).toBe(member.user.id);
+    expect(updated.responsible?.id).toBe(member.user.id);
 
     const tl = await timeline(ws, deal.id);
     // Newest first: the update's entries, then the card's creation.

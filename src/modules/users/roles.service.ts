@@ -117,14 +117,19 @@ export type FieldAccessInput = {
 /** A role's field access as listed by the API: the fields it does not simply edit. */
 export function fieldAccessList(stored: unknown) {
   const m = (stored ?? {}) as FieldAccessMap;
-  return (Object.keys(m) as CardEntity[]).flatMap((entityType) =>
-    Object.entries(m[entityType] ?? {}).map(([field, access]) => ({
-      entityType,
-      systemField: (SYSTEM_FIELDS[entityType] as readonly string[]).includes(field) ? (field as SystemField) : null,
-      customFieldId: (SYSTEM_FIELDS[entityType] as readonly string[]).includes(field) ? null : field,
-      access,
-    })),
-  );
+  // In a stable order: by card type, its system fields first (in their order), then custom fields by id.
+  return (['CONTACT', 'COMPANY', 'DEAL'] as const).flatMap((entityType) => {
+    const system = SYSTEM_FIELDS[entityType] as readonly string[];
+    const rank = (f: string) => (system.includes(f) ? system.indexOf(f) : system.length);
+    return Object.entries(m[entityType] ?? {})
+      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+      .map(([field, access]) => ({
+        entityType,
+        systemField: system.includes(field) ? (field as SystemField) : null,
+        customFieldId: system.includes(field) ? null : field,
+        access,
+      }));
+  });
 }
 
 /**
