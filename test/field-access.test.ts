@@ -123,6 +123,11 @@ const DealChanged = graphql(`
 const TimelineUpdated = graphql(`
   subscription FaTimelineUpdated($cardId: ID!) { timelineUpdated(cardId: $cardId) { kind text fieldChange { field } email { subject } } }
 `);
+const MoveDeal = graphql(`
+  mutation FaMoveDeal($input: MoveDealInput!) {
+    moveDeal(input: $input) { __typename ... on StageRequirementsError { message missingFields { id } hiddenMissingCount } }
+  }
+`);
 const DeactivateUser = graphql(`
   mutation FaDeactivate($id: ID!) { deactivateUser(id: $id) { __typename } }
 `);
@@ -140,7 +145,7 @@ async function setup() {
   expect((await app.ok(AssignRole, { userId: member.user.id, roleId: role.id }, ws.token)).assignRole.__typename).toBe('AssignRoleSuccess');
   const access = async (entityType: EntityType, access: FieldAccessLevel, field: { systemField?: SystemField; customFieldId?: string }) =>
     as((await app.ok(SetFieldAccess, { input: { roleId: role.id, entityType, access, ...field } }, ws.token)).setFieldAccess, 'SetFieldAccessSuccess');
-  const field = async (input: { entityType: EntityType; type: string; name: string; formula?: string }) =>
+  const field = async (input: { entityType: EntityType; type: string; name: string; formula?: string; requiredStageIds?: string[] }) =>
     as((await app.ok(CreateField, { input: input as never }, ws.token)).createCustomField, 'CreateCustomFieldSuccess').field;
   return { ws, member, role, access, field };
 }
@@ -303,6 +308,22 @@ describe('a hidden custom field', () => {
     expect(await kinds(s.member.token)).toEqual(['Note', 'CARD_CREATED']);
     // The administrator also sees the formula computed from it change.
     expect(await kinds(s.ws.token)).toEqual(['Note', 'Doubled', 'Budget', 'CARD_CREATED']);
+  });
+});
+
+describe('a hidden field a stage requires', () => {
+  it('still holds the deal back, counted but not named', async () => {
+    const s = await setup();
+    const stage = s.ws.open[1].id;
+    const secret = await s.field({ entityType: 'DEAL', type: 'TEXT', name: 'Secret terms', requiredStageIds: [stage] });
+    const shown = await s.field({ entityType: 'DEAL', type: 'TEXT', name: 'Contract no', requiredStageIds: [stage] });
+    await s.access('DEAL', 'HIDDEN', { customFieldId: secret.id });
+    const d = await deal(s.member.token, { name: 'Gated' });
+    const r = (await app.ok(MoveDeal, { input: { id: d.id, version: d.version, stageId: stage } }, s.member.token)).moveDeal;
+    expect(r).toMatchObject({ __typename: 'StageRequirementsError', missingFields: [{ id: shown.id }], hiddenMissingCount: 1 });
+    expect(JSON.stringify(r)).not.toContain('Secret terms');
+    const admin = (await app.ok(MoveDeal, { input: { id: d.id, version: d.version, stageId: stage } }, s.ws.token)).moveDeal;
+    expect(admin).toMatchObject({ missingFields: [{ id: secret.id }, { id: shown.id }], hiddenMissingCount: 0 });
   });
 });
 

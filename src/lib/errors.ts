@@ -63,10 +63,13 @@ export class StageRequirementsError extends AppError {
     readonly missingFieldIds: string[],
     readonly missingNames: string[],
     readonly lossReasonRequired: boolean,
+    /** Required fields the viewer's role hides: counted, not named. */
+    readonly hiddenMissing = 0,
   ) {
     super(
       [
         ...(missingNames.length ? [`fill in ${missingNames.map((n) => `"${n}"`).join(', ')}`] : []),
+        ...(hiddenMissing ? [`have ${hiddenMissing} field(s) your role cannot see filled in (ask an administrator)`] : []),
         ...(lossReasonRequired ? ['choose a loss reason'] : []),
       ].join(' and ').replace(/^./, (c) => `To enter this stage, ${c}`),
       'STAGE_REQUIREMENTS',

@@ -112,6 +112,7 @@ builder.objectType(StageRequirementsError, {
       },
     }),
     lossReasonRequired: t.exposeBoolean('lossReasonRequired', { description: 'Moving to LOST needs a loss reason: the pipeline has some.' }),
+    hiddenMissingCount: t.exposeInt('hiddenMissing', { description: "Required fields still empty that the viewer's role hides (not listed in missingFields)." }),
   }),
 });
 

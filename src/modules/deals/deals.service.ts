@@ -11,7 +11,7 @@ import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
 import * as timeline from '../timeline/timeline.service.js';
-import { applies, cardValues, definitions, visibleDefinitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import { applies, cardValues, definitions, hiddenFieldIds, visibleDefinitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: any; select?: any };
 type Range = { from?: Date | null; to?: Date | null } | null;
@@ -198,7 +198,10 @@ async function checkStageRequirements(ctx: ServiceCtx, stage: StageRow, values: 
   const lossReasonRequired =
     stage.kind === 'LOST' && !lossReasonId && (await ctx.db.lossReason.count({ where: { pipelineId: stage.pipelineId } })) > 0;
   if (missing.length || lossReasonRequired) {
-    throw new StageRequirementsError(stage.id, missing.map((d) => d.id), missing.map((d) => d.name), lossReasonRequired);
+    // Fields hidden from the viewer still hold the deal back, but are not named to them.
+    const hidden = hiddenFieldIds(ctx.viewer, 'DEAL', defs);
+    const shown = missing.filter((d) => !hidden.has(d.id));
+    throw new StageRequirementsError(stage.id, shown.map((d) => d.id), shown.map((d) => d.name), lossReasonRequired, missing.length - shown.length);
   }
 }
 
