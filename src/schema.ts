@@ -1,6 +1,7 @@
 // Assembles the GraphQL schema: each module registers its types on import.
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
+import { ROOT_RULES } from './lib/root-rules.js';
 import './modules/common/common.schema.js';
 import './modules/cards/cards.schema.js';
 import './modules/workspaces/workspace.schema.js';
@@ -16,4 +17,21 @@ import './modules/files/files.schema.js';
 import './modules/mailboxes/mailboxes.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
+
+// Every root field states the rule its service enforces (src/lib/root-rules.ts) in its
+// description; a root field without one, or a rule for a field that is gone, stops the build.
+{
+  const seen = new Set<string>();
+  for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    for (const field of Object.values(type?.getFields() ?? {})) {
+      const key = `${type!.name}.${field.name}`;
+      const rule = ROOT_RULES[key];
+      if (!rule) throw new Error(`${key} has no rule in src/lib/root-rules.ts`);
+      seen.add(key);
+      field.description = `${field.description ? `${field.description}\n\n` : ''}Rights: ${rule}.`;
+    }
+  }
+  const stale = Object.keys(ROOT_RULES).filter((k) => !seen.has(k));
+  if (stale.length) throw new Error(`src/lib/root-rules.ts names fields the schema lacks: ${stale.join(', ')}`);
+}
 export const sortedSchema = lexicographicSortSchema(schema);
