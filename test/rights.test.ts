@@ -83,6 +83,16 @@ const Restore = graphql(`
   }
 `);
 
+const CreateTask = graphql(`
+  mutation RgMxCreateTask($input: CreateTaskInput!) { createTask(input: $input) { __typename ... on CreateTaskSuccess { task { id version } } } }
+`);
+const UpdateTask = graphql(`
+  mutation RgMxUpdateTask($input: UpdateTaskInput!) { updateTask(input: $input) { __typename } }
+`);
+const TaskList = graphql(`
+  query RgMxTasks { tasks(first: 50) { totalCount edges { node { id text } } } }
+`);
+
 type Kind = 'DEAL' | 'CONTACT' | 'COMPANY';
 const KINDS: Kind[] = ['DEAL', 'CONTACT', 'COMPANY'];
 const SCOPES: RightScope[] = ['NONE', 'OWN', 'TEAM', 'ALL'];
@@ -92,7 +102,7 @@ const WHOSE: Whose[] = ['own', 'team', 'other'];
 const COVERS: Record<RightScope, Whose[]> = { NONE: [], OWN: ['own'], TEAM: ['own', 'team'], ALL: ['own', 'team', 'other'] };
 
 const everything = (scope: RightScope): RoleRightInput[] =>
-  KINDS.flatMap((entityType) => (['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const).map((action) => ({ entityType, action, scope })));
+  [...KINDS, 'TASK' as const].flatMap((entityType) => (['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const).map((action) => ({ entityType, action, scope })));
 
 describe('record rights by scope', () => {
   let ws: Workspace;
@@ -132,7 +142,10 @@ describe('record rights by scope', () => {
   });
 
   afterAll(() => {
-    console.log(`record rights matrix: ${cases} cases (3 card types × 4 scopes × view, node, timeline, create, edit, delete, restore over own / team / other cards)`);
+    console.log(
+      `record rights matrix: ${cases} cases (3 card types × 4 scopes × view, node, timeline, create, edit, delete, restore over own / team / other cards; ` +
+        `each of create, edit, delete alone × 4 scopes × own / team / other with the card visible; tasks: view, create, edit × 4 scopes × own / team / other)`,
+    );
   });
 
   async function setScope(kind: Kind, scope: RightScope) {
@@ -222,6 +235,96 @@ describe('record rights by scope', () => {
     expect((await listOf('DEAL'))).toContain('DEAL other');
     expect((await app.ok(Cards, {}, ws.token)).deals.edges.map((e) => e.node.name)).not.toContain('Hijacked');
   });
+  // Each action alone: the role sees every card (VIEW ALL) and has the scope under test for one
+  // action, so the cards outside it are visible yet refused with ForbiddenError, unchanged.
+  for (const kind of KINDS) {
+    for (const action of ['CREATE', 'EDIT', 'DELETE'] as const) {
+      for (const scope of SCOPES) {
+        it(`${kind} ${action} alone with ${scope}, the cards visible: allowed exactly where the scope covers, refused unchanged elsewhere`, async () => {
+          const rights = everything('ALL').map((r) => (r.entityType === kind && r.action === action ? { ...r, scope } : r));
+          expect((await app.ok(UpdateRole, { id: roleId, rights }, ws.token)).updateRole.__typename).toBe('UpdateRoleSuccess');
+          const covered = COVERS[scope];
+          const owner: Record<Whose, string> = { own: tester.user.id, team: teammate.user.id, other: outsider.user.id };
+          const Type = kind === 'DEAL' ? 'Deal' : kind === 'CONTACT' ? 'Contact' : 'Company';
+          for (const whose of WHOSE) {
+            const card = cards[kind][whose];
+            let r: { __typename: string } | null | undefined;
+            if (action === 'CREATE') {
+              const input = { name: `${kind} new alone ${scope} ${whose}`, responsibleId: owner[whose] };
+              r = kind === 'DEAL' ? (await app.ok(CreateDeal, { input }, tester.token)).createDeal
+                : kind === 'CONTACT' ? (await app.ok(CreateContact, { input }, tester.token)).createContact
+                : (await app.ok(CreateCompany, { input }, tester.token)).createCompany;
+            } else if (action === 'EDIT') {
+              const input = { id: card.id, version: card.version, name: `${kind} ${whose}` };
+              r = kind === 'DEAL' ? (await app.ok(UpdateDeal, { input }, tester.token)).updateDeal
+                : kind === 'CONTACT' ? (await app.ok(UpdateContact, { input }, tester.token)).updateContact
+                : (await app.ok(UpdateCompany, { input }, tester.token)).updateCompany;
+              if (covered.includes(whose)) card.version++;
+            } else {
+              const ids = { deal: cards.DEAL[whose].id, contact: cards.CONTACT[whose].id, company: cards.COMPANY[whose].id, d: kind === 'DEAL', c: kind === 'CONTACT', o: kind === 'COMPANY' };
+              const del = await app.ok(Delete, ids, tester.token);
+              r = del.deleteDeal ?? del.deleteContact ?? del.deleteCompany;
+              if (covered.includes(whose)) {
+                await app.ok(Restore, ids, tester.token);
+                card.version += 2;
+              }
+            }
+            const verb = action === 'CREATE' ? 'Create' : action === 'EDIT' ? 'Update' : 'Delete';
+            expect(r?.__typename, `${action} ${whose}`).toBe(covered.includes(whose) ? `${verb}${Type}Success` : 'ForbiddenError');
+            cases++;
+          }
+          // Whatever was refused left every card as it was: all still listed, live, at the version known.
+          const listed = await listOf(kind);
+          expect(listed).toEqual(WHOSE.map((w) => `${kind} ${w}`).sort());
+          for (const whose of WHOSE) {
+            const card = cards[kind][whose];
+            const input = { id: card.id, version: card.version + 100, name: 'stale' };
+            const stale = kind === 'DEAL' ? (await app.ok(UpdateDeal, { input }, ws.token)).updateDeal
+              : kind === 'CONTACT' ? (await app.ok(UpdateContact, { input }, ws.token)).updateContact
+              : (await app.ok(UpdateCompany, { input }, ws.token)).updateCompany;
+            // A conflict naming the version proves no refused write bumped it.
+            expect(stale).toMatchObject({ __typename: 'ConflictError' });
+          }
+        });
+      }
+    }
+  }
+
+  it('TASK: view, create and edit × every scope over own / team / other tasks', async () => {
+    const owner: Record<Whose, string> = { own: tester.user.id, team: teammate.user.id, other: outsider.user.id };
+    const dueAt = new Date(Date.now() + 86_400_000).toISOString();
+    const tasks = {} as Record<Whose, { id: string; version: number }>;
+    for (const whose of WHOSE) {
+      const r = (await app.ok(CreateTask, { input: { cardId: cards.DEAL.other.id, type: 'CALL', text: `task ${whose}`, dueAt, responsibleId: owner[whose] } }, ws.token)).createTask;
+      if (r.__typename !== 'CreateTaskSuccess') throw new Error(r.__typename);
+      tasks[whose] = r.task;
+    }
+    const set = async (action: 'VIEW' | 'CREATE' | 'EDIT', scope: RightScope) => {
+      const rights = everything('ALL').map((r) => (r.entityType === 'TASK' && r.action === action ? { ...r, scope } : r));
+      await app.ok(UpdateRole, { id: roleId, rights }, ws.token);
+    };
+    for (const scope of SCOPES) {
+      const covered = COVERS[scope];
+      await set('VIEW', scope);
+      const seen = (await app.ok(TaskList, {}, tester.token)).tasks.edges.map((e) => e.node.text).filter((t) => /^task (own|team|other)$/.test(t)).sort();
+      expect(seen, `VIEW ${scope}`).toEqual(covered.map((w) => `task ${w}`).sort());
+      cases += 3;
+      await set('CREATE', scope);
+      for (const whose of WHOSE) {
+        const r = (await app.ok(CreateTask, { input: { cardId: cards.DEAL.own.id, type: 'CALL', text: `new ${scope} ${whose}`, dueAt, responsibleId: owner[whose] } }, tester.token)).createTask;
+        expect(r.__typename, `CREATE ${scope} ${whose}`).toBe(covered.includes(whose) ? 'CreateTaskSuccess' : 'ForbiddenError');
+        cases++;
+      }
+      await set('EDIT', scope);
+      for (const whose of WHOSE) {
+        const t = tasks[whose];
+        const r = (await app.ok(UpdateTask, { input: { id: t.id, version: t.version, text: `task ${whose}` } }, tester.token)).updateTask;
+        expect(r.__typename, `EDIT ${scope} ${whose}`).toBe(covered.includes(whose) ? 'UpdateTaskSuccess' : 'ForbiddenError');
+        if (covered.includes(whose)) t.version++;
+        cases++;
+      }
+    }
+  });
 });
 
 describe('role management', () => {
@@ -282,10 +385,10 @@ describe('rights on what hangs off a card', () => {
     // Deals: see all, change only one's own; contacts and companies: one's own only; tasks: one's own.
     const rights = everything('ALL').map((r) => {
       if (r.entityType === 'DEAL' && r.action === 'EDIT') return { ...r, scope: 'OWN' as const };
-      if ((r.entityType === 'CONTACT' || r.entityType === 'COMPANY') && r.action === 'VIEW') return { ...r, scope: 'OWN' as const };
+      if ((r.entityType === 'CONTACT' || r.entityType === 'COMPANY' || r.entityType === 'TASK') && r.action === 'VIEW') return { ...r, scope: 'OWN' as const };
       return r;
     });
-    const role = as((await app.ok(CreateRole, { name: 'Narrow', rights: [...rights, { entityType: 'TASK', action: 'VIEW', scope: 'OWN' }] }, ws.token)).createRole, 'CreateRoleSuccess').role;
+    const role = as((await app.ok(CreateRole, { name: 'Narrow', rights }, ws.token)).createRole, 'CreateRoleSuccess').role;
     await app.ok(AssignRole, { userId: tester.user.id, roleId: role.id }, ws.token);
 
     const seen = (await app.ok(DealView, { id: deal.id }, tester.token)).node;
