@@ -7,6 +7,7 @@ import { print } from 'graphql';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { signUpWorkspace } from '../helpers/fixtures.js';
 import { graphql } from '../gql/index.js';
+import { subscribe } from '../helpers/subscribe.js';
 
 const HOUR = 3_600_000;
 const apps: TestApp[] = [];
@@ -45,6 +46,45 @@ describe('two instances joined by Redis', () => {
 
   it('and without Redis the other instance hears nothing (so the first test proves Redis carried it)', async () => {
     expect(await boardEventsOnB(false)).toEqual([]);
+  });
+});
+
+const RoleOf = graphql(`
+  mutation TwoCreateRole($name: String!, $rights: [RoleRightInput!]!) {
+    createRole(name: $name, rights: $rights) { __typename ... on CreateRoleSuccess { role { id } } }
+  }
+`);
+const Assign = graphql(`
+  mutation TwoAssign($userId: ID!, $roleId: ID!) { assignRole(userId: $userId, roleId: $roleId) { __typename } }
+`);
+const Hide = graphql(`
+  mutation TwoHide($input: SetFieldAccessInput!) { setFieldAccess(input: $input) { __typename } }
+`);
+const AmountBoard = graphql(`
+  subscription TwoAmountBoard($pipelineId: ID!) { dealChanged(pipelineId: $pipelineId) { deal { name amount } } }
+`);
+
+describe('rights changed on one instance', () => {
+  it('apply to a subscription held on the other from its next event', async () => {
+    const { a, urlB } = await pair(true);
+    const ws = await signUpWorkspace(a);
+    const member = await ws.member('Seller');
+    const all = (['CONTACT', 'COMPANY', 'DEAL', 'TASK'] as const).flatMap((entityType) =>
+      (['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const).map((action) => ({ entityType, action, scope: 'ALL' as const })),
+    );
+    const role = await a.ok(RoleOf, { name: 'Sellers', rights: all }, ws.token);
+    if (role.createRole.__typename !== 'CreateRoleSuccess') throw new Error('role');
+    await a.ok(Assign, { userId: member.user.id, roleId: role.createRole.role.id }, ws.token);
+    const sub = subscribe(urlB, member.token, AmountBoard, { pipelineId: ws.pipeline.id }, (d) => d.dealChanged.deal);
+    await sub.ready;
+    await a.ok(Create, { input: { name: 'Before', amount: '100' } }, ws.token);
+    await sub.waitFor((e) => e.length >= 1);
+    expect((await a.ok(Hide, { input: { roleId: role.createRole.role.id, entityType: 'DEAL', systemField: 'AMOUNT', access: 'HIDDEN' } }, ws.token)).setFieldAccess.__typename).toBe('SetFieldAccessSuccess');
+    await a.ok(Create, { input: { name: 'After', amount: '200' } }, ws.token);
+    await sub.waitFor((e) => e.length >= 2);
+    expect(sub.events).toEqual([{ name: 'Before', amount: '100.00' }, { name: 'After', amount: null }]);
+    expect(sub.errors).toEqual([]);
+    await sub.close();
   });
 });
 
