@@ -626,6 +626,34 @@ describe.each(targets)('migrations on $name', (target) => {
     }
   });
 
+  it('gives existing roles rights on incoming leads equal to their rights on deals (20261123240000_lead_rights)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-migrations-'));
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      const later = migrationNames.filter((n) => n >= '20261123240000');
+      for (const n of later) rmSync(join(dir, n), { recursive: true });
+      const { db } = await fresh();
+      await db.migrate(dir);
+      // Roles as an earlier version left them.
+      await db.prisma.$executeRawUnsafe(`insert into "Workspace" ("id", "name", "updatedAt") values ('01900000-0000-7000-8000-000000000001', 'Old', now())`);
+      await db.prisma.$executeRawUnsafe(
+        `insert into "Role" ("id", "workspaceId", "name", "isAdmin", "rights") values
+           ('01900000-0000-7000-8000-000000000002', '01900000-0000-7000-8000-000000000001', 'Sales', false, '{"DEAL":{"VIEW":"TEAM","EDIT":"OWN"},"TASK":{"VIEW":"ALL"}}'),
+           ('01900000-0000-7000-8000-000000000003', '01900000-0000-7000-8000-000000000001', 'Admin', true, '{}'),
+           ('01900000-0000-7000-8000-000000000004', '01900000-0000-7000-8000-000000000001', 'Empty', false, '{}')`,
+      );
+      expect(await db.migrate()).toEqual(later);
+      const rows = await db.prisma.$queryRawUnsafe<{ name: string; rights: unknown }[]>(`select "name", "rights" from "Role" order by "name"`);
+      expect(rows).toEqual([
+        { name: 'Admin', rights: {} },
+        { name: 'Empty', rights: {} },
+        { name: 'Sales', rights: { DEAL: { VIEW: 'TEAM', EDIT: 'OWN' }, LEAD: { VIEW: 'TEAM', EDIT: 'OWN' }, TASK: { VIEW: 'ALL' } } },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // On PostgreSQL two connections race for the advisory lock; on PGlite two runners in one
   // process share the database and queue behind each other.
   it('two runners started at once apply each migration exactly once', async () => {

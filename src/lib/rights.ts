@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { ForbiddenError } from './errors.js';
 import type { Viewer } from './viewer.js';
 
-export const ENTITIES = ['CONTACT', 'COMPANY', 'DEAL', 'TASK'] as const;
+// LEAD (incoming leads, SPEC §3) is configurable now; the lead inbox will apply it through the
+// same helpers when it lands.
+export const ENTITIES = ['CONTACT', 'COMPANY', 'DEAL', 'LEAD', 'TASK'] as const;
 export const ACTIONS = ['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const;
 export const SCOPES = ['NONE', 'OWN', 'TEAM', 'ALL'] as const;
 
@@ -54,7 +56,7 @@ export function covers(viewer: Viewer, scope: Scope, responsibleId: string, resp
   return scope === 'TEAM' && responsibleTeamIds.some((t) => viewer.teamIds.includes(t));
 }
 
-const NAMES: Record<Entity, string> = { CONTACT: 'contacts', COMPANY: 'companies', DEAL: 'deals', TASK: 'tasks' };
+const NAMES: Record<Entity, string> = { CONTACT: 'contacts', COMPANY: 'companies', DEAL: 'deals', LEAD: 'incoming leads', TASK: 'tasks' };
 const VERBS: Record<Action, string> = { VIEW: 'see', CREATE: 'create', EDIT: 'change', DELETE: 'delete', EXPORT: 'export' };
 
 export function forbidden(entity: Entity, action: Action, scope: Scope) {
