@@ -58,6 +58,11 @@ const Fields = graphql(`
     fieldUsage(entityType: $entityType) { field { id } filled total }
   }
 `);
+const CreateSelect = graphql(`
+  mutation FaCreateSelect($input: CreateCustomFieldInput!) {
+    createCustomField(input: $input) { __typename ... on CreateCustomFieldSuccess { field { id options { id label } } } }
+  }
+`);
 const FieldNode = graphql(`
   query FaFieldNode($id: ID!) { node(id: $id) { __typename id } }
 `);
@@ -308,6 +313,33 @@ describe('a hidden custom field', () => {
     expect(await kinds(s.member.token)).toEqual(['Note', 'CARD_CREATED']);
     // The administrator also sees the formula computed from it change.
     expect(await kinds(s.ws.token)).toEqual(['Note', 'Doubled', 'Budget', 'CARD_CREATED']);
+  });
+});
+
+describe('a field shown under a condition on a hidden field', () => {
+  it('is hidden too, since whether it shows would tell the hidden value', async () => {
+    const s = await setup();
+    const seg = as((await app.ok(CreateSelect, { input: { entityType: 'DEAL', type: 'SELECT', name: 'Segment', options: ['VIP', 'Normal'] } }, s.ws.token)).createCustomField, 'CreateCustomFieldSuccess').field;
+    const vip = seg.options.find((o) => o.label === 'VIP')!;
+    const perks = as(
+      (await app.ok(CreateField, { input: { entityType: 'DEAL', type: 'TEXT', name: 'VIP perks', condition: { fieldId: seg.id, values: [{ optionId: vip.id }] } } as never }, s.ws.token)).createCustomField,
+      'CreateCustomFieldSuccess',
+    ).field;
+    const other = await s.field({ entityType: 'DEAL', type: 'TEXT', name: 'Comment' });
+    await deal(s.ws.token, {
+      name: 'Conditional',
+      customFields: [
+        { fieldId: seg.id, value: { optionId: vip.id } },
+        { fieldId: perks.id, value: { text: 'lounge' } },
+        { fieldId: other.id, value: { text: 'hello' } },
+      ],
+    });
+    const before = (await app.ok(Deals, {}, s.member.token)).deals.edges[0].node.customFields.length;
+    expect(before).toBe(3);
+    await s.access('DEAL', 'HIDDEN', { customFieldId: seg.id });
+    const values = (await app.ok(Deals, {}, s.member.token)).deals.edges[0].node.customFields;
+    expect(values).toEqual([{ __typename: 'TextFieldValue', field: { id: other.id }, text: 'hello' }]);
+    expect((await app.ok(Fields, { entityType: 'DEAL' }, s.member.token)).customFields.map((f) => f.name)).toEqual(['Comment']);
   });
 });
 

@@ -42,8 +42,9 @@ async function forget(ctx: ServiceCtx, tx: Tx = ctx.db) {
 }
 
 /**
- * The fields hidden from the viewer: those their role has HIDDEN, and formulas computed from a
- * hidden field (their result would give its value away), formulas of those included.
+ * The fields hidden from the viewer: those their role has HIDDEN, formulas computed from a
+ * hidden field (their result would give its value away), and fields shown only under a
+ * condition on a hidden field (whether they show would give it away), transitively.
  */
 export function hiddenFieldIds(viewer: ServiceCtx['viewer'], entityType: EntityType, defs: FieldDef[]): Set<string> {
   const hidden = new Set(defs.filter((d) => !canRead(viewer, entityType, d.id)).map((d) => d.id));
@@ -52,7 +53,13 @@ export function hiddenFieldIds(viewer: ServiceCtx['viewer'], entityType: EntityT
   for (let grew = true; grew; ) {
     grew = false;
     for (const d of defs) {
-      if (d.type !== 'FORMULA' || !d.formula || hidden.has(d.id)) continue;
+      if (hidden.has(d.id)) continue;
+      if (d.conditionFieldId && hidden.has(d.conditionFieldId)) {
+        hidden.add(d.id);
+        grew = true;
+        continue;
+      }
+      if (d.type !== 'FORMULA' || !d.formula) continue;
       let refs: Set<string>;
       try {
         refs = references(parseFormula(d.formula));
