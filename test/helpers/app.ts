@@ -42,15 +42,21 @@ export type TestApp = App & {
 
 /**
  * `own: true` gives the app a private in-memory database even in a PostgreSQL run, for tests
- * that damage their database on purpose.
+ * that damage their database on purpose; `databaseUrl` puts it on a PostgreSQL database of the
+ * test's own (an app without Redis must not share the run's database: its outbox dispatcher
+ * would publish other files' events where their subscribers never hear them).
  */
 export async function createTestApp(
   extra: Record<string, string> = {},
-  opts: { own?: boolean; outboxPollMs?: number } = {},
+  opts: { own?: boolean; outboxPollMs?: number; databaseUrl?: string } = {},
 ): Promise<TestApp> {
   const queries: string[] = [];
   const onQuery = (sql: string) => queries.push(sql);
-  const database = opts.own ? await openDatabase({ kind: 'pglite' }, onQuery) : await openTestDatabase(onQuery);
+  const database = opts.databaseUrl
+    ? await openDatabase({ kind: 'postgres', url: opts.databaseUrl, poolSize: 5 }, onQuery)
+    : opts.own
+      ? await openDatabase({ kind: 'pglite' }, onQuery)
+      : await openTestDatabase(onQuery);
   const app = await buildApp(testConfig(extra), { database, logger: createLogger(process.env.TEST_LOG ? 'error' : 'silent'), outboxPollMs: opts.outboxPollMs ?? 200 });
   // Each test app is its own client address, so per-address login limits never couple files
   // that share a PostgreSQL database.

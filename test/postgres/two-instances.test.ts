@@ -1,10 +1,11 @@
 // Two server instances on one PostgreSQL database, joined by Redis: a deal changed through one
 // reaches a board subscribed on the other. Runs in the PostgreSQL + Redis pass of the suite.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { print } from 'graphql';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createTestApp, testDatabaseUrl, type TestApp } from '../helpers/app.js';
+import { scratchDatabase } from '../helpers/server.js';
 import { signUpWorkspace } from '../helpers/fixtures.js';
 import { graphql } from '../gql/index.js';
 import { subscribe } from '../helpers/subscribe.js';
@@ -12,19 +13,31 @@ import { subscribe } from '../helpers/subscribe.js';
 const HOUR = 3_600_000;
 const apps: TestApp[] = [];
 
-/** Instance A takes the mutation; B (whose outbox dispatcher never runs on its own) the subscriber. */
+/**
+ * Instance A takes the mutation; B (whose outbox dispatcher never runs on its own) the
+ * subscriber. A pair without Redis gets a database of its own: on the run's shared one its
+ * dispatcher would also take other test files' events and publish them in-process only.
+ */
 async function pair(redis: boolean) {
   // An empty REDIS_URL counts as unset: in-process fan-out only.
   const env = { REDIS_URL: redis ? (process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379') : '' };
-  const a = await createTestApp(env);
-  const b = await createTestApp(env, { outboxPollMs: HOUR });
+  let databaseUrl: string | undefined;
+  if (!redis) {
+    const scratch = await scratchDatabase(testDatabaseUrl()!, 'crm_two_instances');
+    drops.push(scratch.drop);
+    databaseUrl = scratch.url;
+  }
+  const a = await createTestApp(env, { databaseUrl });
+  const b = await createTestApp(env, { outboxPollMs: HOUR, databaseUrl });
   apps.push(a, b);
   await a.start();
   return { a, urlB: await b.start() };
 }
 
-afterAll(async () => {
-  await Promise.all(apps.map((x) => x.stop()));
+const drops: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((x) => x.stop()));
+  for (const drop of drops.splice(0)) await drop();
 });
 
 const Board = graphql(`
