@@ -253,6 +253,10 @@ describe('a hidden custom field', () => {
     expect(defs.customFields.map((f) => [f.name, f.access])).toEqual([['Note', 'EDIT']]);
     expect(defs.fieldUsage.map((u) => u.field.id)).toEqual([note.id]);
     expect((await app.ok(FieldNode, { id: budget.id }, s.member.token)).node).toBeNull();
+    // The formula over it, hidden only through its input, is not found by its id either.
+    expect((await app.ok(FieldNode, { id: doubled.id }, s.member.token)).node).toBeNull();
+    expect((await app.ok(FieldNode, { id: note.id }, s.member.token)).node).toEqual({ __typename: 'CustomField', id: note.id });
+    expect((await app.ok(FieldNode, { id: doubled.id }, s.ws.token)).node).toEqual({ __typename: 'CustomField', id: doubled.id });
     // The administrator sees all four, the formula computed.
     const admin = await app.ok(Fields, { entityType: 'DEAL' }, s.ws.token);
     expect(admin.customFields.map((f) => [f.name, f.access])).toEqual([['Budget', 'EDIT'], ['Doubled', 'READ'], ['Direct line', 'EDIT'], ['Note', 'EDIT']]);

@@ -66,13 +66,9 @@ const NOWHERE = '00000000-0000-0000-0000-000000000000';
 export const CustomField = builder.prismaNode('CustomField', {
   id: { field: 'id' },
   nullable: true,
-  // A field the viewer's role hides is not found. (A formula hidden only through its inputs is
-  // left out of every list and value, but found here by its id.)
-  findUnique: (id, ctx) => {
-    const v = ctx.viewer;
-    const hidden = !!v && !v.isAdmin && Object.values(v.fieldAccess ?? {}).some((m) => m?.[id] === 'HIDDEN');
-    return inWorkspace(hidden ? NOWHERE : id, ctx);
-  },
+  // A field hidden from the viewer (by their role, or through a formula's inputs or a
+  // condition) is not found, exactly as lists leave it out.
+  findUnique: async (id, ctx) => ((await fields.hiddenFromViewer(ctx)).has(id) ? inWorkspace(NOWHERE, ctx) : inWorkspace(id, ctx)),
   fields: (t) => ({
     access: t.field({
       type: FieldAccessLevel,

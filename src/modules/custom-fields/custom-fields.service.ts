@@ -83,6 +83,17 @@ export async function visibleDefinitions(ctx: ServiceCtx, entityType: EntityType
   return hidden.size ? defs.filter((d) => !hidden.has(d.id)) : defs;
 }
 
+/** Every custom field hidden from the viewer, of any entity type their role restricts. */
+export async function hiddenFromViewer(ctx: { viewer: ServiceCtx['viewer'] | null }): Promise<Set<string>> {
+  const v = ctx.viewer;
+  if (!v || v.isAdmin || !v.fieldAccess) return new Set();
+  const hidden = new Set<string>();
+  for (const entityType of Object.keys(v.fieldAccess) as EntityType[]) {
+    for (const id of hiddenFieldIds(v, entityType, await definitions(ctx as ServiceCtx, entityType))) hidden.add(id);
+  }
+  return hidden;
+}
+
 /** What the viewer may do with a field: a formula is never written, so at most READ. */
 export async function accessTo(ctx: ServiceCtx, field: { id: string; entityType: EntityType; type: FieldType }): Promise<FieldLevel> {
   if (!(await visibleDefinitions(ctx, field.entityType)).some((d) => d.id === field.id)) return 'HIDDEN';
