@@ -106,7 +106,7 @@ const Contacts = graphql(`
 `);
 const Timeline = graphql(`
   query FaTimeline($cardId: ID!) {
-    timeline(cardId: $cardId, first: 50) { edges { node { kind text fieldChange { field customFieldId } email { subject mailbox } } } }
+    timeline(cardId: $cardId, first: 50) { edges { node { id kind text fieldChange { field customFieldId } email { subject mailbox } } } }
   }
 `);
 const LogEmail = graphql(`
@@ -317,6 +317,13 @@ describe('a hidden custom field', () => {
     expect(await kinds(s.member.token)).toEqual(['Note', 'CARD_CREATED']);
     // The administrator also sees the formula computed from it change.
     expect(await kinds(s.ws.token)).toEqual(['Note', 'Doubled', 'Budget', 'CARD_CREATED']);
+    // Nor is an entry of it found by its id: node(id) answers as for an id that does not exist.
+    const byField = new Map((await app.ok(Timeline, { cardId: d.id }, s.ws.token)).timeline.edges.map((e) => [e.node.fieldChange?.field ?? e.node.kind, e.node.id]));
+    const lookup = async (id: string, token: string) => (await app.ok(FieldNode, { id }, token)).node?.id ?? null;
+    expect(await lookup(byField.get('Budget')!, s.member.token)).toBeNull();
+    expect(await lookup(byField.get('Doubled')!, s.member.token)).toBeNull();
+    expect(await lookup(byField.get('Note')!, s.member.token)).toBe(byField.get('Note'));
+    expect(await lookup(byField.get('Budget')!, s.ws.token)).toBe(byField.get('Budget'));
   });
 });
 
@@ -513,6 +520,10 @@ describe('mailboxes', () => {
     expect(await subjects(boris.token)).toEqual(['Unregistered', 'Shared']);
     // Not even an administrator reads a personal mailbox.
     expect(await subjects(ws.token)).toEqual(['Unregistered', 'Shared']);
+    // Nor finds its e-mail by id.
+    const privateId = (await app.ok(Timeline, { cardId: d.id }, anna.token)).timeline.edges.find((e) => e.node.email?.subject === 'Private offer')!.node.id;
+    expect((await app.ok(FieldNode, { id: privateId }, anna.token)).node).toMatchObject({ __typename: 'TimelineEntry', id: privateId });
+    for (const token of [boris.token, ws.token]) expect((await app.ok(FieldNode, { id: privateId }, token)).node).toBeNull();
   });
 });
 

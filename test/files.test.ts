@@ -1,6 +1,6 @@
 // Files: GraphQL multipart uploads stored under DATA_DIR, size and type limits with clear errors,
 // attachments in the card's timeline, FILE custom field values naming uploaded files, and
-// downloads at GET /files/<id> for signed-in users of the file's workspace only.
+// downloads at GET /files/<id> only for those whose rights let them see the file.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +57,7 @@ const Define = graphql(`
 
 const Timeline = graphql(`
   query FlTimeline($cardId: ID!) {
-    timeline(cardId: $cardId, first: 10) { edges { node { kind attachment { id name } } } }
+    timeline(cardId: $cardId, first: 10) { edges { node { id kind attachment { id name } } } }
   }
 `);
 
@@ -101,7 +101,7 @@ describe('uploads', () => {
     expect(a).toMatchObject({ name: 'Договор №1.pdf', contentType: 'application/pdf', size: 3000, cardId: dealId, uploadedBy: { name: 'Admin' } });
     expect((await app.ok(Attachments, { cardId: dealId }, ws.token)).attachments).toEqual([{ name: 'Договор №1.pdf', size: 3000 }]);
     const entries = (await app.ok(Timeline, { cardId: dealId }, ws.token)).timeline.edges.map((e) => e.node);
-    expect(entries[0]).toEqual({ kind: 'ATTACHMENT', attachment: { id: a.id, name: 'Договор №1.pdf' } });
+    expect(entries[0]).toMatchObject({ kind: 'ATTACHMENT', attachment: { id: a.id, name: 'Договор №1.pdf' } });
 
     const res = await download(a.url, ws.token);
     expect(res.status).toBe(200);
@@ -169,5 +169,89 @@ describe('FILE custom fields', () => {
     expect(refused).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'customFields[0].value.fileId', message: expect.stringContaining('no such file') }] });
     const malformed = (await app.ok(CreateDeal, { input: { name: 'Bad', customFields: [{ fieldId: field.id, value: { fileId: 'x' } }] } }, ws.token)).createDeal;
     expect(malformed).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'customFields[0].value.fileId' }] });
+  });
+});
+
+const CreateRole = graphql(`
+  mutation FlCreateRole($name: String!, $rights: [RoleRightInput!]!) {
+    createRole(name: $name, rights: $rights) { __typename ... on CreateRoleSuccess { role { id } } }
+  }
+`);
+const AssignRole = graphql(`
+  mutation FlAssignRole($userId: ID!, $roleId: ID!) { assignRole(userId: $userId, roleId: $roleId) { __typename } }
+`);
+const SetFieldAccess = graphql(`
+  mutation FlSetFieldAccess($input: SetFieldAccessInput!) { setFieldAccess(input: $input) { __typename } }
+`);
+const Node = graphql(`
+  query FlNode($id: ID!) { node(id: $id) { __typename id } }
+`);
+const UpdateDeal = graphql(`
+  mutation FlUpdateDeal($input: UpdateDealInput!) {
+    updateDeal(input: $input) { __typename ... on ValidationError { fields { field message } } }
+  }
+`);
+const DealFiles = graphql(`
+  query FlDealFiles($id: ID!) { node(id: $id) { ... on Deal { version customFields { __typename ... on FileFieldValue { fileId } } } } }
+`);
+
+describe('rights on files', () => {
+  it("follow the card a file is attached to, or a visible card's visible FILE field; the uploader and administrators always", async () => {
+    const ws = await signUpWorkspace(app);
+    const olga = await ws.member('Olga');
+    const peer = await ws.member('Peer');
+    const rights = (['CONTACT', 'COMPANY', 'DEAL', 'TASK'] as const).flatMap((entityType) =>
+      (['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const).map((action) => ({ entityType, action, scope: entityType === 'DEAL' ? ('OWN' as const) : ('ALL' as const) })),
+    );
+    const role = as((await app.ok(CreateRole, { name: 'Own deals', rights }, ws.token)).createRole, 'CreateRoleSuccess').role;
+    expect((await app.ok(AssignRole, { userId: olga.user.id, roleId: role.id }, ws.token)).assignRole.__typename).toBe('AssignRoleSuccess');
+    const contract = as((await app.ok(Define, { input: { entityType: 'DEAL', type: 'FILE', name: 'Contract' } }, ws.token)).createCustomField, 'CreateCustomFieldSuccess').field;
+    const as_ = (token: string) => ({ token }) as Workspace;
+    const seen = async (a: { id: string; url: string }, token: string) => {
+      const status = (await download(a.url, token)).status;
+      const node = (await app.ok(Node, { id: a.id }, token)).node;
+      expect(node === null, `node(id) and download disagree (${status})`).toBe(status === 404);
+      return status;
+    };
+
+    // A file attached to a deal Olga may not see.
+    const theirs = as((await app.ok(CreateDeal, { input: { name: 'Not hers' } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+    const attached = (await upload(ws, pdf('theirs.pdf'), theirs.id)).data!.attachment;
+    expect(await seen(attached, olga.token)).toBe(404);
+    expect(await seen(attached, peer.token)).toBe(200);
+    expect(await seen(attached, ws.token)).toBe(200);
+    // Nor is its timeline entry found by id.
+    const entry = (await app.ok(Timeline, { cardId: theirs.id }, ws.token)).timeline.edges.find((e) => e.node.kind === 'ATTACHMENT')!.node.id;
+    expect((await app.ok(Node, { id: entry }, olga.token)).node).toBeNull();
+    expect((await app.ok(Node, { id: entry }, peer.token)).node).toEqual({ __typename: 'TimelineEntry', id: entry });
+
+    // A file held in the FILE field of her deal: hers to see, though not hers, nor attached.
+    const held = (await upload(ws, pdf('held.pdf'))).data!.attachment;
+    const hers = as(
+      (await app.ok(CreateDeal, { input: { name: 'Hers', responsibleId: olga.user.id, customFields: [{ fieldId: contract.id, value: { fileId: held.id } }] } }, ws.token)).createDeal,
+      'CreateDealSuccess',
+    ).deal;
+    expect(await seen(held, olga.token)).toBe(200);
+    // A file no card holds: its uploader and administrators only.
+    const loose = (await upload(as_(peer.token), pdf('loose.pdf'))).data!.attachment;
+    expect(await seen(loose, peer.token)).toBe(200);
+    expect(await seen(loose, ws.token)).toBe(200);
+    expect(await seen(loose, olga.token)).toBe(404);
+
+    // She cannot reach a file she may not see by putting it into a field of her own deal.
+    for (const fileId of [attached.id, loose.id]) {
+      const r = (await app.ok(UpdateDeal, { input: { id: hers.id, version: hers.version, customFields: [{ fieldId: contract.id, value: { fileId } }] } }, olga.token)).updateDeal;
+      expect(r).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'customFields[0].value.fileId', message: expect.stringContaining('no such file') }] });
+    }
+    const now = (await app.ok(DealFiles, { id: hers.id }, ws.token)).node as { version: number; customFields: unknown[] };
+    expect([now.version, now.customFields]).toEqual([hers.version, [{ __typename: 'FileFieldValue', fileId: held.id }]]);
+    expect(await seen(attached, olga.token)).toBe(404);
+
+    // Once her role hides the field, the file it holds is hidden from her too.
+    expect((await app.ok(SetFieldAccess, { input: { roleId: role.id, entityType: 'DEAL', customFieldId: contract.id, access: 'HIDDEN' } }, ws.token)).setFieldAccess.__typename).toBe(
+      'SetFieldAccessSuccess',
+    );
+    expect(await seen(held, olga.token)).toBe(404);
+    expect(await seen(held, peer.token)).toBe(200);
   });
 });

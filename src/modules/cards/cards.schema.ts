@@ -14,10 +14,15 @@ import type { Viewer } from '../../lib/viewer.js';
  * uses it also sets `nullable: true`, so node(id) of a missing or another workspace's row
  * answers null (plugin-prisma's findUniqueOrThrow would otherwise surface as an unexpected error).
  */
+export const NOWHERE = '00000000-0000-0000-0000-000000000000';
+
 export const inWorkspace = (id: string, ctx: { viewer: { workspaceId: string } | null }) => ({
   id,
-  workspaceId: ctx.viewer?.workspaceId ?? '00000000-0000-0000-0000-000000000000',
+  workspaceId: ctx.viewer?.workspaceId ?? NOWHERE,
 });
+
+/** A node lookup of a row the viewer may not see: it finds nothing, as for a missing id. */
+export const seenOrNowhere = (seen: boolean, id: string, ctx: { viewer: { workspaceId: string } | null }) => inWorkspace(seen ? id : NOWHERE, ctx);
 
 
 /** Like inWorkspace, for a card: also narrowed to what the viewer's role lets them see. */

@@ -5,7 +5,7 @@ import { builder, type InputFields, type Types } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, Phone, registerNode } from '../cards/cards.schema.js';
+import { inWorkspace, NOWHERE, Phone, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import * as fields from './custom-fields.service.js';
 import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from './values.js';
 import { isFilterable, isSortable, OPERATORS } from './filters.js';
@@ -21,7 +21,8 @@ export const FieldType = builder.enumType('FieldType', {
 export const CustomFieldOption = builder.prismaNode('CustomFieldOption', {
   id: { field: 'id' },
   nullable: true,
-  findUnique: (id, ctx) => ({ id, field: { workspaceId: ctx.viewer?.workspaceId ?? '00000000-0000-0000-0000-000000000000' } }),
+  // An option of a field hidden from the viewer is not found either.
+  findUnique: async (id, ctx) => ({ id, field: { workspaceId: ctx.viewer?.workspaceId ?? NOWHERE, id: { notIn: [...(await fields.hiddenFromViewer(ctx))] } } }),
   fields: (t) => ({ label: t.exposeString('label'), sortOrder: t.exposeInt('sortOrder') }),
 });
 
@@ -61,14 +62,13 @@ const FilterOperator = builder.enumType('FilterOperator', {
   values: Object.values(OPERATOR_NAME),
 });
 
-const NOWHERE = '00000000-0000-0000-0000-000000000000';
 
 export const CustomField = builder.prismaNode('CustomField', {
   id: { field: 'id' },
   nullable: true,
   // A field hidden from the viewer (by their role, or through a formula's inputs or a
   // condition) is not found, exactly as lists leave it out.
-  findUnique: async (id, ctx) => ((await fields.hiddenFromViewer(ctx)).has(id) ? inWorkspace(NOWHERE, ctx) : inWorkspace(id, ctx)),
+  findUnique: async (id, ctx) => seenOrNowhere(!(await fields.hiddenFromViewer(ctx)).has(id), id, ctx),
   fields: (t) => ({
     access: t.field({
       type: FieldAccessLevel,

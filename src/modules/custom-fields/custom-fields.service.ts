@@ -13,6 +13,7 @@ import * as v from '../../lib/validate.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import { workspaceRegion } from '../cards/cards.service.js';
+import { checkFileIds } from '../files/files.service.js';
 import { evaluate, FormulaError, parseFormula, references } from './formula.js';
 import { assignSlot, lockFields, resyncOptionSlot, slotColumns, TABLE } from './slots.js';
 import { isEmptyValue, matchesAny, numeric, toStored, type FieldDef, type Stored, type ValueInput } from './values.js';
@@ -180,10 +181,7 @@ export async function applyValues(
       }
     }
   }
-  if (files.length) {
-    const found = await ctx.db.attachment.findMany({ where: { id: { in: files.map((f) => f.id) }, workspaceId: ctx.viewer.workspaceId }, select: { id: true } });
-    for (const f of files) if (!found.some((x) => x.id === f.id)) issues.add(f.path, 'no such file; upload it with uploadFile first');
-  }
+  await checkFileIds(ctx, files, issues);
   recomputeFormulas(defs, next);
   for (const def of defs) {
     if (!def.required || def.archived || def.type === 'FORMULA' || !applies(def, defs, next)) continue;

@@ -5,7 +5,7 @@ import { builder } from '../../builder.js';
 import { authed } from '../../context.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, registerNode } from '../cards/cards.schema.js';
+import { registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import { cardRef } from '../timeline/timeline.schema.js';
 import { findCard } from '../timeline/timeline.service.js';
 import * as files from './files.service.js';
@@ -28,7 +28,8 @@ const TYPENAME = { DEAL: 'Deal', CONTACT: 'Contact', COMPANY: 'Company' } as con
 
 builder.prismaNode('Attachment', {
   id: { field: 'id' },
-  findUnique: inWorkspace,
+  // A file the viewer may not see (files.canSeeAttachment) is not found.
+  findUnique: async (id, ctx) => seenOrNowhere(!ctx.viewer || !!(await files.visibleAttachment(authed(ctx), id)), id, ctx),
   nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),

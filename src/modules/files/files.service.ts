@@ -1,6 +1,6 @@
 // Uploaded files: stored behind the FileStorage interface, recorded as Attachments, attached to a
 // card (with an ATTACHMENT timeline entry) and/or named by FILE custom field values, and served
-// at GET /files/<id> to signed-in users of the file's workspace.
+// at GET /files/<id> to those who may see them (canSeeAttachment).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps, ServiceCtx } from '../../context.js';
@@ -8,6 +8,9 @@ import { IssueList } from '../../lib/errors.js';
 import { tryDecodeId } from '../../lib/ids.js';
 import { resolveViewer } from '../users/auth.service.js';
 import * as timeline from '../timeline/timeline.service.js';
+import { visible } from '../cards/cards.service.js';
+import { visibleDefinitions } from '../custom-fields/custom-fields.service.js';
+import type { EntityType } from '../../generated/prisma/enums.js';
 
 /** Whether a MIME type is allowed by a list of types and `type/*` / `prefix.*` patterns. */
 export function typeAllowed(type: string, allowed: string[]) {
@@ -58,15 +61,55 @@ export async function uploadFile(ctx: ServiceCtx, file: File, card?: timeline.Ca
   }
 }
 
-/** Checks that FILE values name files of this workspace; one issue per stranger. */
-export async function checkFileIds(ctx: ServiceCtx, refs: { path: string; id: string }[], issues: IssueList) {
-  if (!refs.length) return;
-  const found = await ctx.db.attachment.findMany({ where: { id: { in: refs.map((r) => r.id) }, workspaceId: ctx.viewer.workspaceId }, select: { id: true } });
-  for (const r of refs) if (!found.some((f) => f.id === r.id)) issues.add(r.path, 'no such file; upload it with uploadFile first');
+type AttachmentRow = { id: string; entityType: EntityType | null; cardId: string | null; uploadedById: string | null };
+
+const CARD_TABLES = [
+  ['DEAL', 'deal', '"Deal"'],
+  ['CONTACT', 'contact', '"Contact"'],
+  ['COMPANY', 'company', '"Company"'],
+] as const;
+
+/**
+ * Whether the viewer may see a file (its details, and its bytes at /files/<id>): an
+ * administrator or its uploader always; anyone else when they may see the card it is attached
+ * to, or a card holding it in a FILE field their role does not hide.
+ */
+export async function canSeeAttachment(ctx: ServiceCtx, a: AttachmentRow): Promise<boolean> {
+  if (ctx.viewer.isAdmin || a.uploadedById === ctx.viewer.userId) return true;
+  if (a.cardId && a.entityType && (await timeline.canSeeCard(ctx, { entityType: a.entityType, id: a.cardId }))) return true;
+  for (const [entityType, kind, table] of CARD_TABLES) {
+    const keys = (await visibleDefinitions(ctx, entityType)).filter((d) => d.type === 'FILE' && !d.archived).map((d) => d.key);
+    if (!keys.length) continue;
+    // The GIN index on customFields answers the containment test; rights are checked after.
+    const holders = await ctx.db.$queryRawUnsafe<{ id: string }[]>(
+      `select "id"::text from ${table} where "workspaceId" = $1::uuid and (${keys.map((_, i) => `"customFields" @> $${i + 2}::jsonb`).join(' or ')}) limit 200`,
+      ctx.viewer.workspaceId,
+      ...keys.map((k) => JSON.stringify({ [k]: a.id })),
+    );
+    if (!holders.length) continue;
+    const where = { id: { in: holders.map((h) => h.id) }, ...visible(ctx, kind) };
+    const seen = kind === 'deal' ? await ctx.db.deal.findFirst({ where, select: { id: true } })
+      : kind === 'contact' ? await ctx.db.contact.findFirst({ where, select: { id: true } })
+        : await ctx.db.company.findFirst({ where, select: { id: true } });
+    if (seen) return true;
+  }
+  return false;
 }
 
-export function findAttachment(ctx: ServiceCtx, id: string, query: { include?: any; select?: any } = {}) {
-  return ctx.db.attachment.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+/** The file if it exists in the viewer's workspace and they may see it (canSeeAttachment). */
+export async function visibleAttachment(ctx: ServiceCtx, id: string) {
+  const a = await ctx.db.attachment.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  return a && (await canSeeAttachment(ctx, a)) ? a : null;
+}
+
+/** Checks that FILE values name files the viewer may see; one "no such file" issue for each other. */
+export async function checkFileIds(ctx: ServiceCtx, refs: { path: string; id: string }[], issues: IssueList) {
+  if (!refs.length) return;
+  const found = await ctx.db.attachment.findMany({ where: { id: { in: refs.map((r) => r.id) }, workspaceId: ctx.viewer.workspaceId } });
+  for (const r of refs) {
+    const a = found.find((f) => f.id === r.id);
+    if (!a || !(await canSeeAttachment(ctx, a))) issues.add(r.path, 'no such file; upload it with uploadFile first');
+  }
 }
 
 /**
@@ -85,7 +128,7 @@ export async function serveFile(deps: AppDeps, req: IncomingMessage, res: Server
     if (!who || !('viewer' in who) || !who.viewer) return send(401, 'Sign in first: send a valid token');
     const raw = decodeURIComponent((req.url ?? '').slice('/files/'.length).split('?')[0]);
     const id = tryDecodeId('Attachment', raw);
-    const a = id ? await deps.db.attachment.findFirst({ where: { id, workspaceId: who.viewer.workspaceId } }) : null;
+    const a = id ? await visibleAttachment({ db: deps.db, deps, viewer: who.viewer }, id) : null;
     if (!a) return send(404, 'File not found');
     res.writeHead(200, {
       'content-type': a.contentType,

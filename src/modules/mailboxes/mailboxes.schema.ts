@@ -4,12 +4,10 @@ import { authed } from '../../context.js';
 import { parseId } from '../../lib/ids.js';
 import { withId } from '../../lib/prisma-query.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
-import { registerNode } from '../cards/cards.schema.js';
+import { NOWHERE, registerNode } from '../cards/cards.schema.js';
 import * as boxes from './mailboxes.service.js';
 
 registerNode('Mailbox');
-
-const NOWHERE = '00000000-0000-0000-0000-000000000000';
 
 const Mailbox = builder.prismaNode('Mailbox', {
   id: { field: 'id' },

@@ -12,7 +12,7 @@ import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { perRequest } from '../../lib/per-request.js';
 import type { TimelineMessage } from '../../lib/pubsub.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, registerNode } from '../cards/cards.schema.js';
+import { inWorkspace, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import * as tl from './timeline.service.js';
 
 registerNode('TimelineEntry');
@@ -101,7 +101,8 @@ const details = <K extends string>(kind: K) => (e: { kind: string; data: unknown
 
 builder.prismaNode('TimelineEntry', {
   id: { field: 'id' },
-  findUnique: inWorkspace,
+  // An entry the viewer's timeline would not show (card, personal mailbox, hidden field) is not found.
+  findUnique: async (id, ctx) => seenOrNowhere(!ctx.viewer || (await tl.canSeeEntryById(authed(ctx), id)), id, ctx),
   nullable: true,
   description: 'One entry of a card\'s timeline; the member matching `kind` holds its details.',
   fields: (t) => ({

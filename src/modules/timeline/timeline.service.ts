@@ -285,16 +285,28 @@ export async function entryConditions(ctx: ServiceCtx, card: CardRef): Promise<P
   return and;
 }
 
-/** Whether the viewer may see this entry now: its card, and the entry itself (see entryConditions). */
-export async function canSeeEntry(ctx: ServiceCtx, card: CardRef, entryId: string) {
+/** Whether the viewer's role lets them see the card (in the trash too). */
+export async function canSeeCard(ctx: ServiceCtx, card: CardRef) {
   try {
     await findCard(ctx, card, false);
+    return true;
   } catch (e) {
     if (e instanceof NotFoundError) return false;
     throw e;
   }
+}
+
+/** Whether the viewer may see this entry now: its card, and the entry itself (see entryConditions). */
+export async function canSeeEntry(ctx: ServiceCtx, card: CardRef, entryId: string) {
+  if (!(await canSeeCard(ctx, card))) return false;
   const where = { id: entryId, cardId: card.id, workspaceId: ctx.viewer.workspaceId, AND: await entryConditions(ctx, card) };
   return !!(await ctx.db.timelineEntry.findFirst({ where, select: { id: true } }));
+}
+
+/** canSeeEntry for an entry known by its id alone; false when there is none in the workspace. */
+export async function canSeeEntryById(ctx: ServiceCtx, entryId: string) {
+  const e = await ctx.db.timelineEntry.findFirst({ where: { id: entryId, workspaceId: ctx.viewer.workspaceId }, select: { entityType: true, cardId: true } });
+  return !!e && (await canSeeEntry(ctx, { entityType: e.entityType, id: e.cardId }, entryId));
 }
 
 export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: TimelineFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
