@@ -496,6 +496,10 @@ describe('API keys', () => {
       expect.objectContaining({ id: apiKey.id, name: 'Telephony', prefix: apiKey.prefix, revokedAt: null }),
     ]);
     expect(JSON.stringify(listed)).not.toContain(key);
+    // Only administrators find a key by its id, as only they list keys.
+    const Node = graphql(`query AuKeyNode($id: ID!) { node(id: $id) { __typename id } }`);
+    expect((await app.ok(Node, { id: apiKey.id }, ws.token)).node).toEqual({ __typename: 'ApiKey', id: apiKey.id });
+    expect((await app.ok(Node, { id: apiKey.id }, (await ws.member()).token)).node).toBeNull();
 
     const rows = await app.database.prisma.apiKey.findMany({ where: { workspaceId: ws.workspaceId } });
     expect(rows).toHaveLength(1);

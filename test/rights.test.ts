@@ -411,7 +411,7 @@ describe('rights on what hangs off a card', () => {
 
 describe('audit of rights', () => {
   const Audit = graphql(`
-    query RgAudit { auditLog(first: 20) { edges { node { action actorId subjectId before after } } } }
+    query RgAudit { auditLog(first: 20) { edges { node { id action actorId subjectId before after } } } }
   `);
   const UpdateUser = graphql(`
     mutation RgUpdateUser($input: UpdateUserInput!) { updateUser(input: $input) { __typename } }
@@ -441,5 +441,8 @@ describe('audit of rights', () => {
     expect(entries[0]).toMatchObject({ subjectId: member.user.id, before: JSON.stringify({ teamIds: [] }) });
     const r = await app.gql(Audit, {}, member.token);
     expect(r.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    // Nor can a member read an entry by its id.
+    expect((await app.ok(Node, { id: entries[0].id }, member.token)).node).toBeNull();
+    expect((await app.ok(Node, { id: entries[0].id }, ws.token)).node).toEqual({ __typename: 'AuditEntry', id: entries[0].id });
   });
 });

@@ -4,16 +4,19 @@ import * as roles from './roles.service.js';
 import { ACTIONS, ENTITIES, SCOPES } from '../../lib/rights.js';
 import { EntityType, FieldAccessLevel } from '../custom-fields/custom-fields.schema.js';
 import { builder } from '../../builder.js';
-import { authed } from '../../context.js';
+import { authed, type Context } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
 import { assertAdmin } from '../../lib/viewer.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, registerNode } from '../cards/cards.schema.js';
+import { inWorkspace, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import { Locale, Workspace } from '../workspaces/workspace.schema.js';
 import * as auth from './auth.service.js';
 import * as users from './users.service.js';
 
 for (const n of ['User', 'Role', 'Team', 'ApiKey']) registerNode(n);
+
+/** Node lookup of what only administrators may list (API keys, the audit log): others find nothing. */
+const adminsOnly = (id: string, ctx: Context) => seenOrNowhere(!!ctx.viewer?.isAdmin, id, ctx);
 
 export const Role = builder.prismaNode('Role', {
   id: { field: 'id' },
@@ -197,7 +200,7 @@ const ApiKeyScope = builder.enumType('ApiKeyScope', { values: ['READ', 'WRITE'] 
 
 export const ApiKey = builder.prismaNode('ApiKey', {
   id: { field: 'id' },
-  findUnique: inWorkspace,
+  findUnique: adminsOnly,
   nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -505,7 +508,7 @@ export { Workspace };
 registerNode('AuditEntry');
 builder.prismaNode('AuditEntry', {
   id: { field: 'id' },
-  findUnique: inWorkspace,
+  findUnique: adminsOnly,
   nullable: true,
   description: 'One change to rights: a role created, changed or deleted, or a user given another role or other teams.',
   fields: (t) => ({
