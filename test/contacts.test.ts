@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
-import { as } from './helpers/results.js';
+import { as, rawId } from './helpers/results.js';
 import type { CreateContactInput, CtContactsQueryVariables, CtContactsQuery, ContactFilter } from './gql/graphql.js';
 
 let app: TestApp;
@@ -152,7 +152,6 @@ const DeactivateUser = graphql(`
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The database id inside a global id; ids tie-break every sort. */
-const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString('utf8').split(':')[1];
 
 async function createContact(ws: Workspace, input: CreateContactInput, token = ws.token) {
   const r = await app.ok(CreateContact, { input }, token);

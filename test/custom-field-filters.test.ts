@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
+import { as, rawId } from './helpers/results.js';
 import { graphql } from './gql/index.js';
 import type {
   CffCompaniesQueryVariables,
@@ -266,7 +266,6 @@ const issue = (field: string, message: string) => ({ field, message: expect.stri
 
 /** A well-formed id of a field that exists nowhere. */
 const ghostFieldId = () => Buffer.from(`CustomField:${randomUUID()}`).toString('base64');
-const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString('utf8').split(':')[1];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
-import { as } from './helpers/results.js';
+import { as, rawId } from './helpers/results.js';
 import type {
   CreateDealInput,
   DealFilter,
@@ -231,7 +231,6 @@ const DeactivateUser = graphql(`
 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString('utf8').split(':')[1];
 const ms = (iso: string | null | undefined) => (iso ? new Date(iso).getTime() : NaN);
 
 async function createDeal(ws: Workspace, input: CreateDealInput, token = ws.token) {

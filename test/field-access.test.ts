@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
+import { as, rawId } from './helpers/results.js';
 import { subscribe } from './helpers/subscribe.js';
 import { graphql } from './gql/index.js';
 import type { FieldAccessLevel, SystemField, EntityType } from './gql/graphql.js';
@@ -485,6 +485,48 @@ describe('live subscriptions and changed rights', () => {
     expect(sub.events.map((e) => e.deal?.name)).toEqual(['First', 'Second', 'Mine']);
     expect(JSON.stringify(sub.errors)).toContain('UNAUTHENTICATED');
     await sub.close();
+  });
+});
+
+const Logout = graphql(`
+  mutation FaLogout { logout }
+`);
+const CreateApiKey = graphql(`
+  mutation FaCreateApiKey($name: String!) {
+    createApiKey(name: $name, scopes: [READ]) { __typename ... on CreateApiKeySuccess { created { key apiKey { id } } } }
+  }
+`);
+const RevokeApiKey = graphql(`
+  mutation FaRevokeApiKey($id: ID!) { revokeApiKey(id: $id) { __typename } }
+`);
+
+describe('live subscriptions of a credential that ends', () => {
+  it('end at their next event when the session is signed out or expires, or the API key is revoked', async () => {
+    const ws = await signUpWorkspace(app);
+    const member = await ws.member('Leaving');
+    const expiring = await ws.member('Expiring');
+    const key = as((await app.ok(CreateApiKey, { name: 'Board' }, ws.token)).createApiKey, 'CreateApiKeySuccess').created;
+    type Ev = { deal: { name: string } | null };
+    const board = (token: string) => subscribe(url, token, DealChanged, { pipelineId: ws.pipeline.id }, (d) => d.dealChanged as Ev);
+    const subs = { signedOut: board(member.token), expired: board(expiring.token), revoked: board(key.key), kept: board(ws.token) };
+    await Promise.all(Object.values(subs).map((x) => x.ready));
+    await deal(ws.token, { name: 'Before' });
+    await Promise.all(Object.values(subs).map((x) => x.waitFor((e) => e.length >= 1)));
+
+    expect((await app.ok(Logout, {}, member.token)).logout).toBe(true);
+    as((await app.ok(RevokeApiKey, { id: key.apiKey.id }, ws.token)).revokeApiKey, 'RevokeApiKeySuccess');
+    // A session past its expiry (as if its time had run out): no settings change tells of it.
+    await app.database.prisma.session.updateMany({ where: { userId: rawId(expiring.user.id) }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await new Promise((r) => setTimeout(r, 300));
+    await deal(ws.token, { name: 'After' });
+    await subs.kept.waitFor((e) => e.length >= 2);
+    await Promise.all([subs.signedOut, subs.expired, subs.revoked].map((x) => x.waitFor(() => false, 1500)));
+    for (const [name, sub] of Object.entries(subs)) {
+      expect(sub.events.map((e) => e.deal?.name), name).toEqual(name === 'kept' ? ['Before', 'After'] : ['Before']);
+      if (name !== 'kept') expect(JSON.stringify(sub.errors), name).toContain('UNAUTHENTICATED');
+      else expect(sub.errors).toEqual([]);
+      await sub.close();
+    }
   });
 });
 

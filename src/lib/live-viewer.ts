@@ -3,8 +3,8 @@
 // each instance counts those per workspace. Before a subscription handles an event it compares
 // the count with the one its viewer was read at, and on a change reads the viewer again (one
 // statement) and drops what the operation memoized, so the event is filtered and shaped by the
-// rights as they are now. A viewer who lost access (deactivated, signed out) gets an error and
-// the subscription ends.
+// rights as they are now. A viewer who lost access (deactivated, signed out, session expired,
+// API key revoked) gets an error and the subscription ends.
 import { GraphQLError } from 'graphql';
 import type { Context, ServiceCtx } from '../context.js';
 import { forgetRequest } from './per-request.js';
@@ -33,7 +33,8 @@ export function startLive(ctx: Context): ServiceCtx {
 export async function liveViewer(ctx: Context): Promise<ServiceCtx> {
   const s = ctx as ServiceCtx;
   const now = ctx.deps.epochs.epoch(s.viewer.workspaceId);
-  if (seen.get(ctx) === now) return s;
+  const expired = !!s.viewer.expiresAt && s.viewer.expiresAt.getTime() <= Date.now();
+  if (seen.get(ctx) === now && !expired) return s;
   const fresh = ctx.token ? await resolveViewer(ctx.deps, ctx.token) : { problem: 'no token' };
   if (!('viewer' in fresh)) throw new GraphQLError(`Signed out: ${fresh.problem}`, { extensions: { code: 'UNAUTHENTICATED' } });
   Object.assign(s.viewer, fresh.viewer);

@@ -13,6 +13,8 @@ export type Viewer = {
   /** How the caller signed in; API keys may be read-only. */
   via: 'session' | 'apiKey';
   sessionId?: string;
+  /** When the session ends by itself (sessions only). */
+  expiresAt?: Date;
   apiKeyId?: string;
   canWrite: boolean;
   /** The workspace's language for messages. */

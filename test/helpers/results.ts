@@ -1,4 +1,4 @@
-// Narrowing mutation results in tests.
+// Narrowing mutation results in tests, and reading ids.
 import { expect } from 'vitest';
 
 export type Typed = { __typename?: string };
@@ -8,3 +8,6 @@ export function as<T extends Typed, N extends NonNullable<T['__typename']>>(r: T
   expect(r.__typename, JSON.stringify(r)).toBe(name);
   return r as Extract<T, { __typename?: N }>;
 }
+
+/** The database id inside a global id ("Type:uuid", base64). */
+export const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString('utf8').split(':')[1];

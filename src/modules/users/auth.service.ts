@@ -16,6 +16,7 @@ import {
 } from '../../lib/tokens.js';
 import * as v from '../../lib/validate.js';
 import type { Viewer } from '../../lib/viewer.js';
+import { settingsChanged } from '../../lib/outbox.js';
 import { bootstrapWorkspace } from '../workspaces/workspace.service.js';
 
 export const LOGIN_LIMIT_PER_ACCOUNT: Limit = { max: 10, windowMs: 15 * 60_000 };
@@ -70,7 +71,7 @@ export async function resolveViewer(deps: AppDeps, token: string): Promise<Viewe
     if (s.revokedAt) return { problem: 'The session was ended; sign in again' };
     if (s.expiresAt! <= new Date()) return { problem: 'The session has expired; sign in again' };
     if (!s.active) return { problem: 'This user has been deactivated' };
-    return { viewer: toViewer(s, { via: 'session', sessionId: s.id, canWrite: true }) };
+    return { viewer: toViewer(s, { via: 'session', sessionId: s.id, expiresAt: s.expiresAt!, canWrite: true }) };
   }
   if (token.startsWith(API_KEY_PREFIX)) {
     const k = await tokenRow(db, 'ApiKey', hashToken(token));
@@ -84,7 +85,7 @@ export async function resolveViewer(deps: AppDeps, token: string): Promise<Viewe
   return { problem: 'The token is not valid; sign in again' };
 }
 
-function toViewer(row: TokenRow, extra: Pick<Viewer, 'via' | 'sessionId' | 'apiKeyId' | 'canWrite'>): Viewer {
+function toViewer(row: TokenRow, extra: Pick<Viewer, 'via' | 'sessionId' | 'expiresAt' | 'apiKeyId' | 'canWrite'>): Viewer {
   return {
     userId: row.userId,
     workspaceId: row.workspaceId,
@@ -170,9 +171,16 @@ export async function login(deps: AppDeps, input: { email: string; password: str
   return { ...(await startSession(deps, user)), userId: user.id, workspaceId: user.workspaceId };
 }
 
-/** Ends the current session. Returns false for API keys, which are revoked separately. */
+/**
+ * Ends the current session, and with it the subscriptions opened with it (settingsChanged makes
+ * them read their token again). Returns false for API keys, which are revoked separately.
+ */
 export async function logout(ctx: ServiceCtx) {
   if (!ctx.viewer.sessionId) return false;
-  await ctx.db.session.update({ where: { id: ctx.viewer.sessionId }, data: { revokedAt: new Date() } });
+  await ctx.db.$transaction(async (tx) => {
+    await tx.session.update({ where: { id: ctx.viewer.sessionId }, data: { revokedAt: new Date() } });
+    await settingsChanged(tx, ctx.viewer.workspaceId);
+  });
+  ctx.deps.outbox.kick();
   return true;
 }

@@ -195,14 +195,17 @@ export async function changePassword(ctx: ServiceCtx, current: string, next: str
     throw ValidationError.field('currentPassword', 'is wrong');
   }
   const pw = v.parseInput(z.object({ newPassword: v.password }), { newPassword: next });
-  await ctx.db.$transaction([
-    ctx.db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(pw.newPassword) } }),
-    // Every other session ends: a changed password is often a suspected leak.
-    ctx.db.session.updateMany({
+  const hash = await hashPassword(pw.newPassword);
+  await ctx.db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash } });
+    // Every other session ends, with its subscriptions: a changed password is often a suspected leak.
+    await tx.session.updateMany({
       where: { userId: user.id, revokedAt: null, id: { not: ctx.viewer.sessionId ?? '' } },
       data: { revokedAt: new Date() },
-    }),
-  ]);
+    });
+    await settingsChanged(tx, ctx.viewer.workspaceId);
+  });
+  ctx.deps.outbox.kick();
   return true;
 }
 
@@ -311,7 +314,14 @@ export async function revokeApiKey(ctx: ServiceCtx, id: string) {
   assertAdmin(ctx.viewer, 'revoke API keys');
   const key = await ctx.db.apiKey.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!key) throw new NotFoundError('ApiKey', id);
-  return ctx.db.apiKey.update({ where: { id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+  // Subscriptions opened with the key end at their next event (they read it again).
+  const revoked = await ctx.db.$transaction(async (tx) => {
+    const row = await tx.apiKey.update({ where: { id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+    await settingsChanged(tx, ctx.viewer.workspaceId);
+    return row;
+  });
+  ctx.deps.outbox.kick();
+  return revoked;
 }
 
 export function listRoles(ctx: ServiceCtx, query: Query = {}) {
