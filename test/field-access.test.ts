@@ -44,6 +44,9 @@ const SetFieldAccess = graphql(`
 const Roles = graphql(`
   query FaRoles { roles { id isAdmin fieldAccess { entityType systemField access } } }
 `);
+const RoleRules = graphql(`
+  query FaRoleRules { roles { id fieldAccess { customField { id name } access } } }
+`);
 const Audit = graphql(`
   query FaAudit { auditLog(first: 5) { edges { node { action subjectId before after } } } }
 `);
@@ -253,6 +256,10 @@ describe('a hidden custom field', () => {
     expect(defs.customFields.map((f) => [f.name, f.access])).toEqual([['Note', 'EDIT']]);
     expect(defs.fieldUsage.map((u) => u.field.id)).toEqual([note.id]);
     expect((await app.ok(FieldNode, { id: budget.id }, s.member.token)).node).toBeNull();
+    // Nor does a role's list of rules name it to those it is hidden from.
+    const rules = async (token: string) => (await app.ok(RoleRules, {}, token)).roles.find((r) => r.id === s.role.id)!.fieldAccess.map((x) => x.customField?.name);
+    expect(await rules(s.member.token)).toEqual([]);
+    expect((await rules(s.ws.token)).sort()).toEqual(['Budget', 'Direct line']);
     // The formula over it, hidden only through its input, is not found by its id either.
     expect((await app.ok(FieldNode, { id: doubled.id }, s.member.token)).node).toBeNull();
     expect((await app.ok(FieldNode, { id: note.id }, s.member.token)).node).toEqual({ __typename: 'CustomField', id: note.id });
