@@ -89,6 +89,17 @@ const CreateTask = graphql(`
 const UpdateTask = graphql(`
   mutation RgMxUpdateTask($input: UpdateTaskInput!) { updateTask(input: $input) { __typename } }
 `);
+const TimelineSearch = graphql(`
+  query RgTimelineSearch($cardId: ID!, $search: String) {
+    timeline(cardId: $cardId, first: 20, filter: { search: $search }) { edges { node { id kind } } }
+  }
+`);
+const ContactNames = graphql(`
+  query RgContactNames($filter: ContactFilter) { contacts(first: 50, filter: $filter) { edges { node { name } } } }
+`);
+const DealNames = graphql(`
+  query RgDealNames($filter: DealFilter) { deals(first: 50, filter: $filter) { edges { node { name } } } }
+`);
 const TaskList = graphql(`
   query RgMxTasks { tasks(first: 50) { totalCount edges { node { id text } } } }
 `);
@@ -406,6 +417,34 @@ describe('rights on what hangs off a card', () => {
     expect((await app.ok(AddNote, { input: { cardId: own.id, text: 'Mine' } }, tester.token)).addNote.__typename).toBe('AddNoteSuccess');
     expect((await app.ok(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: 'x', dueAt: new Date().toISOString() } }, tester.token)).createTask).toMatchObject({ __typename: 'ForbiddenError' });
     expect((await app.ok(AddNote, { input: { cardId: theirs.id, text: 'Hidden' } }, tester.token)).addNote).toMatchObject({ __typename: 'NotFoundError' });
+
+    // The timeline of the visible deal leaves out the task outside TASK VIEW, in lists, search and by id.
+    const entries = async (cardId: string, token: string, search?: string) =>
+      (await app.ok(TimelineSearch, { cardId, search }, token)).timeline.edges.map((e) => [e.node.kind, e.node.id] as const);
+    const taskEntry = (await entries(deal.id, ws.token)).find(([k]) => k === 'TASK_CREATED')![1];
+    expect((await entries(deal.id, tester.token)).map(([k]) => k)).toEqual(['CARD_CREATED']);
+    expect(await entries(deal.id, tester.token, 'Outsider')).toEqual([]);
+    expect((await entries(deal.id, ws.token, 'Outsider')).map(([k]) => k)).toEqual(['TASK_CREATED']);
+    expect((await app.ok(Node, { id: taskEntry }, tester.token)).node).toBeNull();
+    expect((await entries(own.id, tester.token)).map(([k]) => k)).toEqual(['NOTE', 'TASK_CREATED', 'CARD_CREATED']);
+
+    // Filters count only the tasks, companies and contacts the role lets the user see.
+    const names = async (filter: Record<string, unknown>, token = tester.token) =>
+      (await app.ok(DealNames, { filter: filter as never }, token)).deals.edges.map((e) => e.node.name).sort();
+    expect(await names({ hasOpenTask: true })).toEqual(['My deal']);
+    expect(await names({ hasOpenTask: false })).toEqual(['Shared deal']);
+    expect(await names({ hasOpenTask: true }, ws.token)).toEqual(['My deal', 'Shared deal']);
+    expect(await names({ companyIds: [company.id] })).toEqual([]);
+    expect(await names({ contactIds: [theirs.id] })).toEqual([]);
+    expect(await names({ contactIds: [mine.id] })).toEqual(['Shared deal']);
+    expect(await names({ companyIds: [company.id] }, ws.token)).toEqual(['My deal', 'Shared deal']);
+    expect(await names({ contactIds: [theirs.id] }, ws.token)).toEqual(['Shared deal']);
+    // A contact of hers at the invisible company is not found by filtering on that company.
+    await app.ok(CreateContact, { input: { name: 'Mine at theirs', responsibleId: tester.user.id, companyId: company.id } }, ws.token);
+    const contactNames = async (token: string) =>
+      (await app.ok(ContactNames, { filter: { companyIds: [company.id] } }, token)).contacts.edges.map((e) => e.node.name);
+    expect(await contactNames(tester.token)).toEqual([]);
+    expect(await contactNames(ws.token)).toEqual(['Mine at theirs']);
   });
 });
 

@@ -20,7 +20,9 @@ export type ContactSortField = cards.CommonSortField;
 
 export type ListArgs = { filter?: ContactFilter | null; orderBy?: cards.SortInput<ContactSortField>[] | null; inTrash?: boolean | null };
 
-const own = (f: ContactFilter) => (f.companyIds?.length ? [{ companyId: { in: f.companyIds } }] : []);
+/** A company filter matches only through companies the viewer may see. */
+const companyFilter = (ctx: ServiceCtx) => (f: ContactFilter) =>
+  f.companyIds?.length ? [{ companyId: { in: f.companyIds }, company: { AND: [cards.viewable(ctx.viewer, 'company')] } }] : [];
 
 /** The list's where and order, every bad filter or sort key reported at once. */
 async function listQuery(ctx: ServiceCtx, args: ListArgs) {
@@ -30,7 +32,7 @@ async function listQuery(ctx: ServiceCtx, args: ListArgs) {
   const details = await cards.searchesDetails(ctx, 'contact');
   const hidden = cards.hiddenSystemFields(ctx.viewer, 'contact');
   const issues = new IssueList();
-  const where = { AND: [cards.cardScope(ctx, 'contact', !!args.inTrash), cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own, details, hidden })] };
+  const where = { AND: [cards.cardScope(ctx, 'contact', !!args.inTrash), cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own: companyFilter(ctx), details, hidden })] };
   const order = cards.orderBy(args.orderBy, cards.COMMON_SORT, { field: 'CREATED_AT', direction: 'DESC' }, defs, issues);
   issues.throwIfAny();
   return { where: where as Prisma.ContactWhereInput, order };

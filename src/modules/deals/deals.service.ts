@@ -10,6 +10,7 @@ import type { DealChangeKind } from '../../lib/pubsub.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
+import * as rights from '../../lib/rights.js';
 import * as timeline from '../timeline/timeline.service.js';
 import { applies, cardValues, definitions, hiddenFieldIds, visibleDefinitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
@@ -39,14 +40,19 @@ function amountBound(issues: IssueList, field: string, s: string | null | undefi
 }
 
 /** The deal's own filter keys; the shared ones are cards.cardFilter's. */
-function dealConditions(issues: IssueList, hidden: Set<string>) {
+function dealConditions(viewer: ServiceCtx['viewer'], issues: IssueList, hidden: Set<string>) {
+  // Related cards and tasks count only when the viewer may see them, so a filter cannot tell
+  // what an invisible company, contact or task is linked to.
+  const company = { AND: [cards.viewable(viewer, 'company')] };
+  const contact = { AND: [cards.viewable(viewer, 'contact')] };
+  const task = rights.allowed(viewer, 'TASK', 'VIEW');
   return (f: DealFilter, path: string) => {
     const and: Prisma.DealWhereInput[] = [];
     if (f.pipelineIds?.length) and.push({ pipelineId: { in: f.pipelineIds } });
     if (f.stageIds?.length) and.push({ stageId: { in: f.stageIds } });
     if (f.stageKinds?.length) and.push({ stage: { kind: { in: f.stageKinds } } });
-    if (f.companyIds?.length) and.push({ companyId: { in: f.companyIds } });
-    if (f.contactIds?.length) and.push({ contacts: { some: { contactId: { in: f.contactIds } } } });
+    if (f.companyIds?.length) and.push({ companyId: { in: f.companyIds }, company });
+    if (f.contactIds?.length) and.push({ contacts: { some: { contactId: { in: f.contactIds }, contact } } });
     if (f.amount && hidden.has('amount')) issues.add(`${path}amount`, cards.HIDDEN_FIELD);
     else if (f.amount) {
       const gte = amountBound(issues, `${path}amount.min`, f.amount.min);
@@ -56,10 +62,10 @@ function dealConditions(issues: IssueList, hidden: Set<string>) {
     const closed = cards.dateRange(f.closedAt);
     if (closed) and.push({ closedAt: closed });
     if (f.hasOpenTask !== null && f.hasOpenTask !== undefined) {
-      and.push({ tasks: { [f.hasOpenTask ? 'some' : 'none']: { completedAt: null } } });
+      and.push({ tasks: { [f.hasOpenTask ? 'some' : 'none']: { completedAt: null, AND: [task] } } });
     }
     if (f.hasOverdueTask !== null && f.hasOverdueTask !== undefined) {
-      and.push({ tasks: { [f.hasOverdueTask ? 'some' : 'none']: { completedAt: null, dueAt: { lt: new Date() } } } });
+      and.push({ tasks: { [f.hasOverdueTask ? 'some' : 'none']: { completedAt: null, dueAt: { lt: new Date() }, AND: [task] } } });
     }
     return and;
   };
@@ -98,7 +104,7 @@ async function listQuery(ctx: ServiceCtx, args: ListArgs) {
   const defs = await visibleDefinitions(ctx, 'DEAL');
   const hidden = cards.hiddenSystemFields(ctx.viewer, 'deal');
   const issues = new IssueList();
-  const filter = cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own: dealConditions(issues, hidden), search: await dealSearch(ctx), hidden });
+  const filter = cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own: dealConditions(ctx.viewer, issues, hidden), search: await dealSearch(ctx), hidden });
   args.orderBy?.forEach((s, i) => {
     if (s.field === 'AMOUNT' && hidden.has('amount')) issues.add(`orderBy[${i}].field`, cards.HIDDEN_FIELD);
   });

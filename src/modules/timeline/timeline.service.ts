@@ -13,6 +13,8 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { TimelineKind } from '../../generated/prisma/enums.js';
 import type { FieldDef } from '../custom-fields/values.js';
 import { assertAdmin } from '../../lib/viewer.js';
+import { scopeOf } from '../../lib/rights.js';
+import { visibleTasks } from '../tasks/tasks.service.js';
 import { assertRight, hiddenSystemFields, visible, workspaceRegion } from '../cards/cards.service.js';
 
 export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
@@ -259,30 +261,48 @@ export async function logChatMessage(ctx: ServiceCtx, card: CardRef, input: Chat
 export type TimelineFilter = { kinds?: TimelineKind[] | null; authorIds?: string[] | null; search?: string | null };
 
 /**
- * The card's entries, newest first. Keyword search is PostgreSQL full text in Russian and
- * English at once (either language's stemming finds a word), over one card's entries.
- */
-/**
  * What the viewer may see of a card's timeline: no e-mail of another user's personal mailbox,
- * and no change of a field their role hides (custom or system; a hidden responsible hides its
- * changes too). The hidden changes are found with one statement, only for roles that hide fields.
+ * no change of a field their role hides (custom or system; a hidden responsible hides its
+ * changes too), and no entry of a task outside their TASK VIEW scope. Each kind of hidden entry
+ * costs one or two statements, only for roles that hide fields or do not see every task.
  */
 export async function entryConditions(ctx: ServiceCtx, card: CardRef): Promise<Prisma.TimelineEntryWhereInput[]> {
   const and: Prisma.TimelineEntryWhereInput[] = [{ OR: [{ privateToId: null }, { privateToId: ctx.viewer.userId }] }];
-  if (ctx.viewer.isAdmin || !ctx.viewer.fieldAccess?.[card.entityType]) return and;
+  const hidden = [...(await hiddenFieldEntries(ctx, card)), ...(await hiddenTaskEntries(ctx, card))];
+  if (hidden.length) and.push({ id: { notIn: hidden } });
+  return and;
+}
+
+/** The card's FIELD_CHANGED / RESPONSIBLE_CHANGED entries of fields the viewer's role hides. */
+async function hiddenFieldEntries(ctx: ServiceCtx, card: CardRef): Promise<string[]> {
+  if (ctx.viewer.isAdmin || !ctx.viewer.fieldAccess?.[card.entityType]) return [];
   const custom = [...hiddenFieldIds(ctx.viewer, card.entityType, await definitions(ctx, card.entityType))];
   const system = hiddenSystemFields(ctx.viewer, TABLE[card.entityType]);
   const names = [...system].flatMap((f) => (f === 'amount' ? ['amount', 'currency'] : f === 'responsible' ? [] : [f]));
   const responsible = system.has('responsible');
-  if (!custom.length && !names.length && !responsible) return and;
+  if (!custom.length && !names.length && !responsible) return [];
   const rows = await ctx.db.$queryRaw<{ id: string }[]>`
     select "id"::text from "TimelineEntry"
      where "cardId" = ${card.id}::uuid and "workspaceId" = ${ctx.viewer.workspaceId}::uuid
        and (("kind" = 'FIELD_CHANGED' and ("data"->>'customFieldId' = any(${custom}::text[])
                                           or ("data"->>'customFieldId' is null and "data"->>'field' = any(${names}::text[]))))
             or ("kind" = 'RESPONSIBLE_CHANGED' and ${responsible}::boolean))`;
-  if (rows.length) and.push({ id: { notIn: rows.map((r) => r.id) } });
-  return and;
+  return rows.map((r) => r.id);
+}
+
+/** The card's TASK_CREATED / TASK_COMPLETED entries of tasks outside the viewer's TASK VIEW scope. */
+async function hiddenTaskEntries(ctx: ServiceCtx, card: CardRef): Promise<string[]> {
+  if (scopeOf(ctx.viewer, 'TASK', 'VIEW') === 'ALL') return [];
+  const entries = await ctx.db.timelineEntry.findMany({
+    where: { cardId: card.id, workspaceId: ctx.viewer.workspaceId, kind: { in: ['TASK_CREATED', 'TASK_COMPLETED'] } },
+    select: { id: true, data: true },
+  });
+  if (!entries.length) return [];
+  const taskOf = (e: { data: unknown }) => String((e.data as { taskId?: string }).taskId ?? '');
+  const seen = new Set(
+    (await ctx.db.task.findMany({ where: { ...visibleTasks(ctx), id: { in: [...new Set(entries.map(taskOf))] } }, select: { id: true } })).map((t) => t.id),
+  );
+  return entries.filter((e) => !seen.has(taskOf(e))).map((e) => e.id);
 }
 
 /** Whether the viewer's role lets them see the card (in the trash too). */
@@ -309,6 +329,10 @@ export async function canSeeEntryById(ctx: ServiceCtx, entryId: string) {
   return !!e && (await canSeeEntry(ctx, { entityType: e.entityType, id: e.cardId }, entryId));
 }
 
+/**
+ * The card's entries, newest first. Keyword search is PostgreSQL full text in Russian and
+ * English at once (either language's stemming finds a word), over one card's entries.
+ */
 export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: TimelineFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
   await findCard(ctx, card, false);
   const where: Prisma.TimelineEntryWhereInput = {
