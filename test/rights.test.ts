@@ -448,6 +448,61 @@ describe('rights on what hangs off a card', () => {
   });
 });
 
+describe('handing a card or task to another responsible', () => {
+  const Whose = graphql(`
+    query RgWhose($id: ID!) {
+      node(id: $id) { ... on Deal { version responsible { id } } ... on Contact { version responsible { id } } ... on Company { version responsible { id } } }
+    }
+  `);
+  const TaskWhose = graphql(`
+    query RgTaskWhose($id: ID!) { node(id: $id) { ... on Task { version responsible { id } } } }
+  `);
+
+  it('needs the new responsible within the EDIT scope: OWN keeps cards and tasks, TEAM hands within the team; nothing changes when refused', async () => {
+    const ws = await signUpWorkspace(app);
+    const tester = await ws.member('Tester');
+    const mate = await ws.member('Mate');
+    const outsider = await ws.member('Outsider');
+    await app.ok(CreateTeam, { input: { name: 'Sales', memberIds: [tester.user.id, mate.user.id] } }, ws.token);
+    const role = as((await app.ok(CreateRole, { name: 'Own edits', rights: everything('ALL').map((r) => (r.action === 'EDIT' ? { ...r, scope: 'OWN' as const } : r)) }, ws.token)).createRole, 'CreateRoleSuccess').role;
+    await app.ok(AssignRole, { userId: tester.user.id, roleId: role.id }, ws.token);
+
+    const mine = { responsibleId: tester.user.id };
+    const deal = as((await app.ok(CreateDeal, { input: { name: 'D', ...mine } }, tester.token)).createDeal, 'CreateDealSuccess').deal;
+    const contact = as((await app.ok(CreateContact, { input: { name: 'C', ...mine } }, tester.token)).createContact, 'CreateContactSuccess').contact;
+    const company = as((await app.ok(CreateCompany, { input: { name: 'O', ...mine } }, tester.token)).createCompany, 'CreateCompanySuccess').company;
+    const task = as(
+      (await app.ok(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: 'T', dueAt: new Date(Date.now() + 3_600_000).toISOString(), ...mine } }, tester.token)).createTask,
+      'CreateTaskSuccess',
+    ).task;
+    const hand = async (to: string) => [
+      (await app.ok(UpdateDeal, { input: { id: deal.id, version: deal.version, responsibleId: to } }, tester.token)).updateDeal.__typename,
+      (await app.ok(UpdateContact, { input: { id: contact.id, version: contact.version, responsibleId: to } }, tester.token)).updateContact.__typename,
+      (await app.ok(UpdateCompany, { input: { id: company.id, version: company.version, responsibleId: to } }, tester.token)).updateCompany.__typename,
+      (await app.ok(UpdateTask, { input: { id: task.id, version: task.version, responsibleId: to } }, tester.token)).updateTask.__typename,
+    ];
+    const state = async () => [
+      ...(await Promise.all([deal, contact, company].map(async (c) => (await app.ok(Whose, { id: c.id }, ws.token)).node))),
+      (await app.ok(TaskWhose, { id: task.id }, ws.token)).node,
+    ];
+    const before = await state();
+    expect(before.every((x) => (x as { responsible: { id: string } }).responsible.id === tester.user.id)).toBe(true);
+
+    expect(await hand(outsider.user.id)).toEqual(['ForbiddenError', 'ForbiddenError', 'ForbiddenError', 'ForbiddenError']);
+    expect(await hand(mate.user.id)).toEqual(['ForbiddenError', 'ForbiddenError', 'ForbiddenError', 'ForbiddenError']);
+    // An unknown user is a ValidationError naming the field, not a question of rights.
+    expect(await hand(Buffer.from('User:0192f7a0-0000-7000-8000-000000000000').toString('base64'))).toEqual(['ValidationError', 'ValidationError', 'ValidationError', 'ValidationError']);
+    expect(await state()).toEqual(before);
+
+    // With TEAM scope the same user hands them to a teammate, and still not outside the team.
+    await app.ok(UpdateRole, { id: role.id, rights: everything('ALL').map((r) => (r.action === 'EDIT' ? { ...r, scope: 'TEAM' as const } : r)) }, ws.token);
+    expect(await hand(outsider.user.id)).toEqual(['ForbiddenError', 'ForbiddenError', 'ForbiddenError', 'ForbiddenError']);
+    expect(await state()).toEqual(before);
+    expect(await hand(mate.user.id)).toEqual(['UpdateDealSuccess', 'UpdateContactSuccess', 'UpdateCompanySuccess', 'UpdateTaskSuccess']);
+    expect((await state()).map((x) => (x as { responsible: { id: string } }).responsible.id)).toEqual([mate.user.id, mate.user.id, mate.user.id, mate.user.id]);
+  });
+});
+
 describe('audit of rights', () => {
   const Audit = graphql(`
     query RgAudit { auditLog(first: 20) { edges { node { id action actorId subjectId before after } } } }

@@ -5,6 +5,7 @@
 const CARD_LIST = (t: string) => `${t} VIEW scope: only cards within it are listed and counted; filters, sorting and search refuse fields the role hides`;
 const CARD_WRITE = (t: string, a: string) => `${t} ${a} scope on the card (NotFoundError for a card outside VIEW); fields the role has READ or HIDDEN are refused`;
 const ADMIN = 'administrators only (ForbiddenError otherwise)';
+const HANDOVER = 'a new responsible must be within the EDIT scope too';
 const CARD_ADD = "EDIT scope on the card's type for the card (NotFoundError for a card outside VIEW)";
 
 export const ROOT_RULES: Record<string, string> = {
@@ -70,15 +71,15 @@ export const ROOT_RULES: Record<string, string> = {
   'Mutation.createLossReason': ADMIN,
   'Mutation.deleteLossReason': ADMIN,
   'Mutation.createCompany': CARD_WRITE('COMPANY', 'CREATE'),
-  'Mutation.updateCompany': CARD_WRITE('COMPANY', 'EDIT'),
+  'Mutation.updateCompany': `${CARD_WRITE('COMPANY', 'EDIT')}; ${HANDOVER}`,
   'Mutation.deleteCompany': CARD_WRITE('COMPANY', 'DELETE'),
   'Mutation.restoreCompany': CARD_WRITE('COMPANY', 'DELETE'),
   'Mutation.createContact': CARD_WRITE('CONTACT', 'CREATE'),
-  'Mutation.updateContact': CARD_WRITE('CONTACT', 'EDIT'),
+  'Mutation.updateContact': `${CARD_WRITE('CONTACT', 'EDIT')}; ${HANDOVER}`,
   'Mutation.deleteContact': CARD_WRITE('CONTACT', 'DELETE'),
   'Mutation.restoreContact': CARD_WRITE('CONTACT', 'DELETE'),
   'Mutation.createDeal': CARD_WRITE('DEAL', 'CREATE'),
-  'Mutation.updateDeal': CARD_WRITE('DEAL', 'EDIT'),
+  'Mutation.updateDeal': `${CARD_WRITE('DEAL', 'EDIT')}; ${HANDOVER}`,
   'Mutation.moveDeal': `${CARD_WRITE('DEAL', 'EDIT')}; required fields the role hides are counted, not named`,
   'Mutation.deleteDeal': CARD_WRITE('DEAL', 'DELETE'),
   'Mutation.restoreDeal': CARD_WRITE('DEAL', 'DELETE'),
@@ -90,7 +91,7 @@ export const ROOT_RULES: Record<string, string> = {
   'Mutation.createNoteTemplate': ADMIN,
   'Mutation.deleteNoteTemplate': ADMIN,
   'Mutation.createTask': `TASK CREATE scope for the responsible; ${CARD_ADD}`,
-  'Mutation.updateTask': 'TASK EDIT scope on the task',
+  'Mutation.updateTask': `TASK EDIT scope on the task; ${HANDOVER}`,
   'Mutation.completeTask': 'TASK EDIT scope on the task',
   'Mutation.reopenTask': 'TASK EDIT scope on the task',
   'Mutation.uploadFile': CARD_ADD,

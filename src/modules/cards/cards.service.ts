@@ -70,6 +70,16 @@ export const assertRight = (ctx: ServiceCtx, kind: CardKind, action: 'EDIT' | 'D
   assertCovers(ctx, ENTITY[kind], action, responsibleId);
 
 export const assertCreate = (ctx: ServiceCtx, kind: CardKind, responsibleId: string) => assertCovers(ctx, ENTITY[kind], 'CREATE', responsibleId);
+
+/**
+ * Handing a card or task to another responsible: the new one must be within the viewer's EDIT
+ * scope too, so nothing leaves the scope it was edited under (as a create must fall within the
+ * CREATE scope). Skipped when the new responsible is already reported as not a valid user.
+ */
+export async function assertHandover(ctx: ServiceCtx, entity: rights.Entity, from: string, to: string | undefined, issues: IssueList, field = 'responsibleId') {
+  if (!to || to === from || issues.issues.some((i) => i.field === field)) return;
+  await assertCovers(ctx, entity, 'EDIT', to);
+}
 export const CARD_TYPE: Record<CardKind, string> = { contact: 'Contact', company: 'Company', deal: 'Deal' };
 
 /** One sort key: a system field, or a custom field (by id). */

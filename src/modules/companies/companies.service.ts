@@ -114,6 +114,7 @@ export async function updateCompany(ctx: ServiceCtx, id: string, version: number
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
+  await cards.assertHandover(ctx, 'COMPANY', current.responsibleId, responsibleId, issues);
   const merged = {
     name: input.name ?? current.name,
     address: input.address !== undefined ? input.address : current.address,

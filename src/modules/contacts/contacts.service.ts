@@ -116,6 +116,7 @@ export async function updateContact(ctx: ServiceCtx, id: string, version: number
   const { phoneRegion } = await cards.workspaceRegion(ctx);
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
+  await cards.assertHandover(ctx, 'CONTACT', current.responsibleId, responsibleId, issues);
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
   const merged = {
     name: input.name ?? current.name,

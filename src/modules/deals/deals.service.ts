@@ -293,6 +293,7 @@ export async function updateDeal(ctx: ServiceCtx, id: string, version: number, i
   assertEditable(ctx.viewer, 'DEAL', { amount: input.amount !== undefined ? input.amount : input.currency, responsible: input.responsibleId });
   const responsibleId =
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
+  await cards.assertHandover(ctx, 'DEAL', current.responsibleId, responsibleId, issues);
   // A new stage, or a new pipeline (which lands the deal in its first open stage). A stage
   // named together with another pipeline is checked against it, even the deal's own stage.
   const newPipeline = !!input.pipelineId && input.pipelineId !== current.pipelineId;

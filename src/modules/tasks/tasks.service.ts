@@ -8,7 +8,7 @@ import { ConflictError, IssueList, NotFoundError, ValidationError } from '../../
 import { enqueue, type Tx } from '../../lib/outbox.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { assertCovers, checkResponsible, viewable } from '../cards/cards.service.js';
+import { assertCovers, assertHandover, checkResponsible, viewable } from '../cards/cards.service.js';
 import * as rights from '../../lib/rights.js';
 import * as timeline from '../timeline/timeline.service.js';
 
@@ -114,6 +114,7 @@ export type UpdateTaskInput = { type?: TaskType | null; text?: string | null; du
 export async function updateTask(ctx: ServiceCtx, id: string, version: number, input: UpdateTaskInput, issues = new IssueList()) {
   const t = await current(ctx, id, version);
   const responsibleId = input.responsibleId ? await checkResponsible(ctx, issues, input.responsibleId) : undefined;
+  await assertHandover(ctx, 'TASK', t.responsibleId, responsibleId, issues);
   const data = v.parseInput(fields, { type: input.type ?? t.type, text: input.text ?? t.text, dueAt: input.dueAt ?? t.dueAt }, issues.issues);
   const task = await ctx.db.$transaction(async (tx) => {
     const row = await write(tx, t, {
