@@ -100,6 +100,11 @@ const ContactNames = graphql(`
 const DealNames = graphql(`
   query RgDealNames($filter: DealFilter) { deals(first: 50, filter: $filter) { edges { node { name } } } }
 `);
+const LinkDeal = graphql(`
+  mutation RgLinkDeal($input: CreateDealInput!) {
+    createDeal(input: $input) { __typename ... on ValidationError { fields { field message } } }
+  }
+`);
 const TaskList = graphql(`
   query RgMxTasks { tasks(first: 50) { totalCount edges { node { id text } } } }
 `);
@@ -445,6 +450,24 @@ describe('rights on what hangs off a card', () => {
       (await app.ok(ContactNames, { filter: { companyIds: [company.id] } }, token)).contacts.edges.map((e) => e.node.name);
     expect(await contactNames(tester.token)).toEqual([]);
     expect(await contactNames(ws.token)).toEqual(['Mine at theirs']);
+
+    // Linking a card to one the user may not see is refused as for an id that does not exist.
+    const made_up = Buffer.from('Contact:0192f7a0-0000-7000-8000-000000000000').toString('base64');
+    const link = async (input: Record<string, unknown>) => (await app.ok(LinkDeal, { input: { name: 'Linked', ...input } as never }, tester.token)).createDeal;
+    expect(await link({ contactIds: [theirs.id] })).toEqual(await link({ contactIds: [made_up] }));
+    expect(await link({ contactIds: [theirs.id], companyId: company.id })).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ field: 'companyId', message: 'no such company' }, { field: 'contactIds[0]', message: 'no such contact' }],
+    });
+    // Rewriting a deal's links changes only those the user sees: hidden ones stay.
+    const linked = as(
+      (await app.ok(CreateDeal, { input: { name: 'Linked', responsibleId: tester.user.id, companyId: company.id, contactIds: [theirs.id, mine.id] } }, ws.token)).createDeal,
+      'CreateDealSuccess',
+    ).deal;
+    expect((await app.ok(DealView, { id: linked.id }, tester.token)).node).toMatchObject({ company: null, contacts: [{ name: 'My contact' }] });
+    expect((await app.ok(UpdateDeal, { input: { id: linked.id, version: linked.version, contactIds: [], companyId: null } }, tester.token)).updateDeal.__typename).toBe('UpdateDealSuccess');
+    expect((await app.ok(DealView, { id: linked.id }, ws.token)).node).toMatchObject({ company: { name: 'Their company' }, contacts: [{ name: 'Their contact' }] });
+    expect((await app.ok(DealView, { id: linked.id }, tester.token)).node).toMatchObject({ company: null, contacts: [] });
   });
 });
 

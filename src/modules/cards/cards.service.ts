@@ -105,7 +105,10 @@ export async function checkResponsible(
   return id;
 }
 
-/** Checks that ids name live (not trashed) cards of this workspace; one issue per stranger. */
+/**
+ * Checks that ids name live (not trashed) cards the viewer may see; one issue per other id. A
+ * card outside the VIEW scope is "no such" card, like one that does not exist.
+ */
 export async function checkCards(
   ctx: ServiceCtx,
   issues: IssueList,
@@ -117,7 +120,7 @@ export async function checkCards(
   // An empty id is one that did not decode; its issue is already listed.
   const valid = ids.filter(Boolean);
   if (!valid.length) return;
-  const where = { id: { in: valid }, workspaceId: ctx.viewer.workspaceId };
+  const where = { id: { in: valid }, ...visible(ctx, kind) };
   const rows =
     kind === 'contact'
       ? await ctx.db.contact.findMany({ where, select: { id: true, deletedAt: true } })
@@ -130,6 +133,21 @@ export async function checkCards(
     if (!r) issues.add(f, `no such ${kind}`);
     else if (r.deletedAt) issues.add(f, `this ${kind} is in the trash`);
   });
+}
+
+/** Which of these cards the viewer may not see: links to them are kept when the viewer rewrites a card's links. */
+export async function unseen(ctx: ServiceCtx, kind: 'contact' | 'company', ids: string[]): Promise<string[]> {
+  if (!ids.length || rights.scopeOf(ctx.viewer, ENTITY[kind], 'VIEW') === 'ALL') return [];
+  const where = { id: { in: ids }, ...visible(ctx, kind) };
+  const rows = kind === 'contact' ? await ctx.db.contact.findMany({ where, select: { id: true } }) : await ctx.db.company.findMany({ where, select: { id: true } });
+  const seen = new Set(rows.map((r) => r.id));
+  return ids.filter((id) => !seen.has(id));
+}
+
+/** A company link the viewer clears: kept when the company now linked is one they may not see. */
+export async function keptCompany(ctx: ServiceCtx, input: string | null | undefined, current: string | null) {
+  if (input === null && current && (await unseen(ctx, 'company', [current])).length) return undefined;
+  return input;
 }
 
 /** Upserts tags by name and returns their ids. */

@@ -118,6 +118,7 @@ export async function updateContact(ctx: ServiceCtx, id: string, version: number
     input.responsibleId !== undefined ? await cards.checkResponsible(ctx, issues, input.responsibleId) : undefined;
   await cards.assertHandover(ctx, 'CONTACT', current.responsibleId, responsibleId, issues);
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
+  const companyId = await cards.keptCompany(ctx, input.companyId, current.companyId);
   const merged = {
     name: input.name ?? current.name,
     position: input.position !== undefined ? input.position : current.position,
@@ -135,7 +136,7 @@ export async function updateContact(ctx: ServiceCtx, id: string, version: number
       position: data.position ?? null,
       phones: data.phones,
       emails: data.emails,
-      ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
+      ...(companyId !== undefined ? { companyId } : {}),
       ...(responsibleId ? { responsibleId } : {}),
       ...(cf ? await valueColumns(tx, ctx, 'CONTACT', cf) : {}),
       searchText: cards.searchText({ names: [data.name], phones: data.phones, emails: data.emails }, custom),

@@ -310,7 +310,14 @@ export async function updateDeal(ctx: ServiceCtx, id: string, version: number, i
   }
   if (input.companyId) await cards.checkCards(ctx, issues, 'company', 'companyId', [input.companyId], true);
   if (input.contactIds) await cards.checkCards(ctx, issues, 'contact', 'contactIds', input.contactIds);
-  const contactIds = input.contactIds ? [...new Set(input.contactIds)] : undefined;
+  // The viewer rewrites the links they see: contacts (and a company) hidden from them stay.
+  let contactIds = input.contactIds ? [...new Set(input.contactIds)] : undefined;
+  if (contactIds) {
+    const linked = await ctx.db.dealContact.findMany({ where: { dealId: id }, orderBy: { position: 'asc' }, select: { contactId: true } });
+    const kept = await cards.unseen(ctx, 'contact', linked.map((l) => l.contactId));
+    contactIds = [...contactIds, ...kept.filter((k) => !contactIds!.includes(k))];
+  }
+  const companyId = await cards.keptCompany(ctx, input.companyId, current.companyId);
   const cf = await cardValues(ctx, 'DEAL', current.customFields, input.customFields, issues, false);
   const data = v.parseInput(
     fields,
@@ -334,7 +341,7 @@ export async function updateDeal(ctx: ServiceCtx, id: string, version: number, i
       currency: data.currency,
       ...(stageChanged ? stageColumns(target!.stage!, target!.lossReasonId, now) : {}),
       ...(lossReasonId !== undefined ? { lossReasonId } : {}),
-      ...(input.companyId !== undefined ? { companyId: input.companyId } : {}),
+      ...(companyId !== undefined ? { companyId } : {}),
       ...(responsibleId ? { responsibleId } : {}),
       ...(cf ? await valueColumns(tx, ctx, 'DEAL', cf) : {}),
       searchText: cards.searchText({ names: [data.name] }, custom),
