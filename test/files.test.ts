@@ -191,6 +191,9 @@ const UpdateDeal = graphql(`
     updateDeal(input: $input) { __typename ... on ValidationError { fields { field message } } }
   }
 `);
+const AttachmentCard = graphql(`
+  query FlAttachmentCard($id: ID!) { node(id: $id) { ... on Attachment { name cardId } } }
+`);
 const DealFiles = graphql(`
   query FlDealFiles($id: ID!) { node(id: $id) { ... on Deal { version customFields { __typename ... on FileFieldValue { fileId } } } } }
 `);
@@ -232,6 +235,16 @@ describe('rights on files', () => {
       'CreateDealSuccess',
     ).deal;
     expect(await seen(held, olga.token)).toBe(200);
+    // Attached to a deal she may not see and put in a FILE field of hers: shown, without the hidden deal's id.
+    const shared = (await upload(ws, pdf('shared.pdf'), theirs.id)).data!.attachment;
+    expect(shared.cardId).toBe(theirs.id);
+    as(
+      (await app.ok(CreateDeal, { input: { name: 'Hers too', responsibleId: olga.user.id, customFields: [{ fieldId: contract.id, value: { fileId: shared.id } }] } }, ws.token)).createDeal,
+      'CreateDealSuccess',
+    ).deal;
+    expect(await seen(shared, olga.token)).toBe(200);
+    expect((await app.ok(AttachmentCard, { id: shared.id }, olga.token)).node).toEqual({ name: 'shared.pdf', cardId: null });
+    expect((await app.ok(AttachmentCard, { id: shared.id }, peer.token)).node).toEqual({ name: 'shared.pdf', cardId: theirs.id });
     // A file no card holds: its uploader and administrators only.
     const loose = (await upload(as_(peer.token), pdf('loose.pdf'))).data!.attachment;
     expect(await seen(loose, peer.token)).toBe(200);

@@ -7,7 +7,7 @@ import { encodeGlobalId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import { cardRef } from '../timeline/timeline.schema.js';
-import { findCard } from '../timeline/timeline.service.js';
+import { canSeeCard, findCard } from '../timeline/timeline.service.js';
 import * as files from './files.service.js';
 
 registerNode('Attachment');
@@ -39,7 +39,12 @@ builder.prismaNode('Attachment', {
       description: 'Where to GET the file, with the same Authorization header as GraphQL requests.',
       resolve: (a) => `/files/${encodeURIComponent(encodeGlobalId('Attachment', a.id))}`,
     }),
-    cardId: t.id({ nullable: true, resolve: (a) => (a.cardId && a.entityType ? encodeGlobalId(TYPENAME[a.entityType], a.cardId) : null) }),
+    cardId: t.id({
+      nullable: true,
+      description: 'The card it is attached to; null when none, or when the viewer may not see that card.',
+      resolve: async (a, _args, ctx) =>
+        a.cardId && a.entityType && (await canSeeCard(authed(ctx), { entityType: a.entityType, id: a.cardId })) ? encodeGlobalId(TYPENAME[a.entityType], a.cardId) : null,
+    }),
     uploadedBy: t.relation('uploadedBy', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
