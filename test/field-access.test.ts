@@ -112,6 +112,14 @@ const Timeline = graphql(`
     timeline(cardId: $cardId, first: 50) { edges { node { id kind text fieldChange { field customFieldId } email { subject mailbox } } } }
   }
 `);
+const LogCall = graphql(`
+  mutation FaLogCall($input: LogCallInput!) { logCall(input: $input) { __typename } }
+`);
+const CallTimeline = graphql(`
+  query FaCallTimeline($cardId: ID!, $search: String) {
+    timeline(cardId: $cardId, first: 20, filter: { search: $search }) { edges { node { kind call { number } } } }
+  }
+`);
 const LogEmail = graphql(`
   mutation FaLogEmail($input: LogEmailInput!) { logEmail(input: $input) { __typename ... on Error { code message } } }
 `);
@@ -448,6 +456,15 @@ describe('hidden system fields', () => {
       const r = (await app.ok(UpdateContact, { input: { id: ivan.id, version: ivan.version, ...change } }, s.member.token)).updateContact;
       expect(r.__typename, JSON.stringify(change)).toBe('ForbiddenError');
     }
+    // A call's number is a phone too: hidden in the timeline, and not searchable, while its result is.
+    expect((await app.ok(LogCall, { input: { cardId: ivan.id, direction: 'OUTBOUND', number: '+7 916 111-22-33', result: 'Agreed on terms' } }, s.ws.token)).logCall.__typename).toBe('LogCallSuccess');
+    const calls = async (token: string, search?: string) =>
+      (await app.ok(CallTimeline, { cardId: ivan.id, search }, token)).timeline.edges.filter((e) => e.node.kind === 'CALL').map((e) => e.node.call!.number);
+    expect(await calls(s.ws.token)).toEqual(['+79161112233']);
+    expect(await calls(s.member.token)).toEqual([null]);
+    expect(await calls(s.ws.token, '79161112233')).toEqual(['+79161112233']);
+    expect(await calls(s.member.token, '79161112233')).toEqual([]);
+    expect(await calls(s.member.token, 'terms')).toEqual([null]);
     // The fields it may edit still save.
     expect((await app.ok(UpdateContact, { input: { id: ivan.id, version: ivan.version, position: 'Buyer' } }, s.member.token)).updateContact.__typename).toBe('UpdateContactSuccess');
     const admin = (await app.ok(Contacts, {}, s.ws.token)).contacts.edges[0].node;

@@ -35,6 +35,9 @@ export function shown<T, H>(viewer: Viewer | null | undefined, entity: CardEntit
   return viewer && !canRead(viewer, entity, field) ? hidden : value;
 }
 
+/** Whether the role hides the phones of contacts or companies: call entries then hide their number too. */
+export const hidesPhones = (viewer: Viewer) => !canRead(viewer, 'CONTACT', 'phones') || !canRead(viewer, 'COMPANY', 'phones');
+
 /** Whether any field of the entity is hidden from the viewer (the search then narrows). */
 export function hidesAny(viewer: Viewer, entity: CardEntity, fields: readonly string[]) {
   return fields.some((f) => !canRead(viewer, entity, f));

@@ -9,6 +9,7 @@ import { builder, type Types } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { decodeGlobalId, encodeGlobalId, IdParser, isUuid, parseId } from '../../lib/ids.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { hidesPhones } from '../../lib/field-access.js';
 import { perRequest } from '../../lib/per-request.js';
 import type { TimelineMessage } from '../../lib/pubsub.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
@@ -39,7 +40,11 @@ type Data = Record<string, any>;
 const CallDetails = builder.objectRef<Data>('CallDetails').implement({
   fields: (t) => ({
     direction: t.field({ type: Direction, resolve: (d) => d.direction }),
-    number: t.string({ description: 'E.164', resolve: (d) => d.number }),
+    number: t.string({
+      nullable: true,
+      description: "E.164; null when the viewer's role hides the phones of contacts or companies.",
+      resolve: (d, _a, ctx) => (ctx.viewer && hidesPhones(ctx.viewer) ? null : d.number),
+    }),
     durationSeconds: t.int({ nullable: true, resolve: (d) => d.durationSeconds }),
     recordingUrl: t.string({ nullable: true, resolve: (d) => d.recordingUrl }),
     result: t.string({ nullable: true, resolve: (d) => d.result }),

@@ -13,6 +13,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { TimelineKind } from '../../generated/prisma/enums.js';
 import type { FieldDef } from '../custom-fields/values.js';
 import { assertAdmin } from '../../lib/viewer.js';
+import { hidesPhones } from '../../lib/field-access.js';
 import { scopeOf } from '../../lib/rights.js';
 import { visibleTasks } from '../tasks/tasks.service.js';
 import { assertRight, hiddenSystemFields, visible, workspaceRegion } from '../cards/cards.service.js';
@@ -345,9 +346,11 @@ export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: Timel
   if (filter.authorIds?.length) where.authorId = { in: filter.authorIds };
   const q = filter.search?.trim();
   if (q) {
+    // A role that hides phones searches a call by its result alone, not by its number.
+    const text = hidesPhones(ctx.viewer) ? `(case when kind = 'CALL' then coalesce(data->>'result', '') else text end)` : 'text';
     const hits = await ctx.db.$queryRawUnsafe<{ id: string }[]>(
       `select id from "TimelineEntry" where "cardId" = $1::uuid and "workspaceId" = $2::uuid
-         and (to_tsvector('russian', text) || to_tsvector('english', text)) @@ (websearch_to_tsquery('russian', $3) || websearch_to_tsquery('english', $3))`,
+         and (to_tsvector('russian', ${text}) || to_tsvector('english', ${text})) @@ (websearch_to_tsquery('russian', $3) || websearch_to_tsquery('english', $3))`,
       card.id, ctx.viewer.workspaceId, q,
     );
     where.id = { in: hits.map((h) => h.id) };
