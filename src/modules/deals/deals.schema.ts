@@ -283,7 +283,9 @@ const DealChangedEvent = builder.objectRef<DealChangedMessage>('DealChangedEvent
       nullable: true,
       description: 'The deal as it is now (in the trash after DELETED).',
       resolve: (query, m, _a, ctx) =>
-        ctx.db.deal.findFirst({ ...query, where: { id: m.dealId, workspaceId: ctx.viewer!.workspaceId } }),
+        // Read under the subscriber's VIEW scope again: a deal handed away between the filter and
+        // this read is null rather than shown.
+        ctx.db.deal.findFirst({ ...query, where: { id: m.dealId, ...visible(authed(ctx), 'deal') } }),
     }),
   }),
 });
