@@ -105,10 +105,12 @@ export async function buildApp(
   if (applied.length) log.info({ applied }, 'migrations applied');
   const demoLogin = config.seedDemo ? await seedDemo(database.prisma, log) : null;
 
-  const { pubsub, listen, close: closePubSub } = createAppPubSub(config.redisUrl);
+  const { pubsub, listen, flush, close: closePubSub } = createAppPubSub(config.redisUrl, (err) =>
+    log.warn({ err: err.message }, 'Redis unreachable; events wait in the outbox until it is back'),
+  );
   const epochs = new SettingsEpochs();
   listen('settingsChanged', (m) => epochs.bump(m.workspaceId));
-  const outbox = new OutboxDispatcher(database.prisma, pubsub, log, opts.outboxPollMs);
+  const outbox = new OutboxDispatcher(database.prisma, { pubsub, flush }, log, opts.outboxPollMs);
   const storage = new LocalStorage(join(config.dataDir, 'files'));
   const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, storage, epochs };
   const contextFactory = createContextFactory(deps);

@@ -41,7 +41,7 @@ export class OutboxDispatcher {
 
   constructor(
     private readonly db: Db,
-    private readonly pubsub: AppPubSub,
+    private readonly bus: { pubsub: AppPubSub; flush(): Promise<void> },
     private readonly log: Logger,
     private readonly pollMs = 1000,
     private readonly batch = 200,
@@ -128,6 +128,9 @@ export class OutboxDispatcher {
           limit ${this.batch}
           for update skip locked`;
         for (const row of rows) this.publish(row);
+        // Marked published only once Redis took them: if it did not, the transaction rolls back
+        // and the next drain publishes them again (at least once).
+        await this.bus.flush();
         if (rows.length) {
           await tx.$executeRaw`update "OutboxEvent" set "publishedAt" = now()
             where "id" = any(${rows.map((r) => r.id)}::bigint[])`;
@@ -141,15 +144,15 @@ export class OutboxDispatcher {
   private publish(row: Row) {
     if (row.topic === 'dealChanged') {
       const p = row.payload as DealChangedMessage;
-      this.pubsub.publish('dealChanged', p.pipelineId, p);
+      this.bus.pubsub.publish('dealChanged', p.pipelineId, p);
     } else if (row.topic === 'notification') {
       const p = row.payload as NotificationMessage;
-      this.pubsub.publish('notification', p.userId, p);
+      this.bus.pubsub.publish('notification', p.userId, p);
     } else if (row.topic === 'settingsChanged') {
-      this.pubsub.publish('settingsChanged', row.payload as SettingsChangedMessage);
+      this.bus.pubsub.publish('settingsChanged', row.payload as SettingsChangedMessage);
     } else if (row.topic === 'timelineUpdated') {
       const p = row.payload as TimelineMessage;
-      this.pubsub.publish('timelineUpdated', p.cardId, p);
+      this.bus.pubsub.publish('timelineUpdated', p.cardId, p);
     } else {
       this.log.warn({ topic: row.topic }, 'outbox row with unknown topic');
     }

@@ -45,22 +45,43 @@ export type AppPubSub = ReturnType<typeof createPubSub<PubSubTopics>>;
 type Listen = (topic: 'settingsChanged', fn: (m: SettingsChangedMessage) => void) => void;
 
 /**
- * The pubsub, and `listen`: a listener called synchronously as each message is dispatched, so it
- * runs before any subscription handles a message published after it.
+ * The pubsub; `listen`: a listener called synchronously as each message is dispatched, so it
+ * runs before any subscription handles a message published after it; and `flush`: resolves
+ * when every message published so far has reached Redis, and rejects if one could not (so the
+ * outbox keeps those events for its next drain).
  */
-export function createAppPubSub(redisUrl?: string): { pubsub: AppPubSub; listen: Listen; close(): Promise<void> } {
+export function createAppPubSub(redisUrl?: string, onRedisError: (err: Error) => void = () => {}): { pubsub: AppPubSub; listen: Listen; flush(): Promise<void>; close(): Promise<void> } {
   const listenOn = (target: EventTarget): Listen => (topic, fn) =>
     target.addEventListener(topic, (e) => fn((e as CustomEvent<SettingsChangedMessage>).detail));
   if (!redisUrl) {
     const eventTarget = new EventTarget();
-    return { pubsub: createPubSub<PubSubTopics>({ eventTarget }), listen: listenOn(eventTarget), close: async () => {} };
+    return { pubsub: createPubSub<PubSubTopics>({ eventTarget }), listen: listenOn(eventTarget), flush: async () => {}, close: async () => {} };
   }
   const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  // ioredis reconnects by itself; its errors are reported (not printed unhandled) meanwhile.
+  for (const c of [publishClient, subscribeClient]) c.on('error', onRedisError);
+  const redisTarget = createRedisEventTarget({ publishClient, subscribeClient });
+  // yoga's Redis target publishes without waiting for Redis's answer; publish here the same way
+  // (same channel, same JSON) but keep each answer, so `flush` can wait for them.
+  let pending: Promise<unknown>[] = [];
+  const eventTarget: typeof redisTarget = {
+    addEventListener: (...a) => redisTarget.addEventListener(...a),
+    removeEventListener: (...a) => redisTarget.removeEventListener(...a),
+    dispatchEvent(event) {
+      const { detail } = event as CustomEvent;
+      pending.push(publishClient.publish(event.type, detail === undefined ? '' : JSON.stringify(detail)));
+      return true;
+    },
+  };
   return {
     pubsub: createPubSub<PubSubTopics>({ eventTarget }),
     listen: listenOn(eventTarget as unknown as EventTarget),
+    flush: async () => {
+      const sent = pending;
+      pending = [];
+      await Promise.all(sent);
+    },
     close: async () => {
       publishClient.disconnect();
       subscribeClient.disconnect();

@@ -1,8 +1,10 @@
 // The transactional outbox on PostgreSQL + Redis: an event committed with its change survives
 // the death of the instance that committed it and is delivered once that instance is back; and
-// with several dispatching instances on one database every event is published exactly once.
+// with several dispatching instances on one database every event is published exactly once; an
+// event Redis did not take stays in the outbox until it does.
 // Runs in the PostgreSQL pass (TEST_DATABASE_URL, TEST_REDIS_URL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -147,3 +149,70 @@ describe('several dispatching instances on one database', () => {
     await sub.close();
   }, 60_000);
 });
+
+describe('an event Redis does not take', () => {
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+  const apps: TestApp[] = [];
+  const sockets = new Set<Socket>();
+  let proxy: NetServer | undefined;
+
+  /** A TCP relay to Redis that the test can cut and restore, as a network failure would. */
+  const openProxy = (port = 0) =>
+    new Promise<number>((resolve) => {
+      proxy = createServer((client) => {
+        const upstream = connect(new URL(redisUrl).port ? Number(new URL(redisUrl).port) : 6379, new URL(redisUrl).hostname);
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+          s.on('error', () => {});
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      proxy.listen(port, '127.0.0.1', () => resolve((proxy!.address() as AddressInfo).port));
+    });
+  const cutProxy = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      proxy!.close(() => resolve());
+    });
+
+  beforeAll(async () => {
+    scratch = await scratchDatabase(serverUrl, 'crm_outbox_redis');
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(apps.map((x) => x.stop()));
+    if (proxy?.listening) await cutProxy();
+    await scratch?.drop();
+  }, 60_000);
+
+  it('stays in the outbox while Redis is unreachable and is delivered once it is back', async () => {
+    const port = await openProxy();
+    // A dispatches through the relay; B holds the subscriber on Redis directly and never dispatches.
+    const a = await createTestApp({ REDIS_URL: `redis://127.0.0.1:${port}` }, { databaseUrl: scratch.url, outboxPollMs: 100 });
+    const b = await createTestApp({ REDIS_URL: redisUrl }, { databaseUrl: scratch.url, outboxPollMs: 3_600_000 });
+    apps.push(a, b);
+    await a.start();
+    const urlB = await b.start();
+    const ws = await signUpWorkspace(a);
+    const sub = board(urlB, ws.token, ws.pipeline.id);
+    await sub.connected;
+
+    await cutProxy();
+    expect((await a.ok(CreateDuringOutage, { input: { name: 'Made during the outage' } }, ws.token)).createDeal.__typename).toBe('CreateDealSuccess');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(sub.events).toEqual([]);
+    const pending = await sqlOn(scratch.url, `select count(*)::int as n from "OutboxEvent" where topic = 'dealChanged' and "publishedAt" is null`);
+    expect(pending[0].n).toBe(1);
+
+    await openProxy(port);
+    await sub.until(1, 15_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sub.errors).toEqual([]);
+    expect(sub.events).toEqual([{ kind: 'CREATED', deal: { name: 'Made during the outage' } }]);
+    await sub.close();
+  }, 60_000);
+});
+
+const CreateDuringOutage = graphql(`
+  mutation ObxCreateDuringOutage($input: CreateDealInput!) { createDeal(input: $input) { __typename } }
+`);
