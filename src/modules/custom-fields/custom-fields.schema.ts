@@ -7,6 +7,7 @@ import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, NOWHERE, Phone, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import * as fields from './custom-fields.service.js';
+import { attachmentById } from '../files/files.service.js';
 import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from './values.js';
 import { isFilterable, isSortable, OPERATORS } from './filters.js';
 import { FIELD_LEVELS } from '../../lib/field-access.js';
@@ -145,7 +146,8 @@ const MEMBERS = [
     file: t.prismaField({
       type: 'Attachment',
       nullable: true,
-      resolve: (query, v, _a, ctx) => ctx.db.attachment.findFirst({ ...query, where: { id: v.fileId as string, workspaceId: ctx.viewer!.workspaceId } }),
+      // Batched: a page of cards loads all its files, with what the query selects of them, in one statement.
+      resolve: (query, v, _a, ctx) => attachmentById(authed(ctx), v.fileId as string, query),
     }),
   })),
   member('FormulaFieldValue', (t) => ({ number: t.field({ type: 'Decimal', resolve: (v) => v.number as string }) })),

@@ -2,6 +2,9 @@
 // card (with an ATTACHMENT timeline entry) and/or named by FILE custom field values, and served
 // at GET /files/<id> to those who may see them (canSeeAttachment).
 import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
+import { perRequestValue } from '../../lib/per-request.js';
+import type { Attachment } from '../../generated/prisma/client.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';
@@ -94,6 +97,21 @@ export async function canSeeAttachment(ctx: ServiceCtx, a: AttachmentRow): Promi
     if (seen) return true;
   }
   return false;
+}
+
+/**
+ * A file of the viewer's workspace by id, batched per request: what a FILE value shows (the
+ * value is visible, so its file is; see canSeeAttachment).
+ */
+export function attachmentById(ctx: ServiceCtx, id: string, query: { include?: any; select?: any } = {}) {
+  // One loader per selection: the values of one field of a page share it.
+  const loader = perRequestValue(ctx, `attachments:${JSON.stringify(query)}`, () =>
+    new DataLoader<string, Attachment | null>(async (ids) => {
+      const rows = await ctx.db.attachment.findMany({ ...query, where: { id: { in: [...ids] }, workspaceId: ctx.viewer.workspaceId } });
+      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+    }),
+  );
+  return loader.load(id);
 }
 
 /** The file if it exists in the viewer's workspace and they may see it (canSeeAttachment). */
