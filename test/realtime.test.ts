@@ -1,4 +1,5 @@
-// Live board: dealChanged over a real WebSocket (graphql-ws) and over SSE, fed by mutations
+// Live board and timeline: dealChanged and timelineUpdated over a real WebSocket (graphql-ws)
+// and over SSE, fed by mutations
 // sent over HTTP. With TEST_REDIS_URL the events travel through Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { print } from 'graphql';
@@ -185,5 +186,142 @@ describe('GraphQL over HTTP', () => {
     const q = encodeURIComponent('mutation { createDeal(input: { name: "via GET" }) { __typename } }');
     const res = await fetch(`${url}?query=${q}`, { headers: { authorization: `Bearer ${ws.token}` } });
     expect(res.status).toBe(405);
+  });
+});
+
+const Lifecycle = graphql(`
+  mutation RtLifecycle($update: UpdateDealInput!, $id: ID!) {
+    updateDeal(input: $update) { __typename }
+    deleteDeal(id: $id) { __typename }
+    restoreDeal(id: $id) { __typename }
+  }
+`);
+const Refusable = graphql(`
+  mutation RtRefusable($update: UpdateDealInput!, $move: MoveDealInput!, $task: CreateTaskInput!, $note: AddNoteInput!) {
+    updateDeal(input: $update) { __typename }
+    moveDeal(input: $move) { __typename }
+    createTask(input: $task) { __typename }
+    addNote(input: $note) { __typename }
+  }
+`);
+const RequiredField = graphql(`
+  mutation RtRequiredField($input: CreateCustomFieldInput!) { createCustomField(input: $input) { __typename } }
+`);
+const Watch = graphql(`
+  subscription RtTimeline($cardId: ID!) { timelineUpdated(cardId: $cardId) { kind text } }
+`);
+const AddNote = graphql(`
+  mutation RtAddNote($input: AddNoteInput!) { addNote(input: $input) { __typename } }
+`);
+const CreateRole = graphql(`
+  mutation RtCreateRole($name: String!, $rights: [RoleRightInput!]!) {
+    createRole(name: $name, rights: $rights) { __typename ... on CreateRoleSuccess { role { id } } }
+  }
+`);
+const AssignRole = graphql(`
+  mutation RtAssignRole($userId: ID!, $roleId: ID!) { assignRole(userId: $userId, roleId: $roleId) { __typename } }
+`);
+
+describe('the rest of a deal’s life, live', () => {
+  it('delivers UPDATED, DELETED and RESTORED with the deal', async () => {
+    const ws = await signUpWorkspace(app);
+    const created = await app.ok(CreateDeal, { input: { name: 'Lived' } }, ws.token);
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
+    const deal = created.createDeal.deal;
+    const sub = watch(ws.token, ws.pipeline.id);
+    await sub.ready;
+    const r = await app.ok(Lifecycle, { update: { id: deal.id, version: deal.version, name: 'Lived on' }, id: deal.id }, ws.token);
+    expect([r.updateDeal.__typename, r.deleteDeal.__typename, r.restoreDeal.__typename]).toEqual(['UpdateDealSuccess', 'DeleteDealSuccess', 'RestoreDealSuccess']);
+    await sub.waitFor(3);
+    expect(sub.errors).toEqual([]);
+    expect(sub.events.map((e) => [e.kind, e.dealId, e.deal?.name])).toEqual([
+      ['UPDATED', deal.id, 'Lived on'],
+      ['DELETED', deal.id, 'Lived on'],
+      ['RESTORED', deal.id, 'Lived on'],
+    ]);
+    await sub.close();
+  });
+
+  it('publishes nothing for a refused change: the board and the timeline hear only the next accepted one', async () => {
+    const ws = await signUpWorkspace(app);
+    const created = await app.ok(CreateDeal, { input: { name: 'Guarded' } }, ws.token);
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
+    const deal = created.createDeal.deal;
+    const board = watch(ws.token, ws.pipeline.id);
+    const timeline = subscribe(url, ws.token, Watch, { cardId: deal.id }, (d) => d.timelineUpdated);
+    await Promise.all([board.ready, timeline.ready]);
+    // A field the won stage requires, left empty, holds the move back.
+    const field = await app.ok(RequiredField, { input: { entityType: 'DEAL', type: 'TEXT', name: 'Contract no', requiredStageIds: [ws.won.id] } as never }, ws.token);
+    expect(field.createCustomField.__typename).toBe('CreateCustomFieldSuccess');
+    const each = await app.ok(
+      Refusable,
+      {
+        update: { id: deal.id, version: deal.version + 5, name: 'Stale' },
+        move: { id: deal.id, version: deal.version, stageId: ws.won.id },
+        task: { cardId: deal.id, type: 'CALL', text: '', dueAt: new Date().toISOString() },
+        note: { cardId: deal.id, text: '' },
+      },
+      ws.token,
+    );
+    expect([each.updateDeal.__typename, each.moveDeal.__typename, each.createTask.__typename, each.addNote.__typename]).toEqual([
+      'ConflictError',
+      'StageRequirementsError',
+      'ValidationError',
+      'ValidationError',
+    ]);
+    await app.ok(AddNote, { input: { cardId: deal.id, text: 'Accepted' } }, ws.token);
+    await timeline.waitFor((e) => e.length >= 1);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(timeline.events).toEqual([{ kind: 'NOTE', text: 'Accepted' }]);
+    expect(board.events).toEqual([]);
+    expect([...board.errors, ...timeline.errors]).toEqual([]);
+    await Promise.all([board.close(), timeline.close()]);
+  });
+
+  it('refuses a timeline subscription to a card of the workspace the role does not let the user see', async () => {
+    const ws = await signUpWorkspace(app);
+    const member = await ws.member('Own only');
+    const rights = (['CONTACT', 'COMPANY', 'DEAL', 'TASK'] as const).map((entityType) => ({ entityType, action: 'VIEW' as const, scope: 'OWN' as const }));
+    const role = await app.ok(CreateRole, { name: 'Own only', rights }, ws.token);
+    if (role.createRole.__typename !== 'CreateRoleSuccess') throw new Error('role');
+    await app.ok(AssignRole, { userId: member.user.id, roleId: role.createRole.role.id }, ws.token);
+    const created = await app.ok(CreateDeal, { input: { name: 'Not theirs' } }, ws.token);
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
+    const sub = subscribe(url, member.token, Watch, { cardId: created.createDeal.deal.id }, (d) => d.timelineUpdated);
+    await sub.waitFor(() => false, 1500);
+    await app.ok(AddNote, { input: { cardId: created.createDeal.deal.id, text: 'Private' } }, ws.token);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(sub.events).toEqual([]);
+    expect(JSON.stringify(sub.errors)).toContain('NOT_FOUND');
+    await sub.close();
+  });
+});
+
+describe('timelineUpdated over SSE', () => {
+  it('streams a card’s new entries with the same auth', async () => {
+    const ws = await signUpWorkspace(app);
+    const created = await app.ok(CreateDeal, { input: { name: 'Streamed' } }, ws.token);
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
+    const ctrl = new AbortController();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${ws.token}` },
+      body: JSON.stringify({ query: print(Watch), variables: { cardId: created.createDeal.deal.id } }),
+      signal: ctrl.signal,
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    let text = '';
+    await new Promise((r) => setTimeout(r, 150));
+    await app.ok(AddNote, { input: { cardId: created.createDeal.deal.id, text: 'Over SSE too' } }, ws.token);
+    const until = Date.now() + 5000;
+    while (!text.includes('Over SSE too') && Date.now() < until) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    ctrl.abort();
+    const line = text.split('\n').find((l) => l.startsWith('data:') && l.includes('Over SSE too'))!;
+    expect(JSON.parse(line.slice(5)).data.timelineUpdated).toEqual({ kind: 'NOTE', text: 'Over SSE too' });
   });
 });
