@@ -1,6 +1,6 @@
 // Live board and timeline: dealChanged and timelineUpdated over a real WebSocket (graphql-ws)
-// and over SSE, fed by mutations
-// sent over HTTP. With TEST_REDIS_URL the events travel through Redis.
+// and over SSE, fed by mutations sent over HTTP. With TEST_REDIS_URL the events travel through
+// Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { print } from 'graphql';
 import { subscribe } from './helpers/subscribe.js';

@@ -375,6 +375,23 @@ describe('two concurrent moves from the same version', () => {
   });
 });
 
+describe('two concurrent updates from the same version', () => {
+  it('one wins with ConflictError for the other, and only the winner’s FIELD_CHANGED is on the timeline', async () => {
+    const ws = await signUpWorkspace(app);
+    for (let round = 0; round < 3; round++) {
+      const deal = await newDeal(ws, { name: `Update race ${round}`, amount: '100' });
+      const amounts = ['200.00', '300.00'];
+      const results = await Promise.all(amounts.map((amount) => updateDeal(ws, { id: deal.id, version: deal.version, amount })));
+      const won = results.findIndex((r) => r.__typename === 'UpdateDealSuccess');
+      expect(results.map((r) => r.__typename).sort(), JSON.stringify(results)).toEqual(['ConflictError', 'UpdateDealSuccess']);
+      const tl = await timeline(ws, deal.id);
+      expect(kinds(tl)).toEqual(['FIELD_CHANGED', 'CARD_CREATED']);
+      expect(tl[0].fieldChange).toMatchObject({ field: 'amount', newValue: expect.stringContaining(amounts[won].replace('.00', '')) });
+      expect(tl[0].fieldChange!.newValue).not.toContain(amounts[1 - won].replace('.00', ''));
+    }
+  });
+});
+
 // Notes and templates
 
 describe('notes and note templates', () => {
