@@ -363,8 +363,13 @@ describe('every operator of every type, on deals', () => {
         due: '2026-12-31', callAt: '2026-12-31T21:00:00Z', vip: false,
       },
     };
+    // Bravo's contract is a file of the workspace (its bytes are not read here).
+    const file = await app.database.prisma.attachment.create({
+      data: { workspaceId: ws.workspaceId, name: 'contract.pdf', contentType: 'application/pdf', size: 1, storageKey: 'none/contract', uploadedById: rawId(ws.admin.id) },
+    });
     for (const [name, r] of Object.entries(rows)) {
       await createDeal(ws, name, values([
+        [f.contract, name === 'Bravo' ? { fileId: Buffer.from(`Attachment:${file.id}`).toString('base64') } : undefined],
         [f.text, r.text === undefined ? undefined : { text: r.text }],
         [f.url, r.url === undefined ? undefined : { url: r.url }],
         [f.email, r.email === undefined ? undefined : { email: r.email }],
@@ -564,10 +569,10 @@ describe('every operator of every type, on deals', () => {
     ]);
   });
 
-  it('FILE: every card is empty (values cannot be written yet)', async () => {
+  it('FILE: isEmpty finds the cards with and without a file', async () => {
     await cases(f.contract, [
-      [{ isEmpty: true }, ['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo', 'Foxtrot']],
-      [{ isEmpty: false }, []],
+      [{ isEmpty: true }, ['Alpha', 'Charlie', 'Delta', 'Echo', 'Foxtrot']],
+      [{ isEmpty: false }, ['Bravo']],
     ]);
   });
 
