@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { giveRole, signUpWorkspace, type Workspace } from './helpers/fixtures.js';
 import { as } from './helpers/results.js';
 import { graphql } from './gql/index.js';
 
@@ -172,14 +172,6 @@ describe('FILE custom fields', () => {
   });
 });
 
-const CreateRole = graphql(`
-  mutation FlCreateRole($name: String!, $rights: [RoleRightInput!]!) {
-    createRole(name: $name, rights: $rights) { __typename ... on CreateRoleSuccess { role { id } } }
-  }
-`);
-const AssignRole = graphql(`
-  mutation FlAssignRole($userId: ID!, $roleId: ID!) { assignRole(userId: $userId, roleId: $roleId) { __typename } }
-`);
 const SetFieldAccess = graphql(`
   mutation FlSetFieldAccess($input: SetFieldAccessInput!) { setFieldAccess(input: $input) { __typename } }
 `);
@@ -206,8 +198,7 @@ describe('rights on files', () => {
     const rights = (['CONTACT', 'COMPANY', 'DEAL', 'TASK'] as const).flatMap((entityType) =>
       (['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const).map((action) => ({ entityType, action, scope: entityType === 'DEAL' ? ('OWN' as const) : ('ALL' as const) })),
     );
-    const role = as((await app.ok(CreateRole, { name: 'Own deals', rights }, ws.token)).createRole, 'CreateRoleSuccess').role;
-    expect((await app.ok(AssignRole, { userId: olga.user.id, roleId: role.id }, ws.token)).assignRole.__typename).toBe('AssignRoleSuccess');
+    const role = { id: await giveRole(app, ws.token, olga.user.id, 'Own deals', rights) };
     const contract = as((await app.ok(Define, { input: { entityType: 'DEAL', type: 'FILE', name: 'Contract' } }, ws.token)).createCustomField, 'CreateCustomFieldSuccess').field;
     const as_ = (token: string) => ({ token }) as Workspace;
     const seen = async (a: { id: string; url: string }, token: string) => {

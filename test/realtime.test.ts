@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { print } from 'graphql';
 import { subscribe } from './helpers/subscribe.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace } from './helpers/fixtures.js';
+import { giveRole, signUpWorkspace } from './helpers/fixtures.js';
 import { graphql } from './gql/index.js';
 
 let app: TestApp;
@@ -213,15 +213,6 @@ const Watch = graphql(`
 const AddNote = graphql(`
   mutation RtAddNote($input: AddNoteInput!) { addNote(input: $input) { __typename } }
 `);
-const CreateRole = graphql(`
-  mutation RtCreateRole($name: String!, $rights: [RoleRightInput!]!) {
-    createRole(name: $name, rights: $rights) { __typename ... on CreateRoleSuccess { role { id } } }
-  }
-`);
-const AssignRole = graphql(`
-  mutation RtAssignRole($userId: ID!, $roleId: ID!) { assignRole(userId: $userId, roleId: $roleId) { __typename } }
-`);
-
 describe('the rest of a deal’s life, live', () => {
   it('delivers UPDATED, DELETED and RESTORED with the deal', async () => {
     const ws = await signUpWorkspace(app);
@@ -282,9 +273,7 @@ describe('the rest of a deal’s life, live', () => {
     const ws = await signUpWorkspace(app);
     const member = await ws.member('Own only');
     const rights = (['CONTACT', 'COMPANY', 'DEAL', 'TASK'] as const).map((entityType) => ({ entityType, action: 'VIEW' as const, scope: 'OWN' as const }));
-    const role = await app.ok(CreateRole, { name: 'Own only', rights }, ws.token);
-    if (role.createRole.__typename !== 'CreateRoleSuccess') throw new Error('role');
-    await app.ok(AssignRole, { userId: member.user.id, roleId: role.createRole.role.id }, ws.token);
+    await giveRole(app, ws.token, member.user.id, 'Own only', rights);
     const created = await app.ok(CreateDeal, { input: { name: 'Not theirs' } }, ws.token);
     if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
     const sub = subscribe(url, member.token, Watch, { cardId: created.createDeal.deal.id }, (d) => d.timelineUpdated);

@@ -2,6 +2,7 @@
 // on one database without resets.
 import { graphql } from '../gql/index.js';
 import { uniqueEmail, type TestApp } from './app.js';
+import type { RoleRightInput } from '../gql/graphql.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -42,6 +43,24 @@ const Login = graphql(`
 `);
 
 export type Workspace = Awaited<ReturnType<typeof signUpWorkspace>>;
+
+const CreateRole = graphql(`
+  mutation FixtureCreateRole($name: String!, $rights: [RoleRightInput!]!) {
+    createRole(name: $name, rights: $rights) { __typename ... on CreateRoleSuccess { role { id } } ... on Error { message } }
+  }
+`);
+const AssignRole = graphql(`
+  mutation FixtureAssignRole($userId: ID!, $roleId: ID!) { assignRole(userId: $userId, roleId: $roleId) { __typename ... on Error { message } } }
+`);
+
+/** Creates a role with these rights (those not named are NONE) and gives it to a user; answers the role's id. */
+export async function giveRole(app: TestApp, adminToken: string, userId: string, name: string, rights: RoleRightInput[]) {
+  const r = await app.ok(CreateRole, { name, rights }, adminToken);
+  if (r.createRole.__typename !== 'CreateRoleSuccess') throw new Error(JSON.stringify(r.createRole));
+  const a = await app.ok(AssignRole, { userId, roleId: r.createRole.role.id }, adminToken);
+  if (a.assignRole.__typename !== 'AssignRoleSuccess') throw new Error(JSON.stringify(a.assignRole));
+  return r.createRole.role.id;
+}
 
 /** A new workspace with its admin signed in, and its default pipeline. */
 export async function signUpWorkspace(app: TestApp, opts: { locale?: 'ru' | 'en'; name?: string } = {}) {
