@@ -19,6 +19,7 @@ import { ValidationError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import type { FieldDef } from './values.js';
+import { hiddenFieldIds } from './custom-fields.service.js';
 
 export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
 export type Pool = 'Text' | 'Option' | 'Options' | 'Number' | 'Date' | 'DateTime' | 'Bool';
@@ -112,7 +113,9 @@ export async function slotColumns(
       case 'MULTISELECT': {
         const ids = d.type === 'SELECT' ? [v as string] : (v as string[]);
         if (ids.some((id) => !positions.has(id))) {
-          throw ValidationError.field('customFields', `field "${d.name}": an option was just removed; reload the field and try again`);
+          // A field hidden from the viewer is not named, even here.
+          const which = hiddenFieldIds(ctx.viewer, entityType, defs).has(d.id) ? 'a field your role cannot see' : `field "${d.name}"`;
+          throw ValidationError.field('customFields', `${which}: an option was just removed; reload the field and try again`);
         }
         out[d.slot!] = d.type === 'SELECT' ? positions.get(v as string) : ids;
         break;
