@@ -15,6 +15,7 @@ import { canRead, hidesAny, SYSTEM_FIELDS, type CardEntity } from '../../lib/fie
 
 export type CardKind = 'contact' | 'company' | 'deal';
 export const ENTITY: Record<CardKind, rights.Entity> = { contact: 'CONTACT', company: 'COMPANY', deal: 'DEAL' };
+export const KIND = { CONTACT: 'contact', COMPANY: 'company', DEAL: 'deal' } as const satisfies Record<string, CardKind>;
 
 /** The viewer's cards of a kind they may see: the workspace, narrowed by the role's VIEW scope. */
 export function visible(ctx: ServiceCtx, kind: CardKind) {
@@ -137,11 +138,8 @@ export async function checkCards(
 
 /** Which of these cards the viewer may not see: links to them are kept when the viewer rewrites a card's links. */
 export async function unseen(ctx: ServiceCtx, kind: 'contact' | 'company', ids: string[]): Promise<string[]> {
-  if (!ids.length || rights.scopeOf(ctx.viewer, ENTITY[kind], 'VIEW') === 'ALL') return [];
-  const where = { id: { in: ids }, ...visible(ctx, kind) };
-  const rows = kind === 'contact' ? await ctx.db.contact.findMany({ where, select: { id: true } }) : await ctx.db.company.findMany({ where, select: { id: true } });
-  const seen = new Set(rows.map((r) => r.id));
-  return ids.filter((id) => !seen.has(id));
+  const seen = await Promise.all(ids.map((id) => canSee(ctx, kind, id)));
+  return ids.filter((_, i) => !seen[i]);
 }
 
 /** A company link the viewer clears: kept when the company now linked is one they may not see. */

@@ -11,7 +11,7 @@ import { IssueList } from '../../lib/errors.js';
 import { tryDecodeId } from '../../lib/ids.js';
 import { resolveViewer } from '../users/auth.service.js';
 import * as timeline from '../timeline/timeline.service.js';
-import { visible } from '../cards/cards.service.js';
+import { canSee, KIND } from '../cards/cards.service.js';
 import { visibleDefinitions } from '../custom-fields/custom-fields.service.js';
 import type { EntityType } from '../../generated/prisma/enums.js';
 
@@ -79,7 +79,7 @@ const CARD_TABLES = [
  */
 export async function canSeeAttachment(ctx: ServiceCtx, a: AttachmentRow): Promise<boolean> {
   if (ctx.viewer.isAdmin || a.uploadedById === ctx.viewer.userId) return true;
-  if (a.cardId && a.entityType && (await timeline.canSeeCard(ctx, { entityType: a.entityType, id: a.cardId }))) return true;
+  if (a.cardId && a.entityType && (await canSee(ctx, KIND[a.entityType], a.cardId))) return true;
   for (const [entityType, kind, table] of CARD_TABLES) {
     const keys = (await visibleDefinitions(ctx, entityType)).filter((d) => d.type === 'FILE' && !d.archived).map((d) => d.key);
     if (!keys.length) continue;
@@ -89,12 +89,7 @@ export async function canSeeAttachment(ctx: ServiceCtx, a: AttachmentRow): Promi
       ctx.viewer.workspaceId,
       ...keys.map((k) => JSON.stringify({ [k]: a.id })),
     );
-    if (!holders.length) continue;
-    const where = { id: { in: holders.map((h) => h.id) }, ...visible(ctx, kind) };
-    const seen = kind === 'deal' ? await ctx.db.deal.findFirst({ where, select: { id: true } })
-      : kind === 'contact' ? await ctx.db.contact.findFirst({ where, select: { id: true } })
-        : await ctx.db.company.findFirst({ where, select: { id: true } });
-    if (seen) return true;
+    if ((await Promise.all(holders.map((h) => canSee(ctx, kind, h.id)))).some(Boolean)) return true;
   }
   return false;
 }
@@ -124,10 +119,10 @@ export async function visibleAttachment(ctx: ServiceCtx, id: string) {
 export async function checkFileIds(ctx: ServiceCtx, refs: { path: string; id: string }[], issues: IssueList) {
   if (!refs.length) return;
   const found = await ctx.db.attachment.findMany({ where: { id: { in: refs.map((r) => r.id) }, workspaceId: ctx.viewer.workspaceId } });
-  for (const r of refs) {
-    const a = found.find((f) => f.id === r.id);
-    if (!a || !(await canSeeAttachment(ctx, a))) issues.add(r.path, 'no such file; upload it with uploadFile first');
-  }
+  const seen = await Promise.all(refs.map((r) => found.find((f) => f.id === r.id)).map((a) => (a ? canSeeAttachment(ctx, a) : false)));
+  refs.forEach((r, i) => {
+    if (!seen[i]) issues.add(r.path, 'no such file; upload it with uploadFile first');
+  });
 }
 
 /**

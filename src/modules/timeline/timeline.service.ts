@@ -306,20 +306,16 @@ async function hiddenTaskEntries(ctx: ServiceCtx, card: CardRef): Promise<string
   return entries.filter((e) => !seen.has(taskOf(e))).map((e) => e.id);
 }
 
-/** Whether the viewer's role lets them see the card (in the trash too). */
-export async function canSeeCard(ctx: ServiceCtx, card: CardRef) {
+/** Whether the viewer may see this entry now: its card, and the entry itself (see entryConditions). */
+export async function canSeeEntry(ctx: ServiceCtx, card: CardRef, entryId: string) {
+  // Read afresh, not through the per-request canSee cache: a live subscription asks this for each
+  // event, and the card may have been handed out of the viewer's scope since the last one.
   try {
     await findCard(ctx, card, false);
-    return true;
   } catch (e) {
     if (e instanceof NotFoundError) return false;
     throw e;
   }
-}
-
-/** Whether the viewer may see this entry now: its card, and the entry itself (see entryConditions). */
-export async function canSeeEntry(ctx: ServiceCtx, card: CardRef, entryId: string) {
-  if (!(await canSeeCard(ctx, card))) return false;
   const where = { id: entryId, cardId: card.id, workspaceId: ctx.viewer.workspaceId, AND: await entryConditions(ctx, card) };
   return !!(await ctx.db.timelineEntry.findFirst({ where, select: { id: true } }));
 }

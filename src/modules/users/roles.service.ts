@@ -10,6 +10,7 @@ import { updateUser } from './users.service.js';
 import { audit } from '../../lib/audit.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { settingsChanged } from '../../lib/outbox.js';
+import { hiddenFromViewer } from '../custom-fields/custom-fields.service.js';
 import { SYSTEM_FIELDS, type CardEntity, type FieldAccessMap, type FieldLevel, type SystemField } from '../../lib/field-access.js';
 
 export type RightInput = { entityType: Entity; action: Action; scope: Scope };
@@ -115,6 +116,16 @@ export type FieldAccessInput = {
 };
 
 /** A role's field access as listed by the API: the fields it does not simply edit. */
+/**
+ * A role's field access rules as the viewer may read them: none for the administrator role,
+ * and no rule on a custom field hidden from the viewer (it would name the field).
+ */
+export async function visibleFieldAccess(ctx: ServiceCtx, role: { isAdmin: boolean; fieldAccess: unknown }) {
+  if (role.isAdmin) return [];
+  const hidden = await hiddenFromViewer(ctx);
+  return fieldAccessList(role.fieldAccess).filter((rule) => !rule.customFieldId || !hidden.has(rule.customFieldId));
+}
+
 export function fieldAccessList(stored: unknown) {
   const m = (stored ?? {}) as FieldAccessMap;
   // In a stable order: by card type, its system fields first (in their order), then custom fields by id.

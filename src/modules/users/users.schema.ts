@@ -3,7 +3,6 @@ import { withId } from '../../lib/prisma-query.js';
 import * as roles from './roles.service.js';
 import { ACTIONS, ENTITIES, SCOPES } from '../../lib/rights.js';
 import { EntityType, FieldAccessLevel } from '../custom-fields/custom-fields.schema.js';
-import { hiddenFromViewer } from '../custom-fields/custom-fields.service.js';
 import { builder } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
@@ -36,11 +35,7 @@ export const Role = builder.prismaNode('Role', {
       description:
         'The fields this role may not simply edit: HIDDEN or READ. Every other field is EDIT (administrators: all). ' +
         "Rules on custom fields the viewer's own role hides are left out.",
-      resolve: async (r, _a, ctx) => {
-        if (r.isAdmin) return [];
-        const hidden = await hiddenFromViewer(ctx);
-        return roles.fieldAccessList(r.fieldAccess).filter((rule) => !rule.customFieldId || !hidden.has(rule.customFieldId));
-      },
+      resolve: (r, _a, ctx) => roles.visibleFieldAccess(authed(ctx), r),
     }),
   }),
 });
