@@ -48,6 +48,13 @@ const MoveDeal = graphql(`
 
 type Event = { kind: string; dealId: string; deal: { id: string; name: string; stage: { id: string }; closedAt: string | null } | null };
 
+/** Creates a deal over HTTP and answers it. */
+async function newDeal(input: { name: string }, token: string) {
+  const r = await app.ok(CreateDeal, { input }, token);
+  if (r.createDeal.__typename !== 'CreateDealSuccess') throw new Error(`create failed: ${JSON.stringify(r.createDeal)}`);
+  return r.createDeal.deal;
+}
+
 /** Subscribes over graphql-ws; collects events and errors. */
 function watch(token: string | null, pipelineId: string) {
   const s = subscribe(url, token, DealChanged, { pipelineId }, (d) => d.dealChanged as Event);
@@ -59,9 +66,7 @@ describe('dealChanged over WebSocket', () => {
     const ws = await signUpWorkspace(app);
     const sub = watch(ws.token, ws.pipeline.id);
     await sub.ready;
-    const created = await app.ok(CreateDeal, { input: { name: 'Live deal' } }, ws.token);
-    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
-    const deal = created.createDeal.deal;
+    const deal = await newDeal({ name: 'Live deal' }, ws.token);
     await sub.waitFor(1);
     expect(sub.errors).toEqual([]);
     expect(sub.events[0]).toMatchObject({ kind: 'CREATED', dealId: deal.id, deal: { name: 'Live deal' } });
@@ -109,9 +114,7 @@ describe('dealChanged over WebSocket', () => {
     const oldBoard = watch(ws.token, ws.pipeline.id);
     const newBoard = watch(ws.token, target.id);
     await Promise.all([oldBoard.ready, newBoard.ready]);
-    const created = await app.ok(CreateDeal, { input: { name: 'Traveller' } }, ws.token);
-    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
-    const d = created.createDeal.deal;
+    const d = await newDeal({ name: 'Traveller' }, ws.token);
     await oldBoard.waitFor(1);
     await app.ok(MoveDeal, { input: { id: d.id, version: d.version, stageId: target.stages[0].id } }, ws.token);
     await Promise.all([oldBoard.waitFor(2), newBoard.waitFor(1)]);
@@ -219,9 +222,7 @@ describe('the rest of a deal’s life, live', () => {
     // Subscribed before the deal exists: with Redis its CREATED event may go out after createDeal answers.
     const sub = watch(ws.token, ws.pipeline.id);
     await sub.ready;
-    const created = await app.ok(CreateDeal, { input: { name: 'Lived' } }, ws.token);
-    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
-    const deal = created.createDeal.deal;
+    const deal = await newDeal({ name: 'Lived' }, ws.token);
     await sub.waitFor(1);
     const r = await app.ok(Lifecycle, { update: { id: deal.id, version: deal.version, name: 'Lived on' }, id: deal.id }, ws.token);
     expect([r.updateDeal.__typename, r.deleteDeal.__typename, r.restoreDeal.__typename]).toEqual(['UpdateDealSuccess', 'DeleteDealSuccess', 'RestoreDealSuccess']);
@@ -242,9 +243,7 @@ describe('the rest of a deal’s life, live', () => {
     // the timeline watch leaves out its CARD_CREATED for the same reason.
     const board = watch(ws.token, ws.pipeline.id);
     await board.ready;
-    const created = await app.ok(CreateDeal, { input: { name: 'Guarded' } }, ws.token);
-    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
-    const deal = created.createDeal.deal;
+    const deal = await newDeal({ name: 'Guarded' }, ws.token);
     await board.waitFor(1);
     const timeline = subscribe(url, ws.token, Watch, { cardId: deal.id }, (d) => d.timelineUpdated, (e) => e.kind !== 'CARD_CREATED');
     await timeline.ready;
@@ -281,11 +280,10 @@ describe('the rest of a deal’s life, live', () => {
     const member = await ws.member('Own only');
     const rights = (['CONTACT', 'COMPANY', 'DEAL', 'TASK'] as const).map((entityType) => ({ entityType, action: 'VIEW' as const, scope: 'OWN' as const }));
     await giveRole(app, ws.token, member.user.id, 'Own only', rights);
-    const created = await app.ok(CreateDeal, { input: { name: 'Not theirs' } }, ws.token);
-    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
-    const sub = subscribe(url, member.token, Watch, { cardId: created.createDeal.deal.id }, (d) => d.timelineUpdated);
+    const deal = await newDeal({ name: 'Not theirs' }, ws.token);
+    const sub = subscribe(url, member.token, Watch, { cardId: deal.id }, (d) => d.timelineUpdated);
     await sub.waitFor(() => false, 1500);
-    await app.ok(AddNote, { input: { cardId: created.createDeal.deal.id, text: 'Private' } }, ws.token);
+    await app.ok(AddNote, { input: { cardId: deal.id, text: 'Private' } }, ws.token);
     await new Promise((r) => setTimeout(r, 400));
     expect(sub.events).toEqual([]);
     expect(JSON.stringify(sub.errors)).toContain('NOT_FOUND');
@@ -296,20 +294,19 @@ describe('the rest of a deal’s life, live', () => {
 describe('timelineUpdated over SSE', () => {
   it('streams a card’s new entries with the same auth', async () => {
     const ws = await signUpWorkspace(app);
-    const created = await app.ok(CreateDeal, { input: { name: 'Streamed' } }, ws.token);
-    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
+    const deal = await newDeal({ name: 'Streamed' }, ws.token);
     const ctrl = new AbortController();
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${ws.token}` },
-      body: JSON.stringify({ query: print(Watch), variables: { cardId: created.createDeal.deal.id } }),
+      body: JSON.stringify({ query: print(Watch), variables: { cardId: deal.id } }),
       signal: ctrl.signal,
     });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     let text = '';
     await new Promise((r) => setTimeout(r, 150));
-    await app.ok(AddNote, { input: { cardId: created.createDeal.deal.id, text: 'Over SSE too' } }, ws.token);
+    await app.ok(AddNote, { input: { cardId: deal.id, text: 'Over SSE too' } }, ws.token);
     const until = Date.now() + 5000;
     while (!text.includes('Over SSE too') && Date.now() < until) {
       const { value, done } = await reader.read();
