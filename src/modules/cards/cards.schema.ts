@@ -6,6 +6,7 @@ import { SortDirection } from '../common/common.schema.js';
 import { authed } from '../../context.js';
 import { ForbiddenError } from '../../lib/errors.js';
 import { emptyTrash, ENTITY, type CardKind } from './cards.service.js';
+import { CARD_KINDS } from '../../kernel/card-kinds.js';
 import * as rights from '../../lib/rights.js';
 import type { Viewer } from '../../lib/viewer.js';
 
@@ -63,8 +64,8 @@ builder.queryField('tags', (t) =>
   }),
 );
 
-/** Fields every card type shows: system fields the server keeps. */
-export const CardEntityType = builder.enumType('CardEntityType', { values: ['CONTACT', 'COMPANY', 'DEAL'] as const });
+/** The one public name for a kind of card (custom fields, field access, the trash, the timeline). */
+export const EntityType = builder.enumType('EntityType', { values: CARD_KINDS });
 
 builder.mutationField('emptyTrash', (t) =>
   t.int({
@@ -72,7 +73,7 @@ builder.mutationField('emptyTrash', (t) =>
     description:
       'Deletes for good the trashed cards of the given types (all when left out); administrators only. Answers how many were removed.',
     errors: { types: [ForbiddenError] },
-    args: { entityTypes: t.arg({ type: [CardEntityType] }) },
+    args: { entityTypes: t.arg({ type: [EntityType] }) },
     resolve: (_r, a, ctx) =>
       emptyTrash(authed(ctx), a.entityTypes?.map((e) => e.toLowerCase() as CardKind) ?? undefined),
   }),

@@ -5,7 +5,7 @@ import { builder, type InputFields, type Types } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
-import { inWorkspace, NOWHERE, Phone, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
+import { EntityType, inWorkspace, NOWHERE, Phone, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import * as fields from './custom-fields.service.js';
 import { attachmentById } from '../files/files.service.js';
 import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from './values.js';
@@ -14,7 +14,6 @@ import { FIELD_LEVELS } from '../../lib/field-access.js';
 
 for (const n of ['CustomField', 'FieldGroup', 'CustomFieldOption']) registerNode(n);
 
-export const EntityType = builder.enumType('EntityType', { values: ['CONTACT', 'COMPANY', 'DEAL'] as const });
 export const FieldType = builder.enumType('FieldType', {
   values: ['TEXT', 'TEXTAREA', 'NUMBER', 'MONEY', 'DATE', 'DATETIME', 'BOOLEAN', 'SELECT', 'MULTISELECT', 'URL', 'EMAIL', 'PHONE', 'FILE', 'FORMULA'] as const,
 });

@@ -2,7 +2,8 @@
 import { withId } from '../../lib/prisma-query.js';
 import * as roles from './roles.service.js';
 import { ACTIONS, ENTITIES, SCOPES } from '../../lib/rights.js';
-import { EntityType, FieldAccessLevel } from '../custom-fields/custom-fields.schema.js';
+import { FieldAccessLevel } from '../custom-fields/custom-fields.schema.js';
+import { EntityType } from '../cards/cards.schema.js';
 import { builder } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
