@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { Logger } from './lib/logger.js';
 import type { AppPubSub } from './lib/pubsub.js';
 import type { OutboxDispatcher } from './lib/outbox.js';
-import type { Viewer } from './lib/viewer.js';
+import type { Viewer } from './kernel/access/viewer.js';
 import type { SettingsEpochs } from './lib/live-viewer.js';
 import { unauthenticated } from './lib/errors.js';
 import { requestedLocale, type Locale } from './lib/i18n.js';

@@ -2,7 +2,7 @@
 // Written in the transaction of the change, so a change that fails leaves no entry.
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Tx } from './outbox.js';
-import type { Viewer } from './viewer.js';
+import type { Viewer } from '../kernel/access/viewer.js';
 
 export type AuditAction = 'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED';
 

@@ -7,8 +7,8 @@ import { authed } from '../../context.js';
 import { ForbiddenError } from '../../lib/errors.js';
 import { emptyTrash, ENTITY, type CardKind } from './cards.service.js';
 import { CARD_KINDS } from '../../kernel/card-kinds.js';
-import * as rights from '../../lib/rights.js';
-import type { Viewer } from '../../lib/viewer.js';
+import * as rights from '../../kernel/access/rights.js';
+import type { Viewer } from '../../kernel/access/viewer.js';
 
 /**
  * Restricts node loading (and fallback loads) to the viewer's workspace. Every node type that

@@ -7,11 +7,11 @@ import { likeLiteral, normalizePhone } from '../../lib/validate.js';
 import DataLoader from 'dataloader';
 import { perRequest, perRequestValue } from '../../lib/per-request.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import * as rights from '../../lib/rights.js';
+import * as rights from '../../kernel/access/rights.js';
 import { customFieldConditions, sortSlot, type CustomFieldFilterInput } from '../custom-fields/filters.js';
 import type { FieldDef } from '../custom-fields/values.js';
 import { definitions, visibleDefinitions } from '../custom-fields/custom-fields.service.js';
-import { canRead, hidesAny, SYSTEM_FIELDS, type CardEntity } from '../../lib/field-access.js';
+import { canRead, hidesAny, SYSTEM_FIELDS, type CardEntity } from '../../kernel/access/field-access.js';
 
 export type CardKind = 'contact' | 'company' | 'deal';
 export const ENTITY: Record<CardKind, rights.Entity> = { contact: 'CONTACT', company: 'COMPANY', deal: 'DEAL' };

@@ -1,5 +1,5 @@
 // Companies and their queries and mutations.
-import { shown } from '../../lib/field-access.js';
+import { shown } from '../../kernel/access/field-access.js';
 import { User } from '../users/users.schema.js';
 import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';

@@ -1,5 +1,5 @@
 // Companies: create, update, trash and restore, and the filtered list.
-import { assertEditable } from '../../lib/field-access.js';
+import { assertEditable } from '../../kernel/access/field-access.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';

@@ -1,5 +1,5 @@
 // Contacts (people) and their queries and mutations.
-import { shown } from '../../lib/field-access.js';
+import { shown } from '../../kernel/access/field-access.js';
 import { User } from '../users/users.schema.js';
 import { canSee, viewable } from '../cards/cards.service.js';
 import { builder, type InputFields } from '../../builder.js';

@@ -10,7 +10,7 @@ import * as fields from './custom-fields.service.js';
 import { attachmentById } from '../files/files.service.js';
 import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from './values.js';
 import { isFilterable, isSortable, OPERATORS } from './filters.js';
-import { FIELD_LEVELS } from '../../lib/field-access.js';
+import { FIELD_LEVELS } from '../../kernel/access/field-access.js';
 
 for (const n of ['CustomField', 'FieldGroup', 'CustomFieldOption']) registerNode(n);
 

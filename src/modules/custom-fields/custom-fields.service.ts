@@ -4,10 +4,10 @@
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
-import { canRead, fieldLevel, type FieldLevel } from '../../lib/field-access.js';
-import { scopeOf } from '../../lib/rights.js';
+import { canRead, fieldLevel, type FieldLevel } from '../../kernel/access/field-access.js';
+import { scopeOf } from '../../kernel/access/rights.js';
 import { settingsChanged, type Tx } from '../../lib/outbox.js';
-import { assertAdmin } from '../../lib/viewer.js';
+import { assertAdmin } from '../../kernel/access/viewer.js';
 import { forgetRequest, perRequest } from '../../lib/per-request.js';
 import * as v from '../../lib/validate.js';
 import { Prisma } from '../../generated/prisma/client.js';

@@ -1,8 +1,8 @@
 // Deals, the board list, moving between stages, and the live `dealChanged` feed.
 import { liveViewer, startLive } from '../../lib/live-viewer.js';
-import { shown } from '../../lib/field-access.js';
+import { shown } from '../../kernel/access/field-access.js';
 import { User } from '../users/users.schema.js';
-import { scopeOf } from '../../lib/rights.js';
+import { scopeOf } from '../../kernel/access/rights.js';
 import { canSee, viewable, visible } from '../cards/cards.service.js';
 import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';

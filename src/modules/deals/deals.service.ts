@@ -1,7 +1,7 @@
 // Deals: create, update, move between stages and pipelines, trash and restore, and the board
 // list. `changeStage` is the one place a deal's stage changes, whatever path asks for it
 // (moveDeal, updateDeal, and later import and automations), so stage rules hold everywhere.
-import { assertEditable } from '../../lib/field-access.js';
+import { assertEditable } from '../../kernel/access/field-access.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, StageRequirementsError } from '../../lib/errors.js';
@@ -10,7 +10,7 @@ import type { DealChangeKind } from '../../lib/pubsub.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../cards/cards.service.js';
-import * as rights from '../../lib/rights.js';
+import * as rights from '../../kernel/access/rights.js';
 import * as timeline from '../timeline/timeline.service.js';
 import { applies, cardValues, definitions, hiddenFieldIds, visibleDefinitions, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
-import { assertAdmin } from '../../lib/viewer.js';
+import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 
 type Query = { include?: any; select?: any };

@@ -9,7 +9,7 @@ import { enqueue, type Tx } from '../../lib/outbox.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { assertCovers, assertHandover, checkResponsible, viewable } from '../cards/cards.service.js';
-import * as rights from '../../lib/rights.js';
+import * as rights from '../../kernel/access/rights.js';
 import * as timeline from '../timeline/timeline.service.js';
 
 export type TaskType = 'CALL' | 'MEETING' | 'FOLLOW_UP' | 'CUSTOM';

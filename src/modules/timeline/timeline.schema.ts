@@ -9,7 +9,7 @@ import { builder, type Types } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { decodeGlobalId, encodeGlobalId, IdParser, isUuid, parseId } from '../../lib/ids.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import { hidesPhones } from '../../lib/field-access.js';
+import { hidesPhones } from '../../kernel/access/field-access.js';
 import { perRequest } from '../../lib/per-request.js';
 import type { TimelineMessage } from '../../lib/pubsub.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';

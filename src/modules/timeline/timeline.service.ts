@@ -12,9 +12,9 @@ import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { TimelineKind } from '../../generated/prisma/enums.js';
 import type { FieldDef } from '../custom-fields/values.js';
-import { assertAdmin } from '../../lib/viewer.js';
-import { hidesPhones } from '../../lib/field-access.js';
-import { scopeOf } from '../../lib/rights.js';
+import { assertAdmin } from '../../kernel/access/viewer.js';
+import { hidesPhones } from '../../kernel/access/field-access.js';
+import { scopeOf } from '../../kernel/access/rights.js';
 import { visibleTasks } from '../tasks/tasks.service.js';
 import { assertRight, hiddenSystemFields, visible, workspaceRegion } from '../cards/cards.service.js';
 

@@ -1,6 +1,6 @@
 // Sign-up, login, logout and turning a bearer token into a viewer.
-import type { Rights } from '../../lib/rights.js';
-import type { FieldAccessMap } from '../../lib/field-access.js';
+import type { Rights } from '../../kernel/access/rights.js';
+import type { FieldAccessMap } from '../../kernel/access/field-access.js';
 import { z } from 'zod';
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import { isUniqueViolation, rateLimited, unauthenticated, ValidationError } from '../../lib/errors.js';
@@ -15,7 +15,7 @@ import {
   verifyPassword,
 } from '../../lib/tokens.js';
 import * as v from '../../lib/validate.js';
-import type { Viewer } from '../../lib/viewer.js';
+import type { Viewer } from '../../kernel/access/viewer.js';
 import { settingsChanged } from '../../lib/outbox.js';
 import { bootstrapWorkspace } from '../workspaces/workspace.service.js';
 

@@ -3,15 +3,15 @@
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
-import { ACTIONS, ENTITIES, type Action, type Entity, type Rights, type Scope } from '../../lib/rights.js';
-import { assertAdmin } from '../../lib/viewer.js';
+import { ACTIONS, ENTITIES, type Action, type Entity, type Rights, type Scope } from '../../kernel/access/rights.js';
+import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import { updateUser } from './users.service.js';
 import { audit } from '../../lib/audit.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { settingsChanged } from '../../lib/outbox.js';
 import { hiddenFromViewer } from '../custom-fields/custom-fields.service.js';
-import { SYSTEM_FIELDS, type CardEntity, type FieldAccessMap, type FieldLevel, type SystemField } from '../../lib/field-access.js';
+import { SYSTEM_FIELDS, type CardEntity, type FieldAccessMap, type FieldLevel, type SystemField } from '../../kernel/access/field-access.js';
 
 export type RightInput = { entityType: Entity; action: Action; scope: Scope };
 

@@ -1,13 +1,13 @@
 // Users, roles, teams, API keys, and signing in and out.
 import { withId } from '../../lib/prisma-query.js';
 import * as roles from './roles.service.js';
-import { ACTIONS, ENTITIES, SCOPES } from '../../lib/rights.js';
+import { ACTIONS, ENTITIES, SCOPES } from '../../kernel/access/rights.js';
 import { FieldAccessLevel } from '../custom-fields/custom-fields.schema.js';
 import { EntityType } from '../cards/cards.schema.js';
 import { builder } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
-import { assertAdmin } from '../../lib/viewer.js';
+import { assertAdmin } from '../../kernel/access/viewer.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import { Locale, Workspace } from '../workspaces/workspace.schema.js';

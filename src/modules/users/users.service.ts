@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
 import { API_KEY_PREFIX, hashPassword, hashToken, newToken, verifyPassword } from '../../lib/tokens.js';
-import { assertAdmin } from '../../lib/viewer.js';
+import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { settingsChanged, type Tx } from '../../lib/outbox.js';

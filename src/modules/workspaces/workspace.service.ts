@@ -1,9 +1,9 @@
 // Workspaces (accounts): creation with their default roles and pipeline, and settings.
-import { ALL_RIGHTS } from '../../lib/rights.js';
+import { ALL_RIGHTS } from '../../kernel/access/rights.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import type { Tx } from '../../lib/outbox.js';
-import { assertAdmin } from '../../lib/viewer.js';
+import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import { createDefaultPipeline, type PipelineSpec } from '../pipelines/pipelines.service.js';
 

@@ -4,7 +4,7 @@
 // payloads. A READ field is shown but refused on write. Custom fields are named by their id,
 // system fields by the names below.
 import { z } from 'zod';
-import { ForbiddenError } from './errors.js';
+import { ForbiddenError } from '../../lib/errors.js';
 import type { Viewer } from './viewer.js';
 
 export const FIELD_LEVELS = ['HIDDEN', 'READ', 'EDIT'] as const;

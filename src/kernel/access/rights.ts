@@ -3,7 +3,7 @@
 // card of the workspace. Administrators have every right. Services turn a scope into a Prisma
 // condition on the card's responsible, so lists, counts and lookups all apply it alike.
 import { z } from 'zod';
-import { ForbiddenError } from './errors.js';
+import { ForbiddenError } from '../../lib/errors.js';
 import type { Viewer } from './viewer.js';
 
 // LEAD (incoming leads, SPEC §3) is configurable now; the lead inbox will apply it through the

@@ -1,6 +1,6 @@
 // Who is asking. Built once per request (or WebSocket operation) by the context factory and
 // passed to every service, which checks rights against it.
-import { ForbiddenError } from './errors.js';
+import { ForbiddenError } from '../../lib/errors.js';
 import type { Rights } from './rights.js';
 import type { FieldAccessMap } from './field-access.js';
 
