@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionResult } from 'graphql';
 import { randomInt } from 'node:crypto';
-import { createTestApp, uniqueEmail, type TestApp } from './helpers/app.js';
-import { PASSWORD, signUpWorkspace } from './helpers/fixtures.js';
+import { createTestApp, uniqueEmail, type TestApp } from './kit/app.js';
+import { PASSWORD, signUpWorkspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
 import type { SignUpInput as SignUpInputT } from './gql/graphql.js';
 

@@ -2,10 +2,10 @@
 // fields, normalization, the contacts and deals a company lists, search, filters, sorting and
 // cursor pagination.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
-import { as } from './helpers/results.js';
+import { as } from './kit/results.js';
 import type { CompanyFilter, CoCompaniesQuery, CoCompaniesQueryVariables, CreateCompanyInput } from './gql/graphql.js';
 
 let app: TestApp;

@@ -2,10 +2,10 @@
 // stale one gets ConflictError with the current version and writes nothing, and of two writes
 // racing from the same version exactly one wins.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
-import { as, type Typed } from './helpers/results.js';
+import { as, type Typed } from './kit/results.js';
 
 let app: TestApp;
 let ws: Workspace;

@@ -1,10 +1,10 @@
 // Contacts through the public API: create / update / trash / restore, the server-kept system
 // fields, phone and e-mail normalization, search, filters, sorting and cursor pagination.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
-import { as, rawId } from './helpers/results.js';
+import { as, rawId } from './kit/results.js';
 import type { CreateContactInput, CtContactsQueryVariables, CtContactsQuery, ContactFilter } from './gql/graphql.js';
 
 let app: TestApp;

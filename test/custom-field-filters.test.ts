@@ -8,9 +8,9 @@
 // filters in step, and workspace isolation.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as, rawId } from './helpers/results.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
+import { as, rawId } from './kit/results.js';
 import { graphql } from './gql/index.js';
 import type {
   CffCompaniesQueryVariables,

@@ -3,8 +3,8 @@
 // by moving its values to another option; groups per entity type, ordered.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
 import type { CfoFieldFragment, CreateCustomFieldInput, CustomFieldInput, EntityType } from './gql/graphql.js';
 

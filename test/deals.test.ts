@@ -2,10 +2,10 @@
 // moving between stages and pipelines, refused input, and the board list with its filters,
 // search, sorting and cursor pagination.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
-import { as, rawId } from './helpers/results.js';
+import { as, rawId } from './kit/results.js';
 import type {
   CreateDealInput,
   DealFilter,
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 const CreateDeal = graphql(`
-  mutation CreateDeal($input: CreateDealInput!) {
+  mutation DlCreateDealBasic($input: CreateDealInput!) {
     createDeal(input: $input) {
       __typename
       ... on CreateDealSuccess {

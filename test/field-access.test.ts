@@ -3,10 +3,10 @@
 // everywhere for the role; the oracle tests show that filtering, sorting and searching tell a
 // user nothing of its values. Live subscriptions follow rights changed while they run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as, rawId } from './helpers/results.js';
-import { subscribe } from './helpers/subscribe.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
+import { as, rawId } from './kit/results.js';
+import { subscribe } from './kit/subscribe.js';
 import { graphql } from './gql/index.js';
 import type { FieldAccessLevel, SystemField, EntityType } from './gql/graphql.js';
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { giveRole, signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { giveRole, signUpWorkspace, type Workspace } from './kit/workspace.js';
+import { as } from './kit/results.js';
 import { graphql } from './gql/index.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'crm-files-'));

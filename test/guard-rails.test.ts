@@ -1,7 +1,7 @@
 // Query limits, masked unexpected errors and introspection control.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
 import { LIMITS } from '../src/app.js';
 
 let app: TestApp;

@@ -3,8 +3,8 @@
 // to A's rows by id, and must find nothing and change nothing. A's state is snapshotted
 // before and compared after every attempt. (Subscriptions to A's pipeline: realtime tests.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
 
 let app: TestApp;

@@ -1,10 +1,10 @@
 // Pipelines, stages and loss reasons through the public API: what administrators may set up,
 // what is refused (and then left as it was), and that members may only read.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
-import { as } from './helpers/results.js';
+import { as } from './kit/results.js';
 import type { CreatePipelineInput, StageInput } from './gql/graphql.js';
 
 let app: TestApp;

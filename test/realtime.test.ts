@@ -3,9 +3,9 @@
 // Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { print } from 'graphql';
-import { subscribe } from './helpers/subscribe.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { giveRole, signUpWorkspace } from './helpers/fixtures.js';
+import { subscribe } from './kit/subscribe.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { giveRole, signUpWorkspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
 
 let app: TestApp;
@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 const DealChanged = graphql(`
-  subscription DealChanged($pipelineId: ID!) {
+  subscription RtDealChanged($pipelineId: ID!) {
     dealChanged(pipelineId: $pipelineId) {
       kind
       dealId

@@ -4,9 +4,9 @@
 // member whose role is changed between runs, against cards that are the member's own, a
 // teammate's and an outsider's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
+import { as } from './kit/results.js';
 import { graphql } from './gql/index.js';
 import type { RightScope, RoleRightInput } from './gql/graphql.js';
 

@@ -3,9 +3,9 @@
 // some. Every path that puts a deal in a stage obeys: moveDeal, updateDeal with a stage, and
 // createDeal straight into a stage. A refusal names every missing field and changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
+import { as } from './kit/results.js';
 import { graphql } from './gql/index.js';
 import type { CreateCustomFieldInput, CreateDealInput, MoveDealInput, UpdateDealInput } from './gql/graphql.js';
 

@@ -3,10 +3,10 @@
 // by responsible, by card); the deal filters "no open task" and "has overdue task"; timeline
 // entries; and the `notifications` subscription (task assigned, task due) over graphql-ws.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribe } from './helpers/subscribe.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
+import { subscribe } from './kit/subscribe.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
+import { as } from './kit/results.js';
 import { graphql } from './gql/index.js';
 import type { CreateTaskInput, TkTasksQueryVariables } from './gql/graphql.js';
 

@@ -6,10 +6,10 @@
 // keyword search; cards in the trash and of other workspaces; and the live `timelineUpdated`
 // feed over graphql-ws, delivered as soon as the write commits (not at the next outbox poll).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribe } from './helpers/subscribe.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
+import { subscribe } from './kit/subscribe.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
+import { as } from './kit/results.js';
 import { graphql } from './gql/index.js';
 import type {
   AddNoteInput,

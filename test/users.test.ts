@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionResult } from 'graphql';
 import { randomInt } from 'node:crypto';
-import { createTestApp, uniqueEmail, type TestApp } from './helpers/app.js';
-import { PASSWORD, signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+import { createTestApp, uniqueEmail, type TestApp } from './kit/app.js';
+import { PASSWORD, signUpWorkspace, type Workspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
 
 let app: TestApp;

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { signUpWorkspace } from '../helpers/fixtures.js';
-import { ok, scratchDatabase, SIGN_UP, spawnServer, sqlOn, started, stop, tempDir, type Server } from '../helpers/server.js';
+import { createTestApp, type TestApp } from '../kit/app.js';
+import { signUpWorkspace } from '../kit/workspace.js';
+import { ok, scratchDatabase, SIGN_UP, spawnServer, sqlOn, started, stop, tempDir, type Server } from '../kit/server.js';
 import { graphql } from '../gql/index.js';
 
 const serverUrl = process.env.TEST_DATABASE_URL!;

@@ -4,11 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { print } from 'graphql';
-import { createTestApp, testDatabaseUrl, type TestApp } from '../helpers/app.js';
-import { scratchDatabase } from '../helpers/server.js';
-import { signUpWorkspace } from '../helpers/fixtures.js';
+import { createTestApp, testDatabaseUrl, type TestApp } from '../kit/app.js';
+import { scratchDatabase } from '../kit/server.js';
+import { signUpWorkspace } from '../kit/workspace.js';
 import { graphql } from '../gql/index.js';
-import { subscribe } from '../helpers/subscribe.js';
+import { subscribe } from '../kit/subscribe.js';
 
 const HOUR = 3_600_000;
 const apps: TestApp[] = [];
