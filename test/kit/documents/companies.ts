@@ -61,6 +61,7 @@ export const CompanyNode = graphql(`
   }
 `);
 
+/** A page of companies and their own fields (links: CompanyNode; see Deals). */
 export const Companies = graphql(`
   query Companies(
     $filter: CompanyFilter, $orderBy: [CompanyOrder!], $inTrash: Boolean,
@@ -69,7 +70,7 @@ export const Companies = graphql(`
     companies(filter: $filter, orderBy: $orderBy, inTrash: $inTrash, first: $first, after: $after, last: $last, before: $before) {
       totalCount
       pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      edges { cursor node { id name version createdAt deletedAt responsible { id } tags { id name } } }
+      edges { cursor node { id name address website emails version createdAt updatedAt deletedAt } }
     }
   }
 `);

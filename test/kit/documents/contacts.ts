@@ -61,6 +61,7 @@ export const ContactNode = graphql(`
   }
 `);
 
+/** A page of contacts and their own fields (links: ContactNode; see Deals). */
 export const Contacts = graphql(`
   query Contacts(
     $filter: ContactFilter, $orderBy: [ContactOrder!], $inTrash: Boolean,
@@ -71,7 +72,7 @@ export const Contacts = graphql(`
       pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       edges {
         cursor
-        node { id name version createdAt deletedAt emails phones { e164 } company { id } responsible { id } tags { id name } }
+        node { id name position emails version createdAt updatedAt deletedAt }
       }
     }
   }

@@ -21,14 +21,27 @@ export const CustomFieldValueFields = graphql(`
   }
 `);
 
+/** A value without its field: a definition's default, or the values its condition names. */
+export const ValueFields = graphql(`
+  fragment ValueFields on CustomFieldValue {
+    __typename
+    ... on TextFieldValue { text }
+    ... on NumberFieldValue { number }
+    ... on MoneyFieldValue { amount currency }
+    ... on BooleanFieldValue { boolean }
+    ... on SelectFieldValue { option { id label } }
+    ... on MultiSelectFieldValue { options { id label } }
+  }
+`);
+
 export const CustomFieldFields = graphql(`
   fragment CustomFieldFields on CustomField {
     id entityType name code type description sortOrder archived required requiredStageIds
     pattern min max maxLength formula lastWrittenAt filterable sortable operators access
     group { id name }
     options { id label sortOrder }
-    defaultValue { ...CustomFieldValueFields }
-    condition { field { id code } values { ...CustomFieldValueFields } }
+    defaultValue { ...ValueFields }
+    condition { field { id code } values { ...ValueFields } }
   }
 `);
 
