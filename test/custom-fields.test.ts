@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
-import { readCompany, readContact, readDeal } from './kit/cards.js';
+import { readCard } from './kit/cards.js';
 import { CreateDeal, Deals, UpdateDeal } from './kit/documents/deals.js';
 import { Contacts, CreateContact, UpdateContact } from './kit/documents/contacts.js';
 import { Companies, CreateCompany, DeleteCompany, UpdateCompany } from './kit/documents/companies.js';
@@ -116,11 +116,7 @@ async function mustUpdate(ws: Client, kind: EntityType, card: { id: string; vers
   return r.card;
 }
 
-/** A card by id, whatever its type. */
-async function read(c: Client, id: string): Promise<Card> {
-  const type = Buffer.from(id, 'base64').toString('utf8').split(':')[0];
-  return type === 'Deal' ? readDeal(c, id) : type === 'Contact' ? readContact(c, id) : readCompany(c, id);
-}
+const read = (c: Client, id: string): Promise<Card> => readCard(c, id);
 
 /** A card's values as { code: plain value }, for compact assertions. */
 function flat(values: readonly CustomFieldValueFieldsFragment[]): Record<string, unknown> {

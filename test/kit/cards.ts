@@ -52,3 +52,9 @@ export async function defineField(c: Client, input: CreateCustomFieldInput) {
 export async function createPipeline(c: Client, input: CreatePipelineInput) {
   return as((await c.gql(CreatePipeline, { input })).createPipeline, 'CreatePipelineSuccess').pipeline;
 }
+
+/** A deal, contact or company by id, whatever its type (read from the id). */
+export async function readCard(c: Client, id: string) {
+  const type = Buffer.from(id, 'base64').toString('utf8').split(':')[0];
+  return type === 'Deal' ? readDeal(c, id) : type === 'Contact' ? readContact(c, id) : readCompany(c, id);
+}
