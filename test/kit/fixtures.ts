@@ -41,3 +41,16 @@ export function testWith(config: Record<string, string>) {
     return app;
   });
 }
+
+/**
+ * A test API whose `app` is an app of its own (with its own in-memory database in a PGlite run)
+ * that never listens: for files that count the SQL statements their requests cause, which the
+ * worker's app would mix with its outbox dispatcher's.
+ */
+export function testOnOwnApp(config: Record<string, string> = {}) {
+  return test.extend('app', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const app = await createTestApp(config);
+    onCleanup(() => app.stop());
+    return app;
+  });
+}
