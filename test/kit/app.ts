@@ -56,10 +56,6 @@ export type TestApp = App & {
    * It does not dispatch the outbox: live events stay with the app that does.
    */
   variant(extra: Record<string, string>): Promise<TestApp>;
-  /** @deprecated the test files not yet on the kit: use `as(token).raw`. */
-  gql<R, V>(doc: TypedDocumentNode<R, V>, variables?: V, token?: string, headers?: Record<string, string>): Promise<ExecutionResult<R>>;
-  /** @deprecated the test files not yet on the kit: use `as(token).gql`. */
-  ok<R, V>(doc: TypedDocumentNode<R, V>, variables?: V, token?: string): Promise<R>;
 };
 
 type Options = { own?: boolean; outboxPollMs?: number; databaseUrl?: string };
@@ -124,8 +120,6 @@ function wrap(app: App, queries: string[]): TestApp {
       const shared: Database = { ...app.database, close: async () => {} };
       return wrap(await build({ ...extra, OUTBOX_DISPATCH: 'false' }, shared, {}), queries);
     },
-    gql: <R, V>(doc: TypedDocumentNode<R, V>, variables?: V, token?: string, headers?: Record<string, string>) => as(token).raw(doc, variables, headers),
-    ok: <R, V>(doc: TypedDocumentNode<R, V>, variables?: V, token?: string) => as(token).gql(doc, variables),
   });
   return view;
 }

@@ -69,12 +69,3 @@ export async function signUpWorkspace(app: TestApp, opts: { locale?: 'ru' | 'en'
     },
   };
 }
-
-/** @deprecated the files not yet on the kit: use `ws.giveRole`. */
-export async function giveRole(app: TestApp, adminToken: string, userId: string, name: string, rights: RoleRightInput[]) {
-  const r = await app.as(adminToken).gql(CreateRole, { name, rights });
-  if (r.createRole.__typename !== 'CreateRoleSuccess') throw new Error(JSON.stringify(r.createRole));
-  const a = await app.as(adminToken).gql(AssignRole, { userId, roleId: r.createRole.role.id });
-  if (a.assignRole.__typename !== 'AssignRoleSuccess') throw new Error(JSON.stringify(a.assignRole));
-  return r.createRole.role.id;
-}
