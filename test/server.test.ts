@@ -2,9 +2,11 @@
 // by environment. First start on an empty DATA_DIR (migrate, seed, print URL and demo login),
 // health and readiness, GraphiQL, a restart that keeps data and does not seed again, graceful
 // shutdown with a request in flight, bad configuration. (PostgreSQL via DATABASE_URL: test/postgres/server.test.ts.)
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
-import { COUNTS, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, START_TIMEOUT, type Exit, type Server } from './kit/server.js';
+import { COUNTS, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, START_TIMEOUT, killSpawned, type Exit, type Server } from './kit/server.js';
+
+afterAll(killSpawned, 30_000);
 
 describe('the embedded server (PGlite in DATA_DIR)', () => {
   const dataDir = tempDir();

@@ -1,6 +1,6 @@
 // Runs the real server (`node --import tsx src/main.ts`, as `npm start` does) as a child process for the server tests.
 import pg from 'pg';
-import { afterAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,12 @@ export type Server = {
 const children: ChildProcess[] = [];
 const tempDirs: string[] = [];
 
-afterAll(async () => {
+/**
+ * Kills the servers spawned and removes the temporary folders made: every file that spawns
+ * servers runs it after its tests (`afterAll(killSpawned, 30_000)`), since the API test files
+ * share their worker's module cache and a hook registered here would run for the first only.
+ */
+export async function killSpawned() {
   // Kill the whole process group we created, in case the server started children of its own.
   for (const c of children) {
     if (c.exitCode === null && c.signalCode === null && c.pid) {
@@ -37,8 +42,9 @@ afterAll(async () => {
       }
     }
   }
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-}, 30_000);
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  children.length = 0;
+}
 
 export function tempDir() {
   const d = mkdtempSync(join(tmpdir(), 'crm-server-test-'));

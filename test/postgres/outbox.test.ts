@@ -9,8 +9,10 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createTestApp, type TestApp } from '../kit/app.js';
 import { signUpWorkspace } from '../kit/workspace.js';
-import { ok, scratchDatabase, SIGN_UP, spawnServer, sqlOn, started, stop, tempDir, type Server } from '../kit/server.js';
+import { ok, scratchDatabase, SIGN_UP, spawnServer, sqlOn, started, stop, tempDir, killSpawned, type Server } from '../kit/server.js';
 import { CreateDeal as Create, UpdateDeal as Update } from '../kit/documents/deals.js';
+
+afterAll(killSpawned, 30_000);
 
 const serverUrl = process.env.TEST_DATABASE_URL!;
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
