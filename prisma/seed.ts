@@ -5,7 +5,7 @@ import type { PrismaClient } from '../src/generated/prisma/client.js';
 import type { Logger } from '../src/lib/logger.js';
 import { hashPassword } from '../src/lib/tokens.js';
 import { bootstrapWorkspace, MANAGER_ROLE } from '../src/modules/workspaces/workspace.service.js';
-import { searchText } from '../src/modules/cards/cards.service.js';
+import { searchText } from '../src/kernel/records.js';
 
 export type DemoLogin = { email: string; password: string };
 

@@ -20,6 +20,8 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { createAppPubSub } from './lib/pubsub.js';
 import { SettingsEpochs } from './lib/live-viewer.js';
 import { OutboxDispatcher } from './lib/outbox.js';
+import { events } from './kernel/events.js';
+import './modules/consumers.js';
 import { schema } from './schema.js';
 import { seedDemo, type DemoLogin } from '../prisma/seed.js';
 
@@ -110,9 +112,12 @@ export async function buildApp(
   );
   const epochs = new SettingsEpochs();
   listen('settingsChanged', (m) => epochs.bump(m.workspaceId));
-  const outbox = new OutboxDispatcher(database.prisma, { pubsub, flush }, log, opts.outboxPollMs);
+  // The outbox hands each committed event to the consumers the modules registered (kernel/events.ts).
+  const delivery = { flush, deliver: (topic: string, payload: unknown) => consumers.deliver(topic, payload), jobs: () => consumers.jobs() };
+  const outbox = new OutboxDispatcher(database.prisma, delivery, log, opts.outboxPollMs);
   const storage = new LocalStorage(join(config.dataDir, 'files'));
   const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, storage, epochs };
+  const consumers = events.deliverer(deps);
   const contextFactory = createContextFactory(deps);
 
   const yoga = createYoga<Record<string, unknown>, Context>({

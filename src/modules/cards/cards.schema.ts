@@ -5,8 +5,8 @@ import { IdParser } from '../../lib/ids.js';
 import { SortDirection } from '../common/common.schema.js';
 import { authed } from '../../context.js';
 import { ForbiddenError } from '../../lib/errors.js';
-import { emptyTrash, ENTITY, type CardKind } from './cards.service.js';
-import { CARD_KINDS } from '../../kernel/card-kinds.js';
+import { emptyTrash } from '../../kernel/records.js';
+import { CARD_KINDS, type CardKind } from '../../kernel/card-kinds.js';
 import * as rights from '../../kernel/access/rights.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
 
@@ -30,7 +30,7 @@ export const seenOrNowhere = (seen: boolean, id: string, ctx: { viewer: { worksp
 export const inScope =
   (kind: CardKind) =>
   (id: string, ctx: { viewer: Viewer | null }) =>
-    ctx.viewer ? { id, workspaceId: ctx.viewer.workspaceId, AND: [rights.allowed(ctx.viewer, ENTITY[kind], 'VIEW')] } : inWorkspace(id, ctx);
+    ctx.viewer ? { id, workspaceId: ctx.viewer.workspaceId, AND: [rights.allowed(ctx.viewer, kind, 'VIEW')] } : inWorkspace(id, ctx);
 
 export function registerNode(name: string) {
   NODE_TYPES.add(name);
@@ -75,7 +75,7 @@ builder.mutationField('emptyTrash', (t) =>
     errors: { types: [ForbiddenError] },
     args: { entityTypes: t.arg({ type: [EntityType] }) },
     resolve: (_r, a, ctx) =>
-      emptyTrash(authed(ctx), a.entityTypes?.map((e) => e.toLowerCase() as CardKind) ?? undefined),
+      emptyTrash(authed(ctx), a.entityTypes ?? CARD_KINDS),
   }),
 );
 

@@ -13,7 +13,7 @@ registerNode('Company');
 
 export const Company = builder.prismaNode('Company', {
   id: { field: 'id' },
-  findUnique: inScope('company'),
+  findUnique: inScope('COMPANY'),
   nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),

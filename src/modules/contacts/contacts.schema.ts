@@ -1,7 +1,7 @@
 // Contacts (people) and their queries and mutations.
 import { shown } from '../../kernel/access/field-access.js';
 import { User } from '../users/users.schema.js';
-import { canSee, viewable } from '../cards/cards.service.js';
+import { canSee, viewable } from '../../kernel/access/visibility.js';
 import { builder, type InputFields } from '../../builder.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
@@ -15,7 +15,7 @@ registerNode('Contact');
 
 export const Contact = builder.prismaNode('Contact', {
   id: { field: 'id' },
-  findUnique: inScope('contact'),
+  findUnique: inScope('CONTACT'),
   nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -29,7 +29,7 @@ export const Contact = builder.prismaNode('Contact', {
       select: (_a, _c, nested) => ({ company: nested(true) }),
       // Left out when the viewer's role does not let them see it.
       resolve: async (c, _a, ctx) =>
-        c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'company', c.company.id)) ? c.company : null,
+        c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'COMPANY', c.company.id)) ? c.company : null,
     }),
     responsible: t.field({
       type: User,
@@ -55,7 +55,7 @@ export const Contact = builder.prismaNode('Contact', {
 
 builder.prismaObjectField('Company', 'contacts', (t) =>
   t.relation('contacts', {
-    query: (_a, ctx) => ({ where: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'contact')] }, orderBy: { name: 'asc' } }),
+    query: (_a, ctx) => ({ where: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'CONTACT')] }, orderBy: { name: 'asc' } }),
   }),
 );
 

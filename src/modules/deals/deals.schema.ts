@@ -3,7 +3,7 @@ import { liveViewer, startLive } from '../../lib/live-viewer.js';
 import { shown } from '../../kernel/access/field-access.js';
 import { User } from '../users/users.schema.js';
 import { scopeOf } from '../../kernel/access/rights.js';
-import { canSee, viewable, visible } from '../cards/cards.service.js';
+import { canSee, viewable, visible } from '../../kernel/access/visibility.js';
 import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
 import { builder, type InputFields } from '../../builder.js';
@@ -23,7 +23,7 @@ registerNode('Deal');
 
 export const Deal = builder.prismaNode('Deal', {
   id: { field: 'id' },
-  findUnique: inScope('deal'),
+  findUnique: inScope('DEAL'),
   nullable: true,
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -57,14 +57,14 @@ export const Deal = builder.prismaNode('Deal', {
       select: (_a, _c, nested) => ({ company: nested(true) }),
       // Left out when the viewer's role does not let them see it.
       resolve: async (c, _a, ctx) =>
-        c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'company', c.company.id)) ? c.company : null,
+        c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'COMPANY', c.company.id)) ? c.company : null,
     }),
     contacts: t.field({
       type: [Contact],
       description: 'Linked contacts, the main contact first; contacts in the trash are left out.',
       select: (_a, ctx, nested) => ({
         contacts: {
-          where: { contact: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'contact')] } },
+          where: { contact: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'CONTACT')] } },
           orderBy: { position: 'asc' },
           select: { contact: nested(true) },
         },
@@ -93,7 +93,7 @@ builder.prismaObjectField('Contact', 'deals', (t) =>
     type: [Deal],
     description: 'Deals this contact takes part in, trash left out.',
     select: (_a, ctx, nested) => ({
-      deals: { where: { deal: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'deal')] } }, select: { deal: nested(true) } },
+      deals: { where: { deal: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'DEAL')] } }, select: { deal: nested(true) } },
     }),
     resolve: (c) => c.deals.map((d) => d.deal),
   }),
@@ -101,7 +101,7 @@ builder.prismaObjectField('Contact', 'deals', (t) =>
 
 builder.prismaObjectField('Company', 'deals', (t) =>
   t.relation('deals', {
-    query: (_a, ctx) => ({ where: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'deal')] }, orderBy: { createdAt: 'desc' } }),
+    query: (_a, ctx) => ({ where: { deletedAt: null, AND: [viewable(authed(ctx).viewer, 'DEAL')] }, orderBy: { createdAt: 'desc' } }),
   }),
 );
 
@@ -285,7 +285,7 @@ const DealChangedEvent = builder.objectRef<DealChangedMessage>('DealChangedEvent
       resolve: (query, m, _a, ctx) =>
         // Read under the subscriber's VIEW scope again: a deal handed away between the filter and
         // this read is null rather than shown.
-        ctx.db.deal.findFirst({ ...query, where: { id: m.dealId, ...visible(authed(ctx), 'deal') } }),
+        ctx.db.deal.findFirst({ ...query, where: { id: m.dealId, ...visible(authed(ctx), 'DEAL') } }),
     }),
   }),
 });
@@ -312,7 +312,7 @@ builder.subscriptionField('dealChanged', (t) =>
           if (m.workspaceId !== ws) return false;
           const live = await liveViewer(ctx);
           if (scopeOf(live.viewer, 'DEAL', 'VIEW') === 'ALL') return true;
-          return !!(await ctx.db.deal.findFirst({ where: { id: m.dealId, ...visible(live, 'deal') }, select: { id: true } }));
+          return !!(await ctx.db.deal.findFirst({ where: { id: m.dealId, ...visible(live, 'DEAL') }, select: { id: true } }));
         }),
       );
     },

@@ -10,8 +10,10 @@ import type { AppDeps, ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';
 import { tryDecodeId } from '../../lib/ids.js';
 import { resolveViewer } from '../users/auth.service.js';
-import * as timeline from '../timeline/timeline.service.js';
-import { canSee, KIND } from '../cards/cards.service.js';
+import { assertCanAdd, type CardRef } from '../../kernel/records.js';
+import { events } from '../../kernel/events.js';
+import { canSee } from '../../kernel/access/visibility.js';
+import { CARD_KINDS, descriptor } from '../../kernel/card-kinds.js';
 import { visibleDefinitions } from '../custom-fields/custom-fields.service.js';
 import type { EntityType } from '../../generated/prisma/enums.js';
 
@@ -23,7 +25,7 @@ export function typeAllowed(type: string, allowed: string[]) {
 
 const MB = 1024 * 1024;
 
-export async function uploadFile(ctx: ServiceCtx, file: File, card?: timeline.CardRef | null) {
+export async function uploadFile(ctx: ServiceCtx, file: File, card?: CardRef | null) {
   const { fileMaxBytes, fileTypes } = ctx.deps.config;
   const issues = new IssueList();
   const name = (file.name || 'file').replace(/[\\/\r\n\t]/g, '_').slice(0, 255);
@@ -32,7 +34,7 @@ export async function uploadFile(ctx: ServiceCtx, file: File, card?: timeline.Ca
   else if (file.size === 0) issues.add('file', 'is empty');
   if (!typeAllowed(type, fileTypes)) issues.add('file', `files of type ${type} are not accepted`);
   issues.throwIfAny();
-  if (card) await timeline.assertCanAdd(ctx, card);
+  if (card) await assertCanAdd(ctx, card);
   const id = randomUUID();
   const storageKey = `${ctx.viewer.workspaceId}/${id}`;
   // The bytes first: a row never points at a file that is not there. If the row then fails,
@@ -53,7 +55,17 @@ export async function uploadFile(ctx: ServiceCtx, file: File, card?: timeline.Ca
           uploadedById: ctx.viewer.userId,
         },
       });
-      if (card) await timeline.record(tx, ctx, card, [{ kind: 'ATTACHMENT', text: name, data: { attachmentId: a.id, name, size: a.size, contentType: type } }]);
+      if (card) {
+        await events.emit(tx, ctx, 'file.attached', [
+          {
+            workspaceId: a.workspaceId,
+            actorId: ctx.viewer.userId,
+            occurredAt: new Date().toISOString(),
+            card: { kind: card.entityType, id: card.id },
+            file: { id: a.id, name, size: a.size, contentType: type },
+          },
+        ]);
+      }
       return a;
     });
     ctx.deps.outbox.kick();
@@ -66,11 +78,6 @@ export async function uploadFile(ctx: ServiceCtx, file: File, card?: timeline.Ca
 
 type AttachmentRow = { id: string; entityType: EntityType | null; cardId: string | null; uploadedById: string | null };
 
-const CARD_TABLES = [
-  ['DEAL', 'deal', '"Deal"'],
-  ['CONTACT', 'contact', '"Contact"'],
-  ['COMPANY', 'company', '"Company"'],
-] as const;
 
 /**
  * Whether the viewer may see a file (its details, and its bytes at /files/<id>): an
@@ -79,8 +86,10 @@ const CARD_TABLES = [
  */
 export async function canSeeAttachment(ctx: ServiceCtx, a: AttachmentRow): Promise<boolean> {
   if (ctx.viewer.isAdmin || a.uploadedById === ctx.viewer.userId) return true;
-  if (a.cardId && a.entityType && (await canSee(ctx, KIND[a.entityType], a.cardId))) return true;
-  for (const [entityType, kind, table] of CARD_TABLES) {
+  if (a.cardId && a.entityType && (await canSee(ctx, a.entityType, a.cardId))) return true;
+  for (const kind of CARD_KINDS) {
+    const entityType = kind;
+    const table = `"${descriptor(kind).typeName}"`;
     const keys = (await visibleDefinitions(ctx, entityType)).filter((d) => d.type === 'FILE' && !d.archived).map((d) => d.key);
     if (!keys.length) continue;
     // The GIN index on customFields answers the containment test; rights are checked after.

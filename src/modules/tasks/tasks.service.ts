@@ -5,12 +5,14 @@
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { ConflictError, IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { enqueue, type Tx } from '../../lib/outbox.js';
+import type { Tx } from '../../lib/outbox.js';
+import { events, type TaskEvent } from '../../kernel/events.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { assertCovers, assertHandover, checkResponsible, viewable } from '../cards/cards.service.js';
+import { viewable } from '../../kernel/access/visibility.js';
+import { assertCan, assertHandover } from '../../kernel/access/actions.js';
+import { assertCanAdd, checkResponsible, findCard, type CardRef } from '../../kernel/records.js';
 import * as rights from '../../kernel/access/rights.js';
-import * as timeline from '../timeline/timeline.service.js';
 
 export type TaskType = 'CALL' | 'MEETING' | 'FOLLOW_UP' | 'CUSTOM';
 type Query = { include?: any; select?: any };
@@ -18,7 +20,7 @@ type Task = Prisma.TaskModel;
 
 const CARD_COLUMN = { DEAL: 'dealId', CONTACT: 'contactId', COMPANY: 'companyId' } as const;
 
-export function cardOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId'>): timeline.CardRef {
+export function cardOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId'>): CardRef {
   if (t.dealId) return { entityType: 'DEAL', id: t.dealId };
   if (t.contactId) return { entityType: 'CONTACT', id: t.contactId };
   return { entityType: 'COMPANY', id: t.companyId! };
@@ -32,19 +34,25 @@ const fields = z.object({
 
 async function notifyAssigned(tx: Tx, ctx: ServiceCtx, task: Task) {
   if (task.responsibleId === ctx.viewer.userId) return;
-  await enqueue(tx, [
-    {
-      topic: 'notification',
-      workspaceId: task.workspaceId,
-      payload: { workspaceId: task.workspaceId, userId: task.responsibleId, kind: 'TASK_ASSIGNED', taskId: task.id, occurredAt: new Date().toISOString() },
-    },
+  await events.emit(tx, ctx, 'notification', [
+    { workspaceId: task.workspaceId, userId: task.responsibleId, kind: 'TASK_ASSIGNED', taskId: task.id, occurredAt: new Date().toISOString() },
   ]);
+}
+
+function taskEvent(ctx: ServiceCtx, card: CardRef, t: Task): TaskEvent {
+  return {
+    workspaceId: t.workspaceId,
+    actorId: ctx.viewer.userId,
+    occurredAt: new Date().toISOString(),
+    card: { kind: card.entityType, id: card.id },
+    task: { id: t.id, type: t.type, text: t.text, dueAt: t.dueAt.toISOString(), responsibleId: t.responsibleId, result: t.result },
+  };
 }
 
 export type CreateTaskInput = { type: TaskType; text: string; dueAt: Date; responsibleId?: string | null };
 
-export async function createTask(ctx: ServiceCtx, card: timeline.CardRef, input: CreateTaskInput, issues = new IssueList()) {
-  await timeline.assertCanAdd(ctx, card);
+export async function createTask(ctx: ServiceCtx, card: CardRef, input: CreateTaskInput, issues = new IssueList()) {
+  await assertCanAdd(ctx, card);
   const responsibleId = await checkResponsible(ctx, issues, input.responsibleId);
   await assertTaskRight(ctx, 'CREATE', responsibleId);
   const data = v.parseInput(fields, input, issues.issues);
@@ -58,9 +66,7 @@ export async function createTask(ctx: ServiceCtx, card: timeline.CardRef, input:
         createdById: ctx.viewer.userId,
       },
     });
-    await timeline.record(tx, ctx, card, [
-      { kind: 'TASK_CREATED', text: t.text, data: { taskId: t.id, type: t.type, dueAt: t.dueAt.toISOString(), responsibleId } },
-    ]);
+    await events.emit(tx, ctx, 'task.created', [taskEvent(ctx, card, t)]);
     await notifyAssigned(tx, ctx, t);
     return t;
   });
@@ -76,16 +82,17 @@ export function visibleTasks(ctx: ServiceCtx): Prisma.TaskWhereInput {
       rights.allowed(ctx.viewer, 'TASK', 'VIEW'),
       {
         OR: [
-          { deal: { AND: [viewable(ctx.viewer, 'deal')] } },
-          { contact: { AND: [viewable(ctx.viewer, 'contact')] } },
-          { company: { AND: [viewable(ctx.viewer, 'company')] } },
+          { deal: { AND: [viewable(ctx.viewer, 'DEAL')] } },
+          { contact: { AND: [viewable(ctx.viewer, 'CONTACT')] } },
+          { company: { AND: [viewable(ctx.viewer, 'COMPANY')] } },
         ],
       },
     ],
   };
 }
 
-const assertTaskRight = (ctx: ServiceCtx, action: 'CREATE' | 'EDIT', responsibleId: string) => assertCovers(ctx, 'TASK', action, responsibleId);
+const assertTaskRight = (ctx: ServiceCtx, action: 'CREATE' | 'EDIT', responsibleId: string) =>
+  assertCan(ctx, action === 'CREATE' ? 'task:create' : 'task:edit', { responsibleId });
 
 export function findTask(ctx: ServiceCtx, id: string, query: Query = {}) {
   return ctx.db.task.findFirst({ ...query, where: { id, ...visibleTasks(ctx) } });
@@ -136,9 +143,7 @@ export async function completeTask(ctx: ServiceCtx, id: string, version: number,
   const clean = v.parseInput(z.object({ result: z.string().trim().max(5000, 'must be at most 5000 characters').nullish() }), { result });
   const task = await ctx.db.$transaction(async (tx) => {
     const row = await write(tx, t, { completedAt: new Date(), result: clean.result || null });
-    await timeline.record(tx, ctx, cardOf(row), [
-      { kind: 'TASK_COMPLETED', text: [row.text, row.result].filter(Boolean).join('\n'), data: { taskId: row.id, type: row.type, result: row.result } },
-    ]);
+    await events.emit(tx, ctx, 'task.completed', [taskEvent(ctx, cardOf(row), row)]);
     return row;
   });
   ctx.deps.outbox.kick();
@@ -154,7 +159,7 @@ export async function reopenTask(ctx: ServiceCtx, id: string, version: number) {
 // Lists
 
 export type TaskFilter = {
-  cardId?: timeline.CardRef | null;
+  cardId?: CardRef | null;
   responsibleIds?: string[] | null;
   completed?: boolean | null;
   overdue?: boolean | null;
@@ -203,7 +208,7 @@ export async function taskWhere(ctx: ServiceCtx, f: TaskFilter): Promise<Prisma.
 }
 
 export async function listTasks(ctx: ServiceCtx, f: TaskFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
-  if (f.cardId) await timeline.findCard(ctx, f.cardId, false);
+  if (f.cardId) await findCard(ctx, f.cardId, false);
   return ctx.db.task.findMany({ ...query, where: await taskWhere(ctx, f), orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
 }
 

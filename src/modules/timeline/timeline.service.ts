@@ -8,6 +8,10 @@ import type { ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { definitions, hiddenFieldIds } from '../custom-fields/custom-fields.service.js';
 import { enqueue, type Tx } from '../../lib/outbox.js';
+import type { RecordEvent } from '../../kernel/events.js';
+import type { CardKind } from '../../kernel/card-kinds.js';
+import { assertCanAdd, findCard, type CardRef } from '../../kernel/records.js';
+export { assertCanAdd, findCard };
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { TimelineKind } from '../../generated/prisma/enums.js';
@@ -16,10 +20,12 @@ import { assertAdmin } from '../../kernel/access/viewer.js';
 import { hidesPhones } from '../../kernel/access/field-access.js';
 import { scopeOf } from '../../kernel/access/rights.js';
 import { visibleTasks } from '../tasks/tasks.service.js';
-import { assertRight, hiddenSystemFields, visible, workspaceRegion } from '../cards/cards.service.js';
+import { hiddenSystemFields } from '../../kernel/lists.js';
+import { visible } from '../../kernel/access/visibility.js';
+import { workspaceRegion } from '../../kernel/records.js';
 
-export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
-export type CardRef = { entityType: EntityType; id: string };
+export type EntityType = CardKind;
+export type { CardRef };
 export type EntryInput = { kind: TimelineKind; text?: string; data?: Record<string, unknown>; privateToId?: string | null };
 type Query = { include?: any; select?: any };
 
@@ -78,40 +84,30 @@ const show = (x: unknown): string | null => {
   return String(x);
 };
 
-/** The system fields of each card type whose changes the timeline records. */
-const SYSTEM_FIELDS: Record<EntityType, string[]> = {
-  DEAL: ['name', 'amount', 'currency'],
-  CONTACT: ['name', 'position', 'phones', 'emails'],
-  COMPANY: ['name', 'address', 'website', 'phones', 'emails'],
-};
-
-type CardRow = Record<string, unknown> & { customFields?: unknown; responsibleId?: string; stageId?: string; pipelineId?: string };
-
 /**
- * The entries an update writes: each changed system field and custom field (old → new), a new
- * responsible, and a new stage. Compares the card as it was with the card as written.
+ * The entries an update writes, from its event's diff: a new stage, a new responsible, and each
+ * changed system and custom field (old → new, as the timeline shows values).
  */
-export function changeEntries(entityType: EntityType, before: CardRow, after: CardRow, defs: FieldDef[]): EntryInput[] {
+export function changeEntries(event: RecordEvent, defs: FieldDef[]): EntryInput[] {
   const out: EntryInput[] = [];
-  if (after.stageId !== undefined && before.stageId !== after.stageId) {
-    out.push({
-      kind: 'STAGE_CHANGED',
-      data: { fromStageId: before.stageId, toStageId: after.stageId, fromPipelineId: before.pipelineId, toPipelineId: after.pipelineId },
-    });
-  }
-  if (before.responsibleId !== after.responsibleId) {
-    out.push({ kind: 'RESPONSIBLE_CHANGED', data: { fromUserId: before.responsibleId, toUserId: after.responsibleId } });
-  }
-  for (const field of SYSTEM_FIELDS[entityType]) {
-    const [o, n] = [show(before[field]), show(after[field])];
-    if (o !== n) out.push({ kind: 'FIELD_CHANGED', text: [o, n].filter(Boolean).join(' '), data: { field, old: o, new: n } });
-  }
-  const was = (before.customFields ?? {}) as Record<string, unknown>;
-  const now = (after.customFields ?? {}) as Record<string, unknown>;
-  for (const d of defs) {
-    if (JSON.stringify(was[d.key] ?? null) === JSON.stringify(now[d.key] ?? null)) continue;
-    const [o, n] = [displayValue(d, was[d.key]), displayValue(d, now[d.key])];
-    out.push({ kind: 'FIELD_CHANGED', text: [d.name, o, n].filter(Boolean).join(' '), data: { customFieldId: d.id, field: d.name, old: o, new: n } });
+  const { before, after } = event;
+  for (const c of event.diff) {
+    if (c.field === 'stageId') {
+      out.push({
+        kind: 'STAGE_CHANGED',
+        data: { fromStageId: c.old, toStageId: c.new, fromPipelineId: before?.pipelineId, toPipelineId: after.pipelineId },
+      });
+    } else if (c.field === 'responsibleId') {
+      out.push({ kind: 'RESPONSIBLE_CHANGED', data: { fromUserId: c.old, toUserId: c.new } });
+    } else if (c.customFieldId) {
+      const d = defs.find((x) => x.id === c.customFieldId);
+      if (!d) continue;
+      const [o, n] = [displayValue(d, c.old), displayValue(d, c.new)];
+      out.push({ kind: 'FIELD_CHANGED', text: [d.name, o, n].filter(Boolean).join(' '), data: { customFieldId: d.id, field: d.name, old: o, new: n } });
+    } else {
+      const [o, n] = [show(c.old), show(c.new)];
+      if (o !== n) out.push({ kind: 'FIELD_CHANGED', text: [o, n].filter(Boolean).join(' '), data: { field: c.field, old: o, new: n } });
+    }
   }
   return out;
 }
@@ -119,25 +115,6 @@ export function changeEntries(entityType: EntityType, before: CardRow, after: Ca
 export const created = (): EntryInput => ({ kind: 'CARD_CREATED' });
 
 // The card an entry belongs to
-
-const TABLE = { DEAL: 'deal', CONTACT: 'contact', COMPANY: 'company' } as const;
-
-/** The card must be of this workspace; `live` refuses one in the trash. */
-export async function findCard(ctx: ServiceCtx, card: CardRef, live: boolean) {
-  // A card the viewer's role does not let them see is not found, like one that does not exist.
-  const where = { id: card.id, ...visible(ctx, TABLE[card.entityType]) };
-  const select = { id: true, deletedAt: true, responsibleId: true };
-  const row =
-    card.entityType === 'DEAL'
-      ? await ctx.db.deal.findFirst({ where, select })
-      : card.entityType === 'CONTACT'
-        ? await ctx.db.contact.findFirst({ where, select })
-        : await ctx.db.company.findFirst({ where, select });
-  const name = TABLE[card.entityType].replace(/^./, (c) => c.toUpperCase());
-  if (!row) throw new NotFoundError(name, card.id);
-  if (live && row.deletedAt) throw new NotFoundError(name, card.id, `${name} is in the trash; restore it first`, 'IN_TRASH');
-  return row;
-}
 
 // Entries people add
 
@@ -151,12 +128,6 @@ export function fillTemplate(text: string, values: { name: string; value: string
   });
   for (const n of names) if (!values.some((x) => x.name === n)) issues.add('values', `fill in the placeholder [${n}]`);
   return text.replace(PLACEHOLDER, (m, n: string) => values.find((x) => x.name === n)?.value ?? m);
-}
-
-/** Adding to a card's timeline (notes, calls, tasks, files) needs the right to edit the card. */
-export async function assertCanAdd(ctx: ServiceCtx, card: CardRef) {
-  const row = await findCard(ctx, card, true);
-  await assertRight(ctx, TABLE[card.entityType], 'EDIT', row.responsibleId);
 }
 
 async function add(ctx: ServiceCtx, card: CardRef, entry: EntryInput) {
@@ -278,7 +249,7 @@ export async function entryConditions(ctx: ServiceCtx, card: CardRef): Promise<P
 async function hiddenFieldEntries(ctx: ServiceCtx, card: CardRef): Promise<string[]> {
   if (ctx.viewer.isAdmin || !ctx.viewer.fieldAccess?.[card.entityType]) return [];
   const custom = [...hiddenFieldIds(ctx.viewer, card.entityType, await definitions(ctx, card.entityType))];
-  const system = hiddenSystemFields(ctx.viewer, TABLE[card.entityType]);
+  const system = hiddenSystemFields(ctx.viewer, card.entityType);
   const names = [...system].flatMap((f) => (f === 'amount' ? ['amount', 'currency'] : f === 'responsible' ? [] : [f]));
   const responsible = system.has('responsible');
   if (!custom.length && !names.length && !responsible) return [];

@@ -16,7 +16,7 @@ import {
 } from '../../lib/tokens.js';
 import * as v from '../../lib/validate.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
-import { settingsChanged } from '../../lib/outbox.js';
+import { settingsChanged } from '../../kernel/events.js';
 import { bootstrapWorkspace } from '../workspaces/workspace.service.js';
 
 export const LOGIN_LIMIT_PER_ACCOUNT: Limit = { max: 10, windowMs: 15 * 60_000 };

@@ -9,7 +9,7 @@ import * as v from '../../lib/validate.js';
 import { updateUser } from './users.service.js';
 import { audit } from '../../lib/audit.js';
 import { encodeGlobalId } from '../../lib/ids.js';
-import { settingsChanged } from '../../lib/outbox.js';
+import { settingsChanged } from '../../kernel/events.js';
 import { hiddenFromViewer } from '../custom-fields/custom-fields.service.js';
 import { SYSTEM_FIELDS, type CardEntity, type FieldAccessMap, type FieldLevel, type SystemField } from '../../kernel/access/field-access.js';
 

@@ -8,7 +8,8 @@ import { API_KEY_PREFIX, hashPassword, hashToken, newToken, verifyPassword } fro
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { settingsChanged, type Tx } from '../../lib/outbox.js';
+import type { Tx } from '../../lib/outbox.js';
+import { settingsChanged } from '../../kernel/events.js';
 
 type Query = { include?: any; select?: any };
 
