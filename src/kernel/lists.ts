@@ -3,11 +3,12 @@
 // the kind's descriptor, custom fields by their slot column) and the page, read in two ranges
 // when it leads with a custom field so the slot's partial index serves it.
 import type { ServiceCtx } from '../context.js';
-import type { IssueList } from '../lib/errors.js';
+import { IssueList } from '../lib/errors.js';
 import { likeLiteral, normalizePhone } from '../lib/validate.js';
 import { customFieldConditions, sortSlot, type CustomFieldFilterInput } from '../modules/custom-fields/filters.js';
 import type { FieldDef } from '../modules/custom-fields/values.js';
 import { definitions, visibleDefinitions } from '../modules/custom-fields/custom-fields.service.js';
+import { workspaceRegion } from './records.js';
 import { canRead, hidesAny } from './access/field-access.js';
 import { visible } from './access/visibility.js';
 import { descriptor, type CardKind } from './card-kinds.js';
@@ -219,4 +220,51 @@ export function sortOrder(kind: CardKind, key: string, dir: 'asc' | 'desc'): obj
   const k = descriptor(kind).sort[key];
   if ('relation' in k) return { [k.relation]: { [k.column]: dir } };
   return { [k.column]: k.nullsLast ? { sort: dir, nulls: 'last' } : dir };
+}
+
+/** A kind's own list rules: its filter keys and, where it differs, its search. */
+export type ListHooks<F> = {
+  /** Conditions of the kind's own filter keys (issues for bad ones; `hidden`: system fields the role hides). */
+  own?(ctx: ServiceCtx, issues: IssueList, hidden: Set<string>): (f: F, path: string) => object[];
+  /** The kind's search (default: its own names, phones and e-mails). */
+  search?(ctx: ServiceCtx): Promise<(terms: string[]) => object>;
+};
+
+const listHooks = new Map<CardKind, ListHooks<never>>();
+
+export function registerListHooks<F>(kind: CardKind, h: ListHooks<F>) {
+  listHooks.set(kind, h as ListHooks<never>);
+}
+
+export type ListArgs<F, S extends string> = { filter?: F | null; orderBy?: SortInput<S>[] | null; inTrash?: boolean | null };
+
+/** A list's where and order, every bad filter or sort key reported at once. */
+export async function listQuery<F extends CommonFilter<F>, S extends string>(ctx: ServiceCtx, kind: CardKind, args: ListArgs<F, S>) {
+  const hooks = (listHooks.get(kind) ?? {}) as ListHooks<F>;
+  const { phoneRegion } = await workspaceRegion(ctx);
+  // Only the fields the viewer can see may be filtered and sorted by.
+  const defs = await visibleDefinitions(ctx, kind);
+  const hidden = hiddenSystemFields(ctx.viewer, kind);
+  const issues = new IssueList();
+  const search = hooks.search ? await hooks.search(ctx) : undefined;
+  const details = search ? undefined : await searchesDetails(ctx, kind);
+  const filter = cardFilter(args.filter ?? ({} as F), { region: phoneRegion, defs, issues, own: hooks.own?.(ctx, issues, hidden), search, details, hidden });
+  const sort = descriptor(kind).sort;
+  args.orderBy?.forEach((s, i) => {
+    const key = s.field && sort[s.field];
+    if (key && 'column' in key && !('relation' in key) && hidden.has(key.column)) issues.add(`orderBy[${i}].field`, HIDDEN_FIELD);
+  });
+  const order = orderBy(kind, args.orderBy, { field: 'CREATED_AT' as S, direction: 'DESC' }, defs, issues);
+  issues.throwIfAny();
+  return { where: { AND: [cardScope(ctx, kind, !!args.inTrash), filter] }, order };
+}
+
+/** One page of a kind's list, as the viewer may see it. */
+export async function listCards<R, F extends CommonFilter<F>, S extends string>(ctx: ServiceCtx, kind: CardKind, args: ListArgs<F, S>, query: Shape & Page) {
+  const { where, order } = await listQuery(ctx, kind, args);
+  return pageCards<R>(ctx, kind, where, order, query);
+}
+
+export async function countCards<F extends CommonFilter<F>, S extends string>(ctx: ServiceCtx, kind: CardKind, args: ListArgs<F, S>) {
+  return cardTable(ctx.db, kind).count({ where: (await listQuery(ctx, kind, args)).where });
 }

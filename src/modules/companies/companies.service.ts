@@ -4,6 +4,7 @@ import type { ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../../kernel/lists.js';
+import { registerListHooks } from '../../kernel/lists.js';
 import { viewable, visible } from '../../kernel/access/visibility.js';
 import { workspaceRegion } from '../../kernel/records.js';
 import { visibleDefinitions, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
@@ -17,27 +18,12 @@ export type CompanySortField = 'NAME' | 'CREATED_AT' | 'UPDATED_AT' | 'LAST_ACTI
 
 export type ListArgs = { filter?: CompanyFilter | null; orderBy?: cards.SortInput<CompanySortField>[] | null; inTrash?: boolean | null };
 
-/** The list's where and order, every bad filter or sort key reported at once. */
-async function listQuery(ctx: ServiceCtx, args: ListArgs) {
-  const { phoneRegion } = await workspaceRegion(ctx);
-  // Only the fields the viewer can see may be filtered and sorted by.
-  const defs = await visibleDefinitions(ctx, 'COMPANY');
-  const details = await cards.searchesDetails(ctx, 'COMPANY');
-  const hidden = cards.hiddenSystemFields(ctx.viewer, 'COMPANY');
-  const issues = new IssueList();
-  const where = { AND: [cards.cardScope(ctx, 'COMPANY', !!args.inTrash), cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, details, hidden })] };
-  const order = cards.orderBy('COMPANY', args.orderBy, { field: 'CREATED_AT', direction: 'DESC' }, defs, issues);
-  issues.throwIfAny();
-  return { where: where as Prisma.CompanyWhereInput, order };
+export function listCompanies(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
+  return cards.listCards<Prisma.CompanyModel, CompanyFilter, CompanySortField>(ctx, 'COMPANY', args, query);
 }
 
-export async function listCompanies(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
-  const { where, order } = await listQuery(ctx, args);
-  return cards.pageCards<Prisma.CompanyModel>(ctx, 'COMPANY', where, order, query);
-}
-
-export async function countCompanies(ctx: ServiceCtx, args: ListArgs) {
-  return ctx.db.company.count({ where: (await listQuery(ctx, args)).where });
+export function countCompanies(ctx: ServiceCtx, args: ListArgs) {
+  return cards.countCards(ctx, 'COMPANY', args);
 }
 
 export function findCompany(ctx: ServiceCtx, id: string, query: Query = {}) {

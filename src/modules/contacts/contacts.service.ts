@@ -4,6 +4,7 @@ import type { ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../../kernel/lists.js';
+import { registerListHooks } from '../../kernel/lists.js';
 import { viewable, visible } from '../../kernel/access/visibility.js';
 import { workspaceRegion } from '../../kernel/records.js';
 import { visibleDefinitions, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
@@ -23,27 +24,14 @@ export type ListArgs = { filter?: ContactFilter | null; orderBy?: cards.SortInpu
 const companyFilter = (ctx: ServiceCtx) => (f: ContactFilter) =>
   f.companyIds?.length ? [{ companyId: { in: f.companyIds }, company: { AND: [viewable(ctx.viewer, 'COMPANY')] } }] : [];
 
-/** The list's where and order, every bad filter or sort key reported at once. */
-async function listQuery(ctx: ServiceCtx, args: ListArgs) {
-  const { phoneRegion } = await workspaceRegion(ctx);
-  // Only the fields the viewer can see may be filtered and sorted by.
-  const defs = await visibleDefinitions(ctx, 'CONTACT');
-  const details = await cards.searchesDetails(ctx, 'CONTACT');
-  const hidden = cards.hiddenSystemFields(ctx.viewer, 'CONTACT');
-  const issues = new IssueList();
-  const where = { AND: [cards.cardScope(ctx, 'CONTACT', !!args.inTrash), cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own: companyFilter(ctx), details, hidden })] };
-  const order = cards.orderBy('CONTACT', args.orderBy, { field: 'CREATED_AT', direction: 'DESC' }, defs, issues);
-  issues.throwIfAny();
-  return { where: where as Prisma.ContactWhereInput, order };
+registerListHooks<ContactFilter>('CONTACT', { own: companyFilter });
+
+export function listContacts(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
+  return cards.listCards<Prisma.ContactModel, ContactFilter, ContactSortField>(ctx, 'CONTACT', args, query);
 }
 
-export async function listContacts(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
-  const { where, order } = await listQuery(ctx, args);
-  return cards.pageCards<Prisma.ContactModel>(ctx, 'CONTACT', where, order, query);
-}
-
-export async function countContacts(ctx: ServiceCtx, args: ListArgs) {
-  return ctx.db.contact.count({ where: (await listQuery(ctx, args)).where });
+export function countContacts(ctx: ServiceCtx, args: ListArgs) {
+  return cards.countCards(ctx, 'CONTACT', args);
 }
 
 export function findContact(ctx: ServiceCtx, id: string, query: Query = {}) {

@@ -9,6 +9,7 @@ import type { Tx } from '../../lib/outbox.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../../kernel/lists.js';
+import { registerListHooks } from '../../kernel/lists.js';
 import { viewable, visible } from '../../kernel/access/visibility.js';
 import { workspaceRegion } from '../../kernel/records.js';
 import * as rights from '../../kernel/access/rights.js';
@@ -42,7 +43,7 @@ function amountBound(issues: IssueList, field: string, s: string | null | undefi
 }
 
 /** The deal's own filter keys; the shared ones are cards.cardFilter's. */
-function dealConditions(viewer: ServiceCtx['viewer'], issues: IssueList, hidden: Set<string>) {
+function dealConditions({ viewer }: ServiceCtx, issues: IssueList, hidden: Set<string>) {
   // Related cards and tasks count only when the viewer may see them, so a filter cannot tell
   // what an invisible company, contact or task is linked to.
   const company = { AND: [viewable(viewer, 'COMPANY')] };
@@ -89,32 +90,16 @@ async function dealSearch(ctx: ServiceCtx) {
   });
 }
 
-
 export type ListArgs = { filter?: DealFilter | null; orderBy?: cards.SortInput<DealSortField>[] | null; inTrash?: boolean | null };
 
-/** The list's where and order, every bad filter or sort key reported at once. */
-async function listQuery(ctx: ServiceCtx, args: ListArgs) {
-  const { phoneRegion } = await workspaceRegion(ctx);
-  // Only the fields the viewer can see may be filtered and sorted by.
-  const defs = await visibleDefinitions(ctx, 'DEAL');
-  const hidden = cards.hiddenSystemFields(ctx.viewer, 'DEAL');
-  const issues = new IssueList();
-  const filter = cards.cardFilter(args.filter ?? {}, { region: phoneRegion, defs, issues, own: dealConditions(ctx.viewer, issues, hidden), search: await dealSearch(ctx), hidden });
-  args.orderBy?.forEach((s, i) => {
-    if (s.field === 'AMOUNT' && hidden.has('amount')) issues.add(`orderBy[${i}].field`, cards.HIDDEN_FIELD);
-  });
-  const order = cards.orderBy('DEAL', args.orderBy, { field: 'CREATED_AT', direction: 'DESC' }, defs, issues);
-  issues.throwIfAny();
-  return { where: { AND: [cards.cardScope(ctx, 'DEAL', !!args.inTrash), filter] } as Prisma.DealWhereInput, order };
+registerListHooks<DealFilter>('DEAL', { own: dealConditions, search: dealSearch });
+
+export function listDeals(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
+  return cards.listCards<Prisma.DealModel, DealFilter, DealSortField>(ctx, 'DEAL', args, query);
 }
 
-export async function listDeals(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
-  const { where, order } = await listQuery(ctx, args);
-  return cards.pageCards<Prisma.DealModel>(ctx, 'DEAL', where, order, query);
-}
-
-export async function countDeals(ctx: ServiceCtx, args: ListArgs) {
-  return ctx.db.deal.count({ where: (await listQuery(ctx, args)).where });
+export function countDeals(ctx: ServiceCtx, args: ListArgs) {
+  return cards.countCards(ctx, 'DEAL', args);
 }
 
 export function findDeal(ctx: ServiceCtx, id: string, query: Query = {}) {
