@@ -6,7 +6,8 @@ import { scopeOf } from '../../kernel/access/rights.js';
 import { canSee, viewable, visible } from '../../kernel/access/visibility.js';
 import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
-import { builder, type InputFields } from '../../builder.js';
+import { builder } from '../../builder.js';
+import { cardMutations, cardSystemFields } from '../cards/card-api.js';
 import { authed } from '../../context.js';
 import { IdParser, encodeGlobalId, parseId, tryDecodeId } from '../../lib/ids.js';
 import type { DealChangedMessage } from '../../lib/pubsub.js';
@@ -20,13 +21,13 @@ import * as deals from './deals.service.js';
 import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
 
 registerNode('Deal');
+cardSystemFields('DEAL');
 
 export const Deal = builder.prismaNode('Deal', {
   id: { field: 'id' },
   findUnique: inScope('DEAL'),
   nullable: true,
   fields: (t) => ({
-    name: t.exposeString('name'),
     amount: t.field({
       type: 'Decimal',
       nullable: true,
@@ -43,13 +44,6 @@ export const Deal = builder.prismaNode('Deal', {
     pipeline: t.relation('pipeline'),
     stage: t.relation('stage'),
     stageEnteredAt: t.expose('stageEnteredAt', { type: 'DateTime' }),
-    responsible: t.field({
-      type: User,
-      nullable: true,
-      description: "Null when the viewer's role hides it.",
-      select: (_a, _c, nested) => ({ responsible: nested(true) }),
-      resolve: (c, _a, ctx) => shown(ctx.viewer, 'DEAL', 'responsible', c.responsible, null),
-    }),
     company: t.field({
       type: Company,
       nullable: true,
@@ -71,20 +65,8 @@ export const Deal = builder.prismaNode('Deal', {
       }),
       resolve: (d) => d.contacts.map((c) => c.contact),
     }),
-    tags: t.field({
-      type: [Tag],
-      select: (_a, _c, nested) => ({ tags: { select: { tag: nested(true) }, orderBy: { tag: { name: 'asc' } } } }),
-      resolve: (d) => d.tags.map((x) => x.tag),
-    }),
     lossReason: t.relation('lossReason', { nullable: true }),
     closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true, description: 'Set on entering a WON or LOST stage.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    createdBy: t.relation('createdBy', { nullable: true }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    updatedBy: t.relation('updatedBy', { nullable: true }),
-    lastActivityAt: t.expose('lastActivityAt', { type: 'DateTime' }),
-    deletedAt: t.expose('deletedAt', { type: 'DateTime', nullable: true, description: 'Set while in the trash.' }),
-    version: t.exposeInt('version', { description: 'Send it back with updates; a stale one gets ConflictError.' }),
   }),
 });
 
@@ -151,71 +133,29 @@ builder.queryField('deals', (t) =>
   }),
 );
 
-const dealFields = (t: InputFields, create: boolean) => ({
-  name: t.string({ required: create }),
-  amount: t.field({ type: 'Decimal', description: 'Non-negative, at most 2 decimals.' }),
-  currency: t.string({ description: create ? "ISO 4217; the workspace's currency when left out." : undefined }),
-  pipelineId: t.id({ description: 'With no stageId, the deal goes to the first open stage of this pipeline.' }),
-  stageId: t.id(),
-  lossReasonId: t.id({ description: 'Only with a LOST stage, of the same pipeline.' }),
-  responsibleId: t.id({ description: create ? 'Defaults to the caller.' : undefined }),
-  companyId: t.id(),
-  contactIds: t.idList({ description: create ? 'The first is the main contact.' : 'Replaces the contacts when given.' }),
-  tags: t.stringList({ description: create ? 'Tag names; new ones are created.' : 'Replaces the tags when given.' }),
-  customFields: customFieldsArg(t),
-});
-
-const CreateDealInput = builder.inputType('CreateDealInput', { fields: (t) => dealFields(t, true) });
-const UpdateDealInput = builder.inputType('UpdateDealInput', {
-  fields: (t) => ({ id: t.id({ required: true }), version: t.int({ required: true }), ...dealFields(t, false) }),
-});
-
-type RawDealInput = Omit<deals.DealInput, 'customFields'> & { customFields?: Parameters<typeof decodeFieldInputs>[1] };
-
-function decodeInput(ids: IdParser, input: RawDealInput): deals.DealInput {
-  return {
-    ...input,
-    customFields: decodeFieldInputs(ids, input.customFields),
-    pipelineId: ids.one('pipelineId', 'Pipeline', input.pipelineId),
-    stageId: ids.one('stageId', 'Stage', input.stageId),
-    lossReasonId: ids.one('lossReasonId', 'LossReason', input.lossReasonId),
-    responsibleId: ids.one('responsibleId', 'User', input.responsibleId),
-    companyId: ids.one('companyId', 'Company', input.companyId),
-    contactIds: ids.many('contactIds', 'Contact', input.contactIds),
-  };
-}
-
-builder.mutationField('createDeal', (t) =>
-  t.field({
-    type: Deal,
-    authScopes: { writer: true },
-    errors: { types: STAGE_ERRORS, dataField: { name: 'deal' } },
-    args: { input: t.arg({ type: CreateDealInput, required: true }) },
-    resolve: (_r, { input }, ctx) => {
-      const ids = new IdParser();
-      const data = decodeInput(ids, input);
-      // Malformed ids travel on to be listed with the service's own findings.
-      return deals.createDeal(authed(ctx), data, ids.issues);
-    },
+cardMutations('DEAL', {
+  type: Deal,
+  fields: (t, create) => ({
+    name: t.string({ required: create }),
+    amount: t.field({ type: 'Decimal', description: 'Non-negative, at most 2 decimals.' }),
+    currency: t.string({ description: create ? "ISO 4217; the workspace's currency when left out." : undefined }),
+    pipelineId: t.id({ description: 'With no stageId, the deal goes to the first open stage of this pipeline.' }),
+    stageId: t.id(),
+    lossReasonId: t.id({ description: 'Only with a LOST stage, of the same pipeline.' }),
+    companyId: t.id(),
+    contactIds: t.idList({ description: create ? 'The first is the main contact.' : 'Replaces the contacts when given.' }),
   }),
-);
-
-builder.mutationField('updateDeal', (t) =>
-  t.field({
-    type: Deal,
-    authScopes: { writer: true },
-    description: 'Changes the fields given; a new stageId moves the deal under the same rules as moveDeal.',
-    errors: { types: STAGE_ERRORS, dataField: { name: 'deal' } },
-    args: { input: t.arg({ type: UpdateDealInput, required: true }) },
-    resolve: (_r, { input }, ctx) => {
-      const ids = new IdParser();
-      const id = ids.one('id', 'Deal', input.id);
-      const data = decodeInput(ids, input);
-      if (!id) ids.done();
-      return deals.updateDeal(authed(ctx), id, input.version, data, ids.issues);
-    },
-  }),
-);
+  ids: {
+    pipelineId: { type: 'Pipeline' },
+    stageId: { type: 'Stage' },
+    lossReasonId: { type: 'LossReason' },
+    responsibleId: { type: 'User' },
+    companyId: { type: 'Company' },
+    contactIds: { type: 'Contact', many: true },
+  },
+  errors: STAGE_ERRORS,
+  updateDescription: 'Changes the fields given; a new stageId moves the deal under the same rules as moveDeal.',
+});
 
 const MoveDealInput = builder.inputType('MoveDealInput', {
   fields: (t) => ({
@@ -244,26 +184,6 @@ builder.mutationField('moveDeal', (t) =>
   }),
 );
 
-builder.mutationField('deleteDeal', (t) =>
-  t.field({
-    type: Deal,
-    authScopes: { writer: true },
-    description: 'Moves the deal to the trash, from which restoreDeal brings it back.',
-    errors: { types: WRITE_ERRORS, dataField: { name: 'deal' } },
-    args: { id: t.arg.id({ required: true }), version: t.arg.int() },
-    resolve: (_r, a, ctx) => deals.trashDeal(authed(ctx), parseId('Deal', a.id), a.version),
-  }),
-);
-
-builder.mutationField('restoreDeal', (t) =>
-  t.field({
-    type: Deal,
-    authScopes: { writer: true },
-    errors: { types: WRITE_ERRORS, dataField: { name: 'deal' } },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, a, ctx) => deals.restoreDeal(authed(ctx), parseId('Deal', a.id)),
-  }),
-);
 
 // Live board
 

@@ -13,7 +13,7 @@ import { registerListHooks } from '../../kernel/lists.js';
 import { viewable, visible } from '../../kernel/access/visibility.js';
 import { workspaceRegion } from '../../kernel/records.js';
 import * as rights from '../../kernel/access/rights.js';
-import { checkCards, createRecord, registerKindHooks, restoreRecord, trashRecord, unseen, updateRecord, type CardWrite } from '../../kernel/records.js';
+import { checkCards, registerKindHooks, unseen, updateRecord } from '../../kernel/records.js';
 import type { CardRow } from '../../kernel/tables.js';
 import { applies, definitions, hiddenFieldIds, visibleDefinitions, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
@@ -100,10 +100,6 @@ export function listDeals(ctx: ServiceCtx, args: ListArgs, query: Query & cards.
 
 export function countDeals(ctx: ServiceCtx, args: ListArgs) {
   return cards.countCards(ctx, 'DEAL', args);
-}
-
-export function findDeal(ctx: ServiceCtx, id: string, query: Query = {}) {
-  return ctx.db.deal.findFirst({ ...query, where: { id, ...visible(ctx, 'DEAL') } });
 }
 
 export type DealInput = {
@@ -264,40 +260,7 @@ registerKindHooks('DEAL', {
   },
 });
 
-function toWrite(input: DealInput): CardWrite {
-  const { customFields, name, amount, currency, responsibleId, companyId, tags, pipelineId, stageId, lossReasonId, contactIds } = input;
-  return {
-    fields: { name, amount, currency },
-    responsibleId,
-    companyId,
-    tags,
-    customFields,
-    extra: { pipelineId, stageId, lossReasonId, contactIds },
-  };
-}
-
-/** `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
-export async function createDeal(ctx: ServiceCtx, input: DealInput, issues = new IssueList()) {
-  return (await createRecord(ctx, 'DEAL', toWrite(input), issues)) as unknown as Prisma.DealModel;
-}
-
-/**
- * Changes a deal's fields and, when `stageId` or `pipelineId` is given, its stage. One
- * transaction; a stale `version` fails with ConflictError and changes nothing.
- */
-export async function updateDeal(ctx: ServiceCtx, id: string, version: number, input: DealInput, issues = new IssueList()) {
-  return (await updateRecord(ctx, 'DEAL', id, version, toWrite(input), issues)) as unknown as Prisma.DealModel;
-}
-
 /** Moves a deal to a stage of the same or another pipeline: an update of its stage alone. */
-export function moveDeal(ctx: ServiceCtx, id: string, version: number, stageId: string, lossReasonId?: string | null, issues?: IssueList) {
-  return updateDeal(ctx, id, version, { stageId, lossReasonId }, issues);
-}
-
-export async function trashDeal(ctx: ServiceCtx, id: string, version?: number | null) {
-  return (await trashRecord(ctx, 'DEAL', id, version)) as unknown as Prisma.DealModel;
-}
-
-export async function restoreDeal(ctx: ServiceCtx, id: string) {
-  return (await restoreRecord(ctx, 'DEAL', id)) as unknown as Prisma.DealModel;
+export async function moveDeal(ctx: ServiceCtx, id: string, version: number, stageId: string, lossReasonId?: string | null, issues?: IssueList) {
+  return (await updateRecord(ctx, 'DEAL', id, version, { extra: { stageId, lossReasonId } }, issues)) as unknown as Prisma.DealModel;
 }
