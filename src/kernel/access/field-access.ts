@@ -6,22 +6,19 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../lib/errors.js';
 import type { Viewer } from './viewer.js';
+import { CARD_KINDS, DESCRIPTORS, type CardKind } from '../card-kinds.js';
 
 export const FIELD_LEVELS = ['HIDDEN', 'READ', 'EDIT'] as const;
 export type FieldLevel = (typeof FIELD_LEVELS)[number];
-export type CardEntity = 'CONTACT' | 'COMPANY' | 'DEAL';
+export type CardEntity = CardKind;
 
-/** The system fields access can be set on, per card type (a deal's currency goes with its amount). */
-export const SYSTEM_FIELDS = {
-  DEAL: ['amount', 'responsible'],
-  CONTACT: ['responsible', 'phones', 'emails'],
-  COMPANY: ['responsible', 'phones', 'emails'],
-} as const satisfies Record<CardEntity, readonly string[]>;
+/** The system fields access can be set on, per card kind (from its descriptor; a deal's currency goes with its amount). */
+export const SYSTEM_FIELDS = Object.fromEntries(CARD_KINDS.map((k) => [k, Object.keys(DESCRIPTORS[k].access)])) as unknown as Record<CardEntity, readonly string[]>;
 export type SystemField = 'amount' | 'responsible' | 'phones' | 'emails';
 
 export type FieldAccessMap = Partial<Record<CardEntity, Record<string, FieldLevel>>>;
 
-export const fieldAccessSchema = z.record(z.enum(['CONTACT', 'COMPANY', 'DEAL']), z.record(z.string(), z.enum(FIELD_LEVELS)).optional());
+export const fieldAccessSchema = z.record(z.enum(CARD_KINDS), z.record(z.string(), z.enum(FIELD_LEVELS)).optional());
 
 export function fieldLevel(viewer: Viewer, entity: CardEntity, field: string): FieldLevel {
   if (viewer.isAdmin) return 'EDIT';
@@ -51,9 +48,9 @@ const LABELS: Record<SystemField, string> = { amount: 'amount', responsible: 're
  */
 export function assertEditable(viewer: Viewer, entity: CardEntity, given: Partial<Record<SystemField, unknown>>) {
   const locked = (Object.keys(given) as SystemField[]).filter(
-    (f) => given[f] !== undefined && (SYSTEM_FIELDS[entity] as readonly string[]).includes(f) && fieldLevel(viewer, entity, f) !== 'EDIT',
+    (f) => given[f] !== undefined && SYSTEM_FIELDS[entity].includes(f) && fieldLevel(viewer, entity, f) !== 'EDIT',
   );
   if (locked.length) {
-    throw new ForbiddenError(`Your role may not change ${locked.map((f) => LABELS[f]).join(', ')} of ${entity === 'DEAL' ? 'deals' : entity === 'CONTACT' ? 'contacts' : 'companies'}`);
+    throw new ForbiddenError(`Your role may not change ${locked.map((f) => LABELS[f]).join(', ')} of ${DESCRIPTORS[entity].label.many}`);
   }
 }
