@@ -40,7 +40,7 @@ describe('schema', () => {
 
   it('each root field has the reviewed sign-in rule and service rule (snapshot: test/__snapshots__/root-rules.txt)', async () => {
     // One line per root field: who may call it (public / member / writer) and what its service
-    // enforces (src/lib/root-rules.ts, also in the field's description). A new field, or a
+    // enforces (src/kernel/access/root-rules.ts, also in the field's description). A new field, or a
     // changed rule, changes this file and has to be reviewed.
     const lines = rootFields
       .map(({ key, field }) => `${key}  [${ruleOf(field)}]  ${/Rights: (.*)\.$/s.exec(field.description ?? '')?.[1] ?? '(no rule)'}`)

@@ -1,6 +1,6 @@
 // Named actions on records: `assertCan(ctx, 'deal:edit', card)` is both the check a service
 // makes and, through `ruleText`, the sentence the schema prints for the root fields that make
-// it (src/lib/root-rules.ts), so the documented rule and the enforced one have one source.
+// it (root-rules.ts), so the documented rule and the enforced one have one source.
 import type { ServiceCtx } from '../../context.js';
 import type { IssueList } from '../../lib/errors.js';
 import * as rights from './rights.js';
