@@ -141,18 +141,23 @@ async function admin(sql: string) {
   }
 }
 
-type Gql = { data?: any; errors?: { message: string }[] };
-async function gql(url: string, query: string, variables?: unknown, token?: string): Promise<any> {
+type Gql<T> = { data?: T; errors?: { message: string }[] };
+async function gql<T>(url: string, query: string, variables?: unknown, token?: string): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await res.json()) as Gql;
+  const body = (await res.json()) as Gql<T>;
   if (body.errors?.length || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
   return body.data;
 }
 
+// Result shapes on success; each caller checks __typename before reading further.
+type SignUpData = { signUp: { __typename: string; session: { token: string } } };
+type PipelinesData = { pipelines: { id: string }[] };
+type CreateDealData = { createDeal: { __typename: string; deal: { id: string; version: number } } };
+type UpdateDealData = { updateDeal: { __typename: string; deal: { version: number } } };
 const SIGN_UP = `mutation ($input: SignUpInput!) {
   signUp(input: $input) { __typename ... on SignUpSuccess { session { token } } ... on Error { message } } }`;
 const PIPELINES = `query { pipelines { id } }`;
@@ -237,12 +242,12 @@ try {
   const basePort = (await base.waitFor(/baseline ws: (\d+)/))[1];
   const servers = [urlA, urlB];
 
-  const signUp = await gql(urlA, SIGN_UP, {
+  const signUp = await gql<SignUpData>(urlA, SIGN_UP, {
     input: { workspaceName: 'Bench', name: 'Bench', email: `bench.${randomUUID().slice(0, 8)}@example.com`, password: 'benchmark-password' },
   });
   if (signUp.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(signUp.signUp));
   const token: string = signUp.signUp.session.token;
-  const pipelineId: string = (await gql(urlA, PIPELINES, {}, token)).pipelines[0].id;
+  const pipelineId: string = (await gql<PipelinesData>(urlA, PIPELINES, {}, token)).pipelines[0].id;
 
   // One deal per change, so an event tells which change it belongs to; plus spares for the
   // readiness probes, warming each server up and the no-subscriber CPU measure.
@@ -250,7 +255,7 @@ try {
   const IDLE = 20;
   const deals: { id: string; version: number }[] = [];
   for (let i = 0; i < rounds + 12 + 2 * IDLE; i++) {
-    const r = await gql(urlA, CREATE_DEAL, { input: { name: `Deal ${i}` } }, token);
+    const r = await gql<CreateDealData>(urlA, CREATE_DEAL, { input: { name: `Deal ${i}` } }, token);
     if (r.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(r.createDeal));
     deals.push(r.createDeal.deal);
   }
@@ -269,7 +274,7 @@ try {
   });
   await Promise.all(warm.map((w) => w.connected));
   await sleep(500);
-  for (const [i, url] of servers.entries()) await gql(url, UPDATE_DEAL, { input: { id: spare[i].id, version: spare[i].version, name: 'Warm' } }, token);
+  for (const [i, url] of servers.entries()) await gql<UpdateDealData>(url, UPDATE_DEAL, { input: { id: spare[i].id, version: spare[i].version, name: 'Warm' } }, token);
   for (const until = Date.now() + 5000; warm.some((w) => w.got() < 2) && Date.now() < until; ) await sleep(20);
   await Promise.all(warm.map((w) => w.client.dispose()));
   const warmWs = new WebSocket(`ws://127.0.0.1:${basePort}`);
@@ -287,7 +292,7 @@ try {
   let idleStart = [0, 0];
   for (const [i, deal] of idleDeals.entries()) {
     if (i === IDLE) idleStart = await Promise.all([a.cpu(), b.cpu()]);
-    await gql(servers[i % 2], UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: 'Idle' } }, token);
+    await gql<UpdateDealData>(servers[i % 2], UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: 'Idle' } }, token);
     await sleep(60);
   }
   const idleEnd = await Promise.all([a.cpu(), b.cpu()]);
@@ -361,7 +366,7 @@ try {
       deal.id,
       async () => {
         const t = performance.now();
-        const r = await gql(server, UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: `Changed ${next}` } }, token);
+        const r = await gql<UpdateDealData>(server, UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: `Changed ${next}` } }, token);
         rtt = performance.now() - t;
         if (r.updateDeal.__typename !== 'UpdateDealSuccess') throw new Error(JSON.stringify(r.updateDeal));
         deal.version = r.updateDeal.deal.version;

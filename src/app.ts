@@ -188,10 +188,12 @@ export async function buildApp(
     void yoga(req, res);
   });
   const wss = new WebSocketServer({ server, path: '/graphql' });
+  // onSubscribe hands each operation its enveloped execute/subscribe through rootValue.
+  type EnvelopedRoot = Pick<ReturnType<typeof yoga.getEnveloped>, 'execute' | 'subscribe'>;
   const wsServer = useServer(
     {
-      execute: (args: any) => args.rootValue.execute(args),
-      subscribe: (args: any) => args.rootValue.subscribe(args),
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
         const { schema: s, execute, subscribe, contextFactory: cf, parse, validate } = yoga.getEnveloped({
           ...ctx,

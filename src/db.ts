@@ -43,9 +43,9 @@ export async function openDatabase(
     let migrationQueue: Promise<unknown> = Promise.resolve();
     await lite.waitReady;
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite), log: log ? [...log] : undefined });
-    if (onQuery) (prisma as any).$on('query', (e: { query: string }) => onQuery(e.query));
+    if (onQuery) (prisma as PrismaClient<'query'>).$on('query', (e) => onQuery(e.query));
     const runner: SqlRunner = {
-      query: async (sql, params) => (await lite.query(sql, params)).rows as any[],
+      query: async <Row>(sql: string, params?: unknown[]) => (await lite.query<Row>(sql, params)).rows,
       exec: async (sql) => {
         await lite.exec(sql);
       },
@@ -76,7 +76,7 @@ export async function openDatabase(
   // one on demand, and errors of running queries still reach their callers.
   pool.on('error', (err) => onPoolError?.(err));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: log ? [...log] : undefined });
-  if (onQuery) (prisma as any).$on('query', (e: { query: string }) => onQuery(e.query));
+  if (onQuery) (prisma as PrismaClient<'query'>).$on('query', (e) => onQuery(e.query));
   const runner: SqlRunner = {
     query: async (sql, params) => (await pool.query(sql, params)).rows,
     exec: async (sql) => {

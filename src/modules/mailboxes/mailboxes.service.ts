@@ -4,10 +4,12 @@
 // registered at all.
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { ForbiddenError, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
 import * as v from '../../lib/validate.js';
 
-type Query = { include?: any; select?: any };
+/** The selection plugin-prisma hands a resolver, spread into the Prisma call. */
+type Query = { include?: Prisma.MailboxInclude; select?: Prisma.MailboxSelect };
 
 /** Shared mailboxes and the viewer's own personal ones (administrators: every mailbox). */
 export function listMailboxes(ctx: ServiceCtx, query: Query = {}) {

@@ -4,10 +4,12 @@ import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 
-type Query = { include?: any; select?: any };
+/** The selection plugin-prisma hands a resolver, spread into the Prisma call. */
+type Query = { include?: Prisma.PipelineInclude; select?: Prisma.PipelineSelect };
 type Kind = 'OPEN' | 'WON' | 'LOST';
 
 const DEFAULT_STAGES: Record<'ru' | 'en', [string, Kind][]> = {
