@@ -1,14 +1,10 @@
 // Companies and their queries and mutations.
-import { shown } from '../../kernel/access/field-access.js';
-import { User } from '../users/users.schema.js';
 import { builder } from '../../builder.js';
 import { cardMutations, cardSystemFields } from '../cards/card-api.js';
 import { authed } from '../../context.js';
-import { IdParser, parseId } from '../../lib/ids.js';
-import { DateTimeRange, WRITE_ERRORS } from '../common/common.schema.js';
-import { cardListArgs, COMMON_SORT_FIELDS, CustomFieldFilter, inScope, inWorkspace, orderInput, Phone, registerNode, Tag } from '../cards/cards.schema.js';
+import { DateTimeRange } from '../common/common.schema.js';
+import { cardListArgs, COMMON_SORT_FIELDS, CustomFieldFilter, inScope, orderInput, registerNode } from '../cards/cards.schema.js';
 import * as companies from './companies.service.js';
-import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
 
 registerNode('Company');
 cardSystemFields('COMPANY');

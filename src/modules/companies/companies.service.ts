@@ -2,14 +2,11 @@
 import type { ServiceCtx } from '../../context.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../../kernel/lists.js';
-import { registerListHooks } from '../../kernel/lists.js';
-import { viewable, visible } from '../../kernel/access/visibility.js';
-import { workspaceRegion } from '../../kernel/records.js';
-import { visibleDefinitions, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: object; select?: object };
 
-// An interface, because a filter nests itself (and / or).
+// An interface, because a filter nests itself (and / or); a company has no keys of its own.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface CompanyFilter extends cards.CommonFilter<CompanyFilter> {}
 
 export type CompanySortField = 'NAME' | 'CREATED_AT' | 'UPDATED_AT' | 'LAST_ACTIVITY_AT';

@@ -3,9 +3,7 @@ import type { ServiceCtx } from '../../context.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../../kernel/lists.js';
 import { registerListHooks } from '../../kernel/lists.js';
-import { viewable, visible } from '../../kernel/access/visibility.js';
-import { workspaceRegion } from '../../kernel/records.js';
-import { visibleDefinitions, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import { viewable } from '../../kernel/access/visibility.js';
 
 type Query = { include?: object; select?: object };
 

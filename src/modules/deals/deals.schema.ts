@@ -1,7 +1,6 @@
 // Deals, the board list, moving between stages, and the live `dealChanged` feed.
 import { liveViewer, startLive } from '../../lib/live-viewer.js';
 import { shown } from '../../kernel/access/field-access.js';
-import { User } from '../users/users.schema.js';
 import { scopeOf } from '../../kernel/access/rights.js';
 import { canSee, viewable, visible } from '../../kernel/access/visibility.js';
 import { GraphQLError } from 'graphql';
@@ -9,16 +8,15 @@ import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
 import { cardMutations, cardSystemFields } from '../cards/card-api.js';
 import { authed } from '../../context.js';
-import { IdParser, encodeGlobalId, parseId, tryDecodeId } from '../../lib/ids.js';
+import { IdParser, encodeGlobalId, tryDecodeId } from '../../lib/ids.js';
 import type { DealChangedMessage } from '../../lib/pubsub.js';
-import { DateTimeRange, DecimalRange, STAGE_ERRORS, WRITE_ERRORS } from '../common/common.schema.js';
-import { cardListArgs, COMMON_SORT_FIELDS, CustomFieldFilter, inScope, inWorkspace, orderInput, registerNode, Tag } from '../cards/cards.schema.js';
+import { DateTimeRange, DecimalRange, STAGE_ERRORS } from '../common/common.schema.js';
+import { cardListArgs, COMMON_SORT_FIELDS, CustomFieldFilter, inScope, orderInput, registerNode } from '../cards/cards.schema.js';
 import { Contact } from '../contacts/contacts.schema.js';
 import { StageKind } from '../pipelines/pipelines.schema.js';
 import { findPipeline } from '../pipelines/pipelines.service.js';
 import { Company } from '../companies/companies.schema.js';
 import * as deals from './deals.service.js';
-import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
 
 registerNode('Deal');
 cardSystemFields('DEAL');

@@ -1,8 +1,6 @@
 // Deals: create, update, move between stages and pipelines, trash and restore, and the board
 // list. `changeStage` is the one place a deal's stage changes, whatever path asks for it
 // (moveDeal, updateDeal, and later import and automations), so stage rules hold everywhere.
-import { assertEditable } from '../../kernel/access/field-access.js';
-import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, StageRequirementsError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
@@ -10,12 +8,11 @@ import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import * as cards from '../../kernel/lists.js';
 import { registerListHooks } from '../../kernel/lists.js';
-import { viewable, visible } from '../../kernel/access/visibility.js';
-import { workspaceRegion } from '../../kernel/records.js';
+import { viewable } from '../../kernel/access/visibility.js';
 import * as rights from '../../kernel/access/rights.js';
 import { checkCards, registerKindHooks, unseen, updateRecord } from '../../kernel/records.js';
 import type { CardRow } from '../../kernel/tables.js';
-import { applies, definitions, hiddenFieldIds, visibleDefinitions, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import { applies, definitions, hiddenFieldIds, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: object; select?: object };
 type Range = { from?: Date | null; to?: Date | null } | null;
@@ -127,7 +124,7 @@ async function resolveStage(
   const ws = ctx.viewer.workspaceId;
   // An empty id is one that did not decode; its issue is already listed and no stage can follow.
   if (input.stageId === '' || input.pipelineId === '') return { stage: null, lossReasonId: null };
-  let stage: StageRow | null = null;
+  let stage: StageRow | null;
   if (input.stageId) {
     stage = await ctx.db.stage.findFirst({ where: { id: input.stageId, workspaceId: ws }, include: { pipeline: true } });
     if (!stage) issues.add('stageId', 'no such stage');

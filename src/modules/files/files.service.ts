@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { perRequestValue } from '../../lib/per-request.js';
-import type { Attachment } from '../../generated/prisma/client.js';
+import type { Attachment, Prisma } from '../../generated/prisma/client.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';
@@ -107,7 +107,7 @@ export async function canSeeAttachment(ctx: ServiceCtx, a: AttachmentRow): Promi
  * A file of the viewer's workspace by id, batched per request: what a FILE value shows (the
  * value is visible, so its file is; see canSeeAttachment).
  */
-export function attachmentById(ctx: ServiceCtx, id: string, query: { include?: any; select?: any } = {}) {
+export function attachmentById(ctx: ServiceCtx, id: string, query: { include?: Prisma.AttachmentInclude; select?: Prisma.AttachmentSelect } = {}) {
   // One loader per selection: the values of one field of a page share it.
   const loader = perRequestValue(ctx, `attachments:${JSON.stringify(query)}`, () =>
     new DataLoader<string, Attachment | null>(async (ids) => {

@@ -15,7 +15,7 @@ import { assertCanAdd, checkResponsible, findCard, type CardRef } from '../../ke
 import * as rights from '../../kernel/access/rights.js';
 
 export type TaskType = 'CALL' | 'MEETING' | 'FOLLOW_UP' | 'CUSTOM';
-type Query = { include?: any; select?: any };
+type Query = { include?: Prisma.TaskInclude; select?: Prisma.TaskSelect };
 type Task = Prisma.TaskModel;
 
 const CARD_COLUMN = { DEAL: 'dealId', CONTACT: 'contactId', COMPANY: 'companyId' } as const;
@@ -207,7 +207,7 @@ export async function taskWhere(ctx: ServiceCtx, f: TaskFilter): Promise<Prisma.
   return { AND: and };
 }
 
-export async function listTasks(ctx: ServiceCtx, f: TaskFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
+export async function listTasks(ctx: ServiceCtx, f: TaskFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.TaskWhereUniqueInput }) {
   if (f.cardId) await findCard(ctx, f.cardId, false);
   return ctx.db.task.findMany({ ...query, where: await taskWhere(ctx, f), orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
 }

@@ -35,7 +35,31 @@ export const TimelineKind = builder.enumType('TimelineKind', {
 });
 const Direction = builder.enumType('Direction', { values: ['INBOUND', 'OUTBOUND'] as const });
 
-type Data = Record<string, any>;
+/** An entry's stored details (its `data` JSON); each kind fills its own keys. */
+type Data = {
+  direction: 'INBOUND' | 'OUTBOUND';
+  number?: string | null;
+  durationSeconds?: number | null;
+  recordingUrl?: string | null;
+  result?: string | null;
+  subject: string;
+  body: string;
+  mailbox?: string | null;
+  startsAt: string;
+  endsAt?: string | null;
+  place?: string | null;
+  notes?: string | null;
+  channel: string;
+  fromStageId: string;
+  toStageId: string;
+  fromUserId: string;
+  toUserId: string;
+  field: string;
+  customFieldId?: string | null;
+  old: string | null;
+  new: string | null;
+  attachmentId: string;
+};
 
 const CallDetails = builder.objectRef<Data>('CallDetails').implement({
   fields: (t) => ({

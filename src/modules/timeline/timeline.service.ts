@@ -21,13 +21,12 @@ import { hidesPhones } from '../../kernel/access/field-access.js';
 import { scopeOf } from '../../kernel/access/rights.js';
 import { visibleTasks } from '../tasks/tasks.service.js';
 import { hiddenSystemFields } from '../../kernel/lists.js';
-import { visible } from '../../kernel/access/visibility.js';
 import { workspaceRegion } from '../../kernel/records.js';
 
 export type EntityType = CardKind;
 export type { CardRef };
 export type EntryInput = { kind: TimelineKind; text?: string; data?: Record<string, unknown>; privateToId?: string | null };
-type Query = { include?: any; select?: any };
+type Query = { include?: Prisma.TimelineEntryInclude; select?: Prisma.TimelineEntrySelect };
 
 /** Writes entries of one card inside the caller's transaction, with their outbox events. */
 export async function record(tx: Tx, ctx: ServiceCtx, card: CardRef, entries: EntryInput[]) {
@@ -301,7 +300,7 @@ export async function canSeeEntryById(ctx: ServiceCtx, entryId: string) {
  * The card's entries, newest first. Keyword search is PostgreSQL full text in Russian and
  * English at once (either language's stemming finds a word), over one card's entries.
  */
-export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: TimelineFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
+export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: TimelineFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.TimelineEntryWhereUniqueInput }) {
   await findCard(ctx, card, false);
   const where: Prisma.TimelineEntryWhereInput = {
     workspaceId: ctx.viewer.workspaceId,
