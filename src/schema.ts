@@ -6,6 +6,7 @@ import './modules/common/common.schema.js';
 import './modules/cards/cards.schema.js';
 import './modules/workspaces/workspace.schema.js';
 import './modules/users/users.schema.js';
+import './modules/audit/audit.schema.js';
 import './modules/pipelines/pipelines.schema.js';
 import './modules/contacts/contacts.schema.js';
 import './modules/companies/companies.schema.js';

@@ -7,7 +7,7 @@ import { ACTIONS, ENTITIES, type Action, type Entity, type Rights, type Scope } 
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import { updateUser } from './users.service.js';
-import { audit } from '../../lib/audit.js';
+import { audit } from '../audit/audit.service.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { settingsChanged } from '../../lib/outbox.js';
 import { hiddenFromViewer } from '../custom-fields/custom-fields.service.js';

@@ -1,5 +1,5 @@
 // Users, teams and API keys of a workspace. Managing them is an administrator's right.
-import { audit } from '../../lib/audit.js';
+import { audit } from '../audit/audit.service.js';
 import { withId } from '../../lib/prisma-query.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
