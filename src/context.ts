@@ -10,7 +10,7 @@ import type { Viewer } from './kernel/access/viewer.js';
 import type { SettingsEpochs } from './lib/live-viewer.js';
 import { unauthenticated } from './lib/errors.js';
 import { requestedLocale, type Locale } from './lib/i18n.js';
-import { resolveViewer } from './modules/users/auth.service.js';
+import { resolveViewer } from './modules/auth/auth.service.js';
 
 export type AppDeps = {
   db: Db;

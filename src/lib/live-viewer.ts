@@ -8,7 +8,7 @@
 import { GraphQLError } from 'graphql';
 import type { Context, ServiceCtx } from '../context.js';
 import { forgetRequest } from './per-request.js';
-import { resolveViewer } from '../modules/users/auth.service.js';
+import { resolveViewer } from '../modules/auth/auth.service.js';
 
 export class SettingsEpochs {
   private readonly epochs = new Map<string, number>();

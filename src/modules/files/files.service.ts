@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';
 import { tryDecodeId } from '../../lib/ids.js';
-import { resolveViewer } from '../users/auth.service.js';
+import { resolveViewer } from '../auth/auth.service.js';
 import * as timeline from '../timeline/timeline.service.js';
 import { canSee, KIND } from '../cards/cards.service.js';
 import { visibleDefinitions } from '../custom-fields/custom-fields.service.js';

@@ -1,4 +1,4 @@
-// Sign-up, login, logout and turning a bearer token into a viewer.
+// Sign-up, login, logout, changing one's password, and turning a bearer token into a viewer.
 import type { Rights } from '../../kernel/access/rights.js';
 import type { FieldAccessMap } from '../../kernel/access/field-access.js';
 import { z } from 'zod';
@@ -179,6 +179,26 @@ export async function logout(ctx: ServiceCtx) {
   if (!ctx.viewer.sessionId) return false;
   await ctx.db.$transaction(async (tx) => {
     await tx.session.update({ where: { id: ctx.viewer.sessionId }, data: { revokedAt: new Date() } });
+    await settingsChanged(tx, ctx.viewer.workspaceId);
+  });
+  ctx.deps.outbox.kick();
+  return true;
+}
+
+export async function changePassword(ctx: ServiceCtx, current: string, next: string) {
+  const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.viewer.userId } });
+  if (!(await verifyPassword(user.passwordHash, current))) {
+    throw ValidationError.field('currentPassword', 'is wrong');
+  }
+  const pw = v.parseInput(z.object({ newPassword: v.password }), { newPassword: next });
+  const hash = await hashPassword(pw.newPassword);
+  await ctx.db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash } });
+    // Every other session ends, with its subscriptions: a changed password is often a suspected leak.
+    await tx.session.updateMany({
+      where: { userId: user.id, revokedAt: null, id: { not: ctx.viewer.sessionId ?? '' } },
+      data: { revokedAt: new Date() },
+    });
     await settingsChanged(tx, ctx.viewer.workspaceId);
   });
   ctx.deps.outbox.kick();
