@@ -18,9 +18,10 @@ import { openDatabase, type Database } from './db.js';
 import { createContextFactory, type AppDeps, type Context } from './context.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createAppPubSub } from './lib/pubsub.js';
-import { SettingsEpochs } from './lib/live-viewer.js';
+import { SettingsEpochs } from './lib/settings-epochs.js';
 import { OutboxDispatcher } from './lib/outbox.js';
 import { schema } from './schema.js';
+import { resolveViewer } from './modules/auth/auth.service.js';
 import { seedDemo, type DemoLogin } from '../prisma/seed.js';
 
 /** Query limits: deep, costly, alias-heavy or huge documents are refused before execution. */
@@ -113,7 +114,7 @@ export async function buildApp(
   const outbox = new OutboxDispatcher(database.prisma, { pubsub, flush }, log, opts.outboxPollMs);
   const storage = new LocalStorage(join(config.dataDir, 'files'));
   const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, storage, epochs };
-  const contextFactory = createContextFactory(deps);
+  const contextFactory = createContextFactory(deps, { resolveViewer });
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,

@@ -1,5 +1,6 @@
 // One context factory for HTTP and WebSocket: reads the token from the Authorization header
-// or from graphql-ws connection params, and builds the viewer every service checks.
+// or from graphql-ws connection params, and builds the viewer every service checks. Turning a
+// token into a viewer is the auth module's; app.ts hands it in, so this file depends on no module.
 import type { FileStorage } from './lib/storage.js';
 import type { Db } from './db.js';
 import type { Config } from './config.js';
@@ -7,10 +8,9 @@ import type { Logger } from './lib/logger.js';
 import type { AppPubSub } from './lib/pubsub.js';
 import type { OutboxDispatcher } from './lib/outbox.js';
 import type { Viewer } from './kernel/access/viewer.js';
-import type { SettingsEpochs } from './lib/live-viewer.js';
+import type { SettingsEpochs } from './lib/settings-epochs.js';
 import { unauthenticated } from './lib/errors.js';
 import { requestedLocale, type Locale } from './lib/i18n.js';
-import { resolveViewer } from './modules/auth/auth.service.js';
 
 export type AppDeps = {
   db: Db;
@@ -36,6 +36,12 @@ export type Context = {
   /** The bearer token, kept so a live subscription can read its viewer again. */
   token?: string;
 };
+
+/** A token's viewer, or why the token was refused. */
+export type ViewerResult = { viewer: Viewer } | { problem: string };
+
+/** Turns a bearer token (session or API key) into its viewer: modules/auth resolveViewer. */
+export type ResolveViewer = (deps: AppDeps, token: string) => Promise<ViewerResult>;
 
 /** What a service needs: the database, the deps, and a signed-in viewer. */
 export type ServiceCtx = { db: Db; deps: AppDeps; viewer: Viewer };
@@ -67,7 +73,7 @@ function clientIp(deps: AppDeps, init: InitialContext): string {
   return nodeReq?.socket?.remoteAddress ?? 'unknown';
 }
 
-export function createContextFactory(deps: AppDeps) {
+export function createContextFactory(deps: AppDeps, auth: { resolveViewer: ResolveViewer }) {
   return async (init: InitialContext): Promise<Context> => {
     const cp = init.connectionParams ?? {};
     const token =
@@ -79,7 +85,7 @@ export function createContextFactory(deps: AppDeps) {
     );
     const base = { db: deps.db, deps, ip, log: deps.log };
     if (!token) return { ...base, viewer: null, locale: asked ?? 'en' };
-    const result = await resolveViewer(deps, token);
+    const result = await auth.resolveViewer(deps, token);
     return 'viewer' in result
       ? { ...base, viewer: result.viewer, token, locale: asked ?? result.viewer.locale }
       : { ...base, viewer: null, authProblem: result.problem, locale: asked ?? 'en' };

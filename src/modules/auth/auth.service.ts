@@ -2,7 +2,7 @@
 import type { Rights } from '../../kernel/access/rights.js';
 import type { FieldAccessMap } from '../../kernel/access/field-access.js';
 import { z } from 'zod';
-import type { AppDeps, ServiceCtx } from '../../context.js';
+import type { AppDeps, ServiceCtx, ViewerResult } from '../../context.js';
 import { isUniqueViolation, rateLimited, unauthenticated, ValidationError } from '../../lib/errors.js';
 import { hit, refund, reset, type Limit } from '../../lib/rate-limit.js';
 import {
@@ -21,8 +21,6 @@ import { bootstrapWorkspace } from '../workspaces/workspace.service.js';
 
 export const LOGIN_LIMIT_PER_ACCOUNT: Limit = { max: 10, windowMs: 15 * 60_000 };
 export const LOGIN_LIMIT_PER_ADDRESS: Limit = { max: 50, windowMs: 15 * 60_000 };
-
-type ViewerResult = { viewer: Viewer } | { problem: string };
 
 type TokenRow = {
   id: string;
