@@ -1,6 +1,8 @@
-// One context factory for HTTP and WebSocket: reads the token from the Authorization header
-// or from graphql-ws connection params, and builds the viewer every service checks. Turning a
-// token into a viewer is the auth module's; app.ts hands it in, so this file depends on no module.
+// One context factory for HTTP, WebSocket and file downloads (GET /files/<id>): reads the token
+// from the Authorization header or from graphql-ws connection params, and builds the viewer every
+// service checks. Turning a token into a viewer is the auth module's; app.ts hands it in, so this
+// file depends on no module.
+import type { IncomingMessage } from 'node:http';
 import type { FileStorage } from './lib/storage.js';
 import type { Db } from './db.js';
 import type { Config } from './config.js';
@@ -52,7 +54,7 @@ export function authed(ctx: Context): ServiceCtx {
 }
 
 type InitialContext = {
-  request?: Request;
+  request?: Pick<Request, 'headers'>;
   connectionParams?: Record<string, unknown>;
   req?: { socket?: { remoteAddress?: string }; headers?: Record<string, string | string[] | undefined> };
   extra?: { request?: { socket?: { remoteAddress?: string }; headers?: Record<string, unknown> } };
@@ -71,6 +73,18 @@ function clientIp(deps: AppDeps, init: InitialContext): string {
     if (fwd) return fwd.split(',')[0].trim();
   }
   return nodeReq?.socket?.remoteAddress ?? 'unknown';
+}
+
+/**
+ * The initial context of a request served outside yoga (GET /files/<id>), shaped as yoga's for
+ * a Node request: its headers as Fetch headers, and the Node request for the client address.
+ */
+export function nodeRequestInit(req: IncomingMessage): InitialContext {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
+  }
+  return { request: { headers }, req };
 }
 
 export function createContextFactory(deps: AppDeps, auth: { resolveViewer: ResolveViewer }) {
