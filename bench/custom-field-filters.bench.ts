@@ -15,7 +15,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
-import { signUp } from '../src/modules/users/auth.service.js';
+import { signUp } from '../src/modules/auth/auth.service.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,6 @@
 // buildApp(config) -> { start, stop }: the HTTP server (GraphQL over HTTP, SSE, GraphiQL,
-// health and readiness) and graphql-ws on the same port and path, sharing one context factory.
+// health and readiness, file downloads) and graphql-ws on the same port and path, sharing one
+// context factory.
 import { join } from 'node:path';
 import { createFetch } from '@whatwg-node/fetch';
 import { LocalStorage } from './lib/storage.js';
@@ -15,14 +16,15 @@ import { useServer } from 'graphql-ws/use/ws';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db.js';
-import { createContextFactory, type AppDeps, type Context } from './context.js';
+import { createContextFactory, nodeRequestInit, type AppDeps, type Context } from './context.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createAppPubSub } from './lib/pubsub.js';
-import { SettingsEpochs } from './lib/live-viewer.js';
+import { SettingsEpochs } from './lib/settings-epochs.js';
 import { OutboxDispatcher } from './lib/outbox.js';
 import { events } from './kernel/events.js';
 import './modules/consumers.js';
 import { schema } from './schema.js';
+import { resolveViewer } from './modules/auth/auth.service.js';
 import { seedDemo, type DemoLogin } from '../prisma/seed.js';
 
 /** Query limits: deep, costly, alias-heavy or huge documents are refused before execution. */
@@ -118,7 +120,7 @@ export async function buildApp(
   const storage = new LocalStorage(join(config.dataDir, 'files'));
   const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, storage, epochs };
   const consumers = events.deliverer(deps);
-  const contextFactory = createContextFactory(deps);
+  const contextFactory = createContextFactory(deps, { resolveViewer });
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -184,7 +186,7 @@ export async function buildApp(
   const server: Server = createServer((req, res) => {
     active++;
     res.on('close', () => active--);
-    if (req.url?.startsWith('/files/')) return void serveFile(deps, req, res);
+    if (req.url?.startsWith('/files/')) return void serveFile(deps, req, res, () => contextFactory(nodeRequestInit(req)));
     void yoga(req, res);
   });
   const wss = new WebSocketServer({ server, path: '/graphql' });

@@ -1,5 +1,5 @@
 // Deals, the board list, moving between stages, and the live `dealChanged` feed.
-import { liveViewer, startLive } from '../../lib/live-viewer.js';
+import { liveViewer, startLive } from '../auth/live-viewer.js';
 import { shown } from '../../kernel/access/field-access.js';
 import { scopeOf } from '../../kernel/access/rights.js';
 import { canSee, viewable, visible } from '../../kernel/access/visibility.js';

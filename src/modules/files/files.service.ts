@@ -6,10 +6,9 @@ import DataLoader from 'dataloader';
 import { perRequestValue } from '../../lib/per-request.js';
 import type { Attachment, Prisma } from '../../generated/prisma/client.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppDeps, ServiceCtx } from '../../context.js';
+import { authed, type AppDeps, type Context, type ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';
 import { tryDecodeId } from '../../lib/ids.js';
-import { resolveViewer } from '../users/auth.service.js';
 import { assertCanAdd, type CardRef } from '../../kernel/records.js';
 import { events } from '../../kernel/events.js';
 import { canSee } from '../../kernel/access/visibility.js';
@@ -135,22 +134,22 @@ export async function checkFileIds(ctx: ServiceCtx, refs: { path: string; id: st
 }
 
 /**
- * GET /files/<attachment id>, with the caller's token in Authorization. Answers 401 without a
- * valid token and 404 for a file that is not the caller's workspace's (never telling which).
+ * GET /files/<attachment id>, with the caller's token in Authorization; `context` builds the
+ * request's context with the factory GraphQL requests use. Answers 401 without a valid token and
+ * 404 for a file that is not the caller's workspace's (never telling which).
  */
-export async function serveFile(deps: AppDeps, req: IncomingMessage, res: ServerResponse) {
+export async function serveFile(deps: AppDeps, req: IncomingMessage, res: ServerResponse, context: () => Promise<Context>) {
   const send = (status: number, message: string) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: message }));
   };
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'use GET');
-    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const who = token ? await resolveViewer(deps, token) : null;
-    if (!who || !('viewer' in who) || !who.viewer) return send(401, 'Sign in first: send a valid token');
+    const ctx = await context();
+    if (!ctx.viewer) return send(401, 'Sign in first: send a valid token');
     const raw = decodeURIComponent((req.url ?? '').slice('/files/'.length).split('?')[0]);
     const id = tryDecodeId('Attachment', raw);
-    const a = id ? await visibleAttachment({ db: deps.db, deps, viewer: who.viewer }, id) : null;
+    const a = id ? await visibleAttachment(authed(ctx), id) : null;
     if (!a) return send(404, 'File not found');
     res.writeHead(200, {
       'content-type': a.contentType,

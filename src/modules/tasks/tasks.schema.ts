@@ -1,5 +1,5 @@
 // Tasks, their lists, and the viewer's live `notifications` (task assigned, task due).
-import { liveViewer, startLive } from '../../lib/live-viewer.js';
+import { liveViewer, startLive } from '../auth/live-viewer.js';
 import { withId } from '../../lib/prisma-query.js';
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';

@@ -1,7 +1,7 @@
 // The timeline of deals, contacts and companies: reading it (filtered, searched, newest first),
 // adding notes, calls, e-mails, meetings and chat messages, note templates, and the live
 // `timelineUpdated` feed of one card.
-import { liveViewer, startLive } from '../../lib/live-viewer.js';
+import { liveViewer, startLive } from '../auth/live-viewer.js';
 import { withId } from '../../lib/prisma-query.js';
 import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';

@@ -1,10 +1,10 @@
-// Users, teams and API keys of a workspace. Managing them is an administrator's right.
-import { audit } from '../../lib/audit.js';
+// Users of a workspace. Managing them is an administrator's right (a user may rename themself).
+import { audit } from '../audit/audit.service.js';
 import { withId } from '../../lib/prisma-query.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
-import { API_KEY_PREFIX, hashPassword, hashToken, newToken, verifyPassword } from '../../lib/tokens.js';
+import { hashPassword } from '../../lib/tokens.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -40,7 +40,7 @@ export function listUsers(ctx: ServiceCtx, filter: UserFilter, query: Query & { 
 }
 
 /** Checks that ids name roles/teams/users of the viewer's workspace; adds an issue per stranger. */
-async function checkIds(
+export async function checkIds(
   ctx: ServiceCtx,
   issues: IssueList,
   kind: 'role' | 'team' | 'user',
@@ -153,7 +153,7 @@ export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typ
 }
 
 /** A unique index that refused a row the check before it let through (two writers at once). */
-function uniqueAs(field: string, message: string) {
+export function uniqueAs(field: string, message: string) {
   return (err: unknown): never => {
     if (isUniqueViolation(err)) throw ValidationError.field(field, message);
     throw err;
@@ -188,143 +188,4 @@ export async function setUserActive(ctx: ServiceCtx, id: string, active: boolean
     await settingsChanged(tx, ctx.viewer.workspaceId);
     return tx.user.update({ where: { id }, data: { active, deactivatedAt: active ? null : new Date() } });
   }).finally(() => ctx.deps.outbox.kick());
-}
-
-export async function changePassword(ctx: ServiceCtx, current: string, next: string) {
-  const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.viewer.userId } });
-  if (!(await verifyPassword(user.passwordHash, current))) {
-    throw ValidationError.field('currentPassword', 'is wrong');
-  }
-  const pw = v.parseInput(z.object({ newPassword: v.password }), { newPassword: next });
-  const hash = await hashPassword(pw.newPassword);
-  await ctx.db.$transaction(async (tx) => {
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash } });
-    // Every other session ends, with its subscriptions: a changed password is often a suspected leak.
-    await tx.session.updateMany({
-      where: { userId: user.id, revokedAt: null, id: { not: ctx.viewer.sessionId ?? '' } },
-      data: { revokedAt: new Date() },
-    });
-    await settingsChanged(tx, ctx.viewer.workspaceId);
-  });
-  ctx.deps.outbox.kick();
-  return true;
-}
-
-// Teams
-
-export function listTeams(ctx: ServiceCtx, query: Query = {}) {
-  return ctx.db.team.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { name: 'asc' } });
-}
-
-const teamInput = z.object({ name: v.name(120), memberIds: z.array(z.string()).max(500).default([]) });
-
-export async function createTeam(ctx: ServiceCtx, input: z.input<typeof teamInput>) {
-  assertAdmin(ctx.viewer, 'manage teams');
-  const data = v.parseInput(teamInput, input);
-  const issues = new IssueList();
-  await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
-  if (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' } } })) {
-    issues.add('name', 'a team with this name already exists');
-  }
-  issues.throwIfAny();
-  return ctx.db
-    .$transaction(async (tx) => {
-      await settingsChanged(tx, ctx.viewer.workspaceId);
-      return tx.team.create({
-        data: {
-          workspaceId: ctx.viewer.workspaceId,
-          name: data.name,
-          members: { create: [...new Set(data.memberIds)].map((userId) => ({ userId })) },
-        },
-      });
-    })
-    .catch(uniqueAs('name', 'a team with this name already exists'))
-    .finally(() => ctx.deps.outbox.kick());
-}
-
-export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: string | null; memberIds?: string[] | null }) {
-  assertAdmin(ctx.viewer, 'manage teams');
-  const team = await ctx.db.team.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-  if (!team) throw new NotFoundError('Team', id);
-  const data = v.parseInput(
-    z.object({ name: v.name(120).optional(), memberIds: z.array(z.string()).max(500).optional() }),
-    { name: input.name ?? undefined, memberIds: input.memberIds ?? undefined },
-  );
-  const issues = new IssueList();
-  if (data.memberIds) await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
-  if (data.name && data.name !== team.name &&
-    (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))) {
-    issues.add('name', 'a team with this name already exists');
-  }
-  issues.throwIfAny();
-  return ctx.db
-    .$transaction(async (tx) => {
-      if (data.memberIds) {
-        await tx.teamMember.deleteMany({ where: { teamId: id } });
-        await tx.teamMember.createMany({ data: [...new Set(data.memberIds)].map((userId) => ({ teamId: id, userId })) });
-        await settingsChanged(tx, ctx.viewer.workspaceId);
-      }
-      return tx.team.update({ where: { id }, data: { name: data.name } });
-    })
-    .catch(uniqueAs('name', 'a team with this name already exists'))
-    .finally(() => ctx.deps.outbox.kick());
-}
-
-export async function deleteTeam(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage teams');
-  const { count } = await ctx.db.$transaction(async (tx) => {
-    const r = await tx.team.deleteMany({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-    if (r.count) await settingsChanged(tx, ctx.viewer.workspaceId);
-    return r;
-  });
-  if (!count) throw new NotFoundError('Team', id);
-  ctx.deps.outbox.kick();
-  return id;
-}
-
-// API keys
-
-export function listApiKeys(ctx: ServiceCtx, query: Query = {}) {
-  assertAdmin(ctx.viewer, 'see API keys');
-  return ctx.db.apiKey.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'desc' } });
-}
-
-const apiKeyInput = z.object({
-  name: v.name(120),
-  scopes: z.array(z.enum(['READ', 'WRITE'])).min(1, 'name at least one scope'),
-});
-
-export async function createApiKey(ctx: ServiceCtx, input: z.input<typeof apiKeyInput>) {
-  assertAdmin(ctx.viewer, 'create API keys');
-  const data = v.parseInput(apiKeyInput, input);
-  const key = newToken(API_KEY_PREFIX);
-  const apiKey = await ctx.db.apiKey.create({
-    data: {
-      workspaceId: ctx.viewer.workspaceId,
-      userId: ctx.viewer.userId,
-      name: data.name,
-      prefix: key.slice(0, API_KEY_PREFIX.length + 6),
-      keyHash: hashToken(key),
-      scopes: [...new Set(data.scopes)],
-    },
-  });
-  return { apiKey, key };
-}
-
-export async function revokeApiKey(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'revoke API keys');
-  const key = await ctx.db.apiKey.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-  if (!key) throw new NotFoundError('ApiKey', id);
-  // Subscriptions opened with the key end at their next event (they read it again).
-  const revoked = await ctx.db.$transaction(async (tx) => {
-    const row = await tx.apiKey.update({ where: { id }, data: { revokedAt: key.revokedAt ?? new Date() } });
-    await settingsChanged(tx, ctx.viewer.workspaceId);
-    return row;
-  });
-  ctx.deps.outbox.kick();
-  return revoked;
-}
-
-export function listRoles(ctx: ServiceCtx, query: Query = {}) {
-  return ctx.db.role.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'asc' } });
 }

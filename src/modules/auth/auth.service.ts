@@ -1,8 +1,8 @@
-// Sign-up, login, logout and turning a bearer token into a viewer.
+// Sign-up, login, logout, changing one's password, and turning a bearer token into a viewer.
 import type { Rights } from '../../kernel/access/rights.js';
 import type { FieldAccessMap } from '../../kernel/access/field-access.js';
 import { z } from 'zod';
-import type { AppDeps, ServiceCtx } from '../../context.js';
+import type { AppDeps, ServiceCtx, ViewerResult } from '../../context.js';
 import { isUniqueViolation, rateLimited, unauthenticated, ValidationError } from '../../lib/errors.js';
 import { hit, refund, reset, type Limit } from '../../lib/rate-limit.js';
 import {
@@ -21,8 +21,6 @@ import { bootstrapWorkspace } from '../workspaces/workspace.service.js';
 
 export const LOGIN_LIMIT_PER_ACCOUNT: Limit = { max: 10, windowMs: 15 * 60_000 };
 export const LOGIN_LIMIT_PER_ADDRESS: Limit = { max: 50, windowMs: 15 * 60_000 };
-
-type ViewerResult = { viewer: Viewer } | { problem: string };
 
 type TokenRow = {
   id: string;
@@ -179,6 +177,26 @@ export async function logout(ctx: ServiceCtx) {
   if (!ctx.viewer.sessionId) return false;
   await ctx.db.$transaction(async (tx) => {
     await tx.session.update({ where: { id: ctx.viewer.sessionId }, data: { revokedAt: new Date() } });
+    await settingsChanged(tx, ctx.viewer.workspaceId);
+  });
+  ctx.deps.outbox.kick();
+  return true;
+}
+
+export async function changePassword(ctx: ServiceCtx, current: string, next: string) {
+  const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.viewer.userId } });
+  if (!(await verifyPassword(user.passwordHash, current))) {
+    throw ValidationError.field('currentPassword', 'is wrong');
+  }
+  const pw = v.parseInput(z.object({ newPassword: v.password }), { newPassword: next });
+  const hash = await hashPassword(pw.newPassword);
+  await ctx.db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash } });
+    // Every other session ends, with its subscriptions: a changed password is often a suspected leak.
+    await tx.session.updateMany({
+      where: { userId: user.id, revokedAt: null, id: { not: ctx.viewer.sessionId ?? '' } },
+      data: { revokedAt: new Date() },
+    });
     await settingsChanged(tx, ctx.viewer.workspaceId);
   });
   ctx.deps.outbox.kick();

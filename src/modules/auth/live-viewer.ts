@@ -1,24 +1,15 @@
 // Live subscriptions outlive the rights they started with. Every change of roles, field access,
 // a user's role or teams, or field definitions goes through the outbox as `settingsChanged`;
-// each instance counts those per workspace. Before a subscription handles an event it compares
-// the count with the one its viewer was read at, and on a change reads the viewer again (one
-// statement) and drops what the operation memoized, so the event is filtered and shaped by the
-// rights as they are now. A viewer who lost access (deactivated, signed out, session expired,
-// API key revoked) gets an error and the subscription ends.
+// each instance counts those per workspace (lib/settings-epochs.ts). Before a subscription
+// handles an event it compares the count with the one its viewer was read at, and on a change
+// reads the viewer again (resolveViewer, one statement) and drops what the operation memoized,
+// so the event is filtered and shaped by the rights as they are now. A viewer who lost access
+// (deactivated, signed out, session expired, API key revoked) gets an error and the
+// subscription ends.
 import { GraphQLError } from 'graphql';
-import type { Context, ServiceCtx } from '../context.js';
-import { forgetRequest } from './per-request.js';
-import { resolveViewer } from '../modules/users/auth.service.js';
-
-export class SettingsEpochs {
-  private readonly epochs = new Map<string, number>();
-  epoch(workspaceId: string) {
-    return this.epochs.get(workspaceId) ?? 0;
-  }
-  bump(workspaceId: string) {
-    this.epochs.set(workspaceId, this.epoch(workspaceId) + 1);
-  }
-}
+import type { Context, ServiceCtx } from '../../context.js';
+import { forgetRequest } from '../../lib/per-request.js';
+import { resolveViewer } from './auth.service.js';
 
 const seen = new WeakMap<object, number>();
 

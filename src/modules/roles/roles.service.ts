@@ -6,8 +6,8 @@ import { NotFoundError, ValidationError, isUniqueViolation } from '../../lib/err
 import { ACTIONS, ENTITIES, type Action, type Entity, type Rights, type Scope } from '../../kernel/access/rights.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
-import { updateUser } from './users.service.js';
-import { audit } from '../../lib/audit.js';
+import { updateUser } from '../users/users.service.js';
+import { audit } from '../audit/audit.service.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { settingsChanged } from '../../kernel/events.js';
 import { hiddenFromViewer } from '../custom-fields/custom-fields.service.js';
@@ -185,4 +185,10 @@ export async function setFieldAccess(ctx: ServiceCtx, input: FieldAccessInput) {
   });
   ctx.deps.outbox.kick();
   return updated;
+}
+
+type Query = { include?: any; select?: any };
+
+export function listRoles(ctx: ServiceCtx, query: Query = {}) {
+  return ctx.db.role.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'asc' } });
 }

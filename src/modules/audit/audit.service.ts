@@ -1,8 +1,10 @@
 // The audit log of rights: who changed a role or a user's role or teams, when, before → after.
-// Written in the transaction of the change, so a change that fails leaves no entry.
-import type { Prisma } from '../generated/prisma/client.js';
-import type { Tx } from './outbox.js';
-import type { Viewer } from '../kernel/access/viewer.js';
+// Written in the transaction of the change, so a change that fails leaves no entry; read by
+// administrators only.
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { Tx } from '../../lib/outbox.js';
+import type { ServiceCtx } from '../../context.js';
+import { assertAdmin, type Viewer } from '../../kernel/access/viewer.js';
 
 export type AuditAction = 'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED';
 
@@ -25,4 +27,10 @@ export async function audit(
       after: (after ?? undefined) as Prisma.InputJsonValue | undefined,
     },
   });
+}
+
+/** The workspace's audit entries, newest first (administrators only). */
+export function listAuditEntries(ctx: ServiceCtx, query: { include?: any; select?: any; take?: number; skip?: number; cursor?: any }) {
+  assertAdmin(ctx.viewer, 'read the audit log');
+  return ctx.db.auditEntry.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
 }

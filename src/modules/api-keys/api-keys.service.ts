@@ -1,0 +1,52 @@
+// API keys of a workspace: each acts with its creator's rights, limited to its scopes.
+// Listing, creating and revoking them is an administrator's right.
+import { z } from 'zod';
+import type { ServiceCtx } from '../../context.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { API_KEY_PREFIX, hashToken, newToken } from '../../lib/tokens.js';
+import { assertAdmin } from '../../kernel/access/viewer.js';
+import * as v from '../../lib/validate.js';
+import { settingsChanged } from '../../kernel/events.js';
+
+type Query = { include?: any; select?: any };
+
+export function listApiKeys(ctx: ServiceCtx, query: Query = {}) {
+  assertAdmin(ctx.viewer, 'see API keys');
+  return ctx.db.apiKey.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'desc' } });
+}
+
+const apiKeyInput = z.object({
+  name: v.name(120),
+  scopes: z.array(z.enum(['READ', 'WRITE'])).min(1, 'name at least one scope'),
+});
+
+export async function createApiKey(ctx: ServiceCtx, input: z.input<typeof apiKeyInput>) {
+  assertAdmin(ctx.viewer, 'create API keys');
+  const data = v.parseInput(apiKeyInput, input);
+  const key = newToken(API_KEY_PREFIX);
+  const apiKey = await ctx.db.apiKey.create({
+    data: {
+      workspaceId: ctx.viewer.workspaceId,
+      userId: ctx.viewer.userId,
+      name: data.name,
+      prefix: key.slice(0, API_KEY_PREFIX.length + 6),
+      keyHash: hashToken(key),
+      scopes: [...new Set(data.scopes)],
+    },
+  });
+  return { apiKey, key };
+}
+
+export async function revokeApiKey(ctx: ServiceCtx, id: string) {
+  assertAdmin(ctx.viewer, 'revoke API keys');
+  const key = await ctx.db.apiKey.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!key) throw new NotFoundError('ApiKey', id);
+  // Subscriptions opened with the key end at their next event (they read it again).
+  const revoked = await ctx.db.$transaction(async (tx) => {
+    const row = await tx.apiKey.update({ where: { id }, data: { revokedAt: key.revokedAt ?? new Date() } });
+    await settingsChanged(tx, ctx.viewer.workspaceId);
+    return row;
+  });
+  ctx.deps.outbox.kick();
+  return revoked;
+}
