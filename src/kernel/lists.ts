@@ -8,7 +8,7 @@ import { likeLiteral, normalizePhone } from '../lib/validate.js';
 import { customFieldConditions, sortSlot, type CustomFieldFilterInput } from '../modules/custom-fields/filters.js';
 import type { FieldDef } from '../modules/custom-fields/values.js';
 import { definitions, visibleDefinitions } from '../modules/custom-fields/custom-fields.service.js';
-import { workspaceRegion } from './records.js';
+import { workspaceRegion } from './workspace.js';
 import { canRead, hidesAny } from './access/field-access.js';
 import { visible } from './access/visibility.js';
 import { descriptor, type CardKind } from './card-kinds.js';

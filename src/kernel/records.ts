@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { ServiceCtx } from '../context.js';
 import { ConflictError, ForbiddenError, IssueList, NotFoundError } from '../lib/errors.js';
 import type { Tx } from '../lib/outbox.js';
-import { perRequest } from '../lib/per-request.js';
+import { workspaceRegion } from './workspace.js';
 import * as v from '../lib/validate.js';
 import { assertEditable } from './access/field-access.js';
 import { assertCan, assertHandover } from './access/actions.js';
@@ -88,15 +88,6 @@ export function assertVersion(kind: CardKind, card: { id: string; version: numbe
   if (version !== null && version !== undefined && version !== card.version) {
     throw new ConflictError(descriptor(kind).typeName, card.id, card.version);
   }
-}
-
-/** The workspace's phone region and currency: read with the token, else once per request. */
-export async function workspaceRegion(ctx: ServiceCtx) {
-  const { phoneRegion, currency } = ctx.viewer;
-  if (phoneRegion && currency) return { phoneRegion, currency };
-  return perRequest(ctx, 'workspace:region', () =>
-    ctx.db.workspace.findUniqueOrThrow({ where: { id: ctx.viewer.workspaceId }, select: { phoneRegion: true, currency: true } }),
-  );
 }
 
 /** A card as other records (timeline entries, tasks, files) name it. */

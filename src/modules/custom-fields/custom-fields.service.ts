@@ -13,7 +13,7 @@ import { forgetRequest, perRequest } from '../../lib/per-request.js';
 import * as v from '../../lib/validate.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
-import { workspaceRegion } from '../../kernel/records.js';
+import { workspaceRegion } from '../../kernel/workspace.js';
 import { checkFileIds } from '../files/files.service.js';
 import { evaluate, FormulaError, parseFormula, references } from './formula.js';
 import { assignSlot, lockFields, resyncOptionSlot, slotColumns, TABLE } from './slots.js';

@@ -21,7 +21,7 @@ import { hidesPhones } from '../../kernel/access/field-access.js';
 import { scopeOf } from '../../kernel/access/rights.js';
 import { visibleTasks } from '../tasks/tasks.service.js';
 import { hiddenSystemFields } from '../../kernel/lists.js';
-import { workspaceRegion } from '../../kernel/records.js';
+import { workspaceRegion } from '../../kernel/workspace.js';
 
 export type EntityType = CardKind;
 export type { CardRef };
