@@ -5,9 +5,9 @@
 import type { ServiceCtx } from '../context.js';
 import { IssueList } from '../lib/errors.js';
 import { likeLiteral, normalizePhone } from '../lib/validate.js';
-import { customFieldConditions, sortSlot, type CustomFieldFilterInput } from '../modules/custom-fields/filters.js';
-import type { FieldDef } from '../modules/custom-fields/values.js';
-import { definitions, visibleDefinitions } from '../modules/custom-fields/custom-fields.service.js';
+import { customFieldConditions, sortSlot, type CustomFieldFilterInput } from './fields/filters.js';
+import type { FieldDef } from './fields/values.js';
+import { definitions, visibleDefinitions } from './fields/definitions.js';
 import { workspaceRegion } from './workspace.js';
 import { canRead, hidesAny } from './access/field-access.js';
 import { visible } from './access/visibility.js';

@@ -7,9 +7,10 @@ import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { EntityType, inWorkspace, NOWHERE, Phone, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import * as fields from './custom-fields.service.js';
+import { accessTo, applies, definitions, hiddenFromViewer, recomputeFormulas, visibleDefinitions, type EntityType as FieldEntityType } from '../../kernel/fields/definitions.js';
 import { attachmentById } from '../files/files.service.js';
-import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from './values.js';
-import { isFilterable, isSortable, OPERATORS } from './filters.js';
+import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from '../../kernel/fields/values.js';
+import { isFilterable, isSortable, OPERATORS } from '../../kernel/fields/filters.js';
 import { FIELD_LEVELS } from '../../kernel/access/field-access.js';
 
 for (const n of ['CustomField', 'FieldGroup', 'CustomFieldOption']) registerNode(n);
@@ -22,7 +23,7 @@ export const CustomFieldOption = builder.prismaNode('CustomFieldOption', {
   id: { field: 'id' },
   nullable: true,
   // An option of a field hidden from the viewer is not found either.
-  findUnique: async (id, ctx) => ({ id, field: { workspaceId: ctx.viewer?.workspaceId ?? NOWHERE, id: { notIn: [...(await fields.hiddenFromViewer(ctx))] } } }),
+  findUnique: async (id, ctx) => ({ id, field: { workspaceId: ctx.viewer?.workspaceId ?? NOWHERE, id: { notIn: [...(await hiddenFromViewer(ctx))] } } }),
   fields: (t) => ({ label: t.exposeString('label'), sortOrder: t.exposeInt('sortOrder') }),
 });
 
@@ -39,7 +40,7 @@ export const FieldGroup = builder.prismaNode('FieldGroup', {
       description: "Live fields of the group, in order; fields hidden from the viewer's role are left out.",
       select: (_a, _c, nested) => ({ fields: nested({ where: { archived: false }, orderBy: { sortOrder: 'asc' } }) }),
       resolve: async (g, _a, ctx) => {
-        const shown = new Set((await fields.visibleDefinitions(authed(ctx), g.entityType)).map((d) => d.id));
+        const shown = new Set((await visibleDefinitions(authed(ctx), g.entityType)).map((d) => d.id));
         return g.fields.filter((f) => shown.has(f.id));
       },
     }),
@@ -68,12 +69,12 @@ export const CustomField = builder.prismaNode('CustomField', {
   nullable: true,
   // A field hidden from the viewer (by their role, or through a formula's inputs or a
   // condition) is not found, exactly as lists leave it out.
-  findUnique: async (id, ctx) => seenOrNowhere(!(await fields.hiddenFromViewer(ctx)).has(id), id, ctx),
+  findUnique: async (id, ctx) => seenOrNowhere(!(await hiddenFromViewer(ctx)).has(id), id, ctx),
   fields: (t) => ({
     access: t.field({
       type: FieldAccessLevel,
       description: "What the viewer's role may do with this field's values (formulas are at most READ).",
-      resolve: (f, _a, ctx) => fields.accessTo(authed(ctx), f),
+      resolve: (f, _a, ctx) => accessTo(authed(ctx), f),
     }),
     entityType: t.expose('entityType', { type: EntityType }),
     name: t.exposeString('name'),
@@ -182,7 +183,7 @@ builder.prismaObjectFields('CustomField', (t) => ({
     resolve: async (f, _a, ctx) => {
       if (!f.conditionFieldId) return null;
       // A condition on a field hidden from the viewer is left out with it.
-      const defs = await fields.visibleDefinitions(authed(ctx), f.entityType);
+      const defs = await visibleDefinitions(authed(ctx), f.entityType);
       const cond = defs.find((d) => d.id === f.conditionFieldId);
       return cond ? { field: cond, values: ((f.conditionValues as unknown[]) ?? []).map((x) => toGraphql(cond, x)) } : null;
     },
@@ -190,17 +191,17 @@ builder.prismaObjectFields('CustomField', (t) => ({
 }));
 
 /** Resolves a card's `customFields`: its values, in field order, for fields that apply. */
-function resolveValues(entityType: fields.EntityType) {
+function resolveValues(entityType: FieldEntityType) {
   return async (card: { customFields: unknown }, _a: unknown, ctx: Context) => {
     const sctx = authed(ctx);
-    const defs = await fields.definitions(sctx, entityType);
-    const shown = new Set((await fields.visibleDefinitions(sctx, entityType)).map((d) => d.id));
+    const defs = await definitions(sctx, entityType);
+    const shown = new Set((await visibleDefinitions(sctx, entityType)).map((d) => d.id));
     // Formulas are computed afresh, so a formula defined or changed after the card was last
     // written shows its current result.
     const values = { ...((card.customFields ?? {}) as Record<string, unknown>) };
-    fields.recomputeFormulas(defs, values);
+    recomputeFormulas(defs, values);
     return defs
-      .filter((d) => shown.has(d.id) && !d.archived && values[d.key] !== undefined && fields.applies(d, defs, values))
+      .filter((d) => shown.has(d.id) && !d.archived && values[d.key] !== undefined && applies(d, defs, values))
       .map((d) => toGraphql(d, values[d.key]));
   };
 }

@@ -12,7 +12,8 @@ import { viewable } from '../../kernel/access/visibility.js';
 import * as rights from '../../kernel/access/rights.js';
 import { checkCards, registerKindHooks, unseen, updateRecord } from '../../kernel/records.js';
 import type { CardRow } from '../../kernel/tables.js';
-import { applies, definitions, hiddenFieldIds, type FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import { applies, definitions, hiddenFieldIds } from '../../kernel/fields/definitions.js';
+import type { FieldValueInput } from '../custom-fields/custom-fields.service.js';
 
 type Query = { include?: object; select?: object };
 type Range = { from?: Date | null; to?: Date | null } | null;

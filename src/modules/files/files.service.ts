@@ -13,7 +13,7 @@ import { assertCanAdd, type CardRef } from '../../kernel/records.js';
 import { events } from '../../kernel/events.js';
 import { canSee } from '../../kernel/access/visibility.js';
 import { CARD_KINDS, descriptor } from '../../kernel/card-kinds.js';
-import { visibleDefinitions } from '../custom-fields/custom-fields.service.js';
+import { visibleDefinitions } from '../../kernel/fields/definitions.js';
 import type { EntityType } from '../../generated/prisma/enums.js';
 
 /** Whether a MIME type is allowed by a list of types and `type/*` / `prefix.*` patterns. */

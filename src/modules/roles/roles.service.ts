@@ -10,7 +10,7 @@ import { updateUser } from '../users/users.service.js';
 import { audit } from '../audit/audit.service.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { settingsChanged } from '../../kernel/events.js';
-import { hiddenFromViewer } from '../custom-fields/custom-fields.service.js';
+import { hiddenFromViewer } from '../../kernel/fields/definitions.js';
 import { SYSTEM_FIELDS, type CardEntity, type FieldAccessMap, type FieldLevel, type SystemField } from '../../kernel/access/field-access.js';
 
 export type RightInput = { entityType: Entity; action: Action; scope: Scope };

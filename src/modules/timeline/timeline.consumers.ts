@@ -3,7 +3,7 @@
 // writes a card's system entries. Each entry then goes out as a `timelineUpdated` event, which
 // the realtime consumer relays to the card's subscribers once committed.
 import { events } from '../../kernel/events.js';
-import { definitions } from '../custom-fields/custom-fields.service.js';
+import { definitions } from '../../kernel/fields/definitions.js';
 import { changeEntries, created, record } from './timeline.service.js';
 
 events.inTransaction('record.created', 'timeline: card created', async (tx, e, ctx) => {

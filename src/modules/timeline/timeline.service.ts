@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { definitions, hiddenFieldIds } from '../custom-fields/custom-fields.service.js';
+import { definitions, hiddenFieldIds } from '../../kernel/fields/definitions.js';
 import { enqueue, type Tx } from '../../lib/outbox.js';
 import type { RecordEvent } from '../../kernel/events.js';
 import type { CardKind } from '../../kernel/card-kinds.js';
@@ -15,7 +15,7 @@ export { assertCanAdd, findCard };
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { TimelineKind } from '../../generated/prisma/enums.js';
-import type { FieldDef } from '../custom-fields/values.js';
+import type { FieldDef } from '../../kernel/fields/values.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import { hidesPhones } from '../../kernel/access/field-access.js';
 import { scopeOf } from '../../kernel/access/rights.js';

@@ -19,7 +19,7 @@ import { ValidationError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import type { FieldDef } from './values.js';
-import { hiddenFieldIds } from './custom-fields.service.js';
+import { hiddenFieldIds } from './definitions.js';
 
 export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
 export type Pool = 'Text' | 'Option' | 'Options' | 'Number' | 'Date' | 'DateTime' | 'Bool';
