@@ -22,7 +22,7 @@ import { descriptor, type CardKind, type SystemField } from './card-kinds.js';
 import { events, type FieldChange, type RecordEvent, type Snapshot } from './events.js';
 import { cardTable, setTags, type CardRow } from './tables.js';
 import { definitions } from './fields/definitions.js';
-import { cardValues, searchableValues, touchFields, valueColumns, type FieldValueInput } from '../modules/custom-fields/custom-fields.service.js';
+import { cardValues, searchableValues, touchFields, valueColumns, type FieldValueInput } from './fields/card-values.js';
 
 /** A write of a card: only what is given changes (undefined: not given; null: clear). */
 export type CardWrite = {

@@ -8,6 +8,7 @@ import { WRITE_ERRORS } from '../common/common.schema.js';
 import { EntityType, inWorkspace, NOWHERE, Phone, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import * as fields from './custom-fields.service.js';
 import { accessTo, applies, definitions, hiddenFromViewer, recomputeFormulas, visibleDefinitions, type EntityType as FieldEntityType } from '../../kernel/fields/definitions.js';
+import type { FieldValueInput } from '../../kernel/fields/card-values.js';
 import { attachmentById } from '../files/files.service.js';
 import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from '../../kernel/fields/values.js';
 import { isFilterable, isSortable, OPERATORS } from '../../kernel/fields/filters.js';
@@ -258,7 +259,7 @@ export function decodeValue(ids: IdParser, path: string, v: RawValue): ValueInpu
 export function decodeFieldInputs(
   ids: IdParser,
   list: { fieldId: string; value?: RawValue | null }[] | null | undefined,
-): fields.FieldValueInput[] | undefined {
+): FieldValueInput[] | undefined {
   return list?.map((x, i) => ({
     fieldId: ids.one(`customFields[${i}].fieldId`, 'CustomField', x.fieldId),
     value: x.value ? decodeValue(ids, `customFields[${i}].value`, x.value) : null,

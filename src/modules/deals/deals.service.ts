@@ -13,7 +13,7 @@ import * as rights from '../../kernel/access/rights.js';
 import { checkCards, registerKindHooks, unseen, updateRecord } from '../../kernel/records.js';
 import type { CardRow } from '../../kernel/tables.js';
 import { applies, definitions, hiddenFieldIds } from '../../kernel/fields/definitions.js';
-import type { FieldValueInput } from '../custom-fields/custom-fields.service.js';
+import type { FieldValueInput } from '../../kernel/fields/card-values.js';
 
 type Query = { include?: object; select?: object };
 type Range = { from?: Date | null; to?: Date | null } | null;

@@ -1,6 +1,6 @@
 // Uploaded files: stored behind the FileStorage interface, recorded as Attachments, attached to a
 // card (with an ATTACHMENT timeline entry) and/or named by FILE custom field values, and served
-// at GET /files/<id> to those who may see them (canSeeAttachment).
+// at GET /files/<id> to those who may see them (canSeeAttachment, src/kernel/access/files.ts).
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { perRequestValue } from '../../lib/per-request.js';
@@ -11,10 +11,7 @@ import { IssueList } from '../../lib/errors.js';
 import { tryDecodeId } from '../../lib/ids.js';
 import { assertCanAdd, type CardRef } from '../../kernel/records.js';
 import { events } from '../../kernel/events.js';
-import { canSee } from '../../kernel/access/visibility.js';
-import { CARD_KINDS, descriptor } from '../../kernel/card-kinds.js';
-import { visibleDefinitions } from '../../kernel/fields/definitions.js';
-import type { EntityType } from '../../generated/prisma/enums.js';
+import { canSeeAttachment } from '../../kernel/access/files.js';
 
 /** Whether a MIME type is allowed by a list of types and `type/*` / `prefix.*` patterns. */
 export function typeAllowed(type: string, allowed: string[]) {
@@ -75,33 +72,6 @@ export async function uploadFile(ctx: ServiceCtx, file: File, card?: CardRef | n
   }
 }
 
-type AttachmentRow = { id: string; entityType: EntityType | null; cardId: string | null; uploadedById: string | null };
-
-
-/**
- * Whether the viewer may see a file (its details, and its bytes at /files/<id>): an
- * administrator or its uploader always; anyone else when they may see the card it is attached
- * to, or a card holding it in a FILE field their role does not hide.
- */
-export async function canSeeAttachment(ctx: ServiceCtx, a: AttachmentRow): Promise<boolean> {
-  if (ctx.viewer.isAdmin || a.uploadedById === ctx.viewer.userId) return true;
-  if (a.cardId && a.entityType && (await canSee(ctx, a.entityType, a.cardId))) return true;
-  for (const kind of CARD_KINDS) {
-    const entityType = kind;
-    const table = `"${descriptor(kind).typeName}"`;
-    const keys = (await visibleDefinitions(ctx, entityType)).filter((d) => d.type === 'FILE' && !d.archived).map((d) => d.key);
-    if (!keys.length) continue;
-    // The GIN index on customFields answers the containment test; rights are checked after.
-    const holders = await ctx.db.$queryRawUnsafe<{ id: string }[]>(
-      `select "id"::text from ${table} where "workspaceId" = $1::uuid and (${keys.map((_, i) => `"customFields" @> $${i + 2}::jsonb`).join(' or ')}) limit 200`,
-      ctx.viewer.workspaceId,
-      ...keys.map((k) => JSON.stringify({ [k]: a.id })),
-    );
-    if ((await Promise.all(holders.map((h) => canSee(ctx, kind, h.id)))).some(Boolean)) return true;
-  }
-  return false;
-}
-
 /**
  * A file of the viewer's workspace by id, batched per request: what a FILE value shows (the
  * value is visible, so its file is; see canSeeAttachment).
@@ -121,16 +91,6 @@ export function attachmentById(ctx: ServiceCtx, id: string, query: { include?: P
 export async function visibleAttachment(ctx: ServiceCtx, id: string) {
   const a = await ctx.db.attachment.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   return a && (await canSeeAttachment(ctx, a)) ? a : null;
-}
-
-/** Checks that FILE values name files the viewer may see; one "no such file" issue for each other. */
-export async function checkFileIds(ctx: ServiceCtx, refs: { path: string; id: string }[], issues: IssueList) {
-  if (!refs.length) return;
-  const found = await ctx.db.attachment.findMany({ where: { id: { in: refs.map((r) => r.id) }, workspaceId: ctx.viewer.workspaceId } });
-  const seen = await Promise.all(refs.map((r) => found.find((f) => f.id === r.id)).map((a) => (a ? canSeeAttachment(ctx, a) : false)));
-  refs.forEach((r, i) => {
-    if (!seen[i]) issues.add(r.path, 'no such file; upload it with uploadFile first');
-  });
 }
 
 /**
