@@ -6,7 +6,10 @@ import { authed, type Context } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { EntityType, inWorkspace, NOWHERE, Phone, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
-import * as fields from './custom-fields.service.js';
+import { listFields, createField, updateField, setArchived, type DefinitionInput } from './definitions.service.js';
+import { addOption, updateOption, deleteOption } from './options.service.js';
+import { listGroups, createGroup, updateGroup, deleteGroup } from './groups.service.js';
+import { fieldUsage } from './usage.service.js';
 import { accessTo, applies, definitions, hiddenFromViewer, recomputeFormulas, visibleDefinitions, type EntityType as FieldEntityType } from '../../kernel/fields/definitions.js';
 import type { FieldValueInput } from '../../kernel/fields/card-values.js';
 import { attachmentById } from '../files/files.service.js';
@@ -276,7 +279,7 @@ builder.queryField('customFields', (t) =>
     type: ['CustomField'],
     authScopes: { member: true },
     args: { entityType: t.arg({ type: EntityType, required: true }), includeArchived: t.arg.boolean({ defaultValue: false }) },
-    resolve: (query, _r, a, ctx) => fields.listFields(authed(ctx), a.entityType, !!a.includeArchived, query),
+    resolve: (query, _r, a, ctx) => listFields(authed(ctx), a.entityType, !!a.includeArchived, query),
   }),
 );
 
@@ -285,7 +288,7 @@ builder.queryField('fieldGroups', (t) =>
     type: ['FieldGroup'],
     authScopes: { member: true },
     args: { entityType: t.arg({ type: EntityType, required: true }) },
-    resolve: (query, _r, a, ctx) => fields.listGroups(authed(ctx), a.entityType, query),
+    resolve: (query, _r, a, ctx) => listGroups(authed(ctx), a.entityType, query),
   }),
 );
 
@@ -309,7 +312,7 @@ builder.queryField('fieldUsage', (t) =>
     authScopes: { member: true },
     description: 'Fill rate of each live field; lastWrittenAt on the field tells when a value was last written.',
     args: { entityType: t.arg({ type: EntityType, required: true }) },
-    resolve: (_r, a, ctx) => fields.fieldUsage(authed(ctx), a.entityType),
+    resolve: (_r, a, ctx) => fieldUsage(authed(ctx), a.entityType),
   }),
 );
 
@@ -360,9 +363,9 @@ type RawDefinition = {
   [k: string]: unknown;
 };
 
-function decodeDefinition(ids: IdParser, d: RawDefinition): fields.DefinitionInput {
+function decodeDefinition(ids: IdParser, d: RawDefinition): DefinitionInput {
   return {
-    ...(d as fields.DefinitionInput),
+    ...(d as DefinitionInput),
     groupId: ids.one('groupId', 'FieldGroup', d.groupId),
     requiredStageIds: ids.many('requiredStageIds', 'Stage', d.requiredStageIds),
     defaultValue: d.defaultValue ? decodeValue(ids, 'defaultValue', d.defaultValue) : d.defaultValue,
@@ -386,7 +389,7 @@ builder.mutationField('createCustomField', (t) =>
       const ids = new IdParser();
       const def = decodeDefinition(ids, input as RawDefinition);
       ids.done();
-      return fields.createField(authed(ctx), { ...def, entityType: input.entityType, type: input.type, name: input.name as string }) as never;
+      return createField(authed(ctx), { ...def, entityType: input.entityType, type: input.type, name: input.name as string }) as never;
     },
   }),
 );
@@ -403,7 +406,7 @@ builder.mutationField('updateCustomField', (t) =>
       const id = ids.one('id', 'CustomField', input.id);
       const def = decodeDefinition(ids, input as RawDefinition);
       ids.done();
-      return fields.updateField(authed(ctx), id, def) as never;
+      return updateField(authed(ctx), id, def) as never;
     },
   }),
 );
@@ -418,7 +421,7 @@ for (const [name, archived] of [['archiveCustomField', true], ['unarchiveCustomF
         : 'Brings an archived field back, with its values.',
       errors: { types: WRITE_ERRORS, dataField: { name: 'field' } },
       args: { id: t.arg.id({ required: true }) },
-      resolve: (_r, a, ctx) => fields.setArchived(authed(ctx), parseId('CustomField', a.id), archived) as never,
+      resolve: (_r, a, ctx) => setArchived(authed(ctx), parseId('CustomField', a.id), archived) as never,
     }),
   );
 }
@@ -429,7 +432,7 @@ builder.mutationField('addFieldOption', (t) =>
     authScopes: { writer: true },
     errors: { types: WRITE_ERRORS, dataField: { name: 'option' } },
     args: { fieldId: t.arg.id({ required: true }), label: t.arg.string({ required: true }), position: t.arg.int() },
-    resolve: (_r, a, ctx) => fields.addOption(authed(ctx), parseId('CustomField', a.fieldId, 'fieldId'), a.label, a.position),
+    resolve: (_r, a, ctx) => addOption(authed(ctx), parseId('CustomField', a.fieldId, 'fieldId'), a.label, a.position),
   }),
 );
 
@@ -440,7 +443,7 @@ builder.mutationField('updateFieldOption', (t) =>
     description: 'Renames or moves an option; stored values refer to it by id and stay.',
     errors: { types: WRITE_ERRORS, dataField: { name: 'option' } },
     args: { id: t.arg.id({ required: true }), label: t.arg.string(), position: t.arg.int() },
-    resolve: (_r, a, ctx) => fields.updateOption(authed(ctx), parseId('CustomFieldOption', a.id), a),
+    resolve: (_r, a, ctx) => updateOption(authed(ctx), parseId('CustomFieldOption', a.id), a),
   }),
 );
 
@@ -456,7 +459,7 @@ builder.mutationField('deleteFieldOption', (t) =>
       const id = ids.one('id', 'CustomFieldOption', a.id);
       const moveTo = ids.one('moveToOptionId', 'CustomFieldOption', a.moveToOptionId);
       ids.done();
-      return fields.deleteOption(authed(ctx), id, moveTo);
+      return deleteOption(authed(ctx), id, moveTo);
     },
   }),
 );
@@ -467,7 +470,7 @@ builder.mutationField('createFieldGroup', (t) =>
     authScopes: { writer: true },
     errors: { types: WRITE_ERRORS, dataField: { name: 'group' } },
     args: { entityType: t.arg({ type: EntityType, required: true }), name: t.arg.string({ required: true }) },
-    resolve: (_r, a, ctx) => fields.createGroup(authed(ctx), a.entityType, a.name),
+    resolve: (_r, a, ctx) => createGroup(authed(ctx), a.entityType, a.name),
   }),
 );
 
@@ -477,7 +480,7 @@ builder.mutationField('updateFieldGroup', (t) =>
     authScopes: { writer: true },
     errors: { types: WRITE_ERRORS, dataField: { name: 'group' } },
     args: { id: t.arg.id({ required: true }), name: t.arg.string(), sortOrder: t.arg.int() },
-    resolve: (_r, a, ctx) => fields.updateGroup(authed(ctx), parseId('FieldGroup', a.id), a),
+    resolve: (_r, a, ctx) => updateGroup(authed(ctx), parseId('FieldGroup', a.id), a),
   }),
 );
 
@@ -488,7 +491,7 @@ builder.mutationField('deleteFieldGroup', (t) =>
     description: 'Deletes a group; its fields stay, ungrouped.',
     errors: { types: WRITE_ERRORS, dataField: { name: 'group' } },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, a, ctx) => fields.deleteGroup(authed(ctx), parseId('FieldGroup', a.id)),
+    resolve: (_r, a, ctx) => deleteGroup(authed(ctx), parseId('FieldGroup', a.id)),
   }),
 );
 

@@ -1,9 +1,9 @@
-// Custom fields: definitions (administrators), groups and options. Card writes prepare values
-// in src/kernel/fields/card-values.ts.
+// Custom field definitions, for administrators: listing, creating, changing, archiving, and
+// refreshing stored formula results. What card reads and writes need of definitions is in
+// src/kernel/fields.
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
-import { scopeOf } from '../../kernel/access/rights.js';
 import type { Tx } from '../../lib/outbox.js';
 import { settingsChanged } from '../../kernel/events.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
@@ -14,7 +14,7 @@ import type { FieldType } from '../../generated/prisma/enums.js';
 import { envOf } from '../../kernel/fields/card-values.js';
 import { definitions, recomputeFormulas, visibleDefinitions, type EntityType } from '../../kernel/fields/definitions.js';
 import { FormulaError, parseFormula, references } from '../../kernel/fields/formula.js';
-import { assignSlot, lockFields, resyncOptionSlot, slotColumns, TABLE } from '../../kernel/fields/slots.js';
+import { assignSlot, lockFields, slotColumns, TABLE } from '../../kernel/fields/slots.js';
 import { toStored, type FieldDef, type Stored, type ValueInput } from '../../kernel/fields/values.js';
 
 type Query = { include?: any; select?: any };
@@ -23,7 +23,7 @@ type Query = { include?: any; select?: any };
  * After definitions changed: forgets what this request memoized, and queues `settingsChanged`
  * (in the change's transaction when given one) so live subscriptions read them again.
  */
-async function forget(ctx: ServiceCtx, tx: Tx = ctx.db) {
+export async function forget(ctx: ServiceCtx, tx: Tx = ctx.db) {
   forgetRequest(ctx);
   await settingsChanged(tx, ctx.viewer.workspaceId);
   if (tx === ctx.db) ctx.deps.outbox.kick();
@@ -39,16 +39,6 @@ export async function listFields(ctx: ServiceCtx, entityType: EntityType, includ
     orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
   });
 }
-
-export function listGroups(ctx: ServiceCtx, entityType: EntityType, query: Query = {}) {
-  return ctx.db.fieldGroup.findMany({
-    ...query,
-    where: { workspaceId: ctx.viewer.workspaceId, entityType },
-    orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
-  });
-}
-
-// Definitions
 
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
 const TRANSLIT: Record<string, string> = { а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y', к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'h', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'sch', ы: 'y', э: 'e', ю: 'yu', я: 'ya' };
@@ -283,7 +273,7 @@ export async function createField(ctx: ServiceCtx, input: DefinitionInput & { en
   }
 }
 
-async function findField(ctx: ServiceCtx, id: string) {
+export async function findField(ctx: ServiceCtx, id: string) {
   const f = await ctx.db.customField.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include: { options: { orderBy: { sortOrder: 'asc' } } } });
   if (!f) throw new NotFoundError('CustomField', id);
   return f as unknown as FieldDef & { description: string | null };
@@ -389,208 +379,4 @@ export async function setArchived(ctx: ServiceCtx, id: string, archived: boolean
   const updated = await ctx.db.customField.update({ where: { id }, data: { archived } });
   await forget(ctx);
   return updated;
-}
-
-// Options
-
-export async function addOption(ctx: ServiceCtx, fieldId: string, label: string, position?: number | null) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
-  const f = await findField(ctx, fieldId);
-  if (f.type !== 'SELECT' && f.type !== 'MULTISELECT') throw ValidationError.field('fieldId', 'only SELECT and MULTISELECT fields have options');
-  const clean = v.parseInput(z.object({ label: v.name(255) }), { label });
-  if (f.options.some((o) => o.label.toLowerCase() === clean.label.toLowerCase())) throw ValidationError.field('label', 'the field already has this option');
-  const order = f.options.map((o) => o.id);
-  const pos = Math.max(0, Math.min(position ?? order.length, order.length));
-  return ctx.db.$transaction(async (tx) => {
-    await lockFields(tx, f.workspaceId, f.entityType, 'exclusive');
-    const o = await tx.customFieldOption.create({ data: { fieldId, label: clean.label, sortOrder: pos } });
-    order.splice(pos, 0, o.id);
-    for (const [i, id] of order.entries()) await tx.customFieldOption.update({ where: { id }, data: { sortOrder: i } });
-    await resyncOptionSlot(tx, f);
-    await forget(ctx, tx);
-    return tx.customFieldOption.findUniqueOrThrow({ where: { id: o.id } });
-  });
-}
-
-async function findOption(ctx: ServiceCtx, id: string) {
-  const o = await ctx.db.customFieldOption.findFirst({
-    where: { id, field: { workspaceId: ctx.viewer.workspaceId } },
-    include: { field: { include: { options: { orderBy: { sortOrder: 'asc' } } } } },
-  });
-  if (!o) throw new NotFoundError('CustomFieldOption', id);
-  return o;
-}
-
-/** Renames or moves an option. Values refer to options by id, so no stored value changes. */
-export async function updateOption(ctx: ServiceCtx, id: string, input: { label?: string | null; position?: number | null }) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
-  const o = await findOption(ctx, id);
-  const f = await findField(ctx, o.fieldId);
-  let label: string | undefined;
-  if (input.label !== undefined && input.label !== null) {
-    label = v.parseInput(z.object({ label: v.name(255) }), { label: input.label }).label;
-    if (f.options.some((x) => x.id !== id && x.label.toLowerCase() === label!.toLowerCase())) throw ValidationError.field('label', 'the field already has this option');
-  }
-  return ctx.db.$transaction(async (tx) => {
-    if (label) await tx.customFieldOption.update({ where: { id }, data: { label } });
-    if (input.position !== undefined && input.position !== null) {
-      await lockFields(tx, f.workspaceId, f.entityType, 'exclusive');
-      const order = f.options.map((x) => x.id).filter((x) => x !== id);
-      order.splice(Math.max(0, Math.min(input.position, order.length)), 0, id);
-      for (const [i, oid] of order.entries()) await tx.customFieldOption.update({ where: { id: oid }, data: { sortOrder: i } });
-      await resyncOptionSlot(tx, f);
-    }
-    await forget(ctx, tx);
-    return tx.customFieldOption.findUniqueOrThrow({ where: { id } });
-  });
-}
-
-/**
- * Removes an option. While cards, the field's default or another field's condition still hold
- * it, refused unless `moveToOptionId` names another option of the field: then those values move
- * to it in the same transaction.
- */
-export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?: string | null) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
-  const o = await findOption(ctx, id);
-  const f = o.field;
-  const key = String(f.key);
-  const table = TABLE[f.entityType];
-  if (moveToOptionId) {
-    const target = await ctx.db.customFieldOption.findFirst({ where: { id: moveToOptionId, fieldId: f.id } });
-    if (!target || target.id === id) throw ValidationError.field('moveToOptionId', 'must be another option of the same field');
-  }
-  // Counted and moved under the exclusive lock card writes take shared (slots.ts): a card written
-  // meanwhile is either counted and moved here, or refused for naming a removed option.
-  return ctx.db.$transaction(async (tx) => {
-    await lockFields(tx, f.workspaceId, f.entityType, 'exclusive');
-    const inUse = await tx.$queryRawUnsafe<{ n: number }[]>(
-      `select count(*)::int as n from "${table}" where "workspaceId" = $1::uuid and ("customFields" -> $2 = to_jsonb($3::text) or ("customFields" -> $2) @> jsonb_build_array($3::text))`,
-      f.workspaceId, key, id,
-    );
-    const n = inUse[0].n;
-    // A default or a condition naming a removed option would dangle: new cards would get an
-    // option that no longer exists, and the conditional field would never apply again.
-    const holds = (x: unknown) => x === id || (Array.isArray(x) && x.includes(id));
-    const inDefault = holds(f.defaultValue);
-    const conditioned = (
-      await tx.customField.findMany({ where: { conditionFieldId: f.id }, select: { id: true, name: true, conditionValues: true } })
-    ).filter((d) => ((d.conditionValues as unknown[]) ?? []).some(holds));
-    if ((n || inDefault || conditioned.length) && !moveToOptionId) {
-      const uses = [
-        ...(n ? [`${n} card(s) hold this option`] : []),
-        ...(inDefault ? ["it is the field's default value"] : []),
-        ...conditioned.map((d) => `the condition of field "${d.name}" names it`),
-      ];
-      throw ValidationError.field('id', `${uses.join('; ')}; name moveToOptionId to move ${n ? 'their values' : 'it'} first`);
-    }
-    if (n && moveToOptionId) {
-      if (f.type === 'SELECT') {
-        await tx.$executeRawUnsafe(
-          `update "${table}" set "customFields" = jsonb_set("customFields", array[$2], to_jsonb($4::text)) where "workspaceId" = $1::uuid and "customFields" -> $2 = to_jsonb($3::text)`,
-          f.workspaceId, key, id, moveToOptionId,
-        );
-      } else {
-        // MULTISELECT: replace the id, dropping a duplicate, keeping option order.
-        await tx.$executeRawUnsafe(
-          `update "${table}" t set "customFields" = jsonb_set(t."customFields", array[$2], (
-             select coalesce(jsonb_agg(o.id order by o."sortOrder"), '[]'::jsonb) from "CustomFieldOption" o
-             where o."fieldId" = $5::uuid and (o.id::text = $4 or (t."customFields" -> $2) @> jsonb_build_array(o.id::text)) and o.id::text <> $3))
-           where t."workspaceId" = $1::uuid and (t."customFields" -> $2) @> jsonb_build_array($3::text)`,
-          f.workspaceId, key, id, moveToOptionId, f.id,
-        );
-      }
-    }
-    if (moveToOptionId) {
-      // SELECT values are an option id; MULTISELECT ones a list of them, kept in option order.
-      const order = new Map(f.options.map((x) => [x.id, x.sortOrder]));
-      const move = (x: unknown) =>
-        Array.isArray(x)
-          ? [...new Set(x.map((y) => (y === id ? moveToOptionId : y)))].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))
-          : x === id ? moveToOptionId : x;
-      if (inDefault) await tx.customField.update({ where: { id: f.id }, data: { defaultValue: move(f.defaultValue) as Prisma.InputJsonValue } });
-      for (const d of conditioned) {
-        await tx.customField.update({ where: { id: d.id }, data: { conditionValues: (d.conditionValues as unknown[]).map(move) as Prisma.InputJsonValue } });
-      }
-    }
-    await tx.customFieldOption.delete({ where: { id } });
-    // The slot copies follow the moved values.
-    await resyncOptionSlot(tx, f, [id]);
-    await forget(ctx, tx);
-    return o;
-  });
-}
-
-// Groups
-
-export async function createGroup(ctx: ServiceCtx, entityType: EntityType, name: string) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
-  const clean = v.parseInput(z.object({ name: v.name(120) }), { name });
-  if (await ctx.db.fieldGroup.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, entityType, name: { equals: clean.name, mode: 'insensitive' } } })) {
-    throw ValidationError.field('name', 'a group with this name already exists');
-  }
-  // A new group goes last.
-  const last = await ctx.db.fieldGroup.aggregate({ where: { workspaceId: ctx.viewer.workspaceId, entityType }, _max: { sortOrder: true } });
-  return ctx.db.fieldGroup.create({ data: { workspaceId: ctx.viewer.workspaceId, entityType, name: clean.name, sortOrder: (last._max.sortOrder ?? -1) + 1 } });
-}
-
-export async function updateGroup(ctx: ServiceCtx, id: string, input: { name?: string | null; sortOrder?: number | null }) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
-  const g = await ctx.db.fieldGroup.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-  if (!g) throw new NotFoundError('FieldGroup', id);
-  const data = v.parseInput(z.object({ name: v.name(120).optional(), sortOrder: z.number().int().min(0).max(10_000).optional() }), {
-    name: input.name ?? undefined,
-    sortOrder: input.sortOrder ?? undefined,
-  });
-  if (data.name && (await ctx.db.fieldGroup.findFirst({ where: { workspaceId: g.workspaceId, entityType: g.entityType, id: { not: id }, name: { equals: data.name, mode: 'insensitive' } } }))) {
-    throw ValidationError.field('name', 'a group with this name already exists');
-  }
-  return ctx.db.fieldGroup.update({ where: { id }, data });
-}
-
-export async function deleteGroup(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
-  const g = await ctx.db.fieldGroup.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-  if (!g) throw new NotFoundError('FieldGroup', id);
-  // Its fields stay, without a group.
-  await ctx.db.fieldGroup.delete({ where: { id } });
-  await forget(ctx);
-  return g;
-}
-
-// Field audit
-
-/**
- * How many cards hold a value of each field the viewer can see, out of how many cards: both
- * counted over the cards the viewer's role lets them see, so the figures reveal nothing else.
- */
-export async function fieldUsage(ctx: ServiceCtx, entityType: EntityType) {
-  const defs = (await visibleDefinitions(ctx, entityType)).filter((d) => !d.archived);
-  const table = TABLE[entityType];
-  const scope = scopeOf(ctx.viewer, entityType, 'VIEW');
-  if (scope === 'NONE') return defs.map((d) => ({ fieldId: d.id, filled: 0, total: 0 }));
-  // The same scope as the card lists: the user's own cards, or also their teams' members'.
-  const mine =
-    scope === 'ALL'
-      ? ''
-      : scope === 'OWN'
-        ? ` and t."responsibleId" = $3::uuid`
-        : ` and (t."responsibleId" = $3::uuid or t."responsibleId" in (select m."userId" from "TeamMember" m where m."teamId" = any($4::uuid[])))`;
-  // Only the parameters the condition names: PostgreSQL cannot type one it never sees.
-  const scoped = scope === 'ALL' ? [] : scope === 'OWN' ? [ctx.viewer.userId] : [ctx.viewer.userId, ctx.viewer.teamIds];
-  const total = await ctx.db.$queryRawUnsafe<{ n: number }[]>(
-    `select count(*)::int as n from "${table}" t where t."workspaceId" = $1::uuid and t."deletedAt" is null and $2::int = 0${mine}`,
-    ctx.viewer.workspaceId, 0, ...scoped,
-  );
-  const keys = defs.map((d) => String(d.key));
-  const filled = keys.length
-    ? await ctx.db.$queryRawUnsafe<{ key: string; n: number }[]>(
-        `select k.key, count(t.id)::int as n from unnest($2::text[]) as k(key)
-         left join "${table}" t on t."workspaceId" = $1::uuid and t."deletedAt" is null and t."customFields" ? k.key${mine}
-         group by k.key`,
-        ctx.viewer.workspaceId, keys, ...scoped,
-      )
-    : [];
-  const byKey = new Map(filled.map((r) => [r.key, r.n]));
-  return defs.map((d) => ({ fieldId: d.id, filled: byKey.get(String(d.key)) ?? 0, total: total[0].n }));
 }
