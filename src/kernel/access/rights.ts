@@ -43,6 +43,26 @@ export function scopeWhere(viewer: Viewer, scope: Scope): object {
   }
 }
 
+/**
+ * The same scope as raw SQL over a card table aliased `t`, for the few reports written in SQL:
+ * `sql` is appended to a WHERE clause, `params` follow the caller's own (numbered from `first`).
+ */
+export function scopeSql(viewer: Viewer, scope: Scope, first: number): { sql: string; params: unknown[] } {
+  switch (scope) {
+    case 'ALL':
+      return { sql: '', params: [] };
+    case 'OWN':
+      return { sql: ` and t."responsibleId" = $${first}::uuid`, params: [viewer.userId] };
+    case 'TEAM':
+      return {
+        sql: ` and (t."responsibleId" = $${first}::uuid or t."responsibleId" in (select m."userId" from "TeamMember" m where m."teamId" = any($${first + 1}::uuid[])))`,
+        params: [viewer.userId, viewer.teamIds],
+      };
+    default:
+      return { sql: ' and false', params: [] };
+  }
+}
+
 /** The condition for the cards of `entity` the viewer may `action`. */
 export function allowed(viewer: Viewer, entity: Entity, action: Action) {
   return scopeWhere(viewer, scopeOf(viewer, entity, action));

@@ -36,3 +36,12 @@ export function canSee(ctx: ServiceCtx, kind: CardKind, id: string): Promise<boo
   );
   return loader.load(id);
 }
+
+/**
+ * Whether the viewer may see a card now, read afresh (not through the per-request cache): a live
+ * subscription asks this for each event, and a card may have been handed away meanwhile.
+ */
+export async function seesNow(ctx: ServiceCtx, kind: CardKind, id: string): Promise<boolean> {
+  if (rights.scopeOf(ctx.viewer, kind, 'VIEW') === 'ALL') return true;
+  return !!(await cardTable(ctx.db, kind).findFirst({ where: { id, ...visible(ctx, kind) }, select: { id: true } }));
+}

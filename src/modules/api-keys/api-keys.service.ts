@@ -1,6 +1,7 @@
 // API keys of a workspace: each acts with its creator's rights, limited to its scopes.
 // Listing, creating and revoking them is an administrator's right.
 import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client.js';
 import type { ServiceCtx } from '../../context.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { API_KEY_PREFIX, hashToken, newToken } from '../../lib/tokens.js';
@@ -8,7 +9,7 @@ import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import { settingsChanged } from '../../kernel/events.js';
 
-type Query = { include?: any; select?: any };
+type Query = { include?: Prisma.ApiKeyInclude; select?: Prisma.ApiKeySelect };
 
 export function listApiKeys(ctx: ServiceCtx, query: Query = {}) {
   assertAdmin(ctx.viewer, 'see API keys');

@@ -30,7 +30,7 @@ export async function audit(
 }
 
 /** The workspace's audit entries, newest first (administrators only). */
-export function listAuditEntries(ctx: ServiceCtx, query: { include?: any; select?: any; take?: number; skip?: number; cursor?: any }) {
+export function listAuditEntries(ctx: ServiceCtx, query: { include?: Prisma.AuditEntryInclude; select?: Prisma.AuditEntrySelect; take?: number; skip?: number; cursor?: Prisma.AuditEntryWhereUniqueInput }) {
   assertAdmin(ctx.viewer, 'read the audit log');
   return ctx.db.auditEntry.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
 }

@@ -7,7 +7,7 @@ import { authed } from '../../context.js';
 import { ForbiddenError } from '../../lib/errors.js';
 import { emptyTrash } from '../../kernel/records.js';
 import { CARD_KINDS, type CardKind } from '../../kernel/card-kinds.js';
-import * as rights from '../../kernel/access/rights.js';
+import { viewable } from '../../kernel/access/visibility.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
 
 /**
@@ -30,7 +30,7 @@ export const seenOrNowhere = (seen: boolean, id: string, ctx: { viewer: { worksp
 export const inScope =
   (kind: CardKind) =>
   (id: string, ctx: { viewer: Viewer | null }) =>
-    ctx.viewer ? { id, workspaceId: ctx.viewer.workspaceId, AND: [rights.allowed(ctx.viewer, kind, 'VIEW')] } : inWorkspace(id, ctx);
+    ctx.viewer ? { id, workspaceId: ctx.viewer.workspaceId, AND: [viewable(ctx.viewer, kind)] } : inWorkspace(id, ctx);
 
 export function registerNode(name: string) {
   NODE_TYPES.add(name);

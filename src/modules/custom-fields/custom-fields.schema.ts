@@ -1,5 +1,6 @@
 // Custom field definitions, groups, options, the CustomFieldValue union on every card, and the
 // @oneOf input that writes values.
+import type { FieldRef } from '@pothos/core';
 import { withId } from '../../lib/prisma-query.js';
 import { builder, type InputFields, type Types } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
@@ -119,7 +120,7 @@ export const CustomField = builder.prismaNode('CustomField', {
 const fieldOf = (t: PothosSchemaTypes.ObjectFieldBuilder<Types, GraphqlValue>) =>
   t.field({ type: CustomField, resolve: (v) => v.field as never });
 
-function member(name: string, extra: (t: PothosSchemaTypes.ObjectFieldBuilder<Types, GraphqlValue>) => Record<string, any>) {
+function member(name: string, extra: (t: PothosSchemaTypes.ObjectFieldBuilder<Types, GraphqlValue>) => Record<string, FieldRef<Types, unknown, 'Object'>>) {
   return builder.objectRef<GraphqlValue>(name).implement({ fields: (t) => ({ field: fieldOf(t), ...extra(t) }) });
 }
 

@@ -17,7 +17,7 @@ import { FormulaError, parseFormula, references } from '../../kernel/fields/form
 import { assignSlot, lockFields, slotColumns, TABLE } from '../../kernel/fields/slots.js';
 import { toStored, type FieldDef, type Stored, type ValueInput } from '../../kernel/fields/values.js';
 
-type Query = { include?: any; select?: any };
+type Query = { include?: Prisma.CustomFieldInclude; select?: Prisma.CustomFieldSelect };
 
 /**
  * After definitions changed: forgets what this request memoized, and queues `settingsChanged`

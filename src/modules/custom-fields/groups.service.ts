@@ -1,5 +1,6 @@
 // Field groups: the sections (tabs) a card's custom fields are shown in, per entity type.
 import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client.js';
 import type { ServiceCtx } from '../../context.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
@@ -7,7 +8,7 @@ import * as v from '../../lib/validate.js';
 import type { EntityType } from '../../kernel/fields/definitions.js';
 import { forget } from './definitions.service.js';
 
-type Query = { include?: any; select?: any };
+type Query = { include?: Prisma.FieldGroupInclude; select?: Prisma.FieldGroupSelect };
 
 export function listGroups(ctx: ServiceCtx, entityType: EntityType, query: Query = {}) {
   return ctx.db.fieldGroup.findMany({

@@ -1,6 +1,6 @@
 // The field audit: how many of the cards the viewer may see hold a value of each field.
 import type { ServiceCtx } from '../../context.js';
-import { scopeOf } from '../../kernel/access/rights.js';
+import { scopeOf, scopeSql } from '../../kernel/access/rights.js';
 import { visibleDefinitions, type EntityType } from '../../kernel/fields/definitions.js';
 import { TABLE } from '../../kernel/fields/slots.js';
 
@@ -13,15 +13,8 @@ export async function fieldUsage(ctx: ServiceCtx, entityType: EntityType) {
   const table = TABLE[entityType];
   const scope = scopeOf(ctx.viewer, entityType, 'VIEW');
   if (scope === 'NONE') return defs.map((d) => ({ fieldId: d.id, filled: 0, total: 0 }));
-  // The same scope as the card lists: the user's own cards, or also their teams' members'.
-  const mine =
-    scope === 'ALL'
-      ? ''
-      : scope === 'OWN'
-        ? ` and t."responsibleId" = $3::uuid`
-        : ` and (t."responsibleId" = $3::uuid or t."responsibleId" in (select m."userId" from "TeamMember" m where m."teamId" = any($4::uuid[])))`;
-  // Only the parameters the condition names: PostgreSQL cannot type one it never sees.
-  const scoped = scope === 'ALL' ? [] : scope === 'OWN' ? [ctx.viewer.userId] : [ctx.viewer.userId, ctx.viewer.teamIds];
+  // The same scope as the card lists (rights.ts renders it for SQL too).
+  const { sql: mine, params: scoped } = scopeSql(ctx.viewer, scope, 3);
   const total = await ctx.db.$queryRawUnsafe<{ n: number }[]>(
     `select count(*)::int as n from "${table}" t where t."workspaceId" = $1::uuid and t."deletedAt" is null and $2::int = 0${mine}`,
     ctx.viewer.workspaceId, 0, ...scoped,

@@ -1,8 +1,7 @@
 // Deals, the board list, moving between stages, and the live `dealChanged` feed.
 import { liveViewer, startLive } from '../auth/live-viewer.js';
 import { shown } from '../../kernel/access/field-access.js';
-import { scopeOf } from '../../kernel/access/rights.js';
-import { canSee, viewable, visible } from '../../kernel/access/visibility.js';
+import { canSee, seesNow, viewable, visible } from '../../kernel/access/visibility.js';
 import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
@@ -229,8 +228,7 @@ builder.subscriptionField('dealChanged', (t) =>
         filter(async (m: DealChangedMessage) => {
           if (m.workspaceId !== ws) return false;
           const live = await liveViewer(ctx);
-          if (scopeOf(live.viewer, 'DEAL', 'VIEW') === 'ALL') return true;
-          return !!(await ctx.db.deal.findFirst({ where: { id: m.dealId, ...visible(live, 'DEAL') }, select: { id: true } }));
+          return seesNow(live, 'DEAL', m.dealId);
         }),
       );
     },

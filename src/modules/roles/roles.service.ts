@@ -1,6 +1,7 @@
 // Roles (administrators): record rights per card type and action, each with a scope, and
 // field access per card type and field.
 import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client.js';
 import type { ServiceCtx } from '../../context.js';
 import { NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
 import { ACTIONS, ENTITIES, type Action, type Entity, type Rights, type Scope } from '../../kernel/access/rights.js';
@@ -187,7 +188,7 @@ export async function setFieldAccess(ctx: ServiceCtx, input: FieldAccessInput) {
   return updated;
 }
 
-type Query = { include?: any; select?: any };
+type Query = { include?: Prisma.RoleInclude; select?: Prisma.RoleSelect };
 
 export function listRoles(ctx: ServiceCtx, query: Query = {}) {
   return ctx.db.role.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'asc' } });

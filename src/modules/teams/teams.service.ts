@@ -1,5 +1,6 @@
 // Teams of a workspace. Managing them is an administrator's right.
 import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client.js';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError } from '../../lib/errors.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
@@ -7,7 +8,7 @@ import * as v from '../../lib/validate.js';
 import { settingsChanged } from '../../kernel/events.js';
 import { checkIds, uniqueAs } from '../users/users.service.js';
 
-type Query = { include?: any; select?: any };
+type Query = { include?: Prisma.TeamInclude; select?: Prisma.TeamSelect };
 
 export function listTeams(ctx: ServiceCtx, query: Query = {}) {
   return ctx.db.team.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { name: 'asc' } });

@@ -11,7 +11,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { Tx } from '../../lib/outbox.js';
 import { settingsChanged } from '../../kernel/events.js';
 
-type Query = { include?: any; select?: any };
+type Query = { include?: Prisma.UserInclude; select?: Prisma.UserSelect };
 
 export function me(ctx: ServiceCtx, query: Query = {}) {
   return ctx.db.user.findUniqueOrThrow({ ...withId(query), where: { id: ctx.viewer.userId } });
@@ -35,7 +35,7 @@ export function countUsers(ctx: ServiceCtx, filter: UserFilter) {
   return ctx.db.user.count({ where: userWhere(ctx, filter) });
 }
 
-export function listUsers(ctx: ServiceCtx, filter: UserFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
+export function listUsers(ctx: ServiceCtx, filter: UserFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.UserWhereUniqueInput }) {
   return ctx.db.user.findMany({ ...query, where: userWhere(ctx, filter), orderBy: [{ name: 'asc' }, { id: 'asc' }] });
 }
 
