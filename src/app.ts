@@ -22,7 +22,7 @@ import { createAppPubSub } from './lib/pubsub.js';
 import { SettingsEpochs } from './lib/settings-epochs.js';
 import { OutboxDispatcher } from './lib/outbox.js';
 import { events } from './kernel/events.js';
-import './modules/consumers.js';
+import './modules/wiring.js';
 import { schema } from './schema.js';
 import { resolveViewer } from './modules/auth/auth.service.js';
 import { seedDemo, type DemoLogin } from '../prisma/seed.js';

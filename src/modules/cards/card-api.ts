@@ -2,7 +2,7 @@
 // its object type (responsible, tags, phones and e-mails where it has them, who and when, trash,
 // version), its list connection, and its create / update / delete / restore mutations, which
 // call the kernel's one write path. A kind's own module adds only what is truly its own.
-import type { InputFieldRef, ObjectRef } from '@pothos/core';
+import type { InputFieldRef, InputObjectRef, ObjectRef } from '@pothos/core';
 import { builder, type InputFields, type Types } from '../../builder.js';
 import { authed } from '../../context.js';
 import { shown } from '../../kernel/access/field-access.js';
@@ -12,7 +12,8 @@ import { IdParser, parseId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { User } from '../users/users.schema.js';
 import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
-import { Phone, Tag } from './cards.schema.js';
+import { cardListArgs, orderInput, Phone, Tag } from './cards.schema.js';
+import { countCards, listCards, type CommonFilter } from '../../kernel/lists.js';
 
 /** The fields every card's object type has, added to the kind's type by name. */
 export function cardSystemFields(kind: CardKind) {
@@ -168,6 +169,34 @@ export function cardMutations(kind: CardKind, opts: CardMutationOptions) {
       errors: { types: WRITE_ERRORS, dataField },
       args: { id: t.arg.id({ required: true }) },
       resolve: (_r, a, ctx) => restoreRecord(authed(ctx), kind, parseId(T, a.id)),
+    }),
+  );
+}
+
+/** Any kind's filter, as the shared list code reads it (each kind's own keys pass through). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+interface AnyFilter extends CommonFilter<AnyFilter> {}
+
+/**
+ * The kind's list: a connection named after it (`contacts`, `deals`, …) with its filter, an
+ * order by the sort keys of its descriptor or by custom fields, and the trash.
+ */
+export function cardList(kind: CardKind, opts: { filter: InputObjectRef<Types, object>; ids: Record<string, string> }) {
+  const d = descriptor(kind);
+  const Order = orderInput(d.typeName, Object.keys(d.sort));
+  // The three card models share what a list reads; the type parameter names one of them.
+  builder.queryField(d.label.many, (t) =>
+    t.prismaConnection({
+      type: d.typeName as 'Contact',
+      cursor: 'id',
+      authScopes: { member: true },
+      args: {
+        filter: t.arg({ type: opts.filter }),
+        orderBy: t.arg({ type: [Order], description: 'Newest first when left out.' }),
+        inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
+      },
+      resolve: (query, _r, a, ctx) => listCards(authed(ctx), kind, cardListArgs<AnyFilter, string>(a as never, opts.ids), query),
+      totalCount: (_c, a, ctx) => countCards(authed(ctx), kind, cardListArgs<AnyFilter, string>(a as never, opts.ids)),
     }),
   );
 }

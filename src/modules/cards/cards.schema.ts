@@ -164,4 +164,3 @@ export function orderInput<const S extends string>(prefix: string, values: reado
   });
 }
 
-export const COMMON_SORT_FIELDS = ['NAME', 'CREATED_AT', 'UPDATED_AT', 'LAST_ACTIVITY_AT'] as const;

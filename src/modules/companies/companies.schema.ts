@@ -1,10 +1,9 @@
 // Companies and their queries and mutations.
 import { builder } from '../../builder.js';
-import { cardMutations, cardSystemFields } from '../cards/card-api.js';
-import { authed } from '../../context.js';
+import { cardList, cardMutations, cardSystemFields } from '../cards/card-api.js';
 import { DateTimeRange } from '../common/common.schema.js';
-import { cardListArgs, COMMON_SORT_FIELDS, CustomFieldFilter, inScope, orderInput, registerNode } from '../cards/cards.schema.js';
-import * as companies from './companies.service.js';
+import { CustomFieldFilter, inScope, registerNode } from '../cards/cards.schema.js';
+import type { CommonFilter } from '../../kernel/lists.js';
 
 registerNode('Company');
 cardSystemFields('COMPANY');
@@ -19,7 +18,9 @@ export const Company = builder.prismaNode('Company', {
   }),
 });
 
-type Filter = companies.CompanyFilter;
+// An interface, because a filter nests itself (and / or); a company has no keys of its own.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+interface Filter extends CommonFilter<Filter> {}
 export const CompanyFilter = builder.inputRef<Filter>('CompanyFilter').implement({
   description: 'Every condition given must hold; `and` / `or` nest further filters.',
   fields: (t) => ({
@@ -34,25 +35,9 @@ export const CompanyFilter = builder.inputRef<Filter>('CompanyFilter').implement
   }),
 });
 
-
-const CompanyOrder = orderInput('Company', COMMON_SORT_FIELDS);
 const ID_FIELDS = { responsibleIds: 'User' };
 
-
-builder.queryField('companies', (t) =>
-  t.prismaConnection({
-    type: 'Company',
-    cursor: 'id',
-    authScopes: { member: true },
-    args: {
-      filter: t.arg({ type: CompanyFilter }),
-      orderBy: t.arg({ type: [CompanyOrder], description: 'Newest first when left out.' }),
-      inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
-    },
-    resolve: (query, _r, a, ctx) => companies.listCompanies(authed(ctx), cardListArgs(a, ID_FIELDS), query),
-    totalCount: (_c, a, ctx) => companies.countCompanies(authed(ctx), cardListArgs(a, ID_FIELDS)),
-  }),
-);
+cardList('COMPANY', { filter: CompanyFilter, ids: ID_FIELDS });
 
 cardMutations('COMPANY', {
   type: Company,

@@ -1,10 +1,10 @@
 // Contacts (people) and their queries and mutations.
 import { canSee, viewable } from '../../kernel/access/visibility.js';
 import { builder } from '../../builder.js';
-import { cardMutations, cardSystemFields } from '../cards/card-api.js';
+import { cardList, cardMutations, cardSystemFields } from '../cards/card-api.js';
 import { authed } from '../../context.js';
 import { DateTimeRange } from '../common/common.schema.js';
-import { cardListArgs, COMMON_SORT_FIELDS, CustomFieldFilter, inScope, orderInput, registerNode } from '../cards/cards.schema.js';
+import { CustomFieldFilter, inScope, registerNode } from '../cards/cards.schema.js';
 import { Company } from '../companies/companies.schema.js';
 import * as contacts from './contacts.service.js';
 
@@ -51,25 +51,9 @@ export const ContactFilter = builder.inputRef<Filter>('ContactFilter').implement
   }),
 });
 
-
-const ContactOrder = orderInput('Contact', COMMON_SORT_FIELDS);
 const ID_FIELDS = { responsibleIds: 'User', companyIds: 'Company' };
 
-
-builder.queryField('contacts', (t) =>
-  t.prismaConnection({
-    type: 'Contact',
-    cursor: 'id',
-    authScopes: { member: true },
-    args: {
-      filter: t.arg({ type: ContactFilter }),
-      orderBy: t.arg({ type: [ContactOrder], description: 'Newest first when left out.' }),
-      inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
-    },
-    resolve: (query, _r, a, ctx) => contacts.listContacts(authed(ctx), cardListArgs(a, ID_FIELDS), query),
-    totalCount: (_c, a, ctx) => contacts.countContacts(authed(ctx), cardListArgs(a, ID_FIELDS)),
-  }),
-);
+cardList('CONTACT', { filter: ContactFilter, ids: ID_FIELDS });
 
 cardMutations('CONTACT', {
   type: Contact,

@@ -5,12 +5,12 @@ import { canSee, seesNow, viewable, visible } from '../../kernel/access/visibili
 import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
-import { cardMutations, cardSystemFields } from '../cards/card-api.js';
+import { cardList, cardMutations, cardSystemFields } from '../cards/card-api.js';
 import { authed } from '../../context.js';
 import { IdParser, encodeGlobalId, tryDecodeId } from '../../lib/ids.js';
 import type { DealChangedMessage } from '../../lib/pubsub.js';
 import { DateTimeRange, DecimalRange, STAGE_ERRORS } from '../common/common.schema.js';
-import { cardListArgs, COMMON_SORT_FIELDS, CustomFieldFilter, inScope, orderInput, registerNode } from '../cards/cards.schema.js';
+import { CustomFieldFilter, inScope, registerNode } from '../cards/cards.schema.js';
 import { Contact } from '../contacts/contacts.schema.js';
 import { StageKind } from '../pipelines/pipelines.schema.js';
 import { findPipeline } from '../pipelines/pipelines.service.js';
@@ -110,25 +110,9 @@ export const DealFilter = builder.inputRef<Filter>('DealFilter').implement({
   }),
 });
 
-
-const DealOrder = orderInput('Deal', [...COMMON_SORT_FIELDS, 'AMOUNT', 'CLOSED_AT', 'STAGE']);
 const ID_FIELDS = { responsibleIds: 'User', pipelineIds: 'Pipeline', stageIds: 'Stage', companyIds: 'Company', contactIds: 'Contact' };
 
-
-builder.queryField('deals', (t) =>
-  t.prismaConnection({
-    type: 'Deal',
-    cursor: 'id',
-    authScopes: { member: true },
-    args: {
-      filter: t.arg({ type: DealFilter }),
-      orderBy: t.arg({ type: [DealOrder], description: 'Newest first when left out.' }),
-      inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
-    },
-    resolve: (query, _r, a, ctx) => deals.listDeals(authed(ctx), cardListArgs(a, ID_FIELDS), query),
-    totalCount: (_c, a, ctx) => deals.countDeals(authed(ctx), cardListArgs(a, ID_FIELDS)),
-  }),
-);
+cardList('DEAL', { filter: DealFilter, ids: ID_FIELDS });
 
 cardMutations('DEAL', {
   type: Deal,
@@ -180,7 +164,6 @@ builder.mutationField('moveDeal', (t) =>
     },
   }),
 );
-
 
 // Live board
 

@@ -1,6 +1,7 @@
-// Deals: create, update, move between stages and pipelines, trash and restore, and the board
-// list. `changeStage` is the one place a deal's stage changes, whatever path asks for it
-// (moveDeal, updateDeal, and later import and automations), so stage rules hold everywhere.
+// Deals: what is truly a deal's own on top of the record kernel. Its hook (run by every write of
+// a deal, whoever asks: create, update, move, and later import and automations) resolves the
+// stage it enters, checks that stage's required fields and the loss reason, and keeps its
+// contacts; its list adds the board's filter keys and a search through contacts and company.
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, StageRequirementsError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
@@ -15,7 +16,6 @@ import type { CardRow } from '../../kernel/tables.js';
 import { applies, definitions, hiddenFieldIds } from '../../kernel/fields/definitions.js';
 import type { FieldValueInput } from '../../kernel/fields/card-values.js';
 
-type Query = { include?: object; select?: object };
 type Range = { from?: Date | null; to?: Date | null } | null;
 
 // An interface, because a filter nests itself (and / or).
@@ -30,8 +30,6 @@ export interface DealFilter extends cards.CommonFilter<DealFilter> {
   hasOpenTask?: boolean | null;
   hasOverdueTask?: boolean | null;
 }
-
-export type DealSortField = 'NAME' | 'AMOUNT' | 'CREATED_AT' | 'UPDATED_AT' | 'CLOSED_AT' | 'LAST_ACTIVITY_AT' | 'STAGE';
 
 function amountBound(issues: IssueList, field: string, s: string | null | undefined) {
   if (s === null || s === undefined) return undefined;
@@ -88,17 +86,7 @@ async function dealSearch(ctx: ServiceCtx) {
   });
 }
 
-export type ListArgs = { filter?: DealFilter | null; orderBy?: cards.SortInput<DealSortField>[] | null; inTrash?: boolean | null };
-
 registerListHooks<DealFilter>('DEAL', { own: dealConditions, search: dealSearch });
-
-export function listDeals(ctx: ServiceCtx, args: ListArgs, query: Query & cards.Page) {
-  return cards.listCards<Prisma.DealModel, DealFilter, DealSortField>(ctx, 'DEAL', args, query);
-}
-
-export function countDeals(ctx: ServiceCtx, args: ListArgs) {
-  return cards.countCards(ctx, 'DEAL', args);
-}
 
 export type DealInput = {
   customFields?: FieldValueInput[] | null;
