@@ -84,3 +84,48 @@ describe('DateTime inputs', () => {
     }
   });
 });
+
+const HdDeals = graphql(`
+  query HdDeals($filter: DealFilter, $first: Int, $last: Int) {
+    deals(filter: $filter, first: $first, last: $last) { totalCount edges { node { id name version } } }
+  }
+`);
+
+const HdUsers = graphql(`
+  query HdUsers($filter: UserFilter) { users(filter: $filter) { totalCount } }
+`);
+
+const HdTimeline = graphql(`
+  query HdTimeline($cardId: ID!, $filter: TimelineFilter) { timeline(cardId: $cardId, filter: $filter) { edges { cursor } } }
+`);
+
+type ListResult = { data?: unknown; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] };
+/** A list request refused as a bad filter: VALIDATION_FAILED naming the field, no data. */
+function refusedFilter(r: ListResult, field: string) {
+  expect(r.data ?? null, JSON.stringify(r)).toBeNull();
+  expect(r.errors?.[0].extensions?.code, JSON.stringify(r)).toBe('VALIDATION_FAILED');
+  expect(r.errors?.[0].extensions?.fields, JSON.stringify(r)).toEqual([{ field, message: expect.stringContaining('NUL') }]);
+}
+
+describe('NUL characters', () => {
+  it('failing before: a NUL in a name or text is a ValidationError naming the field, and nothing is written', async () => {
+    const ws = await signUpWorkspace(app);
+    const r = (await app.ok(HdCreateDeal, { input: { name: 'Bad\u0000name' } }, ws.token)).createDeal;
+    expect(as(r, 'ValidationError').fields).toEqual([{ field: 'name', message: expect.stringContaining('NUL') }]);
+    expect((await app.ok(HdDeals, {}, ws.token)).deals.totalCount).toBe(0);
+    const d = await deal(ws, 'Fine');
+    const t = (await app.ok(HdCreateTask, { input: { cardId: d.id, type: 'CALL', text: 'a\u0000b', dueAt: '2026-12-24T18:00:00Z' } }, ws.token)).createTask;
+    expect(t).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED' });
+    expect((await app.ok(HdTasks, { filter: { cardId: d.id } }, ws.token)).tasks.totalCount).toBe(0);
+  });
+
+  it('failing before: a NUL in a list search is refused as a bad filter naming filter.search', async () => {
+    const ws = await signUpWorkspace(app);
+    const d = await deal(ws, 'Searchable');
+    refusedFilter(await app.gql(HdDeals, { filter: { search: 'Sea\u0000rch' } }, ws.token), 'filter.search');
+    refusedFilter(await app.gql(HdDeals, { filter: { or: [{ search: '\u0000' }] } }, ws.token), 'filter.or[0].search');
+    refusedFilter(await app.gql(HdUsers, { filter: { search: 'a\u0000' } }, ws.token), 'filter.search');
+    refusedFilter(await app.gql(HdTimeline, { cardId: d.id, filter: { search: 'a\u0000' } }, ws.token), 'filter.search');
+    expect((await app.ok(HdDeals, { filter: { search: 'Search' } }, ws.token)).deals.totalCount).toBe(1);
+  });
+});

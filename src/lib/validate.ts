@@ -24,13 +24,30 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, extra
 /** Escapes LIKE's wildcards: what a user searches for is meant literally. */
 export const likeLiteral = (t: string) => t.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** PostgreSQL text cannot hold a NUL character: it is refused as a field error, not a failed write. */
+export const NUL_MESSAGE = 'must not contain a NUL character (\\u0000)';
+export const hasNul = (s: string) => s.includes('\u0000');
+
+/** Every free-text input starts here. */
+export const text = () => z.string().refine((s) => !hasNul(s), NUL_MESSAGE);
+
+/** A search string of a list filter: the issue when it cannot be searched for, else null. */
+export function searchIssue(q: string | null | undefined, field = 'filter.search'): FieldIssue | null {
+  return q && hasNul(q) ? { field, message: NUL_MESSAGE } : null;
+}
+
+/** Refuses a list filter's search that cannot be searched for, as a ValidationError naming it. */
+export function assertSearchable(q: string | null | undefined, field = 'filter.search') {
+  const issue = searchIssue(q, field);
+  if (issue) throw new ValidationError([issue]);
+}
+
 /** A required, trimmed, single-line-ish name. */
 export const name = (max = 255) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+  text().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export const optionalText = (max: number) =>
-  z
-    .string()
+  text()
     .trim()
     .max(max, `must be at most ${max} characters`)
     .transform((s) => (s === '' ? null : s))
