@@ -129,3 +129,15 @@ describe('NUL characters', () => {
     expect((await app.ok(HdDeals, { filter: { search: 'Search' } }, ws.token)).deals.totalCount).toBe(1);
   });
 });
+
+describe('file downloads', () => {
+  it('failing before: a malformed percent-encoding in /files/<id> answers 404 like any unknown id', async () => {
+    const ws = await signUpWorkspace(app);
+    const origin = new URL(await app.start()).origin;
+    for (const path of ['/files/%E0%A4%A', '/files/%', '/files/%ZZ', '/files/nonsense']) {
+      const res = await fetch(`${origin}${path}`, { headers: { authorization: `Bearer ${ws.token}` } });
+      expect(res.status, path).toBe(404);
+      expect(await res.json(), path).toEqual({ error: 'File not found' });
+    }
+  });
+});
