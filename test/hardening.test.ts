@@ -141,3 +141,49 @@ describe('file downloads', () => {
     }
   });
 });
+
+const HdLogCall = graphql(`
+  mutation HdLogCall($input: LogCallInput!) {
+    logCall(input: $input) {
+      __typename
+      ... on ValidationError { fields { field message } }
+      ... on Error { message code }
+    }
+  }
+`);
+
+const HdCreateCompany = graphql(`
+  mutation HdCreateCompany($input: CreateCompanyInput!) {
+    createCompany(input: $input) {
+      __typename
+      ... on CreateCompanySuccess { company { id website } }
+      ... on ValidationError { fields { field message } }
+      ... on Error { message code }
+    }
+  }
+`);
+
+const NOT_WEB = ['javascript:alert(1)', 'JavaScript://example.com/%0Aalert(1)', 'data:text/html,<script>alert(1)</script>', 'ftp://example.com/a.mp3', 'vbscript:msgbox(1)'];
+
+describe('URL inputs', () => {
+  it('failing before: a call recording URL must be http(s)', async () => {
+    const ws = await signUpWorkspace(app);
+    const d = await deal(ws, 'Called');
+    for (const recordingUrl of NOT_WEB) {
+      const r = (await app.ok(HdLogCall, { input: { cardId: d.id, direction: 'OUTBOUND', number: '+79161234567', recordingUrl } }, ws.token)).logCall;
+      expect(as(r, 'ValidationError').fields.map((f) => f.field), recordingUrl).toEqual(['recordingUrl']);
+    }
+    const ok = (await app.ok(HdLogCall, { input: { cardId: d.id, direction: 'OUTBOUND', number: '+79161234567', recordingUrl: 'https://rec.example.com/1.mp3' } }, ws.token)).logCall;
+    expect(ok.__typename).toBe('LogCallSuccess');
+  });
+
+  it('a company website must be http(s)', async () => {
+    const ws = await signUpWorkspace(app);
+    for (const website of NOT_WEB) {
+      const r = (await app.ok(HdCreateCompany, { input: { name: 'Acme', website } }, ws.token)).createCompany;
+      expect(as(r, 'ValidationError').fields.map((f) => f.field), website).toEqual(['website']);
+    }
+    const ok = (await app.ok(HdCreateCompany, { input: { name: 'Acme', website: 'acme.example.com' } }, ws.token)).createCompany;
+    expect(as(ok, 'CreateCompanySuccess').company.website).toBe('https://acme.example.com');
+  });
+});

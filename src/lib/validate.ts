@@ -87,21 +87,33 @@ export const phoneRegion = z
   .transform((s) => s.toUpperCase())
   .refine((s) => isSupportedCountry(s as CountryCode), 'is not a supported ISO 3166 country code');
 
-export const url = z
-  .string()
+/**
+ * Whether a string is an absolute http(s) address with a dotted host. Every URL a client may
+ * render as a link goes through here: javascript:, data: and the like are stored XSS.
+ */
+export function isWebUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.includes('.');
+  } catch {
+    return false;
+  }
+}
+
+/** A web address typed by a person: "acme.ru" is read as https://acme.ru; "" clears. */
+export const url = text()
   .trim()
   .max(2048, 'must be at most 2048 characters')
   .transform((s) => (s === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`))
-  .refine((s) => {
-    if (s === '') return true;
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.includes('.');
-    } catch {
-      return false;
-    }
-  }, 'is not a valid web address')
+  .refine((s) => s === '' || isWebUrl(s), 'is not a valid web address')
   .transform((s) => (s === '' ? null : s));
+
+/** An absolute http(s) address given by a program (a call recording), taken as is. */
+export const webUrl = (max = 2048) =>
+  text()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .refine(isWebUrl, 'must be an http:// or https:// address');
 
 /** Normalizes a phone number to E.164, reading numbers without a country code in `region`. */
 export function normalizePhone(raw: string, region: string): string | null {

@@ -167,7 +167,7 @@ export async function logCall(ctx: ServiceCtx, card: CardRef, input: CallInput) 
     z.object({
       direction,
       durationSeconds: z.number().int().min(0, 'must not be negative').max(86_400, 'must be at most a day').nullish(),
-      recordingUrl: z.string().trim().url('is not a URL').max(2000).nullish(),
+      recordingUrl: v.webUrl(2000).nullish(),
       result: v.text().trim().max(2000).nullish(),
     }),
     input,
