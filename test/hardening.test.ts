@@ -187,3 +187,31 @@ describe('URL inputs', () => {
     expect(as(ok, 'CreateCompanySuccess').company.website).toBe('https://acme.example.com');
   });
 });
+
+const HdUsersLiteral = graphql(`
+  query HdUsersLiteral { users(first: 1, last: 1) { totalCount } }
+`);
+
+const HdTimelinePage = graphql(`
+  query HdTimelinePage($cardId: ID!, $first: Int, $last: Int) { timeline(cardId: $cardId, first: $first, last: $last) { edges { cursor } } }
+`);
+
+describe('connection pages', () => {
+  it('failing before: first together with last is refused on every connection, in variables and literals', async () => {
+    const ws = await signUpWorkspace(app);
+    const d = await deal(ws, 'Paged');
+    for (const r of [
+      await app.gql(HdDeals, { first: 2, last: 2 }, ws.token),
+      await app.gql(HdUsersLiteral, {}, ws.token),
+      await app.gql(HdTimelinePage, { cardId: d.id, first: 1, last: 1 }, ws.token),
+    ]) {
+      expect(r.data ?? null, JSON.stringify(r)).toBeNull();
+      expect(r.errors?.[0].extensions?.code, JSON.stringify(r)).toBe('BAD_USER_INPUT');
+      expect(r.errors?.[0].message).toMatch(/first.*last/);
+    }
+    // Either alone still pages, and an explicit null counts as not given.
+    expect((await app.ok(HdDeals, { first: 1 }, ws.token)).deals.edges).toHaveLength(1);
+    expect((await app.ok(HdDeals, { last: 1 }, ws.token)).deals.edges).toHaveLength(1);
+    expect((await app.ok(HdDeals, { first: 1, last: null }, ws.token)).deals.edges).toHaveLength(1);
+  });
+});
