@@ -6,6 +6,7 @@ import { createTestApp, type TestApp } from './helpers/app.js';
 import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
 import { as } from './helpers/results.js';
 import { graphql } from './gql/index.js';
+import type { CustomFieldInput } from './gql/graphql.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -213,5 +214,86 @@ describe('connection pages', () => {
     expect((await app.ok(HdDeals, { first: 1 }, ws.token)).deals.edges).toHaveLength(1);
     expect((await app.ok(HdDeals, { last: 1 }, ws.token)).deals.edges).toHaveLength(1);
     expect((await app.ok(HdDeals, { first: 1, last: null }, ws.token)).deals.edges).toHaveLength(1);
+  });
+});
+
+const HdCreateField = graphql(`
+  mutation HdCreateField($input: CreateCustomFieldInput!) {
+    createCustomField(input: $input) {
+      __typename
+      ... on CreateCustomFieldSuccess { field { id options { id label } } }
+      ... on Error { message code }
+    }
+  }
+`);
+
+const HdDeleteOption = graphql(`
+  mutation HdDeleteOption($id: ID!, $moveToOptionId: ID) {
+    deleteFieldOption(id: $id, moveToOptionId: $moveToOptionId) { __typename ... on Error { message code } }
+  }
+`);
+
+const HdDeal = graphql(`
+  query HdDeal($id: ID!) {
+    node(id: $id) {
+      ... on Deal {
+        id version updatedAt
+        customFields {
+          __typename
+          ... on SelectFieldValue { option { id label } }
+          ... on MultiSelectFieldValue { options { id label } }
+        }
+      }
+    }
+  }
+`);
+
+const HdUpdateDeal = graphql(`
+  mutation HdUpdateDeal($input: UpdateDealInput!) {
+    updateDeal(input: $input) {
+      __typename
+      ... on UpdateDealSuccess { deal { id version } }
+      ... on ConflictError { currentVersion }
+      ... on Error { message code }
+    }
+  }
+`);
+
+describe('deleting a field option', () => {
+  it('failing before: cards whose value moved to another option get a new version and updatedAt', async () => {
+    const ws = await signUpWorkspace(app);
+    const define = async (type: 'SELECT' | 'MULTISELECT', name: string) =>
+      as((await app.ok(HdCreateField, { input: { entityType: 'DEAL', type, name, options: ['A', 'B'] } }, ws.token)).createCustomField, 'CreateCustomFieldSuccess').field;
+    const one = await define('SELECT', 'Source');
+    const many = await define('MULTISELECT', 'Interests');
+    const [a, b] = one.options;
+    const [ma, mb] = many.options;
+    const create = async (name: string, customFields: CustomFieldInput[]) =>
+      as((await app.ok(HdCreateDeal, { input: { name, customFields } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+    const held = await create('Holds A', [{ fieldId: one.id, value: { optionId: a.id } }, { fieldId: many.id, value: { optionIds: [ma.id] } }]);
+    const other = await create('Holds B', [{ fieldId: one.id, value: { optionId: b.id } }]);
+    const read = async (id: string) => {
+      const n = (await app.ok(HdDeal, { id }, ws.token)).node;
+      if (!n || !('version' in n)) throw new Error(`no deal ${id}`);
+      return n;
+    };
+    const before = await read(held.id);
+    const untouched = await read(other.id);
+    expect(before.version).toBe(1);
+
+    expect((await app.ok(HdDeleteOption, { id: a.id, moveToOptionId: b.id }, ws.token)).deleteFieldOption.__typename).toBe('DeleteFieldOptionSuccess');
+    const moved = await read(held.id);
+    expect(moved.customFields).toContainEqual({ __typename: 'SelectFieldValue', option: { id: b.id, label: 'B' } });
+    expect(moved.version).toBe(2);
+    expect(Date.parse(moved.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt));
+    // A card that held nothing of the removed option keeps its version.
+    expect((await read(other.id)).version).toBe(untouched.version);
+
+    expect((await app.ok(HdDeleteOption, { id: ma.id, moveToOptionId: mb.id }, ws.token)).deleteFieldOption.__typename).toBe('DeleteFieldOptionSuccess');
+    expect((await read(held.id)).version).toBe(3);
+
+    // A client still holding version 1 cannot write its old value back over the moved one.
+    const stale = (await app.ok(HdUpdateDeal, { input: { id: held.id, version: 1, name: 'Stale write' } }, ws.token)).updateDeal;
+    expect(stale).toMatchObject({ __typename: 'ConflictError', currentVersion: 3 });
   });
 });
