@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { translate } from './lib/i18n.js';
+import { useOneWayPages } from './lib/connection-args.js';
 import { AppError, ValidationError } from './lib/errors.js';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -176,6 +177,7 @@ export async function buildApp(
           return !stopping;
         },
       }),
+      useOneWayPages(),
       translateErrors(),
       logOperations(log),
     ],

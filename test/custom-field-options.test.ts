@@ -367,8 +367,10 @@ describe('options', () => {
     await app.ok(UpdateOption, { id: d.id, position: 0 }, ws.token);
     expect(await all()).toEqual([['D', 'C'], ['D'], ['C'], ['D']]);
     expect(labels(await fieldById(ws, 'CONTACT', f.id))).toEqual(['0:D', '1:C']);
-    // Versions: option changes are not edits of the cards.
-    expect((await chosen(ws, c1.id)).version).toBe(c1.version);
+    // Versions: a moved value is an edit of the card (c1 moved twice, so a stale client gets a
+    // ConflictError); relabeling and reordering options are not.
+    expect((await chosen(ws, c1.id)).version).toBe(c1.version + 2);
+    expect((await chosen(ws, c3.id)).version).toBe(c3.version);
   });
 
   it("an option that is the field's default or in another field's condition goes only with moveToOptionId, which moves them too", async () => {

@@ -4,7 +4,7 @@
 // when it leads with a custom field so the slot's partial index serves it.
 import type { ServiceCtx } from '../context.js';
 import { IssueList } from '../lib/errors.js';
-import { likeLiteral, normalizePhone } from '../lib/validate.js';
+import { likeLiteral, normalizePhone, searchIssue } from '../lib/validate.js';
 import { customFieldConditions, sortSlot, type CustomFieldFilterInput } from './fields/filters.js';
 import type { FieldDef } from './fields/values.js';
 import { definitions, visibleDefinitions } from './fields/definitions.js';
@@ -190,7 +190,9 @@ export function cardFilter<F extends CommonFilter<F>>(f: F, env: FilterEnv<F>, p
   const custom = customFieldConditions(env.defs, env.region, env.issues);
   const build = (x: F, at: string): { AND: object[] } => {
     const and: object[] = [];
-    const terms = x.search ? searchTerms(x.search, env.region) : [];
+    const bad = searchIssue(x.search, `${at}search`);
+    if (bad) env.issues.add(bad.field, bad.message);
+    const terms = x.search && !bad ? searchTerms(x.search, env.region) : [];
     if (terms.length) and.push(env.search ? env.search(terms) : { OR: searchWhere(terms, env.details ?? true) });
     if (x.responsibleIds?.length) {
       if (env.hidden?.has('responsible')) env.issues.add(`${at}responsibleIds`, HIDDEN_FIELD);

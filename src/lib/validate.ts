@@ -24,13 +24,30 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, extra
 /** Escapes LIKE's wildcards: what a user searches for is meant literally. */
 export const likeLiteral = (t: string) => t.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** PostgreSQL text cannot hold a NUL character: it is refused as a field error, not a failed write. */
+export const NUL_MESSAGE = 'must not contain a NUL character (\\u0000)';
+export const hasNul = (s: string) => s.includes('\u0000');
+
+/** Every free-text input starts here. */
+export const text = () => z.string().refine((s) => !hasNul(s), NUL_MESSAGE);
+
+/** A search string of a list filter: the issue when it cannot be searched for, else null. */
+export function searchIssue(q: string | null | undefined, field = 'filter.search'): FieldIssue | null {
+  return q && hasNul(q) ? { field, message: NUL_MESSAGE } : null;
+}
+
+/** Refuses a list filter's search that cannot be searched for, as a ValidationError naming it. */
+export function assertSearchable(q: string | null | undefined, field = 'filter.search') {
+  const issue = searchIssue(q, field);
+  if (issue) throw new ValidationError([issue]);
+}
+
 /** A required, trimmed, single-line-ish name. */
 export const name = (max = 255) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+  text().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export const optionalText = (max: number) =>
-  z
-    .string()
+  text()
     .trim()
     .max(max, `must be at most ${max} characters`)
     .transform((s) => (s === '' ? null : s))
@@ -70,21 +87,33 @@ export const phoneRegion = z
   .transform((s) => s.toUpperCase())
   .refine((s) => isSupportedCountry(s as CountryCode), 'is not a supported ISO 3166 country code');
 
-export const url = z
-  .string()
+/**
+ * Whether a string is an absolute http(s) address with a dotted host. Every URL a client may
+ * render as a link goes through here: javascript:, data: and the like are stored XSS.
+ */
+export function isWebUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.includes('.');
+  } catch {
+    return false;
+  }
+}
+
+/** A web address typed by a person: "acme.ru" is read as https://acme.ru; "" clears. */
+export const url = text()
   .trim()
   .max(2048, 'must be at most 2048 characters')
   .transform((s) => (s === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `https://${s}`))
-  .refine((s) => {
-    if (s === '') return true;
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.includes('.');
-    } catch {
-      return false;
-    }
-  }, 'is not a valid web address')
+  .refine((s) => s === '' || isWebUrl(s), 'is not a valid web address')
   .transform((s) => (s === '' ? null : s));
+
+/** An absolute http(s) address given by a program (a call recording), taken as is. */
+export const webUrl = (max = 2048) =>
+  text()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .refine(isWebUrl, 'must be an http:// or https:// address');
 
 /** Normalizes a phone number to E.164, reading numbers without a country code in `region`. */
 export function normalizePhone(raw: string, region: string): string | null {

@@ -61,6 +61,10 @@ export async function updateOption(ctx: ServiceCtx, id: string, input: { label?:
   });
 }
 
+// A moved value is a change of the card: a client holding the old version must get a
+// ConflictError, not write the removed option's value back over the moved one.
+const BUMP = `"version" = "version" + 1, "updatedAt" = now()`;
+
 /**
  * Removes an option. While cards, the field's default or another field's condition still hold
  * it, refused unless `moveToOptionId` names another option of the field: then those values move
@@ -103,7 +107,7 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
     if (n && moveToOptionId) {
       if (f.type === 'SELECT') {
         await tx.$executeRawUnsafe(
-          `update "${table}" set "customFields" = jsonb_set("customFields", array[$2], to_jsonb($4::text)) where "workspaceId" = $1::uuid and "customFields" -> $2 = to_jsonb($3::text)`,
+          `update "${table}" set "customFields" = jsonb_set("customFields", array[$2], to_jsonb($4::text)), ${BUMP} where "workspaceId" = $1::uuid and "customFields" -> $2 = to_jsonb($3::text)`,
           f.workspaceId, key, id, moveToOptionId,
         );
       } else {
@@ -111,7 +115,7 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
         await tx.$executeRawUnsafe(
           `update "${table}" t set "customFields" = jsonb_set(t."customFields", array[$2], (
              select coalesce(jsonb_agg(o.id order by o."sortOrder"), '[]'::jsonb) from "CustomFieldOption" o
-             where o."fieldId" = $5::uuid and (o.id::text = $4 or (t."customFields" -> $2) @> jsonb_build_array(o.id::text)) and o.id::text <> $3))
+             where o."fieldId" = $5::uuid and (o.id::text = $4 or (t."customFields" -> $2) @> jsonb_build_array(o.id::text)) and o.id::text <> $3)), ${BUMP}
            where t."workspaceId" = $1::uuid and (t."customFields" -> $2) @> jsonb_build_array($3::text)`,
           f.workspaceId, key, id, moveToOptionId, f.id,
         );

@@ -93,6 +93,15 @@ export async function visibleAttachment(ctx: ServiceCtx, id: string) {
   return a && (await canSeeAttachment(ctx, a)) ? a : null;
 }
 
+/** A path segment's text, or null when its percent-encoding is malformed (then no file has that id). */
+function safeDecode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * GET /files/<attachment id>, with the caller's token in Authorization; `context` builds the
  * request's context with the factory GraphQL requests use. Answers 401 without a valid token and
@@ -107,8 +116,8 @@ export async function serveFile(deps: AppDeps, req: IncomingMessage, res: Server
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'use GET');
     const ctx = await context();
     if (!ctx.viewer) return send(401, 'Sign in first: send a valid token');
-    const raw = decodeURIComponent((req.url ?? '').slice('/files/'.length).split('?')[0]);
-    const id = tryDecodeId('Attachment', raw);
+    const raw = safeDecode((req.url ?? '').slice('/files/'.length).split('?')[0]);
+    const id = raw === null ? null : tryDecodeId('Attachment', raw);
     const a = id ? await visibleAttachment(authed(ctx), id) : null;
     if (!a) return send(404, 'File not found');
     res.writeHead(200, {

@@ -28,7 +28,7 @@ export function cardOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId'>): Car
 
 const fields = z.object({
   type: z.enum(['CALL', 'MEETING', 'FOLLOW_UP', 'CUSTOM']),
-  text: z.string().trim().min(1, 'must not be empty').max(5000, 'must be at most 5000 characters'),
+  text: v.text().trim().min(1, 'must not be empty').max(5000, 'must be at most 5000 characters'),
   dueAt: z.date(),
 });
 
@@ -140,7 +140,7 @@ export async function updateTask(ctx: ServiceCtx, id: string, version: number, i
 export async function completeTask(ctx: ServiceCtx, id: string, version: number, result?: string | null) {
   const t = await current(ctx, id, version);
   if (t.completedAt) throw ValidationError.field('id', 'the task is already completed');
-  const clean = v.parseInput(z.object({ result: z.string().trim().max(5000, 'must be at most 5000 characters').nullish() }), { result });
+  const clean = v.parseInput(z.object({ result: v.text().trim().max(5000, 'must be at most 5000 characters').nullish() }), { result });
   const task = await ctx.db.$transaction(async (tx) => {
     const row = await write(tx, t, { completedAt: new Date(), result: clean.result || null });
     await events.emit(tx, ctx, 'task.completed', [taskEvent(ctx, cardOf(row), row)]);

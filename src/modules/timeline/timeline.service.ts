@@ -136,7 +136,7 @@ async function add(ctx: ServiceCtx, card: CardRef, entry: EntryInput) {
   return row.id;
 }
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) => v.text().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export async function addNote(ctx: ServiceCtx, card: CardRef, input: { text?: string | null; templateId?: string | null; values?: { name: string; value: string }[] | null }) {
   const issues = new IssueList();
@@ -167,8 +167,8 @@ export async function logCall(ctx: ServiceCtx, card: CardRef, input: CallInput) 
     z.object({
       direction,
       durationSeconds: z.number().int().min(0, 'must not be negative').max(86_400, 'must be at most a day').nullish(),
-      recordingUrl: z.string().trim().url('is not a URL').max(2000).nullish(),
-      result: z.string().trim().max(2000).nullish(),
+      recordingUrl: v.webUrl(2000).nullish(),
+      result: v.text().trim().max(2000).nullish(),
     }),
     input,
     issues.issues,
@@ -188,7 +188,7 @@ export type EmailInput = { direction: 'INBOUND' | 'OUTBOUND'; subject: string; b
  */
 export async function logEmail(ctx: ServiceCtx, card: CardRef, input: EmailInput) {
   const data = v.parseInput(
-    z.object({ direction, subject: z.string().trim().max(1000), body: z.string().max(200_000), mailbox: z.string().trim().max(320).nullish() }),
+    z.object({ direction, subject: v.text().trim().max(1000), body: v.text().max(200_000), mailbox: z.string().trim().max(320).nullish() }),
     input,
   );
   const box = data.mailbox
@@ -209,7 +209,7 @@ export async function logMeeting(ctx: ServiceCtx, card: CardRef, input: MeetingI
   const issues = new IssueList();
   if (input.endsAt && input.endsAt < input.startsAt) issues.add('endsAt', 'must not be before startsAt');
   const data = v.parseInput(
-    z.object({ subject: text(1000), place: z.string().trim().max(1000).nullish(), notes: z.string().max(20_000).nullish() }),
+    z.object({ subject: text(1000), place: v.text().trim().max(1000).nullish(), notes: v.text().max(20_000).nullish() }),
     input,
     issues.issues,
   );
@@ -310,6 +310,7 @@ export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: Timel
   };
   if (filter.kinds?.length) where.kind = { in: filter.kinds };
   if (filter.authorIds?.length) where.authorId = { in: filter.authorIds };
+  v.assertSearchable(filter.search);
   const q = filter.search?.trim();
   if (q) {
     // A role that hides phones searches a call by its result alone, not by its number.

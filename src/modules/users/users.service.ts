@@ -23,6 +23,7 @@ export function userWhere(ctx: ServiceCtx, f: UserFilter = {}): Prisma.UserWhere
   const where: Prisma.UserWhereInput = { workspaceId: ctx.viewer.workspaceId };
   if (f.active !== null && f.active !== undefined) where.active = f.active;
   if (f.teamIds?.length) where.teams = { some: { teamId: { in: f.teamIds } } };
+  v.assertSearchable(f.search);
   const q = f.search?.trim();
   if (q) {
     const lit = v.likeLiteral(q);
