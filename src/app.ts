@@ -8,10 +8,11 @@ import { serveFile } from './modules/files/files.service.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
-import { translate } from './lib/i18n.js';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionResult } from 'graphql';
+import { handleStreamOrSingleExecutionResult } from '@envelop/core';
+import { render, type Locale } from './lib/i18n.js';
 import { useOneWayPages } from './lib/connection-args.js';
-import { AppError, ValidationError } from './lib/errors.js';
+import { AppError, ValidationError, localizedCause } from './lib/errors.js';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -52,27 +53,37 @@ function disableIntrospection(): Plugin {
   return { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
 }
 
-/** Errors outside result unions (auth, rate limits, list filters) are translated here. */
-function translateErrors(): Plugin<Context> {
+/**
+ * Errors outside result unions (auth, rate limits, failures on list fields) get their text in the
+ * caller's language here, with their code (and, for a ValidationError, every field problem).
+ * Runs before yoga's masking: what it builds is a plain GraphQLError the masking lets through.
+ */
+function localizeErrors(): Plugin<Context> {
+  const localize = (locale: Locale) => (e: GraphQLError) => {
+    const cause = localizedCause(e);
+    if (!cause) return e;
+    const extensions =
+      cause instanceof AppError
+        ? {
+            code: cause.code,
+            ...(cause instanceof ValidationError
+              ? { fields: cause.fields.map((f) => ({ field: f.field, message: render(f.message, locale) })) }
+              : {}),
+          }
+        : e.extensions;
+    return new GraphQLError(render(cause.msg, locale), { nodes: e.nodes, path: e.path, extensions });
+  };
+  const handle =
+    (ctx: unknown) =>
+    ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
+      if (result.errors?.length) setResult({ ...result, errors: result.errors.map(localize((ctx as Context).locale)) });
+    };
   return {
     onExecute: ({ args }) => ({
-      onExecuteDone: ({ result, setResult }) => {
-        const locale = (args.contextValue as Context).locale;
-        if (locale === 'en' || !('errors' in result) || !result.errors?.length) return;
-        setResult({
-          ...result,
-          errors: result.errors.map((e) =>
-            translate(e.message, locale) !== e.message
-              ? new GraphQLError(translate(e.message, locale), {
-                  nodes: e.nodes,
-                  path: e.path,
-                  originalError: e.originalError,
-                  extensions: e.extensions,
-                })
-              : e,
-          ),
-        });
-      },
+      onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, handle(args.contextValue)),
+    }),
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, handle(args.contextValue)),
     }),
   };
 }
@@ -152,7 +163,9 @@ export async function buildApp(
             path: gqlError.path,
             extensions: {
               code: original.code,
-              ...(original instanceof ValidationError ? { fields: original.fields } : {}),
+              ...(original instanceof ValidationError
+                ? { fields: original.fields.map((f) => ({ field: f.field, message: render(f.message, 'en') })) }
+                : {}),
             },
           });
         }
@@ -178,7 +191,7 @@ export async function buildApp(
         },
       }),
       useOneWayPages(),
-      translateErrors(),
+      localizeErrors(),
       logOperations(log),
     ],
   });

@@ -12,7 +12,7 @@ import type { OutboxDispatcher } from './lib/outbox.js';
 import type { Viewer } from './kernel/access/viewer.js';
 import type { SettingsEpochs } from './lib/settings-epochs.js';
 import { unauthenticated } from './lib/errors.js';
-import { requestedLocale, type Locale } from './lib/i18n.js';
+import { requestedLocale, type Locale, type Message } from './lib/i18n.js';
 
 export type AppDeps = {
   db: Db;
@@ -30,7 +30,7 @@ export type Context = {
   deps: AppDeps;
   viewer: Viewer | null;
   /** Why the token was refused, when one was sent and refused. */
-  authProblem?: string;
+  authProblem?: Message;
   ip: string;
   /** Language of messages: Accept-Language, else the workspace's locale, else English. */
   locale: Locale;
@@ -40,7 +40,7 @@ export type Context = {
 };
 
 /** A token's viewer, or why the token was refused. */
-export type ViewerResult = { viewer: Viewer } | { problem: string };
+export type ViewerResult = { viewer: Viewer } | { problem: Message };
 
 /** Turns a bearer token (session or API key) into its viewer: modules/auth resolveViewer. */
 export type ResolveViewer = (deps: AppDeps, token: string) => Promise<ViewerResult>;

@@ -13,6 +13,7 @@ import { canRead, hidesAny } from './access/field-access.js';
 import { visible } from './access/visibility.js';
 import { descriptor, type CardKind } from './card-kinds.js';
 import { cardTable, type CardRow } from './tables.js';
+import { CARD } from './messages.js';
 
 /** One sort key: a system field, or a custom field (by id). */
 export type SortInput<F extends string> = { field?: F | null; customFieldId?: string | null; direction: 'ASC' | 'DESC' };
@@ -93,7 +94,7 @@ export function orderBy<F extends string>(
     const dir = s.direction === 'ASC' ? ('asc' as const) : ('desc' as const);
     const path = `orderBy[${i}]`;
     if ((s.field ? 1 : 0) + (s.customFieldId !== null && s.customFieldId !== undefined ? 1 : 0) !== 1) {
-      issues.add(path, 'give either field or customFieldId');
+      issues.add(path, CARD.sortEither());
       return { order: {} };
     }
     if (s.field) return { order: sortOrder(kind, s.field, dir) };
@@ -183,7 +184,7 @@ export type FilterEnv<F> = {
 };
 
 /** The issue for a filter or sort on a field the viewer's role hides. */
-export const HIDDEN_FIELD = 'your role cannot see this field, so it cannot filter or sort by it';
+export const HIDDEN_FIELD = CARD.hiddenField();
 
 /** Builds a card list's where: the shared conditions, the type's own keys, custom fields, and nested and / or. */
 export function cardFilter<F extends CommonFilter<F>>(f: F, env: FilterEnv<F>, path = 'filter.'): { AND: object[] } {

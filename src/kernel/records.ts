@@ -23,6 +23,9 @@ import { events, type FieldChange, type RecordEvent, type Snapshot } from './eve
 import { cardTable, setTags, type CardRow } from './tables.js';
 import { definitions } from './fields/definitions.js';
 import { cardValues, searchableValues, touchFields, valueColumns, type FieldValueInput } from './fields/card-values.js';
+import { noun } from '../lib/i18n.js';
+import { CARD } from './messages.js';
+import { ACCESS } from './access/messages.js';
 
 /** A write of a card: only what is given changes (undefined: not given; null: clear). */
 export type CardWrite = {
@@ -81,7 +84,7 @@ export function findVisible(ctx: ServiceCtx, kind: CardKind, id: string, query: 
 export function assertLive<T extends { deletedAt: Date | null }>(kind: CardKind, id: string, card: T | null): T {
   const type = descriptor(kind).typeName;
   if (!card) throw new NotFoundError(type, id);
-  if (card.deletedAt) throw new NotFoundError(type, id, `${type} is in the trash; restore it first`, 'IN_TRASH');
+  if (card.deletedAt) throw new NotFoundError(type, id, CARD.inTrash({ type, noun: noun(type) }), 'IN_TRASH');
   return card;
 }
 
@@ -118,8 +121,8 @@ export async function assertCanAdd(ctx: ServiceCtx, card: CardRef) {
 export async function checkResponsible(ctx: ServiceCtx, issues: IssueList, id: string | null | undefined, field = 'responsibleId'): Promise<string> {
   if (!id) return ctx.viewer.userId;
   const u = await ctx.db.user.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, select: { active: true } });
-  if (!u) issues.add(field, 'no such user');
-  else if (!u.active) issues.add(field, 'this user is deactivated; choose an active user');
+  if (!u) issues.add(field, v.noSuch('User'));
+  else if (!u.active) issues.add(field, CARD.userDeactivated());
   return id;
 }
 
@@ -133,13 +136,13 @@ export async function checkCards(ctx: ServiceCtx, issues: IssueList, kind: CardK
   if (!valid.length) return;
   const rows = await cardTable(ctx.db, kind).findMany({ where: { id: { in: valid }, ...visible(ctx, kind) }, select: { id: true, deletedAt: true } });
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const label = descriptor(kind).label.one;
+  const type = descriptor(kind).typeName;
   ids.forEach((id, i) => {
     if (!id) return;
     const f = single ? field : `${field}[${i}]`;
     const r = byId.get(id);
-    if (!r) issues.add(f, `no such ${label}`);
-    else if (r.deletedAt) issues.add(f, `this ${label} is in the trash`);
+    if (!r) issues.add(f, v.noSuch(type));
+    else if (r.deletedAt) issues.add(f, CARD.linkedInTrash({ noun: noun(type) }));
   });
 }
 
@@ -440,7 +443,7 @@ export async function restoreRecord(ctx: ServiceCtx, kind: CardKind, id: string)
  * many cards were removed. Links from live cards to removed ones are cleared by the database.
  */
 export async function emptyTrash(ctx: ServiceCtx, kinds: readonly CardKind[]) {
-  if (!ctx.viewer.isAdmin) throw new ForbiddenError('Only an administrator may empty the trash');
+  if (!ctx.viewer.isAdmin) throw new ForbiddenError(ACCESS.onlyAdmin({ what: CARD.emptyTrash() }));
   const where = { workspaceId: ctx.viewer.workspaceId, deletedAt: { not: null } };
   return ctx.db.$transaction(async (tx) => {
     // Their timelines go with them (entries name their card without a foreign key).

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ForbiddenError } from '../../lib/errors.js';
 import type { Viewer } from './viewer.js';
 import { CARD_KINDS, DESCRIPTORS, type CardKind } from '../card-kinds.js';
+import { ACCESS } from './messages.js';
 
 export const FIELD_LEVELS = ['HIDDEN', 'READ', 'EDIT'] as const;
 export type FieldLevel = (typeof FIELD_LEVELS)[number];
@@ -40,8 +41,6 @@ export function hidesAny(viewer: Viewer, entity: CardEntity, fields: readonly st
   return fields.some((f) => !canRead(viewer, entity, f));
 }
 
-const LABELS: Record<SystemField, string> = { amount: 'amount', responsible: 'responsible', phones: 'phones', emails: 'e-mails' };
-
 /**
  * A write naming system fields the viewer may not edit is refused as a whole. `given` holds the
  * fields the input sets (a key present with undefined is not given).
@@ -51,6 +50,6 @@ export function assertEditable(viewer: Viewer, entity: CardEntity, given: Partia
     (f) => given[f] !== undefined && SYSTEM_FIELDS[entity].includes(f) && fieldLevel(viewer, entity, f) !== 'EDIT',
   );
   if (locked.length) {
-    throw new ForbiddenError(`Your role may not change ${locked.map((f) => LABELS[f]).join(', ')} of ${DESCRIPTORS[entity].label.many}`);
+    throw new ForbiddenError(ACCESS.fieldsLocked({ fields: locked, kind: entity, many: DESCRIPTORS[entity].label.many }));
   }
 }

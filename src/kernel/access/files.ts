@@ -7,6 +7,7 @@ import type { EntityType } from '../../generated/prisma/enums.js';
 import { CARD_KINDS, descriptor } from '../card-kinds.js';
 import { visibleDefinitions } from '../fields/definitions.js';
 import { canSee } from './visibility.js';
+import { ACCESS } from './messages.js';
 
 type AttachmentRow = { id: string; entityType: EntityType | null; cardId: string | null; uploadedById: string | null };
 
@@ -40,6 +41,6 @@ export async function checkFileIds(ctx: ServiceCtx, refs: { path: string; id: st
   const found = await ctx.db.attachment.findMany({ where: { id: { in: refs.map((r) => r.id) }, workspaceId: ctx.viewer.workspaceId } });
   const seen = await Promise.all(refs.map((r) => found.find((f) => f.id === r.id)).map((a) => (a ? canSeeAttachment(ctx, a) : false)));
   refs.forEach((r, i) => {
-    if (!seen[i]) issues.add(r.path, 'no such file; upload it with uploadFile first');
+    if (!seen[i]) issues.add(r.path, ACCESS.noFile());
   });
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../lib/errors.js';
 import type { Viewer } from './viewer.js';
+import { ACCESS } from './messages.js';
 
 // LEAD (incoming leads, SPEC §3) is configurable now; the lead inbox will apply it through the
 // same helpers when it lands.
@@ -76,10 +77,6 @@ export function covers(viewer: Viewer, scope: Scope, responsibleId: string, resp
   return scope === 'TEAM' && responsibleTeamIds.some((t) => viewer.teamIds.includes(t));
 }
 
-const NAMES: Record<Entity, string> = { CONTACT: 'contacts', COMPANY: 'companies', DEAL: 'deals', LEAD: 'incoming leads', TASK: 'tasks' };
-const VERBS: Record<Action, string> = { VIEW: 'see', CREATE: 'create', EDIT: 'change', DELETE: 'delete', EXPORT: 'export' };
-
 export function forbidden(entity: Entity, action: Action, scope: Scope) {
-  const whose = scope === 'NONE' ? '' : scope === 'OWN' ? ' other than your own' : " outside your teams'";
-  return new ForbiddenError(`Your role does not let you ${VERBS[action]} ${NAMES[entity]}${whose}`);
+  return new ForbiddenError(ACCESS.forbidden({ entity, action, scope }));
 }

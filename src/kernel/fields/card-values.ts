@@ -9,10 +9,12 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import { fieldLevel } from '../access/field-access.js';
 import { checkFileIds } from '../access/files.js';
+import * as v from '../../lib/validate.js';
 import { workspaceRegion } from '../workspace.js';
 import { applies, definitions, hiddenFieldIds, recomputeFormulas, type EntityType } from './definitions.js';
 import { slotColumns } from './slots.js';
 import { isEmptyValue, toStored, type FieldDef, type Stored, type ValueInput } from './values.js';
+import { FIELDS } from './messages.js';
 
 export type FieldValueInput = { fieldId: string; value: ValueInput | null };
 
@@ -43,27 +45,27 @@ export async function applyValues(
     // An input already reported (a malformed id) is not reported again as unknown.
     if (issues.issues.some((x) => x.field === path || x.field.startsWith(`${path}.`))) return;
     const def = hidden.has(input.fieldId) ? undefined : byId.get(input.fieldId);
-    if (!def) return issues.add(`${path}.fieldId`, 'no such field');
+    if (!def) return issues.add(`${path}.fieldId`, v.noSuch('CustomField'));
     if (def.type !== 'FORMULA' && fieldLevel(ctx.viewer, entityType, def.id) !== 'EDIT') {
       readOnly.push(def.name);
       return;
     }
-    if (seen.has(def.id)) return issues.add(`${path}.fieldId`, `field "${def.name}" is given twice`);
+    if (seen.has(def.id)) return issues.add(`${path}.fieldId`, FIELDS.named({ name: def.name, problem: v.VALIDATE.givenTwice() }));
     seen.add(def.id);
-    if (def.archived) return issues.add(path, `field "${def.name}" is archived`);
+    if (def.archived) return issues.add(path, FIELDS.named({ name: def.name, problem: FIELDS.archived() }));
     if (input.value === null || isEmptyValue(def, input.value)) {
-      if (def.type === 'FORMULA') return issues.add(path, `field "${def.name}" is computed by its formula and cannot be written`);
+      if (def.type === 'FORMULA') return issues.add(path, FIELDS.named({ name: def.name, problem: FIELDS.computed() }));
       delete next[def.key];
       written.add(def.id);
       return;
     }
     const r = toStored(def, input.value, opts);
-    if ('error' in r) return issues.add(path, `field "${def.name}" ${r.error}`);
+    if ('error' in r) return issues.add(path, FIELDS.named({ name: def.name, problem: r.error }));
     if (def.type === 'FILE') files.push({ path: `${path}.value.fileId`, id: r.value as string });
     next[def.key] = r.value;
     written.add(def.id);
   });
-  if (readOnly.length) throw new ForbiddenError(`Your role may only read ${readOnly.map((n) => `"${n}"`).join(', ')}`);
+  if (readOnly.length) throw new ForbiddenError(FIELDS.readOnly({ names: readOnly }));
   if (opts.creating) {
     for (const def of defs) {
       if (!def.archived && def.defaultValue !== null && def.defaultValue !== undefined && next[def.key] === undefined) {
@@ -80,7 +82,7 @@ export async function applyValues(
     // now met), is refused, so a field made required later does not block unrelated edits of
     // older cards.
     if (next[def.key] === undefined && (opts.creating || written.has(def.id) || !applies(def, defs, current))) {
-      issues.add('customFields', hidden.has(def.id) ? 'a field your role cannot see is required; ask an administrator' : `field "${def.name}" is required`);
+      issues.add('customFields', hidden.has(def.id) ? FIELDS.hiddenRequired() : FIELDS.named({ name: def.name, problem: FIELDS.required() }));
     }
   }
   return { values: next as Record<string, Stored>, written: [...written], defs };

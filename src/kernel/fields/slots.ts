@@ -20,6 +20,7 @@ import type { Tx } from '../../lib/outbox.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import type { FieldDef } from './values.js';
 import { hiddenFieldIds } from './definitions.js';
+import { FIELDS } from './messages.js';
 
 export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
 export type Pool = 'Text' | 'Option' | 'Options' | 'Number' | 'Date' | 'DateTime' | 'Bool';
@@ -114,8 +115,8 @@ export async function slotColumns(
         const ids = d.type === 'SELECT' ? [v as string] : (v as string[]);
         if (ids.some((id) => !positions.has(id))) {
           // A field hidden from the viewer is not named, even here.
-          const which = hiddenFieldIds(ctx.viewer, entityType, defs).has(d.id) ? 'a field your role cannot see' : `field "${d.name}"`;
-          throw ValidationError.field('customFields', `${which}: an option was just removed; reload the field and try again`);
+          const which = hiddenFieldIds(ctx.viewer, entityType, defs).has(d.id) ? FIELDS.hiddenOne() : FIELDS.fieldName({ name: d.name });
+          throw ValidationError.field('customFields', FIELDS.optionRemoved({ which }));
         }
         out[d.slot!] = d.type === 'SELECT' ? positions.get(v as string) : ids;
         break;

@@ -8,21 +8,22 @@ import { API_KEY_PREFIX, hashToken, newToken } from '../../lib/tokens.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import { settingsChanged } from '../../kernel/events.js';
+import { API_KEYS } from './api-keys.messages.js';
 
 type Query = { include?: Prisma.ApiKeyInclude; select?: Prisma.ApiKeySelect };
 
 export function listApiKeys(ctx: ServiceCtx, query: Query = {}) {
-  assertAdmin(ctx.viewer, 'see API keys');
+  assertAdmin(ctx.viewer, API_KEYS.see());
   return ctx.db.apiKey.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'desc' } });
 }
 
 const apiKeyInput = z.object({
   name: v.name(120),
-  scopes: z.array(z.enum(['READ', 'WRITE'])).min(1, 'name at least one scope'),
+  scopes: z.array(z.enum(['READ', 'WRITE'])).min(1, v.zmsg(API_KEYS.oneScope())),
 });
 
 export async function createApiKey(ctx: ServiceCtx, input: z.input<typeof apiKeyInput>) {
-  assertAdmin(ctx.viewer, 'create API keys');
+  assertAdmin(ctx.viewer, API_KEYS.create());
   const data = v.parseInput(apiKeyInput, input);
   const key = newToken(API_KEY_PREFIX);
   const apiKey = await ctx.db.apiKey.create({
@@ -39,7 +40,7 @@ export async function createApiKey(ctx: ServiceCtx, input: z.input<typeof apiKey
 }
 
 export async function revokeApiKey(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'revoke API keys');
+  assertAdmin(ctx.viewer, API_KEYS.revoke());
   const key = await ctx.db.apiKey.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!key) throw new NotFoundError('ApiKey', id);
   // Subscriptions opened with the key end at their next event (they read it again).

@@ -5,6 +5,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { Tx } from '../../lib/outbox.js';
 import type { ServiceCtx } from '../../context.js';
 import { assertAdmin, type Viewer } from '../../kernel/access/viewer.js';
+import { AUDIT } from './audit.messages.js';
 
 export type AuditAction = 'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED';
 
@@ -31,6 +32,6 @@ export async function audit(
 
 /** The workspace's audit entries, newest first (administrators only). */
 export function listAuditEntries(ctx: ServiceCtx, query: { include?: Prisma.AuditEntryInclude; select?: Prisma.AuditEntrySelect; take?: number; skip?: number; cursor?: Prisma.AuditEntryWhereUniqueInput }) {
-  assertAdmin(ctx.viewer, 'read the audit log');
+  assertAdmin(ctx.viewer, AUDIT.read());
   return ctx.db.auditEntry.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
 }

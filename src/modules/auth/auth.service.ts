@@ -18,6 +18,7 @@ import * as v from '../../lib/validate.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
 import { settingsChanged } from '../../kernel/events.js';
 import { bootstrapWorkspace } from '../workspaces/workspace.service.js';
+import { AUTH } from './auth.messages.js';
 
 export const LOGIN_LIMIT_PER_ACCOUNT: Limit = { max: 10, windowMs: 15 * 60_000 };
 export const LOGIN_LIMIT_PER_ADDRESS: Limit = { max: 50, windowMs: 15 * 60_000 };
@@ -65,22 +66,22 @@ export async function resolveViewer(deps: AppDeps, token: string): Promise<Viewe
   const { db } = deps;
   if (token.startsWith(SESSION_PREFIX)) {
     const s = await tokenRow(db, 'Session', hashToken(token));
-    if (!s) return { problem: 'The token is not valid; sign in again' };
-    if (s.revokedAt) return { problem: 'The session was ended; sign in again' };
-    if (s.expiresAt! <= new Date()) return { problem: 'The session has expired; sign in again' };
-    if (!s.active) return { problem: 'This user has been deactivated' };
+    if (!s) return { problem: AUTH.tokenInvalid() };
+    if (s.revokedAt) return { problem: AUTH.sessionEnded() };
+    if (s.expiresAt! <= new Date()) return { problem: AUTH.sessionExpired() };
+    if (!s.active) return { problem: AUTH.userDeactivated() };
     return { viewer: toViewer(s, { via: 'session', sessionId: s.id, expiresAt: s.expiresAt!, canWrite: true }) };
   }
   if (token.startsWith(API_KEY_PREFIX)) {
     const k = await tokenRow(db, 'ApiKey', hashToken(token));
-    if (!k || k.revokedAt) return { problem: 'The API key is not valid or was revoked' };
-    if (!k.active) return { problem: "The API key's user has been deactivated" };
+    if (!k || k.revokedAt) return { problem: AUTH.keyInvalid() };
+    if (!k.active) return { problem: AUTH.keyUserDeactivated() };
     if (!k.lastUsedAt || Date.now() - k.lastUsedAt.getTime() > 60_000) {
       await db.apiKey.update({ where: { id: k.id }, data: { lastUsedAt: new Date() } });
     }
     return { viewer: toViewer(k, { via: 'apiKey', apiKeyId: k.id, canWrite: !!k.scopes?.includes('WRITE') }) };
   }
-  return { problem: 'The token is not valid; sign in again' };
+  return { problem: AUTH.tokenInvalid() };
 }
 
 function toViewer(row: TokenRow, extra: Pick<Viewer, 'via' | 'sessionId' | 'expiresAt' | 'apiKeyId' | 'canWrite'>): Viewer {
@@ -122,7 +123,7 @@ const signUpInput = z.object({
 export async function signUp(deps: AppDeps, input: z.input<typeof signUpInput>) {
   const data = v.parseInput(signUpInput, input);
   const taken = await deps.db.user.findUnique({ where: { email: data.email }, select: { id: true } });
-  if (taken) throw ValidationError.field('email', 'is already registered');
+  if (taken) throw ValidationError.field('email', AUTH.emailTaken());
   const passwordHash = await hashPassword(data.password);
   const { user } = await deps.db
     .$transaction((tx) =>
@@ -140,7 +141,7 @@ export async function signUp(deps: AppDeps, input: z.input<typeof signUpInput>) 
     .catch((err: unknown) => {
       // Two sign-ups with one e-mail at once: the check above passed for both, the unique
       // index lets one through and the whole workspace of the other is rolled back.
-      if (isUniqueViolation(err)) throw ValidationError.field('email', 'is already registered');
+      if (isUniqueViolation(err)) throw ValidationError.field('email', AUTH.emailTaken());
       throw err;
     });
   return { ...(await startSession(deps, user)), userId: user.id, workspaceId: user.workspaceId };
@@ -161,7 +162,7 @@ export async function login(deps: AppDeps, input: { email: string; password: str
   const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH), input.password);
   if (!user || !ok || !user.active) {
     throw unauthenticated(
-      user && ok && !user.active ? 'This user has been deactivated' : 'Wrong e-mail or password',
+      user && ok && !user.active ? AUTH.userDeactivated() : AUTH.wrongLogin(),
     );
   }
   await reset(deps.db, accountKey);
@@ -186,7 +187,7 @@ export async function logout(ctx: ServiceCtx) {
 export async function changePassword(ctx: ServiceCtx, current: string, next: string) {
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.viewer.userId } });
   if (!(await verifyPassword(user.passwordHash, current))) {
-    throw ValidationError.field('currentPassword', 'is wrong');
+    throw ValidationError.field('currentPassword', AUTH.wrongPassword());
   }
   const pw = v.parseInput(z.object({ newPassword: v.password }), { newPassword: next });
   const hash = await hashPassword(pw.newPassword);

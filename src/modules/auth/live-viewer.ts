@@ -6,10 +6,11 @@
 // so the event is filtered and shaped by the rights as they are now. A viewer who lost access
 // (deactivated, signed out, session expired, API key revoked) gets an error and the
 // subscription ends.
-import { GraphQLError } from 'graphql';
 import type { Context, ServiceCtx } from '../../context.js';
 import { forgetRequest } from '../../lib/per-request.js';
 import { resolveViewer } from './auth.service.js';
+import { LocalizedGraphQLError } from '../../lib/errors.js';
+import { AUTH } from './auth.messages.js';
 
 const seen = new WeakMap<object, number>();
 
@@ -26,8 +27,8 @@ export async function liveViewer(ctx: Context): Promise<ServiceCtx> {
   const now = ctx.deps.epochs.epoch(s.viewer.workspaceId);
   const expired = !!s.viewer.expiresAt && s.viewer.expiresAt.getTime() <= Date.now();
   if (seen.get(ctx) === now && !expired) return s;
-  const fresh = ctx.token ? await resolveViewer(ctx.deps, ctx.token) : { problem: 'no token' };
-  if (!('viewer' in fresh)) throw new GraphQLError(`Signed out: ${fresh.problem}`, { extensions: { code: 'UNAUTHENTICATED' } });
+  const fresh = ctx.token ? await resolveViewer(ctx.deps, ctx.token) : { problem: AUTH.noToken() };
+  if (!('viewer' in fresh)) throw new LocalizedGraphQLError(AUTH.signedOut({ problem: fresh.problem }), { code: 'UNAUTHENTICATED' });
   Object.assign(s.viewer, fresh.viewer);
   forgetRequest(ctx);
   seen.set(ctx, now);

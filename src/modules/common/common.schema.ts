@@ -2,7 +2,7 @@
 import { GraphQLError, Kind } from 'graphql';
 import { builder } from '../../builder.js';
 import { encodeGlobalId } from '../../lib/ids.js';
-import { translate } from '../../lib/i18n.js';
+import { render } from '../../lib/i18n.js';
 import {
   AppError,
   ConflictError,
@@ -68,10 +68,7 @@ export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement(
   description: 'An expected failure: nothing was changed.',
   fields: (t) => ({
     message: t.string({
-      resolve: (e, _a, ctx) =>
-        e instanceof ValidationError && ctx.locale !== 'en'
-          ? `Неверные данные: ${e.fields.map((f) => `${f.field}: ${translate(f.message, ctx.locale)}`).join('; ')}`
-          : translate(e.message, ctx.locale),
+      resolve: (e, _a, ctx) => render(e.msg, ctx.locale),
     }),
     code: t.exposeString('code'),
   }),
@@ -81,7 +78,7 @@ const FieldError = builder.objectRef<FieldIssue>('FieldError').implement({
   description: 'One problem with one input field.',
   fields: (t) => ({
     field: t.exposeString('field', { description: 'Path of the input field, e.g. "emails[1]".' }),
-    message: t.string({ resolve: (f, _a, ctx) => translate(f.message, ctx.locale) }),
+    message: t.string({ resolve: (f, _a, ctx) => render(f.message, ctx.locale) }),
   }),
 });
 

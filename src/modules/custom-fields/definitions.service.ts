@@ -16,6 +16,9 @@ import { definitions, recomputeFormulas, visibleDefinitions, type EntityType } f
 import { FormulaError, parseFormula, references } from '../../kernel/fields/formula.js';
 import { assignSlot, lockFields, slotColumns, TABLE } from '../../kernel/fields/slots.js';
 import { toStored, type FieldDef, type Stored, type ValueInput } from '../../kernel/fields/values.js';
+import type { Message } from '../../lib/i18n.js';
+import { FIELDS } from '../../kernel/fields/messages.js';
+import { CUSTOM_FIELDS } from './custom-fields.messages.js';
 
 type Query = { include?: Prisma.CustomFieldInclude; select?: Prisma.CustomFieldSelect };
 
@@ -84,20 +87,20 @@ async function checkDefinition(
   const data: Prisma.CustomFieldUncheckedUpdateInput = {};
   const defs = await definitions(ctx, entityType);
   if (input.pattern !== undefined) {
-    if (input.pattern !== null && !TEXTUAL.includes(type)) issues.add('pattern', 'only TEXT and TEXTAREA fields take a pattern');
+    if (input.pattern !== null && !TEXTUAL.includes(type)) issues.add('pattern', CUSTOM_FIELDS.patternOnlyText());
     else if (input.pattern) {
       try {
         new RegExp(input.pattern, 'u');
       } catch {
-        issues.add('pattern', 'is not a valid regular expression');
+        issues.add('pattern', CUSTOM_FIELDS.badRegex());
       }
     }
     data.pattern = input.pattern || null;
   }
   if (input.maxLength !== undefined) {
-    if (input.maxLength !== null && !TEXTUAL.includes(type)) issues.add('maxLength', 'only TEXT and TEXTAREA fields take a maximum length');
+    if (input.maxLength !== null && !TEXTUAL.includes(type)) issues.add('maxLength', CUSTOM_FIELDS.maxLengthOnlyText());
     else if (input.maxLength !== null && (input.maxLength < 1 || input.maxLength > DEFAULT_MAX(type))) {
-      issues.add('maxLength', `must be between 1 and ${DEFAULT_MAX(type)}`);
+      issues.add('maxLength', CUSTOM_FIELDS.between({ max: DEFAULT_MAX(type) }));
     }
     data.maxLength = input.maxLength;
   }
@@ -106,8 +109,8 @@ async function checkDefinition(
   for (const k of ['min', 'max'] as const) {
     const val = input[k];
     if (val === undefined) continue;
-    if (val !== null && !RANGED.includes(type)) issues.add(k, 'only NUMBER and MONEY fields take bounds');
-    else if (val !== null && !/^-?\d{1,20}(\.\d{1,10})?$/.test(val.trim())) issues.add(k, 'must be a number such as 12.5');
+    if (val !== null && !RANGED.includes(type)) issues.add(k, CUSTOM_FIELDS.boundsOnlyNumbers());
+    else if (val !== null && !/^-?\d{1,20}(\.\d{1,10})?$/.test(val.trim())) issues.add(k, FIELDS.number());
     else {
       bound[k] = val === null ? null : val.trim();
       data[k === 'min' ? 'minValue' : 'maxValue'] = bound[k];
@@ -116,12 +119,12 @@ async function checkDefinition(
     boundsOk = false;
   }
   if (boundsOk && bound.min !== null && bound.max !== null && new Prisma.Decimal(bound.min).gt(bound.max)) {
-    if (input.max !== undefined) issues.add('max', 'must be at least the minimum');
-    else issues.add('min', 'must be at most the maximum');
+    if (input.max !== undefined) issues.add('max', CUSTOM_FIELDS.maxBelowMin());
+    else issues.add('min', CUSTOM_FIELDS.minAboveMax());
   }
   if (input.formula !== undefined) {
     if (type !== 'FORMULA') {
-      if (input.formula !== null) issues.add('formula', 'only FORMULA fields take a formula');
+      if (input.formula !== null) issues.add('formula', CUSTOM_FIELDS.formulaOnlyFormula());
     } else {
       const problem = checkFormula(input.formula ?? '', self.code, defs);
       if (problem) issues.add('formula', problem);
@@ -129,16 +132,16 @@ async function checkDefinition(
     }
   }
   if (input.requiredStageIds !== undefined && input.requiredStageIds !== null) {
-    if (entityType !== 'DEAL' && input.requiredStageIds.length) issues.add('requiredStageIds', 'only deal fields can be required to enter stages');
+    if (entityType !== 'DEAL' && input.requiredStageIds.length) issues.add('requiredStageIds', CUSTOM_FIELDS.stagesOnlyDeals());
     const found = await ctx.db.stage.findMany({ where: { id: { in: input.requiredStageIds }, workspaceId: ctx.viewer.workspaceId }, select: { id: true } });
-    input.requiredStageIds.forEach((id, i) => !found.some((s) => s.id === id) && issues.add(`requiredStageIds[${i}]`, 'no such stage'));
+    input.requiredStageIds.forEach((id, i) => !found.some((s) => s.id === id) && issues.add(`requiredStageIds[${i}]`, v.noSuch('Stage')));
     data.requiredStageIds = [...new Set(input.requiredStageIds)];
   }
   if (input.groupId !== undefined) {
     if (input.groupId) {
       const g = await ctx.db.fieldGroup.findFirst({ where: { id: input.groupId, workspaceId: ctx.viewer.workspaceId } });
-      if (!g) issues.add('groupId', 'no such field group');
-      else if (g.entityType !== entityType) issues.add('groupId', 'this group belongs to another entity type');
+      if (!g) issues.add('groupId', v.noSuch('FieldGroup'));
+      else if (g.entityType !== entityType) issues.add('groupId', CUSTOM_FIELDS.groupOfOther());
     }
     data.groupId = input.groupId;
   }
@@ -148,17 +151,17 @@ async function checkDefinition(
       data.conditionValues = undefined;
     } else {
       const cond = defs.find((d) => d.id === input.condition!.fieldId);
-      if (!cond) issues.add('condition.fieldId', 'no such field of this entity type');
-      else if (cond.id === self.id) issues.add('condition.fieldId', 'a field cannot depend on itself');
+      if (!cond) issues.add('condition.fieldId', CUSTOM_FIELDS.notOfEntity());
+      else if (cond.id === self.id) issues.add('condition.fieldId', CUSTOM_FIELDS.selfCondition());
       else {
         const env = await envOf(ctx);
         const stored: Stored[] = [];
         input.condition.values.forEach((val, i) => {
           const r = toStored(cond, val, env);
-          if ('error' in r) issues.add(`condition.values[${i}]`, `field "${cond.name}" ${r.error}`);
+          if ('error' in r) issues.add(`condition.values[${i}]`, FIELDS.named({ name: cond.name, problem: r.error }));
           else stored.push(r.value);
         });
-        if (!input.condition.values.length) issues.add('condition.values', 'name at least one value');
+        if (!input.condition.values.length) issues.add('condition.values', CUSTOM_FIELDS.nameValue());
         data.conditionFieldId = cond.id;
         data.conditionValues = stored as Prisma.InputJsonValue;
       }
@@ -170,17 +173,17 @@ async function checkDefinition(
 const DEFAULT_MAX = (type: FieldType) => (type === 'TEXTAREA' ? 100_000 : 10_000);
 
 /** A formula may name NUMBER, MONEY and FORMULA fields of the same entity type, without cycles. */
-function checkFormula(src: string, ownCode: string, defs: FieldDef[]): string | null {
+function checkFormula(src: string, ownCode: string, defs: FieldDef[]): Message | null {
   let refs: Set<string>;
   try {
     refs = references(parseFormula(src));
   } catch (err) {
-    return err instanceof FormulaError ? `cannot be read: ${err.message}` : 'cannot be read';
+    return err instanceof FormulaError ? CUSTOM_FIELDS.formulaUnreadable({ reason: err.msg }) : CUSTOM_FIELDS.formulaUnreadableAny();
   }
   for (const code of refs) {
     const d = defs.find((x) => x.code === code);
-    if (!d && code !== ownCode) return `names "${code}", which is not a field of this entity type`;
-    if (d && !['NUMBER', 'MONEY', 'FORMULA'].includes(d.type)) return `names "${code}", which is not a number, money or formula field`;
+    if (!d && code !== ownCode) return CUSTOM_FIELDS.formulaUnknown({ code });
+    if (d && !['NUMBER', 'MONEY', 'FORMULA'].includes(d.type)) return CUSTOM_FIELDS.formulaNotNumeric({ code });
   }
   // Cycle: following formula references from this field must never come back to it.
   const formulaOf = new Map(defs.filter((d) => d.type === 'FORMULA' && d.formula && d.code !== ownCode).map((d) => [d.code, d.formula!]));
@@ -195,7 +198,7 @@ function checkFormula(src: string, ownCode: string, defs: FieldDef[]): string | 
     visiting.delete(code);
     return false;
   };
-  return cyclic(ownCode) ? 'refers back to itself (a cycle)' : null;
+  return cyclic(ownCode) ? CUSTOM_FIELDS.formulaCycle() : null;
 }
 
 const nameCheck = z.object({ name: v.name(120), description: v.optionalText(2000) });
@@ -205,18 +208,18 @@ async function uniqueNameAndCode(ctx: ServiceCtx, issues: IssueList, entityType:
     where: { workspaceId: ctx.viewer.workspaceId, entityType, ...(selfId ? { id: { not: selfId } } : {}) },
     select: { name: true, code: true },
   });
-  if (name && others.some((o) => o.name.toLowerCase() === name.toLowerCase())) issues.add('name', 'another field of this entity type has this name');
-  if (code && others.some((o) => o.code === code)) issues.add('code', 'another field of this entity type has this code');
+  if (name && others.some((o) => o.name.toLowerCase() === name.toLowerCase())) issues.add('name', CUSTOM_FIELDS.nameTaken());
+  if (code && others.some((o) => o.code === code)) issues.add('code', CUSTOM_FIELDS.codeTaken());
   return others;
 }
 
 export async function createField(ctx: ServiceCtx, input: DefinitionInput & { entityType: EntityType; type: FieldType; name: string }) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
+  assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   const issues = new IssueList();
   const base = nameCheck.safeParse({ name: input.name, description: input.description });
   if (!base.success) v.issuesOf(base.error).forEach((i) => issues.add(i.field, i.message));
   const name = base.success ? base.data.name : input.name;
-  if (input.code && !CODE.test(input.code)) issues.add('code', 'must be lower-case latin letters, digits and _, starting with a letter (at most 64)');
+  if (input.code && !CODE.test(input.code)) issues.add('code', CUSTOM_FIELDS.badCode());
   const others = await uniqueNameAndCode(ctx, issues, input.entityType, name, input.code ?? undefined);
   // An empty code, like none, is made from the name.
   let code = input.code || codeFrom(name);
@@ -224,17 +227,17 @@ export async function createField(ctx: ServiceCtx, input: DefinitionInput & { en
   const isChoice = input.type === 'SELECT' || input.type === 'MULTISELECT';
   const labels = (input.options ?? []).map((l) => l.trim());
   if (isChoice) {
-    if (!labels.length) issues.add('options', 'a SELECT or MULTISELECT field needs at least one option');
+    if (!labels.length) issues.add('options', CUSTOM_FIELDS.needsOption());
     labels.forEach((l, i) => {
-      if (!l) issues.add(`options[${i}]`, 'must not be empty');
-      else if (l.length > 255) issues.add(`options[${i}]`, 'must be at most 255 characters');
-      else if (labels.findIndex((x) => x.toLowerCase() === l.toLowerCase()) !== i) issues.add(`options[${i}]`, 'is given twice');
+      if (!l) issues.add(`options[${i}]`, v.VALIDATE.empty());
+      else if (l.length > 255) issues.add(`options[${i}]`, v.VALIDATE.tooLong({ max: 255 }));
+      else if (labels.findIndex((x) => x.toLowerCase() === l.toLowerCase()) !== i) issues.add(`options[${i}]`, v.VALIDATE.givenTwice());
     });
-  } else if (input.options?.length) issues.add('options', 'only SELECT and MULTISELECT fields have options');
-  if (input.type === 'FORMULA' && !input.formula) issues.add('formula', 'a FORMULA field needs a formula');
+  } else if (input.options?.length) issues.add('options', CUSTOM_FIELDS.optionsOnlyChoice());
+  if (input.type === 'FORMULA' && !input.formula) issues.add('formula', CUSTOM_FIELDS.needsFormula());
   const data = await checkDefinition(ctx, issues, input.type, input.entityType, input, { code, options: [] });
   if (input.defaultValue && (isChoice || input.type === 'FORMULA' || input.type === 'FILE')) {
-    issues.add('defaultValue', isChoice ? 'set the default after the options exist, with updateCustomField' : `a ${input.type} field takes no default`);
+    issues.add('defaultValue', isChoice ? CUSTOM_FIELDS.defaultAfterOptions() : CUSTOM_FIELDS.noDefault({ type: input.type }));
   }
   let defaultValue: Stored | undefined;
   if (input.defaultValue && !isChoice && input.type !== 'FORMULA' && input.type !== 'FILE') {
@@ -268,7 +271,7 @@ export async function createField(ctx: ServiceCtx, input: DefinitionInput & { en
     if (created.type === 'FORMULA') await refreshFormulas(ctx, input.entityType);
     return created;
   } catch (err) {
-    if (isUniqueViolation(err)) throw ValidationError.field('name', 'another field of this entity type has this name or code');
+    if (isUniqueViolation(err)) throw ValidationError.field('name', CUSTOM_FIELDS.nameOrCodeTaken());
     throw err;
   }
 }
@@ -280,22 +283,22 @@ export async function findField(ctx: ServiceCtx, id: string) {
 }
 
 export async function updateField(ctx: ServiceCtx, id: string, input: DefinitionInput) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
+  assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   const f = await findField(ctx, id);
   const issues = new IssueList();
   let name: string | undefined;
   if (input.name !== undefined && input.name !== null) {
     const r = v.name(120).safeParse(input.name);
-    if (!r.success) issues.add('name', r.error.issues[0].message);
+    if (!r.success) issues.add('name', v.issueMessage(r.error.issues[0]));
     else name = r.data;
   }
   if (input.code !== undefined && input.code !== null && !CODE.test(input.code)) {
-    issues.add('code', 'must be lower-case latin letters, digits and _, starting with a letter (at most 64)');
+    issues.add('code', CUSTOM_FIELDS.badCode());
   }
   await uniqueNameAndCode(ctx, issues, f.entityType, name, input.code ?? undefined, id);
-  if (input.options !== undefined && input.options !== null) issues.add('options', 'change options with addFieldOption, updateFieldOption and deleteFieldOption');
+  if (input.options !== undefined && input.options !== null) issues.add('options', CUSTOM_FIELDS.changeOptions());
   if (input.code && input.code !== f.code && (await definitions(ctx, f.entityType)).some((d) => d.formula && references(parseFormula(d.formula)).has(f.code))) {
-    issues.add('code', 'a formula uses this code; change the formula first');
+    issues.add('code', CUSTOM_FIELDS.codeInFormula());
   }
   const data = await checkDefinition(ctx, issues, f.type, f.entityType, input, {
     id,
@@ -306,7 +309,7 @@ export async function updateField(ctx: ServiceCtx, id: string, input: Definition
   });
   if (input.defaultValue !== undefined) {
     if (input.defaultValue === null) data.defaultValue = undefined;
-    else if (f.type === 'FORMULA' || f.type === 'FILE') issues.add('defaultValue', `a ${f.type} field takes no default`);
+    else if (f.type === 'FORMULA' || f.type === 'FILE') issues.add('defaultValue', CUSTOM_FIELDS.noDefault({ type: f.type }));
     else {
       const r = toStored({ ...f, ...(data as object) } as FieldDef, input.defaultValue, await envOf(ctx));
       if ('error' in r) issues.add('defaultValue', r.error);
@@ -373,7 +376,7 @@ export async function refreshFormulas(ctx: ServiceCtx, entityType: EntityType) {
 }
 
 export async function setArchived(ctx: ServiceCtx, id: string, archived: boolean) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
+  assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   await findField(ctx, id);
   // Archiving hides the field; its values stay in the cards and come back on unarchiving.
   const updated = await ctx.db.customField.update({ where: { id }, data: { archived } });

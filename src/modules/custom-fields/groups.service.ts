@@ -7,6 +7,7 @@ import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import type { EntityType } from '../../kernel/fields/definitions.js';
 import { forget } from './definitions.service.js';
+import { CUSTOM_FIELDS } from './custom-fields.messages.js';
 
 type Query = { include?: Prisma.FieldGroupInclude; select?: Prisma.FieldGroupSelect };
 
@@ -19,10 +20,10 @@ export function listGroups(ctx: ServiceCtx, entityType: EntityType, query: Query
 }
 
 export async function createGroup(ctx: ServiceCtx, entityType: EntityType, name: string) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
+  assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   const clean = v.parseInput(z.object({ name: v.name(120) }), { name });
   if (await ctx.db.fieldGroup.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, entityType, name: { equals: clean.name, mode: 'insensitive' } } })) {
-    throw ValidationError.field('name', 'a group with this name already exists');
+    throw ValidationError.field('name', CUSTOM_FIELDS.groupTaken());
   }
   // A new group goes last.
   const last = await ctx.db.fieldGroup.aggregate({ where: { workspaceId: ctx.viewer.workspaceId, entityType }, _max: { sortOrder: true } });
@@ -30,7 +31,7 @@ export async function createGroup(ctx: ServiceCtx, entityType: EntityType, name:
 }
 
 export async function updateGroup(ctx: ServiceCtx, id: string, input: { name?: string | null; sortOrder?: number | null }) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
+  assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   const g = await ctx.db.fieldGroup.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!g) throw new NotFoundError('FieldGroup', id);
   const data = v.parseInput(z.object({ name: v.name(120).optional(), sortOrder: z.number().int().min(0).max(10_000).optional() }), {
@@ -38,13 +39,13 @@ export async function updateGroup(ctx: ServiceCtx, id: string, input: { name?: s
     sortOrder: input.sortOrder ?? undefined,
   });
   if (data.name && (await ctx.db.fieldGroup.findFirst({ where: { workspaceId: g.workspaceId, entityType: g.entityType, id: { not: id }, name: { equals: data.name, mode: 'insensitive' } } }))) {
-    throw ValidationError.field('name', 'a group with this name already exists');
+    throw ValidationError.field('name', CUSTOM_FIELDS.groupTaken());
   }
   return ctx.db.fieldGroup.update({ where: { id }, data });
 }
 
 export async function deleteGroup(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
+  assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   const g = await ctx.db.fieldGroup.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!g) throw new NotFoundError('FieldGroup', id);
   // Its fields stay, without a group.

@@ -8,13 +8,14 @@ import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { lockFields, resyncOptionSlot, TABLE } from '../../kernel/fields/slots.js';
 import { findField, forget } from './definitions.service.js';
+import { CUSTOM_FIELDS } from './custom-fields.messages.js';
 
 export async function addOption(ctx: ServiceCtx, fieldId: string, label: string, position?: number | null) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
+  assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   const f = await findField(ctx, fieldId);
-  if (f.type !== 'SELECT' && f.type !== 'MULTISELECT') throw ValidationError.field('fieldId', 'only SELECT and MULTISELECT fields have options');
+  if (f.type !== 'SELECT' && f.type !== 'MULTISELECT') throw ValidationError.field('fieldId', CUSTOM_FIELDS.optionsOnlyChoice());
   const clean = v.parseInput(z.object({ label: v.name(255) }), { label });
-  if (f.options.some((o) => o.label.toLowerCase() === clean.label.toLowerCase())) throw ValidationError.field('label', 'the field already has this option');
+  if (f.options.some((o) => o.label.toLowerCase() === clean.label.toLowerCase())) throw ValidationError.field('label', CUSTOM_FIELDS.optionTaken());
   const order = f.options.map((o) => o.id);
   const pos = Math.max(0, Math.min(position ?? order.length, order.length));
   return ctx.db.$transaction(async (tx) => {
@@ -39,13 +40,13 @@ async function findOption(ctx: ServiceCtx, id: string) {
 
 /** Renames or moves an option. Values refer to options by id, so no stored value changes. */
 export async function updateOption(ctx: ServiceCtx, id: string, input: { label?: string | null; position?: number | null }) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
+  assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   const o = await findOption(ctx, id);
   const f = await findField(ctx, o.fieldId);
   let label: string | undefined;
   if (input.label !== undefined && input.label !== null) {
     label = v.parseInput(z.object({ label: v.name(255) }), { label: input.label }).label;
-    if (f.options.some((x) => x.id !== id && x.label.toLowerCase() === label!.toLowerCase())) throw ValidationError.field('label', 'the field already has this option');
+    if (f.options.some((x) => x.id !== id && x.label.toLowerCase() === label!.toLowerCase())) throw ValidationError.field('label', CUSTOM_FIELDS.optionTaken());
   }
   return ctx.db.$transaction(async (tx) => {
     if (label) await tx.customFieldOption.update({ where: { id }, data: { label } });
@@ -71,14 +72,14 @@ const BUMP = `"version" = "version" + 1, "updatedAt" = now()`;
  * to it in the same transaction.
  */
 export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?: string | null) {
-  assertAdmin(ctx.viewer, 'manage custom fields');
+  assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   const o = await findOption(ctx, id);
   const f = o.field;
   const key = String(f.key);
   const table = TABLE[f.entityType];
   if (moveToOptionId) {
     const target = await ctx.db.customFieldOption.findFirst({ where: { id: moveToOptionId, fieldId: f.id } });
-    if (!target || target.id === id) throw ValidationError.field('moveToOptionId', 'must be another option of the same field');
+    if (!target || target.id === id) throw ValidationError.field('moveToOptionId', CUSTOM_FIELDS.otherOption());
   }
   // Counted and moved under the exclusive lock card writes take shared (slots.ts): a card written
   // meanwhile is either counted and moved here, or refused for naming a removed option.
@@ -97,12 +98,8 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
       await tx.customField.findMany({ where: { conditionFieldId: f.id }, select: { id: true, name: true, conditionValues: true } })
     ).filter((d) => ((d.conditionValues as unknown[]) ?? []).some(holds));
     if ((n || inDefault || conditioned.length) && !moveToOptionId) {
-      const uses = [
-        ...(n ? [`${n} card(s) hold this option`] : []),
-        ...(inDefault ? ["it is the field's default value"] : []),
-        ...conditioned.map((d) => `the condition of field "${d.name}" names it`),
-      ];
-      throw ValidationError.field('id', `${uses.join('; ')}; name moveToOptionId to move ${n ? 'their values' : 'it'} first`);
+      const conditions = conditioned.map((d) => d.name);
+      throw ValidationError.field('id', CUSTOM_FIELDS.optionInUse({ cards: n, inDefault, conditions }));
     }
     if (n && moveToOptionId) {
       if (f.type === 'SELECT') {

@@ -2,7 +2,6 @@
 import { liveViewer, startLive } from '../auth/live-viewer.js';
 import { shown } from '../../kernel/access/field-access.js';
 import { canSee, seesNow, viewable, visible } from '../../kernel/access/visibility.js';
-import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
 import { cardList, cardMutations, cardSystemFields } from '../cards/card-api.js';
@@ -16,6 +15,8 @@ import { StageKind } from '../pipelines/pipelines.schema.js';
 import { findPipeline } from '../pipelines/pipelines.service.js';
 import { Company } from '../companies/companies.schema.js';
 import * as deals from './deals.service.js';
+import { LocalizedGraphQLError } from '../../lib/errors.js';
+import { DEALS } from './deals.messages.js';
 
 registerNode('Deal');
 cardSystemFields('DEAL');
@@ -200,7 +201,7 @@ builder.subscriptionField('dealChanged', (t) =>
       const sctx = authed(ctx);
       const pipelineId = tryDecodeId('Pipeline', a.pipelineId);
       if (!pipelineId || !(await findPipeline(sctx, pipelineId))) {
-        throw new GraphQLError(`Pipeline ${a.pipelineId} was not found`, { extensions: { code: 'NOT_FOUND' } });
+        throw new LocalizedGraphQLError(DEALS.pipelineNotFound({ id: a.pipelineId }), { code: 'NOT_FOUND' });
       }
       const ws = sctx.viewer.workspaceId;
       startLive(ctx);

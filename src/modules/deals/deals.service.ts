@@ -15,6 +15,7 @@ import { checkCards, registerKindHooks, unseen, updateRecord } from '../../kerne
 import type { CardRow } from '../../kernel/tables.js';
 import { applies, definitions, hiddenFieldIds } from '../../kernel/fields/definitions.js';
 import type { FieldValueInput } from '../../kernel/fields/card-values.js';
+import { DEALS } from './deals.messages.js';
 
 type Range = { from?: Date | null; to?: Date | null } | null;
 
@@ -34,7 +35,7 @@ export interface DealFilter extends cards.CommonFilter<DealFilter> {
 function amountBound(issues: IssueList, field: string, s: string | null | undefined) {
   if (s === null || s === undefined) return undefined;
   const r = v.amount.safeParse(s);
-  if (!r.success) issues.add(field, r.error.issues[0].message);
+  if (!r.success) issues.add(field, v.issueMessage(r.error.issues[0]));
   return r.success ? r.data : undefined;
 }
 
@@ -116,13 +117,13 @@ async function resolveStage(
   let stage: StageRow | null;
   if (input.stageId) {
     stage = await ctx.db.stage.findFirst({ where: { id: input.stageId, workspaceId: ws }, include: { pipeline: true } });
-    if (!stage) issues.add('stageId', 'no such stage');
+    if (!stage) issues.add('stageId', v.noSuch('Stage'));
     else if (input.pipelineId && stage.pipelineId !== input.pipelineId) {
-      issues.add('stageId', 'this stage belongs to another pipeline');
+      issues.add('stageId', DEALS.stageOfOther());
     }
   } else {
     if (input.pipelineId && !(await ctx.db.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ws } }))) {
-      issues.add('pipelineId', 'no such pipeline');
+      issues.add('pipelineId', v.noSuch('Pipeline'));
       return { stage: null, lossReasonId: null };
     }
     stage = await ctx.db.stage.findFirst({
@@ -130,15 +131,15 @@ async function resolveStage(
       include: { pipeline: true },
       orderBy: [{ pipeline: { sortOrder: 'asc' } }, { pipeline: { createdAt: 'asc' } }, { sortOrder: 'asc' }],
     });
-    if (!stage) issues.add('pipelineId', 'the pipeline has no open stage');
+    if (!stage) issues.add('pipelineId', DEALS.noOpenStage());
   }
-  if (stage?.pipeline.archived) issues.add(input.stageId ? 'stageId' : 'pipelineId', 'the pipeline is archived');
+  if (stage?.pipeline.archived) issues.add(input.stageId ? 'stageId' : 'pipelineId', DEALS.pipelineArchived());
   let lossReasonId: string | null = null;
   if (input.lossReasonId) {
-    if (stage && stage.kind !== 'LOST') issues.add('lossReasonId', 'a loss reason goes only with a LOST stage');
+    if (stage && stage.kind !== 'LOST') issues.add('lossReasonId', DEALS.lossReasonOnlyLost());
     const r = await ctx.db.lossReason.findFirst({ where: { id: input.lossReasonId, workspaceId: ws } });
-    if (!r) issues.add('lossReasonId', 'no such loss reason');
-    else if (stage && r.pipelineId !== stage.pipelineId) issues.add('lossReasonId', "this loss reason belongs to another pipeline");
+    if (!r) issues.add('lossReasonId', v.noSuch('LossReason'));
+    else if (stage && r.pipelineId !== stage.pipelineId) issues.add('lossReasonId', DEALS.lossReasonOfOther());
     lossReasonId = input.lossReasonId;
   }
   return { stage, lossReasonId };
@@ -162,7 +163,10 @@ async function checkStageRequirements(ctx: ServiceCtx, stage: StageRow, values: 
     // Fields hidden from the viewer still hold the deal back, but are not named to them.
     const hidden = hiddenFieldIds(ctx.viewer, 'DEAL', defs);
     const shown = missing.filter((d) => !hidden.has(d.id));
-    throw new StageRequirementsError(stage.id, shown.map((d) => d.id), shown.map((d) => d.name), lossReasonRequired, missing.length - shown.length);
+    const names = shown.map((d) => d.name);
+    const hiddenMissing = missing.length - shown.length;
+    const message = DEALS.stageRequirements({ names, hidden: hiddenMissing, lossReason: lossReasonRequired });
+    throw new StageRequirementsError(message, stage.id, shown.map((d) => d.id), names, lossReasonRequired, hiddenMissing);
   }
 }
 

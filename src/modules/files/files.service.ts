@@ -7,11 +7,13 @@ import { perRequestValue } from '../../lib/per-request.js';
 import type { Attachment, Prisma } from '../../generated/prisma/client.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authed, type AppDeps, type Context, type ServiceCtx } from '../../context.js';
-import { IssueList } from '../../lib/errors.js';
+import { ERRORS, IssueList } from '../../lib/errors.js';
 import { tryDecodeId } from '../../lib/ids.js';
 import { assertCanAdd, type CardRef } from '../../kernel/records.js';
 import { events } from '../../kernel/events.js';
 import { canSeeAttachment } from '../../kernel/access/files.js';
+import { render } from '../../lib/i18n.js';
+import { FILES } from './files.messages.js';
 
 /** Whether a MIME type is allowed by a list of types and `type/*` / `prefix.*` patterns. */
 export function typeAllowed(type: string, allowed: string[]) {
@@ -26,9 +28,9 @@ export async function uploadFile(ctx: ServiceCtx, file: File, card?: CardRef | n
   const issues = new IssueList();
   const name = (file.name || 'file').replace(/[\\/\r\n\t]/g, '_').slice(0, 255);
   const type = file.type || 'application/octet-stream';
-  if (file.size > fileMaxBytes) issues.add('file', `is ${(file.size / MB).toFixed(1)} MB; files may be at most ${(fileMaxBytes / MB).toFixed(0)} MB`);
-  else if (file.size === 0) issues.add('file', 'is empty');
-  if (!typeAllowed(type, fileTypes)) issues.add('file', `files of type ${type} are not accepted`);
+  if (file.size > fileMaxBytes) issues.add('file', FILES.tooBig({ size: (file.size / MB).toFixed(1), max: (fileMaxBytes / MB).toFixed(0) }));
+  else if (file.size === 0) issues.add('file', FILES.empty());
+  if (!typeAllowed(type, fileTypes)) issues.add('file', FILES.typeRefused({ type }));
   issues.throwIfAny();
   if (card) await assertCanAdd(ctx, card);
   const id = randomUUID();
@@ -115,11 +117,11 @@ export async function serveFile(deps: AppDeps, req: IncomingMessage, res: Server
   try {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'use GET');
     const ctx = await context();
-    if (!ctx.viewer) return send(401, 'Sign in first: send a valid token');
+    if (!ctx.viewer) return send(401, render(ERRORS.signInFirst(), ctx.locale));
     const raw = safeDecode((req.url ?? '').slice('/files/'.length).split('?')[0]);
     const id = raw === null ? null : tryDecodeId('Attachment', raw);
     const a = id ? await visibleAttachment(authed(ctx), id) : null;
-    if (!a) return send(404, 'File not found');
+    if (!a) return send(404, render(FILES.notFound(), ctx.locale));
     res.writeHead(200, {
       'content-type': a.contentType,
       'content-length': String(a.size),

@@ -13,6 +13,7 @@ import { viewable } from '../../kernel/access/visibility.js';
 import { assertCan, assertHandover } from '../../kernel/access/actions.js';
 import { assertCanAdd, checkResponsible, findCard, type CardRef } from '../../kernel/records.js';
 import * as rights from '../../kernel/access/rights.js';
+import { TASKS } from './tasks.messages.js';
 
 export type TaskType = 'CALL' | 'MEETING' | 'FOLLOW_UP' | 'CUSTOM';
 type Query = { include?: Prisma.TaskInclude; select?: Prisma.TaskSelect };
@@ -28,7 +29,11 @@ export function cardOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId'>): Car
 
 const fields = z.object({
   type: z.enum(['CALL', 'MEETING', 'FOLLOW_UP', 'CUSTOM']),
-  text: v.text().trim().min(1, 'must not be empty').max(5000, 'must be at most 5000 characters'),
+  text: v
+    .text()
+    .trim()
+    .min(1, v.zmsg(v.VALIDATE.empty()))
+    .max(5000, v.zmsg(v.VALIDATE.tooLong({ max: 5000 }))),
   dueAt: z.date(),
 });
 
@@ -139,8 +144,8 @@ export async function updateTask(ctx: ServiceCtx, id: string, version: number, i
 
 export async function completeTask(ctx: ServiceCtx, id: string, version: number, result?: string | null) {
   const t = await current(ctx, id, version);
-  if (t.completedAt) throw ValidationError.field('id', 'the task is already completed');
-  const clean = v.parseInput(z.object({ result: v.text().trim().max(5000, 'must be at most 5000 characters').nullish() }), { result });
+  if (t.completedAt) throw ValidationError.field('id', TASKS.alreadyCompleted());
+  const clean = v.parseInput(z.object({ result: v.text().trim().max(5000, v.zmsg(v.VALIDATE.tooLong({ max: 5000 }))).nullish() }), { result });
   const task = await ctx.db.$transaction(async (tx) => {
     const row = await write(tx, t, { completedAt: new Date(), result: clean.result || null });
     await events.emit(tx, ctx, 'task.completed', [taskEvent(ctx, cardOf(row), row)]);
@@ -152,7 +157,7 @@ export async function completeTask(ctx: ServiceCtx, id: string, version: number,
 
 export async function reopenTask(ctx: ServiceCtx, id: string, version: number) {
   const t = await current(ctx, id, version);
-  if (!t.completedAt) throw ValidationError.field('id', 'the task is not completed');
+  if (!t.completedAt) throw ValidationError.field('id', TASKS.notCompleted());
   return ctx.db.$transaction((tx) => write(tx, t, { completedAt: null, result: null }));
 }
 

@@ -7,6 +7,7 @@ import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import { settingsChanged } from '../../kernel/events.js';
 import { checkIds, uniqueAs } from '../users/users.service.js';
+import { TEAMS } from './teams.messages.js';
 
 type Query = { include?: Prisma.TeamInclude; select?: Prisma.TeamSelect };
 
@@ -17,12 +18,12 @@ export function listTeams(ctx: ServiceCtx, query: Query = {}) {
 const teamInput = z.object({ name: v.name(120), memberIds: z.array(z.string()).max(500).default([]) });
 
 export async function createTeam(ctx: ServiceCtx, input: z.input<typeof teamInput>) {
-  assertAdmin(ctx.viewer, 'manage teams');
+  assertAdmin(ctx.viewer, TEAMS.manage());
   const data = v.parseInput(teamInput, input);
   const issues = new IssueList();
   await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
   if (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' } } })) {
-    issues.add('name', 'a team with this name already exists');
+    issues.add('name', TEAMS.nameTaken());
   }
   issues.throwIfAny();
   return ctx.db
@@ -36,12 +37,12 @@ export async function createTeam(ctx: ServiceCtx, input: z.input<typeof teamInpu
         },
       });
     })
-    .catch(uniqueAs('name', 'a team with this name already exists'))
+    .catch(uniqueAs('name', TEAMS.nameTaken()))
     .finally(() => ctx.deps.outbox.kick());
 }
 
 export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: string | null; memberIds?: string[] | null }) {
-  assertAdmin(ctx.viewer, 'manage teams');
+  assertAdmin(ctx.viewer, TEAMS.manage());
   const team = await ctx.db.team.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!team) throw new NotFoundError('Team', id);
   const data = v.parseInput(
@@ -52,7 +53,7 @@ export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: st
   if (data.memberIds) await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
   if (data.name && data.name !== team.name &&
     (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))) {
-    issues.add('name', 'a team with this name already exists');
+    issues.add('name', TEAMS.nameTaken());
   }
   issues.throwIfAny();
   return ctx.db
@@ -64,12 +65,12 @@ export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: st
       }
       return tx.team.update({ where: { id }, data: { name: data.name } });
     })
-    .catch(uniqueAs('name', 'a team with this name already exists'))
+    .catch(uniqueAs('name', TEAMS.nameTaken()))
     .finally(() => ctx.deps.outbox.kick());
 }
 
 export async function deleteTeam(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage teams');
+  assertAdmin(ctx.viewer, TEAMS.manage());
   const { count } = await ctx.db.$transaction(async (tx) => {
     const r = await tx.team.deleteMany({ where: { id, workspaceId: ctx.viewer.workspaceId } });
     if (r.count) await settingsChanged(tx, ctx.viewer.workspaceId);

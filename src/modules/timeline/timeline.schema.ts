@@ -3,18 +3,18 @@
 // `timelineUpdated` feed of one card.
 import { liveViewer, startLive } from '../auth/live-viewer.js';
 import { withId } from '../../lib/prisma-query.js';
-import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
 import { builder, type Types } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { decodeGlobalId, encodeGlobalId, IdParser, isUuid, parseId } from '../../lib/ids.js';
-import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { LocalizedGraphQLError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { hidesPhones } from '../../kernel/access/field-access.js';
 import { perRequest } from '../../lib/per-request.js';
 import type { TimelineMessage } from '../../lib/pubsub.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import * as tl from './timeline.service.js';
+import { TIMELINE } from './timeline.messages.js';
 
 registerNode('TimelineEntry');
 registerNode('NoteTemplate');
@@ -26,7 +26,7 @@ const TYPENAME: Record<tl.EntityType, string> = { DEAL: 'Deal', CONTACT: 'Contac
 export function cardRef(globalId: string, field = 'cardId'): tl.CardRef {
   const { typename, id } = decodeGlobalId(globalId);
   const entityType = CARD_TYPES[typename];
-  if (!entityType || !isUuid(id)) throw ValidationError.field(field, 'is not a deal, contact or company id');
+  if (!entityType || !isUuid(id)) throw ValidationError.field(field, TIMELINE.notACard());
   return { entityType, id };
 }
 
@@ -350,7 +350,7 @@ builder.subscriptionField('timelineUpdated', (t) =>
         await tl.findCard(sctx, card, false);
       } catch (e) {
         if (e instanceof NotFoundError || e instanceof ValidationError) {
-          throw new GraphQLError(`Card ${a.cardId} was not found`, { extensions: { code: 'NOT_FOUND' } });
+          throw new LocalizedGraphQLError(TIMELINE.cardNotFound({ id: a.cardId }), { code: 'NOT_FOUND' });
         }
         throw e;
       }

@@ -22,6 +22,7 @@ import { scopeOf } from '../../kernel/access/rights.js';
 import { visibleTasks } from '../tasks/tasks.service.js';
 import { hiddenSystemFields } from '../../kernel/lists.js';
 import { workspaceRegion } from '../../kernel/workspace.js';
+import { TIMELINE } from './timeline.messages.js';
 
 export type EntityType = CardKind;
 export type { CardRef };
@@ -123,9 +124,9 @@ const PLACEHOLDER = /\[([^\]\n]{1,60})\]/g;
 export function fillTemplate(text: string, values: { name: string; value: string }[], issues: IssueList) {
   const names = new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]));
   values.forEach((x, i) => {
-    if (!names.has(x.name)) issues.add(`values[${i}].name`, `the template has no placeholder [${x.name}]`);
+    if (!names.has(x.name)) issues.add(`values[${i}].name`, TIMELINE.noPlaceholder({ name: x.name }));
   });
-  for (const n of names) if (!values.some((x) => x.name === n)) issues.add('values', `fill in the placeholder [${n}]`);
+  for (const n of names) if (!values.some((x) => x.name === n)) issues.add('values', TIMELINE.fillPlaceholder({ name: n }));
   return text.replace(PLACEHOLDER, (m, n: string) => values.find((x) => x.name === n)?.value ?? m);
 }
 
@@ -136,20 +137,25 @@ async function add(ctx: ServiceCtx, card: CardRef, entry: EntryInput) {
   return row.id;
 }
 
-const text = (max: number) => v.text().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  v
+    .text()
+    .trim()
+    .min(1, v.zmsg(v.VALIDATE.empty()))
+    .max(max, v.zmsg(v.VALIDATE.tooLong({ max })));
 
 export async function addNote(ctx: ServiceCtx, card: CardRef, input: { text?: string | null; templateId?: string | null; values?: { name: string; value: string }[] | null }) {
   const issues = new IssueList();
   let body = input.text ?? '';
   if (input.templateId) {
     const t = await ctx.db.noteTemplate.findFirst({ where: { id: input.templateId, workspaceId: ctx.viewer.workspaceId } });
-    if (input.text) issues.add('text', 'give either text or templateId');
+    if (input.text) issues.add('text', TIMELINE.textOrTemplate());
     if (!t) {
       // No template, so no text to check: the client sent no text of its own to blame.
-      issues.add('templateId', 'no such note template');
+      issues.add('templateId', v.noSuch('NoteTemplate'));
       issues.throwIfAny();
     } else body = fillTemplate(t.text, input.values ?? [], issues);
-  } else if (input.values?.length) issues.add('values', 'values go with a templateId');
+  } else if (input.values?.length) issues.add('values', TIMELINE.valuesNeedTemplate());
   const data = v.parseInput(z.object({ text: text(20_000) }), { text: body }, issues.issues);
   return add(ctx, card, { kind: 'NOTE', text: data.text });
 }
@@ -162,11 +168,11 @@ export async function logCall(ctx: ServiceCtx, card: CardRef, input: CallInput) 
   const { phoneRegion } = await workspaceRegion(ctx);
   const issues = new IssueList();
   const number = v.normalizePhone(input.number, phoneRegion);
-  if (!number) issues.add('number', 'is not a phone number');
+  if (!number) issues.add('number', TIMELINE.notPhone());
   const data = v.parseInput(
     z.object({
       direction,
-      durationSeconds: z.number().int().min(0, 'must not be negative').max(86_400, 'must be at most a day').nullish(),
+      durationSeconds: z.number().int().min(0, v.zmsg(v.VALIDATE.negative())).max(86_400, v.zmsg(TIMELINE.atMostDay())).nullish(),
       recordingUrl: v.webUrl(2000).nullish(),
       result: v.text().trim().max(2000).nullish(),
     }),
@@ -194,7 +200,7 @@ export async function logEmail(ctx: ServiceCtx, card: CardRef, input: EmailInput
   const box = data.mailbox
     ? await ctx.db.mailbox.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, address: data.mailbox.toLowerCase() }, select: { ownerId: true } })
     : null;
-  if (box?.ownerId && box.ownerId !== ctx.viewer.userId) throw new ForbiddenError("This is another user's personal mailbox; only its owner logs its e-mails");
+  if (box?.ownerId && box.ownerId !== ctx.viewer.userId) throw new ForbiddenError(TIMELINE.otherMailbox());
   return add(ctx, card, {
     kind: 'EMAIL',
     text: `${data.subject}\n${data.body}`,
@@ -207,7 +213,7 @@ export type MeetingInput = { subject: string; startsAt: Date; endsAt?: Date | nu
 
 export async function logMeeting(ctx: ServiceCtx, card: CardRef, input: MeetingInput) {
   const issues = new IssueList();
-  if (input.endsAt && input.endsAt < input.startsAt) issues.add('endsAt', 'must not be before startsAt');
+  if (input.endsAt && input.endsAt < input.startsAt) issues.add('endsAt', TIMELINE.endsBeforeStart());
   const data = v.parseInput(
     z.object({ subject: text(1000), place: v.text().trim().max(1000).nullish(), notes: v.text().max(20_000).nullish() }),
     input,
@@ -332,16 +338,16 @@ export function listTemplates(ctx: ServiceCtx, query: Query = {}) {
 }
 
 export async function createTemplate(ctx: ServiceCtx, input: { name: string; text: string }) {
-  assertAdmin(ctx.viewer, 'manage note templates');
+  assertAdmin(ctx.viewer, TIMELINE.manageTemplates());
   const data = v.parseInput(z.object({ name: v.name(120), text: text(5000) }), input);
   if (await ctx.db.noteTemplate.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' } } })) {
-    throw ValidationError.field('name', 'a template with this name already exists');
+    throw ValidationError.field('name', TIMELINE.templateTaken());
   }
   return ctx.db.noteTemplate.create({ data: { workspaceId: ctx.viewer.workspaceId, ...data } });
 }
 
 export async function deleteTemplate(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage note templates');
+  assertAdmin(ctx.viewer, TIMELINE.manageTemplates());
   const t = await ctx.db.noteTemplate.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!t) throw new NotFoundError('NoteTemplate', id);
   await ctx.db.noteTemplate.delete({ where: { id } });

@@ -10,6 +10,11 @@ import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { Tx } from '../../lib/outbox.js';
 import { settingsChanged } from '../../kernel/events.js';
+import type { Message } from '../../lib/i18n.js';
+import { ACCESS } from '../../kernel/access/messages.js';
+import { USERS } from './users.messages.js';
+
+const TYPENAME = { role: 'Role', team: 'Team', user: 'User' } as const;
 
 type Query = { include?: Prisma.UserInclude; select?: Prisma.UserSelect };
 
@@ -58,7 +63,7 @@ export async function checkIds(
         : await ctx.db.user.findMany({ where, select: { id: true } });
   const known = new Set(found.map((r) => r.id));
   ids.forEach((id, i) => {
-    if (!known.has(id)) issues.add(ids.length > 1 || field.endsWith('s') ? `${field}[${i}]` : field, `no such ${kind}`);
+    if (!known.has(id)) issues.add(ids.length > 1 || field.endsWith('s') ? `${field}[${i}]` : field, v.noSuch(TYPENAME[kind]));
   });
 }
 
@@ -71,13 +76,13 @@ const createUserInput = z.object({
 });
 
 export async function createUser(ctx: ServiceCtx, input: z.input<typeof createUserInput>) {
-  assertAdmin(ctx.viewer, 'create users');
+  assertAdmin(ctx.viewer, USERS.create());
   const data = v.parseInput(createUserInput, input);
   const issues = new IssueList();
   if (data.roleId) await checkIds(ctx, issues, 'role', 'roleId', [data.roleId]);
   await checkIds(ctx, issues, 'team', 'teamIds', data.teamIds ?? []);
   if (await ctx.db.user.findUnique({ where: { email: data.email }, select: { id: true } })) {
-    issues.add('email', 'is already registered');
+    issues.add('email', USERS.emailTaken());
   }
   issues.throwIfAny();
   const roleId =
@@ -98,7 +103,7 @@ export async function createUser(ctx: ServiceCtx, input: z.input<typeof createUs
       },
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw ValidationError.field('email', 'is already registered');
+    if (isUniqueViolation(err)) throw ValidationError.field('email', USERS.emailTaken());
     throw err;
   }
 }
@@ -118,14 +123,14 @@ export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typ
   const data = v.parseInput(updateUserInput, clean);
   // A user may rename themself; everything else is an administrator's.
   if (!ctx.viewer.isAdmin && !(self && Object.keys(data).every((k) => k === 'name'))) {
-    throw new ForbiddenError('Only an administrator may change other users, roles and teams');
+    throw new ForbiddenError(ACCESS.onlyAdmin({ what: USERS.changeOthers() }));
   }
   const issues = new IssueList();
   if (data.roleId) await checkIds(ctx, issues, 'role', 'roleId', [data.roleId]);
   if (data.teamIds) await checkIds(ctx, issues, 'team', 'teamIds', data.teamIds);
   if (data.email && data.email !== user.email) {
     const other = await ctx.db.user.findUnique({ where: { email: data.email }, select: { id: true } });
-    if (other) issues.add('email', 'is already registered');
+    if (other) issues.add('email', USERS.emailTaken());
   }
   issues.throwIfAny();
   return ctx.db
@@ -149,12 +154,12 @@ export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typ
         data: { name: data.name, email: data.email, roleId: data.roleId },
       });
     })
-    .catch(uniqueAs('email', 'is already registered'))
+    .catch(uniqueAs('email', USERS.emailTaken()))
     .finally(() => ctx.deps.outbox.kick());
 }
 
 /** A unique index that refused a row the check before it let through (two writers at once). */
-export function uniqueAs(field: string, message: string) {
+export function uniqueAs(field: string, message: Message) {
   return (err: unknown): never => {
     if (isUniqueViolation(err)) throw ValidationError.field(field, message);
     throw err;
@@ -171,11 +176,11 @@ async function assertAnotherActiveAdmin(tx: Tx, ctx: ServiceCtx, exceptUserId: s
   const others = await tx.user.count({
     where: { workspaceId: ctx.viewer.workspaceId, active: true, id: { not: exceptUserId }, role: { isAdmin: true } },
   });
-  if (!others) throw ValidationError.field(field, 'the workspace must keep at least one active administrator');
+  if (!others) throw ValidationError.field(field, USERS.lastAdmin());
 }
 
 export async function setUserActive(ctx: ServiceCtx, id: string, active: boolean) {
-  assertAdmin(ctx.viewer, active ? 'reactivate users' : 'deactivate users');
+  assertAdmin(ctx.viewer, active ? USERS.reactivate() : USERS.deactivate());
   const user = await ctx.db.user.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include: { role: true } });
   if (!user) throw new NotFoundError('User', id);
   return ctx.db.$transaction(async (tx) => {
