@@ -1,125 +1,34 @@
 // Signing up, signing in and out, sessions, login rate limits, password storage and API keys,
 // all through the public API. Failed logins always name a made-up client address (the app
 // trusts X-Forwarded-For here), so they never count against an address other files share.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecutionResult } from 'graphql';
 import { randomInt } from 'node:crypto';
-import { createTestApp, uniqueEmail, type TestApp } from './helpers/app.js';
-import { PASSWORD, signUpWorkspace } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
+import { describe, expect, testWith, type TestApp } from './kit/fixtures.js';
+import { uniqueEmail } from './kit/app.js';
+import { PASSWORD } from './kit/workspace.js';
+import { CreateDeal, Deals as DealCount } from './kit/documents/deals.js';
+import { CreateContact } from './kit/documents/contacts.js';
+import { Node } from './kit/documents/cards.js';
+import { Pipelines } from './kit/documents/pipelines.js';
+import { ChangePassword, Login, Logout, SignUp, WorkspaceQuery } from './kit/documents/auth.js';
+import { ApiKeys, CreateApiKey, Me, RevokeApiKey, Users } from './kit/documents/users.js';
 import type { SignUpInput as SignUpInputT } from './gql/graphql.js';
 
+// The app trusts X-Forwarded-For here, so failed logins count against made-up addresses.
+const it = testWith({ TRUST_PROXY: 'true' });
 let app: TestApp;
-beforeAll(async () => {
-  app = await createTestApp({ TRUST_PROXY: 'true' });
+it.beforeAll(({ app: fileApp }) => {
+  app = fileApp;
 });
-afterAll(async () => {
-  await app?.stop();
-});
-
-const SignUp = graphql(`
-  mutation AuthSignUp($input: SignUpInput!) {
-    signUp(input: $input) {
-      __typename
-      ... on SignUpSuccess {
-        session {
-          token
-          expiresAt
-          user { id email name isAdmin active role { name isAdmin } }
-          workspace { id name locale timeZone currency phoneRegion }
-        }
-      }
-      ... on ValidationError { fields { field message } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const Login = graphql(`
-  mutation AuthLogin($input: LoginInput!) {
-    login(input: $input) { token expiresAt user { id email } workspace { id } }
-  }
-`);
-
-const Logout = graphql(`
-  mutation AuthLogout { logout }
-`);
-
-const Me = graphql(`
-  query AuthMe { me { id email name isAdmin } }
-`);
-
-const WorkspaceQ = graphql(`
-  query AuthWorkspace {
-    workspace { id name locale timeZone currency phoneRegion }
-    pipelines { id name stages { name kind } }
-    users { totalCount edges { node { id email isAdmin } } }
-  }
-`);
-
-const CreateDeal = graphql(`
-  mutation AuthCreateDeal($input: CreateDealInput!) {
-    createDeal(input: $input) {
-      __typename
-      ... on CreateDealSuccess { deal { id name currency createdBy { id } responsible { id } } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const CreateContact = graphql(`
-  mutation AuthCreateContact($input: CreateContactInput!) {
-    createContact(input: $input) {
-      __typename
-      ... on CreateContactSuccess { contact { id phones { e164 country } } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const DealCount = graphql(`
-  query AuthDealCount { deals { totalCount edges { node { id name } } } }
-`);
-
-const ChangePassword = graphql(`
-  mutation AuthChangePassword($currentPassword: String!, $newPassword: String!) {
-    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {
-      __typename
-      ... on ChangePasswordSuccess { data }
-      ... on ValidationError { fields { field message } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const CreateApiKey = graphql(`
-  mutation AuthCreateApiKey($name: String!, $scopes: [ApiKeyScope!]!) {
-    createApiKey(name: $name, scopes: $scopes) {
-      __typename
-      ... on CreateApiKeySuccess {
-        created { key apiKey { id name prefix scopes revokedAt lastUsedAt user { id } } }
-      }
-      ... on ValidationError { fields { field message } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const RevokeApiKey = graphql(`
-  mutation AuthRevokeApiKey($id: ID!) {
-    revokeApiKey(id: $id) {
-      __typename
-      ... on RevokeApiKeySuccess { apiKey { id revokedAt } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const ApiKeys = graphql(`
-  query AuthApiKeys { apiKeys { id name prefix scopes revokedAt lastUsedAt } }
-`);
 
 // Helpers
+
+/** What a new workspace's administrator finds: the workspace, its pipelines and its people. */
+async function overview(token: string) {
+  const c = app.as(token);
+  const [{ workspace }, { pipelines }, { users }] = await Promise.all([c.gql(WorkspaceQuery, {}), c.gql(Pipelines, {}), c.gql(Users, {})]);
+  return { workspace, pipelines, users };
+}
 
 function signUpInput(over: Partial<SignUpInputT> = {}): SignUpInputT {
   return {
@@ -136,7 +45,7 @@ function signUpInput(over: Partial<SignUpInputT> = {}): SignUpInputT {
 const freshIp = () => `198.51.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 
 function login(email: string, password: string, ip = freshIp()) {
-  return app.gql(Login, { input: { email, password } }, undefined, { 'x-forwarded-for': ip });
+  return app.as().raw(Login, { input: { email, password } }, { 'x-forwarded-for': ip });
 }
 
 function errorCode(r: ExecutionResult<unknown>) {
@@ -151,7 +60,7 @@ function refusedFields(result: { __typename: string } & object): string[] {
 }
 
 async function expectUnauthenticated(token: string | undefined) {
-  const r = await app.gql(Me, {}, token);
+  const r = await app.as(token).raw(Me, {});
   expect(r.data ?? null).toBeNull();
   expect(errorCode(r)).toBe('UNAUTHENTICATED');
 }
@@ -159,7 +68,7 @@ async function expectUnauthenticated(token: string | undefined) {
 describe('signUp', () => {
   it('creates a workspace with the settings given and its admin, and signs them in', async () => {
     const email = uniqueEmail('Founder').replace('founder', 'FoUnDer');
-    const r = await app.ok(SignUp, {
+    const r = await app.as().gql(SignUp, {
       input: signUpInput({
         workspaceName: '  Globex  ',
         name: 'Hank',
@@ -184,9 +93,9 @@ describe('signUp', () => {
     });
 
     // The token works, and the workspace is ready to use.
-    const me = await app.ok(Me, {}, s.token);
+    const me = await app.as(s.token).gql(Me, {});
     expect(me.me).toMatchObject({ id: s.user.id, isAdmin: true });
-    const w = await app.ok(WorkspaceQ, {}, s.token);
+    const w = await overview(s.token);
     expect(w.workspace).toEqual(s.workspace);
     expect(w.pipelines).toHaveLength(1);
     const kinds = w.pipelines[0].stages.map((x) => x.kind);
@@ -197,28 +106,28 @@ describe('signUp', () => {
     expect(w.users.edges.map((e) => e.node.id)).toEqual([s.user.id]);
 
     // The settings take effect: deals default to the currency, local phones to the region.
-    const d = await app.ok(CreateDeal, { input: { name: 'First deal' } }, s.token);
+    const d = await app.as(s.token).gql(CreateDeal, { input: { name: 'First deal' } });
     expect(d.createDeal).toMatchObject({ __typename: 'CreateDealSuccess', deal: { currency: 'USD', createdBy: { id: s.user.id } } });
-    const c = await app.ok(CreateContact, { input: { name: 'Local', phones: ['030 1234567'] } }, s.token);
+    const c = await app.as(s.token).gql(CreateContact, { input: { name: 'Local', phones: ['030 1234567'] } });
     expect(c.createContact).toMatchObject({ __typename: 'CreateContactSuccess', contact: { phones: [{ e164: '+49301234567', country: 'DE' }] } });
   });
 
   it('gives a workspace Russian defaults when no settings are given', async () => {
-    const r = await app.ok(SignUp, {
+    const r = await app.as().gql(SignUp, {
       input: { workspaceName: 'Ромашка', name: 'Иван', email: uniqueEmail('ivan'), password: PASSWORD },
     });
     if (r.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(r.signUp));
     expect(r.signUp.session.workspace).toMatchObject({ locale: 'ru', timeZone: 'Europe/Moscow', currency: 'RUB', phoneRegion: 'RU' });
-    const w = await app.ok(WorkspaceQ, {}, r.signUp.session.token);
+    const w = await overview(r.signUp.session.token);
     expect(w.pipelines[0].name).toBe('Воронка продаж');
   });
 
   it('refuses an e-mail already registered, whatever its case, and creates nothing', async () => {
     const email = uniqueEmail('taken');
-    const first = await app.ok(SignUp, { input: signUpInput({ email }) });
+    const first = await app.as().gql(SignUp, { input: signUpInput({ email }) });
     if (first.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(first.signUp));
 
-    const again = await app.ok(SignUp, {
+    const again = await app.as().gql(SignUp, {
       input: signUpInput({ email: ` ${email.toUpperCase()} `, password: 'another password 123', workspaceName: 'Copycat' }),
     });
     expect(refusedFields(again.signUp)).toEqual(['email']);
@@ -233,8 +142,8 @@ describe('signUp', () => {
   it('refuses the same e-mail sent twice at once: one account, one clear error', async () => {
     const email = uniqueEmail('race');
     const results = await Promise.all([
-      app.gql(SignUp, { input: signUpInput({ email, workspaceName: 'One' }) }),
-      app.gql(SignUp, { input: signUpInput({ email, workspaceName: 'Two' }) }),
+      app.as().raw(SignUp, { input: signUpInput({ email, workspaceName: 'One' }) }),
+      app.as().raw(SignUp, { input: signUpInput({ email, workspaceName: 'Two' }) }),
     ]);
     for (const r of results) expect(r.errors).toBeUndefined();
     const kinds = results.map((r) => r.data!.signUp.__typename).sort();
@@ -253,16 +162,16 @@ describe('signUp', () => {
     ['name', { name: '' }],
   ])('refuses a bad %s with a ValidationError naming it, and creates nothing', async (field, bad) => {
     const email = uniqueEmail('bad');
-    const r = await app.ok(SignUp, { input: signUpInput({ email, ...bad }) });
+    const r = await app.as().gql(SignUp, { input: signUpInput({ email, ...bad }) });
     expect(refusedFields(r.signUp)).toEqual([field]);
     // No account was made with that e-mail: logging in fails, and signing up with it works.
     expect(errorCode(await login(email, (bad as { password?: string }).password ?? PASSWORD))).toBe('UNAUTHENTICATED');
-    const retry = await app.ok(SignUp, { input: signUpInput({ email }) });
+    const retry = await app.as().gql(SignUp, { input: signUpInput({ email }) });
     expect(retry.signUp.__typename).toBe('SignUpSuccess');
   });
 
   it('names every bad field at once', async () => {
-    const r = await app.ok(SignUp, {
+    const r = await app.as().gql(SignUp, {
       input: {
         workspaceName: '',
         name: 'Someone',
@@ -278,21 +187,19 @@ describe('signUp', () => {
 });
 
 describe('login and sessions', () => {
-  it('signs in with the e-mail in any case and gives a new working token', async () => {
-    const ws = await signUpWorkspace(app);
+  it('signs in with the e-mail in any case and gives a new working token', async ({ workspace: ws }) => {
     const r = await login(`  ${ws.email.toUpperCase()} `, PASSWORD);
     expect(r.errors).toBeUndefined();
     const s = r.data!.login;
     expect(s.token).toMatch(/^crm_s_/);
     expect(s.token).not.toBe(ws.token);
-    expect(s.user).toEqual({ id: ws.admin.id, email: ws.email });
+    expect({ id: s.user.id, email: s.user.email }).toEqual({ id: ws.admin.id, email: ws.email });
     expect(s.workspace.id).toBe(ws.workspaceId);
-    const me = await app.ok(Me, {}, s.token);
+    const me = await app.as(s.token).gql(Me, {});
     expect(me.me.id).toBe(ws.admin.id);
   });
 
-  it('refuses a wrong password and an unknown e-mail alike, with UNAUTHENTICATED', async () => {
-    const ws = await signUpWorkspace(app);
+  it('refuses a wrong password and an unknown e-mail alike, with UNAUTHENTICATED', async ({ workspace: ws }) => {
     const wrong = await login(ws.email, `${PASSWORD}!`);
     expect(wrong.data ?? null).toBeNull();
     expect(errorCode(wrong)).toBe('UNAUTHENTICATED');
@@ -302,58 +209,55 @@ describe('login and sessions', () => {
     expect(unknown.errors?.[0].message).toBe(wrong.errors?.[0].message);
   });
 
-  it('refuses requests with no token, a made-up token or a logged-out token, queries and mutations alike', async () => {
-    const ws = await signUpWorkspace(app);
+  it('refuses requests with no token, a made-up token or a logged-out token, queries and mutations alike', async ({ workspace: ws }) => {
     const loggedOut = (await login(ws.email, PASSWORD)).data!.login.token;
-    expect((await app.ok(Logout, {}, loggedOut)).logout).toBe(true);
+    expect((await app.as(loggedOut).gql(Logout, {})).logout).toBe(true);
 
     for (const token of [undefined, 'garbage', 'crm_s_thisIsNotARealSessionToken', 'crm_k_norAnApiKey', loggedOut]) {
       await expectUnauthenticated(token);
-      const m = await app.gql(CreateDeal, { input: { name: 'Sneaky' } }, token);
+      const m = await app.as(token).raw(CreateDeal, { input: { name: 'Sneaky' } });
       expect(m.data ?? null).toBeNull();
       expect(errorCode(m)).toBe('UNAUTHENTICATED');
-      const out = await app.gql(Logout, {}, token);
+      const out = await app.as(token).raw(Logout, {});
       expect(errorCode(out)).toBe('UNAUTHENTICATED');
     }
     // None of the refused mutations created anything.
-    const deals = await app.ok(DealCount, {}, ws.token);
+    const deals = await ws.gql(DealCount, {});
     expect(deals.deals.totalCount).toBe(0);
   });
 
-  it('logout ends only the session it was sent with', async () => {
-    const ws = await signUpWorkspace(app);
+  it('logout ends only the session it was sent with', async ({ workspace: ws }) => {
     const a = (await login(ws.email, PASSWORD)).data!.login.token;
     const b = (await login(ws.email, PASSWORD)).data!.login.token;
-    expect((await app.ok(Logout, {}, a)).logout).toBe(true);
+    expect((await app.as(a).gql(Logout, {})).logout).toBe(true);
     await expectUnauthenticated(a);
-    expect((await app.ok(Me, {}, b)).me.id).toBe(ws.admin.id);
-    expect((await app.ok(Me, {}, ws.token)).me.id).toBe(ws.admin.id);
+    expect((await app.as(b).gql(Me, {})).me.id).toBe(ws.admin.id);
+    expect((await ws.gql(Me, {})).me.id).toBe(ws.admin.id);
     // Logging out twice is refused: the session is already over.
-    expect(errorCode(await app.gql(Logout, {}, a))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await app.as(a).raw(Logout, {}))).toBe('UNAUTHENTICATED');
   });
 
   it('refuses an expired session', async () => {
-    // Sessions of this app last about a second.
-    const shortLived = await createTestApp({ SESSION_TTL_HOURS: '0.0003' });
+    // Sessions of this app (on the same database) last about a second.
+    const shortLived = await app.variant({ SESSION_TTL_HOURS: '0.0003' });
     try {
-      const r = await shortLived.ok(SignUp, { input: signUpInput() });
+      const r = await shortLived.as().gql(SignUp, { input: signUpInput() });
       if (r.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(r.signUp));
       const { token, expiresAt } = r.signUp.session;
       expect(new Date(expiresAt).getTime() - Date.now()).toBeLessThan(2_000);
-      expect((await shortLived.ok(Me, {}, token)).me.isAdmin).toBe(true);
+      expect((await shortLived.as(token).gql(Me, {})).me.isAdmin).toBe(true);
       await new Promise((res) => setTimeout(res, Math.max(0, new Date(expiresAt).getTime() - Date.now()) + 300));
-      const late = await shortLived.gql(Me, {}, token);
+      const late = await shortLived.as(token).raw(Me, {});
       expect(late.data ?? null).toBeNull();
       expect(late.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-      const m = await shortLived.gql(CreateDeal, { input: { name: 'Too late' } }, token);
+      const m = await shortLived.as(token).raw(CreateDeal, { input: { name: 'Too late' } });
       expect(m.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     } finally {
       await shortLived.stop();
     }
   });
 
-  it('stores passwords as argon2id hashes and session tokens only hashed', async () => {
-    const ws = await signUpWorkspace(app);
+  it('stores passwords as argon2id hashes and session tokens only hashed', async ({ workspace: ws }) => {
     const member = await ws.member();
     const db = app.database.prisma;
     for (const email of [ws.email, member.email]) {
@@ -370,23 +274,22 @@ describe('login and sessions', () => {
     expect(stored).not.toContain(ws.token.slice('crm_s_'.length));
   });
 
-  it('changePassword checks the current password and ends every other session', async () => {
-    const ws = await signUpWorkspace(app);
+  it('changePassword checks the current password and ends every other session', async ({ workspace: ws }) => {
     const here = (await login(ws.email, PASSWORD)).data!.login.token;
     const elsewhere = (await login(ws.email, PASSWORD)).data!.login.token;
     const next = 'a brand new passphrase';
 
-    const wrong = await app.ok(ChangePassword, { currentPassword: 'not my password', newPassword: next }, here);
+    const wrong = await app.as(here).gql(ChangePassword, { currentPassword: 'not my password', newPassword: next });
     expect(refusedFields(wrong.changePassword)).toEqual(['currentPassword']);
-    const weak = await app.ok(ChangePassword, { currentPassword: PASSWORD, newPassword: 'short' }, here);
+    const weak = await app.as(here).gql(ChangePassword, { currentPassword: PASSWORD, newPassword: 'short' });
     expect(refusedFields(weak.changePassword)).toEqual(['newPassword']);
     // Refused attempts changed nothing.
-    expect((await app.ok(Me, {}, elsewhere)).me.id).toBe(ws.admin.id);
+    expect((await app.as(elsewhere).gql(Me, {})).me.id).toBe(ws.admin.id);
     expect((await login(ws.email, PASSWORD)).errors).toBeUndefined();
 
-    const ok = await app.ok(ChangePassword, { currentPassword: PASSWORD, newPassword: next }, here);
+    const ok = await app.as(here).gql(ChangePassword, { currentPassword: PASSWORD, newPassword: next });
     expect(ok.changePassword).toEqual({ __typename: 'ChangePasswordSuccess', data: true });
-    expect((await app.ok(Me, {}, here)).me.id).toBe(ws.admin.id);
+    expect((await app.as(here).gql(Me, {})).me.id).toBe(ws.admin.id);
     await expectUnauthenticated(elsewhere);
     await expectUnauthenticated(ws.token);
     expect(errorCode(await login(ws.email, PASSWORD))).toBe('UNAUTHENTICATED');
@@ -395,8 +298,7 @@ describe('login and sessions', () => {
 });
 
 describe('login rate limits', () => {
-  it('locks an account after 10 failures, even for the right password, whatever the address', async () => {
-    const ws = await signUpWorkspace(app);
+  it('locks an account after 10 failures, even for the right password, whatever the address', async ({ workspace: ws, signUp }) => {
     for (let i = 0; i < 10; i++) {
       // The e-mail's case does not make a separate account bucket.
       const r = await login(i % 2 ? ws.email.toUpperCase() : ws.email, `wrong ${i}`);
@@ -413,13 +315,12 @@ describe('login rate limits', () => {
     expect(errorCode(await login(ws.email, 'wrong again'))).toBe('RATE_LIMITED');
 
     // Sessions already open keep working, and other accounts can still sign in.
-    expect((await app.ok(Me, {}, ws.token)).me.id).toBe(ws.admin.id);
-    const other = await signUpWorkspace(app);
+    expect((await ws.gql(Me, {})).me.id).toBe(ws.admin.id);
+    const other = await signUp();
     expect((await login(other.email, PASSWORD)).errors).toBeUndefined();
   });
 
-  it('counts failures sent all at once: no more than 10 guesses are checked', async () => {
-    const ws = await signUpWorkspace(app);
+  it('counts failures sent all at once: no more than 10 guesses are checked', async ({ workspace: ws }) => {
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => login(ws.email, `parallel guess ${i}`)));
     const codes = results.map(errorCode);
     expect(codes.every((c) => c === 'UNAUTHENTICATED' || c === 'RATE_LIMITED')).toBe(true);
@@ -427,16 +328,14 @@ describe('login rate limits', () => {
     expect(errorCode(await login(ws.email, PASSWORD))).toBe('RATE_LIMITED');
   });
 
-  it('forgets earlier failures after a successful login', async () => {
-    const ws = await signUpWorkspace(app);
+  it('forgets earlier failures after a successful login', async ({ workspace: ws }) => {
     for (let i = 0; i < 9; i++) expect(errorCode(await login(ws.email, `wrong ${i}`))).toBe('UNAUTHENTICATED');
     expect((await login(ws.email, PASSWORD)).errors).toBeUndefined();
     for (let i = 0; i < 9; i++) expect(errorCode(await login(ws.email, `wrong ${i}`))).toBe('UNAUTHENTICATED');
     expect((await login(ws.email, PASSWORD)).errors).toBeUndefined();
   });
 
-  it('locks an address after 50 failures across accounts, and only that address', async () => {
-    const ws = await signUpWorkspace(app);
+  it('locks an address after 50 failures across accounts, and only that address', async ({ workspace: ws }) => {
     const ip = freshIp();
     for (let i = 0; i < 50; i++) {
       const r = await login(uniqueEmail('guess'), 'guessing', ip);
@@ -452,8 +351,7 @@ describe('login rate limits', () => {
     expect(elsewhere.data?.login.user.id).toBe(ws.admin.id);
   });
 
-  it('counts only failures against an address: people signing in from one office are not locked out', async () => {
-    const ws = await signUpWorkspace(app);
+  it('counts only failures against an address: people signing in from one office are not locked out', async ({ workspace: ws }) => {
     const ip = freshIp();
     for (let i = 0; i < 45; i++) expect(errorCode(await login(uniqueEmail('typo'), 'oops', ip))).toBe('UNAUTHENTICATED');
     for (let i = 0; i < 10; i++) expect((await login(ws.email, PASSWORD, ip)).errors).toBeUndefined();
@@ -463,14 +361,15 @@ describe('login rate limits', () => {
   });
 
   it('ignores X-Forwarded-For unless TRUST_PROXY is set, so a forged header cannot dodge the limit', async () => {
-    // A private database: this test uses up the budget of the address every request shares.
-    const direct = await createTestApp({}, { own: true });
+    // An app of its own (on the same database) that does not trust the header: this test uses
+    // up the budget of the one address all its requests come from, and no other app has it.
+    const direct = await app.variant({});
     try {
-      const r = await direct.ok(SignUp, { input: signUpInput() });
+      const r = await direct.as().gql(SignUp, { input: signUpInput() });
       if (r.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(r.signUp));
       const email = r.signUp.session.user.email;
       const send = (e: string, p: string) =>
-        direct.gql(Login, { input: { email: e, password: p } }, undefined, { 'x-forwarded-for': freshIp() });
+        direct.as().raw(Login, { input: { email: e, password: p } }, { 'x-forwarded-for': freshIp() });
       for (let i = 0; i < 50; i++) expect((await send(uniqueEmail('guess'), 'guessing')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
       expect((await send(email, PASSWORD)).errors?.[0].extensions?.code).toBe('RATE_LIMITED');
     } finally {
@@ -480,9 +379,8 @@ describe('login rate limits', () => {
 });
 
 describe('API keys', () => {
-  it('shows the secret once and stores only its hash', async () => {
-    const ws = await signUpWorkspace(app);
-    const r = await app.ok(CreateApiKey, { name: 'Telephony', scopes: ['READ', 'WRITE', 'READ'] }, ws.token);
+  it('shows the secret once and stores only its hash', async ({ workspace: ws }) => {
+    const r = await ws.gql(CreateApiKey, { name: 'Telephony', scopes: ['READ', 'WRITE', 'READ'] });
     if (r.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(r.createApiKey));
     const { key, apiKey } = r.createApiKey.created;
     expect(key).toMatch(/^crm_k_.{30,}$/);
@@ -491,15 +389,14 @@ describe('API keys', () => {
     expect(apiKey).toMatchObject({ name: 'Telephony', revokedAt: null, lastUsedAt: null, user: { id: ws.admin.id } });
     expect([...apiKey.scopes].sort()).toEqual(['READ', 'WRITE']);
 
-    const listed = await app.ok(ApiKeys, {}, ws.token);
+    const listed = await ws.gql(ApiKeys, {});
     expect(listed.apiKeys).toEqual([
       expect.objectContaining({ id: apiKey.id, name: 'Telephony', prefix: apiKey.prefix, revokedAt: null }),
     ]);
     expect(JSON.stringify(listed)).not.toContain(key);
     // Only administrators find a key by its id, as only they list keys.
-    const Node = graphql(`query AuKeyNode($id: ID!) { node(id: $id) { __typename id } }`);
-    expect((await app.ok(Node, { id: apiKey.id }, ws.token)).node).toEqual({ __typename: 'ApiKey', id: apiKey.id });
-    expect((await app.ok(Node, { id: apiKey.id }, (await ws.member()).token)).node).toBeNull();
+    expect((await ws.gql(Node, { id: apiKey.id })).node).toEqual({ __typename: 'ApiKey', id: apiKey.id });
+    expect((await app.as((await ws.member()).token).gql(Node, { id: apiKey.id })).node).toBeNull();
 
     const rows = await app.database.prisma.apiKey.findMany({ where: { workspaceId: ws.workspaceId } });
     expect(rows).toHaveLength(1);
@@ -508,99 +405,94 @@ describe('API keys', () => {
     expect(stored).not.toContain(key.slice(apiKey.prefix.length));
   });
 
-  it('a READ key can query but not change anything', async () => {
-    const ws = await signUpWorkspace(app);
-    await app.ok(CreateDeal, { input: { name: 'Existing' } }, ws.token);
-    const r = await app.ok(CreateApiKey, { name: 'Dashboard', scopes: ['READ'] }, ws.token);
+  it('a READ key can query but not change anything', async ({ workspace: ws }) => {
+    await ws.gql(CreateDeal, { input: { name: 'Existing' } });
+    const r = await ws.gql(CreateApiKey, { name: 'Dashboard', scopes: ['READ'] });
     if (r.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(r.createApiKey));
     const { key, apiKey } = r.createApiKey.created;
 
-    expect((await app.ok(Me, {}, key)).me.id).toBe(ws.admin.id);
-    const read = await app.ok(DealCount, {}, key);
+    expect((await app.as(key).gql(Me, {})).me.id).toBe(ws.admin.id);
+    const read = await app.as(key).gql(DealCount, {});
     expect(read.deals.edges.map((e) => e.node.name)).toEqual(['Existing']);
 
-    const write = await app.gql(CreateDeal, { input: { name: 'Not allowed' } }, key);
+    const write = await app.as(key).raw(CreateDeal, { input: { name: 'Not allowed' } });
     expect(write.data ?? null).toBeNull();
     expect(errorCode(write)).toBe('FORBIDDEN');
     // Nor may it mint itself a stronger key or change the password.
-    expect(errorCode(await app.gql(CreateApiKey, { name: 'Escalate', scopes: ['WRITE'] }, key))).toBe('FORBIDDEN');
-    expect(errorCode(await app.gql(ChangePassword, { currentPassword: PASSWORD, newPassword: 'taken over!!' }, key))).toBe('FORBIDDEN');
+    expect(errorCode(await app.as(key).raw(CreateApiKey, { name: 'Escalate', scopes: ['WRITE'] }))).toBe('FORBIDDEN');
+    expect(errorCode(await app.as(key).raw(ChangePassword, { currentPassword: PASSWORD, newPassword: 'taken over!!' }))).toBe('FORBIDDEN');
 
-    const after = await app.ok(DealCount, {}, ws.token);
+    const after = await ws.gql(DealCount, {});
     expect(after.deals.totalCount).toBe(1);
-    const keys = await app.ok(ApiKeys, {}, ws.token);
+    const keys = await ws.gql(ApiKeys, {});
     expect(keys.apiKeys).toHaveLength(1);
     expect(keys.apiKeys[0].id).toBe(apiKey.id);
     expect(keys.apiKeys[0].lastUsedAt).not.toBeNull();
     expect((await login(ws.email, PASSWORD)).errors).toBeUndefined();
   });
 
-  it('a WRITE key can create a deal, acting as its user', async () => {
-    const ws = await signUpWorkspace(app);
-    const r = await app.ok(CreateApiKey, { name: 'Forms', scopes: ['WRITE'] }, ws.token);
+  it('a WRITE key can create a deal, acting as its user', async ({ workspace: ws }) => {
+    const r = await ws.gql(CreateApiKey, { name: 'Forms', scopes: ['WRITE'] });
     if (r.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(r.createApiKey));
     const { key } = r.createApiKey.created;
-    const d = await app.ok(CreateDeal, { input: { name: 'From the website' } }, key);
+    const d = await app.as(key).gql(CreateDeal, { input: { name: 'From the website' } });
     expect(d.createDeal).toMatchObject({
       __typename: 'CreateDealSuccess',
       deal: { name: 'From the website', createdBy: { id: ws.admin.id }, responsible: { id: ws.admin.id } },
     });
-    const list = await app.ok(DealCount, {}, ws.token);
+    const list = await ws.gql(DealCount, {});
     expect(list.deals.edges.map((e) => e.node.name)).toEqual(['From the website']);
     // A key has no session to log out of; it keeps working until revoked.
-    expect((await app.ok(Logout, {}, key)).logout).toBe(false);
-    expect((await app.ok(Me, {}, key)).me.id).toBe(ws.admin.id);
+    expect((await app.as(key).gql(Logout, {})).logout).toBe(false);
+    expect((await app.as(key).gql(Me, {})).me.id).toBe(ws.admin.id);
   });
 
-  it('a revoked key is refused at once; other keys keep working', async () => {
-    const ws = await signUpWorkspace(app);
+  it('a revoked key is refused at once; other keys keep working', async ({ workspace: ws }) => {
     const make = async (name: string) => {
-      const r = await app.ok(CreateApiKey, { name, scopes: ['WRITE'] }, ws.token);
+      const r = await ws.gql(CreateApiKey, { name, scopes: ['WRITE'] });
       if (r.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(r.createApiKey));
       return r.createApiKey.created;
     };
     const one = await make('One');
     const two = await make('Two');
-    expect((await app.ok(Me, {}, one.key)).me.id).toBe(ws.admin.id);
+    expect((await app.as(one.key).gql(Me, {})).me.id).toBe(ws.admin.id);
 
-    const rv = await app.ok(RevokeApiKey, { id: one.apiKey.id }, ws.token);
+    const rv = await ws.gql(RevokeApiKey, { id: one.apiKey.id });
     expect(rv.revokeApiKey).toMatchObject({ __typename: 'RevokeApiKeySuccess', apiKey: { id: one.apiKey.id } });
     if (rv.revokeApiKey.__typename === 'RevokeApiKeySuccess') expect(rv.revokeApiKey.apiKey.revokedAt).not.toBeNull();
 
     await expectUnauthenticated(one.key);
-    const m = await app.gql(CreateDeal, { input: { name: 'After revoking' } }, one.key);
+    const m = await app.as(one.key).raw(CreateDeal, { input: { name: 'After revoking' } });
     expect(errorCode(m)).toBe('UNAUTHENTICATED');
-    expect((await app.ok(Me, {}, two.key)).me.id).toBe(ws.admin.id);
-    const keys = await app.ok(ApiKeys, {}, ws.token);
+    expect((await app.as(two.key).gql(Me, {})).me.id).toBe(ws.admin.id);
+    const keys = await ws.gql(ApiKeys, {});
     expect(keys.apiKeys.find((k) => k.id === one.apiKey.id)?.revokedAt).not.toBeNull();
     expect(keys.apiKeys.find((k) => k.id === two.apiKey.id)?.revokedAt).toBeNull();
-    expect((await app.ok(DealCount, {}, ws.token)).deals.totalCount).toBe(0);
+    expect((await ws.gql(DealCount, {})).deals.totalCount).toBe(0);
   });
 
-  it('only administrators create, list or revoke keys', async () => {
-    const ws = await signUpWorkspace(app);
+  it('only administrators create, list or revoke keys', async ({ workspace: ws }) => {
     const member = await ws.member();
-    const made = await app.ok(CreateApiKey, { name: 'Admin key', scopes: ['READ'] }, ws.token);
+    const made = await ws.gql(CreateApiKey, { name: 'Admin key', scopes: ['READ'] });
     if (made.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(made.createApiKey));
 
-    const c = await app.ok(CreateApiKey, { name: 'Mine', scopes: ['WRITE'] }, member.token);
+    const c = await member.gql(CreateApiKey, { name: 'Mine', scopes: ['WRITE'] });
     expect(c.createApiKey).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
-    const rv = await app.ok(RevokeApiKey, { id: made.createApiKey.created.apiKey.id }, member.token);
+    const rv = await member.gql(RevokeApiKey, { id: made.createApiKey.created.apiKey.id });
     expect(rv.revokeApiKey).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
-    const list = await app.gql(ApiKeys, {}, member.token);
+    const list = await member.raw(ApiKeys, {});
     expect(list.data ?? null).toBeNull();
     expect(errorCode(list)).toBe('FORBIDDEN');
 
     // Nothing changed: one key, still working.
-    const keys = await app.ok(ApiKeys, {}, ws.token);
+    const keys = await ws.gql(ApiKeys, {});
     expect(keys.apiKeys.map((k) => [k.name, k.revokedAt])).toEqual([['Admin key', null]]);
-    expect((await app.ok(Me, {}, made.createApiKey.created.key)).me.id).toBe(ws.admin.id);
+    expect((await app.as(made.createApiKey.created.key).gql(Me, {})).me.id).toBe(ws.admin.id);
   });
 
-  it('refuses a key with no scope or no name', async () => {
-    const ws = await signUpWorkspace(app);
-    const r = await app.ok(CreateApiKey, { name: ' ', scopes: [] }, ws.token);
+  it('refuses a key with no scope or no name', async ({ workspace: ws }) => {
+    const r = await ws.gql(CreateApiKey, { name: ' ', scopes: [] });
     expect(refusedFields(r.createApiKey)).toEqual(['name', 'scopes']);
-    expect((await app.ok(ApiKeys, {}, ws.token)).apiKeys).toEqual([]);
+    expect((await ws.gql(ApiKeys, {})).apiKeys).toEqual([]);
   });
 });

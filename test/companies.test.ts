@@ -1,174 +1,37 @@
 // Companies through the public API: create / update / trash / restore, the server-kept system
 // fields, normalization, the contacts and deals a company lists, search, filters, sorting and
 // cursor pagination.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
-import { as } from './helpers/results.js';
-import type { CompanyFilter, CoCompaniesQuery, CoCompaniesQueryVariables, CreateCompanyInput } from './gql/graphql.js';
-
-let app: TestApp;
-beforeAll(async () => {
-  app = await createTestApp();
-});
-afterAll(async () => {
-  await app?.stop();
-});
-
-void graphql(`
-  fragment CoCompanyFields on Company {
-    id name address website emails version deletedAt
-    phones { e164 international country }
-    responsible { id }
-    tags { name }
-    createdAt createdBy { id }
-    updatedAt updatedBy { id }
-    lastActivityAt
-    contacts { id name }
-    deals { id name }
-  }
-`);
-
-void graphql(`
-  fragment CoErrorFields on Error {
-    __typename code message
-    ... on ValidationError { fields { field message } }
-    ... on NotFoundError { entity id }
-    ... on ConflictError { currentVersion }
-  }
-`);
-
-const CreateCompany = graphql(`
-  mutation CoCreateCompany($input: CreateCompanyInput!) {
-    createCompany(input: $input) {
-      __typename
-      ... on CreateCompanySuccess { company { ...CoCompanyFields } }
-      ...CoErrorFields
-    }
-  }
-`);
-
-const UpdateCompany = graphql(`
-  mutation CoUpdateCompany($input: UpdateCompanyInput!) {
-    updateCompany(input: $input) {
-      __typename
-      ... on UpdateCompanySuccess { company { ...CoCompanyFields } }
-      ...CoErrorFields
-    }
-  }
-`);
-
-const DeleteCompany = graphql(`
-  mutation CoDeleteCompany($id: ID!, $version: Int) {
-    deleteCompany(id: $id, version: $version) {
-      __typename
-      ... on DeleteCompanySuccess { company { ...CoCompanyFields } }
-      ...CoErrorFields
-    }
-  }
-`);
-
-const RestoreCompany = graphql(`
-  mutation CoRestoreCompany($id: ID!) {
-    restoreCompany(id: $id) {
-      __typename
-      ... on RestoreCompanySuccess { company { ...CoCompanyFields } }
-      ...CoErrorFields
-    }
-  }
-`);
-
-const CompanyNode = graphql(`
-  query CoCompany($id: ID!) {
-    node(id: $id) { __typename ... on Company { ...CoCompanyFields } }
-  }
-`);
-
-const Companies = graphql(`
-  query CoCompanies(
-    $filter: CompanyFilter, $orderBy: [CompanyOrder!], $inTrash: Boolean,
-    $first: Int, $after: String, $last: Int, $before: String
-  ) {
-    companies(filter: $filter, orderBy: $orderBy, inTrash: $inTrash, first: $first, after: $after, last: $last, before: $before) {
-      totalCount
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      edges { cursor node { id name deletedAt } }
-    }
-  }
-`);
-
-const CreateContact = graphql(`
-  mutation CoCreateContact($input: CreateContactInput!) {
-    createContact(input: $input) {
-      __typename
-      ... on CreateContactSuccess { contact { id name company { id } } }
-      ...CoErrorFields
-    }
-  }
-`);
-
-const DeleteContact = graphql(`
-  mutation CoDeleteContact($id: ID!) {
-    deleteContact(id: $id) { __typename ...CoErrorFields }
-  }
-`);
-
-const CreateDeal = graphql(`
-  mutation CoCreateDeal($input: CreateDealInput!) {
-    createDeal(input: $input) {
-      __typename
-      ... on CreateDealSuccess { deal { id name company { id } } }
-      ...CoErrorFields
-    }
-  }
-`);
-
-const DeleteDeal = graphql(`
-  mutation CoDeleteDeal($id: ID!) {
-    deleteDeal(id: $id) { __typename ...CoErrorFields }
-  }
-`);
-
-const RestoreDeal = graphql(`
-  mutation CoRestoreDeal($id: ID!) {
-    restoreDeal(id: $id) { __typename ...CoErrorFields }
-  }
-`);
-
-const DealCompany = graphql(`
-  query CoDealCompany($id: ID!) {
-    node(id: $id) { ... on Deal { id company { id name } } }
-  }
-`);
-
-const DeactivateUser = graphql(`
-  mutation CoDeactivateUser($id: ID!) {
-    deactivateUser(id: $id) { __typename ...CoErrorFields }
-  }
-`);
-
+import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
+import type { Client } from './kit/app.js';
+import type { Member } from './kit/workspace.js';
+import { as } from './kit/results.js';
+import { readCompany as read, readDeal } from './kit/cards.js';
+import { names } from './kit/lists.js';
+import { CreateDeal, DeleteDeal, RestoreDeal } from './kit/documents/deals.js';
+import { CreateContact, DeleteContact } from './kit/documents/contacts.js';
+import { Companies, CreateCompany, DeleteCompany, RestoreCompany, UpdateCompany } from './kit/documents/companies.js';
+import { DeactivateUser } from './kit/documents/users.js';
+import type { CompaniesQuery, CompaniesQueryVariables, CompanyFilter, CreateCompanyInput } from './gql/graphql.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function createCompany(ws: Workspace, input: CreateCompanyInput, token = ws.token) {
-  return as((await app.ok(CreateCompany, { input }, token)).createCompany, 'CreateCompanySuccess').company;
+async function createCompany(c: Client, input: CreateCompanyInput) {
+  return as((await c.gql(CreateCompany, { input })).createCompany, 'CreateCompanySuccess').company;
 }
 
-async function readCompany(ws: Workspace, id: string) {
-  const { __typename, ...company } = as((await app.ok(CompanyNode, { id }, ws.token)).node!, 'Company');
+/** A company as node(id) reads it, comparable with what its mutations answer. */
+async function readCompany(c: Client, id: string) {
+  const { __typename, ...company } = await read(c, id);
   return company;
 }
 
-async function list(ws: Workspace, vars: CoCompaniesQueryVariables = {}) {
-  return (await app.ok(Companies, { first: 100, ...vars }, ws.token)).companies;
+async function list(ws: Client, vars: CompaniesQueryVariables = {}) {
+  return (await ws.gql(Companies, { first: 100, ...vars })).companies;
 }
 
-const names = (c: { edges: { node: { name: string } }[] }) => c.edges.map((e) => e.node.name);
 
 describe('companies: create, update, trash, restore', () => {
-  it('creates a company with normalized contact details, tags and the server-kept system fields', async () => {
-    const ws = await signUpWorkspace(app);
+  it('creates a company with normalized contact details, tags and the server-kept system fields', async ({ workspace: ws }) => {
     const before = Date.now();
     const c = await createCompany(ws, {
       name: ' Acme LLC ',
@@ -200,13 +63,12 @@ describe('companies: create, update, trash, restore', () => {
     expect(await readCompany(ws, c.id)).toEqual(c);
   });
 
-  it('updates only the fields given, bumps the version and stamps who and when', async () => {
-    const ws = await signUpWorkspace(app);
+  it('updates only the fields given, bumps the version and stamps who and when', async ({ workspace: ws }) => {
     const member = await ws.member('Editor');
     const c = await createCompany(ws, { name: 'Acme', address: 'Street 1', website: 'https://acme.example', phones: ['+74951234567'], tags: ['A'] });
     await sleep(5);
     const u = as(
-      (await app.ok(UpdateCompany, { input: { id: c.id, version: 1, name: 'Acme Group', emails: ['Info@Acme.example'] } }, member.token)).updateCompany,
+      (await member.gql(UpdateCompany, { input: { id: c.id, version: 1, name: 'Acme Group', emails: ['Info@Acme.example'] } })).updateCompany,
       'UpdateCompanySuccess',
     ).company;
     expect(u).toMatchObject({
@@ -227,11 +89,7 @@ describe('companies: create, update, trash, restore', () => {
 
     // Tags replace (deduplicated); null or an empty string clears a text field.
     const u2 = as(
-      (await app.ok(
-        UpdateCompany,
-        { input: { id: c.id, version: 2, tags: ['Z', 'B', 'Z'], address: null, website: '', responsibleId: member.user.id } },
-        ws.token,
-      )).updateCompany,
+      (await ws.gql(UpdateCompany, { input: { id: c.id, version: 2, tags: ['Z', 'B', 'Z'], address: null, website: '', responsibleId: member.user.id } })).updateCompany,
       'UpdateCompanySuccess',
     ).company;
     expect(u2).toMatchObject({ address: null, website: null, version: 3, responsible: { id: member.user.id } });
@@ -239,17 +97,16 @@ describe('companies: create, update, trash, restore', () => {
     expect(await readCompany(ws, c.id)).toEqual(u2);
   });
 
-  it('moves a deleted company to the trash, hides it, and restores it unchanged', async () => {
-    const ws = await signUpWorkspace(app);
+  it('moves a deleted company to the trash, hides it, and restores it unchanged', async ({ workspace: ws }) => {
     const c = await createCompany(ws, { name: 'Gone Inc', phones: ['+74951234567'], tags: ['T'] });
     await createCompany(ws, { name: 'Stay Inc' });
-    const contact = as((await app.ok(CreateContact, { input: { name: 'Ivan', companyId: c.id } }, ws.token)).createContact, 'CreateContactSuccess').contact;
-    const deal = as((await app.ok(CreateDeal, { input: { name: 'Order', companyId: c.id } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+    const contact = as((await ws.gql(CreateContact, { input: { name: 'Ivan', companyId: c.id } })).createContact, 'CreateContactSuccess').contact;
+    const deal = as((await ws.gql(CreateDeal, { input: { name: 'Order', companyId: c.id } })).createDeal, 'CreateDealSuccess').deal;
     const full = await readCompany(ws, c.id);
     expect(full.contacts).toEqual([{ id: contact.id, name: 'Ivan' }]);
     expect(full.deals).toEqual([{ id: deal.id, name: 'Order' }]);
 
-    const d = as((await app.ok(DeleteCompany, { id: c.id, version: 1 }, ws.token)).deleteCompany, 'DeleteCompanySuccess').company;
+    const d = as((await ws.gql(DeleteCompany, { id: c.id, version: 1 })).deleteCompany, 'DeleteCompanySuccess').company;
     expect(d.deletedAt).not.toBeNull();
     expect(d.version).toBe(2);
     expect(names(await list(ws))).toEqual(['Stay Inc']);
@@ -260,55 +117,51 @@ describe('companies: create, update, trash, restore', () => {
     expect((await list(ws, { filter: { search: 'gone' } })).totalCount).toBe(0);
 
     // In the trash it cannot be changed, nor chosen for a new contact or deal.
-    const upd = as((await app.ok(UpdateCompany, { input: { id: c.id, version: 2, name: 'Back' } }, ws.token)).updateCompany, 'NotFoundError');
+    const upd = as((await ws.gql(UpdateCompany, { input: { id: c.id, version: 2, name: 'Back' } })).updateCompany, 'NotFoundError');
     expect(upd).toMatchObject({ code: 'IN_TRASH', entity: 'Company', id: c.id });
-    const nc = as((await app.ok(CreateContact, { input: { name: 'New', companyId: c.id } }, ws.token)).createContact, 'ValidationError');
+    const nc = as((await ws.gql(CreateContact, { input: { name: 'New', companyId: c.id } })).createContact, 'ValidationError');
     expect(nc.fields.map((f) => f.field)).toEqual(['companyId']);
-    const nd = as((await app.ok(CreateDeal, { input: { name: 'New', companyId: c.id } }, ws.token)).createDeal, 'ValidationError');
+    const nd = as((await ws.gql(CreateDeal, { input: { name: 'New', companyId: c.id } })).createDeal, 'ValidationError');
     expect(nd.fields.map((f) => f.field)).toEqual(['companyId']);
     expect(await readCompany(ws, c.id)).toEqual(d);
 
-    const r = as((await app.ok(RestoreCompany, { id: c.id }, ws.token)).restoreCompany, 'RestoreCompanySuccess').company;
+    const r = as((await ws.gql(RestoreCompany, { id: c.id })).restoreCompany, 'RestoreCompanySuccess').company;
     const strip = ({ version: _v, updatedAt: _u, lastActivityAt: _l, deletedAt: _d, ...rest }: typeof r) => rest;
     expect(r.deletedAt).toBeNull();
     expect(strip(r)).toEqual(strip(full));
     expect(names(await list(ws, { orderBy: [{ field: 'NAME' }] }))).toEqual(['Gone Inc', 'Stay Inc']);
     expect((await list(ws, { inTrash: true })).totalCount).toBe(0);
-    expect((await app.ok(DealCompany, { id: deal.id }, ws.token)).node).toMatchObject({ company: { id: c.id } });
+    expect((await readDeal(ws, deal.id))).toMatchObject({ company: { id: c.id } });
   });
 
-  it('lists only live contacts and deals of a company', async () => {
-    const ws = await signUpWorkspace(app);
+  it('lists only live contacts and deals of a company', async ({ workspace: ws }) => {
     const c = await createCompany(ws, { name: 'Acme' });
     const ids = { contacts: [] as string[], deals: [] as string[] };
     for (const name of ['Boris', 'Anna', 'Cyril']) {
-      ids.contacts.push(as((await app.ok(CreateContact, { input: { name, companyId: c.id } }, ws.token)).createContact, 'CreateContactSuccess').contact.id);
+      ids.contacts.push(as((await ws.gql(CreateContact, { input: { name, companyId: c.id } })).createContact, 'CreateContactSuccess').contact.id);
     }
     for (const name of ['D1', 'D2', 'D3']) {
-      ids.deals.push(as((await app.ok(CreateDeal, { input: { name, companyId: c.id } }, ws.token)).createDeal, 'CreateDealSuccess').deal.id);
+      ids.deals.push(as((await ws.gql(CreateDeal, { input: { name, companyId: c.id } })).createDeal, 'CreateDealSuccess').deal.id);
     }
     const before = await readCompany(ws, c.id);
     expect(before.contacts.map((x) => x.name)).toEqual(['Anna', 'Boris', 'Cyril']);
     expect(before.deals.map((x) => x.name).sort()).toEqual(['D1', 'D2', 'D3']);
 
-    as((await app.ok(DeleteContact, { id: ids.contacts[1] }, ws.token)).deleteContact, 'DeleteContactSuccess');
-    as((await app.ok(DeleteDeal, { id: ids.deals[0] }, ws.token)).deleteDeal, 'DeleteDealSuccess');
+    as((await ws.gql(DeleteContact, { id: ids.contacts[1] })).deleteContact, 'DeleteContactSuccess');
+    as((await ws.gql(DeleteDeal, { id: ids.deals[0] })).deleteDeal, 'DeleteDealSuccess');
     const after = await readCompany(ws, c.id);
     expect(after.contacts.map((x) => x.name)).toEqual(['Boris', 'Cyril']);
     expect(after.deals.map((x) => x.name).sort()).toEqual(['D2', 'D3']);
 
-    as((await app.ok(RestoreDeal, { id: ids.deals[0] }, ws.token)).restoreDeal, 'RestoreDealSuccess');
+    as((await ws.gql(RestoreDeal, { id: ids.deals[0] })).restoreDeal, 'RestoreDealSuccess');
     expect((await readCompany(ws, c.id)).deals.map((x) => x.name).sort()).toEqual(['D1', 'D2', 'D3']);
   });
 });
 
 describe('companies: refused input changes nothing', () => {
-  it('names every bad field of a new company at once and creates nothing', async () => {
-    const ws = await signUpWorkspace(app);
+  it('names every bad field of a new company at once and creates nothing', async ({ workspace: ws }) => {
     const e = as(
-      (await app.ok(
-        CreateCompany,
-        {
+      (await ws.gql(CreateCompany, {
           input: {
             name: 'n'.repeat(300),
             address: 'a'.repeat(1001),
@@ -317,68 +170,59 @@ describe('companies: refused input changes nothing', () => {
             emails: ['nope'],
             responsibleId: 'garbage',
           },
-        },
-        ws.token,
-      )).createCompany,
+        })).createCompany,
       'ValidationError',
     );
     expect(e.fields.map((f) => f.field).sort()).toEqual(['address', 'emails[0]', 'name', 'phones[1]', 'responsibleId', 'website']);
     expect((await list(ws)).totalCount).toBe(0);
   });
 
-  it('refuses a deactivated user as responsible', async () => {
-    const ws = await signUpWorkspace(app);
+  it('refuses a deactivated user as responsible', async ({ workspace: ws }) => {
     const member = await ws.member('Leaver');
-    as((await app.ok(DeactivateUser, { id: member.user.id }, ws.token)).deactivateUser, 'DeactivateUserSuccess');
-    const e = as((await app.ok(CreateCompany, { input: { name: 'X', responsibleId: member.user.id } }, ws.token)).createCompany, 'ValidationError');
+    as((await ws.gql(DeactivateUser, { id: member.user.id })).deactivateUser, 'DeactivateUserSuccess');
+    const e = as((await ws.gql(CreateCompany, { input: { name: 'X', responsibleId: member.user.id } })).createCompany, 'ValidationError');
     expect(e.fields.map((f) => f.field)).toEqual(['responsibleId']);
     expect((await list(ws)).totalCount).toBe(0);
     const c = await createCompany(ws, { name: 'Y' });
     const u = as(
-      (await app.ok(UpdateCompany, { input: { id: c.id, version: 1, name: 'Z', responsibleId: member.user.id } }, ws.token)).updateCompany,
+      (await ws.gql(UpdateCompany, { input: { id: c.id, version: 1, name: 'Z', responsibleId: member.user.id } })).updateCompany,
       'ValidationError',
     );
     expect(u.fields.map((f) => f.field)).toEqual(['responsibleId']);
     expect(await readCompany(ws, c.id)).toEqual(c);
   });
 
-  it('refuses a bad update as a whole and leaves the company as it was', async () => {
-    const ws = await signUpWorkspace(app);
+  it('refuses a bad update as a whole and leaves the company as it was', async ({ workspace: ws }) => {
     const c = await createCompany(ws, { name: 'Acme', website: 'acme.example', emails: ['a@acme.example'], tags: ['A'] });
     const e = as(
-      (await app.ok(
-        UpdateCompany,
-        { input: { id: c.id, version: 1, name: '', website: 'ftp://acme.example', emails: ['b@acme.example', '@@'], tags: ['B'], responsibleId: 'x' } },
-        ws.token,
-      )).updateCompany,
+      (await ws.gql(UpdateCompany, { input: { id: c.id, version: 1, name: '', website: 'ftp://acme.example', emails: ['b@acme.example', '@@'], tags: ['B'], responsibleId: 'x' } })).updateCompany,
       'ValidationError',
     );
     expect(e.fields.map((f) => f.field).sort()).toEqual(['emails[1]', 'name', 'responsibleId', 'website']);
     expect(await readCompany(ws, c.id)).toEqual(c);
   });
 
-  it('answers NotFoundError for a company of another workspace and ValidationError for a malformed id', async () => {
-    const ws = await signUpWorkspace(app);
-    const other = await signUpWorkspace(app);
+  it('answers NotFoundError for a company of another workspace and ValidationError for a malformed id', async ({ workspace: ws, signUp }) => {
+    const other = await signUp();
     const theirs = await createCompany(other, { name: 'Theirs' });
-    const nf = as((await app.ok(UpdateCompany, { input: { id: theirs.id, version: 1, name: 'Mine' } }, ws.token)).updateCompany, 'NotFoundError');
+    const nf = as((await ws.gql(UpdateCompany, { input: { id: theirs.id, version: 1, name: 'Mine' } })).updateCompany, 'NotFoundError');
     expect(nf).toMatchObject({ code: 'NOT_FOUND', entity: 'Company', id: theirs.id });
-    as((await app.ok(DeleteCompany, { id: theirs.id }, ws.token)).deleteCompany, 'NotFoundError');
-    as((await app.ok(RestoreCompany, { id: theirs.id }, ws.token)).restoreCompany, 'NotFoundError');
+    as((await ws.gql(DeleteCompany, { id: theirs.id })).deleteCompany, 'NotFoundError');
+    as((await ws.gql(RestoreCompany, { id: theirs.id })).restoreCompany, 'NotFoundError');
     expect(await readCompany(other, theirs.id)).toEqual(theirs);
-    const bad = as((await app.ok(DeleteCompany, { id: 'Q29tcGFueTpub3QtYS11dWlk' }, ws.token)).deleteCompany, 'ValidationError');
+    const bad = as((await ws.gql(DeleteCompany, { id: 'Q29tcGFueTpub3QtYS11dWlk' })).deleteCompany, 'ValidationError');
     expect(bad.fields.map((f) => f.field)).toEqual(['id']);
   });
 });
 
 describe('companies: search, filters, sorting and pagination', () => {
   let ws: Workspace;
-  let member: Awaited<ReturnType<Workspace['member']>>;
+  let member: Member;
   const created: Record<string, { id: string; createdAt: string }> = {};
   const NAMES = ['Kilo', 'Bravo', 'Lima', 'Juliet', 'Alpha', 'Mike', 'Charlie'];
 
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
     member = await ws.member('Seller');
     for (const [i, name] of NAMES.entries()) {
       const c = await createCompany(ws, {
@@ -431,8 +275,8 @@ describe('companies: search, filters, sorting and pagination', () => {
   });
 
   it('walks every company exactly once, in order, forward and backward', async () => {
-    type Page = CoCompaniesQuery['companies'];
-    const walk = async (vars: CoCompaniesQueryVariables, size: number, backward: boolean) => {
+    type Page = CompaniesQuery['companies'];
+    const walk = async (vars: CompaniesQueryVariables, size: number, backward: boolean) => {
       const out: string[] = [];
       let cursor: string | null = null;
       for (let i = 0; i < 50; i++) {

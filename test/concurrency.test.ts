@@ -1,106 +1,26 @@
 // Optimistic concurrency through the public API: every update carries the version it read; a
 // stale one gets ConflictError with the current version and writes nothing, and of two writes
 // racing from the same version exactly one wins.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
-import { as, type Typed } from './helpers/results.js';
+import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
+import { as, type Typed } from './kit/results.js';
+import { readCompany as nodeCompany, readContact as nodeContact, readDeal as nodeDeal } from './kit/cards.js';
+import { CreateDeal, DeleteDeal, MoveDeal, UpdateDeal } from './kit/documents/deals.js';
+import { CreateContact, DeleteContact, UpdateContact } from './kit/documents/contacts.js';
+import { CreateCompany, DeleteCompany, UpdateCompany } from './kit/documents/companies.js';
 
-let app: TestApp;
+// One workspace for the file: each test writes cards of its own.
 let ws: Workspace;
-beforeAll(async () => {
-  app = await createTestApp();
-  ws = await signUpWorkspace(app);
+test.beforeAll(async ({ signUp }) => {
+  ws = await signUp();
 });
-afterAll(async () => {
-  await app?.stop();
-});
-
-void graphql(`
-  fragment CcDealFields on Deal {
-    id name amount version closedAt stageEnteredAt deletedAt updatedAt
-    stage { id } contacts { id } tags { name } responsible { id }
-  }
-`);
-
-void graphql(`
-  fragment CcErrorFields on Error {
-    __typename code message
-    ... on ConflictError { currentVersion }
-    ... on ValidationError { fields { field message } }
-  }
-`);
-
-const CreateDeal = graphql(`
-  mutation CcCreateDeal($input: CreateDealInput!) {
-    createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { ...CcDealFields } } ...CcErrorFields }
-  }
-`);
-const UpdateDeal = graphql(`
-  mutation CcUpdateDeal($input: UpdateDealInput!) {
-    updateDeal(input: $input) { __typename ... on UpdateDealSuccess { deal { ...CcDealFields } } ...CcErrorFields }
-  }
-`);
-const MoveDeal = graphql(`
-  mutation CcMoveDeal($input: MoveDealInput!) {
-    moveDeal(input: $input) { __typename ... on MoveDealSuccess { deal { ...CcDealFields } } ...CcErrorFields }
-  }
-`);
-const DeleteDeal = graphql(`
-  mutation CcDeleteDeal($id: ID!, $version: Int) {
-    deleteDeal(id: $id, version: $version) { __typename ... on DeleteDealSuccess { deal { ...CcDealFields } } ...CcErrorFields }
-  }
-`);
-const DealNode = graphql(`
-  query CcDeal($id: ID!) { node(id: $id) { ... on Deal { ...CcDealFields } } }
-`);
-
-const CreateContact = graphql(`
-  mutation CcCreateContact($input: CreateContactInput!) {
-    createContact(input: $input) { __typename ... on CreateContactSuccess { contact { id name version emails updatedAt } } ...CcErrorFields }
-  }
-`);
-const UpdateContact = graphql(`
-  mutation CcUpdateContact($input: UpdateContactInput!) {
-    updateContact(input: $input) { __typename ... on UpdateContactSuccess { contact { id name version emails updatedAt } } ...CcErrorFields }
-  }
-`);
-const DeleteContact = graphql(`
-  mutation CcDeleteContact($id: ID!, $version: Int) {
-    deleteContact(id: $id, version: $version) { __typename ... on DeleteContactSuccess { contact { id version deletedAt } } ...CcErrorFields }
-  }
-`);
-const ContactNode = graphql(`
-  query CcContact($id: ID!) { node(id: $id) { ... on Contact { id name version emails updatedAt deletedAt } } }
-`);
-
-const CreateCompany = graphql(`
-  mutation CcCreateCompany($input: CreateCompanyInput!) {
-    createCompany(input: $input) { __typename ... on CreateCompanySuccess { company { id name version website updatedAt } } ...CcErrorFields }
-  }
-`);
-const UpdateCompany = graphql(`
-  mutation CcUpdateCompany($input: UpdateCompanyInput!) {
-    updateCompany(input: $input) { __typename ... on UpdateCompanySuccess { company { id name version website updatedAt } } ...CcErrorFields }
-  }
-`);
-const DeleteCompany = graphql(`
-  mutation CcDeleteCompany($id: ID!, $version: Int) {
-    deleteCompany(id: $id, version: $version) { __typename ... on DeleteCompanySuccess { company { id version deletedAt } } ...CcErrorFields }
-  }
-`);
-const CompanyNode = graphql(`
-  query CcCompany($id: ID!) { node(id: $id) { ... on Company { id name version website updatedAt deletedAt } } }
-`);
-
 
 async function newDeal(name = 'Order') {
-  return as((await app.ok(CreateDeal, { input: { name, amount: '100', tags: ['start'] } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+  return as((await ws.gql(CreateDeal, { input: { name, amount: '100', tags: ['start'] } })).createDeal, 'CreateDealSuccess').deal;
 }
-const readDeal = async (id: string) => (await app.ok(DealNode, { id }, ws.token)).node;
-const readContact = async (id: string) => (await app.ok(ContactNode, { id }, ws.token)).node;
-const readCompany = async (id: string) => (await app.ok(CompanyNode, { id }, ws.token)).node;
+// As node(id) reads them, comparable with what the mutations answer.
+const readDeal = async (id: string) => nodeDeal(ws, id).then(({ __typename, ...deal }) => deal);
+const readContact = async (id: string) => nodeContact(ws, id).then(({ __typename, ...contact }) => contact);
+const readCompany = async (id: string) => nodeCompany(ws, id).then(({ __typename, ...company }) => company);
 
 /** Of racing results, exactly one succeeded and every other one is a conflict at the winner's version. */
 function oneWinner<T extends Typed>(results: T[], success: string, winnerVersion: number) {
@@ -116,48 +36,48 @@ function oneWinner<T extends Typed>(results: T[], success: string, winnerVersion
 describe('stale versions', () => {
   it('refuses a deal update or move carrying a stale version and changes nothing', async () => {
     const d = await newDeal();
-    const v2 = as((await app.ok(UpdateDeal, { input: { id: d.id, version: 1, name: 'Renamed' } }, ws.token)).updateDeal, 'UpdateDealSuccess').deal;
+    const v2 = as((await ws.gql(UpdateDeal, { input: { id: d.id, version: 1, name: 'Renamed' } })).updateDeal, 'UpdateDealSuccess').deal;
     expect(v2.version).toBe(2);
 
     const stale = as(
-      (await app.ok(UpdateDeal, { input: { id: d.id, version: 1, name: 'Overwrite', amount: '1', tags: ['x'] } }, ws.token)).updateDeal,
+      (await ws.gql(UpdateDeal, { input: { id: d.id, version: 1, name: 'Overwrite', amount: '1', tags: ['x'] } })).updateDeal,
       'ConflictError',
     );
     expect(stale).toMatchObject({ code: 'CONFLICT', currentVersion: 2 });
     expect(stale.message).toMatch(/version 2/);
     const staleMove = as(
-      (await app.ok(MoveDeal, { input: { id: d.id, version: 1, stageId: ws.won.id } }, ws.token)).moveDeal,
+      (await ws.gql(MoveDeal, { input: { id: d.id, version: 1, stageId: ws.won.id } })).moveDeal,
       'ConflictError',
     );
     expect(staleMove.currentVersion).toBe(2);
     // A version from the future is no better.
-    as((await app.ok(UpdateDeal, { input: { id: d.id, version: 3, name: 'Future' } }, ws.token)).updateDeal, 'ConflictError');
-    const staleDelete = as((await app.ok(DeleteDeal, { id: d.id, version: 1 }, ws.token)).deleteDeal, 'ConflictError');
+    as((await ws.gql(UpdateDeal, { input: { id: d.id, version: 3, name: 'Future' } })).updateDeal, 'ConflictError');
+    const staleDelete = as((await ws.gql(DeleteDeal, { id: d.id, version: 1 })).deleteDeal, 'ConflictError');
     expect(staleDelete.currentVersion).toBe(2);
     expect(await readDeal(d.id)).toEqual(v2);
 
     // Reloading and sending the current version goes through.
-    const v3 = as((await app.ok(MoveDeal, { input: { id: d.id, version: stale.currentVersion, stageId: ws.won.id } }, ws.token)).moveDeal, 'MoveDealSuccess').deal;
+    const v3 = as((await ws.gql(MoveDeal, { input: { id: d.id, version: stale.currentVersion, stageId: ws.won.id } })).moveDeal, 'MoveDealSuccess').deal;
     expect(v3).toMatchObject({ version: 3, stage: { id: ws.won.id }, name: 'Renamed' });
   });
 
   it('refuses a stale contact or company update or delete and changes nothing', async () => {
-    const c = as((await app.ok(CreateContact, { input: { name: 'Ivan', emails: ['a@example.com'] } }, ws.token)).createContact, 'CreateContactSuccess').contact;
-    const c2 = as((await app.ok(UpdateContact, { input: { id: c.id, version: 1, name: 'Ivan P.' } }, ws.token)).updateContact, 'UpdateContactSuccess').contact;
-    const sc = as((await app.ok(UpdateContact, { input: { id: c.id, version: 1, emails: ['b@example.com'] } }, ws.token)).updateContact, 'ConflictError');
+    const c = as((await ws.gql(CreateContact, { input: { name: 'Ivan', emails: ['a@example.com'] } })).createContact, 'CreateContactSuccess').contact;
+    const c2 = as((await ws.gql(UpdateContact, { input: { id: c.id, version: 1, name: 'Ivan P.' } })).updateContact, 'UpdateContactSuccess').contact;
+    const sc = as((await ws.gql(UpdateContact, { input: { id: c.id, version: 1, emails: ['b@example.com'] } })).updateContact, 'ConflictError');
     expect(sc.currentVersion).toBe(2);
-    expect(as((await app.ok(DeleteContact, { id: c.id, version: 1 }, ws.token)).deleteContact, 'ConflictError').currentVersion).toBe(2);
+    expect(as((await ws.gql(DeleteContact, { id: c.id, version: 1 })).deleteContact, 'ConflictError').currentVersion).toBe(2);
     expect(await readContact(c.id)).toEqual({ ...c2, deletedAt: null });
 
-    const co = as((await app.ok(CreateCompany, { input: { name: 'Acme' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
-    const co2 = as((await app.ok(UpdateCompany, { input: { id: co.id, version: 1, website: 'acme.example' } }, ws.token)).updateCompany, 'UpdateCompanySuccess').company;
-    const sco = as((await app.ok(UpdateCompany, { input: { id: co.id, version: 1, name: 'Stale' } }, ws.token)).updateCompany, 'ConflictError');
+    const co = as((await ws.gql(CreateCompany, { input: { name: 'Acme' } })).createCompany, 'CreateCompanySuccess').company;
+    const co2 = as((await ws.gql(UpdateCompany, { input: { id: co.id, version: 1, website: 'acme.example' } })).updateCompany, 'UpdateCompanySuccess').company;
+    const sco = as((await ws.gql(UpdateCompany, { input: { id: co.id, version: 1, name: 'Stale' } })).updateCompany, 'ConflictError');
     expect(sco.currentVersion).toBe(2);
-    expect(as((await app.ok(DeleteCompany, { id: co.id, version: 1 }, ws.token)).deleteCompany, 'ConflictError').currentVersion).toBe(2);
+    expect(as((await ws.gql(DeleteCompany, { id: co.id, version: 1 })).deleteCompany, 'ConflictError').currentVersion).toBe(2);
     expect(await readCompany(co.id)).toEqual({ ...co2, deletedAt: null });
 
     // With the current version the delete goes through.
-    expect(as((await app.ok(DeleteCompany, { id: co.id, version: 2 }, ws.token)).deleteCompany, 'DeleteCompanySuccess').company.version).toBe(3);
+    expect(as((await ws.gql(DeleteCompany, { id: co.id, version: 2 })).deleteCompany, 'DeleteCompanySuccess').company.version).toBe(3);
   });
 });
 
@@ -167,7 +87,7 @@ describe('racing writes from the same version', () => {
       const d = await newDeal(`Race ${round}`);
       const targets = [ws.open[1].id, ws.won.id];
       const results = await Promise.all(
-        targets.map(async (stageId) => (await app.ok(MoveDeal, { input: { id: d.id, version: 1, stageId } }, ws.token)).moveDeal),
+        targets.map(async (stageId) => (await ws.gql(MoveDeal, { input: { id: d.id, version: 1, stageId } })).moveDeal),
       );
       const { winner, winnerIndex } = oneWinner(results, 'MoveDealSuccess', 2);
       const won = as(winner, 'MoveDealSuccess').deal;
@@ -181,7 +101,7 @@ describe('racing writes from the same version', () => {
   it('lets exactly one of two concurrent updateDeal calls through, and keeps none of the loser’s fields', async () => {
     const contacts = [];
     for (const name of ['A', 'B', 'C']) {
-      contacts.push(as((await app.ok(CreateContact, { input: { name } }, ws.token)).createContact, 'CreateContactSuccess').contact.id);
+      contacts.push(as((await ws.gql(CreateContact, { input: { name } })).createContact, 'CreateContactSuccess').contact.id);
     }
     for (let round = 0; round < 5; round++) {
       const d = await newDeal(`Update race ${round}`);
@@ -189,7 +109,7 @@ describe('racing writes from the same version', () => {
         { id: d.id, version: 1, name: 'First', amount: '111', tags: ['one'], contactIds: [contacts[0], contacts[1]] },
         { id: d.id, version: 1, name: 'Second', amount: '222', tags: ['two', 'three'], contactIds: [contacts[2]] },
       ];
-      const results = await Promise.all(inputs.map(async (input) => (await app.ok(UpdateDeal, { input }, ws.token)).updateDeal));
+      const results = await Promise.all(inputs.map(async (input) => (await ws.gql(UpdateDeal, { input })).updateDeal));
       const { winner, winnerIndex } = oneWinner(results, 'UpdateDealSuccess', 2);
       const won = as(winner, 'UpdateDealSuccess').deal;
       const input = inputs[winnerIndex];
@@ -204,8 +124,8 @@ describe('racing writes from the same version', () => {
     for (let round = 0; round < 3; round++) {
       const d = await newDeal(`Mixed ${round}`);
       const results = await Promise.all([
-        app.ok(MoveDeal, { input: { id: d.id, version: 1, stageId: ws.lost.id } }, ws.token).then((r) => r.moveDeal),
-        app.ok(UpdateDeal, { input: { id: d.id, version: 1, amount: '999' } }, ws.token).then((r) => r.updateDeal),
+        ws.gql(MoveDeal, { input: { id: d.id, version: 1, stageId: ws.lost.id } }).then((r) => r.moveDeal),
+        ws.gql(UpdateDeal, { input: { id: d.id, version: 1, amount: '999' } }).then((r) => r.updateDeal),
       ]);
       const ok = results.filter((r) => r.__typename === 'MoveDealSuccess' || r.__typename === 'UpdateDealSuccess');
       expect(ok, JSON.stringify(results)).toHaveLength(1);
@@ -221,7 +141,7 @@ describe('racing writes from the same version', () => {
     const d = await newDeal('Crowd');
     const results = await Promise.all(
       Array.from({ length: 6 }, async (_, i) =>
-        (await app.ok(UpdateDeal, { input: { id: d.id, version: 1, name: `Writer ${i}` } }, ws.token)).updateDeal,
+        (await ws.gql(UpdateDeal, { input: { id: d.id, version: 1, name: `Writer ${i}` } })).updateDeal,
       ),
     );
     const { winnerIndex } = oneWinner(results, 'UpdateDealSuccess', 2);
@@ -231,8 +151,8 @@ describe('racing writes from the same version', () => {
   it('lets exactly one of a delete and an update racing from the same version through', async () => {
     const d = await newDeal('Delete race');
     const results = await Promise.all([
-      app.ok(DeleteDeal, { id: d.id, version: 1 }, ws.token).then((r) => r.deleteDeal),
-      app.ok(UpdateDeal, { input: { id: d.id, version: 1, name: 'Still here' } }, ws.token).then((r) => r.updateDeal),
+      ws.gql(DeleteDeal, { id: d.id, version: 1 }).then((r) => r.deleteDeal),
+      ws.gql(UpdateDeal, { input: { id: d.id, version: 1, name: 'Still here' } }).then((r) => r.updateDeal),
     ]);
     const ok = results.filter((r) => r.__typename === 'DeleteDealSuccess' || r.__typename === 'UpdateDealSuccess');
     expect(ok, JSON.stringify(results)).toHaveLength(1);
@@ -246,18 +166,18 @@ describe('racing writes from the same version', () => {
 
   it('lets exactly one of two concurrent contact or company updates through', async () => {
     for (let round = 0; round < 3; round++) {
-      const c = as((await app.ok(CreateContact, { input: { name: `Person ${round}` } }, ws.token)).createContact, 'CreateContactSuccess').contact;
+      const c = as((await ws.gql(CreateContact, { input: { name: `Person ${round}` } })).createContact, 'CreateContactSuccess').contact;
       const emails = [['one@example.com'], ['two@example.com']];
       const rc = await Promise.all(
-        emails.map(async (e) => (await app.ok(UpdateContact, { input: { id: c.id, version: 1, emails: e } }, ws.token)).updateContact),
+        emails.map(async (e) => (await ws.gql(UpdateContact, { input: { id: c.id, version: 1, emails: e } })).updateContact),
       );
       const { winnerIndex: wc } = oneWinner(rc, 'UpdateContactSuccess', 2);
       expect(await readContact(c.id)).toMatchObject({ emails: emails[wc], version: 2 });
 
-      const co = as((await app.ok(CreateCompany, { input: { name: `Firm ${round}` } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+      const co = as((await ws.gql(CreateCompany, { input: { name: `Firm ${round}` } })).createCompany, 'CreateCompanySuccess').company;
       const sites = ['https://one.example', 'https://two.example'];
       const rco = await Promise.all(
-        sites.map(async (website) => (await app.ok(UpdateCompany, { input: { id: co.id, version: 1, website } }, ws.token)).updateCompany),
+        sites.map(async (website) => (await ws.gql(UpdateCompany, { input: { id: co.id, version: 1, website } })).updateCompany),
       );
       const { winnerIndex: wco } = oneWinner(rco, 'UpdateCompanySuccess', 2);
       expect(await readCompany(co.id)).toMatchObject({ website: sites[wco], version: 2 });

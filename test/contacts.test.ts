@@ -1,179 +1,39 @@
 // Contacts through the public API: create / update / trash / restore, the server-kept system
 // fields, phone and e-mail normalization, search, filters, sorting and cursor pagination.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
-import { as, rawId } from './helpers/results.js';
-import type { CreateContactInput, CtContactsQueryVariables, CtContactsQuery, ContactFilter } from './gql/graphql.js';
-
-let app: TestApp;
-beforeAll(async () => {
-  app = await createTestApp();
-});
-afterAll(async () => {
-  await app?.stop();
-});
-
-const ContactFields = graphql(`
-  fragment CtContactFields on Contact {
-    id name position emails version deletedAt
-    phones { e164 international national country }
-    company { id name }
-    responsible { id }
-    tags { name }
-    createdAt createdBy { id }
-    updatedAt updatedBy { id }
-    lastActivityAt
-    deals { id name }
-  }
-`);
-void ContactFields;
-
-const ErrorFields = graphql(`
-  fragment CtErrorFields on Error {
-    __typename code message
-    ... on ValidationError { fields { field message } }
-    ... on NotFoundError { entity id }
-    ... on ConflictError { currentVersion }
-  }
-`);
-void ErrorFields;
-
-const CreateContact = graphql(`
-  mutation CtCreateContact($input: CreateContactInput!) {
-    createContact(input: $input) {
-      __typename
-      ... on CreateContactSuccess { contact { ...CtContactFields } }
-      ...CtErrorFields
-    }
-  }
-`);
-
-const UpdateContact = graphql(`
-  mutation CtUpdateContact($input: UpdateContactInput!) {
-    updateContact(input: $input) {
-      __typename
-      ... on UpdateContactSuccess { contact { ...CtContactFields } }
-      ...CtErrorFields
-    }
-  }
-`);
-
-const DeleteContact = graphql(`
-  mutation CtDeleteContact($id: ID!, $version: Int) {
-    deleteContact(id: $id, version: $version) {
-      __typename
-      ... on DeleteContactSuccess { contact { ...CtContactFields } }
-      ...CtErrorFields
-    }
-  }
-`);
-
-const RestoreContact = graphql(`
-  mutation CtRestoreContact($id: ID!) {
-    restoreContact(id: $id) {
-      __typename
-      ... on RestoreContactSuccess { contact { ...CtContactFields } }
-      ...CtErrorFields
-    }
-  }
-`);
-
-const ContactNode = graphql(`
-  query CtContact($id: ID!) {
-    node(id: $id) { __typename ... on Contact { ...CtContactFields } }
-  }
-`);
-
-const Contacts = graphql(`
-  query CtContacts(
-    $filter: ContactFilter, $orderBy: [ContactOrder!], $inTrash: Boolean,
-    $first: Int, $after: String, $last: Int, $before: String
-  ) {
-    contacts(filter: $filter, orderBy: $orderBy, inTrash: $inTrash, first: $first, after: $after, last: $last, before: $before) {
-      totalCount
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      edges { cursor node { id name createdAt deletedAt } }
-    }
-  }
-`);
-
-const CreateCompany = graphql(`
-  mutation CtCreateCompany($input: CreateCompanyInput!) {
-    createCompany(input: $input) {
-      __typename
-      ... on CreateCompanySuccess { company { id name version contacts { id name } } }
-      ...CtErrorFields
-    }
-  }
-`);
-
-const DeleteCompany = graphql(`
-  mutation CtDeleteCompany($id: ID!) {
-    deleteCompany(id: $id) { __typename ...CtErrorFields }
-  }
-`);
-
-const CompanyContacts = graphql(`
-  query CtCompanyContacts($id: ID!) {
-    node(id: $id) { ... on Company { id contacts { id name } } }
-  }
-`);
-
-const CreateDeal = graphql(`
-  mutation CtCreateDeal($input: CreateDealInput!) {
-    createDeal(input: $input) {
-      __typename
-      ... on CreateDealSuccess { deal { id version contacts { id } } }
-      ...CtErrorFields
-    }
-  }
-`);
-
-const DealContacts = graphql(`
-  query CtDealContacts($id: ID!) {
-    node(id: $id) { ... on Deal { id contacts { id name } } }
-  }
-`);
-
-const DeleteDeal = graphql(`
-  mutation CtDeleteDeal($id: ID!) {
-    deleteDeal(id: $id) { __typename ...CtErrorFields }
-  }
-`);
-
-const DeactivateUser = graphql(`
-  mutation CtDeactivateUser($id: ID!) {
-    deactivateUser(id: $id) { __typename ... on DeactivateUserSuccess { user { id active } } ...CtErrorFields }
-  }
-`);
-
+import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
+import type { Client } from './kit/app.js';
+import { as, rawId } from './kit/results.js';
+import { createCompany as newCompany, readCompany, readContact as read, readDeal } from './kit/cards.js';
+import { names } from './kit/lists.js';
+import { CreateDeal, DeleteDeal } from './kit/documents/deals.js';
+import { Contacts, CreateContact, DeleteContact, RestoreContact, UpdateContact } from './kit/documents/contacts.js';
+import { DeleteCompany, RestoreCompany } from './kit/documents/companies.js';
+import { DeactivateUser } from './kit/documents/users.js';
+import type { ContactFilter, ContactsQuery, ContactsQueryVariables, CreateContactInput } from './gql/graphql.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The database id inside a global id; ids tie-break every sort. */
 
-async function createContact(ws: Workspace, input: CreateContactInput, token = ws.token) {
-  const r = await app.ok(CreateContact, { input }, token);
+async function createContact(c: Client, input: CreateContactInput) {
+  const r = await c.gql(CreateContact, { input });
   return as(r.createContact, 'CreateContactSuccess').contact;
 }
 
-async function readContact(ws: Workspace, id: string) {
-  const r = await app.ok(ContactNode, { id }, ws.token);
-  const { __typename, ...contact } = as(r.node!, 'Contact');
+/** A contact as node(id) reads it, comparable with what its mutations answer. */
+async function readContact(c: Client, id: string) {
+  const { __typename, ...contact } = await read(c, id);
   return contact;
 }
 
-async function list(ws: Workspace, vars: CtContactsQueryVariables = {}) {
-  return (await app.ok(Contacts, { first: 100, ...vars }, ws.token)).contacts;
+async function list(c: Client, vars: ContactsQueryVariables = {}) {
+  return (await c.gql(Contacts, { first: 100, ...vars })).contacts;
 }
 
-const names = (c: { edges: { node: { name: string } }[] }) => c.edges.map((e) => e.node.name);
+const createCompany = (c: Client, name: string) => newCompany(c, { name });
 
 describe('contacts: create, update, trash, restore', () => {
-  it('creates a contact with normalized phones and e-mails, tags and the server-kept system fields', async () => {
-    const ws = await signUpWorkspace(app);
-    const company = as((await app.ok(CreateCompany, { input: { name: 'Acme' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+  it('creates a contact with normalized phones and e-mails, tags and the server-kept system fields', async ({ workspace: ws }) => {
+    const company = await createCompany(ws, 'Acme');
     const before = Date.now();
     const c = await createContact(ws, {
       name: '  Ivan Petrov  ',
@@ -208,29 +68,27 @@ describe('contacts: create, update, trash, restore', () => {
     // What was answered is what is stored.
     expect(await readContact(ws, c.id)).toEqual(c);
     // The company lists its contact.
-    const co = await app.ok(CompanyContacts, { id: company.id }, ws.token);
+    const co = { node: await readCompany(ws, company.id) };
     expect(co.node).toMatchObject({ contacts: [{ id: c.id, name: 'Ivan Petrov' }] });
   });
 
-  it('makes the caller responsible unless another user is named', async () => {
-    const ws = await signUpWorkspace(app);
+  it('makes the caller responsible unless another user is named', async ({ workspace: ws }) => {
     const member = await ws.member('Seller');
-    const byMember = await createContact(ws, { name: 'Pavel' }, member.token);
+    const byMember = await createContact(member, { name: 'Pavel' });
     expect(byMember).toMatchObject({ responsible: { id: member.user.id }, createdBy: { id: member.user.id }, updatedBy: { id: member.user.id } });
     const c = await createContact(ws, { name: 'Olga', responsibleId: member.user.id });
     expect(c.responsible?.id).toBe(member.user.id);
     expect(c.createdBy?.id).toBe(ws.admin.id);
   });
 
-  it('updates only the fields given, bumps the version and stamps who and when', async () => {
-    const ws = await signUpWorkspace(app);
+  it('updates only the fields given, bumps the version and stamps who and when', async ({ workspace: ws }) => {
     const member = await ws.member('Editor');
-    const acme = as((await app.ok(CreateCompany, { input: { name: 'Acme' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+    const acme = await createCompany(ws, 'Acme');
     const c = await createContact(ws, {
       name: 'Ivan', position: 'Buyer', phones: ['+79123456789'], emails: ['ivan@example.com'], tags: ['A', 'B'], companyId: acme.id,
     });
     await sleep(5);
-    const r = await app.ok(UpdateContact, { input: { id: c.id, version: c.version, name: 'Ivan Ivanov' } }, member.token);
+    const r = await member.gql(UpdateContact, { input: { id: c.id, version: c.version, name: 'Ivan Ivanov' } });
     const u = as(r.updateContact, 'UpdateContactSuccess').contact;
     expect(u).toMatchObject({
       name: 'Ivan Ivanov',
@@ -251,16 +109,12 @@ describe('contacts: create, update, trash, restore', () => {
 
     // Tags given replace the old ones (deduplicated); phones and e-mails given replace theirs;
     // null clears the company and the position; a new responsible is taken.
-    const r2 = await app.ok(
-      UpdateContact,
-      {
+    const r2 = await ws.gql(UpdateContact, {
         input: {
           id: c.id, version: 2, tags: ['C', 'B', 'C'], phones: ['8 912 000-00-01'], emails: ['NEW@Example.com'],
           companyId: null, position: null, responsibleId: member.user.id,
         },
-      },
-      ws.token,
-    );
+      });
     const u2 = as(r2.updateContact, 'UpdateContactSuccess').contact;
     expect(u2).toMatchObject({
       name: 'Ivan Ivanov', position: null, company: null, emails: ['new@example.com'], version: 3,
@@ -270,25 +124,24 @@ describe('contacts: create, update, trash, restore', () => {
     expect(u2.tags.map((t) => t.name)).toEqual(['B', 'C']);
     expect(await readContact(ws, c.id)).toEqual(u2);
     // The company no longer lists the contact.
-    const co = await app.ok(CompanyContacts, { id: acme.id }, ws.token);
+    const co = { node: await readCompany(ws, acme.id) };
     expect(co.node).toMatchObject({ contacts: [] });
 
     // An empty list of tags removes them all.
-    const r3 = await app.ok(UpdateContact, { input: { id: c.id, version: 3, tags: [] } }, ws.token);
+    const r3 = await ws.gql(UpdateContact, { input: { id: c.id, version: 3, tags: [] } });
     expect(as(r3.updateContact, 'UpdateContactSuccess').contact.tags).toEqual([]);
   });
 
-  it('moves a deleted contact to the trash and restores it unchanged', async () => {
-    const ws = await signUpWorkspace(app);
-    const acme = as((await app.ok(CreateCompany, { input: { name: 'Acme' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+  it('moves a deleted contact to the trash and restores it unchanged', async ({ workspace: ws }) => {
+    const acme = await createCompany(ws, 'Acme');
     const keep = await createContact(ws, { name: 'Keep', companyId: acme.id });
     const c = await createContact(ws, { name: 'Gone', phones: ['+79123456789'], tags: ['X'], companyId: acme.id });
     const deal = as(
-      (await app.ok(CreateDeal, { input: { name: 'Deal', contactIds: [c.id, keep.id] } }, ws.token)).createDeal,
+      (await ws.gql(CreateDeal, { input: { name: 'Deal', contactIds: [c.id, keep.id] } })).createDeal,
       'CreateDealSuccess',
     ).deal;
 
-    const d = as((await app.ok(DeleteContact, { id: c.id, version: c.version }, ws.token)).deleteContact, 'DeleteContactSuccess').contact;
+    const d = as((await ws.gql(DeleteContact, { id: c.id, version: c.version })).deleteContact, 'DeleteContactSuccess').contact;
     expect(d.deletedAt).not.toBeNull();
     expect(d.version).toBe(c.version + 1);
 
@@ -300,65 +153,57 @@ describe('contacts: create, update, trash, restore', () => {
     expect(names(trash)).toEqual(['Gone']);
     expect(trash.totalCount).toBe(1);
     expect(trash.edges[0].node.deletedAt).not.toBeNull();
-    expect((await app.ok(CompanyContacts, { id: acme.id }, ws.token)).node).toMatchObject({ contacts: [{ id: keep.id }] });
-    expect((await app.ok(DealContacts, { id: deal.id }, ws.token)).node).toMatchObject({ contacts: [{ id: keep.id }] });
+    expect((await readCompany(ws, acme.id))).toMatchObject({ contacts: [{ id: keep.id }] });
+    expect((await readDeal(ws, deal.id))).toMatchObject({ contacts: [{ id: keep.id }] });
     // Search does not reach into the trash either.
     expect((await list(ws, { filter: { search: '912 345' } })).totalCount).toBe(0);
 
     // A card in the trash cannot be changed.
-    const upd = await app.ok(UpdateContact, { input: { id: c.id, version: d.version, name: 'Changed' } }, ws.token);
+    const upd = await ws.gql(UpdateContact, { input: { id: c.id, version: d.version, name: 'Changed' } });
     expect(as(upd.updateContact, 'NotFoundError')).toMatchObject({ code: 'IN_TRASH', entity: 'Contact', id: c.id });
-    const again = await app.ok(DeleteContact, { id: c.id }, ws.token);
+    const again = await ws.gql(DeleteContact, { id: c.id });
     expect(as(again.deleteContact, 'NotFoundError').code).toBe('IN_TRASH');
     expect(await readContact(ws, c.id)).toEqual(d);
 
-    const r = as((await app.ok(RestoreContact, { id: c.id }, ws.token)).restoreContact, 'RestoreContactSuccess').contact;
+    const r = as((await ws.gql(RestoreContact, { id: c.id })).restoreContact, 'RestoreContactSuccess').contact;
     expect(r.deletedAt).toBeNull();
     const { version: _v1, updatedAt: _u1, lastActivityAt: _l1, deletedAt: _d1, ...restored } = r;
     const { version: _v2, updatedAt: _u2, lastActivityAt: _l2, deletedAt: _d2, ...original } = c;
     expect(restored).toEqual({ ...original, deals: [{ id: deal.id, name: 'Deal' }] });
     expect(names(await list(ws, { orderBy: [{ field: 'NAME' }] }))).toEqual(['Gone', 'Keep']);
     expect((await list(ws, { inTrash: true })).totalCount).toBe(0);
-    expect((await app.ok(CompanyContacts, { id: acme.id }, ws.token)).node).toMatchObject({
+    expect((await readCompany(ws, acme.id))).toMatchObject({
       contacts: [{ id: c.id }, { id: keep.id }],
     });
-    expect((await app.ok(DealContacts, { id: deal.id }, ws.token)).node).toMatchObject({ contacts: [{ id: c.id }, { id: keep.id }] });
+    expect((await readDeal(ws, deal.id))).toMatchObject({ contacts: [{ id: c.id }, { id: keep.id }] });
     // Restoring what is not in the trash changes nothing.
-    const twice = as((await app.ok(RestoreContact, { id: c.id }, ws.token)).restoreContact, 'RestoreContactSuccess').contact;
+    const twice = as((await ws.gql(RestoreContact, { id: c.id })).restoreContact, 'RestoreContactSuccess').contact;
     expect(twice).toEqual(r);
   });
 
-  it('hides a company in the trash from its contacts, and shows it again once restored', async () => {
-    const ws = await signUpWorkspace(app);
-    const co = as((await app.ok(CreateCompany, { input: { name: 'Binned Ltd' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+  it('hides a company in the trash from its contacts, and shows it again once restored', async ({ workspace: ws }) => {
+    const co = await createCompany(ws, 'Binned Ltd');
     const c = await createContact(ws, { name: 'Kept', companyId: co.id });
     expect((await readContact(ws, c.id)).company).toEqual({ id: co.id, name: 'Binned Ltd' });
-    as((await app.ok(DeleteCompany, { id: co.id }, ws.token)).deleteCompany, 'DeleteCompanySuccess');
+    as((await ws.gql(DeleteCompany, { id: co.id })).deleteCompany, 'DeleteCompanySuccess');
     expect((await readContact(ws, c.id)).company).toBeNull();
-    const Restore = graphql(`
-      mutation CtRestoreCompany($id: ID!) { restoreCompany(id: $id) { __typename } }
-    `);
-    expect((await app.ok(Restore, { id: co.id }, ws.token)).restoreCompany.__typename).toBe('RestoreCompanySuccess');
+    expect((await ws.gql(RestoreCompany, { id: co.id })).restoreCompany.__typename).toBe('RestoreCompanySuccess');
     expect((await readContact(ws, c.id)).company).toEqual({ id: co.id, name: 'Binned Ltd' });
   });
 
-  it('lists only the live deals of a contact', async () => {
-    const ws = await signUpWorkspace(app);
+  it('lists only the live deals of a contact', async ({ workspace: ws }) => {
     const c = await createContact(ws, { name: 'Ivan' });
-    const d1 = as((await app.ok(CreateDeal, { input: { name: 'One', contactIds: [c.id] } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
-    const d2 = as((await app.ok(CreateDeal, { input: { name: 'Two', contactIds: [c.id] } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+    const d1 = as((await ws.gql(CreateDeal, { input: { name: 'One', contactIds: [c.id] } })).createDeal, 'CreateDealSuccess').deal;
+    const d2 = as((await ws.gql(CreateDeal, { input: { name: 'Two', contactIds: [c.id] } })).createDeal, 'CreateDealSuccess').deal;
     expect((await readContact(ws, c.id)).deals.map((d) => d.id).sort()).toEqual([d1.id, d2.id].sort());
-    as((await app.ok(DeleteDeal, { id: d1.id }, ws.token)).deleteDeal, 'DeleteDealSuccess');
+    as((await ws.gql(DeleteDeal, { id: d1.id })).deleteDeal, 'DeleteDealSuccess');
     expect((await readContact(ws, c.id)).deals).toEqual([{ id: d2.id, name: 'Two' }]);
   });
 });
 
 describe('contacts: refused input changes nothing', () => {
-  it('names every bad field of a new contact at once and creates nothing', async () => {
-    const ws = await signUpWorkspace(app);
-    const r = await app.ok(
-      CreateContact,
-      {
+  it('names every bad field of a new contact at once and creates nothing', async ({ workspace: ws }) => {
+    const r = await ws.gql(CreateContact, {
         input: {
           name: 'x'.repeat(300),
           position: 'p'.repeat(300),
@@ -366,9 +211,7 @@ describe('contacts: refused input changes nothing', () => {
           emails: ['ok@example.com', 'not-an-email'],
           tags: ['fine', ''],
         },
-      },
-      ws.token,
-    );
+      });
     const e = as(r.createContact, 'ValidationError');
     expect(e.code).toBe('VALIDATION_FAILED');
     expect(e.fields.map((f) => f.field).sort()).toEqual(['emails[1]', 'name', 'phones[1]', 'phones[2]', 'position', 'tags[1]'].sort());
@@ -376,94 +219,84 @@ describe('contacts: refused input changes nothing', () => {
     expect((await list(ws)).totalCount).toBe(0);
   });
 
-  it('refuses an empty name', async () => {
-    const ws = await signUpWorkspace(app);
-    const e = as((await app.ok(CreateContact, { input: { name: '   ' } }, ws.token)).createContact, 'ValidationError');
+  it('refuses an empty name', async ({ workspace: ws }) => {
+    const e = as((await ws.gql(CreateContact, { input: { name: '   ' } })).createContact, 'ValidationError');
     expect(e.fields.map((f) => f.field)).toEqual(['name']);
     expect((await list(ws)).totalCount).toBe(0);
   });
 
-  it('refuses malformed, unknown and trashed company ids', async () => {
-    const ws = await signUpWorkspace(app);
-    const malformed = as((await app.ok(CreateContact, { input: { name: 'A', companyId: 'nope' } }, ws.token)).createContact, 'ValidationError');
+  it('refuses malformed, unknown and trashed company ids', async ({ workspace: ws, signUp }) => {
+    const malformed = as((await ws.gql(CreateContact, { input: { name: 'A', companyId: 'nope' } })).createContact, 'ValidationError');
     expect(malformed.fields.map((f) => f.field)).toEqual(['companyId']);
     // A well-formed id of a company that does not exist (here: of another workspace).
-    const other = await signUpWorkspace(app);
-    const foreign = as((await app.ok(CreateCompany, { input: { name: 'Theirs' } }, other.token)).createCompany, 'CreateCompanySuccess').company;
-    const unknown = as((await app.ok(CreateContact, { input: { name: 'A', companyId: foreign.id } }, ws.token)).createContact, 'ValidationError');
+    const other = await signUp();
+    const foreign = await createCompany(other, 'Theirs');
+    const unknown = as((await ws.gql(CreateContact, { input: { name: 'A', companyId: foreign.id } })).createContact, 'ValidationError');
     expect(unknown.fields.map((f) => f.field)).toEqual(['companyId']);
-    const mine = as((await app.ok(CreateCompany, { input: { name: 'Mine' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
-    as((await app.ok(DeleteCompany, { id: mine.id }, ws.token)).deleteCompany, 'DeleteCompanySuccess');
-    const trashed = as((await app.ok(CreateContact, { input: { name: 'A', companyId: mine.id } }, ws.token)).createContact, 'ValidationError');
+    const mine = await createCompany(ws, 'Mine');
+    as((await ws.gql(DeleteCompany, { id: mine.id })).deleteCompany, 'DeleteCompanySuccess');
+    const trashed = as((await ws.gql(CreateContact, { input: { name: 'A', companyId: mine.id } })).createContact, 'ValidationError');
     expect(trashed.fields).toEqual([{ field: 'companyId', message: expect.stringMatching(/trash/) }]);
     expect((await list(ws)).totalCount).toBe(0);
     expect((await list(other)).totalCount).toBe(0);
   });
 
-  it('names a malformed id together with the other bad fields', async () => {
-    const ws = await signUpWorkspace(app);
-    const r = await app.ok(CreateContact, { input: { name: '', emails: ['bad'], companyId: 'nope', responsibleId: 'nobody' } }, ws.token);
+  it('names a malformed id together with the other bad fields', async ({ workspace: ws }) => {
+    const r = await ws.gql(CreateContact, { input: { name: '', emails: ['bad'], companyId: 'nope', responsibleId: 'nobody' } });
     const e = as(r.createContact, 'ValidationError');
     expect(e.fields.map((f) => f.field).sort()).toEqual(['companyId', 'emails[0]', 'name', 'responsibleId']);
     expect((await list(ws)).totalCount).toBe(0);
   });
 
-  it('refuses a deactivated or unknown user as responsible', async () => {
-    const ws = await signUpWorkspace(app);
+  it('refuses a deactivated or unknown user as responsible', async ({ workspace: ws, signUp }) => {
     const member = await ws.member('Leaver');
-    as((await app.ok(DeactivateUser, { id: member.user.id }, ws.token)).deactivateUser, 'DeactivateUserSuccess');
-    const e = as((await app.ok(CreateContact, { input: { name: 'A', responsibleId: member.user.id } }, ws.token)).createContact, 'ValidationError');
+    as((await ws.gql(DeactivateUser, { id: member.user.id })).deactivateUser, 'DeactivateUserSuccess');
+    const e = as((await ws.gql(CreateContact, { input: { name: 'A', responsibleId: member.user.id } })).createContact, 'ValidationError');
     expect(e.fields).toEqual([{ field: 'responsibleId', message: expect.stringMatching(/deactivated/) }]);
-    const other = await signUpWorkspace(app);
-    const e2 = as((await app.ok(CreateContact, { input: { name: 'A', responsibleId: other.admin.id } }, ws.token)).createContact, 'ValidationError');
+    const other = await signUp();
+    const e2 = as((await ws.gql(CreateContact, { input: { name: 'A', responsibleId: other.admin.id } })).createContact, 'ValidationError');
     expect(e2.fields.map((f) => f.field)).toEqual(['responsibleId']);
     expect((await list(ws)).totalCount).toBe(0);
 
     const c = await createContact(ws, { name: 'B' });
     const u = as(
-      (await app.ok(UpdateContact, { input: { id: c.id, version: 1, responsibleId: member.user.id } }, ws.token)).updateContact,
+      (await ws.gql(UpdateContact, { input: { id: c.id, version: 1, responsibleId: member.user.id } })).updateContact,
       'ValidationError',
     );
     expect(u.fields.map((f) => f.field)).toEqual(['responsibleId']);
     expect(await readContact(ws, c.id)).toEqual(c);
   });
 
-  it('refuses a bad update as a whole and leaves the contact as it was', async () => {
-    const ws = await signUpWorkspace(app);
+  it('refuses a bad update as a whole and leaves the contact as it was', async ({ workspace: ws }) => {
     const c = await createContact(ws, { name: 'Ivan', phones: ['+79123456789'], emails: ['ivan@example.com'], tags: ['A'] });
-    const r = await app.ok(
-      UpdateContact,
-      { input: { id: c.id, version: c.version, name: 'y'.repeat(300), emails: ['fine@example.com', 'broken@'], phones: ['123'], tags: ['B'] } },
-      ws.token,
-    );
+    const r = await ws.gql(UpdateContact, { input: { id: c.id, version: c.version, name: 'y'.repeat(300), emails: ['fine@example.com', 'broken@'], phones: ['123'], tags: ['B'] } });
     const e = as(r.updateContact, 'ValidationError');
     expect(e.fields.map((f) => f.field).sort()).toEqual(['emails[1]', 'name', 'phones[0]']);
     expect(await readContact(ws, c.id)).toEqual(c);
   });
 
-  it('answers NotFoundError for an unknown contact and ValidationError for a malformed id', async () => {
-    const ws = await signUpWorkspace(app);
-    const other = await signUpWorkspace(app);
+  it('answers NotFoundError for an unknown contact and ValidationError for a malformed id', async ({ workspace: ws, signUp }) => {
+    const other = await signUp();
     const theirs = await createContact(other, { name: 'Theirs' });
-    const nf = as((await app.ok(UpdateContact, { input: { id: theirs.id, version: 1, name: 'Mine now' } }, ws.token)).updateContact, 'NotFoundError');
+    const nf = as((await ws.gql(UpdateContact, { input: { id: theirs.id, version: 1, name: 'Mine now' } })).updateContact, 'NotFoundError');
     expect(nf).toMatchObject({ code: 'NOT_FOUND', entity: 'Contact', id: theirs.id });
-    as((await app.ok(DeleteContact, { id: theirs.id }, ws.token)).deleteContact, 'NotFoundError');
-    as((await app.ok(RestoreContact, { id: theirs.id }, ws.token)).restoreContact, 'NotFoundError');
+    as((await ws.gql(DeleteContact, { id: theirs.id })).deleteContact, 'NotFoundError');
+    as((await ws.gql(RestoreContact, { id: theirs.id })).restoreContact, 'NotFoundError');
     expect(await readContact(other, theirs.id)).toEqual(theirs);
 
-    const bad = as((await app.ok(UpdateContact, { input: { id: 'garbage', version: 1, name: 'x' } }, ws.token)).updateContact, 'ValidationError');
+    const bad = as((await ws.gql(UpdateContact, { input: { id: 'garbage', version: 1, name: 'x' } })).updateContact, 'ValidationError');
     expect(bad.fields.map((f) => f.field)).toEqual(['id']);
     // A valid id of another type is malformed too.
-    const deal = as((await app.ok(CreateDeal, { input: { name: 'D' } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
-    const wrongType = as((await app.ok(DeleteContact, { id: deal.id }, ws.token)).deleteContact, 'ValidationError');
+    const deal = as((await ws.gql(CreateDeal, { input: { name: 'D' } })).createDeal, 'CreateDealSuccess').deal;
+    const wrongType = as((await ws.gql(DeleteContact, { id: deal.id })).deleteContact, 'ValidationError');
     expect(wrongType.fields.map((f) => f.field)).toEqual(['id']);
   });
 });
 
 describe('contacts: search', () => {
   let ws: Workspace;
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
     await createContact(ws, { name: 'Ivan Petrov', phones: ['8 (912) 345-67-89'], emails: ['ivan.petrov@megacorp.example'] });
     await createContact(ws, { name: 'Maria Sidorova', phones: ['+7 495 123-45-67'], emails: ['maria@smallshop.example'] });
     await createContact(ws, { name: 'John Smith', phones: ['+1 (650) 253-0000'], emails: ['JOHN@Globex.example'] });
@@ -492,8 +325,7 @@ describe('contacts: search', () => {
     expect(await search('.example')).toEqual(['Ivan Petrov', 'John Smith', 'Maria Sidorova']);
   });
 
-  it('takes the search text literally, wildcards included', async () => {
-    const lit = await signUpWorkspace(app);
+  it('takes the search text literally, wildcards included', async ({ workspace: lit }) => {
     await createContact(lit, { name: 'snake_case' });
     await createContact(lit, { name: '100% sure' });
     await createContact(lit, { name: 'Plain' });
@@ -516,11 +348,10 @@ describe('contacts: search', () => {
 });
 
 describe('contacts: filters', () => {
-  it('filters by responsible, company, tags, creation time and nested and/or', async () => {
-    const ws = await signUpWorkspace(app);
+  it('filters by responsible, company, tags, creation time and nested and/or', async ({ workspace: ws }) => {
     const member = await ws.member('Seller');
-    const acme = as((await app.ok(CreateCompany, { input: { name: 'Acme' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
-    const globex = as((await app.ok(CreateCompany, { input: { name: 'Globex' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+    const acme = await createCompany(ws, 'Acme');
+    const globex = await createCompany(ws, 'Globex');
     const a = await createContact(ws, { name: 'Anna', tags: ['hot'], companyId: acme.id });
     await sleep(5);
     const b = await createContact(ws, { name: 'Boris', tags: ['cold'], companyId: globex.id, responsibleId: member.user.id });
@@ -559,15 +390,15 @@ describe('contacts: filters', () => {
 describe('contacts: sorting and cursor pagination', () => {
   let ws: Workspace;
   const NAMES = ['Foxtrot', 'Alpha', 'Hotel', 'Charlie', 'Echo', 'Bravo', 'Golf', 'Delta', 'India'];
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
     for (const name of NAMES) {
       await createContact(ws, { name, tags: name < 'E' ? ['early'] : [] });
       await sleep(2);
     }
   });
 
-  type Vars = CtContactsQueryVariables;
+  type Vars = ContactsQueryVariables;
 
   /** Walks the list forward `size` at a time and checks every page. */
   async function walkForward(vars: Vars, size: number, total: number) {
@@ -631,8 +462,7 @@ describe('contacts: sorting and cursor pagination', () => {
     expect(await walkBackward({ filter: { tags: ['early'] }, orderBy: [{ field: 'NAME' }] }, 3, early.length)).toEqual(early);
   });
 
-  it('breaks ties between equal sort keys by id, so no page repeats or skips one', async () => {
-    const tied = await signUpWorkspace(app);
+  it('breaks ties between equal sort keys by id, so no page repeats or skips one', async ({ workspace: tied }) => {
     for (let i = 0; i < 7; i++) await createContact(tied, { name: 'Same' });
     const all = await list(tied, { orderBy: [{ field: 'NAME' }] });
     const ids = all.edges.map((e) => e.node.id);
@@ -641,7 +471,7 @@ describe('contacts: sorting and cursor pagination', () => {
     const walked: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: CtContactsQuery['contacts'] = (await app.ok(Contacts, { first: 2, after, orderBy: [{ field: 'NAME' }] }, tied.token)).contacts;
+      const page: ContactsQuery['contacts'] = (await tied.gql(Contacts, { first: 2, after, orderBy: [{ field: 'NAME' }] })).contacts;
       walked.push(...page.edges.map((e) => e.node.id));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;

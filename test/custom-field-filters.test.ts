@@ -1,210 +1,35 @@
-// Filtering and sorting cards by custom fields through the public API: every operator of every
-// field type on deals (with cards where the field is empty), custom conditions inside nested
-// and / or with system filters, the same on contacts and companies, sorting by a custom field
-// (empties last either way, ties by id, a second key, SELECT by option position) with cursor
-// pagination both ways, refused filters and sorts (VALIDATION_FAILED naming each bad path at
-// once), archived fields, exhausted slot pools, the operators a field advertises, slot copies
-// following card writes, custom phones and e-mails in the search filter, option removal keeping
-// filters in step, and workspace isolation.
+// Filtering cards by custom fields through the public API: every operator of every field type
+// on deals (with cards where the field is empty), custom conditions inside nested and / or with
+// system filters, refused filters and sorts (VALIDATION_FAILED naming each bad path at once),
+// archived fields, exhausted slot pools, the operators a field advertises, slot copies following
+// card writes, custom phones and e-mails in the search filter, option removal keeping filters in
+// step, formulas, and workspace isolation. Sorting by custom fields and paging through such
+// lists: custom-field-sorting.test.ts.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as, rawId } from './helpers/results.js';
-import { graphql } from './gql/index.js';
+import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
+import type { Client } from './kit/app.js';
+import { rawId } from './kit/results.js';
+import { createDeal as newDeal, defineField, readDeal, updateDeal as writeDeal } from './kit/cards.js';
+import { issue, names, refusedList, type Conn } from './kit/lists.js';
+import { Deals } from './kit/documents/deals.js';
+import { ArchiveCustomField, CustomFields, DeleteFieldOption, UnarchiveCustomField, UpdateCustomField } from './kit/documents/custom-fields.js';
 import type {
-  CffCompaniesQueryVariables,
-  CffContactsQueryVariables,
-  CffDealsQueryVariables,
-  CffFieldFragment,
-  CompanyFilter,
-  CompanyOrder,
-  ContactFilter,
-  ContactOrder,
   CreateCustomFieldInput,
+  CustomFieldFieldsFragment,
   CustomFieldFilter,
   CustomFieldInput,
   CustomFieldValueInput,
   DealFilter,
   DealOrder,
+  DealsQueryVariables,
   FieldType,
   FilterOperator,
 } from './gql/graphql.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await createTestApp();
-});
-afterAll(async () => {
-  await app?.stop();
-});
-
-// Documents
-
-void graphql(`
-  fragment CffError on Error {
-    __typename code message
-    ... on ValidationError { fields { field message } }
-  }
-`);
-
-void graphql(`
-  fragment CffField on CustomField {
-    id name code type entityType archived filterable sortable operators
-    options { id label sortOrder }
-  }
-`);
-
-void graphql(`
-  fragment CffValue on CustomFieldValue {
-    __typename
-    ... on TextFieldValue { field { id } text }
-    ... on SelectFieldValue { field { id } option { id label } }
-    ... on MultiSelectFieldValue { field { id } options { id label } }
-    ... on PhoneFieldValue { field { id } phone { e164 } }
-    ... on EmailFieldValue { field { id } email }
-    ... on FormulaFieldValue { field { id } number }
-  }
-`);
-
-const Define = graphql(`
-  mutation CffDefine($input: CreateCustomFieldInput!) {
-    createCustomField(input: $input) {
-      __typename
-      ... on CreateCustomFieldSuccess { field { ...CffField } }
-      ...CffError
-    }
-  }
-`);
-
-const Fields = graphql(`
-  query CffFields($entityType: EntityType!) {
-    customFields(entityType: $entityType, includeArchived: true) { ...CffField }
-  }
-`);
-
-const Archive = graphql(`
-  mutation CffArchive($id: ID!) {
-    archiveCustomField(id: $id) { __typename ...CffError }
-  }
-`);
-
-const Unarchive = graphql(`
-  mutation CffUnarchive($id: ID!) {
-    unarchiveCustomField(id: $id) { __typename ...CffError }
-  }
-`);
-
-const UpdateOption = graphql(`
-  mutation CffUpdateOption($id: ID!, $position: Int) {
-    updateFieldOption(id: $id, position: $position) { __typename ...CffError }
-  }
-`);
-
-const DeleteOption = graphql(`
-  mutation CffDeleteOption($id: ID!, $moveToOptionId: ID) {
-    deleteFieldOption(id: $id, moveToOptionId: $moveToOptionId) { __typename ...CffError }
-  }
-`);
-
-const CreateDeal = graphql(`
-  mutation CffCreateDeal($input: CreateDealInput!) {
-    createDeal(input: $input) {
-      __typename
-      ... on CreateDealSuccess { deal { id name version customFields { ...CffValue } } }
-      ...CffError
-    }
-  }
-`);
-
-const UpdateDeal = graphql(`
-  mutation CffUpdateDeal($input: UpdateDealInput!) {
-    updateDeal(input: $input) {
-      __typename
-      ... on UpdateDealSuccess { deal { id name version customFields { ...CffValue } } }
-      ...CffError
-    }
-  }
-`);
-
-const DealNode = graphql(`
-  query CffDeal($id: ID!) {
-    node(id: $id) { __typename ... on Deal { id name version customFields { ...CffValue } } }
-  }
-`);
-
-const Deals = graphql(`
-  query CffDeals(
-    $filter: DealFilter, $orderBy: [DealOrder!],
-    $first: Int, $after: String, $last: Int, $before: String
-  ) {
-    deals(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
-      totalCount
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      edges { cursor node { id name } }
-    }
-  }
-`);
-
-const CreateContact = graphql(`
-  mutation CffCreateContact($input: CreateContactInput!) {
-    createContact(input: $input) {
-      __typename
-      ... on CreateContactSuccess { contact { id name } }
-      ...CffError
-    }
-  }
-`);
-
-const Contacts = graphql(`
-  query CffContacts(
-    $filter: ContactFilter, $orderBy: [ContactOrder!],
-    $first: Int, $after: String, $last: Int, $before: String
-  ) {
-    contacts(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
-      totalCount
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      edges { cursor node { id name } }
-    }
-  }
-`);
-
-const CreateCompany = graphql(`
-  mutation CffCreateCompany($input: CreateCompanyInput!) {
-    createCompany(input: $input) {
-      __typename
-      ... on CreateCompanySuccess { company { id name } }
-      ...CffError
-    }
-  }
-`);
-
-const Companies = graphql(`
-  query CffCompanies(
-    $filter: CompanyFilter, $orderBy: [CompanyOrder!],
-    $first: Int, $after: String, $last: Int, $before: String
-  ) {
-    companies(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
-      totalCount
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      edges { cursor node { id name } }
-    }
-  }
-`);
-
-// Helpers
-
-type Field = CffFieldFragment;
-type Issue = { field: string; message: string };
-type Conn = {
-  totalCount: number;
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor?: string | null; endCursor?: string | null };
-  edges: { node: { id: string; name: string } }[];
-};
-type PageArgs = { first?: number | null; after?: string | null; last?: number | null; before?: string | null };
+type Field = CustomFieldFieldsFragment;
 
 async function define(ws: Workspace, input: CreateCustomFieldInput): Promise<Field> {
-  return as((await app.ok(Define, { input }, ws.token)).createCustomField, 'CreateCustomFieldSuccess').field;
+  return defineField(ws, input);
 }
 
 /** Custom field values to write, leaving out those not given. */
@@ -213,98 +38,35 @@ function values(pairs: [Field, CustomFieldValueInput | null | undefined][]): Cus
 }
 
 async function createDeal(ws: Workspace, name: string, customFields: CustomFieldInput[] = [], extra: { amount?: string; stageId?: string } = {}) {
-  return as((await app.ok(CreateDeal, { input: { name, customFields, ...extra } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+  return newDeal(ws, { name, customFields, ...extra });
 }
 
-async function updateDeal(ws: Workspace, deal: { id: string; version: number }, customFields: CustomFieldInput[]) {
-  return as((await app.ok(UpdateDeal, { input: { id: deal.id, version: deal.version, customFields } }, ws.token)).updateDeal, 'UpdateDealSuccess').deal;
-}
-
-async function readDeal(ws: Workspace, id: string) {
-  return as((await app.ok(DealNode, { id }, ws.token)).node!, 'Deal');
-}
-
-async function createContact(ws: Workspace, name: string, customFields: CustomFieldInput[] = []) {
-  return as((await app.ok(CreateContact, { input: { name, customFields } }, ws.token)).createContact, 'CreateContactSuccess').contact;
-}
-
-async function createCompany(ws: Workspace, name: string, customFields: CustomFieldInput[] = []) {
-  return as((await app.ok(CreateCompany, { input: { name, customFields } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
-}
-
-const names = (c: Conn) => c.edges.map((e) => e.node.name);
-
-async function deals(ws: Workspace, vars: CffDealsQueryVariables, token = ws.token): Promise<Conn> {
-  return (await app.ok(Deals, { first: 100, ...vars }, token)).deals;
+async function deals(c: Client, vars: DealsQueryVariables): Promise<Conn> {
+  return (await c.gql(Deals, { first: 100, ...vars })).deals;
 }
 
 /** The names of the deals a filter finds, by name; totalCount must agree. */
-async function dealNames(ws: Workspace, filter: DealFilter, token = ws.token) {
-  const c = await deals(ws, { filter, orderBy: [{ field: 'NAME' }] }, token);
-  expect(c.totalCount, `totalCount of ${JSON.stringify(filter)}`).toBe(c.edges.length);
-  return names(c);
+async function dealNames(c: Client, filter: DealFilter) {
+  const r = await deals(c, { filter, orderBy: [{ field: 'NAME' }] });
+  expect(r.totalCount, `totalCount of ${JSON.stringify(filter)}`).toBe(r.edges.length);
+  return names(r);
 }
 
 /** The names of the deals in an order. */
-async function sorted(ws: Workspace, orderBy: DealOrder[], filter?: DealFilter) {
-  return names(await deals(ws, { orderBy, filter }));
+async function sorted(c: Client, orderBy: DealOrder[], filter?: DealFilter) {
+  return names(await deals(c, { orderBy, filter }));
 }
 
-/** A list request that must be refused: VALIDATION_FAILED, no data; answers the issues. */
-async function refusedList(r: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }): Promise<Issue[]> {
-  expect(r.data ?? null, JSON.stringify(r)).toBeNull();
-  expect(r.errors?.length, JSON.stringify(r)).toBeGreaterThan(0);
-  for (const e of r.errors!) expect(e.extensions?.code, JSON.stringify(e)).toBe('VALIDATION_FAILED');
-  return r.errors![0].extensions!.fields as Issue[];
+async function updateDeal(ws: Workspace, deal: { id: string; version: number }, customFields: CustomFieldInput[]) {
+  return writeDeal(ws, { id: deal.id, version: deal.version, customFields });
 }
 
-async function refusedDeals(ws: Workspace, vars: CffDealsQueryVariables, token = ws.token) {
-  return refusedList(await app.gql(Deals, { first: 10, ...vars }, token));
+async function refusedDeals(c: Client, vars: DealsQueryVariables) {
+  return refusedList(await c.raw(Deals, { first: 10, ...vars }));
 }
-
-const issue = (field: string, message: string) => ({ field, message: expect.stringContaining(message) });
 
 /** A well-formed id of a field that exists nowhere. */
 const ghostFieldId = () => Buffer.from(`CustomField:${randomUUID()}`).toString('base64');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Pages through a list forward (first / after) or backward (last / before) and answers the names
- * in list order; each page but the last must be full, and totalCount must stay `total`.
- */
-async function walk(fetch: (page: PageArgs) => Promise<Conn>, size: number, backward: boolean, total: number) {
-  const out: string[] = [];
-  let cursor: string | null = null;
-  for (let i = 0; i < 50; i++) {
-    const page: Conn = await fetch(backward ? { last: size, before: cursor } : { first: size, after: cursor });
-    expect(page.totalCount).toBe(total);
-    expect(page.edges.length).toBeLessThanOrEqual(size);
-    if (backward) out.unshift(...names(page));
-    else out.push(...names(page));
-    const more = backward ? page.pageInfo.hasPreviousPage : page.pageInfo.hasNextPage;
-    if (!more) return out;
-    expect(page.edges.length, 'a page before the end is full').toBe(size);
-    cursor = backward ? page.pageInfo.startCursor! : page.pageInfo.endCursor!;
-  }
-  throw new Error('pagination did not end');
-}
-
-/** Every page size walks the whole list, in order, both ways; the full list says there is no more either way. */
-async function expectWalks(label: string, fetch: (page: PageArgs) => Promise<Conn>, expected: string[], sizes = [1, 2, 3]) {
-  for (const size of sizes) {
-    expect(await walk(fetch, size, false, expected.length), `${label}, first ${size}`).toEqual(expected);
-    expect(await walk(fetch, size, true, expected.length), `${label}, last ${size}`).toEqual(expected);
-  }
-  const all = await fetch({ first: expected.length });
-  expect(all.pageInfo).toMatchObject({ hasNextPage: false });
-  const allBack = await fetch({ last: expected.length });
-  expect(allBack.pageInfo).toMatchObject({ hasPreviousPage: false });
-  expect(names(allBack)).toEqual(expected);
-  if (expected.length > 1) {
-    expect((await fetch({ first: expected.length - 1 })).pageInfo.hasNextPage, `${label}: one more after the first n-1`).toBe(true);
-    expect((await fetch({ last: expected.length - 1 })).pageInfo.hasPreviousPage, `${label}: one more before the last n-1`).toBe(true);
-  }
-}
 
 const sortOps = (ops: readonly string[]) => [...ops].sort();
 
@@ -318,8 +80,8 @@ describe('every operator of every type, on deals', () => {
   >;
   const opt = (field: Field, label: string) => field.options.find((o) => o.label === label)!.id;
 
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp, app }) => {
+    ws = await signUp();
     const d = (input: Omit<CreateCustomFieldInput, 'entityType'>) => define(ws, { entityType: 'DEAL', ...input });
     f = {
       text: await d({ type: 'TEXT', name: 'Fruit', code: 'fruit' }),
@@ -577,7 +339,7 @@ describe('every operator of every type, on deals', () => {
   });
 
   it('each field advertises the operators it takes, and whether it sorts', async () => {
-    const fields = await app.ok(Fields, { entityType: 'DEAL' }, ws.token);
+    const fields = await ws.gql(CustomFields, { entityType: 'DEAL', includeArchived: true });
     const byType = new Map(fields.customFields.map((x) => [x.type, x]));
     const text: FilterOperator[] = ['EQ', 'NEQ', 'IN', 'CONTAINS', 'STARTS_WITH', 'IS_EMPTY'];
     const range: FilterOperator[] = ['EQ', 'NEQ', 'IN', 'GT', 'GTE', 'LT', 'LTE', 'BETWEEN', 'IS_EMPTY'];
@@ -654,116 +416,8 @@ describe('every operator of every type, on deals', () => {
   });
 });
 
-describe('sorting by a custom field, with cursor pagination', () => {
-  let ws: Workspace;
-  let num: Field, due: Field, word: Field, flag: Field, level: Field;
-  const ids: Record<string, string> = {};
-  const opt = (label: string) => level.options.find((o) => o.label === label)!.id;
-
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
-    num = await define(ws, { entityType: 'DEAL', type: 'NUMBER', name: 'Score', code: 'score' });
-    due = await define(ws, { entityType: 'DEAL', type: 'DATE', name: 'Due', code: 'due' });
-    word = await define(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Word', code: 'word' });
-    flag = await define(ws, { entityType: 'DEAL', type: 'BOOLEAN', name: 'Flag', code: 'flag' });
-    level = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Level', code: 'level', options: ['Low', 'Mid', 'High'] });
-    // Created in this order, so ids ascend in it (ties fall back to the id); names deliberately do not.
-    const rows: [string, string | null, string | null, string | null, boolean | null, string | null, number][] = [
-      // name, score, due, word, flag, level, open stage
-      ['Quebec', '5', '2026-05-01', 'cherry', true, 'High', 0],
-      ['Lima', '1', null, 'Banana', false, 'Low', 1],
-      ['Kilo', '5', '2026-01-10', null, true, 'Mid', 1],
-      ['November', null, '2026-05-01', 'apple', null, 'Low', 1],
-      ['Romeo', '-2', '2025-12-31', 'date', false, null, 0],
-      ['Mike', '5', null, 'elder', null, 'High', 1],
-      ['Papa', null, null, null, true, null, 0],
-      ['Oscar', '3', '2026-03-03', 'fig', null, 'Mid', 0],
-      ['Sierra', null, '2026-01-10', 'banana', false, 'Low', 0],
-    ];
-    for (const [name, score, date, text, bool, lvl, stage] of rows) {
-      const d = await createDeal(ws, name, values([
-        [num, score === null ? null : { number: score }],
-        [due, date === null ? null : { date }],
-        [word, text === null ? null : { text }],
-        [flag, bool === null ? null : { boolean: bool }],
-        [level, lvl === null ? null : { optionId: opt(lvl) }],
-      ]), { stageId: ws.open[stage].id });
-      ids[name] = d.id;
-      await sleep(2);
-    }
-    // The literal orders below rely on it.
-    const created = rows.map((r) => r[0]);
-    expect([...created].sort((a, b) => (rawId(ids[a]) < rawId(ids[b]) ? -1 : 1))).toEqual(created);
-  });
-
-  const by = (field: Field, direction: 'ASC' | 'DESC' = 'ASC'): DealOrder => ({ customFieldId: field.id, direction });
-  const page = (orderBy: DealOrder[], filter?: DealFilter) => (p: PageArgs) => deals(ws, { orderBy, filter, first: undefined, ...p });
-
-  // Empties last in both directions; ties by id in the direction of the last key. A fourth
-  // member marks the orders that are also walked a card at a time.
-  const ORDERS: () => [string, DealOrder[], string[], 'each'?][] = () => [
-    ['NUMBER ASC', [by(num)], ['Romeo', 'Lima', 'Oscar', 'Quebec', 'Kilo', 'Mike', 'November', 'Papa', 'Sierra'], 'each'],
-    ['NUMBER DESC', [by(num, 'DESC')], ['Mike', 'Kilo', 'Quebec', 'Oscar', 'Lima', 'Romeo', 'Sierra', 'Papa', 'November'], 'each'],
-    ['DATE ASC', [by(due)], ['Romeo', 'Kilo', 'Sierra', 'Oscar', 'Quebec', 'November', 'Lima', 'Mike', 'Papa']],
-    ['DATE DESC', [by(due, 'DESC')], ['November', 'Quebec', 'Oscar', 'Sierra', 'Kilo', 'Romeo', 'Papa', 'Mike', 'Lima'], 'each'],
-    // Case is ignored: "Banana" and "banana" tie.
-    ['TEXT ASC', [by(word)], ['November', 'Lima', 'Sierra', 'Quebec', 'Romeo', 'Mike', 'Oscar', 'Kilo', 'Papa']],
-    ['TEXT DESC', [by(word, 'DESC')], ['Oscar', 'Mike', 'Romeo', 'Quebec', 'Sierra', 'Lima', 'November', 'Papa', 'Kilo']],
-    ['BOOLEAN ASC', [by(flag)], ['Lima', 'Romeo', 'Sierra', 'Quebec', 'Kilo', 'Papa', 'November', 'Mike', 'Oscar'], 'each'],
-    ['BOOLEAN DESC', [by(flag, 'DESC')], ['Papa', 'Kilo', 'Quebec', 'Sierra', 'Romeo', 'Lima', 'Oscar', 'Mike', 'November']],
-    // By option position: Low, Mid, High.
-    ['SELECT ASC', [by(level)], ['Lima', 'November', 'Sierra', 'Kilo', 'Oscar', 'Quebec', 'Mike', 'Romeo', 'Papa']],
-    ['SELECT DESC', [by(level, 'DESC')], ['Mike', 'Quebec', 'Oscar', 'Kilo', 'Sierra', 'November', 'Lima', 'Papa', 'Romeo']],
-    // A second key orders the ties of the first, empties included.
-    ['NUMBER ASC, NAME ASC', [by(num), { field: 'NAME' }], ['Romeo', 'Lima', 'Oscar', 'Kilo', 'Mike', 'Quebec', 'November', 'Papa', 'Sierra']],
-    ['NUMBER ASC, NAME DESC', [by(num), { field: 'NAME', direction: 'DESC' }], ['Romeo', 'Lima', 'Oscar', 'Quebec', 'Mike', 'Kilo', 'Sierra', 'Papa', 'November']],
-    ['NUMBER DESC, NAME ASC', [by(num, 'DESC'), { field: 'NAME' }], ['Kilo', 'Mike', 'Quebec', 'Oscar', 'Lima', 'Romeo', 'November', 'Papa', 'Sierra'], 'each'],
-    // Two custom keys: the second has empties of its own.
-    ['SELECT ASC, NUMBER DESC', [by(level), by(num, 'DESC')], ['Lima', 'Sierra', 'November', 'Kilo', 'Oscar', 'Mike', 'Quebec', 'Romeo', 'Papa'], 'each'],
-    // A custom field after a system key.
-    ['STAGE ASC, NUMBER ASC', [{ field: 'STAGE' }, by(num)], ['Romeo', 'Oscar', 'Quebec', 'Papa', 'Sierra', 'Lima', 'Kilo', 'Mike', 'November'], 'each'],
-  ];
-
-  it('sorts by NUMBER, DATE, TEXT, BOOLEAN and SELECT both ways, empties last, ties by id, with a second key', async () => {
-    for (const [label, orderBy, expected] of ORDERS()) {
-      expect(await sorted(ws, orderBy), label).toEqual(expected);
-    }
-  });
-
-  it('walks every deal exactly once, in order, forward and backward with pages of 1, 2 and 3', async () => {
-    for (const [label, orderBy, expected, each] of ORDERS()) await expectWalks(label, page(orderBy), expected, each ? [1, 2, 3] : [2, 3]);
-  });
-
-  it('a filter, a custom sort and pagination together', async () => {
-    // Flag set: Quebec, Lima, Kilo, Romeo, Papa, Sierra; by due date, latest first, empties last.
-    const filter: DealFilter = { customFields: [{ fieldId: flag.id, isEmpty: false }] };
-    const expected = ['Quebec', 'Sierra', 'Kilo', 'Romeo', 'Papa', 'Lima'];
-    expect(await sorted(ws, [by(due, 'DESC')], filter)).toEqual(expected);
-    await expectWalks('flagged by due DESC', page([by(due, 'DESC')], filter), expected, [1, 2, 4]);
-    // Open stage 1 (Lima, Kilo, November, Mike) by word: empties (Kilo) last.
-    const filter2: DealFilter = { stageIds: [ws.open[1].id], or: [{ customFields: [{ fieldId: num.id, gte: '1' }] }, { customFields: [{ fieldId: word.id, startsWith: 'a' }] }] };
-    await expectWalks('stage 1 by word', page([by(word)], filter2), ['November', 'Lima', 'Mike', 'Kilo'], [1, 3]);
-  });
-
-  it('SELECT follows the option order, also after an option is moved', async () => {
-    const moved = (await app.ok(UpdateOption, { id: opt('High'), position: 0 }, ws.token)).updateFieldOption;
-    expect(moved.__typename).toBe('UpdateFieldOptionSuccess');
-    // Now High, Low, Mid.
-    const asc = ['Quebec', 'Mike', 'Lima', 'November', 'Sierra', 'Kilo', 'Oscar', 'Romeo', 'Papa'];
-    expect(await sorted(ws, [by(level)])).toEqual(asc);
-    expect(await sorted(ws, [by(level, 'DESC')])).toEqual(['Oscar', 'Kilo', 'Sierra', 'November', 'Lima', 'Mike', 'Quebec', 'Papa', 'Romeo']);
-    await expectWalks('SELECT ASC after the move', page([by(level)]), asc, [2]);
-    // A card written after the move takes the new position too.
-    await createDeal(ws, 'Tango', values([[level, { optionId: opt('Mid') }]]));
-    expect(await sorted(ws, [by(level)])).toEqual([...asc.slice(0, 7), 'Tango', ...asc.slice(7)]);
-    // Filters by option id are untouched by the move.
-    expect(await dealNames(ws, { customFields: [{ fieldId: level.id, eq: opt('Mid') }] })).toEqual(['Kilo', 'Oscar', 'Tango']);
-  });
-});
-
 describe('slot copies follow card writes', () => {
-  it('changing or clearing a value, or an input of a formula, changes what filters and sorts see', async () => {
-    const ws = await signUpWorkspace(app);
+  it('changing or clearing a value, or an input of a formula, changes what filters and sorts see', async ({ workspace: ws }) => {
     const d = (input: Omit<CreateCustomFieldInput, 'entityType'>) => define(ws, { entityType: 'DEAL', ...input });
     const qty = await d({ type: 'NUMBER', name: 'Qty', code: 'qty' });
     const price = await d({ type: 'MONEY', name: 'Price', code: 'price' });
@@ -790,91 +444,14 @@ describe('slot copies follow card writes', () => {
   });
 });
 
-describe('contacts and companies', () => {
-  let ws: Workspace;
-
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
-  });
-
-  it('contacts: filter and sort by custom fields, pages both ways, and a member may do the same', async () => {
-    const score = await define(ws, { entityType: 'CONTACT', type: 'NUMBER', name: 'Score', code: 'score' });
-    const city = await define(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'City', code: 'city' });
-    const rows: [string, string | null, string | null][] = [
-      ['Anna', '7', 'Kazan'], ['Boris', '3', 'Omsk'], ['Vera', null, 'kazan'], ['Gleb', '7', null], ['Dina', null, null],
-    ];
-    for (const [name, s, c] of rows) {
-      await createContact(ws, name, values([[score, s === null ? null : { number: s }], [city, c === null ? null : { text: c }]]));
-      await sleep(2);
-    }
-    const list = async (vars: CffContactsQueryVariables, token = ws.token) => (await app.ok(Contacts, { first: 100, ...vars }, token)).contacts;
-    const f = async (filter: ContactFilter) => {
-      const c = await list({ filter, orderBy: [{ field: 'NAME' }] });
-      expect(c.totalCount).toBe(c.edges.length);
-      return names(c);
-    };
-    expect(await f({ customFields: [{ fieldId: city.id, eq: 'KAZAN' }] })).toEqual(['Anna', 'Vera']);
-    expect(await f({ customFields: [{ fieldId: score.id, gte: '5' }] })).toEqual(['Anna', 'Gleb']);
-    expect(await f({ customFields: [{ fieldId: city.id, neq: 'kazan' }] })).toEqual(['Boris', 'Dina', 'Gleb']);
-    expect(await f({ or: [{ customFields: [{ fieldId: score.id, lt: '5' }] }, { customFields: [{ fieldId: city.id, isEmpty: true }, { fieldId: score.id, isEmpty: true }] }] })).toEqual(['Boris', 'Dina']);
-    expect(await f({ search: 'a', customFields: [{ fieldId: score.id, isEmpty: false }] })).toEqual(['Anna']);
-
-    const order: ContactOrder[] = [{ customFieldId: score.id, direction: 'DESC' }];
-    // 7 (Anna, Gleb: by id, descending), 3, then the empties (by id, descending).
-    const expected = ['Gleb', 'Anna', 'Boris', 'Dina', 'Vera'];
-    expect(names(await list({ orderBy: order }))).toEqual(expected);
-    expect(names(await list({ orderBy: [{ customFieldId: city.id }, { field: 'NAME', direction: 'DESC' }] }))).toEqual(['Vera', 'Anna', 'Boris', 'Gleb', 'Dina']);
-    await expectWalks('contacts by score DESC', (p) => list({ orderBy: order, first: undefined, ...p }), expected, [1, 2]);
-
-    const member = await ws.member();
-    const m = await list({ filter: { customFields: [{ fieldId: city.id, eq: 'kazan' }] }, orderBy: [{ customFieldId: score.id }] }, member.token);
-    expect(names(m)).toEqual(['Anna', 'Vera']);
-    // A deal field is no contact field.
-    const dealField = await define(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Deal only', code: 'deal_only' });
-    const r = await app.gql(Contacts, { filter: { customFields: [{ fieldId: dealField.id, eq: 'x' }] } }, ws.token);
-    expect(await refusedList(r)).toEqual([issue('filter.customFields[0].fieldId', 'no such field')]);
-  });
-
-  it('companies: filter and sort by DATE and SELECT custom fields, pages both ways', async () => {
-    const founded = await define(ws, { entityType: 'COMPANY', type: 'DATE', name: 'Founded', code: 'founded' });
-    const tier = await define(ws, { entityType: 'COMPANY', type: 'SELECT', name: 'Tier', code: 'tier', options: ['Gold', 'Silver'] });
-    const [gold, silver] = tier.options.map((o) => o.id);
-    const rows: [string, string | null, string | null][] = [
-      ['Acme', '2001-05-01', gold], ['Globex', '1999-12-31', silver], ['Initech', null, gold], ['Umbrella', '2010-01-01', null],
-    ];
-    for (const [name, date, optionId] of rows) {
-      await createCompany(ws, name, values([[founded, date === null ? null : { date }], [tier, optionId === null ? null : { optionId }]]));
-      await sleep(2);
-    }
-    const list = async (vars: CffCompaniesQueryVariables) => (await app.ok(Companies, { first: 100, ...vars }, ws.token)).companies;
-    const f = async (filter: CompanyFilter) => {
-      const c = await list({ filter, orderBy: [{ field: 'NAME' }] });
-      expect(c.totalCount).toBe(c.edges.length);
-      return names(c);
-    };
-    expect(await f({ customFields: [{ fieldId: founded.id, lt: '2005-01-01' }] })).toEqual(['Acme', 'Globex']);
-    expect(await f({ customFields: [{ fieldId: tier.id, eq: gold }] })).toEqual(['Acme', 'Initech']);
-    expect(await f({ customFields: [{ fieldId: tier.id, neq: gold }] })).toEqual(['Globex', 'Umbrella']);
-    expect(await f({ customFields: [{ fieldId: tier.id, eq: gold }, { fieldId: founded.id, isEmpty: false }] })).toEqual(['Acme']);
-    expect(await f({ or: [{ customFields: [{ fieldId: founded.id, gte: '2010-01-01' }] }, { customFields: [{ fieldId: tier.id, eq: silver }] }] })).toEqual(['Globex', 'Umbrella']);
-
-    const byFounded: CompanyOrder[] = [{ customFieldId: founded.id }];
-    expect(names(await list({ orderBy: byFounded }))).toEqual(['Globex', 'Acme', 'Umbrella', 'Initech']);
-    const byTier: CompanyOrder[] = [{ customFieldId: tier.id, direction: 'DESC' }];
-    expect(names(await list({ orderBy: byTier }))).toEqual(['Globex', 'Initech', 'Acme', 'Umbrella']);
-    await expectWalks('companies by tier DESC', (p) => list({ orderBy: byTier, first: undefined, ...p }), ['Globex', 'Initech', 'Acme', 'Umbrella'], [1, 3]);
-    await expectWalks('companies by founded', (p) => list({ orderBy: byFounded, first: undefined, ...p }), ['Globex', 'Acme', 'Umbrella', 'Initech'], [2]);
-  });
-});
-
 describe('refused filters and sorts', () => {
   let ws: Workspace;
   let f: Record<'text' | 'num' | 'date' | 'dateTime' | 'bool' | 'select' | 'other' | 'multi' | 'notes' | 'file' | 'phone' | 'archived' | 'contact' | 'foreign', Field>;
 
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
     const d = (input: Omit<CreateCustomFieldInput, 'entityType'>) => define(ws, { entityType: 'DEAL', ...input });
-    const other = await signUpWorkspace(app, { name: 'Other' });
+    const other = await signUp({ name: 'Other' });
     f = {
       text: await d({ type: 'TEXT', name: 'Code', code: 'code' }),
       num: await d({ type: 'NUMBER', name: 'Qty', code: 'qty' }),
@@ -891,7 +468,7 @@ describe('refused filters and sorts', () => {
       contact: await define(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'City', code: 'city' }),
       foreign: await define(other, { entityType: 'DEAL', type: 'TEXT', name: 'Theirs', code: 'theirs' }),
     };
-    expect((await app.ok(Archive, { id: f.archived.id }, ws.token)).archiveCustomField.__typename).toBe('ArchiveCustomFieldSuccess');
+    expect((await ws.gql(ArchiveCustomField, { id: f.archived.id })).archiveCustomField.__typename).toBe('ArchiveCustomFieldSuccess');
     await createDeal(ws, 'Only', values([[f.text, { text: 'AB-1' }], [f.num, { number: '1' }]]));
   });
 
@@ -985,8 +562,7 @@ describe('refused filters and sorts', () => {
 });
 
 describe('archiving hides a field from filters; unarchiving brings it back with its values', () => {
-  it('an archived field is refused in filters and sorts, and after unarchiving finds the same cards', async () => {
-    const ws = await signUpWorkspace(app);
+  it('an archived field is refused in filters and sorts, and after unarchiving finds the same cards', async ({ workspace: ws }) => {
     const city = await define(ws, { entityType: 'DEAL', type: 'TEXT', name: 'City', code: 'city' });
     await createDeal(ws, 'Kazan deal', values([[city, { text: 'Kazan' }]]));
     await createDeal(ws, 'Omsk deal', values([[city, { text: 'Omsk' }]]));
@@ -996,16 +572,16 @@ describe('archiving hides a field from filters; unarchiving brings it back with 
     expect(await dealNames(ws, filter)).toEqual(['Kazan deal', 'Omsk deal']);
     expect(await sorted(ws, orderBy)).toEqual(['Omsk deal', 'Kazan deal', 'Nowhere deal']);
 
-    expect((await app.ok(Archive, { id: city.id }, ws.token)).archiveCustomField.__typename).toBe('ArchiveCustomFieldSuccess');
+    expect((await ws.gql(ArchiveCustomField, { id: city.id })).archiveCustomField.__typename).toBe('ArchiveCustomFieldSuccess');
     expect(await refusedDeals(ws, { filter })).toEqual([issue('filter.customFields[0].fieldId', 'field "City" is archived')]);
     expect(await refusedDeals(ws, { orderBy })).toEqual([issue('orderBy[0].customFieldId', 'field "City" is archived')]);
     // Other lists are unaffected.
     expect(await dealNames(ws, {})).toEqual(['Kazan deal', 'Nowhere deal', 'Omsk deal']);
 
-    expect((await app.ok(Unarchive, { id: city.id }, ws.token)).unarchiveCustomField.__typename).toBe('UnarchiveCustomFieldSuccess');
+    expect((await ws.gql(UnarchiveCustomField, { id: city.id })).unarchiveCustomField.__typename).toBe('UnarchiveCustomFieldSuccess');
     expect(await dealNames(ws, filter)).toEqual(['Kazan deal', 'Omsk deal']);
     expect(await sorted(ws, orderBy)).toEqual(['Omsk deal', 'Kazan deal', 'Nowhere deal']);
-    const [after] = (await app.ok(Fields, { entityType: 'DEAL' }, ws.token)).customFields;
+    const [after] = (await ws.gql(CustomFields, { entityType: 'DEAL', includeArchived: true })).customFields;
     expect(after).toMatchObject({ id: city.id, archived: false, filterable: true, sortable: true });
   });
 });
@@ -1015,8 +591,8 @@ describe('exhausted slot pools', () => {
   let text: Field[];
   let late: Field;
 
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
     // TEXT, URL, EMAIL and PHONE share the 12 text slots.
     const kinds: FieldType[] = ['TEXT', 'URL', 'EMAIL', 'PHONE', 'TEXT', 'TEXT', 'TEXT', 'TEXT', 'TEXT', 'TEXT', 'TEXT', 'TEXT'];
     text = [];
@@ -1027,7 +603,7 @@ describe('exhausted slot pools', () => {
   it('the 13th text-like field is neither filterable nor sortable and has no operators; the first 12 are', async () => {
     expect(text.map((x) => [x.filterable, x.sortable, x.operators.length > 0])).toEqual(text.map(() => [true, true, true]));
     expect(late).toMatchObject({ filterable: false, sortable: false, operators: [] });
-    const listed = (await app.ok(Fields, { entityType: 'DEAL' }, ws.token)).customFields.find((x) => x.id === late.id);
+    const listed = (await ws.gql(CustomFields, { entityType: 'DEAL', includeArchived: true })).customFields.find((x) => x.id === late.id);
     expect(listed).toMatchObject({ filterable: false, sortable: false, operators: [] });
   });
 
@@ -1051,7 +627,7 @@ describe('exhausted slot pools', () => {
   });
 
   it('an archived field keeps its slot; other pools and entity types have their own slots', async () => {
-    expect((await app.ok(Archive, { id: text[1].id }, ws.token)).archiveCustomField.__typename).toBe('ArchiveCustomFieldSuccess');
+    expect((await ws.gql(ArchiveCustomField, { id: text[1].id })).archiveCustomField.__typename).toBe('ArchiveCustomFieldSuccess');
     const fourteenth = await define(ws, { entityType: 'DEAL', type: 'EMAIL', name: 'Fourteenth', code: 't14' });
     expect(fourteenth).toMatchObject({ filterable: false, sortable: false, operators: [] });
     const number = await define(ws, { entityType: 'DEAL', type: 'NUMBER', name: 'Count', code: 'count' });
@@ -1071,8 +647,7 @@ describe('exhausted slot pools', () => {
 });
 
 describe('custom phones and e-mails in the search filter', () => {
-  it('finds a deal by its custom PHONE in any format and by its custom EMAIL, until the value is cleared', async () => {
-    const ws = await signUpWorkspace(app);
+  it('finds a deal by its custom PHONE in any format and by its custom EMAIL, until the value is cleared', async ({ workspace: ws }) => {
     const phone = await define(ws, { entityType: 'DEAL', type: 'PHONE', name: 'Mobile', code: 'mobile' });
     const email = await define(ws, { entityType: 'DEAL', type: 'EMAIL', name: 'Ops e-mail', code: 'ops_email' });
     const d = await createDeal(ws, 'Supply', values([[phone, { phone: '+79123456789' }], [email, { email: 'Ops@Example.com' }]]));
@@ -1099,8 +674,7 @@ describe('custom phones and e-mails in the search filter', () => {
 });
 
 describe('removing an option keeps filters and sorts in step', () => {
-  it('SELECT: the moved cards are found by the new option; the removed one is no option any more', async () => {
-    const ws = await signUpWorkspace(app);
+  it('SELECT: the moved cards are found by the new option; the removed one is no option any more', async ({ workspace: ws }) => {
     const source = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Source', code: 'source', options: ['Web', 'Fair', 'Call'] });
     const [web, fair, call] = source.options.map((o) => o.id);
     const moved = await createDeal(ws, 'Was web', values([[source, { optionId: web }]]));
@@ -1109,7 +683,7 @@ describe('removing an option keeps filters and sorts in step', () => {
     await createDeal(ws, 'None');
     expect(await sorted(ws, [{ customFieldId: source.id }])).toEqual(['Was web', 'Fair one', 'Call one', 'None']);
 
-    expect((await app.ok(DeleteOption, { id: web, moveToOptionId: call }, ws.token)).deleteFieldOption.__typename).toBe('DeleteFieldOptionSuccess');
+    expect((await ws.gql(DeleteFieldOption, { id: web, moveToOptionId: call })).deleteFieldOption.__typename).toBe('DeleteFieldOptionSuccess');
     expect(await dealNames(ws, { customFields: [{ fieldId: source.id, eq: call }] })).toEqual(['Call one', 'Was web']);
     expect(await dealNames(ws, { customFields: [{ fieldId: source.id, neq: call }] })).toEqual(['Fair one', 'None']);
     expect(await refusedDeals(ws, { filter: { customFields: [{ fieldId: source.id, eq: web }] } })).toEqual([
@@ -1118,11 +692,10 @@ describe('removing an option keeps filters and sorts in step', () => {
     // Sorted by the new option's position: Fair, then Call (both Call cards, by id).
     expect(await sorted(ws, [{ customFieldId: source.id }])).toEqual(['Fair one', 'Was web', 'Call one', 'None']);
     const read = await readDeal(ws, moved.id);
-    expect(read.customFields).toEqual([{ __typename: 'SelectFieldValue', field: { id: source.id }, option: { id: call, label: 'Call' } }]);
+    expect(read.customFields).toEqual([{ __typename: 'SelectFieldValue', field: { id: source.id, code: 'source' }, option: { id: call, label: 'Call' } }]);
   });
 
-  it('MULTISELECT: anyOf / allOf follow the moved values', async () => {
-    const ws = await signUpWorkspace(app);
+  it('MULTISELECT: anyOf / allOf follow the moved values', async ({ workspace: ws }) => {
     const tags = await define(ws, { entityType: 'DEAL', type: 'MULTISELECT', name: 'Topics', code: 'topics', options: ['X', 'Y', 'Z'] });
     const [x, y, z] = tags.options.map((o) => o.id);
     await createDeal(ws, 'Only X', values([[tags, { optionIds: [x] }]]));
@@ -1132,7 +705,7 @@ describe('removing an option keeps filters and sorts in step', () => {
     await createDeal(ws, 'Nothing');
     expect(await dealNames(ws, { customFields: [{ fieldId: tags.id, anyOf: [y] }] })).toEqual(['Only Y', 'X and Y']);
 
-    expect((await app.ok(DeleteOption, { id: x, moveToOptionId: y }, ws.token)).deleteFieldOption.__typename).toBe('DeleteFieldOptionSuccess');
+    expect((await ws.gql(DeleteFieldOption, { id: x, moveToOptionId: y })).deleteFieldOption.__typename).toBe('DeleteFieldOptionSuccess');
     expect(await dealNames(ws, { customFields: [{ fieldId: tags.id, anyOf: [y] }] })).toEqual(['Only X', 'Only Y', 'X and Y', 'X and Z']);
     expect(await dealNames(ws, { customFields: [{ fieldId: tags.id, allOf: [y, z] }] })).toEqual(['X and Z']);
     expect(await dealNames(ws, { customFields: [{ fieldId: tags.id, isEmpty: true }] })).toEqual(['Nothing']);
@@ -1143,9 +716,9 @@ describe('removing an option keeps filters and sorts in step', () => {
 });
 
 describe('workspace isolation', () => {
-  it("another workspace's field (or option) is refused and reveals nothing", async () => {
-    const a = await signUpWorkspace(app, { name: 'A' });
-    const b = await signUpWorkspace(app, { name: 'B' });
+  it("another workspace's field (or option) is refused and reveals nothing", async ({ signUp }) => {
+    const a = await signUp({ name: 'A' });
+    const b = await signUp({ name: 'B' });
     const fa = await define(a, { entityType: 'DEAL', type: 'SELECT', name: 'Secret', code: 'secret', options: ['Hot'] });
     const ta = await define(a, { entityType: 'DEAL', type: 'TEXT', name: 'Note', code: 'note' });
     await createDeal(a, 'A deal', values([[fa, { optionId: fa.options[0].id }], [ta, { text: 'x' }]]));
@@ -1173,14 +746,7 @@ describe('workspace isolation', () => {
 });
 
 describe('formula results in filters and sorts', () => {
-  const UpdateFormula = graphql(`
-    mutation CffUpdateFormula($input: UpdateCustomFieldInput!) {
-      updateCustomField(input: $input) { __typename }
-    }
-  `);
-
-  it('a formula defined or changed later is filterable and sortable on the cards that already exist', async () => {
-    const ws = await signUpWorkspace(app);
+  it('a formula defined or changed later is filterable and sortable on the cards that already exist', async ({ workspace: ws }) => {
     const qty = await define(ws, { entityType: 'DEAL', type: 'NUMBER', name: 'Qty', code: 'qty' });
     const price = await define(ws, { entityType: 'DEAL', type: 'MONEY', name: 'Price', code: 'price' });
     await createDeal(ws, 'Small', values([[qty, { number: '2' }], [price, { money: { amount: '10' } }]]));
@@ -1192,13 +758,12 @@ describe('formula results in filters and sorts', () => {
     expect(await dealNames(ws, { customFields: [{ fieldId: total.id, gt: '15' }] })).toEqual(['Large', 'Small']);
     expect(await sorted(ws, [{ customFieldId: total.id, direction: 'DESC' }])).toEqual(['Large', 'Small', 'Dollars', 'Empty']);
     // Changed: the stored results follow.
-    expect((await app.ok(UpdateFormula, { input: { id: total.id, formula: 'qty + price' } }, ws.token)).updateCustomField.__typename).toBe('UpdateCustomFieldSuccess');
+    expect((await ws.gql(UpdateCustomField, { input: { id: total.id, formula: 'qty + price' } })).updateCustomField.__typename).toBe('UpdateCustomFieldSuccess');
     expect(await dealNames(ws, { customFields: [{ fieldId: total.id, eq: '12' }] })).toEqual(['Small']);
     expect(await dealNames(ws, { customFields: [{ fieldId: total.id, between: { from: '8', to: '105' } }] })).toEqual(['Dollars', 'Large', 'Small']);
   });
 
-  it('amounts in different currencies give no result rather than a wrong sum', async () => {
-    const ws = await signUpWorkspace(app);
+  it('amounts in different currencies give no result rather than a wrong sum', async ({ workspace: ws }) => {
     const a = await define(ws, { entityType: 'DEAL', type: 'MONEY', name: 'Goods', code: 'goods' });
     const b = await define(ws, { entityType: 'DEAL', type: 'MONEY', name: 'Delivery', code: 'delivery' });
     const sum = await define(ws, { entityType: 'DEAL', type: 'FORMULA', name: 'Sum', code: 'sum', formula: 'goods + delivery' });

@@ -2,203 +2,27 @@
 // renamed and reordered without touching stored values; an option still in use is removed only
 // by moving its values to another option; groups per entity type, ordered.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
-import type { CfoFieldFragment, CreateCustomFieldInput, CustomFieldInput, EntityType } from './gql/graphql.js';
-
-let app: TestApp;
-beforeAll(async () => {
-  app = await createTestApp();
-});
-afterAll(async () => {
-  await app?.stop();
-});
-
-const ErrorFields = graphql(`
-  fragment CfoErrorFields on Error {
-    __typename code message
-    ... on ValidationError { fields { field message } }
-    ... on NotFoundError { entity }
-  }
-`);
-void ErrorFields;
-
-const FieldFields = graphql(`
-  fragment CfoField on CustomField {
-    id name code type sortOrder
-    group { id name }
-    options { id label sortOrder }
-    defaultValue {
-      __typename
-      ... on SelectFieldValue { option { id label } }
-      ... on MultiSelectFieldValue { options { id label } }
-    }
-    condition {
-      field { id }
-      values {
-        __typename
-        ... on SelectFieldValue { option { id label } }
-        ... on MultiSelectFieldValue { options { id label } }
-      }
-    }
-  }
-`);
-void FieldFields;
-
-const Values = graphql(`
-  fragment CfoValues on CustomFieldValue {
-    __typename
-    ... on SelectFieldValue { field { code } option { id label } }
-    ... on MultiSelectFieldValue { field { code } options { id label } }
-    ... on TextFieldValue { field { code } text }
-  }
-`);
-void Values;
-
-const CreateField = graphql(`
-  mutation CfoCreateField($input: CreateCustomFieldInput!) {
-    createCustomField(input: $input) {
-      __typename
-      ... on CreateCustomFieldSuccess { field { ...CfoField } }
-      ...CfoErrorFields
-    }
-  }
-`);
-
-const UpdateField = graphql(`
-  mutation CfoUpdateField($input: UpdateCustomFieldInput!) {
-    updateCustomField(input: $input) {
-      __typename
-      ... on UpdateCustomFieldSuccess { field { ...CfoField } }
-      ...CfoErrorFields
-    }
-  }
-`);
-
-const Fields = graphql(`
-  query CfoFields($entityType: EntityType!) {
-    customFields(entityType: $entityType, includeArchived: true) { ...CfoField }
-  }
-`);
-
-const AddOption = graphql(`
-  mutation CfoAddOption($fieldId: ID!, $label: String!, $position: Int) {
-    addFieldOption(fieldId: $fieldId, label: $label, position: $position) {
-      __typename
-      ... on AddFieldOptionSuccess { option { id label sortOrder } }
-      ...CfoErrorFields
-    }
-  }
-`);
-
-const UpdateOption = graphql(`
-  mutation CfoUpdateOption($id: ID!, $label: String, $position: Int) {
-    updateFieldOption(id: $id, label: $label, position: $position) {
-      __typename
-      ... on UpdateFieldOptionSuccess { option { id label sortOrder } }
-      ...CfoErrorFields
-    }
-  }
-`);
-
-const DeleteOption = graphql(`
-  mutation CfoDeleteOption($id: ID!, $moveToOptionId: ID) {
-    deleteFieldOption(id: $id, moveToOptionId: $moveToOptionId) {
-      __typename
-      ... on DeleteFieldOptionSuccess { option { id label } }
-      ...CfoErrorFields
-    }
-  }
-`);
-
-const CreateGroup = graphql(`
-  mutation CfoCreateGroup($entityType: EntityType!, $name: String!) {
-    createFieldGroup(entityType: $entityType, name: $name) {
-      __typename
-      ... on CreateFieldGroupSuccess { group { id name sortOrder entityType } }
-      ...CfoErrorFields
-    }
-  }
-`);
-
-const UpdateGroup = graphql(`
-  mutation CfoUpdateGroup($id: ID!, $name: String, $sortOrder: Int) {
-    updateFieldGroup(id: $id, name: $name, sortOrder: $sortOrder) {
-      __typename
-      ... on UpdateFieldGroupSuccess { group { id name sortOrder } }
-      ...CfoErrorFields
-    }
-  }
-`);
-
-const DeleteGroup = graphql(`
-  mutation CfoDeleteGroup($id: ID!) {
-    deleteFieldGroup(id: $id) {
-      __typename
-      ... on DeleteFieldGroupSuccess { group { id name } }
-      ...CfoErrorFields
-    }
-  }
-`);
-
-const Groups = graphql(`
-  query CfoGroups($entityType: EntityType!) {
-    fieldGroups(entityType: $entityType) { id name sortOrder entityType fields { id code } }
-  }
-`);
-
-const Node = graphql(`
-  query CfoNode($id: ID!) {
-    node(id: $id) {
-      __typename
-      ... on FieldGroup { id name }
-      ... on CustomFieldOption { id label }
-      ... on Deal { id version customFields { ...CfoValues } }
-      ... on Contact { id version customFields { ...CfoValues } }
-      ... on Company { id version customFields { ...CfoValues } }
-    }
-  }
-`);
-
-const CreateDeal = graphql(`
-  mutation CfoCreateDeal($input: CreateDealInput!) {
-    createDeal(input: $input) {
-      __typename
-      ... on CreateDealSuccess { deal { id version customFields { ...CfoValues } } }
-      ...CfoErrorFields
-    }
-  }
-`);
-
-const DeleteDeal = graphql(`
-  mutation CfoDeleteDeal($id: ID!) { deleteDeal(id: $id) { __typename ...CfoErrorFields } }
-`);
-
-const RestoreDeal = graphql(`
-  mutation CfoRestoreDeal($id: ID!) { restoreDeal(id: $id) { __typename ...CfoErrorFields } }
-`);
-
-const CreateContact = graphql(`
-  mutation CfoCreateContact($input: CreateContactInput!) {
-    createContact(input: $input) {
-      __typename
-      ... on CreateContactSuccess { contact { id version customFields { ...CfoValues } } }
-      ...CfoErrorFields
-    }
-  }
-`);
-
-const CreateCompany = graphql(`
-  mutation CfoCreateCompany($input: CreateCompanyInput!) {
-    createCompany(input: $input) {
-      __typename
-      ... on CreateCompanySuccess { company { id version customFields { ...CfoValues } } }
-      ...CfoErrorFields
-    }
-  }
-`);
+import { describe, expect, it } from './kit/fixtures.js';
+import type { Client } from './kit/app.js';
+import { readCard } from './kit/cards.js';
+import { CreateDeal, DeleteDeal, RestoreDeal } from './kit/documents/deals.js';
+import { CreateContact } from './kit/documents/contacts.js';
+import { CreateCompany } from './kit/documents/companies.js';
+import { Node } from './kit/documents/cards.js';
+import {
+  AddFieldOption,
+  CreateCustomField,
+  CreateFieldGroup,
+  CustomFieldNode,
+  CustomFields,
+  DeleteFieldGroup,
+  DeleteFieldOption,
+  FieldGroups,
+  UpdateCustomField,
+  UpdateFieldGroup,
+  UpdateFieldOption,
+} from './kit/documents/custom-fields.js';
+import type { CreateCustomFieldInput, CustomFieldFieldsFragment, CustomFieldInput, EntityType } from './gql/graphql.js';
 
 type Err = { __typename: string; code: string; message: string; fields?: { field: string; message: string }[]; entity?: string };
 type Card = { id: string; version: number; customFields: readonly ({ __typename: string; field: { code: string } } & Record<string, unknown>)[] };
@@ -210,40 +34,39 @@ function fail(what: string, x: unknown): never {
 const issue = (field: string, message: string) => ({ field, message: expect.stringContaining(message) });
 const ghost = (type: string) => Buffer.from(`${type}:${randomUUID()}`).toString('base64');
 
-async function define(ws: Workspace, input: CreateCustomFieldInput): Promise<CfoFieldFragment> {
-  const r = (await app.ok(CreateField, { input }, ws.token)).createCustomField;
+async function define(ws: Client, input: CreateCustomFieldInput): Promise<CustomFieldFieldsFragment> {
+  const r = (await ws.gql(CreateCustomField, { input })).createCustomField;
   if (r.__typename !== 'CreateCustomFieldSuccess') fail('createCustomField', r);
   return r.field;
 }
 
-async function fieldById(ws: Workspace, entityType: EntityType, id: string) {
-  const f = (await app.ok(Fields, { entityType }, ws.token)).customFields.find((x) => x.id === id);
+async function fieldById(ws: Client, entityType: EntityType, id: string) {
+  const f = (await ws.gql(CustomFields, { entityType, includeArchived: true })).customFields.find((x) => x.id === id);
   if (!f) fail('field', id);
   return f;
 }
 
 const labels = (f: { options: readonly { label: string; sortOrder: number }[] }) => f.options.map((o) => `${o.sortOrder}:${o.label}`);
 
-async function create(ws: Workspace, kind: EntityType, customFields: CustomFieldInput[], name = 'Card'): Promise<Card> {
+async function create(ws: Client, kind: EntityType, customFields: CustomFieldInput[], name = 'Card'): Promise<Card> {
   if (kind === 'DEAL') {
-    const r = (await app.ok(CreateDeal, { input: { name, customFields } }, ws.token)).createDeal;
+    const r = (await ws.gql(CreateDeal, { input: { name, customFields } })).createDeal;
     if (r.__typename !== 'CreateDealSuccess') fail('createDeal', r);
     return r.deal as Card;
   }
   if (kind === 'CONTACT') {
-    const r = (await app.ok(CreateContact, { input: { name, customFields } }, ws.token)).createContact;
+    const r = (await ws.gql(CreateContact, { input: { name, customFields } })).createContact;
     if (r.__typename !== 'CreateContactSuccess') fail('createContact', r);
     return r.contact as Card;
   }
-  const r = (await app.ok(CreateCompany, { input: { name, customFields } }, ws.token)).createCompany;
+  const r = (await ws.gql(CreateCompany, { input: { name, customFields } })).createCompany;
   if (r.__typename !== 'CreateCompanySuccess') fail('createCompany', r);
   return r.company as Card;
 }
 
 /** The card's value of its one choice field, as labels. */
-async function chosen(ws: Workspace, id: string): Promise<{ version: number; value: string | string[] | null }> {
-  const n = (await app.ok(Node, { id }, ws.token)).node as Card | null;
-  if (!n) fail('node', id);
+async function chosen(ws: Client, id: string): Promise<{ version: number; value: string | string[] | null }> {
+  const n = (await readCard(ws, id)) as Card;
   const v = n.customFields.find((x) => x.__typename === 'SelectFieldValue' || x.__typename === 'MultiSelectFieldValue');
   const value = !v
     ? null
@@ -254,13 +77,12 @@ async function chosen(ws: Workspace, id: string): Promise<{ version: number; val
 }
 
 describe('options', () => {
-  it('are added at a position, renamed and reordered, and the values stored stay with their option', async () => {
-    const ws = await signUpWorkspace(app);
+  it('are added at a position, renamed and reordered, and the values stored stay with their option', async ({ workspace: ws }) => {
     const f = await define(ws, { entityType: 'COMPANY', type: 'SELECT', name: 'Segment', options: ['Small', 'Large'] });
     const [small, large] = f.options;
     const co = await create(ws, 'COMPANY', [{ fieldId: f.id, value: { optionId: large.id } }]);
     const add = async (label: string, position?: number) => {
-      const r = (await app.ok(AddOption, { fieldId: f.id, label, position }, ws.token)).addFieldOption;
+      const r = (await ws.gql(AddFieldOption, { fieldId: f.id, label, position })).addFieldOption;
       if (r.__typename !== 'AddFieldOptionSuccess') fail('addFieldOption', r);
       return r.option;
     };
@@ -272,40 +94,39 @@ describe('options', () => {
     expect(labels(await fieldById(ws, 'COMPANY', f.id))).toEqual(['0:Tiny', '1:Small', '2:Medium', '3:Large', '4:Huge', '5:Giant']);
 
     // Renaming: the card now reads the new label, and the card itself is not written.
-    const ren = (await app.ok(UpdateOption, { id: large.id, label: 'Enterprise' }, ws.token)).updateFieldOption;
+    const ren = (await ws.gql(UpdateFieldOption, { id: large.id, label: 'Enterprise' })).updateFieldOption;
     expect(ren).toMatchObject({ __typename: 'UpdateFieldOptionSuccess', option: { id: large.id, label: 'Enterprise' } });
     expect(await chosen(ws, co.id)).toEqual({ version: co.version, value: 'Enterprise' });
     // A label may change only in case.
-    expect((await app.ok(UpdateOption, { id: small.id, label: 'SMALL' }, ws.token)).updateFieldOption).toMatchObject({ option: { label: 'SMALL' } });
+    expect((await ws.gql(UpdateFieldOption, { id: small.id, label: 'SMALL' })).updateFieldOption).toMatchObject({ option: { label: 'SMALL' } });
 
     // Reordering.
-    const moved = (await app.ok(UpdateOption, { id: large.id, position: 0 }, ws.token)).updateFieldOption;
+    const moved = (await ws.gql(UpdateFieldOption, { id: large.id, position: 0 })).updateFieldOption;
     expect(moved).toMatchObject({ option: { sortOrder: 0 } });
-    await app.ok(UpdateOption, { id: medium.id, label: 'Mid', position: 100 }, ws.token);
+    await ws.gql(UpdateFieldOption, { id: medium.id, label: 'Mid', position: 100 });
     expect(labels(await fieldById(ws, 'COMPANY', f.id))).toEqual(['0:Enterprise', '1:Tiny', '2:SMALL', '3:Huge', '4:Giant', '5:Mid']);
     expect(await chosen(ws, co.id)).toEqual({ version: co.version, value: 'Enterprise' });
-    expect((await app.ok(Node, { id: medium.id }, ws.token)).node).toEqual({ __typename: 'CustomFieldOption', id: medium.id, label: 'Mid' });
+    expect((await ws.gql(CustomFieldNode, { id: medium.id })).node).toEqual({ __typename: 'CustomFieldOption', id: medium.id, label: 'Mid', sortOrder: 5 });
 
     // Refusals change nothing.
     const text = await define(ws, { entityType: 'COMPANY', type: 'TEXT', name: 'Note' });
     const refusals: [Promise<{ __typename: string } & Partial<Err>>, object][] = [
-      [app.ok(AddOption, { fieldId: f.id, label: 'tiny' }, ws.token).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'already has this option')] }],
-      [app.ok(AddOption, { fieldId: f.id, label: '  ' }, ws.token).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'must not be empty')] }],
-      [app.ok(AddOption, { fieldId: f.id, label: 'x'.repeat(256) }, ws.token).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'at most 255')] }],
-      [app.ok(AddOption, { fieldId: text.id, label: 'A' }, ws.token).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('fieldId', 'only SELECT and MULTISELECT')] }],
-      [app.ok(AddOption, { fieldId: ghost('CustomField'), label: 'A' }, ws.token).then((r) => r.addFieldOption), { __typename: 'NotFoundError', entity: 'CustomField' }],
-      [app.ok(AddOption, { fieldId: 'garbage', label: 'A' }, ws.token).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('fieldId', 'not a valid CustomField id')] }],
-      [app.ok(UpdateOption, { id: small.id, label: 'Huge' }, ws.token).then((r) => r.updateFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'already has this option')] }],
-      [app.ok(UpdateOption, { id: small.id, label: '' }, ws.token).then((r) => r.updateFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'must not be empty')] }],
-      [app.ok(UpdateOption, { id: ghost('CustomFieldOption'), label: 'Q' }, ws.token).then((r) => r.updateFieldOption), { __typename: 'NotFoundError', entity: 'CustomFieldOption' }],
-      [app.ok(UpdateOption, { id: f.id, label: 'Q' }, ws.token).then((r) => r.updateFieldOption), { __typename: 'ValidationError', fields: [issue('id', 'not a valid CustomFieldOption id')] }],
+      [ws.gql(AddFieldOption, { fieldId: f.id, label: 'tiny' }).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'already has this option')] }],
+      [ws.gql(AddFieldOption, { fieldId: f.id, label: '  ' }).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'must not be empty')] }],
+      [ws.gql(AddFieldOption, { fieldId: f.id, label: 'x'.repeat(256) }).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'at most 255')] }],
+      [ws.gql(AddFieldOption, { fieldId: text.id, label: 'A' }).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('fieldId', 'only SELECT and MULTISELECT')] }],
+      [ws.gql(AddFieldOption, { fieldId: ghost('CustomField'), label: 'A' }).then((r) => r.addFieldOption), { __typename: 'NotFoundError', entity: 'CustomField' }],
+      [ws.gql(AddFieldOption, { fieldId: 'garbage', label: 'A' }).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('fieldId', 'not a valid CustomField id')] }],
+      [ws.gql(UpdateFieldOption, { id: small.id, label: 'Huge' }).then((r) => r.updateFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'already has this option')] }],
+      [ws.gql(UpdateFieldOption, { id: small.id, label: '' }).then((r) => r.updateFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'must not be empty')] }],
+      [ws.gql(UpdateFieldOption, { id: ghost('CustomFieldOption'), label: 'Q' }).then((r) => r.updateFieldOption), { __typename: 'NotFoundError', entity: 'CustomFieldOption' }],
+      [ws.gql(UpdateFieldOption, { id: f.id, label: 'Q' }).then((r) => r.updateFieldOption), { __typename: 'ValidationError', fields: [issue('id', 'not a valid CustomFieldOption id')] }],
     ];
     for (const [p, expected] of refusals) expect(await p).toMatchObject(expected);
     expect(labels(await fieldById(ws, 'COMPANY', f.id))).toEqual(['0:Enterprise', '1:Tiny', '2:SMALL', '3:Huge', '4:Giant', '5:Mid']);
   });
 
-  it('a SELECT option still held by cards is not removed unless its values are moved to another option, trashed cards included', async () => {
-    const ws = await signUpWorkspace(app);
+  it('a SELECT option still held by cards is not removed unless its values are moved to another option, trashed cards included', async ({ workspace: ws }) => {
     const f = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Source', options: ['Site', 'Call', 'Fair', 'Ads'] });
     const other = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Other', options: ['X'] });
     const [site, call, fair, ads] = f.options;
@@ -314,11 +135,11 @@ describe('options', () => {
     const d3 = await create(ws, 'DEAL', [{ fieldId: f.id, value: { optionId: call.id } }]);
     const d4 = await create(ws, 'DEAL', [{ fieldId: f.id, value: { optionId: site.id } }]);
     const d5 = await create(ws, 'DEAL', []);
-    expect((await app.ok(DeleteDeal, { id: d4.id }, ws.token)).deleteDeal.__typename).toBe('DeleteDealSuccess');
+    expect((await ws.gql(DeleteDeal, { id: d4.id })).deleteDeal.__typename).toBe('DeleteDealSuccess');
     const snapshot = async () => Promise.all([d1, d2, d3, d5].map((d) => chosen(ws, d.id)));
     const before = await snapshot();
 
-    const del = async (id: string, moveToOptionId?: string) => (await app.ok(DeleteOption, { id, moveToOptionId }, ws.token)).deleteFieldOption;
+    const del = async (id: string, moveToOptionId?: string) => (await ws.gql(DeleteFieldOption, { id, moveToOptionId })).deleteFieldOption;
     expect(await del(site.id)).toMatchObject({ __typename: 'ValidationError', fields: [issue('id', '3 card(s) hold this option; name moveToOptionId')] });
     expect(await del(site.id, site.id)).toMatchObject({ __typename: 'ValidationError', fields: [issue('moveToOptionId', 'another option of the same field')] });
     expect(await del(site.id, other.options[0].id)).toMatchObject({ __typename: 'ValidationError', fields: [issue('moveToOptionId', 'another option of the same field')] });
@@ -330,22 +151,21 @@ describe('options', () => {
 
     // An option no card holds goes at once; so does moving into an option nobody holds yet.
     expect(await del(fair.id)).toMatchObject({ __typename: 'DeleteFieldOptionSuccess', option: { id: fair.id, label: 'Fair' } });
-    expect((await app.ok(Node, { id: fair.id }, ws.token)).node).toBeNull();
+    expect((await ws.gql(Node, { id: fair.id })).node).toBeNull();
     expect(await del(call.id, ads.id)).toMatchObject({ __typename: 'DeleteFieldOptionSuccess' });
     expect(await chosen(ws, d3.id)).toMatchObject({ value: 'Ads' });
     expect(await del(site.id, ads.id)).toMatchObject({ __typename: 'DeleteFieldOptionSuccess', option: { label: 'Site' } });
     expect(labels(await fieldById(ws, 'DEAL', f.id))).toEqual(['3:Ads']);
     expect((await snapshot()).map((s) => s.value)).toEqual(['Ads', 'Ads', 'Ads', null]);
     // The trashed deal moved too and comes back with the new option.
-    expect((await app.ok(RestoreDeal, { id: d4.id }, ws.token)).restoreDeal.__typename).toBe('RestoreDealSuccess');
+    expect((await ws.gql(RestoreDeal, { id: d4.id })).restoreDeal.__typename).toBe('RestoreDealSuccess');
     expect(await chosen(ws, d4.id)).toMatchObject({ value: 'Ads' });
     // The removed option cannot be written any more.
-    const r = (await app.ok(CreateDeal, { input: { name: 'Late', customFields: [{ fieldId: f.id, value: { optionId: site.id } }] } }, ws.token)).createDeal;
+    const r = (await ws.gql(CreateDeal, { input: { name: 'Late', customFields: [{ fieldId: f.id, value: { optionId: site.id } }] } })).createDeal;
     expect(r).toMatchObject({ __typename: 'ValidationError', fields: [issue('customFields[0]', 'no such option')] });
   });
 
-  it('a MULTISELECT option is moved into the target without duplicates, in option order', async () => {
-    const ws = await signUpWorkspace(app);
+  it('a MULTISELECT option is moved into the target without duplicates, in option order', async ({ workspace: ws }) => {
     const f = await define(ws, { entityType: 'CONTACT', type: 'MULTISELECT', name: 'Interests', options: ['A', 'B', 'C', 'D'] });
     const [a, b, c, d] = f.options;
     const c1 = await create(ws, 'CONTACT', [{ fieldId: f.id, value: { optionIds: [a.id, b.id] } }]);
@@ -355,7 +175,7 @@ describe('options', () => {
     const all = async () => (await Promise.all([c1, c2, c3, c4].map((x) => chosen(ws, x.id)))).map((x) => x.value);
     expect(await all()).toEqual([['A', 'B'], ['B'], ['C'], ['B', 'D']]);
 
-    const del = async (id: string, moveToOptionId?: string) => (await app.ok(DeleteOption, { id, moveToOptionId }, ws.token)).deleteFieldOption;
+    const del = async (id: string, moveToOptionId?: string) => (await ws.gql(DeleteFieldOption, { id, moveToOptionId })).deleteFieldOption;
     expect(await del(b.id)).toMatchObject({ __typename: 'ValidationError', fields: [issue('id', '3 card(s) hold this option')] });
     expect(await all()).toEqual([['A', 'B'], ['B'], ['C'], ['B', 'D']]);
     expect(await del(b.id, d.id)).toMatchObject({ __typename: 'DeleteFieldOptionSuccess' });
@@ -364,7 +184,7 @@ describe('options', () => {
     expect(await del(a.id, c.id)).toMatchObject({ __typename: 'DeleteFieldOptionSuccess' });
     expect(await all()).toEqual([['C', 'D'], ['D'], ['C'], ['D']]);
     // Reordering the options reorders every card's list.
-    await app.ok(UpdateOption, { id: d.id, position: 0 }, ws.token);
+    await ws.gql(UpdateFieldOption, { id: d.id, position: 0 });
     expect(await all()).toEqual([['D', 'C'], ['D'], ['C'], ['D']]);
     expect(labels(await fieldById(ws, 'CONTACT', f.id))).toEqual(['0:D', '1:C']);
     // Versions: a moved value is an edit of the card (c1 moved twice, so a stale client gets a
@@ -373,11 +193,10 @@ describe('options', () => {
     expect((await chosen(ws, c3.id)).version).toBe(c3.version);
   });
 
-  it("an option that is the field's default or in another field's condition goes only with moveToOptionId, which moves them too", async () => {
-    const ws = await signUpWorkspace(app);
+  it("an option that is the field's default or in another field's condition goes only with moveToOptionId, which moves them too", async ({ workspace: ws }) => {
     const tier = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Tier', options: ['Bronze', 'Silver', 'Gold'] });
     const [bronze, silver, gold] = tier.options;
-    const set = (await app.ok(UpdateField, { input: { id: tier.id, defaultValue: { optionId: bronze.id } } }, ws.token)).updateCustomField;
+    const set = (await ws.gql(UpdateCustomField, { input: { id: tier.id, defaultValue: { optionId: bronze.id } } })).updateCustomField;
     expect(set).toMatchObject({ field: { defaultValue: { __typename: 'SelectFieldValue', option: { label: 'Bronze' } } } });
     const perks = await define(ws, {
       entityType: 'DEAL', type: 'TEXT', name: 'Perks',
@@ -385,10 +204,10 @@ describe('options', () => {
     });
     const tags = await define(ws, { entityType: 'DEAL', type: 'MULTISELECT', name: 'Tags', options: ['Hot', 'Cold', 'Warm'] });
     const [hot, cold, warm] = tags.options;
-    const setTags = (await app.ok(UpdateField, { input: { id: tags.id, defaultValue: { optionIds: [hot.id, warm.id] } } }, ws.token)).updateCustomField;
+    const setTags = (await ws.gql(UpdateCustomField, { input: { id: tags.id, defaultValue: { optionIds: [hot.id, warm.id] } } })).updateCustomField;
     expect(setTags).toMatchObject({ field: { defaultValue: { options: [{ label: 'Hot' }, { label: 'Warm' }] } } });
 
-    const del = async (id: string, moveToOptionId?: string) => (await app.ok(DeleteOption, { id, moveToOptionId }, ws.token)).deleteFieldOption;
+    const del = async (id: string, moveToOptionId?: string) => (await ws.gql(DeleteFieldOption, { id, moveToOptionId })).deleteFieldOption;
     expect(await del(bronze.id)).toMatchObject({ __typename: 'ValidationError', fields: [issue('id', 'default')] });
     expect(await del(gold.id)).toMatchObject({ __typename: 'ValidationError', fields: [issue('id', 'condition of field "Perks"')] });
     expect(await del(hot.id)).toMatchObject({ __typename: 'ValidationError', fields: [issue('id', 'default')] });
@@ -410,9 +229,8 @@ describe('options', () => {
 });
 
 describe('field groups', () => {
-  it('are kept per entity type, in order; renamed; hold their fields; and deleting one keeps its fields, ungrouped', async () => {
-    const ws = await signUpWorkspace(app);
-    const mk = async (entityType: EntityType, name: string) => (await app.ok(CreateGroup, { entityType, name }, ws.token)).createFieldGroup;
+  it('are kept per entity type, in order; renamed; hold their fields; and deleting one keeps its fields, ungrouped', async ({ workspace: ws }) => {
+    const mk = async (entityType: EntityType, name: string) => (await ws.gql(CreateFieldGroup, { entityType, name })).createFieldGroup;
     const g1 = await mk('DEAL', 'Delivery');
     const g2 = await mk('DEAL', 'Finance');
     const g3 = await mk('DEAL', 'Legal');
@@ -424,13 +242,13 @@ describe('field groups', () => {
     expect(await mk('DEAL', '')).toMatchObject({ __typename: 'ValidationError', fields: [issue('name', 'must not be empty')] });
 
     // Reordering and renaming.
-    const up = async (id: string, name?: string, sortOrder?: number) => (await app.ok(UpdateGroup, { id, name, sortOrder }, ws.token)).updateFieldGroup;
+    const up = async (id: string, name?: string, sortOrder?: number) => (await ws.gql(UpdateFieldGroup, { id, name, sortOrder })).updateFieldGroup;
     expect(await up(g3.group.id, 'Legal & compliance', 0)).toMatchObject({ __typename: 'UpdateFieldGroupSuccess', group: { name: 'Legal & compliance', sortOrder: 0 } });
     expect(await up(g1.group.id, undefined, 5)).toMatchObject({ group: { name: 'Delivery', sortOrder: 5 } });
     expect(await up(g2.group.id, 'LEGAL & COMPLIANCE')).toMatchObject({ __typename: 'ValidationError', fields: [issue('name', 'already exists')] });
     expect(await up(g2.group.id, undefined, -1)).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'sortOrder', message: expect.any(String) }] });
     expect(await up(ghost('FieldGroup'), 'X')).toMatchObject({ __typename: 'NotFoundError', entity: 'FieldGroup' });
-    const groups = async (entityType: EntityType) => (await app.ok(Groups, { entityType }, ws.token)).fieldGroups;
+    const groups = async (entityType: EntityType) => (await ws.gql(FieldGroups, { entityType })).fieldGroups;
     expect((await groups('DEAL')).map((g) => g.name)).toEqual(['Legal & compliance', 'Finance', 'Delivery']);
     expect((await groups('CONTACT')).map((g) => [g.name, g.entityType])).toEqual([['Delivery', 'CONTACT']]);
     // A new group goes last.
@@ -441,24 +259,24 @@ describe('field groups', () => {
     // Fields in groups, in field order; a group of another entity type is refused.
     const weight = await define(ws, { entityType: 'DEAL', type: 'NUMBER', name: 'Weight', groupId: g1.group.id, sortOrder: 2 });
     const carrier = await define(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Carrier', groupId: g1.group.id, sortOrder: 1 });
-    const wrong = (await app.ok(CreateField, { input: { entityType: 'DEAL', type: 'TEXT', name: 'Wrong', groupId: gc.group.id } }, ws.token)).createCustomField;
+    const wrong = (await ws.gql(CreateCustomField, { input: { entityType: 'DEAL', type: 'TEXT', name: 'Wrong', groupId: gc.group.id } })).createCustomField;
     expect(wrong).toMatchObject({ __typename: 'ValidationError', fields: [issue('groupId', 'another entity type')] });
-    const wrong2 = (await app.ok(UpdateField, { input: { id: weight.id, groupId: gc.group.id } }, ws.token)).updateCustomField;
+    const wrong2 = (await ws.gql(UpdateCustomField, { input: { id: weight.id, groupId: gc.group.id } })).updateCustomField;
     expect(wrong2).toMatchObject({ __typename: 'ValidationError', fields: [issue('groupId', 'another entity type')] });
     expect((await groups('DEAL')).find((g) => g.id === g1.group.id)?.fields.map((x) => x.code)).toEqual(['carrier', 'weight']);
     // Moving a field to another group.
-    const mv = (await app.ok(UpdateField, { input: { id: weight.id, groupId: g2.group.id } }, ws.token)).updateCustomField;
+    const mv = (await ws.gql(UpdateCustomField, { input: { id: weight.id, groupId: g2.group.id } })).updateCustomField;
     expect(mv).toMatchObject({ field: { group: { id: g2.group.id, name: 'Finance' } } });
 
     // Deleting a group keeps its fields and their values.
     const deal = await create(ws, 'DEAL', [{ fieldId: carrier.id, value: { text: 'DHL' } }]);
-    const gone = (await app.ok(DeleteGroup, { id: g1.group.id }, ws.token)).deleteFieldGroup;
+    const gone = (await ws.gql(DeleteFieldGroup, { id: g1.group.id })).deleteFieldGroup;
     expect(gone).toMatchObject({ __typename: 'DeleteFieldGroupSuccess', group: { name: 'Delivery' } });
-    expect((await app.ok(Node, { id: g1.group.id }, ws.token)).node).toBeNull();
+    expect((await ws.gql(Node, { id: g1.group.id })).node).toBeNull();
     expect((await fieldById(ws, 'DEAL', carrier.id)).group).toBeNull();
     expect((await groups('DEAL')).map((g) => g.name)).toEqual(['Legal & compliance', 'Finance', 'Misc']);
-    const n = (await app.ok(Node, { id: deal.id }, ws.token)).node as Card;
-    expect(n.customFields).toEqual([{ __typename: 'TextFieldValue', field: { code: 'carrier' }, text: 'DHL' }]);
-    expect((await app.ok(DeleteGroup, { id: g1.group.id }, ws.token)).deleteFieldGroup).toMatchObject({ __typename: 'NotFoundError' });
+    const n = (await readCard(ws, deal.id)) as Card;
+    expect(n.customFields).toEqual([{ __typename: 'TextFieldValue', field: { id: carrier.id, code: 'carrier' }, text: 'DHL' }]);
+    expect((await ws.gql(DeleteFieldGroup, { id: g1.group.id })).deleteFieldGroup).toMatchObject({ __typename: 'NotFoundError' });
   });
 });

@@ -3,276 +3,43 @@
 // required and conditional fields, renaming and archiving, the fill-rate audit, and workspace
 // isolation. Options and groups are in custom-field-options.test.ts.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
+import { describe, expect, it } from './kit/fixtures.js';
+import type { Client } from './kit/app.js';
+import { readCard } from './kit/cards.js';
+import { CreateDeal, Deals, UpdateDeal } from './kit/documents/deals.js';
+import { Contacts, CreateContact, UpdateContact } from './kit/documents/contacts.js';
+import { Companies, CreateCompany, DeleteCompany, UpdateCompany } from './kit/documents/companies.js';
+import { Node } from './kit/documents/cards.js';
+import {
+  AddFieldOption,
+  ArchiveCustomField,
+  CreateCustomField,
+  CreateFieldGroup,
+  CustomFieldNode,
+  CustomFields,
+  DeleteFieldGroup,
+  DeleteFieldOption,
+  FieldGroups,
+  FieldUsage,
+  UnarchiveCustomField,
+  UpdateCustomField,
+  UpdateFieldGroup,
+  UpdateFieldOption,
+} from './kit/documents/custom-fields.js';
 import type {
-  CfFieldFieldsFragment,
-  CfValueFragment,
   CreateCustomFieldInput,
+  CustomFieldFieldsFragment,
   CustomFieldInput,
+  CustomFieldValueFieldsFragment,
   EntityType,
   UpdateCustomFieldInput,
 } from './gql/graphql.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await createTestApp();
-});
-afterAll(async () => {
-  await app?.stop();
-});
-
-// Documents
-
-const Value = graphql(`
-  fragment CfValue on CustomFieldValue {
-    __typename
-    ... on TextFieldValue { field { id code } text }
-    ... on TextareaFieldValue { field { id code } text }
-    ... on NumberFieldValue { field { id code } number }
-    ... on MoneyFieldValue { field { id code } amount currency }
-    ... on DateFieldValue { field { id code } date }
-    ... on DateTimeFieldValue { field { id code } dateTime }
-    ... on BooleanFieldValue { field { id code } boolean }
-    ... on SelectFieldValue { field { id code } option { id label } }
-    ... on MultiSelectFieldValue { field { id code } options { id label } }
-    ... on UrlFieldValue { field { id code } url }
-    ... on EmailFieldValue { field { id code } email }
-    ... on PhoneFieldValue { field { id code } phone { e164 international national country } }
-    ... on FileFieldValue { field { id code } fileId }
-    ... on FormulaFieldValue { field { id code } number }
-  }
-`);
-void Value;
-
-/** Values without their field, where the field is known (defaults, conditions). */
-const ValueLite = graphql(`
-  fragment CfValueLite on CustomFieldValue {
-    __typename
-    ... on TextFieldValue { text }
-    ... on NumberFieldValue { number }
-    ... on MoneyFieldValue { amount currency }
-    ... on BooleanFieldValue { boolean }
-    ... on SelectFieldValue { option { id label } }
-    ... on MultiSelectFieldValue { options { id label } }
-  }
-`);
-void ValueLite;
-
-const ErrorFields = graphql(`
-  fragment CfErrorFields on Error {
-    __typename code message
-    ... on ValidationError { fields { field message } }
-    ... on NotFoundError { entity id }
-  }
-`);
-void ErrorFields;
-
-const FieldFields = graphql(`
-  fragment CfFieldFields on CustomField {
-    id entityType name code type description sortOrder archived required
-    pattern min max maxLength formula lastWrittenAt
-    group { id name }
-    options { id label sortOrder }
-    defaultValue { ...CfValueLite }
-    condition { field { id code } values { ...CfValueLite } }
-  }
-`);
-void FieldFields;
-
-const CreateField = graphql(`
-  mutation CfCreateField($input: CreateCustomFieldInput!) {
-    createCustomField(input: $input) {
-      __typename
-      ... on CreateCustomFieldSuccess { field { ...CfFieldFields } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const UpdateField = graphql(`
-  mutation CfUpdateField($input: UpdateCustomFieldInput!) {
-    updateCustomField(input: $input) {
-      __typename
-      ... on UpdateCustomFieldSuccess { field { ...CfFieldFields } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const ArchiveField = graphql(`
-  mutation CfArchiveField($id: ID!) {
-    archiveCustomField(id: $id) {
-      __typename
-      ... on ArchiveCustomFieldSuccess { field { id archived } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const UnarchiveField = graphql(`
-  mutation CfUnarchiveField($id: ID!) {
-    unarchiveCustomField(id: $id) {
-      __typename
-      ... on UnarchiveCustomFieldSuccess { field { id archived } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const Fields = graphql(`
-  query CfFields($entityType: EntityType!, $includeArchived: Boolean) {
-    customFields(entityType: $entityType, includeArchived: $includeArchived) { ...CfFieldFields }
-  }
-`);
-
-const Groups = graphql(`
-  query CfGroups($entityType: EntityType!) {
-    fieldGroups(entityType: $entityType) { id name sortOrder fields { id code } }
-  }
-`);
-
-const CreateGroup = graphql(`
-  mutation CfCreateGroup($entityType: EntityType!, $name: String!) {
-    createFieldGroup(entityType: $entityType, name: $name) {
-      __typename
-      ... on CreateFieldGroupSuccess { group { id name } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const UpdateGroup = graphql(`
-  mutation CfUpdateGroup($id: ID!, $name: String) {
-    updateFieldGroup(id: $id, name: $name) { __typename ...CfErrorFields }
-  }
-`);
-
-const DeleteGroup = graphql(`
-  mutation CfDeleteGroup($id: ID!) {
-    deleteFieldGroup(id: $id) { __typename ...CfErrorFields }
-  }
-`);
-
-const AddOption = graphql(`
-  mutation CfAddOption($fieldId: ID!, $label: String!) {
-    addFieldOption(fieldId: $fieldId, label: $label) { __typename ...CfErrorFields }
-  }
-`);
-
-const UpdateOption = graphql(`
-  mutation CfUpdateOption($id: ID!, $label: String, $position: Int) {
-    updateFieldOption(id: $id, label: $label, position: $position) { __typename ...CfErrorFields }
-  }
-`);
-
-const DeleteOption = graphql(`
-  mutation CfDeleteOption($id: ID!, $moveToOptionId: ID) {
-    deleteFieldOption(id: $id, moveToOptionId: $moveToOptionId) { __typename ...CfErrorFields }
-  }
-`);
-
-const Usage = graphql(`
-  query CfUsage($entityType: EntityType!) {
-    fieldUsage(entityType: $entityType) { field { id code lastWrittenAt } filled total fillRate }
-  }
-`);
-
-const Node = graphql(`
-  query CfNode($id: ID!) {
-    node(id: $id) {
-      __typename
-      ... on CustomField { id name code archived }
-      ... on CustomFieldOption { id label }
-      ... on FieldGroup { id name }
-      ... on Deal { id version customFields { ...CfValue } }
-      ... on Contact { id version customFields { ...CfValue } }
-      ... on Company { id version customFields { ...CfValue } }
-    }
-  }
-`);
-
-const CreateDeal = graphql(`
-  mutation CfCreateDeal($input: CreateDealInput!) {
-    createDeal(input: $input) {
-      __typename
-      ... on CreateDealSuccess { deal { id version customFields { ...CfValue } } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const UpdateDeal = graphql(`
-  mutation CfUpdateDeal($input: UpdateDealInput!) {
-    updateDeal(input: $input) {
-      __typename
-      ... on UpdateDealSuccess { deal { id version customFields { ...CfValue } } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const CreateContact = graphql(`
-  mutation CfCreateContact($input: CreateContactInput!) {
-    createContact(input: $input) {
-      __typename
-      ... on CreateContactSuccess { contact { id version customFields { ...CfValue } } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const UpdateContact = graphql(`
-  mutation CfUpdateContact($input: UpdateContactInput!) {
-    updateContact(input: $input) {
-      __typename
-      ... on UpdateContactSuccess { contact { id version customFields { ...CfValue } } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const CreateCompany = graphql(`
-  mutation CfCreateCompany($input: CreateCompanyInput!) {
-    createCompany(input: $input) {
-      __typename
-      ... on CreateCompanySuccess { company { id version customFields { ...CfValue } } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const UpdateCompany = graphql(`
-  mutation CfUpdateCompany($input: UpdateCompanyInput!) {
-    updateCompany(input: $input) {
-      __typename
-      ... on UpdateCompanySuccess { company { id version customFields { ...CfValue } } }
-      ...CfErrorFields
-    }
-  }
-`);
-
-const DeleteCompany = graphql(`
-  mutation CfDeleteCompany($id: ID!) {
-    deleteCompany(id: $id) { __typename ...CfErrorFields }
-  }
-`);
-
-const Counts = graphql(`
-  query CfCounts {
-    deals { totalCount }
-    contacts { totalCount }
-    companies { totalCount }
-  }
-`);
-
 // Helpers
 
-type Field = CfFieldFieldsFragment;
-type Card = { id: string; version: number; customFields: readonly CfValueFragment[] };
-/** Any member of the Error interface, as CfErrorFields selects it. */
+type Field = CustomFieldFieldsFragment;
+type Card = { id: string; version: number; customFields: readonly CustomFieldValueFieldsFragment[] };
+/** Any member of the Error interface, as ErrorFields selects it. */
 type Err = { __typename: string; code: string; message: string; fields?: { field: string; message: string }[]; entity?: string; id?: string };
 type Outcome = { card: Card; error?: undefined } | { card?: undefined; error: Err };
 
@@ -280,51 +47,51 @@ function fail(what: string, x: unknown): never {
   throw new Error(`${what}: ${JSON.stringify(x)}`);
 }
 
-async function tryDefine(ws: Workspace, input: CreateCustomFieldInput, token = ws.token) {
-  const r = await app.ok(CreateField, { input }, token);
+async function tryDefine(c: Client, input: CreateCustomFieldInput) {
+  const r = await c.gql(CreateCustomField, { input });
   return r.createCustomField.__typename === 'CreateCustomFieldSuccess'
     ? { field: r.createCustomField.field }
     : { error: r.createCustomField as Err };
 }
 
-async function define(ws: Workspace, input: CreateCustomFieldInput): Promise<Field> {
-  const r = await tryDefine(ws, input);
+async function define(c: Client, input: CreateCustomFieldInput): Promise<Field> {
+  const r = await tryDefine(c, input);
   if (!r.field) fail('createCustomField', r.error);
   return r.field;
 }
 
-async function tryUpdateField(ws: Workspace, input: UpdateCustomFieldInput, token = ws.token) {
-  const r = await app.ok(UpdateField, { input }, token);
+async function tryUpdateField(c: Client, input: UpdateCustomFieldInput) {
+  const r = await c.gql(UpdateCustomField, { input });
   return r.updateCustomField.__typename === 'UpdateCustomFieldSuccess'
     ? { field: r.updateCustomField.field }
     : { error: r.updateCustomField as Err };
 }
 
-async function fieldsOf(ws: Workspace, entityType: EntityType, includeArchived = false) {
-  return (await app.ok(Fields, { entityType, includeArchived }, ws.token)).customFields;
+async function fieldsOf(c: Client, entityType: EntityType, includeArchived = false) {
+  return (await c.gql(CustomFields, { entityType, includeArchived })).customFields;
 }
 
-async function create(ws: Workspace, kind: EntityType, customFields: CustomFieldInput[], name = 'Card'): Promise<Outcome> {
+async function create(ws: Client, kind: EntityType, customFields: CustomFieldInput[], name = 'Card'): Promise<Outcome> {
   if (kind === 'DEAL') {
-    const r = (await app.ok(CreateDeal, { input: { name, customFields } }, ws.token)).createDeal;
+    const r = (await ws.gql(CreateDeal, { input: { name, customFields } })).createDeal;
     return r.__typename === 'CreateDealSuccess' ? { card: r.deal } : { error: r as Err };
   }
   if (kind === 'CONTACT') {
-    const r = (await app.ok(CreateContact, { input: { name, customFields } }, ws.token)).createContact;
+    const r = (await ws.gql(CreateContact, { input: { name, customFields } })).createContact;
     return r.__typename === 'CreateContactSuccess' ? { card: r.contact } : { error: r as Err };
   }
-  const r = (await app.ok(CreateCompany, { input: { name, customFields } }, ws.token)).createCompany;
+  const r = (await ws.gql(CreateCompany, { input: { name, customFields } })).createCompany;
   return r.__typename === 'CreateCompanySuccess' ? { card: r.company } : { error: r as Err };
 }
 
-async function mustCreate(ws: Workspace, kind: EntityType, customFields: CustomFieldInput[], name = 'Card') {
+async function mustCreate(ws: Client, kind: EntityType, customFields: CustomFieldInput[], name = 'Card') {
   const r = await create(ws, kind, customFields, name);
   if (!r.card) fail(`create ${kind}`, r.error);
   return r.card;
 }
 
 async function update(
-  ws: Workspace,
+  ws: Client,
   kind: EntityType,
   card: { id: string; version: number },
   customFields: CustomFieldInput[] | undefined,
@@ -332,31 +99,27 @@ async function update(
 ): Promise<Outcome> {
   const input = { id: card.id, version: card.version, customFields, ...(name ? { name } : {}) };
   if (kind === 'DEAL') {
-    const r = (await app.ok(UpdateDeal, { input }, ws.token)).updateDeal;
+    const r = (await ws.gql(UpdateDeal, { input })).updateDeal;
     return r.__typename === 'UpdateDealSuccess' ? { card: r.deal } : { error: r as Err };
   }
   if (kind === 'CONTACT') {
-    const r = (await app.ok(UpdateContact, { input }, ws.token)).updateContact;
+    const r = (await ws.gql(UpdateContact, { input })).updateContact;
     return r.__typename === 'UpdateContactSuccess' ? { card: r.contact } : { error: r as Err };
   }
-  const r = (await app.ok(UpdateCompany, { input }, ws.token)).updateCompany;
+  const r = (await ws.gql(UpdateCompany, { input })).updateCompany;
   return r.__typename === 'UpdateCompanySuccess' ? { card: r.company } : { error: r as Err };
 }
 
-async function mustUpdate(ws: Workspace, kind: EntityType, card: { id: string; version: number }, customFields?: CustomFieldInput[], name?: string) {
+async function mustUpdate(ws: Client, kind: EntityType, card: { id: string; version: number }, customFields?: CustomFieldInput[], name?: string) {
   const r = await update(ws, kind, card, customFields, name);
   if (!r.card) fail(`update ${kind}`, r.error);
   return r.card;
 }
 
-async function read(ws: Workspace, id: string, token = ws.token): Promise<Card> {
-  const n = (await app.ok(Node, { id }, token)).node;
-  if (!n || !('customFields' in n)) fail('node', n);
-  return n as Card;
-}
+const read = (c: Client, id: string): Promise<Card> => readCard(c, id);
 
 /** A card's values as { code: plain value }, for compact assertions. */
-function flat(values: readonly CfValueFragment[]): Record<string, unknown> {
+function flat(values: readonly CustomFieldValueFieldsFragment[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const v of values) {
     switch (v.__typename) {
@@ -411,13 +174,13 @@ const ghostOptionId = () => Buffer.from(`CustomFieldOption:${randomUUID()}`).toS
 /** A well-formed id of a file nobody uploaded. */
 const ghostFileId = () => Buffer.from(`Attachment:${randomUUID()}`).toString('base64');
 
-async function counts(ws: Workspace) {
-  const c = await app.ok(Counts, {}, ws.token);
-  return { deals: c.deals.totalCount, contacts: c.contacts.totalCount, companies: c.companies.totalCount };
+async function counts(c: Client) {
+  const [deals, contacts, companies] = await Promise.all([c.gql(Deals, {}), c.gql(Contacts, {}), c.gql(Companies, {})]);
+  return { deals: deals.deals.totalCount, contacts: contacts.contacts.totalCount, companies: companies.companies.totalCount };
 }
 
 /** One field of each type on an entity type, with the settings the value tests use. */
-async function everyType(ws: Workspace, entityType: EntityType) {
+async function everyType(ws: Client, entityType: EntityType) {
   const d = (input: Omit<CreateCustomFieldInput, 'entityType'>) => define(ws, { entityType, ...input });
   return {
     text: await d({ type: 'TEXT', name: 'Code', code: 'code', maxLength: 8, pattern: '^[A-Z]{2}-\\d+$' }),
@@ -440,9 +203,8 @@ async function everyType(ws: Workspace, entityType: EntityType) {
 // Tests
 
 describe('custom field definitions', () => {
-  it('an administrator defines fields with name, API code, description, group, sort order and default', async () => {
-    const ws = await signUpWorkspace(app);
-    const g = (await app.ok(CreateGroup, { entityType: 'DEAL', name: 'Delivery' }, ws.token)).createFieldGroup;
+  it('an administrator defines fields with name, API code, description, group, sort order and default', async ({ workspace: ws }) => {
+    const g = (await ws.gql(CreateFieldGroup, { entityType: 'DEAL', name: 'Delivery' })).createFieldGroup;
     if (g.__typename !== 'CreateFieldGroupSuccess') fail('createFieldGroup', g);
     const weight = await define(ws, {
       entityType: 'DEAL', type: 'NUMBER', name: 'Weight, kg', description: '  Gross weight  ', groupId: g.group.id,
@@ -465,10 +227,10 @@ describe('custom field definitions', () => {
     // Listed per entity type, in sort order; another entity type has none.
     expect((await fieldsOf(ws, 'DEAL')).map((f) => f.code)).toEqual(['byudzhet_klienta', 'carrier_name', 'weight_kg', 'weight_kg_2']);
     expect(await fieldsOf(ws, 'CONTACT')).toEqual([]);
-    const n = (await app.ok(Node, { id: weight.id }, ws.token)).node;
+    const n = (await ws.gql(CustomFieldNode, { id: weight.id })).node;
     expect(n).toMatchObject({ __typename: 'CustomField', name: 'Weight, kg', code: 'weight_kg' });
-    expect((await app.ok(Groups, { entityType: 'DEAL' }, ws.token)).fieldGroups).toEqual([
-      { id: g.group.id, name: 'Delivery', sortOrder: 0, fields: [{ id: weight.id, code: 'weight_kg' }] },
+    expect((await ws.gql(FieldGroups, { entityType: 'DEAL' })).fieldGroups).toEqual([
+      { id: g.group.id, name: 'Delivery', sortOrder: 0, entityType: 'DEAL', fields: [{ id: weight.id, code: 'weight_kg' }] },
     ]);
 
     // Defaults fill a new card's empty fields, and only on create.
@@ -485,8 +247,7 @@ describe('custom field definitions', () => {
     expect(flat(plain.customFields)).toEqual({ byudzhet_klienta: '100.00 RUB', carrier_name: 'DHL' });
   });
 
-  it('names are unique per entity type (ignoring case), codes too; bad settings are all refused at once and nothing is created', async () => {
-    const ws = await signUpWorkspace(app);
+  it('names are unique per entity type (ignoring case), codes too; bad settings are all refused at once and nothing is created', async ({ workspace: ws }) => {
     await define(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'Passport', code: 'passport' });
     // The same name is fine on another entity type.
     await define(ws, { entityType: 'COMPANY', type: 'TEXT', name: 'Passport', code: 'passport' });
@@ -546,40 +307,37 @@ describe('custom field definitions', () => {
     // The field's own name, in another case, is fine.
     expect((await tryUpdateField(ws, { id: other.id, name: 'AGE' })).field?.name).toBe('AGE');
     // The type cannot be changed: the input has no such member.
-    const r = await app.gql(UpdateField, { input: { id: other.id, type: 'TEXT' } as UpdateCustomFieldInput }, ws.token);
+    const r = await ws.raw(UpdateCustomField, { input: { id: other.id, type: 'TEXT' } as UpdateCustomFieldInput });
     expect(r.errors?.[0].message).toMatch(/type/);
   });
 
-  it('non-admin members can read definitions but get ForbiddenError on every definition mutation, and nothing changes', async () => {
-    const ws = await signUpWorkspace(app);
+  it('non-admin members can read definitions but get ForbiddenError on every definition mutation, and nothing changes', async ({ workspace: ws }) => {
     const member = await ws.member();
     const f = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Stage reason', options: ['A', 'B'] });
-    const g = (await app.ok(CreateGroup, { entityType: 'DEAL', name: 'Main' }, ws.token)).createFieldGroup;
+    const g = (await ws.gql(CreateFieldGroup, { entityType: 'DEAL', name: 'Main' })).createFieldGroup;
     if (g.__typename !== 'CreateFieldGroupSuccess') fail('group', g);
-    const t = member.token;
     const results = [
-      (await app.ok(CreateField, { input: { entityType: 'DEAL', type: 'TEXT', name: 'Sneaky' } }, t)).createCustomField,
-      (await app.ok(UpdateField, { input: { id: f.id, name: 'Renamed' } }, t)).updateCustomField,
-      (await app.ok(ArchiveField, { id: f.id }, t)).archiveCustomField,
-      (await app.ok(UnarchiveField, { id: f.id }, t)).unarchiveCustomField,
-      (await app.ok(AddOption, { fieldId: f.id, label: 'C' }, t)).addFieldOption,
-      (await app.ok(UpdateOption, { id: f.options[0].id, label: 'AA' }, t)).updateFieldOption,
-      (await app.ok(DeleteOption, { id: f.options[1].id }, t)).deleteFieldOption,
-      (await app.ok(CreateGroup, { entityType: 'DEAL', name: 'Other' }, t)).createFieldGroup,
-      (await app.ok(UpdateGroup, { id: g.group.id, name: 'Renamed' }, t)).updateFieldGroup,
-      (await app.ok(DeleteGroup, { id: g.group.id }, t)).deleteFieldGroup,
+      (await member.gql(CreateCustomField, { input: { entityType: 'DEAL', type: 'TEXT', name: 'Sneaky' } })).createCustomField,
+      (await member.gql(UpdateCustomField, { input: { id: f.id, name: 'Renamed' } })).updateCustomField,
+      (await member.gql(ArchiveCustomField, { id: f.id })).archiveCustomField,
+      (await member.gql(UnarchiveCustomField, { id: f.id })).unarchiveCustomField,
+      (await member.gql(AddFieldOption, { fieldId: f.id, label: 'C' })).addFieldOption,
+      (await member.gql(UpdateFieldOption, { id: f.options[0].id, label: 'AA' })).updateFieldOption,
+      (await member.gql(DeleteFieldOption, { id: f.options[1].id })).deleteFieldOption,
+      (await member.gql(CreateFieldGroup, { entityType: 'DEAL', name: 'Other' })).createFieldGroup,
+      (await member.gql(UpdateFieldGroup, { id: g.group.id, name: 'Renamed' })).updateFieldGroup,
+      (await member.gql(DeleteFieldGroup, { id: g.group.id })).deleteFieldGroup,
     ];
     for (const r of results) expect(r).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN', message: expect.stringContaining('administrator') });
     // The member sees the definitions, unchanged.
-    expect(await fieldsOf({ ...ws, token: t }, 'DEAL')).toEqual([f]);
-    expect((await app.ok(Groups, { entityType: 'DEAL' }, t)).fieldGroups.map((x) => x.name)).toEqual(['Main']);
+    expect(await fieldsOf(member, 'DEAL')).toEqual([f]);
+    expect((await member.gql(FieldGroups, { entityType: 'DEAL' })).fieldGroups.map((x) => x.name)).toEqual(['Main']);
     // And may fill values in.
-    const deal = await mustCreate({ ...ws, token: t }, 'DEAL', [{ fieldId: f.id, value: { optionId: f.options[1].id } }]);
+    const deal = await mustCreate(member, 'DEAL', [{ fieldId: f.id, value: { optionId: f.options[1].id } }]);
     expect(flat(deal.customFields)).toEqual({ stage_reason: 'B' });
   });
 
-  it('formulas naming a missing or non-numeric field, or forming a cycle, are refused when defined', async () => {
-    const ws = await signUpWorkspace(app);
+  it('formulas naming a missing or non-numeric field, or forming a cycle, are refused when defined', async ({ workspace: ws }) => {
     await define(ws, { entityType: 'DEAL', type: 'NUMBER', name: 'Qty', code: 'qty' });
     await define(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Label', code: 'label' });
     await define(ws, { entityType: 'CONTACT', type: 'NUMBER', name: 'Age', code: 'age' });
@@ -621,8 +379,7 @@ describe('custom field definitions', () => {
 });
 
 describe('values of every type', () => {
-  it('deals store a valid value of each type and read it back as its union member, carrying its field', async () => {
-    const ws = await signUpWorkspace(app);
+  it('deals store a valid value of each type and read it back as its union member, carrying its field', async ({ workspace: ws }) => {
     const f = await everyType(ws, 'DEAL');
     const deal = await mustCreate(ws, 'DEAL', [
       { fieldId: f.text.id, value: { text: 'AB-12' } },
@@ -688,8 +445,7 @@ describe('values of every type', () => {
     expect(flat(asNumbers.customFields)).toMatchObject({ qty: '3', price: '0.10 EUR', total: '0.3' });
   });
 
-  it('contacts and companies take values through the same input, and a FILE field refuses a file nobody uploaded', async () => {
-    const ws = await signUpWorkspace(app);
+  it('contacts and companies take values through the same input, and a FILE field refuses a file nobody uploaded', async ({ workspace: ws }) => {
     const cf = await everyType(ws, 'CONTACT');
     const kf = await everyType(ws, 'COMPANY');
     const contact = await mustCreate(ws, 'CONTACT', [
@@ -724,13 +480,12 @@ describe('values of every type', () => {
     expect(flat(again.customFields)).toEqual(flat(contact.customFields));
   });
 
-  it('a bad value of every type is refused with an error per field, all at once, on create and on update, and nothing is written', async () => {
-    const ws = await signUpWorkspace(app);
+  it('a bad value of every type is refused with an error per field, all at once, on create and on update, and nothing is written', async ({ workspace: ws }) => {
     const f = await everyType(ws, 'DEAL');
     const contactField = await define(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'Contact note', code: 'contact_note' });
     const otherSelect = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Other', code: 'other', options: ['X'] });
     const archived = await define(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Old', code: 'old' });
-    expect((await app.ok(ArchiveField, { id: archived.id }, ws.token)).archiveCustomField.__typename).toBe('ArchiveCustomFieldSuccess');
+    expect((await ws.gql(ArchiveCustomField, { id: archived.id })).archiveCustomField.__typename).toBe('ArchiveCustomFieldSuccess');
     const bad: [CustomFieldInput, { field: string; message: unknown }][] = [
       [{ fieldId: f.text.id, value: { text: 'AB-123456' } }, issue('', 'field "Code" must be at most 8 characters')],
       [{ fieldId: f.textarea.id, value: { number: '5' } }, issue('', 'field "Notes" is a TEXTAREA field: give its value as `text`')],
@@ -777,7 +532,7 @@ describe('values of every type', () => {
 
     // The card's own bad fields are listed with the custom ones.
     const cf = await define(ws, { entityType: 'CONTACT', type: 'NUMBER', name: 'Age', code: 'age', min: '0' });
-    const mixed = (await app.ok(CreateContact, { input: { name: ' ', emails: ['nope'], customFields: [{ fieldId: cf.id, value: { number: '-1' } }] } }, ws.token)).createContact;
+    const mixed = (await ws.gql(CreateContact, { input: { name: ' ', emails: ['nope'], customFields: [{ fieldId: cf.id, value: { number: '-1' } }] } })).createContact;
     expect(mixed).toMatchObject({ __typename: 'ValidationError' });
     expect((mixed as Err).fields).toEqual(expect.arrayContaining([issue('customFields[0]', 'field "Age" must be at least 0'), issue('name', 'must not be empty'), issue('emails[0]', 'not a valid e-mail')]));
     expect(await counts(ws)).toEqual({ ...before, deals: before.deals + 1 });
@@ -789,8 +544,7 @@ describe('values of every type', () => {
     expect((await read(ws, deal.id)).version).toBe(moved.version);
   });
 
-  it('ranges, patterns, lengths, currencies and decimals are checked per field', async () => {
-    const ws = await signUpWorkspace(app);
+  it('ranges, patterns, lengths, currencies and decimals are checked per field', async ({ workspace: ws }) => {
     const f = await everyType(ws, 'COMPANY');
     const long = await define(ws, { entityType: 'COMPANY', type: 'TEXT', name: 'Long', code: 'long' });
     const area = await define(ws, { entityType: 'COMPANY', type: 'TEXTAREA', name: 'Area', code: 'area', maxLength: 20 });
@@ -835,17 +589,16 @@ describe('values of every type', () => {
     expect(flat(current.customFields)).toEqual({ qty: '-100', price: '1000000.00 RUB', code: 'ZZ-0', long: 'x'.repeat(255), total: '-100000000' });
   });
 
-  it('an unparseable date-time or a second @oneOf member is refused by the schema, and nothing is written', async () => {
-    const ws = await signUpWorkspace(app);
+  it('an unparseable date-time or a second @oneOf member is refused by the schema, and nothing is written', async ({ workspace: ws }) => {
     const f = await everyType(ws, 'DEAL');
     const before = await counts(ws);
-    const r1 = await app.gql(CreateDeal, { input: { name: 'X', customFields: [{ fieldId: f.dateTime.id, value: { dateTime: 'tomorrow' } }] } }, ws.token);
+    const r1 = await ws.raw(CreateDeal, { input: { name: 'X', customFields: [{ fieldId: f.dateTime.id, value: { dateTime: 'tomorrow' } }] } });
     expect(r1.errors?.[0].message).toMatch(/customFields\[0\]\.value\.dateTime.*ISO-8601/);
-    const r2 = await app.gql(CreateDeal, { input: { name: 'X', customFields: [{ fieldId: f.number.id, value: { number: '1', text: '1' } as never }] } }, ws.token);
+    const r2 = await ws.raw(CreateDeal, { input: { name: 'X', customFields: [{ fieldId: f.number.id, value: { number: '1', text: '1' } as never }] } });
     expect(r2.errors?.[0].message).toMatch(/exactly one/i);
-    const r3 = await app.gql(CreateDeal, { input: { name: 'X', customFields: [{ fieldId: f.boolean.id, value: { boolean: 'yes' as unknown as boolean } }] } }, ws.token);
+    const r3 = await ws.raw(CreateDeal, { input: { name: 'X', customFields: [{ fieldId: f.boolean.id, value: { boolean: 'yes' as unknown as boolean } }] } });
     expect(r3.errors?.[0].message).toMatch(/Boolean/);
-    const r4 = await app.ok(CreateDeal, { input: { name: 'X', customFields: [{ fieldId: 'not-an-id', value: { text: 'x' } }, { fieldId: f.select.id, value: { optionId: 'nope' } }] } }, ws.token);
+    const r4 = await ws.gql(CreateDeal, { input: { name: 'X', customFields: [{ fieldId: 'not-an-id', value: { text: 'x' } }, { fieldId: f.select.id, value: { optionId: 'nope' } }] } });
     expect(r4.createDeal).toMatchObject({
       __typename: 'ValidationError',
       fields: [issue('customFields[0].fieldId', 'not a valid CustomField id'), issue('customFields[1].value.optionId', 'not a valid CustomFieldOption id')],
@@ -853,8 +606,7 @@ describe('values of every type', () => {
     expect(await counts(ws)).toEqual(before);
   });
 
-  it('phones in any common format are stored as the same E.164 number', async () => {
-    const ws = await signUpWorkspace(app);
+  it('phones in any common format are stored as the same E.164 number', async ({ workspace: ws }) => {
     const phone = await define(ws, { entityType: 'CONTACT', type: 'PHONE', name: 'Mobile', code: 'mobile' });
     const formats = ['+7 912 345-67-89', '89123456789', '8 (912) 345 67 89', '+79123456789', '9123456789', '  +7(912)3456789 '];
     for (const raw of formats) {
@@ -865,8 +617,7 @@ describe('values of every type', () => {
 });
 
 describe('patterns', () => {
-  it('must match the whole value, as an HTML pattern attribute does', async () => {
-    const ws = await signUpWorkspace(app);
+  it('must match the whole value, as an HTML pattern attribute does', async ({ workspace: ws }) => {
     const f = await define(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'Postcode', code: 'postcode', pattern: '\\d{6}' });
     const longer = await create(ws, 'CONTACT', [{ fieldId: f.id, value: { text: '1234567' } }]);
     expect(longer.error?.fields).toEqual([{ field: 'customFields[0]', message: 'field "Postcode" does not match the pattern \\d{6}' }]);
@@ -876,8 +627,7 @@ describe('patterns', () => {
 });
 
 describe('update semantics', () => {
-  it('fields not named keep their values, null clears, and lastWrittenAt moves only for the fields written', async () => {
-    const ws = await signUpWorkspace(app);
+  it('fields not named keep their values, null clears, and lastWrittenAt moves only for the fields written', async ({ workspace: ws }) => {
     const f = await everyType(ws, 'CONTACT');
     const contact = await mustCreate(ws, 'CONTACT', [
       { fieldId: f.text.id, value: { text: 'AB-1' } },
@@ -906,12 +656,11 @@ describe('update semantics', () => {
     const emptied = await mustUpdate(ws, 'CONTACT', cleared, [{ fieldId: f.multi.id, value: { optionIds: [] } }, { fieldId: f.textarea.id, value: { text: '   ' } }]);
     expect(flat(emptied.customFields)).toEqual({ vip: false, billing_email: 'a@example.com' });
     expect(flat((await read(ws, contact.id)).customFields)).toEqual({ vip: false, billing_email: 'a@example.com' });
-    const usage = (await app.ok(Usage, { entityType: 'CONTACT' }, ws.token)).fieldUsage;
+    const usage = (await ws.gql(FieldUsage, { entityType: 'CONTACT' })).fieldUsage;
     expect(usage.filter((u) => u.filled).map((u) => u.field.code)).toEqual(['vip', 'billing_email']);
   });
 
-  it('a formula is recomputed on every write of its inputs, exactly, and cleared when an input is empty', async () => {
-    const ws = await signUpWorkspace(app);
+  it('a formula is recomputed on every write of its inputs, exactly, and cleared when an input is empty', async ({ workspace: ws }) => {
     const qty = await define(ws, { entityType: 'COMPANY', type: 'NUMBER', name: 'Qty', code: 'qty' });
     const price = await define(ws, { entityType: 'COMPANY', type: 'MONEY', name: 'Price', code: 'price' });
     const discount = await define(ws, { entityType: 'COMPANY', type: 'NUMBER', name: 'Discount', code: 'discount' });
@@ -951,8 +700,7 @@ describe('update semantics', () => {
     void total;
   });
 
-  it('a required field is refused on create when missing and on update when cleared; unrelated edits of older cards pass', async () => {
-    const ws = await signUpWorkspace(app);
+  it('a required field is refused on create when missing and on update when cleared; unrelated edits of older cards pass', async ({ workspace: ws }) => {
     const older = await mustCreate(ws, 'CONTACT', [], 'Older');
     const inn = await define(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'Tax id', code: 'inn', required: true });
     const note = await define(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'Note', code: 'note' });
@@ -989,8 +737,7 @@ describe('update semantics', () => {
     expect(flat((await mustUpdate(ws, 'CONTACT', changed, [{ fieldId: inn.id, value: null }])).customFields)).toEqual({ tier: '1' });
   });
 
-  it('a conditional field is neither shown nor required while its condition is not met', async () => {
-    const ws = await signUpWorkspace(app);
+  it('a conditional field is neither shown nor required while its condition is not met', async ({ workspace: ws }) => {
     const status = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Status', code: 'status', options: ['Open', 'Lost', 'Frozen'] });
     const [open, lost, frozen] = status.options;
     const why = await define(ws, {
@@ -1035,11 +782,10 @@ describe('update semantics', () => {
 });
 
 describe('renaming, archiving and the field audit', () => {
-  it('renaming keeps values; archiving hides the field from cards and lists but keeps its data; unarchiving brings it back', async () => {
-    const ws = await signUpWorkspace(app);
+  it('renaming keeps values; archiving hides the field from cards and lists but keeps its data; unarchiving brings it back', async ({ workspace: ws }) => {
     const size = await define(ws, { entityType: 'COMPANY', type: 'NUMBER', name: 'Size', code: 'size' });
     const city = await define(ws, { entityType: 'COMPANY', type: 'TEXT', name: 'City', code: 'city' });
-    const g = (await app.ok(CreateGroup, { entityType: 'COMPANY', name: 'Profile' }, ws.token)).createFieldGroup;
+    const g = (await ws.gql(CreateFieldGroup, { entityType: 'COMPANY', name: 'Profile' })).createFieldGroup;
     if (g.__typename !== 'CreateFieldGroupSuccess') fail('group', g);
     await tryUpdateField(ws, { id: size.id, groupId: g.group.id });
     const co = await mustCreate(ws, 'COMPANY', [{ fieldId: size.id, value: { number: '250' } }, { fieldId: city.id, value: { text: 'Kazan' } }]);
@@ -1049,15 +795,15 @@ describe('renaming, archiving and the field audit', () => {
     const afterRename = await read(ws, co.id);
     expect(afterRename.customFields.find((v) => v.field.id === size.id)).toMatchObject({ __typename: 'NumberFieldValue', number: '250', field: { code: 'headcount' } });
 
-    const arch = (await app.ok(ArchiveField, { id: size.id }, ws.token)).archiveCustomField;
+    const arch = (await ws.gql(ArchiveCustomField, { id: size.id })).archiveCustomField;
     expect(arch).toMatchObject({ __typename: 'ArchiveCustomFieldSuccess', field: { archived: true } });
     expect(flat((await read(ws, co.id)).customFields)).toEqual({ city: 'Kazan' });
     expect((await fieldsOf(ws, 'COMPANY')).map((f) => f.code)).toEqual(['city']);
     expect((await fieldsOf(ws, 'COMPANY', true)).map((f) => [f.code, f.archived])).toEqual([['headcount', true], ['city', false]]);
-    expect((await app.ok(Groups, { entityType: 'COMPANY' }, ws.token)).fieldGroups[0].fields).toEqual([]);
-    expect((await app.ok(Usage, { entityType: 'COMPANY' }, ws.token)).fieldUsage.map((u) => u.field.code)).toEqual(['city']);
+    expect((await ws.gql(FieldGroups, { entityType: 'COMPANY' })).fieldGroups[0].fields).toEqual([]);
+    expect((await ws.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage.map((u) => u.field.code)).toEqual(['city']);
     // Still listed by id, as archived.
-    expect((await app.ok(Node, { id: size.id }, ws.token)).node).toMatchObject({ archived: true });
+    expect((await ws.gql(CustomFieldNode, { id: size.id })).node).toMatchObject({ archived: true });
     // Writing it is refused; writing other fields keeps its hidden value.
     const w = await update(ws, 'COMPANY', co, [{ fieldId: size.id, value: { number: '1' } }]);
     expect(w.error?.fields).toEqual([issue('customFields[0]', 'field "Headcount" is archived')]);
@@ -1068,26 +814,25 @@ describe('renaming, archiving and the field audit', () => {
     const fresh = await mustCreate(ws, 'COMPANY', []);
     expect(fresh.customFields).toEqual([]);
 
-    const un = (await app.ok(UnarchiveField, { id: size.id }, ws.token)).unarchiveCustomField;
+    const un = (await ws.gql(UnarchiveCustomField, { id: size.id })).unarchiveCustomField;
     expect(un).toMatchObject({ __typename: 'UnarchiveCustomFieldSuccess', field: { archived: false } });
     expect(flat((await read(ws, co.id)).customFields)).toEqual({ headcount: '250', city: 'Omsk' });
-    expect((await app.ok(Groups, { entityType: 'COMPANY' }, ws.token)).fieldGroups[0].fields).toEqual([{ id: size.id, code: 'headcount' }]);
+    expect((await ws.gql(FieldGroups, { entityType: 'COMPANY' })).fieldGroups[0].fields).toEqual([{ id: size.id, code: 'headcount' }]);
     expect(flat((await mustUpdate(ws, 'COMPANY', co2, [{ fieldId: size.id, value: { number: '251' } }])).customFields)).toEqual({ headcount: '251', city: 'Omsk' });
     // Archiving twice or an unknown field: clear answers.
-    const missing = (await app.ok(ArchiveField, { id: ghostFieldId() }, ws.token)).archiveCustomField;
+    const missing = (await ws.gql(ArchiveCustomField, { id: ghostFieldId() })).archiveCustomField;
     expect(missing).toMatchObject({ __typename: 'NotFoundError', entity: 'CustomField' });
-    const garbage = (await app.ok(ArchiveField, { id: 'garbage' }, ws.token)).archiveCustomField;
+    const garbage = (await ws.gql(ArchiveCustomField, { id: 'garbage' })).archiveCustomField;
     expect(garbage).toMatchObject({ __typename: 'ValidationError', fields: [issue('id', 'not a valid CustomField id')] });
   });
 
-  it('fieldUsage gives each live field its fill rate over the cards outside the trash, and lastWrittenAt tells when it was last written', async () => {
-    const ws = await signUpWorkspace(app);
-    const empty = (await app.ok(Usage, { entityType: 'COMPANY' }, ws.token)).fieldUsage;
+  it('fieldUsage gives each live field its fill rate over the cards outside the trash, and lastWrittenAt tells when it was last written', async ({ workspace: ws }) => {
+    const empty = (await ws.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage;
     expect(empty).toEqual([]);
     const a = await define(ws, { entityType: 'COMPANY', type: 'TEXT', name: 'A', code: 'a' });
     const b = await define(ws, { entityType: 'COMPANY', type: 'BOOLEAN', name: 'B', code: 'b' });
     const c = await define(ws, { entityType: 'COMPANY', type: 'NUMBER', name: 'C', code: 'c' });
-    expect((await app.ok(Usage, { entityType: 'COMPANY' }, ws.token)).fieldUsage).toEqual([
+    expect((await ws.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage).toEqual([
       { field: { id: a.id, code: 'a', lastWrittenAt: null }, filled: 0, total: 0, fillRate: 0 },
       { field: { id: b.id, code: 'b', lastWrittenAt: null }, filled: 0, total: 0, fillRate: 0 },
       { field: { id: c.id, code: 'c', lastWrittenAt: null }, filled: 0, total: 0, fillRate: 0 },
@@ -1098,36 +843,36 @@ describe('renaming, archiving and the field audit', () => {
     await mustCreate(ws, 'COMPANY', []);
     await mustCreate(ws, 'COMPANY', [{ fieldId: a.id, value: { text: 'z' } }]);
     await mustCreate(ws, 'CONTACT', []); // another entity type does not count
-    const u1 = (await app.ok(Usage, { entityType: 'COMPANY' }, ws.token)).fieldUsage;
+    const u1 = (await ws.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage;
     expect(u1.map((u) => [u.field.code, u.filled, u.total, u.fillRate])).toEqual([['a', 3, 4, 0.75], ['b', 1, 4, 0.25], ['c', 0, 4, 0]]);
     expect(new Date(u1[0].field.lastWrittenAt!).getTime()).toBeGreaterThanOrEqual(t0 - 1000);
     expect(u1[2].field.lastWrittenAt).toBeNull();
     // A trashed card does not count.
-    expect((await app.ok(DeleteCompany, { id: k1.id }, ws.token)).deleteCompany.__typename).toBe('DeleteCompanySuccess');
-    const u2 = (await app.ok(Usage, { entityType: 'COMPANY' }, ws.token)).fieldUsage;
+    expect((await ws.gql(DeleteCompany, { id: k1.id })).deleteCompany.__typename).toBe('DeleteCompanySuccess');
+    const u2 = (await ws.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage;
     expect(u2.map((u) => [u.field.code, u.filled, u.total, u.fillRate])).toEqual([['a', 2, 3, 2 / 3], ['b', 0, 3, 0], ['c', 0, 3, 0]]);
     // A member may read the audit too.
     const member = await ws.member();
-    expect((await app.ok(Usage, { entityType: 'COMPANY' }, member.token)).fieldUsage).toHaveLength(3);
+    expect((await member.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage).toHaveLength(3);
   });
 });
 
 describe('workspace isolation', () => {
-  it("a field of workspace A is never visible or usable in workspace B", async () => {
-    const a = await signUpWorkspace(app, { name: 'A' });
-    const b = await signUpWorkspace(app, { name: 'B' });
+  it("a field of workspace A is never visible or usable in workspace B", async ({ signUp }) => {
+    const a = await signUp({ name: 'A' });
+    const b = await signUp({ name: 'B' });
     const fa = await define(a, { entityType: 'DEAL', type: 'SELECT', name: 'Source', code: 'source', options: ['Web', 'Fair'] });
-    const ga = (await app.ok(CreateGroup, { entityType: 'DEAL', name: 'Main' }, a.token)).createFieldGroup;
+    const ga = (await a.gql(CreateFieldGroup, { entityType: 'DEAL', name: 'Main' })).createFieldGroup;
     if (ga.__typename !== 'CreateFieldGroupSuccess') fail('group', ga);
     const fb = await define(b, { entityType: 'DEAL', type: 'SELECT', name: 'Source', code: 'source', options: ['Web'] });
     const dealA = await mustCreate(a, 'DEAL', [{ fieldId: fa.id, value: { optionId: fa.options[0].id } }]);
     const dealB = await mustCreate(b, 'DEAL', []);
 
     // Invisible.
-    for (const id of [fa.id, fa.options[0].id, ga.group.id, dealA.id]) expect((await app.ok(Node, { id }, b.token)).node, id).toBeNull();
+    for (const id of [fa.id, fa.options[0].id, ga.group.id, dealA.id]) expect((await b.gql(Node, { id })).node, id).toBeNull();
     expect((await fieldsOf(b, 'DEAL', true)).map((f) => f.id)).toEqual([fb.id]);
-    expect(await app.ok(Groups, { entityType: 'DEAL' }, b.token)).toEqual({ fieldGroups: [] });
-    expect((await app.ok(Usage, { entityType: 'DEAL' }, b.token)).fieldUsage.map((u) => u.field.id)).toEqual([fb.id]);
+    expect(await b.gql(FieldGroups, { entityType: 'DEAL' })).toEqual({ fieldGroups: [] });
+    expect((await b.gql(FieldUsage, { entityType: 'DEAL' })).fieldUsage.map((u) => u.field.id)).toEqual([fb.id]);
 
     // Unusable in B's cards: A's field, and A's option in B's field.
     const w1 = await update(b, 'DEAL', dealB, [{ fieldId: fa.id, value: { optionId: fa.options[0].id } }]);
@@ -1143,14 +888,14 @@ describe('workspace isolation', () => {
     // Unreachable by B's administrator.
     const notFound = { __typename: 'NotFoundError' };
     expect((await tryUpdateField(b, { id: fa.id, name: 'Mine' })).error).toMatchObject(notFound);
-    expect((await app.ok(ArchiveField, { id: fa.id }, b.token)).archiveCustomField).toMatchObject(notFound);
-    expect((await app.ok(UnarchiveField, { id: fa.id }, b.token)).unarchiveCustomField).toMatchObject(notFound);
-    expect((await app.ok(AddOption, { fieldId: fa.id, label: 'Mine' }, b.token)).addFieldOption).toMatchObject(notFound);
-    expect((await app.ok(UpdateOption, { id: fa.options[0].id, label: 'Mine' }, b.token)).updateFieldOption).toMatchObject(notFound);
-    expect((await app.ok(DeleteOption, { id: fa.options[1].id }, b.token)).deleteFieldOption).toMatchObject(notFound);
-    expect((await app.ok(DeleteOption, { id: fb.options[0].id, moveToOptionId: fa.options[0].id }, b.token)).deleteFieldOption).toMatchObject({ __typename: 'ValidationError' });
-    expect((await app.ok(UpdateGroup, { id: ga.group.id, name: 'Mine' }, b.token)).updateFieldGroup).toMatchObject(notFound);
-    expect((await app.ok(DeleteGroup, { id: ga.group.id }, b.token)).deleteFieldGroup).toMatchObject(notFound);
+    expect((await b.gql(ArchiveCustomField, { id: fa.id })).archiveCustomField).toMatchObject(notFound);
+    expect((await b.gql(UnarchiveCustomField, { id: fa.id })).unarchiveCustomField).toMatchObject(notFound);
+    expect((await b.gql(AddFieldOption, { fieldId: fa.id, label: 'Mine' })).addFieldOption).toMatchObject(notFound);
+    expect((await b.gql(UpdateFieldOption, { id: fa.options[0].id, label: 'Mine' })).updateFieldOption).toMatchObject(notFound);
+    expect((await b.gql(DeleteFieldOption, { id: fa.options[1].id })).deleteFieldOption).toMatchObject(notFound);
+    expect((await b.gql(DeleteFieldOption, { id: fb.options[0].id, moveToOptionId: fa.options[0].id })).deleteFieldOption).toMatchObject({ __typename: 'ValidationError' });
+    expect((await b.gql(UpdateFieldGroup, { id: ga.group.id, name: 'Mine' })).updateFieldGroup).toMatchObject(notFound);
+    expect((await b.gql(DeleteFieldGroup, { id: ga.group.id })).deleteFieldGroup).toMatchObject(notFound);
     expect((await tryDefine(b, { entityType: 'DEAL', type: 'TEXT', name: 'In A group', groupId: ga.group.id })).error?.fields).toEqual([issue('groupId', 'no such field group')]);
     expect((await tryDefine(b, { entityType: 'DEAL', type: 'TEXT', name: 'On A', condition: { fieldId: fa.id, values: [{ optionId: fa.options[0].id }] } })).error?.fields)
       .toEqual([issue('condition.fieldId', 'no such field')]);
@@ -1160,6 +905,6 @@ describe('workspace isolation', () => {
     const [fa2] = await fieldsOf(a, 'DEAL');
     expect(fa2).toMatchObject({ name: 'Source', archived: false, options: [{ label: 'Web' }, { label: 'Fair' }], group: null });
     expect(flat((await read(a, dealA.id)).customFields)).toEqual({ source: 'Web' });
-    expect((await app.ok(Groups, { entityType: 'DEAL' }, a.token)).fieldGroups.map((g) => g.name)).toEqual(['Main']);
+    expect((await a.gql(FieldGroups, { entityType: 'DEAL' })).fieldGroups.map((g) => g.name)).toEqual(['Main']);
   });
 });

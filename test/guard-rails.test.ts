@@ -1,26 +1,21 @@
 // Query limits, masked unexpected errors and introspection control.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
+// The documents here are written out as text: their shape (depth, aliases, tokens, cost) or
+// their being introspection is what is under test.
+import { describe, expect, it, test, type TestApp, type Workspace } from './kit/fixtures.js';
+import { createTestApp } from './kit/app.js';
+import { signUpWorkspace } from './kit/workspace.js';
 import { LIMITS } from '../src/app.js';
 
 let app: TestApp;
 let ws: Workspace;
-beforeAll(async () => {
-  app = await createTestApp();
-  ws = await signUpWorkspace(app);
-});
-afterAll(async () => {
-  await app?.stop();
+test.beforeAll(async ({ app: fileApp, signUp }) => {
+  app = fileApp;
+  ws = await signUp();
 });
 
 async function raw(a: TestApp, query: string, token?: string) {
-  const res = await a.yoga.fetch('http://test/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query }),
-  });
-  return (await res.json()) as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  const r = await a.post({ query }, token ? { authorization: `Bearer ${token}` } : {});
+  return r.body as { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 }
 
 describe('query limits', () => {
@@ -60,6 +55,7 @@ describe('query limits', () => {
 
 describe('errors', () => {
   it('masks unexpected failures without leaking their message', async () => {
+    // A database of its own: the test damages it.
     const broken = await createTestApp({}, { own: true });
     const b = await signUpWorkspace(broken);
     // Sabotage the database under the running app: a failure no service expects.
@@ -82,7 +78,7 @@ describe('introspection', () => {
   it('is on by default and can be switched off', async () => {
     const on = await raw(app, '{ __schema { queryType { name } } }');
     expect(on.data?.__schema.queryType.name).toBe('Query');
-    const closed = await createTestApp({ INTROSPECTION: 'false' });
+    const closed = await app.variant({ INTROSPECTION: 'false' });
     const off = await raw(closed, '{ __schema { queryType { name } } }');
     expect(off.data).toBeUndefined();
     expect(off.errors?.[0].message).toMatch(/introspection/i);

@@ -1,59 +1,29 @@
 // Live board and timeline: dealChanged and timelineUpdated over a real WebSocket (graphql-ws)
 // and over SSE, fed by mutations sent over HTTP. With TEST_REDIS_URL the events travel through
 // Redis.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { print } from 'graphql';
-import { subscribe } from './helpers/subscribe.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { giveRole, signUpWorkspace } from './helpers/fixtures.js';
-import { graphql } from './gql/index.js';
+import { describe, expect, it, test } from './kit/fixtures.js';
+import type { Client } from './kit/app.js';
+import { subscribe } from './kit/subscribe.js';
+import { createDeal, createPipeline } from './kit/cards.js';
+import { CreateDeal, DealChanged, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
+import { CreateCustomField } from './kit/documents/custom-fields.js';
+import { AddNote, TimelineUpdated } from './kit/documents/timeline.js';
+import { CreateTask } from './kit/documents/tasks.js';
 
-let app: TestApp;
 let url: string;
-beforeAll(async () => {
-  app = await createTestApp();
-  url = await app.start();
+test.beforeAll(({ url: serverUrl }) => {
+  url = serverUrl;
 });
-afterAll(async () => {
-  await app?.stop();
-});
-
-const DealChanged = graphql(`
-  subscription DealChanged($pipelineId: ID!) {
-    dealChanged(pipelineId: $pipelineId) {
-      kind
-      dealId
-      deal { id name stage { id name } closedAt }
-    }
-  }
-`);
-
-const CreateDeal = graphql(`
-  mutation RtCreateDeal($input: CreateDealInput!) {
-    createDeal(input: $input) {
-      __typename
-      ... on CreateDealSuccess { deal { id version } }
-    }
-  }
-`);
-
-const MoveDeal = graphql(`
-  mutation RtMoveDeal($input: MoveDealInput!) {
-    moveDeal(input: $input) {
-      __typename
-      ... on MoveDealSuccess { deal { id version } }
-    }
-  }
-`);
 
 type Event = { kind: string; dealId: string; deal: { id: string; name: string; stage: { id: string }; closedAt: string | null } | null };
 
 /** Creates a deal over HTTP and answers it. */
-async function newDeal(input: { name: string }, token: string) {
-  const r = await app.ok(CreateDeal, { input }, token);
-  if (r.createDeal.__typename !== 'CreateDealSuccess') throw new Error(`create failed: ${JSON.stringify(r.createDeal)}`);
-  return r.createDeal.deal;
-}
+const newDeal = (input: { name: string }, c: Client) => createDeal(c, input);
+
+/** A card's live timeline over graphql-ws, each entry as its kind and text. */
+const watchTimeline = (token: string, cardId: string, keep?: (e: { kind: string; text?: string | null }) => boolean) =>
+  subscribe(url, token, TimelineUpdated, { cardId }, ({ timelineUpdated: { kind, text } }) => ({ kind, text }), keep);
 
 /** Subscribes over graphql-ws; collects events and errors. */
 function watch(token: string | null, pipelineId: string) {
@@ -62,36 +32,27 @@ function watch(token: string | null, pipelineId: string) {
 }
 
 describe('dealChanged over WebSocket', () => {
-  it('delivers CREATED and MOVED events for deals changed over HTTP, with the deal as it is now', async () => {
-    const ws = await signUpWorkspace(app);
+  it('delivers CREATED and MOVED events for deals changed over HTTP, with the deal as it is now', async ({ workspace: ws }) => {
     const sub = watch(ws.token, ws.pipeline.id);
     await sub.ready;
-    const deal = await newDeal({ name: 'Live deal' }, ws.token);
+    const deal = await newDeal({ name: 'Live deal' }, ws);
     await sub.waitFor(1);
     expect(sub.errors).toEqual([]);
     expect(sub.events[0]).toMatchObject({ kind: 'CREATED', dealId: deal.id, deal: { name: 'Live deal' } });
 
-    await app.ok(MoveDeal, { input: { id: deal.id, version: deal.version, stageId: ws.won.id } }, ws.token);
+    await ws.gql(MoveDeal, { input: { id: deal.id, version: deal.version, stageId: ws.won.id } });
     await sub.waitFor(2);
     expect(sub.events[1]).toMatchObject({ kind: 'MOVED', dealId: deal.id, deal: { stage: { id: ws.won.id } } });
     expect(sub.events[1].deal!.closedAt).not.toBeNull();
     await sub.close();
   });
 
-  it('does not deliver events of other pipelines', async () => {
-    const ws = await signUpWorkspace(app);
-    const Create = graphql(`
-      mutation RtCreatePipeline($input: CreatePipelineInput!) {
-        createPipeline(input: $input) { __typename ... on CreatePipelineSuccess { pipeline { id stages { id } } } }
-      }
-    `);
-    const p = await app.ok(Create, { input: { name: 'Second', stages: [{ name: 'New' }] } }, ws.token);
-    if (p.createPipeline.__typename !== 'CreatePipelineSuccess') throw new Error('pipeline failed');
-    const other = p.createPipeline.pipeline;
+  it('does not deliver events of other pipelines', async ({ workspace: ws }) => {
+    const other = await createPipeline(ws, { name: 'Second', stages: [{ name: 'New' }] });
     const sub = watch(ws.token, other.id);
     await sub.ready;
-    await app.ok(CreateDeal, { input: { name: 'Not here' } }, ws.token);
-    const here = await app.ok(CreateDeal, { input: { name: 'Here', pipelineId: other.id } }, ws.token);
+    await ws.gql(CreateDeal, { input: { name: 'Not here' } });
+    const here = await ws.gql(CreateDeal, { input: { name: 'Here', pipelineId: other.id } });
     await sub.waitFor(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(sub.events.map((e) => e.deal?.name)).toEqual(['Here']);
@@ -99,24 +60,16 @@ describe('dealChanged over WebSocket', () => {
     await sub.close();
   });
 
-  it('tells a deal moved to another pipeline to the boards of both pipelines', async () => {
-    const ws = await signUpWorkspace(app);
-    const Create = graphql(`
-      mutation RtCreatePipeline2($input: CreatePipelineInput!) {
-        createPipeline(input: $input) { __typename ... on CreatePipelineSuccess { pipeline { id stages { id } } } }
-      }
-    `);
-    const p = await app.ok(Create, { input: { name: 'Other', stages: [{ name: 'Start' }] } }, ws.token);
-    if (p.createPipeline.__typename !== 'CreatePipelineSuccess') throw new Error('pipeline failed');
-    const target = p.createPipeline.pipeline;
+  it('tells a deal moved to another pipeline to the boards of both pipelines', async ({ workspace: ws }) => {
+    const target = await createPipeline(ws, { name: 'Other', stages: [{ name: 'Start' }] });
     // Both boards listen before the deal exists, so the old board's first event is the
     // CREATED one however late the outbox publishes it.
     const oldBoard = watch(ws.token, ws.pipeline.id);
     const newBoard = watch(ws.token, target.id);
     await Promise.all([oldBoard.ready, newBoard.ready]);
-    const d = await newDeal({ name: 'Traveller' }, ws.token);
+    const d = await newDeal({ name: 'Traveller' }, ws);
     await oldBoard.waitFor(1);
-    await app.ok(MoveDeal, { input: { id: d.id, version: d.version, stageId: target.stages[0].id } }, ws.token);
+    await ws.gql(MoveDeal, { input: { id: d.id, version: d.version, stageId: target.stages[0].id } });
     await Promise.all([oldBoard.waitFor(2), newBoard.waitFor(1)]);
     expect(oldBoard.events).toMatchObject([
       { kind: 'CREATED', dealId: d.id },
@@ -126,15 +79,15 @@ describe('dealChanged over WebSocket', () => {
     await Promise.all([oldBoard.close(), newBoard.close()]);
   });
 
-  it('refuses a subscriber without a token and one of another workspace', async () => {
-    const a = await signUpWorkspace(app);
-    const b = await signUpWorkspace(app);
+  it('refuses a subscriber without a token and one of another workspace', async ({ signUp }) => {
+    const a = await signUp();
+    const b = await signUp();
     const anonymous = watch(null, a.pipeline.id);
     const stranger = watch(b.token, a.pipeline.id);
     await Promise.all([anonymous.waitFor(1, 2000), stranger.waitFor(1, 2000)]);
     expect(JSON.stringify(anonymous.errors)).toContain('UNAUTHENTICATED');
     expect(JSON.stringify(stranger.errors)).toContain('NOT_FOUND');
-    await app.ok(CreateDeal, { input: { name: 'Secret' } }, a.token);
+    await a.gql(CreateDeal, { input: { name: 'Secret' } });
     await new Promise((r) => setTimeout(r, 400));
     expect(anonymous.events).toEqual([]);
     expect(stranger.events).toEqual([]);
@@ -143,8 +96,7 @@ describe('dealChanged over WebSocket', () => {
 });
 
 describe('dealChanged over SSE', () => {
-  it('streams events to an EventSource-style client with the same auth', async () => {
-    const ws = await signUpWorkspace(app);
+  it('streams events to an EventSource-style client with the same auth', async ({ workspace: ws }) => {
     const ctrl = new AbortController();
     const res = await fetch(url, {
       method: 'POST',
@@ -165,7 +117,7 @@ describe('dealChanged over SSE', () => {
       }
     };
     await new Promise((r) => setTimeout(r, 150));
-    await app.ok(CreateDeal, { input: { name: 'Over SSE' } }, ws.token);
+    await ws.gql(CreateDeal, { input: { name: 'Over SSE' } });
     await readUntil('Over SSE');
     ctrl.abort();
     const line = text.split('\n').find((l) => l.startsWith('data:') && l.includes('Over SSE'))!;
@@ -174,8 +126,7 @@ describe('dealChanged over SSE', () => {
 });
 
 describe('GraphQL over HTTP', () => {
-  it('answers GET queries with the same auth as POST', async () => {
-    const ws = await signUpWorkspace(app);
+  it('answers GET queries with the same auth as POST', async ({ workspace: ws }) => {
     const q = encodeURIComponent('{ me { name } pipelines { name } }');
     const res = await fetch(`${url}?query=${q}`, { headers: { authorization: `Bearer ${ws.token}`, accept: 'application/json' } });
     expect(res.status).toBe(200);
@@ -184,47 +135,25 @@ describe('GraphQL over HTTP', () => {
     expect(body.data.pipelines.map((p) => p.name)).toEqual([ws.pipeline.name]);
   });
 
-  it('refuses mutations over GET', async () => {
-    const ws = await signUpWorkspace(app);
+  it('refuses mutations over GET', async ({ workspace: ws }) => {
     const q = encodeURIComponent('mutation { createDeal(input: { name: "via GET" }) { __typename } }');
     const res = await fetch(`${url}?query=${q}`, { headers: { authorization: `Bearer ${ws.token}` } });
     expect(res.status).toBe(405);
   });
 });
 
-const Lifecycle = graphql(`
-  mutation RtLifecycle($update: UpdateDealInput!, $id: ID!) {
-    updateDeal(input: $update) { __typename }
-    deleteDeal(id: $id) { __typename }
-    restoreDeal(id: $id) { __typename }
-  }
-`);
-const Refusable = graphql(`
-  mutation RtRefusable($update: UpdateDealInput!, $move: MoveDealInput!, $task: CreateTaskInput!, $note: AddNoteInput!) {
-    updateDeal(input: $update) { __typename }
-    moveDeal(input: $move) { __typename }
-    createTask(input: $task) { __typename }
-    addNote(input: $note) { __typename }
-  }
-`);
-const RequiredField = graphql(`
-  mutation RtRequiredField($input: CreateCustomFieldInput!) { createCustomField(input: $input) { __typename } }
-`);
-const Watch = graphql(`
-  subscription RtTimeline($cardId: ID!) { timelineUpdated(cardId: $cardId) { kind text } }
-`);
-const AddNote = graphql(`
-  mutation RtAddNote($input: AddNoteInput!) { addNote(input: $input) { __typename } }
-`);
 describe('the rest of a deal’s life, live', () => {
-  it('delivers UPDATED, DELETED and RESTORED with the deal', async () => {
-    const ws = await signUpWorkspace(app);
+  it('delivers UPDATED, DELETED and RESTORED with the deal', async ({ workspace: ws }) => {
     // Subscribed before the deal exists: with Redis its CREATED event may go out after createDeal answers.
     const sub = watch(ws.token, ws.pipeline.id);
     await sub.ready;
-    const deal = await newDeal({ name: 'Lived' }, ws.token);
+    const deal = await newDeal({ name: 'Lived' }, ws);
     await sub.waitFor(1);
-    const r = await app.ok(Lifecycle, { update: { id: deal.id, version: deal.version, name: 'Lived on' }, id: deal.id }, ws.token);
+    const r = {
+      updateDeal: (await ws.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, name: 'Lived on' } })).updateDeal,
+      deleteDeal: (await ws.gql(DeleteDeal, { id: deal.id })).deleteDeal,
+      restoreDeal: (await ws.gql(RestoreDeal, { id: deal.id })).restoreDeal,
+    };
     expect([r.updateDeal.__typename, r.deleteDeal.__typename, r.restoreDeal.__typename]).toEqual(['UpdateDealSuccess', 'DeleteDealSuccess', 'RestoreDealSuccess']);
     await sub.waitFor(4);
     expect(sub.errors).toEqual([]);
@@ -237,36 +166,31 @@ describe('the rest of a deal’s life, live', () => {
     await sub.close();
   });
 
-  it('publishes nothing for a refused change: the board and the timeline hear only the next accepted one', async () => {
-    const ws = await signUpWorkspace(app);
+  it('publishes nothing for a refused change: the board and the timeline hear only the next accepted one', async ({ workspace: ws }) => {
     // The board hears the deal's CREATED first (with Redis it may go out after createDeal answers);
     // the timeline watch leaves out its CARD_CREATED for the same reason.
     const board = watch(ws.token, ws.pipeline.id);
     await board.ready;
-    const deal = await newDeal({ name: 'Guarded' }, ws.token);
+    const deal = await newDeal({ name: 'Guarded' }, ws);
     await board.waitFor(1);
-    const timeline = subscribe(url, ws.token, Watch, { cardId: deal.id }, (d) => d.timelineUpdated, (e) => e.kind !== 'CARD_CREATED');
+    const timeline = watchTimeline(ws.token, deal.id, (e) => e.kind !== 'CARD_CREATED');
     await timeline.ready;
     // A field the won stage requires, left empty, holds the move back.
-    const field = await app.ok(RequiredField, { input: { entityType: 'DEAL', type: 'TEXT', name: 'Contract no', requiredStageIds: [ws.won.id] } as never }, ws.token);
+    const field = await ws.gql(CreateCustomField, { input: { entityType: 'DEAL', type: 'TEXT', name: 'Contract no', requiredStageIds: [ws.won.id] } });
     expect(field.createCustomField.__typename).toBe('CreateCustomFieldSuccess');
-    const each = await app.ok(
-      Refusable,
-      {
-        update: { id: deal.id, version: deal.version + 5, name: 'Stale' },
-        move: { id: deal.id, version: deal.version, stageId: ws.won.id },
-        task: { cardId: deal.id, type: 'CALL', text: '', dueAt: new Date().toISOString() },
-        note: { cardId: deal.id, text: '' },
-      },
-      ws.token,
-    );
+    const each = {
+      updateDeal: (await ws.gql(UpdateDeal, { input: { id: deal.id, version: deal.version + 5, name: 'Stale' } })).updateDeal,
+      moveDeal: (await ws.gql(MoveDeal, { input: { id: deal.id, version: deal.version, stageId: ws.won.id } })).moveDeal,
+      createTask: (await ws.gql(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: '', dueAt: new Date().toISOString() } })).createTask,
+      addNote: (await ws.gql(AddNote, { input: { cardId: deal.id, text: '' } })).addNote,
+    };
     expect([each.updateDeal.__typename, each.moveDeal.__typename, each.createTask.__typename, each.addNote.__typename]).toEqual([
       'ConflictError',
       'StageRequirementsError',
       'ValidationError',
       'ValidationError',
     ]);
-    await app.ok(AddNote, { input: { cardId: deal.id, text: 'Accepted' } }, ws.token);
+    await ws.gql(AddNote, { input: { cardId: deal.id, text: 'Accepted' } });
     await timeline.waitFor((e) => e.length >= 1);
     await new Promise((r) => setTimeout(r, 400));
     expect(timeline.events).toEqual([{ kind: 'NOTE', text: 'Accepted' }]);
@@ -275,15 +199,13 @@ describe('the rest of a deal’s life, live', () => {
     await Promise.all([board.close(), timeline.close()]);
   });
 
-  it('refuses a timeline subscription to a card of the workspace the role does not let the user see', async () => {
-    const ws = await signUpWorkspace(app);
-    const member = await ws.member('Own only');
+  it('refuses a timeline subscription to a card of the workspace the role does not let the user see', async ({ workspace: ws }) => {
     const rights = (['CONTACT', 'COMPANY', 'DEAL', 'TASK'] as const).map((entityType) => ({ entityType, action: 'VIEW' as const, scope: 'OWN' as const }));
-    await giveRole(app, ws.token, member.user.id, 'Own only', rights);
-    const deal = await newDeal({ name: 'Not theirs' }, ws.token);
-    const sub = subscribe(url, member.token, Watch, { cardId: deal.id }, (d) => d.timelineUpdated);
+    const member = await ws.member('Own only', { rights });
+    const deal = await newDeal({ name: 'Not theirs' }, ws);
+    const sub = watchTimeline(member.token, deal.id);
     await sub.waitFor(() => false, 1500);
-    await app.ok(AddNote, { input: { cardId: deal.id, text: 'Private' } }, ws.token);
+    await ws.gql(AddNote, { input: { cardId: deal.id, text: 'Private' } });
     await new Promise((r) => setTimeout(r, 400));
     expect(sub.events).toEqual([]);
     expect(JSON.stringify(sub.errors)).toContain('NOT_FOUND');
@@ -292,21 +214,20 @@ describe('the rest of a deal’s life, live', () => {
 });
 
 describe('timelineUpdated over SSE', () => {
-  it('streams a card’s new entries with the same auth', async () => {
-    const ws = await signUpWorkspace(app);
-    const deal = await newDeal({ name: 'Streamed' }, ws.token);
+  it('streams a card’s new entries with the same auth', async ({ workspace: ws }) => {
+    const deal = await newDeal({ name: 'Streamed' }, ws);
     const ctrl = new AbortController();
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${ws.token}` },
-      body: JSON.stringify({ query: print(Watch), variables: { cardId: deal.id } }),
+      body: JSON.stringify({ query: print(TimelineUpdated), variables: { cardId: deal.id } }),
       signal: ctrl.signal,
     });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     let text = '';
     await new Promise((r) => setTimeout(r, 150));
-    await app.ok(AddNote, { input: { cardId: deal.id, text: 'Over SSE too' } }, ws.token);
+    await ws.gql(AddNote, { input: { cardId: deal.id, text: 'Over SSE too' } });
     const until = Date.now() + 5000;
     while (!text.includes('Over SSE too') && Date.now() < until) {
       const { value, done } = await reader.read();
@@ -315,6 +236,7 @@ describe('timelineUpdated over SSE', () => {
     }
     ctrl.abort();
     const line = text.split('\n').find((l) => l.startsWith('data:') && l.includes('Over SSE too'))!;
-    expect(JSON.parse(line.slice(5)).data.timelineUpdated).toEqual({ kind: 'NOTE', text: 'Over SSE too' });
+    const { kind, text: noteText } = JSON.parse(line.slice(5)).data.timelineUpdated;
+    expect({ kind, text: noteText }).toEqual({ kind: 'NOTE', text: 'Over SSE too' });
   });
 });

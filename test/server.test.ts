@@ -4,7 +4,7 @@
 // shutdown with a request in flight, bad configuration. (PostgreSQL via DATABASE_URL: test/postgres/server.test.ts.)
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
-import { COUNTS, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, START_TIMEOUT, type Exit, type Server } from './helpers/server.js';
+import { COUNTS, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, START_TIMEOUT, type Exit, type Server } from './kit/server.js';
 
 describe('the embedded server (PGlite in DATA_DIR)', () => {
   const dataDir = tempDir();

@@ -2,95 +2,21 @@
 // that apply through a condition), and a LOST stage asks for a loss reason when the pipeline has
 // some. Every path that puts a deal in a stage obeys: moveDeal, updateDeal with a stage, and
 // createDeal straight into a stage. A refusal names every missing field and changes nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
-import { graphql } from './gql/index.js';
+import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
+import type { Client } from './kit/app.js';
+import { as } from './kit/results.js';
+import { createPipeline, defineField, readDeal } from './kit/cards.js';
+import { CreateDeal, MoveDeal, UpdateDeal } from './kit/documents/deals.js';
+import { ArchiveCustomField } from './kit/documents/custom-fields.js';
+import { CreateLossReason } from './kit/documents/pipelines.js';
 import type { CreateCustomFieldInput, CreateDealInput, MoveDealInput, UpdateDealInput } from './gql/graphql.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await createTestApp();
-});
-afterAll(async () => {
-  await app?.stop();
-});
-
-const SrDeal = graphql(`
-  fragment SrDeal on Deal {
-    id name version stage { id name kind } lossReason { name }
-    customFields { __typename ... on TextFieldValue { field { code } text } ... on SelectFieldValue { field { code } option { label } } }
-  }
-`);
-void SrDeal;
-
-const SrResult = graphql(`
-  fragment SrResult on Error {
-    __typename code message
-    ... on StageRequirementsError { stageId lossReasonRequired missingFields { id name code } }
-    ... on ValidationError { fields { field message } }
-  }
-`);
-void SrResult;
-
-const Define = graphql(`
-  mutation SrDefine($input: CreateCustomFieldInput!) {
-    createCustomField(input: $input) {
-      __typename
-      ... on CreateCustomFieldSuccess { field { id code options { id label } } }
-      ... on Error { message }
-    }
-  }
-`);
-
-const Archive = graphql(`
-  mutation SrArchive($id: ID!) {
-    archiveCustomField(id: $id) { __typename }
-  }
-`);
-
-const Create = graphql(`
-  mutation SrCreate($input: CreateDealInput!) {
-    createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { ...SrDeal } } ...SrResult }
-  }
-`);
-
-const Update = graphql(`
-  mutation SrUpdate($input: UpdateDealInput!) {
-    updateDeal(input: $input) { __typename ... on UpdateDealSuccess { deal { ...SrDeal } } ...SrResult }
-  }
-`);
-
-const Move = graphql(`
-  mutation SrMove($input: MoveDealInput!) {
-    moveDeal(input: $input) { __typename ... on MoveDealSuccess { deal { ...SrDeal } } ...SrResult }
-  }
-`);
-
-const Read = graphql(`
-  query SrRead($id: ID!) { node(id: $id) { ... on Deal { ...SrDeal } } }
-`);
-
-const LossReason = graphql(`
-  mutation SrLossReason($pipelineId: ID!, $name: String!) {
-    createLossReason(pipelineId: $pipelineId, name: $name) { __typename ... on CreateLossReasonSuccess { lossReason { id } } }
-  }
-`);
-
-const Pipeline = graphql(`
-  mutation SrPipeline($input: CreatePipelineInput!) {
-    createPipeline(input: $input) { __typename ... on CreatePipelineSuccess { pipeline { id stages { id kind } } } }
-  }
-`);
-
-async function define(ws: Workspace, input: Omit<CreateCustomFieldInput, 'entityType'>) {
-  return as((await app.ok(Define, { input: { entityType: 'DEAL', ...input } }, ws.token)).createCustomField, 'CreateCustomFieldSuccess').field;
-}
-const create = async (ws: Workspace, input: CreateDealInput) => (await app.ok(Create, { input }, ws.token)).createDeal;
-const update = async (ws: Workspace, input: UpdateDealInput) => (await app.ok(Update, { input }, ws.token)).updateDeal;
-const move = async (ws: Workspace, input: MoveDealInput) => (await app.ok(Move, { input }, ws.token)).moveDeal;
-const read = async (ws: Workspace, id: string) => (await app.ok(Read, { id }, ws.token)).node;
+const define = (c: Client, input: Omit<CreateCustomFieldInput, 'entityType'>) => defineField(c, { entityType: 'DEAL', ...input });
+const create = async (c: Client, input: CreateDealInput) => (await c.gql(CreateDeal, { input })).createDeal;
+const update = async (c: Client, input: UpdateDealInput) => (await c.gql(UpdateDeal, { input })).updateDeal;
+const move = async (c: Client, input: MoveDealInput) => (await c.gql(MoveDeal, { input })).moveDeal;
+/** A deal as node(id) reads it, comparable with what its mutations answer. */
+const read = async (c: Client, id: string) => readDeal(c, id).then(({ __typename, ...deal }) => deal);
 
 describe('required fields of a stage', () => {
   let ws: Workspace;
@@ -100,8 +26,8 @@ describe('required fields of a stage', () => {
   let kind: { id: string; options: { id: string; label: string }[] };
   let license: { id: string };
 
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
     contract = ws.open[3].id;
     inn = await define(ws, { type: 'TEXT', name: 'INN', code: 'inn', requiredStageIds: [contract] });
     address = await define(ws, { type: 'TEXT', name: 'Legal address', code: 'address', requiredStageIds: [contract, ws.won.id] });
@@ -197,26 +123,24 @@ describe('required fields of a stage', () => {
     expect(r.missingFields.map((f) => [f.id, f.code])).toEqual([[license.id, 'license']]);
   });
 
-  it('an archived field no longer holds a deal back', async () => {
-    const w = await signUpWorkspace(app);
+  it('an archived field no longer holds a deal back', async ({ workspace: w }) => {
     const f = await define(w, { type: 'NUMBER', name: 'Budget', requiredStageIds: [w.open[2].id] });
     const d = as(await create(w, { name: 'Later' }), 'CreateDealSuccess').deal;
     expect((await move(w, { id: d.id, version: d.version, stageId: w.open[2].id })).__typename).toBe('StageRequirementsError');
-    await app.ok(Archive, { id: f.id }, w.token);
+    await w.gql(ArchiveCustomField, { id: f.id });
     expect((await move(w, { id: d.id, version: d.version, stageId: w.open[2].id })).__typename).toBe('MoveDealSuccess');
   });
 });
 
 describe('loss reasons', () => {
-  it('LOST asks for a reason when the pipeline has some, and only then', async () => {
-    const ws = await signUpWorkspace(app);
+  it('LOST asks for a reason when the pipeline has some, and only then', async ({ workspace: ws }) => {
     const d = as(await create(ws, { name: 'Gone' }), 'CreateDealSuccess').deal;
     // No reasons defined yet: LOST without one is fine.
     const lost = as(await move(ws, { id: d.id, version: d.version, stageId: ws.lost.id }), 'MoveDealSuccess').deal;
     expect(lost.stage.kind).toBe('LOST');
     const back = as(await move(ws, { id: d.id, version: lost.version, stageId: ws.open[0].id }), 'MoveDealSuccess').deal;
 
-    const reason = (await app.ok(LossReason, { pipelineId: ws.pipeline.id, name: 'Too expensive' }, ws.token)).createLossReason;
+    const reason = (await ws.gql(CreateLossReason, { pipelineId: ws.pipeline.id, name: 'Too expensive' })).createLossReason;
     const reasonId = as(reason, 'CreateLossReasonSuccess').lossReason.id;
     const r = as(await move(ws, { id: d.id, version: back.version, stageId: ws.lost.id }), 'StageRequirementsError');
     expect(r).toMatchObject({ lossReasonRequired: true, missingFields: [], stageId: ws.lost.id });
@@ -228,14 +152,13 @@ describe('loss reasons', () => {
     expect(ok.lossReason?.name).toBe('Too expensive');
 
     // Another pipeline without reasons is not affected.
-    const p2 = as((await app.ok(Pipeline, { input: { name: 'Second', stages: [{ name: 'New' }] } }, ws.token)).createPipeline, 'CreatePipelineSuccess').pipeline;
+    const p2 = await createPipeline(ws, { name: 'Second', stages: [{ name: 'New' }] });
     const lost2 = p2.stages.find((s) => s.kind === 'LOST')!;
     expect((await create(ws, { name: 'Elsewhere', stageId: lost2.id })).__typename).toBe('CreateDealSuccess');
   });
 
-  it('missing fields and a missing reason are reported together', async () => {
-    const ws = await signUpWorkspace(app);
-    await app.ok(LossReason, { pipelineId: ws.pipeline.id, name: 'No budget' }, ws.token);
+  it('missing fields and a missing reason are reported together', async ({ workspace: ws }) => {
+    await ws.gql(CreateLossReason, { pipelineId: ws.pipeline.id, name: 'No budget' });
     await define(ws, { type: 'TEXT', name: 'Why', code: 'why', requiredStageIds: [ws.lost.id] });
     const d = as(await create(ws, { name: 'Both' }), 'CreateDealSuccess').deal;
     const r = as(await move(ws, { id: d.id, version: d.version, stageId: ws.lost.id }), 'StageRequirementsError');

@@ -2,132 +2,41 @@
 // complete with a result, reopen; the lists (overdue, due today in the workspace's time zone,
 // by responsible, by card); the deal filters "no open task" and "has overdue task"; timeline
 // entries; and the `notifications` subscription (task assigned, task due) over graphql-ws.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribe } from './helpers/subscribe.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
-import { graphql } from './gql/index.js';
-import type { CreateTaskInput, TkTasksQueryVariables } from './gql/graphql.js';
+import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
+import type { Client } from './kit/app.js';
+import type { Member } from './kit/workspace.js';
+import { subscribe } from './kit/subscribe.js';
+import { as } from './kit/results.js';
+import { createContact, createDeal } from './kit/cards.js';
+import { Deals, DeleteDeal } from './kit/documents/deals.js';
+import { Timeline } from './kit/documents/timeline.js';
+import { CompleteTask as Complete, CreateTask as Create, Notifications, ReopenTask as Reopen, Tasks, UpdateTask as Update } from './kit/documents/tasks.js';
+import type { CreateTaskInput, DealFilter, TasksQueryVariables } from './gql/graphql.js';
 
-let app: TestApp;
 let url: string;
-beforeAll(async () => {
-  app = await createTestApp();
-  url = await app.start();
+test.beforeAll(({ url: serverUrl }) => {
+  url = serverUrl;
 });
-afterAll(async () => {
-  await app?.stop();
-});
-
-const TkTask = graphql(`
-  fragment TkTask on Task {
-    id type text dueAt cardId completedAt result overdue version
-    responsible { id name }
-    createdBy { id }
-  }
-`);
-void TkTask;
-
-const Create = graphql(`
-  mutation TkCreate($input: CreateTaskInput!) {
-    createTask(input: $input) {
-      __typename
-      ... on CreateTaskSuccess { task { ...TkTask } }
-      ... on Error { code message }
-      ... on ValidationError { fields { field message } }
-    }
-  }
-`);
-
-const Update = graphql(`
-  mutation TkUpdate($input: UpdateTaskInput!) {
-    updateTask(input: $input) {
-      __typename
-      ... on UpdateTaskSuccess { task { ...TkTask } }
-      ... on Error { code message }
-      ... on ConflictError { currentVersion }
-    }
-  }
-`);
-
-const Complete = graphql(`
-  mutation TkComplete($id: ID!, $version: Int!, $result: String) {
-    completeTask(id: $id, version: $version, result: $result) {
-      __typename
-      ... on CompleteTaskSuccess { task { ...TkTask } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const Reopen = graphql(`
-  mutation TkReopen($id: ID!, $version: Int!) {
-    reopenTask(id: $id, version: $version) {
-      __typename
-      ... on ReopenTaskSuccess { task { ...TkTask } }
-      ... on Error { code message }
-    }
-  }
-`);
-
-const Tasks = graphql(`
-  query TkTasks($filter: TaskFilter, $first: Int) {
-    tasks(filter: $filter, first: $first) { totalCount edges { node { ...TkTask } } }
-  }
-`);
-
-const CreateDeal = graphql(`
-  mutation TkCreateDeal($input: CreateDealInput!) {
-    createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { id version } } }
-  }
-`);
-
-const DeleteDeal = graphql(`
-  mutation TkDeleteDeal($id: ID!) { deleteDeal(id: $id) { __typename } }
-`);
-
-const CreateContact = graphql(`
-  mutation TkCreateContact($input: CreateContactInput!) {
-    createContact(input: $input) { __typename ... on CreateContactSuccess { contact { id } } }
-  }
-`);
-
-const Deals = graphql(`
-  query TkDeals($filter: DealFilter) { deals(first: 50, filter: $filter) { edges { node { name } } } }
-`);
-
-const Timeline = graphql(`
-  query TkTimeline($cardId: ID!) { timeline(cardId: $cardId, first: 20) { edges { node { kind author { id } } } } }
-`);
-
-const Notifications = graphql(`
-  subscription TkNotifications {
-    notifications { kind task { id text responsible { id } } }
-  }
-`);
 
 const HOUR = 3_600_000;
 const at = (ms: number) => new Date(Date.now() + ms).toISOString();
 
-async function deal(ws: Workspace, name: string) {
-  return as((await app.ok(CreateDeal, { input: { name } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+const deal = (c: Client, name: string) => createDeal(c, { name });
+async function create(c: Client, input: CreateTaskInput) {
+  return (await c.gql(Create, { input })).createTask;
 }
-async function create(ws: Workspace, input: CreateTaskInput, token = ws.token) {
-  return (await app.ok(Create, { input }, token)).createTask;
+async function mustCreate(c: Client, input: CreateTaskInput) {
+  return as(await create(c, input), 'CreateTaskSuccess').task;
 }
-async function mustCreate(ws: Workspace, input: CreateTaskInput, token = ws.token) {
-  return as(await create(ws, input, token), 'CreateTaskSuccess').task;
-}
-async function list(ws: Workspace, filter: TkTasksQueryVariables['filter'], token = ws.token) {
-  const r = (await app.ok(Tasks, { filter, first: 100 }, token)).tasks;
+async function list(c: Client, filter: TasksQueryVariables['filter']) {
+  const r = (await c.gql(Tasks, { filter, first: 100 })).tasks;
   return { count: r.totalCount, texts: r.edges.map((e) => e.node.text) };
 }
 
 describe('tasks: create, change, complete, reopen', () => {
   let ws: Workspace;
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
   });
 
   it('creates a task on a deal for the caller by default, and the deal timeline shows it', async () => {
@@ -135,28 +44,28 @@ describe('tasks: create, change, complete, reopen', () => {
     const t = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: '  Call the buyer  ', dueAt: at(HOUR) });
     expect(t).toMatchObject({ type: 'CALL', text: 'Call the buyer', cardId: d.id, completedAt: null, overdue: false, version: 1, responsible: { name: 'Admin' } });
     expect(t.createdBy?.id).toBe(t.responsible.id);
-    const kinds = (await app.ok(Timeline, { cardId: d.id }, ws.token)).timeline.edges.map((e) => e.node.kind);
+    const kinds = (await ws.gql(Timeline, { cardId: d.id, first: 20 })).timeline.edges.map((e) => e.node.kind);
     expect(kinds).toEqual(['TASK_CREATED', 'CARD_CREATED']);
   });
 
   it('works on contacts too, and names every bad field at once without creating anything', async () => {
-    const c = as((await app.ok(CreateContact, { input: { name: 'Ivan' } }, ws.token)).createContact, 'CreateContactSuccess').contact;
+    const c = await createContact(ws, { name: 'Ivan' });
     expect((await mustCreate(ws, { cardId: c.id, type: 'MEETING', text: 'Meet', dueAt: at(HOUR) })).cardId).toBe(c.id);
     const before = (await list(ws, { cardId: c.id })).count;
     const r = as(await create(ws, { cardId: c.id, type: 'CUSTOM', text: ' ', dueAt: at(HOUR), responsibleId: 'bad' }), 'ValidationError');
     expect(r.fields.map((f) => f.field).sort()).toEqual(['responsibleId', 'text']);
     expect((await list(ws, { cardId: c.id })).count).toBe(before);
     // A due time that is not a date is refused by the schema.
-    const bad = await app.gql(Create, { input: { cardId: c.id, type: 'CALL', text: 'x', dueAt: 'next tuesday' } }, ws.token);
+    const bad = await ws.raw(Create, { input: { cardId: c.id, type: 'CALL', text: 'x', dueAt: 'next tuesday' } });
     expect(bad.errors?.[0].message).toMatch(/DateTime/);
     expect((await list(ws, { cardId: c.id })).count).toBe(before);
   });
 
-  it('refuses a card in the trash, of another workspace, or not a card at all', async () => {
+  it('refuses a card in the trash, of another workspace, or not a card at all', async ({ signUp }) => {
     const d = await deal(ws, 'Gone');
-    await app.ok(DeleteDeal, { id: d.id }, ws.token);
+    await ws.gql(DeleteDeal, { id: d.id });
     expect(await create(ws, { cardId: d.id, type: 'CALL', text: 'x', dueAt: at(HOUR) })).toMatchObject({ __typename: 'NotFoundError', code: 'IN_TRASH' });
-    const other = await signUpWorkspace(app);
+    const other = await signUp();
     const theirs = await deal(other, 'Theirs');
     expect(await create(ws, { cardId: theirs.id, type: 'CALL', text: 'x', dueAt: at(HOUR) })).toMatchObject({ __typename: 'NotFoundError' });
     expect((await list(other, { cardId: theirs.id })).count).toBe(0);
@@ -166,9 +75,9 @@ describe('tasks: create, change, complete, reopen', () => {
   it('updates with the version read; a stale one gets ConflictError and changes nothing', async () => {
     const d = await deal(ws, 'Versioned');
     const t = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'First', dueAt: at(HOUR) });
-    const u = as((await app.ok(Update, { input: { id: t.id, version: 1, text: 'Second', type: 'FOLLOW_UP' } }, ws.token)).updateTask, 'UpdateTaskSuccess').task;
+    const u = as((await ws.gql(Update, { input: { id: t.id, version: 1, text: 'Second', type: 'FOLLOW_UP' } })).updateTask, 'UpdateTaskSuccess').task;
     expect(u).toMatchObject({ text: 'Second', type: 'FOLLOW_UP', version: 2, dueAt: t.dueAt });
-    const stale = (await app.ok(Update, { input: { id: t.id, version: 1, text: 'Third' } }, ws.token)).updateTask;
+    const stale = (await ws.gql(Update, { input: { id: t.id, version: 1, text: 'Third' } })).updateTask;
     expect(stale).toMatchObject({ __typename: 'ConflictError', currentVersion: 2 });
     expect((await list(ws, { cardId: d.id })).texts).toEqual(['Second']);
   });
@@ -177,20 +86,20 @@ describe('tasks: create, change, complete, reopen', () => {
     const d = await deal(ws, 'Done');
     const t = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'Call back', dueAt: at(-HOUR) });
     expect(t.overdue).toBe(true);
-    const c = as((await app.ok(Complete, { id: t.id, version: 1, result: 'Agreed on Friday' }, ws.token)).completeTask, 'CompleteTaskSuccess').task;
+    const c = as((await ws.gql(Complete, { id: t.id, version: 1, result: 'Agreed on Friday' })).completeTask, 'CompleteTaskSuccess').task;
     expect(c).toMatchObject({ result: 'Agreed on Friday', overdue: false, version: 2 });
     expect(c.completedAt).not.toBeNull();
-    expect((await app.ok(Complete, { id: t.id, version: 2 }, ws.token)).completeTask).toMatchObject({ __typename: 'ValidationError' });
-    const kinds = (await app.ok(Timeline, { cardId: d.id }, ws.token)).timeline.edges.map((e) => e.node.kind);
+    expect((await ws.gql(Complete, { id: t.id, version: 2 })).completeTask).toMatchObject({ __typename: 'ValidationError' });
+    const kinds = (await ws.gql(Timeline, { cardId: d.id, first: 20 })).timeline.edges.map((e) => e.node.kind);
     expect(kinds).toEqual(['TASK_COMPLETED', 'TASK_CREATED', 'CARD_CREATED']);
-    const r = as((await app.ok(Reopen, { id: t.id, version: 2 }, ws.token)).reopenTask, 'ReopenTaskSuccess').task;
+    const r = as((await ws.gql(Reopen, { id: t.id, version: 2 })).reopenTask, 'ReopenTaskSuccess').task;
     expect(r).toMatchObject({ completedAt: null, result: null, overdue: true, version: 3 });
   });
 });
 
 describe('tasks: lists and deal filters', () => {
   let ws: Workspace;
-  let member: Awaited<ReturnType<Workspace['member']>>;
+  let member: Member;
 
   // Noon in Moscow (the workspace's default time zone) on the day `offset` days from today there.
   function moscowNoon(offset: number) {
@@ -198,8 +107,8 @@ describe('tasks: lists and deal filters', () => {
     return new Date(Date.parse(`${ymd}T09:00:00Z`) + offset * 24 * HOUR).toISOString();
   }
 
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
     member = await ws.member('Maria');
     const a = await deal(ws, 'A: overdue task');
     const b = await deal(ws, 'B: open task later');
@@ -209,7 +118,7 @@ describe('tasks: lists and deal filters', () => {
     await mustCreate(ws, { cardId: b.id, type: 'CALL', text: 'tomorrow', dueAt: moscowNoon(1), responsibleId: member.user.id });
     await mustCreate(ws, { cardId: b.id, type: 'MEETING', text: 'today', dueAt: moscowNoon(0), responsibleId: member.user.id });
     const done = await mustCreate(ws, { cardId: c.id, type: 'CALL', text: 'done', dueAt: moscowNoon(-2) });
-    await app.ok(Complete, { id: done.id, version: 1 }, ws.token);
+    await ws.gql(Complete, { id: done.id, version: 1 });
   });
 
   it('lists by due time, earliest first, with every filter', async () => {
@@ -225,14 +134,14 @@ describe('tasks: lists and deal filters', () => {
     expect((await list(ws, { overdue: false })).texts).toEqual(todayPast ? ['done', 'tomorrow'] : ['done', 'today', 'tomorrow']);
   });
 
-  it('a member sees the workspace tasks; another workspace sees none of them', async () => {
-    expect((await list(ws, {}, member.token)).count).toBe(4);
-    const other = await signUpWorkspace(app);
+  it('a member sees the workspace tasks; another workspace sees none of them', async ({ signUp }) => {
+    expect((await list(member, {})).count).toBe(4);
+    const other = await signUp();
     expect(await list(other, {})).toEqual({ count: 0, texts: [] });
   });
 
   it('filters deals with no open task and with an overdue task', async () => {
-    const names = async (filter: object) => (await app.ok(Deals, { filter }, ws.token)).deals.edges.map((e) => e.node.name).sort();
+    const names = async (filter: DealFilter) => (await ws.gql(Deals, { first: 50, filter })).deals.edges.map((e) => e.node.name).sort();
     expect(await names({ hasOpenTask: false })).toEqual(['C: completed task only', 'D: no tasks']);
     expect(await names({ hasOpenTask: true })).toEqual(['A: overdue task', 'B: open task later']);
     // B's task due at noon today is overdue once noon has passed in Moscow.
@@ -247,17 +156,21 @@ describe('tasks: lists and deal filters', () => {
 describe('notifications', () => {
   type Note = { kind: string; task: { id: string; text: string; responsible: { id: string } } | null };
 
-  const watch = (token: string) => subscribe(url, token, Notifications, {}, (d) => d.notifications as Note);
+  /** A user's notifications, each as its kind and the task's id, text and responsible. */
+  const watch = (token: string) =>
+    subscribe(url, token, Notifications, {}, ({ notifications: { kind, task } }): Note => ({
+      kind,
+      task: task && { id: task.id, text: task.text, responsible: { id: task.responsible.id } },
+    }));
 
-  it('tells a user of a task assigned to them, not of tasks they give themselves or others get', async () => {
-    const ws = await signUpWorkspace(app);
+  it('tells a user of a task assigned to them, not of tasks they give themselves or others get', async ({ workspace: ws }) => {
     const maria = await ws.member('Maria');
     const oleg = await ws.member('Oleg');
     const sub = watch(maria.token);
     await sub.ready;
     const d = await deal(ws, 'Assign');
     await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'for Oleg', dueAt: at(HOUR), responsibleId: oleg.user.id });
-    await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'Maria to herself', dueAt: at(HOUR) }, maria.token);
+    await mustCreate(maria, { cardId: d.id, type: 'CALL', text: 'Maria to herself', dueAt: at(HOUR) });
     const t = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'for Maria', dueAt: at(HOUR), responsibleId: maria.user.id });
     await sub.waitFor((e) => e.length >= 1);
     await new Promise((r) => setTimeout(r, 500));
@@ -265,21 +178,20 @@ describe('notifications', () => {
     expect(sub.events).toEqual([{ kind: 'TASK_ASSIGNED', task: { id: t.id, text: 'for Maria', responsible: { id: maria.user.id } } }]);
     // Handing a task over notifies the new responsible.
     const mine = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'handed over', dueAt: at(HOUR) });
-    await app.ok(Update, { input: { id: mine.id, version: 1, responsibleId: maria.user.id } }, ws.token);
+    await ws.gql(Update, { input: { id: mine.id, version: 1, responsibleId: maria.user.id } });
     await sub.waitFor((e) => e.length >= 2);
     expect(sub.events[1]).toMatchObject({ kind: 'TASK_ASSIGNED', task: { text: 'handed over' } });
     await sub.close();
   });
 
-  it('tells the responsible when an open task falls due, once, and not for a completed one', async () => {
-    const ws = await signUpWorkspace(app);
+  it('tells the responsible when an open task falls due, once, and not for a completed one', async ({ workspace: ws }) => {
     const maria = await ws.member('Maria');
     const sub = watch(maria.token);
     await sub.ready;
     const d = await deal(ws, 'Due');
-    const soon = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'due soon', dueAt: at(1200) }, maria.token);
-    const done = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'done before due', dueAt: at(1200) }, maria.token);
-    await app.ok(Complete, { id: done.id, version: 1 }, maria.token);
+    const soon = await mustCreate(maria, { cardId: d.id, type: 'CALL', text: 'due soon', dueAt: at(1200) });
+    const done = await mustCreate(maria, { cardId: d.id, type: 'CALL', text: 'done before due', dueAt: at(1200) });
+    await maria.gql(Complete, { id: done.id, version: 1 });
     await sub.waitFor((e) => e.some((x) => x.kind === 'TASK_DUE'));
     await new Promise((r) => setTimeout(r, 1500));
     expect(sub.errors).toEqual([]);

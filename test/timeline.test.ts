@@ -5,12 +5,27 @@
 // with their validation; reading newest first with cursor pages, filters and Russian/English
 // keyword search; cards in the trash and of other workspaces; and the live `timelineUpdated`
 // feed over graphql-ws, delivered as soon as the write commits (not at the next outbox poll).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribe } from './helpers/subscribe.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
-import { graphql } from './gql/index.js';
+import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
+import { createTestApp, type Client } from './kit/app.js';
+import { signUpWorkspace, type Member } from './kit/workspace.js';
+import { subscribe } from './kit/subscribe.js';
+import { as } from './kit/results.js';
+import { defineField } from './kit/cards.js';
+import { CreateDeal, DeleteDeal, MoveDeal, UpdateDeal } from './kit/documents/deals.js';
+import { CreateContact, UpdateContact } from './kit/documents/contacts.js';
+import { CreateCompany, UpdateCompany } from './kit/documents/companies.js';
+import {
+  AddNote,
+  CreateNoteTemplate,
+  DeleteNoteTemplate,
+  LogCall,
+  LogChatMessage,
+  LogEmail,
+  LogMeeting,
+  NoteTemplates,
+  Timeline,
+  TimelineUpdated,
+} from './kit/documents/timeline.js';
 import type {
   AddNoteInput,
   CreateCompanyInput,
@@ -20,196 +35,48 @@ import type {
   LogCallInput,
   LogMeetingInput,
   MoveDealInput,
+  TimelineEntryFieldsFragment,
   TimelineFilter,
-  TlEntryFragment,
   UpdateCompanyInput,
   UpdateContactInput,
   UpdateDealInput,
 } from './gql/graphql.js';
 
-let app: TestApp;
 let url: string;
-beforeAll(async () => {
-  app = await createTestApp();
-  url = await app.start();
+test.beforeAll(({ url: serverUrl }) => {
+  url = serverUrl;
 });
-afterAll(async () => {
-  await app?.stop();
-});
-
-// Documents
-
-void graphql(`
-  fragment TlEntry on TimelineEntry {
-    id kind cardId createdAt text
-    author { id name }
-    call { direction number durationSeconds recordingUrl result }
-    email { direction subject body mailbox }
-    meeting { subject startsAt endsAt place notes }
-    chat { direction channel }
-    stageChange { from { id name } to { id name } }
-    responsibleChange { from { id name } to { id name } }
-    fieldChange { field customFieldId oldValue newValue }
-  }
-`);
-
-void graphql(`
-  fragment TlError on Error {
-    __typename code message
-    ... on ValidationError { fields { field message } }
-    ... on NotFoundError { entity id }
-    ... on ConflictError { currentVersion }
-    ... on StageRequirementsError { missingFields { id } }
-  }
-`);
-
-const Timeline = graphql(`
-  query TlTimeline($cardId: ID!, $filter: TimelineFilter, $first: Int, $after: String) {
-    timeline(cardId: $cardId, filter: $filter, first: $first, after: $after) {
-      edges { cursor node { ...TlEntry } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-`);
-
-const Define = graphql(`
-  mutation TlDefine($input: CreateCustomFieldInput!) {
-    createCustomField(input: $input) {
-      __typename
-      ... on CreateCustomFieldSuccess { field { id name options { id label } } }
-      ...TlError
-    }
-  }
-`);
-
-void graphql(`
-  fragment TlDeal on Deal { id name amount currency version stage { id name } responsible { id } }
-`);
-
-const CreateDeal = graphql(`
-  mutation TlCreateDeal($input: CreateDealInput!) {
-    createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { ...TlDeal } } ...TlError }
-  }
-`);
-const UpdateDeal = graphql(`
-  mutation TlUpdateDeal($input: UpdateDealInput!) {
-    updateDeal(input: $input) { __typename ... on UpdateDealSuccess { deal { ...TlDeal } } ...TlError }
-  }
-`);
-const MoveDeal = graphql(`
-  mutation TlMoveDeal($input: MoveDealInput!) {
-    moveDeal(input: $input) { __typename ... on MoveDealSuccess { deal { ...TlDeal } } ...TlError }
-  }
-`);
-const DeleteDeal = graphql(`
-  mutation TlDeleteDeal($id: ID!) {
-    deleteDeal(id: $id) { __typename ... on DeleteDealSuccess { deal { id } } ...TlError }
-  }
-`);
-
-const CreateContact = graphql(`
-  mutation TlCreateContact($input: CreateContactInput!) {
-    createContact(input: $input) { __typename ... on CreateContactSuccess { contact { id version phones { e164 } emails } } ...TlError }
-  }
-`);
-const UpdateContact = graphql(`
-  mutation TlUpdateContact($input: UpdateContactInput!) {
-    updateContact(input: $input) { __typename ... on UpdateContactSuccess { contact { id version phones { e164 } emails } } ...TlError }
-  }
-`);
-const CreateCompany = graphql(`
-  mutation TlCreateCompany($input: CreateCompanyInput!) {
-    createCompany(input: $input) { __typename ... on CreateCompanySuccess { company { id version website } } ...TlError }
-  }
-`);
-const UpdateCompany = graphql(`
-  mutation TlUpdateCompany($input: UpdateCompanyInput!) {
-    updateCompany(input: $input) { __typename ... on UpdateCompanySuccess { company { id version website } } ...TlError }
-  }
-`);
-
-const AddNote = graphql(`
-  mutation TlAddNote($input: AddNoteInput!) {
-    addNote(input: $input) { __typename ... on AddNoteSuccess { entry { ...TlEntry } } ...TlError }
-  }
-`);
-const LogCall = graphql(`
-  mutation TlLogCall($input: LogCallInput!) {
-    logCall(input: $input) { __typename ... on LogCallSuccess { entry { ...TlEntry } } ...TlError }
-  }
-`);
-const LogEmail = graphql(`
-  mutation TlLogEmail($input: LogEmailInput!) {
-    logEmail(input: $input) { __typename ... on LogEmailSuccess { entry { ...TlEntry } } ...TlError }
-  }
-`);
-const LogMeeting = graphql(`
-  mutation TlLogMeeting($input: LogMeetingInput!) {
-    logMeeting(input: $input) { __typename ... on LogMeetingSuccess { entry { ...TlEntry } } ...TlError }
-  }
-`);
-const LogChat = graphql(`
-  mutation TlLogChat($input: LogChatMessageInput!) {
-    logChatMessage(input: $input) { __typename ... on LogChatMessageSuccess { entry { ...TlEntry } } ...TlError }
-  }
-`);
-
-const CreateTemplate = graphql(`
-  mutation TlCreateTemplate($name: String!, $text: String!) {
-    createNoteTemplate(name: $name, text: $text) {
-      __typename
-      ... on CreateNoteTemplateSuccess { template { id name text placeholders } }
-      ...TlError
-    }
-  }
-`);
-const DeleteTemplate = graphql(`
-  mutation TlDeleteTemplate($id: ID!) {
-    deleteNoteTemplate(id: $id) { __typename ... on DeleteNoteTemplateSuccess { template { id } } ...TlError }
-  }
-`);
-const Templates = graphql(`
-  query TlTemplates { noteTemplates { id name text placeholders } }
-`);
-
-const TimelineUpdated = graphql(`
-  subscription TlTimelineUpdated($cardId: ID!) {
-    timelineUpdated(cardId: $cardId) { ...TlEntry }
-  }
-`);
 
 // Helpers
 
-type Who = { token: string };
+type Who = Client;
 
-async function define(ws: Who, input: CreateCustomFieldInput) {
-  return as((await app.ok(Define, { input }, ws.token)).createCustomField, 'CreateCustomFieldSuccess').field;
-}
-const createDeal = async (ws: Who, input: CreateDealInput) => (await app.ok(CreateDeal, { input }, ws.token)).createDeal;
-const updateDeal = async (ws: Who, input: UpdateDealInput) => (await app.ok(UpdateDeal, { input }, ws.token)).updateDeal;
-const moveDeal = async (ws: Who, input: MoveDealInput) => (await app.ok(MoveDeal, { input }, ws.token)).moveDeal;
+const define = (ws: Who, input: CreateCustomFieldInput) => defineField(ws, input);
+const createDeal = async (ws: Who, input: CreateDealInput) => (await ws.gql(CreateDeal, { input })).createDeal;
+const updateDeal = async (ws: Who, input: UpdateDealInput) => (await ws.gql(UpdateDeal, { input })).updateDeal;
+const moveDeal = async (ws: Who, input: MoveDealInput) => (await ws.gql(MoveDeal, { input })).moveDeal;
 const newDeal = async (ws: Who, input: CreateDealInput = { name: 'Supply' }) => as(await createDeal(ws, input), 'CreateDealSuccess').deal;
 const newContact = async (ws: Who, input: CreateContactInput) =>
-  as((await app.ok(CreateContact, { input }, ws.token)).createContact, 'CreateContactSuccess').contact;
-const updateContact = async (ws: Who, input: UpdateContactInput) => (await app.ok(UpdateContact, { input }, ws.token)).updateContact;
+  as((await ws.gql(CreateContact, { input })).createContact, 'CreateContactSuccess').contact;
+const updateContact = async (ws: Who, input: UpdateContactInput) => (await ws.gql(UpdateContact, { input })).updateContact;
 const newCompany = async (ws: Who, input: CreateCompanyInput) =>
-  as((await app.ok(CreateCompany, { input }, ws.token)).createCompany, 'CreateCompanySuccess').company;
-const updateCompany = async (ws: Who, input: UpdateCompanyInput) => (await app.ok(UpdateCompany, { input }, ws.token)).updateCompany;
-const addNote = async (ws: Who, input: AddNoteInput) => (await app.ok(AddNote, { input }, ws.token)).addNote;
+  as((await ws.gql(CreateCompany, { input })).createCompany, 'CreateCompanySuccess').company;
+const updateCompany = async (ws: Who, input: UpdateCompanyInput) => (await ws.gql(UpdateCompany, { input })).updateCompany;
+const addNote = async (ws: Who, input: AddNoteInput) => (await ws.gql(AddNote, { input })).addNote;
 const note = async (ws: Who, cardId: string, text: string) => as(await addNote(ws, { cardId, text }), 'AddNoteSuccess').entry;
-const logCall = async (ws: Who, input: LogCallInput) => (await app.ok(LogCall, { input }, ws.token)).logCall;
-const logMeeting = async (ws: Who, input: LogMeetingInput) => (await app.ok(LogMeeting, { input }, ws.token)).logMeeting;
+const logCall = async (ws: Who, input: LogCallInput) => (await ws.gql(LogCall, { input })).logCall;
+const logMeeting = async (ws: Who, input: LogMeetingInput) => (await ws.gql(LogMeeting, { input })).logMeeting;
 
 /** The whole timeline of a card (newest first), as its entries. */
-async function timeline(ws: Who, cardId: string, filter?: TimelineFilter): Promise<TlEntryFragment[]> {
-  const r = await app.ok(Timeline, { cardId, filter, first: 100 }, ws.token);
+async function timeline(ws: Who, cardId: string, filter?: TimelineFilter): Promise<TimelineEntryFieldsFragment[]> {
+  const r = await ws.gql(Timeline, { cardId, filter, first: 100 });
   expect(r.timeline.pageInfo.hasNextPage).toBe(false);
   return r.timeline.edges.map((e) => e.node);
 }
-const kinds = (entries: TlEntryFragment[]) => entries.map((e) => e.kind);
-const texts = (entries: TlEntryFragment[]) => entries.map((e) => e.text);
+const kinds = (entries: TimelineEntryFieldsFragment[]) => entries.map((e) => e.kind);
+const texts = (entries: TimelineEntryFieldsFragment[]) => entries.map((e) => e.text);
 /** Field changes as [field, old, new], sorted: the entries of one write share their instant. */
-const changes = (entries: TlEntryFragment[]) =>
+const changes = (entries: TimelineEntryFieldsFragment[]) =>
   entries
     .filter((e) => e.kind === 'FIELD_CHANGED')
     .map((e) => [e.fieldChange!.field, e.fieldChange!.oldValue, e.fieldChange!.newValue])
@@ -222,11 +89,11 @@ const fieldsOf = (r: { __typename?: string }) =>
 
 describe('entries the server writes', () => {
   let ws: Workspace;
-  let member: Awaited<ReturnType<Workspace['member']>>;
+  let member: Member;
   let source: { id: string; options: { id: string; label: string }[] };
   let budget: { id: string };
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
     member = await ws.member('Maria');
     source = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Source', options: ['Website', 'Referral'] });
     budget = await define(ws, { entityType: 'DEAL', type: 'MONEY', name: 'Budget' });
@@ -355,8 +222,7 @@ describe('entries the server writes', () => {
 });
 
 describe('two concurrent moves from the same version', () => {
-  it('one wins with ConflictError for the other, and only the winner’s STAGE_CHANGED is on the timeline', async () => {
-    const ws = await signUpWorkspace(app);
+  it('one wins with ConflictError for the other, and only the winner’s STAGE_CHANGED is on the timeline', async ({ workspace: ws }) => {
     for (let round = 0; round < 3; round++) {
       const deal = await newDeal(ws, { name: `Race ${round}` });
       const targets = [ws.open[1], ws.open[2]];
@@ -376,8 +242,7 @@ describe('two concurrent moves from the same version', () => {
 });
 
 describe('two concurrent updates from the same version', () => {
-  it('one wins with ConflictError for the other, and only the winner’s FIELD_CHANGED is on the timeline', async () => {
-    const ws = await signUpWorkspace(app);
+  it('one wins with ConflictError for the other, and only the winner’s FIELD_CHANGED is on the timeline', async ({ workspace: ws }) => {
     for (let round = 0; round < 3; round++) {
       const deal = await newDeal(ws, { name: `Update race ${round}`, amount: '100' });
       const amounts = ['200.00', '300.00'];
@@ -396,12 +261,12 @@ describe('two concurrent updates from the same version', () => {
 
 describe('notes and note templates', () => {
   let ws: Workspace;
-  let member: Awaited<ReturnType<Workspace['member']>>;
+  let member: Member;
   let template: { id: string; name: string; text: string; placeholders: string[] };
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
     member = await ws.member('Oleg');
-    template = as((await app.ok(CreateTemplate, { name: 'Client call', text: 'Call to client about [topic]' }, ws.token)).createNoteTemplate, 'CreateNoteTemplateSuccess').template;
+    template = as((await ws.gql(CreateNoteTemplate, { name: 'Client call', text: 'Call to client about [topic]' })).createNoteTemplate, 'CreateNoteTemplateSuccess').template;
   });
 
   it('addNote puts the note on top of the timeline, by its author', async () => {
@@ -416,14 +281,14 @@ describe('notes and note templates', () => {
   it('lists templates with their placeholders; only an administrator creates them, anyone uses them', async () => {
     expect(template).toMatchObject({ name: 'Client call', text: 'Call to client about [topic]', placeholders: ['topic'] });
     const two = as(
-      (await app.ok(CreateTemplate, { name: 'Meeting set', text: 'Meeting with [who] on [day]; bring [who]’s papers' }, ws.token)).createNoteTemplate,
+      (await ws.gql(CreateNoteTemplate, { name: 'Meeting set', text: 'Meeting with [who] on [day]; bring [who]’s papers' })).createNoteTemplate,
       'CreateNoteTemplateSuccess',
     ).template;
     expect(two.placeholders).toEqual(['who', 'day']);
 
-    const refused = (await app.ok(CreateTemplate, { name: 'Mine', text: 'Hello [name]' }, member.token)).createNoteTemplate;
+    const refused = (await member.gql(CreateNoteTemplate, { name: 'Mine', text: 'Hello [name]' })).createNoteTemplate;
     expect(refused).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
-    const listed = (await app.ok(Templates, {}, member.token)).noteTemplates;
+    const listed = (await member.gql(NoteTemplates, {})).noteTemplates;
     expect(listed.map((t) => [t.name, t.placeholders])).toEqual([
       ['Client call', ['topic']],
       ['Meeting set', ['who', 'day']],
@@ -440,9 +305,9 @@ describe('notes and note templates', () => {
     expect(texts(await timeline(ws, deal.id))).toEqual([both.text, filled.text, null]);
 
     // A member cannot delete one either; an administrator can, and then it is gone.
-    expect((await app.ok(DeleteTemplate, { id: two.id }, member.token)).deleteNoteTemplate.__typename).toBe('ForbiddenError');
-    as((await app.ok(DeleteTemplate, { id: two.id }, ws.token)).deleteNoteTemplate, 'DeleteNoteTemplateSuccess');
-    expect((await app.ok(Templates, {}, ws.token)).noteTemplates.map((t) => t.name)).toEqual(['Client call']);
+    expect((await member.gql(DeleteNoteTemplate, { id: two.id })).deleteNoteTemplate.__typename).toBe('ForbiddenError');
+    as((await ws.gql(DeleteNoteTemplate, { id: two.id })).deleteNoteTemplate, 'DeleteNoteTemplateSuccess');
+    expect((await ws.gql(NoteTemplates, {})).noteTemplates.map((t) => t.name)).toEqual(['Client call']);
     const gone = await addNote(ws, { cardId: deal.id, templateId: two.id, values: [{ name: 'day', value: 'Friday' }, { name: 'who', value: 'Anna' }] });
     expect(fieldsOf(gone)).toEqual(['templateId']);
   });
@@ -480,8 +345,8 @@ describe('notes and note templates', () => {
 
 describe('calls, e-mails, meetings and chat messages', () => {
   let ws: Workspace;
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
   });
 
   it('logs each with its details, newest first', async () => {
@@ -511,7 +376,7 @@ describe('calls, e-mails, meetings and chat messages', () => {
     expect(us.call).toMatchObject({ number: '+16502530000', durationSeconds: 0 });
 
     const email = as(
-      (await app.ok(LogEmail, { input: { cardId: deal.id, direction: 'INBOUND', subject: 'Invoice', body: 'Please find the invoice attached.', mailbox: 'sales@example.com' } }, ws.token)).logEmail,
+      (await ws.gql(LogEmail, { input: { cardId: deal.id, direction: 'INBOUND', subject: 'Invoice', body: 'Please find the invoice attached.', mailbox: 'sales@example.com' } })).logEmail,
       'LogEmailSuccess',
     ).entry;
     expect(email).toMatchObject({ kind: 'EMAIL', text: null, email: { direction: 'INBOUND', subject: 'Invoice', body: 'Please find the invoice attached.', mailbox: 'sales@example.com' }, call: null });
@@ -535,7 +400,7 @@ describe('calls, e-mails, meetings and chat messages', () => {
     expect(open.meeting).toEqual({ subject: 'Call back', startsAt: '2026-03-03T09:00:00.000Z', endsAt: null, place: null, notes: null });
 
     const chat = as(
-      (await app.ok(LogChat, { input: { cardId: deal.id, direction: 'INBOUND', channel: 'Telegram', text: 'Hello! Is the offer still valid?' } }, ws.token)).logChatMessage,
+      (await ws.gql(LogChatMessage, { input: { cardId: deal.id, direction: 'INBOUND', channel: 'Telegram', text: 'Hello! Is the offer still valid?' } })).logChatMessage,
       'LogChatMessageSuccess',
     ).entry;
     expect(chat).toMatchObject({ kind: 'CHAT', text: 'Hello! Is the offer still valid?', chat: { direction: 'INBOUND', channel: 'Telegram' }, meeting: null });
@@ -560,7 +425,7 @@ describe('calls, e-mails, meetings and chat messages', () => {
     expect(fieldsOf(backwards)).toEqual(['endsAt']);
     expect(fieldsOf(await logMeeting(ws, { cardId: deal.id, subject: ' ', startsAt: '2026-03-02T10:00:00Z', endsAt: '2026-03-01T10:00:00Z' }))).toEqual(['endsAt', 'subject']);
 
-    const chat = (await app.ok(LogChat, { input: { cardId: deal.id, direction: 'OUTBOUND', channel: '', text: '   ' } }, ws.token)).logChatMessage;
+    const chat = (await ws.gql(LogChatMessage, { input: { cardId: deal.id, direction: 'OUTBOUND', channel: '', text: '   ' } })).logChatMessage;
     expect(fieldsOf(chat)).toEqual(['channel', 'text']);
 
     expect(await timeline(ws, deal.id)).toEqual(before);
@@ -571,18 +436,18 @@ describe('calls, e-mails, meetings and chat messages', () => {
 
 describe('reading a timeline', () => {
   let ws: Workspace;
-  let member: Awaited<ReturnType<Workspace['member']>>;
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  let member: Member;
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
     member = await ws.member('Second');
   });
 
   const pageOf = (cardId: string, first: number, after: string | null | undefined, filter?: TimelineFilter) =>
-    app.ok(Timeline, { cardId, first, after, filter }, ws.token);
+    ws.gql(Timeline, { cardId, first, after, filter });
 
   /** Walks a card's timeline page by page; returns the page sizes and the entries in order. */
   async function walk(cardId: string, size: number, filter?: TimelineFilter) {
-    const seen: TlEntryFragment[] = [];
+    const seen: TimelineEntryFieldsFragment[] = [];
     const pages: number[] = [];
     let after: string | null | undefined = null;
     for (let guard = 0; guard < 20; guard++) {
@@ -646,7 +511,7 @@ describe('reading a timeline', () => {
     expect(kinds(await timeline(ws, deal.id, { authorIds: [ws.admin.id, member.user.id] }))).toHaveLength(5);
     expect(texts(await timeline(ws, deal.id, { authorIds: [member.user.id], kinds: ['NOTE'] }))).toEqual(['From the member']);
 
-    const bad = await app.gql(Timeline, { cardId: deal.id, filter: { authorIds: ['nope'] } }, ws.token);
+    const bad = await ws.raw(Timeline, { cardId: deal.id, filter: { authorIds: ['nope'] } });
     expect(bad.errors?.[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'filter.authorIds[0]' }] });
   });
 
@@ -657,7 +522,7 @@ describe('reading a timeline', () => {
     await note(ws, deal.id, 'Asked about delivery times');
     as(await logCall(ws, { cardId: deal.id, direction: 'OUTBOUND', number: '+7 916 765-43-21', result: 'Discussed the contract terms' }), 'LogCallSuccess');
     as(
-      (await app.ok(LogEmail, { input: { cardId: deal.id, direction: 'OUTBOUND', subject: 'Счёт на оплату', body: 'Высылаем счета за поставку' } }, ws.token)).logEmail,
+      (await ws.gql(LogEmail, { input: { cardId: deal.id, direction: 'OUTBOUND', subject: 'Счёт на оплату', body: 'Высылаем счета за поставку' } })).logEmail,
       'LogEmailSuccess',
     );
     // Another card's matching note stays out.
@@ -688,11 +553,10 @@ describe('reading a timeline', () => {
 // Trash and other workspaces
 
 describe('cards in the trash and of other workspaces', () => {
-  it('a trashed deal refuses new entries but its timeline can still be read', async () => {
-    const ws = await signUpWorkspace(app);
+  it('a trashed deal refuses new entries but its timeline can still be read', async ({ workspace: ws }) => {
     const deal = await newDeal(ws);
     await note(ws, deal.id, 'Before the trash');
-    as((await app.ok(DeleteDeal, { id: deal.id }, ws.token)).deleteDeal, 'DeleteDealSuccess');
+    as((await ws.gql(DeleteDeal, { id: deal.id })).deleteDeal, 'DeleteDealSuccess');
 
     const refused = await addNote(ws, { cardId: deal.id, text: 'After the trash' });
     expect(refused).toMatchObject({ __typename: 'NotFoundError', code: 'IN_TRASH', entity: 'Deal', id: deal.id });
@@ -700,15 +564,15 @@ describe('cards in the trash and of other workspaces', () => {
     expect(texts(await timeline(ws, deal.id))).toEqual(['Before the trash', null]);
   });
 
-  it('a card of another workspace is not found, and a malformed card id is a ValidationError', async () => {
-    const a = await signUpWorkspace(app);
-    const b = await signUpWorkspace(app);
+  it('a card of another workspace is not found, and a malformed card id is a ValidationError', async ({ signUp }) => {
+    const a = await signUp();
+    const b = await signUp();
     const deal = await newDeal(a);
     const contact = await newContact(a, { name: 'Secret contact' });
     await note(a, deal.id, 'Internal');
 
     for (const cardId of [deal.id, contact.id]) {
-      const read = await app.gql(Timeline, { cardId, first: 10 }, b.token);
+      const read = await b.raw(Timeline, { cardId, first: 10 });
       expect(read.data).toBeNull();
       expect(read.errors).toHaveLength(1);
       expect(read.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
@@ -721,7 +585,7 @@ describe('cards in the trash and of other workspaces', () => {
 
     // Not an id at all, and the id of something that has no timeline.
     for (const cardId of ['not-an-id', a.pipeline.id, Buffer.from('Deal:42').toString('base64')]) {
-      const read = await app.gql(Timeline, { cardId, first: 10 }, a.token);
+      const read = await a.raw(Timeline, { cardId, first: 10 });
       expect(read.errors?.[0].extensions, cardId).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'cardId' }] });
       expect(fieldsOf(await addNote(a, { cardId, text: 'x' }))).toEqual(['cardId']);
       expect(fieldsOf(await logCall(a, { cardId, direction: 'INBOUND', number: '+79161234567' }))).toEqual(['cardId']);
@@ -739,18 +603,17 @@ type Sub = ReturnType<typeof watch>;
  * subscription starts, since the card has to exist before anyone can subscribe to it.
  */
 function watch(token: string, cardId: string, on = url) {
-  const s = subscribe(on, token, TimelineUpdated, { cardId }, (d) => d.timelineUpdated as TlEntryFragment, (e) => e.kind !== 'CARD_CREATED');
+  const s = subscribe(on, token, TimelineUpdated, { cardId }, (d) => d.timelineUpdated as TimelineEntryFieldsFragment, (e) => e.kind !== 'CARD_CREATED');
   return { ...s, entries: s.events, waitFor: (n: number, ms = 5000) => s.waitFor((e) => e.length >= n, ms) };
 }
 
 describe('timelineUpdated over WebSocket', () => {
   const subs: Sub[] = [];
-  afterAll(async () => {
+  test.afterAll(async () => {
     await Promise.all(subs.map((s) => s.close()));
   });
 
-  it('delivers the new note and the new stage of the card, and nothing of other cards', async () => {
-    const ws = await signUpWorkspace(app);
+  it('delivers the new note and the new stage of the card, and nothing of other cards', async ({ workspace: ws }) => {
     const deal = await newDeal(ws, { name: 'Watched' });
     const other = await newDeal(ws, { name: 'Elsewhere' });
     const sub = watch(ws.token, deal.id);
@@ -788,17 +651,17 @@ describe('timelineUpdated over WebSocket', () => {
     try {
       const slowUrl = await slow.start();
       const ws = await signUpWorkspace(slow);
-      const deal = as((await slow.ok(CreateDeal, { input: { name: 'Prompt' } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
-      const contact = as((await slow.ok(CreateContact, { input: { name: 'Prompt contact' } }, ws.token)).createContact, 'CreateContactSuccess').contact;
-      const company = as((await slow.ok(CreateCompany, { input: { name: 'Prompt company' } }, ws.token)).createCompany, 'CreateCompanySuccess').company;
+      const deal = as((await ws.gql(CreateDeal, { input: { name: 'Prompt' } })).createDeal, 'CreateDealSuccess').deal;
+      const contact = as((await ws.gql(CreateContact, { input: { name: 'Prompt contact' } })).createContact, 'CreateContactSuccess').contact;
+      const company = as((await ws.gql(CreateCompany, { input: { name: 'Prompt company' } })).createCompany, 'CreateCompanySuccess').company;
       const [dealSub, contactSub, companySub] = [deal.id, contact.id, company.id].map((id) => watch(ws.token, id, slowUrl));
       subs.push(dealSub, contactSub, companySub);
       await Promise.all([dealSub.ready, contactSub.ready, companySub.ready]);
 
-      as((await slow.ok(AddNote, { input: { cardId: deal.id, text: 'Quick note' } }, ws.token)).addNote, 'AddNoteSuccess');
-      as((await slow.ok(MoveDeal, { input: { id: deal.id, version: deal.version, stageId: ws.open[1].id } }, ws.token)).moveDeal, 'MoveDealSuccess');
-      as((await slow.ok(UpdateContact, { input: { id: contact.id, version: contact.version, position: 'CEO' } }, ws.token)).updateContact, 'UpdateContactSuccess');
-      as((await slow.ok(UpdateCompany, { input: { id: company.id, version: company.version, website: 'prompt.example.com' } }, ws.token)).updateCompany, 'UpdateCompanySuccess');
+      as((await ws.gql(AddNote, { input: { cardId: deal.id, text: 'Quick note' } })).addNote, 'AddNoteSuccess');
+      as((await ws.gql(MoveDeal, { input: { id: deal.id, version: deal.version, stageId: ws.open[1].id } })).moveDeal, 'MoveDealSuccess');
+      as((await ws.gql(UpdateContact, { input: { id: contact.id, version: contact.version, position: 'CEO' } })).updateContact, 'UpdateContactSuccess');
+      as((await ws.gql(UpdateCompany, { input: { id: company.id, version: company.version, website: 'prompt.example.com' } })).updateCompany, 'UpdateCompanySuccess');
       await Promise.all([dealSub.waitFor(2, 2000), contactSub.waitFor(1, 2000), companySub.waitFor(1, 2000)]);
 
       expect(kinds(dealSub.entries)).toEqual(['NOTE', 'STAGE_CHANGED']);
@@ -811,9 +674,9 @@ describe('timelineUpdated over WebSocket', () => {
     }
   });
 
-  it('refuses a subscriber of another workspace with NOT_FOUND and sends it nothing', async () => {
-    const a = await signUpWorkspace(app);
-    const b = await signUpWorkspace(app);
+  it('refuses a subscriber of another workspace with NOT_FOUND and sends it nothing', async ({ signUp }) => {
+    const a = await signUp();
+    const b = await signUp();
     const deal = await newDeal(a);
     const stranger = watch(b.token, deal.id);
     const owner = watch(a.token, deal.id);
@@ -832,8 +695,8 @@ describe('timelineUpdated over WebSocket', () => {
 
 describe('contact and company changes', () => {
   let ws: Workspace;
-  beforeAll(async () => {
-    ws = await signUpWorkspace(app);
+  test.beforeAll(async ({ signUp }) => {
+    ws = await signUp();
   });
 
   it('records phones, e-mails and position of a contact as shown (E.164, lower case)', async () => {

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { signUpWorkspace } from '../helpers/fixtures.js';
-import { ok, scratchDatabase, SIGN_UP, spawnServer, sqlOn, started, stop, tempDir, type Server } from '../helpers/server.js';
-import { graphql } from '../gql/index.js';
+import { createTestApp, type TestApp } from '../kit/app.js';
+import { signUpWorkspace } from '../kit/workspace.js';
+import { ok, scratchDatabase, SIGN_UP, spawnServer, sqlOn, started, stop, tempDir, type Server } from '../kit/server.js';
+import { CreateDeal as Create, UpdateDeal as Update } from '../kit/documents/deals.js';
 
 const serverUrl = process.env.TEST_DATABASE_URL!;
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -113,17 +113,6 @@ describe('several dispatching instances on one database', () => {
     await Promise.all(apps.map((x) => x.stop()));
   });
 
-  const Create = graphql(`
-    mutation ObxCreate($input: CreateDealInput!) {
-      createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { id version } } }
-    }
-  `);
-  const Update = graphql(`
-    mutation ObxUpdate($input: UpdateDealInput!) {
-      updateDeal(input: $input) { __typename }
-    }
-  `);
-
   it('publish every event exactly once, each deal\'s in the order its changes were made', async () => {
     const urls = await Promise.all(apps.map((x) => x.start()));
     const ws = await signUpWorkspace(apps[0]);
@@ -134,10 +123,10 @@ describe('several dispatching instances on one database', () => {
     const names = Array.from({ length: 20 }, (_, i) => `Deal ${String(i).padStart(2, '0')}`);
     await Promise.all(
       names.map(async (n, i) => {
-        const r = await apps[i % 3].ok(Create, { input: { name: n } }, ws.token);
+        const r = await apps[i % 3].as(ws.token).gql(Create, { input: { name: n } });
         if (r.createDeal.__typename !== 'CreateDealSuccess') throw new Error('create failed');
         const d = r.createDeal.deal;
-        const u = await apps[(i + 1) % 3].ok(Update, { input: { id: d.id, version: d.version, amount: '10' } }, ws.token);
+        const u = await apps[(i + 1) % 3].as(ws.token).gql(Update, { input: { id: d.id, version: d.version, amount: '10' } });
         expect(u.updateDeal.__typename).toBe('UpdateDealSuccess');
       }),
     );
@@ -198,7 +187,7 @@ describe('an event Redis does not take', () => {
     await sub.connected;
 
     await cutProxy();
-    expect((await a.ok(CreateDuringOutage, { input: { name: 'Made during the outage' } }, ws.token)).createDeal.__typename).toBe('CreateDealSuccess');
+    expect((await ws.gql(Create, { input: { name: 'Made during the outage' } })).createDeal.__typename).toBe('CreateDealSuccess');
     await new Promise((r) => setTimeout(r, 2000));
     expect(sub.events).toEqual([]);
     const pending = await sqlOn(scratch.url, `select count(*)::int as n from "OutboxEvent" where topic = 'dealChanged' and "publishedAt" is null`);
@@ -213,6 +202,3 @@ describe('an event Redis does not take', () => {
   }, 60_000);
 });
 
-const CreateDuringOutage = graphql(`
-  mutation ObxCreateDuringOutage($input: CreateDealInput!) { createDeal(input: $input) { __typename } }
-`);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { listMigrations } from '../../src/lib/migrate.js';
-import { gql, LOGIN, ok, scratchDatabase, SIGN_UP, spawnServer, started, stop, tempDir, type Server } from '../helpers/server.js';
+import { gql, LOGIN, ok, scratchDatabase, SIGN_UP, spawnServer, started, stop, tempDir, type Server } from '../kit/server.js';
 
 const serverUrl = process.env.TEST_DATABASE_URL!;
 

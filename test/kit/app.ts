@@ -1,0 +1,127 @@
+// Builds the app the tests talk to: on the run's PostgreSQL database when the suite runs with
+// TEST_DATABASE_URL, else on an in-memory PGlite. Requests go through yoga.fetch; a Client is
+// that transport bound to one token.
+import { inject } from 'vitest';
+import { print, type ExecutionResult } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { randomUUID } from 'node:crypto';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openDatabase, type Database, type QueryListener } from '../../src/db.js';
+import { createLogger } from '../../src/lib/logger.js';
+
+export function testDatabaseUrl(): string | undefined {
+  return inject('testDatabaseUrl') || undefined;
+}
+
+export function testConfig(extra: Record<string, string> = {}): Config {
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    SEED_DEMO: 'false',
+    DATA_DIR: '/nonexistent',
+    ...(testDatabaseUrl() ? { DATABASE_URL: testDatabaseUrl()! } : {}),
+    ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
+    ...extra,
+  });
+}
+
+export async function openTestDatabase(onQuery?: QueryListener): Promise<Database> {
+  const url = testDatabaseUrl();
+  return openDatabase(url ? { kind: 'postgres', url, poolSize: 5 } : { kind: 'pglite' }, onQuery);
+}
+
+/** The GraphQL API as one caller sees it. */
+export type Client = {
+  readonly token?: string;
+  /** Runs a typed operation and answers its data; GraphQL errors fail the test. */
+  gql<R, V>(doc: TypedDocumentNode<R, V>, variables?: V): Promise<R>;
+  /** Runs a typed operation and answers the whole result, errors included. */
+  raw<R, V>(doc: TypedDocumentNode<R, V>, variables?: V, headers?: Record<string, string>): Promise<ExecutionResult<R>>;
+};
+
+export type TestApp = App & {
+  /** A client signed in with `token` (a session or an API key); none: anonymous. */
+  as(token?: string): Client;
+  /** Sends a raw GraphQL request body (for documents that are not typed, or not valid). */
+  post(body: object, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /** SQL statements seen since the last reset (shared by every app on this database). */
+  queries: string[];
+  /** The same app as another client address: per-address login limits then count apart. */
+  elsewhere(): TestApp;
+  /**
+   * Another app on the same database with some configuration changed (TRUST_PROXY,
+   * SESSION_TTL_HOURS, …), for a file or a test that needs it; stop() leaves the database open.
+   * It does not dispatch the outbox: live events stay with the app that does.
+   */
+  variant(extra: Record<string, string>): Promise<TestApp>;
+};
+
+type Options = { own?: boolean; outboxPollMs?: number; databaseUrl?: string };
+
+/**
+ * `own: true` gives the app a private in-memory database even in a PostgreSQL run, for tests
+ * that damage their database on purpose; `databaseUrl` puts it on a PostgreSQL database of the
+ * test's own (an app without Redis must not share the run's database: its outbox dispatcher
+ * would publish other files' events where their subscribers never hear them).
+ */
+export async function createTestApp(extra: Record<string, string> = {}, opts: Options = {}): Promise<TestApp> {
+  const queries: string[] = [];
+  const onQuery = (sql: string) => queries.push(sql);
+  const database = opts.databaseUrl
+    ? await openDatabase({ kind: 'postgres', url: opts.databaseUrl, poolSize: 5 }, onQuery)
+    : opts.own
+      ? await openDatabase({ kind: 'pglite' }, onQuery)
+      : await openTestDatabase(onQuery);
+  return wrap(await build(extra, database, opts), queries);
+}
+
+function build(extra: Record<string, string>, database: Database, opts: Options) {
+  return buildApp(testConfig(extra), {
+    database,
+    logger: createLogger(process.env.TEST_LOG ? 'error' : 'silent'),
+    outboxPollMs: opts.outboxPollMs ?? 200,
+  });
+}
+
+function wrap(app: App, queries: string[]): TestApp {
+  // Each app view is its own client address, so per-address login limits never couple files
+  // that share a database.
+  const client = { req: { socket: { remoteAddress: `test-client-${randomUUID()}` } } };
+  const post = async (body: object, headers: Record<string, string> = {}) => {
+    const res = await app.yoga.fetch(
+      'http://test/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) },
+      client,
+    );
+    return { status: res.status, body: await res.json() };
+  };
+  const as = (token?: string): Client => {
+    const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    const raw = async <R, V>(doc: TypedDocumentNode<R, V>, variables?: V, headers: Record<string, string> = {}) =>
+      (await post({ query: print(doc), variables }, { ...auth, ...headers })).body as ExecutionResult<R>;
+    return {
+      token,
+      raw,
+      async gql<R, V>(doc: TypedDocumentNode<R, V>, variables?: V) {
+        const r = await raw(doc, variables);
+        if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
+        return r.data as R;
+      },
+    };
+  };
+  const view: TestApp = Object.assign(Object.create(app) as App, {
+    as,
+    post,
+    queries,
+    elsewhere: () => wrap(app, queries),
+    async variant(extra: Record<string, string>) {
+      const shared: Database = { ...app.database, close: async () => {} };
+      return wrap(await build({ ...extra, OUTBOX_DISPATCH: 'false' }, shared, {}), queries);
+    },
+  });
+  return view;
+}
+
+export const uniqueEmail = (prefix = 'user') => `${prefix}.${randomUUID().slice(0, 8)}@example.com`;
