@@ -2,9 +2,9 @@
 // nothing (DateTimes without a zone, NUL bytes, malformed file paths, non-web URLs, first+last
 // on connections, option deletes that must bump card versions).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace, type Workspace } from './helpers/fixtures.js';
-import { as } from './helpers/results.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace, type Workspace } from './kit/workspace.js';
+import { as } from './kit/results.js';
 import { graphql } from './gql/index.js';
 import type { CustomFieldInput } from './gql/graphql.js';
 
@@ -48,7 +48,7 @@ const HdTaskLiteral = graphql(`
 `);
 
 async function deal(ws: Workspace, name: string) {
-  return as((await app.ok(HdCreateDeal, { input: { name } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+  return as((await app.as(ws.token).gql(HdCreateDeal, { input: { name } })).createDeal, 'CreateDealSuccess').deal;
 }
 
 describe('DateTime inputs', () => {
@@ -56,18 +56,18 @@ describe('DateTime inputs', () => {
     const ws = await signUpWorkspace(app);
     const d = await deal(ws, 'Zoned');
     for (const dueAt of ['2026-12-24 18:00', '2026-12-24T18:00:00', 'Dec 24 2026', '2026-12-24', '2026-12-24T18:00:00 GMT+3']) {
-      const r = await app.gql(HdCreateTask, { input: { cardId: d.id, type: 'CALL', text: 'x', dueAt } }, ws.token);
+      const r = await app.as(ws.token).raw(HdCreateTask, { input: { cardId: d.id, type: 'CALL', text: 'x', dueAt } });
       expect(r.data ?? null, dueAt).toBeNull();
       expect(r.errors?.[0].extensions?.code, dueAt).toBe('BAD_USER_INPUT');
       expect(r.errors?.[0].message, dueAt).toMatch(/DateTime/);
     }
     // A number is not an instant either.
-    const num = await app.gql(HdCreateTask, { input: { cardId: d.id, type: 'CALL', text: 'x', dueAt: 0 as unknown as string } }, ws.token);
+    const num = await app.as(ws.token).raw(HdCreateTask, { input: { cardId: d.id, type: 'CALL', text: 'x', dueAt: 0 as unknown as string } });
     expect(num.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    const lit = await app.gql(HdTaskLiteral, { cardId: d.id }, ws.token);
+    const lit = await app.as(ws.token).raw(HdTaskLiteral, { cardId: d.id });
     expect(lit.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(lit.errors?.[0].message).toMatch(/DateTime/);
-    expect((await app.ok(HdTasks, { filter: { cardId: d.id } }, ws.token)).tasks.totalCount).toBe(0);
+    expect((await app.as(ws.token).gql(HdTasks, { filter: { cardId: d.id } })).tasks.totalCount).toBe(0);
   });
 
   it('accepts ISO-8601 with Z or an offset, and answers UTC', async () => {
@@ -80,7 +80,7 @@ describe('DateTime inputs', () => {
       ['2026-12-24T18:00:00-0130', '2026-12-24T19:30:00.000Z'],
     ];
     for (const [dueAt, utc] of cases) {
-      const r = await app.ok(HdCreateTask, { input: { cardId: d.id, type: 'CALL', text: 'x', dueAt } }, ws.token);
+      const r = await app.as(ws.token).gql(HdCreateTask, { input: { cardId: d.id, type: 'CALL', text: 'x', dueAt } });
       expect(as(r.createTask, 'CreateTaskSuccess').task.dueAt, dueAt).toBe(utc);
     }
   });
@@ -111,23 +111,23 @@ function refusedFilter(r: ListResult, field: string) {
 describe('NUL characters', () => {
   it('failing before: a NUL in a name or text is a ValidationError naming the field, and nothing is written', async () => {
     const ws = await signUpWorkspace(app);
-    const r = (await app.ok(HdCreateDeal, { input: { name: 'Bad\u0000name' } }, ws.token)).createDeal;
+    const r = (await app.as(ws.token).gql(HdCreateDeal, { input: { name: 'Bad\u0000name' } })).createDeal;
     expect(as(r, 'ValidationError').fields).toEqual([{ field: 'name', message: expect.stringContaining('NUL') }]);
-    expect((await app.ok(HdDeals, {}, ws.token)).deals.totalCount).toBe(0);
+    expect((await app.as(ws.token).gql(HdDeals, {})).deals.totalCount).toBe(0);
     const d = await deal(ws, 'Fine');
-    const t = (await app.ok(HdCreateTask, { input: { cardId: d.id, type: 'CALL', text: 'a\u0000b', dueAt: '2026-12-24T18:00:00Z' } }, ws.token)).createTask;
+    const t = (await app.as(ws.token).gql(HdCreateTask, { input: { cardId: d.id, type: 'CALL', text: 'a\u0000b', dueAt: '2026-12-24T18:00:00Z' } })).createTask;
     expect(t).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED' });
-    expect((await app.ok(HdTasks, { filter: { cardId: d.id } }, ws.token)).tasks.totalCount).toBe(0);
+    expect((await app.as(ws.token).gql(HdTasks, { filter: { cardId: d.id } })).tasks.totalCount).toBe(0);
   });
 
   it('failing before: a NUL in a list search is refused as a bad filter naming filter.search', async () => {
     const ws = await signUpWorkspace(app);
     const d = await deal(ws, 'Searchable');
-    refusedFilter(await app.gql(HdDeals, { filter: { search: 'Sea\u0000rch' } }, ws.token), 'filter.search');
-    refusedFilter(await app.gql(HdDeals, { filter: { or: [{ search: '\u0000' }] } }, ws.token), 'filter.or[0].search');
-    refusedFilter(await app.gql(HdUsers, { filter: { search: 'a\u0000' } }, ws.token), 'filter.search');
-    refusedFilter(await app.gql(HdTimeline, { cardId: d.id, filter: { search: 'a\u0000' } }, ws.token), 'filter.search');
-    expect((await app.ok(HdDeals, { filter: { search: 'Search' } }, ws.token)).deals.totalCount).toBe(1);
+    refusedFilter(await app.as(ws.token).raw(HdDeals, { filter: { search: 'Sea\u0000rch' } }), 'filter.search');
+    refusedFilter(await app.as(ws.token).raw(HdDeals, { filter: { or: [{ search: '\u0000' }] } }), 'filter.or[0].search');
+    refusedFilter(await app.as(ws.token).raw(HdUsers, { filter: { search: 'a\u0000' } }), 'filter.search');
+    refusedFilter(await app.as(ws.token).raw(HdTimeline, { cardId: d.id, filter: { search: 'a\u0000' } }), 'filter.search');
+    expect((await app.as(ws.token).gql(HdDeals, { filter: { search: 'Search' } })).deals.totalCount).toBe(1);
   });
 });
 
@@ -171,20 +171,20 @@ describe('URL inputs', () => {
     const ws = await signUpWorkspace(app);
     const d = await deal(ws, 'Called');
     for (const recordingUrl of NOT_WEB) {
-      const r = (await app.ok(HdLogCall, { input: { cardId: d.id, direction: 'OUTBOUND', number: '+79161234567', recordingUrl } }, ws.token)).logCall;
+      const r = (await app.as(ws.token).gql(HdLogCall, { input: { cardId: d.id, direction: 'OUTBOUND', number: '+79161234567', recordingUrl } })).logCall;
       expect(as(r, 'ValidationError').fields.map((f) => f.field), recordingUrl).toEqual(['recordingUrl']);
     }
-    const ok = (await app.ok(HdLogCall, { input: { cardId: d.id, direction: 'OUTBOUND', number: '+79161234567', recordingUrl: 'https://rec.example.com/1.mp3' } }, ws.token)).logCall;
+    const ok = (await app.as(ws.token).gql(HdLogCall, { input: { cardId: d.id, direction: 'OUTBOUND', number: '+79161234567', recordingUrl: 'https://rec.example.com/1.mp3' } })).logCall;
     expect(ok.__typename).toBe('LogCallSuccess');
   });
 
   it('a company website must be http(s)', async () => {
     const ws = await signUpWorkspace(app);
     for (const website of NOT_WEB) {
-      const r = (await app.ok(HdCreateCompany, { input: { name: 'Acme', website } }, ws.token)).createCompany;
+      const r = (await app.as(ws.token).gql(HdCreateCompany, { input: { name: 'Acme', website } })).createCompany;
       expect(as(r, 'ValidationError').fields.map((f) => f.field), website).toEqual(['website']);
     }
-    const ok = (await app.ok(HdCreateCompany, { input: { name: 'Acme', website: 'acme.example.com' } }, ws.token)).createCompany;
+    const ok = (await app.as(ws.token).gql(HdCreateCompany, { input: { name: 'Acme', website: 'acme.example.com' } })).createCompany;
     expect(as(ok, 'CreateCompanySuccess').company.website).toBe('https://acme.example.com');
   });
 });
@@ -202,18 +202,18 @@ describe('connection pages', () => {
     const ws = await signUpWorkspace(app);
     const d = await deal(ws, 'Paged');
     for (const r of [
-      await app.gql(HdDeals, { first: 2, last: 2 }, ws.token),
-      await app.gql(HdUsersLiteral, {}, ws.token),
-      await app.gql(HdTimelinePage, { cardId: d.id, first: 1, last: 1 }, ws.token),
+      await app.as(ws.token).raw(HdDeals, { first: 2, last: 2 }),
+      await app.as(ws.token).raw(HdUsersLiteral, {}),
+      await app.as(ws.token).raw(HdTimelinePage, { cardId: d.id, first: 1, last: 1 }),
     ]) {
       expect(r.data ?? null, JSON.stringify(r)).toBeNull();
       expect(r.errors?.[0].extensions?.code, JSON.stringify(r)).toBe('BAD_USER_INPUT');
       expect(r.errors?.[0].message).toMatch(/first.*last/);
     }
     // Either alone still pages, and an explicit null counts as not given.
-    expect((await app.ok(HdDeals, { first: 1 }, ws.token)).deals.edges).toHaveLength(1);
-    expect((await app.ok(HdDeals, { last: 1 }, ws.token)).deals.edges).toHaveLength(1);
-    expect((await app.ok(HdDeals, { first: 1, last: null }, ws.token)).deals.edges).toHaveLength(1);
+    expect((await app.as(ws.token).gql(HdDeals, { first: 1 })).deals.edges).toHaveLength(1);
+    expect((await app.as(ws.token).gql(HdDeals, { last: 1 })).deals.edges).toHaveLength(1);
+    expect((await app.as(ws.token).gql(HdDeals, { first: 1, last: null })).deals.edges).toHaveLength(1);
   });
 });
 
@@ -263,17 +263,17 @@ describe('deleting a field option', () => {
   it('failing before: cards whose value moved to another option get a new version and updatedAt', async () => {
     const ws = await signUpWorkspace(app);
     const define = async (type: 'SELECT' | 'MULTISELECT', name: string) =>
-      as((await app.ok(HdCreateField, { input: { entityType: 'DEAL', type, name, options: ['A', 'B'] } }, ws.token)).createCustomField, 'CreateCustomFieldSuccess').field;
+      as((await app.as(ws.token).gql(HdCreateField, { input: { entityType: 'DEAL', type, name, options: ['A', 'B'] } })).createCustomField, 'CreateCustomFieldSuccess').field;
     const one = await define('SELECT', 'Source');
     const many = await define('MULTISELECT', 'Interests');
     const [a, b] = one.options;
     const [ma, mb] = many.options;
     const create = async (name: string, customFields: CustomFieldInput[]) =>
-      as((await app.ok(HdCreateDeal, { input: { name, customFields } }, ws.token)).createDeal, 'CreateDealSuccess').deal;
+      as((await app.as(ws.token).gql(HdCreateDeal, { input: { name, customFields } })).createDeal, 'CreateDealSuccess').deal;
     const held = await create('Holds A', [{ fieldId: one.id, value: { optionId: a.id } }, { fieldId: many.id, value: { optionIds: [ma.id] } }]);
     const other = await create('Holds B', [{ fieldId: one.id, value: { optionId: b.id } }]);
     const read = async (id: string) => {
-      const n = (await app.ok(HdDeal, { id }, ws.token)).node;
+      const n = (await app.as(ws.token).gql(HdDeal, { id })).node;
       if (!n || !('version' in n)) throw new Error(`no deal ${id}`);
       return n;
     };
@@ -281,7 +281,7 @@ describe('deleting a field option', () => {
     const untouched = await read(other.id);
     expect(before.version).toBe(1);
 
-    expect((await app.ok(HdDeleteOption, { id: a.id, moveToOptionId: b.id }, ws.token)).deleteFieldOption.__typename).toBe('DeleteFieldOptionSuccess');
+    expect((await app.as(ws.token).gql(HdDeleteOption, { id: a.id, moveToOptionId: b.id })).deleteFieldOption.__typename).toBe('DeleteFieldOptionSuccess');
     const moved = await read(held.id);
     expect(moved.customFields).toContainEqual({ __typename: 'SelectFieldValue', option: { id: b.id, label: 'B' } });
     expect(moved.version).toBe(2);
@@ -289,11 +289,11 @@ describe('deleting a field option', () => {
     // A card that held nothing of the removed option keeps its version.
     expect((await read(other.id)).version).toBe(untouched.version);
 
-    expect((await app.ok(HdDeleteOption, { id: ma.id, moveToOptionId: mb.id }, ws.token)).deleteFieldOption.__typename).toBe('DeleteFieldOptionSuccess');
+    expect((await app.as(ws.token).gql(HdDeleteOption, { id: ma.id, moveToOptionId: mb.id })).deleteFieldOption.__typename).toBe('DeleteFieldOptionSuccess');
     expect((await read(held.id)).version).toBe(3);
 
     // A client still holding version 1 cannot write its old value back over the moved one.
-    const stale = (await app.ok(HdUpdateDeal, { input: { id: held.id, version: 1, name: 'Stale write' } }, ws.token)).updateDeal;
+    const stale = (await app.as(ws.token).gql(HdUpdateDeal, { input: { id: held.id, version: 1, name: 'Stale write' } })).updateDeal;
     expect(stale).toMatchObject({ __typename: 'ConflictError', currentVersion: 3 });
   });
 });

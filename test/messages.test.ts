@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInterfaceType } from 'graphql';
 import { schema } from '../src/schema.js';
 import { catalogueEntries, noun, render } from '../src/lib/i18n.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { signUpWorkspace } from './helpers/fixtures.js';
+import { createTestApp, type TestApp } from './kit/app.js';
+import { signUpWorkspace } from './kit/workspace.js';
 import { graphql } from './gql/index.js';
 
 let app: TestApp;
@@ -86,30 +86,30 @@ const Me = graphql(`
 describe('under Accept-Language: ru', () => {
   it('a card error is Russian, in an English workspace too', async () => {
     const ws = await signUpWorkspace(app, { locale: 'en' });
-    const c = await app.ok(CreateContact, { input: { name: 'Anna' } }, ws.token);
+    const c = await app.as(ws.token).gql(CreateContact, { input: { name: 'Anna' } });
     if (c.createContact.__typename !== 'CreateContactSuccess') throw new Error(JSON.stringify(c.createContact));
     const { id, version } = c.createContact.contact;
 
-    const stale = await app.gql(UpdateContact, { input: { id, version: version + 5, name: 'Anna B.' } }, ws.token, RU);
+    const stale = await app.as(ws.token).raw(UpdateContact, { input: { id, version: version + 5, name: 'Anna B.' } }, RU);
     expect(stale.data?.updateContact).toEqual({
       __typename: 'ConflictError',
       code: 'CONFLICT',
       message: `Контакт: запись изменил кто-то другой (версия ${version}); обновите и повторите`,
     });
 
-    const d = await app.ok(DeleteContact, { id, version }, ws.token);
+    const d = await app.as(ws.token).gql(DeleteContact, { id, version });
     if (d.deleteContact.__typename !== 'DeleteContactSuccess') throw new Error(JSON.stringify(d.deleteContact));
     const input = { id, version: d.deleteContact.contact.version, name: 'Anna B.' };
-    const ru = await app.gql(UpdateContact, { input }, ws.token, RU);
+    const ru = await app.as(ws.token).raw(UpdateContact, { input }, RU);
     expect(ru.data?.updateContact).toEqual({ __typename: 'NotFoundError', code: 'IN_TRASH', message: 'Контакт в корзине; сначала восстановите' });
     // Without the header the English workspace reads English.
-    const en = await app.gql(UpdateContact, { input }, ws.token);
+    const en = await app.as(ws.token).raw(UpdateContact, { input });
     expect(en.data?.updateContact).toMatchObject({ code: 'IN_TRASH', message: 'Contact is in the trash; restore it first' });
   });
 
   it('a validation field message is Russian, and so is the whole message', async () => {
     const ws = await signUpWorkspace(app, { locale: 'en' });
-    const r = await app.gql(CreateContact, { input: { name: ' ', emails: ['anna@example.com', 'nope'] } }, ws.token, RU);
+    const r = await app.as(ws.token).raw(CreateContact, { input: { name: ' ', emails: ['anna@example.com', 'nope'] } }, RU);
     expect(r.data?.createContact).toEqual({
       __typename: 'ValidationError',
       code: 'VALIDATION_FAILED',
@@ -123,12 +123,12 @@ describe('under Accept-Language: ru', () => {
 
   it('a failing list field is a Russian GraphQL error with its code and field problems', async () => {
     const ws = await signUpWorkspace(app, { locale: 'en' });
-    const ru = await app.gql(ContactsByName, {}, ws.token, RU);
+    const ru = await app.as(ws.token).raw(ContactsByName, {}, RU);
     expect(ru.errors?.[0]).toMatchObject({
       message: 'Неверные данные: orderBy[0]: укажите либо field, либо customFieldId',
       extensions: { code: 'VALIDATION_FAILED', fields: [{ field: 'orderBy[0]', message: 'укажите либо field, либо customFieldId' }] },
     });
-    const en = await app.gql(ContactsByName, {}, ws.token);
+    const en = await app.as(ws.token).raw(ContactsByName, {});
     expect(en.errors?.[0]).toMatchObject({
       message: 'Invalid input: orderBy[0]: give either field or customFieldId',
       extensions: { code: 'VALIDATION_FAILED', fields: [{ field: 'orderBy[0]', message: 'give either field or customFieldId' }] },
@@ -136,14 +136,14 @@ describe('under Accept-Language: ru', () => {
   });
 
   it('a top-level authentication error is Russian', async () => {
-    const none = await app.gql(Me, {}, undefined, RU);
+    const none = await app.as(undefined).raw(Me, {}, RU);
     expect(none.errors?.[0]).toMatchObject({
       message: 'Войдите в систему: передайте действительный токен',
       extensions: { code: 'UNAUTHENTICATED' },
     });
-    const bad = await app.gql(Me, {}, 'crm_s_nonsense', RU);
+    const bad = await app.as('crm_s_nonsense').raw(Me, {}, RU);
     expect(bad.errors?.[0]).toMatchObject({ message: 'Токен недействителен; войдите снова', extensions: { code: 'UNAUTHENTICATED' } });
-    const en = await app.gql(Me, {}, 'crm_s_nonsense');
+    const en = await app.as('crm_s_nonsense').raw(Me, {});
     expect(en.errors?.[0]).toMatchObject({ message: 'The token is not valid; sign in again' });
   });
 });
