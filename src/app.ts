@@ -66,9 +66,7 @@ function localizeErrors(): Plugin<Context> {
       cause instanceof AppError
         ? {
             code: cause.code,
-            ...(cause instanceof ValidationError
-              ? { fields: cause.fields.map((f) => ({ field: f.field, message: render(f.message, locale) })) }
-              : {}),
+            ...(cause instanceof ValidationError ? { fields: cause.fields.map((f) => ({ field: f.field, message: render(f.message, locale) })) } : {}),
           }
         : e.extensions;
     return new GraphQLError(render(cause.msg, locale), { nodes: e.nodes, path: e.path, extensions });
@@ -95,35 +93,30 @@ function logOperations(log: Logger): Plugin {
       return {
         onExecuteDone: ({ result }) => {
           const errors = 'errors' in result && Array.isArray(result.errors) ? result.errors.length : 0;
-          log.info(
-            { op: args.operationName ?? undefined, ms: Math.round(performance.now() - started), errors },
-            'graphql',
-          );
+          log.info({ op: args.operationName ?? undefined, ms: Math.round(performance.now() - started), errors }, 'graphql');
         },
       };
     },
   };
 }
 
-export async function buildApp(
-  config: Config,
-  opts: { database?: Database; logger?: Logger; outboxPollMs?: number } = {},
-): Promise<App> {
+export async function buildApp(config: Config, opts: { database?: Database; logger?: Logger; outboxPollMs?: number } = {}): Promise<App> {
   const log = opts.logger ?? createLogger(config.logLevel);
   const database =
     opts.database ??
-    (await openDatabase(
-      config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir },
-      undefined,
-      (err) => log.warn({ err }, 'idle database connection lost; it will be replaced'),
+    (await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir }, undefined, (err) =>
+      log.warn({ err }, 'idle database connection lost; it will be replaced'),
     ));
   const applied = await database.migrate();
   if (applied.length) log.info({ applied }, 'migrations applied');
   const demoLogin = config.seedDemo ? await seedDemo(database.prisma, log) : null;
 
-  const { pubsub, listen, flush, close: closePubSub } = createAppPubSub(config.redisUrl, (err) =>
-    log.warn({ err: err.message }, 'Redis unreachable; events wait in the outbox until it is back'),
-  );
+  const {
+    pubsub,
+    listen,
+    flush,
+    close: closePubSub,
+  } = createAppPubSub(config.redisUrl, (err) => log.warn({ err: err.message }, 'Redis unreachable; events wait in the outbox until it is back'));
   const epochs = new SettingsEpochs();
   listen('settingsChanged', (m) => epochs.bump(m.workspaceId));
   // The outbox hands each committed event to the consumers the modules registered (kernel/events.ts).
@@ -163,9 +156,7 @@ export async function buildApp(
             path: gqlError.path,
             extensions: {
               code: original.code,
-              ...(original instanceof ValidationError
-                ? { fields: original.fields.map((f) => ({ field: f.field, message: render(f.message, 'en') })) }
-                : {}),
+              ...(original instanceof ValidationError ? { fields: original.fields.map((f) => ({ field: f.field, message: render(f.message, 'en') })) } : {}),
             },
           });
         }
@@ -212,7 +203,14 @@ export async function buildApp(
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
-        const { schema: s, execute, subscribe, contextFactory: cf, parse, validate } = yoga.getEnveloped({
+        const {
+          schema: s,
+          execute,
+          subscribe,
+          contextFactory: cf,
+          parse,
+          validate,
+        } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,

@@ -44,9 +44,7 @@ export const builder = new SchemaBuilder<{
       public: true,
     }),
     unauthorizedError: (_parent, ctx) =>
-      ctx.viewer
-        ? new LocalizedGraphQLError(ERRORS.readOnlyKey(), { code: 'FORBIDDEN' })
-        : unauthenticated(ctx.authProblem),
+      ctx.viewer ? new LocalizedGraphQLError(ERRORS.readOnlyKey(), { code: 'FORBIDDEN' }) : unauthenticated(ctx.authProblem),
   },
   prisma: {
     client: (ctx) => ctx.db,
@@ -65,8 +63,7 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: {
       authScopes: { member: true },
       nullable: true,
-      resolve: (_root, { id }, _ctx, _info, resolveNode) =>
-        NODE_TYPES.has(id.typename) && isUuid(String(id.id)) ? resolveNode(id) : null,
+      resolve: (_root, { id }, _ctx, _info, resolveNode) => (NODE_TYPES.has(id.typename) && isUuid(String(id.id)) ? resolveNode(id) : null),
     },
     nodesQueryOptions: {
       authScopes: { member: true },

@@ -90,13 +90,9 @@ export function nodeRequestInit(req: IncomingMessage): InitialContext {
 export function createContextFactory(deps: AppDeps, auth: { resolveViewer: ResolveViewer }) {
   return async (init: InitialContext): Promise<Context> => {
     const cp = init.connectionParams ?? {};
-    const token =
-      bearer(init.request?.headers.get('authorization')) ??
-      bearer(cp.authorization ?? cp.Authorization ?? cp.token);
+    const token = bearer(init.request?.headers.get('authorization')) ?? bearer(cp.authorization ?? cp.Authorization ?? cp.token);
     const ip = clientIp(deps, init);
-    const asked = requestedLocale(
-      init.request?.headers.get('accept-language') ?? (typeof cp.acceptLanguage === 'string' ? cp.acceptLanguage : undefined),
-    );
+    const asked = requestedLocale(init.request?.headers.get('accept-language') ?? (typeof cp.acceptLanguage === 'string' ? cp.acceptLanguage : undefined));
     const base = { db: deps.db, deps, ip, log: deps.log };
     if (!token) return { ...base, viewer: null, locale: asked ?? 'en' };
     const result = await auth.resolveViewer(deps, token);

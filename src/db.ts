@@ -21,17 +21,11 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export type DatabaseOptions =
-  | { kind: 'pglite'; dataDir?: string /* undefined: in memory */ }
-  | { kind: 'postgres'; url: string; poolSize?: number };
+export type DatabaseOptions = { kind: 'pglite'; dataDir?: string /* undefined: in memory */ } | { kind: 'postgres'; url: string; poolSize?: number };
 
 export type QueryListener = (sql: string) => void;
 
-export async function openDatabase(
-  opts: DatabaseOptions,
-  onQuery?: QueryListener,
-  onPoolError?: (err: Error) => void,
-): Promise<Database> {
+export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListener, onPoolError?: (err: Error) => void): Promise<Database> {
   const log = onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined;
   if (opts.kind === 'pglite') {
     let dir: string | undefined;

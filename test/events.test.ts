@@ -58,7 +58,9 @@ describe('domain events', () => {
     expect(stale.updateDeal.__typename).toBe('ConflictError');
     const invalid = await ws.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, amount: '-1' } });
     expect(invalid.updateDeal.__typename).toBe('ValidationError');
-    const rows = await app.deps.db.outboxEvent.findMany({ where: { topic: { startsWith: 'record.' }, payload: { path: ['recordId'], equals: rawId(deal.id) } } });
+    const rows = await app.deps.db.outboxEvent.findMany({
+      where: { topic: { startsWith: 'record.' }, payload: { path: ['recordId'], equals: rawId(deal.id) } },
+    });
     expect(rows.map((r) => r.topic)).toEqual(['record.created']);
   });
 

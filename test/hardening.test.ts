@@ -164,7 +164,13 @@ const HdCreateCompany = graphql(`
   }
 `);
 
-const NOT_WEB = ['javascript:alert(1)', 'JavaScript://example.com/%0Aalert(1)', 'data:text/html,<script>alert(1)</script>', 'ftp://example.com/a.mp3', 'vbscript:msgbox(1)'];
+const NOT_WEB = [
+  'javascript:alert(1)',
+  'JavaScript://example.com/%0Aalert(1)',
+  'data:text/html,<script>alert(1)</script>',
+  'ftp://example.com/a.mp3',
+  'vbscript:msgbox(1)',
+];
 
 describe('URL inputs', () => {
   it('failing before: a call recording URL must be http(s)', async () => {
@@ -172,9 +178,16 @@ describe('URL inputs', () => {
     const d = await deal(ws, 'Called');
     for (const recordingUrl of NOT_WEB) {
       const r = (await app.as(ws.token).gql(HdLogCall, { input: { cardId: d.id, direction: 'OUTBOUND', number: '+79161234567', recordingUrl } })).logCall;
-      expect(as(r, 'ValidationError').fields.map((f) => f.field), recordingUrl).toEqual(['recordingUrl']);
+      expect(
+        as(r, 'ValidationError').fields.map((f) => f.field),
+        recordingUrl,
+      ).toEqual(['recordingUrl']);
     }
-    const ok = (await app.as(ws.token).gql(HdLogCall, { input: { cardId: d.id, direction: 'OUTBOUND', number: '+79161234567', recordingUrl: 'https://rec.example.com/1.mp3' } })).logCall;
+    const ok = (
+      await app
+        .as(ws.token)
+        .gql(HdLogCall, { input: { cardId: d.id, direction: 'OUTBOUND', number: '+79161234567', recordingUrl: 'https://rec.example.com/1.mp3' } })
+    ).logCall;
     expect(ok.__typename).toBe('LogCallSuccess');
   });
 
@@ -182,7 +195,10 @@ describe('URL inputs', () => {
     const ws = await signUpWorkspace(app);
     for (const website of NOT_WEB) {
       const r = (await app.as(ws.token).gql(HdCreateCompany, { input: { name: 'Acme', website } })).createCompany;
-      expect(as(r, 'ValidationError').fields.map((f) => f.field), website).toEqual(['website']);
+      expect(
+        as(r, 'ValidationError').fields.map((f) => f.field),
+        website,
+      ).toEqual(['website']);
     }
     const ok = (await app.as(ws.token).gql(HdCreateCompany, { input: { name: 'Acme', website: 'acme.example.com' } })).createCompany;
     expect(as(ok, 'CreateCompanySuccess').company.website).toBe('https://acme.example.com');
@@ -263,14 +279,20 @@ describe('deleting a field option', () => {
   it('failing before: cards whose value moved to another option get a new version and updatedAt', async () => {
     const ws = await signUpWorkspace(app);
     const define = async (type: 'SELECT' | 'MULTISELECT', name: string) =>
-      as((await app.as(ws.token).gql(HdCreateField, { input: { entityType: 'DEAL', type, name, options: ['A', 'B'] } })).createCustomField, 'CreateCustomFieldSuccess').field;
+      as(
+        (await app.as(ws.token).gql(HdCreateField, { input: { entityType: 'DEAL', type, name, options: ['A', 'B'] } })).createCustomField,
+        'CreateCustomFieldSuccess',
+      ).field;
     const one = await define('SELECT', 'Source');
     const many = await define('MULTISELECT', 'Interests');
     const [a, b] = one.options;
     const [ma, mb] = many.options;
     const create = async (name: string, customFields: CustomFieldInput[]) =>
       as((await app.as(ws.token).gql(HdCreateDeal, { input: { name, customFields } })).createDeal, 'CreateDealSuccess').deal;
-    const held = await create('Holds A', [{ fieldId: one.id, value: { optionId: a.id } }, { fieldId: many.id, value: { optionIds: [ma.id] } }]);
+    const held = await create('Holds A', [
+      { fieldId: one.id, value: { optionId: a.id } },
+      { fieldId: many.id, value: { optionIds: [ma.id] } },
+    ]);
     const other = await create('Holds B', [{ fieldId: one.id, value: { optionId: b.id } }]);
     const read = async (id: string) => {
       const n = (await app.as(ws.token).gql(HdDeal, { id })).node;

@@ -128,5 +128,4 @@ class EventRegistry {
 export const events = new EventRegistry();
 
 /** Tells live subscriptions of the workspace to re-read their viewer's rights before the next event. */
-export const settingsChanged = (tx: Tx, workspaceId: string) =>
-  enqueue(tx, [{ topic: 'settingsChanged', workspaceId, payload: { workspaceId } }]);
+export const settingsChanged = (tx: Tx, workspaceId: string) => enqueue(tx, [{ topic: 'settingsChanged', workspaceId, payload: { workspaceId } }]);

@@ -215,7 +215,10 @@ function fromRow(x: unknown) {
 }
 
 /** What the card search matches: lower-cased names and e-mails, phone digits, and custom PHONE and EMAIL values. */
-export function searchText(parts: { names: (string | null | undefined)[]; phones?: string[]; emails?: string[] }, custom: { phones?: string[]; emails?: string[] } = {}) {
+export function searchText(
+  parts: { names: (string | null | undefined)[]; phones?: string[]; emails?: string[] },
+  custom: { phones?: string[]; emails?: string[] } = {},
+) {
   return [
     ...parts.names.filter(Boolean).map((s) => s!.toLowerCase()),
     ...(parts.emails ?? []),
@@ -227,7 +230,11 @@ export function searchText(parts: { names: (string | null | undefined)[]; phones
 function searchOf(kind: CardKind, data: Record<string, unknown>, custom: { phones: string[]; emails: string[] }) {
   const s = descriptor(kind).search;
   return searchText(
-    { names: s.names.map((n) => data[n] as string), phones: s.phones ? (data[s.phones] as string[]) : undefined, emails: s.emails ? (data[s.emails] as string[]) : undefined },
+    {
+      names: s.names.map((n) => data[n] as string),
+      phones: s.phones ? (data[s.phones] as string[]) : undefined,
+      emails: s.emails ? (data[s.emails] as string[]) : undefined,
+    },
     custom,
   );
 }
@@ -325,7 +332,11 @@ async function prepare(ctx: ServiceCtx, kind: CardKind, input: CardWrite, curren
   await hook.prepare?.(w);
   if (d.companyLink && input.companyId) await checkCards(ctx, issues, 'COMPANY', 'companyId', [input.companyId], true);
   await hook.links?.(w);
-  const companyId = d.companyLink ? (creating ? (input.companyId ?? null) : await keptCompany(ctx, input.companyId, current.companyId as string | null)) : undefined;
+  const companyId = d.companyLink
+    ? creating
+      ? (input.companyId ?? null)
+      : await keptCompany(ctx, input.companyId, current.companyId as string | null)
+    : undefined;
   const cf = await cardValues(ctx, kind, current?.customFields ?? {}, input.customFields, issues, creating);
   if (cf) w.values = cf.values;
   const data = systemValues(kind, input, current, ws.phoneRegion, ws.currency, issues);

@@ -21,8 +21,7 @@ export const ERRORS = defineMessages('error', {
   ),
   forbidden: { en: 'You do not have the right to do this', ru: 'Недостаточно прав' },
   conflict: withParams(
-    (p: { entity: string; noun: string; version: number }) =>
-      `${p.entity} was changed by someone else (now at version ${p.version}); reload it and try again`,
+    (p: { entity: string; noun: string; version: number }) => `${p.entity} was changed by someone else (now at version ${p.version}); reload it and try again`,
     (p) => `${cap(p.noun)}: запись изменил кто-то другой (версия ${p.version}); обновите и повторите`,
   ),
   signInFirst: { en: 'Sign in first: send a valid token', ru: 'Войдите в систему: передайте действительный токен' },
@@ -53,10 +52,7 @@ export class AppError extends Error {
 export class ValidationError extends AppError {
   readonly fields: FieldIssue[];
   constructor(fields: FieldIssue[], message?: Message) {
-    super(
-      message ?? ERRORS.invalidInput({ issues: fields.map((f) => ERRORS.fieldIssue({ field: f.field, message: f.message })) }),
-      'VALIDATION_FAILED',
-    );
+    super(message ?? ERRORS.invalidInput({ issues: fields.map((f) => ERRORS.fieldIssue({ field: f.field, message: f.message })) }), 'VALIDATION_FAILED');
     this.fields = fields;
   }
   static field(field: string, message: Message) {

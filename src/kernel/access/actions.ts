@@ -37,14 +37,7 @@ export async function assertCan(ctx: ServiceCtx, action: ActionName, record: { r
  * too, so nothing leaves the scope it was edited under (as a create must fall within CREATE).
  * Skipped when the new responsible is already reported as not a valid user.
  */
-export async function assertHandover(
-  ctx: ServiceCtx,
-  entity: rights.Entity,
-  from: string,
-  to: string | undefined,
-  issues: IssueList,
-  field = 'responsibleId',
-) {
+export async function assertHandover(ctx: ServiceCtx, entity: rights.Entity, from: string, to: string | undefined, issues: IssueList, field = 'responsibleId') {
   if (!to || to === from || issues.issues.some((i) => i.field === field)) return;
   await assertCan(ctx, `${entity.toLowerCase()}:handover` as ActionName, { responsibleId: to });
 }

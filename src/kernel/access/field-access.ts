@@ -14,7 +14,10 @@ export type FieldLevel = (typeof FIELD_LEVELS)[number];
 export type CardEntity = CardKind;
 
 /** The system fields access can be set on, per card kind (from its descriptor; a deal's currency goes with its amount). */
-export const SYSTEM_FIELDS = Object.fromEntries(CARD_KINDS.map((k) => [k, Object.keys(DESCRIPTORS[k].access)])) as unknown as Record<CardEntity, readonly string[]>;
+export const SYSTEM_FIELDS = Object.fromEntries(CARD_KINDS.map((k) => [k, Object.keys(DESCRIPTORS[k].access)])) as unknown as Record<
+  CardEntity,
+  readonly string[]
+>;
 export type SystemField = 'amount' | 'responsible' | 'phones' | 'emails';
 
 export type FieldAccessMap = Partial<Record<CardEntity, Record<string, FieldLevel>>>;

@@ -12,7 +12,8 @@ const HANDOVER = ruleText('deal:handover');
 const CARD_ADD = "EDIT scope on the card's type for the card (NotFoundError for a card outside VIEW)";
 
 export const ROOT_RULES: Record<string, string> = {
-  'Query.node': "the type's rule: cards by VIEW scope, tasks by TASK VIEW scope, timeline entries and files as their card's timeline and FILE values show them, fields hidden by the role are not found, API keys and audit entries by administrators only; else the workspace",
+  'Query.node':
+    "the type's rule: cards by VIEW scope, tasks by TASK VIEW scope, timeline entries and files as their card's timeline and FILE values show them, fields hidden by the role are not found, API keys and audit entries by administrators only; else the workspace",
   'Query.nodes': 'as node, for each id',
   'Query.tags': 'the workspace',
   'Query.workspace': 'the workspace',

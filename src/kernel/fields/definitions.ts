@@ -14,12 +14,15 @@ export type EntityType = CardKind;
 
 /** The workspace's field definitions for an entity type, loaded once per request. */
 export function definitions(ctx: ServiceCtx, entityType: EntityType): Promise<FieldDef[]> {
-  return perRequest(ctx, `fields:${entityType}`, () =>
-    ctx.db.customField.findMany({
-      where: { workspaceId: ctx.viewer.workspaceId, entityType },
-      include: { options: { orderBy: { sortOrder: 'asc' } } },
-      orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
-    }) as Promise<FieldDef[]>,
+  return perRequest(
+    ctx,
+    `fields:${entityType}`,
+    () =>
+      ctx.db.customField.findMany({
+        where: { workspaceId: ctx.viewer.workspaceId, entityType },
+        include: { options: { orderBy: { sortOrder: 'asc' } } },
+        orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
+      }) as Promise<FieldDef[]>,
   );
 }
 
@@ -32,7 +35,7 @@ export function hiddenFieldIds(viewer: ServiceCtx['viewer'], entityType: EntityT
   const hidden = new Set(defs.filter((d) => !canRead(viewer, entityType, d.id)).map((d) => d.id));
   if (!hidden.size) return hidden;
   const byCode = new Map(defs.map((d) => [d.code, d]));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const d of defs) {
       if (hidden.has(d.id)) continue;

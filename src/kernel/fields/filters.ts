@@ -106,9 +106,7 @@ export function customFieldConditions(defs: FieldDef[], region: string, issues: 
       const d = fieldFor(defs, issues, f.fieldId, `${at}.fieldId`);
       if (!d) return;
       if (!isFilterable(d)) return issues.add(`${at}.fieldId`, noSlot(d));
-      const given = (Object.keys(f) as (keyof CustomFieldFilterInput)[]).filter(
-        (k) => k !== 'fieldId' && f[k] !== undefined && f[k] !== null,
-      ) as Op[];
+      const given = (Object.keys(f) as (keyof CustomFieldFilterInput)[]).filter((k) => k !== 'fieldId' && f[k] !== undefined && f[k] !== null) as Op[];
       if (!given.length) return issues.add(at, FIELDS.giveOperator());
       const allowed = OPERATORS[d.type];
       const wrong = given.filter((op) => !allowed.includes(op));
@@ -158,7 +156,7 @@ function condition(d: FieldDef, op: Op, f: CustomFieldFilterInput, path: string,
         // Slots hold E.164 ("+79123456789"): match the digits the user typed, and in Russia and
         // Kazakhstan a leading 8 also as the +7 it stands for, as card search does.
         const digits = s.replace(/\D/g, '');
-        if (!digits) return issues.add(path, FIELDS.giveDigits()), null;
+        if (!digits) return (issues.add(path, FIELDS.giveDigits()), null);
         const forms = [digits];
         if ((region === 'RU' || region === 'KZ') && digits.startsWith('8') && digits.length >= 2) forms.push(`7${digits.slice(1)}`);
         return { OR: forms.map((x) => ({ [col]: { [op]: likeLiteral(op === 'startsWith' ? `+${x}` : x) } })) };
@@ -178,7 +176,7 @@ function condition(d: FieldDef, op: Op, f: CustomFieldFilterInput, path: string,
     }
     case 'between': {
       const { from, to } = f.between!;
-      if ((from === null || from === undefined) && (to === null || to === undefined)) return issues.add(path, FIELDS.giveBounds()), null;
+      if ((from === null || from === undefined) && (to === null || to === undefined)) return (issues.add(path, FIELDS.giveBounds()), null);
       const lo = from != null ? value(from, `${path}.from`) : null;
       const hi = to != null ? value(to, `${path}.to`) : null;
       if (lo === undefined || hi === undefined) return null;

@@ -149,7 +149,11 @@ export async function slotColumns(
  * take the options' new positions, MULTISELECT slots holding `touched` options are rebuilt.
  * Runs inside the option change's transaction, under the exclusive lock.
  */
-export async function resyncOptionSlot(tx: Tx, field: { workspaceId: string; entityType: EntityType; key: number; type: FieldType; slot: string | null }, touched: string[] = []) {
+export async function resyncOptionSlot(
+  tx: Tx,
+  field: { workspaceId: string; entityType: EntityType; key: number; type: FieldType; slot: string | null },
+  touched: string[] = [],
+) {
   if (!field.slot) return;
   const table = TABLE[field.entityType];
   const col = `"${field.slot}"`;
@@ -157,13 +161,16 @@ export async function resyncOptionSlot(tx: Tx, field: { workspaceId: string; ent
     await tx.$executeRawUnsafe(
       `update "${table}" t set ${col} = o."sortOrder" from "CustomFieldOption" o
        where t."workspaceId" = $1::uuid and t.${col} is not null and o.id::text = t."customFields" ->> $2 and t.${col} is distinct from o."sortOrder"`,
-      field.workspaceId, String(field.key),
+      field.workspaceId,
+      String(field.key),
     );
   } else if (field.type === 'MULTISELECT' && touched.length) {
     await tx.$executeRawUnsafe(
       `update "${table}" t set ${col} = array(select jsonb_array_elements_text(t."customFields" -> $2)::uuid)
        where t."workspaceId" = $1::uuid and t.${col} && $3::uuid[]`,
-      field.workspaceId, String(field.key), touched,
+      field.workspaceId,
+      String(field.key),
+      touched,
     );
   }
 }

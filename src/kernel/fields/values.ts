@@ -239,4 +239,3 @@ export function toGraphql(def: FieldDef, stored: unknown): GraphqlValue {
       return { ...base, fileId: stored };
   }
 }
-

@@ -15,7 +15,9 @@ builder.prismaNode('AuditEntry', {
   nullable: true,
   description: 'One change to rights: a role created, changed or deleted, or a user given another role or other teams.',
   fields: (t) => ({
-    action: t.exposeString('action', { description: 'ROLE_CREATED, ROLE_UPDATED, ROLE_DELETED, FIELD_ACCESS_CHANGED, USER_ROLE_CHANGED or USER_TEAMS_CHANGED.' }),
+    action: t.exposeString('action', {
+      description: 'ROLE_CREATED, ROLE_UPDATED, ROLE_DELETED, FIELD_ACCESS_CHANGED, USER_ROLE_CHANGED or USER_TEAMS_CHANGED.',
+    }),
     actorId: t.id({ nullable: true, description: 'Who made the change.', resolve: (e) => (e.actorId ? encodeGlobalId('User', e.actorId) : null) }),
     subjectId: t.id({ description: 'The role or user changed.', resolve: (e) => encodeGlobalId(e.subjectType, e.subjectId) }),
     before: t.string({ nullable: true, description: 'JSON of what it was.', resolve: (e) => (e.before === null ? null : JSON.stringify(e.before)) }),
@@ -29,7 +31,7 @@ builder.queryField('auditLog', (t) =>
     type: 'AuditEntry',
     cursor: 'id',
     authScopes: { member: true },
-    description: 'Changes to roles and to users\' roles and teams, newest first. Administrators only.',
+    description: "Changes to roles and to users' roles and teams, newest first. Administrators only.",
     resolve: (query, _r, _a, ctx) => auditLog.listAuditEntries(authed(ctx), query),
   }),
 );

@@ -9,14 +9,7 @@ import { AUDIT } from './audit.messages.js';
 
 export type AuditAction = 'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED';
 
-export async function audit(
-  tx: Tx,
-  viewer: Viewer,
-  action: AuditAction,
-  subject: { type: 'Role' | 'User'; id: string },
-  before: unknown,
-  after: unknown,
-) {
+export async function audit(tx: Tx, viewer: Viewer, action: AuditAction, subject: { type: 'Role' | 'User'; id: string }, before: unknown, after: unknown) {
   await tx.auditEntry.create({
     data: {
       workspaceId: viewer.workspaceId,
@@ -31,7 +24,10 @@ export async function audit(
 }
 
 /** The workspace's audit entries, newest first (administrators only). */
-export function listAuditEntries(ctx: ServiceCtx, query: { include?: Prisma.AuditEntryInclude; select?: Prisma.AuditEntrySelect; take?: number; skip?: number; cursor?: Prisma.AuditEntryWhereUniqueInput }) {
+export function listAuditEntries(
+  ctx: ServiceCtx,
+  query: { include?: Prisma.AuditEntryInclude; select?: Prisma.AuditEntrySelect; take?: number; skip?: number; cursor?: Prisma.AuditEntryWhereUniqueInput },
+) {
   assertAdmin(ctx.viewer, AUDIT.read());
   return ctx.db.auditEntry.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
 }

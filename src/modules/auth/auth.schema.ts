@@ -55,8 +55,7 @@ builder.mutationField('login', (t) =>
   t.field({
     type: AuthPayload,
     authScopes: { public: true },
-    description:
-      'Signs in. Wrong credentials fail with UNAUTHENTICATED; too many failures per account or address with RATE_LIMITED.',
+    description: 'Signs in. Wrong credentials fail with UNAUTHENTICATED; too many failures per account or address with RATE_LIMITED.',
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: (_r, { input }, ctx) => auth.login(ctx.deps, input, ctx.ip),
   }),

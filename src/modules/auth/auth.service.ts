@@ -5,15 +5,7 @@ import { z } from 'zod';
 import type { AppDeps, ServiceCtx, ViewerResult } from '../../context.js';
 import { isUniqueViolation, rateLimited, unauthenticated, ValidationError } from '../../lib/errors.js';
 import { hit, refund, reset, type Limit } from '../../lib/rate-limit.js';
-import {
-  API_KEY_PREFIX,
-  DUMMY_HASH,
-  SESSION_PREFIX,
-  hashPassword,
-  hashToken,
-  newToken,
-  verifyPassword,
-} from '../../lib/tokens.js';
+import { API_KEY_PREFIX, DUMMY_HASH, SESSION_PREFIX, hashPassword, hashToken, newToken, verifyPassword } from '../../lib/tokens.js';
 import * as v from '../../lib/validate.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
 import { settingsChanged } from '../../kernel/events.js';
@@ -153,17 +145,12 @@ export async function login(deps: AppDeps, input: { email: string; password: str
   const addressKey = `login:address:${ip}`;
   // Every attempt is counted before the password is checked, so guesses sent all at once
   // cannot all slip past the limit; a successful login gives its attempt back.
-  const wait = Math.max(
-    await hit(deps.db, accountKey, LOGIN_LIMIT_PER_ACCOUNT),
-    await hit(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS),
-  );
+  const wait = Math.max(await hit(deps.db, accountKey, LOGIN_LIMIT_PER_ACCOUNT), await hit(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS));
   if (wait) throw rateLimited(wait);
   const user = await deps.db.user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH), input.password);
   if (!user || !ok || !user.active) {
-    throw unauthenticated(
-      user && ok && !user.active ? AUTH.userDeactivated() : AUTH.wrongLogin(),
-    );
+    throw unauthenticated(user && ok && !user.active ? AUTH.userDeactivated() : AUTH.wrongLogin());
   }
   await reset(deps.db, accountKey);
   await refund(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS);

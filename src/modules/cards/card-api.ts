@@ -112,7 +112,9 @@ export function cardMutations(kind: CardKind, opts: CardMutationOptions) {
   const decode = (ids: IdParser, input: Raw) => {
     const out: Record<string, unknown> = { ...input, customFields: decodeFieldInputs(ids, input.customFields) };
     for (const [key, idType] of Object.entries(opts.ids)) {
-      out[key] = idType.many ? ids.many(key, idType.type, input[key] as string[] | null | undefined) : ids.one(key, idType.type, input[key] as string | null | undefined);
+      out[key] = idType.many
+        ? ids.many(key, idType.type, input[key] as string[] | null | undefined)
+        : ids.one(key, idType.type, input[key] as string | null | undefined);
     }
     return out;
   };

@@ -3,15 +3,7 @@ import { GraphQLError, Kind } from 'graphql';
 import { builder } from '../../builder.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { render } from '../../lib/i18n.js';
-import {
-  AppError,
-  ConflictError,
-  ForbiddenError,
-  StageRequirementsError,
-  NotFoundError,
-  ValidationError,
-  type FieldIssue,
-} from '../../lib/errors.js';
+import { AppError, ConflictError, ForbiddenError, StageRequirementsError, NotFoundError, ValidationError, type FieldIssue } from '../../lib/errors.js';
 
 // An instant must say its zone: "2026-12-24 18:00" would be read in the server's zone, and
 // whatever else Date.parse accepts ("Dec 24 2026", 0) is a guess, not an instant.
@@ -117,7 +109,7 @@ builder.objectType(ConflictError, {
 
 builder.objectType(StageRequirementsError, {
   name: 'StageRequirementsError',
-  description: "The deal cannot enter the stage: fields the stage requires are empty, or a loss reason is missing.",
+  description: 'The deal cannot enter the stage: fields the stage requires are empty, or a loss reason is missing.',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof StageRequirementsError,
   fields: (t) => ({
@@ -131,7 +123,9 @@ builder.objectType(StageRequirementsError, {
       },
     }),
     lossReasonRequired: t.exposeBoolean('lossReasonRequired', { description: 'Moving to LOST needs a loss reason: the pipeline has some.' }),
-    hiddenMissingCount: t.exposeInt('hiddenMissing', { description: "Required fields still empty that the viewer's role hides (not listed in missingFields)." }),
+    hiddenMissingCount: t.exposeInt('hiddenMissing', {
+      description: "Required fields still empty that the viewer's role hides (not listed in missingFields).",
+    }),
   }),
 });
 

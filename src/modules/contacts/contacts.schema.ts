@@ -23,8 +23,7 @@ export const Contact = builder.prismaNode('Contact', {
       description: 'The company, unless it is in the trash.',
       select: (_a, _c, nested) => ({ company: nested(true) }),
       // Left out when the viewer's role does not let them see it.
-      resolve: async (c, _a, ctx) =>
-        c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'COMPANY', c.company.id)) ? c.company : null,
+      resolve: async (c, _a, ctx) => (c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'COMPANY', c.company.id)) ? c.company : null),
     }),
   }),
 });

@@ -14,4 +14,3 @@ const companyFilter = (ctx: ServiceCtx) => (f: ContactFilter) =>
   f.companyIds?.length ? [{ companyId: { in: f.companyIds }, company: { AND: [viewable(ctx.viewer, 'COMPANY')] } }] : [];
 
 registerListHooks<ContactFilter>('CONTACT', { own: companyFilter });
-

@@ -11,7 +11,15 @@ import { listFields, createField, updateField, setArchived, type DefinitionInput
 import { addOption, updateOption, deleteOption } from './options.service.js';
 import { listGroups, createGroup, updateGroup, deleteGroup } from './groups.service.js';
 import { fieldUsage } from './usage.service.js';
-import { accessTo, applies, definitions, hiddenFromViewer, recomputeFormulas, visibleDefinitions, type EntityType as FieldEntityType } from '../../kernel/fields/definitions.js';
+import {
+  accessTo,
+  applies,
+  definitions,
+  hiddenFromViewer,
+  recomputeFormulas,
+  visibleDefinitions,
+  type EntityType as FieldEntityType,
+} from '../../kernel/fields/definitions.js';
 import type { FieldValueInput } from '../../kernel/fields/card-values.js';
 import { attachmentById } from '../files/files.service.js';
 import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from '../../kernel/fields/values.js';
@@ -60,14 +68,24 @@ export const FieldAccessLevel = builder.enumType('FieldAccessLevel', {
 const asDef = (f: unknown) => f as FieldDef;
 
 const OPERATOR_NAME = {
-  eq: 'EQ', neq: 'NEQ', in: 'IN', contains: 'CONTAINS', startsWith: 'STARTS_WITH', gt: 'GT', gte: 'GTE', lt: 'LT', lte: 'LTE',
-  between: 'BETWEEN', isEmpty: 'IS_EMPTY', anyOf: 'ANY_OF', allOf: 'ALL_OF',
+  eq: 'EQ',
+  neq: 'NEQ',
+  in: 'IN',
+  contains: 'CONTAINS',
+  startsWith: 'STARTS_WITH',
+  gt: 'GT',
+  gte: 'GTE',
+  lt: 'LT',
+  lte: 'LTE',
+  between: 'BETWEEN',
+  isEmpty: 'IS_EMPTY',
+  anyOf: 'ANY_OF',
+  allOf: 'ALL_OF',
 } as const;
 const FilterOperator = builder.enumType('FilterOperator', {
   description: 'The members of CustomFieldFilter, for building filter forms.',
   values: Object.values(OPERATOR_NAME),
 });
-
 
 export const CustomField = builder.prismaNode('CustomField', {
   id: { field: 'id' },
@@ -117,8 +135,7 @@ export const CustomField = builder.prismaNode('CustomField', {
   }),
 });
 
-const fieldOf = (t: PothosSchemaTypes.ObjectFieldBuilder<Types, GraphqlValue>) =>
-  t.field({ type: CustomField, resolve: (v) => v.field as never });
+const fieldOf = (t: PothosSchemaTypes.ObjectFieldBuilder<Types, GraphqlValue>) => t.field({ type: CustomField, resolve: (v) => v.field as never });
 
 function member(name: string, extra: (t: PothosSchemaTypes.ObjectFieldBuilder<Types, GraphqlValue>) => Record<string, FieldRef<Types, unknown, 'Object'>>) {
   return builder.objectRef<GraphqlValue>(name).implement({ fields: (t) => ({ field: fieldOf(t), ...extra(t) }) });
@@ -164,18 +181,16 @@ export const CustomFieldValue = builder.unionType('CustomFieldValue', {
   resolveType: (v) => v.__typename,
 });
 
-const FieldCondition = builder
-  .objectRef<{ field: FieldDef; values: GraphqlValue[] }>('FieldCondition')
-  .implement({
-    fields: (t) => ({
-      field: t.field({ type: CustomField, resolve: (c) => c.field as never }),
-      values: t.field({ type: [CustomFieldValue], description: 'Any of these values.', resolve: (c) => c.values }),
-    }),
-  });
+const FieldCondition = builder.objectRef<{ field: FieldDef; values: GraphqlValue[] }>('FieldCondition').implement({
+  fields: (t) => ({
+    field: t.field({ type: CustomField, resolve: (c) => c.field as never }),
+    values: t.field({ type: [CustomFieldValue], description: 'Any of these values.', resolve: (c) => c.values }),
+  }),
+});
 
 // Defined after the union, which refers back to CustomField.
 builder.prismaObjectFields('CustomField', (t) => ({
-    defaultValue: t.field({
+  defaultValue: t.field({
     type: CustomFieldValue,
     nullable: true,
     select: { options: { orderBy: { sortOrder: 'asc' } } },
@@ -260,10 +275,7 @@ export function decodeValue(ids: IdParser, path: string, v: RawValue): ValueInpu
 }
 
 /** Decodes the ids inside `customFields` inputs of a card mutation. */
-export function decodeFieldInputs(
-  ids: IdParser,
-  list: { fieldId: string; value?: RawValue | null }[] | null | undefined,
-): FieldValueInput[] | undefined {
+export function decodeFieldInputs(ids: IdParser, list: { fieldId: string; value?: RawValue | null }[] | null | undefined): FieldValueInput[] | undefined {
   return list?.map((x, i) => ({
     fieldId: ids.one(`customFields[${i}].fieldId`, 'CustomField', x.fieldId),
     value: x.value ? decodeValue(ids, `customFields[${i}].value`, x.value) : null,
@@ -412,14 +424,15 @@ builder.mutationField('updateCustomField', (t) =>
   }),
 );
 
-for (const [name, archived] of [['archiveCustomField', true], ['unarchiveCustomField', false]] as const) {
+for (const [name, archived] of [
+  ['archiveCustomField', true],
+  ['unarchiveCustomField', false],
+] as const) {
   builder.mutationField(name, (t) =>
     t.field({
       type: CustomField,
       authScopes: { writer: true },
-      description: archived
-        ? 'Hides the field from cards, filters and exports; its values are kept.'
-        : 'Brings an archived field back, with its values.',
+      description: archived ? 'Hides the field from cards, filters and exports; its values are kept.' : 'Brings an archived field back, with its values.',
       errors: { types: WRITE_ERRORS, dataField: { name: 'field' } },
       args: { id: t.arg.id({ required: true }) },
       resolve: (_r, a, ctx) => setArchived(authed(ctx), parseId('CustomField', a.id), archived) as never,

@@ -38,17 +38,58 @@ export async function listFields(ctx: ServiceCtx, entityType: EntityType, includ
   const hidden = all.filter((d) => !seen.has(d.id)).map((d) => d.id);
   return ctx.db.customField.findMany({
     ...query,
-    where: { workspaceId: ctx.viewer.workspaceId, entityType, ...(includeArchived ? {} : { archived: false }), ...(hidden.length ? { id: { notIn: hidden } } : {}) },
+    where: {
+      workspaceId: ctx.viewer.workspaceId,
+      entityType,
+      ...(includeArchived ? {} : { archived: false }),
+      ...(hidden.length ? { id: { notIn: hidden } } : {}),
+    },
     orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
   });
 }
 
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
-const TRANSLIT: Record<string, string> = { а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y', к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'h', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'sch', ы: 'y', э: 'e', ю: 'yu', я: 'ya' };
+const TRANSLIT: Record<string, string> = {
+  а: 'a',
+  б: 'b',
+  в: 'v',
+  г: 'g',
+  д: 'd',
+  е: 'e',
+  ё: 'e',
+  ж: 'zh',
+  з: 'z',
+  и: 'i',
+  й: 'y',
+  к: 'k',
+  л: 'l',
+  м: 'm',
+  н: 'n',
+  о: 'o',
+  п: 'p',
+  р: 'r',
+  с: 's',
+  т: 't',
+  у: 'u',
+  ф: 'f',
+  х: 'h',
+  ц: 'ts',
+  ч: 'ch',
+  ш: 'sh',
+  щ: 'sch',
+  ы: 'y',
+  э: 'e',
+  ю: 'yu',
+  я: 'ya',
+};
 
 /** An API code from a name: "Бюджет клиента" -> "byudzhet_klienta". */
 export function codeFrom(name: string) {
-  const s = [...name.toLowerCase()].map((c) => TRANSLIT[c] ?? c).join('').replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const s = [...name.toLowerCase()]
+    .map((c) => TRANSLIT[c] ?? c)
+    .join('')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return (/^[a-z]/.test(s) ? s : `field_${s}`).slice(0, 64).replace(/_+$/, '') || 'field';
 }
 
@@ -203,7 +244,14 @@ function checkFormula(src: string, ownCode: string, defs: FieldDef[]): Message |
 
 const nameCheck = z.object({ name: v.name(120), description: v.optionalText(2000) });
 
-async function uniqueNameAndCode(ctx: ServiceCtx, issues: IssueList, entityType: EntityType, name: string | undefined, code: string | undefined, selfId?: string) {
+async function uniqueNameAndCode(
+  ctx: ServiceCtx,
+  issues: IssueList,
+  entityType: EntityType,
+  name: string | undefined,
+  code: string | undefined,
+  selfId?: string,
+) {
   const others = await ctx.db.customField.findMany({
     where: { workspaceId: ctx.viewer.workspaceId, entityType, ...(selfId ? { id: { not: selfId } } : {}) },
     select: { name: true, code: true },
@@ -249,23 +297,25 @@ export async function createField(ctx: ServiceCtx, input: DefinitionInput & { en
   // Without a sort order a new field goes last.
   const last = await ctx.db.customField.aggregate({ where: { workspaceId: ctx.viewer.workspaceId, entityType: input.entityType }, _max: { sortOrder: true } });
   try {
-    const created = await ctx.db.$transaction(async (tx) => tx.customField.create({
-      data: {
-        // A field past its pool's size gets no slot: it is stored but cannot be filtered or sorted by.
-        slot: await assignSlot(tx, ctx.viewer.workspaceId, input.entityType, input.type),
-        ...(data as object),
-        workspaceId: ctx.viewer.workspaceId,
-        entityType: input.entityType,
-        type: input.type,
-        name,
-        code,
-        description: base.success ? base.data.description ?? null : null,
-        sortOrder: input.sortOrder ?? (last._max.sortOrder ?? -1) + 1,
-        required: !!input.required,
-        defaultValue: defaultValue as Prisma.InputJsonValue | undefined,
-        options: { create: labels.map((label, i) => ({ label, sortOrder: i })) },
-      } as Prisma.CustomFieldUncheckedCreateInput,
-    }));
+    const created = await ctx.db.$transaction(async (tx) =>
+      tx.customField.create({
+        data: {
+          // A field past its pool's size gets no slot: it is stored but cannot be filtered or sorted by.
+          slot: await assignSlot(tx, ctx.viewer.workspaceId, input.entityType, input.type),
+          ...(data as object),
+          workspaceId: ctx.viewer.workspaceId,
+          entityType: input.entityType,
+          type: input.type,
+          name,
+          code,
+          description: base.success ? (base.data.description ?? null) : null,
+          sortOrder: input.sortOrder ?? (last._max.sortOrder ?? -1) + 1,
+          required: !!input.required,
+          defaultValue: defaultValue as Prisma.InputJsonValue | undefined,
+          options: { create: labels.map((label, i) => ({ label, sortOrder: i })) },
+        } as Prisma.CustomFieldUncheckedCreateInput,
+      }),
+    );
     await forget(ctx);
     // Existing cards get the new formula's results.
     if (created.type === 'FORMULA') await refreshFormulas(ctx, input.entityType);
@@ -356,7 +406,8 @@ export async function refreshFormulas(ctx: ServiceCtx, entityType: EntityType) {
       await lockFields(tx, ctx.viewer.workspaceId, entityType, 'shared');
       const rows = await tx.$queryRawUnsafe<{ id: string; customFields: Record<string, unknown> }[]>(
         `select id::text, "customFields" from "${table}" where "workspaceId" = $1::uuid and id > $2::uuid order by id limit 500 for update`,
-        ctx.viewer.workspaceId, after,
+        ctx.viewer.workspaceId,
+        after,
       );
       for (const r of rows) {
         const next = { ...r.customFields };

@@ -38,7 +38,12 @@ export async function updateGroup(ctx: ServiceCtx, id: string, input: { name?: s
     name: input.name ?? undefined,
     sortOrder: input.sortOrder ?? undefined,
   });
-  if (data.name && (await ctx.db.fieldGroup.findFirst({ where: { workspaceId: g.workspaceId, entityType: g.entityType, id: { not: id }, name: { equals: data.name, mode: 'insensitive' } } }))) {
+  if (
+    data.name &&
+    (await ctx.db.fieldGroup.findFirst({
+      where: { workspaceId: g.workspaceId, entityType: g.entityType, id: { not: id }, name: { equals: data.name, mode: 'insensitive' } },
+    }))
+  ) {
     throw ValidationError.field('name', CUSTOM_FIELDS.groupTaken());
   }
   return ctx.db.fieldGroup.update({ where: { id }, data });

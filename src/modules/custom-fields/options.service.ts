@@ -87,16 +87,18 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
     await lockFields(tx, f.workspaceId, f.entityType, 'exclusive');
     const inUse = await tx.$queryRawUnsafe<{ n: number }[]>(
       `select count(*)::int as n from "${table}" where "workspaceId" = $1::uuid and ("customFields" -> $2 = to_jsonb($3::text) or ("customFields" -> $2) @> jsonb_build_array($3::text))`,
-      f.workspaceId, key, id,
+      f.workspaceId,
+      key,
+      id,
     );
     const n = inUse[0].n;
     // A default or a condition naming a removed option would dangle: new cards would get an
     // option that no longer exists, and the conditional field would never apply again.
     const holds = (x: unknown) => x === id || (Array.isArray(x) && x.includes(id));
     const inDefault = holds(f.defaultValue);
-    const conditioned = (
-      await tx.customField.findMany({ where: { conditionFieldId: f.id }, select: { id: true, name: true, conditionValues: true } })
-    ).filter((d) => ((d.conditionValues as unknown[]) ?? []).some(holds));
+    const conditioned = (await tx.customField.findMany({ where: { conditionFieldId: f.id }, select: { id: true, name: true, conditionValues: true } })).filter(
+      (d) => ((d.conditionValues as unknown[]) ?? []).some(holds),
+    );
     if ((n || inDefault || conditioned.length) && !moveToOptionId) {
       const conditions = conditioned.map((d) => d.name);
       throw ValidationError.field('id', CUSTOM_FIELDS.optionInUse({ cards: n, inDefault, conditions }));
@@ -105,7 +107,10 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
       if (f.type === 'SELECT') {
         await tx.$executeRawUnsafe(
           `update "${table}" set "customFields" = jsonb_set("customFields", array[$2], to_jsonb($4::text)), ${BUMP} where "workspaceId" = $1::uuid and "customFields" -> $2 = to_jsonb($3::text)`,
-          f.workspaceId, key, id, moveToOptionId,
+          f.workspaceId,
+          key,
+          id,
+          moveToOptionId,
         );
       } else {
         // MULTISELECT: replace the id, dropping a duplicate, keeping option order.
@@ -114,7 +119,11 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
              select coalesce(jsonb_agg(o.id order by o."sortOrder"), '[]'::jsonb) from "CustomFieldOption" o
              where o."fieldId" = $5::uuid and (o.id::text = $4 or (t."customFields" -> $2) @> jsonb_build_array(o.id::text)) and o.id::text <> $3)), ${BUMP}
            where t."workspaceId" = $1::uuid and (t."customFields" -> $2) @> jsonb_build_array($3::text)`,
-          f.workspaceId, key, id, moveToOptionId, f.id,
+          f.workspaceId,
+          key,
+          id,
+          moveToOptionId,
+          f.id,
         );
       }
     }
@@ -124,7 +133,9 @@ export async function deleteOption(ctx: ServiceCtx, id: string, moveToOptionId?:
       const move = (x: unknown) =>
         Array.isArray(x)
           ? [...new Set(x.map((y) => (y === id ? moveToOptionId : y)))].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0))
-          : x === id ? moveToOptionId : x;
+          : x === id
+            ? moveToOptionId
+            : x;
       if (inDefault) await tx.customField.update({ where: { id: f.id }, data: { defaultValue: move(f.defaultValue) as Prisma.InputJsonValue } });
       for (const d of conditioned) {
         await tx.customField.update({ where: { id: d.id }, data: { conditionValues: (d.conditionValues as unknown[]).map(move) as Prisma.InputJsonValue } });

@@ -17,7 +17,9 @@ export async function fieldUsage(ctx: ServiceCtx, entityType: EntityType) {
   const { sql: mine, params: scoped } = scopeSql(ctx.viewer, scope, 3);
   const total = await ctx.db.$queryRawUnsafe<{ n: number }[]>(
     `select count(*)::int as n from "${table}" t where t."workspaceId" = $1::uuid and t."deletedAt" is null and $2::int = 0${mine}`,
-    ctx.viewer.workspaceId, 0, ...scoped,
+    ctx.viewer.workspaceId,
+    0,
+    ...scoped,
   );
   const keys = defs.map((d) => String(d.key));
   const filled = keys.length
@@ -25,7 +27,9 @@ export async function fieldUsage(ctx: ServiceCtx, entityType: EntityType) {
         `select k.key, count(t.id)::int as n from unnest($2::text[]) as k(key)
          left join "${table}" t on t."workspaceId" = $1::uuid and t."deletedAt" is null and t."customFields" ? k.key${mine}
          group by k.key`,
-        ctx.viewer.workspaceId, keys, ...scoped,
+        ctx.viewer.workspaceId,
+        keys,
+        ...scoped,
       )
     : [];
   const byKey = new Map(filled.map((r) => [r.key, r.n]));

@@ -48,8 +48,7 @@ export const Deal = builder.prismaNode('Deal', {
       description: 'The company, unless it is in the trash.',
       select: (_a, _c, nested) => ({ company: nested(true) }),
       // Left out when the viewer's role does not let them see it.
-      resolve: async (c, _a, ctx) =>
-        c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'COMPANY', c.company.id)) ? c.company : null,
+      resolve: async (c, _a, ctx) => (c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'COMPANY', c.company.id)) ? c.company : null),
     }),
     contacts: t.field({
       type: [Contact],
@@ -173,8 +172,7 @@ const DealChangeKind = builder.enumType('DealChangeKind', {
 });
 
 const DealChangedEvent = builder.objectRef<DealChangedMessage>('DealChangedEvent').implement({
-  description:
-    "A change on a pipeline's board. MOVED reaches both the old and the new pipeline when a deal changes pipeline.",
+  description: "A change on a pipeline's board. MOVED reaches both the old and the new pipeline when a deal changes pipeline.",
   fields: (t) => ({
     kind: t.expose('kind', { type: DealChangeKind }),
     dealId: t.id({ resolve: (m) => encodeGlobalId('Deal', m.dealId) }),

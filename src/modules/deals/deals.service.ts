@@ -157,8 +157,7 @@ async function checkStageRequirements(ctx: ServiceCtx, stage: StageRow, values: 
   const missing = defs.filter(
     (d) => !d.archived && d.requiredStageIds.includes(stage.id) && applies(d, defs, held) && (held[d.key] === undefined || held[d.key] === null),
   );
-  const lossReasonRequired =
-    stage.kind === 'LOST' && !lossReasonId && (await ctx.db.lossReason.count({ where: { pipelineId: stage.pipelineId } })) > 0;
+  const lossReasonRequired = stage.kind === 'LOST' && !lossReasonId && (await ctx.db.lossReason.count({ where: { pipelineId: stage.pipelineId } })) > 0;
   if (missing.length || lossReasonRequired) {
     // Fields hidden from the viewer still hold the deal back, but are not named to them.
     const hidden = hiddenFieldIds(ctx.viewer, 'DEAL', defs);
@@ -166,7 +165,14 @@ async function checkStageRequirements(ctx: ServiceCtx, stage: StageRow, values: 
     const names = shown.map((d) => d.name);
     const hiddenMissing = missing.length - shown.length;
     const message = DEALS.stageRequirements({ names, hidden: hiddenMissing, lossReason: lossReasonRequired });
-    throw new StageRequirementsError(message, stage.id, shown.map((d) => d.id), names, lossReasonRequired, hiddenMissing);
+    throw new StageRequirementsError(
+      message,
+      stage.id,
+      shown.map((d) => d.id),
+      names,
+      lossReasonRequired,
+      hiddenMissing,
+    );
   }
 }
 
@@ -230,7 +236,11 @@ registerKindHooks('DEAL', {
     // The viewer rewrites the links they see: contacts hidden from them stay.
     const ids = [...new Set(x.contactIds)];
     const linked = await w.ctx.db.dealContact.findMany({ where: { dealId: w.current.id }, orderBy: { position: 'asc' }, select: { contactId: true } });
-    const kept = await unseen(w.ctx, 'CONTACT', linked.map((l) => l.contactId));
+    const kept = await unseen(
+      w.ctx,
+      'CONTACT',
+      linked.map((l) => l.contactId),
+    );
     own.contactIds = [...ids, ...kept.filter((k) => !ids.includes(k))];
   },
   async check(w) {

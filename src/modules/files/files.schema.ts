@@ -76,7 +76,11 @@ builder.queryField('attachments', (t) =>
       const sctx = authed(ctx);
       const card = cardRef(a.cardId);
       await findCard(sctx, card, false);
-      return ctx.db.attachment.findMany({ ...query, where: { workspaceId: sctx.viewer.workspaceId, cardId: card.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+      return ctx.db.attachment.findMany({
+        ...query,
+        where: { workspaceId: sctx.viewer.workspaceId, cardId: card.id },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
     },
   }),
 );

@@ -80,11 +80,14 @@ export async function uploadFile(ctx: ServiceCtx, file: File, card?: CardRef | n
  */
 export function attachmentById(ctx: ServiceCtx, id: string, query: { include?: Prisma.AttachmentInclude; select?: Prisma.AttachmentSelect } = {}) {
   // One loader per selection: the values of one field of a page share it.
-  const loader = perRequestValue(ctx, `attachments:${JSON.stringify(query)}`, () =>
-    new DataLoader<string, Attachment | null>(async (ids) => {
-      const rows = await ctx.db.attachment.findMany({ ...query, where: { id: { in: [...ids] }, workspaceId: ctx.viewer.workspaceId } });
-      return ids.map((i) => rows.find((r) => r.id === i) ?? null);
-    }),
+  const loader = perRequestValue(
+    ctx,
+    `attachments:${JSON.stringify(query)}`,
+    () =>
+      new DataLoader<string, Attachment | null>(async (ids) => {
+        const rows = await ctx.db.attachment.findMany({ ...query, where: { id: { in: [...ids] }, workspaceId: ctx.viewer.workspaceId } });
+        return ids.map((i) => rows.find((r) => r.id === i) ?? null);
+      }),
   );
   return loader.load(id);
 }
@@ -142,4 +145,3 @@ export async function serveFile(deps: AppDeps, req: IncomingMessage, res: Server
     else res.destroy();
   }
 }
-

@@ -124,11 +124,7 @@ export async function createPipeline(ctx: ServiceCtx, input: z.input<typeof pipe
   });
 }
 
-export async function updatePipeline(
-  ctx: ServiceCtx,
-  id: string,
-  input: { name?: string | null; archived?: boolean | null; sortOrder?: number | null },
-) {
+export async function updatePipeline(ctx: ServiceCtx, id: string, input: { name?: string | null; archived?: boolean | null; sortOrder?: number | null }) {
   assertAdmin(ctx.viewer, PIPELINES.manage());
   const p = await findPipeline(ctx, id);
   if (!p) throw new NotFoundError('Pipeline', id);
@@ -136,8 +132,11 @@ export async function updatePipeline(
     z.object({ name: v.name(120).optional(), archived: z.boolean().optional(), sortOrder: z.number().int().min(0).max(10_000).optional() }),
     { name: input.name ?? undefined, archived: input.archived ?? undefined, sortOrder: input.sortOrder ?? undefined },
   );
-  if (data.name && data.name !== p.name &&
-    (await ctx.db.pipeline.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))) {
+  if (
+    data.name &&
+    data.name !== p.name &&
+    (await ctx.db.pipeline.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))
+  ) {
     throw ValidationError.field('name', PIPELINES.nameTaken());
   }
   return ctx.db.pipeline.update({ where: { id }, data });
@@ -191,10 +190,13 @@ export async function updateStage(ctx: ServiceCtx, id: string, input: { name?: s
     name: input.name ?? undefined,
     color: input.color,
   });
-  if (data.name && data.name !== stage.name &&
+  if (
+    data.name &&
+    data.name !== stage.name &&
     (await ctx.db.stage.findFirst({
       where: { pipelineId: stage.pipelineId, id: { not: id }, name: { equals: data.name, mode: 'insensitive' } },
-    }))) {
+    }))
+  ) {
     throw ValidationError.field('name', PIPELINES.stageNameUsedHere());
   }
   return ctx.db.stage.update({ where: { id }, data });

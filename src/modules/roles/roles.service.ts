@@ -76,12 +76,21 @@ export async function updateRole(ctx: ServiceCtx, id: string, input: { name?: st
   if (name) await assertNameFree(ctx, name, id);
   const rights = input.rights ? toStored(input.rights) : undefined;
   try {
-    return await ctx.db.$transaction(async (tx) => {
-      const updated = await tx.role.update({ where: { id }, data: { name, ...(rights ? { rights: rights as object } : {}) } });
-      await audit(tx, ctx.viewer, 'ROLE_UPDATED', { type: 'Role', id }, { name: role.name, rights: role.rights }, { name: updated.name, rights: updated.rights });
-      if (rights) await settingsChanged(tx, ctx.viewer.workspaceId);
-      return updated;
-    }).finally(() => ctx.deps.outbox.kick());
+    return await ctx.db
+      .$transaction(async (tx) => {
+        const updated = await tx.role.update({ where: { id }, data: { name, ...(rights ? { rights: rights as object } : {}) } });
+        await audit(
+          tx,
+          ctx.viewer,
+          'ROLE_UPDATED',
+          { type: 'Role', id },
+          { name: role.name, rights: role.rights },
+          { name: updated.name, rights: updated.rights },
+        );
+        if (rights) await settingsChanged(tx, ctx.viewer.workspaceId);
+        return updated;
+      })
+      .finally(() => ctx.deps.outbox.kick());
   } catch (err) {
     if (isUniqueViolation(err)) throw ValidationError.field('name', ROLES.nameTaken());
     throw err;
@@ -163,7 +172,10 @@ export async function setFieldAccess(ctx: ServiceCtx, input: FieldAccessInput) {
     }
     field = input.systemField;
   } else {
-    const f = await ctx.db.customField.findFirst({ where: { id: input.customFieldId!, workspaceId: ctx.viewer.workspaceId }, select: { id: true, entityType: true } });
+    const f = await ctx.db.customField.findFirst({
+      where: { id: input.customFieldId!, workspaceId: ctx.viewer.workspaceId },
+      select: { id: true, entityType: true },
+    });
     if (!f) throw new NotFoundError('CustomField', input.customFieldId!);
     if (f.entityType !== input.entityType) throw ValidationError.field('customFieldId', ROLES.fieldOfOther({ owner: f.entityType, entity: input.entityType }));
     field = f.id;
@@ -179,7 +191,10 @@ export async function setFieldAccess(ctx: ServiceCtx, input: FieldAccessInput) {
     map[input.entityType] = forType;
     const saved = await tx.role.update({ where: { id: role.id }, data: { fieldAccess: map as object } });
     if (before !== input.access) {
-      const subject = { entityType: input.entityType, ...(input.systemField ? { systemField: field } : { customFieldId: encodeGlobalId('CustomField', field) }) };
+      const subject = {
+        entityType: input.entityType,
+        ...(input.systemField ? { systemField: field } : { customFieldId: encodeGlobalId('CustomField', field) }),
+      };
       await audit(tx, ctx.viewer, 'FIELD_ACCESS_CHANGED', { type: 'Role', id: role.id }, { ...subject, access: before }, { ...subject, access: input.access });
       await settingsChanged(tx, ctx.viewer.workspaceId);
     }

@@ -54,7 +54,12 @@ const TaskFilter = builder.inputType('TaskFilter', {
   }),
 });
 
-function decodeFilter(f: { cardId?: string | null; responsibleIds?: string[] | null; completed?: boolean | null; overdue?: boolean | null; dueToday?: boolean | null } | null | undefined) {
+function decodeFilter(
+  f:
+    | { cardId?: string | null; responsibleIds?: string[] | null; completed?: boolean | null; overdue?: boolean | null; dueToday?: boolean | null }
+    | null
+    | undefined,
+) {
   if (!f) return {};
   const ids = new IdParser();
   const responsibleIds = ids.many('filter.responsibleIds', 'User', f.responsibleIds);

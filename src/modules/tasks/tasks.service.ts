@@ -145,7 +145,16 @@ export async function updateTask(ctx: ServiceCtx, id: string, version: number, i
 export async function completeTask(ctx: ServiceCtx, id: string, version: number, result?: string | null) {
   const t = await current(ctx, id, version);
   if (t.completedAt) throw ValidationError.field('id', TASKS.alreadyCompleted());
-  const clean = v.parseInput(z.object({ result: v.text().trim().max(5000, v.zmsg(v.VALIDATE.tooLong({ max: 5000 }))).nullish() }), { result });
+  const clean = v.parseInput(
+    z.object({
+      result: v
+        .text()
+        .trim()
+        .max(5000, v.zmsg(v.VALIDATE.tooLong({ max: 5000 })))
+        .nullish(),
+    }),
+    { result },
+  );
   const task = await ctx.db.$transaction(async (tx) => {
     const row = await write(tx, t, { completedAt: new Date(), result: clean.result || null });
     await events.emit(tx, ctx, 'task.completed', [taskEvent(ctx, cardOf(row), row)]);
@@ -187,7 +196,16 @@ export function today(timeZone: string, now = new Date()): { from: Date; to: Dat
 
 function offset(timeZone: string, at: Date) {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
       .formatToParts(at)
       .map((p) => [p.type, p.value]),
   );

@@ -45,14 +45,17 @@ export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: st
   assertAdmin(ctx.viewer, TEAMS.manage());
   const team = await ctx.db.team.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!team) throw new NotFoundError('Team', id);
-  const data = v.parseInput(
-    z.object({ name: v.name(120).optional(), memberIds: z.array(z.string()).max(500).optional() }),
-    { name: input.name ?? undefined, memberIds: input.memberIds ?? undefined },
-  );
+  const data = v.parseInput(z.object({ name: v.name(120).optional(), memberIds: z.array(z.string()).max(500).optional() }), {
+    name: input.name ?? undefined,
+    memberIds: input.memberIds ?? undefined,
+  });
   const issues = new IssueList();
   if (data.memberIds) await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
-  if (data.name && data.name !== team.name &&
-    (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))) {
+  if (
+    data.name &&
+    data.name !== team.name &&
+    (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))
+  ) {
     issues.add('name', TEAMS.nameTaken());
   }
   issues.throwIfAny();

@@ -31,7 +31,20 @@ export function cardRef(globalId: string, field = 'cardId'): tl.CardRef {
 }
 
 export const TimelineKind = builder.enumType('TimelineKind', {
-  values: ['CARD_CREATED', 'STAGE_CHANGED', 'FIELD_CHANGED', 'RESPONSIBLE_CHANGED', 'NOTE', 'CALL', 'EMAIL', 'MEETING', 'CHAT', 'TASK_CREATED', 'TASK_COMPLETED', 'ATTACHMENT'] as const,
+  values: [
+    'CARD_CREATED',
+    'STAGE_CHANGED',
+    'FIELD_CHANGED',
+    'RESPONSIBLE_CHANGED',
+    'NOTE',
+    'CALL',
+    'EMAIL',
+    'MEETING',
+    'CHAT',
+    'TASK_CREATED',
+    'TASK_COMPLETED',
+    'ATTACHMENT',
+  ] as const,
 });
 const Direction = builder.enumType('Direction', { values: ['INBOUND', 'OUTBOUND'] as const });
 
@@ -100,9 +113,17 @@ const ChatDetails = builder.objectRef<Data>('ChatDetails').implement({
 
 /** The workspace's stages and users, read once per request for the entries that name them. */
 const stages = (ctx: Context) =>
-  perRequest(ctx as never, 'timeline:stages', async () => new Map((await ctx.db.stage.findMany({ where: { workspaceId: ctx.viewer!.workspaceId } })).map((s) => [s.id, s])));
+  perRequest(
+    ctx as never,
+    'timeline:stages',
+    async () => new Map((await ctx.db.stage.findMany({ where: { workspaceId: ctx.viewer!.workspaceId } })).map((s) => [s.id, s])),
+  );
 const users = (ctx: Context) =>
-  perRequest(ctx as never, 'timeline:users', async () => new Map((await ctx.db.user.findMany({ where: { workspaceId: ctx.viewer!.workspaceId } })).map((u) => [u.id, u])));
+  perRequest(
+    ctx as never,
+    'timeline:users',
+    async () => new Map((await ctx.db.user.findMany({ where: { workspaceId: ctx.viewer!.workspaceId } })).map((u) => [u.id, u])),
+  );
 
 const StageChange = builder.objectRef<Data>('StageChange').implement({
   fields: (t) => ({
@@ -119,21 +140,24 @@ const ResponsibleChange = builder.objectRef<Data>('ResponsibleChange').implement
 const FieldChange = builder.objectRef<Data>('FieldChange').implement({
   description: 'Values as they were shown: option labels, money with its currency; null when empty.',
   fields: (t) => ({
-    field: t.string({ description: 'A system field (name, amount, phones, …) or the custom field\'s name at the time.', resolve: (d) => d.field }),
+    field: t.string({ description: "A system field (name, amount, phones, …) or the custom field's name at the time.", resolve: (d) => d.field }),
     customFieldId: t.id({ nullable: true, resolve: (d) => (d.customFieldId ? encodeGlobalId('CustomField', d.customFieldId) : null) }),
     oldValue: t.string({ nullable: true, resolve: (d) => d.old }),
     newValue: t.string({ nullable: true, resolve: (d) => d.new }),
   }),
 });
 
-const details = <K extends string>(kind: K) => (e: { kind: string; data: unknown }) => (e.kind === kind ? (e.data as Data) : null);
+const details =
+  <K extends string>(kind: K) =>
+  (e: { kind: string; data: unknown }) =>
+    e.kind === kind ? (e.data as Data) : null;
 
 builder.prismaNode('TimelineEntry', {
   id: { field: 'id' },
   // An entry the viewer's timeline would not show (card, personal mailbox, hidden field) is not found.
   findUnique: async (id, ctx) => seenOrNowhere(!ctx.viewer || (await tl.canSeeEntryById(authed(ctx), id)), id, ctx),
   nullable: true,
-  description: 'One entry of a card\'s timeline; the member matching `kind` holds its details.',
+  description: "One entry of a card's timeline; the member matching `kind` holds its details.",
   fields: (t) => ({
     kind: t.expose('kind', { type: TimelineKind }),
     cardId: t.id({ resolve: (e) => encodeGlobalId(TYPENAME[e.entityType], e.cardId) }),
@@ -156,9 +180,7 @@ builder.prismaNode('TimelineEntry', {
       nullable: true,
       description: 'ATTACHMENT: the file.',
       resolve: (query, e, _a, ctx) =>
-        e.kind === 'ATTACHMENT'
-          ? ctx.db.attachment.findFirst({ ...query, where: { id: (e.data as Data).attachmentId, workspaceId: e.workspaceId } })
-          : null,
+        e.kind === 'ATTACHMENT' ? ctx.db.attachment.findFirst({ ...query, where: { id: (e.data as Data).attachmentId, workspaceId: e.workspaceId } }) : null,
     }),
   }),
 });
@@ -187,7 +209,7 @@ builder.queryField('timeline', (t) =>
     type: 'TimelineEntry',
     cursor: 'id',
     authScopes: { member: true },
-    description: 'A deal\'s, contact\'s or company\'s timeline, newest first.',
+    description: "A deal's, contact's or company's timeline, newest first.",
     args: { cardId: t.arg.id({ required: true }), filter: t.arg({ type: TimelineFilter }) },
     resolve: (query, _r, a, ctx) => {
       const ids = new IdParser();
@@ -208,8 +230,7 @@ builder.queryField('noteTemplates', (t) =>
 
 // Adding entries
 
-const entryResult = (id: string, ctx: Context, query: object) =>
-  ctx.db.timelineEntry.findUniqueOrThrow({ ...withId(query), where: { id } });
+const entryResult = (id: string, ctx: Context, query: object) => ctx.db.timelineEntry.findUniqueOrThrow({ ...withId(query), where: { id } });
 
 const PlaceholderValue = builder.inputType('PlaceholderValue', {
   fields: (t) => ({ name: t.string({ required: true }), value: t.string({ required: true }) }),
@@ -340,7 +361,7 @@ builder.subscriptionField('timelineUpdated', (t) =>
   t.prismaField({
     type: 'TimelineEntry',
     authScopes: { member: true },
-    description: 'Each new entry of one card\'s timeline, once committed.',
+    description: "Each new entry of one card's timeline, once committed.",
     args: { cardId: t.arg.id({ required: true }) },
     subscribe: async (_r, a, ctx) => {
       const sctx = authed(ctx);

@@ -71,7 +71,12 @@ export function displayValue(def: FieldDef, stored: unknown): string | null {
     case 'SELECT':
       return def.options.find((o) => o.id === stored)?.label ?? null;
     case 'MULTISELECT':
-      return def.options.filter((o) => (stored as string[]).includes(o.id)).map((o) => o.label).join(', ') || null;
+      return (
+        def.options
+          .filter((o) => (stored as string[]).includes(o.id))
+          .map((o) => o.label)
+          .join(', ') || null
+      );
     default:
       return String(stored);
   }
@@ -144,7 +149,11 @@ const text = (max: number) =>
     .min(1, v.zmsg(v.VALIDATE.empty()))
     .max(max, v.zmsg(v.VALIDATE.tooLong({ max })));
 
-export async function addNote(ctx: ServiceCtx, card: CardRef, input: { text?: string | null; templateId?: string | null; values?: { name: string; value: string }[] | null }) {
+export async function addNote(
+  ctx: ServiceCtx,
+  card: CardRef,
+  input: { text?: string | null; templateId?: string | null; values?: { name: string; value: string }[] | null },
+) {
   const issues = new IssueList();
   let body = input.text ?? '';
   if (input.templateId) {
@@ -162,7 +171,13 @@ export async function addNote(ctx: ServiceCtx, card: CardRef, input: { text?: st
 
 const direction = z.enum(['INBOUND', 'OUTBOUND']);
 
-export type CallInput = { direction: 'INBOUND' | 'OUTBOUND'; number: string; durationSeconds?: number | null; recordingUrl?: string | null; result?: string | null };
+export type CallInput = {
+  direction: 'INBOUND' | 'OUTBOUND';
+  number: string;
+  durationSeconds?: number | null;
+  recordingUrl?: string | null;
+  result?: string | null;
+};
 
 export async function logCall(ctx: ServiceCtx, card: CardRef, input: CallInput) {
   const { phoneRegion } = await workspaceRegion(ctx);
@@ -182,7 +197,13 @@ export async function logCall(ctx: ServiceCtx, card: CardRef, input: CallInput) 
   return add(ctx, card, {
     kind: 'CALL',
     text: [number?.replace(/\D/g, ''), data.result].filter(Boolean).join(' '),
-    data: { direction: data.direction, number, durationSeconds: data.durationSeconds ?? null, recordingUrl: data.recordingUrl ?? null, result: data.result ?? null },
+    data: {
+      direction: data.direction,
+      number,
+      durationSeconds: data.durationSeconds ?? null,
+      recordingUrl: data.recordingUrl ?? null,
+      result: data.result ?? null,
+    },
   });
 }
 
@@ -222,7 +243,13 @@ export async function logMeeting(ctx: ServiceCtx, card: CardRef, input: MeetingI
   return add(ctx, card, {
     kind: 'MEETING',
     text: [data.subject, data.place, data.notes].filter(Boolean).join('\n'),
-    data: { subject: data.subject, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt?.toISOString() ?? null, place: data.place ?? null, notes: data.notes ?? null },
+    data: {
+      subject: data.subject,
+      startsAt: input.startsAt.toISOString(),
+      endsAt: input.endsAt?.toISOString() ?? null,
+      place: data.place ?? null,
+      notes: data.notes ?? null,
+    },
   });
 }
 
@@ -306,7 +333,12 @@ export async function canSeeEntryById(ctx: ServiceCtx, entryId: string) {
  * The card's entries, newest first. Keyword search is PostgreSQL full text in Russian and
  * English at once (either language's stemming finds a word), over one card's entries.
  */
-export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: TimelineFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.TimelineEntryWhereUniqueInput }) {
+export async function listTimeline(
+  ctx: ServiceCtx,
+  card: CardRef,
+  filter: TimelineFilter,
+  query: Query & { take?: number; skip?: number; cursor?: Prisma.TimelineEntryWhereUniqueInput },
+) {
   await findCard(ctx, card, false);
   const where: Prisma.TimelineEntryWhereInput = {
     workspaceId: ctx.viewer.workspaceId,
@@ -324,7 +356,9 @@ export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: Timel
     const hits = await ctx.db.$queryRawUnsafe<{ id: string }[]>(
       `select id from "TimelineEntry" where "cardId" = $1::uuid and "workspaceId" = $2::uuid
          and (to_tsvector('russian', ${text}) || to_tsvector('english', ${text})) @@ (websearch_to_tsquery('russian', $3) || websearch_to_tsquery('english', $3))`,
-      card.id, ctx.viewer.workspaceId, q,
+      card.id,
+      ctx.viewer.workspaceId,
+      q,
     );
     where.id = { in: hits.map((h) => h.id) };
   }

@@ -119,7 +119,10 @@ builder.mutationField('updateUser', (t) =>
   }),
 );
 
-for (const [name, active] of [['deactivateUser', false], ['reactivateUser', true]] as const) {
+for (const [name, active] of [
+  ['deactivateUser', false],
+  ['reactivateUser', true],
+] as const) {
   builder.mutationField(name, (t) =>
     t.field({
       type: User,

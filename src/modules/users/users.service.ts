@@ -46,13 +46,7 @@ export function listUsers(ctx: ServiceCtx, filter: UserFilter, query: Query & { 
 }
 
 /** Checks that ids name roles/teams/users of the viewer's workspace; adds an issue per stranger. */
-export async function checkIds(
-  ctx: ServiceCtx,
-  issues: IssueList,
-  kind: 'role' | 'team' | 'user',
-  field: string,
-  ids: string[],
-) {
+export async function checkIds(ctx: ServiceCtx, issues: IssueList, kind: 'role' | 'team' | 'user', field: string, ids: string[]) {
   if (!ids.length) return;
   const where = { id: { in: ids }, workspaceId: ctx.viewer.workspaceId };
   const found =
@@ -87,10 +81,12 @@ export async function createUser(ctx: ServiceCtx, input: z.input<typeof createUs
   issues.throwIfAny();
   const roleId =
     data.roleId ??
-    (await ctx.db.role.findFirstOrThrow({
-      where: { workspaceId: ctx.viewer.workspaceId, isAdmin: false },
-      orderBy: { createdAt: 'asc' },
-    })).id;
+    (
+      await ctx.db.role.findFirstOrThrow({
+        where: { workspaceId: ctx.viewer.workspaceId, isAdmin: false },
+        orderBy: { createdAt: 'asc' },
+      })
+    ).id;
   try {
     return await ctx.db.user.create({
       data: {
@@ -143,7 +139,8 @@ export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typ
         const after = [...new Set(data.teamIds)].sort();
         await tx.teamMember.deleteMany({ where: { userId: id } });
         await tx.teamMember.createMany({ data: after.map((teamId) => ({ teamId, userId: id })) });
-        if (JSON.stringify(before) !== JSON.stringify(after)) await audit(tx, ctx.viewer, 'USER_TEAMS_CHANGED', { type: 'User', id }, { teamIds: before }, { teamIds: after });
+        if (JSON.stringify(before) !== JSON.stringify(after))
+          await audit(tx, ctx.viewer, 'USER_TEAMS_CHANGED', { type: 'User', id }, { teamIds: before }, { teamIds: after });
       }
       if (data.roleId && data.roleId !== user.roleId) {
         await audit(tx, ctx.viewer, 'USER_ROLE_CHANGED', { type: 'User', id }, { roleId: user.roleId }, { roleId: data.roleId });
@@ -183,15 +180,17 @@ export async function setUserActive(ctx: ServiceCtx, id: string, active: boolean
   assertAdmin(ctx.viewer, active ? USERS.reactivate() : USERS.deactivate());
   const user = await ctx.db.user.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include: { role: true } });
   if (!user) throw new NotFoundError('User', id);
-  return ctx.db.$transaction(async (tx) => {
-    if (!active && user.role.isAdmin) await assertAnotherActiveAdmin(tx, ctx, id, 'id');
-    if (!active) {
-      // A deactivated user's sessions and keys stop working at once; their cards keep them
-      // as responsible until reassigned.
-      await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
-      await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
-    }
-    await settingsChanged(tx, ctx.viewer.workspaceId);
-    return tx.user.update({ where: { id }, data: { active, deactivatedAt: active ? null : new Date() } });
-  }).finally(() => ctx.deps.outbox.kick());
+  return ctx.db
+    .$transaction(async (tx) => {
+      if (!active && user.role.isAdmin) await assertAnotherActiveAdmin(tx, ctx, id, 'id');
+      if (!active) {
+        // A deactivated user's sessions and keys stop working at once; their cards keep them
+        // as responsible until reassigned.
+        await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+        await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+      }
+      await settingsChanged(tx, ctx.viewer.workspaceId);
+      return tx.user.update({ where: { id }, data: { active, deactivatedAt: active ? null : new Date() } });
+    })
+    .finally(() => ctx.deps.outbox.kick());
 }
