@@ -29,7 +29,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'api', include: ['test/**/*.test.ts'], exclude: PROCESS_FILES, isolate: false },
+        test: { name: 'api', include: ['test/**/*.test.ts'], exclude: PROCESS_FILES, isolate: false, setupFiles: ['test/kit/setup.ts'] },
       },
       {
         extends: true,

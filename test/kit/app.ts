@@ -74,7 +74,12 @@ export async function createTestApp(extra: Record<string, string> = {}, opts: Op
     : opts.own
       ? await openDatabase({ kind: 'pglite' }, onQuery)
       : await openTestDatabase(onQuery);
-  return wrap(await build(extra, database, opts), queries);
+  const app = wrap(await build(extra, database, opts), queries);
+  // Prisma loads parts of its engine on its first query. Done here, an app that no test used is
+  // still able to stop at the worker's teardown, when modules can no longer be loaded.
+  await app.database.prisma.$queryRawUnsafe('select 1');
+  queries.length = 0;
+  return app;
 }
 
 function build(extra: Record<string, string>, database: Database, opts: Options) {
