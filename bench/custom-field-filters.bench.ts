@@ -15,7 +15,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
-import { signUp } from '../src/modules/users/auth.service.js';
+import { signUp } from '../src/modules/auth/auth.service.js';
 
 const { values } = parseArgs({
   options: {
@@ -63,7 +63,28 @@ async function gql<T>(token: string, query: string, variables: Record<string, un
 
 // The storage benchmark's field mix: 4 TEXT, 3 SELECT, 2 MULTISELECT, 2 NUMBER, 2 MONEY, 3 DATE,
 // 2 DATETIME, 2 BOOLEAN; filled from 10% to 90%.
-const TYPES = ['TEXT', 'TEXT', 'TEXT', 'TEXT', 'SELECT', 'SELECT', 'SELECT', 'MULTISELECT', 'MULTISELECT', 'NUMBER', 'NUMBER', 'MONEY', 'MONEY', 'DATE', 'DATE', 'DATE', 'DATETIME', 'DATETIME', 'BOOLEAN', 'BOOLEAN'] as const;
+const TYPES = [
+  'TEXT',
+  'TEXT',
+  'TEXT',
+  'TEXT',
+  'SELECT',
+  'SELECT',
+  'SELECT',
+  'MULTISELECT',
+  'MULTISELECT',
+  'NUMBER',
+  'NUMBER',
+  'MONEY',
+  'MONEY',
+  'DATE',
+  'DATE',
+  'DATE',
+  'DATETIME',
+  'DATETIME',
+  'BOOLEAN',
+  'BOOLEAN',
+] as const;
 type Field = { id: string; uuid: string; key: number; slot: string; type: string; fill: number; options: string[]; optionIds: string[] };
 
 const CREATE = `mutation($input: CreateCustomFieldInput!) { createCustomField(input: $input) {
@@ -72,22 +93,45 @@ const CREATE = `mutation($input: CreateCustomFieldInput!) { createCustomField(in
 type Ws = { id: string; token: string; share: number; fields: Field[]; pipelineId: string; stageIds: string[]; userId: string };
 const wss: Ws[] = [];
 for (let w = 0; w < workspaces; w++) {
-  const s = await signUp(app.deps, { workspaceName: `Bench ${w}`, name: 'Bench', email: `bench.${randomUUID().slice(0, 8)}@example.com`, password: 'benchmark-password' });
+  const s = await signUp(app.deps, {
+    workspaceName: `Bench ${w}`,
+    name: 'Bench',
+    email: `bench.${randomUUID().slice(0, 8)}@example.com`,
+    password: 'benchmark-password',
+  });
   const fields: Field[] = [];
   for (const [n, type] of TYPES.entries()) {
     const input: Record<string, unknown> = { entityType: 'DEAL', type, name: `F${n + 1} ${type}`, code: `f${n + 1}` };
     if (type === 'SELECT' || type === 'MULTISELECT') input.options = Array.from({ length: 10 }, (_, j) => `Option ${j + 1}`);
-    const r = await gql<{ createCustomField: { __typename: string; field?: { id: string; options: { id: string }[] }; message?: string } }>(s.token, CREATE, { input });
+    const r = await gql<{ createCustomField: { __typename: string; field?: { id: string; options: { id: string }[] }; message?: string } }>(s.token, CREATE, {
+      input,
+    });
     if (!r.createCustomField.field) throw new Error(r.createCustomField.message);
     const raw = Buffer.from(r.createCustomField.field.id, 'base64').toString().split(':')[1];
     const row = (await sql.query(`select key, slot from "CustomField" where id = $1`, [raw])).rows[0];
     const optionIds = r.createCustomField.field.options.map((o) => o.id);
     fields.push({
-      id: r.createCustomField.field.id, uuid: raw, key: row.key, slot: row.slot, type, fill: 10 + Math.round((80 * n) / (TYPES.length - 1)), options: optionIds.map((o) => Buffer.from(o, 'base64').toString().split(':')[1]), optionIds,
+      id: r.createCustomField.field.id,
+      uuid: raw,
+      key: row.key,
+      slot: row.slot,
+      type,
+      fill: 10 + Math.round((80 * n) / (TYPES.length - 1)),
+      options: optionIds.map((o) => Buffer.from(o, 'base64').toString().split(':')[1]),
+      optionIds,
     });
   }
-  const stages = (await sql.query(`select id, "pipelineId" from "Stage" where "workspaceId" = $1 and kind = 'OPEN' order by "sortOrder"`, [s.workspaceId])).rows;
-  wss.push({ id: s.workspaceId, token: s.token, share: w === 0 ? 0.6 : 0.4 / (workspaces - 1), fields, pipelineId: stages[0].pipelineId, stageIds: stages.map((x) => x.id), userId: s.userId });
+  const stages = (await sql.query(`select id, "pipelineId" from "Stage" where "workspaceId" = $1 and kind = 'OPEN' order by "sortOrder"`, [s.workspaceId]))
+    .rows;
+  wss.push({
+    id: s.workspaceId,
+    token: s.token,
+    share: w === 0 ? 0.6 : 0.4 / (workspaces - 1),
+    fields,
+    pipelineId: stages[0].pipelineId,
+    stageIds: stages.map((x) => x.id),
+    userId: s.userId,
+  });
 }
 const W0 = wss[0];
 
@@ -97,26 +141,48 @@ function valueSql(f: Field, n: number) {
   const opt = (e: string) => `(array[${f.options.map((o) => `'${o}'`).join(',')}]::uuid[])[1 + (${e})]`;
   let json: string, slot: string;
   switch (f.type) {
-    case 'TEXT': json = `to_jsonb('City ' || ((i * 13 + ${n}) % 500))`; slot = `'city ' || ((i * 13 + ${n}) % 500)`; break;
-    case 'SELECT': json = `to_jsonb(${opt(`(i * 7 + ${n}) % 10`)}::text)`; slot = `((i * 7 + ${n}) % 10)`; break;
+    case 'TEXT':
+      json = `to_jsonb('City ' || ((i * 13 + ${n}) % 500))`;
+      slot = `'city ' || ((i * 13 + ${n}) % 500)`;
+      break;
+    case 'SELECT':
+      json = `to_jsonb(${opt(`(i * 7 + ${n}) % 10`)}::text)`;
+      slot = `((i * 7 + ${n}) % 10)`;
+      break;
     case 'MULTISELECT': {
-      const a = `(i % 10)`, b = `((i / 10 + ${n}) % 10)`;
+      const a = `(i % 10)`,
+        b = `((i / 10 + ${n}) % 10)`;
       slot = `array(select distinct unnest(array[${opt(a)}, ${opt(b)}]))`;
       json = `to_jsonb(array(select distinct unnest(array[${opt(a)}, ${opt(b)}])::text))`;
       break;
     }
-    case 'NUMBER': json = `to_jsonb(((i * 13 + ${n}) % 100000)::text)`; slot = `((i * 13 + ${n}) % 100000)`; break;
-    case 'MONEY': json = `jsonb_build_object('a', (((i * 17 + ${n}) % 1000000) / 100.0)::numeric(12,2)::text, 'c', 'RUB')`; slot = `(((i * 17 + ${n}) % 1000000) / 100.0)::numeric(12,2)`; break;
-    case 'DATE': json = `to_jsonb(to_char(date '2024-01-01' + ((i * 11 + ${n}) % 1000), 'YYYY-MM-DD'))`; slot = `date '2024-01-01' + ((i * 11 + ${n}) % 1000)`; break;
+    case 'NUMBER':
+      json = `to_jsonb(((i * 13 + ${n}) % 100000)::text)`;
+      slot = `((i * 13 + ${n}) % 100000)`;
+      break;
+    case 'MONEY':
+      json = `jsonb_build_object('a', (((i * 17 + ${n}) % 1000000) / 100.0)::numeric(12,2)::text, 'c', 'RUB')`;
+      slot = `(((i * 17 + ${n}) % 1000000) / 100.0)::numeric(12,2)`;
+      break;
+    case 'DATE':
+      json = `to_jsonb(to_char(date '2024-01-01' + ((i * 11 + ${n}) % 1000), 'YYYY-MM-DD'))`;
+      slot = `date '2024-01-01' + ((i * 11 + ${n}) % 1000)`;
+      break;
     case 'DATETIME': {
       const ts = `(timestamptz '2024-01-01 00:00Z' + ((i * 19 + ${n}) % 1000000) * interval '1 minute')`;
       json = `to_jsonb(to_char(${ts} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`;
       slot = ts;
       break;
     }
-    default: json = `to_jsonb((i + ${n}) % 2 = 0)`; slot = `((i + ${n}) % 2 = 0)`;
+    default:
+      json = `to_jsonb((i + ${n}) % 2 = 0)`;
+      slot = `((i + ${n}) % 2 = 0)`;
   }
-  return { json: `case when ${filled} then ${json} end`, slot: f.type === 'MULTISELECT' ? `case when ${filled} then ${slot} else '{}' end` : `case when ${filled} then ${slot} end`, filled };
+  return {
+    json: `case when ${filled} then ${json} end`,
+    slot: f.type === 'MULTISELECT' ? `case when ${filled} then ${slot} else '{}' end` : `case when ${filled} then ${slot} end`,
+    filled,
+  };
 }
 
 console.log(`seeding ${rows} deals over ${workspaces} workspaces (60% in the measured one) on PostgreSQL…`);
@@ -158,41 +224,89 @@ const day = (r: number) => new Date(Date.UTC(2024, 0, 1) + ((r * 13) % 900) * 86
 const QUERIES: Q[] = [
   {
     label: `equality, SELECT (${SEL.fill}% filled, 10 options), newest first, 50`,
-    api: (r) => [`query($f: DealFilter) { deals(first: 50, filter: $f) { edges { node { ${PAGE} } } } }`, { f: { customFields: [{ fieldId: SEL.id, eq: SEL.optionIds[r % 10] }] } }],
-    a: (r) => [`select id, name, amount from deals_a where "workspaceId" = $1 and "deletedAt" is null and sel = $2 order by "createdAt" desc, id desc limit 51`, [ws0, r % 10]],
-    d: (r) => [`select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "${SEL.slot}" = $2 order by "createdAt" desc, id desc limit 51`, [ws0, r % 10]],
+    api: (r) => [
+      `query($f: DealFilter) { deals(first: 50, filter: $f) { edges { node { ${PAGE} } } } }`,
+      { f: { customFields: [{ fieldId: SEL.id, eq: SEL.optionIds[r % 10] }] } },
+    ],
+    a: (r) => [
+      `select id, name, amount from deals_a where "workspaceId" = $1 and "deletedAt" is null and sel = $2 order by "createdAt" desc, id desc limit 51`,
+      [ws0, r % 10],
+    ],
+    d: (r) => [
+      `select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "${SEL.slot}" = $2 order by "createdAt" desc, id desc limit 51`,
+      [ws0, r % 10],
+    ],
   },
   {
     label: 'MONEY range + sort by DATE (empties last), 50',
     api: (r) => {
       const [from, to] = range(r);
-      return [`query($f: DealFilter, $o: [DealOrder!]) { deals(first: 50, filter: $f, orderBy: $o) { edges { node { ${PAGE} } } } }`, { f: { customFields: [{ fieldId: MONEY.id, between: { from, to } }] }, o: [{ customFieldId: DATE.id }] }];
+      return [
+        `query($f: DealFilter, $o: [DealOrder!]) { deals(first: 50, filter: $f, orderBy: $o) { edges { node { ${PAGE} } } } }`,
+        { f: { customFields: [{ fieldId: MONEY.id, between: { from, to } }] }, o: [{ customFieldId: DATE.id }] },
+      ];
     },
-    a: (r) => [`select id, name, amount from deals_a where "workspaceId" = $1 and "deletedAt" is null and money between $2 and $3 order by due asc nulls last, id limit 51`, [ws0, ...range(r)]],
-    d: (r) => [`select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "${MONEY.slot}" between $2 and $3 and "${DATE.slot}" is not null order by "${DATE.slot}", id limit 51`, [ws0, ...range(r)]],
+    a: (r) => [
+      `select id, name, amount from deals_a where "workspaceId" = $1 and "deletedAt" is null and money between $2 and $3 order by due asc nulls last, id limit 51`,
+      [ws0, ...range(r)],
+    ],
+    d: (r) => [
+      `select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "${MONEY.slot}" between $2 and $3 and "${DATE.slot}" is not null order by "${DATE.slot}", id limit 51`,
+      [ws0, ...range(r)],
+    ],
   },
   {
     label: 'DATE range + sort by MONEY descending, 50',
-    api: (r) => [`query($f: DealFilter, $o: [DealOrder!]) { deals(first: 50, filter: $f, orderBy: $o) { edges { node { ${PAGE} } } } }`, { f: { customFields: [{ fieldId: DATE.id, gte: day(r) }] }, o: [{ customFieldId: MONEY.id, direction: 'DESC' }] }],
-    a: (r) => [`select id, name, amount from deals_a where "workspaceId" = $1 and "deletedAt" is null and due >= $2 order by money desc nulls last, id desc limit 51`, [ws0, day(r)]],
-    d: (r) => [`select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "${DATE.slot}" >= $2 and "${MONEY.slot}" is not null order by "${MONEY.slot}" desc, id desc limit 51`, [ws0, day(r)]],
+    api: (r) => [
+      `query($f: DealFilter, $o: [DealOrder!]) { deals(first: 50, filter: $f, orderBy: $o) { edges { node { ${PAGE} } } } }`,
+      { f: { customFields: [{ fieldId: DATE.id, gte: day(r) }] }, o: [{ customFieldId: MONEY.id, direction: 'DESC' }] },
+    ],
+    a: (r) => [
+      `select id, name, amount from deals_a where "workspaceId" = $1 and "deletedAt" is null and due >= $2 order by money desc nulls last, id desc limit 51`,
+      [ws0, day(r)],
+    ],
+    d: (r) => [
+      `select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "${DATE.slot}" >= $2 and "${MONEY.slot}" is not null order by "${MONEY.slot}" desc, id desc limit 51`,
+      [ws0, day(r)],
+    ],
   },
   {
     label: 'MULTISELECT has any of 2 options, newest first, 50',
-    api: (r) => [`query($f: DealFilter) { deals(first: 50, filter: $f) { edges { node { ${PAGE} } } } }`, { f: { customFields: [{ fieldId: MULTI.id, anyOf: [MULTI.optionIds[r % 10], MULTI.optionIds[(r + 3) % 10]] }] } }],
-    a: (r) => [`select id, name, amount from deals_a where "workspaceId" = $1 and "deletedAt" is null and multi && $2::uuid[] order by "createdAt" desc, id desc limit 51`, [ws0, [MULTI.options[r % 10], MULTI.options[(r + 3) % 10]]]],
-    d: (r) => [`select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "${MULTI.slot}" && $2::uuid[] order by "createdAt" desc, id desc limit 51`, [ws0, [MULTI.options[r % 10], MULTI.options[(r + 3) % 10]]]],
+    api: (r) => [
+      `query($f: DealFilter) { deals(first: 50, filter: $f) { edges { node { ${PAGE} } } } }`,
+      { f: { customFields: [{ fieldId: MULTI.id, anyOf: [MULTI.optionIds[r % 10], MULTI.optionIds[(r + 3) % 10]] }] } },
+    ],
+    a: (r) => [
+      `select id, name, amount from deals_a where "workspaceId" = $1 and "deletedAt" is null and multi && $2::uuid[] order by "createdAt" desc, id desc limit 51`,
+      [ws0, [MULTI.options[r % 10], MULTI.options[(r + 3) % 10]]],
+    ],
+    d: (r) => [
+      `select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "${MULTI.slot}" && $2::uuid[] order by "createdAt" desc, id desc limit 51`,
+      [ws0, [MULTI.options[r % 10], MULTI.options[(r + 3) % 10]]],
+    ],
   },
   {
     // The same GraphQL page filtered by a system column instead, to show the API's own cost.
     label: 'for comparison: equality on the system column stageId, newest first, 50',
-    api: (r) => [`query($f: DealFilter) { deals(first: 50, filter: $f) { edges { node { ${PAGE} } } } }`, { f: { stageIds: [stageGid(W0.stageIds[r % W0.stageIds.length])] } }],
-    a: (r) => [`select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "stageId" = $2 order by "createdAt" desc, id desc limit 51`, [ws0, W0.stageIds[r % W0.stageIds.length]]],
-    d: (r) => [`select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "stageId" = $2 order by "createdAt" desc, id desc limit 51`, [ws0, W0.stageIds[r % W0.stageIds.length]]],
+    api: (r) => [
+      `query($f: DealFilter) { deals(first: 50, filter: $f) { edges { node { ${PAGE} } } } }`,
+      { f: { stageIds: [stageGid(W0.stageIds[r % W0.stageIds.length])] } },
+    ],
+    a: (r) => [
+      `select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "stageId" = $2 order by "createdAt" desc, id desc limit 51`,
+      [ws0, W0.stageIds[r % W0.stageIds.length]],
+    ],
+    d: (r) => [
+      `select id, name, amount from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "stageId" = $2 order by "createdAt" desc, id desc limit 51`,
+      [ws0, W0.stageIds[r % W0.stageIds.length]],
+    ],
   },
   {
     label: 'totalCount with equality on SELECT',
-    api: (r) => [`query($f: DealFilter) { deals(first: 0, filter: $f) { totalCount } }`, { f: { customFields: [{ fieldId: SEL.id, eq: SEL.optionIds[r % 10] }] } }],
+    api: (r) => [
+      `query($f: DealFilter) { deals(first: 0, filter: $f) { totalCount } }`,
+      { f: { customFields: [{ fieldId: SEL.id, eq: SEL.optionIds[r % 10] }] } },
+    ],
     a: (r) => [`select count(*) from deals_a where "workspaceId" = $1 and "deletedAt" is null and sel = $2`, [ws0, r % 10]],
     d: (r) => [`select count(*) from "Deal" where "workspaceId" = $1 and "deletedAt" is null and "${SEL.slot}" = $2`, [ws0, r % 10]],
   },
@@ -205,7 +319,9 @@ for (const q of QUERIES.slice(0, 4)) {
   const a = (await sql.query(text, params)).rows.map((x) => x.id);
   const d = (await sql.query(dText, dParams)).rows.map((x) => x.id);
   const [query, variables] = q.api(1);
-  const api = (await gql<{ deals: { edges: { node: { id: string } }[] } }>(W0.token, query, variables)).deals.edges.map((e) => Buffer.from(e.node.id, 'base64').toString().split(':')[1]);
+  const api = (await gql<{ deals: { edges: { node: { id: string } }[] } }>(W0.token, query, variables)).deals.edges.map(
+    (e) => Buffer.from(e.node.id, 'base64').toString().split(':')[1],
+  );
   if (JSON.stringify(a.slice(0, 50)) !== JSON.stringify(d.slice(0, 50)) || JSON.stringify(a.slice(0, 50)) !== JSON.stringify(api)) {
     throw new Error(`designs disagree on "${q.label}": A ${a.length}, D ${d.length}, API ${api.length}`);
   }
@@ -218,7 +334,9 @@ async function time(fn: () => Promise<unknown>) {
 }
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)];
 
-console.log(`\n${rows.toLocaleString('en')} deals, ${Math.round(rows * 0.6).toLocaleString('en')} in the measured workspace; ${iterations} runs each, interleaved; p50 / p95 ms (p50 ÷ A)`);
+console.log(
+  `\n${rows.toLocaleString('en')} deals, ${Math.round(rows * 0.6).toLocaleString('en')} in the measured workspace; ${iterations} runs each, interleaved; p50 / p95 ms (p50 ÷ A)`,
+);
 console.log('| query | A. real columns, SQL | D. slot columns, SQL | D. through GraphQL |');
 console.log('| --- | --- | --- | --- |');
 for (const q of QUERIES) {
@@ -245,7 +363,9 @@ const jsonb = await mb(`select coalesce(sum(pg_column_size("customFields")), 0) 
 const slotData = await mb(`select coalesce(sum(${W0.fields.map((f) => `coalesce(pg_column_size("${f.slot}"), 0)`).join(' + ')}), 0) as n from "Deal"`);
 const slotIndexes = await mb(`select coalesce(sum(pg_relation_size(i.indexrelid)), 0) as n from pg_index i join pg_class c on c.oid = i.indexrelid
   where i.indrelid = '"Deal"'::regclass and c.relname ~ '_cf[A-Za-z]+[0-9]+'`);
-console.log(`\nDeal table with all its indexes: ${(await size('"Deal"')).toFixed(0)} MB; of it the JSONB documents ${jsonb.toFixed(0)} MB, the slot values ${slotData.toFixed(0)} MB, the slot indexes ${slotIndexes.toFixed(0)} MB (deals_a, 4 fields as real columns: ${(await size('deals_a')).toFixed(0)} MB)`);
+console.log(
+  `\nDeal table with all its indexes: ${(await size('"Deal"')).toFixed(0)} MB; of it the JSONB documents ${jsonb.toFixed(0)} MB, the slot values ${slotData.toFixed(0)} MB, the slot indexes ${slotIndexes.toFixed(0)} MB (deals_a, 4 fields as real columns: ${(await size('deals_a')).toFixed(0)} MB)`,
+);
 
 await sql.end();
 await app.stop();

@@ -85,8 +85,14 @@ const FIELDS: Field[] = [
   { n: 20, type: 'BOOLEAN', fill: 0.2, gen: `random() < 0.5` },
 ];
 const SQL_TYPE: Record<FieldType, string> = {
-  TEXT: 'text', SELECT: 'int', MULTISELECT: 'int[]', NUMBER: 'numeric', MONEY: 'numeric(18,2)',
-  DATE: 'date', DATETIME: 'timestamptz', BOOLEAN: 'boolean',
+  TEXT: 'text',
+  SELECT: 'int',
+  MULTISELECT: 'int[]',
+  NUMBER: 'numeric',
+  MONEY: 'numeric(18,2)',
+  DATE: 'date',
+  DATETIME: 'timestamptz',
+  BOOLEAN: 'boolean',
 };
 const SORTABLE = new Set<FieldType>(['NUMBER', 'MONEY', 'DATE', 'DATETIME']);
 const fieldId = (w: number, n: number) => w * 20 + n;
@@ -171,8 +177,11 @@ try {
     from (select i, case when random() < 0.6 then 0 else 1 + floor(random() * ${WORKSPACES - 1})::int end as w
           from generate_series(1, ${ROWS + EXTRA}) i offset 0) g`);
   await db.query(`create table custom_fields (id int primary key, workspace_id uuid not null, type text not null)`);
-  await db.query(`insert into custom_fields select w * 20 + n, ('00000000-0000-7000-8000-' || lpad(w::text, 12, '0'))::uuid, t
-    from generate_series(0, ${WORKSPACES - 1}) w, unnest($1::int[], $2::text[]) as x(n, t)`, [FIELDS.map((x) => x.n), FIELDS.map((x) => x.type)]);
+  await db.query(
+    `insert into custom_fields select w * 20 + n, ('00000000-0000-7000-8000-' || lpad(w::text, 12, '0'))::uuid, t
+    from generate_series(0, ${WORKSPACES - 1}) w, unnest($1::int[], $2::text[]) as x(n, t)`,
+    [FIELDS.map((x) => x.n), FIELDS.map((x) => x.type)],
+  );
   const bigRows = Number((await db.query(`select count(*) from src where w = 0 and i <= ${ROWS}`)).rows[0].count);
   console.log(`generated in ${seconds(performance.now() - tGen)} s; workspace 0 holds ${bigRows.toLocaleString('en')} deals`);
 
@@ -187,9 +196,12 @@ try {
       indexes: [
         `create index on deals_a (workspace_id, id)`,
         ...FIELDS.filter((x) => x.type !== 'BOOLEAN').map((x) =>
-          x.type === 'MULTISELECT' ? `create index on deals_a using gin (f${x.n}) where f${x.n} is not null`
-          : SORTABLE.has(x.type) ? `create index on deals_a (workspace_id, f${x.n}, id)`
-          : `create index on deals_a (workspace_id, f${x.n}, id) where f${x.n} is not null`),
+          x.type === 'MULTISELECT'
+            ? `create index on deals_a using gin (f${x.n}) where f${x.n} is not null`
+            : SORTABLE.has(x.type)
+              ? `create index on deals_a (workspace_id, f${x.n}, id)`
+              : `create index on deals_a (workspace_id, f${x.n}, id) where f${x.n} is not null`,
+        ),
       ],
     },
     B: {
@@ -242,12 +254,17 @@ try {
         // Compact keys (the field id); MONEY as a string so no client parses it into a float;
         // DATE and DATETIME as fixed-width ISO strings, which sort correctly as text.
         const val = (x: Field) =>
-          x.type === 'MONEY' ? `f${x.n}::text`
-          : x.type === 'DATE' ? `to_char(f${x.n}, 'YYYY-MM-DD')`
-          : x.type === 'DATETIME' ? `to_char(f${x.n} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
-          : `f${x.n}`;
-        return [`insert into deals_c select ${coreCols}, jsonb_strip_nulls(jsonb_build_object(${FIELDS.map((x) => `(w * 20 + ${x.n})::text, ${val(x)}`).join(', ')}))
-          from src where i between ${lo} and ${hi}`];
+          x.type === 'MONEY'
+            ? `f${x.n}::text`
+            : x.type === 'DATE'
+              ? `to_char(f${x.n}, 'YYYY-MM-DD')`
+              : x.type === 'DATETIME'
+                ? `to_char(f${x.n} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+                : `f${x.n}`;
+        return [
+          `insert into deals_c select ${coreCols}, jsonb_strip_nulls(jsonb_build_object(${FIELDS.map((x) => `(w * 20 + ${x.n})::text, ${val(x)}`).join(', ')}))
+          from src where i between ${lo} and ${hi}`,
+        ];
       },
       indexes: [
         `create index on deals_c (workspace_id, id)`,
@@ -255,24 +272,34 @@ try {
         ...Array.from({ length: WORKSPACES }, (_, w) => FIELDS.filter((x) => SORTABLE.has(x.type)).map((x) => cIndex(w, x.n))).flat(),
         // The planner ignores statistics of partial indexes, so without these it guesses a range
         // on (cf->>'k')::numeric at 0.5% and sorts a bitmap scan instead of walking the sort index.
-        ...Array.from({ length: WORKSPACES }, (_, w) => FIELDS.filter((x) => SORTABLE.has(x.type)).map((x) =>
-          `create statistics deals_c_s${fieldId(w, x.n)} on ((${cExpr(fieldId(w, x.n), x.type)})) from deals_c`)).flat(),
+        ...Array.from({ length: WORKSPACES }, (_, w) =>
+          FIELDS.filter((x) => SORTABLE.has(x.type)).map(
+            (x) => `create statistics deals_c_s${fieldId(w, x.n)} on ((${cExpr(fieldId(w, x.n), x.type)})) from deals_c`,
+          ),
+        ).flat(),
       ],
     },
     D: {
       ddl: [`create table deals_d (${core}, ${POOLS.flatMap((p) => Array.from({ length: p.size }, (_, s) => `${p.prefix}${s + 1} ${p.sqlType}`)).join(', ')})`],
       insert: (lo, hi) => {
-        const slots = POOLS.flatMap((p) => Array.from({ length: p.size }, (_, s) =>
-          `case ((${s} - w) % ${p.size} + ${p.size}) % ${p.size} ${p.fields.map((n, j) => `when ${j} then f${n}`).join(' ')} end`));
+        const slots = POOLS.flatMap((p) =>
+          Array.from(
+            { length: p.size },
+            (_, s) => `case ((${s} - w) % ${p.size} + ${p.size}) % ${p.size} ${p.fields.map((n, j) => `when ${j} then f${n}`).join(' ')} end`,
+          ),
+        );
         return [`insert into deals_d select ${coreCols}, ${slots.join(', ')} from src where i between ${lo} and ${hi}`];
       },
       indexes: [
         `create index on deals_d (workspace_id, id)`,
-        ...POOLS.filter((p) => p.prefix !== 'b').flatMap((p) => Array.from({ length: p.size }, (_, s) => {
-          const c = `${p.prefix}${s + 1}`;
-          return p.gin ? `create index on deals_d using gin (${c}) where ${c} is not null`
-            : `create index on deals_d (workspace_id, ${c}, id) where ${c} is not null`;
-        })),
+        ...POOLS.filter((p) => p.prefix !== 'b').flatMap((p) =>
+          Array.from({ length: p.size }, (_, s) => {
+            const c = `${p.prefix}${s + 1}`;
+            return p.gin
+              ? `create index on deals_d using gin (${c}) where ${c} is not null`
+              : `create index on deals_d (workspace_id, ${c}, id) where ${c} is not null`;
+          }),
+        ),
       ],
     },
   };
@@ -298,7 +325,9 @@ try {
     const vacuum = await timed(`vacuum (analyze) ${TABLES[d].join(', ')}`);
     const indexCount = Number((await db.query(`select count(*) from pg_index where indrelid = any($1::regclass[])`, [TABLES[d]])).rows[0].count);
     load[d] = { rows: rowsMs, indexes: idxMs, vacuum, indexCount };
-    console.log(`${DESIGN_NAME[d]}: rows ${seconds(rowsMs)} s, ${indexCount} indexes${d === 'C' ? ' + statistics' : ''} ${seconds(idxMs)} s, vacuum+analyze ${seconds(vacuum)} s`);
+    console.log(
+      `${DESIGN_NAME[d]}: rows ${seconds(rowsMs)} s, ${indexCount} indexes${d === 'C' ? ' + statistics' : ''} ${seconds(idxMs)} s, vacuum+analyze ${seconds(vacuum)} s`,
+    );
   }
   await db.query(`vacuum analyze custom_fields`);
 
@@ -326,22 +355,44 @@ try {
 
   const QUERIES: { id: string; label: string; impl: Record<Design, (p: Params) => Stmt> }[] = [
     {
-      id: 'Q1a', label: 'Q1a equality, SELECT (90% filled, 10 options), ORDER BY id LIMIT 50',
+      id: 'Q1a',
+      label: 'Q1a equality, SELECT (90% filled, 10 options), ORDER BY id LIMIT 50',
       impl: {
         A: (p) => ({ page: true, text: `select ${aCols} from deals_a where workspace_id = $1 and f5 = $2 order by id limit 50`, values: [W0, p.option5] }),
-        B: (p) => ({ page: true, text: `select d.id, d.name from deal_field_values v join deals_b d on d.id = v.deal_id
-          where d.workspace_id = $1 and v.field_id = $2 and v.option_id = $3 order by v.deal_id limit 50`, values: [W0, k(5), p.option5] }),
-        C: (p) => ({ page: true, text: `select id, name, cf from deals_c where workspace_id = $1 and cf @> $2::jsonb order by id limit 50`, values: [W0, JSON.stringify({ [k(5)]: p.option5 })] }),
-        D: (p) => ({ page: true, text: `select ${dCols} from deals_d where workspace_id = $1 and ${slot(5)} = $2 order by id limit 50`, values: [W0, p.option5] }),
+        B: (p) => ({
+          page: true,
+          text: `select d.id, d.name from deal_field_values v join deals_b d on d.id = v.deal_id
+          where d.workspace_id = $1 and v.field_id = $2 and v.option_id = $3 order by v.deal_id limit 50`,
+          values: [W0, k(5), p.option5],
+        }),
+        C: (p) => ({
+          page: true,
+          text: `select id, name, cf from deals_c where workspace_id = $1 and cf @> $2::jsonb order by id limit 50`,
+          values: [W0, JSON.stringify({ [k(5)]: p.option5 })],
+        }),
+        D: (p) => ({
+          page: true,
+          text: `select ${dCols} from deals_d where workspace_id = $1 and ${slot(5)} = $2 order by id limit 50`,
+          values: [W0, p.option5],
+        }),
       },
     },
     {
-      id: 'Q1b', label: 'Q1b equality, TEXT (30% filled, 500 values), ORDER BY id LIMIT 50',
+      id: 'Q1b',
+      label: 'Q1b equality, TEXT (30% filled, 500 values), ORDER BY id LIMIT 50',
       impl: {
         A: (p) => ({ page: true, text: `select ${aCols} from deals_a where workspace_id = $1 and f4 = $2 order by id limit 50`, values: [W0, p.city] }),
-        B: (p) => ({ page: true, text: `select d.id, d.name from deal_field_values v join deals_b d on d.id = v.deal_id
-          where d.workspace_id = $1 and v.field_id = $2 and v.text_value = $3 order by v.deal_id limit 50`, values: [W0, k(4), p.city] }),
-        C: (p) => ({ page: true, text: `select id, name, cf from deals_c where workspace_id = $1 and cf @> $2::jsonb order by id limit 50`, values: [W0, JSON.stringify({ [k(4)]: p.city })] }),
+        B: (p) => ({
+          page: true,
+          text: `select d.id, d.name from deal_field_values v join deals_b d on d.id = v.deal_id
+          where d.workspace_id = $1 and v.field_id = $2 and v.text_value = $3 order by v.deal_id limit 50`,
+          values: [W0, k(4), p.city],
+        }),
+        C: (p) => ({
+          page: true,
+          text: `select id, name, cf from deals_c where workspace_id = $1 and cf @> $2::jsonb order by id limit 50`,
+          values: [W0, JSON.stringify({ [k(4)]: p.city })],
+        }),
         D: (p) => ({ page: true, text: `select ${dCols} from deals_d where workspace_id = $1 and ${slot(4)} = $2 order by id limit 50`, values: [W0, p.city] }),
       },
     },
@@ -350,10 +401,15 @@ try {
       // NULLS LAST in two phases, as a keyset paginator over a nullable sort key does anyway:
       // rows that have the field in index order, then (only when those run out before 50) the
       // rest by id. A's full index holds the NULLs and answers in one statement.
-      id: 'Q2', label: 'Q2 MONEY range + ORDER BY DATE NULLS LAST, id LIMIT 50',
+      id: 'Q2',
+      label: 'Q2 MONEY range + ORDER BY DATE NULLS LAST, id LIMIT 50',
       impl: {
-        A: (p) => ({ page: true, text: `select ${aCols} from deals_a where workspace_id = $1 and f12 between $2 and $3
-          order by f14 nulls last, id limit 50`, values: [W0, p.lo, p.hi] }),
+        A: (p) => ({
+          page: true,
+          text: `select ${aCols} from deals_a where workspace_id = $1 and f12 between $2 and $3
+          order by f14 nulls last, id limit 50`,
+          values: [W0, p.lo, p.hi],
+        }),
         B: (p) => ({
           page: true,
           text: `select d.id, d.name from deal_field_values s join deals_b d on d.id = s.deal_id
@@ -361,49 +417,83 @@ try {
               and exists (select 1 from deal_field_values m where m.deal_id = s.deal_id and m.field_id = $5 and m.num_value between $2 and $3)
             order by s.date_value, s.deal_id limit 50`,
           values: [W0, p.lo, p.hi, k(14), k(12)],
-          rest: { text: `select d.id, d.name from deals_b d where d.workspace_id = $1
+          rest: {
+            text: `select d.id, d.name from deals_b d where d.workspace_id = $1
               and exists (select 1 from deal_field_values m where m.deal_id = d.id and m.field_id = $5 and m.num_value between $2 and $3)
               and not exists (select 1 from deal_field_values s where s.deal_id = d.id and s.field_id = $4)
-            order by d.id limit $6`, values: [W0, p.lo, p.hi, k(14), k(12)] },
+            order by d.id limit $6`,
+            values: [W0, p.lo, p.hi, k(14), k(12)],
+          },
         }),
         C: (p) => ({
           page: true,
           text: `select id, name, cf from deals_c where workspace_id = $1 and cf ? '${k(14)}' and cf ? '${k(12)}' and ${cNum12} between $2 and $3
             order by ${cDate14}, id limit 50`,
           values: [W0, p.lo, p.hi],
-          rest: { text: `select id, name, cf from deals_c where workspace_id = $1 and not cf ? '${k(14)}' and cf ? '${k(12)}' and ${cNum12} between $2 and $3
-            order by id limit $4`, values: [W0, p.lo, p.hi] },
+          rest: {
+            text: `select id, name, cf from deals_c where workspace_id = $1 and not cf ? '${k(14)}' and cf ? '${k(12)}' and ${cNum12} between $2 and $3
+            order by id limit $4`,
+            values: [W0, p.lo, p.hi],
+          },
         }),
         D: (p) => ({
           page: true,
           text: `select ${dCols} from deals_d where workspace_id = $1 and ${slot(14)} is not null and ${slot(12)} between $2 and $3
             order by ${slot(14)}, id limit 50`,
           values: [W0, p.lo, p.hi],
-          rest: { text: `select ${dCols} from deals_d where workspace_id = $1 and ${slot(14)} is null and ${slot(12)} between $2 and $3
-            order by id limit $4`, values: [W0, p.lo, p.hi] },
+          rest: {
+            text: `select ${dCols} from deals_d where workspace_id = $1 and ${slot(14)} is null and ${slot(12)} between $2 and $3
+            order by id limit $4`,
+            values: [W0, p.lo, p.hi],
+          },
         }),
       },
     },
     {
-      id: 'Q3', label: 'Q3 MULTISELECT contains any of 2 options, ORDER BY id LIMIT 50',
+      id: 'Q3',
+      label: 'Q3 MULTISELECT contains any of 2 options, ORDER BY id LIMIT 50',
       impl: {
-        A: (p) => ({ page: true, text: `select ${aCols} from deals_a where workspace_id = $1 and f8 && $2::int[] order by id limit 50`, values: [W0, p.multi] }),
-        B: (p) => ({ page: true, text: `select d.id, d.name from deals_b d where d.workspace_id = $1
+        A: (p) => ({
+          page: true,
+          text: `select ${aCols} from deals_a where workspace_id = $1 and f8 && $2::int[] order by id limit 50`,
+          values: [W0, p.multi],
+        }),
+        B: (p) => ({
+          page: true,
+          text: `select d.id, d.name from deals_b d where d.workspace_id = $1
           and exists (select 1 from deal_field_values v where v.deal_id = d.id and v.field_id = $2 and v.option_id = any($3::int[]))
-          order by d.id limit 50`, values: [W0, k(8), p.multi] }),
-        C: (p) => ({ page: true, text: `select id, name, cf from deals_c where workspace_id = $1 and (cf @> $2::jsonb or cf @> $3::jsonb) order by id limit 50`,
-          values: [W0, JSON.stringify({ [k(8)]: [p.multi[0]] }), JSON.stringify({ [k(8)]: [p.multi[1]] })] }),
-        D: (p) => ({ page: true, text: `select ${dCols} from deals_d where workspace_id = $1 and ${slot(8)} && $2::int[] order by id limit 50`, values: [W0, p.multi] }),
+          order by d.id limit 50`,
+          values: [W0, k(8), p.multi],
+        }),
+        C: (p) => ({
+          page: true,
+          text: `select id, name, cf from deals_c where workspace_id = $1 and (cf @> $2::jsonb or cf @> $3::jsonb) order by id limit 50`,
+          values: [W0, JSON.stringify({ [k(8)]: [p.multi[0]] }), JSON.stringify({ [k(8)]: [p.multi[1]] })],
+        }),
+        D: (p) => ({
+          page: true,
+          text: `select ${dCols} from deals_d where workspace_id = $1 and ${slot(8)} && $2::int[] order by id limit 50`,
+          values: [W0, p.multi],
+        }),
       },
     },
     {
-      id: 'Q4', label: 'Q4 count(*) with equality on SELECT (90% filled, 10 options)',
+      id: 'Q4',
+      label: 'Q4 count(*) with equality on SELECT (90% filled, 10 options)',
       impl: {
         A: (p) => ({ page: false, text: `select count(*) from deals_a where workspace_id = $1 and f5 = $2`, values: [W0, p.option5] }),
         // The field's owner is checked once (an InitPlan), not per value row.
-        B: (p) => ({ page: false, text: `select count(*) from deal_field_values where field_id = $2 and option_id = $3
-          and exists (select 1 from custom_fields where id = $2 and workspace_id = $1)`, values: [W0, k(5), p.option5] }),
-        C: (p) => ({ page: false, text: `select count(*) from deals_c where workspace_id = $1 and cf @> $2::jsonb`, values: [W0, JSON.stringify({ [k(5)]: p.option5 })] }),
+        B: (p) => ({
+          page: false,
+          text: `select count(*) from deal_field_values where field_id = $2 and option_id = $3
+          and exists (select 1 from custom_fields where id = $2 and workspace_id = $1)`,
+          values: [W0, k(5), p.option5],
+        }),
+        C: (p) => ({
+          page: false,
+          text: `select count(*) from deals_c where workspace_id = $1 and cf @> $2::jsonb`,
+          values: [W0, JSON.stringify({ [k(5)]: p.option5 })],
+        }),
         D: (p) => ({ page: false, text: `select count(*) from deals_d where workspace_id = $1 and ${slot(5)} = $2`, values: [W0, p.option5] }),
       },
     },
@@ -416,8 +506,11 @@ try {
     if (stmt.rest && rows.length < 50) rows = rows.concat((await db.query(stmt.rest.text, [...stmt.rest.values, 50 - rows.length])).rows);
     const ids = rows.map((x) => x.id as string);
     if (d === 'B' && ids.length) {
-      await db.query(`select deal_id, field_id, option_id, bool_value, num_value, date_value, text_value
-        from deal_field_values where deal_id = any($1::uuid[])`, [ids]);
+      await db.query(
+        `select deal_id, field_id, option_id, bool_value, num_value, date_value, text_value
+        from deal_field_values where deal_id = any($1::uuid[])`,
+        [ids],
+      );
     }
     return ids.join(',');
   }
@@ -454,7 +547,8 @@ try {
       if (q.id !== 'Q4' && base.split(',').length < 50 && i === 0) console.log(`note: ${q.id} returned fewer than 50 rows for ${JSON.stringify(p)}`);
       for (const d of DESIGNS.slice(1)) {
         const got = await run(d, q.impl[d](p));
-        if (got !== base) throw new Error(`${q.id}: design ${d} disagrees with A for ${JSON.stringify(p)}\nA: ${base.slice(0, 300)}\n${d}: ${got.slice(0, 300)}`);
+        if (got !== base)
+          throw new Error(`${q.id}: design ${d} disagrees with A for ${JSON.stringify(p)}\nA: ${base.slice(0, 300)}\n${d}: ${got.slice(0, 300)}`);
       }
     }
   }
@@ -462,15 +556,16 @@ try {
 
   if (values.explain) {
     const p = params();
-    for (const q of QUERIES) for (const d of DESIGNS) {
-      const stmt = q.impl[d](p);
-      const r = await db.query(`explain (analyze, buffers) ${stmt.text}`, stmt.values);
-      console.log(`\n--- ${q.id} ${DESIGN_NAME[d]}\n${r.rows.map((x) => x['QUERY PLAN']).join('\n')}`);
-      if (stmt.rest) {
-        const r2 = await db.query(`explain (analyze, buffers) ${stmt.rest.text}`, [...stmt.rest.values, 50]);
-        console.log(`\n--- ${q.id} ${DESIGN_NAME[d]}, second phase (rows without the sort field)\n${r2.rows.map((x) => x['QUERY PLAN']).join('\n')}`);
+    for (const q of QUERIES)
+      for (const d of DESIGNS) {
+        const stmt = q.impl[d](p);
+        const r = await db.query(`explain (analyze, buffers) ${stmt.text}`, stmt.values);
+        console.log(`\n--- ${q.id} ${DESIGN_NAME[d]}\n${r.rows.map((x) => x['QUERY PLAN']).join('\n')}`);
+        if (stmt.rest) {
+          const r2 = await db.query(`explain (analyze, buffers) ${stmt.rest.text}`, [...stmt.rest.values, 50]);
+          console.log(`\n--- ${q.id} ${DESIGN_NAME[d]}, second phase (rows without the sort field)\n${r2.rows.map((x) => x['QUERY PLAN']).join('\n')}`);
+        }
       }
-    }
   }
 
   // Interleaved: every iteration runs each query on every design (rotating which goes first)
@@ -555,8 +650,15 @@ try {
   const relSize = async (name: string) => Number((await db.query(`select pg_relation_size($1::regclass) s`, [name])).rows[0].s);
   let aPartialDelta = 0;
   for (const x of FIELDS.filter((x) => SORTABLE.has(x.type))) {
-    const full = Number((await db.query(`select pg_relation_size(indexrelid) s from pg_index i join pg_class c on c.oid = i.indexrelid
-      where indrelid = 'deals_a'::regclass and c.relname = $1`, [`deals_a_workspace_id_f${x.n}_id_idx`])).rows[0].s);
+    const full = Number(
+      (
+        await db.query(
+          `select pg_relation_size(indexrelid) s from pg_index i join pg_class c on c.oid = i.indexrelid
+      where indrelid = 'deals_a'::regclass and c.relname = $1`,
+          [`deals_a_workspace_id_f${x.n}_id_idx`],
+        )
+      ).rows[0].s,
+    );
     await db.query(`create index deals_a_partial on deals_a (workspace_id, f${x.n}, id) where f${x.n} is not null`);
     aPartialDelta += (await relSize('deals_a_partial')) - full;
     await db.query(`drop index deals_a_partial`);
@@ -566,7 +668,9 @@ try {
   for (const w of [0, 1]) {
     const key = fieldId(w, 12);
     await db.query(`create index deals_c_full on deals_c ((${cExpr(key, 'MONEY')}), id)`);
-    cFull.push(`workspace ${w}'s MONEY field: ${mb(await relSize(`deals_c_f${key}`))} MB partial, ${mb(await relSize('deals_c_full'))} MB without the predicate`);
+    cFull.push(
+      `workspace ${w}'s MONEY field: ${mb(await relSize(`deals_c_f${key}`))} MB partial, ${mb(await relSize('deals_c_full'))} MB without the predicate`,
+    );
     await db.query(`drop index deals_c_full`);
   }
 
@@ -609,35 +713,60 @@ try {
     return (bytes / 1024 / 1024).toFixed(1);
   }
   const ms = (x: number) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
-  console.log(`\ncustom field storage, ${ROWS.toLocaleString('en')} deals (${bigRows.toLocaleString('en')} in the queried workspace), ${WORKSPACES} workspaces × 20 fields, ` +
-    `${ITERATIONS} iterations interleaved, warm cache`);
-  console.log(`${String(st.v).split(' on ')[0]}; shared_buffers ${st.sb}, work_mem ${st.wm}, jit ${st.jit}, random_page_cost ${st.rpc}, max_parallel_workers_per_gather ${st.par}`);
-  console.log(`\np50 / p95 ms (p50 ÷ A); runs per cell: ${QUERIES.map((q) => DESIGNS.map((d) => stats(q.id, d).n)).flat().every((n) => n === ITERATIONS) ? ITERATIONS : 'see [n]'}`);
+  console.log(
+    `\ncustom field storage, ${ROWS.toLocaleString('en')} deals (${bigRows.toLocaleString('en')} in the queried workspace), ${WORKSPACES} workspaces × 20 fields, ` +
+      `${ITERATIONS} iterations interleaved, warm cache`,
+  );
+  console.log(
+    `${String(st.v).split(' on ')[0]}; shared_buffers ${st.sb}, work_mem ${st.wm}, jit ${st.jit}, random_page_cost ${st.rpc}, max_parallel_workers_per_gather ${st.par}`,
+  );
+  console.log(
+    `\np50 / p95 ms (p50 ÷ A); runs per cell: ${
+      QUERIES.map((q) => DESIGNS.map((d) => stats(q.id, d).n))
+        .flat()
+        .every((n) => n === ITERATIONS)
+        ? ITERATIONS
+        : 'see [n]'
+    }`,
+  );
   console.log(`| query | ${DESIGNS.map((d) => DESIGN_NAME[d]).join(' | ')} |`);
   console.log(`| --- | ${DESIGNS.map(() => '---').join(' | ')} |`);
   for (const q of QUERIES) {
     const a = stats(q.id, 'A');
-    console.log(`| ${q.label} | ${DESIGNS.map((d) => {
-      const s = stats(q.id, d);
-      return `${ms(s.p50)} / ${ms(s.p95)} (${(s.p50 / a.p50).toFixed(2)}×)${s.n === ITERATIONS ? '' : ` [n=${s.n}]`}`;
-    }).join(' | ')} |`);
+    console.log(
+      `| ${q.label} | ${DESIGNS.map((d) => {
+        const s = stats(q.id, d);
+        return `${ms(s.p50)} / ${ms(s.p95)} (${(s.p50 / a.p50).toFixed(2)}×)${s.n === ITERATIONS ? '' : ` [n=${s.n}]`}`;
+      }).join(' | ')} |`,
+    );
   }
   console.log(`| Q2 planning only (EXPLAIN, median of 30) | ${DESIGNS.map((d) => `${planMs[d].toFixed(2)}`).join(' | ')} |`);
 
   console.log(`\nstorage and load (core deals columns + their 2 indexes = ${mb(coreSize)} MB in every design)`);
-  console.log('| design | tables MB | indexes MB | total MB | total ÷ A | custom fields MB (total − core) | ÷ A | indexes | load rows s | build indexes (C: + statistics) s | vacuum+analyze s | insert 1,000 deals ms |');
+  console.log(
+    '| design | tables MB | indexes MB | total MB | total ÷ A | custom fields MB (total − core) | ÷ A | indexes | load rows s | build indexes (C: + statistics) s | vacuum+analyze s | insert 1,000 deals ms |',
+  );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const d of DESIGNS) {
     const s = sizes[d];
     const l = load[d];
-    console.log(`| ${DESIGN_NAME[d]} | ${mb(s.table)} | ${mb(s.index)} | ${mb(s.total)} | ${(s.total / sizes.A.total).toFixed(2)} | ${mb(s.total - coreSize)} | ${((s.total - coreSize) / (sizes.A.total - coreSize)).toFixed(2)} | ${l.indexCount} | ${seconds(l.rows)} | ${seconds(l.indexes)} | ${seconds(l.vacuum)} | ${writeMs[d].toFixed(0)} |`);
+    console.log(
+      `| ${DESIGN_NAME[d]} | ${mb(s.table)} | ${mb(s.index)} | ${mb(s.total)} | ${(s.total / sizes.A.total).toFixed(2)} | ${mb(s.total - coreSize)} | ${((s.total - coreSize) / (sizes.A.total - coreSize)).toFixed(2)} | ${l.indexCount} | ${seconds(l.rows)} | ${seconds(l.indexes)} | ${seconds(l.vacuum)} | ${writeMs[d].toFixed(0)} |`,
+    );
   }
 
-  console.log(`\nA with its 9 sortable-column indexes partial too would total ${mb(aLean)} MB; against that: ` +
-    DESIGNS.slice(1).map((d) => `${d} ${(sizes[d].total / aLean).toFixed(2)}×`).join(', ') + '.');
+  console.log(
+    `\nA with its 9 sortable-column indexes partial too would total ${mb(aLean)} MB; against that: ` +
+      DESIGNS.slice(1)
+        .map((d) => `${d} ${(sizes[d].total / aLean).toFixed(2)}×`)
+        .join(', ') +
+      '.',
+  );
   console.log(`C's expression indexes: ${cFull.join('; ')}.`);
-  console.log(`C with its GIN index only (no per-field expression indexes or statistics): Q2 ${ms(ginOnly.p50)} / ${ms(ginOnly.p95)} ms ` +
-    `(${(ginOnly.p50 / stats('Q2', 'A').p50).toFixed(0)}× A, ${ginOnly.n} runs); ${mb(ginOnly.size)} MB (${(ginOnly.size / sizes.A.total).toFixed(2)}× A).`);
+  console.log(
+    `C with its GIN index only (no per-field expression indexes or statistics): Q2 ${ms(ginOnly.p50)} / ${ms(ginOnly.p95)} ms ` +
+      `(${(ginOnly.p50 / stats('Q2', 'A').p50).toFixed(0)}× A, ${ginOnly.n} runs); ${mb(ginOnly.size)} MB (${(ginOnly.size / sizes.A.total).toFixed(2)}× A).`,
+  );
 
   console.log('\ntargets (p50, same run)');
   console.log('| design | equality LIMIT 50 ≤ 5 ms (worst of Q1a, Q1b) | range + sort ≤ 1.5× A (Q2) | table + indexes ≤ 1.5× A | all three |');
@@ -648,7 +777,9 @@ try {
     const sz = sizes[d].total / sizes.A.total;
     const ok = [eq <= 5, r2 <= 1.5, sz <= 1.5];
     const mark = (b: boolean) => (b ? 'yes' : 'NO');
-    console.log(`| ${DESIGN_NAME[d]} | ${mark(ok[0])}: ${ms(eq)} ms | ${mark(ok[1])}: ${r2.toFixed(2)}× | ${mark(ok[2])}: ${sz.toFixed(2)}× | ${ok.every(Boolean) ? 'yes' : 'no'} |`);
+    console.log(
+      `| ${DESIGN_NAME[d]} | ${mark(ok[0])}: ${ms(eq)} ms | ${mark(ok[1])}: ${r2.toFixed(2)}× | ${mark(ok[2])}: ${sz.toFixed(2)}× | ${ok.every(Boolean) ? 'yes' : 'no'} |`,
+    );
   }
 
   console.log('\nadding a field (DDL on this table)');

@@ -12,7 +12,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
-import { signUp } from '../src/modules/users/auth.service.js';
+import { signUp } from '../src/modules/auth/auth.service.js';
 
 const { values } = parseArgs({
   options: { rows: { type: 'string', default: '10000' }, iterations: { type: 'string', default: '200' }, pg: { type: 'string' } },
@@ -44,7 +44,12 @@ const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', 
 const app = await buildApp(config, { database, logger: createLogger('silent') });
 const db = database.prisma;
 
-const session = await signUp(app.deps, { workspaceName: 'Bench', name: 'Bench', email: `bench.${randomUUID().slice(0, 8)}@example.com`, password: 'benchmark-password' });
+const session = await signUp(app.deps, {
+  workspaceName: 'Bench',
+  name: 'Bench',
+  email: `bench.${randomUUID().slice(0, 8)}@example.com`,
+  password: 'benchmark-password',
+});
 const ws = session.workspaceId;
 const user = await db.user.findFirstOrThrow({ where: { workspaceId: ws } });
 const stages = await db.stage.findMany({ where: { workspaceId: ws } });
@@ -52,13 +57,40 @@ const tags = await Promise.all(['VIP', 'Hot', 'Tender'].map((name) => db.tag.cre
 
 console.log(`seeding ${rows} deals (${rows / 2} contacts, ${rows / 10} companies) on ${url ? 'PostgreSQL' : 'PGlite'}…`);
 const t0 = performance.now();
-const companies = Array.from({ length: rows / 10 }, (_, i) => ({ id: randomUUID(), workspaceId: ws, name: `Company ${i}`, responsibleId: user.id, phones: ['+74951234567'] }));
-const contacts = Array.from({ length: rows / 2 }, (_, i) => ({ id: randomUUID(), workspaceId: ws, name: `Person ${i}`, responsibleId: user.id, companyId: companies[i % companies.length].id, phones: ['+79123456789'], emails: [`p${i}@example.com`] }));
+const companies = Array.from({ length: rows / 10 }, (_, i) => ({
+  id: randomUUID(),
+  workspaceId: ws,
+  name: `Company ${i}`,
+  responsibleId: user.id,
+  phones: ['+74951234567'],
+}));
+const contacts = Array.from({ length: rows / 2 }, (_, i) => ({
+  id: randomUUID(),
+  workspaceId: ws,
+  name: `Person ${i}`,
+  responsibleId: user.id,
+  companyId: companies[i % companies.length].id,
+  phones: ['+79123456789'],
+  emails: [`p${i}@example.com`],
+}));
 for (let i = 0; i < companies.length; i += 5000) await db.company.createMany({ data: companies.slice(i, i + 5000) });
 for (let i = 0; i < contacts.length; i += 5000) await db.contact.createMany({ data: contacts.slice(i, i + 5000) });
-const deals = Array.from({ length: rows }, (_, i) => ({ id: randomUUID(), workspaceId: ws, name: `Deal ${i}`, amount: String((i * 7919) % 1_000_000), currency: 'RUB', pipelineId: stages[0].pipelineId, stageId: stages[i % stages.length].id, responsibleId: user.id, companyId: companies[i % companies.length].id }));
+const deals = Array.from({ length: rows }, (_, i) => ({
+  id: randomUUID(),
+  workspaceId: ws,
+  name: `Deal ${i}`,
+  amount: String((i * 7919) % 1_000_000),
+  currency: 'RUB',
+  pipelineId: stages[0].pipelineId,
+  stageId: stages[i % stages.length].id,
+  responsibleId: user.id,
+  companyId: companies[i % companies.length].id,
+}));
 for (let i = 0; i < deals.length; i += 5000) await db.deal.createMany({ data: deals.slice(i, i + 5000) });
-const links = deals.flatMap((d, i) => [{ dealId: d.id, contactId: contacts[i % contacts.length].id, position: 0 }, { dealId: d.id, contactId: contacts[(i + 1) % contacts.length].id, position: 1 }]);
+const links = deals.flatMap((d, i) => [
+  { dealId: d.id, contactId: contacts[i % contacts.length].id, position: 0 },
+  { dealId: d.id, contactId: contacts[(i + 1) % contacts.length].id, position: 1 },
+]);
 for (let i = 0; i < links.length; i += 5000) await db.dealContact.createMany({ data: links.slice(i, i + 5000) });
 const tagLinks = deals.map((d, i) => ({ dealId: d.id, tagId: tags[i % tags.length].id }));
 for (let i = 0; i < tagLinks.length; i += 5000) await db.dealTag.createMany({ data: tagLinks.slice(i, i + 5000) });

@@ -135,24 +135,28 @@ async function admin(sql: string) {
   await c.connect();
   try {
     await c.query(sql);
-  
-} finally {
+  } finally {
     await c.end();
   }
 }
 
-type Gql = { data?: any; errors?: { message: string }[] };
-async function gql(url: string, query: string, variables?: unknown, token?: string): Promise<any> {
+type Gql<T> = { data?: T; errors?: { message: string }[] };
+async function gql<T>(url: string, query: string, variables?: unknown, token?: string): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await res.json()) as Gql;
+  const body = (await res.json()) as Gql<T>;
   if (body.errors?.length || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
   return body.data;
 }
 
+// Result shapes on success; each caller checks __typename before reading further.
+type SignUpData = { signUp: { __typename: string; session: { token: string } } };
+type PipelinesData = { pipelines: { id: string }[] };
+type CreateDealData = { createDeal: { __typename: string; deal: { id: string; version: number } } };
+type UpdateDealData = { updateDeal: { __typename: string; deal: { version: number } } };
 const SIGN_UP = `mutation ($input: SignUpInput!) {
   signUp(input: $input) { __typename ... on SignUpSuccess { session { token } } ... on Error { message } } }`;
 const PIPELINES = `query { pipelines { id } }`;
@@ -165,7 +169,17 @@ const SUBSCRIPTION = `subscription ($pipelineId: ID!) { dealChanged(pipelineId: 
 
 type Event = { kind: string; dealId: string; occurredAt: string };
 /** The change in flight: which deal it touches and who has seen it. */
-type Round = { key: string; got: number; first: number; last: number; lastWall: number; occurredAt: string; published: number; rawKey: string; done: () => void };
+type Round = {
+  key: string;
+  got: number;
+  first: number;
+  last: number;
+  lastWall: number;
+  occurredAt: string;
+  published: number;
+  rawKey: string;
+  done: () => void;
+};
 let round: Round | null = null;
 
 function arrived(event: Event, seen: { k: Round | null }) {
@@ -237,12 +251,12 @@ try {
   const basePort = (await base.waitFor(/baseline ws: (\d+)/))[1];
   const servers = [urlA, urlB];
 
-  const signUp = await gql(urlA, SIGN_UP, {
+  const signUp = await gql<SignUpData>(urlA, SIGN_UP, {
     input: { workspaceName: 'Bench', name: 'Bench', email: `bench.${randomUUID().slice(0, 8)}@example.com`, password: 'benchmark-password' },
   });
   if (signUp.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(signUp.signUp));
   const token: string = signUp.signUp.session.token;
-  const pipelineId: string = (await gql(urlA, PIPELINES, {}, token)).pipelines[0].id;
+  const pipelineId: string = (await gql<PipelinesData>(urlA, PIPELINES, {}, token)).pipelines[0].id;
 
   // One deal per change, so an event tells which change it belongs to; plus spares for the
   // readiness probes, warming each server up and the no-subscriber CPU measure.
@@ -250,7 +264,7 @@ try {
   const IDLE = 20;
   const deals: { id: string; version: number }[] = [];
   for (let i = 0; i < rounds + 12 + 2 * IDLE; i++) {
-    const r = await gql(urlA, CREATE_DEAL, { input: { name: `Deal ${i}` } }, token);
+    const r = await gql<CreateDealData>(urlA, CREATE_DEAL, { input: { name: `Deal ${i}` } }, token);
     if (r.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(r.createDeal));
     deals.push(r.createDeal.deal);
   }
@@ -262,15 +276,21 @@ try {
   const spare = [deals.pop()!, deals.pop()!];
   const warm = servers.map((url) => {
     let got = 0;
-    const client = createClient({ url: url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const client = createClient({
+      url: url.replace('http', 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    });
     const connected = new Promise<void>((r) => client.on('connected', () => r()));
     client.subscribe({ query: SUBSCRIPTION, variables: { pipelineId } }, { next: () => void got++, error: () => {}, complete: () => {} });
     return { client, connected, got: () => got };
   });
   await Promise.all(warm.map((w) => w.connected));
   await sleep(500);
-  for (const [i, url] of servers.entries()) await gql(url, UPDATE_DEAL, { input: { id: spare[i].id, version: spare[i].version, name: 'Warm' } }, token);
-  for (const until = Date.now() + 5000; warm.some((w) => w.got() < 2) && Date.now() < until; ) await sleep(20);
+  for (const [i, url] of servers.entries())
+    await gql<UpdateDealData>(url, UPDATE_DEAL, { input: { id: spare[i].id, version: spare[i].version, name: 'Warm' } }, token);
+  for (const until = Date.now() + 5000; warm.some((w) => w.got() < 2) && Date.now() < until;) await sleep(20);
   await Promise.all(warm.map((w) => w.client.dispose()));
   const warmWs = new WebSocket(`ws://127.0.0.1:${basePort}`);
   await new Promise((r) => warmWs.once('open', r));
@@ -287,7 +307,7 @@ try {
   let idleStart = [0, 0];
   for (const [i, deal] of idleDeals.entries()) {
     if (i === IDLE) idleStart = await Promise.all([a.cpu(), b.cpu()]);
-    await gql(servers[i % 2], UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: 'Idle' } }, token);
+    await gql<UpdateDealData>(servers[i % 2], UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: 'Idle' } }, token);
     await sleep(60);
   }
   const idleEnd = await Promise.all([a.cpu(), b.cpu()]);
@@ -361,7 +381,7 @@ try {
       deal.id,
       async () => {
         const t = performance.now();
-        const r = await gql(server, UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: `Changed ${next}` } }, token);
+        const r = await gql<UpdateDealData>(server, UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: `Changed ${next}` } }, token);
         rtt = performance.now() - t;
         if (r.updateDeal.__typename !== 'UpdateDealSuccess') throw new Error(JSON.stringify(r.updateDeal));
         deal.version = r.updateDeal.deal.version;
@@ -407,7 +427,15 @@ try {
   const load = loadavg()[0];
   const benchCpuStart = process.cpuUsage();
   const cpuStart = await Promise.all([a.cpu(), b.cpu(), base.cpu()]);
-  const g = { total: [] as number[], rtt: [] as number[], first: [] as number[], spread: [] as number[], fromOccurred: [] as number[], toRedis: [] as number[], fromRedis: [] as number[] };
+  const g = {
+    total: [] as number[],
+    rtt: [] as number[],
+    first: [] as number[],
+    spread: [] as number[],
+    fromOccurred: [] as number[],
+    toRedis: [] as number[],
+    fromRedis: [] as number[],
+  };
   const raw = { total: [] as number[], spread: [] as number[] };
   for (let i = 0; i < CHANGES; i++) {
     const gc = await graphqlChange();
@@ -451,8 +479,12 @@ try {
   rows.push(['GraphQL: event `occurredAt` (set in the transaction; 1 ms clock) → last subscriber', stats(g.fromOccurred), null]);
 
   const cpus = availableParallelism();
-  console.log(`\nrealtime fan-out: ${N} subscribers to \`dealChanged\` (${N / 2} on each of two instances joined by Redis), ${CHANGES} changes after ${WARMUP} warm-up, Node ${process.version}, ${cpus} CPUs`);
-  console.log(`Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber. Servers, baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`);
+  console.log(
+    `\nrealtime fan-out: ${N} subscribers to \`dealChanged\` (${N / 2} on each of two instances joined by Redis), ${CHANGES} changes after ${WARMUP} warm-up, Node ${process.version}, ${cpus} CPUs`,
+  );
+  console.log(
+    `Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber. Servers, baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`,
+  );
   console.log('| path | p50 ms | p95 ms | p99 ms | p50 ratio | p95 ratio | p99 ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const [name, s, ref] of rows) {
@@ -473,7 +505,9 @@ try {
   const baseRow = memRows[3];
   // RSS moves in whole pages and arenas: with few connections it is noise and can even shrink.
   const ratio = (x: number, base: number) => (x > 0 && base > 0 ? (x / base).toFixed(2) : 'n/a');
-  console.log('\nServer memory per connection: growth after a full GC from before the clients connected to after they are subscribed and warmed up, divided by that server\'s connections (RSS is coarse: trust it only with many connections; heap is used V8 heap).\n');
+  console.log(
+    "\nServer memory per connection: growth after a full GC from before the clients connected to after they are subscribed and warmed up, divided by that server's connections (RSS is coarse: trust it only with many connections; heap is used V8 heap).\n",
+  );
   console.log('| server | connections | RSS before → after MB | RSS per connection KB | heap per connection KB | RSS ratio | heap ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of memRows) {
@@ -491,12 +525,16 @@ try {
   const fanOutCpu = gCpu - CHANGES * idleCpuPerChange;
   const benchMs = (benchCpu.user + benchCpu.system) / 1000;
   const us = (ms: number, n: number) => ((ms * 1000) / n).toFixed(1);
-  console.log(`\nCPU time over the measured loop (every process shares the same ${cpus} cores), per message delivered to one client. With no subscribers a change costs the two instances ${idleCpuPerChange.toFixed(1)} ms of CPU (mutation, outbox dispatch, Redis; measured on ${IDLE} changes before connecting).\n`);
+  console.log(
+    `\nCPU time over the measured loop (every process shares the same ${cpus} cores), per message delivered to one client. With no subscribers a change costs the two instances ${idleCpuPerChange.toFixed(1)} ms of CPU (mutation, outbox dispatch, Redis; measured on ${IDLE} changes before connecting).\n`,
+  );
   console.log('| process | CPU ms | deliveries | CPU µs per delivery | ratio |');
   console.log('| --- | --- | --- | --- | --- |');
   console.log(`| plain \`ws\` server (**baseline**) | ${cpu(2).toFixed(0)} | ${deliveries} | ${us(cpu(2), deliveries)} | 1.00 |`);
   console.log(`| instances A + B, all | ${gCpu.toFixed(0)} | ${deliveries} | ${us(gCpu, deliveries)} | ${(gCpu / cpu(2)).toFixed(2)} |`);
-  console.log(`| instances A + B, fan-out only (less ${CHANGES} × the no-subscriber cost) | ${fanOutCpu.toFixed(0)} | ${deliveries} | ${us(fanOutCpu, deliveries)} | ${(fanOutCpu / cpu(2)).toFixed(2)} |`);
+  console.log(
+    `| instances A + B, fan-out only (less ${CHANGES} × the no-subscriber cost) | ${fanOutCpu.toFixed(0)} | ${deliveries} | ${us(fanOutCpu, deliveries)} | ${(fanOutCpu / cpu(2)).toFixed(2)} |`,
+  );
   console.log(`| bench process (both sets of clients, HTTP client) | ${benchMs.toFixed(0)} | ${2 * deliveries} | ${us(benchMs, 2 * deliveries)} | |`);
 } finally {
   closing = true;
@@ -506,4 +544,3 @@ try {
   tap.disconnect();
   await admin(`drop database if exists "${dbName}" with (force)`).catch((err) => console.error('could not drop', dbName, err));
 }
-

@@ -5,7 +5,7 @@ import type { PrismaClient } from '../src/generated/prisma/client.js';
 import type { Logger } from '../src/lib/logger.js';
 import { hashPassword } from '../src/lib/tokens.js';
 import { bootstrapWorkspace, MANAGER_ROLE } from '../src/modules/workspaces/workspace.service.js';
-import { searchText } from '../src/modules/cards/cards.service.js';
+import { searchText } from '../src/kernel/records.js';
 
 export type DemoLogin = { email: string; password: string };
 
@@ -29,15 +29,113 @@ export const DEMO_PIPELINE = {
   lossReasons: ['Дорого', 'Выбрали конкурента', 'Нет бюджета', 'Не выходит на связь'],
 };
 
-const FIRST = ['Алексей', 'Ольга', 'Сергей', 'Наталья', 'Андрей', 'Татьяна', 'Павел', 'Юлия', 'Михаил', 'Ирина', 'Николай', 'Светлана', 'Артём', 'Екатерина', 'Владимир', 'Анастасия'];
-const LAST = ['Волков', 'Новиков', 'Морозов', 'Лебедев', 'Козлов', 'Попов', 'Васильев', 'Зайцев', 'Павлов', 'Семёнов', 'Голубев', 'Виноградов', 'Богданов', 'Воробьёв', 'Фёдоров', 'Михайлов'];
+const FIRST = [
+  'Алексей',
+  'Ольга',
+  'Сергей',
+  'Наталья',
+  'Андрей',
+  'Татьяна',
+  'Павел',
+  'Юлия',
+  'Михаил',
+  'Ирина',
+  'Николай',
+  'Светлана',
+  'Артём',
+  'Екатерина',
+  'Владимир',
+  'Анастасия',
+];
+const LAST = [
+  'Волков',
+  'Новиков',
+  'Морозов',
+  'Лебедев',
+  'Козлов',
+  'Попов',
+  'Васильев',
+  'Зайцев',
+  'Павлов',
+  'Семёнов',
+  'Голубев',
+  'Виноградов',
+  'Богданов',
+  'Воробьёв',
+  'Фёдоров',
+  'Михайлов',
+];
 const FEMALE = new Set(['Ольга', 'Наталья', 'Татьяна', 'Юлия', 'Ирина', 'Светлана', 'Екатерина', 'Анастасия']);
-const LAT: Record<string, string> = { а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y', к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f', х: 'h', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'sch', ы: 'y', э: 'e', ю: 'yu', я: 'ya', ь: '', ъ: '' };
+const LAT: Record<string, string> = {
+  а: 'a',
+  б: 'b',
+  в: 'v',
+  г: 'g',
+  д: 'd',
+  е: 'e',
+  ё: 'e',
+  ж: 'zh',
+  з: 'z',
+  и: 'i',
+  й: 'y',
+  к: 'k',
+  л: 'l',
+  м: 'm',
+  н: 'n',
+  о: 'o',
+  п: 'p',
+  р: 'r',
+  с: 's',
+  т: 't',
+  у: 'u',
+  ф: 'f',
+  х: 'h',
+  ц: 'ts',
+  ч: 'ch',
+  ш: 'sh',
+  щ: 'sch',
+  ы: 'y',
+  э: 'e',
+  ю: 'yu',
+  я: 'ya',
+  ь: '',
+  ъ: '',
+};
 const translit = (s: string) => [...s.toLowerCase()].map((c) => LAT[c] ?? c).join('');
-const COMPANY_WORDS = ['Ромашка', 'Вектор', 'Гранит', 'Меридиан', 'Альфа', 'Северсталь', 'Техносфера', 'Орион', 'Квант', 'Полюс', 'Стройинвест', 'Аврора', 'Лидер', 'Прогресс', 'Сфера', 'Импульс', 'Восток', 'Эталон', 'Горизонт', 'Фаворит'];
+const COMPANY_WORDS = [
+  'Ромашка',
+  'Вектор',
+  'Гранит',
+  'Меридиан',
+  'Альфа',
+  'Северсталь',
+  'Техносфера',
+  'Орион',
+  'Квант',
+  'Полюс',
+  'Стройинвест',
+  'Аврора',
+  'Лидер',
+  'Прогресс',
+  'Сфера',
+  'Импульс',
+  'Восток',
+  'Эталон',
+  'Горизонт',
+  'Фаворит',
+];
 const CITIES = ['Москва', 'Санкт-Петербург', 'Казань', 'Екатеринбург', 'Новосибирск', 'Нижний Новгород'];
 const POSITIONS = ['Генеральный директор', 'Коммерческий директор', 'Менеджер по закупкам', 'Главный инженер', 'Финансовый директор', 'Руководитель отдела'];
-const PRODUCTS = ['Поставка оборудования', 'Внедрение CRM', 'Монтаж вентиляции', 'Аренда техники', 'Разработка сайта', 'Обслуживание серверов', 'Поставка стройматериалов', 'Обучение персонала'];
+const PRODUCTS = [
+  'Поставка оборудования',
+  'Внедрение CRM',
+  'Монтаж вентиляции',
+  'Аренда техники',
+  'Разработка сайта',
+  'Обслуживание серверов',
+  'Поставка стройматериалов',
+  'Обучение персонала',
+];
 const TAGS = ['Горячий клиент', 'VIP', 'Повторная продажа', 'Тендер', 'Опт'];
 
 function rng(seed: number) {
@@ -62,7 +160,11 @@ export async function seedDemo(db: PrismaClient, log: Logger): Promise<DemoLogin
 
   await db.$transaction(
     async (tx) => {
-      const { workspace, user: admin, pipeline } = await bootstrapWorkspace(tx, {
+      const {
+        workspace,
+        user: admin,
+        pipeline,
+      } = await bootstrapWorkspace(tx, {
         workspace: { name: 'Демо: ООО «Ромашка»', locale: 'ru', timeZone: 'Europe/Moscow', currency: 'RUB', phoneRegion: 'RU' },
         admin: { name: 'Анна Смирнова', email: DEMO_LOGIN.email, passwordHash },
         pipeline: DEMO_PIPELINE,
@@ -89,8 +191,7 @@ export async function seedDemo(db: PrismaClient, log: Logger): Promise<DemoLogin
       const tags = await Promise.all(TAGS.map((name) => tx.tag.create({ data: { workspaceId: ws, name } })));
       const day = 86_400_000;
       const now = Date.now();
-      const phone = () =>
-        `+79${pick(['15', '16', '03', '05', '25', '26', '77', '85', '99'])}${String(Math.floor(rand() * 1e7)).padStart(7, '0')}`;
+      const phone = () => `+79${pick(['15', '16', '03', '05', '25', '26', '77', '85', '99'])}${String(Math.floor(rand() * 1e7)).padStart(7, '0')}`;
 
       const companies = Array.from({ length: 60 }, (_, i) => {
         const name = `${pick(['ООО', 'АО', 'ИП', 'ПАО'])} «${COMPANY_WORDS[i % COMPANY_WORDS.length]}${i >= COMPANY_WORDS.length ? `-${Math.floor(i / COMPANY_WORDS.length) + 1}` : ''}»`;
@@ -99,9 +200,20 @@ export async function seedDemo(db: PrismaClient, log: Logger): Promise<DemoLogin
         const emails = [`info@${domain}`];
         const createdAt = new Date(now - Math.floor(rand() * 365) * day);
         return {
-          id: crypto.randomUUID(), workspaceId: ws, name, address: `г. ${pick(CITIES)}, ул. Ленина, д. ${1 + Math.floor(rand() * 120)}`,
-          website: `https://${domain}`, phones, emails, responsibleId: pick(owners).id, createdById: admin.id, updatedById: admin.id,
-          createdAt, updatedAt: createdAt, lastActivityAt: createdAt, searchText: searchText({ names: [name], phones, emails }),
+          id: crypto.randomUUID(),
+          workspaceId: ws,
+          name,
+          address: `г. ${pick(CITIES)}, ул. Ленина, д. ${1 + Math.floor(rand() * 120)}`,
+          website: `https://${domain}`,
+          phones,
+          emails,
+          responsibleId: pick(owners).id,
+          createdById: admin.id,
+          updatedById: admin.id,
+          createdAt,
+          updatedAt: createdAt,
+          lastActivityAt: createdAt,
+          searchText: searchText({ names: [name], phones, emails }),
         };
       });
       await tx.company.createMany({ data: companies });
@@ -115,9 +227,19 @@ export async function seedDemo(db: PrismaClient, log: Logger): Promise<DemoLogin
         const emails = [`${translit(first)}.${translit(last)}${i}@${company ? company.website!.slice(8) : 'mail.ru'}`];
         const createdAt = new Date(now - Math.floor(rand() * 300) * day);
         return {
-          id: crypto.randomUUID(), workspaceId: ws, name, position: company ? pick(POSITIONS) : null, phones, emails,
-          companyId: company?.id ?? null, responsibleId: company?.responsibleId ?? pick(owners).id, createdById: admin.id,
-          updatedById: admin.id, createdAt, updatedAt: createdAt, lastActivityAt: createdAt,
+          id: crypto.randomUUID(),
+          workspaceId: ws,
+          name,
+          position: company ? pick(POSITIONS) : null,
+          phones,
+          emails,
+          companyId: company?.id ?? null,
+          responsibleId: company?.responsibleId ?? pick(owners).id,
+          createdById: admin.id,
+          updatedById: admin.id,
+          createdAt,
+          updatedAt: createdAt,
+          lastActivityAt: createdAt,
           searchText: searchText({ names: [name], phones, emails }),
         };
       });
@@ -139,10 +261,23 @@ export async function seedDemo(db: PrismaClient, log: Logger): Promise<DemoLogin
         const name = `${pick(PRODUCTS)} №${1000 + i}`;
         const id = crypto.randomUUID();
         deals.push({
-          id, workspaceId: ws, name, amount: String(Math.round(10 + rand() * 2000) * 1000), currency: 'RUB',
-          pipelineId: pipeline.id, stageId: stage.id, stageEnteredAt: enteredAt, responsibleId: contact.responsibleId,
-          companyId, closedAt: closed ? enteredAt : null, lossReasonId: stage.kind === 'LOST' ? pick(reasons).id : null,
-          createdById: admin.id, updatedById: admin.id, createdAt, updatedAt: enteredAt, lastActivityAt: enteredAt,
+          id,
+          workspaceId: ws,
+          name,
+          amount: String(Math.round(10 + rand() * 2000) * 1000),
+          currency: 'RUB',
+          pipelineId: pipeline.id,
+          stageId: stage.id,
+          stageEnteredAt: enteredAt,
+          responsibleId: contact.responsibleId,
+          companyId,
+          closedAt: closed ? enteredAt : null,
+          lossReasonId: stage.kind === 'LOST' ? pick(reasons).id : null,
+          createdById: admin.id,
+          updatedById: admin.id,
+          createdAt,
+          updatedAt: enteredAt,
+          lastActivityAt: enteredAt,
           searchText: searchText({ names: [name] }),
         });
         dealContacts.push({ dealId: id, contactId: contact.id, position: 0 });

@@ -17,9 +17,7 @@ generatorHandler({
     for (const [, model, body] of options.datamodel.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)) {
       for (const [, fields, where] of body.matchAll(/@@index\(\[([^\]]*)\][^\n]*?where: raw\("((?:[^"\\]|\\.)*)"\)/g)) {
         const names = fields.split(',').map((f) => f.trim().replace(/\(.*$/, ''));
-        const idx = datamodel.indexes.find(
-          (i) => i.model === model && JSON.stringify(i.fields.map((f) => f.name)) === JSON.stringify(names),
-        );
+        const idx = datamodel.indexes.find((i) => i.model === model && JSON.stringify(i.fields.map((f) => f.name)) === JSON.stringify(names));
         if (!idx) throw new Error(`partial index on ${model}(${names}) not found in the DMMF`);
         idx.where = where.replace(/\\"/g, '"');
       }

@@ -1,5 +1,6 @@
 // buildApp(config) -> { start, stop }: the HTTP server (GraphQL over HTTP, SSE, GraphiQL,
-// health and readiness) and graphql-ws on the same port and path, sharing one context factory.
+// health and readiness, file downloads) and graphql-ws on the same port and path, sharing one
+// context factory.
 import { join } from 'node:path';
 import { createFetch } from '@whatwg-node/fetch';
 import { LocalStorage } from './lib/storage.js';
@@ -7,20 +8,25 @@ import { serveFile } from './modules/files/files.service.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
-import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
-import { translate } from './lib/i18n.js';
-import { AppError, ValidationError } from './lib/errors.js';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionResult } from 'graphql';
+import { handleStreamOrSingleExecutionResult } from '@envelop/core';
+import { render, type Locale } from './lib/i18n.js';
+import { useOneWayPages } from './lib/connection-args.js';
+import { AppError, ValidationError, localizedCause } from './lib/errors.js';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db.js';
-import { createContextFactory, type AppDeps, type Context } from './context.js';
+import { createContextFactory, nodeRequestInit, type AppDeps, type Context } from './context.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createAppPubSub } from './lib/pubsub.js';
-import { SettingsEpochs } from './lib/live-viewer.js';
+import { SettingsEpochs } from './lib/settings-epochs.js';
 import { OutboxDispatcher } from './lib/outbox.js';
+import { events } from './kernel/events.js';
+import './modules/wiring.js';
 import { schema } from './schema.js';
+import { resolveViewer } from './modules/auth/auth.service.js';
 import { seedDemo, type DemoLogin } from '../prisma/seed.js';
 
 /** Query limits: deep, costly, alias-heavy or huge documents are refused before execution. */
@@ -47,27 +53,35 @@ function disableIntrospection(): Plugin {
   return { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
 }
 
-/** Errors outside result unions (auth, rate limits, list filters) are translated here. */
-function translateErrors(): Plugin<Context> {
+/**
+ * Errors outside result unions (auth, rate limits, failures on list fields) get their text in the
+ * caller's language here, with their code (and, for a ValidationError, every field problem).
+ * Runs before yoga's masking: what it builds is a plain GraphQLError the masking lets through.
+ */
+function localizeErrors(): Plugin<Context> {
+  const localize = (locale: Locale) => (e: GraphQLError) => {
+    const cause = localizedCause(e);
+    if (!cause) return e;
+    const extensions =
+      cause instanceof AppError
+        ? {
+            code: cause.code,
+            ...(cause instanceof ValidationError ? { fields: cause.fields.map((f) => ({ field: f.field, message: render(f.message, locale) })) } : {}),
+          }
+        : e.extensions;
+    return new GraphQLError(render(cause.msg, locale), { nodes: e.nodes, path: e.path, extensions });
+  };
+  const handle =
+    (ctx: unknown) =>
+    ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
+      if (result.errors?.length) setResult({ ...result, errors: result.errors.map(localize((ctx as Context).locale)) });
+    };
   return {
     onExecute: ({ args }) => ({
-      onExecuteDone: ({ result, setResult }) => {
-        const locale = (args.contextValue as Context).locale;
-        if (locale === 'en' || !('errors' in result) || !result.errors?.length) return;
-        setResult({
-          ...result,
-          errors: result.errors.map((e) =>
-            translate(e.message, locale) !== e.message
-              ? new GraphQLError(translate(e.message, locale), {
-                  nodes: e.nodes,
-                  path: e.path,
-                  originalError: e.originalError,
-                  extensions: e.extensions,
-                })
-              : e,
-          ),
-        });
-      },
+      onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, handle(args.contextValue)),
+    }),
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, handle(args.contextValue)),
     }),
   };
 }
@@ -79,41 +93,39 @@ function logOperations(log: Logger): Plugin {
       return {
         onExecuteDone: ({ result }) => {
           const errors = 'errors' in result && Array.isArray(result.errors) ? result.errors.length : 0;
-          log.info(
-            { op: args.operationName ?? undefined, ms: Math.round(performance.now() - started), errors },
-            'graphql',
-          );
+          log.info({ op: args.operationName ?? undefined, ms: Math.round(performance.now() - started), errors }, 'graphql');
         },
       };
     },
   };
 }
 
-export async function buildApp(
-  config: Config,
-  opts: { database?: Database; logger?: Logger; outboxPollMs?: number } = {},
-): Promise<App> {
+export async function buildApp(config: Config, opts: { database?: Database; logger?: Logger; outboxPollMs?: number } = {}): Promise<App> {
   const log = opts.logger ?? createLogger(config.logLevel);
   const database =
     opts.database ??
-    (await openDatabase(
-      config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir },
-      undefined,
-      (err) => log.warn({ err }, 'idle database connection lost; it will be replaced'),
+    (await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir }, undefined, (err) =>
+      log.warn({ err }, 'idle database connection lost; it will be replaced'),
     ));
   const applied = await database.migrate();
   if (applied.length) log.info({ applied }, 'migrations applied');
   const demoLogin = config.seedDemo ? await seedDemo(database.prisma, log) : null;
 
-  const { pubsub, listen, flush, close: closePubSub } = createAppPubSub(config.redisUrl, (err) =>
-    log.warn({ err: err.message }, 'Redis unreachable; events wait in the outbox until it is back'),
-  );
+  const {
+    pubsub,
+    listen,
+    flush,
+    close: closePubSub,
+  } = createAppPubSub(config.redisUrl, (err) => log.warn({ err: err.message }, 'Redis unreachable; events wait in the outbox until it is back'));
   const epochs = new SettingsEpochs();
   listen('settingsChanged', (m) => epochs.bump(m.workspaceId));
-  const outbox = new OutboxDispatcher(database.prisma, { pubsub, flush }, log, opts.outboxPollMs);
+  // The outbox hands each committed event to the consumers the modules registered (kernel/events.ts).
+  const delivery = { flush, deliver: (topic: string, payload: unknown) => consumers.deliver(topic, payload), jobs: () => consumers.jobs() };
+  const outbox = new OutboxDispatcher(database.prisma, delivery, log, opts.outboxPollMs);
   const storage = new LocalStorage(join(config.dataDir, 'files'));
   const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, storage, epochs };
-  const contextFactory = createContextFactory(deps);
+  const consumers = events.deliverer(deps);
+  const contextFactory = createContextFactory(deps, { resolveViewer });
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -144,7 +156,7 @@ export async function buildApp(
             path: gqlError.path,
             extensions: {
               code: original.code,
-              ...(original instanceof ValidationError ? { fields: original.fields } : {}),
+              ...(original instanceof ValidationError ? { fields: original.fields.map((f) => ({ field: f.field, message: render(f.message, 'en') })) } : {}),
             },
           });
         }
@@ -169,7 +181,8 @@ export async function buildApp(
           return !stopping;
         },
       }),
-      translateErrors(),
+      useOneWayPages(),
+      localizeErrors(),
       logOperations(log),
     ],
   });
@@ -179,16 +192,25 @@ export async function buildApp(
   const server: Server = createServer((req, res) => {
     active++;
     res.on('close', () => active--);
-    if (req.url?.startsWith('/files/')) return void serveFile(deps, req, res);
+    if (req.url?.startsWith('/files/')) return void serveFile(deps, req, res, () => contextFactory(nodeRequestInit(req)));
     void yoga(req, res);
   });
   const wss = new WebSocketServer({ server, path: '/graphql' });
+  // onSubscribe hands each operation its enveloped execute/subscribe through rootValue.
+  type EnvelopedRoot = Pick<ReturnType<typeof yoga.getEnveloped>, 'execute' | 'subscribe'>;
   const wsServer = useServer(
     {
-      execute: (args: any) => args.rootValue.execute(args),
-      subscribe: (args: any) => args.rootValue.subscribe(args),
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
-        const { schema: s, execute, subscribe, contextFactory: cf, parse, validate } = yoga.getEnveloped({
+        const {
+          schema: s,
+          execute,
+          subscribe,
+          contextFactory: cf,
+          parse,
+          validate,
+        } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,

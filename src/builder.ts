@@ -4,7 +4,6 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import ErrorsPlugin from '@pothos/plugin-errors';
-import { GraphQLError } from 'graphql';
 import type PrismaTypes from './generated/pothos-types.js';
 import { getDatamodel } from './generated/pothos-types.js';
 import type { Context } from './context.js';
@@ -12,7 +11,7 @@ import { decodeGlobalId, encodeGlobalId, isUuid } from './lib/ids.js';
 
 /** Type names that `node(id)` may load; each module adds its own. */
 export const NODE_TYPES = new Set<string>();
-import { unauthenticated } from './lib/errors.js';
+import { ERRORS, LocalizedGraphQLError, unauthenticated } from './lib/errors.js';
 
 const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1);
 
@@ -45,11 +44,7 @@ export const builder = new SchemaBuilder<{
       public: true,
     }),
     unauthorizedError: (_parent, ctx) =>
-      ctx.viewer
-        ? new GraphQLError('This API key may only read; it needs the WRITE scope', {
-            extensions: { code: 'FORBIDDEN' },
-          })
-        : unauthenticated(ctx.authProblem),
+      ctx.viewer ? new LocalizedGraphQLError(ERRORS.readOnlyKey(), { code: 'FORBIDDEN' }) : unauthenticated(ctx.authProblem),
   },
   prisma: {
     client: (ctx) => ctx.db,
@@ -68,8 +63,7 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: {
       authScopes: { member: true },
       nullable: true,
-      resolve: (_root, { id }, _ctx, _info, resolveNode) =>
-        NODE_TYPES.has(id.typename) && isUuid(String(id.id)) ? resolveNode(id) : null,
+      resolve: (_root, { id }, _ctx, _info, resolveNode) => (NODE_TYPES.has(id.typename) && isUuid(String(id.id)) ? resolveNode(id) : null),
     },
     nodesQueryOptions: {
       authScopes: { member: true },

@@ -75,14 +75,10 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings count as unset, as in most twelve-factor servers.
-  const cleaned = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
-  );
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message} (got "${cleaned[String(i.path[0])]}")`),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message} (got "${cleaned[String(i.path[0])]}")`));
   }
   const e = parsed.data;
   return {
@@ -98,6 +94,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.INTROSPECTION,
     outboxDispatch: e.OUTBOX_DISPATCH,
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
-    fileTypes: e.FILE_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean),
+    fileTypes: e.FILE_TYPES.split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
   };
 }

@@ -1,5 +1,8 @@
-// One context factory for HTTP and WebSocket: reads the token from the Authorization header
-// or from graphql-ws connection params, and builds the viewer every service checks.
+// One context factory for HTTP, WebSocket and file downloads (GET /files/<id>): reads the token
+// from the Authorization header or from graphql-ws connection params, and builds the viewer every
+// service checks. Turning a token into a viewer is the auth module's; app.ts hands it in, so this
+// file depends on no module.
+import type { IncomingMessage } from 'node:http';
 import type { FileStorage } from './lib/storage.js';
 import type { Db } from './db.js';
 import type { Config } from './config.js';
@@ -7,10 +10,9 @@ import type { Logger } from './lib/logger.js';
 import type { AppPubSub } from './lib/pubsub.js';
 import type { OutboxDispatcher } from './lib/outbox.js';
 import type { Viewer } from './kernel/access/viewer.js';
-import type { SettingsEpochs } from './lib/live-viewer.js';
+import type { SettingsEpochs } from './lib/settings-epochs.js';
 import { unauthenticated } from './lib/errors.js';
-import { requestedLocale, type Locale } from './lib/i18n.js';
-import { resolveViewer } from './modules/users/auth.service.js';
+import { requestedLocale, type Locale, type Message } from './lib/i18n.js';
 
 export type AppDeps = {
   db: Db;
@@ -28,7 +30,7 @@ export type Context = {
   deps: AppDeps;
   viewer: Viewer | null;
   /** Why the token was refused, when one was sent and refused. */
-  authProblem?: string;
+  authProblem?: Message;
   ip: string;
   /** Language of messages: Accept-Language, else the workspace's locale, else English. */
   locale: Locale;
@@ -36,6 +38,12 @@ export type Context = {
   /** The bearer token, kept so a live subscription can read its viewer again. */
   token?: string;
 };
+
+/** A token's viewer, or why the token was refused. */
+export type ViewerResult = { viewer: Viewer } | { problem: Message };
+
+/** Turns a bearer token (session or API key) into its viewer: modules/auth resolveViewer. */
+export type ResolveViewer = (deps: AppDeps, token: string) => Promise<ViewerResult>;
 
 /** What a service needs: the database, the deps, and a signed-in viewer. */
 export type ServiceCtx = { db: Db; deps: AppDeps; viewer: Viewer };
@@ -46,7 +54,7 @@ export function authed(ctx: Context): ServiceCtx {
 }
 
 type InitialContext = {
-  request?: Request;
+  request?: Pick<Request, 'headers'>;
   connectionParams?: Record<string, unknown>;
   req?: { socket?: { remoteAddress?: string }; headers?: Record<string, string | string[] | undefined> };
   extra?: { request?: { socket?: { remoteAddress?: string }; headers?: Record<string, unknown> } };
@@ -67,19 +75,27 @@ function clientIp(deps: AppDeps, init: InitialContext): string {
   return nodeReq?.socket?.remoteAddress ?? 'unknown';
 }
 
-export function createContextFactory(deps: AppDeps) {
+/**
+ * The initial context of a request served outside yoga (GET /files/<id>), shaped as yoga's for
+ * a Node request: its headers as Fetch headers, and the Node request for the client address.
+ */
+export function nodeRequestInit(req: IncomingMessage): InitialContext {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
+  }
+  return { request: { headers }, req };
+}
+
+export function createContextFactory(deps: AppDeps, auth: { resolveViewer: ResolveViewer }) {
   return async (init: InitialContext): Promise<Context> => {
     const cp = init.connectionParams ?? {};
-    const token =
-      bearer(init.request?.headers.get('authorization')) ??
-      bearer(cp.authorization ?? cp.Authorization ?? cp.token);
+    const token = bearer(init.request?.headers.get('authorization')) ?? bearer(cp.authorization ?? cp.Authorization ?? cp.token);
     const ip = clientIp(deps, init);
-    const asked = requestedLocale(
-      init.request?.headers.get('accept-language') ?? (typeof cp.acceptLanguage === 'string' ? cp.acceptLanguage : undefined),
-    );
+    const asked = requestedLocale(init.request?.headers.get('accept-language') ?? (typeof cp.acceptLanguage === 'string' ? cp.acceptLanguage : undefined));
     const base = { db: deps.db, deps, ip, log: deps.log };
     if (!token) return { ...base, viewer: null, locale: asked ?? 'en' };
-    const result = await resolveViewer(deps, token);
+    const result = await auth.resolveViewer(deps, token);
     return 'viewer' in result
       ? { ...base, viewer: result.viewer, token, locale: asked ?? result.viewer.locale }
       : { ...base, viewer: null, authProblem: result.problem, locale: asked ?? 'en' };

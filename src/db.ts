@@ -21,17 +21,11 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export type DatabaseOptions =
-  | { kind: 'pglite'; dataDir?: string /* undefined: in memory */ }
-  | { kind: 'postgres'; url: string; poolSize?: number };
+export type DatabaseOptions = { kind: 'pglite'; dataDir?: string /* undefined: in memory */ } | { kind: 'postgres'; url: string; poolSize?: number };
 
 export type QueryListener = (sql: string) => void;
 
-export async function openDatabase(
-  opts: DatabaseOptions,
-  onQuery?: QueryListener,
-  onPoolError?: (err: Error) => void,
-): Promise<Database> {
+export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListener, onPoolError?: (err: Error) => void): Promise<Database> {
   const log = onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined;
   if (opts.kind === 'pglite') {
     let dir: string | undefined;
@@ -43,9 +37,9 @@ export async function openDatabase(
     let migrationQueue: Promise<unknown> = Promise.resolve();
     await lite.waitReady;
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite), log: log ? [...log] : undefined });
-    if (onQuery) (prisma as any).$on('query', (e: { query: string }) => onQuery(e.query));
+    if (onQuery) (prisma as PrismaClient<'query'>).$on('query', (e) => onQuery(e.query));
     const runner: SqlRunner = {
-      query: async (sql, params) => (await lite.query(sql, params)).rows as any[],
+      query: async <Row>(sql: string, params?: unknown[]) => (await lite.query<Row>(sql, params)).rows,
       exec: async (sql) => {
         await lite.exec(sql);
       },
@@ -76,7 +70,7 @@ export async function openDatabase(
   // one on demand, and errors of running queries still reach their callers.
   pool.on('error', (err) => onPoolError?.(err));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: log ? [...log] : undefined });
-  if (onQuery) (prisma as any).$on('query', (e: { query: string }) => onQuery(e.query));
+  if (onQuery) (prisma as PrismaClient<'query'>).$on('query', (e) => onQuery(e.query));
   const runner: SqlRunner = {
     query: async (sql, params) => (await pool.query(sql, params)).rows,
     exec: async (sql) => {

@@ -368,8 +368,7 @@ describe('login rate limits', () => {
       const r = await direct.as().gql(SignUp, { input: signUpInput() });
       if (r.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(r.signUp));
       const email = r.signUp.session.user.email;
-      const send = (e: string, p: string) =>
-        direct.as().raw(Login, { input: { email: e, password: p } }, { 'x-forwarded-for': freshIp() });
+      const send = (e: string, p: string) => direct.as().raw(Login, { input: { email: e, password: p } }, { 'x-forwarded-for': freshIp() });
       for (let i = 0; i < 50; i++) expect((await send(uniqueEmail('guess'), 'guessing')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
       expect((await send(email, PASSWORD)).errors?.[0].extensions?.code).toBe('RATE_LIMITED');
     } finally {
@@ -390,9 +389,7 @@ describe('API keys', () => {
     expect([...apiKey.scopes].sort()).toEqual(['READ', 'WRITE']);
 
     const listed = await ws.gql(ApiKeys, {});
-    expect(listed.apiKeys).toEqual([
-      expect.objectContaining({ id: apiKey.id, name: 'Telephony', prefix: apiKey.prefix, revokedAt: null }),
-    ]);
+    expect(listed.apiKeys).toEqual([expect.objectContaining({ id: apiKey.id, name: 'Telephony', prefix: apiKey.prefix, revokedAt: null })]);
     expect(JSON.stringify(listed)).not.toContain(key);
     // Only administrators find a key by its id, as only they list keys.
     expect((await ws.gql(Node, { id: apiKey.id })).node).toEqual({ __typename: 'ApiKey', id: apiKey.id });

@@ -29,7 +29,6 @@ async function list(ws: Client, vars: CompaniesQueryVariables = {}) {
   return (await ws.gql(Companies, { first: 100, ...vars })).companies;
 }
 
-
 describe('companies: create, update, trash, restore', () => {
   it('creates a company with normalized contact details, tags and the server-kept system fields', async ({ workspace: ws }) => {
     const before = Date.now();
@@ -89,7 +88,8 @@ describe('companies: create, update, trash, restore', () => {
 
     // Tags replace (deduplicated); null or an empty string clears a text field.
     const u2 = as(
-      (await ws.gql(UpdateCompany, { input: { id: c.id, version: 2, tags: ['Z', 'B', 'Z'], address: null, website: '', responsibleId: member.user.id } })).updateCompany,
+      (await ws.gql(UpdateCompany, { input: { id: c.id, version: 2, tags: ['Z', 'B', 'Z'], address: null, website: '', responsibleId: member.user.id } }))
+        .updateCompany,
       'UpdateCompanySuccess',
     ).company;
     expect(u2).toMatchObject({ address: null, website: null, version: 3, responsible: { id: member.user.id } });
@@ -131,7 +131,7 @@ describe('companies: create, update, trash, restore', () => {
     expect(strip(r)).toEqual(strip(full));
     expect(names(await list(ws, { orderBy: [{ field: 'NAME' }] }))).toEqual(['Gone Inc', 'Stay Inc']);
     expect((await list(ws, { inTrash: true })).totalCount).toBe(0);
-    expect((await readDeal(ws, deal.id))).toMatchObject({ company: { id: c.id } });
+    expect(await readDeal(ws, deal.id)).toMatchObject({ company: { id: c.id } });
   });
 
   it('lists only live contacts and deals of a company', async ({ workspace: ws }) => {
@@ -161,7 +161,8 @@ describe('companies: create, update, trash, restore', () => {
 describe('companies: refused input changes nothing', () => {
   it('names every bad field of a new company at once and creates nothing', async ({ workspace: ws }) => {
     const e = as(
-      (await ws.gql(CreateCompany, {
+      (
+        await ws.gql(CreateCompany, {
           input: {
             name: 'n'.repeat(300),
             address: 'a'.repeat(1001),
@@ -170,7 +171,8 @@ describe('companies: refused input changes nothing', () => {
             emails: ['nope'],
             responsibleId: 'garbage',
           },
-        })).createCompany,
+        })
+      ).createCompany,
       'ValidationError',
     );
     expect(e.fields.map((f) => f.field).sort()).toEqual(['address', 'emails[0]', 'name', 'phones[1]', 'responsibleId', 'website']);
@@ -184,10 +186,7 @@ describe('companies: refused input changes nothing', () => {
     expect(e.fields.map((f) => f.field)).toEqual(['responsibleId']);
     expect((await list(ws)).totalCount).toBe(0);
     const c = await createCompany(ws, { name: 'Y' });
-    const u = as(
-      (await ws.gql(UpdateCompany, { input: { id: c.id, version: 1, name: 'Z', responsibleId: member.user.id } })).updateCompany,
-      'ValidationError',
-    );
+    const u = as((await ws.gql(UpdateCompany, { input: { id: c.id, version: 1, name: 'Z', responsibleId: member.user.id } })).updateCompany, 'ValidationError');
     expect(u.fields.map((f) => f.field)).toEqual(['responsibleId']);
     expect(await readCompany(ws, c.id)).toEqual(c);
   });
@@ -195,7 +194,11 @@ describe('companies: refused input changes nothing', () => {
   it('refuses a bad update as a whole and leaves the company as it was', async ({ workspace: ws }) => {
     const c = await createCompany(ws, { name: 'Acme', website: 'acme.example', emails: ['a@acme.example'], tags: ['A'] });
     const e = as(
-      (await ws.gql(UpdateCompany, { input: { id: c.id, version: 1, name: '', website: 'ftp://acme.example', emails: ['b@acme.example', '@@'], tags: ['B'], responsibleId: 'x' } })).updateCompany,
+      (
+        await ws.gql(UpdateCompany, {
+          input: { id: c.id, version: 1, name: '', website: 'ftp://acme.example', emails: ['b@acme.example', '@@'], tags: ['B'], responsibleId: 'x' },
+        })
+      ).updateCompany,
       'ValidationError',
     );
     expect(e.fields.map((f) => f.field).sort()).toEqual(['emails[1]', 'name', 'responsibleId', 'website']);
@@ -261,9 +264,7 @@ describe('companies: search, filters, sorting and pagination', () => {
     expect(await f({ createdAt: { from: created.Lima.createdAt, to: created.Alpha.createdAt } })).toEqual(['Alpha', 'Juliet', 'Lima']);
     expect(await f({ responsibleIds: [member.user.id], tags: ['even'] })).toEqual(['Kilo', 'Lima']);
     expect(await f({ or: [{ search: 'alpha' }, { search: 'mike' }] })).toEqual(['Alpha', 'Mike']);
-    expect(await f({ and: [{ tags: ['even'] }, { or: [{ responsibleIds: [member.user.id] }, { search: 'char' }] }] })).toEqual([
-      'Charlie', 'Kilo', 'Lima',
-    ]);
+    expect(await f({ and: [{ tags: ['even'] }, { or: [{ responsibleIds: [member.user.id] }, { search: 'char' }] }] })).toEqual(['Charlie', 'Kilo', 'Lima']);
   });
 
   it('sorts by name and creation time, newest first by default', async () => {

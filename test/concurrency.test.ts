@@ -39,16 +39,10 @@ describe('stale versions', () => {
     const v2 = as((await ws.gql(UpdateDeal, { input: { id: d.id, version: 1, name: 'Renamed' } })).updateDeal, 'UpdateDealSuccess').deal;
     expect(v2.version).toBe(2);
 
-    const stale = as(
-      (await ws.gql(UpdateDeal, { input: { id: d.id, version: 1, name: 'Overwrite', amount: '1', tags: ['x'] } })).updateDeal,
-      'ConflictError',
-    );
+    const stale = as((await ws.gql(UpdateDeal, { input: { id: d.id, version: 1, name: 'Overwrite', amount: '1', tags: ['x'] } })).updateDeal, 'ConflictError');
     expect(stale).toMatchObject({ code: 'CONFLICT', currentVersion: 2 });
     expect(stale.message).toMatch(/version 2/);
-    const staleMove = as(
-      (await ws.gql(MoveDeal, { input: { id: d.id, version: 1, stageId: ws.won.id } })).moveDeal,
-      'ConflictError',
-    );
+    const staleMove = as((await ws.gql(MoveDeal, { input: { id: d.id, version: 1, stageId: ws.won.id } })).moveDeal, 'ConflictError');
     expect(staleMove.currentVersion).toBe(2);
     // A version from the future is no better.
     as((await ws.gql(UpdateDeal, { input: { id: d.id, version: 3, name: 'Future' } })).updateDeal, 'ConflictError');
@@ -86,9 +80,7 @@ describe('racing writes from the same version', () => {
     for (let round = 0; round < 5; round++) {
       const d = await newDeal(`Race ${round}`);
       const targets = [ws.open[1].id, ws.won.id];
-      const results = await Promise.all(
-        targets.map(async (stageId) => (await ws.gql(MoveDeal, { input: { id: d.id, version: 1, stageId } })).moveDeal),
-      );
+      const results = await Promise.all(targets.map(async (stageId) => (await ws.gql(MoveDeal, { input: { id: d.id, version: 1, stageId } })).moveDeal));
       const { winner, winnerIndex } = oneWinner(results, 'MoveDealSuccess', 2);
       const won = as(winner, 'MoveDealSuccess').deal;
       expect(won.stage.id).toBe(targets[winnerIndex]);
@@ -140,9 +132,7 @@ describe('racing writes from the same version', () => {
   it('lets exactly one of many concurrent writers through', async () => {
     const d = await newDeal('Crowd');
     const results = await Promise.all(
-      Array.from({ length: 6 }, async (_, i) =>
-        (await ws.gql(UpdateDeal, { input: { id: d.id, version: 1, name: `Writer ${i}` } })).updateDeal,
-      ),
+      Array.from({ length: 6 }, async (_, i) => (await ws.gql(UpdateDeal, { input: { id: d.id, version: 1, name: `Writer ${i}` } })).updateDeal),
     );
     const { winnerIndex } = oneWinner(results, 'UpdateDealSuccess', 2);
     expect(await readDeal(d.id)).toMatchObject({ name: `Writer ${winnerIndex}`, version: 2 });
@@ -168,17 +158,13 @@ describe('racing writes from the same version', () => {
     for (let round = 0; round < 3; round++) {
       const c = as((await ws.gql(CreateContact, { input: { name: `Person ${round}` } })).createContact, 'CreateContactSuccess').contact;
       const emails = [['one@example.com'], ['two@example.com']];
-      const rc = await Promise.all(
-        emails.map(async (e) => (await ws.gql(UpdateContact, { input: { id: c.id, version: 1, emails: e } })).updateContact),
-      );
+      const rc = await Promise.all(emails.map(async (e) => (await ws.gql(UpdateContact, { input: { id: c.id, version: 1, emails: e } })).updateContact));
       const { winnerIndex: wc } = oneWinner(rc, 'UpdateContactSuccess', 2);
       expect(await readContact(c.id)).toMatchObject({ emails: emails[wc], version: 2 });
 
       const co = as((await ws.gql(CreateCompany, { input: { name: `Firm ${round}` } })).createCompany, 'CreateCompanySuccess').company;
       const sites = ['https://one.example', 'https://two.example'];
-      const rco = await Promise.all(
-        sites.map(async (website) => (await ws.gql(UpdateCompany, { input: { id: co.id, version: 1, website } })).updateCompany),
-      );
+      const rco = await Promise.all(sites.map(async (website) => (await ws.gql(UpdateCompany, { input: { id: co.id, version: 1, website } })).updateCompany));
       const { winnerIndex: wco } = oneWinner(rco, 'UpdateCompanySuccess', 2);
       expect(await readCompany(co.id)).toMatchObject({ website: sites[wco], version: 2 });
     }

@@ -85,7 +85,12 @@ describe('contacts: create, update, trash, restore', () => {
     const member = await ws.member('Editor');
     const acme = await createCompany(ws, 'Acme');
     const c = await createContact(ws, {
-      name: 'Ivan', position: 'Buyer', phones: ['+79123456789'], emails: ['ivan@example.com'], tags: ['A', 'B'], companyId: acme.id,
+      name: 'Ivan',
+      position: 'Buyer',
+      phones: ['+79123456789'],
+      emails: ['ivan@example.com'],
+      tags: ['A', 'B'],
+      companyId: acme.id,
     });
     await sleep(5);
     const r = await member.gql(UpdateContact, { input: { id: c.id, version: c.version, name: 'Ivan Ivanov' } });
@@ -110,15 +115,26 @@ describe('contacts: create, update, trash, restore', () => {
     // Tags given replace the old ones (deduplicated); phones and e-mails given replace theirs;
     // null clears the company and the position; a new responsible is taken.
     const r2 = await ws.gql(UpdateContact, {
-        input: {
-          id: c.id, version: 2, tags: ['C', 'B', 'C'], phones: ['8 912 000-00-01'], emails: ['NEW@Example.com'],
-          companyId: null, position: null, responsibleId: member.user.id,
-        },
-      });
+      input: {
+        id: c.id,
+        version: 2,
+        tags: ['C', 'B', 'C'],
+        phones: ['8 912 000-00-01'],
+        emails: ['NEW@Example.com'],
+        companyId: null,
+        position: null,
+        responsibleId: member.user.id,
+      },
+    });
     const u2 = as(r2.updateContact, 'UpdateContactSuccess').contact;
     expect(u2).toMatchObject({
-      name: 'Ivan Ivanov', position: null, company: null, emails: ['new@example.com'], version: 3,
-      responsible: { id: member.user.id }, updatedBy: { id: ws.admin.id },
+      name: 'Ivan Ivanov',
+      position: null,
+      company: null,
+      emails: ['new@example.com'],
+      version: 3,
+      responsible: { id: member.user.id },
+      updatedBy: { id: ws.admin.id },
     });
     expect(u2.phones.map((p) => p.e164)).toEqual(['+79120000001']);
     expect(u2.tags.map((t) => t.name)).toEqual(['B', 'C']);
@@ -136,10 +152,7 @@ describe('contacts: create, update, trash, restore', () => {
     const acme = await createCompany(ws, 'Acme');
     const keep = await createContact(ws, { name: 'Keep', companyId: acme.id });
     const c = await createContact(ws, { name: 'Gone', phones: ['+79123456789'], tags: ['X'], companyId: acme.id });
-    const deal = as(
-      (await ws.gql(CreateDeal, { input: { name: 'Deal', contactIds: [c.id, keep.id] } })).createDeal,
-      'CreateDealSuccess',
-    ).deal;
+    const deal = as((await ws.gql(CreateDeal, { input: { name: 'Deal', contactIds: [c.id, keep.id] } })).createDeal, 'CreateDealSuccess').deal;
 
     const d = as((await ws.gql(DeleteContact, { id: c.id, version: c.version })).deleteContact, 'DeleteContactSuccess').contact;
     expect(d.deletedAt).not.toBeNull();
@@ -153,8 +166,8 @@ describe('contacts: create, update, trash, restore', () => {
     expect(names(trash)).toEqual(['Gone']);
     expect(trash.totalCount).toBe(1);
     expect(trash.edges[0].node.deletedAt).not.toBeNull();
-    expect((await readCompany(ws, acme.id))).toMatchObject({ contacts: [{ id: keep.id }] });
-    expect((await readDeal(ws, deal.id))).toMatchObject({ contacts: [{ id: keep.id }] });
+    expect(await readCompany(ws, acme.id)).toMatchObject({ contacts: [{ id: keep.id }] });
+    expect(await readDeal(ws, deal.id)).toMatchObject({ contacts: [{ id: keep.id }] });
     // Search does not reach into the trash either.
     expect((await list(ws, { filter: { search: '912 345' } })).totalCount).toBe(0);
 
@@ -172,10 +185,10 @@ describe('contacts: create, update, trash, restore', () => {
     expect(restored).toEqual({ ...original, deals: [{ id: deal.id, name: 'Deal' }] });
     expect(names(await list(ws, { orderBy: [{ field: 'NAME' }] }))).toEqual(['Gone', 'Keep']);
     expect((await list(ws, { inTrash: true })).totalCount).toBe(0);
-    expect((await readCompany(ws, acme.id))).toMatchObject({
+    expect(await readCompany(ws, acme.id)).toMatchObject({
       contacts: [{ id: c.id }, { id: keep.id }],
     });
-    expect((await readDeal(ws, deal.id))).toMatchObject({ contacts: [{ id: c.id }, { id: keep.id }] });
+    expect(await readDeal(ws, deal.id)).toMatchObject({ contacts: [{ id: c.id }, { id: keep.id }] });
     // Restoring what is not in the trash changes nothing.
     const twice = as((await ws.gql(RestoreContact, { id: c.id })).restoreContact, 'RestoreContactSuccess').contact;
     expect(twice).toEqual(r);
@@ -204,14 +217,14 @@ describe('contacts: create, update, trash, restore', () => {
 describe('contacts: refused input changes nothing', () => {
   it('names every bad field of a new contact at once and creates nothing', async ({ workspace: ws }) => {
     const r = await ws.gql(CreateContact, {
-        input: {
-          name: 'x'.repeat(300),
-          position: 'p'.repeat(300),
-          phones: ['+79123456789', '12', 'not a phone'],
-          emails: ['ok@example.com', 'not-an-email'],
-          tags: ['fine', ''],
-        },
-      });
+      input: {
+        name: 'x'.repeat(300),
+        position: 'p'.repeat(300),
+        phones: ['+79123456789', '12', 'not a phone'],
+        emails: ['ok@example.com', 'not-an-email'],
+        tags: ['fine', ''],
+      },
+    });
     const e = as(r.createContact, 'ValidationError');
     expect(e.code).toBe('VALIDATION_FAILED');
     expect(e.fields.map((f) => f.field).sort()).toEqual(['emails[1]', 'name', 'phones[1]', 'phones[2]', 'position', 'tags[1]'].sort());
@@ -259,17 +272,16 @@ describe('contacts: refused input changes nothing', () => {
     expect((await list(ws)).totalCount).toBe(0);
 
     const c = await createContact(ws, { name: 'B' });
-    const u = as(
-      (await ws.gql(UpdateContact, { input: { id: c.id, version: 1, responsibleId: member.user.id } })).updateContact,
-      'ValidationError',
-    );
+    const u = as((await ws.gql(UpdateContact, { input: { id: c.id, version: 1, responsibleId: member.user.id } })).updateContact, 'ValidationError');
     expect(u.fields.map((f) => f.field)).toEqual(['responsibleId']);
     expect(await readContact(ws, c.id)).toEqual(c);
   });
 
   it('refuses a bad update as a whole and leaves the contact as it was', async ({ workspace: ws }) => {
     const c = await createContact(ws, { name: 'Ivan', phones: ['+79123456789'], emails: ['ivan@example.com'], tags: ['A'] });
-    const r = await ws.gql(UpdateContact, { input: { id: c.id, version: c.version, name: 'y'.repeat(300), emails: ['fine@example.com', 'broken@'], phones: ['123'], tags: ['B'] } });
+    const r = await ws.gql(UpdateContact, {
+      input: { id: c.id, version: c.version, name: 'y'.repeat(300), emails: ['fine@example.com', 'broken@'], phones: ['123'], tags: ['B'] },
+    });
     const e = as(r.updateContact, 'ValidationError');
     expect(e.fields.map((f) => f.field).sort()).toEqual(['emails[1]', 'name', 'phones[0]']);
     expect(await readContact(ws, c.id)).toEqual(c);
@@ -379,9 +391,7 @@ describe('contacts: filters', () => {
     // Conditions side by side must all hold.
     expect(await f({ tags: ['hot'], responsibleIds: [member.user.id] })).toEqual(['Cyril']);
     expect(await f({ or: [{ companyIds: [acme.id] }, { tags: ['cold'] }] })).toEqual(['Anna', 'Boris']);
-    expect(
-      await f({ and: [{ or: [{ tags: ['hot'] }, { companyIds: [globex.id] }] }, { responsibleIds: [member.user.id] }] }),
-    ).toEqual(['Boris', 'Cyril']);
+    expect(await f({ and: [{ or: [{ tags: ['hot'] }, { companyIds: [globex.id] }] }, { responsibleIds: [member.user.id] }] })).toEqual(['Boris', 'Cyril']);
     expect(await f({ search: 'r' })).toEqual(['Boris', 'Cyril', 'Dmitry']);
     expect(await f({ search: 'r', or: [{ tags: ['vip'] }, { responsibleIds: [ws.admin.id] }] })).toEqual(['Cyril', 'Dmitry']);
   });

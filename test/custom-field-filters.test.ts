@@ -100,51 +100,113 @@ describe('every operator of every type, on deals', () => {
       contract: await d({ type: 'FILE', name: 'Contract', code: 'contract' }),
     };
     type Row = {
-      stageId: string; amount: string; text?: string; url?: string; email?: string; phone?: string; notes?: string;
-      qty?: string; price?: string; due?: string; callAt?: string; vip?: boolean; source?: string; interests?: string[];
+      stageId: string;
+      amount: string;
+      text?: string;
+      url?: string;
+      email?: string;
+      phone?: string;
+      notes?: string;
+      qty?: string;
+      price?: string;
+      due?: string;
+      callAt?: string;
+      vip?: boolean;
+      source?: string;
+      interests?: string[];
     };
     const rows: Record<string, Row> = {
       Alpha: {
-        stageId: ws.open[0].id, amount: '500', text: 'Red Apple', url: 'https://alpha.example.com', email: 'Sales@Alpha.io',
-        phone: '+7 912 345 67 89', notes: 'Call back on Monday', qty: '10', price: '100', due: '2026-03-01',
-        callAt: '2026-03-01T12:00:00+03:00', vip: true, source: 'Site', interests: ['A', 'B'],
+        stageId: ws.open[0].id,
+        amount: '500',
+        text: 'Red Apple',
+        url: 'https://alpha.example.com',
+        email: 'Sales@Alpha.io',
+        phone: '+7 912 345 67 89',
+        notes: 'Call back on Monday',
+        qty: '10',
+        price: '100',
+        due: '2026-03-01',
+        callAt: '2026-03-01T12:00:00+03:00',
+        vip: true,
+        source: 'Site',
+        interests: ['A', 'B'],
       },
       Bravo: {
-        stageId: ws.won.id, amount: '1500', text: 'green apple', url: 'bravo.example.org', email: 'ops@bravo.io',
-        phone: '8 (495) 111-22-33', notes: 'Sent the PROPOSAL', qty: '2.5', price: '40', due: '2026-03-15',
-        callAt: '2026-03-15T12:30:00Z', vip: false, source: 'Call', interests: ['B'],
+        stageId: ws.won.id,
+        amount: '1500',
+        text: 'green apple',
+        url: 'bravo.example.org',
+        email: 'ops@bravo.io',
+        phone: '8 (495) 111-22-33',
+        notes: 'Sent the PROPOSAL',
+        qty: '2.5',
+        price: '40',
+        due: '2026-03-15',
+        callAt: '2026-03-15T12:30:00Z',
+        vip: false,
+        source: 'Call',
+        interests: ['B'],
       },
       Charlie: {
-        stageId: ws.lost.id, amount: '0', text: 'Blue berry 100%', phone: '+7 916 123 45 67', qty: '-3', price: '1000',
-        due: '2026-04-01', callAt: '2026-04-01T00:00:00Z', vip: true, source: 'Fair', interests: ['C'],
+        stageId: ws.lost.id,
+        amount: '0',
+        text: 'Blue berry 100%',
+        phone: '+7 916 123 45 67',
+        qty: '-3',
+        price: '1000',
+        due: '2026-04-01',
+        callAt: '2026-04-01T00:00:00Z',
+        vip: true,
+        source: 'Fair',
+        interests: ['C'],
       },
       Delta: { stageId: ws.open[1].id, amount: '200', text: 'Apricot', qty: '0', source: 'Site', interests: ['A', 'C'] },
       Echo: { stageId: ws.open[0].id, amount: '50' },
       Foxtrot: {
-        stageId: ws.open[2].id, amount: '3000', text: 'Pineapple', notes: '50% off until Friday', qty: '100', price: '0.5',
-        due: '2026-12-31', callAt: '2026-12-31T21:00:00Z', vip: false,
+        stageId: ws.open[2].id,
+        amount: '3000',
+        text: 'Pineapple',
+        notes: '50% off until Friday',
+        qty: '100',
+        price: '0.5',
+        due: '2026-12-31',
+        callAt: '2026-12-31T21:00:00Z',
+        vip: false,
       },
     };
     // Bravo's contract is a file of the workspace (its bytes are not read here).
     const file = await app.database.prisma.attachment.create({
-      data: { workspaceId: ws.workspaceId, name: 'contract.pdf', contentType: 'application/pdf', size: 1, storageKey: 'none/contract', uploadedById: rawId(ws.admin.id) },
+      data: {
+        workspaceId: ws.workspaceId,
+        name: 'contract.pdf',
+        contentType: 'application/pdf',
+        size: 1,
+        storageKey: 'none/contract',
+        uploadedById: rawId(ws.admin.id),
+      },
     });
     for (const [name, r] of Object.entries(rows)) {
-      await createDeal(ws, name, values([
-        [f.contract, name === 'Bravo' ? { fileId: Buffer.from(`Attachment:${file.id}`).toString('base64') } : undefined],
-        [f.text, r.text === undefined ? undefined : { text: r.text }],
-        [f.url, r.url === undefined ? undefined : { url: r.url }],
-        [f.email, r.email === undefined ? undefined : { email: r.email }],
-        [f.phone, r.phone === undefined ? undefined : { phone: r.phone }],
-        [f.notes, r.notes === undefined ? undefined : { text: r.notes }],
-        [f.qty, r.qty === undefined ? undefined : { number: r.qty }],
-        [f.price, r.price === undefined ? undefined : { money: { amount: r.price } }],
-        [f.due, r.due === undefined ? undefined : { date: r.due }],
-        [f.callAt, r.callAt === undefined ? undefined : { dateTime: r.callAt }],
-        [f.vip, r.vip === undefined ? undefined : { boolean: r.vip }],
-        [f.source, r.source === undefined ? undefined : { optionId: opt(f.source, r.source) }],
-        [f.interests, r.interests === undefined ? undefined : { optionIds: r.interests.map((l) => opt(f.interests, l)) }],
-      ]), { stageId: r.stageId, amount: r.amount });
+      await createDeal(
+        ws,
+        name,
+        values([
+          [f.contract, name === 'Bravo' ? { fileId: Buffer.from(`Attachment:${file.id}`).toString('base64') } : undefined],
+          [f.text, r.text === undefined ? undefined : { text: r.text }],
+          [f.url, r.url === undefined ? undefined : { url: r.url }],
+          [f.email, r.email === undefined ? undefined : { email: r.email }],
+          [f.phone, r.phone === undefined ? undefined : { phone: r.phone }],
+          [f.notes, r.notes === undefined ? undefined : { text: r.notes }],
+          [f.qty, r.qty === undefined ? undefined : { number: r.qty }],
+          [f.price, r.price === undefined ? undefined : { money: { amount: r.price } }],
+          [f.due, r.due === undefined ? undefined : { date: r.due }],
+          [f.callAt, r.callAt === undefined ? undefined : { dateTime: r.callAt }],
+          [f.vip, r.vip === undefined ? undefined : { boolean: r.vip }],
+          [f.source, r.source === undefined ? undefined : { optionId: opt(f.source, r.source) }],
+          [f.interests, r.interests === undefined ? undefined : { optionIds: r.interests.map((l) => opt(f.interests, l)) }],
+        ]),
+        { stageId: r.stageId, amount: r.amount },
+      );
     }
     expect(await dealNames(ws, {})).toEqual(['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo', 'Foxtrot']);
   });
@@ -344,9 +406,16 @@ describe('every operator of every type, on deals', () => {
     const text: FilterOperator[] = ['EQ', 'NEQ', 'IN', 'CONTAINS', 'STARTS_WITH', 'IS_EMPTY'];
     const range: FilterOperator[] = ['EQ', 'NEQ', 'IN', 'GT', 'GTE', 'LT', 'LTE', 'BETWEEN', 'IS_EMPTY'];
     const expected: Record<FieldType, [FilterOperator[], boolean]> = {
-      TEXT: [text, true], URL: [text, true], EMAIL: [text, true], PHONE: [text, true],
+      TEXT: [text, true],
+      URL: [text, true],
+      EMAIL: [text, true],
+      PHONE: [text, true],
       TEXTAREA: [['CONTAINS', 'IS_EMPTY'], false],
-      NUMBER: [range, true], MONEY: [range, true], FORMULA: [range, true], DATE: [range, true], DATETIME: [range, true],
+      NUMBER: [range, true],
+      MONEY: [range, true],
+      FORMULA: [range, true],
+      DATE: [range, true],
+      DATETIME: [range, true],
       BOOLEAN: [['EQ', 'IS_EMPTY'], true],
       SELECT: [['EQ', 'NEQ', 'IN', 'ANY_OF', 'IS_EMPTY'], true],
       MULTISELECT: [['ANY_OF', 'ALL_OF', 'IS_EMPTY'], false],
@@ -355,7 +424,12 @@ describe('every operator of every type, on deals', () => {
     expect([...byType.keys()].sort()).toEqual(Object.keys(expected).sort());
     for (const [type, [ops, sortable]] of Object.entries(expected)) {
       const x = byType.get(type as FieldType)!;
-      expect({ type, ops: sortOps(x.operators), filterable: x.filterable, sortable: x.sortable }).toEqual({ type, ops: sortOps(ops), filterable: true, sortable });
+      expect({ type, ops: sortOps(x.operators), filterable: x.filterable, sortable: x.sortable }).toEqual({
+        type,
+        ops: sortOps(ops),
+        filterable: true,
+        sortable,
+      });
     }
   });
 
@@ -377,10 +451,7 @@ describe('every operator of every type, on deals', () => {
       // (won or from the site) and more than one.
       expect(
         await dealNames(ws, {
-          and: [
-            { or: [{ stageKinds: ['WON'] }, { customFields: [{ fieldId: f.source.id, eq: site }] }] },
-            { customFields: [{ fieldId: f.qty.id, gt: '1' }] },
-          ],
+          and: [{ or: [{ stageKinds: ['WON'] }, { customFields: [{ fieldId: f.source.id, eq: site }] }] }, { customFields: [{ fieldId: f.qty.id, gt: '1' }] }],
         }),
       ).toEqual(['Alpha', 'Bravo']);
       // Deeper: open and (no due date or (a due date in March and not VIP)).
@@ -389,12 +460,21 @@ describe('every operator of every type, on deals', () => {
           stageKinds: ['OPEN', 'WON'],
           or: [
             { customFields: [{ fieldId: f.due.id, isEmpty: true }] },
-            { and: [{ customFields: [{ fieldId: f.due.id, between: { from: '2026-03-01', to: '2026-03-31' } }] }, { customFields: [{ fieldId: f.vip.id, eq: 'false' }] }] },
+            {
+              and: [
+                { customFields: [{ fieldId: f.due.id, between: { from: '2026-03-01', to: '2026-03-31' } }] },
+                { customFields: [{ fieldId: f.vip.id, eq: 'false' }] },
+              ],
+            },
           ],
         }),
       ).toEqual(['Bravo', 'Delta', 'Echo']);
       // An or where no branch holds finds nothing.
-      expect(await dealNames(ws, { or: [{ customFields: [{ fieldId: f.qty.id, gt: '1000' }] }, { stageKinds: ['WON'], customFields: [{ fieldId: f.vip.id, eq: 'true' }] }] })).toEqual([]);
+      expect(
+        await dealNames(ws, {
+          or: [{ customFields: [{ fieldId: f.qty.id, gt: '1000' }] }, { stageKinds: ['WON'], customFields: [{ fieldId: f.vip.id, eq: 'true' }] }],
+        }),
+      ).toEqual([]);
     });
 
     it('several operators in one condition all hold, as do several conditions on one field', async () => {
@@ -403,7 +483,13 @@ describe('every operator of every type, on deals', () => {
       expect(await dealNames(ws, { customFields: [{ fieldId: f.qty.id, gte: '0', neq: '10' }] })).toEqual(['Bravo', 'Delta', 'Foxtrot']);
       expect(await dealNames(ws, { customFields: [{ fieldId: f.text.id, contains: 'apple', startsWith: 'green' }] })).toEqual(['Bravo']);
       expect(
-        await dealNames(ws, { customFields: [{ fieldId: f.qty.id, gte: '0' }, { fieldId: f.vip.id, isEmpty: false }, { fieldId: f.due.id, lt: '2026-12-01' }] }),
+        await dealNames(ws, {
+          customFields: [
+            { fieldId: f.qty.id, gte: '0' },
+            { fieldId: f.vip.id, isEmpty: false },
+            { fieldId: f.due.id, lt: '2026-12-01' },
+          ],
+        }),
       ).toEqual(['Alpha', 'Bravo']);
     });
 
@@ -423,8 +509,23 @@ describe('slot copies follow card writes', () => {
     const price = await d({ type: 'MONEY', name: 'Price', code: 'price' });
     const total = await d({ type: 'FORMULA', name: 'Total', code: 'total', formula: 'qty * price' });
     const city = await d({ type: 'TEXT', name: 'City', code: 'city' });
-    let one = await createDeal(ws, 'One', values([[qty, { number: '2' }], [price, { money: { amount: '10' } }], [city, { text: 'Kazan' }]]));
-    await createDeal(ws, 'Two', values([[qty, { number: '3' }], [price, { money: { amount: '10' } }]]));
+    let one = await createDeal(
+      ws,
+      'One',
+      values([
+        [qty, { number: '2' }],
+        [price, { money: { amount: '10' } }],
+        [city, { text: 'Kazan' }],
+      ]),
+    );
+    await createDeal(
+      ws,
+      'Two',
+      values([
+        [qty, { number: '3' }],
+        [price, { money: { amount: '10' } }],
+      ]),
+    );
     const totalAtLeast25: DealFilter = { customFields: [{ fieldId: total.id, gte: '25' }] };
     expect(await dealNames(ws, totalAtLeast25)).toEqual(['Two']);
 
@@ -446,7 +547,10 @@ describe('slot copies follow card writes', () => {
 
 describe('refused filters and sorts', () => {
   let ws: Workspace;
-  let f: Record<'text' | 'num' | 'date' | 'dateTime' | 'bool' | 'select' | 'other' | 'multi' | 'notes' | 'file' | 'phone' | 'archived' | 'contact' | 'foreign', Field>;
+  let f: Record<
+    'text' | 'num' | 'date' | 'dateTime' | 'bool' | 'select' | 'other' | 'multi' | 'notes' | 'file' | 'phone' | 'archived' | 'contact' | 'foreign',
+    Field
+  >;
 
   test.beforeAll(async ({ signUp }) => {
     ws = await signUp();
@@ -469,18 +573,29 @@ describe('refused filters and sorts', () => {
       foreign: await define(other, { entityType: 'DEAL', type: 'TEXT', name: 'Theirs', code: 'theirs' }),
     };
     expect((await ws.gql(ArchiveCustomField, { id: f.archived.id })).archiveCustomField.__typename).toBe('ArchiveCustomFieldSuccess');
-    await createDeal(ws, 'Only', values([[f.text, { text: 'AB-1' }], [f.num, { number: '1' }]]));
+    await createDeal(
+      ws,
+      'Only',
+      values([
+        [f.text, { text: 'AB-1' }],
+        [f.num, { number: '1' }],
+      ]),
+    );
   });
 
   const one = (field: Field, ops: Omit<CustomFieldFilter, 'fieldId'>): DealFilter => ({ customFields: [{ fieldId: field.id, ...ops }] });
   const refused = (filter: DealFilter, orderBy?: DealOrder[]) => refusedDeals(ws, { filter, orderBy });
 
   it('an operator the field type does not take, naming the operator', async () => {
-    expect(await refused(one(f.text, { gt: 'a' }))).toEqual([issue('filter.customFields[0].gt', 'a TEXT field takes eq, neq, in, contains, startsWith, isEmpty')]);
+    expect(await refused(one(f.text, { gt: 'a' }))).toEqual([
+      issue('filter.customFields[0].gt', 'a TEXT field takes eq, neq, in, contains, startsWith, isEmpty'),
+    ]);
     expect(await refused(one(f.num, { contains: '1' }))).toEqual([issue('filter.customFields[0].contains', 'a NUMBER field takes')]);
     expect(await refused(one(f.bool, { neq: 'true' }))).toEqual([issue('filter.customFields[0].neq', 'a BOOLEAN field takes eq, isEmpty')]);
     expect(await refused(one(f.select, { allOf: [f.select.options[0].id] }))).toEqual([issue('filter.customFields[0].allOf', 'a SELECT field takes')]);
-    expect(await refused(one(f.multi, { eq: f.multi.options[0].id }))).toEqual([issue('filter.customFields[0].eq', 'a MULTISELECT field takes anyOf, allOf, isEmpty')]);
+    expect(await refused(one(f.multi, { eq: f.multi.options[0].id }))).toEqual([
+      issue('filter.customFields[0].eq', 'a MULTISELECT field takes anyOf, allOf, isEmpty'),
+    ]);
     expect(await refused(one(f.notes, { eq: 'x' }))).toEqual([issue('filter.customFields[0].eq', 'a TEXTAREA field takes contains, isEmpty')]);
     expect(await refused(one(f.file, { contains: 'x' }))).toEqual([issue('filter.customFields[0].contains', 'a FILE field takes isEmpty')]);
     expect(await refused(one(f.text, { anyOf: ['x'] }))).toEqual([issue('filter.customFields[0].anyOf', 'a TEXT field takes')]);
@@ -503,8 +618,12 @@ describe('refused filters and sorts', () => {
     expect(await refused(one(f.dateTime, { lt: '2026-03-01' }))).toEqual([issue('filter.customFields[0].lt', 'with an offset')]);
     expect(await refused(one(f.bool, { eq: 'yes' }))).toEqual([issue('filter.customFields[0].eq', 'must be "true" or "false"')]);
     expect(await refused(one(f.select, { eq: f.other.options[0].id }))).toEqual([issue('filter.customFields[0].eq', 'is not an option of field "Source"')]);
-    expect(await refused(one(f.select, { anyOf: [f.select.options[0].id, 'garbage'] }))).toEqual([issue('filter.customFields[0].anyOf[1]', 'is not an option')]);
-    expect(await refused(one(f.multi, { allOf: [f.other.options[1].id] }))).toEqual([issue('filter.customFields[0].allOf[0]', 'is not an option of field "Tags"')]);
+    expect(await refused(one(f.select, { anyOf: [f.select.options[0].id, 'garbage'] }))).toEqual([
+      issue('filter.customFields[0].anyOf[1]', 'is not an option'),
+    ]);
+    expect(await refused(one(f.multi, { allOf: [f.other.options[1].id] }))).toEqual([
+      issue('filter.customFields[0].allOf[0]', 'is not an option of field "Tags"'),
+    ]);
     expect(await refused(one(f.phone, { eq: '12' }))).toEqual([issue('filter.customFields[0].eq', 'is not a phone number')]);
     expect(await refused(one(f.phone, { contains: 'abc' }))).toEqual([issue('filter.customFields[0].contains', 'give some digits')]);
   });
@@ -526,8 +645,12 @@ describe('refused filters and sorts', () => {
   });
 
   it('sorting: unsortable types, unusable fields, and an order entry with both or neither key', async () => {
-    expect(await refused({}, [{ customFieldId: f.multi.id }])).toEqual([issue('orderBy[0].customFieldId', 'a MULTISELECT field has no single value to sort by')]);
-    expect(await refused({}, [{ field: 'NAME' }, { customFieldId: f.notes.id }])).toEqual([issue('orderBy[1].customFieldId', 'a TEXTAREA field has no single value')]);
+    expect(await refused({}, [{ customFieldId: f.multi.id }])).toEqual([
+      issue('orderBy[0].customFieldId', 'a MULTISELECT field has no single value to sort by'),
+    ]);
+    expect(await refused({}, [{ field: 'NAME' }, { customFieldId: f.notes.id }])).toEqual([
+      issue('orderBy[1].customFieldId', 'a TEXTAREA field has no single value'),
+    ]);
     expect(await refused({}, [{ customFieldId: f.file.id }])).toEqual([issue('orderBy[0].customFieldId', 'a FILE field')]);
     expect(await refused({}, [{ customFieldId: f.archived.id }])).toEqual([issue('orderBy[0].customFieldId', 'is archived')]);
     expect(await refused({}, [{ customFieldId: f.contact.id }])).toEqual([issue('orderBy[0].customFieldId', 'no such field')]);
@@ -540,7 +663,11 @@ describe('refused filters and sorts', () => {
   it('several bad conditions in one request are all reported at once', async () => {
     const issues = await refused(
       {
-        customFields: [{ fieldId: f.text.id, gt: 'a' }, { fieldId: f.num.id, gte: '1', lte: 'x' }, { fieldId: f.archived.id, eq: 'x' }],
+        customFields: [
+          { fieldId: f.text.id, gt: 'a' },
+          { fieldId: f.num.id, gte: '1', lte: 'x' },
+          { fieldId: f.archived.id, eq: 'x' },
+        ],
         or: [one(f.bool, { eq: 'yes' }), { and: [one(f.date, { between: { from: '2026-13-01', to: '2026-00-10' } })] }],
       },
       [{ customFieldId: f.multi.id }, { field: 'NAME', customFieldId: f.num.id }],
@@ -556,7 +683,9 @@ describe('refused filters and sorts', () => {
       issue('orderBy[1]', 'give either field or customFieldId'),
     ]);
     // Malformed ids are all named together too.
-    const ids = await refused({ customFields: [{ fieldId: 'bad-1', eq: 'x' }], or: [{ customFields: [{ fieldId: 'bad-2', eq: 'x' }] }] }, [{ customFieldId: 'bad-3' }]);
+    const ids = await refused({ customFields: [{ fieldId: 'bad-1', eq: 'x' }], or: [{ customFields: [{ fieldId: 'bad-2', eq: 'x' }] }] }, [
+      { customFieldId: 'bad-3' },
+    ]);
     expect(ids.map((i) => i.field).sort()).toEqual(['filter.customFields[0].fieldId', 'filter.or[0].customFields[0].fieldId', 'orderBy[0].customFieldId']);
   });
 });
@@ -608,8 +737,23 @@ describe('exhausted slot pools', () => {
   });
 
   it('its values are still stored and read, but filtering or sorting by it is refused naming it', async () => {
-    const d = await createDeal(ws, 'Full', values([[late, { text: 'kept' }], [text[0], { text: 'first' }], [text[3], { phone: '+7 912 345 67 89' }]]));
-    await createDeal(ws, 'Other', values([[late, { text: 'other' }], [text[11], { text: 'twelfth' }]]));
+    const d = await createDeal(
+      ws,
+      'Full',
+      values([
+        [late, { text: 'kept' }],
+        [text[0], { text: 'first' }],
+        [text[3], { phone: '+7 912 345 67 89' }],
+      ]),
+    );
+    await createDeal(
+      ws,
+      'Other',
+      values([
+        [late, { text: 'other' }],
+        [text[11], { text: 'twelfth' }],
+      ]),
+    );
     const read = await readDeal(ws, d.id);
     expect(read.customFields.find((v) => v.__typename === 'TextFieldValue' && v.field.id === late.id)).toMatchObject({ text: 'kept' });
 
@@ -650,7 +794,14 @@ describe('custom phones and e-mails in the search filter', () => {
   it('finds a deal by its custom PHONE in any format and by its custom EMAIL, until the value is cleared', async ({ workspace: ws }) => {
     const phone = await define(ws, { entityType: 'DEAL', type: 'PHONE', name: 'Mobile', code: 'mobile' });
     const email = await define(ws, { entityType: 'DEAL', type: 'EMAIL', name: 'Ops e-mail', code: 'ops_email' });
-    const d = await createDeal(ws, 'Supply', values([[phone, { phone: '+79123456789' }], [email, { email: 'Ops@Example.com' }]]));
+    const d = await createDeal(
+      ws,
+      'Supply',
+      values([
+        [phone, { phone: '+79123456789' }],
+        [email, { email: 'Ops@Example.com' }],
+      ]),
+    );
     await createDeal(ws, 'Other', values([[phone, { phone: '+7 495 111 22 33' }]]));
     const found = (search: string) => dealNames(ws, { search });
     for (const q of ['89123456789', '+7 912 345-67-89', '8 (912) 345-67-89', '345 67 89']) expect(await found(q), q).toEqual(['Supply']);
@@ -661,7 +812,10 @@ describe('custom phones and e-mails in the search filter', () => {
     expect(await dealNames(ws, { search: '7', customFields: [{ fieldId: email.id, isEmpty: true }] })).toEqual(['Other']);
     expect(await dealNames(ws, { search: '7', customFields: [{ fieldId: email.id, isEmpty: false }] })).toEqual(['Supply']);
 
-    const cleared = await updateDeal(ws, d, [{ fieldId: phone.id, value: null }, { fieldId: email.id, value: null }]);
+    const cleared = await updateDeal(ws, d, [
+      { fieldId: phone.id, value: null },
+      { fieldId: email.id, value: null },
+    ]);
     expect(cleared.customFields).toEqual([]);
     expect(await found('89123456789')).toEqual([]);
     expect(await found('ops@example')).toEqual([]);
@@ -721,7 +875,14 @@ describe('workspace isolation', () => {
     const b = await signUp({ name: 'B' });
     const fa = await define(a, { entityType: 'DEAL', type: 'SELECT', name: 'Secret', code: 'secret', options: ['Hot'] });
     const ta = await define(a, { entityType: 'DEAL', type: 'TEXT', name: 'Note', code: 'note' });
-    await createDeal(a, 'A deal', values([[fa, { optionId: fa.options[0].id }], [ta, { text: 'x' }]]));
+    await createDeal(
+      a,
+      'A deal',
+      values([
+        [fa, { optionId: fa.options[0].id }],
+        [ta, { text: 'x' }],
+      ]),
+    );
     const fb = await define(b, { entityType: 'DEAL', type: 'SELECT', name: 'Mine', code: 'mine', options: ['Hot'] });
     await createDeal(b, 'B deal', values([[fb, { optionId: fb.options[0].id }]]));
 
@@ -749,16 +910,39 @@ describe('formula results in filters and sorts', () => {
   it('a formula defined or changed later is filterable and sortable on the cards that already exist', async ({ workspace: ws }) => {
     const qty = await define(ws, { entityType: 'DEAL', type: 'NUMBER', name: 'Qty', code: 'qty' });
     const price = await define(ws, { entityType: 'DEAL', type: 'MONEY', name: 'Price', code: 'price' });
-    await createDeal(ws, 'Small', values([[qty, { number: '2' }], [price, { money: { amount: '10' } }]]));
-    await createDeal(ws, 'Large', values([[qty, { number: '5' }], [price, { money: { amount: '100' } }]]));
-    await createDeal(ws, 'Dollars', values([[qty, { number: '1' }], [price, { money: { amount: '7', currency: 'USD' } }]]));
+    await createDeal(
+      ws,
+      'Small',
+      values([
+        [qty, { number: '2' }],
+        [price, { money: { amount: '10' } }],
+      ]),
+    );
+    await createDeal(
+      ws,
+      'Large',
+      values([
+        [qty, { number: '5' }],
+        [price, { money: { amount: '100' } }],
+      ]),
+    );
+    await createDeal(
+      ws,
+      'Dollars',
+      values([
+        [qty, { number: '1' }],
+        [price, { money: { amount: '7', currency: 'USD' } }],
+      ]),
+    );
     await createDeal(ws, 'Empty');
     // Defined after the deals exist.
     const total = await define(ws, { entityType: 'DEAL', type: 'FORMULA', name: 'Total', code: 'total', formula: 'qty * price' });
     expect(await dealNames(ws, { customFields: [{ fieldId: total.id, gt: '15' }] })).toEqual(['Large', 'Small']);
     expect(await sorted(ws, [{ customFieldId: total.id, direction: 'DESC' }])).toEqual(['Large', 'Small', 'Dollars', 'Empty']);
     // Changed: the stored results follow.
-    expect((await ws.gql(UpdateCustomField, { input: { id: total.id, formula: 'qty + price' } })).updateCustomField.__typename).toBe('UpdateCustomFieldSuccess');
+    expect((await ws.gql(UpdateCustomField, { input: { id: total.id, formula: 'qty + price' } })).updateCustomField.__typename).toBe(
+      'UpdateCustomFieldSuccess',
+    );
     expect(await dealNames(ws, { customFields: [{ fieldId: total.id, eq: '12' }] })).toEqual(['Small']);
     expect(await dealNames(ws, { customFields: [{ fieldId: total.id, between: { from: '8', to: '105' } }] })).toEqual(['Dollars', 'Large', 'Small']);
   });
@@ -767,10 +951,23 @@ describe('formula results in filters and sorts', () => {
     const a = await define(ws, { entityType: 'DEAL', type: 'MONEY', name: 'Goods', code: 'goods' });
     const b = await define(ws, { entityType: 'DEAL', type: 'MONEY', name: 'Delivery', code: 'delivery' });
     const sum = await define(ws, { entityType: 'DEAL', type: 'FORMULA', name: 'Sum', code: 'sum', formula: 'goods + delivery' });
-    const same = await createDeal(ws, 'Same', values([[a, { money: { amount: '100', currency: 'RUB' } }], [b, { money: { amount: '5', currency: 'RUB' } }]]));
-    const mixed = await createDeal(ws, 'Mixed', values([[a, { money: { amount: '100', currency: 'USD' } }], [b, { money: { amount: '5', currency: 'RUB' } }]]));
-    const value = async (id: string) =>
-      (await readDeal(ws, id)).customFields.find((v) => v.__typename === 'FormulaFieldValue' && v.field.id === sum.id);
+    const same = await createDeal(
+      ws,
+      'Same',
+      values([
+        [a, { money: { amount: '100', currency: 'RUB' } }],
+        [b, { money: { amount: '5', currency: 'RUB' } }],
+      ]),
+    );
+    const mixed = await createDeal(
+      ws,
+      'Mixed',
+      values([
+        [a, { money: { amount: '100', currency: 'USD' } }],
+        [b, { money: { amount: '5', currency: 'RUB' } }],
+      ]),
+    );
+    const value = async (id: string) => (await readDeal(ws, id)).customFields.find((v) => v.__typename === 'FormulaFieldValue' && v.field.id === sum.id);
     expect(await value(same.id)).toMatchObject({ number: '105' });
     expect(await value(mixed.id)).toBeUndefined();
     expect(await dealNames(ws, { customFields: [{ fieldId: sum.id, isEmpty: true }] })).toEqual(['Mixed']);

@@ -111,16 +111,46 @@ describe('options', () => {
     // Refusals change nothing.
     const text = await define(ws, { entityType: 'COMPANY', type: 'TEXT', name: 'Note' });
     const refusals: [Promise<{ __typename: string } & Partial<Err>>, object][] = [
-      [ws.gql(AddFieldOption, { fieldId: f.id, label: 'tiny' }).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'already has this option')] }],
-      [ws.gql(AddFieldOption, { fieldId: f.id, label: '  ' }).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'must not be empty')] }],
-      [ws.gql(AddFieldOption, { fieldId: f.id, label: 'x'.repeat(256) }).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'at most 255')] }],
-      [ws.gql(AddFieldOption, { fieldId: text.id, label: 'A' }).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('fieldId', 'only SELECT and MULTISELECT')] }],
-      [ws.gql(AddFieldOption, { fieldId: ghost('CustomField'), label: 'A' }).then((r) => r.addFieldOption), { __typename: 'NotFoundError', entity: 'CustomField' }],
-      [ws.gql(AddFieldOption, { fieldId: 'garbage', label: 'A' }).then((r) => r.addFieldOption), { __typename: 'ValidationError', fields: [issue('fieldId', 'not a valid CustomField id')] }],
-      [ws.gql(UpdateFieldOption, { id: small.id, label: 'Huge' }).then((r) => r.updateFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'already has this option')] }],
-      [ws.gql(UpdateFieldOption, { id: small.id, label: '' }).then((r) => r.updateFieldOption), { __typename: 'ValidationError', fields: [issue('label', 'must not be empty')] }],
-      [ws.gql(UpdateFieldOption, { id: ghost('CustomFieldOption'), label: 'Q' }).then((r) => r.updateFieldOption), { __typename: 'NotFoundError', entity: 'CustomFieldOption' }],
-      [ws.gql(UpdateFieldOption, { id: f.id, label: 'Q' }).then((r) => r.updateFieldOption), { __typename: 'ValidationError', fields: [issue('id', 'not a valid CustomFieldOption id')] }],
+      [
+        ws.gql(AddFieldOption, { fieldId: f.id, label: 'tiny' }).then((r) => r.addFieldOption),
+        { __typename: 'ValidationError', fields: [issue('label', 'already has this option')] },
+      ],
+      [
+        ws.gql(AddFieldOption, { fieldId: f.id, label: '  ' }).then((r) => r.addFieldOption),
+        { __typename: 'ValidationError', fields: [issue('label', 'must not be empty')] },
+      ],
+      [
+        ws.gql(AddFieldOption, { fieldId: f.id, label: 'x'.repeat(256) }).then((r) => r.addFieldOption),
+        { __typename: 'ValidationError', fields: [issue('label', 'at most 255')] },
+      ],
+      [
+        ws.gql(AddFieldOption, { fieldId: text.id, label: 'A' }).then((r) => r.addFieldOption),
+        { __typename: 'ValidationError', fields: [issue('fieldId', 'only SELECT and MULTISELECT')] },
+      ],
+      [
+        ws.gql(AddFieldOption, { fieldId: ghost('CustomField'), label: 'A' }).then((r) => r.addFieldOption),
+        { __typename: 'NotFoundError', entity: 'CustomField' },
+      ],
+      [
+        ws.gql(AddFieldOption, { fieldId: 'garbage', label: 'A' }).then((r) => r.addFieldOption),
+        { __typename: 'ValidationError', fields: [issue('fieldId', 'not a valid CustomField id')] },
+      ],
+      [
+        ws.gql(UpdateFieldOption, { id: small.id, label: 'Huge' }).then((r) => r.updateFieldOption),
+        { __typename: 'ValidationError', fields: [issue('label', 'already has this option')] },
+      ],
+      [
+        ws.gql(UpdateFieldOption, { id: small.id, label: '' }).then((r) => r.updateFieldOption),
+        { __typename: 'ValidationError', fields: [issue('label', 'must not be empty')] },
+      ],
+      [
+        ws.gql(UpdateFieldOption, { id: ghost('CustomFieldOption'), label: 'Q' }).then((r) => r.updateFieldOption),
+        { __typename: 'NotFoundError', entity: 'CustomFieldOption' },
+      ],
+      [
+        ws.gql(UpdateFieldOption, { id: f.id, label: 'Q' }).then((r) => r.updateFieldOption),
+        { __typename: 'ValidationError', fields: [issue('id', 'not a valid CustomFieldOption id')] },
+      ],
     ];
     for (const [p, expected] of refusals) expect(await p).toMatchObject(expected);
     expect(labels(await fieldById(ws, 'COMPANY', f.id))).toEqual(['0:Enterprise', '1:Tiny', '2:SMALL', '3:Huge', '4:Giant', '5:Mid']);
@@ -142,9 +172,18 @@ describe('options', () => {
     const del = async (id: string, moveToOptionId?: string) => (await ws.gql(DeleteFieldOption, { id, moveToOptionId })).deleteFieldOption;
     expect(await del(site.id)).toMatchObject({ __typename: 'ValidationError', fields: [issue('id', '3 card(s) hold this option; name moveToOptionId')] });
     expect(await del(site.id, site.id)).toMatchObject({ __typename: 'ValidationError', fields: [issue('moveToOptionId', 'another option of the same field')] });
-    expect(await del(site.id, other.options[0].id)).toMatchObject({ __typename: 'ValidationError', fields: [issue('moveToOptionId', 'another option of the same field')] });
-    expect(await del(site.id, ghost('CustomFieldOption'))).toMatchObject({ __typename: 'ValidationError', fields: [issue('moveToOptionId', 'another option of the same field')] });
-    expect(await del(site.id, 'garbage')).toMatchObject({ __typename: 'ValidationError', fields: [issue('moveToOptionId', 'not a valid CustomFieldOption id')] });
+    expect(await del(site.id, other.options[0].id)).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [issue('moveToOptionId', 'another option of the same field')],
+    });
+    expect(await del(site.id, ghost('CustomFieldOption'))).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [issue('moveToOptionId', 'another option of the same field')],
+    });
+    expect(await del(site.id, 'garbage')).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [issue('moveToOptionId', 'not a valid CustomFieldOption id')],
+    });
     expect(await del(ghost('CustomFieldOption'))).toMatchObject({ __typename: 'NotFoundError', entity: 'CustomFieldOption' });
     expect(labels(await fieldById(ws, 'DEAL', f.id))).toEqual(['0:Site', '1:Call', '2:Fair', '3:Ads']);
     expect(await snapshot()).toEqual(before);
@@ -187,8 +226,10 @@ describe('options', () => {
     await ws.gql(UpdateFieldOption, { id: d.id, position: 0 });
     expect(await all()).toEqual([['D', 'C'], ['D'], ['C'], ['D']]);
     expect(labels(await fieldById(ws, 'CONTACT', f.id))).toEqual(['0:D', '1:C']);
-    // Versions: option changes are not edits of the cards.
-    expect((await chosen(ws, c1.id)).version).toBe(c1.version);
+    // Versions: a moved value is an edit of the card (c1 moved twice, so a stale client gets a
+    // ConflictError); relabeling and reordering options are not.
+    expect((await chosen(ws, c1.id)).version).toBe(c1.version + 2);
+    expect((await chosen(ws, c3.id)).version).toBe(c3.version);
   });
 
   it("an option that is the field's default or in another field's condition goes only with moveToOptionId, which moves them too", async ({ workspace: ws }) => {
@@ -197,7 +238,9 @@ describe('options', () => {
     const set = (await ws.gql(UpdateCustomField, { input: { id: tier.id, defaultValue: { optionId: bronze.id } } })).updateCustomField;
     expect(set).toMatchObject({ field: { defaultValue: { __typename: 'SelectFieldValue', option: { label: 'Bronze' } } } });
     const perks = await define(ws, {
-      entityType: 'DEAL', type: 'TEXT', name: 'Perks',
+      entityType: 'DEAL',
+      type: 'TEXT',
+      name: 'Perks',
       condition: { fieldId: tier.id, values: [{ optionId: gold.id }] },
     });
     const tags = await define(ws, { entityType: 'DEAL', type: 'MULTISELECT', name: 'Tags', options: ['Hot', 'Cold', 'Warm'] });
@@ -221,8 +264,20 @@ describe('options', () => {
 
     // New deals get the moved defaults, and Perks applies to Silver deals now.
     const deal = await create(ws, 'DEAL', [{ fieldId: perks.id, value: { text: 'Lounge' } }]);
-    expect(deal.customFields.map((v) => [v.field.code, v.__typename === 'TextFieldValue' ? v.text : v.__typename === 'SelectFieldValue' ? (v.option as { label: string }).label : (v.options as { label: string }[]).map((o) => o.label)]))
-      .toEqual([['tier', 'Silver'], ['perks', 'Lounge'], ['tags', ['Warm']]]);
+    expect(
+      deal.customFields.map((v) => [
+        v.field.code,
+        v.__typename === 'TextFieldValue'
+          ? v.text
+          : v.__typename === 'SelectFieldValue'
+            ? (v.option as { label: string }).label
+            : (v.options as { label: string }[]).map((o) => o.label),
+      ]),
+    ).toEqual([
+      ['tier', 'Silver'],
+      ['perks', 'Lounge'],
+      ['tags', ['Warm']],
+    ]);
   });
 });
 
@@ -234,17 +289,29 @@ describe('field groups', () => {
     const g3 = await mk('DEAL', 'Legal');
     const gc = await mk('CONTACT', 'Delivery'); // the same name on another entity type
     for (const g of [g1, g2, g3, gc]) expect(g.__typename).toBe('CreateFieldGroupSuccess');
-    if (g1.__typename !== 'CreateFieldGroupSuccess' || g2.__typename !== 'CreateFieldGroupSuccess' || g3.__typename !== 'CreateFieldGroupSuccess' || gc.__typename !== 'CreateFieldGroupSuccess') return;
+    if (
+      g1.__typename !== 'CreateFieldGroupSuccess' ||
+      g2.__typename !== 'CreateFieldGroupSuccess' ||
+      g3.__typename !== 'CreateFieldGroupSuccess' ||
+      gc.__typename !== 'CreateFieldGroupSuccess'
+    )
+      return;
     expect([g1, g2, g3].map((g) => g.group.sortOrder)).toEqual([0, 1, 2]);
     expect(await mk('DEAL', ' delivery ')).toMatchObject({ __typename: 'ValidationError', fields: [issue('name', 'already exists')] });
     expect(await mk('DEAL', '')).toMatchObject({ __typename: 'ValidationError', fields: [issue('name', 'must not be empty')] });
 
     // Reordering and renaming.
     const up = async (id: string, name?: string, sortOrder?: number) => (await ws.gql(UpdateFieldGroup, { id, name, sortOrder })).updateFieldGroup;
-    expect(await up(g3.group.id, 'Legal & compliance', 0)).toMatchObject({ __typename: 'UpdateFieldGroupSuccess', group: { name: 'Legal & compliance', sortOrder: 0 } });
+    expect(await up(g3.group.id, 'Legal & compliance', 0)).toMatchObject({
+      __typename: 'UpdateFieldGroupSuccess',
+      group: { name: 'Legal & compliance', sortOrder: 0 },
+    });
     expect(await up(g1.group.id, undefined, 5)).toMatchObject({ group: { name: 'Delivery', sortOrder: 5 } });
     expect(await up(g2.group.id, 'LEGAL & COMPLIANCE')).toMatchObject({ __typename: 'ValidationError', fields: [issue('name', 'already exists')] });
-    expect(await up(g2.group.id, undefined, -1)).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'sortOrder', message: expect.any(String) }] });
+    expect(await up(g2.group.id, undefined, -1)).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ field: 'sortOrder', message: expect.any(String) }],
+    });
     expect(await up(ghost('FieldGroup'), 'X')).toMatchObject({ __typename: 'NotFoundError', entity: 'FieldGroup' });
     const groups = async (entityType: EntityType) => (await ws.gql(FieldGroups, { entityType })).fieldGroups;
     expect((await groups('DEAL')).map((g) => g.name)).toEqual(['Legal & compliance', 'Finance', 'Delivery']);

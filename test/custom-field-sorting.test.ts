@@ -88,13 +88,18 @@ describe('sorting by a custom field, with cursor pagination', () => {
       ['Sierra', null, '2026-01-10', 'banana', false, 'Low', 0],
     ];
     for (const [name, score, date, text, bool, lvl, stage] of rows) {
-      const d = await createDeal(ws, name, values([
-        [num, score === null ? null : { number: score }],
-        [due, date === null ? null : { date }],
-        [word, text === null ? null : { text }],
-        [flag, bool === null ? null : { boolean: bool }],
-        [level, lvl === null ? null : { optionId: opt(lvl) }],
-      ]), { stageId: ws.open[stage].id });
+      const d = await createDeal(
+        ws,
+        name,
+        values([
+          [num, score === null ? null : { number: score }],
+          [due, date === null ? null : { date }],
+          [word, text === null ? null : { text }],
+          [flag, bool === null ? null : { boolean: bool }],
+          [level, lvl === null ? null : { optionId: opt(lvl) }],
+        ]),
+        { stageId: ws.open[stage].id },
+      );
       ids[name] = d.id;
       await sleep(2);
     }
@@ -123,8 +128,17 @@ describe('sorting by a custom field, with cursor pagination', () => {
     ['SELECT DESC', () => [by(level, 'DESC')], ['Mike', 'Quebec', 'Oscar', 'Kilo', 'Sierra', 'November', 'Lima', 'Papa', 'Romeo']],
     // A second key orders the ties of the first, empties included.
     ['NUMBER ASC, NAME ASC', () => [by(num), { field: 'NAME' }], ['Romeo', 'Lima', 'Oscar', 'Kilo', 'Mike', 'Quebec', 'November', 'Papa', 'Sierra']],
-    ['NUMBER ASC, NAME DESC', () => [by(num), { field: 'NAME', direction: 'DESC' }], ['Romeo', 'Lima', 'Oscar', 'Quebec', 'Mike', 'Kilo', 'Sierra', 'Papa', 'November']],
-    ['NUMBER DESC, NAME ASC', () => [by(num, 'DESC'), { field: 'NAME' }], ['Kilo', 'Mike', 'Quebec', 'Oscar', 'Lima', 'Romeo', 'November', 'Papa', 'Sierra'], 'each'],
+    [
+      'NUMBER ASC, NAME DESC',
+      () => [by(num), { field: 'NAME', direction: 'DESC' }],
+      ['Romeo', 'Lima', 'Oscar', 'Quebec', 'Mike', 'Kilo', 'Sierra', 'Papa', 'November'],
+    ],
+    [
+      'NUMBER DESC, NAME ASC',
+      () => [by(num, 'DESC'), { field: 'NAME' }],
+      ['Kilo', 'Mike', 'Quebec', 'Oscar', 'Lima', 'Romeo', 'November', 'Papa', 'Sierra'],
+      'each',
+    ],
     // Two custom keys: the second has empties of its own.
     ['SELECT ASC, NUMBER DESC', () => [by(level), by(num, 'DESC')], ['Lima', 'Sierra', 'November', 'Kilo', 'Oscar', 'Mike', 'Quebec', 'Romeo', 'Papa'], 'each'],
     // A custom field after a system key.
@@ -153,7 +167,10 @@ describe('sorting by a custom field, with cursor pagination', () => {
     expect(await sorted(ws, [by(due, 'DESC')], filter)).toEqual(expected);
     await expectWalks('flagged by due DESC', page([by(due, 'DESC')], filter), expected, [1, 2, 4]);
     // Open stage 1 (Lima, Kilo, November, Mike) by word: empties (Kilo) last.
-    const filter2: DealFilter = { stageIds: [ws.open[1].id], or: [{ customFields: [{ fieldId: num.id, gte: '1' }] }, { customFields: [{ fieldId: word.id, startsWith: 'a' }] }] };
+    const filter2: DealFilter = {
+      stageIds: [ws.open[1].id],
+      or: [{ customFields: [{ fieldId: num.id, gte: '1' }] }, { customFields: [{ fieldId: word.id, startsWith: 'a' }] }],
+    };
     await expectWalks('stage 1 by word', page([by(word)], filter2), ['November', 'Lima', 'Mike', 'Kilo'], [1, 3]);
   });
 
@@ -178,10 +195,20 @@ describe('contacts and companies', () => {
     const score = await define(ws, { entityType: 'CONTACT', type: 'NUMBER', name: 'Score', code: 'score' });
     const city = await define(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'City', code: 'city' });
     const rows: [string, string | null, string | null][] = [
-      ['Anna', '7', 'Kazan'], ['Boris', '3', 'Omsk'], ['Vera', null, 'kazan'], ['Gleb', '7', null], ['Dina', null, null],
+      ['Anna', '7', 'Kazan'],
+      ['Boris', '3', 'Omsk'],
+      ['Vera', null, 'kazan'],
+      ['Gleb', '7', null],
+      ['Dina', null, null],
     ];
     for (const [name, s, c] of rows) {
-      await createContact(ws, { name, customFields: values([[score, s === null ? null : { number: s }], [city, c === null ? null : { text: c }]]) });
+      await createContact(ws, {
+        name,
+        customFields: values([
+          [score, s === null ? null : { number: s }],
+          [city, c === null ? null : { text: c }],
+        ]),
+      });
       await sleep(2);
     }
     const list = async (vars: ContactsQueryVariables, c: Client = ws) => (await c.gql(Contacts, { first: 100, ...vars })).contacts;
@@ -193,14 +220,32 @@ describe('contacts and companies', () => {
     expect(await f({ customFields: [{ fieldId: city.id, eq: 'KAZAN' }] })).toEqual(['Anna', 'Vera']);
     expect(await f({ customFields: [{ fieldId: score.id, gte: '5' }] })).toEqual(['Anna', 'Gleb']);
     expect(await f({ customFields: [{ fieldId: city.id, neq: 'kazan' }] })).toEqual(['Boris', 'Dina', 'Gleb']);
-    expect(await f({ or: [{ customFields: [{ fieldId: score.id, lt: '5' }] }, { customFields: [{ fieldId: city.id, isEmpty: true }, { fieldId: score.id, isEmpty: true }] }] })).toEqual(['Boris', 'Dina']);
+    expect(
+      await f({
+        or: [
+          { customFields: [{ fieldId: score.id, lt: '5' }] },
+          {
+            customFields: [
+              { fieldId: city.id, isEmpty: true },
+              { fieldId: score.id, isEmpty: true },
+            ],
+          },
+        ],
+      }),
+    ).toEqual(['Boris', 'Dina']);
     expect(await f({ search: 'a', customFields: [{ fieldId: score.id, isEmpty: false }] })).toEqual(['Anna']);
 
     const order: ContactOrder[] = [{ customFieldId: score.id, direction: 'DESC' }];
     // 7 (Anna, Gleb: by id, descending), 3, then the empties (by id, descending).
     const expected = ['Gleb', 'Anna', 'Boris', 'Dina', 'Vera'];
     expect(names(await list({ orderBy: order }))).toEqual(expected);
-    expect(names(await list({ orderBy: [{ customFieldId: city.id }, { field: 'NAME', direction: 'DESC' }] }))).toEqual(['Vera', 'Anna', 'Boris', 'Gleb', 'Dina']);
+    expect(names(await list({ orderBy: [{ customFieldId: city.id }, { field: 'NAME', direction: 'DESC' }] }))).toEqual([
+      'Vera',
+      'Anna',
+      'Boris',
+      'Gleb',
+      'Dina',
+    ]);
     await expectWalks('contacts by score DESC', (p) => list({ orderBy: order, first: undefined, ...p }), expected, [1, 2]);
 
     const member = await ws.member();
@@ -217,10 +262,19 @@ describe('contacts and companies', () => {
     const tier = await define(ws, { entityType: 'COMPANY', type: 'SELECT', name: 'Tier', code: 'tier', options: ['Gold', 'Silver'] });
     const [gold, silver] = tier.options.map((o) => o.id);
     const rows: [string, string | null, string | null][] = [
-      ['Acme', '2001-05-01', gold], ['Globex', '1999-12-31', silver], ['Initech', null, gold], ['Umbrella', '2010-01-01', null],
+      ['Acme', '2001-05-01', gold],
+      ['Globex', '1999-12-31', silver],
+      ['Initech', null, gold],
+      ['Umbrella', '2010-01-01', null],
     ];
     for (const [name, date, optionId] of rows) {
-      await createCompany(ws, { name, customFields: values([[founded, date === null ? null : { date }], [tier, optionId === null ? null : { optionId }]]) });
+      await createCompany(ws, {
+        name,
+        customFields: values([
+          [founded, date === null ? null : { date }],
+          [tier, optionId === null ? null : { optionId }],
+        ]),
+      });
       await sleep(2);
     }
     const list = async (vars: CompaniesQueryVariables) => (await ws.gql(Companies, { first: 100, ...vars })).companies;
@@ -232,8 +286,18 @@ describe('contacts and companies', () => {
     expect(await f({ customFields: [{ fieldId: founded.id, lt: '2005-01-01' }] })).toEqual(['Acme', 'Globex']);
     expect(await f({ customFields: [{ fieldId: tier.id, eq: gold }] })).toEqual(['Acme', 'Initech']);
     expect(await f({ customFields: [{ fieldId: tier.id, neq: gold }] })).toEqual(['Globex', 'Umbrella']);
-    expect(await f({ customFields: [{ fieldId: tier.id, eq: gold }, { fieldId: founded.id, isEmpty: false }] })).toEqual(['Acme']);
-    expect(await f({ or: [{ customFields: [{ fieldId: founded.id, gte: '2010-01-01' }] }, { customFields: [{ fieldId: tier.id, eq: silver }] }] })).toEqual(['Globex', 'Umbrella']);
+    expect(
+      await f({
+        customFields: [
+          { fieldId: tier.id, eq: gold },
+          { fieldId: founded.id, isEmpty: false },
+        ],
+      }),
+    ).toEqual(['Acme']);
+    expect(await f({ or: [{ customFields: [{ fieldId: founded.id, gte: '2010-01-01' }] }, { customFields: [{ fieldId: tier.id, eq: silver }] }] })).toEqual([
+      'Globex',
+      'Umbrella',
+    ]);
 
     const byFounded: CompanyOrder[] = [{ customFieldId: founded.id }];
     expect(names(await list({ orderBy: byFounded }))).toEqual(['Globex', 'Acme', 'Umbrella', 'Initech']);

@@ -49,9 +49,7 @@ function fail(what: string, x: unknown): never {
 
 async function tryDefine(c: Client, input: CreateCustomFieldInput) {
   const r = await c.gql(CreateCustomField, { input });
-  return r.createCustomField.__typename === 'CreateCustomFieldSuccess'
-    ? { field: r.createCustomField.field }
-    : { error: r.createCustomField as Err };
+  return r.createCustomField.__typename === 'CreateCustomFieldSuccess' ? { field: r.createCustomField.field } : { error: r.createCustomField as Err };
 }
 
 async function define(c: Client, input: CreateCustomFieldInput): Promise<Field> {
@@ -62,9 +60,7 @@ async function define(c: Client, input: CreateCustomFieldInput): Promise<Field> 
 
 async function tryUpdateField(c: Client, input: UpdateCustomFieldInput) {
   const r = await c.gql(UpdateCustomField, { input });
-  return r.updateCustomField.__typename === 'UpdateCustomFieldSuccess'
-    ? { field: r.updateCustomField.field }
-    : { error: r.updateCustomField as Err };
+  return r.updateCustomField.__typename === 'UpdateCustomFieldSuccess' ? { field: r.updateCustomField.field } : { error: r.updateCustomField as Err };
 }
 
 async function fieldsOf(c: Client, entityType: EntityType, includeArchived = false) {
@@ -207,12 +203,25 @@ describe('custom field definitions', () => {
     const g = (await ws.gql(CreateFieldGroup, { entityType: 'DEAL', name: 'Delivery' })).createFieldGroup;
     if (g.__typename !== 'CreateFieldGroupSuccess') fail('createFieldGroup', g);
     const weight = await define(ws, {
-      entityType: 'DEAL', type: 'NUMBER', name: 'Weight, kg', description: '  Gross weight  ', groupId: g.group.id,
-      defaultValue: { number: '1.5' }, sortOrder: 5,
+      entityType: 'DEAL',
+      type: 'NUMBER',
+      name: 'Weight, kg',
+      description: '  Gross weight  ',
+      groupId: g.group.id,
+      defaultValue: { number: '1.5' },
+      sortOrder: 5,
     });
     expect(weight).toMatchObject({
-      entityType: 'DEAL', type: 'NUMBER', name: 'Weight, kg', code: 'weight_kg', description: 'Gross weight',
-      group: { id: g.group.id, name: 'Delivery' }, sortOrder: 5, archived: false, required: false, lastWrittenAt: null,
+      entityType: 'DEAL',
+      type: 'NUMBER',
+      name: 'Weight, kg',
+      code: 'weight_kg',
+      description: 'Gross weight',
+      group: { id: g.group.id, name: 'Delivery' },
+      sortOrder: 5,
+      archived: false,
+      required: false,
+      lastWrittenAt: null,
       defaultValue: { __typename: 'NumberFieldValue', number: '1.5' },
     });
     const budget = await define(ws, { entityType: 'DEAL', type: 'MONEY', name: 'Бюджет клиента', defaultValue: { money: { amount: '100' } }, sortOrder: 1 });
@@ -262,7 +271,10 @@ describe('custom field definitions', () => {
       [{ entityType: 'CONTACT', type: 'TEXT', name: 'Bad code', code: 'Bad Code' }, [issue('code', 'lower-case')]],
       [{ entityType: 'CONTACT', type: 'TEXT', name: 'Bad code 2', code: '1abc' }, [issue('code', 'lower-case')]],
       [{ entityType: 'CONTACT', type: 'SELECT', name: 'No options' }, [issue('options', 'at least one option')]],
-      [{ entityType: 'CONTACT', type: 'SELECT', name: 'Twice', options: ['A', ' a ', ''] }, [issue('options[1]', 'twice'), issue('options[2]', 'must not be empty')]],
+      [
+        { entityType: 'CONTACT', type: 'SELECT', name: 'Twice', options: ['A', ' a ', ''] },
+        [issue('options[1]', 'twice'), issue('options[2]', 'must not be empty')],
+      ],
       [{ entityType: 'CONTACT', type: 'NUMBER', name: 'Opts', options: ['A'] }, [issue('options', 'only SELECT and MULTISELECT')]],
       [{ entityType: 'CONTACT', type: 'NUMBER', name: 'Pattern', pattern: '^\\d+$' }, [issue('pattern', 'only TEXT and TEXTAREA')]],
       [{ entityType: 'CONTACT', type: 'TEXT', name: 'Regex', pattern: '([a-' }, [issue('pattern', 'not a valid regular expression')]],
@@ -277,14 +289,29 @@ describe('custom field definitions', () => {
       [{ entityType: 'CONTACT', type: 'NUMBER', name: 'Default 2', max: '10', defaultValue: { number: '11' } }, [issue('defaultValue', 'at most 10')]],
       [{ entityType: 'CONTACT', type: 'TEXT', name: 'Default 3', pattern: '^\\d+$', defaultValue: { text: 'abc' } }, [issue('defaultValue', 'does not match')]],
       [{ entityType: 'CONTACT', type: 'FILE', name: 'Default 4', defaultValue: { fileId: ghostFileId() } }, [issue('defaultValue', 'takes no default')]],
-      [{ entityType: 'CONTACT', type: 'SELECT', name: 'Default 5', options: ['A'], defaultValue: { optionId: ghostOptionId() } }, [issue('defaultValue', 'after the options exist')]],
-      [{ entityType: 'CONTACT', type: 'TEXT', name: 'Group', groupId: Buffer.from(`FieldGroup:${randomUUID()}`).toString('base64') }, [issue('groupId', 'no such field group')]],
+      [
+        { entityType: 'CONTACT', type: 'SELECT', name: 'Default 5', options: ['A'], defaultValue: { optionId: ghostOptionId() } },
+        [issue('defaultValue', 'after the options exist')],
+      ],
+      [
+        { entityType: 'CONTACT', type: 'TEXT', name: 'Group', groupId: Buffer.from(`FieldGroup:${randomUUID()}`).toString('base64') },
+        [issue('groupId', 'no such field group')],
+      ],
       [{ entityType: 'CONTACT', type: 'TEXT', name: 'Group 2', groupId: 'garbage' }, [issue('groupId', 'not a valid FieldGroup id')]],
-      [{ entityType: 'CONTACT', type: 'TEXT', name: 'Cond', condition: { fieldId: ghostFieldId(), values: [{ text: 'x' }] } }, [issue('condition.fieldId', 'no such field')]],
+      [
+        { entityType: 'CONTACT', type: 'TEXT', name: 'Cond', condition: { fieldId: ghostFieldId(), values: [{ text: 'x' }] } },
+        [issue('condition.fieldId', 'no such field')],
+      ],
       // Everything wrong at once is listed at once.
       [
         { entityType: 'CONTACT', type: 'NUMBER', name: 'Passport', code: 'X', pattern: 'a', maxLength: 3, min: 'a' },
-        [issue('name', 'another field'), issue('code', 'lower-case'), issue('pattern', 'only TEXT'), issue('maxLength', 'only TEXT'), issue('min', 'must be a number')],
+        [
+          issue('name', 'another field'),
+          issue('code', 'lower-case'),
+          issue('pattern', 'only TEXT'),
+          issue('maxLength', 'only TEXT'),
+          issue('min', 'must be a number'),
+        ],
       ],
     ];
     for (const [input, expected] of bad) {
@@ -353,7 +380,10 @@ describe('custom field definitions', () => {
     for (const [formula, message] of refused) {
       const r = await tryDefine(ws, { entityType: 'DEAL', type: 'FORMULA', name: 'Total', code: 'total', formula });
       expect(r.error?.fields, formula).toContainEqual(issue('formula', message));
-      expect(r.error?.fields?.every((x) => x.field === 'formula'), formula).toBe(true);
+      expect(
+        r.error?.fields?.every((x) => x.field === 'formula'),
+        formula,
+      ).toBe(true);
     }
     const a = await define(ws, { entityType: 'DEAL', type: 'FORMULA', name: 'A', code: 'a', formula: 'qty * 2' });
     const b = await define(ws, { entityType: 'DEAL', type: 'FORMULA', name: 'B', code: 'b', formula: 'a + 1' });
@@ -370,8 +400,16 @@ describe('custom field definitions', () => {
     const dflt = await tryUpdateField(ws, { id: a.id, defaultValue: { number: '1' } });
     expect(dflt.error?.fields).toEqual([issue('defaultValue', 'takes no default')]);
     const defs = await fieldsOf(ws, 'DEAL');
-    expect(defs.map((f) => [f.code, f.formula])).toEqual([['qty', null], ['label', null], ['a', 'qty * 2'], ['b', 'a + 1']]);
-    const deal = await create(ws, 'DEAL', [{ fieldId: qty.id, value: { number: '4' } }, { fieldId: a.id, value: { number: '1' } }]);
+    expect(defs.map((f) => [f.code, f.formula])).toEqual([
+      ['qty', null],
+      ['label', null],
+      ['a', 'qty * 2'],
+      ['b', 'a + 1'],
+    ]);
+    const deal = await create(ws, 'DEAL', [
+      { fieldId: qty.id, value: { number: '4' } },
+      { fieldId: a.id, value: { number: '1' } },
+    ]);
     expect(deal.error?.fields).toEqual([issue('customFields[1]', 'field "A" is computed by its formula')]);
     const ok = await mustCreate(ws, 'DEAL', [{ fieldId: qty.id, value: { number: '4' } }]);
     expect(flat(ok.customFields)).toEqual({ qty: '4', a: '8', b: '9' });
@@ -466,7 +504,8 @@ describe('values of every type', () => {
     // update, and nothing is written. Uploaded files are in files.test.ts.
     const before = await counts(ws);
     for (const kind of ['CONTACT', 'COMPANY', 'DEAL'] as const) {
-      const file = kind === 'CONTACT' ? cf.file : kind === 'COMPANY' ? kf.file : await define(ws, { entityType: 'DEAL', type: 'FILE', name: 'Scan', code: 'contract' });
+      const file =
+        kind === 'CONTACT' ? cf.file : kind === 'COMPANY' ? kf.file : await define(ws, { entityType: 'DEAL', type: 'FILE', name: 'Scan', code: 'contract' });
       const r = await create(ws, kind, [{ fieldId: file.id, value: { fileId: ghostFileId() } }]);
       expect(r.error).toMatchObject({ __typename: 'ValidationError', fields: [issue('customFields[0].value.fileId', 'no such file')] });
       const r2 = await create(ws, kind, [{ fieldId: file.id, value: { fileId: 'RmlsZTox' } }]);
@@ -480,7 +519,9 @@ describe('values of every type', () => {
     expect(flat(again.customFields)).toEqual(flat(contact.customFields));
   });
 
-  it('a bad value of every type is refused with an error per field, all at once, on create and on update, and nothing is written', async ({ workspace: ws }) => {
+  it('a bad value of every type is refused with an error per field, all at once, on create and on update, and nothing is written', async ({
+    workspace: ws,
+  }) => {
     const f = await everyType(ws, 'DEAL');
     const contactField = await define(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'Contact note', code: 'contact_note' });
     const otherSelect = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Other', code: 'other', options: ['X'] });
@@ -532,9 +573,16 @@ describe('values of every type', () => {
 
     // The card's own bad fields are listed with the custom ones.
     const cf = await define(ws, { entityType: 'CONTACT', type: 'NUMBER', name: 'Age', code: 'age', min: '0' });
-    const mixed = (await ws.gql(CreateContact, { input: { name: ' ', emails: ['nope'], customFields: [{ fieldId: cf.id, value: { number: '-1' } }] } })).createContact;
+    const mixed = (await ws.gql(CreateContact, { input: { name: ' ', emails: ['nope'], customFields: [{ fieldId: cf.id, value: { number: '-1' } }] } }))
+      .createContact;
     expect(mixed).toMatchObject({ __typename: 'ValidationError' });
-    expect((mixed as Err).fields).toEqual(expect.arrayContaining([issue('customFields[0]', 'field "Age" must be at least 0'), issue('name', 'must not be empty'), issue('emails[0]', 'not a valid e-mail')]));
+    expect((mixed as Err).fields).toEqual(
+      expect.arrayContaining([
+        issue('customFields[0]', 'field "Age" must be at least 0'),
+        issue('name', 'must not be empty'),
+        issue('emails[0]', 'not a valid e-mail'),
+      ]),
+    );
     expect(await counts(ws)).toEqual({ ...before, deals: before.deals + 1 });
     // A stale version writes nothing either.
     const moved = await mustUpdate(ws, 'DEAL', deal, [{ fieldId: f.number.id, value: { number: '3' } }]);
@@ -598,7 +646,15 @@ describe('values of every type', () => {
     expect(r2.errors?.[0].message).toMatch(/exactly one/i);
     const r3 = await ws.raw(CreateDeal, { input: { name: 'X', customFields: [{ fieldId: f.boolean.id, value: { boolean: 'yes' as unknown as boolean } }] } });
     expect(r3.errors?.[0].message).toMatch(/Boolean/);
-    const r4 = await ws.gql(CreateDeal, { input: { name: 'X', customFields: [{ fieldId: 'not-an-id', value: { text: 'x' } }, { fieldId: f.select.id, value: { optionId: 'nope' } }] } });
+    const r4 = await ws.gql(CreateDeal, {
+      input: {
+        name: 'X',
+        customFields: [
+          { fieldId: 'not-an-id', value: { text: 'x' } },
+          { fieldId: f.select.id, value: { optionId: 'nope' } },
+        ],
+      },
+    });
     expect(r4.createDeal).toMatchObject({
       __typename: 'ValidationError',
       fields: [issue('customFields[0].fieldId', 'not a valid CustomField id'), issue('customFields[1].value.optionId', 'not a valid CustomFieldOption id')],
@@ -653,7 +709,10 @@ describe('update semantics', () => {
     const cleared = await mustUpdate(ws, 'CONTACT', one, [{ fieldId: f.text.id, value: null }, { fieldId: f.multi.id }]);
     expect(flat(cleared.customFields)).toEqual({ vip: false, billing_email: 'a@example.com' });
     // An empty list or blank text holds nothing either.
-    const emptied = await mustUpdate(ws, 'CONTACT', cleared, [{ fieldId: f.multi.id, value: { optionIds: [] } }, { fieldId: f.textarea.id, value: { text: '   ' } }]);
+    const emptied = await mustUpdate(ws, 'CONTACT', cleared, [
+      { fieldId: f.multi.id, value: { optionIds: [] } },
+      { fieldId: f.textarea.id, value: { text: '   ' } },
+    ]);
     expect(flat(emptied.customFields)).toEqual({ vip: false, billing_email: 'a@example.com' });
     expect(flat((await read(ws, contact.id)).customFields)).toEqual({ vip: false, billing_email: 'a@example.com' });
     const usage = (await ws.gql(FieldUsage, { entityType: 'CONTACT' })).fieldUsage;
@@ -690,7 +749,10 @@ describe('update semantics', () => {
     const zero = await define(ws, { entityType: 'COMPANY', type: 'FORMULA', name: 'Per unit', code: 'per_unit', formula: 'discount / qty' });
     // A formula defined after the card was written shows its result at once.
     expect(flat((await read(ws, c.id)).customFields)).toEqual({ qty: '12345.5', discount: '0', per_unit: '0' });
-    const c6 = await mustUpdate(ws, 'COMPANY', c5, [{ fieldId: qty.id, value: { number: '0' } }, { fieldId: discount.id, value: { number: '5' } }]);
+    const c6 = await mustUpdate(ws, 'COMPANY', c5, [
+      { fieldId: qty.id, value: { number: '0' } },
+      { fieldId: discount.id, value: { number: '5' } },
+    ]);
     expect(flat(c6.customFields)).toEqual({ qty: '0', discount: '5' });
     const c7 = await mustUpdate(ws, 'COMPANY', c6, [{ fieldId: qty.id, value: { number: '-2' } }]);
     expect(flat(c7.customFields)).toEqual({ qty: '-2', discount: '5', per_unit: '-2.5' });
@@ -710,7 +772,10 @@ describe('update semantics', () => {
     expect(missing.error?.fields).toEqual([issue('customFields', 'field "Tax id" is required')]);
     const blank = await create(ws, 'CONTACT', [{ fieldId: inn.id, value: { text: '' } }]);
     expect(blank.error?.fields).toEqual([issue('customFields', 'field "Tax id" is required')]);
-    const nulled = await create(ws, 'CONTACT', [{ fieldId: inn.id, value: null }, { fieldId: tier.id, value: null }]);
+    const nulled = await create(ws, 'CONTACT', [
+      { fieldId: inn.id, value: null },
+      { fieldId: tier.id, value: null },
+    ]);
     expect(nulled.error?.fields).toEqual([issue('customFields', 'field "Tax id" is required')]);
     expect(await counts(ws)).toEqual(before);
 
@@ -718,7 +783,10 @@ describe('update semantics', () => {
     const c = await mustCreate(ws, 'CONTACT', [{ fieldId: inn.id, value: { text: '7701' } }]);
     expect(flat(c.customFields)).toEqual({ inn: '7701', tier: '1' });
     for (const clear of [null, { text: '  ' }]) {
-      const r = await update(ws, 'CONTACT', c, [{ fieldId: note.id, value: { text: 'x' } }, { fieldId: inn.id, value: clear }]);
+      const r = await update(ws, 'CONTACT', c, [
+        { fieldId: note.id, value: { text: 'x' } },
+        { fieldId: inn.id, value: clear },
+      ]);
       expect(r.error?.fields).toEqual([issue('customFields', 'field "Tax id" is required')]);
     }
     const r = await update(ws, 'CONTACT', c, [{ fieldId: tier.id, value: null }]);
@@ -741,7 +809,11 @@ describe('update semantics', () => {
     const status = await define(ws, { entityType: 'DEAL', type: 'SELECT', name: 'Status', code: 'status', options: ['Open', 'Lost', 'Frozen'] });
     const [open, lost, frozen] = status.options;
     const why = await define(ws, {
-      entityType: 'DEAL', type: 'TEXT', name: 'Why lost', code: 'why', required: true,
+      entityType: 'DEAL',
+      type: 'TEXT',
+      name: 'Why lost',
+      code: 'why',
+      required: true,
       condition: { fieldId: status.id, values: [{ optionId: lost.id }, { optionId: frozen.id }] },
     });
     expect(why.condition).toMatchObject({ field: { id: status.id }, values: [{ option: { label: 'Lost' } }, { option: { label: 'Frozen' } }] });
@@ -753,7 +825,10 @@ describe('update semantics', () => {
     // Not applying: not required, and a value given is kept but not shown.
     const d1 = await mustCreate(ws, 'DEAL', [{ fieldId: status.id, value: { optionId: open.id } }]);
     expect(flat(d1.customFields)).toEqual({ status: 'Open' });
-    const d2 = await mustCreate(ws, 'DEAL', [{ fieldId: status.id, value: { optionId: open.id } }, { fieldId: why.id, value: { text: 'early note' } }]);
+    const d2 = await mustCreate(ws, 'DEAL', [
+      { fieldId: status.id, value: { optionId: open.id } },
+      { fieldId: why.id, value: { text: 'early note' } },
+    ]);
     expect(flat(d2.customFields)).toEqual({ status: 'Open' });
     const noStatus = await mustCreate(ws, 'DEAL', []);
     expect(flat(noStatus.customFields)).toEqual({});
@@ -764,7 +839,10 @@ describe('update semantics', () => {
     const moved = await update(ws, 'DEAL', d1, [{ fieldId: status.id, value: { optionId: frozen.id } }]);
     expect(moved.error?.fields).toEqual([issue('customFields', 'field "Why lost" is required')]);
     expect(flat((await read(ws, d1.id)).customFields)).toEqual({ status: 'Open' });
-    const d1b = await mustUpdate(ws, 'DEAL', d1, [{ fieldId: status.id, value: { optionId: frozen.id } }, { fieldId: why.id, value: { text: 'Budget' } }]);
+    const d1b = await mustUpdate(ws, 'DEAL', d1, [
+      { fieldId: status.id, value: { optionId: frozen.id } },
+      { fieldId: why.id, value: { text: 'Budget' } },
+    ]);
     expect(flat(d1b.customFields)).toEqual({ status: 'Frozen', why: 'Budget' });
     // The kept value shows once the condition holds.
     const d2b = await mustUpdate(ws, 'DEAL', d2, [{ fieldId: status.id, value: { optionId: lost.id } }]);
@@ -772,7 +850,10 @@ describe('update semantics', () => {
     const clear = await update(ws, 'DEAL', d2b, [{ fieldId: why.id, value: null }]);
     expect(clear.error?.fields).toEqual([issue('customFields', 'field "Why lost" is required')]);
     // Back to Open: hidden again, and may be cleared.
-    const d2c = await mustUpdate(ws, 'DEAL', d2b, [{ fieldId: status.id, value: { optionId: open.id } }, { fieldId: why.id, value: null }]);
+    const d2c = await mustUpdate(ws, 'DEAL', d2b, [
+      { fieldId: status.id, value: { optionId: open.id } },
+      { fieldId: why.id, value: null },
+    ]);
     expect(flat(d2c.customFields)).toEqual({ status: 'Open' });
     // Removing the condition makes the field apply everywhere.
     const uncond = await tryUpdateField(ws, { id: why.id, condition: null, required: false });
@@ -788,18 +869,28 @@ describe('renaming, archiving and the field audit', () => {
     const g = (await ws.gql(CreateFieldGroup, { entityType: 'COMPANY', name: 'Profile' })).createFieldGroup;
     if (g.__typename !== 'CreateFieldGroupSuccess') fail('group', g);
     await tryUpdateField(ws, { id: size.id, groupId: g.group.id });
-    const co = await mustCreate(ws, 'COMPANY', [{ fieldId: size.id, value: { number: '250' } }, { fieldId: city.id, value: { text: 'Kazan' } }]);
+    const co = await mustCreate(ws, 'COMPANY', [
+      { fieldId: size.id, value: { number: '250' } },
+      { fieldId: city.id, value: { text: 'Kazan' } },
+    ]);
 
     const renamed = await tryUpdateField(ws, { id: size.id, name: 'Headcount', code: 'headcount' });
     expect(renamed.field).toMatchObject({ name: 'Headcount', code: 'headcount' });
     const afterRename = await read(ws, co.id);
-    expect(afterRename.customFields.find((v) => v.field.id === size.id)).toMatchObject({ __typename: 'NumberFieldValue', number: '250', field: { code: 'headcount' } });
+    expect(afterRename.customFields.find((v) => v.field.id === size.id)).toMatchObject({
+      __typename: 'NumberFieldValue',
+      number: '250',
+      field: { code: 'headcount' },
+    });
 
     const arch = (await ws.gql(ArchiveCustomField, { id: size.id })).archiveCustomField;
     expect(arch).toMatchObject({ __typename: 'ArchiveCustomFieldSuccess', field: { archived: true } });
     expect(flat((await read(ws, co.id)).customFields)).toEqual({ city: 'Kazan' });
     expect((await fieldsOf(ws, 'COMPANY')).map((f) => f.code)).toEqual(['city']);
-    expect((await fieldsOf(ws, 'COMPANY', true)).map((f) => [f.code, f.archived])).toEqual([['headcount', true], ['city', false]]);
+    expect((await fieldsOf(ws, 'COMPANY', true)).map((f) => [f.code, f.archived])).toEqual([
+      ['headcount', true],
+      ['city', false],
+    ]);
     expect((await ws.gql(FieldGroups, { entityType: 'COMPANY' })).fieldGroups[0].fields).toEqual([]);
     expect((await ws.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage.map((u) => u.field.code)).toEqual(['city']);
     // Still listed by id, as archived.
@@ -818,7 +909,10 @@ describe('renaming, archiving and the field audit', () => {
     expect(un).toMatchObject({ __typename: 'UnarchiveCustomFieldSuccess', field: { archived: false } });
     expect(flat((await read(ws, co.id)).customFields)).toEqual({ headcount: '250', city: 'Omsk' });
     expect((await ws.gql(FieldGroups, { entityType: 'COMPANY' })).fieldGroups[0].fields).toEqual([{ id: size.id, code: 'headcount' }]);
-    expect(flat((await mustUpdate(ws, 'COMPANY', co2, [{ fieldId: size.id, value: { number: '251' } }])).customFields)).toEqual({ headcount: '251', city: 'Omsk' });
+    expect(flat((await mustUpdate(ws, 'COMPANY', co2, [{ fieldId: size.id, value: { number: '251' } }])).customFields)).toEqual({
+      headcount: '251',
+      city: 'Omsk',
+    });
     // Archiving twice or an unknown field: clear answers.
     const missing = (await ws.gql(ArchiveCustomField, { id: ghostFieldId() })).archiveCustomField;
     expect(missing).toMatchObject({ __typename: 'NotFoundError', entity: 'CustomField' });
@@ -826,7 +920,9 @@ describe('renaming, archiving and the field audit', () => {
     expect(garbage).toMatchObject({ __typename: 'ValidationError', fields: [issue('id', 'not a valid CustomField id')] });
   });
 
-  it('fieldUsage gives each live field its fill rate over the cards outside the trash, and lastWrittenAt tells when it was last written', async ({ workspace: ws }) => {
+  it('fieldUsage gives each live field its fill rate over the cards outside the trash, and lastWrittenAt tells when it was last written', async ({
+    workspace: ws,
+  }) => {
     const empty = (await ws.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage;
     expect(empty).toEqual([]);
     const a = await define(ws, { entityType: 'COMPANY', type: 'TEXT', name: 'A', code: 'a' });
@@ -838,19 +934,30 @@ describe('renaming, archiving and the field audit', () => {
       { field: { id: c.id, code: 'c', lastWrittenAt: null }, filled: 0, total: 0, fillRate: 0 },
     ]);
     const t0 = Date.now();
-    const k1 = await mustCreate(ws, 'COMPANY', [{ fieldId: a.id, value: { text: 'x' } }, { fieldId: b.id, value: { boolean: false } }]);
+    const k1 = await mustCreate(ws, 'COMPANY', [
+      { fieldId: a.id, value: { text: 'x' } },
+      { fieldId: b.id, value: { boolean: false } },
+    ]);
     await mustCreate(ws, 'COMPANY', [{ fieldId: a.id, value: { text: 'y' } }]);
     await mustCreate(ws, 'COMPANY', []);
     await mustCreate(ws, 'COMPANY', [{ fieldId: a.id, value: { text: 'z' } }]);
     await mustCreate(ws, 'CONTACT', []); // another entity type does not count
     const u1 = (await ws.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage;
-    expect(u1.map((u) => [u.field.code, u.filled, u.total, u.fillRate])).toEqual([['a', 3, 4, 0.75], ['b', 1, 4, 0.25], ['c', 0, 4, 0]]);
+    expect(u1.map((u) => [u.field.code, u.filled, u.total, u.fillRate])).toEqual([
+      ['a', 3, 4, 0.75],
+      ['b', 1, 4, 0.25],
+      ['c', 0, 4, 0],
+    ]);
     expect(new Date(u1[0].field.lastWrittenAt!).getTime()).toBeGreaterThanOrEqual(t0 - 1000);
     expect(u1[2].field.lastWrittenAt).toBeNull();
     // A trashed card does not count.
     expect((await ws.gql(DeleteCompany, { id: k1.id })).deleteCompany.__typename).toBe('DeleteCompanySuccess');
     const u2 = (await ws.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage;
-    expect(u2.map((u) => [u.field.code, u.filled, u.total, u.fillRate])).toEqual([['a', 2, 3, 2 / 3], ['b', 0, 3, 0], ['c', 0, 3, 0]]);
+    expect(u2.map((u) => [u.field.code, u.filled, u.total, u.fillRate])).toEqual([
+      ['a', 2, 3, 2 / 3],
+      ['b', 0, 3, 0],
+      ['c', 0, 3, 0],
+    ]);
     // A member may read the audit too.
     const member = await ws.member();
     expect((await member.gql(FieldUsage, { entityType: 'COMPANY' })).fieldUsage).toHaveLength(3);
@@ -858,7 +965,7 @@ describe('renaming, archiving and the field audit', () => {
 });
 
 describe('workspace isolation', () => {
-  it("a field of workspace A is never visible or usable in workspace B", async ({ signUp }) => {
+  it('a field of workspace A is never visible or usable in workspace B', async ({ signUp }) => {
     const a = await signUp({ name: 'A' });
     const b = await signUp({ name: 'B' });
     const fa = await define(a, { entityType: 'DEAL', type: 'SELECT', name: 'Source', code: 'source', options: ['Web', 'Fair'] });
@@ -893,13 +1000,21 @@ describe('workspace isolation', () => {
     expect((await b.gql(AddFieldOption, { fieldId: fa.id, label: 'Mine' })).addFieldOption).toMatchObject(notFound);
     expect((await b.gql(UpdateFieldOption, { id: fa.options[0].id, label: 'Mine' })).updateFieldOption).toMatchObject(notFound);
     expect((await b.gql(DeleteFieldOption, { id: fa.options[1].id })).deleteFieldOption).toMatchObject(notFound);
-    expect((await b.gql(DeleteFieldOption, { id: fb.options[0].id, moveToOptionId: fa.options[0].id })).deleteFieldOption).toMatchObject({ __typename: 'ValidationError' });
+    expect((await b.gql(DeleteFieldOption, { id: fb.options[0].id, moveToOptionId: fa.options[0].id })).deleteFieldOption).toMatchObject({
+      __typename: 'ValidationError',
+    });
     expect((await b.gql(UpdateFieldGroup, { id: ga.group.id, name: 'Mine' })).updateFieldGroup).toMatchObject(notFound);
     expect((await b.gql(DeleteFieldGroup, { id: ga.group.id })).deleteFieldGroup).toMatchObject(notFound);
-    expect((await tryDefine(b, { entityType: 'DEAL', type: 'TEXT', name: 'In A group', groupId: ga.group.id })).error?.fields).toEqual([issue('groupId', 'no such field group')]);
-    expect((await tryDefine(b, { entityType: 'DEAL', type: 'TEXT', name: 'On A', condition: { fieldId: fa.id, values: [{ optionId: fa.options[0].id }] } })).error?.fields)
-      .toEqual([issue('condition.fieldId', 'no such field')]);
-    expect((await tryDefine(b, { entityType: 'DEAL', type: 'FORMULA', name: 'Uses A', formula: 'source * 2' })).error?.fields).toEqual([issue('formula', 'not a number')]);
+    expect((await tryDefine(b, { entityType: 'DEAL', type: 'TEXT', name: 'In A group', groupId: ga.group.id })).error?.fields).toEqual([
+      issue('groupId', 'no such field group'),
+    ]);
+    expect(
+      (await tryDefine(b, { entityType: 'DEAL', type: 'TEXT', name: 'On A', condition: { fieldId: fa.id, values: [{ optionId: fa.options[0].id }] } })).error
+        ?.fields,
+    ).toEqual([issue('condition.fieldId', 'no such field')]);
+    expect((await tryDefine(b, { entityType: 'DEAL', type: 'FORMULA', name: 'Uses A', formula: 'source * 2' })).error?.fields).toEqual([
+      issue('formula', 'not a number'),
+    ]);
 
     // A is untouched.
     const [fa2] = await fieldsOf(a, 'DEAL');

@@ -69,25 +69,29 @@ const fieldsOf = (e: { fields: { field: string }[] }) => e.fields.map((f) => f.f
 
 describe('deals: create, update, trash, restore', () => {
   it('links contacts in the order given (main first, each once) and a company, seen from both sides', async ({ workspace: ws }) => {
-    const [anna, boris, cyril] = [await createContact(ws, { name: 'Anna' }), await createContact(ws, { name: 'Boris' }), await createContact(ws, { name: 'Cyril' })];
+    const [anna, boris, cyril] = [
+      await createContact(ws, { name: 'Anna' }),
+      await createContact(ws, { name: 'Boris' }),
+      await createContact(ws, { name: 'Cyril' }),
+    ];
     const acme = await createCompany(ws, { name: 'Acme' });
     const d = await createDeal(ws, { name: 'Order', contactIds: [cyril.id, anna.id, boris.id, cyril.id], companyId: acme.id });
     expect(d.contacts.map((c) => c.name)).toEqual(['Cyril', 'Anna', 'Boris']);
     expect(d.company).toEqual({ id: acme.id, name: 'Acme' });
     expect(await readDeal(ws, d.id)).toEqual(d);
     for (const c of [anna, boris, cyril]) {
-      expect((await dealsOfContact(ws, c.id))).toEqual({ id: c.id, deals: [{ id: d.id, name: 'Order' }] });
+      expect(await dealsOfContact(ws, c.id)).toEqual({ id: c.id, deals: [{ id: d.id, name: 'Order' }] });
     }
-    expect((await dealsOfCompany(ws, acme.id))).toEqual({ id: acme.id, deals: [{ id: d.id, name: 'Order' }] });
+    expect(await dealsOfCompany(ws, acme.id)).toEqual({ id: acme.id, deals: [{ id: d.id, name: 'Order' }] });
 
     // Replacing the contacts keeps the new order; a contact dropped no longer lists the deal.
     const u = as(await updateDeal(ws, { id: d.id, version: d.version, contactIds: [boris.id, anna.id] }), 'UpdateDealSuccess').deal;
     expect(u.contacts.map((c) => c.name)).toEqual(['Boris', 'Anna']);
-    expect((await dealsOfContact(ws, cyril.id))).toEqual({ id: cyril.id, deals: [] });
+    expect(await dealsOfContact(ws, cyril.id)).toEqual({ id: cyril.id, deals: [] });
     // A null company unlinks it.
     const u2 = as(await updateDeal(ws, { id: d.id, version: u.version, companyId: null }), 'UpdateDealSuccess').deal;
     expect(u2.company).toBeNull();
-    expect((await dealsOfCompany(ws, acme.id))).toEqual({ id: acme.id, deals: [] });
+    expect(await dealsOfCompany(ws, acme.id)).toEqual({ id: acme.id, deals: [] });
     expect(u2.contacts.map((c) => c.name)).toEqual(['Boris', 'Anna']);
   });
 
@@ -98,7 +102,11 @@ describe('deals: create, update, trash, restore', () => {
     expect(inP2).toMatchObject({ pipeline: { id: p2.id }, stage: { id: p2.stages[0].id, name: 'Lead' }, closedAt: null });
     const inStage = await createDeal(ws, { name: 'B', stageId: ws.open[2].id, responsibleId: member.user.id, currency: 'usd', amount: '10' });
     expect(inStage).toMatchObject({
-      pipeline: { id: ws.pipeline.id }, stage: { id: ws.open[2].id }, responsible: { id: member.user.id }, currency: 'USD', amount: '10.00',
+      pipeline: { id: ws.pipeline.id },
+      stage: { id: ws.open[2].id },
+      responsible: { id: member.user.id },
+      currency: 'USD',
+      amount: '10.00',
     });
     const won = await createDeal(ws, { name: 'C', stageId: ws.won.id });
     expect(won.closedAt).not.toBeNull();
@@ -120,10 +128,18 @@ describe('deals: create, update, trash, restore', () => {
     await sleep(5);
     const u = as(await updateDeal(member, { id: d.id, version: 1, amount: '2500.5' }), 'UpdateDealSuccess').deal;
     expect(u).toMatchObject({
-      name: 'Order', amount: '2500.50', currency: 'RUB', version: 2,
-      stage: d.stage, stageEnteredAt: d.stageEnteredAt, closedAt: null,
+      name: 'Order',
+      amount: '2500.50',
+      currency: 'RUB',
+      version: 2,
+      stage: d.stage,
+      stageEnteredAt: d.stageEnteredAt,
+      closedAt: null,
       tags: [{ name: 'A' }, { name: 'B' }],
-      createdAt: d.createdAt, createdBy: { id: ws.admin.id }, updatedBy: { id: member.user.id }, responsible: { id: ws.admin.id },
+      createdAt: d.createdAt,
+      createdBy: { id: ws.admin.id },
+      updatedBy: { id: member.user.id },
+      responsible: { id: ws.admin.id },
     });
     expect(ms(u.updatedAt)).toBeGreaterThan(ms(d.updatedAt));
     expect(ms(u.lastActivityAt)).toBeGreaterThan(ms(d.lastActivityAt));
@@ -151,8 +167,8 @@ describe('deals: create, update, trash, restore', () => {
     expect(names(trash)).toEqual(['Gone']);
     expect(trash.totalCount).toBe(1);
     expect((await list(ws, { filter: { search: 'gone' } })).totalCount).toBe(0);
-    expect((await dealsOfContact(ws, ivan.id))).toEqual({ id: ivan.id, deals: [] });
-    expect((await dealsOfCompany(ws, acme.id))).toEqual({ id: acme.id, deals: [] });
+    expect(await dealsOfContact(ws, ivan.id)).toEqual({ id: ivan.id, deals: [] });
+    expect(await dealsOfCompany(ws, acme.id)).toEqual({ id: acme.id, deals: [] });
 
     // A deal in the trash can be neither updated, moved nor deleted again.
     const upd = as(await updateDeal(ws, { id: d.id, version: 2, name: 'Back' }), 'NotFoundError');
@@ -168,8 +184,8 @@ describe('deals: create, update, trash, restore', () => {
     expect(strip(r)).toEqual(strip(d));
     expect(names(await list(ws, { orderBy: [{ field: 'NAME' }] }))).toEqual(['Gone', 'Stays']);
     expect((await list(ws, { inTrash: true })).totalCount).toBe(0);
-    expect((await dealsOfContact(ws, ivan.id))).toEqual({ id: ivan.id, deals: [{ id: d.id, name: 'Gone' }] });
-    expect((await dealsOfCompany(ws, acme.id))).toEqual({ id: acme.id, deals: [{ id: d.id, name: 'Gone' }] });
+    expect(await dealsOfContact(ws, ivan.id)).toEqual({ id: ivan.id, deals: [{ id: d.id, name: 'Gone' }] });
+    expect(await dealsOfCompany(ws, acme.id)).toEqual({ id: acme.id, deals: [{ id: d.id, name: 'Gone' }] });
     // A restored deal can be moved again.
     as(await moveDeal(ws, { id: d.id, version: r.version, stageId: ws.won.id }), 'MoveDealSuccess');
   });
@@ -183,16 +199,16 @@ describe('deals: refused input changes nothing', () => {
     const foreignCompany = await createCompany(other, { name: 'Theirs' });
     const ivan = await createContact(ws, { name: 'Ivan' });
     const r = await ws.gql(CreateDeal, {
-        input: {
-          name: 'n'.repeat(300),
-          amount: 'abc',
-          currency: 'XYZ',
-          companyId: foreignCompany.id,
-          contactIds: [ivan.id, 'not-an-id'],
-          responsibleId: member.user.id,
-          tags: ['t'.repeat(65)],
-        },
-      });
+      input: {
+        name: 'n'.repeat(300),
+        amount: 'abc',
+        currency: 'XYZ',
+        companyId: foreignCompany.id,
+        contactIds: [ivan.id, 'not-an-id'],
+        responsibleId: member.user.id,
+        tags: ['t'.repeat(65)],
+      },
+    });
     const e = as(r.createDeal, 'ValidationError');
     expect(e.code).toBe('VALIDATION_FAILED');
     expect([...new Set(fieldsOf(e))]).toEqual(['amount', 'companyId', 'contactIds[1]', 'currency', 'name', 'responsibleId', 'tags[0]']);
@@ -206,7 +222,13 @@ describe('deals: refused input changes nothing', () => {
       expect([...new Set(fieldsOf(e))], amount).toEqual(['amount']);
     }
     expect((await list(ws)).totalCount).toBe(0);
-    for (const [amount, stored] of [['0', '0.00'], ['7', '7.00'], [' 10.5 ', '10.50'], ['99999.99', '99999.99'], ['9999999999999999.99', '9999999999999999.99']]) {
+    for (const [amount, stored] of [
+      ['0', '0.00'],
+      ['7', '7.00'],
+      [' 10.5 ', '10.50'],
+      ['99999.99', '99999.99'],
+      ['9999999999999999.99', '9999999999999999.99'],
+    ]) {
       expect((await createDeal(ws, { name: 'Y', amount })).amount).toBe(stored);
     }
     // Left out, the amount is zero.
@@ -267,7 +289,9 @@ describe('deals: refused input changes nothing', () => {
     const other = await signUp();
     const theirs = await createDeal(other, { name: 'Theirs' });
     expect(as(await updateDeal(ws, { id: theirs.id, version: 1, name: 'Mine' }), 'NotFoundError')).toMatchObject({
-      code: 'NOT_FOUND', entity: 'Deal', id: theirs.id,
+      code: 'NOT_FOUND',
+      entity: 'Deal',
+      id: theirs.id,
     });
     as(await moveDeal(ws, { id: theirs.id, version: 1, stageId: ws.won.id }), 'NotFoundError');
     as((await ws.gql(DeleteDeal, { id: theirs.id })).deleteDeal, 'NotFoundError');
@@ -412,7 +436,10 @@ describe('deals: filters and search', () => {
     companies.globex = (await createCompany(ws, { name: 'Globex', emails: ['info@globex.example'] })).id;
     const specs: [string, Omit<CreateDealInput, 'name'>][] = [
       ['Alpha supply', { amount: '100', stageId: ws.open[0].id, tags: ['hot'], companyId: companies.acme, contactIds: [contacts.ivan] }],
-      ['Bravo service', { amount: '250.50', stageId: ws.open[1].id, tags: ['cold'], companyId: companies.globex, contactIds: [contacts.olga], responsibleId: member.user.id }],
+      [
+        'Bravo service',
+        { amount: '250.50', stageId: ws.open[1].id, tags: ['cold'], companyId: companies.globex, contactIds: [contacts.olga], responsibleId: member.user.id },
+      ],
       ['Charlie boxes', { amount: '250.50', stageId: ws.open[2].id, tags: ['hot', 'vip'], contactIds: [contacts.olga, contacts.ivan] }],
       ['Delta license', { amount: '0', stageId: ws.won.id, companyId: companies.acme, responsibleId: member.user.id }],
       ['Echo upgrade', { amount: '1000', stageId: ws.lost.id, tags: ['vip'], contactIds: [contacts.gone] }],
@@ -464,7 +491,9 @@ describe('deals: filters and search', () => {
     expect(await f({ createdAt: { from: createdAt['Foxtrot pilot'] } })).toEqual(['Foxtrot pilot', 'Golf renewal', 'Hotel audit']);
     expect(await f({ createdAt: { to: createdAt['Bravo service'] } })).toEqual(['Alpha supply', 'Bravo service']);
     expect(await f({ createdAt: { from: createdAt['Charlie boxes'], to: createdAt['Echo upgrade'] } })).toEqual([
-      'Charlie boxes', 'Delta license', 'Echo upgrade',
+      'Charlie boxes',
+      'Delta license',
+      'Echo upgrade',
     ]);
     expect(await f({ closedAt: { from: closedAt['Echo upgrade'] } })).toEqual(['Echo upgrade', 'Golf renewal']);
     expect(await f({ closedAt: { to: closedAt['Delta license'] } })).toEqual(['Delta license']);
@@ -473,12 +502,11 @@ describe('deals: filters and search', () => {
   it('combines conditions, and nests and / or', async () => {
     expect(await f({ tags: ['hot'], stageIds: [ws.open[0].id] })).toEqual(['Alpha supply']);
     expect(await f({ or: [{ tags: ['cold'] }, { stageKinds: ['LOST'] }] })).toEqual(['Bravo service', 'Echo upgrade']);
-    expect(
-      await f({ and: [{ or: [{ companyIds: [companies.acme] }, { contactIds: [contacts.olga] }] }, { responsibleIds: [ws.admin.id] }] }),
-    ).toEqual(['Alpha supply', 'Charlie boxes']);
-    expect(await f({ stageKinds: ['OPEN'], or: [{ amount: { min: '1000' } }, { and: [{ tags: ['hot'] }, { tags: ['vip'] }] }] })).toEqual([
+    expect(await f({ and: [{ or: [{ companyIds: [companies.acme] }, { contactIds: [contacts.olga] }] }, { responsibleIds: [ws.admin.id] }] })).toEqual([
+      'Alpha supply',
       'Charlie boxes',
     ]);
+    expect(await f({ stageKinds: ['OPEN'], or: [{ amount: { min: '1000' } }, { and: [{ tags: ['hot'] }, { tags: ['vip'] }] }] })).toEqual(['Charlie boxes']);
   });
 
   it("searches the deal's name and its contacts' and company's names, phones and e-mails", async () => {
@@ -503,7 +531,10 @@ describe('deals: filters and search', () => {
     expect(r.data).toBeNull();
     const codes = (r.errors ?? []).map((e) => e.extensions?.code);
     expect(codes.length).toBeGreaterThan(0);
-    expect(codes.every((c) => c === 'VALIDATION_FAILED'), JSON.stringify(r.errors)).toBe(true);
+    expect(
+      codes.every((c) => c === 'VALIDATION_FAILED'),
+      JSON.stringify(r.errors),
+    ).toBe(true);
     const fields = (r.errors![0].extensions!.fields as { field: string }[]).map((x) => x.field);
     expect(fields.length).toBeGreaterThan(0);
     expect(fields.join(' ')).toMatch(/pipelineIds|amount/);
@@ -543,14 +574,19 @@ describe('deals: sorting and cursor pagination', () => {
   });
 
   type Cmp = (a: Node, b: Node) => number;
-  const byId = (dir: 1 | -1): Cmp => (a, b) => dir * (rawId(a.id) < rawId(b.id) ? -1 : rawId(a.id) > rawId(b.id) ? 1 : 0);
-  const then = (...cmps: Cmp[]): Cmp => (a, b) => {
-    for (const c of cmps) {
-      const r = c(a, b);
-      if (r) return r;
-    }
-    return 0;
-  };
+  const byId =
+    (dir: 1 | -1): Cmp =>
+    (a, b) =>
+      dir * (rawId(a.id) < rawId(b.id) ? -1 : rawId(a.id) > rawId(b.id) ? 1 : 0);
+  const then =
+    (...cmps: Cmp[]): Cmp =>
+    (a, b) => {
+      for (const c of cmps) {
+        const r = c(a, b);
+        if (r) return r;
+      }
+      return 0;
+    };
   const expected = (cmp: Cmp) => [...all].sort(cmp).map((n) => n.name);
 
   const ORDERS: [string, DealOrder[], Cmp][] = [
@@ -558,19 +594,34 @@ describe('deals: sorting and cursor pagination', () => {
     ['NAME DESC', [{ field: 'NAME', direction: 'DESC' }], (a, b) => b.name.localeCompare(a.name)],
     ['AMOUNT ASC', [{ field: 'AMOUNT' }], then((a, b) => Number(a.amount) - Number(b.amount), byId(1))],
     ['AMOUNT DESC', [{ field: 'AMOUNT', direction: 'DESC' }], then((a, b) => Number(b.amount) - Number(a.amount), byId(-1))],
-    ['AMOUNT DESC, NAME ASC', [{ field: 'AMOUNT', direction: 'DESC' }, { field: 'NAME' }], then((a, b) => Number(b.amount) - Number(a.amount), (a, b) => a.name.localeCompare(b.name))],
+    [
+      'AMOUNT DESC, NAME ASC',
+      [{ field: 'AMOUNT', direction: 'DESC' }, { field: 'NAME' }],
+      then(
+        (a, b) => Number(b.amount) - Number(a.amount),
+        (a, b) => a.name.localeCompare(b.name),
+      ),
+    ],
     ['CREATED_AT ASC', [{ field: 'CREATED_AT' }], then((a, b) => ms(a.createdAt) - ms(b.createdAt), byId(1))],
     ['STAGE ASC', [{ field: 'STAGE' }], then((a, b) => a.stageOrder - b.stageOrder, byId(1))],
     ['STAGE DESC', [{ field: 'STAGE', direction: 'DESC' }], then((a, b) => b.stageOrder - a.stageOrder, byId(-1))],
     [
       'CLOSED_AT ASC',
       [{ field: 'CLOSED_AT' }],
-      then((a, b) => (a.closedAt ? 0 : 1) - (b.closedAt ? 0 : 1), (a, b) => (a.closedAt && b.closedAt ? ms(a.closedAt) - ms(b.closedAt) : 0), byId(1)),
+      then(
+        (a, b) => (a.closedAt ? 0 : 1) - (b.closedAt ? 0 : 1),
+        (a, b) => (a.closedAt && b.closedAt ? ms(a.closedAt) - ms(b.closedAt) : 0),
+        byId(1),
+      ),
     ],
     [
       'CLOSED_AT DESC',
       [{ field: 'CLOSED_AT', direction: 'DESC' }],
-      then((a, b) => (a.closedAt ? 0 : 1) - (b.closedAt ? 0 : 1), (a, b) => (a.closedAt && b.closedAt ? ms(b.closedAt) - ms(a.closedAt) : 0), byId(-1)),
+      then(
+        (a, b) => (a.closedAt ? 0 : 1) - (b.closedAt ? 0 : 1),
+        (a, b) => (a.closedAt && b.closedAt ? ms(b.closedAt) - ms(a.closedAt) : 0),
+        byId(-1),
+      ),
     ],
   ];
 

@@ -76,7 +76,10 @@ describe('setFieldAccess', () => {
     const adminRole = (await ws.gql(Roles, {})).roles.find((r) => r.isAdmin)!;
     const set = (input: Record<string, unknown>, token = ws.token) => app.as(token).raw(SetFieldAccess, { input: input as never });
 
-    const ok = as((await set({ roleId: role.id, entityType: 'DEAL', customFieldId: budget.id, access: 'HIDDEN' })).data!.setFieldAccess, 'SetFieldAccessSuccess');
+    const ok = as(
+      (await set({ roleId: role.id, entityType: 'DEAL', customFieldId: budget.id, access: 'HIDDEN' })).data!.setFieldAccess,
+      'SetFieldAccessSuccess',
+    );
     expect(ok.role.fieldAccess).toEqual([{ entityType: 'DEAL', systemField: null, customField: { id: budget.id, name: 'Budget' }, access: 'HIDDEN' }]);
     as((await set({ roleId: role.id, entityType: 'DEAL', systemField: 'AMOUNT', access: 'READ' })).data!.setFieldAccess, 'SetFieldAccessSuccess');
 
@@ -85,7 +88,15 @@ describe('setFieldAccess', () => {
       [{ roleId: role.id, entityType: 'CONTACT', customFieldId: budget.id, access: 'HIDDEN' }, 'VALIDATION_FAILED', 'customFieldId'],
       [{ roleId: role.id, entityType: 'DEAL', access: 'HIDDEN' }, 'VALIDATION_FAILED', 'systemField'],
       [{ roleId: role.id, entityType: 'DEAL', systemField: 'AMOUNT', customFieldId: budget.id, access: 'HIDDEN' }, 'VALIDATION_FAILED', 'systemField'],
-      [{ roleId: role.id, entityType: 'DEAL', customFieldId: Buffer.from('CustomField:0192f7a0-0000-7000-8000-000000000000').toString('base64'), access: 'HIDDEN' }, 'NOT_FOUND'],
+      [
+        {
+          roleId: role.id,
+          entityType: 'DEAL',
+          customFieldId: Buffer.from('CustomField:0192f7a0-0000-7000-8000-000000000000').toString('base64'),
+          access: 'HIDDEN',
+        },
+        'NOT_FOUND',
+      ],
       [{ roleId: adminRole.id, entityType: 'DEAL', systemField: 'AMOUNT', access: 'HIDDEN' }, 'VALIDATION_FAILED', 'roleId'],
       [{ roleId: 'not-an-id', entityType: 'DEAL', systemField: 'AMOUNT', access: 'HIDDEN' }, 'VALIDATION_FAILED', 'roleId'],
     ];
@@ -96,13 +107,19 @@ describe('setFieldAccess', () => {
     }
     // A role of another workspace, a field of another workspace: not found.
     const foreign = (await other.gql(Roles, {})).roles.find((r) => !r.isAdmin)!;
-    expect(((await set({ roleId: foreign.id, entityType: 'DEAL', systemField: 'AMOUNT', access: 'HIDDEN' })).data!.setFieldAccess as { code: string }).code).toBe('NOT_FOUND');
+    expect(
+      ((await set({ roleId: foreign.id, entityType: 'DEAL', systemField: 'AMOUNT', access: 'HIDDEN' })).data!.setFieldAccess as { code: string }).code,
+    ).toBe('NOT_FOUND');
     const theirs = await defineField(other, { entityType: 'DEAL', type: 'NUMBER', name: 'Theirs' });
-    expect(((await set({ roleId: role.id, entityType: 'DEAL', customFieldId: theirs.id, access: 'HIDDEN' })).data!.setFieldAccess as { code: string }).code).toBe('NOT_FOUND');
+    expect(
+      ((await set({ roleId: role.id, entityType: 'DEAL', customFieldId: theirs.id, access: 'HIDDEN' })).data!.setFieldAccess as { code: string }).code,
+    ).toBe('NOT_FOUND');
     // A level outside the enum is refused before anything runs.
     expect((await set({ roleId: role.id, entityType: 'DEAL', systemField: 'AMOUNT', access: 'SECRET' })).errors?.length).toBe(1);
     // Members may not set access.
-    expect(((await set({ roleId: role.id, entityType: 'DEAL', systemField: 'AMOUNT', access: 'EDIT' }, member.token)).data!.setFieldAccess as { code: string }).code).toBe('FORBIDDEN');
+    expect(
+      ((await set({ roleId: role.id, entityType: 'DEAL', systemField: 'AMOUNT', access: 'EDIT' }, member.token)).data!.setFieldAccess as { code: string }).code,
+    ).toBe('FORBIDDEN');
 
     // Nothing above changed the rules.
     const listed = (await ws.gql(Roles, {})).roles.find((r) => r.id === role.id)!;
@@ -117,9 +134,24 @@ describe('setFieldAccess', () => {
 
     const log = (await ws.gql(AuditLog, { first: 5 })).auditLog.edges.map((e) => e.node);
     expect(log.slice(0, 3).map((e) => [e.action, e.subjectId, JSON.parse(e.before!), JSON.parse(e.after!)])).toEqual([
-      ['FIELD_ACCESS_CHANGED', role.id, { entityType: 'DEAL', systemField: 'amount', access: 'READ' }, { entityType: 'DEAL', systemField: 'amount', access: 'EDIT' }],
-      ['FIELD_ACCESS_CHANGED', role.id, { entityType: 'DEAL', systemField: 'amount', access: 'EDIT' }, { entityType: 'DEAL', systemField: 'amount', access: 'READ' }],
-      ['FIELD_ACCESS_CHANGED', role.id, { entityType: 'DEAL', customFieldId: budget.id, access: 'EDIT' }, { entityType: 'DEAL', customFieldId: budget.id, access: 'HIDDEN' }],
+      [
+        'FIELD_ACCESS_CHANGED',
+        role.id,
+        { entityType: 'DEAL', systemField: 'amount', access: 'READ' },
+        { entityType: 'DEAL', systemField: 'amount', access: 'EDIT' },
+      ],
+      [
+        'FIELD_ACCESS_CHANGED',
+        role.id,
+        { entityType: 'DEAL', systemField: 'amount', access: 'EDIT' },
+        { entityType: 'DEAL', systemField: 'amount', access: 'READ' },
+      ],
+      [
+        'FIELD_ACCESS_CHANGED',
+        role.id,
+        { entityType: 'DEAL', customFieldId: budget.id, access: 'EDIT' },
+        { entityType: 'DEAL', customFieldId: budget.id, access: 'HIDDEN' },
+      ],
     ]);
   });
 });
@@ -164,7 +196,8 @@ describe('a hidden custom field', () => {
     expect(defs.fieldUsage.map((u) => u.field.id)).toEqual([note.id]);
     expect((await s.member.gql(Node, { id: budget.id })).node).toBeNull();
     // Nor does a role's list of rules name it to those it is hidden from.
-    const rules = async (token: string) => (await app.as(token).gql(Roles, {})).roles.find((r) => r.id === s.role.id)!.fieldAccess.map((x) => x.customField?.name);
+    const rules = async (token: string) =>
+      (await app.as(token).gql(Roles, {})).roles.find((r) => r.id === s.role.id)!.fieldAccess.map((x) => x.customField?.name);
     expect(await rules(s.member.token)).toEqual([]);
     expect((await rules(s.ws.token)).sort()).toEqual(['Budget', 'Direct line']);
     // The formula over it, hidden only through its input, is not found by its id either.
@@ -173,7 +206,12 @@ describe('a hidden custom field', () => {
     expect((await s.ws.gql(Node, { id: doubled.id })).node).toEqual({ __typename: 'CustomField', id: doubled.id });
     // The administrator sees all four, the formula computed.
     const admin = await fields(s.ws.token, 'DEAL');
-    expect(admin.customFields.map((f) => [f.name, f.access])).toEqual([['Budget', 'EDIT'], ['Doubled', 'READ'], ['Direct line', 'EDIT'], ['Note', 'EDIT']]);
+    expect(admin.customFields.map((f) => [f.name, f.access])).toEqual([
+      ['Budget', 'EDIT'],
+      ['Doubled', 'READ'],
+      ['Direct line', 'EDIT'],
+      ['Note', 'EDIT'],
+    ]);
     expect((await s.ws.gql(Deals, {})).deals.edges.every((e) => e.node.customFields.some((v) => v.__typename === 'FormulaFieldValue'))).toBe(true);
   });
 
@@ -182,7 +220,10 @@ describe('a hidden custom field', () => {
     const ask = async (fieldId: string) => {
       const filter = await s.member.raw(Deals, { filter: { customFields: [{ fieldId, gt: '250' }] } });
       const sort = await s.member.raw(Deals, { orderBy: [{ customFieldId: fieldId, direction: 'DESC' }] });
-      return [filter, sort].map((r) => ({ data: r.data, errors: r.errors?.map((e) => [e.extensions?.code, JSON.stringify(e.extensions).replaceAll(fieldId, 'ID')]) }));
+      return [filter, sort].map((r) => ({
+        data: r.data,
+        errors: r.errors?.map((e) => [e.extensions?.code, JSON.stringify(e.extensions).replaceAll(fieldId, 'ID')]),
+      }));
     };
     const hidden = await ask(budget.id);
     expect(hidden).toEqual(await ask(made_up));
@@ -203,36 +244,63 @@ describe('a hidden custom field', () => {
   it('cannot be written: the write is refused like one to an unknown field, and nothing changes', async () => {
     const d = made.d100;
     const r = as(
-      (await s.member.gql(UpdateDeal, { input: { id: d.id, version: d.version, name: 'Renamed', customFields: [{ fieldId: budget.id, value: { number: '1' } }] } })).updateDeal,
+      (
+        await s.member.gql(UpdateDeal, {
+          input: { id: d.id, version: d.version, name: 'Renamed', customFields: [{ fieldId: budget.id, value: { number: '1' } }] },
+        })
+      ).updateDeal,
       'ValidationError',
     );
     expect(r.fields).toEqual([{ field: 'customFields[0].fieldId', message: 'no such field' }]);
     const admin = await s.ws.gql(Deals, { filter: { customFields: [{ fieldId: budget.id, eq: '100' }] } });
     expect(dealNames(admin)).toEqual(['Deal 100']);
     // A write of the fields it may edit keeps the hidden value.
-    as((await s.member.gql(UpdateDeal, { input: { id: d.id, version: d.version, customFields: [{ fieldId: note.id, value: { text: 'changed' } }] } })).updateDeal, 'UpdateDealSuccess');
+    as(
+      (await s.member.gql(UpdateDeal, { input: { id: d.id, version: d.version, customFields: [{ fieldId: note.id, value: { text: 'changed' } }] } }))
+        .updateDeal,
+      'UpdateDealSuccess',
+    );
     d.version++;
     expect(dealNames(await s.ws.gql(Deals, { filter: { customFields: [{ fieldId: budget.id, eq: '100' }] } }))).toEqual(['Deal 100']);
   });
 
   it('leaves its changes out of the timeline, and of the live timeline', async () => {
     const d = made.d200;
-    const sub = subscribe(url, s.member.token, TimelineUpdated, { cardId: d.id }, (x) => x.timelineUpdated, (e) => e.kind !== 'CARD_CREATED');
+    const sub = subscribe(
+      url,
+      s.member.token,
+      TimelineUpdated,
+      { cardId: d.id },
+      (x) => x.timelineUpdated,
+      (e) => e.kind !== 'CARD_CREATED',
+    );
     await sub.ready;
-    as((await s.ws.gql(UpdateDeal, { input: { id: d.id, version: d.version, customFields: [{ fieldId: budget.id, value: { number: '999' } }] } })).updateDeal, 'UpdateDealSuccess');
+    as(
+      (await s.ws.gql(UpdateDeal, { input: { id: d.id, version: d.version, customFields: [{ fieldId: budget.id, value: { number: '999' } }] } })).updateDeal,
+      'UpdateDealSuccess',
+    );
     d.version++;
-    as((await s.ws.gql(UpdateDeal, { input: { id: d.id, version: d.version, customFields: [{ fieldId: note.id, value: { text: 'seen' } }] } })).updateDeal, 'UpdateDealSuccess');
+    as(
+      (await s.ws.gql(UpdateDeal, { input: { id: d.id, version: d.version, customFields: [{ fieldId: note.id, value: { text: 'seen' } }] } })).updateDeal,
+      'UpdateDealSuccess',
+    );
     d.version++;
     await sub.waitFor((e) => e.length >= 1);
     await new Promise((r) => setTimeout(r, 400));
     expect(sub.events.map((e) => e.fieldChange?.field)).toEqual(['Note']);
     await sub.close();
-    const kinds = (token: string) => app.as(token).gql(Timeline, { cardId: d.id, first: 50 }).then((t) => t.timeline.edges.map((e) => e.node.fieldChange?.field ?? e.node.kind));
+    const kinds = (token: string) =>
+      app
+        .as(token)
+        .gql(Timeline, { cardId: d.id, first: 50 })
+        .then((t) => t.timeline.edges.map((e) => e.node.fieldChange?.field ?? e.node.kind));
     expect(await kinds(s.member.token)).toEqual(['Note', 'CARD_CREATED']);
     // The administrator also sees the formula computed from it change.
     expect(await kinds(s.ws.token)).toEqual(['Note', 'Doubled', 'Budget', 'CARD_CREATED']);
     // Nor is an entry of it found by its id: node(id) answers as for an id that does not exist.
-    const byField = new Map((await s.ws.gql(Timeline, { cardId: d.id, first: 50 })).timeline.edges.map((e) => [e.node.fieldChange?.field ?? e.node.kind, e.node.id]));
+    const byField = new Map(
+      (await s.ws.gql(Timeline, { cardId: d.id, first: 50 })).timeline.edges.map((e) => [e.node.fieldChange?.field ?? e.node.kind, e.node.id]),
+    );
     const lookup = async (id: string, token: string) => (await app.as(token).gql(Node, { id })).node?.id ?? null;
     expect(await lookup(byField.get('Budget')!, s.member.token)).toBeNull();
     expect(await lookup(byField.get('Doubled')!, s.member.token)).toBeNull();
@@ -289,14 +357,22 @@ describe('a READ custom field', () => {
     await s.access('DEAL', 'READ', { customFieldId: budget.id });
     const shown = (await s.member.gql(Deals, {})).deals.edges[0].node.customFields;
     expect(shown).toEqual([{ __typename: 'NumberFieldValue', field: { id: budget.id }, number: '10' }]);
-    expect((await fields(s.member.token, 'DEAL')).customFields.map(({ id, name, access }) => ({ id, name, access }))).toEqual([{ id: budget.id, name: 'Budget', access: 'READ' }]);
-    const r = (await s.member.gql(UpdateDeal, { input: { id: d.id, version: d.version, name: 'New name', customFields: [{ fieldId: budget.id, value: { number: '20' } }] } })).updateDeal;
+    expect((await fields(s.member.token, 'DEAL')).customFields.map(({ id, name, access }) => ({ id, name, access }))).toEqual([
+      { id: budget.id, name: 'Budget', access: 'READ' },
+    ]);
+    const r = (
+      await s.member.gql(UpdateDeal, {
+        input: { id: d.id, version: d.version, name: 'New name', customFields: [{ fieldId: budget.id, value: { number: '20' } }] },
+      })
+    ).updateDeal;
     expect(r).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN', message: expect.stringContaining('"Budget"') });
     const after = (await s.ws.gql(Deals, {})).deals.edges[0].node;
     expect(after.name).toBe('Read only');
     expect(after.customFields).toEqual([{ __typename: 'NumberFieldValue', field: { id: budget.id }, number: '10' }]);
     // Creating with it is refused too; filtering by it is allowed (the value is readable).
-    expect((await s.member.gql(CreateDeal, { input: { name: 'x', customFields: [{ fieldId: budget.id, value: { number: '1' } }] } })).createDeal.__typename).toBe('ForbiddenError');
+    expect(
+      (await s.member.gql(CreateDeal, { input: { name: 'x', customFields: [{ fieldId: budget.id, value: { number: '1' } }] } })).createDeal.__typename,
+    ).toBe('ForbiddenError');
     expect((await s.member.gql(Deals, { filter: { customFields: [{ fieldId: budget.id, eq: '10' }] } })).deals.totalCount).toBe(1);
   });
 });
@@ -309,7 +385,10 @@ describe('hidden system fields', () => {
     as((await s.ws.gql(UpdateDeal, { input: { id: a.id, version: a.version, amount: '6000' } })).updateDeal, 'UpdateDealSuccess');
     await s.access('DEAL', 'HIDDEN', { systemField: 'AMOUNT' });
     const list = await s.member.gql(Deals, {});
-    expect(list.deals.edges.map((e) => [e.node.name, e.node.amount, e.node.currency]).sort()).toEqual([['Big', null, null], ['Small', null, null]]);
+    expect(list.deals.edges.map((e) => [e.node.name, e.node.amount, e.node.currency]).sort()).toEqual([
+      ['Big', null, null],
+      ['Small', null, null],
+    ]);
     const filter = await s.member.raw(Deals, { filter: { amount: { min: '100' } } });
     expect(filter.errors?.[0].extensions).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'filter.amount' }] });
     const sort = await s.member.raw(Deals, { orderBy: [{ field: 'AMOUNT', direction: 'DESC' }] });
@@ -320,7 +399,11 @@ describe('hidden system fields', () => {
     expect((await s.member.gql(CreateDeal, { input: { name: 'Unpriced' } })).createDeal.__typename).toBe('CreateDealSuccess');
     expect((await s.member.gql(UpdateDeal, { input: { id: a.id, version: a.version + 1, amount: '1' } })).updateDeal.__typename).toBe('ForbiddenError');
     expect((await s.member.gql(UpdateDeal, { input: { id: a.id, version: a.version + 1, currency: 'EUR' } })).updateDeal.__typename).toBe('ForbiddenError');
-    const fields = (token: string) => app.as(token).gql(Timeline, { cardId: a.id, first: 50 }).then((t) => t.timeline.edges.map((e) => e.node.fieldChange?.field ?? e.node.kind));
+    const fields = (token: string) =>
+      app
+        .as(token)
+        .gql(Timeline, { cardId: a.id, first: 50 })
+        .then((t) => t.timeline.edges.map((e) => e.node.fieldChange?.field ?? e.node.kind));
     expect(await fields(s.ws.token)).toEqual(['amount', 'CARD_CREATED']);
     expect(await fields(s.member.token)).toEqual(['CARD_CREATED']);
   });
@@ -329,7 +412,11 @@ describe('hidden system fields', () => {
     const s = await setup(workspace);
     const other = await s.ws.member('Other');
     const ivan = as(
-      (await s.ws.gql(CreateContact, { input: { name: 'Ivan Petrov', phones: ['+7 916 111-22-33'], emails: ['ivan@secret.example'], responsibleId: other.user.id } })).createContact,
+      (
+        await s.ws.gql(CreateContact, {
+          input: { name: 'Ivan Petrov', phones: ['+7 916 111-22-33'], emails: ['ivan@secret.example'], responsibleId: other.user.id },
+        })
+      ).createContact,
       'CreateContactSuccess',
     ).contact;
     // A deal of Ivan's is found through his phone, by the administrator only.
@@ -353,16 +440,23 @@ describe('hidden system fields', () => {
       expect(r.__typename, JSON.stringify(change)).toBe('ForbiddenError');
     }
     // A call's number is a phone too: hidden in the timeline, and not searchable, while its result is.
-    expect((await s.ws.gql(LogCall, { input: { cardId: ivan.id, direction: 'OUTBOUND', number: '+7 916 111-22-33', result: 'Agreed on terms' } })).logCall.__typename).toBe('LogCallSuccess');
+    expect(
+      (await s.ws.gql(LogCall, { input: { cardId: ivan.id, direction: 'OUTBOUND', number: '+7 916 111-22-33', result: 'Agreed on terms' } })).logCall
+        .__typename,
+    ).toBe('LogCallSuccess');
     const calls = async (token: string, search?: string) =>
-      (await app.as(token).gql(Timeline, { cardId: ivan.id, first: 20, filter: { search } })).timeline.edges.filter((e) => e.node.kind === 'CALL').map((e) => e.node.call!.number);
+      (await app.as(token).gql(Timeline, { cardId: ivan.id, first: 20, filter: { search } })).timeline.edges
+        .filter((e) => e.node.kind === 'CALL')
+        .map((e) => e.node.call!.number);
     expect(await calls(s.ws.token)).toEqual(['+79161112233']);
     expect(await calls(s.member.token)).toEqual([null]);
     expect(await calls(s.ws.token, '79161112233')).toEqual(['+79161112233']);
     expect(await calls(s.member.token, '79161112233')).toEqual([]);
     expect(await calls(s.member.token, 'terms')).toEqual([null]);
     // The fields it may edit still save.
-    expect((await s.member.gql(UpdateContact, { input: { id: ivan.id, version: ivan.version, position: 'Buyer' } })).updateContact.__typename).toBe('UpdateContactSuccess');
+    expect((await s.member.gql(UpdateContact, { input: { id: ivan.id, version: ivan.version, position: 'Buyer' } })).updateContact.__typename).toBe(
+      'UpdateContactSuccess',
+    );
     const admin = (await s.ws.gql(Contacts, {})).contacts.edges[0].node;
     expect(admin).toMatchObject({ emails: ['ivan@secret.example'], phones: [{ e164: '+79161112233' }], responsible: { id: other.user.id } });
   });
@@ -389,7 +483,10 @@ describe('live subscriptions and changed rights', () => {
     expect(sub.events[1].deal).toMatchObject({ name: 'Second', amount: '200.00', customFields: [{ __typename: 'NumberFieldValue', number: '8' }] });
 
     // A scope narrowed while subscribed: the administrator's deals are no longer the member's to see.
-    await s.ws.gql(UpdateRole, { id: s.role.id, rights: ALL.map((r) => (r.entityType === 'DEAL' && r.action === 'VIEW' ? { ...r, scope: 'OWN' as const } : r)) });
+    await s.ws.gql(UpdateRole, {
+      id: s.role.id,
+      rights: ALL.map((r) => (r.entityType === 'DEAL' && r.action === 'VIEW' ? { ...r, scope: 'OWN' as const } : r)),
+    });
     await deal(s.ws.token, { name: 'Not for you' });
     await deal(s.member.token, { name: 'Mine' });
     await sub.waitFor((e) => e.length >= 3);
@@ -429,7 +526,10 @@ describe('live subscriptions of a credential that ends', () => {
     await subs.kept.waitFor((e) => e.length >= 2);
     await Promise.all([subs.signedOut, subs.expired, subs.revoked].map((x) => x.waitFor(() => false, 1500)));
     for (const [name, sub] of Object.entries(subs)) {
-      expect(sub.events.map((e) => e.deal?.name), name).toEqual(name === 'kept' ? ['Before', 'After'] : ['Before']);
+      expect(
+        sub.events.map((e) => e.deal?.name),
+        name,
+      ).toEqual(name === 'kept' ? ['Before', 'After'] : ['Before']);
       if (name !== 'kept') expect(JSON.stringify(sub.errors), name).toContain('UNAUTHENTICATED');
       else expect(sub.errors).toEqual([]);
       await sub.close();
@@ -442,18 +542,34 @@ describe('mailboxes', () => {
     const anna = await ws.member('Anna');
     const boris = await ws.member('Boris');
     const d = await deal(ws.token, { name: 'Mailed' });
-    const box = (input: { address: string; personal: boolean }, token: string) => app.as(token).gql(CreateMailbox, { input }).then((r) => r.createMailbox);
+    const box = (input: { address: string; personal: boolean }, token: string) =>
+      app
+        .as(token)
+        .gql(CreateMailbox, { input })
+        .then((r) => r.createMailbox);
     expect(await box({ address: 'Anna@Example.com', personal: true }, anna.token)).toMatchObject({ mailbox: { address: 'anna@example.com', personal: true } });
     expect(await box({ address: 'sales@example.com', personal: false }, boris.token)).toMatchObject({ __typename: 'ForbiddenError' });
     expect(await box({ address: 'sales@example.com', personal: false }, ws.token)).toMatchObject({ mailbox: { personal: false } });
     expect(await box({ address: 'anna@example.com', personal: true }, boris.token)).toMatchObject({ __typename: 'ValidationError' });
     expect(await box({ address: 'not an address', personal: true }, boris.token)).toMatchObject({ __typename: 'ValidationError' });
-    expect((await boris.gql(Mailboxes, {})).mailboxes.map(({ address, personal }) => ({ address, personal }))).toEqual([{ address: 'sales@example.com', personal: false }]);
+    expect((await boris.gql(Mailboxes, {})).mailboxes.map(({ address, personal }) => ({ address, personal }))).toEqual([
+      { address: 'sales@example.com', personal: false },
+    ]);
 
-    const watch = subscribe(url, boris.token, TimelineUpdated, { cardId: d.id }, (x) => x.timelineUpdated, (e) => e.kind !== 'CARD_CREATED');
+    const watch = subscribe(
+      url,
+      boris.token,
+      TimelineUpdated,
+      { cardId: d.id },
+      (x) => x.timelineUpdated,
+      (e) => e.kind !== 'CARD_CREATED',
+    );
     await watch.ready;
     const email = (token: string, mailbox: string, subject: string) =>
-      app.as(token).gql(LogEmail, { input: { cardId: d.id, direction: 'INBOUND', subject, body: '…', mailbox } }).then((r) => r.logEmail.__typename);
+      app
+        .as(token)
+        .gql(LogEmail, { input: { cardId: d.id, direction: 'INBOUND', subject, body: '…', mailbox } })
+        .then((r) => r.logEmail.__typename);
     expect(await email(anna.token, 'ANNA@example.com', 'Private offer')).toBe('LogEmailSuccess');
     expect(await email(boris.token, 'anna@example.com', 'Through Anna')).toBe('ForbiddenError');
     expect(await email(boris.token, 'sales@example.com', 'Shared')).toBe('LogEmailSuccess');
@@ -463,7 +579,11 @@ describe('mailboxes', () => {
     expect(watch.events.map((e) => e.email?.subject)).toEqual(['Shared', 'Unregistered']);
     await watch.close();
 
-    const subjects = (token: string) => app.as(token).gql(Timeline, { cardId: d.id, first: 50 }).then((t) => t.timeline.edges.filter((e) => e.node.kind === 'EMAIL').map((e) => e.node.email!.subject));
+    const subjects = (token: string) =>
+      app
+        .as(token)
+        .gql(Timeline, { cardId: d.id, first: 50 })
+        .then((t) => t.timeline.edges.filter((e) => e.node.kind === 'EMAIL').map((e) => e.node.email!.subject));
     expect(await subjects(anna.token)).toEqual(['Unregistered', 'Shared', 'Private offer']);
     expect(await subjects(boris.token)).toEqual(['Unregistered', 'Shared']);
     // Not even an administrator reads a personal mailbox.
@@ -479,14 +599,25 @@ describe('field usage', () => {
   it('counts only the cards the role lets the user see', async ({ workspace }) => {
     const s = await setup(workspace);
     const note = await s.field({ entityType: 'DEAL', type: 'TEXT', name: 'Note' });
-    for (const [name, token, filled] of [['a', s.ws.token, true], ['b', s.ws.token, false], ['c', s.member.token, true], ['d', s.member.token, false]] as const) {
+    for (const [name, token, filled] of [
+      ['a', s.ws.token, true],
+      ['b', s.ws.token, false],
+      ['c', s.member.token, true],
+      ['d', s.member.token, false],
+    ] as const) {
       await deal(token, { name, ...(filled ? { customFields: [{ fieldId: note.id, value: { text: 'x' } }] } : {}) });
     }
     const usage = async (token: string) => (await fields(token, 'DEAL')).fieldUsage.map((u) => [u.filled, u.total]);
     expect(await usage(s.member.token)).toEqual([[2, 4]]);
-    await s.ws.gql(UpdateRole, { id: s.role.id, rights: ALL.map((r) => (r.entityType === 'DEAL' && r.action === 'VIEW' ? { ...r, scope: 'OWN' as const } : r)) });
+    await s.ws.gql(UpdateRole, {
+      id: s.role.id,
+      rights: ALL.map((r) => (r.entityType === 'DEAL' && r.action === 'VIEW' ? { ...r, scope: 'OWN' as const } : r)),
+    });
     expect(await usage(s.member.token)).toEqual([[1, 2]]);
-    await s.ws.gql(UpdateRole, { id: s.role.id, rights: ALL.map((r) => (r.entityType === 'DEAL' && r.action === 'VIEW' ? { ...r, scope: 'NONE' as const } : r)) });
+    await s.ws.gql(UpdateRole, {
+      id: s.role.id,
+      rights: ALL.map((r) => (r.entityType === 'DEAL' && r.action === 'VIEW' ? { ...r, scope: 'NONE' as const } : r)),
+    });
     expect(await usage(s.member.token)).toEqual([[0, 0]]);
     expect(await usage(s.ws.token)).toEqual([[2, 4]]);
   });

@@ -29,6 +29,13 @@ it.afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** What uploadFile answers, as the raw multipart response carries it. */
+type UploadResult = {
+  __typename: string;
+  attachment: { id: string; url: string; name: string; cardId: string | null; [k: string]: unknown };
+  [k: string]: unknown;
+};
+
 /** Sends uploadFile as a GraphQL multipart request. */
 async function upload(ws: { token: string }, file: File, cardId?: string) {
   const form = new FormData();
@@ -36,7 +43,7 @@ async function upload(ws: { token: string }, file: File, cardId?: string) {
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
   form.append('0', file);
   const res = await app.yoga.fetch('http://test/graphql', { method: 'POST', headers: { authorization: `Bearer ${ws.token}` }, body: form });
-  const body = (await res.json()) as { data?: { uploadFile: Record<string, any> }; errors?: { message: string }[] };
+  const body = (await res.json()) as { data?: { uploadFile: UploadResult }; errors?: { message: string }[] };
   return { status: res.status, data: body.data?.uploadFile, errors: body.errors };
 }
 
@@ -63,7 +70,9 @@ describe('uploads', () => {
     expect(r.errors).toBeUndefined();
     const a = r.data!.attachment;
     expect(a).toMatchObject({ name: 'Договор №1.pdf', contentType: 'application/pdf', size: 3000, cardId: dealId, uploadedBy: { name: 'Admin' } });
-    expect((await ws.gql(Attachments, { cardId: dealId })).attachments.map(({ name, size }) => ({ name, size }))).toEqual([{ name: 'Договор №1.pdf', size: 3000 }]);
+    expect((await ws.gql(Attachments, { cardId: dealId })).attachments.map(({ name, size }) => ({ name, size }))).toEqual([
+      { name: 'Договор №1.pdf', size: 3000 },
+    ]);
     const entries = (await ws.gql(Timeline, { cardId: dealId, first: 10 })).timeline.edges.map((e) => e.node);
     expect(entries[0]).toMatchObject({ kind: 'ATTACHMENT', attachment: { id: a.id, name: 'Договор №1.pdf' } });
 
@@ -82,7 +91,10 @@ describe('uploads', () => {
     expect(big.status).toBe(413);
     expect(big.errors).toEqual([{ message: expect.stringMatching(/size limit/i), extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }]);
     const exe = await upload(ws, new File([new Uint8Array(10)], 'setup.exe', { type: 'application/x-msdownload' }), dealId);
-    expect(exe.data).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'file', message: expect.stringMatching(/application\/x-msdownload.*not accepted/) }] });
+    expect(exe.data).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ field: 'file', message: expect.stringMatching(/application\/x-msdownload.*not accepted/) }],
+    });
     const empty = await upload(ws, new File([], 'empty.txt', { type: 'text/plain' }), dealId);
     expect(empty.data).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'file', message: 'is empty' }] });
     // Just under the limit passes.
@@ -123,18 +135,25 @@ describe('FILE custom fields', () => {
   it('take the id of an uploaded file of the workspace, and nothing else', async ({ workspace: ws, signUp }) => {
     const field = await defineField(ws, { entityType: 'DEAL', type: 'FILE', name: 'Signed contract' });
     const a = (await upload(ws, pdf('signed.pdf', 500))).data!.attachment;
-    const d = as((await ws.gql(CreateDeal, { input: { name: 'Signed', customFields: [{ fieldId: field.id, value: { fileId: a.id } }] } })).createDeal, 'CreateDealSuccess').deal;
-    expect(d.customFields).toEqual([{ __typename: 'FileFieldValue', field: { id: field.id, code: field.code }, fileId: a.id, file: { id: a.id, name: 'signed.pdf', size: 500 } }]);
+    const d = as(
+      (await ws.gql(CreateDeal, { input: { name: 'Signed', customFields: [{ fieldId: field.id, value: { fileId: a.id } }] } })).createDeal,
+      'CreateDealSuccess',
+    ).deal;
+    expect(d.customFields).toEqual([
+      { __typename: 'FileFieldValue', field: { id: field.id, code: field.code }, fileId: a.id, file: { id: a.id, name: 'signed.pdf', size: 500 } },
+    ]);
 
     const other = await signUp();
     const theirs = (await upload(other, pdf('theirs.pdf'))).data!.attachment;
     const refused = (await ws.gql(CreateDeal, { input: { name: 'Stolen', customFields: [{ fieldId: field.id, value: { fileId: theirs.id } }] } })).createDeal;
-    expect(refused).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'customFields[0].value.fileId', message: expect.stringContaining('no such file') }] });
+    expect(refused).toMatchObject({
+      __typename: 'ValidationError',
+      fields: [{ field: 'customFields[0].value.fileId', message: expect.stringContaining('no such file') }],
+    });
     const malformed = (await ws.gql(CreateDeal, { input: { name: 'Bad', customFields: [{ fieldId: field.id, value: { fileId: 'x' } }] } })).createDeal;
     expect(malformed).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'customFields[0].value.fileId' }] });
   });
 });
-
 
 /** A file's name and the card it is attached to, as a user sees them. */
 async function attachmentCard(c: Client, id: string) {
@@ -147,7 +166,11 @@ describe('rights on files', () => {
     const olga = await ws.member('Olga');
     const peer = await ws.member('Peer');
     const rights = (['CONTACT', 'COMPANY', 'DEAL', 'TASK'] as const).flatMap((entityType) =>
-      (['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const).map((action) => ({ entityType, action, scope: entityType === 'DEAL' ? ('OWN' as const) : ('ALL' as const) })),
+      (['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const).map((action) => ({
+        entityType,
+        action,
+        scope: entityType === 'DEAL' ? ('OWN' as const) : ('ALL' as const),
+      })),
     );
     const role = { id: await ws.giveRole(olga.user.id, 'Own deals', rights) };
     const contract = await defineField(ws, { entityType: 'DEAL', type: 'FILE', name: 'Contract' });
@@ -172,7 +195,8 @@ describe('rights on files', () => {
     // A file held in the FILE field of her deal: hers to see, though not hers, nor attached.
     const held = (await upload(ws, pdf('held.pdf'))).data!.attachment;
     const hers = as(
-      (await ws.gql(CreateDeal, { input: { name: 'Hers', responsibleId: olga.user.id, customFields: [{ fieldId: contract.id, value: { fileId: held.id } }] } })).createDeal,
+      (await ws.gql(CreateDeal, { input: { name: 'Hers', responsibleId: olga.user.id, customFields: [{ fieldId: contract.id, value: { fileId: held.id } }] } }))
+        .createDeal,
       'CreateDealSuccess',
     ).deal;
     expect(await seen(held, olga.token)).toBe(200);
@@ -180,9 +204,13 @@ describe('rights on files', () => {
     const shared = (await upload(ws, pdf('shared.pdf'), theirs.id)).data!.attachment;
     expect(shared.cardId).toBe(theirs.id);
     as(
-      (await ws.gql(CreateDeal, { input: { name: 'Hers too', responsibleId: olga.user.id, customFields: [{ fieldId: contract.id, value: { fileId: shared.id } }] } })).createDeal,
+      (
+        await ws.gql(CreateDeal, {
+          input: { name: 'Hers too', responsibleId: olga.user.id, customFields: [{ fieldId: contract.id, value: { fileId: shared.id } }] },
+        })
+      ).createDeal,
       'CreateDealSuccess',
-    ).deal;
+    );
     expect(await seen(shared, olga.token)).toBe(200);
     expect(await attachmentCard(olga, shared.id)).toEqual({ name: 'shared.pdf', cardId: null });
     expect(await attachmentCard(peer, shared.id)).toEqual({ name: 'shared.pdf', cardId: theirs.id });
@@ -194,8 +222,12 @@ describe('rights on files', () => {
 
     // She cannot reach a file she may not see by putting it into a field of her own deal.
     for (const fileId of [attached.id, loose.id]) {
-      const r = (await olga.gql(UpdateDeal, { input: { id: hers.id, version: hers.version, customFields: [{ fieldId: contract.id, value: { fileId } }] } })).updateDeal;
-      expect(r).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'customFields[0].value.fileId', message: expect.stringContaining('no such file') }] });
+      const r = (await olga.gql(UpdateDeal, { input: { id: hers.id, version: hers.version, customFields: [{ fieldId: contract.id, value: { fileId } }] } }))
+        .updateDeal;
+      expect(r).toMatchObject({
+        __typename: 'ValidationError',
+        fields: [{ field: 'customFields[0].value.fileId', message: expect.stringContaining('no such file') }],
+      });
     }
     const now = await readDeal(ws, hers.id);
     const files = now.customFields.map((v) => (v.__typename === 'FileFieldValue' ? { __typename: v.__typename, fileId: v.fileId } : v));
@@ -203,9 +235,10 @@ describe('rights on files', () => {
     expect(await seen(attached, olga.token)).toBe(404);
 
     // Once her role hides the field, the file it holds is hidden from her too.
-    expect((await ws.gql(SetFieldAccess, { input: { roleId: role.id, entityType: 'DEAL', customFieldId: contract.id, access: 'HIDDEN' } })).setFieldAccess.__typename).toBe(
-      'SetFieldAccessSuccess',
-    );
+    expect(
+      (await ws.gql(SetFieldAccess, { input: { roleId: role.id, entityType: 'DEAL', customFieldId: contract.id, access: 'HIDDEN' } })).setFieldAccess
+        .__typename,
+    ).toBe('SetFieldAccessSuccess');
     expect(await seen(held, olga.token)).toBe(404);
     expect(await seen(held, peer.token)).toBe(200);
   });

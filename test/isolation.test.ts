@@ -54,23 +54,22 @@ async function snapshot(c: Client) {
   const deal = (id: string) => readDeal(c, id);
   const contact = (id: string) => readContact(c, id);
   const company = (id: string) => readCompany(c, id);
-  const [deals, trash, contacts, trashedContacts, companies, trashedCompanies, workspace, users, teams, roles, apiKeys, pipelines, tags] =
-    await Promise.all([
-      c.gql(Deals, { first: 10 }).then((r) => inFull(r.deals, deal)),
-      c.gql(Deals, { first: 10, inTrash: true }).then((r) => inFull(r.deals, deal)),
-      c.gql(Contacts, { first: 10 }).then((r) => inFull(r.contacts, contact)),
-      c.gql(Contacts, { first: 10, inTrash: true }).then((r) => inFull(r.contacts, contact)),
-      c.gql(Companies, { first: 10 }).then((r) => inFull(r.companies, company)),
-      c.gql(Companies, { first: 10, inTrash: true }).then((r) => inFull(r.companies, company)),
-      c.gql(WorkspaceQuery, {}).then((r) => r.workspace),
-      c.gql(Users, { first: 10 }).then((r) => r.users),
-      c.gql(Teams, {}).then((r) => r.teams),
-      c.gql(Roles, {}).then((r) => r.roles),
-      // Without lastUsedAt: the attempts below use B's own key.
-      c.gql(ApiKeys, {}).then((r) => r.apiKeys.map(({ id, name, revokedAt }) => ({ id, name, revokedAt }))),
-      c.gql(Pipelines, { includeArchived: true }).then((r) => r.pipelines),
-      c.gql(Tags, {}).then((r) => r.tags),
-    ]);
+  const [deals, trash, contacts, trashedContacts, companies, trashedCompanies, workspace, users, teams, roles, apiKeys, pipelines, tags] = await Promise.all([
+    c.gql(Deals, { first: 10 }).then((r) => inFull(r.deals, deal)),
+    c.gql(Deals, { first: 10, inTrash: true }).then((r) => inFull(r.deals, deal)),
+    c.gql(Contacts, { first: 10 }).then((r) => inFull(r.contacts, contact)),
+    c.gql(Contacts, { first: 10, inTrash: true }).then((r) => inFull(r.contacts, contact)),
+    c.gql(Companies, { first: 10 }).then((r) => inFull(r.companies, company)),
+    c.gql(Companies, { first: 10, inTrash: true }).then((r) => inFull(r.companies, company)),
+    c.gql(WorkspaceQuery, {}).then((r) => r.workspace),
+    c.gql(Users, { first: 10 }).then((r) => r.users),
+    c.gql(Teams, {}).then((r) => r.teams),
+    c.gql(Roles, {}).then((r) => r.roles),
+    // Without lastUsedAt: the attempts below use B's own key.
+    c.gql(ApiKeys, {}).then((r) => r.apiKeys.map(({ id, name, revokedAt }) => ({ id, name, revokedAt }))),
+    c.gql(Pipelines, { includeArchived: true }).then((r) => r.pipelines),
+    c.gql(Tags, {}).then((r) => r.tags),
+  ]);
   return { deals, trash, contacts, trashedContacts, companies, trashedCompanies, workspace, users, teams, roles, apiKeys, pipelines, tags };
 }
 
@@ -128,11 +127,23 @@ async function fillA(ws: Workspace) {
     (await ws.gql(CreateContact, { input: { name: 'A contact', companyId: company.id, emails: ['a@a.example'] } })).createContact,
     'CreateContactSuccess',
   ).contact;
-  const lossReason = as((await ws.gql(CreateLossReason, { pipelineId: ws.pipeline.id, name: 'Too pricey' })).createLossReason, 'CreateLossReasonSuccess').lossReason;
+  const lossReason = as(
+    (await ws.gql(CreateLossReason, { pipelineId: ws.pipeline.id, name: 'Too pricey' })).createLossReason,
+    'CreateLossReasonSuccess',
+  ).lossReason;
   const deal = as(
-    (await ws.gql(CreateDeal, {
-      input: { name: 'A secret deal', amount: '1000', companyId: company.id, contactIds: [contact.id], responsibleId: member.user.id, tags: ['SharedName', 'A-only tag'] },
-    })).createDeal,
+    (
+      await ws.gql(CreateDeal, {
+        input: {
+          name: 'A secret deal',
+          amount: '1000',
+          companyId: company.id,
+          contactIds: [contact.id],
+          responsibleId: member.user.id,
+          tags: ['SharedName', 'A-only tag'],
+        },
+      })
+    ).createDeal,
     'CreateDealSuccess',
   ).deal;
   const trashed = as((await ws.gql(CreateDeal, { input: { name: 'A trashed deal' } })).createDeal, 'CreateDealSuccess').deal;
@@ -277,7 +288,7 @@ describe('reading another workspace', () => {
     expect(mine.users.edges.map((e) => e.node.id)).toEqual([a.member]);
   });
 
-  it("pipelines, teams, roles, tags and API keys of A are not listed in B", async () => {
+  it('pipelines, teams, roles, tags and API keys of A are not listed in B', async () => {
     const a = await snapshotA();
     const aOwn = new Set([
       ...a.pipelines.flatMap((p) => [p.id, ...p.stages.map((s) => s.id), ...p.lossReasons.map((l) => l.id)]),
@@ -303,7 +314,7 @@ describe('reading another workspace', () => {
     expect(bKeys.map((k) => k.name)).toEqual(['B key']);
   });
 
-  it("a tag name used in both workspaces makes two tags; each workspace finds only its own cards", async () => {
+  it('a tag name used in both workspaces makes two tags; each workspace finds only its own cards', async () => {
     const before = await snapshotA();
     const r = as((await B.gql(CreateDeal, { input: { name: 'B tagged', tags: ['SharedName'] } })).createDeal, 'CreateDealSuccess');
     const bTag = r.deal.tags[0];
@@ -443,7 +454,10 @@ describe("B's administrator and A's settings", () => {
         [(await B.gql(CreateStage, { input: { pipelineId: A.ws.pipeline.id, name: 'Injected' } })).createStage, invalid('pipelineId')],
         [(await B.gql(UpdateStage, { input: { id: A.ws.open[0].id, name: 'Renamed' } })).updateStage, notFound],
         [(await B.gql(DeleteStage, { id: emptyStage.id })).deleteStage, notFound],
-        [(await B.gql(ReorderStages, { pipelineId: A.spare.id, stageIds: [...A.spare.stages].reverse().map((s) => s.id) })).reorderStages, invalid('pipelineId')],
+        [
+          (await B.gql(ReorderStages, { pipelineId: A.spare.id, stageIds: [...A.spare.stages].reverse().map((s) => s.id) })).reorderStages,
+          invalid('pipelineId'),
+        ],
         [
           (await B.gql(ReorderStages, { pipelineId: bPipeline.id, stageIds: [...bPipeline.stages.slice(1).map((s) => s.id), A.ws.open[0].id] })).reorderStages,
           invalid(`stageIds[${bPipeline.stages.length - 1}]`),

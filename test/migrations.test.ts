@@ -180,6 +180,7 @@ const PG_FK_ACTION: Record<string, string> = { c: 'CASCADE', r: 'RESTRICT', a: '
 // ---------------------------------------------------------------------------------------------
 // The database as its catalog sees it.
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- catalogue rows of information_schema, read freely
 type Query = (sql: string) => Promise<Record<string, any>[]>;
 type Catalog = Awaited<ReturnType<typeof readCatalog>>;
 
@@ -320,8 +321,7 @@ function compareSchema(cat: Catalog): Difference[] {
     const want = e.values.map((v) => v.dbName ?? v.name);
     const have = dbEnums.get(name);
     if (!have) add(null, `missing enum type "${name}"`);
-    else if (JSON.stringify(have) !== JSON.stringify(want))
-      add(null, `enum "${name}" has values ${JSON.stringify(have)}, schema says ${JSON.stringify(want)}`);
+    else if (JSON.stringify(have) !== JSON.stringify(want)) add(null, `enum "${name}" has values ${JSON.stringify(have)}, schema says ${JSON.stringify(want)}`);
     dbEnums.delete(name);
   }
   for (const name of dbEnums.keys()) add(null, `extra enum type "${name}"`);
@@ -365,14 +365,11 @@ function compareSchema(cat: Catalog): Difference[] {
       const type = expectedType(f);
       if (c.type !== type) here(`column "${name}" is ${c.type}, schema says ${type}`);
       if (f.kind === 'enum' && c.typtype !== 'e') here(`column "${name}" is not of an enum type`);
-      if (c.notNull !== f.isRequired)
-        here(`column "${name}" is ${c.notNull ? 'NOT NULL' : 'nullable'}, schema says ${f.isRequired ? 'required' : 'optional'}`);
+      if (c.notNull !== f.isRequired) here(`column "${name}" is ${c.notNull ? 'NOT NULL' : 'nullable'}, schema says ${f.isRequired ? 'required' : 'optional'}`);
       const want = expectedDefault(f);
       const have = c.default === null ? undefined : normalizeDefault(c.default);
       if (want !== have)
-        here(
-          `column "${name}" has ${have === undefined ? 'no default' : `default ${c.default}`}, schema says ${want === undefined ? 'none' : want}`,
-        );
+        here(`column "${name}" has ${have === undefined ? 'no default' : `default ${c.default}`}, schema says ${want === undefined ? 'none' : want}`);
       if (c.generated) here(`column "${name}" is a generated column`);
       if (c.identity) here(`column "${name}" is an identity column`);
     }
@@ -385,8 +382,7 @@ function compareSchema(cat: Catalog): Difference[] {
     if (!wantPk.length) {
       if (pk) here(`has a primary key ${cols(pk.columns)} the schema does not declare`);
     } else if (!pk) here(`missing primary key ${cols(wantPk)}`);
-    else if (JSON.stringify(pk.columns) !== JSON.stringify(wantPk))
-      here(`primary key is ${cols(pk.columns)}, schema says ${cols(wantPk)}`);
+    else if (JSON.stringify(pk.columns) !== JSON.stringify(wantPk)) here(`primary key is ${cols(pk.columns)}, schema says ${cols(wantPk)}`);
 
     for (const idx of dmmf.indexes.filter((i) => i.model === m.name && i.type !== 'id')) {
       const columns = idx.fields.map((f) => columnOf(m, f.name));
@@ -426,7 +422,9 @@ function compareSchema(cat: Catalog): Difference[] {
       );
       if (!fk) here(`missing ${what}`);
       else if (PG_FK_ACTION[fk.onDelete] !== onDelete || PG_FK_ACTION[fk.onUpdate] !== onUpdate)
-        here(`${what.replace(/ ON DELETE.*/, '')} is ON DELETE ${PG_FK_ACTION[fk.onDelete]} ON UPDATE ${PG_FK_ACTION[fk.onUpdate]}, schema says ON DELETE ${onDelete} ON UPDATE ${onUpdate}`);
+        here(
+          `${what.replace(/ ON DELETE.*/, '')} is ON DELETE ${PG_FK_ACTION[fk.onDelete]} ON UPDATE ${PG_FK_ACTION[fk.onUpdate]}, schema says ON DELETE ${onDelete} ON UPDATE ${onUpdate}`,
+        );
     }
     for (const c of dbFks) here(`extra foreign key "${c.name}" ${cols(c.columns)} -> "${c.refTable}"${cols(c.refColumns)}`);
     for (const c of cat.constraints.filter((x) => x.table === table && x.type !== 'f'))
@@ -485,7 +483,10 @@ if (serverUrl) {
   });
 }
 
-const query = (db: Database): Query => (sql) => db.prisma.$queryRawUnsafe(sql);
+const query =
+  (db: Database): Query =>
+  (sql) =>
+    db.prisma.$queryRawUnsafe(sql);
 const migrationNames = listMigrations().map((m) => m.name);
 
 describe.each(targets)('migrations on $name', (target) => {
@@ -522,14 +523,12 @@ describe.each(targets)('migrations on $name', (target) => {
       expect(diffs.filter((d) => d.model === null && !/enum/.test(d.message)).map((d) => d.message)).toEqual([]);
     });
 
-    it.each(dmmf.models.map((m) => [m.name]))(
-      '%s: table, columns (type, nullability, default), keys, indexes and foreign keys',
-      (model) => {
-        expect(diffs.filter((d) => d.model === model).map((d) => d.message)).toEqual([]);
-      },
-    );
+    it.each(dmmf.models.map((m) => [m.name]))('%s: table, columns (type, nullability, default), keys, indexes and foreign keys', (model) => {
+      expect(diffs.filter((d) => d.model === model).map((d) => d.message)).toEqual([]);
+    });
 
     it('records each migration in _prisma_migrations with its sha256 checksum and finished_at', async () => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of _prisma_migrations, read freely
       const rows = await db.prisma.$queryRawUnsafe<Record<string, any>[]>(
         `select migration_name, checksum, finished_at, started_at, rolled_back_at, applied_steps_count, logs
          from "_prisma_migrations" order by migration_name`,
@@ -614,12 +613,8 @@ describe.each(targets)('migrations on $name', (target) => {
       expect(await db.migrate(dir)).toEqual([]);
 
       appendFileSync(join(dir, first, 'migration.sql'), '\n-- edited after deployment\n');
-      await expect(db.migrate(dir)).rejects.toThrow(
-        `Migration ${first} was changed after it was applied (checksum differs)`,
-      );
-      const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
-        `select migration_name from "_prisma_migrations" order by migration_name`,
-      );
+      await expect(db.migrate(dir)).rejects.toThrow(`Migration ${first} was changed after it was applied (checksum differs)`);
+      const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string }[]>(`select migration_name from "_prisma_migrations" order by migration_name`);
       expect(rows.map((r) => r.migration_name)).toEqual([...migrationNames, added]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -54,8 +54,21 @@ it.beforeAll(async ({ app: fileApp, signUp }) => {
     fields.push(
       await db.customField.create({
         data: {
-          workspaceId: ws.workspaceId, entityType: 'DEAL', name: `Field ${f}`, code: `field_${f}`, type, sortOrder: f,
-          options: type === 'SELECT' ? { create: [{ label: 'One', sortOrder: 0 }, { label: 'Two', sortOrder: 1 }] } : undefined,
+          workspaceId: ws.workspaceId,
+          entityType: 'DEAL',
+          name: `Field ${f}`,
+          code: `field_${f}`,
+          type,
+          sortOrder: f,
+          options:
+            type === 'SELECT'
+              ? {
+                  create: [
+                    { label: 'One', sortOrder: 0 },
+                    { label: 'Two', sortOrder: 1 },
+                  ],
+                }
+              : undefined,
         },
         include: { options: true },
       }),
@@ -64,9 +77,20 @@ it.beforeAll(async ({ app: fileApp, signUp }) => {
   for (let i = 0; i < 60; i++) {
     // Each deal's FILE fields name files of their own (bytes are not read here).
     const files = await Promise.all(
-      fields.filter((f) => f.type === 'FILE').map((f) =>
-        db.attachment.create({ data: { workspaceId: ws.workspaceId, name: `file ${i}.${f.key}.pdf`, contentType: 'application/pdf', size: 10, storageKey: `none/${i}.${f.key}`, uploadedById: user.id } }),
-      ),
+      fields
+        .filter((f) => f.type === 'FILE')
+        .map((f) =>
+          db.attachment.create({
+            data: {
+              workspaceId: ws.workspaceId,
+              name: `file ${i}.${f.key}.pdf`,
+              contentType: 'application/pdf',
+              size: 10,
+              storageKey: `none/${i}.${f.key}`,
+              uploadedById: user.id,
+            },
+          }),
+        ),
     );
     let file = 0;
     const values = Object.fromEntries(
@@ -85,8 +109,15 @@ it.beforeAll(async ({ app: fileApp, signUp }) => {
     );
     await db.deal.create({
       data: {
-        workspaceId: ws.workspaceId, name: `Deal ${i}`, amount: String(1000 + i), currency: 'RUB', pipelineId: stage.pipelineId,
-        stageId: stage.id, responsibleId: user.id, companyId: company.id, customFields: values,
+        workspaceId: ws.workspaceId,
+        name: `Deal ${i}`,
+        amount: String(1000 + i),
+        currency: 'RUB',
+        pipelineId: stage.pipelineId,
+        stageId: stage.id,
+        responsibleId: user.id,
+        companyId: company.id,
+        customFields: values,
         contacts: { create: contacts.map((c, position) => ({ contactId: c.id, position })) },
         tags: { create: tags.map((t) => ({ tagId: t.id })) },
       },
@@ -116,7 +147,7 @@ describe('deals page SQL statements', () => {
     expect(files).toHaveLength(250);
     expect(files.every((v) => 'file' in v && v.file?.uploadedBy?.name === 'Admin' && v.file.name.endsWith('.pdf'))).toBe(true);
     expect(large.count).toBe(small.count);
-    if (process.env.SHOW_SQL) console.log(app.queries.map((q) => q.slice(0, 160)).join("\n"));
+    if (process.env.SHOW_SQL) console.log(app.queries.map((q) => q.slice(0, 160)).join('\n'));
     console.log(`SQL statements per deals page (5 or 50 deals, with relations and 20 custom fields, 5 of them files): ${large.count}`);
     expect(large.count).toBeLessThanOrEqual(17);
   });

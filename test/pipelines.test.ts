@@ -89,7 +89,10 @@ describe('createPipeline', () => {
 describe('stages', () => {
   it('creates a stage at a position, at the end when none is given, and refuses a taken name', async ({ workspace: ws }) => {
     const p = await createPipeline(ws, { name: 'P', stages: open('A', 'B') });
-    const s1 = as((await ws.gql(CreateStage, { input: { pipelineId: p.id, name: 'Between', position: 1, color: '#123abc' } })).createStage, 'CreateStageSuccess').stage;
+    const s1 = as(
+      (await ws.gql(CreateStage, { input: { pipelineId: p.id, name: 'Between', position: 1, color: '#123abc' } })).createStage,
+      'CreateStageSuccess',
+    ).stage;
     expect(s1).toMatchObject({ name: 'Between', kind: 'OPEN', color: '#123abc', sortOrder: 1, pipeline: { id: p.id } });
     expect(stageNames(await readPipeline(ws, p.id))).toEqual(['A:OPEN', 'Between:OPEN', 'B:OPEN', 'Won:WON', 'Lost:LOST']);
     as((await ws.gql(CreateStage, { input: { pipelineId: p.id, name: 'Last', kind: 'LOST' } })).createStage, 'CreateStageSuccess');
@@ -116,10 +119,7 @@ describe('stages', () => {
   it('reorders the stages, and refuses a list that is not exactly the pipeline’s stages', async ({ workspace: ws }) => {
     const p = await createPipeline(ws, { name: 'P', stages: open('A', 'B', 'C') });
     const [a, b, c, won, lost] = p.stages;
-    const r = as(
-      (await ws.gql(ReorderStages, { pipelineId: p.id, stageIds: [c.id, a.id, lost.id, b.id, won.id] })).reorderStages,
-      'ReorderStagesSuccess',
-    );
+    const r = as((await ws.gql(ReorderStages, { pipelineId: p.id, stageIds: [c.id, a.id, lost.id, b.id, won.id] })).reorderStages, 'ReorderStagesSuccess');
     expect(r.pipeline.stages.map((s) => s.name)).toEqual(['C', 'A', 'Lost', 'B', 'Won']);
     const after = await readPipeline(ws, p.id);
     expect(after.stages.map((s) => s.name)).toEqual(['C', 'A', 'Lost', 'B', 'Won']);
@@ -237,7 +237,6 @@ describe('updatePipeline and deletePipeline', () => {
     expect(fieldsOf(e)).toEqual(['name']);
   });
 
-
   it('renames and archives a pipeline: archived ones are listed only on request and take no deals', async ({ workspace: ws }) => {
     const p = await createPipeline(ws, { name: 'Old', stages: open('Lead') });
     const d = as((await ws.gql(CreateDeal, { input: { name: 'Before', pipelineId: p.id } })).createDeal, 'CreateDealSuccess').deal;
@@ -309,8 +308,7 @@ describe('rights', () => {
       async () => (await member.gql(DeletePipeline, { id: p.id })).deletePipeline,
       async () => (await member.gql(CreateStage, { input: { pipelineId: p.id, name: 'Mine', position: 0 } })).createStage,
       async () => (await member.gql(UpdateStage, { input: { id: p.stages[0].id, name: 'Mine' } })).updateStage,
-      async () =>
-        (await member.gql(ReorderStages, { pipelineId: p.id, stageIds: [...p.stages].reverse().map((s) => s.id) })).reorderStages,
+      async () => (await member.gql(ReorderStages, { pipelineId: p.id, stageIds: [...p.stages].reverse().map((s) => s.id) })).reorderStages,
       async () => (await member.gql(DeleteStage, { id: p.stages[1].id })).deleteStage,
       async () => (await member.gql(CreateLossReason, { pipelineId: p.id, name: 'Mine' })).createLossReason,
       async () => (await member.gql(DeleteLossReason, { id: reason.id })).deleteLossReason,

@@ -154,7 +154,11 @@ describe('the rest of a deal’s life, live', () => {
       deleteDeal: (await ws.gql(DeleteDeal, { id: deal.id })).deleteDeal,
       restoreDeal: (await ws.gql(RestoreDeal, { id: deal.id })).restoreDeal,
     };
-    expect([r.updateDeal.__typename, r.deleteDeal.__typename, r.restoreDeal.__typename]).toEqual(['UpdateDealSuccess', 'DeleteDealSuccess', 'RestoreDealSuccess']);
+    expect([r.updateDeal.__typename, r.deleteDeal.__typename, r.restoreDeal.__typename]).toEqual([
+      'UpdateDealSuccess',
+      'DeleteDealSuccess',
+      'RestoreDealSuccess',
+    ]);
     await sub.waitFor(4);
     expect(sub.errors).toEqual([]);
     expect(sub.events.map((e) => [e.kind, e.dealId, e.deal?.name])).toEqual([

@@ -26,33 +26,45 @@ const WHOSE: Whose[] = ['own', 'team', 'other'];
 const COVERS: Record<RightScope, Whose[]> = { NONE: [], OWN: ['own'], TEAM: ['own', 'team'], ALL: ['own', 'team', 'other'] };
 
 const everything = (scope: RightScope): RoleRightInput[] =>
-  [...KINDS, 'TASK' as const].flatMap((entityType) => (['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const).map((action) => ({ entityType, action, scope })));
+  [...KINDS, 'TASK' as const].flatMap((entityType) =>
+    (['VIEW', 'CREATE', 'EDIT', 'DELETE', 'EXPORT'] as const).map((action) => ({ entityType, action, scope })),
+  );
 
 /** The card writes the matrix sends, by card type. */
 const write = {
   create: async (c: Client, kind: Kind, input: { name: string; responsibleId?: string }) =>
-    kind === 'DEAL' ? (await c.gql(CreateDeal, { input })).createDeal
-    : kind === 'CONTACT' ? (await c.gql(CreateContact, { input })).createContact
-    : (await c.gql(CreateCompany, { input })).createCompany,
+    kind === 'DEAL'
+      ? (await c.gql(CreateDeal, { input })).createDeal
+      : kind === 'CONTACT'
+        ? (await c.gql(CreateContact, { input })).createContact
+        : (await c.gql(CreateCompany, { input })).createCompany,
   update: async (c: Client, kind: Kind, input: { id: string; version: number; name: string }) =>
-    kind === 'DEAL' ? (await c.gql(UpdateDeal, { input })).updateDeal
-    : kind === 'CONTACT' ? (await c.gql(UpdateContact, { input })).updateContact
-    : (await c.gql(UpdateCompany, { input })).updateCompany,
+    kind === 'DEAL'
+      ? (await c.gql(UpdateDeal, { input })).updateDeal
+      : kind === 'CONTACT'
+        ? (await c.gql(UpdateContact, { input })).updateContact
+        : (await c.gql(UpdateCompany, { input })).updateCompany,
   trash: async (c: Client, kind: Kind, id: string) =>
-    kind === 'DEAL' ? (await c.gql(DeleteDeal, { id })).deleteDeal
-    : kind === 'CONTACT' ? (await c.gql(DeleteContact, { id })).deleteContact
-    : (await c.gql(DeleteCompany, { id })).deleteCompany,
+    kind === 'DEAL'
+      ? (await c.gql(DeleteDeal, { id })).deleteDeal
+      : kind === 'CONTACT'
+        ? (await c.gql(DeleteContact, { id })).deleteContact
+        : (await c.gql(DeleteCompany, { id })).deleteCompany,
   restore: async (c: Client, kind: Kind, id: string) =>
-    kind === 'DEAL' ? (await c.gql(RestoreDeal, { id })).restoreDeal
-    : kind === 'CONTACT' ? (await c.gql(RestoreContact, { id })).restoreContact
-    : (await c.gql(RestoreCompany, { id })).restoreCompany,
+    kind === 'DEAL'
+      ? (await c.gql(RestoreDeal, { id })).restoreDeal
+      : kind === 'CONTACT'
+        ? (await c.gql(RestoreContact, { id })).restoreContact
+        : (await c.gql(RestoreCompany, { id })).restoreCompany,
 };
 
 /** The first 50 cards of a type a client lists, and how many there are. */
 async function cardsOf(c: Client, kind: Kind) {
-  return kind === 'DEAL' ? (await c.gql(Deals, { first: 50 })).deals
-    : kind === 'CONTACT' ? (await c.gql(Contacts, { first: 50 })).contacts
-    : (await c.gql(Companies, { first: 50 })).companies;
+  return kind === 'DEAL'
+    ? (await c.gql(Deals, { first: 50 })).deals
+    : kind === 'CONTACT'
+      ? (await c.gql(Contacts, { first: 50 })).contacts
+      : (await c.gql(Companies, { first: 50 })).companies;
 }
 
 describe('record rights by scope', () => {
@@ -79,9 +91,7 @@ describe('record rights by scope', () => {
         const name = `${kind} ${whose}`;
         const input = { name, responsibleId: owner[whose] };
         const id =
-          kind === 'DEAL' ? (await createDeal(ws, input)).id
-          : kind === 'CONTACT' ? (await createContact(ws, input)).id
-          : (await createCompany(ws, input)).id;
+          kind === 'DEAL' ? (await createDeal(ws, input)).id : kind === 'CONTACT' ? (await createContact(ws, input)).id : (await createCompany(ws, input)).id;
         cards[kind][whose] = { id, name, version: 1 };
       }
     }
@@ -107,7 +117,10 @@ describe('record rights by scope', () => {
     const c = await cardsOf(tester, kind);
     expect(c.totalCount).toBe(c.edges.length);
     // The cards the matrix watches (those the tester creates along the way are left out).
-    return c.edges.map((e) => e.node.name).filter((n) => n.startsWith(kind) && !n.includes(' new ')).sort();
+    return c.edges
+      .map((e) => e.node.name)
+      .filter((n) => n.startsWith(kind) && !n.includes(' new '))
+      .sort();
   };
 
   for (const kind of KINDS) {
@@ -131,7 +144,9 @@ describe('record rights by scope', () => {
         for (const whose of WHOSE) {
           const input = { name: `${kind} new ${scope} ${whose}`, responsibleId: owner[whose] };
           const r = await write.create(tester, kind, input);
-          expect(r.__typename, `create for ${whose}`).toBe(covered.includes(whose) ? `Create${kind === 'DEAL' ? 'Deal' : kind === 'CONTACT' ? 'Contact' : 'Company'}Success` : 'ForbiddenError');
+          expect(r.__typename, `create for ${whose}`).toBe(
+            covered.includes(whose) ? `Create${kind === 'DEAL' ? 'Deal' : kind === 'CONTACT' ? 'Contact' : 'Company'}Success` : 'ForbiddenError',
+          );
           cases++;
         }
         // Edit: covered cards change; the others are not found (they cannot be seen either).
@@ -139,7 +154,9 @@ describe('record rights by scope', () => {
           const card = cards[kind][whose];
           const input = { id: card.id, version: card.version, name: `${kind} ${whose}` };
           const r = await write.update(tester, kind, input);
-          expect(r.__typename, `edit ${whose}`).toBe(covered.includes(whose) ? `Update${kind === 'DEAL' ? 'Deal' : kind === 'CONTACT' ? 'Contact' : 'Company'}Success` : 'NotFoundError');
+          expect(r.__typename, `edit ${whose}`).toBe(
+            covered.includes(whose) ? `Update${kind === 'DEAL' ? 'Deal' : kind === 'CONTACT' ? 'Contact' : 'Company'}Success` : 'NotFoundError',
+          );
           if (covered.includes(whose)) card.version++;
           cases++;
         }
@@ -161,14 +178,16 @@ describe('record rights by scope', () => {
 
   it('a visible card outside the EDIT or DELETE scope answers ForbiddenError and stays as it was', async () => {
     await setScope('DEAL', 'ALL');
-    const rights = everything('ALL').map((r) => (r.entityType === 'DEAL' && (r.action === 'EDIT' || r.action === 'DELETE') ? { ...r, scope: 'OWN' as const } : r));
+    const rights = everything('ALL').map((r) =>
+      r.entityType === 'DEAL' && (r.action === 'EDIT' || r.action === 'DELETE') ? { ...r, scope: 'OWN' as const } : r,
+    );
     await ws.gql(UpdateRole, { id: roleId, rights });
     const other = cards.DEAL.other;
     const edit = (await tester.gql(UpdateDeal, { input: { id: other.id, version: other.version, name: 'Hijacked' } })).updateDeal;
     expect(edit).toMatchObject({ __typename: 'ForbiddenError', code: 'FORBIDDEN' });
     const del = await write.trash(tester, 'DEAL', other.id);
     expect(del).toMatchObject({ __typename: 'ForbiddenError' });
-    expect((await listOf('DEAL'))).toContain('DEAL other');
+    expect(await listOf('DEAL')).toContain('DEAL other');
     expect((await cardsOf(ws, 'DEAL')).edges.map((e) => e.node.name)).not.toContain('Hijacked');
   });
   // Each action alone: the role sees every card (VIEW ALL) and has the scope under test for one
@@ -223,7 +242,8 @@ describe('record rights by scope', () => {
     const dueAt = new Date(Date.now() + 86_400_000).toISOString();
     const tasks = {} as Record<Whose, { id: string; version: number }>;
     for (const whose of WHOSE) {
-      const r = (await ws.gql(CreateTask, { input: { cardId: cards.DEAL.other.id, type: 'CALL', text: `task ${whose}`, dueAt, responsibleId: owner[whose] } })).createTask;
+      const r = (await ws.gql(CreateTask, { input: { cardId: cards.DEAL.other.id, type: 'CALL', text: `task ${whose}`, dueAt, responsibleId: owner[whose] } }))
+        .createTask;
       if (r.__typename !== 'CreateTaskSuccess') throw new Error(r.__typename);
       tasks[whose] = r.task;
     }
@@ -234,12 +254,19 @@ describe('record rights by scope', () => {
     for (const scope of SCOPES) {
       const covered = COVERS[scope];
       await set('VIEW', scope);
-      const seen = (await tester.gql(Tasks, { first: 50 })).tasks.edges.map((e) => e.node.text).filter((t) => /^task (own|team|other)$/.test(t)).sort();
+      const seen = (await tester.gql(Tasks, { first: 50 })).tasks.edges
+        .map((e) => e.node.text)
+        .filter((t) => /^task (own|team|other)$/.test(t))
+        .sort();
       expect(seen, `VIEW ${scope}`).toEqual(covered.map((w) => `task ${w}`).sort());
       cases += 3;
       await set('CREATE', scope);
       for (const whose of WHOSE) {
-        const r = (await tester.gql(CreateTask, { input: { cardId: cards.DEAL.own.id, type: 'CALL', text: `new ${scope} ${whose}`, dueAt, responsibleId: owner[whose] } })).createTask;
+        const r = (
+          await tester.gql(CreateTask, {
+            input: { cardId: cards.DEAL.own.id, type: 'CALL', text: `new ${scope} ${whose}`, dueAt, responsibleId: owner[whose] },
+          })
+        ).createTask;
         expect(r.__typename, `CREATE ${scope} ${whose}`).toBe(covered.includes(whose) ? 'CreateTaskSuccess' : 'ForbiddenError');
         cases++;
       }
@@ -258,12 +285,25 @@ describe('record rights by scope', () => {
 describe('role management', () => {
   it('administrators create, change and delete roles; a role in use or the administrator role cannot be deleted; members cannot', async ({ workspace: ws }) => {
     const member = await ws.member();
-    const r = as((await ws.gql(CreateRole, { name: 'Viewer', rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'TEAM' }] })).createRole, 'CreateRoleSuccess').role;
+    const r = as(
+      (await ws.gql(CreateRole, { name: 'Viewer', rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'TEAM' }] })).createRole,
+      'CreateRoleSuccess',
+    ).role;
     // Rights not given are NONE.
     expect(r.rights.find((x) => x.entityType === 'DEAL' && x.action === 'VIEW')?.scope).toBe('TEAM');
     expect(r.rights.filter((x) => x.scope === 'NONE')).toHaveLength(r.rights.length - 1);
     expect((await ws.gql(CreateRole, { name: 'viewer', rights: [] })).createRole).toMatchObject({ __typename: 'ValidationError' });
-    expect((await ws.gql(CreateRole, { name: 'Twice', rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'ALL' }, { entityType: 'DEAL', action: 'VIEW', scope: 'OWN' }] })).createRole).toMatchObject({ __typename: 'ValidationError' });
+    expect(
+      (
+        await ws.gql(CreateRole, {
+          name: 'Twice',
+          rights: [
+            { entityType: 'DEAL', action: 'VIEW', scope: 'ALL' },
+            { entityType: 'DEAL', action: 'VIEW', scope: 'OWN' },
+          ],
+        })
+      ).createRole,
+    ).toMatchObject({ __typename: 'ValidationError' });
     expect((await member.gql(CreateRole, { name: 'Sneaky', rights: [] })).createRole).toMatchObject({ __typename: 'ForbiddenError' });
     await ws.gql(AssignRole, { userId: member.user.id, roleId: r.id });
     expect((await ws.gql(DeleteRole, { id: r.id })).deleteRole).toMatchObject({ __typename: 'ValidationError' });
@@ -280,19 +320,38 @@ describe('rights on what hangs off a card', () => {
     return { id: d.id, name: d.name, company: d.company && { name: d.company.name }, contacts: d.contacts.map((x) => ({ name: x.name })) };
   };
 
-  it('a visible card shows only the contacts, company, deals and tasks the role lets the user see; adding to a card needs the right to edit it', async ({ workspace: ws }) => {
+  it('a visible card shows only the contacts, company, deals and tasks the role lets the user see; adding to a card needs the right to edit it', async ({
+    workspace: ws,
+  }) => {
     const tester = await ws.member('Tester');
     const outsider = await ws.member('Outsider');
-    const mine = as((await ws.gql(CreateContact, { input: { name: 'My contact', responsibleId: tester.user.id } })).createContact, 'CreateContactSuccess').contact;
-    const theirs = as((await ws.gql(CreateContact, { input: { name: 'Their contact', responsibleId: outsider.user.id } })).createContact, 'CreateContactSuccess').contact;
-    const company = as((await ws.gql(CreateCompany, { input: { name: 'Their company', responsibleId: outsider.user.id } })).createCompany, 'CreateCompanySuccess').company;
+    const mine = as(
+      (await ws.gql(CreateContact, { input: { name: 'My contact', responsibleId: tester.user.id } })).createContact,
+      'CreateContactSuccess',
+    ).contact;
+    const theirs = as(
+      (await ws.gql(CreateContact, { input: { name: 'Their contact', responsibleId: outsider.user.id } })).createContact,
+      'CreateContactSuccess',
+    ).contact;
+    const company = as(
+      (await ws.gql(CreateCompany, { input: { name: 'Their company', responsibleId: outsider.user.id } })).createCompany,
+      'CreateCompanySuccess',
+    ).company;
     const deal = as(
-      (await ws.gql(CreateDeal, { input: { name: 'Shared deal', responsibleId: outsider.user.id, companyId: company.id, contactIds: [mine.id, theirs.id] } })).createDeal,
+      (await ws.gql(CreateDeal, { input: { name: 'Shared deal', responsibleId: outsider.user.id, companyId: company.id, contactIds: [mine.id, theirs.id] } }))
+        .createDeal,
       'CreateDealSuccess',
     ).deal;
-    const own = as((await ws.gql(CreateDeal, { input: { name: 'My deal', responsibleId: tester.user.id, companyId: company.id } })).createDeal, 'CreateDealSuccess').deal;
-    await ws.gql(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: 'Outsider task', dueAt: new Date(Date.now() + 3_600_000).toISOString(), responsibleId: outsider.user.id } });
-    await ws.gql(CreateTask, { input: { cardId: own.id, type: 'CALL', text: 'My task', dueAt: new Date(Date.now() + 3_600_000).toISOString(), responsibleId: tester.user.id } });
+    const own = as(
+      (await ws.gql(CreateDeal, { input: { name: 'My deal', responsibleId: tester.user.id, companyId: company.id } })).createDeal,
+      'CreateDealSuccess',
+    ).deal;
+    await ws.gql(CreateTask, {
+      input: { cardId: deal.id, type: 'CALL', text: 'Outsider task', dueAt: new Date(Date.now() + 3_600_000).toISOString(), responsibleId: outsider.user.id },
+    });
+    await ws.gql(CreateTask, {
+      input: { cardId: own.id, type: 'CALL', text: 'My task', dueAt: new Date(Date.now() + 3_600_000).toISOString(), responsibleId: tester.user.id },
+    });
 
     // Deals: see all, change only one's own; contacts and companies: one's own only; tasks: one's own.
     const rights = everything('ALL').map((r) => {
@@ -316,7 +375,9 @@ describe('rights on what hangs off a card', () => {
 
     expect((await tester.gql(AddNote, { input: { cardId: deal.id, text: 'Sneaky' } })).addNote).toMatchObject({ __typename: 'ForbiddenError' });
     expect((await tester.gql(AddNote, { input: { cardId: own.id, text: 'Mine' } })).addNote.__typename).toBe('AddNoteSuccess');
-    expect((await tester.gql(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: 'x', dueAt: new Date().toISOString() } })).createTask).toMatchObject({ __typename: 'ForbiddenError' });
+    expect((await tester.gql(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: 'x', dueAt: new Date().toISOString() } })).createTask).toMatchObject({
+      __typename: 'ForbiddenError',
+    });
     expect((await tester.gql(AddNote, { input: { cardId: theirs.id, text: 'Hidden' } })).addNote).toMatchObject({ __typename: 'NotFoundError' });
 
     // The timeline of the visible deal leaves out the task outside TASK VIEW, in lists, search and by id.
@@ -330,8 +391,7 @@ describe('rights on what hangs off a card', () => {
     expect((await entries(own.id, tester)).map(([k]) => k)).toEqual(['NOTE', 'TASK_CREATED', 'CARD_CREATED']);
 
     // Filters count only the tasks, companies and contacts the role lets the user see.
-    const names = async (filter: DealFilter, c: Client = tester) =>
-      (await c.gql(Deals, { first: 50, filter })).deals.edges.map((e) => e.node.name).sort();
+    const names = async (filter: DealFilter, c: Client = tester) => (await c.gql(Deals, { first: 50, filter })).deals.edges.map((e) => e.node.name).sort();
     expect(await names({ hasOpenTask: true })).toEqual(['My deal']);
     expect(await names({ hasOpenTask: false })).toEqual(['Shared deal']);
     expect(await names({ hasOpenTask: true }, ws)).toEqual(['My deal', 'Shared deal']);
@@ -353,28 +413,39 @@ describe('rights on what hangs off a card', () => {
     expect(await link({ contactIds: [theirs.id] })).toEqual(await link({ contactIds: [made_up] }));
     expect(await link({ contactIds: [theirs.id], companyId: company.id })).toMatchObject({
       __typename: 'ValidationError',
-      fields: [{ field: 'companyId', message: 'no such company' }, { field: 'contactIds[0]', message: 'no such contact' }],
+      fields: [
+        { field: 'companyId', message: 'no such company' },
+        { field: 'contactIds[0]', message: 'no such contact' },
+      ],
     });
     // Rewriting a deal's links changes only those the user sees: hidden ones stay.
     const linked = as(
-      (await ws.gql(CreateDeal, { input: { name: 'Linked', responsibleId: tester.user.id, companyId: company.id, contactIds: [theirs.id, mine.id] } })).createDeal,
+      (await ws.gql(CreateDeal, { input: { name: 'Linked', responsibleId: tester.user.id, companyId: company.id, contactIds: [theirs.id, mine.id] } }))
+        .createDeal,
       'CreateDealSuccess',
     ).deal;
     expect(await view(tester, linked.id)).toMatchObject({ company: null, contacts: [{ name: 'My contact' }] });
-    expect((await tester.gql(UpdateDeal, { input: { id: linked.id, version: linked.version, contactIds: [], companyId: null } })).updateDeal.__typename).toBe('UpdateDealSuccess');
+    expect((await tester.gql(UpdateDeal, { input: { id: linked.id, version: linked.version, contactIds: [], companyId: null } })).updateDeal.__typename).toBe(
+      'UpdateDealSuccess',
+    );
     expect(await view(ws, linked.id)).toMatchObject({ company: { name: 'Their company' }, contacts: [{ name: 'Their contact' }] });
     expect(await view(tester, linked.id)).toMatchObject({ company: null, contacts: [] });
   });
 });
 
 describe('handing a card or task to another responsible', () => {
-
-  it('needs the new responsible within the EDIT scope: OWN keeps cards and tasks, TEAM hands within the team; nothing changes when refused', async ({ workspace: ws }) => {
+  it('needs the new responsible within the EDIT scope: OWN keeps cards and tasks, TEAM hands within the team; nothing changes when refused', async ({
+    workspace: ws,
+  }) => {
     const tester = await ws.member('Tester');
     const mate = await ws.member('Mate');
     const outsider = await ws.member('Outsider');
     await ws.gql(CreateTeam, { input: { name: 'Sales', memberIds: [tester.user.id, mate.user.id] } });
-    const role = as((await ws.gql(CreateRole, { name: 'Own edits', rights: everything('ALL').map((r) => (r.action === 'EDIT' ? { ...r, scope: 'OWN' as const } : r)) })).createRole, 'CreateRoleSuccess').role;
+    const role = as(
+      (await ws.gql(CreateRole, { name: 'Own edits', rights: everything('ALL').map((r) => (r.action === 'EDIT' ? { ...r, scope: 'OWN' as const } : r)) }))
+        .createRole,
+      'CreateRoleSuccess',
+    ).role;
     await ws.gql(AssignRole, { userId: tester.user.id, roleId: role.id });
 
     const mine = { responsibleId: tester.user.id };
@@ -382,7 +453,8 @@ describe('handing a card or task to another responsible', () => {
     const contact = as((await tester.gql(CreateContact, { input: { name: 'C', ...mine } })).createContact, 'CreateContactSuccess').contact;
     const company = as((await tester.gql(CreateCompany, { input: { name: 'O', ...mine } })).createCompany, 'CreateCompanySuccess').company;
     const task = as(
-      (await tester.gql(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: 'T', dueAt: new Date(Date.now() + 3_600_000).toISOString(), ...mine } })).createTask,
+      (await tester.gql(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: 'T', dueAt: new Date(Date.now() + 3_600_000).toISOString(), ...mine } }))
+        .createTask,
       'CreateTaskSuccess',
     ).task;
     const hand = async (to: string) => [
@@ -403,7 +475,12 @@ describe('handing a card or task to another responsible', () => {
     expect(await hand(outsider.user.id)).toEqual(['ForbiddenError', 'ForbiddenError', 'ForbiddenError', 'ForbiddenError']);
     expect(await hand(mate.user.id)).toEqual(['ForbiddenError', 'ForbiddenError', 'ForbiddenError', 'ForbiddenError']);
     // An unknown user is a ValidationError naming the field, not a question of rights.
-    expect(await hand(Buffer.from('User:0192f7a0-0000-7000-8000-000000000000').toString('base64'))).toEqual(['ValidationError', 'ValidationError', 'ValidationError', 'ValidationError']);
+    expect(await hand(Buffer.from('User:0192f7a0-0000-7000-8000-000000000000').toString('base64'))).toEqual([
+      'ValidationError',
+      'ValidationError',
+      'ValidationError',
+      'ValidationError',
+    ]);
     expect(await state()).toEqual(before);
 
     // With TEAM scope the same user hands them to a teammate, and still not outside the team.
@@ -416,10 +493,12 @@ describe('handing a card or task to another responsible', () => {
 });
 
 describe('audit of rights', () => {
-
   it('logs who changed roles and role and team assignments, before → after, for administrators only', async ({ workspace: ws }) => {
     const member = await ws.member();
-    const role = as((await ws.gql(CreateRole, { name: 'Auditor', rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'OWN' }] })).createRole, 'CreateRoleSuccess').role;
+    const role = as(
+      (await ws.gql(CreateRole, { name: 'Auditor', rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'OWN' }] })).createRole,
+      'CreateRoleSuccess',
+    ).role;
     await ws.gql(UpdateRole, { id: role.id, rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'ALL' }] });
     await ws.gql(AssignRole, { userId: member.user.id, roleId: role.id });
     const team = as((await ws.gql(CreateTeam, { input: { name: 'North' } })).createTeam, 'CreateTeamSuccess').team;

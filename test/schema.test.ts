@@ -8,28 +8,23 @@ import { schema, sortedSchema } from '../src/schema.js';
 
 /** The rule a field declares, read from what Pothos keeps of the field's options. */
 function ruleOf(field: GraphQLField<unknown, unknown>): string {
-  const scopes = (field.extensions as { pothosOptions?: { authScopes?: unknown } } | undefined)?.pothosOptions
-    ?.authScopes;
+  const scopes = (field.extensions as { pothosOptions?: { authScopes?: unknown } } | undefined)?.pothosOptions?.authScopes;
   if (scopes === undefined || scopes === null) return '(none)';
   if (typeof scopes === 'function') return '(function)';
   const entries = Object.entries(scopes as Record<string, unknown>);
-  if (entries.length === 1 && entries[0][1] === true && ['public', 'member', 'writer'].includes(entries[0][0]))
-    return entries[0][0];
+  if (entries.length === 1 && entries[0][1] === true && ['public', 'member', 'writer'].includes(entries[0][0])) return entries[0][0];
   return JSON.stringify(scopes);
 }
 
-const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(
-  (t): t is GraphQLObjectType => !!t,
-);
+const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter((t): t is GraphQLObjectType => !!t);
 const rootFields = roots.flatMap((t) => Object.values(t.getFields()).map((f) => ({ key: `${t.name}.${f.name}`, field: f })));
 
 describe('schema', () => {
   it('schema/schema.graphql is the printed, sorted schema the code builds', () => {
     const committed = readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8');
-    expect(
-      committed,
-      'schema/schema.graphql is stale: run `npm run schema:print` (and `npm run codegen`) and commit the result',
-    ).toBe(printSchema(sortedSchema) + '\n');
+    expect(committed, 'schema/schema.graphql is stale: run `npm run schema:print` (and `npm run codegen`) and commit the result').toBe(
+      printSchema(sortedSchema) + '\n',
+    );
   });
 
   it('every Query, Mutation and Subscription field declares an authScopes rule', () => {
@@ -40,7 +35,7 @@ describe('schema', () => {
 
   it('each root field has the reviewed sign-in rule and service rule (snapshot: test/__snapshots__/root-rules.txt)', async () => {
     // One line per root field: who may call it (public / member / writer) and what its service
-    // enforces (src/lib/root-rules.ts, also in the field's description). A new field, or a
+    // enforces (src/kernel/access/root-rules.ts, also in the field's description). A new field, or a
     // changed rule, changes this file and has to be reviewed.
     const lines = rootFields
       .map(({ key, field }) => `${key}  [${ruleOf(field)}]  ${/Rights: (.*)\.$/s.exec(field.description ?? '')?.[1] ?? '(no rule)'}`)
@@ -54,8 +49,7 @@ describe('schema', () => {
       .filter((t): t is GraphQLObjectType => isObjectType(t) && !t.name.startsWith('__'))
       .flatMap((t) => Object.values(t.getFields()).map((f) => ({ key: `${t.name}.${f.name}`, field: f })))
       .filter(({ field }) => {
-        const scopes = (field.extensions as { pothosOptions?: { authScopes?: unknown } } | undefined)?.pothosOptions
-          ?.authScopes;
+        const scopes = (field.extensions as { pothosOptions?: { authScopes?: unknown } } | undefined)?.pothosOptions?.authScopes;
         return typeof scopes === 'object' && scopes !== null && 'public' in scopes;
       })
       .map(({ key }) => key)

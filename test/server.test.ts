@@ -4,7 +4,7 @@
 // shutdown with a request in flight, bad configuration. (PostgreSQL via DATABASE_URL: test/postgres/server.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
-import { COUNTS, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, START_TIMEOUT, killSpawned, type Exit, type Server } from './kit/server.js';
+import { COUNTS, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, killSpawned, type Exit, type Server } from './kit/server.js';
 
 afterAll(killSpawned, 30_000);
 
@@ -43,7 +43,7 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
     expect(pipeline.stages.slice(-2).map((s: { kind: string }) => s.kind)).toEqual(['WON', 'LOST']);
 
     expect(data.deals.totalCount).toBeGreaterThanOrEqual(200);
-    const stagesUsed = new Set(data.deals.edges.map((e: any) => e.node.stage.name));
+    const stagesUsed = new Set(data.deals.edges.map((e: { node: { stage: { name: string } } }) => e.node.stage.name));
     expect(stagesUsed.size).toBeGreaterThanOrEqual(4);
     expect(data.contacts.totalCount).toBeGreaterThan(0);
     expect(data.companies.totalCount).toBeGreaterThan(0);
@@ -116,32 +116,27 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
     let stoppedTakingWork = false;
     try {
       expect((await send('GET', '/health', {}, (req) => req.end())).status).toBe(200);
-      const response = send(
-        'POST',
-        url.pathname,
-        { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        (req) => {
-          const half = Math.floor(body.length / 2);
-          req.write(body.slice(0, half));
-          setTimeout(async () => {
-            server.proc.kill('SIGTERM');
-            // Send the rest only once the server has stopped taking new connections.
-            const deadline = Date.now() + 10_000;
-            while (Date.now() < deadline) {
-              const refused = await fetch(`${url.origin}/health`).then(
-                () => false,
-                () => true,
-              );
-              if (refused) {
-                stoppedTakingWork = true;
-                break;
-              }
-              await new Promise((r) => setTimeout(r, 100));
+      const response = send('POST', url.pathname, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, (req) => {
+        const half = Math.floor(body.length / 2);
+        req.write(body.slice(0, half));
+        setTimeout(async () => {
+          server.proc.kill('SIGTERM');
+          // Send the rest only once the server has stopped taking new connections.
+          const deadline = Date.now() + 10_000;
+          while (Date.now() < deadline) {
+            const refused = await fetch(`${url.origin}/health`).then(
+              () => false,
+              () => true,
+            );
+            if (refused) {
+              stoppedTakingWork = true;
+              break;
             }
-            req.end(body.slice(half));
-          }, 300);
-        },
-      );
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          req.end(body.slice(half));
+        }, 300);
+      });
       const res = await response;
       expect(res.reused).toBe(true);
       expect(stoppedTakingWork, 'new connections were still accepted after SIGTERM').toBe(true);
@@ -163,17 +158,20 @@ describe('bad configuration stops the server with a message naming the variable'
     ['PORT', 'abc'],
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_URL', 'mysql://x'],
-  ])('%s=%s', async (name, value) => {
-    const server = spawnServer({ DATA_DIR: tempDir(), [name]: value });
-    const exit = await Promise.race([
-      server.exited,
-      new Promise<Exit>((_, reject) => setTimeout(() => reject(new Error(`still running:\n${server.out()}`)), 45_000)),
-    ]);
-    expect(exit.code).not.toBe(0);
-    expect(exit.code).not.toBeNull();
-    expect(server.err()).toContain('Invalid configuration');
-    expect(server.err()).toMatch(new RegExp(`${name}: .*\\(got "${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"\\)`));
-    expect(server.out()).not.toMatch(/CRM GraphQL API/);
-  }, 60_000);
+  ])(
+    '%s=%s',
+    async (name, value) => {
+      const server = spawnServer({ DATA_DIR: tempDir(), [name]: value });
+      const exit = await Promise.race([
+        server.exited,
+        new Promise<Exit>((_, reject) => setTimeout(() => reject(new Error(`still running:\n${server.out()}`)), 45_000)),
+      ]);
+      expect(exit.code).not.toBe(0);
+      expect(exit.code).not.toBeNull();
+      expect(server.err()).toContain('Invalid configuration');
+      expect(server.err()).toMatch(new RegExp(`${name}: .*\\(got "${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"\\)`));
+      expect(server.out()).not.toMatch(/CRM GraphQL API/);
+    },
+    60_000,
+  );
 });
-

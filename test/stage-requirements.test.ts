@@ -47,15 +47,24 @@ describe('required fields of a stage', () => {
     const r = await move(ws, { id: d.id, version: d.version, stageId: contract });
     expect(r).toMatchObject({ __typename: 'StageRequirementsError', code: 'STAGE_REQUIREMENTS', stageId: contract, lossReasonRequired: false });
     const e = as(r, 'StageRequirementsError');
-    expect(e.missingFields.map((f) => [f.id, f.name])).toEqual([[inn.id, 'INN'], [address.id, 'Legal address']]);
+    expect(e.missingFields.map((f) => [f.id, f.name])).toEqual([
+      [inn.id, 'INN'],
+      [address.id, 'Legal address'],
+    ]);
     expect(e.message).toContain('INN');
     expect(await read(ws, d.id)).toEqual(d);
 
     // Filled one by one, the list shrinks; then the move goes through.
-    const d2 = as(await update(ws, { id: d.id, version: d.version, customFields: [{ fieldId: inn.id, value: { text: '7701234567' } }] }), 'UpdateDealSuccess').deal;
+    const d2 = as(
+      await update(ws, { id: d.id, version: d.version, customFields: [{ fieldId: inn.id, value: { text: '7701234567' } }] }),
+      'UpdateDealSuccess',
+    ).deal;
     const r2 = as(await move(ws, { id: d.id, version: d2.version, stageId: contract }), 'StageRequirementsError');
     expect(r2.missingFields.map((f) => f.code)).toEqual(['address']);
-    const d3 = as(await update(ws, { id: d.id, version: d2.version, customFields: [{ fieldId: address.id, value: { text: 'Moscow' } }] }), 'UpdateDealSuccess').deal;
+    const d3 = as(
+      await update(ws, { id: d.id, version: d2.version, customFields: [{ fieldId: address.id, value: { text: 'Moscow' } }] }),
+      'UpdateDealSuccess',
+    ).deal;
     const moved = as(await move(ws, { id: d.id, version: d3.version, stageId: contract }), 'MoveDealSuccess').deal;
     expect(moved.stage.id).toBe(contract);
   });
@@ -115,10 +124,16 @@ describe('required fields of a stage', () => {
       { fieldId: inn.id, value: { text: '7701234567' } },
       { fieldId: address.id, value: { text: 'Tver' } },
     ];
-    const person = as(await create(ws, { name: 'Person deal', customFields: [...base, { fieldId: kind.id, value: { optionId: kind.options[1].id } }] }), 'CreateDealSuccess').deal;
+    const person = as(
+      await create(ws, { name: 'Person deal', customFields: [...base, { fieldId: kind.id, value: { optionId: kind.options[1].id } }] }),
+      'CreateDealSuccess',
+    ).deal;
     expect(as(await move(ws, { id: person.id, version: person.version, stageId: contract }), 'MoveDealSuccess').deal.stage.id).toBe(contract);
 
-    const company = as(await create(ws, { name: 'Company deal', customFields: [...base, { fieldId: kind.id, value: { optionId: kind.options[0].id } }] }), 'CreateDealSuccess').deal;
+    const company = as(
+      await create(ws, { name: 'Company deal', customFields: [...base, { fieldId: kind.id, value: { optionId: kind.options[0].id } }] }),
+      'CreateDealSuccess',
+    ).deal;
     const r = as(await move(ws, { id: company.id, version: company.version, stageId: contract }), 'StageRequirementsError');
     expect(r.missingFields.map((f) => [f.id, f.code])).toEqual([[license.id, 'license']]);
   });

@@ -42,7 +42,15 @@ describe('tasks: create, change, complete, reopen', () => {
   it('creates a task on a deal for the caller by default, and the deal timeline shows it', async () => {
     const d = await deal(ws, 'Supply');
     const t = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: '  Call the buyer  ', dueAt: at(HOUR) });
-    expect(t).toMatchObject({ type: 'CALL', text: 'Call the buyer', cardId: d.id, completedAt: null, overdue: false, version: 1, responsible: { name: 'Admin' } });
+    expect(t).toMatchObject({
+      type: 'CALL',
+      text: 'Call the buyer',
+      cardId: d.id,
+      completedAt: null,
+      overdue: false,
+      version: 1,
+      responsible: { name: 'Admin' },
+    });
     expect(t.createdBy?.id).toBe(t.responsible.id);
     const kinds = (await ws.gql(Timeline, { cardId: d.id, first: 20 })).timeline.edges.map((e) => e.node.kind);
     expect(kinds).toEqual(['TASK_CREATED', 'CARD_CREATED']);

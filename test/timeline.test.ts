@@ -56,11 +56,9 @@ const createDeal = async (ws: Who, input: CreateDealInput) => (await ws.gql(Crea
 const updateDeal = async (ws: Who, input: UpdateDealInput) => (await ws.gql(UpdateDeal, { input })).updateDeal;
 const moveDeal = async (ws: Who, input: MoveDealInput) => (await ws.gql(MoveDeal, { input })).moveDeal;
 const newDeal = async (ws: Who, input: CreateDealInput = { name: 'Supply' }) => as(await createDeal(ws, input), 'CreateDealSuccess').deal;
-const newContact = async (ws: Who, input: CreateContactInput) =>
-  as((await ws.gql(CreateContact, { input })).createContact, 'CreateContactSuccess').contact;
+const newContact = async (ws: Who, input: CreateContactInput) => as((await ws.gql(CreateContact, { input })).createContact, 'CreateContactSuccess').contact;
 const updateContact = async (ws: Who, input: UpdateContactInput) => (await ws.gql(UpdateContact, { input })).updateContact;
-const newCompany = async (ws: Who, input: CreateCompanyInput) =>
-  as((await ws.gql(CreateCompany, { input })).createCompany, 'CreateCompanySuccess').company;
+const newCompany = async (ws: Who, input: CreateCompanyInput) => as((await ws.gql(CreateCompany, { input })).createCompany, 'CreateCompanySuccess').company;
 const updateCompany = async (ws: Who, input: UpdateCompanyInput) => (await ws.gql(UpdateCompany, { input })).updateCompany;
 const addNote = async (ws: Who, input: AddNoteInput) => (await ws.gql(AddNote, { input })).addNote;
 const note = async (ws: Who, cardId: string, text: string) => as(await addNote(ws, { cardId, text }), 'AddNoteSuccess').entry;
@@ -158,10 +156,17 @@ describe('entries the server writes', () => {
     expect(resp.fieldChange).toBeNull();
 
     // Clearing a value records old → null.
-    const cleared = as(await updateDeal(ws, { id: deal.id, version: updated.version, customFields: [{ fieldId: source.id, value: null }] }), 'UpdateDealSuccess').deal;
+    const cleared = as(
+      await updateDeal(ws, { id: deal.id, version: updated.version, customFields: [{ fieldId: source.id, value: null }] }),
+      'UpdateDealSuccess',
+    ).deal;
     const after = await timeline(ws, deal.id);
     expect(after).toHaveLength(tl.length + 1);
-    expect(after[0]).toMatchObject({ kind: 'FIELD_CHANGED', author: { id: ws.admin.id }, fieldChange: { field: 'Source', customFieldId: source.id, oldValue: 'Referral', newValue: null } });
+    expect(after[0]).toMatchObject({
+      kind: 'FIELD_CHANGED',
+      author: { id: ws.admin.id },
+      fieldChange: { field: 'Source', customFieldId: source.id, oldValue: 'Referral', newValue: null },
+    });
     expect(cleared.version).toBe(updated.version + 1);
   });
 
@@ -194,7 +199,10 @@ describe('entries the server writes', () => {
         amount: '100.00',
         currency: 'RUB',
         responsibleId: ws.admin.id,
-        customFields: [{ fieldId: source.id, value: { optionId: source.options[0].id } }, { fieldId: budget.id, value: null }],
+        customFields: [
+          { fieldId: source.id, value: { optionId: source.options[0].id } },
+          { fieldId: budget.id, value: null },
+        ],
       }),
       'UpdateDealSuccess',
     ).deal;
@@ -266,13 +274,22 @@ describe('notes and note templates', () => {
   test.beforeAll(async ({ signUp }) => {
     ws = await signUp();
     member = await ws.member('Oleg');
-    template = as((await ws.gql(CreateNoteTemplate, { name: 'Client call', text: 'Call to client about [topic]' })).createNoteTemplate, 'CreateNoteTemplateSuccess').template;
+    template = as(
+      (await ws.gql(CreateNoteTemplate, { name: 'Client call', text: 'Call to client about [topic]' })).createNoteTemplate,
+      'CreateNoteTemplateSuccess',
+    ).template;
   });
 
   it('addNote puts the note on top of the timeline, by its author', async () => {
     const deal = await newDeal(ws);
     const entry = await note(member, deal.id, 'Client asked for a discount');
-    expect(entry).toMatchObject({ kind: 'NOTE', cardId: deal.id, text: 'Client asked for a discount', author: { id: member.user.id, name: 'Oleg' }, call: null });
+    expect(entry).toMatchObject({
+      kind: 'NOTE',
+      cardId: deal.id,
+      text: 'Client asked for a discount',
+      author: { id: member.user.id, name: 'Oleg' },
+      call: null,
+    });
     const tl = await timeline(ws, deal.id);
     expect(kinds(tl)).toEqual(['NOTE', 'CARD_CREATED']);
     expect(tl[0]).toEqual(entry);
@@ -295,10 +312,20 @@ describe('notes and note templates', () => {
     ]);
 
     const deal = await newDeal(ws);
-    const filled = as(await addNote(member, { cardId: deal.id, templateId: template.id, values: [{ name: 'topic', value: 'delivery' }] }), 'AddNoteSuccess').entry;
+    const filled = as(
+      await addNote(member, { cardId: deal.id, templateId: template.id, values: [{ name: 'topic', value: 'delivery' }] }),
+      'AddNoteSuccess',
+    ).entry;
     expect(filled).toMatchObject({ kind: 'NOTE', text: 'Call to client about delivery', author: { id: member.user.id } });
     const both = as(
-      await addNote(ws, { cardId: deal.id, templateId: two.id, values: [{ name: 'day', value: 'Monday' }, { name: 'who', value: 'Anna' }] }),
+      await addNote(ws, {
+        cardId: deal.id,
+        templateId: two.id,
+        values: [
+          { name: 'day', value: 'Monday' },
+          { name: 'who', value: 'Anna' },
+        ],
+      }),
       'AddNoteSuccess',
     ).entry;
     expect(both.text).toBe('Meeting with Anna on Monday; bring Anna’s papers');
@@ -308,7 +335,14 @@ describe('notes and note templates', () => {
     expect((await member.gql(DeleteNoteTemplate, { id: two.id })).deleteNoteTemplate.__typename).toBe('ForbiddenError');
     as((await ws.gql(DeleteNoteTemplate, { id: two.id })).deleteNoteTemplate, 'DeleteNoteTemplateSuccess');
     expect((await ws.gql(NoteTemplates, {})).noteTemplates.map((t) => t.name)).toEqual(['Client call']);
-    const gone = await addNote(ws, { cardId: deal.id, templateId: two.id, values: [{ name: 'day', value: 'Friday' }, { name: 'who', value: 'Anna' }] });
+    const gone = await addNote(ws, {
+      cardId: deal.id,
+      templateId: two.id,
+      values: [
+        { name: 'day', value: 'Friday' },
+        { name: 'who', value: 'Anna' },
+      ],
+    });
     expect(fieldsOf(gone)).toEqual(['templateId']);
   });
 
@@ -324,7 +358,10 @@ describe('notes and note templates', () => {
     const extra = await addNote(member, {
       cardId: deal.id,
       templateId: template.id,
-      values: [{ name: 'topic', value: 'delivery' }, { name: 'price', value: '10' }],
+      values: [
+        { name: 'topic', value: 'delivery' },
+        { name: 'price', value: '10' },
+      ],
     });
     expect(fieldsOf(extra)).toEqual(['values[1].name']);
     expect(fieldsOf(await addNote(member, { cardId: deal.id, templateId: template.id, values: [] }))).toEqual(['values']);
@@ -366,7 +403,13 @@ describe('calls, e-mails, meetings and chat messages', () => {
       kind: 'CALL',
       text: null,
       author: { id: ws.admin.id },
-      call: { direction: 'OUTBOUND', number: '+79161234567', durationSeconds: 125, recordingUrl: 'https://pbx.example.com/rec/1.mp3', result: 'Agreed on a demo' },
+      call: {
+        direction: 'OUTBOUND',
+        number: '+79161234567',
+        durationSeconds: 125,
+        recordingUrl: 'https://pbx.example.com/rec/1.mp3',
+        result: 'Agreed on a demo',
+      },
       email: null,
     });
     // Other formats of numbers, and a call with nothing but its number.
@@ -376,10 +419,19 @@ describe('calls, e-mails, meetings and chat messages', () => {
     expect(us.call).toMatchObject({ number: '+16502530000', durationSeconds: 0 });
 
     const email = as(
-      (await ws.gql(LogEmail, { input: { cardId: deal.id, direction: 'INBOUND', subject: 'Invoice', body: 'Please find the invoice attached.', mailbox: 'sales@example.com' } })).logEmail,
+      (
+        await ws.gql(LogEmail, {
+          input: { cardId: deal.id, direction: 'INBOUND', subject: 'Invoice', body: 'Please find the invoice attached.', mailbox: 'sales@example.com' },
+        })
+      ).logEmail,
       'LogEmailSuccess',
     ).entry;
-    expect(email).toMatchObject({ kind: 'EMAIL', text: null, email: { direction: 'INBOUND', subject: 'Invoice', body: 'Please find the invoice attached.', mailbox: 'sales@example.com' }, call: null });
+    expect(email).toMatchObject({
+      kind: 'EMAIL',
+      text: null,
+      email: { direction: 'INBOUND', subject: 'Invoice', body: 'Please find the invoice attached.', mailbox: 'sales@example.com' },
+      call: null,
+    });
 
     const meeting = as(
       await logMeeting(ws, {
@@ -394,13 +446,20 @@ describe('calls, e-mails, meetings and chat messages', () => {
     ).entry;
     expect(meeting).toMatchObject({
       kind: 'MEETING',
-      meeting: { subject: 'Demo', startsAt: '2026-03-02T07:00:00.000Z', endsAt: '2026-03-02T08:30:00.000Z', place: 'Client office', notes: 'Bring the price list' },
+      meeting: {
+        subject: 'Demo',
+        startsAt: '2026-03-02T07:00:00.000Z',
+        endsAt: '2026-03-02T08:30:00.000Z',
+        place: 'Client office',
+        notes: 'Bring the price list',
+      },
     });
     const open = as(await logMeeting(ws, { cardId: deal.id, subject: 'Call back', startsAt: '2026-03-03T09:00:00Z' }), 'LogMeetingSuccess').entry;
     expect(open.meeting).toEqual({ subject: 'Call back', startsAt: '2026-03-03T09:00:00.000Z', endsAt: null, place: null, notes: null });
 
     const chat = as(
-      (await ws.gql(LogChatMessage, { input: { cardId: deal.id, direction: 'INBOUND', channel: 'Telegram', text: 'Hello! Is the offer still valid?' } })).logChatMessage,
+      (await ws.gql(LogChatMessage, { input: { cardId: deal.id, direction: 'INBOUND', channel: 'Telegram', text: 'Hello! Is the offer still valid?' } }))
+        .logChatMessage,
       'LogChatMessageSuccess',
     ).entry;
     expect(chat).toMatchObject({ kind: 'CHAT', text: 'Hello! Is the offer still valid?', chat: { direction: 'INBOUND', channel: 'Telegram' }, meeting: null });
@@ -419,11 +478,16 @@ describe('calls, e-mails, meetings and chat messages', () => {
     expect(call).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED' });
     expect(fieldsOf(call)).toEqual(['durationSeconds', 'number', 'recordingUrl']);
     expect(fieldsOf(await logCall(ws, { cardId: deal.id, direction: 'OUTBOUND', number: '123' }))).toEqual(['number']);
-    expect(fieldsOf(await logCall(ws, { cardId: deal.id, direction: 'OUTBOUND', number: '+79161234567', durationSeconds: 90_000 }))).toEqual(['durationSeconds']);
+    expect(fieldsOf(await logCall(ws, { cardId: deal.id, direction: 'OUTBOUND', number: '+79161234567', durationSeconds: 90_000 }))).toEqual([
+      'durationSeconds',
+    ]);
 
     const backwards = await logMeeting(ws, { cardId: deal.id, subject: 'Demo', startsAt: '2026-03-02T10:00:00Z', endsAt: '2026-03-02T09:59:00Z' });
     expect(fieldsOf(backwards)).toEqual(['endsAt']);
-    expect(fieldsOf(await logMeeting(ws, { cardId: deal.id, subject: ' ', startsAt: '2026-03-02T10:00:00Z', endsAt: '2026-03-01T10:00:00Z' }))).toEqual(['endsAt', 'subject']);
+    expect(fieldsOf(await logMeeting(ws, { cardId: deal.id, subject: ' ', startsAt: '2026-03-02T10:00:00Z', endsAt: '2026-03-01T10:00:00Z' }))).toEqual([
+      'endsAt',
+      'subject',
+    ]);
 
     const chat = (await ws.gql(LogChatMessage, { input: { cardId: deal.id, direction: 'OUTBOUND', channel: '', text: '   ' } })).logChatMessage;
     expect(fieldsOf(chat)).toEqual(['channel', 'text']);
@@ -490,7 +554,10 @@ describe('reading a timeline', () => {
     expect(kinds(all.slice(1, 5)).sort()).toEqual(['FIELD_CHANGED', 'FIELD_CHANGED', 'FIELD_CHANGED', 'RESPONSIBLE_CHANGED']);
     for (const size of [1, 2, 4]) {
       const { seen } = await walk(deal.id, size);
-      expect(seen.map((e) => e.id), `page size ${size}`).toEqual(all.map((e) => e.id));
+      expect(
+        seen.map((e) => e.id),
+        `page size ${size}`,
+      ).toEqual(all.map((e) => e.id));
     }
   });
 
@@ -603,7 +670,14 @@ type Sub = ReturnType<typeof watch>;
  * subscription starts, since the card has to exist before anyone can subscribe to it.
  */
 function watch(token: string, cardId: string, on = url) {
-  const s = subscribe(on, token, TimelineUpdated, { cardId }, (d) => d.timelineUpdated as TimelineEntryFieldsFragment, (e) => e.kind !== 'CARD_CREATED');
+  const s = subscribe(
+    on,
+    token,
+    TimelineUpdated,
+    { cardId },
+    (d) => d.timelineUpdated as TimelineEntryFieldsFragment,
+    (e) => e.kind !== 'CARD_CREATED',
+  );
   return { ...s, entries: s.events, waitFor: (n: number, ms = 5000) => s.waitFor((e) => e.length >= n, ms) };
 }
 
@@ -661,12 +735,17 @@ describe('timelineUpdated over WebSocket', () => {
       as((await ws.gql(AddNote, { input: { cardId: deal.id, text: 'Quick note' } })).addNote, 'AddNoteSuccess');
       as((await ws.gql(MoveDeal, { input: { id: deal.id, version: deal.version, stageId: ws.open[1].id } })).moveDeal, 'MoveDealSuccess');
       as((await ws.gql(UpdateContact, { input: { id: contact.id, version: contact.version, position: 'CEO' } })).updateContact, 'UpdateContactSuccess');
-      as((await ws.gql(UpdateCompany, { input: { id: company.id, version: company.version, website: 'prompt.example.com' } })).updateCompany, 'UpdateCompanySuccess');
+      as(
+        (await ws.gql(UpdateCompany, { input: { id: company.id, version: company.version, website: 'prompt.example.com' } })).updateCompany,
+        'UpdateCompanySuccess',
+      );
       await Promise.all([dealSub.waitFor(2, 2000), contactSub.waitFor(1, 2000), companySub.waitFor(1, 2000)]);
 
       expect(kinds(dealSub.entries)).toEqual(['NOTE', 'STAGE_CHANGED']);
       expect(contactSub.entries.map((e) => e.fieldChange)).toEqual([{ field: 'position', customFieldId: null, oldValue: null, newValue: 'CEO' }]);
-      expect(companySub.entries.map((e) => e.fieldChange)).toEqual([{ field: 'website', customFieldId: null, oldValue: null, newValue: 'https://prompt.example.com' }]);
+      expect(companySub.entries.map((e) => e.fieldChange)).toEqual([
+        { field: 'website', customFieldId: null, oldValue: null, newValue: 'https://prompt.example.com' },
+      ]);
       expect([...dealSub.errors, ...contactSub.errors, ...companySub.errors]).toEqual([]);
     } finally {
       await Promise.all(subs.splice(0).map((s) => s.close()));
@@ -755,7 +834,10 @@ describe('contact and company changes', () => {
       ['website', null, 'https://romashka.ru'],
     ]);
     expect(tl.find((e) => e.fieldChange?.field === 'Revenue')!.fieldChange!.customFieldId).toBe(revenue.id);
-    const call = as(await logCall(ws, { cardId: company.id, direction: 'INBOUND', number: '+7 495 123-45-67', result: 'Asked for a quote' }), 'LogCallSuccess').entry;
+    const call = as(
+      await logCall(ws, { cardId: company.id, direction: 'INBOUND', number: '+7 495 123-45-67', result: 'Asked for a quote' }),
+      'LogCallSuccess',
+    ).entry;
     expect((await timeline(ws, company.id))[0]).toEqual(call);
     // Another workspace's or another card type's timeline does not show them.
     const contact = await newContact(ws, { name: 'Unrelated' });

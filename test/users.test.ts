@@ -327,10 +327,7 @@ describe('two admins at once', () => {
     const u1 = await createUser(ws, { name: 'One' });
     const u2 = await createUser(ws, { name: 'Two' });
     const email = uniqueEmail('wanted');
-    const updates = await Promise.all([
-      ws.raw(UpdateUser, { input: { id: u1.id, email } }),
-      ws.raw(UpdateUser, { input: { id: u2.id, email } }),
-    ]);
+    const updates = await Promise.all([ws.raw(UpdateUser, { input: { id: u1.id, email } }), ws.raw(UpdateUser, { input: { id: u2.id, email } })]);
     for (const r of updates) expect(r.errors).toBeUndefined();
     expect(updates.map((r) => r.data!.updateUser.__typename).sort()).toEqual(['UpdateUserSuccess', 'ValidationError']);
     expect(refusedFields(updates.find((r) => r.data!.updateUser.__typename === 'ValidationError')!.data!.updateUser)).toEqual(['email']);
@@ -343,26 +340,25 @@ describe('two admins at once', () => {
     for (const r of creates) expect(r.errors).toBeUndefined();
     expect(creates.map((r) => r.data!.createUser.__typename).sort()).toEqual(['CreateUserSuccess', 'ValidationError']);
 
-    const teams = await Promise.all([
-      ws.raw(CreateTeam, { input: { name: 'Twins' } }),
-      ws.raw(CreateTeam, { input: { name: 'Twins' } }),
-    ]);
+    const teams = await Promise.all([ws.raw(CreateTeam, { input: { name: 'Twins' } }), ws.raw(CreateTeam, { input: { name: 'Twins' } })]);
     for (const r of teams) expect(r.errors).toBeUndefined();
     expect(teams.map((r) => r.data!.createTeam.__typename).sort()).toEqual(['CreateTeamSuccess', 'ValidationError']);
 
     const x = await createTeam(ws, 'X');
     const y = await createTeam(ws, 'Y');
-    const renames = await Promise.all([
-      ws.raw(UpdateTeam, { input: { id: x.id, name: 'Same' } }),
-      ws.raw(UpdateTeam, { input: { id: y.id, name: 'Same' } }),
-    ]);
+    const renames = await Promise.all([ws.raw(UpdateTeam, { input: { id: x.id, name: 'Same' } }), ws.raw(UpdateTeam, { input: { id: y.id, name: 'Same' } })]);
     for (const r of renames) expect(r.errors).toBeUndefined();
     expect(renames.map((r) => r.data!.updateTeam.__typename).sort()).toEqual(['UpdateTeamSuccess', 'ValidationError']);
 
     const { teams: listed } = await ws.gql(Teams, {});
     // One "Twins", one "Same", and one of X and Y kept its name.
     expect(listed).toHaveLength(3);
-    expect(listed.map((t) => t.name).filter((n) => n === 'Same' || n === 'Twins').sort()).toEqual(['Same', 'Twins']);
+    expect(
+      listed
+        .map((t) => t.name)
+        .filter((n) => n === 'Same' || n === 'Twins')
+        .sort(),
+    ).toEqual(['Same', 'Twins']);
     expect((await listUsers(ws)).totalCount).toBe(4);
   });
 });
@@ -374,8 +370,14 @@ describe('last administrator, two at once', () => {
     const otherToken = (await login(other.email)).data!.login.token;
     const act = (id: string, token: string) =>
       how === 'deactivate'
-        ? app.as(token).raw(DeactivateUser, { id }).then((r) => r.data?.deactivateUser.__typename)
-        : app.as(token).raw(UpdateUser, { input: { id, roleId: manager.id } }).then((r) => r.data?.updateUser.__typename);
+        ? app
+            .as(token)
+            .raw(DeactivateUser, { id })
+            .then((r) => r.data?.deactivateUser.__typename)
+        : app
+            .as(token)
+            .raw(UpdateUser, { input: { id, roleId: manager.id } })
+            .then((r) => r.data?.updateUser.__typename);
     const outcomes = await Promise.all([act(other.id, ws.token), act(ws.admin.id, otherToken)]);
     expect(outcomes.sort()).toEqual(how === 'deactivate' ? ['DeactivateUserSuccess', 'ValidationError'] : ['UpdateUserSuccess', 'ValidationError']);
     // Whoever remains an administrator can still sign in and run the workspace.
@@ -490,18 +492,102 @@ describe('a member who is not an administrator', () => {
     const t = member.token;
 
     const attempts: [string, () => Promise<{ __typename: string }>][] = [
-      ['createUser', () => app.as(t).gql(CreateUser, { input: { email: uniqueEmail(), name: 'Friend', password: PASSWORD } }).then((r) => r.createUser)],
-      ['createUser as admin', () => app.as(t).gql(CreateUser, { input: { email: uniqueEmail(), name: 'Puppet', password: PASSWORD, roleId: admin.id } }).then((r) => r.createUser)],
-      ['updateUser (other)', () => app.as(t).gql(UpdateUser, { input: { id: ws.admin.id, name: 'Hacked' } }).then((r) => r.updateUser)],
-      ['updateUser (self role)', () => app.as(t).gql(UpdateUser, { input: { id: member.user.id, roleId: admin.id } }).then((r) => r.updateUser)],
-      ['deactivateUser', () => app.as(t).gql(DeactivateUser, { id: ws.admin.id }).then((r) => r.deactivateUser)],
-      ['reactivateUser', () => app.as(t).gql(ReactivateUser, { id: colleague.id }).then((r) => r.reactivateUser)],
-      ['createTeam', () => app.as(t).gql(CreateTeam, { input: { name: 'Mine', memberIds: [member.user.id] } }).then((r) => r.createTeam)],
-      ['updateTeam', () => app.as(t).gql(UpdateTeam, { input: { id: team.id, name: 'Taken', memberIds: [member.user.id] } }).then((r) => r.updateTeam)],
-      ['deleteTeam', () => app.as(t).gql(DeleteTeam, { id: team.id }).then((r) => r.deleteTeam)],
-      ['createApiKey', () => app.as(t).gql(CreateApiKey, { name: 'Mine', scopes: ['WRITE'] }).then((r) => r.createApiKey)],
-      ['revokeApiKey', () => app.as(t).gql(RevokeApiKey, { id: keyId }).then((r) => r.revokeApiKey)],
-      ['updateWorkspace', () => app.as(t).gql(UpdateWorkspace, { input: { name: 'Mine now', currency: 'USD' } }).then((r) => r.updateWorkspace)],
+      [
+        'createUser',
+        () =>
+          app
+            .as(t)
+            .gql(CreateUser, { input: { email: uniqueEmail(), name: 'Friend', password: PASSWORD } })
+            .then((r) => r.createUser),
+      ],
+      [
+        'createUser as admin',
+        () =>
+          app
+            .as(t)
+            .gql(CreateUser, { input: { email: uniqueEmail(), name: 'Puppet', password: PASSWORD, roleId: admin.id } })
+            .then((r) => r.createUser),
+      ],
+      [
+        'updateUser (other)',
+        () =>
+          app
+            .as(t)
+            .gql(UpdateUser, { input: { id: ws.admin.id, name: 'Hacked' } })
+            .then((r) => r.updateUser),
+      ],
+      [
+        'updateUser (self role)',
+        () =>
+          app
+            .as(t)
+            .gql(UpdateUser, { input: { id: member.user.id, roleId: admin.id } })
+            .then((r) => r.updateUser),
+      ],
+      [
+        'deactivateUser',
+        () =>
+          app
+            .as(t)
+            .gql(DeactivateUser, { id: ws.admin.id })
+            .then((r) => r.deactivateUser),
+      ],
+      [
+        'reactivateUser',
+        () =>
+          app
+            .as(t)
+            .gql(ReactivateUser, { id: colleague.id })
+            .then((r) => r.reactivateUser),
+      ],
+      [
+        'createTeam',
+        () =>
+          app
+            .as(t)
+            .gql(CreateTeam, { input: { name: 'Mine', memberIds: [member.user.id] } })
+            .then((r) => r.createTeam),
+      ],
+      [
+        'updateTeam',
+        () =>
+          app
+            .as(t)
+            .gql(UpdateTeam, { input: { id: team.id, name: 'Taken', memberIds: [member.user.id] } })
+            .then((r) => r.updateTeam),
+      ],
+      [
+        'deleteTeam',
+        () =>
+          app
+            .as(t)
+            .gql(DeleteTeam, { id: team.id })
+            .then((r) => r.deleteTeam),
+      ],
+      [
+        'createApiKey',
+        () =>
+          app
+            .as(t)
+            .gql(CreateApiKey, { name: 'Mine', scopes: ['WRITE'] })
+            .then((r) => r.createApiKey),
+      ],
+      [
+        'revokeApiKey',
+        () =>
+          app
+            .as(t)
+            .gql(RevokeApiKey, { id: keyId })
+            .then((r) => r.revokeApiKey),
+      ],
+      [
+        'updateWorkspace',
+        () =>
+          app
+            .as(t)
+            .gql(UpdateWorkspace, { input: { name: 'Mine now', currency: 'USD' } })
+            .then((r) => r.updateWorkspace),
+      ],
     ];
     for (const [name, attempt] of attempts) {
       const result = await attempt();

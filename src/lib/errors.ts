@@ -1,28 +1,61 @@
 // Expected failures. Services throw these; the errors plugin turns them into typed members of
 // each mutation's result union. Anything else thrown is unexpected and masked by yoga.
+// Each carries its text as a message (key and params, lib/i18n.ts), rendered in the caller's
+// language where it reaches a client; Error.message holds the English, for logs.
 import { GraphQLError } from 'graphql';
+import { cap, defineMessages, noun, render, withParams, type Message } from './i18n.js';
 
-export type FieldIssue = { field: string; message: string };
+/** The generic texts of the errors below; domains pass their own messages for anything specific. */
+export const ERRORS = defineMessages('error', {
+  invalidInput: withParams(
+    (p: { issues: string[] }) => `Invalid input: ${p.issues.join('; ')}`,
+    (p) => `Неверные данные: ${p.issues.join('; ')}`,
+  ),
+  fieldIssue: withParams(
+    (p: { field: string; message: string }) => `${p.field}: ${p.message}`,
+    (p) => `${p.field}: ${p.message}`,
+  ),
+  notFound: withParams(
+    (p: { entity: string; noun: string }) => `${p.entity} was not found`,
+    (p) => `${cap(p.noun)}: не найдено`,
+  ),
+  forbidden: { en: 'You do not have the right to do this', ru: 'Недостаточно прав' },
+  conflict: withParams(
+    (p: { entity: string; noun: string; version: number }) => `${p.entity} was changed by someone else (now at version ${p.version}); reload it and try again`,
+    (p) => `${cap(p.noun)}: запись изменил кто-то другой (версия ${p.version}); обновите и повторите`,
+  ),
+  signInFirst: { en: 'Sign in first: send a valid token', ru: 'Войдите в систему: передайте действительный токен' },
+  readOnlyKey: {
+    en: 'This API key may only read; it needs the WRITE scope',
+    ru: 'Этот API-ключ только для чтения; нужна область WRITE',
+  },
+  rateLimited: withParams(
+    (p: { seconds: number }) => `Too many attempts; try again in ${p.seconds} s`,
+    (p) => `Слишком много попыток; повторите через ${p.seconds} с`,
+  ),
+});
+
+export type FieldIssue = { field: string; message: Message };
 
 export class AppError extends Error {
   readonly code: string;
-  constructor(message: string, code: string) {
-    super(message);
+  /** What the client reads, in its language. */
+  readonly msg: Message;
+  constructor(msg: Message, code: string) {
+    super(render(msg, 'en'));
     this.name = new.target.name;
     this.code = code;
+    this.msg = msg;
   }
 }
 
 export class ValidationError extends AppError {
   readonly fields: FieldIssue[];
-  constructor(fields: FieldIssue[], message?: string) {
-    super(
-      message ?? `Invalid input: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
-      'VALIDATION_FAILED',
-    );
+  constructor(fields: FieldIssue[], message?: Message) {
+    super(message ?? ERRORS.invalidInput({ issues: fields.map((f) => ERRORS.fieldIssue({ field: f.field, message: f.message })) }), 'VALIDATION_FAILED');
     this.fields = fields;
   }
-  static field(field: string, message: string) {
+  static field(field: string, message: Message) {
     return new ValidationError([{ field, message }]);
   }
 }
@@ -32,7 +65,7 @@ export class NotFoundError extends AppError {
     readonly entity: string,
     readonly id: string,
     // The id is a field of its own (the client's global id); messages stay free of database ids.
-    message = `${entity} was not found`,
+    message: Message = ERRORS.notFound({ entity, noun: noun(entity) }),
     code = 'NOT_FOUND',
   ) {
     super(message, code);
@@ -40,7 +73,7 @@ export class NotFoundError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message = 'You do not have the right to do this') {
+  constructor(message: Message = ERRORS.forbidden()) {
     super(message, 'FORBIDDEN');
   }
 }
@@ -50,7 +83,7 @@ export class ConflictError extends AppError {
     readonly entity: string,
     readonly id: string,
     readonly currentVersion: number,
-    message = `${entity} was changed by someone else (now at version ${currentVersion}); reload it and try again`,
+    message: Message = ERRORS.conflict({ entity, noun: noun(entity), version: currentVersion }),
   ) {
     super(message, 'CONFLICT');
   }
@@ -59,6 +92,8 @@ export class ConflictError extends AppError {
 /** A deal cannot enter a stage until these fields are filled (and a loss reason given, when asked). */
 export class StageRequirementsError extends AppError {
   constructor(
+    /** What to do first, worded by the deals module. */
+    message: Message,
     readonly stageId: string,
     readonly missingFieldIds: string[],
     readonly missingNames: string[],
@@ -66,21 +101,14 @@ export class StageRequirementsError extends AppError {
     /** Required fields the viewer's role hides: counted, not named. */
     readonly hiddenMissing = 0,
   ) {
-    super(
-      [
-        ...(missingNames.length ? [`fill in ${missingNames.map((n) => `"${n}"`).join(', ')}`] : []),
-        ...(hiddenMissing ? [`have ${hiddenMissing} field(s) your role cannot see filled in (ask an administrator)`] : []),
-        ...(lossReasonRequired ? ['choose a loss reason'] : []),
-      ].join(' and ').replace(/^./, (c) => `To enter this stage, ${c}`),
-      'STAGE_REQUIREMENTS',
-    );
+    super(message, 'STAGE_REQUIREMENTS');
   }
 }
 
 /** Collects field problems so one ValidationError can name every bad field at once. */
 export class IssueList {
   readonly issues: FieldIssue[] = [];
-  add(field: string, message: string) {
+  add(field: string, message: Message) {
     this.issues.push({ field, message });
   }
   get empty() {
@@ -91,14 +119,36 @@ export class IssueList {
   }
 }
 
-export function unauthenticated(message = 'Sign in first: send a valid token') {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 200 } } });
+/** A GraphQL error outside result unions (auth, rate limits) whose text follows the caller's language. */
+export class LocalizedGraphQLError extends GraphQLError {
+  constructor(
+    readonly msg: Message,
+    extensions: Record<string, unknown>,
+  ) {
+    super(render(msg, 'en'), { extensions });
+  }
+}
+
+export function unauthenticated(message: Message = ERRORS.signInFirst()) {
+  return new LocalizedGraphQLError(message, { code: 'UNAUTHENTICATED', http: { status: 200 } });
 }
 
 export function rateLimited(retryAfterSeconds: number) {
-  return new GraphQLError(`Too many attempts; try again in ${retryAfterSeconds} s`, {
-    extensions: { code: 'RATE_LIMITED', retryAfter: retryAfterSeconds },
+  return new LocalizedGraphQLError(ERRORS.rateLimited({ seconds: retryAfterSeconds }), {
+    code: 'RATE_LIMITED',
+    retryAfter: retryAfterSeconds,
   });
+}
+
+/**
+ * The message behind an error a client is about to read: the AppError or LocalizedGraphQLError
+ * it is, or wraps (graphql-js locates a thrown error by wrapping it as `originalError`).
+ */
+export function localizedCause(err: unknown): AppError | LocalizedGraphQLError | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { originalError?: unknown }).originalError, depth++) {
+    if (e instanceof AppError || e instanceof LocalizedGraphQLError) return e;
+  }
+  return undefined;
 }
 
 /** Prisma's unique-constraint violation, which services turn into a ValidationError. */

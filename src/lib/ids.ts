@@ -1,6 +1,10 @@
 // Global IDs are base64("Type:uuid"), as Relay clients expect. Malformed or foreign-typed ids
 // become ValidationErrors that name the input field, never database errors.
 import { IssueList, ValidationError } from './errors.js';
+import { noun } from './i18n.js';
+import { VALIDATE } from './validate.js';
+
+const invalidId = (typename: string) => VALIDATE.invalidId({ typename, noun: noun(typename) });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -25,14 +29,14 @@ export function tryDecodeId(typename: string, globalId: string): string | null {
 
 function decodeInto(issues: IssueList, field: string, typename: string, globalId: string) {
   const id = tryDecodeId(typename, globalId);
-  if (!id) issues.add(field, `is not a valid ${typename} id`);
+  if (!id) issues.add(field, invalidId(typename));
   return id ?? '';
 }
 
 /** Decodes one id; throws a ValidationError naming `field` when it is malformed. */
 export function parseId(typename: string, globalId: string, field = 'id'): string {
   const id = tryDecodeId(typename, globalId);
-  if (!id) throw ValidationError.field(field, `is not a valid ${typename} id`);
+  if (!id) throw ValidationError.field(field, invalidId(typename));
   return id;
 }
 

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type SqlRunner = {
-  query(sql: string, params?: unknown[]): Promise<any[]>;
+  /** Rows as the caller declares them: nothing checks the shape. */
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
   exec(sql: string): Promise<void>;
   withLock<T>(fn: (runner: SqlRunner) => Promise<T>): Promise<T>;
 };
@@ -47,20 +48,18 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
   "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 )`;
 
+type AppliedRow = { migration_name: string; checksum: string; finished_at: Date | null };
+
 /** Applies pending migrations in order; returns the names applied. */
 export async function migrate(runner: SqlRunner, dir = MIGRATIONS_DIR): Promise<string[]> {
   const migrations = listMigrations(dir);
   return runner.withLock(async (db) => {
     await db.exec(CREATE_TABLE);
-    const rows = await db.query(
-      `select migration_name, checksum, finished_at from "_prisma_migrations" where rolled_back_at is null`,
-    );
-    const done = new Map(rows.map((r) => [r.migration_name as string, r]));
+    const rows = await db.query<AppliedRow>(`select migration_name, checksum, finished_at from "_prisma_migrations" where rolled_back_at is null`);
+    const done = new Map(rows.map((r) => [r.migration_name, r]));
     const failed = rows.find((r) => r.finished_at === null);
     if (failed) {
-      throw new Error(
-        `Migration ${failed.migration_name} failed earlier and was not finished; fix the database and mark it rolled back`,
-      );
+      throw new Error(`Migration ${failed.migration_name} failed earlier and was not finished; fix the database and mark it rolled back`);
     }
     const applied: string[] = [];
     for (const m of migrations) {
@@ -72,21 +71,15 @@ export async function migrate(runner: SqlRunner, dir = MIGRATIONS_DIR): Promise<
         continue;
       }
       const id = randomUUID();
-      await db.query(
-        `insert into "_prisma_migrations" (id, checksum, migration_name, started_at) values ($1, $2, $3, now())`,
-        [id, m.checksum, m.name],
-      );
+      await db.query(`insert into "_prisma_migrations" (id, checksum, migration_name, started_at) values ($1, $2, $3, now())`, [id, m.checksum, m.name]);
       try {
         await db.exec(`BEGIN;\n${m.sql}\nCOMMIT;`);
       } catch (err) {
         await db.exec('ROLLBACK').catch(() => {});
         await db.query(`update "_prisma_migrations" set logs = $2 where id = $1`, [id, String(err)]);
-        throw new Error(`Migration ${m.name} failed: ${(err as Error).message}`);
+        throw new Error(`Migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
-      await db.query(
-        `update "_prisma_migrations" set finished_at = now(), applied_steps_count = 1 where id = $1`,
-        [id],
-      );
+      await db.query(`update "_prisma_migrations" set finished_at = now(), applied_steps_count = 1 where id = $1`, [id]);
       applied.push(m.name);
     }
     return applied;

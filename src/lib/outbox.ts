@@ -1,33 +1,34 @@
-// Transactional outbox. A service writes its events with `enqueue` inside the same transaction
-// as the change, so an event exists if and only if the change committed. The dispatcher
-// publishes unpublished rows in id order and marks them; rows are claimed with
-// FOR UPDATE SKIP LOCKED so several instances on one database never publish a row twice at
-// once, and a crash between commit and publish only delays delivery until the next drain.
+// Transactional outbox. A change writes its events with `enqueue` inside its own transaction, so
+// an event exists if and only if the change committed. The dispatcher hands unpublished rows, in
+// id order, to whatever `deliver` the app gave it (the kernel's event consumers) and marks them;
+// rows are claimed with FOR UPDATE SKIP LOCKED so several instances on one database never
+// deliver a row twice at once, and a crash between commit and delivery only delays it until the
+// next drain. The outbox knows no topics: what an event means is its consumers' business.
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db.js';
-import type { AppPubSub, DealChangedMessage, NotificationMessage, SettingsChangedMessage, TimelineMessage } from './pubsub.js';
 import type { Logger } from './logger.js';
 
 export type Tx = Prisma.TransactionClient;
 
-export type OutboxEvent =
-  | { topic: 'dealChanged'; workspaceId: string; payload: DealChangedMessage }
-  | { topic: 'timelineUpdated'; workspaceId: string; payload: TimelineMessage }
-  | { topic: 'notification'; workspaceId: string; payload: NotificationMessage }
-  | { topic: 'settingsChanged'; workspaceId: string; payload: SettingsChangedMessage };
+export type OutboxRow = { topic: string; workspaceId: string; payload: unknown };
 
-export async function enqueue(tx: Tx, events: OutboxEvent[]) {
+export async function enqueue(tx: Tx, events: OutboxRow[]) {
   if (!events.length) return;
   await tx.outboxEvent.createMany({
-    data: events.map((e) => ({ workspaceId: e.workspaceId, topic: e.topic, payload: e.payload })),
+    data: events.map((e) => ({ workspaceId: e.workspaceId, topic: e.topic, payload: e.payload as Prisma.InputJsonValue })),
   });
 }
 
-type Row = { id: bigint; topic: string; payload: DealChangedMessage | TimelineMessage | NotificationMessage | SettingsChangedMessage };
+type Row = { id: bigint; topic: string; payload: unknown };
 
-/** Tells live subscriptions of the workspace to re-read their viewer's rights before the next event. */
-export const settingsChanged = (tx: Tx, workspaceId: string) =>
-  enqueue(tx, [{ topic: 'settingsChanged', workspaceId, payload: { workspaceId } }]);
+export type OutboxDelivery = {
+  /** Hands one committed event to its consumers; a throw leaves the batch for the next drain. */
+  deliver(topic: string, payload: unknown): void | Promise<void>;
+  /** Resolves once what was delivered is safe downstream (Redis acknowledged it). */
+  flush(): Promise<void>;
+  /** Work done on each poll before the drain (e.g. tasks that fell due emit their reminders). */
+  jobs?: () => (() => Promise<void>)[];
+};
 
 export class OutboxDispatcher {
   private timer?: NodeJS.Timeout;
@@ -36,22 +37,21 @@ export class OutboxDispatcher {
   private busy = false;
   private stopped = false;
   private started = false;
-  // Due tasks are looked for on the poll, not on every write's kick.
-  private dueCheck = false;
+  // Periodic jobs run on the poll, not on every write's kick.
+  private pollDue = false;
 
   constructor(
     private readonly db: Db,
-    private readonly bus: { pubsub: AppPubSub; flush(): Promise<void> },
+    private readonly delivery: OutboxDelivery,
     private readonly log: Logger,
     private readonly pollMs = 1000,
     private readonly batch = 200,
   ) {}
-
   start() {
     this.stopped = false;
     this.started = true;
     const tick = () => {
-      this.dueCheck = true;
+      this.pollDue = true;
       this.kick();
     };
     this.timer = setInterval(tick, this.pollMs);
@@ -83,34 +83,11 @@ export class OutboxDispatcher {
       });
   }
 
-  /**
-   * Tasks that fell due become "task due" notifications: claimed once (several instances skip
-   * each other's rows), marked, and queued in the same transaction.
-   */
-  private async dueTasks() {
-    await this.db.$transaction(async (tx) => {
-      const due = await tx.$queryRaw<{ id: string; workspaceId: string; responsibleId: string }[]>`
-        update "Task" set "dueNotifiedAt" = now()
-        where "id" in (select "id" from "Task" where "completedAt" is null and "dueNotifiedAt" is null and "dueAt" <= now()
-                       order by "dueAt" limit ${this.batch} for update skip locked)
-        returning "id"::text, "workspaceId"::text, "responsibleId"::text`;
-      const occurredAt = new Date().toISOString();
-      await enqueue(
-        tx,
-        due.map((t) => ({
-          topic: 'notification' as const,
-          workspaceId: t.workspaceId,
-          payload: { workspaceId: t.workspaceId, userId: t.responsibleId, kind: 'TASK_DUE' as const, taskId: t.id, occurredAt },
-        })),
-      );
-    });
-  }
-
-  /** Publishes everything pending; resolves when the outbox is empty (as far as it can see). */
+  /** Delivers everything pending; resolves when the outbox is empty (as far as it can see). */
   async drain() {
-    if (this.dueCheck) {
-      this.dueCheck = false;
-      await this.dueTasks();
+    if (this.pollDue) {
+      this.pollDue = false;
+      for (const job of this.delivery.jobs?.() ?? []) await job();
     }
     for (;;) {
       const n = await this.db.$transaction(async (tx) => {
@@ -127,10 +104,10 @@ export class OutboxDispatcher {
           order by "id"
           limit ${this.batch}
           for update skip locked`;
-        for (const row of rows) this.publish(row);
+        for (const row of rows) await this.delivery.deliver(row.topic, row.payload);
         // Marked published only once Redis took them: if it did not, the transaction rolls back
         // and the next drain publishes them again (at least once).
-        await this.bus.flush();
+        await this.delivery.flush();
         if (rows.length) {
           await tx.$executeRaw`update "OutboxEvent" set "publishedAt" = now()
             where "id" = any(${rows.map((r) => r.id)}::bigint[])`;
@@ -138,23 +115,6 @@ export class OutboxDispatcher {
         return rows.length;
       });
       if (n < this.batch) return;
-    }
-  }
-
-  private publish(row: Row) {
-    if (row.topic === 'dealChanged') {
-      const p = row.payload as DealChangedMessage;
-      this.bus.pubsub.publish('dealChanged', p.pipelineId, p);
-    } else if (row.topic === 'notification') {
-      const p = row.payload as NotificationMessage;
-      this.bus.pubsub.publish('notification', p.userId, p);
-    } else if (row.topic === 'settingsChanged') {
-      this.bus.pubsub.publish('settingsChanged', row.payload as SettingsChangedMessage);
-    } else if (row.topic === 'timelineUpdated') {
-      const p = row.payload as TimelineMessage;
-      this.bus.pubsub.publish('timelineUpdated', p.cardId, p);
-    } else {
-      this.log.warn({ topic: row.topic }, 'outbox row with unknown topic');
     }
   }
 

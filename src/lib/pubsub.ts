@@ -50,9 +50,14 @@ type Listen = (topic: 'settingsChanged', fn: (m: SettingsChangedMessage) => void
  * when every message published so far has reached Redis, and rejects if one could not (so the
  * outbox keeps those events for its next drain).
  */
-export function createAppPubSub(redisUrl?: string, onRedisError: (err: Error) => void = () => {}): { pubsub: AppPubSub; listen: Listen; flush(): Promise<void>; close(): Promise<void> } {
-  const listenOn = (target: EventTarget): Listen => (topic, fn) =>
-    target.addEventListener(topic, (e) => fn((e as CustomEvent<SettingsChangedMessage>).detail));
+export function createAppPubSub(
+  redisUrl?: string,
+  onRedisError: (err: Error) => void = () => {},
+): { pubsub: AppPubSub; listen: Listen; flush(): Promise<void>; close(): Promise<void> } {
+  const listenOn =
+    (target: EventTarget): Listen =>
+    (topic, fn) =>
+      target.addEventListener(topic, (e) => fn((e as CustomEvent<SettingsChangedMessage>).detail));
   if (!redisUrl) {
     const eventTarget = new EventTarget();
     return { pubsub: createPubSub<PubSubTopics>({ eventTarget }), listen: listenOn(eventTarget), flush: async () => {}, close: async () => {} };

@@ -45,7 +45,7 @@ export type TestApp = App & {
   /** A client signed in with `token` (a session or an API key); none: anonymous. */
   as(token?: string): Client;
   /** Sends a raw GraphQL request body (for documents that are not typed, or not valid). */
-  post(body: object, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  post(body: object, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
   /** SQL statements seen since the last reset (shared by every app on this database). */
   queries: string[];
   /** The same app as another client address: per-address login limits then count apart. */

@@ -8,14 +8,7 @@ import { ContactNode, CreateContact } from './documents/contacts.js';
 import { CompanyNode, CreateCompany } from './documents/companies.js';
 import { CreateCustomField } from './documents/custom-fields.js';
 import { CreatePipeline } from './documents/pipelines.js';
-import type {
-  CreateCompanyInput,
-  CreateContactInput,
-  CreateCustomFieldInput,
-  CreateDealInput,
-  CreatePipelineInput,
-  UpdateDealInput,
-} from '../gql/graphql.js';
+import type { CreateCompanyInput, CreateContactInput, CreateCustomFieldInput, CreateDealInput, CreatePipelineInput, UpdateDealInput } from '../gql/graphql.js';
 
 export async function createDeal(c: Client, input: CreateDealInput) {
   return as((await c.gql(CreateDeal, { input })).createDeal, 'CreateDealSuccess').deal;

@@ -15,6 +15,8 @@ import { createTestApp, type TestApp } from './app.js';
 import { signUpWorkspace, type Workspace } from './workspace.js';
 
 export const test = base
+  // vitest reads a fixture's dependencies from its first parameter's pattern: none here.
+  // eslint-disable-next-line no-empty-pattern
   .extend('server', { scope: 'worker' }, async ({}, { onCleanup }) => {
     const server = await createTestApp();
     onCleanup(() => server.stop());
@@ -23,7 +25,13 @@ export const test = base
   // Listens once per worker, for the files that need a socket (subscriptions, downloads).
   .extend('url', { scope: 'worker' }, async ({ server }) => server.start())
   .extend('app', { scope: 'file' }, async ({ server }) => server.elsewhere())
-  .extend('signUp', { scope: 'file' }, async ({ app }) => (opts?: { locale?: 'ru' | 'en'; name?: string }) => signUpWorkspace(app, opts))
+  .extend(
+    'signUp',
+    { scope: 'file' },
+    async ({ app }) =>
+      (opts?: { locale?: 'ru' | 'en'; name?: string }) =>
+        signUpWorkspace(app, opts),
+  )
   .extend('workspace', async ({ signUp }) => signUp());
 
 export const it = test;
@@ -48,6 +56,7 @@ export function testWith(config: Record<string, string>) {
  * worker's app would mix with its outbox dispatcher's.
  */
 export function testOnOwnApp(config: Record<string, string> = {}) {
+  // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from this pattern
   return test.extend('app', { scope: 'file' }, async ({}, { onCleanup }) => {
     const app = await createTestApp(config);
     onCleanup(() => app.stop());

@@ -55,8 +55,7 @@ export function tempDir() {
 /** Starts the server (`node --import tsx src/main.ts`, as `npm start` does) with only the given configuration variables set. */
 export function spawnServer(config: Record<string, string>): Server {
   const env: Record<string, string | undefined> = { ...process.env };
-  for (const k of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'SEED_DEMO', 'NODE_OPTIONS', 'NODE_ENV'])
-    delete env[k];
+  for (const k of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'SEED_DEMO', 'NODE_OPTIONS', 'NODE_ENV']) delete env[k];
   const spawnedAt = performance.now();
   // Node with tsx's loader, not the tsx CLI: the CLI relays signals to a child of its own and
   // kills it when the child does not acknowledge within 30 ms, which a busy machine misses.
@@ -133,6 +132,7 @@ export async function stop(server: Server): Promise<Exit> {
   ]);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw JSON of a spawned server, read freely by the tests
 export type GqlResult = { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
 
 export async function gql(url: string, query: string, variables?: unknown, token?: string): Promise<GqlResult> {

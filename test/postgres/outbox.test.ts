@@ -22,13 +22,22 @@ const BOARD = `subscription ($pipelineId: ID!) { dealChanged(pipelineId: $pipeli
 type Event = { kind: string; deal: { name: string } | null };
 
 function board(url: string, token: string, pipelineId: string) {
-  const client = createClient({ url: url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+  const client = createClient({
+    url: url.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+  });
   const events: Event[] = [];
   const errors: unknown[] = [];
   const connected = new Promise<void>((r) => client.on('connected', () => setTimeout(r, 300)));
   const stopSub = client.subscribe(
     { query: BOARD, variables: { pipelineId } },
-    { next: (r) => (r.errors ? errors.push(...r.errors) : events.push((r.data as { dealChanged: Event }).dealChanged)), error: (e) => errors.push(e), complete: () => {} },
+    {
+      next: (r) => (r.errors ? errors.push(...r.errors) : events.push((r.data as { dealChanged: Event }).dealChanged)),
+      error: (e) => errors.push(e),
+      complete: () => {},
+    },
   );
   return {
     events,
@@ -62,7 +71,14 @@ describe('an event committed by an instance that dies before publishing it', () 
   }, 60_000);
 
   it('is delivered after the instance restarts, once', async () => {
-    const env = (dispatch: boolean) => ({ PORT: '0', DATA_DIR: tempDir(), DATABASE_URL: dbUrl, REDIS_URL: redisUrl, OUTBOX_DISPATCH: String(dispatch), LOG_LEVEL: 'info' });
+    const env = (dispatch: boolean) => ({
+      PORT: '0',
+      DATA_DIR: tempDir(),
+      DATABASE_URL: dbUrl,
+      REDIS_URL: redisUrl,
+      OUTBOX_DISPATCH: String(dispatch),
+      LOG_LEVEL: 'info',
+    });
     // A commits the change; it does not dispatch, so a kill is certain to land between the
     // commit and the publish. B holds the subscriber and does not dispatch either.
     const a = spawnServer(env(false));
@@ -72,13 +88,22 @@ describe('an event committed by an instance that dies before publishing it', () 
     servers.push(b);
     const urlB = (await started(b)).url;
 
-    const s = (await ok(urlA, SIGN_UP, { input: { workspaceName: 'Outbox', name: 'Admin', email: `outbox.${Date.now()}@example.com`, password: 'correct horse battery' } })).signUp;
+    const s = (
+      await ok(urlA, SIGN_UP, {
+        input: { workspaceName: 'Outbox', name: 'Admin', email: `outbox.${Date.now()}@example.com`, password: 'correct horse battery' },
+      })
+    ).signUp;
     const token = s.session.token as string;
     const pipelineId = (await ok(urlA, `{ pipelines { id } }`, {}, token)).pipelines[0].id as string;
     const sub = board(urlB, token, pipelineId);
     await sub.connected;
 
-    const created = await ok(urlA, `mutation ($input: CreateDealInput!) { createDeal(input: $input) { __typename } }`, { input: { name: 'Committed before the crash' } }, token);
+    const created = await ok(
+      urlA,
+      `mutation ($input: CreateDealInput!) { createDeal(input: $input) { __typename } }`,
+      { input: { name: 'Committed before the crash' } },
+      token,
+    );
     expect(created.createDeal.__typename).toBe('CreateDealSuccess');
     const pending = await db(`select topic, "publishedAt" from "OutboxEvent" where topic = 'dealChanged'`);
     expect(pending).toEqual([{ topic: 'dealChanged', publishedAt: null }]);
@@ -115,7 +140,7 @@ describe('several dispatching instances on one database', () => {
     await Promise.all(apps.map((x) => x.stop()));
   });
 
-  it('publish every event exactly once, each deal\'s in the order its changes were made', async () => {
+  it("publish every event exactly once, each deal's in the order its changes were made", async () => {
     const urls = await Promise.all(apps.map((x) => x.start()));
     const ws = await signUpWorkspace(apps[0]);
     const sub = board(urls[2], ws.token, ws.pipeline.id);
@@ -136,7 +161,11 @@ describe('several dispatching instances on one database', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(sub.errors).toEqual([]);
     expect(sub.events).toHaveLength(40);
-    for (const n of names) expect(sub.events.filter((e) => e.deal?.name === n).map((e) => e.kind), n).toEqual(['CREATED', 'UPDATED']);
+    for (const n of names)
+      expect(
+        sub.events.filter((e) => e.deal?.name === n).map((e) => e.kind),
+        n,
+      ).toEqual(['CREATED', 'UPDATED']);
     await sub.close();
   }, 60_000);
 });
@@ -203,4 +232,3 @@ describe('an event Redis does not take', () => {
     await sub.close();
   }, 60_000);
 });
-

@@ -50,7 +50,6 @@ const Board = graphql(`
   }
 `);
 
-
 describe('two instances joined by Redis', () => {
   it('deliver a change made on one instance to a subscriber on the other', async () => {
     expect(await boardEventsOnB(true)).toEqual([{ kind: 'CREATED', deal: { name: 'Made on A', stage: { name: 'Initial contact' } } }]);
@@ -78,10 +77,15 @@ describe('rights changed on one instance', () => {
     await sub.ready;
     await ws.gql(Create, { input: { name: 'Before', amount: '100' } });
     await sub.waitFor((e) => e.length >= 1);
-    expect((await ws.gql(Hide, { input: { roleId, entityType: 'DEAL', systemField: 'AMOUNT', access: 'HIDDEN' } })).setFieldAccess.__typename).toBe('SetFieldAccessSuccess');
+    expect((await ws.gql(Hide, { input: { roleId, entityType: 'DEAL', systemField: 'AMOUNT', access: 'HIDDEN' } })).setFieldAccess.__typename).toBe(
+      'SetFieldAccessSuccess',
+    );
     await ws.gql(Create, { input: { name: 'After', amount: '200' } });
     await sub.waitFor((e) => e.length >= 2);
-    expect(sub.events).toEqual([{ name: 'Before', amount: '100.00' }, { name: 'After', amount: null }]);
+    expect(sub.events).toEqual([
+      { name: 'Before', amount: '100.00' },
+      { name: 'After', amount: null },
+    ]);
     expect(sub.errors).toEqual([]);
     await sub.close();
   });
@@ -100,7 +104,7 @@ async function boardEventsOnB(redis: boolean) {
   const connected = new Promise<void>((r) => client.on('connected', () => setTimeout(r, 200)));
   const stop = client.subscribe(
     { query: print(Board), variables: { pipelineId: ws.pipeline.id } },
-    { next: (r) => r.data && events.push((r.data as any).dealChanged), error: () => {}, complete: () => {} },
+    { next: (r) => r.data && events.push((r.data as { dealChanged: never }).dealChanged), error: () => {}, complete: () => {} },
   );
   await connected;
   const r = await ws.gql(Create, { input: { name: 'Made on A' } });

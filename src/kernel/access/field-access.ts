@@ -6,22 +6,23 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../lib/errors.js';
 import type { Viewer } from './viewer.js';
+import { CARD_KINDS, DESCRIPTORS, type CardKind } from '../card-kinds.js';
+import { ACCESS } from './messages.js';
 
 export const FIELD_LEVELS = ['HIDDEN', 'READ', 'EDIT'] as const;
 export type FieldLevel = (typeof FIELD_LEVELS)[number];
-export type CardEntity = 'CONTACT' | 'COMPANY' | 'DEAL';
+export type CardEntity = CardKind;
 
-/** The system fields access can be set on, per card type (a deal's currency goes with its amount). */
-export const SYSTEM_FIELDS = {
-  DEAL: ['amount', 'responsible'],
-  CONTACT: ['responsible', 'phones', 'emails'],
-  COMPANY: ['responsible', 'phones', 'emails'],
-} as const satisfies Record<CardEntity, readonly string[]>;
+/** The system fields access can be set on, per card kind (from its descriptor; a deal's currency goes with its amount). */
+export const SYSTEM_FIELDS = Object.fromEntries(CARD_KINDS.map((k) => [k, Object.keys(DESCRIPTORS[k].access)])) as unknown as Record<
+  CardEntity,
+  readonly string[]
+>;
 export type SystemField = 'amount' | 'responsible' | 'phones' | 'emails';
 
 export type FieldAccessMap = Partial<Record<CardEntity, Record<string, FieldLevel>>>;
 
-export const fieldAccessSchema = z.record(z.enum(['CONTACT', 'COMPANY', 'DEAL']), z.record(z.string(), z.enum(FIELD_LEVELS)).optional());
+export const fieldAccessSchema = z.record(z.enum(CARD_KINDS), z.record(z.string(), z.enum(FIELD_LEVELS)).optional());
 
 export function fieldLevel(viewer: Viewer, entity: CardEntity, field: string): FieldLevel {
   if (viewer.isAdmin) return 'EDIT';
@@ -43,17 +44,15 @@ export function hidesAny(viewer: Viewer, entity: CardEntity, fields: readonly st
   return fields.some((f) => !canRead(viewer, entity, f));
 }
 
-const LABELS: Record<SystemField, string> = { amount: 'amount', responsible: 'responsible', phones: 'phones', emails: 'e-mails' };
-
 /**
  * A write naming system fields the viewer may not edit is refused as a whole. `given` holds the
  * fields the input sets (a key present with undefined is not given).
  */
 export function assertEditable(viewer: Viewer, entity: CardEntity, given: Partial<Record<SystemField, unknown>>) {
   const locked = (Object.keys(given) as SystemField[]).filter(
-    (f) => given[f] !== undefined && (SYSTEM_FIELDS[entity] as readonly string[]).includes(f) && fieldLevel(viewer, entity, f) !== 'EDIT',
+    (f) => given[f] !== undefined && SYSTEM_FIELDS[entity].includes(f) && fieldLevel(viewer, entity, f) !== 'EDIT',
   );
   if (locked.length) {
-    throw new ForbiddenError(`Your role may not change ${locked.map((f) => LABELS[f]).join(', ')} of ${entity === 'DEAL' ? 'deals' : entity === 'CONTACT' ? 'contacts' : 'companies'}`);
+    throw new ForbiddenError(ACCESS.fieldsLocked({ fields: locked, kind: entity, many: DESCRIPTORS[entity].label.many }));
   }
 }

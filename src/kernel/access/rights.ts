@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ForbiddenError } from '../../lib/errors.js';
 import type { Viewer } from './viewer.js';
+import { ACCESS } from './messages.js';
 
 // LEAD (incoming leads, SPEC §3) is configurable now; the lead inbox will apply it through the
 // same helpers when it lands.
@@ -43,6 +44,26 @@ export function scopeWhere(viewer: Viewer, scope: Scope): object {
   }
 }
 
+/**
+ * The same scope as raw SQL over a card table aliased `t`, for the few reports written in SQL:
+ * `sql` is appended to a WHERE clause, `params` follow the caller's own (numbered from `first`).
+ */
+export function scopeSql(viewer: Viewer, scope: Scope, first: number): { sql: string; params: unknown[] } {
+  switch (scope) {
+    case 'ALL':
+      return { sql: '', params: [] };
+    case 'OWN':
+      return { sql: ` and t."responsibleId" = $${first}::uuid`, params: [viewer.userId] };
+    case 'TEAM':
+      return {
+        sql: ` and (t."responsibleId" = $${first}::uuid or t."responsibleId" in (select m."userId" from "TeamMember" m where m."teamId" = any($${first + 1}::uuid[])))`,
+        params: [viewer.userId, viewer.teamIds],
+      };
+    default:
+      return { sql: ' and false', params: [] };
+  }
+}
+
 /** The condition for the cards of `entity` the viewer may `action`. */
 export function allowed(viewer: Viewer, entity: Entity, action: Action) {
   return scopeWhere(viewer, scopeOf(viewer, entity, action));
@@ -56,10 +77,6 @@ export function covers(viewer: Viewer, scope: Scope, responsibleId: string, resp
   return scope === 'TEAM' && responsibleTeamIds.some((t) => viewer.teamIds.includes(t));
 }
 
-const NAMES: Record<Entity, string> = { CONTACT: 'contacts', COMPANY: 'companies', DEAL: 'deals', LEAD: 'incoming leads', TASK: 'tasks' };
-const VERBS: Record<Action, string> = { VIEW: 'see', CREATE: 'create', EDIT: 'change', DELETE: 'delete', EXPORT: 'export' };
-
 export function forbidden(entity: Entity, action: Action, scope: Scope) {
-  const whose = scope === 'NONE' ? '' : scope === 'OWN' ? ' other than your own' : " outside your teams'";
-  return new ForbiddenError(`Your role does not let you ${VERBS[action]} ${NAMES[entity]}${whose}`);
+  return new ForbiddenError(ACCESS.forbidden({ entity, action, scope }));
 }

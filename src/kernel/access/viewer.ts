@@ -3,6 +3,8 @@
 import { ForbiddenError } from '../../lib/errors.js';
 import type { Rights } from './rights.js';
 import type { FieldAccessMap } from './field-access.js';
+import type { Message } from '../../lib/i18n.js';
+import { ACCESS } from './messages.js';
 
 export type Viewer = {
   userId: string;
@@ -28,6 +30,7 @@ export type Viewer = {
   fieldAccess?: FieldAccessMap;
 };
 
-export function assertAdmin(viewer: Viewer, what = 'change workspace settings') {
-  if (!viewer.isAdmin) throw new ForbiddenError(`Only an administrator may ${what}`);
+/** `what` is the action phrase, from the caller's catalogue ("manage teams"). */
+export function assertAdmin(viewer: Viewer, what: Message = ACCESS.changeSettings()) {
+  if (!viewer.isAdmin) throw new ForbiddenError(ACCESS.onlyAdmin({ what }));
 }

@@ -5,9 +5,9 @@ import { IdParser } from '../../lib/ids.js';
 import { SortDirection } from '../common/common.schema.js';
 import { authed } from '../../context.js';
 import { ForbiddenError } from '../../lib/errors.js';
-import { emptyTrash, ENTITY, type CardKind } from './cards.service.js';
-import { CARD_KINDS } from '../../kernel/card-kinds.js';
-import * as rights from '../../kernel/access/rights.js';
+import { emptyTrash } from '../../kernel/records.js';
+import { CARD_KINDS, type CardKind } from '../../kernel/card-kinds.js';
+import { viewable } from '../../kernel/access/visibility.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
 
 /**
@@ -25,12 +25,9 @@ export const inWorkspace = (id: string, ctx: { viewer: { workspaceId: string } |
 /** A node lookup of a row the viewer may not see: it finds nothing, as for a missing id. */
 export const seenOrNowhere = (seen: boolean, id: string, ctx: { viewer: { workspaceId: string } | null }) => inWorkspace(seen ? id : NOWHERE, ctx);
 
-
 /** Like inWorkspace, for a card: also narrowed to what the viewer's role lets them see. */
-export const inScope =
-  (kind: CardKind) =>
-  (id: string, ctx: { viewer: Viewer | null }) =>
-    ctx.viewer ? { id, workspaceId: ctx.viewer.workspaceId, AND: [rights.allowed(ctx.viewer, ENTITY[kind], 'VIEW')] } : inWorkspace(id, ctx);
+export const inScope = (kind: CardKind) => (id: string, ctx: { viewer: Viewer | null }) =>
+  ctx.viewer ? { id, workspaceId: ctx.viewer.workspaceId, AND: [viewable(ctx.viewer, kind)] } : inWorkspace(id, ctx);
 
 export function registerNode(name: string) {
   NODE_TYPES.add(name);
@@ -59,8 +56,7 @@ builder.queryField('tags', (t) =>
     type: ['Tag'],
     authScopes: { member: true },
     description: "The workspace's tags, by name.",
-    resolve: (query, _root, _args, ctx) =>
-      ctx.db.tag.findMany({ ...query, where: { workspaceId: ctx.viewer!.workspaceId }, orderBy: { name: 'asc' } }),
+    resolve: (query, _root, _args, ctx) => ctx.db.tag.findMany({ ...query, where: { workspaceId: ctx.viewer!.workspaceId }, orderBy: { name: 'asc' } }),
   }),
 );
 
@@ -70,12 +66,10 @@ export const EntityType = builder.enumType('EntityType', { values: CARD_KINDS })
 builder.mutationField('emptyTrash', (t) =>
   t.int({
     authScopes: { writer: true },
-    description:
-      'Deletes for good the trashed cards of the given types (all when left out); administrators only. Answers how many were removed.',
+    description: 'Deletes for good the trashed cards of the given types (all when left out); administrators only. Answers how many were removed.',
     errors: { types: [ForbiddenError] },
     args: { entityTypes: t.arg({ type: [EntityType] }) },
-    resolve: (_r, a, ctx) =>
-      emptyTrash(authed(ctx), a.entityTypes?.map((e) => e.toLowerCase() as CardKind) ?? undefined),
+    resolve: (_r, a, ctx) => emptyTrash(authed(ctx), a.entityTypes ?? CARD_KINDS),
   }),
 );
 
@@ -163,5 +157,3 @@ export function orderInput<const S extends string>(prefix: string, values: reado
     }),
   });
 }
-
-export const COMMON_SORT_FIELDS = ['NAME', 'CREATED_AT', 'UPDATED_AT', 'LAST_ACTIVITY_AT'] as const;

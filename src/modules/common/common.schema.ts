@@ -2,29 +2,43 @@
 import { GraphQLError, Kind } from 'graphql';
 import { builder } from '../../builder.js';
 import { encodeGlobalId } from '../../lib/ids.js';
-import { translate } from '../../lib/i18n.js';
-import {
-  AppError,
-  ConflictError,
-  ForbiddenError,
-  StageRequirementsError,
-  NotFoundError,
-  ValidationError,
-  type FieldIssue,
-} from '../../lib/errors.js';
+import { render } from '../../lib/i18n.js';
+import { AppError, ConflictError, ForbiddenError, StageRequirementsError, NotFoundError, ValidationError, type FieldIssue } from '../../lib/errors.js';
+
+// An instant must say its zone: "2026-12-24 18:00" would be read in the server's zone, and
+// whatever else Date.parse accepts ("Dec 24 2026", 0) is a guess, not an instant.
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))$/i;
+
+const badDateTime = (shown: string) =>
+  new GraphQLError(`DateTime must be an ISO-8601 date and time with a zone, such as 2026-12-24T18:00:00+03:00 or 2026-12-24T15:00:00Z; got ${shown}`, {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
+
+/** The instant an ISO-8601 string with Z or an offset names, or null. */
+function parseInstant(s: string): Date | null {
+  const m = ISO_INSTANT.exec(s);
+  if (!m) return null;
+  const [y, mo, d, h, mi, sec = '0', frac = '0', z, sign, oh = '0', om = '0'] = m.slice(1);
+  const n = (x: string) => Number.parseInt(x, 10);
+  if (n(mo) < 1 || n(mo) > 12 || n(d) < 1 || n(h) > 23 || n(mi) > 59 || n(sec) > 59 || n(oh) > 23 || n(om) > 59) return null;
+  const local = Date.UTC(n(y), n(mo) - 1, n(d), n(h), n(mi), n(sec), Math.floor(Number(`0.${frac}`) * 1000));
+  if (new Date(Date.UTC(n(y), n(mo) - 1, n(d))).getUTCDate() !== n(d)) return null;
+  const offset = z ? 0 : (sign === '-' ? -1 : 1) * (n(oh) * 60 + n(om)) * 60_000;
+  const t = local - offset;
+  return Number.isNaN(new Date(t).getTime()) ? null : new Date(t);
+}
 
 builder.scalarType('DateTime', {
-  description: 'An instant, as an ISO-8601 string with a time zone (output is always UTC).',
+  description: 'An instant, as an ISO-8601 date and time with Z or an offset (output is always UTC).',
   serialize: (v) => (v instanceof Date ? v.toISOString() : new Date(v).toISOString()),
   parseValue: (v) => {
-    const d = typeof v === 'string' || typeof v === 'number' ? new Date(v) : null;
-    if (!d || Number.isNaN(d.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');
+    const d = typeof v === 'string' ? parseInstant(v) : null;
+    if (!d) throw badDateTime(JSON.stringify(v) ?? String(v));
     return d;
   },
   parseLiteral: (ast) => {
-    if (ast.kind !== Kind.STRING) throw new GraphQLError('DateTime must be an ISO-8601 string');
-    const d = new Date(ast.value);
-    if (Number.isNaN(d.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');
+    const d = ast.kind === Kind.STRING ? parseInstant(ast.value) : null;
+    if (!d) throw badDateTime(ast.kind === Kind.STRING ? JSON.stringify(ast.value) : `a ${ast.kind} literal`);
     return d;
   },
 });
@@ -46,10 +60,7 @@ export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement(
   description: 'An expected failure: nothing was changed.',
   fields: (t) => ({
     message: t.string({
-      resolve: (e, _a, ctx) =>
-        e instanceof ValidationError && ctx.locale !== 'en'
-          ? `Неверные данные: ${e.fields.map((f) => `${f.field}: ${translate(f.message, ctx.locale)}`).join('; ')}`
-          : translate(e.message, ctx.locale),
+      resolve: (e, _a, ctx) => render(e.msg, ctx.locale),
     }),
     code: t.exposeString('code'),
   }),
@@ -59,7 +70,7 @@ const FieldError = builder.objectRef<FieldIssue>('FieldError').implement({
   description: 'One problem with one input field.',
   fields: (t) => ({
     field: t.exposeString('field', { description: 'Path of the input field, e.g. "emails[1]".' }),
-    message: t.string({ resolve: (f, _a, ctx) => translate(f.message, ctx.locale) }),
+    message: t.string({ resolve: (f, _a, ctx) => render(f.message, ctx.locale) }),
   }),
 });
 
@@ -98,7 +109,7 @@ builder.objectType(ConflictError, {
 
 builder.objectType(StageRequirementsError, {
   name: 'StageRequirementsError',
-  description: "The deal cannot enter the stage: fields the stage requires are empty, or a loss reason is missing.",
+  description: 'The deal cannot enter the stage: fields the stage requires are empty, or a loss reason is missing.',
   interfaces: [ErrorInterface],
   isTypeOf: (e) => e instanceof StageRequirementsError,
   fields: (t) => ({
@@ -112,7 +123,9 @@ builder.objectType(StageRequirementsError, {
       },
     }),
     lossReasonRequired: t.exposeBoolean('lossReasonRequired', { description: 'Moving to LOST needs a loss reason: the pipeline has some.' }),
-    hiddenMissingCount: t.exposeInt('hiddenMissing', { description: "Required fields still empty that the viewer's role hides (not listed in missingFields)." }),
+    hiddenMissingCount: t.exposeInt('hiddenMissing', {
+      description: "Required fields still empty that the viewer's role hides (not listed in missingFields).",
+    }),
   }),
 });
 

@@ -1,15 +1,29 @@
 // Custom field definitions, groups, options, the CustomFieldValue union on every card, and the
 // @oneOf input that writes values.
+import type { FieldRef } from '@pothos/core';
 import { withId } from '../../lib/prisma-query.js';
 import { builder, type InputFields, type Types } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { EntityType, inWorkspace, NOWHERE, Phone, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
-import * as fields from './custom-fields.service.js';
+import { listFields, createField, updateField, setArchived, type DefinitionInput } from './definitions.service.js';
+import { addOption, updateOption, deleteOption } from './options.service.js';
+import { listGroups, createGroup, updateGroup, deleteGroup } from './groups.service.js';
+import { fieldUsage } from './usage.service.js';
+import {
+  accessTo,
+  applies,
+  definitions,
+  hiddenFromViewer,
+  recomputeFormulas,
+  visibleDefinitions,
+  type EntityType as FieldEntityType,
+} from '../../kernel/fields/definitions.js';
+import type { FieldValueInput } from '../../kernel/fields/card-values.js';
 import { attachmentById } from '../files/files.service.js';
-import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from './values.js';
-import { isFilterable, isSortable, OPERATORS } from './filters.js';
+import { plain, toGraphql, type FieldDef, type GraphqlValue, type ValueInput } from '../../kernel/fields/values.js';
+import { isFilterable, isSortable, OPERATORS } from '../../kernel/fields/filters.js';
 import { FIELD_LEVELS } from '../../kernel/access/field-access.js';
 
 for (const n of ['CustomField', 'FieldGroup', 'CustomFieldOption']) registerNode(n);
@@ -22,7 +36,7 @@ export const CustomFieldOption = builder.prismaNode('CustomFieldOption', {
   id: { field: 'id' },
   nullable: true,
   // An option of a field hidden from the viewer is not found either.
-  findUnique: async (id, ctx) => ({ id, field: { workspaceId: ctx.viewer?.workspaceId ?? NOWHERE, id: { notIn: [...(await fields.hiddenFromViewer(ctx))] } } }),
+  findUnique: async (id, ctx) => ({ id, field: { workspaceId: ctx.viewer?.workspaceId ?? NOWHERE, id: { notIn: [...(await hiddenFromViewer(ctx))] } } }),
   fields: (t) => ({ label: t.exposeString('label'), sortOrder: t.exposeInt('sortOrder') }),
 });
 
@@ -39,7 +53,7 @@ export const FieldGroup = builder.prismaNode('FieldGroup', {
       description: "Live fields of the group, in order; fields hidden from the viewer's role are left out.",
       select: (_a, _c, nested) => ({ fields: nested({ where: { archived: false }, orderBy: { sortOrder: 'asc' } }) }),
       resolve: async (g, _a, ctx) => {
-        const shown = new Set((await fields.visibleDefinitions(authed(ctx), g.entityType)).map((d) => d.id));
+        const shown = new Set((await visibleDefinitions(authed(ctx), g.entityType)).map((d) => d.id));
         return g.fields.filter((f) => shown.has(f.id));
       },
     }),
@@ -54,26 +68,36 @@ export const FieldAccessLevel = builder.enumType('FieldAccessLevel', {
 const asDef = (f: unknown) => f as FieldDef;
 
 const OPERATOR_NAME = {
-  eq: 'EQ', neq: 'NEQ', in: 'IN', contains: 'CONTAINS', startsWith: 'STARTS_WITH', gt: 'GT', gte: 'GTE', lt: 'LT', lte: 'LTE',
-  between: 'BETWEEN', isEmpty: 'IS_EMPTY', anyOf: 'ANY_OF', allOf: 'ALL_OF',
+  eq: 'EQ',
+  neq: 'NEQ',
+  in: 'IN',
+  contains: 'CONTAINS',
+  startsWith: 'STARTS_WITH',
+  gt: 'GT',
+  gte: 'GTE',
+  lt: 'LT',
+  lte: 'LTE',
+  between: 'BETWEEN',
+  isEmpty: 'IS_EMPTY',
+  anyOf: 'ANY_OF',
+  allOf: 'ALL_OF',
 } as const;
 const FilterOperator = builder.enumType('FilterOperator', {
   description: 'The members of CustomFieldFilter, for building filter forms.',
   values: Object.values(OPERATOR_NAME),
 });
 
-
 export const CustomField = builder.prismaNode('CustomField', {
   id: { field: 'id' },
   nullable: true,
   // A field hidden from the viewer (by their role, or through a formula's inputs or a
   // condition) is not found, exactly as lists leave it out.
-  findUnique: async (id, ctx) => seenOrNowhere(!(await fields.hiddenFromViewer(ctx)).has(id), id, ctx),
+  findUnique: async (id, ctx) => seenOrNowhere(!(await hiddenFromViewer(ctx)).has(id), id, ctx),
   fields: (t) => ({
     access: t.field({
       type: FieldAccessLevel,
       description: "What the viewer's role may do with this field's values (formulas are at most READ).",
-      resolve: (f, _a, ctx) => fields.accessTo(authed(ctx), f),
+      resolve: (f, _a, ctx) => accessTo(authed(ctx), f),
     }),
     entityType: t.expose('entityType', { type: EntityType }),
     name: t.exposeString('name'),
@@ -111,10 +135,9 @@ export const CustomField = builder.prismaNode('CustomField', {
   }),
 });
 
-const fieldOf = (t: PothosSchemaTypes.ObjectFieldBuilder<Types, GraphqlValue>) =>
-  t.field({ type: CustomField, resolve: (v) => v.field as never });
+const fieldOf = (t: PothosSchemaTypes.ObjectFieldBuilder<Types, GraphqlValue>) => t.field({ type: CustomField, resolve: (v) => v.field as never });
 
-function member(name: string, extra: (t: PothosSchemaTypes.ObjectFieldBuilder<Types, GraphqlValue>) => Record<string, any>) {
+function member(name: string, extra: (t: PothosSchemaTypes.ObjectFieldBuilder<Types, GraphqlValue>) => Record<string, FieldRef<Types, unknown, 'Object'>>) {
   return builder.objectRef<GraphqlValue>(name).implement({ fields: (t) => ({ field: fieldOf(t), ...extra(t) }) });
 }
 
@@ -158,18 +181,16 @@ export const CustomFieldValue = builder.unionType('CustomFieldValue', {
   resolveType: (v) => v.__typename,
 });
 
-const FieldCondition = builder
-  .objectRef<{ field: FieldDef; values: GraphqlValue[] }>('FieldCondition')
-  .implement({
-    fields: (t) => ({
-      field: t.field({ type: CustomField, resolve: (c) => c.field as never }),
-      values: t.field({ type: [CustomFieldValue], description: 'Any of these values.', resolve: (c) => c.values }),
-    }),
-  });
+const FieldCondition = builder.objectRef<{ field: FieldDef; values: GraphqlValue[] }>('FieldCondition').implement({
+  fields: (t) => ({
+    field: t.field({ type: CustomField, resolve: (c) => c.field as never }),
+    values: t.field({ type: [CustomFieldValue], description: 'Any of these values.', resolve: (c) => c.values }),
+  }),
+});
 
 // Defined after the union, which refers back to CustomField.
 builder.prismaObjectFields('CustomField', (t) => ({
-    defaultValue: t.field({
+  defaultValue: t.field({
     type: CustomFieldValue,
     nullable: true,
     select: { options: { orderBy: { sortOrder: 'asc' } } },
@@ -182,7 +203,7 @@ builder.prismaObjectFields('CustomField', (t) => ({
     resolve: async (f, _a, ctx) => {
       if (!f.conditionFieldId) return null;
       // A condition on a field hidden from the viewer is left out with it.
-      const defs = await fields.visibleDefinitions(authed(ctx), f.entityType);
+      const defs = await visibleDefinitions(authed(ctx), f.entityType);
       const cond = defs.find((d) => d.id === f.conditionFieldId);
       return cond ? { field: cond, values: ((f.conditionValues as unknown[]) ?? []).map((x) => toGraphql(cond, x)) } : null;
     },
@@ -190,17 +211,17 @@ builder.prismaObjectFields('CustomField', (t) => ({
 }));
 
 /** Resolves a card's `customFields`: its values, in field order, for fields that apply. */
-function resolveValues(entityType: fields.EntityType) {
+function resolveValues(entityType: FieldEntityType) {
   return async (card: { customFields: unknown }, _a: unknown, ctx: Context) => {
     const sctx = authed(ctx);
-    const defs = await fields.definitions(sctx, entityType);
-    const shown = new Set((await fields.visibleDefinitions(sctx, entityType)).map((d) => d.id));
+    const defs = await definitions(sctx, entityType);
+    const shown = new Set((await visibleDefinitions(sctx, entityType)).map((d) => d.id));
     // Formulas are computed afresh, so a formula defined or changed after the card was last
     // written shows its current result.
     const values = { ...((card.customFields ?? {}) as Record<string, unknown>) };
-    fields.recomputeFormulas(defs, values);
+    recomputeFormulas(defs, values);
     return defs
-      .filter((d) => shown.has(d.id) && !d.archived && values[d.key] !== undefined && fields.applies(d, defs, values))
+      .filter((d) => shown.has(d.id) && !d.archived && values[d.key] !== undefined && applies(d, defs, values))
       .map((d) => toGraphql(d, values[d.key]));
   };
 }
@@ -254,10 +275,7 @@ export function decodeValue(ids: IdParser, path: string, v: RawValue): ValueInpu
 }
 
 /** Decodes the ids inside `customFields` inputs of a card mutation. */
-export function decodeFieldInputs(
-  ids: IdParser,
-  list: { fieldId: string; value?: RawValue | null }[] | null | undefined,
-): fields.FieldValueInput[] | undefined {
+export function decodeFieldInputs(ids: IdParser, list: { fieldId: string; value?: RawValue | null }[] | null | undefined): FieldValueInput[] | undefined {
   return list?.map((x, i) => ({
     fieldId: ids.one(`customFields[${i}].fieldId`, 'CustomField', x.fieldId),
     value: x.value ? decodeValue(ids, `customFields[${i}].value`, x.value) : null,
@@ -274,7 +292,7 @@ builder.queryField('customFields', (t) =>
     type: ['CustomField'],
     authScopes: { member: true },
     args: { entityType: t.arg({ type: EntityType, required: true }), includeArchived: t.arg.boolean({ defaultValue: false }) },
-    resolve: (query, _r, a, ctx) => fields.listFields(authed(ctx), a.entityType, !!a.includeArchived, query),
+    resolve: (query, _r, a, ctx) => listFields(authed(ctx), a.entityType, !!a.includeArchived, query),
   }),
 );
 
@@ -283,7 +301,7 @@ builder.queryField('fieldGroups', (t) =>
     type: ['FieldGroup'],
     authScopes: { member: true },
     args: { entityType: t.arg({ type: EntityType, required: true }) },
-    resolve: (query, _r, a, ctx) => fields.listGroups(authed(ctx), a.entityType, query),
+    resolve: (query, _r, a, ctx) => listGroups(authed(ctx), a.entityType, query),
   }),
 );
 
@@ -307,7 +325,7 @@ builder.queryField('fieldUsage', (t) =>
     authScopes: { member: true },
     description: 'Fill rate of each live field; lastWrittenAt on the field tells when a value was last written.',
     args: { entityType: t.arg({ type: EntityType, required: true }) },
-    resolve: (_r, a, ctx) => fields.fieldUsage(authed(ctx), a.entityType),
+    resolve: (_r, a, ctx) => fieldUsage(authed(ctx), a.entityType),
   }),
 );
 
@@ -358,9 +376,9 @@ type RawDefinition = {
   [k: string]: unknown;
 };
 
-function decodeDefinition(ids: IdParser, d: RawDefinition): fields.DefinitionInput {
+function decodeDefinition(ids: IdParser, d: RawDefinition): DefinitionInput {
   return {
-    ...(d as fields.DefinitionInput),
+    ...(d as DefinitionInput),
     groupId: ids.one('groupId', 'FieldGroup', d.groupId),
     requiredStageIds: ids.many('requiredStageIds', 'Stage', d.requiredStageIds),
     defaultValue: d.defaultValue ? decodeValue(ids, 'defaultValue', d.defaultValue) : d.defaultValue,
@@ -384,7 +402,7 @@ builder.mutationField('createCustomField', (t) =>
       const ids = new IdParser();
       const def = decodeDefinition(ids, input as RawDefinition);
       ids.done();
-      return fields.createField(authed(ctx), { ...def, entityType: input.entityType, type: input.type, name: input.name as string }) as never;
+      return createField(authed(ctx), { ...def, entityType: input.entityType, type: input.type, name: input.name as string }) as never;
     },
   }),
 );
@@ -401,22 +419,23 @@ builder.mutationField('updateCustomField', (t) =>
       const id = ids.one('id', 'CustomField', input.id);
       const def = decodeDefinition(ids, input as RawDefinition);
       ids.done();
-      return fields.updateField(authed(ctx), id, def) as never;
+      return updateField(authed(ctx), id, def) as never;
     },
   }),
 );
 
-for (const [name, archived] of [['archiveCustomField', true], ['unarchiveCustomField', false]] as const) {
+for (const [name, archived] of [
+  ['archiveCustomField', true],
+  ['unarchiveCustomField', false],
+] as const) {
   builder.mutationField(name, (t) =>
     t.field({
       type: CustomField,
       authScopes: { writer: true },
-      description: archived
-        ? 'Hides the field from cards, filters and exports; its values are kept.'
-        : 'Brings an archived field back, with its values.',
+      description: archived ? 'Hides the field from cards, filters and exports; its values are kept.' : 'Brings an archived field back, with its values.',
       errors: { types: WRITE_ERRORS, dataField: { name: 'field' } },
       args: { id: t.arg.id({ required: true }) },
-      resolve: (_r, a, ctx) => fields.setArchived(authed(ctx), parseId('CustomField', a.id), archived) as never,
+      resolve: (_r, a, ctx) => setArchived(authed(ctx), parseId('CustomField', a.id), archived) as never,
     }),
   );
 }
@@ -427,7 +446,7 @@ builder.mutationField('addFieldOption', (t) =>
     authScopes: { writer: true },
     errors: { types: WRITE_ERRORS, dataField: { name: 'option' } },
     args: { fieldId: t.arg.id({ required: true }), label: t.arg.string({ required: true }), position: t.arg.int() },
-    resolve: (_r, a, ctx) => fields.addOption(authed(ctx), parseId('CustomField', a.fieldId, 'fieldId'), a.label, a.position),
+    resolve: (_r, a, ctx) => addOption(authed(ctx), parseId('CustomField', a.fieldId, 'fieldId'), a.label, a.position),
   }),
 );
 
@@ -438,7 +457,7 @@ builder.mutationField('updateFieldOption', (t) =>
     description: 'Renames or moves an option; stored values refer to it by id and stay.',
     errors: { types: WRITE_ERRORS, dataField: { name: 'option' } },
     args: { id: t.arg.id({ required: true }), label: t.arg.string(), position: t.arg.int() },
-    resolve: (_r, a, ctx) => fields.updateOption(authed(ctx), parseId('CustomFieldOption', a.id), a),
+    resolve: (_r, a, ctx) => updateOption(authed(ctx), parseId('CustomFieldOption', a.id), a),
   }),
 );
 
@@ -454,7 +473,7 @@ builder.mutationField('deleteFieldOption', (t) =>
       const id = ids.one('id', 'CustomFieldOption', a.id);
       const moveTo = ids.one('moveToOptionId', 'CustomFieldOption', a.moveToOptionId);
       ids.done();
-      return fields.deleteOption(authed(ctx), id, moveTo);
+      return deleteOption(authed(ctx), id, moveTo);
     },
   }),
 );
@@ -465,7 +484,7 @@ builder.mutationField('createFieldGroup', (t) =>
     authScopes: { writer: true },
     errors: { types: WRITE_ERRORS, dataField: { name: 'group' } },
     args: { entityType: t.arg({ type: EntityType, required: true }), name: t.arg.string({ required: true }) },
-    resolve: (_r, a, ctx) => fields.createGroup(authed(ctx), a.entityType, a.name),
+    resolve: (_r, a, ctx) => createGroup(authed(ctx), a.entityType, a.name),
   }),
 );
 
@@ -475,7 +494,7 @@ builder.mutationField('updateFieldGroup', (t) =>
     authScopes: { writer: true },
     errors: { types: WRITE_ERRORS, dataField: { name: 'group' } },
     args: { id: t.arg.id({ required: true }), name: t.arg.string(), sortOrder: t.arg.int() },
-    resolve: (_r, a, ctx) => fields.updateGroup(authed(ctx), parseId('FieldGroup', a.id), a),
+    resolve: (_r, a, ctx) => updateGroup(authed(ctx), parseId('FieldGroup', a.id), a),
   }),
 );
 
@@ -486,7 +505,7 @@ builder.mutationField('deleteFieldGroup', (t) =>
     description: 'Deletes a group; its fields stay, ungrouped.',
     errors: { types: WRITE_ERRORS, dataField: { name: 'group' } },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, a, ctx) => fields.deleteGroup(authed(ctx), parseId('FieldGroup', a.id)),
+    resolve: (_r, a, ctx) => deleteGroup(authed(ctx), parseId('FieldGroup', a.id)),
   }),
 );
 

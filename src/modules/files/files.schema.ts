@@ -8,7 +8,7 @@ import { WRITE_ERRORS } from '../common/common.schema.js';
 import { registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import { cardRef } from '../timeline/timeline.schema.js';
 import { findCard } from '../timeline/timeline.service.js';
-import { canSee, KIND } from '../cards/cards.service.js';
+import { canSee } from '../../kernel/access/visibility.js';
 import * as files from './files.service.js';
 
 registerNode('Attachment');
@@ -44,7 +44,7 @@ builder.prismaNode('Attachment', {
       nullable: true,
       description: 'The card it is attached to; null when none, or when the viewer may not see that card.',
       resolve: async (a, _args, ctx) =>
-        a.cardId && a.entityType && (await canSee(authed(ctx), KIND[a.entityType], a.cardId)) ? encodeGlobalId(TYPENAME[a.entityType], a.cardId) : null,
+        a.cardId && a.entityType && (await canSee(authed(ctx), a.entityType, a.cardId)) ? encodeGlobalId(TYPENAME[a.entityType], a.cardId) : null,
     }),
     uploadedBy: t.relation('uploadedBy', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -76,7 +76,11 @@ builder.queryField('attachments', (t) =>
       const sctx = authed(ctx);
       const card = cardRef(a.cardId);
       await findCard(sctx, card, false);
-      return ctx.db.attachment.findMany({ ...query, where: { workspaceId: sctx.viewer.workspaceId, cardId: card.id }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+      return ctx.db.attachment.findMany({
+        ...query,
+        where: { workspaceId: sctx.viewer.workspaceId, cardId: card.id },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      });
     },
   }),
 );

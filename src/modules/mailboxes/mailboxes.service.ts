@@ -4,10 +4,14 @@
 // registered at all.
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { ForbiddenError, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
 import * as v from '../../lib/validate.js';
+import { ACCESS } from '../../kernel/access/messages.js';
+import { MAILBOXES } from './mailboxes.messages.js';
 
-type Query = { include?: any; select?: any };
+/** The selection plugin-prisma hands a resolver, spread into the Prisma call. */
+type Query = { include?: Prisma.MailboxInclude; select?: Prisma.MailboxSelect };
 
 /** Shared mailboxes and the viewer's own personal ones (administrators: every mailbox). */
 export function listMailboxes(ctx: ServiceCtx, query: Query = {}) {
@@ -16,12 +20,12 @@ export function listMailboxes(ctx: ServiceCtx, query: Query = {}) {
 }
 
 export async function createMailbox(ctx: ServiceCtx, input: { address: string; personal: boolean }) {
-  if (!input.personal && !ctx.viewer.isAdmin) throw new ForbiddenError('Only an administrator may register a shared mailbox');
-  const { address } = v.parseInput(z.object({ address: z.string().trim().toLowerCase().email('is not an e-mail address').max(320) }), input);
+  if (!input.personal && !ctx.viewer.isAdmin) throw new ForbiddenError(ACCESS.onlyAdmin({ what: MAILBOXES.registerShared() }));
+  const { address } = v.parseInput(z.object({ address: z.string().trim().toLowerCase().email(v.zmsg(MAILBOXES.notEmail())).max(320) }), input);
   try {
     return await ctx.db.mailbox.create({ data: { workspaceId: ctx.viewer.workspaceId, address, ownerId: input.personal ? ctx.viewer.userId : null } });
   } catch (err) {
-    if (isUniqueViolation(err)) throw ValidationError.field('address', 'this mailbox is already registered');
+    if (isUniqueViolation(err)) throw ValidationError.field('address', MAILBOXES.taken());
     throw err;
   }
 }
@@ -32,7 +36,7 @@ export async function deleteMailbox(ctx: ServiceCtx, id: string) {
   // Another user's personal mailbox is not found, like one that does not exist.
   if (!box || (box.ownerId && box.ownerId !== ctx.viewer.userId && !ctx.viewer.isAdmin)) throw new NotFoundError('Mailbox', id);
   if (box.ownerId ? box.ownerId !== ctx.viewer.userId : !ctx.viewer.isAdmin) {
-    throw new ForbiddenError(box.ownerId ? "Only its owner removes a personal mailbox" : 'Only an administrator may remove a shared mailbox');
+    throw new ForbiddenError(box.ownerId ? MAILBOXES.onlyOwner() : ACCESS.onlyAdmin({ what: MAILBOXES.removeShared() }));
   }
   await ctx.db.mailbox.delete({ where: { id } });
   return box;

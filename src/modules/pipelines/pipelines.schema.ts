@@ -136,8 +136,7 @@ builder.mutationField('createStage', (t) =>
     authScopes: { writer: true },
     errors: { types: WRITE_ERRORS, dataField: { name: 'stage' } },
     args: { input: t.arg({ type: CreateStageInput, required: true }) },
-    resolve: (_r, { input }, ctx) =>
-      pipelines.createStage(authed(ctx), { ...input, pipelineId: parseId('Pipeline', input.pipelineId, 'pipelineId') }),
+    resolve: (_r, { input }, ctx) => pipelines.createStage(authed(ctx), { ...input, pipelineId: parseId('Pipeline', input.pipelineId, 'pipelineId') }),
   }),
 );
 
@@ -188,8 +187,7 @@ builder.mutationField('createLossReason', (t) =>
     authScopes: { writer: true },
     errors: { types: WRITE_ERRORS, dataField: { name: 'lossReason' } },
     args: { pipelineId: t.arg.id({ required: true }), name: t.arg.string({ required: true }) },
-    resolve: (_r, a, ctx) =>
-      pipelines.createLossReason(authed(ctx), parseId('Pipeline', a.pipelineId, 'pipelineId'), a.name),
+    resolve: (_r, a, ctx) => pipelines.createLossReason(authed(ctx), parseId('Pipeline', a.pipelineId, 'pipelineId'), a.name),
   }),
 );
 

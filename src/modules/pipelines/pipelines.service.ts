@@ -4,10 +4,14 @@ import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
+import { noun } from '../../lib/i18n.js';
+import { PIPELINES } from './pipelines.messages.js';
 
-type Query = { include?: any; select?: any };
+/** The selection plugin-prisma hands a resolver, spread into the Prisma call. */
+type Query = { include?: Prisma.PipelineInclude; select?: Prisma.PipelineSelect };
 type Kind = 'OPEN' | 'WON' | 'LOST';
 
 const DEFAULT_STAGES: Record<'ru' | 'en', [string, Kind][]> = {
@@ -64,34 +68,34 @@ const stageInput = z.object({
   kind: z.enum(['OPEN', 'WON', 'LOST']).default('OPEN'),
   color: z
     .string()
-    .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #99ccff')
+    .regex(/^#[0-9a-fA-F]{6}$/, v.zmsg(PIPELINES.colour()))
     .nullish(),
 });
 
 const pipelineInput = z
   .object({
     name: v.name(120),
-    stages: z.array(stageInput).min(1, 'a pipeline needs at least one stage').max(50),
+    stages: z.array(stageInput).min(1, v.zmsg(PIPELINES.needsStage())).max(50),
     lossReasons: z.array(v.name(120)).max(100).default([]),
   })
   .superRefine((p, c) => {
     if (!p.stages.some((s) => s.kind === 'OPEN')) {
-      c.addIssue({ code: 'custom', path: ['stages'], message: 'a pipeline needs at least one OPEN stage' });
+      c.addIssue({ code: 'custom', path: ['stages'], message: v.zmsg(PIPELINES.needsKind({ kind: 'OPEN' })) });
     }
     const seen = new Set<string>();
     p.stages.forEach((s, i) => {
       const k = s.name.toLowerCase();
-      if (seen.has(k)) c.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: 'is used by another stage' });
+      if (seen.has(k)) c.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: v.zmsg(PIPELINES.stageNameUsed()) });
       seen.add(k);
     });
   });
 
 export async function createPipeline(ctx: ServiceCtx, input: z.input<typeof pipelineInput>) {
-  assertAdmin(ctx.viewer, 'manage pipelines');
+  assertAdmin(ctx.viewer, PIPELINES.manage());
   const data = v.parseInput(pipelineInput, input);
   const ws = ctx.viewer.workspaceId;
   if (await ctx.db.pipeline.findFirst({ where: { workspaceId: ws, name: { equals: data.name, mode: 'insensitive' } } })) {
-    throw ValidationError.field('name', 'a pipeline with this name already exists');
+    throw ValidationError.field('name', PIPELINES.nameTaken());
   }
   // Every pipeline can close a deal: add the closing stages when the admin left them out.
   const stages = [...data.stages];
@@ -120,32 +124,31 @@ export async function createPipeline(ctx: ServiceCtx, input: z.input<typeof pipe
   });
 }
 
-export async function updatePipeline(
-  ctx: ServiceCtx,
-  id: string,
-  input: { name?: string | null; archived?: boolean | null; sortOrder?: number | null },
-) {
-  assertAdmin(ctx.viewer, 'manage pipelines');
+export async function updatePipeline(ctx: ServiceCtx, id: string, input: { name?: string | null; archived?: boolean | null; sortOrder?: number | null }) {
+  assertAdmin(ctx.viewer, PIPELINES.manage());
   const p = await findPipeline(ctx, id);
   if (!p) throw new NotFoundError('Pipeline', id);
   const data = v.parseInput(
     z.object({ name: v.name(120).optional(), archived: z.boolean().optional(), sortOrder: z.number().int().min(0).max(10_000).optional() }),
     { name: input.name ?? undefined, archived: input.archived ?? undefined, sortOrder: input.sortOrder ?? undefined },
   );
-  if (data.name && data.name !== p.name &&
-    (await ctx.db.pipeline.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))) {
-    throw ValidationError.field('name', 'a pipeline with this name already exists');
+  if (
+    data.name &&
+    data.name !== p.name &&
+    (await ctx.db.pipeline.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))
+  ) {
+    throw ValidationError.field('name', PIPELINES.nameTaken());
   }
   return ctx.db.pipeline.update({ where: { id }, data });
 }
 
 export async function deletePipeline(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage pipelines');
+  assertAdmin(ctx.viewer, PIPELINES.manage());
   const p = await findPipeline(ctx, id);
   if (!p) throw new NotFoundError('Pipeline', id);
   const deals = await ctx.db.deal.count({ where: { pipelineId: id } });
   if (deals) {
-    throw ValidationError.field('id', `the pipeline still holds ${deals} deal(s), trash included; move them first`);
+    throw ValidationError.field('id', PIPELINES.stillHolds({ what: noun('Pipeline'), deals }));
   }
   await ctx.db.pipeline.delete({ where: { id } });
   return id;
@@ -155,13 +158,13 @@ export async function createStage(
   ctx: ServiceCtx,
   input: { pipelineId: string; name: string; kind?: Kind | null; color?: string | null; position?: number | null },
 ) {
-  assertAdmin(ctx.viewer, 'manage pipelines');
+  assertAdmin(ctx.viewer, PIPELINES.manage());
   const p = await findPipeline(ctx, input.pipelineId, { include: { stages: { orderBy: { sortOrder: 'asc' } } } });
-  if (!p) throw ValidationError.field('pipelineId', 'no such pipeline');
+  if (!p) throw ValidationError.field('pipelineId', v.noSuch('Pipeline'));
   const s = v.parseInput(stageInput, { name: input.name, kind: input.kind ?? undefined, color: input.color });
   const stages = (p as typeof p & { stages: { id: string; name: string }[] }).stages;
   if (stages.some((x) => x.name.toLowerCase() === s.name.toLowerCase())) {
-    throw ValidationError.field('name', 'is used by another stage of this pipeline');
+    throw ValidationError.field('name', PIPELINES.stageNameUsedHere());
   }
   const pos = Math.max(0, Math.min(input.position ?? stages.length, stages.length));
   return ctx.db.$transaction(async (tx) => {
@@ -180,31 +183,34 @@ async function writeOrder(tx: Tx, ids: string[]) {
 }
 
 export async function updateStage(ctx: ServiceCtx, id: string, input: { name?: string | null; color?: string | null }) {
-  assertAdmin(ctx.viewer, 'manage pipelines');
+  assertAdmin(ctx.viewer, PIPELINES.manage());
   const stage = await getStage(ctx, id);
   if (!stage) throw new NotFoundError('Stage', id);
   const data = v.parseInput(stageInput.pick({ name: true, color: true }).partial(), {
     name: input.name ?? undefined,
     color: input.color,
   });
-  if (data.name && data.name !== stage.name &&
+  if (
+    data.name &&
+    data.name !== stage.name &&
     (await ctx.db.stage.findFirst({
       where: { pipelineId: stage.pipelineId, id: { not: id }, name: { equals: data.name, mode: 'insensitive' } },
-    }))) {
-    throw ValidationError.field('name', 'is used by another stage of this pipeline');
+    }))
+  ) {
+    throw ValidationError.field('name', PIPELINES.stageNameUsedHere());
   }
   return ctx.db.stage.update({ where: { id }, data });
 }
 
 export async function reorderStages(ctx: ServiceCtx, pipelineId: string, stageIds: string[]) {
-  assertAdmin(ctx.viewer, 'manage pipelines');
+  assertAdmin(ctx.viewer, PIPELINES.manage());
   const p = await findPipeline(ctx, pipelineId, { include: { stages: true } });
-  if (!p) throw ValidationError.field('pipelineId', 'no such pipeline');
+  if (!p) throw ValidationError.field('pipelineId', v.noSuch('Pipeline'));
   const have = new Set((p as typeof p & { stages: { id: string }[] }).stages.map((s) => s.id));
   const issues = new IssueList();
-  stageIds.forEach((id, i) => !have.has(id) && issues.add(`stageIds[${i}]`, 'is not a stage of this pipeline'));
+  stageIds.forEach((id, i) => !have.has(id) && issues.add(`stageIds[${i}]`, PIPELINES.notAStage()));
   if (new Set(stageIds).size !== stageIds.length || stageIds.length !== have.size) {
-    issues.add('stageIds', 'must list every stage of the pipeline exactly once');
+    issues.add('stageIds', PIPELINES.listEveryStage());
   }
   issues.throwIfAny();
   await ctx.db.$transaction((tx) => writeOrder(tx, stageIds));
@@ -212,25 +218,25 @@ export async function reorderStages(ctx: ServiceCtx, pipelineId: string, stageId
 }
 
 export async function deleteStage(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage pipelines');
+  assertAdmin(ctx.viewer, PIPELINES.manage());
   const stage = await getStage(ctx, id);
   if (!stage) throw new NotFoundError('Stage', id);
   const deals = await ctx.db.deal.count({ where: { stageId: id } });
-  if (deals) throw ValidationError.field('id', `the stage still holds ${deals} deal(s), trash included; move them first`);
+  if (deals) throw ValidationError.field('id', PIPELINES.stillHolds({ what: noun('Stage'), deals }));
   // Every pipeline keeps a way forward and both ways to close a deal.
   const sameKind = await ctx.db.stage.count({ where: { pipelineId: stage.pipelineId, kind: stage.kind, id: { not: id } } });
-  if (!sameKind) throw ValidationError.field('id', `a pipeline needs at least one ${stage.kind} stage`);
+  if (!sameKind) throw ValidationError.field('id', PIPELINES.needsKind({ kind: stage.kind }));
   await ctx.db.stage.delete({ where: { id } });
   return stage;
 }
 
 export async function createLossReason(ctx: ServiceCtx, pipelineId: string, name: string) {
-  assertAdmin(ctx.viewer, 'manage pipelines');
+  assertAdmin(ctx.viewer, PIPELINES.manage());
   const p = await findPipeline(ctx, pipelineId);
-  if (!p) throw ValidationError.field('pipelineId', 'no such pipeline');
+  if (!p) throw ValidationError.field('pipelineId', v.noSuch('Pipeline'));
   const data = v.parseInput(z.object({ name: v.name(120) }), { name });
   if (await ctx.db.lossReason.findFirst({ where: { pipelineId, name: { equals: data.name, mode: 'insensitive' } } })) {
-    throw ValidationError.field('name', 'this loss reason already exists');
+    throw ValidationError.field('name', PIPELINES.lossReasonTaken());
   }
   const count = await ctx.db.lossReason.count({ where: { pipelineId } });
   return ctx.db.lossReason.create({
@@ -239,7 +245,7 @@ export async function createLossReason(ctx: ServiceCtx, pipelineId: string, name
 }
 
 export async function deleteLossReason(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage pipelines');
+  assertAdmin(ctx.viewer, PIPELINES.manage());
   const r = await ctx.db.lossReason.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!r) throw new NotFoundError('LossReason', id);
   // Deals that gave this reason keep their LOST stage; the reason is cleared (SET NULL).

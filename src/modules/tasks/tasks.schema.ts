@@ -1,5 +1,5 @@
 // Tasks, their lists, and the viewer's live `notifications` (task assigned, task due).
-import { liveViewer, startLive } from '../../lib/live-viewer.js';
+import { liveViewer, startLive } from '../auth/live-viewer.js';
 import { withId } from '../../lib/prisma-query.js';
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
@@ -54,7 +54,12 @@ const TaskFilter = builder.inputType('TaskFilter', {
   }),
 });
 
-function decodeFilter(f: { cardId?: string | null; responsibleIds?: string[] | null; completed?: boolean | null; overdue?: boolean | null; dueToday?: boolean | null } | null | undefined) {
+function decodeFilter(
+  f:
+    | { cardId?: string | null; responsibleIds?: string[] | null; completed?: boolean | null; overdue?: boolean | null; dueToday?: boolean | null }
+    | null
+    | undefined,
+) {
   if (!f) return {};
   const ids = new IdParser();
   const responsibleIds = ids.many('filter.responsibleIds', 'User', f.responsibleIds);

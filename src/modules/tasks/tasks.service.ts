@@ -5,20 +5,23 @@
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { ConflictError, IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { enqueue, type Tx } from '../../lib/outbox.js';
+import type { Tx } from '../../lib/outbox.js';
+import { events, type TaskEvent } from '../../kernel/events.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { assertCovers, assertHandover, checkResponsible, viewable } from '../cards/cards.service.js';
+import { viewable } from '../../kernel/access/visibility.js';
+import { assertCan, assertHandover } from '../../kernel/access/actions.js';
+import { assertCanAdd, checkResponsible, findCard, type CardRef } from '../../kernel/records.js';
 import * as rights from '../../kernel/access/rights.js';
-import * as timeline from '../timeline/timeline.service.js';
+import { TASKS } from './tasks.messages.js';
 
 export type TaskType = 'CALL' | 'MEETING' | 'FOLLOW_UP' | 'CUSTOM';
-type Query = { include?: any; select?: any };
+type Query = { include?: Prisma.TaskInclude; select?: Prisma.TaskSelect };
 type Task = Prisma.TaskModel;
 
 const CARD_COLUMN = { DEAL: 'dealId', CONTACT: 'contactId', COMPANY: 'companyId' } as const;
 
-export function cardOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId'>): timeline.CardRef {
+export function cardOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId'>): CardRef {
   if (t.dealId) return { entityType: 'DEAL', id: t.dealId };
   if (t.contactId) return { entityType: 'CONTACT', id: t.contactId };
   return { entityType: 'COMPANY', id: t.companyId! };
@@ -26,25 +29,35 @@ export function cardOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId'>): tim
 
 const fields = z.object({
   type: z.enum(['CALL', 'MEETING', 'FOLLOW_UP', 'CUSTOM']),
-  text: z.string().trim().min(1, 'must not be empty').max(5000, 'must be at most 5000 characters'),
+  text: v
+    .text()
+    .trim()
+    .min(1, v.zmsg(v.VALIDATE.empty()))
+    .max(5000, v.zmsg(v.VALIDATE.tooLong({ max: 5000 }))),
   dueAt: z.date(),
 });
 
 async function notifyAssigned(tx: Tx, ctx: ServiceCtx, task: Task) {
   if (task.responsibleId === ctx.viewer.userId) return;
-  await enqueue(tx, [
-    {
-      topic: 'notification',
-      workspaceId: task.workspaceId,
-      payload: { workspaceId: task.workspaceId, userId: task.responsibleId, kind: 'TASK_ASSIGNED', taskId: task.id, occurredAt: new Date().toISOString() },
-    },
+  await events.emit(tx, ctx, 'notification', [
+    { workspaceId: task.workspaceId, userId: task.responsibleId, kind: 'TASK_ASSIGNED', taskId: task.id, occurredAt: new Date().toISOString() },
   ]);
+}
+
+function taskEvent(ctx: ServiceCtx, card: CardRef, t: Task): TaskEvent {
+  return {
+    workspaceId: t.workspaceId,
+    actorId: ctx.viewer.userId,
+    occurredAt: new Date().toISOString(),
+    card: { kind: card.entityType, id: card.id },
+    task: { id: t.id, type: t.type, text: t.text, dueAt: t.dueAt.toISOString(), responsibleId: t.responsibleId, result: t.result },
+  };
 }
 
 export type CreateTaskInput = { type: TaskType; text: string; dueAt: Date; responsibleId?: string | null };
 
-export async function createTask(ctx: ServiceCtx, card: timeline.CardRef, input: CreateTaskInput, issues = new IssueList()) {
-  await timeline.assertCanAdd(ctx, card);
+export async function createTask(ctx: ServiceCtx, card: CardRef, input: CreateTaskInput, issues = new IssueList()) {
+  await assertCanAdd(ctx, card);
   const responsibleId = await checkResponsible(ctx, issues, input.responsibleId);
   await assertTaskRight(ctx, 'CREATE', responsibleId);
   const data = v.parseInput(fields, input, issues.issues);
@@ -58,9 +71,7 @@ export async function createTask(ctx: ServiceCtx, card: timeline.CardRef, input:
         createdById: ctx.viewer.userId,
       },
     });
-    await timeline.record(tx, ctx, card, [
-      { kind: 'TASK_CREATED', text: t.text, data: { taskId: t.id, type: t.type, dueAt: t.dueAt.toISOString(), responsibleId } },
-    ]);
+    await events.emit(tx, ctx, 'task.created', [taskEvent(ctx, card, t)]);
     await notifyAssigned(tx, ctx, t);
     return t;
   });
@@ -76,16 +87,17 @@ export function visibleTasks(ctx: ServiceCtx): Prisma.TaskWhereInput {
       rights.allowed(ctx.viewer, 'TASK', 'VIEW'),
       {
         OR: [
-          { deal: { AND: [viewable(ctx.viewer, 'deal')] } },
-          { contact: { AND: [viewable(ctx.viewer, 'contact')] } },
-          { company: { AND: [viewable(ctx.viewer, 'company')] } },
+          { deal: { AND: [viewable(ctx.viewer, 'DEAL')] } },
+          { contact: { AND: [viewable(ctx.viewer, 'CONTACT')] } },
+          { company: { AND: [viewable(ctx.viewer, 'COMPANY')] } },
         ],
       },
     ],
   };
 }
 
-const assertTaskRight = (ctx: ServiceCtx, action: 'CREATE' | 'EDIT', responsibleId: string) => assertCovers(ctx, 'TASK', action, responsibleId);
+const assertTaskRight = (ctx: ServiceCtx, action: 'CREATE' | 'EDIT', responsibleId: string) =>
+  assertCan(ctx, action === 'CREATE' ? 'task:create' : 'task:edit', { responsibleId });
 
 export function findTask(ctx: ServiceCtx, id: string, query: Query = {}) {
   return ctx.db.task.findFirst({ ...query, where: { id, ...visibleTasks(ctx) } });
@@ -132,13 +144,20 @@ export async function updateTask(ctx: ServiceCtx, id: string, version: number, i
 
 export async function completeTask(ctx: ServiceCtx, id: string, version: number, result?: string | null) {
   const t = await current(ctx, id, version);
-  if (t.completedAt) throw ValidationError.field('id', 'the task is already completed');
-  const clean = v.parseInput(z.object({ result: z.string().trim().max(5000, 'must be at most 5000 characters').nullish() }), { result });
+  if (t.completedAt) throw ValidationError.field('id', TASKS.alreadyCompleted());
+  const clean = v.parseInput(
+    z.object({
+      result: v
+        .text()
+        .trim()
+        .max(5000, v.zmsg(v.VALIDATE.tooLong({ max: 5000 })))
+        .nullish(),
+    }),
+    { result },
+  );
   const task = await ctx.db.$transaction(async (tx) => {
     const row = await write(tx, t, { completedAt: new Date(), result: clean.result || null });
-    await timeline.record(tx, ctx, cardOf(row), [
-      { kind: 'TASK_COMPLETED', text: [row.text, row.result].filter(Boolean).join('\n'), data: { taskId: row.id, type: row.type, result: row.result } },
-    ]);
+    await events.emit(tx, ctx, 'task.completed', [taskEvent(ctx, cardOf(row), row)]);
     return row;
   });
   ctx.deps.outbox.kick();
@@ -147,14 +166,14 @@ export async function completeTask(ctx: ServiceCtx, id: string, version: number,
 
 export async function reopenTask(ctx: ServiceCtx, id: string, version: number) {
   const t = await current(ctx, id, version);
-  if (!t.completedAt) throw ValidationError.field('id', 'the task is not completed');
+  if (!t.completedAt) throw ValidationError.field('id', TASKS.notCompleted());
   return ctx.db.$transaction((tx) => write(tx, t, { completedAt: null, result: null }));
 }
 
 // Lists
 
 export type TaskFilter = {
-  cardId?: timeline.CardRef | null;
+  cardId?: CardRef | null;
   responsibleIds?: string[] | null;
   completed?: boolean | null;
   overdue?: boolean | null;
@@ -177,7 +196,16 @@ export function today(timeZone: string, now = new Date()): { from: Date; to: Dat
 
 function offset(timeZone: string, at: Date) {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
       .formatToParts(at)
       .map((p) => [p.type, p.value]),
   );
@@ -202,8 +230,8 @@ export async function taskWhere(ctx: ServiceCtx, f: TaskFilter): Promise<Prisma.
   return { AND: and };
 }
 
-export async function listTasks(ctx: ServiceCtx, f: TaskFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
-  if (f.cardId) await timeline.findCard(ctx, f.cardId, false);
+export async function listTasks(ctx: ServiceCtx, f: TaskFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.TaskWhereUniqueInput }) {
+  if (f.cardId) await findCard(ctx, f.cardId, false);
   return ctx.db.task.findMany({ ...query, where: await taskWhere(ctx, f), orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
 }
 

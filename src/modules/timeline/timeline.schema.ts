@@ -1,20 +1,20 @@
 // The timeline of deals, contacts and companies: reading it (filtered, searched, newest first),
 // adding notes, calls, e-mails, meetings and chat messages, note templates, and the live
 // `timelineUpdated` feed of one card.
-import { liveViewer, startLive } from '../../lib/live-viewer.js';
+import { liveViewer, startLive } from '../auth/live-viewer.js';
 import { withId } from '../../lib/prisma-query.js';
-import { GraphQLError } from 'graphql';
 import { filter, pipe } from 'graphql-yoga';
 import { builder, type Types } from '../../builder.js';
 import { authed, type Context } from '../../context.js';
 import { decodeGlobalId, encodeGlobalId, IdParser, isUuid, parseId } from '../../lib/ids.js';
-import { NotFoundError, ValidationError } from '../../lib/errors.js';
+import { LocalizedGraphQLError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { hidesPhones } from '../../kernel/access/field-access.js';
 import { perRequest } from '../../lib/per-request.js';
 import type { TimelineMessage } from '../../lib/pubsub.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import * as tl from './timeline.service.js';
+import { TIMELINE } from './timeline.messages.js';
 
 registerNode('TimelineEntry');
 registerNode('NoteTemplate');
@@ -26,16 +26,53 @@ const TYPENAME: Record<tl.EntityType, string> = { DEAL: 'Deal', CONTACT: 'Contac
 export function cardRef(globalId: string, field = 'cardId'): tl.CardRef {
   const { typename, id } = decodeGlobalId(globalId);
   const entityType = CARD_TYPES[typename];
-  if (!entityType || !isUuid(id)) throw ValidationError.field(field, 'is not a deal, contact or company id');
+  if (!entityType || !isUuid(id)) throw ValidationError.field(field, TIMELINE.notACard());
   return { entityType, id };
 }
 
 export const TimelineKind = builder.enumType('TimelineKind', {
-  values: ['CARD_CREATED', 'STAGE_CHANGED', 'FIELD_CHANGED', 'RESPONSIBLE_CHANGED', 'NOTE', 'CALL', 'EMAIL', 'MEETING', 'CHAT', 'TASK_CREATED', 'TASK_COMPLETED', 'ATTACHMENT'] as const,
+  values: [
+    'CARD_CREATED',
+    'STAGE_CHANGED',
+    'FIELD_CHANGED',
+    'RESPONSIBLE_CHANGED',
+    'NOTE',
+    'CALL',
+    'EMAIL',
+    'MEETING',
+    'CHAT',
+    'TASK_CREATED',
+    'TASK_COMPLETED',
+    'ATTACHMENT',
+  ] as const,
 });
 const Direction = builder.enumType('Direction', { values: ['INBOUND', 'OUTBOUND'] as const });
 
-type Data = Record<string, any>;
+/** An entry's stored details (its `data` JSON); each kind fills its own keys. */
+type Data = {
+  direction: 'INBOUND' | 'OUTBOUND';
+  number?: string | null;
+  durationSeconds?: number | null;
+  recordingUrl?: string | null;
+  result?: string | null;
+  subject: string;
+  body: string;
+  mailbox?: string | null;
+  startsAt: string;
+  endsAt?: string | null;
+  place?: string | null;
+  notes?: string | null;
+  channel: string;
+  fromStageId: string;
+  toStageId: string;
+  fromUserId: string;
+  toUserId: string;
+  field: string;
+  customFieldId?: string | null;
+  old: string | null;
+  new: string | null;
+  attachmentId: string;
+};
 
 const CallDetails = builder.objectRef<Data>('CallDetails').implement({
   fields: (t) => ({
@@ -76,9 +113,17 @@ const ChatDetails = builder.objectRef<Data>('ChatDetails').implement({
 
 /** The workspace's stages and users, read once per request for the entries that name them. */
 const stages = (ctx: Context) =>
-  perRequest(ctx as never, 'timeline:stages', async () => new Map((await ctx.db.stage.findMany({ where: { workspaceId: ctx.viewer!.workspaceId } })).map((s) => [s.id, s])));
+  perRequest(
+    ctx as never,
+    'timeline:stages',
+    async () => new Map((await ctx.db.stage.findMany({ where: { workspaceId: ctx.viewer!.workspaceId } })).map((s) => [s.id, s])),
+  );
 const users = (ctx: Context) =>
-  perRequest(ctx as never, 'timeline:users', async () => new Map((await ctx.db.user.findMany({ where: { workspaceId: ctx.viewer!.workspaceId } })).map((u) => [u.id, u])));
+  perRequest(
+    ctx as never,
+    'timeline:users',
+    async () => new Map((await ctx.db.user.findMany({ where: { workspaceId: ctx.viewer!.workspaceId } })).map((u) => [u.id, u])),
+  );
 
 const StageChange = builder.objectRef<Data>('StageChange').implement({
   fields: (t) => ({
@@ -95,21 +140,24 @@ const ResponsibleChange = builder.objectRef<Data>('ResponsibleChange').implement
 const FieldChange = builder.objectRef<Data>('FieldChange').implement({
   description: 'Values as they were shown: option labels, money with its currency; null when empty.',
   fields: (t) => ({
-    field: t.string({ description: 'A system field (name, amount, phones, …) or the custom field\'s name at the time.', resolve: (d) => d.field }),
+    field: t.string({ description: "A system field (name, amount, phones, …) or the custom field's name at the time.", resolve: (d) => d.field }),
     customFieldId: t.id({ nullable: true, resolve: (d) => (d.customFieldId ? encodeGlobalId('CustomField', d.customFieldId) : null) }),
     oldValue: t.string({ nullable: true, resolve: (d) => d.old }),
     newValue: t.string({ nullable: true, resolve: (d) => d.new }),
   }),
 });
 
-const details = <K extends string>(kind: K) => (e: { kind: string; data: unknown }) => (e.kind === kind ? (e.data as Data) : null);
+const details =
+  <K extends string>(kind: K) =>
+  (e: { kind: string; data: unknown }) =>
+    e.kind === kind ? (e.data as Data) : null;
 
 builder.prismaNode('TimelineEntry', {
   id: { field: 'id' },
   // An entry the viewer's timeline would not show (card, personal mailbox, hidden field) is not found.
   findUnique: async (id, ctx) => seenOrNowhere(!ctx.viewer || (await tl.canSeeEntryById(authed(ctx), id)), id, ctx),
   nullable: true,
-  description: 'One entry of a card\'s timeline; the member matching `kind` holds its details.',
+  description: "One entry of a card's timeline; the member matching `kind` holds its details.",
   fields: (t) => ({
     kind: t.expose('kind', { type: TimelineKind }),
     cardId: t.id({ resolve: (e) => encodeGlobalId(TYPENAME[e.entityType], e.cardId) }),
@@ -132,9 +180,7 @@ builder.prismaNode('TimelineEntry', {
       nullable: true,
       description: 'ATTACHMENT: the file.',
       resolve: (query, e, _a, ctx) =>
-        e.kind === 'ATTACHMENT'
-          ? ctx.db.attachment.findFirst({ ...query, where: { id: (e.data as Data).attachmentId, workspaceId: e.workspaceId } })
-          : null,
+        e.kind === 'ATTACHMENT' ? ctx.db.attachment.findFirst({ ...query, where: { id: (e.data as Data).attachmentId, workspaceId: e.workspaceId } }) : null,
     }),
   }),
 });
@@ -163,7 +209,7 @@ builder.queryField('timeline', (t) =>
     type: 'TimelineEntry',
     cursor: 'id',
     authScopes: { member: true },
-    description: 'A deal\'s, contact\'s or company\'s timeline, newest first.',
+    description: "A deal's, contact's or company's timeline, newest first.",
     args: { cardId: t.arg.id({ required: true }), filter: t.arg({ type: TimelineFilter }) },
     resolve: (query, _r, a, ctx) => {
       const ids = new IdParser();
@@ -184,8 +230,7 @@ builder.queryField('noteTemplates', (t) =>
 
 // Adding entries
 
-const entryResult = (id: string, ctx: Context, query: object) =>
-  ctx.db.timelineEntry.findUniqueOrThrow({ ...withId(query), where: { id } });
+const entryResult = (id: string, ctx: Context, query: object) => ctx.db.timelineEntry.findUniqueOrThrow({ ...withId(query), where: { id } });
 
 const PlaceholderValue = builder.inputType('PlaceholderValue', {
   fields: (t) => ({ name: t.string({ required: true }), value: t.string({ required: true }) }),
@@ -316,7 +361,7 @@ builder.subscriptionField('timelineUpdated', (t) =>
   t.prismaField({
     type: 'TimelineEntry',
     authScopes: { member: true },
-    description: 'Each new entry of one card\'s timeline, once committed.',
+    description: "Each new entry of one card's timeline, once committed.",
     args: { cardId: t.arg.id({ required: true }) },
     subscribe: async (_r, a, ctx) => {
       const sctx = authed(ctx);
@@ -326,7 +371,7 @@ builder.subscriptionField('timelineUpdated', (t) =>
         await tl.findCard(sctx, card, false);
       } catch (e) {
         if (e instanceof NotFoundError || e instanceof ValidationError) {
-          throw new GraphQLError(`Card ${a.cardId} was not found`, { extensions: { code: 'NOT_FOUND' } });
+          throw new LocalizedGraphQLError(TIMELINE.cardNotFound({ id: a.cardId }), { code: 'NOT_FOUND' });
         }
         throw e;
       }

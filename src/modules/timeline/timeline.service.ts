@@ -6,22 +6,28 @@
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { definitions, hiddenFieldIds } from '../custom-fields/custom-fields.service.js';
+import { definitions, hiddenFieldIds } from '../../kernel/fields/definitions.js';
 import { enqueue, type Tx } from '../../lib/outbox.js';
+import type { RecordEvent } from '../../kernel/events.js';
+import type { CardKind } from '../../kernel/card-kinds.js';
+import { assertCanAdd, findCard, type CardRef } from '../../kernel/records.js';
+export { assertCanAdd, findCard };
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { TimelineKind } from '../../generated/prisma/enums.js';
-import type { FieldDef } from '../custom-fields/values.js';
+import type { FieldDef } from '../../kernel/fields/values.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import { hidesPhones } from '../../kernel/access/field-access.js';
 import { scopeOf } from '../../kernel/access/rights.js';
 import { visibleTasks } from '../tasks/tasks.service.js';
-import { assertRight, hiddenSystemFields, visible, workspaceRegion } from '../cards/cards.service.js';
+import { hiddenSystemFields } from '../../kernel/lists.js';
+import { workspaceRegion } from '../../kernel/workspace.js';
+import { TIMELINE } from './timeline.messages.js';
 
-export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
-export type CardRef = { entityType: EntityType; id: string };
+export type EntityType = CardKind;
+export type { CardRef };
 export type EntryInput = { kind: TimelineKind; text?: string; data?: Record<string, unknown>; privateToId?: string | null };
-type Query = { include?: any; select?: any };
+type Query = { include?: Prisma.TimelineEntryInclude; select?: Prisma.TimelineEntrySelect };
 
 /** Writes entries of one card inside the caller's transaction, with their outbox events. */
 export async function record(tx: Tx, ctx: ServiceCtx, card: CardRef, entries: EntryInput[]) {
@@ -65,7 +71,12 @@ export function displayValue(def: FieldDef, stored: unknown): string | null {
     case 'SELECT':
       return def.options.find((o) => o.id === stored)?.label ?? null;
     case 'MULTISELECT':
-      return def.options.filter((o) => (stored as string[]).includes(o.id)).map((o) => o.label).join(', ') || null;
+      return (
+        def.options
+          .filter((o) => (stored as string[]).includes(o.id))
+          .map((o) => o.label)
+          .join(', ') || null
+      );
     default:
       return String(stored);
   }
@@ -78,40 +89,30 @@ const show = (x: unknown): string | null => {
   return String(x);
 };
 
-/** The system fields of each card type whose changes the timeline records. */
-const SYSTEM_FIELDS: Record<EntityType, string[]> = {
-  DEAL: ['name', 'amount', 'currency'],
-  CONTACT: ['name', 'position', 'phones', 'emails'],
-  COMPANY: ['name', 'address', 'website', 'phones', 'emails'],
-};
-
-type CardRow = Record<string, unknown> & { customFields?: unknown; responsibleId?: string; stageId?: string; pipelineId?: string };
-
 /**
- * The entries an update writes: each changed system field and custom field (old → new), a new
- * responsible, and a new stage. Compares the card as it was with the card as written.
+ * The entries an update writes, from its event's diff: a new stage, a new responsible, and each
+ * changed system and custom field (old → new, as the timeline shows values).
  */
-export function changeEntries(entityType: EntityType, before: CardRow, after: CardRow, defs: FieldDef[]): EntryInput[] {
+export function changeEntries(event: RecordEvent, defs: FieldDef[]): EntryInput[] {
   const out: EntryInput[] = [];
-  if (after.stageId !== undefined && before.stageId !== after.stageId) {
-    out.push({
-      kind: 'STAGE_CHANGED',
-      data: { fromStageId: before.stageId, toStageId: after.stageId, fromPipelineId: before.pipelineId, toPipelineId: after.pipelineId },
-    });
-  }
-  if (before.responsibleId !== after.responsibleId) {
-    out.push({ kind: 'RESPONSIBLE_CHANGED', data: { fromUserId: before.responsibleId, toUserId: after.responsibleId } });
-  }
-  for (const field of SYSTEM_FIELDS[entityType]) {
-    const [o, n] = [show(before[field]), show(after[field])];
-    if (o !== n) out.push({ kind: 'FIELD_CHANGED', text: [o, n].filter(Boolean).join(' '), data: { field, old: o, new: n } });
-  }
-  const was = (before.customFields ?? {}) as Record<string, unknown>;
-  const now = (after.customFields ?? {}) as Record<string, unknown>;
-  for (const d of defs) {
-    if (JSON.stringify(was[d.key] ?? null) === JSON.stringify(now[d.key] ?? null)) continue;
-    const [o, n] = [displayValue(d, was[d.key]), displayValue(d, now[d.key])];
-    out.push({ kind: 'FIELD_CHANGED', text: [d.name, o, n].filter(Boolean).join(' '), data: { customFieldId: d.id, field: d.name, old: o, new: n } });
+  const { before, after } = event;
+  for (const c of event.diff) {
+    if (c.field === 'stageId') {
+      out.push({
+        kind: 'STAGE_CHANGED',
+        data: { fromStageId: c.old, toStageId: c.new, fromPipelineId: before?.pipelineId, toPipelineId: after.pipelineId },
+      });
+    } else if (c.field === 'responsibleId') {
+      out.push({ kind: 'RESPONSIBLE_CHANGED', data: { fromUserId: c.old, toUserId: c.new } });
+    } else if (c.customFieldId) {
+      const d = defs.find((x) => x.id === c.customFieldId);
+      if (!d) continue;
+      const [o, n] = [displayValue(d, c.old), displayValue(d, c.new)];
+      out.push({ kind: 'FIELD_CHANGED', text: [d.name, o, n].filter(Boolean).join(' '), data: { customFieldId: d.id, field: d.name, old: o, new: n } });
+    } else {
+      const [o, n] = [show(c.old), show(c.new)];
+      if (o !== n) out.push({ kind: 'FIELD_CHANGED', text: [o, n].filter(Boolean).join(' '), data: { field: c.field, old: o, new: n } });
+    }
   }
   return out;
 }
@@ -119,25 +120,6 @@ export function changeEntries(entityType: EntityType, before: CardRow, after: Ca
 export const created = (): EntryInput => ({ kind: 'CARD_CREATED' });
 
 // The card an entry belongs to
-
-const TABLE = { DEAL: 'deal', CONTACT: 'contact', COMPANY: 'company' } as const;
-
-/** The card must be of this workspace; `live` refuses one in the trash. */
-export async function findCard(ctx: ServiceCtx, card: CardRef, live: boolean) {
-  // A card the viewer's role does not let them see is not found, like one that does not exist.
-  const where = { id: card.id, ...visible(ctx, TABLE[card.entityType]) };
-  const select = { id: true, deletedAt: true, responsibleId: true };
-  const row =
-    card.entityType === 'DEAL'
-      ? await ctx.db.deal.findFirst({ where, select })
-      : card.entityType === 'CONTACT'
-        ? await ctx.db.contact.findFirst({ where, select })
-        : await ctx.db.company.findFirst({ where, select });
-  const name = TABLE[card.entityType].replace(/^./, (c) => c.toUpperCase());
-  if (!row) throw new NotFoundError(name, card.id);
-  if (live && row.deletedAt) throw new NotFoundError(name, card.id, `${name} is in the trash; restore it first`, 'IN_TRASH');
-  return row;
-}
 
 // Entries people add
 
@@ -147,16 +129,10 @@ const PLACEHOLDER = /\[([^\]\n]{1,60})\]/g;
 export function fillTemplate(text: string, values: { name: string; value: string }[], issues: IssueList) {
   const names = new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]));
   values.forEach((x, i) => {
-    if (!names.has(x.name)) issues.add(`values[${i}].name`, `the template has no placeholder [${x.name}]`);
+    if (!names.has(x.name)) issues.add(`values[${i}].name`, TIMELINE.noPlaceholder({ name: x.name }));
   });
-  for (const n of names) if (!values.some((x) => x.name === n)) issues.add('values', `fill in the placeholder [${n}]`);
+  for (const n of names) if (!values.some((x) => x.name === n)) issues.add('values', TIMELINE.fillPlaceholder({ name: n }));
   return text.replace(PLACEHOLDER, (m, n: string) => values.find((x) => x.name === n)?.value ?? m);
-}
-
-/** Adding to a card's timeline (notes, calls, tasks, files) needs the right to edit the card. */
-export async function assertCanAdd(ctx: ServiceCtx, card: CardRef) {
-  const row = await findCard(ctx, card, true);
-  await assertRight(ctx, TABLE[card.entityType], 'EDIT', row.responsibleId);
 }
 
 async function add(ctx: ServiceCtx, card: CardRef, entry: EntryInput) {
@@ -166,39 +142,54 @@ async function add(ctx: ServiceCtx, card: CardRef, entry: EntryInput) {
   return row.id;
 }
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  v
+    .text()
+    .trim()
+    .min(1, v.zmsg(v.VALIDATE.empty()))
+    .max(max, v.zmsg(v.VALIDATE.tooLong({ max })));
 
-export async function addNote(ctx: ServiceCtx, card: CardRef, input: { text?: string | null; templateId?: string | null; values?: { name: string; value: string }[] | null }) {
+export async function addNote(
+  ctx: ServiceCtx,
+  card: CardRef,
+  input: { text?: string | null; templateId?: string | null; values?: { name: string; value: string }[] | null },
+) {
   const issues = new IssueList();
   let body = input.text ?? '';
   if (input.templateId) {
     const t = await ctx.db.noteTemplate.findFirst({ where: { id: input.templateId, workspaceId: ctx.viewer.workspaceId } });
-    if (input.text) issues.add('text', 'give either text or templateId');
+    if (input.text) issues.add('text', TIMELINE.textOrTemplate());
     if (!t) {
       // No template, so no text to check: the client sent no text of its own to blame.
-      issues.add('templateId', 'no such note template');
+      issues.add('templateId', v.noSuch('NoteTemplate'));
       issues.throwIfAny();
     } else body = fillTemplate(t.text, input.values ?? [], issues);
-  } else if (input.values?.length) issues.add('values', 'values go with a templateId');
+  } else if (input.values?.length) issues.add('values', TIMELINE.valuesNeedTemplate());
   const data = v.parseInput(z.object({ text: text(20_000) }), { text: body }, issues.issues);
   return add(ctx, card, { kind: 'NOTE', text: data.text });
 }
 
 const direction = z.enum(['INBOUND', 'OUTBOUND']);
 
-export type CallInput = { direction: 'INBOUND' | 'OUTBOUND'; number: string; durationSeconds?: number | null; recordingUrl?: string | null; result?: string | null };
+export type CallInput = {
+  direction: 'INBOUND' | 'OUTBOUND';
+  number: string;
+  durationSeconds?: number | null;
+  recordingUrl?: string | null;
+  result?: string | null;
+};
 
 export async function logCall(ctx: ServiceCtx, card: CardRef, input: CallInput) {
   const { phoneRegion } = await workspaceRegion(ctx);
   const issues = new IssueList();
   const number = v.normalizePhone(input.number, phoneRegion);
-  if (!number) issues.add('number', 'is not a phone number');
+  if (!number) issues.add('number', TIMELINE.notPhone());
   const data = v.parseInput(
     z.object({
       direction,
-      durationSeconds: z.number().int().min(0, 'must not be negative').max(86_400, 'must be at most a day').nullish(),
-      recordingUrl: z.string().trim().url('is not a URL').max(2000).nullish(),
-      result: z.string().trim().max(2000).nullish(),
+      durationSeconds: z.number().int().min(0, v.zmsg(v.VALIDATE.negative())).max(86_400, v.zmsg(TIMELINE.atMostDay())).nullish(),
+      recordingUrl: v.webUrl(2000).nullish(),
+      result: v.text().trim().max(2000).nullish(),
     }),
     input,
     issues.issues,
@@ -206,7 +197,13 @@ export async function logCall(ctx: ServiceCtx, card: CardRef, input: CallInput) 
   return add(ctx, card, {
     kind: 'CALL',
     text: [number?.replace(/\D/g, ''), data.result].filter(Boolean).join(' '),
-    data: { direction: data.direction, number, durationSeconds: data.durationSeconds ?? null, recordingUrl: data.recordingUrl ?? null, result: data.result ?? null },
+    data: {
+      direction: data.direction,
+      number,
+      durationSeconds: data.durationSeconds ?? null,
+      recordingUrl: data.recordingUrl ?? null,
+      result: data.result ?? null,
+    },
   });
 }
 
@@ -218,13 +215,13 @@ export type EmailInput = { direction: 'INBOUND' | 'OUTBOUND'; subject: string; b
  */
 export async function logEmail(ctx: ServiceCtx, card: CardRef, input: EmailInput) {
   const data = v.parseInput(
-    z.object({ direction, subject: z.string().trim().max(1000), body: z.string().max(200_000), mailbox: z.string().trim().max(320).nullish() }),
+    z.object({ direction, subject: v.text().trim().max(1000), body: v.text().max(200_000), mailbox: z.string().trim().max(320).nullish() }),
     input,
   );
   const box = data.mailbox
     ? await ctx.db.mailbox.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, address: data.mailbox.toLowerCase() }, select: { ownerId: true } })
     : null;
-  if (box?.ownerId && box.ownerId !== ctx.viewer.userId) throw new ForbiddenError("This is another user's personal mailbox; only its owner logs its e-mails");
+  if (box?.ownerId && box.ownerId !== ctx.viewer.userId) throw new ForbiddenError(TIMELINE.otherMailbox());
   return add(ctx, card, {
     kind: 'EMAIL',
     text: `${data.subject}\n${data.body}`,
@@ -237,16 +234,22 @@ export type MeetingInput = { subject: string; startsAt: Date; endsAt?: Date | nu
 
 export async function logMeeting(ctx: ServiceCtx, card: CardRef, input: MeetingInput) {
   const issues = new IssueList();
-  if (input.endsAt && input.endsAt < input.startsAt) issues.add('endsAt', 'must not be before startsAt');
+  if (input.endsAt && input.endsAt < input.startsAt) issues.add('endsAt', TIMELINE.endsBeforeStart());
   const data = v.parseInput(
-    z.object({ subject: text(1000), place: z.string().trim().max(1000).nullish(), notes: z.string().max(20_000).nullish() }),
+    z.object({ subject: text(1000), place: v.text().trim().max(1000).nullish(), notes: v.text().max(20_000).nullish() }),
     input,
     issues.issues,
   );
   return add(ctx, card, {
     kind: 'MEETING',
     text: [data.subject, data.place, data.notes].filter(Boolean).join('\n'),
-    data: { subject: data.subject, startsAt: input.startsAt.toISOString(), endsAt: input.endsAt?.toISOString() ?? null, place: data.place ?? null, notes: data.notes ?? null },
+    data: {
+      subject: data.subject,
+      startsAt: input.startsAt.toISOString(),
+      endsAt: input.endsAt?.toISOString() ?? null,
+      place: data.place ?? null,
+      notes: data.notes ?? null,
+    },
   });
 }
 
@@ -278,7 +281,7 @@ export async function entryConditions(ctx: ServiceCtx, card: CardRef): Promise<P
 async function hiddenFieldEntries(ctx: ServiceCtx, card: CardRef): Promise<string[]> {
   if (ctx.viewer.isAdmin || !ctx.viewer.fieldAccess?.[card.entityType]) return [];
   const custom = [...hiddenFieldIds(ctx.viewer, card.entityType, await definitions(ctx, card.entityType))];
-  const system = hiddenSystemFields(ctx.viewer, TABLE[card.entityType]);
+  const system = hiddenSystemFields(ctx.viewer, card.entityType);
   const names = [...system].flatMap((f) => (f === 'amount' ? ['amount', 'currency'] : f === 'responsible' ? [] : [f]));
   const responsible = system.has('responsible');
   if (!custom.length && !names.length && !responsible) return [];
@@ -330,7 +333,12 @@ export async function canSeeEntryById(ctx: ServiceCtx, entryId: string) {
  * The card's entries, newest first. Keyword search is PostgreSQL full text in Russian and
  * English at once (either language's stemming finds a word), over one card's entries.
  */
-export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: TimelineFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
+export async function listTimeline(
+  ctx: ServiceCtx,
+  card: CardRef,
+  filter: TimelineFilter,
+  query: Query & { take?: number; skip?: number; cursor?: Prisma.TimelineEntryWhereUniqueInput },
+) {
   await findCard(ctx, card, false);
   const where: Prisma.TimelineEntryWhereInput = {
     workspaceId: ctx.viewer.workspaceId,
@@ -340,6 +348,7 @@ export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: Timel
   };
   if (filter.kinds?.length) where.kind = { in: filter.kinds };
   if (filter.authorIds?.length) where.authorId = { in: filter.authorIds };
+  v.assertSearchable(filter.search);
   const q = filter.search?.trim();
   if (q) {
     // A role that hides phones searches a call by its result alone, not by its number.
@@ -347,7 +356,9 @@ export async function listTimeline(ctx: ServiceCtx, card: CardRef, filter: Timel
     const hits = await ctx.db.$queryRawUnsafe<{ id: string }[]>(
       `select id from "TimelineEntry" where "cardId" = $1::uuid and "workspaceId" = $2::uuid
          and (to_tsvector('russian', ${text}) || to_tsvector('english', ${text})) @@ (websearch_to_tsquery('russian', $3) || websearch_to_tsquery('english', $3))`,
-      card.id, ctx.viewer.workspaceId, q,
+      card.id,
+      ctx.viewer.workspaceId,
+      q,
     );
     where.id = { in: hits.map((h) => h.id) };
   }
@@ -361,16 +372,16 @@ export function listTemplates(ctx: ServiceCtx, query: Query = {}) {
 }
 
 export async function createTemplate(ctx: ServiceCtx, input: { name: string; text: string }) {
-  assertAdmin(ctx.viewer, 'manage note templates');
+  assertAdmin(ctx.viewer, TIMELINE.manageTemplates());
   const data = v.parseInput(z.object({ name: v.name(120), text: text(5000) }), input);
   if (await ctx.db.noteTemplate.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' } } })) {
-    throw ValidationError.field('name', 'a template with this name already exists');
+    throw ValidationError.field('name', TIMELINE.templateTaken());
   }
   return ctx.db.noteTemplate.create({ data: { workspaceId: ctx.viewer.workspaceId, ...data } });
 }
 
 export async function deleteTemplate(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage note templates');
+  assertAdmin(ctx.viewer, TIMELINE.manageTemplates());
   const t = await ctx.db.noteTemplate.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!t) throw new NotFoundError('NoteTemplate', id);
   await ctx.db.noteTemplate.delete({ where: { id } });

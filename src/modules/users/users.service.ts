@@ -1,16 +1,22 @@
-// Users, teams and API keys of a workspace. Managing them is an administrator's right.
-import { audit } from '../../lib/audit.js';
+// Users of a workspace. Managing them is an administrator's right (a user may rename themself).
+import { audit } from '../audit/audit.service.js';
 import { withId } from '../../lib/prisma-query.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
-import { API_KEY_PREFIX, hashPassword, hashToken, newToken, verifyPassword } from '../../lib/tokens.js';
+import { hashPassword } from '../../lib/tokens.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
-import { settingsChanged, type Tx } from '../../lib/outbox.js';
+import type { Tx } from '../../lib/outbox.js';
+import { settingsChanged } from '../../kernel/events.js';
+import type { Message } from '../../lib/i18n.js';
+import { ACCESS } from '../../kernel/access/messages.js';
+import { USERS } from './users.messages.js';
 
-type Query = { include?: any; select?: any };
+const TYPENAME = { role: 'Role', team: 'Team', user: 'User' } as const;
+
+type Query = { include?: Prisma.UserInclude; select?: Prisma.UserSelect };
 
 export function me(ctx: ServiceCtx, query: Query = {}) {
   return ctx.db.user.findUniqueOrThrow({ ...withId(query), where: { id: ctx.viewer.userId } });
@@ -22,6 +28,7 @@ export function userWhere(ctx: ServiceCtx, f: UserFilter = {}): Prisma.UserWhere
   const where: Prisma.UserWhereInput = { workspaceId: ctx.viewer.workspaceId };
   if (f.active !== null && f.active !== undefined) where.active = f.active;
   if (f.teamIds?.length) where.teams = { some: { teamId: { in: f.teamIds } } };
+  v.assertSearchable(f.search);
   const q = f.search?.trim();
   if (q) {
     const lit = v.likeLiteral(q);
@@ -34,18 +41,12 @@ export function countUsers(ctx: ServiceCtx, filter: UserFilter) {
   return ctx.db.user.count({ where: userWhere(ctx, filter) });
 }
 
-export function listUsers(ctx: ServiceCtx, filter: UserFilter, query: Query & { take?: number; skip?: number; cursor?: any }) {
+export function listUsers(ctx: ServiceCtx, filter: UserFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.UserWhereUniqueInput }) {
   return ctx.db.user.findMany({ ...query, where: userWhere(ctx, filter), orderBy: [{ name: 'asc' }, { id: 'asc' }] });
 }
 
 /** Checks that ids name roles/teams/users of the viewer's workspace; adds an issue per stranger. */
-async function checkIds(
-  ctx: ServiceCtx,
-  issues: IssueList,
-  kind: 'role' | 'team' | 'user',
-  field: string,
-  ids: string[],
-) {
+export async function checkIds(ctx: ServiceCtx, issues: IssueList, kind: 'role' | 'team' | 'user', field: string, ids: string[]) {
   if (!ids.length) return;
   const where = { id: { in: ids }, workspaceId: ctx.viewer.workspaceId };
   const found =
@@ -56,7 +57,7 @@ async function checkIds(
         : await ctx.db.user.findMany({ where, select: { id: true } });
   const known = new Set(found.map((r) => r.id));
   ids.forEach((id, i) => {
-    if (!known.has(id)) issues.add(ids.length > 1 || field.endsWith('s') ? `${field}[${i}]` : field, `no such ${kind}`);
+    if (!known.has(id)) issues.add(ids.length > 1 || field.endsWith('s') ? `${field}[${i}]` : field, v.noSuch(TYPENAME[kind]));
   });
 }
 
@@ -69,21 +70,23 @@ const createUserInput = z.object({
 });
 
 export async function createUser(ctx: ServiceCtx, input: z.input<typeof createUserInput>) {
-  assertAdmin(ctx.viewer, 'create users');
+  assertAdmin(ctx.viewer, USERS.create());
   const data = v.parseInput(createUserInput, input);
   const issues = new IssueList();
   if (data.roleId) await checkIds(ctx, issues, 'role', 'roleId', [data.roleId]);
   await checkIds(ctx, issues, 'team', 'teamIds', data.teamIds ?? []);
   if (await ctx.db.user.findUnique({ where: { email: data.email }, select: { id: true } })) {
-    issues.add('email', 'is already registered');
+    issues.add('email', USERS.emailTaken());
   }
   issues.throwIfAny();
   const roleId =
     data.roleId ??
-    (await ctx.db.role.findFirstOrThrow({
-      where: { workspaceId: ctx.viewer.workspaceId, isAdmin: false },
-      orderBy: { createdAt: 'asc' },
-    })).id;
+    (
+      await ctx.db.role.findFirstOrThrow({
+        where: { workspaceId: ctx.viewer.workspaceId, isAdmin: false },
+        orderBy: { createdAt: 'asc' },
+      })
+    ).id;
   try {
     return await ctx.db.user.create({
       data: {
@@ -96,7 +99,7 @@ export async function createUser(ctx: ServiceCtx, input: z.input<typeof createUs
       },
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw ValidationError.field('email', 'is already registered');
+    if (isUniqueViolation(err)) throw ValidationError.field('email', USERS.emailTaken());
     throw err;
   }
 }
@@ -116,14 +119,14 @@ export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typ
   const data = v.parseInput(updateUserInput, clean);
   // A user may rename themself; everything else is an administrator's.
   if (!ctx.viewer.isAdmin && !(self && Object.keys(data).every((k) => k === 'name'))) {
-    throw new ForbiddenError('Only an administrator may change other users, roles and teams');
+    throw new ForbiddenError(ACCESS.onlyAdmin({ what: USERS.changeOthers() }));
   }
   const issues = new IssueList();
   if (data.roleId) await checkIds(ctx, issues, 'role', 'roleId', [data.roleId]);
   if (data.teamIds) await checkIds(ctx, issues, 'team', 'teamIds', data.teamIds);
   if (data.email && data.email !== user.email) {
     const other = await ctx.db.user.findUnique({ where: { email: data.email }, select: { id: true } });
-    if (other) issues.add('email', 'is already registered');
+    if (other) issues.add('email', USERS.emailTaken());
   }
   issues.throwIfAny();
   return ctx.db
@@ -136,7 +139,8 @@ export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typ
         const after = [...new Set(data.teamIds)].sort();
         await tx.teamMember.deleteMany({ where: { userId: id } });
         await tx.teamMember.createMany({ data: after.map((teamId) => ({ teamId, userId: id })) });
-        if (JSON.stringify(before) !== JSON.stringify(after)) await audit(tx, ctx.viewer, 'USER_TEAMS_CHANGED', { type: 'User', id }, { teamIds: before }, { teamIds: after });
+        if (JSON.stringify(before) !== JSON.stringify(after))
+          await audit(tx, ctx.viewer, 'USER_TEAMS_CHANGED', { type: 'User', id }, { teamIds: before }, { teamIds: after });
       }
       if (data.roleId && data.roleId !== user.roleId) {
         await audit(tx, ctx.viewer, 'USER_ROLE_CHANGED', { type: 'User', id }, { roleId: user.roleId }, { roleId: data.roleId });
@@ -147,12 +151,12 @@ export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typ
         data: { name: data.name, email: data.email, roleId: data.roleId },
       });
     })
-    .catch(uniqueAs('email', 'is already registered'))
+    .catch(uniqueAs('email', USERS.emailTaken()))
     .finally(() => ctx.deps.outbox.kick());
 }
 
 /** A unique index that refused a row the check before it let through (two writers at once). */
-function uniqueAs(field: string, message: string) {
+export function uniqueAs(field: string, message: Message) {
   return (err: unknown): never => {
     if (isUniqueViolation(err)) throw ValidationError.field(field, message);
     throw err;
@@ -169,161 +173,24 @@ async function assertAnotherActiveAdmin(tx: Tx, ctx: ServiceCtx, exceptUserId: s
   const others = await tx.user.count({
     where: { workspaceId: ctx.viewer.workspaceId, active: true, id: { not: exceptUserId }, role: { isAdmin: true } },
   });
-  if (!others) throw ValidationError.field(field, 'the workspace must keep at least one active administrator');
+  if (!others) throw ValidationError.field(field, USERS.lastAdmin());
 }
 
 export async function setUserActive(ctx: ServiceCtx, id: string, active: boolean) {
-  assertAdmin(ctx.viewer, active ? 'reactivate users' : 'deactivate users');
+  assertAdmin(ctx.viewer, active ? USERS.reactivate() : USERS.deactivate());
   const user = await ctx.db.user.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include: { role: true } });
   if (!user) throw new NotFoundError('User', id);
-  return ctx.db.$transaction(async (tx) => {
-    if (!active && user.role.isAdmin) await assertAnotherActiveAdmin(tx, ctx, id, 'id');
-    if (!active) {
-      // A deactivated user's sessions and keys stop working at once; their cards keep them
-      // as responsible until reassigned.
-      await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
-      await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
-    }
-    await settingsChanged(tx, ctx.viewer.workspaceId);
-    return tx.user.update({ where: { id }, data: { active, deactivatedAt: active ? null : new Date() } });
-  }).finally(() => ctx.deps.outbox.kick());
-}
-
-export async function changePassword(ctx: ServiceCtx, current: string, next: string) {
-  const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.viewer.userId } });
-  if (!(await verifyPassword(user.passwordHash, current))) {
-    throw ValidationError.field('currentPassword', 'is wrong');
-  }
-  const pw = v.parseInput(z.object({ newPassword: v.password }), { newPassword: next });
-  const hash = await hashPassword(pw.newPassword);
-  await ctx.db.$transaction(async (tx) => {
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash } });
-    // Every other session ends, with its subscriptions: a changed password is often a suspected leak.
-    await tx.session.updateMany({
-      where: { userId: user.id, revokedAt: null, id: { not: ctx.viewer.sessionId ?? '' } },
-      data: { revokedAt: new Date() },
-    });
-    await settingsChanged(tx, ctx.viewer.workspaceId);
-  });
-  ctx.deps.outbox.kick();
-  return true;
-}
-
-// Teams
-
-export function listTeams(ctx: ServiceCtx, query: Query = {}) {
-  return ctx.db.team.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { name: 'asc' } });
-}
-
-const teamInput = z.object({ name: v.name(120), memberIds: z.array(z.string()).max(500).default([]) });
-
-export async function createTeam(ctx: ServiceCtx, input: z.input<typeof teamInput>) {
-  assertAdmin(ctx.viewer, 'manage teams');
-  const data = v.parseInput(teamInput, input);
-  const issues = new IssueList();
-  await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
-  if (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' } } })) {
-    issues.add('name', 'a team with this name already exists');
-  }
-  issues.throwIfAny();
   return ctx.db
     .$transaction(async (tx) => {
-      await settingsChanged(tx, ctx.viewer.workspaceId);
-      return tx.team.create({
-        data: {
-          workspaceId: ctx.viewer.workspaceId,
-          name: data.name,
-          members: { create: [...new Set(data.memberIds)].map((userId) => ({ userId })) },
-        },
-      });
-    })
-    .catch(uniqueAs('name', 'a team with this name already exists'))
-    .finally(() => ctx.deps.outbox.kick());
-}
-
-export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: string | null; memberIds?: string[] | null }) {
-  assertAdmin(ctx.viewer, 'manage teams');
-  const team = await ctx.db.team.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-  if (!team) throw new NotFoundError('Team', id);
-  const data = v.parseInput(
-    z.object({ name: v.name(120).optional(), memberIds: z.array(z.string()).max(500).optional() }),
-    { name: input.name ?? undefined, memberIds: input.memberIds ?? undefined },
-  );
-  const issues = new IssueList();
-  if (data.memberIds) await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
-  if (data.name && data.name !== team.name &&
-    (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))) {
-    issues.add('name', 'a team with this name already exists');
-  }
-  issues.throwIfAny();
-  return ctx.db
-    .$transaction(async (tx) => {
-      if (data.memberIds) {
-        await tx.teamMember.deleteMany({ where: { teamId: id } });
-        await tx.teamMember.createMany({ data: [...new Set(data.memberIds)].map((userId) => ({ teamId: id, userId })) });
-        await settingsChanged(tx, ctx.viewer.workspaceId);
+      if (!active && user.role.isAdmin) await assertAnotherActiveAdmin(tx, ctx, id, 'id');
+      if (!active) {
+        // A deactivated user's sessions and keys stop working at once; their cards keep them
+        // as responsible until reassigned.
+        await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+        await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
       }
-      return tx.team.update({ where: { id }, data: { name: data.name } });
+      await settingsChanged(tx, ctx.viewer.workspaceId);
+      return tx.user.update({ where: { id }, data: { active, deactivatedAt: active ? null : new Date() } });
     })
-    .catch(uniqueAs('name', 'a team with this name already exists'))
     .finally(() => ctx.deps.outbox.kick());
-}
-
-export async function deleteTeam(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage teams');
-  const { count } = await ctx.db.$transaction(async (tx) => {
-    const r = await tx.team.deleteMany({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-    if (r.count) await settingsChanged(tx, ctx.viewer.workspaceId);
-    return r;
-  });
-  if (!count) throw new NotFoundError('Team', id);
-  ctx.deps.outbox.kick();
-  return id;
-}
-
-// API keys
-
-export function listApiKeys(ctx: ServiceCtx, query: Query = {}) {
-  assertAdmin(ctx.viewer, 'see API keys');
-  return ctx.db.apiKey.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'desc' } });
-}
-
-const apiKeyInput = z.object({
-  name: v.name(120),
-  scopes: z.array(z.enum(['READ', 'WRITE'])).min(1, 'name at least one scope'),
-});
-
-export async function createApiKey(ctx: ServiceCtx, input: z.input<typeof apiKeyInput>) {
-  assertAdmin(ctx.viewer, 'create API keys');
-  const data = v.parseInput(apiKeyInput, input);
-  const key = newToken(API_KEY_PREFIX);
-  const apiKey = await ctx.db.apiKey.create({
-    data: {
-      workspaceId: ctx.viewer.workspaceId,
-      userId: ctx.viewer.userId,
-      name: data.name,
-      prefix: key.slice(0, API_KEY_PREFIX.length + 6),
-      keyHash: hashToken(key),
-      scopes: [...new Set(data.scopes)],
-    },
-  });
-  return { apiKey, key };
-}
-
-export async function revokeApiKey(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'revoke API keys');
-  const key = await ctx.db.apiKey.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-  if (!key) throw new NotFoundError('ApiKey', id);
-  // Subscriptions opened with the key end at their next event (they read it again).
-  const revoked = await ctx.db.$transaction(async (tx) => {
-    const row = await tx.apiKey.update({ where: { id }, data: { revokedAt: key.revokedAt ?? new Date() } });
-    await settingsChanged(tx, ctx.viewer.workspaceId);
-    return row;
-  });
-  ctx.deps.outbox.kick();
-  return revoked;
-}
-
-export function listRoles(ctx: ServiceCtx, query: Query = {}) {
-  return ctx.db.role.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'asc' } });
 }

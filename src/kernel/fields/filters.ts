@@ -9,6 +9,8 @@ import * as v from '../../lib/validate.js';
 import { likeLiteral, normalizePhone } from '../../lib/validate.js';
 import { POOL_OF, POOL_SIZE, textKey } from './slots.js';
 import type { FieldDef } from './values.js';
+import type { Message } from '../../lib/i18n.js';
+import { FIELDS } from './messages.js';
 
 export type CustomFieldFilterInput = {
   fieldId: string;
@@ -63,7 +65,7 @@ const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2
 
 function noSlot(d: FieldDef) {
   const pool = POOL_OF[d.type]!;
-  return `field "${d.name}" cannot be filtered or sorted by: it was created after all ${POOL_SIZE[pool]} indexed slots for its kind of value were taken`;
+  return FIELDS.noSlot({ name: d.name, slots: POOL_SIZE[pool] });
 }
 
 /** Finds the field a filter or sort names, or reports why it cannot be used. */
@@ -71,8 +73,8 @@ function fieldFor(defs: FieldDef[], issues: IssueList, fieldId: string, path: st
   // An empty id is one that did not decode; its issue is already listed.
   if (!fieldId) return null;
   const d = defs.find((x) => x.id === fieldId);
-  if (!d) issues.add(path, 'no such field for this kind of card');
-  else if (d.archived) issues.add(path, `field "${d.name}" is archived`);
+  if (!d) issues.add(path, FIELDS.notOfKind());
+  else if (d.archived) issues.add(path, FIELDS.named({ name: d.name, problem: FIELDS.archived() }));
   else return d;
   return null;
 }
@@ -82,7 +84,7 @@ export function sortSlot(defs: FieldDef[], issues: IssueList, fieldId: string, p
   const d = fieldFor(defs, issues, fieldId, path);
   if (!d) return null;
   if (UNSORTABLE.includes(d.type)) {
-    issues.add(path, `a ${d.type} field has no single value to sort by`);
+    issues.add(path, FIELDS.unsortable({ type: d.type }));
     return null;
   }
   if (!d.slot) {
@@ -104,13 +106,11 @@ export function customFieldConditions(defs: FieldDef[], region: string, issues: 
       const d = fieldFor(defs, issues, f.fieldId, `${at}.fieldId`);
       if (!d) return;
       if (!isFilterable(d)) return issues.add(`${at}.fieldId`, noSlot(d));
-      const given = (Object.keys(f) as (keyof CustomFieldFilterInput)[]).filter(
-        (k) => k !== 'fieldId' && f[k] !== undefined && f[k] !== null,
-      ) as Op[];
-      if (!given.length) return issues.add(at, 'give at least one operator');
+      const given = (Object.keys(f) as (keyof CustomFieldFilterInput)[]).filter((k) => k !== 'fieldId' && f[k] !== undefined && f[k] !== null) as Op[];
+      if (!given.length) return issues.add(at, FIELDS.giveOperator());
       const allowed = OPERATORS[d.type];
       const wrong = given.filter((op) => !allowed.includes(op));
-      for (const op of wrong) issues.add(`${at}.${op}`, `a ${d.type} field takes ${allowed.join(', ')}`);
+      for (const op of wrong) issues.add(`${at}.${op}`, FIELDS.operators({ type: d.type, allowed }));
       if (wrong.length) return;
       for (const op of given) {
         const c = condition(d, op, f, `${at}.${op}`, region, issues);
@@ -156,7 +156,7 @@ function condition(d: FieldDef, op: Op, f: CustomFieldFilterInput, path: string,
         // Slots hold E.164 ("+79123456789"): match the digits the user typed, and in Russia and
         // Kazakhstan a leading 8 also as the +7 it stands for, as card search does.
         const digits = s.replace(/\D/g, '');
-        if (!digits) return issues.add(path, 'give some digits of the number'), null;
+        if (!digits) return (issues.add(path, FIELDS.giveDigits()), null);
         const forms = [digits];
         if ((region === 'RU' || region === 'KZ') && digits.startsWith('8') && digits.length >= 2) forms.push(`7${digits.slice(1)}`);
         return { OR: forms.map((x) => ({ [col]: { [op]: likeLiteral(op === 'startsWith' ? `+${x}` : x) } })) };
@@ -176,7 +176,7 @@ function condition(d: FieldDef, op: Op, f: CustomFieldFilterInput, path: string,
     }
     case 'between': {
       const { from, to } = f.between!;
-      if ((from === null || from === undefined) && (to === null || to === undefined)) return issues.add(path, 'give from, to or both'), null;
+      if ((from === null || from === undefined) && (to === null || to === undefined)) return (issues.add(path, FIELDS.giveBounds()), null);
       const lo = from != null ? value(from, `${path}.from`) : null;
       const hi = to != null ? value(to, `${path}.to`) : null;
       if (lo === undefined || hi === undefined) return null;
@@ -199,40 +199,40 @@ function jsonCondition(d: FieldDef, op: Op, f: CustomFieldFilterInput): object |
 
 /** Reads a comparison value as the field's slot holds it; undefined (and an issue) when it is not one. */
 function parse(d: FieldDef, s: string, path: string, region: string, issues: IssueList): unknown {
-  const bad = (msg: string) => (issues.add(path, msg), undefined);
+  const bad = (msg: Message) => (issues.add(path, msg), undefined);
   switch (d.type) {
     case 'NUMBER':
     case 'MONEY':
     case 'FORMULA':
-      return DECIMAL.test(s.trim()) ? s.trim() : bad('is not a number (digits, optional "-" and up to 10 decimals)');
+      return DECIMAL.test(s.trim()) ? s.trim() : bad(FIELDS.notNumber());
     case 'DATE': {
       const t = s.trim();
       const at = new Date(`${t}T00:00:00Z`);
-      return DATE.test(t) && !Number.isNaN(at.getTime()) && at.toISOString().startsWith(t) ? at : bad('is not a date (YYYY-MM-DD)');
+      return DATE.test(t) && !Number.isNaN(at.getTime()) && at.toISOString().startsWith(t) ? at : bad(FIELDS.notDate());
     }
     case 'DATETIME': {
       const t = s.trim();
       const at = new Date(t);
-      return DATETIME.test(t) && !Number.isNaN(at.getTime()) ? at : bad('is not a date and time with an offset (e.g. 2026-05-01T09:30:00+03:00)');
+      return DATETIME.test(t) && !Number.isNaN(at.getTime()) ? at : bad(FIELDS.notDateTime());
     }
     case 'BOOLEAN':
-      return s === 'true' ? true : s === 'false' ? false : bad('must be "true" or "false"');
+      return s === 'true' ? true : s === 'false' ? false : bad(FIELDS.notBoolean());
     case 'SELECT':
     case 'MULTISELECT': {
       const id = tryDecodeId('CustomFieldOption', s);
       const o = id ? d.options.find((x) => x.id === id) : undefined;
-      if (!o) return bad(`is not an option of field "${d.name}"`);
+      if (!o) return bad(FIELDS.notOption({ name: d.name }));
       // SELECT slots hold the option's position; MULTISELECT ones the option ids.
       return d.type === 'SELECT' ? o.sortOrder : o.id;
     }
     case 'PHONE': {
       const e164 = normalizePhone(s, region);
-      return e164 ? textKey(e164) : bad('is not a phone number');
+      return e164 ? textKey(e164) : bad(FIELDS.notPhone());
     }
     case 'URL': {
       // Compared as stored: "example.org" is kept as "https://example.org".
       const r = v.url.safeParse(s);
-      return r.success && r.data ? textKey(r.data) : bad('is not a valid web address');
+      return r.success && r.data ? textKey(r.data) : bad(v.VALIDATE.url());
     }
     default:
       return textKey(d.type === 'TEXT' ? s : s.trim());

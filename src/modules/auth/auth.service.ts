@@ -1,28 +1,19 @@
-// Sign-up, login, logout and turning a bearer token into a viewer.
+// Sign-up, login, logout, changing one's password, and turning a bearer token into a viewer.
 import type { Rights } from '../../kernel/access/rights.js';
 import type { FieldAccessMap } from '../../kernel/access/field-access.js';
 import { z } from 'zod';
-import type { AppDeps, ServiceCtx } from '../../context.js';
+import type { AppDeps, ServiceCtx, ViewerResult } from '../../context.js';
 import { isUniqueViolation, rateLimited, unauthenticated, ValidationError } from '../../lib/errors.js';
 import { hit, refund, reset, type Limit } from '../../lib/rate-limit.js';
-import {
-  API_KEY_PREFIX,
-  DUMMY_HASH,
-  SESSION_PREFIX,
-  hashPassword,
-  hashToken,
-  newToken,
-  verifyPassword,
-} from '../../lib/tokens.js';
+import { API_KEY_PREFIX, DUMMY_HASH, SESSION_PREFIX, hashPassword, hashToken, newToken, verifyPassword } from '../../lib/tokens.js';
 import * as v from '../../lib/validate.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
-import { settingsChanged } from '../../lib/outbox.js';
+import { settingsChanged } from '../../kernel/events.js';
 import { bootstrapWorkspace } from '../workspaces/workspace.service.js';
+import { AUTH } from './auth.messages.js';
 
 export const LOGIN_LIMIT_PER_ACCOUNT: Limit = { max: 10, windowMs: 15 * 60_000 };
 export const LOGIN_LIMIT_PER_ADDRESS: Limit = { max: 50, windowMs: 15 * 60_000 };
-
-type ViewerResult = { viewer: Viewer } | { problem: string };
 
 type TokenRow = {
   id: string;
@@ -67,22 +58,22 @@ export async function resolveViewer(deps: AppDeps, token: string): Promise<Viewe
   const { db } = deps;
   if (token.startsWith(SESSION_PREFIX)) {
     const s = await tokenRow(db, 'Session', hashToken(token));
-    if (!s) return { problem: 'The token is not valid; sign in again' };
-    if (s.revokedAt) return { problem: 'The session was ended; sign in again' };
-    if (s.expiresAt! <= new Date()) return { problem: 'The session has expired; sign in again' };
-    if (!s.active) return { problem: 'This user has been deactivated' };
+    if (!s) return { problem: AUTH.tokenInvalid() };
+    if (s.revokedAt) return { problem: AUTH.sessionEnded() };
+    if (s.expiresAt! <= new Date()) return { problem: AUTH.sessionExpired() };
+    if (!s.active) return { problem: AUTH.userDeactivated() };
     return { viewer: toViewer(s, { via: 'session', sessionId: s.id, expiresAt: s.expiresAt!, canWrite: true }) };
   }
   if (token.startsWith(API_KEY_PREFIX)) {
     const k = await tokenRow(db, 'ApiKey', hashToken(token));
-    if (!k || k.revokedAt) return { problem: 'The API key is not valid or was revoked' };
-    if (!k.active) return { problem: "The API key's user has been deactivated" };
+    if (!k || k.revokedAt) return { problem: AUTH.keyInvalid() };
+    if (!k.active) return { problem: AUTH.keyUserDeactivated() };
     if (!k.lastUsedAt || Date.now() - k.lastUsedAt.getTime() > 60_000) {
       await db.apiKey.update({ where: { id: k.id }, data: { lastUsedAt: new Date() } });
     }
     return { viewer: toViewer(k, { via: 'apiKey', apiKeyId: k.id, canWrite: !!k.scopes?.includes('WRITE') }) };
   }
-  return { problem: 'The token is not valid; sign in again' };
+  return { problem: AUTH.tokenInvalid() };
 }
 
 function toViewer(row: TokenRow, extra: Pick<Viewer, 'via' | 'sessionId' | 'expiresAt' | 'apiKeyId' | 'canWrite'>): Viewer {
@@ -124,7 +115,7 @@ const signUpInput = z.object({
 export async function signUp(deps: AppDeps, input: z.input<typeof signUpInput>) {
   const data = v.parseInput(signUpInput, input);
   const taken = await deps.db.user.findUnique({ where: { email: data.email }, select: { id: true } });
-  if (taken) throw ValidationError.field('email', 'is already registered');
+  if (taken) throw ValidationError.field('email', AUTH.emailTaken());
   const passwordHash = await hashPassword(data.password);
   const { user } = await deps.db
     .$transaction((tx) =>
@@ -142,7 +133,7 @@ export async function signUp(deps: AppDeps, input: z.input<typeof signUpInput>) 
     .catch((err: unknown) => {
       // Two sign-ups with one e-mail at once: the check above passed for both, the unique
       // index lets one through and the whole workspace of the other is rolled back.
-      if (isUniqueViolation(err)) throw ValidationError.field('email', 'is already registered');
+      if (isUniqueViolation(err)) throw ValidationError.field('email', AUTH.emailTaken());
       throw err;
     });
   return { ...(await startSession(deps, user)), userId: user.id, workspaceId: user.workspaceId };
@@ -154,17 +145,12 @@ export async function login(deps: AppDeps, input: { email: string; password: str
   const addressKey = `login:address:${ip}`;
   // Every attempt is counted before the password is checked, so guesses sent all at once
   // cannot all slip past the limit; a successful login gives its attempt back.
-  const wait = Math.max(
-    await hit(deps.db, accountKey, LOGIN_LIMIT_PER_ACCOUNT),
-    await hit(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS),
-  );
+  const wait = Math.max(await hit(deps.db, accountKey, LOGIN_LIMIT_PER_ACCOUNT), await hit(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS));
   if (wait) throw rateLimited(wait);
   const user = await deps.db.user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH), input.password);
   if (!user || !ok || !user.active) {
-    throw unauthenticated(
-      user && ok && !user.active ? 'This user has been deactivated' : 'Wrong e-mail or password',
-    );
+    throw unauthenticated(user && ok && !user.active ? AUTH.userDeactivated() : AUTH.wrongLogin());
   }
   await reset(deps.db, accountKey);
   await refund(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS);
@@ -179,6 +165,26 @@ export async function logout(ctx: ServiceCtx) {
   if (!ctx.viewer.sessionId) return false;
   await ctx.db.$transaction(async (tx) => {
     await tx.session.update({ where: { id: ctx.viewer.sessionId }, data: { revokedAt: new Date() } });
+    await settingsChanged(tx, ctx.viewer.workspaceId);
+  });
+  ctx.deps.outbox.kick();
+  return true;
+}
+
+export async function changePassword(ctx: ServiceCtx, current: string, next: string) {
+  const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.viewer.userId } });
+  if (!(await verifyPassword(user.passwordHash, current))) {
+    throw ValidationError.field('currentPassword', AUTH.wrongPassword());
+  }
+  const pw = v.parseInput(z.object({ newPassword: v.password }), { newPassword: next });
+  const hash = await hashPassword(pw.newPassword);
+  await ctx.db.$transaction(async (tx) => {
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash: hash } });
+    // Every other session ends, with its subscriptions: a changed password is often a suspected leak.
+    await tx.session.updateMany({
+      where: { userId: user.id, revokedAt: null, id: { not: ctx.viewer.sessionId ?? '' } },
+      data: { revokedAt: new Date() },
+    });
     await settingsChanged(tx, ctx.viewer.workspaceId);
   });
   ctx.deps.outbox.kick();

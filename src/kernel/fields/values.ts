@@ -8,6 +8,8 @@
 import { Prisma } from '../../generated/prisma/client.js';
 import * as v from '../../lib/validate.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
+import type { Message } from '../../lib/i18n.js';
+import { FIELDS } from './messages.js';
 
 const Decimal = Prisma.Decimal;
 
@@ -81,10 +83,10 @@ const DECIMAL = /^-?\d{1,20}(\.\d{1,10})?$/;
 /** A decimal in plain notation: decimal.js writes "1e-8" for 0.00000001 otherwise. */
 export const plain = (x: { toString(): string }) => new Decimal(x.toString()).toFixed();
 
-function bounds(def: FieldDef, n: InstanceType<typeof Decimal>): string | null {
+function bounds(def: FieldDef, n: InstanceType<typeof Decimal>): Message | null {
   // `!= null`: a definition being created has no bound columns at all yet.
-  if (def.minValue != null && n.lt(new Decimal(def.minValue.toString()))) return `must be at least ${plain(def.minValue)}`;
-  if (def.maxValue != null && n.gt(new Decimal(def.maxValue.toString()))) return `must be at most ${plain(def.maxValue)}`;
+  if (def.minValue != null && n.lt(new Decimal(def.minValue.toString()))) return FIELDS.atLeast({ min: plain(def.minValue) });
+  if (def.maxValue != null && n.gt(new Decimal(def.maxValue.toString()))) return FIELDS.atMost({ max: plain(def.maxValue) });
   return null;
 }
 
@@ -95,68 +97,68 @@ function validDate(s: string) {
 }
 
 /** Checks one value against its definition; returns the stored form or the problem. */
-export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: Stored } | { error: string } {
+export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: Stored } | { error: Message } {
   const member = MEMBER[def.type];
-  if (!member) return { error: 'is computed by its formula and cannot be written' };
+  if (!member) return { error: FIELDS.computed() };
   const given = (Object.keys(input) as (keyof ValueInput)[]).filter((k) => input[k] !== undefined && input[k] !== null);
   if (given.length !== 1 || given[0] !== member) {
-    return { error: `is a ${def.type} field: give its value as \`${member}\`` };
+    return { error: FIELDS.wrongMember({ type: def.type, member }) };
   }
   switch (def.type) {
     case 'TEXT':
     case 'TEXTAREA': {
       const s = input.text!;
       const max = def.maxLength ?? DEFAULT_MAX_LENGTH[def.type]!;
-      if (s.length > max) return { error: `must be at most ${max} characters` };
-      if (def.pattern && !new RegExp(`^(?:${def.pattern})$`, 'u').test(s)) return { error: `does not match the pattern ${def.pattern}` };
+      if (s.length > max) return { error: v.VALIDATE.tooLong({ max }) };
+      if (def.pattern && !new RegExp(`^(?:${def.pattern})$`, 'u').test(s)) return { error: FIELDS.pattern({ pattern: def.pattern }) };
       return { value: s };
     }
     case 'NUMBER': {
       const s = input.number!.trim();
-      if (!DECIMAL.test(s)) return { error: 'must be a number such as 12.5' };
+      if (!DECIMAL.test(s)) return { error: FIELDS.number() };
       const n = new Decimal(s);
       return bounds(def, n) ? { error: bounds(def, n)! } : { value: n.toFixed() };
     }
     case 'MONEY': {
       const amount = v.amount.safeParse(input.money!.amount);
-      if (!amount.success) return { error: amount.error.issues[0].message };
+      if (!amount.success) return { error: v.issueMessage(amount.error.issues[0]) };
       const currency = v.currency.safeParse(input.money!.currency ?? env.currency);
-      if (!currency.success) return { error: `currency ${currency.error.issues[0].message}` };
+      if (!currency.success) return { error: FIELDS.currency({ problem: v.issueMessage(currency.error.issues[0]) }) };
       const n = new Decimal(amount.data);
       if (bounds(def, n)) return { error: bounds(def, n)! };
       return { value: { a: n.toFixed(2), c: currency.data } };
     }
     case 'DATE':
-      return validDate(input.date!) ? { value: input.date! } : { error: 'must be a date such as 2026-11-23' };
+      return validDate(input.date!) ? { value: input.date! } : { error: FIELDS.date() };
     case 'DATETIME':
       return { value: input.dateTime!.toISOString() };
     case 'BOOLEAN':
       return { value: input.boolean! };
     case 'SELECT':
-      return def.options.some((o) => o.id === input.optionId) ? { value: input.optionId! } : { error: 'no such option' };
+      return def.options.some((o) => o.id === input.optionId) ? { value: input.optionId! } : { error: v.noSuch('CustomFieldOption') };
     case 'MULTISELECT': {
       const ids = new Set(input.optionIds!);
       const unknown = [...ids].filter((id) => !def.options.some((o) => o.id === id));
-      if (unknown.length) return { error: 'no such option' };
+      if (unknown.length) return { error: v.noSuch('CustomFieldOption') };
       return { value: def.options.filter((o) => ids.has(o.id)).map((o) => o.id) };
     }
     case 'URL': {
       const r = v.url.safeParse(input.url!);
-      return r.success && r.data ? { value: r.data } : { error: 'is not a valid web address' };
+      return r.success && r.data ? { value: r.data } : { error: v.VALIDATE.url() };
     }
     case 'EMAIL': {
       const r = v.email.safeParse(input.email!);
-      return r.success ? { value: r.data } : { error: 'is not a valid e-mail address' };
+      return r.success ? { value: r.data } : { error: v.VALIDATE.email() };
     }
     case 'PHONE': {
       const n = v.normalizePhone(input.phone!, env.region);
-      return n ? { value: n } : { error: `"${input.phone}" is not a valid phone number` };
+      return n ? { value: n } : { error: v.VALIDATE.phone({ raw: input.phone! }) };
     }
     case 'FILE':
       // An uploaded file's id; applyValues checks that it is one of the workspace's files.
-      return input.fileId ? { value: input.fileId } : { error: 'is not a valid file id' };
+      return input.fileId ? { value: input.fileId } : { error: FIELDS.fileId() };
     case 'FORMULA':
-      return { error: 'is computed by its formula and cannot be written' };
+      return { error: FIELDS.computed() };
   }
 }
 
@@ -237,4 +239,3 @@ export function toGraphql(def: FieldDef, stored: unknown): GraphqlValue {
       return { ...base, fileId: stored };
   }
 }
-

@@ -1,17 +1,19 @@
 // Roles (administrators): record rights per card type and action, each with a scope, and
 // field access per card type and field.
 import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client.js';
 import type { ServiceCtx } from '../../context.js';
 import { NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
 import { ACTIONS, ENTITIES, type Action, type Entity, type Rights, type Scope } from '../../kernel/access/rights.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
-import { updateUser } from './users.service.js';
-import { audit } from '../../lib/audit.js';
+import { updateUser } from '../users/users.service.js';
+import { audit } from '../audit/audit.service.js';
 import { encodeGlobalId } from '../../lib/ids.js';
-import { settingsChanged } from '../../lib/outbox.js';
-import { hiddenFromViewer } from '../custom-fields/custom-fields.service.js';
+import { settingsChanged } from '../../kernel/events.js';
+import { hiddenFromViewer } from '../../kernel/fields/definitions.js';
 import { SYSTEM_FIELDS, type CardEntity, type FieldAccessMap, type FieldLevel, type SystemField } from '../../kernel/access/field-access.js';
+import { ROLES } from './roles.messages.js';
 
 export type RightInput = { entityType: Entity; action: Action; scope: Scope };
 
@@ -27,7 +29,7 @@ export function rightsList(isAdmin: boolean, stored: unknown): RightInput[] {
 function toStored(list: RightInput[]): Rights {
   const out: Rights = {};
   list.forEach((r, i) => {
-    if (out[r.entityType]?.[r.action]) throw ValidationError.field(`rights[${i}]`, `${r.entityType} ${r.action} is given twice`);
+    if (out[r.entityType]?.[r.action]) throw ValidationError.field(`rights[${i}]`, ROLES.rightTwice({ entity: r.entityType, action: r.action }));
     out[r.entityType] = { ...out[r.entityType], [r.action]: r.scope };
   });
   return out;
@@ -46,11 +48,11 @@ async function assertNameFree(ctx: ServiceCtx, name: string, selfId?: string) {
   const other = await ctx.db.role.findFirst({
     where: { workspaceId: ctx.viewer.workspaceId, name: { equals: name, mode: 'insensitive' }, ...(selfId ? { id: { not: selfId } } : {}) },
   });
-  if (other) throw ValidationError.field('name', 'a role with this name already exists');
+  if (other) throw ValidationError.field('name', ROLES.nameTaken());
 }
 
 export async function createRole(ctx: ServiceCtx, input: { name: string; rights: RightInput[] }) {
-  assertAdmin(ctx.viewer, 'manage roles');
+  assertAdmin(ctx.viewer, ROLES.manage());
   const { name } = v.parseInput(nameCheck, { name: input.name });
   await assertNameFree(ctx, name);
   const rights = toStored(input.rights);
@@ -61,37 +63,46 @@ export async function createRole(ctx: ServiceCtx, input: { name: string; rights:
       return role;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw ValidationError.field('name', 'a role with this name already exists');
+    if (isUniqueViolation(err)) throw ValidationError.field('name', ROLES.nameTaken());
     throw err;
   }
 }
 
 export async function updateRole(ctx: ServiceCtx, id: string, input: { name?: string | null; rights?: RightInput[] | null }) {
-  assertAdmin(ctx.viewer, 'manage roles');
+  assertAdmin(ctx.viewer, ROLES.manage());
   const role = await findRole(ctx, id);
-  if (role.isAdmin) throw ValidationError.field('id', 'the administrator role always has every right');
+  if (role.isAdmin) throw ValidationError.field('id', ROLES.adminHasAll());
   const name = input.name ? v.parseInput(nameCheck, { name: input.name }).name : undefined;
   if (name) await assertNameFree(ctx, name, id);
   const rights = input.rights ? toStored(input.rights) : undefined;
   try {
-    return await ctx.db.$transaction(async (tx) => {
-      const updated = await tx.role.update({ where: { id }, data: { name, ...(rights ? { rights: rights as object } : {}) } });
-      await audit(tx, ctx.viewer, 'ROLE_UPDATED', { type: 'Role', id }, { name: role.name, rights: role.rights }, { name: updated.name, rights: updated.rights });
-      if (rights) await settingsChanged(tx, ctx.viewer.workspaceId);
-      return updated;
-    }).finally(() => ctx.deps.outbox.kick());
+    return await ctx.db
+      .$transaction(async (tx) => {
+        const updated = await tx.role.update({ where: { id }, data: { name, ...(rights ? { rights: rights as object } : {}) } });
+        await audit(
+          tx,
+          ctx.viewer,
+          'ROLE_UPDATED',
+          { type: 'Role', id },
+          { name: role.name, rights: role.rights },
+          { name: updated.name, rights: updated.rights },
+        );
+        if (rights) await settingsChanged(tx, ctx.viewer.workspaceId);
+        return updated;
+      })
+      .finally(() => ctx.deps.outbox.kick());
   } catch (err) {
-    if (isUniqueViolation(err)) throw ValidationError.field('name', 'a role with this name already exists');
+    if (isUniqueViolation(err)) throw ValidationError.field('name', ROLES.nameTaken());
     throw err;
   }
 }
 
 export async function deleteRole(ctx: ServiceCtx, id: string) {
-  assertAdmin(ctx.viewer, 'manage roles');
+  assertAdmin(ctx.viewer, ROLES.manage());
   const role = await findRole(ctx, id);
-  if (role.isAdmin) throw ValidationError.field('id', 'the administrator role cannot be deleted');
+  if (role.isAdmin) throw ValidationError.field('id', ROLES.adminUndeletable());
   const users = await ctx.db.user.count({ where: { roleId: id } });
-  if (users) throw ValidationError.field('id', `${users} user(s) have this role; give them another role first`);
+  if (users) throw ValidationError.field('id', ROLES.inUse({ users }));
   await ctx.db.$transaction(async (tx) => {
     await tx.role.delete({ where: { id } });
     await audit(tx, ctx.viewer, 'ROLE_DELETED', { type: 'Role', id }, { name: role.name, rights: role.rights }, null);
@@ -101,7 +112,7 @@ export async function deleteRole(ctx: ServiceCtx, id: string) {
 
 /** Gives a user a role (the last active administrator keeps theirs). */
 export async function assignRole(ctx: ServiceCtx, userId: string, roleId: string) {
-  assertAdmin(ctx.viewer, 'assign roles');
+  assertAdmin(ctx.viewer, ROLES.assign());
   return updateUser(ctx, userId, { roleId });
 }
 
@@ -148,22 +159,25 @@ export function fieldAccessList(stored: unknown) {
  * (before → after) and announced to live subscriptions in the same transaction.
  */
 export async function setFieldAccess(ctx: ServiceCtx, input: FieldAccessInput) {
-  assertAdmin(ctx.viewer, 'manage roles');
+  assertAdmin(ctx.viewer, ROLES.manage());
   const role = await findRole(ctx, input.roleId);
-  if (role.isAdmin) throw ValidationError.field('roleId', 'the administrator role edits every field');
+  if (role.isAdmin) throw ValidationError.field('roleId', ROLES.adminEditsAll());
   const given = (input.systemField ? 1 : 0) + (input.customFieldId ? 1 : 0);
-  if (given !== 1) throw ValidationError.field('systemField', 'give either systemField or customFieldId');
+  if (given !== 1) throw ValidationError.field('systemField', ROLES.giveOneField());
   let field: string;
   if (input.systemField) {
     const allowed = SYSTEM_FIELDS[input.entityType] as readonly string[];
     if (!allowed.includes(input.systemField)) {
-      throw ValidationError.field('systemField', `${input.entityType} has no ${input.systemField} field; it has ${allowed.join(', ')}`);
+      throw ValidationError.field('systemField', ROLES.noSuchSystemField({ entity: input.entityType, field: input.systemField, allowed }));
     }
     field = input.systemField;
   } else {
-    const f = await ctx.db.customField.findFirst({ where: { id: input.customFieldId!, workspaceId: ctx.viewer.workspaceId }, select: { id: true, entityType: true } });
+    const f = await ctx.db.customField.findFirst({
+      where: { id: input.customFieldId!, workspaceId: ctx.viewer.workspaceId },
+      select: { id: true, entityType: true },
+    });
     if (!f) throw new NotFoundError('CustomField', input.customFieldId!);
-    if (f.entityType !== input.entityType) throw ValidationError.field('customFieldId', `this field belongs to ${f.entityType}, not ${input.entityType}`);
+    if (f.entityType !== input.entityType) throw ValidationError.field('customFieldId', ROLES.fieldOfOther({ owner: f.entityType, entity: input.entityType }));
     field = f.id;
   }
   const updated = await ctx.db.$transaction(async (tx) => {
@@ -177,7 +191,10 @@ export async function setFieldAccess(ctx: ServiceCtx, input: FieldAccessInput) {
     map[input.entityType] = forType;
     const saved = await tx.role.update({ where: { id: role.id }, data: { fieldAccess: map as object } });
     if (before !== input.access) {
-      const subject = { entityType: input.entityType, ...(input.systemField ? { systemField: field } : { customFieldId: encodeGlobalId('CustomField', field) }) };
+      const subject = {
+        entityType: input.entityType,
+        ...(input.systemField ? { systemField: field } : { customFieldId: encodeGlobalId('CustomField', field) }),
+      };
       await audit(tx, ctx.viewer, 'FIELD_ACCESS_CHANGED', { type: 'Role', id: role.id }, { ...subject, access: before }, { ...subject, access: input.access });
       await settingsChanged(tx, ctx.viewer.workspaceId);
     }
@@ -185,4 +202,10 @@ export async function setFieldAccess(ctx: ServiceCtx, input: FieldAccessInput) {
   });
   ctx.deps.outbox.kick();
   return updated;
+}
+
+type Query = { include?: Prisma.RoleInclude; select?: Prisma.RoleSelect };
+
+export function listRoles(ctx: ServiceCtx, query: Query = {}) {
+  return ctx.db.role.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'asc' } });
 }

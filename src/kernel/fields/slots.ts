@@ -19,7 +19,8 @@ import { ValidationError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import type { FieldDef } from './values.js';
-import { hiddenFieldIds } from './custom-fields.service.js';
+import { hiddenFieldIds } from './definitions.js';
+import { FIELDS } from './messages.js';
 
 export type EntityType = 'CONTACT' | 'COMPANY' | 'DEAL';
 export type Pool = 'Text' | 'Option' | 'Options' | 'Number' | 'Date' | 'DateTime' | 'Bool';
@@ -114,8 +115,8 @@ export async function slotColumns(
         const ids = d.type === 'SELECT' ? [v as string] : (v as string[]);
         if (ids.some((id) => !positions.has(id))) {
           // A field hidden from the viewer is not named, even here.
-          const which = hiddenFieldIds(ctx.viewer, entityType, defs).has(d.id) ? 'a field your role cannot see' : `field "${d.name}"`;
-          throw ValidationError.field('customFields', `${which}: an option was just removed; reload the field and try again`);
+          const which = hiddenFieldIds(ctx.viewer, entityType, defs).has(d.id) ? FIELDS.hiddenOne() : FIELDS.fieldName({ name: d.name });
+          throw ValidationError.field('customFields', FIELDS.optionRemoved({ which }));
         }
         out[d.slot!] = d.type === 'SELECT' ? positions.get(v as string) : ids;
         break;
@@ -148,7 +149,11 @@ export async function slotColumns(
  * take the options' new positions, MULTISELECT slots holding `touched` options are rebuilt.
  * Runs inside the option change's transaction, under the exclusive lock.
  */
-export async function resyncOptionSlot(tx: Tx, field: { workspaceId: string; entityType: EntityType; key: number; type: FieldType; slot: string | null }, touched: string[] = []) {
+export async function resyncOptionSlot(
+  tx: Tx,
+  field: { workspaceId: string; entityType: EntityType; key: number; type: FieldType; slot: string | null },
+  touched: string[] = [],
+) {
   if (!field.slot) return;
   const table = TABLE[field.entityType];
   const col = `"${field.slot}"`;
@@ -156,13 +161,16 @@ export async function resyncOptionSlot(tx: Tx, field: { workspaceId: string; ent
     await tx.$executeRawUnsafe(
       `update "${table}" t set ${col} = o."sortOrder" from "CustomFieldOption" o
        where t."workspaceId" = $1::uuid and t.${col} is not null and o.id::text = t."customFields" ->> $2 and t.${col} is distinct from o."sortOrder"`,
-      field.workspaceId, String(field.key),
+      field.workspaceId,
+      String(field.key),
     );
   } else if (field.type === 'MULTISELECT' && touched.length) {
     await tx.$executeRawUnsafe(
       `update "${table}" t set ${col} = array(select jsonb_array_elements_text(t."customFields" -> $2)::uuid)
        where t."workspaceId" = $1::uuid and t.${col} && $3::uuid[]`,
-      field.workspaceId, String(field.key), touched,
+      field.workspaceId,
+      String(field.key),
+      touched,
     );
   }
 }

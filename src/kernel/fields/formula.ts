@@ -2,6 +2,8 @@
 // e.g. `quantity * price`. Parsed once when defined (unknown names and cycles are refused then)
 // and evaluated in exact decimals on every write of the card.
 import { Prisma } from '../../generated/prisma/client.js';
+import { render, type Message } from '../../lib/i18n.js';
+import { FIELDS } from './messages.js';
 
 // Prisma's Decimal rounds results to 20 significant digits, which loses cents on large
 // amounts (9999999999999999.99 × 12345.5): formulas compute with ample precision instead.
@@ -14,7 +16,12 @@ export type Expr =
   | { kind: 'neg'; arg: Expr }
   | { kind: 'bin'; op: '+' | '-' | '*' | '/'; left: Expr; right: Expr };
 
-export class FormulaError extends Error {}
+/** Why a formula cannot be read, as a message (the custom fields module reports it). */
+export class FormulaError extends Error {
+  constructor(readonly msg: Message) {
+    super(render(msg, 'en'));
+  }
+}
 
 export function parseFormula(src: string): Expr {
   const tokens = src.match(/\d+(?:\.\d+)?|[A-Za-z_][A-Za-z0-9_]*|[-+*/()]|\S/g) ?? [];
@@ -23,16 +30,16 @@ export function parseFormula(src: string): Expr {
   const next = () => tokens[i++];
   const primary = (): Expr => {
     const t = next();
-    if (t === undefined) throw new FormulaError('the formula ends too early');
+    if (t === undefined) throw new FormulaError(FIELDS.formulaEnds());
     if (t === '(') {
       const e = sum();
-      if (next() !== ')') throw new FormulaError('a bracket is not closed');
+      if (next() !== ')') throw new FormulaError(FIELDS.formulaBracket());
       return e;
     }
     if (t === '-') return { kind: 'neg', arg: primary() };
     if (/^\d/.test(t)) return { kind: 'num', value: t };
     if (/^[A-Za-z_]/.test(t)) return { kind: 'ref', code: t };
-    throw new FormulaError(`unexpected "${t}"`);
+    throw new FormulaError(FIELDS.formulaUnexpected({ token: t }));
   };
   const product = (): Expr => {
     let e = primary();
@@ -44,9 +51,9 @@ export function parseFormula(src: string): Expr {
     while (peek() === '+' || peek() === '-') e = { kind: 'bin', op: next() as '+' | '-', left: e, right: product() };
     return e;
   };
-  if (!src.trim()) throw new FormulaError('the formula is empty');
+  if (!src.trim()) throw new FormulaError(FIELDS.formulaEmpty());
   const e = sum();
-  if (i < tokens.length) throw new FormulaError(`unexpected "${tokens[i]}"`);
+  if (i < tokens.length) throw new FormulaError(FIELDS.formulaUnexpected({ token: tokens[i] }));
   return e;
 }
 

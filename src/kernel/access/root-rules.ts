@@ -1,15 +1,19 @@
 // What each root field enforces in its service, beyond signing in (the authScopes rule). The
 // schema appends it to the field's description, so client developers read it in the schema, and
 // building the schema fails for a root field without one; test/schema.test.ts snapshots the lot,
-// so any change to a rule is a reviewed change.
+// so any change to a rule is a reviewed change. Record rules are written as the named actions
+// the services assert (actions.ts), so the text is the one the check is built from.
+import { ruleText, type ActionName } from './actions.js';
+
 const CARD_LIST = (t: string) => `${t} VIEW scope: only cards within it are listed and counted; filters, sorting and search refuse fields the role hides`;
-const CARD_WRITE = (t: string, a: string) => `${t} ${a} scope on the card (NotFoundError for a card outside VIEW); fields the role has READ or HIDDEN are refused`;
+const CARD_WRITE = (action: ActionName) => `${ruleText(action)}; fields the role has READ or HIDDEN are refused`;
 const ADMIN = 'administrators only (ForbiddenError otherwise)';
-const HANDOVER = 'a new responsible must be within the EDIT scope too';
+const HANDOVER = ruleText('deal:handover');
 const CARD_ADD = "EDIT scope on the card's type for the card (NotFoundError for a card outside VIEW)";
 
 export const ROOT_RULES: Record<string, string> = {
-  'Query.node': "the type's rule: cards by VIEW scope, tasks by TASK VIEW scope, timeline entries and files as their card's timeline and FILE values show them, fields hidden by the role are not found, API keys and audit entries by administrators only; else the workspace",
+  'Query.node':
+    "the type's rule: cards by VIEW scope, tasks by TASK VIEW scope, timeline entries and files as their card's timeline and FILE values show them, fields hidden by the role are not found, API keys and audit entries by administrators only; else the workspace",
   'Query.nodes': 'as node, for each id',
   'Query.tags': 'the workspace',
   'Query.workspace': 'the workspace',
@@ -70,19 +74,19 @@ export const ROOT_RULES: Record<string, string> = {
   'Mutation.deleteStage': ADMIN,
   'Mutation.createLossReason': ADMIN,
   'Mutation.deleteLossReason': ADMIN,
-  'Mutation.createCompany': CARD_WRITE('COMPANY', 'CREATE'),
-  'Mutation.updateCompany': `${CARD_WRITE('COMPANY', 'EDIT')}; ${HANDOVER}`,
-  'Mutation.deleteCompany': CARD_WRITE('COMPANY', 'DELETE'),
-  'Mutation.restoreCompany': CARD_WRITE('COMPANY', 'DELETE'),
-  'Mutation.createContact': CARD_WRITE('CONTACT', 'CREATE'),
-  'Mutation.updateContact': `${CARD_WRITE('CONTACT', 'EDIT')}; ${HANDOVER}`,
-  'Mutation.deleteContact': CARD_WRITE('CONTACT', 'DELETE'),
-  'Mutation.restoreContact': CARD_WRITE('CONTACT', 'DELETE'),
-  'Mutation.createDeal': CARD_WRITE('DEAL', 'CREATE'),
-  'Mutation.updateDeal': `${CARD_WRITE('DEAL', 'EDIT')}; ${HANDOVER}`,
-  'Mutation.moveDeal': `${CARD_WRITE('DEAL', 'EDIT')}; required fields the role hides are counted, not named`,
-  'Mutation.deleteDeal': CARD_WRITE('DEAL', 'DELETE'),
-  'Mutation.restoreDeal': CARD_WRITE('DEAL', 'DELETE'),
+  'Mutation.createCompany': CARD_WRITE('company:create'),
+  'Mutation.updateCompany': `${CARD_WRITE('company:edit')}; ${HANDOVER}`,
+  'Mutation.deleteCompany': CARD_WRITE('company:delete'),
+  'Mutation.restoreCompany': CARD_WRITE('company:delete'),
+  'Mutation.createContact': CARD_WRITE('contact:create'),
+  'Mutation.updateContact': `${CARD_WRITE('contact:edit')}; ${HANDOVER}`,
+  'Mutation.deleteContact': CARD_WRITE('contact:delete'),
+  'Mutation.restoreContact': CARD_WRITE('contact:delete'),
+  'Mutation.createDeal': CARD_WRITE('deal:create'),
+  'Mutation.updateDeal': `${CARD_WRITE('deal:edit')}; ${HANDOVER}`,
+  'Mutation.moveDeal': `${CARD_WRITE('deal:edit')}; required fields the role hides are counted, not named`,
+  'Mutation.deleteDeal': CARD_WRITE('deal:delete'),
+  'Mutation.restoreDeal': CARD_WRITE('deal:delete'),
   'Mutation.addNote': CARD_ADD,
   'Mutation.logCall': CARD_ADD,
   'Mutation.logEmail': `${CARD_ADD}; only its owner logs through a personal mailbox`,

@@ -1,0 +1,131 @@
+// Domain events and the consumers that listen to them. A change emits its events inside its own
+// transaction: consumers registered `inTransaction` run there (what must commit with the
+// change: timeline entries, stage history), and the event is written to the outbox, from which
+// the dispatcher hands it, once committed, to the consumers registered `afterCommit` (side
+// effects: realtime, notifications; next webhooks and automations). No module calls another to
+// tell it of a change; it emits, and whoever cares listens.
+import { enqueue, type Tx } from '../lib/outbox.js';
+import type { AppDeps, ServiceCtx } from '../context.js';
+import type { NotificationMessage, SettingsChangedMessage, TimelineMessage } from '../lib/pubsub.js';
+import type { CardKind } from './card-kinds.js';
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+/** A card as an event carries it: its columns (decimals as strings, instants as ISO strings). */
+export type Snapshot = Record<string, Json>;
+
+/** One changed field: a system field by name, a custom field by id (and its name at the time). */
+export type FieldChange = { field: string; customFieldId?: string; old: Json; new: Json };
+
+/** A card was created, updated (moved included), trashed or restored. */
+export type RecordEvent = {
+  kind: CardKind;
+  workspaceId: string;
+  recordId: string;
+  actorId: string;
+  occurredAt: string;
+  before: Snapshot | null;
+  after: Snapshot;
+  /** What changed, system and custom fields; empty for trash and restore. */
+  diff: FieldChange[];
+};
+
+export type TaskEvent = {
+  workspaceId: string;
+  actorId: string;
+  occurredAt: string;
+  card: { kind: CardKind; id: string };
+  task: { id: string; type: string; text: string; dueAt: string; responsibleId: string; result: string | null };
+};
+
+export type FileAttachedEvent = {
+  workspaceId: string;
+  actorId: string;
+  occurredAt: string;
+  card: { kind: CardKind; id: string };
+  file: { id: string; name: string; size: number; contentType: string };
+};
+
+/** Every event the outbox carries, by topic. */
+export type EventMap = {
+  'record.created': RecordEvent;
+  'record.updated': RecordEvent;
+  'record.trashed': RecordEvent;
+  'record.restored': RecordEvent;
+  'task.created': TaskEvent;
+  'task.completed': TaskEvent;
+  'file.attached': FileAttachedEvent;
+  timelineUpdated: TimelineMessage;
+  notification: NotificationMessage;
+  settingsChanged: SettingsChangedMessage;
+};
+export type Topic = keyof EventMap;
+
+type TxConsumer<T extends Topic> = (tx: Tx, event: EventMap[T], ctx: ServiceCtx) => Promise<void>;
+type AfterConsumer<T extends Topic> = (event: EventMap[T], deps: AppDeps) => void | Promise<void>;
+type Job = (deps: AppDeps) => Promise<void>;
+
+class EventRegistry {
+  private readonly inTx = new Map<Topic, { name: string; fn: TxConsumer<Topic> }[]>();
+  private readonly after = new Map<Topic, { name: string; fn: AfterConsumer<Topic> }[]>();
+  private readonly jobs: { name: string; fn: Job }[] = [];
+
+  /** Runs in the transaction of every change that emits `topic`; its failure undoes the change. */
+  inTransaction<T extends Topic>(topics: T | T[], name: string, fn: TxConsumer<T>) {
+    for (const t of [topics].flat()) this.add(this.inTx, t, name, fn as unknown as TxConsumer<Topic>);
+  }
+
+  /** Runs once the change committed, from the outbox (at least once; a failure retries the batch). */
+  afterCommit<T extends Topic>(topics: T | T[], name: string, fn: AfterConsumer<T>) {
+    for (const t of [topics].flat()) this.add(this.after, t, name, fn as unknown as AfterConsumer<Topic>);
+  }
+
+  /** Work the outbox dispatcher does on each poll (e.g. tasks that fell due). */
+  everyPoll(name: string, fn: Job) {
+    if (!this.jobs.some((j) => j.name === name)) this.jobs.push({ name, fn });
+  }
+
+  private add<F>(map: Map<Topic, { name: string; fn: F }[]>, topic: Topic, name: string, fn: F) {
+    const list = map.get(topic) ?? [];
+    // Registration happens on import; a module imported twice must not listen twice.
+    if (!list.some((c) => c.name === name)) list.push({ name, fn });
+    map.set(topic, list);
+  }
+
+  /** Emits events inside the change's transaction: in-transaction consumers, then the outbox. */
+  async emit<T extends Topic>(tx: Tx, ctx: ServiceCtx, topic: T, events: EventMap[T][]) {
+    if (!events.length) return;
+    for (const e of events) for (const c of this.inTx.get(topic) ?? []) await c.fn(tx, e, ctx);
+    await enqueue(
+      tx,
+      events.map((payload) => ({ topic, workspaceId: (payload as { workspaceId: string }).workspaceId, payload })),
+    );
+  }
+
+  /** What the outbox dispatcher calls for each committed event. */
+  deliverer(deps: AppDeps) {
+    return {
+      deliver: async (topic: string, payload: unknown) => {
+        const list = this.after.get(topic as Topic);
+        if (!list) {
+          deps.log.warn({ topic }, 'outbox event with no consumer');
+          return;
+        }
+        for (const c of list) await c.fn(payload as EventMap[Topic], deps);
+      },
+      jobs: () => this.jobs.map((j) => () => j.fn(deps)),
+    };
+  }
+
+  /** Who listens to what: for the README and a test that the wiring stays as documented. */
+  describe() {
+    const list = (m: Map<Topic, { name: string }[]>) =>
+      Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([t, cs]) => [t, cs.map((c) => c.name)]));
+    return { inTransaction: list(this.inTx), afterCommit: list(this.after), everyPoll: this.jobs.map((j) => j.name) };
+  }
+}
+
+export const events = new EventRegistry();
+
+/** Tells live subscriptions of the workspace to re-read their viewer's rights before the next event. */
+export const settingsChanged = (tx: Tx, workspaceId: string) => enqueue(tx, [{ topic: 'settingsChanged', workspaceId, payload: { workspaceId } }]);

@@ -1,0 +1,273 @@
+// Card lists, for every kind alike: the filter every kind shares (search, responsible, tags,
+// dates, custom fields, nested and / or) plus the kind's own keys, the order (system keys from
+// the kind's descriptor, custom fields by their slot column) and the page, read in two ranges
+// when it leads with a custom field so the slot's partial index serves it.
+import type { ServiceCtx } from '../context.js';
+import { IssueList } from '../lib/errors.js';
+import { likeLiteral, normalizePhone, searchIssue } from '../lib/validate.js';
+import { customFieldConditions, sortSlot, type CustomFieldFilterInput } from './fields/filters.js';
+import type { FieldDef } from './fields/values.js';
+import { definitions, visibleDefinitions } from './fields/definitions.js';
+import { workspaceRegion } from './workspace.js';
+import { canRead, hidesAny } from './access/field-access.js';
+import { visible } from './access/visibility.js';
+import { descriptor, type CardKind } from './card-kinds.js';
+import { cardTable, type CardRow } from './tables.js';
+import { CARD } from './messages.js';
+
+/** One sort key: a system field, or a custom field (by id). */
+export type SortInput<F extends string> = { field?: F | null; customFieldId?: string | null; direction: 'ASC' | 'DESC' };
+
+// `cursor` is the connection's unique-field cursor, as plugin-prisma builds it.
+export type Page = { take?: number; skip?: number; cursor?: { id?: string } };
+
+/**
+ * Terms a search string is matched by: the text itself, and when it looks like a phone
+ * number, its digits (a full number normalized to E.164 first, so "8 (912) 345-67-89" finds
+ * +79123456789).
+ */
+export function searchTerms(q: string, region: string): string[] {
+  const text = q.trim().toLowerCase();
+  if (!text) return [];
+  const terms = [text];
+  if (/^[\d\s()+\-.]+$/.test(text)) {
+    const digits = text.replace(/\D/g, '');
+    const full = normalizePhone(text, region);
+    if (full) terms.push(full.slice(1));
+    else if (digits.length >= 3) {
+      terms.push(digits);
+      // Russians and Kazakhs dial 8 for the +7 country code: "8 915" means "7915".
+      if ((region === 'RU' || region === 'KZ') && digits.startsWith('8') && digits.length >= 4) terms.push(`7${digits.slice(1)}`);
+    }
+  }
+  return [...new Set(terms)];
+}
+
+/**
+ * Search conditions for the terms: over names, phones and e-mails, or over the name alone when
+ * `details` is false (a role that hides some of them, so search cannot reveal their values).
+ */
+export function searchWhere(terms: string[], details = true) {
+  // `contains` becomes LIKE: the user's % and _ are meant literally, not as wildcards.
+  return terms.map((t) => (details ? { searchText: { contains: likeLiteral(t) } } : { name: { contains: likeLiteral(t), mode: 'insensitive' as const } }));
+}
+
+/** The system fields of a card type hidden from the viewer's role. */
+export function hiddenSystemFields(viewer: ServiceCtx['viewer'], kind: CardKind): Set<string> {
+  return new Set(Object.keys(descriptor(kind).access).filter((f) => !canRead(viewer, kind, f)));
+}
+
+/**
+ * Whether search may look at a card type's phones and e-mails for the viewer: only when none of
+ * them, system or custom, is hidden from the viewer's role. Otherwise it matches names alone.
+ */
+export async function searchesDetails(ctx: ServiceCtx, kind: CardKind): Promise<boolean> {
+  const entity = kind;
+  if (ctx.viewer.isAdmin || !ctx.viewer.fieldAccess?.[entity]) return true;
+  if (hidesAny(ctx.viewer, entity, ['phones', 'emails'])) return false;
+  const shown = new Set((await visibleDefinitions(ctx, entity)).map((d) => d.id));
+  return !(await definitions(ctx, entity)).some((d) => (d.type === 'PHONE' || d.type === 'EMAIL') && !shown.has(d.id));
+}
+
+export function dateRange(r: { from?: Date | null; to?: Date | null } | null | undefined) {
+  if (!r) return undefined;
+  const out: { gte?: Date; lte?: Date } = {};
+  if (r.from) out.gte = r.from;
+  if (r.to) out.lte = r.to;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * The order of a card list: the requested keys (custom fields by their slot column, empties
+ * last either way), then the id as the final tie-breaker. `split` names the leading custom field
+ * column, which `pageCards` reads in two parts so its partial index serves the page.
+ */
+export function orderBy<F extends string>(
+  kind: CardKind,
+  sort: SortInput<F>[] | null | undefined,
+  fallback: SortInput<F>,
+  defs: FieldDef[],
+  issues: IssueList,
+): CardOrder {
+  const list = sort?.length ? sort : [fallback];
+  const keys = list.map((s, i) => {
+    const dir = s.direction === 'ASC' ? ('asc' as const) : ('desc' as const);
+    const path = `orderBy[${i}]`;
+    if ((s.field ? 1 : 0) + (s.customFieldId !== null && s.customFieldId !== undefined ? 1 : 0) !== 1) {
+      issues.add(path, CARD.sortEither());
+      return { order: {} };
+    }
+    if (s.field) return { order: sortOrder(kind, s.field, dir) };
+    const col = sortSlot(defs, issues, s.customFieldId!, `${path}.customFieldId`);
+    return col ? { order: { [col]: { sort: dir, nulls: 'last' } }, col, dir } : { order: {} };
+  });
+  const id = { id: list[list.length - 1].direction === 'ASC' ? 'asc' : 'desc' };
+  const lead = keys[0];
+  return {
+    orderBy: [...keys.map((k) => k.order), id],
+    split: lead.col ? { col: lead.col, dir: lead.dir!, rest: [...keys.slice(1).map((k) => k.order), id] } : undefined,
+  };
+}
+
+export type CardOrder = { orderBy: object[]; split?: { col: string; dir: 'asc' | 'desc'; rest: object[] } };
+
+type Shape = { include?: object; select?: object };
+type FindArgs = Shape & { where: object; orderBy: object[]; take?: number; skip?: number; cursor?: { id?: string } };
+
+/**
+ * One page of a card list. When the order leads with a custom field, the cards holding a value
+ * and those without are read as two ranges (empties last), each in an order its index serves:
+ * one `WHERE slot IS NOT NULL ORDER BY slot, ..., id` range, then `WHERE slot IS NULL ORDER BY
+ * ..., id`. Cursors are card ids; the cursor card's value says which range it is in.
+ */
+export async function pageCards<R = CardRow>(ctx: ServiceCtx, kind: CardKind, where: object, order: CardOrder, query: Shape & Page): Promise<R[]> {
+  const table = cardTable(ctx.db, kind);
+  const find = (args: FindArgs) => table.findMany(args) as Promise<R[]>;
+  const slotValue = async (id: string, col: string) => {
+    const r = await table.findUnique({ where: { id }, select: { [col]: true } });
+    return r && { value: r[col] };
+  };
+  const { take, skip, cursor, ...shape } = query;
+  if (!order.split) return find({ ...shape, where, orderBy: order.orderBy, take, skip, cursor });
+  const { col, dir, rest } = order.split;
+  const held = { where: { AND: [where, { [col]: { not: null } }] }, orderBy: [{ [col]: dir }, ...rest] };
+  const empty = { where: { AND: [where, { [col]: null }] }, orderBy: rest };
+  const n = take === undefined ? Infinity : Math.abs(take);
+  let inHeld: boolean | undefined;
+  if (cursor) {
+    const row = await slotValue(cursor.id ?? '', col);
+    if (!row) return [];
+    inHeld = row.value !== null;
+  }
+  const page = (part: typeof held, count: number, withCursor: boolean) =>
+    find({ ...shape, ...part, ...(withCursor ? { cursor, skip } : {}), ...(count === Infinity ? {} : { take: take! < 0 ? -count : count }) });
+  if (take === undefined || take >= 0) {
+    const a = inHeld === false ? [] : await page(held, n, inHeld === true);
+    if (a.length >= n) return a;
+    return [...a, ...(await page(empty, n - a.length, inHeld === false))];
+  }
+  // Backwards: the end of the empties first, then the end of the held range.
+  const b = inHeld === true ? [] : await page(empty, n, inHeld === false);
+  if (b.length >= n) return b;
+  return [...(await page(held, n - b.length, inHeld === true)), ...b];
+}
+
+// Lists
+
+type Range = { from?: Date | null; to?: Date | null } | null;
+
+/** The filter keys every card type has; each type adds its own. */
+export type CommonFilter<F> = {
+  search?: string | null;
+  responsibleIds?: string[] | null;
+  tags?: string[] | null;
+  createdAt?: Range;
+  updatedAt?: Range;
+  customFields?: CustomFieldFilterInput[] | null;
+  and?: F[] | null;
+  or?: F[] | null;
+};
+
+export type FilterEnv<F> = {
+  region: string;
+  /** The type's custom field definitions. */
+  defs: FieldDef[];
+  issues: IssueList;
+  /** Conditions of the type's own keys. */
+  own?: (f: F, path: string) => object[];
+  /** Turns search terms into the type's condition (default: its own names, phones, e-mails). */
+  search?: (terms: string[]) => object;
+  /** Whether search looks at phones and e-mails (see searchesDetails). */
+  details?: boolean;
+  /** System fields hidden from the viewer: filtering by them is refused. */
+  hidden?: Set<string>;
+};
+
+/** The issue for a filter or sort on a field the viewer's role hides. */
+export const HIDDEN_FIELD = CARD.hiddenField();
+
+/** Builds a card list's where: the shared conditions, the type's own keys, custom fields, and nested and / or. */
+export function cardFilter<F extends CommonFilter<F>>(f: F, env: FilterEnv<F>, path = 'filter.'): { AND: object[] } {
+  const custom = customFieldConditions(env.defs, env.region, env.issues);
+  const build = (x: F, at: string): { AND: object[] } => {
+    const and: object[] = [];
+    const bad = searchIssue(x.search, `${at}search`);
+    if (bad) env.issues.add(bad.field, bad.message);
+    const terms = x.search && !bad ? searchTerms(x.search, env.region) : [];
+    if (terms.length) and.push(env.search ? env.search(terms) : { OR: searchWhere(terms, env.details ?? true) });
+    if (x.responsibleIds?.length) {
+      if (env.hidden?.has('responsible')) env.issues.add(`${at}responsibleIds`, HIDDEN_FIELD);
+      else and.push({ responsibleId: { in: x.responsibleIds } });
+    }
+    if (x.tags?.length) and.push({ tags: { some: { tag: { name: { in: x.tags } } } } });
+    for (const key of ['createdAt', 'updatedAt'] as const) {
+      const r = dateRange(x[key]);
+      if (r) and.push({ [key]: r });
+    }
+    and.push(...(env.own?.(x, at) ?? []));
+    and.push(...custom(x.customFields, at));
+    x.and?.forEach((y, i) => and.push(build(y, `${at}and[${i}].`)));
+    if (x.or?.length) and.push({ OR: x.or.map((y, i) => build(y, `${at}or[${i}].`)) });
+    return { AND: and };
+  };
+  return build(f, path);
+}
+
+/** The live cards of the viewer's workspace they may see, or its trash. */
+export function cardScope(ctx: ServiceCtx, kind: CardKind, inTrash: boolean | null | undefined) {
+  return { ...visible(ctx, kind), deletedAt: inTrash ? { not: null } : null };
+}
+
+/** A system sort key of the kind's descriptor as a Prisma order. */
+export function sortOrder(kind: CardKind, key: string, dir: 'asc' | 'desc'): object {
+  const k = descriptor(kind).sort[key];
+  if ('relation' in k) return { [k.relation]: { [k.column]: dir } };
+  return { [k.column]: k.nullsLast ? { sort: dir, nulls: 'last' } : dir };
+}
+
+/** A kind's own list rules: its filter keys and, where it differs, its search. */
+export type ListHooks<F> = {
+  /** Conditions of the kind's own filter keys (issues for bad ones; `hidden`: system fields the role hides). */
+  own?(ctx: ServiceCtx, issues: IssueList, hidden: Set<string>): (f: F, path: string) => object[];
+  /** The kind's search (default: its own names, phones and e-mails). */
+  search?(ctx: ServiceCtx): Promise<(terms: string[]) => object>;
+};
+
+const listHooks = new Map<CardKind, ListHooks<never>>();
+
+export function registerListHooks<F>(kind: CardKind, h: ListHooks<F>) {
+  listHooks.set(kind, h as ListHooks<never>);
+}
+
+export type ListArgs<F, S extends string> = { filter?: F | null; orderBy?: SortInput<S>[] | null; inTrash?: boolean | null };
+
+/** A list's where and order, every bad filter or sort key reported at once. */
+export async function listQuery<F extends CommonFilter<F>, S extends string>(ctx: ServiceCtx, kind: CardKind, args: ListArgs<F, S>) {
+  const hooks = (listHooks.get(kind) ?? {}) as ListHooks<F>;
+  const { phoneRegion } = await workspaceRegion(ctx);
+  // Only the fields the viewer can see may be filtered and sorted by.
+  const defs = await visibleDefinitions(ctx, kind);
+  const hidden = hiddenSystemFields(ctx.viewer, kind);
+  const issues = new IssueList();
+  const search = hooks.search ? await hooks.search(ctx) : undefined;
+  const details = search ? undefined : await searchesDetails(ctx, kind);
+  const filter = cardFilter(args.filter ?? ({} as F), { region: phoneRegion, defs, issues, own: hooks.own?.(ctx, issues, hidden), search, details, hidden });
+  const sort = descriptor(kind).sort;
+  args.orderBy?.forEach((s, i) => {
+    const key = s.field && sort[s.field];
+    if (key && 'column' in key && !('relation' in key) && hidden.has(key.column)) issues.add(`orderBy[${i}].field`, HIDDEN_FIELD);
+  });
+  const order = orderBy(kind, args.orderBy, { field: 'CREATED_AT' as S, direction: 'DESC' }, defs, issues);
+  issues.throwIfAny();
+  return { where: { AND: [cardScope(ctx, kind, !!args.inTrash), filter] }, order };
+}
+
+/** One page of a kind's list, as the viewer may see it. */
+export async function listCards<R, F extends CommonFilter<F>, S extends string>(ctx: ServiceCtx, kind: CardKind, args: ListArgs<F, S>, query: Shape & Page) {
+  const { where, order } = await listQuery(ctx, kind, args);
+  return pageCards<R>(ctx, kind, where, order, query);
+}
+
+export async function countCards<F extends CommonFilter<F>, S extends string>(ctx: ServiceCtx, kind: CardKind, args: ListArgs<F, S>) {
+  return cardTable(ctx.db, kind).count({ where: (await listQuery(ctx, kind, args)).where });
+}

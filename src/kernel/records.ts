@@ -1,0 +1,468 @@
+// The one write path for cards of every kind: create, update (a deal's move included), trash and
+// restore; and next merge, import, automation actions and inbound channels, which call it too.
+// Each write goes the same way:
+//
+//   access check → value preparation (system fields by their descriptor types, responsible,
+//   links, custom fields with files and formulas, the kind's own hook) → one transaction (row,
+//   tags, links, slot columns) → a domain event with before, after and the field-level diff,
+//   handed to the in-transaction consumers and written to the outbox.
+//
+// A kind's own rules (a deal's stage and its requirements, its contacts) are a hook registered
+// for the kind (`registerKindHooks`), so every caller of the write path gets them.
+import { z } from 'zod';
+import type { ServiceCtx } from '../context.js';
+import { ConflictError, ForbiddenError, IssueList, NotFoundError } from '../lib/errors.js';
+import type { Tx } from '../lib/outbox.js';
+import { workspaceRegion } from './workspace.js';
+import * as v from '../lib/validate.js';
+import { assertEditable } from './access/field-access.js';
+import { assertCan, assertHandover } from './access/actions.js';
+import { canSee, visible } from './access/visibility.js';
+import { descriptor, type CardKind, type SystemField } from './card-kinds.js';
+import { events, type FieldChange, type RecordEvent, type Snapshot } from './events.js';
+import { cardTable, setTags, type CardRow } from './tables.js';
+import { definitions } from './fields/definitions.js';
+import { cardValues, searchableValues, touchFields, valueColumns, type FieldValueInput } from './fields/card-values.js';
+import { noun } from '../lib/i18n.js';
+import { CARD } from './messages.js';
+import { ACCESS } from './access/messages.js';
+
+/** A write of a card: only what is given changes (undefined: not given; null: clear). */
+export type CardWrite = {
+  /** System fields by their descriptor names. */
+  fields?: Record<string, unknown>;
+  responsibleId?: string | null;
+  companyId?: string | null;
+  tags?: string[] | null;
+  customFields?: FieldValueInput[] | null;
+  /** Input of the kind's own hook (a deal's pipelineId, stageId, lossReasonId, contactIds). */
+  extra?: Record<string, unknown>;
+};
+
+/** What a hook sees and may add to: the write as checked so far. */
+export type WriteState = {
+  ctx: ServiceCtx;
+  kind: CardKind;
+  input: CardWrite;
+  /** The card before the write; null on create. */
+  current: CardRow | null;
+  issues: IssueList;
+  /** The custom field values the card will hold. */
+  values: Record<string, unknown>;
+  /** The hook's own findings, from `prepare` to `written`. */
+  own: Record<string, unknown>;
+};
+
+export type KindHooks = {
+  /** Resolves the kind's own references, adding issues (before links and values are checked). */
+  prepare?(w: WriteState): Promise<void>;
+  /** Checks the kind's own links, after the company link (a deal's contacts). */
+  links?(w: WriteState): Promise<void>;
+  /** Refuses the write once every value is known and valid (a stage's required fields). */
+  check?(w: WriteState): Promise<void>;
+  /** Columns the kind sets. */
+  columns?(w: WriteState, now: Date): Record<string, unknown>;
+  /** Inside the transaction, once the row is written (links in join tables). */
+  written?(tx: Tx, w: WriteState, id: string): Promise<void>;
+};
+
+const hooks = new Map<CardKind, KindHooks>();
+
+/** A kind's own rules, run by every write of that kind whoever asks for it. */
+export function registerKindHooks(kind: CardKind, h: KindHooks) {
+  hooks.set(kind, h);
+}
+
+// Reading
+
+/** A card the viewer may see, or null. */
+export function findVisible(ctx: ServiceCtx, kind: CardKind, id: string, query: object = {}) {
+  return cardTable(ctx.db, kind).findFirst({ ...query, where: { id, ...visible(ctx, kind) } });
+}
+
+/** A card to change must exist in the workspace and not be in the trash. */
+export function assertLive<T extends { deletedAt: Date | null }>(kind: CardKind, id: string, card: T | null): T {
+  const type = descriptor(kind).typeName;
+  if (!card) throw new NotFoundError(type, id);
+  if (card.deletedAt) throw new NotFoundError(type, id, CARD.inTrash({ type, noun: noun(type) }), 'IN_TRASH');
+  return card;
+}
+
+export function assertVersion(kind: CardKind, card: { id: string; version: number }, version: number | null | undefined) {
+  if (version !== null && version !== undefined && version !== card.version) {
+    throw new ConflictError(descriptor(kind).typeName, card.id, card.version);
+  }
+}
+
+/** A card as other records (timeline entries, tasks, files) name it. */
+export type CardRef = { entityType: CardKind; id: string };
+
+/** The card must be one the viewer may see; `live` refuses one in the trash. */
+export async function findCard(ctx: ServiceCtx, card: CardRef, live: boolean) {
+  // A card the viewer's role does not let them see is not found, like one that does not exist.
+  const row = await findVisible(ctx, card.entityType, card.id, { select: { id: true, deletedAt: true, responsibleId: true } });
+  return live ? assertLive(card.entityType, card.id, row) : assertFound(card.entityType, card.id, row);
+}
+
+function assertFound<T>(kind: CardKind, id: string, row: T | null): T {
+  if (!row) throw new NotFoundError(descriptor(kind).typeName, id);
+  return row;
+}
+
+/** Adding to a card's timeline (notes, calls, tasks, files) needs the right to edit the card. */
+export async function assertCanAdd(ctx: ServiceCtx, card: CardRef) {
+  const row = await findCard(ctx, card, true);
+  await assertCan(ctx, `${descriptor(card.entityType).table}:edit`, row);
+}
+
+// Checks shared by every kind
+
+/** Checks a responsible user id: of this workspace and active. Defaults to the viewer. */
+export async function checkResponsible(ctx: ServiceCtx, issues: IssueList, id: string | null | undefined, field = 'responsibleId'): Promise<string> {
+  if (!id) return ctx.viewer.userId;
+  const u = await ctx.db.user.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, select: { active: true } });
+  if (!u) issues.add(field, v.noSuch('User'));
+  else if (!u.active) issues.add(field, CARD.userDeactivated());
+  return id;
+}
+
+/**
+ * Checks that ids name live (not trashed) cards the viewer may see; one issue per other id. A
+ * card outside the VIEW scope is "no such" card, like one that does not exist.
+ */
+export async function checkCards(ctx: ServiceCtx, issues: IssueList, kind: CardKind, field: string, ids: string[], single = false) {
+  // An empty id is one that did not decode; its issue is already listed.
+  const valid = ids.filter(Boolean);
+  if (!valid.length) return;
+  const rows = await cardTable(ctx.db, kind).findMany({ where: { id: { in: valid }, ...visible(ctx, kind) }, select: { id: true, deletedAt: true } });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const type = descriptor(kind).typeName;
+  ids.forEach((id, i) => {
+    if (!id) return;
+    const f = single ? field : `${field}[${i}]`;
+    const r = byId.get(id);
+    if (!r) issues.add(f, v.noSuch(type));
+    else if (r.deletedAt) issues.add(f, CARD.linkedInTrash({ noun: noun(type) }));
+  });
+}
+
+/** Which of these cards the viewer may not see: links to them are kept when the viewer rewrites a card's links. */
+export async function unseen(ctx: ServiceCtx, kind: CardKind, ids: string[]): Promise<string[]> {
+  const seen = await Promise.all(ids.map((id) => canSee(ctx, kind, id)));
+  return ids.filter((_, i) => !seen[i]);
+}
+
+/** A company link the viewer clears: kept when the company now linked is one they may not see. */
+async function keptCompany(ctx: ServiceCtx, input: string | null | undefined, current: string | null) {
+  if (input === null && current && (await unseen(ctx, 'COMPANY', [current])).length) return undefined;
+  return input;
+}
+
+/** Drops keys whose value is undefined (not given), keeping null (meaning "clear"). */
+export function given<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
+}
+
+// System fields, by their descriptor types
+
+function validator(f: SystemField, region: string, creating: boolean): z.ZodType {
+  switch (f.type) {
+    case 'NAME':
+      return v.name(f.max);
+    case 'TEXT':
+      return v.optionalText(f.max ?? 255);
+    case 'URL':
+      return v.url.nullish();
+    case 'PHONES':
+      return v.phones(region).default([]);
+    case 'EMAILS':
+      return v.emails.default([]);
+    case 'AMOUNT':
+      return creating ? v.amount.default('0') : v.amount;
+    case 'CURRENCY':
+      return v.currency;
+  }
+}
+
+/** The system field values the card will hold: the input over the current card, checked. */
+function systemValues(kind: CardKind, input: CardWrite, current: CardRow | null, region: string, currency: string, issues: IssueList) {
+  const d = descriptor(kind);
+  const creating = !current;
+  const shape = Object.fromEntries([...d.fields.map((f) => [f.name, validator(f, region, creating)]), ['tags', v.tags.default([])]]);
+  const given = input.fields ?? {};
+  const merged: Record<string, unknown> = {};
+  for (const f of d.fields) {
+    const x = given[f.name];
+    if (creating) {
+      // Nothing given is the field's default; a currency defaults to the workspace's.
+      merged[f.name] = x ?? (f.type === 'CURRENCY' ? currency : undefined);
+    } else if (f.type === 'TEXT' || f.type === 'URL') {
+      merged[f.name] = x !== undefined ? x : current![f.name];
+    } else {
+      merged[f.name] = x ?? fromRow(current![f.name]);
+    }
+  }
+  merged.tags = input.tags ?? (creating ? undefined : []);
+  const data = v.parseInput(z.object(shape), creating ? given_(merged) : merged, issues.issues) as Record<string, unknown>;
+  for (const f of d.fields) if (f.type === 'TEXT' || f.type === 'URL') data[f.name] = data[f.name] ?? null;
+  return data;
+}
+const given_ = given;
+
+/** A stored value as the input would give it (decimals as strings). */
+function fromRow(x: unknown) {
+  return x && typeof x === 'object' && 'toFixed' in x ? (x as { toFixed(n: number): string }).toFixed(2) : x;
+}
+
+/** What the card search matches: lower-cased names and e-mails, phone digits, and custom PHONE and EMAIL values. */
+export function searchText(
+  parts: { names: (string | null | undefined)[]; phones?: string[]; emails?: string[] },
+  custom: { phones?: string[]; emails?: string[] } = {},
+) {
+  return [
+    ...parts.names.filter(Boolean).map((s) => s!.toLowerCase()),
+    ...(parts.emails ?? []),
+    ...(custom.emails ?? []),
+    ...[...(parts.phones ?? []), ...(custom.phones ?? [])].map((p) => p.replace(/\D/g, '')),
+  ].join(' ');
+}
+
+function searchOf(kind: CardKind, data: Record<string, unknown>, custom: { phones: string[]; emails: string[] }) {
+  const s = descriptor(kind).search;
+  return searchText(
+    {
+      names: s.names.map((n) => data[n] as string),
+      phones: s.phones ? (data[s.phones] as string[]) : undefined,
+      emails: s.emails ? (data[s.emails] as string[]) : undefined,
+    },
+    custom,
+  );
+}
+
+/** The input keys of fields a role may restrict, for the field access check. */
+function accessGiven(kind: CardKind, input: CardWrite, creating: boolean) {
+  const all: Record<string, unknown> = { ...input.fields, responsibleId: input.responsibleId };
+  const out: Record<string, unknown> = {};
+  for (const [field, keys] of Object.entries(descriptor(kind).access)) {
+    // On create a null is "not given"; on update it clears, which is a change.
+    const x = keys.map((k) => all[k]).find((y) => (creating ? y !== undefined && y !== null : y !== undefined));
+    out[field] = creating ? (x ?? undefined) : x;
+  }
+  return out;
+}
+
+/** System fields stamped on every write. */
+export function touched(ctx: ServiceCtx) {
+  const now = new Date();
+  return { updatedAt: now, updatedById: ctx.viewer.userId, lastActivityAt: now };
+}
+
+// Events
+
+const SLOT = /^cf[A-Z]/;
+
+/** A card as events carry it: its columns without search text and slot copies, JSON-ready. */
+export function snapshot(row: CardRow): Snapshot {
+  const out: Snapshot = {};
+  for (const [k, x] of Object.entries(row)) {
+    if (k === 'searchText' || SLOT.test(k) || x === undefined) continue;
+    out[k] = x instanceof Date ? x.toISOString() : (fromRow(x) as Snapshot[string]);
+  }
+  return out;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * What a write changed, in the order the timeline shows it: stage, responsible, the kind's
+ * tracked system fields, then custom fields in their definitions' order.
+ */
+export async function diffOf(ctx: ServiceCtx, kind: CardKind, before: Snapshot, after: Snapshot): Promise<FieldChange[]> {
+  const out: FieldChange[] = [];
+  for (const col of ['stageId', 'responsibleId']) {
+    if (col in after && !same(before[col], after[col])) out.push({ field: col, old: before[col] ?? null, new: after[col] ?? null });
+  }
+  for (const f of descriptor(kind).fields) {
+    if (f.tracked && !same(before[f.name], after[f.name])) out.push({ field: f.name, old: before[f.name] ?? null, new: after[f.name] ?? null });
+  }
+  const was = (before.customFields ?? {}) as Record<string, Snapshot[string]>;
+  const now = (after.customFields ?? {}) as Record<string, Snapshot[string]>;
+  for (const d of await definitions(ctx, kind)) {
+    if (!same(was[d.key], now[d.key])) out.push({ field: d.name, customFieldId: d.id, old: was[d.key] ?? null, new: now[d.key] ?? null });
+  }
+  return out;
+}
+
+type RecordTopic = 'record.created' | 'record.updated' | 'record.trashed' | 'record.restored';
+
+async function emit(tx: Tx, ctx: ServiceCtx, topic: RecordTopic, kind: CardKind, before: CardRow | null, row: CardRow) {
+  const b = before && snapshot(before);
+  const after = snapshot(row);
+  const event: RecordEvent = {
+    kind,
+    workspaceId: row.workspaceId,
+    recordId: row.id,
+    actorId: ctx.viewer.userId,
+    occurredAt: new Date().toISOString(),
+    before: b,
+    after,
+    diff: b && topic === 'record.updated' ? await diffOf(ctx, kind, b, after) : [],
+  };
+  await events.emit(tx, ctx, topic, [event]);
+}
+
+// Writes
+
+/** The checks and values every create and update share; the kind's hook runs between them. */
+async function prepare(ctx: ServiceCtx, kind: CardKind, input: CardWrite, current: CardRow | null, issues: IssueList) {
+  const d = descriptor(kind);
+  const creating = !current;
+  const ws = await workspaceRegion(ctx);
+  const w: WriteState = { ctx, kind, input, current, issues, values: (current?.customFields ?? {}) as Record<string, unknown>, own: {} };
+  const hook = hooks.get(kind) ?? {};
+  let responsibleId: string | undefined;
+  if (creating) {
+    assertEditable(ctx.viewer, kind, accessGiven(kind, input, true));
+    responsibleId = await checkResponsible(ctx, issues, input.responsibleId);
+    await assertCan(ctx, `${d.table}:create`, { responsibleId });
+  } else {
+    responsibleId = input.responsibleId !== undefined ? await checkResponsible(ctx, issues, input.responsibleId) : undefined;
+    await assertHandover(ctx, kind, current.responsibleId, responsibleId, issues);
+  }
+  await hook.prepare?.(w);
+  if (d.companyLink && input.companyId) await checkCards(ctx, issues, 'COMPANY', 'companyId', [input.companyId], true);
+  await hook.links?.(w);
+  const companyId = d.companyLink
+    ? creating
+      ? (input.companyId ?? null)
+      : await keptCompany(ctx, input.companyId, current.companyId as string | null)
+    : undefined;
+  const cf = await cardValues(ctx, kind, current?.customFields ?? {}, input.customFields, issues, creating);
+  if (cf) w.values = cf.values;
+  const data = systemValues(kind, input, current, ws.phoneRegion, ws.currency, issues);
+  await hook.check?.(w);
+  const custom = await searchableValues(ctx, kind, w.values);
+  const { tags, ...columns } = data;
+  return { w, hook, cf, responsibleId, companyId, tags: tags as string[], columns, search: searchOf(kind, data, custom) };
+}
+
+/** Creates a card. `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
+export async function createRecord(ctx: ServiceCtx, kind: CardKind, input: CardWrite, issues = new IssueList()): Promise<CardRow> {
+  const p = await prepare(ctx, kind, input, null, issues);
+  const now = new Date();
+  const row = await ctx.db.$transaction(async (tx) => {
+    const created = await cardTable(tx, kind).create({
+      data: {
+        workspaceId: ctx.viewer.workspaceId,
+        ...p.columns,
+        ...p.hook.columns?.(p.w, now),
+        ...(p.companyId !== undefined ? { companyId: p.companyId } : {}),
+        responsibleId: p.responsibleId,
+        createdById: ctx.viewer.userId,
+        updatedById: ctx.viewer.userId,
+        ...(await valueColumns(tx, ctx, kind, p.cf!)),
+        searchText: p.search,
+      },
+    });
+    await p.hook.written?.(tx, p.w, created.id);
+    await touchFields(tx, p.cf!.written);
+    await setTags(tx, kind, ctx.viewer.workspaceId, created.id, p.tags);
+    await emit(tx, ctx, 'record.created', kind, null, created);
+    return created;
+  });
+  ctx.deps.outbox.kick();
+  return row;
+}
+
+/**
+ * Bumps the version only if it is still the one read: the compare-and-set that makes a stale
+ * concurrent write fail instead of overwriting.
+ */
+async function bumpVersion(tx: Tx, kind: CardKind, card: CardRow, data: Record<string, unknown>) {
+  const table = cardTable(tx, kind);
+  const { count } = await table.updateMany({ where: { id: card.id, version: card.version }, data: { ...data, version: { increment: 1 } } });
+  if (!count) {
+    const now = await table.findUnique({ where: { id: card.id }, select: { version: true } });
+    throw new ConflictError(descriptor(kind).typeName, card.id, now?.version ?? card.version);
+  }
+}
+
+/**
+ * Changes the fields given; a stale `version` fails with ConflictError and changes nothing. A
+ * deal's move is an update of its stage (the deal hook checks the stage's requirements).
+ */
+export async function updateRecord(ctx: ServiceCtx, kind: CardKind, id: string, version: number, input: CardWrite, issues = new IssueList()): Promise<CardRow> {
+  const current = assertLive(kind, id, await findVisible(ctx, kind, id));
+  assertVersion(kind, current, version);
+  await assertCan(ctx, `${descriptor(kind).table}:edit`, current);
+  assertEditable(ctx.viewer, kind, accessGiven(kind, input, false));
+  const p = await prepare(ctx, kind, input, current, issues);
+  const now = new Date();
+  const row = await ctx.db.$transaction(async (tx) => {
+    await bumpVersion(tx, kind, current, {
+      ...p.columns,
+      ...p.hook.columns?.(p.w, now),
+      ...(p.companyId !== undefined ? { companyId: p.companyId } : {}),
+      ...(p.responsibleId ? { responsibleId: p.responsibleId } : {}),
+      ...(p.cf ? await valueColumns(tx, ctx, kind, p.cf) : {}),
+      searchText: p.search,
+      ...touched(ctx),
+    });
+    await p.hook.written?.(tx, p.w, id);
+    if (p.cf) await touchFields(tx, p.cf.written);
+    if (input.tags) await setTags(tx, kind, ctx.viewer.workspaceId, id, p.tags);
+    const after = await cardTable(tx, kind).findUniqueOrThrow({ where: { id } });
+    await emit(tx, ctx, 'record.updated', kind, current, after);
+    return after;
+  });
+  ctx.deps.outbox.kick();
+  return row;
+}
+
+/** Moves a card to the trash. Nothing is lost: restore brings it back as it was. */
+export async function trashRecord(ctx: ServiceCtx, kind: CardKind, id: string, version?: number | null): Promise<CardRow> {
+  const current = assertLive(kind, id, await findVisible(ctx, kind, id));
+  await assertCan(ctx, `${descriptor(kind).table}:delete`, current);
+  assertVersion(kind, current, version);
+  const row = await ctx.db.$transaction(async (tx) => {
+    await bumpVersion(tx, kind, current, { deletedAt: new Date(), ...touched(ctx) });
+    const after = await cardTable(tx, kind).findUniqueOrThrow({ where: { id } });
+    await emit(tx, ctx, 'record.trashed', kind, current, after);
+    return after;
+  });
+  ctx.deps.outbox.kick();
+  return row;
+}
+
+export async function restoreRecord(ctx: ServiceCtx, kind: CardKind, id: string): Promise<CardRow> {
+  const current = await findVisible(ctx, kind, id);
+  if (!current) throw new NotFoundError(descriptor(kind).typeName, id);
+  await assertCan(ctx, `${descriptor(kind).table}:delete`, current);
+  if (!current.deletedAt) return current;
+  const row = await ctx.db.$transaction(async (tx) => {
+    await bumpVersion(tx, kind, current, { deletedAt: null, ...touched(ctx) });
+    const after = await cardTable(tx, kind).findUniqueOrThrow({ where: { id } });
+    await emit(tx, ctx, 'record.restored', kind, current, after);
+    return after;
+  });
+  ctx.deps.outbox.kick();
+  return row;
+}
+
+/**
+ * Empties the trash for good (administrators only): the one path that deletes cards. Returns how
+ * many cards were removed. Links from live cards to removed ones are cleared by the database.
+ */
+export async function emptyTrash(ctx: ServiceCtx, kinds: readonly CardKind[]) {
+  if (!ctx.viewer.isAdmin) throw new ForbiddenError(ACCESS.onlyAdmin({ what: CARD.emptyTrash() }));
+  const where = { workspaceId: ctx.viewer.workspaceId, deletedAt: { not: null } };
+  return ctx.db.$transaction(async (tx) => {
+    // Their timelines go with them (entries name their card without a foreign key).
+    const gone: string[] = [];
+    for (const k of kinds) gone.push(...(await cardTable(tx, k).findMany({ where, select: { id: true } })).map((r) => r.id));
+    if (gone.length) await tx.timelineEntry.deleteMany({ where: { workspaceId: ctx.viewer.workspaceId, cardId: { in: gone } } });
+    let n = 0;
+    for (const k of kinds) n += (await cardTable(tx, k).deleteMany({ where })).count;
+    return n;
+  });
+}

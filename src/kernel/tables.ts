@@ -1,0 +1,48 @@
+// The card tables, reached through their descriptor instead of `kind === 'deal' ? tx.deal : …`.
+// The three tables share the columns the kernel touches (id, workspace, version, responsible,
+// trash, custom field documents), so one structural type serves them all.
+import type { Tx } from '../lib/outbox.js';
+import { descriptor, type CardKind } from './card-kinds.js';
+
+export type CardRow = {
+  id: string;
+  workspaceId: string;
+  version: number;
+  responsibleId: string;
+  deletedAt: Date | null;
+  customFields: unknown;
+  [column: string]: unknown;
+};
+
+type Args = Record<string, unknown>;
+
+/** The operations the kernel uses on any card table. */
+export type CardTable = {
+  findFirst(args: Args): Promise<CardRow | null>;
+  findMany(args: Args): Promise<CardRow[]>;
+  findUnique(args: Args): Promise<CardRow | null>;
+  findUniqueOrThrow(args: Args): Promise<CardRow>;
+  create(args: Args): Promise<CardRow>;
+  updateMany(args: Args): Promise<{ count: number }>;
+  deleteMany(args: Args): Promise<{ count: number }>;
+  count(args: Args): Promise<number>;
+};
+
+export function cardTable(db: Tx, kind: CardKind): CardTable {
+  return db[descriptor(kind).table] as unknown as CardTable;
+}
+
+type TagTable = { deleteMany(args: Args): Promise<unknown>; createMany(args: Args): Promise<unknown> };
+
+/** Replaces a card's tags (upserting the tags by name). */
+export async function setTags(tx: Tx, kind: CardKind, workspaceId: string, cardId: string, names: string[]) {
+  let ids: string[] = [];
+  if (names.length) {
+    await tx.tag.createMany({ data: names.map((name) => ({ workspaceId, name })), skipDuplicates: true });
+    ids = (await tx.tag.findMany({ where: { workspaceId, name: { in: names } }, select: { id: true } })).map((t) => t.id);
+  }
+  const { model, column } = descriptor(kind).tags;
+  const table = tx[model] as unknown as TagTable;
+  await table.deleteMany({ where: { [column]: cardId } });
+  await table.createMany({ data: ids.map((tagId) => ({ [column]: cardId, tagId })) });
+}

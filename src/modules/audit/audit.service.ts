@@ -1,0 +1,33 @@
+// The audit log of rights: who changed a role or a user's role or teams, when, before → after.
+// Written in the transaction of the change, so a change that fails leaves no entry; read by
+// administrators only.
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { Tx } from '../../lib/outbox.js';
+import type { ServiceCtx } from '../../context.js';
+import { assertAdmin, type Viewer } from '../../kernel/access/viewer.js';
+import { AUDIT } from './audit.messages.js';
+
+export type AuditAction = 'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED';
+
+export async function audit(tx: Tx, viewer: Viewer, action: AuditAction, subject: { type: 'Role' | 'User'; id: string }, before: unknown, after: unknown) {
+  await tx.auditEntry.create({
+    data: {
+      workspaceId: viewer.workspaceId,
+      actorId: viewer.userId,
+      action,
+      subjectType: subject.type,
+      subjectId: subject.id,
+      before: (before ?? undefined) as Prisma.InputJsonValue | undefined,
+      after: (after ?? undefined) as Prisma.InputJsonValue | undefined,
+    },
+  });
+}
+
+/** The workspace's audit entries, newest first (administrators only). */
+export function listAuditEntries(
+  ctx: ServiceCtx,
+  query: { include?: Prisma.AuditEntryInclude; select?: Prisma.AuditEntrySelect; take?: number; skip?: number; cursor?: Prisma.AuditEntryWhereUniqueInput },
+) {
+  assertAdmin(ctx.viewer, AUDIT.read());
+  return ctx.db.auditEntry.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+}

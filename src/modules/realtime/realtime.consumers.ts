@@ -1,0 +1,38 @@
+// Realtime: once a change has committed, the outbox hands its events here and they go to the
+// pubsub (in-process, or Redis with REDIS_URL), where the subscriptions of every instance pick
+// them up and filter them for each subscriber's rights.
+import { events, type RecordEvent } from '../../kernel/events.js';
+import type { AppDeps } from '../../context.js';
+import type { DealChangeKind, DealChangedMessage } from '../../lib/pubsub.js';
+
+const DEAL_KIND = {
+  'record.created': 'CREATED',
+  'record.updated': 'UPDATED',
+  'record.trashed': 'DELETED',
+  'record.restored': 'RESTORED',
+} as const satisfies Record<string, DealChangeKind>;
+
+function publishDeal(deps: AppDeps, topic: keyof typeof DEAL_KIND, e: RecordEvent) {
+  if (e.kind !== 'DEAL') return;
+  const pipelineId = String(e.after.pipelineId);
+  const moved = topic === 'record.updated' && e.diff.some((c) => c.field === 'stageId');
+  const message = (kind: DealChangeKind, pipeline: string): DealChangedMessage => ({
+    workspaceId: e.workspaceId,
+    pipelineId: pipeline,
+    dealId: e.recordId,
+    kind,
+    occurredAt: e.occurredAt,
+  });
+  deps.pubsub.publish('dealChanged', pipelineId, message(moved ? 'MOVED' : DEAL_KIND[topic], pipelineId));
+  // A board watching the old pipeline learns that the deal left it.
+  const from = e.before?.pipelineId;
+  if (topic === 'record.updated' && from && from !== pipelineId) deps.pubsub.publish('dealChanged', String(from), message('MOVED', String(from)));
+}
+
+for (const topic of Object.keys(DEAL_KIND) as (keyof typeof DEAL_KIND)[]) {
+  events.afterCommit(topic, 'realtime: dealChanged', (e, deps) => publishDeal(deps, topic, e));
+}
+
+events.afterCommit('timelineUpdated', 'realtime: timelineUpdated', (m, deps) => deps.pubsub.publish('timelineUpdated', m.cardId, m));
+events.afterCommit('notification', 'realtime: notifications', (m, deps) => deps.pubsub.publish('notification', m.userId, m));
+events.afterCommit('settingsChanged', 'realtime: rights re-read', (m, deps) => deps.pubsub.publish('settingsChanged', m));

@@ -1,0 +1,8 @@
+// What the modules register with the kernel, loaded once by the app (as the schema's types are):
+// each card kind's own hooks (its write rules, its list keys) and every event consumer. Whatever
+// path writes a change, the same hooks run and the same consumers hear of it.
+import './contacts/contacts.service.js';
+import './deals/deals.service.js';
+import './timeline/timeline.consumers.js';
+import './realtime/realtime.consumers.js';
+import './tasks/tasks.consumers.js';

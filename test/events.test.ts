@@ -1,0 +1,88 @@
+// Domain events: every card write emits one event with before, after and the field-level diff,
+// written to the outbox in the change's own transaction; a refused write emits nothing; and the
+// consumers are wired as docs/architecture.md says.
+import { describe, expect, test } from './kit/fixtures.js';
+import { CreateDeal, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
+import { CreateCustomField } from './kit/documents/custom-fields.js';
+import { rawId } from './kit/results.js';
+import { events } from '../src/kernel/events.js';
+import '../src/modules/wiring.js';
+
+type Change = { field: string; customFieldId?: string; old: unknown; new: unknown };
+type Event = { kind: string; recordId: string; actorId: string; before: Record<string, unknown> | null; after: Record<string, unknown>; diff: Change[] };
+
+describe('domain events', () => {
+  test('create, update (with a custom field), move, trash and restore each write one event with before, after and diff', async ({ workspace: ws, app }) => {
+    const field = await ws.gql(CreateCustomField, { input: { entityType: 'DEAL', name: 'Quantity', type: 'NUMBER' } });
+    if (field.createCustomField.__typename !== 'CreateCustomFieldSuccess') throw new Error(JSON.stringify(field.createCustomField));
+    const fieldId = field.createCustomField.field.id;
+    const created = await ws.gql(CreateDeal, { input: { name: 'Order', amount: '100' } });
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(created.createDeal));
+    const deal = created.createDeal.deal;
+    const updated = await ws.gql(UpdateDeal, {
+      input: { id: deal.id, version: deal.version, name: 'Big order', customFields: [{ fieldId, value: { number: '3' } }] },
+    });
+    if (updated.updateDeal.__typename !== 'UpdateDealSuccess') throw new Error(JSON.stringify(updated.updateDeal));
+    const next = ws.open[1];
+    const moved = await ws.gql(MoveDeal, { input: { id: deal.id, version: updated.updateDeal.deal.version, stageId: next.id } });
+    if (moved.moveDeal.__typename !== 'MoveDealSuccess') throw new Error(JSON.stringify(moved.moveDeal));
+    const trashed = await ws.gql(DeleteDeal, { id: deal.id, version: moved.moveDeal.deal.version });
+    expect(trashed.deleteDeal.__typename).toBe('DeleteDealSuccess');
+    expect((await ws.gql(RestoreDeal, { id: deal.id })).restoreDeal.__typename).toBe('RestoreDealSuccess');
+
+    const rows = await app.deps.db.outboxEvent.findMany({
+      where: { topic: { startsWith: 'record.' }, payload: { path: ['recordId'], equals: rawId(deal.id) } },
+      orderBy: { id: 'asc' },
+    });
+    expect(rows.map((r) => r.topic)).toEqual(['record.created', 'record.updated', 'record.updated', 'record.trashed', 'record.restored']);
+    const [c, u, m, t] = rows.map((r) => r.payload as unknown as Event);
+    expect(c).toMatchObject({ kind: 'DEAL', before: null, after: { name: 'Order', amount: '100.00' }, diff: [] });
+    expect(c.actorId).toBe(rawId(ws.admin.id));
+    expect(u.before).toMatchObject({ name: 'Order' });
+    expect(u.after).toMatchObject({ name: 'Big order' });
+    expect(u.diff).toEqual([
+      { field: 'name', old: 'Order', new: 'Big order' },
+      { field: 'Quantity', customFieldId: rawId(fieldId), old: null, new: '3' },
+    ]);
+    expect(m.diff).toEqual([{ field: 'stageId', old: rawId(ws.open[0].id), new: rawId(next.id) }]);
+    expect(t.after.deletedAt).toEqual(expect.any(String));
+    // Search text and slot copies stay out of events: they are storage, not the card.
+    expect(Object.keys(u.after).some((k) => k === 'searchText' || /^cf[A-Z]/.test(k))).toBe(false);
+  });
+
+  test('a refused write (stale version, invalid value) emits no event', async ({ workspace: ws, app }) => {
+    const created = await ws.gql(CreateDeal, { input: { name: 'Order' } });
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(created.createDeal));
+    const deal = created.createDeal.deal;
+    const stale = await ws.gql(UpdateDeal, { input: { id: deal.id, version: deal.version + 5, name: 'Lost write' } });
+    expect(stale.updateDeal.__typename).toBe('ConflictError');
+    const invalid = await ws.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, amount: '-1' } });
+    expect(invalid.updateDeal.__typename).toBe('ValidationError');
+    const rows = await app.deps.db.outboxEvent.findMany({
+      where: { topic: { startsWith: 'record.' }, payload: { path: ['recordId'], equals: rawId(deal.id) } },
+    });
+    expect(rows.map((r) => r.topic)).toEqual(['record.created']);
+  });
+
+  test('the consumers are wired as docs/architecture.md documents them', () => {
+    expect(events.describe()).toEqual({
+      inTransaction: {
+        'file.attached': ['timeline: file attached'],
+        'record.created': ['timeline: card created'],
+        'record.updated': ['timeline: field, stage and responsible changes'],
+        'task.completed': ['timeline: task completed'],
+        'task.created': ['timeline: task created'],
+      },
+      afterCommit: {
+        notification: ['realtime: notifications'],
+        'record.created': ['realtime: dealChanged'],
+        'record.restored': ['realtime: dealChanged'],
+        'record.trashed': ['realtime: dealChanged'],
+        'record.updated': ['realtime: dealChanged'],
+        settingsChanged: ['realtime: rights re-read'],
+        timelineUpdated: ['realtime: timelineUpdated'],
+      },
+      everyPoll: ['tasks: due reminders'],
+    });
+  });
+});
