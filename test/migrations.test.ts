@@ -180,8 +180,7 @@ const PG_FK_ACTION: Record<string, string> = { c: 'CASCADE', r: 'RESTRICT', a: '
 // ---------------------------------------------------------------------------------------------
 // The database as its catalog sees it.
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- catalogue rows of information_schema, read freely
-type Query = (sql: string) => Promise<Record<string, any>[]>;
+type Query = (sql: string) => Promise<Record<string, string | null>[]>;
 type Catalog = Awaited<ReturnType<typeof readCatalog>>;
 
 async function readCatalog(q: Query) {
@@ -256,8 +255,8 @@ async function readCatalog(q: Query) {
     group by t.typname`);
   const parse = (s: string | null) => (s ? (JSON.parse(s) as string[]) : []);
   return {
-    relations: relations as { name: string; kind: string }[],
-    columns: columns as {
+    relations: relations as unknown as { name: string; kind: string }[],
+    columns: columns as unknown as {
       table: string;
       column: string;
       type: string;
@@ -267,7 +266,7 @@ async function readCatalog(q: Query) {
       generated: string;
       typtype: string;
     }[],
-    indexes: indexes.map((i) => ({ ...i, columns: parse(i.columns) })) as {
+    indexes: indexes.map((i) => ({ ...i, columns: parse(i.columns) })) as unknown as {
       table: string;
       name: string;
       unique: boolean;
@@ -278,7 +277,7 @@ async function readCatalog(q: Query) {
       including: boolean;
       columns: string[];
     }[],
-    constraints: constraints.map((c) => ({ ...c, columns: parse(c.columns), refColumns: parse(c.refColumns) })) as {
+    constraints: constraints.map((c) => ({ ...c, columns: parse(c.columns), refColumns: parse(c.refColumns) })) as unknown as {
       table: string;
       name: string;
       type: string;
@@ -289,8 +288,8 @@ async function readCatalog(q: Query) {
       onUpdate: string;
     }[],
     enums: enums.map((e) => ({ name: e.name as string, values: parse(e.values) })),
-    sequences: sequences as { name: string; ownerTable: string | null; ownerColumn: string | null }[],
-    triggers: triggers as { table: string; name: string }[],
+    sequences: sequences as unknown as { name: string; ownerTable: string | null; ownerColumn: string | null }[],
+    triggers: triggers as unknown as { table: string; name: string }[],
   };
 }
 
@@ -528,8 +527,16 @@ describe.each(targets)('migrations on $name', (target) => {
     });
 
     it('records each migration in _prisma_migrations with its sha256 checksum and finished_at', async () => {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of _prisma_migrations, read freely
-      const rows = await db.prisma.$queryRawUnsafe<Record<string, any>[]>(
+      type Applied = {
+        migration_name: string;
+        checksum: string;
+        started_at: Date;
+        finished_at: Date;
+        rolled_back_at: Date | null;
+        applied_steps_count: number;
+        logs: string | null;
+      };
+      const rows = await db.prisma.$queryRawUnsafe<Applied[]>(
         `select migration_name, checksum, finished_at, started_at, rolled_back_at, applied_steps_count, logs
          from "_prisma_migrations" order by migration_name`,
       );

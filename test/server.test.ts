@@ -4,7 +4,7 @@
 // shutdown with a request in flight, bad configuration. (PostgreSQL via DATABASE_URL: test/postgres/server.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
-import { COUNTS, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, killSpawned, type Exit, type Server } from './kit/server.js';
+import { COUNTS, doc, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, killSpawned, type Exit, type Server } from './kit/server.js';
 
 afterAll(killSpawned, 30_000);
 
@@ -17,7 +17,7 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
   beforeAll(async () => {
     server = spawnServer({ PORT: '0', DATA_DIR: dataDir });
     banner = await started(server);
-    const r = await gql(banner.url, '{ __typename }');
+    const r = await gql(banner.url, doc<{ __typename: string }>('{ __typename }'));
     firstQueryMs = performance.now() - server.spawnedAt;
     expect(r).toEqual({ data: { __typename: 'Query' } });
     console.log(`spawn to first served query on a fresh DATA_DIR (initdb, migrations, demo seed): ${Math.round(firstQueryMs)} ms`);
@@ -36,7 +36,7 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
     expect(login.user).toMatchObject({ email: banner.demo!.email, isAdmin: true });
     const data = await ok(banner.url, OVERVIEW, undefined, login.token);
 
-    const pipeline = data.pipelines.find((p: { name: string }) => p.name === 'Основная воронка');
+    const pipeline = data.pipelines.find((p: { name: string }) => p.name === 'Основная воронка')!;
     expect(pipeline, JSON.stringify(data.pipelines)).toBeDefined();
     expect(pipeline.stages).toHaveLength(11);
     expect(pipeline.stages[0]).toEqual({ name: 'Заявка', kind: 'OPEN' });
@@ -68,7 +68,7 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
   it('a restart on the same DATA_DIR keeps a deal created before and does not seed again', async () => {
     const { login } = await ok(banner.url, LOGIN, { input: banner.demo });
     const before = await ok(banner.url, COUNTS, undefined, login.token);
-    const created = await ok(
+    const created = await ok<{ createDeal: { __typename: string; deal: { id: string; name: string } } }>(
       banner.url,
       `mutation ($input: CreateDealInput!) { createDeal(input: $input) { __typename ... on CreateDealSuccess { deal { id name } } ... on Error { message } } }`,
       { input: { name: 'Made before the restart', amount: '4200.00' } },
@@ -85,7 +85,12 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
     const again = (await ok(banner.url, LOGIN, { input: banner.demo })).login;
     const after = await ok(banner.url, COUNTS, undefined, again.token);
     expect(after).toEqual({ ...before, deals: { totalCount: before.deals.totalCount + 1 } });
-    const { node } = await ok(banner.url, `query ($id: ID!) { node(id: $id) { ... on Deal { id name amount } } }`, { id: dealId }, again.token);
+    const { node } = await ok<{ node: unknown }>(
+      banner.url,
+      `query ($id: ID!) { node(id: $id) { ... on Deal { id name amount } } }`,
+      { id: dealId },
+      again.token,
+    );
     expect(node).toEqual({ id: dealId, name: 'Made before the restart', amount: '4200.00' });
     expect(server.out()).not.toMatch(/demo workspace seeded|migrations applied/);
   }, 60_000);

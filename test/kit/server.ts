@@ -1,5 +1,6 @@
 // Runs the real server (`node --import tsx src/main.ts`, as `npm start` does) as a child process for the server tests.
 import pg from 'pg';
+import type { ResultOf } from '@graphql-typed-document-node/core';
 import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -132,45 +133,56 @@ export async function stop(server: Server): Promise<Exit> {
   ]);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw JSON of a spawned server, read freely by the tests
-export type GqlResult = { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+/** A document as text, carrying the type of the data it answers. */
+export type Doc<R> = string & { readonly __result?: R };
+export const doc = <R>(text: string) => text as Doc<R>;
 
-export async function gql(url: string, query: string, variables?: unknown, token?: string): Promise<GqlResult> {
+export type GqlResult<R = unknown> = { data?: R; errors?: { message: string; extensions?: { code?: string } }[] };
+
+export async function gql<R = unknown>(url: string, query: Doc<R>, variables?: unknown, token?: string): Promise<GqlResult<R>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as GqlResult;
+  return (await res.json()) as GqlResult<R>;
 }
 
-export async function ok(url: string, query: string, variables?: unknown, token?: string) {
+export async function ok<R>(url: string, query: Doc<R>, variables?: unknown, token?: string): Promise<R> {
   const r = await gql(url, query, variables, token);
   if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
-  return r.data;
+  return r.data as R;
 }
 
 // The kit's documents as text, for a server in another process.
-export const LOGIN = print(Login);
-export const SIGN_UP = print(SignUp);
+export const LOGIN = doc<ResultOf<typeof Login>>(print(Login));
+export const SIGN_UP = doc<ResultOf<typeof SignUp>>(print(SignUp));
 // What a seeded workspace holds: the server tests check the demo data with these.
-export const OVERVIEW = `query {
+type Count = { totalCount: number };
+export const OVERVIEW = doc<{
+  pipelines: { name: string; stages: { name: string; kind: string }[] }[];
+  deals: Count & { edges: { node: { stage: { name: string } } }[] };
+  contacts: Count;
+  companies: Count;
+  users: Count;
+  teams: { name: string; members: { id: string }[] }[];
+}>(`query {
   pipelines { name stages { name kind } }
   deals(first: 200) { totalCount edges { node { stage { name } } } }
   contacts(first: 1) { totalCount }
   companies(first: 1) { totalCount }
   users(first: 1) { totalCount }
   teams { name members { id } }
-}`;
-export const COUNTS = `query {
+}`);
+export const COUNTS = doc<{ pipelines: { name: string }[]; deals: Count; contacts: Count; companies: Count; users: Count; teams: { name: string }[] }>(`query {
   pipelines { name }
   deals(first: 1) { totalCount }
   contacts(first: 1) { totalCount }
   companies(first: 1) { totalCount }
   users(first: 1) { totalCount }
   teams { name }
-}`;
+}`);
 
 /** Runs one statement on a PostgreSQL database and answers its rows. */
 export async function sqlOn(url: string, sql: string) {

@@ -9,7 +9,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createTestApp, type TestApp } from '../kit/app.js';
 import { signUpWorkspace } from '../kit/workspace.js';
-import { ok, scratchDatabase, SIGN_UP, spawnServer, sqlOn, started, stop, tempDir, killSpawned, type Server } from '../kit/server.js';
+import { doc, ok, scratchDatabase, SIGN_UP, spawnServer, sqlOn, started, stop, tempDir, killSpawned, type Server } from '../kit/server.js';
 import { CreateDeal as Create, UpdateDeal as Update } from '../kit/documents/deals.js';
 
 afterAll(killSpawned, 30_000);
@@ -93,20 +93,21 @@ describe('an event committed by an instance that dies before publishing it', () 
         input: { workspaceName: 'Outbox', name: 'Admin', email: `outbox.${Date.now()}@example.com`, password: 'correct horse battery' },
       })
     ).signUp;
-    const token = s.session.token as string;
-    const pipelineId = (await ok(urlA, `{ pipelines { id } }`, {}, token)).pipelines[0].id as string;
+    if (s.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(s));
+    const token = s.session.token;
+    const pipelineId = (await ok(urlA, doc<{ pipelines: { id: string }[] }>(`{ pipelines { id } }`), {}, token)).pipelines[0].id;
     const sub = board(urlB, token, pipelineId);
     await sub.connected;
 
     const created = await ok(
       urlA,
-      `mutation ($input: CreateDealInput!) { createDeal(input: $input) { __typename } }`,
+      doc<{ createDeal: { __typename: string } }>(`mutation ($input: CreateDealInput!) { createDeal(input: $input) { __typename } }`),
       { input: { name: 'Committed before the crash' } },
       token,
     );
     expect(created.createDeal.__typename).toBe('CreateDealSuccess');
-    const pending = await db(`select topic, "publishedAt" from "OutboxEvent" where topic = 'dealChanged'`);
-    expect(pending).toEqual([{ topic: 'dealChanged', publishedAt: null }]);
+    const pending = await db(`select topic, "publishedAt" from "OutboxEvent" where topic = 'record.created'`);
+    expect(pending).toEqual([{ topic: 'record.created', publishedAt: null }]);
 
     // Kill A hard: no graceful stop, no final drain.
     process.kill(-a.proc.pid!, 'SIGKILL');
@@ -221,7 +222,7 @@ describe('an event Redis does not take', () => {
     expect((await ws.gql(Create, { input: { name: 'Made during the outage' } })).createDeal.__typename).toBe('CreateDealSuccess');
     await new Promise((r) => setTimeout(r, 2000));
     expect(sub.events).toEqual([]);
-    const pending = await sqlOn(scratch.url, `select count(*)::int as n from "OutboxEvent" where topic = 'dealChanged' and "publishedAt" is null`);
+    const pending = await sqlOn(scratch.url, `select count(*)::int as n from "OutboxEvent" where topic = 'record.created' and "publishedAt" is null`);
     expect(pending[0].n).toBe(1);
 
     await openProxy(port);

@@ -19,6 +19,7 @@ import { ValidationError } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import type { FieldDef } from './values.js';
+import { CARD_KINDS, DESCRIPTORS } from '../card-kinds.js';
 import { hiddenFieldIds } from './definitions.js';
 import { FIELDS } from './messages.js';
 
@@ -44,7 +45,8 @@ export const POOL_OF: Partial<Record<FieldType, Pool>> = {
   BOOLEAN: 'Bool',
 };
 
-export const TABLE: Record<EntityType, string> = { CONTACT: 'Contact', COMPANY: 'Company', DEAL: 'Deal' };
+/** The card table of each kind, as SQL names it. */
+export const TABLE = Object.fromEntries(CARD_KINDS.map((k) => [k, DESCRIPTORS[k].typeName])) as Record<EntityType, string>;
 
 /** How many characters of a text value the slot keeps (a btree entry has a size limit). */
 export const TEXT_SLOT_LENGTH = 255;

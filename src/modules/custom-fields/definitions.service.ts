@@ -10,6 +10,7 @@ import { assertAdmin } from '../../kernel/access/viewer.js';
 import { forgetRequest } from '../../lib/per-request.js';
 import * as v from '../../lib/validate.js';
 import { Prisma } from '../../generated/prisma/client.js';
+import { cardTable } from '../../kernel/tables.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import { envOf } from '../../kernel/fields/card-values.js';
 import { definitions, recomputeFormulas, visibleDefinitions, type EntityType } from '../../kernel/fields/definitions.js';
@@ -414,9 +415,7 @@ export async function refreshFormulas(ctx: ServiceCtx, entityType: EntityType) {
         recomputeFormulas(defs, next);
         if (formulas.every((f) => JSON.stringify(next[f.key] ?? null) === JSON.stringify(r.customFields[f.key] ?? null))) continue;
         const data = { customFields: next as Prisma.InputJsonValue, ...(await slotColumns(tx, ctx, entityType, defs, next)) };
-        if (entityType === 'DEAL') await tx.deal.update({ where: { id: r.id }, data });
-        else if (entityType === 'CONTACT') await tx.contact.update({ where: { id: r.id }, data });
-        else await tx.company.update({ where: { id: r.id }, data });
+        await cardTable(tx, entityType).updateMany({ where: { id: r.id }, data });
         changed++;
       }
       if (rows.length) after = rows[rows.length - 1].id;
