@@ -66,6 +66,16 @@ export function createAppPubSub(
   const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; its errors are reported (not printed unhandled) meanwhile.
   for (const c of [publishClient, subscribeClient]) c.on('error', onRedisError);
+  // yoga's Redis target subscribes and unsubscribes without awaiting; one still in flight when
+  // the connection closes (an app stopping) would reject unobserved. Report it instead.
+  for (const method of ['subscribe', 'unsubscribe'] as const) {
+    const call = subscribeClient[method].bind(subscribeClient) as (...args: unknown[]) => Promise<unknown>;
+    (subscribeClient as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      const p = call(...args);
+      p.catch((err: Error) => onRedisError(err));
+      return p;
+    };
+  }
   const redisTarget = createRedisEventTarget({ publishClient, subscribeClient });
   // yoga's Redis target publishes without waiting for Redis's answer; publish here the same way
   // (same channel, same JSON) but keep each answer, so `flush` can wait for them.
@@ -75,7 +85,10 @@ export function createAppPubSub(
     removeEventListener: (...a) => redisTarget.removeEventListener(...a),
     dispatchEvent(event) {
       const { detail } = event as CustomEvent;
-      pending.push(publishClient.publish(event.type, detail === undefined ? '' : JSON.stringify(detail)));
+      const sent = publishClient.publish(event.type, detail === undefined ? '' : JSON.stringify(detail));
+      // `flush` reports a failed publish; one published when nobody flushes (an app stopping) is only logged.
+      sent.catch((err: Error) => onRedisError(err));
+      pending.push(sent);
       return true;
     },
   };
