@@ -6,6 +6,7 @@ import type { Logger } from '../src/lib/logger.js';
 import { hashPassword } from '../src/lib/tokens.js';
 import { bootstrapWorkspace, MANAGER_ROLE } from '../src/modules/workspaces/workspace.service.js';
 import { searchText } from '../src/kernel/records.js';
+import { TRANSLIT } from '../src/lib/translit.js';
 
 export type DemoLogin = { email: string; password: string };
 
@@ -66,41 +67,8 @@ const LAST = [
   'Михайлов',
 ];
 const FEMALE = new Set(['Ольга', 'Наталья', 'Татьяна', 'Юлия', 'Ирина', 'Светлана', 'Екатерина', 'Анастасия']);
-const LAT: Record<string, string> = {
-  а: 'a',
-  б: 'b',
-  в: 'v',
-  г: 'g',
-  д: 'd',
-  е: 'e',
-  ё: 'e',
-  ж: 'zh',
-  з: 'z',
-  и: 'i',
-  й: 'y',
-  к: 'k',
-  л: 'l',
-  м: 'm',
-  н: 'n',
-  о: 'o',
-  п: 'p',
-  р: 'r',
-  с: 's',
-  т: 't',
-  у: 'u',
-  ф: 'f',
-  х: 'h',
-  ц: 'ts',
-  ч: 'ch',
-  ш: 'sh',
-  щ: 'sch',
-  ы: 'y',
-  э: 'e',
-  ю: 'yu',
-  я: 'ya',
-  ь: '',
-  ъ: '',
-};
+// The shared table, plus the signs an e-mail address drops.
+const LAT: Record<string, string> = { ...TRANSLIT, ь: '', ъ: '' };
 const translit = (s: string) => [...s.toLowerCase()].map((c) => LAT[c] ?? c).join('');
 const COMPANY_WORDS = [
   'Ромашка',

@@ -189,10 +189,10 @@ function systemValues(kind: CardKind, input: CardWrite, current: CardRow | null,
   const d = descriptor(kind);
   const creating = !current;
   const shape = Object.fromEntries([...d.fields.map((f) => [f.name, validator(f, region, creating)]), ['tags', v.tags.default([])]]);
-  const given = input.fields ?? {};
+  const sent = input.fields ?? {};
   const merged: Record<string, unknown> = {};
   for (const f of d.fields) {
-    const x = given[f.name];
+    const x = sent[f.name];
     if (creating) {
       // Nothing given is the field's default; a currency defaults to the workspace's.
       merged[f.name] = x ?? (f.type === 'CURRENCY' ? currency : undefined);
@@ -203,11 +203,10 @@ function systemValues(kind: CardKind, input: CardWrite, current: CardRow | null,
     }
   }
   merged.tags = input.tags ?? (creating ? undefined : []);
-  const data = v.parseInput(z.object(shape), creating ? given_(merged) : merged, issues.issues) as Record<string, unknown>;
+  const data = v.parseInput(z.object(shape), creating ? given(merged) : merged, issues.issues) as Record<string, unknown>;
   for (const f of d.fields) if (f.type === 'TEXT' || f.type === 'URL') data[f.name] = data[f.name] ?? null;
   return data;
 }
-const given_ = given;
 
 /** A stored value as the input would give it (decimals as strings). */
 function fromRow(x: unknown) {

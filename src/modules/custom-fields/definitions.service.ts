@@ -11,6 +11,7 @@ import { forgetRequest } from '../../lib/per-request.js';
 import * as v from '../../lib/validate.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { cardTable } from '../../kernel/tables.js';
+import { TRANSLIT } from '../../lib/translit.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import { envOf } from '../../kernel/fields/card-values.js';
 import { definitions, recomputeFormulas, visibleDefinitions, type EntityType } from '../../kernel/fields/definitions.js';
@@ -50,39 +51,6 @@ export async function listFields(ctx: ServiceCtx, entityType: EntityType, includ
 }
 
 const CODE = /^[a-z][a-z0-9_]{0,63}$/;
-const TRANSLIT: Record<string, string> = {
-  а: 'a',
-  б: 'b',
-  в: 'v',
-  г: 'g',
-  д: 'd',
-  е: 'e',
-  ё: 'e',
-  ж: 'zh',
-  з: 'z',
-  и: 'i',
-  й: 'y',
-  к: 'k',
-  л: 'l',
-  м: 'm',
-  н: 'n',
-  о: 'o',
-  п: 'p',
-  р: 'r',
-  с: 's',
-  т: 't',
-  у: 'u',
-  ф: 'f',
-  х: 'h',
-  ц: 'ts',
-  ч: 'ch',
-  ш: 'sh',
-  щ: 'sch',
-  ы: 'y',
-  э: 'e',
-  ю: 'yu',
-  я: 'ya',
-};
 
 /** An API code from a name: "Бюджет клиента" -> "byudzhet_klienta". */
 export function codeFrom(name: string) {
