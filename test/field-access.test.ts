@@ -285,8 +285,8 @@ describe('a hidden custom field', () => {
       'UpdateDealSuccess',
     );
     d.version++;
+    // Entries go out in commit order: the hidden fields' entries would have come before this one.
     await sub.waitFor((e) => e.length >= 1);
-    await new Promise((r) => setTimeout(r, 400));
     expect(sub.events.map((e) => e.fieldChange?.field)).toEqual(['Note']);
     await sub.close();
     const kinds = (token: string) =>

@@ -42,6 +42,23 @@ export type PubSubTopics = {
 
 export type AppPubSub = ReturnType<typeof createPubSub<PubSubTopics>>;
 
+/**
+ * A subscription filter that lets each message through once. The outbox delivers at least once:
+ * a drain that published and then could not mark its batch (a lost connection, a crash) has the
+ * next drain publish it again, and a subscriber must not see the same entry twice. Remembers the
+ * last `size` keys of the subscription.
+ */
+export function onceEach<T>(key: (m: T) => string, size = 1000): (m: T) => boolean {
+  const seen = new Set<string>();
+  return (m) => {
+    const k = key(m);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    if (seen.size > size) seen.delete(seen.values().next().value as string);
+    return true;
+  };
+}
+
 type Listen = (topic: 'settingsChanged', fn: (m: SettingsChangedMessage) => void) => void;
 
 /**

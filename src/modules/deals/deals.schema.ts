@@ -7,7 +7,7 @@ import { builder } from '../../builder.js';
 import { cardList, cardMutations, cardSystemFields } from '../cards/card-api.js';
 import { authed } from '../../context.js';
 import { IdParser, encodeGlobalId, tryDecodeId } from '../../lib/ids.js';
-import type { DealChangedMessage } from '../../lib/pubsub.js';
+import { onceEach, type DealChangedMessage } from '../../lib/pubsub.js';
 import { DateTimeRange, DecimalRange, STAGE_ERRORS } from '../common/common.schema.js';
 import { CustomFieldFilter, inScope, registerNode } from '../cards/cards.schema.js';
 import { Contact } from '../contacts/contacts.schema.js';
@@ -205,10 +205,11 @@ builder.subscriptionField('dealChanged', (t) =>
       startLive(ctx);
       // Only deals the subscriber's role lets them see at the time of the event; the deal's
       // fields are then resolved with the same rights, hidden ones left out.
+      const fresh = onceEach((m: DealChangedMessage) => `${m.dealId} ${m.kind} ${m.occurredAt}`);
       return pipe(
         ctx.deps.pubsub.subscribe('dealChanged', pipelineId),
         filter(async (m: DealChangedMessage) => {
-          if (m.workspaceId !== ws) return false;
+          if (m.workspaceId !== ws || !fresh(m)) return false;
           const live = await liveViewer(ctx);
           return seesNow(live, 'DEAL', m.dealId);
         }),

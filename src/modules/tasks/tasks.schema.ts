@@ -5,7 +5,7 @@ import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
 import { authed } from '../../context.js';
 import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
-import type { NotificationMessage } from '../../lib/pubsub.js';
+import { onceEach, type NotificationMessage } from '../../lib/pubsub.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, registerNode } from '../cards/cards.schema.js';
 import { cardRef } from '../timeline/timeline.schema.js';
@@ -184,10 +184,11 @@ builder.subscriptionField('notifications', (t) =>
     subscribe: (_r, _a, ctx) => {
       const { userId, workspaceId } = authed(ctx).viewer;
       startLive(ctx);
+      const fresh = onceEach((m: NotificationMessage) => `${m.kind} ${m.taskId} ${m.occurredAt}`);
       return pipe(
         ctx.deps.pubsub.subscribe('notification', userId),
         // liveViewer ends the subscription of a user deactivated since it started.
-        filter(async (m: NotificationMessage) => m.workspaceId === workspaceId && m.userId === userId && !!(await liveViewer(ctx))),
+        filter(async (m: NotificationMessage) => m.workspaceId === workspaceId && m.userId === userId && fresh(m) && !!(await liveViewer(ctx))),
       );
     },
     resolve: (m) => m,

@@ -10,7 +10,7 @@ import { decodeGlobalId, encodeGlobalId, IdParser, isUuid, parseId } from '../..
 import { LocalizedGraphQLError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { hidesPhones } from '../../kernel/access/field-access.js';
 import { perRequest } from '../../lib/per-request.js';
-import type { TimelineMessage } from '../../lib/pubsub.js';
+import { onceEach, type TimelineMessage } from '../../lib/pubsub.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import * as tl from './timeline.service.js';
@@ -380,9 +380,10 @@ builder.subscriptionField('timelineUpdated', (t) =>
       // Each entry is checked against the subscriber's rights at the time: the card must still
       // be visible to them, and the entry too (no hidden field's change, no other user's
       // personal e-mail).
+      const fresh = onceEach((m: TimelineMessage) => m.entryId);
       return pipe(
         ctx.deps.pubsub.subscribe('timelineUpdated', card.id),
-        filter(async (m: TimelineMessage) => m.workspaceId === ws && tl.canSeeEntry(await liveViewer(ctx), card, m.entryId)),
+        filter(async (m: TimelineMessage) => m.workspaceId === ws && fresh(m) && tl.canSeeEntry(await liveViewer(ctx), card, m.entryId)),
       );
     },
     resolve: (query, m, _a, ctx) =>
