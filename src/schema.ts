@@ -21,6 +21,7 @@ import './modules/tasks/tasks.schema.js';
 import './modules/files/files.schema.js';
 import './modules/mailboxes/mailboxes.schema.js';
 import './modules/leads/leads.schema.js';
+import './modules/web-forms/web-forms.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
 

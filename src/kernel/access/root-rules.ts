@@ -108,6 +108,8 @@ export const ROOT_RULES: Record<string, string> = {
   'Mutation.declineLead': ruleText('lead:edit'),
   'Mutation.convertLead': `${ruleText('lead:edit')}; CREATE scope on each card it creates, EDIT on a deal it joins; the stage's required fields hold`,
   'Mutation.mergeContacts': `${ruleText('contact:edit')} kept; ${ruleText('contact:delete')} merged`,
+  'Query.webForms': ADMIN,
+  'Mutation.createWebForm': ADMIN,
   'Subscription.incomingLeadReceived': 'each lead only when within LEAD VIEW scope at the time; rights re-read when they change',
   'Subscription.dealChanged': 'each event only for a deal within DEAL VIEW scope at the time; hidden fields left out; rights re-read when they change',
   'Subscription.timelineUpdated': 'each entry as timeline allows at the time; rights re-read when they change',

@@ -61,6 +61,8 @@ export type ReceiveLeadInput = {
   data?: Record<string, string | string[]>;
   /** Files that came with it, already stored (a form's uploads). */
   fileIds?: string[];
+  /** A contact it was matched with by phone or e-mail: conversion attaches to it by default. */
+  contactId?: string | null;
 };
 
 const leadFields = (region: string) =>
@@ -108,6 +110,7 @@ export async function receiveLead(ctx: ServiceCtx, input: ReceiveLeadInput, issu
         createdById: ctx.viewer.userId,
         duplicateContactIds: dups.map((d) => d.id),
         fileIds: input.fileIds ?? [],
+        contactId: input.contactId ?? null,
       },
     });
     await events.emit(t, ctx, 'lead.received', [
@@ -250,9 +253,13 @@ export type ConvertLeadInput = {
  * its kind, a deal joined needs EDIT, and a deal's stage requirements hold. The lead's message
  * goes on the deal's (else the contact's) timeline as a note.
  */
-export async function convertLead(ctx: ServiceCtx, input: ConvertLeadInput, issues = new IssueList()) {
+export async function convertLead(ctx: ServiceCtx, given: ConvertLeadInput, issues = new IssueList()) {
+  let input = given;
   const lead = await openLead(ctx, input.id, input.version);
   if (input.dealId && input.deal) issues.add('deal', LEADS.dealOrExisting());
+  // A lead matched with a contact when it arrived goes onto that contact unless the user picks another.
+  const chosen = input.contactId ?? (lead.contactId && (await findVisible(ctx, 'CONTACT', lead.contactId))?.deletedAt === null ? lead.contactId : null);
+  input = { ...input, contactId: chosen };
   if (input.contactId) await checkCards(ctx, issues, 'CONTACT', 'contactId', [input.contactId], true);
   if (input.companyId) await checkCards(ctx, issues, 'COMPANY', 'companyId', [input.companyId], true);
   if (input.dealId) await checkCards(ctx, issues, 'DEAL', 'dealId', [input.dealId], true);
