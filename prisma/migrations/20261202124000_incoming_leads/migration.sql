@@ -1,4 +1,4 @@
--- Incoming leads (the "unsorted" inbox) and web forms (SPEC §3, §9).
+-- Incoming leads (the "unsorted" inbox), web forms and telephony events (SPEC §3, §9).
 
 -- CreateEnum
 CREATE TYPE "LeadSource" AS ENUM ('FORM', 'CALL', 'EMAIL', 'CHAT', 'API');
@@ -75,6 +75,21 @@ CREATE TABLE "WebFormSubmission" (
     CONSTRAINT "WebFormSubmission_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "TelephonyEvent" (
+    "id" UUID NOT NULL,
+    "workspaceId" UUID NOT NULL,
+    "callId" TEXT NOT NULL,
+    "event" TEXT NOT NULL,
+    "result" JSONB NOT NULL DEFAULT '{}',
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "TelephonyEvent_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "TelephonyEvent_workspaceId_callId_event_key" ON "TelephonyEvent"("workspaceId", "callId", "event");
+
 -- CreateIndex
 CREATE INDEX "IncomingLead_workspaceId_receivedAt_idx" ON "IncomingLead"("workspaceId", "receivedAt");
 
@@ -101,3 +116,6 @@ ALTER TABLE "WebForm" ADD CONSTRAINT "WebForm_workspaceId_fkey" FOREIGN KEY ("wo
 
 -- AddForeignKey
 ALTER TABLE "WebFormSubmission" ADD CONSTRAINT "WebFormSubmission_formId_fkey" FOREIGN KEY ("formId") REFERENCES "WebForm"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "TelephonyEvent" ADD CONSTRAINT "TelephonyEvent_workspaceId_fkey" FOREIGN KEY ("workspaceId") REFERENCES "Workspace"("id") ON DELETE CASCADE ON UPDATE CASCADE;
