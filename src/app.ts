@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { createFetch } from '@whatwg-node/fetch';
 import { LocalStorage } from './lib/storage.js';
 import { serveFile } from './modules/files/files.service.js';
+import { handleFormRequest } from './modules/web-forms/web-forms.http.js';
+import { handleTelephonyRequest } from './modules/telephony/telephony.http.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
@@ -193,6 +195,8 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     active++;
     res.on('close', () => active--);
     if (req.url?.startsWith('/files/')) return void serveFile(deps, req, res, () => contextFactory(nodeRequestInit(req)));
+    if (req.url?.startsWith('/forms/')) return void handleFormRequest(deps, req, res);
+    if (req.url?.split('?')[0] === '/integrations/telephony/events') return void handleTelephonyRequest(deps, req, res);
     void yoga(req, res);
   });
   const wss = new WebSocketServer({ server, path: '/graphql' });

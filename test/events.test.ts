@@ -74,6 +74,7 @@ describe('domain events', () => {
         'task.created': ['timeline: task created'],
       },
       afterCommit: {
+        'lead.received': ['realtime: incomingLeadReceived'],
         notification: ['realtime: notifications'],
         'record.created': ['realtime: dealChanged'],
         'record.restored': ['realtime: dealChanged'],

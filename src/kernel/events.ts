@@ -46,6 +46,18 @@ export type FileAttachedEvent = {
   file: { id: string; name: string; size: number; contentType: string };
 };
 
+/** An incoming lead arrived (a form, a call, an e-mail, a chat, the API). */
+export type LeadEvent = {
+  workspaceId: string;
+  actorId: string;
+  occurredAt: string;
+  leadId: string;
+  source: string;
+  responsibleId: string;
+  /** Contacts that look like the same person. */
+  duplicateContactIds: string[];
+};
+
 /** Every event the outbox carries, by topic. */
 export type EventMap = {
   'record.created': RecordEvent;
@@ -55,6 +67,7 @@ export type EventMap = {
   'task.created': TaskEvent;
   'task.completed': TaskEvent;
   'file.attached': FileAttachedEvent;
+  'lead.received': LeadEvent;
   timelineUpdated: TimelineMessage;
   notification: NotificationMessage;
   settingsChanged: SettingsChangedMessage;

@@ -115,6 +115,30 @@ export async function assertCanAdd(ctx: ServiceCtx, card: CardRef) {
   await assertCan(ctx, `${descriptor(card.entityType).table}:edit`, row);
 }
 
+/**
+ * Runs several writes of the kernel as one transaction (a lead's conversion, a merge): `fn` gets
+ * a context whose database is the transaction, so each createRecord / updateRecord / trashRecord
+ * inside it joins it instead of committing on its own, with the same checks and events. If
+ * anything throws, none of it happened.
+ */
+export async function inOneTransaction<T>(ctx: ServiceCtx, fn: (tctx: ServiceCtx, tx: Tx) => Promise<T>): Promise<T> {
+  const result = await ctx.db.$transaction(
+    async (tx) => {
+      const db = new Proxy(tx, {
+        get(target, prop) {
+          if (prop === '$transaction') return (inner: (t: Tx) => Promise<unknown>) => inner(target);
+          const x = (target as unknown as Record<PropertyKey, unknown>)[prop];
+          return typeof x === 'function' ? x.bind(target) : x;
+        },
+      });
+      return fn({ ...ctx, db: db as unknown as ServiceCtx['db'] }, tx);
+    },
+    { timeout: 30_000, maxWait: 10_000 },
+  );
+  ctx.deps.outbox.kick();
+  return result;
+}
+
 // Checks shared by every kind
 
 /** Checks a responsible user id: of this workspace and active. Defaults to the viewer. */

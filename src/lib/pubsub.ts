@@ -30,6 +30,13 @@ export type NotificationMessage = {
   occurredAt: string;
 };
 
+export type LeadReceivedMessage = {
+  workspaceId: string;
+  leadId: string;
+  responsibleId: string;
+  occurredAt: string;
+};
+
 /** Roles, field access, a user's role or teams, or field definitions of a workspace changed. */
 export type SettingsChangedMessage = { workspaceId: string };
 
@@ -38,6 +45,7 @@ export type PubSubTopics = {
   notification: [userId: string, payload: NotificationMessage];
   dealChanged: [pipelineId: string, payload: DealChangedMessage];
   timelineUpdated: [cardId: string, payload: TimelineMessage];
+  incomingLeadReceived: [workspaceId: string, payload: LeadReceivedMessage];
 };
 
 export type AppPubSub = ReturnType<typeof createPubSub<PubSubTopics>>;

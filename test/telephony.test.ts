@@ -1,0 +1,91 @@
+// The telephony webhook through the real HTTP server: `POST /integrations/telephony/events` with
+// an API key. A known number's call goes on the timeline of the contact's open deal (a missed one
+// also makes a call-back task), an unknown caller becomes an incoming lead, a replayed event
+// changes nothing, and bad keys or bodies are refused.
+import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
+import { as } from './kit/results.js';
+import { createContact, createDeal } from './kit/cards.js';
+import { Timeline } from './kit/documents/timeline.js';
+import { Tasks } from './kit/documents/tasks.js';
+import { CreateApiKey } from './kit/documents/users.js';
+import { IncomingLeads } from './kit/documents/leads.js';
+
+let endpoint: string;
+test.beforeAll(({ url }) => {
+  endpoint = url.replace(/\/graphql$/, '/integrations/telephony/events');
+});
+
+async function apiKey(ws: Workspace, scopes: ('READ' | 'WRITE')[] = ['READ', 'WRITE']) {
+  return as((await ws.gql(CreateApiKey, { name: 'PBX', scopes })).createApiKey, 'CreateApiKeySuccess').created.key;
+}
+
+async function send(key: string | null, body: unknown) {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> & { fields?: { field: string }[] } };
+}
+
+const call = (over: Record<string, unknown> = {}) => ({
+  callId: `c-${Math.random()}`,
+  event: 'ENDED',
+  direction: 'INBOUND',
+  from: '8 912 345-67-89',
+  to: '+74950000000',
+  durationSeconds: 42,
+  recordingUrl: 'https://pbx.example/rec/1.mp3',
+  answered: true,
+  ...over,
+});
+
+describe('telephony events', () => {
+  it("a known number's call goes on the timeline of the contact's open deal; replayed, nothing more", async ({ workspace: ws }) => {
+    const key = await apiKey(ws);
+    const contact = await createContact(ws, { name: 'Ivan', phones: ['+79123456789'] });
+    const deal = await createDeal(ws, { name: 'Supply', contactIds: [contact.id] });
+    const e = call();
+    expect((await send(key, { ...e, event: 'STARTED' })).status).toBe(200);
+    const r = await send(key, e);
+    expect(r.status).toBe(200);
+    expect(r.body.timelineEntry).toBeTruthy();
+    const again = await send(key, e);
+    expect(again.body).toMatchObject({ replayed: true, timelineEntry: r.body.timelineEntry });
+    const calls = (await ws.gql(Timeline, { cardId: deal.id, first: 10 })).timeline.edges.map((x) => x.node).filter((x) => x.kind === 'CALL');
+    expect(calls).toHaveLength(1);
+    expect(calls[0].call).toMatchObject({ direction: 'INBOUND', number: '+79123456789', durationSeconds: 42, recordingUrl: 'https://pbx.example/rec/1.mp3' });
+  });
+
+  it('a missed call from a known number makes a call-back task for the responsible', async ({ workspace: ws }) => {
+    const key = await apiKey(ws);
+    const contact = await createContact(ws, { name: 'Olga', phones: ['+79150001122'] });
+    const r = await send(key, call({ from: '+7 915 000-11-22', durationSeconds: 0, answered: false }));
+    expect(r.status).toBe(200);
+    expect(r.body.task).toBeTruthy();
+    const tasks = (await ws.gql(Tasks, { filter: { cardId: contact.id }, first: 10 })).tasks.edges.map((x) => x.node);
+    expect(tasks).toMatchObject([{ type: 'CALL', text: 'Call back +79150001122 (missed call)', responsible: { id: ws.admin.id } }]);
+  });
+
+  it('an unknown caller becomes an incoming lead of source CALL', async ({ workspace: ws }) => {
+    const key = await apiKey(ws);
+    const r = await send(key, call({ from: '+7 916 111-22-33' }));
+    expect(r.status).toBe(200);
+    const [lead] = (await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.edges.map((x) => x.node);
+    expect(r.body.lead).toBe(lead.id);
+    expect(lead).toMatchObject({ source: 'CALL', channel: '+74950000000', phones: [{ e164: '+79161112233' }] });
+  });
+
+  it('refuses a missing, wrong or read-only key and a malformed event, making nothing', async ({ workspace: ws }) => {
+    expect((await send(null, call())).status).toBe(401);
+    expect((await send('crm_key_wrong', call())).status).toBe(401);
+    expect((await send(ws.token, call())).status).toBe(401);
+    expect((await send(await apiKey(ws, ['READ']), call())).status).toBe(403);
+    const key = await apiKey(ws);
+    expect((await send(key, '{oops')).status).toBe(400);
+    const bad = await send(key, call({ event: 'RINGING', durationSeconds: -1 }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.fields!.map((f) => f.field).sort()).toEqual(['durationSeconds', 'event']);
+    expect((await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.totalCount).toBe(0);
+  });
+});
