@@ -763,7 +763,7 @@ describe('timelineUpdated over WebSocket', () => {
     const stranger = watch(b.token, deal.id);
     const owner = watch(a.token, deal.id);
     subs.push(stranger, owner);
-    await Promise.all([stranger.waitFor(1), owner.ready]);
+    await Promise.all([stranger.waitFor(1, 15_000), owner.ready]);
     expect(JSON.stringify(stranger.errors)).toContain('NOT_FOUND');
     await note(a, deal.id, 'Private');
     await owner.waitFor(1);
