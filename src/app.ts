@@ -45,6 +45,12 @@ export type App = {
   deps: AppDeps;
   database: Database;
   demoLogin: DemoLogin | null;
+  /**
+   * Test seam: how many live subscriptions of this instance listen on a pubsub channel
+   * ('dealChanged:<pipeline id>'), with Redis only once Redis confirmed the channel. Tests wait
+   * on it instead of sleeping before they make the change a subscriber should hear of.
+   */
+  listeners(channel: string): number;
   /** Listens on config.port (0 picks a free port); resolves to the GraphQL URL. */
   start(): Promise<string>;
   /** Stops taking work, lets in-flight requests finish, then closes everything. */
@@ -116,6 +122,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
   const {
     pubsub,
     listen,
+    listeners,
     flush,
     close: closePubSub,
   } = createAppPubSub(config.redisUrl, (err) => log.warn({ err: err.message }, 'Redis unreachable; events wait in the outbox until it is back'));
@@ -242,6 +249,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     deps,
     database,
     demoLogin,
+    listeners,
     async start() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -7,13 +7,12 @@ import type { Member } from './kit/workspace.js';
 import { as } from './kit/results.js';
 import { readCompany as read, readDeal } from './kit/cards.js';
 import { names } from './kit/lists.js';
+import { backdate, spreadCreation } from './kit/clock.js';
 import { CreateDeal, DeleteDeal, RestoreDeal } from './kit/documents/deals.js';
 import { CreateContact, DeleteContact } from './kit/documents/contacts.js';
 import { Companies, CreateCompany, DeleteCompany, RestoreCompany, UpdateCompany } from './kit/documents/companies.js';
 import { DeactivateUser } from './kit/documents/users.js';
 import type { CompaniesQuery, CompaniesQueryVariables, CompanyFilter, CreateCompanyInput } from './gql/graphql.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function createCompany(c: Client, input: CreateCompanyInput) {
   return as((await c.gql(CreateCompany, { input })).createCompany, 'CreateCompanySuccess').company;
@@ -62,10 +61,12 @@ describe('companies: create, update, trash, restore', () => {
     expect(await readCompany(ws, c.id)).toEqual(c);
   });
 
-  it('updates only the fields given, bumps the version and stamps who and when', async ({ workspace: ws }) => {
+  it('updates only the fields given, bumps the version and stamps who and when', async ({ workspace: ws, app }) => {
     const member = await ws.member('Editor');
-    const c = await createCompany(ws, { name: 'Acme', address: 'Street 1', website: 'https://acme.example', phones: ['+74951234567'], tags: ['A'] });
-    await sleep(5);
+    const created = await createCompany(ws, { name: 'Acme', address: 'Street 1', website: 'https://acme.example', phones: ['+74951234567'], tags: ['A'] });
+    // Written a minute ago, so that the update's times are later.
+    await backdate(app, 'Company', created.id, 60_000);
+    const c = await readCompany(ws, created.id);
     const u = as(
       (await member.gql(UpdateCompany, { input: { id: c.id, version: 1, name: 'Acme Group', emails: ['Info@Acme.example'] } })).updateCompany,
       'UpdateCompanySuccess',
@@ -224,7 +225,7 @@ describe('companies: search, filters, sorting and pagination', () => {
   const created: Record<string, { id: string; createdAt: string }> = {};
   const NAMES = ['Kilo', 'Bravo', 'Lima', 'Juliet', 'Alpha', 'Mike', 'Charlie'];
 
-  test.beforeAll(async ({ signUp }) => {
+  test.beforeAll(async ({ signUp, app }) => {
     ws = await signUp();
     member = await ws.member('Seller');
     for (const [i, name] of NAMES.entries()) {
@@ -236,8 +237,14 @@ describe('companies: search, filters, sorting and pagination', () => {
         emails: name === 'Juliet' ? ['office@juliet-trading.example'] : [],
       });
       created[name] = c;
-      await sleep(3);
     }
+    // Created a second apart, in this order.
+    const at = await spreadCreation(
+      app,
+      'Company',
+      Object.values(created).map((c) => c.id),
+    );
+    for (const c of Object.values(created)) c.createdAt = at[c.id].createdAt!;
   });
 
   const f = async (filter: CompanyFilter) => {

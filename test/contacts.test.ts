@@ -5,13 +5,13 @@ import type { Client } from './kit/app.js';
 import { as, rawId } from './kit/results.js';
 import { createCompany as newCompany, readCompany, readContact as read, readDeal } from './kit/cards.js';
 import { names } from './kit/lists.js';
+import { backdate, spreadCreation } from './kit/clock.js';
 import { CreateDeal, DeleteDeal } from './kit/documents/deals.js';
 import { Contacts, CreateContact, DeleteContact, RestoreContact, UpdateContact } from './kit/documents/contacts.js';
 import { DeleteCompany, RestoreCompany } from './kit/documents/companies.js';
 import { DeactivateUser } from './kit/documents/users.js';
 import type { ContactFilter, ContactsQuery, ContactsQueryVariables, CreateContactInput } from './gql/graphql.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The database id inside a global id; ids tie-break every sort. */
 
 async function createContact(c: Client, input: CreateContactInput) {
@@ -81,10 +81,10 @@ describe('contacts: create, update, trash, restore', () => {
     expect(c.createdBy?.id).toBe(ws.admin.id);
   });
 
-  it('updates only the fields given, bumps the version and stamps who and when', async ({ workspace: ws }) => {
+  it('updates only the fields given, bumps the version and stamps who and when', async ({ workspace: ws, app }) => {
     const member = await ws.member('Editor');
     const acme = await createCompany(ws, 'Acme');
-    const c = await createContact(ws, {
+    const created = await createContact(ws, {
       name: 'Ivan',
       position: 'Buyer',
       phones: ['+79123456789'],
@@ -92,7 +92,9 @@ describe('contacts: create, update, trash, restore', () => {
       tags: ['A', 'B'],
       companyId: acme.id,
     });
-    await sleep(5);
+    // Written a minute ago, so that the update's times are later.
+    await backdate(app, 'Contact', created.id, 60_000);
+    const c = await readContact(ws, created.id);
     const r = await member.gql(UpdateContact, { input: { id: c.id, version: c.version, name: 'Ivan Ivanov' } });
     const u = as(r.updateContact, 'UpdateContactSuccess').contact;
     expect(u).toMatchObject({
@@ -360,17 +362,17 @@ describe('contacts: search', () => {
 });
 
 describe('contacts: filters', () => {
-  it('filters by responsible, company, tags, creation time and nested and/or', async ({ workspace: ws }) => {
+  it('filters by responsible, company, tags, creation time and nested and/or', async ({ workspace: ws, app }) => {
     const member = await ws.member('Seller');
     const acme = await createCompany(ws, 'Acme');
     const globex = await createCompany(ws, 'Globex');
     const a = await createContact(ws, { name: 'Anna', tags: ['hot'], companyId: acme.id });
-    await sleep(5);
     const b = await createContact(ws, { name: 'Boris', tags: ['cold'], companyId: globex.id, responsibleId: member.user.id });
-    await sleep(5);
     const c = await createContact(ws, { name: 'Cyril', tags: ['hot', 'vip'], responsibleId: member.user.id });
-    await sleep(5);
-    await createContact(ws, { name: 'Dmitry' });
+    const d = await createContact(ws, { name: 'Dmitry' });
+    // Created a second apart.
+    const at = await spreadCreation(app, 'Contact', [a.id, b.id, c.id, d.id]);
+    for (const x of [a, b, c]) x.createdAt = at[x.id].createdAt!;
 
     const f = async (filter: ContactFilter) => {
       const r = await list(ws, { filter, orderBy: [{ field: 'NAME' }] });
@@ -400,12 +402,12 @@ describe('contacts: filters', () => {
 describe('contacts: sorting and cursor pagination', () => {
   let ws: Workspace;
   const NAMES = ['Foxtrot', 'Alpha', 'Hotel', 'Charlie', 'Echo', 'Bravo', 'Golf', 'Delta', 'India'];
-  test.beforeAll(async ({ signUp }) => {
+  test.beforeAll(async ({ signUp, app }) => {
     ws = await signUp();
-    for (const name of NAMES) {
-      await createContact(ws, { name, tags: name < 'E' ? ['early'] : [] });
-      await sleep(2);
-    }
+    const ids = [];
+    for (const name of NAMES) ids.push((await createContact(ws, { name, tags: name < 'E' ? ['early'] : [] })).id);
+    // Created a second apart, in this order.
+    await spreadCreation(app, 'Contact', ids);
   });
 
   type Vars = ContactsQueryVariables;

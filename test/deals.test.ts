@@ -15,6 +15,7 @@ import {
   readDeal as read,
 } from './kit/cards.js';
 import { names, walk as walkList } from './kit/lists.js';
+import { backdate, spreadCreation } from './kit/clock.js';
 import { CreateDeal, Deals, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
 import { DeleteContact } from './kit/documents/contacts.js';
 import { CreateLossReason, ReorderStages } from './kit/documents/pipelines.js';
@@ -41,7 +42,6 @@ describe('deals', () => {
   });
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (iso: string | null | undefined) => (iso ? new Date(iso).getTime() : NaN);
 
 const createDeal = (c: Client, input: CreateDealInput) => newDeal(c, input);
@@ -122,10 +122,12 @@ describe('deals: create, update, trash, restore', () => {
     expect(both.stage.id).toBe(p2.stages[1].id);
   });
 
-  it('updates only the fields given, bumps the version and stamps who and when', async ({ workspace: ws }) => {
+  it('updates only the fields given, bumps the version and stamps who and when', async ({ workspace: ws, app }) => {
     const member = await ws.member('Editor');
-    const d = await createDeal(ws, { name: 'Order', amount: '100', tags: ['A', 'B'] });
-    await sleep(5);
+    const created = await createDeal(ws, { name: 'Order', amount: '100', tags: ['A', 'B'] });
+    // Written a minute ago, so that the update's times are later.
+    await backdate(app, 'Deal', created.id, 60_000);
+    const d = await readDeal(ws, created.id);
     const u = as(await updateDeal(member, { id: d.id, version: 1, amount: '2500.5' }), 'UpdateDealSuccess').deal;
     expect(u).toMatchObject({
       name: 'Order',
@@ -303,20 +305,21 @@ describe('deals: refused input changes nothing', () => {
 });
 
 describe('moveDeal', () => {
-  it('moves within a pipeline: the stage, when it was entered, and closedAt on WON / LOST, cleared on OPEN', async ({ workspace: ws }) => {
+  it('moves within a pipeline: the stage, when it was entered, and closedAt on WON / LOST, cleared on OPEN', async ({ workspace: ws, app }) => {
     const lr = as((await ws.gql(CreateLossReason, { pipelineId: ws.pipeline.id, name: 'Price' })).createLossReason, 'CreateLossReasonSuccess').lossReason;
     const d = await createDeal(ws, { name: 'Order' });
-    await sleep(5);
+    // Each stage entered a minute before the next move.
+    const created = await backdate(app, 'Deal', d.id, 60_000);
     const m1 = as(await moveDeal(ws, { id: d.id, version: 1, stageId: ws.open[2].id }), 'MoveDealSuccess').deal;
     expect(m1).toMatchObject({ stage: { id: ws.open[2].id }, closedAt: null, version: 2, lossReason: null, pipeline: { id: ws.pipeline.id } });
-    expect(ms(m1.stageEnteredAt)).toBeGreaterThan(ms(d.stageEnteredAt));
+    expect(ms(m1.stageEnteredAt)).toBeGreaterThan(ms(created.stageEnteredAt));
 
-    await sleep(5);
+    const moved = await backdate(app, 'Deal', d.id, 60_000);
     const won = as(await moveDeal(ws, { id: d.id, version: 2, stageId: ws.won.id }), 'MoveDealSuccess').deal;
     expect(won).toMatchObject({ stage: { kind: 'WON' }, version: 3 });
     expect(won.closedAt).not.toBeNull();
     expect(won.closedAt).toBe(won.stageEnteredAt);
-    expect(ms(won.stageEnteredAt)).toBeGreaterThan(ms(m1.stageEnteredAt));
+    expect(ms(won.stageEnteredAt)).toBeGreaterThan(ms(moved.stageEnteredAt));
 
     const reopened = as(await moveDeal(ws, { id: d.id, version: 3, stageId: ws.open[0].id }), 'MoveDealSuccess').deal;
     expect(reopened).toMatchObject({ stage: { id: ws.open[0].id }, closedAt: null, version: 4 });
@@ -365,15 +368,16 @@ describe('moveDeal', () => {
     }
   });
 
-  it('applies the same rules when updateDeal is given a stageId', async ({ workspace: ws }) => {
+  it('applies the same rules when updateDeal is given a stageId', async ({ workspace: ws, app }) => {
     const p2 = await createPipeline(ws, 'Second', [{ name: 'Lead' }, { name: 'Offer' }]);
     const lr = as((await ws.gql(CreateLossReason, { pipelineId: ws.pipeline.id, name: 'Price' })).createLossReason, 'CreateLossReasonSuccess').lossReason;
     const d = await createDeal(ws, { name: 'Order' });
-    await sleep(5);
+    // Its stage entered a minute ago.
+    const created = await backdate(app, 'Deal', d.id, 60_000);
     const won = as(await updateDeal(ws, { id: d.id, version: 1, stageId: ws.won.id, amount: '50' }), 'UpdateDealSuccess').deal;
     expect(won).toMatchObject({ stage: { id: ws.won.id }, amount: '50.00', version: 2 });
     expect(won.closedAt).toBe(won.stageEnteredAt);
-    expect(ms(won.stageEnteredAt)).toBeGreaterThan(ms(d.stageEnteredAt));
+    expect(ms(won.stageEnteredAt)).toBeGreaterThan(ms(created.stageEnteredAt));
 
     for (const [input, fields] of [
       [{ stageId: ws.won.id, lossReasonId: lr.id }, ['lossReasonId']],
@@ -425,7 +429,7 @@ describe('deals: filters and search', () => {
   const createdAt: Record<string, string> = {};
   const closedAt: Record<string, string> = {};
 
-  test.beforeAll(async ({ signUp }) => {
+  test.beforeAll(async ({ signUp, app }) => {
     ws = await signUp();
     member = await ws.member('Seller');
     p2 = await createPipeline(ws, 'Second', [{ name: 'Q1' }, { name: 'Q2' }]);
@@ -450,9 +454,12 @@ describe('deals: filters and search', () => {
     for (const [name, input] of specs) {
       const d = await createDeal(ws, { ...input, name });
       ids[name] = d.id;
-      createdAt[name] = d.createdAt;
-      if (d.closedAt) closedAt[name] = d.closedAt;
-      await sleep(3);
+    }
+    // Created (and closed) a second apart, in this order.
+    const at = await spreadCreation(app, 'Deal', Object.values(ids));
+    for (const [name, id] of Object.entries(ids)) {
+      createdAt[name] = at[id].createdAt!;
+      if (at[id].closedAt) closedAt[name] = at[id].closedAt!;
     }
     await ws.gql(DeleteContact, { id: contacts.gone });
   });
@@ -549,7 +556,7 @@ describe('deals: sorting and cursor pagination', () => {
   type Node = DealsQuery['deals']['edges'][number]['node'] & { stageOrder: number };
   let all: Node[];
 
-  test.beforeAll(async ({ signUp }) => {
+  test.beforeAll(async ({ signUp, app }) => {
     ws = await signUp();
     // Amounts with ties, stages across the board, some closed (at different times) and some open.
     const specs: [string, string, string][] = [
@@ -564,10 +571,10 @@ describe('deals: sorting and cursor pagination', () => {
       ['November', '300', ws.lost.id],
       ['Echo', '100', ws.open[1].id],
     ];
-    for (const [name, amount, stageId] of specs) {
-      await createDeal(ws, { name, amount, stageId });
-      await sleep(3);
-    }
+    const ids = [];
+    for (const [name, amount, stageId] of specs) ids.push((await createDeal(ws, { name, amount, stageId })).id);
+    // Created (and closed) a second apart, in this order.
+    await spreadCreation(app, 'Deal', ids);
     const stageOrder = (name: string) => ws.pipeline.stages.find((s) => s.id === specs.find(([n]) => n === name)![2])!.sortOrder;
     all = (await list(ws)).edges.map((e) => ({ ...e.node, stageOrder: stageOrder(e.node.name) }));
     expect(all.length).toBe(10);

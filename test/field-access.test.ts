@@ -489,16 +489,18 @@ describe('live subscriptions and changed rights', () => {
     });
     await deal(s.ws.token, { name: 'Not for you' });
     await deal(s.member.token, { name: 'Mine' });
-    await sub.waitFor((e) => e.length >= 3);
-    await new Promise((r) => setTimeout(r, 400));
+    // Events go out in commit order: 'Not for you', had it been sent, would come before 'Mine'.
+    await sub.waitFor((e) => e.some((x) => x.deal?.name === 'Mine'));
     expect(sub.events.map((e) => e.deal?.name)).toEqual(['First', 'Second', 'Mine']);
     expect(sub.errors).toEqual([]);
 
     // Deactivated while subscribed: the next event ends the subscription instead of arriving.
+    // Its settingsChanged goes out before the next deal's event, so the subscription re-reads
+    // its viewer before it handles that event.
     as((await s.ws.gql(DeactivateUser, { id: s.member.user.id })).deactivateUser, 'DeactivateUserSuccess');
-    await new Promise((r) => setTimeout(r, 300));
     await deal(s.ws.token, { name: 'After' });
-    await sub.waitFor(() => false, 1500);
+    // Until the error ends it.
+    await sub.waitFor(() => false);
     expect(sub.events.map((e) => e.deal?.name)).toEqual(['First', 'Second', 'Mine']);
     expect(JSON.stringify(sub.errors)).toContain('UNAUTHENTICATED');
     await sub.close();
@@ -521,10 +523,12 @@ describe('live subscriptions of a credential that ends', () => {
     as((await ws.gql(RevokeApiKey, { id: key.apiKey.id })).revokeApiKey, 'RevokeApiKeySuccess');
     // A session past its expiry (as if its time had run out): no settings change tells of it.
     await app.database.prisma.session.updateMany({ where: { userId: rawId(expiring.user.id) }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    await new Promise((r) => setTimeout(r, 300));
+    // The logout's and the revocation's settingsChanged go out before 'After': each subscription
+    // re-reads its viewer (and finds the expired session) before it handles that event.
     await deal(ws.token, { name: 'After' });
     await subs.kept.waitFor((e) => e.length >= 2);
-    await Promise.all([subs.signedOut, subs.expired, subs.revoked].map((x) => x.waitFor(() => false, 1500)));
+    // Each of the others until the error ends it.
+    await Promise.all([subs.signedOut, subs.expired, subs.revoked].map((x) => x.waitFor(() => false)));
     for (const [name, sub] of Object.entries(subs)) {
       expect(
         sub.events.map((e) => e.deal?.name),
@@ -574,8 +578,8 @@ describe('mailboxes', () => {
     expect(await email(boris.token, 'anna@example.com', 'Through Anna')).toBe('ForbiddenError');
     expect(await email(boris.token, 'sales@example.com', 'Shared')).toBe('LogEmailSuccess');
     expect(await email(boris.token, 'elsewhere@example.com', 'Unregistered')).toBe('LogEmailSuccess');
-    await watch.waitFor((e) => e.length >= 2);
-    await new Promise((r) => setTimeout(r, 400));
+    // Entries go out in commit order: the last e-mail's comes after any of the others'.
+    await watch.waitFor((e) => e.some((x) => x.email?.subject === 'Unregistered'));
     expect(watch.events.map((e) => e.email?.subject)).toEqual(['Shared', 'Unregistered']);
     await watch.close();
 

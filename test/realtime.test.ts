@@ -4,7 +4,7 @@
 import { print } from 'graphql';
 import { describe, expect, it, test } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
-import { subscribe } from './kit/subscribe.js';
+import { listening, subscribe } from './kit/subscribe.js';
 import { rawId } from './kit/results.js';
 import { createDeal, createPipeline } from './kit/cards.js';
 import { CreateDeal, DealChanged, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
@@ -54,8 +54,8 @@ describe('dealChanged over WebSocket', () => {
     await sub.ready;
     await ws.gql(CreateDeal, { input: { name: 'Not here' } });
     const here = await ws.gql(CreateDeal, { input: { name: 'Here', pipelineId: other.id } });
+    // Events go out in commit order on one stream: 'Not here', had it been sent, would be first.
     await sub.waitFor(1);
-    await new Promise((r) => setTimeout(r, 300));
     expect(sub.events.map((e) => e.deal?.name)).toEqual(['Here']);
     expect(here.createDeal.__typename).toBe('CreateDealSuccess');
     await sub.close();
@@ -85,14 +85,18 @@ describe('dealChanged over WebSocket', () => {
     const b = await signUp();
     const anonymous = watch(null, a.pipeline.id);
     const stranger = watch(b.token, a.pipeline.id);
-    await Promise.all([anonymous.waitFor(1, 2000), stranger.waitFor(1, 2000)]);
+    await Promise.all([anonymous.waitFor(1), stranger.waitFor(1)]);
     expect(JSON.stringify(anonymous.errors)).toContain('UNAUTHENTICATED');
     expect(JSON.stringify(stranger.errors)).toContain('NOT_FOUND');
+    // The server ended both refused subscriptions; the owner's board shows the deal went out.
+    const owner = watch(a.token, a.pipeline.id);
+    await owner.ready;
     await a.gql(CreateDeal, { input: { name: 'Secret' } });
-    await new Promise((r) => setTimeout(r, 400));
+    await owner.waitFor(1);
+    expect(owner.events.map((e) => e.deal?.name)).toEqual(['Secret']);
     expect(anonymous.events).toEqual([]);
     expect(stranger.events).toEqual([]);
-    await Promise.all([anonymous.close(), stranger.close()]);
+    await Promise.all([anonymous.close(), stranger.close(), owner.close()]);
   });
 });
 
@@ -117,7 +121,7 @@ describe('dealChanged over SSE', () => {
         text += new TextDecoder().decode(value);
       }
     };
-    await new Promise((r) => setTimeout(r, 150));
+    await listening(url, `dealChanged:${rawId(ws.pipeline.id)}`);
     await ws.gql(CreateDeal, { input: { name: 'Over SSE' } });
     await readUntil('Over SSE');
     ctrl.abort();
@@ -228,9 +232,15 @@ describe('the rest of a deal’s life, live', () => {
     const member = await ws.member('Own only', { rights });
     const deal = await newDeal({ name: 'Not theirs' }, ws);
     const sub = watchTimeline(member.token, deal.id);
-    await sub.waitFor(() => false, 1500);
+    // Refused: the error ends the subscription.
+    await sub.waitFor(() => false);
+    // The administrator's watch shows the note went out.
+    const admin = watchTimeline(ws.token, deal.id, (e) => e.kind === 'NOTE');
+    await admin.ready;
     await ws.gql(AddNote, { input: { cardId: deal.id, text: 'Private' } });
-    await new Promise((r) => setTimeout(r, 400));
+    await admin.waitFor((e) => e.length >= 1);
+    expect(admin.events).toEqual([{ kind: 'NOTE', text: 'Private' }]);
+    await admin.close();
     expect(sub.events).toEqual([]);
     expect(JSON.stringify(sub.errors)).toContain('NOT_FOUND');
     await sub.close();
@@ -250,7 +260,7 @@ describe('timelineUpdated over SSE', () => {
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     let text = '';
-    await new Promise((r) => setTimeout(r, 150));
+    await listening(url, `timelineUpdated:${rawId(deal.id)}`);
     await ws.gql(AddNote, { input: { cardId: deal.id, text: 'Over SSE too' } });
     const until = Date.now() + 5000;
     while (!text.includes('Over SSE too') && Date.now() < until) {

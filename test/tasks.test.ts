@@ -6,7 +6,8 @@ import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
 import type { Member } from './kit/workspace.js';
 import { subscribe } from './kit/subscribe.js';
-import { as } from './kit/results.js';
+import { as, rawId } from './kit/results.js';
+import { events } from '../src/kernel/events.js';
 import { createContact, createDeal } from './kit/cards.js';
 import { Deals, DeleteDeal } from './kit/documents/deals.js';
 import { Timeline } from './kit/documents/timeline.js';
@@ -180,8 +181,8 @@ describe('notifications', () => {
     await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'for Oleg', dueAt: at(HOUR), responsibleId: oleg.user.id });
     await mustCreate(maria, { cardId: d.id, type: 'CALL', text: 'Maria to herself', dueAt: at(HOUR) });
     const t = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'for Maria', dueAt: at(HOUR), responsibleId: maria.user.id });
-    await sub.waitFor((e) => e.length >= 1);
-    await new Promise((r) => setTimeout(r, 500));
+    // Notifications go out in commit order: one for the first two tasks would come before this one.
+    await sub.waitFor((e) => e.some((x) => x.task?.id === t.id));
     expect(sub.errors).toEqual([]);
     expect(sub.events).toEqual([{ kind: 'TASK_ASSIGNED', task: { id: t.id, text: 'for Maria', responsible: { id: maria.user.id } } }]);
     // Handing a task over notifies the new responsible.
@@ -192,18 +193,34 @@ describe('notifications', () => {
     await sub.close();
   });
 
-  it('tells the responsible when an open task falls due, once, and not for a completed one', async ({ workspace: ws }) => {
+  it('tells the responsible when an open task falls due, once, and not for a completed one', async ({ workspace: ws, server }) => {
     const maria = await ws.member('Maria');
     const sub = watch(maria.token);
     await sub.ready;
     const d = await deal(ws, 'Due');
-    const soon = await mustCreate(maria, { cardId: d.id, type: 'CALL', text: 'due soon', dueAt: at(1200) });
-    const done = await mustCreate(maria, { cardId: d.id, type: 'CALL', text: 'done before due', dueAt: at(1200) });
+    const soon = await mustCreate(maria, { cardId: d.id, type: 'CALL', text: 'due soon', dueAt: at(HOUR) });
+    const done = await mustCreate(maria, { cardId: d.id, type: 'CALL', text: 'done before due', dueAt: at(HOUR) });
     await maria.gql(Complete, { id: done.id, version: 1 });
+    // The hour goes by: both tasks' due time is moved into the past (rather than the test waiting).
+    const fellDue = await server.database.prisma.task.updateMany({
+      where: { id: { in: [rawId(soon.id), rawId(done.id)] } },
+      data: { dueAt: new Date(Date.now() - 1000) },
+    });
+    expect(fellDue.count).toBe(2);
+    // The outbox dispatcher's next poll finds the open one.
     await sub.waitFor((e) => e.some((x) => x.kind === 'TASK_DUE'));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Once: the poll's work done again (as the next poll does) finds nothing new. What it had
+    // sent would come before the next notification, since they go out in commit order.
+    const pollJobs = events.deliverer(server.deps).jobs();
+    expect(pollJobs.length).toBeGreaterThan(0);
+    for (const job of pollJobs) await job();
+    const next = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'next', dueAt: at(HOUR), responsibleId: maria.user.id });
+    await sub.waitFor((e) => e.some((x) => x.task?.id === next.id));
     expect(sub.errors).toEqual([]);
-    expect(sub.events).toEqual([{ kind: 'TASK_DUE', task: { id: soon.id, text: 'due soon', responsible: { id: maria.user.id } } }]);
+    expect(sub.events).toEqual([
+      { kind: 'TASK_DUE', task: { id: soon.id, text: 'due soon', responsible: { id: maria.user.id } } },
+      { kind: 'TASK_ASSIGNED', task: { id: next.id, text: 'next', responsible: { id: maria.user.id } } },
+    ]);
     await sub.close();
   });
 });

@@ -78,15 +78,37 @@ type Listen = (topic: 'settingsChanged', fn: (m: SettingsChangedMessage) => void
 export function createAppPubSub(
   redisUrl?: string,
   onRedisError: (err: Error) => void = () => {},
-): { pubsub: AppPubSub; listen: Listen; flush(): Promise<void>; close(): Promise<void> } {
+): { pubsub: AppPubSub; listen: Listen; listeners(channel: string): number; flush(): Promise<void>; close(): Promise<void> } {
   const listenOn =
     (target: EventTarget): Listen =>
     (topic, fn) =>
       target.addEventListener(topic, (e) => fn((e as CustomEvent<SettingsChangedMessage>).detail));
+  // Test seam (`listeners`): how many subscriptions listen on a channel here, so a test can
+  // wait until its subscription is registered before it makes the change it expects to hear
+  // of, instead of sleeping. Counts what yoga's pubsub adds and removes on the event target;
+  // with Redis, a channel counts only once Redis confirmed its SUBSCRIBE.
+  const counts = new Map<string, number>();
+  const count = (channel: string, by: number) => counts.set(channel, (counts.get(channel) ?? 0) + by);
+  type Target = Pick<EventTarget, 'addEventListener' | 'removeEventListener' | 'dispatchEvent'>;
+  const counted = (target: Target): EventTarget => {
+    const t: Target = {
+      addEventListener: (type, listener) => (target.addEventListener(type, listener), void count(type, 1)),
+      removeEventListener: (type, listener) => (target.removeEventListener(type, listener), void count(type, -1)),
+      dispatchEvent: (event) => target.dispatchEvent(event),
+    };
+    return t as EventTarget;
+  };
   if (!redisUrl) {
-    const eventTarget = new EventTarget();
-    return { pubsub: createPubSub<PubSubTopics>({ eventTarget }), listen: listenOn(eventTarget), flush: async () => {}, close: async () => {} };
+    const eventTarget = counted(new EventTarget());
+    return {
+      pubsub: createPubSub<PubSubTopics>({ eventTarget }),
+      listen: listenOn(eventTarget),
+      listeners: (channel) => counts.get(channel) ?? 0,
+      flush: async () => {},
+      close: async () => {},
+    };
   }
+  const confirmed = new Set<string>();
   const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   // ioredis reconnects by itself; its errors are reported (not printed unhandled) meanwhile.
@@ -96,8 +118,13 @@ export function createAppPubSub(
   for (const method of ['subscribe', 'unsubscribe'] as const) {
     const call = subscribeClient[method].bind(subscribeClient) as (...args: unknown[]) => Promise<unknown>;
     (subscribeClient as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      const channels = args.filter((a): a is string => typeof a === 'string');
+      if (method === 'unsubscribe') for (const c of channels) confirmed.delete(c);
       const p = call(...args);
-      p.catch((err: Error) => onRedisError(err));
+      p.then(
+        () => method === 'subscribe' && channels.forEach((c) => confirmed.add(c)),
+        (err: Error) => onRedisError(err),
+      );
       return p;
     };
   }
@@ -105,7 +132,7 @@ export function createAppPubSub(
   // yoga's Redis target publishes without waiting for Redis's answer; publish here the same way
   // (same channel, same JSON) but keep each answer, so `flush` can wait for them.
   let pending: Promise<unknown>[] = [];
-  const eventTarget: typeof redisTarget = {
+  const eventTarget = counted({
     addEventListener: (...a) => redisTarget.addEventListener(...a),
     removeEventListener: (...a) => redisTarget.removeEventListener(...a),
     dispatchEvent(event) {
@@ -116,10 +143,11 @@ export function createAppPubSub(
       pending.push(sent);
       return true;
     },
-  };
+  });
   return {
     pubsub: createPubSub<PubSubTopics>({ eventTarget }),
-    listen: listenOn(eventTarget as unknown as EventTarget),
+    listen: listenOn(eventTarget),
+    listeners: (channel) => (confirmed.has(channel) ? (counts.get(channel) ?? 0) : 0),
     flush: async () => {
       const sent = pending;
       pending = [];

@@ -9,6 +9,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database, type QueryListener } from '../../src/db.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { registerListeners } from './subscribe.js';
 
 export function testDatabaseUrl(): string | undefined {
   return inject('testDatabaseUrl') || undefined;
@@ -119,6 +120,12 @@ function wrap(app: App, queries: string[]): TestApp {
   const view: TestApp = Object.assign(Object.create(app) as App, {
     as,
     post,
+    // The kit's subscribers wait on the app's listeners (see subscribe.ts) instead of sleeping.
+    async start() {
+      const url = await app.start();
+      registerListeners(url, app.listeners);
+      return url;
+    },
     queries,
     elsewhere: () => wrap(app, queries),
     async variant(extra: Record<string, string>) {
