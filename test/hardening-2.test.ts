@@ -3,10 +3,13 @@
 // limits on what one request may ask.
 import { describe, expect, it } from './kit/fixtures.js';
 import { as } from './kit/results.js';
-import { createDeal, defineField, readDeal } from './kit/cards.js';
+import { createContact, createDeal, defineField, readDeal } from './kit/cards.js';
 import { CreateCustomField } from './kit/documents/custom-fields.js';
-import { UpdateDeal } from './kit/documents/deals.js';
-import { Ping } from './kit/documents/hardening.js';
+import { Deals, UpdateDeal } from './kit/documents/deals.js';
+import { Contacts } from './kit/documents/contacts.js';
+import { CreateTask } from './kit/documents/tasks.js';
+import { AddNote } from './kit/documents/timeline.js';
+import { Ping, TaskPages, TimelinePages, UserPages } from './kit/documents/hardening.js';
 
 describe('custom-field patterns (ReDoS)', () => {
   it('failing before: a catastrophic pattern against a 10,000-character value answers, and other requests are not held up', async ({ workspace: ws }) => {
@@ -33,5 +36,109 @@ describe('custom-field patterns (ReDoS)', () => {
       const e = as(r.createCustomField, 'ValidationError');
       expect(e.fields, pattern).toEqual([{ field: 'pattern', message: expect.stringMatching(/not a valid regular expression/) }]);
     }
+  });
+});
+
+describe('page cursors', () => {
+  const amountsOf = (r: { deals: { edges: readonly { node: { amount?: string | null } }[] } }) => r.deals.edges.map((e) => Number(e.node.amount));
+  const byAmount = [{ field: 'AMOUNT' as const, direction: 'ASC' as const }];
+
+  it("failing before: a cursor taken from another workspace's deal places no page there, forwards or backwards", async ({ signUp }) => {
+    const a = await signUp();
+    const b = await signUp();
+    await createDeal(a, { name: 'Secret', amount: '500' });
+    // Prisma skips the cursor row itself (skip: 1), so two probes on each side.
+    for (const amount of ['100', '200', '1000', '2000']) await createDeal(b, { name: `Probe ${amount}`, amount });
+    const foreign = (await a.gql(Deals, { orderBy: byAmount, first: 1 })).deals.edges[0].cursor;
+    expect(amountsOf(await b.gql(Deals, { orderBy: byAmount, first: 10, after: foreign }))).toEqual([]);
+    expect(amountsOf(await b.gql(Deals, { orderBy: byAmount, last: 10, before: foreign }))).toEqual([]);
+    // The same as a cursor naming nothing at all.
+    const own = (await b.gql(Deals, { orderBy: byAmount, first: 1 })).deals;
+    expect(amountsOf({ deals: own })).toEqual([100]);
+    // Paging one's own deals still goes both ways.
+    const next = await b.gql(Deals, { orderBy: byAmount, first: 1, after: own.pageInfo.endCursor });
+    expect(amountsOf(next)).toEqual([200]);
+    expect(amountsOf(await b.gql(Deals, { orderBy: byAmount, last: 1, before: next.deals.pageInfo.endCursor }))).toEqual([100]);
+  });
+
+  it('failing before: a user who sees only their own deals learns nothing from the cursor of a deal they cannot see, by name or by a custom field', async ({
+    workspace: ws,
+  }) => {
+    const score = await defineField(ws, { entityType: 'DEAL', type: 'NUMBER', name: 'Score', code: 'score' });
+    const seller = await ws.member('Seller', {
+      rights: [
+        { entityType: 'DEAL', action: 'VIEW', scope: 'OWN' },
+        { entityType: 'DEAL', action: 'CREATE', scope: 'ALL' },
+        { entityType: 'DEAL', action: 'EDIT', scope: 'OWN' },
+      ],
+    });
+    await createDeal(ws, { name: 'M hidden', customFields: [{ fieldId: score.id, value: { number: '50' } }] });
+    for (const [name, n] of [
+      ['A mine', '10'],
+      ['B mine', '20'],
+      ['Y mine', '100'],
+      ['Z mine', '200'],
+    ])
+      await createDeal(seller, { name, customFields: [{ fieldId: score.id, value: { number: n } }] });
+    const orders = [[{ field: 'NAME' as const, direction: 'ASC' as const }], [{ customFieldId: score.id, direction: 'ASC' as const }]];
+    for (const orderBy of orders) {
+      const hidden = (await ws.gql(Deals, { orderBy, filter: { search: 'hidden' }, first: 1 })).deals.edges[0].cursor;
+      const names = async (v: { after?: string; before?: string; first?: number; last?: number }) =>
+        (await seller.gql(Deals, { orderBy, ...v })).deals.edges.map((e) => e.node.name);
+      expect(await names({ first: 10, after: hidden }), JSON.stringify(orderBy)).toEqual([]);
+      expect(await names({ last: 10, before: hidden }), JSON.stringify(orderBy)).toEqual([]);
+      expect(await names({ first: 10 })).toEqual(['A mine', 'B mine', 'Y mine', 'Z mine']);
+    }
+  });
+
+  it('failing before: foreign cursors place no page of contacts, tasks, timeline entries or users', async ({ signUp }) => {
+    const a = await signUp();
+    const b = await signUp();
+    // Contacts by name: a's "M" between b's "A" and "Z".
+    await createContact(a, { name: 'M secret' });
+    for (const name of ['A probe', 'B probe', 'Y probe', 'Z probe']) await createContact(b, { name });
+    const byName = [{ field: 'NAME' as const, direction: 'ASC' as const }];
+    const contact = (await a.gql(Contacts, { orderBy: byName, first: 1 })).contacts.edges[0].cursor;
+    expect((await b.gql(Contacts, { orderBy: byName, first: 10, after: contact })).contacts.edges).toEqual([]);
+    expect((await b.gql(Contacts, { orderBy: byName, last: 10, before: contact })).contacts.edges).toEqual([]);
+
+    // Tasks by due date, timeline entries by time: a's between b's.
+    const da = await createDeal(a, { name: 'A deal' });
+    const db = await createDeal(b, { name: 'B deal' });
+    const due = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+    for (const [text, h] of [
+      ['early', 1],
+      ['earlier', 0.5],
+    ] as const)
+      await b.gql(CreateTask, { input: { cardId: db.id, type: 'CALL', text, dueAt: due(h) } });
+    await b.gql(AddNote, { input: { cardId: db.id, text: 'first note' } });
+    await a.gql(CreateTask, { input: { cardId: da.id, type: 'CALL', text: 'secret', dueAt: due(2) } });
+    const note = as((await a.gql(AddNote, { input: { cardId: da.id, text: 'secret note' } })).addNote, 'AddNoteSuccess').entry;
+    for (const [text, h] of [
+      ['late', 3],
+      ['later', 4],
+    ] as const)
+      await b.gql(CreateTask, { input: { cardId: db.id, type: 'CALL', text, dueAt: due(h) } });
+    await b.gql(AddNote, { input: { cardId: db.id, text: 'last note' } });
+    await b.gql(AddNote, { input: { cardId: db.id, text: 'very last note' } });
+    const task = (await a.gql(TaskPages, { first: 1 })).tasks.edges[0].cursor;
+    expect((await b.gql(TaskPages, { first: 10, after: task })).tasks.edges).toEqual([]);
+    expect((await b.gql(TaskPages, { last: 10, before: task })).tasks.edges).toEqual([]);
+    expect((await b.gql(TaskPages, { first: 10 })).tasks.edges.map((e) => e.node.text)).toEqual(['earlier', 'early', 'late', 'later']);
+    const entry = (await a.gql(TimelinePages, { cardId: da.id, first: 10 })).timeline.edges.find((e) => e.node.id === note.id)!.cursor;
+    expect((await b.gql(TimelinePages, { cardId: db.id, first: 10, after: entry })).timeline.edges).toEqual([]);
+    expect((await b.gql(TimelinePages, { cardId: db.id, last: 10, before: entry })).timeline.edges).toEqual([]);
+    // Nor does a cursor of another card of one's own workspace.
+    const other = await createDeal(a, { name: 'Another' });
+    expect((await a.gql(TimelinePages, { cardId: other.id, first: 10, after: entry })).timeline.edges).toEqual([]);
+
+    // Users by name: a's admin "Admin" sorts among b's users.
+    await b.member('Yan');
+    await b.member('Zed');
+    const user = (await a.gql(UserPages, { first: 1 })).users.edges[0].cursor;
+    expect((await b.gql(UserPages, { first: 10, after: user })).users.edges).toEqual([]);
+    expect((await b.gql(UserPages, { last: 10, before: user })).users.edges).toEqual([]);
+    const mine = (await b.gql(UserPages, { first: 1 })).users.edges;
+    expect((await b.gql(UserPages, { first: 10, after: mine[0].cursor })).users.edges.map((e) => e.node.name)).toEqual(['Yan', 'Zed']);
   });
 });
