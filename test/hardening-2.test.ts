@@ -1,7 +1,7 @@
 // Hardening, second round (issue 16): custom-field patterns on a linear-time engine, page cursors
 // that reveal nothing about rows the viewer may not see, live events with fresh visibility, and
 // limits on what one request may ask.
-import { describe, expect, it } from './kit/fixtures.js';
+import { describe, expect, it, test } from './kit/fixtures.js';
 import { as } from './kit/results.js';
 import { createContact, createDeal, defineField, readDeal } from './kit/cards.js';
 import { CreateCustomField } from './kit/documents/custom-fields.js';
@@ -10,6 +10,11 @@ import { Contacts } from './kit/documents/contacts.js';
 import { CreateTask } from './kit/documents/tasks.js';
 import { AddNote } from './kit/documents/timeline.js';
 import { Ping, TaskPages, TimelinePages, UserPages } from './kit/documents/hardening.js';
+import { UpdateCompany } from './kit/documents/companies.js';
+import { DealChanged } from './kit/documents/deals.js';
+import { createCompany, updateDeal } from './kit/cards.js';
+import { subscribe } from './kit/subscribe.js';
+import type { DealChangedSubscription } from './gql/graphql.js';
 
 describe('custom-field patterns (ReDoS)', () => {
   it('failing before: a catastrophic pattern against a 10,000-character value answers, and other requests are not held up', async ({ workspace: ws }) => {
@@ -140,5 +145,63 @@ describe('page cursors', () => {
     expect((await b.gql(UserPages, { last: 10, before: user })).users.edges).toEqual([]);
     const mine = (await b.gql(UserPages, { first: 1 })).users.edges;
     expect((await b.gql(UserPages, { first: 10, after: mine[0].cursor })).users.edges.map((e) => e.node.name)).toEqual(['Yan', 'Zed']);
+  });
+});
+
+describe('live board visibility', () => {
+  let url: string;
+  test.beforeAll(({ url: serverUrl }) => {
+    url = serverUrl;
+  });
+  type Event = DealChangedSubscription['dealChanged'];
+  const watch = (token: string, pipelineId: string) => subscribe(url, token, DealChanged, { pipelineId }, (d) => d.dealChanged as Event);
+
+  it("failing before: once a deal's company is handed away, the next event no longer shows it to its former owner", async ({ workspace: ws }) => {
+    const seller = await ws.member('Seller', {
+      rights: [
+        { entityType: 'DEAL', action: 'VIEW', scope: 'ALL' },
+        { entityType: 'COMPANY', action: 'VIEW', scope: 'OWN' },
+      ],
+    });
+    const company = await createCompany(ws, { name: 'Acme', responsibleId: seller.user.id });
+    const deal = await createDeal(ws, { name: 'Supply', companyId: company.id });
+    const sub = watch(seller.token, ws.pipeline.id);
+    await sub.ready;
+    const first = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Supply 2' });
+    await sub.waitFor((e) => e.length >= 1);
+    expect(sub.events[0].deal?.company?.name).toBe('Acme');
+    const handed = await ws.gql(UpdateCompany, { input: { id: company.id, version: company.version, responsibleId: ws.admin.id } });
+    expect(handed.updateCompany.__typename).toBe('UpdateCompanySuccess');
+    await updateDeal(ws, { id: deal.id, version: first.version, name: 'Supply 3' });
+    await sub.waitFor((e) => e.some((x) => x.deal?.name === 'Supply 3'));
+    expect(sub.errors).toEqual([]);
+    const last = sub.events.find((x) => x.deal?.name === 'Supply 3')!;
+    expect(last.deal?.company).toBeNull();
+    await sub.close();
+  });
+
+  it("failing before: a deal handed out of the subscriber's scope comes as REMOVED, without its data", async ({ workspace: ws }) => {
+    const seller = await ws.member('Seller', {
+      rights: [
+        { entityType: 'DEAL', action: 'VIEW', scope: 'OWN' },
+        { entityType: 'DEAL', action: 'CREATE', scope: 'ALL' },
+        { entityType: 'DEAL', action: 'EDIT', scope: 'OWN' },
+      ],
+    });
+    const mine = await createDeal(seller, { name: 'Mine' });
+    const sub = watch(seller.token, ws.pipeline.id);
+    await sub.ready;
+    await updateDeal(ws, { id: mine.id, version: mine.version, responsibleId: ws.admin.id });
+    // A deal the seller never saw changes meanwhile: nothing reaches them about it.
+    const other = await createDeal(ws, { name: 'Not mine' });
+    await updateDeal(ws, { id: other.id, version: other.version, name: 'Still not mine' });
+    await createDeal(seller, { name: 'Next' });
+    await sub.waitFor((e) => e.some((x) => x.deal?.name === 'Next'));
+    expect(sub.errors).toEqual([]);
+    expect(sub.events.map((e) => [e.kind, e.dealId, e.deal?.name ?? null])).toEqual([
+      ['REMOVED', mine.id, null],
+      ['CREATED', expect.any(String), 'Next'],
+    ]);
+    await sub.close();
   });
 });
