@@ -14,7 +14,9 @@ import { UpdateCompany } from './kit/documents/companies.js';
 import { DealChanged } from './kit/documents/deals.js';
 import { createCompany, updateDeal } from './kit/cards.js';
 import { subscribe } from './kit/subscribe.js';
-import type { DealChangedSubscription } from './gql/graphql.js';
+import type { DealChangedSubscription, DealFilter } from './gql/graphql.js';
+import { Nodes } from './kit/documents/cards.js';
+import { print } from 'graphql';
 
 describe('custom-field patterns (ReDoS)', () => {
   it('failing before: a catastrophic pattern against a 10,000-character value answers, and other requests are not held up', async ({ workspace: ws }) => {
@@ -203,5 +205,37 @@ describe('live board visibility', () => {
       ['CREATED', expect.any(String), 'Next'],
     ]);
     await sub.close();
+  });
+});
+
+describe('input limits', () => {
+  const refusedWith = (r: { data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }, limit: string) => {
+    expect(r.data ?? null).toBeNull();
+    expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', limit });
+  };
+
+  it('failing before: a filter bomb in variables is refused at once with a code, and the server goes on answering', async ({ workspace: ws }) => {
+    await createDeal(ws, { name: 'Bomb target' });
+    const bomb: DealFilter = { or: Array.from({ length: 200 }, (_, i) => ({ search: `x${i}`, or: [{ search: `y${i}` }] })) };
+    refusedWith(await ws.raw(Deals, { filter: bomb, first: 20 }), 'maxFilterBranches');
+    // A filter of ordinary width still runs.
+    const fine: DealFilter = { or: Array.from({ length: 10 }, (_, i) => ({ search: i ? `none${i}` : 'Bomb' })) };
+    expect((await ws.gql(Deals, { filter: fine, first: 20 })).deals.edges.map((e) => e.node.name)).toEqual(['Bomb target']);
+    expect((await ws.gql(Ping, {})).me.id).toBe(ws.admin.id);
+  });
+
+  it('failing before: an input nested 1,000 deep answers a coded error, not HTTP 500', async ({ workspace: ws }) => {
+    let deep: DealFilter = { search: 'x' };
+    for (let i = 0; i < 1_000; i++) deep = { and: [deep] };
+    const r = await ws.app.post({ query: print(Deals), variables: { filter: deep, first: 1 } }, { authorization: `Bearer ${ws.token}` });
+    expect(r.status).toBe(200);
+    refusedWith(r.body as never, 'maxInputDepth');
+  });
+
+  it('failing before: nodes with thousands of ids and a megabyte search string are refused', async ({ workspace: ws }) => {
+    const d = await createDeal(ws, { name: 'Known' });
+    refusedWith(await ws.raw(Nodes, { ids: Array.from({ length: 10_000 }, () => d.id) }), 'maxListLength');
+    refusedWith(await ws.raw(Deals, { filter: { search: 'a'.repeat(1_000_000) }, first: 1 }), 'maxStringLength');
+    expect((await ws.gql(Nodes, { ids: [d.id] })).nodes).toHaveLength(1);
   });
 });
