@@ -28,6 +28,7 @@ import { OutboxDispatcher } from './lib/outbox.js';
 import { events } from './kernel/events.js';
 import './modules/wiring.js';
 import { schema } from './schema.js';
+import { useInputLimits } from './lib/input-limits.js';
 import { resolveViewer } from './modules/auth/auth.service.js';
 import { seedDemo, type DemoLogin } from '../prisma/seed.js';
 
@@ -191,6 +192,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
         },
       }),
       useOneWayPages(),
+      useInputLimits(),
       localizeErrors(),
       logOperations(log),
     ],

@@ -14,6 +14,7 @@ import { visible } from './access/visibility.js';
 import { descriptor, type CardKind } from './card-kinds.js';
 import { cardTable, type CardRow } from './tables.js';
 import { CARD } from './messages.js';
+import { cursorSeen } from '../lib/cursors.js';
 
 /** One sort key: a system field, or a custom field (by id). */
 export type SortInput<F extends string> = { field?: F | null; customFieldId?: string | null; direction: 'ASC' | 'DESC' };
@@ -123,10 +124,16 @@ type FindArgs = Shape & { where: object; orderBy: object[]; take?: number; skip?
 export async function pageCards<R = CardRow>(ctx: ServiceCtx, kind: CardKind, where: object, order: CardOrder, query: Shape & Page): Promise<R[]> {
   const table = cardTable(ctx.db, kind);
   const find = (args: FindArgs) => table.findMany(args) as Promise<R[]>;
-  const slotValue = async (id: string, col: string) => {
-    const r = await table.findUnique({ where: { id }, select: { [col]: true } });
-    return r && { value: r[col] };
-  };
+  // The cursor card must be one the viewer may see (see lib/cursors.ts); its slot value says which range it is in.
+  let cursorRow: Record<string, unknown> | null = null;
+  const seen = await cursorSeen(query.cursor, async (id) => {
+    cursorRow = await table.findFirst({
+      where: { AND: [visible(ctx, kind), { id }] },
+      select: { id: true, ...(order.split ? { [order.split.col]: true } : {}) },
+    });
+    return cursorRow;
+  });
+  if (!seen) return [];
   const { take, skip, cursor, ...shape } = query;
   if (!order.split) return find({ ...shape, where, orderBy: order.orderBy, take, skip, cursor });
   const { col, dir, rest } = order.split;
@@ -134,11 +141,7 @@ export async function pageCards<R = CardRow>(ctx: ServiceCtx, kind: CardKind, wh
   const empty = { where: { AND: [where, { [col]: null }] }, orderBy: rest };
   const n = take === undefined ? Infinity : Math.abs(take);
   let inHeld: boolean | undefined;
-  if (cursor) {
-    const row = await slotValue(cursor.id ?? '', col);
-    if (!row) return [];
-    inHeld = row.value !== null;
-  }
+  if (cursor) inHeld = cursorRow![col] !== null && cursorRow![col] !== undefined;
   const page = (part: typeof held, count: number, withCursor: boolean) =>
     find({ ...shape, ...part, ...(withCursor ? { cursor, skip } : {}), ...(count === Infinity ? {} : { take: take! < 0 ? -count : count }) });
   if (take === undefined || take >= 0) {

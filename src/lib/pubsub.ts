@@ -4,7 +4,8 @@ import { createPubSub } from 'graphql-yoga';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 
-export type DealChangeKind = 'CREATED' | 'UPDATED' | 'MOVED' | 'DELETED' | 'RESTORED';
+/** REMOVED is never published: a subscription turns an event into it for a subscriber the deal left. */
+export type DealChangeKind = 'CREATED' | 'UPDATED' | 'MOVED' | 'DELETED' | 'RESTORED' | 'REMOVED';
 
 export type DealChangedMessage = {
   workspaceId: string;
@@ -12,6 +13,8 @@ export type DealChangedMessage = {
   dealId: string;
   kind: DealChangeKind;
   occurredAt: string;
+  /** When the change handed the deal to someone else: who had it before (see dealChanged's REMOVED). */
+  formerResponsibleId?: string;
 };
 
 export type TimelineMessage = {

@@ -41,6 +41,22 @@ export function canSee(ctx: ServiceCtx, kind: CardKind, id: string): Promise<boo
  * Whether the viewer may see a card now, read afresh (not through the per-request cache): a live
  * subscription asks this for each event, and a card may have been handed away meanwhile.
  */
+/**
+ * Whether a card with this responsible would be within the viewer's VIEW scope (read afresh):
+ * a live board asks it of a deal's former responsible to tell whether the deal just left it.
+ */
+export async function coveredResponsible(ctx: ServiceCtx, kind: CardKind, responsibleId: string): Promise<boolean> {
+  const scope = rights.scopeOf(ctx.viewer, kind, 'VIEW');
+  if (scope !== 'TEAM') return rights.covers(ctx.viewer, scope, responsibleId, []);
+  const teams = await ctx.db.teamMember.findMany({ where: { userId: responsibleId, team: { workspaceId: ctx.viewer.workspaceId } }, select: { teamId: true } });
+  return rights.covers(
+    ctx.viewer,
+    scope,
+    responsibleId,
+    teams.map((t) => t.teamId),
+  );
+}
+
 export async function seesNow(ctx: ServiceCtx, kind: CardKind, id: string): Promise<boolean> {
   if (rights.scopeOf(ctx.viewer, kind, 'VIEW') === 'ALL') return true;
   return !!(await cardTable(ctx.db, kind).findFirst({ where: { id, ...visible(ctx, kind) }, select: { id: true } }));

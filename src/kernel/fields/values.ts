@@ -10,6 +10,7 @@ import * as v from '../../lib/validate.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import type { Message } from '../../lib/i18n.js';
 import { FIELDS } from './messages.js';
+import { matchesPattern } from '../../lib/patterns.js';
 
 const Decimal = Prisma.Decimal;
 
@@ -110,7 +111,7 @@ export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: S
       const s = input.text!;
       const max = def.maxLength ?? DEFAULT_MAX_LENGTH[def.type]!;
       if (s.length > max) return { error: v.VALIDATE.tooLong({ max }) };
-      if (def.pattern && !new RegExp(`^(?:${def.pattern})$`, 'u').test(s)) return { error: FIELDS.pattern({ pattern: def.pattern }) };
+      if (def.pattern && !matchesPattern(def.pattern, s)) return { error: FIELDS.pattern({ pattern: def.pattern }) };
       return { value: s };
     }
     case 'NUMBER': {

@@ -6,6 +6,7 @@ import type { Tx } from '../../lib/outbox.js';
 import type { ServiceCtx } from '../../context.js';
 import { assertAdmin, type Viewer } from '../../kernel/access/viewer.js';
 import { AUDIT } from './audit.messages.js';
+import { cursorSeen } from '../../lib/cursors.js';
 
 export type AuditAction = 'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED';
 
@@ -24,10 +25,14 @@ export async function audit(tx: Tx, viewer: Viewer, action: AuditAction, subject
 }
 
 /** The workspace's audit entries, newest first (administrators only). */
-export function listAuditEntries(
+export async function listAuditEntries(
   ctx: ServiceCtx,
   query: { include?: Prisma.AuditEntryInclude; select?: Prisma.AuditEntrySelect; take?: number; skip?: number; cursor?: Prisma.AuditEntryWhereUniqueInput },
 ) {
   assertAdmin(ctx.viewer, AUDIT.read());
+  const seen = await cursorSeen(query.cursor, (id) =>
+    ctx.db.auditEntry.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, select: { id: true } }),
+  );
+  if (!seen) return [];
   return ctx.db.auditEntry.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
 }

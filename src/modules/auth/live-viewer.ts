@@ -5,7 +5,8 @@
 // reads the viewer again (resolveViewer, one statement) and drops what the operation memoized,
 // so the event is filtered and shaped by the rights as they are now. A viewer who lost access
 // (deactivated, signed out, session expired, API key revoked) gets an error and the
-// subscription ends.
+// subscription ends. Lookups memoized while handling one event (card visibility, definitions)
+// are dropped before the next: caches live per event, not per subscription.
 import type { Context, ServiceCtx } from '../../context.js';
 import { forgetRequest } from '../../lib/per-request.js';
 import { resolveViewer } from './auth.service.js';
@@ -26,6 +27,9 @@ export async function liveViewer(ctx: Context): Promise<ServiceCtx> {
   const s = ctx as ServiceCtx;
   const now = ctx.deps.epochs.epoch(s.viewer.workspaceId);
   const expired = !!s.viewer.expiresAt && s.viewer.expiresAt.getTime() <= Date.now();
+  // What the last event memoized (which cards the viewer may see: a deal's company, say) may
+  // have changed since without any settings change: each event starts with empty caches.
+  forgetRequest(ctx);
   if (seen.get(ctx) === now && !expired) return s;
   const fresh = ctx.token ? await resolveViewer(ctx.deps, ctx.token) : { problem: AUTH.noToken() };
   if (!('viewer' in fresh)) throw new LocalizedGraphQLError(AUTH.signedOut({ problem: fresh.problem }), { code: 'UNAUTHENTICATED' });

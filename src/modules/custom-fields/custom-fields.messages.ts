@@ -7,7 +7,10 @@ defineNouns({ FieldGroup: { en: 'field group', ru: 'группа полей' } }
 export const CUSTOM_FIELDS = defineMessages('customFields', {
   manage: { en: 'manage custom fields', ru: 'управлять дополнительными полями' },
   patternOnlyText: { en: 'only TEXT and TEXTAREA fields take a pattern', ru: 'шаблон задаётся только полям TEXT и TEXTAREA' },
-  badRegex: { en: 'is not a valid regular expression', ru: 'неверное регулярное выражение' },
+  badRegex: {
+    en: 'is not a valid regular expression (RE2 syntax: no look-around, no backreferences)',
+    ru: 'неверное регулярное выражение (синтаксис RE2: без опережающих и ретроспективных проверок и обратных ссылок)',
+  },
   maxLengthOnlyText: {
     en: 'only TEXT and TEXTAREA fields take a maximum length',
     ru: 'максимальная длина задаётся только полям TEXT и TEXTAREA',

@@ -21,6 +21,7 @@ import { toStored, type FieldDef, type Stored, type ValueInput } from '../../ker
 import type { Message } from '../../lib/i18n.js';
 import { FIELDS } from '../../kernel/fields/messages.js';
 import { CUSTOM_FIELDS } from './custom-fields.messages.js';
+import { validPattern } from '../../lib/patterns.js';
 
 type Query = { include?: Prisma.CustomFieldInclude; select?: Prisma.CustomFieldSelect };
 
@@ -99,11 +100,7 @@ async function checkDefinition(
   if (input.pattern !== undefined) {
     if (input.pattern !== null && !TEXTUAL.includes(type)) issues.add('pattern', CUSTOM_FIELDS.patternOnlyText());
     else if (input.pattern) {
-      try {
-        new RegExp(input.pattern, 'u');
-      } catch {
-        issues.add('pattern', CUSTOM_FIELDS.badRegex());
-      }
+      if (!validPattern(input.pattern)) issues.add('pattern', CUSTOM_FIELDS.badRegex());
     }
     data.pattern = input.pattern || null;
   }

@@ -1,8 +1,8 @@
 // Deals, the board list, moving between stages, and the live `dealChanged` feed.
 import { liveViewer, startLive } from '../auth/live-viewer.js';
 import { shown } from '../../kernel/access/field-access.js';
-import { canSee, seesNow, viewable, visible } from '../../kernel/access/visibility.js';
-import { filter, pipe } from 'graphql-yoga';
+import { canSee, coveredResponsible, seesNow, viewable, visible } from '../../kernel/access/visibility.js';
+import { filter, map, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
 import { cardList, cardMutations, cardSystemFields } from '../cards/card-api.js';
 import { authed } from '../../context.js';
@@ -168,7 +168,14 @@ builder.mutationField('moveDeal', (t) =>
 // Live board
 
 const DealChangeKind = builder.enumType('DealChangeKind', {
-  values: ['CREATED', 'UPDATED', 'MOVED', 'DELETED', 'RESTORED'] as const,
+  values: {
+    CREATED: {},
+    UPDATED: {},
+    MOVED: {},
+    DELETED: {},
+    RESTORED: {},
+    REMOVED: { description: 'The deal left what the subscriber may see (handed to someone else): drop it from the board; `deal` is null.' },
+  } as const,
 });
 
 const DealChangedEvent = builder.objectRef<DealChangedMessage>('DealChangedEvent').implement({
@@ -204,16 +211,20 @@ builder.subscriptionField('dealChanged', (t) =>
       const ws = sctx.viewer.workspaceId;
       startLive(ctx);
       // Only deals the subscriber's role lets them see at the time of the event; the deal's
-      // fields are then resolved with the same rights, hidden ones left out.
+      // fields are then resolved with the same rights, hidden ones left out. A deal handed away
+      // from what they could see comes once more, as REMOVED, so their board drops it.
       const fresh = onceEach((m: DealChangedMessage) => `${m.dealId} ${m.kind} ${m.occurredAt}`);
       return pipe(
         ctx.deps.pubsub.subscribe('dealChanged', pipelineId),
-        filter(async (m: DealChangedMessage) => {
-          if (m.workspaceId !== ws || !fresh(m)) return false;
+        filter((m: DealChangedMessage) => m.workspaceId === ws && fresh(m)),
+        map(async (m: DealChangedMessage): Promise<DealChangedMessage | null> => {
           const live = await liveViewer(ctx);
-          return seesNow(live, 'DEAL', m.dealId);
+          if (await seesNow(live, 'DEAL', m.dealId)) return m;
+          if (m.formerResponsibleId && (await coveredResponsible(live, 'DEAL', m.formerResponsibleId))) return { ...m, kind: 'REMOVED' };
+          return null;
         }),
-      );
+        filter((m: DealChangedMessage | null): m is DealChangedMessage => m !== null),
+      ) as AsyncIterable<DealChangedMessage>;
     },
     resolve: (m) => m,
   }),

@@ -16,12 +16,14 @@ function publishDeal(deps: AppDeps, topic: keyof typeof DEAL_KIND, e: RecordEven
   if (e.kind !== 'DEAL') return;
   const pipelineId = String(e.after.pipelineId);
   const moved = topic === 'record.updated' && e.diff.some((c) => c.field === 'stageId');
+  const handedFrom = topic === 'record.updated' && e.diff.some((c) => c.field === 'responsibleId') ? String(e.before?.responsibleId ?? '') : '';
   const message = (kind: DealChangeKind, pipeline: string): DealChangedMessage => ({
     workspaceId: e.workspaceId,
     pipelineId: pipeline,
     dealId: e.recordId,
     kind,
     occurredAt: e.occurredAt,
+    ...(handedFrom ? { formerResponsibleId: handedFrom } : {}),
   });
   deps.pubsub.publish('dealChanged', pipelineId, message(moved ? 'MOVED' : DEAL_KIND[topic], pipelineId));
   // A board watching the old pipeline learns that the deal left it.

@@ -14,6 +14,7 @@ import { assertCan, assertHandover } from '../../kernel/access/actions.js';
 import { assertCanAdd, checkResponsible, findCard, type CardRef } from '../../kernel/records.js';
 import * as rights from '../../kernel/access/rights.js';
 import { TASKS } from './tasks.messages.js';
+import { cursorSeen } from '../../lib/cursors.js';
 
 export type TaskType = 'CALL' | 'MEETING' | 'FOLLOW_UP' | 'CUSTOM';
 type Query = { include?: Prisma.TaskInclude; select?: Prisma.TaskSelect };
@@ -232,6 +233,7 @@ export async function taskWhere(ctx: ServiceCtx, f: TaskFilter): Promise<Prisma.
 
 export async function listTasks(ctx: ServiceCtx, f: TaskFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.TaskWhereUniqueInput }) {
   if (f.cardId) await findCard(ctx, f.cardId, false);
+  if (!(await cursorSeen(query.cursor, (id) => ctx.db.task.findFirst({ where: { AND: [visibleTasks(ctx), { id }] }, select: { id: true } })))) return [];
   return ctx.db.task.findMany({ ...query, where: await taskWhere(ctx, f), orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
 }
 

@@ -23,6 +23,7 @@ import { visibleTasks } from '../tasks/tasks.service.js';
 import { hiddenSystemFields } from '../../kernel/lists.js';
 import { workspaceRegion } from '../../kernel/workspace.js';
 import { TIMELINE } from './timeline.messages.js';
+import { cursorSeen } from '../../lib/cursors.js';
 
 export type EntityType = CardKind;
 export type { CardRef };
@@ -346,6 +347,8 @@ export async function listTimeline(
     entityType: card.entityType,
     AND: await entryConditions(ctx, card),
   };
+  const base = { ...where };
+  if (!(await cursorSeen(query.cursor, (id) => ctx.db.timelineEntry.findFirst({ where: { AND: [base, { id }] }, select: { id: true } })))) return [];
   if (filter.kinds?.length) where.kind = { in: filter.kinds };
   if (filter.authorIds?.length) where.authorId = { in: filter.authorIds };
   v.assertSearchable(filter.search);

@@ -13,6 +13,7 @@ import { settingsChanged } from '../../kernel/events.js';
 import type { Message } from '../../lib/i18n.js';
 import { ACCESS } from '../../kernel/access/messages.js';
 import { USERS } from './users.messages.js';
+import { cursorSeen } from '../../lib/cursors.js';
 
 const TYPENAME = { role: 'Role', team: 'Team', user: 'User' } as const;
 
@@ -41,7 +42,9 @@ export function countUsers(ctx: ServiceCtx, filter: UserFilter) {
   return ctx.db.user.count({ where: userWhere(ctx, filter) });
 }
 
-export function listUsers(ctx: ServiceCtx, filter: UserFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.UserWhereUniqueInput }) {
+export async function listUsers(ctx: ServiceCtx, filter: UserFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.UserWhereUniqueInput }) {
+  const seen = await cursorSeen(query.cursor, (id) => ctx.db.user.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, select: { id: true } }));
+  if (!seen) return [];
   return ctx.db.user.findMany({ ...query, where: userWhere(ctx, filter), orderBy: [{ name: 'asc' }, { id: 'asc' }] });
 }
 
