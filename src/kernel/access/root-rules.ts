@@ -20,6 +20,7 @@ export const ROOT_RULES: Record<string, string> = {
   'Query.customFields': 'the workspace; fields the role hides are left out',
   'Query.fieldGroups': 'the workspace; fields the role hides are left out',
   'Query.fieldUsage': 'counts only cards within VIEW scope and fields the role does not hide',
+  'Query.pipelineReport': 'counts only deals within DEAL VIEW scope; sums absent when the role hides the amount',
   'Query.me': 'the caller',
   'Query.users': 'the workspace',
   'Query.roles': 'the workspace',
