@@ -17,6 +17,7 @@ import './modules/companies/companies.schema.js';
 import './modules/deals/deals.schema.js';
 import './modules/custom-fields/custom-fields.schema.js';
 import './modules/reports/reports.schema.js';
+import './modules/saved-views/saved-views.schema.js';
 import './modules/timeline/timeline.schema.js';
 import './modules/tasks/tasks.schema.js';
 import './modules/files/files.schema.js';
