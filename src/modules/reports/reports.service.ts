@@ -141,14 +141,15 @@ export async function pipelineReport(
     ...args,
   );
   // Each deal's first entry into a stage in the period, and its last entry into every stage
-  // since the period began: a pair (S, T) with T entered at or after S counts a conversion.
+  // since the period began (one scan of the history): a pair (S, T) with T entered at or after
+  // S counts a conversion, and (S, S) the deals that entered S.
   const conv = await db.$queryRawUnsafe<Conv[]>(
     `with ${v},
-     e as (select tr."dealId", tr."toStageId" as s, min(tr.at) as at from "StageTransition" tr join v on v.id = tr."dealId"
-           where tr."pipelineId" = $2::uuid and tr.at >= $3 and tr.at < $4 group by 1, 2),
-     r as (select tr."dealId", tr."toStageId" as s, max(tr.at) as at from "StageTransition" tr join v on v.id = tr."dealId"
+     g as materialized (select tr."dealId", tr."toStageId" as s, min(tr.at) filter (where tr.at < $4) as first, max(tr.at) as last
+           from "StageTransition" tr join v on v.id = tr."dealId"
            where tr."pipelineId" = $2::uuid and tr.at >= $3 group by 1, 2)
-     select e.s as "from", r.s as "to", count(*)::int as n from e join r on r."dealId" = e."dealId" and r.at >= e.at group by 1, 2`,
+     select e.s as "from", r.s as "to", count(*)::int as n from g e join g r on r."dealId" = e."dealId" and r.last >= e.first
+     where e.first is not null group by 1, 2`,
     ...args,
   );
   const stays = await db.$queryRawUnsafe<Stay[]>(
