@@ -84,7 +84,7 @@ try {
     from generate_series(1, ${rows}) i`);
   await db.$executeRawUnsafe(
     `insert into "Deal" (id, "workspaceId", name, amount, currency, "pipelineId", "stageId", "stageEnteredAt", "responsibleId", "closedAt", "createdAt", "updatedAt", "lastActivityAt")
-     select b.id, $1::uuid, 'Deal ' || b.i, (b.i * 7919) % 1000000, case when b.i % 50 = 0 then 'USD' else 'RUB' end, $2::uuid,
+     select b.id, $1::uuid, 'Deal ' || b.i, (b.i::bigint * 7919) % 1000000, case when b.i % 50 = 0 then 'USD' else 'RUB' end, $2::uuid,
        case b.fin when 'WON' then $4::uuid when 'LOST' then $5::uuid else ($3::uuid[])[b.k + 1] end,
        b.created + ((b.k + (b.fin <> 'OPEN')::int) * 5 || ' days')::interval,
        ($6::uuid[])[b.i % 20 + 1],
