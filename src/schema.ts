@@ -16,6 +16,8 @@ import './modules/contacts/contacts.schema.js';
 import './modules/companies/companies.schema.js';
 import './modules/deals/deals.schema.js';
 import './modules/custom-fields/custom-fields.schema.js';
+import './modules/reports/reports.schema.js';
+import './modules/saved-views/saved-views.schema.js';
 import './modules/timeline/timeline.schema.js';
 import './modules/tasks/tasks.schema.js';
 import './modules/files/files.schema.js';

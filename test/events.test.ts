@@ -68,8 +68,8 @@ describe('domain events', () => {
     expect(events.describe()).toEqual({
       inTransaction: {
         'file.attached': ['timeline: file attached'],
-        'record.created': ['timeline: card created'],
-        'record.updated': ['timeline: field, stage and responsible changes'],
+        'record.created': ['timeline: card created', 'reports: stage history (deal created)'],
+        'record.updated': ['timeline: field, stage and responsible changes', 'reports: stage history (deal moved)'],
         'task.completed': ['timeline: task completed'],
         'task.created': ['timeline: task created'],
       },

@@ -4,6 +4,7 @@
 import './contacts/contacts.service.js';
 import './deals/deals.service.js';
 import './timeline/timeline.consumers.js';
+import './reports/reports.consumers.js';
 import './realtime/realtime.consumers.js';
 import './tasks/tasks.consumers.js';
 import './leads/leads.consumers.js';

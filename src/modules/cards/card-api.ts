@@ -4,7 +4,7 @@
 // call the kernel's one write path. A kind's own module adds only what is truly its own.
 import type { InputFieldRef, InputObjectRef, ObjectRef } from '@pothos/core';
 import { builder, type InputFields, type Types } from '../../builder.js';
-import { authed } from '../../context.js';
+import { authed, type ServiceCtx } from '../../context.js';
 import { shown } from '../../kernel/access/field-access.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import { createRecord, restoreRecord, trashRecord, updateRecord, type CardWrite } from '../../kernel/records.js';
@@ -13,6 +13,7 @@ import { WRITE_ERRORS } from '../common/common.schema.js';
 import { User } from '../users/users.schema.js';
 import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
 import { cardListArgs, orderInput, Phone, Tag } from './cards.schema.js';
+import { viewFor } from '../saved-views/saved-views.service.js';
 import { countCards, listCards, type CommonFilter } from '../../kernel/lists.js';
 
 /** The fields every card's object type has, added to the kind's type by name. */
@@ -196,9 +197,21 @@ export function cardList(kind: CardKind, opts: { filter: InputObjectRef<Types, o
         filter: t.arg({ type: opts.filter }),
         orderBy: t.arg({ type: [Order], description: 'Newest first when left out.' }),
         inTrash: t.arg.boolean({ defaultValue: false, description: 'List the trash instead.' }),
+        viewId: t.arg.id({ description: 'A saved view of this kind: its filter (and with `filter`, both), and its sort unless `orderBy` is given.' }),
       },
-      resolve: (query, _r, a, ctx) => listCards(authed(ctx), kind, cardListArgs<AnyFilter, string>(a as never, opts.ids), query),
-      totalCount: (_c, a, ctx) => countCards(authed(ctx), kind, cardListArgs<AnyFilter, string>(a as never, opts.ids)),
+      resolve: async (query, _r, a, ctx) => listCards(authed(ctx), kind, await withView(authed(ctx), kind, a, opts.ids), query),
+      totalCount: async (_c, a, ctx) => countCards(authed(ctx), kind, await withView(authed(ctx), kind, a, opts.ids)),
     }),
   );
+}
+
+type ListArgsIn = { filter?: object | null; orderBy?: object[] | null; inTrash?: boolean | null; viewId?: string | null };
+
+/** A list's arguments with its saved view applied: the view's filter and the given one both hold. */
+async function withView(ctx: ServiceCtx, kind: CardKind, a: ListArgsIn, ids: Record<string, string>) {
+  if (!a.viewId) return cardListArgs<AnyFilter, string>(a as never, ids);
+  const view = await viewFor(ctx, kind, parseId('SavedView', a.viewId, 'viewId'));
+  const filter = a.filter ? { and: [view.filter, a.filter] } : view.filter;
+  const orderBy = a.orderBy ?? (view.sort.length ? view.sort : undefined);
+  return cardListArgs<AnyFilter, string>({ filter, orderBy, inTrash: a.inTrash } as never, ids);
 }

@@ -1,0 +1,181 @@
+// Pipeline report benchmark: the GraphQL `pipelineReport` over a pipeline of many deals (1,000,000
+// by default) with their stage history, against the bare SQL aggregate of the same deals (count
+// and sum per stage, one statement), measured in the same run so the ratio holds on a noisy
+// machine. The data is generated in SQL (generate_series) on PostgreSQL.
+//
+//   npm run bench:reports -- [--rows 1000000] [--iterations 20] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db.js';
+import { createLogger } from '../src/lib/logger.js';
+import { signUp } from '../src/modules/auth/auth.service.js';
+import { encodeGlobalId } from '../src/lib/ids.js';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    iterations: { type: 'string', default: '20' },
+    pg: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const rows = Number(values.rows);
+const iterations = Number(values.iterations);
+
+const name = `crm_bench_${Date.now()}`;
+const admin = new pg.Client({ connectionString: values.pg });
+await admin.connect();
+await admin.query(`create database "${name}"`);
+await admin.end();
+const u = new URL(values.pg);
+u.pathname = `/${name}`;
+const url = u.toString();
+const dropDb = async () => {
+  const c = new pg.Client({ connectionString: values.pg });
+  await c.connect();
+  await c.query(`drop database if exists "${name}" with (force)`);
+  await c.end();
+};
+
+const database = await openDatabase({ kind: 'postgres', url });
+const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_URL: url });
+const app = await buildApp(config, { database, logger: createLogger('silent') });
+const db = database.prisma;
+
+try {
+  const session = await signUp(app.deps, {
+    workspaceName: 'Bench',
+    name: 'Bench',
+    email: `bench.${randomUUID().slice(0, 8)}@example.com`,
+    password: 'benchmark-password',
+  });
+  const ws = session.workspaceId;
+  const owner = await db.user.findFirstOrThrow({ where: { workspaceId: ws } });
+  const pipeline = await db.pipeline.findFirstOrThrow({ where: { workspaceId: ws }, include: { stages: { orderBy: { sortOrder: 'asc' } } } });
+  const open = pipeline.stages.filter((s) => s.kind === 'OPEN').map((s) => s.id);
+  const won = pipeline.stages.find((s) => s.kind === 'WON')!.id;
+  const lost = pipeline.stages.find((s) => s.kind === 'LOST')!.id;
+
+  console.log(`seeding ${rows} deals and their stage history on PostgreSQL…`);
+  const t0 = performance.now();
+  // 20 sellers in 4 teams.
+  await db.$executeRawUnsafe(
+    `insert into "User" (id, "workspaceId", email, name, "passwordHash", "roleId", "updatedAt")
+     select gen_random_uuid(), $1::uuid, 'seller' || i || '.' || $2 || '@example.com', 'Seller ' || i, 'x', $3::uuid, now() from generate_series(1, 20) i`,
+    ws,
+    randomUUID().slice(0, 8),
+    owner.roleId,
+  );
+  const sellers = (await db.user.findMany({ where: { workspaceId: ws, id: { not: owner.id } }, select: { id: true } })).map((s) => s.id);
+  for (let t = 0; t < 4; t++) {
+    const team = await db.team.create({ data: { workspaceId: ws, name: `Team ${t}` } });
+    await db.teamMember.createMany({ data: sellers.filter((_, i) => i % 4 === t).map((userId) => ({ teamId: team.id, userId })) });
+  }
+  // Each deal: created 0–364 days ago into the first open stage; 6 in 10 then moved forward through
+  // (i % open) open stages, 2 in 10 won and 2 in 10 lost after the first three; every step 5 days.
+  const nOpen = open.length;
+  await db.$executeRawUnsafe(`create unlogged table bench_deal as
+    select i, gen_random_uuid() as id, now() - ((i % 365) || ' days')::interval as created,
+      case when i % 10 < 6 then i % ${nOpen} else least(3, ${nOpen} - 1) end as k,
+      case when i % 10 in (6, 7) then 'WON' when i % 10 in (8, 9) then 'LOST' else 'OPEN' end as fin
+    from generate_series(1, ${rows}) i`);
+  await db.$executeRawUnsafe(
+    `insert into "Deal" (id, "workspaceId", name, amount, currency, "pipelineId", "stageId", "stageEnteredAt", "responsibleId", "closedAt", "createdAt", "updatedAt", "lastActivityAt")
+     select b.id, $1::uuid, 'Deal ' || b.i, (b.i::bigint * 7919) % 1000000, case when b.i % 50 = 0 then 'USD' else 'RUB' end, $2::uuid,
+       case b.fin when 'WON' then $4::uuid when 'LOST' then $5::uuid else ($3::uuid[])[b.k + 1] end,
+       b.created + ((b.k + (b.fin <> 'OPEN')::int) * 5 || ' days')::interval,
+       ($6::uuid[])[b.i % 20 + 1],
+       case when b.fin <> 'OPEN' then b.created + ((b.k + 1) * 5 || ' days')::interval end,
+       b.created, b.created, b.created
+     from bench_deal b`,
+    ws,
+    pipeline.id,
+    open,
+    won,
+    lost,
+    sellers,
+  );
+  await db.$executeRawUnsafe(
+    `insert into "StageTransition" (id, "workspaceId", "dealId", "pipelineId", "fromStageId", "toStageId", at, "sinceAt", "byId")
+     select gen_random_uuid(), $1::uuid, b.id, $2::uuid, case when j > 0 then ($3::uuid[])[j] end, ($3::uuid[])[j + 1],
+       b.created + (j * 5 || ' days')::interval, case when j > 0 then b.created + ((j - 1) * 5 || ' days')::interval end, null::uuid
+     from bench_deal b, generate_series(0, b.k) j
+     union all
+     select gen_random_uuid(), $1::uuid, b.id, $2::uuid, ($3::uuid[])[b.k + 1], case b.fin when 'WON' then $4::uuid else $5::uuid end,
+       b.created + ((b.k + 1) * 5 || ' days')::interval, b.created + (b.k * 5 || ' days')::interval, null
+     from bench_deal b where b.fin <> 'OPEN'`,
+    ws,
+    pipeline.id,
+    open,
+    won,
+    lost,
+  );
+  await db.$executeRawUnsafe('drop table bench_deal');
+  await db.$executeRawUnsafe('vacuum analyze "Deal"');
+  await db.$executeRawUnsafe('vacuum analyze "StageTransition"');
+  const transitions = await db.stageTransition.count();
+  console.log(`seeded ${rows} deals and ${transitions} transitions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const to = new Date();
+  const from = new Date(to.getTime() - 90 * 86_400_000);
+  const query = `query R($p: ID!, $period: ReportPeriod!, $filter: DealFilter) { pipelineReport(pipelineId: $p, period: $period, filter: $filter) {
+    __typename ... on PipelineReportSuccess { report { winRate stages { stage { id } deals { count sum } entered conversions { deals rate } averageSeconds medianSeconds }
+      byResponsible { responsible { id } won { count sum } lost open { count sum } } byTeam { team { id } won { count } lost } } } } }`;
+  const variables = (filter?: object) => ({ p: encodeGlobalId('Pipeline', pipeline.id), period: { from: from.toISOString(), to: to.toISOString() }, filter });
+
+  const viaGraphql = (filter?: object) => async () => {
+    const res = await app.yoga.fetch('http://bench/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
+      body: JSON.stringify({ query, variables: variables(filter) }),
+    });
+    const body = (await res.json()) as { data?: { pipelineReport: { __typename: string; report?: { stages: unknown[] } } }; errors?: unknown };
+    if (body.data?.pipelineReport.__typename !== 'PipelineReportSuccess') throw new Error(JSON.stringify(body));
+  };
+  const bare = async () => {
+    await db.$queryRawUnsafe(
+      `select "stageId", currency, count(*)::int, sum(amount)::text from "Deal" where "workspaceId" = $1::uuid and "pipelineId" = $2::uuid and "deletedAt" is null group by 1, 2`,
+      ws,
+      pipeline.id,
+    );
+  };
+
+  async function measure(fn: () => Promise<void>) {
+    for (let i = 0; i < 2; i++) await fn();
+    const times: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const s = performance.now();
+      await fn();
+      times.push(performance.now() - s);
+    }
+    times.sort((a, b) => a - b);
+    return { p50: times[Math.floor(times.length * 0.5)], p95: times[Math.floor(times.length * 0.95)] };
+  }
+  const min = (a: { p50: number; p95: number }, b: { p50: number; p95: number }) => ({ p50: Math.min(a.p50, b.p50), p95: Math.min(a.p95, b.p95) });
+  // Interleaved so drift on a busy machine hits each alike.
+  const oneSeller = { responsibleIds: [encodeGlobalId('User', sellers[0])] };
+  const b1 = await measure(bare);
+  const r1 = await measure(viaGraphql());
+  const f1 = await measure(viaGraphql(oneSeller));
+  const b2 = await measure(bare);
+  const r2 = await measure(viaGraphql());
+  const f2 = await measure(viaGraphql(oneSeller));
+  const b = min(b1, b2);
+  const r = min(r1, r2);
+  const f = min(f1, f2);
+
+  console.log(`\npipelineReport over ${rows} deals (${transitions} transitions), period 90 days, ${iterations} iterations × 2, PostgreSQL`);
+  console.log('| path | p50 ms | p95 ms | p50 ratio |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(`| bare SQL: count and sum per stage (baseline) | ${b.p50.toFixed(1)} | ${b.p95.toFixed(1)} | 1.00 |`);
+  console.log(`| GraphQL pipelineReport, administrator, no filter | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${(r.p50 / b.p50).toFixed(2)} |`);
+  console.log(`| GraphQL pipelineReport, filter: one responsible | ${f.p50.toFixed(1)} | ${f.p95.toFixed(1)} | ${(f.p50 / b.p50).toFixed(2)} |`);
+} finally {
+  await app.stop();
+  // --keep leaves the data for EXPLAIN (the database is named above).
+  if (values.keep) console.log(`kept database ${name}`);
+  else await dropDb();
+}

@@ -1,0 +1,283 @@
+// The pipeline report through the public API, on a small fixture whose figures are worked out by
+// hand below: deals per stage with their sums (another currency apart), conversion between
+// stages, win rate, time in stage (mean and median), sales by responsible and by team; the
+// viewer's scope and hidden amount; the list filter; bad input. Also the stage history the
+// report reads: kept by the kernel's events, and derived the same from the timeline by the
+// migration that created it.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, test, type TestApp, type Workspace } from './kit/fixtures.js';
+import type { Member } from './kit/workspace.js';
+import { as, rawId } from './kit/results.js';
+import { createDeal } from './kit/cards.js';
+import { MoveDeal } from './kit/documents/deals.js';
+import { CreateTeam, SetFieldAccess } from './kit/documents/users.js';
+import { PipelineReport } from './kit/documents/reports.js';
+import type { PipelineReportQuery, PipelineReportQueryVariables } from './gql/graphql.js';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2026-03-01T00:00:00Z');
+const day = (n: number) => new Date(T0 + n * DAY);
+const PERIOD = { from: day(0).toISOString(), to: day(30).toISOString() };
+
+type Report = Extract<PipelineReportQuery['pipelineReport'], { __typename: 'PipelineReportSuccess' }>['report'];
+
+async function report(c: Workspace | Member, vars: Partial<PipelineReportQueryVariables> & { pipelineId: string }): Promise<Report> {
+  return as((await c.gql(PipelineReport, { period: PERIOD, ...vars })).pipelineReport, 'PipelineReportSuccess').report;
+}
+
+/**
+ * A deal that went through `path` (stages by name) on the given days: created into the first,
+ * moved through the API into the others, then its history (and the deal's own stage dates)
+ * set to those days, as a deal made months ago would have it.
+ */
+async function dealWithHistory(app: TestApp, ws: Workspace, c: Workspace | Member, name: string, amount: string, currency: string, path: [string, number][]) {
+  const lossReasonId = ws.pipeline.lossReasons[0]?.id;
+  let d = await createDeal(c, { name, amount, currency, stageId: ws.stage(path[0][0]).id });
+  for (const [stage] of path.slice(1)) {
+    const s = ws.stage(stage);
+    d = as(
+      (await c.gql(MoveDeal, { input: { id: d.id, version: d.version, stageId: s.id, lossReasonId: s.kind === 'LOST' ? lossReasonId : undefined } })).moveDeal,
+      'MoveDealSuccess',
+    ).deal;
+  }
+  const db = app.deps.db;
+  const id = rawId(d.id);
+  const steps = await db.stageTransition.findMany({ where: { dealId: id }, orderBy: { at: 'asc' } });
+  expect(steps.map((s) => s.toStageId)).toEqual(path.map(([st]) => rawId(ws.stage(st).id)));
+  for (const [i, s] of steps.entries()) {
+    await db.stageTransition.update({ where: { id: s.id }, data: { at: day(path[i][1]), sinceAt: i ? day(path[i - 1][1]) : null } });
+  }
+  const last = day(path[path.length - 1][1]);
+  await db.deal.update({
+    where: { id },
+    data: { createdAt: day(path[0][1]), stageEnteredAt: last, closedAt: ws.stage(path[path.length - 1][0]).kind === 'OPEN' ? null : last },
+  });
+  return d;
+}
+
+const money = (count: number, sum: string | null, others: { currency: string; count: number; sum: string }[] | null = []) => ({
+  count,
+  sum,
+  otherCurrencies: others,
+});
+
+describe('pipelineReport on a hand-worked fixture', () => {
+  let ws: Workspace;
+  let app: TestApp;
+  let anna: Member;
+  let boris: Member;
+  let A: string, B: string, C: string;
+  test.beforeAll(async ({ signUp, app: a }) => {
+    app = a;
+    ws = await signUp();
+    [A, B, C] = ws.open.map((s) => s.name);
+    const seller = [
+      { entityType: 'DEAL' as const, action: 'VIEW' as const, scope: 'OWN' as const },
+      { entityType: 'DEAL' as const, action: 'CREATE' as const, scope: 'OWN' as const },
+      { entityType: 'DEAL' as const, action: 'EDIT' as const, scope: 'OWN' as const },
+    ];
+    anna = await ws.member('Anna', { rights: seller });
+    boris = await ws.member('Boris', { rights: seller });
+    as((await ws.gql(CreateTeam, { input: { name: 'North', memberIds: [anna.user.id] } })).createTeam, 'CreateTeamSuccess');
+    as((await ws.gql(CreateTeam, { input: { name: 'South', memberIds: [boris.user.id] } })).createTeam, 'CreateTeamSuccess');
+    const { won, lost } = ws;
+    // Days from 1 March 2026; the period is March (days 0 to 30).
+    await dealWithHistory(app, ws, anna, 'd1', '1000', 'RUB', [
+      [A, -5],
+      [B, 2],
+      [C, 6],
+      [won.name, 10],
+    ]);
+    await dealWithHistory(app, ws, anna, 'd2', '500', 'RUB', [
+      [A, 1],
+      [B, 3],
+      [lost.name, 7],
+    ]);
+    await dealWithHistory(app, ws, boris, 'd3', '2000', 'RUB', [
+      [A, 2],
+      [B, 6],
+    ]);
+    await dealWithHistory(app, ws, boris, 'd4', '300', 'USD', [[A, 4]]);
+    await dealWithHistory(app, ws, boris, 'd5', '700', 'RUB', [
+      [A, -40],
+      [won.name, -20],
+    ]);
+    await dealWithHistory(app, ws, anna, 'd6', '250', 'RUB', [
+      [A, 3],
+      [C, 5],
+      [won.name, 8],
+    ]);
+  });
+
+  it('counts and sums each stage: open stages as they stand, closed ones over the period, other currencies apart', async () => {
+    const r = await report(ws, { pipelineId: ws.pipeline.id });
+    expect(r.currency).toBe('RUB');
+    expect(r.amountHidden).toBe(false);
+    const by = (name: string) => r.stages.find((s) => s.stage.name === name)!;
+    // d4 (USD) waits in A; d3 in B; C is empty; d1 and d6 won in March (d5 won in February); d2 lost.
+    expect(by(A).deals).toEqual(money(1, '0.00', [{ currency: 'USD', count: 1, sum: '300.00' }]));
+    expect(by(B).deals).toEqual(money(1, '2000.00'));
+    expect(by(C).deals).toEqual(money(0, '0.00'));
+    expect(by(ws.won.name).deals).toEqual(money(2, '1250.00'));
+    expect(by(ws.lost.name).deals).toEqual(money(1, '500.00'));
+    expect(r.stages.map((s) => s.stage.name)).toEqual(ws.pipeline.stages.map((s) => s.name));
+    // Two won and one lost in March.
+    expect([r.won, r.lost, r.winRate]).toEqual([2, 1, 2 / 3]);
+  });
+
+  it('converts: of the deals that entered a stage in the period, the share that reached each later stage', async () => {
+    const r = await report(ws, { pipelineId: ws.pipeline.id });
+    const by = (name: string) => r.stages.find((s) => s.stage.name === name)!;
+    const conv = (name: string) =>
+      Object.fromEntries(
+        by(name)
+          .conversions.filter((c) => c.deals)
+          .map((c) => [c.stage.name, c.rate]),
+      );
+    // A entered in March by d2, d3, d4, d6: d2 and d3 reached B, d6 went to C and was won.
+    expect(by(A).entered).toBe(4);
+    expect(conv(A)).toEqual({ [B]: 0.5, [C]: 0.25, [ws.won.name]: 0.25 });
+    // B by d1, d2, d3: d1 reached C and was won.
+    expect(by(B).entered).toBe(3);
+    expect(conv(B)).toEqual({ [C]: 1 / 3, [ws.won.name]: 1 / 3 });
+    // C by d1 and d6, both won.
+    expect(by(C).entered).toBe(2);
+    expect(conv(C)).toEqual({ [ws.won.name]: 1 });
+    // Every later open stage and the won stage are listed, lost never.
+    expect(by(A).conversions.map((c) => c.stage.name)).toEqual([...ws.open.slice(1).map((s) => s.name), ws.won.name]);
+    expect(by(ws.won.name)).toMatchObject({ entered: 2, conversions: [] });
+  });
+
+  it('measures the time spent in each stage over the stays that ended in the period', async () => {
+    const r = await report(ws, { pipelineId: ws.pipeline.id });
+    const by = (name: string) => r.stages.find((s) => s.stage.name === name)!;
+    const days = (s: { stays: number; averageSeconds?: number | null; medianSeconds?: number | null }) => [
+      s.stays,
+      s.averageSeconds == null ? null : s.averageSeconds / 86_400,
+      s.medianSeconds == null ? null : s.medianSeconds / 86_400,
+    ];
+    // A: d1 7 days, d2 2, d3 4, d6 2 (d5 left in February) → mean 3.75, median 3.
+    expect(days(by(A))).toEqual([4, 3.75, 3]);
+    // B: d1 4 days, d2 4.
+    expect(days(by(B))).toEqual([2, 4, 4]);
+    // C: d1 4 days, d6 3.
+    expect(days(by(C))).toEqual([2, 3.5, 3.5]);
+    expect(days(by(ws.won.name))).toEqual([0, null, null]);
+  });
+
+  it('shows sales by responsible and by team', async () => {
+    const r = await report(ws, { pipelineId: ws.pipeline.id });
+    const anna$ = { won: money(2, '1250.00'), lost: 1, open: money(0, '0.00') };
+    const boris$ = { won: money(0, '0.00'), lost: 0, open: money(2, '2000.00', [{ currency: 'USD', count: 1, sum: '300.00' }]) };
+    expect(r.byResponsible).toEqual([
+      { responsible: { id: anna.user.id, name: 'Anna' }, ...anna$ },
+      { responsible: { id: boris.user.id, name: 'Boris' }, ...boris$ },
+    ]);
+    expect(r.byTeam.map(({ team, ...rest }) => ({ team: team.name, ...rest }))).toEqual([
+      { team: 'North', ...anna$ },
+      { team: 'South', ...boris$ },
+    ]);
+  });
+
+  it("counts only the deals the viewer may see: Anna's own", async () => {
+    const r = await report(anna, { pipelineId: ws.pipeline.id });
+    const by = (name: string) => r.stages.find((s) => s.stage.name === name)!;
+    expect(by(A).deals).toEqual(money(0, '0.00'));
+    expect(by(B).deals).toEqual(money(0, '0.00'));
+    expect(by(ws.won.name).deals).toEqual(money(2, '1250.00'));
+    expect([r.won, r.lost, r.winRate]).toEqual([2, 1, 2 / 3]);
+    // A entered by d2 and d6 only.
+    expect(by(A).entered).toBe(2);
+    expect(r.byResponsible.map((x) => x.responsible.name)).toEqual(['Anna']);
+    expect(r.byTeam.map((x) => x.team.name)).toEqual(['North']);
+  });
+
+  it('gives the list filter the same meaning as the deal list', async () => {
+    const r = await report(ws, { pipelineId: ws.pipeline.id, filter: { responsibleIds: [boris.user.id] } });
+    const by = (name: string) => r.stages.find((s) => s.stage.name === name)!;
+    expect(by(A).deals).toEqual(money(1, '0.00', [{ currency: 'USD', count: 1, sum: '300.00' }]));
+    expect(by(B).deals).toEqual(money(1, '2000.00'));
+    expect([r.won, r.lost, r.winRate]).toEqual([0, 0, null]);
+    const usd = await report(ws, { pipelineId: ws.pipeline.id, filter: { amount: { min: '1000' } } });
+    expect(usd.stages.reduce((n, s) => n + s.deals.count, 0)).toBe(2);
+  });
+});
+
+describe('pipelineReport: hidden amounts and bad input', () => {
+  it('leaves every sum out, not zero, when the role hides the amount', async ({ workspace: ws }) => {
+    const m = await ws.member('Quiet', { rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'ALL' }] });
+    as(
+      (await ws.gql(SetFieldAccess, { input: { roleId: m.roleId!, entityType: 'DEAL', systemField: 'AMOUNT', access: 'HIDDEN' } })).setFieldAccess,
+      'SetFieldAccessSuccess',
+    );
+    await createDeal(ws, { name: 'Big', amount: '5000', stageId: ws.open[0].id });
+    await createDeal(ws, { name: 'Small', amount: '10', currency: 'EUR', stageId: ws.open[0].id });
+    const r = await report(m, { pipelineId: ws.pipeline.id });
+    expect(r.amountHidden).toBe(true);
+    expect(r.stages[0].deals).toEqual(money(2, null, null));
+    expect(r.byResponsible[0].open).toEqual(money(2, null, null));
+    // The admin sees them.
+    expect((await report(ws, { pipelineId: ws.pipeline.id })).stages[0].deals).toEqual(money(2, '5000.00', [{ currency: 'EUR', count: 1, sum: '10.00' }]));
+    // Filtering by the amount would reveal it: refused.
+    const refused = (await m.gql(PipelineReport, { pipelineId: ws.pipeline.id, period: PERIOD, filter: { amount: { min: '100' } } })).pipelineReport;
+    expect(as(refused, 'ValidationError').fields.map((f) => f.field)).toEqual(['filter.amount']);
+  });
+
+  it('refuses a period ending before it starts, an unknown pipeline and a bad filter, naming each', async ({ workspace: ws, signUp }) => {
+    const other = await signUp();
+    const r = (
+      await ws.gql(PipelineReport, {
+        pipelineId: other.pipeline.id,
+        period: { from: day(10).toISOString(), to: day(1).toISOString() },
+        filter: { customFields: [{ fieldId: other.pipeline.id, isEmpty: true }] },
+      })
+    ).pipelineReport;
+    expect(
+      as(r, 'ValidationError')
+        .fields.map((f) => f.field)
+        .sort(),
+    ).toEqual(['filter.customFields[0].fieldId', 'period.to', 'pipelineId']);
+  });
+});
+
+describe('stage history', () => {
+  it('keeps every stage a deal entered, creation included, with who moved it and how long it stayed', async ({ workspace: ws, app }) => {
+    let d = await createDeal(ws, { name: 'Moving', stageId: ws.open[0].id });
+    for (const s of [ws.open[1], ws.won])
+      d = as((await ws.gql(MoveDeal, { input: { id: d.id, version: d.version, stageId: s.id } })).moveDeal, 'MoveDealSuccess').deal;
+    const rows = await app.deps.db.stageTransition.findMany({ where: { dealId: rawId(d.id) }, orderBy: { at: 'asc' } });
+    expect(rows.map((r) => [r.fromStageId, r.toStageId, r.byId])).toEqual([
+      [null, rawId(ws.open[0].id), rawId(ws.admin.id)],
+      [rawId(ws.open[0].id), rawId(ws.open[1].id), rawId(ws.admin.id)],
+      [rawId(ws.open[1].id), rawId(ws.won.id), rawId(ws.admin.id)],
+    ]);
+    expect(rows[2].at.toISOString()).toBe(d.stageEnteredAt);
+    expect(rows[2].sinceAt).toEqual(rows[1].at);
+    // A refused move writes nothing.
+    const refused = (await ws.gql(MoveDeal, { input: { id: d.id, version: d.version - 1, stageId: ws.open[0].id } })).moveDeal;
+    expect(refused.__typename).toBe('ConflictError');
+    expect(await app.deps.db.stageTransition.count({ where: { dealId: rawId(d.id) } })).toBe(3);
+  });
+
+  it("is what the migration derives from a deal's timeline", async ({ workspace: ws, app }) => {
+    let d = await createDeal(ws, { name: 'Old', stageId: ws.open[1].id });
+    for (const s of [ws.open[2], ws.open[0], ws.lost]) {
+      const input = { id: d.id, version: d.version, stageId: s.id, lossReasonId: s.kind === 'LOST' ? ws.pipeline.lossReasons[0]?.id : undefined };
+      d = as((await ws.gql(MoveDeal, { input })).moveDeal, 'MoveDealSuccess').deal;
+    }
+    // The migration's backfill, read rather than written, for this deal.
+    const sql = readFileSync(new URL('../prisma/migrations/20261202123000_stage_transitions/migration.sql', import.meta.url), 'utf8');
+    const backfill = sql
+      .slice(sql.indexOf('WITH moves'))
+      .replace(/INSERT INTO "StageTransition" \([^)]*\)\s*SELECT gen_random_uuid\(\),/, 'SELECT')
+      .replace(/;\s*$/, '');
+    const derived = await app.deps.db.$queryRawUnsafe<{ dealId: string; fromStageId: string | null; toStageId: string; sinceAt: Date | null }[]>(
+      `select * from (${backfill}) b where b."dealId" = $1::uuid order by b."at"`,
+      rawId(d.id),
+    );
+    const kept = await app.deps.db.stageTransition.findMany({ where: { dealId: rawId(d.id) }, orderBy: { at: 'asc' } });
+    const shape = (r: { fromStageId: string | null; toStageId: string; sinceAt: Date | null }) => [r.fromStageId, r.toStageId, r.sinceAt === null];
+    expect(derived.map(shape)).toEqual(kept.map(shape));
+    expect(derived.map((r) => r.toStageId)).toEqual([ws.open[1], ws.open[2], ws.open[0], ws.lost].map((s) => rawId(s.id)));
+  });
+});
