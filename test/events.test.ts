@@ -68,21 +68,23 @@ describe('domain events', () => {
     expect(events.describe()).toEqual({
       inTransaction: {
         'file.attached': ['timeline: file attached'],
-        'record.created': ['timeline: card created'],
-        'record.updated': ['timeline: field, stage and responsible changes'],
-        'task.completed': ['timeline: task completed'],
+        'record.created': ['timeline: card created', 'automations: queue runs'],
+        'record.updated': ['timeline: field, stage and responsible changes', 'automations: queue runs'],
+        'task.completed': ['timeline: task completed', 'automations: queue runs'],
         'task.created': ['timeline: task created'],
       },
       afterCommit: {
         notification: ['realtime: notifications'],
-        'record.created': ['realtime: dealChanged'],
+        'record.created': ['realtime: dealChanged', 'automations: wake the worker'],
         'record.restored': ['realtime: dealChanged'],
         'record.trashed': ['realtime: dealChanged'],
-        'record.updated': ['realtime: dealChanged'],
+        'record.updated': ['realtime: dealChanged', 'automations: wake the worker'],
         settingsChanged: ['realtime: rights re-read'],
+        'task.completed': ['automations: wake the worker'],
         timelineUpdated: ['realtime: timelineUpdated'],
       },
       everyPoll: ['tasks: due reminders'],
+      jobSources: ['automations: due runs'],
     });
   });
 });

@@ -76,6 +76,25 @@ export async function resolveViewer(deps: AppDeps, token: string): Promise<Viewe
   return { problem: AUTH.tokenInvalid() };
 }
 
+/**
+ * The viewer of a user acting without a token (an automation acting for its owner): their role,
+ * rights and teams as they are now; null when the user is gone or deactivated.
+ */
+export async function viewerOfUser(db: AppDeps['db'], userId: string): Promise<Viewer | null> {
+  const rows = await db.$queryRawUnsafe<TokenRow[]>(
+    `select u.id as "userId", u."workspaceId", u."roleId", u.active, r."isAdmin", r.rights, r."fieldAccess", w.locale::text as locale, w."phoneRegion"::text as "phoneRegion", w.currency::text as currency,
+            coalesce(array(select m."teamId"::text from "TeamMember" m where m."userId" = u.id), '{}') as "teamIds"
+       from "User" u
+       join "Role" r on r.id = u."roleId"
+       join "Workspace" w on w.id = u."workspaceId"
+      where u.id = $1::uuid`,
+    userId,
+  );
+  const row = rows[0];
+  if (!row || !row.active) return null;
+  return toViewer(row, { via: 'automation', canWrite: true });
+}
+
 function toViewer(row: TokenRow, extra: Pick<Viewer, 'via' | 'sessionId' | 'expiresAt' | 'apiKeyId' | 'canWrite'>): Viewer {
   return {
     userId: row.userId,

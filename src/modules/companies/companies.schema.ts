@@ -35,7 +35,7 @@ export const CompanyFilter = builder.inputRef<Filter>('CompanyFilter').implement
   }),
 });
 
-const ID_FIELDS = { responsibleIds: 'User' };
+export const ID_FIELDS = { responsibleIds: 'User' };
 
 cardList('COMPANY', { filter: CompanyFilter, ids: ID_FIELDS });
 

@@ -50,7 +50,7 @@ export const ContactFilter = builder.inputRef<Filter>('ContactFilter').implement
   }),
 });
 
-const ID_FIELDS = { responsibleIds: 'User', companyIds: 'Company' };
+export const ID_FIELDS = { responsibleIds: 'User', companyIds: 'Company' };
 
 cardList('CONTACT', { filter: ContactFilter, ids: ID_FIELDS });
 

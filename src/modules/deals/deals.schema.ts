@@ -110,7 +110,7 @@ export const DealFilter = builder.inputRef<Filter>('DealFilter').implement({
   }),
 });
 
-const ID_FIELDS = { responsibleIds: 'User', pipelineIds: 'Pipeline', stageIds: 'Stage', companyIds: 'Company', contactIds: 'Contact' };
+export const ID_FIELDS = { responsibleIds: 'User', pipelineIds: 'Pipeline', stageIds: 'Stage', companyIds: 'Company', contactIds: 'Contact' };
 
 cardList('DEAL', { filter: DealFilter, ids: ID_FIELDS });
 
