@@ -21,6 +21,7 @@ import './modules/tasks/tasks.schema.js';
 import './modules/files/files.schema.js';
 import './modules/mailboxes/mailboxes.schema.js';
 import './modules/automations/automations.schema.js';
+import './modules/webhooks/webhooks.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
 

@@ -25,8 +25,8 @@ export type TimelineMessage = {
 export type NotificationMessage = {
   workspaceId: string;
   userId: string;
-  /** AUTOMATION: an automation's "notify" action; AUTOMATION_PAUSED: one failed too often in a row. */
-  kind: 'TASK_ASSIGNED' | 'TASK_DUE' | 'AUTOMATION' | 'AUTOMATION_PAUSED';
+  /** AUTOMATION: an automation's "notify" action; AUTOMATION_PAUSED / WEBHOOK_DISABLED: one failed too often in a row. */
+  kind: 'TASK_ASSIGNED' | 'TASK_DUE' | 'AUTOMATION' | 'AUTOMATION_PAUSED' | 'WEBHOOK_DISABLED';
   taskId?: string;
   /** The text of an automation's notification. */
   text?: string;

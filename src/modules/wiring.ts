@@ -7,3 +7,4 @@ import './timeline/timeline.consumers.js';
 import './realtime/realtime.consumers.js';
 import './tasks/tasks.consumers.js';
 import './automations/automations.consumers.js';
+import './webhooks/webhooks.consumers.js';

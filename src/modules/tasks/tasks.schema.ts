@@ -161,7 +161,9 @@ builder.mutationField('reopenTask', (t) =>
 
 // Notifications
 
-const NotificationKind = builder.enumType('NotificationKind', { values: ['TASK_ASSIGNED', 'TASK_DUE', 'AUTOMATION', 'AUTOMATION_PAUSED'] as const });
+const NotificationKind = builder.enumType('NotificationKind', {
+  values: ['TASK_ASSIGNED', 'TASK_DUE', 'AUTOMATION', 'AUTOMATION_PAUSED', 'WEBHOOK_DISABLED'] as const,
+});
 
 const Notification = builder.objectRef<NotificationMessage>('Notification').implement({
   description:
@@ -169,7 +171,7 @@ const Notification = builder.objectRef<NotificationMessage>('Notification').impl
   fields: (t) => ({
     kind: t.expose('kind', { type: NotificationKind }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
-    text: t.string({ nullable: true, description: 'AUTOMATION and AUTOMATION_PAUSED: the message.', resolve: (m) => m.text ?? null }),
+    text: t.string({ nullable: true, description: 'AUTOMATION, AUTOMATION_PAUSED and WEBHOOK_DISABLED: the message.', resolve: (m) => m.text ?? null }),
     cardId: t.id({
       nullable: true,
       description: 'The card an automation notification is about.',
