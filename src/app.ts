@@ -25,6 +25,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { createAppPubSub } from './lib/pubsub.js';
 import { SettingsEpochs } from './lib/settings-epochs.js';
 import { OutboxDispatcher } from './lib/outbox.js';
+import { Worker } from './lib/worker.js';
 import { events } from './kernel/events.js';
 import './modules/wiring.js';
 import { schema } from './schema.js';
@@ -133,7 +134,9 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
   const delivery = { flush, deliver: (topic: string, payload: unknown) => consumers.deliver(topic, payload), jobs: () => consumers.jobs() };
   const outbox = new OutboxDispatcher(database.prisma, delivery, log, opts.outboxPollMs);
   const storage = new LocalStorage(join(config.dataDir, 'files'));
-  const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, storage, epochs };
+  // Durable jobs (automation runs, webhook deliveries) the modules registered as job sources.
+  const worker = new Worker(() => consumers.sources(), log, opts.outboxPollMs);
+  const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, worker, storage, epochs };
   const consumers = events.deliverer(deps);
   const contextFactory = createContextFactory(deps, { resolveViewer });
 
@@ -257,7 +260,10 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
       });
-      if (config.outboxDispatch) outbox.start();
+      if (config.outboxDispatch) {
+        outbox.start();
+        worker.start();
+      }
       const { port } = server.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       url = `http://${host}:${port}/graphql`;
@@ -273,6 +279,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
       while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       server.closeAllConnections();
       await closed.catch(() => {});
+      await worker.stop();
       await outbox.stop();
       if (config.outboxDispatch) await outbox.drain().catch(() => {});
       await closePubSub();

@@ -41,6 +41,16 @@ const envSchema = z.object({
   // Whether this instance publishes outbox events (one dispatching instance is enough; any
   // number may, each event still goes out once).
   OUTBOX_DISPATCH: bool.default(true),
+  // Outbound webhooks: private, loopback and link-local targets (and plain http) only when true.
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds' })
+    .int()
+    .positive('must be positive')
+    .max(60_000, 'must be at most 60000')
+    .default(10_000),
+  // The first retry's delay; each next one is 4 times longer (8 attempts span about a day).
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(5_000),
   FILE_MAX_MB: z.coerce.number({ error: 'must be a number of megabytes' }).positive('must be positive').max(2048, 'must be at most 2048').default(25),
   // Comma-separated MIME types or type/* wildcards that uploads may have.
   FILE_TYPES: z
@@ -62,6 +72,7 @@ export type Config = {
   trustProxy: boolean;
   introspection: boolean;
   outboxDispatch: boolean;
+  webhooks: { allowPrivate: boolean; timeoutMs: number; retryBaseMs: number };
   fileMaxBytes: number;
   fileTypes: string[];
 };
@@ -93,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     introspection: e.INTROSPECTION,
     outboxDispatch: e.OUTBOX_DISPATCH,
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS, retryBaseMs: e.WEBHOOK_RETRY_BASE_MS },
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
     fileTypes: e.FILE_TYPES.split(',')
       .map((t) => t.trim().toLowerCase())

@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { Logger } from './lib/logger.js';
 import type { AppPubSub } from './lib/pubsub.js';
 import type { OutboxDispatcher } from './lib/outbox.js';
+import type { Worker } from './lib/worker.js';
 import type { Viewer } from './kernel/access/viewer.js';
 import type { SettingsEpochs } from './lib/settings-epochs.js';
 import { unauthenticated } from './lib/errors.js';
@@ -20,6 +21,8 @@ export type AppDeps = {
   log: Logger;
   pubsub: AppPubSub;
   outbox: OutboxDispatcher;
+  /** Runs durable jobs (automations, webhook deliveries) on instances that dispatch. */
+  worker: Worker;
   storage: FileStorage;
   /** Counts settings changes per workspace, so live subscriptions re-read their rights. */
   epochs: SettingsEpochs;
@@ -46,7 +49,10 @@ export type ViewerResult = { viewer: Viewer } | { problem: Message };
 export type ResolveViewer = (deps: AppDeps, token: string) => Promise<ViewerResult>;
 
 /** What a service needs: the database, the deps, and a signed-in viewer. */
-export type ServiceCtx = { db: Db; deps: AppDeps; viewer: Viewer };
+export type ServiceCtx = { db: Db; deps: AppDeps; viewer: Viewer; automation?: AutomationActor };
+
+/** An automation acting (with its owner's viewer): timeline entries name it, and the changes it makes trigger automations one level deeper. */
+export type AutomationActor = { id: string; name: string; depth: number };
 
 export function authed(ctx: Context): ServiceCtx {
   if (!ctx.viewer) throw unauthenticated(ctx.authProblem);

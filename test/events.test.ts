@@ -68,22 +68,32 @@ describe('domain events', () => {
     expect(events.describe()).toEqual({
       inTransaction: {
         'file.attached': ['timeline: file attached'],
-        'record.created': ['timeline: card created', 'reports: stage history (deal created)'],
-        'record.updated': ['timeline: field, stage and responsible changes', 'reports: stage history (deal moved)'],
-        'task.completed': ['timeline: task completed'],
-        'task.created': ['timeline: task created'],
+        'record.created': ['timeline: card created', 'reports: stage history (deal created)', 'automations: queue runs', 'webhooks: queue deliveries'],
+        'record.restored': ['webhooks: queue deliveries'],
+        'record.trashed': ['webhooks: queue deliveries'],
+        'record.updated': [
+          'timeline: field, stage and responsible changes',
+          'reports: stage history (deal moved)',
+          'automations: queue runs',
+          'webhooks: queue deliveries',
+        ],
+        'task.completed': ['timeline: task completed', 'automations: queue runs', 'webhooks: queue deliveries'],
+        'task.created': ['timeline: task created', 'webhooks: queue deliveries'],
       },
       afterCommit: {
         'lead.received': ['realtime: incomingLeadReceived'],
         notification: ['realtime: notifications'],
-        'record.created': ['realtime: dealChanged'],
-        'record.restored': ['realtime: dealChanged'],
-        'record.trashed': ['realtime: dealChanged'],
-        'record.updated': ['realtime: dealChanged'],
+        'record.created': ['realtime: dealChanged', 'automations: wake the worker', 'webhooks: wake the worker'],
+        'record.restored': ['realtime: dealChanged', 'webhooks: wake the worker'],
+        'record.trashed': ['realtime: dealChanged', 'webhooks: wake the worker'],
+        'record.updated': ['realtime: dealChanged', 'automations: wake the worker', 'webhooks: wake the worker'],
         settingsChanged: ['realtime: rights re-read'],
+        'task.completed': ['automations: wake the worker', 'webhooks: wake the worker'],
+        'task.created': ['webhooks: wake the worker'],
         timelineUpdated: ['realtime: timelineUpdated'],
       },
       everyPoll: ['tasks: due reminders'],
+      jobSources: ['automations: due runs', 'webhooks: due deliveries'],
     });
   });
 });

@@ -77,11 +77,13 @@ export type Topic = keyof EventMap;
 type TxConsumer<T extends Topic> = (tx: Tx, event: EventMap[T], ctx: ServiceCtx) => Promise<void>;
 type AfterConsumer<T extends Topic> = (event: EventMap[T], deps: AppDeps) => void | Promise<void>;
 type Job = (deps: AppDeps) => Promise<void>;
+type Background = (deps: AppDeps) => Promise<number>;
 
 class EventRegistry {
   private readonly inTx = new Map<Topic, { name: string; fn: TxConsumer<Topic> }[]>();
   private readonly after = new Map<Topic, { name: string; fn: AfterConsumer<Topic> }[]>();
   private readonly jobs: { name: string; fn: Job }[] = [];
+  private readonly background: { name: string; fn: Background }[] = [];
 
   /** Runs in the transaction of every change that emits `topic`; its failure undoes the change. */
   inTransaction<T extends Topic>(topics: T | T[], name: string, fn: TxConsumer<T>) {
@@ -96,6 +98,14 @@ class EventRegistry {
   /** Work the outbox dispatcher does on each poll (e.g. tasks that fell due). */
   everyPoll(name: string, fn: Job) {
     if (!this.jobs.some((j) => j.name === name)) this.jobs.push({ name, fn });
+  }
+
+  /**
+   * A source of durable jobs the background worker (lib/worker.ts) runs outside any
+   * transaction: it claims its due rows, runs them and returns how many it ran.
+   */
+  jobSource(name: string, fn: Background) {
+    if (!this.background.some((j) => j.name === name)) this.background.push({ name, fn });
   }
 
   private add<F>(map: Map<Topic, { name: string; fn: F }[]>, topic: Topic, name: string, fn: F) {
@@ -127,6 +137,7 @@ class EventRegistry {
         for (const c of list) await c.fn(payload as EventMap[Topic], deps);
       },
       jobs: () => this.jobs.map((j) => () => j.fn(deps)),
+      sources: () => this.background.map((j) => () => j.fn(deps)),
     };
   }
 
@@ -134,7 +145,12 @@ class EventRegistry {
   describe() {
     const list = (m: Map<Topic, { name: string }[]>) =>
       Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([t, cs]) => [t, cs.map((c) => c.name)]));
-    return { inTransaction: list(this.inTx), afterCommit: list(this.after), everyPoll: this.jobs.map((j) => j.name) };
+    return {
+      inTransaction: list(this.inTx),
+      afterCommit: list(this.after),
+      everyPoll: this.jobs.map((j) => j.name),
+      jobSources: this.background.map((j) => j.name),
+    };
   }
 }
 

@@ -28,8 +28,13 @@ export type TimelineMessage = {
 export type NotificationMessage = {
   workspaceId: string;
   userId: string;
-  kind: 'TASK_ASSIGNED' | 'TASK_DUE';
-  taskId: string;
+  /** AUTOMATION: an automation's "notify" action; AUTOMATION_PAUSED / WEBHOOK_DISABLED: one failed too often in a row. */
+  kind: 'TASK_ASSIGNED' | 'TASK_DUE' | 'AUTOMATION' | 'AUTOMATION_PAUSED' | 'WEBHOOK_DISABLED';
+  taskId?: string;
+  /** The text of an automation's notification. */
+  text?: string;
+  /** The card it is about. */
+  card?: { kind: 'CONTACT' | 'COMPANY' | 'DEAL'; id: string };
   occurredAt: string;
 };
 

@@ -8,3 +8,5 @@ import './reports/reports.consumers.js';
 import './realtime/realtime.consumers.js';
 import './tasks/tasks.consumers.js';
 import './leads/leads.consumers.js';
+import './automations/automations.consumers.js';
+import './webhooks/webhooks.consumers.js';

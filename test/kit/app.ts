@@ -22,6 +22,9 @@ export function testConfig(extra: Record<string, string> = {}): Config {
     LOG_LEVEL: 'silent',
     SEED_DEMO: 'false',
     DATA_DIR: '/nonexistent',
+    // Webhook tests deliver to a receiver on 127.0.0.1 over http, and retry within milliseconds.
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    WEBHOOK_RETRY_BASE_MS: '1',
     ...(testDatabaseUrl() ? { DATABASE_URL: testDatabaseUrl()! } : {}),
     ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...extra,

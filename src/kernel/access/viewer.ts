@@ -12,8 +12,8 @@ export type Viewer = {
   isAdmin: boolean;
   roleId: string;
   teamIds: string[];
-  /** How the caller signed in; API keys may be read-only. */
-  via: 'session' | 'apiKey';
+  /** How the caller signed in; API keys may be read-only; an automation acts for its owner. */
+  via: 'session' | 'apiKey' | 'automation';
   sessionId?: string;
   /** When the session ends by itself (sessions only). */
   expiresAt?: Date;

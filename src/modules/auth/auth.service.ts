@@ -77,12 +77,12 @@ export async function resolveViewer(deps: AppDeps, token: string): Promise<Viewe
 }
 
 /**
- * The viewer of a user acting without a token of their own: a web form submitted by a site
- * visitor acts as the user who set the form up, with that user's rights as they are now.
- * Null for a user who is gone or deactivated.
+ * The viewer of a user acting without a token of their own (an automation acting for its owner,
+ * a web form submitted by a site visitor acting as the user who set it up): their role, rights
+ * and teams as they are now; null when the user is gone or deactivated.
  */
-export async function userViewer(deps: AppDeps, userId: string): Promise<Viewer | null> {
-  const rows = await deps.db.$queryRawUnsafe<TokenRow[]>(
+export async function viewerOfUser(db: AppDeps['db'], userId: string, via: Viewer['via'] = 'automation'): Promise<Viewer | null> {
+  const rows = await db.$queryRawUnsafe<TokenRow[]>(
     `select u.id as "userId", u."workspaceId", u."roleId", u.active, r."isAdmin", r.rights, r."fieldAccess", w.locale::text as locale, w."phoneRegion"::text as "phoneRegion", w.currency::text as currency,
             coalesce(array(select m."teamId"::text from "TeamMember" m where m."userId" = u.id), '{}') as "teamIds"
        from "User" u
@@ -92,7 +92,7 @@ export async function userViewer(deps: AppDeps, userId: string): Promise<Viewer 
     userId,
   );
   const row = rows[0];
-  return row?.active ? toViewer(row, { via: 'session', canWrite: true }) : null;
+  return row?.active ? toViewer(row, { via, canWrite: true }) : null;
 }
 
 function toViewer(row: TokenRow, extra: Pick<Viewer, 'via' | 'sessionId' | 'expiresAt' | 'apiKeyId' | 'canWrite'>): Viewer {

@@ -13,7 +13,7 @@ import * as tasks from './tasks.service.js';
 
 registerNode('Task');
 
-const TaskType = builder.enumType('TaskType', { values: ['CALL', 'MEETING', 'FOLLOW_UP', 'CUSTOM'] as const });
+export const TaskType = builder.enumType('TaskType', { values: ['CALL', 'MEETING', 'FOLLOW_UP', 'CUSTOM'] as const });
 
 const TYPENAME = { DEAL: 'Deal', CONTACT: 'Contact', COMPANY: 'Company' } as const;
 
@@ -161,17 +161,26 @@ builder.mutationField('reopenTask', (t) =>
 
 // Notifications
 
-const NotificationKind = builder.enumType('NotificationKind', { values: ['TASK_ASSIGNED', 'TASK_DUE'] as const });
+const NotificationKind = builder.enumType('NotificationKind', {
+  values: ['TASK_ASSIGNED', 'TASK_DUE', 'AUTOMATION', 'AUTOMATION_PAUSED', 'WEBHOOK_DISABLED'] as const,
+});
 
 const Notification = builder.objectRef<NotificationMessage>('Notification').implement({
-  description: 'Something for the signed-in user: a task given to them, or one of theirs falling due.',
+  description:
+    'Something for the signed-in user: a task given to them, one of theirs falling due, a message from an automation, or an automation paused after failing.',
   fields: (t) => ({
     kind: t.expose('kind', { type: NotificationKind }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+    text: t.string({ nullable: true, description: 'AUTOMATION, AUTOMATION_PAUSED and WEBHOOK_DISABLED: the message.', resolve: (m) => m.text ?? null }),
+    cardId: t.id({
+      nullable: true,
+      description: 'The card an automation notification is about.',
+      resolve: (m) => (m.card ? encodeGlobalId(TYPENAME[m.card.kind], m.card.id) : null),
+    }),
     task: t.prismaField({
       type: 'Task',
       nullable: true,
-      resolve: (query, m, _a, ctx) => ctx.db.task.findFirst({ ...query, where: { id: m.taskId, ...tasks.visibleTasks(authed(ctx)) } }),
+      resolve: (query, m, _a, ctx) => (m.taskId ? ctx.db.task.findFirst({ ...query, where: { id: m.taskId, ...tasks.visibleTasks(authed(ctx)) } }) : null),
     }),
   }),
 });

@@ -162,6 +162,10 @@ builder.prismaNode('TimelineEntry', {
     kind: t.expose('kind', { type: TimelineKind }),
     cardId: t.id({ resolve: (e) => encodeGlobalId(TYPENAME[e.entityType], e.cardId) }),
     author: t.relation('author', { nullable: true, description: 'Who added it, or whose change the server recorded.' }),
+    byAutomation: t.exposeString('automationName', {
+      nullable: true,
+      description: 'Set when an automation made the change (acting for `author`): its name at the time.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     text: t.string({
       nullable: true,

@@ -44,6 +44,8 @@ export async function record(tx: Tx, ctx: ServiceCtx, card: CardRef, entries: En
       text: e.text ?? '',
       data: (e.data ?? {}) as Prisma.InputJsonValue,
       privateToId: e.privateToId ?? null,
+      automationId: ctx.automation?.id ?? null,
+      automationName: ctx.automation?.name ?? null,
     })),
     select: { id: true },
   });

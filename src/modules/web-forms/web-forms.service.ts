@@ -20,7 +20,7 @@ import { toStored, type FieldDef, type ValueInput } from '../../kernel/fields/va
 import { checkResponsible, createRecord, inOneTransaction } from '../../kernel/records.js';
 import { record as recordTimeline } from '../timeline/timeline.service.js';
 import { typeAllowed, uploadFile } from '../files/files.service.js';
-import { userViewer } from '../auth/auth.service.js';
+import { viewerOfUser } from '../auth/auth.service.js';
 import { receiveLead } from '../leads/leads.service.js';
 import { LEADS } from '../leads/leads.messages.js';
 import { FILES } from '../files/files.messages.js';
@@ -280,7 +280,7 @@ async function responsibleFor(ctx: ServiceCtx, form: WebForm): Promise<string> {
  * in the form's stage, all in one transaction; uploaded files go on the new card's timeline.
  */
 export async function submitForm(deps: AppDeps, form: WebForm, sub: Submission): Promise<SubmitResult> {
-  const viewer = await userViewer(deps, form.createdById);
+  const viewer = await viewerOfUser(deps.db, form.createdById, 'session');
   if (!viewer) throw new FormRefusal(404, FORMS.unavailable());
   const ctx: ServiceCtx = { db: deps.db, deps, viewer };
   const p = await parseSubmission(ctx, form, sub);

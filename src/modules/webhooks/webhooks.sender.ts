@@ -1,0 +1,178 @@
+// Sends webhook deliveries: claims due rows with a lease (several instances skip each other's
+// rows), signs each per the Standard Webhooks specification, POSTs it with a time-out and a cap
+// on the response read, and logs the attempt. A 2xx answer delivers it; anything else retries
+// with exponential backoff and jitter, 8 attempts over about a day; a delivery out of attempts
+// fails, and a webhook whose deliveries keep failing is disabled and its administrators told.
+// Deliveries are sent concurrently, so a slow receiver holds only its own.
+import http from 'node:http';
+import https from 'node:https';
+import { Webhook as Signer } from 'standardwebhooks';
+import type { AppDeps } from '../../context.js';
+import { render } from '../../lib/i18n.js';
+import { enqueue } from '../../lib/outbox.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { guardedLookup } from './guard.js';
+import { WEBHOOKS } from './webhooks.messages.js';
+
+export const MAX_ATTEMPTS = 8;
+/** Deliveries that failed for good in a row before the webhook is disabled. */
+export const DISABLE_AFTER = 5;
+const RESPONSE_CAP = 64 * 1024;
+const KEEP = 1024;
+const BATCH = 100;
+const PARALLEL = 32;
+
+export type Attempt = { attempt: number; at: string; statusCode: number | null; latencyMs: number; response: string; error: string | null };
+
+type Row = {
+  id: string;
+  webhookId: string;
+  messageId: string;
+  payload: unknown;
+  attempts: number;
+  attemptLog: Attempt[];
+  url: string;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretUntil: Date | null;
+  workspaceId: string;
+};
+
+/** The delay before attempt `n + 1` after `n` failed: base·4^(n-1), ±20 % jitter. */
+export function backoff(baseMs: number, n: number) {
+  return Math.round(baseMs * 4 ** (n - 1) * (0.8 + Math.random() * 0.4));
+}
+
+/** webhook-signature: one signature per secret in force (the previous one during its overlap). */
+export function signatures(row: Pick<Row, 'secret' | 'previousSecret' | 'previousSecretUntil' | 'messageId'>, at: Date, body: string) {
+  const secrets = [row.secret, ...(row.previousSecret && row.previousSecretUntil && row.previousSecretUntil > at ? [row.previousSecret] : [])];
+  return secrets.map((s) => new Signer(s).sign(row.messageId, at, body)).join(' ');
+}
+
+function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, allowPrivate: boolean) {
+  return new Promise<{ statusCode: number; response: string }>((resolve, reject) => {
+    const u = new URL(url);
+    const lib = u.protocol === 'https:' ? https : http;
+    const req = lib.request(
+      u,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup: guardedLookup(allowPrivate) as never,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= RESPONSE_CAP) chunks.push(c);
+          else res.destroy();
+        });
+        const done = () => resolve({ statusCode: res.statusCode ?? 0, response: Buffer.concat(chunks).subarray(0, KEEP).toString('utf8') });
+        res.on('end', done);
+        res.on('close', done);
+        res.on('error', done);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function claim(deps: AppDeps): Promise<Row[]> {
+  return deps.db.$queryRaw<Row[]>`
+    with due as (
+      update "WebhookDelivery" set "lockedUntil" = now() + make_interval(secs => ${Math.ceil(deps.config.webhooks.timeoutMs / 1000) + 30})
+      where "id" in (select d."id" from "WebhookDelivery" d
+                     where d."status" = 'PENDING' and d."nextAttemptAt" <= now() and (d."lockedUntil" is null or d."lockedUntil" < now())
+                     order by d."nextAttemptAt" limit ${BATCH} for update skip locked)
+      returning "id", "webhookId", "messageId", "payload", "attempts", "attemptLog", "workspaceId")
+    select due."id"::text as "id", due."webhookId"::text as "webhookId", due."messageId", due."payload", due."attempts", due."attemptLog", due."workspaceId"::text as "workspaceId",
+           w."url", w."secret", w."previousSecret", w."previousSecretUntil"
+    from due join "Webhook" w on w."id" = due."webhookId"`;
+}
+
+export async function sendDueDeliveries(deps: AppDeps): Promise<number> {
+  const rows = await claim(deps);
+  let next = 0;
+  const lane = async () => {
+    while (next < rows.length) {
+      const row = rows[next++];
+      await send(deps, row).catch((err) => deps.log.error({ err, deliveryId: row.id }, 'webhook delivery failed to record; retried when its lease ends'));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, rows.length) }, lane));
+  if (rows.length) deps.outbox.kick();
+  return rows.length;
+}
+
+async function send(deps: AppDeps, row: Row) {
+  const { timeoutMs, allowPrivate, retryBaseMs } = deps.config.webhooks;
+  const at = new Date();
+  const body = JSON.stringify(row.payload);
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': 'crm-webhooks/1',
+    'webhook-id': row.messageId,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': signatures(row, at, body),
+  };
+  const t0 = performance.now();
+  let statusCode: number | null = null;
+  let response = '';
+  let error: string | null = null;
+  try {
+    ({ statusCode, response } = await post(row.url, headers, body, timeoutMs, allowPrivate));
+    if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
+  } catch (err) {
+    error = err instanceof Error ? err.message : String(err);
+  }
+  const attempt = row.attempts + 1;
+  const entry: Attempt = { attempt, at: at.toISOString(), statusCode, latencyMs: Math.round(performance.now() - t0), response, error };
+  const log = [...row.attemptLog, entry] as unknown as Prisma.InputJsonValue;
+  const ok = !error;
+  const out = ok ? 'SUCCEEDED' : attempt >= MAX_ATTEMPTS ? 'FAILED' : 'PENDING';
+  await deps.db.$transaction(async (tx) => {
+    await tx.webhookDelivery.update({
+      where: { id: row.id },
+      data: {
+        status: out,
+        attempts: attempt,
+        attemptLog: log,
+        lockedUntil: null,
+        ...(ok ? { deliveredAt: new Date() } : {}),
+        ...(out === 'PENDING' ? { nextAttemptAt: new Date(Date.now() + backoff(retryBaseMs, attempt)) } : {}),
+      },
+    });
+    if (ok) {
+      await tx.webhook.updateMany({ where: { id: row.webhookId, failureStreak: { gt: 0 } }, data: { failureStreak: 0 } });
+      return;
+    }
+    if (out !== 'FAILED') return;
+    const [w] = await tx.$queryRaw<{ failureStreak: number; enabled: boolean; url: string }[]>`
+      update "Webhook" set "failureStreak" = "failureStreak" + 1,
+        "enabled" = case when "failureStreak" + 1 >= ${DISABLE_AFTER} then false else "enabled" end,
+        "disabledAt" = case when "failureStreak" + 1 >= ${DISABLE_AFTER} and "disabledAt" is null then now() else "disabledAt" end
+      where "id" = ${row.webhookId}::uuid returning "failureStreak", "enabled", "url"`;
+    if (w && w.failureStreak === DISABLE_AFTER) {
+      const admins = await tx.user.findMany({ where: { workspaceId: row.workspaceId, active: true, role: { isAdmin: true } }, select: { id: true } });
+      const occurredAt = new Date().toISOString();
+      await enqueue(
+        tx,
+        admins.map((u) => ({
+          topic: 'notification',
+          workspaceId: row.workspaceId,
+          payload: {
+            workspaceId: row.workspaceId,
+            userId: u.id,
+            kind: 'WEBHOOK_DISABLED',
+            text: render(WEBHOOKS.disabled({ url: w.url, n: DISABLE_AFTER }), 'en'),
+            occurredAt,
+          },
+        })),
+      );
+    }
+  });
+}

@@ -1,0 +1,132 @@
+// Outbound webhooks: what administrators define (a URL, event types, a secret shown once and
+// rotated with an overlap), the delivery log they read, and redelivery. Queuing deliveries is
+// the consumers' (webhooks.consumers.ts); sending them is the sender's (webhooks.sender.ts).
+import { randomBytes } from 'node:crypto';
+import type { ServiceCtx } from '../../context.js';
+import { IssueList, NotFoundError } from '../../lib/errors.js';
+import * as v from '../../lib/validate.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { assertAdmin } from '../../kernel/access/viewer.js';
+import { urlProblem } from './guard.js';
+import { WEBHOOKS } from './webhooks.messages.js';
+
+export const EVENT_TYPES = ['CARD_CREATED', 'CARD_UPDATED', 'CARD_DELETED', 'CARD_RESTORED', 'DEAL_STAGE_CHANGED', 'TASK_CREATED', 'TASK_COMPLETED'] as const;
+export type WebhookEventType = (typeof EVENT_TYPES)[number];
+
+/** The `type` of a payload, as Standard Webhooks payloads name it. */
+export const TYPE_NAME: Record<WebhookEventType, string> = {
+  CARD_CREATED: 'card.created',
+  CARD_UPDATED: 'card.updated',
+  CARD_DELETED: 'card.deleted',
+  CARD_RESTORED: 'card.restored',
+  DEAL_STAGE_CHANGED: 'deal.stage_changed',
+  TASK_CREATED: 'task.created',
+  TASK_COMPLETED: 'task.completed',
+};
+
+const SECRET_PREFIX = 'whsec_';
+/** Shortest secret accepted, in bytes (the specification asks for 24 to 64). */
+const MIN_SECRET_BYTES = 24;
+
+export const newSecret = () => SECRET_PREFIX + randomBytes(32).toString('base64');
+
+export type WebhookInput = { url: string; eventTypes: WebhookEventType[]; enabled?: boolean | null; secret?: string | null };
+
+async function checkInput(ctx: ServiceCtx, input: Partial<WebhookInput>, issues: IssueList) {
+  if (input.url !== undefined) {
+    const problem = await urlProblem(input.url, ctx.deps.config.webhooks.allowPrivate);
+    if (problem?.kind === 'scheme') issues.add('url', WEBHOOKS.badUrl());
+    else if (problem?.kind === 'private') issues.add('url', WEBHOOKS.privateTarget({ address: problem.address }));
+    else if (problem?.kind === 'unresolvable') issues.add('url', WEBHOOKS.unresolvable());
+    if (input.url.length > 2000) issues.add('url', v.VALIDATE.tooLong({ max: 2000 }));
+  }
+  if (input.eventTypes !== undefined && !input.eventTypes.length) issues.add('eventTypes', WEBHOOKS.noEvents());
+  if (input.secret !== null && input.secret !== undefined) {
+    const raw = input.secret.startsWith(SECRET_PREFIX) ? input.secret.slice(SECRET_PREFIX.length) : input.secret;
+    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(raw) ? Buffer.from(raw, 'base64').length : 0;
+    if (bytes < MIN_SECRET_BYTES || bytes > 64) issues.add('secret', v.VALIDATE.tooShort({ min: MIN_SECRET_BYTES }));
+  }
+  issues.throwIfAny();
+}
+
+type Query = { include?: Prisma.WebhookInclude; select?: Prisma.WebhookSelect };
+
+/** Creates a webhook; its secret is answered this once. */
+export async function createWebhook(ctx: ServiceCtx, input: WebhookInput) {
+  assertAdmin(ctx.viewer, WEBHOOKS.manage());
+  await checkInput(ctx, input, new IssueList());
+  const secret = input.secret ? (input.secret.startsWith(SECRET_PREFIX) ? input.secret : SECRET_PREFIX + input.secret) : newSecret();
+  const webhook = await ctx.db.webhook.create({
+    data: { workspaceId: ctx.viewer.workspaceId, url: input.url, eventTypes: [...new Set(input.eventTypes)], enabled: input.enabled ?? true, secret },
+  });
+  return { webhook, secret };
+}
+
+async function own(ctx: ServiceCtx, id: string) {
+  assertAdmin(ctx.viewer, WEBHOOKS.manage());
+  const w = await ctx.db.webhook.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  if (!w) throw new NotFoundError('Webhook', id);
+  return w;
+}
+
+/** Changes what is given; enabling a disabled webhook lifts the disable and its failure streak. */
+export async function updateWebhook(
+  ctx: ServiceCtx,
+  id: string,
+  input: { url?: string | null; eventTypes?: WebhookEventType[] | null; enabled?: boolean | null },
+  query: Query = {},
+) {
+  await own(ctx, id);
+  const given = { url: input.url ?? undefined, eventTypes: input.eventTypes ?? undefined };
+  await checkInput(ctx, given, new IssueList());
+  return ctx.db.webhook.update({
+    ...query,
+    where: { id },
+    data: {
+      ...(given.url ? { url: given.url } : {}),
+      ...(given.eventTypes ? { eventTypes: [...new Set(given.eventTypes)] } : {}),
+      ...(input.enabled === true ? { enabled: true, disabledAt: null, failureStreak: 0 } : input.enabled === false ? { enabled: false } : {}),
+    },
+  });
+}
+
+/** A new secret, answered once; the old one keeps signing alongside for `overlapHours`. */
+export async function rotateWebhookSecret(ctx: ServiceCtx, id: string, overlapHours: number) {
+  const w = await own(ctx, id);
+  const issues = new IssueList();
+  if (!Number.isFinite(overlapHours) || overlapHours < 0 || overlapHours > 24 * 7) issues.add('overlapHours', v.VALIDATE.tooLong({ max: 24 * 7 }));
+  issues.throwIfAny();
+  const secret = newSecret();
+  const webhook = await ctx.db.webhook.update({
+    where: { id },
+    data: { secret, previousSecret: w.secret, previousSecretUntil: new Date(Date.now() + overlapHours * 3_600_000) },
+  });
+  return { webhook, secret };
+}
+
+export async function deleteWebhook(ctx: ServiceCtx, id: string) {
+  await own(ctx, id);
+  await ctx.db.webhook.delete({ where: { id } });
+  return id;
+}
+
+export function listWebhooks(ctx: ServiceCtx, query: Query = {}) {
+  assertAdmin(ctx.viewer, WEBHOOKS.manage());
+  return ctx.db.webhook.findMany({ ...query, where: { workspaceId: ctx.viewer.workspaceId }, orderBy: { createdAt: 'asc' } });
+}
+
+/** The delivery log of a webhook, newest first. */
+export async function webhookDeliveries(ctx: ServiceCtx, webhookId: string, take: number) {
+  await own(ctx, webhookId);
+  return ctx.db.webhookDelivery.findMany({ where: { webhookId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: Math.min(Math.max(take, 1), 500) });
+}
+
+/** Sends a delivery again (same webhook-id, so a receiver that saw it can tell), now. */
+export async function redeliverWebhook(ctx: ServiceCtx, deliveryId: string) {
+  assertAdmin(ctx.viewer, WEBHOOKS.manage());
+  const d = await ctx.db.webhookDelivery.findFirst({ where: { id: deliveryId, workspaceId: ctx.viewer.workspaceId } });
+  if (!d) throw new NotFoundError('WebhookDelivery', deliveryId);
+  const row = await ctx.db.webhookDelivery.update({ where: { id: deliveryId }, data: { status: 'PENDING', nextAttemptAt: new Date(), lockedUntil: null } });
+  ctx.deps.worker.kick();
+  return row;
+}
