@@ -23,6 +23,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { createAppPubSub } from './lib/pubsub.js';
 import { SettingsEpochs } from './lib/settings-epochs.js';
 import { OutboxDispatcher } from './lib/outbox.js';
+import { resumeImports, stopImports } from './modules/imports/imports.service.js';
 import { events } from './kernel/events.js';
 import './modules/wiring.js';
 import { schema } from './schema.js';
@@ -243,7 +244,11 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
       });
-      if (config.outboxDispatch) outbox.start();
+      if (config.outboxDispatch) {
+        outbox.start();
+        // Imports a stopped or crashed process left unfinished continue after their last settled row.
+        void resumeImports(deps).catch((err: unknown) => log.error({ err }, 'imports not resumed'));
+      }
       const { port } = server.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       url = `http://${host}:${port}/graphql`;
@@ -259,6 +264,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
       while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       server.closeAllConnections();
       await closed.catch(() => {});
+      await stopImports(deps);
       await outbox.stop();
       if (config.outboxDispatch) await outbox.drain().catch(() => {});
       await closePubSub();

@@ -20,6 +20,7 @@ import './modules/timeline/timeline.schema.js';
 import './modules/tasks/tasks.schema.js';
 import './modules/files/files.schema.js';
 import './modules/mailboxes/mailboxes.schema.js';
+import './modules/imports/imports.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
 

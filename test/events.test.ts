@@ -68,8 +68,8 @@ describe('domain events', () => {
     expect(events.describe()).toEqual({
       inTransaction: {
         'file.attached': ['timeline: file attached'],
-        'record.created': ['timeline: card created'],
-        'record.updated': ['timeline: field, stage and responsible changes'],
+        'record.created': ['timeline: card created', 'imports: progress'],
+        'record.updated': ['timeline: field, stage and responsible changes', 'imports: progress'],
         'task.completed': ['timeline: task completed'],
         'task.created': ['timeline: task created'],
       },

@@ -6,3 +6,4 @@ import './deals/deals.service.js';
 import './timeline/timeline.consumers.js';
 import './realtime/realtime.consumers.js';
 import './tasks/tasks.consumers.js';
+import './imports/imports.consumers.js';

@@ -76,6 +76,25 @@ export async function resolveViewer(deps: AppDeps, token: string): Promise<Viewe
   return { problem: AUTH.tokenInvalid() };
 }
 
+/**
+ * The viewer of an active user, for work done on their behalf after their request (an import
+ * running in the background): their role's rights as they are now. Null when the user is gone
+ * or deactivated.
+ */
+export async function viewerOfUser(deps: AppDeps, userId: string): Promise<Viewer | null> {
+  const rows = await deps.db.$queryRawUnsafe<TokenRow[]>(
+    `select u.id as "userId", u."workspaceId", u."roleId", u.active, r."isAdmin", r.rights, r."fieldAccess", w.locale::text as locale, w."phoneRegion"::text as "phoneRegion", w.currency::text as currency,
+            coalesce(array(select m."teamId"::text from "TeamMember" m where m."userId" = u.id), '{}') as "teamIds"
+       from "User" u
+       join "Role" r on r.id = u."roleId"
+       join "Workspace" w on w.id = u."workspaceId"
+      where u.id = $1::uuid`,
+    userId,
+  );
+  const row = rows[0];
+  return row?.active ? toViewer(row, { via: 'session', canWrite: true }) : null;
+}
+
 function toViewer(row: TokenRow, extra: Pick<Viewer, 'via' | 'sessionId' | 'expiresAt' | 'apiKeyId' | 'canWrite'>): Viewer {
   return {
     userId: row.userId,
