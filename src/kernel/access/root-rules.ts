@@ -103,6 +103,7 @@ export const ROOT_RULES: Record<string, string> = {
     'CREATE right on the entity type (or EDIT with policy UPDATE); each row then as createRecord/updateRecord checks it: scope, field access, validation',
   'Mutation.cancelImport': "the import's author, or an administrator",
   'Query.importProgress': "the import's author, or an administrator (null otherwise)",
+  'Mutation.exportCards': 'EXPORT scope on the entity type: only cards within it (and VIEW) are written, only fields the role may see',
   'Query.imports': "the viewer's own imports; every import of the workspace for administrators",
   'Mutation.createMailbox': `a personal one for the caller; a shared one ${ADMIN}`,
   'Mutation.deleteMailbox': 'a personal one by its owner; a shared one by an administrator',

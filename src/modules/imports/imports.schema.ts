@@ -1,13 +1,14 @@
 // Imports: startImport (a file sent as a multipart upload), its progress, the imports listed,
-// cancelImport; and exportCards.
+// cancelImport; and exportCards (exports.service.ts).
 import { builder } from '../../builder.js';
 import { authed } from '../../context.js';
-import { parseId } from '../../lib/ids.js';
+import { IdParser, parseId } from '../../lib/ids.js';
 import { render, type Message } from '../../lib/i18n.js';
 import { withId } from '../../lib/prisma-query.js';
-import { WRITE_ERRORS } from '../common/common.schema.js';
+import { DateTimeRange, WRITE_ERRORS } from '../common/common.schema.js';
 import { EntityType, registerNode, NOWHERE } from '../cards/cards.schema.js';
 import * as imports from './imports.service.js';
+import { exportCards } from './exports.service.js';
 
 registerNode('Import');
 
@@ -179,5 +180,41 @@ builder.queryField('imports', (t) =>
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: Math.min(Math.max(a.first ?? 50, 1), 500),
       }),
+  }),
+);
+
+const ExportFormat = builder.enumType('ExportFormat', { values: ['CSV', 'XLSX'] as const });
+
+const ExportFilter = builder.inputType('ExportFilter', {
+  description: 'Which cards to export: the keys every card list has; every condition given must hold.',
+  fields: (t) => ({
+    search: t.string(),
+    responsibleIds: t.idList(),
+    tags: t.stringList({ description: 'Tag names; cards with any of them.' }),
+    createdAt: t.field({ type: DateTimeRange }),
+    updatedAt: t.field({ type: DateTimeRange }),
+  }),
+});
+
+builder.mutationField('exportCards', (t) =>
+  t.prismaField({
+    type: 'Attachment',
+    authScopes: { member: true },
+    description:
+      'Writes the contacts, companies or deals the filter selects into a CSV or XLSX file, headed by field names so it imports back; answers the file (download it at its url). Recorded in the audit log.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'file' } },
+    args: {
+      entityType: t.arg({ type: EntityType, required: true }),
+      format: t.arg({ type: ExportFormat, required: true }),
+      filter: t.arg({ type: ExportFilter }),
+    },
+    resolve: async (query, _r, a, ctx) => {
+      const ids = new IdParser();
+      const responsibleIds = ids.many('filter.responsibleIds', 'User', a.filter?.responsibleIds);
+      ids.done();
+      const filter = a.filter ? { ...a.filter, responsibleIds } : null;
+      const row = await exportCards(authed(ctx), a.entityType, a.format, filter);
+      return ctx.db.attachment.findUniqueOrThrow({ ...withId(query), where: { id: row.id } });
+    },
   }),
 );

@@ -77,3 +77,13 @@ export const AllDeals = graphql(`
     }
   }
 `);
+
+export const ExportCards = graphql(`
+  mutation ExportCards($entityType: EntityType!, $format: ExportFormat!, $filter: ExportFilter) {
+    exportCards(entityType: $entityType, format: $format, filter: $filter) {
+      __typename
+      ... on ExportCardsSuccess { file { id name url size contentType } }
+      ...ErrorFields
+    }
+  }
+`);
