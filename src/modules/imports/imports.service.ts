@@ -126,18 +126,28 @@ async function* chunks(file: File) {
   for (let r = await reader.read(); !r.done; r = await reader.read()) yield Buffer.from(r.value);
 }
 
+/** An import's file as it arrives: over GraphQL (a multipart upload) or from the CLI (a file on disk). */
+export type ImportSource = { name: string; type?: string | null; size: number; stream: Readable };
+
 /** Stores the file, records the import and starts it in the background; its progress is the Import row. */
 export async function startImport(ctx: ServiceCtx, file: File, kind: CardKind, options: Partial<ImportOptions> = {}) {
+  const row = await createImport(ctx, { name: file.name ?? '', type: file.type, size: file.size, stream: Readable.from(chunks(file)) }, kind, options);
+  launch(ctx.deps, row.id);
+  return row;
+}
+
+/** Checks the options, stores the file and records the import (PENDING); runImport runs it. */
+export async function createImport(ctx: ServiceCtx, file: ImportSource, kind: CardKind, options: Partial<ImportOptions> = {}) {
   const issues = new IssueList();
-  const format = formatOf(file.name ?? '', file.type);
+  const format = formatOf(file.name, file.type);
   if (!format) issues.add('file', IMPORTS.badFormat());
   if (file.size > IMPORT_MAX_BYTES) issues.add('file', v.VALIDATE.tooLong({ max: IMPORT_MAX_BYTES }));
   const opts = checkOptions(ctx, kind, await definitions(ctx, kind), options, issues);
   issues.throwIfAny();
   const id = randomUUID();
   const storageKey = `${ctx.viewer.workspaceId}/imports/${id}`;
-  await ctx.deps.storage.putStream(storageKey, Readable.from(chunks(file)));
-  const row = await ctx.db.import.create({
+  await ctx.deps.storage.putStream(storageKey, file.stream);
+  return ctx.db.import.create({
     data: {
       id,
       workspaceId: ctx.viewer.workspaceId,
@@ -150,8 +160,6 @@ export async function startImport(ctx: ServiceCtx, file: File, kind: CardKind, o
       dryRun: opts.dryRun,
     },
   });
-  launch(ctx.deps, row.id);
-  return row;
 }
 
 /** Imports the viewer may see: their own; every import of the workspace for administrators. */
