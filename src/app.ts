@@ -26,6 +26,7 @@ import { createAppPubSub } from './lib/pubsub.js';
 import { SettingsEpochs } from './lib/settings-epochs.js';
 import { OutboxDispatcher } from './lib/outbox.js';
 import { Worker } from './lib/worker.js';
+import { resumeImports, stopImports } from './modules/imports/imports.service.js';
 import { events } from './kernel/events.js';
 import './modules/wiring.js';
 import { schema } from './schema.js';
@@ -263,6 +264,8 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
       if (config.outboxDispatch) {
         outbox.start();
         worker.start();
+        // Imports a stopped or crashed process left unfinished continue after their last settled row.
+        void resumeImports(deps).catch((err: unknown) => log.error({ err }, 'imports not resumed'));
       }
       const { port } = server.address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -280,6 +283,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
       server.closeAllConnections();
       await closed.catch(() => {});
       await worker.stop();
+      await stopImports(deps);
       await outbox.stop();
       if (config.outboxDispatch) await outbox.drain().catch(() => {});
       await closePubSub();

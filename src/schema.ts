@@ -26,6 +26,7 @@ import './modules/leads/leads.schema.js';
 import './modules/web-forms/web-forms.schema.js';
 import './modules/automations/automations.schema.js';
 import './modules/webhooks/webhooks.schema.js';
+import './modules/imports/imports.schema.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
 

@@ -68,7 +68,13 @@ describe('domain events', () => {
     expect(events.describe()).toEqual({
       inTransaction: {
         'file.attached': ['timeline: file attached'],
-        'record.created': ['timeline: card created', 'reports: stage history (deal created)', 'automations: queue runs', 'webhooks: queue deliveries'],
+        'record.created': [
+          'timeline: card created',
+          'reports: stage history (deal created)',
+          'automations: queue runs',
+          'webhooks: queue deliveries',
+          'imports: progress',
+        ],
         'record.restored': ['webhooks: queue deliveries'],
         'record.trashed': ['webhooks: queue deliveries'],
         'record.updated': [
@@ -76,6 +82,7 @@ describe('domain events', () => {
           'reports: stage history (deal moved)',
           'automations: queue runs',
           'webhooks: queue deliveries',
+          'imports: progress',
         ],
         'task.completed': ['timeline: task completed', 'automations: queue runs', 'webhooks: queue deliveries'],
         'task.created': ['timeline: task created', 'webhooks: queue deliveries'],

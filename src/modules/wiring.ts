@@ -10,3 +10,4 @@ import './tasks/tasks.consumers.js';
 import './leads/leads.consumers.js';
 import './automations/automations.consumers.js';
 import './webhooks/webhooks.consumers.js';
+import './imports/imports.consumers.js';

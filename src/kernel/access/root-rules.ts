@@ -117,6 +117,12 @@ export const ROOT_RULES: Record<string, string> = {
   'Mutation.completeTask': 'TASK EDIT scope on the task',
   'Mutation.reopenTask': 'TASK EDIT scope on the task',
   'Mutation.uploadFile': CARD_ADD,
+  'Mutation.startImport':
+    'CREATE right on the entity type (or EDIT with policy UPDATE); each row then as createRecord/updateRecord checks it: scope, field access, validation',
+  'Mutation.cancelImport': "the import's author, or an administrator",
+  'Query.importProgress': "the import's author, or an administrator (null otherwise)",
+  'Mutation.exportCards': 'EXPORT scope on the entity type: only cards within it (and VIEW) are written, only fields the role may see',
+  'Query.imports': "the viewer's own imports; every import of the workspace for administrators",
   'Mutation.createMailbox': `a personal one for the caller; a shared one ${ADMIN}`,
   'Mutation.deleteMailbox': 'a personal one by its owner; a shared one by an administrator',
   'Query.incomingLeads': 'LEAD VIEW scope: only leads within it are listed and counted',

@@ -16,10 +16,13 @@ builder.prismaNode('AuditEntry', {
   description: 'One change to rights: a role created, changed or deleted, or a user given another role or other teams.',
   fields: (t) => ({
     action: t.exposeString('action', {
-      description: 'ROLE_CREATED, ROLE_UPDATED, ROLE_DELETED, FIELD_ACCESS_CHANGED, USER_ROLE_CHANGED or USER_TEAMS_CHANGED.',
+      description: 'ROLE_CREATED, ROLE_UPDATED, ROLE_DELETED, FIELD_ACCESS_CHANGED, USER_ROLE_CHANGED, USER_TEAMS_CHANGED or CARDS_EXPORTED.',
     }),
     actorId: t.id({ nullable: true, description: 'Who made the change.', resolve: (e) => (e.actorId ? encodeGlobalId('User', e.actorId) : null) }),
-    subjectId: t.id({ description: 'The role or user changed.', resolve: (e) => encodeGlobalId(e.subjectType, e.subjectId) }),
+    subjectId: t.id({
+      description: 'The role or user changed; the file written, for CARDS_EXPORTED.',
+      resolve: (e) => encodeGlobalId(e.subjectType, e.subjectId),
+    }),
     before: t.string({ nullable: true, description: 'JSON of what it was.', resolve: (e) => (e.before === null ? null : JSON.stringify(e.before)) }),
     after: t.string({ nullable: true, description: 'JSON of what it became.', resolve: (e) => (e.after === null ? null : JSON.stringify(e.after)) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

@@ -1,4 +1,5 @@
-// The audit log of rights: who changed a role or a user's role or teams, when, before → after.
+// The audit log of rights: who changed a role or a user's role or teams, when, before → after;
+// and who exported which cards (CARDS_EXPORTED, the file as its subject).
 // Written in the transaction of the change, so a change that fails leaves no entry; read by
 // administrators only.
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -8,9 +9,17 @@ import { assertAdmin, type Viewer } from '../../kernel/access/viewer.js';
 import { AUDIT } from './audit.messages.js';
 import { cursorSeen } from '../../lib/cursors.js';
 
-export type AuditAction = 'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED';
+export type AuditAction =
+  'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED' | 'CARDS_EXPORTED';
 
-export async function audit(tx: Tx, viewer: Viewer, action: AuditAction, subject: { type: 'Role' | 'User'; id: string }, before: unknown, after: unknown) {
+export async function audit(
+  tx: Tx,
+  viewer: Viewer,
+  action: AuditAction,
+  subject: { type: 'Role' | 'User' | 'Attachment'; id: string },
+  before: unknown,
+  after: unknown,
+) {
   await tx.auditEntry.create({
     data: {
       workspaceId: viewer.workspaceId,

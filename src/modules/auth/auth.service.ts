@@ -77,8 +77,8 @@ export async function resolveViewer(deps: AppDeps, token: string): Promise<Viewe
 }
 
 /**
- * The viewer of a user acting without a token of their own (an automation acting for its owner,
- * a web form submitted by a site visitor acting as the user who set it up): their role, rights
+ * The viewer of a user acting without a token of their own (an automation acting for its owner, an import
+ * running in the background, a web form submitted by a site visitor acting as the user who set it up): their role, rights
  * and teams as they are now; null when the user is gone or deactivated.
  */
 export async function viewerOfUser(db: AppDeps['db'], userId: string, via: Viewer['via'] = 'automation'): Promise<Viewer | null> {

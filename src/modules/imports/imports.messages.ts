@@ -1,0 +1,53 @@
+// Imports and exports of cards. lib/i18n.ts says how messages are used.
+import { defineMessages, defineNouns, withParams } from '../../lib/i18n.js';
+
+defineNouns({ Import: { en: 'import', ru: 'импорт' } });
+
+export const IMPORTS = defineMessages('imports', {
+  unmatchedColumn: withParams(
+    (p: { column: string }) => `column "${p.column}" matches no field and is ignored`,
+    (p) => `столбец «${p.column}» не соответствует ни одному полю и пропущен`,
+  ),
+  unknownField: withParams(
+    (p: { field: string }) => `no field named "${p.field}"`,
+    (p) => `нет поля «${p.field}»`,
+  ),
+  noHeader: { en: 'the file has no header row', ru: 'в файле нет строки заголовков' },
+  unreadable: withParams(
+    (p: { problem: string }) => `the file could not be read: ${p.problem}`,
+    (p) => `файл не удалось прочитать: ${p.problem}`,
+  ),
+  badFormat: { en: 'only CSV and XLSX files can be imported', ru: 'импортировать можно только файлы CSV и XLSX' },
+  number: { en: 'is not a number', ru: 'не число' },
+  date: { en: 'is not a date (31.12.2026, 2026-12-31 or a spreadsheet date)', ru: 'не дата (31.12.2026, 2026-12-31 или дата таблицы)' },
+  boolean: { en: 'is not yes or no', ru: 'не «да» и не «нет»' },
+  option: withParams(
+    (p: { label: string }) => `no option "${p.label}"`,
+    (p) => `нет варианта «${p.label}»`,
+  ),
+  fileField: { en: 'files cannot be imported', ru: 'файлы не импортируются' },
+  computed: { en: 'is computed and not imported', ru: 'вычисляется и не импортируется' },
+  noUser: withParams(
+    (p: { value: string }) => `no user named "${p.value}"`,
+    (p) => `нет пользователя «${p.value}»`,
+  ),
+  manyUsers: withParams(
+    (p: { value: string }) => `several users are named "${p.value}"; use the e-mail`,
+    (p) => `пользователей с именем «${p.value}» несколько; укажите e-mail`,
+  ),
+  noPipeline: withParams(
+    (p: { value: string }) => `no pipeline named "${p.value}"`,
+    (p) => `нет воронки «${p.value}»`,
+  ),
+  noStage: withParams(
+    (p: { value: string; pipeline: string }) => `no stage "${p.value}" in pipeline "${p.pipeline}"`,
+    (p) => `в воронке «${p.pipeline}» нет этапа «${p.value}»`,
+  ),
+  rowFailed: withParams(
+    (p: { problem: string }) => `the row could not be written: ${p.problem}`,
+    (p) => `строку не удалось записать: ${p.problem}`,
+  ),
+  skippedDuplicate: { en: 'skipped: a matching card exists', ru: 'пропущено: такая карточка уже есть' },
+  notFinished: { en: 'the import has already finished', ru: 'импорт уже завершён' },
+  export: { en: 'export cards', ru: 'выгружать карточки' },
+});

@@ -1,0 +1,220 @@
+// Imports: startImport (a file sent as a multipart upload), its progress, the imports listed,
+// cancelImport; and exportCards (exports.service.ts).
+import { builder } from '../../builder.js';
+import { authed } from '../../context.js';
+import { IdParser, parseId } from '../../lib/ids.js';
+import { render, type Message } from '../../lib/i18n.js';
+import { withId } from '../../lib/prisma-query.js';
+import { DateTimeRange, WRITE_ERRORS } from '../common/common.schema.js';
+import { EntityType, registerNode, NOWHERE } from '../cards/cards.schema.js';
+import * as imports from './imports.service.js';
+import { exportCards } from './exports.service.js';
+
+registerNode('Import');
+
+const ImportStatus = builder.enumType('ImportStatus', {
+  values: {
+    PENDING: { description: 'Stored, not started yet.' },
+    RUNNING: { description: 'Rows are being read and written.' },
+    DONE: { description: 'Every row was read; the counts are final.' },
+    FAILED: { description: 'The file could not be read (see error); rows written before stay.' },
+    CANCELLED: { description: 'Stopped by cancelImport; rows written before stay.' },
+  },
+});
+
+const DuplicatePolicy = builder.enumType('DuplicatePolicy', {
+  values: {
+    SKIP: { description: 'A row matching an existing card is skipped (and reported).' },
+    UPDATE: { description: 'A row matching an existing card updates it (needs the EDIT right on it).' },
+    CREATE: { description: 'Every row creates a card; nothing is matched.' },
+  },
+});
+
+const ImportMatch = builder.enumType('ImportMatch', {
+  description: 'How a row is matched to an existing card, tried in the order given.',
+  values: ['ID', 'EMAIL', 'PHONE', 'NAME'] as const,
+});
+
+const ImportMappingInput = builder.inputType('ImportMappingInput', {
+  fields: (t) => ({
+    column: t.string({ required: true, description: 'A header of the file (case and spacing ignored).' }),
+    field: t.string({
+      required: true,
+      description:
+        'A system field (name, position, phones, emails, address, website, amount, currency, responsible, company, contacts, pipeline, stage, tags, id, firstName, lastName, middleName) or a custom field\u2019s name or API code; "" ignores the column.',
+    }),
+  }),
+});
+
+const ImportOptionsInput = builder.inputType('ImportOptionsInput', {
+  fields: (t) => ({
+    dryRun: t.boolean({ description: 'Check every row and report, write nothing.' }),
+    policy: t.field({ type: DuplicatePolicy, description: 'What a row matching an existing card does; SKIP by default.' }),
+    matchBy: t.field({ type: [ImportMatch], description: 'The keys matching rows to cards, in order; ID, EMAIL, PHONE, NAME by default.' }),
+    mapping: t.field({ type: [ImportMappingInput], description: 'Columns whose field is given rather than matched by header.' }),
+    batchSize: t.int({ description: 'Rows settled per progress step (1–5000, 500 by default).' }),
+  }),
+});
+
+type IssueRow = { row: number; column: string; value: string; message: unknown };
+
+const ImportIssueRef = builder.objectRef<IssueRow>('ImportIssue').implement({
+  description: 'One problem of one row.',
+  fields: (t) => ({
+    row: t.exposeInt('row', { description: 'The row number in the file (the header is usually row 1).' }),
+    column: t.exposeString('column', { description: 'The column header; empty for a problem of the whole row.' }),
+    value: t.exposeString('value'),
+    message: t.string({ resolve: (i, _a, ctx) => render(i.message as Message, ctx.locale) }),
+  }),
+});
+
+const ImportColumn = builder.objectRef<{ column: string; field: string | null }>('ImportColumn').implement({
+  description: 'A column of the file and the field it fills.',
+  fields: (t) => ({
+    column: t.exposeString('column'),
+    field: t.exposeString('field', { nullable: true, description: 'null: ignored (no field matched).' }),
+  }),
+});
+
+builder.prismaNode('Import', {
+  id: { field: 'id' },
+  findUnique: (id, ctx) => (ctx.viewer ? { ...imports.visibleImports(authed(ctx)), id } : { id: NOWHERE }),
+  nullable: true,
+  fields: (t) => ({
+    entityType: t.expose('entityType', { type: EntityType }),
+    fileName: t.exposeString('fileName'),
+    format: t.exposeString('format', { description: 'CSV or XLSX.' }),
+    status: t.expose('status', { type: ImportStatus }),
+    dryRun: t.exposeBoolean('dryRun'),
+    policy: t.field({ type: DuplicatePolicy, resolve: (i) => (i.options as { policy: 'SKIP' | 'UPDATE' | 'CREATE' }).policy }),
+    columns: t.field({
+      type: [ImportColumn],
+      description: 'How the header was matched; empty until the run has read it.',
+      resolve: (i) => (i.mapping as { column: string; field: string | null }[] | null) ?? [],
+    }),
+    rowsRead: t.int({
+      description: 'Rows with values read so far: created + updated + skipped + failed.',
+      resolve: (i) => i.created + i.updated + i.skipped + i.failed,
+    }),
+    created: t.exposeInt('created', { description: 'Cards created (in a dry run: that would be).' }),
+    updated: t.exposeInt('updated'),
+    skipped: t.exposeInt('skipped'),
+    failed: t.exposeInt('failed'),
+    error: t.exposeString('error', { nullable: true }),
+    issues: t.field({
+      type: [ImportIssueRef],
+      description: 'The row-by-row report, in row order.',
+      args: { first: t.arg.int({ defaultValue: 100 }), offset: t.arg.int({ defaultValue: 0 }) },
+      resolve: (i, a, ctx) =>
+        ctx.db.importIssue.findMany({
+          where: { importId: i.id },
+          orderBy: [{ row: 'asc' }, { column: 'asc' }, { id: 'asc' }],
+          take: Math.min(Math.max(a.first ?? 100, 0), 1000),
+          skip: Math.max(a.offset ?? 0, 0),
+        }),
+    }),
+    report: t.relation('report', {
+      nullable: true,
+      description: 'The report as a CSV file (row, column, value, message) once the run has ended with something to report.',
+    }),
+    createdBy: t.relation('createdBy'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+builder.mutationField('startImport', (t) =>
+  t.prismaField({
+    type: 'Import',
+    authScopes: { writer: true },
+    description:
+      'Imports contacts, companies or deals from a CSV or XLSX file sent as a multipart upload. Answers at once; the rows are written in the background (see importProgress).',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'import' } },
+    args: {
+      file: t.arg({ type: 'Upload', required: true }),
+      entityType: t.arg({ type: EntityType, required: true }),
+      options: t.arg({ type: ImportOptionsInput }),
+    },
+    resolve: async (query, _r, a, ctx) => {
+      const row = await imports.startImport(authed(ctx), a.file as File, a.entityType, (a.options ?? {}) as Partial<imports.ImportOptions>);
+      return ctx.db.import.findUniqueOrThrow({ ...withId(query), where: { id: row.id } });
+    },
+  }),
+);
+
+builder.mutationField('cancelImport', (t) =>
+  t.prismaField({
+    type: 'Import',
+    authScopes: { writer: true },
+    description: 'Stops an import at its next batch; rows already written stay.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'import' } },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _r, a, ctx) => {
+      const row = await imports.cancelImport(authed(ctx), parseId('Import', a.id));
+      return ctx.db.import.findUniqueOrThrow({ ...withId(query), where: { id: row.id } });
+    },
+  }),
+);
+
+builder.queryField('importProgress', (t) =>
+  t.prismaField({
+    type: 'Import',
+    nullable: true,
+    authScopes: { member: true },
+    description: 'An import as it stands: status, counts and report so far.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _r, a, ctx) => ctx.db.import.findFirst({ ...query, where: { id: parseId('Import', a.id), ...imports.visibleImports(authed(ctx)) } }),
+  }),
+);
+
+builder.queryField('imports', (t) =>
+  t.prismaField({
+    type: ['Import'],
+    authScopes: { member: true },
+    description: 'Past and running imports, newest first.',
+    args: { first: t.arg.int({ defaultValue: 50 }) },
+    resolve: (query, _r, a, ctx) =>
+      ctx.db.import.findMany({
+        ...query,
+        where: imports.visibleImports(authed(ctx)),
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: Math.min(Math.max(a.first ?? 50, 1), 500),
+      }),
+  }),
+);
+
+const ExportFormat = builder.enumType('ExportFormat', { values: ['CSV', 'XLSX'] as const });
+
+const ExportFilter = builder.inputType('ExportFilter', {
+  description: 'Which cards to export: the keys every card list has; every condition given must hold.',
+  fields: (t) => ({
+    search: t.string(),
+    responsibleIds: t.idList(),
+    tags: t.stringList({ description: 'Tag names; cards with any of them.' }),
+    createdAt: t.field({ type: DateTimeRange }),
+    updatedAt: t.field({ type: DateTimeRange }),
+  }),
+});
+
+builder.mutationField('exportCards', (t) =>
+  t.prismaField({
+    type: 'Attachment',
+    authScopes: { member: true },
+    description:
+      'Writes the contacts, companies or deals the filter selects into a CSV or XLSX file, headed by field names so it imports back; answers the file (download it at its url). Recorded in the audit log.',
+    errors: { types: WRITE_ERRORS, dataField: { name: 'file' } },
+    args: {
+      entityType: t.arg({ type: EntityType, required: true }),
+      format: t.arg({ type: ExportFormat, required: true }),
+      filter: t.arg({ type: ExportFilter }),
+    },
+    resolve: async (query, _r, a, ctx) => {
+      const ids = new IdParser();
+      const responsibleIds = ids.many('filter.responsibleIds', 'User', a.filter?.responsibleIds);
+      ids.done();
+      const filter = a.filter ? { ...a.filter, responsibleIds } : null;
+      const row = await exportCards(authed(ctx), a.entityType, a.format, filter);
+      return ctx.db.attachment.findUniqueOrThrow({ ...withId(query), where: { id: row.id } });
+    },
+  }),
+);

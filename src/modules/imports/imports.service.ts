@@ -1,0 +1,701 @@
+// Imports of contacts, companies and deals from CSV and XLSX files (SPEC §10). A file is stored,
+// an Import row records the run, and the run reads the file streaming, matches its header to
+// fields (columns.ts), coerces each cell as people write it (coerce.ts) and writes each row
+// through the kernel's one write path (createRecord / updateRecord), with its author's rights as
+// they are now: CREATE (and EDIT for updates) within scope, field access, validation, stage
+// requirements, timeline entries and events all hold as for an API call.
+//
+// Exactly once: the Import row's `position` (the last row settled) and its counts move in the
+// transaction of each row's write (an in-transaction consumer of record.created/updated, see
+// imports.consumers.ts), together with the rows skipped or failed since; rows that wrote nothing
+// are settled in batches. After a crash the run resumes after `position`: a row is never written
+// twice, and created + updated + skipped + failed always equals the rows read.
+//
+// A dry run goes the same way, but the consumer throws inside each write's transaction, so every
+// check ran (the database's too) and nothing is kept.
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import type { AppDeps, ServiceCtx } from '../../context.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import { AppError, IssueList, NotFoundError, ValidationError, type FieldIssue } from '../../lib/errors.js';
+import type { Tx } from '../../lib/outbox.js';
+import { render, type Message } from '../../lib/i18n.js';
+import { decodeGlobalId, isUuid } from '../../lib/ids.js';
+import * as v from '../../lib/validate.js';
+import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
+import { createRecord, updateRecord, type CardWrite } from '../../kernel/records.js';
+import { visible } from '../../kernel/access/visibility.js';
+import * as rights from '../../kernel/access/rights.js';
+import { definitions } from '../../kernel/fields/definitions.js';
+import type { FieldValueInput } from '../../kernel/fields/card-values.js';
+import type { FieldDef, ValueInput } from '../../kernel/fields/values.js';
+import { workspaceRegion } from '../../kernel/workspace.js';
+import { cardTable, type CardRow } from '../../kernel/tables.js';
+import { viewerOfUser } from '../auth/auth.service.js';
+import { emptyRow, formatOf, readRows, type Cell, type FileFormat } from './read.js';
+import * as c from './coerce.js';
+import { matchColumns, targetName, targetOf, type Column } from './columns.js';
+import { IMPORTS } from './imports.messages.js';
+
+export type DuplicatePolicy = 'SKIP' | 'UPDATE' | 'CREATE';
+export type MatchBy = 'ID' | 'EMAIL' | 'PHONE' | 'NAME';
+export type ImportOptions = {
+  dryRun: boolean;
+  policy: DuplicatePolicy;
+  matchBy: MatchBy[];
+  mapping: { column: string; field: string }[];
+  batchSize: number;
+};
+
+const DEFAULTS: ImportOptions = { dryRun: false, policy: 'SKIP', matchBy: ['ID', 'EMAIL', 'PHONE', 'NAME'], mapping: [], batchSize: 500 };
+/** Imports may be larger than attachments. */
+export const IMPORT_MAX_BYTES = 512 * 1024 * 1024;
+/** A run that has not reported for this long is taken over (it died with its process). */
+export const LEASE_MS = 60_000;
+
+type RowIssue = { row: number; column: string; value: string; message: Message };
+type Outcome = 'created' | 'updated' | 'skipped' | 'failed';
+
+/** The state of one run, found by its context in the write's transaction (imports.consumers.ts). */
+export type Run = {
+  id: string;
+  dryRun: boolean;
+  /** The row whose own write is under way; null while linked cards are matched or created. */
+  armed: { row: number; outcome: 'created' | 'updated' } | null;
+  /** Settled since the last flush, not yet in the Import row. */
+  pending: { created: number; updated: number; skipped: number; failed: number; issues: RowIssue[]; position: number | null };
+};
+
+const runs = new WeakMap<ServiceCtx, Run>();
+export const runOf = (ctx: ServiceCtx) => runs.get(ctx);
+
+/** Thrown inside a dry run's write transactions so that nothing is kept. */
+export class DryRunRollback extends Error {}
+
+/** Writes what a run settled since its last flush (in `tx`: the transaction of a row's write). */
+export async function flush(tx: Tx, run: Run, extra?: { row: number; outcome: 'created' | 'updated' }) {
+  const p = run.pending;
+  const position = extra?.row ?? p.position;
+  const data: Prisma.ImportUpdateInput = {
+    created: { increment: p.created + (extra?.outcome === 'created' ? 1 : 0) },
+    updated: { increment: p.updated + (extra?.outcome === 'updated' ? 1 : 0) },
+    skipped: { increment: p.skipped },
+    failed: { increment: p.failed },
+    heartbeatAt: new Date(),
+    ...(position !== null ? { position } : {}),
+  };
+  await tx.import.update({ where: { id: run.id }, data });
+  if (p.issues.length) {
+    await tx.importIssue.createMany({
+      data: p.issues.map((i) => ({
+        importId: run.id,
+        row: i.row,
+        column: i.column,
+        value: i.value.slice(0, 1000),
+        message: i.message as Prisma.InputJsonValue,
+      })),
+      skipDuplicates: true,
+    });
+  }
+}
+
+const clearPending = (run: Run) => {
+  run.pending = { created: 0, updated: 0, skipped: 0, failed: 0, issues: [], position: null };
+};
+
+// Starting, listing, cancelling
+
+function checkOptions(ctx: ServiceCtx, kind: CardKind, defs: FieldDef[], o: Partial<ImportOptions>, issues: IssueList): ImportOptions {
+  const opts = { ...DEFAULTS, ...Object.fromEntries(Object.entries(o).filter(([, x]) => x !== null && x !== undefined)) } as ImportOptions;
+  opts.mapping.forEach((m, i) => {
+    if (m.field !== '' && !targetOf(kind, defs, m.field)) issues.add(`options.mapping[${i}].field`, IMPORTS.unknownField({ field: m.field }));
+  });
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1 || opts.batchSize > 5000) issues.add('options.batchSize', v.VALIDATE.tooLong({ max: 5000 }));
+  if (!opts.matchBy.length) opts.matchBy = DEFAULTS.matchBy;
+  // Writing cards needs the right to create them, or to change them when matches are updated.
+  const create = rights.scopeOf(ctx.viewer, kind, 'CREATE');
+  const edit = rights.scopeOf(ctx.viewer, kind, 'EDIT');
+  if (create === 'NONE' && !(opts.policy === 'UPDATE' && edit !== 'NONE')) throw rights.forbidden(kind, 'CREATE', create);
+  return opts;
+}
+
+/** A file's bytes chunk by chunk (yoga's File is a ponyfill, so not Readable.fromWeb). */
+async function* chunks(file: File) {
+  const reader = file.stream().getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) yield Buffer.from(r.value);
+}
+
+/** An import's file as it arrives: over GraphQL (a multipart upload) or from the CLI (a file on disk). */
+export type ImportSource = { name: string; type?: string | null; size: number; stream: Readable };
+
+/** Stores the file, records the import and starts it in the background; its progress is the Import row. */
+export async function startImport(ctx: ServiceCtx, file: File, kind: CardKind, options: Partial<ImportOptions> = {}) {
+  const row = await createImport(ctx, { name: file.name ?? '', type: file.type, size: file.size, stream: Readable.from(chunks(file)) }, kind, options);
+  launch(ctx.deps, row.id);
+  return row;
+}
+
+/** Checks the options, stores the file and records the import (PENDING); runImport runs it. */
+export async function createImport(ctx: ServiceCtx, file: ImportSource, kind: CardKind, options: Partial<ImportOptions> = {}) {
+  const issues = new IssueList();
+  const format = formatOf(file.name, file.type);
+  if (!format) issues.add('file', IMPORTS.badFormat());
+  if (file.size > IMPORT_MAX_BYTES) issues.add('file', v.VALIDATE.tooLong({ max: IMPORT_MAX_BYTES }));
+  const opts = checkOptions(ctx, kind, await definitions(ctx, kind), options, issues);
+  issues.throwIfAny();
+  const id = randomUUID();
+  const storageKey = `${ctx.viewer.workspaceId}/imports/${id}`;
+  await ctx.deps.storage.putStream(storageKey, file.stream);
+  return ctx.db.import.create({
+    data: {
+      id,
+      workspaceId: ctx.viewer.workspaceId,
+      createdById: ctx.viewer.userId,
+      entityType: kind,
+      fileName: (file.name || 'import').slice(0, 255),
+      storageKey,
+      format: format!,
+      options: opts as unknown as Prisma.InputJsonValue,
+      dryRun: opts.dryRun,
+    },
+  });
+}
+
+/** Imports the viewer may see: their own; every import of the workspace for administrators. */
+export function visibleImports(ctx: ServiceCtx): Prisma.ImportWhereInput {
+  return { workspaceId: ctx.viewer.workspaceId, ...(ctx.viewer.isAdmin ? {} : { createdById: ctx.viewer.userId }) };
+}
+
+export async function findImport(ctx: ServiceCtx, id: string) {
+  const row = await ctx.db.import.findFirst({ where: { id, ...visibleImports(ctx) } });
+  if (!row) throw new NotFoundError('Import', id);
+  return row;
+}
+
+/** Stops a run at its next batch; what it wrote stays. */
+export async function cancelImport(ctx: ServiceCtx, id: string) {
+  await findImport(ctx, id);
+  const { count } = await ctx.db.import.updateMany({
+    where: { id, status: { in: ['PENDING', 'RUNNING'] } },
+    data: { status: 'CANCELLED', finishedAt: new Date() },
+  });
+  if (!count) throw new ValidationError([{ field: 'id', message: IMPORTS.notFinished() }]);
+  return ctx.db.import.findUniqueOrThrow({ where: { id } });
+}
+
+// Running
+
+type Active = { abort: AbortController; done: Promise<void> };
+const active = new WeakMap<AppDeps, Map<string, Active>>();
+
+/** Runs an import in the background of this process (once at a time per import). */
+export function launch(deps: AppDeps, id: string) {
+  let m = active.get(deps);
+  if (!m) active.set(deps, (m = new Map()));
+  if (m.has(id)) return;
+  const abort = new AbortController();
+  const done = runImport(deps, id, { signal: abort.signal })
+    .catch((err: unknown) => deps.log.error({ err, importId: id }, 'import failed'))
+    .finally(() => m.delete(id));
+  m.set(id, { abort, done });
+}
+
+/** Stops this process's runs where they are (they resume on the next start) and waits for them. */
+export async function stopImports(deps: AppDeps) {
+  const m = active.get(deps);
+  if (!m) return;
+  for (const a of m.values()) a.abort.abort();
+  await Promise.allSettled([...m.values()].map((a) => a.done));
+}
+
+/** Resumes the runs left RUNNING or PENDING by a stopped or crashed process; answers how many it took. */
+export async function resumeImports(deps: AppDeps, staleMs = LEASE_MS) {
+  const rows = await deps.db.import.findMany({
+    where: { status: { in: ['PENDING', 'RUNNING'] }, OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: new Date(Date.now() - staleMs) } }] },
+    select: { id: true },
+    orderBy: { createdAt: 'asc' },
+  });
+  for (const r of rows) launch(deps, r.id);
+  return rows.length;
+}
+
+/** Waits for this process's run of an import, if any. */
+export async function settled(deps: AppDeps, id: string) {
+  await active.get(deps)?.get(id)?.done;
+}
+
+class Stopped extends Error {}
+
+/** Lookups a run makes once: users by name and e-mail, pipelines and their stages by name. */
+async function lookups(ctx: ServiceCtx) {
+  const users = await ctx.db.user.findMany({ where: { workspaceId: ctx.viewer.workspaceId }, select: { id: true, name: true, email: true } });
+  const byUser = new Map<string, string[]>();
+  for (const u of users) {
+    for (const k of [c.key(u.name), u.email.toLowerCase()]) byUser.set(k, [...(byUser.get(k) ?? []), u.id]);
+  }
+  const pipelines = await ctx.db.pipeline.findMany({
+    where: { workspaceId: ctx.viewer.workspaceId },
+    include: { stages: { orderBy: { sortOrder: 'asc' } } },
+    orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
+  });
+  return { byUser, pipelines };
+}
+
+type Env = Awaited<ReturnType<typeof lookups>> & {
+  ctx: ServiceCtx;
+  kind: CardKind;
+  opts: ImportOptions;
+  columns: Column[];
+  region: string;
+  currency: string;
+};
+
+/**
+ * Runs (or resumes) an import to its end. `signal` stops it at the next row as a crash would:
+ * nothing more is written and the run is left to resume.
+ */
+export async function runImport(deps: AppDeps, id: string, opts: { signal?: AbortSignal; staleMs?: number } = {}) {
+  const now = new Date();
+  const claimed = await deps.db.import.updateMany({
+    where: {
+      id,
+      status: { in: ['PENDING', 'RUNNING'] },
+      OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: new Date(now.getTime() - (opts.staleMs ?? LEASE_MS)) } }],
+    },
+    data: { status: 'RUNNING', heartbeatAt: now },
+  });
+  if (!claimed.count) return;
+  const imp = await deps.db.import.findUniqueOrThrow({ where: { id } });
+  const viewer = await viewerOfUser(deps.db, imp.createdById, 'session');
+  const fail = (error: string) => deps.db.import.update({ where: { id }, data: { status: 'FAILED', error, finishedAt: new Date(), heartbeatAt: null } });
+  if (!viewer) return void (await fail('the user who started the import is no longer active'));
+  const ctx: ServiceCtx = { db: deps.db, deps, viewer };
+  const run: Run = { id, dryRun: imp.dryRun, armed: null, pending: { created: 0, updated: 0, skipped: 0, failed: 0, issues: [], position: null } };
+  runs.set(ctx, run);
+  const kind = imp.entityType as CardKind;
+  const options = imp.options as unknown as ImportOptions;
+  try {
+    const ws = await workspaceRegion(ctx);
+    const defs = await definitions(ctx, kind);
+    const base = { ...(await lookups(ctx)), ctx, kind, opts: options, region: ws.phoneRegion, currency: ws.currency };
+    const rows = readRows(deps.storage.open(imp.storageKey), imp.format as FileFormat);
+    const mapping = new Map(options.mapping.map((m) => [m.column, m.field]));
+    // The header: the first row (of the first ten with values) naming a known field, else the first with values.
+    const head: { row: number; cells: Cell[] }[] = [];
+    let header: { row: number; cells: Cell[] } | undefined;
+    // One iterator for the header and the rows after it (a for-await loop would close it on break).
+    for (let n = await rows.next(); !n.done; n = await rows.next()) {
+      const r = n.value;
+      if (emptyRow(r.cells)) continue;
+      head.push(r);
+      const cols = matchColumns(kind, defs, r.cells.map(c.text), mapping);
+      if (cols.some((x) => x.target)) {
+        header = r;
+        break;
+      }
+      if (head.length >= 10) break;
+    }
+    header ??= head[0];
+    if (!header) {
+      await deps.db.import.update({ where: { id }, data: { status: 'FAILED', error: render(IMPORTS.noHeader(), viewer.locale), finishedAt: new Date() } });
+      return;
+    }
+    const columns = matchColumns(kind, defs, header.cells.map(c.text), mapping);
+    const env: Env = { ...base, columns };
+    if (imp.position === 0) {
+      run.pending.position = header.row;
+      run.pending.issues = columns
+        .filter((x) => !x.target && x.header)
+        .map((x) => ({ row: header.row, column: x.header, value: '', message: IMPORTS.unmatchedColumn({ column: x.header }) }));
+      await deps.db.$transaction(async (tx) => {
+        await flush(tx, run);
+        await tx.import.update({ where: { id }, data: { mapping: columns.map((x) => ({ column: x.header, field: x.target ? targetName(x.target) : null })) } });
+      });
+      clearPending(run);
+    }
+    const after = Math.max(imp.position, header.row);
+    let inBatch = 0;
+    for (let n = await rows.next(); !n.done; n = await rows.next()) {
+      const r = n.value;
+      if (opts.signal?.aborted) throw new Stopped();
+      if (r.row <= after || emptyRow(r.cells)) continue;
+      const { outcome, issues } = await importRow(env, run, r.row, r.cells);
+      if (outcome === 'created' || outcome === 'updated') {
+        // A dry run's write was rolled back: it is counted here; a real one moved the Import row itself.
+        if (run.dryRun) run.pending[outcome]++;
+      } else {
+        run.pending[outcome]++;
+      }
+      if (!(outcome === 'created' || outcome === 'updated') || run.dryRun) run.pending.position = r.row;
+      run.pending.issues.push(...issues);
+      if (++inBatch >= options.batchSize) {
+        inBatch = 0;
+        await deps.db.$transaction((tx) => flush(tx, run));
+        clearPending(run);
+        const now = await deps.db.import.findUniqueOrThrow({ where: { id }, select: { status: true } });
+        if (now.status === 'CANCELLED') break;
+      }
+    }
+    await deps.db.$transaction((tx) => flush(tx, run));
+    clearPending(run);
+    const reportId = await writeReport(ctx, id);
+    await deps.db.import.updateMany({
+      where: { id, status: 'RUNNING' },
+      data: { status: 'DONE', finishedAt: new Date(), heartbeatAt: null, reportId },
+    });
+    await deps.db.import.updateMany({ where: { id, status: 'CANCELLED' }, data: { heartbeatAt: null, reportId } });
+  } catch (err) {
+    if (err instanceof Stopped || opts.signal?.aborted) {
+      // Left RUNNING for the next start; the lease is released so that start need not wait for it.
+      await deps.db.import.update({ where: { id }, data: { heartbeatAt: null } }).catch(() => {});
+      return;
+    }
+    deps.log.error({ err, importId: id }, 'import failed');
+    await fail(render(IMPORTS.unreadable({ problem: err instanceof Error ? err.message : String(err) }), viewer.locale));
+  } finally {
+    runs.delete(ctx);
+  }
+}
+
+// One row
+
+type Built = {
+  write: CardWrite;
+  columnOf: (path: string) => Column | undefined;
+  company?: { col: Column; name: string };
+  contacts?: { col: Column; names: string[] };
+};
+
+function valueOf(cells: Cell[], col: Column) {
+  const x = cells[col.index] ?? null;
+  return x instanceof Date ? x.toISOString().slice(0, 10) : x === null ? '' : String(x);
+}
+
+function customValue(def: FieldDef, cell: Cell, env: Env): ValueInput | Message {
+  const s = c.text(cell)!;
+  switch (def.type) {
+    case 'TEXT':
+    case 'TEXTAREA':
+      return { text: s };
+    case 'NUMBER': {
+      const n = c.decimal(cell);
+      return n === null ? IMPORTS.number() : { number: n };
+    }
+    case 'MONEY': {
+      const m = c.money(cell);
+      return m === null ? IMPORTS.number() : { money: { amount: m.amount, currency: m.currency ?? env.currency } };
+    }
+    case 'DATE': {
+      const d = c.date(cell);
+      return d === null ? IMPORTS.date() : { date: d };
+    }
+    case 'DATETIME': {
+      const d = c.dateTime(cell);
+      return d === null ? IMPORTS.date() : { dateTime: d };
+    }
+    case 'BOOLEAN': {
+      const b = c.boolean(cell);
+      return b === null ? IMPORTS.boolean() : { boolean: b };
+    }
+    case 'SELECT': {
+      const o = def.options.find((x) => c.key(x.label) === c.key(s));
+      return o ? { optionId: o.id } : IMPORTS.option({ label: s });
+    }
+    case 'MULTISELECT': {
+      const ids: string[] = [];
+      for (const label of c.list(cell)) {
+        const o = def.options.find((x) => c.key(x.label) === c.key(label));
+        if (!o) return IMPORTS.option({ label });
+        ids.push(o.id);
+      }
+      return { optionIds: ids };
+    }
+    case 'URL':
+      return { url: s };
+    case 'EMAIL':
+      return { email: s };
+    case 'PHONE':
+      return { phone: s };
+    case 'FILE':
+      return IMPORTS.fileField();
+    case 'FORMULA':
+      return IMPORTS.computed();
+  }
+}
+
+const isMessage = (x: ValueInput | Message): x is Message => 'key' in x && typeof (x as Message).key === 'string';
+
+/** The write a row asks for, and the problems of its cells. */
+function build(env: Env, row: number, cells: Cell[], issues: RowIssue[]): Built & { id?: string; pipeline?: string; stage?: string } {
+  const d = descriptor(env.kind);
+  const fields: Record<string, unknown> = {};
+  const write: CardWrite = { fields };
+  const custom: FieldValueInput[] = [];
+  const customCols: Column[] = [];
+  const parts: string[] = [];
+  const at: Record<string, Column> = {};
+  const out: ReturnType<typeof build> = { write, columnOf: () => undefined };
+  const bad = (col: Column, message: Message) => issues.push({ row, column: col.header, value: valueOf(cells, col), message });
+  // Where the kernel's field paths point, whether or not the row has a value there.
+  const PATH: Partial<Record<Column['target'] extends infer T ? (T extends { to: infer K } ? K & string : never) : never, string>> = {
+    id: 'id',
+    namePart: 'name',
+    responsible: 'responsibleId',
+    tags: 'tags',
+    company: 'companyId',
+    contacts: 'contactIds',
+    pipeline: 'pipelineId',
+    stage: 'stageId',
+  };
+  for (const col of env.columns) {
+    if (!col.target) continue;
+    const p = col.target.to === 'system' ? col.target.name : PATH[col.target.to];
+    if (p) at[p] ??= col;
+  }
+  for (const col of env.columns) {
+    const t = col.target;
+    const cell = cells[col.index] ?? null;
+    if (!t || c.text(cell) === null) continue;
+    const s = c.text(cell)!;
+    switch (t.to) {
+      case 'id':
+        out.id = s;
+        at.id = col;
+        break;
+      case 'system': {
+        const f = d.fields.find((x) => x.name === t.name)!;
+        at[t.name] ??= col;
+        if (f.type === 'PHONES' || f.type === 'EMAILS') fields[t.name] = [...((fields[t.name] as string[]) ?? []), ...c.list(cell, true)];
+        else if (f.type === 'AMOUNT') {
+          const m = c.money(cell);
+          if (!m) bad(col, IMPORTS.number());
+          else {
+            fields.amount = m.amount;
+            if (m.currency && fields.currency === undefined) fields.currency = m.currency;
+          }
+        } else if (f.type === 'CURRENCY') fields.currency = s.toUpperCase();
+        else fields[t.name] = s;
+        break;
+      }
+      case 'namePart':
+        parts[t.part] = s;
+        at.name ??= col;
+        break;
+      case 'responsible': {
+        at.responsibleId = col;
+        const ids = env.byUser.get(s.includes('@') ? s.toLowerCase() : c.key(s)) ?? [];
+        if (ids.length === 1) write.responsibleId = ids[0];
+        else bad(col, ids.length ? IMPORTS.manyUsers({ value: s }) : IMPORTS.noUser({ value: s }));
+        break;
+      }
+      case 'tags':
+        at.tags = col;
+        write.tags = [...(write.tags ?? []), ...c.list(cell, true)];
+        break;
+      case 'company':
+        at.companyId = col;
+        out.company = { col, name: s };
+        break;
+      case 'contacts':
+        at.contactIds = col;
+        out.contacts = { col, names: [...(out.contacts?.names ?? []), ...c.list(cell)] };
+        break;
+      case 'pipeline':
+        at.pipelineId = col;
+        out.pipeline = s;
+        break;
+      case 'stage':
+        at.stageId = col;
+        out.stage = s;
+        break;
+      case 'custom': {
+        const x = customValue(t.def, cell, env);
+        if (isMessage(x)) bad(col, x);
+        else {
+          custom.push({ fieldId: t.def.id, value: x });
+          customCols.push(col);
+        }
+        break;
+      }
+    }
+  }
+  if (parts.length && fields.name === undefined) fields.name = parts.filter(Boolean).join(' ');
+  if (custom.length) write.customFields = custom;
+  out.columnOf = (path: string) => {
+    const m = /^customFields\[(\d+)\]/.exec(path);
+    if (m) return customCols[Number(m[1])];
+    const root = path.replace(/^(fields\.|extra\.)/, '').split(/[.[]/)[0];
+    return at[root];
+  };
+  return out;
+}
+
+/** The stage a row names, within its pipeline (or the workspace's first); adds an issue when unknown. */
+function stageOf(env: Env, b: ReturnType<typeof build>, row: number, cells: Cell[], issues: RowIssue[]) {
+  if (!b.pipeline && !b.stage) return;
+  const pipelineCol = b.columnOf('pipelineId');
+  const stageCol = b.columnOf('stageId');
+  const pipeline = b.pipeline ? env.pipelines.find((p) => c.key(p.name) === c.key(b.pipeline!)) : env.pipelines.find((p) => !p.archived);
+  if (!pipeline) {
+    issues.push({ row, column: pipelineCol?.header ?? '', value: b.pipeline ?? '', message: IMPORTS.noPipeline({ value: b.pipeline ?? '' }) });
+    return;
+  }
+  const extra: Record<string, unknown> = { pipelineId: pipeline.id };
+  if (b.stage) {
+    const stage = pipeline.stages.find((s) => c.key(s.name) === c.key(b.stage!));
+    if (!stage) {
+      issues.push({
+        row,
+        column: stageCol?.header ?? '',
+        value: valueOf(cells, stageCol!),
+        message: IMPORTS.noStage({ value: b.stage, pipeline: pipeline.name }),
+      });
+      return;
+    }
+    extra.stageId = stage.id;
+  }
+  b.write.extra = { ...b.write.extra, ...extra };
+}
+
+const live = (ctx: ServiceCtx, kind: CardKind) => ({ ...visible(ctx, kind), deletedAt: null });
+
+/** The card a row duplicates, by the run's matching keys in order; null when none. */
+async function findMatch(env: Env, b: ReturnType<typeof build>): Promise<CardRow | null> {
+  const table = cardTable(env.ctx.db, env.kind);
+  const where = live(env.ctx, env.kind);
+  const f = b.write.fields ?? {};
+  for (const by of env.opts.matchBy) {
+    let cond: object | null = null;
+    if (by === 'ID' && b.id) {
+      let id = b.id;
+      if (!isUuid(id)) {
+        try {
+          id = decodeGlobalId(id).id;
+        } catch {
+          continue;
+        }
+      }
+      if (isUuid(id)) cond = { id };
+    } else if (by === 'EMAIL' && Array.isArray(f.emails) && f.emails.length) {
+      cond = { emails: { hasSome: (f.emails as string[]).map((e) => e.toLowerCase()) } };
+    } else if (by === 'PHONE' && Array.isArray(f.phones) && f.phones.length) {
+      const phones = (f.phones as string[]).map((p) => v.normalizePhone(p, env.region)).filter((p): p is string => !!p);
+      if (phones.length) cond = { phones: { hasSome: phones } };
+    } else if (by === 'NAME' && typeof f.name === 'string') {
+      cond = { name: { equals: f.name, mode: 'insensitive' } };
+    }
+    if (!cond) continue;
+    // Only kinds that have the column are asked (a deal has no phones or e-mails).
+    if (('emails' in cond || 'phones' in cond) && !descriptor(env.kind).fields.some((x) => x.name === ('emails' in cond ? 'emails' : 'phones'))) continue;
+    const found = await table.findFirst({ where: { ...where, ...cond }, orderBy: { createdAt: 'asc' } });
+    if (found) return found;
+  }
+  return null;
+}
+
+/** A linked card by name (or e-mail or phone), else created unless this is a dry run; null when neither. */
+async function linked(env: Env, kind: CardKind, name: string): Promise<string | null> {
+  const ctx = env.ctx;
+  const cond = name.includes('@')
+    ? { emails: { has: name.toLowerCase() } }
+    : /^\+?[\d\s()-]{6,}$/.test(name) && kind !== 'DEAL'
+      ? { phones: { has: v.normalizePhone(name, env.region) ?? name } }
+      : { name: { equals: name, mode: 'insensitive' } };
+  const found = await cardTable(ctx.db, kind).findFirst({ where: { ...live(ctx, kind), ...cond }, select: { id: true }, orderBy: { createdAt: 'asc' } });
+  if (found) return found.id;
+  if (env.opts.dryRun) return null;
+  const fields = name.includes('@') ? { name, emails: [name] } : { name };
+  return (await createRecord(ctx, kind, { fields })).id;
+}
+
+function problemsOf(err: unknown, b: ReturnType<typeof build> | null, row: number, cells: Cell[]): RowIssue[] {
+  if (err instanceof ValidationError) {
+    return err.fields.map((f: FieldIssue) => {
+      const col = b?.columnOf(f.field);
+      return { row, column: col?.header ?? f.field, value: col ? valueOf(cells, col) : '', message: f.message };
+    });
+  }
+  if (err instanceof AppError) return [{ row, column: '', value: '', message: err.msg }];
+  return [{ row, column: '', value: '', message: IMPORTS.rowFailed({ problem: err instanceof Error ? err.message.slice(0, 200) : String(err) }) }];
+}
+
+async function importRow(env: Env, run: Run, row: number, cells: Cell[]): Promise<{ outcome: Outcome; issues: RowIssue[] }> {
+  const issues: RowIssue[] = [];
+  let b: ReturnType<typeof build> | null = null;
+  try {
+    b = build(env, row, cells, issues);
+    if (env.kind === 'DEAL') stageOf(env, b, row, cells, issues);
+    if (issues.length) return { outcome: 'failed', issues };
+    const match = env.opts.policy === 'CREATE' ? null : await findMatch(env, b);
+    if (match && env.opts.policy === 'SKIP') return { outcome: 'skipped', issues: [{ row, column: '', value: '', message: IMPORTS.skippedDuplicate() }] };
+    if (b.company) {
+      const id = await linked(env, 'COMPANY', b.company.name);
+      if (id) b.write.companyId = id;
+    }
+    if (b.contacts && env.kind === 'DEAL') {
+      const ids = [];
+      for (const n of b.contacts.names) {
+        const id = await linked(env, 'CONTACT', n);
+        if (id) ids.push(id);
+      }
+      b.write.extra = { ...b.write.extra, contactIds: ids };
+    }
+    const outcome = match ? 'updated' : 'created';
+    run.armed = { row, outcome };
+    try {
+      if (match) await updateRecord(env.ctx, env.kind, match.id, match.version, b.write);
+      else await createRecord(env.ctx, env.kind, b.write);
+    } finally {
+      run.armed = null;
+    }
+    // The write's transaction settled this row and everything pending before it.
+    if (!run.dryRun) clearPending(run);
+    return { outcome, issues: [] };
+  } catch (err) {
+    if (err instanceof DryRunRollback) return { outcome: run.armed?.outcome ?? (err.message as 'created' | 'updated'), issues: [] };
+    if (!(err instanceof AppError)) env.ctx.deps.log.warn({ err, row }, 'import row failed');
+    return { outcome: 'failed', issues: problemsOf(err, b, row, cells) };
+  }
+}
+
+// The report
+
+/** The report as CSV lines: row, column, value, message (in the import author's language). */
+export async function* reportLines(ctx: ServiceCtx, id: string, locale = ctx.viewer.locale): AsyncGenerator<string[]> {
+  yield locale === 'ru' ? ['Строка', 'Столбец', 'Значение', 'Сообщение'] : ['Row', 'Column', 'Value', 'Message'];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await ctx.db.importIssue.findMany({
+      where: { importId: id },
+      orderBy: [{ row: 'asc' }, { column: 'asc' }, { id: 'asc' }],
+      take: 1000,
+      ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+    });
+    for (const i of page) yield [String(i.row), i.column, i.value, render(i.message as unknown as Message, locale)];
+    if (page.length < 1000) return;
+    cursor = page[page.length - 1].id;
+  }
+}
+
+/** Stores the report as a CSV file the import's author may download; null when there is nothing to report. */
+async function writeReport(ctx: ServiceCtx, id: string): Promise<string | null> {
+  if (!(await ctx.db.importIssue.count({ where: { importId: id } }))) return null;
+  const imp = await ctx.db.import.findUniqueOrThrow({ where: { id } });
+  const reportId = randomUUID();
+  const storageKey = `${ctx.viewer.workspaceId}/${reportId}`;
+  const csv = Readable.from(reportLines(ctx, id)).pipe(stringify({ bom: true }));
+  const size = await ctx.deps.storage.putStream(storageKey, csv);
+  await ctx.db.attachment.create({
+    data: {
+      id: reportId,
+      workspaceId: ctx.viewer.workspaceId,
+      name: `${imp.fileName.replace(/\.(csv|xlsx|txt|tsv)$/i, '')}.report.csv`,
+      contentType: 'text/csv',
+      size,
+      storageKey,
+      uploadedById: imp.createdById,
+    },
+  });
+  return reportId;
+}

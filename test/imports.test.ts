@@ -1,0 +1,341 @@
+// Imports: files shaped like Kommo and Bitrix24 exports (Russian headers, their date and money
+// formats, Windows-1251), an XLSX written by exceljs with a merged title and header, empty rows
+// and formulas; header matching, value coercion, the row-by-row report, dry runs, the duplicate
+// policy, rights, and a run resumed from its stored position without writing a row twice.
+import { print } from 'graphql';
+import iconv from 'iconv-lite';
+import ExcelJS from 'exceljs';
+import { describe, expect, test } from './kit/fixtures.js';
+import type { Workspace } from './kit/fixtures.js';
+import type { TestApp } from './kit/app.js';
+import { createContact, defineField, readCompany, readContact, readDeal } from './kit/cards.js';
+import { rawId } from './kit/results.js';
+import { AllCompanies, AllContacts, AllDeals, CancelImport, ImportProgress, Imports, StartImport } from './kit/documents/imports.js';
+import type { ImportFieldsFragment, ImportOptionsInput } from './gql/graphql.js';
+import { resumeImports } from '../src/modules/imports/imports.service.js';
+
+type Done = ImportFieldsFragment;
+
+/** Sends startImport as a GraphQL multipart request; answers the result member. */
+async function upload(app: TestApp, ws: { token: string }, file: File, entityType: 'CONTACT' | 'COMPANY' | 'DEAL', options?: ImportOptionsInput) {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: print(StartImport), variables: { file: null, entityType, options: options ?? null } }));
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', file);
+  const res = await app.yoga.fetch('http://test/graphql', { method: 'POST', headers: { authorization: `Bearer ${ws.token}` }, body: form });
+  const body = (await res.json()) as { data?: { startImport: { __typename: string; import?: Done; message?: string } }; errors?: unknown };
+  if (!body.data) throw new Error(JSON.stringify(body.errors));
+  return body.data.startImport;
+}
+
+/** The import once its run has ended. */
+async function finished(ws: Workspace, id: string): Promise<Done> {
+  let last: Done | null | undefined;
+  await expect
+    .poll(
+      async () => {
+        last = (await ws.gql(ImportProgress, { id })).importProgress;
+        return last?.status;
+      },
+      { timeout: 20_000, interval: 50 },
+    )
+    .toMatch(/DONE|FAILED|CANCELLED/);
+  return last!;
+}
+
+async function importFile(app: TestApp, ws: Workspace, file: File, entityType: 'CONTACT' | 'COMPANY' | 'DEAL', options?: ImportOptionsInput) {
+  const r = await upload(app, ws, file, entityType, options);
+  if (r.__typename !== 'StartImportSuccess') throw new Error(JSON.stringify(r));
+  return finished(ws, r.import!.id);
+}
+
+const csv = (name: string, text: string) => new File([text], name, { type: 'text/csv' });
+const addsUp = (i: Done) => expect(i.created + i.updated + i.skipped + i.failed).toBe(i.rowsRead);
+const issues = (i: Done) => i.issues.map(({ row, column, value, message }) => ({ row, column, value, message }));
+
+describe('a Kommo contacts export (UTF-8 with BOM, semicolons, Russian headers)', () => {
+  test(
+    'matches the headers, coerces every value, reports each bad row by row and column, and writes the good rows',
+    { timeout: 120_000 },
+    async ({ app, workspace: ws }) => {
+      await defineField(ws, { entityType: 'CONTACT', name: 'Дата рождения', type: 'DATE' });
+      await defineField(ws, { entityType: 'CONTACT', name: 'Постоянный клиент', type: 'BOOLEAN' });
+      await defineField(ws, { entityType: 'CONTACT', name: 'Источник', type: 'SELECT', options: ['Сайт', 'Выставка'] });
+      await defineField(ws, { entityType: 'CONTACT', name: 'Интересы', code: 'interests', type: 'MULTISELECT', options: ['Окна', 'Двери', 'Крыши'] });
+      await defineField(ws, { entityType: 'CONTACT', name: 'Лимит', type: 'MONEY' });
+      const file = csv(
+        'kommo_contacts.csv',
+        '\uFEFF' +
+          [
+            'ID;Полное имя;Компания;Должность;Рабочий телефон;Мобильный телефон;Рабочий email;Ответственный;Теги;Дата рождения;Постоянный клиент;Источник;INTERESTS;Лимит;Дата создания',
+            `101;Иван Петров;ООО "Ромашка";Директор;8 (912) 345-67-89;+7 912 000-11-22;ivan@romashka.ru;Admin;vip, опт;31.12.1980;да;сайт;"Окна; Двери";1 234,56 ₽;01.02.2026 10:00:00`,
+            `102;Мария Соколова;;;+79120001133;;maria@example.com;${ws.email};;1985-04-02;нет;Выставка;;$2,500.00;01.02.2026 11:00:00`,
+            ';;;;;;;;;;;;;;',
+            '103;Пётр Сидоров;;;;;petr@example.com;Nobody Here;;32.13.1990;может быть;Радио;Окна;;01.02.2026 12:00:00',
+            '104;;;;;;;;;;;;;;',
+          ].join('\r\n'),
+      );
+      const done = await importFile(app, ws, file, 'CONTACT');
+      expect(done.status).toBe('DONE');
+      expect(done.columns.map((c) => c.field)).toEqual([
+        'id',
+        'name',
+        'company',
+        'position',
+        'phones',
+        'phones',
+        'emails',
+        'responsible',
+        'tags',
+        expect.stringMatching(/^\w+/),
+        expect.stringMatching(/^\w+/),
+        expect.stringMatching(/^\w+/),
+        'interests',
+        expect.stringMatching(/^\w+/),
+        null,
+      ]);
+      // The empty line is not a row; the row without a name fails in the kernel's validation.
+      expect({ rowsRead: done.rowsRead, created: done.created, failed: done.failed }, JSON.stringify(issues(done))).toEqual({
+        rowsRead: 4,
+        created: 2,
+        failed: 2,
+      });
+      expect({ rowsRead: done.rowsRead, created: done.created, failed: done.failed }).toEqual({ rowsRead: 4, created: 2, failed: 2 });
+      addsUp(done);
+      expect(issues(done)).toEqual([
+        { row: 1, column: 'Дата создания', value: '', message: 'column "Дата создания" matches no field and is ignored' },
+        { row: 5, column: 'Дата рождения', value: '32.13.1990', message: expect.stringContaining('is not a date') },
+        { row: 5, column: 'Источник', value: 'Радио', message: 'no option "Радио"' },
+        { row: 5, column: 'Ответственный', value: 'Nobody Here', message: 'no user named "Nobody Here"' },
+        { row: 5, column: 'Постоянный клиент', value: 'может быть', message: 'is not yes or no' },
+        { row: 6, column: 'Полное имя', value: '', message: expect.any(String) },
+      ]);
+      const contacts = (await ws.gql(AllContacts, {})).contacts.edges.map((e) => e.node);
+      expect(contacts.map((c) => c.name)).toEqual(['Иван Петров', 'Мария Соколова']);
+      const [ivan, maria] = await Promise.all(contacts.map((x) => readContact(ws, x.id)));
+      expect(ivan).toMatchObject({
+        position: 'Директор',
+        emails: ['ivan@romashka.ru'],
+        phones: [{ e164: '+79123456789' }, { e164: '+79120001122' }],
+        company: { name: 'ООО "Ромашка"' },
+        responsible: { name: 'Admin' },
+      });
+      expect(ivan.tags.map((t) => t.name).sort()).toEqual(['vip', 'опт']);
+      const values = Object.fromEntries(ivan.customFields.map((v) => [v.__typename, v]));
+      expect(values.DateFieldValue).toMatchObject({ date: '1980-12-31' });
+      expect(values.BooleanFieldValue).toMatchObject({ boolean: true });
+      expect(values.SelectFieldValue).toMatchObject({ option: { label: 'Сайт' } });
+      expect(values.MultiSelectFieldValue).toMatchObject({ options: [{ label: 'Окна' }, { label: 'Двери' }] });
+      expect(values.MoneyFieldValue).toMatchObject({ amount: '1234.56', currency: 'RUB' });
+      const m = Object.fromEntries(maria.customFields.map((v) => [v.__typename, v]));
+      expect(m.DateFieldValue).toMatchObject({ date: '1985-04-02' });
+      expect(m.BooleanFieldValue).toMatchObject({ boolean: false });
+      expect(m.MoneyFieldValue).toMatchObject({ amount: '2500.00', currency: 'USD' });
+      expect(maria.responsible).toMatchObject({ name: 'Admin' });
+      expect((await ws.gql(Imports, {})).imports.map((i) => i.fileName)).toEqual(['kommo_contacts.csv']);
+    },
+  );
+});
+
+describe('a Bitrix24 deals export (Windows-1251, Russian money and stage names)', () => {
+  test(
+    'reads the encoding, places each deal in its named stage, links or creates its company and contact',
+    { timeout: 120_000 },
+    async ({ app, workspace: ws }) => {
+      const stage = ws.open[1];
+      const text = [
+        'ID;Название сделки;Стадия сделки;Сумма;Валюта;Ответственный;Компания;Контакт;Дата создания',
+        `7;Поставка окон;${stage.name};1 234 567,89;RUB;Admin;ООО Альфа;Олег Иванов;03.11.2026`,
+        `8;Монтаж;${stage.name.toUpperCase()};15000;;;ООО Альфа;;04.11.2026`,
+        '9;Ремонт;Неизвестный этап;100;;;;;05.11.2026',
+      ].join('\r\n');
+      const file = new File([new Uint8Array(iconv.encode(text, 'win1251'))], 'bitrix_deals.csv', { type: 'text/csv' });
+      const done = await importFile(app, ws, file, 'DEAL');
+      expect({ status: done.status, created: done.created, failed: done.failed }).toEqual({ status: 'DONE', created: 2, failed: 1 });
+      addsUp(done);
+      expect(issues(done).filter((i) => i.row > 1)).toEqual([
+        { row: 4, column: 'Стадия сделки', value: 'Неизвестный этап', message: `no stage "Неизвестный этап" in pipeline "${ws.pipeline.name}"` },
+      ]);
+      const deals = (await ws.gql(AllDeals, {})).deals.edges.map((e) => e.node);
+      expect(deals.map((d) => ({ name: d.name, amount: d.amount, currency: d.currency, stage: d.stage.name, company: d.company?.name }))).toEqual([
+        { name: 'Поставка окон', amount: '1234567.89', currency: 'RUB', stage: stage.name, company: 'ООО Альфа' },
+        { name: 'Монтаж', amount: '15000.00', currency: 'RUB', stage: stage.name, company: 'ООО Альфа' },
+      ]);
+      expect((await readDeal(ws, deals[0].id)).contacts.map((c) => c.name)).toEqual(['Олег Иванов']);
+      // One company, matched by name for the second deal.
+      expect((await ws.gql(AllCompanies, {})).companies.totalCount).toBe(1);
+    },
+  );
+});
+
+describe('an XLSX written by exceljs', () => {
+  test(
+    'finds the header under a merged title, spreads a merged header over its columns, skips empty rows and reads formula results',
+    { timeout: 120_000 },
+    async ({ app, workspace: ws }) => {
+      await defineField(ws, { entityType: 'COMPANY', name: 'Выручка', type: 'NUMBER' });
+      await defineField(ws, { entityType: 'COMPANY', name: 'Основана', type: 'DATE' });
+      const wb = new ExcelJS.Workbook();
+      const sheet = wb.addWorksheet('Компании');
+      sheet.getCell('A1').value = 'Список компаний на 01.12.2026';
+      sheet.mergeCells('A1:F1');
+      sheet.getRow(2).values = ['Название', 'Телефон', null, 'Сайт', 'Выручка', 'Основана'];
+      sheet.mergeCells('B2:C2');
+      sheet.getRow(3).values = [
+        'Альфа',
+        '+7 495 111-22-33',
+        '+7 495 111-22-34',
+        'https://alfa.example',
+        { formula: '1000*3', result: 3000 },
+        new Date(Date.UTC(2001, 4, 17)),
+      ];
+      // Row 4 stays empty.
+      sheet.getRow(5).values = ['Бета', '84951112235', null, null, 1234.5, 45000];
+      sheet.getRow(6).values = ['Гамма', 'не телефон', null, null, null, null];
+      const bytes = await wb.xlsx.writeBuffer();
+      const file = new File([bytes], 'companies.xlsx', { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+      const done = await importFile(app, ws, file, 'COMPANY');
+      expect({ status: done.status, created: done.created, failed: done.failed, rowsRead: done.rowsRead }).toEqual({
+        status: 'DONE',
+        created: 2,
+        failed: 1,
+        rowsRead: 3,
+      });
+      expect(done.columns.map((c) => c.field).slice(0, 4)).toEqual(['name', 'phones', 'phones', 'website']);
+      // Row numbers are the sheet's own.
+      expect(issues(done).map((i) => [i.row, i.column, i.value])).toEqual([[6, 'Телефон', 'не телефон']]);
+      const companies = (await ws.gql(AllCompanies, {})).companies.edges.map((e) => e.node);
+      const [alfa, beta] = await Promise.all(companies.map((x) => readCompany(ws, x.id)));
+      expect(alfa.phones.map((p) => p.e164)).toEqual(['+74951112233', '+74951112234']);
+      expect(alfa.website).toBe('https://alfa.example');
+      expect(alfa.customFields.map((v) => ('number' in v ? v.number : 'date' in v ? v.date : null))).toEqual(['3000', '2001-05-17']);
+      // 45000 in a date column is a spreadsheet serial day.
+      expect(beta.customFields.map((v) => ('number' in v ? v.number : 'date' in v ? v.date : null))).toEqual(['1234.5', '2023-03-15']);
+    },
+  );
+});
+
+describe('dry run', () => {
+  test('checks every row, writes nothing, and offers the report as a CSV file to download', { timeout: 120_000 }, async ({ app, url, workspace: ws }) => {
+    const file = csv('people.csv', ['Name,Email,Phone', 'Anna,anna@example.com,+7 900 000-00-01', 'Bad,not-an-email,', 'Boris,,+7 900 000-00-02'].join('\n'));
+    const done = await importFile(app, ws, file, 'CONTACT', { dryRun: true });
+    expect({ status: done.status, dryRun: done.dryRun, created: done.created, failed: done.failed }).toEqual({
+      status: 'DONE',
+      dryRun: true,
+      created: 2,
+      failed: 1,
+    });
+    expect(issues(done)).toEqual([{ row: 3, column: 'Email', value: 'not-an-email', message: expect.any(String) }]);
+    expect((await ws.gql(AllContacts, {})).contacts.totalCount).toBe(0);
+    const res = await fetch(new URL(done.report!.url, url), { headers: { authorization: `Bearer ${ws.token}` } });
+    expect(res.status).toBe(200);
+    const report = (await res.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\n');
+    expect(report[0]).toBe('Row,Column,Value,Message');
+    expect(report[1]).toMatch(/^3,Email,not-an-email,/);
+  });
+});
+
+describe('duplicates', () => {
+  const file = () =>
+    csv('dups.csv', ['Name;Email;Position', 'Anna;anna@example.com;CEO', 'Anna Second;ANNA@example.com;CTO', 'Boris;boris@example.com;'].join('\n'));
+
+  test(
+    'SKIP (the default) reports rows matching a card, also one created earlier in the same file; UPDATE changes the match; CREATE adds anyway',
+    { timeout: 120_000 },
+    async ({ app, workspace: ws }) => {
+      await createContact(ws, { name: 'Boris B.', emails: ['boris@example.com'] });
+      const skip = await importFile(app, ws, file(), 'CONTACT');
+      expect({ created: skip.created, skipped: skip.skipped }).toEqual({ created: 1, skipped: 2 });
+      addsUp(skip);
+      expect(issues(skip).map((i) => [i.row, i.message])).toEqual([
+        [3, 'skipped: a matching card exists'],
+        [4, 'skipped: a matching card exists'],
+      ]);
+      const update = await importFile(app, ws, file(), 'CONTACT', { policy: 'UPDATE', matchBy: ['EMAIL'] });
+      expect({ created: update.created, updated: update.updated }).toEqual({ created: 0, updated: 3 });
+      const contacts = (await ws.gql(AllContacts, {})).contacts.edges.map((e) => e.node);
+      expect(contacts.map((c) => [c.name, c.position])).toEqual([
+        ['Boris', null],
+        ['Anna Second', 'CTO'],
+      ]);
+      const create = await importFile(app, ws, file(), 'CONTACT', { policy: 'CREATE' });
+      expect(create.created).toBe(3);
+      expect((await ws.gql(AllContacts, {})).contacts.totalCount).toBe(5);
+    },
+  );
+});
+
+describe('rights', () => {
+  test(
+    'an import needs the CREATE right; each row is then checked like an API call (scope of the responsible)',
+    { timeout: 120_000 },
+    async ({ app, workspace: ws }) => {
+      const reader = await ws.member('Reader', { rights: [{ entityType: 'CONTACT', action: 'VIEW', scope: 'ALL' }] });
+      const refused = await upload(app, reader, csv('a.csv', 'Name\nAnna'), 'CONTACT');
+      expect(refused.__typename).toBe('ForbiddenError');
+      const seller = await ws.member('Seller', {
+        rights: [
+          { entityType: 'CONTACT', action: 'VIEW', scope: 'OWN' },
+          { entityType: 'CONTACT', action: 'CREATE', scope: 'OWN' },
+        ],
+      });
+      const done = await importFile(app, { ...ws, ...seller } as Workspace, csv('b.csv', `Name;Responsible\nMine;\nTheirs;${ws.email}`), 'CONTACT');
+      expect({ created: done.created, failed: done.failed }).toEqual({ created: 1, failed: 1 });
+      expect(issues(done)[0]).toMatchObject({ row: 3, message: expect.stringMatching(/create/) });
+      expect((await ws.gql(AllContacts, {})).contacts.edges.map((e) => [e.node.name, e.node.responsible?.name])).toEqual([['Mine', 'Seller']]);
+    },
+  );
+});
+
+describe('resume and cancel', () => {
+  test(
+    'an import resumed after a crash goes on after its stored position: no row is written twice and the counts add up',
+    { timeout: 120_000 },
+    async ({ app, workspace: ws }) => {
+      const names = Array.from({ length: 10 }, (_, i) => `Person ${i + 1}`);
+      // The state a crash after row 5 leaves: rows 2–5 written and counted, the run still RUNNING.
+      for (const name of names.slice(0, 4)) await createContact(ws, { name });
+      const { workspaceId } = await app.deps.db.user.findUniqueOrThrow({ where: { id: rawId(ws.admin.id) } });
+      const storageKey = `${workspaceId}/imports/resume-${Date.now()}`;
+      await app.deps.storage.put(storageKey, new TextEncoder().encode(['Name', ...names].join('\n')));
+      const imp = await app.deps.db.import.create({
+        data: {
+          workspaceId,
+          createdById: rawId(ws.admin.id),
+          entityType: 'CONTACT',
+          fileName: 'resume.csv',
+          storageKey,
+          format: 'CSV',
+          options: { dryRun: false, policy: 'CREATE', matchBy: ['ID'], mapping: [], batchSize: 3 },
+          status: 'RUNNING',
+          position: 5,
+          created: 4,
+          heartbeatAt: new Date(Date.now() - 120_000),
+          mapping: [{ column: 'Name', field: 'name' }],
+        },
+      });
+      expect(await resumeImports(app.deps)).toBeGreaterThanOrEqual(1);
+      const { encodeGlobalId } = await import('../src/lib/ids.js');
+      const done = await finished(ws, encodeGlobalId('Import', imp.id));
+      expect({ status: done.status, created: done.created, rowsRead: done.rowsRead }).toEqual({ status: 'DONE', created: 10, rowsRead: 10 });
+      const contacts = (await ws.gql(AllContacts, {})).contacts.edges.map((e) => e.node.name);
+      expect(contacts).toEqual(names);
+    },
+  );
+
+  test('cancelImport stops a run; what was written stays and is counted', { timeout: 120_000 }, async ({ app, workspace: ws }) => {
+    const rows = Array.from({ length: 60 }, (_, i) => `Lead ${i + 1}`);
+    const r = await upload(app, ws, csv('many.csv', ['Name', ...rows].join('\n')), 'CONTACT', { batchSize: 5, policy: 'CREATE' });
+    if (r.__typename !== 'StartImportSuccess') throw new Error(JSON.stringify(r));
+    const cancel = await ws.gql(CancelImport, { id: r.import!.id });
+    // The run may have ended before the cancel arrived.
+    const ended = cancel.cancelImport.__typename === 'CancelImportSuccess';
+    const done = await finished(ws, r.import!.id);
+    expect(done.status).toBe(ended ? 'CANCELLED' : 'DONE');
+    addsUp(done);
+    expect((await ws.gql(AllContacts, {})).contacts.totalCount).toBe(done.created);
+  });
+});
