@@ -5,7 +5,7 @@ CREATE TABLE "Webhook" (
     "id" UUID NOT NULL,
     "workspaceId" UUID NOT NULL,
     "url" TEXT NOT NULL,
-    "eventTypes" TEXT[],
+    "eventTypes" TEXT[] NOT NULL,
     "enabled" BOOLEAN NOT NULL DEFAULT true,
     "secret" TEXT NOT NULL,
     "previousSecret" TEXT,
