@@ -61,16 +61,17 @@ async function channelOf(url: string, token: string | null, doc: TypedDocumentNo
   const name = field?.kind === Kind.FIELD ? field.name.value : undefined;
   if (name === 'dealChanged') return `dealChanged:${rawId(variables.pipelineId as string)}`;
   if (name === 'timelineUpdated') return `timelineUpdated:${rawId(variables.cardId as string)}`;
-  if (name === 'notifications') {
-    // Each user's own channel: ask who the token is.
+  if (name === 'notifications' || name === 'incomingLeadReceived') {
+    // Each user's own channel, or their workspace's (the workspace's id is its plain uuid): ask
+    // who the token is.
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ me { id } }' }),
+      body: JSON.stringify({ query: '{ me { id } workspace { id } }' }),
     });
-    const me = ((await res.json()) as { data?: { me: { id: string } } }).data?.me;
-    if (!me) throw new Error('notifications: the token is not signed in');
-    return `notification:${rawId(me.id)}`;
+    const data = ((await res.json()) as { data?: { me: { id: string }; workspace: { id: string } } }).data;
+    if (!data?.me) throw new Error(`${name}: the token is not signed in`);
+    return name === 'notifications' ? `notification:${rawId(data.me.id)}` : `incomingLeadReceived:${data.workspace.id}`;
   }
   throw new Error(`subscribe(): no channel known for the subscription field ${name}`);
 }
