@@ -9,7 +9,7 @@
 // database there and starts --instances apps on it, each running a worker.
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { scratchDatabase } from './kit.js';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
@@ -24,24 +24,9 @@ const { values } = parseArgs({
 });
 const changes = Number(values.changes);
 
-let dropDb: (() => Promise<void>) | undefined;
-let url: string | undefined;
-if (values.pg) {
-  const name = `crm_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: values.pg });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const u = new URL(values.pg);
-  u.pathname = `/${name}`;
-  url = u.toString();
-  dropDb = async () => {
-    const c = new pg.Client({ connectionString: values.pg });
-    await c.connect();
-    await c.query(`drop database if exists "${name}" with (force)`);
-    await c.end();
-  };
-}
+const scratch = values.pg ? await scratchDatabase(values.pg) : undefined;
+const url = scratch?.url;
+const dropDb = scratch?.drop;
 const instances = url ? Number(values.instances) : 1;
 
 const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...(url ? { DATABASE_URL: url } : {}) });

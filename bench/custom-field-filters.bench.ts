@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { scratchDatabase } from './kit.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
@@ -29,20 +30,7 @@ const rows = Number(values.rows);
 const iterations = Number(values.iterations);
 const workspaces = Number(values.workspaces);
 
-const name = `crm_cff_bench_${Date.now()}`;
-const admin = new pg.Client({ connectionString: values.pg });
-await admin.connect();
-await admin.query(`create database "${name}"`);
-await admin.end();
-const u = new URL(values.pg!);
-u.pathname = `/${name}`;
-const url = u.toString();
-async function dropDb() {
-  const c = new pg.Client({ connectionString: values.pg });
-  await c.connect();
-  await c.query(`drop database if exists "${name}" with (force)`);
-  await c.end();
-}
+const { url, drop: dropDb } = await scratchDatabase(values.pg!, 'crm_cff_bench');
 
 const database = await openDatabase({ kind: 'postgres', url });
 const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_URL: url });

@@ -7,7 +7,7 @@
 // Without --pg it runs on an in-memory PGlite; with --pg it creates a scratch database there.
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { measure, scratchDatabase } from './kit.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
@@ -20,24 +20,9 @@ const { values } = parseArgs({
 const rows = Number(values.rows);
 const iterations = Number(values.iterations);
 
-let dropDb: (() => Promise<void>) | undefined;
-let url: string | undefined;
-if (values.pg) {
-  const name = `crm_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: values.pg });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  await admin.end();
-  const u = new URL(values.pg);
-  u.pathname = `/${name}`;
-  url = u.toString();
-  dropDb = async () => {
-    const c = new pg.Client({ connectionString: values.pg });
-    await c.connect();
-    await c.query(`drop database if exists "${name}" with (force)`);
-    await c.end();
-  };
-}
+const scratch = values.pg ? await scratchDatabase(values.pg) : undefined;
+const url = scratch?.url;
+const dropDb = scratch?.drop;
 
 const database = await openDatabase(url ? { kind: 'postgres', url } : { kind: 'pglite' });
 const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...(url ? { DATABASE_URL: url } : {}) });
@@ -127,23 +112,11 @@ async function viaPrisma() {
   JSON.stringify(page);
 }
 
-async function measure(fn: () => Promise<void>) {
-  for (let i = 0; i < 10; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const s = performance.now();
-    await fn();
-    times.push(performance.now() - s);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(times.length * 0.5)], p95: times[Math.floor(times.length * 0.95)] };
-}
-
 // Interleave the two so drift on a busy machine hits both alike.
-const g1 = await measure(viaGraphql);
-const p1 = await measure(viaPrisma);
-const g2 = await measure(viaGraphql);
-const p2 = await measure(viaPrisma);
+const g1 = await measure(viaGraphql, iterations);
+const p1 = await measure(viaPrisma, iterations);
+const g2 = await measure(viaGraphql, iterations);
+const p2 = await measure(viaPrisma, iterations);
 const g = { p50: Math.min(g1.p50, g2.p50), p95: Math.min(g1.p95, g2.p95) };
 const p = { p50: Math.min(p1.p50, p2.p50), p95: Math.min(p1.p95, p2.p95) };
 

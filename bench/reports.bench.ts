@@ -6,7 +6,7 @@
 //   npm run bench:reports -- [--rows 1000000] [--iterations 20] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { measure, scratchDatabase } from './kit.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
@@ -25,20 +25,7 @@ const { values } = parseArgs({
 const rows = Number(values.rows);
 const iterations = Number(values.iterations);
 
-const name = `crm_bench_${Date.now()}`;
-const admin = new pg.Client({ connectionString: values.pg });
-await admin.connect();
-await admin.query(`create database "${name}"`);
-await admin.end();
-const u = new URL(values.pg);
-u.pathname = `/${name}`;
-const url = u.toString();
-const dropDb = async () => {
-  const c = new pg.Client({ connectionString: values.pg });
-  await c.connect();
-  await c.query(`drop database if exists "${name}" with (force)`);
-  await c.end();
-};
+const { url, drop: dropDb } = await scratchDatabase(values.pg!);
 
 const database = await openDatabase({ kind: 'postgres', url });
 const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_URL: url });
@@ -143,26 +130,15 @@ try {
     );
   };
 
-  async function measure(fn: () => Promise<void>) {
-    for (let i = 0; i < 2; i++) await fn();
-    const times: number[] = [];
-    for (let i = 0; i < iterations; i++) {
-      const s = performance.now();
-      await fn();
-      times.push(performance.now() - s);
-    }
-    times.sort((a, b) => a - b);
-    return { p50: times[Math.floor(times.length * 0.5)], p95: times[Math.floor(times.length * 0.95)] };
-  }
   const min = (a: { p50: number; p95: number }, b: { p50: number; p95: number }) => ({ p50: Math.min(a.p50, b.p50), p95: Math.min(a.p95, b.p95) });
   // Interleaved so drift on a busy machine hits each alike.
   const oneSeller = { responsibleIds: [encodeGlobalId('User', sellers[0])] };
-  const b1 = await measure(bare);
-  const r1 = await measure(viaGraphql());
-  const f1 = await measure(viaGraphql(oneSeller));
-  const b2 = await measure(bare);
-  const r2 = await measure(viaGraphql());
-  const f2 = await measure(viaGraphql(oneSeller));
+  const b1 = await measure(bare, iterations, 2);
+  const r1 = await measure(viaGraphql(), iterations, 2);
+  const f1 = await measure(viaGraphql(oneSeller), iterations, 2);
+  const b2 = await measure(bare, iterations, 2);
+  const r2 = await measure(viaGraphql(), iterations, 2);
+  const f2 = await measure(viaGraphql(oneSeller), iterations, 2);
   const b = min(b1, b2);
   const r = min(r1, r2);
   const f = min(f1, f2);

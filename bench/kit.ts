@@ -1,0 +1,35 @@
+// What the benchmarks share: a scratch PostgreSQL database of their own, and timing a function.
+import pg from 'pg';
+
+/** Creates an empty database beside `adminUrl` for one run; `drop` removes it, connections and all. */
+export async function scratchDatabase(adminUrl: string, prefix = 'crm_bench') {
+  const name = `${prefix}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** Runs `fn` `warmup` times, then `iterations` times timed; answers the p50 and p95 in ms. */
+export async function measure(fn: () => Promise<void>, iterations: number, warmup = 10) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const s = performance.now();
+    await fn();
+    times.push(performance.now() - s);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(times.length * 0.5)], p95: times[Math.floor(times.length * 0.95)] };
+}
