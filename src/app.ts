@@ -144,6 +144,9 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    // Tokens travel in the Authorization header, never as cookies: by default any page may call
+    // the API but the browser sends no credentials of its own; listed origins get credentials.
+    cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: true } : { origin: '*', credentials: false },
     // Multipart uploads are read with a hard cap a little over the configured limit, so an
     // oversized file is refused while it streams in rather than after it filled memory.
     fetchAPI: createFetch({ formDataLimits: { fileSize: config.fileMaxBytes + 1, files: 10, fieldSize: 1_000_000 } }),

@@ -38,6 +38,18 @@ const envSchema = z.object({
     .default(24 * 30),
   TRUST_PROXY: bool.default(false),
   INTROSPECTION: bool.default(true),
+  // Comma-separated origins (https://app.example.com) that browsers may call the API from with
+  // credentials; unset: any origin, without credentials (clients send their token themselves).
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be http(s) origins separated by commas' })))
+    .optional(),
   // Whether this instance publishes outbox events (one dispatching instance is enough; any
   // number may, each event still goes out once).
   OUTBOX_DISPATCH: bool.default(true),
@@ -71,6 +83,8 @@ export type Config = {
   sessionTtlMs: number;
   trustProxy: boolean;
   introspection: boolean;
+  /** Origins allowed with credentials; undefined: any origin, without credentials. */
+  corsOrigins?: string[];
   outboxDispatch: boolean;
   webhooks: { allowPrivate: boolean; timeoutMs: number; retryBaseMs: number };
   fileMaxBytes: number;
@@ -103,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     trustProxy: e.TRUST_PROXY,
     introspection: e.INTROSPECTION,
+    corsOrigins: e.CORS_ORIGINS?.map((o) => new URL(o).origin),
     outboxDispatch: e.OUTBOX_DISPATCH,
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS, retryBaseMs: e.WEBHOOK_RETRY_BASE_MS },
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
