@@ -43,6 +43,11 @@ export const LIMITS = {
   maxDirectives: 20,
 };
 
+/** graphql-armor's refusals carry only a message; each gets a machine-readable code too. */
+const refusedWith = (code: string) => ({
+  onReject: [(_ctx: unknown, err: GraphQLError) => void Object.assign(err.extensions, { code })],
+});
+
 export type App = {
   yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
   deps: AppDeps;
@@ -183,11 +188,11 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     },
     plugins: [
       EnvelopArmorPlugin({
-        maxDepth: { n: LIMITS.maxDepth },
-        costLimit: { maxCost: LIMITS.maxCost },
-        maxAliases: { n: LIMITS.maxAliases },
-        maxTokens: { n: LIMITS.maxTokens },
-        maxDirectives: { n: LIMITS.maxDirectives },
+        maxDepth: { n: LIMITS.maxDepth, ...refusedWith('DEPTH_LIMIT') },
+        costLimit: { maxCost: LIMITS.maxCost, ...refusedWith('COST_LIMIT') },
+        maxAliases: { n: LIMITS.maxAliases, ...refusedWith('ALIAS_LIMIT') },
+        maxTokens: { n: LIMITS.maxTokens, ...refusedWith('TOKEN_LIMIT') },
+        maxDirectives: { n: LIMITS.maxDirectives, ...refusedWith('DIRECTIVE_LIMIT') },
         blockFieldSuggestion: { enabled: !config.introspection },
       }),
       ...(config.introspection ? [] : [disableIntrospection()]),

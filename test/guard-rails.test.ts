@@ -29,6 +29,7 @@ describe('query limits', () => {
     const r = await raw(app, `{ deals(first: 1) { edges { node { ${deep} } } } }`, ws.token);
     expect(r.data).toBeUndefined();
     expect(r.errors?.[0].message).toMatch(/depth/i);
+    expect(r.errors?.[0].extensions?.code).toBe('DEPTH_LIMIT');
     const ok = await raw(app, '{ deals(first: 1) { edges { node { company { deals { id } } } } } }', ws.token);
     expect(ok.errors).toBeUndefined();
   });
@@ -38,6 +39,7 @@ describe('query limits', () => {
     const r = await raw(app, `{ ${fields} }`, ws.token);
     expect(r.data).toBeUndefined();
     expect(r.errors?.[0].message).toMatch(/alias/i);
+    expect(r.errors?.[0].extensions?.code).toBe('ALIAS_LIMIT');
   });
 
   it('refuses a document with too many tokens', async () => {
@@ -45,6 +47,7 @@ describe('query limits', () => {
     const r = await raw(app, `{ me { ${fields} } }`, ws.token);
     expect(r.data).toBeUndefined();
     expect(r.errors?.[0].message).toMatch(/token/i);
+    expect(r.errors?.[0].extensions?.code).toBe('TOKEN_LIMIT');
   });
 
   it('refuses a query whose cost is over the limit', async () => {
@@ -56,6 +59,7 @@ describe('query limits', () => {
     const r = await raw(app, `{ ${many} }`, ws.token);
     expect(r.data).toBeUndefined();
     expect(r.errors?.[0].message).toMatch(/cost/i);
+    expect(r.errors?.[0].extensions?.code).toBe('COST_LIMIT');
   });
 });
 
