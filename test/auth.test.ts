@@ -303,6 +303,19 @@ describe('login and sessions', () => {
   });
 });
 
+describe('changePassword rate limit', () => {
+  it('refuses the 11th check of the current password in 15 minutes, even the right one, so a stolen token cannot guess it', async ({ workspace: ws }) => {
+    for (let i = 0; i < 10; i++) {
+      const r = await ws.gql(ChangePassword, { currentPassword: `guess ${i}`, newPassword: 'a new long password 1' });
+      expect(r.changePassword.__typename).toBe('ValidationError');
+    }
+    const locked = await ws.raw(ChangePassword, { currentPassword: PASSWORD, newPassword: 'a new long password 1' });
+    expect(locked.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    // The password did not change: it still signs in.
+    expect((await login(ws.email, PASSWORD)).errors).toBeUndefined();
+  });
+});
+
 describe('login rate limits', () => {
   it('locks an account after 10 failures, even for the right password, whatever the address', async ({ workspace: ws, signUp }) => {
     for (let i = 0; i < 10; i++) {

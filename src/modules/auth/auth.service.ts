@@ -14,6 +14,8 @@ import { AUTH } from './auth.messages.js';
 
 export const LOGIN_LIMIT_PER_ACCOUNT: Limit = { max: 10, windowMs: 15 * 60_000 };
 export const LOGIN_LIMIT_PER_ADDRESS: Limit = { max: 50, windowMs: 15 * 60_000 };
+/** Checks of the current password by `changePassword`: a stolen token must not guess it fast. */
+export const PASSWORD_CHECK_LIMIT: Limit = { max: 10, windowMs: 15 * 60_000 };
 
 type TokenRow = {
   id: string;
@@ -192,9 +194,14 @@ export async function logout(ctx: ServiceCtx) {
 
 export async function changePassword(ctx: ServiceCtx, current: string, next: string) {
   const user = await ctx.db.user.findUniqueOrThrow({ where: { id: ctx.viewer.userId } });
+  // Counted before the check, as logins are; the right password clears the count.
+  const checks = `password:user:${user.id}`;
+  const wait = await hit(ctx.db, checks, PASSWORD_CHECK_LIMIT);
+  if (wait) throw rateLimited(wait);
   if (!(await verifyPassword(user.passwordHash, current))) {
     throw ValidationError.field('currentPassword', AUTH.wrongPassword());
   }
+  await reset(ctx.db, checks);
   const pw = v.parseInput(z.object({ newPassword: v.password }), { newPassword: next });
   const hash = await hashPassword(pw.newPassword);
   await ctx.db.$transaction(async (tx) => {
