@@ -421,6 +421,14 @@ describe('API keys', () => {
     expect(stored).not.toContain(key.slice(apiKey.prefix.length));
   });
 
+  it('a key cannot mint another key, which would outlive its own revocation', async ({ workspace: ws }) => {
+    const r = await ws.gql(CreateApiKey, { name: 'Integration', scopes: ['READ', 'WRITE'] });
+    if (r.createApiKey.__typename !== 'CreateApiKeySuccess') throw new Error(JSON.stringify(r.createApiKey));
+    const minted = await app.as(r.createApiKey.created.key).gql(CreateApiKey, { name: 'Offspring', scopes: ['WRITE'] });
+    expect(minted.createApiKey.__typename).toBe('ForbiddenError');
+    expect((await ws.gql(ApiKeys, {})).apiKeys.map((k) => k.name)).toEqual(['Integration']);
+  });
+
   it('a READ key can query but not change anything', async ({ workspace: ws }) => {
     await ws.gql(CreateDeal, { input: { name: 'Existing' } });
     const r = await ws.gql(CreateApiKey, { name: 'Dashboard', scopes: ['READ'] });

@@ -8,4 +8,8 @@ export const API_KEYS = defineMessages('apiKeys', {
   see: { en: 'see API keys', ru: 'просматривать API-ключи' },
   create: { en: 'create API keys', ru: 'создавать API-ключи' },
   revoke: { en: 'revoke API keys', ru: 'отзывать API-ключи' },
+  notWithKey: {
+    en: 'API keys are made from a signed-in session, not with another API key',
+    ru: 'API-ключи создаются из сеанса пользователя, а не другим API-ключом',
+  },
 });

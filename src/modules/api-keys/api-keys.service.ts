@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { ServiceCtx } from '../../context.js';
-import { NotFoundError } from '../../lib/errors.js';
+import { ForbiddenError, NotFoundError } from '../../lib/errors.js';
 import { API_KEY_PREFIX, hashToken, newToken } from '../../lib/tokens.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
@@ -24,6 +24,8 @@ const apiKeyInput = z.object({
 
 export async function createApiKey(ctx: ServiceCtx, input: z.input<typeof apiKeyInput>) {
   assertAdmin(ctx.viewer, API_KEYS.create());
+  // A key minted by a key would outlive the revocation of the key that made it.
+  if (ctx.viewer.via === 'apiKey') throw new ForbiddenError(API_KEYS.notWithKey());
   const data = v.parseInput(apiKeyInput, input);
   const key = newToken(API_KEY_PREFIX);
   const apiKey = await ctx.db.apiKey.create({
