@@ -9,7 +9,7 @@
 // database there and starts --instances apps on it, each running a worker.
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { scratchDatabase } from './kit.js';
+import { scratchDatabase, benchWorkspace } from './kit.js';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
@@ -37,12 +37,7 @@ for (let i = 0; i < instances; i++) {
 }
 const app = apps[0];
 const db = app.deps.db;
-const session = await signUp(app.deps, {
-  workspaceName: 'Bench',
-  name: 'Bench',
-  email: `bench.${randomUUID().slice(0, 8)}@example.com`,
-  password: 'benchmark-password',
-});
+const session = await benchWorkspace(app.deps);
 const owner = await db.user.findFirstOrThrow({ where: { workspaceId: session.workspaceId } });
 const ctx: ServiceCtx = { db, deps: app.deps, viewer: (await viewerOfUser(db, owner.id))! };
 

@@ -7,12 +7,11 @@
 // Without --pg it runs on an in-memory PGlite; with --pg it creates a scratch database there.
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { measure, scratchDatabase } from './kit.js';
+import { measure, scratchDatabase, benchWorkspace } from './kit.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
-import { signUp } from '../src/modules/auth/auth.service.js';
 
 const { values } = parseArgs({
   options: { rows: { type: 'string', default: '10000' }, iterations: { type: 'string', default: '200' }, pg: { type: 'string' } },
@@ -29,12 +28,7 @@ const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', 
 const app = await buildApp(config, { database, logger: createLogger('silent') });
 const db = database.prisma;
 
-const session = await signUp(app.deps, {
-  workspaceName: 'Bench',
-  name: 'Bench',
-  email: `bench.${randomUUID().slice(0, 8)}@example.com`,
-  password: 'benchmark-password',
-});
+const session = await benchWorkspace(app.deps);
 const ws = session.workspaceId;
 const user = await db.user.findFirstOrThrow({ where: { workspaceId: ws } });
 const stages = await db.stage.findMany({ where: { workspaceId: ws } });

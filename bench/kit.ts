@@ -1,5 +1,9 @@
-// What the benchmarks share: a scratch PostgreSQL database of their own, and timing a function.
+// What the benchmarks share: a scratch PostgreSQL database of their own, a workspace to work in,
+// and timing a function.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { AppDeps } from '../src/context.js';
+import { signUp } from '../src/modules/auth/auth.service.js';
 
 /** Creates an empty database beside `adminUrl` for one run; `drop` removes it, connections and all. */
 export async function scratchDatabase(adminUrl: string, prefix = 'crm_bench') {
@@ -32,4 +36,14 @@ export async function measure(fn: () => Promise<void>, iterations: number, warmu
   }
   times.sort((a, b) => a - b);
   return { p50: times[Math.floor(times.length * 0.5)], p95: times[Math.floor(times.length * 0.95)] };
+}
+
+/** Signs up a fresh workspace and its administrator, as a user would. */
+export function benchWorkspace(deps: AppDeps) {
+  return signUp(deps, {
+    workspaceName: 'Bench',
+    name: 'Bench',
+    email: `bench.${randomUUID().slice(0, 8)}@example.com`,
+    password: 'benchmark-password',
+  });
 }

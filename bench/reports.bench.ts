@@ -6,12 +6,11 @@
 //   npm run bench:reports -- [--rows 1000000] [--iterations 20] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { measure, scratchDatabase } from './kit.js';
+import { measure, scratchDatabase, benchWorkspace } from './kit.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
-import { signUp } from '../src/modules/auth/auth.service.js';
 import { encodeGlobalId } from '../src/lib/ids.js';
 
 const { values } = parseArgs({
@@ -33,12 +32,7 @@ const app = await buildApp(config, { database, logger: createLogger('silent') })
 const db = database.prisma;
 
 try {
-  const session = await signUp(app.deps, {
-    workspaceName: 'Bench',
-    name: 'Bench',
-    email: `bench.${randomUUID().slice(0, 8)}@example.com`,
-    password: 'benchmark-password',
-  });
+  const session = await benchWorkspace(app.deps);
   const ws = session.workspaceId;
   const owner = await db.user.findFirstOrThrow({ where: { workspaceId: ws } });
   const pipeline = await db.pipeline.findFirstOrThrow({ where: { workspaceId: ws }, include: { stages: { orderBy: { sortOrder: 'asc' } } } });
