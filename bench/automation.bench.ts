@@ -8,13 +8,12 @@
 // Without --pg it runs on an in-memory PGlite (one instance); with --pg it creates a scratch
 // database there and starts --instances apps on it, each running a worker.
 import { parseArgs } from 'node:util';
-import { randomUUID } from 'node:crypto';
 import { scratchDatabase, benchWorkspace } from './kit.js';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
-import { signUp, viewerOfUser } from '../src/modules/auth/auth.service.js';
+import { viewerOfUser } from '../src/modules/auth/auth.service.js';
 import { createRecord, updateRecord } from '../src/kernel/records.js';
 import { createAutomation } from '../src/modules/automations/automations.service.js';
 import type { ServiceCtx } from '../src/context.js';
