@@ -81,12 +81,16 @@ const CREATE = `mutation($input: CreateCustomFieldInput!) { createCustomField(in
 type Ws = { id: string; token: string; share: number; fields: Field[]; pipelineId: string; stageIds: string[]; userId: string };
 const wss: Ws[] = [];
 for (let w = 0; w < workspaces; w++) {
-  const s = await signUp(app.deps, {
-    workspaceName: `Bench ${w}`,
-    name: 'Bench',
-    email: `bench.${randomUUID().slice(0, 8)}@example.com`,
-    password: 'benchmark-password',
-  });
+  const s = await signUp(
+    app.deps,
+    {
+      workspaceName: `Bench ${w}`,
+      name: 'Bench',
+      email: `bench.${randomUUID().slice(0, 8)}@example.com`,
+      password: 'benchmark-password',
+    },
+    'bench',
+  );
   const fields: Field[] = [];
   for (const [n, type] of TYPES.entries()) {
     const input: Record<string, unknown> = { entityType: 'DEAL', type, name: `F${n + 1} ${type}`, code: `f${n + 1}` };

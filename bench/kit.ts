@@ -40,10 +40,14 @@ export async function measure(fn: () => Promise<void>, iterations: number, warmu
 
 /** Signs up a fresh workspace and its administrator, as a user would. */
 export function benchWorkspace(deps: AppDeps) {
-  return signUp(deps, {
-    workspaceName: 'Bench',
-    name: 'Bench',
-    email: `bench.${randomUUID().slice(0, 8)}@example.com`,
-    password: 'benchmark-password',
-  });
+  return signUp(
+    deps,
+    {
+      workspaceName: 'Bench',
+      name: 'Bench',
+      email: `bench.${randomUUID().slice(0, 8)}@example.com`,
+      password: 'benchmark-password',
+    },
+    'bench',
+  );
 }

@@ -36,7 +36,21 @@ const envSchema = z.object({
     .positive('must be positive')
     .max(24 * 365, 'must be at most a year')
     .default(24 * 30),
-  TRUST_PROXY: bool.default(false),
+  // false, true (one proxy) or the number of proxies in front: the client address is the hop the
+  // nearest trusted proxy wrote into X-Forwarded-For, counted from the right.
+  TRUST_PROXY: z
+    .union([bool, z.coerce.number().int().min(0).max(10)], { error: 'must be true/false or a number of proxies (0 to 10)' })
+    .transform((v) => (v === true ? 1 : v === false ? 0 : v))
+    .default(0),
+  // Sign-ups accepted from one client address per hour (each also tells whether an e-mail is taken).
+  SIGNUP_LIMIT_PER_HOUR: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(20),
+  // The longest one SQL statement of a request may run; 0: no limit.
+  STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0, 'must be 0 or more').default(15_000),
+  // WebSocket: how long a socket may stay without a valid connection_init, and how many
+  // subscriptions one socket, and one user across this instance's sockets, may hold.
+  WS_INIT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(5_000),
+  WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number({ error: 'must be a number' }).int().positive('must be positive').default(50),
+  WS_MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number({ error: 'must be a number' }).int().positive('must be positive').default(200),
   INTROSPECTION: bool.default(true),
   // Comma-separated origins (https://app.example.com) that browsers may call the API from with
   // credentials; unset: any origin, without credentials (clients send their token themselves).
@@ -81,7 +95,12 @@ export type Config = {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   seedDemo: boolean;
   sessionTtlMs: number;
-  trustProxy: boolean;
+  /** Proxies in front of this server whose X-Forwarded-For hops are trusted (0: none). */
+  trustProxy: number;
+  signUpLimitPerHour: number;
+  /** 0: no limit. */
+  statementTimeoutMs: number;
+  ws: { initTimeoutMs: number; maxSubscriptionsPerSocket: number; maxSubscriptionsPerUser: number };
   introspection: boolean;
   /** Origins allowed with credentials; undefined: any origin, without credentials. */
   corsOrigins?: string[];
@@ -116,6 +135,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemo: e.SEED_DEMO ?? !e.DATABASE_URL,
     sessionTtlMs: e.SESSION_TTL_HOURS * 3600_000,
     trustProxy: e.TRUST_PROXY,
+    signUpLimitPerHour: e.SIGNUP_LIMIT_PER_HOUR,
+    statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
+    ws: {
+      initTimeoutMs: e.WS_INIT_TIMEOUT_MS,
+      maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxSubscriptionsPerUser: e.WS_MAX_SUBSCRIPTIONS_PER_USER,
+    },
     introspection: e.INTROSPECTION,
     corsOrigins: e.CORS_ORIGINS?.map((o) => new URL(o).origin),
     outboxDispatch: e.OUTBOX_DISPATCH,

@@ -2,6 +2,7 @@
 // from the Authorization header or from graphql-ws connection params, and builds the viewer every
 // service checks. Turning a token into a viewer is the auth module's; app.ts hands it in, so this
 // file depends on no module.
+import { clientAddress } from './lib/client-address.js';
 import type { IncomingMessage } from 'node:http';
 import type { FileStorage } from './lib/storage.js';
 import type { Db } from './db.js';
@@ -74,11 +75,8 @@ function bearer(value: unknown): string | undefined {
 
 function clientIp(deps: AppDeps, init: InitialContext): string {
   const nodeReq = init.req ?? init.extra?.request;
-  if (deps.config.trustProxy) {
-    const fwd = init.request?.headers.get('x-forwarded-for') ?? (nodeReq?.headers?.['x-forwarded-for'] as string | undefined);
-    if (fwd) return fwd.split(',')[0].trim();
-  }
-  return nodeReq?.socket?.remoteAddress ?? 'unknown';
+  const fwd = init.request?.headers.get('x-forwarded-for') ?? (nodeReq?.headers?.['x-forwarded-for'] as string | undefined);
+  return clientAddress(deps.config.trustProxy, fwd ?? undefined, nodeReq?.socket?.remoteAddress);
 }
 
 /**

@@ -11,7 +11,7 @@ import { CreateContact } from './kit/documents/contacts.js';
 import { Node } from './kit/documents/cards.js';
 import { Pipelines } from './kit/documents/pipelines.js';
 import { ChangePassword, Login, Logout, SignUp, WorkspaceQuery } from './kit/documents/auth.js';
-import { ApiKeys, CreateApiKey, Me, RevokeApiKey, Users } from './kit/documents/users.js';
+import { ApiKeys, CreateApiKey, CreateUser, DeactivateUser, Me, RevokeApiKey, Users } from './kit/documents/users.js';
 import type { SignUpInput as SignUpInputT } from './gql/graphql.js';
 
 // The app trusts X-Forwarded-For here, so failed logins count against made-up addresses.
@@ -363,8 +363,10 @@ describe('login rate limits', () => {
     const blocked = await login(ws.email, PASSWORD, ip);
     expect(blocked.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
     expect(blocked.errors?.[0].extensions?.retryAfter).toBeGreaterThan(0);
-    // The first address of X-Forwarded-For is the client's; proxies after it do not matter.
-    expect(errorCode(await login(ws.email, PASSWORD, `${ip}, 10.0.0.1`))).toBe('RATE_LIMITED');
+    // The client's address is the hop our proxy wrote, the right-most: whatever the client put
+    // before it (a forged address) does not make it someone else.
+    expect(errorCode(await login(ws.email, PASSWORD, `${freshIp()}, ${ip}`))).toBe('RATE_LIMITED');
+    expect(errorCode(await login(ws.email, PASSWORD, `10.0.0.1, 10.0.0.2, ${ip}`))).toBe('RATE_LIMITED');
     const elsewhere = await login(ws.email, PASSWORD, freshIp());
     expect(elsewhere.errors).toBeUndefined();
     expect(elsewhere.data?.login.user.id).toBe(ws.admin.id);
@@ -393,6 +395,65 @@ describe('login rate limits', () => {
     } finally {
       await direct.stop();
     }
+  });
+});
+
+describe('sign-up and account probing', () => {
+  it('answers a deactivated account exactly as a wrong password, so a right guess is not confirmed', async ({ workspace: ws }) => {
+    const member = await ws.member('Leaver');
+    await ws.gql(DeactivateUser, { id: member.user.id });
+    const right = await login(member.email, PASSWORD);
+    const wrong = await login(member.email, 'not the password');
+    expect(right.data ?? null).toBeNull();
+    expect(errorCode(right)).toBe('UNAUTHENTICATED');
+    expect(right.errors?.[0].message).toBe(wrong.errors?.[0].message);
+    expect(right.errors?.[0].extensions).toEqual(wrong.errors?.[0].extensions);
+  });
+
+  it('accepts SIGNUP_LIMIT_PER_HOUR sign-ups from one address in an hour, then RATE_LIMITED without creating anything', async () => {
+    const limited = await app.variant({ TRUST_PROXY: 'true', SIGNUP_LIMIT_PER_HOUR: '3' });
+    try {
+      const ip = freshIp();
+      const send = (input: SignUpInputT, from = ip) => limited.as().raw(SignUp, { input }, { 'x-forwarded-for': from });
+      const first = await send(signUpInput());
+      expect(first.data?.signUp.__typename).toBe('SignUpSuccess');
+      const email = (first.data?.signUp as { session: { user: { email: string } } }).session.user.email;
+      // A refused sign-up (the e-mail is taken: the answer an enumeration wants) counts too.
+      const taken = await send(signUpInput({ email }));
+      expect(taken.data?.signUp.__typename).toBe('ValidationError');
+      expect((await send(signUpInput())).data?.signUp.__typename).toBe('SignUpSuccess');
+
+      const fresh = uniqueEmail('late');
+      const refused = await send(signUpInput({ email: fresh }));
+      expect(errorCode(refused)).toBe('RATE_LIMITED');
+      expect(refused.errors?.[0].extensions?.retryAfter).toBeGreaterThan(0);
+      // Nor does it tell a taken e-mail apart any longer.
+      expect(errorCode(await send(signUpInput({ email })))).toBe('RATE_LIMITED');
+      // Nothing was created for the refused one: it can still sign up from elsewhere.
+      const elsewhere = await send(signUpInput({ email: fresh }), freshIp());
+      expect(elsewhere.data?.signUp.__typename).toBe('SignUpSuccess');
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it("limits an administrator's createUser answers that an e-mail belongs to another workspace; its own people do not count", async ({
+    workspace: ws,
+    signUp,
+  }) => {
+    const others = await Promise.all(Array.from({ length: 11 }, () => signUp()));
+    const own = await ws.member('Colleague');
+    const create = (email: string) => ws.raw(CreateUser, { input: { name: 'Probe', email, password: PASSWORD } });
+    for (let i = 0; i < 12; i++) {
+      const r = await create(own.email);
+      expect(r.data?.createUser.__typename).toBe('ValidationError');
+    }
+    for (const other of others.slice(0, 10)) expect((await create(other.email)).data?.createUser.__typename).toBe('ValidationError');
+    const probed = await create(others[10].email);
+    expect(errorCode(probed)).toBe('RATE_LIMITED');
+    // Creating people with new addresses goes on.
+    const fresh = await create(uniqueEmail('hire'));
+    expect(fresh.data?.createUser.__typename).toBe('CreateUserSuccess');
   });
 });
 

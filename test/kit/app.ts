@@ -25,6 +25,9 @@ export function testConfig(extra: Record<string, string> = {}): Config {
     // Webhook tests deliver to a receiver on 127.0.0.1 over http, and retry within milliseconds.
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_RETRY_BASE_MS: '1',
+    // The suite signs up hundreds of workspaces from one address; test/auth.test.ts checks the
+    // sign-up limit on an app of its own.
+    SIGNUP_LIMIT_PER_HOUR: '1000000',
     ...(testDatabaseUrl() ? { DATABASE_URL: testDatabaseUrl()! } : {}),
     ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...extra,

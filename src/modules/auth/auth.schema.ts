@@ -40,10 +40,11 @@ builder.mutationField('signUp', (t) =>
   t.field({
     type: AuthPayload,
     authScopes: { public: true },
-    description: 'Creates a workspace and its administrator, and signs them in.',
+    description:
+      'Creates a workspace and its administrator, and signs them in. More than SIGNUP_LIMIT_PER_HOUR sign-ups from one client address in an hour (refused ones included) fail with RATE_LIMITED.',
     errors: { types: WRITE_ERRORS, dataField: { name: 'session' } },
     args: { input: t.arg({ type: SignUpInput, required: true }) },
-    resolve: (_r, { input }, ctx) => auth.signUp(ctx.deps, input),
+    resolve: (_r, { input }, ctx) => auth.signUp(ctx.deps, input, ctx.ip),
   }),
 );
 

@@ -133,7 +133,11 @@ const signUpInput = z.object({
   phoneRegion: v.phoneRegion.nullish(),
 });
 
-export async function signUp(deps: AppDeps, input: z.input<typeof signUpInput>) {
+export async function signUp(deps: AppDeps, input: z.input<typeof signUpInput>, ip: string) {
+  // Counted before anything is checked: each answer tells whether an e-mail is registered, so
+  // one address gets only so many of them an hour.
+  const wait = await hit(deps.db, `signup:address:${ip}`, { max: deps.config.signUpLimitPerHour, windowMs: 3600_000 });
+  if (wait) throw rateLimited(wait);
   const data = v.parseInput(signUpInput, input);
   const taken = await deps.db.user.findUnique({ where: { email: data.email }, select: { id: true } });
   if (taken) throw ValidationError.field('email', AUTH.emailTaken());
@@ -170,9 +174,9 @@ export async function login(deps: AppDeps, input: { email: string; password: str
   if (wait) throw rateLimited(wait);
   const user = await deps.db.user.findUnique({ where: { email } });
   const ok = await verifyPassword(user?.passwordHash ?? (await DUMMY_HASH), input.password);
-  if (!user || !ok || !user.active) {
-    throw unauthenticated(user && ok && !user.active ? AUTH.userDeactivated() : AUTH.wrongLogin());
-  }
+  // A deactivated account gets the same answer as a wrong password, whether or not the password
+  // was right: the answer must not confirm a guess.
+  if (!user || !ok || !user.active) throw unauthenticated(AUTH.wrongLogin());
   await reset(deps.db, accountKey);
   await refund(deps.db, addressKey, LOGIN_LIMIT_PER_ADDRESS);
   return { ...(await startSession(deps, user)), userId: user.id, workspaceId: user.workspaceId };

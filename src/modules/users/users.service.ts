@@ -3,7 +3,8 @@ import { audit } from '../audit/audit.service.js';
 import { withId } from '../../lib/prisma-query.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
-import { ForbiddenError, IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
+import { ForbiddenError, IssueList, NotFoundError, ValidationError, isUniqueViolation, rateLimited } from '../../lib/errors.js';
+import { hit, type Limit } from '../../lib/rate-limit.js';
 import { hashPassword } from '../../lib/tokens.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
@@ -72,15 +73,23 @@ const createUserInput = z.object({
   teamIds: z.array(z.string()).max(50).nullish(),
 });
 
+/** Refusals of createUser because another workspace holds the e-mail, per workspace. */
+export const FOREIGN_EMAIL_LIMIT: Limit = { max: 10, windowMs: 3600_000 };
+
 export async function createUser(ctx: ServiceCtx, input: z.input<typeof createUserInput>) {
   assertAdmin(ctx.viewer, USERS.create());
   const data = v.parseInput(createUserInput, input);
   const issues = new IssueList();
   if (data.roleId) await checkIds(ctx, issues, 'role', 'roleId', [data.roleId]);
   await checkIds(ctx, issues, 'team', 'teamIds', data.teamIds ?? []);
-  if (await ctx.db.user.findUnique({ where: { email: data.email }, select: { id: true } })) {
-    issues.add('email', USERS.emailTaken());
+  const holder = await ctx.db.user.findUnique({ where: { email: data.email }, select: { workspaceId: true } });
+  if (holder && holder.workspaceId !== ctx.viewer.workspaceId) {
+    // The answer tells that the address is registered in some other workspace: an administrator
+    // gets only so many such answers an hour.
+    const wait = await hit(ctx.db, `users:foreign-email:${ctx.viewer.workspaceId}`, FOREIGN_EMAIL_LIMIT);
+    if (wait) throw rateLimited(wait);
   }
+  if (holder) issues.add('email', USERS.emailTaken());
   issues.throwIfAny();
   const roleId =
     data.roleId ??

@@ -5,6 +5,7 @@
 // resubmission answers what the first submission made. Bodies: urlencoded, multipart (files
 // become attachments) or a JSON object. Answers JSON: 201 with the cards made, 400 with every bad
 // field, 404 for an unknown key.
+import { clientAddress } from '../../lib/client-address.js';
 import { Readable } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps } from '../../context.js';
@@ -24,8 +25,7 @@ type Json = Record<string, unknown>;
 
 function clientIp(deps: AppDeps, req: IncomingMessage) {
   const fwd = req.headers['x-forwarded-for'];
-  if (deps.config.trustProxy && typeof fwd === 'string' && fwd) return fwd.split(',')[0].trim();
-  return req.socket.remoteAddress ?? 'unknown';
+  return clientAddress(deps.config.trustProxy, typeof fwd === 'string' ? fwd : undefined, req.socket.remoteAddress);
 }
 
 /** The submission's fields and files, or null for a body that is none of the accepted kinds. */
