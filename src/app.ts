@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionResult } from 'graphql';
 import { handleStreamOrSingleExecutionResult } from '@envelop/core';
-import { render, type Locale } from './lib/i18n.js';
+import { render, requestedLocale, type Locale } from './lib/i18n.js';
+import { OperationQuota } from './lib/ws-limits.js';
 import { useOneWayPages } from './lib/connection-args.js';
 import { AppError, ValidationError, localizedCause } from './lib/errors.js';
 import { WebSocketServer } from 'ws';
@@ -64,6 +65,23 @@ export type App = {
   /** Stops taking work, lets in-flight requests finish, then closes everything. */
   stop(): Promise<void>;
 };
+
+/**
+ * One operation's refusal over graphql-ws, in the caller's language and with a code: a refusal
+ * of ours as it is, a GraphQL error (syntax, validation) with `fallbackCode`, anything else
+ * logged and masked.
+ */
+function operationError(err: unknown, locale: Locale, log: Logger, fallbackCode = 'INTERNAL_SERVER_ERROR'): GraphQLError {
+  const cause = localizedCause(err);
+  if (cause) {
+    const extensions = cause instanceof AppError ? { code: cause.code } : (cause as GraphQLError).extensions;
+    return new GraphQLError(render(cause.msg, locale), { extensions });
+  }
+  if (err instanceof GraphQLError)
+    return new GraphQLError(err.message, { nodes: err.nodes, extensions: { ...err.extensions, code: err.extensions.code ?? fallbackCode } });
+  log.error({ err }, 'unexpected error');
+  return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
 
 function disableIntrospection(): Plugin {
   return { onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule) };
@@ -221,37 +239,67 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     void yoga(req, res);
   });
   const wss = new WebSocketServer({ server, path: '/graphql' });
+  const quota = new OperationQuota(config.ws.maxSubscriptionsPerSocket, config.ws.maxSubscriptionsPerUser);
+  /** Who signed the socket in (set by onConnect). */
+  const socketUser = new WeakMap<object, string>();
   // onSubscribe hands each operation its enveloped execute/subscribe through rootValue.
   type EnvelopedRoot = Pick<ReturnType<typeof yoga.getEnveloped>, 'execute' | 'subscribe'>;
   const wsServer = useServer(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // A socket that sends no connection_init in time is closed (4408), and so is one whose
+      // connection_init carries no valid token (4403): anonymous sockets are not kept open.
+      connectionInitWaitTimeout: config.ws.initTimeoutMs,
+      onConnect: async (ctx) => {
+        const c = await contextFactory({ connectionParams: ctx.connectionParams, extra: ctx.extra });
+        if (!c.viewer) return false;
+        socketUser.set(ctx, c.viewer.userId);
+        quota.join(c.viewer.userId, ctx);
+        return true;
+      },
+      onClose: (ctx) => {
+        const userId = socketUser.get(ctx);
+        if (userId) quota.leave(userId, ctx);
+      },
+      // A refused operation is answered with an error for that operation; the socket and its
+      // other operations go on (graphql-ws closes the socket with 4500 when this throws).
       onSubscribe: async (ctx, _id, params) => {
-        const {
-          schema: s,
-          execute,
-          subscribe,
-          contextFactory: cf,
-          parse,
-          validate,
-        } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-        });
-        const args = {
-          schema: s,
-          operationName: params.operationName,
-          document: parse(params.query),
-          variableValues: params.variables,
-          contextValue: await cf(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
+        let locale: Locale =
+          requestedLocale(typeof ctx.connectionParams?.acceptLanguage === 'string' ? ctx.connectionParams.acceptLanguage : undefined) ?? 'en';
+        const over = quota.refusal(socketUser.get(ctx) ?? '', ctx);
+        if (over) return [operationError(over, locale, log)];
+        try {
+          const {
+            schema: s,
+            execute,
+            subscribe,
+            contextFactory: cf,
+            parse,
+            validate,
+          } = yoga.getEnveloped({
+            ...ctx,
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            params,
+          });
+          const document = parse(params.query);
+          const contextValue = await cf();
+          locale = (contextValue as Partial<Context>).locale ?? locale;
+          const args = {
+            schema: s,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue,
+            rootValue: { execute, subscribe },
+          };
+          const errors = validate(args.schema, args.document);
+          if (errors.length) return errors.map((e: GraphQLError) => operationError(e, locale, log, 'GRAPHQL_VALIDATION_FAILED'));
+          return args;
+        } catch (err) {
+          return [operationError(err, locale, log, 'GRAPHQL_PARSE_FAILED')];
+        }
       },
     },
     wss,

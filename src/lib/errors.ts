@@ -33,6 +33,18 @@ export const ERRORS = defineMessages('error', {
     (p: { seconds: number }) => `Too many attempts; try again in ${p.seconds} s`,
     (p) => `Слишком много попыток; повторите через ${p.seconds} с`,
   ),
+  operationsPerSocket: withParams(
+    (p: { max: number }) => `At most ${p.max} operations at once on one connection; end one first`,
+    (p) => `Не больше ${p.max} операций одновременно на одном соединении; сначала завершите одну`,
+  ),
+  operationsPerUser: withParams(
+    (p: { max: number }) => `At most ${p.max} live operations at once for one user; end one first`,
+    (p) => `Не больше ${p.max} активных операций одновременно у одного пользователя; сначала завершите одну`,
+  ),
+  badOperation: withParams(
+    (p: { problem: string }) => `The operation cannot be run: ${p.problem}`,
+    (p) => `Операцию нельзя выполнить: ${p.problem}`,
+  ),
 });
 
 export type FieldIssue = { field: string; message: Message };

@@ -1,0 +1,127 @@
+// WebSocket limits (graphql-ws): a socket must sign in with its connection_init, in time; live
+// operations are limited per socket and per user; a refused operation is answered with an error
+// for that operation while the socket and its other operations go on.
+import { print } from 'graphql';
+import { createClient, type Client as WsClient, type ExecutionResult } from 'graphql-ws';
+import WebSocket from 'ws';
+import { describe, expect, it, type TestApp } from './kit/fixtures.js';
+import { DealChanged } from './kit/documents/deals.js';
+import { Me } from './kit/documents/users.js';
+
+const LIMITS = { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', WS_MAX_SUBSCRIPTIONS_PER_USER: '5', WS_INIT_TIMEOUT_MS: '300' };
+
+let app: TestApp;
+let wsUrl: string;
+it.beforeAll(async ({ server }) => {
+  app = await server.variant(LIMITS);
+  wsUrl = (await app.start()).replace(/^http/, 'ws');
+  return () => app.stop();
+});
+
+/** A graphql-ws client; `closed` resolves with the close code when the server ends the socket. */
+function connect(token: string | null, extra: Record<string, unknown> = {}) {
+  let closedWith: (code: number) => void = () => {};
+  const closed = new Promise<number>((resolve) => (closedWith = resolve));
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}`, ...extra } : extra,
+    retryAttempts: 0,
+    lazy: false,
+    onNonLazyError: () => {},
+    on: { closed: (e) => closedWith((e as { code: number }).code) },
+  });
+  return { client, closed };
+}
+
+type Outcome = { data?: unknown; errors: { message: string; extensions?: Record<string, unknown> }[]; closeCode?: number };
+
+/** Sends one operation; for a subscription, resolves on its first error (or leaves it running). */
+function send(client: WsClient, query: string, variables: Record<string, unknown> = {}) {
+  let settle: (o: Outcome) => void = () => {};
+  const outcome = new Promise<Outcome>((resolve) => (settle = resolve));
+  const stop = client.subscribe(
+    { query, variables },
+    {
+      next: (r: ExecutionResult) => settle({ data: r.data, errors: [...(r.errors ?? [])] }),
+      error: (e) => settle(Array.isArray(e) ? { errors: e as unknown as Outcome['errors'] } : { errors: [], closeCode: (e as { code?: number }).code }),
+      complete: () => settle({ errors: [] }),
+    },
+  );
+  return { outcome, stop };
+}
+
+const board = (client: WsClient, pipelineId: string) => send(client, print(DealChanged), { pipelineId });
+const me = (client: WsClient) => send(client, print(Me)).outcome;
+
+describe('connection', () => {
+  it('closes a socket whose connection_init carries no valid token (4403), instead of keeping it open', async () => {
+    const anonymous = connect(null);
+    expect(await anonymous.closed).toBe(4403);
+    const forged = connect('crm_s_not-a-real-token');
+    expect(await forged.closed).toBe(4403);
+  });
+
+  it('closes a socket that sends no connection_init within WS_INIT_TIMEOUT_MS (4408)', async () => {
+    const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
+    const code = await new Promise<number>((resolve) => socket.on('close', (c) => resolve(c)));
+    expect(code).toBe(4408);
+  });
+});
+
+describe('operations', () => {
+  it('answers a malformed operation with an error for it alone; the socket and its other operations go on', async ({ workspace: ws }) => {
+    const { client, closed } = connect(ws.token);
+    const live = board(client, ws.pipeline.id);
+    const bad = await send(client, 'subscription { dealChanged(pipelineId: ').outcome;
+    expect(bad.closeCode).toBeUndefined();
+    expect(bad.errors[0].extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    const invalid = await send(client, 'subscription { noSuchField }').outcome;
+    expect(invalid.errors[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // Still open: a query on the same socket is answered.
+    expect((await me(client)).data).toMatchObject({ me: { id: ws.admin.id } });
+    live.stop();
+    await client.dispose();
+    expect(await closed).toBe(1000);
+  });
+
+  it('refuses the operation over WS_MAX_SUBSCRIPTIONS_PER_SOCKET with OPERATION_LIMIT, in the socket language, and frees the slot when one ends', async ({
+    workspace: ws,
+  }) => {
+    const { client } = connect(ws.token, { acceptLanguage: 'ru' });
+    const held = [board(client, ws.pipeline.id), board(client, ws.pipeline.id), board(client, ws.pipeline.id)];
+    const fourth = await board(client, ws.pipeline.id).outcome;
+    expect(fourth.closeCode).toBeUndefined();
+    expect(fourth.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT', limit: 3 });
+    expect(fourth.errors[0].message).toMatch(/Не больше 3 операций/);
+    // A query is an operation too while it runs: refused now, answered once a slot is free.
+    expect((await me(client)).errors[0].extensions?.code).toBe('OPERATION_LIMIT');
+    held[0].stop();
+    expect((await me(client)).data).toMatchObject({ me: { id: ws.admin.id } });
+    for (const h of held) h.stop();
+    await client.dispose();
+  });
+
+  it('refuses a user over WS_MAX_SUBSCRIPTIONS_PER_USER across sockets; others are not affected; a closed socket gives its slots back', async ({
+    workspace: ws,
+  }) => {
+    const first = connect(ws.token);
+    const second = connect(ws.token);
+    const a = [board(first.client, ws.pipeline.id), board(first.client, ws.pipeline.id), board(first.client, ws.pipeline.id)];
+    const b = [board(second.client, ws.pipeline.id), board(second.client, ws.pipeline.id)];
+    const sixth = await board(second.client, ws.pipeline.id).outcome;
+    expect(sixth.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT', limit: 5 });
+    // Another user of the same workspace has slots of their own.
+    const colleague = await ws.member('Colleague');
+    const theirs = connect(colleague.token);
+    expect((await me(theirs.client)).data).toMatchObject({ me: { id: colleague.user.id } });
+    await theirs.client.dispose();
+
+    for (const s of a) s.stop();
+    await first.client.dispose();
+    await first.closed;
+    expect((await me(second.client)).data).toMatchObject({ me: { id: ws.admin.id } });
+    for (const s of b) s.stop();
+    await second.client.dispose();
+  });
+});
