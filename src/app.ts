@@ -15,7 +15,7 @@ import { handleStreamOrSingleExecutionResult } from '@envelop/core';
 import { render, requestedLocale, type Locale } from './lib/i18n.js';
 import { OperationQuota } from './lib/ws-limits.js';
 import { useOneWayPages } from './lib/connection-args.js';
-import { AppError, ValidationError, localizedCause } from './lib/errors.js';
+import { AppError, ValidationError, isStatementTimeout, localizedCause, statementTimedOut } from './lib/errors.js';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -92,9 +92,10 @@ function disableIntrospection(): Plugin {
  * caller's language here, with their code (and, for a ValidationError, every field problem).
  * Runs before yoga's masking: what it builds is a plain GraphQLError the masking lets through.
  */
-function localizeErrors(): Plugin<Context> {
+function localizeErrors(statementTimeoutMs: number): Plugin<Context> {
   const localize = (locale: Locale) => (e: GraphQLError) => {
-    const cause = localizedCause(e);
+    // A statement PostgreSQL cancelled at STATEMENT_TIMEOUT_MS is answered as such, not masked.
+    const cause = localizedCause(e) ?? (isStatementTimeout(e.originalError) ? statementTimedOut(statementTimeoutMs) : undefined);
     if (!cause) return e;
     const extensions =
       cause instanceof AppError
@@ -102,7 +103,7 @@ function localizeErrors(): Plugin<Context> {
             code: cause.code,
             ...(cause instanceof ValidationError ? { fields: cause.fields.map((f) => ({ field: f.field, message: render(f.message, locale) })) } : {}),
           }
-        : e.extensions;
+        : { ...e.extensions, ...cause.extensions };
     return new GraphQLError(render(cause.msg, locale), { nodes: e.nodes, path: e.path, extensions });
   };
   const handle =
@@ -138,8 +139,12 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
   const log = opts.logger ?? createLogger(config.logLevel);
   const database =
     opts.database ??
-    (await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir }, undefined, (err) =>
-      log.warn({ err }, 'idle database connection lost; it will be replaced'),
+    (await openDatabase(
+      config.databaseUrl
+        ? { kind: 'postgres', url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs }
+        : { kind: 'pglite', dataDir: config.dataDir },
+      undefined,
+      (err) => log.warn({ err }, 'idle database connection lost; it will be replaced'),
     ));
   const applied = await database.migrate();
   if (applied.length) log.info({ applied }, 'migrations applied');
@@ -223,7 +228,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
       }),
       useOneWayPages(),
       useInputLimits(),
-      localizeErrors(),
+      localizeErrors(config.statementTimeoutMs),
       logOperations(log),
     ],
   });

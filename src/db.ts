@@ -21,7 +21,15 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export type DatabaseOptions = { kind: 'pglite'; dataDir?: string /* undefined: in memory */ } | { kind: 'postgres'; url: string; poolSize?: number };
+export type DatabaseOptions =
+  | { kind: 'pglite'; dataDir?: string /* undefined: in memory */ }
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize?: number;
+      /** The longest a statement may run before PostgreSQL cancels it (0 or unset: no limit). */
+      statementTimeoutMs?: number;
+    };
 
 export type QueryListener = (sql: string) => void;
 
@@ -64,7 +72,10 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
     };
   }
 
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
+  // statement_timeout is set on every connection at its start, so it holds for every statement
+  // of every request (and of the background work); migrations lift it for their own session.
+  // PGlite has no equivalent: a single-threaded WebAssembly PostgreSQL cannot cancel a statement.
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, statement_timeout: opts.statementTimeoutMs || undefined });
   // An idle connection the server closes (restart, failover, a forced drop) emits 'error' on the
   // pool; unheard, that would crash the process. The pool discards the client and opens a new
   // one on demand, and errors of running queries still reach their callers.
@@ -82,6 +93,8 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
       const client = await pool.connect();
       try {
         await client.query('select pg_advisory_lock(72707369)');
+        // A migration may rewrite a large table: no statement limit in this session until RESET.
+        await client.query('set statement_timeout = 0');
         const inner: SqlRunner = {
           query: async (sql, params) => (await client.query(sql, params)).rows,
           exec: async (sql) => {
@@ -91,6 +104,7 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
         };
         return await fn(inner);
       } finally {
+        await client.query('reset statement_timeout').catch(() => {});
         await client.query('select pg_advisory_unlock(72707369)').catch(() => {});
         client.release();
       }

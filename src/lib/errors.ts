@@ -33,6 +33,10 @@ export const ERRORS = defineMessages('error', {
     (p: { seconds: number }) => `Too many attempts; try again in ${p.seconds} s`,
     (p) => `Слишком много попыток; повторите через ${p.seconds} с`,
   ),
+  statementTimeout: withParams(
+    (p: { ms: number }) => `The request ran longer than ${p.ms} ms on the database and was stopped; narrow it (a smaller page, a tighter filter)`,
+    (p) => `Запрос выполнялся в базе дольше ${p.ms} мс и был остановлен; сузьте его (меньше страница, точнее фильтр)`,
+  ),
   operationsPerSocket: withParams(
     (p: { max: number }) => `At most ${p.max} operations at once on one connection; end one first`,
     (p) => `Не больше ${p.max} операций одновременно на одном соединении; сначала завершите одну`,
@@ -161,6 +165,24 @@ export function localizedCause(err: unknown): AppError | LocalizedGraphQLError |
     if (e instanceof AppError || e instanceof LocalizedGraphQLError) return e;
   }
   return undefined;
+}
+
+/** PostgreSQL cancelled a statement for running past statement_timeout (SQLSTATE 57014), as Prisma reports it. */
+export function isStatementTimeout(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const walk = (e: unknown, depth: number): boolean => {
+    if (!e || typeof e !== 'object' || depth > 6 || seen.has(e)) return false;
+    seen.add(e);
+    const o = e as Record<string, unknown>;
+    if (o.code === '57014' || o.originalCode === '57014') return true;
+    return ['cause', 'meta', 'driverAdapterError', 'originalError'].some((k) => walk(o[k], depth + 1));
+  };
+  return walk(err, 0);
+}
+
+/** The answer to a request one of whose statements ran past the configured limit. */
+export function statementTimedOut(ms: number) {
+  return new LocalizedGraphQLError(ERRORS.statementTimeout({ ms }), { code: 'STATEMENT_TIMEOUT', limitMs: ms });
 }
 
 /** Prisma's unique-constraint violation, which services turn into a ValidationError. */

@@ -76,8 +76,11 @@ type Options = { own?: boolean; outboxPollMs?: number; databaseUrl?: string };
 export async function createTestApp(extra: Record<string, string> = {}, opts: Options = {}): Promise<TestApp> {
   const queries: string[] = [];
   const onQuery = (sql: string) => queries.push(sql);
-  const database = opts.databaseUrl
-    ? await openDatabase({ kind: 'postgres', url: opts.databaseUrl, poolSize: 5 }, onQuery)
+  // The suite's databases have no statement limit unless a test sets one (PostgreSQL only).
+  const statementTimeoutMs = Number(extra.STATEMENT_TIMEOUT_MS ?? 0);
+  const databaseUrl = opts.databaseUrl ?? (statementTimeoutMs ? testDatabaseUrl() : undefined);
+  const database = databaseUrl
+    ? await openDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 5, statementTimeoutMs }, onQuery)
     : opts.own
       ? await openDatabase({ kind: 'pglite' }, onQuery)
       : await openTestDatabase(onQuery);
