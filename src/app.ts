@@ -15,6 +15,7 @@ import { handleStreamOrSingleExecutionResult } from '@envelop/core';
 import { render, requestedLocale, type Locale } from './lib/i18n.js';
 import { OperationQuota } from './lib/ws-limits.js';
 import { useOneWayPages } from './lib/connection-args.js';
+import { useQueryCost } from './lib/query-cost.js';
 import { AppError, ValidationError, isStatementTimeout, localizedCause, statementTimedOut } from './lib/errors.js';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -212,7 +213,8 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     plugins: [
       EnvelopArmorPlugin({
         maxDepth: { n: LIMITS.maxDepth, ...refusedWith('DEPTH_LIMIT') },
-        costLimit: { maxCost: LIMITS.maxCost, ...refusedWith('COST_LIMIT') },
+        // Cost is counted by useQueryCost below, with the operation's variables.
+        costLimit: { enabled: false },
         maxAliases: { n: LIMITS.maxAliases, ...refusedWith('ALIAS_LIMIT') },
         maxTokens: { n: LIMITS.maxTokens, ...refusedWith('TOKEN_LIMIT') },
         maxDirectives: { n: LIMITS.maxDirectives, ...refusedWith('DIRECTIVE_LIMIT') },
@@ -227,6 +229,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
         },
       }),
       useOneWayPages(),
+      useQueryCost({ maxCost: LIMITS.maxCost, defaultPage: 50, maxPage: 200 }),
       useInputLimits(),
       localizeErrors(config.statementTimeoutMs),
       logOperations(log),

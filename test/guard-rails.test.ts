@@ -4,6 +4,8 @@
 import { describe, expect, it, test, type TestApp, type Workspace } from './kit/fixtures.js';
 import { createTestApp } from './kit/app.js';
 import { signUpWorkspace } from './kit/workspace.js';
+import { readFileSync } from 'node:fs';
+import { buildSchema, getNamedType, isLeafType, type GraphQLUnionType } from 'graphql';
 import { LIMITS } from '../src/app.js';
 
 let app: TestApp;
@@ -60,6 +62,59 @@ describe('query limits', () => {
     expect(r.data).toBeUndefined();
     expect(r.errors?.[0].message).toMatch(/cost/i);
     expect(r.errors?.[0].extensions?.code).toBe('COST_LIMIT');
+  });
+});
+
+describe('query cost counts variables and real work', () => {
+  /** Every member of CustomFieldValue with each of its fields (objects as `{ id }`, the field as `{ id code }`). */
+  function everyValueMember() {
+    const schema = buildSchema(readFileSync('schema/schema.graphql', 'utf8'));
+    const union = schema.getType('CustomFieldValue') as GraphQLUnionType;
+    return union
+      .getTypes()
+      .map((t) => {
+        const fields = Object.values(t.getFields()).map((f) => {
+          const named = getNamedType(f.type);
+          if (isLeafType(named)) return f.name;
+          return f.name === 'field' ? 'field { id code }' : `${f.name} { __typename }`;
+        });
+        return `... on ${t.name} { ${fields.join(' ')} }`;
+      })
+      .join(' ');
+  }
+  const boardNode = () =>
+    `id name amount stage { id name } responsible { id name } company { id name } contacts { id name } tags { id name } customFields { __typename ${everyValueMember()} }`;
+
+  it('runs a board page of 50 deals with every custom field value member, page size as a literal or as a variable', async () => {
+    const literal = await raw(app, `{ deals(first: 50) { totalCount edges { node { ${boardNode()} } } } }`, ws.token);
+    expect(literal.errors).toBeUndefined();
+    const r = await app.post(
+      { query: `query Board($first: Int) { deals(first: $first) { totalCount edges { node { ${boardNode()} } } } }`, variables: { first: 50 } },
+      { authorization: `Bearer ${ws.token}` },
+    );
+    expect((r.body as { errors?: unknown }).errors).toBeUndefined();
+  });
+
+  it('refuses pages nested in pages whatever way the page size comes, a variable included, before anything runs', async () => {
+    const nested = (first: string) =>
+      Array.from(
+        { length: LIMITS.maxAliases },
+        (_, i) => `d${i}: deals(first: ${first}) { edges { node { contacts { deals { contacts { deals { id } } } } } } }`,
+      ).join(' ');
+    const literal = await raw(app, `{ ${nested('200')} }`, ws.token);
+    expect(literal.errors?.[0].extensions).toMatchObject({ code: 'COST_LIMIT', limit: LIMITS.maxCost });
+    const r = await app.post(
+      { query: `query Bomb($n: Int) { ${nested('$n')} }`, variables: { n: 200 } },
+      { authorization: `Bearer ${ws.token}`, 'accept-language': 'ru' },
+    );
+    const body = r.body as { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0].extensions).toMatchObject({ code: 'COST_LIMIT', limit: LIMITS.maxCost });
+    expect(body.errors?.[0].extensions?.cost).toBeGreaterThan(LIMITS.maxCost);
+    expect(body.errors?.[0].message).toMatch(/Стоимость запроса/);
+    // The same document with small pages runs.
+    const small = await app.post({ query: `query Bomb($n: Int) { ${nested('$n')} }`, variables: { n: 2 } }, { authorization: `Bearer ${ws.token}` });
+    expect((small.body as { errors?: unknown }).errors).toBeUndefined();
   });
 });
 

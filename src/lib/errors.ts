@@ -37,6 +37,10 @@ export const ERRORS = defineMessages('error', {
     (p: { ms: number }) => `The request ran longer than ${p.ms} ms on the database and was stopped; narrow it (a smaller page, a tighter filter)`,
     (p) => `Запрос выполнялся в базе дольше ${p.ms} мс и был остановлен; сузьте его (меньше страница, точнее фильтр)`,
   ),
+  queryCost: withParams(
+    (p: { cost: number; max: number }) => `Query cost ${p.cost} is over the limit of ${p.max}: ask for smaller pages or fewer nested pages`,
+    (p) => `Стоимость запроса ${p.cost} больше предела ${p.max}: запросите страницы поменьше или меньше вложенных страниц`,
+  ),
   operationsPerSocket: withParams(
     (p: { max: number }) => `At most ${p.max} operations at once on one connection; end one first`,
     (p) => `Не больше ${p.max} операций одновременно на одном соединении; сначала завершите одну`,
