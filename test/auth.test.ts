@@ -339,6 +339,22 @@ describe('login rate limits', () => {
     expect((await login(other.email, PASSWORD)).errors).toBeUndefined();
   });
 
+  it('keeps an account locked 15 minutes from its first failure, and no longer (the stored window moved back, no waiting)', async ({ workspace: ws }) => {
+    for (let i = 0; i < 10; i++) expect(errorCode(await login(ws.email, `wrong ${i}`))).toBe('UNAUTHENTICATED');
+    const locked = await login(ws.email, PASSWORD);
+    expect(errorCode(locked)).toBe('RATE_LIMITED');
+    expect(locked.errors?.[0].extensions?.retryAfter).toBeGreaterThan(14 * 60);
+    const key = `login:account:${ws.email.toLowerCase()}`;
+    const earlier = (seconds: number) =>
+      app.database.prisma.$executeRaw`update "RateLimitBucket" set "windowStart" = "windowStart" - make_interval(secs => ${seconds}) where "key" = ${key}`;
+    await earlier(14 * 60);
+    const later = await login(ws.email, PASSWORD);
+    expect(errorCode(later)).toBe('RATE_LIMITED');
+    expect(later.errors?.[0].extensions?.retryAfter).toBeLessThanOrEqual(60);
+    await earlier(61);
+    expect((await login(ws.email, PASSWORD)).errors).toBeUndefined();
+  });
+
   it('counts failures sent all at once: no more than 10 guesses are checked', async ({ workspace: ws }) => {
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => login(ws.email, `parallel guess ${i}`)));
     const codes = results.map(errorCode);

@@ -1,4 +1,4 @@
-// Fixed-window rate limits kept in the database, so every instance behind a load balancer
+// Rate limits kept in the database (a window opened by its first hit), so every instance behind a load balancer
 // counts against the same buckets.
 import type { Db } from '../db.js';
 
@@ -6,26 +6,28 @@ export type Limit = { max: number; windowMs: number };
 
 /**
  * Counts one hit against `key`; returns 0 when allowed or the seconds to wait when the
- * window's budget is spent.
+ * window's budget is spent. A window opens at the first hit and lasts `windowMs` from it (not
+ * aligned to the clock, so no burst across a boundary gets twice the budget, and a lock lasts
+ * its full length).
  */
 export async function hit(db: Db, key: string, limit: Limit, now = new Date()): Promise<number> {
-  const windowStart = new Date(Math.floor(now.getTime() / limit.windowMs) * limit.windowMs);
-  const rows = await db.$queryRaw<{ count: number }[]>`
-    insert into "RateLimitBucket" ("key", "windowStart", "count") values (${key}, ${windowStart}, 1)
+  const opened = new Date(now.getTime() - limit.windowMs);
+  const rows = await db.$queryRaw<{ count: number; windowStart: Date }[]>`
+    insert into "RateLimitBucket" ("key", "windowStart", "count") values (${key}, ${now}, 1)
     on conflict ("key") do update set
-      "count" = case when "RateLimitBucket"."windowStart" = excluded."windowStart"
+      "count" = case when "RateLimitBucket"."windowStart" > ${opened}
                      then "RateLimitBucket"."count" + 1 else 1 end,
-      "windowStart" = excluded."windowStart"
-    returning "count"`;
+      "windowStart" = case when "RateLimitBucket"."windowStart" > ${opened}
+                           then "RateLimitBucket"."windowStart" else excluded."windowStart" end
+    returning "count", "windowStart"`;
   if (rows[0].count <= limit.max) return 0;
-  return Math.max(1, Math.ceil((windowStart.getTime() + limit.windowMs - now.getTime()) / 1000));
+  return Math.max(1, Math.ceil((new Date(rows[0].windowStart).getTime() + limit.windowMs - now.getTime()) / 1000));
 }
 
 /** Takes back one hit of the current window, for an attempt that turned out to be legitimate. */
 export async function refund(db: Db, key: string, limit: Limit, now = new Date()) {
-  const windowStart = new Date(Math.floor(now.getTime() / limit.windowMs) * limit.windowMs);
   await db.rateLimitBucket.updateMany({
-    where: { key, windowStart, count: { gt: 0 } },
+    where: { key, windowStart: { gt: new Date(now.getTime() - limit.windowMs) }, count: { gt: 0 } },
     data: { count: { decrement: 1 } },
   });
 }
