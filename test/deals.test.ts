@@ -18,6 +18,7 @@ import { names, walk as walkList } from './kit/lists.js';
 import { backdate, spreadCreation } from './kit/clock.js';
 import { CreateDeal, Deals, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
 import { DeleteContact } from './kit/documents/contacts.js';
+import { DeleteCompany, RestoreCompany } from './kit/documents/companies.js';
 import { CreateLossReason, ReorderStages } from './kit/documents/pipelines.js';
 import { DeactivateUser } from './kit/documents/users.js';
 import type { CreateDealInput, DealFilter, DealOrder, DealsQuery, DealsQueryVariables, StageInput, UpdateDealInput } from './gql/graphql.js';
@@ -681,5 +682,17 @@ describe('deals: sorting and cursor pagination', () => {
       after = page.pageInfo.endCursor;
     }
     expect(out).toEqual(open);
+  });
+});
+
+describe('links to cards in the trash', () => {
+  it('hides a company in the trash from its deals, and shows it again once restored', async ({ workspace: ws }) => {
+    const co = await newCompany(ws, { name: 'Binned Ltd' });
+    const d = await newDeal(ws, { name: 'Kept deal', companyId: co.id });
+    expect((await read(ws, d.id)).company).toEqual({ id: co.id, name: 'Binned Ltd' });
+    as((await ws.gql(DeleteCompany, { id: co.id })).deleteCompany, 'DeleteCompanySuccess');
+    expect((await read(ws, d.id)).company).toBeNull();
+    as((await ws.gql(RestoreCompany, { id: co.id })).restoreCompany, 'RestoreCompanySuccess');
+    expect((await read(ws, d.id)).company).toEqual({ id: co.id, name: 'Binned Ltd' });
   });
 });

@@ -11,6 +11,8 @@ import { CreateDeal, Deals, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from
 import { Contacts, CreateContact, DeleteContact, RestoreContact, UpdateContact } from './kit/documents/contacts.js';
 import { Companies, CreateCompany, DeleteCompany, RestoreCompany, UpdateCompany } from './kit/documents/companies.js';
 import { EmptyTrash, Node, Nodes, Tags } from './kit/documents/cards.js';
+import { AddNote, CreateMailbox, CreateNoteTemplate, DeleteNoteTemplate, Mailboxes, NoteTemplates, Timeline } from './kit/documents/timeline.js';
+import { CompleteTask, CreateTask, Tasks, UpdateTask } from './kit/documents/tasks.js';
 import {
   CreateLossReason,
   CreatePipeline,
@@ -494,5 +496,44 @@ describe("B's administrator and A's settings", () => {
     expect(as(r.updateWorkspace, 'UpdateWorkspaceSuccess').workspace.id).toBe((await snapshotB()).workspace.id);
     expect(await snapshotA()).toEqual(before);
     await B.gql(UpdateWorkspace, { input: { name: 'Workspace B' } });
+  });
+});
+
+describe("A's timeline, tasks, note templates and mailboxes", () => {
+  it("B cannot use A's note template, task, timeline entries or mailbox by id, nor read them", async () => {
+    const template = as(
+      (await A.ws.gql(CreateNoteTemplate, { name: 'A secret template', text: 'Discount for [client] is 40%' })).createNoteTemplate,
+      'CreateNoteTemplateSuccess',
+    ).template;
+    const task = as(
+      (await A.ws.gql(CreateTask, { input: { cardId: A.deal.id, type: 'CALL', text: 'A private call', dueAt: '2030-01-01T10:00:00Z' } })).createTask,
+      'CreateTaskSuccess',
+    ).task;
+    const note = as((await A.ws.gql(AddNote, { input: { cardId: A.deal.id, text: 'A private note' } })).addNote, 'AddNoteSuccess').entry;
+    const mailbox = as(
+      (await A.ws.gql(CreateMailbox, { input: { address: `sales.${Date.now()}@a.example.com`, personal: false } })).createMailbox,
+      'CreateMailboxSuccess',
+    ).mailbox;
+
+    await changesNothing(async () => {
+      // A note in B's own deal from A's template: refused, and the template's text goes nowhere.
+      const fromTemplate = await B.gql(AddNote, { input: { cardId: bDeal.id, templateId: template.id, values: [{ name: 'client', value: 'x' }] } });
+      expect(['NotFoundError', 'ValidationError']).toContain(fromTemplate.addNote.__typename);
+      expect(JSON.stringify(fromTemplate)).not.toMatch(/40%|secret/i);
+      expect((await B.gql(NoteTemplates, {})).noteTemplates.map((t) => t.id)).not.toContain(template.id);
+      expect((await B.gql(DeleteNoteTemplate, { id: template.id })).deleteNoteTemplate.__typename).toBe('NotFoundError');
+
+      expect((await B.gql(CompleteTask, { id: task.id, version: task.version })).completeTask.__typename).toBe('NotFoundError');
+      expect((await B.gql(UpdateTask, { input: { id: task.id, version: task.version, text: 'Mine now' } })).updateTask.__typename).toBe('NotFoundError');
+      const bTasks = await B.gql(Tasks, {});
+      expect(bTasks.tasks.edges.map((e) => e.node.id)).not.toContain(task.id);
+
+      // A note on A's deal, or reading its timeline: A's card is not found for B.
+      expect((await B.gql(AddNote, { input: { cardId: A.deal.id, text: 'Hello from B' } })).addNote.__typename).toBe('NotFoundError');
+      const timeline = await B.raw(Timeline, { cardId: A.deal.id });
+      expect(JSON.stringify(timeline)).not.toMatch(/A private/);
+      expect((await B.gql(Nodes, { ids: [task.id, note.id, template.id, mailbox.id] })).nodes).toEqual([null, null, null, null]);
+      expect((await B.gql(Mailboxes, {})).mailboxes.map((m) => m.id)).not.toContain(mailbox.id);
+    });
   });
 });

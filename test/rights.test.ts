@@ -6,13 +6,13 @@
 import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
 import type { Member } from './kit/workspace.js';
-import { as } from './kit/results.js';
+import { as, rawId } from './kit/results.js';
 import { createCompany, createContact, createDeal, readCompany, readContact, readDeal } from './kit/cards.js';
 import { CreateDeal, Deals, DeleteDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
 import { Contacts, CreateContact, DeleteContact, RestoreContact, UpdateContact } from './kit/documents/contacts.js';
 import { Companies, CompanyNode, CreateCompany, DeleteCompany, RestoreCompany, UpdateCompany } from './kit/documents/companies.js';
 import { Node } from './kit/documents/cards.js';
-import { AssignRole, AuditLog, CreateRole, CreateTeam, DeleteRole, UpdateRole, UpdateUser } from './kit/documents/users.js';
+import { AssignRole, AuditLog, CreateRole, CreateTeam, DeleteRole, Roles, UpdateRole, UpdateUser } from './kit/documents/users.js';
 import { AddNote, Timeline } from './kit/documents/timeline.js';
 import { CreateTask, TaskNode, Tasks, UpdateTask } from './kit/documents/tasks.js';
 import type { CreateDealInput, DealFilter, RightScope, RoleRightInput } from './gql/graphql.js';
@@ -514,10 +514,37 @@ describe('audit of rights', () => {
     expect(JSON.parse(updated.before!).rights).toEqual({ DEAL: { VIEW: 'OWN' } });
     expect(JSON.parse(updated.after!).rights).toEqual({ DEAL: { VIEW: 'ALL' } });
     expect(entries[0]).toMatchObject({ subjectId: member.user.id, before: JSON.stringify({ teamIds: [] }) });
+    // The role change names the role the member had and the one given.
+    const roleChange = entries[1];
+    expect(roleChange.subjectId).toBe(member.user.id);
+    const [before, after] = [JSON.parse(roleChange.before!).roleId, JSON.parse(roleChange.after!).roleId];
+    expect(after).toBe(rawId(role.id));
+    expect(typeof before).toBe('string');
+    expect(before).not.toBe(after);
+    expect((await ws.gql(Roles, {})).roles.map((r) => rawId(r.id))).toContain(before);
     const r = await member.raw(AuditLog, { first: 20 });
     expect(r.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     // Nor can a member read an entry by its id.
     expect((await member.gql(Node, { id: entries[0].id })).node).toBeNull();
     expect((await ws.gql(Node, { id: entries[0].id })).node).toEqual({ __typename: 'AuditEntry', id: entries[0].id });
+  });
+});
+
+describe('search through linked cards follows their rights', () => {
+  it("finds a deal by a linked contact's name only when the role may see that contact", async ({ workspace: ws }) => {
+    const seller = await ws.member('Seller', {
+      rights: [
+        { entityType: 'DEAL', action: 'VIEW', scope: 'ALL' },
+        { entityType: 'CONTACT', action: 'VIEW', scope: 'OWN' },
+        { entityType: 'CONTACT', action: 'CREATE', scope: 'OWN' },
+      ],
+    });
+    const hidden = await createContact(ws, { name: 'Quokka Whitfield' });
+    const theirs = await createContact(seller, { name: 'Quokka Own' });
+    const viaHidden = await createDeal(ws, { name: 'Plain deal one', contactIds: [hidden.id] });
+    const viaTheirs = await createDeal(ws, { name: 'Plain deal two', contactIds: [theirs.id] });
+    const ids = async (c: Client) => (await c.gql(Deals, { filter: { search: 'Quokka' } })).deals.edges.map((e) => e.node.id).sort();
+    expect(await ids(ws)).toEqual([viaHidden.id, viaTheirs.id].sort());
+    expect(await ids(seller)).toEqual([viaTheirs.id]);
   });
 });
