@@ -26,7 +26,7 @@ try {
   await page.locator('.card').nth(1).click();
   await page.locator('.timeline li').first().waitFor();
   mkdirSync(resolve(out, '..'), { recursive: true });
-  await page.screenshot({ path: out, fullPage: true });
+  await page.screenshot({ path: out });
   console.log(`wrote ${out}`);
 } finally {
   await browser.close();
