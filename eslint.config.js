@@ -9,7 +9,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['node_modules/', 'data/', 'src/generated/', 'test/gql/', 'schema/', 'coverage/']),
+  globalIgnores(['node_modules/', 'data/', 'src/generated/', 'test/gql/', 'dashboard/src/gql/', 'dist/', 'schema/', 'coverage/']),
   {
     files: ['**/*.{ts,js,mjs,cjs}'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
@@ -31,6 +31,8 @@ export default defineConfig(
       ],
     },
   },
+  // The dashboard's client runs in the browser.
+  { files: ['dashboard/**/*.ts'], languageOptions: { globals: globals.browser } },
   {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },

@@ -1,12 +1,13 @@
 // buildApp(config) -> { start, stop }: the HTTP server (GraphQL over HTTP, SSE, GraphiQL,
-// health and readiness, file downloads) and graphql-ws on the same port and path, sharing one
-// context factory.
+// health and readiness, file downloads, the /dashboard page) and graphql-ws on the same port
+// and path, sharing one context factory.
 import { join } from 'node:path';
 import { createFetch } from '@whatwg-node/fetch';
 import { LocalStorage } from './lib/storage.js';
 import { serveFile } from './modules/files/files.service.js';
 import { handleFormRequest } from './modules/web-forms/web-forms.http.js';
 import { handleTelephonyRequest } from './modules/telephony/telephony.http.js';
+import { handleDashboardRequest, isDashboardPath } from './modules/dashboard/dashboard.http.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
@@ -244,6 +245,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     if (req.url?.startsWith('/files/')) return void serveFile(deps, req, res, () => contextFactory(nodeRequestInit(req)));
     if (req.url?.startsWith('/forms/')) return void handleFormRequest(deps, req, res);
     if (req.url?.split('?')[0] === '/integrations/telephony/events') return void handleTelephonyRequest(deps, req, res);
+    if (isDashboardPath(req.url)) return void handleDashboardRequest(req, res);
     void yoga(req, res);
   });
   const wss = new WebSocketServer({ server, path: '/graphql' });

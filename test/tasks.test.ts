@@ -12,6 +12,7 @@ import { createContact, createDeal } from './kit/cards.js';
 import { Deals, DeleteDeal } from './kit/documents/deals.js';
 import { Timeline } from './kit/documents/timeline.js';
 import { CompleteTask as Complete, CreateTask as Create, Notifications, ReopenTask as Reopen, Tasks, UpdateTask as Update } from './kit/documents/tasks.js';
+import { graphql } from './gql/index.js';
 import type { CreateTaskInput, DealFilter, TasksQueryVariables } from './gql/graphql.js';
 
 let url: string;
@@ -20,6 +21,12 @@ test.beforeAll(({ url: serverUrl }) => {
 });
 
 const HOUR = 3_600_000;
+
+const DealsWithOpenTask = graphql(`
+  query DealsWithOpenTask {
+    deals(first: 50) { edges { node { name openTask { text } } } }
+  }
+`);
 const at = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 const deal = (c: Client, name: string) => createDeal(c, { name });
@@ -159,6 +166,14 @@ describe('tasks: lists and deal filters', () => {
     expect(await names({ hasOverdueTask: false })).toEqual(
       todayPast ? ['C: completed task only', 'D: no tasks'] : ['B: open task later', 'C: completed task only', 'D: no tasks'],
     );
+  });
+
+  it("shows each deal's open task due first on the deal (what the board's cards show), none once completed, none to a role without tasks", async () => {
+    const openTasks = async (c: Client) =>
+      Object.fromEntries((await c.gql(DealsWithOpenTask, {})).deals.edges.map((e) => [e.node.name, e.node.openTask?.text ?? null]));
+    expect(await openTasks(ws)).toEqual({ 'A: overdue task': 'yesterday', 'B: open task later': 'today', 'C: completed task only': null, 'D: no tasks': null });
+    const noTasks = await ws.member('No tasks', { rights: [{ entityType: 'DEAL', action: 'VIEW', scope: 'ALL' }] });
+    expect(await openTasks(noTasks)).toEqual({ 'A: overdue task': null, 'B: open task later': null, 'C: completed task only': null, 'D: no tasks': null });
   });
 });
 

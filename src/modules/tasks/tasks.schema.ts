@@ -17,7 +17,7 @@ export const TaskType = builder.enumType('TaskType', { values: ['CALL', 'MEETING
 
 const TYPENAME = { DEAL: 'Deal', CONTACT: 'Contact', COMPANY: 'Company' } as const;
 
-builder.prismaNode('Task', {
+export const Task = builder.prismaNode('Task', {
   id: { field: 'id' },
   // Tasks the viewer's role lets them see, on cards they may see.
   findUnique: (id, ctx) => (ctx.viewer ? { ...tasks.visibleTasks(authed(ctx)), id } : inWorkspace(id, ctx)),
@@ -42,6 +42,19 @@ builder.prismaNode('Task', {
     version: t.exposeInt('version', { description: 'Send it back with updates; a stale one gets ConflictError.' }),
   }),
 });
+
+// The board shows each deal's next thing to do: its open task due first, as the viewer may see it.
+builder.prismaObjectField('Deal', 'openTask', (t) =>
+  t.field({
+    type: Task,
+    nullable: true,
+    description: "The deal's open task due first (null when none, or when the viewer's role may not see tasks).",
+    select: (_a, ctx, nested) => ({
+      tasks: nested({ where: { completedAt: null, AND: [tasks.visibleTasks(authed(ctx))] }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: 1 }),
+    }),
+    resolve: (d) => d.tasks[0] ?? null,
+  }),
+);
 
 const TaskFilter = builder.inputType('TaskFilter', {
   description: 'Every condition given must hold.',
