@@ -1,7 +1,8 @@
-// The pipeline report: how a pipeline's deals stand, convert, close and who sells them. Written
-// in SQL over the deals the viewer may see (the same VIEW scope as the lists, rendered by
-// rights.scopeSql, and the same filter as the deal list) and over their stage history
-// (StageTransition, kept by reports.consumers.ts).
+// The pipeline report: how a pipeline's deals stand, convert, close and who sells them. Read from
+// the aggregates kept by reports.consumers.ts (reports.aggregates.ts) for whole days and hours,
+// and from the deals and their stage history for the minutes at the period's ends and for a
+// filter beyond the responsible; over the deals the viewer may see (the VIEW scope as a set of
+// responsibles) and, with a filter, those the deal list's filter keeps.
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, ValidationError } from '../../lib/errors.js';
 import { scopeOf } from '../../kernel/access/rights.js';
