@@ -8,11 +8,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, test, type TestApp, type Workspace } from './kit/fixtures.js';
 import type { Member } from './kit/workspace.js';
 import { as, rawId } from './kit/results.js';
-import { createDeal } from './kit/cards.js';
-import { MoveDeal } from './kit/documents/deals.js';
+import { print } from 'graphql';
+import { createDeal, updateDeal } from './kit/cards.js';
+import { DeleteDeal, MoveDeal, RestoreDeal } from './kit/documents/deals.js';
+import { ImportProgress, StartImport } from './kit/documents/imports.js';
 import { CreateTeam, SetFieldAccess } from './kit/documents/users.js';
 import { PipelineReport } from './kit/documents/reports.js';
 import type { PipelineReportQuery, PipelineReportQueryVariables } from './gql/graphql.js';
+import { rebuildReportData } from '../src/modules/reports/reports.aggregates.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -48,10 +51,13 @@ async function dealWithHistory(app: TestApp, ws: Workspace, c: Workspace | Membe
     await db.stageTransition.update({ where: { id: s.id }, data: { at: day(path[i][1]), sinceAt: i ? day(path[i - 1][1]) : null } });
   }
   const last = day(path[path.length - 1][1]);
-  await db.deal.update({
+  const { workspaceId } = await db.deal.update({
     where: { id },
     data: { createdAt: day(path[0][1]), stageEnteredAt: last, closedAt: ws.stage(path[path.length - 1][0]).kind === 'OPEN' ? null : last },
   });
+  // History rewritten outside the write path: the report's aggregates are derived again, as the
+  // migration that created them derived them.
+  await rebuildReportData(db, workspaceId);
   return d;
 }
 
@@ -279,5 +285,116 @@ describe('stage history', () => {
     const shape = (r: { fromStageId: string | null; toStageId: string; sinceAt: Date | null }) => [r.fromStageId, r.toStageId, r.sinceAt === null];
     expect(derived.map(shape)).toEqual(kept.map(shape));
     expect(derived.map((r) => r.toStageId)).toEqual([ws.open[1], ws.open[2], ws.open[0], ws.lost].map((s) => rawId(s.id)));
+  });
+});
+
+describe("the report's aggregates", () => {
+  /** Every non-zero aggregate row of a pipeline, comparable. */
+  const aggregates = (db: TestApp['deps']['db'], pipelineId: string) =>
+    db.$queryRawUnsafe<{ row: string }[]>(
+      `select concat_ws(' ', 'deals', hours, at, "stageId", "responsibleId", currency, deals, amount) as row from "ReportDeals" where "pipelineId" = $1::uuid and (deals <> 0 or amount <> 0)
+       union all select concat_ws(' ', 'conv', hours, at, "fromStageId", "toStageId", "responsibleId", deals) from "ReportConversions" where "pipelineId" = $1::uuid and deals <> 0
+       union all select concat_ws(' ', 'stays', hours, at, "stageId", "responsibleId", seconds, stays, ms) from "ReportStays" where "pipelineId" = $1::uuid and stays <> 0
+       order by 1`,
+      pipelineId,
+    );
+
+  it('stay right through creations, moves, handovers, amount changes, trash, restore and an import, and match the migration', async ({
+    app,
+    workspace: ws,
+  }) => {
+    const boris = await ws.member('Boris');
+    const move = async (d: { id: string; version: number }, s: { id: string; kind: string }) =>
+      as(
+        (
+          await ws.gql(MoveDeal, {
+            input: { id: d.id, version: d.version, stageId: s.id, lossReasonId: s.kind === 'LOST' ? ws.pipeline.lossReasons[0]?.id : undefined },
+          })
+        ).moveDeal,
+        'MoveDealSuccess',
+      ).deal;
+    const d1 = await createDeal(ws, { name: 'd1', amount: '100', stageId: ws.open[0].id });
+    await move(await move(d1, ws.open[1]), ws.won);
+    let d2 = await createDeal(ws, { name: 'd2', amount: '200', currency: 'USD', stageId: ws.open[0].id });
+    d2 = await move(d2, ws.open[2]);
+    await updateDeal(ws, { id: d2.id, version: d2.version, responsibleId: boris.user.id, amount: '250' });
+    const d3 = await createDeal(ws, { name: 'd3', amount: '300', stageId: ws.open[1].id });
+    as((await ws.gql(DeleteDeal, { id: d3.id })).deleteDeal, 'DeleteDealSuccess');
+    const d4 = await createDeal(ws, { name: 'd4', amount: '400', stageId: ws.open[0].id });
+    as((await ws.gql(DeleteDeal, { id: d4.id })).deleteDeal, 'DeleteDealSuccess');
+    await move(as((await ws.gql(RestoreDeal, { id: d4.id })).restoreDeal, 'RestoreDealSuccess').deal, ws.lost);
+    // Two deals imported from a file, as a bulk path writes them.
+    const text = ['Название сделки;Стадия сделки;Сумма;Валюта', `i1;${ws.open[1].name};10;RUB`, `i2;${ws.open[1].name};20;RUB`].join('\r\n');
+    const form = new FormData();
+    form.append('operations', JSON.stringify({ query: print(StartImport), variables: { file: null, entityType: 'DEAL', options: null } }));
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', new File([text], 'deals.csv', { type: 'text/csv' }));
+    const res = await app.yoga.fetch('http://test/graphql', { method: 'POST', headers: { authorization: `Bearer ${ws.token}` }, body: form });
+    const started = ((await res.json()) as { data: { startImport: { import: { id: string } } } }).data.startImport.import;
+    await expect.poll(async () => (await ws.gql(ImportProgress, { id: started.id })).importProgress?.created, { timeout: 20_000, interval: 50 }).toBe(2);
+
+    const midnight = Math.floor(Date.now() / DAY) * DAY;
+    const today = { from: new Date(midnight).toISOString(), to: new Date(midnight + DAY).toISOString() };
+    const r = await report(ws, { pipelineId: ws.pipeline.id, period: today });
+    const by = (s: { id: string }) => r.stages.find((x) => x.stage.id === s.id)!;
+    expect([r.won, r.lost]).toEqual([1, 1]);
+    expect(by(ws.open[1]).deals).toEqual(money(2, '30.00'));
+    expect(by(ws.open[2]).deals).toEqual(money(1, '0.00', [{ currency: 'USD', count: 1, sum: '250.00' }]));
+    expect(by(ws.won).deals).toEqual(money(1, '100.00'));
+    // d1, d2, d4 entered the first stage (d3, in the trash, does not count); d1 reached the second and won.
+    expect(by(ws.open[0]).entered).toBe(3);
+    expect(
+      by(ws.open[0])
+        .conversions.filter((c) => c.deals)
+        .map((c) => [c.stage.id, c.deals]),
+    ).toEqual([
+      [ws.open[1].id, 1],
+      [ws.open[2].id, 1],
+      [ws.won.id, 1],
+    ]);
+    expect(r.byResponsible.find((x) => x.responsible.id === boris.user.id)!.open).toEqual(money(1, '0.00', [{ currency: 'USD', count: 1, sum: '250.00' }]));
+
+    // The same figures as the deals themselves give (a filter that keeps every deal is answered
+    // from them): over whole days; whole days and hours; days, hours and minutes; within a day.
+    const keepAll = { amount: { min: '0' } };
+    for (const period of [
+      today,
+      { from: new Date(midnight - DAY / 2).toISOString(), to: new Date(midnight + (3 * DAY) / 2).toISOString() },
+      { from: new Date(midnight - DAY - 420_000).toISOString(), to: new Date(Date.now() + 3_600_000 * 3 + 660_000).toISOString() },
+      { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() },
+    ]) {
+      const fromAggregates = await report(ws, { pipelineId: ws.pipeline.id, period });
+      expect(fromAggregates).toEqual(await report(ws, { pipelineId: ws.pipeline.id, period, filter: keepAll }));
+    }
+
+    // And the same rows as the migration that created them derives from the deals and their history.
+    const db = app.deps.db;
+    const pipelineId = rawId(ws.pipeline.id);
+    const kept = await aggregates(db, pipelineId);
+    expect(kept.length).toBeGreaterThan(10);
+    const sql = readFileSync(new URL('../prisma/migrations/20261202141000_report_aggregates/migration.sql', import.meta.url), 'utf8');
+    const backfill = sql
+      .slice(sql.indexOf('-- Backfill'))
+      .split(/;\s*\n/)
+      .map((s) => s.replace(/^(--.*\n)+/, '').trim())
+      .filter(Boolean);
+    expect(backfill).toHaveLength(3);
+    class Rollback extends Error {
+      constructor(readonly rows: { row: string }[]) {
+        super('rollback');
+      }
+    }
+    const derived = await db
+      .$transaction(async (tx) => {
+        for (const t of ['ReportDeals', 'ReportConversions', 'ReportStays'])
+          await tx.$executeRawUnsafe(`delete from "${t}" where "pipelineId" = $1::uuid`, pipelineId);
+        for (const s of backfill) await tx.$executeRawUnsafe(s);
+        throw new Rollback(await aggregates(tx as typeof db, pipelineId));
+      })
+      .catch((e: unknown) => {
+        if (e instanceof Rollback) return e.rows;
+        throw e;
+      });
+    expect(derived).toEqual(kept);
   });
 });

@@ -126,6 +126,13 @@ describe('personal and shared views', () => {
     ).view;
     expect(updated).toMatchObject({ name: 'Huge', sort: [{ field: 'AMOUNT', direction: 'DESC' }] });
     expect(await viewList(ws, created.id)).toEqual(['Large']);
+    // null clears the filter and the sort (absent keeps them, as above): the view lists every deal.
+    const cleared = as(
+      (await ws.gql(UpdateSavedView, { input: { id: created.id, dealFilter: null, sort: null } })).updateSavedView,
+      'UpdateSavedViewSuccess',
+    ).view;
+    expect({ filter: JSON.parse(cleared.filter!), sort: cleared.sort, name: cleared.name }).toEqual({ filter: {}, sort: [], name: 'Huge' });
+    expect((await viewList(ws, created.id)).sort()).toEqual(['Large', 'Medium', 'Small']);
     as((await ws.gql(DeleteSavedView, { id: created.id })).deleteSavedView, 'DeleteSavedViewSuccess');
     expect((await ws.gql(SavedViews, { entityType: 'DEAL' })).savedViews.filter((v) => !v.builtIn)).toEqual([]);
   });

@@ -1,15 +1,17 @@
-// The pipeline report: how a pipeline's deals stand, convert, close and who sells them. Written
-// in SQL over the deals the viewer may see (the same VIEW scope as the lists, rendered by
-// rights.scopeSql, and the same filter as the deal list) and over their stage history
-// (StageTransition, kept by reports.consumers.ts).
+// The pipeline report: how a pipeline's deals stand, convert, close and who sells them. Read from
+// the aggregates kept by reports.consumers.ts (reports.aggregates.ts) for whole days and hours,
+// and from the deals and their stage history for the minutes at the period's ends and for a
+// filter beyond the responsible; over the deals the viewer may see (the VIEW scope as a set of
+// responsibles) and, with a filter, those the deal list's filter keeps.
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, ValidationError } from '../../lib/errors.js';
-import { scopeOf, scopeSql } from '../../kernel/access/rights.js';
+import { scopeOf } from '../../kernel/access/rights.js';
 import { canRead } from '../../kernel/access/field-access.js';
 import { listQuery, type CommonFilter } from '../../kernel/lists.js';
 import { workspaceRegion } from '../../kernel/workspace.js';
 import type { StageModel, UserModel, TeamModel } from '../../generated/prisma/models.js';
 import { REPORTS } from './reports.messages.js';
+import { bucketSql } from './reports.aggregates.js';
 
 export type Period = { from: Date; to: Date };
 
@@ -52,7 +54,14 @@ export type PipelineReport = {
 
 type Row = { stageId: string; responsibleId: string; currency: string; n: number; s: string };
 type Conv = { from: string; to: string; n: number };
+/** Stays in stage `s` of one rounded length `secs`: how many, their exact total in ms. */
+type StayBucket = { s: string; secs: number; n: number; ms: number };
 type Stay = { s: string; n: number; avg: number; med: number };
+/** A part of the report: from the aggregates, or from the deals themselves. */
+type Part = { rows: Row[]; conv: Conv[]; stays: StayBucket[] };
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** Cents of a decimal string such as "-1500.5", exactly. */
 const cents = (x: string) => {
@@ -125,40 +134,38 @@ export async function pipelineReport(
   const amountHidden = !canRead(ctx.viewer, 'DEAL', 'amount');
 
   const scope = scopeOf(ctx.viewer, 'DEAL', 'VIEW');
-  const ids = where
-    ? (await ctx.db.deal.findMany({ where: { AND: [where.where, { pipelineId: pipeline!.id }] }, select: { id: true } })).map((d) => d.id)
-    : null;
-  const { sql: scoped, params } = scopeSql(ctx.viewer, scope, 6);
-  const args = [ctx.viewer.workspaceId, pipeline!.id, period.from, period.to, ids, ...params];
-  const v = `v as (select t.id, t."stageId", t."responsibleId", t.currency, t.amount, t."closedAt" from "Deal" t
-    where t."workspaceId" = $1::uuid and t."pipelineId" = $2::uuid and t."deletedAt" is null
-      and ($5::uuid[] is null or t.id = any($5::uuid[]))${scoped})`;
   const db = ctx.db;
-  // Open deals as they stand, and the deals closed in the period.
-  const rows = await db.$queryRawUnsafe<Row[]>(
-    `with ${v} select v."stageId", v."responsibleId", v.currency, count(*)::int as n, sum(v.amount)::text as s from v
-     where v."closedAt" is null or (v."closedAt" >= $3 and v."closedAt" < $4) group by 1, 2, 3`,
-    ...args,
-  );
-  // Each deal's first entry into a stage in the period, and its last entry into every stage
-  // since the period began (one scan of the history): a pair (S, T) with T entered at or after
-  // S counts a conversion, and (S, S) the deals that entered S.
-  const conv = await db.$queryRawUnsafe<Conv[]>(
-    `with ${v},
-     g as materialized (select tr."dealId", tr."toStageId" as s, min(tr.at) filter (where tr.at < $4) as first, max(tr.at) as last
-           from "StageTransition" tr join v on v.id = tr."dealId"
-           where tr."pipelineId" = $2::uuid and tr.at >= $3 group by 1, 2)
-     select e.s as "from", r.s as "to", count(*)::int as n from g e join g r on r."dealId" = e."dealId" and r.last >= e.first
-     where e.first is not null group by 1, 2`,
-    ...args,
-  );
-  const stays = await db.$queryRawUnsafe<Stay[]>(
-    `with ${v}, d as (select tr."fromStageId" as s, extract(epoch from tr.at - tr."sinceAt")::float8 as secs
-       from "StageTransition" tr join v on v.id = tr."dealId"
-       where tr."pipelineId" = $2::uuid and tr.at >= $3 and tr.at < $4 and tr."fromStageId" is not null and tr."sinceAt" is not null)
-     select s, count(*)::int as n, avg(secs)::float8 as avg, percentile_cont(0.5) within group (order by secs)::float8 as med from d group by 1`,
-    ...args,
-  );
+  // Whose deals count: the viewer's scope as a set of responsibles (null: everyone's), narrowed
+  // by a filter on the responsible alone; any other filter is answered from the deals themselves.
+  let resp = await responsiblesOf(ctx, scope);
+  const only = filter as CommonFilter<never> | undefined;
+  const byResponsibleOnly = !!where && Object.entries(only!).every(([k, x]) => k === 'responsibleIds' || x == null || (Array.isArray(x) && !x.length));
+  if (byResponsibleOnly && only!.responsibleIds?.length) {
+    const given = only!.responsibleIds;
+    resp = resp ? resp.filter((r) => given.includes(r)) : [...given];
+  }
+  const ids =
+    where && !byResponsibleOnly
+      ? (await db.deal.findMany({ where: { AND: [where.where, { pipelineId: pipeline!.id }] }, select: { id: true } })).map((d) => d.id)
+      : null;
+  const part = { pipelineId: pipeline!.id, ids, resp };
+  const parts: Part[] = [];
+  if (ids) parts.push(await fromDeals(db, { ...part, from: period.from, to: period.to, open: true }));
+  else {
+    // Whole UTC days from the aggregates, then whole hours at the ends, then the deals and their
+    // history for the minutes left (an hour's rows at most, read through covering indexes).
+    const { spans, rest } = split(period.from, period.to);
+    for (const [from, to] of rest) parts.push(await fromDeals(db, { ...part, from, to, open: false }));
+    parts.push(await fromAggregates(db, { ...part, spans }));
+  }
+  const rows = parts.flatMap((p) => p.rows);
+  const conv: Conv[] = [];
+  for (const c of parts.flatMap((p) => p.conv)) {
+    const x = conv.find((y) => y.from === c.from && y.to === c.to);
+    if (x) x.n += c.n;
+    else conv.push({ ...c });
+  }
+  const stays = stayFigures(parts.flatMap((p) => p.stays));
 
   const kind = new Map(stages.map((s) => [s.id, s]));
   const perStage = new Map(stages.map((s) => [s.id, new Money(currency)]));
@@ -246,4 +253,130 @@ function collect(issues: IssueList) {
     for (const f of e.fields) issues.add(f.field, f.message);
     return undefined;
   };
+}
+
+/** The responsibles whose deals the scope shows: null for everyone's. */
+async function responsiblesOf(ctx: ServiceCtx, scope: ReturnType<typeof scopeOf>): Promise<string[] | null> {
+  if (scope === 'ALL') return null;
+  if (scope === 'OWN') return [ctx.viewer.userId];
+  if (scope !== 'TEAM') return [];
+  const members = await ctx.db.teamMember.findMany({ where: { teamId: { in: ctx.viewer.teamIds } }, select: { userId: true } });
+  return [...new Set([ctx.viewer.userId, ...members.map((m) => m.userId)])];
+}
+
+type Db = ServiceCtx['db'];
+type Slice = { pipelineId: string; ids: string[] | null; resp: string[] | null; from: Date; to: Date; open: boolean };
+
+/**
+ * A part of the report over [from, to) read from the deals and their history: those closed in
+ * it (and, with `open`, the open ones), the first entries into a stage that fall in it with
+ * the later stages those deals reached, the stays that ended in it.
+ */
+async function fromDeals(db: Db, p: Slice): Promise<Part> {
+  const args = [p.pipelineId, p.ids, p.resp, p.from, p.to];
+  const v = `v as (select t.id, t."stageId", t."responsibleId", t.currency, t.amount, t."closedAt" from "Deal" t
+    where t."pipelineId" = $1::uuid and t."deletedAt" is null
+      and ($2::uuid[] is null or t.id = any($2::uuid[])) and ($3::uuid[] is null or t."responsibleId" = any($3::uuid[])))`;
+  const closed = `v."closedAt" >= $4 and v."closedAt" < $5`;
+  const rows = await db.$queryRawUnsafe<Row[]>(
+    `with ${v} select v."stageId", v."responsibleId", v.currency, count(*)::int as n, sum(v.amount)::text as s from v
+     where ${p.open ? `v."closedAt" is null or (${closed})` : closed} group by 1, 2, 3`,
+    ...args,
+  );
+  // A deal counts once per stage, on its first entry into it: entries in the slice with none
+  // before; each later stage it entered at or after that moment is a conversion.
+  const conv = await db.$queryRawUnsafe<Conv[]>(
+    `with ${v},
+     c as (select tr."dealId", tr."toStageId" as s, min(tr.at) as first from "StageTransition" tr join v on v.id = tr."dealId"
+           where tr."pipelineId" = $1::uuid and tr.at >= $4 and tr.at < $5 group by 1, 2),
+     f as (select c.* from c where not exists (select 1 from "StageTransition" e
+           where e."dealId" = c."dealId" and e."pipelineId" = $1::uuid and e."toStageId" = c.s and e.at < $4))
+     select f.s as "from", r."toStageId" as "to", count(distinct f."dealId")::int as n
+     from f join "StageTransition" r on r."dealId" = f."dealId" and r."pipelineId" = $1::uuid and r.at >= f.first group by 1, 2`,
+    ...args,
+  );
+  const stays = await db.$queryRawUnsafe<StayBucket[]>(
+    `with ${v} select x.s, ${bucketSql('x.ms')}::float8 as secs, count(*)::int as n, sum(x.ms)::float8 as ms from (
+       select tr."fromStageId" as s, round(extract(epoch from tr.at - tr."sinceAt") * 1000)::bigint as ms
+       from "StageTransition" tr join v on v.id = tr."dealId"
+       where tr."pipelineId" = $1::uuid and tr.at >= $4 and tr.at < $5 and tr."fromStageId" is not null and tr."sinceAt" is not null) x
+     group by 1, 2`,
+    ...args,
+  );
+  return { rows, conv, stays };
+}
+
+type Span = { hours: 24 | 1; from: Date; to: Date };
+
+/** [from, to) as whole UTC days, whole hours around them, and the ranges shorter than an hour left at its ends. */
+function split(from: Date, to: Date): { spans: Span[]; rest: [Date, Date][] } {
+  const up = (t: Date, unit: number) => new Date(Math.ceil(t.getTime() / unit) * unit);
+  const down = (t: Date, unit: number) => new Date(Math.floor(t.getTime() / unit) * unit);
+  const [h1, h2] = [up(from, HOUR), down(to, HOUR)];
+  if (h1 >= h2) return { spans: [], rest: [[from, to]] };
+  const rest: [Date, Date][] = [];
+  if (from < h1) rest.push([from, h1]);
+  if (h2 < to) rest.push([h2, to]);
+  const [d1, d2] = [up(from, DAY), down(to, DAY)];
+  if (d1 >= d2) return { spans: [{ hours: 1, from: h1, to: h2 }], rest };
+  const spans: Span[] = [{ hours: 24, from: d1, to: d2 }];
+  if (h1 < d1) spans.push({ hours: 1, from: h1, to: d1 });
+  if (d2 < h2) spans.push({ hours: 1, from: d2, to: h2 });
+  return { spans, rest };
+}
+
+/** A part of the report from the aggregates: the open deals now, and the spans given. */
+async function fromAggregates(db: Db, p: { pipelineId: string; resp: string[] | null; spans: Span[] }): Promise<Part> {
+  const args: unknown[] = [p.pipelineId, p.resp];
+  const inSpans = p.spans.length
+    ? p.spans
+        .map((s) => {
+          args.push(s.from, s.to);
+          return `(hours = ${s.hours} and at >= $${args.length - 1} and at < $${args.length})`;
+        })
+        .join(' or ')
+    : 'false';
+  const where = `"pipelineId" = $1::uuid and ($2::uuid[] is null or "responsibleId" = any($2::uuid[]))`;
+  const rows = await db.$queryRawUnsafe<Row[]>(
+    `select "stageId", "responsibleId", currency, sum(deals)::int as n, sum(amount)::text as s from "ReportDeals"
+     where ${where} and (hours = 0 or ${inSpans}) group by 1, 2, 3 having sum(deals) <> 0`,
+    ...args,
+  );
+  if (!p.spans.length) return { rows, conv: [], stays: [] };
+  const conv = await db.$queryRawUnsafe<Conv[]>(
+    `select "fromStageId" as "from", "toStageId" as "to", sum(deals)::int as n from "ReportConversions"
+     where ${where} and (${inSpans}) group by 1, 2 having sum(deals) <> 0`,
+    ...args,
+  );
+  const stays = await db.$queryRawUnsafe<StayBucket[]>(
+    `select "stageId" as s, seconds::float8 as secs, sum(stays)::int as n, sum(ms)::float8 as ms from "ReportStays"
+     where ${where} and (${inSpans}) group by 1, 2 having sum(stays) <> 0`,
+    ...args,
+  );
+  return { rows, conv, stays };
+}
+
+/** Per stage: the stays, their mean (exact) and median (over the rounded lengths, the middle two averaged). */
+function stayFigures(buckets: StayBucket[]): Stay[] {
+  const per = new Map<string, Map<number, { n: number; ms: number }>>();
+  for (const b of buckets) {
+    const m = per.get(b.s) ?? new Map<number, { n: number; ms: number }>();
+    const x = m.get(b.secs) ?? { n: 0, ms: 0 };
+    m.set(b.secs, { n: x.n + b.n, ms: x.ms + b.ms });
+    per.set(b.s, m);
+  }
+  const out: Stay[] = [];
+  for (const [s, m] of per) {
+    const sorted = [...m].filter(([, x]) => x.n > 0).sort(([a], [b]) => a - b);
+    const n = sorted.reduce((k, [, x]) => k + x.n, 0);
+    if (!n) continue;
+    const at = (i: number) => {
+      let seen = 0;
+      for (const [secs, x] of sorted) if ((seen += x.n) > i) return secs;
+      return sorted[sorted.length - 1][0];
+    };
+    const med = n % 2 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
+    out.push({ s, n, avg: sorted.reduce((t, [, x]) => t + x.ms, 0) / n / 1000, med });
+  }
+  return out;
 }

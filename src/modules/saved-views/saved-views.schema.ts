@@ -75,10 +75,10 @@ const SortInput = builder.inputType('SavedViewSortInput', {
 const inputFields = (t: PothosSchemaTypes.InputFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<never>, 'InputObject'>) => ({
   name: t.string(),
   shared: t.boolean({ description: 'Share with the workspace (administrators only).' }),
-  dealFilter: t.field({ type: DealFilter, description: 'The filter of a DEAL view.' }),
-  contactFilter: t.field({ type: ContactFilter, description: 'The filter of a CONTACT view.' }),
-  companyFilter: t.field({ type: CompanyFilter, description: 'The filter of a COMPANY view.' }),
-  sort: t.field({ type: [SortInput] }),
+  dealFilter: t.field({ type: DealFilter, description: 'The filter of a DEAL view; on update, null clears it.' }),
+  contactFilter: t.field({ type: ContactFilter, description: 'The filter of a CONTACT view; on update, null clears it.' }),
+  companyFilter: t.field({ type: CompanyFilter, description: 'The filter of a COMPANY view; on update, null clears it.' }),
+  sort: t.field({ type: [SortInput], description: 'On update, null clears it.' }),
   columns: t.stringList({ description: 'System fields by name (name, amount, stage, …), custom fields by global id.' }),
 });
 
@@ -108,8 +108,11 @@ const ID_FIELDS = { DEAL: DEAL_IDS, CONTACT: CONTACT_IDS, COMPANY: COMPANY_IDS }
  */
 function prepare(kind: CardKind, input: RawInput, issues: IssueList) {
   for (const k of CARD_KINDS_OTHER(kind)) if (input[FILTER_KEY[k]]) issues.add(FILTER_KEY[k], VIEWS.filterOfKind({ kind }));
-  const filter = input[FILTER_KEY[kind]] ?? undefined;
-  const sort = input.sort?.map((s) => ({ field: s.field ?? null, customFieldId: s.customFieldId ?? null, direction: s.direction ?? 'ASC' }));
+  // null clears the filter (and the sort); absent keeps them.
+  const given = input[FILTER_KEY[kind]];
+  const filter = given === null ? {} : given;
+  const sort =
+    input.sort === null ? [] : input.sort?.map((s) => ({ field: s.field ?? null, customFieldId: s.customFieldId ?? null, direction: s.direction ?? 'ASC' }));
   const at = FILTER_KEY[kind];
   return {
     data: { name: input.name, shared: input.shared, filter: filter as Record<string, unknown> | undefined, sort, columns: input.columns },
