@@ -25,6 +25,8 @@ export function testConfig(extra: Record<string, string> = {}): Config {
     // Webhook tests deliver to a receiver on 127.0.0.1 over http, and retry within milliseconds.
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_RETRY_BASE_MS: '1',
+    // Automations' e-mails go to the SMTP server test/automation-actions.test.ts runs on this port.
+    SMTP_URL: smtpTestUrl(),
     ...(testDatabaseUrl() ? { DATABASE_URL: testDatabaseUrl()! } : {}),
     ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...extra,
@@ -137,6 +139,11 @@ function wrap(app: App, queries: string[]): TestApp {
     },
   });
   return view;
+}
+
+/** The SMTP server of this test worker (one port per vitest worker, so parallel workers do not meet). */
+export function smtpTestUrl() {
+  return `smtp://127.0.0.1:${25250 + Number(process.env.VITEST_POOL_ID ?? 0)}`;
 }
 
 export const uniqueEmail = (prefix = 'user') => `${prefix}.${randomUUID().slice(0, 8)}@example.com`;
