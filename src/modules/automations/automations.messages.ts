@@ -44,10 +44,6 @@ export const AUTOMATIONS = defineMessages('automations', {
   webhookOff: { en: 'the webhook is deleted or disabled', ru: 'вебхук удалён или отключён' },
   badEmail: { en: 'not an e-mail address', ru: 'это не адрес электронной почты' },
   delayRange: { en: 'a delay is from 1 minute to 366 days', ru: 'задержка — от 1 минуты до 366 дней' },
-  inUse: withParams(
-    (p: { names: string }) => `used by automations: ${p.names}; change or delete them first`,
-    (p) => `используется автоматизациями: ${p.names}; сначала измените или удалите их`,
-  ),
   ownerGone: { en: "the automation's owner is deactivated", ru: 'владелец автоматизации деактивирован' },
   cardGone: { en: 'the card is gone or in the trash', ru: 'карточка удалена или в корзине' },
   depthLimit: withParams(
