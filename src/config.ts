@@ -77,6 +77,10 @@ const envSchema = z.object({
     .default(10_000),
   // The first retry's delay; each next one is 4 times longer (8 attempts span about a day).
   WEBHOOK_RETRY_BASE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(5_000),
+  // Automations' "send an e-mail" action: the SMTP server (smtp://user:pass@host:587, smtps://…:465)
+  // and the sender address. Without SMTP_URL the action fails with a clear error in the run log.
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  SMTP_FROM: z.string().default('CRM <crm@localhost>'),
   FILE_MAX_MB: z.coerce.number({ error: 'must be a number of megabytes' }).positive('must be positive').max(2048, 'must be at most 2048').default(25),
   // Comma-separated MIME types or type/* wildcards that uploads may have.
   FILE_TYPES: z
@@ -106,6 +110,7 @@ export type Config = {
   corsOrigins?: string[];
   outboxDispatch: boolean;
   webhooks: { allowPrivate: boolean; timeoutMs: number; retryBaseMs: number };
+  smtp: { url?: string; from: string };
   fileMaxBytes: number;
   fileTypes: string[];
 };
@@ -146,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS?.map((o) => new URL(o).origin),
     outboxDispatch: e.OUTBOX_DISPATCH,
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS, retryBaseMs: e.WEBHOOK_RETRY_BASE_MS },
+    smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
     fileTypes: e.FILE_TYPES.split(',')
       .map((t) => t.trim().toLowerCase())

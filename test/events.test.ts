@@ -68,6 +68,7 @@ describe('domain events', () => {
     expect(events.describe()).toEqual({
       inTransaction: {
         'file.attached': ['timeline: file attached'],
+        'lead.received': ['automations: queue runs'],
         'record.created': [
           'timeline: card created',
           'reports: stage history and aggregates (deal created)',
@@ -88,7 +89,8 @@ describe('domain events', () => {
         'task.created': ['timeline: task created', 'webhooks: queue deliveries'],
       },
       afterCommit: {
-        'lead.received': ['realtime: incomingLeadReceived'],
+        automationRun: ['realtime: automationRunLogged'],
+        'lead.received': ['realtime: incomingLeadReceived', 'automations: wake the worker'],
         notification: ['realtime: notifications'],
         'record.created': ['realtime: dealChanged', 'automations: wake the worker', 'webhooks: wake the worker'],
         'record.restored': ['realtime: dealChanged', 'webhooks: wake the worker'],
@@ -100,7 +102,7 @@ describe('domain events', () => {
         timelineUpdated: ['realtime: timelineUpdated'],
       },
       everyPoll: ['tasks: due reminders'],
-      jobSources: ['automations: due runs', 'webhooks: due deliveries'],
+      jobSources: ['automations: time triggers', 'automations: due runs', 'webhooks: due deliveries'],
     });
   });
 });

@@ -6,7 +6,7 @@
 // tell it of a change; it emits, and whoever cares listens.
 import { enqueue, type Tx } from '../lib/outbox.js';
 import type { AppDeps, ServiceCtx } from '../context.js';
-import type { NotificationMessage, SettingsChangedMessage, TimelineMessage } from '../lib/pubsub.js';
+import type { AutomationRunMessage, NotificationMessage, SettingsChangedMessage, TimelineMessage } from '../lib/pubsub.js';
 import type { CardKind } from './card-kinds.js';
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
@@ -70,6 +70,7 @@ export type EventMap = {
   'lead.received': LeadEvent;
   timelineUpdated: TimelineMessage;
   notification: NotificationMessage;
+  automationRun: AutomationRunMessage;
   settingsChanged: SettingsChangedMessage;
 };
 export type Topic = keyof EventMap;

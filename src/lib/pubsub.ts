@@ -45,6 +45,9 @@ export type LeadReceivedMessage = {
   occurredAt: string;
 };
 
+/** An automation's run was logged (its run log's live subscribers hear of it). */
+export type AutomationRunMessage = { workspaceId: string; automationId: string; runId: string; status: string; occurredAt: string };
+
 /** Roles, field access, a user's role or teams, or field definitions of a workspace changed. */
 export type SettingsChangedMessage = { workspaceId: string };
 
@@ -54,6 +57,7 @@ export type PubSubTopics = {
   dealChanged: [pipelineId: string, payload: DealChangedMessage];
   timelineUpdated: [cardId: string, payload: TimelineMessage];
   incomingLeadReceived: [workspaceId: string, payload: LeadReceivedMessage];
+  automationRun: [automationId: string, payload: AutomationRunMessage];
 };
 
 export type AppPubSub = ReturnType<typeof createPubSub<PubSubTopics>>;

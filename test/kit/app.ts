@@ -28,6 +28,8 @@ export function testConfig(extra: Record<string, string> = {}): Config {
     // The suite signs up hundreds of workspaces from one address; test/auth.test.ts checks the
     // sign-up limit on an app of its own.
     SIGNUP_LIMIT_PER_HOUR: '1000000',
+    // Automations' e-mails go to the SMTP server test/automation-actions.test.ts runs on this port.
+    SMTP_URL: smtpTestUrl(),
     ...(testDatabaseUrl() ? { DATABASE_URL: testDatabaseUrl()! } : {}),
     ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...extra,
@@ -143,6 +145,11 @@ function wrap(app: App, queries: string[]): TestApp {
     },
   });
   return view;
+}
+
+/** The SMTP server of this test worker (one port per vitest worker, so parallel workers do not meet). */
+export function smtpTestUrl() {
+  return `smtp://127.0.0.1:${25250 + Number(process.env.VITEST_POOL_ID ?? 0)}`;
 }
 
 export const uniqueEmail = (prefix = 'user') => `${prefix}.${randomUUID().slice(0, 8)}@example.com`;

@@ -37,3 +37,22 @@ export async function spreadCreation(app: TestApp, table: CardTable, ids: string
   for (const [i, id] of ids.entries()) out[id] = await backdate(app, table, id, 60_000 + (ids.length - i) * 1000);
   return out;
 }
+
+/** Moves an automation's waiting runs (a delay action) `ms` earlier: they fall due as if that time had passed. */
+export async function advanceAutomationJobs(app: TestApp, automationId: string, ms: number) {
+  return app.database.prisma.$executeRawUnsafe(
+    `update "AutomationJob" set "runAt" = "runAt" - $1 * interval '1 millisecond' where "automationId" = $2::uuid and "doneAt" is null`,
+    ms,
+    rawId(automationId),
+  );
+}
+
+/** Moves a task's due time `ms` back (an overdue task without waiting for it). */
+export async function backdateTaskDue(app: TestApp, taskId: string, ms: number) {
+  const n = await app.database.prisma.$executeRawUnsafe(
+    `update "Task" set "dueAt" = "dueAt" - $1 * interval '1 millisecond' where "id" = $2::uuid`,
+    ms,
+    rawId(taskId),
+  );
+  if (n !== 1) throw new Error(`backdateTaskDue: no task ${taskId}`);
+}

@@ -135,6 +135,7 @@ export const ROOT_RULES: Record<string, string> = {
   'Query.webForms': ADMIN,
   'Mutation.createWebForm': ADMIN,
   'Subscription.incomingLeadReceived': 'each lead only when within LEAD VIEW scope at the time; rights re-read when they change',
+  'Subscription.automationRunLogged': ADMIN,
   'Subscription.dealChanged': 'each event only for a deal within DEAL VIEW scope at the time; hidden fields left out; rights re-read when they change',
   'Subscription.timelineUpdated': 'each entry as timeline allows at the time; rights re-read when they change',
   'Subscription.notifications': "the caller's own; ends when the caller is deactivated",

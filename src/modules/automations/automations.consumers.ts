@@ -3,8 +3,8 @@
 // event, so a repeated event never queues twice): the job exists if and only if the change
 // committed. Once the outbox has delivered the change, the worker is kicked and runs the jobs
 // (automations.runner.ts). A change made by an automation queues its jobs one level deeper.
-import { events, type FieldChange, type RecordEvent, type TaskEvent } from '../../kernel/events.js';
-import type { ServiceCtx } from '../../context.js';
+import { events, type FieldChange, type LeadEvent, type RecordEvent, type TaskEvent } from '../../kernel/events.js';
+import type { AppDeps, ServiceCtx } from '../../context.js';
 import type { Tx } from '../../lib/outbox.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { AutomationTrigger } from '../../generated/prisma/enums.js';
@@ -97,4 +97,54 @@ events.inTransaction('task.completed', 'automations: queue runs', async (tx, e: 
 });
 events.afterCommit('task.completed', 'automations: wake the worker', (_e, deps) => deps.worker.kick());
 
+events.inTransaction('lead.received', 'automations: queue runs', async (tx, e: LeadEvent, ctx) => {
+  await queue(tx, ctx, e.workspaceId, ['CARD_CREATED'], (a) => a.cardKind === 'LEAD', `lead.received:${e.leadId}`, {
+    topic: 'lead.received',
+    kind: 'LEAD',
+    cardId: e.leadId,
+    actorId: e.actorId,
+    occurredAt: e.occurredAt,
+  });
+});
+events.afterCommit('lead.received', 'automations: wake the worker', (_e, deps) => deps.worker.kick());
+
+/** How often at most an instance looks for time-based triggers that came due. */
+const SWEEP_MS = 1000;
+let lastSweep = 0;
+
+/**
+ * Time-based triggers: deals that have stayed N hours in a stage, tasks that are overdue. Each
+ * becomes one job keyed by what it is about (the deal's stay: the deal and when it entered the
+ * stage; the task and its due time), so a sweep that finds it again, on this instance or another,
+ * queues nothing new; a deal that leaves and comes back, or a task given a new due time, is a new
+ * event. Answers how many jobs it queued.
+ */
+export async function sweepTimeTriggers(deps: AppDeps): Promise<number> {
+  if (Date.now() - lastSweep < SWEEP_MS) return 0;
+  lastSweep = Date.now();
+  const stays = await deps.db.$executeRaw`
+    insert into "AutomationJob" ("workspaceId", "automationId", "eventKey", "depth", "event")
+    select a."workspaceId", a."id", 'stay:' || d."id" || ':' || (extract(epoch from d."stageEnteredAt") * 1000)::bigint, 1,
+           jsonb_build_object('topic', 'deal.inStage', 'kind', 'DEAL', 'cardId', d."id", 'actorId', a."ownerId",
+                              'occurredAt', to_char((d."stageEnteredAt" + make_interval(hours => (a."triggerConfig"->>'hours')::int)) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    from "Automation" a
+    join "Deal" d on d."workspaceId" = a."workspaceId" and d."deletedAt" is null
+                 and d."stageEnteredAt" <= now() - make_interval(hours => (a."triggerConfig"->>'hours')::int)
+                 and (a."triggerConfig"->>'stageId' is null or d."stageId" = (a."triggerConfig"->>'stageId')::uuid)
+    where a."trigger" = 'IN_STAGE_FOR' and a."enabled" and a."pausedAt" is null
+    on conflict ("automationId", "eventKey") do nothing`;
+  const overdue = await deps.db.$executeRaw`
+    insert into "AutomationJob" ("workspaceId", "automationId", "eventKey", "depth", "event")
+    select a."workspaceId", a."id", 'overdue:' || t."id" || ':' || (extract(epoch from t."dueAt") * 1000)::bigint, 1,
+           jsonb_build_object('topic', 'task.overdue', 'kind', a."cardKind", 'cardId', coalesce(t."dealId", t."contactId", t."companyId"), 'actorId', a."ownerId",
+                              'occurredAt', to_char(t."dueAt" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    from "Automation" a
+    join "Task" t on t."workspaceId" = a."workspaceId" and t."completedAt" is null and t."dueAt" < now()
+                 and case a."cardKind" when 'DEAL' then t."dealId" when 'CONTACT' then t."contactId" else t."companyId" end is not null
+    where a."trigger" = 'TASK_OVERDUE' and a."enabled" and a."pausedAt" is null
+    on conflict ("automationId", "eventKey") do nothing`;
+  return stays + overdue;
+}
+
+events.jobSource('automations: time triggers', sweepTimeTriggers);
 events.jobSource('automations: due runs', runDueJobs);

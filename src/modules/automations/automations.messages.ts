@@ -35,6 +35,15 @@ export const AUTOMATIONS = defineMessages('automations', {
   ),
   systemValue: { en: 'a system field takes the "text" or "number" member', ru: 'для системного поля нужен элемент "text" или "number"' },
   notDeal: { en: 'only deals move between stages', ru: 'по этапам двигаются только сделки' },
+  notForLeads: {
+    en: 'incoming leads take only notify, send an e-mail and delay actions',
+    ru: 'для входящих заявок доступны только уведомление, письмо и задержка',
+  },
+  hoursRange: { en: 'hours from 1 to 8784 (366 days)', ru: 'часов от 1 до 8784 (366 дней)' },
+  noSmtp: { en: 'no SMTP server is configured (SMTP_URL)', ru: 'не настроен SMTP-сервер (SMTP_URL)' },
+  webhookOff: { en: 'the webhook is deleted or disabled', ru: 'вебхук удалён или отключён' },
+  badEmail: { en: 'not an e-mail address', ru: 'это не адрес электронной почты' },
+  delayRange: { en: 'a delay is from 1 minute to 366 days', ru: 'задержка — от 1 минуты до 366 дней' },
   ownerGone: { en: "the automation's owner is deactivated", ru: 'владелец автоматизации деактивирован' },
   cardGone: { en: 'the card is gone or in the trash', ru: 'карточка удалена или в корзине' },
   depthLimit: withParams(

@@ -7,18 +7,22 @@
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import { AppError } from '../../lib/errors.js';
 import { render } from '../../lib/i18n.js';
-import { enqueue } from '../../lib/outbox.js';
+import { enqueue, type Tx } from '../../lib/outbox.js';
+import type { AutomationRunMessage } from '../../lib/pubsub.js';
+import type { Viewer } from '../../kernel/access/viewer.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { events } from '../../kernel/events.js';
 import type { CardKind } from '../../kernel/card-kinds.js';
 import { definitions } from '../../kernel/fields/definitions.js';
-import { updateRecord } from '../../kernel/records.js';
+import { inOneTransaction, updateRecord } from '../../kernel/records.js';
 import { cardTable } from '../../kernel/tables.js';
 import { displayValue } from '../timeline/timeline.service.js';
 import { createTask } from '../tasks/tasks.service.js';
 import { viewerOfUser } from '../auth/auth.service.js';
+import { webhookCard } from '../webhooks/webhooks.service.js';
 import { conditionsHold, PLACEHOLDER, type Action } from './automations.service.js';
 import { AUTOMATIONS } from './automations.messages.js';
+import { createTransport, type Transporter } from 'nodemailer';
 
 /** Levels of automations triggering automations before a run is refused. */
 export const MAX_DEPTH = 5;
@@ -30,7 +34,7 @@ const BATCH = 50;
 const PARALLEL = 8;
 
 /** What a job keeps of its trigger event. */
-export type JobEvent = { topic: string; kind: CardKind; cardId: string; actorId: string; occurredAt: string };
+export type JobEvent = { topic: string; kind: CardKind | 'LEAD'; cardId: string; actorId: string; occurredAt: string };
 
 export type ActionResult = { index: number; type: Action['type']; ok: boolean; error?: string; durationMs: number; detail?: string };
 
@@ -48,10 +52,21 @@ async function claim(deps: AppDeps): Promise<JobRow[]> {
     returning "id", "automationId"::text as "automationId", "depth", "event", "progress", "attempts", "createdAt"`;
 }
 
+/** Rows a batch reads once, however many of its jobs need them (the automation, its owner's viewer). */
+type BatchCache = { automations: Map<string, Promise<AutomationRow | null>>; viewers: Map<string, Promise<Viewer | null>> };
+type AutomationRow = NonNullable<Awaited<ReturnType<AppDeps['db']['automation']['findUnique']>>>;
+
+function cached<T>(m: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let p = m.get(key);
+  if (!p) m.set(key, (p = load()));
+  return p;
+}
+
 /** Runs a batch of due jobs; returns how many it ran. */
 export async function runDueJobs(deps: AppDeps): Promise<number> {
   const jobs = await claim(deps);
   if (!jobs.length) return 0;
+  const cache: BatchCache = { automations: new Map(), viewers: new Map() };
   // Jobs of one card run one after another, in the order their events happened.
   const byCard = new Map<string, JobRow[]>();
   for (const j of jobs.sort((a, b) => (a.id < b.id ? -1 : 1))) byCard.set(j.event.cardId, [...(byCard.get(j.event.cardId) ?? []), j]);
@@ -60,7 +75,7 @@ export async function runDueJobs(deps: AppDeps): Promise<number> {
   const lane = async () => {
     while (next < lanes.length) {
       for (const job of lanes[next++]) {
-        await runJob(deps, job).catch((err) => deps.log.error({ err, jobId: String(job.id) }, 'automation job failed; retried when its lease ends'));
+        await runJob(deps, job, cache).catch((err) => deps.log.error({ err, jobId: String(job.id) }, 'automation job failed; retried when its lease ends'));
       }
     }
   };
@@ -69,45 +84,91 @@ export async function runDueJobs(deps: AppDeps): Promise<number> {
   return jobs.length;
 }
 
-async function runJob(deps: AppDeps, job: JobRow) {
+/** Another worker saved this job's step first (its lease had ended): this one's work is undone. */
+class Overtaken extends Error {}
+
+const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
+
+async function runJob(deps: AppDeps, job: JobRow, cache: BatchCache) {
   const startedAt = new Date();
-  const a = await deps.db.automation.findUnique({ where: { id: job.automationId } });
+  const a = await cached(cache.automations, job.automationId, () => deps.db.automation.findUnique({ where: { id: job.automationId } }));
   if (!a || !a.enabled || a.pausedAt) {
     await deps.db.automationJob.updateMany({ where: { id: job.id }, data: { doneAt: new Date() } });
     return;
   }
-  const finish = (status: string, results: ActionResult[], error?: string) => record(deps, a, job, startedAt, status, results, error);
+  const finish = (status: string, results: ActionResult[], error?: string) =>
+    deps.db.$transaction((tx) => record(tx, a, job, startedAt, status, results, error));
   if (job.depth > MAX_DEPTH) return finish('DEPTH_LIMIT', [], render(AUTOMATIONS.depthLimit({ depth: MAX_DEPTH }), 'en'));
-  const viewer = await viewerOfUser(deps.db, a.ownerId);
+  const viewer = await cached(cache.viewers, a.ownerId, () => viewerOfUser(deps.db, a.ownerId));
   if (!viewer) return finish('FAILED', [], render(AUTOMATIONS.ownerGone(), 'en'));
   const ctx: ServiceCtx = { db: deps.db, deps, viewer, automation: { id: a.id, name: a.name, depth: job.depth } };
   const kind = job.event.kind;
   // Conditions are read against the card as it is when the run starts (resumed runs already passed them).
-  if (!job.progress.length && !(await conditionsHold(ctx, kind, a.conditions as object | null, job.event.cardId))) return finish('SKIPPED', []);
+  if (!job.progress.length && kind !== 'LEAD' && !(await conditionsHold(ctx, kind, a.conditions as object | null, job.event.cardId)))
+    return finish('SKIPPED', []);
   const actions = a.actions as unknown as Action[];
   const results = [...job.progress];
   for (let i = results.length; i < actions.length; i++) {
+    const action = actions[i];
+    const last = i === actions.length - 1;
     const t0 = performance.now();
-    let r: ActionResult;
+    // Saves this step's result with the job in `tx`: the run's record after the last action, the
+    // progress after any other. Only if no other worker saved it first (else the step is undone).
+    const save = async (tx: Tx, r: ActionResult) => {
+      const done = [...results, r];
+      const ok = last ? await record(tx, a, job, startedAt, 'SUCCEEDED', done) : await saveProgress(tx, job.id, i, done);
+      if (!ok) throw new Overtaken();
+    };
     try {
-      const detail = await perform(ctx, a.id, kind, job.event.cardId, actions[i], i);
-      r = { index: i, type: actions[i].type, ok: true, durationMs: Math.round((performance.now() - t0) * 100) / 100, ...(detail ? { detail } : {}) };
+      if (action.type === 'DELAY') {
+        // The run waits in the job table: the job falls due again when the delay is over, on
+        // whichever instance claims it then (a restart in between changes nothing).
+        const until = new Date(Date.now() + action.minutes * 60_000);
+        const r: ActionResult = { index: i, type: action.type, ok: true, durationMs: ms(t0), detail: `until ${until.toISOString()}` };
+        const done = [...results, r];
+        if (last) await deps.db.$transaction((tx) => record(tx, a, job, startedAt, 'SUCCEEDED', done));
+        else
+          await deps.db.$executeRaw`update "AutomationJob" set "progress" = ${JSON.stringify(done)}::jsonb, "runAt" = ${until}, "lockedUntil" = null
+                                         where "id" = ${job.id} and "doneAt" is null and jsonb_array_length("progress") = ${i}`;
+        return;
+      }
+      if (action.type === 'SEND_EMAIL') {
+        // Leaves the database (mail, an HTTP call): done first, then saved. A worker that dies in
+        // between does it again with the same idempotency key (job and action), which the
+        // receiver dedupes by (webhook-id, Message-ID).
+        const detail = await sendEmail(ctx, job, kind, action, i);
+        const r: ActionResult = { index: i, type: action.type, ok: true, durationMs: ms(t0), ...(detail ? { detail } : {}) };
+        await deps.db.$transaction((tx) => save(tx, r));
+        results.push(r);
+        continue;
+      }
+      // A change in the database: the action and its result commit together, so a retry after a
+      // crash never repeats it (exactly once for these actions).
+      const r = await inOneTransaction(ctx, async (tctx, tx) => {
+        const detail = await perform(tctx, a.id, kind, job.event.cardId, action, i, `${String(job.id)}_${i}`);
+        const r: ActionResult = { index: i, type: action.type, ok: true, durationMs: ms(t0), ...(detail ? { detail } : {}) };
+        await save(tx, r);
+        return r;
+      });
+      results.push(r);
     } catch (err) {
-      r = { index: i, type: actions[i].type, ok: false, error: message(err), durationMs: Math.round((performance.now() - t0) * 100) / 100 };
-    }
-    results.push(r);
-    if (!r.ok) return finish('FAILED', results, r.error);
-    if (i < actions.length - 1) {
-      await deps.db.automationJob.update({ where: { id: job.id }, data: { progress: results as unknown as Prisma.InputJsonValue } });
+      if (err instanceof Overtaken) return;
+      const r: ActionResult = { index: i, type: action.type, ok: false, error: message(err), durationMs: ms(t0) };
+      return finish('FAILED', [...results, r], r.error);
     }
   }
-  return finish('SUCCEEDED', results);
 }
 
-/** Writes the run, closes the job and updates the counters, in one transaction. */
+async function saveProgress(tx: Tx, jobId: bigint, index: number, done: ActionResult[]) {
+  const n = await tx.$executeRaw`update "AutomationJob" set "progress" = ${JSON.stringify(done)}::jsonb
+                                 where "id" = ${jobId} and "doneAt" is null and jsonb_array_length("progress") = ${index}`;
+  return n > 0;
+}
+
+/** Writes the run, closes the job and updates the counters, in `tx`; false if the job was closed already. */
 async function record(
-  deps: AppDeps,
-  a: { id: string; name: string; workspaceId: string; failureStreak: number },
+  tx: Tx,
+  a: { id: string; name: string; workspaceId: string },
   job: JobRow,
   startedAt: Date,
   status: string,
@@ -115,60 +176,73 @@ async function record(
   error?: string,
 ) {
   const failed = status === 'FAILED' || status === 'DEPTH_LIMIT';
-  await deps.db.$transaction(async (tx) => {
-    const { count } = await tx.automationJob.updateMany({
-      where: { id: job.id, doneAt: null },
-      data: { doneAt: new Date(), progress: results as unknown as Prisma.InputJsonValue },
-    });
-    if (!count) return;
-    await tx.automationRun.create({
-      data: {
-        workspaceId: a.workspaceId,
-        automationId: a.id,
-        jobId: job.id,
-        topic: job.event.topic,
-        cardKind: job.event.kind,
-        cardId: job.event.cardId,
-        status,
-        actions: results as unknown as Prisma.InputJsonValue,
-        error: error ?? null,
-        depth: job.depth,
-        startedAt,
-      },
-    });
-    const [after] = await tx.$queryRaw<{ failureStreak: number; pausedAt: Date | null }[]>`
-      update "Automation" set "runs" = "runs" + 1, "lastRunAt" = now(),
-        "failures" = "failures" + ${failed ? 1 : 0},
-        "failureStreak" = case when ${failed} then "failureStreak" + 1 else 0 end,
-        "lastError" = case when ${failed} then ${error ?? null}::text else "lastError" end,
-        "pausedAt" = case when ${failed} and "failureStreak" + 1 >= ${PAUSE_AFTER} and "pausedAt" is null then now() else "pausedAt" end
-      where "id" = ${a.id}::uuid
-      returning "failureStreak", "pausedAt"`;
-    if (failed && after && after.failureStreak === PAUSE_AFTER && after.pausedAt) {
-      // Paused just now: every administrator of the workspace hears of it.
-      const admins = await tx.user.findMany({ where: { workspaceId: a.workspaceId, active: true, role: { isAdmin: true } }, select: { id: true } });
-      const occurredAt = new Date().toISOString();
-      await enqueue(
-        tx,
-        admins.map((u) => ({
-          topic: 'notification',
-          workspaceId: a.workspaceId,
-          payload: {
-            workspaceId: a.workspaceId,
-            userId: u.id,
-            kind: 'AUTOMATION_PAUSED',
-            text: render(AUTOMATIONS.paused({ name: a.name, n: PAUSE_AFTER }), 'en'),
-            occurredAt,
-          },
-        })),
-      );
-    }
+  const { count } = await tx.automationJob.updateMany({
+    where: { id: job.id, doneAt: null },
+    data: { doneAt: new Date(), progress: results as unknown as Prisma.InputJsonValue },
   });
+  if (!count) return false;
+  const run = await tx.automationRun.create({
+    data: {
+      workspaceId: a.workspaceId,
+      automationId: a.id,
+      jobId: job.id,
+      topic: job.event.topic,
+      cardKind: job.event.kind,
+      cardId: job.event.cardId,
+      status,
+      actions: results as unknown as Prisma.InputJsonValue,
+      error: error ?? null,
+      depth: job.depth,
+      startedAt,
+    },
+    select: { id: true, finishedAt: true },
+  });
+  const occurredAt = new Date().toISOString();
+  // The run log's live subscribers (administrators) hear of it once it committed.
+  await enqueue(tx, [
+    {
+      topic: 'automationRun',
+      workspaceId: a.workspaceId,
+      payload: { workspaceId: a.workspaceId, automationId: a.id, runId: run.id, status, occurredAt } satisfies AutomationRunMessage,
+    },
+  ]);
+  const [after] = await tx.$queryRaw<{ failureStreak: number; pausedAt: Date | null }[]>`
+    update "Automation" set "runs" = "runs" + 1, "lastRunAt" = now(),
+      "failures" = "failures" + ${failed ? 1 : 0},
+      "failureStreak" = case when ${failed} then "failureStreak" + 1 else 0 end,
+      "lastError" = case when ${failed} then ${error ?? null}::text else "lastError" end,
+      "pausedAt" = case when ${failed} and "failureStreak" + 1 >= ${PAUSE_AFTER} and "pausedAt" is null then now() else "pausedAt" end
+    where "id" = ${a.id}::uuid
+    returning "failureStreak", "pausedAt"`;
+  if (failed && after && after.failureStreak === PAUSE_AFTER && after.pausedAt) {
+    // Paused just now: every administrator of the workspace hears of it.
+    const admins = await tx.user.findMany({ where: { workspaceId: a.workspaceId, active: true, role: { isAdmin: true } }, select: { id: true } });
+    await enqueue(
+      tx,
+      admins.map((u) => ({
+        topic: 'notification',
+        workspaceId: a.workspaceId,
+        payload: {
+          workspaceId: a.workspaceId,
+          userId: u.id,
+          kind: 'AUTOMATION_PAUSED',
+          text: render(AUTOMATIONS.paused({ name: a.name, n: PAUSE_AFTER }), 'en'),
+          occurredAt,
+        },
+      })),
+    );
+  }
+  return true;
 }
 
 // Actions
 
-async function currentCard(ctx: ServiceCtx, kind: CardKind, id: string) {
+async function currentCard(ctx: ServiceCtx, kind: CardKind | 'LEAD', id: string) {
+  if (kind === 'LEAD') {
+    const lead = await ctx.db.incomingLead.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+    if (!lead) throw new AppError(AUTOMATIONS.cardGone(), 'NOT_FOUND');
+    return { ...lead, deletedAt: null };
+  }
   const row = await cardTable(ctx.db, kind).findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!row || row.deletedAt) throw new AppError(AUTOMATIONS.cardGone(), 'NOT_FOUND');
   return row;
@@ -195,8 +269,13 @@ async function update(
 }
 
 /** Fills [placeholders] from the card: its name, responsible, id, a deal's amount and stage, custom fields by name. */
-async function fill(ctx: ServiceCtx, kind: CardKind, id: string, text: string) {
+async function fill(ctx: ServiceCtx, kind: CardKind | 'LEAD', id: string, text: string) {
   if (text.search(PLACEHOLDER) < 0) return text;
+  if (kind === 'LEAD') {
+    const lead = await ctx.db.incomingLead.findUnique({ where: { id }, include: { responsible: { select: { name: true } } } });
+    const values: Record<string, string> = { name: lead?.name ?? '', id, responsible: lead?.responsible.name ?? '' };
+    return text.replace(PLACEHOLDER, (m, name: string) => values[name] ?? m);
+  }
   const card = (await cardTable(ctx.db, kind).findFirst({
     where: { id },
     include: {
@@ -244,8 +323,81 @@ async function pickResponsible(
   return members[row.n % members.length].userId;
 }
 
-async function perform(ctx: ServiceCtx, automationId: string, kind: CardKind, cardId: string, action: Action, index: number): Promise<string | undefined> {
+/** One SMTP transport per URL, kept for the process (a pool of connections). */
+const transports = new Map<string, Transporter>();
+
+/**
+ * Sends the e-mail of a "send an e-mail" action. Its Message-ID is made of the job and the action,
+ * so a retry after a crash between sending and saving sends the same message, which mail
+ * systems recognise as a duplicate.
+ */
+async function sendEmail(ctx: ServiceCtx, job: JobRow, kind: CardKind | 'LEAD', action: Extract<Action, { type: 'SEND_EMAIL' }>, index: number) {
+  const { url, from } = ctx.deps.config.smtp;
+  if (!url) throw new AppError(AUTOMATIONS.noSmtp(), 'VALIDATION_FAILED');
+  let to = action.to;
+  if (!to) {
+    const card = await currentCard(ctx, kind, job.event.cardId);
+    const user = await ctx.db.user.findUnique({ where: { id: card.responsibleId }, select: { email: true } });
+    if (!user) throw new AppError(AUTOMATIONS.cardGone(), 'NOT_FOUND');
+    to = user.email;
+  }
+  let transport = transports.get(url);
+  if (!transport) transports.set(url, (transport = createTransport(url)));
+  const messageId = `<automation-${String(job.id)}-${index}@${new URL(url).hostname || 'crm'}>`;
+  const info = await transport.sendMail({
+    from,
+    to,
+    subject: await fill(ctx, kind, job.event.cardId, action.subject),
+    text: await fill(ctx, kind, job.event.cardId, action.text),
+    messageId,
+  });
+  return `to ${to}: ${info.response}`;
+}
+
+async function perform(
+  ctx: ServiceCtx,
+  automationId: string,
+  kind: CardKind | 'LEAD',
+  cardId: string,
+  action: Action,
+  index: number,
+  key: string,
+): Promise<string | undefined> {
+  if (kind === 'LEAD') {
+    // An incoming lead is not a card yet: it can be told about, mailed about and waited on.
+    if (action.type !== 'NOTIFY') throw new AppError(AUTOMATIONS.notForLeads(), 'VALIDATION_FAILED');
+    return notify(ctx, kind, cardId, action);
+  }
   switch (action.type) {
+    case 'DELAY':
+    case 'SEND_EMAIL':
+      throw new Error(`${action.type} is not a database action`);
+    case 'CALL_WEBHOOK': {
+      // A delivery of the webhook, queued with this step: signed, retried and logged like every
+      // delivery; its webhook-id is made of the job and the action, the same on every attempt.
+      const card = await currentCard(ctx, kind, cardId);
+      const hook = await ctx.db.webhook.findFirst({
+        where: { id: action.webhookId, workspaceId: ctx.viewer.workspaceId },
+        select: { id: true, enabled: true },
+      });
+      if (!hook?.enabled) throw new AppError(AUTOMATIONS.webhookOff(), 'NOT_FOUND');
+      const occurredAt = new Date().toISOString();
+      const delivery = await ctx.db.webhookDelivery.create({
+        data: {
+          workspaceId: ctx.viewer.workspaceId,
+          webhookId: hook.id,
+          eventType: 'AUTOMATION',
+          messageId: `msg_automation_${key}`,
+          payload: {
+            type: 'automation.called',
+            timestamp: occurredAt,
+            data: await webhookCard(ctx, hook.id, kind, card as unknown as Record<string, unknown>, { id: automationId, name: ctx.automation?.name ?? '' }),
+          } as Prisma.InputJsonValue,
+        },
+        select: { id: true },
+      });
+      return `delivery ${delivery.id}`;
+    }
     case 'CREATE_TASK': {
       const card = await currentCard(ctx, kind, cardId);
       const responsibleId = await pickResponsible(ctx, automationId, index, card, action.responsible);
@@ -280,17 +432,27 @@ async function perform(ctx: ServiceCtx, automationId: string, kind: CardKind, ca
         const tags = rows.map((r) => r.tag.name);
         return tags.some((t) => t.toLowerCase() === action.tag.toLowerCase()) ? null : { tags: [...tags, action.tag] };
       });
-    case 'NOTIFY': {
-      const card = await currentCard(ctx, kind, cardId);
-      const userId = action.userId ?? card.responsibleId;
-      const text = await fill(ctx, kind, cardId, action.text);
-      await ctx.db.$transaction((tx) =>
-        events.emit(tx, ctx, 'notification', [
-          { workspaceId: ctx.viewer.workspaceId, userId, kind: 'AUTOMATION', text, card: { kind, id: cardId }, occurredAt: new Date().toISOString() },
-        ]),
-      );
-      ctx.deps.outbox.kick();
-      return undefined;
-    }
+    case 'NOTIFY':
+      return notify(ctx, kind, cardId, action);
   }
+}
+
+async function notify(ctx: ServiceCtx, kind: CardKind | 'LEAD', cardId: string, action: Extract<Action, { type: 'NOTIFY' }>) {
+  const card = await currentCard(ctx, kind, cardId);
+  const userId = action.userId ?? card.responsibleId;
+  const text = await fill(ctx, kind, cardId, action.text);
+  await ctx.db.$transaction((tx) =>
+    events.emit(tx, ctx, 'notification', [
+      {
+        workspaceId: ctx.viewer.workspaceId,
+        userId,
+        kind: 'AUTOMATION',
+        text,
+        ...(kind === 'LEAD' ? {} : { card: { kind, id: cardId } }),
+        occurredAt: new Date().toISOString(),
+      },
+    ]),
+  );
+  ctx.deps.outbox.kick();
+  return undefined;
 }

@@ -1,6 +1,9 @@
 // Automations (administrators): the Automation node with its trigger, conditions, actions and
 // counters, its run log (`automationRuns`), and create / update / enable / delete.
+import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
+import { onceEach, type AutomationRunMessage } from '../../lib/pubsub.js';
+import { liveViewer, startLive } from '../auth/live-viewer.js';
 import { authed } from '../../context.js';
 import { encodeGlobalId, parseId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
@@ -18,7 +21,14 @@ registerNode('Automation');
 const TYPENAME = { DEAL: 'Deal', CONTACT: 'Contact', COMPANY: 'Company' } as const;
 
 const AutomationTriggerType = builder.enumType('AutomationTriggerType', {
-  values: ['CARD_CREATED', 'STAGE_ENTERED', 'FIELD_CHANGED', 'TASK_COMPLETED'] as const,
+  values: {
+    CARD_CREATED: { description: 'A card of the kind was created (LEAD: an incoming lead arrived).' },
+    STAGE_ENTERED: {},
+    FIELD_CHANGED: {},
+    TASK_COMPLETED: {},
+    IN_STAGE_FOR: { description: 'A deal has stayed `hours` in its stage (in `stageId` when given); once per stay.' },
+    TASK_OVERDUE: { description: 'A task of a card of the kind passed its due time uncompleted; once per due time.' },
+  } as const,
 });
 const AutomationCardKind = builder.enumType('AutomationCardKind', {
   values: ['CONTACT', 'COMPANY', 'DEAL', 'LEAD'] as const,
@@ -29,7 +39,7 @@ const ResponsibleMode = builder.enumType('AutomationResponsibleMode', {
   description: "CARD: the card's responsible; USER: a given user; TEAM: the team's active members in turn (round-robin).",
 });
 const AutomationActionType = builder.enumType('AutomationActionType', {
-  values: ['CREATE_TASK', 'SET_FIELD', 'MOVE_TO_STAGE', 'SET_RESPONSIBLE', 'ADD_TAG', 'NOTIFY'] as const,
+  values: ['CREATE_TASK', 'SET_FIELD', 'MOVE_TO_STAGE', 'SET_RESPONSIBLE', 'ADD_TAG', 'NOTIFY', 'DELAY', 'CALL_WEBHOOK', 'SEND_EMAIL'] as const,
 });
 const AutomationRunStatus = builder.enumType('AutomationRunStatus', {
   values: ['SKIPPED', 'SUCCEEDED', 'FAILED', 'DEPTH_LIMIT'] as const,
@@ -44,6 +54,7 @@ const TriggerInput = builder.inputType('AutomationTriggerInput', {
     field: t.string({ description: 'FIELD_CHANGED: a system field (name, amount, responsibleId, stageId …); or customFieldId.' }),
     customFieldId: t.id(),
     toValue: t.string({ description: 'FIELD_CHANGED: only when the new value, as text, is this.' }),
+    hours: t.int({ description: 'IN_STAGE_FOR: hours in the stage (1 to 8784).' }),
   }),
 });
 
@@ -96,6 +107,28 @@ const ActionInput = builder.inputType('AutomationActionInput', {
         fields: (f) => ({ userId: f.id({ description: "The card's responsible when left out." }), text: f.string({ required: true }) }),
       }),
     }),
+    delay: t.field({
+      type: builder.inputType('DelayActionInput', {
+        description: 'Wait, then go on with the next action (kept in the job table: a restart does not lose it). Give minutes, hours or days.',
+        fields: (f) => ({ minutes: f.int(), hours: f.int(), days: f.int() }),
+      }),
+    }),
+    sendEmail: t.field({
+      type: builder.inputType('SendEmailActionInput', {
+        description: 'An e-mail through the SMTP server of SMTP_URL.',
+        fields: (f) => ({
+          to: f.string({ description: "An address; the card's responsible when left out." }),
+          subject: f.string({ required: true, description: 'With [placeholders].' }),
+          text: f.string({ required: true, description: 'With [placeholders].' }),
+        }),
+      }),
+    }),
+    callWebhook: t.field({
+      type: builder.inputType('CallWebhookActionInput', {
+        description: 'Sends the card to a webhook (type automation.called), signed, retried and logged like its other deliveries.',
+        fields: (f) => ({ webhookId: f.id({ required: true }) }),
+      }),
+    }),
   }),
 });
 
@@ -113,7 +146,7 @@ type Config = automations.TriggerConfig;
 
 const AutomationTrigger = builder.objectRef<{ trigger: string; cardKind: string; triggerConfig: unknown }>('AutomationTrigger').implement({
   fields: (t) => ({
-    type: t.field({ type: AutomationTriggerType, resolve: (a) => a.trigger as 'CARD_CREATED' }),
+    type: t.field({ type: AutomationTriggerType, resolve: (a) => a.trigger as 'CARD_CREATED' | 'IN_STAGE_FOR' }),
     cardKind: t.field({ type: AutomationCardKind, resolve: (a) => a.cardKind as 'DEAL' }),
     stageId: t.id({
       nullable: true,
@@ -125,6 +158,7 @@ const AutomationTrigger = builder.objectRef<{ trigger: string; cardKind: string;
       resolve: (a) => ((a.triggerConfig as Config).customFieldId ? encodeGlobalId('CustomField', (a.triggerConfig as Config).customFieldId!) : null),
     }),
     toValue: t.string({ nullable: true, resolve: (a) => (a.triggerConfig as Config).toValue ?? null }),
+    hours: t.int({ nullable: true, resolve: (a) => (a.triggerConfig as Config).hours ?? null }),
   }),
 });
 
@@ -235,5 +269,25 @@ builder.mutationField('deleteAutomation', (t) =>
     errors: { types: WRITE_ERRORS, dataField: { name: 'deletedId' } },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_r, a, ctx) => encodeGlobalId('Automation', await automations.deleteAutomation(authed(ctx), parseId('Automation', a.id))),
+  }),
+);
+
+builder.subscriptionField('automationRunLogged', (t) =>
+  t.prismaField({
+    type: 'AutomationRun',
+    authScopes: { member: true },
+    description: "An automation's runs as they are logged (administrators).",
+    args: { automationId: t.arg.id({ required: true }) },
+    subscribe: async (_r, a, ctx) => {
+      const id = parseId('Automation', a.automationId, 'automationId');
+      // The run log is the administrators': anyone else, or another workspace's id, finds nothing.
+      await automations.automationRuns(startLive(ctx), id, 1);
+      const fresh = onceEach((m: AutomationRunMessage) => m.runId);
+      return pipe(
+        ctx.deps.pubsub.subscribe('automationRun', id),
+        filter(async (m: AutomationRunMessage) => m.automationId === id && fresh(m) && !!(await liveViewer(ctx))?.viewer.isAdmin),
+      );
+    },
+    resolve: (query, m: AutomationRunMessage, _a, ctx) => ctx.db.automationRun.findUniqueOrThrow({ ...query, where: { id: m.runId } }),
   }),
 );

@@ -5,6 +5,7 @@ import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { IdParser } from '../../lib/ids.js';
 import * as v from '../../lib/validate.js';
+import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { AutomationTrigger } from '../../generated/prisma/enums.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
@@ -24,7 +25,7 @@ export type AutomationCardKind = CardKind | 'LEAD';
 export type TaskType = 'CALL' | 'MEETING' | 'FOLLOW_UP' | 'CUSTOM';
 
 /** The trigger's own settings, stored with ids decoded. */
-export type TriggerConfig = { stageId?: string; field?: string; customFieldId?: string; toValue?: string };
+export type TriggerConfig = { stageId?: string; field?: string; customFieldId?: string; toValue?: string; hours?: number };
 
 export type Responsible = { mode: 'CARD' | 'USER' | 'TEAM'; userId?: string; teamId?: string };
 
@@ -35,7 +36,10 @@ export type Action =
   | { type: 'MOVE_TO_STAGE'; stageId: string; lossReasonId?: string }
   | { type: 'SET_RESPONSIBLE'; userId: string }
   | { type: 'ADD_TAG'; tag: string }
-  | { type: 'NOTIFY'; userId?: string; text: string };
+  | { type: 'NOTIFY'; userId?: string; text: string }
+  | { type: 'DELAY'; minutes: number }
+  | { type: 'CALL_WEBHOOK'; webhookId: string }
+  | { type: 'SEND_EMAIL'; to?: string; subject: string; text: string };
 
 type RawValue = Parameters<typeof decodeValue>[2];
 type Raw<T> = { [K in keyof T]?: T[K] | null };
@@ -48,6 +52,9 @@ export type ActionInput = {
   setResponsible?: { userId: string } | null;
   addTag?: { tag: string } | null;
   notify?: { userId?: string | null; text: string } | null;
+  delay?: { minutes?: number | null; hours?: number | null; days?: number | null } | null;
+  sendEmail?: { to?: string | null; subject: string; text: string } | null;
+  callWebhook?: { webhookId: string } | null;
 };
 
 export type TriggerInput = {
@@ -57,6 +64,7 @@ export type TriggerInput = {
   field?: string | null;
   customFieldId?: string | null;
   toValue?: string | null;
+  hours?: number | null;
 };
 
 /** The conditions: a list filter of the trigger's card kind, exactly as the list takes it. */
@@ -104,6 +112,18 @@ async function checkUser(ctx: ServiceCtx, issues: IssueList, path: string, id: s
 async function checkTrigger(ctx: ServiceCtx, ids: IdParser, issues: IssueList, t: TriggerInput) {
   const config: TriggerConfig = {};
   let kind = t.cardKind ?? null;
+  if (t.type === 'IN_STAGE_FOR') {
+    if (kind && kind !== 'DEAL') issues.add('trigger.cardKind', AUTOMATIONS.dealsOnly());
+    kind = 'DEAL';
+    if (!Number.isInteger(t.hours) || t.hours! < 1 || t.hours! > 366 * 24) issues.add('trigger.hours', AUTOMATIONS.hoursRange());
+    else config.hours = t.hours!;
+    if (t.stageId) {
+      const stageId = ids.one('trigger.stageId', 'Stage', t.stageId);
+      if (stageId && !(await ctx.db.stage.findFirst({ where: { id: stageId, workspaceId: ctx.viewer.workspaceId }, select: { id: true } })))
+        issues.add('trigger.stageId', v.noSuch('Stage'));
+      config.stageId = stageId ?? undefined;
+    }
+  }
   if (t.type === 'STAGE_ENTERED') {
     if (kind && kind !== 'DEAL') issues.add('trigger.cardKind', AUTOMATIONS.dealsOnly());
     kind = 'DEAL';
@@ -131,7 +151,7 @@ async function checkTrigger(ctx: ServiceCtx, ids: IdParser, issues: IssueList, t
     }
     if (t.toValue !== null && t.toValue !== undefined) config.toValue = t.toValue;
   }
-  if (t.type === 'TASK_COMPLETED' && kind === 'LEAD') issues.add('trigger.cardKind', AUTOMATIONS.noCardKind());
+  if ((t.type === 'TASK_COMPLETED' || t.type === 'TASK_OVERDUE') && kind === 'LEAD') issues.add('trigger.cardKind', AUTOMATIONS.noCardKind());
   return { kind, config };
 }
 
@@ -183,6 +203,7 @@ async function checkActions(ctx: ServiceCtx, ids: IdParser, issues: IssueList, k
       issues.add(at, AUTOMATIONS.oneAction());
       continue;
     }
+    if (kind === 'LEAD' && !['notify', 'sendEmail', 'delay'].includes(members[0][0])) issues.add(at, AUTOMATIONS.notForLeads());
     if (a.createTask) {
       const t = a.createTask;
       await checkText(ctx, issues, `${at}.createTask.text`, kind, t.text);
@@ -246,6 +267,26 @@ async function checkActions(ctx: ServiceCtx, ids: IdParser, issues: IssueList, k
       await checkUser(ctx, issues, `${at}.notify.userId`, userId ?? null);
       await checkText(ctx, issues, `${at}.notify.text`, kind, a.notify.text);
       out.push({ type: 'NOTIFY', ...(userId ? { userId } : {}), text: a.notify.text.trim() });
+    } else if (a.delay) {
+      const d = a.delay;
+      const minutes = (d.minutes ?? 0) + (d.hours ?? 0) * 60 + (d.days ?? 0) * 24 * 60;
+      const parts = [d.minutes, d.hours, d.days].filter((x) => x !== null && x !== undefined);
+      if (!parts.length || parts.some((x) => !Number.isInteger(x) || x! < 0) || minutes < 1 || minutes > 366 * 24 * 60)
+        issues.add(`${at}.delay`, AUTOMATIONS.delayRange());
+      out.push({ type: 'DELAY', minutes });
+    } else if (a.sendEmail) {
+      const m = a.sendEmail;
+      const to = m.to?.trim() || undefined;
+      if (to && !z.email().safeParse(to).success) issues.add(`${at}.sendEmail.to`, AUTOMATIONS.badEmail());
+      await checkText(ctx, issues, `${at}.sendEmail.subject`, kind, m.subject);
+      await checkText(ctx, issues, `${at}.sendEmail.text`, kind, m.text);
+      if (m.subject.length > 300) issues.add(`${at}.sendEmail.subject`, v.VALIDATE.tooLong({ max: 300 }));
+      out.push({ type: 'SEND_EMAIL', ...(to ? { to } : {}), subject: m.subject.trim(), text: m.text.trim() });
+    } else if (a.callWebhook) {
+      const webhookId = ids.one(`${at}.callWebhook.webhookId`, 'Webhook', a.callWebhook.webhookId);
+      if (webhookId && !(await ctx.db.webhook.findFirst({ where: { id: webhookId, workspaceId: ws }, select: { id: true } })))
+        issues.add(`${at}.callWebhook.webhookId`, v.noSuch('Webhook'));
+      out.push({ type: 'CALL_WEBHOOK', webhookId });
     }
   }
   return out;

@@ -38,3 +38,4 @@ for (const topic of Object.keys(DEAL_KIND) as (keyof typeof DEAL_KIND)[]) {
 events.afterCommit('timelineUpdated', 'realtime: timelineUpdated', (m, deps) => deps.pubsub.publish('timelineUpdated', m.cardId, m));
 events.afterCommit('notification', 'realtime: notifications', (m, deps) => deps.pubsub.publish('notification', m.userId, m));
 events.afterCommit('settingsChanged', 'realtime: rights re-read', (m, deps) => deps.pubsub.publish('settingsChanged', m));
+events.afterCommit('automationRun', 'realtime: automationRunLogged', (m, deps) => deps.pubsub.publish('automationRun', m.automationId, m));

@@ -7,12 +7,21 @@ import { encodeGlobalId } from '../../lib/ids.js';
 import type { Tx } from '../../lib/outbox.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { descriptor } from '../../kernel/card-kinds.js';
-import { TYPE_NAME, type WebhookEventType } from './webhooks.service.js';
+import { hiding, TYPE_NAME, type WebhookEventType, type WebhookRole } from './webhooks.service.js';
 import { sendDueDeliveries } from './webhooks.sender.js';
 
-async function queue(tx: Tx, workspaceId: string, types: WebhookEventType[], data: (type: WebhookEventType) => object, occurredAt: string) {
+async function queue(
+  tx: Tx,
+  workspaceId: string,
+  types: WebhookEventType[],
+  data: (type: WebhookEventType, role: WebhookRole) => object | Promise<object>,
+  occurredAt: string,
+) {
   if (!types.length) return;
-  const hooks = await tx.webhook.findMany({ where: { workspaceId, enabled: true, eventTypes: { hasSome: types } }, select: { id: true, eventTypes: true } });
+  const hooks = await tx.webhook.findMany({
+    where: { workspaceId, enabled: true, eventTypes: { hasSome: types } },
+    select: { id: true, eventTypes: true, role: { select: { isAdmin: true, fieldAccess: true } } },
+  });
   const rows: Prisma.WebhookDeliveryCreateManyInput[] = [];
   for (const h of hooks) {
     for (const type of types.filter((t) => h.eventTypes.includes(t))) {
@@ -22,7 +31,7 @@ async function queue(tx: Tx, workspaceId: string, types: WebhookEventType[], dat
         webhookId: h.id,
         eventType: type,
         messageId,
-        payload: { type: TYPE_NAME[type], timestamp: occurredAt, data: data(type) } as Prisma.InputJsonValue,
+        payload: { type: TYPE_NAME[type], timestamp: occurredAt, data: await data(type, h.role) } as Prisma.InputJsonValue,
       });
     }
   }
@@ -36,16 +45,20 @@ const RECORD_TYPE = {
   'record.restored': 'CARD_RESTORED',
 } as const;
 
-/** A card as a payload carries it: its id as the API gives it, its fields, what changed. */
-function cardData(e: RecordEvent) {
+/**
+ * A card as a payload carries it: its id as the API gives it, its fields, what changed; fields the
+ * webhook's role may not see (field access HIDDEN) never leave.
+ */
+async function cardData(tx: Tx, e: RecordEvent, role: WebhookRole) {
   const typeName = descriptor(e.kind).typeName;
   const { id, workspaceId, ...fields } = e.after;
   void workspaceId;
+  const hide = await hiding(tx, e.workspaceId, role, e.kind);
   return {
     kind: e.kind,
     id: encodeGlobalId(typeName, String(id)),
-    card: fields,
-    changes: e.diff,
+    card: hide.card(fields),
+    changes: hide.changes(e.diff),
     actorId: encodeGlobalId('User', e.actorId),
   };
 }
@@ -54,7 +67,7 @@ for (const topic of Object.keys(RECORD_TYPE) as (keyof typeof RECORD_TYPE)[]) {
   events.inTransaction(topic, 'webhooks: queue deliveries', async (tx, e) => {
     const types: WebhookEventType[] = [RECORD_TYPE[topic]];
     if (topic === 'record.updated' && e.kind === 'DEAL' && e.diff.some((d) => d.field === 'stageId')) types.push('DEAL_STAGE_CHANGED');
-    await queue(tx, e.workspaceId, types, () => cardData(e), e.occurredAt);
+    await queue(tx, e.workspaceId, types, (_t, role) => cardData(tx, e, role), e.occurredAt);
   });
   events.afterCommit(topic, 'webhooks: wake the worker', (_e, deps) => deps.worker.kick());
 }

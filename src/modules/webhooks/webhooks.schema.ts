@@ -93,6 +93,7 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
     eventTypes: t.field({ type: [WebhookEventType], required: true }),
     enabled: t.boolean(),
     secret: t.string({ description: 'whsec_ and base64 of 24 to 64 bytes; generated when left out.' }),
+    roleId: t.id({ description: "Payloads show cards as this role sees them (its hidden fields left out); an administrator's view when left out." }),
   }),
 });
 

@@ -4,10 +4,18 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError } from '../../lib/errors.js';
+import { IdParser } from '../../lib/ids.js';
 import * as v from '../../lib/validate.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import { urlProblem } from './guard.js';
+import { encodeGlobalId } from '../../lib/ids.js';
+import type { Tx } from '../../lib/outbox.js';
+import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
+import type { FieldChange, Snapshot } from '../../kernel/events.js';
+import type { FieldAccessMap } from '../../kernel/access/field-access.js';
+import { snapshot } from '../../kernel/records.js';
+import type { CardRow } from '../../kernel/tables.js';
 import { WEBHOOKS } from './webhooks.messages.js';
 
 export const EVENT_TYPES = ['CARD_CREATED', 'CARD_UPDATED', 'CARD_DELETED', 'CARD_RESTORED', 'DEAL_STAGE_CHANGED', 'TASK_CREATED', 'TASK_COMPLETED'] as const;
@@ -30,7 +38,7 @@ const MIN_SECRET_BYTES = 24;
 
 export const newSecret = () => SECRET_PREFIX + randomBytes(32).toString('base64');
 
-export type WebhookInput = { url: string; eventTypes: WebhookEventType[]; enabled?: boolean | null; secret?: string | null };
+export type WebhookInput = { url: string; eventTypes: WebhookEventType[]; enabled?: boolean | null; secret?: string | null; roleId?: string | null };
 
 async function checkInput(ctx: ServiceCtx, input: Partial<WebhookInput>, issues: IssueList) {
   if (input.url !== undefined) {
@@ -54,10 +62,14 @@ type Query = { include?: Prisma.WebhookInclude; select?: Prisma.WebhookSelect };
 /** Creates a webhook; its secret is answered this once. */
 export async function createWebhook(ctx: ServiceCtx, input: WebhookInput) {
   assertAdmin(ctx.viewer, WEBHOOKS.manage());
-  await checkInput(ctx, input, new IssueList());
+  const ids = new IdParser();
+  const roleId = ids.one('roleId', 'Role', input.roleId);
+  if (roleId && !(await ctx.db.role.findFirst({ where: { id: roleId, workspaceId: ctx.viewer.workspaceId }, select: { id: true } })))
+    ids.issues.add('roleId', v.noSuch('Role'));
+  await checkInput(ctx, input, ids.issues);
   const secret = input.secret ? (input.secret.startsWith(SECRET_PREFIX) ? input.secret : SECRET_PREFIX + input.secret) : newSecret();
   const webhook = await ctx.db.webhook.create({
-    data: { workspaceId: ctx.viewer.workspaceId, url: input.url, eventTypes: [...new Set(input.eventTypes)], enabled: input.enabled ?? true, secret },
+    data: { workspaceId: ctx.viewer.workspaceId, url: input.url, eventTypes: [...new Set(input.eventTypes)], enabled: input.enabled ?? true, secret, roleId },
   });
   return { webhook, secret };
 }
@@ -129,4 +141,59 @@ export async function redeliverWebhook(ctx: ServiceCtx, deliveryId: string) {
   const row = await ctx.db.webhookDelivery.update({ where: { id: deliveryId }, data: { status: 'PENDING', nextAttemptAt: new Date(), lockedUntil: null } });
   ctx.deps.worker.kick();
   return row;
+}
+
+/**
+ * A card as a webhook's payload carries it (an automation's "call a webhook" action): its id as
+ * the API gives it and its fields, with what the webhook's role may not see left out.
+ */
+export async function webhookCard(ctx: ServiceCtx, webhookId: string, kind: CardKind, row: Record<string, unknown>, automation: { id: string; name: string }) {
+  const { id, workspaceId, ...fields } = snapshot(row as unknown as CardRow);
+  void workspaceId;
+  const hide = await hiddenFor(ctx.db, webhookId, kind);
+  return {
+    kind,
+    id: encodeGlobalId(descriptor(kind).typeName, String(id)),
+    card: hide.card(fields),
+    automation: { id: encodeGlobalId('Automation', automation.id), name: automation.name },
+  };
+}
+
+/** A webhook's role as its payloads need it (null: an administrator's view). */
+export type WebhookRole = { isAdmin: boolean; fieldAccess: unknown } | null;
+
+/** What a webhook's role may not see of a kind's cards (the webhook's own role, read from `db`). */
+export async function hiddenFor(db: Tx | ServiceCtx['db'], webhookId: string, kind: CardKind) {
+  const w = await db.webhook.findUnique({ where: { id: webhookId }, select: { workspaceId: true, role: { select: { isAdmin: true, fieldAccess: true } } } });
+  return hiding(db, w?.workspaceId ?? '', w?.role ?? null, kind);
+}
+
+/**
+ * What a role may not see of a kind's cards (no role: what an administrator sees, everything):
+ * `card` drops those fields from a card's snapshot, `changes` from a diff.
+ */
+export async function hiding(db: Tx | ServiceCtx['db'], workspaceId: string, role: WebhookRole, kind: CardKind) {
+  const access = !role || role.isAdmin ? undefined : (role.fieldAccess as FieldAccessMap)[kind];
+  const hidden = Object.entries(access ?? {})
+    .filter(([, level]) => level === 'HIDDEN')
+    .map(([f]) => f);
+  if (!hidden.length) return { card: (c: Snapshot) => c, changes: (d: FieldChange[]) => d };
+  const systemAccess = descriptor(kind).access;
+  // System fields by the columns they cover (a deal's amount hides its currency too); custom fields by id.
+  const columns = new Set(hidden.flatMap((f) => systemAccess[f] ?? []));
+  const ids = hidden.filter((f) => !(f in systemAccess));
+  const defs = ids.length ? await db.customField.findMany({ where: { id: { in: ids }, workspaceId }, select: { id: true, key: true } }) : [];
+  const keys = new Set(defs.map((d) => String(d.key)));
+  const custom = new Set(ids);
+  return {
+    card: (c: Snapshot) => {
+      const out: Snapshot = {};
+      for (const [k, x] of Object.entries(c)) if (!columns.has(k)) out[k] = x;
+      if (c.customFields && typeof c.customFields === 'object' && !Array.isArray(c.customFields)) {
+        out.customFields = Object.fromEntries(Object.entries(c.customFields).filter(([k]) => !keys.has(k)));
+      }
+      return out;
+    },
+    changes: (d: FieldChange[]) => d.filter((x) => (x.customFieldId ? !custom.has(x.customFieldId) : !columns.has(x.field))),
+  };
 }

@@ -67,3 +67,9 @@ export const TimelineAuthors = graphql(`
 export const AutomationNotifications = graphql(`
   subscription AutomationNotifications { notifications { kind text cardId } }
 `);
+
+export const AutomationRunLogged = graphql(`
+  subscription AutomationRunLogged($automationId: ID!) {
+    automationRunLogged(automationId: $automationId) { id trigger status cardId actions { type ok } }
+  }
+`);
