@@ -34,6 +34,8 @@ import { events } from './kernel/events.js';
 import './modules/wiring.js';
 import { schema } from './schema.js';
 import { useInputLimits } from './lib/input-limits.js';
+import { createMetrics } from './lib/metrics.js';
+import { registerAppGauges } from './metrics.js';
 import { resolveViewer } from './modules/auth/auth.service.js';
 import { seedDemo, type DemoLogin } from '../prisma/seed.js';
 
@@ -137,6 +139,16 @@ function logOperations(log: Logger): Plugin {
   };
 }
 
+/**
+ * A span per GraphQL operation (`query.Deals`, `mutation.CreateDeal`), a child of the HTTP
+ * request's span, on the tracer provider src/lib/tracing.ts registered. Variables, results and
+ * documents with inline arguments are left out: they may hold personal data.
+ */
+async function graphqlTracing(): Promise<Plugin> {
+  const [{ useOpenTelemetry }, { trace }] = await Promise.all([import('@envelop/opentelemetry'), import('@opentelemetry/api')]);
+  return useOpenTelemetry({ resolvers: false, variables: false, result: false, document: true }, trace.getTracerProvider()) as Plugin;
+}
+
 export async function buildApp(config: Config, opts: { database?: Database; logger?: Logger; outboxPollMs?: number } = {}): Promise<App> {
   const log = opts.logger ?? createLogger(config.logLevel);
   const database =
@@ -170,6 +182,9 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
   const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, worker, storage, epochs };
   const consumers = events.deliverer(deps);
   const contextFactory = createContextFactory(deps, { resolveViewer });
+  const metrics = createMetrics({ token: config.metricsToken }, (name, err) => log.warn({ err, metric: name }, 'metric not read'));
+  // Loaded only when traces are wanted: without OTEL_EXPORTER_OTLP_ENDPOINT nothing of OpenTelemetry runs.
+  const tracing = config.otlpEndpoint ? [await graphqlTracing()] : [];
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -212,6 +227,8 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
       },
     },
     plugins: [
+      ...metrics.plugins,
+      ...tracing,
       EnvelopArmorPlugin({
         maxDepth: { n: LIMITS.maxDepth, ...refusedWith('DEPTH_LIMIT') },
         // Cost is counted by useQueryCost below, with the operation's variables.
@@ -252,6 +269,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
   const quota = new OperationQuota(config.ws.maxSubscriptionsPerSocket, config.ws.maxSubscriptionsPerUser);
   /** Who signed the socket in (set by onConnect). */
   const socketUser = new WeakMap<object, string>();
+  registerAppGauges(metrics, { database, sockets: () => wss.clients.size, requests: () => active });
   // onSubscribe hands each operation its enveloped execute/subscribe through rootValue.
   type EnvelopedRoot = Pick<ReturnType<typeof yoga.getEnveloped>, 'execute' | 'subscribe'>;
   const wsServer = useServer(

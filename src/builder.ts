@@ -12,6 +12,7 @@ import { decodeGlobalId, encodeGlobalId, isUuid } from './lib/ids.js';
 /** Type names that `node(id)` may load; each module adds its own. */
 export const NODE_TYPES = new Set<string>();
 import { ERRORS, LocalizedGraphQLError, unauthenticated } from './lib/errors.js';
+import { countResultError } from './lib/metrics.js';
 
 const capitalize = (s: string) => s[0].toUpperCase() + s.slice(1);
 
@@ -80,6 +81,8 @@ export const builder = new SchemaBuilder<{
   },
   errors: {
     defaultTypes: [],
+    // Failures answered inside a result union are counted on /metrics by their code.
+    onResolvedError: countResultError,
     defaultResultOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Success` },
     defaultUnionOptions: { name: ({ fieldName }) => `${capitalize(fieldName)}Result` },
   },

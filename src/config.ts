@@ -64,6 +64,10 @@ const envSchema = z.object({
     )
     .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be http(s) origins separated by commas' })))
     .optional(),
+  // GET /metrics: with a token, scrapes send it as a bearer token; without, only this machine may scrape.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // OpenTelemetry traces go to this OTLP/HTTP collector (the SDK reads the other OTEL_* variables).
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of an OTLP/HTTP collector' }).optional(),
   // Whether this instance publishes outbox events (one dispatching instance is enough; any
   // number may, each event still goes out once).
   OUTBOX_DISPATCH: bool.default(true),
@@ -109,6 +113,10 @@ export type Config = {
   /** Origins allowed with credentials; undefined: any origin, without credentials. */
   corsOrigins?: string[];
   outboxDispatch: boolean;
+  /** GET /metrics needs this bearer token; undefined: served to loopback clients only. */
+  metricsToken?: string;
+  /** Set: OpenTelemetry traces are exported there (src/lib/tracing.ts). */
+  otlpEndpoint?: string;
   webhooks: { allowPrivate: boolean; timeoutMs: number; retryBaseMs: number };
   smtp: { url?: string; from: string };
   fileMaxBytes: number;
@@ -150,6 +158,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.INTROSPECTION,
     corsOrigins: e.CORS_ORIGINS?.map((o) => new URL(o).origin),
     outboxDispatch: e.OUTBOX_DISPATCH,
+    metricsToken: e.METRICS_TOKEN,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS, retryBaseMs: e.WEBHOOK_RETRY_BASE_MS },
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),

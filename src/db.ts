@@ -18,6 +18,8 @@ export type Database = {
   migrate(dir?: string): Promise<string[]>;
   /** Runs a statement outside Prisma (health checks, tests). */
   ping(): Promise<void>;
+  /** The connection pool's use (PostgreSQL); PGlite is one in-process connection with no pool. */
+  pool?: () => { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
 };
 
@@ -117,6 +119,7 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
     ping: async () => {
       await pool.query('select 1');
     },
+    pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }),
     close: async () => {
       await prisma.$disconnect();
       await pool.end().catch(() => {});

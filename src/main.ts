@@ -1,9 +1,11 @@
-// The only file with side effects: read the configuration, start the app, stop it on signals.
-import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+// The only file with side effects: read the configuration, start tracing when asked (before
+// the app's modules load, so their HTTP and database calls are instrumented), start the app,
+// stop it on signals.
+import { ConfigError, loadConfig, type Config } from './config.js';
+import type { Tracing } from './lib/tracing.js';
 
 async function main() {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
@@ -13,6 +15,9 @@ async function main() {
     }
     throw err;
   }
+  let tracing: Tracing | undefined;
+  if (config.otlpEndpoint) tracing = await (await import('./lib/tracing.js')).startTracing();
+  const { buildApp } = await import('./app.js');
   const app = await buildApp(config);
   const url = await app.start();
   const lines = [`CRM GraphQL API: ${url} (GraphiQL in a browser)`];
@@ -28,6 +33,8 @@ async function main() {
     stopping = true;
     app.deps.log.info({ signal }, 'shutting down');
     await app.stop();
+    // Spans still batched are sent before the process ends.
+    await tracing?.shutdown().catch((err: unknown) => app.deps.log.warn({ err }, 'traces not flushed'));
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

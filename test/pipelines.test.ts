@@ -219,7 +219,7 @@ describe('loss reasons', () => {
     const d = as((await ws.gql(CreateDeal, { input: { name: 'Lost one', stageId: ws.lost.id, lossReasonId: price.id } })).createDeal, 'CreateDealSuccess').deal;
     expect(d.lossReason?.id).toBe(price.id);
     const del = as((await ws.gql(DeleteLossReason, { id: price.id })).deleteLossReason, 'DeleteLossReasonSuccess');
-    expect(del.lossReason).toEqual({ id: price.id, name: 'Price' });
+    expect(del.lossReason).toEqual({ id: price.id, name: 'Price', pipeline: { id: ws.pipeline.id, name: ws.pipeline.name } });
     expect((await readPipeline(ws, ws.pipeline.id)).lossReasons.map((r) => r.name)).toEqual(['Competitor']);
     const after = await readDeal(ws, d.id);
     expect(after).toMatchObject({ stage: { id: ws.lost.id, kind: 'LOST' }, lossReason: null, closedAt: expect.any(String) });

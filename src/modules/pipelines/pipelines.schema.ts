@@ -170,14 +170,16 @@ builder.mutationField('reorderStages', (t) =>
   }),
 );
 
+// The deleted row is answered as read before the delete, with what the client selected of its
+// relations: loaded afterwards, they would look for a row that no longer exists.
 builder.mutationField('deleteStage', (t) =>
-  t.field({
+  t.prismaField({
     type: Stage,
     authScopes: { writer: true },
     description: 'Deletes an empty stage (no deals, trash included).',
     errors: { types: WRITE_ERRORS, dataField: { name: 'stage' } },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, a, ctx) => pipelines.deleteStage(authed(ctx), parseId('Stage', a.id)),
+    resolve: (query, _r, a, ctx) => pipelines.deleteStage(authed(ctx), parseId('Stage', a.id), query),
   }),
 );
 
@@ -192,12 +194,12 @@ builder.mutationField('createLossReason', (t) =>
 );
 
 builder.mutationField('deleteLossReason', (t) =>
-  t.field({
+  t.prismaField({
     type: LossReason,
     authScopes: { writer: true },
     description: 'Deletes a loss reason; deals that gave it keep their LOST stage.',
     errors: { types: WRITE_ERRORS, dataField: { name: 'lossReason' } },
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, a, ctx) => pipelines.deleteLossReason(authed(ctx), parseId('LossReason', a.id)),
+    resolve: (query, _r, a, ctx) => pipelines.deleteLossReason(authed(ctx), parseId('LossReason', a.id), query),
   }),
 );

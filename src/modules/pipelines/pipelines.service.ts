@@ -217,9 +217,9 @@ export async function reorderStages(ctx: ServiceCtx, pipelineId: string, stageId
   return p;
 }
 
-export async function deleteStage(ctx: ServiceCtx, id: string) {
+export async function deleteStage(ctx: ServiceCtx, id: string, query: { include?: Prisma.StageInclude } = {}) {
   assertAdmin(ctx.viewer, PIPELINES.manage());
-  const stage = await getStage(ctx, id);
+  const stage = await ctx.db.stage.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!stage) throw new NotFoundError('Stage', id);
   const deals = await ctx.db.deal.count({ where: { stageId: id } });
   if (deals) throw ValidationError.field('id', PIPELINES.stillHolds({ what: noun('Stage'), deals }));
@@ -244,9 +244,9 @@ export async function createLossReason(ctx: ServiceCtx, pipelineId: string, name
   });
 }
 
-export async function deleteLossReason(ctx: ServiceCtx, id: string) {
+export async function deleteLossReason(ctx: ServiceCtx, id: string, query: { include?: Prisma.LossReasonInclude } = {}) {
   assertAdmin(ctx.viewer, PIPELINES.manage());
-  const r = await ctx.db.lossReason.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
+  const r = await ctx.db.lossReason.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
   if (!r) throw new NotFoundError('LossReason', id);
   // Deals that gave this reason keep their LOST stage; the reason is cleared (SET NULL).
   await ctx.db.lossReason.delete({ where: { id } });

@@ -69,7 +69,7 @@ export const UpdateStage = graphql(`
 
 export const DeleteStage = graphql(`
   mutation DeleteStage($id: ID!) {
-    deleteStage(id: $id) { __typename ... on DeleteStageSuccess { stage { id name kind color sortOrder } } ...ErrorFields }
+    deleteStage(id: $id) { __typename ... on DeleteStageSuccess { stage { id name kind color sortOrder pipeline { id name } } } ...ErrorFields }
   }
 `);
 
@@ -85,6 +85,6 @@ export const CreateLossReason = graphql(`
 
 export const DeleteLossReason = graphql(`
   mutation DeleteLossReason($id: ID!) {
-    deleteLossReason(id: $id) { __typename ... on DeleteLossReasonSuccess { lossReason { id name } } ...ErrorFields }
+    deleteLossReason(id: $id) { __typename ... on DeleteLossReasonSuccess { lossReason { id name pipeline { id name } } } ...ErrorFields }
   }
 `);

@@ -1,0 +1,63 @@
+// The CRM's own figures on /metrics, read when Prometheus scrapes (src/lib/metrics.ts holds the
+// mechanism): open WebSockets and requests in flight, the outbox's backlog and the age of its
+// oldest undelivered event, the background worker's due jobs, and the database pool.
+import type { Database } from './db.js';
+import type { Metrics } from './lib/metrics.js';
+
+export function registerAppGauges(metrics: Metrics, app: { database: Database; sockets: () => number; requests: () => number }) {
+  const db = app.database.prisma;
+  metrics.gauge('crm_websocket_connections', 'WebSocket connections open now (graphql-ws)', () => [{ value: app.sockets() }]);
+  metrics.gauge('crm_http_requests_in_flight', 'HTTP requests being served now', () => [{ value: app.requests() }]);
+
+  // One indexed statement per scrape ("OutboxEvent"("publishedAt", "id")).
+  let outbox: Promise<{ n: number; age: number | null }> | undefined;
+  const readOutbox = () =>
+    (outbox ??= db.$queryRaw<{ n: number; age: number | null }[]>`
+        select count(*)::int as n, extract(epoch from now() - min("createdAt"))::float8 as age
+        from "OutboxEvent" where "publishedAt" is null`
+      .then((r) => r[0])
+      .finally(() => (outbox = undefined)));
+  metrics.gauge('crm_outbox_backlog', 'Committed events the outbox has not delivered yet', async () => [{ value: (await readOutbox()).n }]);
+  metrics.gauge('crm_outbox_lag_seconds', 'Age of the oldest undelivered outbox event (0 when none waits)', async () => [
+    { value: (await readOutbox()).age ?? 0 },
+  ]);
+
+  metrics.gauge(
+    'crm_jobs_due',
+    'Background jobs due now, waiting or running (lib/worker.ts), by queue',
+    async () => {
+      const [row] = await db.$queryRaw<{ automations: number; webhooks: number }[]>`
+        select (select count(*) from "AutomationJob" where "doneAt" is null and "runAt" <= now())::int as automations,
+               (select count(*) from "WebhookDelivery" where "status" = 'PENDING' and "nextAttemptAt" <= now())::int as webhooks`;
+      return [
+        { labels: { queue: 'automations' }, value: row.automations },
+        { labels: { queue: 'webhooks' }, value: row.webhooks },
+      ];
+    },
+    ['queue'],
+  );
+
+  metrics.gauge(
+    'crm_database_info',
+    'The database this instance uses (kind: pglite or postgres); always 1',
+    () => [{ labels: { kind: app.database.kind }, value: 1 }],
+    ['kind'],
+  );
+  const pool = app.database.pool;
+  if (pool) {
+    metrics.gauge(
+      'crm_db_pool_connections',
+      'PostgreSQL pool connections (pg Pool): total open, idle, and the configured maximum',
+      () => {
+        const p = pool();
+        return [
+          { labels: { state: 'total' }, value: p.total },
+          { labels: { state: 'idle' }, value: p.idle },
+          { labels: { state: 'max' }, value: p.max },
+        ];
+      },
+      ['state'],
+    );
+    metrics.gauge('crm_db_pool_waiting_requests', 'Queries waiting for a free pool connection (pg Pool waitingCount)', () => [{ value: pool().waiting }]);
+  }
+}
