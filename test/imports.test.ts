@@ -251,7 +251,7 @@ describe('duplicates', () => {
       expect({ created: skip.created, skipped: skip.skipped }).toEqual({ created: 1, skipped: 2 });
       addsUp(skip);
       expect(issues(skip).map((i) => [i.row, i.message])).toEqual([
-        [3, 'skipped: a matching card exists'],
+        [3, 'skipped: duplicates row 2 of the file'],
         [4, 'skipped: a matching card exists'],
       ]);
       const update = await importFile(app, ws, file(), 'CONTACT', { policy: 'UPDATE', matchBy: ['EMAIL'] });

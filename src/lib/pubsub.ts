@@ -45,6 +45,9 @@ export type LeadReceivedMessage = {
   occurredAt: string;
 };
 
+/** An import moved on (a batch settled) or ended. */
+export type ImportProgressMessage = { workspaceId: string; importId: string; occurredAt: string };
+
 /** Roles, field access, a user's role or teams, or field definitions of a workspace changed. */
 export type SettingsChangedMessage = { workspaceId: string };
 
@@ -54,6 +57,7 @@ export type PubSubTopics = {
   dealChanged: [pipelineId: string, payload: DealChangedMessage];
   timelineUpdated: [cardId: string, payload: TimelineMessage];
   incomingLeadReceived: [workspaceId: string, payload: LeadReceivedMessage];
+  importProgress: [importId: string, payload: ImportProgressMessage];
 };
 
 export type AppPubSub = ReturnType<typeof createPubSub<PubSubTopics>>;

@@ -10,20 +10,25 @@ import { descriptor } from '../../kernel/card-kinds.js';
 import { TYPE_NAME, type WebhookEventType } from './webhooks.service.js';
 import { sendDueDeliveries } from './webhooks.sender.js';
 
-async function queue(tx: Tx, workspaceId: string, types: WebhookEventType[], data: (type: WebhookEventType) => object, occurredAt: string) {
-  if (!types.length) return;
-  const hooks = await tx.webhook.findMany({ where: { workspaceId, enabled: true, eventTypes: { hasSome: types } }, select: { id: true, eventTypes: true } });
+/** Queues deliveries of the events of one change (or one batch of changes) in a single statement. */
+async function queue(tx: Tx, workspaceId: string, items: { types: WebhookEventType[]; data: (type: WebhookEventType) => object; occurredAt: string }[]) {
+  const all = [...new Set(items.flatMap((i) => i.types))];
+  if (!all.length) return;
+  const hooks = await tx.webhook.findMany({ where: { workspaceId, enabled: true, eventTypes: { hasSome: all } }, select: { id: true, eventTypes: true } });
+  if (!hooks.length) return;
   const rows: Prisma.WebhookDeliveryCreateManyInput[] = [];
-  for (const h of hooks) {
-    for (const type of types.filter((t) => h.eventTypes.includes(t))) {
-      const messageId = `msg_${randomUUID()}`;
-      rows.push({
-        workspaceId,
-        webhookId: h.id,
-        eventType: type,
-        messageId,
-        payload: { type: TYPE_NAME[type], timestamp: occurredAt, data: data(type) } as Prisma.InputJsonValue,
-      });
+  for (const { types, data, occurredAt } of items) {
+    for (const h of hooks) {
+      for (const type of types.filter((t) => h.eventTypes.includes(t))) {
+        const messageId = `msg_${randomUUID()}`;
+        rows.push({
+          workspaceId,
+          webhookId: h.id,
+          eventType: type,
+          messageId,
+          payload: { type: TYPE_NAME[type], timestamp: occurredAt, data: data(type) } as Prisma.InputJsonValue,
+        });
+      }
     }
   }
   if (rows.length) await tx.webhookDelivery.createMany({ data: rows });
@@ -51,10 +56,14 @@ function cardData(e: RecordEvent) {
 }
 
 for (const topic of Object.keys(RECORD_TYPE) as (keyof typeof RECORD_TYPE)[]) {
-  events.inTransaction(topic, 'webhooks: queue deliveries', async (tx, e) => {
-    const types: WebhookEventType[] = [RECORD_TYPE[topic]];
-    if (topic === 'record.updated' && e.kind === 'DEAL' && e.diff.some((d) => d.field === 'stageId')) types.push('DEAL_STAGE_CHANGED');
-    await queue(tx, e.workspaceId, types, () => cardData(e), e.occurredAt);
+  events.inTransactionMany(topic, 'webhooks: queue deliveries', async (tx, list) => {
+    const items = list.map((e) => {
+      const types: WebhookEventType[] = [RECORD_TYPE[topic]];
+      if (topic === 'record.updated' && e.kind === 'DEAL' && e.diff.some((d) => d.field === 'stageId')) types.push('DEAL_STAGE_CHANGED');
+      return { types, data: () => cardData(e), occurredAt: e.occurredAt };
+    });
+    // One change's events share their workspace.
+    if (items.length) await queue(tx, list[0].workspaceId, items);
   });
   events.afterCommit(topic, 'webhooks: wake the worker', (_e, deps) => deps.worker.kick());
 }
@@ -64,17 +73,17 @@ for (const [topic, type] of [
   ['task.completed', 'TASK_COMPLETED'],
 ] as const) {
   events.inTransaction(topic, 'webhooks: queue deliveries', async (tx, e: TaskEvent) => {
-    await queue(
-      tx,
-      e.workspaceId,
-      [type],
-      () => ({
-        card: { kind: e.card.kind, id: encodeGlobalId(descriptor(e.card.kind).typeName, e.card.id) },
-        task: { ...e.task, id: encodeGlobalId('Task', e.task.id), responsibleId: encodeGlobalId('User', e.task.responsibleId) },
-        actorId: encodeGlobalId('User', e.actorId),
-      }),
-      e.occurredAt,
-    );
+    await queue(tx, e.workspaceId, [
+      {
+        types: [type],
+        data: () => ({
+          card: { kind: e.card.kind, id: encodeGlobalId(descriptor(e.card.kind).typeName, e.card.id) },
+          task: { ...e.task, id: encodeGlobalId('Task', e.task.id), responsibleId: encodeGlobalId('User', e.task.responsibleId) },
+          actorId: encodeGlobalId('User', e.actorId),
+        }),
+        occurredAt: e.occurredAt,
+      },
+    ]);
   });
   events.afterCommit(topic, 'webhooks: wake the worker', (_e, deps) => deps.worker.kick());
 }
