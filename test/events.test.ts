@@ -68,12 +68,7 @@ describe('domain events', () => {
     expect(events.describe()).toEqual({
       inTransaction: {
         'file.attached': ['timeline: file attached'],
-        'record.created': [
-          'timeline: card created',
-          'reports: stage history (deal created)',
-          'automations: queue runs',
-          'webhooks: queue deliveries',
-        ],
+        'record.created': ['timeline: card created', 'reports: stage history (deal created)', 'automations: queue runs', 'webhooks: queue deliveries'],
         'record.restored': ['webhooks: queue deliveries'],
         'record.trashed': ['webhooks: queue deliveries'],
         'record.updated': [
