@@ -50,7 +50,10 @@ export type ViewerResult = { viewer: Viewer } | { problem: Message };
 export type ResolveViewer = (deps: AppDeps, token: string) => Promise<ViewerResult>;
 
 /** What a service needs: the database, the deps, and a signed-in viewer. */
-export type ServiceCtx = { db: Db; deps: AppDeps; viewer: Viewer; automation?: AutomationActor };
+export type ServiceCtx = { db: Db; deps: AppDeps; viewer: Viewer; automation?: AutomationActor; importing?: ImportSource };
+
+/** An import writing cards: the timeline says so on each card it creates or updates, naming the import and its file. */
+export type ImportSource = { id: string; fileName: string };
 
 /** An automation acting (with its owner's viewer): timeline entries name it, and the changes it makes trigger automations one level deeper. */
 export type AutomationActor = { id: string; name: string; depth: number };

@@ -10,9 +10,21 @@ import type { Workspace } from './kit/fixtures.js';
 import type { TestApp } from './kit/app.js';
 import { createContact, defineField, readCompany, readContact, readDeal } from './kit/cards.js';
 import { rawId } from './kit/results.js';
-import { AllCompanies, AllContacts, AllDeals, CancelImport, ImportProgress, Imports, StartImport } from './kit/documents/imports.js';
+import {
+  AllCompanies,
+  AllContacts,
+  AllDeals,
+  CancelImport,
+  ImportedEntries,
+  ImportProgress,
+  ImportProgressLive,
+  Imports,
+  StartImport,
+} from './kit/documents/imports.js';
+import { subscribe } from './kit/subscribe.js';
 import type { ImportFieldsFragment, ImportOptionsInput } from './gql/graphql.js';
-import { resumeImports } from '../src/modules/imports/imports.service.js';
+import { resumeImports, runImport } from '../src/modules/imports/imports.service.js';
+import { encodeGlobalId } from '../src/lib/ids.js';
 
 type Done = ImportFieldsFragment;
 
@@ -29,7 +41,7 @@ async function upload(app: TestApp, ws: { token: string }, file: File, entityTyp
 }
 
 /** The import once its run has ended. */
-async function finished(ws: Workspace, id: string): Promise<Done> {
+async function finished(ws: Workspace, id: string, timeout = 20_000): Promise<Done> {
   let last: Done | null | undefined;
   await expect
     .poll(
@@ -37,16 +49,16 @@ async function finished(ws: Workspace, id: string): Promise<Done> {
         last = (await ws.gql(ImportProgress, { id })).importProgress;
         return last?.status;
       },
-      { timeout: 20_000, interval: 50 },
+      { timeout, interval: 50 },
     )
     .toMatch(/DONE|FAILED|CANCELLED/);
   return last!;
 }
 
-async function importFile(app: TestApp, ws: Workspace, file: File, entityType: 'CONTACT' | 'COMPANY' | 'DEAL', options?: ImportOptionsInput) {
+async function importFile(app: TestApp, ws: Workspace, file: File, entityType: 'CONTACT' | 'COMPANY' | 'DEAL', options?: ImportOptionsInput, timeout?: number) {
   const r = await upload(app, ws, file, entityType, options);
   if (r.__typename !== 'StartImportSuccess') throw new Error(JSON.stringify(r));
-  return finished(ws, r.import!.id);
+  return finished(ws, r.import!.id, timeout);
 }
 
 const csv = (name: string, text: string) => new File([text], name, { type: 'text/csv' });
@@ -251,7 +263,7 @@ describe('duplicates', () => {
       expect({ created: skip.created, skipped: skip.skipped }).toEqual({ created: 1, skipped: 2 });
       addsUp(skip);
       expect(issues(skip).map((i) => [i.row, i.message])).toEqual([
-        [3, 'skipped: a matching card exists'],
+        [3, 'skipped: duplicates row 2 of the file'],
         [4, 'skipped: a matching card exists'],
       ]);
       const update = await importFile(app, ws, file(), 'CONTACT', { policy: 'UPDATE', matchBy: ['EMAIL'] });
@@ -337,5 +349,145 @@ describe('resume and cancel', () => {
     expect(done.status).toBe(ended ? 'CANCELLED' : 'DONE');
     addsUp(done);
     expect((await ws.gql(AllContacts, {})).contacts.totalCount).toBe(done.created);
+  });
+});
+
+describe('batches', () => {
+  test(
+    'rows are written in batches: a row the database refuses fails alone, the rest of its batch is written once, every card says "imported"',
+    { timeout: 300_000 },
+    async ({ app, workspace: ws }) => {
+      const n = 300;
+      const lines = ['Name;Email;Phone;Score'];
+      for (let i = 1; i <= n; i++) {
+        const name = i === 160 ? 'Refused by the database' : `Person ${i}`;
+        const email = i === 50 ? 'not-an-email' : `person${i}@example.com`;
+        lines.push(`${name};${email};+7 912 ${String(10000000 + i).slice(1)};${i === 240 ? 'many' : i}`);
+      }
+      await defineField(ws, { entityType: 'CONTACT', name: 'Score', type: 'NUMBER' });
+      // A real refusal by the database, after every check of the kernel passed: the batch holding
+      // row 161 fails as a whole and is written again one row at a time.
+      const db = app.deps.db;
+      await db.$executeRawUnsafe(`create or replace function refuse_contact() returns trigger language plpgsql as $$
+        begin if new.name = 'Refused by the database' then raise exception 'refused'; end if; return new; end $$`);
+      await db.$executeRawUnsafe(`create trigger refuse_contact before insert on "Contact" for each row execute function refuse_contact()`);
+      let done: Done;
+      try {
+        done = await importFile(app, ws, csv('batches.csv', lines.join('\n')), 'CONTACT', { batchSize: 100 }, 240_000);
+      } finally {
+        await db.$executeRawUnsafe(`drop trigger refuse_contact on "Contact"`);
+      }
+      expect({ status: done.status, rowsRead: done.rowsRead, created: done.created, failed: done.failed }).toEqual({
+        status: 'DONE',
+        rowsRead: n,
+        created: n - 3,
+        failed: 3,
+      });
+      addsUp(done);
+      expect(issues(done).map((i) => [i.row, i.column])).toEqual([
+        [51, 'Email'],
+        [161, ''],
+        [241, 'Score'],
+      ]);
+      expect(issues(done)[1].message).toMatch(/could not be written/);
+      const all = await ws.gql(AllContacts, {});
+      expect(all.contacts.totalCount).toBe(n - 3);
+      // Rows around the refused one, in its batch, were written, each once.
+      const around = ['Person 101', 'Person 159', 'Person 161', 'Person 200'];
+      expect(await db.contact.count({ where: { name: { in: around } } })).toBe(4);
+      const card = all.contacts.edges[0].node.id;
+      const entries = (await ws.gql(ImportedEntries, { cardId: card })).timeline.edges.map((e) => e.node);
+      expect(entries).toEqual([
+        expect.objectContaining({ kind: 'IMPORTED', imported: expect.objectContaining({ fileName: 'batches.csv', outcome: 'CREATED' }) }),
+      ]);
+
+      // Under UPDATE, a matched card gets its changes and an "imported" entry saying so.
+      const again = await importFile(app, ws, csv('again.csv', 'Name;Email;Score\nPerson 1 Renamed;person1@example.com;77'), 'CONTACT', {
+        policy: 'UPDATE',
+        matchBy: ['EMAIL'],
+      });
+      expect({ updated: again.updated, created: again.created }).toEqual({ updated: 1, created: 0 });
+      const person1 = encodeGlobalId('Contact', (await db.contact.findFirstOrThrow({ where: { emails: { has: 'person1@example.com' } } })).id);
+      const after = (await ws.gql(ImportedEntries, { cardId: person1 })).timeline.edges.map((e) => e.node);
+      expect(after.map((e) => e.kind)).toEqual(expect.arrayContaining(['IMPORTED', 'FIELD_CHANGED']));
+      expect(after.find((e) => e.kind === 'IMPORTED' && e.imported?.outcome === 'UPDATED')?.imported?.fileName).toBe('again.csv');
+    },
+  );
+
+  test(
+    'a dry run reports rows of the file that match each other, across batches, as the policy would treat them',
+    { timeout: 180_000 },
+    async ({ app, workspace: ws }) => {
+      const file = () =>
+        csv(
+          'twice.csv',
+          [
+            'Name;Email;Phone',
+            'Anna;anna@example.com;',
+            'Boris;;+7 912 111-22-33',
+            'Vera;vera@example.com;',
+            'Anna again;ANNA@example.com;',
+            'Boris again;;8 (912) 111-22-33',
+          ].join('\n'),
+        );
+      const skip = await importFile(app, ws, file(), 'CONTACT', { dryRun: true, batchSize: 2 });
+      expect({ created: skip.created, skipped: skip.skipped }).toEqual({ created: 3, skipped: 2 });
+      expect(issues(skip).map((i) => [i.row, i.message])).toEqual([
+        [5, 'skipped: duplicates row 2 of the file'],
+        [6, 'skipped: duplicates row 3 of the file'],
+      ]);
+      const update = await importFile(app, ws, file(), 'CONTACT', { dryRun: true, batchSize: 2, policy: 'UPDATE' });
+      expect({ created: update.created, updated: update.updated }).toEqual({ created: 3, updated: 2 });
+      expect(issues(update).map((i) => [i.row, i.message])).toEqual([
+        [5, 'matches row 2 of the file: will update the card that row creates'],
+        [6, 'matches row 3 of the file: will update the card that row creates'],
+      ]);
+      const create = await importFile(app, ws, file(), 'CONTACT', { dryRun: true, batchSize: 2, policy: 'CREATE' });
+      expect(create.created).toBe(5);
+      expect(issues(create).map((i) => i.row)).toEqual([5, 6]);
+      addsUp(create);
+      expect((await ws.gql(AllContacts, {})).contacts.totalCount).toBe(0);
+    },
+  );
+});
+
+describe('importProgress subscription', () => {
+  test('follows a run batch by batch to its end; another member may not follow it', { timeout: 120_000 }, async ({ app, url, workspace: ws }) => {
+    const { workspaceId } = await app.deps.db.user.findUniqueOrThrow({ where: { id: rawId(ws.admin.id) } });
+    const storageKey = `${workspaceId}/imports/live-${Date.now()}`;
+    await app.deps.storage.put(storageKey, new TextEncoder().encode(['Name', 'A', 'B', 'C', 'D', 'E'].join('\n')));
+    // Recorded but not started, so the subscription is in place before the first batch.
+    const imp = await app.deps.db.import.create({
+      data: {
+        workspaceId,
+        createdById: rawId(ws.admin.id),
+        entityType: 'CONTACT',
+        fileName: 'live.csv',
+        storageKey,
+        format: 'CSV',
+        options: { dryRun: false, policy: 'CREATE', matchBy: ['ID'], mapping: [], batchSize: 2 },
+      },
+    });
+    const importId = encodeGlobalId('Import', imp.id);
+    const other = await ws.member('Other', { rights: [{ entityType: 'CONTACT', action: 'VIEW', scope: 'ALL' }] });
+    const refused = subscribe(url, other.token, ImportProgressLive, { importId }, (d) => d.importProgress);
+    const sub = subscribe(url, ws.token, ImportProgressLive, { importId }, (d) => d.importProgress);
+    try {
+      await sub.ready;
+      await runImport(app.deps, imp.id);
+      const events = await sub.waitFor((e) => e.some((x) => x.status === 'DONE'));
+      expect(sub.errors).toEqual([]);
+      expect(events.map((e) => [e.status, e.rowsRead])).toEqual([
+        ['RUNNING', 2],
+        ['RUNNING', 4],
+        ['RUNNING', 5],
+        ['DONE', 5],
+      ]);
+      await refused.waitFor(() => false, 2000);
+      expect(refused.events).toEqual([]);
+      expect(JSON.stringify(refused.errors)).toMatch(/not found|NOT_FOUND/i);
+    } finally {
+      await Promise.all([sub.close(), refused.close()]);
+    }
   });
 });

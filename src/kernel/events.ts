@@ -76,19 +76,35 @@ export type EventMap = {
 export type Topic = keyof EventMap;
 
 type TxConsumer<T extends Topic> = (tx: Tx, event: EventMap[T], ctx: ServiceCtx) => Promise<void>;
+type TxManyConsumer<T extends Topic> = (tx: Tx, events: EventMap[T][], ctx: ServiceCtx) => Promise<void>;
+type InTx = { name: string; fn: TxConsumer<Topic> } | { name: string; many: TxManyConsumer<Topic> };
 type AfterConsumer<T extends Topic> = (event: EventMap[T], deps: AppDeps) => void | Promise<void>;
 type Job = (deps: AppDeps) => Promise<void>;
 type Background = (deps: AppDeps) => Promise<number>;
 
 class EventRegistry {
-  private readonly inTx = new Map<Topic, { name: string; fn: TxConsumer<Topic> }[]>();
+  private readonly inTx = new Map<Topic, InTx[]>();
   private readonly after = new Map<Topic, { name: string; fn: AfterConsumer<Topic> }[]>();
   private readonly jobs: { name: string; fn: Job }[] = [];
   private readonly background: { name: string; fn: Background }[] = [];
 
   /** Runs in the transaction of every change that emits `topic`; its failure undoes the change. */
   inTransaction<T extends Topic>(topics: T | T[], name: string, fn: TxConsumer<T>) {
-    for (const t of [topics].flat()) this.add(this.inTx, t, name, fn as unknown as TxConsumer<Topic>);
+    for (const t of [topics].flat()) this.addTx(t, { name, fn: fn as unknown as TxConsumer<Topic> });
+  }
+
+  /**
+   * Like inTransaction, but handed every event of one emit at once (a batch of imported cards
+   * emits hundreds): the consumer writes what they need in a few statements, not one per event.
+   */
+  inTransactionMany<T extends Topic>(topics: T | T[], name: string, many: TxManyConsumer<T>) {
+    for (const t of [topics].flat()) this.addTx(t, { name, many: many as unknown as TxManyConsumer<Topic> });
+  }
+
+  private addTx(topic: Topic, c: InTx) {
+    const list = this.inTx.get(topic) ?? [];
+    if (!list.some((x) => x.name === c.name)) list.push(c);
+    this.inTx.set(topic, list);
   }
 
   /** Runs once the change committed, from the outbox (at least once; a failure retries the batch). */
@@ -119,7 +135,10 @@ class EventRegistry {
   /** Emits events inside the change's transaction: in-transaction consumers, then the outbox. */
   async emit<T extends Topic>(tx: Tx, ctx: ServiceCtx, topic: T, events: EventMap[T][]) {
     if (!events.length) return;
-    for (const e of events) for (const c of this.inTx.get(topic) ?? []) await c.fn(tx, e, ctx);
+    for (const c of this.inTx.get(topic) ?? []) {
+      if ('many' in c) await c.many(tx, events, ctx);
+      else for (const e of events) await c.fn(tx, e, ctx);
+    }
     await enqueue(
       tx,
       events.map((payload) => ({ topic, workspaceId: (payload as { workspaceId: string }).workspaceId, payload })),

@@ -20,9 +20,11 @@ import { assertCan, assertHandover } from './access/actions.js';
 import { canSee, visible } from './access/visibility.js';
 import { descriptor, type CardKind, type SystemField } from './card-kinds.js';
 import { events, type FieldChange, type RecordEvent, type Snapshot } from './events.js';
-import { cardTable, setTags, type CardRow } from './tables.js';
+import { cardTable, setTagsMany, type CardRow } from './tables.js';
+import { lockedPositions, slotColumnsWith } from './fields/slots.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import { definitions } from './fields/definitions.js';
-import { cardValues, searchableValues, touchFields, valueColumns, type FieldValueInput } from './fields/card-values.js';
+import { cardValues, searchableValues, touchFields, type FieldValueInput } from './fields/card-values.js';
 import { noun } from '../lib/i18n.js';
 import { CARD } from './messages.js';
 import { ACCESS } from './access/messages.js';
@@ -318,10 +320,10 @@ export async function diffOf(ctx: ServiceCtx, kind: CardKind, before: Snapshot, 
 
 type RecordTopic = 'record.created' | 'record.updated' | 'record.trashed' | 'record.restored';
 
-async function emit(tx: Tx, ctx: ServiceCtx, topic: RecordTopic, kind: CardKind, before: CardRow | null, row: CardRow) {
+async function eventOf(ctx: ServiceCtx, topic: RecordTopic, kind: CardKind, before: CardRow | null, row: CardRow): Promise<RecordEvent> {
   const b = before && snapshot(before);
   const after = snapshot(row);
-  const event: RecordEvent = {
+  return {
     kind,
     workspaceId: row.workspaceId,
     recordId: row.id,
@@ -331,7 +333,10 @@ async function emit(tx: Tx, ctx: ServiceCtx, topic: RecordTopic, kind: CardKind,
     after,
     diff: b && topic === 'record.updated' ? await diffOf(ctx, kind, b, after) : [],
   };
-  await events.emit(tx, ctx, topic, [event]);
+}
+
+async function emit(tx: Tx, ctx: ServiceCtx, topic: RecordTopic, kind: CardKind, before: CardRow | null, row: CardRow) {
+  await events.emit(tx, ctx, topic, [await eventOf(ctx, topic, kind, before, row)]);
 }
 
 // Writes
@@ -369,32 +374,136 @@ async function prepare(ctx: ServiceCtx, kind: CardKind, input: CardWrite, curren
   return { w, hook, cf, responsibleId, companyId, tags: tags as string[], columns, search: searchOf(kind, data, custom) };
 }
 
+/** A write checked and prepared, to commit: `current` is the card read before (null on create). */
+type Ready = { index: number; current: CardRow | null; p: Awaited<ReturnType<typeof prepare>> };
+type Written = { index: number; row: CardRow; created: boolean };
+
+/** Thrown by a caller's `committing`: it is theirs, not a write that failed, so it is handed back as is. */
+class CallerError extends Error {
+  constructor(readonly error: unknown) {
+    super('caller');
+  }
+}
+/** Undoes a dry run's transaction once everything was written. */
+class Undo extends Error {
+  constructor(readonly written: Written[]) {
+    super('dry run');
+  }
+}
+
+/**
+ * Commits prepared writes in one transaction: the new cards in one multi-row INSERT, each update
+ * with its compare-and-set on the version, tags, links and slot columns, then the domain events
+ * (one emit per topic, so batch consumers write a few statements, not one per card).
+ */
+async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: BatchHooks): Promise<Written[]> {
+  const ws = ctx.viewer.workspaceId;
+  const creates = ready.filter((r) => !r.current);
+  const updates = ready.filter((r) => r.current);
+  const run = async (tx: Tx): Promise<Written[]> => {
+    const now = new Date();
+    const withValues = ready.filter((r) => r.p.cf);
+    const defs = withValues[0]?.p.cf?.defs ?? [];
+    const positions = withValues.length
+      ? await lockedPositions(
+          tx,
+          ctx,
+          kind,
+          defs,
+          withValues.map((r) => r.p.cf!.values),
+        )
+      : new Map<string, number>();
+    const valueCols = (r: Ready) => ({
+      customFields: r.p.cf!.values as Prisma.InputJsonValue,
+      ...slotColumnsWith(ctx, kind, r.p.cf!.defs, r.p.cf!.values, positions),
+    });
+    const written: Written[] = [];
+    if (creates.length) {
+      const rows = await cardTable(tx, kind).createManyAndReturn({
+        data: creates.map((r) => ({
+          workspaceId: ws,
+          ...r.p.columns,
+          ...r.p.hook.columns?.(r.p.w, now),
+          ...(r.p.companyId !== undefined ? { companyId: r.p.companyId } : {}),
+          responsibleId: r.p.responsibleId,
+          createdById: ctx.viewer.userId,
+          updatedById: ctx.viewer.userId,
+          ...valueCols(r),
+          searchText: r.p.search,
+        })),
+      });
+      // PostgreSQL returns a multi-row INSERT's rows in the order given; checked, not assumed.
+      if (rows.length !== creates.length || rows.some((row, i) => row.searchText !== creates[i].p.search)) throw new Error('INSERT … RETURNING out of order');
+      for (const [i, r] of creates.entries()) {
+        await r.p.hook.written?.(tx, r.p.w, rows[i].id);
+        written.push({ index: r.index, row: rows[i], created: true });
+      }
+    }
+    for (const r of updates) {
+      const id = r.current!.id;
+      await bumpVersion(tx, kind, r.current!, {
+        ...r.p.columns,
+        ...r.p.hook.columns?.(r.p.w, now),
+        ...(r.p.companyId !== undefined ? { companyId: r.p.companyId } : {}),
+        ...(r.p.responsibleId ? { responsibleId: r.p.responsibleId } : {}),
+        ...(r.p.cf ? valueCols(r) : {}),
+        searchText: r.p.search,
+        ...touched(ctx),
+      });
+      await r.p.hook.written?.(tx, r.p.w, id);
+      written.push({ index: r.index, row: await cardTable(tx, kind).findUniqueOrThrow({ where: { id } }), created: false });
+    }
+    await touchFields(tx, [...new Set(ready.flatMap((r) => r.p.cf?.written ?? []))]);
+    const byIndex = new Map(ready.map((r) => [r.index, r]));
+    await setTagsMany(
+      tx,
+      kind,
+      ws,
+      written.filter((x) => x.created || byIndex.get(x.index)!.p.w.input.tags).map((x) => ({ cardId: x.row.id, names: byIndex.get(x.index)!.p.tags })),
+    );
+    written.sort((a, b) => a.index - b.index);
+    const created = written.filter((x) => x.created);
+    const changed = written.filter((x) => !x.created);
+    await events.emit(tx, ctx, 'record.created', await Promise.all(created.map((x) => eventOf(ctx, 'record.created', kind, null, x.row))));
+    await events.emit(
+      tx,
+      ctx,
+      'record.updated',
+      await Promise.all(changed.map((x) => eventOf(ctx, 'record.updated', kind, byIndex.get(x.index)!.current, x.row))),
+    );
+    if (hooks.committing) {
+      try {
+        await hooks.committing(tx, written);
+      } catch (err) {
+        throw new CallerError(err);
+      }
+    }
+    if (hooks.dryRun) throw new Undo(written);
+    return written;
+  };
+  try {
+    return await ctx.db.$transaction(run, { timeout: 120_000, maxWait: 30_000 });
+  } catch (err) {
+    if (err instanceof Undo) return err.written;
+    throw err;
+  }
+}
+
 /** Creates a card. `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
 export async function createRecord(ctx: ServiceCtx, kind: CardKind, input: CardWrite, issues = new IssueList()): Promise<CardRow> {
   const p = await prepare(ctx, kind, input, null, issues);
-  const now = new Date();
-  const row = await ctx.db.$transaction(async (tx) => {
-    const created = await cardTable(tx, kind).create({
-      data: {
-        workspaceId: ctx.viewer.workspaceId,
-        ...p.columns,
-        ...p.hook.columns?.(p.w, now),
-        ...(p.companyId !== undefined ? { companyId: p.companyId } : {}),
-        responsibleId: p.responsibleId,
-        createdById: ctx.viewer.userId,
-        updatedById: ctx.viewer.userId,
-        ...(await valueColumns(tx, ctx, kind, p.cf!)),
-        searchText: p.search,
-      },
-    });
-    await p.hook.written?.(tx, p.w, created.id);
-    await touchFields(tx, p.cf!.written);
-    await setTags(tx, kind, ctx.viewer.workspaceId, created.id, p.tags);
-    await emit(tx, ctx, 'record.created', kind, null, created);
-    return created;
-  });
-  ctx.deps.outbox.kick();
-  return row;
+  const [w] = await commitOne(ctx, kind, { index: 0, current: null, p });
+  return w.row;
+}
+
+async function commitOne(ctx: ServiceCtx, kind: CardKind, r: Ready) {
+  try {
+    const written = await commit(ctx, kind, [r], {});
+    ctx.deps.outbox.kick();
+    return written;
+  } catch (err) {
+    throw err instanceof CallerError ? err.error : err;
+  }
 }
 
 /**
@@ -410,36 +519,102 @@ async function bumpVersion(tx: Tx, kind: CardKind, card: CardRow, data: Record<s
   }
 }
 
+/** The checks an update makes before preparing its values. */
+async function checkUpdate(ctx: ServiceCtx, kind: CardKind, id: string, found: CardRow | null, version: number, input: CardWrite) {
+  const current = assertLive(kind, id, found);
+  assertVersion(kind, current, version);
+  await assertCan(ctx, `${descriptor(kind).table}:edit`, current);
+  assertEditable(ctx.viewer, kind, accessGiven(kind, input, false));
+  return current;
+}
+
 /**
  * Changes the fields given; a stale `version` fails with ConflictError and changes nothing. A
  * deal's move is an update of its stage (the deal hook checks the stage's requirements).
  */
 export async function updateRecord(ctx: ServiceCtx, kind: CardKind, id: string, version: number, input: CardWrite, issues = new IssueList()): Promise<CardRow> {
-  const current = assertLive(kind, id, await findVisible(ctx, kind, id));
-  assertVersion(kind, current, version);
-  await assertCan(ctx, `${descriptor(kind).table}:edit`, current);
-  assertEditable(ctx.viewer, kind, accessGiven(kind, input, false));
+  const current = await checkUpdate(ctx, kind, id, await findVisible(ctx, kind, id), version, input);
   const p = await prepare(ctx, kind, input, current, issues);
-  const now = new Date();
-  const row = await ctx.db.$transaction(async (tx) => {
-    await bumpVersion(tx, kind, current, {
-      ...p.columns,
-      ...p.hook.columns?.(p.w, now),
-      ...(p.companyId !== undefined ? { companyId: p.companyId } : {}),
-      ...(p.responsibleId ? { responsibleId: p.responsibleId } : {}),
-      ...(p.cf ? await valueColumns(tx, ctx, kind, p.cf) : {}),
-      searchText: p.search,
-      ...touched(ctx),
-    });
-    await p.hook.written?.(tx, p.w, id);
-    if (p.cf) await touchFields(tx, p.cf.written);
-    if (input.tags) await setTags(tx, kind, ctx.viewer.workspaceId, id, p.tags);
-    const after = await cardTable(tx, kind).findUniqueOrThrow({ where: { id } });
-    await emit(tx, ctx, 'record.updated', kind, current, after);
-    return after;
-  });
+  const [w] = await commitOne(ctx, kind, { index: 0, current, p });
+  return w.row;
+}
+
+// Batches
+
+/** One write of a batch: a create, or an update of a card (its id and the version read). */
+export type BatchWrite = { write: CardWrite; id?: undefined; version?: undefined } | { write: CardWrite; id: string; version: number };
+/** What became of it: the card as written, or the error createRecord / updateRecord would have thrown. */
+export type BatchResult = { ok: true; row: CardRow; created: boolean } | { ok: false; error: unknown };
+export type BatchHooks = {
+  /**
+   * Told at once of each write refused (by a check, or by the database when its batch fell back
+   * to one write at a time), so a caller's progress never moves past a refusal it has not seen.
+   */
+  refused?(index: number, error: unknown): void;
+  /** Runs inside each transaction that writes cards, once they are written: a caller's progress commits with them. */
+  committing?(tx: Tx, written: Written[]): Promise<void>;
+  /** Once a transaction that wrote cards committed (what `committing` wrote is now kept). */
+  committed?(written: Written[]): void;
+  /** Everything is checked and written, then undone: the results say what would have happened. */
+  dryRun?: boolean;
+};
+
+/**
+ * Many creates and updates of one kind (an import's batch) through the same checks, values,
+ * hooks and events as createRecord / updateRecord, one card at a time, but committed in one
+ * transaction with one multi-row INSERT. A write its checks refuse is left out (its error in
+ * its result) and the others go ahead; if the batch's transaction fails (a constraint, a
+ * concurrent change), each write is retried alone, so one bad card never takes the good ones
+ * with it and none is written twice. An update of a card already updated earlier in the
+ * batch is refused with ConflictError (the version it read is no longer the card's).
+ */
+export async function writeRecords(ctx: ServiceCtx, kind: CardKind, batch: BatchWrite[], hooks: BatchHooks = {}): Promise<BatchResult[]> {
+  const results: BatchResult[] = new Array<BatchResult>(batch.length);
+  const refuse = (index: number, error: unknown) => {
+    results[index] = { ok: false, error };
+    hooks.refused?.(index, error);
+  };
+  const ids = [...new Set(batch.flatMap((b) => (b.id !== undefined ? [b.id] : [])))];
+  const found = new Map(
+    ids.length ? (await cardTable(ctx.db, kind).findMany({ where: { id: { in: ids }, ...visible(ctx, kind) } })).map((r) => [r.id, r]) : [],
+  );
+  const targeted = new Set<string>();
+  const ready: Ready[] = [];
+  for (const [index, b] of batch.entries()) {
+    try {
+      let current: CardRow | null = null;
+      if (b.id !== undefined) {
+        current = await checkUpdate(ctx, kind, b.id, found.get(b.id) ?? null, b.version, b.write);
+        if (targeted.has(b.id)) throw new ConflictError(descriptor(kind).typeName, b.id, current.version + 1);
+        targeted.add(b.id);
+      }
+      ready.push({ index, current, p: await prepare(ctx, kind, b.write, current, new IssueList()) });
+    } catch (error) {
+      refuse(index, error);
+    }
+  }
+  const done = (written: Written[]) => {
+    for (const x of written) results[x.index] = { ok: true, row: x.row, created: x.created };
+    if (written.length && !hooks.dryRun) hooks.committed?.(written);
+  };
+  try {
+    if (ready.length) done(await commit(ctx, kind, ready, hooks));
+  } catch (err) {
+    if (err instanceof CallerError) throw err.error;
+    if (ready.length === 1) refuse(ready[0].index, err);
+    // One at a time: the writes that can commit do, each with the caller's progress.
+    else
+      for (const r of ready) {
+        try {
+          done(await commit(ctx, kind, [r], hooks));
+        } catch (e) {
+          if (e instanceof CallerError) throw e.error;
+          refuse(r.index, e);
+        }
+      }
+  }
   ctx.deps.outbox.kick();
-  return row;
+  return results;
 }
 
 /** Moves a card to the trash. Nothing is lost: restore brings it back as it was. */

@@ -47,6 +47,8 @@ export type LeadReceivedMessage = {
 
 /** An automation's run was logged (its run log's live subscribers hear of it). */
 export type AutomationRunMessage = { workspaceId: string; automationId: string; runId: string; status: string; occurredAt: string };
+/** An import moved on (a batch settled) or ended. */
+export type ImportProgressMessage = { workspaceId: string; importId: string; occurredAt: string };
 
 /** Roles, field access, a user's role or teams, or field definitions of a workspace changed. */
 export type SettingsChangedMessage = { workspaceId: string };
@@ -58,6 +60,7 @@ export type PubSubTopics = {
   timelineUpdated: [cardId: string, payload: TimelineMessage];
   incomingLeadReceived: [workspaceId: string, payload: LeadReceivedMessage];
   automationRun: [automationId: string, payload: AutomationRunMessage];
+  importProgress: [importId: string, payload: ImportProgressMessage];
 };
 
 export type AppPubSub = ReturnType<typeof createPubSub<PubSubTopics>>;

@@ -10,4 +10,3 @@ import './tasks/tasks.consumers.js';
 import './leads/leads.consumers.js';
 import './automations/automations.consumers.js';
 import './webhooks/webhooks.consumers.js';
-import './imports/imports.consumers.js';

@@ -62,6 +62,7 @@ async function channelOf(url: string, token: string | null, doc: TypedDocumentNo
   if (name === 'dealChanged') return `dealChanged:${rawId(variables.pipelineId as string)}`;
   if (name === 'timelineUpdated') return `timelineUpdated:${rawId(variables.cardId as string)}`;
   if (name === 'automationRunLogged') return `automationRun:${rawId(variables.automationId as string)}`;
+  if (name === 'importProgress') return `importProgress:${rawId(variables.importId as string)}`;
   if (name === 'notifications' || name === 'incomingLeadReceived') {
     // Each user's own channel, or their workspace's (the workspace's id is its plain uuid): ask
     // who the token is.

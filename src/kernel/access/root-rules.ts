@@ -138,5 +138,6 @@ export const ROOT_RULES: Record<string, string> = {
   'Subscription.automationRunLogged': ADMIN,
   'Subscription.dealChanged': 'each event only for a deal within DEAL VIEW scope at the time; hidden fields left out; rights re-read when they change',
   'Subscription.timelineUpdated': 'each entry as timeline allows at the time; rights re-read when they change',
+  'Subscription.importProgress': "the import's author, or an administrator (NotFoundError otherwise); each event re-reads the Import row",
   'Subscription.notifications': "the caller's own; ends when the caller is deactivated",
 };

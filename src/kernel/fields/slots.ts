@@ -93,17 +93,38 @@ export async function slotColumns(
 ): Promise<Record<string, unknown>> {
   const slotted = defs.filter((d) => d.slot);
   if (!slotted.length) return {};
+  return slotColumnsWith(ctx, entityType, defs, values, await lockedPositions(tx, ctx, entityType, defs, [values]));
+}
+
+/** Option ids a card's slotted values hold. */
+function optionIdsOf(defs: FieldDef[], values: Record<string, unknown>) {
+  return defs
+    .filter((d) => d.slot)
+    .flatMap((d) => {
+      const v = values[d.key];
+      if (v === undefined || v === null) return [];
+      return d.type === 'SELECT' ? [v as string] : d.type === 'MULTISELECT' ? (v as string[]) : [];
+    });
+}
+
+/**
+ * Takes the shared lock and reads the positions of the options these cards hold, once for a
+ * batch of card writes (slotColumnsWith then computes each card's columns from them).
+ */
+export async function lockedPositions(tx: Tx, ctx: ServiceCtx, entityType: EntityType, defs: FieldDef[], cards: Record<string, unknown>[]) {
+  if (!defs.some((d) => d.slot)) return new Map<string, number>();
   await lockFields(tx, ctx.viewer.workspaceId, entityType, 'shared');
-  const optionIds = slotted.flatMap((d) => {
-    const v = values[d.key];
-    if (v === undefined) return [];
-    return d.type === 'SELECT' ? [v as string] : d.type === 'MULTISELECT' ? (v as string[]) : [];
-  });
-  const positions = new Map(
+  const optionIds = [...new Set(cards.flatMap((values) => optionIdsOf(defs, values)))];
+  return new Map(
     optionIds.length
       ? (await tx.customFieldOption.findMany({ where: { id: { in: optionIds } }, select: { id: true, sortOrder: true } })).map((o) => [o.id, o.sortOrder])
       : [],
   );
+}
+
+/** The slot columns of a card, given the option positions `lockedPositions` read under the lock. */
+export function slotColumnsWith(ctx: ServiceCtx, entityType: EntityType, defs: FieldDef[], values: Record<string, unknown>, positions: Map<string, number>) {
+  const slotted = defs.filter((d) => d.slot);
   const out: Record<string, unknown> = {};
   for (const d of slotted) {
     const v = values[d.key];

@@ -43,26 +43,21 @@ function matches(a: Candidate, topic: string, e: RecordEvent): boolean {
   }
 }
 
-async function queue(
-  tx: Tx,
-  ctx: ServiceCtx,
-  workspaceId: string,
-  triggers: AutomationTrigger[],
-  pick: (a: Candidate) => boolean,
-  key: string,
-  event: JobEvent,
-) {
+type Item = { pick: (a: Candidate) => boolean; key: string; event: JobEvent };
+
+/** Queues the jobs of one change's events (or one batch of changes) in a single statement. */
+async function queue(tx: Tx, ctx: ServiceCtx, workspaceId: string, triggers: AutomationTrigger[], items: Item[]) {
+  if (!items.length) return;
   const list = await tx.automation.findMany({
     where: { workspaceId, enabled: true, pausedAt: null, trigger: { in: triggers } },
     select: { id: true, trigger: true, cardKind: true, triggerConfig: true },
   });
-  const hit = list.filter(pick);
-  if (!hit.length) return;
+  if (!list.length) return;
   const depth = (ctx.automation?.depth ?? 0) + 1;
-  await tx.automationJob.createMany({
-    data: hit.map((a) => ({ workspaceId, automationId: a.id, eventKey: key, depth, event: event as unknown as Prisma.InputJsonValue })),
-    skipDuplicates: true,
-  });
+  const data = items.flatMap(({ pick, key, event }) =>
+    list.filter(pick).map((a) => ({ workspaceId, automationId: a.id, eventKey: key, depth, event: event as unknown as Prisma.InputJsonValue })),
+  );
+  if (data.length) await tx.automationJob.createMany({ data, skipDuplicates: true });
 }
 
 const RECORD_TRIGGERS: Record<string, AutomationTrigger[]> = {
@@ -71,29 +66,33 @@ const RECORD_TRIGGERS: Record<string, AutomationTrigger[]> = {
 };
 
 for (const topic of ['record.created', 'record.updated'] as const) {
-  events.inTransaction(topic, 'automations: queue runs', async (tx, e, ctx) => {
-    // The card's version after the change names the event: unique per card and change.
-    const key = `${topic}:${e.recordId}:${String(e.after.version)}`;
-    await queue(tx, ctx, e.workspaceId, RECORD_TRIGGERS[topic], (a) => matches(a, topic, e), key, {
-      topic,
-      kind: e.kind,
-      cardId: e.recordId,
-      actorId: e.actorId,
-      occurredAt: e.occurredAt,
-    });
+  events.inTransactionMany(topic, 'automations: queue runs', async (tx, list, ctx) => {
+    const items = list.map((e) => ({
+      pick: (a: Candidate) => matches(a, topic, e),
+      // The card's version after the change names the event: unique per card and change.
+      key: `${topic}:${e.recordId}:${String(e.after.version)}`,
+      event: { topic, kind: e.kind, cardId: e.recordId, actorId: e.actorId, occurredAt: e.occurredAt },
+    }));
+    if (items.length) await queue(tx, ctx, list[0].workspaceId, RECORD_TRIGGERS[topic], items);
   });
   events.afterCommit(topic, 'automations: wake the worker', (_e, deps) => deps.worker.kick());
 }
 
 events.inTransaction('task.completed', 'automations: queue runs', async (tx, e: TaskEvent, ctx) => {
   const key = `task.completed:${e.task.id}:${e.occurredAt}`;
-  await queue(tx, ctx, e.workspaceId, ['TASK_COMPLETED'], (a) => a.cardKind === e.card.kind, key, {
-    topic: 'task.completed',
-    kind: e.card.kind,
-    cardId: e.card.id,
-    actorId: e.actorId,
-    occurredAt: e.occurredAt,
-  });
+  await queue(
+    tx,
+    ctx,
+    e.workspaceId,
+    ['TASK_COMPLETED'],
+    [
+      {
+        pick: (a) => a.cardKind === e.card.kind,
+        key,
+        event: { topic: 'task.completed', kind: e.card.kind, cardId: e.card.id, actorId: e.actorId, occurredAt: e.occurredAt },
+      },
+    ],
+  );
 });
 events.afterCommit('task.completed', 'automations: wake the worker', (_e, deps) => deps.worker.kick());
 

@@ -48,6 +48,18 @@ export const IMPORTS = defineMessages('imports', {
     (p) => `строку не удалось записать: ${p.problem}`,
   ),
   skippedDuplicate: { en: 'skipped: a matching card exists', ru: 'пропущено: такая карточка уже есть' },
+  duplicateRow: withParams(
+    (p: { row: number }) => `skipped: duplicates row ${p.row} of the file`,
+    (p) => `пропущено: повторяет строку ${p.row} файла`,
+  ),
+  updatesRow: withParams(
+    (p: { row: number }) => `matches row ${p.row} of the file: will update the card that row creates`,
+    (p) => `совпадает со строкой ${p.row} файла: обновит карточку, созданную той строкой`,
+  ),
+  createsAnother: withParams(
+    (p: { row: number }) => `matches row ${p.row} of the file: will be created as another card (policy CREATE)`,
+    (p) => `совпадает со строкой ${p.row} файла: будет создана ещё одна карточка (политика CREATE)`,
+  ),
   notFinished: { en: 'the import has already finished', ru: 'импорт уже завершён' },
   export: { en: 'export cards', ru: 'выгружать карточки' },
 });

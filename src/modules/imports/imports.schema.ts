@@ -1,6 +1,9 @@
 // Imports: startImport (a file sent as a multipart upload), its progress, the imports listed,
 // cancelImport; and exportCards (exports.service.ts).
+import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
+import { liveViewer, startLive } from '../auth/live-viewer.js';
+import type { ImportProgressMessage } from '../../lib/pubsub.js';
 import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
 import { render, type Message } from '../../lib/i18n.js';
@@ -164,6 +167,29 @@ builder.queryField('importProgress', (t) =>
     description: 'An import as it stands: status, counts and report so far.',
     args: { id: t.arg.id({ required: true }) },
     resolve: (query, _r, a, ctx) => ctx.db.import.findFirst({ ...query, where: { id: parseId('Import', a.id), ...imports.visibleImports(authed(ctx)) } }),
+  }),
+);
+
+builder.subscriptionField('importProgress', (t) =>
+  t.prismaField({
+    type: 'Import',
+    authScopes: { member: true },
+    description:
+      'The import each time it moves on (a batch of rows settled) and when it ends: status and counts as committed. Its author and administrators may follow it; the last event carries the final status (DONE, FAILED or CANCELLED).',
+    args: { importId: t.arg.id({ required: true }) },
+    subscribe: async (_r, a, ctx) => {
+      const id = parseId('Import', a.importId);
+      const viewer = authed(ctx);
+      // NotFoundError for an import the viewer may not see, before anything is sent.
+      await imports.findImport(viewer, id);
+      startLive(ctx);
+      return pipe(
+        ctx.deps.pubsub.subscribe('importProgress', id),
+        filter(async (m: ImportProgressMessage) => m.workspaceId === viewer.viewer.workspaceId && !!(await liveViewer(ctx))),
+      );
+    },
+    resolve: (query, _m, a, ctx) =>
+      ctx.db.import.findFirstOrThrow({ ...query, where: { id: parseId('Import', a.importId), ...imports.visibleImports(authed(ctx)) } }),
   }),
 );
 

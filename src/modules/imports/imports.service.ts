@@ -1,18 +1,19 @@
 // Imports of contacts, companies and deals from CSV and XLSX files (SPEC §10). A file is stored,
 // an Import row records the run, and the run reads the file streaming, matches its header to
-// fields (columns.ts), coerces each cell as people write it (coerce.ts) and writes each row
-// through the kernel's one write path (createRecord / updateRecord), with its author's rights as
-// they are now: CREATE (and EDIT for updates) within scope, field access, validation, stage
-// requirements, timeline entries and events all hold as for an API call.
+// fields (columns.ts), coerces each cell as people write it (coerce.ts) and writes the rows
+// through the kernel's write path in batches (writeRecords: the same checks, values, hooks and
+// events as createRecord / updateRecord, committed per batch with one multi-row INSERT), with its
+// author's rights as they are now: CREATE (and EDIT for updates) within scope, field access,
+// validation, stage requirements, timeline entries and events all hold as for an API call.
 //
 // Exactly once: the Import row's `position` (the last row settled) and its counts move in the
-// transaction of each row's write (an in-transaction consumer of record.created/updated, see
-// imports.consumers.ts), together with the rows skipped or failed since; rows that wrote nothing
-// are settled in batches. After a crash the run resumes after `position`: a row is never written
-// twice, and created + updated + skipped + failed always equals the rows read.
+// transaction that writes a batch (writeRecords' `committing`), together with the rows skipped
+// or failed before it; rows that wrote nothing are settled at the batch's end. After a crash the
+// run resumes after `position`: a row is never written twice, and created + updated + skipped +
+// failed always equals the rows read.
 //
-// A dry run goes the same way, but the consumer throws inside each write's transaction, so every
-// check ran (the database's too) and nothing is kept.
+// A dry run goes the same way, but writeRecords undoes each batch's transaction once everything
+// ran (the database's checks too), so nothing is kept.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
@@ -24,7 +25,7 @@ import { render, type Message } from '../../lib/i18n.js';
 import { decodeGlobalId, isUuid } from '../../lib/ids.js';
 import * as v from '../../lib/validate.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
-import { createRecord, updateRecord, type CardWrite } from '../../kernel/records.js';
+import { createRecord, writeRecords, type CardWrite } from '../../kernel/records.js';
 import { visible } from '../../kernel/access/visibility.js';
 import * as rights from '../../kernel/access/rights.js';
 import { definitions } from '../../kernel/fields/definitions.js';
@@ -56,39 +57,44 @@ export const LEASE_MS = 60_000;
 
 type RowIssue = { row: number; column: string; value: string; message: Message };
 type Outcome = 'created' | 'updated' | 'skipped' | 'failed';
+/** A row settled but not yet counted in the Import row (outcome null: the header, which is not a row). */
+type Settled = { row: number; outcome: Outcome | null; issues: RowIssue[] };
 
-/** The state of one run, found by its context in the write's transaction (imports.consumers.ts). */
-export type Run = {
+/** The state of one run in this process. */
+type Run = {
   id: string;
   dryRun: boolean;
-  /** The row whose own write is under way; null while linked cards are matched or created. */
-  armed: { row: number; outcome: 'created' | 'updated' } | null;
-  /** Settled since the last flush, not yet in the Import row. */
-  pending: { created: number; updated: number; skipped: number; failed: number; issues: RowIssue[]; position: number | null };
+  /** Settled rows not yet in the Import row, in row order. */
+  pending: Settled[];
 };
 
-const runs = new WeakMap<ServiceCtx, Run>();
-export const runOf = (ctx: ServiceCtx) => runs.get(ctx);
+/**
+ * Counts the rows settled up to `upTo` (the rows a batch wrote, and those skipped or failed
+ * before them) into the Import row, in `tx`; `confirm` drops them from `pending` once `tx` committed.
+ */
+async function flush(tx: Tx, run: Run, upTo: number) {
+  await flushWith(tx, run, upTo, []);
+}
 
-/** Thrown inside a dry run's write transactions so that nothing is kept. */
-export class DryRunRollback extends Error {}
-
-/** Writes what a run settled since its last flush (in `tx`: the transaction of a row's write). */
-export async function flush(tx: Tx, run: Run, extra?: { row: number; outcome: 'created' | 'updated' }) {
-  const p = run.pending;
-  const position = extra?.row ?? p.position;
-  const data: Prisma.ImportUpdateInput = {
-    created: { increment: p.created + (extra?.outcome === 'created' ? 1 : 0) },
-    updated: { increment: p.updated + (extra?.outcome === 'updated' ? 1 : 0) },
-    skipped: { increment: p.skipped },
-    failed: { increment: p.failed },
-    heartbeatAt: new Date(),
-    ...(position !== null ? { position } : {}),
-  };
-  await tx.import.update({ where: { id: run.id }, data });
-  if (p.issues.length) {
+/** flush, counting also `extra`: the rows a batch's transaction writes. */
+async function flushWith(tx: Tx, run: Run, upTo: number, extra: Settled[]) {
+  const take = [...run.pending.filter((p) => p.row <= upTo), ...extra];
+  const n = (o: Outcome) => take.filter((p) => p.outcome === o).length;
+  await tx.import.update({
+    where: { id: run.id },
+    data: {
+      created: { increment: n('created') },
+      updated: { increment: n('updated') },
+      skipped: { increment: n('skipped') },
+      failed: { increment: n('failed') },
+      heartbeatAt: new Date(),
+      position: upTo,
+    },
+  });
+  const issues = take.flatMap((p) => p.issues);
+  if (issues.length) {
     await tx.importIssue.createMany({
-      data: p.issues.map((i) => ({
+      data: issues.map((i) => ({
         importId: run.id,
         row: i.row,
         column: i.column,
@@ -100,9 +106,15 @@ export async function flush(tx: Tx, run: Run, extra?: { row: number; outcome: 'c
   }
 }
 
-const clearPending = (run: Run) => {
-  run.pending = { created: 0, updated: 0, skipped: 0, failed: 0, issues: [], position: null };
+const confirm = (run: Run, upTo: number) => {
+  run.pending = run.pending.filter((p) => p.row > upTo);
 };
+
+/** Counts the rows up to `upTo` in a transaction of their own. */
+async function flushAlone(deps: AppDeps, run: Run, upTo: number) {
+  await deps.db.$transaction((tx) => flush(tx, run, upTo));
+  confirm(run, upTo);
+}
 
 // Starting, listing, cancelling
 
@@ -186,6 +198,16 @@ export async function cancelImport(ctx: ServiceCtx, id: string) {
 
 // Running
 
+/**
+ * Tells the import's `importProgress` subscribers it moved on. Published straight to the pubsub
+ * (Redis with REDIS_URL), not through the outbox: progress is a hint to re-read the Import row,
+ * which holds the committed counts, so a lost message costs nothing but a late bar.
+ */
+async function publishProgress(deps: AppDeps, id: string) {
+  const imp = await deps.db.import.findUnique({ where: { id }, select: { workspaceId: true } });
+  if (imp) deps.pubsub.publish('importProgress', id, { workspaceId: imp.workspaceId, importId: id, occurredAt: new Date().toISOString() });
+}
+
 type Active = { abort: AbortController; done: Promise<void> };
 const active = new WeakMap<AppDeps, Map<string, Active>>();
 
@@ -249,6 +271,8 @@ type Env = Awaited<ReturnType<typeof lookups>> & {
   columns: Column[];
   region: string;
   currency: string;
+  /** Linked cards found or created by name, so a company named on many rows is looked up once. */
+  linked: Map<string, string | null>;
 };
 
 /**
@@ -270,9 +294,8 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
   const viewer = await viewerOfUser(deps.db, imp.createdById, 'session');
   const fail = (error: string) => deps.db.import.update({ where: { id }, data: { status: 'FAILED', error, finishedAt: new Date(), heartbeatAt: null } });
   if (!viewer) return void (await fail('the user who started the import is no longer active'));
-  const ctx: ServiceCtx = { db: deps.db, deps, viewer };
-  const run: Run = { id, dryRun: imp.dryRun, armed: null, pending: { created: 0, updated: 0, skipped: 0, failed: 0, issues: [], position: null } };
-  runs.set(ctx, run);
+  const ctx: ServiceCtx = { db: deps.db, deps, viewer, importing: { id, fileName: imp.fileName } };
+  const run: Run = { id, dryRun: imp.dryRun, pending: [] };
   const kind = imp.entityType as CardKind;
   const options = imp.options as unknown as ImportOptions;
   try {
@@ -302,49 +325,52 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
       return;
     }
     const columns = matchColumns(kind, defs, header.cells.map(c.text), mapping);
-    const env: Env = { ...base, columns };
+    const env: Env = { ...base, columns, linked: new Map() };
     if (imp.position === 0) {
-      run.pending.position = header.row;
-      run.pending.issues = columns
-        .filter((x) => !x.target && x.header)
-        .map((x) => ({ row: header.row, column: x.header, value: '', message: IMPORTS.unmatchedColumn({ column: x.header }) }));
+      run.pending.push({
+        row: header.row,
+        outcome: null,
+        issues: columns
+          .filter((x) => !x.target && x.header)
+          .map((x) => ({ row: header.row, column: x.header, value: '', message: IMPORTS.unmatchedColumn({ column: x.header }) })),
+      });
       await deps.db.$transaction(async (tx) => {
-        await flush(tx, run);
+        await flush(tx, run, header.row);
         await tx.import.update({ where: { id }, data: { mapping: columns.map((x) => ({ column: x.header, field: x.target ? targetName(x.target) : null })) } });
       });
-      clearPending(run);
+      confirm(run, header.row);
     }
     const after = Math.max(imp.position, header.row);
-    let inBatch = 0;
+    const dupes = new FileKeys();
+    let batch: { row: number; cells: Cell[] }[] = [];
+    let stop = false;
+    const write = async () => {
+      if (!batch.length) return;
+      await writeBatch(env, run, batch, dupes);
+      await flushAlone(deps, run, batch[batch.length - 1].row);
+      batch = [];
+      await publishProgress(deps, id);
+      const now = await deps.db.import.findUniqueOrThrow({ where: { id }, select: { status: true } });
+      stop = now.status === 'CANCELLED';
+    };
     for (let n = await rows.next(); !n.done; n = await rows.next()) {
       const r = n.value;
       if (opts.signal?.aborted) throw new Stopped();
       if (r.row <= after || emptyRow(r.cells)) continue;
-      const { outcome, issues } = await importRow(env, run, r.row, r.cells);
-      if (outcome === 'created' || outcome === 'updated') {
-        // A dry run's write was rolled back: it is counted here; a real one moved the Import row itself.
-        if (run.dryRun) run.pending[outcome]++;
-      } else {
-        run.pending[outcome]++;
-      }
-      if (!(outcome === 'created' || outcome === 'updated') || run.dryRun) run.pending.position = r.row;
-      run.pending.issues.push(...issues);
-      if (++inBatch >= options.batchSize) {
-        inBatch = 0;
-        await deps.db.$transaction((tx) => flush(tx, run));
-        clearPending(run);
-        const now = await deps.db.import.findUniqueOrThrow({ where: { id }, select: { status: true } });
-        if (now.status === 'CANCELLED') break;
+      batch.push(r);
+      if (batch.length >= options.batchSize) {
+        await write();
+        if (stop) break;
       }
     }
-    await deps.db.$transaction((tx) => flush(tx, run));
-    clearPending(run);
+    if (!stop) await write();
     const reportId = await writeReport(ctx, id);
     await deps.db.import.updateMany({
       where: { id, status: 'RUNNING' },
       data: { status: 'DONE', finishedAt: new Date(), heartbeatAt: null, reportId },
     });
     await deps.db.import.updateMany({ where: { id, status: 'CANCELLED' }, data: { heartbeatAt: null, reportId } });
+    await publishProgress(deps, id);
   } catch (err) {
     if (err instanceof Stopped || opts.signal?.aborted) {
       // Left RUNNING for the next start; the lease is released so that start need not wait for it.
@@ -353,8 +379,6 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
     }
     deps.log.error({ err, importId: id }, 'import failed');
     await fail(render(IMPORTS.unreadable({ problem: err instanceof Error ? err.message : String(err) }), viewer.locale));
-  } finally {
-    runs.delete(ctx);
   }
 }
 
@@ -561,7 +585,7 @@ function stageOf(env: Env, b: ReturnType<typeof build>, row: number, cells: Cell
 const live = (ctx: ServiceCtx, kind: CardKind) => ({ ...visible(ctx, kind), deletedAt: null });
 
 /** The card a row duplicates, by the run's matching keys in order; null when none. */
-async function findMatch(env: Env, b: ReturnType<typeof build>): Promise<CardRow | null> {
+async function findMatch(env: Env, b: ReturnType<typeof build>): Promise<Found | null> {
   const table = cardTable(env.ctx.db, env.kind);
   const where = live(env.ctx, env.kind);
   const f = b.write.fields ?? {};
@@ -589,13 +613,22 @@ async function findMatch(env: Env, b: ReturnType<typeof build>): Promise<CardRow
     // Only kinds that have the column are asked (a deal has no phones or e-mails).
     if (('emails' in cond || 'phones' in cond) && !descriptor(env.kind).fields.some((x) => x.name === ('emails' in cond ? 'emails' : 'phones'))) continue;
     const found = await table.findFirst({ where: { ...where, ...cond }, orderBy: { createdAt: 'asc' } });
-    if (found) return found;
+    if (found) return { id: found.id, version: found.version, createdAt: found.createdAt as Date };
   }
   return null;
 }
 
 /** A linked card by name (or e-mail or phone), else created unless this is a dry run; null when neither. */
 async function linked(env: Env, kind: CardKind, name: string): Promise<string | null> {
+  const k = `${kind}:${name.toLowerCase()}`;
+  if (env.linked.has(k)) return env.linked.get(k)!;
+  const id = await findOrCreate(env, kind, name);
+  // A dry run creates nothing, so "not found" stays true for the run.
+  env.linked.set(k, id);
+  return id;
+}
+
+async function findOrCreate(env: Env, kind: CardKind, name: string): Promise<string | null> {
   const ctx = env.ctx;
   const cond = name.includes('@')
     ? { emails: { has: name.toLowerCase() } }
@@ -620,42 +653,225 @@ function problemsOf(err: unknown, b: ReturnType<typeof build> | null, row: numbe
   return [{ row, column: '', value: '', message: IMPORTS.rowFailed({ problem: err instanceof Error ? err.message.slice(0, 200) : String(err) }) }];
 }
 
-async function importRow(env: Env, run: Run, row: number, cells: Cell[]): Promise<{ outcome: Outcome; issues: RowIssue[] }> {
-  const issues: RowIssue[] = [];
-  let b: ReturnType<typeof build> | null = null;
-  try {
-    b = build(env, row, cells, issues);
-    if (env.kind === 'DEAL') stageOf(env, b, row, cells, issues);
-    if (issues.length) return { outcome: 'failed', issues };
-    const match = env.opts.policy === 'CREATE' ? null : await findMatch(env, b);
-    if (match && env.opts.policy === 'SKIP') return { outcome: 'skipped', issues: [{ row, column: '', value: '', message: IMPORTS.skippedDuplicate() }] };
-    if (b.company) {
-      const id = await linked(env, 'COMPANY', b.company.name);
-      if (id) b.write.companyId = id;
-    }
-    if (b.contacts && env.kind === 'DEAL') {
-      const ids = [];
-      for (const n of b.contacts.names) {
-        const id = await linked(env, 'CONTACT', n);
-        if (id) ids.push(id);
+// A batch of rows
+
+/** The keys a row is matched by, in the run's order: `by` and the key as the lookups index it. */
+function keysOf(env: Env, b: Built & { id?: string }): { by: MatchBy; key: string }[] {
+  const out: { by: MatchBy; key: string }[] = [];
+  const f = b.write.fields ?? {};
+  const has = (name: string) => descriptor(env.kind).fields.some((x) => x.name === name);
+  for (const by of env.opts.matchBy) {
+    if (by === 'ID' && b.id) {
+      let id = b.id;
+      if (!isUuid(id)) {
+        try {
+          id = decodeGlobalId(id).id;
+        } catch {
+          continue;
+        }
       }
-      b.write.extra = { ...b.write.extra, contactIds: ids };
+      if (isUuid(id)) out.push({ by, key: `id:${id}` });
+    } else if (by === 'EMAIL' && has('emails') && Array.isArray(f.emails)) {
+      for (const e of f.emails as string[]) out.push({ by, key: `email:${e.toLowerCase()}` });
+    } else if (by === 'PHONE' && has('phones') && Array.isArray(f.phones)) {
+      for (const p of f.phones as string[]) {
+        const n = v.normalizePhone(p, env.region);
+        if (n) out.push({ by, key: `phone:${n}` });
+      }
+    } else if (by === 'NAME' && typeof f.name === 'string' && f.name.trim()) {
+      out.push({ by, key: `name:${f.name.toLowerCase()}` });
     }
-    const outcome = match ? 'updated' : 'created';
-    run.armed = { row, outcome };
+  }
+  return out;
+}
+
+type Found = { id: string; version: number; createdAt: Date };
+
+/** The live cards the viewer may see matching any key of these rows, in one query: key → the oldest such card. */
+async function lookupMatches(env: Env, keys: string[]): Promise<Map<string, Found>> {
+  const of = (prefix: string) => [...new Set(keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)))];
+  const ids = of('id:');
+  const emails = of('email:');
+  const phones = of('phone:');
+  const names = of('name:');
+  const or: object[] = [];
+  if (ids.length) or.push({ id: { in: ids } });
+  if (emails.length) or.push({ emails: { hasSome: emails } });
+  if (phones.length) or.push({ phones: { hasSome: phones } });
+  if (names.length) or.push({ name: { in: names, mode: 'insensitive' } });
+  const out = new Map<string, Found>();
+  if (!or.length) return out;
+  const d = descriptor(env.kind);
+  const select: Record<string, boolean> = { id: true, version: true, createdAt: true, name: true };
+  for (const f of ['emails', 'phones']) if (d.fields.some((x) => x.name === f)) select[f] = true;
+  const rows = await cardTable(env.ctx.db, env.kind).findMany({
+    where: { ...live(env.ctx, env.kind), OR: or },
+    select,
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+  });
+  const put = (key: string, r: CardRow) => {
+    if (!out.has(key)) out.set(key, { id: r.id, version: r.version, createdAt: r.createdAt as Date });
+  };
+  for (const r of rows) {
+    put(`id:${r.id}`, r);
+    for (const e of (r.emails as string[] | undefined) ?? []) put(`email:${e.toLowerCase()}`, r);
+    for (const p of (r.phones as string[] | undefined) ?? []) put(`phone:${p}`, r);
+    put(`name:${String(r.name).toLowerCase()}`, r);
+  }
+  return out;
+}
+
+/**
+ * Rows of the file by their keys: the first row having each key. A real run keeps the rows of
+ * the batch under way (earlier batches are in the database, where matching finds them); a dry
+ * run, which writes nothing, keeps every row of the file, so duplicates within the file are
+ * reported wherever they are.
+ */
+class FileKeys {
+  private readonly first = new Map<string, number>();
+  add(keys: { key: string }[], row: number) {
+    for (const k of keys) if (!this.first.has(k.key)) this.first.set(k.key, row);
+  }
+  rowOf(keys: { key: string }[]) {
+    const rows = keys.map((k) => this.first.get(k.key)).filter((r): r is number => r !== undefined);
+    return rows.length ? Math.min(...rows) : undefined;
+  }
+  clear() {
+    this.first.clear();
+  }
+}
+
+type Op = { row: number; cells: Cell[]; b: ReturnType<typeof build>; match: Found | null };
+
+/**
+ * Settles a batch of rows: builds each, matches the batch against the database in one query
+ * and against the file's earlier rows, and writes the rows through writeRecords. Rows are taken
+ * in order, so a row matching one earlier in the file sees what that row did: under UPDATE the
+ * rows before it are committed first and it updates the card the earlier row created.
+ */
+async function writeBatch(env: Env, run: Run, rows: { row: number; cells: Cell[] }[], dupes: FileKeys) {
+  const { policy, dryRun } = env.opts;
+  if (!dryRun) dupes.clear();
+  const items = rows.map((r) => {
+    const issues: RowIssue[] = [];
+    const b = build(env, r.row, r.cells, issues);
+    if (env.kind === 'DEAL') stageOf(env, b, r.row, r.cells, issues);
+    const keys = issues.length || (policy === 'CREATE' && !dryRun) ? [] : keysOf(env, b);
+    return { ...r, b, issues, keys };
+  });
+  const db =
+    policy === 'CREATE'
+      ? new Map<string, Found>()
+      : await lookupMatches(
+          env,
+          items.flatMap((i) => i.keys.map((k) => k.key)),
+        );
+  let ops: Op[] = [];
+  const opRows = new Set<number>();
+  const targets = new Set<string>();
+  const commitOps = async () => {
+    const list = ops;
+    ops = [];
+    opRows.clear();
+    targets.clear();
+    if (!list.length) return;
+    const settled = (o: Op, created: boolean): Settled => ({ row: o.row, outcome: created ? 'created' : 'updated', issues: [] });
+    const results = await writeRecords(
+      env.ctx,
+      env.kind,
+      list.map((o) => (o.match ? { id: o.match.id, version: o.match.version, write: o.b.write } : { write: o.b.write })),
+      {
+        dryRun,
+        refused: (i, err) => {
+          const o = list[i];
+          if (!(err instanceof AppError)) env.ctx.deps.log.warn({ err, row: o.row }, 'import row failed');
+          run.pending.push({ row: o.row, outcome: 'failed', issues: problemsOf(err, o.b, o.row, o.cells) });
+        },
+        // The run's progress commits with the rows: the Import row counts them and the rows settled before them.
+        committing: dryRun
+          ? undefined
+          : (tx, written) =>
+              flushWith(
+                tx,
+                run,
+                Math.max(...written.map((w) => list[w.index].row)),
+                written.map((w) => settled(list[w.index], w.created)),
+              ),
+        committed: dryRun ? undefined : (written) => confirm(run, Math.max(...written.map((w) => list[w.index].row))),
+      },
+    );
+    if (dryRun) results.forEach((r, i) => r.ok && run.pending.push(settled(list[i], r.created)));
+  };
+  for (const it of items) {
+    const { row, cells, b, keys } = it;
+    if (it.issues.length) {
+      run.pending.push({ row, outcome: 'failed', issues: it.issues });
+      continue;
+    }
+    let match: Found | null = null;
+    let sameAs: number | undefined;
+    if (keys.length) {
+      for (const by of env.opts.matchBy) {
+        const mine = keys.filter((k) => k.by === by);
+        if (policy !== 'CREATE') {
+          const cards = mine.map((k) => db.get(k.key)).filter((x): x is Found => !!x);
+          match = cards.sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime())[0] ?? null;
+          if (match) break;
+        }
+        sameAs = dupes.rowOf(mine);
+        if (sameAs !== undefined) break;
+      }
+    }
+    const note = (message: Message) => ({ row, column: '', value: '', message });
+    if (policy === 'SKIP' && (match || sameAs !== undefined)) {
+      run.pending.push({ row, outcome: 'skipped', issues: [note(match ? IMPORTS.skippedDuplicate() : IMPORTS.duplicateRow({ row: sameAs! }))] });
+      continue;
+    }
+    const issues: RowIssue[] = [];
+    if (policy === 'UPDATE' && !match && sameAs !== undefined) {
+      if (dryRun) {
+        // Nothing was written for the earlier row, so there is no card to check the update against.
+        run.pending.push({ row, outcome: 'updated', issues: [note(IMPORTS.updatesRow({ row: sameAs }))] });
+        continue;
+      }
+      // The card the earlier row creates is committed first, then found as any card is.
+      if (opRows.has(sameAs)) await commitOps();
+      match = await findMatch(env, b);
+    } else if (policy === 'UPDATE' && match && targets.has(match.id)) {
+      // A second row for the same card: after the first one's update, with the version it made.
+      await commitOps();
+      match = await findMatch(env, b);
+    } else if (policy === 'CREATE' && dryRun && sameAs !== undefined) {
+      issues.push(note(IMPORTS.createsAnother({ row: sameAs })));
+    }
+    if (!match) dupes.add(keys, row);
     try {
-      if (match) await updateRecord(env.ctx, env.kind, match.id, match.version, b.write);
-      else await createRecord(env.ctx, env.kind, b.write);
-    } finally {
-      run.armed = null;
+      await links(env, b);
+    } catch (err) {
+      run.pending.push({ row, outcome: 'failed', issues: problemsOf(err, b, row, cells) });
+      continue;
     }
-    // The write's transaction settled this row and everything pending before it.
-    if (!run.dryRun) clearPending(run);
-    return { outcome, issues: [] };
-  } catch (err) {
-    if (err instanceof DryRunRollback) return { outcome: run.armed?.outcome ?? (err.message as 'created' | 'updated'), issues: [] };
-    if (!(err instanceof AppError)) env.ctx.deps.log.warn({ err, row }, 'import row failed');
-    return { outcome: 'failed', issues: problemsOf(err, b, row, cells) };
+    if (issues.length) run.pending.push({ row, outcome: null, issues });
+    ops.push({ row, cells, b, match });
+    opRows.add(row);
+    if (match) targets.add(match.id);
+  }
+  await commitOps();
+}
+
+/** A deal's company and contacts, and a contact's company, by name: matched, else created (not in a dry run). */
+async function links(env: Env, b: ReturnType<typeof build>) {
+  if (b.company) {
+    const id = await linked(env, 'COMPANY', b.company.name);
+    if (id) b.write.companyId = id;
+  }
+  if (b.contacts && env.kind === 'DEAL') {
+    const ids = [];
+    for (const n of b.contacts.names) {
+      const id = await linked(env, 'CONTACT', n);
+      if (id) ids.push(id);
+    }
+    b.write.extra = { ...b.write.extra, contactIds: ids };
   }
 }
 

@@ -4,15 +4,28 @@
 // the realtime consumer relays to the card's subscribers once committed.
 import { events } from '../../kernel/events.js';
 import { definitions } from '../../kernel/fields/definitions.js';
-import { changeEntries, created, record } from './timeline.service.js';
+import { changeEntries, created, imported, record, recordMany } from './timeline.service.js';
 
-events.inTransaction('record.created', 'timeline: card created', async (tx, e, ctx) => {
-  await record(tx, ctx, { entityType: e.kind, id: e.recordId }, [created()]);
+// A card an import created says "imported" (file and row) instead of "created".
+events.inTransactionMany('record.created', 'timeline: card created', async (tx, list, ctx) => {
+  const imp = ctx.importing;
+  await recordMany(
+    tx,
+    ctx,
+    list.map((e) => ({ card: { entityType: e.kind, id: e.recordId }, entries: [imp ? imported(imp, 'created') : created()] })),
+  );
 });
 
-events.inTransaction('record.updated', 'timeline: field, stage and responsible changes', async (tx, e, ctx) => {
-  // The definitions were read before the transaction (per request), so this costs no query.
-  await record(tx, ctx, { entityType: e.kind, id: e.recordId }, changeEntries(e, await definitions(ctx, e.kind)));
+events.inTransactionMany('record.updated', 'timeline: field, stage and responsible changes', async (tx, list, ctx) => {
+  const imp = ctx.importing;
+  const items = [];
+  for (const e of list) {
+    // The definitions were read before the transaction (per request), so this costs no query.
+    const entries = changeEntries(e, await definitions(ctx, e.kind));
+    if (imp) entries.unshift(imported(imp, 'updated'));
+    items.push({ card: { entityType: e.kind, id: e.recordId }, entries });
+  }
+  await recordMany(tx, ctx, items);
 });
 
 events.inTransaction('task.created', 'timeline: task created', async (tx, { card, task }, ctx) => {

@@ -44,6 +44,7 @@ export const TimelineKind = builder.enumType('TimelineKind', {
     'TASK_CREATED',
     'TASK_COMPLETED',
     'ATTACHMENT',
+    'IMPORTED',
   ] as const,
 });
 const Direction = builder.enumType('Direction', { values: ['INBOUND', 'OUTBOUND'] as const });
@@ -147,6 +148,17 @@ const FieldChange = builder.objectRef<Data>('FieldChange').implement({
   }),
 });
 
+type ImportedData = { importId: string; fileName: string; outcome: 'created' | 'updated' };
+const ImportOutcome = builder.enumType('ImportOutcome', { values: ['CREATED', 'UPDATED'] as const });
+const ImportedDetails = builder.objectRef<ImportedData>('ImportedDetails').implement({
+  description: 'IMPORTED: the import that created or updated the card, and its file.',
+  fields: (t) => ({
+    importId: t.id({ resolve: (d) => encodeGlobalId('Import', d.importId) }),
+    fileName: t.string({ resolve: (d) => d.fileName }),
+    outcome: t.field({ type: ImportOutcome, resolve: (d) => (d.outcome === 'created' ? 'CREATED' : 'UPDATED') }),
+  }),
+});
+
 const details =
   <K extends string>(kind: K) =>
   (e: { kind: string; data: unknown }) =>
@@ -179,6 +191,7 @@ builder.prismaNode('TimelineEntry', {
     stageChange: t.field({ type: StageChange, nullable: true, resolve: details('STAGE_CHANGED') }),
     responsibleChange: t.field({ type: ResponsibleChange, nullable: true, resolve: details('RESPONSIBLE_CHANGED') }),
     fieldChange: t.field({ type: FieldChange, nullable: true, resolve: details('FIELD_CHANGED') }),
+    imported: t.field({ type: ImportedDetails, nullable: true, resolve: (e) => (e.kind === 'IMPORTED' ? (e.data as ImportedData) : null) }),
     attachment: t.prismaField({
       type: 'Attachment',
       nullable: true,

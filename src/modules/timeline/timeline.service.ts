@@ -4,7 +4,7 @@
 // entry also goes to the outbox as a `timelineUpdated` event for the card, so subscribers learn
 // of it once it is committed, and a write that fails leaves neither entry nor event.
 import { z } from 'zod';
-import type { ServiceCtx } from '../../context.js';
+import type { ImportSource, ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { definitions, hiddenFieldIds } from '../../kernel/fields/definitions.js';
 import { enqueue, type Tx } from '../../lib/outbox.js';
@@ -32,10 +32,16 @@ type Query = { include?: Prisma.TimelineEntryInclude; select?: Prisma.TimelineEn
 
 /** Writes entries of one card inside the caller's transaction, with their outbox events. */
 export async function record(tx: Tx, ctx: ServiceCtx, card: CardRef, entries: EntryInput[]) {
-  if (!entries.length) return [];
+  return recordMany(tx, ctx, [{ card, entries }]);
+}
+
+/** Writes entries of several cards (a batch of imported cards) in two statements, with their outbox events. */
+export async function recordMany(tx: Tx, ctx: ServiceCtx, items: { card: CardRef; entries: EntryInput[] }[]) {
+  const flat = items.flatMap(({ card, entries }) => entries.map((e) => ({ card, e })));
+  if (!flat.length) return [];
   const ws = ctx.viewer.workspaceId;
   const rows = await tx.timelineEntry.createManyAndReturn({
-    data: entries.map((e) => ({
+    data: flat.map(({ card, e }) => ({
       workspaceId: ws,
       entityType: card.entityType,
       cardId: card.id,
@@ -47,7 +53,7 @@ export async function record(tx: Tx, ctx: ServiceCtx, card: CardRef, entries: En
       automationId: ctx.automation?.id ?? null,
       automationName: ctx.automation?.name ?? null,
     })),
-    select: { id: true },
+    select: { id: true, entityType: true, cardId: true },
   });
   const occurredAt = new Date().toISOString();
   await enqueue(
@@ -55,10 +61,10 @@ export async function record(tx: Tx, ctx: ServiceCtx, card: CardRef, entries: En
     rows.map((r) => ({
       topic: 'timelineUpdated' as const,
       workspaceId: ws,
-      payload: { workspaceId: ws, entityType: card.entityType, cardId: card.id, entryId: r.id, occurredAt },
+      payload: { workspaceId: ws, entityType: r.entityType, cardId: r.cardId, entryId: r.id, occurredAt },
     })),
   );
-  return rows;
+  return rows.map((r) => ({ id: r.id }));
 }
 
 // System entries
@@ -121,6 +127,13 @@ export function changeEntries(event: RecordEvent, defs: FieldDef[]): EntryInput[
 }
 
 export const created = (): EntryInput => ({ kind: 'CARD_CREATED' });
+
+/** The entry of a card an import created or updated: which import, which file. */
+export const imported = (imp: ImportSource, outcome: 'created' | 'updated'): EntryInput => ({
+  kind: 'IMPORTED',
+  text: imp.fileName,
+  data: { importId: imp.id, fileName: imp.fileName, outcome },
+});
 
 // The card an entry belongs to
 

@@ -87,3 +87,17 @@ export const ExportCards = graphql(`
     }
   }
 `);
+
+export const ImportProgressLive = graphql(`
+  subscription ImportProgressLive($importId: ID!) {
+    importProgress(importId: $importId) { id status rowsRead created failed }
+  }
+`);
+
+export const ImportedEntries = graphql(`
+  query ImportedEntries($cardId: ID!) {
+    timeline(cardId: $cardId, first: 20) {
+      edges { node { kind imported { importId fileName outcome } fieldChange { field newValue } } }
+    }
+  }
+`);

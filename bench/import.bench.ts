@@ -1,0 +1,275 @@
+// Import benchmark: contacts with 10 custom fields imported from CSV and from XLSX through the
+// real import (streaming read, header matching, coercion, the kernel's checks and values,
+// duplicate matching by e-mail, phone and name, batched writes with timeline entries, events and
+// progress), against, in the same run on the same database:
+//
+//   COPY        the rows exactly as the import stored them, copied back in with PostgreSQL COPY
+//               (pg-copy-streams): the floor, no parsing, no checks, no events
+//   createMany  the same stored rows through Prisma createMany, 1,000 per statement
+//
+// Then the peak RSS of an import of 10k, 100k and 300k rows, each in a process of its own.
+//
+//   npm run bench:import -- [--rows 100000] [--rss 10000,100000,300000] [--rss-formats csv,xlsx]
+//                           [--batch 500] [--pg postgresql://…] [--keep]
+//
+// On a scratch database created on --pg (default postgresql://postgres@127.0.0.1:5432/postgres)
+// and dropped at the end. The outbox's after-commit delivery (realtime, worker wake-ups) is not
+// started: the import writes its events and timeline entries (timed), their delivery is not.
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { pipeline } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
+import ExcelJS from 'exceljs';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { scratchDatabase, benchWorkspace } from './kit.js';
+import { buildApp, type App } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db.js';
+import { createLogger } from '../src/lib/logger.js';
+import { viewerOfUser } from '../src/modules/auth/auth.service.js';
+import { createField } from '../src/modules/custom-fields/definitions.service.js';
+import { createImport, runImport } from '../src/modules/imports/imports.service.js';
+import type { ServiceCtx } from '../src/context.js';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '100000' },
+    rss: { type: 'string', default: '10000,100000,300000' },
+    'rss-formats': { type: 'string', default: 'csv,xlsx' },
+    batch: { type: 'string', default: '500' },
+    pg: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
+    keep: { type: 'boolean', default: false },
+    // Internal: one import in a process of its own, for its peak RSS.
+    child: { type: 'string' },
+    db: { type: 'string' },
+    file: { type: 'string' },
+  },
+});
+const ROWS = Number(values.rows);
+const BATCH = Number(values.batch);
+
+// The file: 100,000 people as a CRM export or a spreadsheet would hold them.
+
+const FIELDS = [
+  { name: 'Source', type: 'TEXT' },
+  { name: 'Reference', type: 'TEXT' },
+  { name: 'City', type: 'TEXT' },
+  { name: 'Score', type: 'NUMBER' },
+  { name: 'Weight', type: 'NUMBER' },
+  { name: 'Budget', type: 'MONEY' },
+  { name: 'Birthday', type: 'DATE' },
+  { name: 'Segment', type: 'SELECT', options: ['Retail', 'SMB', 'Enterprise', 'Partner', 'Other'] },
+  { name: 'Subscribed', type: 'BOOLEAN' },
+  { name: 'Notes', type: 'TEXTAREA' },
+] as const;
+const HEADER = ['Имя', 'Телефон', 'Email', ...FIELDS.map((f) => f.name)];
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+function row(i: number): string[] {
+  return [
+    `Person ${i}`,
+    `+7 91${pad(i, 8)}`,
+    `person${i}@example.com`,
+    `Source ${i % 30}`,
+    `REF-${i}`,
+    `City ${i % 500}`,
+    String(i % 1000),
+    `${i % 100},5`,
+    `${1000 + (i % 90000)} ₽`,
+    `${pad((i % 28) + 1, 2)}.${pad((i % 12) + 1, 2)}.${1960 + (i % 50)}`,
+    FIELDS[7].options[i % 5],
+    i % 2 ? 'да' : 'нет',
+    `Met at the fair, row ${i}`,
+  ];
+}
+
+async function writeCsv(path: string, rows: number) {
+  const out = createWriteStream(path);
+  const line = (cells: string[]) => cells.map((c) => (/[;"\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(';') + '\n';
+  if (!out.write('\uFEFF' + line(HEADER))) await once(out, 'drain');
+  for (let i = 1; i <= rows; i++) if (!out.write(line(row(i)))) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+async function writeXlsx(path: string, rows: number) {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false, useStyles: false });
+  const ws = wb.addWorksheet('Contacts');
+  ws.addRow(HEADER).commit();
+  for (let i = 1; i <= rows; i++) ws.addRow(row(i)).commit();
+  ws.commit();
+  await wb.commit();
+}
+
+// One import, as the server runs it
+
+async function openApp(url: string) {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_URL: url });
+  const database = await openDatabase({ kind: 'postgres', url });
+  return buildApp(config, { database, logger: createLogger('silent') });
+}
+
+async function workspaceWithFields(app: App): Promise<ServiceCtx> {
+  const session = await benchWorkspace(app.deps);
+  const owner = await app.deps.db.user.findFirstOrThrow({ where: { workspaceId: session.workspaceId } });
+  const ctx: ServiceCtx = { db: app.deps.db, deps: app.deps, viewer: (await viewerOfUser(app.deps.db, owner.id))! };
+  for (const f of FIELDS) await createField(ctx, { entityType: 'CONTACT', name: f.name, type: f.type, options: 'options' in f ? [...f.options] : undefined });
+  // A fresh context: definitions are read once per context.
+  return { ...ctx };
+}
+
+async function importFile(app: App, ctx: ServiceCtx, path: string) {
+  const size = (await stat(path)).size;
+  const t0 = performance.now();
+  const imp = await createImport(ctx, { name: path.split('/').pop()!, size, stream: createReadStream(path) }, 'CONTACT', { batchSize: BATCH });
+  await runImport(app.deps, imp.id);
+  const ms = performance.now() - t0;
+  const done = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
+  if (done.status !== 'DONE' || done.created !== ROWS_OF(path) || done.failed) {
+    throw new Error(`import of ${path}: ${done.status}, created ${done.created}, failed ${done.failed}, skipped ${done.skipped}: ${done.error ?? ''}`);
+  }
+  return ms;
+}
+let ROWS_OF = (_path: string) => ROWS;
+
+if (values.child) {
+  // A child: one import, then its peak RSS.
+  const rows = Number(values.rows);
+  ROWS_OF = () => rows;
+  const app = await openApp(values.db!);
+  const ctx = await workspaceWithFields(app);
+  // What the process holds before the import: the app, Prisma, the pg pool, tsx's compiled code.
+  const startMb = process.memoryUsage().rss / 1024 / 1024;
+  const ms = await importFile(app, ctx, values.file!);
+  console.log(JSON.stringify({ rows, ms, startMb, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  await app.stop();
+  process.exit(0);
+}
+
+const scratch = await scratchDatabase(values.pg!, 'crm_bench_import');
+const dir = await mkdtemp(join(tmpdir(), 'crm-import-bench-'));
+const rate = (rows: number, ms: number) => (rows / ms) * 1000;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+try {
+  const app = await openApp(scratch.url);
+  const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+  console.log(`${fmt(ROWS)} contacts × ${FIELDS.length} custom fields on PostgreSQL; batch ${BATCH}`);
+  const csvPath = join(dir, 'contacts.csv');
+  const xlsxPath = join(dir, 'contacts.xlsx');
+  await writeCsv(csvPath, ROWS);
+  await writeXlsx(xlsxPath, ROWS);
+  console.log(`files: CSV ${((await stat(csvPath)).size / 1e6).toFixed(1)} MB, XLSX ${((await stat(xlsxPath)).size / 1e6).toFixed(1)} MB`);
+
+  // The import, from each format, into a workspace of its own (a table growing as it would).
+  const csvCtx = await workspaceWithFields(app);
+  const csvMs = await importFile(app, csvCtx, csvPath);
+  const xlsxCtx = await workspaceWithFields(app);
+  const xlsxMs = await importFile(app, xlsxCtx, xlsxPath);
+
+  // The same rows as the import stored them, for the baselines (not timed).
+  const cols = (
+    await pool.query<{ column_name: string }>(
+      `select column_name from information_schema.columns where table_name = 'Contact' and column_name not in ('id', 'workspaceId', 'createdAt', 'updatedAt', 'lastActivityAt') order by ordinal_position`,
+    )
+  ).rows.map((r) => r.column_name);
+  const list = cols.map((c) => `"${c}"`).join(', ');
+  const copyWs = await workspaceWithFields(app);
+  const dump = join(dir, 'contacts.copy');
+  {
+    const client = await pool.connect();
+    await pipeline(
+      client.query(copyTo(`copy (select ${list} from "Contact" where "workspaceId" = '${csvCtx.viewer.workspaceId}' order by "createdAt", id) to stdout`)),
+      createWriteStream(dump),
+    );
+    client.release();
+  }
+  // COPY: the floor. Each row gets its id and workspace from column defaults and a constant.
+  const copyMs = await (async () => {
+    const client = await pool.connect();
+    await client.query(`alter table "Contact" alter column "workspaceId" set default '${copyWs.viewer.workspaceId}'`);
+    await client.query(`alter table "Contact" alter column id set default gen_random_uuid()`);
+    const t0 = performance.now();
+    await pipeline(createReadStream(dump), client.query(copyFrom(`copy "Contact" (${list}) from stdin`)));
+    const ms = performance.now() - t0;
+    await client.query(`alter table "Contact" alter column "workspaceId" drop default`);
+    await client.query(`alter table "Contact" alter column id drop default`);
+    client.release();
+    return ms;
+  })();
+  const copied = await app.deps.db.contact.count({ where: { workspaceId: copyWs.viewer.workspaceId } });
+  if (copied !== ROWS) throw new Error(`COPY wrote ${copied} rows`);
+
+  // Prisma createMany, 1,000 rows per statement, of the same stored rows.
+  const stored = await app.deps.db.contact.findMany({ where: { workspaceId: csvCtx.viewer.workspaceId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  const manyWs = await workspaceWithFields(app);
+  const data = stored.map((r) => {
+    const rest: Record<string, unknown> = { ...r };
+    for (const k of ['id', 'createdAt', 'updatedAt', 'lastActivityAt']) delete rest[k];
+    return { ...rest, workspaceId: manyWs.viewer.workspaceId, customFields: rest.customFields ?? {} };
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < data.length; i += 1000) await app.deps.db.contact.createMany({ data: data.slice(i, i + 1000) as never });
+  const manyMs = performance.now() - t0;
+
+  const floor = rate(ROWS, copyMs);
+  const many = rate(ROWS, manyMs);
+  const line = (label: string, ms: number) => {
+    const r = rate(ROWS, ms);
+    console.log(
+      `${label.padEnd(34)} ${(ms / 1000).toFixed(2).padStart(7)} s ${fmt(r).padStart(9)} rows/s   ${(r / floor).toFixed(3)}× COPY   ${(r / many).toFixed(2)}× createMany`,
+    );
+  };
+  console.log('');
+  line('COPY (floor)', copyMs);
+  line('Prisma createMany (1,000 per call)', manyMs);
+  line('import CSV', csvMs);
+  line('import XLSX', xlsxMs);
+  const goal = (label: string, ms: number) => {
+    const r = rate(ROWS, ms);
+    console.log(
+      `  ${label}: ${(r / floor).toFixed(3)}× COPY (goal ≥ 0.5: ${r / floor >= 0.5 ? 'met' : `missed, ${((0.5 * floor) / r).toFixed(1)}× short`}); ${(r / many).toFixed(2)}× createMany (goal ≥ 5: ${r / many >= 5 ? 'met' : `missed, ${((5 * many) / r).toFixed(1)}× short`})`,
+    );
+  };
+  console.log('');
+  goal('CSV', csvMs);
+  goal('XLSX', xlsxMs);
+  await pool.end();
+  await app.stop();
+
+  // Peak RSS of one import per process, as the rows grow.
+  console.log('\npeak RSS of one import (own process; includes the app, Prisma and the pg pool):');
+  const script = fileURLToPath(import.meta.url);
+  for (const format of values['rss-formats']!.split(',')) {
+    for (const n of values.rss!.split(',').map(Number)) {
+      const path = join(dir, `rss-${n}.${format}`);
+      if (format === 'csv') await writeCsv(path, n);
+      else await writeXlsx(path, n);
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', script, '--child', format, '--rows', String(n), '--db', scratch.url, '--file', path, '--batch', String(BATCH)],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      const [code] = (await once(child, 'exit')) as [number];
+      if (code !== 0) throw new Error(`child ${format} ${n} exited with ${code}`);
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; startMb: number; maxRssMb: number };
+      console.log(
+        `  ${format.toUpperCase().padEnd(4)} ${fmt(n).padStart(8)} rows: peak RSS ${r.maxRssMb.toFixed(0).padStart(4)} MB (${r.startMb.toFixed(0)} MB before the import: +${(r.maxRssMb - r.startMb).toFixed(0)} MB)   ${fmt(rate(n, r.ms))} rows/s`,
+      );
+      await rm(path);
+    }
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+  if (!values.keep) await scratch.drop();
+  else console.log(`kept ${scratch.url}`);
+}
