@@ -97,13 +97,19 @@ events.inTransaction('task.completed', 'automations: queue runs', async (tx, e: 
 events.afterCommit('task.completed', 'automations: wake the worker', (_e, deps) => deps.worker.kick());
 
 events.inTransaction('lead.received', 'automations: queue runs', async (tx, e: LeadEvent, ctx) => {
-  await queue(tx, ctx, e.workspaceId, ['CARD_CREATED'], (a) => a.cardKind === 'LEAD', `lead.received:${e.leadId}`, {
-    topic: 'lead.received',
-    kind: 'LEAD',
-    cardId: e.leadId,
-    actorId: e.actorId,
-    occurredAt: e.occurredAt,
-  });
+  await queue(
+    tx,
+    ctx,
+    e.workspaceId,
+    ['CARD_CREATED'],
+    [
+      {
+        pick: (a) => a.cardKind === 'LEAD',
+        key: `lead.received:${e.leadId}`,
+        event: { topic: 'lead.received', kind: 'LEAD', cardId: e.leadId, actorId: e.actorId, occurredAt: e.occurredAt },
+      },
+    ],
+  );
 });
 events.afterCommit('lead.received', 'automations: wake the worker', (_e, deps) => deps.worker.kick());
 
