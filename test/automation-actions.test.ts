@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, test } from './kit/fixtures.js';
-import type { Client } from './kit/app.js';
 import { smtpTestUrl } from './kit/app.js';
 import { as } from './kit/results.js';
 import { subscribe } from './kit/subscribe.js';
@@ -18,26 +17,14 @@ import { CreateTask } from './kit/documents/tasks.js';
 import { CreateIncomingLead } from './kit/documents/leads.js';
 import { CreateRole, SetFieldAccess } from './kit/documents/users.js';
 import { CreateWebhook } from './kit/documents/webhooks.js';
-import { AutomationNotifications, AutomationRunLogged, AutomationRuns, CreateAutomation } from './kit/documents/automations.js';
-import type { AutomationInput } from './gql/graphql.js';
+import { AutomationNotifications, AutomationRunLogged, CreateAutomation } from './kit/documents/automations.js';
+
+import { automate, runs, waitRuns } from './kit/automations.js';
 
 let url: string;
 test.beforeAll(({ url: serverUrl }) => {
   url = serverUrl;
 });
-
-async function automate(c: Client, input: AutomationInput) {
-  return as((await c.gql(CreateAutomation, { input })).createAutomation, 'CreateAutomationSuccess').automation;
-}
-
-async function runs(c: Client, automationId: string) {
-  return (await c.gql(AutomationRuns, { automationId, first: 200 })).automationRuns;
-}
-
-async function waitRuns(c: Client, automationId: string, n: number) {
-  await expect.poll(async () => (await runs(c, automationId)).length, { timeout: 20_000, interval: 50 }).toBeGreaterThanOrEqual(n);
-  return (await runs(c, automationId)).reverse();
-}
 
 const HOUR = 3_600_000;
 

@@ -14,7 +14,6 @@ import { CompleteTask, CreateTask, Tasks } from './kit/documents/tasks.js';
 import { CreateTeam } from './kit/documents/users.js';
 import {
   AutomationNotifications,
-  AutomationRuns,
   Automations,
   CreateAutomation,
   DeleteAutomation,
@@ -22,26 +21,13 @@ import {
   TimelineAuthors,
   UpdateAutomation,
 } from './kit/documents/automations.js';
-import type { AutomationInput } from './gql/graphql.js';
+
+import { automate, runs, waitRuns } from './kit/automations.js';
 
 let url: string;
 test.beforeAll(({ url: serverUrl }) => {
   url = serverUrl;
 });
-
-async function automate(c: Client, input: AutomationInput) {
-  return as((await c.gql(CreateAutomation, { input })).createAutomation, 'CreateAutomationSuccess').automation;
-}
-
-async function runs(c: Client, automationId: string) {
-  return (await c.gql(AutomationRuns, { automationId, first: 200 })).automationRuns;
-}
-
-/** Waits until the automation has logged `n` runs; answers them, oldest first. */
-async function waitRuns(c: Client, automationId: string, n: number) {
-  await expect.poll(async () => (await runs(c, automationId)).length, { timeout: 15_000, interval: 50 }).toBeGreaterThanOrEqual(n);
-  return (await runs(c, automationId)).reverse();
-}
 
 async function tasksOf(c: Client, cardId: string) {
   return (await c.gql(Tasks, { filter: { cardId }, first: 50 })).tasks.edges.map((e) => e.node);

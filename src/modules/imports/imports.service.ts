@@ -584,6 +584,16 @@ function stageOf(env: Env, b: ReturnType<typeof build>, row: number, cells: Cell
 
 const live = (ctx: ServiceCtx, kind: CardKind) => ({ ...visible(ctx, kind), deletedAt: null });
 
+/** A row's id column as a card id: a plain uuid or the API's global id; null when it is neither. */
+function cardIdOf(given: string): string | null {
+  if (isUuid(given)) return given;
+  try {
+    return decodeGlobalId(given).id;
+  } catch {
+    return null;
+  }
+}
+
 /** The card a row duplicates, by the run's matching keys in order; null when none. */
 async function findMatch(env: Env, b: ReturnType<typeof build>): Promise<Found | null> {
   const table = cardTable(env.ctx.db, env.kind);
@@ -592,14 +602,8 @@ async function findMatch(env: Env, b: ReturnType<typeof build>): Promise<Found |
   for (const by of env.opts.matchBy) {
     let cond: object | null = null;
     if (by === 'ID' && b.id) {
-      let id = b.id;
-      if (!isUuid(id)) {
-        try {
-          id = decodeGlobalId(id).id;
-        } catch {
-          continue;
-        }
-      }
+      const id = cardIdOf(b.id);
+      if (!id) continue;
       if (isUuid(id)) cond = { id };
     } else if (by === 'EMAIL' && Array.isArray(f.emails) && f.emails.length) {
       cond = { emails: { hasSome: (f.emails as string[]).map((e) => e.toLowerCase()) } };
@@ -662,14 +666,8 @@ function keysOf(env: Env, b: Built & { id?: string }): { by: MatchBy; key: strin
   const has = (name: string) => descriptor(env.kind).fields.some((x) => x.name === name);
   for (const by of env.opts.matchBy) {
     if (by === 'ID' && b.id) {
-      let id = b.id;
-      if (!isUuid(id)) {
-        try {
-          id = decodeGlobalId(id).id;
-        } catch {
-          continue;
-        }
-      }
+      const id = cardIdOf(b.id);
+      if (!id) continue;
       if (isUuid(id)) out.push({ by, key: `id:${id}` });
     } else if (by === 'EMAIL' && has('emails') && Array.isArray(f.emails)) {
       for (const e of f.emails as string[]) out.push({ by, key: `email:${e.toLowerCase()}` });
