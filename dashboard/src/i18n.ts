@@ -56,6 +56,7 @@ const en = {
     ATTACHMENT: 'File',
     TASK_CREATED: 'Task',
     TASK_COMPLETED: 'Task done',
+    IMPORTED: 'Imported',
   },
 };
 
@@ -115,6 +116,7 @@ const ru: Texts = {
     ATTACHMENT: 'Файл',
     TASK_CREATED: 'Задача',
     TASK_COMPLETED: 'Задача выполнена',
+    IMPORTED: 'Импортирована',
   },
 };
 
