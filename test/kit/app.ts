@@ -147,9 +147,13 @@ function wrap(app: App, queries: string[]): TestApp {
   return view;
 }
 
-/** The SMTP server of this test worker (one port per vitest worker, so parallel workers do not meet). */
+/**
+ * The SMTP server test/automation-actions.test.ts runs (the only file that runs one). One port for
+ * every worker: on PostgreSQL the workers share the database, so an automation job a test queues
+ * may be claimed by another worker's app, which must send to the same server.
+ */
 export function smtpTestUrl() {
-  return `smtp://127.0.0.1:${25250 + Number(process.env.VITEST_POOL_ID ?? 0)}`;
+  return 'smtp://127.0.0.1:25250';
 }
 
 export const uniqueEmail = (prefix = 'user') => `${prefix}.${randomUUID().slice(0, 8)}@example.com`;
