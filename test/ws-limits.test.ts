@@ -108,6 +108,10 @@ describe('operations', () => {
     const first = connect(ws.token);
     const second = connect(ws.token);
     const a = [board(first.client, ws.pipeline.id), board(first.client, ws.pipeline.id), board(first.client, ws.pipeline.id)];
+    // Two sockets' messages reach the server in no set order: an answer on the first socket after
+    // its three shows they are counted (graphql-ws reads one socket's messages in order).
+    // That operation is the fourth on the socket, so its answer is a refusal.
+    expect((await me(first.client)).errors[0].extensions?.code).toBe('OPERATION_LIMIT');
     const b = [board(second.client, ws.pipeline.id), board(second.client, ws.pipeline.id)];
     const sixth = await board(second.client, ws.pipeline.id).outcome;
     expect(sixth.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT', limit: 5 });
