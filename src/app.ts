@@ -1,6 +1,7 @@
 // buildApp(config) -> { start, stop }: the HTTP server (GraphQL over HTTP, SSE, GraphiQL,
 // health and readiness, file downloads, the /dashboard page) and graphql-ws on the same port
 // and path, sharing one context factory.
+import { PothosValidationError } from '@pothos/core';
 import { join } from 'node:path';
 import { createFetch } from '@whatwg-node/fetch';
 import { LocalStorage } from './lib/storage.js';
@@ -100,7 +101,16 @@ function localizeErrors(statementTimeoutMs: number): Plugin<Context> {
   const localize = (locale: Locale) => (e: GraphQLError) => {
     // A statement PostgreSQL cancelled at STATEMENT_TIMEOUT_MS is answered as such, not masked.
     const cause = localizedCause(e) ?? (isStatementTimeout(e.originalError) ? statementTimedOut(statementTimeoutMs) : undefined);
-    if (!cause) return e;
+    if (!cause) {
+      // graphql-js refuses the request itself (a variable of the wrong type or shape, a missing
+      // required one) with an error that has no path and no code: it is the client's input.
+      if (e.extensions?.code === undefined && e.path === undefined)
+        return new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } });
+      // Pothos refuses an argument it cannot read (a cursor that is not one of its own).
+      if (e.extensions?.code === undefined && (e.originalError instanceof PothosValidationError || e instanceof PothosValidationError))
+        return new GraphQLError(e.message, { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } });
+      return e;
+    }
     const extensions =
       cause instanceof AppError
         ? {

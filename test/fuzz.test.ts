@@ -134,7 +134,7 @@ describe('fuzzing the whole API', () => {
           );
           const body = await res.text();
           outcomes.set(outcome(body), (outcomes.get(outcome(body)) ?? 0) + 1);
-          const unexpected = res.status >= 500 || /Unexpected error|INTERNAL_SERVER_ERROR/.test(body);
+          const unexpected = res.status >= 500 || /Unexpected error|INTERNAL_SERVER_ERROR/.test(body) || outcome(body) === 'error:none';
           if (unexpected) failures.push({ op, status: res.status, body: body.slice(0, 500) });
           return !unexpected;
         }),
@@ -156,6 +156,54 @@ describe('fuzzing the whole API', () => {
 });
 
 describe('bugs the fuzzer found', () => {
+  it('failing before: a variable of the wrong type or a missing required one answers BAD_USER_INPUT (it had no code)', async ({ app, signUp }) => {
+    const a = await signUp();
+    const post = async (variables: Record<string, unknown>) => {
+      const res = await app.yoga.fetch('http://test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${a.token}` },
+        body: JSON.stringify({ query: 'query ($first: Int!) { deals(first: $first) { totalCount } }', variables }),
+      });
+      return (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+    };
+    for (const variables of [{ first: 'ten' }, {}, { first: { nested: true } }]) {
+      const r = await post(variables);
+      expect(r.data).toBeUndefined();
+      expect(r.errors?.[0]).toMatchObject({ message: expect.stringContaining('$first'), extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    expect((await post({ first: 1 })).errors).toBeUndefined();
+  });
+
+  it('failing before: after together with before is refused as BAD_USER_INPUT (it leaked a library message with no code)', async ({ app, signUp }) => {
+    const a = await signUp();
+    const post = async (variables: Record<string, unknown>) => {
+      const res = await app.yoga.fetch('http://test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${a.token}` },
+        body: JSON.stringify({ query: 'query ($a: String, $b: String) { users(after: $a, before: $b, first: 5) { totalCount } }', variables }),
+      });
+      return (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+    };
+    const both = await post({ a: 'x', b: 'y' });
+    expect(both.data ?? null).toBeNull();
+    expect(both.errors?.[0]).toMatchObject({ message: expect.stringMatching(/after.*before/), extensions: { code: 'BAD_USER_INPUT' } });
+    expect((await post({ a: null, b: null })).data).toEqual({ users: { totalCount: 1 } });
+  });
+
+  it('failing before: a cursor that is not one answers BAD_USER_INPUT (it had no code)', async ({ app, signUp }) => {
+    const a = await signUp();
+    for (const before of ['[', 'not a cursor', Buffer.from('GPC:J["x"').toString('base64')]) {
+      const res = await app.yoga.fetch('http://test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${a.token}` },
+        body: JSON.stringify({ query: 'query ($b: String) { contacts(before: $b, last: 5) { totalCount } }', variables: { b: before } }),
+      });
+      const r = (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+      expect(r.data ?? null).toBeNull();
+      expect(r.errors?.[0].extensions?.code, JSON.stringify(r)).toBe('BAD_USER_INPUT');
+    }
+  });
+
   it('failing before: deleting a stage answers the deleted stage with its pipeline (was "Unexpected error" on stage.pipeline)', async ({ workspace: ws }) => {
     const created = as((await ws.gql(CreateStage, { input: { pipelineId: ws.pipeline.id, name: 'Spare' } })).createStage, 'CreateStageSuccess').stage;
     const r = await ws.raw(DeleteStage, { id: created.id });
