@@ -5,12 +5,12 @@ import { print } from 'graphql';
 import { describe, expect, it, test } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
 import { listening, subscribe } from './kit/subscribe.js';
-import { rawId } from './kit/results.js';
+import { as, rawId } from './kit/results.js';
 import { createDeal, createPipeline } from './kit/cards.js';
-import { CreateDeal, DealChanged, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
+import { CreateDeal, DealChanged, DealChangedOpenTask, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
 import { CreateCustomField } from './kit/documents/custom-fields.js';
 import { AddNote, TimelineUpdated } from './kit/documents/timeline.js';
-import { CreateTask } from './kit/documents/tasks.js';
+import { CompleteTask, CreateTask, ReopenTask, UpdateTask } from './kit/documents/tasks.js';
 
 let url: string;
 test.beforeAll(({ url: serverUrl }) => {
@@ -45,6 +45,31 @@ describe('dealChanged over WebSocket', () => {
     await sub.waitFor(2);
     expect(sub.events[1]).toMatchObject({ kind: 'MOVED', dealId: deal.id, deal: { stage: { id: ws.won.id } } });
     expect(sub.events[1].deal!.closedAt).not.toBeNull();
+    await sub.close();
+  });
+
+  it("failing before: a board hears of a deal's open task as it is created, edited, completed and reopened", async ({ workspace: ws }) => {
+    const deal = await newDeal({ name: 'Task board' }, ws);
+    const sub = subscribe(url, ws.token, DealChangedOpenTask, { pipelineId: ws.pipeline.id }, (d) => d.dealChanged);
+    await sub.ready;
+    const openTaskAfter = async (n: number) => {
+      await sub.waitFor((e) => e.length >= n, 5000);
+      expect(sub.events[n - 1]).toMatchObject({ kind: 'UPDATED', dealId: deal.id });
+      return sub.events[n - 1].deal?.openTask?.text ?? null;
+    };
+    const created = await ws.gql(CreateTask, { input: { cardId: deal.id, type: 'CALL', text: 'Call back', dueAt: '2031-01-01T10:00:00Z' } });
+    const task = as(created.createTask, 'CreateTaskSuccess').task;
+    expect(await openTaskAfter(1)).toBe('Call back');
+    const edited = as(
+      (await ws.gql(UpdateTask, { input: { id: task.id, version: task.version, text: 'Call back at ten' } })).updateTask,
+      'UpdateTaskSuccess',
+    ).task;
+    expect(await openTaskAfter(2)).toBe('Call back at ten');
+    const done = as((await ws.gql(CompleteTask, { id: task.id, version: edited.version })).completeTask, 'CompleteTaskSuccess').task;
+    expect(await openTaskAfter(3)).toBeNull();
+    await ws.gql(ReopenTask, { id: task.id, version: done.version });
+    expect(await openTaskAfter(4)).toBe('Call back at ten');
+    expect(sub.errors).toEqual([]);
     await sub.close();
   });
 

@@ -34,7 +34,8 @@ export type TaskEvent = {
   workspaceId: string;
   actorId: string;
   occurredAt: string;
-  card: { kind: CardKind; id: string };
+  /** For a deal, its pipeline (boards listen per pipeline). */
+  card: { kind: CardKind; id: string; pipelineId?: string };
   task: { id: string; type: string; text: string; dueAt: string; responsibleId: string; result: string | null };
 };
 
@@ -66,6 +67,8 @@ export type EventMap = {
   'record.restored': RecordEvent;
   'task.created': TaskEvent;
   'task.completed': TaskEvent;
+  /** A task's type, text, due time or responsible changed, or it was reopened. */
+  'task.updated': TaskEvent;
   'file.attached': FileAttachedEvent;
   'lead.received': LeadEvent;
   timelineUpdated: TimelineMessage;

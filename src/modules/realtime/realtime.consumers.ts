@@ -1,7 +1,7 @@
 // Realtime: once a change has committed, the outbox hands its events here and they go to the
 // pubsub (in-process, or Redis with REDIS_URL), where the subscriptions of every instance pick
 // them up and filter them for each subscriber's rights.
-import { events, type RecordEvent } from '../../kernel/events.js';
+import { events, type RecordEvent, type TaskEvent } from '../../kernel/events.js';
 import type { AppDeps } from '../../context.js';
 import type { DealChangeKind, DealChangedMessage } from '../../lib/pubsub.js';
 
@@ -33,6 +33,16 @@ function publishDeal(deps: AppDeps, topic: keyof typeof DEAL_KIND, e: RecordEven
 
 for (const topic of Object.keys(DEAL_KIND) as (keyof typeof DEAL_KIND)[]) {
   events.afterCommit(topic, 'realtime: dealChanged', (e, deps) => publishDeal(deps, topic, e));
+}
+
+// A deal's open task (Deal.openTask, shown on board cards) changes with its tasks: boards hear of
+// it as an UPDATED deal.
+for (const topic of ['task.created', 'task.completed', 'task.updated'] as const) {
+  events.afterCommit(topic, 'realtime: dealChanged (open task)', (e: TaskEvent, deps) => {
+    const pipelineId = e.card.pipelineId;
+    if (e.card.kind !== 'DEAL' || !pipelineId) return;
+    deps.pubsub.publish('dealChanged', pipelineId, { workspaceId: e.workspaceId, pipelineId, dealId: e.card.id, kind: 'UPDATED', occurredAt: e.occurredAt });
+  });
 }
 
 events.afterCommit('timelineUpdated', 'realtime: timelineUpdated', (m, deps) => deps.pubsub.publish('timelineUpdated', m.cardId, m));

@@ -45,12 +45,13 @@ async function notifyAssigned(tx: Tx, ctx: ServiceCtx, task: Task) {
   ]);
 }
 
-function taskEvent(ctx: ServiceCtx, card: CardRef, t: Task): TaskEvent {
+async function taskEvent(tx: Tx, ctx: ServiceCtx, card: CardRef, t: Task): Promise<TaskEvent> {
+  const deal = card.entityType === 'DEAL' ? await tx.deal.findUnique({ where: { id: card.id }, select: { pipelineId: true } }) : null;
   return {
     workspaceId: t.workspaceId,
     actorId: ctx.viewer.userId,
     occurredAt: new Date().toISOString(),
-    card: { kind: card.entityType, id: card.id },
+    card: { kind: card.entityType, id: card.id, ...(deal ? { pipelineId: deal.pipelineId } : {}) },
     task: { id: t.id, type: t.type, text: t.text, dueAt: t.dueAt.toISOString(), responsibleId: t.responsibleId, result: t.result },
   };
 }
@@ -72,7 +73,7 @@ export async function createTask(ctx: ServiceCtx, card: CardRef, input: CreateTa
         createdById: ctx.viewer.userId,
       },
     });
-    await events.emit(tx, ctx, 'task.created', [taskEvent(ctx, card, t)]);
+    await events.emit(tx, ctx, 'task.created', [await taskEvent(tx, ctx, card, t)]);
     await notifyAssigned(tx, ctx, t);
     return t;
   });
@@ -137,6 +138,7 @@ export async function updateTask(ctx: ServiceCtx, id: string, version: number, i
       ...(data.dueAt.getTime() !== t.dueAt.getTime() ? { dueNotifiedAt: null } : {}),
     });
     if (row.responsibleId !== t.responsibleId) await notifyAssigned(tx, ctx, row);
+    await events.emit(tx, ctx, 'task.updated', [await taskEvent(tx, ctx, cardOf(row), row)]);
     return row;
   });
   ctx.deps.outbox.kick();
@@ -158,7 +160,7 @@ export async function completeTask(ctx: ServiceCtx, id: string, version: number,
   );
   const task = await ctx.db.$transaction(async (tx) => {
     const row = await write(tx, t, { completedAt: new Date(), result: clean.result || null });
-    await events.emit(tx, ctx, 'task.completed', [taskEvent(ctx, cardOf(row), row)]);
+    await events.emit(tx, ctx, 'task.completed', [await taskEvent(tx, ctx, cardOf(row), row)]);
     return row;
   });
   ctx.deps.outbox.kick();
@@ -168,7 +170,13 @@ export async function completeTask(ctx: ServiceCtx, id: string, version: number,
 export async function reopenTask(ctx: ServiceCtx, id: string, version: number) {
   const t = await current(ctx, id, version);
   if (!t.completedAt) throw ValidationError.field('id', TASKS.notCompleted());
-  return ctx.db.$transaction((tx) => write(tx, t, { completedAt: null, result: null }));
+  const task = await ctx.db.$transaction(async (tx) => {
+    const row = await write(tx, t, { completedAt: null, result: null });
+    await events.emit(tx, ctx, 'task.updated', [await taskEvent(tx, ctx, cardOf(row), row)]);
+    return row;
+  });
+  ctx.deps.outbox.kick();
+  return task;
 }
 
 // Lists

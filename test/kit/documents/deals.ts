@@ -94,6 +94,12 @@ export const Deals = graphql(`
   }
 `);
 
+export const DealChangedOpenTask = graphql(`
+  subscription DealChangedOpenTask($pipelineId: ID!) {
+    dealChanged(pipelineId: $pipelineId) { kind dealId deal { id openTask { text } } }
+  }
+`);
+
 export const DealChanged = graphql(`
   subscription DealChanged($pipelineId: ID!) {
     dealChanged(pipelineId: $pipelineId) { kind dealId deal { ...DealFields } }
