@@ -9,4 +9,5 @@ import './realtime/realtime.consumers.js';
 import './tasks/tasks.consumers.js';
 import './leads/leads.consumers.js';
 import './automations/automations.consumers.js';
+import './automations/automations.usage.js';
 import './webhooks/webhooks.consumers.js';

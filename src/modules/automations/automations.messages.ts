@@ -8,6 +8,10 @@ defineNouns({
 
 export const AUTOMATIONS = defineMessages('automations', {
   manage: { en: 'manage automations', ru: 'управлять автоматизациями' },
+  usedBy: withParams(
+    (p: { name: string }) => `the automation «${p.name}» uses it: change, disable or delete the automation first`,
+    (p) => `его использует автоматизация «${p.name}»: сначала измените, отключите или удалите её`,
+  ),
   noCardKind: { en: 'this trigger needs a card kind', ru: 'для этого триггера нужен тип карточки' },
   dealsOnly: { en: 'this trigger is for deals only', ru: 'этот триггер только для сделок' },
   fieldOrCustom: { en: 'give either field or customFieldId', ru: 'укажите field или customFieldId' },

@@ -1,6 +1,7 @@
 // Custom field definitions, for administrators: listing, creating, changing, archiving, and
 // refreshing stored formula results. What card reads and writes need of definitions is in
 // src/kernel/fields.
+import { usage } from '../../kernel/usage.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
@@ -393,6 +394,7 @@ export async function refreshFormulas(ctx: ServiceCtx, entityType: EntityType) {
 export async function setArchived(ctx: ServiceCtx, id: string, archived: boolean) {
   assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   await findField(ctx, id);
+  if (archived) await usage.assertUnused(ctx.db, ctx.viewer.workspaceId, { kind: 'CUSTOM_FIELD', id });
   // Archiving hides the field; its values stay in the cards and come back on unarchiving.
   const updated = await ctx.db.customField.update({ where: { id }, data: { archived } });
   await forget(ctx);

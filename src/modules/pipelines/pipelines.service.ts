@@ -1,5 +1,6 @@
 // Pipelines, their ordered stages (OPEN / WON / LOST) and loss reasons. Changing them is an
 // administrator's right; every member reads them.
+import { usage } from '../../kernel/usage.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
@@ -150,6 +151,11 @@ export async function deletePipeline(ctx: ServiceCtx, id: string) {
   if (deals) {
     throw ValidationError.field('id', PIPELINES.stillHolds({ what: noun('Pipeline'), deals }));
   }
+  // The pipeline goes with its stages: none may be in use.
+  await usage.assertUnused(ctx.db, ctx.viewer.workspaceId, { kind: 'PIPELINE', id });
+  for (const stage of await ctx.db.stage.findMany({ where: { pipelineId: id }, select: { id: true } })) {
+    await usage.assertUnused(ctx.db, ctx.viewer.workspaceId, { kind: 'STAGE', id: stage.id });
+  }
   await ctx.db.pipeline.delete({ where: { id } });
   return id;
 }
@@ -226,6 +232,7 @@ export async function deleteStage(ctx: ServiceCtx, id: string, query: { include?
   // Every pipeline keeps a way forward and both ways to close a deal.
   const sameKind = await ctx.db.stage.count({ where: { pipelineId: stage.pipelineId, kind: stage.kind, id: { not: id } } });
   if (!sameKind) throw ValidationError.field('id', PIPELINES.needsKind({ kind: stage.kind }));
+  await usage.assertUnused(ctx.db, ctx.viewer.workspaceId, { kind: 'STAGE', id });
   await ctx.db.stage.delete({ where: { id } });
   return stage;
 }

@@ -1,4 +1,5 @@
 // Users of a workspace. Managing them is an administrator's right (a user may rename themself).
+import { usage } from '../../kernel/usage.js';
 import { audit } from '../audit/audit.service.js';
 import { withId } from '../../lib/prisma-query.js';
 import { z } from 'zod';
@@ -192,6 +193,7 @@ export async function setUserActive(ctx: ServiceCtx, id: string, active: boolean
   assertAdmin(ctx.viewer, active ? USERS.reactivate() : USERS.deactivate());
   const user = await ctx.db.user.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, include: { role: true } });
   if (!user) throw new NotFoundError('User', id);
+  if (!active) await usage.assertUnused(ctx.db, ctx.viewer.workspaceId, { kind: 'USER', id });
   return ctx.db
     .$transaction(async (tx) => {
       if (!active && user.role.isAdmin) await assertAnotherActiveAdmin(tx, ctx, id, 'id');
