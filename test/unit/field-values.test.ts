@@ -161,6 +161,7 @@ describe('isEmptyValue', () => {
 describe('matchesAny', () => {
   it('compares stored values by content; a MULTISELECT matches on any shared option', () => {
     expect(matchesAny(undefined, ['a'])).toBe(false);
+    expect(matchesAny(undefined, [undefined])).toBe(false);
     expect(matchesAny(null, [null])).toBe(false);
     expect(matchesAny('a', ['b', 'a'])).toBe(true);
     expect(matchesAny('a', ['b'])).toBe(false);
@@ -217,7 +218,7 @@ describe('toGraphql', () => {
 });
 
 describe('formulas', () => {
-  const values: Record<string, string | null> = { qty: '3', price: '2.5', zero: '0', empty: null };
+  const values: Record<string, string | null> = { qty: '3', price: '2.5', zero: '0', empty: null, q2: '4' };
   const calc = (src: string) => {
     const r = evaluate(parseFormula(src), (c) => (values[c] == null ? null : new Prisma.Decimal(values[c]!)));
     return r === null ? null : r.toFixed();
@@ -241,6 +242,8 @@ describe('formulas', () => {
     expect(calc('-qty + 10')).toBe('7');
     expect(calc('--qty')).toBe('3');
     expect(calc('1.25')).toBe('1.25');
+    // A field code may hold digits after its first letter.
+    expect(calc('q2 * 2')).toBe('8');
     expect(calc('9999999999999999.99 * 12345.5')).toBe('123454999999999999876.545');
   });
 
