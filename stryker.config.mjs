@@ -7,7 +7,14 @@ export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   plugins: ['@stryker-mutator/vitest-runner'],
-  mutate: ['src/kernel/access/**/*.ts', '!src/kernel/access/messages.ts', 'src/kernel/fields/values.ts', 'src/kernel/fields/formula.ts'],
+  mutate: [
+    'src/kernel/access/**/*.ts',
+    '!src/kernel/access/messages.ts',
+    'src/kernel/records.ts',
+    'src/kernel/fields/card-values.ts',
+    'src/kernel/fields/values.ts',
+    'src/kernel/fields/formula.ts',
+  ],
   coverageAnalysis: 'perTest',
   // Module-level code (the rule texts of root-rules.ts, constant tables) runs once per module load:
   // each such mutant needs a fresh test process (~6 s here). test/schema.test.ts snapshots the rule
