@@ -9,7 +9,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['node_modules/', 'data/', 'src/generated/', 'test/gql/', 'dashboard/src/gql/', 'dist/', 'schema/', 'coverage/']),
+  globalIgnores(['node_modules/', 'data/', 'src/generated/', 'test/gql/', 'dashboard/src/gql/', 'dist/', 'schema/', 'coverage/', 'reports/', '.stryker-tmp/']),
   {
     files: ['**/*.{ts,js,mjs,cjs}'],
     extends: [js.configs.recommended, tseslint.configs.recommended],

@@ -723,7 +723,20 @@ describe('update semantics', () => {
     expect(usage.filter((u) => u.filled).map((u) => u.field.code)).toEqual(['vip', 'billing_email']);
   });
 
-  it('a formula is recomputed on every write of its inputs, exactly, and cleared when an input is empty', async ({ workspace: ws }) => {
+  it('a formula is recomputed on every write of its inputs, exactly, and cleared when an input is empty', async ({ workspace: ws, app }) => {
+    // Reads recompute formulas, so what a card shows cannot tell a stale stored result: the
+    // stored results (which filters, sorts and exports read) must equal the shown ones at each step.
+    const storedFormulas = async (id: string) => {
+      const row = await app.database.prisma.company.findUniqueOrThrow({ where: { id: rawId(id) }, select: { customFields: true, workspaceId: true } });
+      const defs = await app.database.prisma.customField.findMany({ where: { workspaceId: row.workspaceId, type: 'FORMULA' } });
+      const held = row.customFields as Record<string, unknown>;
+      return Object.fromEntries(defs.filter((d) => held[d.key] !== undefined).map((d) => [d.code, held[d.key]]));
+    };
+    const shownFormulas = async (id: string) => {
+      const shown = flat((await read(ws, id)).customFields);
+      return Object.fromEntries(Object.entries(shown).filter(([code]) => ['total', 'net', 'per_unit'].includes(code)));
+    };
+    const inStep = async (id: string) => expect(await storedFormulas(id)).toEqual(await shownFormulas(id));
     const qty = await define(ws, { entityType: 'COMPANY', type: 'NUMBER', name: 'Qty', code: 'qty' });
     const price = await define(ws, { entityType: 'COMPANY', type: 'MONEY', name: 'Price', code: 'price' });
     const discount = await define(ws, { entityType: 'COMPANY', type: 'NUMBER', name: 'Discount', code: 'discount' });
@@ -735,10 +748,12 @@ describe('update semantics', () => {
     ]);
     // 3 × 0.10 is 0.3 exactly (a float would give 0.30000000000000004); Net lacks its discount.
     expect(flat(c.customFields)).toEqual({ qty: '3', price: '0.10 RUB', total: '0.3' });
+    await inStep(c.id);
     const c2 = await mustUpdate(ws, 'COMPANY', c, [{ fieldId: discount.id, value: { number: '0.2' } }]);
     expect(flat(c2.customFields)).toMatchObject({ total: '0.3', net: '0.0333333333' });
     const c3 = await mustUpdate(ws, 'COMPANY', c2, [{ fieldId: qty.id, value: { number: '7' } }]);
     expect(flat(c3.customFields)).toMatchObject({ total: '0.7', net: '0.1666666667' });
+    expect(await storedFormulas(c.id)).toEqual({ total: '0.7', net: '0.1666666667' });
     // Large inputs keep every digit.
     const c4 = await mustUpdate(ws, 'COMPANY', c3, [
       { fieldId: qty.id, value: { number: '12345.5' } },
@@ -746,13 +761,16 @@ describe('update semantics', () => {
       { fieldId: discount.id, value: { number: '0' } },
     ]);
     expect(flat(c4.customFields)).toMatchObject({ total: '123454999999999999876.545', net: '41151666666666666625.515' });
+    await inStep(c.id);
     // Clearing an input clears the result; a division by zero has none.
     const c5 = await mustUpdate(ws, 'COMPANY', c4, [{ fieldId: price.id, value: null }]);
     expect(flat(c5.customFields)).toEqual({ qty: '12345.5', discount: '0' });
     expect(flat((await read(ws, c.id)).customFields)).toEqual({ qty: '12345.5', discount: '0' });
+    expect(await storedFormulas(c.id)).toEqual({});
     const zero = await define(ws, { entityType: 'COMPANY', type: 'FORMULA', name: 'Per unit', code: 'per_unit', formula: 'discount / qty' });
     // A formula defined after the card was written shows its result at once.
     expect(flat((await read(ws, c.id)).customFields)).toEqual({ qty: '12345.5', discount: '0', per_unit: '0' });
+    expect(await storedFormulas(c.id)).toEqual({ per_unit: '0' });
     const c6 = await mustUpdate(ws, 'COMPANY', c5, [
       { fieldId: qty.id, value: { number: '0' } },
       { fieldId: discount.id, value: { number: '5' } },
@@ -760,9 +778,11 @@ describe('update semantics', () => {
     expect(flat(c6.customFields)).toEqual({ qty: '0', discount: '5' });
     const c7 = await mustUpdate(ws, 'COMPANY', c6, [{ fieldId: qty.id, value: { number: '-2' } }]);
     expect(flat(c7.customFields)).toEqual({ qty: '-2', discount: '5', per_unit: '-2.5' });
+    await inStep(c.id);
     // Changing a formula shows the new result on existing cards.
     expect((await tryUpdateField(ws, { id: zero.id, formula: 'discount * qty' })).field?.formula).toBe('discount * qty');
     expect(flat((await read(ws, c.id)).customFields)).toMatchObject({ per_unit: '-10' });
+    expect(await storedFormulas(c.id)).toEqual({ per_unit: '-10' });
     void total;
   });
 
