@@ -21,6 +21,7 @@ import { canSee, visible } from './access/visibility.js';
 import { descriptor, type CardKind, type SystemField } from './card-kinds.js';
 import { events, type FieldChange, type RecordEvent, type Snapshot } from './events.js';
 import { cardTable, setTagsMany, type CardRow } from './tables.js';
+import { insertRows } from '../lib/bulk-insert.js';
 import { lockedPositions, slotColumnsWith } from './fields/slots.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { definitions } from './fields/definitions.js';
@@ -210,11 +211,25 @@ function validator(f: SystemField, region: string, creating: boolean): z.ZodType
   }
 }
 
+// Built once per kind, region and create-or-update: building a zod schema costs far more than
+// checking a row with it, and an import checks hundreds of thousands of rows.
+const systemSchemas = new Map<string, z.ZodType>();
+function systemSchema(kind: CardKind, region: string, creating: boolean) {
+  const key = `${kind}:${region}:${creating}`;
+  let schema = systemSchemas.get(key);
+  if (!schema) {
+    const d = descriptor(kind);
+    schema = z.object(Object.fromEntries([...d.fields.map((f) => [f.name, validator(f, region, creating)]), ['tags', v.tags.default([])]]));
+    systemSchemas.set(key, schema);
+  }
+  return schema;
+}
+
 /** The system field values the card will hold: the input over the current card, checked. */
 function systemValues(kind: CardKind, input: CardWrite, current: CardRow | null, region: string, currency: string, issues: IssueList) {
   const d = descriptor(kind);
   const creating = !current;
-  const shape = Object.fromEntries([...d.fields.map((f) => [f.name, validator(f, region, creating)]), ['tags', v.tags.default([])]]);
+  const schema = systemSchema(kind, region, creating);
   const sent = input.fields ?? {};
   const merged: Record<string, unknown> = {};
   for (const f of d.fields) {
@@ -229,7 +244,7 @@ function systemValues(kind: CardKind, input: CardWrite, current: CardRow | null,
     }
   }
   merged.tags = input.tags ?? (creating ? undefined : []);
-  const data = v.parseInput(z.object(shape), creating ? given(merged) : merged, issues.issues) as Record<string, unknown>;
+  const data = v.parseInput(schema, creating ? given(merged) : merged, issues.issues) as Record<string, unknown>;
   for (const f of d.fields) if (f.type === 'TEXT' || f.type === 'URL') data[f.name] = data[f.name] ?? null;
   return data;
 }
@@ -374,6 +389,14 @@ async function prepare(ctx: ServiceCtx, kind: CardKind, input: CardWrite, curren
   return { w, hook, cf, responsibleId, companyId, tags: tags as string[], columns, search: searchOf(kind, data, custom) };
 }
 
+/** The card tables by kind, and their columns defaulting to the moment of the write. */
+const TABLE: Record<CardKind, string> = { CONTACT: 'Contact', COMPANY: 'Company', DEAL: 'Deal' };
+const NOW_COLUMNS: Record<CardKind, readonly string[]> = {
+  CONTACT: ['createdAt', 'updatedAt', 'lastActivityAt'],
+  COMPANY: ['createdAt', 'updatedAt', 'lastActivityAt'],
+  DEAL: ['createdAt', 'updatedAt', 'lastActivityAt', 'stageEnteredAt'],
+};
+
 /** A write checked and prepared, to commit: `current` is the card read before (null on create). */
 type Ready = { index: number; current: CardRow | null; p: Awaited<ReturnType<typeof prepare>> };
 type Written = { index: number; row: CardRow; created: boolean };
@@ -419,8 +442,12 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
     });
     const written: Written[] = [];
     if (creates.length) {
-      const rows = await cardTable(tx, kind).createManyAndReturn({
-        data: creates.map((r) => ({
+      // One INSERT with the batch as one JSON parameter (lib/bulk-insert.ts: Prisma's createMany
+      // spends seconds of CPU on a batch of cards), then the rows as Prisma reads them.
+      const ids = await insertRows(
+        tx,
+        TABLE[kind],
+        creates.map((r) => ({
           workspaceId: ws,
           ...r.p.columns,
           ...r.p.hook.columns?.(r.p.w, now),
@@ -431,9 +458,11 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
           ...valueCols(r),
           searchText: r.p.search,
         })),
-      });
-      // PostgreSQL returns a multi-row INSERT's rows in the order given; checked, not assumed.
-      if (rows.length !== creates.length || rows.some((row, i) => row.searchText !== creates[i].p.search)) throw new Error('INSERT … RETURNING out of order');
+        { ids: true, now: NOW_COLUMNS[kind] },
+      );
+      const byId = new Map((await cardTable(tx, kind).findMany({ where: { id: { in: ids } } })).map((row) => [row.id, row]));
+      const rows = ids.map((id) => byId.get(id)!);
+      if (rows.some((row) => !row)) throw new Error('bulk insert: a row written is missing');
       for (const [i, r] of creates.entries()) {
         await r.p.hook.written?.(tx, r.p.w, rows[i].id);
         written.push({ index: r.index, row: rows[i], created: true });

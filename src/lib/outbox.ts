@@ -7,6 +7,7 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db.js';
 import type { Logger } from './logger.js';
+import { insertRows } from './bulk-insert.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -14,9 +15,14 @@ export type OutboxRow = { topic: string; workspaceId: string; payload: unknown }
 
 export async function enqueue(tx: Tx, events: OutboxRow[]) {
   if (!events.length) return;
-  await tx.outboxEvent.createMany({
-    data: events.map((e) => ({ workspaceId: e.workspaceId, topic: e.topic, payload: e.payload as Prisma.InputJsonValue })),
-  });
+  // One statement with the batch as one JSON parameter (bulk-insert.ts): an imported batch
+  // enqueues hundreds of events, each carrying a card's snapshot.
+  await insertRows(
+    tx,
+    'OutboxEvent',
+    events.map((e) => ({ workspaceId: e.workspaceId, topic: e.topic, payload: e.payload })),
+    { now: ['createdAt'] },
+  );
 }
 
 type Row = { id: bigint; topic: string; payload: unknown };

@@ -5,37 +5,57 @@ import { randomUUID } from 'node:crypto';
 import { events, type RecordEvent, type TaskEvent } from '../../kernel/events.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import type { Tx } from '../../lib/outbox.js';
-import type { Prisma } from '../../generated/prisma/client.js';
+import { insertRows } from '../../lib/bulk-insert.js';
 import { descriptor } from '../../kernel/card-kinds.js';
 import { hiding, TYPE_NAME, type WebhookEventType, type WebhookRole } from './webhooks.service.js';
 import { sendDueDeliveries } from './webhooks.sender.js';
+
+type Hook = { id: string; eventTypes: string[]; role: WebhookRole };
+
+/** The workspace's enabled webhooks subscribed to any of `types`, with their roles (two statements). */
+function subscribed(tx: Tx, workspaceId: string, types: WebhookEventType[]): Promise<Hook[]> {
+  return tx.webhook.findMany({
+    where: { workspaceId, enabled: true, eventTypes: { hasSome: types } },
+    select: { id: true, eventTypes: true, role: { select: { isAdmin: true, fieldAccess: true } } },
+  });
+}
+
+/** A delivery row per webhook subscribed to each of the event's types (written with `insertDeliveries`). */
+async function deliveries(
+  hooks: Hook[],
+  workspaceId: string,
+  types: WebhookEventType[],
+  data: (type: WebhookEventType, hook: Hook) => object | Promise<object>,
+  occurredAt: string,
+) {
+  const rows: Record<string, unknown>[] = [];
+  for (const h of hooks) {
+    for (const type of types.filter((t) => h.eventTypes.includes(t))) {
+      rows.push({
+        workspaceId,
+        webhookId: h.id,
+        eventType: type,
+        messageId: `msg_${randomUUID()}`,
+        payload: { type: TYPE_NAME[type], timestamp: occurredAt, data: await data(type, h) },
+      });
+    }
+  }
+  return rows;
+}
+
+/** All of an emit's deliveries in one statement (a batch of imported cards emits hundreds of events). */
+const insertDeliveries = (tx: Tx, rows: Record<string, unknown>[]) =>
+  insertRows(tx, 'WebhookDelivery', rows, { ids: true, now: ['nextAttemptAt', 'createdAt'] });
 
 async function queue(
   tx: Tx,
   workspaceId: string,
   types: WebhookEventType[],
-  data: (type: WebhookEventType, role: WebhookRole) => object | Promise<object>,
+  data: (type: WebhookEventType, hook: Hook) => object | Promise<object>,
   occurredAt: string,
 ) {
   if (!types.length) return;
-  const hooks = await tx.webhook.findMany({
-    where: { workspaceId, enabled: true, eventTypes: { hasSome: types } },
-    select: { id: true, eventTypes: true, role: { select: { isAdmin: true, fieldAccess: true } } },
-  });
-  const rows: Prisma.WebhookDeliveryCreateManyInput[] = [];
-  for (const h of hooks) {
-    for (const type of types.filter((t) => h.eventTypes.includes(t))) {
-      const messageId = `msg_${randomUUID()}`;
-      rows.push({
-        workspaceId,
-        webhookId: h.id,
-        eventType: type,
-        messageId,
-        payload: { type: TYPE_NAME[type], timestamp: occurredAt, data: await data(type, h.role) } as Prisma.InputJsonValue,
-      });
-    }
-  }
-  if (rows.length) await tx.webhookDelivery.createMany({ data: rows });
+  await insertDeliveries(tx, await deliveries(await subscribed(tx, workspaceId, types), workspaceId, types, data, occurredAt));
 }
 
 const RECORD_TYPE = {
@@ -49,11 +69,10 @@ const RECORD_TYPE = {
  * A card as a payload carries it: its id as the API gives it, its fields, what changed; fields the
  * webhook's role may not see (field access HIDDEN) never leave.
  */
-async function cardData(tx: Tx, e: RecordEvent, role: WebhookRole) {
+function cardData(e: RecordEvent, hide: Hiding) {
   const typeName = descriptor(e.kind).typeName;
   const { id, workspaceId, ...fields } = e.after;
   void workspaceId;
-  const hide = await hiding(tx, e.workspaceId, role, e.kind);
   return {
     kind: e.kind,
     id: encodeGlobalId(typeName, String(id)),
@@ -63,11 +82,33 @@ async function cardData(tx: Tx, e: RecordEvent, role: WebhookRole) {
   };
 }
 
+type Hiding = Awaited<ReturnType<typeof hiding>>;
+
+/**
+ * An emit's events at once: the webhooks are looked up once per workspace (not once per card of
+ * an imported batch), what each webhook's role hides once per webhook and kind, and every
+ * delivery is written in one statement.
+ */
 for (const topic of Object.keys(RECORD_TYPE) as (keyof typeof RECORD_TYPE)[]) {
-  events.inTransaction(topic, 'webhooks: queue deliveries', async (tx, e) => {
-    const types: WebhookEventType[] = [RECORD_TYPE[topic]];
-    if (topic === 'record.updated' && e.kind === 'DEAL' && e.diff.some((d) => d.field === 'stageId')) types.push('DEAL_STAGE_CHANGED');
-    await queue(tx, e.workspaceId, types, (_t, role) => cardData(tx, e, role), e.occurredAt);
+  events.inTransactionMany(topic, 'webhooks: queue deliveries', async (tx, list) => {
+    const typesOf = (e: RecordEvent): WebhookEventType[] =>
+      topic === 'record.updated' && e.kind === 'DEAL' && e.diff.some((d) => d.field === 'stageId')
+        ? [RECORD_TYPE[topic], 'DEAL_STAGE_CHANGED']
+        : [RECORD_TYPE[topic]];
+    const rows: Record<string, unknown>[] = [];
+    for (const workspaceId of new Set(list.map((e) => e.workspaceId))) {
+      const mine = list.filter((e) => e.workspaceId === workspaceId);
+      const hooks = await subscribed(tx, workspaceId, [...new Set(mine.flatMap(typesOf))]);
+      if (!hooks.length) continue;
+      const hides = new Map<string, Promise<Hiding>>();
+      const hideFor = (h: Hook, e: RecordEvent) => {
+        const k = `${h.id}:${e.kind}`;
+        if (!hides.has(k)) hides.set(k, hiding(tx, workspaceId, h.role, e.kind));
+        return hides.get(k)!;
+      };
+      for (const e of mine) rows.push(...(await deliveries(hooks, workspaceId, typesOf(e), async (_t, h) => cardData(e, await hideFor(h, e)), e.occurredAt)));
+    }
+    await insertDeliveries(tx, rows);
   });
   events.afterCommit(topic, 'webhooks: wake the worker', (_e, deps) => deps.worker.kick());
 }

@@ -1,0 +1,49 @@
+// The write path's bulk insert (src/lib/bulk-insert.ts): a batch as one JSON parameter keeps
+// every value as Prisma would have written it, gives a column a row leaves out its default, and
+// answers the new ids in the rows' order.
+import { describe, expect, test } from './kit/fixtures.js';
+import { rawId } from './kit/results.js';
+import { insertRows } from '../src/lib/bulk-insert.js';
+
+describe('bulk insert', () => {
+  test('rows of different shapes keep their values and get the defaults of what they leave out', async ({ workspace: ws, app }) => {
+    const db = app.database.prisma;
+    const workspaceId = ws.workspaceId.includes('-') ? ws.workspaceId : rawId(ws.workspaceId);
+    const responsibleId = ws.admin.id.includes('-') ? ws.admin.id : rawId(ws.admin.id);
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const ids = await db.$transaction((tx) =>
+      insertRows(
+        tx,
+        'Contact',
+        [
+          {
+            workspaceId,
+            responsibleId,
+            name: 'Anna «Ёлка» "Q"',
+            phones: ['+79161234567'],
+            emails: ['a@x.ru'],
+            customFields: { k1: { n: 1 } },
+            cfNumber1: '12.5',
+            cfDate1: new Date('2020-02-29T00:00:00Z'),
+          },
+          { workspaceId, responsibleId, name: 'Boris', position: undefined },
+          { workspaceId, responsibleId, name: 'Vera', createdAt: at },
+        ],
+        { ids: true, now: ['createdAt', 'updatedAt', 'lastActivityAt'] },
+      ),
+    );
+    expect(ids).toHaveLength(3);
+    const rows = await db.contact.findMany({ where: { id: { in: ids } } });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const [a, b, v] = ids.map((id) => byId.get(id)!);
+    expect(a).toMatchObject({ name: 'Anna «Ёлка» "Q"', phones: ['+79161234567'], emails: ['a@x.ru'], customFields: { k1: { n: 1 } }, version: 1 });
+    expect(a.cfNumber1?.toString()).toBe('12.5');
+    expect(a.cfDate1?.toISOString()).toBe('2020-02-29T00:00:00.000Z');
+    expect(b).toMatchObject({ name: 'Boris', phones: [], emails: [], position: null, searchText: '', customFields: {}, version: 1 });
+    expect(b.createdAt.getTime()).toBe(b.updatedAt.getTime());
+    expect(v.createdAt.toISOString()).toBe(at.toISOString());
+    // UUIDv7, time-ordered as Prisma's @default(uuid(7)) makes them.
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+  });
+});
