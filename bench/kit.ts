@@ -25,6 +25,38 @@ export async function scratchDatabase(adminUrl: string, prefix = 'crm_bench') {
   };
 }
 
+/**
+ * A database kept between runs under a fixed name. `reused`: it was there with the table
+ * `marker` (written by the caller once its data is complete); otherwise it is created anew (an
+ * unfinished one dropped first).
+ */
+export async function keptDatabase(adminUrl: string, name: string, marker: string) {
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  let reused = false;
+  if ((await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount) {
+    const c = new pg.Client({ connectionString: u.toString() });
+    await c.connect();
+    reused = !!(await c.query('select to_regclass($1) as t', [marker])).rows[0].t;
+    await c.end();
+    if (!reused) await admin.query(`drop database "${name}" with (force)`);
+  }
+  if (!reused) await admin.query(`create database "${name}"`);
+  await admin.end();
+  return {
+    url: u.toString(),
+    reused,
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
+}
+
 /** Runs `fn` `warmup` times, then `iterations` times timed; answers the p50 and p95 in ms. */
 export async function measure(fn: () => Promise<void>, iterations: number, warmup = 10) {
   for (let i = 0; i < warmup; i++) await fn();
