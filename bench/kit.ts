@@ -25,7 +25,39 @@ export async function scratchDatabase(adminUrl: string, prefix = 'crm_bench') {
   };
 }
 
-/** Runs `fn` `warmup` times, then `iterations` times timed; answers the p50 and p95 in ms. */
+/**
+ * A database kept between runs under a fixed name. `reused`: it was there with the table
+ * `marker` (written by the caller once its data is complete); otherwise it is created anew (an
+ * unfinished one dropped first).
+ */
+export async function keptDatabase(adminUrl: string, name: string, marker: string) {
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  let reused = false;
+  if ((await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount) {
+    const c = new pg.Client({ connectionString: u.toString() });
+    await c.connect();
+    reused = !!(await c.query('select to_regclass($1) as t', [marker])).rows[0].t;
+    await c.end();
+    if (!reused) await admin.query(`drop database "${name}" with (force)`);
+  }
+  if (!reused) await admin.query(`create database "${name}"`);
+  await admin.end();
+  return {
+    url: u.toString(),
+    reused,
+    async drop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** Runs `fn` `warmup` times, then `iterations` times timed; answers the p50, p95 and p99 in ms. */
 export async function measure(fn: () => Promise<void>, iterations: number, warmup = 10) {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
@@ -35,7 +67,7 @@ export async function measure(fn: () => Promise<void>, iterations: number, warmu
     times.push(performance.now() - s);
   }
   times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(times.length * 0.5)], p95: times[Math.floor(times.length * 0.95)] };
+  return { p50: times[Math.floor(times.length * 0.5)], p95: times[Math.floor(times.length * 0.95)], p99: times[Math.floor(times.length * 0.99)] };
 }
 
 /** Signs up a fresh workspace and its administrator, as a user would. */

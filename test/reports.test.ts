@@ -288,6 +288,20 @@ describe('stage history', () => {
   });
 });
 
+/** Imports deals (name, amount) into the second open stage from a file, and waits until they are all created. */
+async function importDeals(app: TestApp, ws: Workspace, deals: [string, number][]) {
+  const text = ['Название сделки;Стадия сделки;Сумма;Валюта', ...deals.map(([name, amount]) => `${name};${ws.open[1].name};${amount};RUB`)].join('\r\n');
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: print(StartImport), variables: { file: null, entityType: 'DEAL', options: null } }));
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', new File([text], 'deals.csv', { type: 'text/csv' }));
+  const res = await app.yoga.fetch('http://test/graphql', { method: 'POST', headers: { authorization: `Bearer ${ws.token}` }, body: form });
+  const started = ((await res.json()) as { data: { startImport: { import: { id: string } } } }).data.startImport.import;
+  await expect
+    .poll(async () => (await ws.gql(ImportProgress, { id: started.id })).importProgress?.created, { timeout: 20_000, interval: 50 })
+    .toBe(deals.length);
+}
+
 describe("the report's aggregates", () => {
   /** Every non-zero aggregate row of a pipeline, comparable. */
   const aggregates = (db: TestApp['deps']['db'], pipelineId: string) =>
@@ -324,14 +338,10 @@ describe("the report's aggregates", () => {
     as((await ws.gql(DeleteDeal, { id: d4.id })).deleteDeal, 'DeleteDealSuccess');
     await move(as((await ws.gql(RestoreDeal, { id: d4.id })).restoreDeal, 'RestoreDealSuccess').deal, ws.lost);
     // Two deals imported from a file, as a bulk path writes them.
-    const text = ['Название сделки;Стадия сделки;Сумма;Валюта', `i1;${ws.open[1].name};10;RUB`, `i2;${ws.open[1].name};20;RUB`].join('\r\n');
-    const form = new FormData();
-    form.append('operations', JSON.stringify({ query: print(StartImport), variables: { file: null, entityType: 'DEAL', options: null } }));
-    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-    form.append('0', new File([text], 'deals.csv', { type: 'text/csv' }));
-    const res = await app.yoga.fetch('http://test/graphql', { method: 'POST', headers: { authorization: `Bearer ${ws.token}` }, body: form });
-    const started = ((await res.json()) as { data: { startImport: { import: { id: string } } } }).data.startImport.import;
-    await expect.poll(async () => (await ws.gql(ImportProgress, { id: started.id })).importProgress?.created, { timeout: 20_000, interval: 50 }).toBe(2);
+    await importDeals(app, ws, [
+      ['i1', 10],
+      ['i2', 20],
+    ]);
 
     const midnight = Math.floor(Date.now() / DAY) * DAY;
     const today = { from: new Date(midnight).toISOString(), to: new Date(midnight + DAY).toISOString() };
@@ -396,5 +406,31 @@ describe("the report's aggregates", () => {
         throw e;
       });
     expect(derived).toEqual(kept);
+  });
+  it('cost a change two statements, and a batch of imported deals as many as one deal', async ({ app, workspace: ws }) => {
+    // The statements that write the stage history or the aggregates (nothing else writes them).
+    const writes = () => app.queries.filter((q) => /^\s*(INSERT INTO|WITH)\b/i.test(q) && /"(StageTransition|ReportDeals)"/.test(q)).length;
+    const d = await createDeal(ws, { name: 'one', amount: '10', stageId: ws.open[0].id });
+    app.queries.length = 0;
+    await ws.gql(MoveDeal, { input: { id: d.id, version: d.version, stageId: ws.open[1].id } });
+    // The stage entered, then every table's contribution moved at once.
+    expect(writes()).toBe(2);
+    app.queries.length = 0;
+    await updateDeal(ws, { id: d.id, version: d.version + 1, amount: '20' });
+    expect(writes()).toBe(1);
+    app.queries.length = 0;
+    await importDeals(app, ws, [['a', 1]]);
+    const single = writes();
+    app.queries.length = 0;
+    await importDeals(
+      app,
+      ws,
+      Array.from({ length: 25 }, (_, i) => [`b${i}`, i] as [string, number]),
+    );
+    expect(writes()).toBe(single);
+    expect(single).toBe(2);
+    const midnight = Math.floor(Date.now() / DAY) * DAY;
+    const r = await report(ws, { pipelineId: ws.pipeline.id, period: { from: new Date(midnight).toISOString(), to: new Date(midnight + DAY).toISOString() } });
+    expect(r.stages.find((x) => x.stage.id === ws.open[1].id)!.deals).toEqual(money(27, String(20 + 1 + 300) + '.00'));
   });
 });

@@ -30,48 +30,74 @@ const SPANS = `(VALUES (24), (1)) g("hours")`;
 export const bucketSql = (ms: string) =>
   `(case when ${ms} < 3600000 then round(${ms} / 1000.0) when ${ms} < 864000000 then round(${ms} / 60000.0) * 60 else round(${ms} / 3600000.0) * 3600 end)::bigint`;
 
-/**
- * The statements that add `source`'s contribution to the aggregates. `source` is a query with
- * the columns (sign, id, "pipelineId", "stageId", "responsibleId", currency, amount, "closedAt",
- * skip): one row per deal state, sign -1 to subtract it and +1 to add it; `skip` names a stage
- * transition the state does not include yet (the one the change itself wrote).
- */
-export function contributionSql(source: string): string[] {
-  return [
-    `INSERT INTO "ReportDeals" ("pipelineId", "hours", "at", "stageId", "responsibleId", "currency", "deals", "amount")
+/** The rows of the history a deal state in `d` includes: all its pipeline's but those it names in `skip`. */
+const HISTORY = `"StageTransition" tr ON tr."dealId" = d."id" AND tr."pipelineId" = d."pipelineId" AND (d."skip" IS NULL OR tr."id" <> ALL(d."skip"))`;
+
+/** Per table, the statement that adds the contribution of the deal states in `d` (and the named queries it needs besides `d`). */
+const PARTS = {
+  deals: {
+    with: [] as string[],
+    insert: `INSERT INTO "ReportDeals" ("pipelineId", "hours", "at", "stageId", "responsibleId", "currency", "deals", "amount")
 SELECT d."pipelineId", g."hours", COALESCE(${span('d."closedAt"', 'g."hours"')}, TIMESTAMPTZ '1970-01-01 00:00:00Z'), d."stageId", d."responsibleId", d."currency",
        SUM(d."sign")::int, SUM(d."sign" * d."amount")
-FROM (${source}) d JOIN (VALUES (0), (24), (1)) g("hours") ON (d."closedAt" IS NULL) = (g."hours" = 0)
+FROM d JOIN (VALUES (0), (24), (1)) g("hours") ON (d."closedAt" IS NULL) = (g."hours" = 0)
 GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(d."sign") <> 0 OR SUM(d."sign" * d."amount") <> 0 ORDER BY 1, 2, 3, 4, 5, 6
 ON CONFLICT ("pipelineId", "hours", "at", "stageId", "responsibleId", "currency")
 DO UPDATE SET "deals" = "ReportDeals"."deals" + excluded."deals", "amount" = "ReportDeals"."amount" + excluded."amount"`,
-    `WITH d AS (${source}),
-fs AS (
+  },
+  conversions: {
+    with: [
+      `fs AS (
     SELECT d."sign", d."id", d."pipelineId", d."responsibleId", tr."toStageId" AS "stageId", MIN(tr."at") AS "first", MAX(tr."at") AS "last"
-    FROM d JOIN "StageTransition" tr ON tr."dealId" = d."id" AND tr."pipelineId" = d."pipelineId" AND tr."id" IS DISTINCT FROM d."skip"
+    FROM d JOIN ${HISTORY}
     GROUP BY 1, 2, 3, 4, 5
-)
-INSERT INTO "ReportConversions" ("pipelineId", "hours", "at", "fromStageId", "toStageId", "responsibleId", "deals")
+)`,
+    ],
+    insert: `INSERT INTO "ReportConversions" ("pipelineId", "hours", "at", "fromStageId", "toStageId", "responsibleId", "deals")
 SELECT e."pipelineId", g."hours", ${span('e."first"', 'g."hours"')}, e."stageId", r."stageId", e."responsibleId", SUM(e."sign")::int
 FROM fs e JOIN fs r ON r."id" = e."id" AND r."sign" = e."sign" AND r."last" >= e."first" CROSS JOIN ${SPANS}
 GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(e."sign") <> 0 ORDER BY 1, 2, 3, 4, 5, 6
 ON CONFLICT ("pipelineId", "hours", "at", "fromStageId", "toStageId", "responsibleId")
 DO UPDATE SET "deals" = "ReportConversions"."deals" + excluded."deals"`,
-    `INSERT INTO "ReportStays" ("pipelineId", "hours", "at", "stageId", "responsibleId", "seconds", "stays", "ms")
+  },
+  stays: {
+    with: [] as string[],
+    insert: `INSERT INTO "ReportStays" ("pipelineId", "hours", "at", "stageId", "responsibleId", "seconds", "stays", "ms")
 SELECT x."pipelineId", g."hours", ${span('x."at"', 'g."hours"')}, x."fromStageId", x."responsibleId", ${bucketSql('x."ms"')}, SUM(x."sign")::int, SUM(x."sign" * x."ms")::bigint
 FROM (
     SELECT d."sign", d."pipelineId", d."responsibleId", tr."at", tr."fromStageId", ROUND(EXTRACT(EPOCH FROM tr."at" - tr."sinceAt") * 1000)::bigint AS "ms"
-    FROM (${source}) d JOIN "StageTransition" tr ON tr."dealId" = d."id" AND tr."pipelineId" = d."pipelineId" AND tr."id" IS DISTINCT FROM d."skip"
+    FROM d JOIN ${HISTORY}
     WHERE tr."fromStageId" IS NOT NULL AND tr."sinceAt" IS NOT NULL
 ) x CROSS JOIN ${SPANS}
 GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(x."sign") <> 0 ORDER BY 1, 2, 3, 4, 5, 6
 ON CONFLICT ("pipelineId", "hours", "at", "stageId", "responsibleId", "seconds")
 DO UPDATE SET "stays" = "ReportStays"."stays" + excluded."stays", "ms" = "ReportStays"."ms" + excluded."ms"`,
-  ];
+  },
+};
+
+/**
+ * The statements that add `source`'s contribution to the aggregates, one per table (for a
+ * backfill over every deal). `source` is a query with the columns (sign, id, "pipelineId",
+ * "stageId", "responsibleId", currency, amount, "closedAt", skip): one row per deal state, sign -1
+ * to subtract it and +1 to add it; `skip` (uuid[] or null) names the stage transitions the state
+ * does not include yet (those its change, and later changes in the same batch, wrote).
+ */
+export function contributionSql(source: string): string[] {
+  return Object.values(PARTS).map((t) => `WITH ${[`d AS (${source})`, ...t.with].join(',\n')}\n${t.insert}`);
+}
+
+/**
+ * The same as one statement: the three inserts as data-modifying parts of one WITH, so a change
+ * (or a batch of them) costs one round trip. Every transaction runs the same shape, so the
+ * tables' rows are still taken in one order.
+ */
+export function contributionStatement(source: string): string {
+  const { deals, conversions, stays } = PARTS;
+  return `WITH ${[`d AS MATERIALIZED (${source})`, ...conversions.with, `rd AS (${deals.insert})`, `rc AS (${conversions.insert})`].join(',\n')}\n${stays.insert}`;
 }
 
 /** Every deal outside the trash, as the source of a backfill (the migration's, and `rebuildReportData`'s). */
-export const ALL_DEALS = `SELECT 1 AS "sign", "id", "pipelineId", "stageId", "responsibleId", "currency", "amount", "closedAt", NULL::uuid AS "skip"
+export const ALL_DEALS = `SELECT 1 AS "sign", "id", "pipelineId", "stageId", "responsibleId", "currency", "amount", "closedAt", NULL::uuid[] AS "skip"
     FROM "Deal" WHERE "deletedAt" IS NULL`;
 
 /** A deal's state as a record event's snapshot holds it. */
@@ -85,22 +111,27 @@ export type DealState = {
   closedAt: string | null;
 };
 
+/** A deal state to subtract (-1) or add (+1), and the stage transitions it does not include yet. */
+export type Contribution = { sign: 1 | -1; state: DealState; skip: string[] };
+
+/** States per statement: 9 parameters each, well under PostgreSQL's 65,535. */
+const CHUNK = 2000;
+
 /**
- * Moves the aggregates from a deal's state `before` to its state `after` (either null: the deal
- * appears or disappears). `newTransitionId`: the history row this change wrote, which `before`
- * did not have.
+ * Moves the aggregates by the contributions given (a change: its deal's state before with -1 and
+ * after with +1; a batch: every change's), in one statement per 2,000 states.
  */
-export async function shiftContribution(tx: Tx, before: DealState | null, after: DealState | null, newTransitionId: string | null) {
-  const states = [...(before ? [{ sign: -1, state: before, skip: newTransitionId }] : []), ...(after ? [{ sign: 1, state: after, skip: null }] : [])];
-  if (!states.length) return;
-  const params: unknown[] = [];
-  const values = states.map(({ sign, state: s, skip }) => {
-    const n = params.length;
-    params.push(sign, s.id, s.pipelineId, s.stageId, s.responsibleId, s.currency, s.amount, s.closedAt, skip);
-    return `($${n + 1}::int, $${n + 2}::uuid, $${n + 3}::uuid, $${n + 4}::uuid, $${n + 5}::uuid, $${n + 6}::text, $${n + 7}::numeric, $${n + 8}::timestamptz, $${n + 9}::uuid)`;
-  });
-  const source = `SELECT * FROM (VALUES ${values.join(', ')}) v("sign", "id", "pipelineId", "stageId", "responsibleId", "currency", "amount", "closedAt", "skip")`;
-  for (const sql of contributionSql(source)) await tx.$executeRawUnsafe(sql, ...params);
+export async function shiftContributions(tx: Tx, list: Contribution[]) {
+  for (let i = 0; i < list.length; i += CHUNK) {
+    const params: unknown[] = [];
+    const values = list.slice(i, i + CHUNK).map(({ sign, state: s, skip }) => {
+      const n = params.length;
+      params.push(sign, s.id, s.pipelineId, s.stageId, s.responsibleId, s.currency, s.amount, s.closedAt, skip.length ? skip : null);
+      return `($${n + 1}::int, $${n + 2}::uuid, $${n + 3}::uuid, $${n + 4}::uuid, $${n + 5}::uuid, $${n + 6}::text, $${n + 7}::numeric, $${n + 8}::timestamptz, $${n + 9}::uuid[])`;
+    });
+    const source = `SELECT * FROM (VALUES ${values.join(', ')}) v("sign", "id", "pipelineId", "stageId", "responsibleId", "currency", "amount", "closedAt", "skip")`;
+    await tx.$executeRawUnsafe(contributionStatement(source), ...params);
+  }
 }
 
 /**

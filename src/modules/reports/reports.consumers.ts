@@ -3,25 +3,13 @@
 // one. The aggregates (reports.aggregates.ts): every deal's contribution follows its creation,
 // its changes, its trashing and restoring. Nobody else writes these tables (the migrations that
 // created them filled them once).
+import { randomUUID } from 'node:crypto';
 import { events, type RecordEvent } from '../../kernel/events.js';
 import type { Snapshot } from '../../kernel/events.js';
 import type { Tx } from '../../lib/outbox.js';
-import { shiftContribution, type DealState } from './reports.aggregates.js';
+import { shiftContributions, type Contribution, type DealState } from './reports.aggregates.js';
 
 const str = (x: unknown) => (typeof x === 'string' ? x : null);
-
-async function enter(tx: Tx, e: RecordEvent, fromStageId: string | null, sinceAt: string | null) {
-  const toStageId = str(e.after.stageId);
-  const pipelineId = str(e.after.pipelineId);
-  if (!toStageId || !pipelineId) return null;
-  // The moment the deal's row says it entered the stage, so history and card agree.
-  const at = str(e.after.stageEnteredAt) ?? e.occurredAt;
-  const row = await tx.stageTransition.create({
-    data: { workspaceId: e.workspaceId, dealId: e.recordId, pipelineId, fromStageId, toStageId, at, sinceAt, byId: e.actorId },
-    select: { id: true },
-  });
-  return row.id;
-}
 
 /** The fields of a deal the aggregates depend on; null for a deal in the trash. */
 function state(id: string, s: Snapshot | null): DealState | null {
@@ -39,25 +27,84 @@ function state(id: string, s: Snapshot | null): DealState | null {
 
 const same = (a: DealState | null, b: DealState | null) => JSON.stringify(a) === JSON.stringify(b);
 
-events.inTransaction('record.created', 'reports: stage history and aggregates (deal created)', async (tx, e) => {
-  if (e.kind !== 'DEAL') return;
-  await enter(tx, e, null, null);
-  await shiftContribution(tx, null, state(e.recordId, e.after), null);
+/** One change of a deal: its state before and after, and whether it entered a stage (created, or moved). */
+type Change = { e: RecordEvent; before: DealState | null; after: DealState | null; enters: boolean; fromStageId: string | null; sinceAt: string | null };
+
+/**
+ * Records a batch of deal changes (one emit: a single change, or an import's hundreds) in a
+ * constant number of statements: the stage history they add in one insert, then every change's
+ * contribution moved in one statement. A change's states leave out the history rows written by
+ * the changes that follow it in the batch (and its state before, its own), as they would have
+ * been one at a time.
+ */
+async function record(tx: Tx, list: Change[]) {
+  const rows = [];
+  const written = new Map<Change, string>();
+  for (const c of list) {
+    const toStageId = str(c.e.after?.stageId);
+    const pipelineId = str(c.e.after?.pipelineId);
+    if (!c.enters || !toStageId || !pipelineId) continue;
+    const id = randomUUID();
+    written.set(c, id);
+    // The moment the deal's row says it entered the stage, so history and card agree.
+    const at = str(c.e.after?.stageEnteredAt) ?? c.e.occurredAt;
+    rows.push({
+      id,
+      workspaceId: c.e.workspaceId,
+      dealId: c.e.recordId,
+      pipelineId,
+      fromStageId: c.fromStageId,
+      toStageId,
+      at,
+      sinceAt: c.sinceAt,
+      byId: c.e.actorId,
+    });
+  }
+  if (rows.length) await tx.stageTransition.createMany({ data: rows });
+  const shifts: Contribution[] = [];
+  list.forEach((c, i) => {
+    if (!written.has(c) && same(c.before, c.after)) return;
+    const later = list.slice(i + 1).flatMap((x) => (x.e.recordId === c.e.recordId && written.has(x) ? [written.get(x)!] : []));
+    const own = written.get(c);
+    if (c.before) shifts.push({ sign: -1, state: c.before, skip: own ? [own, ...later] : later });
+    if (c.after) shifts.push({ sign: 1, state: c.after, skip: later });
+  });
+  await shiftContributions(tx, shifts);
+}
+
+const deals = (list: RecordEvent[]) => list.filter((e) => e.kind === 'DEAL');
+
+events.inTransactionMany('record.created', 'reports: stage history and aggregates (deal created)', async (tx, list) => {
+  await record(
+    tx,
+    deals(list).map((e) => ({ e, before: null, after: state(e.recordId, e.after), enters: true, fromStageId: null, sinceAt: null })),
+  );
 });
 
-events.inTransaction('record.updated', 'reports: stage history and aggregates (deal changed)', async (tx, e) => {
-  if (e.kind !== 'DEAL') return;
-  const moved = e.diff.some((c) => c.field === 'stageId');
-  const newId = moved ? await enter(tx, e, str(e.before?.stageId), str(e.before?.stageEnteredAt)) : null;
-  const before = state(e.recordId, e.before);
-  const after = state(e.recordId, e.after);
-  if (moved || !same(before, after)) await shiftContribution(tx, before, after, newId);
+events.inTransactionMany('record.updated', 'reports: stage history and aggregates (deal changed)', async (tx, list) => {
+  await record(
+    tx,
+    deals(list).map((e) => ({
+      e,
+      before: state(e.recordId, e.before),
+      after: state(e.recordId, e.after),
+      enters: e.diff.some((c) => c.field === 'stageId'),
+      fromStageId: str(e.before?.stageId),
+      sinceAt: str(e.before?.stageEnteredAt),
+    })),
+  );
 });
 
-events.inTransaction('record.trashed', 'reports: aggregates (deal trashed)', async (tx, e) => {
-  if (e.kind === 'DEAL') await shiftContribution(tx, state(e.recordId, e.before), null, null);
+events.inTransactionMany('record.trashed', 'reports: aggregates (deal trashed)', async (tx, list) => {
+  await record(
+    tx,
+    deals(list).map((e) => ({ e, before: state(e.recordId, e.before), after: null, enters: false, fromStageId: null, sinceAt: null })),
+  );
 });
 
-events.inTransaction('record.restored', 'reports: aggregates (deal restored)', async (tx, e) => {
-  if (e.kind === 'DEAL') await shiftContribution(tx, null, state(e.recordId, e.after), null);
+events.inTransactionMany('record.restored', 'reports: aggregates (deal restored)', async (tx, list) => {
+  await record(
+    tx,
+    deals(list).map((e) => ({ e, before: null, after: state(e.recordId, e.after), enters: false, fromStageId: null, sinceAt: null })),
+  );
 });

@@ -117,27 +117,36 @@ export async function pipelineReport(
   issues = new IssueList(),
 ): Promise<PipelineReport> {
   if (period.to.getTime() < period.from.getTime()) issues.add('period.to', REPORTS.periodOrder());
-  // An empty id is a malformed one, already named in `issues`.
-  const pipeline = pipelineId
-    ? await ctx.db.pipeline.findFirst({
-        where: { id: pipelineId, workspaceId: ctx.viewer.workspaceId },
-        include: { stages: { orderBy: { sortOrder: 'asc' } } },
-      })
-    : null;
+  // The statements that do not depend on each other run at once, each on a connection of its own.
+  const [pipeline, listed, region, resp0] = await Promise.all([
+    // An empty id is a malformed one, already named in `issues`.
+    pipelineId
+      ? ctx.db.pipeline.findFirst({
+          where: { id: pipelineId, workspaceId: ctx.viewer.workspaceId },
+          include: { stages: { orderBy: { sortOrder: 'asc' } } },
+        })
+      : null,
+    // The list's own filter, with its rules (hidden fields refused, every bad key named at once).
+    filter && Object.keys(filter).length
+      ? listQuery(ctx, 'DEAL', { filter: filter as CommonFilter<never> }).then(
+          (where) => ({ where, refused: null }),
+          (refused: unknown) => ({ where: undefined, refused }),
+        )
+      : { where: undefined, refused: null },
+    workspaceRegion(ctx),
+    responsiblesOf(ctx, scopeOf(ctx.viewer, 'DEAL', 'VIEW')),
+  ]);
   if (pipelineId && !pipeline) issues.add('pipelineId', REPORTS.unknownPipeline());
-  // The list's own filter, with its rules (hidden fields refused, every bad key named at once).
-  const where =
-    filter && Object.keys(filter).length ? await listQuery(ctx, 'DEAL', { filter: filter as CommonFilter<never> }).catch(collect(issues)) : undefined;
+  const where = listed.refused ? collect(issues)(listed.refused) : listed.where;
   issues.throwIfAny();
-  const { currency } = await workspaceRegion(ctx);
+  const { currency } = region;
   const stages = pipeline!.stages;
   const amountHidden = !canRead(ctx.viewer, 'DEAL', 'amount');
 
-  const scope = scopeOf(ctx.viewer, 'DEAL', 'VIEW');
   const db = ctx.db;
   // Whose deals count: the viewer's scope as a set of responsibles (null: everyone's), narrowed
   // by a filter on the responsible alone; any other filter is answered from the deals themselves.
-  let resp = await responsiblesOf(ctx, scope);
+  let resp = resp0;
   const only = filter as CommonFilter<never> | undefined;
   const byResponsibleOnly = !!where && Object.entries(only!).every(([k, x]) => k === 'responsibleIds' || x == null || (Array.isArray(x) && !x.length));
   if (byResponsibleOnly && only!.responsibleIds?.length) {
@@ -149,14 +158,13 @@ export async function pipelineReport(
       ? (await db.deal.findMany({ where: { AND: [where.where, { pipelineId: pipeline!.id }] }, select: { id: true } })).map((d) => d.id)
       : null;
   const part = { pipelineId: pipeline!.id, ids, resp };
-  const parts: Part[] = [];
-  if (ids) parts.push(await fromDeals(db, { ...part, from: period.from, to: period.to, open: true }));
+  let parts: Part[];
+  if (ids) parts = [await fromDeals(db, { ...part, from: period.from, to: period.to, open: true })];
   else {
     // Whole UTC days from the aggregates, then whole hours at the ends, then the deals and their
     // history for the minutes left (an hour's rows at most, read through covering indexes).
     const { spans, rest } = split(period.from, period.to);
-    for (const [from, to] of rest) parts.push(await fromDeals(db, { ...part, from, to, open: false }));
-    parts.push(await fromAggregates(db, { ...part, spans }));
+    parts = await Promise.all([...rest.map(([from, to]) => fromDeals(db, { ...part, from, to, open: false })), fromAggregates(db, { ...part, spans })]);
   }
   const rows = parts.flatMap((p) => p.rows);
   const conv: Conv[] = [];
@@ -212,8 +220,10 @@ export async function pipelineReport(
     };
   });
 
-  const people = await db.user.findMany({ where: { workspaceId: ctx.viewer.workspaceId, id: { in: [...sales.keys()] } }, orderBy: { name: 'asc' } });
-  const memberships = await db.teamMember.findMany({ where: { userId: { in: people.map((p) => p.id) } }, include: { team: true } });
+  const [people, memberships] = await Promise.all([
+    db.user.findMany({ where: { workspaceId: ctx.viewer.workspaceId, id: { in: [...sales.keys()] } }, orderBy: { name: 'asc' } }),
+    db.teamMember.findMany({ where: { userId: { in: [...sales.keys()] }, team: { workspaceId: ctx.viewer.workspaceId } }, include: { team: true } }),
+  ]);
   const figures = (a: SalesAcc): Sales => ({ won: a.won.figure(amountHidden), lost: a.lost, open: a.open.figure(amountHidden) });
   const teams = new Map<string, { team: TeamModel; acc: SalesAcc }>();
   for (const m of memberships) {
@@ -278,31 +288,33 @@ async function fromDeals(db: Db, p: Slice): Promise<Part> {
     where t."pipelineId" = $1::uuid and t."deletedAt" is null
       and ($2::uuid[] is null or t.id = any($2::uuid[])) and ($3::uuid[] is null or t."responsibleId" = any($3::uuid[])))`;
   const closed = `v."closedAt" >= $4 and v."closedAt" < $5`;
-  const rows = await db.$queryRawUnsafe<Row[]>(
-    `with ${v} select v."stageId", v."responsibleId", v.currency, count(*)::int as n, sum(v.amount)::text as s from v
+  const [rows, conv, stays] = await Promise.all([
+    db.$queryRawUnsafe<Row[]>(
+      `with ${v} select v."stageId", v."responsibleId", v.currency, count(*)::int as n, sum(v.amount)::text as s from v
      where ${p.open ? `v."closedAt" is null or (${closed})` : closed} group by 1, 2, 3`,
-    ...args,
-  );
-  // A deal counts once per stage, on its first entry into it: entries in the slice with none
-  // before; each later stage it entered at or after that moment is a conversion.
-  const conv = await db.$queryRawUnsafe<Conv[]>(
-    `with ${v},
+      ...args,
+    ),
+    // A deal counts once per stage, on its first entry into it: entries in the slice with none
+    // before; each later stage it entered at or after that moment is a conversion.
+    db.$queryRawUnsafe<Conv[]>(
+      `with ${v},
      c as (select tr."dealId", tr."toStageId" as s, min(tr.at) as first from "StageTransition" tr join v on v.id = tr."dealId"
            where tr."pipelineId" = $1::uuid and tr.at >= $4 and tr.at < $5 group by 1, 2),
      f as (select c.* from c where not exists (select 1 from "StageTransition" e
            where e."dealId" = c."dealId" and e."pipelineId" = $1::uuid and e."toStageId" = c.s and e.at < $4))
      select f.s as "from", r."toStageId" as "to", count(distinct f."dealId")::int as n
      from f join "StageTransition" r on r."dealId" = f."dealId" and r."pipelineId" = $1::uuid and r.at >= f.first group by 1, 2`,
-    ...args,
-  );
-  const stays = await db.$queryRawUnsafe<StayBucket[]>(
-    `with ${v} select x.s, ${bucketSql('x.ms')}::float8 as secs, count(*)::int as n, sum(x.ms)::float8 as ms from (
+      ...args,
+    ),
+    db.$queryRawUnsafe<StayBucket[]>(
+      `with ${v} select x.s, ${bucketSql('x.ms')}::float8 as secs, count(*)::int as n, sum(x.ms)::float8 as ms from (
        select tr."fromStageId" as s, round(extract(epoch from tr.at - tr."sinceAt") * 1000)::bigint as ms
        from "StageTransition" tr join v on v.id = tr."dealId"
        where tr."pipelineId" = $1::uuid and tr.at >= $4 and tr.at < $5 and tr."fromStageId" is not null and tr."sinceAt" is not null) x
      group by 1, 2`,
-    ...args,
-  );
+      ...args,
+    ),
+  ]);
   return { rows, conv, stays };
 }
 
@@ -337,23 +349,26 @@ async function fromAggregates(db: Db, p: { pipelineId: string; resp: string[] | 
         .join(' or ')
     : 'false';
   const where = `"pipelineId" = $1::uuid and ($2::uuid[] is null or "responsibleId" = any($2::uuid[]))`;
-  const rows = await db.$queryRawUnsafe<Row[]>(
+  const rows = db.$queryRawUnsafe<Row[]>(
     `select "stageId", "responsibleId", currency, sum(deals)::int as n, sum(amount)::text as s from "ReportDeals"
      where ${where} and (hours = 0 or ${inSpans}) group by 1, 2, 3 having sum(deals) <> 0`,
     ...args,
   );
-  if (!p.spans.length) return { rows, conv: [], stays: [] };
-  const conv = await db.$queryRawUnsafe<Conv[]>(
-    `select "fromStageId" as "from", "toStageId" as "to", sum(deals)::int as n from "ReportConversions"
+  if (!p.spans.length) return { rows: await rows, conv: [], stays: [] };
+  const [r, conv, stays] = await Promise.all([
+    rows,
+    db.$queryRawUnsafe<Conv[]>(
+      `select "fromStageId" as "from", "toStageId" as "to", sum(deals)::int as n from "ReportConversions"
      where ${where} and (${inSpans}) group by 1, 2 having sum(deals) <> 0`,
-    ...args,
-  );
-  const stays = await db.$queryRawUnsafe<StayBucket[]>(
-    `select "stageId" as s, seconds::float8 as secs, sum(stays)::int as n, sum(ms)::float8 as ms from "ReportStays"
+      ...args,
+    ),
+    db.$queryRawUnsafe<StayBucket[]>(
+      `select "stageId" as s, seconds::float8 as secs, sum(stays)::int as n, sum(ms)::float8 as ms from "ReportStays"
      where ${where} and (${inSpans}) group by 1, 2 having sum(stays) <> 0`,
-    ...args,
-  );
-  return { rows, conv, stays };
+      ...args,
+    ),
+  ]);
+  return { rows: r, conv, stays };
 }
 
 /** Per stage: the stays, their mean (exact) and median (over the rounded lengths, the middle two averaged). */
