@@ -2,14 +2,16 @@
 // the CRM does on data that looks lived in: an administrator and four managers in two teams (the
 // managers' role sees only their own cards and not the deals' margin), the example pipeline of
 // the spec with two stages that require fields, custom fields of every type in groups on deals,
-// contacts and companies, 300 deals with 200 contacts and 60 companies, months of stage moves
-// behind them (the pipeline report has conversions and stays to show), a timeline per deal with
-// notes, calls, e-mails and tasks (some overdue), saved views, and an automation, a webhook
-// (disabled, so nothing is ever sent) and a web form as examples.
+// contacts and companies, 120 deals with 80 contacts and 30 companies (a board that fills a
+// screen, and a seed that takes seconds: every card costs the kernel's per-card checks, hooks and
+// consumers), months of stage moves behind them (the pipeline report has conversions and stays
+// to show), a timeline per deal with notes, calls, e-mails and tasks (some overdue), saved views, and an
+// automation, a webhook (disabled, so nothing is ever sent) and a web form as examples.
 //
-// Cards, fields, people, rights, timeline items, tasks and the examples are written through the
-// services the API calls (the kernel's write path for cards, the modules' services for the rest),
-// so every rule, event and consumer holds as for a user's writes: a deal is created in the stage
+// Cards, fields, people, rights, tasks and the examples are written through the services the API
+// calls (the kernel's batch write path for cards, the modules' services for the rest), so every
+// rule, event and consumer holds as for a user's writes; notes, calls and e-mails through the
+// timeline's batch writer, as an import writes them. A deal is created in the stage
 // it is in now, that stage's requirements checked. The kernel has no clock to move, so the past is
 // written afterwards, in one transaction: each deal's path through the pipeline (its stage
 // history rows and, through the timeline's own writer, its stage changes), the times of its
@@ -35,7 +37,7 @@ import { updateRole, setFieldAccess } from '../src/modules/roles/roles.service.j
 import { createGroup } from '../src/modules/custom-fields/groups.service.js';
 import { createField, findField } from '../src/modules/custom-fields/definitions.service.js';
 import { uploadFile } from '../src/modules/files/files.service.js';
-import { addNote, logCall, logEmail, recordMany } from '../src/modules/timeline/timeline.service.js';
+import { recordMany, type EntryInput } from '../src/modules/timeline/timeline.service.js';
 import { createTask, completeTask } from '../src/modules/tasks/tasks.service.js';
 import { createSavedView, type ViewInput } from '../src/modules/saved-views/saved-views.service.js';
 import { cardListArgs } from '../src/modules/cards/cards.schema.js';
@@ -671,7 +673,7 @@ export async function seedDemo(deps: AppDeps): Promise<DemoLogins | null> {
 
   phase('fields');
   // Companies and contacts, through the kernel's batch write.
-  const companyPlans = Array.from({ length: 60 }, (_, i) => {
+  const companyPlans = Array.from({ length: 30 }, (_, i) => {
     const word = COMPANY_WORDS[i % COMPANY_WORDS.length];
     const n = Math.floor(i / COMPANY_WORDS.length);
     const domain = `${translit(word)}${n ? i : ''}.ru`;
@@ -708,7 +710,7 @@ export async function seedDemo(deps: AppDeps): Promise<DemoLogins | null> {
   ).map((row, i) => ({ id: row.id, ...companyPlans[i] }));
 
   phase('companies');
-  const contactPlans = Array.from({ length: 200 }, (_, i) => {
+  const contactPlans = Array.from({ length: 80 }, (_, i) => {
     const first = FIRST[i % FIRST.length];
     const last = LAST[Math.floor(i / FIRST.length) % LAST.length] + (FEMALE.has(first) ? 'а' : '');
     const company = rand() < 0.8 ? pick(companies) : null;
@@ -745,7 +747,7 @@ export async function seedDemo(deps: AppDeps): Promise<DemoLogins | null> {
   phase('contacts');
   // Deals: created in the stage they are in now (the stage's requirements checked as for any
   // write); the path that led there is history, written with the times below.
-  const deals = Array.from({ length: 300 }, (_, i) => {
+  const deals = Array.from({ length: 120 }, (_, i) => {
     const plan = planDeal(rand, now);
     const contact = pick(contacts);
     const companyId = contact.companyId ?? (rand() < 0.3 ? pick(companies).id : null);
@@ -788,29 +790,31 @@ export async function seedDemo(deps: AppDeps): Promise<DemoLogins | null> {
   phase('deals');
   // A timeline per deal, by its responsible: notes, calls, e-mails and tasks (open deals keep
   // some open tasks, a few of them overdue; closed deals' tasks are done).
+  // The notes, calls and e-mails are written as an import writes them, by the timeline's batch
+  // writer (`recordMany`, with their outbox events) in one transaction per author, in the shape
+  // addNote, logCall and logEmail give them; tasks through the tasks service, one by one.
   const overdue: string[] = [];
+  const talk = new Map<string, { card: { entityType: 'DEAL'; id: string }; entries: EntryInput[] }[]>();
   for (const [i, d] of deals.entries()) {
     const card = { entityType: 'DEAL' as const, id: dealIds[i] };
     const ctx = ctxByUser.get(d.responsibleId)!;
     const closed = d.plan.path.at(-1)! >= WON;
-    if (rand() < 0.5) await addNote(ctx, card, { text: pick(NOTES) });
-    if (rand() < 0.4)
-      await logCall(ctx, card, {
-        direction: rand() < 0.6 ? 'OUTBOUND' : 'INBOUND',
-        number: phone(rand),
-        durationSeconds: 30 + Math.floor(rand() * 900),
-        result: pick(CALL_RESULTS),
-      });
-    if (rand() < 0.25) {
-      const subject = pick(EMAIL_SUBJECTS);
-      await logEmail(ctx, card, {
-        direction: rand() < 0.5 ? 'OUTBOUND' : 'INBOUND',
-        subject,
-        body: `Добрый день!\n\n${subject}: во вложении. Будем рады ответить на вопросы.\n\nС уважением,\n${String(d.write.fields.name)}`,
-        mailbox: 'sales@romashka.demo',
-      });
+    const entries: EntryInput[] = [];
+    if (rand() < 0.6) entries.push({ kind: 'NOTE', text: pick(NOTES) });
+    if (rand() < 0.5) {
+      const number = phone(rand);
+      const result = pick(CALL_RESULTS);
+      const data = { direction: rand() < 0.6 ? 'OUTBOUND' : 'INBOUND', number, durationSeconds: 30 + Math.floor(rand() * 900), recordingUrl: null, result };
+      entries.push({ kind: 'CALL', text: `${number.replace(/\D/g, '')} ${result}`, data });
     }
-    if (closed ? rand() < 0.35 : rand() < 0.65) {
+    if (rand() < 0.3) {
+      const subject = pick(EMAIL_SUBJECTS);
+      const body = `Добрый день!\n\n${subject}: во вложении. Будем рады ответить на вопросы.\n\nС уважением,\n${String(d.write.fields.name)}`;
+      const data = { direction: rand() < 0.5 ? 'OUTBOUND' : 'INBOUND', subject, body, mailbox: 'sales@romashka.demo' };
+      entries.push({ kind: 'EMAIL', text: `${subject}\n${body}`, data });
+    }
+    if (entries.length) talk.set(d.responsibleId, [...(talk.get(d.responsibleId) ?? []), { card, entries }]);
+    if (closed ? rand() < 0.2 : rand() < 0.65) {
       const [text, type] = pick(TASK_TEXTS);
       const dueAt = closed
         ? new Date(d.plan.times.at(-1)! - DAY)
@@ -820,6 +824,7 @@ export async function seedDemo(deps: AppDeps): Promise<DemoLogins | null> {
       else if (dueAt.getTime() < now) overdue.push(task.id);
     }
   }
+  for (const [userId, items] of talk) await db.$transaction((tx) => recordMany(tx, ctxByUser.get(userId)!, items));
 
   phase('timelines');
   // Examples of the rest, made once the cards exist (nothing runs for the cards above).
