@@ -58,7 +58,10 @@ export type App = {
   yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
   deps: AppDeps;
   database: Database;
+  /** The demo administrator's login, while the demo workspace exists (SEED_DEMO). */
   demoLogin: DemoLogin | null;
+  /** The demo manager's login: own cards only, the deals' margin hidden. */
+  demoManagerLogin: DemoLogin | null;
   /**
    * Test seam: how many live subscriptions of this instance listen on a pubsub channel
    * ('dealChanged:<pipeline id>'), with Redis only once Redis confirmed the channel. Tests wait
@@ -172,7 +175,6 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     ));
   const applied = await database.migrate();
   if (applied.length) log.info({ applied }, 'migrations applied');
-  const demoLogin = config.seedDemo ? await seedDemo(database.prisma, log) : null;
 
   const {
     pubsub,
@@ -191,6 +193,9 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
   const worker = new Worker(() => consumers.sources(), log, opts.outboxPollMs);
   const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, worker, storage, epochs };
   const consumers = events.deliverer(deps);
+  // Seeded through the services, before anything listens or dispatches: its events wait in the
+  // outbox for the dispatcher's start.
+  const demo = config.seedDemo ? await seedDemo(deps) : null;
   const contextFactory = createContextFactory(deps, { resolveViewer });
   const metrics = createMetrics({ token: config.metricsToken }, (name, err) => log.warn({ err, metric: name }, 'metric not read'));
   // Loaded only when traces are wanted: without OTEL_EXPORTER_OTLP_ENDPOINT nothing of OpenTelemetry runs.
@@ -348,7 +353,8 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     yoga,
     deps,
     database,
-    demoLogin,
+    demoLogin: demo?.admin ?? null,
+    demoManagerLogin: demo?.manager ?? null,
     listeners,
     async start() {
       await new Promise<void>((resolve, reject) => {

@@ -24,6 +24,7 @@ async function main() {
   lines.push(`Database: ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`}`);
   if (app.demoLogin) {
     lines.push(`Demo login: ${app.demoLogin.email} / ${app.demoLogin.password}`);
+    if (app.demoManagerLogin) lines.push(`Demo manager: ${app.demoManagerLogin.email} / ${app.demoManagerLogin.password} (own cards only, margin hidden)`);
   }
   console.log(lines.join('\n'));
 

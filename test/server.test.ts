@@ -16,12 +16,13 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
 
   beforeAll(async () => {
     server = spawnServer({ PORT: '0', DATA_DIR: dataDir });
-    banner = await started(server);
+    // A loaded machine (several suites on 2 cores) may take several times an idle one's seconds.
+    banner = await started(server, 110_000);
     const r = await gql(banner.url, doc<{ __typename: string }>('{ __typename }'));
     firstQueryMs = performance.now() - server.spawnedAt;
     expect(r).toEqual({ data: { __typename: 'Query' } });
     console.log(`spawn to first served query on a fresh DATA_DIR (initdb, migrations, demo seed): ${Math.round(firstQueryMs)} ms`);
-  }, 60_000);
+  }, 120_000);
 
   it('prints the GraphQL URL and the demo login', () => {
     expect(banner.url).toMatch(/^http:\/\/localhost:\d+\/graphql$/);
@@ -42,7 +43,7 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
     expect(pipeline.stages[0]).toEqual({ name: 'Заявка', kind: 'OPEN' });
     expect(pipeline.stages.slice(-2).map((s: { kind: string }) => s.kind)).toEqual(['WON', 'LOST']);
 
-    expect(data.deals.totalCount).toBeGreaterThanOrEqual(200);
+    expect(data.deals.totalCount).toBeGreaterThanOrEqual(100);
     const stagesUsed = new Set(data.deals.edges.map((e: { node: { stage: { name: string } } }) => e.node.stage.name));
     expect(stagesUsed.size).toBeGreaterThanOrEqual(4);
     expect(data.contacts.totalCount).toBeGreaterThan(0);

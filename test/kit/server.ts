@@ -120,8 +120,8 @@ export function spawnServer(config: Record<string, string>): Server {
 }
 
 /** Waits for the start banner; returns the printed URL and demo login (if any). */
-export async function started(server: Server) {
-  const m = await server.waitFor(/CRM GraphQL API: (\S+)[^\n]*\nDatabase: ([^\n]*)\n(?:Demo login: (\S+) \/ (\S+)\n)?/);
+export async function started(server: Server, timeoutMs = START_TIMEOUT) {
+  const m = await server.waitFor(/CRM GraphQL API: (\S+)[^\n]*\nDatabase: ([^\n]*)\n(?:Demo login: (\S+) \/ (\S+)\n)?/, timeoutMs);
   return { url: m[1], database: m[2], demo: m[3] ? { email: m[3], password: m[4] } : null };
 }
 
