@@ -4,7 +4,7 @@
 // with months of conversions and stays; timelines with notes, calls, e-mails and tasks (some
 // overdue); a manager who sees only their own deals and not the margin; saved views, an
 // automation, a disabled webhook and a web form. Seeded once on an app of its own.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,5 +195,32 @@ describe('the demo workspace', () => {
     expect(webhook.enabled).toBe(false);
     const [form] = (await admin.gql(WebForms, {})).webForms;
     expect(form).toMatchObject({ name: 'Заявка с сайта', target: 'DEAL' });
+  });
+});
+
+describe("the README's quick start", () => {
+  it('runs each query it shows against the demo, with data in every answer', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const quickStart = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('\n## ', readme.indexOf('## Quick start') + 1));
+    const block = /```graphql\n([\s\S]*?)```/.exec(quickStart)?.[1];
+    expect(block).toBeDefined();
+    const names = [...block!.matchAll(/^query (\w+)/gm)].map((m) => m[1]);
+    expect(names).toEqual(['Board', 'Report', 'Views', 'InView']);
+    const token = (await app.as().gql(Login, { input: { email: app.demoLogin!.email, password: app.demoLogin!.password } })).login.token;
+    const run = async (operationName: string, variables: Record<string, unknown> = {}) => {
+      const r = await app.post({ query: block, operationName, variables }, { authorization: `Bearer ${token}` });
+      const body = r.body as { data?: Record<string, unknown>; errors?: unknown[] };
+      expect(body.errors, `${operationName}: ${JSON.stringify(body.errors)}`).toBeUndefined();
+      return body.data as unknown;
+    };
+    const b = (await run('Board')) as { pipelines: { id: string }[]; deals: { totalCount: number; edges: { node: { customFields: unknown[] } }[] } };
+    expect(b.deals.totalCount).toBeGreaterThan(50);
+    expect(b.deals.edges.some((e) => e.node.customFields.length > 0)).toBe(true);
+    const r = (await run('Report', { pipelineId: b.pipelines[0].id })) as { pipelineReport: { report?: { won: unknown; stages: { entered: unknown }[] } } };
+    expect(r.pipelineReport.report?.stages.length).toBeGreaterThan(3);
+    const v = (await run('Views')) as { savedViews: { id: string; builtIn: boolean }[] };
+    const own = v.savedViews.find((x) => !x.builtIn)!;
+    const inView = (await run('InView', { viewId: own.id })) as { deals: { totalCount: number } };
+    expect(inView.deals.totalCount).toBeGreaterThan(0);
   });
 });
