@@ -155,50 +155,44 @@ describe('fuzzing the whole API', () => {
   }, 180_000);
 });
 
+type Answer = { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+
+/** One GraphQL request over HTTP as the given token, answered as JSON. */
+async function post(app: TestApp, token: string, query: string, variables: Record<string, unknown>): Promise<Answer> {
+  const res = await app.yoga.fetch('http://test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as Answer;
+}
+
 describe('bugs the fuzzer found', () => {
   it('failing before: a variable of the wrong type or a missing required one answers BAD_USER_INPUT (it had no code)', async ({ app, signUp }) => {
     const a = await signUp();
-    const post = async (variables: Record<string, unknown>) => {
-      const res = await app.yoga.fetch('http://test/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${a.token}` },
-        body: JSON.stringify({ query: 'query ($first: Int!) { deals(first: $first) { totalCount } }', variables }),
-      });
-      return (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
-    };
+    const deals = (variables: Record<string, unknown>) => post(app, a.token, 'query ($first: Int!) { deals(first: $first) { totalCount } }', variables);
     for (const variables of [{ first: 'ten' }, {}, { first: { nested: true } }]) {
-      const r = await post(variables);
+      const r = await deals(variables);
       expect(r.data).toBeUndefined();
       expect(r.errors?.[0]).toMatchObject({ message: expect.stringContaining('$first'), extensions: { code: 'BAD_USER_INPUT' } });
     }
-    expect((await post({ first: 1 })).errors).toBeUndefined();
+    expect((await deals({ first: 1 })).errors).toBeUndefined();
   });
 
   it('failing before: after together with before is refused as BAD_USER_INPUT (it leaked a library message with no code)', async ({ app, signUp }) => {
     const a = await signUp();
-    const post = async (variables: Record<string, unknown>) => {
-      const res = await app.yoga.fetch('http://test/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${a.token}` },
-        body: JSON.stringify({ query: 'query ($a: String, $b: String) { users(after: $a, before: $b, first: 5) { totalCount } }', variables }),
-      });
-      return (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
-    };
-    const both = await post({ a: 'x', b: 'y' });
+    const users = (variables: Record<string, unknown>) =>
+      post(app, a.token, 'query ($a: String, $b: String) { users(after: $a, before: $b, first: 5) { totalCount } }', variables);
+    const both = await users({ a: 'x', b: 'y' });
     expect(both.data ?? null).toBeNull();
     expect(both.errors?.[0]).toMatchObject({ message: expect.stringMatching(/after.*before/), extensions: { code: 'BAD_USER_INPUT' } });
-    expect((await post({ a: null, b: null })).data).toEqual({ users: { totalCount: 1 } });
+    expect((await users({ a: null, b: null })).data).toEqual({ users: { totalCount: 1 } });
   });
 
   it('failing before: a cursor that is not one answers BAD_USER_INPUT (it had no code)', async ({ app, signUp }) => {
     const a = await signUp();
     for (const before of ['[', 'not a cursor', Buffer.from('GPC:J["x"').toString('base64')]) {
-      const res = await app.yoga.fetch('http://test/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${a.token}` },
-        body: JSON.stringify({ query: 'query ($b: String) { contacts(before: $b, last: 5) { totalCount } }', variables: { b: before } }),
-      });
-      const r = (await res.json()) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+      const r = await post(app, a.token, 'query ($b: String) { contacts(before: $b, last: 5) { totalCount } }', { b: before });
       expect(r.data ?? null).toBeNull();
       expect(r.errors?.[0].extensions?.code, JSON.stringify(r)).toBe('BAD_USER_INPUT');
     }
