@@ -2,7 +2,6 @@
 // user is responsible for, TEAM those whose responsible shares a team with the user, ALL every
 // card of the workspace. Administrators have every right. Services turn a scope into a Prisma
 // condition on the card's responsible, so lists, counts and lookups all apply it alike.
-import { z } from 'zod';
 import { ForbiddenError } from '../../lib/errors.js';
 import type { Viewer } from './viewer.js';
 import { ACCESS } from './messages.js';
@@ -17,8 +16,6 @@ export type Entity = (typeof ENTITIES)[number];
 export type Action = (typeof ACTIONS)[number];
 export type Scope = (typeof SCOPES)[number];
 export type Rights = Partial<Record<Entity, Partial<Record<Action, Scope>>>>;
-
-export const rightsSchema = z.record(z.enum(ENTITIES), z.record(z.enum(ACTIONS), z.enum(SCOPES)).optional());
 
 /** Every right on everything: the administrator's, and a new workspace's manager's. */
 export const ALL_RIGHTS: Rights = Object.fromEntries(ENTITIES.map((e) => [e, Object.fromEntries(ACTIONS.map((a) => [a, 'ALL']))]));
