@@ -12,7 +12,7 @@ import { smtpTestUrl } from './kit/app.js';
 import { as } from './kit/results.js';
 import { subscribe } from './kit/subscribe.js';
 import { advanceAutomationJobs, backdate, backdateTaskDue } from './kit/clock.js';
-import { createDeal, readDeal } from './kit/cards.js';
+import { createDeal, defineField, readDeal } from './kit/cards.js';
 import { CreateTask } from './kit/documents/tasks.js';
 import { CreateIncomingLead } from './kit/documents/leads.js';
 import { CreateRole, SetFieldAccess } from './kit/documents/users.js';
@@ -170,6 +170,31 @@ describe('call a webhook', () => {
     const body = got.find((g) => g.body.includes('Partner deal'))!.body;
     expect(JSON.parse(body).data.card).not.toHaveProperty('amount');
     expect(body).not.toContain('4242');
+  });
+  it('failing before: leaves out a formula over a field the role may not see, as the API does', async ({ workspace: ws }) => {
+    const role = as((await ws.gql(CreateRole, { name: 'Resellers', rights: [] })).createRole, 'CreateRoleSuccess').role;
+    const margin = await defineField(ws, { entityType: 'DEAL', type: 'NUMBER', name: 'Margin', code: 'margin' });
+    await defineField(ws, { entityType: 'DEAL', type: 'FORMULA', name: 'Margin twice', code: 'margin_twice', formula: 'margin * 2' });
+    const note = await defineField(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Reseller note' });
+    as(
+      (await ws.gql(SetFieldAccess, { input: { roleId: role.id, entityType: 'DEAL', customFieldId: margin.id, access: 'HIDDEN' } })).setFieldAccess,
+      'SetFieldAccessSuccess',
+    );
+    await ws.gql(CreateWebhook, { input: { url: hookUrl, eventTypes: ['CARD_CREATED'], roleId: role.id } });
+    const deal = await createDeal(ws, {
+      name: 'Reseller deal',
+      customFields: [
+        { fieldId: margin.id, value: { number: '31337' } },
+        { fieldId: note.id, value: { text: 'visible to resellers' } },
+      ],
+    });
+    await expect.poll(() => got.filter((g) => g.body.includes('Reseller deal')).length, { timeout: 20_000, interval: 50 }).toBe(1);
+    const body = got.find((g) => g.body.includes('Reseller deal'))!.body;
+    expect(body).not.toContain('31337');
+    expect(body).not.toContain('62674');
+    expect(body).toContain('visible to resellers');
+    // The formula was computed and stored: only the role's view leaves it out.
+    expect(JSON.stringify(await readDeal(ws, deal.id))).toContain('62674');
   });
 });
 

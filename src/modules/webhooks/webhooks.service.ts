@@ -14,6 +14,9 @@ import type { Tx } from '../../lib/outbox.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import type { FieldChange, Snapshot } from '../../kernel/events.js';
 import type { FieldAccessMap } from '../../kernel/access/field-access.js';
+import type { Viewer } from '../../kernel/access/viewer.js';
+import { hiddenFieldIds } from '../../kernel/fields/definitions.js';
+import type { FieldDef } from '../../kernel/fields/values.js';
 import { snapshot } from '../../kernel/records.js';
 import type { CardRow } from '../../kernel/tables.js';
 import { WEBHOOKS } from './webhooks.messages.js';
@@ -179,12 +182,13 @@ export async function hiding(db: Tx | ServiceCtx['db'], workspaceId: string, rol
     .map(([f]) => f);
   if (!hidden.length) return { card: (c: Snapshot) => c, changes: (d: FieldChange[]) => d };
   const systemAccess = descriptor(kind).access;
-  // System fields by the columns they cover (a deal's amount hides its currency too); custom fields by id.
+  // System fields by the columns they cover (a deal's amount hides its currency too); custom
+  // fields as the API hides them from the role (formulas over a hidden field and fields shown
+  // only under a condition on one go too), by the keys the snapshot holds them under.
   const columns = new Set(hidden.flatMap((f) => systemAccess[f] ?? []));
-  const ids = hidden.filter((f) => !(f in systemAccess));
-  const defs = ids.length ? await db.customField.findMany({ where: { id: { in: ids }, workspaceId }, select: { id: true, key: true } }) : [];
-  const keys = new Set(defs.map((d) => String(d.key)));
-  const custom = new Set(ids);
+  const defs = (await db.customField.findMany({ where: { workspaceId, entityType: kind } })) as unknown as FieldDef[];
+  const custom = hiddenFieldIds({ isAdmin: false, fieldAccess: role!.fieldAccess } as Viewer, kind, defs);
+  const keys = new Set(defs.filter((d) => custom.has(d.id)).map((d) => String(d.key)));
   return {
     card: (c: Snapshot) => {
       const out: Snapshot = {};
