@@ -23,7 +23,6 @@ export type CardTable = {
   findUnique(args: Args): Promise<CardRow | null>;
   findUniqueOrThrow(args: Args): Promise<CardRow>;
   create(args: Args): Promise<CardRow>;
-  createManyAndReturn(args: Args): Promise<CardRow[]>;
   updateMany(args: Args): Promise<{ count: number }>;
   deleteMany(args: Args): Promise<{ count: number }>;
   count(args: Args): Promise<number>;

@@ -3,10 +3,11 @@
 // one. The aggregates (reports.aggregates.ts): every deal's contribution follows its creation,
 // its changes, its trashing and restoring. Nobody else writes these tables (the migrations that
 // created them filled them once).
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { events, type RecordEvent } from '../../kernel/events.js';
 import type { Snapshot } from '../../kernel/events.js';
 import type { Tx } from '../../lib/outbox.js';
+import { insertRows } from '../../lib/bulk-insert.js';
 import { shiftContributions, type Contribution, type DealState } from './reports.aggregates.js';
 
 const str = (x: unknown) => (typeof x === 'string' ? x : null);
@@ -44,7 +45,8 @@ async function record(tx: Tx, list: Change[]) {
     const toStageId = str(c.e.after?.stageId);
     const pipelineId = str(c.e.after?.pipelineId);
     if (!c.enters || !toStageId || !pipelineId) continue;
-    const id = randomUUID();
+    // Time-ordered, as the table's own default (uuid(7)) would make it.
+    const id = uuidv7();
     written.set(c, id);
     // The moment the deal's row says it entered the stage, so history and card agree.
     const at = str(c.e.after?.stageEnteredAt) ?? c.e.occurredAt;
@@ -60,7 +62,7 @@ async function record(tx: Tx, list: Change[]) {
       byId: c.e.actorId,
     });
   }
-  if (rows.length) await tx.stageTransition.createMany({ data: rows });
+  await insertRows(tx, 'StageTransition', rows);
   const shifts: Contribution[] = [];
   list.forEach((c, i) => {
     if (!written.has(c) && same(c.before, c.after)) return;
