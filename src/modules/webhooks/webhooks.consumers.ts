@@ -7,7 +7,7 @@ import { encodeGlobalId } from '../../lib/ids.js';
 import type { Tx } from '../../lib/outbox.js';
 import { insertRows } from '../../lib/bulk-insert.js';
 import { descriptor } from '../../kernel/card-kinds.js';
-import { hiding, TYPE_NAME, type WebhookEventType, type WebhookRole } from './webhooks.service.js';
+import { cardPayload, hiding, TYPE_NAME, type Hiding, type WebhookEventType, type WebhookRole } from './webhooks.service.js';
 import { sendDueDeliveries } from './webhooks.sender.js';
 
 type Hook = { id: string; eventTypes: string[]; role: WebhookRole };
@@ -70,19 +70,8 @@ const RECORD_TYPE = {
  * webhook's role may not see (field access HIDDEN) never leave.
  */
 function cardData(e: RecordEvent, hide: Hiding) {
-  const typeName = descriptor(e.kind).typeName;
-  const { id, workspaceId, ...fields } = e.after;
-  void workspaceId;
-  return {
-    kind: e.kind,
-    id: encodeGlobalId(typeName, String(id)),
-    card: hide.card(fields),
-    changes: hide.changes(e.diff),
-    actorId: encodeGlobalId('User', e.actorId),
-  };
+  return { ...cardPayload(e.kind, e.after, hide), changes: hide.changes(e.diff), actorId: encodeGlobalId('User', e.actorId) };
 }
-
-type Hiding = Awaited<ReturnType<typeof hiding>>;
 
 /**
  * An emit's events at once: the webhooks are looked up once per workspace (not once per card of

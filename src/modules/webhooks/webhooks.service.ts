@@ -151,16 +151,21 @@ export async function redeliverWebhook(ctx: ServiceCtx, deliveryId: string) {
  * the API gives it and its fields, with what the webhook's role may not see left out.
  */
 export async function webhookCard(ctx: ServiceCtx, webhookId: string, kind: CardKind, row: Record<string, unknown>, automation: { id: string; name: string }) {
-  const { id, workspaceId, ...fields } = snapshot(row as unknown as CardRow);
-  void workspaceId;
   const hide = await hiddenFor(ctx.db, webhookId, kind);
   return {
-    kind,
-    id: encodeGlobalId(descriptor(kind).typeName, String(id)),
-    card: hide.card(fields),
+    ...cardPayload(kind, snapshot(row as unknown as CardRow), hide),
     automation: { id: encodeGlobalId('Automation', automation.id), name: automation.name },
   };
 }
+
+/** A card in a payload: its kind, its id as the API gives it, and its fields less what `hide` drops. */
+export function cardPayload(kind: CardKind, s: Snapshot, hide: Hiding) {
+  const { id, workspaceId, ...fields } = s;
+  void workspaceId;
+  return { kind, id: encodeGlobalId(descriptor(kind).typeName, String(id)), card: hide.card(fields) };
+}
+
+export type Hiding = Awaited<ReturnType<typeof hiding>>;
 
 /** A webhook's role as its payloads need it (null: an administrator's view). */
 export type WebhookRole = { isAdmin: boolean; fieldAccess: unknown } | null;
