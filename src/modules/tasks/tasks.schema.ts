@@ -175,19 +175,19 @@ builder.mutationField('reopenTask', (t) =>
 // Notifications
 
 const NotificationKind = builder.enumType('NotificationKind', {
-  values: ['TASK_ASSIGNED', 'TASK_DUE', 'AUTOMATION', 'AUTOMATION_PAUSED', 'WEBHOOK_DISABLED'] as const,
+  values: ['TASK_ASSIGNED', 'TASK_DUE', 'AUTOMATION', 'AUTOMATION_PAUSED', 'WEBHOOK_DISABLED', 'INCOMING_CALL'] as const,
 });
 
 const Notification = builder.objectRef<NotificationMessage>('Notification').implement({
   description:
-    'Something for the signed-in user: a task given to them, one of theirs falling due, a message from an automation, or an automation paused after failing.',
+    'Something for the signed-in user: a task given to them, one of theirs falling due, a message from an automation, an automation paused after failing, or a call ringing from a number of one of their cards.',
   fields: (t) => ({
     kind: t.expose('kind', { type: NotificationKind }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
-    text: t.string({ nullable: true, description: 'AUTOMATION, AUTOMATION_PAUSED and WEBHOOK_DISABLED: the message.', resolve: (m) => m.text ?? null }),
+    text: t.string({ nullable: true, description: 'AUTOMATION, AUTOMATION_PAUSED, WEBHOOK_DISABLED and INCOMING_CALL: the message.', resolve: (m) => m.text ?? null }),
     cardId: t.id({
       nullable: true,
-      description: 'The card an automation notification is about.',
+      description: 'The card an automation notification is about, or the card of the number calling (INCOMING_CALL).',
       resolve: (m) => (m.card ? encodeGlobalId(TYPENAME[m.card.kind], m.card.id) : null),
     }),
     task: t.prismaField({
