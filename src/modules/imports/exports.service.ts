@@ -21,9 +21,18 @@ import { audit } from '../audit/audit.service.js';
 import { LABELS } from './columns.js';
 
 export type ExportFormat = 'CSV' | 'XLSX';
-// An interface, because a filter nests itself.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the shared keys are all an export filter has
-export interface ExportFilter extends CommonFilter<ExportFilter> {}
+/**
+ * The kind's list filter (ContactFilter, CompanyFilter, DealFilter, ids decoded): the shared keys,
+ * custom-field conditions, and / or, and the kind's own keys, which its registered list hooks read.
+ */
+export interface ExportFilter extends CommonFilter<ExportFilter> {
+  [ownKey: string]: unknown;
+}
+
+export type ExportOptions = {
+  /** Hears the rows written so far and the cards selected (counted first, only when this is given). */
+  onProgress?: (rows: number, total: number) => void;
+};
 
 const PAGE = 1000;
 
@@ -142,9 +151,10 @@ async function* rowsOf(ctx: ServiceCtx, kind: CardKind, where: object, columns: 
   }
 }
 
-async function* counted<T>(rows: AsyncIterable<T>, n: { rows: number }) {
+async function* counted<T>(rows: AsyncIterable<T>, n: { rows: number }, onRow?: (rows: number) => void) {
   for await (const r of rows) {
     n.rows++;
+    onRow?.(n.rows);
     yield r;
   }
 }
@@ -167,7 +177,7 @@ function xlsx(header: string[], rows: AsyncIterable<(string | number | null)[]>,
  * Writes the cards the filter selects into a file and answers its attachment (download it at its
  * url). EXPORT right needed (ForbiddenError); cards outside its scope are left out.
  */
-export async function exportCards(ctx: ServiceCtx, kind: CardKind, format: ExportFormat, filter?: ExportFilter | null) {
+export async function exportCards(ctx: ServiceCtx, kind: CardKind, format: ExportFormat, filter?: ExportFilter | null, opts: ExportOptions = {}) {
   const scope = rights.scopeOf(ctx.viewer, kind, 'EXPORT');
   if (scope === 'NONE') throw rights.forbidden(kind, 'EXPORT', scope);
   const { where } = await listQuery(ctx, kind, { filter });
@@ -175,7 +185,8 @@ export async function exportCards(ctx: ServiceCtx, kind: CardKind, format: Expor
   const columns = await columnsFor(ctx, kind);
   const header = columns.map((c) => c.header);
   const n = { rows: 0 };
-  const rows = counted(rowsOf(ctx, kind, all, columns), n);
+  const total = opts.onProgress ? await cardTable(ctx.db, kind).count({ where: all }) : 0;
+  const rows = counted(rowsOf(ctx, kind, all, columns), n, opts.onProgress && ((done) => opts.onProgress!(done, total)));
   const d = descriptor(kind);
   const id = randomUUID();
   const storageKey = `${ctx.viewer.workspaceId}/${id}`;
