@@ -38,8 +38,8 @@ describe('exports at scale (PostgreSQL)', () => {
       const seeded = performance.now();
       await app.deps.db.$executeRawUnsafe(
         `insert into "Contact" (id, "workspaceId", name, emails, phones, "searchText", "responsibleId", "customFields")
-         select gen_random_uuid(), $1::uuid, 'Person ' || i, array['person' || i || '@example.test'], array['+7900' || lpad(i::text, 7, '0')],
-                'person ' || i, $2::uuid, jsonb_build_object($3::text, 'source ' || (i % 10))
+         select gen_random_uuid(), $1::uuid, 'Exported ' || i, array['exported' || i || '@example.test'], array['+7900' || lpad(i::text, 7, '0')],
+                'exported ' || i, $2::uuid, jsonb_build_object($3::text, 'source ' || (i % 10))
          from generate_series(1, ${ROWS}) i`,
         workspaceId,
         userId,
