@@ -146,8 +146,17 @@ if (values.child) {
   const ctx = await workspaceWithFields(app);
   // What the process holds before the import: the app, Prisma, the pg pool, tsx's compiled code.
   const startMb = process.memoryUsage().rss / 1024 / 1024;
+  // The JavaScript heap's peak too: RSS growth the heap does not explain is native (WebAssembly, buffers, code).
+  let heapMb = 0;
+  let externalMb = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    heapMb = Math.max(heapMb, m.heapUsed / 2 ** 20);
+    externalMb = Math.max(externalMb, m.external / 2 ** 20);
+  }, 50);
   const ms = await importFile(app, ctx, values.file!);
-  console.log(JSON.stringify({ rows, ms, startMb, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  clearInterval(sampler);
+  console.log(JSON.stringify({ rows, ms, startMb, heapMb, externalMb, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
   await app.stop();
   process.exit(0);
 }
@@ -252,7 +261,22 @@ try {
       else await writeXlsx(path, n);
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', script, '--child', format, '--rows', String(n), '--db', scratch.url, '--file', path, '--batch', String(BATCH)],
+        [
+          ...(process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
+          '--import',
+          'tsx',
+          script,
+          '--child',
+          format,
+          '--rows',
+          String(n),
+          '--db',
+          scratch.url,
+          '--file',
+          path,
+          '--batch',
+          String(BATCH),
+        ],
         {
           stdio: ['ignore', 'pipe', 'inherit'],
         },
@@ -261,9 +285,9 @@ try {
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
       const [code] = (await once(child, 'exit')) as [number];
       if (code !== 0) throw new Error(`child ${format} ${n} exited with ${code}`);
-      const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; startMb: number; maxRssMb: number };
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; startMb: number; heapMb: number; externalMb: number; maxRssMb: number };
       console.log(
-        `  ${format.toUpperCase().padEnd(4)} ${fmt(n).padStart(8)} rows: peak RSS ${r.maxRssMb.toFixed(0).padStart(4)} MB (${r.startMb.toFixed(0)} MB before the import: +${(r.maxRssMb - r.startMb).toFixed(0)} MB)   ${fmt(rate(n, r.ms))} rows/s`,
+        `  ${format.toUpperCase().padEnd(4)} ${fmt(n).padStart(8)} rows: peak RSS ${r.maxRssMb.toFixed(0).padStart(4)} MB (${r.startMb.toFixed(0)} MB before the import: +${(r.maxRssMb - r.startMb).toFixed(0)} MB; peak JS heap ${r.heapMb.toFixed(0)} MB, external ${r.externalMb.toFixed(0)} MB)   ${fmt(rate(n, r.ms))} rows/s`,
       );
       await rm(path);
     }

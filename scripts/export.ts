@@ -1,6 +1,8 @@
 // npm run export -- --entity contacts|companies|deals [--format csv|xlsx] [--as user@example.com] [--out FILE]
 // Exports the cards the user may export (default: the first administrator) through the same
-// service as exportCards (EXPORT scope, field access, audit log) into a file.
+// service as exportCards (EXPORT scope, field access, audit log) into a file, showing its progress
+// on stderr as the import does (a bar with an ETA on a terminal, a line every --progress-every
+// seconds otherwise).
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -8,6 +10,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { exportCards, type ExportFormat } from '../src/modules/imports/exports.service.js';
 import { cliContext, kindOf } from './cli.js';
+import { progress, type Progress } from './progress.js';
 
 const { values } = parseArgs({
   options: {
@@ -15,6 +18,7 @@ const { values } = parseArgs({
     format: { type: 'string', default: 'csv' },
     as: { type: 'string' },
     out: { type: 'string' },
+    'progress-every': { type: 'string', default: '10' },
   },
 });
 
@@ -22,10 +26,18 @@ const app = await buildApp(loadConfig());
 try {
   const ctx = await cliContext(app.deps, values.as);
   const format = values.format!.toUpperCase() as ExportFormat;
-  const file = await exportCards(ctx, kindOf(values.entity!), format);
+  let bar: Progress | undefined;
+  let written = 0;
+  const file = await exportCards(ctx, kindOf(values.entity!), format, null, {
+    onProgress: (rows, total) => {
+      bar ??= progress({ total, unit: 'rows', everyMs: Number(values['progress-every']) * 1000 });
+      bar.update((written = rows));
+    },
+  });
+  bar?.end();
   const out = values.out ?? file.name;
   await pipeline(app.deps.storage.open(file.storageKey), createWriteStream(out));
-  console.log(`${out}: ${file.size} bytes`);
+  console.log(`${out}: ${written} rows, ${file.size} bytes`);
 } finally {
   await app.stop();
 }

@@ -1,8 +1,10 @@
 // npm run import -- FILE --entity contacts|companies|deals [--dry-run] [--policy skip|update|create]
 //                   [--match id,email,phone,name] [--as user@example.com]
 // Imports a CSV or XLSX file as the given user (default: the first administrator), through the
-// same service as startImport, showing its progress; the row-by-row report is written beside the
-// file as FILE.report.csv.
+// same service as startImport. The file's rows are counted first (a quick streaming read), so
+// stderr shows a bar with an ETA on a terminal and a progress line every --progress-every seconds
+// (10 by default) otherwise; the counts are printed at the end, and the row-by-row report is
+// written beside the file as FILE.report.csv.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -13,6 +15,8 @@ import { stringify } from 'csv-stringify';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createImport, reportLines, runImport, type DuplicatePolicy, type MatchBy } from '../src/modules/imports/imports.service.js';
+import { countRows, formatOf } from '../src/modules/imports/read.js';
+import { progress } from './progress.js';
 import { cliContext, kindOf } from './cli.js';
 
 const { values, positionals } = parseArgs({
@@ -24,11 +28,15 @@ const { values, positionals } = parseArgs({
     match: { type: 'string' },
     as: { type: 'string' },
     batch: { type: 'string', default: '500' },
+    'progress-every': { type: 'string', default: '10' },
   },
 });
 const path = positionals[0];
-if (!path) {
-  console.error('usage: npm run import -- FILE --entity contacts|companies|deals [--dry-run] [--policy skip|update|create] [--as EMAIL]');
+const policy = values.policy!.toUpperCase();
+if (!path || !['SKIP', 'UPDATE', 'CREATE'].includes(policy)) {
+  console.error(
+    'usage: npm run import -- FILE --entity contacts|companies|deals [--dry-run] [--policy skip|update|create] [--match id,email,phone,name] [--as EMAIL] [--progress-every SECONDS]',
+  );
   process.exit(2);
 }
 
@@ -37,32 +45,27 @@ try {
   const ctx = await cliContext(app.deps, values.as);
   const kind = kindOf(values.entity!);
   const size = (await stat(path)).size;
+  const format = formatOf(basename(path));
+  // The header is not a row (a title above it is counted too, so the total may be one or two over until the end).
+  const total = format ? Math.max(0, (await countRows(createReadStream(path), format)) - 1) : null;
   const imp = await createImport(ctx, { name: basename(path), size, stream: createReadStream(path) }, kind, {
     dryRun: values['dry-run'],
-    policy: values.policy!.toUpperCase() as DuplicatePolicy,
+    policy: policy as DuplicatePolicy,
     matchBy: values.match ? (values.match.toUpperCase().split(',') as MatchBy[]) : undefined,
     batchSize: Number(values.batch),
   });
-  const started = Date.now();
-  const show = async () => {
-    const now = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
-    const rows = now.created + now.updated + now.skipped + now.failed;
-    const secs = (Date.now() - started) / 1000;
-    const rate = rows / Math.max(secs, 0.001);
-    // A streamed file's row count is not known ahead, so this is a running count and rate, not a bar with an ETA.
-    process.stdout.write(
-      `\r${rows} rows · created ${now.created} · updated ${now.updated} · skipped ${now.skipped} · failed ${now.failed} · ${rate.toFixed(0)} rows/s · ${secs.toFixed(1)} s   `,
-    );
-    return now;
-  };
-  const timer = setInterval(() => void show(), 500);
-  await runImport(app.deps, imp.id);
-  clearInterval(timer);
-  const done = await show();
-  process.stdout.write('\n');
+  const bar = progress({ total, unit: 'rows', everyMs: Number(values['progress-every']) * 1000 });
+  const counts = (i: { created: number; updated: number; skipped: number; failed: number }) =>
+    `created ${i.created} · updated ${i.updated} · skipped ${i.skipped} · failed ${i.failed}`;
+  await runImport(app.deps, imp.id, { onProgress: (i) => bar.update(i.created + i.updated + i.skipped + i.failed, counts(i)) });
+  const done = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
+  const rows = done.created + done.updated + done.skipped + done.failed;
+  bar.update(rows, counts(done));
+  bar.end();
   const reportPath = `${path}.report.csv`;
   await pipeline(Readable.from(reportLines(ctx, imp.id)), stringify({ bom: true }), createWriteStream(reportPath));
-  console.log(`${done.status}${done.dryRun ? ' (dry run: nothing written)' : ''}; report: ${reportPath}${done.error ? `; ${done.error}` : ''}`);
+  console.log(`${done.status}${done.dryRun ? ' (dry run: nothing written)' : ''}: ${rows} rows: ${counts(done).replaceAll(' ·', ',')}`);
+  console.log(`report: ${reportPath}${done.error ? `; ${done.error}` : ''}`);
   process.exitCode = done.status === 'DONE' ? 0 : 1;
 } finally {
   await app.stop();

@@ -2,9 +2,6 @@
 // set. Both get the same Prisma client and the same migrations.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
@@ -44,6 +41,12 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
       dir = join(opts.dataDir, 'pgdata');
       mkdirSync(dir, { recursive: true });
     }
+    // Loaded only here: PGlite's module costs a PostgreSQL-backed process ~40 MB of RSS it never uses.
+    const [{ PGlite }, { PrismaPGlite }, { pg_trgm }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('pglite-prisma-adapter'),
+      import('@electric-sql/pglite/contrib/pg_trgm'),
+    ]);
     // pg_trgm: duplicate detection by similar names (kernel/duplicates.ts).
     const lite = new PGlite({ ...(dir ? { dataDir: dir } : {}), extensions: { pg_trgm } });
     let migrationQueue: Promise<unknown> = Promise.resolve();

@@ -9,12 +9,13 @@ import type { TestApp, Workspace } from './kit/fixtures.js';
 import { createCompany, createContact, createDeal, defineField, readContact, readDeal } from './kit/cards.js';
 import { AllContacts, AllDeals, ExportCards, ImportProgress, StartImport } from './kit/documents/imports.js';
 import { AuditLog, SetFieldAccess } from './kit/documents/users.js';
-import type { ImportFieldsFragment } from './gql/graphql.js';
+import type { DealFilter, ExportFilter, ImportFieldsFragment } from './gql/graphql.js';
+import { Deals } from './kit/documents/deals.js';
 
 type Client = { token: string; gql: Workspace['gql'] };
 
-async function exportFile(c: Client, url: string, entityType: 'CONTACT' | 'COMPANY' | 'DEAL', format: 'CSV' | 'XLSX') {
-  const r = (await c.gql(ExportCards, { entityType, format })).exportCards;
+async function exportFile(c: Client, url: string, entityType: 'CONTACT' | 'COMPANY' | 'DEAL', format: 'CSV' | 'XLSX', filter?: ExportFilter) {
+  const r = (await c.gql(ExportCards, { entityType, format, filter })).exportCards;
   if (r.__typename !== 'ExportCardsSuccess') throw new Error(JSON.stringify(r));
   const res = await fetch(new URL(r.file.url, url), { headers: { authorization: `Bearer ${c.token}` } });
   expect(res.status).toBe(200);
@@ -170,6 +171,57 @@ describe('rights', () => {
       const entry = log.find((e) => e.action === 'CARDS_EXPORTED');
       expect(entry).toMatchObject({ actorId: seller.user.id, subjectId: file.id });
       expect(JSON.parse(entry!.after!)).toMatchObject({ entityType: 'CONTACT', format: 'CSV', rows: 1 });
+    },
+  );
+});
+
+describe('filters', () => {
+  test(
+    'an export takes the list filter of its type (custom-field conditions, the type’s own keys, or): a deals export holds exactly the deals `deals(filter:)` lists; a filter of another type is refused',
+    { timeout: 120_000 },
+    async ({ url, workspace: ws }) => {
+      const score = await defineField(ws, { entityType: 'DEAL', name: 'Score', type: 'NUMBER' });
+      const region = await defineField(ws, { entityType: 'DEAL', name: 'Region', type: 'SELECT', options: ['North', 'South'] });
+      const north = region.options.find((o) => o.label === 'North')!.id;
+      const cases: [string, number, string | null, string][] = [
+        ['Low north', 10, north, '100'],
+        ['High north', 80, north, '100'],
+        ['High south', 90, region.options.find((o) => o.label === 'South')!.id, '100'],
+        ['High none', 95, null, '100'],
+        ['Big low', 5, null, '50000'],
+        ['Empty', 0, null, '1'],
+      ];
+      for (const [name, n, option, amount] of cases) {
+        await createDeal(ws, {
+          name,
+          amount,
+          customFields: [{ fieldId: score.id, value: { number: String(n) } }, ...(option ? [{ fieldId: region.id, value: { optionId: option } }] : [])],
+        });
+      }
+      const filters: DealFilter[] = [
+        { customFields: [{ fieldId: score.id, gte: '50' }] },
+        {
+          customFields: [
+            { fieldId: score.id, gte: '50' },
+            { fieldId: region.id, anyOf: [north] },
+          ],
+        },
+        { or: [{ customFields: [{ fieldId: region.id, isEmpty: true }], amount: { min: '1000' } }, { customFields: [{ fieldId: score.id, lt: '20' }] }] },
+      ];
+      for (const filter of filters) {
+        const listed = (await ws.gql(Deals, { filter, first: 100 })).deals.edges.map((e) => e.node.name).sort();
+        const { bytes } = await exportFile(ws, url, 'DEAL', 'CSV', { deal: filter });
+        const exported = csvRows(bytes)
+          .slice(1)
+          .map((r) => r[1])
+          .sort();
+        expect(exported, JSON.stringify(filter)).toEqual(listed);
+        expect(listed.length).toBeGreaterThan(0);
+        expect(listed.length).toBeLessThan(cases.length);
+      }
+
+      const wrong = (await ws.gql(ExportCards, { entityType: 'DEAL', format: 'CSV', filter: { contact: { search: 'x' } } })).exportCards;
+      expect(wrong).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'filter.contact' }] });
     },
   );
 });

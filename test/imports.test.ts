@@ -61,6 +61,7 @@ async function importFile(app: TestApp, ws: Workspace, file: File, entityType: '
   return finished(ws, r.import!.id, timeout);
 }
 
+const workspaceOf = (app: TestApp, id: string) => app.database.prisma.user.findUniqueOrThrow({ where: { id }, select: { workspaceId: true } });
 const csv = (name: string, text: string) => new File([text], name, { type: 'text/csv' });
 const addsUp = (i: Done) => expect(i.created + i.updated + i.skipped + i.failed).toBe(i.rowsRead);
 const issues = (i: Done) => i.issues.map(({ row, column, value, message }) => ({ row, column, value, message }));
@@ -276,6 +277,44 @@ describe('duplicates', () => {
       const create = await importFile(app, ws, file(), 'CONTACT', { policy: 'CREATE' });
       expect(create.created).toBe(3);
       expect((await ws.gql(AllContacts, {})).contacts.totalCount).toBe(5);
+    },
+  );
+});
+
+describe('matching by name', () => {
+  test(
+    'a row matches a card of another case by name, and the lookup reads the ("workspaceId", lower(name)) index (EXPLAIN of the statement the import ran), not every card of the workspace',
+    { timeout: 180_000 },
+    async ({ app, workspace: ws }) => {
+      const prisma = app.database.prisma as unknown as { $on(e: 'query', f: (e: { query: string; params: string }) => void): void };
+      const userId = rawId(ws.admin.id);
+      const { workspaceId } = await workspaceOf(app, userId);
+      // Enough cards that reading them all costs more than the index (the planner's choice).
+      await app.database.prisma.$executeRawUnsafe(
+        `insert into "Contact" (id, "workspaceId", name, "searchText", "responsibleId")
+         select gen_random_uuid(), $1::uuid, 'Lookup ' || i, 'lookup ' || i, $2::uuid from generate_series(1, 20000) i`,
+        workspaceId,
+        userId,
+      );
+      await app.database.prisma.$executeRawUnsafe(`analyze "Contact"`);
+      const seen: { query: string; params: string }[] = [];
+      let listening = true;
+      prisma.$on('query', (e) => listening && seen.push({ query: e.query, params: e.params }));
+      let done: Done;
+      try {
+        done = await importFile(app, ws, csv('names.csv', ['Name;Position', 'LOOKUP 17;CEO', 'lookup 18;CTO', 'Nobody Yet;'].join('\n')), 'CONTACT', {
+          matchBy: ['NAME'],
+        });
+      } finally {
+        listening = false;
+      }
+      expect({ created: done.created, skipped: done.skipped }).toEqual({ created: 1, skipped: 2 });
+      const lookup = seen.find((q) => /from "[^"]*"\."Contact"/i.test(q.query) && /lower\(/i.test(q.query) && q.params.includes('lookup 17'));
+      expect(lookup, seen.map((q) => q.query).join('\n')).toBeDefined();
+      const plan = (await app.database.prisma.$queryRawUnsafe<Record<string, string>[]>(`explain ${lookup!.query}`, ...JSON.parse(lookup!.params)))
+        .map((r) => Object.values(r)[0])
+        .join('\n');
+      expect(plan).toContain('Contact_workspaceId_lower_name_idx');
     },
   );
 });

@@ -52,6 +52,10 @@ type Dmmf = {
   indexes: DmmfIndex[];
 };
 
+/** Indexes on expressions, which schema.prisma cannot declare: made by migrations, listed in prisma/sql-only-indexes.json. */
+const SQL_ONLY_INDEXES: { table: string; definition: string }[] = JSON.parse(
+  readFileSync(new URL('../prisma/sql-only-indexes.json', import.meta.url), 'utf8'),
+).indexes;
 const dmmf: Dmmf = JSON.parse(readFileSync(new URL('../src/generated/dmmf.json', import.meta.url), 'utf8'));
 const MIGRATIONS_TABLE = '_prisma_migrations';
 
@@ -206,7 +210,7 @@ async function readCatalog(q: Query) {
     order by c.relname, a.attnum`);
   const indexes = await q(`
     select t.relname as "table", i.relname as "name", ix.indisunique as "unique", ix.indisprimary as "primary",
-           am.amname as "method", ix.indpred is not null as "partial", pg_get_expr(ix.indpred, ix.indrelid) as "predicate", ix.indnatts <> ix.indnkeyatts as "including",
+           am.amname as "method", pg_get_indexdef(ix.indexrelid) as "definition", ix.indpred is not null as "partial", pg_get_expr(ix.indpred, ix.indrelid) as "predicate", ix.indnatts <> ix.indnkeyatts as "including",
            (select json_agg(coalesce(a.attname, '(expression)') order by k.ord)::text
               from unnest(ix.indkey::int2[]) with ordinality k(attnum, ord)
               left join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
@@ -272,6 +276,7 @@ async function readCatalog(q: Query) {
       unique: boolean;
       primary: boolean;
       method: string;
+      definition: string;
       partial: boolean;
       predicate: string | null;
       including: boolean;
@@ -399,6 +404,14 @@ function compareSchema(cat: Catalog): Difference[] {
           JSON.stringify(i.columns) === JSON.stringify(columns),
       );
       if (!found) here(`missing ${what}`);
+    }
+    // Indexes the schema language cannot declare (expressions), listed with their definitions.
+    for (const x of SQL_ONLY_INDEXES.filter((i) => i.table === table)) {
+      const name = x.definition.match(/^CREATE (?:UNIQUE )?INDEX "([^"]+)"/)![1];
+      const found = take(dbIndexes, (i) => i.name === name);
+      if (!found) here(`missing SQL-only index "${name}" (prisma/sql-only-indexes.json)`);
+      else if (found.definition.replace(/ ON (?:ONLY )?[\w"]+\./, ' ON ') !== x.definition)
+        here(`SQL-only index "${name}" is ${found.definition}, prisma/sql-only-indexes.json says ${x.definition}`);
     }
     for (const i of dbIndexes)
       here(
@@ -561,7 +574,7 @@ describe.each(targets)('migrations on $name', (target) => {
     });
   });
 
-  it('failing: the comparison reports drift (extra column, table and sequence; dropped index; changed type, nullability, default, index method, partial index predicate, foreign key action)', async () => {
+  it('failing: the comparison reports drift (extra column, table and sequence; dropped index; changed type, nullability, default, index method, partial index predicate, foreign key action; a SQL-only index dropped or changed)', async () => {
     const { db } = await fresh();
     await db.migrate();
     expect(compareSchema(await readCatalog(query(db)))).toEqual([]);
@@ -578,6 +591,9 @@ describe.each(targets)('migrations on $name', (target) => {
     await db.prisma.$executeRawUnsafe(`CREATE INDEX "Company_phones_idx" ON "Company" ("phones")`);
     await db.prisma.$executeRawUnsafe(`DROP INDEX "Deal_workspaceId_cfNumber2_id_idx"`);
     await db.prisma.$executeRawUnsafe(`CREATE INDEX "Deal_workspaceId_cfNumber2_id_idx" ON "Deal" ("workspaceId", "cfNumber2", "id")`);
+    await db.prisma.$executeRawUnsafe(`DROP INDEX "Company_workspaceId_lower_name_idx"`);
+    await db.prisma.$executeRawUnsafe(`DROP INDEX "Deal_workspaceId_lower_name_idx"`);
+    await db.prisma.$executeRawUnsafe(`CREATE INDEX "Deal_workspaceId_lower_name_idx" ON "Deal" ("workspaceId", upper("name"))`);
     await db.prisma.$executeRawUnsafe(`CREATE TABLE "Stray" (id int)`);
     await db.prisma.$executeRawUnsafe(`CREATE SEQUENCE "stray_seq"`);
     const messages = compareSchema(await readCatalog(query(db))).map((d) => d.message);
@@ -593,11 +609,13 @@ describe.each(targets)('migrations on $name', (target) => {
         'Company: extra index "Company_phones_idx" on ("phones") using btree',
         'Deal: missing index on ("workspaceId", "cfNumber2", "id") using btree where "cfNumber2" IS NOT NULL',
         'Deal: extra index "Deal_workspaceId_cfNumber2_id_idx" on ("workspaceId", "cfNumber2", "id") using btree',
+        'Company: missing SQL-only index "Company_workspaceId_lower_name_idx" (prisma/sql-only-indexes.json)',
+        'Deal: SQL-only index "Deal_workspaceId_lower_name_idx" is CREATE INDEX "Deal_workspaceId_lower_name_idx" ON public."Deal" USING btree ("workspaceId", upper(name)), prisma/sql-only-indexes.json says CREATE INDEX "Deal_workspaceId_lower_name_idx" ON "Deal" USING btree ("workspaceId", lower(name))',
         'extra table "Stray"',
         'extra sequence "stray_seq"',
       ]),
     );
-    expect(messages).toHaveLength(12);
+    expect(messages).toHaveLength(14);
   });
 
   it('failing: a migration edited after it was applied makes the runner refuse (a CRLF checkout of it does not)', async () => {

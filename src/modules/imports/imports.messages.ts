@@ -17,6 +17,10 @@ export const IMPORTS = defineMessages('imports', {
     (p: { problem: string }) => `the file could not be read: ${p.problem}`,
     (p) => `файл не удалось прочитать: ${p.problem}`,
   ),
+  filterOfOtherType: withParams(
+    (p: { key: string }) => `filters another type of card: give filter.${p.key} for this entityType`,
+    (p) => `фильтр для другого типа карточек: для этого entityType укажите filter.${p.key}`,
+  ),
   badFormat: { en: 'only CSV and XLSX files can be imported', ru: 'импортировать можно только файлы CSV и XLSX' },
   number: { en: 'is not a number', ru: 'не число' },
   date: { en: 'is not a date (31.12.2026, 2026-12-31 or a spreadsheet date)', ru: 'не дата (31.12.2026, 2026-12-31 или дата таблицы)' },

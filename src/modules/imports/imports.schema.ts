@@ -8,10 +8,15 @@ import { authed } from '../../context.js';
 import { IdParser, parseId } from '../../lib/ids.js';
 import { render, type Message } from '../../lib/i18n.js';
 import { withId } from '../../lib/prisma-query.js';
-import { DateTimeRange, WRITE_ERRORS } from '../common/common.schema.js';
-import { EntityType, registerNode, NOWHERE } from '../cards/cards.schema.js';
+import { ValidationError } from '../../lib/errors.js';
+import { WRITE_ERRORS } from '../common/common.schema.js';
+import { decodeCardFilter, EntityType, registerNode, NOWHERE } from '../cards/cards.schema.js';
+import { ContactFilter, ID_FIELDS as CONTACT_IDS } from '../contacts/contacts.schema.js';
+import { CompanyFilter, ID_FIELDS as COMPANY_IDS } from '../companies/companies.schema.js';
+import { DealFilter, ID_FIELDS as DEAL_IDS } from '../deals/deals.schema.js';
 import * as imports from './imports.service.js';
-import { exportCards } from './exports.service.js';
+import { IMPORTS } from './imports.messages.js';
+import { exportCards, type ExportFilter as ExportFilterOf } from './exports.service.js';
 
 registerNode('Import');
 
@@ -211,14 +216,23 @@ builder.queryField('imports', (t) =>
 
 const ExportFormat = builder.enumType('ExportFormat', { values: ['CSV', 'XLSX'] as const });
 
-const ExportFilter = builder.inputType('ExportFilter', {
-  description: 'Which cards to export: the keys every card list has; every condition given must hold.',
+/** The filter member of each card type: its list's own filter input and the id keys it decodes. */
+const EXPORT_FILTERS = {
+  CONTACT: { key: 'contact', ids: CONTACT_IDS },
+  COMPANY: { key: 'company', ids: COMPANY_IDS },
+  DEAL: { key: 'deal', ids: DEAL_IDS },
+} as const;
+
+type ExportFilterIn = { contact?: object | null; company?: object | null; deal?: object | null };
+
+const ExportFilter = builder.inputRef<ExportFilterIn>('ExportFilter').implement({
+  isOneOf: true,
+  description:
+    'Which cards to export: the filter of the exported type exactly as its list (`contacts`, `companies`, `deals`) takes it, custom-field conditions and and / or included; the member matching `entityType`.',
   fields: (t) => ({
-    search: t.string(),
-    responsibleIds: t.idList(),
-    tags: t.stringList({ description: 'Tag names; cards with any of them.' }),
-    createdAt: t.field({ type: DateTimeRange }),
-    updatedAt: t.field({ type: DateTimeRange }),
+    contact: t.field({ type: ContactFilter }),
+    company: t.field({ type: CompanyFilter }),
+    deal: t.field({ type: DealFilter }),
   }),
 });
 
@@ -235,11 +249,13 @@ builder.mutationField('exportCards', (t) =>
       filter: t.arg({ type: ExportFilter }),
     },
     resolve: async (query, _r, a, ctx) => {
+      const { key, ids: idFields } = EXPORT_FILTERS[a.entityType];
+      const other = Object.entries(a.filter ?? {}).find(([k, x]) => k !== key && x !== null && x !== undefined);
+      if (other) throw new ValidationError([{ field: `filter.${other[0]}`, message: IMPORTS.filterOfOtherType({ key }) }]);
       const ids = new IdParser();
-      const responsibleIds = ids.many('filter.responsibleIds', 'User', a.filter?.responsibleIds);
+      const filter = decodeCardFilter(ids, (a.filter?.[key] ?? null) as ExportFilterOf | null, idFields, `filter.${key}`);
       ids.done();
-      const filter = a.filter ? { ...a.filter, responsibleIds } : null;
-      const row = await exportCards(authed(ctx), a.entityType, a.format, filter);
+      const row = await exportCards(authed(ctx), a.entityType, a.format, filter ?? null);
       return ctx.db.attachment.findUniqueOrThrow({ ...withId(query), where: { id: row.id } });
     },
   }),

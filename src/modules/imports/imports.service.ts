@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { AppDeps, ServiceCtx } from '../../context.js';
-import type { Prisma } from '../../generated/prisma/client.js';
+import type { Import as ImportRow, Prisma } from '../../generated/prisma/client.js';
 import { AppError, IssueList, NotFoundError, ValidationError, type FieldIssue } from '../../lib/errors.js';
 import type { Tx } from '../../lib/outbox.js';
 import { render, type Message } from '../../lib/i18n.js';
@@ -277,9 +277,10 @@ type Env = Awaited<ReturnType<typeof lookups>> & {
 
 /**
  * Runs (or resumes) an import to its end. `signal` stops it at the next row as a crash would:
- * nothing more is written and the run is left to resume.
+ * nothing more is written and the run is left to resume. `onProgress` hears the Import row as
+ * committed after each batch (the CLI's progress bar).
  */
-export async function runImport(deps: AppDeps, id: string, opts: { signal?: AbortSignal; staleMs?: number } = {}) {
+export async function runImport(deps: AppDeps, id: string, opts: { signal?: AbortSignal; staleMs?: number; onProgress?: (imp: ImportRow) => void } = {}) {
   const now = new Date();
   const claimed = await deps.db.import.updateMany({
     where: {
@@ -350,8 +351,9 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
       await flushAlone(deps, run, batch[batch.length - 1].row);
       batch = [];
       await publishProgress(deps, id);
-      const now = await deps.db.import.findUniqueOrThrow({ where: { id }, select: { status: true } });
+      const now = await deps.db.import.findUniqueOrThrow({ where: { id } });
       stop = now.status === 'CANCELLED';
+      opts.onProgress?.(now);
     };
     for (let n = await rows.next(); !n.done; n = await rows.next()) {
       const r = n.value;
@@ -611,7 +613,8 @@ async function findMatch(env: Env, b: ReturnType<typeof build>): Promise<Found |
       const phones = (f.phones as string[]).map((p) => v.normalizePhone(p, env.region)).filter((p): p is string => !!p);
       if (phones.length) cond = { phones: { hasSome: phones } };
     } else if (by === 'NAME' && typeof f.name === 'string') {
-      cond = { name: { equals: f.name, mode: 'insensitive' } };
+      // `in`, not `equals`: Prisma writes LOWER(name) IN (LOWER($n)), which the ("workspaceId", lower(name)) index serves (equals would be ILIKE).
+      cond = { name: { in: [f.name], mode: 'insensitive' } };
     }
     if (!cond) continue;
     // Only kinds that have the column are asked (a deal has no phones or e-mails).
@@ -638,7 +641,7 @@ async function findOrCreate(env: Env, kind: CardKind, name: string): Promise<str
     ? { emails: { has: name.toLowerCase() } }
     : /^\+?[\d\s()-]{6,}$/.test(name) && kind !== 'DEAL'
       ? { phones: { has: v.normalizePhone(name, env.region) ?? name } }
-      : { name: { equals: name, mode: 'insensitive' } };
+      : { name: { in: [name], mode: 'insensitive' } };
   const found = await cardTable(ctx.db, kind).findFirst({ where: { ...live(ctx, kind), ...cond }, select: { id: true }, orderBy: { createdAt: 'asc' } });
   if (found) return found.id;
   if (env.opts.dryRun) return null;

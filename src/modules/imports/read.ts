@@ -141,3 +141,13 @@ export function readRows(input: Readable, format: FileFormat, from = 1): AsyncGe
 
 /** A row with no value in any cell. */
 export const emptyRow = (cells: Cell[]) => cells.every((c) => c === null || (typeof c === 'string' && c.trim() === ''));
+
+/**
+ * The rows with values in a file, header included, read streaming as an import reads them: a
+ * progress bar's total (an import's rows are this less the header and any title above it).
+ */
+export async function countRows(input: Readable, format: FileFormat): Promise<number> {
+  let n = 0;
+  for await (const r of readRows(input, format)) if (!emptyRow(r.cells)) n++;
+  return n;
+}
