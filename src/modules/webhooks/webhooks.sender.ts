@@ -1,7 +1,8 @@
 // Sends webhook deliveries: claims due rows with a lease (several instances skip each other's
 // rows), signs each per the Standard Webhooks specification, POSTs it with a time-out and a cap
 // on the response read, and logs the attempt. A 2xx answer delivers it; anything else retries
-// with exponential backoff and jitter, 8 attempts over about a day; a delivery out of attempts
+// with exponential backoff and jitter, 8 attempts over about a day by default (WEBHOOK_RETRY_BASE_MS,
+// WEBHOOK_RETRY_MAX_MS, WEBHOOK_MAX_ATTEMPTS); a delivery out of attempts
 // fails, and a webhook whose deliveries keep failing is disabled and its administrators told.
 // Deliveries are sent concurrently, so a slow receiver holds only its own.
 import http from 'node:http';
@@ -14,7 +15,6 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import { guardedLookup } from './guard.js';
 import { WEBHOOKS } from './webhooks.messages.js';
 
-export const MAX_ATTEMPTS = 8;
 /** Deliveries that failed for good in a row before the webhook is disabled. */
 export const DISABLE_AFTER = 5;
 const RESPONSE_CAP = 64 * 1024;
@@ -38,9 +38,9 @@ type Row = {
   workspaceId: string;
 };
 
-/** The delay before attempt `n + 1` after `n` failed: base·4^(n-1), ±20 % jitter. */
-export function backoff(baseMs: number, n: number) {
-  return Math.round(baseMs * 4 ** (n - 1) * (0.8 + Math.random() * 0.4));
+/** The delay before attempt `n + 1` after `n` failed: base·4^(n-1), ±20 % jitter, at most `maxMs`. */
+export function backoff(baseMs: number, n: number, maxMs = Infinity) {
+  return Math.min(maxMs, Math.round(baseMs * 4 ** (n - 1) * (0.8 + Math.random() * 0.4)));
 }
 
 /** webhook-signature: one signature per secret in force (the previous one during its overlap). */
@@ -109,7 +109,7 @@ export async function sendDueDeliveries(deps: AppDeps): Promise<number> {
 }
 
 async function send(deps: AppDeps, row: Row) {
-  const { timeoutMs, allowPrivate, retryBaseMs } = deps.config.webhooks;
+  const { timeoutMs, allowPrivate, retryBaseMs, retryMaxMs, maxAttempts } = deps.config.webhooks;
   const at = new Date();
   const body = JSON.stringify(row.payload);
   const headers = {
@@ -133,7 +133,7 @@ async function send(deps: AppDeps, row: Row) {
   const entry: Attempt = { attempt, at: at.toISOString(), statusCode, latencyMs: Math.round(performance.now() - t0), response, error };
   const log = [...row.attemptLog, entry] as unknown as Prisma.InputJsonValue;
   const ok = !error;
-  const out = ok ? 'SUCCEEDED' : attempt >= MAX_ATTEMPTS ? 'FAILED' : 'PENDING';
+  const out = ok ? 'SUCCEEDED' : attempt >= maxAttempts ? 'FAILED' : 'PENDING';
   await deps.db.$transaction(async (tx) => {
     await tx.webhookDelivery.update({
       where: { id: row.id },
@@ -143,7 +143,7 @@ async function send(deps: AppDeps, row: Row) {
         attemptLog: log,
         lockedUntil: null,
         ...(ok ? { deliveredAt: new Date() } : {}),
-        ...(out === 'PENDING' ? { nextAttemptAt: new Date(Date.now() + backoff(retryBaseMs, attempt)) } : {}),
+        ...(out === 'PENDING' ? { nextAttemptAt: new Date(Date.now() + backoff(retryBaseMs, attempt, retryMaxMs)) } : {}),
       },
     });
     if (ok) {
