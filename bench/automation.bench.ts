@@ -7,7 +7,10 @@
 // Reports actions per second (automations against direct) and the p50 / p99 from a change's
 // commit to the commit of its last automation run.
 //
-//   npm run bench:automation -- [--changes 2000] [--writers 8] [--pg postgresql://…] [--instances 2]
+//   npm run bench:automation -- [--changes 2000] [--writers 8] [--pg postgresql://…] [--instances 2] [--profile]
+//
+// It also prints SQL statements and Node CPU per action (the change's own share taken off), and
+// with --profile the automation phase's statements grouped by their start.
 //
 // Without --pg it runs on an in-memory PGlite (one instance); with --pg it creates a scratch
 // database there and starts --instances apps on it, each running a worker.
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     writers: { type: 'string', default: '8' },
     pg: { type: 'string' },
     instances: { type: 'string', default: '2' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const changes = Number(values.changes);
@@ -38,10 +42,27 @@ const scratch = values.pg ? await scratchDatabase(values.pg) : undefined;
 const url = scratch?.url;
 const instances = url ? Number(values.instances) : 1;
 
+/** SQL statements sent by every instance (writers and workers alike), for the per-action profile. */
+let statements = 0;
+/** With --profile: the automation phase's statements by their first 90 characters. */
+let profiling = false;
+const shapes = new Map<string, number>();
+/** Statements and Node CPU milliseconds (this process: writers and workers) since `since`. */
+const mark = () => ({ statements, cpu: process.cpuUsage() });
+const spent = (since: ReturnType<typeof mark>) => {
+  const c = process.cpuUsage(since.cpu);
+  return { statements: statements - since.statements, cpuMs: (c.user + c.system) / 1000 };
+};
 const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...(url ? { DATABASE_URL: url } : {}) });
 const apps: App[] = [];
 for (let i = 0; i < instances; i++) {
-  const database = await openDatabase(url ? { kind: 'postgres', url, poolSize: 20 } : { kind: 'pglite' });
+  const database = await openDatabase(url ? { kind: 'postgres', url, poolSize: 20 } : { kind: 'pglite' }, (sql) => {
+    statements++;
+    if (profiling) {
+      const key = sql.replace(/\s+/g, ' ').slice(0, 90);
+      shapes.set(key, (shapes.get(key) ?? 0) + 1);
+    }
+  });
   apps.push(await buildApp(config, { database, logger: createLogger('silent'), outboxPollMs: 50 }));
 }
 const app = apps[0];
@@ -102,11 +123,14 @@ async function concurrently(deals: { id: string; version: number }[], fn: (d: { 
 }
 
 // Baseline 1: the change alone.
+const bareMark = mark();
 const bareMs = await concurrently(bare, async (d) => {
   await change(d.id, d.version, { fields: { amount: '2' } });
 });
 
+const bareCost = spent(bareMark);
 // Baseline 2: the change and the automations' writes, done directly.
+const directMark = mark();
 const directMs = await concurrently(direct, async (d) => {
   let card = await change(d.id, d.version, { fields: { amount: '2' } });
   for (const k of [1, 2, 3]) {
@@ -126,6 +150,7 @@ const directMs = await concurrently(direct, async (d) => {
   }
 });
 
+const directCost = spent(directMark);
 for (const k of [1, 2, 3]) {
   await createAutomation(ctx, {
     name: `Auto ${k}`,
@@ -135,6 +160,8 @@ for (const k of [1, 2, 3]) {
 }
 for (const a of apps) await a.start();
 
+const autoMark = mark();
+profiling = !!values.profile;
 const committed = new Map<string, number>();
 const startWall = Date.now();
 const writesMs = await concurrently(auto, async (d) => {
@@ -146,6 +173,8 @@ for (;;) {
   if (!n) break;
   await new Promise((r) => setTimeout(r, 100));
 }
+const autoCost = spent(autoMark);
+profiling = false;
 const runs = await db.automationRun.findMany({
   where: { workspaceId: session.workspaceId },
   select: { cardId: true, finishedAt: true, status: true, actions: true },
@@ -171,6 +200,16 @@ row('automations: actions/s (first change → last run commit)', autoActionsPerS
 row('automations actions/s ÷ direct actions/s', (autoActionsPerS / directActionsPerS).toFixed(2));
 row('commit → last action of the change, p50 / p99 (ms)', `${q(0.5)} / ${q(0.99)}`);
 row('writes retried after a 5 s transaction time-out (load)', String(retries));
+// Where an action's time goes: round trips and Node CPU, the change's own share taken off.
+const per = (cost: { statements: number; cpuMs: number }, n: number) =>
+  `${((cost.statements - (bareCost.statements / changes) * changes) / n).toFixed(1)} statements, ${((cost.cpuMs - (bareCost.cpuMs / changes) * changes) / n).toFixed(1)} ms CPU`;
+row('bare change: SQL statements, Node CPU ms', `${(bareCost.statements / changes).toFixed(1)}, ${(bareCost.cpuMs / changes).toFixed(1)}`);
+row('direct: per action (change taken off)', per(directCost, 6 * changes));
+row('automations: per action (change taken off; claims, runs, logs incl.)', per(autoCost, actions));
+if (values.profile) {
+  console.log('\nautomation phase, statements per action by kind (the changes themselves included):');
+  for (const [k, c] of [...shapes].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(c / actions).toFixed(2).padStart(7)}  ${k}`);
+}
 
 for (const a of apps) await a.stop();
 await scratch?.drop();

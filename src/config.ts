@@ -79,8 +79,11 @@ const envSchema = z.object({
     .positive('must be positive')
     .max(60_000, 'must be at most 60000')
     .default(10_000),
-  // The first retry's delay; each next one is 4 times longer (8 attempts span about a day).
+  // The first retry's delay; each next one is 4 times longer (8 attempts span about a day), up to
+  // WEBHOOK_RETRY_MAX_MS each. A delivery still failing after WEBHOOK_MAX_ATTEMPTS attempts fails.
   WEBHOOK_RETRY_BASE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(5_000),
+  WEBHOOK_RETRY_MAX_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(86_400_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(30, 'must be at most 30').default(8),
   // Automations' "send an e-mail" action: the SMTP server (smtp://user:pass@host:587, smtps://…:465)
   // and the sender address. Without SMTP_URL the action fails with a clear error in the run log.
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
@@ -117,7 +120,7 @@ export type Config = {
   metricsToken?: string;
   /** Set: OpenTelemetry traces are exported there (src/lib/tracing.ts). */
   otlpEndpoint?: string;
-  webhooks: { allowPrivate: boolean; timeoutMs: number; retryBaseMs: number };
+  webhooks: { allowPrivate: boolean; timeoutMs: number; retryBaseMs: number; retryMaxMs: number; maxAttempts: number };
   smtp: { url?: string; from: string };
   fileMaxBytes: number;
   fileTypes: string[];
@@ -160,7 +163,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outboxDispatch: e.OUTBOX_DISPATCH,
     metricsToken: e.METRICS_TOKEN,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
-    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_MS, retryBaseMs: e.WEBHOOK_RETRY_BASE_MS },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+    },
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
     fileTypes: e.FILE_TYPES.split(',')

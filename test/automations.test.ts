@@ -130,19 +130,30 @@ describe('defining automations', () => {
 describe('running automations', () => {
   it('creates a task with placeholders when a deal enters a stage; the run log and the timeline say so', async ({ workspace: ws }) => {
     const proposal = ws.open[1];
+    const channel = await defineField(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Channel' });
+    const notes = subscribe(url, ws.token, AutomationNotifications, {}, (d) => d.notifications);
+    await notes.ready;
     const a = await automate(ws, {
       name: 'Proposal follow-up',
       trigger: { type: 'STAGE_ENTERED', stageId: proposal.id },
-      actions: [{ createTask: { type: 'CALL', text: 'Call about [name] ([amount] [currency], [stage])', dueInMinutes: 120 } }, { addTag: { tag: 'proposal' } }],
+      actions: [
+        { createTask: { type: 'CALL', text: 'Call about [name] ([amount] [currency], [stage])', dueInMinutes: 120 } },
+        { addTag: { tag: 'proposal' } },
+        { notify: { text: '[responsible]: [name] came from [Channel]' } },
+      ],
     });
-    const d = await createDeal(ws, { name: 'Supply', amount: '1500' });
+    const d = await createDeal(ws, { name: 'Supply', amount: '1500', customFields: [{ fieldId: channel.id, value: { text: 'Exhibition' } }] });
     const moved = as((await ws.gql(MoveDeal, { input: { id: d.id, version: d.version, stageId: proposal.id } })).moveDeal, 'MoveDealSuccess').deal;
     const [run] = await waitRuns(ws, a.id, 1);
     expect(run).toMatchObject({ trigger: 'record.updated', cardId: d.id, status: 'SUCCEEDED', conditionsHeld: true, depth: 1 });
     expect(run.actions.map((x) => [x.type, x.ok])).toEqual([
       ['CREATE_TASK', true],
       ['ADD_TAG', true],
+      ['NOTIFY', true],
     ]);
+    const told = await notes.waitFor((e) => e.some((n) => n.kind === 'AUTOMATION'), 20_000);
+    await notes.close();
+    expect(told.find((n) => n.kind === 'AUTOMATION')?.text).toBe(`${ws.admin.name}: Supply came from Exhibition`);
     const [task] = await tasksOf(ws, d.id);
     expect(task).toMatchObject({ type: 'CALL', text: `Call about Supply (1500.00 RUB, ${proposal.name})`, responsible: { id: ws.admin.id } });
     expect(new Date(task.dueAt).getTime() - Date.now()).toBeGreaterThan(110 * 60_000);

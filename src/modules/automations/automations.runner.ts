@@ -276,25 +276,30 @@ async function fill(ctx: ServiceCtx, kind: CardKind | 'LEAD', id: string, text: 
     const values: Record<string, string> = { name: lead?.name ?? '', id, responsible: lead?.responsible.name ?? '' };
     return text.replace(PLACEHOLDER, (m, name: string) => values[name] ?? m);
   }
+  // Only what the text names is read: a notify saying "[name] changed" costs one statement, not six.
+  const used = new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]));
+  const deal = kind === 'DEAL';
   const card = (await cardTable(ctx.db, kind).findFirst({
     where: { id },
     include: {
-      responsible: { select: { name: true } },
-      ...(kind === 'DEAL' ? { stage: { select: { name: true } }, pipeline: { select: { name: true } } } : {}),
+      ...(used.has('responsible') ? { responsible: { select: { name: true } } } : {}),
+      ...(deal && used.has('stage') ? { stage: { select: { name: true } } } : {}),
+      ...(deal && used.has('pipeline') ? { pipeline: { select: { name: true } } } : {}),
     },
   })) as unknown as (Record<string, unknown> & { customFields: Record<string, unknown> }) | null;
   if (!card) return text;
-  const defs = await definitions(ctx, kind);
+  const system = ['name', 'id', 'responsible', ...(deal ? ['amount', 'currency', 'stage', 'pipeline'] : [])];
+  const defs = [...used].some((n) => !system.includes(n)) ? await definitions(ctx, kind) : [];
   const values: Record<string, string> = {
     name: String(card.name ?? ''),
     id,
-    responsible: (card.responsible as { name: string } | null)?.name ?? '',
+    responsible: (card.responsible as { name: string } | undefined)?.name ?? '',
   };
-  if (kind === 'DEAL') {
+  if (deal) {
     values.amount = card.amount === null || card.amount === undefined ? '' : (card.amount as { toFixed(n: number): string }).toFixed(2);
     values.currency = String(card.currency ?? '');
-    values.stage = (card.stage as { name: string } | null)?.name ?? '';
-    values.pipeline = (card.pipeline as { name: string } | null)?.name ?? '';
+    values.stage = (card.stage as { name: string } | undefined)?.name ?? '';
+    values.pipeline = (card.pipeline as { name: string } | undefined)?.name ?? '';
   }
   for (const d of defs) values[d.name] ??= displayValue(d, card.customFields?.[d.key]) ?? '';
   return text.replace(PLACEHOLDER, (m, name: string) => values[name] ?? m);
