@@ -8,6 +8,7 @@ import { LocalStorage } from './lib/storage.js';
 import { serveFile } from './modules/files/files.service.js';
 import { handleFormRequest } from './modules/web-forms/web-forms.http.js';
 import { handleTelephonyRequest } from './modules/telephony/telephony.http.js';
+import { handleMailRequest, isMailPath } from './modules/mail/mail.http.js';
 import { handleDashboardRequest, isDashboardPath } from './modules/dashboard/dashboard.http.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -277,6 +278,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     if (req.url?.startsWith('/files/')) return void serveFile(deps, req, res, () => contextFactory(nodeRequestInit(req)));
     if (req.url?.startsWith('/forms/')) return void handleFormRequest(deps, req, res);
     if (req.url?.split('?')[0] === '/integrations/telephony/events') return void handleTelephonyRequest(deps, req, res);
+    if (isMailPath(req.url)) return void handleMailRequest(deps, req, res);
     if (isDashboardPath(req.url)) return void handleDashboardRequest(req, res);
     void yoga(req, res);
   });

@@ -59,6 +59,11 @@ type Data = {
   subject: string;
   body: string;
   mailbox?: string | null;
+  messageId?: string | null;
+  from?: string | null;
+  to?: string[];
+  cc?: string[];
+  attachmentIds?: string[];
   startsAt: string;
   endsAt?: string | null;
   place?: string | null;
@@ -94,6 +99,22 @@ const EmailDetails = builder.objectRef<Data>('EmailDetails').implement({
     subject: t.string({ resolve: (d) => d.subject }),
     body: t.string({ resolve: (d) => d.body }),
     mailbox: t.string({ nullable: true, resolve: (d) => d.mailbox }),
+    messageId: t.string({
+      nullable: true,
+      description: 'Its Message-ID header, angle brackets included (e-mails received or sent through a mailbox).',
+      resolve: (d) => d.messageId ?? null,
+    }),
+    from: t.string({ nullable: true, resolve: (d) => d.from ?? null }),
+    to: t.stringList({ resolve: (d) => d.to ?? [] }),
+    cc: t.stringList({ resolve: (d) => d.cc ?? [] }),
+    attachments: t.prismaField({
+      type: ['Attachment'],
+      description: 'The files that came with it.',
+      resolve: (query, d, _a, ctx) =>
+        d.attachmentIds?.length
+          ? ctx.db.attachment.findMany({ ...query, where: { id: { in: d.attachmentIds }, workspaceId: ctx.viewer!.workspaceId }, orderBy: { name: 'asc' } })
+          : [],
+    }),
   }),
 });
 const MeetingDetails = builder.objectRef<Data>('MeetingDetails').implement({
