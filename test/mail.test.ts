@@ -15,7 +15,7 @@ import { describe, expect, testWith, type Workspace } from './kit/fixtures.js';
 import { as } from './kit/results.js';
 import { createContact, createDeal, createCompany } from './kit/cards.js';
 import { CreateApiKey, RevokeApiKey } from './kit/documents/users.js';
-import { IncomingLeads } from './kit/documents/leads.js';
+import { ConvertLead, IncomingLeads } from './kit/documents/leads.js';
 import { CreateMailboxWithSmtp, EmailTimeline, MailboxList, SendEmail, UpdateMailbox } from './kit/documents/mail.js';
 import type { RightEntity, RoleRightInput } from './gql/graphql.js';
 
@@ -171,6 +171,11 @@ describe('inbound e-mail', () => {
     expect(after[0].message).toContain('Also delivery terms');
     expect((await post(key, box.key!, raw)).body).toMatchObject({ replayed: true, lead: lead.id });
     expect(await leads(ws)).toHaveLength(1);
+    // Once the lead is converted, its thread goes on the deal it became.
+    const converted = as((await ws.gql(ConvertLead, { input: { id: lead.id, version: after[0].version } })).convertLead, 'ConvertLeadSuccess').lead;
+    const later = await message({ from: 'anna@new.example', to: box.address, subject: 'Re: Price list', text: 'Any news?', references: [messageId] });
+    expect((await post(key, box.key!, later)).body).toMatchObject({ card: converted.deal!.id, threaded: true });
+    expect((await emails(ws, converted.deal!.id)).map((e) => e.email!.body)).toEqual(['Any news?']);
   });
 
   it("a message the mailbox sent itself (From its own address) is OUTBOUND on the recipient's card", async ({ workspace: ws }) => {
@@ -320,6 +325,32 @@ describe('sendEmail', () => {
     } finally {
       await new Promise<void>((resolve) => refusing.close(() => resolve()));
     }
+  });
+});
+
+describe('mailbox settings', () => {
+  it('the owner (or an administrator, for a shared one) sets a mailbox up; others neither see its key nor change it', async ({ workspace: ws }) => {
+    const member = await ws.member('Seller');
+    const shared = await mailbox(ws);
+    const mine = await mailbox(member, true);
+    const seen = (await member.gql(MailboxList, {})).mailboxes;
+    expect(seen.find((m) => m.id === shared.id)).toMatchObject({ key: null, smtpServer: null, smtpConfigured: false });
+    expect(seen.find((m) => m.id === mine.id)!.key).toBe(mine.key);
+    expect((await member.gql(UpdateMailbox, { id: shared.id, input: { smtpUrl } })).updateMailbox).toMatchObject({
+      __typename: 'ForbiddenError',
+      message: 'Only an administrator may set up a shared mailbox',
+    });
+    const other = await ws.member('Other');
+    expect((await other.gql(UpdateMailbox, { id: mine.id, input: { fromName: 'x' } })).updateMailbox.__typename).toBe('NotFoundError');
+    const bad = as((await member.gql(UpdateMailbox, { id: mine.id, input: { smtpUrl: 'http://mail.example' } })).updateMailbox, 'ValidationError');
+    expect(bad.fields).toEqual([{ field: 'smtpUrl', message: 'is not an smtp:// or smtps:// URL' }]);
+    const set = as(
+      (await member.gql(UpdateMailbox, { id: mine.id, input: { smtpUrl: 'smtps://me:secret@mail.example' } })).updateMailbox,
+      'UpdateMailboxSuccess',
+    );
+    expect(set.mailbox).toMatchObject({ smtpConfigured: true, smtpServer: 'mail.example:465', key: mine.key });
+    // The credentials are never shown back, to anyone.
+    expect(JSON.stringify(await ws.gql(MailboxList, {}))).not.toContain('secret');
   });
 });
 

@@ -117,7 +117,7 @@ export async function parseMessage(ctx: Pick<ServiceCtx, 'deps'>, raw: Buffer): 
     to: addresses(mail.to).map((x) => x.address),
     cc: addresses(mail.cc).map((x) => x.address),
     subject: (mail.subject ?? '').replaceAll('\u0000', '').trim().slice(0, SUBJECT_MAX),
-    body: (mail.text ?? '').replaceAll('\u0000', '').slice(0, BODY_MAX),
+    body: (mail.text ?? '').replaceAll('\u0000', '').trimEnd().slice(0, BODY_MAX),
     date: mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : null,
     thread,
     references,
