@@ -385,7 +385,17 @@ export async function sendEmail(ctx: ServiceCtx, card: CardRef, input: SendEmail
   issues.throwIfAny();
   const domain = box.address.split('@')[1] || 'crm.local';
   const messageId = `<${randomUUID()}@${domain}>`;
-  const transport = createTransport(box.smtpUrl!);
+  // A server that does not answer is an error within seconds, not a request hanging for minutes.
+  const u = new URL(box.smtpUrl!);
+  const transport = createTransport({
+    host: u.hostname,
+    port: Number(u.port) || (u.protocol === 'smtps:' ? 465 : 587),
+    secure: u.protocol === 'smtps:',
+    ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
   try {
     await transport.sendMail({
       from: box.fromName ? { name: box.fromName, address: box.address } : box.address,
