@@ -178,6 +178,44 @@ describe('inbound e-mail', () => {
     expect((await emails(ws, converted.deal!.id)).map((e) => e.email!.body)).toEqual(['Any news?']);
   });
 
+  it('reads MIME as mail clients write it: encoded Russian headers, another charset, an HTML-only body as text', async ({ workspace: ws }) => {
+    const { key } = await apiKey(ws);
+    const box = await mailbox(ws);
+    const contact = await createContact(ws, { name: 'Сергей', emails: ['sergey@client.example'] });
+    const subject = Buffer.from('Счёт на оплату', 'utf8').toString('base64');
+    const body = Buffer.from('<html><body><p>Добрый день!</p><p>Оплатим <b>завтра</b>.</p></body></html>', 'utf8').toString('base64');
+    const raw = [
+      'From: =?UTF-8?B?0KHQtdGA0LPQtdC5?= <sergey@client.example>',
+      `To: ${box.address}`,
+      `Subject: =?UTF-8?B?${subject}?=`,
+      `Message-ID: <${randomUUID()}@client.example>`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/html; charset=utf-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      body,
+      '',
+    ].join('\r\n');
+    expect((await post(key, box.key!, raw)).body.card).toBe(contact.id);
+    const [entry] = await emails(ws, contact.id);
+    expect(entry.email!.subject).toBe('Счёт на оплату');
+    expect(entry.email!.body).toMatch(/^Добрый день!\s+Оплатим завтра\.$/);
+    const latin = [
+      'From: jose@client.example',
+      `To: ${box.address}`,
+      'Subject: =?ISO-8859-1?Q?Ma=F1ana?=',
+      `Message-ID: <${randomUUID()}@x>`,
+      'Content-Type: text/plain; charset=iso-8859-1',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'Se=F1or',
+      '',
+    ].join('\r\n');
+    const lead = await post(key, box.key!, latin);
+    expect(lead.status).toBe(200);
+    expect((await leads(ws))[0]).toMatchObject({ message: 'Mañana\n\nSeñor' });
+  });
+
   it("a message the mailbox sent itself (From its own address) is OUTBOUND on the recipient's card", async ({ workspace: ws }) => {
     const { key } = await apiKey(ws);
     const box = await mailbox(ws);
