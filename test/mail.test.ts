@@ -6,6 +6,9 @@
 // reply threads back; personal mailboxes stay their owner's; bad keys and bodies are refused and
 // change nothing. Limits are small here (MAIL_MAX_MB, FILE_MAX_MB) so the oversized cases are cheap.
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
@@ -19,8 +22,14 @@ import { ConvertLead, IncomingLeads } from './kit/documents/leads.js';
 import { CreateMailboxWithSmtp, EmailTimeline, MailboxList, SendEmail, UpdateMailbox } from './kit/documents/mail.js';
 import type { RightEntity, RoleRightInput } from './gql/graphql.js';
 
-const test = testWith({ MAIL_MAX_MB: '1', FILE_MAX_MB: '0.1' });
+const dataDir = mkdtempSync(join(tmpdir(), 'crm-mail-'));
+const test = testWith({ DATA_DIR: dataDir, MAIL_MAX_MB: '1', FILE_MAX_MB: '0.1' });
 const it = test;
+test.afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** How many files the storage holds. */
+const storedFiles = () =>
+  existsSync(join(dataDir, 'files')) ? readdirSync(join(dataDir, 'files'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length : 0;
 
 let base: string;
 test.beforeAll(async ({ app }) => {
@@ -446,6 +455,7 @@ describe('bad input', () => {
   it('refuses a message over MAIL_MAX_MB and an attachment over FILE_MAX_MB or of a refused type, storing nothing', async ({ workspace: ws }) => {
     const { key } = await apiKey(ws);
     const box = await mailbox(ws);
+    const filesBefore = storedFiles();
     const huge = await message({ from: 'big@new.example', to: box.address, text: 'x'.repeat(1_200_000) });
     expect(await post(key, box.key!, huge)).toMatchObject({ status: 413, body: { error: 'The message is larger than 1 MB' } });
     const bigFile = await message({
@@ -467,6 +477,7 @@ describe('bad input', () => {
     });
     expect((await post(key, box.key!, exe)).status).toBe(415);
     expect(await leads(ws)).toEqual([]);
+    expect(storedFiles()).toBe(filesBefore);
     // Nothing of the refused message was kept: sent again within the limits, it is taken once.
     const fixed = await message({ from: 'big@new.example', to: box.address, messageId: (await simpleParser(bigFile)).messageId, text: 'smaller' });
     const ok = await post(key, box.key!, fixed);
@@ -475,15 +486,24 @@ describe('bad input', () => {
     expect(await leads(ws)).toHaveLength(1);
   });
 
-  it('the same message posted twice at once makes one entry', async ({ workspace: ws }) => {
+  it('the same message posted three times at once makes one entry and keeps one copy of its file', async ({ workspace: ws }) => {
     const { key } = await apiKey(ws);
     const box = await mailbox(ws);
     const contact = await createContact(ws, { name: 'Twice', emails: ['twice@client.example'] });
-    const raw = await message({ from: 'twice@client.example', to: box.address });
+    const raw = await message({
+      from: 'twice@client.example',
+      to: box.address,
+      attachments: [{ filename: 'a.txt', content: 'once', contentType: 'text/plain' }],
+    });
+    const filesBefore = storedFiles();
     const results = await Promise.all([post(key, box.key!, raw), post(key, box.key!, raw), post(key, box.key!, raw)]);
     expect(results.map((x) => x.status)).toEqual([200, 200, 200]);
     expect(new Set(results.map((x) => x.body.timelineEntry)).size).toBe(1);
     expect(results.filter((x) => !x.body.replayed)).toHaveLength(1);
+    const [entry] = await emails(ws, contact.id);
+    expect(entry.email!.attachments.map((a) => a.name)).toEqual(['a.txt']);
+    // The posts that lost the race removed the bytes they had stored.
+    expect(storedFiles()).toBe(filesBefore + 1);
     expect(await emails(ws, contact.id)).toHaveLength(1);
   });
 });
