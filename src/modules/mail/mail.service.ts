@@ -23,7 +23,7 @@ import { assertCanAdd, findVisible, inOneTransaction, type CardRef } from '../..
 import { record as recordTimeline, canSeeEntry } from '../timeline/timeline.service.js';
 import { typeAllowed } from '../files/files.service.js';
 import { FILES } from '../files/files.messages.js';
-import { addToLead, receiveLead } from '../leads/leads.service.js';
+import { addToLead, receiveLead, visibleLeads } from '../leads/leads.service.js';
 import { TIMELINE } from '../timeline/timeline.messages.js';
 import { MAIL } from './mail.messages.js';
 
@@ -147,7 +147,7 @@ async function threadTarget(ctx: ServiceCtx, thread: string[]): Promise<Target> 
         if (card) return { card };
       }
       if (r.leadId) {
-        const lead = await ctx.db.incomingLead.findFirst({ where: { id: r.leadId, workspaceId: ctx.viewer.workspaceId } });
+        const lead = await ctx.db.incomingLead.findFirst({ where: { id: r.leadId, ...visibleLeads(ctx) } });
         if (!lead) continue;
         if (lead.status === 'NEW' || lead.status === 'IN_WORK') return { leadId: lead.id };
         const card =
