@@ -656,11 +656,11 @@ describe.each(targets)('migrations on $name', (target) => {
     }
   });
 
-  it('gives existing mailboxes an inbound key each, and no SMTP server (20261202150000_mail)', async () => {
+  it('gives existing mailboxes an inbound key each, and no SMTP server (20261202233000_mail)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'crm-migrations-'));
     try {
       cpSync(MIGRATIONS_DIR, dir, { recursive: true });
-      const later = migrationNames.filter((n) => n >= '20261202150000');
+      const later = migrationNames.filter((n) => n >= '20261202233000');
       for (const n of later) rmSync(join(dir, n), { recursive: true });
       const { db } = await fresh();
       await db.migrate(dir);
