@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
@@ -43,7 +44,8 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
       dir = join(opts.dataDir, 'pgdata');
       mkdirSync(dir, { recursive: true });
     }
-    const lite = new PGlite(dir);
+    // pg_trgm: duplicate detection by similar names (kernel/duplicates.ts).
+    const lite = new PGlite({ ...(dir ? { dataDir: dir } : {}), extensions: { pg_trgm } });
     let migrationQueue: Promise<unknown> = Promise.resolve();
     await lite.waitReady;
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite), log: log ? [...log] : undefined });

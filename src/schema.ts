@@ -25,6 +25,7 @@ import './modules/mailboxes/mailboxes.schema.js';
 import './modules/mail/mail.schema.js';
 import './modules/leads/leads.schema.js';
 import './modules/web-forms/web-forms.schema.js';
+import './modules/chats/chats.schema.js';
 import './modules/automations/automations.schema.js';
 import './modules/webhooks/webhooks.schema.js';
 import './modules/imports/imports.schema.js';

@@ -15,6 +15,7 @@ import { CreateTask, Tasks } from './kit/documents/tasks.js';
 import { CreateLossReason } from './kit/documents/pipelines.js';
 import {
   ConvertLead,
+  CreateContactWithDuplicates,
   CreateIncomingLead,
   DeclineLead,
   Duplicates,
@@ -266,14 +267,16 @@ describe('incoming leads: LEAD rights', () => {
 });
 
 describe('duplicates and merging contacts', () => {
-  it('finds contacts by phone (any format), e-mail (any case) and name, best first, and companies by name', async ({ workspace: ws }) => {
+  it('finds contacts by phone (any format), e-mail (any case) and a similar name ("I. Petrov" for "Ivan Petrov"), best first, and companies by name', async ({
+    workspace: ws,
+  }) => {
     const a = await createContact(ws, { name: 'Ivan Petrov', phones: ['+79123456789'], emails: ['ivan@example.com'] });
     const b = await createContact(ws, { name: 'I. Petrov', phones: ['8 912 345-67-89'], emails: ['IVAN@example.com'] });
     const c = await createContact(ws, { name: 'ivan petrov' });
     await createContact(ws, { name: 'Unrelated', phones: ['+79000000000'] });
     const found = (await ws.gql(Duplicates, { entityType: 'CONTACT', cardId: a.id })).duplicates;
     expect(found).toEqual([
-      { reasons: ['PHONE', 'EMAIL'], score: 1, contact: { id: b.id, name: 'I. Petrov' }, company: null },
+      { reasons: ['PHONE', 'EMAIL', 'NAME'], score: 1, contact: { id: b.id, name: 'I. Petrov' }, company: null },
       { reasons: ['NAME'], score: 0.3, contact: { id: c.id, name: 'ivan petrov' }, company: null },
     ]);
     const x = await createCompany(ws, { name: 'Horns & Hoofs' });
@@ -281,6 +284,26 @@ describe('duplicates and merging contacts', () => {
     expect((await ws.gql(Duplicates, { entityType: 'COMPANY', cardId: x.id })).duplicates).toEqual([
       { reasons: ['NAME'], score: 0.3, contact: null, company: { id: y.id, name: 'HORNS & HOOFS' } },
     ]);
+  });
+
+  it('finds similar names (word order, an ending, case), not different ones, scored by similarity; a new card reports its likely duplicates', async ({
+    workspace: ws,
+  }) => {
+    const probe = await createContact(ws, { name: 'Иван Петров' });
+    const reversed = await createContact(ws, { name: 'ПЕТРОВ Иван' });
+    const ending = await createContact(ws, { name: 'Иван Петрова' });
+    await createContact(ws, { name: 'Иван Сидоров' });
+    await createContact(ws, { name: 'Пётр Иванов' });
+    const found = (await ws.gql(Duplicates, { entityType: 'CONTACT', cardId: probe.id })).duplicates;
+    expect(found.map((d) => [d.contact!.id, d.reasons])).toEqual([
+      [reversed.id, ['NAME']],
+      [ending.id, ['NAME']],
+    ]);
+    expect(found[0].score).toBe(0.3);
+    expect(found[1].score).toBeGreaterThan(0.15);
+    expect(found[1].score).toBeLessThan(0.3);
+    const made = as((await ws.gql(CreateContactWithDuplicates, { input: { name: 'Петров  Иван' } })).createContact, 'CreateContactSuccess').contact;
+    expect(made.possibleDuplicates.map((d) => d.contact!.id)).toEqual([probe.id, reversed.id, ending.id]);
   });
 
   it('answers only cards the viewer may see', async ({ workspace: ws }) => {

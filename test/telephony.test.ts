@@ -9,9 +9,13 @@ import { Timeline } from './kit/documents/timeline.js';
 import { Tasks } from './kit/documents/tasks.js';
 import { CreateApiKey } from './kit/documents/users.js';
 import { IncomingLeads } from './kit/documents/leads.js';
+import { AutomationNotifications } from './kit/documents/automations.js';
+import { subscribe } from './kit/subscribe.js';
 
 let endpoint: string;
+let wsUrl: string;
 test.beforeAll(({ url }) => {
+  wsUrl = url;
   endpoint = url.replace(/\/graphql$/, '/integrations/telephony/events');
 });
 
@@ -55,6 +59,33 @@ describe('telephony events', () => {
     const calls = (await ws.gql(Timeline, { cardId: deal.id, first: 10 })).timeline.edges.map((x) => x.node).filter((x) => x.kind === 'CALL');
     expect(calls).toHaveLength(1);
     expect(calls[0].call).toMatchObject({ direction: 'INBOUND', number: '+79123456789', durationSeconds: 42, recordingUrl: 'https://pbx.example/rec/1.mp3' });
+  });
+
+  it("a ringing call from a known number notifies the deal's responsible live, with the card; nobody else", async ({ workspace: ws }) => {
+    const key = await apiKey(ws);
+    const ivan = await ws.member('Ivan');
+    const contact = await createContact(ws, { name: 'Pavel', phones: ['+79161234567'] });
+    const deal = await createDeal(ws, { name: 'Boilers', contactIds: [contact.id], responsibleId: ivan.user.id });
+    const mine = subscribe(wsUrl, ivan.token, AutomationNotifications, {}, (d) => d.notifications);
+    const admins = subscribe(wsUrl, ws.token, AutomationNotifications, {}, (d) => d.notifications);
+    try {
+      await Promise.all([mine.ready, admins.ready]);
+      const r = await send(key, call({ event: 'STARTED', from: '8 (916) 123-45-67', durationSeconds: null, answered: null }));
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ notified: ivan.user.id });
+      const [n] = await mine.waitFor((e) => e.length > 0);
+      expect(n).toEqual({ kind: 'INCOMING_CALL', cardId: deal.id, text: 'Incoming call from Pavel (+79161234567)' });
+      // An unknown number and an outbound call ring nobody.
+      expect((await send(key, call({ event: 'STARTED', from: '+7 999 000-00-01' }))).body.notified).toBeUndefined();
+      expect((await send(key, call({ event: 'STARTED', direction: 'OUTBOUND', to: '+79161234567' }))).body.notified).toBeUndefined();
+      // A second ring from the known number, after them: the outbox delivers in order, so once it
+      // is here anything the calls above sent would be here too.
+      await send(key, call({ event: 'STARTED', from: '+79161234567' }));
+      expect((await mine.waitFor((e) => e.length >= 2)).map((x) => x.kind)).toEqual(['INCOMING_CALL', 'INCOMING_CALL']);
+      expect(admins.events).toEqual([]);
+    } finally {
+      await Promise.all([mine.close(), admins.close()]);
+    }
   });
 
   it('a missed call from a known number makes a call-back task for the responsible', async ({ workspace: ws }) => {

@@ -3,13 +3,12 @@
 // subscriptions by event type, Standard Webhooks signatures (verified with the `standardwebhooks`
 // package, as a receiver would), secret rotation with overlap, retries with the attempt log,
 // redelivery with the same webhook-id, and disabling after persistent failure.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, test } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
 import { as } from './kit/results.js';
 import { subscribe } from './kit/subscribe.js';
+import { receiver } from './kit/receiver.js';
 import { createDeal, updateDeal } from './kit/cards.js';
 import { MoveDeal } from './kit/documents/deals.js';
 import { AutomationNotifications } from './kit/documents/automations.js';
@@ -20,26 +19,6 @@ let url: string;
 test.beforeAll(({ url: serverUrl }) => {
   url = serverUrl;
 });
-
-type Received = { headers: IncomingHttpHeaders; body: string; path: string };
-
-/** A real HTTP receiver; `answer` decides each response's status. */
-async function receiver(answer: (r: Received, n: number) => number = () => 200) {
-  const got: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const r = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), path: req.url ?? '' };
-      got.push(r);
-      const status = answer(r, got.length);
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : `nope ${'x'.repeat(3000)}`);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, got, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 async function hook(c: Client, input: CreateWebhookInput) {
   return as((await c.gql(CreateWebhook, { input })).createWebhook, 'CreateWebhookSuccess').result;

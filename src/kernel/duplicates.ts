@@ -1,7 +1,10 @@
 // Duplicate detection for contacts and companies: cards that share a phone number (compared in
 // E.164, as the write path stores them in the workspace's region), an e-mail address (stored
-// lower-cased) or the name (case and spacing aside). Only cards the viewer may see are ever
-// answered, so a match tells nothing about cards outside their VIEW scope.
+// lower-cased) or a similar name (pg_trgm trigram similarity of at least 0.5, found through a GIN
+// index: case, spacing, word order and a changed ending aside, so "Иван Петров" finds "Петров
+// Иван" and "Иван Петрова"). Only cards the viewer may see are ever answered, so a match tells
+// nothing about cards outside their VIEW scope.
+import { Prisma } from '../generated/prisma/client.js';
 import type { ServiceCtx } from '../context.js';
 import { normalizePhone } from '../lib/validate.js';
 import type { CardKind } from './card-kinds.js';
@@ -13,9 +16,11 @@ export type DuplicateReason = 'PHONE' | 'EMAIL' | 'NAME';
 export type DuplicateMatch = { id: string; reasons: DuplicateReason[]; score: number };
 export type Probe = { name?: string | null; phones?: string[]; emails?: string[] };
 
-/** How much each kind of evidence counts; the score is their sum, at most 1. */
+/** How much each kind of evidence counts (a name by its similarity); the score is their sum, at most 1. */
 const WEIGHT: Record<DuplicateReason, number> = { PHONE: 0.6, EMAIL: 0.6, NAME: 0.3 };
 const MAX = 20;
+/** The least trigram similarity that counts as a similar name. */
+export const NAME_SIMILARITY = 0.5;
 
 /** A name as compared: trimmed, inner spaces collapsed, lower-cased, ё read as е. */
 export function normalName(s: string | null | undefined) {
@@ -39,7 +44,19 @@ export async function findDuplicates(ctx: ServiceCtx, kind: 'CONTACT' | 'COMPANY
   const or: object[] = [];
   if (phones.length) or.push({ phones: { hasSome: phones } });
   if (emails.length) or.push({ emails: { hasSome: emails } });
-  if (name) or.push({ name: { equals: name, mode: 'insensitive' } });
+  const similar = new Map<string, number>();
+  if (name) {
+    // `%` finds candidates through the trigram index (pg_trgm's threshold, 0.3); the similarity
+    // filter keeps those that count. Visibility is applied below, with the other matches.
+    const table = Prisma.raw(`"${kind === 'CONTACT' ? 'Contact' : 'Company'}"`);
+    const rows = await ctx.db.$queryRaw<{ id: string; sim: number }[]>`
+      select "id"::text as "id", similarity("name", ${name})::float8 as "sim" from ${table}
+      where "workspaceId" = ${ctx.viewer.workspaceId}::uuid and "deletedAt" is null and "name" % ${name}
+        and similarity("name", ${name}) >= ${NAME_SIMILARITY}
+      order by 2 desc limit 200`;
+    for (const r of rows) similar.set(r.id, r.sim);
+    if (similar.size) or.push({ id: { in: [...similar.keys()] } });
+  }
   if (!or.length) return [];
   const rows = (await cardTable(ctx.db, kind as CardKind).findMany({
     where: { ...visible(ctx, kind), deletedAt: null, ...(exceptIds.length ? { id: { notIn: exceptIds } } : {}), OR: or },
@@ -51,14 +68,14 @@ export async function findDuplicates(ctx: ServiceCtx, kind: 'CONTACT' | 'COMPANY
     const reasons: DuplicateReason[] = [];
     if (r.phones.some((p) => phones.includes(p))) reasons.push('PHONE');
     if (r.emails.some((e) => emails.includes(e))) reasons.push('EMAIL');
-    if (name && normalName(r.name) === name) reasons.push('NAME');
+    const sim = name && normalName(r.name) === name ? 1 : (similar.get(r.id) ?? 0);
+    if (sim) reasons.push('NAME');
     const score = Math.min(
       1,
-      reasons.reduce((s, x) => s + WEIGHT[x], 0),
+      reasons.reduce((s, x) => s + WEIGHT[x] * (x === 'NAME' ? sim : 1), 0),
     );
     return { id: r.id, reasons, score: Math.round(score * 100) / 100 };
   });
-  // A name compared case-insensitively by the database may still differ in spacing or ё.
   return matches
     .filter((m) => m.reasons.length)
     .sort((a, b) => b.score - a.score)

@@ -28,8 +28,12 @@ export type TimelineMessage = {
 export type NotificationMessage = {
   workspaceId: string;
   userId: string;
-  /** AUTOMATION: an automation's "notify" action; AUTOMATION_PAUSED / WEBHOOK_DISABLED: one failed too often in a row. */
-  kind: 'TASK_ASSIGNED' | 'TASK_DUE' | 'AUTOMATION' | 'AUTOMATION_PAUSED' | 'WEBHOOK_DISABLED';
+  /**
+   * AUTOMATION: an automation's "notify" action; AUTOMATION_PAUSED / WEBHOOK_DISABLED: one failed
+   * too often in a row; INCOMING_CALL: a known number is calling about the card (it still rings);
+   * CHAT_MESSAGE: a person wrote again through a chat channel (to the card, or to a lead in the inbox).
+   */
+  kind: 'TASK_ASSIGNED' | 'TASK_DUE' | 'AUTOMATION' | 'AUTOMATION_PAUSED' | 'WEBHOOK_DISABLED' | 'INCOMING_CALL' | 'CHAT_MESSAGE';
   taskId?: string;
   /** The text of an automation's notification. */
   text?: string;

@@ -283,7 +283,7 @@ const DuplicateReason = builder.enumType('DuplicateReason', {
   values: {
     PHONE: { description: 'The same phone number (in E.164).' },
     EMAIL: { description: 'The same e-mail address (case aside).' },
-    NAME: { description: 'The same name (case and spacing aside).' },
+    NAME: { description: 'A similar name: trigram similarity of at least 0.5 (case, spacing and word order aside).' },
   },
 });
 
@@ -292,7 +292,10 @@ const DuplicateMatch = builder.objectRef<Match>('DuplicateMatch').implement({
   description: 'A card that looks like the one asked about.',
   fields: (t) => ({
     reasons: t.field({ type: [DuplicateReason], resolve: (m) => m.reasons }),
-    score: t.float({ description: 'From 0 to 1: phone and e-mail count 0.6 each, the name 0.3.', resolve: (m) => m.score }),
+    score: t.float({
+      description: 'From 0 to 1: phone and e-mail count 0.6 each, the name 0.3 times its similarity (1 for the same name).',
+      resolve: (m) => m.score,
+    }),
     contact: t.field({
       type: Contact,
       nullable: true,
@@ -305,6 +308,17 @@ const DuplicateMatch = builder.objectRef<Match>('DuplicateMatch').implement({
     }),
   }),
 });
+
+for (const kind of ['CONTACT', 'COMPANY'] as const) {
+  builder.prismaObjectField(kind === 'CONTACT' ? 'Contact' : 'Company', 'possibleDuplicates', (t) =>
+    t.field({
+      type: [DuplicateMatch],
+      description:
+        'Live cards of its kind the viewer may see that look like this one, best first (as `duplicates` answers): select it on a card just created to offer a merge. One search per card, so not for long lists.',
+      resolve: async (card, _a, ctx) => (card.deletedAt ? [] : (await dups.duplicatesOf(authed(ctx), kind, card.id)).map((m) => ({ ...m, kind }))),
+    }),
+  );
+}
 
 builder.queryField('duplicates', (t) =>
   t.field({

@@ -175,19 +175,23 @@ builder.mutationField('reopenTask', (t) =>
 // Notifications
 
 const NotificationKind = builder.enumType('NotificationKind', {
-  values: ['TASK_ASSIGNED', 'TASK_DUE', 'AUTOMATION', 'AUTOMATION_PAUSED', 'WEBHOOK_DISABLED'] as const,
+  values: ['TASK_ASSIGNED', 'TASK_DUE', 'AUTOMATION', 'AUTOMATION_PAUSED', 'WEBHOOK_DISABLED', 'INCOMING_CALL', 'CHAT_MESSAGE'] as const,
 });
 
 const Notification = builder.objectRef<NotificationMessage>('Notification').implement({
   description:
-    'Something for the signed-in user: a task given to them, one of theirs falling due, a message from an automation, or an automation paused after failing.',
+    'Something for the signed-in user: a task given to them, one of theirs falling due, a message from an automation, an automation paused after failing, a call ringing from a number of one of their cards, or a new chat message on one of their cards or leads.',
   fields: (t) => ({
     kind: t.expose('kind', { type: NotificationKind }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
-    text: t.string({ nullable: true, description: 'AUTOMATION, AUTOMATION_PAUSED and WEBHOOK_DISABLED: the message.', resolve: (m) => m.text ?? null }),
+    text: t.string({
+      nullable: true,
+      description: 'AUTOMATION, AUTOMATION_PAUSED, WEBHOOK_DISABLED, INCOMING_CALL and CHAT_MESSAGE: the message.',
+      resolve: (m) => m.text ?? null,
+    }),
     cardId: t.id({
       nullable: true,
-      description: 'The card an automation notification is about.',
+      description: 'The card an automation notification is about, the card of the number calling (INCOMING_CALL), or the card written to (CHAT_MESSAGE).',
       resolve: (m) => (m.card ? encodeGlobalId(TYPENAME[m.card.kind], m.card.id) : null),
     }),
     task: t.prismaField({

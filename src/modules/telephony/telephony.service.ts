@@ -17,6 +17,7 @@ import type { CardRef } from '../../kernel/records.js';
 import { logCall } from '../timeline/timeline.service.js';
 import { createTask } from '../tasks/tasks.service.js';
 import { receiveLead } from '../leads/leads.service.js';
+import { events } from '../../kernel/events.js';
 import { TELEPHONY } from './telephony.messages.js';
 
 export const callEvent = z.object({
@@ -31,7 +32,7 @@ export const callEvent = z.object({
   answered: z.boolean().nullish(),
 });
 export type CallEvent = z.output<typeof callEvent>;
-export type CallResult = { replayed?: boolean; timelineEntry?: string; lead?: string; task?: string };
+export type CallResult = { replayed?: boolean; timelineEntry?: string; lead?: string; task?: string; notified?: string };
 
 /** The contact with this phone that the viewer may see, and the card the call belongs on. */
 async function cardOf(ctx: ServiceCtx, phone: string): Promise<{ card: CardRef; contactName: string } | null> {
@@ -59,7 +60,7 @@ export async function takeCallEvent(ctx: ServiceCtx, e: CallEvent): Promise<Call
     return { ...(first?.result as CallResult), replayed: true };
   }
   try {
-    const result = e.event === 'ENDED' ? await callEnded(ctx, e) : {};
+    const result = e.event === 'ENDED' ? await callEnded(ctx, e) : e.event === 'STARTED' ? await callStarted(ctx, e) : {};
     await ctx.db.telephonyEvent.update({
       where: { workspaceId_callId_event: { workspaceId: ws, callId: e.callId, event: e.event } },
       data: { result: result as Prisma.InputJsonValue },
@@ -70,6 +71,33 @@ export async function takeCallEvent(ctx: ServiceCtx, e: CallEvent): Promise<Call
     await ctx.db.telephonyEvent.deleteMany({ where: { workspaceId: ws, callId: e.callId, event: e.event } });
     throw err;
   }
+}
+
+/**
+ * An inbound call from a known number starts ringing: its card's responsible gets an
+ * INCOMING_CALL notification carrying the card, so their client can open it before they answer.
+ */
+async function callStarted(ctx: ServiceCtx, e: CallEvent): Promise<CallResult> {
+  if (e.direction !== 'INBOUND') return {};
+  const { phoneRegion } = await workspaceRegion(ctx);
+  const number = v.normalizePhone(e.from, phoneRegion);
+  const known = number ? await cardOf(ctx, number) : null;
+  if (!known) return {};
+  const card = await cardTable(ctx.db, known.card.entityType).findUniqueOrThrow({ where: { id: known.card.id }, select: { responsibleId: true } });
+  await ctx.db.$transaction((tx) =>
+    events.emit(tx, ctx, 'notification', [
+      {
+        workspaceId: ctx.viewer.workspaceId,
+        userId: card.responsibleId,
+        kind: 'INCOMING_CALL',
+        text: render(TELEPHONY.incomingCall({ number: number!, name: known.contactName }), ctx.viewer.locale),
+        card: { kind: known.card.entityType, id: known.card.id },
+        occurredAt: new Date().toISOString(),
+      },
+    ]),
+  );
+  ctx.deps.outbox.kick();
+  return { notified: encodeGlobalId('User', card.responsibleId) };
 }
 
 async function callEnded(ctx: ServiceCtx, e: CallEvent): Promise<CallResult> {

@@ -301,7 +301,7 @@ builder.mutationField('addNote', (t) =>
  * A mutation that logs one kind of entry on a card: `input` carries the card id and the kind's
  * fields, `log` is the service that checks and writes them; answers the new entry.
  */
-function logMutation<I extends { cardId: string }>(
+export function logMutation<I extends { cardId: string }>(
   name: string,
   input: PothosSchemaTypes.InputObjectRef<Types, I>,
   log: (ctx: ReturnType<typeof authed>, card: tl.CardRef, input: I) => Promise<string>,

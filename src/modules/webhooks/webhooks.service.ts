@@ -21,7 +21,16 @@ import { snapshot } from '../../kernel/records.js';
 import type { CardRow } from '../../kernel/tables.js';
 import { WEBHOOKS } from './webhooks.messages.js';
 
-export const EVENT_TYPES = ['CARD_CREATED', 'CARD_UPDATED', 'CARD_DELETED', 'CARD_RESTORED', 'DEAL_STAGE_CHANGED', 'TASK_CREATED', 'TASK_COMPLETED'] as const;
+export const EVENT_TYPES = [
+  'CARD_CREATED',
+  'CARD_UPDATED',
+  'CARD_DELETED',
+  'CARD_RESTORED',
+  'DEAL_STAGE_CHANGED',
+  'TASK_CREATED',
+  'TASK_COMPLETED',
+  'CHAT_MESSAGE_SENT',
+] as const;
 export type WebhookEventType = (typeof EVENT_TYPES)[number];
 
 /** The `type` of a payload, as Standard Webhooks payloads name it. */
@@ -33,6 +42,7 @@ export const TYPE_NAME: Record<WebhookEventType, string> = {
   DEAL_STAGE_CHANGED: 'deal.stage_changed',
   TASK_CREATED: 'task.created',
   TASK_COMPLETED: 'task.completed',
+  CHAT_MESSAGE_SENT: 'chat.message.sent',
 };
 
 const SECRET_PREFIX = 'whsec_';

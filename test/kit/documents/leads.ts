@@ -69,3 +69,13 @@ export const MergeContacts = graphql(`
     }
   }
 `);
+
+export const CreateContactWithDuplicates = graphql(`
+  mutation CreateContactWithDuplicates($input: CreateContactInput!) {
+    createContact(input: $input) {
+      __typename
+      ... on CreateContactSuccess { contact { id possibleDuplicates { reasons score contact { id name } } } }
+      ...ErrorFields
+    }
+  }
+`);
