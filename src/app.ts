@@ -8,6 +8,7 @@ import { LocalStorage } from './lib/storage.js';
 import { serveFile } from './modules/files/files.service.js';
 import { handleFormRequest } from './modules/web-forms/web-forms.http.js';
 import { handleTelephonyRequest } from './modules/telephony/telephony.http.js';
+import { handleMailRequest, isMailPath } from './modules/mail/mail.http.js';
 import { CHAT_PATH, handleChatRequest } from './modules/chats/chats.http.js';
 import { handleDashboardRequest, isDashboardPath } from './modules/dashboard/dashboard.http.js';
 import { createServer, type Server } from 'node:http';
@@ -278,6 +279,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     if (req.url?.startsWith('/files/')) return void serveFile(deps, req, res, () => contextFactory(nodeRequestInit(req)));
     if (req.url?.startsWith('/forms/')) return void handleFormRequest(deps, req, res);
     if (req.url?.split('?')[0] === '/integrations/telephony/events') return void handleTelephonyRequest(deps, req, res);
+    if (isMailPath(req.url)) return void handleMailRequest(deps, req, res);
     const chat = CHAT_PATH.exec(req.url?.split('?')[0] ?? '');
     if (chat) return void handleChatRequest(deps, chat[1], req, res);
     if (isDashboardPath(req.url)) return void handleDashboardRequest(req, res);

@@ -88,6 +88,8 @@ const envSchema = z.object({
   // and the sender address. Without SMTP_URL the action fails with a clear error in the run log.
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   SMTP_FROM: z.string().default('CRM <crm@localhost>'),
+  // The largest raw e-mail POST /integrations/mail/<key>/messages takes (attachments are also held to FILE_MAX_MB each).
+  MAIL_MAX_MB: z.coerce.number({ error: 'must be a number of megabytes' }).positive('must be positive').max(2048, 'must be at most 2048').default(40),
   FILE_MAX_MB: z.coerce.number({ error: 'must be a number of megabytes' }).positive('must be positive').max(2048, 'must be at most 2048').default(25),
   // Comma-separated MIME types or type/* wildcards that uploads may have.
   FILE_TYPES: z
@@ -124,6 +126,7 @@ export type Config = {
   smtp: { url?: string; from: string };
   fileMaxBytes: number;
   fileTypes: string[];
+  mailMaxBytes: number;
 };
 
 export class ConfigError extends Error {
@@ -172,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
+    mailMaxBytes: Math.round(e.MAIL_MAX_MB * 1024 * 1024),
     fileTypes: e.FILE_TYPES.split(',')
       .map((t) => t.trim().toLowerCase())
       .filter(Boolean),

@@ -22,6 +22,7 @@ import './modules/timeline/timeline.schema.js';
 import './modules/tasks/tasks.schema.js';
 import './modules/files/files.schema.js';
 import './modules/mailboxes/mailboxes.schema.js';
+import './modules/mail/mail.schema.js';
 import './modules/leads/leads.schema.js';
 import './modules/web-forms/web-forms.schema.js';
 import './modules/chats/chats.schema.js';

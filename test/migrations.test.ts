@@ -674,6 +674,31 @@ describe.each(targets)('migrations on $name', (target) => {
     }
   });
 
+  it('gives existing mailboxes an inbound key each, and no SMTP server (20261202233000_mail)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-migrations-'));
+    try {
+      cpSync(MIGRATIONS_DIR, dir, { recursive: true });
+      const later = migrationNames.filter((n) => n >= '20261202233000');
+      for (const n of later) rmSync(join(dir, n), { recursive: true });
+      const { db } = await fresh();
+      await db.migrate(dir);
+      // Mailboxes as an earlier version left them.
+      await db.prisma.$executeRawUnsafe(`insert into "Workspace" ("id", "name", "updatedAt") values ('01900000-0000-7000-8000-000000000001', 'Old', now())`);
+      await db.prisma.$executeRawUnsafe(
+        `insert into "Mailbox" ("id", "workspaceId", "address") values
+           ('01900000-0000-7000-8000-000000000002', '01900000-0000-7000-8000-000000000001', 'a@old.example'),
+           ('01900000-0000-7000-8000-000000000003', '01900000-0000-7000-8000-000000000001', 'b@old.example')`,
+      );
+      expect(await db.migrate()).toEqual(later);
+      const rows = await db.prisma.$queryRawUnsafe<{ key: string; smtpUrl: string | null }[]>(`select "key", "smtpUrl" from "Mailbox" order by "address"`);
+      expect(rows.map((r) => r.smtpUrl)).toEqual([null, null]);
+      expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.key))).toBe(true);
+      expect(rows[0].key).not.toBe(rows[1].key);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // On PostgreSQL two connections race for the advisory lock; on PGlite two runners in one
   // process share the database and queue behind each other.
   it('two runners started at once apply each migration exactly once', async () => {

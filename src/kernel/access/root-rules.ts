@@ -125,6 +125,8 @@ export const ROOT_RULES: Record<string, string> = {
   'Query.imports': "the viewer's own imports; every import of the workspace for administrators",
   'Mutation.createMailbox': `a personal one for the caller; a shared one ${ADMIN}`,
   'Mutation.deleteMailbox': 'a personal one by its owner; a shared one by an administrator',
+  'Mutation.updateMailbox': 'a personal one by its owner; a shared one by an administrator',
+  'Mutation.sendEmail': `${CARD_ADD}; through a personal mailbox only its owner sends`,
   'Query.incomingLeads': 'LEAD VIEW scope: only leads within it are listed and counted',
   'Query.duplicates': 'VIEW scope on the card; only cards within VIEW scope are answered',
   'Mutation.createIncomingLead': ruleText('lead:create'),

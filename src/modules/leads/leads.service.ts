@@ -199,6 +199,16 @@ async function write(tx: Tx, lead: Lead, data: Prisma.IncomingLeadUncheckedUpdat
   return tx.incomingLead.findUniqueOrThrow({ where: { id: lead.id } });
 }
 
+/**
+ * A reply in the thread of an e-mail that became a lead still open: its text and files join the
+ * lead, inside the caller's transaction, instead of making a second lead.
+ */
+export async function addToLead(tx: Tx, leadId: string, text: string, fileIds: string[]) {
+  const lead = await tx.incomingLead.findUniqueOrThrow({ where: { id: leadId } });
+  const message = [lead.message, text].filter(Boolean).join('\n\n---\n\n').slice(0, 10_000);
+  return write(tx, lead, { message, fileIds: [...lead.fileIds, ...fileIds], searchText: leadSearch({ ...lead, message }) });
+}
+
 export type UpdateLeadInput = { responsibleId?: string | null; rating?: LeadRating | null; status?: LeadStatus | null };
 
 /** Hands a lead to someone (within the EDIT scope too), rates it, or takes it into work. */

@@ -14,6 +14,7 @@ import { onceEach, type TimelineMessage } from '../../lib/pubsub.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, registerNode, seenOrNowhere } from '../cards/cards.schema.js';
 import * as tl from './timeline.service.js';
+import { attachmentById } from '../files/files.service.js';
 import { TIMELINE } from './timeline.messages.js';
 
 registerNode('TimelineEntry');
@@ -59,6 +60,11 @@ type Data = {
   subject: string;
   body: string;
   mailbox?: string | null;
+  messageId?: string | null;
+  from?: string | null;
+  to?: string[];
+  cc?: string[];
+  attachmentIds?: string[];
   startsAt: string;
   endsAt?: string | null;
   place?: string | null;
@@ -94,6 +100,21 @@ const EmailDetails = builder.objectRef<Data>('EmailDetails').implement({
     subject: t.string({ resolve: (d) => d.subject }),
     body: t.string({ resolve: (d) => d.body }),
     mailbox: t.string({ nullable: true, resolve: (d) => d.mailbox }),
+    messageId: t.string({
+      nullable: true,
+      description: 'Its Message-ID header, angle brackets included (e-mails received or sent through a mailbox).',
+      resolve: (d) => d.messageId ?? null,
+    }),
+    from: t.string({ nullable: true, resolve: (d) => d.from ?? null }),
+    to: t.stringList({ resolve: (d) => d.to ?? [] }),
+    cc: t.stringList({ resolve: (d) => d.cc ?? [] }),
+    attachments: t.prismaField({
+      type: ['Attachment'],
+      description: 'The files that came with it.',
+      // Batched per request (a page of e-mails costs one query), in the order they came.
+      resolve: async (query, d, _a, ctx) =>
+        (await Promise.all((d.attachmentIds ?? []).map((id) => attachmentById(authed(ctx), id, query)))).filter((a) => a !== null),
+    }),
   }),
 });
 const MeetingDetails = builder.objectRef<Data>('MeetingDetails').implement({
