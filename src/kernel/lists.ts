@@ -123,7 +123,19 @@ type FindArgs = Shape & { where: object; orderBy: object[]; take?: number; skip?
  */
 export async function pageCards<R = CardRow>(ctx: ServiceCtx, kind: CardKind, where: object, order: CardOrder, query: Shape & Page): Promise<R[]> {
   const table = cardTable(ctx.db, kind);
-  const find = (args: FindArgs) => table.findMany(args) as Promise<R[]>;
+  const find = async (args: FindArgs): Promise<R[]> => {
+    const { include, select, ...range } = args;
+    // Relations are joined into the page's statement (relationJoins), but PostgreSQL would join
+    // them for every card in the range before sorting and cutting the page, and with a cursor
+    // Prisma does not join at all. So a page with relations takes its ids first (sort, cursor
+    // and limit on the card table alone), then reads those cards with their relations joined:
+    // two statements whatever the page size.
+    const joins = include ? Object.keys(include).length > 0 : Object.values(select ?? {}).some((v) => typeof v === 'object');
+    if (!joins) return (await table.findMany(args)) as R[];
+    const ids = ((await table.findMany({ ...range, select: { id: true } })) as { id: string }[]).map((r) => r.id);
+    if (!ids.length) return [];
+    return (await table.findMany({ include, select, where: { id: { in: ids } }, orderBy: args.orderBy } as FindArgs)) as R[];
+  };
   // The cursor card must be one the viewer may see (see lib/cursors.ts); its slot value says which range it is in.
   let cursorRow: Record<string, unknown> | null = null;
   const seen = await cursorSeen(query.cursor, async (id) => {

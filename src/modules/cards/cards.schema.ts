@@ -36,6 +36,8 @@ export function registerNode(name: string) {
 registerNode('Tag');
 export const Tag = builder.prismaNode('Tag', {
   id: { field: 'id' },
+  // Select mode: only the columns the asked fields need are read.
+  select: { id: true },
   findUnique: inWorkspace,
   nullable: true,
   fields: (t) => ({ name: t.exposeString('name') }),

@@ -10,6 +10,8 @@ cardSystemFields('COMPANY');
 
 export const Company = builder.prismaNode('Company', {
   id: { field: 'id' },
+  // Select mode: only the columns the asked fields need are read.
+  select: { id: true },
   findUnique: inScope('COMPANY'),
   nullable: true,
   fields: (t) => ({

@@ -13,6 +13,8 @@ cardSystemFields('CONTACT');
 
 export const Contact = builder.prismaNode('Contact', {
   id: { field: 'id' },
+  // Select mode: only the columns the asked fields need are read.
+  select: { id: true },
   findUnique: inScope('CONTACT'),
   nullable: true,
   fields: (t) => ({
@@ -21,7 +23,7 @@ export const Contact = builder.prismaNode('Contact', {
       type: Company,
       nullable: true,
       description: 'The company, unless it is in the trash.',
-      select: (_a, _c, nested) => ({ company: nested(true) }),
+      select: (_a, _c, nested) => ({ company: nested({ select: { id: true, deletedAt: true } }) }),
       // Left out when the viewer's role does not let them see it.
       resolve: async (c, _a, ctx) => (c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'COMPANY', c.company.id)) ? c.company : null),
     }),

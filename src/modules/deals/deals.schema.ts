@@ -23,6 +23,8 @@ cardSystemFields('DEAL');
 
 export const Deal = builder.prismaNode('Deal', {
   id: { field: 'id' },
+  // Select mode: only the columns the asked fields need are read.
+  select: { id: true },
   findUnique: inScope('DEAL'),
   nullable: true,
   fields: (t) => ({
@@ -46,7 +48,7 @@ export const Deal = builder.prismaNode('Deal', {
       type: Company,
       nullable: true,
       description: 'The company, unless it is in the trash.',
-      select: (_a, _c, nested) => ({ company: nested(true) }),
+      select: (_a, _c, nested) => ({ company: nested({ select: { id: true, deletedAt: true } }) }),
       // Left out when the viewer's role does not let them see it.
       resolve: async (c, _a, ctx) => (c.company && !c.company.deletedAt && (await canSee(authed(ctx), 'COMPANY', c.company.id)) ? c.company : null),
     }),

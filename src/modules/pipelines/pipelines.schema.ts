@@ -18,6 +18,8 @@ export const StageKind = builder.enumType('StageKind', {
 
 export const Pipeline = builder.prismaNode('Pipeline', {
   id: { field: 'id' },
+  // Select mode: only the columns the asked fields need are read.
+  select: { id: true },
   findUnique: inWorkspace,
   nullable: true,
   fields: (t) => ({
@@ -31,6 +33,8 @@ export const Pipeline = builder.prismaNode('Pipeline', {
 
 export const Stage = builder.prismaNode('Stage', {
   id: { field: 'id' },
+  // Select mode: only the columns the asked fields need are read.
+  select: { id: true },
   findUnique: inWorkspace,
   nullable: true,
   fields: (t) => ({

@@ -8,6 +8,7 @@ import type { Tx } from '../../lib/outbox.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import * as v from '../../lib/validate.js';
+import { withColumns } from '../../lib/prisma-query.js';
 import { noun } from '../../lib/i18n.js';
 import { PIPELINES } from './pipelines.messages.js';
 
@@ -223,9 +224,11 @@ export async function reorderStages(ctx: ServiceCtx, pipelineId: string, stageId
   return p;
 }
 
-export async function deleteStage(ctx: ServiceCtx, id: string, query: { include?: Prisma.StageInclude } = {}) {
+export async function deleteStage(ctx: ServiceCtx, id: string, query: { include?: Prisma.StageInclude; select?: Prisma.StageSelect } = {}) {
   assertAdmin(ctx.viewer, PIPELINES.manage());
-  const stage = await ctx.db.stage.findFirst({ ...query, where: { id, workspaceId: ctx.viewer.workspaceId } });
+  // The answer's selection and the columns the checks below read.
+  const read = withColumns(query, { pipelineId: true, kind: true });
+  const stage = await ctx.db.stage.findFirst({ ...read, where: { id, workspaceId: ctx.viewer.workspaceId } } as { where: Prisma.StageWhereInput });
   if (!stage) throw new NotFoundError('Stage', id);
   const deals = await ctx.db.deal.count({ where: { stageId: id } });
   if (deals) throw ValidationError.field('id', PIPELINES.stillHolds({ what: noun('Stage'), deals }));

@@ -11,6 +11,8 @@ registerNode('User');
 
 export const User = builder.prismaNode('User', {
   id: { field: 'id' },
+  // Select mode: only the columns the asked fields need are read.
+  select: { id: true },
   findUnique: inWorkspace,
   nullable: true,
   fields: (t) => ({
