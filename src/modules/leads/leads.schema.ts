@@ -315,6 +315,7 @@ for (const kind of ['CONTACT', 'COMPANY'] as const) {
       type: [DuplicateMatch],
       description:
         'Live cards of its kind the viewer may see that look like this one, best first (as `duplicates` answers): select it on a card just created to offer a merge. One search per card, so not for long lists.',
+      select: { deletedAt: true },
       resolve: async (card, _a, ctx) => (card.deletedAt ? [] : (await dups.duplicatesOf(authed(ctx), kind, card.id)).map((m) => ({ ...m, kind }))),
     }),
   );
