@@ -26,7 +26,7 @@ import { logChatMessage, record as recordTimeline } from '../timeline/timeline.s
 import { uploadFile } from '../files/files.service.js';
 import { receiveLead } from '../leads/leads.service.js';
 import { LEADS } from '../leads/leads.messages.js';
-import { queueDirectDeliveries } from '../webhooks/webhooks.consumers.js';
+import { queueDirectDeliveries } from '../webhooks/webhooks.service.js';
 import { CHATS } from './chats.messages.js';
 
 type Channel = Prisma.ChatChannelModel;

@@ -4,6 +4,7 @@ import { defineMessages, defineNouns, withParams } from '../../lib/i18n.js';
 defineNouns({
   IncomingLead: { en: 'incoming lead', ru: 'входящая заявка' },
   WebForm: { en: 'web form', ru: 'веб-форма' },
+  ChatChannel: { en: 'chat channel', ru: 'канал чата' },
 });
 
 export const LEADS = defineMessages('leads', {

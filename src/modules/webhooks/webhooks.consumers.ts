@@ -47,27 +47,6 @@ async function deliveries(
 const insertDeliveries = (tx: Tx, rows: Record<string, unknown>[]) =>
   insertRows(tx, 'WebhookDelivery', rows, { ids: true, now: ['nextAttemptAt', 'createdAt'] });
 
-/**
- * Deliveries of one event to the given webhooks (a chat channel's own) and to every enabled
- * webhook subscribed to its type, each once, written in the caller's transaction.
- */
-export async function queueDirectDeliveries(tx: Tx, workspaceId: string, webhookIds: string[], type: WebhookEventType, occurredAt: string, data: object) {
-  const hooks = await tx.webhook.findMany({
-    where: { workspaceId, enabled: true, OR: [{ id: { in: webhookIds } }, { eventTypes: { has: type } }] },
-    select: { id: true },
-  });
-  await insertDeliveries(
-    tx,
-    hooks.map((h) => ({
-      workspaceId,
-      webhookId: h.id,
-      eventType: type,
-      messageId: `msg_${randomUUID()}`,
-      payload: { type: TYPE_NAME[type], timestamp: occurredAt, data },
-    })),
-  );
-}
-
 async function queue(
   tx: Tx,
   workspaceId: string,

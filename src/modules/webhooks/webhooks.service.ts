@@ -1,7 +1,7 @@
 // Outbound webhooks: what administrators define (a URL, event types, a secret shown once and
 // rotated with an overlap), the delivery log they read, and redelivery. Queuing deliveries is
 // the consumers' (webhooks.consumers.ts); sending them is the sender's (webhooks.sender.ts).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError } from '../../lib/errors.js';
 import { IdParser } from '../../lib/ids.js';
@@ -11,6 +11,7 @@ import { assertAdmin } from '../../kernel/access/viewer.js';
 import { urlProblem } from './guard.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import type { Tx } from '../../lib/outbox.js';
+import { insertRows } from '../../lib/bulk-insert.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import type { FieldChange, Snapshot } from '../../kernel/events.js';
 import type { FieldAccessMap } from '../../kernel/access/field-access.js';
@@ -215,4 +216,27 @@ export async function hiding(db: Tx | ServiceCtx['db'], workspaceId: string, rol
     },
     changes: (d: FieldChange[]) => d.filter((x) => (x.customFieldId ? !custom.has(x.customFieldId) : !columns.has(x.field))),
   };
+}
+
+/**
+ * Deliveries of one event to the given webhooks (a chat channel's own) and to every enabled
+ * webhook subscribed to its type, each once, written in the caller's transaction.
+ */
+export async function queueDirectDeliveries(tx: Tx, workspaceId: string, webhookIds: string[], type: WebhookEventType, occurredAt: string, data: object) {
+  const hooks = await tx.webhook.findMany({
+    where: { workspaceId, enabled: true, OR: [{ id: { in: webhookIds } }, { eventTypes: { has: type } }] },
+    select: { id: true },
+  });
+  await insertRows(
+    tx,
+    'WebhookDelivery',
+    hooks.map((h) => ({
+      workspaceId,
+      webhookId: h.id,
+      eventType: type,
+      messageId: `msg_${randomUUID()}`,
+      payload: { type: TYPE_NAME[type], timestamp: occurredAt, data },
+    })),
+    { ids: true, now: ['nextAttemptAt', 'createdAt'] },
+  );
 }
