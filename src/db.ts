@@ -24,7 +24,12 @@ export type Database = {
 };
 
 export type DatabaseOptions =
-  | { kind: 'pglite'; dataDir?: string /* undefined: in memory */ }
+  | {
+      kind: 'pglite';
+      dataDir?: string /* undefined: in memory */;
+      /** An in-memory database starts as this dump of another's data directory (tests: an already migrated one). */
+      loadDataDir?: Blob;
+    }
   | {
       kind: 'postgres';
       url: string;
@@ -43,7 +48,7 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
       dir = join(opts.dataDir, 'pgdata');
       mkdirSync(dir, { recursive: true });
     }
-    const lite = new PGlite(dir);
+    const lite = opts.loadDataDir && !dir ? new PGlite({ loadDataDir: opts.loadDataDir }) : new PGlite(dir);
     let migrationQueue: Promise<unknown> = Promise.resolve();
     await lite.waitReady;
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite), log: log ? [...log] : undefined });
