@@ -19,6 +19,9 @@ import type { Rights } from '../../src/kernel/access/rights.js';
 import type { FieldAccessMap } from '../../src/kernel/access/field-access.js';
 import type { Viewer } from '../../src/kernel/access/viewer.js';
 import { render } from '../../src/lib/i18n.js';
+import type { CardKind } from '../../src/kernel/card-kinds.js';
+import type { FieldType } from '../../src/generated/prisma/enums.js';
+import { createField, type DefinitionInput } from '../../src/modules/custom-fields/definitions.service.js';
 import { AppError, ValidationError } from '../../src/lib/errors.js';
 
 export type Kernel = Awaited<ReturnType<typeof kernelOf>>;
@@ -35,8 +38,20 @@ export async function kernelOf(ws: Workspace) {
     deps,
     workspaceId: adminViewer.workspaceId,
     adminId: adminViewer.userId,
-    /** The administrator's context. */
-    admin: ctxOf(adminViewer),
+    /** The administrator's context: a new request each time it is read (definitions are cached per request). */
+    get admin() {
+      return ctxOf(adminViewer);
+    },
+    /** A custom field, created by the administrator. */
+    async field(entityType: CardKind, type: FieldType, name: string, extra: Omit<DefinitionInput, 'entityType' | 'type' | 'name'> = {}) {
+      return createField(ctxOf(adminViewer), { entityType, type, name, ...extra });
+    },
+    /** An uploaded file (its row; the bytes do not matter here). */
+    async file(uploadedById: string | null, card?: { entityType: CardKind; id: string }) {
+      return db.attachment.create({
+        data: { workspaceId: adminViewer.workspaceId, name: 'a.txt', contentType: 'text/plain', size: 1, storageKey: randomUUID(), uploadedById, entityType: card?.entityType, cardId: card?.id },
+      });
+    },
     ws,
     /** A user of the workspace (a row: their role's rights come from `as`). */
     async user(name = 'Member', opts: { active?: boolean } = {}) {
@@ -70,7 +85,6 @@ const underStryker = process.env.STRYKER_MUTATOR_WORKER !== undefined;
 export const test = base
   // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from this pattern
   .extend('server', { scope: 'worker' }, async ({}, { onCleanup }) => {
-    if (underStryker) (await import('node:fs')).appendFileSync('/tmp/kernel-probe.log', `${process.pid} ${(await import('node:worker_threads')).threadId} cached=${!!(globalThis as { __kernelTestApp?: unknown }).__kernelTestApp} ${new Date().toISOString()}\n`);
     if (underStryker) return ((globalThis as { __kernelTestApp?: Promise<TestApp> }).__kernelTestApp ??= createTestApp());
     const server = await createTestApp();
     onCleanup(() => server.stop());
