@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { test as base, type Workspace } from '../kit/fixtures.js';
 import { createTestApp, type TestApp } from '../kit/app.js';
+import { signUpWorkspace } from '../kit/workspace.js';
 import { resolveViewer } from '../../src/modules/auth/auth.service.js';
 import type { ServiceCtx } from '../../src/context.js';
 import type { Rights } from '../../src/kernel/access/rights.js';
@@ -21,7 +22,7 @@ import type { Viewer } from '../../src/kernel/access/viewer.js';
 import { render } from '../../src/lib/i18n.js';
 import type { CardKind } from '../../src/kernel/card-kinds.js';
 import type { FieldType } from '../../src/generated/prisma/enums.js';
-import { createField, type DefinitionInput } from '../../src/modules/custom-fields/definitions.service.js';
+import { createField, setArchived, updateField, type DefinitionInput } from '../../src/modules/custom-fields/definitions.service.js';
 import { AppError, ValidationError } from '../../src/lib/errors.js';
 
 export type Kernel = Awaited<ReturnType<typeof kernelOf>>;
@@ -46,17 +47,39 @@ export async function kernelOf(ws: Workspace) {
     async field(entityType: CardKind, type: FieldType, name: string, extra: Omit<DefinitionInput, 'entityType' | 'type' | 'name'> = {}) {
       return createField(ctxOf(adminViewer), { entityType, type, name, ...extra });
     },
+    /** Changes a custom field's definition as the administrator does (the caches of definitions learn of it). */
+    async changeField(id: string, input: DefinitionInput & { archived?: boolean }) {
+      const { archived, ...rest } = input;
+      if (Object.keys(rest).length) await updateField(ctxOf(adminViewer), id, rest);
+      if (archived !== undefined) await setArchived(ctxOf(adminViewer), id, archived);
+    },
     /** An uploaded file (its row; the bytes do not matter here). */
     async file(uploadedById: string | null, card?: { entityType: CardKind; id: string }) {
       return db.attachment.create({
-        data: { workspaceId: adminViewer.workspaceId, name: 'a.txt', contentType: 'text/plain', size: 1, storageKey: randomUUID(), uploadedById, entityType: card?.entityType, cardId: card?.id },
+        data: {
+          workspaceId: adminViewer.workspaceId,
+          name: 'a.txt',
+          contentType: 'text/plain',
+          size: 1,
+          storageKey: randomUUID(),
+          uploadedById,
+          entityType: card?.entityType,
+          cardId: card?.id,
+        },
       });
     },
     ws,
     /** A user of the workspace (a row: their role's rights come from `as`). */
     async user(name = 'Member', opts: { active?: boolean } = {}) {
       const u = await db.user.create({
-        data: { workspaceId: adminViewer.workspaceId, email: `${randomUUID()}@example.test`, name, passwordHash: 'x', roleId: adminViewer.roleId, active: opts.active ?? true },
+        data: {
+          workspaceId: adminViewer.workspaceId,
+          email: `${randomUUID()}@example.test`,
+          name,
+          passwordHash: 'x',
+          roleId: adminViewer.roleId,
+          active: opts.active ?? true,
+        },
       });
       return u.id;
     },
@@ -68,6 +91,10 @@ export async function kernelOf(ws: Workspace) {
     /** A context acting as `userId` under a role with these rights (the rest NONE). */
     as(userId: string, rights: Rights, opts: { teamIds?: string[]; fieldAccess?: FieldAccessMap } = {}): ServiceCtx {
       return ctxOf({ ...adminViewer, userId, isAdmin: false, rights, teamIds: opts.teamIds ?? [], fieldAccess: opts.fieldAccess ?? {} });
+    },
+    /** Another workspace, signed up on the same app. */
+    async otherWorkspace(): Promise<{ admin: ServiceCtx; file(uploadedById: string | null): Promise<{ id: string }> }> {
+      return kernelOf(await signUpWorkspace(ws.app));
     },
     /** The events emitted in this workspace on a topic, oldest first. */
     async events(topic: string) {
