@@ -27,7 +27,7 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   // Reruns test only the mutants whose code or tests changed since the last run.
-  incremental: process.env.STRYKER_INCREMENTAL !== 'false',
+  incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',

@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { test as base, type Workspace } from '../kit/fixtures.js';
-import { createTestApp, type TestApp } from '../kit/app.js';
 import { signUpWorkspace } from '../kit/workspace.js';
 import { resolveViewer } from '../../src/modules/auth/auth.service.js';
 import type { ServiceCtx } from '../../src/context.js';
@@ -104,20 +103,7 @@ export async function kernelOf(ws: Workspace) {
   };
 }
 
-// Under Stryker each mutant's run re-runs the test files in the same worker thread, where the
-// suite's worker-scoped app would be built again (some 10 s a run): the app is kept on
-// globalThis instead, built once per Stryker worker.
-const underStryker = process.env.STRYKER_MUTATOR_WORKER !== undefined;
-
-export const test = base
-  // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from this pattern
-  .extend('server', { scope: 'worker' }, async ({}, { onCleanup }) => {
-    if (underStryker) return ((globalThis as { __kernelTestApp?: Promise<TestApp> }).__kernelTestApp ??= createTestApp());
-    const server = await createTestApp();
-    onCleanup(() => server.stop());
-    return server;
-  })
-  .extend('kernel', async ({ workspace }) => kernelOf(workspace));
+export const test = base.extend('kernel', async ({ workspace }) => kernelOf(workspace));
 export { describe, expect } from 'vitest';
 
 /** The error `p` fails with (the test fails if it succeeds). */
