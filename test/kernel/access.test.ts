@@ -43,6 +43,8 @@ describe('an action on a record', () => {
     expect(e).toBeInstanceOf(ForbiddenError);
     expect(en(e)).toBe('Your role does not let you change contacts other than your own');
     await assertHandover(ctx, 'CONTACT', me, undefined, new IssueList());
+    // Taking a card over is handing it to oneself: within OWN.
+    await assertHandover(ctx, 'CONTACT', other, me, new IssueList());
     await assertHandover(ctx, 'CONTACT', other, other, new IssueList());
     const refused = new IssueList();
     refused.add('responsibleId', { en: 'no such user', ru: 'нет такого пользователя' } as never);
@@ -165,6 +167,17 @@ describe('an uploaded file', () => {
       issues,
     );
     expect(issues.issues.map((i) => i.field)).toEqual(['b', 'c']);
+    // Not even an administrator (who sees every file of the workspace) may name another workspace's file.
+    const admin = new IssueList();
+    await checkFileIds(
+      k.admin,
+      [
+        { path: 'x', id: elsewhere.id },
+        { path: 'y', id: foreign.id },
+      ],
+      admin,
+    );
+    expect(admin.issues.map((i) => i.field)).toEqual(['x']);
     const none = new IssueList();
     await checkFileIds(ctx, [], none);
     expect(none.issues).toEqual([]);
