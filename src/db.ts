@@ -22,7 +22,12 @@ export type Database = {
 };
 
 export type DatabaseOptions =
-  | { kind: 'pglite'; dataDir?: string /* undefined: in memory */ }
+  | {
+      kind: 'pglite';
+      dataDir?: string /* undefined: in memory */;
+      /** An in-memory database starts as this dump of another's data directory (tests: an already migrated one). */
+      loadDataDir?: Blob;
+    }
   | {
       kind: 'postgres';
       url: string;
@@ -47,8 +52,12 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
       import('pglite-prisma-adapter'),
       import('@electric-sql/pglite/contrib/pg_trgm'),
     ]);
-    // pg_trgm: duplicate detection by similar names (kernel/duplicates.ts).
-    const lite = new PGlite({ ...(dir ? { dataDir: dir } : {}), extensions: { pg_trgm } });
+    // pg_trgm: duplicate detection by similar names (kernel/duplicates.ts). A test database may
+    // start from a dump of a migrated one (loadDataDir) instead of an empty folder.
+    const lite = new PGlite({
+      ...(dir ? { dataDir: dir } : opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
+      extensions: { pg_trgm },
+    });
     let migrationQueue: Promise<unknown> = Promise.resolve();
     await lite.waitReady;
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite), log: log ? [...log] : undefined });

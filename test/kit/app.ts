@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database, type QueryListener } from '../../src/db.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { registerListeners } from './subscribe.js';
+import { migratedPglite } from './pglite-dump.js';
 
 export function testDatabaseUrl(): string | undefined {
   return inject('testDatabaseUrl') || undefined;
@@ -38,7 +39,7 @@ export function testConfig(extra: Record<string, string> = {}): Config {
 
 export async function openTestDatabase(onQuery?: QueryListener): Promise<Database> {
   const url = testDatabaseUrl();
-  return openDatabase(url ? { kind: 'postgres', url, poolSize: 5 } : { kind: 'pglite' }, onQuery);
+  return openDatabase(url ? { kind: 'postgres', url, poolSize: 5 } : { kind: 'pglite', loadDataDir: await migratedPglite() }, onQuery);
 }
 
 /** The GraphQL API as one caller sees it. */
