@@ -145,6 +145,9 @@ describe('a generic chat channel', () => {
     const bad = await post(ch.path, auth, { messageId: '', externalUserId: 'x', text: '' });
     expect(bad.status).toBe(400);
     expect(bad.body.fields!.map((f) => f.field).sort()).toEqual(['messageId', 'text']);
+    // A NUL character (PostgreSQL cannot store it) is a bad field, not a server error.
+    const nul = await post(ch.path, auth, message({ externalUserId: 'a\u0000b', name: 'N\u0000' }));
+    expect([nul.status, nul.body.fields!.map((f) => f.field).sort()]).toEqual([400, ['externalUserId', 'name']]);
     const phone = await post(ch.path, auth, message({ phone: '12' }));
     expect([phone.status, phone.body.fields!.map((f) => f.field)]).toEqual([400, ['phone']]);
     // A refused message may be sent again, corrected.

@@ -189,6 +189,23 @@ describe('bugs the fuzzer found', () => {
     expect((await users({ a: null, b: null })).data).toEqual({ users: { totalCount: 1 } });
   });
 
+  it('failing before: logEmail with a NUL character in the mailbox answers a ValidationError (PostgreSQL refused it: "Unexpected error")', async ({
+    app,
+    signUp,
+  }) => {
+    const a = await signUp();
+    const card = await createCompany(a, { name: 'Mail target' });
+    const log = (mailbox: string) =>
+      post(
+        app,
+        a.token,
+        'mutation ($i: LogEmailInput!) { logEmail(input: $i) { __typename ... on ValidationError { fields { field } } ... on LogEmailSuccess { entry { kind } } } }',
+        { i: { cardId: card.id, direction: 'INBOUND', subject: 'Hi', body: 'Hello', mailbox } },
+      );
+    expect((await log('a\u0000b')).data).toEqual({ logEmail: { __typename: 'ValidationError', fields: [{ field: 'mailbox' }] } });
+    expect((await log('sales@example.com')).data).toEqual({ logEmail: { __typename: 'LogEmailSuccess', entry: { kind: 'EMAIL' } } });
+  });
+
   it('failing before: a cursor that is not one answers BAD_USER_INPUT (it had no code)', async ({ app, signUp }) => {
     const a = await signUp();
     for (const before of ['[', 'not a cursor', Buffer.from('GPC:J["x"').toString('base64')]) {

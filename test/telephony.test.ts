@@ -114,6 +114,7 @@ describe('telephony events', () => {
     expect((await send(await apiKey(ws, ['READ']), call())).status).toBe(403);
     const key = await apiKey(ws);
     expect((await send(key, '{oops')).status).toBe(400);
+    expect((await send(key, call({ callId: 'c\u0000' }))).body.fields!.map((f) => f.field)).toEqual(['callId']);
     const bad = await send(key, call({ event: 'RINGING', durationSeconds: -1 }));
     expect(bad.status).toBe(400);
     expect(bad.body.fields!.map((f) => f.field).sort()).toEqual(['durationSeconds', 'event']);

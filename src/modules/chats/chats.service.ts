@@ -85,17 +85,17 @@ const MAX_ATTACHMENTS = 10;
 /** A message as the generic endpoint takes it. */
 export const inboundMessage = z
   .object({
-    messageId: z.string().trim().min(1).max(200),
-    externalUserId: z.string().trim().min(1).max(200),
-    name: z.string().trim().max(255).nullish(),
-    phone: z.string().trim().max(50).nullish(),
-    email: z.string().trim().max(254).nullish(),
+    messageId: v.text().trim().min(1).max(200),
+    externalUserId: v.text().trim().min(1).max(200),
+    name: v.text().trim().max(255).nullish(),
+    phone: v.text().trim().max(50).nullish(),
+    email: v.text().trim().max(254).nullish(),
     text: v.text().max(10_000).default(''),
     attachments: z
       .array(
         z.object({
-          name: z.string().trim().min(1).max(255),
-          contentType: z.string().trim().max(255).default('application/octet-stream'),
+          name: v.text().trim().min(1).max(255),
+          contentType: v.text().trim().max(255).default('application/octet-stream'),
           contentBase64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, v.zmsg(CHATS.badBase64())),
         }),
       )
@@ -115,16 +115,16 @@ export const telegramUpdate = z.object({
       message_id: z.number().int(),
       from: z.object({
         id: z.number().int(),
-        first_name: z.string().max(255).default(''),
-        last_name: z.string().max(255).nullish(),
-        username: z.string().max(255).nullish(),
+        first_name: v.text().max(255).default(''),
+        last_name: v.text().max(255).nullish(),
+        username: v.text().max(255).nullish(),
       }),
       chat: z.object({ id: z.number().int() }),
-      text: z.string().max(10_000).nullish(),
-      caption: z.string().max(10_000).nullish(),
-      contact: z.object({ phone_number: z.string().max(50), user_id: z.number().int().nullish() }).nullish(),
-      photo: z.array(z.object({ file_id: z.string() })).nullish(),
-      document: z.object({ file_id: z.string(), file_name: z.string().nullish() }).nullish(),
+      text: v.text().max(10_000).nullish(),
+      caption: v.text().max(10_000).nullish(),
+      contact: z.object({ phone_number: v.text().max(50), user_id: z.number().int().nullish() }).nullish(),
+      photo: z.array(z.object({ file_id: v.text().max(255) })).nullish(),
+      document: z.object({ file_id: v.text().max(255), file_name: v.text().max(255).nullish() }).nullish(),
     })
     .nullish(),
 });

@@ -21,11 +21,11 @@ import { events } from '../../kernel/events.js';
 import { TELEPHONY } from './telephony.messages.js';
 
 export const callEvent = z.object({
-  callId: z.string().trim().min(1).max(200),
+  callId: v.text().trim().min(1).max(200),
   event: z.enum(['STARTED', 'ANSWERED', 'ENDED']),
   direction: z.enum(['INBOUND', 'OUTBOUND']),
-  from: z.string().trim().min(1).max(50),
-  to: z.string().trim().min(1).max(50),
+  from: v.text().trim().min(1).max(50),
+  to: v.text().trim().min(1).max(50),
   durationSeconds: z.number().int().min(0).max(86_400).nullish(),
   recordingUrl: v.url.nullish(),
   /** Whether anyone answered; a call that ends unanswered is missed. */

@@ -233,7 +233,7 @@ export type EmailInput = { direction: 'INBOUND' | 'OUTBOUND'; subject: string; b
  */
 export async function logEmail(ctx: ServiceCtx, card: CardRef, input: EmailInput) {
   const data = v.parseInput(
-    z.object({ direction, subject: v.text().trim().max(1000), body: v.text().max(200_000), mailbox: z.string().trim().max(320).nullish() }),
+    z.object({ direction, subject: v.text().trim().max(1000), body: v.text().max(200_000), mailbox: v.text().trim().max(320).nullish() }),
     input,
   );
   const box = data.mailbox
