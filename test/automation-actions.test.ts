@@ -5,7 +5,7 @@
 // moved back, no sleeping) and the incoming-lead trigger.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { startSmtp, type Mail } from './kit/smtp.js';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, test } from './kit/fixtures.js';
 import { smtpTestUrl } from './kit/app.js';
@@ -59,25 +59,13 @@ describe('delay', () => {
 });
 
 describe('send an e-mail', () => {
-  type Mail = { from: string; to: string[]; data: string };
-  const mails: Mail[] = [];
-  let smtp: SMTPServer;
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let mails: Mail[] = [];
   test.beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      onData(stream, session, done) {
-        let data = '';
-        stream.on('data', (c: Buffer) => (data += c.toString('utf8')));
-        stream.on('end', () => {
-          mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), data });
-          done();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(Number(new URL(smtpTestUrl()).port), '127.0.0.1', resolve));
+    smtp = await startSmtp(Number(new URL(smtpTestUrl()).port));
+    mails = smtp.mails;
   });
-  test.afterAll(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+  test.afterAll(() => smtp.close());
 
   it('sends the text with placeholders to an address, or to the card’s responsible', async ({ workspace: ws }) => {
     const a = await automate(ws, {

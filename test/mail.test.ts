@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { startSmtp } from './kit/smtp.js';
 import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
@@ -36,29 +35,15 @@ test.beforeAll(async ({ app }) => {
   base = (await app.start()).replace(/\/graphql$/, '');
 });
 
-type Received = { to: string[]; raw: string };
-const received: Received[] = [];
+let smtp: Awaited<ReturnType<typeof startSmtp>>;
 let smtpUrl: string;
-let smtp: SMTPServer;
 test.beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        done();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+  smtp = await startSmtp();
+  smtpUrl = smtp.url;
 });
-test.afterAll(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+test.afterAll(() => smtp.close());
 
-const sentTo = (address: string) => received.filter((r) => r.to.includes(address));
+const sentTo = (address: string) => smtp.mails.filter((r) => r.to.includes(address));
 
 async function apiKey(ws: Workspace, scopes: ('READ' | 'WRITE')[] = ['READ', 'WRITE']) {
   return as((await ws.gql(CreateApiKey, { name: 'Mail relay', scopes })).createApiKey, 'CreateApiKeySuccess').created;
@@ -285,7 +270,7 @@ describe('sendEmail', () => {
     });
     const [got] = sentTo(address);
     expect(got).toBeDefined();
-    const parsed = await simpleParser(got.raw);
+    const parsed = await simpleParser(got.data);
     expect(parsed.from?.value[0]).toMatchObject({ address: box.address, name: 'Shop sales' });
     expect(parsed.subject).toBe('Invoice for order 42');
     expect(parsed.text?.trim()).toBe('Please find the invoice.');
@@ -307,7 +292,7 @@ describe('sendEmail', () => {
       input: { cardId: deal.id, mailboxId: box.id, subject: 'Re: Invoice', text: 'Paid, thanks', replyToId: replyEntry.id },
     });
     as(answer.sendEmail, 'SendEmailSuccess');
-    const second = await simpleParser(sentTo(address)[1].raw);
+    const second = await simpleParser(sentTo(address)[1].data);
     expect(second.inReplyTo).toBe(replyEntry.email!.messageId);
     expect(second.references).toEqual([parsed.messageId, replyEntry.email!.messageId]);
   });
@@ -353,14 +338,9 @@ describe('sendEmail', () => {
   });
 
   it('an SMTP server that refuses the e-mail is a clear error and records nothing', async ({ workspace: ws }) => {
-    const refusing = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      onRcptTo: (_a, _s, done) => done(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 })),
-    });
-    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const refusing = await startSmtp(0, { refuse: 'Mailbox unavailable' });
     try {
-      const box = await mailbox(ws, false, { smtpUrl: `smtp://127.0.0.1:${(refusing.server.address() as AddressInfo).port}` });
+      const box = await mailbox(ws, false, { smtpUrl: refusing.url });
       const deal = await createDeal(ws, { name: 'Bounce' });
       const r = as(
         (await ws.gql(SendEmail, { input: { cardId: deal.id, mailboxId: box.id, to: ['x@client.example'], subject: 's', text: 't' } })).sendEmail,
@@ -370,7 +350,7 @@ describe('sendEmail', () => {
       expect(r.fields[0].message).toMatch(/^The SMTP server did not take the e-mail: .*Mailbox unavailable/);
       expect(await emails(ws, deal.id)).toEqual([]);
     } finally {
-      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+      await refusing.close();
     }
   });
 });
