@@ -7,7 +7,7 @@
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, test, testWith, type Workspace } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
-import { as } from './kit/results.js';
+import { as, rawId } from './kit/results.js';
 import { subscribe } from './kit/subscribe.js';
 import { receiver } from './kit/receiver.js';
 import { createContact, readDeal } from './kit/cards.js';
@@ -95,6 +95,24 @@ describe('a generic chat channel', () => {
     const replay = await post(ch.path, auth, first);
     expect(replay.body).toMatchObject({ replayed: true, deal: deal.id });
     expect((await timeline(ws, deal.id)).map((e) => e.text)).toEqual(['And to Samara?', 'Do you deliver to Kazan?']);
+  });
+
+  it('takes again a message whose taking died mid-way, after a few minutes; one still at work answers 409', async ({ workspace: ws, app }) => {
+    const key = await apiKey(ws);
+    const ch = await dealChannel(ws);
+    const dead = message({ externalUserId: 'crash' });
+    const busy = message({ externalUserId: 'busy' });
+    const channelId = rawId(ch.id);
+    await app.deps.db.chatMessage.create({
+      data: { channelId, externalId: dead.messageId, result: { pending: true }, createdAt: new Date(Date.now() - 10 * 60_000) },
+    });
+    await app.deps.db.chatMessage.create({ data: { channelId, externalId: busy.messageId, result: { pending: true } } });
+    const auth = { authorization: `Bearer ${key}` };
+    expect((await post(ch.path, auth, busy)).status).toBe(409);
+    const r = await post(ch.path, auth, dead);
+    expect(r.status).toBe(200);
+    expect(r.body.replayed).toBeUndefined();
+    expect((await readDeal(ws, r.body.deal as string)).name).toBe('Lead: Anna');
   });
 
   it('attaches a first message to the contact with the same phone, and stores attachments on the deal', async ({ workspace: ws }) => {

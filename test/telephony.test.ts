@@ -3,7 +3,7 @@
 // also makes a call-back task), an unknown caller becomes an incoming lead, a replayed event
 // changes nothing, and bad keys or bodies are refused.
 import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
-import { as } from './kit/results.js';
+import { as, rawId } from './kit/results.js';
 import { createContact, createDeal } from './kit/cards.js';
 import { Timeline } from './kit/documents/timeline.js';
 import { Tasks } from './kit/documents/tasks.js';
@@ -86,6 +86,21 @@ describe('telephony events', () => {
     } finally {
       await Promise.all([mine.close(), admins.close()]);
     }
+  });
+
+  it('an event whose taking died mid-way is taken again after a few minutes; one still at work answers 409', async ({ workspace: ws, app }) => {
+    const key = await apiKey(ws);
+    const workspaceId = (await app.deps.db.user.findUniqueOrThrow({ where: { id: rawId(ws.admin.id) } })).workspaceId;
+    const dead = call({ from: '+7 916 555-00-01' });
+    const busy = call({ from: '+7 916 555-00-02' });
+    await app.deps.db.telephonyEvent.create({
+      data: { workspaceId, callId: dead.callId, event: 'ENDED', result: { pending: true }, createdAt: new Date(Date.now() - 10 * 60_000) },
+    });
+    await app.deps.db.telephonyEvent.create({ data: { workspaceId, callId: busy.callId, event: 'ENDED', result: { pending: true } } });
+    expect((await send(key, busy)).status).toBe(409);
+    const r = await send(key, dead);
+    expect([r.status, r.body.replayed]).toEqual([200, undefined]);
+    expect((await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.edges.map((e) => e.node.phones)).toEqual([[{ e164: '+79165550001' }]]);
   });
 
   it('a missed call from a known number makes a call-back task for the responsible', async ({ workspace: ws }) => {

@@ -4,7 +4,7 @@
 // per-field errors (400), unknown keys (404), CORS per allowed origin, idempotency, rate limits
 // (429 + Retry-After), the honeypot, matching an existing contact, round-robin over a team.
 import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
-import { as } from './kit/results.js';
+import { as, rawId } from './kit/results.js';
 import { createContact, defineField, readDeal } from './kit/cards.js';
 import { Contacts } from './kit/documents/contacts.js';
 import { Deals } from './kit/documents/deals.js';
@@ -205,6 +205,21 @@ describe('POST /forms/<key>', () => {
     // A refused submission may be corrected and sent again under its key.
     expect((await json(f.path, { phone: '1', _idempotency_key: 'k-3' })).status).toBe(400);
     expect((await json(f.path, { name: 'Vera', _idempotency_key: 'k-3' })).status).toBe(201);
+  });
+
+  it('a submission whose taking died mid-way is taken again after a few minutes; one still at work answers 409', async ({ workspace: ws, app }) => {
+    const f = await form(ws);
+    const formId = rawId(f.id);
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60_000);
+    // As a crashed process leaves them: claimed, never finished.
+    await app.deps.db.webFormSubmission.create({ data: { formId, idempotencyKey: 'k-dead', result: { pending: true }, createdAt: tenMinutesAgo } });
+    await app.deps.db.webFormSubmission.create({ data: { formId, idempotencyKey: 'k-busy', result: { pending: true } } });
+    const busy = await json(f.path, { name: 'Busy', _idempotency_key: 'k-busy' });
+    expect(busy.status).toBe(409);
+    const revived = await json(f.path, { name: 'Revived', _idempotency_key: 'k-dead' });
+    expect(revived.status).toBe(201);
+    expect((await json(f.path, { name: 'Revived', _idempotency_key: 'k-dead' })).body).toMatchObject({ replayed: true, lead: revived.body.lead });
+    expect((await leadsOf(ws)).map((l) => l.name)).toEqual(['Revived']);
   });
 
   it('drops what fills the honeypot, thanking the bot; refuses other origins and answers CORS for allowed ones', async ({ workspace: ws }) => {

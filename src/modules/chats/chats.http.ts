@@ -57,7 +57,9 @@ export function handleChatRequest(deps: AppDeps, key: string, req: IncomingMessa
       message = parsed.data;
     }
     try {
-      return send(200, { ok: true, ...(await takeChatMessage(ctx, channel, message)) });
+      const taken = await takeChatMessage(ctx, channel, message);
+      if ('pending' in taken) return fail(409, CHATS.inProgress());
+      return send(200, { ok: true, ...taken.result, ...(taken.replayed ? { replayed: true } : {}) });
     } catch (err) {
       if (!failWith(err, CHATS.invalid())) throw err;
     }

@@ -11,6 +11,7 @@ export const CHATS = defineMessages('chats', {
   },
   badBody: { en: 'Send the message as a JSON object', ru: 'Отправьте сообщение объектом JSON' },
   tooLarge: { en: 'The message is too large', ru: 'Слишком большое сообщение' },
+  inProgress: { en: 'This message is still being taken; send it again later', ru: 'Это сообщение ещё обрабатывается; отправьте его позже' },
   invalid: { en: 'The message is not valid', ru: 'Неверное сообщение' },
   empty: { en: 'send a text or an attachment', ru: 'передайте текст или вложение' },
   badBase64: { en: 'is not base64', ru: 'не base64' },

@@ -9,7 +9,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
-import { IssueList, isUniqueViolation, NotFoundError } from '../../lib/errors.js';
+import { IssueList, NotFoundError } from '../../lib/errors.js';
+import { PENDING, takeOnce, type Taken } from '../../lib/take-once.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { render } from '../../lib/i18n.js';
 import type { Tx } from '../../lib/outbox.js';
@@ -153,31 +154,29 @@ export function fromTelegram(u: z.output<typeof telegramUpdate>): InboundMessage
   };
 }
 
-export type ChatResult = { replayed?: boolean; lead?: string; contact?: string; deal?: string; timelineEntry?: string; attachedToExisting?: boolean };
+export type ChatResult = { lead?: string; contact?: string; deal?: string; timelineEntry?: string; attachedToExisting?: boolean };
 
 /**
- * Takes one message of a channel once: a replay answers what the first made; a message that is
- * refused may be sent again, corrected.
+ * Takes one message of a channel once (lib/take-once.ts): a replay answers what the first made,
+ * `pending` while the first is still at work; a message that is refused may be sent again,
+ * corrected; one whose taking died mid-way is taken again after a few minutes.
  */
-export async function takeChatMessage(ctx: ServiceCtx, channel: Channel, m: InboundMessage): Promise<ChatResult> {
-  try {
-    await ctx.db.chatMessage.create({ data: { channelId: channel.id, externalId: m.messageId } });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const first = await ctx.db.chatMessage.findUnique({ where: { channelId_externalId: { channelId: channel.id, externalId: m.messageId } } });
-    return { ...(first?.result as ChatResult), replayed: true };
-  }
-  try {
-    const result = await deliver(ctx, channel, m);
-    await ctx.db.chatMessage.update({
-      where: { channelId_externalId: { channelId: channel.id, externalId: m.messageId } },
-      data: { result: result as Prisma.InputJsonValue },
-    });
-    return result;
-  } catch (err) {
-    await ctx.db.chatMessage.deleteMany({ where: { channelId: channel.id, externalId: m.messageId } });
-    throw err;
-  }
+export function takeChatMessage(ctx: ServiceCtx, channel: Channel, m: InboundMessage): Promise<Taken<ChatResult>> {
+  const key = { channelId_externalId: { channelId: channel.id, externalId: m.messageId } };
+  return takeOnce({
+    insert: () => ctx.db.chatMessage.create({ data: { channelId: channel.id, externalId: m.messageId, result: PENDING } }),
+    read: () => ctx.db.chatMessage.findUnique({ where: key }),
+    takeOver: async (before) =>
+      (
+        await ctx.db.chatMessage.updateMany({
+          where: { channelId: channel.id, externalId: m.messageId, result: { equals: PENDING }, createdAt: { lt: before } },
+          data: { createdAt: new Date() },
+        })
+      ).count,
+    run: () => deliver(ctx, channel, m),
+    save: (result) => ctx.db.chatMessage.update({ where: key, data: { result: result as Prisma.InputJsonValue } }),
+    release: () => ctx.db.chatMessage.deleteMany({ where: { channelId: channel.id, externalId: m.messageId } }),
+  });
 }
 
 /** The message's contact data, checked: a bad phone or e-mail is a ValidationError naming it. */

@@ -22,7 +22,9 @@ export function handleTelephonyRequest(deps: AppDeps, req: IncomingMessage, res:
     if (!parsed.success) return fail(400, TELEPHONY.invalid(), v.issuesOf(parsed.error));
     const ctx: ServiceCtx = { db: deps.db, deps, viewer };
     try {
-      return send(200, { ok: true, ...(await takeCallEvent(ctx, parsed.data)) });
+      const taken = await takeCallEvent(ctx, parsed.data);
+      if ('pending' in taken) return fail(409, TELEPHONY.inProgress());
+      return send(200, { ok: true, ...taken.result, ...(taken.replayed ? { replayed: true } : {}) });
     } catch (err) {
       if (!failWith(err, TELEPHONY.invalid())) throw err;
     }

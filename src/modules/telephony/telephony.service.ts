@@ -5,7 +5,7 @@
 // the same services as the GraphQL API, acting as the API key's user.
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
-import { isUniqueViolation } from '../../lib/errors.js';
+import { PENDING, takeOnce, type Taken } from '../../lib/take-once.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { render } from '../../lib/i18n.js';
 import * as v from '../../lib/validate.js';
@@ -32,7 +32,7 @@ export const callEvent = z.object({
   answered: z.boolean().nullish(),
 });
 export type CallEvent = z.output<typeof callEvent>;
-export type CallResult = { replayed?: boolean; timelineEntry?: string; lead?: string; task?: string; notified?: string };
+export type CallResult = { timelineEntry?: string; lead?: string; task?: string; notified?: string };
 
 /** The contact with this phone that the viewer may see, and the card the call belongs on. */
 async function cardOf(ctx: ServiceCtx, phone: string): Promise<{ card: CardRef; contactName: string } | null> {
@@ -50,27 +50,28 @@ async function cardOf(ctx: ServiceCtx, phone: string): Promise<{ card: CardRef; 
   return { card: deal ? { entityType: 'DEAL', id: deal.id } : { entityType: 'CONTACT', id: contact.id }, contactName: contact.name };
 }
 
-export async function takeCallEvent(ctx: ServiceCtx, e: CallEvent): Promise<CallResult> {
+/**
+ * Takes a call event once (lib/take-once.ts): a replay answers what the first made, `pending`
+ * while the first is still at work; one whose taking died mid-way is taken again later.
+ */
+export function takeCallEvent(ctx: ServiceCtx, e: CallEvent): Promise<Taken<CallResult>> {
   const ws = ctx.viewer.workspaceId;
-  try {
-    await ctx.db.telephonyEvent.create({ data: { workspaceId: ws, callId: e.callId, event: e.event } });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const first = await ctx.db.telephonyEvent.findUnique({ where: { workspaceId_callId_event: { workspaceId: ws, callId: e.callId, event: e.event } } });
-    return { ...(first?.result as CallResult), replayed: true };
-  }
-  try {
-    const result = e.event === 'ENDED' ? await callEnded(ctx, e) : e.event === 'STARTED' ? await callStarted(ctx, e) : {};
-    await ctx.db.telephonyEvent.update({
-      where: { workspaceId_callId_event: { workspaceId: ws, callId: e.callId, event: e.event } },
-      data: { result: result as Prisma.InputJsonValue },
-    });
-    return result;
-  } catch (err) {
+  const key = { workspaceId_callId_event: { workspaceId: ws, callId: e.callId, event: e.event } };
+  return takeOnce({
+    insert: () => ctx.db.telephonyEvent.create({ data: { workspaceId: ws, callId: e.callId, event: e.event, result: PENDING } }),
+    read: () => ctx.db.telephonyEvent.findUnique({ where: key }),
+    takeOver: async (before) =>
+      (
+        await ctx.db.telephonyEvent.updateMany({
+          where: { workspaceId: ws, callId: e.callId, event: e.event, result: { equals: PENDING }, createdAt: { lt: before } },
+          data: { createdAt: new Date() },
+        })
+      ).count,
+    run: async () => (e.event === 'ENDED' ? callEnded(ctx, e) : e.event === 'STARTED' ? callStarted(ctx, e) : {}),
+    save: (result) => ctx.db.telephonyEvent.update({ where: key, data: { result: result as Prisma.InputJsonValue } }),
     // Refused: the provider may send it again, corrected.
-    await ctx.db.telephonyEvent.deleteMany({ where: { workspaceId: ws, callId: e.callId, event: e.event } });
-    throw err;
-  }
+    release: () => ctx.db.telephonyEvent.deleteMany({ where: { workspaceId: ws, callId: e.callId, event: e.event } }),
+  });
 }
 
 /**

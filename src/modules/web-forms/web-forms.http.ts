@@ -9,9 +9,10 @@ import { clientAddress } from '../../lib/client-address.js';
 import { Readable } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppDeps } from '../../context.js';
-import { isUniqueViolation, ValidationError } from '../../lib/errors.js';
+import { ValidationError } from '../../lib/errors.js';
 import { render, requestedLocale, type Locale, type Message } from '../../lib/i18n.js';
 import { hit, type Limit } from '../../lib/rate-limit.js';
+import { PENDING, takeOnce } from '../../lib/take-once.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { FormRefusal, IDEMPOTENCY_FIELD, refusalOf, submitForm, type Submission } from './web-forms.service.js';
 import { FORMS } from './web-forms.messages.js';
@@ -120,31 +121,36 @@ export async function handleFormRequest(deps: AppDeps, req: IncomingMessage, res
       const wait = await hit(deps.db, bucket, limit);
       if (wait) return fail(429, FORMS.tooMany({ seconds: wait }), [], { 'retry-after': String(wait) });
     }
-    if (idem) {
+    const run = async () => {
       try {
-        await deps.db.webFormSubmission.create({ data: { formId: form.id, idempotencyKey: idem, result: { pending: true } } });
+        return await submitForm(deps, form, sub);
       } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-        const first = await deps.db.webFormSubmission.findUnique({ where: { formId_idempotencyKey: { formId: form.id, idempotencyKey: idem } } });
-        const result = (first?.result ?? {}) as Json;
-        if (result.pending) return fail(409, FORMS.inProgress());
-        return replay(result);
+        throw err instanceof ValidationError ? refusalOf(err) : err;
       }
-    }
+    };
     try {
-      const result = await submitForm(deps, form, sub);
-      if (idem) {
-        await deps.db.webFormSubmission.update({
-          where: { formId_idempotencyKey: { formId: form.id, idempotencyKey: idem } },
-          data: { result: result as Prisma.InputJsonValue },
-        });
-      }
-      return send(201, { ok: true, message: render(FORMS.accepted(), locale), ...result });
+      if (!idem) return send(201, { ok: true, message: render(FORMS.accepted(), locale), ...(await run()) });
+      // Taken once per idempotency key (lib/take-once.ts); a refused one may be sent again, corrected, under the same key.
+      const key = { formId_idempotencyKey: { formId: form.id, idempotencyKey: idem } };
+      const taken = await takeOnce({
+        insert: () => deps.db.webFormSubmission.create({ data: { formId: form.id, idempotencyKey: idem, result: PENDING } }),
+        read: () => deps.db.webFormSubmission.findUnique({ where: key }),
+        takeOver: async (before) =>
+          (
+            await deps.db.webFormSubmission.updateMany({
+              where: { formId: form.id, idempotencyKey: idem, result: { equals: PENDING }, createdAt: { lt: before } },
+              data: { createdAt: new Date() },
+            })
+          ).count,
+        run,
+        save: (result) => deps.db.webFormSubmission.update({ where: key, data: { result: result as Prisma.InputJsonValue } }),
+        release: () => deps.db.webFormSubmission.deleteMany({ where: { formId: form.id, idempotencyKey: idem } }),
+      });
+      if ('pending' in taken) return fail(409, FORMS.inProgress());
+      if (taken.replayed) return replay(taken.result as Json);
+      return send(201, { ok: true, message: render(FORMS.accepted(), locale), ...taken.result });
     } catch (err) {
-      // A refused submission may be sent again, corrected, under the same key.
-      if (idem) await deps.db.webFormSubmission.deleteMany({ where: { formId: form.id, idempotencyKey: idem } });
-      const refusal = err instanceof ValidationError ? refusalOf(err) : err;
-      if (refusal instanceof FormRefusal) return fail(refusal.status, refusal.msg, refusal.fields);
+      if (err instanceof FormRefusal) return fail(err.status, err.msg, err.fields);
       throw err;
     }
   } catch (err) {
