@@ -206,6 +206,23 @@ describe('bugs the fuzzer found', () => {
     expect((await log('sales@example.com')).data).toEqual({ logEmail: { __typename: 'LogEmailSuccess', entry: { kind: 'EMAIL' } } });
   });
 
+  it('failing before: a name with an unpaired surrogate answers a ValidationError (the audit entry\'s jsonb refused it: "Unexpected error")', async ({
+    app,
+    signUp,
+  }) => {
+    const a = await signUp();
+    const create = (name: string) =>
+      post(
+        app,
+        a.token,
+        'mutation ($n: String!) { createRole(name: $n, rights: []) { __typename ... on ValidationError { fields { field } } ... on CreateRoleSuccess { role { name } } } }',
+        { n: name },
+      );
+    expect((await create('Sales \ud800')).data).toEqual({ createRole: { __typename: 'ValidationError', fields: [{ field: 'name' }] } });
+    // A surrogate pair (an emoji) is text like any other.
+    expect((await create('Sales \ud83d\ude00')).data).toEqual({ createRole: { __typename: 'CreateRoleSuccess', role: { name: 'Sales \ud83d\ude00' } } });
+  });
+
   it('failing before: a cursor that is not one answers BAD_USER_INPUT (it had no code)', async ({ app, signUp }) => {
     const a = await signUp();
     for (const before of ['[', 'not a cursor', Buffer.from('GPC:J["x"').toString('base64')]) {

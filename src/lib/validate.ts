@@ -13,7 +13,10 @@ import { defineMessages, noun, withParams, type Message } from './i18n.js';
 /** The generic validation messages; a domain's own rules word theirs in its catalogue. */
 export const VALIDATE = defineMessages('validate', {
   empty: { en: 'must not be empty', ru: 'не может быть пустым' },
-  nul: { en: 'must not contain a NUL character (\\u0000)', ru: 'не может содержать символ NUL (\\u0000)' },
+  nul: {
+    en: 'must not contain a NUL character (\\u0000) or an unpaired surrogate (\\ud800–\\udfff)',
+    ru: 'не может содержать символ NUL (\\u0000) или непарный суррогат (\\ud800–\\udfff)',
+  },
   httpUrl: { en: 'must be an http:// or https:// address', ru: 'должен быть адресом http:// или https://' },
   tooLong: withParams(
     (p: { max: number }) => `must be at most ${p.max} characters`,
@@ -103,9 +106,13 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, extra
 /** Escapes LIKE's wildcards: what a user searches for is meant literally. */
 export const likeLiteral = (t: string) => t.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** PostgreSQL text cannot hold a NUL character: it is refused as a field error, not a failed write. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-export const hasNul = (s: string) => s.includes('\u0000');
+/**
+ * Text PostgreSQL cannot store, refused as a field error rather than a failed write: a NUL character, or an unpaired UTF-16 surrogate (JSON may carry
+ * "\ud800"; text columns would store a replacement character, jsonb refuses it outright).
+ */
+export const hasNul = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
 
 /** Every free-text input starts here. */
 export const text = () => z.string().refine((s) => !hasNul(s), zmsg(VALIDATE.nul()));
