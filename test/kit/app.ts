@@ -39,7 +39,9 @@ export function testConfig(extra: Record<string, string> = {}): Config {
 
 export async function openTestDatabase(onQuery?: QueryListener): Promise<Database> {
   const url = testDatabaseUrl();
-  return openDatabase(url ? { kind: 'postgres', url, poolSize: 5 } : { kind: 'pglite', loadDataDir: await migratedPglite() }, onQuery);
+  // 10 connections, the server's default: with 5, a loaded CI machine once kept a write waiting past
+  // its transaction's maxWait while the outbox, the worker and live subscribers held the rest.
+  return openDatabase(url ? { kind: 'postgres', url, poolSize: 10 } : { kind: 'pglite', loadDataDir: await migratedPglite() }, onQuery);
 }
 
 /** The GraphQL API as one caller sees it. */
