@@ -39,8 +39,9 @@ export function testConfig(extra: Record<string, string> = {}): Config {
 
 export async function openTestDatabase(onQuery?: QueryListener): Promise<Database> {
   const url = testDatabaseUrl();
-  // 10 connections, the server's default: with 5, a loaded CI machine once kept a write waiting past
-  // its transaction's maxWait while the outbox, the worker and live subscribers held the rest.
+  // 10 connections, the server's default. With 5, an updateDeal in a loaded PostgreSQL pass once
+  // answered "Unexpected error"; it did not happen again locally. A transaction waiting past its
+  // maxWait for a connection the outbox, the worker and live subscribers held fits; not proven.
   return openDatabase(url ? { kind: 'postgres', url, poolSize: 10 } : { kind: 'pglite', loadDataDir: await migratedPglite() }, onQuery);
 }
 
