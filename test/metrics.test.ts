@@ -68,8 +68,8 @@ describe('GET /metrics on the server', () => {
     const s = await scrape(url);
     if (testDatabaseUrl()) {
       expect(s.value('crm_database_info', { kind: 'postgres' })).toBe(1);
-      // test/kit/app.ts opens the run's database with a pool of 5.
-      expect(s.value('crm_db_pool_connections', { state: 'max' })).toBe(5);
+      // test/kit/app.ts opens the run's database with a pool of 10.
+      expect(s.value('crm_db_pool_connections', { state: 'max' })).toBe(10);
       expect(s.value('crm_db_pool_connections', { state: 'total' })).toBeGreaterThanOrEqual(1);
       expect(s.value('crm_db_pool_waiting_requests')).toBeGreaterThanOrEqual(0);
     } else {
