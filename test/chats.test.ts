@@ -163,6 +163,10 @@ describe('a generic chat channel', () => {
     const bad = await post(ch.path, auth, { messageId: '', externalUserId: 'x', text: '' });
     expect(bad.status).toBe(400);
     expect(bad.body.fields!.map((f) => f.field).sort()).toEqual(['messageId', 'text']);
+    // A file of a type files may not have is refused before anything is written.
+    const exe = { name: 'setup.exe', contentType: 'application/x-msdownload', contentBase64: Buffer.from('MZ').toString('base64') };
+    const refusedFile = await post(ch.path, auth, message({ attachments: [exe] }));
+    expect([refusedFile.status, refusedFile.body.fields!.map((f) => f.field)]).toEqual([400, ['attachments[0]']]);
     // A NUL character (PostgreSQL cannot store it) is a bad field, not a server error.
     const nul = await post(ch.path, auth, message({ externalUserId: 'a\u0000b', name: 'N\u0000' }));
     expect([nul.status, nul.body.fields!.map((f) => f.field).sort()]).toEqual([400, ['externalUserId', 'name']]);

@@ -24,7 +24,8 @@ import { assertCanAdd, checkResponsible, createRecord, inOneTransaction, type Ca
 import { cardTable } from '../../kernel/tables.js';
 import { workspaceRegion } from '../../kernel/workspace.js';
 import { logChatMessage, record as recordTimeline } from '../timeline/timeline.service.js';
-import { uploadFile } from '../files/files.service.js';
+import { typeAllowed, uploadFile } from '../files/files.service.js';
+import { FILES } from '../files/files.messages.js';
 import { receiveLead } from '../leads/leads.service.js';
 import { LEADS } from '../leads/leads.messages.js';
 import { queueDirectDeliveries } from '../webhooks/webhooks.service.js';
@@ -192,9 +193,12 @@ async function contactData(ctx: ServiceCtx, m: InboundMessage) {
     else issues.add('email', v.issueMessage(r.error.issues[0]));
   }
   const files = m.attachments.map((a) => new File([Buffer.from(a.contentBase64, 'base64')], a.name, { type: a.contentType }));
-  const { fileMaxBytes } = ctx.deps.config;
+  // Checked before anything is written: a file refused after the cards were made would leave
+  // them behind, and the message, sent again, would make them twice.
+  const { fileMaxBytes, fileTypes } = ctx.deps.config;
   files.forEach((f, i) => {
     if (f.size > fileMaxBytes) issues.add(`attachments[${i}]`, CHATS.tooLarge());
+    else if (!typeAllowed(f.type || 'application/octet-stream', fileTypes)) issues.add(`attachments[${i}]`, FILES.typeRefused({ type: f.type }));
   });
   issues.throwIfAny();
   return { phones: phone ? [phone] : [], emails: email ? [email] : [], files };
