@@ -4,7 +4,7 @@
 import { ForbiddenError } from '../../src/lib/errors.js';
 import { IssueList } from '../../src/lib/errors.js';
 import { assertCan, assertHandover, ruleText } from '../../src/kernel/access/actions.js';
-import { canSee, coveredResponsible, seesNow, visible } from '../../src/kernel/access/visibility.js';
+import { canSee, coveredResponsible, seesNow, viewable, visible } from '../../src/kernel/access/visibility.js';
 import { canSeeAttachment, checkFileIds } from '../../src/kernel/access/files.js';
 import { createRecord, trashRecord } from '../../src/kernel/records.js';
 import { describe, en, expect, failure, test } from './kit.js';
@@ -104,6 +104,53 @@ describe('the cards a viewer sees', () => {
     expect(await coveredResponsible(own, 'DEAL', mate)).toBe(false);
     expect(await coveredResponsible(k.admin, 'DEAL', stranger)).toBe(true);
     expect(await coveredResponsible(k.as(me, {}), 'DEAL', me)).toBe(false);
+  });
+});
+
+describe('asking whether a viewer sees a card', () => {
+  test('costs no query for a role that sees every card of the kind, and one batched query per kind per request for a scoped one', async ({ kernel: k }) => {
+    const me = await k.user('Me');
+    const contacts = await Promise.all(['A', 'B', 'C'].map((name) => createRecord(k.admin, 'CONTACT', { fields: { name }, responsibleId: me })));
+    const theirs = await createRecord(k.admin, 'CONTACT', { fields: { name: 'Theirs' } });
+    const company = await createRecord(k.admin, 'COMPANY', { fields: { name: 'Mine Ltd' }, responsibleId: me });
+
+    const all = k.counting(k.as(me, { CONTACT: { VIEW: 'ALL' }, DEAL: { VIEW: 'ALL' } }));
+    expect(await canSee(all.ctx, 'CONTACT', theirs.id)).toBe(true);
+    expect(await seesNow(all.ctx, 'CONTACT', theirs.id)).toBe(true);
+    expect(await coveredResponsible(all.ctx, 'DEAL', k.adminId)).toBe(true);
+    expect(all.statements()).toBe(0);
+    // Nor does asking whether OWN covers a responsible (no teams to read).
+    const own = k.counting(k.as(me, { DEAL: { VIEW: 'OWN' } }));
+    expect(await coveredResponsible(own.ctx, 'DEAL', k.adminId)).toBe(false);
+    expect(own.statements()).toBe(0);
+
+    // A scoped role: the contacts asked in one tick go in one statement, the company in its own
+    // (each kind its own batch), and both answer right.
+    const scoped = k.counting(k.as(me, { CONTACT: { VIEW: 'OWN' }, COMPANY: { VIEW: 'OWN' } }));
+    const answers = await Promise.all([...[...contacts, theirs].map((c) => canSee(scoped.ctx, 'CONTACT', c.id)), canSee(scoped.ctx, 'COMPANY', company.id)]);
+    expect(answers).toEqual([true, true, true, false, true]);
+    expect(scoped.statements()).toBe(2);
+    // Asked again in the same request: answered from the batch, no new statement.
+    expect(await canSee(scoped.ctx, 'COMPANY', company.id)).toBe(true);
+    expect(scoped.statements()).toBe(2);
+  });
+
+  test('a relation filter keeps the related cards within the VIEW scope; a role that sees all adds no condition', async ({ kernel: k }) => {
+    const me = await k.user('Me');
+    const mine = await createRecord(k.admin, 'COMPANY', { fields: { name: 'Mine Ltd' }, responsibleId: me });
+    const theirs = await createRecord(k.admin, 'COMPANY', { fields: { name: 'Theirs Ltd' } });
+    await createRecord(k.admin, 'CONTACT', { fields: { name: 'At mine' }, companyId: mine.id });
+    await createRecord(k.admin, 'CONTACT', { fields: { name: 'At theirs' }, companyId: theirs.id });
+    const atCompanies = async (ctx: ReturnType<typeof k.as>) =>
+      (
+        await k.db.contact.findMany({
+          where: { workspaceId: k.workspaceId, company: viewable(ctx.viewer, 'COMPANY') },
+          orderBy: { name: 'asc' },
+        })
+      ).map((c) => c.name);
+    expect(await atCompanies(k.as(me, { COMPANY: { VIEW: 'OWN' } }))).toEqual(['At mine']);
+    expect(await atCompanies(k.as(me, { COMPANY: { VIEW: 'ALL' } }))).toEqual(['At mine', 'At theirs']);
+    expect(viewable(k.as(me, { COMPANY: { VIEW: 'ALL' } }).viewer, 'COMPANY')).toEqual({});
   });
 });
 

@@ -91,6 +91,23 @@ export async function kernelOf(ws: Workspace) {
     as(userId: string, rights: Rights, opts: { teamIds?: string[]; fieldAccess?: FieldAccessMap } = {}): ServiceCtx {
       return ctxOf({ ...adminViewer, userId, isAdmin: false, rights, teamIds: opts.teamIds ?? [], fieldAccess: opts.fieldAccess ?? {} });
     },
+    /**
+     * The same context on the same database, counting the statements sent through it: for the
+     * rules whose promise is that they cost no query (a role that sees every card) or one
+     * batched query per request.
+     */
+    counting(ctx: ServiceCtx) {
+      let statements = 0;
+      const counted = ctx.db.$extends({
+        query: {
+          $allOperations({ args, query }) {
+            statements++;
+            return query(args);
+          },
+        },
+      }) as unknown as ServiceCtx['db'];
+      return { ctx: { ...ctx, db: counted }, statements: () => statements };
+    },
     /** Another workspace, signed up on the same app. */
     async otherWorkspace(): Promise<{ admin: ServiceCtx; file(uploadedById: string | null): Promise<{ id: string }> }> {
       return kernelOf(await signUpWorkspace(ws.app));

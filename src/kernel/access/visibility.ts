@@ -38,10 +38,6 @@ export function canSee(ctx: ServiceCtx, kind: CardKind, id: string): Promise<boo
 }
 
 /**
- * Whether the viewer may see a card now, read afresh (not through the per-request cache): a live
- * subscription asks this for each event, and a card may have been handed away meanwhile.
- */
-/**
  * Whether a card with this responsible would be within the viewer's VIEW scope (read afresh):
  * a live board asks it of a deal's former responsible to tell whether the deal just left it.
  */
@@ -57,6 +53,10 @@ export async function coveredResponsible(ctx: ServiceCtx, kind: CardKind, respon
   );
 }
 
+/**
+ * Whether the viewer may see a card now, read afresh (not through the per-request cache): a live
+ * subscription asks this for each event, and a card may have been handed away meanwhile.
+ */
 export async function seesNow(ctx: ServiceCtx, kind: CardKind, id: string): Promise<boolean> {
   if (rights.scopeOf(ctx.viewer, kind, 'VIEW') === 'ALL') return true;
   return !!(await cardTable(ctx.db, kind).findFirst({ where: { id, ...visible(ctx, kind) }, select: { id: true } }));
