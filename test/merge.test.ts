@@ -3,7 +3,7 @@
 // fields moves every deal, contact, task, note and file to the kept card in one transaction, puts
 // the others in the trash pointing at it, writes a MERGED timeline entry and an audit entry.
 // Rights (EDIT on the kept card, DELETE on the merged ones), fields hidden or read-only for the
-// role, and bad input, which changes nothing.
+// role, and bad input, which changes nothing. What live views hear of a merge: test/realtime.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
