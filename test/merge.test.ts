@@ -13,6 +13,7 @@ import type { Client } from './kit/app.js';
 import { as } from './kit/results.js';
 import { createCompany, createContact, createDeal, defineField, readCompany, readContact, readDeal } from './kit/cards.js';
 import { DeleteContact, RestoreContact } from './kit/documents/contacts.js';
+import { DeleteCompany } from './kit/documents/companies.js';
 import { AddNote, Timeline } from './kit/documents/timeline.js';
 import { CreateTask, Tasks } from './kit/documents/tasks.js';
 import { Attachments, UploadFile } from './kit/documents/files.js';
@@ -199,6 +200,29 @@ describe('merging contacts', () => {
     expect(merged).toMatchObject({ name: 'Anna', position: 'Lawyer', version: 2 });
     expect(await node(ws, other.id)).toMatchObject({ mergedInto: { id: keep.id } });
     expect(await mergedEntries(ws, keep.id)).toHaveLength(1);
+  });
+});
+
+describe('the company of merged contacts', () => {
+  it("keeps the kept contact's company when the viewer may not see it; one in the trash counts as none", async ({ workspace: ws }) => {
+    const member = await ws.member('Own companies', {
+      rights: [...ALL.filter((r) => r.entityType === 'CONTACT'), { entityType: 'COMPANY', action: 'VIEW', scope: 'OWN' }],
+    });
+    const unseen = await createCompany(ws, { name: 'Unseen Co' });
+    const mine = await createCompany(ws, { name: 'Mine Co', responsibleId: member.user.id });
+    const gone = await createCompany(ws, { name: 'Gone Co' });
+    const keep = await createContact(ws, { name: 'Keep', companyId: unseen.id });
+    const other = await createContact(ws, { name: 'Other', companyId: mine.id });
+    const preview = (await member.gql(MergePreview, { entityType: 'CONTACT', keepId: keep.id, mergeIds: [other.id] })).mergePreview;
+    expect(preview.fields.find((f) => f.field === 'COMPANY')).toMatchObject({ chosenCardId: keep.id, candidates: [{ value: null }, { value: 'Mine Co' }] });
+    as(await merge(member, { entityType: 'CONTACT', keepId: keep.id, version: 1, mergeIds: [other.id] }), 'MergeSuccess');
+    expect((await readContact(ws, keep.id)).company).toMatchObject({ id: unseen.id });
+
+    const keep2 = await createContact(ws, { name: 'Keep 2', companyId: gone.id });
+    const other2 = await createContact(ws, { name: 'Other 2', companyId: mine.id });
+    as((await ws.gql(DeleteCompany, { id: gone.id })).deleteCompany, 'DeleteCompanySuccess');
+    const kept = as(await merge(ws, { entityType: 'CONTACT', keepId: keep2.id, version: 1, mergeIds: [other2.id] }), 'MergeSuccess').kept;
+    expect(kept.contact!.company).toMatchObject({ id: mine.id });
   });
 });
 

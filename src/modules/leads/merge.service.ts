@@ -150,14 +150,16 @@ async function plan(ctx: ServiceCtx, kind: MergeKind, { keep, merged }: Cards, c
     ).map((u) => [u.id, u.name]),
   );
   const companyIds = cards.map((c) => c.companyId as string | null | undefined).filter((x): x is string => !!x);
-  // A company in the trash or outside the viewer's VIEW scope is no company to keep.
-  const companies = new Map(
-    companyIds.length
-      ? (
-          await ctx.db.company.findMany({ where: { id: { in: companyIds }, deletedAt: null, ...visible(ctx, 'COMPANY') }, select: { id: true, name: true } })
-        ).map((c) => [c.id, c.name])
-      : [],
-  );
+  // A company in the trash is no company to keep, nor one outside the viewer's VIEW scope to take
+  // from a merged card; the kept card's own stays even when the viewer may not see it.
+  const linked = companyIds.length
+    ? await ctx.db.company.findMany({ where: { id: { in: companyIds }, workspaceId: viewer.workspaceId, deletedAt: null }, select: { id: true } })
+    : [];
+  const live = new Set(linked.map((c) => c.id));
+  const seen = live.size
+    ? await ctx.db.company.findMany({ where: { id: { in: [...live] }, ...visible(ctx, 'COMPANY') }, select: { id: true, name: true } })
+    : [];
+  const companies = new Map(seen.map((c) => [c.id, c.name]));
 
   for (const spec of SYSTEM[kind]) {
     if (spec.access && !canRead(viewer, kind, spec.access)) continue;
@@ -178,7 +180,8 @@ async function plan(ctx: ServiceCtx, kind: MergeKind, { keep, merged }: Cards, c
       fields.push({ field: spec.field, def: null, joined: true, editable, candidates, chosenCardId: null, result: result.length ? result.join(', ') : null });
       continue;
     }
-    const from = editable ? pick(spec.field, (c) => show(c) === null) : keep.id;
+    const empty = (c: Row) => (spec.field === 'COMPANY' ? !(c === keep ? live : companies).has(c.companyId as string) : show(c) === null);
+    const from = editable ? pick(spec.field, empty) : keep.id;
     const card = byId.get(from)!;
     fields.push({ field: spec.field, def: null, joined: false, editable, candidates, chosenCardId: from, result: show(card) });
     if (from === keep.id) continue;
