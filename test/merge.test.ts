@@ -414,6 +414,37 @@ describe('bad input', () => {
     expect(await mergedEntries(ws, keep.id)).toEqual([]);
   });
 
+  it('two merges into the same card at once: one wins, the other is a ConflictError and its card stays', async () => {
+    const keep = await createContact(ws, { name: 'Keep' });
+    const a = await createContact(ws, { name: 'A', position: 'First' });
+    const b = await createContact(ws, { name: 'B', position: 'Second' });
+    const results = await Promise.all(
+      [a, b].map(async (m) => (await merge(ws, { entityType: 'CONTACT', keepId: keep.id, version: 1, mergeIds: [m.id] })).__typename),
+    );
+    expect(results.sort()).toEqual(['ConflictError', 'MergeSuccess']);
+    const kept = await readContact(ws, keep.id);
+    const [won, lost] = kept.position === 'First' ? [a, b] : [b, a];
+    expect(kept.version).toBe(2);
+    expect(await node(ws, won.id)).toMatchObject({ deletedAt: expect.any(String), mergedInto: { id: keep.id } });
+    expect(await node(ws, lost.id)).toMatchObject({ deletedAt: null, mergedInto: null, version: 1 });
+    expect(await mergedEntries(ws, keep.id)).toHaveLength(1);
+  });
+
+  it('two contacts merged into each other at once: one wins, the other is refused with a typed error', async () => {
+    const a = await createContact(ws, { name: 'A' });
+    const b = await createContact(ws, { name: 'B' });
+    const results = await Promise.all([
+      merge(ws, { entityType: 'CONTACT', keepId: a.id, version: 1, mergeIds: [b.id] }),
+      merge(ws, { entityType: 'CONTACT', keepId: b.id, version: 1, mergeIds: [a.id] }),
+    ]);
+    const won = results.findIndex((r) => r.__typename === 'MergeSuccess');
+    expect(won).toBeGreaterThanOrEqual(0);
+    expect(['ConflictError', 'NotFoundError']).toContain(results[1 - won].__typename);
+    const [kept, gone] = won === 0 ? [a, b] : [b, a];
+    expect(await node(ws, kept.id)).toMatchObject({ deletedAt: null, version: 2 });
+    expect(await node(ws, gone.id)).toMatchObject({ deletedAt: expect.any(String), mergedInto: { id: kept.id } });
+  });
+
   it('fails as a whole when the kept card cannot take a chosen value: nothing moves', async () => {
     const segment = await defineField(ws, { entityType: 'CONTACT', type: 'TEXT', name: 'Segment' });
     const keep = await createContact(ws, { name: 'Keep', customFields: [{ fieldId: segment.id, value: { text: 'B2B' } }] });

@@ -273,6 +273,12 @@ export async function merge(ctx: ServiceCtx, kind: MergeKind, keepId: string, ve
   const ws = ctx.viewer.workspaceId;
   const gone = merged.map((m) => m.id);
   return inOneTransaction(ctx, async (t, tx) => {
+    // Every card of the merge locked first, in one order: two merges over the same cards (A into
+    // B while B into A) then wait for each other instead of deadlocking, and the second finds
+    // the first's outcome (ConflictError, or a card in the trash).
+    const all = [keepId, ...gone].sort();
+    if (kind === 'CONTACT') await tx.$queryRaw`select 1 from "Contact" where "id" = any(${all}::uuid[]) order by "id" for update`;
+    else await tx.$queryRaw`select 1 from "Company" where "id" = any(${all}::uuid[]) order by "id" for update`;
     // Always written, even with nothing to take: the version moves and live views hear of it.
     const kept = await updateRecord(t, kind, keepId, version, write, issues);
     const card = { entityType: kind, cardId: { in: gone }, workspaceId: ws };
