@@ -24,6 +24,7 @@ import './modules/files/files.schema.js';
 import './modules/mailboxes/mailboxes.schema.js';
 import './modules/mail/mail.schema.js';
 import './modules/leads/leads.schema.js';
+import './modules/leads/merge.schema.js';
 import './modules/web-forms/web-forms.schema.js';
 import './modules/chats/chats.schema.js';
 import './modules/automations/automations.schema.js';

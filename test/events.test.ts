@@ -69,6 +69,7 @@ describe('domain events', () => {
       inTransaction: {
         'file.attached': ['timeline: file attached'],
         'lead.received': ['automations: queue runs'],
+        'record.merged': ['timeline: cards merged'],
         'record.created': [
           'timeline: card created',
           'reports: stage history and aggregates (deal created)',
@@ -90,6 +91,7 @@ describe('domain events', () => {
         automationRun: ['realtime: automationRunLogged'],
         'lead.received': ['realtime: incomingLeadReceived', 'automations: wake the worker'],
         notification: ['realtime: notifications'],
+        'record.merged': ['log: cards merged'],
         'record.created': ['realtime: dealChanged', 'automations: wake the worker', 'webhooks: wake the worker'],
         'record.restored': ['realtime: dealChanged', 'webhooks: wake the worker'],
         'record.trashed': ['realtime: dealChanged', 'webhooks: wake the worker'],

@@ -6,11 +6,12 @@ import { describe, expect, it, test } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
 import { listening, subscribe } from './kit/subscribe.js';
 import { as, rawId } from './kit/results.js';
-import { createDeal, createPipeline } from './kit/cards.js';
+import { createCompany, createDeal, createPipeline } from './kit/cards.js';
 import { CreateDeal, DealChanged, DealChangedOpenTask, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
 import { CreateCustomField } from './kit/documents/custom-fields.js';
 import { AddNote, TimelineUpdated } from './kit/documents/timeline.js';
 import { CompleteTask, CreateTask, ReopenTask, UpdateTask } from './kit/documents/tasks.js';
+import { Merge } from './kit/documents/leads.js';
 
 let url: string;
 test.beforeAll(({ url: serverUrl }) => {
@@ -279,6 +280,28 @@ describe('the rest of a deal’s life, live', () => {
     expect(sub.events).toEqual([]);
     expect(JSON.stringify(sub.errors)).toContain('NOT_FOUND');
     await sub.close();
+  });
+});
+
+describe('a merge, live', () => {
+  it("a board hears of a deal whose company was merged into another; the kept card's timeline of the MERGED entry", async ({ workspace: ws }) => {
+    const keep = await createCompany(ws, { name: 'Keep Co' });
+    const other = await createCompany(ws, { name: 'Other Co' });
+    // Subscribed before the deal exists: with Redis its CREATED event may go out after createDeal answers.
+    const board = subscribe(url, ws.token, DealChanged, { pipelineId: ws.pipeline.id }, (d) => d.dealChanged);
+    const feed = watchTimeline(ws.token, keep.id);
+    await Promise.all([board.ready, feed.ready]);
+    const deal = await createDeal(ws, { name: 'Live', companyId: other.id });
+    await board.waitFor((e) => e.length >= 1);
+    const merged = (await ws.gql(Merge, { input: { entityType: 'COMPANY', keepId: keep.id, version: 1, mergeIds: [other.id] } })).merge;
+    as(merged, 'MergeSuccess');
+    await board.waitFor((e) => e.length >= 2);
+    expect(board.errors).toEqual([]);
+    expect(board.events.map((e) => e.kind)).toEqual(['CREATED', 'UPDATED']);
+    expect(board.events[1]).toMatchObject({ dealId: deal.id, deal: { company: { id: keep.id } } });
+    await feed.waitFor((e) => e.some((x) => x.kind === 'MERGED'));
+    expect(feed.events).toContainEqual({ kind: 'MERGED', text: null });
+    await Promise.all([board.close(), feed.close()]);
   });
 });
 

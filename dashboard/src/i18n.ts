@@ -57,6 +57,7 @@ const en = {
     TASK_CREATED: 'Task',
     TASK_COMPLETED: 'Task done',
     IMPORTED: 'Imported',
+    MERGED: 'Merged',
   },
 };
 
@@ -117,6 +118,7 @@ const ru: Texts = {
     TASK_CREATED: 'Задача',
     TASK_COMPLETED: 'Задача выполнена',
     IMPORTED: 'Импортирована',
+    MERGED: 'Объединены',
   },
 };
 

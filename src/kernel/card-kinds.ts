@@ -44,6 +44,8 @@ export type CardDescriptor = {
   ownerColumn: 'contactId' | 'companyId' | 'dealId';
   /** Links a write may set to a card of another kind, checked as visible and live. */
   companyLink: boolean;
+  /** Cards of the kind can be merged (`mergedIntoId` names the kept card on a merged one). */
+  mergeable: boolean;
   /** Sort keys of the list, by the public enum value. */
   sort: Record<string, SortKey>;
 };
@@ -72,6 +74,7 @@ export const DESCRIPTORS: Record<CardKind, CardDescriptor> = {
     tags: { model: 'contactTag', column: 'contactId' },
     ownerColumn: 'contactId',
     companyLink: true,
+    mergeable: true,
     sort: COMMON_SORT,
   },
   COMPANY: {
@@ -91,6 +94,7 @@ export const DESCRIPTORS: Record<CardKind, CardDescriptor> = {
     tags: { model: 'companyTag', column: 'companyId' },
     ownerColumn: 'companyId',
     companyLink: false,
+    mergeable: true,
     sort: COMMON_SORT,
   },
   DEAL: {
@@ -109,6 +113,7 @@ export const DESCRIPTORS: Record<CardKind, CardDescriptor> = {
     tags: { model: 'dealTag', column: 'dealId' },
     ownerColumn: 'dealId',
     companyLink: true,
+    mergeable: false,
     sort: {
       ...COMMON_SORT,
       AMOUNT: { column: 'amount' },

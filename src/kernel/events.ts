@@ -47,6 +47,16 @@ export type FileAttachedEvent = {
   file: { id: string; name: string; size: number; contentType: string };
 };
 
+/** Cards were merged into one: `recordId` kept, `merged` (id and name) went to the trash pointing at it. */
+export type MergeEvent = {
+  kind: CardKind;
+  workspaceId: string;
+  actorId: string;
+  occurredAt: string;
+  recordId: string;
+  merged: { id: string; name: string }[];
+};
+
 /** An incoming lead arrived (a form, a call, an e-mail, a chat, the API). */
 export type LeadEvent = {
   workspaceId: string;
@@ -65,6 +75,7 @@ export type EventMap = {
   'record.updated': RecordEvent;
   'record.trashed': RecordEvent;
   'record.restored': RecordEvent;
+  'record.merged': MergeEvent;
   'task.created': TaskEvent;
   'task.completed': TaskEvent;
   /** A task's type, text, due time or responsible changed, or it was reopened. */

@@ -1,5 +1,5 @@
 // The one write path for cards of every kind: create, update (a deal's move included), trash and
-// restore; and next merge, import, automation actions and inbound channels, which call it too.
+// restore; and merge, import, automation actions and inbound channels, which call it too.
 // Each write goes the same way:
 //
 //   access check → value preparation (system fields by their descriptor types, responsible,
@@ -646,13 +646,23 @@ export async function writeRecords(ctx: ServiceCtx, kind: CardKind, batch: Batch
   return results;
 }
 
-/** Moves a card to the trash. Nothing is lost: restore brings it back as it was. */
-export async function trashRecord(ctx: ServiceCtx, kind: CardKind, id: string, version?: number | null): Promise<CardRow> {
+/**
+ * Moves a card to the trash. Nothing is lost: restore brings it back as it was. A merge gives
+ * `mergedIntoId`, the card it was merged into (kinds that are `mergeable` only).
+ */
+export async function trashRecord(
+  ctx: ServiceCtx,
+  kind: CardKind,
+  id: string,
+  version?: number | null,
+  opts: { mergedIntoId?: string } = {},
+): Promise<CardRow> {
   const current = assertLive(kind, id, await findVisible(ctx, kind, id));
   await assertCan(ctx, `${descriptor(kind).table}:delete`, current);
   assertVersion(kind, current, version);
+  const merged = opts.mergedIntoId && descriptor(kind).mergeable ? { mergedIntoId: opts.mergedIntoId } : {};
   const row = await ctx.db.$transaction(async (tx) => {
-    await bumpVersion(tx, kind, current, { deletedAt: new Date(), ...touched(ctx) });
+    await bumpVersion(tx, kind, current, { deletedAt: new Date(), ...merged, ...touched(ctx) });
     const after = await cardTable(tx, kind).findUniqueOrThrow({ where: { id } });
     await emit(tx, ctx, 'record.trashed', kind, current, after);
     return after;
@@ -667,13 +677,35 @@ export async function restoreRecord(ctx: ServiceCtx, kind: CardKind, id: string)
   await assertCan(ctx, `${descriptor(kind).table}:delete`, current);
   if (!current.deletedAt) return current;
   const row = await ctx.db.$transaction(async (tx) => {
-    await bumpVersion(tx, kind, current, { deletedAt: null, ...touched(ctx) });
+    // A merged card restored is a card of its own again: it no longer points at the kept one.
+    await bumpVersion(tx, kind, current, { deletedAt: null, ...(descriptor(kind).mergeable ? { mergedIntoId: null } : {}), ...touched(ctx) });
     const after = await cardTable(tx, kind).findUniqueOrThrow({ where: { id } });
     await emit(tx, ctx, 'record.restored', kind, current, after);
     return after;
   });
   ctx.deps.outbox.kick();
   return row;
+}
+
+/**
+ * Points cards' links elsewhere without the checks of a write (a merge moving the merged cards'
+ * deals and contacts to the kept card, whoever may edit them): `data` is what changes (a
+ * company link), or nothing when the change is in a join table written by the caller. Each card's
+ * version goes up and a live card's `record.updated` event goes out, so live boards re-read it.
+ */
+export async function relinkRecords(tx: Tx, ctx: ServiceCtx, kind: CardKind, ids: string[], data: Record<string, unknown> = {}) {
+  if (!ids.length) return;
+  const table = cardTable(tx, kind);
+  const before = await table.findMany({ where: { id: { in: ids }, workspaceId: ctx.viewer.workspaceId } });
+  if (!before.length) return;
+  await table.updateMany({
+    where: { id: { in: before.map((r) => r.id) } },
+    data: { ...data, version: { increment: 1 }, updatedAt: new Date(), updatedById: ctx.viewer.userId },
+  });
+  const after = new Map((await table.findMany({ where: { id: { in: before.map((r) => r.id) } } })).map((r) => [r.id, r]));
+  // A card in the trash moves with the others but silently: nobody shows it.
+  const live = before.filter((b) => !b.deletedAt);
+  await events.emit(tx, ctx, 'record.updated', await Promise.all(live.map((b) => eventOf(ctx, 'record.updated', kind, b, after.get(b.id)!))));
 }
 
 /**

@@ -4,7 +4,18 @@
 // API are in test/custom-fields.test.ts.
 import { describe, expect, it } from 'vitest';
 import { render, type Message } from '../../src/lib/i18n.js';
-import { isEmptyValue, matchesAny, numeric, plain, toGraphql, toStored, type FieldDef, type ValueInput } from '../../src/kernel/fields/values.js';
+import {
+  isEmptyValue,
+  matchesAny,
+  numeric,
+  plain,
+  toGraphql,
+  toInput,
+  toStored,
+  type FieldDef,
+  type Stored,
+  type ValueInput,
+} from '../../src/kernel/fields/values.js';
 import { evaluate, FormulaError, parseFormula, references, type Expr } from '../../src/kernel/fields/formula.js';
 import { Prisma } from '../../src/generated/prisma/client.js';
 import type { FieldType } from '../../src/generated/prisma/enums.js';
@@ -272,5 +283,34 @@ describe('formulas', () => {
     const e: Expr = parseFormula('a');
     expect(e).toEqual({ kind: 'ref', code: 'a' });
     expect(parseFormula('1 - a')).toEqual({ kind: 'bin', op: '-', left: { kind: 'num', value: '1' }, right: { kind: 'ref', code: 'a' } });
+  });
+});
+
+describe('toInput (a merge copying a value from another card)', () => {
+  it('gives back the input that stores the same value, for every type that is written', () => {
+    const held: [FieldType, Stored][] = [
+      ['TEXT', 'Ivan'],
+      ['TEXTAREA', 'Line one\nline two'],
+      ['NUMBER', '12.5'],
+      ['MONEY', { a: '1500.50', c: 'USD' }],
+      ['DATE', '2026-12-03'],
+      ['DATETIME', '2026-12-03T05:00:00.000Z'],
+      ['BOOLEAN', false],
+      ['SELECT', 'o2'],
+      ['MULTISELECT', ['o1', 'o3']],
+      ['URL', 'https://example.com/'],
+      ['EMAIL', 'ivan@example.com'],
+      ['PHONE', '+79123456789'],
+      ['FILE', 'a0f0e0d0-0000-7000-8000-000000000001'],
+    ];
+    for (const [type, stored] of held) {
+      const input = toInput(def(type), stored);
+      expect(input, type).not.toBeNull();
+      expect(toStored(def(type), input!, env), type).toEqual({ value: stored });
+    }
+  });
+
+  it('a formula has no input', () => {
+    expect(toInput(def('FORMULA'), '3')).toBeNull();
   });
 });

@@ -134,6 +134,8 @@ export const ROOT_RULES: Record<string, string> = {
   'Mutation.declineLead': ruleText('lead:edit'),
   'Mutation.convertLead': `${ruleText('lead:edit')}; CREATE scope on each card it creates, EDIT on a deal it joins; the stage's required fields hold`,
   'Mutation.mergeContacts': `${ruleText('contact:edit')} kept; ${ruleText('contact:delete')} merged`,
+  'Mutation.merge': `${ruleText('contact:edit')} kept, ${ruleText('contact:delete')} merged (COMPANY for companies); a choice of a field the role has READ or HIDDEN is refused`,
+  'Query.mergePreview': 'VIEW scope on each card (NotFoundError otherwise); fields the role hides are left out',
   'Query.webForms': ADMIN,
   'Mutation.createWebForm': ADMIN,
   'Query.chatChannels': ADMIN,

@@ -166,6 +166,22 @@ export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: S
   }
 }
 
+/** A stored value as the input that writes it back (a merge copying a value from another card); null for a formula. */
+export function toInput(def: FieldDef, stored: Stored): ValueInput | null {
+  const member = MEMBER[def.type];
+  if (!member) return null;
+  switch (member) {
+    case 'money': {
+      const m = stored as { a: string; c: string };
+      return { money: { amount: m.a, currency: m.c } };
+    }
+    case 'dateTime':
+      return { dateTime: new Date(stored as string) };
+    default:
+      return { [member]: stored } as ValueInput;
+  }
+}
+
 /** Blank text and an empty option list hold nothing: writing them clears the field. */
 export function isEmptyValue(def: FieldDef, input: ValueInput): boolean {
   const member = MEMBER[def.type];

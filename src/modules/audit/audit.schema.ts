@@ -13,14 +13,15 @@ builder.prismaNode('AuditEntry', {
   id: { field: 'id' },
   findUnique: adminsOnly,
   nullable: true,
-  description: 'One change to rights: a role created, changed or deleted, or a user given another role or other teams.',
+  description: 'One change to rights (a role created, changed or deleted, a user given another role or other teams), an export, or a merge of cards.',
   fields: (t) => ({
     action: t.exposeString('action', {
-      description: 'ROLE_CREATED, ROLE_UPDATED, ROLE_DELETED, FIELD_ACCESS_CHANGED, USER_ROLE_CHANGED, USER_TEAMS_CHANGED or CARDS_EXPORTED.',
+      description: 'ROLE_CREATED, ROLE_UPDATED, ROLE_DELETED, FIELD_ACCESS_CHANGED, USER_ROLE_CHANGED, USER_TEAMS_CHANGED, CARDS_EXPORTED or CARDS_MERGED.',
     }),
     actorId: t.id({ nullable: true, description: 'Who made the change.', resolve: (e) => (e.actorId ? encodeGlobalId('User', e.actorId) : null) }),
     subjectId: t.id({
-      description: 'The role or user changed; the file written, for CARDS_EXPORTED.',
+      description:
+        'The role or user changed; the file written, for CARDS_EXPORTED; the kept card, for CARDS_MERGED (before: the cards as they were; after: the kept card, the merged ids and the choices).',
       resolve: (e) => encodeGlobalId(e.subjectType, e.subjectId),
     }),
     before: t.string({ nullable: true, description: 'JSON of what it was.', resolve: (e) => (e.before === null ? null : JSON.stringify(e.before)) }),

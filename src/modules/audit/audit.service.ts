@@ -1,5 +1,6 @@
 // The audit log of rights: who changed a role or a user's role or teams, when, before → after;
-// and who exported which cards (CARDS_EXPORTED, the file as its subject).
+// and who exported which cards (CARDS_EXPORTED, the file as its subject); which cards were merged
+// into which (CARDS_MERGED, the kept card as its subject).
 // Written in the transaction of the change, so a change that fails leaves no entry; read by
 // administrators only.
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -10,13 +11,13 @@ import { AUDIT } from './audit.messages.js';
 import { cursorSeen } from '../../lib/cursors.js';
 
 export type AuditAction =
-  'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED' | 'CARDS_EXPORTED';
+  'ROLE_CREATED' | 'ROLE_UPDATED' | 'ROLE_DELETED' | 'FIELD_ACCESS_CHANGED' | 'USER_ROLE_CHANGED' | 'USER_TEAMS_CHANGED' | 'CARDS_EXPORTED' | 'CARDS_MERGED';
 
 export async function audit(
   tx: Tx,
   viewer: Viewer,
   action: AuditAction,
-  subject: { type: 'Role' | 'User' | 'Attachment'; id: string },
+  subject: { type: 'Role' | 'User' | 'Attachment' | 'Contact' | 'Company'; id: string },
   before: unknown,
   after: unknown,
 ) {

@@ -1,7 +1,7 @@
 // Incoming leads: the inbox (`incomingLeads`), a lead from the API (`createIncomingLead`), taking
 // it into work or handing it over (`updateIncomingLead`), `convertLead`, `declineLead`, and the
 // live `incomingLeadReceived`; duplicates of a contact or company (`duplicates`) and
-// `mergeContacts`.
+// `mergeContacts` (deprecated: `merge`, in merge.schema.ts).
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
 import { authed } from '../../context.js';
@@ -278,7 +278,7 @@ builder.subscriptionField('incomingLeadReceived', (t) =>
 
 // Duplicates and merge
 
-const DuplicateEntity = builder.enumType('DuplicateEntityType', { values: ['CONTACT', 'COMPANY'] as const });
+export const DuplicateEntity = builder.enumType('DuplicateEntityType', { values: ['CONTACT', 'COMPANY'] as const });
 const DuplicateReason = builder.enumType('DuplicateReason', {
   values: {
     PHONE: { description: 'The same phone number (in E.164).' },
@@ -339,8 +339,9 @@ builder.mutationField('mergeContacts', (t) =>
   t.field({
     type: Contact,
     authScopes: { writer: true },
+    deprecationReason: 'Use `merge` (contacts and companies, with per-field choices); this is `merge` of two contacts with no choices.',
     description:
-      "Merges a contact into another: the kept one takes the other's empty fields, phones, e-mails, deals, tasks, timeline and files; the other goes to the trash.",
+      "Merges a contact into another, as `merge` with no choices: the kept one takes the other's empty fields, phones, e-mails, deals, tasks, timeline and files; the other goes to the trash.",
     errors: { types: WRITE_ERRORS, dataField: { name: 'contact' } },
     args: { keepId: t.arg.id({ required: true }), version: t.arg.int({ required: true }), mergeId: t.arg.id({ required: true }) },
     resolve: (_r, a, ctx) => {

@@ -1,5 +1,5 @@
 // The timeline listens to the changes it records, in their own transaction: a card created or
-// changed (from its event's diff), a task created or completed, a file attached. Nobody else
+// changed (from its event's diff), a task created or completed, a file attached, cards merged. Nobody else
 // writes a card's system entries. Each entry then goes out as a `timelineUpdated` event, which
 // the realtime consumer relays to the card's subscribers once committed.
 import { events } from '../../kernel/events.js';
@@ -44,4 +44,9 @@ events.inTransaction('file.attached', 'timeline: file attached', async (tx, { ca
   await record(tx, ctx, { entityType: card.kind, id: card.id }, [
     { kind: 'ATTACHMENT', text: file.name, data: { attachmentId: file.id, name: file.name, size: file.size, contentType: file.contentType } },
   ]);
+});
+
+// A merge says on the kept card what was merged into it (the merged cards' names at the time).
+events.inTransaction('record.merged', 'timeline: cards merged', async (tx, e, ctx) => {
+  await record(tx, ctx, { entityType: e.kind, id: e.recordId }, [{ kind: 'MERGED', text: e.merged.map((m) => m.name).join(', '), data: { merged: e.merged } }]);
 });

@@ -46,6 +46,7 @@ export const TimelineKind = builder.enumType('TimelineKind', {
     'TASK_COMPLETED',
     'ATTACHMENT',
     'IMPORTED',
+    'MERGED',
   ] as const,
 });
 const Direction = builder.enumType('Direction', { values: ['INBOUND', 'OUTBOUND'] as const });
@@ -180,6 +181,16 @@ const ImportedDetails = builder.objectRef<ImportedData>('ImportedDetails').imple
   }),
 });
 
+type MergedData = { merged: { id: string; name: string }[] };
+type MergedCardRef = { entityType: tl.EntityType; id: string; name: string };
+const MergedCard = builder.objectRef<MergedCardRef>('MergedCard').implement({
+  description: 'MERGED: a card merged into this one (in the trash, pointing here), with its name at the time.',
+  fields: (t) => ({
+    id: t.id({ resolve: (c) => encodeGlobalId(TYPENAME[c.entityType], c.id) }),
+    name: t.string({ resolve: (c) => c.name }),
+  }),
+});
+
 const details =
   <K extends string>(kind: K) =>
   (e: { kind: string; data: unknown }) =>
@@ -212,6 +223,12 @@ builder.prismaNode('TimelineEntry', {
     stageChange: t.field({ type: StageChange, nullable: true, resolve: details('STAGE_CHANGED') }),
     responsibleChange: t.field({ type: ResponsibleChange, nullable: true, resolve: details('RESPONSIBLE_CHANGED') }),
     fieldChange: t.field({ type: FieldChange, nullable: true, resolve: details('FIELD_CHANGED') }),
+    merged: t.field({
+      type: [MergedCard],
+      nullable: true,
+      description: 'MERGED: the cards merged into this one.',
+      resolve: (e) => (e.kind === 'MERGED' ? (e.data as MergedData).merged.map((m) => ({ ...m, entityType: e.entityType })) : null),
+    }),
     imported: t.field({ type: ImportedDetails, nullable: true, resolve: (e) => (e.kind === 'IMPORTED' ? (e.data as ImportedData) : null) }),
     attachment: t.prismaField({
       type: 'Attachment',

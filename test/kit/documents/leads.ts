@@ -79,3 +79,46 @@ export const CreateContactWithDuplicates = graphql(`
     }
   }
 `);
+
+export const MergePreview = graphql(`
+  query MergePreview($entityType: DuplicateEntityType!, $keepId: ID!, $mergeIds: [ID!]!, $choices: [MergeChoiceInput!]) {
+    mergePreview(entityType: $entityType, keepId: $keepId, mergeIds: $mergeIds, choices: $choices) {
+      entityType keepId cardIds
+      fields {
+        field customField { id name } joined editable chosenCardId result
+        resultValue { ...CustomFieldValueFields }
+        candidates { cardId value customValue { ...CustomFieldValueFields } }
+      }
+    }
+  }
+`);
+
+export const Merge = graphql(`
+  mutation Merge($input: MergeInput!) {
+    merge(input: $input) {
+      __typename
+      ... on MergeSuccess { kept { contact { ...ContactFields } company { ...CompanyFields } } }
+      ...ErrorFields
+    }
+  }
+`);
+
+/** A contact or company with the card a merge put it into. */
+export const MergedInto = graphql(`
+  query MergedInto($id: ID!) {
+    node(id: $id) {
+      __typename
+      ... on Contact { id deletedAt version mergedInto { id name } }
+      ... on Company { id deletedAt version mergedInto { id name } }
+    }
+  }
+`);
+
+/** The MERGED entries of a card's timeline. */
+export const MergedEntries = graphql(`
+  query MergedEntries($cardId: ID!) {
+    timeline(cardId: $cardId, filter: { kinds: [MERGED] }, first: 10) {
+      edges { node { kind author { id } merged { id name } } }
+    }
+  }
+`);
