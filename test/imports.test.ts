@@ -490,6 +490,60 @@ describe('batches', () => {
   );
 });
 
+describe('likely duplicates in a dry run', () => {
+  test(
+    'each row that would be written reports the existing cards it looks like (not the one it updates, only those its author may see)',
+    { timeout: 120_000 },
+    async ({ app, workspace: ws }) => {
+      const ivan = await createContact(ws, { name: 'Иван Петров', phones: ['+79121112233'] });
+      await createContact(ws, { name: 'Ольга Смирнова', emails: ['olga@example.com'] });
+      const file = () =>
+        csv(
+          'likely.csv',
+          [
+            'Name;Email;Phone',
+            // Not matched (names are matched as written) but the same person by name: created, looks like Ivan.
+            'Петров Иван;;',
+            // Olga by e-mail (updated under UPDATE), and Ivan's phone in another format: looks like Ivan alone.
+            'Olga S.;OLGA@example.com;8 912 111-22-33',
+            'Вера Новикова;vera@example.com;',
+            // Row 2 again: under UPDATE it updates that row's card; under CREATE its note carries the likely duplicates.
+            'Петров Иван;;',
+          ].join('\n'),
+        );
+      const done = await importFile(app, ws, file(), 'CONTACT', { dryRun: true, policy: 'UPDATE' });
+      expect({ created: done.created, updated: done.updated }).toEqual({ created: 2, updated: 2 });
+      expect(
+        done.issues.map((i) => ({
+          row: i.row,
+          column: i.column,
+          message: i.message,
+          duplicates: i.duplicates.map((d) => [d.contact?.id, d.reasons, d.score]),
+        })),
+      ).toEqual([
+        { row: 2, column: '', message: 'looks like the existing card "Иван Петров"', duplicates: [[ivan.id, ['NAME'], 0.3]] },
+        { row: 3, column: '', message: 'looks like the existing card "Иван Петров"', duplicates: [[ivan.id, ['PHONE'], 0.6]] },
+        { row: 5, column: '', message: 'matches row 2 of the file: will update the card that row creates', duplicates: [] },
+      ]);
+      const create = await importFile(app, ws, file(), 'CONTACT', { dryRun: true, policy: 'CREATE' });
+      expect(create.issues.filter((i) => i.row === 5).map((i) => [i.message, i.duplicates.map((d) => d.contact?.id)])).toEqual([
+        ['matches row 2 of the file: will be created as another card (policy CREATE)', [ivan.id]],
+      ]);
+      expect((await ws.gql(AllContacts, {})).contacts.totalCount).toBe(2);
+      // A member who sees only their own contacts: the same file looks like nothing they may see.
+      const seller = await ws.member('Seller', {
+        rights: [
+          { entityType: 'CONTACT', action: 'VIEW', scope: 'OWN' },
+          { entityType: 'CONTACT', action: 'CREATE', scope: 'OWN' },
+        ],
+      });
+      const theirs = await importFile(app, { ...ws, ...seller } as Workspace, file(), 'CONTACT', { dryRun: true });
+      expect({ created: theirs.created, skipped: theirs.skipped }).toEqual({ created: 3, skipped: 1 });
+      expect(theirs.issues.map((i) => [i.row, i.message, i.duplicates])).toEqual([[5, 'skipped: duplicates row 2 of the file', []]]);
+    },
+  );
+});
+
 describe('importProgress subscription', () => {
   test('follows a run batch by batch to its end; another member may not follow it', { timeout: 120_000 }, async ({ app, url, workspace: ws }) => {
     const { workspaceId } = await app.deps.db.user.findUniqueOrThrow({ where: { id: rawId(ws.admin.id) } });

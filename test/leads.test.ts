@@ -319,6 +319,27 @@ describe('duplicates and merging contacts', () => {
     expect((await ws.gql(Duplicates, { entityType: 'CONTACT', cardId: mine.id })).duplicates).toHaveLength(1);
   });
 
+  it('with more than 20 namesakes answers the 20 best; namesakes the viewer may not see leave room for a looser name', async ({ workspace: ws }) => {
+    const own = await ws.member('Own contacts', {
+      rights: [
+        { entityType: 'CONTACT', action: 'VIEW', scope: 'OWN' },
+        { entityType: 'CONTACT', action: 'CREATE', scope: 'OWN' },
+      ],
+    });
+    const probe = await createContact(own, { name: 'Иван Петров' });
+    const ending = await createContact(own, { name: 'Иван Петрова' });
+    const namesakes: string[] = [];
+    for (let i = 0; i < 21; i++) namesakes.push((await createContact(ws, { name: i % 2 ? 'ИВАН ПЕТРОВ' : 'Петров Иван' })).id);
+    // The owner sees none of the namesakes: the looser name is still found.
+    expect((await own.gql(Duplicates, { entityType: 'CONTACT', cardId: probe.id })).duplicates.map((d) => [d.contact!.id, d.reasons])).toEqual([
+      [ending.id, ['NAME']],
+    ]);
+    // The admin sees all: 20 namesakes (score 0.3), oldest first, and the looser name does not make it.
+    const all = (await ws.gql(Duplicates, { entityType: 'CONTACT', cardId: probe.id })).duplicates;
+    expect(all.map((d) => d.contact!.id)).toEqual(namesakes.slice(0, 20));
+    expect(all.every((d) => d.score === 0.3)).toBe(true);
+  });
+
   it("merges: the kept contact takes the other's empty fields, deals, tasks, timeline; the other goes to the trash", async ({ workspace: ws }) => {
     const company = await createCompany(ws, { name: 'Acme' });
     const keep = await createContact(ws, { name: 'Ivan', phones: ['+79123456789'] });

@@ -64,6 +64,11 @@ export const IMPORTS = defineMessages('imports', {
     (p: { row: number }) => `matches row ${p.row} of the file: will be created as another card (policy CREATE)`,
     (p) => `совпадает со строкой ${p.row} файла: будет создана ещё одна карточка (политика CREATE)`,
   ),
+  likelyDuplicates: withParams(
+    (p: { count: number; name: string }) =>
+      p.count === 1 ? `looks like the existing card "${p.name}"` : `looks like ${p.count} existing cards, the closest "${p.name}"`,
+    (p) => (p.count === 1 ? `похоже на существующую карточку «${p.name}»` : `похоже на существующие карточки (${p.count}), ближе всех «${p.name}»`),
+  ),
   notFinished: { en: 'the import has already finished', ru: 'импорт уже завершён' },
   export: { en: 'export cards', ru: 'выгружать карточки' },
 });

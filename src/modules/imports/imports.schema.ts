@@ -16,6 +16,9 @@ import { CompanyFilter, ID_FIELDS as COMPANY_IDS } from '../companies/companies.
 import { DealFilter, ID_FIELDS as DEAL_IDS } from '../deals/deals.schema.js';
 import * as imports from './imports.service.js';
 import { IMPORTS } from './imports.messages.js';
+import { DuplicateMatch, type Match } from '../leads/leads.schema.js';
+import { visible } from '../../kernel/access/visibility.js';
+import { cardTable } from '../../kernel/tables.js';
 import { exportCards, type ExportFilter as ExportFilterOf } from './exports.service.js';
 
 registerNode('Import');
@@ -64,7 +67,7 @@ const ImportOptionsInput = builder.inputType('ImportOptionsInput', {
   }),
 });
 
-type IssueRow = { row: number; column: string; value: string; message: unknown };
+type IssueRow = { row: number; column: string; value: string; message: unknown; duplicates: unknown; kind: string };
 
 const ImportIssueRef = builder.objectRef<IssueRow>('ImportIssue').implement({
   description: 'One problem of one row.',
@@ -73,6 +76,15 @@ const ImportIssueRef = builder.objectRef<IssueRow>('ImportIssue').implement({
     column: t.exposeString('column', { description: 'The column header; empty for a problem of the whole row.' }),
     value: t.exposeString('value'),
     message: t.string({ resolve: (i, _a, ctx) => render(i.message as Message, ctx.locale) }),
+    duplicates: t.field({
+      type: [DuplicateMatch],
+      description:
+        'A dry run of contacts or companies: existing cards the row looks like (same phone, e-mail or a similar name, among those the import\u2019s author may see), best first, at most 5; on the row\u2019s whole-row issue. Empty otherwise.',
+      resolve: (i) =>
+        i.kind === 'CONTACT' || i.kind === 'COMPANY'
+          ? ((i.duplicates ?? []) as Omit<Match, 'kind'>[]).map((m) => ({ ...m, kind: i.kind as Match['kind'] }))
+          : [],
+    }),
   }),
 });
 
@@ -113,13 +125,26 @@ builder.prismaNode('Import', {
       type: [ImportIssueRef],
       description: 'The row-by-row report, in row order.',
       args: { first: t.arg.int({ defaultValue: 100 }), offset: t.arg.int({ defaultValue: 0 }) },
-      resolve: (i, a, ctx) =>
-        ctx.db.importIssue.findMany({
+      resolve: async (i, a, ctx) => {
+        const rows = await ctx.db.importIssue.findMany({
           where: { importId: i.id },
           orderBy: [{ row: 'asc' }, { column: 'asc' }, { id: 'asc' }],
           take: Math.min(Math.max(a.first ?? 100, 0), 1000),
           skip: Math.max(a.offset ?? 0, 0),
-        }),
+        });
+        // Likely duplicates as they stand now: live cards the viewer may see.
+        const kind = i.entityType;
+        const ids = [...new Set(rows.flatMap((r) => ((r.duplicates ?? []) as { id: string }[]).map((d) => d.id)))];
+        const live =
+          ids.length && (kind === 'CONTACT' || kind === 'COMPANY')
+            ? new Set(
+                (
+                  await cardTable(ctx.db, kind).findMany({ where: { id: { in: ids }, deletedAt: null, ...visible(authed(ctx), kind) }, select: { id: true } })
+                ).map((r) => r.id),
+              )
+            : new Set<string>();
+        return rows.map((r) => ({ ...r, kind, duplicates: ((r.duplicates ?? []) as { id: string }[]).filter((d) => live.has(d.id)) }));
+      },
     }),
     report: t.relation('report', {
       nullable: true,

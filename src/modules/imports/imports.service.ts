@@ -32,6 +32,7 @@ import { definitions } from '../../kernel/fields/definitions.js';
 import type { FieldValueInput } from '../../kernel/fields/card-values.js';
 import type { FieldDef, ValueInput } from '../../kernel/fields/values.js';
 import { workspaceRegion } from '../../kernel/workspace.js';
+import { findDuplicatesMany, type DuplicateMatch } from '../../kernel/duplicates.js';
 import { cardTable, type CardRow } from '../../kernel/tables.js';
 import { viewerOfUser } from '../auth/auth.service.js';
 import { emptyRow, formatOf, readRows, type Cell, type FileFormat } from './read.js';
@@ -55,7 +56,8 @@ export const IMPORT_MAX_BYTES = 512 * 1024 * 1024;
 /** A run that has not reported for this long is taken over (it died with its process). */
 export const LEASE_MS = 60_000;
 
-type RowIssue = { row: number; column: string; value: string; message: Message };
+/** `duplicates`: a dry run's likely duplicates of the row's card, on the row's whole-row issue. */
+type RowIssue = { row: number; column: string; value: string; message: Message; duplicates?: DuplicateMatch[] };
 type Outcome = 'created' | 'updated' | 'skipped' | 'failed';
 /** A row settled but not yet counted in the Import row (outcome null: the header, which is not a row). */
 type Settled = { row: number; outcome: Outcome | null; issues: RowIssue[] };
@@ -100,6 +102,7 @@ async function flushWith(tx: Tx, run: Run, upTo: number, extra: Settled[]) {
         column: i.column,
         value: i.value.slice(0, 1000),
         message: i.message as Prisma.InputJsonValue,
+        ...(i.duplicates ? { duplicates: i.duplicates as unknown as Prisma.InputJsonValue } : {}),
       })),
       skipDuplicates: true,
     });
@@ -801,7 +804,29 @@ async function writeBatch(env: Env, run: Run, rows: { row: number; cells: Cell[]
         committed: dryRun ? undefined : (written) => confirm(run, Math.max(...written.map((w) => list[w.index].row))),
       },
     );
-    if (dryRun) results.forEach((r, i) => r.ok && run.pending.push(settled(list[i], r.created)));
+    if (dryRun) {
+      const likely = await likelyDuplicates(env, list);
+      // A row with a whole-row note already (another row of the file it matches) carries them there.
+      const notes = new Map(run.pending.flatMap((p) => p.issues.filter((x) => x.column === '').map((x) => [x.row, x] as const)));
+      results.forEach((r, i) => {
+        if (!r.ok) return;
+        const s = settled(list[i], r.created);
+        const found = likely[i];
+        if (found.length) {
+          const note = notes.get(s.row);
+          if (note) note.duplicates = found;
+          else
+            s.issues.push({
+              row: s.row,
+              column: '',
+              value: '',
+              message: IMPORTS.likelyDuplicates({ count: found.length, name: found[0].name }),
+              duplicates: found,
+            });
+        }
+        run.pending.push(s);
+      });
+    }
   };
   for (const it of items) {
     const { row, cells, b, keys } = it;
@@ -858,6 +883,40 @@ async function writeBatch(env: Env, run: Run, rows: { row: number; cells: Cell[]
     if (match) targets.add(match.id);
   }
   await commitOps();
+}
+
+/** How many likely duplicates a dry run reports per row (the best ones). */
+const LIKELY_MAX = 5;
+/**
+ * Names a dry run looks for: nearly the same (trigram similarity ≥ 0.8: case, spacing, word
+ * order), not the looser ones `duplicates` also finds (a changed ending): among many similar
+ * names ("Person 1234" in a file of "Person N") the loose search costs ~8 ms a row.
+ */
+const LIKELY_NAMES = 0.8;
+
+/**
+ * A dry run's contacts or companies as they would be written, each with the live cards the
+ * import's author may see that look like it (kernel/duplicates.ts: same phone, e-mail or a nearly
+ * identical name), leaving out the card the row updates: one batched search for the rows given.
+ */
+async function likelyDuplicates(env: Env, list: Op[]): Promise<DuplicateMatch[][]> {
+  if (env.kind === 'DEAL') return list.map(() => []);
+  const probes = list.map((o) => {
+    const f = o.b.write.fields ?? {};
+    return {
+      name: typeof f.name === 'string' ? f.name : null,
+      phones: Array.isArray(f.phones) ? (f.phones as string[]) : [],
+      emails: Array.isArray(f.emails) ? (f.emails as string[]) : [],
+    };
+  });
+  return findDuplicatesMany(
+    env.ctx,
+    env.kind,
+    probes,
+    list.map((o) => (o.match ? [o.match.id] : [])),
+    LIKELY_MAX,
+    LIKELY_NAMES,
+  );
 }
 
 /** A deal's company and contacts, and a contact's company, by name: matched, else created (not in a dry run). */

@@ -287,8 +287,8 @@ const DuplicateReason = builder.enumType('DuplicateReason', {
   },
 });
 
-type Match = { kind: 'CONTACT' | 'COMPANY'; id: string; reasons: ('PHONE' | 'EMAIL' | 'NAME')[]; score: number };
-const DuplicateMatch = builder.objectRef<Match>('DuplicateMatch').implement({
+export type Match = { kind: 'CONTACT' | 'COMPANY'; id: string; reasons: ('PHONE' | 'EMAIL' | 'NAME')[]; score: number };
+export const DuplicateMatch = builder.objectRef<Match>('DuplicateMatch').implement({
   description: 'A card that looks like the one asked about.',
   fields: (t) => ({
     reasons: t.field({ type: [DuplicateReason], resolve: (m) => m.reasons }),

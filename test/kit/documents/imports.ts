@@ -17,7 +17,7 @@ export const ImportFields = graphql(`
     skipped
     failed
     error
-    issues(first: 20) { row column value message }
+    issues(first: 20) { row column value message duplicates { reasons score contact { id name } company { id name } } }
     report { id name url size }
   }
 `);
