@@ -578,8 +578,9 @@ export type BatchHooks = {
   /**
    * Told at once of each write refused (by a check, or by the database when its batch fell back
    * to one write at a time), so a caller's progress never moves past a refusal it has not seen.
+   * A promise it answers is awaited before the batch goes on.
    */
-  refused?(index: number, error: unknown): void;
+  refused?(index: number, error: unknown): void | Promise<void>;
   /** Runs inside each transaction that writes cards, once they are written: a caller's progress commits with them. */
   committing?(tx: Tx, written: Written[]): Promise<void>;
   /** Once a transaction that wrote cards committed (what `committing` wrote is now kept). */
@@ -599,9 +600,9 @@ export type BatchHooks = {
  */
 export async function writeRecords(ctx: ServiceCtx, kind: CardKind, batch: BatchWrite[], hooks: BatchHooks = {}): Promise<BatchResult[]> {
   const results: BatchResult[] = new Array<BatchResult>(batch.length);
-  const refuse = (index: number, error: unknown) => {
+  const refuse = async (index: number, error: unknown) => {
     results[index] = { ok: false, error };
-    hooks.refused?.(index, error);
+    await hooks.refused?.(index, error);
   };
   const ids = [...new Set(batch.flatMap((b) => (b.id !== undefined ? [b.id] : [])))];
   const found = new Map(
@@ -619,7 +620,7 @@ export async function writeRecords(ctx: ServiceCtx, kind: CardKind, batch: Batch
       }
       ready.push({ index, current, p: await prepare(ctx, kind, b.write, current, new IssueList()) });
     } catch (error) {
-      refuse(index, error);
+      await refuse(index, error);
     }
   }
   const done = (written: Written[]) => {
@@ -630,7 +631,7 @@ export async function writeRecords(ctx: ServiceCtx, kind: CardKind, batch: Batch
     if (ready.length) done(await commit(ctx, kind, ready, hooks));
   } catch (err) {
     if (err instanceof CallerError) throw err.error;
-    if (ready.length === 1) refuse(ready[0].index, err);
+    if (ready.length === 1) await refuse(ready[0].index, err);
     // One at a time: the writes that can commit do, each with the caller's progress.
     else
       for (const r of ready) {
@@ -638,7 +639,7 @@ export async function writeRecords(ctx: ServiceCtx, kind: CardKind, batch: Batch
           done(await commit(ctx, kind, [r], hooks));
         } catch (e) {
           if (e instanceof CallerError) throw e.error;
-          refuse(r.index, e);
+          await refuse(r.index, e);
         }
       }
   }

@@ -269,7 +269,7 @@ describe('a batch of writes', () => {
         { id: c.id, version: 1, write: { fields: { name: 'Twice' } } },
         { write: { fields: { name: 'Cid' } } },
       ],
-      { refused: (i) => refused.push(i), committed: (w) => committed.push(w.map((x) => x.index)) },
+      { refused: (i) => void refused.push(i), committed: (w) => committed.push(w.map((x) => x.index)) },
     );
     expect(results.map((r) => (r.ok ? [r.created, r.row.name] : (r.error as Error).constructor.name))).toEqual([
       [true, 'Bob'],
@@ -334,7 +334,7 @@ describe('a batch of writes', () => {
 
   test('when the database refuses the batch, each write is retried alone: only the bad one fails', async ({ kernel: k }) => {
     const c = await createRecord(k.admin, 'CONTACT', { fields: { name: 'Ann' } });
-    let change: Promise<unknown> | undefined;
+    let change: Promise<void> | undefined;
     const refused: number[] = [];
     const committed: number[][] = [];
     const results = await writeRecords(
@@ -343,9 +343,11 @@ describe('a batch of writes', () => {
       [{ id: c.id, version: 1, write: { fields: { name: 'Anna' } } }, { write: { fields: { name: '' } } }, { write: { fields: { name: 'Bob' } } }],
       {
         // Someone else changes the card after the batch read it: its compare-and-set fails at commit.
+        // Awaited by the batch, so the change has committed before the batch commits.
         refused: (i) => {
           refused.push(i);
           change ??= k.db.contact.update({ where: { id: c.id }, data: { name: 'Changed', version: { increment: 1 } } }).then(() => undefined); // then: a Prisma query starts when awaited
+          return change;
         },
         committed: (w) => committed.push(w.map((x) => x.index)),
       },
