@@ -12,6 +12,7 @@ describe('custom field values of a card', () => {
   test('are stored by field, emptied by null or an empty value, and stamp when each field was last written', async ({ kernel: k }) => {
     const size = await k.field('CONTACT', 'NUMBER', 'Size');
     const note = await k.field('CONTACT', 'TEXT', 'Note');
+    const unused = await k.field('CONTACT', 'TEXT', 'Unused');
     const c = await createRecord(k.admin, 'CONTACT', {
       fields: { name: 'Ann' },
       customFields: [
@@ -38,6 +39,26 @@ describe('custom field values of a card', () => {
     const before = (await k.db.customField.findUniqueOrThrow({ where: { id: size.id } })).lastWrittenAt;
     expect((await updateRecord(k.admin, 'CONTACT', c.id, 3, { fields: { name: 'Anna' } })).customFields).toEqual(touched.customFields);
     expect((await k.db.customField.findUniqueOrThrow({ where: { id: size.id } })).lastWrittenAt).toEqual(before);
+    // A field no card has been written in has no stamp.
+    expect((await k.db.customField.findUniqueOrThrow({ where: { id: unused.id } })).lastWrittenAt).toBeNull();
+  });
+
+  test("a phone without a country code is read in the workspace's region, a sum without a currency is in the workspace's currency", async ({ kernel: k }) => {
+    const phone = await k.field('CONTACT', 'PHONE', 'Mobile');
+    const budget = await k.field('CONTACT', 'MONEY', 'Budget');
+    const write = {
+      fields: { name: 'Ann' },
+      customFields: [
+        { fieldId: phone.id, value: { phone: '8 (912) 345-67-89' } },
+        { fieldId: budget.id, value: { money: { amount: '10' } } },
+      ],
+    };
+    expect((await createRecord(k.admin, 'CONTACT', write)).customFields).toEqual({ [phone.key]: '+79123456789', [budget.key]: { a: '10.00', c: 'RUB' } });
+    // A workspace in Britain (its settings come with the signed-in viewer).
+    const admin = k.admin;
+    const british = { ...admin, viewer: { ...admin.viewer, phoneRegion: 'GB', currency: 'GBP' } };
+    const gb = { ...write, customFields: [{ fieldId: phone.id, value: { phone: '07400 123456' } }, write.customFields[1]] };
+    expect((await createRecord(british, 'CONTACT', gb)).customFields).toEqual({ [phone.key]: '+447400123456', [budget.key]: { a: '10.00', c: 'GBP' } });
   });
 
   test('bad values are refused, each named by its place in the input; nothing is written', async ({ kernel: k }) => {
