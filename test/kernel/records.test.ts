@@ -8,6 +8,7 @@ import {
   emptyTrash,
   findCard,
   inOneTransaction,
+  relinkRecords,
   restoreRecord,
   trashRecord,
   unseen,
@@ -420,5 +421,56 @@ describe('cards other records name', () => {
     expect(none.issues).toEqual([]);
     expect(await unseen(ctx, 'COMPANY', [mine.id, hidden.id])).toEqual([hidden.id]);
     expect(await unseen(k.admin, 'COMPANY', [mine.id, hidden.id])).toEqual([]);
+  });
+});
+
+describe('relinking cards (a merge moving links to the kept card)', () => {
+  test("points the workspace's cards elsewhere, bumps their versions, tells live ones; trashed ones move silently", async ({ kernel: k }) => {
+    const [from, to] = await Promise.all(['From Ltd', 'To Ltd'].map((name) => createRecord(k.admin, 'COMPANY', { fields: { name } })));
+    const live = await createRecord(k.admin, 'CONTACT', { fields: { name: 'Live' }, companyId: from.id });
+    const gone = await createRecord(k.admin, 'CONTACT', { fields: { name: 'Gone' }, companyId: from.id });
+    await trashRecord(k.admin, 'CONTACT', gone.id);
+    const other = await k.otherWorkspace();
+    const foreign = await createRecord(other.admin, 'CONTACT', { fields: { name: 'Foreign' } });
+    const before = await k.db.contact.findMany({ where: { id: { in: [live.id, gone.id, foreign.id] } }, orderBy: { name: 'asc' } });
+    const member = await k.user('Merger');
+    const ctx = k.as(member, { CONTACT: { VIEW: 'ALL', EDIT: 'ALL', CREATE: 'ALL', DELETE: 'ALL' } });
+    const updatedBefore = (await k.events('record.updated')).length;
+
+    await inOneTransaction(ctx, async (t, tx) => {
+      await relinkRecords(tx, t, 'CONTACT', []);
+      await relinkRecords(tx, t, 'CONTACT', [foreign.id]);
+      await relinkRecords(tx, t, 'CONTACT', [live.id, gone.id, foreign.id], { companyId: to.id });
+    });
+    const after = new Map((await k.db.contact.findMany({ where: { id: { in: [live.id, gone.id, foreign.id] } } })).map((c) => [c.id, c]));
+    for (const b of before) {
+      const a = after.get(b.id)!;
+      if (b.id === foreign.id) {
+        expect(a).toEqual(b);
+        continue;
+      }
+      expect([a.companyId, a.version, a.updatedById, a.deletedAt === null]).toEqual([to.id, b.version + 1, member, b.deletedAt === null]);
+      expect(a.updatedAt.getTime()).toBeGreaterThan(b.updatedAt.getTime());
+    }
+    // One event, the live card's, with its link before and after.
+    const events = (await k.events('record.updated')).slice(updatedBefore);
+    expect(
+      events.map((e) => [
+        (e.before as { companyId: string }).companyId,
+        (e.after as { name: string; companyId: string }).name,
+        (e.after as { companyId: string }).companyId,
+      ]),
+    ).toEqual([[from.id, 'Live', to.id]]);
+    // Only cards of the workspace: another workspace's id alone changes and tells nothing.
+    expect(await other.admin.db.outboxEvent.count({ where: { topic: 'record.updated', payload: { path: ['after', 'name'], equals: 'Foreign' } } })).toBe(0);
+  });
+
+  test('a card trashed by a merge points at the kept card until it is restored', async ({ kernel: k }) => {
+    const keep = await createRecord(k.admin, 'COMPANY', { fields: { name: 'Keep' } });
+    const merged = await createRecord(k.admin, 'COMPANY', { fields: { name: 'Merged' } });
+    expect((await trashRecord(k.admin, 'COMPANY', merged.id, null, { mergedIntoId: keep.id })).mergedIntoId).toBe(keep.id);
+    expect((await restoreRecord(k.admin, 'COMPANY', merged.id)).mergedIntoId).toBeNull();
+    // A plain trash points nowhere.
+    expect((await trashRecord(k.admin, 'COMPANY', merged.id)).mergedIntoId).toBeNull();
   });
 });
