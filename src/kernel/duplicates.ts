@@ -30,8 +30,12 @@ export function normalName(s: string | null | undefined) {
 
 /** Phones in E.164 (numbers without a country code read in the workspace's region), invalid ones left out. */
 export async function normalPhones(ctx: ServiceCtx, raw: string[]) {
-  const { phoneRegion } = await workspaceRegion(ctx);
-  return [...new Set(raw.map((p) => normalizePhone(p, phoneRegion)).filter((p): p is string => !!p))];
+  return phonesIn(raw, (await workspaceRegion(ctx)).phoneRegion);
+}
+
+/** normalPhones for a region already read. */
+function phonesIn(raw: string[], region: string) {
+  return [...new Set(raw.map((p) => normalizePhone(p, region)).filter((p): p is string => !!p))];
 }
 
 /** Name-search thresholds tried in turn: the first that yields enough close names spares sifting the loose ones. */
@@ -77,7 +81,7 @@ export async function findDuplicatesMany(
 ): Promise<DuplicateMatch[][]> {
   const { phoneRegion } = await workspaceRegion(ctx);
   const ps: Norm[] = probes.map((p, i) => ({
-    phones: [...new Set((p.phones ?? []).map((x) => normalizePhone(x, phoneRegion)).filter((x): x is string => !!x))],
+    phones: phonesIn(p.phones ?? [], phoneRegion),
     emails: [...new Set((p.emails ?? []).map((e) => e.trim().toLowerCase()).filter(Boolean))],
     name: normalName(p.name),
     except: new Set(except[i] ?? []),
