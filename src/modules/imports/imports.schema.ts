@@ -17,8 +17,6 @@ import { DealFilter, ID_FIELDS as DEAL_IDS } from '../deals/deals.schema.js';
 import * as imports from './imports.service.js';
 import { IMPORTS } from './imports.messages.js';
 import { DuplicateMatch, type Match } from '../leads/leads.schema.js';
-import { visible } from '../../kernel/access/visibility.js';
-import { cardTable } from '../../kernel/tables.js';
 import { exportCards, type ExportFilter as ExportFilterOf } from './exports.service.js';
 
 registerNode('Import');
@@ -125,26 +123,7 @@ builder.prismaNode('Import', {
       type: [ImportIssueRef],
       description: 'The row-by-row report, in row order.',
       args: { first: t.arg.int({ defaultValue: 100 }), offset: t.arg.int({ defaultValue: 0 }) },
-      resolve: async (i, a, ctx) => {
-        const rows = await ctx.db.importIssue.findMany({
-          where: { importId: i.id },
-          orderBy: [{ row: 'asc' }, { column: 'asc' }, { id: 'asc' }],
-          take: Math.min(Math.max(a.first ?? 100, 0), 1000),
-          skip: Math.max(a.offset ?? 0, 0),
-        });
-        // Likely duplicates as they stand now: live cards the viewer may see.
-        const kind = i.entityType;
-        const ids = [...new Set(rows.flatMap((r) => ((r.duplicates ?? []) as { id: string }[]).map((d) => d.id)))];
-        const live =
-          ids.length && (kind === 'CONTACT' || kind === 'COMPANY')
-            ? new Set(
-                (
-                  await cardTable(ctx.db, kind).findMany({ where: { id: { in: ids }, deletedAt: null, ...visible(authed(ctx), kind) }, select: { id: true } })
-                ).map((r) => r.id),
-              )
-            : new Set<string>();
-        return rows.map((r) => ({ ...r, kind, duplicates: ((r.duplicates ?? []) as { id: string }[]).filter((d) => live.has(d.id)) }));
-      },
+      resolve: (i, a, ctx) => imports.reportIssues(authed(ctx), i, a.first ?? 100, a.offset ?? 0),
     }),
     report: t.relation('report', {
       nullable: true,

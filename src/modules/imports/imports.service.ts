@@ -189,6 +189,26 @@ export async function findImport(ctx: ServiceCtx, id: string) {
 }
 
 /** Stops a run at its next batch; what it wrote stays. */
+/**
+ * A page of an import's row-by-row report, in row order. A dry run's likely duplicates are given
+ * as they stand now: only live cards the reader may see.
+ */
+export async function reportIssues(ctx: ServiceCtx, imp: { id: string; entityType: CardKind }, first: number, offset: number) {
+  const rows = await ctx.db.importIssue.findMany({
+    where: { importId: imp.id },
+    orderBy: [{ row: 'asc' }, { column: 'asc' }, { id: 'asc' }],
+    take: Math.min(Math.max(first, 0), 1000),
+    skip: Math.max(offset, 0),
+  });
+  const kind = imp.entityType;
+  const ids = [...new Set(rows.flatMap((r) => ((r.duplicates ?? []) as { id: string }[]).map((d) => d.id)))];
+  const seen =
+    ids.length && (kind === 'CONTACT' || kind === 'COMPANY')
+      ? new Set((await cardTable(ctx.db, kind).findMany({ where: { id: { in: ids }, ...live(ctx, kind) }, select: { id: true } })).map((r) => r.id))
+      : new Set<string>();
+  return rows.map((r) => ({ ...r, kind, duplicates: ((r.duplicates ?? []) as { id: string }[]).filter((d) => seen.has(d.id)) }));
+}
+
 export async function cancelImport(ctx: ServiceCtx, id: string) {
   await findImport(ctx, id);
   const { count } = await ctx.db.import.updateMany({
