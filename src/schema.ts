@@ -27,6 +27,7 @@ import './modules/leads/leads.schema.js';
 import './modules/leads/merge.schema.js';
 import './modules/web-forms/web-forms.schema.js';
 import './modules/chats/chats.schema.js';
+import './modules/telephony/telephony.schema.js';
 import './modules/automations/automations.schema.js';
 import './modules/webhooks/webhooks.schema.js';
 import './modules/imports/imports.schema.js';

@@ -1,14 +1,17 @@
 // The telephony webhook through the real HTTP server: `POST /integrations/telephony/events` with
 // an API key. A known number's call goes on the timeline of the contact's open deal (a missed one
-// also makes a call-back task), an unknown caller becomes an incoming lead, a replayed event
-// changes nothing, and bad keys or bodies are refused.
+// also makes a call-back task), an unknown caller becomes an incoming lead (or a deal, per the
+// workspace's telephony settings) with a call-back task, a replayed event changes nothing, and
+// bad keys or bodies are refused.
 import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
 import { as, rawId } from './kit/results.js';
-import { createContact, createDeal } from './kit/cards.js';
+import { createContact, createDeal, createPipeline, defineField } from './kit/cards.js';
 import { Timeline } from './kit/documents/timeline.js';
-import { Tasks } from './kit/documents/tasks.js';
+import { CreateTask, Tasks } from './kit/documents/tasks.js';
 import { CreateApiKey } from './kit/documents/users.js';
-import { IncomingLeads } from './kit/documents/leads.js';
+import { ConvertLead, DeclineLead, IncomingLeads } from './kit/documents/leads.js';
+import { DealNode } from './kit/documents/deals.js';
+import { TelephonySettings, UpdateTelephonySettings } from './kit/documents/telephony.js';
 import { AutomationNotifications } from './kit/documents/automations.js';
 import { subscribe } from './kit/subscribe.js';
 
@@ -134,5 +137,130 @@ describe('telephony events', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.fields!.map((f) => f.field).sort()).toEqual(['durationSeconds', 'event']);
     expect((await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.totalCount).toBe(0);
+  });
+});
+
+describe('telephony: unknown callers', () => {
+  const tasksOf = async (ws: Workspace, cardId: string) => (await ws.gql(Tasks, { filter: { cardId }, first: 10 })).tasks.edges.map((x) => x.node);
+
+  it("an unknown caller's lead gets a call-back task, which moves to the deal when the lead is converted", async ({ workspace: ws }) => {
+    const key = await apiKey(ws);
+    const r = await send(key, call({ from: '+7 916 111-22-44' }));
+    const [lead] = (await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.edges.map((x) => x.node);
+    expect(r.body).toMatchObject({ lead: lead.id, task: expect.any(String) });
+    const [task] = await tasksOf(ws, lead.id);
+    expect(task).toMatchObject({
+      id: r.body.task,
+      type: 'CALL',
+      text: 'Call back +79161112244 (new caller)',
+      cardId: lead.id,
+      responsible: { id: ws.admin.id },
+    });
+    const converted = as((await ws.gql(ConvertLead, { input: { id: lead.id, version: lead.version } })).convertLead, 'ConvertLeadSuccess').lead;
+    expect(await tasksOf(ws, lead.id)).toEqual([]);
+    expect(await tasksOf(ws, converted.deal!.id)).toMatchObject([{ id: task.id, cardId: converted.deal!.id, completedAt: null, version: 2 }]);
+  });
+
+  it('a missed call from an unknown number says so in its task; declining the lead completes it with the reason', async ({ workspace: ws }) => {
+    const key = await apiKey(ws);
+    await send(key, call({ from: '+7 916 111-22-55', durationSeconds: 0, answered: false }));
+    const [lead] = (await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.edges.map((x) => x.node);
+    expect((await tasksOf(ws, lead.id)).map((t) => [t.text, t.completedAt])).toEqual([['Call back +79161112255 (missed call)', null]]);
+    as((await ws.gql(DeclineLead, { id: lead.id, version: lead.version, reason: 'Spam' })).declineLead, 'DeclineLeadSuccess');
+    expect(await tasksOf(ws, lead.id)).toMatchObject([{ result: 'Spam', completedAt: expect.any(String) }]);
+  });
+
+  it("a lead's task is seen by those who may see the lead, and only they may add one", async ({ workspace: ws }) => {
+    const key = await apiKey(ws);
+    await send(key, call({ from: '+7 916 111-22-66' }));
+    const [lead] = (await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.edges.map((x) => x.node);
+    const tasksToo = [
+      { entityType: 'TASK' as const, action: 'VIEW' as const, scope: 'ALL' as const },
+      { entityType: 'TASK' as const, action: 'CREATE' as const, scope: 'ALL' as const },
+    ];
+    const all = await ws.member('All leads', { rights: [{ entityType: 'LEAD', action: 'VIEW', scope: 'ALL' }, ...tasksToo] });
+    const own = await ws.member('Own leads', {
+      rights: [{ entityType: 'LEAD', action: 'VIEW', scope: 'OWN' }, { entityType: 'LEAD', action: 'EDIT', scope: 'OWN' }, ...tasksToo],
+    });
+    expect((await all.gql(Tasks, { first: 10 })).tasks.edges.map((e) => e.node.cardId)).toEqual([lead.id]);
+    expect((await own.gql(Tasks, { first: 10 })).tasks.totalCount).toBe(0);
+    // Seeing a lead is not editing it: no LEAD EDIT, no task on it; out of scope, not found.
+    const input = { cardId: lead.id, type: 'CALL' as const, text: 'Call', dueAt: new Date().toISOString() };
+    expect((await all.gql(CreateTask, { input })).createTask.__typename).toBe('ForbiddenError');
+    expect((await own.gql(CreateTask, { input })).createTask.__typename).toBe('NotFoundError');
+    expect(await tasksOf(ws, lead.id)).toHaveLength(1);
+  });
+
+  it('per the settings, an unknown caller becomes a contact and a deal in the chosen stage, the call on its timeline and a call-back task on it', async ({
+    workspace: ws,
+  }) => {
+    const key = await apiKey(ws);
+    const stage = ws.open[1];
+    const set = await ws.gql(UpdateTelephonySettings, { input: { unknownCaller: 'DEAL', pipelineId: ws.pipeline.id, stageId: stage.id } });
+    expect(as(set.updateTelephonySettings, 'UpdateTelephonySettingsSuccess').settings).toEqual({
+      unknownCaller: 'DEAL',
+      pipelineId: ws.pipeline.id,
+      stageId: stage.id,
+    });
+    const r = await send(key, call({ from: '+7 916 111-22-77' }));
+    expect(r.status).toBe(200);
+    const deal = (await ws.gql(DealNode, { id: r.body.deal as string })).node;
+    expect(deal).toMatchObject({
+      __typename: 'Deal',
+      name: expect.stringContaining('+79161112277'),
+      stage: { id: stage.id },
+      contacts: [{ id: r.body.contact }],
+    });
+    const calls = (await ws.gql(Timeline, { cardId: r.body.deal as string, first: 10 })).timeline.edges.filter((x) => x.node.kind === 'CALL');
+    expect(calls.map((x) => x.node.id)).toEqual([r.body.timelineEntry]);
+    expect(await tasksOf(ws, r.body.deal as string)).toMatchObject([{ id: r.body.task, text: 'Call back +79161112277 (new caller)' }]);
+    expect((await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.totalCount).toBe(0);
+    // The same number again is a known caller now: its call goes on that deal.
+    const again = (await send(key, call({ from: '+79161112277' }))).body;
+    expect([typeof again.timelineEntry, again.deal, again.lead]).toEqual(['string', undefined, undefined]);
+  });
+
+  it('a deal the stage refuses (a field it requires) falls back to a lead that says why, with its task', async ({ workspace: ws }) => {
+    const key = await apiKey(ws);
+    const stage = ws.open[1];
+    await defineField(ws, { entityType: 'DEAL', type: 'TEXT', name: 'INN', requiredStageIds: [stage.id] });
+    as(
+      (await ws.gql(UpdateTelephonySettings, { input: { unknownCaller: 'DEAL', stageId: stage.id } })).updateTelephonySettings,
+      'UpdateTelephonySettingsSuccess',
+    );
+    const r = await send(key, call({ from: '+7 916 111-22-88' }));
+    expect(r.status).toBe(200);
+    const [lead] = (await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.edges.map((x) => x.node);
+    expect(r.body).toMatchObject({ lead: lead.id, task: expect.any(String) });
+    expect(r.body.deal).toBeUndefined();
+    expect(lead.fields.find((f) => f.name === 'dealRefused')?.value).toMatch(/INN/);
+    expect(await tasksOf(ws, lead.id)).toHaveLength(1);
+  });
+
+  it('settings: administrators only; a stage of another pipeline, or a place for LEAD, is refused and nothing changes', async ({ workspace: ws }) => {
+    const seller = await ws.member('Seller');
+    expect((await seller.gql(UpdateTelephonySettings, { input: { unknownCaller: 'DEAL' } })).updateTelephonySettings.__typename).toBe('ForbiddenError');
+    const other = await ws.gql(UpdateTelephonySettings, { input: { unknownCaller: 'DEAL', pipelineId: ws.pipeline.id, stageId: ws.open[0].id } });
+    as(other.updateTelephonySettings, 'UpdateTelephonySettingsSuccess');
+    const p2 = await createPipeline(ws, {
+      name: 'Second',
+      stages: [
+        { name: 'New', kind: 'OPEN' },
+        { name: 'Won', kind: 'WON' },
+        { name: 'Lost', kind: 'LOST' },
+      ],
+    });
+    const bad = as(
+      (await ws.gql(UpdateTelephonySettings, { input: { unknownCaller: 'DEAL', pipelineId: ws.pipeline.id, stageId: p2.stages[0].id } }))
+        .updateTelephonySettings,
+      'ValidationError',
+    );
+    expect(bad.fields.map((f) => f.field)).toEqual(['stageId']);
+    const forLead = as(
+      (await ws.gql(UpdateTelephonySettings, { input: { unknownCaller: 'LEAD', stageId: ws.open[0].id } })).updateTelephonySettings,
+      'ValidationError',
+    );
+    expect(forLead.fields.map((f) => f.field)).toEqual(['stageId']);
+    expect((await ws.gql(TelephonySettings, {})).telephonySettings).toEqual({ unknownCaller: 'DEAL', pipelineId: ws.pipeline.id, stageId: ws.open[0].id });
   });
 });

@@ -34,8 +34,8 @@ export type TaskEvent = {
   workspaceId: string;
   actorId: string;
   occurredAt: string;
-  /** For a deal, its pipeline (boards listen per pipeline). */
-  card: { kind: CardKind; id: string; pipelineId?: string };
+  /** For a deal, its pipeline (boards listen per pipeline). LEAD: a task on an incoming lead. */
+  card: { kind: CardKind | 'LEAD'; id: string; pipelineId?: string };
   task: { id: string; type: string; text: string; dueAt: string; responsibleId: string; result: string | null };
 };
 

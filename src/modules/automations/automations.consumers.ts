@@ -79,6 +79,8 @@ for (const topic of ['record.created', 'record.updated'] as const) {
 }
 
 events.inTransaction('task.completed', 'automations: queue runs', async (tx, e: TaskEvent, ctx) => {
+  // Automations act on cards; a lead's task (a call-back) is not one until the lead is converted.
+  if (e.card.kind === 'LEAD') return;
   const key = `task.completed:${e.task.id}:${e.occurredAt}`;
   await queue(
     tx,

@@ -15,7 +15,6 @@ export const CHATS = defineMessages('chats', {
   invalid: { en: 'The message is not valid', ru: 'Неверное сообщение' },
   empty: { en: 'send a text or an attachment', ru: 'передайте текст или вложение' },
   badBase64: { en: 'is not base64', ru: 'не base64' },
-  stageOfPipeline: { en: 'the stage is not of this pipeline', ru: 'этап не из этой воронки' },
   noConversation: {
     en: 'nobody has written to this card through a chat channel',
     ru: 'в эту карточку никто не писал через канал чата',

@@ -15,6 +15,7 @@ import { encodeGlobalId } from '../../lib/ids.js';
 import { render } from '../../lib/i18n.js';
 import type { Tx } from '../../lib/outbox.js';
 import * as v from '../../lib/validate.js';
+import { checkDealPlace } from '../pipelines/pipelines.service.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import { visible } from '../../kernel/access/visibility.js';
@@ -48,13 +49,7 @@ export async function createChatChannel(ctx: ServiceCtx, input: CreateChatChanne
   assertAdmin(ctx.viewer, CHATS.manage());
   const ws = ctx.viewer.workspaceId;
   const name = v.parseInput(z.object({ name: v.name(120) }), { name: input.name }, issues.issues).name;
-  if (input.stageId) {
-    const stage = await ctx.db.stage.findFirst({ where: { id: input.stageId, workspaceId: ws } });
-    if (!stage) issues.add('stageId', v.noSuch('Stage'));
-    else if (input.pipelineId && stage.pipelineId !== input.pipelineId) issues.add('stageId', CHATS.stageOfPipeline());
-  }
-  if (input.pipelineId && !(await ctx.db.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ws } })))
-    issues.add('pipelineId', v.noSuch('Pipeline'));
+  await checkDealPlace(ctx, issues, input);
   if (input.responsibleId) await checkResponsible(ctx, issues, input.responsibleId);
   if (input.webhookId && !(await ctx.db.webhook.findFirst({ where: { id: input.webhookId, workspaceId: ws } }))) issues.add('webhookId', v.noSuch('Webhook'));
   issues.throwIfAny();

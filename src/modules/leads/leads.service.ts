@@ -1,7 +1,7 @@
 // Incoming leads (the "unsorted" inbox): requests that arrived by a form, a call, an e-mail, a
 // chat or the API, kept as they arrived with the contacts that look like the same person, until
 // someone converts them into cards (through the kernel's one write path, in one transaction) or
-// declines them. The LEAD rights scopes of the viewer's role apply to all of it, by the lead's
+// declines them (its tasks, such as a call-back, move to its cards or are closed). The LEAD rights scopes of the viewer's role apply to all of it, by the lead's
 // responsible; each new lead is a `lead.received` event.
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
@@ -28,6 +28,7 @@ import {
   type CardRef,
 } from '../../kernel/records.js';
 import { record as recordTimeline } from '../timeline/timeline.service.js';
+import { closeLeadTasks, moveLeadTasks } from '../tasks/tasks.service.js';
 import { LEADS } from './leads.messages.js';
 
 export type LeadSource = 'FORM' | 'CALL' | 'EMAIL' | 'CHAT' | 'API';
@@ -63,6 +64,8 @@ export type ReceiveLeadInput = {
   fileIds?: string[];
   /** A contact it was matched with by phone or e-mail: conversion attaches to it by default. */
   contactId?: string | null;
+  /** The contacts that look like the same person, when the caller has searched already (a form does, to match). */
+  duplicateContactIds?: string[];
 };
 
 const leadFields = (region: string) =>
@@ -91,7 +94,7 @@ export async function receiveLead(ctx: ServiceCtx, input: ReceiveLeadInput, issu
   if (!data.name && !data.phones.length && !data.emails.length) {
     throw ValidationError.field('name', LEADS.noContactData());
   }
-  const dups = await findDuplicates(ctx, 'CONTACT', { name: data.name, phones: data.phones, emails: data.emails });
+  const dupIds = input.duplicateContactIds ?? (await findDuplicates(ctx, 'CONTACT', { name: data.name, phones: data.phones, emails: data.emails })).map((d) => d.id);
   const write = async (t: Tx) => {
     const lead = await t.incomingLead.create({
       data: {
@@ -108,7 +111,7 @@ export async function receiveLead(ctx: ServiceCtx, input: ReceiveLeadInput, issu
         searchText: leadSearch(data),
         responsibleId,
         createdById: ctx.viewer.userId,
-        duplicateContactIds: dups.map((d) => d.id),
+        duplicateContactIds: dupIds,
         fileIds: input.fileIds ?? [],
         contactId: input.contactId ?? null,
       },
@@ -239,7 +242,12 @@ export async function declineLead(ctx: ServiceCtx, id: string, version: number, 
     }),
     { reason },
   );
-  return ctx.db.$transaction((tx) => write(tx, lead, { status: 'DECLINED', declineReason: clean.reason, decidedAt: new Date() }));
+  const declined = await ctx.db.$transaction(async (tx) => {
+    await closeLeadTasks(tx, ctx, lead.id, clean.reason);
+    return write(tx, lead, { status: 'DECLINED', declineReason: clean.reason, decidedAt: new Date() });
+  });
+  ctx.deps.outbox.kick();
+  return declined;
 }
 
 export type ConvertLeadInput = {
@@ -305,6 +313,7 @@ export async function convertLead(ctx: ServiceCtx, given: ConvertLeadInput, issu
     }
     const card: CardRef = dealId ? { entityType: 'DEAL', id: dealId } : { entityType: 'CONTACT', id: contactId };
     if (lead.message) await recordTimeline(tx, t, card, [{ kind: 'NOTE', text: lead.message, data: { leadId: lead.id, source: lead.source } }]);
+    await moveLeadTasks(tx, t, lead.id, card);
     // The files that came with the lead go to the same card's timeline.
     if (lead.fileIds.length) {
       const files = await tx.attachment.findMany({ where: { id: { in: lead.fileIds }, workspaceId: ctx.viewer.workspaceId, cardId: null } });

@@ -49,6 +49,22 @@ export async function createDefaultPipeline(tx: Tx, workspaceId: string, locale:
   });
 }
 
+/**
+ * Where an integration puts the deals it creates (a web form, a chat channel, unknown callers):
+ * a pipeline and a stage of the workspace, the stage within the pipeline when both are given.
+ * Problems go to `issues` under `pipelineId` and `stageId`.
+ */
+export async function checkDealPlace(ctx: ServiceCtx, issues: IssueList, place: { pipelineId?: string | null; stageId?: string | null }) {
+  const ws = ctx.viewer.workspaceId;
+  if (place.stageId) {
+    const stage = await ctx.db.stage.findFirst({ where: { id: place.stageId, workspaceId: ws } });
+    if (!stage) issues.add('stageId', v.noSuch('Stage'));
+    else if (place.pipelineId && stage.pipelineId !== place.pipelineId) issues.add('stageId', PIPELINES.notAStage());
+  }
+  if (place.pipelineId && !(await ctx.db.pipeline.findFirst({ where: { id: place.pipelineId, workspaceId: ws } })))
+    issues.add('pipelineId', v.noSuch('Pipeline'));
+}
+
 export function listPipelines(ctx: ServiceCtx, includeArchived: boolean, query: Query = {}) {
   return ctx.db.pipeline.findMany({
     ...query,

@@ -6,4 +6,5 @@ defineNouns({ Task: { en: 'task', ru: 'задача' } });
 export const TASKS = defineMessages('tasks', {
   alreadyCompleted: { en: 'the task is already completed', ru: 'задача уже выполнена' },
   notCompleted: { en: 'the task is not completed', ru: 'задача не выполнена' },
+  notASubject: { en: 'is not a deal, contact, company or incoming lead id', ru: 'не идентификатор сделки, контакта, компании или входящей заявки' },
 });

@@ -4,18 +4,28 @@ import { withId } from '../../lib/prisma-query.js';
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
 import { authed } from '../../context.js';
-import { encodeGlobalId, IdParser, parseId } from '../../lib/ids.js';
+import { decodeGlobalId, encodeGlobalId, IdParser, isUuid, parseId } from '../../lib/ids.js';
+import { ValidationError } from '../../lib/errors.js';
 import { onceEach, type NotificationMessage } from '../../lib/pubsub.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { inWorkspace, registerNode } from '../cards/cards.schema.js';
 import { cardRef } from '../timeline/timeline.schema.js';
 import * as tasks from './tasks.service.js';
+import { TASKS } from './tasks.messages.js';
 
 registerNode('Task');
 
 export const TaskType = builder.enumType('TaskType', { values: ['CALL', 'MEETING', 'FOLLOW_UP', 'CUSTOM'] as const });
 
-const TYPENAME = { DEAL: 'Deal', CONTACT: 'Contact', COMPANY: 'Company' } as const;
+const TYPENAME = { DEAL: 'Deal', CONTACT: 'Contact', COMPANY: 'Company', LEAD: 'IncomingLead' } as const;
+
+/** A task's card, or an incoming lead; anything else is a ValidationError naming `field`. */
+function subjectRef(globalId: string, field = 'cardId'): tasks.TaskSubject {
+  const { typename, id } = decodeGlobalId(globalId);
+  if (typename !== 'IncomingLead') return cardRef(globalId, field);
+  if (!isUuid(id)) throw ValidationError.field(field, TASKS.notASubject());
+  return { entityType: 'LEAD', id };
+}
 
 export const Task = builder.prismaNode('Task', {
   id: { field: 'id' },
@@ -27,9 +37,9 @@ export const Task = builder.prismaNode('Task', {
     text: t.exposeString('text'),
     dueAt: t.expose('dueAt', { type: 'DateTime' }),
     cardId: t.id({
-      description: 'The deal, contact or company it belongs to.',
+      description: "The deal, contact, company or incoming lead it belongs to (a lead's tasks move to its cards when it is converted).",
       resolve: (x) => {
-        const c = tasks.cardOf(x);
+        const c = tasks.subjectOf(x);
         return encodeGlobalId(TYPENAME[c.entityType], c.id);
       },
     }),
@@ -59,7 +69,7 @@ builder.prismaObjectField('Deal', 'openTask', (t) =>
 const TaskFilter = builder.inputType('TaskFilter', {
   description: 'Every condition given must hold.',
   fields: (t) => ({
-    cardId: t.id({ description: 'Tasks of this deal, contact or company.' }),
+    cardId: t.id({ description: 'Tasks of this deal, contact, company or incoming lead.' }),
     responsibleIds: t.idList(),
     completed: t.boolean(),
     overdue: t.boolean({ description: 'true: open and past due; false: the others.' }),
@@ -77,7 +87,7 @@ function decodeFilter(
   const ids = new IdParser();
   const responsibleIds = ids.many('filter.responsibleIds', 'User', f.responsibleIds);
   ids.done();
-  return { ...f, responsibleIds, cardId: f.cardId ? cardRef(f.cardId, 'filter.cardId') : null };
+  return { ...f, responsibleIds, cardId: f.cardId ? subjectRef(f.cardId, 'filter.cardId') : null };
 }
 
 builder.queryField('tasks', (t) =>
@@ -94,7 +104,7 @@ builder.queryField('tasks', (t) =>
 
 const CreateTaskInput = builder.inputType('CreateTaskInput', {
   fields: (t) => ({
-    cardId: t.id({ required: true, description: 'A deal, contact or company.' }),
+    cardId: t.id({ required: true, description: 'A deal, contact, company, or an incoming lead (needs LEAD EDIT on it).' }),
     type: t.field({ type: TaskType, required: true }),
     text: t.string({ required: true }),
     dueAt: t.field({ type: 'DateTime', required: true }),
@@ -111,7 +121,7 @@ builder.mutationField('createTask', (t) =>
     resolve: async (query, _r, { input }, ctx) => {
       const ids = new IdParser();
       const responsibleId = ids.one('responsibleId', 'User', input.responsibleId);
-      const card = cardRef(input.cardId);
+      const card = subjectRef(input.cardId);
       const row = await tasks.createTask(authed(ctx), card, { ...input, responsibleId }, ids.issues);
       return ctx.db.task.findUniqueOrThrow({ ...withId(query), where: { id: row.id } });
     },

@@ -1,4 +1,4 @@
-// Tasks on deals, contacts and companies: create, change, complete (with a result), reopen, and
+// Tasks on deals, contacts, companies and incoming leads: create, change, complete (with a result), reopen, and
 // the lists a salesperson works from (overdue, due today, by responsible). Creating and
 // completing write timeline entries; assigning a task to someone else notifies them, and the
 // outbox dispatcher notifies the responsible when a task falls due.
@@ -20,12 +20,30 @@ export type TaskType = 'CALL' | 'MEETING' | 'FOLLOW_UP' | 'CUSTOM';
 type Query = { include?: Prisma.TaskInclude; select?: Prisma.TaskSelect };
 type Task = Prisma.TaskModel;
 
-const CARD_COLUMN = { DEAL: 'dealId', CONTACT: 'contactId', COMPANY: 'companyId' } as const;
+/**
+ * What a task hangs on: a card, or an incoming lead (a call-back for an unknown caller), whose
+ * tasks move to its cards when it is converted.
+ */
+export type TaskSubject = CardRef | { entityType: 'LEAD'; id: string };
 
-export function cardOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId'>): CardRef {
+const SUBJECT_COLUMN = { DEAL: 'dealId', CONTACT: 'contactId', COMPANY: 'companyId', LEAD: 'leadId' } as const;
+
+export function subjectOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId' | 'leadId'>): TaskSubject {
   if (t.dealId) return { entityType: 'DEAL', id: t.dealId };
   if (t.contactId) return { entityType: 'CONTACT', id: t.contactId };
+  if (t.leadId) return { entityType: 'LEAD', id: t.leadId };
   return { entityType: 'COMPANY', id: t.companyId! };
+}
+
+/** A task's subject must be one the viewer may add to: EDIT on the card, or LEAD EDIT on a lead they see. */
+async function assertCanAddTo(ctx: ServiceCtx, subject: TaskSubject) {
+  if (subject.entityType !== 'LEAD') return assertCanAdd(ctx, subject);
+  const lead = await ctx.db.incomingLead.findFirst({
+    where: { id: subject.id, workspaceId: ctx.viewer.workspaceId, AND: [rights.allowed(ctx.viewer, 'LEAD', 'VIEW') as Prisma.IncomingLeadWhereInput] },
+    select: { responsibleId: true },
+  });
+  if (!lead) throw new NotFoundError('IncomingLead', subject.id);
+  await assertCan(ctx, 'lead:edit', lead);
 }
 
 const fields = z.object({
@@ -45,7 +63,7 @@ async function notifyAssigned(tx: Tx, ctx: ServiceCtx, task: Task) {
   ]);
 }
 
-async function taskEvent(tx: Tx, ctx: ServiceCtx, card: CardRef, t: Task): Promise<TaskEvent> {
+async function taskEvent(tx: Tx, ctx: ServiceCtx, card: TaskSubject, t: Task): Promise<TaskEvent> {
   const deal = card.entityType === 'DEAL' ? await tx.deal.findUnique({ where: { id: card.id }, select: { pipelineId: true } }) : null;
   return {
     workspaceId: t.workspaceId,
@@ -58,8 +76,8 @@ async function taskEvent(tx: Tx, ctx: ServiceCtx, card: CardRef, t: Task): Promi
 
 export type CreateTaskInput = { type: TaskType; text: string; dueAt: Date; responsibleId?: string | null };
 
-export async function createTask(ctx: ServiceCtx, card: CardRef, input: CreateTaskInput, issues = new IssueList()) {
-  await assertCanAdd(ctx, card);
+export async function createTask(ctx: ServiceCtx, card: TaskSubject, input: CreateTaskInput, issues = new IssueList()) {
+  await assertCanAddTo(ctx, card);
   const responsibleId = await checkResponsible(ctx, issues, input.responsibleId);
   await assertTaskRight(ctx, 'CREATE', responsibleId);
   const data = v.parseInput(fields, input, issues.issues);
@@ -67,7 +85,7 @@ export async function createTask(ctx: ServiceCtx, card: CardRef, input: CreateTa
     const t = await tx.task.create({
       data: {
         workspaceId: ctx.viewer.workspaceId,
-        [CARD_COLUMN[card.entityType]]: card.id,
+        [SUBJECT_COLUMN[card.entityType]]: card.id,
         ...data,
         responsibleId,
         createdById: ctx.viewer.userId,
@@ -81,7 +99,29 @@ export async function createTask(ctx: ServiceCtx, card: CardRef, input: CreateTa
   return task;
 }
 
-/** Tasks the viewer may see: the role's TASK VIEW scope, on cards the viewer may see. */
+/**
+ * A converted lead's tasks move to the card it became (inside the conversion's transaction), as
+ * updates of those tasks, so the deal's board hears of its new open task.
+ */
+export async function moveLeadTasks(tx: Tx, ctx: ServiceCtx, leadId: string, card: CardRef) {
+  const moved = await tx.task.updateManyAndReturn({
+    where: { leadId },
+    data: { leadId: null, [SUBJECT_COLUMN[card.entityType]]: card.id, updatedAt: new Date(), version: { increment: 1 } },
+  });
+  if (moved.length) await events.emit(tx, ctx, 'task.updated', await Promise.all(moved.map((t) => taskEvent(tx, ctx, card, t))));
+}
+
+/** A declined lead's open tasks are done with: completed, with the reason as their result. */
+export async function closeLeadTasks(tx: Tx, ctx: ServiceCtx, leadId: string, result: string) {
+  const closed = await tx.task.updateManyAndReturn({
+    where: { leadId, completedAt: null },
+    data: { completedAt: new Date(), result, updatedAt: new Date(), version: { increment: 1 } },
+  });
+  const lead: TaskSubject = { entityType: 'LEAD', id: leadId };
+  if (closed.length) await events.emit(tx, ctx, 'task.completed', await Promise.all(closed.map((t) => taskEvent(tx, ctx, lead, t))));
+}
+
+/** Tasks the viewer may see: the role's TASK VIEW scope, on cards (or leads) the viewer may see. */
 export function visibleTasks(ctx: ServiceCtx): Prisma.TaskWhereInput {
   return {
     workspaceId: ctx.viewer.workspaceId,
@@ -92,6 +132,7 @@ export function visibleTasks(ctx: ServiceCtx): Prisma.TaskWhereInput {
           { deal: { AND: [viewable(ctx.viewer, 'DEAL')] } },
           { contact: { AND: [viewable(ctx.viewer, 'CONTACT')] } },
           { company: { AND: [viewable(ctx.viewer, 'COMPANY')] } },
+          { lead: { AND: [rights.allowed(ctx.viewer, 'LEAD', 'VIEW') as Prisma.IncomingLeadWhereInput] } },
         ],
       },
     ],
@@ -138,7 +179,7 @@ export async function updateTask(ctx: ServiceCtx, id: string, version: number, i
       ...(data.dueAt.getTime() !== t.dueAt.getTime() ? { dueNotifiedAt: null } : {}),
     });
     if (row.responsibleId !== t.responsibleId) await notifyAssigned(tx, ctx, row);
-    await events.emit(tx, ctx, 'task.updated', [await taskEvent(tx, ctx, cardOf(row), row)]);
+    await events.emit(tx, ctx, 'task.updated', [await taskEvent(tx, ctx, subjectOf(row), row)]);
     return row;
   });
   ctx.deps.outbox.kick();
@@ -160,7 +201,7 @@ export async function completeTask(ctx: ServiceCtx, id: string, version: number,
   );
   const task = await ctx.db.$transaction(async (tx) => {
     const row = await write(tx, t, { completedAt: new Date(), result: clean.result || null });
-    await events.emit(tx, ctx, 'task.completed', [await taskEvent(tx, ctx, cardOf(row), row)]);
+    await events.emit(tx, ctx, 'task.completed', [await taskEvent(tx, ctx, subjectOf(row), row)]);
     return row;
   });
   ctx.deps.outbox.kick();
@@ -172,7 +213,7 @@ export async function reopenTask(ctx: ServiceCtx, id: string, version: number) {
   if (!t.completedAt) throw ValidationError.field('id', TASKS.notCompleted());
   const task = await ctx.db.$transaction(async (tx) => {
     const row = await write(tx, t, { completedAt: null, result: null });
-    await events.emit(tx, ctx, 'task.updated', [await taskEvent(tx, ctx, cardOf(row), row)]);
+    await events.emit(tx, ctx, 'task.updated', [await taskEvent(tx, ctx, subjectOf(row), row)]);
     return row;
   });
   ctx.deps.outbox.kick();
@@ -182,7 +223,7 @@ export async function reopenTask(ctx: ServiceCtx, id: string, version: number) {
 // Lists
 
 export type TaskFilter = {
-  cardId?: CardRef | null;
+  cardId?: TaskSubject | null;
   responsibleIds?: string[] | null;
   completed?: boolean | null;
   overdue?: boolean | null;
@@ -224,7 +265,7 @@ function offset(timeZone: string, at: Date) {
 
 export async function taskWhere(ctx: ServiceCtx, f: TaskFilter): Promise<Prisma.TaskWhereInput> {
   const and: Prisma.TaskWhereInput[] = [visibleTasks(ctx)];
-  if (f.cardId) and.push({ [CARD_COLUMN[f.cardId.entityType]]: f.cardId.id });
+  if (f.cardId) and.push({ [SUBJECT_COLUMN[f.cardId.entityType]]: f.cardId.id });
   if (f.responsibleIds?.length) and.push({ responsibleId: { in: f.responsibleIds } });
   if (f.completed !== null && f.completed !== undefined) and.push({ completedAt: f.completed ? { not: null } : null });
   const now = new Date();
@@ -240,7 +281,7 @@ export async function taskWhere(ctx: ServiceCtx, f: TaskFilter): Promise<Prisma.
 }
 
 export async function listTasks(ctx: ServiceCtx, f: TaskFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.TaskWhereUniqueInput }) {
-  if (f.cardId) await findCard(ctx, f.cardId, false);
+  if (f.cardId && f.cardId.entityType !== 'LEAD') await findCard(ctx, f.cardId, false);
   if (!(await cursorSeen(query.cursor, (id) => ctx.db.task.findFirst({ where: { AND: [visibleTasks(ctx), { id }] }, select: { id: true } })))) return [];
   return ctx.db.task.findMany({ ...query, where: await taskWhere(ctx, f), orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
 }

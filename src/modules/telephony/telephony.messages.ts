@@ -10,6 +10,12 @@ export const TELEPHONY = defineMessages('telephony', {
     (p: { number: string; name: string }) => `Incoming call from ${p.name} (${p.number})`,
     (p) => `Входящий звонок: ${p.name} (${p.number})`,
   ),
+  manage: { en: 'manage telephony settings', ru: 'управлять настройками телефонии' },
+  placeForDeals: { en: 'is only for calls that become deals (DEAL)', ru: 'только для звонков, которые становятся сделками (DEAL)' },
+  callBackNew: withParams(
+    (p: { number: string }) => `Call back ${p.number} (new caller)`,
+    (p) => `Перезвонить ${p.number} (новый абонент)`,
+  ),
   callBack: withParams(
     (p: { number: string }) => `Call back ${p.number} (missed call)`,
     (p) => `Перезвонить ${p.number} (пропущенный звонок)`,

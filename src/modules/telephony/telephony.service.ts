@@ -1,8 +1,10 @@
 // Telephony: call events from a phone system (started, answered, ended), taken once per call and
 // event. When a call ends: a known number (a contact's phone) gets a CALL entry on the timeline
 // of the contact's open deal, else the contact's own, and a missed call a call-back task for its
-// responsible; an unknown caller becomes an incoming lead (source CALL). Everything goes through
-// the same services as the GraphQL API, acting as the API key's user.
+// responsible; an unknown caller becomes an incoming lead (source CALL), or a contact with a deal
+// where the workspace's telephony settings say so, with a call-back task either way. Everything
+// goes through the same services as the GraphQL API, acting as the API key's user, and what one
+// event makes is written in one transaction.
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
 import { PENDING, takeOnce, type Taken } from '../../lib/take-once.js';
@@ -13,10 +15,14 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import { visible } from '../../kernel/access/visibility.js';
 import { cardTable } from '../../kernel/tables.js';
 import { workspaceRegion } from '../../kernel/workspace.js';
-import type { CardRef } from '../../kernel/records.js';
+import { createRecord, inOneTransaction, type CardRef } from '../../kernel/records.js';
+import { assertAdmin } from '../../kernel/access/viewer.js';
+import { AppError, IssueList } from '../../lib/errors.js';
 import { logCall } from '../timeline/timeline.service.js';
-import { createTask } from '../tasks/tasks.service.js';
+import { createTask, type TaskSubject } from '../tasks/tasks.service.js';
 import { receiveLead } from '../leads/leads.service.js';
+import { LEADS } from '../leads/leads.messages.js';
+import { checkDealPlace } from '../pipelines/pipelines.service.js';
 import { events } from '../../kernel/events.js';
 import { TELEPHONY } from './telephony.messages.js';
 
@@ -32,7 +38,37 @@ export const callEvent = z.object({
   answered: z.boolean().nullish(),
 });
 export type CallEvent = z.output<typeof callEvent>;
-export type CallResult = { timelineEntry?: string; lead?: string; task?: string; notified?: string };
+export type CallResult = { timelineEntry?: string; lead?: string; contact?: string; deal?: string; task?: string; notified?: string };
+
+// Settings
+
+export type CallTarget = 'LEAD' | 'DEAL';
+export type TelephonySettings = { unknownCaller: CallTarget; pipelineId: string | null; stageId: string | null };
+
+export async function telephonySettings(ctx: ServiceCtx): Promise<TelephonySettings> {
+  assertAdmin(ctx.viewer, TELEPHONY.manage());
+  const ws = await ctx.db.workspace.findUniqueOrThrow({
+    where: { id: ctx.viewer.workspaceId },
+    select: { callTarget: true, callPipelineId: true, callStageId: true },
+  });
+  return { unknownCaller: ws.callTarget, pipelineId: ws.callPipelineId, stageId: ws.callStageId };
+}
+
+/** What calls from unknown numbers become (administrators only); a pipeline and stage only for DEAL. */
+export async function updateTelephonySettings(ctx: ServiceCtx, input: TelephonySettings, issues = new IssueList()) {
+  assertAdmin(ctx.viewer, TELEPHONY.manage());
+  if (input.unknownCaller === 'LEAD') {
+    if (input.pipelineId) issues.add('pipelineId', TELEPHONY.placeForDeals());
+    if (input.stageId) issues.add('stageId', TELEPHONY.placeForDeals());
+  }
+  await checkDealPlace(ctx, issues, input);
+  issues.throwIfAny();
+  await ctx.db.workspace.update({
+    where: { id: ctx.viewer.workspaceId },
+    data: { callTarget: input.unknownCaller, callPipelineId: input.pipelineId, callStageId: input.stageId },
+  });
+  return telephonySettings(ctx);
+}
 
 /** The contact with this phone that the viewer may see, and the card the call belongs on. */
 async function cardOf(ctx: ServiceCtx, phone: string): Promise<{ card: CardRef; contactName: string } | null> {
@@ -107,34 +143,85 @@ async function callEnded(ctx: ServiceCtx, e: CallEvent): Promise<CallResult> {
   const number = v.normalizePhone(raw, phoneRegion);
   const known = number ? await cardOf(ctx, number) : null;
   const missed = e.answered === false || (e.answered == null && !e.durationSeconds);
-  if (!known) {
-    if (e.direction === 'OUTBOUND') return {};
-    const lead = await receiveLead(ctx, {
+  if (!known) return e.direction === 'OUTBOUND' ? {} : unknownCaller(ctx, e, raw, missed);
+  return inOneTransaction(ctx, async (t) => {
+    const out: CallResult = { timelineEntry: encodeGlobalId('TimelineEntry', await logCall(t, known.card, callInput(e, raw, missed))) };
+    if (missed && e.direction === 'INBOUND') {
+      const card = await cardTable(t.db, known.card.entityType).findUniqueOrThrow({ where: { id: known.card.id }, select: { responsibleId: true } });
+      out.task = await callBack(t, known.card, card.responsibleId, TELEPHONY.callBack({ number: number! }));
+    }
+    return out;
+  });
+}
+
+const callInput = (e: CallEvent, raw: string, missed: boolean) => ({
+  direction: e.direction,
+  number: raw,
+  durationSeconds: e.durationSeconds ?? 0,
+  recordingUrl: e.recordingUrl ?? null,
+  result: missed ? 'missed' : null,
+});
+
+/** A call-back task for `responsibleId`, due in 15 minutes. */
+async function callBack(ctx: ServiceCtx, subject: TaskSubject, responsibleId: string, text: Parameters<typeof render>[0]) {
+  const task = await createTask(ctx, subject, {
+    type: 'CALL',
+    text: render(text, ctx.viewer.locale),
+    dueAt: new Date(Date.now() + 15 * 60_000),
+    responsibleId,
+  });
+  return encodeGlobalId('Task', task.id);
+}
+
+/**
+ * A call from a number no visible contact has: per the workspace's telephony settings, a contact
+ * with a deal (the call on its timeline) or an incoming lead, and a call-back task for its
+ * responsible, in one transaction. A deal that is refused (its stage gone, fields the stage requires,
+ * the key's rights) falls back to a lead that says why, so no caller is lost.
+ */
+async function unknownCaller(ctx: ServiceCtx, e: CallEvent, raw: string, missed: boolean): Promise<CallResult> {
+  const settings = await ctx.db.workspace.findUniqueOrThrow({
+    where: { id: ctx.viewer.workspaceId },
+    select: { callTarget: true, callPipelineId: true, callStageId: true },
+  });
+  const number = v.normalizePhone(raw, (await workspaceRegion(ctx)).phoneRegion) ?? raw;
+  const text = missed ? TELEPHONY.callBack({ number }) : TELEPHONY.callBackNew({ number });
+  let dealRefused: string | null = null;
+  if (settings.callTarget === 'DEAL') {
+    try {
+      return await inOneTransaction(ctx, async (t) => {
+        const contact = await createRecord(t, 'CONTACT', { fields: { name: number, phones: [raw] } });
+        const deal = await createRecord(t, 'DEAL', {
+          fields: { name: render(LEADS.dealName({ name: number }), ctx.viewer.locale) },
+          extra: { pipelineId: settings.callPipelineId ?? undefined, stageId: settings.callStageId ?? undefined, contactIds: [contact.id] },
+        });
+        const card: CardRef = { entityType: 'DEAL', id: deal.id };
+        return {
+          contact: encodeGlobalId('Contact', contact.id),
+          deal: encodeGlobalId('Deal', deal.id),
+          timelineEntry: encodeGlobalId('TimelineEntry', await logCall(t, card, callInput(e, raw, missed))),
+          task: await callBack(t, card, deal.responsibleId, text),
+        };
+      });
+    } catch (err) {
+      // Refused by a rule (the stage's requirements, a stage gone, the key's rights): a lead says why.
+      if (!(err instanceof AppError)) throw err;
+      dealRefused = render(err.msg, ctx.viewer.locale);
+    }
+  }
+  return inOneTransaction(ctx, async (t) => {
+    const lead = await receiveLead(t, {
       source: 'CALL',
       channel: e.to,
       phones: [raw],
       message: '',
-      data: { callId: e.callId, ...(missed ? { missed: 'yes' } : {}), ...(e.recordingUrl ? { recording: e.recordingUrl } : {}) },
+      data: {
+        callId: e.callId,
+        ...(missed ? { missed: 'yes' } : {}),
+        ...(e.recordingUrl ? { recording: e.recordingUrl } : {}),
+        ...(dealRefused ? { dealRefused } : {}),
+      },
     });
-    return { lead: encodeGlobalId('IncomingLead', lead.id) };
-  }
-  const entry = await logCall(ctx, known.card, {
-    direction: e.direction,
-    number: raw,
-    durationSeconds: e.durationSeconds ?? 0,
-    recordingUrl: e.recordingUrl ?? null,
-    result: missed ? 'missed' : null,
+    return { lead: encodeGlobalId('IncomingLead', lead.id), task: await callBack(t, { entityType: 'LEAD', id: lead.id }, lead.responsibleId, text) };
   });
-  const out: CallResult = { timelineEntry: encodeGlobalId('TimelineEntry', entry) };
-  if (missed && e.direction === 'INBOUND') {
-    const card = await cardTable(ctx.db, known.card.entityType).findUniqueOrThrow({ where: { id: known.card.id }, select: { responsibleId: true } });
-    const task = await createTask(ctx, known.card, {
-      type: 'CALL',
-      text: render(TELEPHONY.callBack({ number: number! }), ctx.viewer.locale),
-      dueAt: new Date(Date.now() + 15 * 60_000),
-      responsibleId: card.responsibleId,
-    });
-    out.task = encodeGlobalId('Task', task.id);
-  }
-  return out;
 }

@@ -28,13 +28,16 @@ events.inTransactionMany('record.updated', 'timeline: field, stage and responsib
   await recordMany(tx, ctx, items);
 });
 
+// An incoming lead has no timeline: its tasks show on the cards it becomes.
 events.inTransaction('task.created', 'timeline: task created', async (tx, { card, task }, ctx) => {
+  if (card.kind === 'LEAD') return;
   await record(tx, ctx, { entityType: card.kind, id: card.id }, [
     { kind: 'TASK_CREATED', text: task.text, data: { taskId: task.id, type: task.type, dueAt: task.dueAt, responsibleId: task.responsibleId } },
   ]);
 });
 
 events.inTransaction('task.completed', 'timeline: task completed', async (tx, { card, task }, ctx) => {
+  if (card.kind === 'LEAD') return;
   await record(tx, ctx, { entityType: card.kind, id: card.id }, [
     { kind: 'TASK_COMPLETED', text: [task.text, task.result].filter(Boolean).join('\n'), data: { taskId: task.id, type: task.type, result: task.result } },
   ]);

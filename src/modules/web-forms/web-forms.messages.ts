@@ -36,7 +36,6 @@ export const FORMS = defineMessages('webForms', {
     ru: 'сопоставьте хотя бы поле NAME, PHONE или EMAIL',
   },
   origin: { en: 'is not a web origin such as https://example.com', ru: 'не адрес сайта вида https://example.com' },
-  stageOfPipeline: { en: 'the stage is not of this pipeline', ru: 'этап не из этой воронки' },
   responsibleOrTeam: { en: 'give a responsible or a team, not both', ru: 'укажите ответственного или команду, но не оба' },
   emptyTeam: { en: 'the team has no active members', ru: 'в команде нет активных участников' },
   boolean: { en: 'is not yes or no', ru: 'не «да» и не «нет»' },

@@ -11,6 +11,7 @@ import { IssueList, ValidationError, type FieldIssue } from '../../lib/errors.js
 import { encodeGlobalId } from '../../lib/ids.js';
 import { render, type Message } from '../../lib/i18n.js';
 import * as v from '../../lib/validate.js';
+import { checkDealPlace } from '../pipelines/pipelines.service.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { assertAdmin } from '../../kernel/access/viewer.js';
 import { findDuplicates } from '../../kernel/duplicates.js';
@@ -79,13 +80,7 @@ export async function createWebForm(ctx: ServiceCtx, input: CreateWebFormInput, 
     mapping.push({ name: f.name, target: f.target, customFieldId: f.target === 'CUSTOM' ? f.customFieldId : null, required: !!f.required });
   }
   if (!mapping.some((m) => m.target === 'NAME' || m.target === 'PHONE' || m.target === 'EMAIL')) issues.add('fields', FORMS.noContactField());
-  if (input.stageId) {
-    const stage = await ctx.db.stage.findFirst({ where: { id: input.stageId, workspaceId: ws } });
-    if (!stage) issues.add('stageId', v.noSuch('Stage'));
-    else if (input.pipelineId && stage.pipelineId !== input.pipelineId) issues.add('stageId', FORMS.stageOfPipeline());
-  }
-  if (input.pipelineId && !(await ctx.db.pipeline.findFirst({ where: { id: input.pipelineId, workspaceId: ws } })))
-    issues.add('pipelineId', v.noSuch('Pipeline'));
+  await checkDealPlace(ctx, issues, input);
   if (input.responsibleId && input.teamId) issues.add('teamId', FORMS.responsibleOrTeam());
   if (input.responsibleId) await checkResponsible(ctx, issues, input.responsibleId);
   if (input.teamId && !(await ctx.db.team.findFirst({ where: { id: input.teamId, workspaceId: ws } }))) issues.add('teamId', v.noSuch('Team'));
@@ -285,9 +280,10 @@ export async function submitForm(deps: AppDeps, form: WebForm, sub: Submission):
   const ctx: ServiceCtx = { db: deps.db, deps, viewer };
   const p = await parseSubmission(ctx, form, sub);
   const responsibleId = await responsibleFor(ctx, form);
-  const match = (await findDuplicates(ctx, 'CONTACT', { phones: p.phones, emails: p.emails })).find(
-    (d) => d.reasons.includes('PHONE') || d.reasons.includes('EMAIL'),
-  );
+  // One search serves both: the contact to attach to (same phone or e-mail) and, for a lead, the
+  // contacts that look like the same person (its name too).
+  const dups = await findDuplicates(ctx, 'CONTACT', { name: form.target === 'LEAD' ? p.name : null, phones: p.phones, emails: p.emails });
+  const match = dups.find((d) => d.reasons.includes('PHONE') || d.reasons.includes('EMAIL'));
   if (form.target === 'LEAD') {
     const fileIds: string[] = [];
     for (const f of p.files) fileIds.push((await uploadFile(ctx, f, null)).id);
@@ -304,6 +300,7 @@ export async function submitForm(deps: AppDeps, form: WebForm, sub: Submission):
       data,
       fileIds,
       contactId: match?.id ?? null,
+      duplicateContactIds: dups.map((d) => d.id),
     });
     return { lead: encodeGlobalId('IncomingLead', lead.id), ...(match ? { contact: encodeGlobalId('Contact', match.id), attachedToExisting: true } : {}) };
   }

@@ -112,7 +112,7 @@ for (const [topic, type] of [
       e.workspaceId,
       [type],
       () => ({
-        card: { kind: e.card.kind, id: encodeGlobalId(descriptor(e.card.kind).typeName, e.card.id) },
+        card: { kind: e.card.kind, id: encodeGlobalId(e.card.kind === 'LEAD' ? 'IncomingLead' : descriptor(e.card.kind).typeName, e.card.id) },
         task: { ...e.task, id: encodeGlobalId('Task', e.task.id), responsibleId: encodeGlobalId('User', e.task.responsibleId) },
         actorId: encodeGlobalId('User', e.actorId),
       }),
