@@ -94,7 +94,8 @@ export async function receiveLead(ctx: ServiceCtx, input: ReceiveLeadInput, issu
   if (!data.name && !data.phones.length && !data.emails.length) {
     throw ValidationError.field('name', LEADS.noContactData());
   }
-  const dupIds = input.duplicateContactIds ?? (await findDuplicates(ctx, 'CONTACT', { name: data.name, phones: data.phones, emails: data.emails })).map((d) => d.id);
+  const dupIds =
+    input.duplicateContactIds ?? (await findDuplicates(ctx, 'CONTACT', { name: data.name, phones: data.phones, emails: data.emails })).map((d) => d.id);
   const write = async (t: Tx) => {
     const lead = await t.incomingLead.create({
       data: {
