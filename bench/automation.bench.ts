@@ -284,7 +284,10 @@ row('changes / writers / instances / chunk', `${changes} / ${writers} / ${instan
 row('bare: changes/s, no automation (baseline 1)', (changes / (bareMs / 1000)).toFixed(0));
 row('direct: the same 6 action writes per change, actions/s (baseline 2)', directActionsPerS.toFixed(0));
 row('direct, batched through writeRecords: actions/s (baseline 3)', batchedActionsPerS.toFixed(0));
-row('live: changes/s while the workers run (offered actions/s)', `${(changes / (writesMs / 1000)).toFixed(0)} (${((6 * changes) / (writesMs / 1000)).toFixed(0)})`);
+row(
+  'live: changes/s while the workers run (offered actions/s)',
+  `${(changes / (writesMs / 1000)).toFixed(0)} (${((6 * changes) / (writesMs / 1000)).toFixed(0)})`,
+);
 row('live: runs / actions / failed runs', `${runs.length} / ${actions} / ${failed}`);
 row('live: actions/s (first change → last run commit)', autoActionsPerS.toFixed(0));
 row('live: actions/s ÷ direct actions/s', (autoActionsPerS / directActionsPerS).toFixed(2));
@@ -292,7 +295,10 @@ row('live: commit → last action of the change, p50 / p99 (ms)', `${q(0.5)} / $
 row('live: last change → last action (ms)', String(lastRun - lastChange));
 row('backlog: runs / actions / failed runs', `${backlogRuns.length} / ${backlogActions} / ${backlogFailed}`);
 row('backlog: actions/s (workers start → last run commit)', backlogActionsPerS.toFixed(0));
-row('backlog: actions/s ÷ direct batched / ÷ direct', `${(backlogActionsPerS / batchedActionsPerS).toFixed(2)} / ${(backlogActionsPerS / directActionsPerS).toFixed(2)}`);
+row(
+  'backlog: actions/s ÷ direct batched / ÷ direct',
+  `${(backlogActionsPerS / batchedActionsPerS).toFixed(2)} / ${(backlogActionsPerS / directActionsPerS).toFixed(2)}`,
+);
 row('writes retried after a 5 s transaction time-out (load)', String(retries));
 // Where an action's time goes: round trips and Node CPU, the change's own share taken off.
 const per = (cost: { statements: number; cpuMs: number }, n: number) =>
@@ -300,7 +306,10 @@ const per = (cost: { statements: number; cpuMs: number }, n: number) =>
 row('bare change: SQL statements, Node CPU ms', `${(bareCost.statements / changes).toFixed(1)}, ${(bareCost.cpuMs / changes).toFixed(1)}`);
 row('direct: per action (change taken off)', per(directCost, 6 * changes));
 row('live: per action (change taken off; claims, runs, logs incl.)', per(autoCost, actions));
-row('backlog: per action (the workers alone)', `${(backlogCost.statements / backlogActions).toFixed(1)} statements, ${(backlogCost.cpuMs / backlogActions).toFixed(1)} ms CPU`);
+row(
+  'backlog: per action (the workers alone)',
+  `${(backlogCost.statements / backlogActions).toFixed(1)} statements, ${(backlogCost.cpuMs / backlogActions).toFixed(1)} ms CPU`,
+);
 if (values.profile) {
   console.log('\nbacklog phase, statements per action by kind:');
   for (const [k, c] of [...shapes].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(c / backlogActions).toFixed(2).padStart(7)}  ${k}`);

@@ -397,7 +397,7 @@ describe('a batch of writes', () => {
       ['C', 'set'],
       ['Changed', null],
     ]);
-});
+  });
 });
 
 describe('several writes in one transaction', () => {

@@ -364,7 +364,10 @@ class Batch {
   private async together(steps: Step[]) {
     if (!steps.length) return;
     try {
-      const cards = await readCards(this.deps.db, steps.filter((s) => !s.ready && ACTS_ON_CARD.has(s.action.type)));
+      const cards = await readCards(
+        this.deps.db,
+        steps.filter((s) => !s.ready && ACTS_ON_CARD.has(s.action.type)),
+      );
       const saves = await inOneTransaction(steps[0].run.ctx, async (tctx, tx) => {
         const inTx = new Map<ServiceCtx, ServiceCtx>();
         const notes: NotificationMessage[] = [];
@@ -525,7 +528,10 @@ async function finish(tx: Tx, list: Finish[]): Promise<Set<bigint>> {
   counters.sort((x, y) => (x.id < y.id ? -1 : 1));
   // Automations locked in id order: two workers ending runs of the same automations never deadlock.
   if (counters.length > 1)
-    await tx.$queryRawUnsafe(`select 1 from "Automation" where "id" = any($1::uuid[]) order by "id" for update`, counters.map((c) => c.id));
+    await tx.$queryRawUnsafe(
+      `select 1 from "Automation" where "id" = any($1::uuid[]) order by "id" for update`,
+      counters.map((c) => c.id),
+    );
   const moved = await tx.$queryRawUnsafe<{ id: string; workspaceId: string; name: string; failureStreak: number; pausedAt: Date | null }[]>(
     `update "Automation" a set "runs" = a."runs" + x.runs, "lastRunAt" = now(), "failures" = a."failures" + x.failures,
             "failureStreak" = case when x.cleared then x.streak else a."failureStreak" + x.streak end,
