@@ -3,14 +3,24 @@
 // same run, on the same database:
 //   - bare: the same change (an amount update through updateRecord) with no automation;
 //   - direct: the change plus the very writes the 3 automations make (3 tag updates through
-//     updateRecord, 3 notifications emitted), done directly by the writers.
-// Reports actions per second (automations against direct) and the p50 / p99 from a change's
-// commit to the commit of its last automation run.
+//     updateRecord, 3 notifications emitted), done directly by the writers one at a time;
+//   - direct, batched: the same action writes done directly through the kernel's batch write
+//     path (`writeRecords`, --chunk cards a transaction, notifications in one transaction a
+//     chunk), the changes written beforehand: the best the write path itself does.
+// Two automation phases:
+//   - live: the writers change deals one at a time while the workers run; reports actions per
+//     second (first change → last run's commit) and the p50 / p99 from a change's commit to the
+//     commit of its change's last automation run. If the writers are slower than the workers,
+//     this rate is the writers' (their offered actions/s is printed beside it);
+//   - backlog: changes written (in --chunk batches) with the workers stopped, then the workers
+//     started: actions per second from their start to the last run's commit, what the workers
+//     alone can do, against the direct batched writes.
 //
-//   npm run bench:automation -- [--changes 2000] [--writers 8] [--pg postgresql://…] [--instances 2] [--profile]
+//   npm run bench:automation -- [--changes 2000] [--writers 8] [--chunk 50] [--pg postgresql://…] [--instances 2] [--profile]
 //
-// It also prints SQL statements and Node CPU per action (the change's own share taken off), and
-// with --profile the automation phase's statements grouped by their start.
+// It also prints SQL statements and Node CPU per action (the live phase with the change's own
+// share taken off; the backlog phase the workers' alone), and with --profile the backlog
+// phase's statements grouped by their start.
 //
 // Without --pg it runs on an in-memory PGlite (one instance); with --pg it creates a scratch
 // database there and starts --instances apps on it, each running a worker.
@@ -21,7 +31,7 @@ import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
 import { viewerOfUser } from '../src/modules/auth/auth.service.js';
-import { createRecord, updateRecord } from '../src/kernel/records.js';
+import { createRecord, updateRecord, writeRecords } from '../src/kernel/records.js';
 import { events } from '../src/kernel/events.js';
 import { createAutomation } from '../src/modules/automations/automations.service.js';
 import type { ServiceCtx } from '../src/context.js';
@@ -32,13 +42,15 @@ const { values } = parseArgs({
     writers: { type: 'string', default: '8' },
     pg: { type: 'string' },
     instances: { type: 'string', default: '2' },
+    chunk: { type: 'string', default: '50' },
     profile: { type: 'boolean', default: false },
   },
 });
 const changes = Number(values.changes);
 const writers = Number(values.writers);
+const chunk = Number(values.chunk);
 
-const scratch = values.pg ? await scratchDatabase(values.pg) : undefined;
+const scratch = values.pg ? await scratchDatabase(values.pg, 'crm_bench_automation') : undefined;
 const url = scratch?.url;
 const instances = url ? Number(values.instances) : 1;
 
@@ -71,7 +83,7 @@ const session = await benchWorkspace(app.deps);
 const owner = await db.user.findFirstOrThrow({ where: { workspaceId: session.workspaceId } });
 const ctx: ServiceCtx = { db, deps: app.deps, viewer: (await viewerOfUser(db, owner.id))! };
 
-console.log(`seeding ${3 * changes} deals on ${url ? `PostgreSQL, ${instances} instances` : 'PGlite'}; ${writers} writers…`);
+console.log(`seeding ${5 * changes} deals on ${url ? `PostgreSQL, ${instances} instances` : 'PGlite'}; ${writers} writers…`);
 // One deal through the write path, then copies of its row (the benchmark measures changes, not creation).
 const template = await createRecord(ctx, 'DEAL', { fields: { name: 'Template', amount: '1' } });
 const cols = (
@@ -81,7 +93,7 @@ const cols = (
   .filter((c) => c !== 'id');
 const list = cols.map((c) => `"${c}"`).join(', ');
 await db.$executeRawUnsafe(
-  `insert into "Deal" ("id", ${list}) select gen_random_uuid(), ${list} from "Deal", generate_series(1, ${3 * changes}) where "id" = $1::uuid`,
+  `insert into "Deal" ("id", ${list}) select gen_random_uuid(), ${list} from "Deal", generate_series(1, ${5 * changes}) where "id" = $1::uuid`,
   template.id,
 );
 const all = await db.deal.findMany({
@@ -91,7 +103,9 @@ const all = await db.deal.findMany({
 });
 const bare = all.slice(0, changes);
 const direct = all.slice(changes, 2 * changes);
-const auto = all.slice(2 * changes, 3 * changes);
+const batched = all.slice(2 * changes, 3 * changes);
+const auto = all.slice(3 * changes, 4 * changes);
+const backlog = all.slice(4 * changes, 5 * changes);
 
 let retries = 0;
 /**
@@ -110,16 +124,36 @@ async function change(id: string, version: number, input: Parameters<typeof upda
   }
 }
 
-/** Runs `fn` over the deals with `writers` at once; answers the milliseconds it took. */
-async function concurrently(deals: { id: string; version: number }[], fn: (d: { id: string; version: number }) => Promise<void>) {
+/** Runs `fn` over the items with `writers` at once; answers the milliseconds it took. */
+async function concurrently<T>(items: T[], fn: (d: T) => Promise<void>) {
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: writers }, async () => {
-      while (next < deals.length) await fn(deals[next++]);
+      while (next < items.length) await fn(items[next++]);
     }),
   );
   return performance.now() - t0;
+}
+
+type Deal = { id: string; version: number };
+const chunks = <T>(list: T[]) => Array.from({ length: Math.ceil(list.length / chunk) }, (_, i) => list.slice(i * chunk, (i + 1) * chunk));
+
+/** The change, --chunk deals a transaction through the kernel's batch write path; answers the deals at their new versions. */
+async function changeInChunks(deals: Deal[]): Promise<Deal[]> {
+  const out: Deal[] = [];
+  await concurrently(chunks(deals), async (c) => {
+    const results = await writeRecords(
+      ctx,
+      'DEAL',
+      c.map((d) => ({ id: d.id, version: d.version, write: { fields: { amount: '2' } } })),
+    );
+    for (const r of results) {
+      if (!r.ok) throw r.error;
+      out.push({ id: r.row.id, version: r.row.version });
+    }
+  });
+  return out;
 }
 
 // Baseline 1: the change alone.
@@ -151,6 +185,39 @@ const directMs = await concurrently(direct, async (d) => {
 });
 
 const directCost = spent(directMark);
+
+// Baseline 3: the same action writes, batched through writeRecords (the changes written first, untimed).
+const batchedChanged = await changeInChunks(batched);
+const batchedMs = await concurrently(chunks(batchedChanged), async (c) => {
+  let deals = c;
+  for (const k of [1, 2, 3]) {
+    const tags = await db.dealTag.findMany({ where: { dealId: { in: deals.map((d) => d.id) } }, select: { dealId: true, tag: { select: { name: true } } } });
+    const results = await writeRecords(
+      ctx,
+      'DEAL',
+      deals.map((d) => ({ id: d.id, version: d.version, write: { tags: [...tags.filter((t) => t.dealId === d.id).map((t) => t.tag.name), `auto-${k}`] } })),
+    );
+    const rows = results.map((r) => {
+      if (!r.ok) throw r.error;
+      return r.row;
+    });
+    deals = rows.map((r) => ({ id: r.id, version: r.version }));
+    await db.$transaction((tx) =>
+      events.emit(
+        tx,
+        ctx,
+        'notification',
+        rows.map((r) => ({
+          workspaceId: ctx.viewer.workspaceId,
+          userId: owner.id,
+          kind: 'AUTOMATION' as const,
+          text: `Amount of ${String(r.name)} changed`,
+          occurredAt: new Date().toISOString(),
+        })),
+      ),
+    );
+  }
+});
 for (const k of [1, 2, 3]) {
   await createAutomation(ctx, {
     name: `Auto ${k}`,
@@ -161,22 +228,24 @@ for (const k of [1, 2, 3]) {
 for (const a of apps) await a.start();
 
 const autoMark = mark();
-profiling = !!values.profile;
 const committed = new Map<string, number>();
 const startWall = Date.now();
 const writesMs = await concurrently(auto, async (d) => {
   await change(d.id, d.version, { fields: { amount: '2' } });
   committed.set(d.id, Date.now());
 });
-for (;;) {
-  const [{ n }] = await db.$queryRaw<{ n: number }[]>`select count(*)::int as n from "AutomationJob" where "doneAt" is null`;
-  if (!n) break;
-  await new Promise((r) => setTimeout(r, 100));
+async function drained() {
+  for (;;) {
+    const [{ n }] = await db.$queryRaw<{ n: number }[]>`select count(*)::int as n from "AutomationJob" where "doneAt" is null`;
+    if (!n) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
+await drained();
 const autoCost = spent(autoMark);
-profiling = false;
+const lastChange = Math.max(...committed.values());
 const runs = await db.automationRun.findMany({
-  where: { workspaceId: session.workspaceId },
+  where: { workspaceId: session.workspaceId, cardId: { in: auto.map((d) => d.id) } },
   select: { cardId: true, finishedAt: true, status: true, actions: true },
 });
 const lastRun = Math.max(...runs.map((r) => r.finishedAt.getTime()));
@@ -188,27 +257,62 @@ const lat = [...lastPerCard].map(([id, t]) => t - committed.get(id)!).sort((a, b
 const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
 const autoSeconds = (lastRun - startWall) / 1000;
 const directActionsPerS = (6 * changes) / (directMs / 1000);
+const batchedActionsPerS = (6 * changes) / (batchedMs / 1000);
 const autoActionsPerS = actions / autoSeconds;
 
+// Backlog: the changes queued with the workers stopped, then the workers alone.
+for (const a of apps) await a.deps.worker.stop();
+await changeInChunks(backlog);
+const backlogMark = mark();
+profiling = !!values.profile;
+const backlogStart = Date.now();
+for (const a of apps) a.deps.worker.start();
+await drained();
+const backlogCost = spent(backlogMark);
+profiling = false;
+const backlogRuns = await db.automationRun.findMany({
+  where: { workspaceId: session.workspaceId, cardId: { in: backlog.map((d) => d.id) } },
+  select: { finishedAt: true, status: true, actions: true },
+});
+const backlogActions = backlogRuns.reduce((s, r) => s + (r.actions as unknown[]).length, 0);
+const backlogFailed = backlogRuns.filter((r) => r.status !== 'SUCCEEDED').length;
+const backlogSeconds = (Math.max(...backlogRuns.map((r) => r.finishedAt.getTime())) - backlogStart) / 1000;
+const backlogActionsPerS = backlogActions / backlogSeconds;
+
 const row = (k: string, v: string) => console.log(`${k.padEnd(60)} ${v}`);
-row('changes / writers / instances', `${changes} / ${writers} / ${instances}`);
+row('changes / writers / instances / chunk', `${changes} / ${writers} / ${instances} / ${chunk}`);
 row('bare: changes/s, no automation (baseline 1)', (changes / (bareMs / 1000)).toFixed(0));
 row('direct: the same 6 action writes per change, actions/s (baseline 2)', directActionsPerS.toFixed(0));
-row('automations: changes/s while the workers run', (changes / (writesMs / 1000)).toFixed(0));
-row('automations: runs / actions / failed runs', `${runs.length} / ${actions} / ${failed}`);
-row('automations: actions/s (first change → last run commit)', autoActionsPerS.toFixed(0));
-row('automations actions/s ÷ direct actions/s', (autoActionsPerS / directActionsPerS).toFixed(2));
-row('commit → last action of the change, p50 / p99 (ms)', `${q(0.5)} / ${q(0.99)}`);
+row('direct, batched through writeRecords: actions/s (baseline 3)', batchedActionsPerS.toFixed(0));
+row(
+  'live: changes/s while the workers run (offered actions/s)',
+  `${(changes / (writesMs / 1000)).toFixed(0)} (${((6 * changes) / (writesMs / 1000)).toFixed(0)})`,
+);
+row('live: runs / actions / failed runs', `${runs.length} / ${actions} / ${failed}`);
+row('live: actions/s (first change → last run commit)', autoActionsPerS.toFixed(0));
+row('live: actions/s ÷ direct actions/s', (autoActionsPerS / directActionsPerS).toFixed(2));
+row('live: commit → last action of the change, p50 / p99 (ms)', `${q(0.5)} / ${q(0.99)}`);
+row('live: last change → last action (ms)', String(lastRun - lastChange));
+row('backlog: runs / actions / failed runs', `${backlogRuns.length} / ${backlogActions} / ${backlogFailed}`);
+row('backlog: actions/s (workers start → last run commit)', backlogActionsPerS.toFixed(0));
+row(
+  'backlog: actions/s ÷ direct batched / ÷ direct',
+  `${(backlogActionsPerS / batchedActionsPerS).toFixed(2)} / ${(backlogActionsPerS / directActionsPerS).toFixed(2)}`,
+);
 row('writes retried after a 5 s transaction time-out (load)', String(retries));
 // Where an action's time goes: round trips and Node CPU, the change's own share taken off.
 const per = (cost: { statements: number; cpuMs: number }, n: number) =>
   `${((cost.statements - (bareCost.statements / changes) * changes) / n).toFixed(1)} statements, ${((cost.cpuMs - (bareCost.cpuMs / changes) * changes) / n).toFixed(1)} ms CPU`;
 row('bare change: SQL statements, Node CPU ms', `${(bareCost.statements / changes).toFixed(1)}, ${(bareCost.cpuMs / changes).toFixed(1)}`);
 row('direct: per action (change taken off)', per(directCost, 6 * changes));
-row('automations: per action (change taken off; claims, runs, logs incl.)', per(autoCost, actions));
+row('live: per action (change taken off; claims, runs, logs incl.)', per(autoCost, actions));
+row(
+  'backlog: per action (the workers alone)',
+  `${(backlogCost.statements / backlogActions).toFixed(1)} statements, ${(backlogCost.cpuMs / backlogActions).toFixed(1)} ms CPU`,
+);
 if (values.profile) {
-  console.log('\nautomation phase, statements per action by kind (the changes themselves included):');
-  for (const [k, c] of [...shapes].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(c / actions).toFixed(2).padStart(7)}  ${k}`);
+  console.log('\nbacklog phase, statements per action by kind:');
+  for (const [k, c] of [...shapes].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(c / backlogActions).toFixed(2).padStart(7)}  ${k}`);
 }
 
 for (const a of apps) await a.stop();

@@ -470,7 +470,7 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
     }
     for (const r of updates) {
       const id = r.current!.id;
-      await bumpVersion(tx, kind, r.current!, {
+      const row = await bumpVersion(tx, kind, r.current!, {
         ...r.p.columns,
         ...r.p.hook.columns?.(r.p.w, now),
         ...(r.p.companyId !== undefined ? { companyId: r.p.companyId } : {}),
@@ -480,7 +480,7 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
         ...touched(ctx),
       });
       await r.p.hook.written?.(tx, r.p.w, id);
-      written.push({ index: r.index, row: await cardTable(tx, kind).findUniqueOrThrow({ where: { id } }), created: false });
+      written.push({ index: r.index, row, created: false });
     }
     await touchFields(tx, [...new Set(ready.flatMap((r) => r.p.cf?.written ?? []))]);
     const byIndex = new Map(ready.map((r) => [r.index, r]));
@@ -537,15 +537,17 @@ async function commitOne(ctx: ServiceCtx, kind: CardKind, r: Ready) {
 
 /**
  * Bumps the version only if it is still the one read: the compare-and-set that makes a stale
- * concurrent write fail instead of overwriting.
+ * concurrent write fail instead of overwriting. Answers the card as written (one statement:
+ * the update returns it).
  */
-async function bumpVersion(tx: Tx, kind: CardKind, card: CardRow, data: Record<string, unknown>) {
+async function bumpVersion(tx: Tx, kind: CardKind, card: CardRow, data: Record<string, unknown>): Promise<CardRow> {
   const table = cardTable(tx, kind);
-  const { count } = await table.updateMany({ where: { id: card.id, version: card.version }, data: { ...data, version: { increment: 1 } } });
-  if (!count) {
+  const [row] = await table.updateManyAndReturn({ where: { id: card.id, version: card.version }, data: { ...data, version: { increment: 1 } } });
+  if (!row) {
     const now = await table.findUnique({ where: { id: card.id }, select: { version: true } });
     throw new ConflictError(descriptor(kind).typeName, card.id, now?.version ?? card.version);
   }
+  return row;
 }
 
 /** The checks an update makes before preparing its values. */
@@ -593,9 +595,10 @@ export type BatchHooks = {
  * Many creates and updates of one kind (an import's batch) through the same checks, values,
  * hooks and events as createRecord / updateRecord, one card at a time, but committed in one
  * transaction with one multi-row INSERT. A write its checks refuse is left out (its error in
- * its result) and the others go ahead; if the batch's transaction fails (a constraint, a
- * concurrent change), each write is retried alone, so one bad card never takes the good ones
- * with it and none is written twice. An update of a card already updated earlier in the
+ * its result) and the others go ahead; if the batch's transaction fails on a card changed
+ * meanwhile, that write is refused (ConflictError) and the others are tried again together; on
+ * anything else (a constraint), each write is retried alone, so one bad card never takes the
+ * good ones with it and none is written twice. An update of a card already updated earlier in the
  * batch is refused with ConflictError (the version it read is no longer the card's).
  */
 export async function writeRecords(ctx: ServiceCtx, kind: CardKind, batch: BatchWrite[], hooks: BatchHooks = {}): Promise<BatchResult[]> {
@@ -627,21 +630,35 @@ export async function writeRecords(ctx: ServiceCtx, kind: CardKind, batch: Batch
     for (const x of written) results[x.index] = { ok: true, row: x.row, created: x.created };
     if (written.length && !hooks.dryRun) hooks.committed?.(written);
   };
-  try {
-    if (ready.length) done(await commit(ctx, kind, ready, hooks));
-  } catch (err) {
-    if (err instanceof CallerError) throw err.error;
-    if (ready.length === 1) await refuse(ready[0].index, err);
-    // One at a time: the writes that can commit do, each with the caller's progress.
-    else
-      for (const r of ready) {
-        try {
-          done(await commit(ctx, kind, [r], hooks));
-        } catch (e) {
-          if (e instanceof CallerError) throw e.error;
-          await refuse(r.index, e);
-        }
+  let left = ready;
+  while (left.length) {
+    try {
+      done(await commit(ctx, kind, left, hooks));
+      break;
+    } catch (err) {
+      if (err instanceof CallerError) throw err.error;
+      // A card changed since the batch read it fails alone just the same (its compare-and-set):
+      // it is refused and the others are tried again together, not one at a time (two workers
+      // updating a few of the same cards would otherwise cost a transaction per card).
+      const stale = err instanceof ConflictError ? left.find((r) => r.current?.id === err.id) : undefined;
+      if (stale && left.length > 1) {
+        await refuse(stale.index, err);
+        left = left.filter((r) => r !== stale);
+        continue;
       }
+      if (left.length === 1) await refuse(left[0].index, err);
+      // One at a time: the writes that can commit do, each with the caller's progress.
+      else
+        for (const r of left) {
+          try {
+            done(await commit(ctx, kind, [r], hooks));
+          } catch (e) {
+            if (e instanceof CallerError) throw e.error;
+            await refuse(r.index, e);
+          }
+        }
+      break;
+    }
   }
   ctx.deps.outbox.kick();
   return results;
@@ -663,8 +680,7 @@ export async function trashRecord(
   assertVersion(kind, current, version);
   const merged = opts.mergedIntoId && descriptor(kind).mergeable ? { mergedIntoId: opts.mergedIntoId } : {};
   const row = await ctx.db.$transaction(async (tx) => {
-    await bumpVersion(tx, kind, current, { deletedAt: new Date(), ...merged, ...touched(ctx) });
-    const after = await cardTable(tx, kind).findUniqueOrThrow({ where: { id } });
+    const after = await bumpVersion(tx, kind, current, { deletedAt: new Date(), ...merged, ...touched(ctx) });
     await emit(tx, ctx, 'record.trashed', kind, current, after);
     return after;
   });
@@ -679,8 +695,7 @@ export async function restoreRecord(ctx: ServiceCtx, kind: CardKind, id: string)
   if (!current.deletedAt) return current;
   const row = await ctx.db.$transaction(async (tx) => {
     // A merged card restored is a card of its own again: it no longer points at the kept one.
-    await bumpVersion(tx, kind, current, { deletedAt: null, ...(descriptor(kind).mergeable ? { mergedIntoId: null } : {}), ...touched(ctx) });
-    const after = await cardTable(tx, kind).findUniqueOrThrow({ where: { id } });
+    const after = await bumpVersion(tx, kind, current, { deletedAt: null, ...(descriptor(kind).mergeable ? { mergedIntoId: null } : {}), ...touched(ctx) });
     await emit(tx, ctx, 'record.restored', kind, current, after);
     return after;
   });

@@ -24,6 +24,7 @@ export type CardTable = {
   findUniqueOrThrow(args: Args): Promise<CardRow>;
   create(args: Args): Promise<CardRow>;
   updateMany(args: Args): Promise<{ count: number }>;
+  updateManyAndReturn(args: Args): Promise<CardRow[]>;
   deleteMany(args: Args): Promise<{ count: number }>;
   count(args: Args): Promise<number>;
 };

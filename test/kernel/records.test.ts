@@ -367,6 +367,37 @@ describe('a batch of writes', () => {
     }).catch((e: unknown) => [{ ok: false as const, error: e }]);
     expect(alone.ok).toBe(false);
   });
+
+  test('a card changed after the batch read it is refused, and the others still commit together', async ({ kernel: k }) => {
+    const cards: Awaited<ReturnType<typeof createRecord>>[] = [];
+    for (const name of ['A', 'B', 'C']) cards.push(await createRecord(k.admin, 'CONTACT', { fields: { name } }));
+    let change: Promise<void> | undefined;
+    const refused: number[] = [];
+    const committed: number[][] = [];
+    const results = await writeRecords(
+      k.admin,
+      'CONTACT',
+      [{ write: { fields: { name: '' } } }, ...cards.map((x) => ({ id: x.id, version: 1, write: { fields: { position: 'set' } } }))],
+      {
+        // The bad write's refusal (before the commit) lets someone else change B: its compare-and-set fails at commit.
+        refused: (i) => {
+          refused.push(i);
+          change ??= k.db.contact.update({ where: { id: cards[1].id }, data: { name: 'Changed', version: { increment: 1 } } }).then(() => undefined);
+          return change;
+        },
+        committed: (w) => committed.push(w.map((x) => x.index)),
+      },
+    );
+    expect(results.map((r) => (r.ok ? r.row.position : (r.error as Error).constructor.name))).toEqual(['ValidationError', 'set', 'ConflictError', 'set']);
+    expect(refused).toEqual([0, 2]);
+    // A and C in one transaction, not one each.
+    expect(committed).toEqual([[1, 3]]);
+    expect((await k.db.contact.findMany({ where: { workspaceId: k.workspaceId }, orderBy: { name: 'asc' } })).map((x) => [x.name, x.position])).toEqual([
+      ['A', 'set'],
+      ['C', 'set'],
+      ['Changed', null],
+    ]);
+  });
 });
 
 describe('several writes in one transaction', () => {

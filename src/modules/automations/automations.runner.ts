@@ -1,26 +1,31 @@
-// Runs automation jobs: claims due rows of AutomationJob with a lease (several instances skip
-// each other's rows), checks the conditions against the card as it is now, runs the actions in
-// order through the same services a user's request calls (with the rights of the automation's
-// owner), and writes the run with its counters. Each action's result is saved as it completes,
-// so a worker that dies mid-run leaves a job whose lease ends and whose retry resumes after the
-// last saved action: at least once per action, never the whole run again.
+// Runs automation jobs in batches: claims many due rows of AutomationJob at once with a lease
+// (several instances skip each other's rows) and runs them in rounds. Each round takes the next
+// action of every card's current job (a card's jobs run one after another, in event order), and
+// commits the round's actions together: card updates through the kernel's batch write path
+// (`writeRecords`: the same checks, values, hooks and events as one user's update, many cards in
+// one transaction), and the other database actions (tasks, notifications, webhook calls) in one
+// transaction of their own. Each action's result is saved on its job in the transaction that does
+// it, so a worker that dies mid-run leaves a job whose lease ends and whose retry resumes after
+// the last saved action: never the whole run again, never an action twice. What a batch reads
+// once: the automations, their owners' viewers, field definitions (per automation), the
+// conditions (one query per automation and round), the cards a round acts on.
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import { AppError } from '../../lib/errors.js';
 import { render } from '../../lib/i18n.js';
 import { enqueue, type Tx } from '../../lib/outbox.js';
-import type { AutomationRunMessage } from '../../lib/pubsub.js';
+import { insertRows } from '../../lib/bulk-insert.js';
+import type { AutomationRunMessage, NotificationMessage } from '../../lib/pubsub.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
-import type { Prisma } from '../../generated/prisma/client.js';
 import { events } from '../../kernel/events.js';
-import type { CardKind } from '../../kernel/card-kinds.js';
+import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import { definitions } from '../../kernel/fields/definitions.js';
-import { inOneTransaction, updateRecord } from '../../kernel/records.js';
-import { cardTable } from '../../kernel/tables.js';
+import { inOneTransaction, writeRecords, type BatchWrite, type CardWrite } from '../../kernel/records.js';
+import { cardTable, type CardRow } from '../../kernel/tables.js';
 import { displayValue } from '../timeline/timeline.service.js';
 import { createTask } from '../tasks/tasks.service.js';
 import { viewerOfUser } from '../auth/auth.service.js';
 import { webhookCard } from '../webhooks/webhooks.service.js';
-import { conditionsHold, PLACEHOLDER, type Action } from './automations.service.js';
+import { cardsMatching, PLACEHOLDER, type Action } from './automations.service.js';
 import { AUTOMATIONS } from './automations.messages.js';
 import { createTransport, type Transporter } from 'nodemailer';
 
@@ -29,9 +34,10 @@ export const MAX_DEPTH = 5;
 /** Failed runs in a row that pause an automation. */
 export const PAUSE_AFTER = 5;
 const LEASE_SECONDS = 120;
-const BATCH = 50;
-/** Jobs of one batch run at once (each card's own jobs stay in order: see `byCard`). */
-const PARALLEL = 8;
+/** Jobs claimed at once: the more, the fewer transactions per action (a round commits them together). */
+const BATCH = 200;
+/** Rounds an action may be put off (its card changed meanwhile, its batch was undone) before it fails. */
+const RETRIES = 3;
 
 /** What a job keeps of its trigger event. */
 export type JobEvent = { topic: string; kind: CardKind | 'LEAD'; cardId: string; actorId: string; occurredAt: string };
@@ -39,8 +45,11 @@ export type JobEvent = { topic: string; kind: CardKind | 'LEAD'; cardId: string;
 export type ActionResult = { index: number; type: Action['type']; ok: boolean; error?: string; durationMs: number; detail?: string };
 
 type JobRow = { id: bigint; automationId: string; depth: number; event: JobEvent; progress: ActionResult[]; attempts: number; createdAt: Date };
+type AutomationRow = NonNullable<Awaited<ReturnType<AppDeps['db']['automation']['findUnique']>>>;
 
 const message = (err: unknown) => (err instanceof AppError ? render(err.msg, 'en') : err instanceof Error ? err.message : String(err));
+const conflict = (err: unknown) => err instanceof AppError && err.code === 'CONFLICT';
+const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
 
 /** Claims up to BATCH due jobs for this worker, leased for LEASE_SECONDS. */
 async function claim(deps: AppDeps): Promise<JobRow[]> {
@@ -52,256 +61,607 @@ async function claim(deps: AppDeps): Promise<JobRow[]> {
     returning "id", "automationId"::text as "automationId", "depth", "event", "progress", "attempts", "createdAt"`;
 }
 
-/** Rows a batch reads once, however many of its jobs need them (the automation, its owner's viewer). */
-type BatchCache = { automations: Map<string, Promise<AutomationRow | null>>; viewers: Map<string, Promise<Viewer | null>> };
-type AutomationRow = NonNullable<Awaited<ReturnType<AppDeps['db']['automation']['findUnique']>>>;
+/** A job under way: its automation, the context it acts in (the owner's rights, the automation's name), what it saved. */
+type Run = { job: JobRow; a: AutomationRow; ctx: ServiceCtx; actions: Action[]; results: ActionResult[]; startedAt: Date; tries: number };
 
-function cached<T>(m: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  let p = m.get(key);
-  if (!p) m.set(key, (p = load()));
-  return p;
+/** How a run ends, written with `finish` (the job closed, the run logged, the counters moved). */
+type Finish = { job: JobRow; a: AutomationRow; startedAt: Date; status: string; results: ActionResult[]; error?: string; saved: number };
+
+/** What became of one action of a round. */
+type Outcome =
+  | { kind: 'done'; r: ActionResult } // committed with its saved result
+  | { kind: 'failed'; r: ActionResult } // the run ends FAILED with it
+  | { kind: 'again'; error: unknown } // not done: tried again next round
+  | { kind: 'left' }; // the job left this batch (a delay; or another worker has it)
+
+/**
+ * One action of a round: the run's next one. `ready`: done outside the round's transaction (an
+ * update with nothing to change, an e-mail sent), its result only to save.
+ */
+type Step = { run: Run; i: number; action: Action; last: boolean; t0: number; ready?: ActionResult; outcome?: Outcome };
+
+/** Another worker saved these jobs' step first (their lease had ended): this transaction is undone. */
+class Overtaken extends Error {
+  constructor(readonly jobs: Set<bigint>) {
+    super('overtaken');
+  }
 }
 
-/** Runs a batch of due jobs; returns how many it ran. */
+/** A card's jobs, run in event order: `at` is the one under way (or next). */
+type Lane = { jobs: JobRow[]; at: number; run?: Run };
+
+/** Runs a batch of due jobs; returns how many it claimed. */
 export async function runDueJobs(deps: AppDeps): Promise<number> {
   const jobs = await claim(deps);
   if (!jobs.length) return 0;
-  const cache: BatchCache = { automations: new Map(), viewers: new Map() };
-  // Jobs of one card run one after another, in the order their events happened.
-  const byCard = new Map<string, JobRow[]>();
-  for (const j of jobs.sort((a, b) => (a.id < b.id ? -1 : 1))) byCard.set(j.event.cardId, [...(byCard.get(j.event.cardId) ?? []), j]);
-  const lanes = [...byCard.values()];
-  let next = 0;
-  const lane = async () => {
-    while (next < lanes.length) {
-      for (const job of lanes[next++]) {
-        await runJob(deps, job, cache).catch((err) => deps.log.error({ err, jobId: String(job.id) }, 'automation job failed; retried when its lease ends'));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, lanes.length) }, lane));
+  await new Batch(deps).run(jobs);
   deps.outbox.kick();
   return jobs.length;
 }
 
-/** Another worker saved this job's step first (its lease had ended): this one's work is undone. */
-class Overtaken extends Error {}
+class Batch {
+  private automations = new Map<string, AutomationRow>();
+  private viewers = new Map<string, Viewer | null>();
+  /** One context per automation and depth, so what a request memoizes (definitions) is read once a batch. */
+  private ctxs = new Map<string, ServiceCtx>();
+  private finishes: Finish[] = [];
+  private closes: bigint[] = [];
 
-const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
+  constructor(private readonly deps: AppDeps) {}
 
-async function runJob(deps: AppDeps, job: JobRow, cache: BatchCache) {
-  const startedAt = new Date();
-  const a = await cached(cache.automations, job.automationId, () => deps.db.automation.findUnique({ where: { id: job.automationId } }));
-  if (!a || !a.enabled || a.pausedAt) {
-    await deps.db.automationJob.updateMany({ where: { id: job.id }, data: { doneAt: new Date() } });
-    return;
-  }
-  const finish = (status: string, results: ActionResult[], error?: string) =>
-    deps.db.$transaction((tx) => record(tx, a, job, startedAt, status, results, error));
-  if (job.depth > MAX_DEPTH) return finish('DEPTH_LIMIT', [], render(AUTOMATIONS.depthLimit({ depth: MAX_DEPTH }), 'en'));
-  const viewer = await cached(cache.viewers, a.ownerId, () => viewerOfUser(deps.db, a.ownerId));
-  if (!viewer) return finish('FAILED', [], render(AUTOMATIONS.ownerGone(), 'en'));
-  const ctx: ServiceCtx = { db: deps.db, deps, viewer, automation: { id: a.id, name: a.name, depth: job.depth } };
-  const kind = job.event.kind;
-  // Conditions are read against the card as it is when the run starts (resumed runs already passed them).
-  if (!job.progress.length && kind !== 'LEAD' && !(await conditionsHold(ctx, kind, a.conditions as object | null, job.event.cardId)))
-    return finish('SKIPPED', []);
-  const actions = a.actions as unknown as Action[];
-  const results = [...job.progress];
-  for (let i = results.length; i < actions.length; i++) {
-    const action = actions[i];
-    const last = i === actions.length - 1;
-    const t0 = performance.now();
-    // Saves this step's result with the job in `tx`: the run's record after the last action, the
-    // progress after any other. Only if no other worker saved it first (else the step is undone).
-    const save = async (tx: Tx, r: ActionResult) => {
-      const done = [...results, r];
-      const ok = last ? await record(tx, a, job, startedAt, 'SUCCEEDED', done) : await saveProgress(tx, job.id, i, done);
-      if (!ok) throw new Overtaken();
-    };
-    try {
-      if (action.type === 'DELAY') {
-        // The run waits in the job table: the job falls due again when the delay is over, on
-        // whichever instance claims it then (a restart in between changes nothing).
-        const until = new Date(Date.now() + action.minutes * 60_000);
-        const r: ActionResult = { index: i, type: action.type, ok: true, durationMs: ms(t0), detail: `until ${until.toISOString()}` };
-        const done = [...results, r];
-        if (last) await deps.db.$transaction((tx) => record(tx, a, job, startedAt, 'SUCCEEDED', done));
-        else
-          await deps.db.$executeRaw`update "AutomationJob" set "progress" = ${JSON.stringify(done)}::jsonb, "runAt" = ${until}, "lockedUntil" = null
-                                         where "id" = ${job.id} and "doneAt" is null and jsonb_array_length("progress") = ${i}`;
-        return;
+  async run(jobs: JobRow[]) {
+    const ids = [...new Set(jobs.map((j) => j.automationId))];
+    for (const a of await this.deps.db.automation.findMany({ where: { id: { in: ids } } })) this.automations.set(a.id, a);
+    const owners = [...new Set([...this.automations.values()].map((a) => a.ownerId))];
+    await Promise.all(owners.map(async (id) => this.viewers.set(id, await viewerOfUser(this.deps.db, id))));
+    // Jobs of one card run one after another, in the order their events happened.
+    const byCard = new Map<string, JobRow[]>();
+    for (const j of jobs.sort((a, b) => (a.id < b.id ? -1 : 1))) byCard.set(j.event.cardId, [...(byCard.get(j.event.cardId) ?? []), j]);
+    const lanes: Lane[] = [...byCard.values()].map((js) => ({ jobs: js, at: 0 }));
+    for (;;) {
+      await this.start(lanes);
+      const steps = new Map(lanes.flatMap((l) => (l.run ? [[l, this.step(l.run)] as const] : [])));
+      if (steps.size) {
+        try {
+          await this.round([...steps.values()]);
+        } catch (err) {
+          this.undone([...steps.values()], err);
+        }
       }
-      if (action.type === 'SEND_EMAIL') {
-        // Leaves the database (mail, an HTTP call): done first, then saved. A worker that dies in
-        // between does it again with the same idempotency key (job and action), which the
-        // receiver dedupes by (webhook-id, Message-ID).
-        const detail = await sendEmail(ctx, job, kind, action, i);
-        const r: ActionResult = { index: i, type: action.type, ok: true, durationMs: ms(t0), ...(detail ? { detail } : {}) };
-        await deps.db.$transaction((tx) => save(tx, r));
-        results.push(r);
-        continue;
-      }
-      // A change in the database: the action and its result commit together, so a retry after a
-      // crash never repeats it (exactly once for these actions).
-      const r = await inOneTransaction(ctx, async (tctx, tx) => {
-        const detail = await perform(tctx, a.id, kind, job.event.cardId, action, i, `${String(job.id)}_${i}`);
-        const r: ActionResult = { index: i, type: action.type, ok: true, durationMs: ms(t0), ...(detail ? { detail } : {}) };
-        await save(tx, r);
-        return r;
-      });
-      results.push(r);
-    } catch (err) {
-      if (err instanceof Overtaken) return;
-      const r: ActionResult = { index: i, type: action.type, ok: false, error: message(err), durationMs: ms(t0) };
-      return finish('FAILED', [...results, r], r.error);
+      for (const [lane, step] of steps) this.advance(lane, step);
+      await this.flush();
+      if (!steps.size) return;
     }
   }
+
+  /** Puts each lane's next job under way: ends those that cannot run, checks the conditions of new ones. */
+  private async start(lanes: Lane[]) {
+    for (;;) {
+      const fresh: Lane[] = [];
+      for (const lane of lanes) {
+        while (!lane.run && lane.at < lane.jobs.length) {
+          const job = lane.jobs[lane.at];
+          const a = this.automations.get(job.automationId);
+          if (!a || !a.enabled || a.pausedAt) {
+            this.closes.push(job.id);
+            lane.at++;
+            continue;
+          }
+          const base = { job, a, startedAt: new Date(), results: [], saved: job.progress.length };
+          if (job.depth > MAX_DEPTH) {
+            this.end({ ...base, status: 'DEPTH_LIMIT', error: render(AUTOMATIONS.depthLimit({ depth: MAX_DEPTH }), 'en') }, lane);
+            continue;
+          }
+          const viewer = this.viewers.get(a.ownerId);
+          if (!viewer) {
+            this.end({ ...base, status: 'FAILED', error: render(AUTOMATIONS.ownerGone(), 'en') }, lane);
+            continue;
+          }
+          const ctx = this.ctxOf(a, job.depth, viewer);
+          lane.run = { job, a, ctx, actions: a.actions as unknown as Action[], results: [...job.progress], startedAt: base.startedAt, tries: 0 };
+          // Conditions are read against the card as it is when the run starts (resumed runs already passed them).
+          if (!job.progress.length && job.event.kind !== 'LEAD') fresh.push(lane);
+        }
+      }
+      if (!fresh.length) return;
+      const held = await this.conditionsHeld(fresh.map((l) => l.run!));
+      for (const lane of fresh) {
+        const run = lane.run!;
+        const h = held.get(run.job.id);
+        if (h === true) continue;
+        const base = { job: run.job, a: run.a, startedAt: run.startedAt, results: [], saved: 0 };
+        if (h === false) this.end({ ...base, status: 'SKIPPED' }, lane);
+        else if (h instanceof AppError) this.end({ ...base, status: 'FAILED', error: message(h) }, lane);
+        else {
+          // The database failed us: the job is left to its lease, as a crash would leave it.
+          lane.run = undefined;
+          lane.at++;
+        }
+      }
+    }
+  }
+
+  private end(f: Finish, lane: Lane) {
+    this.finishes.push(f);
+    lane.run = undefined;
+    lane.at++;
+  }
+
+  private ctxOf(a: AutomationRow, depth: number, viewer: Viewer): ServiceCtx {
+    const key = `${a.id}:${depth}`;
+    let ctx = this.ctxs.get(key);
+    if (!ctx) this.ctxs.set(key, (ctx = { db: this.deps.db, deps: this.deps, viewer, automation: { id: a.id, name: a.name, depth } }));
+    return ctx;
+  }
+
+  /**
+   * Whether each run's card is in its automation's conditions (one list query per automation),
+   * or the error that kept them from being read (stored conditions no longer valid: the run fails).
+   */
+  private async conditionsHeld(runs: Run[]): Promise<Map<bigint, boolean | unknown>> {
+    const held = new Map<bigint, boolean | unknown>();
+    await Promise.all(
+      [...group(runs, (r) => r.ctx).values()].map(async (list) => {
+        const { a, ctx } = list[0];
+        try {
+          const ids = [...new Set(list.map((r) => r.job.event.cardId))];
+          const cards = await cardsMatching(ctx, a.cardKind as CardKind, a.conditions as object | null, ids);
+          for (const r of list) held.set(r.job.id, cards.has(r.job.event.cardId));
+        } catch (err) {
+          if (!(err instanceof AppError)) this.deps.log.error({ err }, 'automation conditions could not be read; the jobs are retried when their lease ends');
+          for (const r of list) held.set(r.job.id, err);
+        }
+      }),
+    );
+    return held;
+  }
+
+  private step(run: Run): Step {
+    const i = run.results.length;
+    return { run, i, action: run.actions[i], last: i >= run.actions.length - 1, t0: performance.now() };
+  }
+
+  /** Moves a lane on once its step's outcome is known. */
+  private advance(lane: Lane, step: Step) {
+    const run = lane.run!;
+    const o = step.outcome ?? { kind: 'again', error: new Error('not run') };
+    if (!step.action) {
+      // Nothing left to do (the automation lost actions since): the run is done with what it did.
+      this.end({ job: run.job, a: run.a, startedAt: run.startedAt, status: 'SUCCEEDED', results: run.results, saved: run.results.length }, lane);
+      return;
+    }
+    if (o.kind === 'done') {
+      run.results.push(o.r);
+      run.tries = 0;
+      if (step.last) {
+        lane.run = undefined;
+        lane.at++;
+      }
+    } else if (o.kind === 'failed') {
+      this.end({ job: run.job, a: run.a, startedAt: run.startedAt, status: 'FAILED', results: [...run.results, o.r], error: o.r.error, saved: step.i }, lane);
+    } else if (o.kind === 'left') {
+      lane.run = undefined;
+      lane.at++;
+    } else if (++run.tries > RETRIES) {
+      const r: ActionResult = { index: step.i, type: step.action.type, ok: false, error: message(o.error), durationMs: ms(step.t0) };
+      this.end({ job: run.job, a: run.a, startedAt: run.startedAt, status: 'FAILED', results: [...run.results, r], error: r.error, saved: step.i }, lane);
+    }
+  }
+
+  /** Writes the runs that ended this round (not with an action: skipped, failed, too deep) and closes jobs of disabled automations. */
+  private async flush() {
+    const finishes = this.finishes.splice(0);
+    const closes = this.closes.splice(0);
+    try {
+      if (closes.length) await this.deps.db.automationJob.updateMany({ where: { id: { in: closes }, doneAt: null }, data: { doneAt: new Date() } });
+      if (finishes.length) await this.deps.db.$transaction((tx) => finish(tx, finishes));
+    } catch (err) {
+      // Nothing of these runs changed a card: retried when their lease ends, they end the same way.
+      this.deps.log.error({ err }, 'automation runs could not be logged; their jobs are retried when their lease ends');
+    }
+  }
+
+  /** Runs one round: every lane's next action, the database ones committed together with their results. */
+  private async round(steps: Step[]) {
+    const runnable = steps.filter((s) => s.action);
+    const kind = (s: Step) => s.run.job.event.kind;
+    const updates = runnable.filter((s) => kind(s) !== 'LEAD' && CARD_UPDATES.has(s.action.type));
+    const delays = runnable.filter((s) => s.action.type === 'DELAY');
+    const mails = runnable.filter((s) => s.action.type === 'SEND_EMAIL');
+    const others = runnable.filter((s) => !updates.includes(s) && !delays.includes(s) && !mails.includes(s));
+    // First what is read or sent outside any transaction: the cards to update, the e-mails (an
+    // e-mail is sent, then saved: a crash in between sends it again with the same Message-ID).
+    const [writes] = await Promise.all([this.prepareUpdates(updates), ...mails.map((s) => this.mail(s)), ...delays.map((s) => this.delay(s))]);
+    const ready = [...updates, ...mails].filter((s) => s.ready);
+    await Promise.all([
+      ...[...group([...writes], ([s]) => `${kind(s)}:${s.run.a.id}:${s.run.job.depth}`).values()].map((g) => this.write(g)),
+      this.together([...others, ...ready]),
+    ]);
+  }
+
+  /**
+   * Reads the cards of the round's card updates (one statement per kind, tags with them) and
+   * makes each one's write; an update that changes nothing is done already (its result is only
+   * saved), one whose card is gone fails.
+   */
+  private async prepareUpdates(steps: Step[]): Promise<Map<Step, BatchWrite>> {
+    const writes = new Map<Step, BatchWrite>();
+    for (const [kind, list] of group(steps, (s) => s.run.job.event.kind as CardKind)) {
+      const ids = list.map((s) => s.run.job.event.cardId);
+      const cards = new Map((await cardTable(this.deps.db, kind).findMany({ where: { id: { in: ids } } })).map((c) => [c.id, c]));
+      const tagged = list.filter((s) => s.action.type === 'ADD_TAG').map((s) => s.run.job.event.cardId);
+      const tags = await tagsOf(this.deps.db, kind, tagged);
+      for (const s of list) {
+        const card = cards.get(s.run.job.event.cardId);
+        if (!card || card.deletedAt || card.workspaceId !== s.run.a.workspaceId) {
+          s.outcome = failed(s, new AppError(AUTOMATIONS.cardGone(), 'NOT_FOUND'));
+          continue;
+        }
+        const write = cardWrite(s.action, card, tags.get(card.id) ?? []);
+        if (write) writes.set(s, { id: card.id, version: card.version, write });
+        else s.ready = { index: s.i, type: s.action.type, ok: true, durationMs: ms(s.t0), detail: 'unchanged' };
+      }
+    }
+    return writes;
+  }
+
+  /**
+   * One automation's card updates of a round, through `writeRecords`: one transaction with each
+   * step's saved result (a write refused by a check is a failed action; one refused because the
+   * card changed meanwhile is read again next round).
+   */
+  private async write(list: [Step, BatchWrite][]) {
+    // Cards in id order, so two workers updating some of the same cards lock them in one order.
+    list.sort(([, a], [, b]) => (a.id! < b.id! ? -1 : 1));
+    const steps = list.map(([s]) => s);
+    const pending = new Map<number, ActionResult>();
+    const { ctx, job } = steps[0].run;
+    try {
+      await writeRecords(
+        ctx,
+        job.event.kind as CardKind,
+        list.map(([, w]) => w),
+        {
+          refused: (index, error) => {
+            steps[index].outcome = conflict(error) ? { kind: 'again', error } : failed(steps[index], error);
+          },
+          committing: async (tx, written) => {
+            const saves = written.map((w) => {
+              const s = steps[w.index];
+              const r: ActionResult = { index: s.i, type: s.action.type, ok: true, durationMs: ms(s.t0) };
+              pending.set(w.index, r);
+              return { s, r };
+            });
+            await save(tx, saves);
+          },
+          committed: (written) => {
+            for (const w of written) steps[w.index].outcome = { kind: 'done', r: pending.get(w.index)! };
+          },
+        },
+      );
+    } catch (err) {
+      this.undone(steps, err);
+    }
+  }
+
+  /** A transaction of steps was undone by what `save` found or by an error of our own: those overtaken leave, the others wait. */
+  private undone(steps: Step[], err: unknown) {
+    if (err instanceof Overtaken) {
+      for (const s of steps) if (!s.outcome && err.jobs.has(s.run.job.id)) s.outcome = { kind: 'left' };
+      return;
+    }
+    // Not an action's failure (those are refusals): the jobs are left to their lease, as a crash would leave them.
+    this.deps.log.error({ err }, 'automation batch failed; its jobs are retried when their lease ends');
+    for (const s of steps) if (!s.outcome) s.outcome = { kind: 'left' };
+  }
+
+  /**
+   * The round's other database actions (tasks, notifications, webhook calls) and the results of
+   * updates that changed nothing and of e-mails sent, in one transaction. If any action fails,
+   * that transaction is undone and each runs alone in its own, so one failure takes no other
+   * action with it.
+   */
+  private async together(steps: Step[]) {
+    if (!steps.length) return;
+    try {
+      const cards = await readCards(
+        this.deps.db,
+        steps.filter((s) => !s.ready && ACTS_ON_CARD.has(s.action.type)),
+      );
+      const saves = await inOneTransaction(steps[0].run.ctx, async (tctx, tx) => {
+        const inTx = new Map<ServiceCtx, ServiceCtx>();
+        const notes: NotificationMessage[] = [];
+        const out: { s: Step; r: ActionResult }[] = [];
+        for (const s of steps) {
+          if (s.ready) {
+            out.push({ s, r: s.ready });
+            continue;
+          }
+          let ctx = inTx.get(s.run.ctx);
+          if (!ctx) inTx.set(s.run.ctx, (ctx = { ...s.run.ctx, db: tctx.db }));
+          const detail = await perform(ctx, s.run, s.action, s.i, cards, notes);
+          out.push({ s, r: { index: s.i, type: s.action.type, ok: true, durationMs: ms(s.t0), ...(detail ? { detail } : {}) } });
+        }
+        if (notes.length) await events.emit(tx, tctx, 'notification', notes);
+        await save(tx, out);
+        return out;
+      });
+      for (const { s, r } of saves) s.outcome = { kind: 'done', r };
+    } catch (err) {
+      if (steps.length > 1) {
+        for (const s of steps) await this.together([s]);
+        return;
+      }
+      const [s] = steps;
+      s.outcome = err instanceof Overtaken ? { kind: 'left' } : failed(s, err);
+    }
+  }
+
+  /** Sends a step's e-mail; its result is saved with the round's other results. */
+  private async mail(s: Step) {
+    try {
+      const detail = await sendEmail(s.run, s.action as Extract<Action, { type: 'SEND_EMAIL' }>, s.i);
+      s.ready = { index: s.i, type: s.action.type, ok: true, durationMs: ms(s.t0), ...(detail ? { detail } : {}) };
+    } catch (err) {
+      s.outcome = failed(s, err);
+    }
+  }
+
+  /**
+   * The run waits in the job table: the job falls due again when the delay is over, on
+   * whichever instance claims it then (a restart in between changes nothing).
+   */
+  private async delay(s: Step) {
+    const until = new Date(Date.now() + (s.action as Extract<Action, { type: 'DELAY' }>).minutes * 60_000);
+    const r: ActionResult = { index: s.i, type: s.action.type, ok: true, durationMs: ms(s.t0), detail: `until ${until.toISOString()}` };
+    const done = [...s.run.results, r];
+    if (s.last) {
+      const { job, a, startedAt } = s.run;
+      await this.deps.db.$transaction((tx) => finish(tx, [{ job, a, startedAt, status: 'SUCCEEDED', results: done, saved: s.i }]));
+    } else
+      await this.deps.db.$executeRaw`update "AutomationJob" set "progress" = ${JSON.stringify(done)}::jsonb, "runAt" = ${until}, "lockedUntil" = null
+                                     where "id" = ${s.run.job.id} and "doneAt" is null and jsonb_array_length("progress") = ${s.i}`;
+    s.outcome = { kind: 'left' };
+  }
 }
 
-async function saveProgress(tx: Tx, jobId: bigint, index: number, done: ActionResult[]) {
-  const n = await tx.$executeRaw`update "AutomationJob" set "progress" = ${JSON.stringify(done)}::jsonb
-                                 where "id" = ${jobId} and "doneAt" is null and jsonb_array_length("progress") = ${index}`;
-  return n > 0;
+const failed = (s: Step, err: unknown): Outcome => ({
+  kind: 'failed',
+  r: { index: s.i, type: s.action.type, ok: false, error: message(err), durationMs: ms(s.t0) },
+});
+
+function group<T, K>(list: T[], key: (x: T) => K): Map<K, T[]> {
+  const m = new Map<K, T[]>();
+  for (const x of list) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
+  return m;
 }
 
-/** Writes the run, closes the job and updates the counters, in `tx`; false if the job was closed already. */
-async function record(
-  tx: Tx,
-  a: { id: string; name: string; workspaceId: string },
-  job: JobRow,
-  startedAt: Date,
-  status: string,
-  results: ActionResult[],
-  error?: string,
-) {
-  const failed = status === 'FAILED' || status === 'DEPTH_LIMIT';
-  const { count } = await tx.automationJob.updateMany({
-    where: { id: job.id, doneAt: null },
-    data: { doneAt: new Date(), progress: results as unknown as Prisma.InputJsonValue },
-  });
-  if (!count) return false;
-  const run = await tx.automationRun.create({
-    data: {
-      workspaceId: a.workspaceId,
-      automationId: a.id,
-      jobId: job.id,
-      topic: job.event.topic,
-      cardKind: job.event.kind,
-      cardId: job.event.cardId,
-      status,
-      actions: results as unknown as Prisma.InputJsonValue,
-      error: error ?? null,
-      depth: job.depth,
-      startedAt,
-    },
-    select: { id: true, finishedAt: true },
-  });
+// Saving results
+
+/**
+ * Saves steps' results in `tx`, each only if its job still holds the progress it was read with:
+ * the run's record after its last action, the progress after any other. A job another worker
+ * saved first makes the whole transaction undone (Overtaken), so no action is kept twice.
+ */
+async function save(tx: Tx, saves: { s: Step; r: ActionResult }[]) {
+  const kept = new Set<bigint>();
+  const progress = saves.filter(({ s }) => !s.last);
+  if (progress.length) {
+    const rows = await tx.$queryRawUnsafe<{ id: bigint }[]>(
+      `update "AutomationJob" j set "progress" = x.progress
+         from jsonb_to_recordset($1::jsonb) as x(id bigint, saved int, progress jsonb)
+        where j."id" = x.id and j."doneAt" is null and jsonb_array_length(j."progress") = x.saved
+       returning j."id"`,
+      JSON.stringify(progress.map(({ s, r }) => ({ id: String(s.run.job.id), saved: s.i, progress: [...s.run.results, r] }))),
+    );
+    for (const row of rows) kept.add(BigInt(row.id));
+  }
+  const last = saves.filter(({ s }) => s.last);
+  if (last.length) {
+    const done = await finish(
+      tx,
+      last.map(({ s, r }) => ({ job: s.run.job, a: s.run.a, startedAt: s.run.startedAt, status: 'SUCCEEDED', results: [...s.run.results, r], saved: s.i })),
+    );
+    for (const id of done) kept.add(id);
+  }
+  const lost = new Set(saves.map(({ s }) => s.run.job.id).filter((id) => !kept.has(id)));
+  if (lost.size) throw new Overtaken(lost);
+}
+
+/**
+ * Ends runs in `tx`: closes their jobs (each only if it still holds the progress it was read
+ * with), logs the runs, tells the run log's live subscribers, and moves each automation's
+ * counters once for all its runs here (a fifth failure in a row pauses it, and its
+ * administrators hear of it). Answers the jobs it closed.
+ */
+async function finish(tx: Tx, list: Finish[]): Promise<Set<bigint>> {
+  if (!list.length) return new Set();
+  const rows = await tx.$queryRawUnsafe<{ id: bigint }[]>(
+    `update "AutomationJob" j set "doneAt" = now(), "progress" = x.progress
+       from jsonb_to_recordset($1::jsonb) as x(id bigint, saved int, progress jsonb)
+      where j."id" = x.id and j."doneAt" is null and jsonb_array_length(j."progress") = x.saved
+     returning j."id"`,
+    JSON.stringify(list.map((f) => ({ id: String(f.job.id), saved: f.saved, progress: f.results }))),
+  );
+  const closed = new Set(rows.map((r) => BigInt(r.id)));
+  const ended = list.filter((f) => closed.has(f.job.id));
+  if (!ended.length) return closed;
+  const runs = ended.map((f) => ({
+    workspaceId: f.a.workspaceId,
+    automationId: f.a.id,
+    jobId: String(f.job.id),
+    topic: f.job.event.topic,
+    cardKind: f.job.event.kind,
+    cardId: f.job.event.cardId,
+    status: f.status,
+    actions: f.results,
+    error: f.error ?? null,
+    depth: f.job.depth,
+    startedAt: f.startedAt,
+  }));
+  const ids = await insertRows(tx, 'AutomationRun', runs, { ids: true, now: ['finishedAt'] });
   const occurredAt = new Date().toISOString();
-  // The run log's live subscribers (administrators) hear of it once it committed.
-  await enqueue(tx, [
-    {
-      topic: 'automationRun',
-      workspaceId: a.workspaceId,
-      payload: { workspaceId: a.workspaceId, automationId: a.id, runId: run.id, status, occurredAt } satisfies AutomationRunMessage,
-    },
-  ]);
-  const [after] = await tx.$queryRaw<{ failureStreak: number; pausedAt: Date | null }[]>`
-    update "Automation" set "runs" = "runs" + 1, "lastRunAt" = now(),
-      "failures" = "failures" + ${failed ? 1 : 0},
-      "failureStreak" = case when ${failed} then "failureStreak" + 1 else 0 end,
-      "lastError" = case when ${failed} then ${error ?? null}::text else "lastError" end,
-      "pausedAt" = case when ${failed} and "failureStreak" + 1 >= ${PAUSE_AFTER} and "pausedAt" is null then now() else "pausedAt" end
-    where "id" = ${a.id}::uuid
-    returning "failureStreak", "pausedAt"`;
-  if (failed && after && after.failureStreak === PAUSE_AFTER && after.pausedAt) {
-    // Paused just now: every administrator of the workspace hears of it.
+  // The run log's live subscribers (administrators) hear of each once it committed.
+  await enqueue(
+    tx,
+    ended.map((f, i) => ({
+      topic: 'automationRun' as const,
+      workspaceId: f.a.workspaceId,
+      payload: { workspaceId: f.a.workspaceId, automationId: f.a.id, runId: ids[i], status: f.status, occurredAt } satisfies AutomationRunMessage,
+    })),
+  );
+  // Each automation's counters, its runs taken in order: the failure streak is the failures
+  // after its last success here (added to the stored one if none succeeded).
+  const counters = [...group(ended, (f) => f.a.id)].map(([id, fs]) => {
+    const failedAt = fs.map((f) => f.status === 'FAILED' || f.status === 'DEPTH_LIMIT');
+    const lastOk = failedAt.lastIndexOf(false);
+    const lastFailed = failedAt.lastIndexOf(true);
+    return {
+      id,
+      runs: fs.length,
+      failures: failedAt.filter(Boolean).length,
+      cleared: lastOk >= 0,
+      streak: fs.length - 1 - lastOk,
+      lastError: lastFailed >= 0 ? (fs[lastFailed].error ?? null) : null,
+    };
+  });
+  counters.sort((x, y) => (x.id < y.id ? -1 : 1));
+  // Automations locked in id order: two workers ending runs of the same automations never deadlock.
+  if (counters.length > 1)
+    await tx.$queryRawUnsafe(
+      `select 1 from "Automation" where "id" = any($1::uuid[]) order by "id" for update`,
+      counters.map((c) => c.id),
+    );
+  const moved = await tx.$queryRawUnsafe<{ id: string; workspaceId: string; name: string; failureStreak: number; pausedAt: Date | null }[]>(
+    `update "Automation" a set "runs" = a."runs" + x.runs, "lastRunAt" = now(), "failures" = a."failures" + x.failures,
+            "failureStreak" = case when x.cleared then x.streak else a."failureStreak" + x.streak end,
+            "lastError" = coalesce(x."lastError", a."lastError"),
+            "pausedAt" = case when a."pausedAt" is null and (case when x.cleared then x.streak else a."failureStreak" + x.streak end) >= ${PAUSE_AFTER}
+                              then now() else a."pausedAt" end
+       from jsonb_to_recordset($1::jsonb) as x(id uuid, runs int, failures int, cleared boolean, streak int, "lastError" text)
+      where a."id" = x.id
+     returning a."id"::text as id, a."workspaceId"::text as "workspaceId", a."name", a."failureStreak", a."pausedAt"`,
+    JSON.stringify(counters),
+  );
+  const byId = new Map(counters.map((c) => [c.id, c]));
+  // Paused just now: the streak crossed the limit here (it was below it before these runs).
+  const paused = moved.filter((m) => {
+    const c = byId.get(m.id)!;
+    const before = c.cleared ? 0 : m.failureStreak - c.streak;
+    return m.pausedAt && m.failureStreak >= PAUSE_AFTER && before < PAUSE_AFTER;
+  });
+  for (const a of paused) {
+    // Every administrator of the workspace hears of it.
     const admins = await tx.user.findMany({ where: { workspaceId: a.workspaceId, active: true, role: { isAdmin: true } }, select: { id: true } });
     await enqueue(
       tx,
       admins.map((u) => ({
-        topic: 'notification',
+        topic: 'notification' as const,
         workspaceId: a.workspaceId,
         payload: {
           workspaceId: a.workspaceId,
           userId: u.id,
-          kind: 'AUTOMATION_PAUSED',
+          kind: 'AUTOMATION_PAUSED' as const,
           text: render(AUTOMATIONS.paused({ name: a.name, n: PAUSE_AFTER }), 'en'),
           occurredAt,
         },
       })),
     );
   }
-  return true;
+  return closed;
 }
 
 // Actions
 
-async function currentCard(ctx: ServiceCtx, kind: CardKind | 'LEAD', id: string) {
-  if (kind === 'LEAD') {
-    const lead = await ctx.db.incomingLead.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-    if (!lead) throw new AppError(AUTOMATIONS.cardGone(), 'NOT_FOUND');
-    return { ...lead, deletedAt: null };
-  }
-  const row = await cardTable(ctx.db, kind).findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-  if (!row || row.deletedAt) throw new AppError(AUTOMATIONS.cardGone(), 'NOT_FOUND');
-  return row;
+/** Actions that are an update of the card, run through `writeRecords`. */
+const CARD_UPDATES = new Set<Action['type']>(['SET_FIELD', 'MOVE_TO_STAGE', 'SET_RESPONSIBLE', 'ADD_TAG']);
+/** Actions that read the card (its responsible, placeholders, the webhook's payload). */
+const ACTS_ON_CARD = new Set<Action['type']>(['CREATE_TASK', 'NOTIFY', 'CALL_WEBHOOK']);
+
+/** The tag names of cards, by card (one statement). */
+async function tagsOf(db: AppDeps['db'], kind: CardKind, ids: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (!ids.length) return out;
+  const { model, column } = descriptor(kind).tags;
+  const rows = await (db[model] as unknown as { findMany(a: object): Promise<(Record<string, string> & { tag: { name: string } })[]> }).findMany({
+    where: { [column]: { in: ids } },
+    select: { [column]: true, tag: { select: { name: true } } },
+  });
+  for (const r of rows) out.set(r[column], [...(out.get(r[column]) ?? []), r.tag.name]);
+  return out;
 }
 
-/** A card's update with its version read just before; a concurrent write is retried. */
-async function update(
-  ctx: ServiceCtx,
-  kind: CardKind,
-  id: string,
-  write: (card: Record<string, unknown>) => Promise<Parameters<typeof updateRecord>[4] | null>,
-) {
-  for (let attempt = 0; ; attempt++) {
-    const card = await currentCard(ctx, kind, id);
-    const input = await write(card as unknown as Record<string, unknown>);
-    if (!input) return 'unchanged';
-    try {
-      await updateRecord(ctx, kind, id, card.version, input);
-      return undefined;
-    } catch (err) {
-      if (!(err instanceof AppError && err.code === 'CONFLICT') || attempt >= 3) throw err;
-    }
+/** The write a card update makes, or null when the card already holds what it would set. */
+function cardWrite(action: Action, card: CardRow, tags: string[]): CardWrite | null {
+  switch (action.type) {
+    case 'SET_FIELD':
+      return action.field
+        ? { fields: { [action.field]: action.value ? (action.value.text ?? action.value.number ?? null) : null } }
+        : { customFields: [{ fieldId: action.customFieldId!, value: action.value }] };
+    case 'MOVE_TO_STAGE':
+      return card.stageId === action.stageId ? null : { extra: { stageId: action.stageId, lossReasonId: action.lossReasonId } };
+    case 'SET_RESPONSIBLE':
+      return card.responsibleId === action.userId ? null : { responsibleId: action.userId };
+    case 'ADD_TAG':
+      return tags.some((t) => t.toLowerCase() === action.tag.toLowerCase()) ? null : { tags: [...tags, action.tag] };
+    default:
+      throw new Error(`${action.type} is not a card update`);
   }
+}
+
+/** The cards (and incoming leads) a round's actions read, with the names their placeholders may show. */
+type Cards = {
+  rows: Map<string, Record<string, unknown> & { responsibleId: string; deletedAt: Date | null; workspaceId: string }>;
+  names: Map<string, string>;
+};
+
+/** Reads the cards of these steps: one statement per kind, plus one per kind of name the texts use. */
+async function readCards(db: AppDeps['db'], steps: Step[]): Promise<Cards> {
+  const cards: Cards = { rows: new Map(), names: new Map() };
+  const used = new Set(steps.flatMap((s) => ('text' in s.action ? [...s.action.text.matchAll(PLACEHOLDER)].map((m) => m[1]) : [])));
+  for (const [kind, list] of group(steps, (s) => s.run.job.event.kind)) {
+    const ids = [...new Set(list.map((s) => s.run.job.event.cardId))];
+    const rows =
+      kind === 'LEAD'
+        ? (await db.incomingLead.findMany({ where: { id: { in: ids } } })).map((l) => ({ ...l, deletedAt: null }))
+        : await cardTable(db, kind).findMany({ where: { id: { in: ids } } });
+    for (const r of rows) cards.rows.set(r.id, r as never);
+  }
+  const all = [...cards.rows.values()];
+  const ids = (col: string) => [...new Set(all.map((r) => r[col] as string | null).filter((x): x is string => !!x))];
+  if (used.has('responsible') && all.length)
+    for (const u of await db.user.findMany({ where: { id: { in: ids('responsibleId') } }, select: { id: true, name: true } })) cards.names.set(u.id, u.name);
+  if (used.has('stage') && ids('stageId').length)
+    for (const x of await db.stage.findMany({ where: { id: { in: ids('stageId') } }, select: { id: true, name: true } })) cards.names.set(x.id, x.name);
+  if (used.has('pipeline') && ids('pipelineId').length)
+    for (const x of await db.pipeline.findMany({ where: { id: { in: ids('pipelineId') } }, select: { id: true, name: true } })) cards.names.set(x.id, x.name);
+  return cards;
+}
+
+function cardOf(cards: Cards, run: Run) {
+  const card = cards.rows.get(run.job.event.cardId);
+  if (!card || card.deletedAt || card.workspaceId !== run.a.workspaceId) throw new AppError(AUTOMATIONS.cardGone(), 'NOT_FOUND');
+  return card;
 }
 
 /** Fills [placeholders] from the card: its name, responsible, id, a deal's amount and stage, custom fields by name. */
-async function fill(ctx: ServiceCtx, kind: CardKind | 'LEAD', id: string, text: string) {
+async function fill(ctx: ServiceCtx, kind: CardKind | 'LEAD', card: Record<string, unknown>, cards: Cards, text: string) {
   if (text.search(PLACEHOLDER) < 0) return text;
-  if (kind === 'LEAD') {
-    const lead = await ctx.db.incomingLead.findUnique({ where: { id }, include: { responsible: { select: { name: true } } } });
-    const values: Record<string, string> = { name: lead?.name ?? '', id, responsible: lead?.responsible.name ?? '' };
-    return text.replace(PLACEHOLDER, (m, name: string) => values[name] ?? m);
-  }
-  // Only what the text names is read: a notify saying "[name] changed" costs one statement, not six.
+  const id = card.id as string;
+  const values: Record<string, string> = { name: String(card.name ?? ''), id, responsible: cards.names.get(card.responsibleId as string) ?? '' };
+  if (kind === 'LEAD') return text.replace(PLACEHOLDER, (m, name: string) => values[name] ?? m);
   const used = new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]));
   const deal = kind === 'DEAL';
-  const card = (await cardTable(ctx.db, kind).findFirst({
-    where: { id },
-    include: {
-      ...(used.has('responsible') ? { responsible: { select: { name: true } } } : {}),
-      ...(deal && used.has('stage') ? { stage: { select: { name: true } } } : {}),
-      ...(deal && used.has('pipeline') ? { pipeline: { select: { name: true } } } : {}),
-    },
-  })) as unknown as (Record<string, unknown> & { customFields: Record<string, unknown> }) | null;
-  if (!card) return text;
   const system = ['name', 'id', 'responsible', ...(deal ? ['amount', 'currency', 'stage', 'pipeline'] : [])];
   const defs = [...used].some((n) => !system.includes(n)) ? await definitions(ctx, kind) : [];
-  const values: Record<string, string> = {
-    name: String(card.name ?? ''),
-    id,
-    responsible: (card.responsible as { name: string } | undefined)?.name ?? '',
-  };
   if (deal) {
     values.amount = card.amount === null || card.amount === undefined ? '' : (card.amount as { toFixed(n: number): string }).toFixed(2);
     values.currency = String(card.currency ?? '');
-    values.stage = (card.stage as { name: string } | undefined)?.name ?? '';
-    values.pipeline = (card.pipeline as { name: string } | undefined)?.name ?? '';
+    values.stage = cards.names.get(card.stageId as string) ?? '';
+    values.pipeline = cards.names.get(card.pipelineId as string) ?? '';
   }
-  for (const d of defs) values[d.name] ??= displayValue(d, card.customFields?.[d.key]) ?? '';
+  const custom = (card.customFields ?? {}) as Record<string, unknown>;
+  for (const d of defs) values[d.name] ??= displayValue(d, custom[d.key]) ?? '';
   return text.replace(PLACEHOLDER, (m, name: string) => values[name] ?? m);
 }
 
@@ -336,12 +696,14 @@ const transports = new Map<string, Transporter>();
  * so a retry after a crash between sending and saving sends the same message, which mail
  * systems recognise as a duplicate.
  */
-async function sendEmail(ctx: ServiceCtx, job: JobRow, kind: CardKind | 'LEAD', action: Extract<Action, { type: 'SEND_EMAIL' }>, index: number) {
+async function sendEmail(run: Run, action: Extract<Action, { type: 'SEND_EMAIL' }>, index: number) {
+  const { ctx, job } = run;
   const { url, from } = ctx.deps.config.smtp;
   if (!url) throw new AppError(AUTOMATIONS.noSmtp(), 'VALIDATION_FAILED');
+  const cards = await readCards(ctx.db, [{ run, i: index, action, last: false, t0: 0 }]);
+  const card = cardOf(cards, run);
   let to = action.to;
   if (!to) {
-    const card = await currentCard(ctx, kind, job.event.cardId);
     const user = await ctx.db.user.findUnique({ where: { id: card.responsibleId }, select: { email: true } });
     if (!user) throw new AppError(AUTOMATIONS.cardGone(), 'NOT_FOUND');
     to = user.email;
@@ -352,112 +714,66 @@ async function sendEmail(ctx: ServiceCtx, job: JobRow, kind: CardKind | 'LEAD', 
   const info = await transport.sendMail({
     from,
     to,
-    subject: await fill(ctx, kind, job.event.cardId, action.subject),
-    text: await fill(ctx, kind, job.event.cardId, action.text),
+    subject: await fill(ctx, job.event.kind, card, cards, action.subject),
+    text: await fill(ctx, job.event.kind, card, cards, action.text),
     messageId,
   });
   return `to ${to}: ${info.response}`;
 }
 
-async function perform(
-  ctx: ServiceCtx,
-  automationId: string,
-  kind: CardKind | 'LEAD',
-  cardId: string,
-  action: Action,
-  index: number,
-  key: string,
-): Promise<string | undefined> {
-  if (kind === 'LEAD') {
+/** A database action other than a card update, in the round's transaction (`ctx.db`); notifications go to `notes`. */
+async function perform(ctx: ServiceCtx, run: Run, action: Action, index: number, cards: Cards, notes: NotificationMessage[]): Promise<string | undefined> {
+  const { kind, cardId } = run.job.event;
+  const card = cardOf(cards, run);
+  if (kind === 'LEAD' && action.type !== 'NOTIFY')
     // An incoming lead is not a card yet: it can be told about, mailed about and waited on.
-    if (action.type !== 'NOTIFY') throw new AppError(AUTOMATIONS.notForLeads(), 'VALIDATION_FAILED');
-    return notify(ctx, kind, cardId, action);
-  }
+    throw new AppError(AUTOMATIONS.notForLeads(), 'VALIDATION_FAILED');
   switch (action.type) {
-    case 'DELAY':
-    case 'SEND_EMAIL':
-      throw new Error(`${action.type} is not a database action`);
+    case 'NOTIFY':
+      notes.push({
+        workspaceId: ctx.viewer.workspaceId,
+        userId: action.userId ?? card.responsibleId,
+        kind: 'AUTOMATION',
+        text: await fill(ctx, kind, card, cards, action.text),
+        ...(kind === 'LEAD' ? {} : { card: { kind, id: cardId } }),
+        occurredAt: new Date().toISOString(),
+      });
+      return undefined;
     case 'CALL_WEBHOOK': {
       // A delivery of the webhook, queued with this step: signed, retried and logged like every
       // delivery; its webhook-id is made of the job and the action, the same on every attempt.
-      const card = await currentCard(ctx, kind, cardId);
       const hook = await ctx.db.webhook.findFirst({
         where: { id: action.webhookId, workspaceId: ctx.viewer.workspaceId },
         select: { id: true, enabled: true },
       });
       if (!hook?.enabled) throw new AppError(AUTOMATIONS.webhookOff(), 'NOT_FOUND');
-      const occurredAt = new Date().toISOString();
       const delivery = await ctx.db.webhookDelivery.create({
         data: {
           workspaceId: ctx.viewer.workspaceId,
           webhookId: hook.id,
           eventType: 'AUTOMATION',
-          messageId: `msg_automation_${key}`,
+          messageId: `msg_automation_${String(run.job.id)}_${index}`,
           payload: {
             type: 'automation.called',
-            timestamp: occurredAt,
-            data: await webhookCard(ctx, hook.id, kind, card as unknown as Record<string, unknown>, { id: automationId, name: ctx.automation?.name ?? '' }),
-          } as Prisma.InputJsonValue,
+            timestamp: new Date().toISOString(),
+            data: await webhookCard(ctx, hook.id, kind as CardKind, card, { id: run.a.id, name: run.a.name }),
+          },
         },
         select: { id: true },
       });
       return `delivery ${delivery.id}`;
     }
     case 'CREATE_TASK': {
-      const card = await currentCard(ctx, kind, cardId);
-      const responsibleId = await pickResponsible(ctx, automationId, index, card, action.responsible);
-      const text = await fill(ctx, kind, cardId, action.text);
+      const responsibleId = await pickResponsible(ctx, run.a.id, index, card, action.responsible);
+      const text = await fill(ctx, kind, card, cards, action.text);
       const task = await createTask(
         ctx,
-        { entityType: kind, id: cardId },
+        { entityType: kind as CardKind, id: cardId },
         { type: action.taskType, text, dueAt: new Date(Date.now() + action.dueInMinutes * 60_000), responsibleId },
       );
       return `task ${task.id}`;
     }
-    case 'SET_FIELD':
-      return update(ctx, kind, cardId, async () =>
-        action.field
-          ? { fields: { [action.field]: action.value ? (action.value.text ?? action.value.number ?? null) : null } }
-          : { customFields: [{ fieldId: action.customFieldId!, value: action.value }] },
-      );
-    case 'MOVE_TO_STAGE':
-      return update(ctx, kind, cardId, async (card) =>
-        card.stageId === action.stageId ? null : { extra: { stageId: action.stageId, lossReasonId: action.lossReasonId } },
-      );
-    case 'SET_RESPONSIBLE':
-      return update(ctx, kind, cardId, async (card) => (card.responsibleId === action.userId ? null : { responsibleId: action.userId }));
-    case 'ADD_TAG':
-      return update(ctx, kind, cardId, async () => {
-        const d = { DEAL: 'dealTag', CONTACT: 'contactTag', COMPANY: 'companyTag' } as const;
-        const col = { DEAL: 'dealId', CONTACT: 'contactId', COMPANY: 'companyId' } as const;
-        const rows = await (ctx.db[d[kind]] as unknown as { findMany(a: object): Promise<{ tag: { name: string } }[]> }).findMany({
-          where: { [col[kind]]: cardId },
-          select: { tag: { select: { name: true } } },
-        });
-        const tags = rows.map((r) => r.tag.name);
-        return tags.some((t) => t.toLowerCase() === action.tag.toLowerCase()) ? null : { tags: [...tags, action.tag] };
-      });
-    case 'NOTIFY':
-      return notify(ctx, kind, cardId, action);
+    default:
+      throw new Error(`${action.type} is not run in the round's transaction`);
   }
-}
-
-async function notify(ctx: ServiceCtx, kind: CardKind | 'LEAD', cardId: string, action: Extract<Action, { type: 'NOTIFY' }>) {
-  const card = await currentCard(ctx, kind, cardId);
-  const userId = action.userId ?? card.responsibleId;
-  const text = await fill(ctx, kind, cardId, action.text);
-  await ctx.db.$transaction((tx) =>
-    events.emit(tx, ctx, 'notification', [
-      {
-        workspaceId: ctx.viewer.workspaceId,
-        userId,
-        kind: 'AUTOMATION',
-        text,
-        ...(kind === 'LEAD' ? {} : { card: { kind, id: cardId } }),
-        occurredAt: new Date().toISOString(),
-      },
-    ]),
-  );
-  ctx.deps.outbox.kick();
-  return undefined;
 }

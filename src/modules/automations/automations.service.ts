@@ -92,15 +92,17 @@ function systemFields(kind: CardKind): string[] {
 }
 
 /**
- * Whether the card is in the list the filter gives, for the automation's owner: the list's own
- * query restricted to the one card, so an automation and the list agree by construction.
+ * Which of these cards are in the list the filter gives, for the automation's owner: the list's
+ * own query restricted to the cards, so an automation and the list agree by construction. One
+ * statement for a runner's whole batch of cards.
  */
-export async function conditionsHold(ctx: ServiceCtx, kind: CardKind, raw: object | null, cardId: string): Promise<boolean> {
+export async function cardsMatching(ctx: ServiceCtx, kind: CardKind, raw: object | null, cardIds: string[]): Promise<Set<string>> {
   const ids = new IdParser();
   const filter = raw ? decodeCardFilter(ids, raw as never, FILTER_IDS[kind]) : undefined;
   ids.done();
   const { where } = await listQuery(ctx, kind, { filter });
-  return (await cardTable(ctx.db, kind).count({ where: { AND: [where, { id: cardId }] } })) > 0;
+  const rows = await cardTable(ctx.db, kind).findMany({ where: { AND: [where, { id: { in: cardIds } }] }, select: { id: true } });
+  return new Set(rows.map((r) => r.id));
 }
 
 async function checkUser(ctx: ServiceCtx, issues: IssueList, path: string, id: string | null) {
