@@ -56,10 +56,11 @@ class Recording {
   private readonly channels = new Map<string, { it: AsyncIterator<unknown>; kept: unknown[] | null; followers: Set<(m: unknown) => void> }>();
   /** Members not re-checked since. */
   users = 0;
-  constructor(channels: Iterable<string>, tap: (channel: string) => AsyncIterator<unknown>) {
+  constructor(channels: Iterable<string>, tap: (channel: string) => AsyncIterator<unknown>, taps: Map<string, number>) {
     for (const channel of channels) {
       const c = { it: tap(channel), kept: [] as unknown[] | null, followers: new Set<(m: unknown) => void>() };
       this.channels.set(channel, c);
+      taps.set(channel, (taps.get(channel) ?? 0) + 1);
       void (async () => {
         for (;;) {
           const r = await c.it.next().catch(() => ({ done: true, value: undefined }));
@@ -67,6 +68,7 @@ class Recording {
           if (c.kept && c.kept.push(r.value) > RECORDED) c.kept.shift();
           for (const f of c.followers) f(r.value);
         }
+        taps.set(channel, taps.get(channel)! - 1);
       })();
     }
   }
@@ -254,6 +256,8 @@ class Group<C> {
 export class LiveMux<C> {
   private readonly groups = new Map<string, Group<C>>();
   private readonly starting = new Map<string, Promise<Group<C> | ExecutionResult>>();
+  /** Recordings listening on each channel now (they are no subscribers). */
+  private readonly taps = new Map<string, number>();
   /** Results the groups computed and serialized (each once). */
   executions = 0;
   /** Messages sent to members (one per member per result). */
@@ -267,9 +271,12 @@ export class LiveMux<C> {
     return { groups: this.groups.size, members };
   }
 
-  /** Subscribers beyond the first of each group listening on `channel` (the pubsub counts one per group). */
+  /**
+   * Subscribers on `channel` the pubsub's own count misses: it counts one listener per group,
+   * and each recording as one.
+   */
   extraListeners(channel: string) {
-    let n = 0;
+    let n = -(this.taps.get(channel) ?? 0);
     for (const g of this.groups.values()) if (g.channels.has(channel)) n += g.members.size - 1;
     return n;
   }
@@ -292,7 +299,7 @@ export class LiveMux<C> {
   recheck(unit: string) {
     for (const g of this.groups.values()) {
       if (g.unit !== unit || g.closed) continue;
-      const recording = new Recording(g.channels, this.hooks.tap);
+      const recording = new Recording(g.channels, this.hooks.tap, this.taps);
       for (const m of [...g.members]) {
         // One already waiting for its rights keeps the recording from when it began to wait.
         if (!(m.recording && m.held)) {
