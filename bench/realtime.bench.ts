@@ -8,8 +8,14 @@
 // connection and CPU per delivered message (the servers load a small preload, realtime-probe.ts,
 // that answers over IPC).
 //
-//   npm run bench:realtime -- [--subscribers 2000] [--changes 50] [--warmup 5]
+//   npm run bench:realtime -- [--subscribers 2000,5000] [--changes 50] [--warmup 5]
 //     [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379]
+//
+// With several subscriber counts it runs once per count (each in a process of its own, fresh
+// servers and database) and ends with a summary: p50/p95 of update → last subscriber, ours and
+// the plain ws broadcast's, the p95 ratio, fan-out CPU per delivery and memory per connection.
+// Subscribers with the same operation and rights share one execution per instance
+// (src/lib/live-mux.ts): here all N are one user, so each instance runs one group.
 //
 // --pg names a server where a scratch database is created (and dropped afterwards). All clients
 // live in this process, so their receive cost counts on both sides of the comparison.
@@ -26,7 +32,7 @@ import { Redis } from 'ioredis';
 
 const { values } = parseArgs({
   options: {
-    subscribers: { type: 'string', default: '2000' },
+    subscribers: { type: 'string', default: '2000,5000' },
     changes: { type: 'string', default: '50' },
     warmup: { type: 'string', default: '5' },
     batch: { type: 'string', default: '100' },
@@ -34,7 +40,9 @@ const { values } = parseArgs({
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
 });
-const N = Number(values.subscribers);
+const COUNTS = values.subscribers!.split(',').map(Number);
+if (COUNTS.length > 1) await runEach(COUNTS);
+const N = COUNTS[0];
 const CHANGES = Number(values.changes);
 const WARMUP = Number(values.warmup);
 const BATCH = Number(values.batch);
@@ -66,7 +74,19 @@ const children: Child[] = [];
 
 function spawnChild(name: string, script: string, env: Record<string, string>): Child {
   const base = { ...process.env };
-  for (const k of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'SEED_DEMO', 'NODE_OPTIONS', 'OUTBOX_DISPATCH']) delete base[k];
+  for (const k of [
+    'PORT',
+    'HOST',
+    'DATA_DIR',
+    'DATABASE_URL',
+    'REDIS_URL',
+    'LOG_LEVEL',
+    'SEED_DEMO',
+    'NODE_OPTIONS',
+    'OUTBOX_DISPATCH',
+    'WS_MAX_SUBSCRIPTIONS_PER_USER',
+  ])
+    delete base[k];
   // One node process (no tsx wrapper in between), so its memory is the server's own.
   const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', PROBE, script], {
     cwd: ROOT,
@@ -118,6 +138,39 @@ function spawnChild(name: string, script: string, env: Record<string, string>): 
   };
   children.push(child);
   return child;
+}
+
+type Summary = { n: number; ours: number[]; ws: number[]; cpu: number[]; rssKb: number[]; heapKb: number[] };
+
+/** Runs the bench once per subscriber count, each in a process of its own, then prints the summary. */
+async function runEach(counts: number[]): Promise<never> {
+  const rest = process.argv.slice(2).filter((a, i, all) => a !== '--subscribers' && all[i - 1] !== '--subscribers' && !a.startsWith('--subscribers='));
+  const summaries: Summary[] = [];
+  for (const n of counts) {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--subscribers', String(n), ...rest], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    const line = out.split('\n').find((l) => l.startsWith('SUMMARY '));
+    if (code !== 0 || !line) process.exit(code || 1);
+    summaries.push(JSON.parse(line.slice('SUMMARY '.length)) as Summary);
+  }
+  const f = (x: number) => x.toFixed(1);
+  console.log('\nSummary: update sent → last subscriber (ours) against the plain `ws` broadcast to as many clients, measured in the same run.\n');
+  console.log(
+    '| subscribers | ours p50 / p95 ms | plain ws p50 / p95 ms | p50 ratio | p95 ratio | fan-out CPU µs per delivery (ours / ws) | RSS KB per connection (ours / ws) | heap KB per connection (ours / ws) |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const s of summaries)
+    console.log(
+      `| ${s.n} | ${f(s.ours[0])} / ${f(s.ours[1])} | ${f(s.ws[0])} / ${f(s.ws[1])} | ${(s.ours[0] / s.ws[0]).toFixed(2)} | ${(s.ours[1] / s.ws[1]).toFixed(2)} | ${f(s.cpu[0])} / ${f(s.cpu[1])} | ${f(s.rssKb[0])} / ${f(s.rssKb[1])} | ${f(s.heapKb[0])} / ${f(s.heapKb[1])} |`,
+    );
+  process.exit(0);
 }
 
 function sleep(ms: number) {
@@ -240,6 +293,9 @@ try {
     SEED_DEMO: 'false',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
+    // Every subscriber is the same user (one board watched from N sockets); the per-user cap
+    // on live operations (hardening.md) would otherwise refuse all but 200 per instance.
+    WS_MAX_SUBSCRIPTIONS_PER_USER: String(N),
   };
   // One after the other, so only the first applies the migrations.
   const banner = /CRM GraphQL API: (\S+)/;
@@ -536,6 +592,16 @@ try {
     `| instances A + B, fan-out only (less ${CHANGES} × the no-subscriber cost) | ${fanOutCpu.toFixed(0)} | ${deliveries} | ${us(fanOutCpu, deliveries)} | ${(fanOutCpu / cpu(2)).toFixed(2)} |`,
   );
   console.log(`| bench process (both sets of clients, HTTP client) | ${benchMs.toFixed(0)} | ${2 * deliveries} | ${us(benchMs, 2 * deliveries)} | |`);
+  const ours = stats(g.total);
+  const summary: Summary = {
+    n: N,
+    ours: [ours.p50, ours.p95],
+    ws: [rawTotal.p50, rawTotal.p95],
+    cpu: [(fanOutCpu * 1000) / deliveries, (cpu(2) * 1000) / deliveries],
+    rssKb: [perConn(memRows[2], 'rss') / 1024, perConn(baseRow, 'rss') / 1024],
+    heapKb: [perConn(memRows[2], 'heapUsed') / 1024, perConn(baseRow, 'heapUsed') / 1024],
+  };
+  console.log(`\nSUMMARY ${JSON.stringify(summary)}`);
 } finally {
   closing = true;
   await Promise.all(clients.map((c) => c.dispose()));

@@ -14,7 +14,7 @@ import { handleDashboardRequest, isDashboardPath } from './modules/dashboard/das
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionResult } from 'graphql';
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { handleStreamOrSingleExecutionResult } from '@envelop/core';
 import { render, requestedLocale, type Locale } from './lib/i18n.js';
 import { OperationQuota } from './lib/ws-limits.js';
@@ -29,6 +29,8 @@ import { openDatabase, type Database } from './db.js';
 import { createContextFactory, nodeRequestInit, type AppDeps, type Context } from './context.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createAppPubSub } from './lib/pubsub.js';
+import { LiveMux, type LiveSocket } from './lib/live-mux.js';
+import { liveExpired, liveRightsKey, liveRightsKeyAgain, sharedLive } from './modules/auth/live-viewer.js';
 import { SettingsEpochs } from './lib/settings-epochs.js';
 import { OutboxDispatcher } from './lib/outbox.js';
 import { Worker } from './lib/worker.js';
@@ -55,6 +57,17 @@ export const LIMITS = {
 const refusedWith = (code: string) => ({
   onReject: [(_ctx: unknown, err: GraphQLError) => void Object.assign(err.extensions, { code })],
 });
+
+/**
+ * onSubscribe hands each operation its enveloped execute/subscribe through rootValue, and a live
+ * subscription over graphql-ws its multiplexing key (the operation, and the rights fingerprint)
+ * and where its results go.
+ */
+type EnvelopedRoot = {
+  execute: (args: ExecutionArgs) => ExecutionResult | Promise<ExecutionResult>;
+  subscribe: (args: ExecutionArgs) => AsyncIterable<ExecutionResult> | ExecutionResult | Promise<AsyncIterable<ExecutionResult> | ExecutionResult>;
+  live?: { id: string; socket: LiveSocket; operation: string; rights: string };
+};
 
 export type App = {
   yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
@@ -187,6 +200,20 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
   } = createAppPubSub(config.redisUrl, (err) => log.warn({ err: err.message }, 'Redis unreachable; events wait in the outbox until it is back'));
   const epochs = new SettingsEpochs();
   listen('settingsChanged', (m) => epochs.bump(m.workspaceId));
+  // graphql-ws subscribers with the same operation and rights share one execution (lib/live-mux.ts);
+  // a settings change has each member of the workspace's groups read its rights again.
+  const mux = new LiveMux<Context>({
+    unitOf: (ctx) => ctx.viewer!.workspaceId,
+    expired: liveExpired,
+    share: sharedLive,
+    tap: (channel) => {
+      const [topic, id] = channel.split(':') as ['dealChanged', string];
+      return pubsub.subscribe(topic, id)[Symbol.asyncIterator]();
+    },
+    keyAgain: async (ctx, args) => (args.rootValue as EnvelopedRoot).live!.operation + (await liveRightsKeyAgain(ctx, args.schema, args.document)),
+    onError: (err) => log.warn({ err }, 'live group'),
+  });
+  listen('settingsChanged', (m) => mux.recheck(m.workspaceId));
   // The outbox hands each committed event to the consumers the modules registered (kernel/events.ts).
   const delivery = { flush, deliver: (topic: string, payload: unknown) => consumers.deliver(topic, payload), jobs: () => consumers.jobs() };
   const outbox = new OutboxDispatcher(database.prisma, delivery, log, opts.outboxPollMs);
@@ -289,13 +316,16 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
   const quota = new OperationQuota(config.ws.maxSubscriptionsPerSocket, config.ws.maxSubscriptionsPerUser);
   /** Who signed the socket in (set by onConnect). */
   const socketUser = new WeakMap<object, string>();
-  registerAppGauges(metrics, { database, sockets: () => wss.clients.size, requests: () => active });
-  // onSubscribe hands each operation its enveloped execute/subscribe through rootValue.
-  type EnvelopedRoot = Pick<ReturnType<typeof yoga.getEnveloped>, 'execute' | 'subscribe'>;
+  registerAppGauges(metrics, { database, sockets: () => wss.clients.size, requests: () => active, live: mux });
   const wsServer = useServer(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      subscribe: (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        if (!root.live) return root.subscribe(args);
+        const { id, socket, operation, rights } = root.live;
+        return mux.join(id, socket, operation + rights, args as ExecutionArgs & { contextValue: Context }, root.subscribe);
+      },
       // A socket that sends no connection_init in time is closed (4408), and so is one whose
       // connection_init carries no valid token (4403): anonymous sockets are not kept open.
       connectionInitWaitTimeout: config.ws.initTimeoutMs,
@@ -312,7 +342,7 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
       },
       // A refused operation is answered with an error for that operation; the socket and its
       // other operations go on (graphql-ws closes the socket with 4500 when this throws).
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         let locale: Locale =
           requestedLocale(typeof ctx.connectionParams?.acceptLanguage === 'string' ? ctx.connectionParams.acceptLanguage : undefined) ?? 'en';
         const over = quota.refusal(socketUser.get(ctx) ?? '', ctx);
@@ -334,16 +364,25 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
           const document = parse(params.query);
           const contextValue = await cf();
           locale = (contextValue as Partial<Context>).locale ?? locale;
+          const rootValue: EnvelopedRoot = { execute, subscribe };
           const args = {
             schema: s,
             operationName: params.operationName,
             document,
             variableValues: params.variables,
             contextValue,
-            rootValue: { execute, subscribe },
+            rootValue,
           };
           const errors = validate(args.schema, args.document);
           if (errors.length) return errors.map((e: GraphQLError) => operationError(e, locale, log, 'GRAPHQL_VALIDATION_FAILED'));
+          if ((contextValue as Partial<Context>).viewer && getOperationAST(document, params.operationName)?.operation === 'subscription') {
+            rootValue.live = {
+              id,
+              socket: ctx.extra.socket as LiveSocket,
+              operation: JSON.stringify([params.query, params.operationName ?? null, params.variables ?? null]),
+              rights: liveRightsKey(contextValue as unknown as Context, s, document),
+            };
+          }
           return args;
         } catch (err) {
           return [operationError(err, locale, log, 'GRAPHQL_PARSE_FAILED')];
@@ -360,7 +399,11 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     database,
     demoLogin: demo?.admin ?? null,
     demoManagerLogin: demo?.manager ?? null,
-    listeners,
+    // A live group listens once for all its members; each member counts.
+    listeners: (channel) => {
+      const n = listeners(channel);
+      return n && n + mux.extraListeners(channel);
+    },
     async start() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

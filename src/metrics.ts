@@ -4,9 +4,19 @@
 import type { Database } from './db.js';
 import type { Metrics } from './lib/metrics.js';
 
-export function registerAppGauges(metrics: Metrics, app: { database: Database; sockets: () => number; requests: () => number }) {
+type LiveFigures = { size(): { groups: number; members: number }; executions: number; deliveries: number };
+
+export function registerAppGauges(metrics: Metrics, app: { database: Database; sockets: () => number; requests: () => number; live: LiveFigures }) {
   const db = app.database.prisma;
   metrics.gauge('crm_websocket_connections', 'WebSocket connections open now (graphql-ws)', () => [{ value: app.sockets() }]);
+  metrics.gauge('crm_live_subscriptions', 'Live subscriptions over graphql-ws now', () => [{ value: app.live.size().members }]);
+  metrics.gauge('crm_live_groups', 'Groups of live subscriptions sharing one execution now (same operation, variables and rights)', () => [
+    { value: app.live.size().groups },
+  ]);
+  metrics.gauge('crm_live_executions', 'Results the live groups computed and serialized since start, each once for all its members', () => [
+    { value: app.live.executions },
+  ]);
+  metrics.gauge('crm_live_deliveries', 'Live results sent to graphql-ws subscribers since start', () => [{ value: app.live.deliveries }]);
   metrics.gauge('crm_http_requests_in_flight', 'HTTP requests being served now', () => [{ value: app.requests() }]);
 
   // One indexed statement per scrape ("OutboxEvent"("publishedAt", "id")).

@@ -7,6 +7,7 @@
 // (deactivated, signed out, session expired, API key revoked) gets an error and the
 // subscription ends. Lookups memoized while handling one event (card visibility, definitions)
 // are dropped before the next: caches live per event, not per subscription.
+import { getNamedType, isLeafType, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Context, ServiceCtx } from '../../context.js';
 import { forgetRequest } from '../../lib/per-request.js';
 import { resolveViewer } from './auth.service.js';
@@ -14,6 +15,8 @@ import { LocalizedGraphQLError } from '../../lib/errors.js';
 import { AUTH } from './auth.messages.js';
 
 const seen = new WeakMap<object, number>();
+/** Contexts of shared live groups (see `sharedLive`): they never read their rights again themselves. */
+const shared = new WeakSet<object>();
 
 /** Call at subscribe time: remembers the epoch the viewer was read at. */
 export function startLive(ctx: Context): ServiceCtx {
@@ -30,11 +33,104 @@ export async function liveViewer(ctx: Context): Promise<ServiceCtx> {
   // What the last event memoized (which cards the viewer may see: a deal's company, say) may
   // have changed since without any settings change: each event starts with empty caches.
   forgetRequest(ctx);
-  if (seen.get(ctx) === now && !expired) return s;
-  const fresh = ctx.token ? await resolveViewer(ctx.deps, ctx.token) : { problem: AUTH.noToken() };
-  if (!('viewer' in fresh)) throw new LocalizedGraphQLError(AUTH.signedOut({ problem: fresh.problem }), { code: 'UNAUTHENTICATED' });
-  Object.assign(s.viewer, fresh.viewer);
+  if (shared.has(ctx) || (seen.get(ctx) === now && !expired)) return s;
+  await readAgain(ctx);
   forgetRequest(ctx);
   seen.set(ctx, now);
   return s;
+}
+
+/** Reads the viewer of the context's token again, into the context; throws when it is signed out. */
+async function readAgain(ctx: Context) {
+  const fresh = ctx.token ? await resolveViewer(ctx.deps, ctx.token) : { problem: AUTH.noToken() };
+  if (!('viewer' in fresh)) throw new LocalizedGraphQLError(AUTH.signedOut({ problem: fresh.problem }), { code: 'UNAUTHENTICATED' });
+  Object.assign(ctx.viewer!, fresh.viewer);
+}
+
+// Multiplexed live queries (lib/live-mux.ts): subscribers with the same document, variables and
+// rights fingerprint share one execution. The fingerprint is conservative: everything of the
+// viewer that rights or shaping read (workspace, role, admin, write access, record rights, field
+// access, languages, currency and phone region), and the user and their teams unless the
+// operation is known to give every user of those rights the same results.
+
+/**
+ * Operations whose results depend on the viewer's rights but not on who they are: a board's
+ * `dealChanged` selecting the event and the deal's own scalar fields (no nested objects: tasks,
+ * files, timeline entries, … have per-user rules such as private entries or an uploader's files).
+ */
+function sameForEveryone(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const info = new TypeInfo(schema);
+  let ok = true;
+  visit(
+    document,
+    visitWithTypeInfo(info, {
+      Field(node) {
+        if (node.name.value === '__typename') return;
+        const parent = info.getParentType()?.name;
+        const leaf = isLeafType(getNamedType(info.getType()));
+        if (parent === 'Subscription' ? node.name.value !== 'dealChanged' : !(parent === 'DealChangedEvent' || (parent === 'Deal' && leaf))) ok = false;
+      },
+    }),
+  );
+  return ok;
+}
+
+/** Whether a role's rights anywhere cover cards by their responsible (OWN, TEAM): then results depend on the user. */
+function userScoped(ctx: ServiceCtx) {
+  const { viewer } = ctx;
+  if (viewer.isAdmin) return false;
+  return Object.values(viewer.rights ?? {}).some((actions) => Object.values(actions ?? {}).some((scope) => scope === 'OWN' || scope === 'TEAM'));
+}
+
+/** The rights part of a live group's key, for this viewer and operation. */
+export function liveRightsKey(ctx: Context, schema: GraphQLSchema, document: DocumentNode): string {
+  const s = ctx as ServiceCtx;
+  const v = s.viewer;
+  const who = userScoped(s) || !sameForEveryone(schema, document) ? [v.userId, [...v.teamIds].sort()] : null;
+  return JSON.stringify([
+    v.workspaceId,
+    v.roleId,
+    v.isAdmin,
+    v.canWrite,
+    v.via,
+    v.rights ?? null,
+    v.fieldAccess ?? null,
+    v.locale,
+    ctx.locale,
+    v.currency ?? null,
+    v.phoneRegion ?? null,
+    who,
+  ]);
+}
+
+/** Reads a live group member's viewer again (throws when it is signed out) and answers its rights key now. */
+export async function liveRightsKeyAgain(ctx: Context, schema: GraphQLSchema, document: DocumentNode): Promise<string> {
+  await readAgain(ctx);
+  return liveRightsKey(ctx, schema, document);
+}
+
+/** Whether a live group member's session ran out (it is then read again before it gets more). */
+export function liveExpired(ctx: Context) {
+  const at = ctx.viewer?.expiresAt;
+  return !!at && at.getTime() <= Date.now();
+}
+
+/**
+ * The context a live group runs under: a copy of its first member's, with a viewer of its own
+ * that is never read again (its members are: their rights are the group's key) and a pubsub that
+ * tells the group which channels it listens on and may hand it a recording to read instead.
+ */
+export function sharedLive(ctx: Context, listen: (channel: string) => AsyncIterable<unknown> | undefined): Context {
+  const pubsub = ctx.deps.pubsub;
+  const spy: typeof pubsub = {
+    publish: (...a) => pubsub.publish(...a),
+    // A recording stands in for the pubsub's own iterable: the subscriptions only iterate it.
+    subscribe: ((topic: string, id?: string) =>
+      listen(id === undefined ? topic : `${topic}:${id}`) ??
+      (pubsub.subscribe as unknown as (t: string, i?: string) => AsyncIterable<unknown>)(topic, id)) as unknown as typeof pubsub.subscribe,
+  };
+  const viewer = ctx.viewer ? { ...structuredClone(ctx.viewer), expiresAt: undefined } : null;
+  const copy: Context = { ...ctx, viewer, deps: { ...ctx.deps, pubsub: spy } };
+  shared.add(copy);
+  return copy;
 }

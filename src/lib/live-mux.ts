@@ -1,0 +1,388 @@
+// Live-query multiplexing for graphql-ws. Subscribers whose operations would give the same
+// results (the caller's `key`: document, variables and a rights fingerprint) form a group that
+// runs ONE subscription, under a context of its own, and turns each of its results into ONE
+// JSON string; every member's socket gets that string with its own operation id spliced in.
+//
+// What a member may see is decided by the key. When its rights may have changed (the caller
+// calls `recheck(unit)`, or its session ran out) the member's next results are held while
+// `keyAgain` reads its rights again; then it stays (and gets them), ends with the error
+// `keyAgain` threw, or moves to a group of its new key. What was held was computed under its
+// old rights and is dropped; so that nothing is lost, `recheck` starts recording the group's
+// pubsub channels at once (synchronously, before any later message is dispatched), and the
+// mover's new group starts from that recording. It knows nothing of the CRM: the app supplies
+// the key, the shared context, the re-check and the pubsub tap.
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
+
+/** The socket of a member: ws's WebSocket (1 is OPEN). */
+export type LiveSocket = { readonly readyState: number; send(data: string): void };
+
+type Outcome = AsyncIterable<ExecutionResult> | ExecutionResult;
+type Subscribe = (args: ExecutionArgs) => Outcome | Promise<Outcome>;
+
+export type LiveHooks<C> = {
+  /** The workspace (or other unit) whose rights changes `recheck` is called with. */
+  unitOf(ctx: C): string;
+  /** Whether the member's own sign-in ran out (then it is checked again before it gets more). */
+  expired(ctx: C): boolean;
+  /**
+   * The context a new group runs under: the first member's, made independent of it (no rights
+   * re-read of its own: the mux re-checks members), whose pubsub calls `listen(channel)` for
+   * each channel it subscribes to and uses the iterable it answers, if any, instead of its own.
+   */
+  share(ctx: C, listen: (channel: string) => AsyncIterable<unknown> | undefined): C;
+  /** Subscribes to a pubsub channel now (the listener is in place when this returns). */
+  tap(channel: string): AsyncIterator<unknown>;
+  /**
+   * Reads the member's rights again (updating `ctx`) and answers its key now; throws the error
+   * the member ends with when it may no longer subscribe (signed out, deactivated, …).
+   */
+  keyAgain(ctx: C, args: ExecutionArgs): Promise<string>;
+  /** A failure of the mux itself (a group's key could not be re-read…). */
+  onError(err: unknown): void;
+};
+
+type Ending = { result: ExecutionResult } | { error: unknown } | null;
+
+/** Messages a recording keeps at most (a group that filters everything out may go long without a result). */
+const RECORDED = 1000;
+
+/**
+ * A group's pubsub channels from the moment its rights may have changed: kept while any member
+ * of the group has not been re-checked since, and replayed, then followed live, by the groups
+ * members move to.
+ */
+class Recording {
+  /** Per channel: the messages so far (null once nobody may need them), and their followers. */
+  private readonly channels = new Map<string, { it: AsyncIterator<unknown>; kept: unknown[] | null; followers: Set<(m: unknown) => void> }>();
+  /** Members not re-checked since. */
+  users = 0;
+  constructor(channels: Iterable<string>, tap: (channel: string) => AsyncIterator<unknown>, taps: Map<string, number>) {
+    for (const channel of channels) {
+      const c = { it: tap(channel), kept: [] as unknown[] | null, followers: new Set<(m: unknown) => void>() };
+      this.channels.set(channel, c);
+      taps.set(channel, (taps.get(channel) ?? 0) + 1);
+      void (async () => {
+        for (;;) {
+          const r = await c.it.next().catch(() => ({ done: true, value: undefined }));
+          if (r.done) break;
+          if (c.kept && c.kept.push(r.value) > RECORDED) c.kept.shift();
+          for (const f of c.followers) f(r.value);
+        }
+        taps.set(channel, taps.get(channel)! - 1);
+      })();
+    }
+  }
+  /** A member no longer needs what was recorded. */
+  release() {
+    if (--this.users > 0) return;
+    for (const c of this.channels.values()) c.kept = null;
+    this.endIdle();
+  }
+  private endIdle() {
+    for (const c of this.channels.values()) if (!c.kept && c.followers.size === 0) void c.it.return?.();
+  }
+  /** The channel from the start of the recording, then live; undefined when it is not recorded (any more). */
+  replay(channel: string): AsyncIterable<unknown> | undefined {
+    const c = this.channels.get(channel);
+    if (!c?.kept) return undefined;
+    const queue = [...c.kept];
+    let wake: ((r: IteratorResult<unknown>) => void) | null = null;
+    let done = false;
+    const follow = (m: unknown) => {
+      if (wake) {
+        const w = wake;
+        wake = null;
+        w({ value: m, done: false });
+      } else queue.push(m);
+    };
+    c.followers.add(follow);
+    const it: AsyncIterableIterator<unknown> = {
+      next: () =>
+        queue.length
+          ? Promise.resolve({ value: queue.shift(), done: false })
+          : done
+            ? Promise.resolve({ value: undefined, done: true })
+            : new Promise((resolve) => (wake = resolve)),
+      return: () => {
+        done = true;
+        c.followers.delete(follow);
+        wake?.({ value: undefined, done: true });
+        this.endIdle();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]: () => it,
+    };
+    return it;
+  }
+}
+
+class Member<C> implements AsyncGenerator<ExecutionResult, undefined> {
+  group: Group<C> | null = null;
+  /** Results held (serialized) while the member's rights are read again. */
+  held: string[] | null = null;
+  /** Bumped by each re-check: only the latest one's answer counts. */
+  checks = 0;
+  /** Its rights may have changed: read them again before it gets its next result. */
+  stale = false;
+  /** The recording its group started when it became stale, until it is settled. */
+  recording: Recording | null = null;
+  private readonly prefix: string;
+  private ending: Ending | undefined;
+  private waiting: ((r: IteratorResult<ExecutionResult, undefined>) => void) | null = null;
+  private failing: ((err: unknown) => void) | null = null;
+  constructor(
+    readonly mux: LiveMux<C>,
+    id: string,
+    readonly socket: LiveSocket,
+    readonly args: ExecutionArgs & { contextValue: C },
+    readonly subscribe: Subscribe,
+    public key: string,
+  ) {
+    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  }
+  get ctx() {
+    return this.args.contextValue;
+  }
+  get open() {
+    return this.ending === undefined;
+  }
+  deliver(payload: string) {
+    if (!this.open) return;
+    if (this.stale || (!this.held && this.mux.hooks.expired(this.ctx))) this.mux.check(this);
+    if (this.held) this.held.push(payload);
+    else if (this.socket.readyState === 1) this.socket.send(this.prefix + payload + '}');
+  }
+  release() {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const payload of held) this.deliver(payload);
+  }
+  /** It no longer needs its group's recording. */
+  settle() {
+    this.recording?.release();
+    this.recording = null;
+  }
+  /** Ends the member: graphql-ws sends `result` (if any) as its last `next`, or `error`, then `complete`. */
+  end(how: Ending) {
+    if (!this.open) return;
+    this.ending = how;
+    this.held = null;
+    this.settle();
+    this.group?.remove(this);
+    this.group = null;
+    const wake = this.waiting;
+    const fail = this.failing;
+    this.waiting = this.failing = null;
+    if (how && 'error' in how && fail) {
+      this.ending = null;
+      fail(how.error);
+    } else if (wake) void this.next().then(wake);
+  }
+  next(): Promise<IteratorResult<ExecutionResult, undefined>> {
+    const how = this.ending;
+    if (how === undefined)
+      return new Promise((resolve, reject) => {
+        this.waiting = resolve;
+        this.failing = reject;
+      });
+    if (how && 'error' in how) {
+      this.ending = null;
+      return Promise.reject(how.error);
+    }
+    if (how) {
+      this.ending = null;
+      return Promise.resolve({ value: how.result, done: false });
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+  async return(): Promise<IteratorResult<ExecutionResult, undefined>> {
+    this.end(null);
+    this.ending = null;
+    return { value: undefined, done: true };
+  }
+  async throw(err: unknown): Promise<IteratorResult<ExecutionResult, undefined>> {
+    this.end(null);
+    throw err;
+  }
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+  async [Symbol.asyncDispose]() {
+    await this.return();
+  }
+}
+
+class Group<C> {
+  readonly members = new Set<Member<C>>();
+  readonly channels = new Set<string>();
+  iterator: AsyncIterator<ExecutionResult> | null = null;
+  closed = false;
+  constructor(
+    readonly mux: LiveMux<C>,
+    readonly key: string,
+    readonly unit: string,
+  ) {}
+  remove(m: Member<C>) {
+    this.members.delete(m);
+    if (this.members.size === 0) this.close();
+  }
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.mux.forget(this);
+    void this.iterator?.return?.()?.catch((err: unknown) => this.mux.hooks.onError(err));
+  }
+  async pump() {
+    const it = this.iterator!;
+    let how: Ending = null;
+    try {
+      for (;;) {
+        const r = await it.next();
+        if (r.done || this.closed) break;
+        // One execution, one serialization, for every member.
+        const payload = JSON.stringify(r.value);
+        this.mux.executions++;
+        for (const m of this.members) m.deliver(payload);
+        this.mux.deliveries += this.members.size;
+      }
+    } catch (error) {
+      how = { error };
+    }
+    this.close();
+    for (const m of [...this.members]) m.end(how);
+  }
+}
+
+export class LiveMux<C> {
+  private readonly groups = new Map<string, Group<C>>();
+  private readonly starting = new Map<string, Promise<Group<C> | ExecutionResult>>();
+  /** Recordings listening on each channel now (they are no subscribers). */
+  private readonly taps = new Map<string, number>();
+  /** Results the groups computed and serialized (each once). */
+  executions = 0;
+  /** Messages sent to members (one per member per result). */
+  deliveries = 0;
+  constructor(readonly hooks: LiveHooks<C>) {}
+
+  /** Groups running now, and subscribers in them. */
+  size() {
+    let members = 0;
+    for (const g of this.groups.values()) members += g.members.size;
+    return { groups: this.groups.size, members };
+  }
+
+  /**
+   * Subscribers on `channel` the pubsub's own count misses: it counts one listener per group,
+   * and each recording as one.
+   */
+  extraListeners(channel: string) {
+    let n = -(this.taps.get(channel) ?? 0);
+    for (const g of this.groups.values()) if (g.channels.has(channel)) n += g.members.size - 1;
+    return n;
+  }
+
+  /**
+   * graphql-ws's `subscribe` for one operation: joins (or starts) the group of `key`. Answers
+   * the member (an async generator that yields nothing but a last result or error: its results
+   * go straight to `socket`), or the group's refusal (a result with errors) as it is.
+   */
+  async join(id: string, socket: LiveSocket, key: string, args: ExecutionArgs & { contextValue: C }, subscribe: Subscribe): Promise<Outcome> {
+    const m = new Member(this, id, socket, args, subscribe, key);
+    const g = await this.groupFor(m);
+    if (!(g instanceof Group)) return g;
+    g.members.add(m);
+    m.group = g;
+    return m;
+  }
+
+  /** `unit`'s rights may have changed: each member of its groups reads its own again. */
+  recheck(unit: string) {
+    for (const g of this.groups.values()) {
+      if (g.unit !== unit || g.closed) continue;
+      const recording = new Recording(g.channels, this.hooks.tap, this.taps);
+      for (const m of [...g.members]) {
+        // One already waiting for its rights keeps the recording from when it began to wait.
+        if (!(m.recording && m.held)) {
+          m.settle();
+          m.recording = recording;
+          recording.users++;
+        }
+        // Read now (a widened scope must not wait for a result the old rights would filter
+        // out), and again before its next result (a session may end with no event of its own).
+        this.check(m);
+        m.stale = true;
+      }
+      if (recording.users === 0) recording.release();
+    }
+  }
+
+  forget(g: Group<C>) {
+    if (this.groups.get(g.key) === g) this.groups.delete(g.key);
+  }
+
+  check(m: Member<C>) {
+    m.stale = false;
+    m.held ??= [];
+    const check = ++m.checks;
+    this.hooks.keyAgain(m.ctx, m.args).then(
+      (key) => {
+        if (check !== m.checks || !m.open) return;
+        if (key === m.key) {
+          if (!m.stale) m.settle();
+          return m.release();
+        }
+        // Its rights differ now: what was held was computed under the old ones. Its new group
+        // starts from the recording, so it misses nothing since its rights changed.
+        m.group?.members.delete(m);
+        const old = m.group;
+        m.group = null;
+        m.held = null;
+        m.key = key;
+        if (old && old.members.size === 0) old.close();
+        const recording = m.recording;
+        void (recording ? this.start(m, recording) : this.groupFor(m)).then(
+          (g) => {
+            if (!m.open) {
+              if (g instanceof Group && g.members.size === 0) g.close();
+              return;
+            }
+            if (g instanceof Group) {
+              g.members.add(m);
+              m.group = g;
+            } else m.end({ result: g });
+            if (recording === m.recording && !m.stale) m.settle();
+          },
+          (error: unknown) => m.end({ error }),
+        );
+      },
+      (error: unknown) => check === m.checks && m.end({ error }),
+    );
+  }
+
+  private groupFor(m: Member<C>): Promise<Group<C> | ExecutionResult> {
+    const live = this.groups.get(m.key);
+    if (live && !live.closed) return Promise.resolve(live);
+    let started = this.starting.get(m.key);
+    if (!started) {
+      started = this.start(m).finally(() => this.starting.delete(m.key));
+      this.starting.set(m.key, started);
+    }
+    return started;
+  }
+
+  /** Starts a group for `m`'s key; with `from`, its channels are read from that recording. */
+  private async start(m: Member<C>, from?: Recording): Promise<Group<C> | ExecutionResult> {
+    const g = new Group(this, m.key, this.hooks.unitOf(m.ctx));
+    const contextValue = this.hooks.share(m.ctx, (channel) => {
+      g.channels.add(channel);
+      return from?.replay(channel);
+    });
+    const outcome = await m.subscribe({ ...m.args, contextValue });
+    if (!(Symbol.asyncIterator in Object(outcome))) return outcome as ExecutionResult;
+    g.iterator = (outcome as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator]();
+    // A group started from a recording joins the map only when no other serves its key.
+    if (!from || !this.groups.get(g.key) || this.groups.get(g.key)!.closed) this.groups.set(g.key, g);
+    void g.pump();
+    return g;
+  }
+}
