@@ -1,6 +1,7 @@
 // The only file with side effects: read the configuration, start tracing when asked (before
 // the app's modules load, so their HTTP and database calls are instrumented), start the app,
 // stop it on signals.
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Tracing } from './lib/tracing.js';
 
@@ -15,6 +16,10 @@ async function main() {
     }
     throw err;
   }
+  // The embedded database's WebAssembly (PGlite, and Prisma's query compiler) runs on V8's
+  // baseline compiler only: optimizing it kept ~60 MB of code resident and cost more CPU at the
+  // start than it saved (docs/performance.md, "Embedded start"). Set before any module compiles.
+  if (!config.databaseUrl) setFlagsFromString('--liftoff-only');
   let tracing: Tracing | undefined;
   if (config.otlpEndpoint) tracing = await (await import('./lib/tracing.js')).startTracing();
   const { buildApp } = await import('./app.js');

@@ -27,7 +27,7 @@ import { viewerOfUser } from '../auth/auth.service.js';
 import { webhookCard } from '../webhooks/webhooks.service.js';
 import { cardsMatching, PLACEHOLDER, type Action } from './automations.service.js';
 import { AUTOMATIONS } from './automations.messages.js';
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 /** Levels of automations triggering automations before a run is refused. */
 export const MAX_DEPTH = 5;
@@ -709,7 +709,12 @@ async function sendEmail(run: Run, action: Extract<Action, { type: 'SEND_EMAIL' 
     to = user.email;
   }
   let transport = transports.get(url);
-  if (!transport) transports.set(url, (transport = createTransport(url)));
+  if (!transport) {
+    // Loaded on the first e-mail: an idle server does not need nodemailer in memory.
+    const { createTransport } = await import('nodemailer');
+    transport = transports.get(url) ?? createTransport(url);
+    transports.set(url, transport);
+  }
   const messageId = `<automation-${String(job.id)}-${index}@${new URL(url).hostname || 'crm'}>`;
   const info = await transport.sendMail({
     from,

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
 import type { ServiceCtx } from '../../context.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
@@ -170,9 +169,11 @@ async function* counted<T>(rows: AsyncIterable<T>, n: { rows: number }, onRow?: 
 /** A streaming XLSX of a header and rows. */
 function xlsx(header: string[], rows: AsyncIterable<(string | number | null)[]>, sheetName: string): Readable {
   const out = new PassThrough();
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
-  const sheet = wb.addWorksheet(sheetName);
   void (async () => {
+    // exceljs is loaded on the first spreadsheet: ~20 MB of RSS an idle server does not need.
+    const { default: ExcelJS } = await import('exceljs');
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+    const sheet = wb.addWorksheet(sheetName);
     sheet.addRow(header).commit();
     for await (const r of rows) sheet.addRow(r).commit();
     sheet.commit();
