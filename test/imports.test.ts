@@ -309,7 +309,7 @@ describe('matching by name', () => {
         listening = false;
       }
       expect({ created: done.created, skipped: done.skipped }).toEqual({ created: 1, skipped: 2 });
-      const lookup = seen.find((q) => /from "[^"]*"\."Contact"/i.test(q.query) && /lower\(/i.test(q.query) && q.params.includes('lookup 17'));
+      const lookup = seen.find((q) => /(?:from|join) (?:"[^"]*"\.)?"Contact"/i.test(q.query) && /lower\(/i.test(q.query) && q.params.includes('lookup 17'));
       expect(lookup, seen.map((q) => q.query).join('\n')).toBeDefined();
       const plan = (await app.database.prisma.$queryRawUnsafe<Record<string, string>[]>(`explain ${lookup!.query}`, ...JSON.parse(lookup!.params)))
         .map((r) => Object.values(r)[0])

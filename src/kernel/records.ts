@@ -21,7 +21,7 @@ import { canSee, visible } from './access/visibility.js';
 import { descriptor, type CardKind, type SystemField } from './card-kinds.js';
 import { events, type FieldChange, type RecordEvent, type Snapshot } from './events.js';
 import { cardTable, setTagsMany, type CardRow } from './tables.js';
-import { insertRows } from '../lib/bulk-insert.js';
+import { insertRowsReturning } from '../lib/bulk-insert.js';
 import { lockedPositions, slotColumnsWith } from './fields/slots.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { definitions } from './fields/definitions.js';
@@ -442,9 +442,9 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
     });
     const written: Written[] = [];
     if (creates.length) {
-      // One INSERT with the batch as one JSON parameter (lib/bulk-insert.ts: Prisma's createMany
-      // spends seconds of CPU on a batch of cards), then the rows as Prisma reads them.
-      const ids = await insertRows(
+      // One INSERT with the batch as one JSON parameter, answering the rows written (lib/bulk-insert.ts:
+      // Prisma's createMany, and its findMany of the rows, spend seconds of CPU on a batch of cards).
+      const rows = await insertRowsReturning<CardRow>(
         tx,
         TABLE[kind],
         creates.map((r) => ({
@@ -460,9 +460,6 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
         })),
         { ids: true, now: NOW_COLUMNS[kind] },
       );
-      const byId = new Map((await cardTable(tx, kind).findMany({ where: { id: { in: ids } } })).map((row) => [row.id, row]));
-      const rows = ids.map((id) => byId.get(id)!);
-      if (rows.some((row) => !row)) throw new Error('bulk insert: a row written is missing');
       for (const [i, r] of creates.entries()) {
         await r.p.hook.written?.(tx, r.p.w, rows[i].id);
         written.push({ index: r.index, row: rows[i], created: true });
