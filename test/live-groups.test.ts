@@ -103,6 +103,15 @@ describe('live subscriptions with the same operation and rights', () => {
     await subs.boris[0].waitFor(heard("Boris's last"));
     expect(subs.anna[0].events).toEqual(withAmount("Anna's", "Anna's last"));
     expect(subs.boris[0].events).toEqual(withAmount("Boris's", "Boris's last"));
+    // Taken away again: every Sales member loses the amount, whichever group its move put it in
+    // (movers to one new key may each run a group of their own beside the one new members join).
+    as(
+      (await ws.gql(SetFieldAccess, { input: { roleId: hiddenAmount, entityType: 'DEAL', systemField: 'AMOUNT', access: 'HIDDEN' } })).setFieldAccess,
+      'SetFieldAccessSuccess',
+    );
+    await deal(ws.token, 'Hidden again');
+    await Promise.all(subs.sales.map((s) => s.waitFor((e) => e.some((x) => x?.name === 'Hidden again'), 20_000)));
+    for (const s of subs.sales) expect(s.events.at(-1)).toEqual({ name: 'Hidden again', amount: null });
     for (const s of all) expect(s.errors).toEqual([]);
     await Promise.all(all.map((s) => s.close()));
     // Seven users signed in and ten sockets: slow on a loaded machine.

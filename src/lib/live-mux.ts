@@ -68,7 +68,9 @@ class Recording {
           if (c.kept && c.kept.push(r.value) > RECORDED) c.kept.shift();
           for (const f of c.followers) f(r.value);
         }
-        taps.set(channel, taps.get(channel)! - 1);
+        const left = taps.get(channel)! - 1;
+        if (left) taps.set(channel, left);
+        else taps.delete(channel);
       })();
     }
   }
@@ -254,7 +256,10 @@ class Group<C> {
 }
 
 export class LiveMux<C> {
+  /** The group new members of a key join (an index: movers may run groups of their own beside it). */
   private readonly groups = new Map<string, Group<C>>();
+  /** Every open group, indexed or not: rights re-checks and counts go over all of them. */
+  private readonly open = new Set<Group<C>>();
   private readonly starting = new Map<string, Promise<Group<C> | ExecutionResult>>();
   /** Recordings listening on each channel now (they are no subscribers). */
   private readonly taps = new Map<string, number>();
@@ -267,8 +272,8 @@ export class LiveMux<C> {
   /** Groups running now, and subscribers in them. */
   size() {
     let members = 0;
-    for (const g of this.groups.values()) members += g.members.size;
-    return { groups: this.groups.size, members };
+    for (const g of this.open) members += g.members.size;
+    return { groups: this.open.size, members };
   }
 
   /**
@@ -277,7 +282,7 @@ export class LiveMux<C> {
    */
   extraListeners(channel: string) {
     let n = -(this.taps.get(channel) ?? 0);
-    for (const g of this.groups.values()) if (g.channels.has(channel)) n += g.members.size - 1;
+    for (const g of this.open) if (g.channels.has(channel)) n += g.members.size - 1;
     return n;
   }
 
@@ -297,7 +302,7 @@ export class LiveMux<C> {
 
   /** `unit`'s rights may have changed: each member of its groups reads its own again. */
   recheck(unit: string) {
-    for (const g of this.groups.values()) {
+    for (const g of [...this.open]) {
       if (g.unit !== unit || g.closed) continue;
       const recording = new Recording(g.channels, this.hooks.tap, this.taps);
       for (const m of [...g.members]) {
@@ -317,6 +322,7 @@ export class LiveMux<C> {
   }
 
   forget(g: Group<C>) {
+    this.open.delete(g);
     if (this.groups.get(g.key) === g) this.groups.delete(g.key);
   }
 
@@ -382,6 +388,7 @@ export class LiveMux<C> {
     g.iterator = (outcome as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator]();
     // A group started from a recording joins the map only when no other serves its key.
     if (!from || !this.groups.get(g.key) || this.groups.get(g.key)!.closed) this.groups.set(g.key, g);
+    this.open.add(g);
     void g.pump();
     return g;
   }
