@@ -6,7 +6,14 @@ export function perRequest<T>(ctx: object, key: string, load: () => Promise<T>):
   let m = caches.get(ctx);
   if (!m) caches.set(ctx, (m = new Map()));
   let p = m.get(key) as Promise<T> | undefined;
-  if (!p) m.set(key, (p = load()));
+  if (!p) {
+    const mine = (p = load());
+    m.set(key, mine);
+    // A failed load is not kept: a long-lived context (an automation batch's) asks again next time.
+    mine.catch(() => {
+      if (m.get(key) === mine) m.delete(key);
+    });
+  }
   return p;
 }
 
