@@ -1,7 +1,7 @@
 // Opens the database: embedded PGlite in DATA_DIR by default, PostgreSQL when DATABASE_URL is
 // set. Both get the same Prisma client and the same migrations.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -48,11 +48,23 @@ export type QueryListener = (sql: string) => void;
  */
 const PGLITE_SHARED_BUFFERS = '16MB';
 
-/** A new data directory is made by initdb in a short-lived process (see lib/pglite-initdb.ts). */
+/**
+ * A new data directory is made by initdb in a short-lived process (see lib/pglite-initdb.ts),
+ * beside it, then renamed into place: a start killed mid-way (initdb is the memory peak) leaves
+ * no half-made directory that every later start would trip over.
+ */
 async function initDataDir(dir: string) {
   if (existsSync(join(dir, 'PG_VERSION'))) return;
+  if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${dir} holds files but no database (no PG_VERSION): move it away to start afresh`);
+  const fresh = `${dir}.initdb-${process.pid}`;
+  rmSync(fresh, { recursive: true, force: true });
+  mkdirSync(fresh, { recursive: true });
   const script = fileURLToPath(new URL('./lib/pglite-initdb.ts', import.meta.url));
-  await promisify(execFile)(process.execPath, ['--liftoff-only', '--import', 'tsx', script, dir]);
+  // From the project's folder, where `--import tsx` resolves, whatever folder the server runs in.
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  await promisify(execFile)(process.execPath, ['--liftoff-only', '--import', 'tsx', script, fresh], { cwd: root });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(fresh, dir);
 }
 
 export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListener, onPoolError?: (err: Error) => void): Promise<Database> {
@@ -61,7 +73,7 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
     let dir: string | undefined;
     if (opts.dataDir) {
       dir = join(opts.dataDir, 'pgdata');
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(opts.dataDir, { recursive: true });
       await initDataDir(dir);
     }
     // Loaded only here: PGlite's module costs a PostgreSQL-backed process ~40 MB of RSS it never uses.

@@ -4,6 +4,8 @@
 // shutdown with a request in flight, bad configuration. (PostgreSQL via DATABASE_URL: test/postgres/server.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { COUNTS, doc, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, killSpawned, type Exit, type Server } from './kit/server.js';
 
 afterAll(killSpawned, 30_000);
@@ -156,6 +158,24 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
     }
     expect(await Promise.race([server.exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))])).toEqual({ code: 0, signal: null });
     expect(server.out()).toMatch(/shutting down[\s\S]*stopped/);
+  }, 60_000);
+});
+
+describe('a data folder that is not a database', () => {
+  it('stops the server with a message naming it, and leaves its files alone', async () => {
+    // What a start killed before the data directory existed whole could have left, with the old
+    // in-place initdb; now initdb works beside it and renames the result into place.
+    const dataDir = tempDir();
+    mkdirSync(join(dataDir, 'pgdata'), { recursive: true });
+    writeFileSync(join(dataDir, 'pgdata', 'postgresql.conf'), '# half made\n');
+    const server = spawnServer({ DATA_DIR: dataDir });
+    const exit = await Promise.race([
+      server.exited,
+      new Promise<Exit>((_, reject) => setTimeout(() => reject(new Error(`still running:\n${server.out()}`)), 45_000)),
+    ]);
+    expect(exit.code).toBe(1);
+    expect(server.err()).toContain(`${join(dataDir, 'pgdata')} holds files but no database (no PG_VERSION)`);
+    expect(readdirSync(join(dataDir, 'pgdata'))).toEqual(['postgresql.conf']);
   }, 60_000);
 });
 
