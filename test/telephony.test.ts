@@ -8,7 +8,7 @@ import { as, rawId } from './kit/results.js';
 import { createContact, createDeal, createPipeline, defineField } from './kit/cards.js';
 import { Timeline } from './kit/documents/timeline.js';
 import { CreateTask, Tasks } from './kit/documents/tasks.js';
-import { CreateApiKey } from './kit/documents/users.js';
+import { AssignRole, CreateApiKey, Roles } from './kit/documents/users.js';
 import { ConvertLead, DeclineLead, IncomingLeads } from './kit/documents/leads.js';
 import { DealNode } from './kit/documents/deals.js';
 import { TelephonySettings, UpdateTelephonySettings } from './kit/documents/telephony.js';
@@ -235,6 +235,56 @@ describe('telephony: unknown callers', () => {
     expect(r.body.deal).toBeUndefined();
     expect(lead.fields.find((f) => f.name === 'dealRefused')?.value).toMatch(/INN/);
     expect(await tasksOf(ws, lead.id)).toHaveLength(1);
+  });
+
+  it('a converted or declined lead takes no new task, and a lead out of sight is not found by the task list', async ({ workspace: ws }) => {
+    const key = await apiKey(ws);
+    await send(key, call({ from: '+7 916 111-23-01' }));
+    await send(key, call({ from: '+7 916 111-23-02' }));
+    const leads = (await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.edges.map((x) => x.node);
+    const [a, b] = ['+79161112301', '+79161112302'].map((n) => leads.find((l) => l.phones[0].e164 === n)!);
+    as((await ws.gql(ConvertLead, { input: { id: a.id, version: a.version } })).convertLead, 'ConvertLeadSuccess');
+    as((await ws.gql(DeclineLead, { id: b.id, version: b.version, reason: 'Spam' })).declineLead, 'DeclineLeadSuccess');
+    for (const [lead, said] of [
+      [a, /converted: add the task to its cards/],
+      [b, /declined/],
+    ] as const) {
+      const refused = as(
+        (await ws.gql(CreateTask, { input: { cardId: lead.id, type: 'CALL', text: 'Late', dueAt: new Date().toISOString() } })).createTask,
+        'ValidationError',
+      );
+      expect(refused.fields).toMatchObject([{ field: 'cardId', message: expect.stringMatching(said) }]);
+    }
+    // Nothing was added: the converted lead's task went to its deal, the declined lead keeps its completed one.
+    expect(await tasksOf(ws, a.id)).toEqual([]);
+    expect((await tasksOf(ws, b.id)).map((t) => t.text)).toEqual(['Call back +79161112302 (new caller)']);
+    const blind = await ws.member('No leads', { rights: [{ entityType: 'TASK', action: 'VIEW', scope: 'ALL' }] });
+    const r = await blind.raw(Tasks, { filter: { cardId: b.id }, first: 10 });
+    expect(r.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+  });
+
+  it("a call-back task the key's user may no longer add is left out: the caller is kept, as a lead that says why", async ({ workspace: ws }) => {
+    // A second administrator makes the key, then loses the rights to tasks (a key acts with its user's current role).
+    const holder = await ws.member('Key holder', {
+      rights: [
+        { entityType: 'LEAD', action: 'CREATE', scope: 'ALL' },
+        { entityType: 'LEAD', action: 'VIEW', scope: 'ALL' },
+        { entityType: 'LEAD', action: 'EDIT', scope: 'ALL' },
+        { entityType: 'CONTACT', action: 'VIEW', scope: 'ALL' },
+      ],
+    });
+    const adminRole = (await ws.gql(Roles, {})).roles.find((r) => r.isAdmin)!;
+    as((await ws.gql(AssignRole, { userId: holder.user.id, roleId: adminRole.id })).assignRole, 'AssignRoleSuccess');
+    const key = as((await holder.gql(CreateApiKey, { name: 'PBX', scopes: ['READ', 'WRITE'] })).createApiKey, 'CreateApiKeySuccess').created.key;
+    as((await ws.gql(AssignRole, { userId: holder.user.id, roleId: holder.roleId! })).assignRole, 'AssignRoleSuccess');
+
+    const r = await send(key, call({ from: '+7 916 111-23-03' }));
+    expect(r.status).toBe(200);
+    const [lead] = (await ws.gql(IncomingLeads, { first: 5 })).incomingLeads.edges.map((x) => x.node);
+    expect(r.body).toMatchObject({ lead: lead.id, taskRefused: expect.any(String) });
+    expect(r.body.task).toBeUndefined();
+    expect(lead.fields.find((f) => f.name === 'taskRefused')?.value).toBe(r.body.taskRefused);
+    expect(await tasksOf(ws, lead.id)).toEqual([]);
   });
 
   it('settings: administrators only; a stage of another pipeline, or a place for LEAD, is refused and nothing changes', async ({ workspace: ws }) => {

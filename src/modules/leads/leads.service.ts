@@ -204,6 +204,15 @@ async function write(tx: Tx, lead: Lead, data: Prisma.IncomingLeadUncheckedUpdat
 }
 
 /**
+ * Locks the lead for the rest of the transaction before a conversion or decline touches its tasks: a
+ * task being added to it (tasks.service, which takes a share lock) commits first and is then moved or
+ * closed with the others, or waits and finds the lead decided.
+ */
+async function lockLead(tx: Tx, id: string) {
+  await tx.$queryRaw`select 1 from "IncomingLead" where id = ${id} for update`;
+}
+
+/**
  * A reply in the thread of an e-mail that became a lead still open: its text and files join the
  * lead, inside the caller's transaction, instead of making a second lead.
  */
@@ -244,6 +253,7 @@ export async function declineLead(ctx: ServiceCtx, id: string, version: number, 
     { reason },
   );
   const declined = await ctx.db.$transaction(async (tx) => {
+    await lockLead(tx, lead.id);
     await closeLeadTasks(tx, ctx, lead.id, clean.reason);
     return write(tx, lead, { status: 'DECLINED', declineReason: clean.reason, decidedAt: new Date() });
   });
@@ -285,6 +295,7 @@ export async function convertLead(ctx: ServiceCtx, given: ConvertLeadInput, issu
   issues.throwIfAny();
   const responsibleId = input.responsibleId ?? lead.responsibleId;
   return inOneTransaction(ctx, async (t, tx) => {
+    await lockLead(tx, lead.id);
     let companyId = input.companyId ?? null;
     if (!companyId && lead.companyName && !input.contactId) {
       companyId = (await createRecord(t, 'COMPANY', { fields: { name: lead.companyName }, responsibleId })).id;

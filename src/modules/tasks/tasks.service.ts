@@ -35,15 +35,37 @@ export function subjectOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId' | '
   return { entityType: 'COMPANY', id: t.companyId! };
 }
 
-/** A task's subject must be one the viewer may add to: EDIT on the card, or LEAD EDIT on a lead they see. */
+/** A lead the viewer sees (LEAD VIEW), else NotFoundError: a lead outside it is not told apart from none. */
+async function findSeenLead(ctx: ServiceCtx, id: string) {
+  const lead = await ctx.db.incomingLead.findFirst({
+    where: { id, workspaceId: ctx.viewer.workspaceId, AND: [rights.allowed(ctx.viewer, 'LEAD', 'VIEW') as Prisma.IncomingLeadWhereInput] },
+    select: { responsibleId: true, status: true },
+  });
+  if (!lead) throw new NotFoundError('IncomingLead', id);
+  return lead;
+}
+
+const decided = (status: string) => status === 'CONVERTED' || status === 'DECLINED';
+
+/**
+ * A task's subject must be one the viewer may add to: EDIT on the card, or LEAD EDIT on a lead they
+ * see that is still undecided (a converted lead's tasks live on its cards; a declined one has none open).
+ */
 async function assertCanAddTo(ctx: ServiceCtx, subject: TaskSubject) {
   if (subject.entityType !== 'LEAD') return assertCanAdd(ctx, subject);
-  const lead = await ctx.db.incomingLead.findFirst({
-    where: { id: subject.id, workspaceId: ctx.viewer.workspaceId, AND: [rights.allowed(ctx.viewer, 'LEAD', 'VIEW') as Prisma.IncomingLeadWhereInput] },
-    select: { responsibleId: true },
-  });
-  if (!lead) throw new NotFoundError('IncomingLead', subject.id);
+  const lead = await findSeenLead(ctx, subject.id);
   await assertCan(ctx, 'lead:edit', lead);
+  if (decided(lead.status)) throw ValidationError.field('cardId', TASKS.leadDecided({ status: lead.status }));
+}
+
+/**
+ * Inside the task's transaction: the lead, locked against its conversion or decline (which lock it
+ * first, see leads.service), is still undecided. Without it a task committed just after a
+ * conversion moved the lead's tasks would stay on the converted lead, on no board.
+ */
+async function lockUndecidedLead(tx: Tx, id: string) {
+  const [row] = await tx.$queryRaw<{ status: string }[]>`select status from "IncomingLead" where id = ${id} for share`;
+  if (!row || decided(row.status)) throw ValidationError.field('cardId', TASKS.leadDecided({ status: row?.status ?? 'DECLINED' }));
 }
 
 const fields = z.object({
@@ -82,6 +104,7 @@ export async function createTask(ctx: ServiceCtx, card: TaskSubject, input: Crea
   await assertTaskRight(ctx, 'CREATE', responsibleId);
   const data = v.parseInput(fields, input, issues.issues);
   const task = await ctx.db.$transaction(async (tx) => {
+    if (card.entityType === 'LEAD') await lockUndecidedLead(tx, card.id);
     const t = await tx.task.create({
       data: {
         workspaceId: ctx.viewer.workspaceId,
@@ -281,7 +304,7 @@ export async function taskWhere(ctx: ServiceCtx, f: TaskFilter): Promise<Prisma.
 }
 
 export async function listTasks(ctx: ServiceCtx, f: TaskFilter, query: Query & { take?: number; skip?: number; cursor?: Prisma.TaskWhereUniqueInput }) {
-  if (f.cardId && f.cardId.entityType !== 'LEAD') await findCard(ctx, f.cardId, false);
+  if (f.cardId) await (f.cardId.entityType === 'LEAD' ? findSeenLead(ctx, f.cardId.id) : findCard(ctx, f.cardId, false));
   if (!(await cursorSeen(query.cursor, (id) => ctx.db.task.findFirst({ where: { AND: [visibleTasks(ctx), { id }] }, select: { id: true } })))) return [];
   return ctx.db.task.findMany({ ...query, where: await taskWhere(ctx, f), orderBy: [{ dueAt: 'asc' }, { id: 'asc' }] });
 }

@@ -38,7 +38,16 @@ export const callEvent = z.object({
   answered: z.boolean().nullish(),
 });
 export type CallEvent = z.output<typeof callEvent>;
-export type CallResult = { timelineEntry?: string; lead?: string; contact?: string; deal?: string; task?: string; notified?: string };
+export type CallResult = {
+  timelineEntry?: string;
+  lead?: string;
+  contact?: string;
+  deal?: string;
+  task?: string;
+  /** Why no call-back task was made (the key's user may not add one there): the call itself is kept. */
+  taskRefused?: string;
+  notified?: string;
+};
 
 // Settings
 
@@ -148,7 +157,7 @@ async function callEnded(ctx: ServiceCtx, e: CallEvent): Promise<CallResult> {
     const out: CallResult = { timelineEntry: encodeGlobalId('TimelineEntry', await logCall(t, known.card, callInput(e, raw, missed))) };
     if (missed && e.direction === 'INBOUND') {
       const card = await cardTable(t.db, known.card.entityType).findUniqueOrThrow({ where: { id: known.card.id }, select: { responsibleId: true } });
-      out.task = await callBack(t, known.card, card.responsibleId, TELEPHONY.callBack({ number: number! }));
+      Object.assign(out, await callBack(t, known.card, card.responsibleId, TELEPHONY.callBack({ number: number! })));
     }
     return out;
   });
@@ -162,15 +171,24 @@ const callInput = (e: CallEvent, raw: string, missed: boolean) => ({
   result: missed ? 'missed' : null,
 });
 
-/** A call-back task for `responsibleId`, due in 15 minutes. */
+/**
+ * A call-back task for `responsibleId`, due in 15 minutes. It is the key's user who adds it: one whose
+ * role may not (a refusal comes from the checks, before anything is written) still gets the call
+ * recorded, with the reason instead of the task.
+ */
 async function callBack(ctx: ServiceCtx, subject: TaskSubject, responsibleId: string, text: Parameters<typeof render>[0]) {
-  const task = await createTask(ctx, subject, {
-    type: 'CALL',
-    text: render(text, ctx.viewer.locale),
-    dueAt: new Date(Date.now() + 15 * 60_000),
-    responsibleId,
-  });
-  return encodeGlobalId('Task', task.id);
+  try {
+    const task = await createTask(ctx, subject, {
+      type: 'CALL',
+      text: render(text, ctx.viewer.locale),
+      dueAt: new Date(Date.now() + 15 * 60_000),
+      responsibleId,
+    });
+    return { task: encodeGlobalId('Task', task.id) };
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    return { taskRefused: render(err.msg, ctx.viewer.locale) };
+  }
 }
 
 /**
@@ -200,7 +218,7 @@ async function unknownCaller(ctx: ServiceCtx, e: CallEvent, raw: string, missed:
           contact: encodeGlobalId('Contact', contact.id),
           deal: encodeGlobalId('Deal', deal.id),
           timelineEntry: encodeGlobalId('TimelineEntry', await logCall(t, card, callInput(e, raw, missed))),
-          task: await callBack(t, card, deal.responsibleId, text),
+          ...(await callBack(t, card, deal.responsibleId, text)),
         };
       });
     } catch (err) {
@@ -222,6 +240,10 @@ async function unknownCaller(ctx: ServiceCtx, e: CallEvent, raw: string, missed:
         ...(dealRefused ? { dealRefused } : {}),
       },
     });
-    return { lead: encodeGlobalId('IncomingLead', lead.id), task: await callBack(t, { entityType: 'LEAD', id: lead.id }, lead.responsibleId, text) };
+    const task = await callBack(t, { entityType: 'LEAD', id: lead.id }, lead.responsibleId, text);
+    // The lead says why it has no call-back task, for whoever opens it.
+    if (task.taskRefused)
+      await t.db.incomingLead.update({ where: { id: lead.id }, data: { data: { ...(lead.data as Prisma.JsonObject), taskRefused: task.taskRefused } } });
+    return { lead: encodeGlobalId('IncomingLead', lead.id), ...task };
   });
 }
