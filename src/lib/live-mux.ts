@@ -219,6 +219,8 @@ class Group<C> {
   readonly channels = new Set<string>();
   iterator: AsyncIterator<ExecutionResult> | null = null;
   closed = false;
+  /** How its source ended (set once it has): a member that arrives after still ends that way. */
+  ending: Ending | undefined;
   constructor(
     readonly mux: LiveMux<C>,
     readonly key: string,
@@ -250,6 +252,7 @@ class Group<C> {
     } catch (error) {
       how = { error };
     }
+    this.ending = how;
     this.close();
     for (const m of [...this.members]) m.end(how);
   }
@@ -293,11 +296,29 @@ export class LiveMux<C> {
    */
   async join(id: string, socket: LiveSocket, key: string, args: ExecutionArgs & { contextValue: C }, subscribe: Subscribe): Promise<Outcome> {
     const m = new Member(this, id, socket, args, subscribe, key);
-    const g = await this.groupFor(m);
-    if (!(g instanceof Group)) return g;
-    g.members.add(m);
-    m.group = g;
-    return m;
+    const g = await this.enter(m, await this.groupFor(m));
+    return g === null || g instanceof Group ? m : g;
+  }
+
+  /**
+   * Puts `m` in the group it waited for. One that closed meanwhile (its source ended or failed
+   * first) passes its ending on, so `m` is not left in a group nobody will end; one left by every
+   * member makes way for a new one. Synchronous when the group is open: no result is missed.
+   */
+  private async enter(m: Member<C>, got: Group<C> | ExecutionResult): Promise<Group<C> | ExecutionResult | null> {
+    let g = got;
+    while (g instanceof Group && g.closed) {
+      if (g.ending !== undefined) {
+        m.end(g.ending);
+        return null;
+      }
+      g = await this.groupFor(m);
+    }
+    if (g instanceof Group) {
+      g.members.add(m);
+      m.group = g;
+    }
+    return g;
   }
 
   /** `unit`'s rights may have changed: each member of its groups reads its own again. */
@@ -352,11 +373,13 @@ export class LiveMux<C> {
               if (g instanceof Group && g.members.size === 0) g.close();
               return;
             }
-            if (g instanceof Group) {
-              g.members.add(m);
-              m.group = g;
-            } else m.end({ result: g });
-            if (recording === m.recording && !m.stale) m.settle();
+            void this.enter(m, g).then(
+              (entered) => {
+                if (entered && !(entered instanceof Group)) m.end({ result: entered });
+                if (recording === m.recording && !m.stale) m.settle();
+              },
+              (error: unknown) => m.end({ error }),
+            );
           },
           (error: unknown) => m.end({ error }),
         );
