@@ -3,6 +3,9 @@
 // and path, sharing one context factory.
 import { PothosValidationError } from '@pothos/core';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { createFetch } from '@whatwg-node/fetch';
 import { LocalStorage } from './lib/storage.js';
 import { serveFile } from './modules/files/files.service.js';
@@ -177,6 +180,22 @@ async function graphqlTracing(): Promise<Plugin> {
   return useOpenTelemetry({ resolvers: false, variables: false, result: false, document: true }, trace.getTracerProvider()) as Plugin;
 }
 
+/**
+ * The demo seed of a new embedded data directory, in a process of its own (src/seed-process.ts)
+ * before the directory is moved into place: its heap and the database memory it grows leave with
+ * that process, and a start killed mid-seed leaves no half-seeded database.
+ */
+async function seedApart(pgdata: string) {
+  const script = fileURLToPath(new URL('./seed-process.ts', import.meta.url));
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const child = spawn(process.execPath, ['--liftoff-only', '--max-semi-space-size=4', '--import', 'tsx', script, pgdata], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  if (code !== 0) throw new Error(`the demo seed failed (${signal ?? `exit code ${code}`})`);
+}
+
 export async function buildApp(config: Config, opts: { database?: Database; logger?: Logger; outboxPollMs?: number } = {}): Promise<App> {
   const log = opts.logger ?? createLogger(config.logLevel);
   const database =
@@ -184,10 +203,11 @@ export async function buildApp(config: Config, opts: { database?: Database; logg
     (await openDatabase(
       config.databaseUrl
         ? { kind: 'postgres', url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs }
-        : { kind: 'pglite', dataDir: config.dataDir },
+        : { kind: 'pglite', dataDir: config.dataDir, fill: config.seedDemo ? seedApart : undefined },
       undefined,
       (err) => log.warn({ err }, 'idle database connection lost; it will be replaced'),
     ));
+  if (database.origin === 'template') log.info('embedded database made from the migrated template');
   const applied = await database.migrate();
   if (applied.length) log.info({ applied }, 'migrations applied');
 
