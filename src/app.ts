@@ -3,9 +3,6 @@
 // and path, sharing one context factory.
 import { PothosValidationError } from '@pothos/core';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { createFetch } from '@whatwg-node/fetch';
 import { LocalStorage } from './lib/storage.js';
 import { serveFile } from './modules/files/files.service.js';
@@ -29,6 +26,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db.js';
+import { seedApart, type DataDirOrigin } from './lib/pglite-template.js';
 import { createContextFactory, nodeRequestInit, type AppDeps, type Context } from './context.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createAppPubSub } from './lib/pubsub.js';
@@ -180,24 +178,18 @@ async function graphqlTracing(): Promise<Plugin> {
   return useOpenTelemetry({ resolvers: false, variables: false, result: false, document: true }, trace.getTracerProvider()) as Plugin;
 }
 
-/**
- * The demo seed of a new embedded data directory, in a process of its own (src/seed-process.ts)
- * before the directory is moved into place: its heap and the database memory it grows leave with
- * that process, and a start killed mid-seed leaves no half-seeded database.
- */
-async function seedApart(pgdata: string) {
-  const script = fileURLToPath(new URL('./seed-process.ts', import.meta.url));
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const child = spawn(process.execPath, ['--liftoff-only', '--max-semi-space-size=4', '--import', 'tsx', script, pgdata], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
-  if (code !== 0) throw new Error(`the demo seed failed (${signal ?? `exit code ${code}`})`);
-}
-
-export async function buildApp(config: Config, opts: { database?: Database; logger?: Logger; outboxPollMs?: number } = {}): Promise<App> {
+export async function buildApp(
+  config: Config,
+  opts: {
+    database?: Database;
+    logger?: Logger;
+    outboxPollMs?: number;
+    /** The embedded data directory being made already (src/main.ts starts it before loading this module). */
+    dataDirReady?: Promise<DataDirOrigin>;
+  } = {},
+): Promise<App> {
   const log = opts.logger ?? createLogger(config.logLevel);
+  if ((await opts.dataDirReady) === 'template') log.info('embedded database made from the migrated template');
   const database =
     opts.database ??
     (await openDatabase(

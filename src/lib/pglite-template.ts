@@ -4,8 +4,9 @@
 // ~300 DDL statements); copying one costs a file copy. The template is made once per set of
 // migrations, by `npm run build:template` (part of `npm start`'s and `npm run build`'s steps) or,
 // failing that, by the first start that needs it.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,4 +102,19 @@ export async function prepareDataDir(
   rmSync(dir, { recursive: true, force: true });
   renameSync(fresh, dir);
   return template ? 'template' : 'initdb';
+}
+
+/**
+ * The demo seed of a new embedded data directory, in a process of its own (src/seed-process.ts),
+ * as `prepareDataDir`'s `fill`: the seed's heap and the database memory it grows leave with that
+ * process, and a start killed mid-seed leaves no half-seeded database. Its output is the server's.
+ */
+export async function seedApart(pgdata: string) {
+  const script = fileURLToPath(new URL('../seed-process.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--liftoff-only', '--max-semi-space-size=4', '--import', 'tsx', script, pgdata], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  if (code !== 0) throw new Error(`the demo seed failed (${signal ?? `exit code ${code}`})`);
 }
