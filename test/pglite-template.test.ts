@@ -93,6 +93,18 @@ describe('a new embedded data folder', () => {
     await db.close();
   }, 180_000);
 
+  it('is made afresh beside what a start killed mid-way left, and that is removed', async () => {
+    const dataDir = temp('data');
+    // A process id no process has here: the start that made this folder is gone.
+    const leftover = join(dataDir, 'pgdata.initdb-4194999');
+    mkdirSync(leftover, { recursive: true });
+    writeFileSync(join(leftover, 'PG_VERSION'), '18\n');
+    const db = await openDatabase({ kind: 'pglite', dataDir, migrationsDir: migrations, templateCache: cache });
+    expect(await columns(db, 'Thing')).toEqual(['id', 'name', 'note']);
+    expect(readdirSync(dataDir)).toEqual(['pgdata']);
+    await db.close();
+  }, 180_000);
+
   it('that already holds a database is opened as it is', async () => {
     const dataDir = temp('data');
     const made = await openDatabase({ kind: 'pglite', dataDir, migrationsDir: migrations, templateCache: cache });

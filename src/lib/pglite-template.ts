@@ -8,7 +8,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { listMigrations, MIGRATIONS_DIR } from './migrate.js';
@@ -70,6 +70,28 @@ export async function ensureTemplate(opts: { migrationsDir?: string; cacheDir?: 
   }
 }
 
+/** Folders a start left beside `dir` (`<dir>.initdb-<pid>`) when it was killed mid-way, its process gone. */
+function removeLeftovers(dir: string) {
+  const parent = dirname(dir);
+  const prefix = `${basename(dir)}.initdb-`;
+  if (!existsSync(parent)) return;
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * Makes `dir` a PGlite data directory unless it is one: a copy of the template for these
  * migrations (made first if missing), or, when no template can be kept, initdb and the
@@ -81,6 +103,7 @@ export async function prepareDataDir(
   dir: string,
   opts: { migrationsDir?: string; cacheDir?: string | false; fill?: (fresh: string) => Promise<void> } = {},
 ): Promise<DataDirOrigin> {
+  removeLeftovers(dir);
   if (existsSync(join(dir, 'PG_VERSION'))) return 'existing';
   if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${dir} holds files but no database (no PG_VERSION): move it away to start afresh`);
   const migrationsDir = opts.migrationsDir ?? MIGRATIONS_DIR;
@@ -115,6 +138,9 @@ export async function seedApart(pgdata: string) {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  // A server that exits meanwhile takes the seed with it (its folder is removed by the next start).
+  const stop = () => child.kill();
+  process.once('exit', stop);
+  const [code, signal] = (await once(child, 'exit').finally(() => process.off('exit', stop))) as [number | null, string | null];
   if (code !== 0) throw new Error(`the demo seed failed (${signal ?? `exit code ${code}`})`);
 }
