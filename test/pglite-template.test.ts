@@ -105,6 +105,15 @@ describe('a new embedded data folder', () => {
     await db.close();
   }, 180_000);
 
+  it('keeps the three newest templates: one per set of migrations would fill the disk over time', async () => {
+    expect(readdirSync(cache)).toHaveLength(3);
+    writeMigration(migrations, '20260103000000_third', 'CREATE TABLE "Third" ("id" TEXT PRIMARY KEY);');
+    const { db } = await openFresh(migrations, cache);
+    expect(await columns(db, 'Third')).toEqual(['id']);
+    await db.close();
+    expect(readdirSync(cache)).toHaveLength(3);
+  }, 180_000);
+
   it('that already holds a database is opened as it is', async () => {
     const dataDir = temp('data');
     const made = await openDatabase({ kind: 'pglite', dataDir, migrationsDir: migrations, templateCache: cache });

@@ -7,7 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -64,10 +64,23 @@ export async function ensureTemplate(opts: { migrationsDir?: string; cacheDir?: 
     } catch (err) {
       if (!existsSync(join(template, 'PG_VERSION'))) throw err;
     }
+    pruneTemplates(dirname(template));
     return template;
   } finally {
     rmSync(fresh, { recursive: true, force: true });
   }
+}
+
+/** Templates kept for earlier sets of migrations (another branch, another worktree sharing node_modules). */
+const KEEP_TEMPLATES = 3;
+
+/** Removes all but the newest templates (43 MB each): every new migration makes one. */
+function pruneTemplates(cache: string) {
+  const templates = readdirSync(cache)
+    .filter((name) => /^[0-9a-f]{32}$/.test(name))
+    .map((name) => ({ path: join(cache, name), made: statSync(join(cache, name)).mtimeMs }))
+    .sort((a, b) => b.made - a.made);
+  for (const old of templates.slice(KEEP_TEMPLATES)) rmSync(old.path, { recursive: true, force: true });
 }
 
 /** Folders a start left beside `dir` (`<dir>.initdb-<pid>`) when it was killed mid-way, its process gone. */
