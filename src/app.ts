@@ -26,6 +26,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db.js';
+import { seedApart, type DataDirOrigin } from './lib/pglite-template.js';
 import { createContextFactory, nodeRequestInit, type AppDeps, type Context } from './context.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createAppPubSub } from './lib/pubsub.js';
@@ -177,17 +178,28 @@ async function graphqlTracing(): Promise<Plugin> {
   return useOpenTelemetry({ resolvers: false, variables: false, result: false, document: true }, trace.getTracerProvider()) as Plugin;
 }
 
-export async function buildApp(config: Config, opts: { database?: Database; logger?: Logger; outboxPollMs?: number } = {}): Promise<App> {
+export async function buildApp(
+  config: Config,
+  opts: {
+    database?: Database;
+    logger?: Logger;
+    outboxPollMs?: number;
+    /** The embedded data directory being made already (src/main.ts starts it before loading this module). */
+    dataDirReady?: Promise<DataDirOrigin>;
+  } = {},
+): Promise<App> {
   const log = opts.logger ?? createLogger(config.logLevel);
+  if ((await opts.dataDirReady) === 'template') log.info('embedded database made from the migrated template');
   const database =
     opts.database ??
     (await openDatabase(
       config.databaseUrl
         ? { kind: 'postgres', url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs }
-        : { kind: 'pglite', dataDir: config.dataDir },
+        : { kind: 'pglite', dataDir: config.dataDir, fill: config.seedDemo ? seedApart : undefined },
       undefined,
       (err) => log.warn({ err }, 'idle database connection lost; it will be replaced'),
     ));
+  if (database.origin === 'template') log.info('embedded database made from the migrated template');
   const applied = await database.migrate();
   if (applied.length) log.info({ applied }, 'migrations applied');
 

@@ -1,20 +1,20 @@
 // Opens the database: embedded PGlite in DATA_DIR by default, PostgreSQL when DATABASE_URL is
 // set. Both get the same Prisma client and the same migrations.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
 import { migrate, type SqlRunner } from './lib/migrate.js';
+import { prepareDataDir, type DataDirOrigin } from './lib/pglite-template.js';
 
 export type Db = PrismaClient;
 
 export type Database = {
   prisma: PrismaClient;
   kind: 'pglite' | 'postgres';
+  /** How the embedded data directory came to be: found, copied from the template, or made by initdb. */
+  origin?: DataDirOrigin;
   /** Applies pending migrations under an advisory lock (`dir`: another migrations folder, for tests). */
   migrate(dir?: string): Promise<string[]>;
   /** Runs a statement outside Prisma (health checks, tests). */
@@ -30,6 +30,14 @@ export type DatabaseOptions =
       dataDir?: string /* undefined: in memory */;
       /** An in-memory database starts as this dump of another's data directory (tests: an already migrated one). */
       loadDataDir?: Blob;
+      /** A data directory opened as it is, not `dataDir/pgdata` (the seed process: one not yet in place). */
+      pgdata?: string;
+      /** Fills a new data directory before it is moved into place (the demo seed, in a process of its own). */
+      fill?: (pgdata: string) => Promise<void>;
+      /** The migrations a new data directory is made with (tests: another folder). */
+      migrationsDir?: string;
+      /** Where migrated empty databases are cached (lib/pglite-template.ts); false: none. */
+      templateCache?: string | false;
     }
   | {
       kind: 'postgres';
@@ -48,33 +56,15 @@ export type QueryListener = (sql: string) => void;
  */
 const PGLITE_SHARED_BUFFERS = '16MB';
 
-/**
- * A new data directory is made by initdb in a short-lived process (see lib/pglite-initdb.ts),
- * beside it, then renamed into place: a start killed mid-way (initdb is the memory peak) leaves
- * no half-made directory that every later start would trip over.
- */
-async function initDataDir(dir: string) {
-  if (existsSync(join(dir, 'PG_VERSION'))) return;
-  if (existsSync(dir) && readdirSync(dir).length) throw new Error(`${dir} holds files but no database (no PG_VERSION): move it away to start afresh`);
-  const fresh = `${dir}.initdb-${process.pid}`;
-  rmSync(fresh, { recursive: true, force: true });
-  mkdirSync(fresh, { recursive: true });
-  const script = fileURLToPath(new URL('./lib/pglite-initdb.ts', import.meta.url));
-  // From the project's folder, where `--import tsx` resolves, whatever folder the server runs in.
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  await promisify(execFile)(process.execPath, ['--liftoff-only', '--import', 'tsx', script, fresh], { cwd: root });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(fresh, dir);
-}
-
 export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListener, onPoolError?: (err: Error) => void): Promise<Database> {
   const log = onQuery ? ([{ emit: 'event', level: 'query' }] as const) : undefined;
   if (opts.kind === 'pglite') {
-    let dir: string | undefined;
-    if (opts.dataDir) {
+    let dir = opts.pgdata;
+    let origin: DataDirOrigin | undefined;
+    if (opts.dataDir && !dir) {
       dir = join(opts.dataDir, 'pgdata');
       mkdirSync(opts.dataDir, { recursive: true });
-      await initDataDir(dir);
+      origin = await prepareDataDir(dir, { migrationsDir: opts.migrationsDir, cacheDir: opts.templateCache, fill: opts.fill });
     }
     // Loaded only here: PGlite's module costs a PostgreSQL-backed process ~40 MB of RSS it never uses.
     const [{ PGlite }, { PrismaPGlite }, { pg_trgm }] = await Promise.all([
@@ -108,6 +98,7 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
     return {
       prisma,
       kind: 'pglite',
+      origin,
       migrate: (dir) => migrate(runner, dir),
       ping: async () => {
         await lite.query('select 1');

@@ -1,8 +1,11 @@
 // The only file with side effects: read the configuration, start tracing when asked (before
 // the app's modules load, so their HTTP and database calls are instrumented), start the app,
 // stop it on signals.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import type { DataDirOrigin } from './lib/pglite-template.js';
 import type { Tracing } from './lib/tracing.js';
 
 async function main() {
@@ -20,10 +23,20 @@ async function main() {
   // baseline compiler only: optimizing it kept ~60 MB of code resident and cost more CPU at the
   // start than it saved (docs/performance.md, "Embedded start"). Set before any module compiles.
   if (!config.databaseUrl) setFlagsFromString('--liftoff-only');
+  // A new embedded data directory (the template's copy, the demo seed in a process of its own)
+  // is made while this process loads the app's modules: two cores, both busy.
+  let dataDirReady: Promise<DataDirOrigin> | undefined;
+  if (!config.databaseUrl) {
+    const { prepareDataDir, seedApart } = await import('./lib/pglite-template.js');
+    mkdirSync(config.dataDir, { recursive: true });
+    dataDirReady = prepareDataDir(join(config.dataDir, 'pgdata'), { fill: config.seedDemo ? seedApart : undefined });
+    // Awaited (and its failure reported) by buildApp.
+    dataDirReady.catch(() => {});
+  }
   let tracing: Tracing | undefined;
   if (config.otlpEndpoint) tracing = await (await import('./lib/tracing.js')).startTracing();
   const { buildApp } = await import('./app.js');
-  const app = await buildApp(config);
+  const app = await buildApp(config, { dataDirReady });
   const url = await app.start();
   const lines = [`CRM GraphQL API: ${url} (GraphiQL in a browser)`];
   lines.push(`Database: ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`}`);

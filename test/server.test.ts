@@ -23,7 +23,7 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
     const r = await gql(banner.url, doc<{ __typename: string }>('{ __typename }'));
     firstQueryMs = performance.now() - server.spawnedAt;
     expect(r).toEqual({ data: { __typename: 'Query' } });
-    console.log(`spawn to first served query on a fresh DATA_DIR (initdb, migrations, demo seed): ${Math.round(firstQueryMs)} ms`);
+    console.log(`spawn to first served query on a fresh DATA_DIR (template copy, demo seed): ${Math.round(firstQueryMs)} ms`);
   }, 120_000);
 
   it('prints the GraphQL URL and the demo login', () => {
