@@ -25,7 +25,7 @@ import type { Context, ServiceCtx } from '../../context.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { canRead } from '../../kernel/access/field-access.js';
 import { scopeOf, scopeSql } from '../../kernel/access/rights.js';
-import { applies, definitions, recomputeFormulas, visibleDefinitions } from '../../kernel/fields/definitions.js';
+import { applies, hiddenFieldIds, recomputeFormulas } from '../../kernel/fields/definitions.js';
 import { toGraphql, type FieldDef, type GraphqlValue } from '../../kernel/fields/values.js';
 import { listQuery, pageCards } from '../../kernel/lists.js';
 import { withView } from '../cards/card-api.js';
@@ -221,10 +221,21 @@ const COLUMNS: Record<string, { table: string; cols: Record<string, string> }> =
   tags: { table: 'Tag', cols: { id: 'id', name: 'name' } },
 };
 
-/** The statement reading the deals of `ids` (in that order) with what the plan's fields need. */
+// The definitions as the value rules read them (definitions.ts: hiddenFieldIds, applies,
+// recomputeFormulas, toGraphql), in the same order as `definitions()`.
+const DEFS_SQL = (ws: string) => `coalesce((select json_agg(json_build_object('id', f.id, 'key', f.key, 'code', f.code, 'name', f.name,
+    'type', f.type, 'archived', f.archived, 'formula', f.formula, 'conditionFieldId', f."conditionFieldId", 'conditionValues', f."conditionValues",
+    'options', coalesce((select json_agg(json_build_object('id', o.id, 'label', o.label, 'sortOrder', o."sortOrder") order by o."sortOrder")
+      from "CustomFieldOption" o where o."fieldId" = f.id), '[]')) order by f."sortOrder", f."createdAt")
+  from "CustomField" f where f."workspaceId" = ${ws}::uuid and f."entityType" = 'DEAL'), '[]')`;
+
+/**
+ * The one statement of the page: the deals of `ids` (in that order) with what the plan's fields
+ * need, each as one JSON object, and the deal field definitions when values are asked for.
+ */
 function pageSql(ctx: ServiceCtx, fields: NodeField[]): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
-  const select = ['d.id'];
+  const select = ["'id', d.id"];
   const obj = (rel: string, of: Leaf[]) => {
     const c = COLUMNS[rel];
     const pairs = [...new Set(of.map((l) => l.field).filter((f) => f !== '__typename'))].map((f) => `'${f}', t.${c.cols[f]}`);
@@ -235,49 +246,60 @@ function pageSql(ctx: ServiceCtx, fields: NodeField[]): { sql: string; params: u
     params.push(...s.params);
     return s.sql;
   };
+  let values = false;
   for (const f of fields) {
     if ('members' in f) {
-      select.push('d."customFields"');
+      values = true;
+      select.push(`'customFields', d."customFields"`);
       continue;
     }
     if (!('of' in f)) {
-      if (f.field === 'name') select.push('d.name');
-      else if (f.field === 'amount') select.push('d.amount::text as amount');
-      else if (f.field === 'currency') select.push('d.currency');
+      if (f.field === 'name') select.push(`'name', d.name`);
+      // As the Decimal scalar writes a Prisma decimal: two places.
+      else if (f.field === 'amount') select.push(`'amount', d.amount::text`);
+      else if (f.field === 'currency') select.push(`'currency', d.currency`);
       continue;
     }
     const o = obj(f.field, f.of);
-    const as = `"${f.field}"`;
+    const as = `'${f.field}'`;
     switch (f.field) {
       case 'stage':
-        select.push(`(select ${o} from "Stage" t where t.id = d."stageId") as ${as}`);
+        select.push(`${as}, (select ${o} from "Stage" t where t.id = d."stageId")`);
         break;
       case 'pipeline':
-        select.push(`(select ${o} from "Pipeline" t where t.id = d."pipelineId") as ${as}`);
+        select.push(`${as}, (select ${o} from "Pipeline" t where t.id = d."pipelineId")`);
         break;
       case 'responsible':
-        select.push(`(select ${o} from "User" t where t.id = d."responsibleId") as ${as}`);
+        select.push(`${as}, (select ${o} from "User" t where t.id = d."responsibleId")`);
         break;
       case 'company':
         // As the resolver: not in the trash, and within the viewer's VIEW scope of companies.
-        select.push(`(select ${o} from "Company" t where t.id = d."companyId" and t."deletedAt" is null${scope('COMPANY')}) as ${as}`);
+        select.push(`${as}, (select ${o} from "Company" t where t.id = d."companyId" and t."deletedAt" is null${scope('COMPANY')})`);
         break;
       case 'contacts':
         // As the resolver: the main contact first, trash and contacts outside the VIEW scope left out.
         select.push(
-          `coalesce((select json_agg(${o} order by dc.position) from "DealContact" dc join "Contact" t on t.id = dc."contactId"
-            where dc."dealId" = d.id and t."deletedAt" is null${scope('CONTACT')}), '[]') as ${as}`,
+          `${as}, coalesce((select json_agg(${o} order by dc.position) from "DealContact" dc join "Contact" t on t.id = dc."contactId"
+            where dc."dealId" = d.id and t."deletedAt" is null${scope('CONTACT')}), '[]')`,
         );
         break;
       case 'tags':
         select.push(
-          `coalesce((select json_agg(${o} order by t.name) from "DealTag" dt join "Tag" t on t.id = dt."tagId" where dt."dealId" = d.id), '[]') as ${as}`,
+          `${as}, coalesce((select json_agg(${o} order by t.name) from "DealTag" dt join "Tag" t on t.id = dt."tagId" where dt."dealId" = d.id), '[]')`,
         );
         break;
     }
   }
-  const sql = `select ${[...new Set(select)].join(', ')} from unnest($1::uuid[]) with ordinality as p(id, n) join "Deal" d on d.id = p.id order by p.n`;
-  return { sql, params };
+  const pairs = [...new Set(select)];
+  // json_build_object takes at most 100 arguments: the plan never asks for more than 11 pairs.
+  const rows = `coalesce((select json_agg(json_build_object(${pairs.join(', ')}) order by p.n)
+    from unnest($1::uuid[]) with ordinality as p(id, n) join "Deal" d on d.id = p.id), '[]')`;
+  let defs = 'null';
+  if (values) {
+    params.push(ctx.viewer.workspaceId);
+    defs = DEFS_SQL(`$${params.length + 1}`);
+  }
+  return { sql: `select ${rows} as rows, ${defs} as defs`, params };
 }
 
 const GID: Record<string, string> = { stage: 'Stage', pipeline: 'Pipeline', responsible: 'User', company: 'Company', contacts: 'Contact', tags: 'Tag' };
@@ -313,20 +335,24 @@ async function runPlan(plan: Plan, args: ExecutionArgs, ctx: ServiceCtx): Promis
   const ids = (await pageCards<{ id: string }>(ctx, 'DEAL', where, order, { select: { id: true }, take: first })).map((r) => r.id);
 
   let rows: Row[] = [];
+  let defs: FieldDef[] = [];
   if (ids.length) {
     const { sql, params } = pageSql(ctx, plan.fields);
-    rows = await ctx.db.$queryRawUnsafe<Row[]>(sql, ids, ...params);
+    const [r] = await ctx.db.$queryRawUnsafe<{ rows: Row[]; defs: FieldDef[] | null }[]>(sql, ids, ...params);
+    rows = r.rows;
+    // Not every column of a definition: those the value rules read (see DEFS_SQL).
+    defs = r.defs ?? [];
   }
 
   const values = plan.fields.find((f): f is ValuePlan => 'members' in f);
-  let defs: FieldDef[] = [];
   let shownDefs: FieldDef[] = [];
   let formulas = false;
   const fieldObjects = new Map<string, Record<string, unknown>>();
   if (values) {
-    defs = await definitions(ctx, 'DEAL');
-    const shown = new Set((await visibleDefinitions(ctx, 'DEAL')).map((d) => d.id));
-    shownDefs = defs.filter((d) => shown.has(d.id) && !d.archived);
+    // As visibleDefinitions: what the role hides, formulas over it and fields conditioned on it.
+    const restricted = !ctx.viewer.isAdmin && !!ctx.viewer.fieldAccess?.DEAL;
+    const hidden = restricted ? hiddenFieldIds(ctx.viewer, 'DEAL', defs) : new Set<string>();
+    shownDefs = defs.filter((d) => !hidden.has(d.id) && !d.archived);
     formulas = defs.some((d) => d.type === 'FORMULA');
   }
   const amountShown = canRead(ctx.viewer, 'DEAL', 'amount');
