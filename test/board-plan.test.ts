@@ -10,6 +10,7 @@ import { as } from './kit/results.js';
 import { createCompany, createContact, createDeal, defineField } from './kit/cards.js';
 import { ArchiveCustomField } from './kit/documents/custom-fields.js';
 import { DeleteContact } from './kit/documents/contacts.js';
+import { DeleteDeal } from './kit/documents/deals.js';
 import { CreateCompany, DeleteCompany } from './kit/documents/companies.js';
 import { CreateTeam, SetFieldAccess } from './kit/documents/users.js';
 import { boardPlanStats } from '../src/modules/deals/deals.board.js';
@@ -32,8 +33,8 @@ const BOARD = board('AMOUNT');
 const BY_NAME = board('NAME');
 
 // Every member the plan answers, aliases, __typename at each level, and the relation fields it takes.
-const WIDE = `query Wide($first: Int, $filter: DealFilter, $orderBy: [DealOrder!]) {
-  page: deals(first: $first, filter: $filter, orderBy: $orderBy) { __typename edges { __typename deal: node {
+const WIDE = `query Wide($first: Int, $filter: DealFilter, $orderBy: [DealOrder!], $inTrash: Boolean) {
+  page: deals(first: $first, filter: $filter, orderBy: $orderBy, inTrash: $inTrash) { __typename edges { __typename deal: node {
     __typename key: id name amount currency
     stage { __typename id name kind sortOrder color } pipeline { id name } owner: responsible { id name }
     company { __typename id name } contacts { id name } tags { name id }
@@ -108,6 +109,7 @@ test.beforeAll(async ({ app: fileApp, server, signUp }) => {
   const c3 = await createContact(ws, { name: 'Trashed person', responsibleId: narrow.user.id });
   const c4 = await createContact(ws, { name: 'Narrow person', responsibleId: narrow.user.id });
   const v = (fieldId: string, value: CustomFieldValueInput) => ({ fieldId, value });
+  const trashed = await createDeal(ws, { name: 'Board trashed', amount: '5' });
   for (let i = 0; i < 12; i++) {
     const high = i % 2 === 0;
     await createDeal(ws, {
@@ -136,6 +138,7 @@ test.beforeAll(async ({ app: fileApp, server, signUp }) => {
     });
   }
   as((await ws.gql(ArchiveCustomField, { id: old.id })).archiveCustomField, 'ArchiveCustomFieldSuccess');
+  as((await ws.gql(DeleteDeal, { id: trashed.id })).deleteDeal, 'DeleteDealSuccess');
   as((await ws.gql(DeleteContact, { id: c3.id })).deleteContact, 'DeleteContactSuccess');
   as((await ws.gql(DeleteCompany, { id: trashedCo.id })).deleteCompany, 'DeleteCompanySuccess');
   tokens.sizeId = num.id;
@@ -173,6 +176,9 @@ describe('the board page by its plan', () => {
         [WIDE, {}],
         [WIDE, { first: 5, filter: { search: 'board' }, orderBy: [{ customFieldId: tokens.sizeId, direction: 'DESC' }] }],
         [WIDE, { filter: { tags: ['zeta'] }, orderBy: [{ field: 'NAME', direction: 'ASC' }] }],
+        [WIDE, { orderBy: [{ field: 'CLOSED_AT', direction: 'DESC' }, { field: 'NAME' }] }],
+        [WIDE, { first: 4, orderBy: [{ field: 'UPDATED_AT', direction: 'ASC' }] }],
+        [WIDE, { inTrash: true }],
       ] as const) {
         const { planned, reference, answered } = await both(who, query, variables);
         expect(planned.errors, `${who} ${JSON.stringify(variables)}`).toBeUndefined();

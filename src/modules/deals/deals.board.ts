@@ -1,8 +1,9 @@
 // The board page's planned path: a `deals` page whose selection stays within what a board asks
 // (the deal's own fields, stage, pipeline, responsible, company, contacts, tags and custom field
-// values) is answered without graphql-js walking ~2,500 resolved fields. The page's ids come from
-// the same list service as the general path (scope, filter, saved view, order, cursor rules),
-// then one statement reads those deals with the relations the selection names, each relation
+// values) is answered without graphql-js walking ~2,500 resolved fields. A page with a filter or a
+// saved view takes its ids from the same list service as the general path; a plain one (sorted by
+// the deal's own columns) picks them in its statement under the same scope and order. One
+// statement then reads those deals with the relations the selection names, each relation
 // under the same rights as its resolver (a company or contact outside the viewer's VIEW scope or
 // in the trash is left out, hidden system fields are null, custom fields go through the same
 // visible-definitions, applies and formula rules), and the answer is shaped here in selection
@@ -27,7 +28,8 @@ import { canRead } from '../../kernel/access/field-access.js';
 import { scopeOf, scopeSql } from '../../kernel/access/rights.js';
 import { applies, hiddenFieldIds, recomputeFormulas } from '../../kernel/fields/definitions.js';
 import { toGraphql, type FieldDef, type GraphqlValue } from '../../kernel/fields/values.js';
-import { listQuery, pageCards } from '../../kernel/lists.js';
+import { hiddenSystemFields, listQuery, pageCards } from '../../kernel/lists.js';
+import { descriptor } from '../../kernel/card-kinds.js';
 import { withView } from '../cards/card-api.js';
 import { ID_FIELDS } from './deals.schema.js';
 
@@ -233,8 +235,17 @@ const DEFS_SQL = (ws: string) => `coalesce((select json_agg(json_build_object('i
  * The one statement of the page: the deals of `ids` (in that order) with what the plan's fields
  * need, each as one JSON object, and the deal field definitions when values are asked for.
  */
-function pageSql(ctx: ServiceCtx, fields: NodeField[]): { sql: string; params: unknown[] } {
+function pageSql(ctx: ServiceCtx, fields: NodeField[], source: Source): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
+  // The page's ids: given, or picked here (see directPage) as a sorted, limited array.
+  let ids = '$1::uuid[]';
+  if ('direct' in source) {
+    const d = source.direct;
+    const s = scopeSql(ctx.viewer, scopeOf(ctx.viewer, 'DEAL', 'VIEW'), 2);
+    params.push(...s.params);
+    ids = `(select array_agg(q.id order by q.n) from (select t.id, row_number() over (order by ${d.order}) as n from "Deal" t
+      where t."workspaceId" = $1::uuid and t."deletedAt" is ${d.inTrash ? 'not null' : 'null'}${s.sql} order by ${d.order} limit ${d.take}) q)`;
+  }
   const select = ["'id', d.id"];
   const obj = (rel: string, of: Leaf[]) => {
     const c = COLUMNS[rel];
@@ -293,7 +304,7 @@ function pageSql(ctx: ServiceCtx, fields: NodeField[]): { sql: string; params: u
   const pairs = [...new Set(select)];
   // json_build_object takes at most 100 arguments: the plan never asks for more than 11 pairs.
   const rows = `coalesce((select json_agg(json_build_object(${pairs.join(', ')}) order by p.n)
-    from unnest($1::uuid[]) with ordinality as p(id, n) join "Deal" d on d.id = p.id), '[]')`;
+    from unnest(${ids}) with ordinality as p(id, n) join "Deal" d on d.id = p.id), '[]')`;
   let defs = 'null';
   if (values) {
     params.push(ctx.viewer.workspaceId);
@@ -308,6 +319,31 @@ function shape(of: Leaf[], type: string, row: Record<string, unknown>) {
   const out: Record<string, unknown> = {};
   for (const l of of) out[l.key] = l.field === '__typename' ? type : l.field === 'id' ? encodeGlobalId(type, row.id as string) : row[l.field];
   return out;
+}
+
+type SortIn = { field?: string | null; customFieldId?: string | null; direction?: 'ASC' | 'DESC' | null };
+type Direct = { order: string; inTrash: boolean; take: number };
+type Source = { ids: string[] } | { direct: Direct };
+
+/**
+ * The order of a page sorted by the deal's own columns, as `orderBy()` in kernel/lists.ts builds
+ * it for Prisma (the requested keys, nulls last where the key says so, then the id in the last
+ * key's direction; newest first when none is given); null for a custom field, a relation's
+ * column, a key the viewer's role hides or a malformed key, which the list service handles.
+ */
+function directPage(ctx: ServiceCtx, sort: SortIn[] | null | undefined, inTrash: boolean, take: number): Direct | null {
+  const list = sort?.length ? sort.map((s) => ({ ...s, direction: s.direction ?? 'ASC' })) : [{ field: 'CREATED_AT', direction: 'DESC' as const }];
+  const keys = descriptor('DEAL').sort;
+  const hidden = hiddenSystemFields(ctx.viewer, 'DEAL');
+  const parts: string[] = [];
+  for (const s of list) {
+    if (!s.field || (s.customFieldId !== null && s.customFieldId !== undefined)) return null;
+    const key = keys[s.field];
+    if (!key || 'relation' in key || hidden.has(key.column)) return null;
+    parts.push(`t."${key.column}" ${s.direction === 'ASC' ? 'asc' : 'desc'}${key.nullsLast ? ' nulls last' : ''}`);
+  }
+  parts.push(`t.id ${list[list.length - 1].direction === 'ASC' ? 'asc' : 'desc'}`);
+  return { order: parts.join(', '), inTrash, take };
 }
 
 /** The page as the general path answers it, or null when the plan does not apply to these arguments. */
@@ -331,14 +367,21 @@ async function runPlan(plan: Plan, args: ExecutionArgs, ctx: ServiceCtx): Promis
   const first = a.first ?? 50;
   if (!Number.isInteger(first) || first < 1 || first > 200) return null;
 
-  const { where, order } = await listQuery(ctx, 'DEAL', await withView(ctx, 'DEAL', a, ID_FIELDS));
-  const ids = (await pageCards<{ id: string }>(ctx, 'DEAL', where, order, { select: { id: true }, take: first })).map((r) => r.id);
+  // A page with no filter or view and a sort on the deal's own columns picks its ids in the page's
+  // statement; any other goes through the list service first.
+  const direct = a.filter == null && a.viewId == null ? directPage(ctx, a.orderBy as SortIn[] | null | undefined, !!a.inTrash, first) : null;
+  let source: Source;
+  if (direct) source = { direct };
+  else {
+    const { where, order } = await listQuery(ctx, 'DEAL', await withView(ctx, 'DEAL', a, ID_FIELDS));
+    source = { ids: (await pageCards<{ id: string }>(ctx, 'DEAL', where, order, { select: { id: true }, take: first })).map((r) => r.id) };
+  }
 
   let rows: Row[] = [];
   let defs: FieldDef[] = [];
-  if (ids.length) {
-    const { sql, params } = pageSql(ctx, plan.fields);
-    const [r] = await ctx.db.$queryRawUnsafe<{ rows: Row[]; defs: FieldDef[] | null }[]>(sql, ids, ...params);
+  if (!('ids' in source) || source.ids.length) {
+    const { sql, params } = pageSql(ctx, plan.fields, source);
+    const [r] = await ctx.db.$queryRawUnsafe<{ rows: Row[]; defs: FieldDef[] | null }[]>(sql, 'ids' in source ? source.ids : ctx.viewer.workspaceId, ...params);
     rows = r.rows;
     // Not every column of a definition: those the value rules read (see DEFS_SQL).
     defs = r.defs ?? [];
