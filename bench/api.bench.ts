@@ -38,7 +38,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '8' },
     reuse: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
-    only: { type: 'string', description: 'comma-separated: ours,postgraphile,raw' },
+    only: { type: 'string', description: 'comma-separated: ours,general,postgraphile,raw' },
     pg: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
   },
 });
@@ -245,7 +245,7 @@ const PG_QUERY = `query Board($ws: UUID!, $first: Int!) { allDeals(first: $first
     dealTagsByDealId { nodes { tagByTagId { rowId name } } } } } }`;
 
 const json = (query: string, variables: object) => JSON.stringify({ query, variables });
-const only = new Set((args.only ?? 'ours,postgraphile,raw').split(','));
+const only = new Set((args.only ?? 'ours,general,postgraphile,raw').split(','));
 
 // Our server: signs in like a client, then sends the token.
 const oursPort = basePort;
@@ -256,6 +256,17 @@ start(
   oursPort,
   oursPort + 1,
 );
+// The same server with the board's planned path off (BOARD_PLAN=false): the general path,
+// graphql-js resolving every field, measured in the same run as the before of the plan.
+const generalPort = basePort + 6;
+if (only.has('general'))
+  start(
+    'general',
+    ['src/main.ts'],
+    { DATABASE_URL: withApp(db.url, 'bench_general'), LOG_LEVEL: 'silent', SEED_DEMO: 'false', OUTBOX_DISPATCH: 'false', BOARD_PLAN: 'false' },
+    generalPort,
+    generalPort + 1,
+  );
 const pglPort = basePort + 2;
 if (only.has('postgraphile'))
   start('postgraphile', ['bench/api/postgraphile.mjs'], { BENCH_DATABASE_URL: withApp(db.url, 'bench_postgraphile') }, pglPort, pglPort + 1);
@@ -288,6 +299,12 @@ try {
     request: () => ({ path: '/graphql', headers: { 'content-type': 'application/json', ...headers }, body }),
   });
   if (only.has('ours')) servers.push(mk('ours', 'this project', oursPort, { authorization: `Bearer ${token}` }, json(OURS_QUERY, { first: PAGE })));
+  if (only.has('general')) {
+    await waitFor(generalPort, '/health');
+    servers.push(
+      mk('general', 'this project, general path (BOARD_PLAN=false)', generalPort, { authorization: `Bearer ${token}` }, json(OURS_QUERY, { first: PAGE })),
+    );
+  }
   if (only.has('postgraphile')) {
     await waitFor(pglPort, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: json('{ __typename }', {}) });
     servers.push(mk('postgraphile', 'PostGraphile v5 (Amber)', pglPort, {}, json(PG_QUERY, { ws: setup.workspaceId, first: PAGE })));
@@ -388,6 +405,8 @@ try {
     if (!res.ok || body.errors) throw new Error(`${s.name} answered ${res.status}: ${text.slice(0, 2000)}`);
     raws.set(s.name, text);
     answers.set(s.name, s.name === 'postgraphile' ? fromPostgraphile(body as never) : fromOurs(body as never));
+    if (s.name === 'general' && raws.has('ours') && text !== raws.get('ours'))
+      throw new Error('the planned path does not answer the same JSON as the general path');
   }
   const reference = answers.get(servers[0].name)!;
   if (reference.length !== PAGE) throw new Error(`${servers[0].name} answered ${reference.length} deals, not ${PAGE}`);
@@ -404,7 +423,7 @@ try {
     throw new Error('the raw handler does not answer the same JSON as this server');
   }
   console.log(
-    `same ${PAGE} deals and values from ${[...answers.keys()].join(', ')}${raws.has('ours') && raws.has('raw') ? ' (raw: byte-identical JSON)' : ''}`,
+    `same ${PAGE} deals and values from ${[...answers.keys()].join(', ')}${raws.has('ours') && raws.has('raw') ? ' (raw: byte-identical JSON)' : ''}${raws.has('ours') && raws.has('general') ? ' (general path: byte-identical JSON)' : ''}`,
   );
 
   // ---------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ import { useInputLimits } from './lib/input-limits.js';
 import { createMetrics } from './lib/metrics.js';
 import { registerAppGauges } from './metrics.js';
 import { resolveViewer } from './modules/auth/auth.service.js';
+import { useBoardPlan } from './modules/deals/deals.board.js';
 import { seedDemo, type DemoLogin } from '../prisma/seed.js';
 
 /** Query limits: deep, costly, alias-heavy or huge documents are refused before execution. */
@@ -307,6 +308,8 @@ export async function buildApp(
       useInputLimits(),
       localizeErrors(config.statementTimeoutMs),
       logOperations(log),
+      // Last, so the plugins above have run their execute hooks before a board page is answered by its plan.
+      useBoardPlan({ enabled: config.boardPlan }),
     ],
   });
 

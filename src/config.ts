@@ -71,6 +71,7 @@ const envSchema = z.object({
   // Whether this instance publishes outbox events (one dispatching instance is enough; any
   // number may, each event still goes out once).
   OUTBOX_DISPATCH: bool.default(true),
+  BOARD_PLAN: bool.default(true),
   // Outbound webhooks: private, loopback and link-local targets (and plain http) only when true.
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   WEBHOOK_TIMEOUT_MS: z.coerce
@@ -118,6 +119,8 @@ export type Config = {
   /** Origins allowed with credentials; undefined: any origin, without credentials. */
   corsOrigins?: string[];
   outboxDispatch: boolean;
+  /** A board page (deals with their relations and values) answered by its plan rather than graphql-js (modules/deals/deals.board.ts). */
+  boardPlan: boolean;
   /** GET /metrics needs this bearer token; undefined: served to loopback clients only. */
   metricsToken?: string;
   /** Set: OpenTelemetry traces are exported there (src/lib/tracing.ts). */
@@ -164,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.INTROSPECTION,
     corsOrigins: e.CORS_ORIGINS?.map((o) => new URL(o).origin),
     outboxDispatch: e.OUTBOX_DISPATCH,
+    boardPlan: e.BOARD_PLAN,
     metricsToken: e.METRICS_TOKEN,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     webhooks: {

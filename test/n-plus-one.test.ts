@@ -165,3 +165,48 @@ describe('deals page SQL statements', () => {
     expect(app.queries.length).toBeLessThanOrEqual(first.count + 1);
   });
 });
+
+// The board a dashboard loads (bench/api.bench.ts): answered by its plan (src/modules/deals/deals.board.ts).
+const BoardPage = graphql(`
+  query BoardPage($first: Int!) {
+    deals(first: $first, orderBy: [{ field: AMOUNT, direction: DESC }]) {
+      edges {
+        node {
+          id name amount currency
+          stage { id name kind }
+          responsible { id name }
+          company { id name }
+          contacts { id name }
+          tags { id name }
+          customFields {
+            __typename
+            ... on TextFieldValue { field { id code } text }
+            ... on NumberFieldValue { field { id code } number }
+            ... on SelectFieldValue { field { id code } option { id label } }
+          }
+        }
+      }
+    }
+  }
+`);
+
+describe('board page SQL statements', () => {
+  it('are at most 2 whatever the page size: the token, and the page with its ids and definitions', async () => {
+    const count = async (first: number) => {
+      app.queries.length = 0;
+      const r = await ws.gql(BoardPage, { first });
+      return { count: app.queries.length, page: r.deals };
+    };
+    await count(5);
+    const small = await count(5);
+    const large = await count(50);
+    expect(small.page.edges).toHaveLength(5);
+    expect(large.page.edges).toHaveLength(50);
+    expect(large.page.edges[0].node.contacts).toHaveLength(2);
+    expect(large.page.edges[0].node.customFields).toHaveLength(20);
+    if (process.env.SHOW_SQL) console.log(app.queries.map((q) => q.slice(0, 160)).join('\n'));
+    console.log(`SQL statements per board page (5 or 50 deals): ${large.count}`);
+    expect(large.count).toBe(small.count);
+    expect(large.count).toBeLessThanOrEqual(2);
+  });
+});

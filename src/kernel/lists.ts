@@ -256,16 +256,27 @@ export function registerListHooks<F>(kind: CardKind, h: ListHooks<F>) {
 
 export type ListArgs<F, S extends string> = { filter?: F | null; orderBy?: SortInput<S>[] | null; inTrash?: boolean | null };
 
+/** Whether the filter, or one nested in it, holds a key `has` looks for. */
+function mentions<F extends CommonFilter<F>>(f: F | null | undefined, has: (f: F) => boolean): boolean {
+  if (!f) return false;
+  return has(f) || !!f.and?.some((x) => mentions(x, has)) || !!f.or?.some((x) => mentions(x, has));
+}
+
 /** A list's where and order, every bad filter or sort key reported at once. */
 export async function listQuery<F extends CommonFilter<F>, S extends string>(ctx: ServiceCtx, kind: CardKind, args: ListArgs<F, S>) {
   const hooks = (listHooks.get(kind) ?? {}) as ListHooks<F>;
   const { phoneRegion } = await workspaceRegion(ctx);
-  // Only the fields the viewer can see may be filtered and sorted by.
-  const defs = await visibleDefinitions(ctx, kind);
+  // Only the fields the viewer can see may be filtered and sorted by. The definitions (and what
+  // search may look at) are read only when the list filters or sorts by a custom field (or
+  // searches): a plain page costs no statement for them.
+  const custom =
+    mentions(args.filter, (f) => !!f.customFields?.length) || !!args.orderBy?.some((s) => s.customFieldId !== null && s.customFieldId !== undefined);
+  const searching = mentions(args.filter, (f) => f.search !== null && f.search !== undefined);
+  const defs = custom ? await visibleDefinitions(ctx, kind) : [];
   const hidden = hiddenSystemFields(ctx.viewer, kind);
   const issues = new IssueList();
-  const search = hooks.search ? await hooks.search(ctx) : undefined;
-  const details = search ? undefined : await searchesDetails(ctx, kind);
+  const search = hooks.search && searching ? await hooks.search(ctx) : undefined;
+  const details = search || !searching ? undefined : await searchesDetails(ctx, kind);
   const filter = cardFilter(args.filter ?? ({} as F), { region: phoneRegion, defs, issues, own: hooks.own?.(ctx, issues, hidden), search, details, hidden });
   const sort = descriptor(kind).sort;
   args.orderBy?.forEach((s, i) => {

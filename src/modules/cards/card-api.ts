@@ -208,7 +208,7 @@ export function cardList(kind: CardKind, opts: { filter: InputObjectRef<Types, o
 type ListArgsIn = { filter?: object | null; orderBy?: object[] | null; inTrash?: boolean | null; viewId?: string | null };
 
 /** A list's arguments with its saved view applied: the view's filter and the given one both hold. */
-async function withView(ctx: ServiceCtx, kind: CardKind, a: ListArgsIn, ids: Record<string, string>) {
+export async function withView(ctx: ServiceCtx, kind: CardKind, a: ListArgsIn, ids: Record<string, string>) {
   if (!a.viewId) return cardListArgs<AnyFilter, string>(a as never, ids);
   const view = await viewFor(ctx, kind, parseId('SavedView', a.viewId, 'viewId'));
   const filter = a.filter ? { and: [view.filter, a.filter] } : view.filter;
