@@ -319,6 +319,33 @@ describe('matching by name', () => {
   );
 });
 
+describe('matching in a workspace the import fills', () => {
+  test(
+    "a large import refreshes the card table's statistics itself (the planner otherwise takes the filled workspace for nearly empty and matches each batch's names against every card of it)",
+    { timeout: 300_000 },
+    async ({ app, workspace: ws }) => {
+      const userId = rawId(ws.admin.id);
+      const { workspaceId } = await workspaceOf(app, userId);
+      // Cards the planner has not been told about (no ANALYZE), as when an import fills a
+      // workspace faster than autovacuum analyzes it.
+      await app.database.prisma.$executeRawUnsafe(
+        `insert into "Contact" (id, "workspaceId", name, "searchText", "responsibleId")
+         select gen_random_uuid(), $1::uuid, 'Filled ' || i, 'filled ' || i, $2::uuid from generate_series(1, 20000) i`,
+        workspaceId,
+        userId,
+      );
+      const known = async () =>
+        Number((await app.database.prisma.$queryRawUnsafe<{ n: number }[]>(`select reltuples::float8 as n from pg_class where relname = 'Contact'`))[0].n);
+      expect(await known()).toBeLessThan(20000);
+      const rows = Array.from({ length: 2500 }, (_, i) => `New ${i + 1}`);
+      const done = await importFile(app, ws, csv('filled.csv', ['Name', ...rows, 'FILLED 17'].join('\n')), 'CONTACT', { matchBy: ['NAME'] }, 280_000);
+      expect({ created: done.created, skipped: done.skipped, failed: done.failed }).toEqual({ created: 2500, skipped: 1, failed: 0 });
+      // Analyzed once the import had written 2,000 cards: the planner now counts the workspace's cards.
+      expect(await known()).toBeGreaterThanOrEqual(22000);
+    },
+  );
+});
+
 describe('rights', () => {
   test(
     'an import needs the CREATE right; each row is then checked like an API call (scope of the responsible)',
