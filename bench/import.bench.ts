@@ -116,7 +116,9 @@ async function writeXlsx(path: string, rows: number) {
 // One import, as the server runs it
 
 async function openApp(url: string) {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_URL: url });
+  // No outbox dispatch: the import's events are written (and timed), not delivered; without this,
+  // stop() drained them all (two per card: minutes after a 100,000-row import).
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_URL: url, OUTBOX_DISPATCH: 'false' });
   const database = await openDatabase({ kind: 'postgres', url });
   return buildApp(config, { database, logger: createLogger('silent') });
 }
@@ -141,6 +143,10 @@ async function importFile(app: App, ctx: ServiceCtx, path: string, options: Part
   cpuMs.set(path + (options.dryRun ? ':dry' : ''), (cpu.user + cpu.system) / 1000);
   const done = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
   if (done.status !== 'DONE' || done.created !== ROWS_OF(path) || done.failed) {
+    // What went wrong, before the scratch database is dropped.
+    for (const i of await app.deps.db.importIssue.findMany({ where: { importId: imp.id }, take: 10, orderBy: { row: 'asc' } })) {
+      console.error(`  row ${i.row} [${i.column}] ${JSON.stringify(i.value)}: ${JSON.stringify(i.message)}`);
+    }
     throw new Error(`import of ${path}: ${done.status}, created ${done.created}, failed ${done.failed}, skipped ${done.skipped}: ${done.error ?? ''}`);
   }
   return ms;
