@@ -10,7 +10,7 @@
 // Then the peak RSS of an import of 10k, 100k and 300k rows, each in a process of its own.
 //
 //   npm run bench:import -- [--rows 100000] [--rss 10000,100000,300000] [--rss-formats csv,xlsx]
-//                           [--batch 500] [--pg postgresql://…] [--keep]
+//                           [--batch 1000] [--pg postgresql://…] [--keep] [--skip-dry] [--many-rows N]
 //
 // On a scratch database created on --pg (default postgresql://postgres@127.0.0.1:5432/postgres)
 // and dropped at the end. The outbox's after-commit delivery (realtime, worker wake-ups) is not
@@ -42,13 +42,19 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '100000' },
     rss: { type: 'string', default: '10000,100000,300000' },
     'rss-formats': { type: 'string', default: 'csv,xlsx' },
-    batch: { type: 'string', default: '500' },
+    batch: { type: 'string', default: '1000' },
     pg: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
     keep: { type: 'boolean', default: false },
+    // Leaves out the dry run (at 100,000 rows it alone takes ~10 minutes).
+    'skip-dry': { type: 'boolean', default: false },
+    // createMany of only the first N stored rows (its rate per row is what is compared; at
+    // ~100 rows/s on a loaded machine, all 100,000 rows would take a quarter of an hour).
+    'many-rows': { type: 'string' },
     // Internal: one import in a process of its own, for its peak RSS.
     child: { type: 'string' },
     db: { type: 'string' },
     file: { type: 'string' },
+    user: { type: 'string' },
   },
 });
 const ROWS = Number(values.rows);
@@ -110,7 +116,9 @@ async function writeXlsx(path: string, rows: number) {
 // One import, as the server runs it
 
 async function openApp(url: string) {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_URL: url });
+  // No outbox dispatch: the import's events are written (and timed), not delivered; without this,
+  // stop() drained them all (two per card: minutes after a 100,000-row import).
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_URL: url, OUTBOX_DISPATCH: 'false' });
   const database = await openDatabase({ kind: 'postgres', url });
   return buildApp(config, { database, logger: createLogger('silent') });
 }
@@ -126,24 +134,36 @@ async function workspaceWithFields(app: App): Promise<ServiceCtx> {
 
 async function importFile(app: App, ctx: ServiceCtx, path: string, options: Partial<ImportOptions> = {}) {
   const size = (await stat(path)).size;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const imp = await createImport(ctx, { name: path.split('/').pop()!, size, stream: createReadStream(path) }, 'CONTACT', { batchSize: BATCH, ...options });
   await runImport(app.deps, imp.id);
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  cpuMs.set(path + (options.dryRun ? ':dry' : ''), (cpu.user + cpu.system) / 1000);
   const done = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
   if (done.status !== 'DONE' || done.created !== ROWS_OF(path) || done.failed) {
+    // What went wrong, before the scratch database is dropped.
+    for (const i of await app.deps.db.importIssue.findMany({ where: { importId: imp.id }, take: 10, orderBy: { row: 'asc' } })) {
+      console.error(`  row ${i.row} [${i.column}] ${JSON.stringify(i.value)}: ${JSON.stringify(i.message)}`);
+    }
     throw new Error(`import of ${path}: ${done.status}, created ${done.created}, failed ${done.failed}, skipped ${done.skipped}: ${done.error ?? ''}`);
   }
   return ms;
 }
 let ROWS_OF = (_path: string) => ROWS;
+/** This process's CPU time (user + system, all its threads) per import: less moved by other load than the wall time. */
+const cpuMs = new Map<string, number>();
 
 if (values.child) {
   // A child: one import, then its peak RSS.
   const rows = Number(values.rows);
   ROWS_OF = () => rows;
   const app = await openApp(values.db!);
-  const ctx = await workspaceWithFields(app);
+  // The workspace, its fields and its user were made by the parent: signing up hashes a password
+  // with argon2 (19 MiB a hash, in a thread whose memory the allocator keeps), which alone left
+  // this process ~80 MB larger before the first row when the child made its own workspace.
+  const ctx: ServiceCtx = { db: app.deps.db, deps: app.deps, viewer: (await viewerOfUser(app.deps.db, values.user!))! };
   // What the process holds before the import: the app, Prisma, the pg pool, tsx's compiled code.
   const startMb = process.memoryUsage().rss / 1024 / 1024;
   // The JavaScript heap's peak too: RSS growth the heap does not explain is native (WebAssembly, buffers, code).
@@ -185,8 +205,11 @@ try {
   // its own person by phone, e-mail and name), one batched search per batch.
   // After VACUUM, as autovacuum would soon run after 20,000 inserts: until then the GIN indexes'
   // pending lists are read through by every lookup (measured: 48 rows/s instead of the figure below).
-  await app.deps.db.$executeRawUnsafe('vacuum analyze "Contact"');
-  const dryMs = await importFile(app, csvCtx, csvPath, { dryRun: true, policy: 'CREATE' });
+  let dryMs = NaN;
+  if (!values['skip-dry']) {
+    await app.deps.db.$executeRawUnsafe('vacuum analyze "Contact"');
+    dryMs = await importFile(app, csvCtx, csvPath, { dryRun: true, policy: 'CREATE' });
+  }
 
   // The same rows as the import stored them, for the baselines (not timed).
   const cols = (
@@ -229,9 +252,11 @@ try {
     for (const k of ['id', 'createdAt', 'updatedAt', 'lastActivityAt']) delete rest[k];
     return { ...rest, workspaceId: manyWs.viewer.workspaceId, customFields: rest.customFields ?? {} };
   });
+  const manyRows = Math.min(Number(values['many-rows'] ?? data.length), data.length);
   const t0 = performance.now();
-  for (let i = 0; i < data.length; i += 1000) await app.deps.db.contact.createMany({ data: data.slice(i, i + 1000) as never });
-  const manyMs = performance.now() - t0;
+  for (let i = 0; i < manyRows; i += 1000) await app.deps.db.contact.createMany({ data: data.slice(i, Math.min(i + 1000, manyRows)) as never });
+  // As the time all the rows would take at the rate measured.
+  const manyMs = ((performance.now() - t0) / manyRows) * ROWS;
 
   const floor = rate(ROWS, copyMs);
   const many = rate(ROWS, manyMs);
@@ -243,30 +268,35 @@ try {
   };
   console.log('');
   line('COPY (floor)', copyMs);
-  line('Prisma createMany (1,000 per call)', manyMs);
+  line(manyRows < ROWS ? `createMany (1,000/call; ${fmt(manyRows)} rows)` : 'Prisma createMany (1,000 per call)', manyMs);
   line('import CSV', csvMs);
   line('import XLSX', xlsxMs);
-  line('dry run CSV, CREATE, all look alike', dryMs);
+  if (!values['skip-dry']) line('dry run CSV, CREATE, all look alike', dryMs);
   const goal = (label: string, ms: number) => {
     const r = rate(ROWS, ms);
     console.log(
       `  ${label}: ${(r / floor).toFixed(3)}× COPY (goal ≥ 0.5: ${r / floor >= 0.5 ? 'met' : `missed, ${((0.5 * floor) / r).toFixed(1)}× short`}); ${(r / many).toFixed(2)}× createMany (goal ≥ 5: ${r / many >= 5 ? 'met' : `missed, ${((5 * many) / r).toFixed(1)}× short`})`,
     );
   };
+  console.log(
+    `\nCPU time of this process per 1,000 rows (less moved by other load than the rates): import CSV ${((cpuMs.get(csvPath)! / ROWS) * 1000).toFixed(0)} ms, XLSX ${((cpuMs.get(xlsxPath)! / ROWS) * 1000).toFixed(0)} ms`,
+  );
   console.log('');
   goal('CSV', csvMs);
   goal('XLSX', xlsxMs);
   await pool.end();
   await app.stop();
 
-  // Peak RSS of one import per process, as the rows grow.
+  // Peak RSS of one import per process, as the rows grow; each into a workspace made here.
   console.log('\npeak RSS of one import (own process; includes the app, Prisma and the pg pool):');
   const script = fileURLToPath(import.meta.url);
+  const rssApp = await openApp(scratch.url);
   for (const format of values['rss-formats']!.split(',')) {
     for (const n of values.rss!.split(',').filter(Boolean).map(Number)) {
       const path = join(dir, `rss-${n}.${format}`);
       if (format === 'csv') await writeCsv(path, n);
       else await writeXlsx(path, n);
+      const user = (await workspaceWithFields(rssApp)).viewer.userId;
       const child = spawn(
         process.execPath,
         [
@@ -284,6 +314,8 @@ try {
           path,
           '--batch',
           String(BATCH),
+          '--user',
+          user,
         ],
         {
           stdio: ['ignore', 'pipe', 'inherit'],
@@ -300,6 +332,7 @@ try {
       await rm(path);
     }
   }
+  await rssApp.stop();
 } finally {
   await rm(dir, { recursive: true, force: true });
   if (!values.keep) await scratch.drop();

@@ -319,6 +319,41 @@ describe('matching by name', () => {
   );
 });
 
+describe('matching in a workspace the import fills', () => {
+  test(
+    "a large import refreshes the card table's statistics itself (the planner otherwise takes the filled workspace for nearly empty and matches each batch's names against every card of it)",
+    { timeout: 300_000 },
+    async ({ app, workspace: ws }) => {
+      const db = app.database.prisma;
+      const userId = rawId(ws.admin.id);
+      const { workspaceId } = await workspaceOf(app, userId);
+      const known = async () =>
+        Number((await db.$queryRawUnsafe<{ n: number }[]>(`select reltuples::float8 as n from pg_class where relname = 'Contact'`))[0].n);
+      // Cards the planner has not been told about, as when an import fills a workspace faster
+      // than autovacuum analyzes it (autovacuum kept off the table meanwhile, on PostgreSQL).
+      await db.$executeRawUnsafe(`alter table "Contact" set (autovacuum_enabled = false)`);
+      try {
+        await db.$executeRawUnsafe(`analyze "Contact"`);
+        const before = Math.max(await known(), 0);
+        await db.$executeRawUnsafe(
+          `insert into "Contact" (id, "workspaceId", name, "searchText", "responsibleId")
+           select gen_random_uuid(), $1::uuid, 'Filled ' || i, 'filled ' || i, $2::uuid from generate_series(1, 20000) i`,
+          workspaceId,
+          userId,
+        );
+        expect(await known()).toBeLessThan(before + 1000);
+        const rows = Array.from({ length: 2500 }, (_, i) => `New ${i + 1}`);
+        const done = await importFile(app, ws, csv('filled.csv', ['Name', ...rows, 'FILLED 17'].join('\n')), 'CONTACT', { matchBy: ['NAME'] }, 280_000);
+        expect({ created: done.created, skipped: done.skipped, failed: done.failed }).toEqual({ created: 2500, skipped: 1, failed: 0 });
+        // Analyzed once the import had written 2,000 cards: the planner now counts the workspace's cards.
+        expect(await known()).toBeGreaterThanOrEqual(before + 21000);
+      } finally {
+        await db.$executeRawUnsafe(`alter table "Contact" reset (autovacuum_enabled)`);
+      }
+    },
+  );
+});
+
 describe('rights', () => {
   test(
     'an import needs the CREATE right; each row is then checked like an API call (scope of the responsible)',

@@ -23,7 +23,7 @@ import { events, type FieldChange, type RecordEvent, type Snapshot } from './eve
 import { cardTable, setTagsMany, type CardRow } from './tables.js';
 import { insertRowsReturning } from '../lib/bulk-insert.js';
 import { lockedPositions, slotColumnsWith } from './fields/slots.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { definitions } from './fields/definitions.js';
 import { cardValues, searchableValues, touchFields, type FieldValueInput } from './fields/card-values.js';
 import { noun } from '../lib/i18n.js';
@@ -397,6 +397,17 @@ const NOW_COLUMNS: Record<CardKind, readonly string[]> = {
   DEAL: ['createdAt', 'updatedAt', 'lastActivityAt', 'stageEnteredAt'],
 };
 
+/**
+ * The columns a new card's INSERT answers: all but the slot columns (`cf…`, the custom values'
+ * indexed copies, ~80 a table, nearly all null), which no caller reads from a row and events
+ * leave out (`snapshot`); Prisma's decoding of them was most of the answer's cost.
+ */
+const RETURNING: Record<CardKind, readonly string[]> = {
+  CONTACT: Object.values(Prisma.ContactScalarFieldEnum).filter((c) => !SLOT.test(c)),
+  COMPANY: Object.values(Prisma.CompanyScalarFieldEnum).filter((c) => !SLOT.test(c)),
+  DEAL: Object.values(Prisma.DealScalarFieldEnum).filter((c) => !SLOT.test(c)),
+};
+
 /** A write checked and prepared, to commit: `current` is the card read before (null on create). */
 type Ready = { index: number; current: CardRow | null; p: Awaited<ReturnType<typeof prepare>> };
 type Written = { index: number; row: CardRow; created: boolean };
@@ -458,7 +469,7 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
           ...valueCols(r),
           searchText: r.p.search,
         })),
-        { ids: true, now: NOW_COLUMNS[kind] },
+        { ids: true, now: NOW_COLUMNS[kind], returning: RETURNING[kind] },
       );
       for (const [i, r] of creates.entries()) {
         await r.p.hook.written?.(tx, r.p.w, rows[i].id);

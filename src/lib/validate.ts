@@ -206,9 +206,18 @@ export const webUrl = (max = 2048) =>
 
 /** Normalizes a phone number to E.164, reading numbers without a country code in `region`. */
 export function normalizePhone(raw: string, region: string): string | null {
+  const key = `${region}\u0000${raw}`;
+  const known = phoneCache.get(key);
+  if (known !== undefined) return known;
   const p = parsePhoneNumber(raw, { defaultCountry: region as CountryCode });
-  return p && p.isValid() ? p.number : null;
+  const n = p && p.isValid() ? p.number : null;
+  // An import normalizes each phone twice (matching, then the write's checks): libphonenumber
+  // costs ~10 µs a number, the second time is a lookup. Bounded: cleared when full.
+  if (phoneCache.size >= 4096) phoneCache.clear();
+  phoneCache.set(key, n);
+  return n;
 }
+const phoneCache = new Map<string, string | null>();
 
 export function phones(region: string) {
   return z
