@@ -24,7 +24,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import ExcelJS from 'exceljs';
+import { loadExcelJS } from '../src/lib/exceljs.js';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { scratchDatabase, benchWorkspace } from './kit.js';
@@ -105,6 +105,7 @@ async function writeCsv(path: string, rows: number) {
 }
 
 async function writeXlsx(path: string, rows: number) {
+  const ExcelJS = await loadExcelJS();
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false, useStyles: false });
   const ws = wb.addWorksheet('Contacts');
   ws.addRow(HEADER).commit();

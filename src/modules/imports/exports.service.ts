@@ -18,6 +18,7 @@ import type { FieldDef } from '../../kernel/fields/values.js';
 import { cardTable } from '../../kernel/tables.js';
 import { audit } from '../audit/audit.service.js';
 import { LABELS } from './columns.js';
+import { loadExcelJS } from '../../lib/exceljs.js';
 
 export type ExportFormat = 'CSV' | 'XLSX';
 /**
@@ -170,8 +171,7 @@ async function* counted<T>(rows: AsyncIterable<T>, n: { rows: number }, onRow?: 
 function xlsx(header: string[], rows: AsyncIterable<(string | number | null)[]>, sheetName: string): Readable {
   const out = new PassThrough();
   void (async () => {
-    // exceljs is loaded on the first spreadsheet: ~20 MB of RSS an idle server does not need.
-    const { default: ExcelJS } = await import('exceljs');
+    const ExcelJS = await loadExcelJS();
     const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
     const sheet = wb.addWorksheet(sheetName);
     sheet.addRow(header).commit();

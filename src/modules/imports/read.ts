@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type { CellValue, Row } from 'exceljs';
+import { loadExcelJS } from '../../lib/exceljs.js';
 
 /** A cell as read: text from CSV; text, number, boolean or date from XLSX; null when empty. */
 export type Cell = string | number | boolean | Date | null;
@@ -114,8 +115,7 @@ function plainCell(v: XCell): Cell {
 }
 
 async function* readXlsx(input: Readable, from: number): AsyncGenerator<FileRow> {
-  // exceljs is loaded on the first spreadsheet: ~20 MB of RSS an idle server does not need.
-  const { default: ExcelJS } = await import('exceljs');
+  const ExcelJS = await loadExcelJS();
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     worksheets: 'emit',
     sharedStrings: 'cache',
