@@ -27,7 +27,8 @@ const test = base.extend('app', { scope: 'file' }, async ({}, { onCleanup }) => 
   return app;
 });
 
-test('a run held up longer than its lease stays with its worker and sends its e-mail once', async ({ workspace: ws, app }) => {
+// The app of its own migrates a fresh in-memory database first: slow on a loaded machine.
+test('a run held up longer than its lease stays with its worker and sends its e-mail once', { timeout: 120_000 }, async ({ workspace: ws, app }) => {
   const a = await automate(ws, {
     name: 'Slow mail',
     trigger: { type: 'CARD_CREATED', cardKind: 'DEAL' },
