@@ -108,6 +108,8 @@ class Batch {
   /** Each card's lane, by card id. */
   private lanes = new Map<string, Lane>();
   private renewing?: Promise<void>;
+  /** Jobs given back while their step is under way (a delay): never renewed again. */
+  private released = new Set<bigint>();
 
   constructor(private readonly deps: AppDeps) {}
 
@@ -162,7 +164,7 @@ class Batch {
 
   /** The jobs this batch still holds: each lane's current and later ones (ended or left ones are not held). */
   private held(): JobRow[] {
-    return [...this.lanes.values()].flatMap((l) => l.jobs.slice(l.at));
+    return [...this.lanes.values()].flatMap((l) => l.jobs.slice(l.at)).filter((j) => !this.released.has(j.id));
   }
 
   /**
@@ -466,6 +468,8 @@ class Batch {
     const until = new Date(Date.now() + (s.action as Extract<Action, { type: 'DELAY' }>).minutes * 60_000);
     const r: ActionResult = { index: s.i, type: s.action.type, ok: true, durationMs: ms(s.t0), detail: `until ${until.toISOString()}` };
     const done = [...s.run.results, r];
+    // Given back: a renewal from now on would hold it past its time (or past a move of its time).
+    this.released.add(s.run.job.id);
     if (s.last) {
       const { job, a, startedAt } = s.run;
       await this.deps.db.$transaction((tx) => finish(tx, [{ job, a, startedAt, status: 'SUCCEEDED', results: done, saved: s.i }]));
