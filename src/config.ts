@@ -89,6 +89,14 @@ const envSchema = z.object({
   // and the sender address. Without SMTP_URL the action fails with a clear error in the run log.
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   SMTP_FROM: z.string().default('CRM <crm@localhost>'),
+  // How long a worker holds the automation jobs it claimed; it renews the lease while it runs
+  // them, so this is how soon another instance takes over the jobs of one that died.
+  AUTOMATION_LEASE_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int()
+    .min(1, 'must be at least 1')
+    .max(3600, 'must be at most 3600')
+    .default(120),
   // The largest raw e-mail POST /integrations/mail/<key>/messages takes (attachments are also held to FILE_MAX_MB each).
   MAIL_MAX_MB: z.coerce.number({ error: 'must be a number of megabytes' }).positive('must be positive').max(2048, 'must be at most 2048').default(40),
   FILE_MAX_MB: z.coerce.number({ error: 'must be a number of megabytes' }).positive('must be positive').max(2048, 'must be at most 2048').default(25),
@@ -127,6 +135,7 @@ export type Config = {
   otlpEndpoint?: string;
   webhooks: { allowPrivate: boolean; timeoutMs: number; retryBaseMs: number; retryMaxMs: number; maxAttempts: number };
   smtp: { url?: string; from: string };
+  automations: { leaseSeconds: number };
   fileMaxBytes: number;
   fileTypes: string[];
   mailMaxBytes: number;
@@ -178,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     },
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
+    automations: { leaseSeconds: e.AUTOMATION_LEASE_SECONDS },
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
     mailMaxBytes: Math.round(e.MAIL_MAX_MB * 1024 * 1024),
     fileTypes: e.FILE_TYPES.split(',')

@@ -185,6 +185,34 @@ describe('running automations', () => {
     expect(await readContact(ws, plain.id)).toMatchObject({ responsible: { id: ws.admin.id }, position: null });
   });
 
+  it('a notification after a card update shows the card as the update left it', async ({ workspace: ws }) => {
+    const seller = await ws.member('Seller');
+    const notes = subscribe(url, ws.token, AutomationNotifications, {}, (d) => d.notifications);
+    await notes.ready;
+    const a = await automate(ws, {
+      name: 'Hand over',
+      trigger: { type: 'CARD_CREATED', cardKind: 'DEAL' },
+      actions: [
+        { setResponsible: { userId: seller.user.id } },
+        { notify: { userId: ws.admin.id, text: '[name] is now with [responsible]' } },
+        { addTag: { tag: 'handed' } },
+        { notify: { userId: ws.admin.id, text: '[name] tagged' } },
+      ],
+    });
+    const d = await createDeal(ws, { name: 'Relay' });
+    const [run] = await waitRuns(ws, a.id, 1);
+    expect(run.actions.map((x) => [x.index, x.type, x.ok])).toEqual([
+      [0, 'SET_RESPONSIBLE', true],
+      [1, 'NOTIFY', true],
+      [2, 'ADD_TAG', true],
+      [3, 'NOTIFY', true],
+    ]);
+    const told = await notes.waitFor((e) => e.filter((n) => n.kind === 'AUTOMATION').length >= 2, 20_000);
+    await notes.close();
+    expect(told.filter((n) => n.kind === 'AUTOMATION').map((n) => n.text)).toEqual([`Relay is now with ${seller.user.name}`, 'Relay tagged']);
+    expect(await readDeal(ws, d.id)).toMatchObject({ responsible: { id: seller.user.id }, tags: [{ name: 'handed' }] });
+  });
+
   it('fires on a field changed to a value, and on a task completed', async ({ workspace: ws }) => {
     const onAmount = await automate(ws, {
       name: 'Big deal',

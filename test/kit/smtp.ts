@@ -8,9 +8,13 @@ export type Mail = { from: string; to: string[]; data: string };
 /**
  * Listens on 127.0.0.1 (`port` 0: any free one); `mails` fills as messages arrive. With
  * `refuse`, every recipient is refused with that reply (550), as a server bouncing the mail.
+ * With `hold`, a message is kept in `mails` but answered only once `release()` is called, as a
+ * slow server would (the sender waits for the answer).
  */
-export async function startSmtp(port = 0, opts: { refuse?: string } = {}) {
+export async function startSmtp(port = 0, opts: { refuse?: string; hold?: boolean } = {}) {
   const mails: Mail[] = [];
+  let release = () => {};
+  const released = opts.hold ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
   const smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -24,7 +28,7 @@ export async function startSmtp(port = 0, opts: { refuse?: string } = {}) {
           to: session.envelope.rcptTo.map((r) => r.address),
           data: Buffer.concat(chunks).toString('utf8'),
         });
-        done();
+        void released.then(() => done());
       });
     },
   });
@@ -32,6 +36,7 @@ export async function startSmtp(port = 0, opts: { refuse?: string } = {}) {
   return {
     url: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
     mails,
+    release: () => release(),
     close: () => new Promise<void>((resolve) => smtp.close(() => resolve())),
   };
 }

@@ -33,7 +33,6 @@ import type { Transporter } from 'nodemailer';
 export const MAX_DEPTH = 5;
 /** Failed runs in a row that pause an automation. */
 export const PAUSE_AFTER = 5;
-const LEASE_SECONDS = 120;
 /** Jobs claimed at once: the more, the fewer transactions per action (a round commits them together). */
 const BATCH = 200;
 /** Rounds an action may be put off (its card changed meanwhile, its batch was undone) before it fails. */
@@ -51,10 +50,10 @@ const message = (err: unknown) => (err instanceof AppError ? render(err.msg, 'en
 const conflict = (err: unknown) => err instanceof AppError && err.code === 'CONFLICT';
 const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
 
-/** Claims up to BATCH due jobs for this worker, leased for LEASE_SECONDS. */
+/** Claims up to BATCH due jobs for this worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the batch runs them). */
 async function claim(deps: AppDeps): Promise<JobRow[]> {
   return deps.db.$queryRaw<JobRow[]>`
-    update "AutomationJob" set "lockedUntil" = now() + make_interval(secs => ${LEASE_SECONDS}), "attempts" = "attempts" + 1
+    update "AutomationJob" set "lockedUntil" = now() + make_interval(secs => ${deps.config.automations.leaseSeconds}), "attempts" = "attempts" + 1
     where "id" in (select "id" from "AutomationJob"
                    where "doneAt" is null and "runAt" <= now() and ("lockedUntil" is null or "lockedUntil" < now())
                    order by "id" limit ${BATCH} for update skip locked)
@@ -106,31 +105,85 @@ class Batch {
   private ctxs = new Map<string, ServiceCtx>();
   private finishes: Finish[] = [];
   private closes: bigint[] = [];
+  /** Each card's lane, by card id. */
+  private lanes = new Map<string, Lane>();
+  private renewing?: Promise<void>;
+  /** Jobs given back while their step is under way (a delay): never renewed again. */
+  private released = new Set<bigint>();
 
   constructor(private readonly deps: AppDeps) {}
 
   async run(jobs: JobRow[]) {
-    const ids = [...new Set(jobs.map((j) => j.automationId))];
-    for (const a of await this.deps.db.automation.findMany({ where: { id: { in: ids } } })) this.automations.set(a.id, a);
-    const owners = [...new Set([...this.automations.values()].map((a) => a.ownerId))];
-    await Promise.all(owners.map(async (id) => this.viewers.set(id, await viewerOfUser(this.deps.db, id))));
-    // Jobs of one card run one after another, in the order their events happened.
-    const byCard = new Map<string, JobRow[]>();
-    for (const j of jobs.sort((a, b) => (a.id < b.id ? -1 : 1))) byCard.set(j.event.cardId, [...(byCard.get(j.event.cardId) ?? []), j]);
-    const lanes: Lane[] = [...byCard.values()].map((js) => ({ jobs: js, at: 0 }));
-    for (;;) {
-      await this.start(lanes);
-      const steps = new Map(lanes.flatMap((l) => (l.run ? [[l, this.step(l.run)] as const] : [])));
-      if (steps.size) {
-        try {
-          await this.round([...steps.values()]);
-        } catch (err) {
-          this.undone([...steps.values()], err);
+    // The lease is renewed while the batch runs (rounds, or one slow e-mail, may outlast it).
+    const lease = this.deps.config.automations.leaseSeconds;
+    const timer = setInterval(
+      () => {
+        this.renewing ??= this.renew().finally(() => {
+          this.renewing = undefined;
+        });
+      },
+      (lease * 1000) / 3,
+    );
+    timer.unref();
+    try {
+      await this.take(jobs);
+      for (;;) {
+        const lanes = [...this.lanes.values()];
+        await this.start(lanes);
+        const steps = new Map(lanes.flatMap((l) => (l.run ? [[l, this.step(l.run)] as const] : [])));
+        if (steps.size) {
+          try {
+            await this.round([...steps.values()]);
+          } catch (err) {
+            this.undone([...steps.values()], err);
+          }
         }
+        for (const [lane, step] of steps) this.advance(lane, step);
+        await this.flush();
+        if (!steps.size) return;
       }
-      for (const [lane, step] of steps) this.advance(lane, step);
-      await this.flush();
-      if (!steps.size) return;
+    } finally {
+      clearInterval(timer);
+      await this.renewing;
+    }
+  }
+
+  /** Adds claimed jobs to their cards' lanes (a card's jobs run one after another, in event order), reading their automations and owners. */
+  private async take(jobs: JobRow[]) {
+    if (!jobs.length) return;
+    const ids = [...new Set(jobs.map((j) => j.automationId))].filter((id) => !this.automations.has(id));
+    if (ids.length) for (const a of await this.deps.db.automation.findMany({ where: { id: { in: ids } } })) this.automations.set(a.id, a);
+    const owners = [...new Set([...this.automations.values()].map((a) => a.ownerId))].filter((id) => !this.viewers.has(id));
+    await Promise.all(owners.map(async (id) => this.viewers.set(id, await viewerOfUser(this.deps.db, id))));
+    for (const j of jobs.sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      const lane = this.lanes.get(j.event.cardId);
+      if (lane) lane.jobs.push(j);
+      else this.lanes.set(j.event.cardId, { jobs: [j], at: 0 });
+    }
+  }
+
+  /** The jobs this batch still holds: each lane's current and later ones (ended or left ones are not held). */
+  private held(): JobRow[] {
+    return [...this.lanes.values()].flatMap((l) => l.jobs.slice(l.at)).filter((j) => !this.released.has(j.id));
+  }
+
+  /**
+   * Moves the lease of the jobs still held on, each only if no other worker claimed it since
+   * (its attempts are still the ones this worker's claim made) and it is not waiting on a delay.
+   */
+  private async renew() {
+    const held = this.held();
+    if (!held.length) return;
+    try {
+      await this.deps.db.$executeRawUnsafe(
+        `update "AutomationJob" j set "lockedUntil" = now() + make_interval(secs => $2)
+           from jsonb_to_recordset($1::jsonb) as x(id bigint, attempts int)
+          where j."id" = x.id and j."doneAt" is null and j."attempts" = x.attempts and j."runAt" <= now()`,
+        JSON.stringify(held.map((j) => ({ id: String(j.id), attempts: j.attempts }))),
+        this.deps.config.automations.leaseSeconds,
+      );
+    } catch (err) {
+      this.deps.log.error({ err }, 'automation jobs’ lease could not be renewed');
     }
   }
 
@@ -415,6 +468,8 @@ class Batch {
     const until = new Date(Date.now() + (s.action as Extract<Action, { type: 'DELAY' }>).minutes * 60_000);
     const r: ActionResult = { index: s.i, type: s.action.type, ok: true, durationMs: ms(s.t0), detail: `until ${until.toISOString()}` };
     const done = [...s.run.results, r];
+    // Given back: a renewal from now on would hold it past its time (or past a move of its time).
+    this.released.add(s.run.job.id);
     if (s.last) {
       const { job, a, startedAt } = s.run;
       await this.deps.db.$transaction((tx) => finish(tx, [{ job, a, startedAt, status: 'SUCCEEDED', results: done, saved: s.i }]));
