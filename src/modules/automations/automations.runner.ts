@@ -10,6 +10,7 @@
 // once: the automations, their owners' viewers, field definitions (per automation), the
 // conditions (one query per automation and round), the cards a round acts on.
 import type { AppDeps, ServiceCtx } from '../../context.js';
+import { forgetRequest } from '../../lib/per-request.js';
 import { AppError } from '../../lib/errors.js';
 import { render } from '../../lib/i18n.js';
 import { enqueue, type Tx } from '../../lib/outbox.js';
@@ -128,6 +129,9 @@ class Batch {
     try {
       await this.take(jobs);
       for (;;) {
+        // What a round's contexts looked up (rights, visibility, definitions) is read afresh each
+        // round: a batch may outlast a card handed to someone else or a changed definition.
+        for (const ctx of this.ctxs.values()) forgetRequest(ctx);
         const lanes = [...this.lanes.values()];
         await this.start(lanes);
         const steps = new Map(lanes.flatMap((l) => (l.run ? [[l, this.step(l.run)] as const] : [])));
