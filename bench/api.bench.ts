@@ -27,6 +27,7 @@ import { decodeGlobalId } from '../src/lib/ids.js';
 import { slotColumnsWith } from '../src/kernel/fields/slots.js';
 import type { FieldDef } from '../src/kernel/fields/values.js';
 import type { ServiceCtx } from '../src/context.js';
+import { boardQuery } from './api/board.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -231,13 +232,7 @@ async function stopAll() {
 }
 
 const basePort = 18000 + Math.floor(Math.random() * 1000) * 10;
-const OURS_QUERY = `query Board($first: Int!) { deals(first: $first, orderBy: [{ field: AMOUNT, direction: DESC }]) {
-  edges { node { id name amount currency stage { id name kind } responsible { id name } company { id name }
-    contacts { id name } tags { id name }
-    customFields { __typename
-      ... on TextFieldValue { field { id code } text }
-      ... on NumberFieldValue { field { id code } number }
-      ... on SelectFieldValue { field { id code } option { id label } } } } } } }`;
+const OURS_QUERY = boardQuery();
 const PG_QUERY = `query Board($ws: UUID!, $first: Int!) { allDeals(first: $first, orderBy: [AMOUNT_DESC, ROW_ID_DESC], condition: { workspaceId: $ws, deletedAt: null }) {
   nodes { rowId name amount currency customFields
     stageByStageId { rowId name kind } userByResponsibleId { rowId name } companyByCompanyId { rowId name deletedAt }

@@ -15,22 +15,16 @@ import { CreateCompany, DeleteCompany } from './kit/documents/companies.js';
 import { CreateTeam, SetFieldAccess } from './kit/documents/users.js';
 import { boardPlanStats } from '../src/modules/deals/deals.board.js';
 import type { CustomFieldValueInput, RoleRightInput } from './gql/graphql.js';
+import { boardQuery } from '../bench/api/board.js';
 
 let app: TestApp;
 let general: TestApp;
 let ws: Workspace;
 const tokens: Record<string, string> = {};
 
-// The benchmark's board (bench/api.bench.ts); sorted by name for roles that may not see amounts.
-const board = (sort: 'AMOUNT' | 'NAME') => `query Board($first: Int!) { deals(first: $first, orderBy: [{ field: ${sort}, direction: DESC }]) {
-  edges { node { id name amount currency stage { id name kind } responsible { id name } company { id name }
-    contacts { id name } tags { id name }
-    customFields { __typename
-      ... on TextFieldValue { field { id code } text }
-      ... on NumberFieldValue { field { id code } number }
-      ... on SelectFieldValue { field { id code } option { id label } } } } } } }`;
-const BOARD = board('AMOUNT');
-const BY_NAME = board('NAME');
+// The benchmark's board; sorted by name for roles that may not see amounts.
+const BOARD = boardQuery('AMOUNT');
+const BY_NAME = boardQuery('NAME');
 
 // Every member the plan answers, aliases, __typename at each level, and the relation fields it takes.
 const WIDE = `query Wide($first: Int, $filter: DealFilter, $orderBy: [DealOrder!], $inTrash: Boolean) {
