@@ -12,6 +12,7 @@
 // createMany: rows are grouped by the columns they give, one INSERT per group (a batch from
 // one write path has one or two shapes).
 import { randomFillSync } from 'node:crypto';
+import { v7 } from 'uuid';
 import type { Tx } from './outbox.js';
 
 export type BulkOptions = {
@@ -21,45 +22,31 @@ export type BulkOptions = {
   now?: readonly string[];
 };
 
-// UUIDv7 (RFC 9562: 48 bits of Unix milliseconds, a 32-bit counter, random bits), as the uuid
-// package makes them, ordered as they are made (the counter starts at a random value each
-// millisecond and counts up within it; rows of one batch share their createdAt, so their ids
-// order them), from a pool of random bytes refilled 4 KB at a time: the uuid package asks
-// webcrypto for 16 bytes per id, ~3 µs an id (a batch of imported cards takes one per card and
-// per timeline entry).
+// UUIDv7 ids as the uuid package makes them (its byte layout and string form; ordered as they are
+// made: a random counter each millisecond, counting up within it, so rows of one batch, which
+// share their createdAt, are ordered by id), with the random bytes taken from a pool refilled 4 KB
+// at a time: by itself the package asks webcrypto for 16 bytes per id, ~3 µs an id (a batch of
+// imported cards takes one per card and per timeline entry). The package keeps that counter only
+// when it draws its own bytes, so it is kept here.
 const pool = Buffer.alloc(4096);
 let poolAt = pool.length;
 let lastMs = -1;
 let seq = 0;
-const hex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-function random(n: number) {
-  if (poolAt > pool.length - n) {
+export function uuidv7(): string {
+  if (poolAt > pool.length - 16) {
     randomFillSync(pool);
     poolAt = 0;
   }
-  poolAt += n;
-  return poolAt - n;
-}
-export function uuidv7(): string {
+  const random = pool.subarray(poolAt, (poolAt += 16));
   const now = Date.now();
   if (now > lastMs) {
     lastMs = now;
-    const o = random(4);
-    seq = ((pool[o] & 0x7f) << 24) + (pool[o + 1] << 16) + (pool[o + 2] << 8) + pool[o + 3];
+    seq = random.readUInt32BE(6) & 0x7fffffff;
   } else if (++seq > 0xffffffff) {
     lastMs++;
     seq = 0;
   }
-  const o = random(6);
-  const t = lastMs.toString(16).padStart(12, '0');
-  const a = seq >>> 20; // 12 bits
-  const b1 = 0x80 | ((seq >>> 14) & 0x3f);
-  const b2 = (seq >>> 6) & 0xff;
-  const b3 = ((seq & 0x3f) << 2) | (pool[o] & 0x03);
-  return (
-    `${t.slice(0, 8)}-${t.slice(8, 12)}-7${a.toString(16).padStart(3, '0')}-${hex[b1]}${hex[b2]}-` +
-    `${hex[b3]}${hex[pool[o + 1]]}${hex[pool[o + 2]]}${hex[pool[o + 3]]}${hex[pool[o + 4]]}${hex[pool[o + 5]]}`
-  );
+  return v7({ random, msecs: lastMs, seq });
 }
 
 const ident = (name: string) => {
