@@ -39,33 +39,28 @@ export function subjectOf(t: Pick<Task, 'dealId' | 'contactId' | 'companyId' | '
 async function findSeenLead(ctx: ServiceCtx, id: string) {
   const lead = await ctx.db.incomingLead.findFirst({
     where: { id, workspaceId: ctx.viewer.workspaceId, AND: [rights.allowed(ctx.viewer, 'LEAD', 'VIEW') as Prisma.IncomingLeadWhereInput] },
-    select: { responsibleId: true, status: true },
+    select: { responsibleId: true },
   });
   if (!lead) throw new NotFoundError('IncomingLead', id);
   return lead;
 }
 
-const decided = (status: string) => status === 'CONVERTED' || status === 'DECLINED';
-
-/**
- * A task's subject must be one the viewer may add to: EDIT on the card, or LEAD EDIT on a lead they
- * see that is still undecided (a converted lead's tasks live on its cards; a declined one has none open).
- */
+/** A task's subject must be one the viewer may add to: EDIT on the card, or LEAD EDIT on a lead they see. */
 async function assertCanAddTo(ctx: ServiceCtx, subject: TaskSubject) {
   if (subject.entityType !== 'LEAD') return assertCanAdd(ctx, subject);
-  const lead = await findSeenLead(ctx, subject.id);
-  await assertCan(ctx, 'lead:edit', lead);
-  if (decided(lead.status)) throw ValidationError.field('cardId', TASKS.leadDecided({ status: lead.status }));
+  await assertCan(ctx, 'lead:edit', await findSeenLead(ctx, subject.id));
 }
 
 /**
- * Inside the task's transaction: the lead, locked against its conversion or decline (which lock it
- * first, see leads.service), is still undecided. Without it a task committed just after a
- * conversion moved the lead's tasks would stay on the converted lead, on no board.
+ * Inside the task's transaction: the lead is still undecided (a converted lead's tasks live on its
+ * cards; a declined one has none open), read under a share lock against its conversion or decline
+ * (which lock it first, see leads.service): without it a task committed just after a conversion
+ * moved the lead's tasks would stay on the converted lead, on no board.
  */
 async function lockUndecidedLead(tx: Tx, id: string) {
   const [row] = await tx.$queryRaw<{ status: string }[]>`select status from "IncomingLead" where id = ${id} for share`;
-  if (!row || decided(row.status)) throw ValidationError.field('cardId', TASKS.leadDecided({ status: row?.status ?? 'DECLINED' }));
+  if (!row || row.status === 'CONVERTED' || row.status === 'DECLINED')
+    throw ValidationError.field('cardId', TASKS.leadDecided({ status: row?.status ?? 'DECLINED' }));
 }
 
 const fields = z.object({
