@@ -190,7 +190,7 @@ export async function buildApp(
   } = {},
 ): Promise<App> {
   const log = opts.logger ?? createLogger(config.logLevel);
-  if ((await opts.dataDirReady) === 'template') log.info('embedded database made from the migrated template');
+  const made = await opts.dataDirReady;
   const database =
     opts.database ??
     (await openDatabase(
@@ -200,7 +200,7 @@ export async function buildApp(
       undefined,
       (err) => log.warn({ err }, 'idle database connection lost; it will be replaced'),
     ));
-  if (database.origin === 'template') log.info('embedded database made from the migrated template');
+  if ((made ?? database.origin) === 'template') log.info('embedded database made from the migrated template');
   const applied = await database.migrate();
   if (applied.length) log.info({ applied }, 'migrations applied');
 
