@@ -216,6 +216,8 @@ describe('the board page by its plan', () => {
       [badFilter, {}],
       // Sorting by the amount the role hides: the same refusal.
       [BOARD, { first: 5 }],
+      // A relation asked twice under two aliases.
+      [`query { deals(first: 3) { edges { node { a: company { name } b: company { id } } } } }`, {}],
     ] as const) {
       const { planned, reference, answered } = await both('narrow', query, variables);
       expect(answered).toBe(0);
