@@ -28,16 +28,24 @@ try {
   const format = values.format!.toUpperCase() as ExportFormat;
   let bar: Progress | undefined;
   let written = 0;
+  // The memory the export itself takes: the resident size when it starts, and its peak while it runs.
+  const startMb = process.memoryUsage.rss() / 2 ** 20;
+  let peakMb = startMb;
+  const sample = () => (peakMb = Math.max(peakMb, process.memoryUsage.rss() / 2 ** 20));
+  const sampler = setInterval(sample, 50).unref();
   const file = await exportCards(ctx, kindOf(values.entity!), format, null, {
     onProgress: (rows, total) => {
       bar ??= progress({ total, unit: 'rows', everyMs: Number(values['progress-every']) * 1000 });
       bar.update((written = rows));
     },
   });
+  clearInterval(sampler);
+  sample();
   bar?.end();
   const out = values.out ?? file.name;
   await pipeline(app.deps.storage.open(file.storageKey), createWriteStream(out));
-  console.log(`${out}: ${written} rows, ${file.size} bytes`);
+  // Flat as the row count grows: the file is streamed, never built in memory.
+  console.log(`${out}: ${written} rows, ${file.size} bytes, memory ${Math.round(startMb)} MB at the start, +${Math.round(peakMb - startMb)} MB at the peak`);
 } finally {
   await app.stop();
 }

@@ -119,8 +119,8 @@ describe('query cost counts variables and real work', () => {
 });
 
 describe('errors', () => {
-  it('masks unexpected failures without leaking their message', async () => {
-    // A database of its own: the test damages it.
+  // A database of its own (the test damages it): migrated in this test, slow on a loaded machine.
+  it('masks unexpected failures without leaking their message', { timeout: 120_000 }, async () => {
     const broken = await createTestApp({}, { own: true });
     const b = await signUpWorkspace(broken);
     // Sabotage the database under the running app: a failure no service expects.

@@ -501,7 +501,8 @@ const query =
     db.prisma.$queryRawUnsafe(sql);
 const migrationNames = listMigrations().map((m) => m.name);
 
-describe.each(targets)('migrations on $name', (target) => {
+// Most tests migrate a fresh database of their own: slow on a loaded machine.
+describe.each(targets)('migrations on $name', { timeout: 120_000 }, (target) => {
   const opened: Fresh[] = [];
   const fresh = async () => {
     const f = await target.fresh();

@@ -26,6 +26,9 @@ export function testConfig(extra: Record<string, string> = {}): Config {
     // Webhook tests deliver to a receiver on 127.0.0.1 over http, and retry within milliseconds.
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_RETRY_BASE_MS: '1',
+    // Automation jobs a worker claimed and never finished (its process ended mid-batch) are
+    // taken over after 30 s, not the default 2 minutes: the suite's workers share a database.
+    AUTOMATION_LEASE_SECONDS: '30',
     // The suite signs up hundreds of workspaces from one address; test/auth.test.ts checks the
     // sign-up limit on an app of its own.
     SIGNUP_LIMIT_PER_HOUR: '1000000',

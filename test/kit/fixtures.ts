@@ -19,7 +19,13 @@ export const test = base
   // eslint-disable-next-line no-empty-pattern
   .extend('server', { scope: 'worker' }, async ({}, { onCleanup }) => {
     const server = await createTestApp();
-    onCleanup(() => server.stop());
+    let stopped: Promise<void> | undefined;
+    const stop = () => (stopped ??= server.stop());
+    onCleanup(stop);
+    // Vitest ends a worker's process with SIGTERM. Stopped as the server stops on SIGTERM
+    // (src/main.ts): on PostgreSQL the workers share the database, and a batch of automation
+    // jobs this worker claimed for another worker's test would otherwise wait out its lease.
+    process.once('SIGTERM', () => void stop().finally(() => process.exit(0)));
     return server;
   })
   // Listens once per worker, for the files that need a socket (subscriptions, downloads).

@@ -169,7 +169,7 @@ describe('an automation run whose instance is killed', () => {
     expect(await db(`select text, count(*)::int as n from "Task" group by text`)).toEqual([{ text: 'before', n: 1 }]);
     expect(await db(`select jsonb_array_length(progress) as done, "doneAt" from "AutomationJob"`)).toEqual([{ done: 1, doneAt: null }]);
 
-    // The runner leases a job for 120 s (LEASE_SECONDS in automations.runner.ts); rather than wait
+    // The runner leases a job for 120 s (AUTOMATION_LEASE_SECONDS' default); rather than wait
     // that long, the test ends the dead worker's lease now, as if the time had passed.
     await db(`update "AutomationJob" set "lockedUntil" = now() - interval '1 second'`);
 
