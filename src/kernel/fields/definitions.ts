@@ -8,7 +8,7 @@ import { perRequest } from '../../lib/per-request.js';
 import type { FieldType } from '../../generated/prisma/enums.js';
 import type { CardKind } from '../card-kinds.js';
 import { evaluate, parseFormula, references } from './formula.js';
-import { matchesAny, numeric, type FieldDef } from './values.js';
+import { matchesAny, numeric, toGraphql, type FieldDef, type GraphqlValue } from './values.js';
 
 export type EntityType = CardKind;
 
@@ -62,10 +62,27 @@ export function hiddenFieldIds(viewer: ServiceCtx['viewer'], entityType: EntityT
 
 /** The definitions the viewer may see (see hiddenFieldIds); all of them for most roles. */
 export async function visibleDefinitions(ctx: ServiceCtx, entityType: EntityType): Promise<FieldDef[]> {
-  const defs = await definitions(ctx, entityType);
-  if (ctx.viewer.isAdmin || !ctx.viewer.fieldAccess?.[entityType]) return defs;
-  const hidden = hiddenFieldIds(ctx.viewer, entityType, defs);
+  return visibleAmong(ctx.viewer, entityType, await definitions(ctx, entityType));
+}
+
+/** Those of `defs` (the entity type's definitions, however read) the viewer may see: visibleDefinitions' rule. */
+export function visibleAmong(viewer: ServiceCtx['viewer'], entityType: EntityType, defs: FieldDef[]): FieldDef[] {
+  if (viewer.isAdmin || !viewer.fieldAccess?.[entityType]) return defs;
+  const hidden = hiddenFieldIds(viewer, entityType, defs);
   return hidden.size ? defs.filter((d) => !hidden.has(d.id)) : defs;
+}
+
+/**
+ * A card's custom values as the API shows them: formulas computed afresh (one defined or changed
+ * after the card was last written shows its current result), then the filled values of the
+ * `visible` fields that are not archived and apply, in field order.
+ */
+export function shownValues(defs: FieldDef[], visible: FieldDef[], stored: unknown): GraphqlValue[] {
+  const values = { ...((stored ?? {}) as Record<string, unknown>) };
+  recomputeFormulas(defs, values);
+  const shown: GraphqlValue[] = [];
+  for (const d of visible) if (!d.archived && values[d.key] !== undefined && applies(d, defs, values)) shown.push(toGraphql(d, values[d.key]));
+  return shown;
 }
 
 /** Every custom field hidden from the viewer, of any entity type their role restricts. */
@@ -96,8 +113,9 @@ export function applies(def: FieldDef, defs: FieldDef[], values: Record<string, 
 
 /** Sets every formula's result in `values` from its inputs there (in place). */
 export function recomputeFormulas(defs: FieldDef[], values: Record<string, unknown>) {
-  const byCode = new Map(defs.map((d) => [d.code, d]));
   const formulas = defs.filter((d) => d.type === 'FORMULA' && d.formula);
+  if (!formulas.length) return;
+  const byCode = new Map(defs.map((d) => [d.code, d]));
   // Formulas may use other formulas (cycles are refused on definition): settle in a few passes.
   for (let pass = 0; pass < formulas.length; pass++) {
     for (const f of formulas) {

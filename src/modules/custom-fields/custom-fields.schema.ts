@@ -13,10 +13,9 @@ import { listGroups, createGroup, updateGroup, deleteGroup } from './groups.serv
 import { fieldUsage } from './usage.service.js';
 import {
   accessTo,
-  applies,
   definitions,
   hiddenFromViewer,
-  recomputeFormulas,
+  shownValues,
   visibleDefinitions,
   type EntityType as FieldEntityType,
 } from '../../kernel/fields/definitions.js';
@@ -214,15 +213,7 @@ builder.prismaObjectFields('CustomField', (t) => ({
 function resolveValues(entityType: FieldEntityType) {
   return async (card: { customFields: unknown }, _a: unknown, ctx: Context) => {
     const sctx = authed(ctx);
-    const defs = await definitions(sctx, entityType);
-    const shown = new Set((await visibleDefinitions(sctx, entityType)).map((d) => d.id));
-    // Formulas are computed afresh, so a formula defined or changed after the card was last
-    // written shows its current result.
-    const values = { ...((card.customFields ?? {}) as Record<string, unknown>) };
-    recomputeFormulas(defs, values);
-    return defs
-      .filter((d) => shown.has(d.id) && !d.archived && values[d.key] !== undefined && applies(d, defs, values))
-      .map((d) => toGraphql(d, values[d.key]));
+    return shownValues(await definitions(sctx, entityType), await visibleDefinitions(sctx, entityType), card.customFields);
   };
 }
 

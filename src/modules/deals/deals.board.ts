@@ -25,8 +25,8 @@ import type { Context, ServiceCtx } from '../../context.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import { canRead } from '../../kernel/access/field-access.js';
 import { scopeOf, scopeSql } from '../../kernel/access/rights.js';
-import { applies, hiddenFieldIds, recomputeFormulas } from '../../kernel/fields/definitions.js';
-import { toGraphql, type FieldDef, type GraphqlValue } from '../../kernel/fields/values.js';
+import { shownValues, visibleAmong } from '../../kernel/fields/definitions.js';
+import type { FieldDef, GraphqlValue } from '../../kernel/fields/values.js';
 import { hiddenSystemFields, listQuery, pageCards } from '../../kernel/lists.js';
 import { descriptor } from '../../kernel/card-kinds.js';
 import { withView } from '../cards/card-api.js';
@@ -392,16 +392,9 @@ async function runPlan(plan: Plan, args: ExecutionArgs, ctx: ServiceCtx): Promis
   }
 
   const values = plan.fields.find((f): f is ValuePlan => 'members' in f);
-  let shownDefs: FieldDef[] = [];
-  let formulas = false;
+  // The definitions the role may see, by the rule of visibleDefinitions.
+  const visible = values ? visibleAmong(ctx.viewer, 'DEAL', defs) : [];
   const fieldObjects = new Map<string, Record<string, unknown>>();
-  if (values) {
-    // As visibleDefinitions: what the role hides, formulas over it and fields conditioned on it.
-    const restricted = !ctx.viewer.isAdmin && !!ctx.viewer.fieldAccess?.DEAL;
-    const hidden = restricted ? hiddenFieldIds(ctx.viewer, 'DEAL', defs) : new Set<string>();
-    shownDefs = defs.filter((d) => !hidden.has(d.id) && !d.archived);
-    formulas = defs.some((d) => d.type === 'FORMULA');
-  }
   const amountShown = canRead(ctx.viewer, 'DEAL', 'amount');
   const responsibleShown = canRead(ctx.viewer, 'DEAL', 'responsible');
 
@@ -428,13 +421,9 @@ async function runPlan(plan: Plan, args: ExecutionArgs, ctx: ServiceCtx): Promis
     const node: Record<string, unknown> = {};
     for (const f of plan.fields) {
       if ('members' in f) {
-        // As the resolver: formulas afresh, then the visible, filled fields that apply, in field order.
-        const held = { ...(row.customFields ?? {}) };
-        if (formulas) recomputeFormulas(defs, held);
+        // The values the resolver shows (shownValues), shaped by the selection.
         const list: Record<string, unknown>[] = [];
-        for (const d of shownDefs) {
-          if (held[d.key] === undefined || !applies(d, defs, held)) continue;
-          const v = toGraphql(d, held[d.key]);
+        for (const v of shownValues(defs, visible, row.customFields)) {
           const members = f.members.get(v.__typename);
           // A member the document has no fragment for still appears, with its __typename only.
           list.push(members ? valueOf(v, members) : f.typename ? { __typename: v.__typename } : {});
