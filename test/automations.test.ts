@@ -6,12 +6,12 @@
 // timeline's "by automation", and the depth limit for automations that trigger each other.
 import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
-import { as } from './kit/results.js';
+import { as, rawId } from './kit/results.js';
 import { subscribe } from './kit/subscribe.js';
 import { createContact, createDeal, defineField, readContact, readDeal, updateDeal } from './kit/cards.js';
 import { MoveDeal } from './kit/documents/deals.js';
 import { CompleteTask, CreateTask, Tasks } from './kit/documents/tasks.js';
-import { CreateTeam } from './kit/documents/users.js';
+import { CreateTeam, SetFieldAccess } from './kit/documents/users.js';
 import {
   AutomationNotifications,
   Automations,
@@ -167,6 +167,40 @@ describe('running automations', () => {
     const [listed] = (await ws.gql(Automations, {})).automations;
     expect(listed).toMatchObject({ runs: 1, failures: 0, lastError: null });
     expect(moved.stage.id).toBe(proposal.id);
+  });
+
+  it('failing before: fills placeholders with nothing the owner’s role may not see', async ({ workspace: ws, app }) => {
+    const secret = await defineField(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Secret' });
+    const open = await defineField(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Open' });
+    const rights = (['DEAL', 'TASK'] as const).flatMap((entityType) =>
+      (['VIEW', 'CREATE', 'EDIT'] as const).map((action) => ({ entityType, action, scope: 'ALL' as const })),
+    );
+    const owner = await ws.member('Owner', { rights });
+    for (const field of [{ systemField: 'AMOUNT' as const }, { systemField: 'RESPONSIBLE' as const }, { customFieldId: secret.id }])
+      as(
+        (await ws.gql(SetFieldAccess, { input: { roleId: owner.roleId!, entityType: 'DEAL', access: 'HIDDEN', ...field } })).setFieldAccess,
+        'SetFieldAccessSuccess',
+      );
+    const a = await automate(ws, {
+      name: 'Told too much',
+      trigger: { type: 'CARD_CREATED', cardKind: 'DEAL' },
+      actions: [{ createTask: { type: 'CALL', text: '[name]: [amount] [currency] / [responsible] / [Secret] / [Open]', dueInMinutes: 60 } }],
+    });
+    // Administrators define automations; this one's owner has since lost the administrator
+    // role (what a role change does, set here directly): it acts with the owner's rights.
+    await app.deps.db.automation.update({ where: { id: rawId(a.id) }, data: { ownerId: rawId(owner.user.id) } });
+    const d = await createDeal(ws, {
+      name: 'Quiet deal',
+      amount: '9876.25',
+      customFields: [
+        { fieldId: secret.id, value: { text: 'the password' } },
+        { fieldId: open.id, value: { text: 'for all' } },
+      ],
+    });
+    const [run] = await waitRuns(ws, a.id, 1);
+    expect(run.status).toBe('SUCCEEDED');
+    const [task] = await tasksOf(ws, d.id);
+    expect(task.text).toBe('Quiet deal:   /  / [Secret] / for all');
   });
 
   it('checks conditions against the card; a card outside them is a skipped run', async ({ workspace: ws }) => {
