@@ -32,20 +32,19 @@ export type OutboxDelivery = {
   deliver(topic: string, payload: unknown): void | Promise<void>;
   /** Resolves once what was delivered is safe downstream (Redis acknowledged it). */
   flush(): Promise<void>;
-  /** Work done on each poll, beside the dispatch (e.g. tasks that fell due emit their reminders). */
+  /** Work done on each poll before the drain (e.g. tasks that fell due emit their reminders). */
   jobs?: () => (() => Promise<void>)[];
 };
 
 export class OutboxDispatcher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private jobsRunning?: Promise<void>;
   private again = false;
   private busy = false;
   private stopped = false;
   private started = false;
-  /** How long to wait before looking again while another instance holds the lock (doubles up to 20 ms). */
-  private backoff = 0;
+  // Periodic jobs run on the poll, not on every write's kick.
+  private pollDue = false;
 
   constructor(
     private readonly db: Db,
@@ -57,38 +56,13 @@ export class OutboxDispatcher {
   start() {
     this.stopped = false;
     this.started = true;
-    this.timer = setInterval(() => this.poll(), this.pollMs);
+    const tick = () => {
+      this.pollDue = true;
+      this.kick();
+    };
+    this.timer = setInterval(tick, this.pollMs);
     this.timer.unref();
-    this.poll();
-  }
-
-  /**
-   * The periodic pass: the jobs (tasks that fell due) run beside the dispatch, not in front of
-   * it, so a write's kick never waits for them; then the outbox is drained if it holds anything.
-   * A poll that finds nothing pending does not take the dispatch lock, so an idle instance's
-   * poll does not make a writing instance's kick find the lock busy and wait.
-   */
-  private poll() {
-    if (this.stopped || !this.started || this.jobsRunning) return;
-    const jobs = this.delivery.jobs?.() ?? [];
-    this.jobsRunning = (async () => {
-      for (const job of jobs) await job();
-    })()
-      .catch((err) => this.log.error({ err }, 'outbox poll job failed'))
-      .then(() => this.pending())
-      .then(
-        (any) => {
-          if (any) this.kick();
-        },
-        (err) => this.log.error({ err }, 'outbox poll failed'),
-      )
-      .finally(() => (this.jobsRunning = undefined));
-  }
-
-  /** Whether any event waits (one statement, no transaction, no lock). */
-  private async pending() {
-    const [row] = await this.db.$queryRaw<{ any: boolean }[]>`select exists (select 1 from "OutboxEvent" where "publishedAt" is null) as any`;
-    return row.any;
+    tick();
   }
 
   /** Asks for a drain soon; calls made while one runs coalesce into one more pass. */
@@ -108,42 +82,35 @@ export class OutboxDispatcher {
           this.kick();
         } else if (this.busy) {
           // Another dispatcher holds the lock; it may have read the outbox before our rows
-          // committed, so look again shortly (1 ms, then twice as long each time up to 20 ms)
-          // rather than spin on the lock.
+          // committed, so look again shortly rather than spin on the lock.
           this.busy = false;
-          this.backoff = Math.min(20, this.backoff ? this.backoff * 2 : 1);
-          setTimeout(() => this.kick(), this.backoff).unref();
-        } else this.backoff = 0;
+          setTimeout(() => this.kick(), 20).unref();
+        }
       });
   }
 
   /** Delivers everything pending; resolves when the outbox is empty (as far as it can see). */
   async drain() {
+    if (this.pollDue) {
+      this.pollDue = false;
+      for (const job of this.delivery.jobs?.() ?? []) await job();
+    }
     for (;;) {
       const n = await this.db.$transaction(
         async (tx) => {
           // One dispatcher at a time across all instances: events go out in commit order of each
           // card (its writes are serialized, so its events' ids grow), and never twice at once.
-          // The lock and the claim are one statement (one round trip before the publish). Its
-          // snapshot is taken before the lock: a row another dispatcher published and committed
-          // in between is seen again by FOR UPDATE (read committed re-checks the row's latest
-          // version against the WHERE), so it is not claimed twice.
-          const claimed = await tx.$queryRaw<(Row & { ok: boolean })[]>`
-          with l as (select pg_try_advisory_xact_lock(hashtextextended('crm:outbox', 0)) as ok)
-          select l.ok, e."id", e."topic", e."payload" from l
-          left join lateral (
-            select "id", "topic", "payload" from "OutboxEvent"
-            where l.ok and "publishedAt" is null
-            order by "id"
-            limit ${this.batch}
-            for update skip locked
-          ) e on true
-          order by e."id"`;
-          if (!claimed[0]?.ok) {
+          const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`select pg_try_advisory_xact_lock(hashtextextended('crm:outbox', 0)) as ok`;
+          if (!lock.ok) {
             this.busy = true;
             return -1;
           }
-          const rows = claimed.filter((r) => r.id !== null);
+          const rows = await tx.$queryRaw<Row[]>`
+          select "id", "topic", "payload" from "OutboxEvent"
+          where "publishedAt" is null
+          order by "id"
+          limit ${this.batch}
+          for update skip locked`;
           for (const row of rows) await this.delivery.deliver(row.topic, row.payload);
           // Marked published only once Redis took them: if it did not, the transaction rolls back
           // and the next drain publishes them again (at least once).
@@ -165,7 +132,6 @@ export class OutboxDispatcher {
   async stop() {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.jobsRunning;
     await this.running;
   }
 }
