@@ -147,9 +147,18 @@ export async function createTasks(callerCtx: ServiceCtx, items: { card: CardRef;
     const mine = new IssueList();
     const responsibleId = await checkResponsible(ctx, mine, input.responsibleId);
     await assertTaskRight(ctx, 'CREATE', responsibleId);
-    const clean = v.parseInput(fields, input, mine.issues);
+    const clean = fields.safeParse(input);
+    if (!clean.success) v.issuesOf(clean.error).forEach((x) => mine.add(x.field, x.message));
+    // Each issue names its task: tasks[1].text.
     mine.issues.forEach((x) => issues.add(`tasks[${i}].${x.field}`, x.message));
-    data.push({ workspaceId: ctx.viewer.workspaceId, [SUBJECT_COLUMN[card.entityType]]: card.id, ...clean, responsibleId, createdById: ctx.viewer.userId });
+    if (clean.success)
+      data.push({
+        workspaceId: ctx.viewer.workspaceId,
+        [SUBJECT_COLUMN[card.entityType]]: card.id,
+        ...clean.data,
+        responsibleId,
+        createdById: ctx.viewer.userId,
+      });
   }
   issues.throwIfAny();
   const tasks = await ctx.db.$transaction(async (tx) => {
