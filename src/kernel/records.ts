@@ -631,7 +631,9 @@ export type BatchHooks = {
 export async function writeRecords(callerCtx: ServiceCtx, kind: CardKind, batch: BatchWrite[], hooks: BatchHooks = {}): Promise<BatchResult[]> {
   // The batch's writes share their reads (responsibles, linked cards, a kind's own references).
   const ctx = batchContext(callerCtx);
-  await preloadBatch(ctx, kind, batch);
+  // A read the database refuses here (an id that is no uuid) is left to each card's own check,
+  // which refuses that card alone, as without the read ahead.
+  await preloadBatch(ctx, kind, batch).catch(() => {});
   const results: BatchResult[] = new Array<BatchResult>(batch.length);
   const refuse = async (index: number, error: unknown) => {
     results[index] = { ok: false, error };

@@ -50,6 +50,19 @@ describe('a batch of deals', () => {
     const fieldsOf = (r: (typeof results)[number]) => (r.ok ? r.row.name : (r.error as { fields: { field: string }[] }).fields.map((f) => f.field));
     expect(results.map(fieldsOf)).toEqual(['Fine', ['responsibleId'], ['stageId'], ['contactIds[1]'], 'Also fine']);
   });
+
+  test('an id the database cannot read refuses its own write only', async ({ kernel: k }) => {
+    const results = await writeRecords(k.admin, 'CONTACT', [
+      { write: { fields: { name: 'Fine' } } },
+      { write: { fields: { name: 'Odd' }, responsibleId: 'not-a-uuid' } },
+      { write: { fields: { name: 'Also fine' }, responsibleId: k.adminId } },
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect((await k.db.contact.findMany({ where: { workspaceId: k.workspaceId }, orderBy: { name: 'asc' } })).map((c) => c.name)).toEqual([
+      'Also fine',
+      'Fine',
+    ]);
+  });
 });
 
 describe('a batch of tasks', () => {
