@@ -38,7 +38,7 @@ import { createGroup } from '../src/modules/custom-fields/groups.service.js';
 import { createField, findField } from '../src/modules/custom-fields/definitions.service.js';
 import { uploadFile } from '../src/modules/files/files.service.js';
 import { recordMany, type EntryInput } from '../src/modules/timeline/timeline.service.js';
-import { createTask, completeTask } from '../src/modules/tasks/tasks.service.js';
+import { createTasks, completeTask, type CreateTaskInput } from '../src/modules/tasks/tasks.service.js';
 import { createSavedView, type ViewInput } from '../src/modules/saved-views/saved-views.service.js';
 import { cardListArgs } from '../src/modules/cards/cards.schema.js';
 import { ID_FIELDS as DEAL_IDS } from '../src/modules/deals/deals.schema.js';
@@ -792,12 +792,12 @@ export async function seedDemo(deps: AppDeps): Promise<DemoLogins | null> {
   // some open tasks, a few of them overdue; closed deals' tasks are done).
   // The notes, calls and e-mails are written as an import writes them, by the timeline's batch
   // writer (`recordMany`, with their outbox events) in one transaction per author, in the shape
-  // addNote, logCall and logEmail give them; tasks through the tasks service, one by one.
+  // addNote, logCall and logEmail give them; tasks through the tasks service in one batch per responsible.
   const overdue: string[] = [];
   const talk = new Map<string, { card: { entityType: 'DEAL'; id: string }; entries: EntryInput[] }[]>();
+  const todo = new Map<string, { card: { entityType: 'DEAL'; id: string }; input: CreateTaskInput; closed: boolean }[]>();
   for (const [i, d] of deals.entries()) {
     const card = { entityType: 'DEAL' as const, id: dealIds[i] };
-    const ctx = ctxByUser.get(d.responsibleId)!;
     const closed = d.plan.path.at(-1)! >= WON;
     const entries: EntryInput[] = [];
     if (rand() < 0.6) entries.push({ kind: 'NOTE', text: pick(NOTES) });
@@ -819,9 +819,19 @@ export async function seedDemo(deps: AppDeps): Promise<DemoLogins | null> {
       const dueAt = closed
         ? new Date(d.plan.times.at(-1)! - DAY)
         : new Date(now + (rand() < 0.3 ? -(1 + Math.floor(rand() * 10)) : 1 + Math.floor(rand() * 14)) * DAY);
-      const task = await createTask(ctx, card, { type, text, dueAt, responsibleId: d.responsibleId });
+      const mine = todo.get(d.responsibleId) ?? [];
+      todo.set(d.responsibleId, [...mine, { card, input: { type, text, dueAt, responsibleId: d.responsibleId }, closed }]);
+    }
+  }
+  // Tasks in one batch per responsible (`createTasks`: createTask's checks, one transaction);
+  // the closed deals' tasks are then completed one by one.
+  for (const [userId, items] of todo) {
+    const ctx = ctxByUser.get(userId)!;
+    const tasks = new Map((await createTasks(ctx, items)).map((t) => [t.dealId, t]));
+    for (const { card, input, closed } of items) {
+      const task = tasks.get(card.id)!;
       if (closed) await completeTask(ctx, task.id, task.version, 'Сделано');
-      else if (dueAt.getTime() < now) overdue.push(task.id);
+      else if (input.dueAt.getTime() < now) overdue.push(task.id);
     }
   }
   for (const [userId, items] of talk) await db.$transaction((tx) => recordMany(tx, ctxByUser.get(userId)!, items));

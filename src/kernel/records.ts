@@ -29,6 +29,7 @@ import { cardValues, searchableValues, touchFields, type FieldValueInput } from 
 import { noun } from '../lib/i18n.js';
 import { CARD } from './messages.js';
 import { ACCESS } from './access/messages.js';
+import { batchContext, rowsById } from './batch-reads.js';
 
 /** A write of a card: only what is given changes (undefined: not given; null: clear). */
 export type CardWrite = {
@@ -65,6 +66,11 @@ export type KindHooks = {
   check?(w: WriteState): Promise<void>;
   /** Columns the kind sets. */
   columns?(w: WriteState, now: Date): Record<string, unknown>;
+  /**
+   * Reads ahead, for a batch (writeRecords), what the kind's checks will look up for these
+   * writes, through `rowsById` with the batch's context, so each is one statement per table.
+   */
+  preload?(ctx: ServiceCtx, writes: CardWrite[]): Promise<void>;
   /** Inside the transaction, once the row is written (links in join tables). */
   written?(tx: Tx, w: WriteState, id: string): Promise<void>;
 };
@@ -147,7 +153,7 @@ export async function inOneTransaction<T>(ctx: ServiceCtx, fn: (tctx: ServiceCtx
 /** Checks a responsible user id: of this workspace and active. Defaults to the viewer. */
 export async function checkResponsible(ctx: ServiceCtx, issues: IssueList, id: string | null | undefined, field = 'responsibleId'): Promise<string> {
   if (!id) return ctx.viewer.userId;
-  const u = await ctx.db.user.findFirst({ where: { id, workspaceId: ctx.viewer.workspaceId }, select: { active: true } });
+  const u = (await users(ctx, [id])).get(id);
   if (!u) issues.add(field, v.noSuch('User'));
   else if (!u.active) issues.add(field, CARD.userDeactivated());
   return id;
@@ -161,8 +167,7 @@ export async function checkCards(ctx: ServiceCtx, issues: IssueList, kind: CardK
   // An empty id is one that did not decode; its issue is already listed.
   const valid = ids.filter(Boolean);
   if (!valid.length) return;
-  const rows = await cardTable(ctx.db, kind).findMany({ where: { id: { in: valid }, ...visible(ctx, kind) }, select: { id: true, deletedAt: true } });
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  const byId = await linkableCards(ctx, kind, valid);
   const type = descriptor(kind).typeName;
   ids.forEach((id, i) => {
     if (!id) return;
@@ -171,6 +176,20 @@ export async function checkCards(ctx: ServiceCtx, issues: IssueList, kind: CardK
     if (!r) issues.add(f, v.noSuch(type));
     else if (r.deletedAt) issues.add(f, CARD.linkedInTrash({ noun: noun(type) }));
   });
+}
+
+/** Users by id (of this workspace), with whether they are active. */
+function users(ctx: ServiceCtx, ids: string[]) {
+  return rowsById(ctx, 'user', ids, (wanted) =>
+    ctx.db.user.findMany({ where: { id: { in: wanted }, workspaceId: ctx.viewer.workspaceId }, select: { id: true, active: true } }),
+  );
+}
+
+/** Cards by id that the viewer may see, with whether they are in the trash (null: none they may see). */
+export function linkableCards(ctx: ServiceCtx, kind: CardKind, ids: string[]) {
+  return rowsById(ctx, `card:${kind}`, ids, (wanted) =>
+    cardTable(ctx.db, kind).findMany({ where: { id: { in: wanted }, ...visible(ctx, kind) }, select: { id: true, deletedAt: true } }),
+  );
 }
 
 /** Which of these cards the viewer may not see: links to them are kept when the viewer rewrites a card's links. */
@@ -609,7 +628,12 @@ export type BatchHooks = {
  * good ones with it and none is written twice. An update of a card already updated earlier in the
  * batch is refused with ConflictError (the version it read is no longer the card's).
  */
-export async function writeRecords(ctx: ServiceCtx, kind: CardKind, batch: BatchWrite[], hooks: BatchHooks = {}): Promise<BatchResult[]> {
+export async function writeRecords(callerCtx: ServiceCtx, kind: CardKind, batch: BatchWrite[], hooks: BatchHooks = {}): Promise<BatchResult[]> {
+  // The batch's writes share their reads (responsibles, linked cards, a kind's own references).
+  const ctx = batchContext(callerCtx);
+  // A read the database refuses here (an id that is no uuid) is left to each card's own check,
+  // which refuses that card alone, as without the read ahead.
+  await preloadBatch(ctx, kind, batch).catch(() => {});
   const results: BatchResult[] = new Array<BatchResult>(batch.length);
   const refuse = async (index: number, error: unknown) => {
     results[index] = { ok: false, error };
@@ -670,6 +694,23 @@ export async function writeRecords(ctx: ServiceCtx, kind: CardKind, batch: Batch
   }
   ctx.deps.outbox.kick();
   return results;
+}
+
+/** The responsibles, companies and the kind's own references of a batch, each table in one read. */
+async function preloadBatch(ctx: ServiceCtx, kind: CardKind, batch: BatchWrite[]) {
+  const writes = batch.map((b) => b.write);
+  const ids = (f: (w: CardWrite) => string | null | undefined) => writes.flatMap((w) => f(w) ?? []);
+  await users(
+    ctx,
+    ids((w) => w.responsibleId),
+  );
+  if (descriptor(kind).companyLink)
+    await linkableCards(
+      ctx,
+      'COMPANY',
+      ids((w) => w.companyId),
+    );
+  await hooks.get(kind)?.preload?.(ctx, writes);
 }
 
 /**

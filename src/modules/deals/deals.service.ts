@@ -11,7 +11,8 @@ import * as cards from '../../kernel/lists.js';
 import { registerListHooks } from '../../kernel/lists.js';
 import { viewable } from '../../kernel/access/visibility.js';
 import * as rights from '../../kernel/access/rights.js';
-import { checkCards, registerKindHooks, unseen, updateRecord } from '../../kernel/records.js';
+import { checkCards, linkableCards, registerKindHooks, unseen, updateRecord } from '../../kernel/records.js';
+import { rowsById } from '../../kernel/batch-reads.js';
 import type { CardRow } from '../../kernel/tables.js';
 import { applies, definitions, hiddenFieldIds } from '../../kernel/fields/definitions.js';
 import type { FieldValueInput } from '../../kernel/fields/card-values.js';
@@ -105,6 +106,17 @@ export type DealInput = {
 
 type StageRow = { id: string; pipelineId: string; kind: 'OPEN' | 'WON' | 'LOST'; pipeline: { archived: boolean } };
 
+/** Stages by id, with their pipeline (read once per batch of writes, see kernel/batch-reads.ts). */
+function stages(ctx: ServiceCtx, ids: string[]) {
+  return rowsById(ctx, 'stage', ids, (wanted) =>
+    ctx.db.stage.findMany({ where: { id: { in: wanted }, workspaceId: ctx.viewer.workspaceId }, include: { pipeline: true } }),
+  );
+}
+
+function lossReasons(ctx: ServiceCtx, ids: string[]) {
+  return rowsById(ctx, 'lossReason', ids, (wanted) => ctx.db.lossReason.findMany({ where: { id: { in: wanted }, workspaceId: ctx.viewer.workspaceId } }));
+}
+
 /** Resolves the target stage (and loss reason), adding an issue per problem. */
 async function resolveStage(
   ctx: ServiceCtx,
@@ -116,7 +128,7 @@ async function resolveStage(
   if (input.stageId === '' || input.pipelineId === '') return { stage: null, lossReasonId: null };
   let stage: StageRow | null;
   if (input.stageId) {
-    stage = await ctx.db.stage.findFirst({ where: { id: input.stageId, workspaceId: ws }, include: { pipeline: true } });
+    stage = (await stages(ctx, [input.stageId])).get(input.stageId) ?? null;
     if (!stage) issues.add('stageId', v.noSuch('Stage'));
     else if (input.pipelineId && stage.pipelineId !== input.pipelineId) {
       issues.add('stageId', DEALS.stageOfOther());
@@ -137,7 +149,7 @@ async function resolveStage(
   let lossReasonId: string | null = null;
   if (input.lossReasonId) {
     if (stage && stage.kind !== 'LOST') issues.add('lossReasonId', DEALS.lossReasonOnlyLost());
-    const r = await ctx.db.lossReason.findFirst({ where: { id: input.lossReasonId, workspaceId: ws } });
+    const r = (await lossReasons(ctx, [input.lossReasonId])).get(input.lossReasonId);
     if (!r) issues.add('lossReasonId', v.noSuch('LossReason'));
     else if (stage && r.pipelineId !== stage.pipelineId) issues.add('lossReasonId', DEALS.lossReasonOfOther());
     lossReasonId = input.lossReasonId;
@@ -187,8 +199,9 @@ function stageColumns(stage: StageRow, lossReasonId: string | null, now: Date) {
   };
 }
 
-async function setContacts(tx: Tx, dealId: string, contactIds: string[]) {
-  await tx.dealContact.deleteMany({ where: { dealId } });
+async function setContacts(tx: Tx, dealId: string, contactIds: string[], created: boolean) {
+  // A deal just created has no links to replace.
+  if (!created) await tx.dealContact.deleteMany({ where: { dealId } });
   await tx.dealContact.createMany({ data: contactIds.map((contactId, position) => ({ dealId, contactId, position })) });
 }
 
@@ -198,6 +211,23 @@ type DealExtra = Pick<DealInput, 'pipelineId' | 'stageId' | 'lossReasonId' | 'co
 // A deal's own rules, run by every write of a deal through the kernel (records.ts): the stage it
 // enters (and that stage's requirements), its loss reason, and its contacts.
 registerKindHooks('DEAL', {
+  async preload(ctx, writes) {
+    const extras = writes.map((w) => (w.extra ?? {}) as DealExtra);
+    const ids = (f: (x: DealExtra) => string | null | undefined) => extras.flatMap((x) => f(x) ?? []);
+    await stages(
+      ctx,
+      ids((x) => x.stageId),
+    );
+    await lossReasons(
+      ctx,
+      ids((x) => x.lossReasonId),
+    );
+    await linkableCards(
+      ctx,
+      'CONTACT',
+      extras.flatMap((x) => x.contactIds ?? []),
+    );
+  },
   async prepare(w) {
     const x = (w.input.extra ?? {}) as DealExtra;
     const own = w.own as DealOwn;
@@ -256,7 +286,7 @@ registerKindHooks('DEAL', {
   },
   async written(tx, w, id) {
     const own = w.own as DealOwn;
-    if (own.contactIds) await setContacts(tx, id, own.contactIds);
+    if (own.contactIds) await setContacts(tx, id, own.contactIds, !w.current);
   },
 });
 

@@ -12,6 +12,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import { viewable } from '../../kernel/access/visibility.js';
 import { assertCan, assertHandover } from '../../kernel/access/actions.js';
 import { assertCanAdd, checkResponsible, findCard, type CardRef } from '../../kernel/records.js';
+import { batchContext } from '../../kernel/batch-reads.js';
 import * as rights from '../../kernel/access/rights.js';
 import { TASKS } from './tasks.messages.js';
 import { cursorSeen } from '../../lib/cursors.js';
@@ -73,20 +74,32 @@ const fields = z.object({
   dueAt: z.date(),
 });
 
-async function notifyAssigned(tx: Tx, ctx: ServiceCtx, task: Task) {
-  if (task.responsibleId === ctx.viewer.userId) return;
-  await events.emit(tx, ctx, 'notification', [
-    { workspaceId: task.workspaceId, userId: task.responsibleId, kind: 'TASK_ASSIGNED', taskId: task.id, occurredAt: new Date().toISOString() },
-  ]);
+function notifyAssigned(tx: Tx, ctx: ServiceCtx, task: Task) {
+  return notifyAssignedMany(tx, ctx, [task]);
+}
+
+async function notifyAssignedMany(tx: Tx, ctx: ServiceCtx, tasks: Task[]) {
+  const others = tasks.filter((t) => t.responsibleId !== ctx.viewer.userId);
+  if (!others.length) return;
+  await events.emit(
+    tx,
+    ctx,
+    'notification',
+    others.map((t) => ({ workspaceId: t.workspaceId, userId: t.responsibleId, kind: 'TASK_ASSIGNED', taskId: t.id, occurredAt: new Date().toISOString() })),
+  );
 }
 
 async function taskEvent(tx: Tx, ctx: ServiceCtx, card: TaskSubject, t: Task): Promise<TaskEvent> {
   const deal = card.entityType === 'DEAL' ? await tx.deal.findUnique({ where: { id: card.id }, select: { pipelineId: true } }) : null;
+  return eventOfTask(ctx, card, t, deal?.pipelineId);
+}
+
+function eventOfTask(ctx: ServiceCtx, card: TaskSubject, t: Task, pipelineId: string | undefined): TaskEvent {
   return {
     workspaceId: t.workspaceId,
     actorId: ctx.viewer.userId,
     occurredAt: new Date().toISOString(),
-    card: { kind: card.entityType, id: card.id, ...(deal ? { pipelineId: deal.pipelineId } : {}) },
+    card: { kind: card.entityType, id: card.id, ...(pipelineId ? { pipelineId } : {}) },
     task: { id: t.id, type: t.type, text: t.text, dueAt: t.dueAt.toISOString(), responsibleId: t.responsibleId, result: t.result },
   };
 }
@@ -115,6 +128,58 @@ export async function createTask(ctx: ServiceCtx, card: TaskSubject, input: Crea
   });
   ctx.deps.outbox.kick();
   return task;
+}
+
+/**
+ * Many tasks on cards by one author (the demo seed's), each checked as createTask checks it
+ * (the card, the responsible, the right to create it, the fields), written in one transaction
+ * with one event per topic, so the in-transaction consumers (timeline, webhooks, automations)
+ * take them as one batch. A task refused refuses them all: its error is thrown, nothing is written.
+ */
+export async function createTasks(callerCtx: ServiceCtx, items: { card: CardRef; input: CreateTaskInput }[]) {
+  if (!items.length) return [];
+  // The checks share their reads (the responsibles) across the batch.
+  const ctx = batchContext(callerCtx);
+  const issues = new IssueList();
+  const data: Prisma.TaskCreateManyInput[] = [];
+  for (const [i, { card, input }] of items.entries()) {
+    await assertCanAddTo(ctx, card);
+    const mine = new IssueList();
+    const responsibleId = await checkResponsible(ctx, mine, input.responsibleId);
+    await assertTaskRight(ctx, 'CREATE', responsibleId);
+    const clean = fields.safeParse(input);
+    if (!clean.success) v.issuesOf(clean.error).forEach((x) => mine.add(x.field, x.message));
+    // Each issue names its task: tasks[1].text.
+    mine.issues.forEach((x) => issues.add(`tasks[${i}].${x.field}`, x.message));
+    if (clean.success)
+      data.push({
+        workspaceId: ctx.viewer.workspaceId,
+        [SUBJECT_COLUMN[card.entityType]]: card.id,
+        ...clean.data,
+        responsibleId,
+        createdById: ctx.viewer.userId,
+      });
+  }
+  issues.throwIfAny();
+  const tasks = await ctx.db.$transaction(async (tx) => {
+    const rows = await tx.task.createManyAndReturn({ data });
+    const dealIds = rows.flatMap((t) => (t.dealId ? [t.dealId] : []));
+    const pipelines = new Map(
+      dealIds.length
+        ? (await tx.deal.findMany({ where: { id: { in: dealIds } }, select: { id: true, pipelineId: true } })).map((d) => [d.id, d.pipelineId])
+        : [],
+    );
+    await events.emit(
+      tx,
+      ctx,
+      'task.created',
+      rows.map((t) => eventOfTask(ctx, subjectOf(t), t, t.dealId ? pipelines.get(t.dealId) : undefined)),
+    );
+    await notifyAssignedMany(tx, ctx, rows);
+    return rows;
+  });
+  ctx.deps.outbox.kick();
+  return tasks;
 }
 
 /**
