@@ -480,12 +480,7 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
       // One UPDATE for the batch's updates (per shape of columns), each with its compare-and-set
       // on the version; the cards locked first in id order when there are several, so two
       // batches sharing some cards (two workers) wait for each other instead of deadlocking.
-      if (updates.length > 1)
-        await lockRows(
-          tx,
-          TABLE[kind],
-          updates.map((r) => r.current!.id).sort(),
-        );
+      if (updates.length > 1) await lockRows(tx, TABLE[kind], updates.map((r) => r.current!.id).sort());
       const rows = await updateRowsReturning<CardRow>(
         tx,
         TABLE[kind],

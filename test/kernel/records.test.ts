@@ -425,7 +425,14 @@ describe('a batch of writes', () => {
       ['D', 'Main St', ['+12125550100'], 'd 12125550100'],
     ]);
     const tags = await k.db.companyTag.findMany({ where: { companyId: { in: cards.map((c) => c.id) } }, include: { tag: true } });
-    expect(cards.map((c) => tags.filter((t) => t.companyId === c.id).map((t) => t.tag.name).sort())).toEqual([['a', 'b'], ['a'], ['a'], []]);
+    expect(
+      cards.map((c) =>
+        tags
+          .filter((t) => t.companyId === c.id)
+          .map((t) => t.tag.name)
+          .sort(),
+      ),
+    ).toEqual([['a', 'b'], ['a'], ['a'], []]);
     // Each card's change is told once, with the fields that changed (tags are not fields of the diff).
     const diffs = new Map((await k.events('record.updated')).map((e) => [e.recordId, (e.diff as { field: string }[]).map((d) => d.field).sort()]));
     expect(cards.map((c) => diffs.get(c.id))).toEqual([['address', 'phones'], ['name'], ['name'], []]);

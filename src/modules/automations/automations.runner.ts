@@ -194,9 +194,7 @@ class Batch {
 
   /** The jobs this batch still holds: each lane's current and later ones (ended or left ones are not held). */
   private held(): JobRow[] {
-    return [...this.lanes.values()]
-      .flatMap((l) => [...(l.finishing ? [l.finishing.job] : []), ...l.jobs.slice(l.at)])
-      .filter((j) => !this.released.has(j.id));
+    return [...this.lanes.values()].flatMap((l) => [...(l.finishing ? [l.finishing.job] : []), ...l.jobs.slice(l.at)]).filter((j) => !this.released.has(j.id));
   }
 
   /**
@@ -331,12 +329,20 @@ class Batch {
       run.tries = 0;
       if (step.last) this.leave(lane, finishing);
     } else if (o.kind === 'failed') {
-      this.end({ job: run.job, a: run.a, startedAt: run.startedAt, status: 'FAILED', results: [...run.results, o.r], error: o.r.error, saved: step.i }, lane, finishing);
+      this.end(
+        { job: run.job, a: run.a, startedAt: run.startedAt, status: 'FAILED', results: [...run.results, o.r], error: o.r.error, saved: step.i },
+        lane,
+        finishing,
+      );
     } else if (o.kind === 'left') {
       this.leave(lane, finishing);
     } else if (++run.tries > RETRIES) {
       const r: ActionResult = { index: step.i, type: step.action.type, ok: false, error: message(o.error), durationMs: ms(step.t0) };
-      this.end({ job: run.job, a: run.a, startedAt: run.startedAt, status: 'FAILED', results: [...run.results, r], error: r.error, saved: step.i }, lane, finishing);
+      this.end(
+        { job: run.job, a: run.a, startedAt: run.startedAt, status: 'FAILED', results: [...run.results, r], error: r.error, saved: step.i },
+        lane,
+        finishing,
+      );
     }
   }
 
