@@ -426,8 +426,9 @@ class Undo extends Error {
 }
 
 /**
- * Commits prepared writes in one transaction: the new cards in one multi-row INSERT, each update
- * with its compare-and-set on the version, tags, links and slot columns, then the domain events
+ * Commits prepared writes in one transaction: the new cards in one multi-row INSERT, the updates
+ * in one multi-row UPDATE with each card's compare-and-set on the version, tags, links and slot
+ * columns, then the domain events
  * (one emit per topic, so batch consumers write a few statements, not one per card).
  */
 async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: BatchHooks): Promise<Written[]> {
@@ -622,7 +623,7 @@ export type BatchHooks = {
 /**
  * Many creates and updates of one kind (an import's batch) through the same checks, values,
  * hooks and events as createRecord / updateRecord, one card at a time, but committed in one
- * transaction with one multi-row INSERT. A write its checks refuse is left out (its error in
+ * transaction with one multi-row INSERT and one multi-row UPDATE (per shape of columns). A write its checks refuse is left out (its error in
  * its result) and the others go ahead; if the batch's transaction fails on a card changed
  * meanwhile, that write is refused (ConflictError) and the others are tried again together; on
  * anything else (a constraint), each write is retried alone, so one bad card never takes the

@@ -1,6 +1,7 @@
 // Runs automation jobs in batches: claims many due rows of AutomationJob at once with a lease
 // (several instances skip each other's rows) and runs them in rounds. Each round takes the next
-// action of every card's current job (a card's jobs run one after another, in event order), and
+// action of every card's current job (a card's jobs run one after another, in event order; the
+// next may start beside the previous one's last action, a notification, see ALONGSIDE), and
 // commits the round's actions together: card updates through the kernel's batch write path
 // (`writeRecords`: the same checks, values, hooks and events as one user's update, many cards in
 // one transaction), and the other database actions (tasks, notifications, webhook calls) in one
