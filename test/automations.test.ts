@@ -247,6 +247,46 @@ describe('running automations', () => {
     expect(await readDeal(ws, d.id)).toMatchObject({ responsible: { id: seller.user.id }, tags: [{ name: 'handed' }] });
   });
 
+  it('a card’s next job starts beside the last notification of the one before it, unless it writes what that notification shows', async ({ workspace: ws }) => {
+    const [s1, s2] = [ws.open[0], ws.open[1]];
+    const notes = subscribe(url, ws.token, AutomationNotifications, {}, (d) => d.notifications);
+    await notes.ready;
+    const trigger = { type: 'CARD_CREATED', cardKind: 'DEAL' } as const;
+    const first = await automate(ws, {
+      name: 'First',
+      trigger,
+      actions: [{ addTag: { tag: 'a' } }, { notify: { userId: ws.admin.id, text: '[name] first in [stage]' } }],
+    });
+    // Its move changes the stage the first one's notification shows: it waits for it.
+    const second = await automate(ws, {
+      name: 'Second',
+      trigger,
+      actions: [{ moveToStage: { stageId: s2.id } }, { notify: { userId: ws.admin.id, text: 'second in [stage]' } }],
+    });
+    // A tag: it goes beside the second one's notification.
+    const third = await automate(ws, {
+      name: 'Third',
+      trigger,
+      actions: [{ addTag: { tag: 'c' } }, { notify: { userId: ws.admin.id, text: 'third in [stage]' } }],
+    });
+    const d = await createDeal(ws, { name: 'Relay', stageId: s1.id });
+    const [[a], [b], [c]] = await Promise.all([first, second, third].map((x) => waitRuns(ws, x.id, 1)));
+    expect([a, b, c].map((r) => [r.status, r.actions.map((x) => x.ok)])).toEqual(Array(3).fill(['SUCCEEDED', [true, true]]));
+    const told = await notes.waitFor((e) => e.filter((n) => n.kind === 'AUTOMATION').length >= 3, 20_000);
+    await notes.close();
+    expect(told.filter((n) => n.kind === 'AUTOMATION').map((n) => n.text)).toEqual([
+      `Relay first in ${s1.name}`,
+      `second in ${s2.name}`,
+      `third in ${s2.name}`,
+    ]);
+    expect(await readDeal(ws, d.id)).toMatchObject({ stage: { id: s2.id }, tags: [{ name: 'a' }, { name: 'c' }] });
+    // The run log shows the overlap: the third started before the second finished; the second
+    // (a move) only once the first had finished.
+    const at = (x: string) => new Date(x).getTime();
+    expect(at(c.startedAt)).toBeLessThanOrEqual(at(b.finishedAt!));
+    expect(at(b.startedAt)).toBeGreaterThanOrEqual(at(a.finishedAt!));
+  });
+
   it('fires on a field changed to a value, and on a task completed', async ({ workspace: ws }) => {
     const onAmount = await automate(ws, {
       name: 'Big deal',

@@ -21,7 +21,7 @@ import { canSee, visible } from './access/visibility.js';
 import { descriptor, type CardKind, type SystemField } from './card-kinds.js';
 import { events, type FieldChange, type RecordEvent, type Snapshot } from './events.js';
 import { cardTable, setTagsMany, type CardRow } from './tables.js';
-import { insertRowsReturning } from '../lib/bulk-insert.js';
+import { insertRowsReturning, lockRows, updateRowsReturning } from '../lib/bulk-insert.js';
 import { lockedPositions, slotColumnsWith } from './fields/slots.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { definitions } from './fields/definitions.js';
@@ -445,8 +445,9 @@ class Undo extends Error {
 }
 
 /**
- * Commits prepared writes in one transaction: the new cards in one multi-row INSERT, each update
- * with its compare-and-set on the version, tags, links and slot columns, then the domain events
+ * Commits prepared writes in one transaction: the new cards in one multi-row INSERT, the updates
+ * in one multi-row UPDATE with each card's compare-and-set on the version, tags, links and slot
+ * columns, then the domain events
  * (one emit per topic, so batch consumers write a few statements, not one per card).
  */
 async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: BatchHooks): Promise<Written[]> {
@@ -495,19 +496,35 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
         written.push({ index: r.index, row: rows[i], created: true });
       }
     }
-    for (const r of updates) {
-      const id = r.current!.id;
-      const row = await bumpVersion(tx, kind, r.current!, {
-        ...r.p.columns,
-        ...r.p.hook.columns?.(r.p.w, now),
-        ...(r.p.companyId !== undefined ? { companyId: r.p.companyId } : {}),
-        ...(r.p.responsibleId ? { responsibleId: r.p.responsibleId } : {}),
-        ...(r.p.cf ? valueCols(r) : {}),
-        searchText: r.p.search,
-        ...touched(ctx),
-      });
-      await r.p.hook.written?.(tx, r.p.w, id);
-      written.push({ index: r.index, row, created: false });
+    if (updates.length) {
+      // One UPDATE for the batch's updates (per shape of columns), each with its compare-and-set
+      // on the version; the cards locked first in id order when there are several, so two
+      // batches sharing some cards (two workers) wait for each other instead of deadlocking.
+      if (updates.length > 1) await lockRows(tx, TABLE[kind], updates.map((r) => r.current!.id).sort());
+      const rows = await updateRowsReturning<CardRow>(
+        tx,
+        TABLE[kind],
+        updates.map((r) => ({
+          id: r.current!.id,
+          version: r.current!.version,
+          data: {
+            ...r.p.columns,
+            ...r.p.hook.columns?.(r.p.w, now),
+            ...(r.p.companyId !== undefined ? { companyId: r.p.companyId } : {}),
+            ...(r.p.responsibleId ? { responsibleId: r.p.responsibleId } : {}),
+            ...(r.p.cf ? valueCols(r) : {}),
+            searchText: r.p.search,
+            ...touched(ctx),
+          },
+        })),
+        RETURNING[kind],
+      );
+      for (const r of updates) {
+        const row = rows.get(r.current!.id);
+        if (!row) await stale(tx, kind, r.current!);
+        await r.p.hook.written?.(tx, r.p.w, r.current!.id);
+        written.push({ index: r.index, row: row!, created: false });
+      }
     }
     await touchFields(tx, [...new Set(ready.flatMap((r) => r.p.cf?.written ?? []))]);
     const byIndex = new Map(ready.map((r) => [r.index, r]));
@@ -568,13 +585,17 @@ async function commitOne(ctx: ServiceCtx, kind: CardKind, r: Ready) {
  * the update returns it).
  */
 async function bumpVersion(tx: Tx, kind: CardKind, card: CardRow, data: Record<string, unknown>): Promise<CardRow> {
-  const table = cardTable(tx, kind);
-  const [row] = await table.updateManyAndReturn({ where: { id: card.id, version: card.version }, data: { ...data, version: { increment: 1 } } });
-  if (!row) {
-    const now = await table.findUnique({ where: { id: card.id }, select: { version: true } });
-    throw new ConflictError(descriptor(kind).typeName, card.id, now?.version ?? card.version);
-  }
-  return row;
+  const [row] = await cardTable(tx, kind).updateManyAndReturn({ where: { id: card.id, version: card.version }, data: { ...data, version: { increment: 1 } } });
+  return row ?? stale(tx, kind, card);
+}
+
+/**
+ * A card the batch's UPDATE did not write: its version was no longer the one read (a concurrent
+ * write), so the write fails instead of overwriting.
+ */
+async function stale(tx: Tx, kind: CardKind, card: CardRow): Promise<never> {
+  const now = await cardTable(tx, kind).findUnique({ where: { id: card.id }, select: { version: true } });
+  throw new ConflictError(descriptor(kind).typeName, card.id, now?.version ?? card.version);
 }
 
 /** The checks an update makes before preparing its values. */
@@ -621,7 +642,7 @@ export type BatchHooks = {
 /**
  * Many creates and updates of one kind (an import's batch) through the same checks, values,
  * hooks and events as createRecord / updateRecord, one card at a time, but committed in one
- * transaction with one multi-row INSERT. A write its checks refuse is left out (its error in
+ * transaction with one multi-row INSERT and one multi-row UPDATE (per shape of columns). A write its checks refuse is left out (its error in
  * its result) and the others go ahead; if the batch's transaction fails on a card changed
  * meanwhile, that write is refused (ConflictError) and the others are tried again together; on
  * anything else (a constraint), each write is retried alone, so one bad card never takes the

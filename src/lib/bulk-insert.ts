@@ -111,3 +111,45 @@ function grouped(rows: Record<string, unknown>[], opts: BulkOptions) {
   }
   return { ids, groups };
 }
+
+/**
+ * Updates many rows of `table` by id in one statement per shape (the columns given), each only if
+ * its `version` is still the one given (the compare-and-set of a write read before), bumping it;
+ * the batch as one JSON parameter read against the table's row type, as insertRows does. Answers
+ * the rows written (`returning`), by id: a row missing from the answer was changed meanwhile (or
+ * is gone) and was not written. Rows are not locked in any order here: a caller whose batches
+ * may meet another's locks them first (`lockRows`).
+ */
+export async function updateRowsReturning<T extends { id: string }>(
+  tx: Tx,
+  table: string,
+  rows: { id: string; version: number; data: Record<string, unknown> }[],
+  returning: readonly string[],
+): Promise<Map<string, T>> {
+  const groups = new Map<string, Record<string, unknown>[]>();
+  for (const r of rows) {
+    const row: Record<string, unknown> = {};
+    for (const k in r.data) if (r.data[k] !== undefined && k !== 'id' && k !== 'version') row[k] = r.data[k];
+    const shape = Object.keys(row).join(',');
+    row.id = r.id;
+    row.version = r.version;
+    const list = groups.get(shape) ?? [];
+    list.push(row);
+    groups.set(shape, list);
+  }
+  const out = new Map<string, T>();
+  const t = ident(table);
+  const cols = returning.map((c) => `t.${ident(c)}`).join(', ');
+  for (const [shape, list] of groups) {
+    const sets = [...(shape ? shape.split(',').map((c) => `${ident(c)} = x.${ident(c)}`) : []), `"version" = t."version" + 1`].join(', ');
+    const sql = `update ${t} t set ${sets} from jsonb_populate_recordset(null::${t}, $1::jsonb) x
+                  where t."id" = x."id" and t."version" = x."version" returning ${cols}`;
+    for (const r of await tx.$queryRawUnsafe<T[]>(sql, JSON.stringify(list))) out.set(r.id, r);
+  }
+  return out;
+}
+
+/** Locks rows of `table` by id in id order (one statement), so two transactions locking some of the same rows never deadlock. */
+export async function lockRows(tx: Tx, table: string, ids: string[]) {
+  await tx.$queryRawUnsafe(`select 1 from ${ident(table)} where "id" = any($1::uuid[]) order by "id" for update`, ids);
+}

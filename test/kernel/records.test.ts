@@ -398,6 +398,45 @@ describe('a batch of writes', () => {
       ['Changed', null],
     ]);
   });
+  test('updates of several cards, each changing other fields, write each card as a single update would, and tell each change', async ({ kernel: k }) => {
+    const seller = await k.user('Seller');
+    const cards: Awaited<ReturnType<typeof createRecord>>[] = [];
+    for (const name of ['A', 'B', 'C', 'D'])
+      cards.push(await createRecord(k.admin, 'COMPANY', { fields: { name, address: 'Main St', phones: ['+12125550100'] }, tags: ['a'] }));
+    const results = await writeRecords(k.as(seller, { COMPANY: ALL }), 'COMPANY', [
+      { id: cards[2].id, version: 1, write: { fields: { name: 'C2' } } },
+      { id: cards[0].id, version: 1, write: { fields: { address: null, phones: ['+12125550199'] }, tags: ['a', 'b'] } },
+      { id: cards[3].id, version: 1, write: { tags: [] } },
+      { id: cards[1].id, version: 1, write: { fields: { name: 'B2' } } },
+    ]);
+    const read = new Map((await k.db.company.findMany({ where: { workspaceId: k.workspaceId } })).map((c) => [c.id, c]));
+    // What the batch answers is each card as stored.
+    for (const r of results) {
+      expect(r.ok).toBe(true);
+      if (!r.ok) continue;
+      const stored = read.get(r.row.id)!;
+      for (const [key, value] of Object.entries(r.row)) expect([key, value]).toEqual([key, stored[key as keyof typeof stored]]);
+      expect(r.row).toMatchObject({ version: 2, updatedById: seller });
+    }
+    expect([...read.values()].map((c) => [c.name, c.address, c.phones, c.searchText]).sort()).toEqual([
+      ['A', null, ['+12125550199'], 'a 12125550199'],
+      ['B2', 'Main St', ['+12125550100'], 'b2 12125550100'],
+      ['C2', 'Main St', ['+12125550100'], 'c2 12125550100'],
+      ['D', 'Main St', ['+12125550100'], 'd 12125550100'],
+    ]);
+    const tags = await k.db.companyTag.findMany({ where: { companyId: { in: cards.map((c) => c.id) } }, include: { tag: true } });
+    expect(
+      cards.map((c) =>
+        tags
+          .filter((t) => t.companyId === c.id)
+          .map((t) => t.tag.name)
+          .sort(),
+      ),
+    ).toEqual([['a', 'b'], ['a'], ['a'], []]);
+    // Each card's change is told once, with the fields that changed (tags are not fields of the diff).
+    const diffs = new Map((await k.events('record.updated')).map((e) => [e.recordId, (e.diff as { field: string }[]).map((d) => d.field).sort()]));
+    expect(cards.map((c) => diffs.get(c.id))).toEqual([['address', 'phones'], ['name'], ['name'], []]);
+  });
 });
 
 describe('several writes in one transaction', () => {

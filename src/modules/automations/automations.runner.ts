@@ -1,6 +1,7 @@
 // Runs automation jobs in batches: claims many due rows of AutomationJob at once with a lease
 // (several instances skip each other's rows) and runs them in rounds. Each round takes the next
-// action of every card's current job (a card's jobs run one after another, in event order), and
+// action of every card's current job (a card's jobs run one after another, in event order; the
+// next may start beside the previous one's last action, a notification, see ALONGSIDE), and
 // commits the round's actions together: card updates through the kernel's batch write path
 // (`writeRecords`: the same checks, values, hooks and events as one user's update, many cards in
 // one transaction), and the other database actions (tasks, notifications, webhook calls) in one
@@ -88,8 +89,20 @@ class Overtaken extends Error {
   }
 }
 
-/** A card's jobs, run in event order: `at` is the one under way (or next). */
-type Lane = { jobs: JobRow[]; at: number; run?: Run };
+/**
+ * A card's jobs, run in event order: `at` is the one under way (or next). `finishing`: the job
+ * before it, on its last action, a notification: the next job may start beside it (`ALONGSIDE`).
+ */
+type Lane = { jobs: JobRow[]; at: number; run?: Run; finishing?: Run };
+
+/**
+ * The first actions a card's next job may take in the round of the previous job's last action
+ * when that is a notification. A notification writes nothing on the card and reads only what its
+ * text names (name, responsible, amount, stage, custom fields) and the responsible: a tag is none
+ * of these, and a second notification writes nothing either. The next job's conditions are read
+ * before it, as they would be after the notification (which changes nothing they read).
+ */
+const ALONGSIDE = new Set<Action['type']>(['ADD_TAG', 'NOTIFY']);
 
 /** Runs a batch of due jobs; returns how many it claimed. */
 export async function runDueJobs(deps: AppDeps): Promise<number> {
@@ -134,18 +147,32 @@ class Batch {
         // round: a batch may outlast a card handed to someone else or a changed definition.
         for (const ctx of this.ctxs.values()) forgetRequest(ctx);
         const lanes = [...this.lanes.values()];
+        // A job on its last action, a notification, lets the card's next job start beside it.
+        for (const l of lanes)
+          if (l.run && !l.finishing && l.at + 1 < l.jobs.length && l.run.actions[l.run.results.length]?.type === 'NOTIFY' && this.step(l.run).last) {
+            l.finishing = l.run;
+            l.run = undefined;
+            l.at++;
+          }
         await this.start(lanes);
-        const steps = new Map(lanes.flatMap((l) => (l.run ? [[l, this.step(l.run)] as const] : [])));
-        if (steps.size) {
+        const steps: { lane: Lane; step: Step; finishing: boolean }[] = [];
+        for (const lane of lanes) {
+          if (lane.finishing) steps.push({ lane, step: this.step(lane.finishing), finishing: true });
+          if (lane.run && (!lane.finishing || alongside(lane.run))) steps.push({ lane, step: this.step(lane.run), finishing: false });
+        }
+        if (steps.length) {
           try {
-            await this.round([...steps.values()]);
+            await this.round(steps.map((x) => x.step));
           } catch (err) {
-            this.undone([...steps.values()], err);
+            this.undone(
+              steps.map((x) => x.step),
+              err,
+            );
           }
         }
-        for (const [lane, step] of steps) this.advance(lane, step);
+        for (const { lane, step, finishing } of steps) this.advance(lane, step, finishing);
         await this.flush();
-        if (!steps.size) return;
+        if (!steps.length) return;
       }
     } finally {
       clearInterval(timer);
@@ -169,7 +196,7 @@ class Batch {
 
   /** The jobs this batch still holds: each lane's current and later ones (ended or left ones are not held). */
   private held(): JobRow[] {
-    return [...this.lanes.values()].flatMap((l) => l.jobs.slice(l.at)).filter((j) => !this.released.has(j.id));
+    return [...this.lanes.values()].flatMap((l) => [...(l.finishing ? [l.finishing.job] : []), ...l.jobs.slice(l.at)]).filter((j) => !this.released.has(j.id));
   }
 
   /**
@@ -200,6 +227,8 @@ class Batch {
         while (!lane.run && lane.at < lane.jobs.length) {
           const job = lane.jobs[lane.at];
           const a = this.automations.get(job.automationId);
+          // Beside the previous job's last action only if its own first one may go there.
+          if (lane.finishing && (!a || !alongside({ job, actions: a.actions as unknown as Action[], results: job.progress }))) break;
           if (!a || !a.enabled || a.pausedAt) {
             this.closes.push(job.id);
             lane.at++;
@@ -239,8 +268,17 @@ class Batch {
     }
   }
 
-  private end(f: Finish, lane: Lane) {
+  private end(f: Finish, lane: Lane, finishing = false) {
     this.finishes.push(f);
+    this.leave(lane, finishing);
+  }
+
+  /** The lane's run (or its finishing one) is over here. */
+  private leave(lane: Lane, finishing: boolean) {
+    if (finishing) {
+      lane.finishing = undefined;
+      return;
+    }
     lane.run = undefined;
     lane.at++;
   }
@@ -279,30 +317,34 @@ class Batch {
     return { run, i, action: run.actions[i], last: i >= run.actions.length - 1, t0: performance.now() };
   }
 
-  /** Moves a lane on once its step's outcome is known. */
-  private advance(lane: Lane, step: Step) {
-    const run = lane.run!;
+  /** Moves a lane on once its step's outcome is known (`finishing`: the step of the lane's finishing run). */
+  private advance(lane: Lane, step: Step, finishing: boolean) {
+    const run = finishing ? lane.finishing! : lane.run!;
     const o = step.outcome ?? { kind: 'again', error: new Error('not run') };
     if (!step.action) {
       // Nothing left to do (the automation lost actions since): the run is done with what it did.
-      this.end({ job: run.job, a: run.a, startedAt: run.startedAt, status: 'SUCCEEDED', results: run.results, saved: run.results.length }, lane);
+      this.end({ job: run.job, a: run.a, startedAt: run.startedAt, status: 'SUCCEEDED', results: run.results, saved: run.results.length }, lane, finishing);
       return;
     }
     if (o.kind === 'done') {
       run.results.push(o.r);
       run.tries = 0;
-      if (step.last) {
-        lane.run = undefined;
-        lane.at++;
-      }
+      if (step.last) this.leave(lane, finishing);
     } else if (o.kind === 'failed') {
-      this.end({ job: run.job, a: run.a, startedAt: run.startedAt, status: 'FAILED', results: [...run.results, o.r], error: o.r.error, saved: step.i }, lane);
+      this.end(
+        { job: run.job, a: run.a, startedAt: run.startedAt, status: 'FAILED', results: [...run.results, o.r], error: o.r.error, saved: step.i },
+        lane,
+        finishing,
+      );
     } else if (o.kind === 'left') {
-      lane.run = undefined;
-      lane.at++;
+      this.leave(lane, finishing);
     } else if (++run.tries > RETRIES) {
       const r: ActionResult = { index: step.i, type: step.action.type, ok: false, error: message(o.error), durationMs: ms(step.t0) };
-      this.end({ job: run.job, a: run.a, startedAt: run.startedAt, status: 'FAILED', results: [...run.results, r], error: r.error, saved: step.i }, lane);
+      this.end(
+        { job: run.job, a: run.a, startedAt: run.startedAt, status: 'FAILED', results: [...run.results, r], error: r.error, saved: step.i },
+        lane,
+        finishing,
+      );
     }
   }
 
@@ -484,6 +526,10 @@ class Batch {
     s.outcome = { kind: 'left' };
   }
 }
+
+/** Whether a run's next step may go beside the last action (a notification) of the card's job before it. */
+const alongside = (run: Pick<Run, 'job' | 'actions' | 'results'>) =>
+  run.results.length === 0 && run.job.event.kind !== 'LEAD' && !!run.actions[0] && ALONGSIDE.has(run.actions[0].type);
 
 const failed = (s: Step, err: unknown): Outcome => ({
   kind: 'failed',
