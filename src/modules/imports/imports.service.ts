@@ -388,8 +388,9 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
         await analyze(deps, kind);
       }
     };
-    // Pipelined: while one batch is written, the next is read from the file and built (the
-    // reader's parsing and the rows' coercion run while the process waits on the database).
+    // Pipelined: while one batch is written, the next is read from the file (the reader's parsing
+    // runs while the process waits on the database); it is built after the wait (building it
+    // ahead too kept two batches' built rows alive: +50–60 MB of peak RSS, measured).
     // One batch is written at a time, in file order, each committing its progress with its
     // rows, so a stop or a crash leaves the run resumable after the last committed batch; a batch
     // read ahead but not yet written is simply read again on resume.
@@ -401,8 +402,8 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
       if (err) throw err;
     };
     const start = async (rows: { row: number; cells: Cell[] }[]) => {
-      const items = prepareBatch(env, rows);
       await settle();
+      const items = prepareBatch(env, rows);
       // Stopped meanwhile: nothing more is written, as before the read-ahead.
       if (opts.signal?.aborted) throw new Stopped();
       if (stop) return;
@@ -875,8 +876,7 @@ type Op = { row: number; cells: Cell[]; b: ReturnType<typeof build>; match: Foun
  */
 /**
  * A batch's rows as the write will take them: each row built (its cells coerced and checked as
- * the file gives them) with its matching keys. Pure (no database), so the run does it for the
- * next batch while the previous one is being written.
+ * the file gives them) with its matching keys. Pure (no database).
  */
 function prepareBatch(env: Env, rows: { row: number; cells: Cell[] }[]) {
   const { policy, dryRun } = env.opts;
