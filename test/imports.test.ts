@@ -432,6 +432,42 @@ describe('resume and cancel', () => {
     },
   );
 
+  test(
+    'a run stopped after its first batch, while it reads the next one ahead, wrote that batch alone; resumed, it writes every other row once',
+    { timeout: 120_000 },
+    async ({ app, workspace: ws }) => {
+      const names = Array.from({ length: 10 }, (_, i) => `Person ${i + 1}`);
+      const { workspaceId } = await app.deps.db.user.findUniqueOrThrow({ where: { id: rawId(ws.admin.id) } });
+      const storageKey = `${workspaceId}/imports/stopped-${Date.now()}`;
+      await app.deps.storage.put(storageKey, new TextEncoder().encode(['Name', ...names].join('\n')));
+      const imp = await app.deps.db.import.create({
+        data: {
+          workspaceId,
+          createdById: rawId(ws.admin.id),
+          entityType: 'CONTACT',
+          fileName: 'stopped.csv',
+          storageKey,
+          format: 'CSV',
+          options: { dryRun: false, policy: 'CREATE', matchBy: ['ID'], mapping: [], batchSize: 3 },
+        },
+      });
+      // Stopped as a shutdown stops it: the signal, here as soon as the first batch is committed.
+      const abort = new AbortController();
+      await runImport(app.deps, imp.id, { signal: abort.signal, onProgress: () => abort.abort() });
+      const stopped = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
+      expect({ status: stopped.status, position: stopped.position, created: stopped.created }).toEqual({ status: 'RUNNING', position: 4, created: 3 });
+      expect((await ws.gql(AllContacts, {})).contacts.edges.map((e) => e.node.name)).toEqual(names.slice(0, 3));
+      await runImport(app.deps, imp.id);
+      const done = await ws.gql(ImportProgress, { id: encodeGlobalId('Import', imp.id) });
+      expect({ status: done.importProgress?.status, created: done.importProgress?.created, rowsRead: done.importProgress?.rowsRead }).toEqual({
+        status: 'DONE',
+        created: 10,
+        rowsRead: 10,
+      });
+      expect((await ws.gql(AllContacts, {})).contacts.edges.map((e) => e.node.name)).toEqual(names);
+    },
+  );
+
   test('cancelImport stops a run; what was written stays and is counted', { timeout: 120_000 }, async ({ app, workspace: ws }) => {
     const rows = Array.from({ length: 60 }, (_, i) => `Lead ${i + 1}`);
     const r = await upload(app, ws, csv('many.csv', ['Name', ...rows].join('\n')), 'CONTACT', { batchSize: 5, policy: 'CREATE' });
