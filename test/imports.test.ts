@@ -396,6 +396,25 @@ describe('rights', () => {
   );
 });
 
+/** An import of a one-column CSV of `names`, stored and recorded as startImport leaves it (batches of 3), with `state` over it. */
+async function storedImport(app: TestApp, ws: Workspace, name: string, names: string[], state: object = {}) {
+  const { workspaceId } = await app.deps.db.user.findUniqueOrThrow({ where: { id: rawId(ws.admin.id) } });
+  const storageKey = `${workspaceId}/imports/${name}-${Date.now()}`;
+  await app.deps.storage.put(storageKey, new TextEncoder().encode(['Name', ...names].join('\n')));
+  return app.deps.db.import.create({
+    data: {
+      workspaceId,
+      createdById: rawId(ws.admin.id),
+      entityType: 'CONTACT',
+      fileName: `${name}.csv`,
+      storageKey,
+      format: 'CSV',
+      options: { dryRun: false, policy: 'CREATE', matchBy: ['ID'], mapping: [], batchSize: 3 },
+      ...state,
+    },
+  });
+}
+
 describe('resume and cancel', () => {
   test(
     'an import resumed after a crash goes on after its stored position: no row is written twice and the counts add up',
@@ -404,24 +423,12 @@ describe('resume and cancel', () => {
       const names = Array.from({ length: 10 }, (_, i) => `Person ${i + 1}`);
       // The state a crash after row 5 leaves: rows 2–5 written and counted, the run still RUNNING.
       for (const name of names.slice(0, 4)) await createContact(ws, { name });
-      const { workspaceId } = await app.deps.db.user.findUniqueOrThrow({ where: { id: rawId(ws.admin.id) } });
-      const storageKey = `${workspaceId}/imports/resume-${Date.now()}`;
-      await app.deps.storage.put(storageKey, new TextEncoder().encode(['Name', ...names].join('\n')));
-      const imp = await app.deps.db.import.create({
-        data: {
-          workspaceId,
-          createdById: rawId(ws.admin.id),
-          entityType: 'CONTACT',
-          fileName: 'resume.csv',
-          storageKey,
-          format: 'CSV',
-          options: { dryRun: false, policy: 'CREATE', matchBy: ['ID'], mapping: [], batchSize: 3 },
-          status: 'RUNNING',
-          position: 5,
-          created: 4,
-          heartbeatAt: new Date(Date.now() - 120_000),
-          mapping: [{ column: 'Name', field: 'name' }],
-        },
+      const imp = await storedImport(app, ws, 'resume', names, {
+        status: 'RUNNING',
+        position: 5,
+        created: 4,
+        heartbeatAt: new Date(Date.now() - 120_000),
+        mapping: [{ column: 'Name', field: 'name' }],
       });
       expect(await resumeImports(app.deps)).toBeGreaterThanOrEqual(1);
       const { encodeGlobalId } = await import('../src/lib/ids.js');
@@ -437,20 +444,7 @@ describe('resume and cancel', () => {
     { timeout: 120_000 },
     async ({ app, workspace: ws }) => {
       const names = Array.from({ length: 10 }, (_, i) => `Person ${i + 1}`);
-      const { workspaceId } = await app.deps.db.user.findUniqueOrThrow({ where: { id: rawId(ws.admin.id) } });
-      const storageKey = `${workspaceId}/imports/stopped-${Date.now()}`;
-      await app.deps.storage.put(storageKey, new TextEncoder().encode(['Name', ...names].join('\n')));
-      const imp = await app.deps.db.import.create({
-        data: {
-          workspaceId,
-          createdById: rawId(ws.admin.id),
-          entityType: 'CONTACT',
-          fileName: 'stopped.csv',
-          storageKey,
-          format: 'CSV',
-          options: { dryRun: false, policy: 'CREATE', matchBy: ['ID'], mapping: [], batchSize: 3 },
-        },
-      });
+      const imp = await storedImport(app, ws, 'stopped', names);
       // Stopped as a shutdown stops it: the signal, here as soon as the first batch is committed.
       const abort = new AbortController();
       await runImport(app.deps, imp.id, { signal: abort.signal, onProgress: () => abort.abort() });
