@@ -6,12 +6,12 @@
 // timeline's "by automation", and the depth limit for automations that trigger each other.
 import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
-import { as, rawId } from './kit/results.js';
+import { as } from './kit/results.js';
 import { subscribe } from './kit/subscribe.js';
 import { createContact, createDeal, defineField, readContact, readDeal, updateDeal } from './kit/cards.js';
 import { MoveDeal } from './kit/documents/deals.js';
 import { CompleteTask, CreateTask, Tasks } from './kit/documents/tasks.js';
-import { CreateTeam, SetFieldAccess } from './kit/documents/users.js';
+import { AssignRole, CreateTeam, Roles, SetFieldAccess } from './kit/documents/users.js';
 import {
   AutomationNotifications,
   Automations,
@@ -169,7 +169,7 @@ describe('running automations', () => {
     expect(moved.stage.id).toBe(proposal.id);
   });
 
-  it('failing before: fills placeholders with nothing the owner’s role may not see', async ({ workspace: ws, app }) => {
+  it('failing before: fills placeholders with nothing the owner’s role may not see', async ({ workspace: ws }) => {
     const secret = await defineField(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Secret' });
     const open = await defineField(ws, { entityType: 'DEAL', type: 'TEXT', name: 'Open' });
     const rights = (['DEAL', 'TASK'] as const).flatMap((entityType) =>
@@ -181,14 +181,16 @@ describe('running automations', () => {
         (await ws.gql(SetFieldAccess, { input: { roleId: owner.roleId!, entityType: 'DEAL', access: 'HIDDEN', ...field } })).setFieldAccess,
         'SetFieldAccessSuccess',
       );
-    const a = await automate(ws, {
+    // Administrators define automations: the owner defines it as one, then loses the role and
+    // keeps the narrower one (the automation acts with its owner's current rights).
+    const adminRole = (await ws.gql(Roles, {})).roles.find((r) => r.isAdmin)!;
+    as((await ws.gql(AssignRole, { userId: owner.user.id, roleId: adminRole.id })).assignRole, 'AssignRoleSuccess');
+    const a = await automate(owner, {
       name: 'Told too much',
       trigger: { type: 'CARD_CREATED', cardKind: 'DEAL' },
       actions: [{ createTask: { type: 'CALL', text: '[name]: [amount] [currency] / [responsible] / [Secret] / [Open]', dueInMinutes: 60 } }],
     });
-    // Administrators define automations; this one's owner has since lost the administrator
-    // role (what a role change does, set here directly): it acts with the owner's rights.
-    await app.deps.db.automation.update({ where: { id: rawId(a.id) }, data: { ownerId: rawId(owner.user.id) } });
+    as((await ws.gql(AssignRole, { userId: owner.user.id, roleId: owner.roleId! })).assignRole, 'AssignRoleSuccess');
     const d = await createDeal(ws, {
       name: 'Quiet deal',
       amount: '9876.25',
