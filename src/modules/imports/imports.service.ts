@@ -869,12 +869,6 @@ class FileKeys {
 type Op = { row: number; cells: Cell[]; b: ReturnType<typeof build>; match: Found | null };
 
 /**
- * Settles a batch of rows: builds each, matches the batch against the database in one query
- * and against the file's earlier rows, and writes the rows through writeRecords. Rows are taken
- * in order, so a row matching one earlier in the file sees what that row did: under UPDATE the
- * rows before it are committed first and it updates the card the earlier row created.
- */
-/**
  * A batch's rows as the write will take them: each row built (its cells coerced and checked as
  * the file gives them) with its matching keys. Pure (no database).
  */
@@ -890,6 +884,12 @@ function prepareBatch(env: Env, rows: { row: number; cells: Cell[] }[]) {
 }
 type Prepared = ReturnType<typeof prepareBatch>;
 
+/**
+ * Settles a batch of built rows (prepareBatch): matches the batch against the database in one
+ * query and against the file's earlier rows, and writes the rows through writeRecords. Rows are
+ * taken in order, so a row matching one earlier in the file sees what that row did: under UPDATE
+ * the rows before it are committed first and it updates the card the earlier row created.
+ */
 async function writeBatch(env: Env, run: Run, items: Prepared, dupes: FileKeys) {
   const { policy, dryRun } = env.opts;
   if (!dryRun) dupes.clear();
