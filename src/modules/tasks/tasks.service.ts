@@ -106,22 +106,29 @@ function eventOfTask(ctx: ServiceCtx, card: TaskSubject, t: Task, pipelineId: st
 
 export type CreateTaskInput = { type: TaskType; text: string; dueAt: Date; responsibleId?: string | null };
 
-export async function createTask(ctx: ServiceCtx, card: TaskSubject, input: CreateTaskInput, issues = new IssueList()) {
+/**
+ * A new task's row after its checks: the card (the viewer may add to it), the responsible, the
+ * right to create a task for them (ForbiddenError), the fields; field issues go to `issues`
+ * (null: the fields did not parse).
+ */
+async function checkedTask(ctx: ServiceCtx, card: TaskSubject, input: CreateTaskInput, issues: IssueList): Promise<Prisma.TaskCreateManyInput | null> {
   await assertCanAddTo(ctx, card);
   const responsibleId = await checkResponsible(ctx, issues, input.responsibleId);
   await assertTaskRight(ctx, 'CREATE', responsibleId);
-  const data = v.parseInput(fields, input, issues.issues);
+  const clean = fields.safeParse(input);
+  if (!clean.success) {
+    for (const x of v.issuesOf(clean.error)) issues.add(x.field, x.message);
+    return null;
+  }
+  return { workspaceId: ctx.viewer.workspaceId, [SUBJECT_COLUMN[card.entityType]]: card.id, ...clean.data, responsibleId, createdById: ctx.viewer.userId };
+}
+
+export async function createTask(ctx: ServiceCtx, card: TaskSubject, input: CreateTaskInput, issues = new IssueList()) {
+  const data = await checkedTask(ctx, card, input, issues);
+  issues.throwIfAny();
   const task = await ctx.db.$transaction(async (tx) => {
     if (card.entityType === 'LEAD') await lockUndecidedLead(tx, card.id);
-    const t = await tx.task.create({
-      data: {
-        workspaceId: ctx.viewer.workspaceId,
-        [SUBJECT_COLUMN[card.entityType]]: card.id,
-        ...data,
-        responsibleId,
-        createdById: ctx.viewer.userId,
-      },
-    });
+    const t = await tx.task.create({ data: data! });
     await events.emit(tx, ctx, 'task.created', [await taskEvent(tx, ctx, card, t)]);
     await notifyAssigned(tx, ctx, t);
     return t;
@@ -143,22 +150,11 @@ export async function createTasks(callerCtx: ServiceCtx, items: { card: CardRef;
   const issues = new IssueList();
   const data: Prisma.TaskCreateManyInput[] = [];
   for (const [i, { card, input }] of items.entries()) {
-    await assertCanAddTo(ctx, card);
     const mine = new IssueList();
-    const responsibleId = await checkResponsible(ctx, mine, input.responsibleId);
-    await assertTaskRight(ctx, 'CREATE', responsibleId);
-    const clean = fields.safeParse(input);
-    if (!clean.success) v.issuesOf(clean.error).forEach((x) => mine.add(x.field, x.message));
+    const row = await checkedTask(ctx, card, input, mine);
     // Each issue names its task: tasks[1].text.
     mine.issues.forEach((x) => issues.add(`tasks[${i}].${x.field}`, x.message));
-    if (clean.success)
-      data.push({
-        workspaceId: ctx.viewer.workspaceId,
-        [SUBJECT_COLUMN[card.entityType]]: card.id,
-        ...clean.data,
-        responsibleId,
-        createdById: ctx.viewer.userId,
-      });
+    if (row) data.push(row);
   }
   issues.throwIfAny();
   const tasks = await ctx.db.$transaction(async (tx) => {
