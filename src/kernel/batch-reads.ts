@@ -4,6 +4,7 @@
 // the first card is checked; the checks answer from there. Outside a batch every call reads, as
 // before. A batch's context is a copy of the caller's, so nothing outlives the batch.
 import type { ServiceCtx } from '../context.js';
+import { validate as validateUuid } from 'uuid';
 import { perRequestValue } from '../lib/per-request.js';
 
 const batches = new WeakSet<object>();
@@ -25,7 +26,8 @@ export async function rowsById<R extends { id: string }>(
   ids: readonly string[],
   load: (ids: string[]) => Promise<R[]>,
 ): Promise<Map<string, R | null>> {
-  const wanted = [...new Set(ids.filter(Boolean))];
+  // An id that is no uuid names no row: never sent, so a batch's reads do not fail on it.
+  const wanted = [...new Set(ids.filter((id) => id && validateUuid(id)))];
   if (!batches.has(ctx)) {
     const rows = wanted.length ? await load(wanted) : [];
     const byId = new Map<string, R | null>(wanted.map((id) => [id, null]));

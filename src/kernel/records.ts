@@ -187,7 +187,7 @@ function users(ctx: ServiceCtx, ids: string[]) {
 
 /** Cards by id that the viewer may see, with whether they are in the trash (null: none they may see). */
 export function linkableCards(ctx: ServiceCtx, kind: CardKind, ids: string[]) {
-  return rowsById(ctx, `card:${kind}`, ids, (wanted) =>
+  return rowsById(ctx, `card:${kind}:visible`, ids, (wanted) =>
     cardTable(ctx.db, kind).findMany({ where: { id: { in: wanted }, ...visible(ctx, kind) }, select: { id: true, deletedAt: true } }),
   );
 }
@@ -652,8 +652,8 @@ export type BatchHooks = {
 export async function writeRecords(callerCtx: ServiceCtx, kind: CardKind, batch: BatchWrite[], hooks: BatchHooks = {}): Promise<BatchResult[]> {
   // The batch's writes share their reads (responsibles, linked cards, a kind's own references).
   const ctx = batchContext(callerCtx);
-  // A read the database refuses here (an id that is no uuid) is left to each card's own check,
-  // which refuses that card alone, as without the read ahead.
+  // A read that fails here (the database) is made again by each card's own check, which then
+  // fails that card alone, as without the read ahead.
   await preloadBatch(ctx, kind, batch).catch(() => {});
   const results: BatchResult[] = new Array<BatchResult>(batch.length);
   const refuse = async (index: number, error: unknown) => {

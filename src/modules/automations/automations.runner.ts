@@ -21,7 +21,7 @@ import type { Viewer } from '../../kernel/access/viewer.js';
 import { events } from '../../kernel/events.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import { visibleDefinitions } from '../../kernel/fields/definitions.js';
-import { canRead } from '../../kernel/access/field-access.js';
+import { hiddenSystemFields } from '../../kernel/lists.js';
 import { inOneTransaction, writeRecords, type BatchWrite, type CardWrite } from '../../kernel/records.js';
 import { cardTable, type CardRow } from '../../kernel/tables.js';
 import { displayValue } from '../timeline/timeline.service.js';
@@ -759,17 +759,17 @@ async function fill(ctx: ServiceCtx, kind: CardKind | 'LEAD', card: Record<strin
   const used = new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]));
   const deal = kind === 'DEAL';
   const system = ['name', 'id', 'responsible', ...(deal ? ['amount', 'currency', 'stage', 'pipeline'] : [])];
-  // What the owner's role may not see shows as nothing, as the API shows it to them: hidden
-  // system fields are empty, and hidden custom fields (and formulas over them) are left out.
-  if (!canRead(ctx.viewer, kind, 'responsible')) values.responsible = '';
   const defs = [...used].some((n) => !system.includes(n)) ? await visibleDefinitions(ctx, kind) : [];
   if (deal) {
-    const amountShown = canRead(ctx.viewer, 'DEAL', 'amount');
-    values.amount = !amountShown || card.amount === null || card.amount === undefined ? '' : (card.amount as { toFixed(n: number): string }).toFixed(2);
-    values.currency = amountShown ? String(card.currency ?? '') : '';
+    values.amount = card.amount === null || card.amount === undefined ? '' : (card.amount as { toFixed(n: number): string }).toFixed(2);
+    values.currency = String(card.currency ?? '');
     values.stage = cards.names.get(card.stageId as string) ?? '';
     values.pipeline = cards.names.get(card.pipelineId as string) ?? '';
   }
+  // What the owner's role may not see shows as nothing, as the API shows it to them: a hidden
+  // system field (and the columns that go with it: a deal's currency with its amount) is empty,
+  // and hidden custom fields (and formulas over them) are left out.
+  for (const f of hiddenSystemFields(ctx.viewer, kind)) for (const name of [f, ...descriptor(kind).access[f]]) if (name in values) values[name] = '';
   const custom = (card.customFields ?? {}) as Record<string, unknown>;
   for (const d of defs) values[d.name] ??= displayValue(d, custom[d.key]) ?? '';
   return text.replace(PLACEHOLDER, (m, name: string) => values[name] ?? m);

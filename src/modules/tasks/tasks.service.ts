@@ -142,6 +142,7 @@ export async function createTask(ctx: ServiceCtx, card: TaskSubject, input: Crea
  * (the card, the responsible, the right to create it, the fields), written in one transaction
  * with one event per topic, so the in-transaction consumers (timeline, webhooks, automations)
  * take them as one batch. A task refused refuses them all: its error is thrown, nothing is written.
+ * Cards only: a task on an incoming lead needs createTask's lock on the undecided lead.
  */
 export async function createTasks(callerCtx: ServiceCtx, items: { card: CardRef; input: CreateTaskInput }[]) {
   if (!items.length) return [];
