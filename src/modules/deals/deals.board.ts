@@ -220,15 +220,6 @@ type Row = {
   customFields: Record<string, unknown> | null;
 } & Record<string, unknown>;
 
-const COLUMNS: Record<string, { cols: Record<string, string> }> = {
-  stage: { cols: { id: 'id', name: 'name', kind: 'kind', sortOrder: '"sortOrder"', color: 'color' } },
-  pipeline: { cols: { id: 'id', name: 'name' } },
-  responsible: { cols: { id: 'id', name: 'name' } },
-  company: { cols: { id: 'id', name: 'name' } },
-  contacts: { cols: { id: 'id', name: 'name' } },
-  tags: { cols: { id: 'id', name: 'name' } },
-};
-
 // The definitions as the value rules read them (definitions.ts: hiddenFieldIds, applies,
 // recomputeFormulas, toGraphql), in the same order as `definitions()`.
 const DEFS_SQL = (ws: string) => `coalesce((select json_agg(json_build_object('id', f.id, 'key', f.key, 'code', f.code, 'name', f.name,
@@ -253,9 +244,9 @@ function pageSql(ctx: ServiceCtx, fields: NodeField[], source: Source): { sql: s
       where t."workspaceId" = $1::uuid and t."deletedAt" is ${d.inTrash ? 'not null' : 'null'}${s.sql} order by ${d.order} limit ${d.take}) q)`;
   }
   const select = ["'id', d.id"];
-  const obj = (rel: string, of: Leaf[]) => {
-    const c = COLUMNS[rel];
-    const pairs = [...new Set(of.map((l) => l.field).filter((f) => f !== '__typename'))].map((f) => `'${f}', t.${c.cols[f]}`);
+  // The fields are RELATED's (checked by the plan): each the column of its name.
+  const obj = (of: Leaf[]) => {
+    const pairs = [...new Set(of.map((l) => l.field).filter((f) => f !== '__typename'))].map((f) => `'${f}', t."${f}"`);
     return `json_build_object(${pairs.length ? pairs.join(', ') : `'id', t.id`})`;
   };
   const scope = (kind: 'COMPANY' | 'CONTACT') => {
@@ -277,7 +268,7 @@ function pageSql(ctx: ServiceCtx, fields: NodeField[], source: Source): { sql: s
       else if (f.field === 'currency') select.push(`'currency', d.currency`);
       continue;
     }
-    const o = obj(f.field, f.of);
+    const o = obj(f.of);
     const as = `'${f.field}'`;
     switch (f.field) {
       case 'stage':
