@@ -10,7 +10,7 @@
 // merged cards in the order given. Phones, e-mails, tags and multiple-choice custom fields are
 // joined (no choice). Fields the viewer may not edit (READ, HIDDEN, formulas, archived) keep the
 // kept card's values; the merged cards keep theirs in the trash.
-import { Prisma } from '../../generated/prisma/client.js';
+import { lockRows } from '../../lib/bulk-insert.js';
 import type { ServiceCtx } from '../../context.js';
 import { IssueList } from '../../lib/errors.js';
 import * as v from '../../lib/validate.js';
@@ -277,8 +277,7 @@ export async function merge(ctx: ServiceCtx, kind: MergeKind, keepId: string, ve
     // Every card of the merge locked first, in one order: two merges over the same cards (A into
     // B while B into A) then wait for each other instead of deadlocking, and the second finds
     // the first's outcome (ConflictError, or a card in the trash).
-    const all = [keepId, ...gone].sort();
-    await tx.$queryRaw`select 1 from ${Prisma.raw(`"${d.typeName}"`)} where "id" = any(${all}::uuid[]) order by "id" for update`;
+    await lockRows(tx, d.typeName, [keepId, ...gone]);
     // Always written, even with nothing to take: the version moves and live views hear of it.
     const kept = await updateRecord(t, kind, keepId, version, write, issues);
     const card = { entityType: kind, cardId: { in: gone }, workspaceId: ws };
