@@ -295,6 +295,15 @@ describe('notes and note templates', () => {
     expect(tl[0]).toEqual(entry);
   });
 
+  it('failing before: a name with %, _ or \\ is taken only by the same name, case aside', async () => {
+    // The check was an ILIKE: "Client%" and "C_ient call" were refused as taken by "Client call", and a lone "\\" failed the statement.
+    const made = async (name: string) => (await ws.gql(CreateNoteTemplate, { name, text: 'x' })).createNoteTemplate;
+    for (const name of ['Client%', 'C_ient call', '\\', 'a\\%']) expect(as(await made(name), 'CreateNoteTemplateSuccess').template.name).toBe(name);
+    expect(await made('CLIENT%')).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'name' }] });
+    expect(await made('client call')).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'name' }] });
+    for (const t of (await ws.gql(NoteTemplates, {})).noteTemplates.filter((t) => t.name !== 'Client call')) await ws.gql(DeleteNoteTemplate, { id: t.id });
+  });
+
   it('lists templates with their placeholders; only an administrator creates them, anyone uses them', async () => {
     expect(template).toMatchObject({ name: 'Client call', text: 'Call to client about [topic]', placeholders: ['topic'] });
     const two = as(

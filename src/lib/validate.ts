@@ -106,6 +106,12 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, extra
 /** Escapes LIKE's wildcards: what a user searches for is meant literally. */
 export const likeLiteral = (t: string) => t.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/**
+ * The same text, case aside: Prisma writes `equals` with `mode: 'insensitive'` as ILIKE, so a name holding `%`, `_` or `\\` matched other names
+ * (or failed the statement); `in` is written LOWER(col) IN (LOWER($1)), an exact comparison.
+ */
+export const sameText = (t: string) => ({ in: [t], mode: 'insensitive' as const });
+
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**

@@ -22,7 +22,7 @@ export function listGroups(ctx: ServiceCtx, entityType: EntityType, query: Query
 export async function createGroup(ctx: ServiceCtx, entityType: EntityType, name: string) {
   assertAdmin(ctx.viewer, CUSTOM_FIELDS.manage());
   const clean = v.parseInput(z.object({ name: v.name(120) }), { name });
-  if (await ctx.db.fieldGroup.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, entityType, name: { equals: clean.name, mode: 'insensitive' } } })) {
+  if (await ctx.db.fieldGroup.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, entityType, name: v.sameText(clean.name) } })) {
     throw ValidationError.field('name', CUSTOM_FIELDS.groupTaken());
   }
   // A new group goes last.
@@ -41,7 +41,7 @@ export async function updateGroup(ctx: ServiceCtx, id: string, input: { name?: s
   if (
     data.name &&
     (await ctx.db.fieldGroup.findFirst({
-      where: { workspaceId: g.workspaceId, entityType: g.entityType, id: { not: id }, name: { equals: data.name, mode: 'insensitive' } },
+      where: { workspaceId: g.workspaceId, entityType: g.entityType, id: { not: id }, name: v.sameText(data.name) },
     }))
   ) {
     throw ValidationError.field('name', CUSTOM_FIELDS.groupTaken());

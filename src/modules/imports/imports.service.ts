@@ -699,8 +699,8 @@ async function findMatch(env: Env, b: ReturnType<typeof build>): Promise<Found |
       const phones = (f.phones as string[]).map((p) => v.normalizePhone(p, env.region)).filter((p): p is string => !!p);
       if (phones.length) cond = { phones: { hasSome: phones } };
     } else if (by === 'NAME' && typeof f.name === 'string') {
-      // `in`, not `equals`: Prisma writes LOWER(name) IN (LOWER($n)), which the ("workspaceId", lower(name)) index serves (equals would be ILIKE).
-      cond = { name: { in: [f.name], mode: 'insensitive' } };
+      // Written LOWER(name) IN (LOWER($n)), which the ("workspaceId", lower(name)) index serves.
+      cond = { name: v.sameText(f.name) };
     }
     if (!cond) continue;
     // Only kinds that have the column are asked (a deal has no phones or e-mails).
@@ -727,7 +727,7 @@ async function findOrCreate(env: Env, kind: CardKind, name: string): Promise<str
     ? { emails: { has: name.toLowerCase() } }
     : /^\+?[\d\s()-]{6,}$/.test(name) && kind !== 'DEAL'
       ? { phones: { has: v.normalizePhone(name, env.region) ?? name } }
-      : { name: { in: [name], mode: 'insensitive' } };
+      : { name: v.sameText(name) };
   const found = await cardTable(ctx.db, kind).findFirst({ where: { ...live(ctx, kind), ...cond }, select: { id: true }, orderBy: { createdAt: 'asc' } });
   if (found) return found.id;
   if (env.opts.dryRun) return null;

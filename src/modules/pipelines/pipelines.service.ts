@@ -112,7 +112,7 @@ export async function createPipeline(ctx: ServiceCtx, input: z.input<typeof pipe
   assertAdmin(ctx.viewer, PIPELINES.manage());
   const data = v.parseInput(pipelineInput, input);
   const ws = ctx.viewer.workspaceId;
-  if (await ctx.db.pipeline.findFirst({ where: { workspaceId: ws, name: { equals: data.name, mode: 'insensitive' } } })) {
+  if (await ctx.db.pipeline.findFirst({ where: { workspaceId: ws, name: v.sameText(data.name) } })) {
     throw ValidationError.field('name', PIPELINES.nameTaken());
   }
   // Every pipeline can close a deal: add the closing stages when the admin left them out.
@@ -153,7 +153,7 @@ export async function updatePipeline(ctx: ServiceCtx, id: string, input: { name?
   if (
     data.name &&
     data.name !== p.name &&
-    (await ctx.db.pipeline.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))
+    (await ctx.db.pipeline.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: v.sameText(data.name), id: { not: id } } }))
   ) {
     throw ValidationError.field('name', PIPELINES.nameTaken());
   }
@@ -217,7 +217,7 @@ export async function updateStage(ctx: ServiceCtx, id: string, input: { name?: s
     data.name &&
     data.name !== stage.name &&
     (await ctx.db.stage.findFirst({
-      where: { pipelineId: stage.pipelineId, id: { not: id }, name: { equals: data.name, mode: 'insensitive' } },
+      where: { pipelineId: stage.pipelineId, id: { not: id }, name: v.sameText(data.name) },
     }))
   ) {
     throw ValidationError.field('name', PIPELINES.stageNameUsedHere());
@@ -261,7 +261,7 @@ export async function createLossReason(ctx: ServiceCtx, pipelineId: string, name
   const p = await findPipeline(ctx, pipelineId);
   if (!p) throw ValidationError.field('pipelineId', v.noSuch('Pipeline'));
   const data = v.parseInput(z.object({ name: v.name(120) }), { name });
-  if (await ctx.db.lossReason.findFirst({ where: { pipelineId, name: { equals: data.name, mode: 'insensitive' } } })) {
+  if (await ctx.db.lossReason.findFirst({ where: { pipelineId, name: v.sameText(data.name) } })) {
     throw ValidationError.field('name', PIPELINES.lossReasonTaken());
   }
   const count = await ctx.db.lossReason.count({ where: { pipelineId } });

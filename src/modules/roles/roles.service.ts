@@ -46,7 +46,7 @@ const nameCheck = z.object({ name: v.name(120) });
 /** Role names compare case-insensitively, like pipeline and team names. */
 async function assertNameFree(ctx: ServiceCtx, name: string, selfId?: string) {
   const other = await ctx.db.role.findFirst({
-    where: { workspaceId: ctx.viewer.workspaceId, name: { equals: name, mode: 'insensitive' }, ...(selfId ? { id: { not: selfId } } : {}) },
+    where: { workspaceId: ctx.viewer.workspaceId, name: v.sameText(name), ...(selfId ? { id: { not: selfId } } : {}) },
   });
   if (other) throw ValidationError.field('name', ROLES.nameTaken());
 }

@@ -22,7 +22,7 @@ export async function createTeam(ctx: ServiceCtx, input: z.input<typeof teamInpu
   const data = v.parseInput(teamInput, input);
   const issues = new IssueList();
   await checkIds(ctx, issues, 'user', 'memberIds', data.memberIds);
-  if (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' } } })) {
+  if (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: v.sameText(data.name) } })) {
     issues.add('name', TEAMS.nameTaken());
   }
   issues.throwIfAny();
@@ -54,7 +54,7 @@ export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: st
   if (
     data.name &&
     data.name !== team.name &&
-    (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' }, id: { not: id } } }))
+    (await ctx.db.team.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: v.sameText(data.name), id: { not: id } } }))
   ) {
     issues.add('name', TEAMS.nameTaken());
   }

@@ -394,7 +394,7 @@ export function listTemplates(ctx: ServiceCtx, query: Query = {}) {
 export async function createTemplate(ctx: ServiceCtx, input: { name: string; text: string }) {
   assertAdmin(ctx.viewer, TIMELINE.manageTemplates());
   const data = v.parseInput(z.object({ name: v.name(120), text: text(5000) }), input);
-  if (await ctx.db.noteTemplate.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: { equals: data.name, mode: 'insensitive' } } })) {
+  if (await ctx.db.noteTemplate.findFirst({ where: { workspaceId: ctx.viewer.workspaceId, name: v.sameText(data.name) } })) {
     throw ValidationError.field('name', TIMELINE.templateTaken());
   }
   return ctx.db.noteTemplate.create({ data: { workspaceId: ctx.viewer.workspaceId, ...data } });
