@@ -207,6 +207,7 @@ export async function buildApp(
   const {
     pubsub,
     listen,
+    tap,
     listeners,
     flush,
     close: closePubSub,
@@ -219,10 +220,7 @@ export async function buildApp(
     unitOf: (ctx) => ctx.viewer!.workspaceId,
     expired: liveExpired,
     share: sharedLive,
-    tap: (channel) => {
-      const [topic, id] = channel.split(':') as ['dealChanged', string];
-      return pubsub.subscribe(topic, id)[Symbol.asyncIterator]();
-    },
+    tap,
     keyAgain: async (ctx, args) => (args.rootValue as EnvelopedRoot).live!.operation + (await liveRightsKeyAgain(ctx, args.schema, args.document)),
     onError: (err) => log.warn({ err }, 'live group'),
   });

@@ -30,8 +30,11 @@ export type LiveHooks<C> = {
    * each channel it subscribes to and uses the iterable it answers, if any, instead of its own.
    */
   share(ctx: C, listen: (channel: string) => AsyncIterable<unknown> | undefined): C;
-  /** Subscribes to a pubsub channel now (the listener is in place when this returns). */
-  tap(channel: string): AsyncIterator<unknown>;
+  /**
+   * Listens on a pubsub channel now (in place when this returns): `fn` is called synchronously
+   * as each message is dispatched. Answers the function that stops listening.
+   */
+  tap(channel: string, fn: (m: unknown) => void): () => void;
   /**
    * Reads the member's rights again (updating `ctx`) and answers its key now; throws the error
    * the member ends with when it may no longer subscribe (signed out, deactivated, …).
@@ -47,31 +50,34 @@ type Ending = { result: ExecutionResult } | { error: unknown } | null;
 const RECORDED = 1000;
 
 /**
- * A group's pubsub channels from the moment its rights may have changed: kept while any member
- * of the group has not been re-checked since, and replayed, then followed live, by the groups
- * members move to.
+ * A group's pubsub channels from the moment its rights may have changed, plus what the group had
+ * already been dispatched but not yet turned into a result (its filter or its read still
+ * running): kept while any member of the group has not been re-checked since, and replayed, then
+ * followed live, by the groups members move to.
  */
 class Recording {
   /** Per channel: the messages so far (null once nobody may need them), and their followers. */
-  private readonly channels = new Map<string, { it: AsyncIterator<unknown>; kept: unknown[] | null; followers: Set<(m: unknown) => void> }>();
+  private readonly channels = new Map<string, { stop: () => void; kept: unknown[] | null; followers: Set<(m: unknown) => void> }>();
   /** Members not re-checked since. */
   users = 0;
-  constructor(channels: Iterable<string>, tap: (channel: string) => AsyncIterator<unknown>, taps: Map<string, number>) {
-    for (const channel of channels) {
-      const c = { it: tap(channel), kept: [] as unknown[] | null, followers: new Set<(m: unknown) => void>() };
+  constructor(channels: Map<string, Feed>, tap: LiveHooks<unknown>['tap'], taps: Map<string, number>) {
+    for (const [channel, feed] of channels) {
+      const c = { stop: () => {}, kept: feed.pending() as unknown[] | null, followers: new Set<(m: unknown) => void>() };
       this.channels.set(channel, c);
       taps.set(channel, (taps.get(channel) ?? 0) + 1);
-      void (async () => {
-        for (;;) {
-          const r = await c.it.next().catch(() => ({ done: true, value: undefined }));
-          if (r.done) break;
-          if (c.kept && c.kept.push(r.value) > RECORDED) c.kept.shift();
-          for (const f of c.followers) f(r.value);
-        }
+      const stop = tap(channel, (m) => {
+        if (c.kept && c.kept.push(m) > RECORDED) c.kept.shift();
+        for (const f of c.followers) f(m);
+      });
+      let stopped = false;
+      c.stop = () => {
+        if (stopped) return;
+        stopped = true;
+        stop();
         const left = taps.get(channel)! - 1;
         if (left) taps.set(channel, left);
         else taps.delete(channel);
-      })();
+      };
     }
   }
   /** A member no longer needs what was recorded. */
@@ -81,40 +87,82 @@ class Recording {
     this.endIdle();
   }
   private endIdle() {
-    for (const c of this.channels.values()) if (!c.kept && c.followers.size === 0) void c.it.return?.();
+    for (const c of this.channels.values()) if (!c.kept && c.followers.size === 0) c.stop();
   }
-  /** The channel from the start of the recording, then live; undefined when it is not recorded (any more). */
-  replay(channel: string): AsyncIterable<unknown> | undefined {
+  /**
+   * Hands `fn` the channel from the start of the recording (synchronously, now), then live.
+   * Answers how to stop, or undefined when the channel is not recorded (any more).
+   */
+  follow(channel: string, fn: (m: unknown) => void): (() => void) | undefined {
     const c = this.channels.get(channel);
     if (!c?.kept) return undefined;
-    const queue = [...c.kept];
-    let wake: ((r: IteratorResult<unknown>) => void) | null = null;
-    let done = false;
-    const follow = (m: unknown) => {
-      if (wake) {
-        const w = wake;
-        wake = null;
-        w({ value: m, done: false });
-      } else queue.push(m);
+    for (const m of c.kept) fn(m);
+    c.followers.add(fn);
+    return () => {
+      c.followers.delete(fn);
+      this.endIdle();
     };
-    c.followers.add(follow);
-    const it: AsyncIterableIterator<unknown> = {
-      next: () =>
-        queue.length
-          ? Promise.resolve({ value: queue.shift(), done: false })
-          : done
-            ? Promise.resolve({ value: undefined, done: true })
-            : new Promise((resolve) => (wake = resolve)),
-      return: () => {
-        done = true;
-        c.followers.delete(follow);
-        wake?.({ value: undefined, done: true });
-        this.endIdle();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-      [Symbol.asyncIterator]: () => it,
-    };
-    return it;
+  }
+}
+
+/**
+ * One pubsub channel as a group's subscription reads it: messages arrive synchronously as they
+ * are dispatched (from the pubsub, or from a recording), and the feed keeps those that have not
+ * yet led to a result (taken by the subscription since its last result, or not taken yet), so a
+ * re-check can hand them to the groups members move to.
+ */
+class Feed implements AsyncIterableIterator<unknown> {
+  private readonly log: unknown[] = [];
+  /** Position in `log` of the next message the subscription takes. */
+  private taken = 0;
+  private wake: ((r: IteratorResult<unknown>) => void) | null = null;
+  private done = false;
+  stop: () => void = () => {};
+  push(m: unknown) {
+    if (this.done) return;
+    if (this.wake) {
+      const w = this.wake;
+      this.wake = null;
+      this.log.push(m);
+      this.taken = this.log.length;
+      w({ value: m, done: false });
+      return;
+    }
+    this.log.push(m);
+  }
+  /** The group produced a result: what its subscription took so far is settled. */
+  settled() {
+    this.log.splice(0, this.taken);
+    this.taken = 0;
+  }
+  /** What has not led to a result yet (bounded: a group that filters everything out never settles). */
+  pending() {
+    return this.log.slice(-RECORDED);
+  }
+  next(): Promise<IteratorResult<unknown>> {
+    if (this.taken < this.log.length) {
+      const value = this.log[this.taken++];
+      // Taken without a result for long (everything filtered out): forget the oldest.
+      if (this.taken > RECORDED) {
+        this.log.shift();
+        this.taken--;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+  return(): Promise<IteratorResult<unknown>> {
+    if (!this.done) {
+      this.done = true;
+      this.stop();
+      this.wake?.({ value: undefined, done: true });
+      this.wake = null;
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+  [Symbol.asyncIterator]() {
+    return this;
   }
 }
 
@@ -216,7 +264,8 @@ class Member<C> implements AsyncGenerator<ExecutionResult, undefined> {
 
 class Group<C> {
   readonly members = new Set<Member<C>>();
-  readonly channels = new Set<string>();
+  /** Its pubsub channels, as its subscription reads them. */
+  readonly channels = new Map<string, Feed>();
   iterator: AsyncIterator<ExecutionResult> | null = null;
   closed = false;
   /** How its source ended (set once it has): a member that arrives after still ends that way. */
@@ -235,6 +284,7 @@ class Group<C> {
     this.closed = true;
     this.mux.forget(this);
     void this.iterator?.return?.()?.catch((err: unknown) => this.mux.hooks.onError(err));
+    for (const f of this.channels.values()) void f.return();
   }
   async pump() {
     const it = this.iterator!;
@@ -243,6 +293,7 @@ class Group<C> {
       for (;;) {
         const r = await it.next();
         if (r.done || this.closed) break;
+        for (const f of this.channels.values()) f.settled();
         // One execution, one serialization, for every member.
         const payload = JSON.stringify(r.value);
         this.mux.executions++;
@@ -403,8 +454,15 @@ export class LiveMux<C> {
   private async start(m: Member<C>, from?: Recording): Promise<Group<C> | ExecutionResult> {
     const g = new Group(this, m.key, this.hooks.unitOf(m.ctx));
     const contextValue = this.hooks.share(m.ctx, (channel) => {
-      g.channels.add(channel);
-      return from?.replay(channel);
+      // Listened to from now on (synchronously), so nothing dispatched later is missed.
+      const feed = new Feed();
+      const push = (msg: unknown) => feed.push(msg);
+      const stop = from?.follow(channel, push);
+      // The group's own listener counts as the pubsub's one listener for the group (see extraListeners).
+      feed.stop = stop ?? this.hooks.tap(channel, push);
+      g.channels.get(channel)?.return();
+      g.channels.set(channel, feed);
+      return feed;
     });
     const outcome = await m.subscribe({ ...m.args, contextValue });
     if (!(Symbol.asyncIterator in Object(outcome))) return outcome as ExecutionResult;

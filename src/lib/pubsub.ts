@@ -87,6 +87,8 @@ export function onceEach<T>(key: (m: T) => string, size = 1000): (m: T) => boole
 }
 
 type Listen = (topic: 'settingsChanged', fn: (m: SettingsChangedMessage) => void) => void;
+/** Listens on a channel (`topic` or `topic:id`, as the pubsub names them) until the answered function is called. */
+type Tap = (channel: string, fn: (m: unknown) => void) => () => void;
 
 /**
  * The pubsub; `listen`: a listener called synchronously as each message is dispatched, so it
@@ -97,11 +99,18 @@ type Listen = (topic: 'settingsChanged', fn: (m: SettingsChangedMessage) => void
 export function createAppPubSub(
   redisUrl?: string,
   onRedisError: (err: Error) => void = () => {},
-): { pubsub: AppPubSub; listen: Listen; listeners(channel: string): number; flush(): Promise<void>; close(): Promise<void> } {
+): { pubsub: AppPubSub; listen: Listen; tap: Tap; listeners(channel: string): number; flush(): Promise<void>; close(): Promise<void> } {
   const listenOn =
     (target: EventTarget): Listen =>
     (topic, fn) =>
       target.addEventListener(topic, (e) => fn((e as CustomEvent<SettingsChangedMessage>).detail));
+  const tapOn =
+    (target: EventTarget): Tap =>
+    (channel, fn) => {
+      const listener = (e: Event) => fn((e as CustomEvent).detail);
+      target.addEventListener(channel, listener);
+      return () => target.removeEventListener(channel, listener);
+    };
   // Test seam (`listeners`): how many subscriptions listen on a channel here, so a test can
   // wait until its subscription is registered before it makes the change it expects to hear
   // of, instead of sleeping. Counts what yoga's pubsub adds and removes on the event target;
@@ -122,6 +131,7 @@ export function createAppPubSub(
     return {
       pubsub: createPubSub<PubSubTopics>({ eventTarget }),
       listen: listenOn(eventTarget),
+      tap: tapOn(eventTarget),
       listeners: (channel) => counts.get(channel) ?? 0,
       flush: async () => {},
       close: async () => {},
@@ -166,6 +176,7 @@ export function createAppPubSub(
   return {
     pubsub: createPubSub<PubSubTopics>({ eventTarget }),
     listen: listenOn(eventTarget),
+    tap: tapOn(eventTarget),
     listeners: (channel) => (confirmed.has(channel) ? (counts.get(channel) ?? 0) : 0),
     flush: async () => {
       const sent = pending;

@@ -11,7 +11,7 @@ const hooks: LiveHooks<Ctx> = {
   unitOf: () => 'workspace',
   expired: () => false,
   share: (ctx) => ({ ...ctx }),
-  tap: () => ({ next: () => new Promise(() => {}) }),
+  tap: () => () => {},
   keyAgain: async () => 'key',
   onError: (err) => {
     throw err;
@@ -43,6 +43,82 @@ describe('live groups whose source ends at once', () => {
     const mux = new LiveMux(hooks);
     const member = (await mux.join('1', socket, 'key', args('a'), () => source())) as AsyncIterator<ExecutionResult>;
     expect(await member.next()).toEqual({ value: undefined, done: true });
+    expect(mux.size()).toEqual({ groups: 0, members: 0 });
+  });
+});
+
+describe('a member moving group', () => {
+  it('still gets an event its old group was busy with when its rights changed', async () => {
+    // A stand-in pubsub: synchronous listeners per channel.
+    const listeners = new Map<string, Set<(m: unknown) => void>>();
+    const publish = (channel: string, m: unknown) => [...(listeners.get(channel) ?? [])].forEach((fn) => fn(m));
+    // Rights: the member's key is read again on a settings change; it becomes 'wider'.
+    const subscribeTo = (channel: string): AsyncIterable<unknown> => {
+      const queue: unknown[] = [];
+      let wake: (() => void) | null = null;
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(
+        channel,
+        set.add((m) => {
+          queue.push(m);
+          wake?.();
+        }),
+      );
+      return (async function* () {
+        for (;;) {
+          while (queue.length) yield queue.shift();
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      })();
+    };
+    let key = 'narrow';
+    // The group's per-event work (a filter, the read of the deal) waits on this gate for 'slow'.
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let started: () => void = () => {};
+    const busy = new Promise<void>((resolve) => (started = resolve));
+    type SharedCtx = Ctx & { listen?: (channel: string) => AsyncIterable<unknown> | undefined };
+    const mux = new LiveMux<SharedCtx>({
+      ...(hooks as unknown as LiveHooks<SharedCtx>),
+      share: (ctx, listen) => ({ ...ctx, listen }),
+      tap: (channel, fn) => {
+        const set = listeners.get(channel) ?? new Set();
+        listeners.set(channel, set.add(fn));
+        return () => set.delete(fn);
+      },
+      keyAgain: async () => key,
+    });
+    // The subscription: every message on 'board', under the group's key; 'slow' takes a while.
+    const subscribe = (a: ExecutionArgs): AsyncIterable<ExecutionResult> => {
+      const ctx = a.contextValue as SharedCtx;
+      // As the app's shared context: the group's own listening, else a pubsub subscription.
+      const source = ctx.listen?.('board') ?? subscribeTo('board');
+      return (async function* () {
+        for await (const m of source) {
+          if (m === 'slow') {
+            started();
+            await gate;
+          }
+          yield { data: { m: m as string } };
+        }
+      })();
+    };
+    const sent: string[] = [];
+    const sock = { readyState: 1, send: (data: string) => void sent.push(data) };
+    const member = (await mux.join('1', sock, 'narrow', args('a') as ExecutionArgs & { contextValue: SharedCtx }, subscribe)) as AsyncIterator<ExecutionResult>;
+    publish('board', 'first');
+    await expect.poll(() => sent.length).toBe(1);
+    // The group takes 'slow' and is busy with it when the member's rights change.
+    publish('board', 'slow');
+    await busy;
+    key = 'wider';
+    mux.recheck('workspace');
+    open();
+    publish('board', 'after');
+    // The member moved to a group of its new key and got both events (computed under its new
+    // rights): the one its old group was busy with is not lost.
+    await expect.poll(() => sent.map((s) => (JSON.parse(s) as { payload: { data: { m: string } } }).payload.data.m)).toEqual(['first', 'slow', 'after']);
+    await member.return!();
     expect(mux.size()).toEqual({ groups: 0, members: 0 });
   });
 });
