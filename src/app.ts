@@ -227,7 +227,7 @@ export async function buildApp(
   listen('settingsChanged', (m) => mux.recheck(m.workspaceId));
   // The outbox hands each committed event to the consumers the modules registered (kernel/events.ts).
   const delivery = { flush, deliver: (topic: string, payload: unknown) => consumers.deliver(topic, payload), jobs: () => consumers.jobs() };
-  const outbox = new OutboxDispatcher(database.prisma, delivery, log, opts.outboxPollMs);
+  const outbox = new OutboxDispatcher(database.prisma, delivery, log, opts.outboxPollMs, undefined, database.connect);
   const storage = new LocalStorage(join(config.dataDir, 'files'));
   // Durable jobs (automation runs, webhook deliveries) the modules registered as job sources.
   const worker = new Worker(() => consumers.sources(), log, opts.outboxPollMs);

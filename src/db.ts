@@ -19,6 +19,11 @@ export type Database = {
   migrate(dir?: string): Promise<string[]>;
   /** Runs a statement outside Prisma (health checks, tests). */
   ping(): Promise<void>;
+  /**
+   * A connection of the pool used outside Prisma (PostgreSQL only): the outbox dispatcher sends
+   * its lock and claim as one round trip. Release it with `release()` (`release(err)` drops it).
+   */
+  connect?: () => Promise<pg.PoolClient>;
   /** The connection pool's use (PostgreSQL); PGlite is one in-process connection with no pool. */
   pool?: () => { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
@@ -155,6 +160,7 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
     ping: async () => {
       await pool.query('select 1');
     },
+    connect: () => pool.connect(),
     pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }),
     close: async () => {
       await prisma.$disconnect();

@@ -4,6 +4,7 @@
 // rows are claimed with FOR UPDATE SKIP LOCKED so several instances on one database never
 // deliver a row twice at once, and a crash between commit and delivery only delays it until the
 // next drain. The outbox knows no topics: what an event means is its consumers' business.
+import type pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db.js';
 import type { Logger } from './logger.js';
@@ -25,7 +26,13 @@ export async function enqueue(tx: Tx, events: OutboxRow[]) {
   );
 }
 
-type Row = { id: bigint; topic: string; payload: unknown };
+type Row = { id: bigint | string; topic: string; payload: unknown };
+
+/** One dispatcher at a time across all instances (a transaction-scoped advisory lock). */
+const LOCK = `hashtextextended('crm:outbox', 0)`;
+
+/** A lock miss is tried again after this many ms, doubling up to the last. */
+const RETRY_MS = [2, 4, 8, 16];
 
 export type OutboxDelivery = {
   /** Hands one committed event to its consumers; a throw leaves the batch for the next drain. */
@@ -52,7 +59,11 @@ export class OutboxDispatcher {
     private readonly log: Logger,
     private readonly pollMs = 1000,
     private readonly batch = 200,
+    /** PostgreSQL: a raw connection, so the lock and the claim go in one round trip (see `drainOnce`). */
+    private readonly connect?: () => Promise<pg.PoolClient>,
   ) {}
+  /** Lock misses in a row (the next retry waits RETRY_MS[misses - 1]). */
+  private misses = 0;
   start() {
     this.stopped = false;
     this.started = true;
@@ -82,10 +93,13 @@ export class OutboxDispatcher {
           this.kick();
         } else if (this.busy) {
           // Another dispatcher holds the lock; it may have read the outbox before our rows
-          // committed, so look again shortly rather than spin on the lock.
+          // committed, so look again shortly. The holder is most often the other instance's
+          // poll finding nothing (a few ms): try again after 2 ms, doubling up to 16 ms.
           this.busy = false;
-          setTimeout(() => this.kick(), 20).unref();
-        }
+          const wait = RETRY_MS[Math.min(this.misses, RETRY_MS.length - 1)];
+          this.misses++;
+          setTimeout(() => this.kick(), wait).unref();
+        } else this.misses = 0;
       });
   }
 
@@ -96,6 +110,50 @@ export class OutboxDispatcher {
       for (const job of this.delivery.jobs?.() ?? []) await job();
     }
     for (;;) {
+      const n = this.connect ? await this.drainOnce(this.connect) : await this.drainPrisma();
+      if (n < this.batch) return;
+    }
+  }
+
+  /**
+   * One batch on a raw PostgreSQL connection: BEGIN, the lock and the claim go as one
+   * round trip (three statements of one simple query; the claim's snapshot is taken after the
+   * lock is held), then the publish, then the mark and COMMIT as one more. -1: the lock was busy.
+   */
+  private async drainOnce(connect: () => Promise<pg.PoolClient>): Promise<number> {
+    const client = await connect();
+    let failed: Error | undefined;
+    try {
+      const results = (await client.query(
+        `begin; select pg_try_advisory_xact_lock(${LOCK}) as ok; ` +
+          `select "id", "topic", "payload" from "OutboxEvent" where "publishedAt" is null and (select pg_try_advisory_xact_lock(${LOCK})) ` +
+          `order by "id" limit ${Number(this.batch)} for update skip locked`,
+      )) as unknown as pg.QueryResult[];
+      if (!(results[1].rows[0] as { ok: boolean }).ok) {
+        await client.query('rollback');
+        this.busy = true;
+        return -1;
+      }
+      const rows = results[2].rows as Row[];
+      for (const row of rows) await this.delivery.deliver(row.topic, row.payload);
+      // Marked published only once Redis took them (see drainPrisma).
+      await this.delivery.flush();
+      const ids = rows.map((r) => String(r.id));
+      if (ids.some((id) => !/^\d+$/.test(id))) throw new Error('outbox: unexpected id');
+      await client.query(ids.length ? `update "OutboxEvent" set "publishedAt" = now() where "id" = any('{${ids.join(',')}}'::bigint[]); commit` : 'commit');
+      return rows.length;
+    } catch (err) {
+      failed = err as Error;
+      await client.query('rollback').catch(() => {});
+      throw err;
+    } finally {
+      // A connection whose transaction state is unknown is dropped, not reused.
+      client.release(failed);
+    }
+  }
+
+  private async drainPrisma(): Promise<number> {
+    {
       const n = await this.db.$transaction(
         async (tx) => {
           // One dispatcher at a time across all instances: events go out in commit order of each
@@ -125,7 +183,7 @@ export class OutboxDispatcher {
         },
         { timeout: 60_000 },
       );
-      if (n < this.batch) return;
+      return n;
     }
   }
 
