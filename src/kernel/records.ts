@@ -532,7 +532,9 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
       tx,
       kind,
       ws,
-      written.filter((x) => x.created || byIndex.get(x.index)!.p.w.input.tags).map((x) => ({ cardId: x.row.id, names: byIndex.get(x.index)!.p.tags })),
+      written
+        .filter((x) => x.created || byIndex.get(x.index)!.p.w.input.tags)
+        .map((x) => ({ cardId: x.row.id, names: byIndex.get(x.index)!.p.tags, created: x.created })),
     );
     written.sort((a, b) => a.index - b.index);
     const created = written.filter((x) => x.created);
