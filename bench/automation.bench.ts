@@ -12,11 +12,16 @@
 //     second (first change → last run's commit) and the p50 / p99 from a change's commit to the
 //     commit of its change's last automation run. If the writers are slower than the workers,
 //     this rate is the writers' (their offered actions/s is printed beside it);
+//   - live, in batches (with --live-batch N): the same, but each writer sends its changes N
+//     deals at a time through the kernel's batch write path (`writeRecords`, the path of a list's
+//     mass edit: each card with the same checks, hooks and events as one update), optionally
+//     paced at --rate changes/s, so the writers can offer more than the single-card path allows;
 //   - backlog: changes written (in --chunk batches) with the workers stopped, then the workers
 //     started: actions per second from their start to the last run's commit, what the workers
 //     alone can do, against the direct batched writes.
 //
 //   npm run bench:automation -- [--changes 2000] [--writers 8] [--chunk 50] [--pg postgresql://…] [--instances 2] [--profile]
+//                                [--live-batch 5] [--rate 170] [--skip-baselines]
 //
 // It also prints SQL statements and Node CPU per action (the live phase with the change's own
 // share taken off; the backlog phase the workers' alone), and with --profile the backlog
@@ -44,8 +49,14 @@ const { values } = parseArgs({
     instances: { type: 'string', default: '2' },
     chunk: { type: 'string', default: '50' },
     profile: { type: 'boolean', default: false },
+    'live-batch': { type: 'string', default: '0' },
+    rate: { type: 'string' },
+    'skip-baselines': { type: 'boolean', default: false },
   },
 });
+const liveBatch = Number(values['live-batch']);
+const rate = values.rate ? Number(values.rate) : undefined;
+const skipBaselines = values['skip-baselines'];
 const changes = Number(values.changes);
 const writers = Number(values.writers);
 const chunk = Number(values.chunk);
@@ -83,7 +94,8 @@ const session = await benchWorkspace(app.deps);
 const owner = await db.user.findFirstOrThrow({ where: { workspaceId: session.workspaceId } });
 const ctx: ServiceCtx = { db, deps: app.deps, viewer: (await viewerOfUser(db, owner.id))! };
 
-console.log(`seeding ${5 * changes} deals on ${url ? `PostgreSQL, ${instances} instances` : 'PGlite'}; ${writers} writers…`);
+const slices = liveBatch > 0 ? 6 : 5;
+console.log(`seeding ${slices * changes} deals on ${url ? `PostgreSQL, ${instances} instances` : 'PGlite'}; ${writers} writers…`);
 // One deal through the write path, then copies of its row (the benchmark measures changes, not creation).
 const template = await createRecord(ctx, 'DEAL', { fields: { name: 'Template', amount: '1' } });
 const cols = (
@@ -93,7 +105,7 @@ const cols = (
   .filter((c) => c !== 'id');
 const list = cols.map((c) => `"${c}"`).join(', ');
 await db.$executeRawUnsafe(
-  `insert into "Deal" ("id", ${list}) select gen_random_uuid(), ${list} from "Deal", generate_series(1, ${5 * changes}) where "id" = $1::uuid`,
+  `insert into "Deal" ("id", ${list}) select gen_random_uuid(), ${list} from "Deal", generate_series(1, ${slices * changes}) where "id" = $1::uuid`,
   template.id,
 );
 const all = await db.deal.findMany({
@@ -106,6 +118,7 @@ const direct = all.slice(changes, 2 * changes);
 const batched = all.slice(2 * changes, 3 * changes);
 const auto = all.slice(3 * changes, 4 * changes);
 const backlog = all.slice(4 * changes, 5 * changes);
+const liveBatched = all.slice(5 * changes, 6 * changes);
 
 let retries = 0;
 /**
@@ -156,16 +169,17 @@ async function changeInChunks(deals: Deal[]): Promise<Deal[]> {
   return out;
 }
 
-// Baseline 1: the change alone.
+// Baseline 1: the change alone (with --skip-baselines, 20 changes only, for the per-action cost).
 const bareMark = mark();
-const bareMs = await concurrently(bare, async (d) => {
+const bareMs = await concurrently(skipBaselines ? bare.slice(0, 20) : bare, async (d) => {
   await change(d.id, d.version, { fields: { amount: '2' } });
 });
 
 const bareCost = spent(bareMark);
+const bareN = skipBaselines ? Math.min(20, changes) : changes;
 // Baseline 2: the change and the automations' writes, done directly.
 const directMark = mark();
-const directMs = await concurrently(direct, async (d) => {
+const directMs = await concurrently(skipBaselines ? [] : direct, async (d) => {
   let card = await change(d.id, d.version, { fields: { amount: '2' } });
   for (const k of [1, 2, 3]) {
     const tags = (await db.dealTag.findMany({ where: { dealId: d.id }, select: { tag: { select: { name: true } } } })).map((t) => t.tag.name);
@@ -187,7 +201,7 @@ const directMs = await concurrently(direct, async (d) => {
 const directCost = spent(directMark);
 
 // Baseline 3: the same action writes, batched through writeRecords (the changes written first, untimed).
-const batchedChanged = await changeInChunks(batched);
+const batchedChanged = await changeInChunks(skipBaselines ? [] : batched);
 const batchedMs = await concurrently(chunks(batchedChanged), async (c) => {
   let deals = c;
   for (const k of [1, 2, 3]) {
@@ -227,13 +241,6 @@ for (const k of [1, 2, 3]) {
 }
 for (const a of apps) await a.start();
 
-const autoMark = mark();
-const committed = new Map<string, number>();
-const startWall = Date.now();
-const writesMs = await concurrently(auto, async (d) => {
-  await change(d.id, d.version, { fields: { amount: '2' } });
-  committed.set(d.id, Date.now());
-});
 async function drained() {
   for (;;) {
     const [{ n }] = await db.$queryRaw<{ n: number }[]>`select count(*)::int as n from "AutomationJob" where "doneAt" is null`;
@@ -241,24 +248,75 @@ async function drained() {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-await drained();
-const autoCost = spent(autoMark);
-const lastChange = Math.max(...committed.values());
-const runs = await db.automationRun.findMany({
-  where: { workspaceId: session.workspaceId, cardId: { in: auto.map((d) => d.id) } },
-  select: { cardId: true, finishedAt: true, status: true, actions: true },
-});
-const lastRun = Math.max(...runs.map((r) => r.finishedAt.getTime()));
-const actions = runs.reduce((s, r) => s + (r.actions as unknown[]).length, 0);
-const failed = runs.filter((r) => r.status !== 'SUCCEEDED').length;
-const lastPerCard = new Map<string, number>();
-for (const r of runs) lastPerCard.set(r.cardId, Math.max(lastPerCard.get(r.cardId) ?? 0, r.finishedAt.getTime()));
-const lat = [...lastPerCard].map(([id, t]) => t - committed.get(id)!).sort((a, b) => a - b);
-const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-const autoSeconds = (lastRun - startWall) / 1000;
+
+/**
+ * A live phase: the writers send the deals' changes (one at a time, or `batch` deals a
+ * `writeRecords` transaction, paced at `perSecond` changes/s if given) while the workers run;
+ * answers the rates and the latency from each change's commit to its last run's commit.
+ */
+async function live(deals: Deal[], batch: number, perSecond?: number) {
+  const liveMark = mark();
+  const committed = new Map<string, number>();
+  const startWall = Date.now();
+  let writesMs: number;
+  if (batch <= 1)
+    writesMs = await concurrently(deals, async (d) => {
+      await change(d.id, d.version, { fields: { amount: '2' } });
+      committed.set(d.id, Date.now());
+    });
+  else {
+    const groups = Array.from({ length: Math.ceil(deals.length / batch) }, (_, i) => ({ i, deals: deals.slice(i * batch, (i + 1) * batch) }));
+    writesMs = await concurrently(groups, async (g) => {
+      // Paced: a group is sent when the rate reaches its first change.
+      if (perSecond) {
+        const due = startWall + ((g.i * batch) / perSecond) * 1000;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
+      const results = await writeRecords(
+        ctx,
+        'DEAL',
+        g.deals.map((d) => ({ id: d.id, version: d.version, write: { fields: { amount: '2' } } })),
+      );
+      const t = Date.now();
+      for (const r of results) {
+        if (!r.ok) throw r.error;
+        committed.set(r.row.id, t);
+      }
+    });
+  }
+  await drained();
+  const cost = spent(liveMark);
+  const lastChange = Math.max(...committed.values());
+  const runs = await db.automationRun.findMany({
+    where: { workspaceId: session.workspaceId, cardId: { in: deals.map((d) => d.id) } },
+    select: { cardId: true, finishedAt: true, status: true, actions: true },
+  });
+  const lastRun = Math.max(...runs.map((r) => r.finishedAt.getTime()));
+  const actions = runs.reduce((s, r) => s + (r.actions as unknown[]).length, 0);
+  const failed = runs.filter((r) => r.status !== 'SUCCEEDED').length;
+  const lastPerCard = new Map<string, number>();
+  for (const r of runs) lastPerCard.set(r.cardId, Math.max(lastPerCard.get(r.cardId) ?? 0, r.finishedAt.getTime()));
+  const lat = [...lastPerCard].map(([id, t]) => t - committed.get(id)!).sort((a, b) => a - b);
+  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  return {
+    cost,
+    runs: runs.length,
+    actions,
+    failed,
+    writesPerS: deals.length / (writesMs / 1000),
+    actionsPerS: actions / ((lastRun - startWall) / 1000),
+    p50: q(0.5),
+    p99: q(0.99),
+    tail: lastRun - lastChange,
+  };
+}
+
+const one = await live(auto, 1);
+const autoCost = one.cost;
+const many = liveBatch > 1 ? await live(liveBatched, liveBatch, rate) : undefined;
+
 const directActionsPerS = (6 * changes) / (directMs / 1000);
 const batchedActionsPerS = (6 * changes) / (batchedMs / 1000);
-const autoActionsPerS = actions / autoSeconds;
 
 // Backlog: the changes queued with the workers stopped, then the workers alone.
 for (const a of apps) await a.deps.worker.stop();
@@ -281,31 +339,35 @@ const backlogActionsPerS = backlogActions / backlogSeconds;
 
 const row = (k: string, v: string) => console.log(`${k.padEnd(60)} ${v}`);
 row('changes / writers / instances / chunk', `${changes} / ${writers} / ${instances} / ${chunk}`);
-row('bare: changes/s, no automation (baseline 1)', (changes / (bareMs / 1000)).toFixed(0));
-row('direct: the same 6 action writes per change, actions/s (baseline 2)', directActionsPerS.toFixed(0));
-row('direct, batched through writeRecords: actions/s (baseline 3)', batchedActionsPerS.toFixed(0));
-row(
-  'live: changes/s while the workers run (offered actions/s)',
-  `${(changes / (writesMs / 1000)).toFixed(0)} (${((6 * changes) / (writesMs / 1000)).toFixed(0)})`,
-);
-row('live: runs / actions / failed runs', `${runs.length} / ${actions} / ${failed}`);
-row('live: actions/s (first change → last run commit)', autoActionsPerS.toFixed(0));
-row('live: actions/s ÷ direct actions/s', (autoActionsPerS / directActionsPerS).toFixed(2));
-row('live: commit → last action of the change, p50 / p99 (ms)', `${q(0.5)} / ${q(0.99)}`);
-row('live: last change → last action (ms)', String(lastRun - lastChange));
+row('bare: changes/s, no automation (baseline 1)', `${(bareN / (bareMs / 1000)).toFixed(0)}${skipBaselines ? ` (${bareN} changes only)` : ''}`);
+const skipped = (v: string) => (skipBaselines ? 'skipped' : v);
+row('direct: the same 6 action writes per change, actions/s (baseline 2)', skipped(directActionsPerS.toFixed(0)));
+row('direct, batched through writeRecords: actions/s (baseline 3)', skipped(batchedActionsPerS.toFixed(0)));
+for (const [name, r] of [
+  ['live', one],
+  [`live, ${liveBatch} deals a write${rate ? `, paced at ${rate}/s` : ''}`, many],
+] as const) {
+  if (!r) continue;
+  row(`${name}: changes/s while the workers run (offered actions/s)`, `${r.writesPerS.toFixed(0)} (${(6 * r.writesPerS).toFixed(0)})`);
+  row(`${name}: runs / actions / failed runs`, `${r.runs} / ${r.actions} / ${r.failed}`);
+  row(`${name}: actions/s (first change → last run commit)`, r.actionsPerS.toFixed(0));
+  if (!skipBaselines) row(`${name}: actions/s ÷ direct actions/s`, (r.actionsPerS / directActionsPerS).toFixed(2));
+  row(`${name}: commit → last action of the change, p50 / p99 (ms)`, `${r.p50} / ${r.p99}`);
+  row(`${name}: last change → last action (ms)`, String(r.tail));
+}
 row('backlog: runs / actions / failed runs', `${backlogRuns.length} / ${backlogActions} / ${backlogFailed}`);
 row('backlog: actions/s (workers start → last run commit)', backlogActionsPerS.toFixed(0));
 row(
   'backlog: actions/s ÷ direct batched / ÷ direct',
-  `${(backlogActionsPerS / batchedActionsPerS).toFixed(2)} / ${(backlogActionsPerS / directActionsPerS).toFixed(2)}`,
+  skipped(`${(backlogActionsPerS / batchedActionsPerS).toFixed(2)} / ${(backlogActionsPerS / directActionsPerS).toFixed(2)}`),
 );
 row('writes retried after a 5 s transaction time-out (load)', String(retries));
 // Where an action's time goes: round trips and Node CPU, the change's own share taken off.
 const per = (cost: { statements: number; cpuMs: number }, n: number) =>
-  `${((cost.statements - (bareCost.statements / changes) * changes) / n).toFixed(1)} statements, ${((cost.cpuMs - (bareCost.cpuMs / changes) * changes) / n).toFixed(1)} ms CPU`;
-row('bare change: SQL statements, Node CPU ms', `${(bareCost.statements / changes).toFixed(1)}, ${(bareCost.cpuMs / changes).toFixed(1)}`);
-row('direct: per action (change taken off)', per(directCost, 6 * changes));
-row('live: per action (change taken off; claims, runs, logs incl.)', per(autoCost, actions));
+  `${((cost.statements - (bareCost.statements / bareN) * changes) / n).toFixed(1)} statements, ${((cost.cpuMs - (bareCost.cpuMs / bareN) * changes) / n).toFixed(1)} ms CPU`;
+row('bare change: SQL statements, Node CPU ms', `${(bareCost.statements / bareN).toFixed(1)}, ${(bareCost.cpuMs / bareN).toFixed(1)}`);
+row('direct: per action (change taken off)', skipped(per(directCost, 6 * changes)));
+row('live: per action (change taken off; claims, runs, logs incl.)', per(autoCost, one.actions));
 row(
   'backlog: per action (the workers alone)',
   `${(backlogCost.statements / backlogActions).toFixed(1)} statements, ${(backlogCost.cpuMs / backlogActions).toFixed(1)} ms CPU`,
