@@ -328,7 +328,9 @@ type Source = { ids: string[] } | { direct: Direct };
  */
 function directPage(ctx: ServiceCtx, sort: SortIn[] | null | undefined, inTrash: boolean, take: number): Direct | null {
   const issues = new IssueList();
-  const order = listOrder(ctx, 'DEAL', sort as SortInput<string>[] | null | undefined, [], issues);
+  // A null direction is the input's default, as the general path reads it.
+  const keys = sort?.map((s) => ({ ...s, direction: s.direction ?? 'ASC' })) as SortInput<string>[] | undefined;
+  const order = listOrder(ctx, 'DEAL', keys, [], issues);
   if (!issues.empty) return null;
   const sql = orderSql(order, 't');
   return sql ? { order: sql, inTrash, take } : null;
