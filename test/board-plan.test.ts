@@ -172,6 +172,8 @@ describe('the board page by its plan', () => {
         [WIDE, { filter: { tags: ['zeta'] }, orderBy: [{ field: 'NAME', direction: 'ASC' }] }],
         [WIDE, { orderBy: [{ field: 'CLOSED_AT', direction: 'DESC' }, { field: 'NAME' }] }],
         [WIDE, { first: 4, orderBy: [{ field: 'UPDATED_AT', direction: 'ASC' }] }],
+        // A null direction: the same order both ways.
+        [WIDE, { first: 5, orderBy: [{ field: 'NAME', direction: null }] }],
         [WIDE, { inTrash: true }],
       ] as const) {
         const { planned, reference, answered } = await both(who, query, variables);

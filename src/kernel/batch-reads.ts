@@ -2,16 +2,18 @@
 // same responsible, stage or linked card checked for card after card. Inside a batch each row is
 // read once, by id, and the batch's own preload reads them all in one statement per table before
 // the first card is checked; the checks answer from there. Outside a batch every call reads, as
-// before. A batch's context is a copy of the caller's, so nothing outlives the batch.
+// before. A batch's context is a copy of the caller's, so nothing outlives the batch; it starts
+// with what the caller memoized for its request (the field definitions, the workspace's region).
 import type { ServiceCtx } from '../context.js';
 import { validate as validateUuid } from 'uuid';
-import { perRequestValue } from '../lib/per-request.js';
+import { inheritRequest, perRequestValue } from '../lib/per-request.js';
 
 const batches = new WeakSet<object>();
 
-/** A context for one batch: the reads below are shared by its writes. */
+/** A context for one batch: the reads below are shared by its writes, and the caller's memoized reads by the batch. */
 export function batchContext(ctx: ServiceCtx): ServiceCtx {
   const b = { ...ctx };
+  inheritRequest(ctx, b);
   batches.add(b);
   return b;
 }

@@ -112,6 +112,44 @@ export function orderBy<F extends string>(
 
 export type CardOrder = { orderBy: object[]; split?: { col: string; dir: 'asc' | 'desc'; rest: object[] } };
 
+/** A list's order for the viewer: `orderBy()` with its fallback, a key the viewer's role hides refused. */
+export function listOrder<S extends string>(ctx: ServiceCtx, kind: CardKind, sort: SortInput<S>[] | null | undefined, defs: FieldDef[], issues: IssueList) {
+  const hidden = hiddenSystemFields(ctx.viewer, kind);
+  const keys = descriptor(kind).sort;
+  sort?.forEach((s, i) => {
+    const key = s.field && keys[s.field];
+    if (key && 'column' in key && !('relation' in key) && hidden.has(key.column)) issues.add(`orderBy[${i}].field`, HIDDEN_FIELD);
+  });
+  // Newest first when no order is given.
+  return orderBy(kind, sort, { field: 'CREATED_AT' as S, direction: 'DESC' }, defs, issues);
+}
+
+const COLUMN = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/**
+ * A card order as the ORDER BY of a statement over the card table as `alias`, for a page picked
+ * in one raw statement (the board plan, modules/deals/deals.board.ts): the same keys, directions
+ * and empties-last as the Prisma order. Null when a key is no column of the card table (a
+ * relation's) or the order leads with a custom field (read in two ranges by pageCards).
+ */
+export function orderSql(order: CardOrder, alias: string): string | null {
+  if (order.split) return null;
+  const parts: string[] = [];
+  for (const key of order.orderBy) {
+    const entries = Object.entries(key);
+    if (entries.length !== 1) return null;
+    const [column, how] = entries[0] as [string, unknown];
+    if (!COLUMN.test(column)) return null;
+    if (how === 'asc' || how === 'desc') parts.push(`${alias}."${column}" ${how}`);
+    else if (how && typeof how === 'object' && Object.keys(how).every((k) => k === 'sort' || k === 'nulls')) {
+      const { sort, nulls } = how as { sort?: unknown; nulls?: unknown };
+      if ((sort !== 'asc' && sort !== 'desc') || (nulls !== undefined && nulls !== 'last' && nulls !== 'first')) return null;
+      parts.push(`${alias}."${column}" ${sort}${nulls ? ` nulls ${nulls}` : ''}`);
+    } else return null;
+  }
+  return parts.join(', ');
+}
+
 type Shape = { include?: object; select?: object };
 type FindArgs = Shape & { where: object; orderBy: object[]; take?: number; skip?: number; cursor?: { id?: string } };
 
@@ -278,12 +316,7 @@ export async function listQuery<F extends CommonFilter<F>, S extends string>(ctx
   const search = hooks.search && searching ? await hooks.search(ctx) : undefined;
   const details = search || !searching ? undefined : await searchesDetails(ctx, kind);
   const filter = cardFilter(args.filter ?? ({} as F), { region: phoneRegion, defs, issues, own: hooks.own?.(ctx, issues, hidden), search, details, hidden });
-  const sort = descriptor(kind).sort;
-  args.orderBy?.forEach((s, i) => {
-    const key = s.field && sort[s.field];
-    if (key && 'column' in key && !('relation' in key) && hidden.has(key.column)) issues.add(`orderBy[${i}].field`, HIDDEN_FIELD);
-  });
-  const order = orderBy(kind, args.orderBy, { field: 'CREATED_AT' as S, direction: 'DESC' }, defs, issues);
+  const order = listOrder(ctx, kind, args.orderBy, defs, issues);
   issues.throwIfAny();
   return { where: { AND: [cardScope(ctx, kind, !!args.inTrash), filter] }, order };
 }

@@ -20,7 +20,7 @@ import { assertCan, assertHandover } from './access/actions.js';
 import { canSee, visible } from './access/visibility.js';
 import { descriptor, type CardKind, type SystemField } from './card-kinds.js';
 import { events, type FieldChange, type RecordEvent, type Snapshot } from './events.js';
-import { cardTable, setTagsMany, type CardRow } from './tables.js';
+import { cardTable, setTagsMany, type CardRow, type SlotColumn, type WrittenCard } from './tables.js';
 import { insertRowsReturning, lockRows, updateRowsReturning } from '../lib/bulk-insert.js';
 import { lockedPositions, slotColumnsWith } from './fields/slots.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -319,6 +319,8 @@ export function touched(ctx: ServiceCtx) {
 // Events
 
 const SLOT = /^cf[A-Z]/;
+/** Not a slot column: what WrittenCard keeps. */
+const notSlot = <C extends string>(c: C): c is Exclude<C, SlotColumn> => !SLOT.test(c);
 
 /** A card as events carry it: its columns without search text and slot copies, JSON-ready. */
 export function snapshot(row: CardRow): Snapshot {
@@ -421,15 +423,15 @@ const NOW_COLUMNS: Record<CardKind, readonly string[]> = {
  * indexed copies, ~80 a table, nearly all null), which no caller reads from a row and events
  * leave out (`snapshot`); Prisma's decoding of them was most of the answer's cost.
  */
-const RETURNING: Record<CardKind, readonly string[]> = {
-  CONTACT: Object.values(Prisma.ContactScalarFieldEnum).filter((c) => !SLOT.test(c)),
-  COMPANY: Object.values(Prisma.CompanyScalarFieldEnum).filter((c) => !SLOT.test(c)),
-  DEAL: Object.values(Prisma.DealScalarFieldEnum).filter((c) => !SLOT.test(c)),
+const RETURNING: { [K in CardKind]: readonly (keyof WrittenCard<K>)[] } = {
+  CONTACT: Object.values(Prisma.ContactScalarFieldEnum).filter(notSlot),
+  COMPANY: Object.values(Prisma.CompanyScalarFieldEnum).filter(notSlot),
+  DEAL: Object.values(Prisma.DealScalarFieldEnum).filter(notSlot),
 };
 
 /** A write checked and prepared, to commit: `current` is the card read before (null on create). */
 type Ready = { index: number; current: CardRow | null; p: Awaited<ReturnType<typeof prepare>> };
-type Written = { index: number; row: CardRow; created: boolean };
+type Written = { index: number; row: WrittenCard; created: boolean };
 
 /** Thrown by a caller's `committing`: it is theirs, not a write that failed, so it is handed back as is. */
 class CallerError extends Error {
@@ -475,7 +477,7 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
     if (creates.length) {
       // One INSERT with the batch as one JSON parameter, answering the rows written (lib/bulk-insert.ts:
       // Prisma's createMany, and its findMany of the rows, spend seconds of CPU on a batch of cards).
-      const rows = await insertRowsReturning<CardRow>(
+      const rows = await insertRowsReturning<WrittenCard>(
         tx,
         TABLE[kind],
         creates.map((r) => ({
@@ -501,7 +503,7 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
       // on the version; the cards locked first in id order when there are several, so two
       // batches sharing some cards (two workers) wait for each other instead of deadlocking.
       if (updates.length > 1) await lockRows(tx, TABLE[kind], updates.map((r) => r.current!.id).sort());
-      const rows = await updateRowsReturning<CardRow>(
+      const rows = await updateRowsReturning<WrittenCard>(
         tx,
         TABLE[kind],
         updates.map((r) => ({
@@ -565,10 +567,10 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
 }
 
 /** Creates a card. `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
-export async function createRecord(ctx: ServiceCtx, kind: CardKind, input: CardWrite, issues = new IssueList()): Promise<CardRow> {
+export async function createRecord<K extends CardKind>(ctx: ServiceCtx, kind: K, input: CardWrite, issues = new IssueList()): Promise<WrittenCard<K>> {
   const p = await prepare(ctx, kind, input, null, issues);
   const [w] = await commitOne(ctx, kind, { index: 0, current: null, p });
-  return w.row;
+  return w.row as WrittenCard<K>;
 }
 
 async function commitOne(ctx: ServiceCtx, kind: CardKind, r: Ready) {
@@ -613,11 +615,18 @@ async function checkUpdate(ctx: ServiceCtx, kind: CardKind, id: string, found: C
  * Changes the fields given; a stale `version` fails with ConflictError and changes nothing. A
  * deal's move is an update of its stage (the deal hook checks the stage's requirements).
  */
-export async function updateRecord(ctx: ServiceCtx, kind: CardKind, id: string, version: number, input: CardWrite, issues = new IssueList()): Promise<CardRow> {
+export async function updateRecord<K extends CardKind>(
+  ctx: ServiceCtx,
+  kind: K,
+  id: string,
+  version: number,
+  input: CardWrite,
+  issues = new IssueList(),
+): Promise<WrittenCard<K>> {
   const current = await checkUpdate(ctx, kind, id, await findVisible(ctx, kind, id), version, input);
   const p = await prepare(ctx, kind, input, current, issues);
   const [w] = await commitOne(ctx, kind, { index: 0, current, p });
-  return w.row;
+  return w.row as WrittenCard<K>;
 }
 
 // Batches
@@ -625,7 +634,7 @@ export async function updateRecord(ctx: ServiceCtx, kind: CardKind, id: string, 
 /** One write of a batch: a create, or an update of a card (its id and the version read). */
 export type BatchWrite = { write: CardWrite; id?: undefined; version?: undefined } | { write: CardWrite; id: string; version: number };
 /** What became of it: the card as written, or the error createRecord / updateRecord would have thrown. */
-export type BatchResult = { ok: true; row: CardRow; created: boolean } | { ok: false; error: unknown };
+export type BatchResult<K extends CardKind = CardKind> = { ok: true; row: WrittenCard<K>; created: boolean } | { ok: false; error: unknown };
 export type BatchHooks = {
   /**
    * Told at once of each write refused (by a check, or by the database when its batch fell back
@@ -651,13 +660,13 @@ export type BatchHooks = {
  * good ones with it and none is written twice. An update of a card already updated earlier in the
  * batch is refused with ConflictError (the version it read is no longer the card's).
  */
-export async function writeRecords(callerCtx: ServiceCtx, kind: CardKind, batch: BatchWrite[], hooks: BatchHooks = {}): Promise<BatchResult[]> {
+export async function writeRecords<K extends CardKind>(callerCtx: ServiceCtx, kind: K, batch: BatchWrite[], hooks: BatchHooks = {}): Promise<BatchResult<K>[]> {
   // The batch's writes share their reads (responsibles, linked cards, a kind's own references).
   const ctx = batchContext(callerCtx);
   // A read that fails here (the database) is made again by each card's own check, which then
   // fails that card alone, as without the read ahead.
   await preloadBatch(ctx, kind, batch).catch(() => {});
-  const results: BatchResult[] = new Array<BatchResult>(batch.length);
+  const results: BatchResult<K>[] = new Array<BatchResult<K>>(batch.length);
   const refuse = async (index: number, error: unknown) => {
     results[index] = { ok: false, error };
     await hooks.refused?.(index, error);
@@ -682,7 +691,7 @@ export async function writeRecords(callerCtx: ServiceCtx, kind: CardKind, batch:
     }
   }
   const done = (written: Written[]) => {
-    for (const x of written) results[x.index] = { ok: true, row: x.row, created: x.created };
+    for (const x of written) results[x.index] = { ok: true, row: x.row as WrittenCard<K>, created: x.created };
     if (written.length && !hooks.dryRun) hooks.committed?.(written);
   };
   let left = ready;

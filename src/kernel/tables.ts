@@ -2,6 +2,7 @@
 // The three tables share the columns the kernel touches (id, workspace, version, responsible,
 // trash, custom field documents), so one structural type serves them all.
 import type { Tx } from '../lib/outbox.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import { descriptor, type CardKind } from './card-kinds.js';
 
 export type CardRow = {
@@ -13,6 +14,19 @@ export type CardRow = {
   customFields: unknown;
   [column: string]: unknown;
 };
+
+/** The row type of each kind's table. */
+type CardModels = { CONTACT: Prisma.ContactModel; COMPANY: Prisma.CompanyModel; DEAL: Prisma.DealModel };
+
+/** A slot column: a custom value's indexed copy (`cfText1`, `cfNumber3`…), ~80 a table. */
+export type SlotColumn = `cf${Capitalize<string>}`;
+
+/**
+ * A card as the write path answers it (createRecord, updateRecord, writeRecords): every column of
+ * its kind but the slot columns, which its INSERT and UPDATE leave out of what they return.
+ * Reading a slot column from it is a type error, not an undefined at run time.
+ */
+export type WrittenCard<K extends CardKind = CardKind> = Omit<CardModels[K], SlotColumn>;
 
 type Args = Record<string, unknown>;
 

@@ -17,6 +17,23 @@ export function perRequest<T>(ctx: object, key: string, load: () => Promise<T>):
   return p;
 }
 
+/**
+ * Starts `to`, a copy of the context `from` (the same viewer and database), with what `from`
+ * memoized through perRequest so far: a batch's context reads no field definitions its caller
+ * already read. What either memoizes afterwards stays its own.
+ */
+export function inheritRequest(from: object, to: object) {
+  const had = caches.get(from);
+  if (!had) return;
+  const m = new Map(had);
+  caches.set(to, m);
+  for (const [key, p] of m) {
+    p.catch(() => {
+      if (m.get(key) === p) m.delete(key);
+    });
+  }
+}
+
 /** Like perRequest for a value that is not a promise (a DataLoader, say). */
 export function perRequestValue<T>(ctx: object, key: string, make: () => T): T {
   const values = valueCaches.get(ctx) ?? new Map<string, unknown>();

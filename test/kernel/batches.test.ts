@@ -3,6 +3,7 @@
 // is checked and told as createTask does, all or nothing.
 import { createRecord, writeRecords, type BatchWrite } from '../../src/kernel/records.js';
 import { createTask, createTasks } from '../../src/modules/tasks/tasks.service.js';
+import { definitions } from '../../src/kernel/fields/definitions.js';
 import { describe, en, expect, failure, test } from './kit.js';
 
 const DAY = 86_400_000;
@@ -49,6 +50,19 @@ describe('a batch of deals', () => {
     ]);
     const fieldsOf = (r: (typeof results)[number]) => (r.ok ? r.row.name : (r.error as { fields: { field: string }[] }).fields.map((f) => f.field));
     expect(results.map(fieldsOf)).toEqual(['Fine', ['responsibleId'], ['stageId'], ['contactIds[1]'], 'Also fine']);
+  });
+
+  test('reuses the field definitions its caller already read: its batches read them no more', async ({ kernel: k }) => {
+    await k.field('DEAL', 'TEXT', 'Source');
+    const counted = k.counting(k.admin);
+    const batch = (n: number): BatchWrite[] => Array.from({ length: n }, (_, i) => ({ write: { fields: { name: `Deal ${i}` }, customFields: [] } }));
+    const reads = () => counted.sent().filter((s) => s === 'CustomField.findMany').length;
+    // An import's batches: the caller's context reads the definitions (its mapping does) and hands each batch over.
+    await definitions(counted.ctx, 'DEAL');
+    expect(reads()).toBe(1);
+    for (const n of [1, 3]) expect((await writeRecords(counted.ctx, 'DEAL', batch(n))).every((r) => r.ok)).toBe(true);
+    expect(reads()).toBe(1);
+    expect(await k.db.deal.count({ where: { workspaceId: k.workspaceId } })).toBe(4);
   });
 
   test('an id the database cannot read refuses its own write only', async ({ kernel: k }) => {

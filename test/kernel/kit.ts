@@ -97,16 +97,17 @@ export async function kernelOf(ws: Workspace) {
      * batched query per request.
      */
     counting(ctx: ServiceCtx) {
-      let statements = 0;
+      // Each statement as `model.operation` (`$queryRawUnsafe` for raw ones), in the order sent.
+      const sent: string[] = [];
       const counted = ctx.db.$extends({
         query: {
-          $allOperations({ args, query }) {
-            statements++;
+          $allOperations({ model, operation, args, query }) {
+            sent.push(model ? `${model}.${operation}` : operation);
             return query(args);
           },
         },
       }) as unknown as ServiceCtx['db'];
-      return { ctx: { ...ctx, db: counted }, statements: () => statements };
+      return { ctx: { ...ctx, db: counted }, statements: () => sent.length, sent: () => [...sent] };
     },
     /** Another workspace, signed up on the same app. */
     async otherWorkspace(): Promise<{ admin: ServiceCtx; file(uploadedById: string | null): Promise<{ id: string }> }> {

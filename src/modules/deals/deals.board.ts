@@ -27,8 +27,8 @@ import { canRead } from '../../kernel/access/field-access.js';
 import { scopeOf, scopeSql } from '../../kernel/access/rights.js';
 import { shownValues, visibleAmong } from '../../kernel/fields/definitions.js';
 import type { FieldDef, GraphqlValue } from '../../kernel/fields/values.js';
-import { hiddenSystemFields, listQuery, pageCards } from '../../kernel/lists.js';
-import { descriptor } from '../../kernel/card-kinds.js';
+import { listOrder, listQuery, orderSql, pageCards, type SortInput } from '../../kernel/lists.js';
+import { IssueList } from '../../lib/errors.js';
 import { withView } from '../cards/card-api.js';
 import { ID_FIELDS } from './deals.schema.js';
 
@@ -321,24 +321,19 @@ type Direct = { order: string; inTrash: boolean; take: number };
 type Source = { ids: string[] } | { direct: Direct };
 
 /**
- * The order of a page sorted by the deal's own columns, as `orderBy()` in kernel/lists.ts builds
- * it for Prisma (the requested keys, nulls last where the key says so, then the id in the last
- * key's direction; newest first when none is given); null for a custom field, a relation's
- * column, a key the viewer's role hides or a malformed key, which the list service handles.
+ * The order of a page sorted by the deal's own columns: the list service's order (listOrder in
+ * kernel/lists.ts, with no custom field definitions) written as SQL by the kernel; null for a
+ * custom field, a relation's column, a key the viewer's role hides or a malformed key, which
+ * the list service handles.
  */
 function directPage(ctx: ServiceCtx, sort: SortIn[] | null | undefined, inTrash: boolean, take: number): Direct | null {
-  const list = sort?.length ? sort.map((s) => ({ ...s, direction: s.direction ?? 'ASC' })) : [{ field: 'CREATED_AT', direction: 'DESC' as const }];
-  const keys = descriptor('DEAL').sort;
-  const hidden = hiddenSystemFields(ctx.viewer, 'DEAL');
-  const parts: string[] = [];
-  for (const s of list) {
-    if (!s.field || (s.customFieldId !== null && s.customFieldId !== undefined)) return null;
-    const key = keys[s.field];
-    if (!key || 'relation' in key || hidden.has(key.column)) return null;
-    parts.push(`t."${key.column}" ${s.direction === 'ASC' ? 'asc' : 'desc'}${key.nullsLast ? ' nulls last' : ''}`);
-  }
-  parts.push(`t.id ${list[list.length - 1].direction === 'ASC' ? 'asc' : 'desc'}`);
-  return { order: parts.join(', '), inTrash, take };
+  const issues = new IssueList();
+  // A null direction is the input's default, as the general path reads it.
+  const keys = sort?.map((s) => ({ ...s, direction: s.direction ?? 'ASC' })) as SortInput<string>[] | undefined;
+  const order = listOrder(ctx, 'DEAL', keys, [], issues);
+  if (!issues.empty) return null;
+  const sql = orderSql(order, 't');
+  return sql ? { order: sql, inTrash, take } : null;
 }
 
 /** The page as the general path answers it, or null when the plan does not apply to these arguments. */

@@ -292,5 +292,5 @@ registerKindHooks('DEAL', {
 
 /** Moves a deal to a stage of the same or another pipeline: an update of its stage alone. */
 export async function moveDeal(ctx: ServiceCtx, id: string, version: number, stageId: string, lossReasonId?: string | null, issues?: IssueList) {
-  return (await updateRecord(ctx, 'DEAL', id, version, { extra: { stageId, lossReasonId } }, issues)) as unknown as Prisma.DealModel;
+  return updateRecord(ctx, 'DEAL', id, version, { extra: { stageId, lossReasonId } }, issues);
 }
