@@ -76,7 +76,14 @@ const spent = (since: ReturnType<typeof mark>) => {
   const c = process.cpuUsage(since.cpu);
   return { statements: statements - since.statements, cpuMs: (c.user + c.system) / 1000 };
 };
-const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...(url ? { DATABASE_URL: url } : {}) });
+const config = loadConfig({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'silent',
+  SEED_DEMO: 'false',
+  AUTOMATION_BATCH: process.env.AUTOMATION_BATCH,
+  ...(url ? { DATABASE_URL: url } : {}),
+});
 const apps: App[] = [];
 for (let i = 0; i < instances; i++) {
   const database = await openDatabase(url ? { kind: 'postgres', url, poolSize: 20 } : { kind: 'pglite' }, (sql) => {
@@ -338,7 +345,7 @@ const backlogSeconds = (Math.max(...backlogRuns.map((r) => r.finishedAt.getTime(
 const backlogActionsPerS = backlogActions / backlogSeconds;
 
 const row = (k: string, v: string) => console.log(`${k.padEnd(60)} ${v}`);
-row('changes / writers / instances / chunk', `${changes} / ${writers} / ${instances} / ${chunk}`);
+row('changes / writers / instances / chunk / jobs claimed at once', `${changes} / ${writers} / ${instances} / ${chunk} / ${config.automations.batch}`);
 row('bare: changes/s, no automation (baseline 1)', `${(bareN / (bareMs / 1000)).toFixed(0)}${skipBaselines ? ` (${bareN} changes only)` : ''}`);
 const skipped = (v: string) => (skipBaselines ? 'skipped' : v);
 row('direct: the same 6 action writes per change, actions/s (baseline 2)', skipped(directActionsPerS.toFixed(0)));

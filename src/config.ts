@@ -97,6 +97,9 @@ const envSchema = z.object({
     .min(1, 'must be at least 1')
     .max(3600, 'must be at most 3600')
     .default(120),
+  // How many automation jobs a worker claims at once: more means fewer transactions per action on
+  // a backlog, fewer means a change arriving mid-batch waits less (docs/performance.md, Automations).
+  AUTOMATION_BATCH: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(200),
   // The largest raw e-mail POST /integrations/mail/<key>/messages takes (attachments are also held to FILE_MAX_MB each).
   MAIL_MAX_MB: z.coerce.number({ error: 'must be a number of megabytes' }).positive('must be positive').max(2048, 'must be at most 2048').default(40),
   FILE_MAX_MB: z.coerce.number({ error: 'must be a number of megabytes' }).positive('must be positive').max(2048, 'must be at most 2048').default(25),
@@ -135,7 +138,7 @@ export type Config = {
   otlpEndpoint?: string;
   webhooks: { allowPrivate: boolean; timeoutMs: number; retryBaseMs: number; retryMaxMs: number; maxAttempts: number };
   smtp: { url?: string; from: string };
-  automations: { leaseSeconds: number };
+  automations: { leaseSeconds: number; batch: number };
   fileMaxBytes: number;
   fileTypes: string[];
   mailMaxBytes: number;
@@ -187,7 +190,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     },
     smtp: { url: e.SMTP_URL, from: e.SMTP_FROM },
-    automations: { leaseSeconds: e.AUTOMATION_LEASE_SECONDS },
+    automations: { leaseSeconds: e.AUTOMATION_LEASE_SECONDS, batch: e.AUTOMATION_BATCH },
     fileMaxBytes: Math.round(e.FILE_MAX_MB * 1024 * 1024),
     mailMaxBytes: Math.round(e.MAIL_MAX_MB * 1024 * 1024),
     fileTypes: e.FILE_TYPES.split(',')

@@ -36,8 +36,6 @@ import type { Transporter } from 'nodemailer';
 export const MAX_DEPTH = 5;
 /** Failed runs in a row that pause an automation. */
 export const PAUSE_AFTER = 5;
-/** Jobs claimed at once: the more, the fewer transactions per action (a round commits them together). */
-const BATCH = 200;
 /** Rounds an action may be put off (its card changed meanwhile, its batch was undone) before it fails. */
 const RETRIES = 3;
 
@@ -53,13 +51,13 @@ const message = (err: unknown) => (err instanceof AppError ? render(err.msg, 'en
 const conflict = (err: unknown) => err instanceof AppError && err.code === 'CONFLICT';
 const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
 
-/** Claims up to BATCH due jobs for this worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the batch runs them). */
+/** Claims up to AUTOMATION_BATCH due jobs (the more, the fewer transactions per action: a round commits them together) for this worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the batch runs them). */
 async function claim(deps: AppDeps): Promise<JobRow[]> {
   return deps.db.$queryRaw<JobRow[]>`
     update "AutomationJob" set "lockedUntil" = now() + make_interval(secs => ${deps.config.automations.leaseSeconds}), "attempts" = "attempts" + 1
     where "id" in (select "id" from "AutomationJob"
                    where "doneAt" is null and "runAt" <= now() and ("lockedUntil" is null or "lockedUntil" < now())
-                   order by "id" limit ${BATCH} for update skip locked)
+                   order by "id" limit ${deps.config.automations.batch} for update skip locked)
     returning "id", "automationId"::text as "automationId", "depth", "event", "progress", "attempts", "createdAt"`;
 }
 
