@@ -172,13 +172,13 @@ export function localizedCause(err: unknown): AppError | LocalizedGraphQLError |
 }
 
 /** Whether `test` holds for the error or one of its causes, walking Prisma's wrapping (its driver adapter's cause, meta, originalError). */
-function someCause(err: unknown, test: (o: Record<string, unknown>, e: object) => boolean): boolean {
+function someCause(err: unknown, test: (o: Record<string, unknown>) => boolean): boolean {
   const seen = new Set<unknown>();
   const walk = (e: unknown, depth: number): boolean => {
     if (!e || typeof e !== 'object' || depth > 6 || seen.has(e)) return false;
     seen.add(e);
     const o = e as Record<string, unknown>;
-    if (test(o, e)) return true;
+    if (test(o)) return true;
     return ['cause', 'meta', 'driverAdapterError', 'originalError'].some((k) => walk(o[k], depth + 1));
   };
   return walk(err, 0);
@@ -187,34 +187,6 @@ function someCause(err: unknown, test: (o: Record<string, unknown>, e: object) =
 /** PostgreSQL cancelled a statement for running past statement_timeout (SQLSTATE 57014), as Prisma reports it. */
 export function isStatementTimeout(err: unknown): boolean {
   return someCause(err, (o) => o.code === '57014' || o.originalCode === '57014');
-}
-
-/** SQLSTATEs of failures that a second try may not meet: serialization, deadlock, lock not available, connection lost, shutting down. */
-const TRANSIENT_STATES = /^(40001|40P01|55P03|57P01|57P02|57P03|53300|08...)$/;
-/** Prisma's codes for the same: a transaction conflict or deadlock, the pool's wait ran out, the server unreachable or gone, a transaction closed under it. */
-const TRANSIENT_PRISMA = new Set(['P2034', 'P2024', 'P1001', 'P1002', 'P1008', 'P1017', 'P2028']);
-const TRANSIENT_KINDS = new Set([
-  'TransactionWriteConflict',
-  'SocketTimeout',
-  'ConnectionClosed',
-  'TooManyConnections',
-  'DatabaseNotReachable',
-  'TransactionAlreadyClosed',
-]);
-const TRANSIENT_NODE = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE']);
-
-/**
- * A database error that says nothing of the work itself, only of the moment (a serialization
- * failure, a deadlock, a lock wait that ran out, the connection lost, the pool's wait ran out):
- * the same work tried again may well succeed.
- */
-export function isTransient(err: unknown): boolean {
-  return someCause(err, (o, e) => {
-    for (const c of [o.code, o.originalCode])
-      if (typeof c === 'string' && (TRANSIENT_STATES.test(c) || TRANSIENT_PRISMA.has(c) || TRANSIENT_NODE.has(c))) return true;
-    if (typeof o.kind === 'string' && TRANSIENT_KINDS.has(o.kind)) return true;
-    return e instanceof Error && /Connection terminated|timeout exceeded when trying to connect|Timed out fetching a new connection/i.test(e.message);
-  });
 }
 
 /** The answer to a request one of whose statements ran past the configured limit. */

@@ -12,7 +12,7 @@
 // conditions (one query per automation and round), the cards a round acts on.
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import { forgetRequest } from '../../lib/per-request.js';
-import { AppError, isTransient } from '../../lib/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { render } from '../../lib/i18n.js';
 import { enqueue, type Tx } from '../../lib/outbox.js';
 import { insertRows } from '../../lib/bulk-insert.js';
@@ -72,8 +72,7 @@ type Outcome =
   | { kind: 'done'; r: ActionResult } // committed with its saved result
   | { kind: 'failed'; r: ActionResult } // the run ends FAILED with it
   | { kind: 'again'; error: unknown } // not done: tried again next round
-  | { kind: 'left' } // the job left this batch (a delay; or another worker has it)
-  | { kind: 'released' }; // the database failed for the moment (isTransient): the card's jobs are given back, due at once
+  | { kind: 'left' }; // the job left this batch (a delay; or another worker has it)
 
 /**
  * One action of a round: the run's next one. `ready`: done outside the round's transaction (an
@@ -92,7 +91,7 @@ class Overtaken extends Error {
  * A card's jobs, run in event order: `at` is the one under way (or next). `finishing`: the job
  * before it, on its last action, a notification: the next job may start beside it (`ALONGSIDE`).
  */
-type Lane = { jobs: JobRow[]; at: number; run?: Run; finishing?: Run; released?: boolean };
+type Lane = { jobs: JobRow[]; at: number; run?: Run; finishing?: Run };
 
 /**
  * The first actions a card's next job may take in the round of the previous job's last action
@@ -107,13 +106,9 @@ const ALONGSIDE = new Set<Action['type']>(['ADD_TAG', 'NOTIFY']);
 export async function runDueJobs(deps: AppDeps): Promise<number> {
   const jobs = await claim(deps);
   if (!jobs.length) return 0;
-  const batch = new Batch(deps);
-  await batch.run(jobs);
+  await new Batch(deps).run(jobs);
   deps.outbox.kick();
-  // Jobs given back after a transient failure are due at once: claimed again in this pass if the
-  // batch did anything else, or on the worker's next look if it gave everything back (no loop
-  // while the database keeps failing).
-  return jobs.length - batch.givenBack;
+  return jobs.length;
 }
 
 class Batch {
@@ -122,16 +117,12 @@ class Batch {
   /** One context per automation and depth, so what a request memoizes (definitions) is read once a batch. */
   private ctxs = new Map<string, ServiceCtx>();
   private finishes: Finish[] = [];
-  private closes: JobRow[] = [];
+  private closes: bigint[] = [];
   /** Each card's lane, by card id. */
   private lanes = new Map<string, Lane>();
   private renewing?: Promise<void>;
-  /** Jobs given back while their step is under way (a delay) or after a transient failure: never renewed again. */
+  /** Jobs given back while their step is under way (a delay): never renewed again. */
   private released = new Set<bigint>();
-  /** Jobs to give back (their lease ended now) after a transient failure of the database. */
-  private giveBack: JobRow[] = [];
-  /** How many jobs this batch gave back after a transient failure. */
-  givenBack = 0;
 
   constructor(private readonly deps: AppDeps) {}
 
@@ -148,20 +139,12 @@ class Batch {
     );
     timer.unref();
     try {
-      try {
-        await this.take(jobs);
-      } catch (err) {
-        if (!isTransient(err)) throw err;
-        this.deps.log.warn({ err }, 'automation batch could not start; its jobs are given back');
-        this.giveBack.push(...jobs);
-        await this.release();
-        return;
-      }
+      await this.take(jobs);
       for (;;) {
         // What a round's contexts looked up (rights, visibility, definitions) is read afresh each
         // round: a batch may outlast a card handed to someone else or a changed definition.
         for (const ctx of this.ctxs.values()) forgetRequest(ctx);
-        const lanes = [...this.lanes.values()].filter((l) => !l.released);
+        const lanes = [...this.lanes.values()];
         // A job on its last action, a notification, lets the card's next job start beside it.
         for (const l of lanes)
           if (l.run && !l.finishing && l.at + 1 < l.jobs.length && l.run.actions[l.run.results.length]?.type === 'NOTIFY' && this.step(l.run).last) {
@@ -185,11 +168,8 @@ class Batch {
             );
           }
         }
-        // Lanes given back go last: a step of theirs that was done is kept with its lane's other.
-        for (const { lane, step, finishing } of steps) if (step.outcome?.kind !== 'released') this.advance(lane, step, finishing);
-        for (const { lane, step, finishing } of steps) if (step.outcome?.kind === 'released') this.advance(lane, step, finishing);
+        for (const { lane, step, finishing } of steps) this.advance(lane, step, finishing);
         await this.flush();
-        await this.release();
         if (!steps.length) return;
       }
     } finally {
@@ -198,11 +178,12 @@ class Batch {
     }
   }
 
-  /** Puts the claimed jobs in their cards' lanes (a card's jobs run one after another, in event order), reading their automations and owners once. */
+  /** Adds claimed jobs to their cards' lanes (a card's jobs run one after another, in event order), reading their automations and owners. */
   private async take(jobs: JobRow[]) {
-    const ids = [...new Set(jobs.map((j) => j.automationId))];
-    for (const a of await this.deps.db.automation.findMany({ where: { id: { in: ids } } })) this.automations.set(a.id, a);
-    const owners = [...new Set([...this.automations.values()].map((a) => a.ownerId))];
+    if (!jobs.length) return;
+    const ids = [...new Set(jobs.map((j) => j.automationId))].filter((id) => !this.automations.has(id));
+    if (ids.length) for (const a of await this.deps.db.automation.findMany({ where: { id: { in: ids } } })) this.automations.set(a.id, a);
+    const owners = [...new Set([...this.automations.values()].map((a) => a.ownerId))].filter((id) => !this.viewers.has(id));
     await Promise.all(owners.map(async (id) => this.viewers.set(id, await viewerOfUser(this.deps.db, id))));
     for (const j of jobs.sort((a, b) => (a.id < b.id ? -1 : 1))) {
       const lane = this.lanes.get(j.event.cardId);
@@ -241,13 +222,13 @@ class Batch {
     for (;;) {
       const fresh: Lane[] = [];
       for (const lane of lanes) {
-        while (!lane.released && !lane.run && lane.at < lane.jobs.length) {
+        while (!lane.run && lane.at < lane.jobs.length) {
           const job = lane.jobs[lane.at];
           const a = this.automations.get(job.automationId);
           // Beside the previous job's last action only if its own first one may go there.
           if (lane.finishing && (!a || !alongside({ job, actions: a.actions as unknown as Action[], results: job.progress }))) break;
           if (!a || !a.enabled || a.pausedAt) {
-            this.closes.push(job);
+            this.closes.push(job.id);
             lane.at++;
             continue;
           }
@@ -276,7 +257,6 @@ class Batch {
         const base = { job: run.job, a: run.a, startedAt: run.startedAt, results: [], saved: 0 };
         if (h === false) this.end({ ...base, status: 'SKIPPED' }, lane);
         else if (h instanceof AppError) this.end({ ...base, status: 'FAILED', error: message(h) }, lane);
-        else if (isTransient(h)) this.drop(lane);
         else {
           // The database failed us: the job is left to its lease, as a crash would leave it.
           lane.run = undefined;
@@ -322,13 +302,7 @@ class Batch {
           const cards = await cardsMatching(ctx, a.cardKind as CardKind, a.conditions as object | null, ids);
           for (const r of list) held.set(r.job.id, cards.has(r.job.event.cardId));
         } catch (err) {
-          if (!(err instanceof AppError))
-            this.deps.log.error(
-              { err },
-              isTransient(err)
-                ? 'automation conditions could not be read; the jobs are given back'
-                : 'automation conditions could not be read; the jobs are retried when their lease ends',
-            );
+          if (!(err instanceof AppError)) this.deps.log.error({ err }, 'automation conditions could not be read; the jobs are retried when their lease ends');
           for (const r of list) held.set(r.job.id, err);
         }
       }),
@@ -343,7 +317,6 @@ class Batch {
 
   /** Moves a lane on once its step's outcome is known (`finishing`: the step of the lane's finishing run). */
   private advance(lane: Lane, step: Step, finishing: boolean) {
-    if (lane.released) return;
     const run = finishing ? lane.finishing! : lane.run!;
     const o = step.outcome ?? { kind: 'again', error: new Error('not run') };
     if (!step.action) {
@@ -363,8 +336,6 @@ class Batch {
       );
     } else if (o.kind === 'left') {
       this.leave(lane, finishing);
-    } else if (o.kind === 'released') {
-      this.drop(lane);
     } else if (++run.tries > RETRIES) {
       const r: ActionResult = { index: step.i, type: step.action.type, ok: false, error: message(o.error), durationMs: ms(step.t0) };
       this.end(
@@ -375,55 +346,16 @@ class Batch {
     }
   }
 
-  /**
-   * A card's jobs leave the batch after a transient failure of the database: the one under way
-   * (what it saved stays: a retry resumes after it), the one finishing beside it, and the later
-   * ones (so the card's jobs still run in event order). Given back by `release`.
-   */
-  private drop(lane: Lane) {
-    if (lane.released) return;
-    lane.released = true;
-    this.giveBack.push(...[...(lane.finishing ? [lane.finishing.job] : []), ...lane.jobs.slice(lane.at)].filter((j) => !this.released.has(j.id)));
-    lane.run = lane.finishing = undefined;
-    lane.at = lane.jobs.length;
-  }
-
-  /**
-   * Ends the lease of the jobs given back, each only if this worker's claim still holds it (its
-   * attempts unchanged) and it is not done: due at once, for this worker or another.
-   */
-  private async release() {
-    const jobs = this.giveBack.splice(0);
-    if (!jobs.length) return;
-    for (const j of jobs) this.released.add(j.id);
-    this.givenBack += jobs.length;
-    try {
-      await this.deps.db.$executeRawUnsafe(
-        `update "AutomationJob" j set "lockedUntil" = null
-           from jsonb_to_recordset($1::jsonb) as x(id bigint, attempts int)
-          where j."id" = x.id and j."doneAt" is null and j."attempts" = x.attempts`,
-        JSON.stringify(jobs.map((j) => ({ id: String(j.id), attempts: j.attempts }))),
-      );
-    } catch (err) {
-      this.deps.log.error({ err }, 'automation jobs could not be given back; they are retried when their lease ends');
-    }
-  }
-
   /** Writes the runs that ended this round (not with an action: skipped, failed, too deep) and closes jobs of disabled automations. */
   private async flush() {
     const finishes = this.finishes.splice(0);
     const closes = this.closes.splice(0);
     try {
-      if (closes.length)
-        await this.deps.db.automationJob.updateMany({ where: { id: { in: closes.map((j) => j.id) }, doneAt: null }, data: { doneAt: new Date() } });
+      if (closes.length) await this.deps.db.automationJob.updateMany({ where: { id: { in: closes }, doneAt: null }, data: { doneAt: new Date() } });
       if (finishes.length) await this.deps.db.$transaction((tx) => finish(tx, finishes));
     } catch (err) {
-      // Nothing of these runs changed a card: tried again (at once after a transient failure, else
-      // when their lease ends), they end the same way.
-      if (isTransient(err)) {
-        this.deps.log.warn({ err }, 'automation runs could not be logged; their jobs are given back');
-        this.giveBack.push(...finishes.map((f) => f.job), ...closes);
-      } else this.deps.log.error({ err }, 'automation runs could not be logged; their jobs are retried when their lease ends');
+      // Nothing of these runs changed a card: retried when their lease ends, they end the same way.
+      this.deps.log.error({ err }, 'automation runs could not be logged; their jobs are retried when their lease ends');
     }
   }
 
@@ -489,7 +421,7 @@ class Batch {
         list.map(([, w]) => w),
         {
           refused: (index, error) => {
-            steps[index].outcome = conflict(error) ? { kind: 'again', error } : isTransient(error) ? { kind: 'released' } : failed(steps[index], error);
+            steps[index].outcome = conflict(error) ? { kind: 'again', error } : failed(steps[index], error);
           },
           committing: async (tx, written) => {
             const saves = written.map((w) => {
@@ -516,13 +448,7 @@ class Batch {
       for (const s of steps) if (!s.outcome && err.jobs.has(s.run.job.id)) s.outcome = { kind: 'left' };
       return;
     }
-    // Not an action's failure (those are refusals). A transient one gives the jobs back, due at
-    // once; anything else leaves them to their lease, as a crash would leave them.
-    if (isTransient(err)) {
-      this.deps.log.warn({ err }, 'automation batch failed for the moment; its jobs are given back');
-      for (const s of steps) if (!s.outcome) s.outcome = { kind: 'released' };
-      return;
-    }
+    // Not an action's failure (those are refusals): the jobs are left to their lease, as a crash would leave them.
     this.deps.log.error({ err }, 'automation batch failed; its jobs are retried when their lease ends');
     for (const s of steps) if (!s.outcome) s.outcome = { kind: 'left' };
   }
@@ -544,16 +470,6 @@ class Batch {
         const inTx = new Map<ServiceCtx, ServiceCtx>();
         const notes: NotificationMessage[] = [];
         const out: { s: Step; r: ActionResult }[] = [];
-        // A round-robin turn locks its automation's row, and so does the end of a run (its
-        // counters): when a turn is taken here, every automation this transaction will lock is
-        // locked first, in id order, as `finish` orders its own, so two workers never wait on
-        // each other in opposite orders.
-        if (steps.some((s) => !s.ready && s.action.type === 'CREATE_TASK' && s.action.responsible.mode === 'TEAM')) {
-          const ids = [
-            ...new Set(steps.filter((s) => s.last || (s.action.type === 'CREATE_TASK' && s.action.responsible.mode === 'TEAM')).map((s) => s.run.a.id)),
-          ].sort();
-          await tx.$queryRawUnsafe(`select 1 from "Automation" where "id" = any($1::uuid[]) order by "id" for update`, ids);
-        }
         for (const s of steps) {
           if (s.ready) {
             out.push({ s, r: s.ready });
@@ -575,7 +491,7 @@ class Batch {
         return;
       }
       const [s] = steps;
-      s.outcome = err instanceof Overtaken ? { kind: 'left' } : isTransient(err) ? { kind: 'released' } : failed(s, err);
+      s.outcome = err instanceof Overtaken ? { kind: 'left' } : failed(s, err);
     }
   }
 
@@ -585,8 +501,7 @@ class Batch {
       const detail = await sendEmail(s.run, s.action as Extract<Action, { type: 'SEND_EMAIL' }>, s.i);
       s.ready = { index: s.i, type: s.action.type, ok: true, durationMs: ms(s.t0), ...(detail ? { detail } : {}) };
     } catch (err) {
-      // Not sent after a transient failure of the card's read; if it was, the retry sends the same Message-ID.
-      s.outcome = isTransient(err) ? { kind: 'released' } : failed(s, err);
+      s.outcome = failed(s, err);
     }
   }
 
