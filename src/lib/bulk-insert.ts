@@ -149,7 +149,11 @@ export async function updateRowsReturning<T extends { id: string }>(
   return out;
 }
 
-/** Locks rows of `table` by id in id order (one statement), so two transactions locking some of the same rows never deadlock. */
+/**
+ * Locks rows of `table` by id in id order (one statement), so two transactions locking some of the same rows never deadlock. FOR NO KEY UPDATE,
+ * the lock an UPDATE of non-key columns takes: FOR UPDATE would also wait on the KEY SHARE locks that inserting a row that references one
+ * (a timeline entry, a run) takes, so two transactions that had each inserted such a row deadlocked on the order lock itself.
+ */
 export async function lockRows(tx: Tx, table: string, ids: string[]) {
-  await tx.$queryRawUnsafe(`select 1 from ${ident(table)} where "id" = any($1::uuid[]) order by "id" for update`, ids);
+  await tx.$queryRawUnsafe(`select 1 from ${ident(table)} where "id" = any($1::uuid[]) order by "id" for no key update`, ids);
 }

@@ -15,7 +15,7 @@ import { forgetRequest } from '../../lib/per-request.js';
 import { AppError } from '../../lib/errors.js';
 import { render } from '../../lib/i18n.js';
 import { enqueue, type Tx } from '../../lib/outbox.js';
-import { insertRows } from '../../lib/bulk-insert.js';
+import { insertRows, lockRows } from '../../lib/bulk-insert.js';
 import type { AutomationRunMessage, NotificationMessage } from '../../lib/pubsub.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
 import { events } from '../../kernel/events.js';
@@ -630,10 +630,13 @@ async function finish(tx: Tx, list: Finish[]): Promise<Set<bigint>> {
     };
   });
   counters.sort((x, y) => (x.id < y.id ? -1 : 1));
-  // Automations locked in id order: two workers ending runs of the same automations never deadlock.
+  // Automations locked in id order: two workers ending runs of the same automations never
+  // deadlock (FOR NO KEY UPDATE, as the UPDATE below takes: FOR UPDATE also waited on the KEY
+  // SHARE lock each worker's run INSERT above took, and two such workers deadlocked here).
   if (counters.length > 1)
-    await tx.$queryRawUnsafe(
-      `select 1 from "Automation" where "id" = any($1::uuid[]) order by "id" for update`,
+    await lockRows(
+      tx,
+      'Automation',
       counters.map((c) => c.id),
     );
   const moved = await tx.$queryRawUnsafe<{ id: string; workspaceId: string; name: string; failureStreak: number; pausedAt: Date | null }[]>(
