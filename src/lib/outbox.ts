@@ -117,7 +117,7 @@ export class OutboxDispatcher {
 
   /**
    * One batch on a raw PostgreSQL connection: BEGIN, the lock and the claim go as one
-   * round trip (three statements of one simple query; the claim's snapshot is taken after the
+   * round trip (four statements of one simple query; the claim's snapshot is taken after the
    * lock is held), then the publish, then the mark and COMMIT as one more. -1: the lock was busy.
    */
   private async drainOnce(connect: () => Promise<pg.PoolClient>): Promise<number> {
@@ -125,16 +125,18 @@ export class OutboxDispatcher {
     let failed: Error | undefined;
     try {
       const results = (await client.query(
-        `begin; select pg_try_advisory_xact_lock(${LOCK}) as ok; ` +
+        // A publish that hangs (Redis gone) must not hold the lock for ever: the server ends a
+        // transaction idle for a minute, as the Prisma path's 60 s timeout does.
+        `begin; set local idle_in_transaction_session_timeout = '60s'; select pg_try_advisory_xact_lock(${LOCK}) as ok; ` +
           `select "id", "topic", "payload" from "OutboxEvent" where "publishedAt" is null and (select pg_try_advisory_xact_lock(${LOCK})) ` +
           `order by "id" limit ${Number(this.batch)} for update skip locked`,
       )) as unknown as pg.QueryResult[];
-      if (!(results[1].rows[0] as { ok: boolean }).ok) {
+      if (!(results[2].rows[0] as { ok: boolean }).ok) {
         await client.query('rollback');
         this.busy = true;
         return -1;
       }
-      const rows = results[2].rows as Row[];
+      const rows = results[3].rows as Row[];
       for (const row of rows) await this.delivery.deliver(row.topic, row.payload);
       // Marked published only once Redis took them (see drainPrisma).
       await this.delivery.flush();
