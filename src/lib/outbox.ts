@@ -137,9 +137,7 @@ export class OutboxDispatcher {
         return -1;
       }
       const rows = results[3].rows as Row[];
-      for (const row of rows) await this.delivery.deliver(row.topic, row.payload);
-      // Marked published only once Redis took them (see drainPrisma).
-      await this.delivery.flush();
+      await this.publish(rows);
       const ids = rows.map((r) => String(r.id));
       if (ids.some((id) => !/^\d+$/.test(id))) throw new Error('outbox: unexpected id');
       await client.query(ids.length ? `update "OutboxEvent" set "publishedAt" = now() where "id" = any('{${ids.join(',')}}'::bigint[]); commit` : 'commit');
@@ -155,38 +153,42 @@ export class OutboxDispatcher {
   }
 
   private async drainPrisma(): Promise<number> {
-    {
-      const n = await this.db.$transaction(
-        async (tx) => {
-          // One dispatcher at a time across all instances: events go out in commit order of each
-          // card (its writes are serialized, so its events' ids grow), and never twice at once.
-          const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`select pg_try_advisory_xact_lock(hashtextextended('crm:outbox', 0)) as ok`;
-          if (!lock.ok) {
-            this.busy = true;
-            return -1;
-          }
-          const rows = await tx.$queryRaw<Row[]>`
+    return this.db.$transaction(
+      async (tx) => {
+        // One dispatcher at a time across all instances: events go out in commit order of each
+        // card (its writes are serialized, so its events' ids grow), and never twice at once.
+        const [lock] = await tx.$queryRawUnsafe<{ ok: boolean }[]>(`select pg_try_advisory_xact_lock(${LOCK}) as ok`);
+        if (!lock.ok) {
+          this.busy = true;
+          return -1;
+        }
+        const rows = await tx.$queryRaw<Row[]>`
           select "id", "topic", "payload" from "OutboxEvent"
           where "publishedAt" is null
           order by "id"
           limit ${this.batch}
           for update skip locked`;
-          for (const row of rows) await this.delivery.deliver(row.topic, row.payload);
-          // Marked published only once Redis took them: if it did not, the transaction rolls back
-          // and the next drain publishes them again (at least once).
-          await this.delivery.flush();
-          if (rows.length) {
-            await tx.$executeRaw`update "OutboxEvent" set "publishedAt" = now()
+        await this.publish(rows);
+        if (rows.length) {
+          await tx.$executeRaw`update "OutboxEvent" set "publishedAt" = now()
             where "id" = any(${rows.map((r) => r.id)}::bigint[])`;
-          }
-          return rows.length;
-          // Prisma ends an interactive transaction after 5 s by default; a drain that published and
-          // then lost its transaction to a loaded machine would publish its batch a second time.
-        },
-        { timeout: 60_000 },
-      );
-      return n;
-    }
+        }
+        return rows.length;
+      },
+      // Prisma ends an interactive transaction after 5 s by default; a drain that published and
+      // then lost its transaction to a loaded machine would publish its batch a second time.
+      { timeout: 60_000 },
+    );
+  }
+
+  /**
+   * Hands claimed rows to their consumers and waits until Redis took them: they are marked
+   * published only after this, so if it throws the transaction rolls back and the next drain
+   * publishes them again (at least once).
+   */
+  private async publish(rows: Row[]) {
+    for (const row of rows) await this.delivery.deliver(row.topic, row.payload);
+    await this.delivery.flush();
   }
 
   async stop() {
