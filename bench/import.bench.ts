@@ -7,7 +7,8 @@
 //               (pg-copy-streams): the floor, no parsing, no checks, no events
 //   createMany  the same stored rows through Prisma createMany, 1,000 per statement
 //
-// Then the peak RSS of an import of 10k, 100k and 300k rows, each in a process of its own.
+// Then the peak RSS of an import of 10k, 100k and 300k rows from each format, each through
+// `npm run import` in a process of its own, as an operator runs it.
 //
 //   npm run bench:import -- [--rows 100000] [--rss 10000,100000,300000] [--rss-formats csv,xlsx]
 //                           [--batch 1000] [--pg postgresql://…] [--keep] [--skip-dry] [--many-rows N]
@@ -50,11 +51,6 @@ const { values } = parseArgs({
     // createMany of only the first N stored rows (its rate per row is what is compared; at
     // ~100 rows/s on a loaded machine, all 100,000 rows would take a quarter of an hour).
     'many-rows': { type: 'string' },
-    // Internal: one import in a process of its own, for its peak RSS.
-    child: { type: 'string' },
-    db: { type: 'string' },
-    file: { type: 'string' },
-    user: { type: 'string' },
   },
 });
 const ROWS = Number(values.rows);
@@ -143,7 +139,7 @@ async function importFile(app: App, ctx: ServiceCtx, path: string, options: Part
   const cpu = process.cpuUsage(cpu0);
   cpuMs.set(path + (options.dryRun ? ':dry' : ''), (cpu.user + cpu.system) / 1000);
   const done = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
-  if (done.status !== 'DONE' || done.created !== ROWS_OF(path) || done.failed) {
+  if (done.status !== 'DONE' || done.created !== ROWS || done.failed) {
     // What went wrong, before the scratch database is dropped.
     for (const i of await app.deps.db.importIssue.findMany({ where: { importId: imp.id }, take: 10, orderBy: { row: 'asc' } })) {
       console.error(`  row ${i.row} [${i.column}] ${JSON.stringify(i.value)}: ${JSON.stringify(i.message)}`);
@@ -152,35 +148,8 @@ async function importFile(app: App, ctx: ServiceCtx, path: string, options: Part
   }
   return ms;
 }
-let ROWS_OF = (_path: string) => ROWS;
 /** This process's CPU time (user + system, all its threads) per import: less moved by other load than the wall time. */
 const cpuMs = new Map<string, number>();
-
-if (values.child) {
-  // A child: one import, then its peak RSS.
-  const rows = Number(values.rows);
-  ROWS_OF = () => rows;
-  const app = await openApp(values.db!);
-  // The workspace, its fields and its user were made by the parent: signing up hashes a password
-  // with argon2 (19 MiB a hash, in a thread whose memory the allocator keeps), which alone left
-  // this process ~80 MB larger before the first row when the child made its own workspace.
-  const ctx: ServiceCtx = { db: app.deps.db, deps: app.deps, viewer: (await viewerOfUser(app.deps.db, values.user!))! };
-  // What the process holds before the import: the app, Prisma, the pg pool, tsx's compiled code.
-  const startMb = process.memoryUsage().rss / 1024 / 1024;
-  // The JavaScript heap's peak too: RSS growth the heap does not explain is native (WebAssembly, buffers, code).
-  let heapMb = 0;
-  let externalMb = 0;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    heapMb = Math.max(heapMb, m.heapUsed / 2 ** 20);
-    externalMb = Math.max(externalMb, m.external / 2 ** 20);
-  }, 50);
-  const ms = await importFile(app, ctx, values.file!);
-  clearInterval(sampler);
-  console.log(JSON.stringify({ rows, ms, startMb, heapMb, externalMb, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
-  await app.stop();
-  process.exit(0);
-}
 
 const scratch = await scratchDatabase(values.pg!, 'crm_bench_import');
 const dir = await mkdtemp(join(tmpdir(), 'crm-import-bench-'));
@@ -288,49 +257,59 @@ try {
   await pool.end();
   await app.stop();
 
-  // Peak RSS of one import per process, as the rows grow; each into a workspace made here.
-  console.log('\npeak RSS of one import (own process; includes the app, Prisma and the pg pool):');
-  const script = fileURLToPath(import.meta.url);
+  // Peak RSS of one import per process, as the rows grow, each into a workspace made here: the
+  // import as an operator runs it, `npm run import -- FILE --entity contacts --as …` (the script's
+  // own node flags and startup), which reports its memory with --memory. The outbox is not drained
+  // at its end (OUTBOX_DISPATCH=false), as above. The workspace, its fields and its user are made
+  // here: signing up hashes a password with argon2 (19 MiB a hash, in a thread whose memory the
+  // allocator keeps), which is not the import's.
+  console.log('\npeak RSS of one import (`npm run import`, a process of its own: the services, Prisma, the pg pool):');
   const rssApp = await openApp(scratch.url);
   for (const format of values['rss-formats']!.split(',')) {
     for (const n of values.rss!.split(',').filter(Boolean).map(Number)) {
       const path = join(dir, `rss-${n}.${format}`);
       if (format === 'csv') await writeCsv(path, n);
       else await writeXlsx(path, n);
-      const user = (await workspaceWithFields(rssApp)).viewer.userId;
+      const ctx = await workspaceWithFields(rssApp);
+      const { email } = await rssApp.deps.db.user.findUniqueOrThrow({ where: { id: ctx.viewer.userId } });
       const child = spawn(
-        process.execPath,
-        [
-          ...(process.env.BENCH_CHILD_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
-          '--import',
-          'tsx',
-          script,
-          '--child',
-          format,
-          '--rows',
-          String(n),
-          '--db',
-          scratch.url,
-          '--file',
-          path,
-          '--batch',
-          String(BATCH),
-          '--user',
-          user,
-        ],
+        'npm',
+        ['run', '--silent', 'import', '--', path, '--entity', 'contacts', '--as', email, '--batch', String(BATCH), '--memory', '--progress-every', '3600'],
         {
-          stdio: ['ignore', 'pipe', 'inherit'],
+          cwd: fileURLToPath(new URL('..', import.meta.url)),
+          // BENCH_CHILD_NODE_OPTIONS: node flags to try on top of the script's own (NODE_OPTIONS).
+          env: {
+            ...process.env,
+            DATABASE_URL: scratch.url,
+            OUTBOX_DISPATCH: 'false',
+            SEED_DEMO: 'false',
+            LOG_LEVEL: 'silent',
+            NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS ?? '',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
       let out = '';
+      let err = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
       const [code] = (await once(child, 'exit')) as [number];
-      if (code !== 0) throw new Error(`child ${format} ${n} exited with ${code}`);
-      const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; startMb: number; heapMb: number; externalMb: number; maxRssMb: number };
+      if (code !== 0 || !out.includes(`DONE: ${n} rows: created ${n},`))
+        throw new Error(`npm run import of ${format} ${n} exited with ${code}:\n${out}\n${err}`);
+      const r = JSON.parse(out.trim().split('\n').pop()!) as {
+        memory: { beforeRows: number; rss: number; heapUsed: number; external: number; arrayBuffers: number; maxRss: number };
+        ms: number;
+        cpuMs: number;
+      };
+      const m = r.memory;
       console.log(
-        `  ${format.toUpperCase().padEnd(4)} ${fmt(n).padStart(8)} rows: peak RSS ${r.maxRssMb.toFixed(0).padStart(4)} MB (${r.startMb.toFixed(0)} MB before the import: +${(r.maxRssMb - r.startMb).toFixed(0)} MB; peak JS heap ${r.heapMb.toFixed(0)} MB, external ${r.externalMb.toFixed(0)} MB)   ${fmt(rate(n, r.ms))} rows/s`,
+        `  ${format.toUpperCase().padEnd(4)} ${fmt(n).padStart(8)} rows: peak RSS ${String(m.maxRss).padStart(4)} MB (${m.beforeRows} MB before the first row: +${m.maxRss - m.beforeRows} MB; peak JS heap ${m.heapUsed} MB, external ${m.external} MB, array buffers ${m.arrayBuffers} MB)   ${fmt(rate(n, r.ms))} rows/s, CPU ${((r.cpuMs / n) * 1000).toFixed(0)} ms per 1,000 rows`,
       );
+      // The memory per batch, every tenth of the run.
+      const lines = err.split('\n').filter((l) => l.startsWith('memory at '));
+      for (const l of lines.filter((_, i) => (i + 1) % Math.max(1, Math.round(lines.length / 10)) === 0)) console.log(`      ${l}`);
       await rm(path);
+      await rm(`${path}.report.csv`, { force: true });
     }
   }
   await rssApp.stop();

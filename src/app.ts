@@ -2,9 +2,7 @@
 // health and readiness, file downloads, the /dashboard page) and graphql-ws on the same port
 // and path, sharing one context factory.
 import { PothosValidationError } from '@pothos/core';
-import { join } from 'node:path';
 import { createFetch } from '@whatwg-node/fetch';
-import { LocalStorage } from './lib/storage.js';
 import { serveFile } from './modules/files/files.service.js';
 import { handleFormRequest } from './modules/web-forms/web-forms.http.js';
 import { handleTelephonyRequest } from './modules/telephony/telephony.http.js';
@@ -25,19 +23,14 @@ import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { Config } from './config.js';
-import { openDatabase, type Database } from './db.js';
-import { seedApart, type DataDirOrigin } from './lib/pglite-template.js';
 import { createContextFactory, nodeRequestInit, type AppDeps, type Context } from './context.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { createAppPubSub } from './lib/pubsub.js';
 import { LiveMux, type LiveSocket } from './lib/live-mux.js';
 import { liveExpired, liveRightsKey, liveRightsKeyAgain, sharedLive } from './modules/auth/live-viewer.js';
-import { SettingsEpochs } from './lib/settings-epochs.js';
-import { OutboxDispatcher } from './lib/outbox.js';
-import { Worker } from './lib/worker.js';
-import { resumeImports, stopImports } from './modules/imports/imports.service.js';
-import { events } from './kernel/events.js';
-import './modules/wiring.js';
+import { resumeImports } from './modules/imports/imports.service.js';
+import { openDeps } from './deps.js';
+import type { Database } from './db.js';
+import type { DataDirOrigin } from './lib/pglite-template.js';
 import { schema } from './schema.js';
 import { useInputLimits } from './lib/input-limits.js';
 import { createMetrics } from './lib/metrics.js';
@@ -190,30 +183,8 @@ export async function buildApp(
   } = {},
 ): Promise<App> {
   const log = opts.logger ?? createLogger(config.logLevel);
-  const made = await opts.dataDirReady;
-  const database =
-    opts.database ??
-    (await openDatabase(
-      config.databaseUrl
-        ? { kind: 'postgres', url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs }
-        : { kind: 'pglite', dataDir: config.dataDir, fill: config.seedDemo ? seedApart : undefined },
-      undefined,
-      (err) => log.warn({ err }, 'idle database connection lost; it will be replaced'),
-    ));
-  if ((made ?? database.origin) === 'template') log.info('embedded database made from the migrated template');
-  const applied = await database.migrate();
-  if (applied.length) log.info({ applied }, 'migrations applied');
-
-  const {
-    pubsub,
-    listen,
-    tap,
-    listeners,
-    flush,
-    close: closePubSub,
-  } = createAppPubSub(config.redisUrl, (err) => log.warn({ err: err.message }, 'Redis unreachable; events wait in the outbox until it is back'));
-  const epochs = new SettingsEpochs();
-  listen('settingsChanged', (m) => epochs.bump(m.workspaceId));
+  const { deps, database, pubsub, close } = await openDeps(config, { ...opts, logger: log });
+  const { listen, tap, listeners } = pubsub;
   // graphql-ws subscribers with the same operation and rights share one execution (lib/live-mux.ts);
   // a settings change has each member of the workspace's groups read its rights again.
   const mux = new LiveMux<Context>({
@@ -225,14 +196,7 @@ export async function buildApp(
     onError: (err) => log.warn({ err }, 'live group'),
   });
   listen('settingsChanged', (m) => mux.recheck(m.workspaceId));
-  // The outbox hands each committed event to the consumers the modules registered (kernel/events.ts).
-  const delivery = { flush, deliver: (topic: string, payload: unknown) => consumers.deliver(topic, payload), jobs: () => consumers.jobs() };
-  const outbox = new OutboxDispatcher(database.prisma, delivery, log, opts.outboxPollMs, undefined, database.connect);
-  const storage = new LocalStorage(join(config.dataDir, 'files'));
-  // Durable jobs (automation runs, webhook deliveries) the modules registered as job sources.
-  const worker = new Worker(() => consumers.sources(), log, opts.outboxPollMs);
-  const deps: AppDeps = { db: database.prisma, config, log, pubsub, outbox, worker, storage, epochs };
-  const consumers = events.deliverer(deps);
+  const { outbox, worker } = deps;
   // Seeded through the services, before anything listens or dispatches: its events wait in the
   // outbox for the dispatcher's start.
   const demo = config.seedDemo ? await seedDemo(deps) : null;
@@ -443,12 +407,7 @@ export async function buildApp(
       while (active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       server.closeAllConnections();
       await closed.catch(() => {});
-      await worker.stop();
-      await stopImports(deps);
-      await outbox.stop();
-      if (config.outboxDispatch) await outbox.drain().catch(() => {});
-      await closePubSub();
-      await database.close();
+      await close();
       log.info('stopped');
     },
   };

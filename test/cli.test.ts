@@ -15,11 +15,11 @@ afterAll(killSpawned, 30_000);
 
 type Ran = { code: number | null; out: string; err: string };
 
-/** Runs a script of scripts/ with node and tsx's loader (as `npm run` does through tsx), on `dataDir`. */
+/** Runs `npm run <name> -- args` (the import bundled and run by node, the export through tsx), on `dataDir`. */
 function script(name: string, args: string[], dataDir: string): Promise<Ran> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const k of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'SEED_DEMO', 'NODE_OPTIONS', 'NODE_ENV']) delete env[k];
-  const proc = spawn(process.execPath, ['--import', 'tsx', `scripts/${name}.ts`, ...args], {
+  const proc = spawn('npm', ['run', '--silent', name, '--', ...args], {
     cwd: ROOT,
     env: { ...env, DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,7 +37,8 @@ export function templateKey(migrationsDir = MIGRATIONS_DIR): string {
 
 /** Runs initdb and the migrations in a short-lived process, into `dir` (which must be empty). */
 async function initdbAndMigrate(dir: string, migrationsDir: string) {
-  const script = fileURLToPath(new URL('./pglite-initdb.ts', import.meta.url));
+  // From ROOT, not this module's URL: the import CLI runs bundled (dist/cli/import.mjs).
+  const script = join(ROOT, 'src', 'lib', 'pglite-initdb.ts');
   // From the project's folder, where `--import tsx` resolves, whatever folder the server runs in.
   await promisify(execFile)(process.execPath, ['--liftoff-only', '--import', 'tsx', script, dir, migrationsDir], { cwd: ROOT });
 }
@@ -146,7 +147,7 @@ export async function prepareDataDir(
  * process, and a start killed mid-seed leaves no half-seeded database. Its output is the server's.
  */
 export async function seedApart(pgdata: string) {
-  const script = fileURLToPath(new URL('../seed-process.ts', import.meta.url));
+  const script = join(ROOT, 'src', 'seed-process.ts');
   const child = spawn(process.execPath, ['--liftoff-only', '--max-semi-space-size=4', '--import', 'tsx', script, pgdata], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
