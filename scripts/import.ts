@@ -4,7 +4,12 @@
 // same service as startImport. The file's rows are counted first (a quick streaming read), so
 // stderr shows a bar with an ETA on a terminal and a progress line every --progress-every seconds
 // (10 by default) otherwise; the counts are printed at the end, and the row-by-row report is
-// written beside the file as FILE.report.csv.
+// written beside the file as FILE.report.csv. --memory adds the process's memory per batch
+// (stderr) and its peaks as JSON (stdout, the last line).
+//
+// `npm run import` bundles this script with esbuild (dist/cli/import.mjs, ~1 s) and runs it with
+// plain node (no tsx loader thread) and the heap's growth bounded: see docs/performance.md,
+// "Import: the process's memory". It opens the services alone (src/deps.ts), not the HTTP app.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -39,7 +44,7 @@ const path = positionals[0];
 const policy = values.policy!.toUpperCase();
 if (!path || !['SKIP', 'UPDATE', 'CREATE'].includes(policy)) {
   console.error(
-    'usage: npm run import -- FILE --entity contacts|companies|deals [--dry-run] [--policy skip|update|create] [--match id,email,phone,name] [--as EMAIL] [--progress-every SECONDS]',
+    'usage: npm run import -- FILE --entity contacts|companies|deals [--dry-run] [--policy skip|update|create] [--match id,email,phone,name] [--as EMAIL] [--progress-every SECONDS] [--memory]',
   );
   process.exit(2);
 }
