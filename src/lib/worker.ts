@@ -16,7 +16,6 @@ export class Worker {
   private started = false;
   private stopped = false;
   private idle: (() => void)[] = [];
-  private kicks: (() => void)[] = [];
 
   constructor(
     private readonly sources: () => JobSource[],
@@ -34,7 +33,6 @@ export class Worker {
 
   /** Asks for a pass soon; kicks during a pass coalesce into one more. */
   kick() {
-    for (const f of this.kicks.splice(0)) f();
     if (!this.started || this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -65,16 +63,6 @@ export class Worker {
     }
   }
 
-  /** Resolves at the next kick (or stop): a source waiting beside work it runs learns that more may be due. */
-  nextKick(): Promise<void> {
-    return new Promise((resolve) => this.kicks.push(resolve));
-  }
-
-  /** Whether the worker was told to stop: a source holding a pass should hand it back rather than take new work. */
-  get stopping() {
-    return this.stopped;
-  }
-
   /** Resolves once the worker has nothing running (tests, benchmarks). */
   settled(): Promise<void> {
     if (!this.running) return Promise.resolve();
@@ -83,7 +71,6 @@ export class Worker {
 
   async stop() {
     this.stopped = true;
-    for (const f of this.kicks.splice(0)) f();
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }

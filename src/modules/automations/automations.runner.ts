@@ -51,17 +51,12 @@ const message = (err: unknown) => (err instanceof AppError ? render(err.msg, 'en
 const conflict = (err: unknown) => err instanceof AppError && err.code === 'CONFLICT';
 const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
 
-/**
- * Claims up to AUTOMATION_BATCH due jobs (the more, the fewer transactions per action: a round
- * commits them together) for this worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the
- * batch runs them), leaving out the jobs of `held` cards (a batch of this instance runs them).
- */
-async function claim(deps: AppDeps, held: string[]): Promise<JobRow[]> {
+/** Claims up to AUTOMATION_BATCH due jobs (the more, the fewer transactions per action: a round commits them together) for this worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the batch runs them). */
+async function claim(deps: AppDeps): Promise<JobRow[]> {
   return deps.db.$queryRaw<JobRow[]>`
     update "AutomationJob" set "lockedUntil" = now() + make_interval(secs => ${deps.config.automations.leaseSeconds}), "attempts" = "attempts" + 1
     where "id" in (select "id" from "AutomationJob"
                    where "doneAt" is null and "runAt" <= now() and ("lockedUntil" is null or "lockedUntil" < now())
-                     and not ("event"->>'cardId' = any(${held}::text[]))
                    order by "id" limit ${deps.config.automations.batch} for update skip locked)
     returning "id", "automationId"::text as "automationId", "depth", "event", "progress", "attempts", "createdAt"`;
 }
@@ -107,62 +102,13 @@ type Lane = { jobs: JobRow[]; at: number; run?: Run; finishing?: Run };
  */
 const ALONGSIDE = new Set<Action['type']>(['ADD_TAG', 'NOTIFY']);
 
-/** Batches an instance runs at once: the next is claimed while one runs (see `runDueJobs`). */
-export const BATCHES_IN_FLIGHT = 2;
-
-/** An instance's batches under way, and the cards they hold (by worker: one per app). */
-type InFlight = { batches: Set<Batch>; cards: Map<string, number> };
-const inFlight = new WeakMap<object, InFlight>();
-
-/**
- * Claims and runs batches of due jobs, up to BATCHES_IN_FLIGHT at once on this instance: a change
- * that arrives while a batch runs is claimed into a batch of its own at once (the worker is kicked
- * when the outbox delivers the change) rather than after the running batch's last round. A new
- * batch leaves out the cards a running one holds, so a card's jobs still run one after another, in
- * event order. Returns once it started a batch (the worker's other sources get their turn), or
- * when nothing is due and no batch runs; while batches run and nothing is due, it waits for a kick
- * or for a batch to end.
- */
+/** Runs a batch of due jobs; returns how many it claimed. */
 export async function runDueJobs(deps: AppDeps): Promise<number> {
-  let st = inFlight.get(deps.worker);
-  if (!st) inFlight.set(deps.worker, (st = { batches: new Set(), cards: new Map() }));
-  const state = st;
-  const ended = () => [...state.batches].map((b) => b.done);
-  for (;;) {
-    if (deps.worker.stopping) {
-      await Promise.all(ended());
-      return 0;
-    }
-    if (state.batches.size >= BATCHES_IN_FLIGHT) {
-      await Promise.race(ended());
-      continue;
-    }
-    // Taken before the claim, so a kick while it runs is not missed.
-    const kicked = deps.worker.nextKick();
-    const jobs = await claim(deps, [...state.cards.keys()]);
-    if (!jobs.length) {
-      if (!state.batches.size) return 0;
-      await Promise.race([kicked, ...ended()]);
-      continue;
-    }
-    const cards = [...new Set(jobs.map((j) => j.event.cardId))];
-    for (const c of cards) state.cards.set(c, (state.cards.get(c) ?? 0) + 1);
-    const batch = new Batch(deps);
-    batch.done = batch
-      .run(jobs)
-      .catch((err: unknown) => deps.log.error({ err }, 'automation batch failed'))
-      .finally(() => {
-        state.batches.delete(batch);
-        for (const c of cards) {
-          const n = state.cards.get(c)! - 1;
-          if (n) state.cards.set(c, n);
-          else state.cards.delete(c);
-        }
-        deps.outbox.kick();
-      });
-    state.batches.add(batch);
-    return jobs.length;
-  }
+  const jobs = await claim(deps);
+  if (!jobs.length) return 0;
+  await new Batch(deps).run(jobs);
+  deps.outbox.kick();
+  return jobs.length;
 }
 
 class Batch {
@@ -177,8 +123,6 @@ class Batch {
   private renewing?: Promise<void>;
   /** Jobs given back while their step is under way (a delay): never renewed again. */
   private released = new Set<bigint>();
-  /** Settles when the batch is over (set by `runDueJobs`). */
-  done: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: AppDeps) {}
 
