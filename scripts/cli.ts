@@ -1,7 +1,19 @@
-// What the import and export scripts share: the user they act as, and the entity named.
+// What the import and export scripts share: the services they open, the user they act as, and the entity named.
+import type { Config } from '../src/config.js';
 import type { AppDeps, ServiceCtx } from '../src/context.js';
+import { openDeps, type OpenDeps } from '../src/deps.js';
 import type { CardKind } from '../src/kernel/card-kinds.js';
 import { viewerOfUser } from '../src/modules/auth/auth.service.js';
+
+/**
+ * The services alone (src/deps.ts: no HTTP server, GraphQL schema or dashboard, memory a script does
+ * not need), with the demo workspace seeded on a new embedded database as the server does on its start.
+ */
+export async function openServices(config: Config): Promise<OpenDeps> {
+  const opened = await openDeps(config);
+  if (config.seedDemo) await (await import('../prisma/seed.js')).seedDemo(opened.deps);
+  return opened;
+}
 
 /** The context of the user with this e-mail, or of the first active administrator. */
 export async function cliContext(deps: AppDeps, email?: string): Promise<ServiceCtx> {

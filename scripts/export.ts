@@ -6,10 +6,9 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { exportCards, type ExportFormat } from '../src/modules/imports/exports.service.js';
-import { cliContext, kindOf } from './cli.js';
+import { cliContext, kindOf, openServices } from './cli.js';
 import { progress, type Progress } from './progress.js';
 
 const { values } = parseArgs({
@@ -22,7 +21,7 @@ const { values } = parseArgs({
   },
 });
 
-const app = await buildApp(loadConfig());
+const app = await openServices(loadConfig());
 try {
   const ctx = await cliContext(app.deps, values.as);
   const format = values.format!.toUpperCase() as ExportFormat;
@@ -47,5 +46,5 @@ try {
   // Flat as the row count grows: the file is streamed, never built in memory.
   console.log(`${out}: ${written} rows, ${file.size} bytes, memory ${Math.round(startMb)} MB at the start, +${Math.round(peakMb - startMb)} MB at the peak`);
 } finally {
-  await app.stop();
+  await app.close();
 }

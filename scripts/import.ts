@@ -18,12 +18,11 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { stringify } from 'csv-stringify';
-import { openDeps } from '../src/deps.js';
 import { loadConfig } from '../src/config.js';
 import { createImport, reportLines, runImport, type DuplicatePolicy, type MatchBy } from '../src/modules/imports/imports.service.js';
 import { countRows, formatOf } from '../src/modules/imports/read.js';
 import { progress } from './progress.js';
-import { cliContext, kindOf } from './cli.js';
+import { cliContext, openServices, kindOf } from './cli.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -66,11 +65,8 @@ sampler?.unref();
 // first query compiles it. (src/main.ts does the same for the embedded database.)
 setFlagsFromString('--liftoff-only');
 const config = loadConfig();
-// The services alone: no HTTP server, GraphQL schema or dashboard (memory an import does not need).
-const app = await openDeps(config);
+const app = await openServices(config);
 try {
-  // As the server does on its start: the demo workspace on a new embedded database.
-  if (config.seedDemo) await (await import('../prisma/seed.js')).seedDemo(app.deps);
   const ctx = await cliContext(app.deps, values.as);
   if (values.memory) console.error(`memory once started: rss ${mb(sample().rss)} MB, heap ${mb(process.memoryUsage().heapUsed)} MB`);
   const kind = kindOf(values.entity!);
