@@ -254,11 +254,12 @@ describe('running automations', () => {
     const notes = subscribe(url, ws.token, AutomationNotifications, {}, (d) => d.notifications);
     await notes.ready;
     const trigger = { type: 'CARD_CREATED', cardKind: 'DEAL' } as const;
-    const first = await automate(ws, {
+    const firstInput = {
       name: 'First',
       trigger,
       actions: [{ addTag: { tag: 'a' } }, { notify: { userId: ws.admin.id, text: '[name] first in [stage]' } }],
-    });
+    };
+    const first = await automate(ws, firstInput);
     // Its move changes the stage the first one's notification shows: it waits for it.
     const second = await automate(ws, {
       name: 'Second',
@@ -271,6 +272,10 @@ describe('running automations', () => {
       trigger,
       actions: [{ addTag: { tag: 'c' } }, { notify: { userId: ws.admin.id, text: 'third in [stage]' } }],
     });
+    // Edited after the others were made (its trigger changed and back, so its row now sits after
+    // theirs): it still runs first, one event's jobs going in the order their automations were created.
+    for (const input of [{ ...firstInput, trigger: { type: 'STAGE_ENTERED', stageId: s2.id } } as const, firstInput])
+      as((await ws.gql(UpdateAutomation, { id: first.id, input })).updateAutomation, 'UpdateAutomationSuccess');
     const d = await createDeal(ws, { name: 'Relay', stageId: s1.id });
     const [[a], [b], [c]] = await Promise.all([first, second, third].map((x) => waitRuns(ws, x.id, 1)));
     expect([a, b, c].map((r) => [r.status, r.actions.map((x) => x.ok)])).toEqual(Array(3).fill(['SUCCEEDED', [true, true]]));

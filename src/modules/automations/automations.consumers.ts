@@ -51,6 +51,8 @@ async function queue(tx: Tx, ctx: ServiceCtx, workspaceId: string, triggers: Aut
   const list = await tx.automation.findMany({
     where: { workspaceId, enabled: true, pausedAt: null, trigger: { in: triggers } },
     select: { id: true, trigger: true, cardKind: true, triggerConfig: true },
+    // One event's jobs run in the order their automations were created (the job ids keep it).
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
   if (!list.length) return;
   const depth = (ctx.automation?.depth ?? 0) + 1;

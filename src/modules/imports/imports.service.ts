@@ -75,6 +75,9 @@ type Run = {
 /**
  * Counts the rows settled up to `upTo` (the rows a batch wrote, and those skipped or failed
  * before them) into the Import row, in `tx`; `confirm` drops them from `pending` once `tx` committed.
+ * Only while the run is RUNNING: a run cancelled meanwhile throws `Cancelled`, which undoes the
+ * batch's transaction, so what a CANCELLED import counts is final and nothing is written after
+ * the cancel (a cancel arriving while the batch commits waits for it, and counts it).
  */
 async function flush(tx: Tx, run: Run, upTo: number) {
   await flushWith(tx, run, upTo, []);
@@ -84,8 +87,8 @@ async function flush(tx: Tx, run: Run, upTo: number) {
 async function flushWith(tx: Tx, run: Run, upTo: number, extra: Settled[]) {
   const take = [...run.pending.filter((p) => p.row <= upTo), ...extra];
   const n = (o: Outcome) => take.filter((p) => p.outcome === o).length;
-  await tx.import.update({
-    where: { id: run.id },
+  const { count } = await tx.import.updateMany({
+    where: { id: run.id, status: 'RUNNING' },
     data: {
       created: { increment: n('created') },
       updated: { increment: n('updated') },
@@ -95,6 +98,7 @@ async function flushWith(tx: Tx, run: Run, upTo: number, extra: Settled[]) {
       position: upTo,
     },
   });
+  if (!count) throw new Cancelled();
   const issues = take.flatMap((p) => p.issues);
   if (issues.length) {
     await tx.importIssue.createMany({
@@ -278,6 +282,8 @@ export async function settled(deps: AppDeps, id: string) {
 }
 
 class Stopped extends Error {}
+/** The run was cancelled (cancelImport) while a batch was being written: that batch is undone. */
+class Cancelled extends Error {}
 
 /** Lookups a run makes once: users by name and e-mail, pipelines and their stages by name. */
 async function lookups(ctx: ServiceCtx) {
@@ -377,8 +383,14 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
     let stop = false;
     let analyzedAt = imp.created;
     const write = async (items: Prepared) => {
-      await writeBatch(env, run, items, dupes);
-      await flushAlone(deps, run, items[items.length - 1].row);
+      try {
+        await writeBatch(env, run, items, dupes);
+        await flushAlone(deps, run, items[items.length - 1].row);
+      } catch (err) {
+        if (!(err instanceof Cancelled)) throw err;
+        stop = true;
+        return;
+      }
       publishProgress(deps, imp.workspaceId, id);
       const now = await deps.db.import.findUniqueOrThrow({ where: { id } });
       stop = now.status === 'CANCELLED';
@@ -440,6 +452,12 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
     await deps.db.import.updateMany({ where: { id, status: 'CANCELLED' }, data: { heartbeatAt: null, reportId } });
     publishProgress(deps, imp.workspaceId, id);
   } catch (err) {
+    if (err instanceof Cancelled) {
+      // Cancelled before its header was counted: nothing of it was written.
+      await deps.db.import.updateMany({ where: { id, status: 'CANCELLED' }, data: { heartbeatAt: null } });
+      publishProgress(deps, imp.workspaceId, id);
+      return;
+    }
     if (err instanceof Stopped || opts.signal?.aborted) {
       // Left RUNNING for the next start; the lease is released so that start need not wait for it.
       await deps.db.import.update({ where: { id }, data: { heartbeatAt: null } }).catch(() => {});
