@@ -27,7 +27,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { createClient, type Client } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 
 const { values } = parseArgs({
@@ -36,6 +36,11 @@ const { values } = parseArgs({
     changes: { type: 'string', default: '50' },
     warmup: { type: 'string', default: '5' },
     batch: { type: 'string', default: '100' },
+    // protocol: each subscriber speaks graphql-transport-ws over a plain \`ws\` socket and parses
+    // each message once, as the baseline's clients do, so the comparison is of the servers;
+    // graphql-ws: the library's client (its bookkeeping is paid in this process, ~4× a plain
+    // client's receive cost, and shows in the spread).
+    client: { type: 'string', default: 'protocol' },
     pg: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
@@ -277,7 +282,39 @@ tap.on('pmessage', (_pattern: string, _channel: string, message: string) => {
   if (r && !r.published && (JSON.parse(message) as Event).dealId === r.rawKey) r.published = performance.now();
 });
 
-const clients: Client[] = [];
+const clients: { dispose(): unknown }[] = [];
+
+/**
+ * A subscriber speaking graphql-transport-ws itself over a plain socket: connection_init with the
+ * token, one subscribe, then each message parsed once (JSON.parse, as the baseline's clients
+ * parse theirs); pings answered. Resolves once the server acknowledged the connection.
+ */
+function protocolSubscriber(
+  url: string,
+  token: string,
+  variables: Record<string, unknown>,
+  on: { next: (data: { dealChanged: Event } | null | undefined) => void; error: () => void; closed: (code: number) => void },
+): Promise<{ dispose(): void }> {
+  return new Promise((res, rej) => {
+    const ws = new WebSocket(url, 'graphql-transport-ws');
+    const sub = { dispose: () => ws.close(1000) };
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    ws.on('message', (raw) => {
+      const m = JSON.parse(raw.toString()) as { type: string; payload?: { data?: { dealChanged: Event } | null } };
+      if (m.type === 'next') on.next(m.payload?.data);
+      else if (m.type === 'connection_ack') {
+        ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables } }));
+        res(sub);
+      } else if (m.type === 'ping') ws.send('{"type":"pong"}');
+      else if (m.type === 'error') on.error();
+    });
+    ws.on('close', (code) => {
+      on.closed(code);
+      rej(new Error(`subscriber closed: ${code}`));
+    });
+    ws.on('error', rej);
+  });
+}
 const rawClients: WebSocket[] = [];
 let subscriptionErrors = 0;
 let unexpectedCloses = 0;
@@ -378,6 +415,21 @@ try {
     const batch: Promise<void>[] = [];
     for (let j = i; j < Math.min(N, i + BATCH); j++) {
       const seen = { k: null as Round | null };
+      if (values.client === 'protocol') {
+        batch.push(
+          protocolSubscriber(
+            servers[j % 2].replace('http', 'ws'),
+            token,
+            { pipelineId },
+            {
+              next: (d) => (d ? arrived(d.dealChanged, seen) : subscriptionErrors++),
+              error: () => subscriptionErrors++,
+              closed: () => !closing && unexpectedCloses++,
+            },
+          ).then((c) => void clients.push(c)),
+        );
+        continue;
+      }
       batch.push(
         new Promise<void>((res, rej) => {
           const client = createClient({
@@ -542,7 +594,7 @@ try {
     `\nrealtime fan-out: ${N} subscribers to \`dealChanged\` (${N / 2} on each of two instances joined by Redis), ${CHANGES} changes after ${WARMUP} warm-up, Node ${process.version}, ${cpus} CPUs`,
   );
   console.log(
-    `Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber. Servers, baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`,
+    `Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber (clients: \${values.client === 'protocol' ? 'graphql-transport-ws spoken over plain ws sockets, one JSON.parse per message as the baseline clients' : "graphql-ws's client library"}). Servers, baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`,
   );
   console.log('| path | p50 ms | p95 ms | p99 ms | p50 ratio | p95 ratio | p99 ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
