@@ -5,6 +5,7 @@ import { describe, expect, test } from './kit/fixtures.js';
 import { CreateDeal, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
 import { CreateCustomField } from './kit/documents/custom-fields.js';
 import { rawId } from './kit/results.js';
+import { automate } from './kit/automations.js';
 import { events } from '../src/kernel/events.js';
 import '../src/modules/wiring.js';
 
@@ -50,6 +51,26 @@ describe('domain events', () => {
     expect(Object.keys(u.after).some((k) => k === 'searchText' || /^cf[A-Z]/.test(k))).toBe(false);
   });
 
+  test('a change wakes the background worker only when it queued jobs: one jobsQueued event in its transaction', async ({ workspace: ws, app }) => {
+    const wakeUps = () => app.deps.db.outboxEvent.count({ where: { topic: 'jobsQueued', workspaceId: ws.workspaceId } });
+    const created = await ws.gql(CreateDeal, { input: { name: 'Quiet' } });
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(created.createDeal));
+    const id = created.createDeal.deal.id;
+    let version = created.createDeal.deal.version;
+    const rename = async (name: string) => {
+      const r = await ws.gql(UpdateDeal, { input: { id, version, name } });
+      if (r.updateDeal.__typename !== 'UpdateDealSuccess') throw new Error(JSON.stringify(r.updateDeal));
+      version = r.updateDeal.deal.version;
+    };
+    await rename('Still quiet');
+    expect(await wakeUps()).toBe(0);
+    // Two automations listen: the change queues two jobs and wakes the worker once.
+    for (const tag of ['x', 'y'])
+      await automate(ws, { name: `Tag ${tag}`, trigger: { type: 'FIELD_CHANGED', cardKind: 'DEAL', field: 'name' }, actions: [{ addTag: { tag } }] });
+    await rename('Heard');
+    expect(await wakeUps()).toBe(1);
+  });
+
   test('a refused write (stale version, invalid value) emits no event', async ({ workspace: ws, app }) => {
     const created = await ws.gql(CreateDeal, { input: { name: 'Order' } });
     if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(created.createDeal));
@@ -89,16 +110,17 @@ describe('domain events', () => {
       },
       afterCommit: {
         automationRun: ['realtime: automationRunLogged'],
-        'lead.received': ['realtime: incomingLeadReceived', 'automations: wake the worker'],
+        jobsQueued: ['worker: wake up'],
+        'lead.received': ['realtime: incomingLeadReceived'],
         notification: ['realtime: notifications'],
         'record.merged': ['log: cards merged'],
-        'record.created': ['realtime: dealChanged', 'automations: wake the worker', 'webhooks: wake the worker'],
-        'record.restored': ['realtime: dealChanged', 'webhooks: wake the worker'],
-        'record.trashed': ['realtime: dealChanged', 'webhooks: wake the worker'],
-        'record.updated': ['realtime: dealChanged', 'automations: wake the worker', 'webhooks: wake the worker'],
+        'record.created': ['realtime: dealChanged'],
+        'record.restored': ['realtime: dealChanged'],
+        'record.trashed': ['realtime: dealChanged'],
+        'record.updated': ['realtime: dealChanged'],
         settingsChanged: ['realtime: rights re-read'],
-        'task.completed': ['realtime: dealChanged (open task)', 'automations: wake the worker', 'webhooks: wake the worker'],
-        'task.created': ['realtime: dealChanged (open task)', 'webhooks: wake the worker'],
+        'task.completed': ['realtime: dealChanged (open task)'],
+        'task.created': ['realtime: dealChanged (open task)'],
         'task.updated': ['realtime: dealChanged (open task)'],
         timelineUpdated: ['realtime: timelineUpdated'],
       },

@@ -86,6 +86,8 @@ export type EventMap = {
   notification: NotificationMessage;
   automationRun: AutomationRunMessage;
   settingsChanged: SettingsChangedMessage;
+  /** The change queued durable jobs (automation runs, webhook deliveries): the worker is woken. */
+  jobsQueued: { workspaceId: string };
 };
 export type Topic = keyof EventMap;
 
@@ -189,6 +191,21 @@ class EventRegistry {
 }
 
 export const events = new EventRegistry();
+
+/** Transactions that already carry a `jobsQueued` event. */
+const queuedIn = new WeakSet<Tx>();
+
+/**
+ * Wakes the background worker once the change commits, because it queued jobs: one `jobsQueued`
+ * event per transaction, so a change that queues nothing (no automation or webhook listens)
+ * costs the worker no pass.
+ */
+export async function jobsQueued(tx: Tx, workspaceId: string) {
+  if (queuedIn.has(tx)) return;
+  queuedIn.add(tx);
+  await enqueue(tx, [{ topic: 'jobsQueued', workspaceId, payload: { workspaceId } }]);
+}
+events.afterCommit('jobsQueued', 'worker: wake up', (_e, deps) => deps.worker.kick());
 
 /** Tells live subscriptions of the workspace to re-read their viewer's rights before the next event. */
 export const settingsChanged = (tx: Tx, workspaceId: string) => enqueue(tx, [{ topic: 'settingsChanged', workspaceId, payload: { workspaceId } }]);

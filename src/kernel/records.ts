@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import type { ServiceCtx } from '../context.js';
 import { ConflictError, ForbiddenError, IssueList, NotFoundError } from '../lib/errors.js';
-import type { Tx } from '../lib/outbox.js';
+import { holdingOutbox, type Tx } from '../lib/outbox.js';
 import { workspaceRegion } from './workspace.js';
 import * as v from '../lib/validate.js';
 import { assertEditable } from './access/field-access.js';
@@ -559,7 +559,8 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
     return written;
   };
   try {
-    return await ctx.db.$transaction(run, { timeout: 120_000, maxWait: 30_000 });
+    // The write's outbox rows (its events, the timeline's notices, the worker's wake-up) go in one INSERT.
+    return await ctx.db.$transaction((tx) => holdingOutbox(tx, () => run(tx)), { timeout: 120_000, maxWait: 30_000 });
   } catch (err) {
     if (err instanceof Undo) return err.written;
     throw err;

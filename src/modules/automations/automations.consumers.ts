@@ -3,7 +3,7 @@
 // event, so a repeated event never queues twice): the job exists if and only if the change
 // committed. Once the outbox has delivered the change, the worker is kicked and runs the jobs
 // (automations.runner.ts). A change made by an automation queues its jobs one level deeper.
-import { events, type FieldChange, type LeadEvent, type RecordEvent, type TaskEvent } from '../../kernel/events.js';
+import { events, jobsQueued, type FieldChange, type LeadEvent, type RecordEvent, type TaskEvent } from '../../kernel/events.js';
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import type { Tx } from '../../lib/outbox.js';
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -59,7 +59,9 @@ async function queue(tx: Tx, ctx: ServiceCtx, workspaceId: string, triggers: Aut
   const data = items.flatMap(({ pick, key, event }) =>
     list.filter(pick).map((a) => ({ workspaceId, automationId: a.id, eventKey: key, depth, event: event as unknown as Prisma.InputJsonValue })),
   );
-  if (data.length) await tx.automationJob.createMany({ data, skipDuplicates: true });
+  if (!data.length) return;
+  await tx.automationJob.createMany({ data, skipDuplicates: true });
+  await jobsQueued(tx, workspaceId);
 }
 
 const RECORD_TRIGGERS: Record<string, AutomationTrigger[]> = {
@@ -77,7 +79,6 @@ for (const topic of ['record.created', 'record.updated'] as const) {
     }));
     if (items.length) await queue(tx, ctx, list[0].workspaceId, RECORD_TRIGGERS[topic], items);
   });
-  events.afterCommit(topic, 'automations: wake the worker', (_e, deps) => deps.worker.kick());
 }
 
 events.inTransaction('task.completed', 'automations: queue runs', async (tx, e: TaskEvent, ctx) => {
@@ -98,7 +99,6 @@ events.inTransaction('task.completed', 'automations: queue runs', async (tx, e: 
     ],
   );
 });
-events.afterCommit('task.completed', 'automations: wake the worker', (_e, deps) => deps.worker.kick());
 
 events.inTransaction('lead.received', 'automations: queue runs', async (tx, e: LeadEvent, ctx) => {
   await queue(
@@ -115,7 +115,6 @@ events.inTransaction('lead.received', 'automations: queue runs', async (tx, e: L
     ],
   );
 });
-events.afterCommit('lead.received', 'automations: wake the worker', (_e, deps) => deps.worker.kick());
 
 /** How often at most an instance looks for time-based triggers that came due. */
 const SWEEP_MS = 1000;

@@ -2,7 +2,7 @@
 // the workspace subscribed to the event's type gets a delivery row holding the payload, so a
 // delivery exists if and only if the change committed; the worker sends it (webhooks.sender.ts).
 import { randomUUID } from 'node:crypto';
-import { events, type RecordEvent, type TaskEvent } from '../../kernel/events.js';
+import { events, jobsQueued, type RecordEvent, type TaskEvent } from '../../kernel/events.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import type { Tx } from '../../lib/outbox.js';
 import { insertRows } from '../../lib/bulk-insert.js';
@@ -44,8 +44,11 @@ async function deliveries(
 }
 
 /** All of an emit's deliveries in one statement (a batch of imported cards emits hundreds of events). */
-const insertDeliveries = (tx: Tx, rows: Record<string, unknown>[]) =>
-  insertRows(tx, 'WebhookDelivery', rows, { ids: true, now: ['nextAttemptAt', 'createdAt'] });
+async function insertDeliveries(tx: Tx, rows: Record<string, unknown>[]) {
+  if (!rows.length) return;
+  await insertRows(tx, 'WebhookDelivery', rows, { ids: true, now: ['nextAttemptAt', 'createdAt'] });
+  await jobsQueued(tx, rows[0].workspaceId as string);
+}
 
 async function queue(
   tx: Tx,
@@ -99,7 +102,6 @@ for (const topic of Object.keys(RECORD_TYPE) as (keyof typeof RECORD_TYPE)[]) {
     }
     await insertDeliveries(tx, rows);
   });
-  events.afterCommit(topic, 'webhooks: wake the worker', (_e, deps) => deps.worker.kick());
 }
 
 for (const [topic, type] of [
@@ -119,7 +121,6 @@ for (const [topic, type] of [
       e.occurredAt,
     );
   });
-  events.afterCommit(topic, 'webhooks: wake the worker', (_e, deps) => deps.worker.kick());
 }
 
 events.jobSource('webhooks: due deliveries', sendDueDeliveries);
