@@ -393,8 +393,16 @@ async function live(deals: Deal[], batch: number, perSecond?: number) {
   const lastChange = Math.max(...committed.values());
   const runs = await db.automationRun.findMany({
     where: { workspaceId: session.workspaceId, cardId: { in: deals.map((d) => d.id) } },
-    select: { cardId: true, finishedAt: true, status: true, actions: true },
+    select: { cardId: true, jobId: true, startedAt: true, finishedAt: true, status: true, actions: true },
   });
+  // A card's runs must start in event order (job id order): count those that started before an earlier job's run.
+  const cardRuns = new Map<string, typeof runs>();
+  for (const r of runs) cardRuns.set(r.cardId, [...(cardRuns.get(r.cardId) ?? []), r]);
+  const byCard = [...cardRuns.values()];
+  const outOfOrder = byCard.reduce((n, list) => {
+    list.sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
+    return n + list.filter((r, i) => i > 0 && r.startedAt < list[i - 1].startedAt).length;
+  }, 0);
   const lastRun = Math.max(...runs.map((r) => r.finishedAt.getTime()));
   const actions = runs.reduce((s, r) => s + (r.actions as unknown[]).length, 0);
   const failed = runs.filter((r) => r.status !== 'SUCCEEDED').length;
@@ -412,6 +420,7 @@ async function live(deals: Deal[], batch: number, perSecond?: number) {
     p50: q(0.5),
     p99: q(0.99),
     tail: lastRun - lastChange,
+    outOfOrder,
   };
 }
 
@@ -454,6 +463,7 @@ for (const [name, r] of [
   if (!r) continue;
   row(`${name}: changes/s while the workers run (offered actions/s)`, `${r.writesPerS.toFixed(0)} (${(6 * r.writesPerS).toFixed(0)})`);
   row(`${name}: runs / actions / failed runs`, `${r.runs} / ${r.actions} / ${r.failed}`);
+  row(`${name}: runs started before an earlier run of their card`, String(r.outOfOrder));
   row(`${name}: actions/s (first change → last run commit)`, r.actionsPerS.toFixed(0));
   if (!skipBaselines) row(`${name}: actions/s ÷ direct actions/s`, (r.actionsPerS / directActionsPerS).toFixed(2));
   row(`${name}: commit → last action of the change, p50 / p99 (ms)`, `${r.p50} / ${r.p99}`);
