@@ -21,8 +21,10 @@
 //     alone can do, against the direct batched writes.
 //
 //   npm run bench:automation -- [--changes 2000] [--writers 8] [--chunk 50] [--pg postgresql://…] [--instances 2] [--profile]
-//                                [--live-batch 5] [--rate 170] [--skip-baselines]
+//                                [--live-batch 5] [--rate 170] [--skip-baselines] [--warmup 100]
 //
+// Before the live phases, --warmup changes (100) run through the automations untimed: the
+// instances' first runs (JIT, each query's first plan) are not what a long-running instance does.
 // It also prints SQL statements and Node CPU per action (the live phase with the change's own
 // share taken off; the backlog phase the workers' alone), and with --profile the backlog
 // phase's statements grouped by their start.
@@ -59,6 +61,7 @@ const { values } = parseArgs({
     'live-batch': { type: 'string', default: '0' },
     rate: { type: 'string' },
     'skip-baselines': { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '100' },
   },
 });
 const liveBatch = Number(values['live-batch']);
@@ -196,7 +199,8 @@ const owner = await db.user.findFirstOrThrow({ where: { workspaceId: session.wor
 const ctx: ServiceCtx = { db, deps: local.deps, viewer: (await viewerOfUser(db, owner.id))! };
 
 const slices = liveBatch > 0 ? 6 : 5;
-console.log(`seeding ${slices * changes} deals on ${url ? `PostgreSQL, ${instances} instances` : 'PGlite'}; ${writers} writers…`);
+const warmup = Number(values.warmup);
+console.log(`seeding ${slices * changes + warmup} deals on ${url ? `PostgreSQL, ${instances} instances` : 'PGlite'}; ${writers} writers…`);
 // One deal through the write path, then copies of its row (the benchmark measures changes, not creation).
 const template = await createRecord(ctx, 'DEAL', { fields: { name: 'Template', amount: '1' } });
 const cols = (
@@ -206,7 +210,7 @@ const cols = (
   .filter((c) => c !== 'id');
 const list = cols.map((c) => `"${c}"`).join(', ');
 await db.$executeRawUnsafe(
-  `insert into "Deal" ("id", ${list}) select gen_random_uuid(), ${list} from "Deal", generate_series(1, ${slices * changes}) where "id" = $1::uuid`,
+  `insert into "Deal" ("id", ${list}) select gen_random_uuid(), ${list} from "Deal", generate_series(1, ${slices * changes + warmup}) where "id" = $1::uuid`,
   template.id,
 );
 const all = await db.deal.findMany({
@@ -220,6 +224,7 @@ const batched = all.slice(2 * changes, 3 * changes);
 const auto = all.slice(3 * changes, 4 * changes);
 const backlog = all.slice(4 * changes, 5 * changes);
 const liveBatched = all.slice(5 * changes, 6 * changes);
+const warm = all.slice(slices * changes);
 
 let retries = 0;
 /**
@@ -424,6 +429,8 @@ async function live(deals: Deal[], batch: number, perSecond?: number) {
   };
 }
 
+// Untimed: the instances' first runs (JIT, each query shape's first plan) are not the phases'.
+if (warm.length) await live(warm, 1);
 const one = await live(auto, 1);
 const autoCost = one.cost;
 const many = liveBatch > 1 ? await live(liveBatched, liveBatch, rate) : undefined;
