@@ -348,6 +348,12 @@ for (const k of [1, 2, 3]) {
 }
 for (const a of apps) await a.start();
 
+/** Outbox events not yet published (realtime, the worker's kicks): how far the dispatcher is behind. */
+async function unpublished() {
+  const [{ n }] = await db.$queryRaw<{ n: number }[]>`select count(*)::int as n from "OutboxEvent" where "publishedAt" is null`;
+  return n;
+}
+
 async function drained() {
   for (;;) {
     const [{ n }] = await db.$queryRaw<{ n: number }[]>`select count(*)::int as n from "AutomationJob" where "doneAt" is null`;
@@ -394,6 +400,7 @@ async function live(deals: Deal[], batch: number, perSecond?: number) {
     });
   }
   await drained();
+  const outboxBehind = await unpublished();
   const cost = await spent(liveMark);
   const lastChange = Math.max(...committed.values());
   const runs = await db.automationRun.findMany({
@@ -426,6 +433,7 @@ async function live(deals: Deal[], batch: number, perSecond?: number) {
     p99: q(0.99),
     tail: lastRun - lastChange,
     outOfOrder,
+    outboxBehind,
   };
 }
 
@@ -446,6 +454,7 @@ const backlogMark = await mark();
 const backlogStart = Date.now();
 for (const a of apps) a.startWorker();
 await drained();
+const backlogOutboxBehind = await unpublished();
 const backlogCost = await spent(backlogMark);
 for (const a of apps) a.profile(false);
 const backlogRuns = await db.automationRun.findMany({
@@ -471,6 +480,7 @@ for (const [name, r] of [
   row(`${name}: changes/s while the workers run (offered actions/s)`, `${r.writesPerS.toFixed(0)} (${(6 * r.writesPerS).toFixed(0)})`);
   row(`${name}: runs / actions / failed runs`, `${r.runs} / ${r.actions} / ${r.failed}`);
   row(`${name}: runs started before an earlier run of their card`, String(r.outOfOrder));
+  row(`${name}: outbox events unpublished when the last run committed`, String(r.outboxBehind));
   row(`${name}: actions/s (first change → last run commit)`, r.actionsPerS.toFixed(0));
   if (!skipBaselines) row(`${name}: actions/s ÷ direct actions/s`, (r.actionsPerS / directActionsPerS).toFixed(2));
   row(`${name}: commit → last action of the change, p50 / p99 (ms)`, `${r.p50} / ${r.p99}`);
@@ -479,6 +489,7 @@ for (const [name, r] of [
 }
 row('backlog: runs / actions / failed runs', `${backlogRuns.length} / ${backlogActions} / ${backlogFailed}`);
 row('backlog: actions/s (workers start → last run commit)', backlogActionsPerS.toFixed(0));
+row('backlog: outbox events unpublished when the last run committed', String(backlogOutboxBehind));
 row(`backlog: event loop busy, writers${url ? ' / each instance' : ''} (%)`, backlogCost.busy.map((b) => (100 * b).toFixed(0)).join(' / '));
 row(
   'backlog: actions/s ÷ direct batched / ÷ direct',
