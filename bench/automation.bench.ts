@@ -21,17 +21,26 @@
 //     alone can do, against the direct batched writes.
 //
 //   npm run bench:automation -- [--changes 2000] [--writers 8] [--chunk 50] [--pg postgresql://…] [--instances 2] [--profile]
-//                                [--live-batch 5] [--rate 170] [--skip-baselines]
+//                                [--live-batch 5] [--rate 170] [--skip-baselines] [--warmup 100]
 //
+// Before the live phases, --warmup changes (100) run through the automations untimed: the
+// instances' first runs (JIT, each query's first plan) are not what a long-running instance does.
 // It also prints SQL statements and Node CPU per action (the live phase with the change's own
 // share taken off; the backlog phase the workers' alone), and with --profile the backlog
 // phase's statements grouped by their start.
 //
-// Without --pg it runs on an in-memory PGlite (one instance); with --pg it creates a scratch
-// database there and starts --instances apps on it, each running a worker.
+// Without --pg it runs on an in-memory PGlite (one instance, in this process); with --pg it
+// creates a scratch database there and starts --instances instances on it, each a process of its
+// own (bench/automation-instance.ts: the services, the outbox dispatcher and the worker), as they
+// are deployed; the writers stay in this process, and each writer's commit kicks the outbox of
+// one instance (writer i: instance i mod --instances), as a request served there would. The
+// statements and Node CPU printed are every process's (this one's and the instances').
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { scratchDatabase, benchWorkspace } from './kit.js';
-import { buildApp, type App } from '../src/app.js';
+import { openDeps } from '../src/deps.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
@@ -52,6 +61,7 @@ const { values } = parseArgs({
     'live-batch': { type: 'string', default: '0' },
     rate: { type: 'string' },
     'skip-baselines': { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '100' },
   },
 });
 const liveBatch = Number(values['live-batch']);
@@ -65,17 +75,11 @@ const scratch = values.pg ? await scratchDatabase(values.pg, 'crm_bench_automati
 const url = scratch?.url;
 const instances = url ? Number(values.instances) : 1;
 
-/** SQL statements sent by every instance (writers and workers alike), for the per-action profile. */
+/** SQL statements sent by this process (the writers; with PGlite, the worker too), for the per-action profile. */
 let statements = 0;
 /** With --profile: the automation phase's statements by their first 90 characters. */
 let profiling = false;
 const shapes = new Map<string, number>();
-/** Statements and Node CPU milliseconds (this process: writers and workers) since `since`. */
-const mark = () => ({ statements, cpu: process.cpuUsage() });
-const spent = (since: ReturnType<typeof mark>) => {
-  const c = process.cpuUsage(since.cpu);
-  return { statements: statements - since.statements, cpuMs: (c.user + c.system) / 1000 };
-};
 const config = loadConfig({
   PORT: '0',
   HOST: '127.0.0.1',
@@ -84,25 +88,119 @@ const config = loadConfig({
   AUTOMATION_BATCH: process.env.AUTOMATION_BATCH,
   ...(url ? { DATABASE_URL: url } : {}),
 });
-const apps: App[] = [];
-for (let i = 0; i < instances; i++) {
-  const database = await openDatabase(url ? { kind: 'postgres', url, poolSize: 20 } : { kind: 'pglite' }, (sql) => {
-    statements++;
-    if (profiling) {
-      const key = sql.replace(/\s+/g, ' ').slice(0, 90);
-      shapes.set(key, (shapes.get(key) ?? 0) + 1);
+// This process's services: the writers' (and, on PGlite, the one instance's, started below).
+const database = await openDatabase(url ? { kind: 'postgres', url, poolSize: 20 } : { kind: 'pglite' }, (sql) => {
+  statements++;
+  if (profiling) {
+    const key = sql.replace(/\s+/g, ' ').slice(0, 90);
+    shapes.set(key, (shapes.get(key) ?? 0) + 1);
+  }
+});
+const local = await openDeps(config, { database, logger: createLogger('silent'), outboxPollMs: 50 });
+
+type Stats = { statements: number; cpuMs: number; idle: number; active: number; shapes: [string, number][] };
+/** An instance the bench drives: its dispatcher and worker, and what it spent. */
+type Instance = {
+  start(): Promise<void>;
+  /** A change this instance "served" committed: its outbox is kicked, as the request's commit would. */
+  kick(): void;
+  stopWorker(): Promise<void>;
+  startWorker(): void;
+  profile(on: boolean): void;
+  stats(): Promise<Stats>;
+  close(): Promise<void>;
+};
+
+/** The one instance of a PGlite run: this process's services (one connection, writers and worker alike). */
+function inProcess(): Instance {
+  const { outbox, worker } = local.deps;
+  return {
+    async start() {
+      outbox.start();
+      worker.start();
+    },
+    kick: () => {},
+    stopWorker: () => worker.stop(),
+    startWorker: () => worker.start(),
+    profile: (on) => {
+      profiling = on;
+      if (on) shapes.clear();
+    },
+    stats: async () => ({ statements: 0, cpuMs: 0, idle: 0, active: 0, shapes: [] }),
+    close: async () => {},
+  };
+}
+
+/** An instance in a child process (bench/automation-instance.ts), driven over IPC. */
+async function child(i: number): Promise<Instance> {
+  const proc: ChildProcess = fork(fileURLToPath(new URL('./automation-instance.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, DATABASE_URL: url!, ...(process.env.AUTOMATION_BATCH ? { AUTOMATION_BATCH: process.env.AUTOMATION_BATCH } : {}) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<string, ((m: Stats) => void)[]>();
+  proc.on('message', (m: { reply: string } & Stats) => waiting.get(m.reply)?.shift()?.(m));
+  let closing = false;
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.once('exit', (code) => {
+    if (code && !closing) {
+      console.error(`instance ${i} exited with ${code}`);
+      process.exit(1);
     }
   });
-  apps.push(await buildApp(config, { database, logger: createLogger('silent'), outboxPollMs: 50 }));
+  const ask = (cmd: object, reply: string) =>
+    new Promise<Stats>((resolve) => {
+      waiting.set(reply, [...(waiting.get(reply) ?? []), resolve]);
+      proc.send(cmd);
+    });
+  await new Promise<void>((resolve) => waiting.set('ready', [() => resolve()]));
+  return {
+    start: async () => void (await ask({ cmd: 'start' }, 'started')),
+    kick: () => proc.send({ cmd: 'kick' }),
+    stopWorker: async () => void (await ask({ cmd: 'stop-worker' }, 'worker-stopped')),
+    startWorker: () => proc.send({ cmd: 'start-worker' }),
+    profile: (on) => proc.send({ cmd: 'profile', on }),
+    stats: () => ask({ cmd: 'stats' }, 'stats'),
+    close: async () => {
+      closing = true;
+      proc.send({ cmd: 'close' });
+      await exited;
+    },
+  };
 }
-const app = apps[0];
-const db = app.deps.db;
-const session = await benchWorkspace(app.deps);
+
+const db = local.deps.db;
+const session = await benchWorkspace(local.deps);
+// The instances start after the scratch database was migrated by this process.
+const apps: Instance[] = url ? await Promise.all(Array.from({ length: instances }, (_, i) => child(i))) : [inProcess()];
+/** Kicks the instance that "served" writer w's change. */
+const kick = (w: number) => apps[w % apps.length].kick();
+
+/** Statements and Node CPU milliseconds of every process (the writers' and the instances'), and each one's event loop, so far. */
+async function mark() {
+  const c = process.cpuUsage();
+  const { idle, active } = performance.eventLoopUtilization();
+  return { statements, cpuMs: (c.user + c.system) / 1000, idle, active, instances: await Promise.all(apps.map((a) => a.stats())) };
+}
+type Mark = Awaited<ReturnType<typeof mark>>;
+/** What every process spent since `since`: statements, Node CPU, and how busy each event loop was (this one first). */
+async function spent(since: Mark) {
+  const now = await mark();
+  const busy = (a: { idle: number; active: number }, b: { idle: number; active: number }) =>
+    (b.active - a.active) / (b.active - a.active + b.idle - a.idle || 1);
+  return {
+    statements: now.statements - since.statements + now.instances.reduce((s, x, i) => s + x.statements - since.instances[i].statements, 0),
+    cpuMs: now.cpuMs - since.cpuMs + now.instances.reduce((s, x, i) => s + x.cpuMs - since.instances[i].cpuMs, 0),
+    busy: [busy(since, now), ...(url ? now.instances.map((x, i) => busy(since.instances[i], x)) : [])],
+    shapes: now.instances.map((x) => x.shapes),
+  };
+}
 const owner = await db.user.findFirstOrThrow({ where: { workspaceId: session.workspaceId } });
-const ctx: ServiceCtx = { db, deps: app.deps, viewer: (await viewerOfUser(db, owner.id))! };
+const ctx: ServiceCtx = { db, deps: local.deps, viewer: (await viewerOfUser(db, owner.id))! };
 
 const slices = liveBatch > 0 ? 6 : 5;
-console.log(`seeding ${slices * changes} deals on ${url ? `PostgreSQL, ${instances} instances` : 'PGlite'}; ${writers} writers…`);
+const warmup = Number(values.warmup);
+console.log(`seeding ${slices * changes + warmup} deals on ${url ? `PostgreSQL, ${instances} instances` : 'PGlite'}; ${writers} writers…`);
 // One deal through the write path, then copies of its row (the benchmark measures changes, not creation).
 const template = await createRecord(ctx, 'DEAL', { fields: { name: 'Template', amount: '1' } });
 const cols = (
@@ -112,7 +210,7 @@ const cols = (
   .filter((c) => c !== 'id');
 const list = cols.map((c) => `"${c}"`).join(', ');
 await db.$executeRawUnsafe(
-  `insert into "Deal" ("id", ${list}) select gen_random_uuid(), ${list} from "Deal", generate_series(1, ${slices * changes}) where "id" = $1::uuid`,
+  `insert into "Deal" ("id", ${list}) select gen_random_uuid(), ${list} from "Deal", generate_series(1, ${slices * changes + warmup}) where "id" = $1::uuid`,
   template.id,
 );
 const all = await db.deal.findMany({
@@ -126,6 +224,7 @@ const batched = all.slice(2 * changes, 3 * changes);
 const auto = all.slice(3 * changes, 4 * changes);
 const backlog = all.slice(4 * changes, 5 * changes);
 const liveBatched = all.slice(5 * changes, 6 * changes);
+const warm = all.slice(slices * changes);
 
 let retries = 0;
 /**
@@ -144,13 +243,13 @@ async function change(id: string, version: number, input: Parameters<typeof upda
   }
 }
 
-/** Runs `fn` over the items with `writers` at once; answers the milliseconds it took. */
-async function concurrently<T>(items: T[], fn: (d: T) => Promise<void>) {
+/** Runs `fn` over the items with `writers` at once (`fn` is told which writer runs it); answers the milliseconds it took. */
+async function concurrently<T>(items: T[], fn: (d: T, writer: number) => Promise<void>) {
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: writers }, async () => {
-      while (next < items.length) await fn(items[next++]);
+    Array.from({ length: writers }, async (_, w) => {
+      while (next < items.length) await fn(items[next++], w);
     }),
   );
   return performance.now() - t0;
@@ -162,12 +261,13 @@ const chunks = <T>(list: T[]) => Array.from({ length: Math.ceil(list.length / ch
 /** The change, --chunk deals a transaction through the kernel's batch write path; answers the deals at their new versions. */
 async function changeInChunks(deals: Deal[]): Promise<Deal[]> {
   const out: Deal[] = [];
-  await concurrently(chunks(deals), async (c) => {
+  await concurrently(chunks(deals), async (c, w) => {
     const results = await writeRecords(
       ctx,
       'DEAL',
       c.map((d) => ({ id: d.id, version: d.version, write: { fields: { amount: '2' } } })),
     );
+    kick(w);
     for (const r of results) {
       if (!r.ok) throw r.error;
       out.push({ id: r.row.id, version: r.row.version });
@@ -177,15 +277,15 @@ async function changeInChunks(deals: Deal[]): Promise<Deal[]> {
 }
 
 // Baseline 1: the change alone (with --skip-baselines, 20 changes only, for the per-action cost).
-const bareMark = mark();
+const bareMark = await mark();
 const bareMs = await concurrently(skipBaselines ? bare.slice(0, 20) : bare, async (d) => {
   await change(d.id, d.version, { fields: { amount: '2' } });
 });
 
-const bareCost = spent(bareMark);
+const bareCost = await spent(bareMark);
 const bareN = skipBaselines ? Math.min(20, changes) : changes;
 // Baseline 2: the change and the automations' writes, done directly.
-const directMark = mark();
+const directMark = await mark();
 const directMs = await concurrently(skipBaselines ? [] : direct, async (d) => {
   let card = await change(d.id, d.version, { fields: { amount: '2' } });
   for (const k of [1, 2, 3]) {
@@ -205,7 +305,7 @@ const directMs = await concurrently(skipBaselines ? [] : direct, async (d) => {
   }
 });
 
-const directCost = spent(directMark);
+const directCost = await spent(directMark);
 
 // Baseline 3: the same action writes, batched through writeRecords (the changes written first, untimed).
 const batchedChanged = await changeInChunks(skipBaselines ? [] : batched);
@@ -248,6 +348,12 @@ for (const k of [1, 2, 3]) {
 }
 for (const a of apps) await a.start();
 
+/** Outbox events not yet published (realtime, the worker's kicks): how far the dispatcher is behind. */
+async function unpublished() {
+  const [{ n }] = await db.$queryRaw<{ n: number }[]>`select count(*)::int as n from "OutboxEvent" where "publishedAt" is null`;
+  return n;
+}
+
 async function drained() {
   for (;;) {
     const [{ n }] = await db.$queryRaw<{ n: number }[]>`select count(*)::int as n from "AutomationJob" where "doneAt" is null`;
@@ -262,18 +368,19 @@ async function drained() {
  * answers the rates and the latency from each change's commit to its last run's commit.
  */
 async function live(deals: Deal[], batch: number, perSecond?: number) {
-  const liveMark = mark();
+  const liveMark = await mark();
   const committed = new Map<string, number>();
   const startWall = Date.now();
   let writesMs: number;
   if (batch <= 1)
-    writesMs = await concurrently(deals, async (d) => {
+    writesMs = await concurrently(deals, async (d, w) => {
       await change(d.id, d.version, { fields: { amount: '2' } });
       committed.set(d.id, Date.now());
+      kick(w);
     });
   else {
     const groups = Array.from({ length: Math.ceil(deals.length / batch) }, (_, i) => ({ i, deals: deals.slice(i * batch, (i + 1) * batch) }));
-    writesMs = await concurrently(groups, async (g) => {
+    writesMs = await concurrently(groups, async (g, w) => {
       // Paced: a group is sent when the rate reaches its first change.
       if (perSecond) {
         const due = startWall + ((g.i * batch) / perSecond) * 1000;
@@ -285,6 +392,7 @@ async function live(deals: Deal[], batch: number, perSecond?: number) {
         g.deals.map((d) => ({ id: d.id, version: d.version, write: { fields: { amount: '2' } } })),
       );
       const t = Date.now();
+      kick(w);
       for (const r of results) {
         if (!r.ok) throw r.error;
         committed.set(r.row.id, t);
@@ -292,12 +400,21 @@ async function live(deals: Deal[], batch: number, perSecond?: number) {
     });
   }
   await drained();
-  const cost = spent(liveMark);
+  const outboxBehind = await unpublished();
+  const cost = await spent(liveMark);
   const lastChange = Math.max(...committed.values());
   const runs = await db.automationRun.findMany({
     where: { workspaceId: session.workspaceId, cardId: { in: deals.map((d) => d.id) } },
-    select: { cardId: true, finishedAt: true, status: true, actions: true },
+    select: { cardId: true, jobId: true, startedAt: true, finishedAt: true, status: true, actions: true },
   });
+  // A card's runs must start in event order (job id order): count those that started before an earlier job's run.
+  const cardRuns = new Map<string, typeof runs>();
+  for (const r of runs) cardRuns.set(r.cardId, [...(cardRuns.get(r.cardId) ?? []), r]);
+  const byCard = [...cardRuns.values()];
+  const outOfOrder = byCard.reduce((n, list) => {
+    list.sort((a, b) => (a.jobId < b.jobId ? -1 : 1));
+    return n + list.filter((r, i) => i > 0 && r.startedAt < list[i - 1].startedAt).length;
+  }, 0);
   const lastRun = Math.max(...runs.map((r) => r.finishedAt.getTime()));
   const actions = runs.reduce((s, r) => s + (r.actions as unknown[]).length, 0);
   const failed = runs.filter((r) => r.status !== 'SUCCEEDED').length;
@@ -315,9 +432,13 @@ async function live(deals: Deal[], batch: number, perSecond?: number) {
     p50: q(0.5),
     p99: q(0.99),
     tail: lastRun - lastChange,
+    outOfOrder,
+    outboxBehind,
   };
 }
 
+// Untimed: the instances' first runs (JIT, each query shape's first plan) are not the phases'.
+if (warm.length) await live(warm, 1);
 const one = await live(auto, 1);
 const autoCost = one.cost;
 const many = liveBatch > 1 ? await live(liveBatched, liveBatch, rate) : undefined;
@@ -326,15 +447,16 @@ const directActionsPerS = (6 * changes) / (directMs / 1000);
 const batchedActionsPerS = (6 * changes) / (batchedMs / 1000);
 
 // Backlog: the changes queued with the workers stopped, then the workers alone.
-for (const a of apps) await a.deps.worker.stop();
+for (const a of apps) await a.stopWorker();
 await changeInChunks(backlog);
-const backlogMark = mark();
-profiling = !!values.profile;
+if (values.profile) for (const a of apps) a.profile(true);
+const backlogMark = await mark();
 const backlogStart = Date.now();
-for (const a of apps) a.deps.worker.start();
+for (const a of apps) a.startWorker();
 await drained();
-const backlogCost = spent(backlogMark);
-profiling = false;
+const backlogOutboxBehind = await unpublished();
+const backlogCost = await spent(backlogMark);
+for (const a of apps) a.profile(false);
 const backlogRuns = await db.automationRun.findMany({
   where: { workspaceId: session.workspaceId, cardId: { in: backlog.map((d) => d.id) } },
   select: { finishedAt: true, status: true, actions: true },
@@ -357,13 +479,18 @@ for (const [name, r] of [
   if (!r) continue;
   row(`${name}: changes/s while the workers run (offered actions/s)`, `${r.writesPerS.toFixed(0)} (${(6 * r.writesPerS).toFixed(0)})`);
   row(`${name}: runs / actions / failed runs`, `${r.runs} / ${r.actions} / ${r.failed}`);
+  row(`${name}: runs started before an earlier run of their card`, String(r.outOfOrder));
+  row(`${name}: outbox events unpublished when the last run committed`, String(r.outboxBehind));
   row(`${name}: actions/s (first change → last run commit)`, r.actionsPerS.toFixed(0));
   if (!skipBaselines) row(`${name}: actions/s ÷ direct actions/s`, (r.actionsPerS / directActionsPerS).toFixed(2));
   row(`${name}: commit → last action of the change, p50 / p99 (ms)`, `${r.p50} / ${r.p99}`);
   row(`${name}: last change → last action (ms)`, String(r.tail));
+  row(`${name}: event loop busy, writers${url ? ' / each instance' : ''} (%)`, r.cost.busy.map((b) => (100 * b).toFixed(0)).join(' / '));
 }
 row('backlog: runs / actions / failed runs', `${backlogRuns.length} / ${backlogActions} / ${backlogFailed}`);
 row('backlog: actions/s (workers start → last run commit)', backlogActionsPerS.toFixed(0));
+row('backlog: outbox events unpublished when the last run committed', String(backlogOutboxBehind));
+row(`backlog: event loop busy, writers${url ? ' / each instance' : ''} (%)`, backlogCost.busy.map((b) => (100 * b).toFixed(0)).join(' / '));
 row(
   'backlog: actions/s ÷ direct batched / ÷ direct',
   skipped(`${(backlogActionsPerS / batchedActionsPerS).toFixed(2)} / ${(backlogActionsPerS / directActionsPerS).toFixed(2)}`),
@@ -381,8 +508,10 @@ row(
 );
 if (values.profile) {
   console.log('\nbacklog phase, statements per action by kind:');
+  for (const [k, c] of backlogCost.shapes.flat()) shapes.set(k, (shapes.get(k) ?? 0) + c);
   for (const [k, c] of [...shapes].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${(c / backlogActions).toFixed(2).padStart(7)}  ${k}`);
 }
 
-for (const a of apps) await a.stop();
+for (const a of apps) await a.close();
+await local.close();
 await scratch?.drop();
