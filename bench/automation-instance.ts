@@ -11,7 +11,7 @@
 //   close                 stop everything and exit
 import { performance } from 'node:perf_hooks';
 import { openDeps } from '../src/deps.js';
-import { loadConfig } from '../src/config.js';
+import { automationBenchConfig } from './kit.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
 
@@ -24,14 +24,7 @@ const send = (m: object) => process.send!(m);
 let statements = 0;
 let profiling = false;
 const shapes = new Map<string, number>();
-const config = loadConfig({
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'silent',
-  SEED_DEMO: 'false',
-  AUTOMATION_BATCH: process.env.AUTOMATION_BATCH,
-  DATABASE_URL: url,
-});
+const config = automationBenchConfig(url);
 const database = await openDatabase({ kind: 'postgres', url, poolSize: 20 }, (sql) => {
   statements++;
   if (profiling) {

@@ -39,9 +39,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { scratchDatabase, benchWorkspace } from './kit.js';
+import { scratchDatabase, benchWorkspace, automationBenchConfig } from './kit.js';
 import { openDeps } from '../src/deps.js';
-import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
 import { viewerOfUser } from '../src/modules/auth/auth.service.js';
@@ -80,14 +79,7 @@ let statements = 0;
 /** With --profile: the automation phase's statements by their first 90 characters. */
 let profiling = false;
 const shapes = new Map<string, number>();
-const config = loadConfig({
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'silent',
-  SEED_DEMO: 'false',
-  AUTOMATION_BATCH: process.env.AUTOMATION_BATCH,
-  ...(url ? { DATABASE_URL: url } : {}),
-});
+const config = automationBenchConfig(url);
 // This process's services: the writers' (and, on PGlite, the one instance's, started below).
 const database = await openDatabase(url ? { kind: 'postgres', url, poolSize: 20 } : { kind: 'pglite' }, (sql) => {
   statements++;

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AppDeps } from '../src/context.js';
+import { loadConfig } from '../src/config.js';
 import { signUp } from '../src/modules/auth/auth.service.js';
 
 /** Creates an empty database beside `adminUrl` for one run; `drop` removes it, connections and all. */
@@ -82,4 +83,16 @@ export function benchWorkspace(deps: AppDeps) {
     },
     'bench',
   );
+}
+
+/** The config of an automation bench instance: quiet, no demo, AUTOMATION_BATCH from the environment; PGlite without a URL. */
+export function automationBenchConfig(url: string | undefined) {
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    SEED_DEMO: 'false',
+    AUTOMATION_BATCH: process.env.AUTOMATION_BATCH,
+    ...(url ? { DATABASE_URL: url } : {}),
+  });
 }
