@@ -42,14 +42,15 @@ describe('lockRows', () => {
       await c.query('begin');
       await c.query(`insert into "Child" ("parentId") select unnest($1::uuid[])`, [ids]);
     }
-    const first = lockRows(asTx(a), 'Parent', ids);
-    const second = lockRows(asTx(b), 'Parent', ids);
-    await first;
-    await a.query(`update "Parent" set "n" = "n" + 1 where "id" = any($1::uuid[])`, [ids]);
-    await a.query('commit');
-    await second;
-    await b.query(`update "Parent" set "n" = "n" + 1 where "id" = any($1::uuid[])`, [ids]);
-    await b.query('commit');
+    // Both lock requests go out at once, so either may win: the winner updates and commits, then
+    // the other, which was queued behind it, does the same. With FOR UPDATE neither ever won.
+    const locked = [a, b].map((c) => lockRows(asTx(c), 'Parent', ids).then(() => c));
+    const winner = await Promise.race(locked);
+    for (const c of [winner, winner === a ? b : a]) {
+      await locked[c === a ? 0 : 1];
+      await c.query(`update "Parent" set "n" = "n" + 1 where "id" = any($1::uuid[])`, [ids]);
+      await c.query('commit');
+    }
     const rows = (await a.query<{ n: number }>(`select "n" from "Parent"`)).rows;
     expect(rows.map((r) => r.n)).toEqual([2, 2]);
     expect((await a.query<{ count: string }>(`select count(*) from "Child"`)).rows[0].count).toBe('4');
