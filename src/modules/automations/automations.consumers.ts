@@ -57,7 +57,9 @@ async function queue(tx: Tx, ctx: ServiceCtx, workspaceId: string, triggers: Aut
   if (!list.length) return;
   const depth = (ctx.automation?.depth ?? 0) + 1;
   const data = items.flatMap(({ pick, key, event }) =>
-    list.filter(pick).map((a) => ({ workspaceId, automationId: a.id, eventKey: key, depth, event: event as unknown as Prisma.InputJsonValue })),
+    list
+      .filter(pick)
+      .map((a) => ({ workspaceId, automationId: a.id, eventKey: key, cardId: event.cardId, depth, event: event as unknown as Prisma.InputJsonValue })),
   );
   if (!data.length) return;
   await tx.automationJob.createMany({ data, skipDuplicates: true });
@@ -131,8 +133,8 @@ export async function sweepTimeTriggers(deps: AppDeps): Promise<number> {
   if (Date.now() - lastSweep < SWEEP_MS) return 0;
   lastSweep = Date.now();
   const stays = await deps.db.$executeRaw`
-    insert into "AutomationJob" ("workspaceId", "automationId", "eventKey", "depth", "event")
-    select a."workspaceId", a."id", 'stay:' || d."id" || ':' || (extract(epoch from d."stageEnteredAt") * 1000)::bigint, 1,
+    insert into "AutomationJob" ("workspaceId", "automationId", "eventKey", "cardId", "depth", "event")
+    select a."workspaceId", a."id", 'stay:' || d."id" || ':' || (extract(epoch from d."stageEnteredAt") * 1000)::bigint, d."id", 1,
            jsonb_build_object('topic', 'deal.inStage', 'kind', 'DEAL', 'cardId', d."id", 'actorId', a."ownerId",
                               'occurredAt', to_char((d."stageEnteredAt" + make_interval(hours => (a."triggerConfig"->>'hours')::int)) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
     from "Automation" a
@@ -142,8 +144,8 @@ export async function sweepTimeTriggers(deps: AppDeps): Promise<number> {
     where a."trigger" = 'IN_STAGE_FOR' and a."enabled" and a."pausedAt" is null
     on conflict ("automationId", "eventKey") do nothing`;
   const overdue = await deps.db.$executeRaw`
-    insert into "AutomationJob" ("workspaceId", "automationId", "eventKey", "depth", "event")
-    select a."workspaceId", a."id", 'overdue:' || t."id" || ':' || (extract(epoch from t."dueAt") * 1000)::bigint, 1,
+    insert into "AutomationJob" ("workspaceId", "automationId", "eventKey", "cardId", "depth", "event")
+    select a."workspaceId", a."id", 'overdue:' || t."id" || ':' || (extract(epoch from t."dueAt") * 1000)::bigint, coalesce(t."dealId", t."contactId", t."companyId"), 1,
            jsonb_build_object('topic', 'task.overdue', 'kind', a."cardKind", 'cardId', coalesce(t."dealId", t."contactId", t."companyId"), 'actorId', a."ownerId",
                               'occurredAt', to_char(t."dueAt" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
     from "Automation" a

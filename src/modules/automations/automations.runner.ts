@@ -51,13 +51,25 @@ const message = (err: unknown) => (err instanceof AppError ? render(err.msg, 'en
 const conflict = (err: unknown) => err instanceof AppError && err.code === 'CONFLICT';
 const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
 
-/** Claims up to AUTOMATION_BATCH due jobs (the more, the fewer transactions per action: a round commits them together) for this worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the batch runs them). */
+/**
+ * Claims up to AUTOMATION_BATCH due jobs (the more, the fewer transactions per action: a round
+ * commits them together) for this worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the
+ * batch runs them). A card's jobs run in id order, on every instance: a job is claimed only if
+ * no earlier job of its card is due and undone outside this claim (held by another worker, or
+ * skipped as locked by a claim under way), so a claim never runs a card's later job beside, or
+ * before, its earlier one. A job waiting out a delay ("wait 2 days") holds back nothing.
+ */
 async function claim(deps: AppDeps): Promise<JobRow[]> {
   return deps.db.$queryRaw<JobRow[]>`
+    with "due" as (
+      select "id", "cardId" from "AutomationJob"
+      where "doneAt" is null and "runAt" <= now() and ("lockedUntil" is null or "lockedUntil" < now())
+      order by "id" limit ${deps.config.automations.batch} for update skip locked)
     update "AutomationJob" set "lockedUntil" = now() + make_interval(secs => ${deps.config.automations.leaseSeconds}), "attempts" = "attempts" + 1
-    where "id" in (select "id" from "AutomationJob"
-                   where "doneAt" is null and "runAt" <= now() and ("lockedUntil" is null or "lockedUntil" < now())
-                   order by "id" limit ${deps.config.automations.batch} for update skip locked)
+    where "id" in (select d."id" from "due" d
+                   where not exists (select 1 from "AutomationJob" e
+                                     where e."cardId" = d."cardId" and e."id" < d."id" and e."doneAt" is null and e."runAt" <= now()
+                                       and e."id" not in (select "id" from "due")))
     returning "id", "automationId"::text as "automationId", "depth", "event", "progress", "attempts", "createdAt"`;
 }
 
