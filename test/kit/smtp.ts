@@ -9,13 +9,12 @@ export type Mail = { from: string; to: string[]; data: string };
  * Listens on 127.0.0.1 (`port` 0: any free one); `mails` fills as messages arrive. With
  * `refuse`, every recipient is refused with that reply (550), as a server bouncing the mail.
  * With `hold`, a message is kept in `mails` but answered only once `release()` is called, as a
- * slow server would (the sender waits for the answer); `hold()` holds the next ones again.
+ * slow server would (the sender waits for the answer).
  */
 export async function startSmtp(port = 0, opts: { refuse?: string; hold?: boolean } = {}) {
   const mails: Mail[] = [];
   let release = () => {};
-  const held = () => new Promise<void>((resolve) => (release = resolve));
-  let released = opts.hold ? held() : Promise.resolve();
+  const released = opts.hold ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
   const smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -38,9 +37,6 @@ export async function startSmtp(port = 0, opts: { refuse?: string; hold?: boolea
     url: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
     mails,
     release: () => release(),
-    hold: () => {
-      released = held();
-    },
     close: () => new Promise<void>((resolve) => smtp.close(() => resolve())),
   };
 }

@@ -59,12 +59,12 @@ const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
  * skipped as locked by a claim under way), so a claim never runs a card's later job beside, or
  * before, its earlier one. A job waiting out a delay ("wait 2 days") holds back nothing.
  */
-async function claim(deps: AppDeps, limit = deps.config.automations.batch): Promise<JobRow[]> {
+async function claim(deps: AppDeps): Promise<JobRow[]> {
   return deps.db.$queryRaw<JobRow[]>`
     with "due" as (
       select "id", "cardId" from "AutomationJob"
       where "doneAt" is null and "runAt" <= now() and ("lockedUntil" is null or "lockedUntil" < now())
-      order by "id" limit ${limit} for update skip locked)
+      order by "id" limit ${deps.config.automations.batch} for update skip locked)
     update "AutomationJob" set "lockedUntil" = now() + make_interval(secs => ${deps.config.automations.leaseSeconds}), "attempts" = "attempts" + 1
     where "id" in (select d."id" from "due" d
                    where not exists (select 1 from "AutomationJob" e
@@ -114,21 +114,13 @@ type Lane = { jobs: JobRow[]; at: number; run?: Run; finishing?: Run };
  */
 const ALONGSIDE = new Set<Action['type']>(['ADD_TAG', 'NOTIFY']);
 
-/**
- * How long a batch goes on taking jobs that fell due after its claim, between its rounds (so a
- * change arriving mid-batch starts at the next round instead of after the batch). After it, the
- * batch only finishes what it holds, so the worker's other job sources get their turn.
- */
-const TAKE_FOR_MS = 2000;
-
 /** Runs a batch of due jobs; returns how many it claimed. */
 export async function runDueJobs(deps: AppDeps): Promise<number> {
   const jobs = await claim(deps);
   if (!jobs.length) return 0;
-  const batch = new Batch(deps);
-  await batch.run(jobs);
+  await new Batch(deps).run(jobs);
   deps.outbox.kick();
-  return batch.claimed;
+  return jobs.length;
 }
 
 class Batch {
@@ -143,8 +135,6 @@ class Batch {
   private renewing?: Promise<void>;
   /** Jobs given back while their step is under way (a delay): never renewed again. */
   private released = new Set<bigint>();
-  /** Jobs this batch claimed, at its start and between its rounds. */
-  claimed = 0;
 
   constructor(private readonly deps: AppDeps) {}
 
@@ -160,13 +150,9 @@ class Batch {
       (lease * 1000) / 3,
     );
     timer.unref();
-    const takeUntil = performance.now() + TAKE_FOR_MS;
     try {
       await this.take(jobs);
-      for (let round = 0; ; round++) {
-        // Jobs that fell due since join at the next round, up to the batch's size (a card's later
-        // job only once its earlier ones here have ended: the claim keeps a card's order).
-        if (round > 0 && performance.now() < takeUntil) await this.takeMore();
+      for (;;) {
         // What a round's contexts looked up (rights, visibility, definitions) is read afresh each
         // round: a batch may outlast a card handed to someone else or a changed definition.
         for (const ctx of this.ctxs.values()) forgetRequest(ctx);
@@ -204,23 +190,9 @@ class Batch {
     }
   }
 
-  /** Claims the jobs that fell due since, as many as the batch has room for; drops the lanes that are over. */
-  private async takeMore() {
-    for (const [card, l] of this.lanes) if (!l.run && !l.finishing && l.at >= l.jobs.length) this.lanes.delete(card);
-    const room = this.deps.config.automations.batch - this.held().length;
-    if (room <= 0) return;
-    try {
-      await this.take(await claim(this.deps, room));
-    } catch (err) {
-      // The jobs claimed so far go on; the others are claimed by the next batch.
-      this.deps.log.error({ err }, 'automation jobs could not be claimed mid-batch');
-    }
-  }
-
   /** Adds claimed jobs to their cards' lanes (a card's jobs run one after another, in event order), reading their automations and owners. */
   private async take(jobs: JobRow[]) {
     if (!jobs.length) return;
-    this.claimed += jobs.length;
     const ids = [...new Set(jobs.map((j) => j.automationId))].filter((id) => !this.automations.has(id));
     if (ids.length) for (const a of await this.deps.db.automation.findMany({ where: { id: { in: ids } } })) this.automations.set(a.id, a);
     const owners = [...new Set([...this.automations.values()].map((a) => a.ownerId))].filter((id) => !this.viewers.has(id));
