@@ -6,3 +6,10 @@ ALTER TABLE "AutomationJob" ADD COLUMN "cardId" UUID;
 UPDATE "AutomationJob" SET "cardId" = ("event"->>'cardId')::uuid;
 ALTER TABLE "AutomationJob" ALTER COLUMN "cardId" SET NOT NULL;
 CREATE INDEX "AutomationJob_cardId_id_idx" ON "AutomationJob"("cardId", "id") WHERE "doneAt" IS NULL;
+
+-- A claim takes the first due jobs in id order. With an index of (doneAt, runAt) the planner
+-- walked the primary key from the first job ever, past every job done (7 ms a claim at 90,000
+-- done jobs, growing with the history); an index of the jobs not done, in id order, keeps a claim
+-- at a fraction of a millisecond however long the history (0.26 ms there).
+DROP INDEX "AutomationJob_doneAt_runAt_idx";
+CREATE INDEX "AutomationJob_id_idx" ON "AutomationJob"("id") WHERE "doneAt" IS NULL;
