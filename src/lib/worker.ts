@@ -57,7 +57,13 @@ export class Worker {
       let n = 0;
       for (const source of this.sources()) {
         if (this.stopped) return;
-        n += await source();
+        // A source that fails (its claim, a database error) is logged and looked at again on
+        // the next pass; it holds up none of the others (webhooks go out while automations fail).
+        try {
+          n += await source();
+        } catch (err) {
+          this.log.error({ err }, 'worker: a job source failed; the others go on');
+        }
       }
       if (!n) return;
     }
