@@ -485,7 +485,12 @@ class Batch {
         this.deps.db,
         steps.filter((s) => !s.ready && ACTS_ON_CARD.has(s.action.type)),
       );
+      // Round-robin turns move a counter on their automation's row: those rows are locked first,
+      // in id order, so two workers whose rounds hold the same automations in other orders queue
+      // instead of deadlocking.
+      const turns = steps.filter((s) => !s.ready && s.action.type === 'CREATE_TASK' && s.action.responsible.mode === 'TEAM').map((s) => s.run.a.id);
       const saves = await inOneTransaction(steps[0].run.ctx, async (tctx, tx) => {
+        if (turns.length) await lockRows(tx, 'Automation', [...new Set(turns)]);
         const inTx = new Map<ServiceCtx, ServiceCtx>();
         const notes: NotificationMessage[] = [];
         const out: { s: Step; r: ActionResult }[] = [];
