@@ -55,7 +55,7 @@ const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
  * Claims up to AUTOMATION_BATCH due jobs (the more, the fewer transactions per action: a round
  * commits them together) for this worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the
  * batch runs them). A card's jobs run in id order, on every instance: a claim takes a card's due
- * jobs whole (those past the limit too), and a job is claimed only if no earlier job of its card
+ * jobs whole (those past the limit too, up to as many again), and a job is claimed only if no earlier job of its card
  * is due and undone outside this claim (held by another worker, or skipped as locked by a claim
  * under way), so a claim never runs a card's later job beside, or before, its earlier one. A job
  * waiting out a delay ("wait 2 days") holds back nothing.
@@ -70,7 +70,7 @@ async function claim(deps: AppDeps): Promise<JobRow[]> {
       select j."id", j."cardId" from "AutomationJob" j
       where j."cardId" in (select "cardId" from "first") and j."id" not in (select "id" from "first")
         and j."doneAt" is null and j."runAt" <= now() and (j."lockedUntil" is null or j."lockedUntil" < now())
-      for update skip locked),
+      order by j."id" limit ${deps.config.automations.batch} for update skip locked),
     "due" as (select "id", "cardId" from "first" union all select "id", "cardId" from "rest")
     update "AutomationJob" set "lockedUntil" = now() + make_interval(secs => ${deps.config.automations.leaseSeconds}), "attempts" = "attempts" + 1
     where "id" in (select d."id" from "due" d
