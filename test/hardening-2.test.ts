@@ -190,9 +190,13 @@ describe('live board visibility', () => {
         { entityType: 'DEAL', action: 'EDIT', scope: 'OWN' },
       ],
     });
-    const mine = await createDeal(seller, { name: 'Mine' });
+    // Subscribed before the seller's deal is made, and its creation awaited: created before the
+    // subscription, its event could still be published after it (the outbox hands events over
+    // after commit) and be read once the deal was handed away.
     const sub = watch(seller.token, ws.pipeline.id);
     await sub.ready;
+    const mine = await createDeal(seller, { name: 'Mine' });
+    await sub.waitFor((e) => e.some((x) => x.dealId === mine.id));
     await updateDeal(ws, { id: mine.id, version: mine.version, responsibleId: ws.admin.id });
     // A deal the seller never saw changes meanwhile: nothing reaches them about it.
     const other = await createDeal(ws, { name: 'Not mine' });
@@ -201,6 +205,7 @@ describe('live board visibility', () => {
     await sub.waitFor((e) => e.some((x) => x.deal?.name === 'Next'));
     expect(sub.errors).toEqual([]);
     expect(sub.events.map((e) => [e.kind, e.dealId, e.deal?.name ?? null])).toEqual([
+      ['CREATED', mine.id, 'Mine'],
       ['REMOVED', mine.id, null],
       ['CREATED', expect.any(String), 'Next'],
     ]);
