@@ -55,10 +55,10 @@ const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
  * Claims up to AUTOMATION_BATCH due jobs (the more, the fewer transactions per action: a round
  * commits them together) for this worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the
  * batch runs them). A card's jobs run in id order, on every instance: a claim takes a card's due
- * jobs whole (those past the limit too, up to as many again), and a job is claimed only if no earlier job of its card
- * is due and undone outside this claim (held by another worker, or skipped as locked by a claim
- * under way), so a claim never runs a card's later job beside, or before, its earlier one. A job
- * waiting out a delay ("wait 2 days") holds back nothing.
+ * jobs whole (those past the limit too, up to as many again), and a job is claimed only if no
+ * earlier job of its card is due and undone outside this claim (held by another worker, or
+ * skipped as locked by a claim under way), so a claim never runs a card's later job beside, or
+ * before, its earlier one. A job waiting out a delay ("wait 2 days") holds back nothing.
  */
 async function claim(deps: AppDeps): Promise<JobRow[]> {
   return deps.db.$queryRaw<JobRow[]>`
