@@ -4,6 +4,7 @@
 import { describe, expect, test } from './kit/fixtures.js';
 import { CreateDeal, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
 import { CreateCustomField } from './kit/documents/custom-fields.js';
+import { CreateWebhook } from './kit/documents/webhooks.js';
 import { rawId } from './kit/results.js';
 import { automate } from './kit/automations.js';
 import { events } from '../src/kernel/events.js';
@@ -71,6 +72,40 @@ describe('domain events', () => {
     expect(await wakeUps()).toBe(1);
   });
 
+  test('failing before: a card write reads the automations and webhooks listening before its transaction, not one after another inside it', async ({
+    workspace: ws,
+    app,
+  }) => {
+    const automation = await automate(ws, {
+      name: 'Tag renamed',
+      trigger: { type: 'FIELD_CHANGED', cardKind: 'DEAL', field: 'name' },
+      actions: [{ addTag: { tag: 'renamed' } }],
+    });
+    const hook = await ws.gql(CreateWebhook, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['CARD_UPDATED'] } });
+    expect(hook.createWebhook.__typename).toBe('CreateWebhookSuccess');
+    const created = await ws.gql(CreateDeal, { input: { name: 'Order' } });
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(created.createDeal));
+    const deal = created.createDeal.deal;
+    app.queries.length = 0;
+    const renamed = await ws.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, name: 'Renamed' } });
+    expect(renamed.updateDeal.__typename).toBe('UpdateDealSuccess');
+    const sql = [...app.queries];
+    const at = (re: RegExp) => sql.findIndex((q) => re.test(q));
+    const write = at(/^update "Deal"/);
+    const automations = at(/^SELECT .* FROM "public"\."Automation" AS "t0"/);
+    const webhooks = at(/^SELECT .* FROM "public"\."Webhook" AS "t0"/);
+    expect(write).toBeGreaterThan(-1);
+    // Read beside the card's own read, before the transaction's first write…
+    expect(automations).toBeGreaterThan(-1);
+    expect(automations).toBeLessThan(write);
+    expect(webhooks).toBeGreaterThan(-1);
+    expect(webhooks).toBeLessThan(write);
+    // …and still acted on in it: the run and the delivery were queued with the change.
+    const id = rawId(deal.id);
+    expect(await app.deps.db.automationJob.count({ where: { automationId: rawId(automation.id), cardId: id } })).toBe(1);
+    expect(await app.deps.db.webhookDelivery.count({ where: { workspaceId: ws.workspaceId, eventType: 'CARD_UPDATED' } })).toBe(1);
+  });
+
   test('a refused write (stale version, invalid value) emits no event', async ({ workspace: ws, app }) => {
     const created = await ws.gql(CreateDeal, { input: { name: 'Order' } });
     if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(created.createDeal));
@@ -107,6 +142,10 @@ describe('domain events', () => {
         ],
         'task.completed': ['timeline: task completed', 'automations: queue runs', 'webhooks: queue deliveries'],
         'task.created': ['timeline: task created', 'webhooks: queue deliveries'],
+      },
+      readAhead: {
+        'record.created': ['automations: queue runs', 'webhooks: queue deliveries'],
+        'record.updated': ['automations: queue runs', 'webhooks: queue deliveries'],
       },
       afterCommit: {
         automationRun: ['realtime: automationRunLogged'],

@@ -6,6 +6,7 @@
 // tell it of a change; it emits, and whoever cares listens.
 import { enqueue, type Tx } from '../lib/outbox.js';
 import type { AppDeps, ServiceCtx } from '../context.js';
+import type { Db } from '../db.js';
 import type { AutomationRunMessage, NotificationMessage, SettingsChangedMessage, TimelineMessage } from '../lib/pubsub.js';
 import type { CardKind } from './card-kinds.js';
 
@@ -92,7 +93,29 @@ export type EventMap = {
 export type Topic = keyof EventMap;
 
 type TxConsumer<T extends Topic> = (tx: Tx, event: EventMap[T], ctx: ServiceCtx) => Promise<void>;
-type TxManyConsumer<T extends Topic> = (tx: Tx, events: EventMap[T][], ctx: ServiceCtx) => Promise<void>;
+type TxManyConsumer<T extends Topic> = (tx: Tx, events: EventMap[T][], ctx: ServiceCtx, ahead?: ReadsAhead) => Promise<void>;
+type AheadRead = (db: Db, workspaceId: string) => Promise<unknown>;
+
+/**
+ * Reads that in-transaction consumers of a change make whatever the change is (the workspace's
+ * automations and webhooks listening to its topic), started before the change's transaction on
+ * connections of their own, beside the change's own reads, instead of one after another inside
+ * it. Each is handed out once, to the consumer that registered it, for the workspace it was
+ * started for; a consumer given none reads in its transaction as before.
+ */
+export class ReadsAhead {
+  constructor(
+    private readonly workspaceId: string,
+    private readonly reads: Map<string, Promise<unknown>>,
+  ) {}
+  take<T>(topic: Topic, name: string, workspaceId: string): Promise<T> | undefined {
+    if (workspaceId !== this.workspaceId) return undefined;
+    const key = `${topic}:${name}`;
+    const p = this.reads.get(key) as Promise<T> | undefined;
+    this.reads.delete(key);
+    return p;
+  }
+}
 type InTx = { name: string; fn: TxConsumer<Topic> } | { name: string; many: TxManyConsumer<Topic> };
 type AfterConsumer<T extends Topic> = (event: EventMap[T], deps: AppDeps) => void | Promise<void>;
 type Job = (deps: AppDeps) => Promise<void>;
@@ -103,6 +126,7 @@ class EventRegistry {
   private readonly after = new Map<Topic, { name: string; fn: AfterConsumer<Topic> }[]>();
   private readonly jobs: { name: string; fn: Job }[] = [];
   private readonly background: { name: string; fn: Background }[] = [];
+  private readonly ahead = new Map<Topic, { name: string; fn: AheadRead }[]>();
 
   /** Runs in the transaction of every change that emits `topic`; its failure undoes the change. */
   inTransaction<T extends Topic>(topics: T | T[], name: string, fn: TxConsumer<T>) {
@@ -115,6 +139,29 @@ class EventRegistry {
    */
   inTransactionMany<T extends Topic>(topics: T | T[], name: string, many: TxManyConsumer<T>) {
     for (const t of [topics].flat()) this.addTx(t, { name, many: many as unknown as TxManyConsumer<Topic> });
+  }
+
+  /**
+   * A read the in-transaction consumer `name` of `topics` makes for any change in a workspace,
+   * which a writer may start ahead of its transaction (see ReadsAhead); the consumer takes it
+   * with `ahead?.take(topic, name, workspaceId)`.
+   */
+  readAhead<T extends Topic>(topics: T | T[], name: string, fn: AheadRead) {
+    for (const t of [topics].flat()) this.add(this.ahead, t, name, fn);
+  }
+
+  /** Starts the reads ahead of a change in `workspaceId` that will emit `topics`, on `db` (not a transaction). */
+  startReads(db: Db, workspaceId: string, topics: Topic[]): ReadsAhead {
+    const reads = new Map<string, Promise<unknown>>();
+    for (const topic of topics) {
+      for (const r of this.ahead.get(topic) ?? []) {
+        const p = r.fn(db, workspaceId);
+        // A change refused before its transaction never takes its reads: their failure is nobody's.
+        p.catch(() => {});
+        reads.set(`${topic}:${r.name}`, p);
+      }
+    }
+    return new ReadsAhead(workspaceId, reads);
   }
 
   private addTx(topic: Topic, c: InTx) {
@@ -149,10 +196,10 @@ class EventRegistry {
   }
 
   /** Emits events inside the change's transaction: in-transaction consumers, then the outbox. */
-  async emit<T extends Topic>(tx: Tx, ctx: ServiceCtx, topic: T, events: EventMap[T][]) {
+  async emit<T extends Topic>(tx: Tx, ctx: ServiceCtx, topic: T, events: EventMap[T][], ahead?: ReadsAhead) {
     if (!events.length) return;
     for (const c of this.inTx.get(topic) ?? []) {
-      if ('many' in c) await c.many(tx, events, ctx);
+      if ('many' in c) await c.many(tx, events, ctx, ahead);
       else for (const e of events) await c.fn(tx, e, ctx);
     }
     await enqueue(
@@ -183,6 +230,7 @@ class EventRegistry {
       Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([t, cs]) => [t, cs.map((c) => c.name)]));
     return {
       inTransaction: list(this.inTx),
+      readAhead: list(this.ahead),
       afterCommit: list(this.after),
       everyPoll: this.jobs.map((j) => j.name),
       jobSources: this.background.map((j) => j.name),

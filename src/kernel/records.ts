@@ -19,7 +19,7 @@ import { assertEditable } from './access/field-access.js';
 import { assertCan, assertHandover } from './access/actions.js';
 import { canSee, visible } from './access/visibility.js';
 import { descriptor, type CardKind, type SystemField } from './card-kinds.js';
-import { events, type FieldChange, type RecordEvent, type Snapshot } from './events.js';
+import { events, type FieldChange, type ReadsAhead, type RecordEvent, type Snapshot } from './events.js';
 import { cardTable, setTagsMany, type CardRow, type SlotColumn, type WrittenCard } from './tables.js';
 import { insertRowsReturning, lockRows, updateRowsReturning } from '../lib/bulk-insert.js';
 import { lockedPositions, slotColumnsWith } from './fields/slots.js';
@@ -118,6 +118,22 @@ function assertFound<T>(kind: CardKind, id: string, row: T | null): T {
   return row;
 }
 
+/** The databases inOneTransaction hands its writes: one transaction, one connection. */
+const joined = new WeakSet<object>();
+
+/**
+ * Starts what a write of `kind` will read whatever its input (the field definitions, and the
+ * reads ahead of its events' consumers: the automations and webhooks listening) on connections
+ * of their own, beside the write's first read instead of one after another: each is a round
+ * trip the write no longer waits for in turn. Not within inOneTransaction, whose one connection
+ * would run them in turn anyway (its consumers read in the transaction).
+ */
+function startReads(ctx: ServiceCtx, kind: CardKind, topics: RecordTopic[]): ReadsAhead | undefined {
+  if (joined.has(ctx.db)) return undefined;
+  void definitions(ctx, kind);
+  return events.startReads(ctx.db, ctx.viewer.workspaceId, topics);
+}
+
 /** Adding to a card's timeline (notes, calls, tasks, files) needs the right to edit the card. */
 export async function assertCanAdd(ctx: ServiceCtx, card: CardRef) {
   const row = await findCard(ctx, card, true);
@@ -140,6 +156,7 @@ export async function inOneTransaction<T>(ctx: ServiceCtx, fn: (tctx: ServiceCtx
           return typeof x === 'function' ? x.bind(target) : x;
         },
       });
+      joined.add(db);
       return fn({ ...ctx, db: db as unknown as ServiceCtx['db'] }, tx);
     },
     { timeout: 30_000, maxWait: 10_000 },
@@ -452,10 +469,12 @@ class Undo extends Error {
  * columns, then the domain events
  * (one emit per topic, so batch consumers write a few statements, not one per card).
  */
-async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: BatchHooks): Promise<Written[]> {
+async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: BatchHooks, started?: ReadsAhead): Promise<Written[]> {
   const ws = ctx.viewer.workspaceId;
   const creates = ready.filter((r) => !r.current);
   const updates = ready.filter((r) => r.current);
+  const ahead =
+    started ?? startReads(ctx, kind, [...(creates.length ? ['record.created' as const] : []), ...(updates.length ? ['record.updated' as const] : [])]);
   const run = async (tx: Tx): Promise<Written[]> => {
     const now = new Date();
     const withValues = ready.filter((r) => r.p.cf);
@@ -541,12 +560,13 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
     written.sort((a, b) => a.index - b.index);
     const created = written.filter((x) => x.created);
     const changed = written.filter((x) => !x.created);
-    await events.emit(tx, ctx, 'record.created', await Promise.all(created.map((x) => eventOf(ctx, 'record.created', kind, null, x.row))));
+    await events.emit(tx, ctx, 'record.created', await Promise.all(created.map((x) => eventOf(ctx, 'record.created', kind, null, x.row))), ahead);
     await events.emit(
       tx,
       ctx,
       'record.updated',
       await Promise.all(changed.map((x) => eventOf(ctx, 'record.updated', kind, byIndex.get(x.index)!.current, x.row))),
+      ahead,
     );
     if (hooks.committing) {
       try {
@@ -569,14 +589,15 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
 
 /** Creates a card. `issues` may arrive holding the input's malformed ids, so one error names every bad field. */
 export async function createRecord<K extends CardKind>(ctx: ServiceCtx, kind: K, input: CardWrite, issues = new IssueList()): Promise<WrittenCard<K>> {
+  const ahead = startReads(ctx, kind, ['record.created']);
   const p = await prepare(ctx, kind, input, null, issues);
-  const [w] = await commitOne(ctx, kind, { index: 0, current: null, p });
+  const [w] = await commitOne(ctx, kind, { index: 0, current: null, p }, ahead);
   return w.row as WrittenCard<K>;
 }
 
-async function commitOne(ctx: ServiceCtx, kind: CardKind, r: Ready) {
+async function commitOne(ctx: ServiceCtx, kind: CardKind, r: Ready, ahead: ReadsAhead | undefined) {
   try {
-    const written = await commit(ctx, kind, [r], {});
+    const written = await commit(ctx, kind, [r], {}, ahead);
     ctx.deps.outbox.kick();
     return written;
   } catch (err) {
@@ -624,9 +645,10 @@ export async function updateRecord<K extends CardKind>(
   input: CardWrite,
   issues = new IssueList(),
 ): Promise<WrittenCard<K>> {
+  const ahead = startReads(ctx, kind, ['record.updated']);
   const current = await checkUpdate(ctx, kind, id, await findVisible(ctx, kind, id), version, input);
   const p = await prepare(ctx, kind, input, current, issues);
-  const [w] = await commitOne(ctx, kind, { index: 0, current, p });
+  const [w] = await commitOne(ctx, kind, { index: 0, current, p }, ahead);
   return w.row as WrittenCard<K>;
 }
 

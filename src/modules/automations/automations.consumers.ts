@@ -6,6 +6,7 @@
 import { events, jobsQueued, type FieldChange, type LeadEvent, type RecordEvent, type TaskEvent } from '../../kernel/events.js';
 import type { AppDeps, ServiceCtx } from '../../context.js';
 import type { Tx } from '../../lib/outbox.js';
+import type { Db } from '../../db.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import type { AutomationTrigger } from '../../generated/prisma/enums.js';
 import type { TriggerConfig } from './automations.service.js';
@@ -45,15 +46,23 @@ function matches(a: Candidate, topic: string, e: RecordEvent): boolean {
 
 type Item = { pick: (a: Candidate) => boolean; key: string; event: JobEvent };
 
-/** Queues the jobs of one change's events (or one batch of changes) in a single statement. */
-async function queue(tx: Tx, ctx: ServiceCtx, workspaceId: string, triggers: AutomationTrigger[], items: Item[]) {
-  if (!items.length) return;
-  const list = await tx.automation.findMany({
+/** The workspace's running automations with one of `triggers`. */
+function candidates(db: Tx | Db, workspaceId: string, triggers: AutomationTrigger[]): Promise<Candidate[]> {
+  return db.automation.findMany({
     where: { workspaceId, enabled: true, pausedAt: null, trigger: { in: triggers } },
     select: { id: true, trigger: true, cardKind: true, triggerConfig: true },
     // One event's jobs run in the order their automations were created (the job ids keep it).
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
+}
+
+/**
+ * Queues the jobs of one change's events (or one batch of changes) in a single statement; the
+ * candidates read ahead of the transaction when the writer started that read (ReadsAhead).
+ */
+async function queue(tx: Tx, ctx: ServiceCtx, workspaceId: string, triggers: AutomationTrigger[], items: Item[], ahead?: Promise<Candidate[]>) {
+  if (!items.length) return;
+  const list = await (ahead ?? candidates(tx, workspaceId, triggers));
   if (!list.length) return;
   const depth = (ctx.automation?.depth ?? 0) + 1;
   const data = items.flatMap(({ pick, key, event }) =>
@@ -71,19 +80,22 @@ const RECORD_TRIGGERS: Record<string, AutomationTrigger[]> = {
   'record.updated': ['STAGE_ENTERED', 'FIELD_CHANGED'],
 };
 
+const QUEUE_RUNS = 'automations: queue runs';
 for (const topic of ['record.created', 'record.updated'] as const) {
-  events.inTransactionMany(topic, 'automations: queue runs', async (tx, list, ctx) => {
+  events.readAhead(topic, QUEUE_RUNS, (db, workspaceId) => candidates(db, workspaceId, RECORD_TRIGGERS[topic]));
+  events.inTransactionMany(topic, QUEUE_RUNS, async (tx, list, ctx, ahead) => {
     const items = list.map((e) => ({
       pick: (a: Candidate) => matches(a, topic, e),
       // The card's version after the change names the event: unique per card and change.
       key: `${topic}:${e.recordId}:${String(e.after.version)}`,
       event: { topic, kind: e.kind, cardId: e.recordId, actorId: e.actorId, occurredAt: e.occurredAt },
     }));
-    if (items.length) await queue(tx, ctx, list[0].workspaceId, RECORD_TRIGGERS[topic], items);
+    const workspaceId = list[0].workspaceId;
+    await queue(tx, ctx, workspaceId, RECORD_TRIGGERS[topic], items, ahead?.take(topic, QUEUE_RUNS, workspaceId));
   });
 }
 
-events.inTransaction('task.completed', 'automations: queue runs', async (tx, e: TaskEvent, ctx) => {
+events.inTransaction('task.completed', QUEUE_RUNS, async (tx, e: TaskEvent, ctx) => {
   // Automations act on cards; a lead's task (a call-back) is not one until the lead is converted.
   if (e.card.kind === 'LEAD') return;
   const key = `task.completed:${e.task.id}:${e.occurredAt}`;
@@ -102,7 +114,7 @@ events.inTransaction('task.completed', 'automations: queue runs', async (tx, e: 
   );
 });
 
-events.inTransaction('lead.received', 'automations: queue runs', async (tx, e: LeadEvent, ctx) => {
+events.inTransaction('lead.received', QUEUE_RUNS, async (tx, e: LeadEvent, ctx) => {
   await queue(
     tx,
     ctx,

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { events, jobsQueued, type RecordEvent, type TaskEvent } from '../../kernel/events.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import type { Tx } from '../../lib/outbox.js';
+import type { Db } from '../../db.js';
 import { insertRows } from '../../lib/bulk-insert.js';
 import { descriptor } from '../../kernel/card-kinds.js';
 import { cardPayload, hiding, TYPE_NAME, type Hiding, type WebhookEventType, type WebhookRole } from './webhooks.service.js';
@@ -13,7 +14,7 @@ import { sendDueDeliveries } from './webhooks.sender.js';
 type Hook = { id: string; eventTypes: string[]; role: WebhookRole };
 
 /** The workspace's enabled webhooks subscribed to any of `types`, with their roles (two statements). */
-function subscribed(tx: Tx, workspaceId: string, types: WebhookEventType[]): Promise<Hook[]> {
+function subscribed(tx: Tx | Db, workspaceId: string, types: WebhookEventType[]): Promise<Hook[]> {
   return tx.webhook.findMany({
     where: { workspaceId, enabled: true, eventTypes: { hasSome: types } },
     select: { id: true, eventTypes: true, role: { select: { isAdmin: true, fieldAccess: true } } },
@@ -81,8 +82,15 @@ function cardData(e: RecordEvent, hide: Hiding) {
  * an imported batch), what each webhook's role hides once per webhook and kind, and every
  * delivery is written in one statement.
  */
+const QUEUE_DELIVERIES = 'webhooks: queue deliveries';
 for (const topic of Object.keys(RECORD_TYPE) as (keyof typeof RECORD_TYPE)[]) {
-  events.inTransactionMany(topic, 'webhooks: queue deliveries', async (tx, list) => {
+  // Read ahead by the writes that create and update cards (the kernel's one write path): every
+  // type an event of the topic may carry, as a webhook that none of a change's types names gets
+  // no delivery (`deliveries` writes one per type it subscribed to).
+  if (topic === 'record.created') events.readAhead(topic, QUEUE_DELIVERIES, (db, workspaceId) => subscribed(db, workspaceId, ['CARD_CREATED']));
+  if (topic === 'record.updated')
+    events.readAhead(topic, QUEUE_DELIVERIES, (db, workspaceId) => subscribed(db, workspaceId, ['CARD_UPDATED', 'DEAL_STAGE_CHANGED']));
+  events.inTransactionMany(topic, QUEUE_DELIVERIES, async (tx, list, _ctx, ahead) => {
     const typesOf = (e: RecordEvent): WebhookEventType[] =>
       topic === 'record.updated' && e.kind === 'DEAL' && e.diff.some((d) => d.field === 'stageId')
         ? [RECORD_TYPE[topic], 'DEAL_STAGE_CHANGED']
@@ -90,7 +98,7 @@ for (const topic of Object.keys(RECORD_TYPE) as (keyof typeof RECORD_TYPE)[]) {
     const rows: Record<string, unknown>[] = [];
     for (const workspaceId of new Set(list.map((e) => e.workspaceId))) {
       const mine = list.filter((e) => e.workspaceId === workspaceId);
-      const hooks = await subscribed(tx, workspaceId, [...new Set(mine.flatMap(typesOf))]);
+      const hooks = await (ahead?.take<Hook[]>(topic, QUEUE_DELIVERIES, workspaceId) ?? subscribed(tx, workspaceId, [...new Set(mine.flatMap(typesOf))]));
       if (!hooks.length) continue;
       const hides = new Map<string, Promise<Hiding>>();
       const hideFor = (h: Hook, e: RecordEvent) => {
@@ -108,7 +116,7 @@ for (const [topic, type] of [
   ['task.created', 'TASK_CREATED'],
   ['task.completed', 'TASK_COMPLETED'],
 ] as const) {
-  events.inTransaction(topic, 'webhooks: queue deliveries', async (tx, e: TaskEvent) => {
+  events.inTransaction(topic, QUEUE_DELIVERIES, async (tx, e: TaskEvent) => {
     await queue(
       tx,
       e.workspaceId,
