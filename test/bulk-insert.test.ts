@@ -4,6 +4,8 @@
 import { describe, expect, test } from './kit/fixtures.js';
 import { rawId } from './kit/results.js';
 import { insertRows } from '../src/lib/bulk-insert.js';
+import { CreateDeal, UpdateDeal } from './kit/documents/deals.js';
+import { Timeline } from './kit/documents/timeline.js';
 
 describe('bulk insert', () => {
   test('rows of different shapes keep their values and get the defaults of what they leave out', async ({ workspace: ws, app }) => {
@@ -45,5 +47,23 @@ describe('bulk insert', () => {
     // UUIDv7, time-ordered as Prisma's @default(uuid(7)) makes them.
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect([...ids].sort()).toEqual(ids);
+  });
+
+  test('failing before: a card write sends its timeline entry in its outbox rows\' statement, and both are kept', async ({ workspace: ws, app }) => {
+    const created = await ws.gql(CreateDeal, { input: { name: 'Order' } });
+    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(created.createDeal));
+    const deal = created.createDeal.deal;
+    app.queries.length = 0;
+    const renamed = await ws.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, name: 'Renamed' } });
+    expect(renamed.updateDeal.__typename).toBe('UpdateDealSuccess');
+    const inserts = app.queries.filter((q) => /insert into "(TimelineEntry|OutboxEvent)"/.test(q));
+    // One statement: the entry as a WITH query of the outbox rows' INSERT.
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]).toMatch(/^with "w0" as \(insert into "TimelineEntry" .*\) insert into "OutboxEvent"/s);
+    // The entry is on the card's timeline, and its notice in the outbox.
+    const timeline = await ws.gql(Timeline, { cardId: deal.id });
+    expect(timeline.timeline.edges.map((e) => e.node.kind)).toContain('FIELD_CHANGED');
+    const notices = await app.deps.db.outboxEvent.findMany({ where: { topic: 'timelineUpdated', payload: { path: ['cardId'], equals: rawId(deal.id) } } });
+    expect(notices).toHaveLength(2);
   });
 });

@@ -56,9 +56,31 @@ const ident = (name: string) => {
 
 /** Inserts `rows` into `table` (the model's table name); answers each row's id in order when `ids` is set. */
 export async function insertRows(tx: Tx, table: string, rows: Record<string, unknown>[], opts: BulkOptions = {}): Promise<string[]> {
-  const { ids, groups } = grouped(rows, opts);
-  for (const [shape, list] of groups) await tx.$executeRawUnsafe(statement(table, shape), JSON.stringify(list));
+  const { ids, insert } = prepareInsert(table, rows, opts);
+  await runInserts(tx, [insert]);
   return ids;
+}
+
+/** An insert made ready (its rows' ids and instants filled in) to run later with others (`runInserts`). */
+export type PreparedInsert = { table: string; groups: Map<string, Record<string, unknown>[]> };
+
+export function prepareInsert(table: string, rows: Record<string, unknown>[], opts: BulkOptions = {}): { ids: string[]; insert: PreparedInsert } {
+  const { ids, groups } = grouped(rows, opts);
+  return { ids, insert: { table, groups } };
+}
+
+/**
+ * Runs prepared inserts, of one or several tables, as one statement: all but the last as
+ * data-modifying WITH queries, each its own JSON parameter (PostgreSQL runs every one of them,
+ * whether or not the statement reads it). One round trip where each would be one.
+ */
+export async function runInserts(tx: Tx, inserts: PreparedInsert[]) {
+  const parts = inserts.flatMap((i) => [...i.groups].map(([shape, list]) => ({ table: i.table, shape, json: JSON.stringify(list) })));
+  if (!parts.length) return;
+  const sql = parts.map((x, i) => statement(x.table, x.shape, i + 1));
+  const last = sql.pop()!;
+  const text = sql.length ? `with ${sql.map((q, i) => `"w${i}" as (${q})`).join(', ')} ${last}` : last;
+  await tx.$executeRawUnsafe(text, ...parts.map((x) => x.json));
 }
 
 /**
@@ -86,9 +108,9 @@ export async function insertRowsReturning<T extends { id: string }>(
   });
 }
 
-function statement(table: string, shape: string) {
+function statement(table: string, shape: string, param = 1) {
   const cols = shape.split(',').map(ident).join(', ');
-  return `insert into ${ident(table)} (${cols}) select ${cols} from jsonb_populate_recordset(null::${ident(table)}, $1::jsonb)`;
+  return `insert into ${ident(table)} (${cols}) select ${cols} from jsonb_populate_recordset(null::${ident(table)}, $${param}::jsonb)`;
 }
 
 /** The rows by the columns they give (undefined left out, ids and instants filled in). */

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db.js';
 import type { Logger } from './logger.js';
-import { insertRows } from './bulk-insert.js';
+import { insertRows, prepareInsert, runInserts, type BulkOptions, type PreparedInsert } from './bulk-insert.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -18,45 +18,56 @@ export async function enqueue(tx: Tx, events: OutboxRow[]) {
   if (!events.length) return;
   const held = holding.get(tx);
   if (held) {
-    held.push(...events);
+    held.outbox.push(...events);
     return;
   }
-  await insertOutbox(tx, events);
+  await runInserts(tx, [outboxInsert(events)]);
 }
 
-/** The rows held per transaction by `holdingOutbox`, in the order they were enqueued. */
-const holding = new WeakMap<Tx, OutboxRow[]>();
+/**
+ * insertRows for rows nothing later in the transaction reads or references (a timeline entry,
+ * whose id is made here): within holdingOutbox they are written at its end, in the outbox
+ * rows' statement; elsewhere at once. Answers the rows' ids (with `ids`) either way.
+ */
+export async function insertRowsHeld(tx: Tx, table: string, rows: Record<string, unknown>[], opts: BulkOptions = {}): Promise<string[]> {
+  const held = holding.get(tx);
+  if (!held) return insertRows(tx, table, rows, opts);
+  const { ids, insert } = prepareInsert(table, rows, opts);
+  if (rows.length) held.inserts.push(insert);
+  return ids;
+}
+
+/** What `holdingOutbox` holds per transaction: the outbox rows in the order enqueued, and the held inserts. */
+const holding = new WeakMap<Tx, { outbox: OutboxRow[]; inserts: PreparedInsert[] }>();
 
 /**
- * Runs `fn` with every row it enqueues on `tx` held, then writes them all in one INSERT, in the
- * order enqueued (a card's write emits its event, the timeline's notice and the worker's wake-up:
- * one statement instead of one each). If `fn` throws nothing is written, as the transaction is
- * undone anyway. Nested calls on the same transaction join the outer one.
+ * Runs `fn` with every row it enqueues on `tx` held, and every insertRowsHeld, then writes them
+ * all in one statement, the outbox rows in the order enqueued (a card's write emits its event, the
+ * timeline's entry and notice, the worker's wake-up: one statement instead of one each). If `fn`
+ * throws nothing is written, as the transaction is undone anyway. Nested calls on the same
+ * transaction join the outer one.
  */
 export async function holdingOutbox<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
   if (holding.has(tx)) return fn();
-  const rows: OutboxRow[] = [];
-  holding.set(tx, rows);
+  const held = { outbox: [] as OutboxRow[], inserts: [] as PreparedInsert[] };
+  holding.set(tx, held);
   try {
     const result = await fn();
     holding.delete(tx);
-    await insertOutbox(tx, rows);
+    await runInserts(tx, [...held.inserts, ...(held.outbox.length ? [outboxInsert(held.outbox)] : [])]);
     return result;
   } finally {
     holding.delete(tx);
   }
 }
 
-async function insertOutbox(tx: Tx, events: OutboxRow[]) {
-  if (!events.length) return;
-  // One statement with the batch as one JSON parameter (bulk-insert.ts): an imported batch
-  // enqueues hundreds of events, each carrying a card's snapshot.
-  await insertRows(
-    tx,
+/** The outbox rows as one prepared insert, the batch as one JSON parameter (bulk-insert.ts): an imported batch enqueues hundreds of events, each carrying a card's snapshot. */
+function outboxInsert(events: OutboxRow[]) {
+  return prepareInsert(
     'OutboxEvent',
     events.map((e) => ({ workspaceId: e.workspaceId, topic: e.topic, payload: e.payload })),
     { now: ['createdAt'] },
-  );
+  ).insert;
 }
 
 type Row = { id: bigint | string; topic: string; payload: unknown };

@@ -7,8 +7,7 @@ import { z } from 'zod';
 import type { ImportSource, ServiceCtx } from '../../context.js';
 import { ForbiddenError, IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { definitions, hiddenFieldIds } from '../../kernel/fields/definitions.js';
-import { insertRows } from '../../lib/bulk-insert.js';
-import { enqueue, type Tx } from '../../lib/outbox.js';
+import { enqueue, insertRowsHeld, type Tx } from '../../lib/outbox.js';
 import type { RecordEvent } from '../../kernel/events.js';
 import type { CardKind } from '../../kernel/card-kinds.js';
 import { assertCanAdd, findCard, type CardRef } from '../../kernel/records.js';
@@ -55,7 +54,8 @@ export async function recordMany(tx: Tx, ctx: ServiceCtx, items: { card: CardRef
     automationId: ctx.automation?.id ?? null,
     automationName: ctx.automation?.name ?? null,
   }));
-  const ids = await insertRows(tx, 'TimelineEntry', data, { ids: true, now: ['createdAt'] });
+  // Written with the write's outbox rows when the write holds them (nothing in a write reads its entries back).
+  const ids = await insertRowsHeld(tx, 'TimelineEntry', data, { ids: true, now: ['createdAt'] });
   const rows = data.map((d, i) => ({ id: ids[i], entityType: d.entityType, cardId: d.cardId }));
   const occurredAt = new Date().toISOString();
   await enqueue(
