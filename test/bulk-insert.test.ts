@@ -49,7 +49,7 @@ describe('bulk insert', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
-  test('failing before: a card write sends its timeline entry in its outbox rows\' statement, and both are kept', async ({ workspace: ws, app }) => {
+  test("failing before: a card write sends its timeline entry in its outbox rows' statement, and both are kept", async ({ workspace: ws, app }) => {
     const created = await ws.gql(CreateDeal, { input: { name: 'Order' } });
     if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(created.createDeal));
     const deal = created.createDeal.deal;
