@@ -19,7 +19,7 @@ export function registerAppGauges(metrics: Metrics, app: { database: Database; s
   metrics.gauge('crm_live_deliveries', 'Live results sent to graphql-ws subscribers since start', () => [{ value: app.live.deliveries }]);
   metrics.gauge('crm_http_requests_in_flight', 'HTTP requests being served now', () => [{ value: app.requests() }]);
 
-  // One indexed statement per scrape ("OutboxEvent"("publishedAt", "id")).
+  // One indexed statement per scrape (the index of the unpublished events, "OutboxEvent_id_idx").
   let outbox: Promise<{ n: number; age: number | null }> | undefined;
   const readOutbox = () =>
     (outbox ??= db.$queryRaw<{ n: number; age: number | null }[]>`

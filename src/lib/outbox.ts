@@ -75,6 +75,18 @@ type Row = { id: bigint | string; topic: string; payload: unknown };
 /** One dispatcher at a time across all instances (a transaction-scoped advisory lock). */
 const LOCK = `hashtextextended('crm:outbox', 0)`;
 
+/**
+ * The dispatcher's claim: the first `batch` unpublished events in id order, if this transaction
+ * holds the dispatch lock. It reads the index of the unpublished events alone
+ * (`OutboxEvent_id_idx`), never the published history.
+ */
+export function claimSql(batch: number) {
+  return (
+    `select "id", "topic", "payload" from "OutboxEvent" where "publishedAt" is null and (select pg_try_advisory_xact_lock(${LOCK})) ` +
+    `order by "id" limit ${Number(batch)} for update skip locked`
+  );
+}
+
 /** A lock miss is tried again after this many ms, doubling up to the last. */
 const RETRY_MS = [2, 4, 8, 16];
 
@@ -171,9 +183,7 @@ export class OutboxDispatcher {
       const results = (await client.query(
         // A publish that hangs (Redis gone) must not hold the lock for ever: the server ends a
         // transaction idle for a minute, as the Prisma path's 60 s timeout does.
-        `begin; set local idle_in_transaction_session_timeout = '60s'; select pg_try_advisory_xact_lock(${LOCK}) as ok; ` +
-          `select "id", "topic", "payload" from "OutboxEvent" where "publishedAt" is null and (select pg_try_advisory_xact_lock(${LOCK})) ` +
-          `order by "id" limit ${Number(this.batch)} for update skip locked`,
+        `begin; set local idle_in_transaction_session_timeout = '60s'; select pg_try_advisory_xact_lock(${LOCK}) as ok; ${claimSql(this.batch)}`,
       )) as unknown as pg.QueryResult[];
       if (!(results[2].rows[0] as { ok: boolean }).ok) {
         await client.query('rollback');
