@@ -4,7 +4,7 @@
 import { describe, expect, test } from './kit/fixtures.js';
 import { rawId } from './kit/results.js';
 import { insertRows } from '../src/lib/bulk-insert.js';
-import { CreateDeal, UpdateDeal } from './kit/documents/deals.js';
+import { renameRecordingSql } from './kit/cards.js';
 import { Timeline } from './kit/documents/timeline.js';
 
 describe('bulk insert', () => {
@@ -50,13 +50,8 @@ describe('bulk insert', () => {
   });
 
   test("failing before: a card write sends its timeline entry in its outbox rows' statement, and both are kept", async ({ workspace: ws, app }) => {
-    const created = await ws.gql(CreateDeal, { input: { name: 'Order' } });
-    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(created.createDeal));
-    const deal = created.createDeal.deal;
-    app.queries.length = 0;
-    const renamed = await ws.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, name: 'Renamed' } });
-    expect(renamed.updateDeal.__typename).toBe('UpdateDealSuccess');
-    const inserts = app.queries.filter((q) => /insert into "(TimelineEntry|OutboxEvent)"/.test(q));
+    const { deal, sql } = await renameRecordingSql(ws, app);
+    const inserts = sql.filter((q) => /insert into "(TimelineEntry|OutboxEvent)"/.test(q));
     // One statement: the entry as a WITH query of the outbox rows' INSERT.
     expect(inserts).toHaveLength(1);
     expect(inserts[0]).toMatch(/^with "w0" as \(insert into "TimelineEntry" .*\) insert into "OutboxEvent"/s);

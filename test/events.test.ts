@@ -7,6 +7,7 @@ import { CreateCustomField } from './kit/documents/custom-fields.js';
 import { CreateWebhook } from './kit/documents/webhooks.js';
 import { rawId } from './kit/results.js';
 import { automate } from './kit/automations.js';
+import { renameRecordingSql } from './kit/cards.js';
 import { events } from '../src/kernel/events.js';
 import '../src/modules/wiring.js';
 
@@ -83,13 +84,7 @@ describe('domain events', () => {
     });
     const hook = await ws.gql(CreateWebhook, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['CARD_UPDATED'] } });
     expect(hook.createWebhook.__typename).toBe('CreateWebhookSuccess');
-    const created = await ws.gql(CreateDeal, { input: { name: 'Order' } });
-    if (created.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(created.createDeal));
-    const deal = created.createDeal.deal;
-    app.queries.length = 0;
-    const renamed = await ws.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, name: 'Renamed' } });
-    expect(renamed.updateDeal.__typename).toBe('UpdateDealSuccess');
-    const sql = [...app.queries];
+    const { deal, sql } = await renameRecordingSql(ws, app);
     const at = (re: RegExp) => sql.findIndex((q) => re.test(q));
     const write = at(/^update "Deal"/);
     const automations = at(/^SELECT .* FROM "public"\."Automation" AS "t0"/);

@@ -1,7 +1,7 @@
 // Writes and reads that a test expects to succeed, answering the object: a failure (any other
 // result member) fails the test with the payload. For the failures themselves, send the
 // documents and narrow the result with `as`.
-import type { Client } from './app.js';
+import type { Client, TestApp } from './app.js';
 import { as } from './results.js';
 import { CreateDeal, DealNode, UpdateDeal } from './documents/deals.js';
 import { ContactNode, CreateContact } from './documents/contacts.js';
@@ -16,6 +16,14 @@ export async function createDeal(c: Client, input: CreateDealInput) {
 
 export async function updateDeal(c: Client, input: UpdateDealInput) {
   return as((await c.gql(UpdateDeal, { input })).updateDeal, 'UpdateDealSuccess').deal;
+}
+
+/** Creates a deal, then renames it: answers the deal and the SQL statements the rename sent (`app.queries`). */
+export async function renameRecordingSql(c: Client, app: TestApp) {
+  const deal = await createDeal(c, { name: 'Order' });
+  app.queries.length = 0;
+  await updateDeal(c, { id: deal.id, version: deal.version, name: 'Renamed' });
+  return { deal, sql: [...app.queries] };
 }
 
 export async function readDeal(c: Client, id: string) {
