@@ -434,7 +434,10 @@ async function live(deals: Deal[], batch: number, perSecond?: number) {
 // phases measure the automations' own work from a steady state, not a burst left by a baseline.
 const outboxBacklog = await unpublished();
 const outboxDrainStart = Date.now();
-while ((await unpublished()) > 0) await new Promise((r) => setTimeout(r, 200));
+while ((await unpublished()) > 0) {
+  if (Date.now() - outboxDrainStart > 600_000) throw new Error(`the outbox did not drain in 10 minutes (${await unpublished()} events left)`);
+  await new Promise((r) => setTimeout(r, 200));
+}
 const outboxDrainMs = Date.now() - outboxDrainStart;
 
 // Untimed: the instances' first runs (JIT, each query shape's first plan) are not the phases'.

@@ -33,7 +33,7 @@ export async function insertRowsHeld(tx: Tx, table: string, rows: Record<string,
   const held = holding.get(tx);
   if (!held) return insertRows(tx, table, rows, opts);
   const { ids, insert } = prepareInsert(table, rows, opts);
-  if (rows.length) held.inserts.push(insert);
+  held.inserts.push(insert);
   return ids;
 }
 
@@ -54,7 +54,8 @@ export async function holdingOutbox<T>(tx: Tx, fn: () => Promise<T>): Promise<T>
   try {
     const result = await fn();
     holding.delete(tx);
-    await runInserts(tx, [...held.inserts, ...(held.outbox.length ? [outboxInsert(held.outbox)] : [])]);
+    // An insert with no rows adds nothing to the statement (none at all when nothing was held).
+    await runInserts(tx, [...held.inserts, outboxInsert(held.outbox)]);
     return result;
   } finally {
     holding.delete(tx);
