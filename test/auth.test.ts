@@ -2,9 +2,8 @@
 // all through the public API. Failed logins always name a made-up client address (the app
 // trusts X-Forwarded-For here), so they never count against an address other files share.
 import type { ExecutionResult } from 'graphql';
-import { randomInt } from 'node:crypto';
 import { describe, expect, testWith, type TestApp } from './kit/fixtures.js';
-import { uniqueEmail } from './kit/app.js';
+import { uniqueEmail, uniqueIp } from './kit/app.js';
 import { PASSWORD } from './kit/workspace.js';
 import { CreateDeal, Deals as DealCount } from './kit/documents/deals.js';
 import { CreateContact } from './kit/documents/contacts.js';
@@ -42,9 +41,7 @@ function signUpInput(over: Partial<SignUpInputT> = {}): SignUpInputT {
 }
 
 /** A documentation-range address no other test file uses. */
-const freshIp = () => `198.51.${randomInt(0, 256)}.${randomInt(1, 255)}`;
-
-function login(email: string, password: string, ip = freshIp()) {
+function login(email: string, password: string, ip = uniqueIp()) {
   return app.as().raw(Login, { input: { email, password } }, { 'x-forwarded-for': ip });
 }
 
@@ -371,7 +368,7 @@ describe('login rate limits', () => {
   });
 
   it('locks an address after 50 failures across accounts, and only that address', async ({ workspace: ws }) => {
-    const ip = freshIp();
+    const ip = uniqueIp();
     for (let i = 0; i < 50; i++) {
       const r = await login(uniqueEmail('guess'), 'guessing', ip);
       expect(errorCode(r)).toBe('UNAUTHENTICATED');
@@ -381,15 +378,15 @@ describe('login rate limits', () => {
     expect(blocked.errors?.[0].extensions?.retryAfter).toBeGreaterThan(0);
     // The client's address is the hop our proxy wrote, the right-most: whatever the client put
     // before it (a forged address) does not make it someone else.
-    expect(errorCode(await login(ws.email, PASSWORD, `${freshIp()}, ${ip}`))).toBe('RATE_LIMITED');
+    expect(errorCode(await login(ws.email, PASSWORD, `${uniqueIp()}, ${ip}`))).toBe('RATE_LIMITED');
     expect(errorCode(await login(ws.email, PASSWORD, `10.0.0.1, 10.0.0.2, ${ip}`))).toBe('RATE_LIMITED');
-    const elsewhere = await login(ws.email, PASSWORD, freshIp());
+    const elsewhere = await login(ws.email, PASSWORD, uniqueIp());
     expect(elsewhere.errors).toBeUndefined();
     expect(elsewhere.data?.login.user.id).toBe(ws.admin.id);
   });
 
   it('counts only failures against an address: people signing in from one office are not locked out', async ({ workspace: ws }) => {
-    const ip = freshIp();
+    const ip = uniqueIp();
     for (let i = 0; i < 45; i++) expect(errorCode(await login(uniqueEmail('typo'), 'oops', ip))).toBe('UNAUTHENTICATED');
     for (let i = 0; i < 10; i++) expect((await login(ws.email, PASSWORD, ip)).errors).toBeUndefined();
     for (let i = 0; i < 5; i++) expect(errorCode(await login(uniqueEmail('typo'), 'oops', ip))).toBe('UNAUTHENTICATED');
@@ -405,7 +402,7 @@ describe('login rate limits', () => {
       const r = await direct.as().gql(SignUp, { input: signUpInput() });
       if (r.signUp.__typename !== 'SignUpSuccess') throw new Error(JSON.stringify(r.signUp));
       const email = r.signUp.session.user.email;
-      const send = (e: string, p: string) => direct.as().raw(Login, { input: { email: e, password: p } }, { 'x-forwarded-for': freshIp() });
+      const send = (e: string, p: string) => direct.as().raw(Login, { input: { email: e, password: p } }, { 'x-forwarded-for': uniqueIp() });
       for (let i = 0; i < 50; i++) expect((await send(uniqueEmail('guess'), 'guessing')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
       expect((await send(email, PASSWORD)).errors?.[0].extensions?.code).toBe('RATE_LIMITED');
     } finally {
@@ -429,7 +426,7 @@ describe('sign-up and account probing', () => {
   it('accepts SIGNUP_LIMIT_PER_HOUR sign-ups from one address in an hour, then RATE_LIMITED without creating anything', async () => {
     const limited = await app.variant({ TRUST_PROXY: 'true', SIGNUP_LIMIT_PER_HOUR: '3' });
     try {
-      const ip = freshIp();
+      const ip = uniqueIp();
       const send = (input: SignUpInputT, from = ip) => limited.as().raw(SignUp, { input }, { 'x-forwarded-for': from });
       const first = await send(signUpInput());
       expect(first.data?.signUp.__typename).toBe('SignUpSuccess');
@@ -446,7 +443,7 @@ describe('sign-up and account probing', () => {
       // Nor does it tell a taken e-mail apart any longer.
       expect(errorCode(await send(signUpInput({ email })))).toBe('RATE_LIMITED');
       // Nothing was created for the refused one: it can still sign up from elsewhere.
-      const elsewhere = await send(signUpInput({ email: fresh }), freshIp());
+      const elsewhere = await send(signUpInput({ email: fresh }), uniqueIp());
       expect(elsewhere.data?.signUp.__typename).toBe('SignUpSuccess');
     } finally {
       await limited.stop();

@@ -1,9 +1,8 @@
 // Managing a workspace's people: users, roles, teams, deactivation, and workspace settings.
 // Every admin mutation is also tried by a plain member, who must be refused and change nothing.
 import type { ExecutionResult } from 'graphql';
-import { randomInt } from 'node:crypto';
 import { describe, expect, testWith, type TestApp } from './kit/fixtures.js';
-import { uniqueEmail, type Client } from './kit/app.js';
+import { uniqueEmail, uniqueIp, type Client } from './kit/app.js';
 import { PASSWORD } from './kit/workspace.js';
 import { readDeal } from './kit/cards.js';
 import { CreateDeal, Deals } from './kit/documents/deals.js';
@@ -34,10 +33,8 @@ it.beforeAll(({ app: fileApp }) => {
 
 // Helpers
 
-const freshIp = () => `203.0.${randomInt(0, 256)}.${randomInt(1, 255)}`;
-
 function login(email: string, password = PASSWORD) {
-  return app.as().raw(Login, { input: { email, password } }, { 'x-forwarded-for': freshIp() });
+  return app.as().raw(Login, { input: { email, password } }, { 'x-forwarded-for': uniqueIp() });
 }
 
 function errorCode(r: ExecutionResult<unknown>) {

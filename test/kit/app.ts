@@ -164,3 +164,10 @@ export function smtpTestUrl() {
 }
 
 export const uniqueEmail = (prefix = 'user') => `${prefix}.${randomUUID().slice(0, 8)}@example.com`;
+
+/**
+ * A client address no other request of any run has used: an IPv6 address of the documentation
+ * range with 96 random bits. Rate limits count per address for 15 minutes in a shared database,
+ * so an address drawn from a small range (65,000 IPv4 ones) now and then met another test's.
+ */
+export const uniqueIp = () => `2001:db8:${(randomUUID().replace(/-/g, '').slice(0, 24).match(/..../g) ?? []).join(':')}`;
