@@ -18,6 +18,8 @@ import { requestedLocale, type Locale, type Message } from './lib/i18n.js';
 
 export type AppDeps = {
   db: Db;
+  /** Which database `db` is: PGlite has one connection, so work that would overlap transactions runs in turn there. */
+  dbKind: 'pglite' | 'postgres';
   config: Config;
   log: Logger;
   pubsub: AppPubSub;

@@ -59,7 +59,7 @@ export async function openDeps(config: Config, opts: DepsOptions = {}): Promise<
   const storage = new LocalStorage(join(config.dataDir, 'files'));
   // Durable jobs (automation runs, webhook deliveries) the modules registered as job sources.
   const worker = new Worker(() => consumers.sources(), log, opts.outboxPollMs);
-  const deps: AppDeps = { db: database.prisma, config, log, pubsub: pubsub.pubsub, outbox, worker, storage, epochs };
+  const deps: AppDeps = { db: database.prisma, dbKind: database.kind, config, log, pubsub: pubsub.pubsub, outbox, worker, storage, epochs };
   const consumers = events.deliverer(deps);
   return {
     deps,

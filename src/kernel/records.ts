@@ -456,6 +456,14 @@ class CallerError extends Error {
     super('caller');
   }
 }
+/** A step of the caller's, inside the transaction: its failure is the caller's, not a card's. */
+async function callerStep(step: (() => Promise<void>) | undefined) {
+  try {
+    await step?.();
+  } catch (err) {
+    throw new CallerError(err);
+  }
+}
 /** Undoes a dry run's transaction once everything was written. */
 class Undo extends Error {
   constructor(readonly written: Written[]) {
@@ -476,6 +484,7 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
   const ahead =
     started ?? startReads(ctx, kind, [...(creates.length ? ['record.created' as const] : []), ...(updates.length ? ['record.updated' as const] : [])]);
   const run = async (tx: Tx): Promise<Written[]> => {
+    await callerStep(hooks.order?.ready);
     const now = new Date();
     const withValues = ready.filter((r) => r.p.cf);
     const defs = withValues[0]?.p.cf?.defs ?? [];
@@ -488,6 +497,7 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
           withValues.map((r) => r.p.cf!.values),
         )
       : new Map<string, number>();
+    hooks.order?.locked();
     const valueCols = (r: Ready) => ({
       customFields: r.p.cf!.values as Prisma.InputJsonValue,
       ...slotColumnsWith(ctx, kind, r.p.cf!.defs, r.p.cf!.values, positions),
@@ -517,6 +527,9 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
         written.push({ index: r.index, row: rows[i], created: true });
       }
     }
+    // Past this point the transaction may wait on locks another batch of the caller holds (a
+    // field's lastWrittenAt, tags, the caller's progress row): it waits for the batch before it here.
+    await callerStep(hooks.order?.turn);
     if (updates.length) {
       // One UPDATE for the batch's updates (per shape of columns), each with its compare-and-set
       // on the version; the cards locked first in id order when there are several, so two
@@ -671,6 +684,17 @@ export type BatchHooks = {
   committed?(written: Written[]): void;
   /** Everything is checked and written, then undone: the results say what would have happened. */
   dryRun?: boolean;
+  /**
+   * For a caller whose batches of creates are written side by side, each in its own transaction,
+   * and must commit in order (an import: its progress commits with its rows). In each of the
+   * batch's transactions, `ready` is awaited first (the batch before holds its locks by then),
+   * `locked` is told once the fields' shared lock is held (nothing before it waits on another
+   * batch), and `turn` is awaited once the new cards are inserted, before anything that may wait
+   * on a lock the batch before holds (a field's lastWrittenAt, tags, events' consumers, the
+   * caller's progress): the caller makes it wait there for the batch before to commit. So a
+   * batch's INSERT runs while the batch before commits, and no two batches wait on each other.
+   */
+  order?: { ready(): Promise<void>; locked(): void; turn(): Promise<void> };
 };
 
 /**

@@ -382,48 +382,66 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
     let batch: { row: number; cells: Cell[] }[] = [];
     let stop = false;
     let analyzedAt = imp.created;
-    const write = async (items: Prepared) => {
-      try {
-        await writeBatch(env, run, items, dupes);
-        await flushAlone(deps, run, items[items.length - 1].row);
-      } catch (err) {
-        if (!(err instanceof Cancelled)) throw err;
-        stop = true;
-        return;
-      }
-      publishProgress(deps, imp.workspaceId, id);
-      const now = await deps.db.import.findUniqueOrThrow({ where: { id } });
-      stop = now.status === 'CANCELLED';
-      opts.onProgress?.(now);
-      if (!imp.dryRun && now.created - analyzedAt >= Math.max(ANALYZE_EVERY, analyzedAt)) {
-        analyzedAt = now.created;
-        await analyze(deps, kind);
-      }
+    // Side by side (PostgreSQL, a real run that creates or skips, never updates): while a batch
+    // commits, the next one is built, matched and inserted in a transaction of its own, so the
+    // process's work on one overlaps the database's on the other. The later batch commits only
+    // after the one before (the kernel's `order`), and counts its rows after it, so the progress
+    // stays in file order and a stop or a crash leaves the run resumable after the last committed
+    // batch, as one batch at a time did. PGlite has one connection: one batch at a time there.
+    const sideBySide = !imp.dryRun && options.policy !== 'UPDATE' && deps.dbKind === 'postgres';
+    const write = (items: Prepared, before: Lane | undefined): Lane => {
+      const lane: Lane = { keys: new FileKeys(), looped: signal(), locked: signal(), done: Promise.resolve(undefined) };
+      // Its turn to commit: the batch before is done, and the run was not stopped meanwhile (a
+      // stop lets the batch already committing finish, and undoes the one behind it).
+      const turn = async () => {
+        await laneDone(before);
+        if (before && opts.signal?.aborted) throw new Stopped();
+      };
+      const go = async () => {
+        try {
+          await writeBatch(env, run, items, sideBySide ? lane.keys : dupes, sideBySide ? { lane, before, turn } : undefined);
+          // A batch with nothing to commit still counts its rows after the batch before.
+          await turn();
+          await flushAlone(deps, run, items[items.length - 1].row);
+        } catch (err) {
+          if (!(err instanceof Cancelled)) throw err;
+          stop = true;
+          return;
+        } finally {
+          lane.looped.fire();
+          lane.locked.fire();
+        }
+        publishProgress(deps, imp.workspaceId, id);
+        const now = await deps.db.import.findUniqueOrThrow({ where: { id } });
+        stop = now.status === 'CANCELLED';
+        opts.onProgress?.(now);
+        if (!imp.dryRun && now.created - analyzedAt >= Math.max(ANALYZE_EVERY, analyzedAt)) {
+          analyzedAt = now.created;
+          await analyze(deps, kind);
+        }
+      };
+      // Its failure kept as a value until laneDone() throws it (a rejection not yet awaited would be unhandled).
+      lane.done = go().then(
+        () => undefined,
+        (err: unknown) => err ?? new Error('import batch failed'),
+      );
+      return lane;
     };
-    // Pipelined: while one batch is written, the next is read from the file (the reader's parsing
-    // runs while the process waits on the database); it is built after the wait (building it
-    // ahead too kept two batches' built rows alive: +50–60 MB of peak RSS, measured).
-    // One batch is written at a time, in file order, each committing its progress with its
-    // rows, so a stop or a crash leaves the run resumable after the last committed batch; a batch
-    // read ahead but not yet written is simply read again on resume.
-    let writing: Promise<unknown> | undefined;
-    const settle = async () => {
-      const w = writing;
-      writing = undefined;
-      const err = await w;
-      if (err) throw err;
-    };
+    // While one batch is written, the next is read from the file (the reader's parsing runs while
+    // the process waits on the database); it is built once the batch before the one being written
+    // is done (building further ahead kept more batches' built rows alive: +50–60 MB of peak
+    // RSS, measured). A batch read ahead but not yet written is simply read again on resume.
+    let last: Lane | undefined;
+    let beforeLast: Lane | undefined;
     const start = async (rows: { row: number; cells: Cell[] }[]) => {
-      await settle();
+      // At most two batches in flight side by side; one at a time otherwise.
+      await laneDone(sideBySide ? beforeLast : last);
       const items = prepareBatch(env, rows);
       // Stopped meanwhile: nothing more is written, as before the read-ahead.
       if (opts.signal?.aborted) throw new Stopped();
       if (stop) return;
-      // Its failure kept as a value until settle() throws it (a rejection not yet awaited would be unhandled).
-      writing = write(items).then(
-        () => undefined,
-        (err: unknown) => err ?? new Error('import batch failed'),
-      );
+      beforeLast = last;
+      last = write(items, sideBySide ? last : undefined);
     };
     try {
       for (let n = await rows.next(); !n.done; n = await rows.next()) {
@@ -439,10 +457,12 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
         }
       }
       if (!stop && batch.length) await start(batch);
-      await settle();
+      await laneDone(beforeLast);
+      await laneDone(last);
     } finally {
-      // A stop or a reading error: the batch being written finishes (or fails) before the run ends.
-      await writing;
+      // A stop or a reading error: the batches being written finish (or fail) before the run ends.
+      await beforeLast?.done;
+      await last?.done;
     }
     const reportId = await writeReport(ctx, id);
     await deps.db.import.updateMany({
@@ -886,6 +906,25 @@ class FileKeys {
 
 type Op = { row: number; cells: Cell[]; b: ReturnType<typeof build>; match: Found | null };
 
+/** A promise fired once, from outside. */
+function signal() {
+  let fire!: () => void;
+  const done = new Promise<void>((resolve) => (fire = resolve));
+  return { done, fire };
+}
+/**
+ * A batch being written (runImport): its rows' keys, fired once its loop has made its links and
+ * once its transaction holds the fields' lock, and done (with its error, if any) once its rows
+ * are committed and counted.
+ */
+type Lane = { keys: FileKeys; looped: ReturnType<typeof signal>; locked: ReturnType<typeof signal>; done: Promise<unknown> };
+
+/** Waits for a batch written before to be done; throws its error. */
+async function laneDone(lane: Lane | undefined) {
+  const err = await lane?.done;
+  if (err) throw err;
+}
+
 /**
  * A batch's rows as the write will take them: each row built (its cells coerced and checked as
  * the file gives them) with its matching keys. Pure (no database).
@@ -908,8 +947,16 @@ type Prepared = ReturnType<typeof prepareBatch>;
  * taken in order, so a row matching one earlier in the file sees what that row did: under UPDATE
  * the rows before it are committed first and it updates the card the earlier row created.
  */
-async function writeBatch(env: Env, run: Run, items: Prepared, dupes: FileKeys) {
+async function writeBatch(env: Env, run: Run, items: Prepared, dupes: FileKeys, side?: { lane: Lane; before: Lane | undefined; turn: () => Promise<void> }) {
   const { policy, dryRun } = env.opts;
+  const before = side?.before;
+  if (before) {
+    // Its loop made the cards its rows link to (companies, contacts), which rows here may name too.
+    await before.looped.done;
+    // A row sharing a key with a row of the batch before, whose card is not committed yet, is
+    // matched once that batch is: as a run of one batch at a time would match it.
+    if (items.some((i) => i.keys.length && before.keys.rowOf(i.keys) !== undefined)) await laneDone(before);
+  }
   if (!dryRun) dupes.clear();
   const db =
     policy === 'CREATE'
@@ -950,6 +997,11 @@ async function writeBatch(env: Env, run: Run, items: Prepared, dupes: FileKeys) 
                 written.map((w) => settled(list[w.index], w.created)),
               ),
         committed: dryRun ? undefined : (written) => confirm(run, Math.max(...written.map((w) => list[w.index].row))),
+        order: side && {
+          ready: () => before?.locked.done ?? Promise.resolve(),
+          locked: side.lane.locked.fire,
+          turn: side.turn,
+        },
       },
     );
     if (dryRun) {
@@ -1030,6 +1082,7 @@ async function writeBatch(env: Env, run: Run, items: Prepared, dupes: FileKeys) 
     opRows.add(row);
     if (match) targets.add(match.id);
   }
+  side?.lane.looped.fire();
   await commitOps();
 }
 

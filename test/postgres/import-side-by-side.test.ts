@@ -1,0 +1,76 @@
+// Import batches written side by side on PostgreSQL: while one batch commits, the next one is
+// inserted in a transaction of its own, which commits only after it (the kernel's `order`
+// hooks). Runs in the PostgreSQL pass: on PGlite, with one connection, batches go one at a time.
+import { writeRecords, type BatchWrite } from '../../src/kernel/records.js';
+import { runImport } from '../../src/modules/imports/imports.service.js';
+import { describe, expect, test } from '../kernel/kit.js';
+
+const contacts = (prefix: string, n: number): BatchWrite[] => Array.from({ length: n }, (_, i) => ({ write: { fields: { name: `${prefix} ${i + 1}` } } }));
+
+describe('batches side by side', () => {
+  test('failing before: a later batch inserts its cards while the batch before is still committing, and commits after it', async ({ kernel: k }) => {
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    let firstLocked!: () => void;
+    const firstHasLocks = new Promise<void>((r) => (firstLocked = r));
+    const committed: string[] = [];
+    let secondInserted = false;
+    const first = writeRecords(k.admin, 'CONTACT', contacts('First', 3), {
+      committed: () => void committed.push('first'),
+      order: { ready: () => Promise.resolve(), locked: () => firstLocked(), turn: () => firstHeld },
+    });
+    const second = writeRecords(k.admin, 'CONTACT', contacts('Second', 3), {
+      committed: () => void committed.push('second'),
+      order: {
+        ready: () => firstHasLocks,
+        locked: () => {},
+        turn: async () => {
+          secondInserted = true;
+          await first;
+        },
+      },
+    });
+    // The second batch's cards are inserted while the first batch is held before its commit.
+    await expect.poll(() => secondInserted, { timeout: 20_000 }).toBe(true);
+    expect(committed).toEqual([]);
+    expect(await k.db.contact.count({ where: { workspaceId: k.workspaceId } })).toBe(0);
+    releaseFirst();
+    const results = [...(await first), ...(await second)];
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(committed).toEqual(['first', 'second']);
+    expect(await k.db.contact.count({ where: { workspaceId: k.workspaceId } })).toBe(6);
+  });
+
+  test('an import whose batch fails to commit writes nothing of the batch behind it, which was already inserting', async ({ kernel: k }) => {
+    const names = Array.from({ length: 9 }, (_, i) => `Person ${i + 1}`);
+    const storageKey = `${k.workspaceId}/imports/failing-${Date.now()}`;
+    await k.deps.storage.put(storageKey, new TextEncoder().encode(['Name', ...names].join('\n')));
+    const imp = await k.db.import.create({
+      data: {
+        workspaceId: k.workspaceId,
+        createdById: k.adminId,
+        entityType: 'CONTACT',
+        fileName: 'failing.csv',
+        storageKey,
+        format: 'CSV',
+        options: { dryRun: false, policy: 'CREATE', matchBy: ['ID'], mapping: [], batchSize: 3 },
+      },
+    });
+    // The first batch (rows 2–4) fails as it counts its rows; the second (rows 5–7) could count its own.
+    const fn = `fail_import_${imp.id.replace(/-/g, '')}`;
+    await k.db.$executeRawUnsafe(
+      `create function ${fn}() returns trigger language plpgsql as $$ begin if new.id = '${imp.id}' and new.position = 4 then raise exception 'disk full'; end if; return new; end $$`,
+    );
+    await k.db.$executeRawUnsafe(`create trigger ${fn} before update on "Import" for each row execute function ${fn}()`);
+    try {
+      await runImport(k.deps, imp.id);
+    } finally {
+      await k.db.$executeRawUnsafe(`drop trigger ${fn} on "Import"`);
+      await k.db.$executeRawUnsafe(`drop function ${fn}()`);
+    }
+    const done = await k.db.import.findUniqueOrThrow({ where: { id: imp.id } });
+    expect({ status: done.status, position: done.position, created: done.created }).toEqual({ status: 'FAILED', position: 1, created: 0 });
+    expect(done.error).toContain('disk full');
+    expect(await k.db.contact.count({ where: { workspaceId: k.workspaceId } })).toBe(0);
+  });
+});
