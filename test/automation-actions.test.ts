@@ -11,7 +11,7 @@ import { describe, expect, it, test } from './kit/fixtures.js';
 import { smtpTestUrl } from './kit/app.js';
 import { as } from './kit/results.js';
 import { subscribe } from './kit/subscribe.js';
-import { advanceAutomationJobs, backdate, backdateTaskDue } from './kit/clock.js';
+import { advanceAutomationJobs, backdate, backdateTaskDue, parkedAutomationJobs } from './kit/clock.js';
 import { createDeal, defineField, readDeal } from './kit/cards.js';
 import { CreateTask } from './kit/documents/tasks.js';
 import { CreateIncomingLead } from './kit/documents/leads.js';
@@ -37,7 +37,8 @@ describe('delay', () => {
     });
     const deal = await createDeal(ws, { name: 'Slow' });
     await expect.poll(async () => (await readDeal(ws, deal.id)).tags.map((t) => t.name), { timeout: 20_000, interval: 50 }).toEqual(['first']);
-    // Waiting: nothing logged yet, the second tag not there.
+    // Waiting: parked in the job table (a statement after the first tag's commit), nothing logged yet.
+    await expect.poll(() => parkedAutomationJobs(app, a.id), { timeout: 20_000, interval: 50 }).toBe(1);
     expect(await runs(ws, a.id)).toEqual([]);
     expect(await advanceAutomationJobs(app, a.id, 2 * HOUR)).toBe(1);
     const [run] = await waitRuns(ws, a.id, 1);
