@@ -581,13 +581,7 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
       await Promise.all(changed.map((x) => eventOf(ctx, 'record.updated', kind, byIndex.get(x.index)!.current, x.row))),
       ahead,
     );
-    if (hooks.committing) {
-      try {
-        await hooks.committing(tx, written);
-      } catch (err) {
-        throw new CallerError(err);
-      }
-    }
+    await callerStep(hooks.committing && (() => hooks.committing!(tx, written)));
     if (hooks.dryRun) throw new Undo(written);
     return written;
   };

@@ -38,6 +38,8 @@ export async function spreadCreation(app: TestApp, table: CardTable, ids: string
   return out;
 }
 
+const PARKED = `"doneAt" is null and "lockedUntil" is null and "runAt" > now()`;
+
 /**
  * An automation's runs parked by a delay action: given back by their worker (no lease) with a
  * time in the future. A delay parks its run in a statement after the actions before it committed,
@@ -45,7 +47,7 @@ export async function spreadCreation(app: TestApp, table: CardTable, ids: string
  */
 export async function parkedAutomationJobs(app: TestApp, automationId: string) {
   const [row] = await app.database.prisma.$queryRawUnsafe<{ n: number }[]>(
-    `select count(*)::int as n from "AutomationJob" where "automationId" = $1::uuid and "doneAt" is null and "lockedUntil" is null and "runAt" > now()`,
+    `select count(*)::int as n from "AutomationJob" where "automationId" = $1::uuid and ${PARKED}`,
     rawId(automationId),
   );
   return row.n;
@@ -54,8 +56,7 @@ export async function parkedAutomationJobs(app: TestApp, automationId: string) {
 /** Moves an automation's parked runs (a delay action, parkedAutomationJobs) `ms` earlier: they fall due as if that time had passed. */
 export async function advanceAutomationJobs(app: TestApp, automationId: string, ms: number) {
   return app.database.prisma.$executeRawUnsafe(
-    `update "AutomationJob" set "runAt" = "runAt" - $1 * interval '1 millisecond'
-      where "automationId" = $2::uuid and "doneAt" is null and "lockedUntil" is null and "runAt" > now()`,
+    `update "AutomationJob" set "runAt" = "runAt" - $1 * interval '1 millisecond' where "automationId" = $2::uuid and ${PARKED}`,
     ms,
     rawId(automationId),
   );

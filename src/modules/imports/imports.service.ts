@@ -378,7 +378,9 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
       confirm(run, header.row);
     }
     const after = Math.max(imp.position, header.row);
-    const dupes = new FileKeys();
+    // A dry run, which writes nothing, matches rows against every earlier row of the file; a real
+    // run only against the rows of the batch under way (each batch its own keys: the lane's).
+    const dryKeys = new FileKeys();
     let batch: { row: number; cells: Cell[] }[] = [];
     let stop = false;
     let analyzedAt = imp.created;
@@ -399,7 +401,7 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
       };
       const go = async () => {
         try {
-          await writeBatch(env, run, items, sideBySide ? lane.keys : dupes, sideBySide ? { lane, before, turn } : undefined);
+          await writeBatch(env, run, items, imp.dryRun ? dryKeys : lane.keys, sideBySide ? { lane, before, turn } : undefined);
           // A batch with nothing to commit still counts its rows after the batch before.
           await turn();
           await flushAlone(deps, run, items[items.length - 1].row);
@@ -899,9 +901,6 @@ class FileKeys {
     const rows = keys.map((k) => this.first.get(k.key)).filter((r): r is number => r !== undefined);
     return rows.length ? Math.min(...rows) : undefined;
   }
-  clear() {
-    this.first.clear();
-  }
 }
 
 type Op = { row: number; cells: Cell[]; b: ReturnType<typeof build>; match: Found | null };
@@ -957,7 +956,6 @@ async function writeBatch(env: Env, run: Run, items: Prepared, dupes: FileKeys, 
     // matched once that batch is: as a run of one batch at a time would match it.
     if (items.some((i) => i.keys.length && before.keys.rowOf(i.keys) !== undefined)) await laneDone(before);
   }
-  if (!dryRun) dupes.clear();
   const db =
     policy === 'CREATE'
       ? new Map<string, Found>()
