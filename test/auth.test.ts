@@ -9,7 +9,7 @@ import { CreateDeal, Deals as DealCount } from './kit/documents/deals.js';
 import { CreateContact } from './kit/documents/contacts.js';
 import { Node } from './kit/documents/cards.js';
 import { Pipelines } from './kit/documents/pipelines.js';
-import { ChangePassword, Login, Logout, SignUp, WorkspaceQuery } from './kit/documents/auth.js';
+import { ChangePassword, Login, Logout, SignUp, UpdateWorkspace, WorkspaceQuery } from './kit/documents/auth.js';
 import { ApiKeys, CreateApiKey, CreateUser, DeactivateUser, Me, RevokeApiKey, Users } from './kit/documents/users.js';
 import type { SignUpInput as SignUpInputT } from './gql/graphql.js';
 
@@ -234,6 +234,27 @@ describe('login and sessions', () => {
     expect(errorCode(await app.as(a).raw(Logout, {}))).toBe('UNAUTHENTICATED');
   });
 
+  it('reads a session once, then serves it from memory until a settings change of its workspace, which the next request sees', async ({ workspace: ws }) => {
+    const sessionReads = () => app.queries.filter((q) => q.includes('from "Session"')).length;
+    const amountIn = async (name: string) => {
+      const r = await ws.gql(CreateDeal, { input: { name, amount: '10' } });
+      if (r.createDeal.__typename !== 'CreateDealSuccess') throw new Error(JSON.stringify(r.createDeal));
+      return r.createDeal.deal.currency;
+    };
+    const before = (await ws.gql(WorkspaceQuery, {})).workspace.currency;
+    const after = before === 'EUR' ? 'USD' : 'EUR';
+    app.queries.length = 0;
+    expect((await ws.gql(Me, {})).me.id).toBe(ws.admin.id);
+    expect(await amountIn('Kept')).toBe(before);
+    expect(sessionReads()).toBe(0);
+    // The workspace's currency is part of its viewers (a new deal's default): the change's very
+    // next request reads the session again and has it.
+    expect((await ws.gql(UpdateWorkspace, { input: { currency: after } })).updateWorkspace.__typename).toBe('UpdateWorkspaceSuccess');
+    app.queries.length = 0;
+    expect(await amountIn('After the change')).toBe(after);
+    expect(sessionReads()).toBe(1);
+  });
+
   it('refuses an expired session', async () => {
     // Sessions of this app (on the same database) last half an hour.
     const halfHour = await app.variant({ SESSION_TTL_HOURS: '0.5' });
@@ -250,6 +271,9 @@ describe('login and sessions', () => {
         "createdAt" = "createdAt" - interval '1801 seconds', "expiresAt" = "expiresAt" - interval '1801 seconds'
         where "userId" = (select "id" from "User" where "email" = ${input.email.toLowerCase()})`;
       expect(moved).toBe(1);
+      // The app keeps a token's row for a few seconds (lib/settings-epochs.ts) and checks the
+      // expiry it holds on every use; times moved in the database are no change it hears of.
+      halfHour.deps.epochs.forgetKept();
       const late = await halfHour.as(token).raw(Me, {});
       expect(late.data ?? null).toBeNull();
       expect(late.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');

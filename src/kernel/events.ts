@@ -255,5 +255,12 @@ export async function jobsQueued(tx: Tx, workspaceId: string) {
 }
 events.afterCommit('jobsQueued', 'worker: wake up', (_e, deps) => deps.worker.kick());
 
-/** Tells live subscriptions of the workspace to re-read their viewer's rights before the next event. */
-export const settingsChanged = (tx: Tx, workspaceId: string) => enqueue(tx, [{ topic: 'settingsChanged', workspaceId, payload: { workspaceId } }]);
+/**
+ * Tells live subscriptions of the workspace to re-read their viewer's rights before the next
+ * event, and every instance to drop the token rows it keeps for the workspace (this one at once).
+ */
+export function settingsChanged(tx: Tx, ctx: Pick<ServiceCtx, 'deps' | 'viewer'>) {
+  const { workspaceId } = ctx.viewer;
+  ctx.deps.epochs.changing(workspaceId);
+  return enqueue(tx, [{ topic: 'settingsChanged', workspaceId, payload: { workspaceId } }]);
+}

@@ -1,12 +1,63 @@
-// Every change of roles, field access, a user's role or teams, or field definitions goes
-// through the outbox as `settingsChanged`; each instance counts those per workspace, so a live
-// subscription can tell that the rights it started with may have changed (modules/auth/live-viewer.ts).
+// Every change of roles, field access, a user's role, teams or sessions, API keys, field
+// definitions or the workspace's settings goes through the outbox as `settingsChanged`; each
+// instance counts those per workspace, so a live subscription can tell that the rights it started
+// with may have changed (modules/auth/live-viewer.ts), and a token's row read for one request can
+// serve the next ones until its workspace's settings change (`kept`).
+
+/** How long a kept value serves at most, should its workspace's settingsChanged never arrive (Redis down). */
+export const KEEP_MS = 5_000;
+
+type Kept = { value: unknown; workspaceId: string; epoch: number; until: number };
+
 export class SettingsEpochs {
   private readonly epochs = new Map<string, number>();
+  /** Bumps in all workspaces so far: a read during which it did not move raced no settings change. */
+  private total = 0;
+  private readonly values = new Map<string, Kept>();
+  /** Workspaces with a settings change of this instance queued and its event not yet back: nothing of theirs is kept. */
+  private readonly unsettled = new Map<string, number>();
+  constructor(
+    private readonly keepMs = KEEP_MS,
+    private readonly max = 10_000,
+  ) {}
   epoch(workspaceId: string) {
     return this.epochs.get(workspaceId) ?? 0;
   }
+  /** A settingsChanged event arrived (after its change committed). */
   bump(workspaceId: string) {
     this.epochs.set(workspaceId, this.epoch(workspaceId) + 1);
+    this.total++;
+    this.unsettled.delete(workspaceId);
+  }
+  /**
+   * This instance queues a settingsChanged in its transaction: what is kept of the workspace is
+   * dropped now, and nothing of it is kept again until the event comes back (or `keepMs` passed,
+   * should the transaction roll back), so a read racing the uncommitted change is not kept either.
+   */
+  changing(workspaceId: string) {
+    this.bump(workspaceId);
+    this.unsettled.set(workspaceId, Date.now() + this.keepMs);
+  }
+  /**
+   * `read()`'s answer for `key`, kept while its workspace's epoch stays where it was when the
+   * read started, for at most `keepMs`. A null answer (nothing found) is not kept.
+   */
+  async kept<T extends object>(key: string, read: () => Promise<T | null>, workspaceOf: (v: T) => string): Promise<T | null> {
+    const k = this.values.get(key);
+    if (k && k.until > Date.now() && k.epoch === this.epoch(k.workspaceId)) return k.value as T;
+    if (k) this.values.delete(key);
+    const before = this.total;
+    const value = await read();
+    const workspaceId = value && workspaceOf(value);
+    if (value && workspaceId && this.total === before && !((this.unsettled.get(workspaceId) ?? 0) > Date.now())) {
+      this.values.set(key, { value, workspaceId, epoch: this.epoch(workspaceId), until: Date.now() + this.keepMs });
+      // The oldest goes first (a Map keeps insertion order).
+      if (this.values.size > this.max) this.values.delete(this.values.keys().next().value as string);
+    }
+    return value;
+  }
+  /** Test seam: drops every kept value, as `keepMs` passing would. */
+  forgetKept() {
+    this.values.clear();
   }
 }

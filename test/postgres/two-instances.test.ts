@@ -1,6 +1,6 @@
 // Two server instances on one PostgreSQL database, joined by Redis: a deal changed through one
 // reaches a board subscribed on the other. Runs in the PostgreSQL + Redis pass of the suite.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { print } from 'graphql';
@@ -11,6 +11,8 @@ import { graphql } from '../gql/index.js';
 import { CreateDeal as Create } from '../kit/documents/deals.js';
 import { SetFieldAccess as Hide } from '../kit/documents/users.js';
 import { subscribe } from '../kit/subscribe.js';
+import { Logout } from '../kit/documents/auth.js';
+import { Me } from '../kit/documents/users.js';
 
 const HOUR = 3_600_000;
 const apps: TestApp[] = [];
@@ -115,3 +117,25 @@ async function boardEventsOnB(redis: boolean) {
   await client.dispose();
   return events;
 }
+
+describe('a session signed out on one instance', () => {
+  it('is refused by the other, which kept its row, once the sign-out reaches it', async () => {
+    const { a } = await pair(true);
+    const b = apps[1];
+    const ws = await signUpWorkspace(a);
+    const member = await ws.member('Leaving');
+    // B reads the session once and keeps it (lib/settings-epochs.ts).
+    expect((await b.as(member.token).gql(Me, {})).me.id).toBe(member.user.id);
+    expect((await b.as(member.token).gql(Me, {})).me.id).toBe(member.user.id);
+    const heard = b.deps.epochs.epoch(ws.workspaceId);
+    expect((await a.as(member.token).gql(Logout, {})).logout).toBe(true);
+    // B hears the logout's settingsChanged through Redis (A dispatches it), and from then on
+    // reads the session again.
+    await vi.waitFor(() => expect(b.deps.epochs.epoch(ws.workspaceId)).toBeGreaterThan(heard), { timeout: 10_000, interval: 5 });
+    const late = await b.as(member.token).raw(Me, {});
+    expect(late.data ?? null).toBeNull();
+    expect(late.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    // The other sessions of the workspace go on.
+    expect((await b.as(ws.token).gql(Me, {})).me.id).toBe(ws.admin.id);
+  });
+});

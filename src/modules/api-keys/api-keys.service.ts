@@ -48,7 +48,7 @@ export async function revokeApiKey(ctx: ServiceCtx, id: string) {
   // Subscriptions opened with the key end at their next event (they read it again).
   const revoked = await ctx.db.$transaction(async (tx) => {
     const row = await tx.apiKey.update({ where: { id }, data: { revokedAt: key.revokedAt ?? new Date() } });
-    await settingsChanged(tx, ctx.viewer.workspaceId);
+    await settingsChanged(tx, ctx);
     return row;
   });
   ctx.deps.outbox.kick();

@@ -56,10 +56,23 @@ async function tokenRow(db: AppDeps['db'], table: 'Session' | 'ApiKey', hash: st
   return rows[0] ?? null;
 }
 
+/**
+ * The token's row, kept across requests while its workspace's settings stay unchanged
+ * (lib/settings-epochs.ts: every change that could alter it queues settingsChanged), for at most
+ * a few seconds; expiry is checked on every use.
+ */
+function keptTokenRow(deps: AppDeps, table: 'Session' | 'ApiKey', hash: string) {
+  return deps.epochs.kept(
+    `${table}:${hash}`,
+    () => tokenRow(deps.db, table, hash),
+    (r) => r.workspaceId,
+  );
+}
+
 export async function resolveViewer(deps: AppDeps, token: string): Promise<ViewerResult> {
   const { db } = deps;
   if (token.startsWith(SESSION_PREFIX)) {
-    const s = await tokenRow(db, 'Session', hashToken(token));
+    const s = await keptTokenRow(deps, 'Session', hashToken(token));
     if (!s) return { problem: AUTH.tokenInvalid() };
     if (s.revokedAt) return { problem: AUTH.sessionEnded() };
     if (s.expiresAt! <= new Date()) return { problem: AUTH.sessionExpired() };
@@ -67,11 +80,13 @@ export async function resolveViewer(deps: AppDeps, token: string): Promise<Viewe
     return { viewer: toViewer(s, { via: 'session', sessionId: s.id, expiresAt: s.expiresAt!, canWrite: true }) };
   }
   if (token.startsWith(API_KEY_PREFIX)) {
-    const k = await tokenRow(db, 'ApiKey', hashToken(token));
+    const k = await keptTokenRow(deps, 'ApiKey', hashToken(token));
     if (!k || k.revokedAt) return { problem: AUTH.keyInvalid() };
     if (!k.active) return { problem: AUTH.keyUserDeactivated() };
     if (!k.lastUsedAt || Date.now() - k.lastUsedAt.getTime() > 60_000) {
-      await db.apiKey.update({ where: { id: k.id }, data: { lastUsedAt: new Date() } });
+      // The kept row learns it too, so the next requests do not write it again.
+      k.lastUsedAt = new Date();
+      await db.apiKey.update({ where: { id: k.id }, data: { lastUsedAt: k.lastUsedAt } });
     }
     return { viewer: toViewer(k, { via: 'apiKey', apiKeyId: k.id, canWrite: !!k.scopes?.includes('WRITE') }) };
   }
@@ -190,7 +205,7 @@ export async function logout(ctx: ServiceCtx) {
   if (!ctx.viewer.sessionId) return false;
   await ctx.db.$transaction(async (tx) => {
     await tx.session.update({ where: { id: ctx.viewer.sessionId }, data: { revokedAt: new Date() } });
-    await settingsChanged(tx, ctx.viewer.workspaceId);
+    await settingsChanged(tx, ctx);
   });
   ctx.deps.outbox.kick();
   return true;
@@ -215,7 +230,7 @@ export async function changePassword(ctx: ServiceCtx, current: string, next: str
       where: { userId: user.id, revokedAt: null, id: { not: ctx.viewer.sessionId ?? '' } },
       data: { revokedAt: new Date() },
     });
-    await settingsChanged(tx, ctx.viewer.workspaceId);
+    await settingsChanged(tx, ctx);
   });
   ctx.deps.outbox.kick();
   return true;

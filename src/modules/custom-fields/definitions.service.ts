@@ -32,7 +32,7 @@ type Query = { include?: Prisma.CustomFieldInclude; select?: Prisma.CustomFieldS
  */
 export async function forget(ctx: ServiceCtx, tx: Tx = ctx.db) {
   forgetRequest(ctx);
-  await settingsChanged(tx, ctx.viewer.workspaceId);
+  await settingsChanged(tx, ctx);
   if (tx === ctx.db) ctx.deps.outbox.kick();
 }
 

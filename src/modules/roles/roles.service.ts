@@ -87,7 +87,7 @@ export async function updateRole(ctx: ServiceCtx, id: string, input: { name?: st
           { name: role.name, rights: role.rights },
           { name: updated.name, rights: updated.rights },
         );
-        if (rights) await settingsChanged(tx, ctx.viewer.workspaceId);
+        if (rights) await settingsChanged(tx, ctx);
         return updated;
       })
       .finally(() => ctx.deps.outbox.kick());
@@ -196,7 +196,7 @@ export async function setFieldAccess(ctx: ServiceCtx, input: FieldAccessInput) {
         ...(input.systemField ? { systemField: field } : { customFieldId: encodeGlobalId('CustomField', field) }),
       };
       await audit(tx, ctx.viewer, 'FIELD_ACCESS_CHANGED', { type: 'Role', id: role.id }, { ...subject, access: before }, { ...subject, access: input.access });
-      await settingsChanged(tx, ctx.viewer.workspaceId);
+      await settingsChanged(tx, ctx);
     }
     return saved;
   });

@@ -28,7 +28,7 @@ export async function createTeam(ctx: ServiceCtx, input: z.input<typeof teamInpu
   issues.throwIfAny();
   return ctx.db
     .$transaction(async (tx) => {
-      await settingsChanged(tx, ctx.viewer.workspaceId);
+      await settingsChanged(tx, ctx);
       return tx.team.create({
         data: {
           workspaceId: ctx.viewer.workspaceId,
@@ -64,7 +64,7 @@ export async function updateTeam(ctx: ServiceCtx, id: string, input: { name?: st
       if (data.memberIds) {
         await tx.teamMember.deleteMany({ where: { teamId: id } });
         await tx.teamMember.createMany({ data: [...new Set(data.memberIds)].map((userId) => ({ teamId: id, userId })) });
-        await settingsChanged(tx, ctx.viewer.workspaceId);
+        await settingsChanged(tx, ctx);
       }
       return tx.team.update({ where: { id }, data: { name: data.name } });
     })
@@ -76,7 +76,7 @@ export async function deleteTeam(ctx: ServiceCtx, id: string) {
   assertAdmin(ctx.viewer, TEAMS.manage());
   const { count } = await ctx.db.$transaction(async (tx) => {
     const r = await tx.team.deleteMany({ where: { id, workspaceId: ctx.viewer.workspaceId } });
-    if (r.count) await settingsChanged(tx, ctx.viewer.workspaceId);
+    if (r.count) await settingsChanged(tx, ctx);
     return r;
   });
   if (!count) throw new NotFoundError('Team', id);

@@ -158,7 +158,7 @@ export async function updateUser(ctx: ServiceCtx, id: string, input: z.input<typ
       if (data.roleId && data.roleId !== user.roleId) {
         await audit(tx, ctx.viewer, 'USER_ROLE_CHANGED', { type: 'User', id }, { roleId: user.roleId }, { roleId: data.roleId });
       }
-      if (data.roleId || data.teamIds) await settingsChanged(tx, ctx.viewer.workspaceId);
+      if (data.roleId || data.teamIds) await settingsChanged(tx, ctx);
       return tx.user.update({
         where: { id },
         data: { name: data.name, email: data.email, roleId: data.roleId },
@@ -203,7 +203,7 @@ export async function setUserActive(ctx: ServiceCtx, id: string, active: boolean
         await tx.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
         await tx.apiKey.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
       }
-      await settingsChanged(tx, ctx.viewer.workspaceId);
+      await settingsChanged(tx, ctx);
       return tx.user.update({ where: { id }, data: { active, deactivatedAt: active ? null : new Date() } });
     })
     .finally(() => ctx.deps.outbox.kick());

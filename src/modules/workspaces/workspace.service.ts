@@ -1,4 +1,5 @@
 // Workspaces (accounts): creation with their default roles and pipeline, and settings.
+import { settingsChanged } from '../../kernel/events.js';
 import { ALL_RIGHTS } from '../../kernel/access/rights.js';
 import { z } from 'zod';
 import type { ServiceCtx } from '../../context.js';
@@ -50,5 +51,11 @@ export async function updateWorkspace(ctx: ServiceCtx, input: Nullable<z.input<t
   assertAdmin(ctx.viewer);
   const clean = Object.fromEntries(Object.entries(input).filter(([, x]) => x !== null && x !== undefined));
   const data = v.parseInput(settingsInput, clean);
-  return ctx.db.workspace.update({ where: { id: ctx.viewer.workspaceId }, data });
+  // Locale, currency and phone region are part of every viewer: sessions read them again.
+  const updated = await ctx.db.$transaction(async (tx) => {
+    await settingsChanged(tx, ctx);
+    return tx.workspace.update({ where: { id: ctx.viewer.workspaceId }, data });
+  });
+  ctx.deps.outbox.kick();
+  return updated;
 }
