@@ -11,7 +11,7 @@ import { CreateContact, UpdateContact } from './kit/documents/contacts.js';
 import { Node } from './kit/documents/cards.js';
 import { CustomFields, FieldUsage } from './kit/documents/custom-fields.js';
 import { CreateMailbox, LogCall, LogEmail, Mailboxes, Timeline, TimelineUpdated } from './kit/documents/timeline.js';
-import { AuditLog, CreateApiKey, DeactivateUser, RevokeApiKey, Roles, SetFieldAccess, UpdateRole } from './kit/documents/users.js';
+import { AuditLog, CreateApiKey, CreateTeam, DeactivateUser, RevokeApiKey, Roles, SetFieldAccess, UpdateRole } from './kit/documents/users.js';
 import { Logout } from './kit/documents/auth.js';
 import { graphql } from './gql/index.js';
 import type { CreateCustomFieldInput, CreateDealInput, EntityType, FieldAccessLevel, SystemField } from './gql/graphql.js';
@@ -504,6 +504,28 @@ describe('live subscriptions and changed rights', () => {
     expect(sub.events.map((e) => e.deal?.name)).toEqual(['First', 'Second', 'Mine']);
     expect(JSON.stringify(sub.errors)).toContain('UNAUTHENTICATED');
     await sub.close();
+  });
+});
+
+describe('many live subscriptions of one session', () => {
+  it('read their session once between them when a settings change of the workspace arrives', async ({ workspace: ws }) => {
+    const member = await ws.member('Watching');
+    type Ev = { deal: { name: string } | null };
+    const subs = Array.from({ length: 12 }, () => subscribe(url, member.token, DealChanged, { pipelineId: ws.pipeline.id }, (d) => d.dealChanged as Ev));
+    await Promise.all(subs.map((x) => x.ready));
+    await deal(ws.token, { name: 'Before' });
+    await Promise.all(subs.map((x) => x.waitFor((e) => e.length >= 1)));
+    app.queries.length = 0;
+    // Any settings change has every subscription of the workspace read its viewer again before
+    // its next event; the twelve share one read of their session.
+    as((await ws.gql(CreateTeam, { input: { name: 'Night shift' } })).createTeam, 'CreateTeamSuccess');
+    await deal(ws.token, { name: 'After' });
+    await Promise.all(subs.map((x) => x.waitFor((e) => e.length >= 2)));
+    const sessionReads = app.queries.filter((q) => q.includes('from "Session"')).length;
+    // The member's one read, and the administrator's own session read again after the change.
+    expect(sessionReads).toBeLessThanOrEqual(3);
+    for (const sub of subs) expect(sub.events.map((e) => e.deal?.name)).toEqual(['Before', 'After']);
+    await Promise.all(subs.map((x) => x.close()));
   });
 });
 

@@ -14,6 +14,8 @@ export class SettingsEpochs {
   /** Bumps in all workspaces so far: a read during which it did not move raced no settings change. */
   private total = 0;
   private readonly values = new Map<string, Kept>();
+  /** Reads under way, by key, with the count of settings changes they started after. */
+  private readonly reading = new Map<string, { total: number; value: Promise<unknown> }>();
   /** Workspaces with a settings change of this instance queued and its event not yet back: nothing of theirs is kept. */
   private readonly unsettled = new Map<string, number>();
   constructor(
@@ -46,8 +48,21 @@ export class SettingsEpochs {
     const k = this.values.get(key);
     if (k && k.until > Date.now() && k.epoch === this.epoch(k.workspaceId)) return k.value as T;
     if (k) this.values.delete(key);
+    // A read of the same key started since the last settings change answers this caller too (a
+    // settings change has each of a user's live subscriptions read their viewer at once), unless
+    // a change of this instance is under way: a read it started before the commit is not shared.
     const before = this.total;
-    const value = await read();
+    const under = this.reading.get(key);
+    if (under && under.total === before && !this.changeUnderway()) return under.value as Promise<T | null>;
+    const reading = read();
+    const entry = { total: before, value: reading };
+    this.reading.set(key, entry);
+    let value: T | null;
+    try {
+      value = await reading;
+    } finally {
+      if (this.reading.get(key) === entry) this.reading.delete(key);
+    }
     const workspaceId = value && workspaceOf(value);
     if (value && workspaceId && this.total === before && !((this.unsettled.get(workspaceId) ?? 0) > Date.now())) {
       this.values.set(key, { value, workspaceId, epoch: this.epoch(workspaceId), until: Date.now() + this.keepMs });
@@ -55,6 +70,14 @@ export class SettingsEpochs {
       if (this.values.size > this.max) this.values.delete(this.values.keys().next().value as string);
     }
     return value;
+  }
+  private changeUnderway() {
+    const now = Date.now();
+    for (const [workspaceId, until] of this.unsettled) {
+      if (until > now) return true;
+      this.unsettled.delete(workspaceId);
+    }
+    return false;
   }
   /** Test seam: drops every kept value, as `keepMs` passing would. */
   forgetKept() {
