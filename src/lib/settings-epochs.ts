@@ -16,7 +16,7 @@ export class SettingsEpochs {
   private readonly values = new Map<string, Kept>();
   /** Reads under way, by key, with the count of settings changes they started after. */
   private readonly reading = new Map<string, { total: number; value: Promise<unknown> }>();
-  /** Workspaces with a settings change of this instance queued and its event not yet back: nothing of theirs is kept. */
+  /** Workspaces with a settings change of this instance queued and its event not yet back: nothing of theirs is kept or shared. */
   private readonly unsettled = new Map<string, number>();
   constructor(
     private readonly keepMs = KEEP_MS,
@@ -33,8 +33,9 @@ export class SettingsEpochs {
   }
   /**
    * This instance queues a settingsChanged in its transaction: what is kept of the workspace is
-   * dropped now, and nothing of it is kept again until the event comes back (or `keepMs` passed,
-   * should the transaction roll back), so a read racing the uncommitted change is not kept either.
+   * dropped now, and nothing of it is kept or shared again until the event comes back (or
+   * `keepMs` passed, should the transaction roll back), so a read racing the uncommitted change
+   * is neither.
    */
   changing(workspaceId: string) {
     this.bump(workspaceId);
@@ -50,10 +51,14 @@ export class SettingsEpochs {
     if (k) this.values.delete(key);
     // A read of the same key started since the last settings change answers this caller too (a
     // settings change has each of a user's live subscriptions read their viewer at once), unless
-    // a change of this instance is under way: a read it started before the commit is not shared.
+    // its workspace has a change of this instance under way: a read started before that change's
+    // commit is neither shared nor kept.
     const before = this.total;
     const under = this.reading.get(key);
-    if (under && under.total === before && !this.changeUnderway()) return under.value as Promise<T | null>;
+    if (under && under.total === before) {
+      const shared = (await under.value) as T | null;
+      if (!shared || !this.settling(workspaceOf(shared))) return shared;
+    }
     const reading = read();
     const entry = { total: before, value: reading };
     this.reading.set(key, entry);
@@ -64,19 +69,19 @@ export class SettingsEpochs {
       if (this.reading.get(key) === entry) this.reading.delete(key);
     }
     const workspaceId = value && workspaceOf(value);
-    if (value && workspaceId && this.total === before && !((this.unsettled.get(workspaceId) ?? 0) > Date.now())) {
+    if (value && workspaceId && this.total === before && !this.settling(workspaceId)) {
       this.values.set(key, { value, workspaceId, epoch: this.epoch(workspaceId), until: Date.now() + this.keepMs });
       // The oldest goes first (a Map keeps insertion order).
       if (this.values.size > this.max) this.values.delete(this.values.keys().next().value as string);
     }
     return value;
   }
-  private changeUnderway() {
-    const now = Date.now();
-    for (const [workspaceId, until] of this.unsettled) {
-      if (until > now) return true;
-      this.unsettled.delete(workspaceId);
-    }
+  /** A settings change of this instance in the workspace is queued and its event not back (a few milliseconds). */
+  private settling(workspaceId: string) {
+    const until = this.unsettled.get(workspaceId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.unsettled.delete(workspaceId);
     return false;
   }
   /** Test seam: drops every kept value, as `keepMs` passing would. */
