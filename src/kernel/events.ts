@@ -100,8 +100,9 @@ type AheadRead = (db: Db, workspaceId: string) => Promise<unknown>;
  * Reads that in-transaction consumers of a change make whatever the change is (the workspace's
  * automations and webhooks listening to its topic), started before the change's transaction on
  * connections of their own, beside the change's own reads, instead of one after another inside
- * it. Each is handed out once, to the consumer that registered it, for the workspace it was
- * started for; a consumer given none reads in its transaction as before.
+ * it. The change's transaction begins once they have answered, so it never holds its locks
+ * waiting for them. Each is handed out once, to the consumer that registered it, for the
+ * workspace it was started for; a consumer given none reads in its transaction as before.
  */
 export class ReadsAhead {
   constructor(
@@ -114,6 +115,10 @@ export class ReadsAhead {
     const p = this.reads.get(key) as Promise<T> | undefined;
     this.reads.delete(key);
     return p;
+  }
+  /** Resolves once every read has answered (or failed: its consumer gets the failure). */
+  async settled() {
+    await Promise.allSettled(this.reads.values());
   }
 }
 type InTx = { name: string; fn: TxConsumer<Topic> } | { name: string; many: TxManyConsumer<Topic> };

@@ -586,6 +586,8 @@ async function commit(ctx: ServiceCtx, kind: CardKind, ready: Ready[], hooks: Ba
     return written;
   };
   try {
+    // They ran beside the change's own reads and checks; the transaction, which takes row locks, does not wait on them.
+    await ahead?.settled();
     // The write's outbox rows (its events, the timeline's notices, the worker's wake-up) go in one INSERT.
     return await ctx.db.$transaction((tx) => holdingOutbox(tx, () => run(tx)), { timeout: 120_000, maxWait: 30_000 });
   } catch (err) {
