@@ -172,7 +172,28 @@ const kick = (w: number) => apps[w % apps.length].kick();
 async function mark() {
   const c = process.cpuUsage();
   const { idle, active } = performance.eventLoopUtilization();
-  return { statements, cpuMs: (c.user + c.system) / 1000, idle, active, instances: await Promise.all(apps.map((a) => a.stats())) };
+  return { statements, cpuMs: (c.user + c.system) / 1000, idle, active, instances: await Promise.all(apps.map((a) => a.stats())), server: await serverState() };
+}
+/**
+ * PostgreSQL's checkpoints so far and the WAL written (bytes): a checkpoint during a phase (every
+ * page's first change after it is logged whole) slows its writes, so each phase prints how many
+ * it had. PostgreSQL 17 moved the counters to pg_stat_checkpointer.
+ */
+async function serverState() {
+  if (!url) return { checkpoints: 0, wal: 0 };
+  const wal = async () => (await db.$queryRaw<{ w: number }[]>`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 as w`)[0].w;
+  const counters = await db
+    .$queryRawUnsafe<{ n: number }[]>('select (checkpoints_timed + checkpoints_req)::int as n from pg_stat_bgwriter')
+    .catch(() => db.$queryRawUnsafe<{ n: number }[]>('select (num_timed + num_requested)::int as n from pg_stat_checkpointer'));
+  return { checkpoints: counters[0].n, wal: await wal() };
+}
+/**
+ * Before a timed phase: a checkpoint, so the WAL the seeding and the baselines wrote does not
+ * force one in the middle of the phase (a phase whose own WAL passes max_wal_size still has one;
+ * the count is printed).
+ */
+async function checkpoint() {
+  if (url) await db.$executeRawUnsafe('checkpoint');
 }
 type Mark = Awaited<ReturnType<typeof mark>>;
 /** What every process spent since `since`: statements, Node CPU, and how busy each event loop was (this one first). */
@@ -185,6 +206,8 @@ async function spent(since: Mark) {
     cpuMs: now.cpuMs - since.cpuMs + now.instances.reduce((s, x, i) => s + x.cpuMs - since.instances[i].cpuMs, 0),
     busy: [busy(since, now), ...(url ? now.instances.map((x, i) => busy(since.instances[i], x)) : [])],
     shapes: now.instances.map((x) => x.shapes),
+    checkpoints: now.server.checkpoints - since.server.checkpoints,
+    walMb: (now.server.wal - since.server.wal) / 2 ** 20,
   };
 }
 const owner = await db.user.findFirstOrThrow({ where: { workspaceId: session.workspaceId } });
@@ -360,6 +383,7 @@ async function drained() {
  * answers the rates and the latency from each change's commit to its last run's commit.
  */
 async function live(deals: Deal[], batch: number, perSecond?: number) {
+  await checkpoint();
   const liveMark = await mark();
   const committed = new Map<string, number>();
   const startWall = Date.now();
@@ -452,6 +476,7 @@ const batchedActionsPerS = (6 * changes) / (batchedMs / 1000);
 // Backlog: the changes queued with the workers stopped, then the workers alone.
 for (const a of apps) await a.stopWorker();
 await changeInChunks(backlog);
+await checkpoint();
 if (values.profile) for (const a of apps) a.profile(true);
 const backlogMark = await mark();
 const backlogStart = Date.now();
@@ -493,11 +518,13 @@ for (const [name, r] of [
   row(`${name}: commit → last action of the change, p50 / p99 (ms)`, `${r.p50} / ${r.p99}`);
   row(`${name}: last change → last action (ms)`, String(r.tail));
   row(`${name}: event loop busy, writers${url ? ' / each instance' : ''} (%)`, r.cost.busy.map((b) => (100 * b).toFixed(0)).join(' / '));
+  if (url) row(`${name}: PostgreSQL checkpoints during the phase, WAL written`, `${r.cost.checkpoints}, ${r.cost.walMb.toFixed(0)} MB`);
 }
 row('backlog: runs / actions / failed runs', `${backlogRuns.length} / ${backlogActions} / ${backlogFailed}`);
 row('backlog: actions/s (workers start → last run commit)', backlogActionsPerS.toFixed(0));
 row('backlog: outbox events unpublished when the last run committed', String(backlogOutboxBehind));
 row(`backlog: event loop busy, writers${url ? ' / each instance' : ''} (%)`, backlogCost.busy.map((b) => (100 * b).toFixed(0)).join(' / '));
+if (url) row('backlog: PostgreSQL checkpoints during the phase, WAL written', `${backlogCost.checkpoints}, ${backlogCost.walMb.toFixed(0)} MB`);
 row(
   'backlog: actions/s ÷ direct batched / ÷ direct',
   skipped(`${(backlogActionsPerS / batchedActionsPerS).toFixed(2)} / ${(backlogActionsPerS / directActionsPerS).toFixed(2)}`),
