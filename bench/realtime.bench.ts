@@ -10,6 +10,11 @@
 //
 //   npm run bench:realtime -- [--subscribers 2000,5000] [--changes 50] [--warmup 5]
 //     [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379]
+//     [--split-baseline]
+//
+// --split-baseline adds a second baseline, interleaved: the same broadcast from two plain ws
+// processes of N/2 clients each, the layout of the two instances with none of their work, so
+// its ratio to the one-process broadcast is what that layout alone costs on this machine.
 //
 // With several subscriber counts it runs once per count (each in a process of its own, fresh
 // servers and database) and ends with a summary: p50/p95 of update → last subscriber, ours and
@@ -41,6 +46,11 @@ const { values } = parseArgs({
     // graphql-ws: the library's client (its bookkeeping is paid in this process, ~4× a plain
     // client's receive cost, and shows in the spread).
     client: { type: 'string', default: 'protocol' },
+    // A second baseline, interleaved with the first: the same broadcast from two plain \`ws\`
+    // processes of N/2 clients each, as the two instances hold them. Its ratio to the one-process
+    // broadcast is what the two-instance layout alone costs on this machine (the floor of our
+    // fan-out); off by default, as its N more sockets share the bench process with the others.
+    'split-baseline': { type: 'boolean', default: false },
     pg: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
@@ -57,8 +67,10 @@ const CHANGE_TIMEOUT_MS = 30_000;
 
 // Every subscriber and every baseline client is a socket in this process.
 const fdLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
-if (Number.isFinite(fdLimit) && fdLimit < 2 * N + 200) {
-  console.error(`ulimit -n is ${fdLimit}; ${2 * N} client sockets need at least ${2 * N + 200}. Raise it (ulimit -n 65536) and rerun.`);
+const SPLIT = values['split-baseline']!;
+const SOCKETS = (SPLIT ? 3 : 2) * N;
+if (Number.isFinite(fdLimit) && fdLimit < SOCKETS + 200) {
+  console.error(`ulimit -n is ${fdLimit}; ${SOCKETS} client sockets need at least ${SOCKETS + 200}. Raise it (ulimit -n 65536) and rerun.`);
   process.exit(2);
 }
 
@@ -145,7 +157,8 @@ function spawnChild(name: string, script: string, env: Record<string, string>): 
   return child;
 }
 
-type Summary = { n: number; ours: number[]; ws: number[]; cpu: number[]; rssKb: number[]; heapKb: number[] };
+/** `wsTwo`: the two-process broadcast's p50 / p95 (with --split-baseline). */
+type Summary = { n: number; ours: number[]; ws: number[]; wsTwo?: number[]; cpu: number[]; rssKb: number[]; heapKb: number[] };
 
 /** Runs the bench once per subscriber count, each in a process of its own, then prints the summary. */
 async function runEach(counts: number[]): Promise<never> {
@@ -175,6 +188,11 @@ async function runEach(counts: number[]): Promise<never> {
     console.log(
       `| ${s.n} | ${f(s.ours[0])} / ${f(s.ours[1])} | ${f(s.ws[0])} / ${f(s.ws[1])} | ${(s.ours[0] / s.ws[0]).toFixed(2)} | ${(s.ours[1] / s.ws[1]).toFixed(2)} | ${f(s.cpu[0])} / ${f(s.cpu[1])} | ${f(s.rssKb[0])} / ${f(s.rssKb[1])} | ${f(s.heapKb[0])} / ${f(s.heapKb[1])} |`,
     );
+  for (const s of summaries)
+    if (s.wsTwo)
+      console.log(
+        `\n${s.n}: the plain ws broadcast from two processes of ${s.n / 2} clients, p50 / p95 ${f(s.wsTwo[0])} / ${f(s.wsTwo[1])} ms: ${(s.wsTwo[1] / s.ws[1]).toFixed(2)}× the one-process broadcast at p95; ours ${(s.ours[1] / s.wsTwo[1]).toFixed(2)}× it.`,
+      );
   process.exit(0);
 }
 
@@ -342,6 +360,9 @@ try {
   const urlB = (await b.waitFor(banner))[1];
   const base = spawnChild('baseline ws', 'bench/realtime-ws-baseline.ts', { NODE_ENV: 'production' });
   const basePort = (await base.waitFor(/baseline ws: (\d+)/))[1];
+  const halves = SPLIT ? [1, 2].map((i) => spawnChild(`baseline ws, half ${i}`, 'bench/realtime-ws-baseline.ts', { NODE_ENV: 'production' })) : [];
+  const halfPorts: string[] = [];
+  for (const h of halves) halfPorts.push((await h.waitFor(/baseline ws: (\d+)/))[1]);
   const servers = [urlA, urlB];
 
   const signUp = await gql<SignUpData>(urlA, SIGN_UP, {
@@ -385,12 +406,14 @@ try {
     await gql<UpdateDealData>(url, UPDATE_DEAL, { input: { id: spare[i].id, version: spare[i].version, name: 'Warm' } }, token);
   for (const until = Date.now() + 5000; warm.some((w) => w.got() < 2) && Date.now() < until;) await sleep(20);
   await Promise.all(warm.map((w) => w.client.dispose()));
-  const warmWs = new WebSocket(`ws://127.0.0.1:${basePort}`);
-  await new Promise((r) => warmWs.once('open', r));
-  const warmMsg = new Promise((r) => warmWs.once('message', r));
-  base.proc.send({ type: 'broadcast', data: '{"warm":true}' });
-  await warmMsg;
-  warmWs.close();
+  for (const [port, server] of [[basePort, base], ...halfPorts.map((p, i) => [p, halves[i]] as const)] as const) {
+    const warmWs = new WebSocket(`ws://127.0.0.1:${port}`);
+    await new Promise((r) => warmWs.once('open', r));
+    const warmMsg = new Promise((r) => warmWs.once('message', r));
+    server.proc.send({ type: 'broadcast', data: '{"warm":true}' });
+    await warmMsg;
+    warmWs.close();
+  }
   await sleep(500);
 
   // The servers' CPU per change with nobody listening: the mutation, the outbox dispatch and
@@ -461,22 +484,26 @@ try {
   }
   const graphqlConnectMs = performance.now() - tc;
 
-  // --- plain ws clients of the baseline server.
-  const tb = performance.now();
-  for (let i = 0; i < N; i += BATCH) {
-    const batch: Promise<void>[] = [];
-    for (let j = i; j < Math.min(N, i + BATCH); j++) {
-      const seen = { k: null as Round | null };
-      const ws = new WebSocket(`ws://127.0.0.1:${basePort}`);
-      rawClients.push(ws);
-      // Parsed like graphql-ws parses its messages, so both sides pay for JSON.parse.
-      ws.on('message', (data) => arrived((JSON.parse(data.toString()) as { payload: { data: { dealChanged: Event } } }).payload.data.dealChanged, seen));
-      ws.on('close', () => !closing && unexpectedCloses++);
-      batch.push(new Promise<void>((res, rej) => ws.once('open', () => res()).once('error', rej)));
+  // --- plain ws clients of the baseline server (and of the two halves).
+  async function plainClients(port: string, n: number) {
+    for (let i = 0; i < n; i += BATCH) {
+      const batch: Promise<void>[] = [];
+      for (let j = i; j < Math.min(n, i + BATCH); j++) {
+        const seen = { k: null as Round | null };
+        const ws = new WebSocket(`ws://127.0.0.1:${port}`);
+        rawClients.push(ws);
+        // Parsed like graphql-ws parses its messages, so both sides pay for JSON.parse.
+        ws.on('message', (data) => arrived((JSON.parse(data.toString()) as { payload: { data: { dealChanged: Event } } }).payload.data.dealChanged, seen));
+        ws.on('close', () => !closing && unexpectedCloses++);
+        batch.push(new Promise<void>((res, rej) => ws.once('open', () => res()).once('error', rej)));
+      }
+      await Promise.all(batch);
     }
-    await Promise.all(batch);
   }
+  const tb = performance.now();
+  await plainClients(basePort, N);
   const rawConnectMs = performance.now() - tb;
+  for (const port of halfPorts) await plainClients(port, N / 2);
   console.log(`connected: graphql-ws in ${(graphqlConnectMs / 1000).toFixed(1)} s, plain ws in ${(rawConnectMs / 1000).toFixed(1)} s`);
 
   // --- the two kinds of change.
@@ -499,13 +526,13 @@ try {
     return { ...res, rtt };
   }
   let payload = '';
-  async function rawBroadcast() {
+  async function rawBroadcast(targets = [base]) {
     const key = Buffer.from(`Deal:${randomUUID()}`).toString('base64'); // a global id, as in the real message
     const ev = JSON.parse(payload) as { payload: { data: { dealChanged: Event } } };
     ev.payload.data.dealChanged.dealId = key;
     const data = JSON.stringify(ev);
     return timeRound(key, async () => {
-      base.proc.send({ type: 'broadcast', data });
+      for (const t of targets) t.proc.send({ type: 'broadcast', data });
     });
   }
 
@@ -525,7 +552,8 @@ try {
   for (let i = 0; i < WARMUP; i++) {
     const g = await graphqlChange();
     const r = await rawBroadcast();
-    if (!g.ok || !r.ok) throw new Error(`warm-up change ${i} did not reach everyone (${g.got}, ${r.got} of ${N})`);
+    const h = SPLIT ? await rawBroadcast(halves) : r;
+    if (!g.ok || !r.ok || !h.ok) throw new Error(`warm-up change ${i} did not reach everyone (${g.got}, ${r.got}, ${h.got} of ${N})`);
   }
   await sleep(500);
   const memAfter = await Promise.all([a.mem(), b.mem(), base.mem()]);
@@ -546,6 +574,7 @@ try {
     occurredToRedis: [] as number[],
   };
   const raw = { total: [] as number[], spread: [] as number[] };
+  const split: number[] = [];
   for (let i = 0; i < CHANGES; i++) {
     const gc = await graphqlChange();
     if (!gc.ok) throw new Error(`change ${i} reached ${gc.got} of ${N} subscribers within ${CHANGE_TIMEOUT_MS} ms`);
@@ -562,6 +591,10 @@ try {
     if (!rb.ok) throw new Error(`broadcast ${i} reached ${rb.got} of ${N} clients within ${CHANGE_TIMEOUT_MS} ms`);
     raw.total.push(rb.last - rb.t0);
     raw.spread.push(rb.last - rb.first);
+    if (!SPLIT) continue;
+    const sb = await rawBroadcast(halves);
+    if (!sb.ok) throw new Error(`two-process broadcast ${i} reached ${sb.got} of ${N} clients within ${CHANGE_TIMEOUT_MS} ms`);
+    split.push(sb.last - sb.t0);
   }
   const cpuEnd = await Promise.all([a.cpu(), b.cpu(), base.cpu()]);
   const benchCpu = process.cpuUsage(benchCpuStart);
@@ -579,10 +612,12 @@ try {
   const rawTotal = stats(raw.total);
   const rawSpread = stats(raw.spread);
   rows.push(['plain `ws` broadcast: IPC send → last of N clients (**baseline**)', rawTotal, rawTotal]);
+  if (SPLIT) rows.push([`plain \`ws\`, two processes of ${N / 2} clients each (the two-instance layout's floor)`, stats(split), rawTotal]);
   rows.push(['GraphQL end to end: `updateDeal` sent → last of N subscribers', stats(g.total), rawTotal]);
   rows.push(['… `updateDeal` HTTP round trip (alone)', stats(g.rtt), null]);
   rows.push(['… `updateDeal` sent → event published on Redis (transaction, commit, outbox dispatch)', stats(g.toRedis), null]);
   rows.push(['… event on Redis → last of N subscribers (fan-out by both instances)', stats(g.fromRedis), rawTotal]);
+  if (SPLIT) rows.push(['… the same fan-out, its ratio to the two-process broadcast', stats(g.fromRedis), stats(split)]);
   rows.push(['… `updateDeal` sent → first subscriber', stats(g.first), null]);
   rows.push(['plain `ws`: first → last client (spread)', rawSpread, rawSpread]);
   rows.push(['GraphQL: first → last subscriber (spread)', stats(g.spread), rawSpread]);
@@ -646,12 +681,16 @@ try {
   console.log(
     `| instances A + B, fan-out only (less ${CHANGES} × the no-subscriber cost) | ${fanOutCpu.toFixed(0)} | ${deliveries} | ${us(fanOutCpu, deliveries)} | ${(fanOutCpu / cpu(2)).toFixed(2)} |`,
   );
-  console.log(`| bench process (both sets of clients, HTTP client) | ${benchMs.toFixed(0)} | ${2 * deliveries} | ${us(benchMs, 2 * deliveries)} | |`);
+  const sets = SPLIT ? 3 : 2;
+  console.log(
+    `| bench process (all ${sets} sets of clients, HTTP client) | ${benchMs.toFixed(0)} | ${sets * deliveries} | ${us(benchMs, sets * deliveries)} | |`,
+  );
   const ours = stats(g.total);
   const summary: Summary = {
     n: N,
     ours: [ours.p50, ours.p95],
     ws: [rawTotal.p50, rawTotal.p95],
+    ...(SPLIT ? { wsTwo: [stats(split).p50, stats(split).p95] } : {}),
     cpu: [(fanOutCpu * 1000) / deliveries, (cpu(2) * 1000) / deliveries],
     rssKb: [perConn(memRows[2], 'rss') / 1024, perConn(baseRow, 'rss') / 1024],
     heapKb: [perConn(memRows[2], 'heapUsed') / 1024, perConn(baseRow, 'heapUsed') / 1024],
