@@ -118,7 +118,17 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
   // statement_timeout is set on every connection at its start, so it holds for every statement
   // of every request (and of the background work); migrations lift it for their own session.
   // PGlite has no equivalent: a single-threaded WebAssembly PostgreSQL cannot cancel a statement.
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10, statement_timeout: opts.statementTimeoutMs || undefined });
+  // JIT compilation is off for the app's sessions: it pays off for long analytical scans, and the
+  // app runs short statements whose plans can misjudge a table (its statistics lag behind a busy
+  // table, or are missing where autovacuum is off), and then PostgreSQL spent 50 ms compiling a
+  // 10 ms scan (docs/performance.md, "Automations: JIT off, and the runner's tag read"). An
+  // `options` parameter in DATABASE_URL takes precedence (`?options=-c%20jit%3Don`).
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    statement_timeout: opts.statementTimeoutMs || undefined,
+    options: '-c jit=off',
+  });
   // An idle connection the server closes (restart, failover, a forced drop) emits 'error' on the
   // pool; unheard, that would crash the process. The pool discards the client and opens a new
   // one on demand, and errors of running queries still reach their callers.

@@ -1,5 +1,6 @@
-// STATEMENT_TIMEOUT_MS on PostgreSQL: a statement running past it is cancelled by the server and
-// the request answered with STATEMENT_TIMEOUT, nothing written. A row lock held by another
+// The settings every PostgreSQL session of the app starts with. STATEMENT_TIMEOUT_MS: a statement
+// running past it is cancelled by the server and the request answered with STATEMENT_TIMEOUT,
+// nothing written. JIT compilation off (src/db.ts). A row lock held by another
 // connection makes the statement wait, deterministically. Runs in the PostgreSQL pass only:
 // PGlite cannot cancel a statement (docs/hardening.md).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,28 @@ beforeAll(async () => {
   app = await createTestApp({ STATEMENT_TIMEOUT_MS: '300' });
 });
 afterAll(() => app.stop());
+
+describe('JIT compilation', () => {
+  it('is off in every session of the pool, where a misjudged scan once spent 50 ms compiling', async () => {
+    // As many sessions at once as the test app's pool holds, each asked inside a transaction of its own.
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        app.deps.db.$transaction(
+          async (tx) => (await tx.$queryRaw<{ jit: string }[]>`select current_setting('jit') as jit, pg_sleep(0.05)::text as slept`)[0].jit,
+        ),
+      ),
+    );
+    expect(answers).toEqual(['off', 'off', 'off', 'off', 'off']);
+    // The server's own default is untouched: a session of its own still has it on.
+    const other = new pg.Client({ connectionString: testDatabaseUrl() });
+    await other.connect();
+    try {
+      expect((await other.query<{ jit: string }>(`select current_setting('jit') as jit`)).rows[0].jit).toBe('on');
+    } finally {
+      await other.end();
+    }
+  });
+});
 
 describe('STATEMENT_TIMEOUT_MS', () => {
   it('stops a statement that runs past it and answers STATEMENT_TIMEOUT in the caller language, changing nothing', async () => {

@@ -709,16 +709,26 @@ const CARD_UPDATES = new Set<Action['type']>(['SET_FIELD', 'MOVE_TO_STAGE', 'SET
 /** Actions that read the card (its responsible, placeholders, the webhook's payload). */
 const ACTS_ON_CARD = new Set<Action['type']>(['CREATE_TASK', 'NOTIFY', 'CALL_WEBHOOK']);
 
-/** The tag names of cards, by card (one statement). */
+/** tagsOf's statement: $1 the cards' ids (uuid[]). */
+export function tagsSql(kind: CardKind) {
+  const { model, column } = descriptor(kind).tags;
+  const table = model[0].toUpperCase() + model.slice(1);
+  // A lateral look-up per id (`offset 0` keeps it one: PostgreSQL would otherwise fold it into a
+  // join, which it may plan as a scan of the whole table).
+  return `select i."id"::text as "card", t."name" from unnest($1::uuid[]) as i("id") cross join lateral (select x."tagId" from "${table}" x where x."${column}" = i."id" offset 0) x join "Tag" t on t."id" = x."tagId"`;
+}
+
+/**
+ * The tag names of cards, by card (one statement). Written as a look-up per id, so PostgreSQL
+ * reads each card's tags by the tag table's key whatever its statistics say: as `card in (…)` with a
+ * round's hundreds of ids and no statistics (autovacuum off, or behind a burst), it expected every
+ * row to match and scanned the whole table each round.
+ */
 async function tagsOf(db: AppDeps['db'], kind: CardKind, ids: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (!ids.length) return out;
-  const { model, column } = descriptor(kind).tags;
-  const rows = await (db[model] as unknown as { findMany(a: object): Promise<(Record<string, string> & { tag: { name: string } })[]> }).findMany({
-    where: { [column]: { in: ids } },
-    select: { [column]: true, tag: { select: { name: true } } },
-  });
-  for (const r of rows) out.set(r[column], [...(out.get(r[column]) ?? []), r.tag.name]);
+  const rows = await db.$queryRawUnsafe<{ card: string; name: string }[]>(tagsSql(kind), ids);
+  for (const r of rows) out.set(r.card, [...(out.get(r.card) ?? []), r.name]);
   return out;
 }
 
