@@ -21,7 +21,7 @@
 //     alone can do, against the direct batched writes.
 //
 //   npm run bench:automation -- [--changes 2000] [--writers 8] [--chunk 50] [--pg postgresql://…] [--instances 2] [--profile]
-//                                [--live-batch 5] [--rate 170] [--skip-baselines] [--warmup 100]
+//                                [--live-batch 5] [--rate 170] [--skip-baselines] [--warmup 100] [--analyze]
 //
 // Before the live phases, --warmup changes (100) run through the automations untimed: the
 // instances' first runs (JIT, each query's first plan) are not what a long-running instance does.
@@ -60,6 +60,10 @@ const { values } = parseArgs({
     'live-batch': { type: 'string', default: '0' },
     rate: { type: 'string' },
     'skip-baselines': { type: 'boolean', default: false },
+    // ANALYZE before each timed phase, with the checkpoint: the statistics a server running
+    // autovacuum (the default) keeps current. Printed; off by default, so a server without
+    // autovacuum measures what it has.
+    analyze: { type: 'boolean', default: false },
     warmup: { type: 'string', default: '100' },
   },
 });
@@ -190,9 +194,10 @@ async function serverState() {
 /**
  * Before a timed phase: a checkpoint, so the WAL the seeding and the baselines wrote does not
  * force one in the middle of the phase (a phase whose own WAL passes max_wal_size still has one;
- * the count is printed).
+ * the count is printed); with --analyze, fresh statistics first.
  */
 async function checkpoint() {
+  if (url && values.analyze) await db.$executeRawUnsafe('analyze');
   if (url) await db.$executeRawUnsafe('checkpoint');
 }
 type Mark = Awaited<ReturnType<typeof mark>>;
@@ -496,6 +501,10 @@ const backlogActionsPerS = backlogActions / backlogSeconds;
 
 const row = (k: string, v: string) => console.log(`${k.padEnd(60)} ${v}`);
 row('changes / writers / instances / chunk / jobs claimed at once', `${changes} / ${writers} / ${instances} / ${chunk} / ${config.automations.batch}`);
+if (url) {
+  const [{ autovacuum }] = await db.$queryRaw<{ autovacuum: string }[]>`select current_setting('autovacuum') as autovacuum`;
+  row('PostgreSQL: autovacuum / ANALYZE before each phase (--analyze)', `${autovacuum} / ${values.analyze ? 'yes' : 'no'}`);
+}
 row('bare: changes/s, no automation (baseline 1)', `${(bareN / (bareMs / 1000)).toFixed(0)}${skipBaselines ? ` (${bareN} changes only)` : ''}`);
 const skipped = (v: string) => (skipBaselines ? 'skipped' : v);
 row('direct: the same 6 action writes per change, actions/s (baseline 2)', skipped(directActionsPerS.toFixed(0)));
