@@ -2,6 +2,7 @@
 // The three tables share the columns the kernel touches (id, workspace, version, responsible,
 // trash, custom field documents), so one structural type serves them all.
 import type { Tx } from '../lib/outbox.js';
+import type { Db } from '../db.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { descriptor, type CardKind } from './card-kinds.js';
 
@@ -79,4 +80,27 @@ export async function setTagsMany(tx: Tx, kind: CardKind, workspaceId: string, c
   if (replaced.length) await table.deleteMany({ where: { [column]: { in: replaced } } });
   const data = cards.flatMap((c) => [...new Set(c.names)].flatMap((n) => (idOf.has(n) ? [{ [column]: c.cardId, tagId: idOf.get(n) }] : [])));
   if (data.length) await table.createMany({ data });
+}
+
+/** tagsOf's statement: $1 the cards' ids (uuid[]). The tag tables are named as their models (no @@map). */
+export function tagsSql(kind: CardKind) {
+  const { model, column } = descriptor(kind).tags;
+  const table = model[0].toUpperCase() + model.slice(1);
+  // A lateral look-up per id (`offset 0` keeps it one: PostgreSQL would otherwise fold it into a
+  // join, which it may plan as a scan of the whole table).
+  return `select i."id"::text as "card", t."name" from unnest($1::uuid[]) as i("id") cross join lateral (select x."tagId" from "${table}" x where x."${column}" = i."id" offset 0) x join "Tag" t on t."id" = x."tagId"`;
+}
+
+/**
+ * The tag names of cards, by card (one statement). Written as a look-up per id, so PostgreSQL
+ * reads each card's tags by the tag table's key whatever its statistics say: as `card in (…)` with a
+ * batch's hundreds of ids and no statistics (autovacuum off, or behind a burst), it expected every
+ * row to match and scanned the whole table each time (the automation runner, an "add a tag" round).
+ */
+export async function tagsOf(db: Db, kind: CardKind, ids: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (!ids.length) return out;
+  const rows = await db.$queryRawUnsafe<{ card: string; name: string }[]>(tagsSql(kind), ids);
+  for (const r of rows) out.set(r.card, [...(out.get(r.card) ?? []), r.name]);
+  return out;
 }

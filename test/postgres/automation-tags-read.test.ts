@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from '../kit/app.js';
 import { signUpWorkspace } from '../kit/workspace.js';
 import { scratchDatabase } from '../kit/server.js';
-import { tagsSql } from '../../src/modules/automations/automations.runner.js';
+import { tagsSql } from '../../src/kernel/tables.js';
 
 type Plan = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: Plan[] };
 const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];

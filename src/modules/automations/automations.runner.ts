@@ -23,7 +23,7 @@ import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import { visibleDefinitions } from '../../kernel/fields/definitions.js';
 import { hiddenSystemFields } from '../../kernel/lists.js';
 import { inOneTransaction, writeRecords, type BatchWrite, type CardWrite } from '../../kernel/records.js';
-import { cardTable, type CardRow } from '../../kernel/tables.js';
+import { cardTable, tagsOf, type CardRow } from '../../kernel/tables.js';
 import { displayValue } from '../timeline/timeline.service.js';
 import { createTask } from '../tasks/tasks.service.js';
 import { viewerOfUser } from '../auth/auth.service.js';
@@ -708,29 +708,6 @@ async function finish(tx: Tx, list: Finish[]): Promise<Set<bigint>> {
 const CARD_UPDATES = new Set<Action['type']>(['SET_FIELD', 'MOVE_TO_STAGE', 'SET_RESPONSIBLE', 'ADD_TAG']);
 /** Actions that read the card (its responsible, placeholders, the webhook's payload). */
 const ACTS_ON_CARD = new Set<Action['type']>(['CREATE_TASK', 'NOTIFY', 'CALL_WEBHOOK']);
-
-/** tagsOf's statement: $1 the cards' ids (uuid[]). */
-export function tagsSql(kind: CardKind) {
-  const { model, column } = descriptor(kind).tags;
-  const table = model[0].toUpperCase() + model.slice(1);
-  // A lateral look-up per id (`offset 0` keeps it one: PostgreSQL would otherwise fold it into a
-  // join, which it may plan as a scan of the whole table).
-  return `select i."id"::text as "card", t."name" from unnest($1::uuid[]) as i("id") cross join lateral (select x."tagId" from "${table}" x where x."${column}" = i."id" offset 0) x join "Tag" t on t."id" = x."tagId"`;
-}
-
-/**
- * The tag names of cards, by card (one statement). Written as a look-up per id, so PostgreSQL
- * reads each card's tags by the tag table's key whatever its statistics say: as `card in (…)` with a
- * round's hundreds of ids and no statistics (autovacuum off, or behind a burst), it expected every
- * row to match and scanned the whole table each round.
- */
-async function tagsOf(db: AppDeps['db'], kind: CardKind, ids: string[]): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  if (!ids.length) return out;
-  const rows = await db.$queryRawUnsafe<{ card: string; name: string }[]>(tagsSql(kind), ids);
-  for (const r of rows) out.set(r.card, [...(out.get(r.card) ?? []), r.name]);
-  return out;
-}
 
 /** The write a card update makes, or null when the card already holds what it would set. */
 function cardWrite(action: Action, card: CardRow, tags: string[]): CardWrite | null {
