@@ -52,32 +52,47 @@ const conflict = (err: unknown) => err instanceof AppError && err.code === 'CONF
 const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
 
 /**
- * Claims up to AUTOMATION_BATCH due jobs (the more, the fewer transactions per action: a round
- * commits them together) for this worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the
- * batch runs them). A card's jobs run in id order, on every instance: a claim takes a card's due
- * jobs whole (those past the limit too, up to as many again), and a job is claimed only if no
- * earlier job of its card is due and undone outside this claim (held by another worker, or
- * skipped as locked by a claim under way), so a claim never runs a card's later job beside, or
- * before, its earlier one. A job waiting out a delay ("wait 2 days") holds back nothing.
+ * The claim's statement ($1 the batch, $2 the lease in seconds). Claims up to AUTOMATION_BATCH due
+ * jobs (the more, the fewer transactions per action: a round commits them together) for this
+ * worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the batch runs them). A card's jobs
+ * run in id order, on every instance: a claim takes a card's due jobs whole (those past the limit
+ * too, up to as many again), and a job is claimed only if no earlier job of its card is due and
+ * undone outside this claim (held by another worker, or skipped as locked by a claim under way), so
+ * a claim never runs a card's later job beside, or before, its earlier one. A job waiting out a
+ * delay ("wait 2 days") holds back nothing.
  */
-async function claim(deps: AppDeps): Promise<JobRow[]> {
-  return deps.db.$queryRaw<JobRow[]>`
+export const CLAIM_SQL = `
     with "first" as (
       select "id", "cardId" from "AutomationJob"
       where "doneAt" is null and "runAt" <= now() and ("lockedUntil" is null or "lockedUntil" < now())
-      order by "id" limit ${deps.config.automations.batch} for update skip locked),
+      order by "id" limit $1 for update skip locked),
     "rest" as (
       select j."id", j."cardId" from "AutomationJob" j
       where j."cardId" in (select "cardId" from "first") and j."id" not in (select "id" from "first")
         and j."doneAt" is null and j."runAt" <= now() and (j."lockedUntil" is null or j."lockedUntil" < now())
-      order by j."id" limit ${deps.config.automations.batch} for update skip locked),
+      order by j."id" limit $1 for update skip locked),
     "due" as (select "id", "cardId" from "first" union all select "id", "cardId" from "rest")
-    update "AutomationJob" set "lockedUntil" = now() + make_interval(secs => ${deps.config.automations.leaseSeconds}), "attempts" = "attempts" + 1
+    update "AutomationJob" set "lockedUntil" = now() + make_interval(secs => $2), "attempts" = "attempts" + 1
     where "id" in (select d."id" from "due" d
                    where not exists (select 1 from "AutomationJob" e
                                      where e."cardId" = d."cardId" and e."id" < d."id" and e."doneAt" is null and e."runAt" <= now()
                                        and e."id" not in (select "id" from "due")))
     returning "id", "automationId"::text as "automationId", "depth", "event", "progress", "attempts", "createdAt"`;
+
+/**
+ * Set in the claim's transaction, before it: no bitmap scans. The claim's walk of the jobs not
+ * done (`AutomationJob_id_idx`, in id order) stops after a batch; a bitmap scan reads every job
+ * not done and sorts them all. PostgreSQL picks the bitmap scan when it expects the due jobs to be
+ * fewer than a batch, which it does on a table without current statistics (autovacuum off, or not
+ * yet caught up with a burst of events): with 90,000 jobs queued, ~50 ms a claim instead of ~10
+ * (docs/performance.md, "Automations: the claim's plan without statistics").
+ */
+export const CLAIM_PLANNER = `select set_config('enable_bitmapscan', 'off', true)`;
+
+async function claim(deps: AppDeps): Promise<JobRow[]> {
+  const { batch, leaseSeconds } = deps.config.automations;
+  const [, jobs] = await deps.db.$transaction([deps.db.$queryRawUnsafe(CLAIM_PLANNER), deps.db.$queryRawUnsafe<JobRow[]>(CLAIM_SQL, batch, leaseSeconds)]);
+  return jobs;
 }
 
 /** A job under way: its automation, the context it acts in (the owner's rights, the automation's name), what it saved. */
