@@ -376,8 +376,10 @@ async function unpublished() {
 
 async function drained() {
   for (;;) {
-    const [{ n }] = await db.$queryRaw<{ n: number }[]>`select count(*)::int as n from "AutomationJob" where "doneAt" is null`;
-    if (!n) return;
+    // Whether any job is left, not how many: a count of 90,000 jobs every 100 ms took ~45 ms of a
+    // PostgreSQL backend each time, beside the workers it waits for.
+    const [{ left }] = await db.$queryRaw<{ left: boolean }[]>`select exists (select 1 from "AutomationJob" where "doneAt" is null) as "left"`;
+    if (!left) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
