@@ -8,10 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { scratchDatabase } from '../kit/server.js';
 import { createTestApp, type TestApp } from '../kit/app.js';
+import { explain, planNodes, type PlanNode } from '../kit/plans.js';
 import { CLAIM_PLANNER, CLAIM_SQL } from '../../src/modules/automations/automations.runner.js';
-
-type Plan = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: Plan[] };
-const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];
 
 describe("the automation worker's claim", () => {
   let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -38,9 +36,8 @@ describe("the automation worker's claim", () => {
          from generate_series(1, 90000) g`,
       );
       await c.query('commit');
-      const claimPlan = async () =>
-        nodes(((await c.query(`explain (format json) ${CLAIM_SQL}`, [200, 120])).rows[0] as { 'QUERY PLAN': { Plan: Plan }[] })['QUERY PLAN'][0].Plan);
-      const jobScans = (all: Plan[]) => all.filter((p) => p['Relation Name'] === 'AutomationJob').map((p) => p['Node Type']);
+      const claimPlan = async () => planNodes(await explain(c, CLAIM_SQL, [200, 120]));
+      const jobScans = (all: PlanNode[]) => all.filter((p) => p['Relation Name'] === 'AutomationJob').map((p) => p['Node Type']);
       // The state this test lays out: planned alone, the claim reads the queue with a bitmap scan.
       expect(jobScans(await claimPlan())).toContain('Bitmap Heap Scan');
       // As the worker runs it: its transaction sets the planner first.

@@ -7,12 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, type TestApp } from '../kit/app.js';
+import { explain, planNodes, type PlanNode } from '../kit/plans.js';
 import { signUpWorkspace } from '../kit/workspace.js';
 import { scratchDatabase } from '../kit/server.js';
 import { tagsSql } from '../../src/kernel/tables.js';
-
-type Plan = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: Plan[] };
-const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];
 
 describe("the runner's tag read", () => {
   let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -40,9 +38,8 @@ describe("the runner's tag read", () => {
       await c.query(`insert into "DealTag" ("dealId", "tagId") select gen_random_uuid(), $1 from generate_series(1, 40000)`, [tagId]);
       await c.query('commit');
       const ids = Array.from({ length: 300 }, () => randomUUID());
-      const plan = async (sql: string, params: unknown[]) =>
-        nodes(((await c.query(`explain (format json) ${sql}`, params)).rows[0] as { 'QUERY PLAN': { Plan: Plan }[] })['QUERY PLAN'][0].Plan);
-      const scans = (all: Plan[]) => all.filter((p) => p['Relation Name'] === 'DealTag').map((p) => p['Node Type']);
+      const plan = async (sql: string, params: unknown[]) => planNodes(await explain(c, sql, params));
+      const scans = (all: PlanNode[]) => all.filter((p) => p['Relation Name'] === 'DealTag').map((p) => p['Node Type']);
       // The state this test lays out: an IN list of the round's ids scans the whole table.
       const list = ids.map((_, i) => `$${i + 1}::uuid`).join(', ');
       expect(scans(await plan(`select "dealId", "tagId" from "DealTag" where "dealId" in (${list})`, ids))).toEqual(['Seq Scan']);

@@ -5,12 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestApp, type TestApp } from '../kit/app.js';
+import { explain, planNodes } from '../kit/plans.js';
 import { signUpWorkspace } from '../kit/workspace.js';
 import { scratchDatabase } from '../kit/server.js';
 import { claimSql } from '../../src/lib/outbox.js';
-
-type Plan = { 'Node Type': string; 'Actual Rows'?: number; 'Rows Removed by Filter'?: number; Plans?: Plan[] };
-const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];
 
 describe('the outbox claim', () => {
   let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -40,15 +38,11 @@ describe('the outbox claim', () => {
       await c.query('analyze "OutboxEvent"');
       await c.query(`update "OutboxEvent" set "publishedAt" = now() where "id" in (select "id" from "OutboxEvent" order by "id" limit 20000)`);
       await c.query('begin');
-      const [
-        {
-          'QUERY PLAN': [root],
-        },
-      ] = (await c.query(`explain (analyze, format json) ${claimSql(200)}`)).rows as { 'QUERY PLAN': { Plan: Plan }[] }[];
+      const root = await explain(c, claimSql(200), [], 'analyze');
       await c.query('rollback');
-      const all = nodes(root.Plan);
+      const all = planNodes(root);
       // The 10 unpublished events, and not one of the 20,000 published ones read to find them.
-      expect(root.Plan['Actual Rows']).toBe(10);
+      expect(root['Actual Rows']).toBe(10);
       expect(all.reduce((n, p) => n + (p['Rows Removed by Filter'] ?? 0), 0)).toBeLessThan(100);
       expect(all.some((p) => /Seq Scan/.test(p['Node Type']))).toBe(false);
     } finally {
