@@ -3,6 +3,7 @@
 // trash, custom field documents), so one structural type serves them all.
 import type { Tx } from '../lib/outbox.js';
 import type { Db } from '../db.js';
+import { cap } from '../lib/i18n.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { descriptor, type CardKind } from './card-kinds.js';
 
@@ -85,7 +86,7 @@ export async function setTagsMany(tx: Tx, kind: CardKind, workspaceId: string, c
 /** tagsOf's statement: $1 the cards' ids (uuid[]). The tag tables are named as their models (no @@map). */
 export function tagsSql(kind: CardKind) {
   const { model, column } = descriptor(kind).tags;
-  const table = model[0].toUpperCase() + model.slice(1);
+  const table = cap(model);
   // A lateral look-up per id (`offset 0` keeps it one: PostgreSQL would otherwise fold it into a
   // join, which it may plan as a scan of the whole table).
   return `select i."id"::text as "card", t."name" from unnest($1::uuid[]) as i("id") cross join lateral (select x."tagId" from "${table}" x where x."${column}" = i."id" offset 0) x join "Tag" t on t."id" = x."tagId"`;
@@ -101,6 +102,10 @@ export async function tagsOf(db: Db, kind: CardKind, ids: string[]): Promise<Map
   const out = new Map<string, string[]>();
   if (!ids.length) return out;
   const rows = await db.$queryRawUnsafe<{ card: string; name: string }[]>(tagsSql(kind), ids);
-  for (const r of rows) out.set(r.card, [...(out.get(r.card) ?? []), r.name]);
+  for (const r of rows) {
+    const names = out.get(r.card);
+    if (names) names.push(r.name);
+    else out.set(r.card, [r.name]);
+  }
   return out;
 }
