@@ -4,24 +4,13 @@
 // "Automations: the claim's plan without statistics"). The claim runs after CLAIM_PLANNER in its
 // transaction, which leaves the walk of the queue's index in id order, stopped after a batch.
 // Runs in the PostgreSQL pass.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { scratchDatabase } from '../kit/server.js';
-import { createTestApp, type TestApp } from '../kit/app.js';
-import { explain, planNodes, type PlanNode } from '../kit/plans.js';
+import { explain, planNodes, type PlanNode, scratchApp } from '../kit/plans.js';
 import { CLAIM_PLANNER, CLAIM_SQL } from '../../src/modules/automations/automations.runner.js';
 
 describe("the automation worker's claim", () => {
-  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
-  let app: TestApp;
-  beforeAll(async () => {
-    scratch = await scratchDatabase(process.env.TEST_DATABASE_URL!, 'crm_claim_plan');
-    app = await createTestApp({}, { databaseUrl: scratch.url });
-  }, 60_000);
-  afterAll(async () => {
-    await app?.stop();
-    await scratch?.drop();
-  });
+  const scratch = scratchApp('crm_claim_plan');
 
   it('walks the queued jobs in id order, not all of them, on a queue with no statistics', async () => {
     const c = new pg.Client({ connectionString: scratch.url });

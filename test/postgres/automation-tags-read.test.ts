@@ -3,29 +3,18 @@
 // PostgreSQL expected every row to match, scanned the whole table each round and, the estimate
 // being large, compiled the scan with JIT (~50 ms a round at 80,000 tags; docs/performance.md,
 // "Automations: JIT off, and the runner's tag read"). Runs in the PostgreSQL pass.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { createTestApp, type TestApp } from '../kit/app.js';
-import { explain, planNodes, type PlanNode } from '../kit/plans.js';
+import { explain, planNodes, type PlanNode, scratchApp } from '../kit/plans.js';
 import { signUpWorkspace } from '../kit/workspace.js';
-import { scratchDatabase } from '../kit/server.js';
 import { tagsSql } from '../../src/kernel/tables.js';
 
 describe("the runner's tag read", () => {
-  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
-  let app: TestApp;
-  beforeAll(async () => {
-    scratch = await scratchDatabase(process.env.TEST_DATABASE_URL!, 'crm_tags_read');
-    app = await createTestApp({}, { databaseUrl: scratch.url });
-  }, 60_000);
-  afterAll(async () => {
-    await app?.stop();
-    await scratch?.drop();
-  });
+  const scratch = scratchApp('crm_tags_read');
 
   it('looks each card up by its key on a large tag table with no statistics', async () => {
-    const ws = await signUpWorkspace(app);
+    const ws = await signUpWorkspace(scratch.app);
     const c = new pg.Client({ connectionString: scratch.url });
     await c.connect();
     try {

@@ -2,29 +2,18 @@
 // that walked them (the primary key, filtering out every published event) grew with the history
 // and the dispatcher fell behind a busy workspace (docs/performance.md, "The outbox's claim").
 // Runs in the PostgreSQL pass (TEST_DATABASE_URL).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createTestApp, type TestApp } from '../kit/app.js';
-import { explain, planNodes } from '../kit/plans.js';
+import { explain, planNodes, scratchApp } from '../kit/plans.js';
 import { signUpWorkspace } from '../kit/workspace.js';
-import { scratchDatabase } from '../kit/server.js';
 import { claimSql } from '../../src/lib/outbox.js';
 
 describe('the outbox claim', () => {
-  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
-  let app: TestApp;
-  beforeAll(async () => {
-    scratch = await scratchDatabase(process.env.TEST_DATABASE_URL!, 'crm_outbox_claim');
-    // Not started: no dispatcher publishes the events this test lays out.
-    app = await createTestApp({}, { databaseUrl: scratch.url });
-  }, 60_000);
-  afterAll(async () => {
-    await app?.stop();
-    await scratch?.drop();
-  });
+  // Not started: no dispatcher publishes the events this test lays out.
+  const scratch = scratchApp('crm_outbox_claim');
 
   it('failing before: reads only the unpublished events, however many were published before them', async () => {
-    const ws = await signUpWorkspace(app);
+    const ws = await signUpWorkspace(scratch.app);
     const c = new pg.Client({ connectionString: scratch.url });
     await c.connect();
     try {
