@@ -36,8 +36,9 @@ export function registerAppGauges(metrics: Metrics, app: { database: Database; s
     'crm_jobs_due',
     'Background jobs due now, waiting or running (lib/worker.ts), by queue',
     async () => {
+      // `depth > 0` (every job's) lets the jobs not done be read from their index, AutomationJob_id_idx.
       const [row] = await db.$queryRaw<{ automations: number; webhooks: number }[]>`
-        select (select count(*) from "AutomationJob" where "doneAt" is null and "runAt" <= now())::int as automations,
+        select (select count(*) from "AutomationJob" where "doneAt" is null and depth > 0 and "runAt" <= now())::int as automations,
                (select count(*) from "WebhookDelivery" where "status" = 'PENDING' and "nextAttemptAt" <= now())::int as webhooks`;
       return [
         { labels: { queue: 'automations' }, value: row.automations },
