@@ -61,13 +61,13 @@ const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
  * a claim never runs a card's later job beside, or before, its earlier one. A job waiting out a
  * delay ("wait 2 days") holds back nothing.
  *
- * Its plan must not depend on the queue's statistics, which turn over with the queue: the walk
+ * Its plan must not depend on the queue's statistics, which turn over with the queue. The walk
  * in id order states `"depth" > 0`, the predicate of `AutomationJob_id_idx` that nothing else
- * states, so the look-ups by card can only probe `AutomationJob_cardId_doneAt_id_idx` (every job,
- * by card, then "doneAt"), and they take the claim's cards as an array (`= any(array(…))`), an index condition, not a join the planner may
- * turn into a read of the queue per claimed job. With statistics taken while the queue was
- * drained, that read cost 773 ms a claim of a 30,000-job queue; 13 ms now
- * (`test/postgres/automation-claim-plan.test.ts`).
+ * states; so the look-ups by card can only probe `AutomationJob_cardId_doneAt_id_idx` (every job,
+ * by card, then "doneAt"). They take the claim's cards as an array (`= any(array(…))`): an index
+ * condition, not a join the planner may turn into a read of the queue per claimed job. With
+ * statistics taken while the queue was drained, that read cost 773 ms a claim of a 30,000-job
+ * queue; 13 ms now (`test/postgres/automation-claim-plan.test.ts`).
  */
 export const CLAIM_SQL = `
     with "first" as (
