@@ -67,7 +67,7 @@ const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
  * by card, then "doneAt"). They take the claim's cards as an array (`= any(array(…))`): an index
  * condition, not a join the planner may turn into a read of the queue per claimed job. With
  * statistics taken while the queue was drained, that read cost 773 ms a claim of a 30,000-job
- * queue; 13 ms now (`test/postgres/automation-claim-plan.test.ts`).
+ * queue; 10 ms now (`test/postgres/automation-claim-plan.test.ts`).
  */
 export const CLAIM_SQL = `
     with "first" as (
