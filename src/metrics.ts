@@ -3,6 +3,7 @@
 // oldest undelivered event, the background worker's due jobs, and the database pool.
 import type { Database } from './db.js';
 import type { Metrics } from './lib/metrics.js';
+import { JOBS_NOT_DONE } from './modules/automations/automations.runner.js';
 
 type LiveFigures = { size(): { groups: number; members: number }; executions: number; deliveries: number };
 
@@ -36,10 +37,10 @@ export function registerAppGauges(metrics: Metrics, app: { database: Database; s
     'crm_jobs_due',
     'Background jobs due now, waiting or running (lib/worker.ts), by queue',
     async () => {
-      // `depth > 0` (every job's) lets the jobs not done be read from their index, AutomationJob_id_idx.
-      const [row] = await db.$queryRaw<{ automations: number; webhooks: number }[]>`
-        select (select count(*) from "AutomationJob" where "doneAt" is null and depth > 0 and "runAt" <= now())::int as automations,
-               (select count(*) from "WebhookDelivery" where "status" = 'PENDING' and "nextAttemptAt" <= now())::int as webhooks`;
+      // JOBS_NOT_DONE: read from the index of the jobs not done.
+      const [row] = await db.$queryRawUnsafe<{ automations: number; webhooks: number }[]>(`
+        select (select count(*) from "AutomationJob" where ${JOBS_NOT_DONE} and "runAt" <= now())::int as automations,
+               (select count(*) from "WebhookDelivery" where "status" = 'PENDING' and "nextAttemptAt" <= now())::int as webhooks`);
       return [
         { labels: { queue: 'automations' }, value: row.automations },
         { labels: { queue: 'webhooks' }, value: row.webhooks },

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { explain, planNodes, scratchApp } from '../kit/plans.js';
-import { CLAIM_PLANNER, CLAIM_SQL, FINISH_SQL, PROGRESS_SQL, RENEW_SQL } from '../../src/modules/automations/automations.runner.js';
+import { CLAIM_PLANNER, CLAIM_SQL, FINISH_SQL, JOBS_NOT_DONE, PROGRESS_SQL, RENEW_SQL } from '../../src/modules/automations/automations.runner.js';
 
 const BATCH = 200;
 const QUEUED = 30_000;
@@ -48,9 +48,7 @@ async function reads(c: pg.Client, sql: string, params: unknown[], planner?: str
 /** The claim, then the saves of the claimed jobs by id (progress, the run's end, the lease), each read as above. */
 async function batchReads(c: pg.Client) {
   const claim = await reads(c, CLAIM_SQL, [BATCH, 120], CLAIM_PLANNER);
-  const { rows: first } = await c.query<{ id: string }>(`select "id"::text from "AutomationJob" where "doneAt" is null and depth > 0 order by "id" limit $1`, [
-    BATCH,
-  ]);
+  const { rows: first } = await c.query<{ id: string }>(`select "id"::text from "AutomationJob" where ${JOBS_NOT_DONE} order by "id" limit $1`, [BATCH]);
   const jobs = JSON.stringify(first.map((j) => ({ id: j.id, saved: 0, progress: [], attempts: 0 })));
   return {
     claim,

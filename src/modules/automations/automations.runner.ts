@@ -52,6 +52,13 @@ const conflict = (err: unknown) => err instanceof AppError && err.code === 'CONF
 const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
 
 /**
+ * The jobs not done, as the index of the due jobs' walk (`AutomationJob_id_idx`) states them:
+ * `"depth" > 0` holds for every job, and only a statement that names it can use that index (so
+ * the look-ups by card and the saves by id never take it, whatever the statistics say of it).
+ */
+export const JOBS_NOT_DONE = `"doneAt" is null and "depth" > 0`;
+
+/**
  * The claim's statement ($1 the batch, $2 the lease in seconds). Claims up to AUTOMATION_BATCH due
  * jobs (the more, the fewer transactions per action: a round commits them together) for this
  * worker, leased for AUTOMATION_LEASE_SECONDS (renewed while the batch runs them). A card's jobs
@@ -62,7 +69,7 @@ const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
  * delay ("wait 2 days") holds back nothing.
  *
  * Its plan must not depend on the queue's statistics, which turn over with the queue. The walk
- * in id order states `"depth" > 0`, the predicate of `AutomationJob_id_idx` that nothing else
+ * in id order states JOBS_NOT_DONE, the predicate of `AutomationJob_id_idx` that nothing else
  * states; so the look-ups by card can only probe `AutomationJob_cardId_doneAt_id_idx` (every job,
  * by card, then "doneAt"). They take the claim's cards as an array (`= any(array(…))`): an index
  * condition, not a join the planner may turn into a read of the queue per claimed job. With
@@ -72,7 +79,7 @@ const ms = (t0: number) => Math.round((performance.now() - t0) * 100) / 100;
 export const CLAIM_SQL = `
     with "first" as (
       select "id", "cardId" from "AutomationJob"
-      where "doneAt" is null and "depth" > 0 and "runAt" <= now() and ("lockedUntil" is null or "lockedUntil" < now())
+      where ${JOBS_NOT_DONE} and "runAt" <= now() and ("lockedUntil" is null or "lockedUntil" < now())
       order by "id" limit $1 for update skip locked),
     "rest" as (
       select j."id", j."cardId" from "AutomationJob" j
@@ -111,19 +118,17 @@ export const RENEW_SQL = `
     from jsonb_to_recordset($1::jsonb) as x(id bigint, attempts int)
    where j."id" = x.id and j."doneAt" is null and j."attempts" = x.attempts and j."runAt" <= now()`;
 
-/** Saves jobs' progress `{ id, saved, progress }`, each only if it still holds `saved` results. */
-export const PROGRESS_SQL = `
-  update "AutomationJob" j set "progress" = x.progress
+/**
+ * Saves jobs' progress `{ id, saved, progress }`, each only if it still holds `saved` results;
+ * `close`: and closes them (a run's end).
+ */
+const saveJobsSql = (close: boolean) => `
+  update "AutomationJob" j set ${close ? '"doneAt" = now(), ' : ''}"progress" = x.progress
     from jsonb_to_recordset($1::jsonb) as x(id bigint, saved int, progress jsonb)
    where j."id" = x.id and j."doneAt" is null and jsonb_array_length(j."progress") = x.saved
   returning j."id"`;
-
-/** Closes jobs `{ id, saved, progress }`, each only if it still holds `saved` results. */
-export const FINISH_SQL = `
-  update "AutomationJob" j set "doneAt" = now(), "progress" = x.progress
-    from jsonb_to_recordset($1::jsonb) as x(id bigint, saved int, progress jsonb)
-   where j."id" = x.id and j."doneAt" is null and jsonb_array_length(j."progress") = x.saved
-  returning j."id"`;
+export const PROGRESS_SQL = saveJobsSql(false);
+export const FINISH_SQL = saveJobsSql(true);
 
 async function claim(deps: AppDeps): Promise<JobRow[]> {
   const { batch, leaseSeconds } = deps.config.automations;
