@@ -116,6 +116,28 @@ describe('query cost counts variables and real work', () => {
     const small = await app.post({ query: `query Bomb($n: Int) { ${nested('$n')} }`, variables: { n: 2 } }, { authorization: `Bearer ${ws.token}` });
     expect((small.body as { errors?: unknown }).errors).toBeUndefined();
   });
+
+  it('counts one document text anew for each value of its page size: small pages, bad variables, then large pages', async () => {
+    // The cost is kept per document and page-size values; a text seen with small pages, and with
+    // variables that cannot be counted, is still refused with large ones.
+    const pages = Array.from(
+      { length: LIMITS.maxAliases },
+      (_, i) => `d${i}: deals(first: $n${i === 0 ? ', filter: { search: $name }' : ''}) { edges { node { contacts { deals { contacts { deals { id } } } } } } }`,
+    ).join(' ');
+    const query = `query Again($n: Int, $name: String) { ${pages} }`;
+    const send = async (variables: object) =>
+      (await app.post({ query, variables }, { authorization: `Bearer ${ws.token}` })).body as { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] };
+    expect((await send({ n: 2, name: 'x' })).errors).toBeUndefined();
+    // Another value of a variable the cost does not depend on: runs as before.
+    expect((await send({ n: 2, name: 'y' })).errors).toBeUndefined();
+    const bad = await send({ n: 'many', name: 'x' });
+    expect(bad.data).toBeUndefined();
+    expect(bad.errors?.[0].extensions?.code).not.toBe('COST_LIMIT');
+    const large = await send({ n: 200, name: 'x' });
+    expect(large.data).toBeUndefined();
+    expect(large.errors?.[0].extensions).toMatchObject({ code: 'COST_LIMIT', limit: LIMITS.maxCost });
+    expect((await send({ n: 2, name: 'z' })).errors).toBeUndefined();
+  });
 });
 
 describe('errors', () => {

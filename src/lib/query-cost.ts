@@ -5,7 +5,7 @@
 // items select once, since each is loaded for the whole page in one statement and holds few
 // items; scalars cost nothing (they come with their row). So a board page of 50 deals with
 // every custom field costs a few hundred, while pages nested in pages multiply as their rows do.
-import { GraphQLError, getNamedType, isLeafType, type ExecutionArgs } from 'graphql';
+import { GraphQLError, getNamedType, isLeafType, visit, type ASTNode, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import { ERRORS } from './errors.js';
@@ -43,6 +43,56 @@ export function operationCost(args: Pick<ExecutionArgs, 'schema' | 'document' | 
   }
 }
 
+/** Arguments whose values the estimator reads (a directive's arguments count as well: `@include(if:)`). */
+const COUNTED = new Set(['first', 'last', 'ids']);
+
+/** The variables the cost can depend on: those inside counted arguments and directives. */
+function countedVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (node: ASTNode) =>
+    visit(node, {
+      Variable: (v) => {
+        names.add(v.name.value);
+      },
+    });
+  visit(document, {
+    VariableDefinition: () => false,
+    Argument: (a) => (COUNTED.has(a.name.value) ? (collect(a.value), false) : undefined),
+    Directive: (d) => (collect(d), false),
+  });
+  return [...names];
+}
+
+type Costs = { variables: string[]; byValues: Map<string, number> };
+const costsOf = new WeakMap<DocumentNode, Map<string, Costs>>();
+/** Costs kept per document and operation: different values of its counted variables it has seen. */
+const KEPT_PER_OPERATION = 32;
+
+/**
+ * operationCost, kept per parsed document (yoga's parser cache hands the same one to every
+ * request of a query text), operation and values of the variables it depends on: a mutation sent
+ * again with other input is not counted again. An answer of undefined (variables that could not
+ * be read) is never kept, so bad variables cannot stand in for good ones.
+ */
+export function keptOperationCost(args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName'>, limits: CostLimits) {
+  let byOp = costsOf.get(args.document);
+  if (!byOp) costsOf.set(args.document, (byOp = new Map()));
+  const op = args.operationName ?? '';
+  let costs = byOp.get(op);
+  if (!costs) byOp.set(op, (costs = { variables: countedVariables(args.document), byValues: new Map() }));
+  const values = args.variableValues ?? {};
+  // A variable left out (its default applies) and one given as null are told apart.
+  const key = JSON.stringify(costs.variables.map((v) => (v in values ? [values[v]] : [])));
+  const kept = costs.byValues.get(key);
+  if (kept !== undefined) return kept;
+  const cost = operationCost(args, limits);
+  if (cost !== undefined) {
+    if (costs.byValues.size >= KEPT_PER_OPERATION) costs.byValues.delete(costs.byValues.keys().next().value as string);
+    costs.byValues.set(key, cost);
+  }
+  return cost;
+}
+
 function refusal(cost: number, max: number, locale: Locale) {
   return new GraphQLError(render(ERRORS.queryCost({ cost, max }), locale), { extensions: { code: 'COST_LIMIT', cost, limit: max } });
 }
@@ -50,7 +100,7 @@ function refusal(cost: number, max: number, locale: Locale) {
 /** Refuses, before anything runs, an operation whose cost with its variables is over `maxCost`. */
 export function useQueryCost(limits: CostLimits): Plugin {
   const check = (args: ExecutionArgs, stop: (r: { errors: GraphQLError[] }) => void) => {
-    const cost = operationCost(args, limits);
+    const cost = keptOperationCost(args, limits);
     const locale = (args.contextValue as { locale?: Locale } | undefined)?.locale ?? 'en';
     if (cost !== undefined && cost > limits.maxCost) stop({ errors: [refusal(cost, limits.maxCost, locale)] });
   };
