@@ -122,11 +122,15 @@ describe('query cost counts variables and real work', () => {
     // variables that cannot be counted, is still refused with large ones.
     const pages = Array.from(
       { length: LIMITS.maxAliases },
-      (_, i) => `d${i}: deals(first: $n${i === 0 ? ', filter: { search: $name }' : ''}) { edges { node { contacts { deals { contacts { deals { id } } } } } } }`,
+      (_, i) =>
+        `d${i}: deals(first: $n${i === 0 ? ', filter: { search: $name }' : ''}) { edges { node { contacts { deals { contacts { deals { id } } } } } } }`,
     ).join(' ');
     const query = `query Again($n: Int, $name: String) { ${pages} }`;
     const send = async (variables: object) =>
-      (await app.post({ query, variables }, { authorization: `Bearer ${ws.token}` })).body as { data?: unknown; errors?: { extensions?: Record<string, unknown> }[] };
+      (await app.post({ query, variables }, { authorization: `Bearer ${ws.token}` })).body as {
+        data?: unknown;
+        errors?: { extensions?: Record<string, unknown> }[];
+      };
     expect((await send({ n: 2, name: 'x' })).errors).toBeUndefined();
     // Another value of a variable the cost does not depend on: runs as before.
     expect((await send({ n: 2, name: 'y' })).errors).toBeUndefined();

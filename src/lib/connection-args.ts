@@ -50,7 +50,8 @@ function candidates(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operation
         const arg = (name: string) => node.arguments?.find((a) => a.name.value === name)?.value;
         for (const pair of PAIRS) {
           const [x, y] = [arg(pair[0]), arg(pair[1])];
-          if (given(x, undefined, true) && given(y, undefined, true)) found.push({ field: `${info.getParentType()?.name ?? '?'}.${def.name}`, pair, x: x!, y: y! });
+          if (given(x, undefined, true) && given(y, undefined, true))
+            found.push({ field: `${info.getParentType()?.name ?? '?'}.${def.name}`, pair, x: x!, y: y! });
         }
         return undefined;
       },
