@@ -26,7 +26,7 @@ import type { Config } from './config.js';
 import { createContextFactory, nodeRequestInit, type AppDeps, type Context } from './context.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { LiveMux, type LiveSocket } from './lib/live-mux.js';
-import { liveExpired, liveRightsKey, liveRightsKeyAgain, sharedLive } from './modules/auth/live-viewer.js';
+import { liveExpired, liveRetryAfter, liveRightsKey, liveRightsKeyAgain, sharedLive } from './modules/auth/live-viewer.js';
 import { resumeImports } from './modules/imports/imports.service.js';
 import { openDeps } from './deps.js';
 import type { Database } from './db.js';
@@ -193,6 +193,7 @@ export async function buildApp(
     share: sharedLive,
     tap,
     keyAgain: async (ctx, args) => (args.rootValue as EnvelopedRoot).live!.operation + (await liveRightsKeyAgain(ctx, args.schema, args.document)),
+    retryAfter: liveRetryAfter,
     onError: (err) => log.warn({ err }, 'live group'),
   });
   listen('settingsChanged', (m) => mux.recheck(m.workspaceId));

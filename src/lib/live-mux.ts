@@ -40,6 +40,12 @@ export type LiveHooks<C> = {
    * the member ends with when it may no longer subscribe (signed out, deactivated, …).
    */
   keyAgain(ctx: C, args: ExecutionArgs): Promise<string>;
+  /**
+   * After `keyAgain` failed for the `attempt`th time in a row (0 first): in how many ms to read
+   * again, or undefined to end the member with the error (an answer such as signed out, or a
+   * failure that lasted). Meanwhile its results stay held. Left out: every failure ends it.
+   */
+  retryAfter?(error: unknown, attempt: number): number | undefined;
   /** A failure of the mux itself (a group's key could not be re-read…). */
   onError(err: unknown): void;
 };
@@ -398,7 +404,7 @@ export class LiveMux<C> {
     if (this.groups.get(g.key) === g) this.groups.delete(g.key);
   }
 
-  check(m: Member<C>) {
+  check(m: Member<C>, attempt = 0) {
     m.stale = false;
     m.held ??= [];
     const check = ++m.checks;
@@ -435,7 +441,14 @@ export class LiveMux<C> {
           (error: unknown) => m.end({ error }),
         );
       },
-      (error: unknown) => check === m.checks && m.end({ error }),
+      (error: unknown) => {
+        if (check !== m.checks || !m.open) return;
+        // A passing failure (the database restarting, a pool briefly exhausted) is read again
+        // later, its results held meanwhile; a newer check (another rights change) supersedes it.
+        const wait = this.hooks.retryAfter?.(error, attempt);
+        if (wait === undefined) return m.end({ error });
+        setTimeout(() => check === m.checks && m.open && this.check(m, attempt + 1), wait).unref();
+      },
     );
   }
 

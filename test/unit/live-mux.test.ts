@@ -122,3 +122,69 @@ describe('a member moving group', () => {
     expect(mux.size()).toEqual({ groups: 0, members: 0 });
   });
 });
+
+describe('a member whose rights cannot be read for a moment', () => {
+  /** One channel 'board' with synchronous listeners, a subscription yielding each message, and a member of it. */
+  async function board(keyAgain: () => Promise<string>, retryAfter: LiveHooks<Ctx>['retryAfter']) {
+    const listeners = new Set<(m: unknown) => void>();
+    const publish = (m: string) => [...listeners].forEach((fn) => fn(m));
+    type SharedCtx = Ctx & { listen?: (channel: string) => AsyncIterable<unknown> | undefined };
+    const mux = new LiveMux<SharedCtx>({
+      ...(hooks as unknown as LiveHooks<SharedCtx>),
+      share: (ctx, listen) => ({ ...ctx, listen }),
+      tap: (_channel, fn) => (listeners.add(fn), () => listeners.delete(fn)),
+      keyAgain,
+      retryAfter,
+    });
+    const subscribe = (a: ExecutionArgs): AsyncIterable<ExecutionResult> => {
+      const source = (a.contextValue as SharedCtx).listen!('board')!;
+      return (async function* () {
+        for await (const m of source) yield { data: { m: m as string } };
+      })();
+    };
+    const sent: string[] = [];
+    const sock = { readyState: 1, send: (data: string) => void sent.push((JSON.parse(data) as { payload: { data: { m: string } } }).payload.data.m) };
+    const member = (await mux.join('1', sock, 'key', args('a') as ExecutionArgs & { contextValue: SharedCtx }, subscribe)) as AsyncIterator<ExecutionResult>;
+    return { mux, member, publish, sent };
+  }
+
+  it('keeps it, its results held, when a later read succeeds', async () => {
+    let failures = 2;
+    const attempts: number[] = [];
+    const { mux, member, publish, sent } = await board(
+      async () => {
+        if (failures-- > 0) throw new Error('connection refused');
+        return 'key';
+      },
+      (_err, attempt) => (attempts.push(attempt), 1),
+    );
+    publish('first');
+    await expect.poll(() => sent).toEqual(['first']);
+    mux.recheck('workspace');
+    // Held while its rights are being read again.
+    publish('second');
+    await expect.poll(() => sent).toEqual(['first', 'second']);
+    // Both failures were read again (the first delivery after a rights change reads it once more itself).
+    expect(attempts).toHaveLength(2);
+    publish('third');
+    await expect.poll(() => sent).toEqual(['first', 'second', 'third']);
+    await member.return!();
+    expect(mux.size()).toEqual({ groups: 0, members: 0 });
+  });
+
+  it('ends it with the error once the reads keep failing, and at once on an answer', async () => {
+    const lasting = await board(
+      async () => {
+        throw new Error('connection refused');
+      },
+      (_err, attempt) => (attempt < 2 ? 1 : undefined),
+    );
+    lasting.publish('first');
+    await expect.poll(() => lasting.sent).toEqual(['first']);
+    lasting.mux.recheck('workspace');
+    lasting.publish('second');
+    await expect(lasting.member.next()).rejects.toThrow('connection refused');
+    expect(lasting.sent).toEqual(['first']);
+    expect(lasting.mux.size()).toEqual({ groups: 0, members: 0 });
+  });
+});

@@ -7,11 +7,11 @@
 // (deactivated, signed out, session expired, API key revoked) gets an error and the
 // subscription ends. Lookups memoized while handling one event (card visibility, definitions)
 // are dropped before the next: caches live per event, not per subscription.
-import { getNamedType, isLeafType, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getNamedType, GraphQLError, isLeafType, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Context, ServiceCtx } from '../../context.js';
 import { forgetRequest } from '../../lib/per-request.js';
 import { resolveViewer } from './auth.service.js';
-import { LocalizedGraphQLError } from '../../lib/errors.js';
+import { AppError, LocalizedGraphQLError } from '../../lib/errors.js';
 import { AUTH } from './auth.messages.js';
 
 const seen = new WeakMap<object, number>();
@@ -101,6 +101,20 @@ export function liveRightsKey(ctx: Context, schema: GraphQLSchema, document: Doc
     v.phoneRegion ?? null,
     who,
   ]);
+}
+
+/** Tries after which a live member whose rights cannot be read ends (50, 100, … 3,200 ms apart: ~6 s in all). */
+export const LIVE_RIGHTS_TRIES = 8;
+
+/**
+ * A live group member's rights could not be read again: an answer (signed out, deactivated, a
+ * GraphQL or application error) ends it at once; any other failure (the database unreachable or
+ * restarting) is read again after 50 ms, doubling, its results held meanwhile, and ends it only
+ * once LIVE_RIGHTS_TRIES reads in a row failed.
+ */
+export function liveRetryAfter(error: unknown, attempt: number): number | undefined {
+  if (error instanceof GraphQLError || error instanceof AppError || attempt + 1 >= LIVE_RIGHTS_TRIES) return undefined;
+  return 50 * 2 ** attempt;
 }
 
 /** Reads a live group member's viewer again (throws when it is signed out) and answers its rights key now. */
