@@ -1,6 +1,8 @@
 // What the benchmarks share: a scratch PostgreSQL database of their own, a workspace to work in,
 // and timing a function.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { AppDeps } from '../src/context.js';
 import { loadConfig } from '../src/config.js';
@@ -95,4 +97,15 @@ export function automationBenchConfig(url: string | undefined) {
     AUTOMATION_BATCH: process.env.AUTOMATION_BATCH,
     ...(url ? { DATABASE_URL: url } : {}),
   });
+}
+
+/**
+ * The node flags of one of the checkout's npm scripts (`node <flags> --import tsx src/main.ts`):
+ * what a benchmark passes to the servers it starts, so they run as that script runs them.
+ */
+export function nodeFlagsOf(root: string, script: string): string[] {
+  const line: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts[script];
+  const words = line.trim().split(/\s+/);
+  if (words[0] !== 'node' || !words.includes('--import')) throw new Error(`the ${script} script is not "node <flags> --import …": ${line}`);
+  return words.slice(1, words.indexOf('--import'));
 }

@@ -10,8 +10,10 @@
 //
 //   npm run bench:realtime -- [--subscribers 2000,5000] [--changes 50] [--warmup 5]
 //     [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--redis redis://127.0.0.1:6379]
-//     [--split-baseline]
+//     [--split-baseline] [--server-script start]
 //
+// The two instances run with the node flags of the npm script --server-script names (`start` by
+// default: `npm start`, the production command, with its small young generation).
 // --split-baseline adds a second baseline, interleaved: the same broadcast from two plain ws
 // processes of N/2 clients each, the layout of the two instances with none of their work, so
 // its ratio to the one-process broadcast is what that layout alone costs on this machine.
@@ -34,6 +36,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
+import { nodeFlagsOf } from './kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,6 +54,8 @@ const { values } = parseArgs({
     // broadcast is what the two-instance layout alone costs on this machine (the floor of our
     // fan-out); off by default, as its N more sockets share the bench process with the others.
     'split-baseline': { type: 'boolean', default: false },
+    // The npm script whose node flags the two instances run with.
+    'server-script': { type: 'string', default: 'start' },
     pg: { type: 'string', default: 'postgresql://postgres@127.0.0.1:5432/postgres' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
   },
@@ -62,6 +67,8 @@ const CHANGES = Number(values.changes);
 const WARMUP = Number(values.warmup);
 const BATCH = Number(values.batch);
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+// The instances run with the node flags of the production command (`npm start`).
+const SERVER_FLAGS = nodeFlagsOf(ROOT, values['server-script']!);
 const PROBE = pathToFileURL(resolve(ROOT, 'bench/realtime-probe.ts')).href;
 const CHANGE_TIMEOUT_MS = 30_000;
 
@@ -89,7 +96,7 @@ type Child = {
 };
 const children: Child[] = [];
 
-function spawnChild(name: string, script: string, env: Record<string, string>): Child {
+function spawnChild(name: string, script: string, env: Record<string, string>, flags: string[] = []): Child {
   const base = { ...process.env };
   for (const k of [
     'PORT',
@@ -105,7 +112,7 @@ function spawnChild(name: string, script: string, env: Record<string, string>): 
   ])
     delete base[k];
   // One node process (no tsx wrapper in between), so its memory is the server's own.
-  const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', PROBE, script], {
+  const proc = spawn(process.execPath, [...flags, '--expose-gc', '--import', 'tsx', '--import', PROBE, script], {
     cwd: ROOT,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -354,9 +361,9 @@ try {
   };
   // One after the other, so only the first applies the migrations.
   const banner = /CRM GraphQL API: (\S+)/;
-  const a = spawnChild('instance A', 'src/main.ts', serverEnv);
+  const a = spawnChild('instance A', 'src/main.ts', serverEnv, SERVER_FLAGS);
   const urlA = (await a.waitFor(banner))[1];
-  const b = spawnChild('instance B', 'src/main.ts', serverEnv);
+  const b = spawnChild('instance B', 'src/main.ts', serverEnv, SERVER_FLAGS);
   const urlB = (await b.waitFor(banner))[1];
   const base = spawnChild('baseline ws', 'bench/realtime-ws-baseline.ts', { NODE_ENV: 'production' });
   const basePort = (await base.waitFor(/baseline ws: (\d+)/))[1];
@@ -629,7 +636,7 @@ try {
     `\nrealtime fan-out: ${N} subscribers to \`dealChanged\` (${N / 2} on each of two instances joined by Redis), ${CHANGES} changes after ${WARMUP} warm-up, Node ${process.version}, ${cpus} CPUs`,
   );
   console.log(
-    `Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber (clients: ${values.client === 'protocol' ? 'graphql-transport-ws spoken over plain ws sockets, one JSON.parse per message as the baseline clients' : "graphql-ws's client library"}). Servers, baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`,
+    `Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber (clients: ${values.client === 'protocol' ? 'graphql-transport-ws spoken over plain ws sockets, one JSON.parse per message as the baseline clients' : "graphql-ws's client library"}). Servers (node flags of \`npm run ${values['server-script']}\`: ${SERVER_FLAGS.join(' ') || 'none'}), baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`,
   );
   console.log('| path | p50 ms | p95 ms | p99 ms | p50 ratio | p95 ratio | p99 ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
