@@ -64,7 +64,8 @@ function countedVariables(document: DocumentNode): string[] {
 }
 
 type Costs = { variables: string[]; byValues: Map<string, number> };
-const costsOf = new WeakMap<DocumentNode, Map<string, Costs>>();
+/** Costs kept per parsed document, then per operation. */
+type KeptCosts = WeakMap<DocumentNode, Map<string, Costs>>;
 /** Costs kept per document and operation: different values of its counted variables it has seen. */
 const KEPT_PER_OPERATION = 32;
 
@@ -74,7 +75,7 @@ const KEPT_PER_OPERATION = 32;
  * again with other input is not counted again. An answer of undefined (variables that could not
  * be read) is never kept, so bad variables cannot stand in for good ones.
  */
-export function keptOperationCost(args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName'>, limits: CostLimits) {
+function keptOperationCost(costsOf: KeptCosts, args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName'>, limits: CostLimits) {
   let byOp = costsOf.get(args.document);
   if (!byOp) costsOf.set(args.document, (byOp = new Map()));
   const op = args.operationName ?? '';
@@ -99,8 +100,10 @@ function refusal(cost: number, max: number, locale: Locale) {
 
 /** Refuses, before anything runs, an operation whose cost with its variables is over `maxCost`. */
 export function useQueryCost(limits: CostLimits): Plugin {
+  // Kept per plugin, as its limits are.
+  const kept: KeptCosts = new WeakMap();
   const check = (args: ExecutionArgs, stop: (r: { errors: GraphQLError[] }) => void) => {
-    const cost = keptOperationCost(args, limits);
+    const cost = keptOperationCost(kept, args, limits);
     const locale = (args.contextValue as { locale?: Locale } | undefined)?.locale ?? 'en';
     if (cost !== undefined && cost > limits.maxCost) stop({ errors: [refusal(cost, limits.maxCost, locale)] });
   };
