@@ -2,17 +2,16 @@
 // given first and last, a page would be silently cut from one end; given after and before, the
 // page between two cursors is not something the lists offer. Checked here for every field that
 // has such a pair of arguments, in literals and variables, before anything runs.
-import { GraphQLError, Kind, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type ExecutionArgs, type ValueNode } from 'graphql';
+import { GraphQLError, Kind, TypeInfo, visit, visitWithTypeInfo, type ExecutionArgs, type ValueNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { perOperation } from './per-operation.js';
 
-/**
- * Whether an argument value is given: a literal other than null, or a variable with a value
- * (`anyVariable`: any variable, whatever its value).
- */
-function given(value: ValueNode | undefined, variables: ExecutionArgs['variableValues'], anyVariable = false): boolean {
-  if (!value || value.kind === Kind.NULL) return false;
-  if (value.kind === Kind.VARIABLE) return anyVariable || variables?.[value.name.value] != null;
-  return true;
+/** Whether an argument is named with something other than a literal null (a variable may still be null). */
+const named = (value: ValueNode | undefined): value is ValueNode => !!value && value.kind !== Kind.NULL;
+
+/** Whether an argument value is given: a literal other than null, or a variable with a value. */
+function given(value: ValueNode, variables: ExecutionArgs['variableValues']): boolean {
+  return value.kind !== Kind.VARIABLE || variables?.[value.name.value] != null;
 }
 
 const PAIRS = [
@@ -25,17 +24,10 @@ type Candidate = { field: string; pair: Pair; x: ValueNode; y: ValueNode };
 
 /**
  * The fields of the operation being run that name both arguments of a pair, in document order,
- * found once per parsed document (yoga's parser cache hands the same one to every request of a
- * query text) and operation: which of them are really given both depends on the variables only.
+ * found once per document and operation: which of them are really given both depends on the
+ * variables only.
  */
-const candidatesOf = new WeakMap<DocumentNode, Map<string, Candidate[]>>();
-
-function candidates(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName'>): Candidate[] {
-  let byOp = candidatesOf.get(args.document);
-  if (!byOp) candidatesOf.set(args.document, (byOp = new Map()));
-  const op = args.operationName ?? '';
-  const known = byOp.get(op);
-  if (known) return known;
+const candidates = perOperation((args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName'>): Candidate[] => {
   const info = new TypeInfo(args.schema);
   const ops = args.document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   const run = args.operationName ? ops.find((o) => o.name?.value === args.operationName) : ops.length === 1 ? ops[0] : undefined;
@@ -50,16 +42,14 @@ function candidates(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operation
         const arg = (name: string) => node.arguments?.find((a) => a.name.value === name)?.value;
         for (const pair of PAIRS) {
           const [x, y] = [arg(pair[0]), arg(pair[1])];
-          if (given(x, undefined, true) && given(y, undefined, true))
-            found.push({ field: `${info.getParentType()?.name ?? '?'}.${def.name}`, pair, x: x!, y: y! });
+          if (named(x) && named(y)) found.push({ field: `${info.getParentType()?.name ?? '?'}.${def.name}`, pair, x, y });
         }
         return undefined;
       },
     }),
   );
-  byOp.set(op, found);
   return found;
-}
+});
 
 /** The first field of the operation being run that is given both arguments of a pair, as "Type.field". */
 function givenBoth(args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName'>): { field: string; pair: Pair } | null {

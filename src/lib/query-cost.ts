@@ -8,6 +8,7 @@
 import { GraphQLError, getNamedType, isLeafType, visit, type ASTNode, type DocumentNode, type ExecutionArgs } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
+import { perOperation } from './per-operation.js';
 import { ERRORS } from './errors.js';
 import { render, type Locale } from './i18n.js';
 
@@ -63,35 +64,34 @@ function countedVariables(document: DocumentNode): string[] {
   return [...names];
 }
 
-type Costs = { variables: string[]; byValues: Map<string, number> };
-/** Costs kept per parsed document, then per operation. */
-type KeptCosts = WeakMap<DocumentNode, Map<string, Costs>>;
 /** Costs kept per document and operation: different values of its counted variables it has seen. */
 const KEPT_PER_OPERATION = 32;
 
 /**
- * operationCost, kept per parsed document (yoga's parser cache hands the same one to every
- * request of a query text), operation and values of the variables it depends on: a mutation sent
- * again with other input is not counted again. An answer of undefined (variables that could not
- * be read) is never kept, so bad variables cannot stand in for good ones.
+ * operationCost, kept per parsed document and operation (the variables it depends on, found
+ * once) and per values of those variables: a mutation sent again with other input is not counted
+ * again. An answer of undefined (variables that could not be read) is never kept, so bad
+ * variables cannot stand in for good ones. Kept per plugin, as its limits are.
  */
-function keptOperationCost(costsOf: KeptCosts, args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName'>, limits: CostLimits) {
-  let byOp = costsOf.get(args.document);
-  if (!byOp) costsOf.set(args.document, (byOp = new Map()));
-  const op = args.operationName ?? '';
-  let costs = byOp.get(op);
-  if (!costs) byOp.set(op, (costs = { variables: countedVariables(args.document), byValues: new Map() }));
-  const values = args.variableValues ?? {};
-  // A variable left out (its default applies) and one given as null are told apart.
-  const key = JSON.stringify(costs.variables.map((v) => (v in values ? [values[v]] : [])));
-  const kept = costs.byValues.get(key);
-  if (kept !== undefined) return kept;
-  const cost = operationCost(args, limits);
-  if (cost !== undefined) {
-    if (costs.byValues.size >= KEPT_PER_OPERATION) costs.byValues.delete(costs.byValues.keys().next().value as string);
-    costs.byValues.set(key, cost);
-  }
-  return cost;
+function keptOperationCost(limits: CostLimits) {
+  const operations = perOperation((args: Pick<ExecutionArgs, 'document' | 'operationName'>) => ({
+    variables: countedVariables(args.document),
+    byValues: new Map<string, number>(),
+  }));
+  return (args: Pick<ExecutionArgs, 'schema' | 'document' | 'variableValues' | 'operationName'>) => {
+    const { variables, byValues } = operations(args);
+    const values = args.variableValues ?? {};
+    // A variable left out (its default applies) and one given as null are told apart.
+    const key = JSON.stringify(variables.map((v) => (v in values ? [values[v]] : [])));
+    const kept = byValues.get(key);
+    if (kept !== undefined) return kept;
+    const cost = operationCost(args, limits);
+    if (cost !== undefined) {
+      if (byValues.size >= KEPT_PER_OPERATION) byValues.delete(byValues.keys().next().value as string);
+      byValues.set(key, cost);
+    }
+    return cost;
+  };
 }
 
 function refusal(cost: number, max: number, locale: Locale) {
@@ -100,10 +100,9 @@ function refusal(cost: number, max: number, locale: Locale) {
 
 /** Refuses, before anything runs, an operation whose cost with its variables is over `maxCost`. */
 export function useQueryCost(limits: CostLimits): Plugin {
-  // Kept per plugin, as its limits are.
-  const kept: KeptCosts = new WeakMap();
+  const costOf = keptOperationCost(limits);
   const check = (args: ExecutionArgs, stop: (r: { errors: GraphQLError[] }) => void) => {
-    const cost = keptOperationCost(kept, args, limits);
+    const cost = costOf(args);
     const locale = (args.contextValue as { locale?: Locale } | undefined)?.locale ?? 'en';
     if (cost !== undefined && cost > limits.maxCost) stop({ errors: [refusal(cost, limits.maxCost, locale)] });
   };

@@ -23,6 +23,7 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { Context, ServiceCtx } from '../../context.js';
 import { encodeGlobalId } from '../../lib/ids.js';
+import { perOperation } from '../../lib/per-operation.js';
 import { canRead } from '../../kernel/access/field-access.js';
 import { scopeOf, scopeSql } from '../../kernel/access/rights.js';
 import { shownValues, visibleAmong } from '../../kernel/fields/definitions.js';
@@ -199,15 +200,7 @@ function planOf(document: DocumentNode, operationName: string | null | undefined
 /** How many pages the plan answered (tests check that it was the plan that answered). */
 export const boardPlanStats = { answered: 0 };
 
-const plans = new WeakMap<DocumentNode, Map<string, Plan | null>>();
-
-function cachedPlan(document: DocumentNode, operationName: string | null | undefined): Plan | null {
-  let byName = plans.get(document);
-  if (!byName) plans.set(document, (byName = new Map()));
-  const name = operationName ?? '';
-  if (!byName.has(name)) byName.set(name, planOf(document, operationName));
-  return byName.get(name)!;
-}
+const cachedPlan = perOperation((a: { document: DocumentNode; operationName?: string | null }) => planOf(a.document, a.operationName));
 
 // ---------------------------------------------------------------------------------------------
 // Running a plan.
@@ -450,7 +443,7 @@ export function useBoardPlan(opts: { enabled: boolean }): Plugin<Context> {
       if (!opts.enabled) return;
       const ctx = args.contextValue as Context;
       if (!ctx?.viewer) return;
-      const plan = cachedPlan(args.document, args.operationName);
+      const plan = cachedPlan(args);
       if (!plan) return;
       return runPlan(plan, args, ctx as ServiceCtx).then(
         (result) => {
