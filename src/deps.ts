@@ -54,7 +54,7 @@ export async function openDeps(config: Config, opts: DepsOptions = {}): Promise<
   const epochs = new SettingsEpochs();
   pubsub.listen('settingsChanged', (m) => epochs.bump(m.workspaceId));
   // The outbox hands each committed event to the consumers the modules registered (kernel/events.ts).
-  const delivery = { flush: pubsub.flush, deliver: (topic: string, payload: unknown) => consumers.deliver(topic, payload), jobs: () => consumers.jobs() };
+  const delivery = { flush: pubsub.flush, deliver: (topic: string, payload: unknown) => consumers.deliver(topic, payload) };
   const outbox = new OutboxDispatcher(database.prisma, delivery, log, opts.outboxPollMs, undefined, database.connect);
   const storage = new LocalStorage(join(config.dataDir, 'files'));
   // Durable jobs (automation runs, webhook deliveries) the modules registered as job sources.

@@ -158,8 +158,7 @@ describe('domain events', () => {
         'task.updated': ['realtime: dealChanged (open task)'],
         timelineUpdated: ['realtime: timelineUpdated'],
       },
-      everyPoll: ['tasks: due reminders'],
-      jobSources: ['automations: time triggers', 'automations: due runs', 'webhooks: due deliveries'],
+      jobSources: ['tasks: due reminders', 'automations: time triggers', 'automations: due runs', 'webhooks: due deliveries'],
     });
   });
 });

@@ -7,7 +7,7 @@ import type { Client } from './kit/app.js';
 import type { Member } from './kit/workspace.js';
 import { subscribe } from './kit/subscribe.js';
 import { as, rawId } from './kit/results.js';
-import { events } from '../src/kernel/events.js';
+import { dueReminders } from '../src/modules/tasks/tasks.consumers.js';
 import { createContact, createDeal } from './kit/cards.js';
 import { Deals, DeleteDeal } from './kit/documents/deals.js';
 import { Timeline } from './kit/documents/timeline.js';
@@ -222,13 +222,12 @@ describe('notifications', () => {
       data: { dueAt: new Date(Date.now() - 1000) },
     });
     expect(fellDue.count).toBe(2);
-    // The outbox dispatcher's next poll finds the open one.
+    // The background worker's next pass finds the open one.
     await sub.waitFor((e) => e.some((x) => x.kind === 'TASK_DUE'));
-    // Once: the poll's work done again (as the next poll does) finds nothing new. What it had
+    // Once: the same work done again (as the next pass does) finds nothing new. What it had
     // sent would come before the next notification, since they go out in commit order.
-    const pollJobs = events.deliverer(server.deps).jobs();
-    expect(pollJobs.length).toBeGreaterThan(0);
-    for (const job of pollJobs) await job();
+    // (Files of a PostgreSQL run share the database, so the count it answers is not asserted.)
+    await dueReminders(server.deps);
     const next = await mustCreate(ws, { cardId: d.id, type: 'CALL', text: 'next', dueAt: at(HOUR), responsibleId: maria.user.id });
     await sub.waitFor((e) => e.some((x) => x.task?.id === next.id));
     expect(sub.errors).toEqual([]);

@@ -123,13 +123,11 @@ export class ReadsAhead {
 }
 type InTx = { name: string; fn: TxConsumer<Topic> } | { name: string; many: TxManyConsumer<Topic> };
 type AfterConsumer<T extends Topic> = (event: EventMap[T], deps: AppDeps) => void | Promise<void>;
-type Job = (deps: AppDeps) => Promise<void>;
 type Background = (deps: AppDeps) => Promise<number>;
 
 class EventRegistry {
   private readonly inTx = new Map<Topic, InTx[]>();
   private readonly after = new Map<Topic, { name: string; fn: AfterConsumer<Topic> }[]>();
-  private readonly jobs: { name: string; fn: Job }[] = [];
   private readonly background: { name: string; fn: Background }[] = [];
   private readonly ahead = new Map<Topic, { name: string; fn: AheadRead }[]>();
 
@@ -180,14 +178,10 @@ class EventRegistry {
     for (const t of [topics].flat()) this.add(this.after, t, name, fn as unknown as AfterConsumer<Topic>);
   }
 
-  /** Work the outbox dispatcher does on each poll (e.g. tasks that fell due). */
-  everyPoll(name: string, fn: Job) {
-    if (!this.jobs.some((j) => j.name === name)) this.jobs.push({ name, fn });
-  }
-
   /**
    * A source of durable jobs the background worker (lib/worker.ts) runs outside any
-   * transaction: it claims its due rows, runs them and returns how many it ran.
+   * transaction: it claims its due rows, runs them and returns how many it ran. Periodic work
+   * (tasks that fell due) is a source too, so the outbox dispatcher never waits for it.
    */
   jobSource(name: string, fn: Background) {
     if (!this.background.some((j) => j.name === name)) this.background.push({ name, fn });
@@ -224,7 +218,6 @@ class EventRegistry {
         }
         for (const c of list) await c.fn(payload as EventMap[Topic], deps);
       },
-      jobs: () => this.jobs.map((j) => () => j.fn(deps)),
       sources: () => this.background.map((j) => () => j.fn(deps)),
     };
   }
@@ -237,7 +230,6 @@ class EventRegistry {
       inTransaction: list(this.inTx),
       readAhead: list(this.ahead),
       afterCommit: list(this.after),
-      everyPoll: this.jobs.map((j) => j.name),
       jobSources: this.background.map((j) => j.name),
     };
   }

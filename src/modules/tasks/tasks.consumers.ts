@@ -1,13 +1,17 @@
-// Task reminders: on each outbox poll, tasks that fell due become "task due" notifications,
-// claimed once (several instances skip each other's rows), marked, and queued in one
-// transaction; the realtime consumer then tells their responsible.
+// Task reminders: a job source of the background worker (lib/worker.ts). On each of its passes,
+// tasks that fell due become "task due" notifications, claimed once (several instances skip each
+// other's rows), marked, and queued in one transaction; the realtime consumer then tells their
+// responsible. It runs beside the outbox dispatcher, never in front of it: a change's events do
+// not wait for a pass (docs/realtime.md).
+import type { AppDeps } from '../../context.js';
 import { events } from '../../kernel/events.js';
 import { enqueue } from '../../lib/outbox.js';
 
 const BATCH = 200;
 
-events.everyPoll('tasks: due reminders', async ({ db }) => {
-  await db.$transaction(async (tx) => {
+/** Turns up to BATCH tasks that fell due into notifications; answers how many. */
+export async function dueReminders({ db, outbox }: AppDeps): Promise<number> {
+  const n = await db.$transaction(async (tx) => {
     const due = await tx.$queryRaw<{ id: string; workspaceId: string; responsibleId: string }[]>`
       update "Task" set "dueNotifiedAt" = now()
       where "id" in (select "id" from "Task" where "completedAt" is null and "dueNotifiedAt" is null and "dueAt" <= now()
@@ -22,5 +26,11 @@ events.everyPoll('tasks: due reminders', async ({ db }) => {
         payload: { workspaceId: t.workspaceId, userId: t.responsibleId, kind: 'TASK_DUE', taskId: t.id, occurredAt },
       })),
     );
+    return due.length;
   });
-});
+  // The notifications are committed: the dispatcher sends them now rather than on its next poll.
+  if (n) outbox.kick();
+  return n;
+}
+
+events.jobSource('tasks: due reminders', dueReminders);
