@@ -57,7 +57,7 @@ export async function openDeps(config: Config, opts: DepsOptions = {}): Promise<
   const delivery = { flush: pubsub.flush, deliver: (topic: string, payload: unknown) => consumers.deliver(topic, payload) };
   const outbox = new OutboxDispatcher(database.prisma, delivery, log, opts.outboxPollMs, undefined, database.connect);
   const storage = new LocalStorage(join(config.dataDir, 'files'));
-  // Durable jobs (automation runs, webhook deliveries) the modules registered as job sources.
+  // Durable and periodic jobs (automation runs, webhook deliveries, task reminders) the modules registered as job sources.
   const worker = new Worker(() => consumers.sources(), log, opts.outboxPollMs);
   const deps: AppDeps = { db: database.prisma, dbKind: database.kind, config, log, pubsub: pubsub.pubsub, outbox, worker, storage, epochs };
   const consumers = events.deliverer(deps);
