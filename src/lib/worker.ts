@@ -9,6 +9,20 @@ import type { Logger } from './logger.js';
 /** One source of jobs: runs what is due, returns how many it ran (more may be waiting when > 0). */
 export type JobSource = () => Promise<number>;
 
+/**
+ * A periodic source (a sweep for what fell due) run at most once per `ms` for each `key` (the
+ * app's deps): the worker also passes on every kick, and a sweep need not run on each of them.
+ * Between its runs it answers 0.
+ */
+export function atMostEvery<K extends object>(ms: number, fn: (key: K) => Promise<number>): (key: K) => Promise<number> {
+  const last = new WeakMap<K, number>();
+  return async (key) => {
+    if (Date.now() - (last.get(key) ?? 0) < ms) return 0;
+    last.set(key, Date.now());
+    return fn(key);
+  };
+}
+
 export class Worker {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;

@@ -1,7 +1,7 @@
 // The background worker runs every job source on each pass; one that fails is logged and does
 // not hold up the others (automation runs failing must not stop webhook deliveries).
-import { expect, it } from 'vitest';
-import { Worker } from '../../src/lib/worker.js';
+import { afterEach, expect, it, vi } from 'vitest';
+import { atMostEvery, Worker } from '../../src/lib/worker.js';
 import type { Logger } from '../../src/lib/logger.js';
 
 it('failing before: a job source that throws is logged, and the sources after it still run', async () => {
@@ -30,4 +30,24 @@ it('failing before: a job source that throws is logged, and the sources after it
   expect(ran).toEqual(['automations', 'webhooks', 'automations', 'webhooks', 'automations', 'webhooks', 'automations', 'webhooks']);
   expect(due).toBe(0);
   expect(errors).toEqual(Array(4).fill('worker: a job source failed; the others go on: claim failed'));
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+it('runs a periodic source at most once per interval for each app, whatever kicks the worker', async () => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  const runs: string[] = [];
+  const sweep = atMostEvery(1000, async (app: { name: string }) => (runs.push(app.name), 2));
+  const [a, b] = [{ name: 'a' }, { name: 'b' }];
+  expect(await sweep(a)).toBe(2);
+  // Kicks within the second (each change that queued jobs) cost nothing, and answer 0.
+  vi.advanceTimersByTime(999);
+  expect(await sweep(a)).toBe(0);
+  // Another app (deps) in the same process keeps its own interval.
+  expect(await sweep(b)).toBe(2);
+  vi.advanceTimersByTime(1);
+  expect(await sweep(a)).toBe(2);
+  expect(runs).toEqual(['a', 'b', 'a']);
 });

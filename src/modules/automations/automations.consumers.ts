@@ -11,6 +11,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { AutomationTrigger } from '../../generated/prisma/enums.js';
 import type { TriggerConfig } from './automations.service.js';
 import { runDueJobs, type JobEvent } from './automations.runner.js';
+import { atMostEvery } from '../../lib/worker.js';
 
 type Candidate = { id: string; trigger: AutomationTrigger; cardKind: string; triggerConfig: Prisma.JsonValue };
 
@@ -132,7 +133,6 @@ events.inTransaction('lead.received', QUEUE_RUNS, async (tx, e: LeadEvent, ctx) 
 
 /** How often at most an instance looks for time-based triggers that came due. */
 const SWEEP_MS = 1000;
-let lastSweep = 0;
 
 /**
  * Time-based triggers: deals that have stayed N hours in a stage, tasks that are overdue. Each
@@ -142,8 +142,6 @@ let lastSweep = 0;
  * event. Answers how many jobs it queued.
  */
 export async function sweepTimeTriggers(deps: AppDeps): Promise<number> {
-  if (Date.now() - lastSweep < SWEEP_MS) return 0;
-  lastSweep = Date.now();
   const stays = await deps.db.$executeRaw`
     insert into "AutomationJob" ("workspaceId", "automationId", "eventKey", "cardId", "depth", "event")
     select a."workspaceId", a."id", 'stay:' || d."id" || ':' || (extract(epoch from d."stageEnteredAt") * 1000)::bigint, d."id", 1,
@@ -168,5 +166,5 @@ export async function sweepTimeTriggers(deps: AppDeps): Promise<number> {
   return stays + overdue;
 }
 
-events.jobSource('automations: time triggers', sweepTimeTriggers);
+events.jobSource('automations: time triggers', atMostEvery(SWEEP_MS, sweepTimeTriggers));
 events.jobSource('automations: due runs', runDueJobs);

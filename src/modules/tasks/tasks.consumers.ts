@@ -6,8 +6,11 @@
 import type { AppDeps } from '../../context.js';
 import { events } from '../../kernel/events.js';
 import { enqueue } from '../../lib/outbox.js';
+import { atMostEvery } from '../../lib/worker.js';
 
 const BATCH = 200;
+/** How often at most an instance looks for tasks that fell due. */
+const REMIND_MS = 1000;
 
 /** Turns up to BATCH tasks that fell due into notifications; answers how many. */
 export async function dueReminders({ db, outbox }: AppDeps): Promise<number> {
@@ -33,4 +36,6 @@ export async function dueReminders({ db, outbox }: AppDeps): Promise<number> {
   return n;
 }
 
-events.jobSource('tasks: due reminders', dueReminders);
+// The worker passes on every kick too (each change that queued jobs): the reminders look at most
+// once a second, as they did on the outbox's poll.
+events.jobSource('tasks: due reminders', atMostEvery(REMIND_MS, dueReminders));
