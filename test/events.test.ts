@@ -4,10 +4,11 @@
 import { describe, expect, test } from './kit/fixtures.js';
 import { CreateDeal, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit/documents/deals.js';
 import { CreateCustomField } from './kit/documents/custom-fields.js';
-import { CreateWebhook } from './kit/documents/webhooks.js';
-import { rawId } from './kit/results.js';
+import { CreateWebhook, UpdateWebhook } from './kit/documents/webhooks.js';
+import { DeleteAutomation, SetAutomationEnabled } from './kit/documents/automations.js';
+import { as, rawId } from './kit/results.js';
 import { automate } from './kit/automations.js';
-import { renameRecordingSql } from './kit/cards.js';
+import { createDeal, renameRecordingSql, updateDeal } from './kit/cards.js';
 import { events } from '../src/kernel/events.js';
 import '../src/modules/wiring.js';
 
@@ -99,6 +100,61 @@ describe('domain events', () => {
     const id = rawId(deal.id);
     expect(await app.deps.db.automationJob.count({ where: { automationId: rawId(automation.id), cardId: id } })).toBe(1);
     expect(await app.deps.db.webhookDelivery.count({ where: { workspaceId: ws.workspaceId, eventType: 'CARD_UPDATED' } })).toBe(1);
+  });
+
+  test('failing before: later writes read the field definitions, automations and webhooks once, kept until one of them changes; the next write sees a change', async ({
+    workspace: ws,
+    app,
+  }) => {
+    let deal = await createDeal(ws, { name: 'Order' });
+    deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Warm' });
+    const settingsRead = () => app.queries.filter((q) => /^SELECT .* FROM "public"\."(CustomField|Automation|Webhook)" AS "t0"/.test(q));
+    app.queries.length = 0;
+    deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Kept' });
+    expect(settingsRead()).toEqual([]);
+
+    // Each change is seen by the very next write of this instance (it dropped what it kept).
+    const automation = await automate(ws, {
+      name: 'Tell of renames',
+      trigger: { type: 'FIELD_CHANGED', cardKind: 'DEAL', field: 'name' },
+      // An action that leaves the deal as it is: a run racing the test's next write (another
+      // file's worker takes it, in the PostgreSQL pass) neither conflicts with it nor is a change.
+      actions: [{ notify: { text: 'Renamed [name]' } }],
+    });
+    const hook = as(
+      (await ws.gql(CreateWebhook, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['CARD_UPDATED'] } })).createWebhook,
+      'CreateWebhookSuccess',
+    );
+    const field = as(
+      (await ws.gql(CreateCustomField, { input: { entityType: 'DEAL', name: 'Quantity', type: 'NUMBER' } })).createCustomField,
+      'CreateCustomFieldSuccess',
+    );
+    deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Seen', customFields: [{ fieldId: field.field.id, value: { number: '3' } }] });
+    const jobs = () => app.deps.db.automationJob.count({ where: { automationId: rawId(automation.id) } });
+    const deliveries = () => app.deps.db.webhookDelivery.count({ where: { webhookId: rawId(hook.result.webhook.id) } });
+    expect([await jobs(), await deliveries()]).toEqual([1, 1]);
+
+    // Kept again, with what it now holds, once this instance heard its changes back from the
+    // outbox (reads made before that are not kept; this app's dispatcher is not started)…
+    // (through Redis in the PostgreSQL pass, a moment after the drain)
+    await app.deps.outbox.drain();
+    await expect.poll(() => app.deps.epochs.settling(ws.workspaceId), { interval: 5 }).toBe(false);
+    deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Read again' });
+    app.queries.length = 0;
+    deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Kept again' });
+    expect(settingsRead()).toEqual([]);
+    expect([await jobs(), await deliveries()]).toEqual([3, 3]);
+    // …until they are turned off: a disabled automation and webhook get nothing more…
+    expect((await ws.gql(SetAutomationEnabled, { id: automation.id, enabled: false })).setAutomationEnabled.__typename).toBe('SetAutomationEnabledSuccess');
+    expect((await ws.gql(UpdateWebhook, { input: { id: hook.result.webhook.id, enabled: false } })).updateWebhook.__typename).toBe('UpdateWebhookSuccess');
+    deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Unheard' });
+    expect([await jobs(), await deliveries()]).toEqual([3, 3]);
+    // …and a deleted one is not written to (its rows would break the write's foreign keys).
+    expect((await ws.gql(SetAutomationEnabled, { id: automation.id, enabled: true })).setAutomationEnabled.__typename).toBe('SetAutomationEnabledSuccess');
+    deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Heard again' });
+    expect(await jobs()).toBe(4);
+    expect((await ws.gql(DeleteAutomation, { id: automation.id })).deleteAutomation.__typename).toBe('DeleteAutomationSuccess');
+    expect((await updateDeal(ws, { id: deal.id, version: deal.version, name: 'After the delete' })).name).toBe('After the delete');
   });
 
   test('a refused write (stale version, invalid value) emits no event', async ({ workspace: ws, app }) => {

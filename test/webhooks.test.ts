@@ -102,13 +102,16 @@ describe('webhooks', () => {
     await rx.close();
   });
 
-  it('disables a webhook whose deliveries keep failing and tells the administrators; enabling it again resumes', async ({ workspace: ws }) => {
+  it('disables a webhook whose deliveries keep failing and tells the administrators; enabling it again resumes', async ({ workspace: ws, app }) => {
     const rx = await receiver(() => 500);
     const sub = subscribe(url, ws.token, AutomationNotifications, {}, (d) => d.notifications);
     await sub.ready;
     const { webhook } = await hook(ws, { url: rx.url, eventTypes: ['CARD_CREATED'] });
     for (let i = 0; i < 5; i++) await createDeal(ws, { name: `Failing ${i}` });
+    const kept = app.deps.epochs.epoch(ws.workspaceId);
     const told = await sub.waitFor((e) => e.some((n) => n.kind === 'WEBHOOK_DISABLED'), 40_000);
+    // The disable reached every instance as a settings change: none keeps the webhook as listening.
+    expect(app.deps.epochs.epoch(ws.workspaceId)).toBeGreaterThan(kept);
     await sub.close();
     expect(told.find((n) => n.kind === 'WEBHOOK_DISABLED')?.text).toBe(`Webhook ${rx.url} was disabled after 5 deliveries failed in a row`);
     const [state] = (await ws.gql(Webhooks, {})).webhooks;

@@ -7,6 +7,7 @@
 import { enqueue, type Tx } from '../lib/outbox.js';
 import type { AppDeps, ServiceCtx } from '../context.js';
 import type { Db } from '../db.js';
+import type { SettingsEpochs } from '../lib/settings-epochs.js';
 import type { AutomationRunMessage, NotificationMessage, SettingsChangedMessage, TimelineMessage } from '../lib/pubsub.js';
 import type { CardKind } from './card-kinds.js';
 
@@ -94,7 +95,7 @@ export type Topic = keyof EventMap;
 
 type TxConsumer<T extends Topic> = (tx: Tx, event: EventMap[T], ctx: ServiceCtx) => Promise<void>;
 type TxManyConsumer<T extends Topic> = (tx: Tx, events: EventMap[T][], ctx: ServiceCtx, ahead?: ReadsAhead) => Promise<void>;
-type AheadRead = (db: Db, workspaceId: string) => Promise<unknown>;
+type AheadRead = (db: Db, workspaceId: string) => Promise<unknown[]>;
 
 /**
  * Reads that in-transaction consumers of a change make whatever the change is (the workspace's
@@ -153,12 +154,15 @@ class EventRegistry {
     for (const t of [topics].flat()) this.add(this.ahead, t, name, fn);
   }
 
-  /** Starts the reads ahead of a change in `workspaceId` that will emit `topics`, on `db` (not a transaction). */
-  startReads(db: Db, workspaceId: string, topics: Topic[]): ReadsAhead {
+  /** Starts the reads ahead of a change in `workspaceId` that will emit `topics`, on `db` (not a transaction); with `epochs`, kept across changes. */
+  startReads(db: Db, workspaceId: string, topics: Topic[], epochs?: SettingsEpochs): ReadsAhead {
     const reads = new Map<string, Promise<unknown>>();
     for (const topic of topics) {
       for (const r of this.ahead.get(topic) ?? []) {
-        const p = r.fn(db, workspaceId);
+        // What they read is the workspace's settings (its automations, webhooks): kept across
+        // changes until those change, as a token's row is.
+        const read = () => r.fn(db, workspaceId);
+        const p = epochs ? epochs.keptList(workspaceId, `ahead:${topic}:${r.name}`, read) : read();
         // A change refused before its transaction never takes its reads: their failure is nobody's.
         p.catch(() => {});
         reads.set(`${topic}:${r.name}`, p);
@@ -259,5 +263,25 @@ events.afterCommit('jobsQueued', 'worker: wake up', (_e, deps) => deps.worker.ki
 export function settingsChanged(tx: Tx, ctx: Pick<ServiceCtx, 'deps' | 'viewer'>) {
   const { workspaceId } = ctx.viewer;
   ctx.deps.epochs.changing(workspaceId);
-  return enqueue(tx, [{ topic: 'settingsChanged', workspaceId, payload: { workspaceId } }]);
+  return enqueue(tx, [settingsChangedEvent(workspaceId)]);
+}
+
+/** The outbox row of settingsChanged, for a change made outside a request (a worker's), which has no epochs of its own to drop at once. */
+export function settingsChangedEvent(workspaceId: string) {
+  return { topic: 'settingsChanged', workspaceId, payload: { workspaceId } };
+}
+
+/**
+ * Runs an administrator's change of what the workspace's writes consult (its automations,
+ * webhooks) in one transaction with its settingsChanged, then has the event published: every
+ * instance drops what it kept of the workspace (ReadsAhead's lists).
+ */
+export async function changeSettings<T>(ctx: ServiceCtx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const out = await ctx.db.$transaction(async (tx) => {
+    const r = await fn(tx);
+    await settingsChanged(tx, ctx);
+    return r;
+  });
+  ctx.deps.outbox.kick();
+  return out;
 }

@@ -131,7 +131,7 @@ const joined = new WeakSet<object>();
 function startReads(ctx: ServiceCtx, kind: CardKind, topics: RecordTopic[]): ReadsAhead | undefined {
   if (joined.has(ctx.db)) return undefined;
   void definitions(ctx, kind);
-  return events.startReads(ctx.db, ctx.viewer.workspaceId, topics);
+  return events.startReads(ctx.db, ctx.viewer.workspaceId, topics, ctx.db === ctx.deps.db ? ctx.deps.epochs : undefined);
 }
 
 /** Adding to a card's timeline (notes, calls, tasks, files) needs the right to edit the card. */

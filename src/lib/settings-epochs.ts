@@ -1,8 +1,10 @@
 // Every change of roles, field access, a user's role, teams or sessions, API keys, field
-// definitions or the workspace's settings goes through the outbox as `settingsChanged`; each
-// instance counts those per workspace, so a live subscription can tell that the rights it started
-// with may have changed (modules/auth/live-viewer.ts), and a token's row read for one request can
-// serve the next ones until its workspace's settings change (`kept`).
+// definitions, automations, webhooks or the workspace's settings goes through the outbox as
+// `settingsChanged`; each instance counts those per workspace, so a live subscription can tell
+// that the rights it started with may have changed (modules/auth/live-viewer.ts), and a token's
+// row read for one request can serve the next ones until its workspace's settings change
+// (`kept`), as can what every card write consults: the field definitions, the automations and
+// webhooks listening (`keptList`).
 
 /** How long a kept value serves at most, should its workspace's settingsChanged never arrive (Redis down). */
 export const KEEP_MS = 5_000;
@@ -76,8 +78,21 @@ export class SettingsEpochs {
     }
     return value;
   }
+  /**
+   * A list of the workspace's settings (its field definitions, the automations or webhooks a
+   * change's consumers look for) read once and kept like a token's row: while the workspace's
+   * epoch stays put, for at most `keepMs`. It is frozen, rows and all, as every request shares it.
+   */
+  async keptList<T>(workspaceId: string, key: string, read: () => Promise<T[]>): Promise<T[]> {
+    const list = await this.kept(
+      `${workspaceId}:${key}`,
+      async () => frozen(await read()),
+      () => workspaceId,
+    );
+    return list!;
+  }
   /** A settings change of this instance in the workspace is queued and its event not back (a few milliseconds). */
-  private settling(workspaceId: string) {
+  settling(workspaceId: string) {
     const until = this.unsettled.get(workspaceId);
     if (until === undefined) return false;
     if (until > Date.now()) return true;
@@ -88,4 +103,13 @@ export class SettingsEpochs {
   forgetKept() {
     this.values.clear();
   }
+}
+
+/** `value` with its arrays and plain objects frozen, all the way down (dates, decimals and buffers left as they are). */
+function frozen<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  for (const v of Object.values(value)) frozen(v);
+  return Object.freeze(value);
 }

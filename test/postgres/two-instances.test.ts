@@ -8,7 +8,10 @@ import { createTestApp, testDatabaseUrl, type TestApp } from '../kit/app.js';
 import { scratchDatabase } from '../kit/server.js';
 import { signUpWorkspace } from '../kit/workspace.js';
 import { graphql } from '../gql/index.js';
-import { CreateDeal as Create } from '../kit/documents/deals.js';
+import { CreateDeal as Create, UpdateDeal } from '../kit/documents/deals.js';
+import { CreateWebhook } from '../kit/documents/webhooks.js';
+import { CreateCustomField } from '../kit/documents/custom-fields.js';
+import { as, rawId } from '../kit/results.js';
 import { SetFieldAccess as Hide } from '../kit/documents/users.js';
 import { subscribe } from '../kit/subscribe.js';
 import { Logout } from '../kit/documents/auth.js';
@@ -90,6 +93,35 @@ describe('rights changed on one instance', () => {
     ]);
     expect(sub.errors).toEqual([]);
     await sub.close();
+  });
+});
+
+describe('settings one instance keeps for its writes', () => {
+  it('are read again once a change made on the other reaches it: a new webhook hears, a new field takes values', async () => {
+    const { a } = await pair(true);
+    const b = apps[1];
+    const ws = await signUpWorkspace(a);
+    const onB = b.as(ws.token);
+    // B's writes keep the workspace's definitions and its (no) webhooks (lib/settings-epochs.ts).
+    let deal = as((await onB.gql(Create, { input: { name: 'Order' } })).createDeal, 'CreateDealSuccess').deal;
+    for (const name of ['Once', 'Twice'])
+      deal = as((await onB.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, name } })).updateDeal, 'UpdateDealSuccess').deal;
+    const heard = b.deps.epochs.epoch(ws.workspaceId);
+    const hook = as(
+      (await ws.gql(CreateWebhook, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['CARD_UPDATED'] } })).createWebhook,
+      'CreateWebhookSuccess',
+    );
+    const field = as(
+      (await ws.gql(CreateCustomField, { input: { entityType: 'DEAL', name: 'Quantity', type: 'NUMBER' } })).createCustomField,
+      'CreateCustomFieldSuccess',
+    );
+    // Both changes' settingsChanged reach B through Redis (A dispatches them).
+    await vi.waitFor(() => expect(b.deps.epochs.epoch(ws.workspaceId)).toBeGreaterThanOrEqual(heard + 2), { timeout: 10_000, interval: 5 });
+    const r = await onB.gql(UpdateDeal, {
+      input: { id: deal.id, version: deal.version, name: 'Counted', customFields: [{ fieldId: field.field.id, value: { number: '3' } }] },
+    });
+    expect(as(r.updateDeal, 'UpdateDealSuccess').deal.name).toBe('Counted');
+    expect(await b.deps.db.webhookDelivery.count({ where: { webhookId: rawId(hook.result.webhook.id) } })).toBe(1);
   });
 });
 

@@ -12,18 +12,21 @@ import { matchesAny, numeric, toGraphql, type FieldDef, type GraphqlValue } from
 
 export type EntityType = CardKind;
 
-/** The workspace's field definitions for an entity type, loaded once per request. */
+/**
+ * The workspace's field definitions for an entity type, once per request, and kept across
+ * requests until a definition changes (settingsChanged; lib/settings-epochs.ts). Inside a
+ * transaction they are read afresh, as that transaction may be changing them.
+ */
 export function definitions(ctx: ServiceCtx, entityType: EntityType): Promise<FieldDef[]> {
-  return perRequest(
-    ctx,
-    `fields:${entityType}`,
-    () =>
+  return perRequest(ctx, `fields:${entityType}`, () => {
+    const read = () =>
       ctx.db.customField.findMany({
         where: { workspaceId: ctx.viewer.workspaceId, entityType },
         include: { options: { orderBy: { sortOrder: 'asc' } } },
         orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
-      }) as Promise<FieldDef[]>,
-  );
+      }) as Promise<FieldDef[]>;
+    return ctx.db === ctx.deps.db ? ctx.deps.epochs.keptList(ctx.viewer.workspaceId, `fields:${entityType}`, read) : read();
+  });
 }
 
 /**

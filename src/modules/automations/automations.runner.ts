@@ -18,7 +18,7 @@ import { enqueue, type Tx } from '../../lib/outbox.js';
 import { insertRows, lockRows } from '../../lib/bulk-insert.js';
 import type { AutomationRunMessage, NotificationMessage } from '../../lib/pubsub.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
-import { events } from '../../kernel/events.js';
+import { events, settingsChangedEvent } from '../../kernel/events.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import { visibleDefinitions } from '../../kernel/fields/definitions.js';
 import { hiddenSystemFields } from '../../kernel/lists.js';
@@ -729,6 +729,8 @@ async function finish(tx: Tx, list: Finish[]): Promise<Set<bigint>> {
     const before = c.cleared ? 0 : m.failureStreak - c.streak;
     return m.pausedAt && m.failureStreak >= PAUSE_AFTER && before < PAUSE_AFTER;
   });
+  // A paused automation queues no more runs: each instance drops the list it kept (ReadsAhead).
+  await enqueue(tx, [...new Set(paused.map((a) => a.workspaceId))].map(settingsChangedEvent));
   for (const a of paused) {
     // Every administrator of the workspace hears of it.
     const admins = await tx.user.findMany({ where: { workspaceId: a.workspaceId, active: true, role: { isAdmin: true } }, select: { id: true } });

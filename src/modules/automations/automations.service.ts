@@ -18,6 +18,7 @@ import { decodeCardFilter } from '../cards/cards.schema.js';
 import { decodeValue } from '../custom-fields/custom-fields.schema.js';
 import { ID_FIELDS as DEAL_IDS } from '../deals/deals.schema.js';
 import { ID_FIELDS as CONTACT_IDS } from '../contacts/contacts.schema.js';
+import { changeSettings } from '../../kernel/events.js';
 import { ID_FIELDS as COMPANY_IDS } from '../companies/companies.schema.js';
 import { AUTOMATIONS } from './automations.messages.js';
 
@@ -320,10 +321,12 @@ type Query = { include?: Prisma.AutomationInclude; select?: Prisma.AutomationSel
 export async function createAutomation(ctx: ServiceCtx, input: AutomationInput, query: Query = {}) {
   assertAdmin(ctx.viewer, AUTOMATIONS.manage());
   const data = await checkInput(ctx, input);
-  return ctx.db.automation.create({
-    ...query,
-    data: { ...data, enabled: input.enabled ?? true, workspaceId: ctx.viewer.workspaceId, ownerId: ctx.viewer.userId },
-  });
+  return changeSettings(ctx, (tx) =>
+    tx.automation.create({
+      ...query,
+      data: { ...data, enabled: input.enabled ?? true, workspaceId: ctx.viewer.workspaceId, ownerId: ctx.viewer.userId },
+    }),
+  );
 }
 
 async function own(ctx: ServiceCtx, id: string) {
@@ -337,27 +340,31 @@ async function own(ctx: ServiceCtx, id: string) {
 export async function updateAutomation(ctx: ServiceCtx, id: string, input: AutomationInput, query: Query = {}) {
   await own(ctx, id);
   const data = await checkInput(ctx, input);
-  return ctx.db.automation.update({
-    ...query,
-    where: { id },
-    data: {
-      ...data,
-      conditions: data.conditions ?? (null as unknown as Prisma.InputJsonValue),
-      ownerId: ctx.viewer.userId,
-      ...(input.enabled === null || input.enabled === undefined ? {} : { enabled: input.enabled }),
-    },
-  });
+  return changeSettings(ctx, (tx) =>
+    tx.automation.update({
+      ...query,
+      where: { id },
+      data: {
+        ...data,
+        conditions: data.conditions ?? (null as unknown as Prisma.InputJsonValue),
+        ownerId: ctx.viewer.userId,
+        ...(input.enabled === null || input.enabled === undefined ? {} : { enabled: input.enabled }),
+      },
+    }),
+  );
 }
 
 /** Enabling also lifts a pause and its failure streak. */
 export async function setAutomationEnabled(ctx: ServiceCtx, id: string, enabled: boolean, query: Query = {}) {
   await own(ctx, id);
-  return ctx.db.automation.update({ ...query, where: { id }, data: enabled ? { enabled, pausedAt: null, failureStreak: 0 } : { enabled } });
+  return changeSettings(ctx, (tx) =>
+    tx.automation.update({ ...query, where: { id }, data: enabled ? { enabled, pausedAt: null, failureStreak: 0 } : { enabled } }),
+  );
 }
 
 export async function deleteAutomation(ctx: ServiceCtx, id: string) {
   await own(ctx, id);
-  await ctx.db.automation.delete({ where: { id } });
+  await changeSettings(ctx, (tx) => tx.automation.delete({ where: { id } }));
   return id;
 }
 

@@ -11,6 +11,7 @@ import { Webhook as Signer } from 'standardwebhooks';
 import type { AppDeps } from '../../context.js';
 import { render } from '../../lib/i18n.js';
 import { enqueue } from '../../lib/outbox.js';
+import { settingsChangedEvent } from '../../kernel/events.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 import { guardedLookup } from './guard.js';
 import { WEBHOOKS } from './webhooks.messages.js';
@@ -185,6 +186,8 @@ async function fail(deps: AppDeps, { row, entry }: Outcome) {
         "disabledAt" = case when "failureStreak" + 1 >= ${DISABLE_AFTER} and "disabledAt" is null then now() else "disabledAt" end
       where "id" = ${row.webhookId}::uuid returning "failureStreak", "enabled", "url"`;
     if (w && w.failureStreak === DISABLE_AFTER) {
+      // Disabled: each instance drops the webhooks it kept for the workspace's changes (ReadsAhead).
+      await enqueue(tx, [settingsChangedEvent(row.workspaceId)]);
       const admins = await tx.user.findMany({ where: { workspaceId: row.workspaceId, active: true, role: { isAdmin: true } }, select: { id: true } });
       const occurredAt = new Date().toISOString();
       await enqueue(

@@ -13,7 +13,7 @@ import { encodeGlobalId } from '../../lib/ids.js';
 import type { Tx } from '../../lib/outbox.js';
 import { insertRows } from '../../lib/bulk-insert.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
-import type { FieldChange, Snapshot } from '../../kernel/events.js';
+import { changeSettings, type FieldChange, type Snapshot } from '../../kernel/events.js';
 import type { FieldAccessMap } from '../../kernel/access/field-access.js';
 import type { Viewer } from '../../kernel/access/viewer.js';
 import { hiddenFieldIds } from '../../kernel/fields/definitions.js';
@@ -82,9 +82,11 @@ export async function createWebhook(ctx: ServiceCtx, input: WebhookInput) {
     ids.issues.add('roleId', v.noSuch('Role'));
   await checkInput(ctx, input, ids.issues);
   const secret = input.secret ? (input.secret.startsWith(SECRET_PREFIX) ? input.secret : SECRET_PREFIX + input.secret) : newSecret();
-  const webhook = await ctx.db.webhook.create({
-    data: { workspaceId: ctx.viewer.workspaceId, url: input.url, eventTypes: [...new Set(input.eventTypes)], enabled: input.enabled ?? true, secret, roleId },
-  });
+  const webhook = await changeSettings(ctx, (tx) =>
+    tx.webhook.create({
+      data: { workspaceId: ctx.viewer.workspaceId, url: input.url, eventTypes: [...new Set(input.eventTypes)], enabled: input.enabled ?? true, secret, roleId },
+    }),
+  );
   return { webhook, secret };
 }
 
@@ -105,15 +107,17 @@ export async function updateWebhook(
   await own(ctx, id);
   const given = { url: input.url ?? undefined, eventTypes: input.eventTypes ?? undefined };
   await checkInput(ctx, given, new IssueList());
-  return ctx.db.webhook.update({
-    ...query,
-    where: { id },
-    data: {
-      ...(given.url ? { url: given.url } : {}),
-      ...(given.eventTypes ? { eventTypes: [...new Set(given.eventTypes)] } : {}),
-      ...(input.enabled === true ? { enabled: true, disabledAt: null, failureStreak: 0 } : input.enabled === false ? { enabled: false } : {}),
-    },
-  });
+  return changeSettings(ctx, (tx) =>
+    tx.webhook.update({
+      ...query,
+      where: { id },
+      data: {
+        ...(given.url ? { url: given.url } : {}),
+        ...(given.eventTypes ? { eventTypes: [...new Set(given.eventTypes)] } : {}),
+        ...(input.enabled === true ? { enabled: true, disabledAt: null, failureStreak: 0 } : input.enabled === false ? { enabled: false } : {}),
+      },
+    }),
+  );
 }
 
 /** A new secret, answered once; the old one keeps signing alongside for `overlapHours`. */
@@ -132,7 +136,7 @@ export async function rotateWebhookSecret(ctx: ServiceCtx, id: string, overlapHo
 
 export async function deleteWebhook(ctx: ServiceCtx, id: string) {
   await own(ctx, id);
-  await ctx.db.webhook.delete({ where: { id } });
+  await changeSettings(ctx, (tx) => tx.webhook.delete({ where: { id } }));
   return id;
 }
 
