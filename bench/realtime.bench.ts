@@ -428,9 +428,18 @@ try {
   // The first IDLE of them only warm the mutation path up.
   const idleDeals = deals.splice(deals.length - 2 * IDLE, 2 * IDLE);
   let idleStart = [0, 0];
+  // Also timed: the write alone (sent → on Redis) with nobody connected, the reference for how
+  // much the subscribers' load slows the same write in the measured loop.
+  const idleToRedis: number[] = [];
   for (const [i, deal] of idleDeals.entries()) {
     if (i === IDLE) idleStart = await Promise.all([a.cpu(), b.cpu()]);
+    const r: Round = { key: deal.id, got: 0, first: 0, last: 0, lastWall: 0, occurredAt: '', published: 0, rawKey: rawId(deal.id), done: () => {} };
+    round = r;
+    const t0 = performance.now();
     await gql<UpdateDealData>(servers[i % 2], UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: 'Idle' } }, token);
+    for (let waited = 0; !r.published && waited < 2000; waited += 5) await sleep(5);
+    round = null;
+    if (i >= IDLE && r.published) idleToRedis.push(r.published - t0);
     await sleep(60);
   }
   const idleEnd = await Promise.all([a.cpu(), b.cpu()]);
@@ -623,6 +632,7 @@ try {
   rows.push(['GraphQL end to end: `updateDeal` sent → last of N subscribers', stats(g.total), rawTotal]);
   rows.push(['… `updateDeal` HTTP round trip (alone)', stats(g.rtt), null]);
   rows.push(['… `updateDeal` sent → event published on Redis (transaction, commit, outbox dispatch)', stats(g.toRedis), null]);
+  rows.push([`… the same with no subscribers connected (${idleToRedis.length} changes, 60 ms apart, before they connect)`, stats(idleToRedis), null]);
   rows.push(['… event on Redis → last of N subscribers (fan-out by both instances)', stats(g.fromRedis), rawTotal]);
   if (SPLIT) rows.push(['… the same fan-out, its ratio to the two-process broadcast', stats(g.fromRedis), stats(split)]);
   rows.push(['… `updateDeal` sent → first subscriber', stats(g.first), null]);
