@@ -6,9 +6,9 @@ import { CreateDeal, DeleteDeal, MoveDeal, RestoreDeal, UpdateDeal } from './kit
 import { CreateCustomField } from './kit/documents/custom-fields.js';
 import { CreateWebhook, UpdateWebhook } from './kit/documents/webhooks.js';
 import { DeleteAutomation, SetAutomationEnabled } from './kit/documents/automations.js';
-import { as, rawId } from './kit/results.js';
-import { automate } from './kit/automations.js';
-import { createDeal, renameRecordingSql, updateDeal } from './kit/cards.js';
+import { rawId } from './kit/results.js';
+import { automate, createWebhook } from './kit/automations.js';
+import { createDeal, defineField, renameRecordingSql, updateDeal } from './kit/cards.js';
 import { events } from '../src/kernel/events.js';
 import '../src/modules/wiring.js';
 
@@ -121,17 +121,11 @@ describe('domain events', () => {
       // file's worker takes it, in the PostgreSQL pass) neither conflicts with it nor is a change.
       actions: [{ notify: { text: 'Renamed [name]' } }],
     });
-    const hook = as(
-      (await ws.gql(CreateWebhook, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['CARD_UPDATED'] } })).createWebhook,
-      'CreateWebhookSuccess',
-    );
-    const field = as(
-      (await ws.gql(CreateCustomField, { input: { entityType: 'DEAL', name: 'Quantity', type: 'NUMBER' } })).createCustomField,
-      'CreateCustomFieldSuccess',
-    );
-    deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Seen', customFields: [{ fieldId: field.field.id, value: { number: '3' } }] });
+    const hook = await createWebhook(ws, { url: 'http://127.0.0.1:9/hook', eventTypes: ['CARD_UPDATED'] });
+    const field = await defineField(ws, { entityType: 'DEAL', name: 'Quantity', type: 'NUMBER' });
+    deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Seen', customFields: [{ fieldId: field.id, value: { number: '3' } }] });
     const jobs = () => app.deps.db.automationJob.count({ where: { automationId: rawId(automation.id) } });
-    const deliveries = () => app.deps.db.webhookDelivery.count({ where: { webhookId: rawId(hook.result.webhook.id) } });
+    const deliveries = () => app.deps.db.webhookDelivery.count({ where: { webhookId: rawId(hook.webhook.id) } });
     expect([await jobs(), await deliveries()]).toEqual([1, 1]);
 
     // Kept again, with what it now holds, once this instance heard its changes back from the
@@ -146,7 +140,7 @@ describe('domain events', () => {
     expect([await jobs(), await deliveries()]).toEqual([3, 3]);
     // …until they are turned off: a disabled automation and webhook get nothing more…
     expect((await ws.gql(SetAutomationEnabled, { id: automation.id, enabled: false })).setAutomationEnabled.__typename).toBe('SetAutomationEnabledSuccess');
-    expect((await ws.gql(UpdateWebhook, { input: { id: hook.result.webhook.id, enabled: false } })).updateWebhook.__typename).toBe('UpdateWebhookSuccess');
+    expect((await ws.gql(UpdateWebhook, { input: { id: hook.webhook.id, enabled: false } })).updateWebhook.__typename).toBe('UpdateWebhookSuccess');
     deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Unheard' });
     expect([await jobs(), await deliveries()]).toEqual([3, 3]);
     // …and a deleted one is not written to (its rows would break the write's foreign keys).

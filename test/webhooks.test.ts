@@ -13,16 +13,12 @@ import { createDeal, updateDeal } from './kit/cards.js';
 import { MoveDeal } from './kit/documents/deals.js';
 import { AutomationNotifications } from './kit/documents/automations.js';
 import { CreateWebhook, DeleteWebhook, RedeliverWebhook, RotateWebhookSecret, UpdateWebhook, WebhookDeliveries, Webhooks } from './kit/documents/webhooks.js';
-import type { CreateWebhookInput } from './gql/graphql.js';
+import { createWebhook } from './kit/automations.js';
 
 let url: string;
 test.beforeAll(({ url: serverUrl }) => {
   url = serverUrl;
 });
-
-async function hook(c: Client, input: CreateWebhookInput) {
-  return as((await c.gql(CreateWebhook, { input })).createWebhook, 'CreateWebhookSuccess').result;
-}
 
 async function deliveries(c: Client, webhookId: string) {
   return (await c.gql(WebhookDeliveries, { webhookId, first: 100 })).webhookDeliveries;
@@ -43,7 +39,7 @@ describe('webhooks', () => {
 
   it('delivers subscribed events signed per Standard Webhooks, with the card as the API shows it', async ({ workspace: ws }) => {
     const rx = await receiver();
-    const { webhook, secret } = await hook(ws, { url: rx.url, eventTypes: ['CARD_CREATED', 'DEAL_STAGE_CHANGED'] });
+    const { webhook, secret } = await createWebhook(ws, { url: rx.url, eventTypes: ['CARD_CREATED', 'DEAL_STAGE_CHANGED'] });
     expect(secret).toMatch(/^whsec_/);
     const d = await createDeal(ws, { name: 'Signed', amount: '10' });
     await updateDeal(ws, { id: d.id, version: d.version, name: 'Renamed' }); // CARD_UPDATED: not subscribed
@@ -66,7 +62,7 @@ describe('webhooks', () => {
 
   it('retries a failing receiver with the same webhook-id, logging each attempt, and redelivers on demand', async ({ workspace: ws }) => {
     const rx = await receiver((_r, n) => (n <= 2 ? 500 : 200));
-    const { webhook } = await hook(ws, { url: rx.url, eventTypes: ['CARD_CREATED'] });
+    const { webhook } = await createWebhook(ws, { url: rx.url, eventTypes: ['CARD_CREATED'] });
     await createDeal(ws, { name: 'Flaky' });
     await expect.poll(async () => (await deliveries(ws, webhook.id))[0]?.status, poll).toBe('SUCCEEDED');
     const [d] = await deliveries(ws, webhook.id);
@@ -86,7 +82,7 @@ describe('webhooks', () => {
 
   it('signs with both secrets during a rotation overlap, and with the new one alone after', async ({ workspace: ws }) => {
     const rx = await receiver();
-    const { webhook, secret: old } = await hook(ws, { url: rx.url, eventTypes: ['CARD_CREATED'] });
+    const { webhook, secret: old } = await createWebhook(ws, { url: rx.url, eventTypes: ['CARD_CREATED'] });
     const rotated = as((await ws.gql(RotateWebhookSecret, { id: webhook.id, overlapHours: 1 })).rotateWebhookSecret, 'RotateWebhookSecretSuccess').result;
     expect(rotated.secret).not.toBe(old);
     await createDeal(ws, { name: 'Overlap' });
@@ -106,7 +102,7 @@ describe('webhooks', () => {
     const rx = await receiver(() => 500);
     const sub = subscribe(url, ws.token, AutomationNotifications, {}, (d) => d.notifications);
     await sub.ready;
-    const { webhook } = await hook(ws, { url: rx.url, eventTypes: ['CARD_CREATED'] });
+    const { webhook } = await createWebhook(ws, { url: rx.url, eventTypes: ['CARD_CREATED'] });
     for (let i = 0; i < 5; i++) await createDeal(ws, { name: `Failing ${i}` });
     const kept = app.deps.epochs.epoch(ws.workspaceId);
     const told = await sub.waitFor((e) => e.some((n) => n.kind === 'WEBHOOK_DISABLED'), 40_000);

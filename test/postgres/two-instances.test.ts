@@ -9,8 +9,8 @@ import { scratchDatabase } from '../kit/server.js';
 import { signUpWorkspace } from '../kit/workspace.js';
 import { graphql } from '../gql/index.js';
 import { CreateDeal as Create, UpdateDeal } from '../kit/documents/deals.js';
-import { CreateWebhook } from '../kit/documents/webhooks.js';
-import { CreateCustomField } from '../kit/documents/custom-fields.js';
+import { createWebhook } from '../kit/automations.js';
+import { defineField } from '../kit/cards.js';
 import { as, rawId } from '../kit/results.js';
 import { SetFieldAccess as Hide } from '../kit/documents/users.js';
 import { subscribe } from '../kit/subscribe.js';
@@ -107,21 +107,15 @@ describe('settings one instance keeps for its writes', () => {
     for (const name of ['Once', 'Twice'])
       deal = as((await onB.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, name } })).updateDeal, 'UpdateDealSuccess').deal;
     const heard = b.deps.epochs.epoch(ws.workspaceId);
-    const hook = as(
-      (await ws.gql(CreateWebhook, { input: { url: 'http://127.0.0.1:9/hook', eventTypes: ['CARD_UPDATED'] } })).createWebhook,
-      'CreateWebhookSuccess',
-    );
-    const field = as(
-      (await ws.gql(CreateCustomField, { input: { entityType: 'DEAL', name: 'Quantity', type: 'NUMBER' } })).createCustomField,
-      'CreateCustomFieldSuccess',
-    );
+    const hook = await createWebhook(ws, { url: 'http://127.0.0.1:9/hook', eventTypes: ['CARD_UPDATED'] });
+    const field = await defineField(ws, { entityType: 'DEAL', name: 'Quantity', type: 'NUMBER' });
     // Both changes' settingsChanged reach B through Redis (A dispatches them).
     await vi.waitFor(() => expect(b.deps.epochs.epoch(ws.workspaceId)).toBeGreaterThanOrEqual(heard + 2), { timeout: 10_000, interval: 5 });
     const r = await onB.gql(UpdateDeal, {
-      input: { id: deal.id, version: deal.version, name: 'Counted', customFields: [{ fieldId: field.field.id, value: { number: '3' } }] },
+      input: { id: deal.id, version: deal.version, name: 'Counted', customFields: [{ fieldId: field.id, value: { number: '3' } }] },
     });
     expect(as(r.updateDeal, 'UpdateDealSuccess').deal.name).toBe('Counted');
-    expect(await b.deps.db.webhookDelivery.count({ where: { webhookId: rawId(hook.result.webhook.id) } })).toBe(1);
+    expect(await b.deps.db.webhookDelivery.count({ where: { webhookId: rawId(hook.webhook.id) } })).toBe(1);
   });
 });
 
