@@ -6,6 +6,7 @@ import { rawId } from './kit/results.js';
 import { insertRows } from '../src/lib/bulk-insert.js';
 import { renameRecordingSql } from './kit/cards.js';
 import { Timeline } from './kit/documents/timeline.js';
+import { automate } from './kit/automations.js';
 
 describe('bulk insert', () => {
   test('rows of different shapes keep their values and get the defaults of what they leave out', async ({ workspace: ws, app }) => {
@@ -60,5 +61,25 @@ describe('bulk insert', () => {
     expect(timeline.timeline.edges.map((e) => e.node.kind)).toContain('FIELD_CHANGED');
     const notices = await app.deps.db.outboxEvent.findMany({ where: { topic: 'timelineUpdated', payload: { path: ['cardId'], equals: rawId(deal.id) } } });
     expect(notices).toHaveLength(2);
+  });
+  test('with a parent, rows naming a deleted one are left out and the others keep their order; with skipDuplicates a row held already is left out', async ({
+    workspace: ws,
+    app,
+  }) => {
+    const db = app.database.prisma;
+    const automation = await automate(ws, { name: 'Tell', trigger: { type: 'CARD_CREATED', cardKind: 'DEAL' }, actions: [{ notify: { text: 'New' } }] });
+    const workspaceId = ws.workspaceId.includes('-') ? ws.workspaceId : rawId(ws.workspaceId);
+    const automationId = rawId(automation.id);
+    const gone = '00000000-0000-7000-8000-000000000000';
+    // Due in a hundred years: no worker of the run (a PostgreSQL pass shares the database) takes them.
+    const runAt = new Date('2126-01-01T00:00:00Z');
+    const job = (eventKey: string, id = automationId) => ({ workspaceId, automationId: id, eventKey, cardId: gone, depth: 1, event: { eventKey }, runAt });
+    const opts = { parent: { column: 'automationId', table: 'Automation' }, skipDuplicates: true };
+    await db.$transaction((tx) => insertRows(tx, 'AutomationJob', [job('e3'), job('orphan', gone), job('e1'), job('e2')], opts));
+    // Again: each is held already (automationId, eventKey), so nothing fails and nothing is added.
+    await db.$transaction((tx) => insertRows(tx, 'AutomationJob', [job('e1'), job('e4')], opts));
+    const rows = await db.automationJob.findMany({ where: { workspaceId }, orderBy: { id: 'asc' }, select: { eventKey: true } });
+    expect(rows.map((r) => r.eventKey)).toEqual(['e3', 'e1', 'e2', 'e4']);
+    await db.automation.delete({ where: { id: automationId } });
   });
 });

@@ -20,6 +20,14 @@ export type BulkOptions = {
   ids?: boolean;
   /** Columns set to the same instant when a row leaves them out (the tables' `@default(now())`). */
   now?: readonly string[];
+  /**
+   * Leaves out the rows whose `column` names no row of `table` (its parent, deleted since the
+   * rows were made from a list read earlier), instead of failing on the foreign key; the others
+   * are inserted in the order given.
+   */
+  parent?: { column: string; table: string };
+  /** Leaves out the rows a unique constraint already holds (createMany's skipDuplicates). */
+  skipDuplicates?: boolean;
 };
 
 // UUIDv7 ids as the uuid package makes them (its byte layout and string form; ordered as they are
@@ -62,11 +70,11 @@ export async function insertRows(tx: Tx, table: string, rows: Record<string, unk
 }
 
 /** An insert made ready (its rows' ids and instants filled in) to run later with others (`runInserts`). */
-export type PreparedInsert = { table: string; groups: Map<string, Record<string, unknown>[]> };
+export type PreparedInsert = { table: string; groups: Map<string, Record<string, unknown>[]>; opts: BulkOptions };
 
 export function prepareInsert(table: string, rows: Record<string, unknown>[], opts: BulkOptions = {}): { ids: string[]; insert: PreparedInsert } {
   const { ids, groups } = grouped(rows, opts);
-  return { ids, insert: { table, groups } };
+  return { ids, insert: { table, groups, opts } };
 }
 
 /**
@@ -75,9 +83,9 @@ export function prepareInsert(table: string, rows: Record<string, unknown>[], op
  * whether or not the statement reads it). One round trip where each would be one.
  */
 export async function runInserts(tx: Tx, inserts: PreparedInsert[]) {
-  const parts = inserts.flatMap((i) => [...i.groups].map(([shape, list]) => ({ table: i.table, shape, json: JSON.stringify(list) })));
+  const parts = inserts.flatMap((i) => [...i.groups].map(([shape, list]) => ({ table: i.table, shape, opts: i.opts, json: JSON.stringify(list) })));
   if (!parts.length) return;
-  const sql = parts.map((x, i) => statement(x.table, x.shape, i + 1));
+  const sql = parts.map((x, i) => statement(x.table, x.shape, i + 1, x.opts));
   const last = sql.pop()!;
   const text = sql.length ? `with ${sql.map((q, i) => `"w${i}" as (${q})`).join(', ')} ${last}` : last;
   await tx.$executeRawUnsafe(text, ...parts.map((x) => x.json));
@@ -108,9 +116,16 @@ export async function insertRowsReturning<T extends { id: string }>(
   });
 }
 
-function statement(table: string, shape: string, param = 1) {
+function statement(table: string, shape: string, param = 1, opts: BulkOptions = {}) {
   const cols = shape.split(',').map(ident).join(', ');
-  return `insert into ${ident(table)} (${cols}) select ${cols} from jsonb_populate_recordset(null::${ident(table)}, $${param}::jsonb)`;
+  const rows = `jsonb_populate_recordset(null::${ident(table)}, $${param}::jsonb)`;
+  const { parent, skipDuplicates } = opts;
+  // With a parent check, the rows keep their order by their place in the batch (a serial id
+  // given by the default follows it).
+  const from = parent
+    ? `${rows} with ordinality x where exists (select 1 from ${ident(parent.table)} p where p."id" = x.${ident(parent.column)}) order by x.ordinality`
+    : rows;
+  return `insert into ${ident(table)} (${cols}) select ${cols} from ${from}${skipDuplicates ? ' on conflict do nothing' : ''}`;
 }
 
 /** The rows by the columns they give (undefined left out, ids and instants filled in). */

@@ -9,7 +9,9 @@ import { scratchDatabase } from '../kit/server.js';
 import { signUpWorkspace } from '../kit/workspace.js';
 import { graphql } from '../gql/index.js';
 import { CreateDeal as Create, UpdateDeal } from '../kit/documents/deals.js';
-import { createWebhook } from '../kit/automations.js';
+import { automate, createWebhook } from '../kit/automations.js';
+import { DeleteWebhook } from '../kit/documents/webhooks.js';
+import { DeleteAutomation } from '../kit/documents/automations.js';
 import { defineField } from '../kit/cards.js';
 import { as, rawId } from '../kit/results.js';
 import { SetFieldAccess as Hide } from '../kit/documents/users.js';
@@ -116,6 +118,32 @@ describe('settings one instance keeps for its writes', () => {
     });
     expect(as(r.updateDeal, 'UpdateDealSuccess').deal.name).toBe('Counted');
     expect(await b.deps.db.webhookDelivery.count({ where: { webhookId: rawId(hook.webhook.id) } })).toBe(1);
+  });
+});
+
+describe('a deletion another instance has not heard of', () => {
+  it('fails none of its writes: the webhook and automation it kept are left out', async () => {
+    // Without Redis, B never hears A's settings changes: it keeps what it read for 5 seconds.
+    const { a } = await pair(false);
+    const b = apps[1];
+    const ws = await signUpWorkspace(a);
+    const hook = await createWebhook(ws, { url: 'http://127.0.0.1:9/hook', eventTypes: ['CARD_UPDATED'] });
+    const automation = await automate(ws, {
+      name: 'Tell',
+      trigger: { type: 'FIELD_CHANGED', cardKind: 'DEAL', field: 'name' },
+      actions: [{ notify: { text: 'Renamed' } }],
+    });
+    const onB = b.as(ws.token);
+    let deal = as((await onB.gql(Create, { input: { name: 'Order' } })).createDeal, 'CreateDealSuccess').deal;
+    deal = as((await onB.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, name: 'Kept' } })).updateDeal, 'UpdateDealSuccess').deal;
+    expect(await b.deps.db.webhookDelivery.count({ where: { webhookId: rawId(hook.webhook.id) } })).toBe(1);
+    expect(await b.deps.db.automationJob.count({ where: { automationId: rawId(automation.id) } })).toBe(1);
+    expect(as((await ws.gql(DeleteWebhook, { id: hook.webhook.id })).deleteWebhook, 'DeleteWebhookSuccess').deletedId).toBe(hook.webhook.id);
+    expect(as((await ws.gql(DeleteAutomation, { id: automation.id })).deleteAutomation, 'DeleteAutomationSuccess').deletedId).toBe(automation.id);
+    const r = await onB.gql(UpdateDeal, { input: { id: deal.id, version: deal.version, name: 'After the deletes' } });
+    expect(as(r.updateDeal, 'UpdateDealSuccess').deal.name).toBe('After the deletes');
+    expect(await b.deps.db.webhookDelivery.count({ where: { workspaceId: ws.workspaceId } })).toBe(0);
+    expect(await b.deps.db.automationJob.count({ where: { workspaceId: ws.workspaceId } })).toBe(0);
   });
 });
 

@@ -12,6 +12,7 @@ import type { AutomationTrigger } from '../../generated/prisma/enums.js';
 import type { TriggerConfig } from './automations.service.js';
 import { runDueJobs, type JobEvent } from './automations.runner.js';
 import { atMostEvery } from '../../lib/worker.js';
+import { insertRows } from '../../lib/bulk-insert.js';
 
 type Candidate = { id: string; trigger: AutomationTrigger; cardKind: string; triggerConfig: Prisma.JsonValue };
 
@@ -72,7 +73,9 @@ async function queue(tx: Tx, ctx: ServiceCtx, workspaceId: string, triggers: Aut
       .map((a) => ({ workspaceId, automationId: a.id, eventKey: key, cardId: event.cardId, depth, event: event as unknown as Prisma.InputJsonValue })),
   );
   if (!data.length) return;
-  await tx.automationJob.createMany({ data, skipDuplicates: true });
+  // The automations may come from a list kept across requests (SettingsEpochs.keptList): one
+  // deleted since is left out rather than failing the change on its foreign key.
+  await insertRows(tx, 'AutomationJob', data, { parent: { column: 'automationId', table: 'Automation' }, skipDuplicates: true });
   await jobsQueued(tx, workspaceId);
 }
 

@@ -47,7 +47,9 @@ async function deliveries(
 /** All of an emit's deliveries in one statement (a batch of imported cards emits hundreds of events). */
 async function insertDeliveries(tx: Tx, rows: Record<string, unknown>[]) {
   if (!rows.length) return;
-  await insertRows(tx, 'WebhookDelivery', rows, { ids: true, now: ['nextAttemptAt', 'createdAt'] });
+  // The webhooks may come from a list kept across requests (SettingsEpochs.keptList): one deleted
+  // since is left out rather than failing the change on its foreign key.
+  await insertRows(tx, 'WebhookDelivery', rows, { ids: true, now: ['nextAttemptAt', 'createdAt'], parent: { column: 'webhookId', table: 'Webhook' } });
   await jobsQueued(tx, rows[0].workspaceId as string);
 }
 
