@@ -24,7 +24,7 @@ import { cardTable, setTagsMany, type CardRow, type SlotColumn, type WrittenCard
 import { insertRowsReturning, lockRows, updateRowsReturning } from '../lib/bulk-insert.js';
 import { lockedPositions, slotColumnsWith } from './fields/slots.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { definitions } from './fields/definitions.js';
+import { definitions, keeping } from './fields/definitions.js';
 import { cardValues, searchableValues, touchFields, type FieldValueInput } from './fields/card-values.js';
 import { noun } from '../lib/i18n.js';
 import { CARD } from './messages.js';
@@ -131,7 +131,7 @@ const joined = new WeakSet<object>();
 function startReads(ctx: ServiceCtx, kind: CardKind, topics: RecordTopic[]): ReadsAhead | undefined {
   if (joined.has(ctx.db)) return undefined;
   void definitions(ctx, kind);
-  return events.startReads(ctx.db, ctx.viewer.workspaceId, topics, ctx.db === ctx.deps.db ? ctx.deps.epochs : undefined);
+  return events.startReads(ctx.db, ctx.viewer.workspaceId, topics, keeping(ctx));
 }
 
 /** Adding to a card's timeline (notes, calls, tasks, files) needs the right to edit the card. */

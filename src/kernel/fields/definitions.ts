@@ -25,8 +25,17 @@ export function definitions(ctx: ServiceCtx, entityType: EntityType): Promise<Fi
         include: { options: { orderBy: { sortOrder: 'asc' } } },
         orderBy: [{ sortOrder: 'asc' }, { createdAt: 'asc' }],
       }) as Promise<FieldDef[]>;
-    return ctx.db === ctx.deps.db ? ctx.deps.epochs.keptList(ctx.viewer.workspaceId, `fields:${entityType}`, read) : read();
+    const epochs = keeping(ctx);
+    return epochs ? epochs.keptList(ctx.viewer.workspaceId, `fields:${entityType}`, read) : read();
   });
+}
+
+/**
+ * Where the workspace's settings read for `ctx` may be kept across requests: outside a
+ * transaction only (one may be changing them, and its reads must not outlive it).
+ */
+export function keeping(ctx: ServiceCtx) {
+  return ctx.db === ctx.deps.db ? ctx.deps.epochs : undefined;
 }
 
 /**
