@@ -108,7 +108,10 @@ describe('domain events', () => {
   }) => {
     let deal = await createDeal(ws, { name: 'Order' });
     deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Warm' });
-    const settingsRead = () => app.queries.filter((q) => /^SELECT .* FROM "public"\."(CustomField|Automation|Webhook)" AS "t0"/.test(q));
+    // A write's reads of the workspace's lists, not a worker's read of one automation by id
+    // (another app's worker shares app.queries in the PostgreSQL pass).
+    const settingsRead = () =>
+      app.queries.filter((q) => /^SELECT .* FROM "public"\."(CustomField|Automation|Webhook)" AS "t0".* WHERE \("t0"\."workspaceId" = \$\d/.test(q));
     app.queries.length = 0;
     deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Kept' });
     expect(settingsRead()).toEqual([]);
