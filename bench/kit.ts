@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import net from 'node:net';
 import pg from 'pg';
 import type { AppDeps } from '../src/context.js';
 import { loadConfig } from '../src/config.js';
@@ -58,6 +59,50 @@ export async function keptDatabase(adminUrl: string, name: string, marker: strin
       await c.end();
     },
   };
+}
+
+/** What passes a `latencyProxy` connection (`conn` numbers the connections from 0). */
+export type ProxyWatch = { sent(conn: number, chunk: Buffer): void; answered(conn: number): void };
+
+/**
+ * A TCP proxy in front of the PostgreSQL server of `url` that holds each answer back `delayMs`
+ * before passing it on, in order: a database on another host (`--latency` of the benches; the
+ * round-trip test, which watches what each connection sends between two answers). Answers the
+ * same URL through the proxy.
+ */
+export async function latencyProxy(url: string, delayMs: number, watch?: ProxyWatch) {
+  const target = new URL(url);
+  let connections = 0;
+  const server = net.createServer((client) => {
+    const conn = connections++;
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    // As pg's own sockets: a small write is not held back for the answer to the one before.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    client.on('data', (chunk) => {
+      watch?.sent(conn, chunk);
+      upstream.write(chunk);
+    });
+    let queue = Promise.resolve();
+    upstream.on('data', (chunk) => {
+      queue = queue.then(async () => {
+        await new Promise((r) => setTimeout(r, delayMs));
+        watch?.answered(conn);
+        client.write(chunk);
+      });
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const proxied = new URL(url);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String((server.address() as net.AddressInfo).port);
+  return { url: proxied.toString(), close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 /** Runs `fn` `warmup` times, then `iterations` times timed; answers the p50, p95 and p99 in ms. */

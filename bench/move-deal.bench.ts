@@ -3,26 +3,34 @@
 // renaming a deal, both through the GraphQL API of one server, interleaved one for one so the
 // ratio holds on a noisy machine. Issue 10's goal: moveDeal's p99 ≤ 2× the plain update's.
 //
-//   npm run bench:move-deal -- [--deals 200] [--iterations 1000] [--pg postgresql://…]
+//   npm run bench:move-deal -- [--deals 200] [--iterations 1000] [--pg postgresql://…] [--latency 1]
 //
 // Without --pg it runs on an in-memory PGlite; with --pg on a scratch database there (dropped
-// after). The server dispatches its outbox as a running server does.
+// after). The server dispatches its outbox as a running server does. --latency MS puts a proxy
+// between the server and PostgreSQL that holds each answer back MS ms (a database on another
+// host), so the mutations' round trips show.
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
-import { benchWorkspace, scratchDatabase } from './kit.js';
+import { benchWorkspace, latencyProxy, scratchDatabase } from './kit.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
 
 const { values } = parseArgs({
-  options: { deals: { type: 'string', default: '200' }, iterations: { type: 'string', default: '1000' }, pg: { type: 'string' } },
+  options: {
+    deals: { type: 'string', default: '200' },
+    iterations: { type: 'string', default: '1000' },
+    pg: { type: 'string' },
+    latency: { type: 'string' },
+  },
 });
 const DEALS = Number(values.deals);
 const ITERATIONS = Number(values.iterations);
 
 const scratch = values.pg ? await scratchDatabase(values.pg, 'crm_bench_move') : undefined;
-const url = scratch?.url;
+const proxy = scratch && values.latency ? await latencyProxy(scratch.url, Number(values.latency)) : undefined;
+const url = proxy?.url ?? scratch?.url;
 const database = await openDatabase(url ? { kind: 'postgres', url } : { kind: 'pglite' });
 const config = loadConfig({
   PORT: '0',
@@ -118,7 +126,9 @@ try {
   }
   const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
   const row = (name: string, xs: number[]) => `| ${name} | ${q(xs, 0.5).toFixed(1)} | ${q(xs, 0.95).toFixed(1)} | ${q(xs, 0.99).toFixed(1)} |`;
-  console.log(`\n${ITERATIONS} of each, ${DEALS} deals, ${url ? 'PostgreSQL' : 'PGlite'}, load ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+  console.log(
+    `\n${ITERATIONS} of each, ${DEALS} deals, ${url ? 'PostgreSQL' : 'PGlite'}${proxy ? `, answers held ${values.latency} ms` : ''}, load ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
+  );
   console.log('| mutation | p50 ms | p95 ms | p99 ms |\n| --- | --- | --- | --- |');
   console.log(row('moveDeal (requirement check, timeline, history, outbox)', times.move));
   console.log(row('updateDeal (name)', times.update));
@@ -127,5 +137,6 @@ try {
   );
 } finally {
   await app.stop();
+  await proxy?.close();
   await scratch?.drop();
 }

@@ -6,6 +6,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
 import { migrate, type SqlRunner } from './lib/migrate.js';
+import { PipelinedClient } from './lib/pg-pipelined.js';
 import { prepareDataDir, type DataDirOrigin } from './lib/pglite-template.js';
 
 export type Db = PrismaClient;
@@ -128,6 +129,8 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
     max: opts.poolSize ?? 10,
     statement_timeout: opts.statementTimeoutMs || undefined,
     options: '-c jit=off',
+    // BEGIN and a write's held INSERT go out with the statement after them (lib/pg-pipelined.ts).
+    Client: PipelinedClient,
   });
   // An idle connection the server closes (restart, failover, a forced drop) emits 'error' on the
   // pool; unheard, that would crash the process. The pool discards the client and opens a new

@@ -14,6 +14,7 @@
 import { randomFillSync } from 'node:crypto';
 import { v7 } from 'uuid';
 import type { Tx } from './outbox.js';
+import { DEFERRED } from './pg-pipelined.js';
 
 export type BulkOptions = {
   /** Gives each row without an id a new UUIDv7 (the tables' `@default(uuid(7))`). */
@@ -82,13 +83,13 @@ export function prepareInsert(table: string, rows: Record<string, unknown>[], op
  * data-modifying WITH queries, each its own JSON parameter (PostgreSQL runs every one of them,
  * whether or not the statement reads it). One round trip where each would be one.
  */
-export async function runInserts(tx: Tx, inserts: PreparedInsert[]) {
+export async function runInserts(tx: Tx, inserts: PreparedInsert[], deferred = false) {
   const parts = inserts.flatMap((i) => [...i.groups].map(([shape, list]) => ({ table: i.table, shape, opts: i.opts, json: JSON.stringify(list) })));
   if (!parts.length) return;
   const sql = parts.map((x, i) => statement(x.table, x.shape, i + 1, x.opts));
   const last = sql.pop()!;
   const text = sql.length ? `with ${sql.map((q, i) => `"w${i}" as (${q})`).join(', ')} ${last}` : last;
-  await tx.$executeRawUnsafe(text, ...parts.map((x) => x.json));
+  await tx.$executeRawUnsafe(deferred ? DEFERRED + text : text, ...parts.map((x) => x.json));
 }
 
 /**

@@ -55,7 +55,9 @@ export async function holdingOutbox<T>(tx: Tx, fn: () => Promise<T>): Promise<T>
     const result = await fn();
     holding.delete(tx);
     // An insert with no rows adds nothing to the statement (none at all when nothing was held).
-    await runInserts(tx, [...held.inserts, outboxInsert(held.outbox)]);
+    // Nothing reads its answer: on PostgreSQL it goes out with the statement after it, the
+    // transaction's COMMIT, which fails if it did (lib/pg-pipelined.ts).
+    await runInserts(tx, [...held.inserts, outboxInsert(held.outbox)], true);
     return result;
   } finally {
     holding.delete(tx);
