@@ -53,9 +53,9 @@ describe('bulk insert', () => {
   test("failing before: a card write sends its timeline entry in its outbox rows' statement, and both are kept", async ({ workspace: ws, app }) => {
     const { deal, sql } = await renameRecordingSql(ws, app);
     const inserts = sql.filter((q) => /insert into "(TimelineEntry|OutboxEvent)"/.test(q));
-    // One statement: the entry as a WITH query of the outbox rows' INSERT.
+    // One statement: the entry as a WITH query of the outbox rows' INSERT (written with the COMMIT: DEFERRED).
     expect(inserts).toHaveLength(1);
-    expect(inserts[0]).toMatch(/^with "w0" as \(insert into "TimelineEntry" .*\) insert into "OutboxEvent"/s);
+    expect(inserts[0]).toMatch(/^\/\* deferred \*\/ with "w0" as \(insert into "TimelineEntry" .*\) insert into "OutboxEvent"/s);
     // The entry is on the card's timeline, and its notice in the outbox.
     const timeline = await ws.gql(Timeline, { cardId: deal.id });
     expect(timeline.timeline.edges.map((e) => e.node.kind)).toContain('FIELD_CHANGED');

@@ -1,8 +1,9 @@
-// A pg connection that does not wait for the answers a transaction never reads. A card's write
-// is BEGIN, its UPDATE, one INSERT of its timeline and outbox rows, COMMIT: four round trips, each
-// also a turn of an event loop that may be busy pushing live updates. BEGIN answers nothing, and
-// the held INSERT answers nothing anyone reads; sent in pg's pipeline mode they go out with the
-// statement after them, which leaves two round trips.
+// A pg connection that neither waits for the answers a transaction never reads nor writes them
+// alone. A card's write is BEGIN, its UPDATE, one INSERT of its timeline and outbox rows, COMMIT:
+// four round trips and four socket writes, each write costing the sender ~0.5 ms of CPU over
+// loopback TCP on the 2-core VMs we measure on (docs/performance.md). BEGIN answers nothing, and
+// the held INSERT answers nothing anyone reads: they are written together with the statement
+// after them, in pg's pipeline mode, which leaves two round trips and two writes.
 import pg from 'pg';
 
 /** Marks a statement whose answer its sender does not wait for (see `PipelinedClient`). */
@@ -11,40 +12,60 @@ export const DEFERRED = '/* deferred */ ';
 /** What a deferred statement answers at once: nothing was read from it. */
 const NOTHING = { command: '', rowCount: 0, oid: 0, rows: [], fields: [] } as pg.QueryResult;
 
+type Send = (...args: unknown[]) => unknown;
+
 /**
- * Pipelines BEGIN and statements marked DEFERRED: such a statement is sent at once and answers
- * at once, and the next statement on the connection (always sent after it, in order) reports its
- * failure, failing with its error instead of its own. A transaction's COMMIT after a failed
- * deferred statement is a ROLLBACK in PostgreSQL, and fails here: nothing of a failed write
- * commits, and its caller sees why. Only promise-style calls on a checked-out connection are
- * deferred (Prisma's transactions); `pool.query` and callbacks run as they always did.
+ * Holds BEGIN and statements marked DEFERRED, answering them at once, and writes them with the
+ * next statement on the connection, in one socket write (or alone, on the next turn of the event
+ * loop, if none came by then). The statement after one reports its failure, failing with its
+ * error instead of its own. A transaction's COMMIT after a failed deferred statement is a
+ * ROLLBACK in PostgreSQL, and fails here: nothing of a failed write commits, and its caller sees
+ * why. Only promise-style calls on a checked-out connection are held (Prisma's transactions);
+ * `pool.query` and callbacks run as they always did.
  */
 export class PipelinedClient extends pg.Client {
+  /** Statements held, in order, not yet written. */
+  private held: unknown[][] = [];
+  /** Statements written whose failure the next statement reports. */
   private pending?: Promise<unknown>;
 
   constructor(config?: pg.ClientConfig) {
     super({ ...config, pipeline: true } as pg.ClientConfig);
-    const send = super.query.bind(this) as (...args: unknown[]) => unknown;
+    const send = super.query.bind(this) as Send;
     this.query = ((...args: unknown[]) => {
       const [config, values, callback] = args;
       const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
       const promised = typeof values !== 'function' && callback === undefined && typeof (config as { submit?: unknown } | null)?.submit !== 'function';
-      if (!promised || typeof text !== 'string') return send(...args);
-      const sent = send(...args) as Promise<pg.QueryResult>;
-      const before = this.pending;
-      if (text === 'BEGIN' || text.startsWith(DEFERRED)) {
-        // Its failure is handed to the next statement; settled unheard, it is not an unhandled rejection.
-        sent.catch(() => {});
-        this.pending = before ? Promise.all([before, sent]) : sent;
+      if (promised && typeof text === 'string' && (text === 'BEGIN' || text.startsWith(DEFERRED))) {
+        if (!this.held.length) setImmediate(() => this.flush(send));
+        this.held.push(args);
         return Promise.resolve(NOTHING);
       }
+      const stream = (this as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
+      const holding = this.held.length > 0;
+      if (holding) stream.cork();
+      this.flush(send);
+      const sent = send(...args);
+      if (holding) stream.uncork();
+      if (!promised) return sent;
+      const before = this.pending;
       if (!before) return sent;
       this.pending = undefined;
-      // `before` settles first: it was sent first on the same connection.
-      return sent.then(
+      // `before` settles first: it was written first on the same connection.
+      return (sent as Promise<pg.QueryResult>).then(
         (r) => before.then(() => r),
         (err: unknown) => before.then(() => Promise.reject(err)),
       );
     }) as pg.Client['query'];
+  }
+
+  /** Writes the statements held (within the caller's cork, the next one's write). */
+  private flush(send: Send) {
+    for (const args of this.held.splice(0)) {
+      const sent = send(...args) as Promise<unknown>;
+      // Its failure is handed to the next statement; settled unheard, it is not an unhandled rejection.
+      sent.catch(() => {});
+      this.pending = this.pending ? Promise.all([this.pending, sent]) : sent;
+    }
   }
 }

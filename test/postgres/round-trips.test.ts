@@ -1,4 +1,4 @@
-// A card's write waits on PostgreSQL twice inside its transaction, not four times: BEGIN goes out
+// A card's write waits on PostgreSQL twice inside its transaction, not four times: BEGIN is written
 // with the UPDATE, the held timeline and outbox INSERT with COMMIT (src/lib/pg-pipelined.ts). Seen
 // through a proxy in front of PostgreSQL that holds each answer back, so each wait is a round trip
 // of its own whatever the machine's speed. Runs in the PostgreSQL pass (TEST_DATABASE_URL).
