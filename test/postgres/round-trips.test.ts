@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, testDatabaseUrl, type TestApp } from '../kit/app.js';
 import { signUpWorkspace } from '../kit/workspace.js';
+import { sqlOn } from '../kit/server.js';
 import { createDeal, updateDeal } from '../kit/cards.js';
 import { openDatabase, type Database } from '../../src/db.js';
 import { DEFERRED } from '../../src/lib/pg-pipelined.js';
@@ -105,5 +106,27 @@ describe('a statement sent without waiting for its answer (PostgreSQL)', () => {
       await tx.$executeRawUnsafe(`${DEFERRED}insert into "${table}" values (3)`);
     });
     expect(await db.prisma.$queryRawUnsafe(`select n from "${table}" order by n`)).toEqual([{ n: 2 }, { n: 3 }]);
+  });
+
+  it('leaves nothing held on the connection: a transaction given up before its first statement, or whose first statement comes a turn of the event loop later', async () => {
+    await db.prisma.$executeRawUnsafe(`truncate "${table}"`);
+    // Its held BEGIN goes out with the ROLLBACK: the pool's one connection is not left inside a transaction.
+    await expect(
+      db.prisma.$transaction(async () => {
+        throw new Error('given up');
+      }),
+    ).rejects.toThrow('given up');
+    // BEGIN goes out alone on the next turn; the statements after it are still in its transaction.
+    await expect(
+      db.prisma.$transaction(async (tx) => {
+        await new Promise((r) => setTimeout(r, 5));
+        await tx.$executeRawUnsafe(`insert into "${table}" values (4)`);
+        throw new Error('undone');
+      }),
+    ).rejects.toThrow('undone');
+    // A statement on its own, on the same connection, commits at once: another connection sees it
+    // (it would not, were the connection still inside a transaction).
+    await db.prisma.$executeRawUnsafe(`insert into "${table}" values (5)`);
+    expect(await sqlOn(testDatabaseUrl()!, `select n from "${table}" order by n`)).toEqual([{ n: 5 }]);
   });
 });
