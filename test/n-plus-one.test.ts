@@ -3,6 +3,7 @@
 // statements whatever the page size.
 import { describe, expect, testOnOwnApp, type TestApp, type Workspace } from './kit/fixtures.js';
 import { graphql } from './gql/index.js';
+import { createDeal } from './kit/cards.js';
 
 // An app of its own: the worker's app may be dispatching its outbox, whose statements would count.
 const it = testOnOwnApp();
@@ -208,5 +209,40 @@ describe('board page SQL statements', () => {
     console.log(`SQL statements per board page (5 or 50 deals): ${large.count}`);
     expect(large.count).toBe(small.count);
     expect(large.count).toBeLessThanOrEqual(2);
+  });
+});
+
+// A card mutation's answer is read as a `prismaField` would be (src/modules/cards/card-api.ts, `answered`).
+const RenameOwnColumns = graphql(`
+  mutation RenameOwnColumns($input: UpdateDealInput!) {
+    updateDeal(input: $input) { __typename ... on UpdateDealSuccess { deal { id name version amount updatedAt } } }
+  }
+`);
+const RenameWithRelations = graphql(`
+  mutation RenameWithRelations($input: UpdateDealInput!) {
+    updateDeal(input: $input) { __typename ... on UpdateDealSuccess { deal { id name version stage { name } responsible { name } tags { name } } } }
+  }
+`);
+
+describe("a card mutation's answer", () => {
+  it('failing before: is the row the write returned when the document selects only its own columns, and one read with the relations otherwise', async () => {
+    const deal = await createDeal(ws, { name: 'Answered', amount: '250', tags: ['a'] });
+    /** The statements reading deals after the write's COMMIT: the answer's reads. */
+    const answerReads = () =>
+      app.queries.slice(app.queries.map((q) => /\bCOMMIT\b/.test(q)).lastIndexOf(true) + 1).filter((q) => /from "public"\."Deal"/i.test(q));
+    app.queries.length = 0;
+    const own = await ws.gql(RenameOwnColumns, { input: { id: deal.id, version: deal.version, name: 'Renamed' } });
+    expect(own.updateDeal).toMatchObject({
+      __typename: 'UpdateDealSuccess',
+      deal: { id: deal.id, name: 'Renamed', version: deal.version + 1, amount: '250.00' },
+    });
+    expect(answerReads()).toEqual([]);
+    app.queries.length = 0;
+    const rich = await ws.gql(RenameWithRelations, { input: { id: deal.id, version: deal.version + 1, name: 'Again' } });
+    expect(rich.updateDeal).toMatchObject({
+      __typename: 'UpdateDealSuccess',
+      deal: { name: 'Again', version: deal.version + 2, stage: { name: deal.stage.name }, responsible: { name: 'Admin' }, tags: [{ name: 'a' }] },
+    });
+    expect(answerReads()).toHaveLength(1);
   });
 });

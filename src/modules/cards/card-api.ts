@@ -3,6 +3,7 @@
 // version), its list connection, and its create / update / delete / restore mutations, which
 // call the kernel's one write path. A kind's own module adds only what is truly its own.
 import type { InputFieldRef, InputObjectRef, ObjectRef } from '@pothos/core';
+import { queryFromInfo } from '@pothos/plugin-prisma';
 import { builder, type InputFields, type Types } from '../../builder.js';
 import { authed, type ServiceCtx } from '../../context.js';
 import { shown } from '../../kernel/access/field-access.js';
@@ -12,7 +13,9 @@ import { IdParser, parseId } from '../../lib/ids.js';
 import { WRITE_ERRORS } from '../common/common.schema.js';
 import { User } from '../users/users.schema.js';
 import { customFieldsArg, decodeFieldInputs } from '../custom-fields/custom-fields.schema.js';
-import { cardListArgs, orderInput, Phone, Tag } from './cards.schema.js';
+import { cardListArgs, inScope, orderInput, Phone, Tag } from './cards.schema.js';
+import { cardTable } from '../../kernel/tables.js';
+import type { GraphQLResolveInfo } from 'graphql';
 import { viewFor } from '../saved-views/saved-views.service.js';
 import { countCards, listCards, type CommonFilter } from '../../kernel/lists.js';
 
@@ -94,6 +97,22 @@ export type CardMutationOptions = {
   updateDescription: string;
 };
 
+/**
+ * The card a mutation answers with, read for the document's selection as a `prismaField` would
+ * be (`queryFromInfo` follows the result union to its data field, and Pothos maps what the query
+ * loads onto the row): the row the write returned when it holds every column selected, with no
+ * read at all (a rename answering its version and name), else one read planned for the whole
+ * selection (relations), under the same scope as the type's own node lookup. Without it, each
+ * field the row did not come with was loaded after the fact, one statement for the lot even
+ * when the row held them.
+ */
+export async function answered<R extends { id: string }>(ctx: Types['Context'], info: GraphQLResolveInfo, kind: CardKind, row: R): Promise<R> {
+  const query = queryFromInfo({ context: ctx, info }) as { select?: Record<string, unknown>; include?: Record<string, unknown> };
+  const wanted = query.select ?? query.include ?? {};
+  if (Object.entries(wanted).every(([k, v]) => v === true && k in row)) return row;
+  return ((await cardTable(ctx.db, kind).findFirst({ ...query, where: inScope(kind)(row.id, ctx) })) as R | null) ?? row;
+}
+
 /** The create / update / delete / restore mutations of a kind, each one call of the write path. */
 export function cardMutations(kind: CardKind, opts: CardMutationOptions) {
   const d = descriptor(kind);
@@ -127,11 +146,11 @@ export function cardMutations(kind: CardKind, opts: CardMutationOptions) {
       authScopes: { writer: true },
       errors: { types: errors, dataField },
       args: { input: t.arg({ type: CreateInput, required: true }) },
-      resolve: (_r, { input }, ctx) => {
+      resolve: async (_r, { input }, ctx, info) => {
         const ids = new IdParser();
         const data = decode(ids, input as Raw);
         // Malformed ids travel on to be listed with the kernel's own findings.
-        return createRecord(authed(ctx), kind, toWrite(kind, data), ids.issues);
+        return answered(ctx, info, kind, await createRecord(authed(ctx), kind, toWrite(kind, data), ids.issues));
       },
     }),
   );
@@ -143,13 +162,13 @@ export function cardMutations(kind: CardKind, opts: CardMutationOptions) {
       description: opts.updateDescription,
       errors: { types: errors, dataField },
       args: { input: t.arg({ type: UpdateInput, required: true }) },
-      resolve: (_r, { input }, ctx) => {
+      resolve: async (_r, { input }, ctx, info) => {
         const ids = new IdParser();
         const { id: rawId, version, ...rest } = input as Raw & { id: string; version: number };
         const id = ids.one('id', T, rawId);
         const data = decode(ids, rest);
         if (!id) ids.done();
-        return updateRecord(authed(ctx), kind, id, version, toWrite(kind, data), ids.issues);
+        return answered(ctx, info, kind, await updateRecord(authed(ctx), kind, id, version, toWrite(kind, data), ids.issues));
       },
     }),
   );
@@ -161,7 +180,7 @@ export function cardMutations(kind: CardKind, opts: CardMutationOptions) {
       description: `Moves the ${d.label.one} to the trash, from which restore${T} brings it back.`,
       errors: { types: WRITE_ERRORS, dataField },
       args: { id: t.arg.id({ required: true }), version: t.arg.int() },
-      resolve: (_r, a, ctx) => trashRecord(authed(ctx), kind, parseId(T, a.id), a.version),
+      resolve: async (_r, a, ctx, info) => answered(ctx, info, kind, await trashRecord(authed(ctx), kind, parseId(T, a.id), a.version)),
     }),
   );
 
@@ -171,7 +190,7 @@ export function cardMutations(kind: CardKind, opts: CardMutationOptions) {
       authScopes: { writer: true },
       errors: { types: WRITE_ERRORS, dataField },
       args: { id: t.arg.id({ required: true }) },
-      resolve: (_r, a, ctx) => restoreRecord(authed(ctx), kind, parseId(T, a.id)),
+      resolve: async (_r, a, ctx, info) => answered(ctx, info, kind, await restoreRecord(authed(ctx), kind, parseId(T, a.id))),
     }),
   );
 }

@@ -4,7 +4,7 @@ import { shown } from '../../kernel/access/field-access.js';
 import { canSee, coveredResponsible, seesNow, viewable, visible } from '../../kernel/access/visibility.js';
 import { filter, map, pipe } from 'graphql-yoga';
 import { builder } from '../../builder.js';
-import { cardList, cardMutations, cardSystemFields } from '../cards/card-api.js';
+import { answered, cardList, cardMutations, cardSystemFields } from '../cards/card-api.js';
 import { authed } from '../../context.js';
 import { IdParser, encodeGlobalId, tryDecodeId } from '../../lib/ids.js';
 import { onceEach, type DealChangedMessage } from '../../lib/pubsub.js';
@@ -156,13 +156,13 @@ builder.mutationField('moveDeal', (t) =>
     description: 'Moves a deal to a stage; WON and LOST set closedAt, OPEN clears it.',
     errors: { types: STAGE_ERRORS, dataField: { name: 'deal' } },
     args: { input: t.arg({ type: MoveDealInput, required: true }) },
-    resolve: (_r, { input }, ctx) => {
+    resolve: async (_r, { input }, ctx, info) => {
       const ids = new IdParser();
       const id = ids.one('id', 'Deal', input.id);
       const stageId = ids.one('stageId', 'Stage', input.stageId);
       const lossReasonId = ids.one('lossReasonId', 'LossReason', input.lossReasonId);
       if (!id) ids.done();
-      return deals.moveDeal(authed(ctx), id, input.version, stageId, lossReasonId, ids.issues);
+      return answered(ctx, info, 'DEAL', await deals.moveDeal(authed(ctx), id, input.version, stageId, lossReasonId, ids.issues));
     },
   }),
 );
