@@ -1,9 +1,9 @@
 // A pg connection that neither waits for the answers a transaction never reads nor writes them
 // alone. A card's write is BEGIN, its UPDATE, one INSERT of its timeline and outbox rows, COMMIT:
-// four round trips and four socket writes, each write costing the sender ~0.5 ms of CPU over
-// loopback TCP on the 2-core VMs we measure on (docs/performance.md). BEGIN answers nothing, and
-// the held INSERT answers nothing anyone reads: they are written together with the statement
-// after them, in pg's pipeline mode, which leaves two round trips and two writes.
+// four round trips (each ~1 ms where PostgreSQL is on another host) and four socket writes (a
+// system call each). BEGIN answers nothing, and the held INSERT answers nothing anyone reads: they
+// are written together with the statement after them, in pg's pipeline mode, which leaves two
+// round trips and two writes (docs/performance.md, "BEGIN and the held INSERT sent without waiting").
 import pg from 'pg';
 
 /** Marks a statement whose answer its sender does not wait for (see `PipelinedClient`). */
