@@ -2,6 +2,7 @@
 // and over SSE, fed by mutations sent over HTTP. With TEST_REDIS_URL the events travel through
 // Redis.
 import { print } from 'graphql';
+import WebSocket from 'ws';
 import { describe, expect, it, test } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
 import { listening, subscribe } from './kit/subscribe.js';
@@ -133,6 +134,37 @@ describe('dealChanged over WebSocket', () => {
     expect(anonymous.events).toEqual([]);
     expect(stranger.events).toEqual([]);
     await Promise.all([anonymous.close(), stranger.close(), owner.close()]);
+  });
+
+  it("sends each event as a text frame of graphql-ws's next message, under the subscriber's own operation id, non-Latin text intact", async ({
+    workspace: ws,
+  }) => {
+    // A client of its own speaking graphql-transport-ws over a plain socket, so the frame's kind shows.
+    const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const frames: { text: string; binary: boolean }[] = [];
+    let arrived: () => void = () => {};
+    socket.on('message', (data: Buffer, binary: boolean) => {
+      frames.push({ text: data.toString('utf8'), binary });
+      arrived();
+    });
+    const next = () => new Promise<void>((resolve) => (arrived = resolve));
+    await new Promise((resolve) => socket.once('open', resolve));
+    let got = next();
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${ws.token}` } }));
+    await got;
+    expect(JSON.parse(frames[0].text)).toMatchObject({ type: 'connection_ack' });
+    socket.send(JSON.stringify({ id: 'доска-1', type: 'subscribe', payload: { query: print(DealChanged), variables: { pipelineId: ws.pipeline.id } } }));
+    await listening(url, `dealChanged:${rawId(ws.pipeline.id)}`);
+    got = next();
+    const deal = await newDeal({ name: 'Сделка «Ω» 🚀' }, ws);
+    await got;
+    expect(frames[1].binary).toBe(false);
+    expect(JSON.parse(frames[1].text)).toMatchObject({
+      id: 'доска-1',
+      type: 'next',
+      payload: { data: { dealChanged: { kind: 'CREATED', dealId: deal.id, deal: { name: 'Сделка «Ω» 🚀' } } } },
+    });
+    socket.close();
   });
 });
 

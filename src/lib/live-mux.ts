@@ -1,7 +1,8 @@
 // Live-query multiplexing for graphql-ws. Subscribers whose operations would give the same
 // results (the caller's `key`: document, variables and a rights fingerprint) form a group that
 // runs ONE subscription, under a context of its own, and turns each of its results into ONE
-// JSON string; every member's socket gets that string with its own operation id spliced in.
+// JSON string, encoded once; every member's socket gets those bytes with its own operation id
+// spliced in, as one ready buffer (no string built and encoded again per socket).
 //
 // What a member may see is decided by the key. When its rights may have changed (the caller
 // calls `recheck(unit)`, or its session ran out) the member's next results are held while
@@ -13,8 +14,11 @@
 // the key, the shared context, the re-check and the pubsub tap.
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 
-/** The socket of a member: ws's WebSocket (1 is OPEN). */
-export type LiveSocket = { readonly readyState: number; send(data: string): void };
+/** The socket of a member: ws's WebSocket (1 is OPEN), sent each message as UTF-8 bytes of a text frame. */
+export type LiveSocket = { readonly readyState: number; send(data: Buffer, options: { binary: false }): void };
+
+const TEXT = { binary: false } as const;
+const CLOSE = '}'.charCodeAt(0);
 
 type Outcome = AsyncIterable<ExecutionResult> | ExecutionResult;
 type Subscribe = (args: ExecutionArgs) => Outcome | Promise<Outcome>;
@@ -174,15 +178,16 @@ class Feed implements AsyncIterableIterator<unknown> {
 
 class Member<C> implements AsyncGenerator<ExecutionResult, undefined> {
   group: Group<C> | null = null;
-  /** Results held (serialized) while the member's rights are read again. */
-  held: string[] | null = null;
+  /** Results held (serialized, encoded) while the member's rights are read again. */
+  held: Buffer[] | null = null;
   /** Bumped by each re-check: only the latest one's answer counts. */
   checks = 0;
   /** Its rights may have changed: read them again before it gets its next result. */
   stale = false;
   /** The recording its group started when it became stale, until it is settled. */
   recording: Recording | null = null;
-  private readonly prefix: string;
+  /** graphql-ws's `next` message up to its payload, encoded. */
+  private readonly prefix: Buffer;
   private ending: Ending | undefined;
   private waiting: ((r: IteratorResult<ExecutionResult, undefined>) => void) | null = null;
   private failing: ((err: unknown) => void) | null = null;
@@ -194,7 +199,7 @@ class Member<C> implements AsyncGenerator<ExecutionResult, undefined> {
     readonly subscribe: Subscribe,
     public key: string,
   ) {
-    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    this.prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   }
   get ctx() {
     return this.args.contextValue;
@@ -202,11 +207,20 @@ class Member<C> implements AsyncGenerator<ExecutionResult, undefined> {
   get open() {
     return this.ending === undefined;
   }
-  deliver(payload: string) {
+  /** Sends one result, `payload` its serialized JSON in UTF-8 (or holds it while the member is re-checked). */
+  deliver(payload: Buffer) {
     if (!this.open) return;
     if (this.stale || (!this.held && this.mux.hooks.expired(this.ctx))) this.mux.check(this);
     if (this.held) this.held.push(payload);
-    else if (this.socket.readyState === 1) this.socket.send(this.prefix + payload + '}');
+    else if (this.socket.readyState === 1) {
+      // The message is the prefix, the payload and the closing brace, copied into one buffer.
+      const { prefix } = this;
+      const message = Buffer.allocUnsafe(prefix.length + payload.length + 1);
+      prefix.copy(message, 0);
+      payload.copy(message, prefix.length);
+      message[message.length - 1] = CLOSE;
+      this.socket.send(message, TEXT);
+    }
   }
   release() {
     const held = this.held ?? [];
@@ -300,8 +314,8 @@ class Group<C> {
         const r = await it.next();
         if (r.done || this.closed) break;
         for (const f of this.channels.values()) f.settled();
-        // One execution, one serialization, for every member.
-        const payload = JSON.stringify(r.value);
+        // One execution, one serialization and its UTF-8 encoding, for every member.
+        const payload = Buffer.from(JSON.stringify(r.value));
         this.mux.executions++;
         for (const m of this.members) m.deliver(payload);
         this.mux.deliveries += this.members.size;

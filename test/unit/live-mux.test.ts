@@ -104,7 +104,7 @@ describe('a member moving group', () => {
       })();
     };
     const sent: string[] = [];
-    const sock = { readyState: 1, send: (data: string) => void sent.push(data) };
+    const sock = { readyState: 1, send: (data: Buffer) => void sent.push(data.toString()) };
     const member = (await mux.join('1', sock, 'narrow', args('a') as ExecutionArgs & { contextValue: SharedCtx }, subscribe)) as AsyncIterator<ExecutionResult>;
     publish('board', 'first');
     await expect.poll(() => sent.length).toBe(1);
@@ -143,7 +143,10 @@ describe('a member whose rights cannot be read for a moment', () => {
       })();
     };
     const sent: string[] = [];
-    const sock = { readyState: 1, send: (data: string) => void sent.push((JSON.parse(data) as { payload: { data: { m: string } } }).payload.data.m) };
+    const sock = {
+      readyState: 1,
+      send: (data: Buffer) => void sent.push((JSON.parse(data.toString()) as { payload: { data: { m: string } } }).payload.data.m),
+    };
     const member = (await mux.join('1', sock, 'key', args('a') as ExecutionArgs & { contextValue: SharedCtx }, subscribe)) as AsyncIterator<ExecutionResult>;
     return { mux, member, publish, sent };
   }
