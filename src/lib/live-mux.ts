@@ -14,11 +14,29 @@
 // the key, the shared context, the re-check and the pubsub tap.
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 
-/** The socket of a member: ws's WebSocket (1 is OPEN), sent each message as UTF-8 bytes of a text frame. */
-export type LiveSocket = { readonly readyState: number; send(data: Buffer, options: { binary: false }): void };
+/**
+ * The socket of a member: ws's WebSocket (1 is OPEN; `bufferedAmount`, the bytes sent but not yet
+ * taken by the system), sent each message as UTF-8 bytes of a text frame.
+ */
+export type LiveSocket = { readonly readyState: number; readonly bufferedAmount: number; send(data: Buffer, options: { binary: false }): void };
 
 const TEXT = { binary: false } as const;
 const CLOSE = '}'.charCodeAt(0);
+
+/**
+ * graphql-ws's `next` message: the member's prefix, the payload and the closing brace, copied into
+ * one buffer. A socket that takes its writes at once gets a slice of Node's shared pool (cheap,
+ * free again once written). One with writes queued keeps this message until the client reads:
+ * it gets a buffer of its own, as a pooled slice would keep its whole 8 KB pool alive meanwhile.
+ */
+function nextMessage(prefix: Buffer, payload: Buffer, queued: boolean) {
+  const size = prefix.length + payload.length + 1;
+  const message = queued ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
+  prefix.copy(message, 0);
+  payload.copy(message, prefix.length);
+  message[size - 1] = CLOSE;
+  return message;
+}
 
 type Outcome = AsyncIterable<ExecutionResult> | ExecutionResult;
 type Subscribe = (args: ExecutionArgs) => Outcome | Promise<Outcome>;
@@ -212,15 +230,7 @@ class Member<C> implements AsyncGenerator<ExecutionResult, undefined> {
     if (!this.open) return;
     if (this.stale || (!this.held && this.mux.hooks.expired(this.ctx))) this.mux.check(this);
     if (this.held) this.held.push(payload);
-    else if (this.socket.readyState === 1) {
-      // The message is the prefix, the payload and the closing brace, copied into one buffer.
-      const { prefix } = this;
-      const message = Buffer.allocUnsafe(prefix.length + payload.length + 1);
-      prefix.copy(message, 0);
-      payload.copy(message, prefix.length);
-      message[message.length - 1] = CLOSE;
-      this.socket.send(message, TEXT);
-    }
+    else if (this.socket.readyState === 1) this.socket.send(nextMessage(this.prefix, payload, this.socket.bufferedAmount > 0), TEXT);
   }
   release() {
     const held = this.held ?? [];

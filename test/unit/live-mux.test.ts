@@ -18,7 +18,7 @@ const hooks: LiveHooks<Ctx> = {
   },
 };
 
-const socket = { readyState: 1, send: () => {} };
+const socket = { readyState: 1, bufferedAmount: 0, send: () => {} };
 const args = (user: string) => ({ contextValue: { user } }) as unknown as ExecutionArgs & { contextValue: Ctx };
 
 /** A source whose first `next` settles at once: rejected with `error`, or done. */
@@ -104,7 +104,7 @@ describe('a member moving group', () => {
       })();
     };
     const sent: string[] = [];
-    const sock = { readyState: 1, send: (data: Buffer) => void sent.push(data.toString()) };
+    const sock = { readyState: 1, bufferedAmount: 0, send: (data: Buffer) => void sent.push(data.toString()) };
     const member = (await mux.join('1', sock, 'narrow', args('a') as ExecutionArgs & { contextValue: SharedCtx }, subscribe)) as AsyncIterator<ExecutionResult>;
     publish('board', 'first');
     await expect.poll(() => sent.length).toBe(1);
@@ -145,6 +145,7 @@ describe('a member whose rights cannot be read for a moment', () => {
     const sent: string[] = [];
     const sock = {
       readyState: 1,
+      bufferedAmount: 0,
       send: (data: Buffer) => void sent.push((JSON.parse(data.toString()) as { payload: { data: { m: string } } }).payload.data.m),
     };
     const member = (await mux.join('1', sock, 'key', args('a') as ExecutionArgs & { contextValue: SharedCtx }, subscribe)) as AsyncIterator<ExecutionResult>;
@@ -189,5 +190,50 @@ describe('a member whose rights cannot be read for a moment', () => {
     await expect(lasting.member.next()).rejects.toThrow('connection refused');
     expect(lasting.sent).toEqual(['first']);
     expect(lasting.mux.size()).toEqual({ groups: 0, members: 0 });
+  });
+});
+
+describe("a member's messages", () => {
+  it('each hold only their own bytes while its socket has writes queued; every member gets its own id and the same payload', async () => {
+    const listeners = new Set<(m: unknown) => void>();
+    type SharedCtx = Ctx & { listen?: (channel: string) => AsyncIterable<unknown> | undefined };
+    const mux = new LiveMux<SharedCtx>({
+      ...(hooks as unknown as LiveHooks<SharedCtx>),
+      share: (ctx, listen) => ({ ...ctx, listen }),
+      tap: (_channel, fn) => (listeners.add(fn), () => listeners.delete(fn)),
+    });
+    const subscribe = (a: ExecutionArgs): AsyncIterable<ExecutionResult> => {
+      const source = (a.contextValue as SharedCtx).listen!('board')!;
+      return (async function* () {
+        for await (const m of source) yield { data: { m: m as string } };
+      })();
+    };
+    // Two sockets of one group: one that takes its writes at once, one whose client reads slowly.
+    const sockets = [0, 64 * 1024].map((bufferedAmount) => ({
+      readyState: 1,
+      bufferedAmount,
+      sent: [] as Buffer[],
+      send(data: Buffer) {
+        this.sent.push(data);
+      },
+    }));
+    const ids = ['1', 'доска-2'];
+    const members = await Promise.all(
+      sockets.map(
+        (sock, i) =>
+          mux.join(ids[i], sock, 'key', args('a') as ExecutionArgs & { contextValue: SharedCtx }, subscribe) as Promise<AsyncIterator<ExecutionResult>>,
+      ),
+    );
+    for (const m of ['first', 'второй «2»', 'third']) [...listeners].forEach((fn) => fn(m));
+    await expect.poll(() => sockets.map((s) => s.sent.length)).toEqual([3, 3]);
+    for (const [i, sock] of sockets.entries())
+      expect(sock.sent.map((b) => JSON.parse(b.toString('utf8')) as unknown)).toEqual(
+        ['first', 'второй «2»', 'third'].map((m) => ({ id: ids[i], type: 'next', payload: { data: { m } } })),
+      );
+    // The slow client's queued messages keep no more memory than their bytes (a slice of Node's
+    // shared pool would keep the whole pool alive until the client reads).
+    for (const b of sockets[1].sent) expect(b.buffer.byteLength).toBe(b.length);
+    await Promise.all(members.map((m) => m.return!()));
+    expect(mux.size()).toEqual({ groups: 0, members: 0 });
   });
 });
