@@ -195,3 +195,13 @@ export async function updateRowsReturning<T extends { id: string }>(
 export async function lockRows(tx: Tx, table: string, ids: string[]) {
   await tx.$queryRawUnsafe(`select 1 from ${ident(table)} where "id" = any($1::uuid[]) order by "id" for no key update`, ids);
 }
+
+/**
+ * Locks, in id order, the rows of `table` whose `column` references the row `parentId`, as deleting that row would through
+ * its cascade: called before the delete. A worker that updates such a row and then writes its parent (a delivery, then its
+ * webhook's failure streak; a job closed, then its automation's run logged) takes the two in that order, and a delete that
+ * locked the parent first and reached the worker's row through the cascade deadlocked with it.
+ */
+export async function lockReferencing(tx: Tx, table: string, column: string, parentId: string) {
+  await tx.$queryRawUnsafe(`select 1 from ${ident(table)} where ${ident(column)} = $1::uuid order by "id" for update`, parentId);
+}

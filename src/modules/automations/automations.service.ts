@@ -4,6 +4,7 @@
 import type { ServiceCtx } from '../../context.js';
 import { IssueList, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { IdParser } from '../../lib/ids.js';
+import { lockReferencing } from '../../lib/bulk-insert.js';
 import * as v from '../../lib/validate.js';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client.js';
@@ -364,7 +365,11 @@ export async function setAutomationEnabled(ctx: ServiceCtx, id: string, enabled:
 
 export async function deleteAutomation(ctx: ServiceCtx, id: string) {
   await own(ctx, id);
-  await changeSettings(ctx, (tx) => tx.automation.delete({ where: { id } }));
+  await changeSettings(ctx, async (tx) => {
+    // A run ending beside the delete closed its job and then logs the run: its jobs first.
+    await lockReferencing(tx, 'AutomationJob', 'automationId', id);
+    return tx.automation.delete({ where: { id } });
+  });
   return id;
 }
 

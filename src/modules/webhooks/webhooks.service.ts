@@ -11,7 +11,7 @@ import { assertAdmin } from '../../kernel/access/viewer.js';
 import { urlProblem } from './guard.js';
 import { encodeGlobalId } from '../../lib/ids.js';
 import type { Tx } from '../../lib/outbox.js';
-import { insertRows } from '../../lib/bulk-insert.js';
+import { insertRows, lockReferencing } from '../../lib/bulk-insert.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import { changeSettings, type FieldChange, type Snapshot } from '../../kernel/events.js';
 import type { FieldAccessMap } from '../../kernel/access/field-access.js';
@@ -136,7 +136,11 @@ export async function rotateWebhookSecret(ctx: ServiceCtx, id: string, overlapHo
 
 export async function deleteWebhook(ctx: ServiceCtx, id: string) {
   await own(ctx, id);
-  await changeSettings(ctx, (tx) => tx.webhook.delete({ where: { id } }));
+  await changeSettings(ctx, async (tx) => {
+    // A delivery failing beside the delete updated its row and then counts it on the webhook: its deliveries first.
+    await lockReferencing(tx, 'WebhookDelivery', 'webhookId', id);
+    return tx.webhook.delete({ where: { id } });
+  });
   return id;
 }
 
