@@ -18,6 +18,9 @@ const hooks: LiveHooks<Ctx> = {
   },
 };
 
+/** The context a group runs under: its pubsub calls `listen` first (LiveHooks.share). */
+type SharedCtx = Ctx & { listen?: (channel: string) => AsyncIterable<unknown> | undefined };
+
 const socket = { readyState: 1, bufferedAmount: 0, send: () => {} };
 const args = (user: string) => ({ contextValue: { user } }) as unknown as ExecutionArgs & { contextValue: Ctx };
 
@@ -77,7 +80,6 @@ describe('a member moving group', () => {
     const gate = new Promise<void>((resolve) => (open = resolve));
     let started: () => void = () => {};
     const busy = new Promise<void>((resolve) => (started = resolve));
-    type SharedCtx = Ctx & { listen?: (channel: string) => AsyncIterable<unknown> | undefined };
     const mux = new LiveMux<SharedCtx>({
       ...(hooks as unknown as LiveHooks<SharedCtx>),
       share: (ctx, listen) => ({ ...ctx, listen }),
@@ -123,25 +125,29 @@ describe('a member moving group', () => {
   });
 });
 
+/** A mux over one channel 'board' with synchronous listeners, and a subscription yielding each message as `{ m }`. */
+function boardMux(more: Partial<LiveHooks<SharedCtx>> = {}) {
+  const listeners = new Set<(m: unknown) => void>();
+  const publish = (m: string) => [...listeners].forEach((fn) => fn(m));
+  const mux = new LiveMux<SharedCtx>({
+    ...(hooks as unknown as LiveHooks<SharedCtx>),
+    share: (ctx, listen) => ({ ...ctx, listen }),
+    tap: (_channel, fn) => (listeners.add(fn), () => listeners.delete(fn)),
+    ...more,
+  });
+  const subscribe = (a: ExecutionArgs): AsyncIterable<ExecutionResult> => {
+    const source = (a.contextValue as SharedCtx).listen!('board')!;
+    return (async function* () {
+      for await (const m of source) yield { data: { m: m as string } };
+    })();
+  };
+  return { mux, publish, subscribe };
+}
+
 describe('a member whose rights cannot be read for a moment', () => {
-  /** One channel 'board' with synchronous listeners, a subscription yielding each message, and a member of it. */
+  /** The board's mux and a member of it. */
   async function board(keyAgain: () => Promise<string>, retryAfter: LiveHooks<Ctx>['retryAfter']) {
-    const listeners = new Set<(m: unknown) => void>();
-    const publish = (m: string) => [...listeners].forEach((fn) => fn(m));
-    type SharedCtx = Ctx & { listen?: (channel: string) => AsyncIterable<unknown> | undefined };
-    const mux = new LiveMux<SharedCtx>({
-      ...(hooks as unknown as LiveHooks<SharedCtx>),
-      share: (ctx, listen) => ({ ...ctx, listen }),
-      tap: (_channel, fn) => (listeners.add(fn), () => listeners.delete(fn)),
-      keyAgain,
-      retryAfter,
-    });
-    const subscribe = (a: ExecutionArgs): AsyncIterable<ExecutionResult> => {
-      const source = (a.contextValue as SharedCtx).listen!('board')!;
-      return (async function* () {
-        for await (const m of source) yield { data: { m: m as string } };
-      })();
-    };
+    const { mux, publish, subscribe } = boardMux({ keyAgain, retryAfter });
     const sent: string[] = [];
     const sock = {
       readyState: 1,
@@ -195,19 +201,7 @@ describe('a member whose rights cannot be read for a moment', () => {
 
 describe("a member's messages", () => {
   it('each hold only their own bytes while its socket has writes queued; every member gets its own id and the same payload', async () => {
-    const listeners = new Set<(m: unknown) => void>();
-    type SharedCtx = Ctx & { listen?: (channel: string) => AsyncIterable<unknown> | undefined };
-    const mux = new LiveMux<SharedCtx>({
-      ...(hooks as unknown as LiveHooks<SharedCtx>),
-      share: (ctx, listen) => ({ ...ctx, listen }),
-      tap: (_channel, fn) => (listeners.add(fn), () => listeners.delete(fn)),
-    });
-    const subscribe = (a: ExecutionArgs): AsyncIterable<ExecutionResult> => {
-      const source = (a.contextValue as SharedCtx).listen!('board')!;
-      return (async function* () {
-        for await (const m of source) yield { data: { m: m as string } };
-      })();
-    };
+    const { mux, publish, subscribe } = boardMux();
     // Two sockets of one group: one that takes its writes at once, one whose client reads slowly.
     const sockets = [0, 64 * 1024].map((bufferedAmount) => ({
       readyState: 1,
@@ -224,7 +218,7 @@ describe("a member's messages", () => {
           mux.join(ids[i], sock, 'key', args('a') as ExecutionArgs & { contextValue: SharedCtx }, subscribe) as Promise<AsyncIterator<ExecutionResult>>,
       ),
     );
-    for (const m of ['first', 'второй «2»', 'third']) [...listeners].forEach((fn) => fn(m));
+    for (const m of ['first', 'второй «2»', 'third']) publish(m);
     await expect.poll(() => sockets.map((s) => s.sent.length)).toEqual([3, 3]);
     for (const [i, sock] of sockets.entries())
       expect(sock.sent.map((b) => JSON.parse(b.toString('utf8')) as unknown)).toEqual(
