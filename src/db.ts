@@ -6,7 +6,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from './generated/prisma/client.js';
 import { migrate, type SqlRunner } from './lib/migrate.js';
-import { PipelinedClient } from './lib/pg-pipelined.js';
+import { PipelinedClient, RESOLVES_REFERENCES } from './lib/pg-pipelined.js';
 import { prepareDataDir, type DataDirOrigin } from './lib/pglite-template.js';
 
 export type Db = PrismaClient;
@@ -137,6 +137,8 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
   // one on demand, and errors of running queries still reach their callers.
   pool.on('error', (err) => onPoolError?.(err));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: log ? [...log] : undefined });
+  // Its connections take a batch's JSON parameters by reference (lib/bulk-insert.ts).
+  Object.defineProperty(prisma, RESOLVES_REFERENCES, { value: true });
   if (onQuery) (prisma as PrismaClient<'query'>).$on('query', (e) => onQuery(e.query));
   const runner: SqlRunner = {
     query: async (sql, params) => (await pool.query(sql, params)).rows,

@@ -14,7 +14,7 @@
 import { randomFillSync } from 'node:crypto';
 import { v7 } from 'uuid';
 import type { Tx } from './outbox.js';
-import { DEFERRED } from './pg-pipelined.js';
+import { byReference, DEFERRED, RESOLVES_REFERENCES } from './pg-pipelined.js';
 
 export type BulkOptions = {
   /** Gives each row without an id a new UUIDv7 (the tables' `@default(uuid(7))`). */
@@ -89,7 +89,26 @@ export async function runInserts(tx: Tx, inserts: PreparedInsert[], deferred = f
   const sql = parts.map((x, i) => statement(x.table, x.shape, i + 1, x.opts));
   const last = sql.pop()!;
   const text = sql.length ? `with ${sql.map((q, i) => `"w${i}" as (${q})`).join(', ')} ${last}` : last;
-  await tx.$executeRawUnsafe(deferred ? DEFERRED + text : text, ...parts.map((x) => x.json));
+  await withJson(
+    tx,
+    parts.map((x) => x.json),
+    (params) => tx.$executeRawUnsafe(deferred ? DEFERRED + text : text, ...params),
+  );
+}
+
+/**
+ * Runs a statement whose parameters are JSON documents of a batch: on PostgreSQL passed by
+ * reference (lib/pg-pipelined.ts), so Prisma's raw path carries a short token instead of
+ * serializing and parsing a few MB again; as they are on PGlite.
+ */
+async function withJson<T>(tx: Tx, json: string[], run: (params: string[]) => Promise<T>): Promise<T> {
+  if (!(tx as unknown as Record<symbol, unknown>)[RESOLVES_REFERENCES]) return run(json);
+  const refs = json.map(byReference);
+  try {
+    return await run(refs.map((r) => r.token));
+  } finally {
+    for (const r of refs) r.release();
+  }
 }
 
 /**
@@ -108,7 +127,8 @@ export async function insertRowsReturning<T extends { id: string }>(
   const byId = new Map<string, T>();
   const returning = opts.returning ? opts.returning.map(ident).join(', ') : '*';
   for (const [shape, list] of groups) {
-    for (const r of await tx.$queryRawUnsafe<T[]>(`${statement(table, shape)} returning ${returning}`, JSON.stringify(list))) byId.set(r.id, r);
+    const written = await withJson(tx, [JSON.stringify(list)], ([json]) => tx.$queryRawUnsafe<T[]>(`${statement(table, shape)} returning ${returning}`, json));
+    for (const r of written) byId.set(r.id, r);
   }
   return ids.map((id) => {
     const row = byId.get(id);
@@ -182,7 +202,7 @@ export async function updateRowsReturning<T extends { id: string }>(
     const sets = [...(shape ? shape.split(',').map((c) => `${ident(c)} = x.${ident(c)}`) : []), `"version" = t."version" + 1`].join(', ');
     const sql = `update ${t} t set ${sets} from jsonb_populate_recordset(null::${t}, $1::jsonb) x
                   where t."id" = x."id" and t."version" = x."version" returning ${cols}`;
-    for (const r of await tx.$queryRawUnsafe<T[]>(sql, JSON.stringify(list))) out.set(r.id, r);
+    for (const r of await withJson(tx, [JSON.stringify(list)], ([json]) => tx.$queryRawUnsafe<T[]>(sql, json))) out.set(r.id, r);
   }
   return out;
 }
