@@ -1,18 +1,21 @@
 // The timeline listens to the changes it records, in their own transaction: a card created or
 // changed (from its event's diff), a task created or completed, a file attached, cards merged. Nobody else
-// writes a card's system entries. Each entry then goes out as a `timelineUpdated` event, which
-// the realtime consumer relays to the card's subscribers once committed.
+// writes a card's system entries. Each entry but a new card's first then goes out as a
+// `timelineUpdated` event, which the realtime consumer relays to the card's subscribers once
+// committed.
 import { events } from '../../kernel/events.js';
 import { definitions } from '../../kernel/fields/definitions.js';
 import { changeEntries, created, imported, record, recordMany } from './timeline.service.js';
 
-// A card an import created says "imported" (file and row) instead of "created".
+// A card an import created says "imported" (file and row) instead of "created". No notice: the
+// card is new in this transaction, so nobody is subscribed to its timeline yet (recordMany).
 events.inTransactionMany('record.created', 'timeline: card created', async (tx, list, ctx) => {
   const imp = ctx.importing;
   await recordMany(
     tx,
     ctx,
     list.map((e) => ({ card: { entityType: e.kind, id: e.recordId }, entries: [imp ? imported(imp, 'created') : created()] })),
+    { notice: false },
   );
 });
 
