@@ -15,7 +15,7 @@ import { createYoga, maskError, useReadinessCheck, type Plugin } from 'graphql-y
 import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { handleStreamOrSingleExecutionResult } from '@envelop/core';
 import { render, requestedLocale, type Locale } from './lib/i18n.js';
-import { OperationQuota } from './lib/ws-limits.js';
+import { limitQueued, OperationQuota } from './lib/ws-limits.js';
 import { useOneWayPages } from './lib/connection-args.js';
 import { useQueryCost } from './lib/query-cost.js';
 import { AppError, ValidationError, isStatementTimeout, localizedCause, statementTimedOut } from './lib/errors.js';
@@ -291,6 +291,12 @@ export async function buildApp(
     void yoga(req, res);
   });
   const wss = new WebSocketServer({ server, path: '/graphql' });
+  // A client that stops reading is cut off past WS_MAX_BUFFERED_BYTES queued (lib/ws-limits.ts).
+  wss.on('connection', (socket) =>
+    limitQueued(socket, config.ws.maxBufferedBytes, (queued) =>
+      log.warn({ queued, limit: config.ws.maxBufferedBytes }, 'WebSocket cut: its client reads too slowly'),
+    ),
+  );
   const quota = new OperationQuota(config.ws.maxSubscriptionsPerSocket, config.ws.maxSubscriptionsPerUser);
   /** Who signed the socket in (set by onConnect). */
   const socketUser = new WeakMap<object, string>();

@@ -51,6 +51,11 @@ const envSchema = z.object({
   WS_INIT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(5_000),
   WS_MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number({ error: 'must be a number' }).int().positive('must be positive').default(50),
   WS_MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number({ error: 'must be a number' }).int().positive('must be positive').default(200),
+  WS_MAX_BUFFERED_BYTES: z.coerce
+    .number({ error: 'must be a number of bytes' })
+    .int()
+    .positive('must be positive')
+    .default(8 * 1024 * 1024),
   INTROSPECTION: bool.default(true),
   // Comma-separated origins (https://app.example.com) that browsers may call the API from with
   // credentials; unset: any origin, without credentials (clients send their token themselves).
@@ -125,7 +130,7 @@ export type Config = {
   signUpLimitPerHour: number;
   /** 0: no limit. */
   statementTimeoutMs: number;
-  ws: { initTimeoutMs: number; maxSubscriptionsPerSocket: number; maxSubscriptionsPerUser: number };
+  ws: { initTimeoutMs: number; maxSubscriptionsPerSocket: number; maxSubscriptionsPerUser: number; maxBufferedBytes: number };
   introspection: boolean;
   /** Origins allowed with credentials; undefined: any origin, without credentials. */
   corsOrigins?: string[];
@@ -175,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       initTimeoutMs: e.WS_INIT_TIMEOUT_MS,
       maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxSubscriptionsPerUser: e.WS_MAX_SUBSCRIPTIONS_PER_USER,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
     },
     introspection: e.INTROSPECTION,
     corsOrigins: e.CORS_ORIGINS?.map((o) => new URL(o).origin),

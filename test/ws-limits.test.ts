@@ -1,12 +1,16 @@
 // WebSocket limits (graphql-ws): a socket must sign in with its connection_init, in time; live
 // operations are limited per socket and per user; a refused operation is answered with an error
-// for that operation while the socket and its other operations go on.
+// for that operation while the socket and its other operations go on; a client that stops reading
+// is cut off once too much waits for it.
 import { print } from 'graphql';
 import { createClient, type Client as WsClient, type ExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describe, expect, it, type TestApp } from './kit/fixtures.js';
 import { DealChanged } from './kit/documents/deals.js';
 import { Me } from './kit/documents/users.js';
+import { createDeal, defineField, updateDeal } from './kit/cards.js';
+import { listening, until } from './kit/subscribe.js';
+import { rawId } from './kit/results.js';
 
 const LIMITS = { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', WS_MAX_SUBSCRIPTIONS_PER_USER: '5', WS_INIT_TIMEOUT_MS: '300' };
 
@@ -19,11 +23,11 @@ it.beforeAll(async ({ server }) => {
 });
 
 /** A graphql-ws client; `closed` resolves with the close code when the server ends the socket. */
-function connect(token: string | null, extra: Record<string, unknown> = {}) {
+function connect(token: string | null, extra: Record<string, unknown> = {}, url = wsUrl) {
   let closedWith: (code: number) => void = () => {};
   const closed = new Promise<number>((resolve) => (closedWith = resolve));
   const client = createClient({
-    url: wsUrl,
+    url,
     webSocketImpl: WebSocket,
     connectionParams: token ? { authorization: `Bearer ${token}`, ...extra } : extra,
     retryAttempts: 0,
@@ -127,5 +131,76 @@ describe('operations', () => {
     expect((await me(second.client)).data).toMatchObject({ me: { id: ws.admin.id } });
     for (const s of b) s.stop();
     await second.client.dispose();
+  });
+});
+
+describe('a client that stops reading', () => {
+  // Each event ~200 KB: the deal's 10,000-character note, twenty times over (aliases).
+  const heavy = `subscription Heavy($pipelineId: ID!) { dealChanged(pipelineId: $pipelineId) { dealId deal { ${Array.from(
+    { length: 20 },
+    (_, i) => `n${i}: customFields { ... on TextareaFieldValue { text } }`,
+  ).join(' ')} } } }`;
+
+  it('is cut off once more than WS_MAX_BUFFERED_BYTES (8 MiB) wait for it, instead of queueing without end; a reader that keeps up gets every event', async ({
+    workspace: ws,
+    url: http,
+  }) => {
+    // The suite's server, which delivers live events (the variant above does not), with the default limit.
+    const url = http.replace(/^http/, 'ws');
+    const note = await defineField(ws, { entityType: 'DEAL', type: 'TEXTAREA', name: 'Long note', code: 'long_note' });
+    let deal = await createDeal(ws, { name: 'Heavy' });
+    let written = 0;
+    const write = async () => {
+      written++;
+      deal = await updateDeal(ws, {
+        id: deal.id,
+        version: deal.version,
+        customFields: [{ fieldId: note.id, value: { text: `${written} ${'x'.repeat(9_990)}` } }],
+      });
+    };
+
+    // A client speaking graphql-transport-ws on a plain socket, so it can stop reading.
+    const slow = new WebSocket(url, 'graphql-transport-ws');
+    const messages: { type: string }[] = [];
+    let arrived = () => {};
+    slow.on('message', (m) => {
+      messages.push(JSON.parse(String(m)) as { type: string });
+      arrived();
+    });
+    const closed = new Promise<number>((resolve) => slow.on('close', (code) => resolve(code)));
+    await new Promise((resolve) => slow.once('open', resolve));
+    const acked = new Promise<void>((resolve) => (arrived = resolve));
+    slow.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${ws.token}` } }));
+    await acked;
+    slow.send(JSON.stringify({ id: 'heavy', type: 'subscribe', payload: { query: heavy, variables: { pipelineId: ws.pipeline.id } } }));
+    // A reader that keeps up, on a socket of its own.
+    const { client } = connect(ws.token, {}, url);
+    let seen = 0;
+    client.subscribe(
+      { query: print(DealChanged), variables: { pipelineId: ws.pipeline.id } },
+      {
+        next: () => void seen++,
+        error: () => {},
+        complete: () => {},
+      },
+    );
+    await listening(http, `dealChanged:${rawId(ws.pipeline.id)}`, 2);
+    await write();
+    expect(await until(() => seen === written && messages.some((m) => m.type === 'next'))).toBe(true);
+    // It stops reading: what the server sends now piles up, in the kernel's buffers first, then in the server.
+    const socket = (slow as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    const before = messages.length;
+    const changes = 120;
+    for (let i = 0; i < changes; i++) await write();
+    expect(await until(() => seen === written, 20_000)).toBe(true);
+    // Reading again, it gets what the kernel held, then the end: cut (1006, no close frame), not every event.
+    socket.resume();
+    expect(await closed).toBe(1006);
+    expect(messages.length - before).toBeLessThan(changes);
+    // The server goes on for the reader that kept up.
+    expect(seen).toBe(written);
+    expect((await me(client)).data).toMatchObject({ me: { id: ws.admin.id } });
+    await client.dispose();
   });
 });

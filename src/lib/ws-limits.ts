@@ -1,5 +1,5 @@
 // Limits of live operations over graphql-ws: per socket and per user (across this instance's
-// sockets). graphql-ws lists an operation in its socket's `subscriptions` as soon as its Subscribe
+// sockets), and how much a socket may have queued for a client that reads too slowly. graphql-ws lists an operation in its socket's `subscriptions` as soon as its Subscribe
 // message arrives, before `onSubscribe` runs, so operations sent all at once are all counted.
 import { ERRORS, LocalizedGraphQLError } from './errors.js';
 
@@ -39,4 +39,29 @@ export class OperationQuota {
     }
     return null;
   }
+}
+
+/** What `limitQueued` needs of a ws WebSocket. */
+type QueuedSocket = { readonly bufferedAmount: number; send(...args: unknown[]): void; terminate(): void };
+
+/**
+ * Ends a socket whose client has stopped reading, instead of queueing its messages without end:
+ * once more than `maxBytes` wait to be written to it (`bufferedAmount`: the kernel's socket buffer
+ * is full, so the client has not read for a while), the next message is not queued and the
+ * connection is cut at once (`terminate`, which frees what was queued; a close frame would wait
+ * behind it). The client sees an abnormal closure (1006), which graphql-ws's client retries: it
+ * reconnects and subscribes again, and should read again what it missed. Every message of the
+ * socket goes through its `send`, graphql-ws's own and the live groups' (lib/live-mux.ts).
+ */
+export function limitQueued(socket: QueuedSocket, maxBytes: number, onCut: (queued: number) => void) {
+  const send = socket.send.bind(socket);
+  socket.send = (...args: unknown[]) => {
+    const queued = socket.bufferedAmount;
+    if (queued <= maxBytes) return send(...args);
+    onCut(queued);
+    socket.terminate();
+    // Settled as graphql-ws settles a send to a socket no longer open: nothing sent, no error.
+    const done = args.at(-1);
+    if (typeof done === 'function') process.nextTick(done as () => void);
+  };
 }

@@ -35,7 +35,7 @@ const open = new Map<string, number>();
 const tally = (key: string, by: number) => open.set(key, (open.get(key) ?? 0) + by);
 
 /** Waits until `holds()`, looking again every few milliseconds; false if `ms` passed first. */
-async function until(holds: () => boolean, ms = 5000) {
+export async function until(holds: () => boolean, ms = 5000) {
   const end = Date.now() + ms;
   while (!holds()) {
     if (Date.now() >= end) return false;
