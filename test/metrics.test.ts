@@ -118,7 +118,7 @@ describe('GET /metrics with METRICS_TOKEN, and the outbox backlog', () => {
     expect(backlog).toBeGreaterThanOrEqual(0);
     for (const name of ['One', 'Two']) await ws.gql(MetricsProbeCreateDeal, { input: { name } });
     const waiting = await read();
-    // Each deal created leaves its events (record.created, timelineUpdated), and nothing delivers them here.
+    // Each deal created leaves its event (record.created), and nothing delivers it here.
     expect(waiting.value('crm_outbox_backlog')).toBeGreaterThanOrEqual(backlog + 2);
     expect(waiting.value('crm_outbox_backlog')).toBe(await undelivered());
     expect(waiting.value('crm_outbox_lag_seconds')).toBeGreaterThan(0);
