@@ -1,6 +1,7 @@
 // Limits of live operations over graphql-ws: per socket and per user (across this instance's
-// sockets), and how much a socket may have queued for a client that reads too slowly. graphql-ws lists an operation in its socket's `subscriptions` as soon as its Subscribe
-// message arrives, before `onSubscribe` runs, so operations sent all at once are all counted.
+// sockets), and how much a socket may have queued for a client that reads too slowly. graphql-ws
+// lists an operation in its socket's `subscriptions` as soon as its Subscribe message arrives,
+// before `onSubscribe` runs, so operations sent all at once are all counted.
 import { ERRORS, LocalizedGraphQLError } from './errors.js';
 
 type Socket = { subscriptions: Record<string, unknown> };
