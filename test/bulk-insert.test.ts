@@ -50,6 +50,42 @@ describe('bulk insert', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  test('values every row of a batch shares (sent once) and values that differ are each written to their row', async ({ workspace: ws, app }) => {
+    const db = app.database.prisma;
+    const workspaceId = ws.workspaceId.includes('-') ? ws.workspaceId : rawId(ws.workspaceId);
+    const responsibleId = ws.admin.id.includes('-') ? ws.admin.id : rawId(ws.admin.id);
+    const fields = { k1: { n: 1 }, k2: 'Ёж' };
+    const row = (name: string, position: string | null, at: Date) => ({
+      workspaceId,
+      responsibleId,
+      name,
+      position,
+      customFields: fields,
+      phones: [],
+      createdAt: at,
+    });
+    const ids = await db.$transaction((tx) =>
+      insertRows(
+        tx,
+        'Contact',
+        // The instant equal but not the same Date in each row; the position shared by two rows only.
+        [
+          row('Shared 1', 'Chief', new Date('2026-03-04T05:06:07.089Z')),
+          row('Shared 2', 'Chief', new Date('2026-03-04T05:06:07.089Z')),
+          row('Shared 3', null, new Date('2026-03-04T05:06:07.089Z')),
+        ],
+        { ids: true, now: ['updatedAt', 'lastActivityAt'] },
+      ),
+    );
+    const rows = await db.contact.findMany({ where: { id: { in: ids } }, orderBy: { name: 'asc' } });
+    expect(rows.map((r) => [r.id, r.name, r.position, r.workspaceId, r.responsibleId, r.customFields, r.createdAt.toISOString(), r.phones])).toEqual([
+      [ids[0], 'Shared 1', 'Chief', workspaceId, responsibleId, fields, '2026-03-04T05:06:07.089Z', []],
+      [ids[1], 'Shared 2', 'Chief', workspaceId, responsibleId, fields, '2026-03-04T05:06:07.089Z', []],
+      [ids[2], 'Shared 3', null, workspaceId, responsibleId, fields, '2026-03-04T05:06:07.089Z', []],
+    ]);
+    expect(new Set(rows.map((r) => r.updatedAt.getTime())).size).toBe(1);
+  });
+
   test("failing before: a card write sends its timeline entry in its outbox rows' statement, and both are kept", async ({ workspace: ws, app }) => {
     const { deal, sql } = await renameRecordingSql(ws, app);
     const inserts = sql.filter((q) => /insert into "(TimelineEntry|OutboxEvent)"/.test(q));

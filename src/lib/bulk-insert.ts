@@ -84,16 +84,42 @@ export function prepareInsert(table: string, rows: Record<string, unknown>[], op
  * whether or not the statement reads it). One round trip where each would be one.
  */
 export async function runInserts(tx: Tx, inserts: PreparedInsert[], deferred = false) {
-  const parts = inserts.flatMap((i) => [...i.groups].map(([shape, list]) => ({ table: i.table, shape, opts: i.opts, json: JSON.stringify(list) })));
+  const parts = inserts.flatMap((i) => [...i.groups].map(([shape, list]) => ({ table: i.table, opts: i.opts, ...encoded(shape, list) })));
   if (!parts.length) return;
-  const sql = parts.map((x, i) => statement(x.table, x.shape, i + 1, x.opts));
+  const params: string[] = [];
+  const sql = parts.map((x) => {
+    const q = statement(x.table, x, params.length + 1, x.opts);
+    params.push(...x.params);
+    return q;
+  });
   const last = sql.pop()!;
   const text = sql.length ? `with ${sql.map((q, i) => `"w${i}" as (${q})`).join(', ')} ${last}` : last;
-  await withJson(
-    tx,
-    parts.map((x) => x.json),
-    (params) => tx.$executeRawUnsafe(deferred ? DEFERRED + text : text, ...params),
-  );
+  await withJson(tx, params, (refs) => tx.$executeRawUnsafe(deferred ? DEFERRED + text : text, ...refs));
+}
+
+/** A column's value the same in two rows (an instant given as one Date per batch or as equal ones). */
+const same = (a: unknown, b: unknown) => a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime());
+
+/**
+ * A group of rows as its statement's parameters: the columns whose value every row shares, once
+ * (one record: the batch's workspace, author, instants, an import's entry text), and the others
+ * row by row. An imported batch's JSON is about a third smaller (its timeline entries' three
+ * quarters), which the process serializes and sends, and PostgreSQL parses, once less.
+ */
+function encoded(shape: string, list: Record<string, unknown>[]) {
+  const cols = shape.split(',');
+  const first = list[0];
+  const shared = new Set(list.length > 1 ? cols.filter((c) => list.every((r) => same(r[c], first[c]))) : []);
+  if (!shared.size) return { cols, shared, params: [JSON.stringify(list)] };
+  const varying = cols.filter((c) => !shared.has(c));
+  const rows = list.map((r) => {
+    const o: Record<string, unknown> = {};
+    for (const c of varying) o[c] = r[c];
+    return o;
+  });
+  const one: Record<string, unknown> = {};
+  for (const c of shared) one[c] = first[c];
+  return { cols, shared, params: [JSON.stringify(rows), JSON.stringify(one)] };
 }
 
 /**
@@ -127,7 +153,8 @@ export async function insertRowsReturning<T extends { id: string }>(
   const byId = new Map<string, T>();
   const returning = opts.returning ? opts.returning.map(ident).join(', ') : '*';
   for (const [shape, list] of groups) {
-    const written = await withJson(tx, [JSON.stringify(list)], ([json]) => tx.$queryRawUnsafe<T[]>(`${statement(table, shape)} returning ${returning}`, json));
+    const group = encoded(shape, list);
+    const written = await withJson(tx, group.params, (refs) => tx.$queryRawUnsafe<T[]>(`${statement(table, group)} returning ${returning}`, ...refs));
     for (const r of written) byId.set(r.id, r);
   }
   return ids.map((id) => {
@@ -137,16 +164,19 @@ export async function insertRowsReturning<T extends { id: string }>(
   });
 }
 
-function statement(table: string, shape: string, param = 1, opts: BulkOptions = {}) {
-  const cols = shape.split(',').map(ident).join(', ');
-  const rows = `jsonb_populate_recordset(null::${ident(table)}, $${param}::jsonb)`;
+/** The INSERT of a group (`encoded`): its rows from parameter `param`, the values they share from the one after. */
+function statement(table: string, group: { cols: string[]; shared: Set<string> }, param = 1, opts: BulkOptions = {}) {
+  const t = ident(table);
+  const col = (c: string) => `${group.shared.has(c) ? 's' : 'x'}.${ident(c)}`;
+  const rows = `jsonb_populate_recordset(null::${t}, $${param}::jsonb)`;
+  const shared = group.shared.size ? `, jsonb_populate_record(null::${t}, $${param + 1}::jsonb) s` : '';
   const { parent, skipDuplicates } = opts;
   // With a parent check, the rows keep their order by their place in the batch (a serial id
   // given by the default follows it).
   const from = parent
-    ? `${rows} with ordinality x where exists (select 1 from ${ident(parent.table)} p where p."id" = x.${ident(parent.column)}) order by x.ordinality`
-    : rows;
-  return `insert into ${ident(table)} (${cols}) select ${cols} from ${from}${skipDuplicates ? ' on conflict do nothing' : ''}`;
+    ? `${rows} with ordinality x${shared} where exists (select 1 from ${ident(parent.table)} p where p."id" = ${col(parent.column)}) order by x.ordinality`
+    : `${rows} x${shared}`;
+  return `insert into ${t} (${group.cols.map(ident).join(', ')}) select ${group.cols.map(col).join(', ')} from ${from}${skipDuplicates ? ' on conflict do nothing' : ''}`;
 }
 
 /** The rows by the columns they give (undefined left out, ids and instants filled in). */

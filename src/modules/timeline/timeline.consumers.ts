@@ -11,10 +11,12 @@ import { changeEntries, created, imported, record, recordMany } from './timeline
 // card is new in this transaction, so nobody is subscribed to its timeline yet (recordMany).
 events.inTransactionMany('record.created', 'timeline: card created', async (tx, list, ctx) => {
   const imp = ctx.importing;
+  // One entry for all: the batch's rows then carry its text and data once (lib/bulk-insert.ts).
+  const entry = imp ? imported(imp, 'created') : created();
   await recordMany(
     tx,
     ctx,
-    list.map((e) => ({ card: { entityType: e.kind, id: e.recordId }, entries: [imp ? imported(imp, 'created') : created()] })),
+    list.map((e) => ({ card: { entityType: e.kind, id: e.recordId }, entries: [entry] })),
     { notice: false },
   );
 });

@@ -31,6 +31,9 @@ export type { CardRef };
 export type EntryInput = { kind: TimelineKind; text?: string; data?: Record<string, unknown>; privateToId?: string | null };
 type Query = { include?: Prisma.TimelineEntryInclude; select?: Prisma.TimelineEntrySelect };
 
+/** An entry's data when it has none (one object, so a batch's rows share it: lib/bulk-insert.ts). */
+const NO_DATA = Object.freeze({});
+
 /** Writes entries of one card inside the caller's transaction, with their outbox events. */
 export async function record(tx: Tx, ctx: ServiceCtx, card: CardRef, entries: EntryInput[]) {
   return recordMany(tx, ctx, [{ card, entries }]);
@@ -56,7 +59,7 @@ export async function recordMany(tx: Tx, ctx: ServiceCtx, items: { card: CardRef
     kind: e.kind,
     authorId: ctx.viewer.userId,
     text: e.text ?? '',
-    data: e.data ?? {},
+    data: e.data ?? NO_DATA,
     privateToId: e.privateToId ?? null,
     automationId: ctx.automation?.id ?? null,
     automationName: ctx.automation?.name ?? null,
