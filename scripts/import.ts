@@ -20,7 +20,8 @@ import { setFlagsFromString } from 'node:v8';
 import { stringify } from 'csv-stringify';
 import { loadConfig } from '../src/config.js';
 import { createImport, reportLines, runImport, type DuplicatePolicy, type MatchBy } from '../src/modules/imports/imports.service.js';
-import { countRows, formatOf } from '../src/modules/imports/read.js';
+import { formatOf } from '../src/modules/imports/read.js';
+import { countRows } from '../src/modules/imports/read-apart.js';
 import { progress } from './progress.js';
 import { cliContext, openServices, kindOf } from './cli.js';
 

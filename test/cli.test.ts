@@ -5,7 +5,8 @@
 // writes the row-by-row report beside the file; the export shows its progress the same way.
 import { afterAll, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
@@ -102,6 +103,20 @@ describe('npm run import / npm run export', () => {
       const shown = progressLines(exp.err);
       expect(shown.length).toBeGreaterThanOrEqual(2);
       expect(shown.at(-1)).toEqual({ percent: 100, done: n, total: n, eta: '0 s' });
+
+      // An XLSX over 1 MiB is counted and read by the bundle's worker thread (dist/cli/read-worker.mjs):
+      // 400 people with a column of ~4 KB of random text each, which nothing imports.
+      const big = new ExcelJS.Workbook();
+      const people = big.addWorksheet('Люди');
+      people.addRow(['Имя', 'Email', 'Шум']);
+      for (let i = 0; i < 400; i++) people.addRow([`Большой Файл ${i}`, `big-${i}@example.test`, randomBytes(3000).toString('base64')]);
+      const bigFile = join(dataDir, 'big.xlsx');
+      await big.xlsx.writeFile(bigFile);
+      expect(statSync(bigFile).size).toBeGreaterThan(1024 * 1024);
+      const bigImp = await script('import', [bigFile, '--entity', 'contacts', '--batch', '100', '--progress-every', '0'], dataDir);
+      expect(bigImp.code, bigImp.err).toBe(0);
+      expect(bigImp.out).toContain('DONE: 400 rows: created 400, updated 0, skipped 0, failed 0');
+      expect(progressLines(bigImp.err).at(-1)).toEqual({ percent: 100, done: 400, total: 400, eta: '0 s' });
     },
   );
 });

@@ -35,7 +35,8 @@ import { workspaceRegion } from '../../kernel/workspace.js';
 import { findDuplicatesMany, type DuplicateMatch } from '../../kernel/duplicates.js';
 import { cardTable } from '../../kernel/tables.js';
 import { viewerOfUser } from '../auth/auth.service.js';
-import { emptyRow, formatOf, readRows, type Cell, type FileFormat } from './read.js';
+import { emptyRow, formatOf, type Cell, type FileFormat, type FileRow } from './read.js';
+import { readRowsApart } from './read-apart.js';
 import * as c from './coerce.js';
 import { matchColumns, targetName, targetOf, type Column } from './columns.js';
 import { IMPORTS } from './imports.messages.js';
@@ -335,11 +336,12 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
   const run: Run = { id, dryRun: imp.dryRun, pending: [], at: imp.position };
   const kind = imp.entityType as CardKind;
   const options = imp.options as unknown as ImportOptions;
+  let rows: AsyncGenerator<FileRow> | undefined;
   try {
     const ws = await workspaceRegion(ctx);
     const defs = await definitions(ctx, kind);
     const base = { ...(await lookups(ctx)), ctx, kind, opts: options, region: ws.phoneRegion, currency: ws.currency };
-    const rows = readRows(deps.storage.open(imp.storageKey), imp.format as FileFormat);
+    rows = readRowsApart(deps.storage.open(imp.storageKey), imp.format as FileFormat);
     const mapping = new Map(options.mapping.map((m) => [m.column, m.field]));
     // The header: the first row (of the first ten with values) naming a known field, else the first with values.
     const head: { row: number; cells: Cell[] }[] = [];
@@ -492,6 +494,9 @@ export async function runImport(deps: AppDeps, id: string, opts: { signal?: Abor
     }
     deps.log.error({ err, importId: id }, 'import failed');
     await fail(render(IMPORTS.unreadable({ problem: err instanceof Error ? err.message : String(err) }), viewer.locale));
+  } finally {
+    // The file closed (and its reading thread ended) also when the run stopped before its end.
+    await rows?.return(undefined);
   }
 }
 

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type { CellValue, Row } from 'exceljs';
-import { loadExcelJS } from '../../lib/exceljs.js';
+import { loadXlsxReader } from '../../lib/exceljs.js';
 
 /** A cell as read: text from CSV; text, number, boolean or date from XLSX; null when empty. */
 export type Cell = string | number | boolean | Date | null;
@@ -26,8 +26,11 @@ export function formatOf(name: string, type?: string | null): FileFormat | null 
   return null;
 }
 
-/** The first bytes of a stream, and a stream of the whole (those bytes, then the rest). */
-async function peek(input: Readable, size: number): Promise<{ head: Buffer; whole: Readable }> {
+/**
+ * The first bytes of a stream (at least `size`, unless it ends before: `ended`), and a stream of
+ * the whole (those bytes, then the rest).
+ */
+export async function peek(input: Readable, size: number): Promise<{ head: Buffer; whole: Readable; ended: boolean }> {
   const it = input[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let got = 0;
@@ -48,7 +51,7 @@ async function peek(input: Readable, size: number): Promise<{ head: Buffer; whol
     if (done) return;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
   }
-  return { head, whole: Readable.from(all(), { objectMode: false }) };
+  return { head, whole: Readable.from(all(), { objectMode: false }), ended: done };
 }
 
 /** Whether bytes are UTF-8 (a sequence cut at the end of the sample is allowed). */
@@ -115,8 +118,8 @@ function plainCell(v: XCell): Cell {
 }
 
 async function* readXlsx(input: Readable, from: number): AsyncGenerator<FileRow> {
-  const ExcelJS = await loadExcelJS();
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+  const WorkbookReader = loadXlsxReader();
+  const reader = new WorkbookReader(input, {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'cache',
@@ -143,13 +146,3 @@ export function readRows(input: Readable, format: FileFormat, from = 1): AsyncGe
 
 /** A row with no value in any cell. */
 export const emptyRow = (cells: Cell[]) => cells.every((c) => c === null || (typeof c === 'string' && c.trim() === ''));
-
-/**
- * The rows with values in a file, header included, read streaming as an import reads them: a
- * progress bar's total (an import's rows are this less the header and any title above it).
- */
-export async function countRows(input: Readable, format: FileFormat): Promise<number> {
-  let n = 0;
-  for await (const r of readRows(input, format)) if (!emptyRow(r.cells)) n++;
-  return n;
-}

@@ -1,0 +1,87 @@
+// A large XLSX import file is read in a worker thread (src/modules/imports/read-apart.ts): the
+// rows it hands on are the rows the in-thread reader gives, a broken file fails with the same
+// message, and an import that stops early ends the worker and closes the file. The threshold is
+// set to 0 here, so these small files go through the worker.
+import { Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import { describe, expect, test } from 'vitest';
+import { readRows, type FileRow } from '../src/modules/imports/read.js';
+import { APART_FROM, readRowsApart } from '../src/modules/imports/read-apart.js';
+
+/** A sheet as a CRM export or a person would make it: a merged title, Cyrillic, formulas, dates, numbers, booleans, empty rows. */
+async function workbook(rows: number): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const sheet = wb.addWorksheet('Контакты');
+  sheet.getCell('A1').value = 'Контакты на 01.12.2026';
+  sheet.mergeCells('A1:E1');
+  sheet.addRow(['Имя', 'Сумма', 'Дата', 'Подписан', 'Заметка']);
+  for (let i = 1; i <= rows; i++) {
+    if (i % 100 === 0) sheet.addRow([]);
+    else
+      sheet.addRow([`Иванов Пётр ${i}`, { formula: `${i}*2`, result: i * 2 }, new Date(Date.UTC(2000, 0, 1 + i)), i % 2 === 0, i % 7 ? `заметка ${i}` : null]);
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+const chunked = (bytes: Buffer) => Readable.from(Array.from({ length: Math.ceil(bytes.length / 4096) }, (_, i) => bytes.subarray(i * 4096, (i + 1) * 4096)));
+
+async function all(rows: AsyncIterable<FileRow>) {
+  const out: FileRow[] = [];
+  for await (const r of rows) out.push(r);
+  return out;
+}
+
+describe('an XLSX read in a worker thread', () => {
+  test('gives the rows the in-thread reader gives, with their numbers, dates, numbers and booleans, from any row on', { timeout: 60_000 }, async () => {
+    const bytes = await workbook(1500);
+    const here = await all(readRows(chunked(bytes), 'XLSX'));
+    // The title, the header, and 1,500 rows less the 15 empty ones (exceljs gives no empty row).
+    expect(here.length).toBe(1487);
+    expect(here[2]).toEqual({ row: 3, cells: ['Иванов Пётр 1', 2, new Date(Date.UTC(2000, 0, 2)), false, 'заметка 1'] });
+    const apart = await all(readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 }));
+    expect(apart).toEqual(here);
+    expect(apart[2].cells[2]).toBeInstanceOf(Date);
+    const later = await all(readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0, from: 1000 }));
+    expect(later).toEqual(here.filter((r) => r.row >= 1000));
+  });
+
+  test('a file that is not an XLSX fails with the message the in-thread reader gives', { timeout: 60_000 }, async () => {
+    const broken = Buffer.from('PK\u0003\u0004 this is not a workbook '.repeat(200));
+    const message = await all(readRows(chunked(broken), 'XLSX')).then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    expect(message).toEqual(expect.any(String));
+    await expect(all(readRowsApart(chunked(broken), 'XLSX', { apartFrom: 0 }))).rejects.toThrow(message!);
+  });
+
+  test('leaving early ends the worker and closes the file', { timeout: 60_000 }, async () => {
+    const bytes = await workbook(3000);
+    const workers = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker').length;
+    const before = workers();
+    const input = chunked(bytes);
+    const rows = readRowsApart(input, 'XLSX', { apartFrom: 0 });
+    const first = await rows.next();
+    expect(first.value).toEqual({ row: 1, cells: ['Контакты на 01.12.2026'] });
+    expect(workers()).toBeGreaterThan(before);
+    await rows.return(undefined);
+    expect(workers()).toBe(before);
+    expect(input.destroyed).toBe(true);
+  });
+
+  test('a CSV, and an XLSX smaller than the threshold, are read in this thread', { timeout: 60_000 }, async () => {
+    const bytes = await workbook(50);
+    expect(bytes.length).toBeLessThan(APART_FROM);
+    const workers = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker').length;
+    const before = workers();
+    for (const [input, format] of [
+      [chunked(bytes), 'XLSX'],
+      [Readable.from([Buffer.from('Name;Phone\nAnna;+7 900 000-00-01\n'.repeat(40_000))]), 'CSV'],
+    ] as const) {
+      const rows = readRowsApart(input, format);
+      await rows.next();
+      expect(workers()).toBe(before);
+      await rows.return(undefined);
+    }
+  });
+});
