@@ -25,6 +25,9 @@ async function workbook(rows: number): Promise<Buffer> {
 
 const chunked = (bytes: Buffer) => Readable.from(Array.from({ length: Math.ceil(bytes.length / 4096) }, (_, i) => bytes.subarray(i * 4096, (i + 1) * 4096)));
 
+/** The worker threads alive (each holds a MessagePort and a Worker handle). */
+const workers = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker').length;
+
 async function all(rows: AsyncIterable<FileRow>) {
   const out: FileRow[] = [];
   for await (const r of rows) out.push(r);
@@ -57,7 +60,6 @@ describe('an XLSX read in a worker thread', () => {
 
   test('leaving early ends the worker and closes the file', { timeout: 60_000 }, async () => {
     const bytes = await workbook(3000);
-    const workers = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker').length;
     const before = workers();
     const input = chunked(bytes);
     const rows = readRowsApart(input, 'XLSX', { apartFrom: 0 });
@@ -72,7 +74,6 @@ describe('an XLSX read in a worker thread', () => {
   test('a CSV, and an XLSX smaller than the threshold, are read in this thread', { timeout: 60_000 }, async () => {
     const bytes = await workbook(50);
     expect(bytes.length).toBeLessThan(APART_FROM);
-    const workers = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker').length;
     const before = workers();
     for (const [input, format] of [
       [chunked(bytes), 'XLSX'],
