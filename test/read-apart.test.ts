@@ -2,7 +2,12 @@
 // rows it hands on are the rows the in-thread reader gives, a broken file fails with the same
 // message, and an import that stops early ends the worker and closes the file. The threshold is
 // set to 0 here, so these small files go through the worker.
+import { execFile } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
 import { readRows, type FileRow } from '../src/modules/imports/read.js';
@@ -84,5 +89,21 @@ describe('an XLSX read in a worker thread', () => {
       expect(workers()).toBe(before);
       await rows.return(undefined);
     }
+  });
+
+  test("a server started from another directory than the project's starts the worker too", { timeout: 60_000 }, async () => {
+    const file = join(tmpdir(), `read-apart-${process.pid}.xlsx`);
+    await writeFile(file, await workbook(300));
+    const script = `
+      import { createReadStream } from 'node:fs';
+      const { readRowsApart } = await import(${JSON.stringify(import.meta.resolve('../src/modules/imports/read-apart.ts'))});
+      let n = 0;
+      for await (const r of readRowsApart(createReadStream(${JSON.stringify(file)}), 'XLSX', { apartFrom: 0 })) n++;
+      console.log('rows', n);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
+      cwd: tmpdir(),
+    });
+    await rm(file);
+    expect(stdout.trim()).toBe('rows 299');
   });
 });

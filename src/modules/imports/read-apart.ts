@@ -25,7 +25,9 @@ function start(data: ReaderData): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./read-worker.mjs', here), { workerData: data });
   const entry = JSON.stringify(new URL('./read-worker.ts', here).href);
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`, { eval: true, workerData: data });
+  // tsx found from this file, not from the working directory an eval'd worker resolves from.
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); })`, { eval: true, workerData: data });
 }
 
 /** The rows of a file from row `from` on; an XLSX file of `apartFrom` bytes or more is read in a worker thread. */
