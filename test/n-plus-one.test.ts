@@ -127,6 +127,10 @@ it.beforeAll(async ({ app: fileApp, signUp }) => {
 });
 
 async function statementsFor(first: number) {
+  // Right after the same page: what a request keeps for the next ones (the token's row, the field
+  // definitions) is read again once 5 s have passed (lib/settings-epochs.ts, KEEP_MS), which on a
+  // loaded machine fell between the two pages compared, one statement apart (CI, PGlite).
+  await ws.gql(DealsPage, { first });
   app.queries.length = 0;
   const r = await ws.gql(DealsPage, { first });
   return { count: app.queries.length, page: r.deals };
@@ -134,7 +138,6 @@ async function statementsFor(first: number) {
 
 describe('deals page SQL statements', () => {
   it('do not grow with the page size', async () => {
-    await statementsFor(5); // warm up the viewer path
     const small = await statementsFor(5);
     const large = await statementsFor(50);
     expect(small.page.edges).toHaveLength(5);
