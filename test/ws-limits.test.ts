@@ -10,6 +10,7 @@ import { DealChanged } from './kit/documents/deals.js';
 import { Me } from './kit/documents/users.js';
 import { createDeal, defineField, updateDeal } from './kit/cards.js';
 import { listening, until } from './kit/subscribe.js';
+import { limitQueued } from '../src/lib/ws-limits.js';
 import { rawId } from './kit/results.js';
 
 const LIMITS = { WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', WS_MAX_SUBSCRIPTIONS_PER_USER: '5', WS_INIT_TIMEOUT_MS: '300' };
@@ -135,6 +136,30 @@ describe('operations', () => {
 });
 
 describe('a client that stops reading', () => {
+  it('is cut once: the messages that come before its close are dropped and settled, with one warning and one terminate', async () => {
+    const sent: string[] = [];
+    let terminated = 0;
+    const socket = {
+      bufferedAmount: 0,
+      send: (data: unknown, done?: () => void) => {
+        sent.push(String(data));
+        done?.();
+      },
+      terminate: () => void terminated++,
+    };
+    const cuts: number[] = [];
+    limitQueued(socket, 100, (queued) => cuts.push(queued));
+    socket.send('a');
+    socket.bufferedAmount = 101;
+    const settled: string[] = [];
+    socket.send('b', () => settled.push('b'));
+    // Its queue drained meanwhile, the socket is still cut until its close is handled.
+    socket.bufferedAmount = 0;
+    socket.send('c', () => settled.push('c'));
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect({ sent, cuts, terminated, settled }).toEqual({ sent: ['a'], cuts: [101], terminated: 1, settled: ['b', 'c'] });
+  });
+
   // Each event ~200 KB: the deal's 10,000-character note, twenty times over (aliases).
   const heavy = `subscription Heavy($pipelineId: ID!) { dealChanged(pipelineId: $pipelineId) { dealId deal { ${Array.from(
     { length: 20 },

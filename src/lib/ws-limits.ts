@@ -56,11 +56,17 @@ type QueuedSocket = { readonly bufferedAmount: number; send(...args: unknown[]):
  */
 export function limitQueued(socket: QueuedSocket, maxBytes: number, onCut: (queued: number) => void) {
   const send = socket.send.bind(socket);
+  let cut = false;
   socket.send = (...args: unknown[]) => {
     const queued = socket.bufferedAmount;
-    if (queued <= maxBytes) return send(...args);
-    onCut(queued);
-    socket.terminate();
+    if (!cut && queued <= maxBytes) return send(...args);
+    // Cut once: the messages that still come before the socket's close is handled are dropped
+    // alike, without another warning or terminate.
+    if (!cut) {
+      cut = true;
+      onCut(queued);
+      socket.terminate();
+    }
     // Settled as graphql-ws settles a send to a socket no longer open: nothing sent, no error.
     const done = args.at(-1);
     if (typeof done === 'function') process.nextTick(done as () => void);
