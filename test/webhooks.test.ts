@@ -52,8 +52,11 @@ describe('webhooks', () => {
     expect(payloads.map((p) => p.type).sort()).toEqual(['card.created', 'deal.stage_changed']);
     const created = payloads.find((p) => p.type === 'card.created')!;
     expect(created.data).toMatchObject({ id: d.id, card: { name: 'Signed', amount: '10.00' } });
-    // A tampered body fails verification.
-    expect(() => verifier.verify(rx.got[0].body.replace('Signed', 'Forged'), rx.got[0].headers as Record<string, string>)).toThrow();
+    // A tampered body fails verification (the card.created one, which holds the name; the two may arrive in either order).
+    const createdRequest = rx.got[payloads.indexOf(created)];
+    const forged = createdRequest.body.replace('Signed', 'Forged');
+    expect(forged).not.toBe(createdRequest.body);
+    expect(() => verifier.verify(forged, createdRequest.headers as Record<string, string>)).toThrow();
     await expect.poll(async () => (await deliveries(ws, webhook.id)).every((x) => x.status === 'SUCCEEDED'), poll).toBe(true);
     const [last] = await deliveries(ws, webhook.id);
     expect(last.attemptLog).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200, response: 'ok', error: null })]);
