@@ -520,13 +520,14 @@ const ANALYZE_BELOW = 0.25;
  * 30,000 cards) instead of probing the ("workspaceId", lower(name)) index. Checked after 2,000
  * cards and each time the import doubled what it wrote, beside the batches being written
  * (ANALYZE's lock lets rows be inserted and read meanwhile), and run only when the planner counts
- * fewer of the workspace's cards than a quarter of those the import wrote (ANALYZE_BELOW). The planner scales its row
- * count with the table's pages, so once it knows the workspace's share of a table the workspace
- * fills it follows it without another ANALYZE, which costs ~0.5–0.7 s at 23,000 cards (the 57
- * indexes' partial predicates tested on each sampled row; measured). The whole table is analyzed:
- * the lower(name) index's own statistics tell the planner that a name matches few cards (without
- * them it merge-joins the batch's names against every card of the workspace, ~1 s a batch at
- * 100,000 cards, measured). A failure (no right to ANALYZE) only costs speed.
+ * fewer of the workspace's cards than a quarter of those the import wrote (ANALYZE_BELOW). The
+ * planner scales its row count with the table's pages, so once it knows the workspace's share of a
+ * table the workspace fills it follows it without another ANALYZE, which costs ~0.5–0.7 s at
+ * 23,000 cards (the 57 indexes' partial predicates tested on each sampled row; measured). The
+ * whole table is analyzed: the lower(name) index's own statistics tell the planner that a name
+ * matches few cards (without them it merge-joins the batch's names against every card of the
+ * workspace, ~1 s a batch at 100,000 cards, measured). A failure (no right to ANALYZE) only costs
+ * speed.
  */
 async function analyze(deps: AppDeps, kind: CardKind, workspaceId: string, written: number) {
   try {
