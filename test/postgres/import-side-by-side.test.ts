@@ -1,6 +1,6 @@
-// Import batches written side by side on PostgreSQL: while one batch commits, the next one is
-// inserted in a transaction of its own, which commits only after it (the kernel's `order`
-// hooks). Runs in the PostgreSQL pass: on PGlite, with one connection, batches go one at a time.
+// Import batches written side by side on PostgreSQL: while one batch commits, the next ones are
+// inserted in transactions of their own, each committing only after the one before (the kernel's
+// `order` hooks). Runs in the PostgreSQL pass: on PGlite, with one connection, batches go one at a time.
 import { writeRecords, type BatchWrite } from '../../src/kernel/records.js';
 import { runImport } from '../../src/modules/imports/imports.service.js';
 import { describe, expect, test } from '../kernel/kit.js';
@@ -72,5 +72,46 @@ describe('batches side by side', () => {
     expect({ status: done.status, position: done.position, created: done.created }).toEqual({ status: 'FAILED', position: 1, created: 0 });
     expect(done.error).toContain('disk full');
     expect(await k.db.contact.count({ where: { workspaceId: k.workspaceId } })).toBe(0);
+  });
+
+  test('a row duplicating one two batches back, still committing, is skipped once that batch commits, not created twice', async ({ kernel: k }) => {
+    // Batches of two rows: 2–3, 4–5, 6–7. Row 6 has row 2's e-mail; the first batch is held
+    // for a second as it counts its rows, so the third is matched while the first has not committed.
+    const lines = ['Name;Email', 'Anna;anna@example.com', 'Boris;boris@example.com', 'Vera;vera@example.com', 'Gleb;gleb@example.com'];
+    lines.push('Anna again;ANNA@example.com', 'Dina;dina@example.com');
+    const storageKey = `${k.workspaceId}/imports/held-${Date.now()}`;
+    await k.deps.storage.put(storageKey, new TextEncoder().encode(lines.join('\n')));
+    const imp = await k.db.import.create({
+      data: {
+        workspaceId: k.workspaceId,
+        createdById: k.adminId,
+        entityType: 'CONTACT',
+        fileName: 'held.csv',
+        storageKey,
+        format: 'CSV',
+        options: { dryRun: false, policy: 'SKIP', matchBy: ['EMAIL'], mapping: [], batchSize: 2 },
+      },
+    });
+    const fn = `hold_import_${imp.id.replace(/-/g, '')}`;
+    await k.db.$executeRawUnsafe(
+      `create function ${fn}() returns trigger language plpgsql as $$ begin if new.id = '${imp.id}' and new.position = 3 then perform pg_sleep(1); end if; return new; end $$`,
+    );
+    await k.db.$executeRawUnsafe(`create trigger ${fn} before update on "Import" for each row execute function ${fn}()`);
+    try {
+      await runImport(k.deps, imp.id);
+    } finally {
+      await k.db.$executeRawUnsafe(`drop trigger ${fn} on "Import"`);
+      await k.db.$executeRawUnsafe(`drop function ${fn}()`);
+    }
+    const done = await k.db.import.findUniqueOrThrow({ where: { id: imp.id } });
+    expect({ status: done.status, created: done.created, skipped: done.skipped, failed: done.failed }).toEqual({
+      status: 'DONE',
+      created: 5,
+      skipped: 1,
+      failed: 0,
+    });
+    const skipped = await k.db.importIssue.findMany({ where: { importId: imp.id } });
+    expect(skipped.map((i) => i.row)).toEqual([6]);
+    expect(await k.db.contact.count({ where: { workspaceId: k.workspaceId, emails: { has: 'anna@example.com' } } })).toBe(1);
   });
 });
