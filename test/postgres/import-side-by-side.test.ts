@@ -3,9 +3,41 @@
 // `order` hooks). Runs in the PostgreSQL pass: on PGlite, with one connection, batches go one at a time.
 import { writeRecords, type BatchWrite } from '../../src/kernel/records.js';
 import { runImport } from '../../src/modules/imports/imports.service.js';
-import { describe, expect, test } from '../kernel/kit.js';
+import { describe, expect, test, type Kernel } from '../kernel/kit.js';
 
 const contacts = (prefix: string, n: number): BatchWrite[] => Array.from({ length: n }, (_, i) => ({ write: { fields: { name: `${prefix} ${i + 1}` } } }));
+
+/**
+ * Runs an import of a CSV of `lines` whose Import row, as a batch counts its rows up to
+ * `position`, runs `plpgsql` (a trigger on "Import" for this run only); answers the Import row.
+ */
+async function importCountingWith(k: Kernel, lines: string[], options: Record<string, unknown>, position: number, plpgsql: string) {
+  const storageKey = `${k.workspaceId}/imports/held-${Date.now()}`;
+  await k.deps.storage.put(storageKey, new TextEncoder().encode(lines.join('\n')));
+  const imp = await k.db.import.create({
+    data: {
+      workspaceId: k.workspaceId,
+      createdById: k.adminId,
+      entityType: 'CONTACT',
+      fileName: 'held.csv',
+      storageKey,
+      format: 'CSV',
+      options: { dryRun: false, matchBy: ['ID'], mapping: [], ...options },
+    },
+  });
+  const fn = `at_import_${imp.id.replace(/-/g, '')}`;
+  await k.db.$executeRawUnsafe(
+    `create function ${fn}() returns trigger language plpgsql as $$ begin if new.id = '${imp.id}' and new.position = ${position} then ${plpgsql}; end if; return new; end $$`,
+  );
+  await k.db.$executeRawUnsafe(`create trigger ${fn} before update on "Import" for each row execute function ${fn}()`);
+  try {
+    await runImport(k.deps, imp.id);
+  } finally {
+    await k.db.$executeRawUnsafe(`drop trigger ${fn} on "Import"`);
+    await k.db.$executeRawUnsafe(`drop function ${fn}()`);
+  }
+  return k.db.import.findUniqueOrThrow({ where: { id: imp.id } });
+}
 
 describe('batches side by side', () => {
   test('failing before: a later batch inserts its cards while the batch before is still committing, and commits after it', async ({ kernel: k }) => {
@@ -43,32 +75,8 @@ describe('batches side by side', () => {
 
   test('an import whose batch fails to commit writes nothing of the batch behind it, which was already inserting', async ({ kernel: k }) => {
     const names = Array.from({ length: 9 }, (_, i) => `Person ${i + 1}`);
-    const storageKey = `${k.workspaceId}/imports/failing-${Date.now()}`;
-    await k.deps.storage.put(storageKey, new TextEncoder().encode(['Name', ...names].join('\n')));
-    const imp = await k.db.import.create({
-      data: {
-        workspaceId: k.workspaceId,
-        createdById: k.adminId,
-        entityType: 'CONTACT',
-        fileName: 'failing.csv',
-        storageKey,
-        format: 'CSV',
-        options: { dryRun: false, policy: 'CREATE', matchBy: ['ID'], mapping: [], batchSize: 3 },
-      },
-    });
     // The first batch (rows 2–4) fails as it counts its rows; the second (rows 5–7) could count its own.
-    const fn = `fail_import_${imp.id.replace(/-/g, '')}`;
-    await k.db.$executeRawUnsafe(
-      `create function ${fn}() returns trigger language plpgsql as $$ begin if new.id = '${imp.id}' and new.position = 4 then raise exception 'disk full'; end if; return new; end $$`,
-    );
-    await k.db.$executeRawUnsafe(`create trigger ${fn} before update on "Import" for each row execute function ${fn}()`);
-    try {
-      await runImport(k.deps, imp.id);
-    } finally {
-      await k.db.$executeRawUnsafe(`drop trigger ${fn} on "Import"`);
-      await k.db.$executeRawUnsafe(`drop function ${fn}()`);
-    }
-    const done = await k.db.import.findUniqueOrThrow({ where: { id: imp.id } });
+    const done = await importCountingWith(k, ['Name', ...names], { policy: 'CREATE', batchSize: 3 }, 4, `raise exception 'disk full'`);
     expect({ status: done.status, position: done.position, created: done.created }).toEqual({ status: 'FAILED', position: 1, created: 0 });
     expect(done.error).toContain('disk full');
     expect(await k.db.contact.count({ where: { workspaceId: k.workspaceId } })).toBe(0);
@@ -79,38 +87,14 @@ describe('batches side by side', () => {
     // for a second as it counts its rows, so the third is matched while the first has not committed.
     const lines = ['Name;Email', 'Anna;anna@example.com', 'Boris;boris@example.com', 'Vera;vera@example.com', 'Gleb;gleb@example.com'];
     lines.push('Anna again;ANNA@example.com', 'Dina;dina@example.com');
-    const storageKey = `${k.workspaceId}/imports/held-${Date.now()}`;
-    await k.deps.storage.put(storageKey, new TextEncoder().encode(lines.join('\n')));
-    const imp = await k.db.import.create({
-      data: {
-        workspaceId: k.workspaceId,
-        createdById: k.adminId,
-        entityType: 'CONTACT',
-        fileName: 'held.csv',
-        storageKey,
-        format: 'CSV',
-        options: { dryRun: false, policy: 'SKIP', matchBy: ['EMAIL'], mapping: [], batchSize: 2 },
-      },
-    });
-    const fn = `hold_import_${imp.id.replace(/-/g, '')}`;
-    await k.db.$executeRawUnsafe(
-      `create function ${fn}() returns trigger language plpgsql as $$ begin if new.id = '${imp.id}' and new.position = 3 then perform pg_sleep(1); end if; return new; end $$`,
-    );
-    await k.db.$executeRawUnsafe(`create trigger ${fn} before update on "Import" for each row execute function ${fn}()`);
-    try {
-      await runImport(k.deps, imp.id);
-    } finally {
-      await k.db.$executeRawUnsafe(`drop trigger ${fn} on "Import"`);
-      await k.db.$executeRawUnsafe(`drop function ${fn}()`);
-    }
-    const done = await k.db.import.findUniqueOrThrow({ where: { id: imp.id } });
+    const done = await importCountingWith(k, lines, { policy: 'SKIP', matchBy: ['EMAIL'], batchSize: 2 }, 3, 'perform pg_sleep(1)');
     expect({ status: done.status, created: done.created, skipped: done.skipped, failed: done.failed }).toEqual({
       status: 'DONE',
       created: 5,
       skipped: 1,
       failed: 0,
     });
-    const skipped = await k.db.importIssue.findMany({ where: { importId: imp.id } });
+    const skipped = await k.db.importIssue.findMany({ where: { importId: done.id } });
     expect(skipped.map((i) => i.row)).toEqual([6]);
     expect(await k.db.contact.count({ where: { workspaceId: k.workspaceId, emails: { has: 'anna@example.com' } } })).toBe(1);
   });
