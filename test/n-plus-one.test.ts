@@ -129,11 +129,17 @@ it.beforeAll(async ({ app: fileApp, signUp }) => {
 async function statementsFor(first: number) {
   // Right after the same page: what a request keeps for the next ones (the token's row, the field
   // definitions) is read again once 5 s have passed (lib/settings-epochs.ts, KEEP_MS), which on a
-  // loaded machine fell between the two pages compared, one statement apart (CI, PGlite).
-  await ws.gql(DealsPage, { first });
-  app.queries.length = 0;
-  const r = await ws.gql(DealsPage, { first });
-  return { count: app.queries.length, page: r.deals };
+  // loaded machine fell between the two pages compared, one statement apart (CI, PGlite), and
+  // once, with two test runs on the machine, between the warm-up and the page measured after it:
+  // the fewer statements of two measured pages is the page's own count (a re-read only adds one).
+  const measure = async () => {
+    await ws.gql(DealsPage, { first });
+    app.queries.length = 0;
+    const r = await ws.gql(DealsPage, { first });
+    return { count: app.queries.length, page: r.deals };
+  };
+  const [a, b] = [await measure(), await measure()];
+  return a.count <= b.count ? a : b;
 }
 
 describe('deals page SQL statements', () => {
@@ -161,12 +167,17 @@ describe('deals page SQL statements', () => {
 
   it('stay the same on the next page (cursor)', async () => {
     const first = await statementsFor(50);
-    app.queries.length = 0;
-    const next = await ws.gql(DealsPage, { first: 50, after: first.page.pageInfo.endCursor });
-    expect(next.deals.edges).toHaveLength(10);
-    if (process.env.SHOW_SQL) console.log(app.queries.map((q) => q.slice(0, 200)).join('\n'));
+    // The fewer of two, as statementsFor counts (a kept entry read again adds one).
+    const counts: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      app.queries.length = 0;
+      const next = await ws.gql(DealsPage, { first: 50, after: first.page.pageInfo.endCursor });
+      expect(next.deals.edges).toHaveLength(10);
+      if (process.env.SHOW_SQL) console.log(app.queries.map((q) => q.slice(0, 200)).join('\n'));
+      counts.push(app.queries.length);
+    }
     // One more: the cursor card's visibility check (see pageCards).
-    expect(app.queries.length).toBeLessThanOrEqual(first.count + 1);
+    expect(Math.min(...counts)).toBeLessThanOrEqual(first.count + 1);
   });
 });
 
