@@ -994,7 +994,7 @@ async function writeBatch(env: Env, run: Run, items: Prepared, dupes: FileKeys, 
   if (earlier.length) {
     // Their loops made the cards their rows link to (companies, contacts), which rows here may
     // name too (each batch's loop waits for the one before's).
-    await earlier[earlier.length - 1].looped.done;
+    await earlier.at(-1)!.looped.done;
     // A row sharing a key with a row of a batch before, whose card is not committed yet, is
     // matched once that batch is: as a run of one batch at a time would match it. Batches
     // commit in order, so the latest such batch done means all before it are.
