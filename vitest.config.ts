@@ -22,6 +22,9 @@ export default defineConfig({
     // a workspace of its own, so no file needs a fresh process.
     isolate: false,
     setupFiles: ['test/kit/setup.ts'],
+    // Every batch INSERT of cards reads its rows back and fails if the rows it made from what it
+    // sent differ from PostgreSQL's (src/lib/written-rows.ts).
+    env: { CRM_CHECK_WRITTEN_ROWS: '1' },
     testTimeout: 30_000,
     hookTimeout: 120_000,
     teardownTimeout: 30_000,

@@ -3,7 +3,8 @@
 // answers the new ids in the rows' order.
 import { describe, expect, test } from './kit/fixtures.js';
 import { rawId } from './kit/results.js';
-import { insertRows } from '../src/lib/bulk-insert.js';
+import { insertRows, insertRowsReturning } from '../src/lib/bulk-insert.js';
+import { Prisma } from '../src/generated/prisma/client.js';
 import { renameRecordingSql } from './kit/cards.js';
 import { Timeline } from './kit/documents/timeline.js';
 import { automate } from './kit/automations.js';
@@ -118,5 +119,51 @@ describe('bulk insert', () => {
     const rows = await db.automationJob.findMany({ where: { workspaceId }, orderBy: { id: 'asc' }, select: { eventKey: true } });
     expect(rows.map((r) => r.eventKey)).toEqual(['e3', 'e1', 'e2', 'e4']);
     await db.automation.delete({ where: { id: automationId } });
+  });
+
+  test('rows answered from what was sent are the rows PostgreSQL stored: its JSON key order, decimals rounded to scale, uuids in lower case', async ({
+    workspace: ws,
+    app,
+  }) => {
+    const db = app.database.prisma;
+    const workspaceId = ws.workspaceId.includes('-') ? ws.workspaceId : rawId(ws.workspaceId);
+    const responsibleId = ws.admin.id.includes('-') ? ws.admin.id : rawId(ws.admin.id);
+    const stage = await db.stage.findFirstOrThrow({ where: { workspaceId } });
+    const columns = Object.values(Prisma.DealScalarFieldEnum).filter((c) => !/^cf[A-Z]/.test(c));
+    const base = { workspaceId, responsibleId, pipelineId: stage.pipelineId, currency: 'RUB', createdById: responsibleId, updatedById: responsibleId };
+    const sent = [
+      // As the kernel sends: kept as sent (but for the JSON's key order, jsonb's: shortest first, in bytes).
+      {
+        ...base,
+        name: 'Kept',
+        stageId: stage.id,
+        amount: '1234.5',
+        customFields: { bb: 1, a: { zz: true, y: [{ dd: null, c: 'x' }] }, ключ: 'v', я: 2, '10': 't', '2': 'w', ab: 0.1 },
+      },
+      // Forms PostgreSQL changes: more places than the column's scale, an upper-case uuid, a date as text.
+      { ...base, name: 'Changed', stageId: stage.id.toUpperCase(), amount: '12.345', closedAt: '2026-03-04T05:06:07.891Z', customFields: { x: -0 } },
+      // Left to the columns' defaults: the amount (0), the document ({}), the version (1).
+      { ...base, name: 'Defaults', stageId: stage.id },
+    ];
+    const { made, read } = await db.$transaction(async (tx) => {
+      const made = await insertRowsReturning<{ id: string } & Record<string, unknown>>(tx, 'Deal', sent, {
+        ids: true,
+        now: ['createdAt', 'updatedAt', 'lastActivityAt', 'stageEnteredAt'],
+        returning: columns,
+      });
+      const read = await tx.$queryRawUnsafe<Record<string, unknown>[]>(
+        `select ${columns.map((c) => `"${c}"`).join(', ')} from "Deal" where "id" = any($1::uuid[])`,
+        made.map((r) => r.id),
+      );
+      return { made, read: made.map((m) => read.find((r) => r.id === m.id)!) };
+    });
+    const kind = (v: unknown) =>
+      v === null ? 'null' : v instanceof Date ? 'Date' : Prisma.Decimal.isDecimal(v) ? 'Decimal' : Array.isArray(v) ? 'array' : typeof v;
+    const typed = (r: Record<string, unknown>) => Object.entries(r).map(([k, v]) => [k, kind(v), JSON.stringify(v)]);
+    expect(made.map(typed)).toEqual(read.map(typed));
+    // jsonb's order (by length in bytes, then bytewise), as JSON.parse gives it back (integer-like keys first).
+    expect(JSON.stringify(made[0].customFields)).toBe('{"2":"w","10":"t","a":{"y":[{"c":"x","dd":null}],"zz":true},"ab":0.1,"bb":1,"я":2,"ключ":"v"}');
+    expect([String(made[0].amount), String(made[1].amount), made[1].stageId]).toEqual(['1234.5', '12.35', stage.id]);
+    expect([String(made[2].amount), made[2].customFields, made[2].version]).toEqual(['0', {}, 1]);
   });
 });

@@ -15,6 +15,7 @@ import { randomFillSync } from 'node:crypto';
 import { v7 } from 'uuid';
 import type { Tx } from './outbox.js';
 import { byReference, DEFERRED, RESOLVES_REFERENCES } from './pg-pipelined.js';
+import { columnTypes, writtenRows } from './written-rows.js';
 
 export type BulkOptions = {
   /** Gives each row without an id a new UUIDv7 (the tables' `@default(uuid(7))`). */
@@ -138,24 +139,28 @@ async function withJson<T>(tx: Tx, json: string[], run: (params: string[]) => Pr
 }
 
 /**
- * insertRows answering the rows as written (`returning *`, Prisma's raw values: dates as Date,
- * decimals as Decimal), in the order given: what a read of them right after would answer,
- * without that read (for a batch of cards, Prisma's findMany of ~90 columns cost more CPU than
- * the INSERT itself). Needs `ids`.
+ * insertRows answering the rows as written, in the order given: the columns `returning` names,
+ * as a read of them right after would answer them with Prisma's raw values (dates as Date,
+ * decimals as Decimal), without that read (for a batch of cards, Prisma's findMany of ~90
+ * columns cost more CPU than the INSERT itself). Most are made from what was sent
+ * (lib/written-rows.ts); the statement answers the ids, which rows went in, and the rest.
  */
 export async function insertRowsReturning<T extends { id: string }>(
   tx: Tx,
   table: string,
   rows: Record<string, unknown>[],
-  opts: BulkOptions & { ids: true; returning?: readonly string[] },
+  opts: BulkOptions & { ids: true; returning: readonly string[]; readBack?: boolean },
 ) {
   const { ids, groups } = grouped(rows, opts);
   const byId = new Map<string, T>();
-  const returning = opts.returning ? opts.returning.map(ident).join(', ') : '*';
+  const types = await columnTypes(tx, table);
   for (const [shape, list] of groups) {
     const group = encoded(shape, list);
-    const written = await withJson(tx, group.params, (refs) => tx.$queryRawUnsafe<T[]>(`${statement(table, group)} returning ${returning}`, ...refs));
-    for (const r of written) byId.set(r.id, r);
+    const written = writtenRows(table, types, list, opts.returning, opts.readBack);
+    const answered = await withJson(tx, group.params, (refs) =>
+      tx.$queryRawUnsafe<Record<string, unknown>[]>(`${statement(table, group)} returning ${written.asked.map(ident).join(', ')}`, ...refs),
+    );
+    for (const a of answered) byId.set(a.id as string, written.row(a) as T);
   }
   return ids.map((id) => {
     const row = byId.get(id);
