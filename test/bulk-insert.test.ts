@@ -144,6 +144,16 @@ describe('bulk insert', () => {
       { ...base, name: 'Changed', stageId: stage.id.toUpperCase(), amount: '12.345', closedAt: '2026-03-04T05:06:07.891Z', customFields: { x: -0 } },
       // Left to the columns' defaults: the amount (0), the document ({}), the version (1).
       { ...base, name: 'Defaults', stageId: stage.id },
+      // A key that is not a plain property in JavaScript, a char(3) of two characters that JavaScript counts as three.
+      {
+        ...base,
+        name: 'Odd',
+        stageId: stage.id,
+        amount: '1',
+        currency: 'R😀',
+        lossReasonId: null,
+        customFields: JSON.parse('{"__proto__":{"x":1},"a":1}') as object,
+      },
     ];
     const { made, read } = await db.$transaction(async (tx) => {
       const made = await insertRowsReturning<{ id: string } & Record<string, unknown>>(tx, 'Deal', sent, {
@@ -165,5 +175,6 @@ describe('bulk insert', () => {
     expect(JSON.stringify(made[0].customFields)).toBe('{"2":"w","10":"t","a":{"y":[{"c":"x","dd":null}],"zz":true},"ab":0.1,"bb":1,"я":2,"ключ":"v"}');
     expect([String(made[0].amount), String(made[1].amount), made[1].stageId]).toEqual(['1234.5', '12.35', stage.id]);
     expect([String(made[2].amount), made[2].customFields, made[2].version]).toEqual(['0', {}, 1]);
+    expect(Object.keys(made[3].customFields as object)).toEqual(['a', '__proto__']);
   });
 });

@@ -140,13 +140,15 @@ function storedForm(t: ColumnType, value: unknown): unknown {
     case 'varchar':
       return typeof value === 'string' && (t.length === null || value.length <= t.length) ? value : NOT_KEPT;
     case 'bpchar':
-      return typeof value === 'string' && value.length === t.length ? value : NOT_KEPT;
+      // Counted as PostgreSQL counts characters only in plain ASCII; any other length is padded there.
+      return typeof value === 'string' && value.length === t.length && ASCII.test(value) ? value : NOT_KEPT;
     case '_text':
       return Array.isArray(value) && value.every((x) => typeof x === 'string') ? value : NOT_KEPT;
     case '_uuid':
       return Array.isArray(value) && value.every((x) => typeof x === 'string' && UUID.test(x)) ? value : NOT_KEPT;
     case 'timestamptz':
-      return value instanceof Date && !Number.isNaN(value.getTime()) ? value : NOT_KEPT;
+      // Years 1–9999: what JSON writes as a plain ISO date and PostgreSQL reads back as the same instant.
+      return value instanceof Date && value.getUTCFullYear() >= 1 && value.getUTCFullYear() <= 9999 ? value : NOT_KEPT;
     case 'int4':
       return Number.isSafeInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1 ? value : NOT_KEPT;
     case 'bool':
@@ -192,7 +194,9 @@ function jsonbForm(value: unknown): unknown {
   if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return NOT_KEPT;
   const o = value as Record<string, unknown>;
   const keys = Object.keys(o);
-  const { sorted: order, inOrder } = inJsonbOrder(keys);
+  const { sorted: order, inOrder, plain } = inJsonbOrder(keys);
+  // A `__proto__` key would set the prototype of the document made here, not a property.
+  if (!plain) return NOT_KEPT;
   let same = inOrder;
   const formed: Record<string, unknown> = {};
   for (const k of order) {
@@ -208,15 +212,15 @@ function jsonbForm(value: unknown): unknown {
  * An object's keys in jsonb's order. The documents of a batch mostly share their keys: the last
  * few orders are kept, found by the keys themselves.
  */
-function inJsonbOrder(keys: string[]): { sorted: string[]; inOrder: boolean } {
+function inJsonbOrder(keys: string[]): { sorted: string[]; inOrder: boolean; plain: boolean } {
   for (const known of recentOrders) if (known.given.length === keys.length && known.given.every((k, i) => k === keys[i])) return known;
   const sorted = [...keys].sort(keys.every((k) => ASCII.test(k)) ? byLengthThenCode : byBytes);
-  const known = { given: keys, sorted, inOrder: sorted.every((k, i) => k === keys[i]) };
+  const known = { given: keys, sorted, inOrder: sorted.every((k, i) => k === keys[i]), plain: !keys.includes('__proto__') };
   recentOrders.unshift(known);
   recentOrders.length = Math.min(recentOrders.length, 8);
   return known;
 }
-const recentOrders: { given: string[]; sorted: string[]; inOrder: boolean }[] = [];
+const recentOrders: { given: string[]; sorted: string[]; inOrder: boolean; plain: boolean }[] = [];
 const ASCII = /^[ -~]*$/;
 const byLengthThenCode = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 function byBytes(a: string, b: string) {
