@@ -5,6 +5,7 @@ import { describe, expect, test } from './kit/fixtures.js';
 import { rawId } from './kit/results.js';
 import { insertRows, insertRowsReturning } from '../src/lib/bulk-insert.js';
 import { Prisma } from '../src/generated/prisma/client.js';
+import { NOW_COLUMNS, RETURNING } from '../src/kernel/records.js';
 import { renameRecordingSql } from './kit/cards.js';
 import { Timeline } from './kit/documents/timeline.js';
 import { automate } from './kit/automations.js';
@@ -129,7 +130,8 @@ describe('bulk insert', () => {
     const workspaceId = ws.workspaceId.includes('-') ? ws.workspaceId : rawId(ws.workspaceId);
     const responsibleId = ws.admin.id.includes('-') ? ws.admin.id : rawId(ws.admin.id);
     const stage = await db.stage.findFirstOrThrow({ where: { workspaceId } });
-    const columns = Object.values(Prisma.DealScalarFieldEnum).filter((c) => !/^cf[A-Z]/.test(c));
+    // What the kernel asks of a new deal's INSERT.
+    const columns = RETURNING.DEAL;
     const base = { workspaceId, responsibleId, pipelineId: stage.pipelineId, currency: 'RUB', createdById: responsibleId, updatedById: responsibleId };
     const sent = [
       // As the kernel sends: kept as sent (but for the JSON's key order, jsonb's: shortest first, in bytes).
@@ -158,7 +160,7 @@ describe('bulk insert', () => {
     const { made, read } = await db.$transaction(async (tx) => {
       const made = await insertRowsReturning<{ id: string } & Record<string, unknown>>(tx, 'Deal', sent, {
         ids: true,
-        now: ['createdAt', 'updatedAt', 'lastActivityAt', 'stageEnteredAt'],
+        now: NOW_COLUMNS.DEAL,
         returning: columns,
       });
       const read = await tx.$queryRawUnsafe<Record<string, unknown>[]>(

@@ -429,18 +429,18 @@ async function prepare(ctx: ServiceCtx, kind: CardKind, input: CardWrite, curren
 
 /** The card tables by kind, and their columns defaulting to the moment of the write. */
 const TABLE: Record<CardKind, string> = { CONTACT: 'Contact', COMPANY: 'Company', DEAL: 'Deal' };
-const NOW_COLUMNS: Record<CardKind, readonly string[]> = {
+export const NOW_COLUMNS: Record<CardKind, readonly string[]> = {
   CONTACT: ['createdAt', 'updatedAt', 'lastActivityAt'],
   COMPANY: ['createdAt', 'updatedAt', 'lastActivityAt'],
   DEAL: ['createdAt', 'updatedAt', 'lastActivityAt', 'stageEnteredAt'],
 };
 
 /**
- * The columns a new card's INSERT answers: all but the slot columns (`cf…`, the custom values'
- * indexed copies, ~80 a table, nearly all null), which no caller reads from a row and events
- * leave out (`snapshot`); Prisma's decoding of them was most of the answer's cost.
+ * The columns a card write answers: all but the slot columns (`cf…`, the custom values' indexed
+ * copies, ~80 a table, nearly all null), which no caller reads from a row and events leave out
+ * (`snapshot`). A new card's are mostly made from what its INSERT sent (lib/written-rows.ts).
  */
-const RETURNING: { [K in CardKind]: readonly (keyof WrittenCard<K>)[] } = {
+export const RETURNING: { [K in CardKind]: readonly (keyof WrittenCard<K>)[] } = {
   CONTACT: Object.values(Prisma.ContactScalarFieldEnum).filter(notSlot),
   COMPANY: Object.values(Prisma.CompanyScalarFieldEnum).filter(notSlot),
   DEAL: Object.values(Prisma.DealScalarFieldEnum).filter(notSlot),
