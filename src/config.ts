@@ -46,6 +46,9 @@ const envSchema = z.object({
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(20),
   // The longest one SQL statement of a request may run; 0: no limit.
   STATEMENT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0, 'must be 0 or more').default(15_000),
+  // Statements sent repeatedly are kept prepared on each PostgreSQL connection (lib/prepared-statements.ts);
+  // false for a pooler that cannot hold them (PgBouncer in transaction mode before 1.21).
+  PG_PREPARED_STATEMENTS: bool.default(true),
   // WebSocket: how long a socket may stay without a valid connection_init, and how many
   // subscriptions one socket, and one user across this instance's sockets, may hold.
   WS_INIT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive('must be positive').default(5_000),
@@ -130,6 +133,7 @@ export type Config = {
   signUpLimitPerHour: number;
   /** 0: no limit. */
   statementTimeoutMs: number;
+  preparedStatements: boolean;
   ws: { initTimeoutMs: number; maxSubscriptionsPerSocket: number; maxSubscriptionsPerUser: number; maxBufferedBytes: number };
   introspection: boolean;
   /** Origins allowed with credentials; undefined: any origin, without credentials. */
@@ -176,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY,
     signUpLimitPerHour: e.SIGNUP_LIMIT_PER_HOUR,
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
+    preparedStatements: e.PG_PREPARED_STATEMENTS,
     ws: {
       initTimeoutMs: e.WS_INIT_TIMEOUT_MS,
       maxSubscriptionsPerSocket: e.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,

@@ -8,6 +8,7 @@ import { PrismaClient } from './generated/prisma/client.js';
 import { migrate, type SqlRunner } from './lib/migrate.js';
 import { PipelinedClient, RESOLVES_REFERENCES } from './lib/pg-pipelined.js';
 import { prepareDataDir, type DataDirOrigin } from './lib/pglite-template.js';
+import { statementNames } from './lib/prepared-statements.js';
 
 export type Db = PrismaClient;
 
@@ -51,6 +52,8 @@ export type DatabaseOptions =
       poolSize?: number;
       /** The longest a statement may run before PostgreSQL cancels it (0 or unset: no limit). */
       statementTimeoutMs?: number;
+      /** Keeps the statements sent repeatedly prepared on each connection (lib/prepared-statements.ts); default true. */
+      preparedStatements?: boolean;
     };
 
 export type QueryListener = (sql: string) => void;
@@ -136,7 +139,10 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
   // pool; unheard, that would crash the process. The pool discards the client and opens a new
   // one on demand, and errors of running queries still reach their callers.
   pool.on('error', (err) => onPoolError?.(err));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log: log ? [...log] : undefined });
+  const adapter = new PrismaPg(pool, {
+    statementNameGenerator: opts.preparedStatements === false ? undefined : (statementNames() as (query: { sql: string }) => string),
+  });
+  const prisma = new PrismaClient({ adapter, log: log ? [...log] : undefined });
   // Its connections take a batch's JSON parameters by reference (lib/bulk-insert.ts).
   Object.defineProperty(prisma, RESOLVES_REFERENCES, { value: true });
   if (onQuery) (prisma as PrismaClient<'query'>).$on('query', (e) => onQuery(e.query));

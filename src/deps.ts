@@ -41,7 +41,7 @@ export async function openDeps(config: Config, opts: DepsOptions = {}): Promise<
     opts.database ??
     (await openDatabase(
       config.databaseUrl
-        ? { kind: 'postgres', url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs }
+        ? { kind: 'postgres', url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs, preparedStatements: config.preparedStatements }
         : { kind: 'pglite', dataDir: config.dataDir, fill: config.seedDemo ? seedApart : undefined },
       undefined,
       (err) => log.warn({ err }, 'idle database connection lost; it will be replaced'),

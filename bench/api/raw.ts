@@ -49,7 +49,9 @@ if (process.env.PORT) {
     req.on('data', (c: Buffer) => (raw += c));
     req.on('end', () => {
       const first = Number((JSON.parse(raw || '{}') as { variables?: { first?: number } }).variables?.first ?? 50);
-      pool.query<{ body: unknown }>(BOARD_SQL, [workspaceId, first]).then(
+      // A named statement: each connection parses it once and PostgreSQL may reuse its plan, as
+      // this project's server keeps its repeated statements (src/lib/prepared-statements.ts).
+      pool.query<{ body: unknown }>({ name: 'board', text: BOARD_SQL, values: [workspaceId, first] }).then(
         (r) => {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify(r.rows[0].body));
