@@ -140,6 +140,7 @@ export async function openDatabase(opts: DatabaseOptions, onQuery?: QueryListene
   // one on demand, and errors of running queries still reach their callers.
   pool.on('error', (err) => onPoolError?.(err));
   const adapter = new PrismaPg(pool, {
+    // Typed as always naming; the adapter passes an undefined name on to pg, which sends that statement unnamed.
     statementNameGenerator: opts.preparedStatements === false ? undefined : (statementNames() as (query: { sql: string }) => string),
   });
   const prisma = new PrismaClient({ adapter, log: log ? [...log] : undefined });

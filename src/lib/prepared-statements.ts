@@ -1,14 +1,15 @@
 // Which statements each PostgreSQL connection keeps prepared. Prisma's pg adapter sends every
-// statement unnamed, so PostgreSQL parses and plans it again each time; for the card tables, with
-// their many partial slot indexes, planning a read of one card by id cost more than running it,
-// and the board page's one statement spent 1.6 of its 2.8 ms in the planner (docs/performance.md,
-// "Statements kept prepared"). A statement text seen a few times gets a name, which the adapter
-// hands to `pg` (its `statementNameGenerator`): each connection then parses it once, and
-// PostgreSQL's plan cache (plan_cache_mode auto) reuses a generic plan once five custom ones show
-// it costs no more. Names are bounded per pool, so a stream of one-off texts (a list of ids of
-// every length) cannot fill the connections' memory with prepared statements: a kept statement
-// with its plan held ~170 KB of its connection's memory (the board's and a card write's, measured),
-// so at most 100 (~17 MB a connection); the hot ones are a few dozen.
+// statement unnamed (Prisma's earlier query engine prepared them all), so PostgreSQL parses and
+// plans it again each time: for the card tables, with their many partial slot indexes, planning a
+// read of one card by id cost more than running it, and the board page's one statement spent 1.6
+// of its 2.8 ms in the planner (docs/performance.md, "Statements kept prepared"). A statement text
+// seen a few times gets a name, which the adapter hands to `pg` (its `statementNameGenerator`):
+// each connection then parses it once, and PostgreSQL's plan cache (plan_cache_mode auto) reuses a
+// generic plan once five custom ones show it costs no more. Names are bounded per pool, so a
+// stream of one-off texts (a list of ids of every length) cannot fill the connections' memory with
+// prepared statements: a kept statement with its plan held ~170 KB of its connection's memory (the
+// board's and a card write's, measured), so at most 100 (~17 MB a connection); the hot ones are a
+// few dozen.
 
 /**
  * A statement PostgreSQL plans (a query or a change, after a leading comment): only those gain
