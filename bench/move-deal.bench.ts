@@ -31,7 +31,6 @@ const ITERATIONS = Number(values.iterations);
 const scratch = values.pg ? await scratchDatabase(values.pg, 'crm_bench_move') : undefined;
 const proxy = scratch && values.latency ? await latencyProxy(scratch.url, Number(values.latency)) : undefined;
 const url = proxy?.url ?? scratch?.url;
-const database = await openDatabase(url ? { kind: 'postgres', url } : { kind: 'pglite' });
 const config = loadConfig({
   PORT: '0',
   HOST: '127.0.0.1',
@@ -39,7 +38,10 @@ const config = loadConfig({
   SEED_DEMO: 'false',
   DATA_DIR: '/nonexistent',
   ...(url ? { DATABASE_URL: url } : {}),
+  // PG_PREPARED_STATEMENTS=false in the environment: every statement sent unnamed, as before they were kept prepared.
+  PG_PREPARED_STATEMENTS: process.env.PG_PREPARED_STATEMENTS,
 });
+const database = await openDatabase(url ? { kind: 'postgres', url, preparedStatements: config.preparedStatements } : { kind: 'pglite' });
 const app = await buildApp(config, { database, logger: createLogger('silent') });
 await app.start();
 
