@@ -5,11 +5,11 @@
 // raw-value decoding: dates, decimals, arrays, JSON). Made here instead, a batch of imported
 // contacts costs the process 0.68× the CPU and PostgreSQL 0.95× (`npm run bench:written-rows`;
 // docs/performance.md, "Import: new cards' rows made from what was sent"). A value the process
-// sent in the form PostgreSQL keeps (a lower-case uuid,
-// a decimal within its column's scale, a `Date` for a timestamp, a JSON document) is what reading
-// it back would answer, converted as Prisma converts what it reads; any other value, and every
-// column a row leaves to its default, is still answered by the statement. The column types come
-// from the database once per table. Under the test suite (`CRM_CHECK_WRITTEN_ROWS`) every insert
+// sent in the form PostgreSQL keeps (a lower-case uuid, a decimal within its column's scale, a
+// `Date` for a timestamp, a JSON document) is what reading it back would answer, converted as
+// Prisma converts what it reads; any other value, and every column a row leaves to a default
+// that is not a plain literal, is still answered by the statement. The column types come from the
+// database once per table. Under the test suite (`CRM_CHECK_WRITTEN_ROWS`) every insert
 // also reads its rows back and fails if a row made here differs from PostgreSQL's in any value,
 // type or JSON key order.
 import { Prisma } from '../generated/prisma/client.js';
