@@ -30,6 +30,12 @@ export type BulkOptions = {
   parent?: { column: string; table: string };
   /** Leaves out the rows a unique constraint already holds (createMany's skipDuplicates). */
   skipDuplicates?: boolean;
+  /**
+   * The rows were made for this call and nothing else holds them: one with no undefined value
+   * gets its id and instants set in place instead of on a copy (a batch of imported cards makes
+   * thousands of rows of ~30 columns).
+   */
+  fresh?: boolean;
 };
 
 // UUIDv7 ids as the uuid package makes them (its byte layout and string form; ordered as they are
@@ -189,20 +195,42 @@ function grouped(rows: Record<string, unknown>[], opts: BulkOptions) {
   const at = new Date();
   const ids: string[] = [];
   const groups = new Map<string, Record<string, unknown>[]>();
+  let last: { keys: string[]; list: Record<string, unknown>[] } | undefined;
   for (const r of rows) {
-    const row: Record<string, unknown> = {};
-    for (const k in r) if (r[k] !== undefined) row[k] = r[k];
+    const row = opts.fresh && allDefined(r) ? r : definedOf(r);
     if (opts.ids) row.id ??= uuidv7();
     for (const c of opts.now ?? []) row[c] ??= at;
     if (opts.ids) ids.push(row.id as string);
     // Rows from one write path give their keys in one order: the shape is their list as given
-    // (two orders of the same keys are two statements, each still right).
-    const shape = Object.keys(row).join(',');
-    const list = groups.get(shape) ?? [];
-    list.push(row);
-    groups.set(shape, list);
+    // (two orders of the same keys are two statements, each still right). A row with the keys
+    // of the one before joins its group without its list being made again.
+    if (!last || !sameKeys(row, last.keys)) {
+      const keys = Object.keys(row);
+      const shape = keys.join(',');
+      last = { keys, list: groups.get(shape) ?? [] };
+      groups.set(shape, last.list);
+    }
+    last.list.push(row);
   }
   return { ids, groups };
+}
+
+const allDefined = (r: Record<string, unknown>) => {
+  for (const k in r) if (r[k] === undefined) return false;
+  return true;
+};
+/** A copy of the row without its undefined values (a column left to its default). */
+function definedOf(r: Record<string, unknown>) {
+  const row: Record<string, unknown> = {};
+  for (const k in r) if (r[k] !== undefined) row[k] = r[k];
+  return row;
+}
+
+/** Whether the row's keys are `keys`, in that order. */
+function sameKeys(row: Record<string, unknown>, keys: string[]) {
+  let i = 0;
+  for (const k in row) if (keys[i++] !== k) return false;
+  return i === keys.length;
 }
 
 /**

@@ -69,7 +69,7 @@ function outboxInsert(events: OutboxRow[]) {
   return prepareInsert(
     'OutboxEvent',
     events.map((e) => ({ workspaceId: e.workspaceId, topic: e.topic, payload: e.payload })),
-    { now: ['createdAt'] },
+    { now: ['createdAt'], fresh: true },
   ).insert;
 }
 

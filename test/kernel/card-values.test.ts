@@ -4,6 +4,7 @@
 import { ForbiddenError } from '../../src/lib/errors.js';
 import { createRecord, updateRecord } from '../../src/kernel/records.js';
 import { searchableValues } from '../../src/kernel/fields/card-values.js';
+import { definitions } from '../../src/kernel/fields/definitions.js';
 import { describe, en, expect, failure, issuesOf, test } from './kit.js';
 
 const ALL = { VIEW: 'ALL', CREATE: 'ALL', EDIT: 'ALL', DELETE: 'ALL' } as const;
@@ -204,6 +205,12 @@ describe('custom field values of a card', () => {
       ],
     });
     expect(c.searchText).toBe('ann ann@home.test 12125550199');
-    expect(await searchableValues(k.admin, 'CONTACT', null)).toEqual({ phones: [], emails: [] });
+    const defs = await definitions(k.admin, 'CONTACT');
+    expect(searchableValues(k.admin, 'CONTACT', defs, null)).toEqual({ phones: [], emails: [] });
+    // The field's value in the document, not another field's of the same type, nor a number where text is kept.
+    expect(searchableValues(k.admin, 'CONTACT', defs, { [phone.key]: '+12125550199', [mail.key]: 'A@B.test', 999: 'x' })).toEqual({
+      phones: ['+12125550199'],
+      emails: ['a@b.test'],
+    });
   });
 });

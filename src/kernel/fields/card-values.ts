@@ -32,60 +32,61 @@ export async function applyValues(
   opts: { creating: boolean; region: string; currency: string },
 ): Promise<{ values: Record<string, Stored>; written: string[]; defs: FieldDef[] }> {
   const defs = await definitions(ctx, entityType);
-  const byId = new Map(defs.map((d) => [d.id, d]));
   // A field hidden from the viewer is unknown to them; one they may only read is refused.
-  const hidden = hiddenFieldIds(ctx.viewer, entityType, defs);
+  const { byId, hidden } = lookups(ctx, entityType, defs);
   const readOnly: string[] = [];
   const next: Record<string, unknown> = { ...current };
-  const written = new Set<string>();
-  const seen = new Set<string>();
+  // Lists, not sets: a card has tens of fields, and a thousand imported cards make as many of each.
+  const written: string[] = [];
+  const seen: string[] = [];
   const files: { path: string; id: string }[] = [];
   (inputs ?? []).forEach((input, i) => {
-    const path = `customFields[${i}]`;
+    // The input's path, made only for an issue (a thousand imported cards give ten values each).
+    const path = () => `customFields[${i}]`;
     // An input already reported (a malformed id) is not reported again as unknown.
-    if (issues.issues.some((x) => x.field === path || x.field.startsWith(`${path}.`))) return;
+    if (issues.issues.length && issues.issues.some((x) => x.field === path() || x.field.startsWith(`${path()}.`))) return;
     const def = hidden.has(input.fieldId) ? undefined : byId.get(input.fieldId);
-    if (!def) return issues.add(`${path}.fieldId`, v.noSuch('CustomField'));
+    if (!def) return issues.add(`${path()}.fieldId`, v.noSuch('CustomField'));
     if (def.type !== 'FORMULA' && fieldLevel(ctx.viewer, entityType, def.id) !== 'EDIT') {
       readOnly.push(def.name);
       return;
     }
-    if (seen.has(def.id)) return issues.add(`${path}.fieldId`, FIELDS.named({ name: def.name, problem: v.VALIDATE.givenTwice() }));
-    seen.add(def.id);
-    if (def.archived) return issues.add(path, FIELDS.named({ name: def.name, problem: FIELDS.archived() }));
+    if (seen.includes(def.id)) return issues.add(`${path()}.fieldId`, FIELDS.named({ name: def.name, problem: v.VALIDATE.givenTwice() }));
+    seen.push(def.id);
+    if (def.archived) return issues.add(path(), FIELDS.named({ name: def.name, problem: FIELDS.archived() }));
     if (input.value === null || isEmptyValue(def, input.value)) {
-      if (def.type === 'FORMULA') return issues.add(path, FIELDS.named({ name: def.name, problem: FIELDS.computed() }));
+      if (def.type === 'FORMULA') return issues.add(path(), FIELDS.named({ name: def.name, problem: FIELDS.computed() }));
       delete next[def.key];
-      written.add(def.id);
+      written.push(def.id);
       return;
     }
     const r = toStored(def, input.value, opts);
-    if ('error' in r) return issues.add(path, FIELDS.named({ name: def.name, problem: r.error }));
-    if (def.type === 'FILE') files.push({ path: `${path}.value.fileId`, id: r.value as string });
+    if ('error' in r) return issues.add(path(), FIELDS.named({ name: def.name, problem: r.error }));
+    if (def.type === 'FILE') files.push({ path: `${path()}.value.fileId`, id: r.value as string });
     next[def.key] = r.value;
-    written.add(def.id);
+    written.push(def.id);
   });
   if (readOnly.length) throw new ForbiddenError(FIELDS.readOnly({ names: readOnly }));
   if (opts.creating) {
     for (const def of defs) {
       if (!def.archived && def.defaultValue !== null && def.defaultValue !== undefined && next[def.key] === undefined) {
         next[def.key] = def.defaultValue;
-        written.add(def.id);
+        if (!written.includes(def.id)) written.push(def.id);
       }
     }
   }
-  await checkFileIds(ctx, files, issues);
+  if (files.length) await checkFileIds(ctx, files, issues);
   recomputeFormulas(defs, next);
   for (const def of defs) {
     if (!def.required || def.archived || def.type === 'FORMULA' || !applies(def, defs, next)) continue;
     // On update only a field being emptied, or coming to apply through this write (its condition
     // now met), is refused, so a field made required later does not block unrelated edits of
     // older cards.
-    if (next[def.key] === undefined && (opts.creating || written.has(def.id) || !applies(def, defs, current))) {
+    if (next[def.key] === undefined && (opts.creating || written.includes(def.id) || !applies(def, defs, current))) {
       issues.add('customFields', hidden.has(def.id) ? FIELDS.hiddenRequired() : FIELDS.named({ name: def.name, problem: FIELDS.required() }));
     }
   }
-  return { values: next as Record<string, Stored>, written: [...written], defs };
+  return { values: next as Record<string, Stored>, written, defs };
 }
 
 /** Records when fields were last written, for the field audit. */
@@ -99,20 +100,6 @@ export async function envOf(ctx: ServiceCtx) {
   return { region: ws.phoneRegion, currency: ws.currency };
 }
 
-/** applyValues for a card service: reads the workspace's region and currency itself. */
-export async function cardValues(
-  ctx: ServiceCtx,
-  entityType: EntityType,
-  current: unknown,
-  inputs: FieldValueInput[] | null | undefined,
-  issues: IssueList,
-  creating: boolean,
-) {
-  if (!creating && !inputs) return null;
-  const env = await envOf(ctx);
-  return applyValues(ctx, entityType, (current ?? {}) as Record<string, unknown>, inputs, issues, { creating, ...env });
-}
-
 /**
  * The columns a card write sets for the values `applyValues` settled: the JSONB document and its
  * slot copies. Call inside the write's transaction (see slots.ts).
@@ -121,13 +108,44 @@ export async function valueColumns(tx: Tx, ctx: ServiceCtx, entityType: EntityTy
   return { customFields: applied.values as Prisma.InputJsonValue, ...(await slotColumns(tx, ctx, entityType, applied.defs, applied.values)) };
 }
 
-/**
- * Custom PHONE and EMAIL values, so card search finds them like the system phones and e-mails.
- * Call before the write's transaction: on PGlite the transaction holds the only connection.
- */
-export async function searchableValues(ctx: ServiceCtx, entityType: EntityType, values: unknown) {
-  const defs = await definitions(ctx, entityType);
+/** Custom PHONE and EMAIL values (of the definitions `defs`), so card search finds them like the system phones and e-mails. */
+export function searchableValues(ctx: ServiceCtx, entityType: EntityType, defs: FieldDef[], values: unknown) {
+  const { phoneDefs, emailDefs } = lookups(ctx, entityType, defs);
   const held = (values ?? {}) as Record<string, unknown>;
-  const of = (type: FieldType) => defs.filter((d) => d.type === type && typeof held[d.key] === 'string').map((d) => held[d.key] as string);
-  return { phones: of('PHONE'), emails: of('EMAIL').map((e) => e.toLowerCase()) };
+  const phones: string[] = [];
+  const emails: string[] = [];
+  for (const d of phoneDefs) if (typeof held[d.key] === 'string') phones.push(held[d.key] as string);
+  for (const d of emailDefs) if (typeof held[d.key] === 'string') emails.push((held[d.key] as string).toLowerCase());
+  return { phones, emails };
+}
+
+type Lookups = { byId: Map<string, FieldDef>; hidden: Set<string>; phoneDefs: FieldDef[]; emailDefs: FieldDef[] };
+/** Per list of definitions (read once per request: definitions.ts) and the field access they were read for. */
+const lookupsOf = new WeakMap<FieldDef[], WeakMap<object, Lookups>>();
+const ADMIN = {};
+const UNRESTRICTED = {};
+
+/**
+ * What every write of a request reads from its definitions, made once for them instead of once
+ * per card (an imported batch writes a thousand cards with one list): the definitions by id,
+ * those hidden from the viewer, and the PHONE and EMAIL ones. Keyed by the viewer's field access
+ * object, not the viewer: a live subscription's viewer is read again in place when rights change
+ * (auth/live-viewer.ts), and its new field access is a new object.
+ */
+function lookups(ctx: ServiceCtx, entityType: EntityType, defs: FieldDef[]): Lookups {
+  const access: object = ctx.viewer.isAdmin ? ADMIN : (ctx.viewer.fieldAccess ?? UNRESTRICTED);
+  let byAccess = lookupsOf.get(defs);
+  if (!byAccess) lookupsOf.set(defs, (byAccess = new WeakMap()));
+  let l = byAccess.get(access);
+  if (!l) {
+    const ofType = (type: FieldType) => defs.filter((d) => d.type === type);
+    l = {
+      byId: new Map(defs.map((d) => [d.id, d])),
+      hidden: hiddenFieldIds(ctx.viewer, entityType, defs),
+      phoneDefs: ofType('PHONE'),
+      emailDefs: ofType('EMAIL'),
+    };
+    byAccess.set(access, l);
+  }
+  return l;
 }

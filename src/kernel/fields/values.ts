@@ -98,14 +98,22 @@ function validDate(s: string) {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
+/** Whether `member` is the one member of the input given (not null), as the @oneOf input promises. */
+function onlyMember(input: ValueInput, member: keyof ValueInput) {
+  let given = 0;
+  for (const k in input) {
+    const x = input[k as keyof ValueInput];
+    if (x === undefined || x === null) continue;
+    if (k !== member || ++given > 1) return false;
+  }
+  return given === 1;
+}
+
 /** Checks one value against its definition; returns the stored form or the problem. */
 export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: Stored } | { error: Message } {
   const member = MEMBER[def.type];
   if (!member) return { error: FIELDS.computed() };
-  const given = (Object.keys(input) as (keyof ValueInput)[]).filter((k) => input[k] !== undefined && input[k] !== null);
-  if (given.length !== 1 || given[0] !== member) {
-    return { error: FIELDS.wrongMember({ type: def.type, member }) };
-  }
+  if (!onlyMember(input, member)) return { error: FIELDS.wrongMember({ type: def.type, member }) };
   switch (def.type) {
     case 'TEXT':
     case 'TEXTAREA': {

@@ -593,13 +593,13 @@ function customValue(def: FieldDef, cell: Cell, env: Env): ValueInput | Message 
       return b === null ? IMPORTS.boolean() : { boolean: b };
     }
     case 'SELECT': {
-      const o = def.options.find((x) => c.key(x.label) === c.key(s));
+      const o = optionsOf(def).get(c.key(s));
       return o ? { optionId: o.id } : IMPORTS.option({ label: s });
     }
     case 'MULTISELECT': {
       const ids: string[] = [];
       for (const label of c.list(cell)) {
-        const o = def.options.find((x) => c.key(x.label) === c.key(label));
+        const o = optionsOf(def).get(c.key(label));
         if (!o) return IMPORTS.option({ label });
         ids.push(o.id);
       }
@@ -618,6 +618,45 @@ function customValue(def: FieldDef, cell: Cell, env: Env): ValueInput | Message 
   }
 }
 
+/** A field's options by their label as matched (c.key), made once per definition; the first of two that match alike. */
+const optionsByKey = new WeakMap<FieldDef, Map<string, FieldDef['options'][number]>>();
+function optionsOf(def: FieldDef) {
+  let m = optionsByKey.get(def);
+  if (!m) {
+    m = new Map();
+    for (const o of def.options) if (!m.has(c.key(o.label))) m.set(c.key(o.label), o);
+    optionsByKey.set(def, m);
+  }
+  return m;
+}
+
+/** Where the kernel's field paths point, whether or not the row has a value there. */
+const PATH: Partial<Record<Column['target'] extends infer T ? (T extends { to: infer K } ? K & string : never) : never, string>> = {
+  id: 'id',
+  namePart: 'name',
+  responsible: 'responsibleId',
+  tags: 'tags',
+  company: 'companyId',
+  contacts: 'contactIds',
+  pipeline: 'pipelineId',
+  stage: 'stageId',
+};
+/** The first column of each field path (PATH), per import's columns: the same for every row. */
+const pathColumns = new WeakMap<Column[], Record<string, Column>>();
+function columnsByPath(columns: Column[]) {
+  let at = pathColumns.get(columns);
+  if (!at) {
+    at = {};
+    for (const col of columns) {
+      if (!col.target) continue;
+      const p = col.target.to === 'system' ? col.target.name : PATH[col.target.to];
+      if (p) at[p] ??= col;
+    }
+    pathColumns.set(columns, at);
+  }
+  return at;
+}
+
 const isMessage = (x: ValueInput | Message): x is Message => 'key' in x && typeof (x as Message).key === 'string';
 
 /** The write a row asks for, and the problems of its cells. */
@@ -628,25 +667,10 @@ function build(env: Env, row: number, cells: Cell[], issues: RowIssue[]): Built 
   const custom: FieldValueInput[] = [];
   const customCols: Column[] = [];
   const parts: string[] = [];
-  const at: Record<string, Column> = {};
+  // The row's own columns (the one that held a value) over the import's first column of each path.
+  const at: Record<string, Column> = Object.create(columnsByPath(env.columns));
   const out: ReturnType<typeof build> = { write, columnOf: () => undefined };
   const bad = (col: Column, message: Message) => issues.push({ row, column: col.header, value: valueOf(cells, col), message });
-  // Where the kernel's field paths point, whether or not the row has a value there.
-  const PATH: Partial<Record<Column['target'] extends infer T ? (T extends { to: infer K } ? K & string : never) : never, string>> = {
-    id: 'id',
-    namePart: 'name',
-    responsible: 'responsibleId',
-    tags: 'tags',
-    company: 'companyId',
-    contacts: 'contactIds',
-    pipeline: 'pipelineId',
-    stage: 'stageId',
-  };
-  for (const col of env.columns) {
-    if (!col.target) continue;
-    const p = col.target.to === 'system' ? col.target.name : PATH[col.target.to];
-    if (p) at[p] ??= col;
-  }
   for (const col of env.columns) {
     const t = col.target;
     const cell = cells[col.index] ?? null;

@@ -65,7 +65,7 @@ export async function recordMany(tx: Tx, ctx: ServiceCtx, items: { card: CardRef
     automationName: ctx.automation?.name ?? null,
   }));
   // Written with the write's outbox rows when the write holds them (nothing in a write reads its entries back).
-  const ids = await insertRowsHeld(tx, 'TimelineEntry', data, { ids: true, now: ['createdAt'] });
+  const ids = await insertRowsHeld(tx, 'TimelineEntry', data, { ids: true, now: ['createdAt'], fresh: true });
   const rows = data.map((d, i) => ({ id: ids[i], entityType: d.entityType, cardId: d.cardId }));
   if (!notice) return rows.map((r) => ({ id: r.id }));
   const occurredAt = new Date().toISOString();
