@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { render, type Message } from '../../src/lib/i18n.js';
 import {
+  isCanonical,
   isEmptyValue,
   matchesAny,
   numeric,
@@ -101,6 +102,40 @@ describe('toStored', () => {
     expect(store(bounded, { number: '1000.01' })).toEqual(error('must be at most 1000'));
     expect(store(def('NUMBER', { minValue: new Prisma.Decimal(0) }), { number: '-1' })).toEqual(error('must be at least 0'));
     expect(store(def('NUMBER', { maxValue: new Prisma.Decimal(0) }), { number: '1' })).toEqual(error('must be at most 0'));
+  });
+
+  it('NUMBER: a value already canonical is stored as decimal.js writes every other', () => {
+    // Signs, zeros before and after, points and digits combined: each stored as given when it is
+    // canonical, else rewritten, always what decimal.js's toFixed() gives.
+    const parts = {
+      sign: ['', '-', '+'],
+      lead: ['', '0', '00'],
+      int: ['0', '1', '10', '907', '12345678901234567'],
+      frac: ['', '.0', '.5', '.50', '.05', '.1000000000', '.0000000001'],
+    };
+    let kept = 0;
+    for (const sign of parts.sign)
+      for (const lead of parts.lead)
+        for (const int of parts.int)
+          for (const frac of parts.frac) {
+            const s = `${sign}${lead}${int}${frac}`;
+            const stored = store(def('NUMBER'), { number: s });
+            if (sign === '+') {
+              expect(stored).toEqual(error('must be a number such as 12.5'));
+              continue;
+            }
+            expect(stored).toBe(new Prisma.Decimal(s).toFixed());
+            if (isCanonical(s)) {
+              expect(stored).toBe(s);
+              kept++;
+            }
+          }
+    expect(kept).toBeGreaterThan(20);
+    expect(store(def('NUMBER'), { number: '-0' })).toBe('0');
+    expect(store(def('NUMBER'), { number: '-0.0' })).toBe('0');
+    expect(isCanonical('-0')).toBe(false);
+    expect(isCanonical('0.50')).toBe(false);
+    expect(isCanonical('-0.5')).toBe(true);
   });
 
   it('MONEY: a non-negative amount with two decimals, in the given or the workspace’s currency', () => {

@@ -57,7 +57,10 @@ export const textKey = (s: string) => s.toLowerCase().slice(0, TEXT_SLOT_LENGTH)
  * Number slots are numeric(65, 10): 55 digits before the point. A formula result beyond that
  * keeps its exact value in JSONB but no slot copy, so it is left out of range filters.
  */
-const numberSlot = (s: string) => (s.replace(/^-/, '').split('.')[0].length <= 55 ? s : null);
+const numberSlot = (s: string) => {
+  const point = s.indexOf('.');
+  return (point < 0 ? s.length : point) - (s.startsWith('-') ? 1 : 0) <= 55 ? s : null;
+};
 
 /** Serializes card writes (shared) against option and slot changes (exclusive) of one entity type. */
 export async function lockFields(tx: Tx, workspaceId: string, entityType: EntityType, mode: 'shared' | 'exclusive') {

@@ -81,6 +81,9 @@ type Env = { region: string; currency: string };
 
 const DECIMAL = /^-?\d{1,20}(\.\d{1,10})?$/;
 
+/** A decimal as `new Decimal(s).toFixed()` writes it: no leading zeros, no trailing zeros after the point, no "-0". */
+export const isCanonical = (s: string) => s !== '-0' && /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/.test(s);
+
 /** A decimal in plain notation: decimal.js writes "1e-8" for 0.00000001 otherwise. */
 export const plain = (x: { toString(): string }) => new Decimal(x.toString()).toFixed();
 
@@ -126,6 +129,8 @@ export function toStored(def: FieldDef, input: ValueInput, env: Env): { value: S
     case 'NUMBER': {
       const s = input.number!.trim();
       if (!DECIMAL.test(s)) return { error: FIELDS.number() };
+      // Written as decimal.js writes it already, and nothing to compare it with: kept as given.
+      if (def.minValue == null && def.maxValue == null && isCanonical(s)) return { value: s };
       const n = new Decimal(s);
       return bounds(def, n) ? { error: bounds(def, n)! } : { value: n.toFixed() };
     }
