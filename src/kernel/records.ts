@@ -445,7 +445,7 @@ async function prepare(ctx: ServiceCtx, kind: CardKind, input: CardWrite, curren
   if (cf) w.values = cf.values;
   const data = systemValues(kind, input, current, ws.phoneRegion, ws.currency, issues);
   await hook.check?.(w);
-  const custom = searchableValues(ctx, kind, cf?.defs ?? (await definitions(ctx, kind)), w.values);
+  const custom = searchableValues(cf?.defs ?? (await definitions(ctx, kind)), w.values);
   const { tags, ...columns } = data;
   return { w, hook, cf, responsibleId, companyId, tags: tags as string[], columns, search: searchOf(kind, data, custom) };
 }

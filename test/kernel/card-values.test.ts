@@ -206,9 +206,9 @@ describe('custom field values of a card', () => {
     });
     expect(c.searchText).toBe('ann ann@home.test 12125550199');
     const defs = await definitions(k.admin, 'CONTACT');
-    expect(searchableValues(k.admin, 'CONTACT', defs, null)).toEqual({ phones: [], emails: [] });
-    // The field's value in the document, not another field's of the same type, nor a number where text is kept.
-    expect(searchableValues(k.admin, 'CONTACT', defs, { [phone.key]: '+12125550199', [mail.key]: 'A@B.test', 999: 'x' })).toEqual({
+    expect(searchableValues(defs, null)).toEqual({ phones: [], emails: [] });
+    // The PHONE and EMAIL fields' values in the document, not those of keys no such field has.
+    expect(searchableValues(defs, { [phone.key]: '+12125550199', [mail.key]: 'A@B.test', 999: 'x' })).toEqual({
       phones: ['+12125550199'],
       emails: ['a@b.test'],
     });

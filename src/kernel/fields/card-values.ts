@@ -33,7 +33,8 @@ export async function applyValues(
 ): Promise<{ values: Record<string, Stored>; written: string[]; defs: FieldDef[] }> {
   const defs = await definitions(ctx, entityType);
   // A field hidden from the viewer is unknown to them; one they may only read is refused.
-  const { byId, hidden } = lookups(ctx, entityType, defs);
+  const { byId } = lookups(defs);
+  const hidden = hiddenFieldIds(ctx.viewer, entityType, defs);
   const readOnly: string[] = [];
   const next: Record<string, unknown> = { ...current };
   // Lists, not sets: a card has tens of fields, and a thousand imported cards make as many of each.
@@ -111,8 +112,8 @@ export async function valueColumns(tx: Tx, ctx: ServiceCtx, entityType: EntityTy
 }
 
 /** Custom PHONE and EMAIL values (of the definitions `defs`), so card search finds them like the system phones and e-mails. */
-export function searchableValues(ctx: ServiceCtx, entityType: EntityType, defs: FieldDef[], values: unknown) {
-  const { phoneDefs, emailDefs } = lookups(ctx, entityType, defs);
+export function searchableValues(defs: FieldDef[], values: unknown) {
+  const { phoneDefs, emailDefs } = lookups(defs);
   const held = (values ?? {}) as Record<string, unknown>;
   const phones: string[] = [];
   const emails: string[] = [];
@@ -121,33 +122,20 @@ export function searchableValues(ctx: ServiceCtx, entityType: EntityType, defs: 
   return { phones, emails };
 }
 
-type Lookups = { byId: Map<string, FieldDef>; hidden: Set<string>; phoneDefs: FieldDef[]; emailDefs: FieldDef[] };
-/** Per list of definitions (read once per request: definitions.ts) and the field access they were read for. */
-const lookupsOf = new WeakMap<FieldDef[], WeakMap<object, Lookups>>();
-const ADMIN = {};
-const UNRESTRICTED = {};
+type Lookups = { byId: Map<string, FieldDef>; phoneDefs: FieldDef[]; emailDefs: FieldDef[] };
+const lookupsOf = new WeakMap<FieldDef[], Lookups>();
 
 /**
  * What every write of a request reads from its definitions, made once for them instead of once
- * per card (an imported batch writes a thousand cards with one list): the definitions by id,
- * those hidden from the viewer, and the PHONE and EMAIL ones. Keyed by the viewer's field access
- * object, not the viewer: a live subscription's viewer is read again in place when rights change
- * (auth/live-viewer.ts), and its new field access is a new object.
+ * per card (an imported batch writes a thousand cards with one list): the definitions by id and
+ * the PHONE and EMAIL ones.
  */
-function lookups(ctx: ServiceCtx, entityType: EntityType, defs: FieldDef[]): Lookups {
-  const access: object = ctx.viewer.isAdmin ? ADMIN : (ctx.viewer.fieldAccess ?? UNRESTRICTED);
-  let byAccess = lookupsOf.get(defs);
-  if (!byAccess) lookupsOf.set(defs, (byAccess = new WeakMap()));
-  let l = byAccess.get(access);
+function lookups(defs: FieldDef[]): Lookups {
+  let l = lookupsOf.get(defs);
   if (!l) {
     const ofType = (type: FieldType) => defs.filter((d) => d.type === type);
-    l = {
-      byId: new Map(defs.map((d) => [d.id, d])),
-      hidden: hiddenFieldIds(ctx.viewer, entityType, defs),
-      phoneDefs: ofType('PHONE'),
-      emailDefs: ofType('EMAIL'),
-    };
-    byAccess.set(access, l);
+    l = { byId: new Map(defs.map((d) => [d.id, d])), phoneDefs: ofType('PHONE'), emailDefs: ofType('EMAIL') };
+    lookupsOf.set(defs, l);
   }
   return l;
 }

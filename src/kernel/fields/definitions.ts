@@ -43,7 +43,23 @@ export function keeping(ctx: ServiceCtx) {
  * hidden field (their result would give its value away), and fields shown only under a
  * condition on a hidden field (whether they show would give it away), transitively.
  */
-export function hiddenFieldIds(viewer: ServiceCtx['viewer'], entityType: EntityType, defs: FieldDef[]): Set<string> {
+export function hiddenFieldIds(viewer: ServiceCtx['viewer'], entityType: EntityType, defs: FieldDef[]): ReadonlySet<string> {
+  // Once per list of definitions (read once per request, or kept across requests) and field
+  // access: every card a request writes or shows asks again (a thousand in an imported batch).
+  // Keyed by the access object, not the viewer: a live subscription's viewer is read again in
+  // place when rights change (auth/live-viewer.ts), and its new field access is a new object.
+  const access: object = viewer.isAdmin ? ADMIN : (viewer.fieldAccess ?? UNRESTRICTED);
+  let byAccess = hiddenOf.get(defs);
+  if (!byAccess) hiddenOf.set(defs, (byAccess = new WeakMap()));
+  let hidden = byAccess.get(access);
+  if (!hidden) byAccess.set(access, (hidden = hiddenAmong(viewer, entityType, defs)));
+  return hidden;
+}
+const hiddenOf = new WeakMap<FieldDef[], WeakMap<object, ReadonlySet<string>>>();
+const ADMIN = {};
+const UNRESTRICTED = {};
+
+function hiddenAmong(viewer: ServiceCtx['viewer'], entityType: EntityType, defs: FieldDef[]): Set<string> {
   const hidden = new Set(defs.filter((d) => !canRead(viewer, entityType, d.id)).map((d) => d.id));
   if (!hidden.size) return hidden;
   const byCode = new Map(defs.map((d) => [d.code, d]));
