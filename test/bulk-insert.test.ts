@@ -4,6 +4,7 @@
 import { describe, expect, test } from './kit/fixtures.js';
 import { rawId } from './kit/results.js';
 import { insertRows, insertRowsReturning } from '../src/lib/bulk-insert.js';
+import { enqueue } from '../src/lib/outbox.js';
 import { Prisma } from '../src/generated/prisma/client.js';
 import { NOW_COLUMNS, RETURNING } from '../src/kernel/records.js';
 import { renameRecordingSql } from './kit/cards.js';
@@ -101,6 +102,25 @@ describe('bulk insert', () => {
     const notices = await app.deps.db.outboxEvent.findMany({ where: { topic: 'timelineUpdated', payload: { path: ['cardId'], equals: rawId(deal.id) } } });
     expect(notices).toHaveLength(1);
   });
+  test('outbox rows keep their payloads as the text sent (json: keys in the order written, nothing re-parsed)', async ({ workspace: ws, app }) => {
+    const db = app.database.prisma;
+    const workspaceId = ws.workspaceId.includes('-') ? ws.workspaceId : rawId(ws.workspaceId);
+    const topic = `test.outbox-json.${Date.now()}`;
+    const payloads = [
+      { zeta: 1, alpha: { b: [2, 1.5e300, null], a: 'Ёж "q" \\' }, ключ: true },
+      { recordId: 'x', after: { name: 'B', customFields: { '10': 'ten', '2': 'two' } } },
+    ];
+    await db.$transaction((tx) =>
+      enqueue(
+        tx,
+        payloads.map((payload) => ({ topic, workspaceId, payload })),
+      ),
+    );
+    const rows = await db.$queryRawUnsafe<{ text: string }[]>(`select "payload"::text as text from "OutboxEvent" where "topic" = $1 order by "id"`, topic);
+    // jsonb would have answered {"zeta": 1, "alpha": …} reordered by key length and spaced.
+    expect(rows.map((r) => r.text)).toEqual(payloads.map((p) => JSON.stringify(p)));
+  });
+
   test('with a parent, rows naming a deleted one are left out and the others keep their order; with skipDuplicates a row held already is left out', async ({
     workspace: ws,
     app,

@@ -119,7 +119,10 @@ function expectedType(f: DmmfField): string {
       case 'Date':
         t = 'date';
         break;
+      // Prisma's Json is jsonb unless the field says @db.Json.
       case 'Json':
+        t = native ? 'json' : 'jsonb';
+        break;
       case 'JsonB':
         t = 'jsonb';
         break;

@@ -64,12 +64,16 @@ export async function holdingOutbox<T>(tx: Tx, fn: () => Promise<T>): Promise<T>
   }
 }
 
-/** The outbox rows as one prepared insert, the batch as one JSON parameter (bulk-insert.ts): an imported batch enqueues hundreds of events, each carrying a card's snapshot. */
+/**
+ * The outbox rows as one prepared insert, the batch as one JSON parameter (bulk-insert.ts): an
+ * imported batch enqueues hundreds of events, each carrying a card's snapshot. Read as json: a
+ * payload is stored as the text sent (the column is json), not parsed into jsonb and printed back.
+ */
 function outboxInsert(events: OutboxRow[]) {
   return prepareInsert(
     'OutboxEvent',
     events.map((e) => ({ workspaceId: e.workspaceId, topic: e.topic, payload: e.payload })),
-    { now: ['createdAt'], fresh: true },
+    { now: ['createdAt'], fresh: true, json: true },
   ).insert;
 }
 
