@@ -13,6 +13,7 @@
 //
 //   npm run bench:import -- [--rows 100000] [--rss 10000,100000,300000] [--rss-formats csv,xlsx]
 //                           [--batch 1000] [--pg postgresql://…] [--keep] [--skip-dry] [--many-rows N]
+//                           [--rounds 3]
 //
 // On a scratch database created on --pg (default postgresql://postgres@127.0.0.1:5432/postgres)
 // and dropped at the end. The outbox's after-commit delivery (realtime, worker wake-ups) is not
@@ -20,7 +21,7 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -52,10 +53,15 @@ const { values } = parseArgs({
     // createMany of only the first N stored rows (its rate per row is what is compared; at
     // ~100 rows/s on a loaded machine, all 100,000 rows would take a quarter of an hour).
     'many-rows': { type: 'string' },
+    // Rounds of the whole measure (imports, COPY, createMany), each on a scratch database of its
+    // own: the machine's speed drifts by a fifth from one minute to the next, and one round's
+    // ratios move with it; the summary gives each round's and their median.
+    rounds: { type: 'string', default: '3' },
   },
 });
 const ROWS = Number(values.rows);
 const BATCH = Number(values.batch);
+const ROUNDS = Math.max(1, Number(values.rounds));
 
 // The file: 100,000 people as a CRM export or a spreadsheet would hold them.
 
@@ -152,19 +158,33 @@ async function importFile(app: App, ctx: ServiceCtx, path: string, options: Part
 /** This process's CPU time (user + system, all its threads) per import: less moved by other load than the wall time. */
 const cpuMs = new Map<string, number>();
 
-const scratch = await scratchDatabase(values.pg!, 'crm_bench_import');
 const dir = await mkdtemp(join(tmpdir(), 'crm-import-bench-'));
 const rate = (rows: number, ms: number) => (rows / ms) * 1000;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-try {
-  const app = await openApp(scratch.url);
-  const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
-  console.log(`${fmt(ROWS)} contacts × ${FIELDS.length} custom fields on PostgreSQL; batch ${BATCH}`);
-  const csvPath = join(dir, 'contacts.csv');
-  const xlsxPath = join(dir, 'contacts.xlsx');
-  await writeCsv(csvPath, ROWS);
-  await writeXlsx(xlsxPath, ROWS);
-  console.log(`files: CSV ${((await stat(csvPath)).size / 1e6).toFixed(1)} MB, XLSX ${((await stat(xlsxPath)).size / 1e6).toFixed(1)} MB`);
+const median = (xs: number[]) => {
+  const a = [...xs].sort((x, y) => x - y);
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
+};
+const csvPath = join(dir, 'contacts.csv');
+const xlsxPath = join(dir, 'contacts.xlsx');
+
+/** One round on a scratch database of its own: the imports, then COPY and createMany of the rows the CSV's import stored. Answers the rates (rows/s). */
+async function round(n: number, dry: boolean) {
+  const scratch = await scratchDatabase(values.pg!, 'crm_bench_import');
+  try {
+    return await measureRound(scratch.url, n, dry);
+  } finally {
+    if (!values.keep) await scratch.drop();
+    else console.log(`kept ${scratch.url}`);
+  }
+}
+
+async function measureRound(url: string, n: number, dry: boolean) {
+  cpuMs.clear();
+  const app = await openApp(url);
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  console.log(`\nround ${n} of ${ROUNDS} (load average ${loadavg()[0].toFixed(2)})`);
 
   // The import, from each format, into a workspace of its own (a table growing as it would).
   const csvCtx = await workspaceWithFields(app);
@@ -177,11 +197,10 @@ try {
   // After VACUUM, as autovacuum would soon run after 20,000 inserts: until then the GIN indexes'
   // pending lists are read through by every lookup (measured: 48 rows/s instead of the figure below).
   let dryMs = NaN;
-  if (!values['skip-dry']) {
+  if (dry) {
     await app.deps.db.$executeRawUnsafe('vacuum analyze "Contact"');
     dryMs = await importFile(app, csvCtx, csvPath, { dryRun: true, policy: 'CREATE' });
   }
-
   // The same rows as the import stored them, for the baselines (not timed).
   const cols = (
     await pool.query<{ column_name: string }>(
@@ -259,7 +278,7 @@ try {
   console.log(`  (createMany: ${manyValues} values a row, nulls of null-default columns left out; one untimed warm-up call)`);
   line('import CSV', csvMs);
   line('import XLSX', xlsxMs);
-  if (!values['skip-dry']) line('dry run CSV, CREATE, all look alike', dryMs);
+  if (dry) line('dry run CSV, CREATE, all look alike', dryMs);
   const goal = (label: string, ms: number) => {
     const r = rate(ROWS, ms);
     console.log(
@@ -274,6 +293,43 @@ try {
   goal('XLSX', xlsxMs);
   await pool.end();
   await app.stop();
+  return {
+    floor,
+    many,
+    csv: rate(ROWS, csvMs),
+    xlsx: rate(ROWS, xlsxMs),
+    cpuCsv: (cpuMs.get(csvPath)! / ROWS) * 1000,
+    cpuXlsx: (cpuMs.get(xlsxPath)! / ROWS) * 1000,
+  };
+}
+
+try {
+  console.log(`${fmt(ROWS)} contacts × ${FIELDS.length} custom fields on PostgreSQL; batch ${BATCH}; ${ROUNDS} round(s)`);
+  await writeCsv(csvPath, ROWS);
+  await writeXlsx(xlsxPath, ROWS);
+  console.log(`files: CSV ${((await stat(csvPath)).size / 1e6).toFixed(1)} MB, XLSX ${((await stat(xlsxPath)).size / 1e6).toFixed(1)} MB`);
+  const rounds = [];
+  for (let n = 1; n <= ROUNDS; n++) rounds.push(await round(n, n === 1 && !values['skip-dry']));
+  if (ROUNDS > 1) {
+    // Each round's ratios against its own baselines, and their median: what the goals are judged on.
+    console.log(`\nsummary over ${ROUNDS} rounds (each against its own COPY and createMany):`);
+    console.log(
+      '| round | COPY rows/s | createMany rows/s | CSV rows/s | CSV × COPY | CSV × createMany | XLSX rows/s | XLSX × COPY | XLSX × createMany | CPU per 1,000 rows CSV / XLSX |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    rounds.forEach((r, i) =>
+      console.log(
+        `| ${i + 1} | ${fmt(r.floor)} | ${fmt(r.many)} | ${fmt(r.csv)} | ${(r.csv / r.floor).toFixed(3)} | ${(r.csv / r.many).toFixed(2)} | ${fmt(r.xlsx)} | ${(r.xlsx / r.floor).toFixed(3)} | ${(r.xlsx / r.many).toFixed(2)} | ${r.cpuCsv.toFixed(0)} / ${r.cpuXlsx.toFixed(0)} ms |`,
+      ),
+    );
+    for (const f of ['csv', 'xlsx'] as const) {
+      const copyX = median(rounds.map((r) => r[f] / r.floor));
+      const manyX = median(rounds.map((r) => r[f] / r.many));
+      console.log(
+        `  ${f.toUpperCase()}, median of the rounds: ${copyX.toFixed(3)}× COPY (goal ≥ 0.5: ${copyX >= 0.5 ? 'met' : 'missed'}); ${manyX.toFixed(2)}× createMany (goal ≥ 5: ${manyX >= 5 ? 'met' : 'missed'})`,
+      );
+    }
+  }
 
   // Peak RSS of one import per process, as the rows grow, each into a workspace made here: the
   // import as an operator runs it, `npm run import -- FILE --entity contacts --as …` (the script's
@@ -282,6 +338,7 @@ try {
   // here: signing up hashes a password with argon2 (19 MiB a hash, in a thread whose memory the
   // allocator keeps), which is not the import's.
   console.log('\npeak RSS of one import (`npm run import`, a process of its own: the services, Prisma, the pg pool):');
+  const scratch = await scratchDatabase(values.pg!, 'crm_bench_import');
   const rssApp = await openApp(scratch.url);
   for (const format of values['rss-formats']!.split(',')) {
     for (const n of values.rss!.split(',').filter(Boolean).map(Number)) {
@@ -331,8 +388,7 @@ try {
     }
   }
   await rssApp.stop();
+  await scratch.drop();
 } finally {
   await rm(dir, { recursive: true, force: true });
-  if (!values.keep) await scratch.drop();
-  else console.log(`kept ${scratch.url}`);
 }
