@@ -61,7 +61,7 @@ const ImportOptionsInput = builder.inputType('ImportOptionsInput', {
     policy: t.field({ type: DuplicatePolicy, description: 'What a row matching an existing card does; SKIP by default.' }),
     matchBy: t.field({ type: [ImportMatch], description: 'The keys matching rows to cards, in order; ID, EMAIL, PHONE, NAME by default.' }),
     mapping: t.field({ type: [ImportMappingInput], description: 'Columns whose field is given rather than matched by header.' }),
-    batchSize: t.int({ description: 'Rows settled per progress step (1–5000, 500 by default).' }),
+    batchSize: t.int({ description: 'Rows settled per progress step (1–5000, 1,000 by default).' }),
   }),
 });
 
