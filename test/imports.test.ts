@@ -301,6 +301,27 @@ describe('duplicates', () => {
   );
 });
 
+describe('which card a row matches', () => {
+  test(
+    'the first kind of key in matchBy that finds a card wins, and of the cards it finds the oldest',
+    { timeout: 120_000 },
+    async ({ app, workspace: ws }) => {
+      const older = await createContact(ws, { name: 'Older', emails: ['older@example.com'] });
+      const newer = await createContact(ws, { name: 'Newer', emails: ['newer@example.com'], phones: ['+79161112233'] });
+      // Row 2 names both cards by e-mail (the newer first): the older is updated. Row 3 names the
+      // older by name and the newer by phone: with PHONE before NAME, the newer.
+      const file = csv(
+        'match.csv',
+        ['Name;Email;Phone;Position', 'Someone;newer@example.com, older@example.com;;by e-mail', 'Older;;+7 916 111-22-33;by phone'].join('\n'),
+      );
+      const done = await importFile(app, ws, file, 'CONTACT', { policy: 'UPDATE', matchBy: ['EMAIL', 'PHONE', 'NAME'] });
+      expect({ created: done.created, updated: done.updated }).toEqual({ created: 0, updated: 2 });
+      const contacts = new Map((await ws.gql(AllContacts, {})).contacts.edges.map((e) => [e.node.id, e.node]));
+      expect([contacts.get(older.id)?.position, contacts.get(newer.id)?.position]).toEqual(['by e-mail', 'by phone']);
+    },
+  );
+});
+
 describe('matching by name', () => {
   test(
     'a row matches a card of another case by name, and the lookup reads the ("workspaceId", lower(name)) index (EXPLAIN of the statement the import ran), not every card of the workspace',

@@ -899,11 +899,13 @@ const TABLES: Record<CardKind, string> = { CONTACT: 'Contact', COMPANY: 'Company
  * applied to the few cards found (no query at all for a role that sees every card of the kind).
  */
 async function lookupMatches(env: Env, keys: string[]): Promise<Map<string, Found>> {
-  const of = (prefix: string) => [...new Set(keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)))];
-  const ids = of('id:');
-  const emails = of('email:');
-  const phones = of('phone:');
-  const names = of('name:');
+  // The keys by kind, each once, in one pass (a batch has a few per row).
+  const sets: Record<string, Set<string>> = { id: new Set(), email: new Set(), phone: new Set(), name: new Set() };
+  for (const k of keys) {
+    const at = k.indexOf(':');
+    sets[k.slice(0, at)].add(k.slice(at + 1));
+  }
+  const [ids, emails, phones, names] = [sets.id, sets.email, sets.phone, sets.name].map((x) => [...x]);
   const out = new Map<string, Found>();
   const d = descriptor(env.kind);
   const has = (f: string) => d.fields.some((x) => x.name === f);
@@ -963,9 +965,15 @@ class FileKeys {
   add(keys: { key: string }[], row: number) {
     for (const k of keys) if (!this.first.has(k.key)) this.first.set(k.key, row);
   }
-  rowOf(keys: { key: string }[]) {
-    const rows = keys.map((k) => this.first.get(k.key)).filter((r): r is number => r !== undefined);
-    return rows.length ? Math.min(...rows) : undefined;
+  /** The first row of the file holding any of `keys` (those matched `by` only, when given). */
+  rowOf(keys: { by: MatchBy; key: string }[], by?: MatchBy) {
+    let first: number | undefined;
+    for (const k of keys) {
+      if (by !== undefined && k.by !== by) continue;
+      const row = this.first.get(k.key);
+      if (row !== undefined && (first === undefined || row < first)) first = row;
+    }
+    return first;
   }
 }
 
@@ -1105,13 +1113,15 @@ async function writeBatch(env: Env, run: Run, items: Prepared, dupes: FileKeys, 
     let sameAs: number | undefined;
     if (keys.length) {
       for (const by of env.opts.matchBy) {
-        const mine = keys.filter((k) => k.by === by);
         if (policy !== 'CREATE') {
-          const cards = mine.map((k) => db.get(k.key)).filter((x): x is Found => !!x);
-          match = cards.sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime())[0] ?? null;
+          // The oldest card any of the row's keys of this kind names (the first of equals).
+          for (const k of keys) {
+            const card = k.by === by ? db.get(k.key) : undefined;
+            if (card && (!match || card.createdAt.getTime() < match.createdAt.getTime())) match = card;
+          }
           if (match) break;
         }
-        sameAs = dupes.rowOf(mine);
+        sameAs = dupes.rowOf(keys, by);
         if (sameAs !== undefined) break;
       }
     }
