@@ -110,15 +110,31 @@ describe('bulk insert', () => {
       { zeta: 1, alpha: { b: [2, 1.5e300, null], a: 'Ёж "q" \\' }, ключ: true },
       { recordId: 'x', after: { name: 'B', customFields: { '10': 'ten', '2': 'two' } } },
     ];
+    // Only the payload varies (the rows are the array of payloads), then the topic too (records).
     await db.$transaction((tx) =>
       enqueue(
         tx,
         payloads.map((payload) => ({ topic, workspaceId, payload })),
       ),
     );
-    const rows = await db.$queryRawUnsafe<{ text: string }[]>(`select "payload"::text as text from "OutboxEvent" where "topic" = $1 order by "id"`, topic);
+    await db.$transaction((tx) =>
+      enqueue(
+        tx,
+        payloads.map((payload, i) => ({ topic: `${topic}.${i}`, workspaceId, payload })),
+      ),
+    );
+    const rows = await db.$queryRawUnsafe<{ topic: string; text: string }[]>(
+      `select "topic", "payload"::text as text from "OutboxEvent" where "topic" like $1 order by "id"`,
+      `${topic}%`,
+    );
     // jsonb would have answered {"zeta": 1, "alpha": …} reordered by key length and spaced.
-    expect(rows.map((r) => r.text)).toEqual(payloads.map((p) => JSON.stringify(p)));
+    const texts = payloads.map((p) => JSON.stringify(p));
+    expect(rows.map((r) => [r.topic, r.text])).toEqual([
+      [topic, texts[0]],
+      [topic, texts[1]],
+      [`${topic}.0`, texts[0]],
+      [`${topic}.1`, texts[1]],
+    ]);
   });
 
   test('with a parent, rows naming a deleted one are left out and the others keep their order; with skipDuplicates a row held already is left out', async ({

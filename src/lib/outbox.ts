@@ -73,7 +73,7 @@ function outboxInsert(events: OutboxRow[]) {
   return prepareInsert(
     'OutboxEvent',
     events.map((e) => ({ workspaceId: e.workspaceId, topic: e.topic, payload: e.payload })),
-    { now: ['createdAt'], fresh: true, json: true },
+    { now: ['createdAt'], fresh: true, json: ['payload'] },
   ).insert;
 }
 
