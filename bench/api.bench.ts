@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { keptDatabase, scratchDatabase, benchWorkspace } from './kit.js';
+import { keptDatabase, scratchDatabase, benchWorkspace, median } from './kit.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
@@ -493,7 +493,6 @@ try {
   // ---------------------------------------------------------------------------------------------
   // The table: the median round of each server.
 
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const summary = new Map(
     servers.map((s) => {
       const xs = samples.get(s.name)!;

@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { loadExcelJS } from '../src/lib/exceljs.js';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { scratchDatabase, benchWorkspace } from './kit.js';
+import { scratchDatabase, benchWorkspace, median } from './kit.js';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
@@ -55,7 +55,8 @@ const { values } = parseArgs({
     'many-rows': { type: 'string' },
     // Rounds of the whole measure (imports, COPY, createMany), each on a scratch database of its
     // own: the machine's speed drifts by a fifth from one minute to the next, and one round's
-    // ratios move with it; the summary gives each round's and their median.
+    // ratios move with it; the summary gives each round's and their median (a measured round's:
+    // the lower middle one for an even count).
     rounds: { type: 'string', default: '3' },
   },
 });
@@ -161,11 +162,6 @@ const cpuMs = new Map<string, number>();
 const dir = await mkdtemp(join(tmpdir(), 'crm-import-bench-'));
 const rate = (rows: number, ms: number) => (rows / ms) * 1000;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const median = (xs: number[]) => {
-  const a = [...xs].sort((x, y) => x - y);
-  const m = a.length >> 1;
-  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
-};
 const csvPath = join(dir, 'contacts.csv');
 const xlsxPath = join(dir, 'contacts.xlsx');
 const WARM_ROWS = Math.min(ROWS, 5000);

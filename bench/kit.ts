@@ -105,6 +105,9 @@ export async function latencyProxy(url: string, delayMs: number, watch?: ProxyWa
   return { url: proxied.toString(), close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
+/** The middle of measured values, a value that was measured: the lower of the two middle ones for an even count. */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
 /** Runs `fn` `warmup` times, then `iterations` times timed; answers the p50, p95 and p99 in ms. */
 export async function measure(fn: () => Promise<void>, iterations: number, warmup = 10) {
   for (let i = 0; i < warmup; i++) await fn();
