@@ -288,6 +288,11 @@ function rawId(globalId: string) {
   return Buffer.from(globalId, 'base64').toString('utf8').split(':')[1] ?? '';
 }
 
+/** A round nobody subscribes to: only its publish on Redis is seen (`onPublished`). */
+function unheardRound(key: string, onPublished?: () => void): Round {
+  return { key, got: 0, first: 0, last: 0, lastWall: 0, occurredAt: '', published: 0, rawKey: rawId(key), done: () => {}, onPublished };
+}
+
 /** Starts a round, runs `fire`, and resolves when all N receivers have seen `key`. */
 async function timeRound(key: string, fire: () => Promise<void>, timeoutMs = CHANGE_TIMEOUT_MS) {
   let done!: () => void;
@@ -438,7 +443,7 @@ try {
   const idleToRedis: number[] = [];
   for (const [i, deal] of idleDeals.entries()) {
     if (i === IDLE) idleStart = await Promise.all([a.cpu(), b.cpu()]);
-    const r: Round = { key: deal.id, got: 0, first: 0, last: 0, lastWall: 0, occurredAt: '', published: 0, rawKey: rawId(deal.id), done: () => {} };
+    const r = unheardRound(deal.id);
     round = r;
     const t0 = performance.now();
     await gql<UpdateDealData>(servers[i % 2], UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: 'Idle' } }, token);
@@ -457,18 +462,7 @@ try {
   for (const [i, deal] of deals.splice(deals.length - IDLE, IDLE).entries()) {
     let seen!: () => void;
     const published = new Promise<void>((resolve) => (seen = resolve));
-    const r: Round = {
-      key: deal.id,
-      got: 0,
-      first: 0,
-      last: 0,
-      lastWall: 0,
-      occurredAt: '',
-      published: 0,
-      rawKey: rawId(deal.id),
-      done: () => {},
-      onPublished: seen,
-    };
+    const r = unheardRound(deal.id, seen);
     round = r;
     const t0 = performance.now();
     await gql<UpdateDealData>(servers[i % 2], UPDATE_DEAL, { input: { id: deal.id, version: deal.version, name: 'Idle' } }, token);
