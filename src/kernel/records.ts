@@ -635,9 +635,8 @@ export async function createRecord<K extends CardKind>(ctx: ServiceCtx, kind: K,
 
 async function commitOne(ctx: ServiceCtx, kind: CardKind, r: Ready, ahead: ReadsAhead | undefined) {
   try {
-    const written = await commit(ctx, kind, [r], {}, ahead);
-    ctx.deps.outbox.kick();
-    return written;
+    // Its events are claimed right behind its COMMIT (or the dispatcher is kicked).
+    return await ctx.deps.outbox.claimBehindCommit(() => commit(ctx, kind, [r], {}, ahead));
   } catch (err) {
     throw err instanceof CallerError ? err.error : err;
   }

@@ -3,11 +3,13 @@
 // id order, to whatever `deliver` the app gave it (the kernel's event consumers) and marks them;
 // rows are claimed with FOR UPDATE SKIP LOCKED so several instances on one database never
 // deliver a row twice at once, and a crash between commit and delivery only delays it until the
-// next drain. The outbox knows no topics: what an event means is its consumers' business.
+// next drain. A card's write has the claim sent right behind its COMMIT, on its own connection
+// (`claimBehindCommit`). The outbox knows no topics: what an event means is its consumers' business.
 import type pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db.js';
 import type { Logger } from './logger.js';
+import { commitFollower, type CommitFollower } from './pg-pipelined.js';
 import { insertRows, prepareInsert, runInserts, type BulkOptions, type PreparedInsert } from './bulk-insert.js';
 
 export type Tx = Prisma.TransactionClient;
@@ -94,6 +96,15 @@ export function claimSql(batch: number) {
   );
 }
 
+/**
+ * A batch's first round trip on a raw connection: BEGIN, a limit on how long it may idle, the
+ * lock, the claim (four statements of one simple query; the claim's snapshot is taken after the
+ * lock is held). A publish that hangs (Redis gone) must not hold the lock for ever: the server
+ * ends a transaction idle for a minute, as the Prisma path's 60 s timeout does.
+ */
+const CLAIM = (batch: number) =>
+  `begin; set local idle_in_transaction_session_timeout = '60s'; select pg_try_advisory_xact_lock(${LOCK}) as ok; ${claimSql(batch)}`;
+
 /** A lock miss is tried again after this many ms, doubling up to the last. */
 const RETRY_MS = [2, 4, 8, 16];
 
@@ -143,7 +154,13 @@ export class OutboxDispatcher {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    this.run(this.drain());
+  }
+
+  /** Makes `drain` the drain in progress; once it ends, another runs if kicks came meanwhile. */
+  private run(drain: Promise<unknown>) {
+    this.running = drain
+      .then(() => undefined)
       .catch((err) => this.log.error({ err }, 'outbox drain failed'))
       .finally(() => {
         this.running = undefined;
@@ -179,13 +196,26 @@ export class OutboxDispatcher {
     const client = await connect();
     let failed: Error | undefined;
     try {
-      const results = (await client.query(
-        // A publish that hangs (Redis gone) must not hold the lock for ever: the server ends a
-        // transaction idle for a minute, as the Prisma path's 60 s timeout does.
-        `begin; set local idle_in_transaction_session_timeout = '60s'; select pg_try_advisory_xact_lock(${LOCK}) as ok; ${claimSql(this.batch)}`,
-      )) as unknown as pg.QueryResult[];
+      return await this.claimed(client.query(CLAIM(this.batch)), (sql) => client.query(sql));
+    } catch (err) {
+      failed = err as Error;
+      throw err;
+    } finally {
+      // A connection whose transaction state is unknown is dropped, not reused.
+      client.release(failed);
+    }
+  }
+
+  /**
+   * The rest of a batch once CLAIM was sent on a connection (`query` sends the next statements
+   * there): publishes what it claimed, marks it and commits, or rolls back if anything failed.
+   * -1: the lock was busy.
+   */
+  private async claimed(answer: Promise<unknown>, query: (sql: string) => Promise<unknown>): Promise<number> {
+    try {
+      const results = (await answer) as pg.QueryResult[];
       if (!(results[2].rows[0] as { ok: boolean }).ok) {
-        await client.query('rollback');
+        await query('rollback');
         this.busy = true;
         return -1;
       }
@@ -193,15 +223,49 @@ export class OutboxDispatcher {
       await this.publish(rows);
       const ids = rows.map((r) => String(r.id));
       if (ids.some((id) => !/^\d+$/.test(id))) throw new Error('outbox: unexpected id');
-      await client.query(ids.length ? `update "OutboxEvent" set "publishedAt" = now() where "id" = any('{${ids.join(',')}}'::bigint[]); commit` : 'commit');
+      await query(ids.length ? `update "OutboxEvent" set "publishedAt" = now() where "id" = any('{${ids.join(',')}}'::bigint[]); commit` : 'commit');
       return rows.length;
     } catch (err) {
-      failed = err as Error;
-      await client.query('rollback').catch(() => {});
+      await query('rollback').catch(() => {});
       throw err;
+    }
+  }
+
+  /**
+   * Runs `write` (a transaction that enqueues events) so that, on PostgreSQL, this dispatcher's
+   * claim goes out right behind its COMMIT on the same connection, in the same socket write
+   * (lib/pg-pipelined.ts, `CommitFollower`): the events are claimed and published without a
+   * round trip of their own after the commit, and without waiting for the connection of a drain.
+   * Falls back to a kick when the claim could not follow (PGlite, a drain already running, a
+   * dispatcher not started, the COMMIT never sent).
+   */
+  async claimBehindCommit<T>(write: () => Promise<T>): Promise<T> {
+    // Whether the last COMMIT of an outbox-holding transaction sent within `write` had the claim
+    // behind it (which covers it, and every commit before it): if not, or if none was sent, a kick.
+    let covered = false;
+    const follower: CommitFollower = {
+      follow: () => {
+        covered = Boolean(this.connect && this.started && !this.stopped && !this.running);
+        return covered ? CLAIM(this.batch) : undefined;
+      },
+      followed: (answer, on) => {
+        let failed: Error | undefined;
+        const batch = this.claimed(answer, (sql) => on.query(sql)).catch((err: unknown) => {
+          failed = err as Error;
+          throw err;
+        });
+        // The drain in progress, as kick() would have started it: a full batch drains on.
+        this.run(batch.then((n) => (n === this.batch ? this.drain() : undefined)));
+        return batch.then(
+          () => undefined,
+          () => failed,
+        );
+      },
+    };
+    try {
+      return await commitFollower.run(follower, write);
     } finally {
-      // A connection whose transaction state is unknown is dropped, not reused.
-      client.release(failed);
+      if (!covered) this.kick();
     }
   }
 

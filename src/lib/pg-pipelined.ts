@@ -4,6 +4,7 @@
 // system call each). BEGIN answers nothing, and the held INSERT answers nothing anyone reads: they
 // are written together with the statement after them, in pg's pipeline mode, which leaves two
 // round trips and two writes (docs/performance.md, "BEGIN and the held INSERT sent without waiting").
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 
 /** Marks a statement whose answer its sender does not wait for (see `PipelinedClient`). */
@@ -56,6 +57,22 @@ function resolve(config: unknown, values: unknown) {
 }
 
 /**
+ * What runs on a connection right behind a transaction's COMMIT, in the same socket write: the
+ * outbox dispatcher's claim (lib/outbox.ts), so a write's events are claimed without a round
+ * trip of their own after it commits. `follow` answers the statement to send (or nothing, to
+ * send none); `followed` gets its answer and the connection, which no one else uses (the pool
+ * does not have it back, and the transaction's own later statements, a ROLLBACK after a failed
+ * COMMIT, wait) until it resolves, with the error that broke the connection if one did.
+ */
+export type CommitFollower = {
+  follow(): string | undefined;
+  followed(answer: Promise<unknown>, on: { query(sql: string): Promise<unknown> }): Promise<Error | undefined>;
+};
+
+/** The follower of the COMMITs sent within `run` (PostgreSQL's connections only). */
+export const commitFollower = new AsyncLocalStorage<CommitFollower>();
+
+/**
  * Holds BEGIN and statements marked DEFERRED, answering them at once, and writes them with the
  * next statement on the connection, in one socket write (or alone, on the next turn of the event
  * loop, if none came by then). The statement after one reports its failure, failing with its
@@ -69,6 +86,14 @@ export class PipelinedClient extends pg.Client {
   private held: unknown[][] = [];
   /** Statements written whose failure the next statement reports. */
   private pending?: Promise<unknown>;
+  /** While a COMMIT's follower has the connection: settles when it gives it back (with what broke it, if anything). */
+  private followedBy?: Promise<Error | undefined>;
+  /** What broke the connection under a follower: it goes back to the pool as broken. */
+  private broken?: Error;
+  /** Whether the transaction in progress sent a DEFERRED statement (its outbox rows): only its COMMIT is followed. */
+  private deferredSent = false;
+  /** The pool's release of this checkout (pg-pool sets it), called once a follower is done. */
+  private poolRelease?: (err?: Error | boolean) => void;
 
   constructor(config?: pg.ClientConfig) {
     super({ ...config, pipeline: true } as pg.ClientConfig);
@@ -78,16 +103,23 @@ export class PipelinedClient extends pg.Client {
       resolve(config, values);
       const text = typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text;
       const promised = typeof values !== 'function' && callback === undefined && typeof (config as { submit?: unknown } | null)?.submit !== 'function';
+      // A follower has the connection: what the transaction sends after its COMMIT waits.
+      if (this.followedBy) return this.followedBy.then(() => this.query(...(args as Parameters<pg.Client['query']>)));
       if (promised && typeof text === 'string' && (text === 'BEGIN' || text.startsWith(DEFERRED))) {
         if (!this.held.length) setImmediate(() => this.flush(send));
         this.held.push(args);
+        this.deferredSent = text !== 'BEGIN';
         return Promise.resolve(NOTHING);
       }
       const stream = (this as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
-      const holding = this.held.length > 0;
+      const follower = promised && text === 'COMMIT' && this.deferredSent ? commitFollower.getStore() : undefined;
+      if (text === 'COMMIT' || text === 'ROLLBACK') this.deferredSent = false;
+      const next = follower?.follow();
+      const holding = this.held.length > 0 || next !== undefined;
       if (holding) stream.cork();
       this.flush(send);
       const sent = send(...args);
+      if (next !== undefined) this.follow(follower!, send(next) as Promise<unknown>, send);
       if (holding) stream.uncork();
       if (!promised) return sent;
       const before = this.pending;
@@ -99,6 +131,38 @@ export class PipelinedClient extends pg.Client {
         (err: unknown) => before.then(() => Promise.reject(err)),
       );
     }) as pg.Client['query'];
+  }
+
+  /** Hands the connection to a COMMIT's follower until it is done with it (see `CommitFollower`). */
+  private follow(follower: CommitFollower, answer: Promise<unknown>, send: Send) {
+    const done = follower
+      .followed(answer, { query: (sql) => send(sql) as Promise<unknown> })
+      .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
+      .then((failed) => {
+        if (failed) this.broken = failed;
+        if (this.followedBy === done) this.followedBy = undefined;
+        return failed;
+      });
+    this.followedBy = done;
+  }
+
+  /** pg-pool's release of this checkout, kept until a COMMIT's follower is done with the connection. */
+  get release(): (err?: Error | boolean) => void {
+    return (err) => {
+      const release = this.poolRelease;
+      if (!release) throw new Error('pg: release of a connection not checked out of a pool');
+      const give = () => {
+        const broken = this.broken;
+        this.broken = undefined;
+        release(err || broken);
+      };
+      if (this.followedBy) void this.followedBy.then(give);
+      else give();
+    };
+  }
+
+  set release(fn: (err?: Error | boolean) => void) {
+    this.poolRelease = fn;
   }
 
   /** Writes the statements held (within the caller's cork, the next one's write). */

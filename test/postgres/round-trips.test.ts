@@ -5,10 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, testDatabaseUrl, type TestApp } from '../kit/app.js';
 import { signUpWorkspace } from '../kit/workspace.js';
-import { sqlOn } from '../kit/server.js';
+import { scratchDatabase, sqlOn } from '../kit/server.js';
 import { createDeal, updateDeal } from '../kit/cards.js';
 import { openDatabase, type Database } from '../../src/db.js';
 import { DEFERRED } from '../../src/lib/pg-pipelined.js';
+import { enqueue, holdingOutbox, OutboxDispatcher } from '../../src/lib/outbox.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { latencyProxy } from '../../bench/kit.js';
 
 /** What passed one connection, in order: the client's statements sent together, then an answer. */
@@ -75,6 +77,116 @@ describe('round trips of a write (PostgreSQL)', () => {
     expect(turns).toHaveLength(2);
     expect(turns[0]).toMatch(/BEGIN[^]*UPDATE "Deal"/i);
     expect(turns[1]).toMatch(/INSERT INTO "TimelineEntry"[^]*"OutboxEvent"[^]*COMMIT/i);
+  });
+});
+
+describe("a write's events claimed behind its COMMIT (PostgreSQL)", () => {
+  let proxy: Awaited<ReturnType<typeof watchedProxy>>;
+  let app: TestApp;
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+  beforeAll(async () => {
+    // A database of its own: this app's dispatcher publishes every event it finds.
+    scratch = await scratchDatabase(testDatabaseUrl()!, 'crm_claim_behind');
+    proxy = await watchedProxy(scratch.url, 20);
+    // The dispatcher alone is started, with no poll in the way of the writes watched.
+    app = await createTestApp({}, { databaseUrl: proxy.url, outboxPollMs: 3_600_000 });
+    app.deps.outbox.start();
+  });
+  afterAll(async () => {
+    await app.stop();
+    await proxy.close();
+    await scratch.drop();
+  });
+
+  const unpublished = async () => (await sqlOn(scratch.url, `select count(*)::int as n from "OutboxEvent" where "publishedAt" is null`))[0].n as number;
+  async function allPublished() {
+    for (let i = 0; i < 200 && (await unpublished()) > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    return unpublished();
+  }
+
+  it('failing before: updateDeal sends the claim of its events with its COMMIT, and they are published without another drain', async () => {
+    const ws = await signUpWorkspace(app);
+    const deal = await createDeal(ws, { name: 'Order' });
+    const first = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Warm' });
+    expect(await allPublished()).toBe(0);
+    for (const c of proxy.connections) if (c) c.length = 0;
+    const name = `Renamed ${Date.now()}`;
+    await updateDeal(ws, { id: deal.id, version: first.version, name });
+    const turns = transactionTurns(proxy.connections, name);
+    // The held INSERT, COMMIT, then the dispatcher's BEGIN, lock and claim: one turn, one write.
+    expect(turns.at(-1)).toMatch(/"OutboxEvent"[^]*COMMIT[^]*pg_try_advisory_xact_lock[^]*"publishedAt" is null/i);
+    expect(await allPublished()).toBe(0);
+    // Only the connection of the write claimed: no drain of its own on another one.
+    const claims = proxy.connections.flatMap((c) => (c ?? []).filter((t) => 'sent' in t && t.sent.includes('pg_try_advisory_xact_lock')));
+    expect(claims).toHaveLength(1);
+  });
+});
+
+describe('a claim behind a COMMIT on a pool of one connection (PostgreSQL)', () => {
+  let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+  let db: Database;
+  let workspaceId: string;
+  beforeAll(async () => {
+    scratch = await scratchDatabase(testDatabaseUrl()!, 'crm_claim_one');
+    db = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 1 });
+    await db.migrate();
+    [{ id: workspaceId }] = await db.prisma.$queryRawUnsafe<{ id: string }[]>(
+      `insert into "Workspace" ("id", "name", "updatedAt") values (gen_random_uuid(), 'W', now()) returning "id"`,
+    );
+  });
+  afterAll(async () => {
+    await db.close();
+    await scratch.drop();
+  });
+
+  it("keeps the connection from every other statement until its batch is marked, publishes a failed write's nothing, and the connection serves on", async () => {
+    const delivered: number[] = [];
+    let open = () => {};
+    let gate = Promise.resolve();
+    const delivery = {
+      deliver: async (_topic: string, payload: unknown) => {
+        await gate;
+        delivered.push((payload as { n: number }).n);
+      },
+      flush: async () => {},
+    };
+    const outbox = new OutboxDispatcher(db.prisma, delivery, createLogger('silent'), 3_600_000, 200, db.connect);
+    outbox.start();
+    await outbox.drain();
+    const write = (n: number, fail = false) =>
+      outbox.claimBehindCommit(() =>
+        db.prisma.$transaction((tx) =>
+          holdingOutbox(tx, async () => {
+            await enqueue(tx, [{ topic: 'probe', workspaceId, payload: { n } }]);
+            // A held statement that fails: the COMMIT sent behind it fails with its error.
+            if (fail) await tx.$executeRawUnsafe(`${DEFERRED}select 1 / 0`);
+          }),
+        ),
+      );
+    try {
+      gate = new Promise<void>((r) => (open = r));
+      await write(1);
+      // The dispatcher has the pool's one connection, inside its transaction, until the event is
+      // published and marked: a statement sent meanwhile waits, and runs outside that transaction.
+      const meanwhile = db.prisma.$queryRawUnsafe<{ t: string }[]>(`select current_setting('idle_in_transaction_session_timeout') as t`);
+      let answered = false;
+      void meanwhile.then(() => (answered = true));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(answered).toBe(false);
+      open();
+      expect(await meanwhile).toEqual([{ t: '0' }]);
+      expect(delivered).toEqual([1]);
+      // A write whose COMMIT fails: nothing of it is published, and its ROLLBACK does not break
+      // the claim that went behind it.
+      await expect(write(2, true)).rejects.toThrow(/division by zero|current transaction is aborted/);
+      await write(3);
+      await outbox.stop();
+      expect(delivered).toEqual([1, 3]);
+      expect(await sqlOn(scratch.url, `select count(*)::int as n from "OutboxEvent" where "publishedAt" is null`)).toEqual([{ n: 0 }]);
+    } finally {
+      open();
+      await outbox.stop();
+    }
   });
 });
 
