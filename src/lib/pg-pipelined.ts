@@ -169,9 +169,11 @@ export class PipelinedClient extends pg.Client {
   private flush(send: Send) {
     for (const args of this.held.splice(0)) {
       const sent = send(...args) as Promise<unknown>;
-      // Its failure is handed to the next statement; settled unheard, it is not an unhandled rejection.
-      sent.catch(() => {});
-      this.pending = this.pending ? Promise.all([this.pending, sent]) : sent;
+      // Its failure is handed to the next statement, which may hear of it only once its own answer
+      // came (a later read of the socket): until then it is not an unhandled rejection.
+      const pending = this.pending ? Promise.all([this.pending, sent]) : sent;
+      pending.catch(() => {});
+      this.pending = pending;
     }
   }
 }
