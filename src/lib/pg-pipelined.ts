@@ -156,8 +156,10 @@ export class PipelinedClient extends pg.Client {
         this.broken = undefined;
         release(err || broken);
       };
-      if (this.followedBy) void this.followedBy.then(give);
-      else give();
+      if (!this.followedBy) return give();
+      // Once the follower is done. A second release of one checkout (a bug pg-pool reports by
+      // throwing) is dropped here, not left an unhandled rejection, which would end the process.
+      void this.followedBy.then(give).catch(() => {});
     };
   }
 
