@@ -99,9 +99,13 @@ export class SettingsEpochs {
     this.unsettled.delete(workspaceId);
     return false;
   }
-  /** Test seam: drops every kept value, as `keepMs` passing would. */
+  /**
+   * Test seam: drops every kept value, as `keepMs` passing would, and what the reads under way
+   * would keep or share (a live member's re-read started before a test changed a row it reads).
+   */
   forgetKept() {
     this.values.clear();
+    this.total++;
   }
 }
 
