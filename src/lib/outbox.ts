@@ -249,16 +249,12 @@ export class OutboxDispatcher {
         return covered ? CLAIM(this.batch) : undefined;
       },
       followed: (answer, on) => {
-        let failed: Error | undefined;
-        const batch = this.claimed(answer, (sql) => on.query(sql)).catch((err: unknown) => {
-          failed = err as Error;
-          throw err;
-        });
+        const batch = this.claimed(answer, (sql) => on.query(sql));
         // The drain in progress, as kick() would have started it: a full batch drains on.
         this.run(batch.then((n) => (n === this.batch ? this.drain() : undefined)));
         return batch.then(
           () => undefined,
-          () => failed,
+          (err: unknown) => err as Error,
         );
       },
     };
