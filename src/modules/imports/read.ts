@@ -1,13 +1,12 @@
 // Reading an import file row by row, streaming: CSV through csv-parse (the delimiter guessed
 // among , ; and tab from the first line; UTF-8 with or without a BOM, or Windows-1251 as
 // Russian Excel saves it, decoded by iconv-lite when the bytes are not valid UTF-8) and XLSX
-// through exceljs's streaming WorkbookReader (the first sheet; formulas give their cached
-// result, rich text its plain text). Only a small head of the file is ever held at once.
+// through read-xlsx.ts (the first sheet, as a spreadsheet shows it). Only a small head of the
+// file is ever held at once.
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
-import type { CellValue, Row } from 'exceljs';
-import { loadXlsxReader } from '../../lib/exceljs.js';
+import { readXlsx } from './read-xlsx.js';
 
 /** A cell as read: text from CSV; text, number, boolean or date from XLSX; null when empty. */
 export type Cell = string | number | boolean | Date | null;
@@ -97,45 +96,6 @@ async function* readCsv(input: Readable, from: number): AsyncGenerator<FileRow> 
     row++;
     if (row < from) continue;
     yield { row, cells: record.map((c) => (c === '' ? null : c)) };
-  }
-}
-
-type XCell = CellValue;
-
-/** A cell's plain value: a formula's result, rich text's text, a link's text. */
-function plainCell(v: XCell): Cell {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return v === '' ? null : v;
-  if (typeof v === 'number' || typeof v === 'boolean' || v instanceof Date) return v;
-  if (typeof v === 'object') {
-    if ('richText' in v) return v.richText.map((r) => r.text).join('') || null;
-    if ('result' in v) return plainCell((v as { result?: XCell }).result ?? null);
-    if ('formula' in v || 'sharedFormula' in v) return null;
-    if ('text' in v) return plainCell((v as { text: XCell }).text);
-    if ('error' in v) return null;
-  }
-  return String(v);
-}
-
-async function* readXlsx(input: Readable, from: number): AsyncGenerator<FileRow> {
-  const WorkbookReader = loadXlsxReader();
-  const reader = new WorkbookReader(input, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    entries: 'emit',
-  });
-  for await (const sheet of reader) {
-    for await (const r of sheet as AsyncIterable<Row>) {
-      if (r.number < from) continue;
-      const values = r.values as XCell[];
-      const cells: Cell[] = [];
-      for (let i = 1; i < values.length; i++) cells.push(plainCell(values[i]));
-      yield { row: r.number, cells };
-    }
-    // Only the first sheet is read.
-    break;
   }
 }
 

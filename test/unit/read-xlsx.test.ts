@@ -1,0 +1,99 @@
+// An XLSX import file's cells as a spreadsheet shows them (src/modules/imports/read-xlsx.ts):
+// from a workbook exceljs writes, and from sheets as other programs write them (inline rich
+// text with phonetic guides, cells and rows without their reference, prefixed element names,
+// ISO date cells, built-in date formats, the 1904 date system).
+import { Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
+import { describe, expect, test } from 'vitest';
+import { readRows, type FileRow } from '../../src/modules/imports/read.js';
+
+async function rowsOf(bytes: Buffer | Uint8Array, from = 1) {
+  // Small chunks: a cell, a character or a tag cut across two is read whole.
+  const chunks = Array.from({ length: Math.ceil(bytes.length / 512) }, (_, i) => Buffer.from(bytes.subarray(i * 512, (i + 1) * 512)));
+  const out: FileRow[] = [];
+  for await (const r of readRows(Readable.from(chunks), 'XLSX', from)) out.push(r);
+  return out;
+}
+
+const utc = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d));
+
+describe('an XLSX sheet read into cells', () => {
+  test('written by exceljs: shared and rich text, numbers, dates by their format, booleans, formulas by their result, errors and links', async () => {
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('Сделки');
+    sheet.getCell('A1').value = 'Сделки & <заметки>';
+    sheet.mergeCells('A1:D1');
+    sheet.addRow(['Название', 'Дата', 'Сумма', 'Оплачено', 'Итого', 'Срок', 'Код', 'Ошибка', 'Сайт', 'Текст']);
+    const r = sheet.addRow([
+      { richText: [{ text: 'Поставка ' }, { font: { bold: true }, text: '№1' }] },
+      utc(2026, 12, 31),
+      1234.56,
+      true,
+      { formula: 'C3*2', result: 2469.12 },
+      { formula: 'B3+30', result: utc(2027, 1, 30) },
+      { formula: 'A3&"-x"', result: 'Поставка №1-x' },
+      { error: '#DIV/0!' },
+      { text: 'site', hyperlink: 'https://example.com' },
+      '"кавычки" & амперсанд',
+    ]);
+    r.getCell(2).numFmt = 'dd.mm.yyyy';
+    r.getCell(3).numFmt = '#,##0.00 "₽"';
+    r.getCell(6).numFmt = 'dd.mm.yyyy';
+    sheet.addRow([]);
+    sheet.getCell('C5').value = 0;
+    sheet.getCell('F5').value = false;
+    const rows = await rowsOf(Buffer.from(await wb.xlsx.writeBuffer()));
+    expect(rows).toEqual([
+      { row: 1, cells: ['Сделки & <заметки>'] },
+      { row: 2, cells: ['Название', 'Дата', 'Сумма', 'Оплачено', 'Итого', 'Срок', 'Код', 'Ошибка', 'Сайт', 'Текст'] },
+      {
+        row: 3,
+        cells: ['Поставка №1', utc(2026, 12, 31), 1234.56, true, 2469.12, utc(2027, 1, 30), 'Поставка №1-x', null, 'site', '"кавычки" & амперсанд'],
+      },
+      // Up to its last cell with a value; the cells before with none are empty.
+      { row: 5, cells: [null, null, 0, null, null, false] },
+    ]);
+    expect((await rowsOf(Buffer.from(await wb.xlsx.writeBuffer()), 3)).map((x) => x.row)).toEqual([3, 5]);
+  });
+
+  test('as other programs write it: inline and phonetic text, no references, prefixed names, ISO and built-in dates, the 1904 system', async () => {
+    const zip = new JSZip();
+    const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+    zip.file(
+      'xl/_rels/workbook.xml.rels',
+      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+    );
+    zip.file(
+      'xl/workbook.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${main}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr date1904="1"/><sheets><sheet name="Лист1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    );
+    zip.file(
+      'xl/sharedStrings.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${main}" count="2" uniqueCount="2"><si><t>Имя</t></si><si><r><t>Ива</t></r><r><rPr><b/></rPr><t>нов</t></r><rPh sb="0" eb="1"><t>イ</t></rPh></si></sst>`,
+    );
+    // Style 1: the built-in short date (numFmtId 14); style 2: a plain number.
+    zip.file(
+      'xl/styles.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="${main}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>`,
+    );
+    zip.file(
+      'xl/worksheets/sheet1.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><x:worksheet xmlns:x="${main}"><x:sheetData>` +
+        `<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="B1" t="inlineStr"><x:is><x:t>Дата</x:t></x:is></x:c><x:c r="C1" t="inlineStr"><x:is><x:t>Сумма</x:t></x:is></x:c></x:row>` +
+        // No references: each cell follows the one before, each row the row before.
+        `<x:row><x:c t="s"><x:v>1</x:v></x:c><x:c s="1"><x:v>0</x:v></x:c><x:c s="2"><x:v>1234.5</x:v></x:c></x:row>` +
+        `<x:row><x:c t="inlineStr"><x:is><x:r><x:t xml:space="preserve">Пётр </x:t></x:r><x:r><x:t>Иванов</x:t></x:r><x:rPh sb="0" eb="1"><x:t>ペ</x:t></x:rPh></x:is></x:c><x:c t="d"><x:v>2026-12-31T00:00:00Z</x:v></x:c><x:c t="b"><x:v>0</x:v></x:c><x:c t="e"><x:v>#N/A</x:v></x:c></x:row>` +
+        `<x:row r="7"><x:c r="D7" t="str"><x:f>A1&amp;"!"</x:f><x:v>Имя!</x:v></x:c></x:row>` +
+        `</x:sheetData></x:worksheet>`,
+    );
+    const bytes = await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
+    expect(await rowsOf(bytes)).toEqual([
+      { row: 1, cells: ['Имя', 'Дата', 'Сумма'] },
+      // Serial 0 in the 1904 system is 1 January 1904.
+      { row: 2, cells: ['Иванов', utc(1904, 1, 1), 1234.5] },
+      { row: 3, cells: ['Пётр Иванов', utc(2026, 12, 31), false] },
+      { row: 7, cells: [null, null, null, 'Имя!'] },
+    ]);
+  });
+});
