@@ -70,10 +70,9 @@ async function* sheetRows(sheet: SheetSource, from: number): AsyncGenerator<File
   let rowStyle = 0;
   let cells: Cell[] = [];
   let col = -1;
-  // The cell under way: its type, style, whether it has a formula, its <v> and inline text.
+  // The cell under way: its type, style, its <v> (a formula's cached result too) and inline text.
   let type: string | undefined;
   let style = 0;
-  let formula = false;
   let value: string | null = null;
   let inline: string | null = null;
   /** Where text goes now: nowhere, the cell's <v>, or a <t> of its inline string. */
@@ -81,11 +80,12 @@ async function* sheetRows(sheet: SheetSource, from: number): AsyncGenerator<File
   let phonetic = false;
 
   const cellValue = (): Cell => {
-    if (type === 'inlineStr') return inline || null;
+    // An inline string in its <is> (or, as a few writers put it, in a <v>).
+    if (type === 'inlineStr') return inline || value || null;
     if (value === null) return null;
     switch (type) {
       case 's':
-        return formula ? value || null : sharedText(sharedStrings?.[parseInt(value, 10)]);
+        return sharedText(sharedStrings?.[parseInt(value, 10)]);
       case 'str':
         return value || null;
       case 'b':
@@ -117,13 +117,9 @@ async function* sheetRows(sheet: SheetSource, from: number): AsyncGenerator<File
         col = at < 0 ? col + 1 : at;
         type = a.t;
         style = a.s ? parseInt(a.s, 10) || 0 : rowStyle;
-        formula = false;
         value = inline = null;
         break;
       }
-      case 'f':
-        formula = true;
-        break;
       case 'v':
         value = '';
         into = 1;
