@@ -9,9 +9,10 @@
 //               code calls it: null-default columns left out when null, one untimed warm-up call
 //
 // Then the peak RSS of an import of 10k, 100k and 300k rows from each format, each through
-// `npm run import` in a process of its own, as an operator runs it.
+// `npm run import` in a process of its own, as an operator runs it (`xlsx-shared`: an XLSX whose
+// text is in its shared strings, as Excel writes it; `xlsx` has it inline in each cell).
 //
-//   npm run bench:import -- [--rows 100000] [--rss 10000,100000,300000] [--rss-formats csv,xlsx]
+//   npm run bench:import -- [--rows 100000] [--rss 10000,100000,300000] [--rss-formats csv,xlsx[,xlsx-shared]]
 //                           [--batch 1000] [--pg postgresql://…] [--keep] [--skip-dry] [--many-rows N]
 //                           [--rounds 3]
 //
@@ -108,9 +109,10 @@ async function writeCsv(path: string, rows: number) {
   await once(out, 'finish');
 }
 
-async function writeXlsx(path: string, rows: number) {
+/** `shared`: text in the workbook's shared strings, as Excel writes it (each distinct text once, cells by index), not inline. */
+async function writeXlsx(path: string, rows: number, shared = false) {
   const ExcelJS = await loadExcelJS();
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false, useStyles: false });
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: shared, useStyles: false });
   const ws = wb.addWorksheet('Contacts');
   ws.addRow(HEADER).commit();
   for (let i = 1; i <= rows; i++) ws.addRow(row(i)).commit();
@@ -350,9 +352,9 @@ try {
   const rssApp = await openApp(scratch.url);
   for (const format of values['rss-formats']!.split(',')) {
     for (const n of values.rss!.split(',').filter(Boolean).map(Number)) {
-      const path = join(dir, `rss-${n}.${format}`);
+      const path = join(dir, `rss-${n}.${format === 'csv' ? 'csv' : 'xlsx'}`);
       if (format === 'csv') await writeCsv(path, n);
-      else await writeXlsx(path, n);
+      else await writeXlsx(path, n, format === 'xlsx-shared');
       const ctx = await workspaceWithFields(rssApp);
       const { email } = await rssApp.deps.db.user.findUniqueOrThrow({ where: { id: ctx.viewer.userId } });
       const child = spawn(

@@ -3,7 +3,8 @@
 // message, and an import that stops early ends the worker and closes the file. The threshold is
 // set to 0 here, so these small files go through the worker.
 import { execFile } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -75,6 +76,34 @@ describe('an XLSX read in a worker thread', () => {
     expect(workers()).toBe(before);
     expect(input.destroyed).toBe(true);
   });
+
+  test(
+    "exceljs's copy of the sheet goes in the worker's own directory, removed once it ended, read to the end or left early",
+    { timeout: 60_000 },
+    async () => {
+      // exceljs writes the sheet first in the zip, as Excel does: the reader copies it to a temporary file.
+      const bytes = await workbook(1000);
+      const root = await mkdtemp(join(tmpdir(), 'read-apart-tmp-'));
+      const was = process.env.TMPDIR;
+      process.env.TMPDIR = root;
+      try {
+        // (tsx, which runs the worker under test, keeps its cache there too.)
+        const dirs = () => readdirSync(root).filter((d) => d.startsWith('crm-import-'));
+        const copies = () => dirs().flatMap((d) => readdirSync(join(root, d)).map((f) => `${d}/${f}`));
+        expect(await all(readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 }))).toHaveLength(992);
+        expect(dirs()).toEqual([]);
+        const rows = readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 });
+        await rows.next();
+        expect(copies()).toEqual([expect.stringMatching(/^crm-import-\w+\/tmp-/)]);
+        await rows.return(undefined);
+        expect(dirs()).toEqual([]);
+      } finally {
+        if (was === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = was;
+        await rm(root, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('a CSV, and an XLSX smaller than the threshold, are read in this thread', { timeout: 60_000 }, async () => {
     const bytes = await workbook(50);

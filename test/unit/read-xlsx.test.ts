@@ -2,11 +2,16 @@
 // from a workbook exceljs writes, and from sheets as other programs write them (inline rich
 // text with phonetic guides, cells and rows without their reference, prefixed element names,
 // ISO date cells, built-in date formats, the 1904 date system, an inline string in a <v>).
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { describe, expect, test } from 'vitest';
 import { readRows, type FileRow } from '../../src/modules/imports/read.js';
+import { SharedStrings } from '../../src/modules/imports/read-xlsx.js';
 
 async function rowsOf(bytes: Buffer | Uint8Array, from = 1) {
   // Small chunks: a cell, a character or a tag cut across two is read whole.
@@ -96,5 +101,46 @@ describe('an XLSX sheet read into cells', () => {
       // A formula's cached text; an inline string a few writers put in a <v>.
       { row: 7, cells: [null, null, null, 'Имя!', 'в v'] },
     ]);
+  });
+
+  test("a workbook's shared strings are kept by number, in blocks, whatever their length and script", () => {
+    const shared = new SharedStrings();
+    const texts = Array.from({ length: 150_000 }, (_, i) => (i % 3 ? `Контакт ${i}` : i % 5 ? `contact-${i}@example.com` : ''));
+    // Longer than a block of its own (1 MiB): a cell of a file no spreadsheet wrote.
+    texts[70_000] = 'ж'.repeat(700_000);
+    for (const t of texts) shared.add(t);
+    expect(shared.size).toBe(texts.length);
+    for (let i = 0; i < texts.length; i++) if (shared.get(i) !== (texts[i] || null)) expect([i, shared.get(i)]).toEqual([i, texts[i] || null]);
+    expect([shared.get(-1), shared.get(texts.length), shared.get(NaN)]).toEqual([null, null, null]);
+  });
+
+  test("exceljs's copy of the sheet is deleted, when the rows are read to the end and when the reading stops early", async () => {
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('Контакты');
+    for (let i = 1; i <= 200; i++) sheet.addRow([`Имя ${i}`, i]);
+    const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+    const dir = await mkdtemp(join(tmpdir(), 'read-xlsx-tmp-'));
+    const was = process.env.TMPDIR;
+    process.env.TMPDIR = dir;
+    try {
+      // exceljs writes the sheet before the shared strings, as Excel does: the reader copies it to a file first.
+      const rows = readRows(Readable.from([bytes]), 'XLSX');
+      expect((await rows.next()).value).toEqual({ row: 1, cells: ['Имя 1', 1] });
+      expect(readdirSync(dir)).toHaveLength(1);
+      let n = 1;
+      for await (const r of rows) n = r.row;
+      expect(n).toBe(200);
+      // exceljs deletes it asynchronously.
+      await expect.poll(() => readdirSync(dir)).toEqual([]);
+      const early = readRows(Readable.from([bytes]), 'XLSX');
+      await early.next();
+      expect(readdirSync(dir)).toHaveLength(1);
+      await early.return(undefined);
+      await expect.poll(() => readdirSync(dir)).toEqual([]);
+    } finally {
+      if (was === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = was;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

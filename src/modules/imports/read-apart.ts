@@ -6,6 +6,9 @@
 // small file is read here too: starting a worker costs ~0.3 s under tsx. Rows come as readRows
 // gives them (structured clone keeps dates, numbers and booleans); a reading error is thrown
 // with its message.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { emptyRow, peek, readRows, type FileFormat, type FileRow } from './read.js';
@@ -43,7 +46,10 @@ export async function* readRowsApart(input: Readable, format: FileFormat, opts: 
     yield* readRows(whole, format, from);
     return;
   }
-  const worker = start({ format, from, batch: BATCH });
+  // exceljs may copy the sheet to a temporary file, which a worker ended early never deletes:
+  // the worker's temporary files go in a directory of its own, removed once it has ended.
+  const tmp = await mkdtemp(join(tmpdir(), 'crm-import-'));
+  const worker = start({ format, from, batch: BATCH, tmp });
   const bytes = whole[Symbol.asyncIterator]();
   const send = (m: ToReader) => worker.postMessage(m);
   const queue: FileRow[][] = [];
@@ -98,6 +104,7 @@ export async function* readRowsApart(input: Readable, format: FileFormat, opts: 
     await worker.terminate();
     whole.destroy();
     input.destroy();
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 

@@ -10,10 +10,13 @@ import { readRows, type FileFormat, type FileRow } from './read.js';
 export type ToReader = { chunk: Uint8Array } | { end: true } | { fail: string } | { more: true };
 /** What the worker sends: a wish for the next chunk, rows, the end of the rows, or why reading failed. */
 export type FromReader = { pull: true } | { rows: FileRow[] } | { done: true } | { error: string };
-export type ReaderData = { format: FileFormat; from: number; batch: number };
+/** `tmp`: the directory the worker's temporary files go in (exceljs's copy of a sheet), removed by the thread that started it. */
+export type ReaderData = { format: FileFormat; from: number; batch: number; tmp: string };
 
 const port = parentPort!;
-const { format, from, batch } = workerData as ReaderData;
+const { format, from, batch, tmp } = workerData as ReaderData;
+// os.tmpdir() reads TMPDIR on each call, and a worker's process.env is its own copy.
+process.env.TMPDIR = tmp;
 const send = (m: FromReader) => port.postMessage(m);
 
 const input = new Readable({

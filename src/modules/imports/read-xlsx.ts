@@ -1,6 +1,6 @@
 // An XLSX file's first sheet, row by row, streaming. exceljs's WorkbookReader does the workbook:
-// the zip, the shared strings, the styles and the date system. The sheet's XML is read here, by
-// the same XML parser (saxes) exceljs uses, straight into each row's cells. exceljs's own sheet
+// the zip, the shared strings' XML, the styles and the date system. The sheet's XML is read here,
+// by the same XML parser (saxes) exceljs uses, straight into each row's cells. exceljs's own sheet
 // reader builds a Row and a Cell object, with its style, for every cell, and an event object for
 // every XML event, all thrown away at once: in the thread that reads a large import file that
 // was ~40 % of its CPU, with its garbage (docs/performance.md, "Import: an XLSX sheet read
@@ -10,20 +10,74 @@
 //   rule, in the workbook's 1900 or 1904 date system);
 // - a boolean true or false; an ISO date cell (`t="d"`) its Date;
 // - a formula its cached result, typed as above (none cached: empty); an error cell is empty.
+//
+// Two things a whole file's reading must not leave behind or hold:
+// - The shared strings (Excel keeps each distinct text of a workbook once, and its cells point
+//   at them by number) are all needed until the sheet's last row. Kept as exceljs keeps them, a
+//   JS string each, an Excel-written file of 300,000 rows made the import's process peak at
+//   443 MB; here they are UTF-8 in blocks of 1 MiB, with 8 bytes of place per string.
+// - Where the sheet comes before the shared strings in the zip (as Excel and exceljs write it),
+//   exceljs copies it to a temporary file first and deletes that file only when its reader is
+//   read to the end: the reader is always read to its end here, also when the rows are not.
 import type { Readable } from 'node:stream';
 import { loadSheetParts, loadXlsxReader } from '../../lib/exceljs.js';
 import type { Cell, FileRow } from './read.js';
 
-type SharedString = string | { richText: { text: string }[] } | null | undefined;
+/** A shared string as exceljs emits it: its text, or its rich text's runs. */
+type SharedString = string | { richText: { text?: string }[] } | null | undefined;
 /** What of exceljs's WorkbookReader the sheet's cells need, once it handed the sheet over. */
 type SheetSource = {
   iterator: AsyncIterable<Buffer | string>;
   workbook: {
-    sharedStrings?: SharedString[];
     styles: { getStyleModel(id: number): { numFmt?: string } | null };
     properties?: { model?: { date1904?: boolean } };
   };
 };
+/** What WorkbookReader.parse() yields with `sharedStrings: 'emit'`: a sheet (and other parts), or a shared string. */
+type WorkbookItem = { eventType: string; value: unknown } | { index: number; text: SharedString };
+
+const BLOCK = 1 << 20;
+/** Strings per array of places (2 numbers each): 512 KB arrays, none copied as the workbook grows. */
+const PLACES = 1 << 16;
+
+/**
+ * A workbook's shared strings by number, as UTF-8 in blocks of 1 MiB (a longer string gets a
+ * block of its own), each string's place in two numbers: its block and start, and its length.
+ */
+export class SharedStrings {
+  private readonly blocks: Buffer[] = [];
+  private used = BLOCK;
+  /** Per string: block × 2^20 + start, then its length in bytes; PLACES strings an array. */
+  private readonly places: Uint32Array[] = [];
+  size = 0;
+  add(text: string) {
+    const bytes = Buffer.byteLength(text);
+    if (bytes && this.used + bytes > BLOCK) {
+      if (this.blocks.length >= 4096) throw new Error('the workbook holds more than 4 GiB of shared strings');
+      this.blocks.push(Buffer.allocUnsafeSlow(Math.max(BLOCK, bytes)));
+      this.used = 0;
+    }
+    const start = bytes ? this.used : 0;
+    if (bytes) this.used += this.blocks[this.blocks.length - 1].write(text, start, 'utf8');
+    const j = this.size % PLACES;
+    if (j === 0) this.places.push(new Uint32Array(2 * PLACES));
+    const places = this.places[this.places.length - 1];
+    places[2 * j] = (this.blocks.length - 1) * BLOCK + start;
+    places[2 * j + 1] = bytes;
+    this.size++;
+  }
+  /** The text of string `i`, or null (an empty one, or no such string). */
+  get(i: number): string | null {
+    if (!(i >= 0 && i < this.size)) return null;
+    const places = this.places[Math.floor(i / PLACES)];
+    const j = i % PLACES;
+    const length = places[2 * j + 1];
+    if (!length) return null;
+    const at = places[2 * j];
+    const start = at % BLOCK;
+    return this.blocks[(at - start) / BLOCK].toString('utf8', start, start + length);
+  }
+}
 
 /** A cell reference's column, 0-based ("B7" → 1), or -1 when it has none. */
 function columnOf(ref: string | undefined): number {
@@ -42,16 +96,17 @@ const local = (name: string) => {
   return i < 0 ? name : name.slice(i + 1);
 };
 
-function sharedText(s: SharedString): string | null {
-  if (s === null || s === undefined) return null;
-  if (typeof s === 'string') return s || null;
-  return s.richText.map((r) => r.text ?? '').join('') || null;
+/** A shared string's plain text: rich text's runs joined. */
+function plainText(s: SharedString): string {
+  if (s === null || s === undefined) return '';
+  if (typeof s === 'string') return s;
+  return s.richText.map((r) => r.text ?? '').join('');
 }
 
 /** The rows of the sheet from row `from` on, each with its cells up to its last one with a value. */
-async function* sheetRows(sheet: SheetSource, from: number): AsyncGenerator<FileRow> {
+async function* sheetRows(sheet: SheetSource, shared: SharedStrings, from: number): AsyncGenerator<FileRow> {
   const { SaxesParser, isDateFmt, excelToDate } = loadSheetParts();
-  const { sharedStrings, styles, properties } = sheet.workbook;
+  const { styles, properties } = sheet.workbook;
   const date1904 = !!properties?.model?.date1904;
   const dateStyle = new Map<number, boolean>();
   const isDate = (style: number) => {
@@ -85,7 +140,7 @@ async function* sheetRows(sheet: SheetSource, from: number): AsyncGenerator<File
     if (value === null) return null;
     switch (type) {
       case 's':
-        return sharedText(sharedStrings?.[parseInt(value, 10)]);
+        return shared.get(parseInt(value, 10));
       case 'str':
         return value || null;
       case 'b':
@@ -185,14 +240,39 @@ export async function* readXlsx(input: Readable, from: number): AsyncGenerator<F
   const WorkbookReader = loadXlsxReader();
   const reader = new WorkbookReader(input, {
     worksheets: 'emit',
-    sharedStrings: 'cache',
+    sharedStrings: 'emit',
     styles: 'cache',
     hyperlinks: 'ignore',
-    entries: 'emit',
+    entries: 'ignore',
   });
-  for await (const sheet of reader) {
-    yield* sheetRows(sheet as unknown as SheetSource, from);
-    // Only the first sheet is read.
-    break;
+  const items = (reader as unknown as { parse(): AsyncGenerator<WorkbookItem> }).parse();
+  const shared = new SharedStrings();
+  let sheetRead = false;
+  let ended = false;
+  try {
+    for (let r = await items.next(); !r.done; r = await items.next()) {
+      const item = r.value;
+      if (!('eventType' in item)) shared.add(plainText(item.text));
+      else if (item.eventType === 'worksheet' && !sheetRead) {
+        // Only the first sheet is read; the reader is read on to its end (see above).
+        sheetRead = true;
+        yield* sheetRows(item.value as SheetSource, shared, from);
+      } else if (item.eventType === 'worksheet') {
+        // Another sheet, not read: its copy's file is closed (exceljs deletes it next).
+        (item.value as { iterator: { destroy?: () => void } }).iterator.destroy?.();
+      }
+    }
+    ended = true;
+  } finally {
+    // Left early (the rows' reader stopped, or failed): exceljs still deletes its copy of the sheet.
+    if (!ended) await readToEnd(items);
+  }
+}
+
+async function readToEnd(items: AsyncGenerator<WorkbookItem>) {
+  try {
+    while (!(await items.next()).done);
+  } catch {
+    // The file broke off or its stream was closed: nothing more to read.
   }
 }
