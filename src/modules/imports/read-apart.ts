@@ -1,7 +1,8 @@
-// An XLSX file's rows read in a worker thread (read-worker.ts) when the file is large: exceljs's
-// streaming reader and its XML parser, and the garbage they make, are ~30 % of an XLSX import's
-// work in the process; they then run on another core beside the import's own work, and off the
-// event loop that serves requests. A CSV is read here: csv-parse is ~3 % of the work, and moving
+// An XLSX file's rows read in a worker thread (read-worker.ts) when the file is large: its unzipping
+// and XML parsing (read-xlsx.ts) were ~30 % of an XLSX import's work in the process with
+// exceljs's own sheet reader, and are still ~6–10 %; they run on another core beside the import's
+// own work, and off the event loop that serves requests (back in the import's thread they gave
+// no better rates: docs/performance.md). A CSV is read here: csv-parse is ~3 % of the work, and moving
 // its rows between threads cost about as much as it saved (alternated runs of 50,000 rows). A
 // small file is read here too: starting a worker costs ~0.3 s under tsx. Rows come as readRows
 // gives them (structured clone keeps dates, numbers and booleans); a reading error is thrown

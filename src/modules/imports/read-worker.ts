@@ -1,7 +1,7 @@
 // A worker thread reading an import file (read-apart.ts starts it for a large XLSX): the bytes
 // come from the thread that started it, pulled as the parser wants them, and the rows go back in
-// batches, at most two ahead of what that thread has taken. exceljs's reader and its XML parser,
-// and the garbage they make, stay off the event loop that serves requests and writes the rows.
+// batches, at most two ahead of what that thread has taken. The unzipping and XML parsing, and
+// the garbage they make, stay off the event loop that serves requests and writes the rows.
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readRows, type FileFormat, type FileRow } from './read.js';
