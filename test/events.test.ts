@@ -106,6 +106,10 @@ describe('domain events', () => {
     workspace: ws,
     app,
   }) => {
+    // The workspace's own settings changes (its setup's) heard back first: one arriving during
+    // a write's read would rightly keep what it read from being kept.
+    await app.deps.outbox.drain();
+    await expect.poll(() => app.deps.epochs.settling(ws.workspaceId), { interval: 5 }).toBe(false);
     let deal = await createDeal(ws, { name: 'Order' });
     deal = await updateDeal(ws, { id: deal.id, version: deal.version, name: 'Warm' });
     // A write's reads of the workspace's lists, not a worker's read of one automation by id

@@ -15,9 +15,11 @@ export class SettingsEpochs {
   private readonly epochs = new Map<string, number>();
   /** Bumps in all workspaces so far: a read during which it did not move raced no settings change. */
   private total = 0;
+  /** forgetKept calls so far (a test seam's own count: reads under way then are not kept). */
+  private forgets = 0;
   private readonly values = new Map<string, Kept>();
-  /** Reads under way, by key, with the count of settings changes they started after. */
-  private readonly reading = new Map<string, { total: number; value: Promise<unknown> }>();
+  /** Reads under way, by key, with the settings changes they started after (`stamp`). */
+  private readonly reading = new Map<string, { stamp: string | number; value: Promise<unknown> }>();
   /** Workspaces with a settings change of this instance queued and its event not yet back: nothing of theirs is kept or shared. */
   private readonly unsettled = new Map<string, number>();
   constructor(
@@ -44,10 +46,20 @@ export class SettingsEpochs {
     this.unsettled.set(workspaceId, Date.now() + this.keepMs);
   }
   /**
-   * `read()`'s answer for `key`, kept while its workspace's epoch stays where it was when the
-   * read started, for at most `keepMs`. A null answer (nothing found) is not kept.
+   * What a read raced no settings change against: the settings changes of `workspaceId` when the
+   * read knows its workspace beforehand (a list of the workspace's settings), else those of every
+   * workspace (a token's row, whose workspace only its answer tells).
    */
-  async kept<T extends object>(key: string, read: () => Promise<T | null>, workspaceOf: (v: T) => string): Promise<T | null> {
+  private stamp(workspaceId?: string): string | number {
+    return workspaceId === undefined ? this.total : `${this.epoch(workspaceId)}:${this.forgets}`;
+  }
+  /**
+   * `read()`'s answer for `key`, kept while its workspace's epoch stays where it was when the
+   * read started, for at most `keepMs`. A null answer (nothing found) is not kept. `workspaceId`:
+   * the workspace the answer belongs to, when known before the read (then only that workspace's
+   * settings changes during the read keep it from being kept or shared).
+   */
+  async kept<T extends object>(key: string, read: () => Promise<T | null>, workspaceOf: (v: T) => string, workspaceId?: string): Promise<T | null> {
     const k = this.values.get(key);
     if (k && k.until > Date.now() && k.epoch === this.epoch(k.workspaceId)) return k.value as T;
     if (k) this.values.delete(key);
@@ -55,14 +67,14 @@ export class SettingsEpochs {
     // settings change has each of a user's live subscriptions read their viewer at once), unless
     // its workspace has a change of this instance under way: a read started before that change's
     // commit is neither shared nor kept.
-    const before = this.total;
+    const before = this.stamp(workspaceId);
     const under = this.reading.get(key);
-    if (under && under.total === before) {
+    if (under && under.stamp === before) {
       const shared = (await under.value) as T | null;
       if (!shared || !this.settling(workspaceOf(shared))) return shared;
     }
     const reading = read();
-    const entry = { total: before, value: reading };
+    const entry = { stamp: before, value: reading };
     this.reading.set(key, entry);
     let value: T | null;
     try {
@@ -70,9 +82,9 @@ export class SettingsEpochs {
     } finally {
       if (this.reading.get(key) === entry) this.reading.delete(key);
     }
-    const workspaceId = value && workspaceOf(value);
-    if (value && workspaceId && this.total === before && !this.settling(workspaceId)) {
-      this.values.set(key, { value, workspaceId, epoch: this.epoch(workspaceId), until: Date.now() + this.keepMs });
+    const of = value && workspaceOf(value);
+    if (value && of && this.stamp(workspaceId) === before && !this.settling(of)) {
+      this.values.set(key, { value, workspaceId: of, epoch: this.epoch(of), until: Date.now() + this.keepMs });
       // The oldest goes first (a Map keeps insertion order).
       if (this.values.size > this.max) this.values.delete(this.values.keys().next().value as string);
     }
@@ -88,6 +100,7 @@ export class SettingsEpochs {
       `${workspaceId}:${key}`,
       async () => frozen(await read()),
       () => workspaceId,
+      workspaceId,
     );
     return list!;
   }
@@ -106,6 +119,7 @@ export class SettingsEpochs {
   forgetKept() {
     this.values.clear();
     this.total++;
+    this.forgets++;
   }
 }
 
