@@ -55,11 +55,13 @@ export class SettingsEpochs {
   }
   /**
    * `read()`'s answer for `key`, kept while its workspace's epoch stays where it was when the
-   * read started, for at most `keepMs`. A null answer (nothing found) is not kept. `workspaceId`:
-   * the workspace the answer belongs to, when known before the read (then only that workspace's
-   * settings changes during the read keep it from being kept or shared).
+   * read started, for at most `keepMs`. A null answer (nothing found) is not kept. `workspace`:
+   * the workspace the answer belongs to, known before the read (then only that workspace's
+   * settings changes during the read keep it from being kept or shared), or how the answer tells it.
    */
-  async kept<T extends object>(key: string, read: () => Promise<T | null>, workspaceOf: (v: T) => string, workspaceId?: string): Promise<T | null> {
+  async kept<T extends object>(key: string, read: () => Promise<T | null>, workspace: string | ((v: T) => string)): Promise<T | null> {
+    const workspaceId = typeof workspace === 'string' ? workspace : undefined;
+    const workspaceOf = typeof workspace === 'string' ? () => workspace : workspace;
     const k = this.values.get(key);
     if (k && k.until > Date.now() && k.epoch === this.epoch(k.workspaceId)) return k.value as T;
     if (k) this.values.delete(key);
@@ -96,12 +98,7 @@ export class SettingsEpochs {
    * epoch stays put, for at most `keepMs`. It is frozen, rows and all, as every request shares it.
    */
   async keptList<T>(workspaceId: string, key: string, read: () => Promise<T[]>): Promise<T[]> {
-    const list = await this.kept(
-      `${workspaceId}:${key}`,
-      async () => frozen(await read()),
-      () => workspaceId,
-      workspaceId,
-    );
+    const list = await this.kept(`${workspaceId}:${key}`, async () => frozen(await read()), workspaceId);
     return list!;
   }
   /** A settings change of this instance in the workspace is queued and its event not back (a few milliseconds). */

@@ -52,17 +52,21 @@ export class SharedStrings {
   size = 0;
   add(text: string) {
     const bytes = Buffer.byteLength(text);
-    if (bytes && this.used + bytes > BLOCK) {
-      if (this.blocks.length >= 4096) throw new Error('the workbook holds more than 4 GiB of shared strings');
-      this.blocks.push(Buffer.allocUnsafeSlow(Math.max(BLOCK, bytes)));
-      this.used = 0;
+    // An empty string takes no bytes: length 0 says so.
+    let at = 0;
+    if (bytes) {
+      if (this.used + bytes > BLOCK) {
+        if (this.blocks.length >= 4096) throw new Error('the workbook holds more than 4 GiB of shared strings');
+        this.blocks.push(Buffer.allocUnsafeSlow(Math.max(BLOCK, bytes)));
+        this.used = 0;
+      }
+      at = (this.blocks.length - 1) * BLOCK + this.used;
+      this.used += this.blocks[this.blocks.length - 1].write(text, this.used, 'utf8');
     }
-    const start = bytes ? this.used : 0;
-    if (bytes) this.used += this.blocks[this.blocks.length - 1].write(text, start, 'utf8');
     const j = this.size % PLACES;
     if (j === 0) this.places.push(new Uint32Array(2 * PLACES));
     const places = this.places[this.places.length - 1];
-    places[2 * j] = (this.blocks.length - 1) * BLOCK + start;
+    places[2 * j] = at;
     places[2 * j + 1] = bytes;
     this.size++;
   }
