@@ -16,6 +16,7 @@ import { SettingsEpochs } from './lib/settings-epochs.js';
 import { LocalStorage } from './lib/storage.js';
 import { Worker } from './lib/worker.js';
 import { stopImports } from './modules/imports/imports.service.js';
+import { endKeptReader } from './modules/imports/read-apart.js';
 import './modules/wiring.js';
 
 export type DepsOptions = {
@@ -30,7 +31,7 @@ export type OpenDeps = {
   deps: AppDeps;
   database: Database;
   pubsub: ReturnType<typeof createAppPubSub>;
-  /** Stops the worker, the imports and the outbox (draining it when this instance dispatches), then closes pubsub and the database. */
+  /** Stops the worker, the imports (and the file reader thread kept for the next) and the outbox (draining it when this instance dispatches), then closes pubsub and the database. */
   close(): Promise<void>;
 };
 
@@ -68,6 +69,7 @@ export async function openDeps(config: Config, opts: DepsOptions = {}): Promise<
     async close() {
       await worker.stop();
       await stopImports(deps);
+      await endKeptReader();
       await outbox.stop();
       if (config.outboxDispatch) await outbox.drain().catch(() => {});
       await pubsub.close();

@@ -1,7 +1,8 @@
 // A large XLSX import file is read in a worker thread (src/modules/imports/read-apart.ts): the
 // rows it hands on are the rows the in-thread reader gives, a broken file fails with the same
-// message, and an import that stops early ends the worker and closes the file. The threshold is
-// set to 0 here, so these small files go through the worker.
+// message, and an import that stops early ends the worker and closes the file. A worker that read
+// its file to the end is kept a minute for the next file. The threshold is set to 0 here, so these
+// small files go through the worker.
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,9 +11,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
-import { describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { readRows, type FileRow } from '../src/modules/imports/read.js';
-import { APART_FROM, readRowsApart } from '../src/modules/imports/read-apart.js';
+import { APART_FROM, endKeptReader, KEPT_MS, readerThreads, readRowsApart } from '../src/modules/imports/read-apart.js';
 
 /** A sheet as a CRM export or a person would make it: a merged title, Cyrillic, formulas, dates, numbers, booleans, empty rows. */
 async function workbook(rows: number): Promise<Buffer> {
@@ -41,6 +42,9 @@ async function all(rows: AsyncIterable<FileRow>) {
 }
 
 describe('an XLSX read in a worker thread', () => {
+  // Each test starts with no thread kept from the one before.
+  beforeEach(() => endKeptReader());
+
   test('gives the rows the in-thread reader gives, with their numbers, dates, numbers and booleans, from any row on', { timeout: 60_000 }, async () => {
     const bytes = await workbook(700);
     const here = await all(readRows(chunked(bytes), 'XLSX'));
@@ -61,7 +65,45 @@ describe('an XLSX read in a worker thread', () => {
       (err: Error) => err.message,
     );
     expect(message).toEqual(expect.any(String));
+    const { started } = readerThreads();
     await expect(all(readRowsApart(chunked(broken), 'XLSX', { apartFrom: 0 }))).rejects.toThrow(message!);
+    // The thread that failed is not kept: the next file gets a new one.
+    expect(await all(readRowsApart(chunked(await workbook(10)), 'XLSX', { apartFrom: 0 }))).toHaveLength(12);
+    expect(readerThreads().started).toBe(started + 2);
+  });
+
+  test('a thread that read its file to the end reads the next one, and ends once idle for a minute', { timeout: 60_000 }, async () => {
+    const bytes = await workbook(700);
+    const { started, alive } = readerThreads();
+    const first = await all(readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 }));
+    expect(first).toHaveLength(695);
+    // Kept, idle.
+    expect(readerThreads()).toEqual({ started: started + 1, alive: alive + 1 });
+    expect(await all(readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0, from: 500 }))).toEqual(first.filter((r) => r.row >= 500));
+    expect(await all(readRowsApart(chunked(await workbook(10)), 'XLSX', { apartFrom: 0 }))).toHaveLength(12);
+    expect(readerThreads().started).toBe(started + 1);
+    // Two files at once: the second gets a thread of its own, and only one is kept after.
+    const a = readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 });
+    const b = readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 });
+    await a.next();
+    await b.next();
+    expect(readerThreads().started).toBe(started + 2);
+    await Promise.all([all(a), all(b)]);
+    await all(readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 }));
+    expect(readerThreads().started).toBe(started + 2);
+    // Idle for KEPT_MS: ended.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await all(readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 }));
+      vi.advanceTimersByTime(KEPT_MS - 1);
+      expect(readerThreads().alive).toBe(alive + 1);
+      vi.advanceTimersByTime(1);
+    } finally {
+      vi.useRealTimers();
+    }
+    await vi.waitFor(() => expect(readerThreads().alive).toBe(alive));
+    await all(readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 }));
+    expect(readerThreads().started).toBe(started + 3);
   });
 
   test('leaving early ends the worker and closes the file', { timeout: 60_000 }, async () => {
@@ -78,7 +120,7 @@ describe('an XLSX read in a worker thread', () => {
   });
 
   test(
-    "exceljs's copy of the sheet goes in the worker's own directory, removed once it ended, read to the end or left early",
+    "exceljs's copy of the sheet goes in the worker's own directory, deleted once read to the end, and the directory once the worker ended",
     { timeout: 60_000 },
     async () => {
       // exceljs writes the sheet first in the zip, as Excel does: the reader copies it to a temporary file.
@@ -91,6 +133,11 @@ describe('an XLSX read in a worker thread', () => {
         const dirs = () => readdirSync(root).filter((d) => d.startsWith('crm-import-'));
         const copies = () => dirs().flatMap((d) => readdirSync(join(root, d)).map((f) => `${d}/${f}`));
         expect(await all(readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 }))).toHaveLength(992);
+        // Read to the end: the copy is deleted (exceljs unlinks it without waiting); the thread, kept
+        // for the next file, keeps its directory until it ends.
+        expect(dirs()).toHaveLength(1);
+        await vi.waitFor(() => expect(copies()).toEqual([]));
+        await endKeptReader();
         expect(dirs()).toEqual([]);
         const rows = readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 });
         await rows.next();

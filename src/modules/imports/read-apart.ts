@@ -4,9 +4,14 @@
 // own work, and off the event loop that serves requests (back in the import's thread they gave
 // no better rates: docs/performance.md). A CSV is read here: csv-parse is ~3 % of the work, and moving
 // its rows between threads cost about as much as it saved (alternated runs of 50,000 rows). A
-// small file is read here too: starting a worker costs ~0.3 s under tsx. Rows come as readRows
-// gives them (structured clone keeps dates, numbers and booleans); a reading error is thrown
-// with its message.
+// small file is read here too. Rows come as readRows gives them (structured clone keeps dates,
+// numbers and booleans); a reading error is thrown with its message.
+//
+// A reader thread is kept for the next file a while after it read one to its end (`KEPT_MS`):
+// starting one costs ~0.4 s before its first row and ~0.5 s of CPU bundled (exceljs loaded into
+// a fresh isolate), ~0.6 s and ~0.8 s under tsx, where the rows of 20,000 take ~0.4 s of CPU
+// once it runs; the import CLI reads its file twice (the count for its progress bar, then the
+// rows). A thread left early (a stop), or failed, is ended.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +24,8 @@ import type { FromReader, ReaderData, ToReader } from './read-worker.js';
 export const APART_FROM = 1024 * 1024;
 /** Rows per message from the worker. */
 const BATCH = 250;
+/** How long a reader thread that read its file to the end is kept for the next one. */
+export const KEPT_MS = 60_000;
 
 /**
  * The worker: the bundled `.mjs` beside this code (the CLI's bundle, dist/cli), else the `.ts`
@@ -34,6 +41,64 @@ function start(data: ReaderData): Worker {
   return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); })`, { eval: true, workerData: data });
 }
 
+/** A reader thread and the directory its temporary files go in (exceljs may copy a sheet there). */
+type Reader = { worker: Worker; tmp: string };
+/** The reader thread kept for the next file, idle, and the timer that ends it. */
+let kept: { reader: Reader; timer: NodeJS.Timeout } | undefined;
+/** Reader threads started so far, and those not ended yet (a kept one is idle and unref'd: the process's active handles do not show it). */
+const threads = { started: 0, alive: 0 };
+export const readerThreads = () => ({ ...threads });
+let nextFile = 0;
+
+async function takeReader(): Promise<Reader> {
+  if (kept) {
+    const { reader, timer } = kept;
+    kept = undefined;
+    clearTimeout(timer);
+    reader.worker.ref();
+    return reader;
+  }
+  const tmp = await mkdtemp(join(tmpdir(), 'crm-import-'));
+  const worker = start({ tmp });
+  threads.started++;
+  threads.alive++;
+  const reader = { worker, tmp };
+  // A kept thread that fails or exits while idle is forgotten (an 'error' with no listener would end the process).
+  const forget = () => {
+    if (kept?.reader !== reader) return;
+    clearTimeout(kept.timer);
+    kept = undefined;
+    void endReader(reader);
+  };
+  worker.on('error', forget);
+  worker.on('exit', () => {
+    threads.alive--;
+    forget();
+  });
+  return reader;
+}
+
+async function endReader({ worker, tmp }: Reader) {
+  await worker.terminate();
+  await rm(tmp, { recursive: true, force: true });
+}
+
+/** Keeps a reader thread for the next file (one is enough: another is ended). */
+async function keepReader(reader: Reader) {
+  if (kept) return endReader(reader);
+  reader.worker.unref();
+  kept = { reader, timer: setTimeout(() => void endKeptReader(), KEPT_MS).unref() };
+}
+
+/** Ends the reader thread kept for the next file, if one is (a server's stop; the CLI's end). */
+export async function endKeptReader() {
+  const k = kept;
+  if (!k) return;
+  kept = undefined;
+  clearTimeout(k.timer);
+  await endReader(k.reader);
+}
+
 /** The rows of a file from row `from` on; an XLSX file of `apartFrom` bytes or more is read in a worker thread. */
 export async function* readRowsApart(input: Readable, format: FileFormat, opts: { from?: number; apartFrom?: number } = {}): AsyncGenerator<FileRow> {
   const from = opts.from ?? 1;
@@ -47,10 +112,9 @@ export async function* readRowsApart(input: Readable, format: FileFormat, opts: 
     yield* readRows(whole, format, from);
     return;
   }
-  // exceljs may copy the sheet to a temporary file, which a worker ended early never deletes:
-  // the worker's temporary files go in a directory of its own, removed once it has ended.
-  const tmp = await mkdtemp(join(tmpdir(), 'crm-import-'));
-  const worker = start({ format, from, batch: BATCH, tmp });
+  const reader = await takeReader();
+  const { worker } = reader;
+  const file = nextFile++;
   const bytes = whole[Symbol.asyncIterator]();
   const send = (m: ToReader) => worker.postMessage(m);
   const queue: FileRow[][] = [];
@@ -65,47 +129,56 @@ export async function* readRowsApart(input: Readable, format: FileFormat, opts: 
   const pull = async () => {
     try {
       const r = await bytes.next();
-      if (r.done) send({ end: true });
+      if (r.done) send({ file, end: true });
       else {
         // A copy of the chunk's own bytes, moved to the worker (a chunk may view a larger buffer).
         const chunk = new Uint8Array(r.value as Buffer);
-        worker.postMessage({ chunk } satisfies ToReader, [chunk.buffer]);
+        worker.postMessage({ file, chunk } satisfies ToReader, [chunk.buffer]);
       }
     } catch (err) {
-      send({ fail: err instanceof Error ? err.message : String(err) });
+      send({ file, fail: err instanceof Error ? err.message : String(err) });
     }
   };
-  worker.on('message', (m: FromReader) => {
+  const onMessage = (m: FromReader) => {
+    if (m.file !== file) return;
     if ('pull' in m) return void pull();
     if ('rows' in m) queue.push(m.rows);
     else if ('done' in m) done = true;
     else failure = new Error(m.error);
     woken();
-  });
-  worker.on('error', (err) => {
+  };
+  const onError = (err: Error) => {
     failure = err;
     woken();
-  });
-  worker.on('exit', () => {
+  };
+  const onExit = () => {
     if (!done) failure ??= new Error('the file reader stopped');
     woken();
-  });
+  };
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
+  send({ read: file, format, from, batch: BATCH });
   try {
     for (;;) {
       const rows = queue.shift();
       if (rows) {
-        send({ more: true });
+        send({ file, more: true });
         yield* rows;
       } else if (failure) throw failure;
       else if (done) return;
       else await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    // Done, failed, or left early (a stop): the worker goes, and the file is closed.
-    await worker.terminate();
+    // Done: the thread is kept for the next file. Failed, or left early (a stop): it is ended, and
+    // its directory with whatever exceljs left there. The file is closed either way.
+    worker.off('message', onMessage);
+    worker.off('error', onError);
+    worker.off('exit', onExit);
     whole.destroy();
     input.destroy();
-    await rm(tmp, { recursive: true, force: true });
+    if (done && !failure) await keepReader(reader);
+    else await endReader(reader);
   }
 }
 

@@ -1,58 +1,75 @@
-// A worker thread reading an import file (read-apart.ts starts it for a large XLSX): the bytes
-// come from the thread that started it, pulled as the parser wants them, and the rows go back in
-// batches, at most two ahead of what that thread has taken. The unzipping and XML parsing, and
-// the garbage they make, stay off the event loop that serves requests and writes the rows.
+// A worker thread reading import files (read-apart.ts starts it for a large XLSX, and keeps it a
+// while for the next file), one at a time: the bytes come from the thread that started it,
+// pulled as the parser wants them, and the rows go back in batches, at most two ahead of what
+// that thread has taken. The unzipping and XML parsing, and the garbage they make, stay off the
+// event loop that serves requests and writes the rows. Every message names its file, so one
+// meant for a file already done (a chunk answering a pull its parser no longer needed) is dropped.
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readRows, type FileFormat, type FileRow } from './read.js';
 
-/** What the starting thread sends: a chunk of the file, its end, a failure to read it, or room for a batch more. */
-export type ToReader = { chunk: Uint8Array } | { end: true } | { fail: string } | { more: true };
-/** What the worker sends: a wish for the next chunk, rows, the end of the rows, or why reading failed. */
-export type FromReader = { pull: true } | { rows: FileRow[] } | { done: true } | { error: string };
+/** What the starting thread sends: a file to read, a chunk of it, its end, a failure to read it, or room for a batch more. */
+export type ToReader =
+  | { read: number; format: FileFormat; from: number; batch: number }
+  | { file: number; chunk: Uint8Array }
+  | { file: number; end: true }
+  | { file: number; fail: string }
+  | { file: number; more: true };
+/** What the worker sends of a file: a wish for its next chunk, rows, the end of its rows, or why reading it failed. */
+export type FromReader = { file: number } & ({ pull: true } | { rows: FileRow[] } | { done: true } | { error: string });
 /** `tmp`: the directory the worker's temporary files go in (exceljs's copy of a sheet), removed by the thread that started it. */
-export type ReaderData = { format: FileFormat; from: number; batch: number; tmp: string };
+export type ReaderData = { tmp: string };
 
 const port = parentPort!;
-const { format, from, batch, tmp } = workerData as ReaderData;
+const { tmp } = workerData as ReaderData;
 // os.tmpdir() reads TMPDIR on each call, and a worker's process.env is its own copy.
 process.env.TMPDIR = tmp;
 const send = (m: FromReader) => port.postMessage(m);
 
-const input = new Readable({
-  read() {
-    send({ pull: true });
-  },
-});
-let room = 2;
-let wake: (() => void) | undefined;
+/** The file being read. */
+let current: { file: number; input: Readable; room: number; wake?: () => void } | undefined;
+
 port.on('message', (m: ToReader) => {
-  if ('chunk' in m) input.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
-  else if ('end' in m) input.push(null);
-  else if ('fail' in m) input.destroy(new Error(m.fail));
+  if ('read' in m) return void read(m);
+  const f = current;
+  if (!f || m.file !== f.file) return;
+  if ('chunk' in m) f.input.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
+  else if ('end' in m) f.input.push(null);
+  else if ('fail' in m) f.input.destroy(new Error(m.fail));
   else {
-    room++;
-    wake?.();
+    f.room++;
+    f.wake?.();
   }
 });
 
-async function post(rows: FileRow[]) {
-  while (room <= 0) await new Promise<void>((resolve) => (wake = resolve));
-  room--;
-  send({ rows });
-}
-
-try {
-  let rows: FileRow[] = [];
-  for await (const r of readRows(input, format, from)) {
-    rows.push(r);
-    if (rows.length >= batch) {
-      await post(rows);
-      rows = [];
+async function read({ read: file, format, from, batch }: Extract<ToReader, { read: number }>) {
+  const input = new Readable({
+    read() {
+      send({ file, pull: true });
+    },
+  });
+  const f: NonNullable<typeof current> = { file, input, room: 2 };
+  current = f;
+  const post = async (rows: FileRow[]) => {
+    while (f.room <= 0) await new Promise<void>((resolve) => (f.wake = resolve));
+    f.room--;
+    send({ file, rows });
+  };
+  try {
+    let rows: FileRow[] = [];
+    for await (const r of readRows(input, format, from)) {
+      rows.push(r);
+      if (rows.length >= batch) {
+        await post(rows);
+        rows = [];
+      }
     }
+    if (rows.length) await post(rows);
+    send({ file, done: true });
+  } catch (err) {
+    send({ file, error: err instanceof Error ? err.message : String(err) });
+  } finally {
+    if (current === f) current = undefined;
+    input.destroy();
   }
-  if (rows.length) await post(rows);
-  send({ done: true });
-} catch (err) {
-  send({ error: err instanceof Error ? err.message : String(err) });
 }
