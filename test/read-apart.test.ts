@@ -89,6 +89,7 @@ describe('an XLSX read in a worker thread', () => {
     await b.next();
     expect(readerThreads().started).toBe(started + 2);
     await Promise.all([all(a), all(b)]);
+    await vi.waitFor(() => expect(readerThreads().alive).toBe(alive + 1));
     await all(readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 }));
     expect(readerThreads().started).toBe(started + 2);
     // Idle for KEPT_MS: ended.

@@ -8,10 +8,11 @@
 // numbers and booleans); a reading error is thrown with its message.
 //
 // A reader thread is kept for the next file a while after it read one to its end (`KEPT_MS`):
-// starting one costs ~0.4 s before its first row and ~0.5 s of CPU bundled (exceljs loaded into
-// a fresh isolate), ~0.6 s and ~0.8 s under tsx, where the rows of 20,000 take ~0.4 s of CPU
-// once it runs; the import CLI reads its file twice (the count for its progress bar, then the
-// rows). A thread left early (a stop), or failed, is ended.
+// a new one loads exceljs's reader into a fresh isolate, ~0.3 s more to its first row and ~0.5 s
+// more CPU than a kept one bundled, ~0.7 s and ~1 s under tsx, where a 20,000-row sheet takes
+// ~0.6 s of CPU in all from a kept thread (docs/performance.md); the import CLI reads its file
+// twice (the count for its progress bar, then the rows). A thread left early (a stop), or
+// failed, is ended. Kept idle, it holds ~45 MB of RSS.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
