@@ -168,19 +168,29 @@ describe('an XLSX read in a worker thread', () => {
     }
   });
 
-  test("a server started from another directory than the project's starts the worker too", { timeout: 60_000 }, async () => {
-    const file = join(tmpdir(), `read-apart-${process.pid}.xlsx`);
-    await writeFile(file, await workbook(300));
-    const script = `
+  test(
+    "a server started from another directory than the project's starts the worker too; its kept thread's directory goes when it exits",
+    { timeout: 60_000 },
+    async () => {
+      const file = join(tmpdir(), `read-apart-${process.pid}.xlsx`);
+      await writeFile(file, await workbook(300));
+      // The process ends without stopping anything: its thread was kept for a next file.
+      const root = await mkdtemp(join(tmpdir(), 'read-apart-exit-'));
+      const script = `
       import { createReadStream } from 'node:fs';
       const { readRowsApart } = await import(${JSON.stringify(import.meta.resolve('../src/modules/imports/read-apart.ts'))});
       let n = 0;
       for await (const r of readRowsApart(createReadStream(${JSON.stringify(file)}), 'XLSX', { apartFrom: 0 })) n++;
       console.log('rows', n);`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
-      cwd: tmpdir(),
-    });
-    await rm(file);
-    expect(stdout.trim()).toBe('rows 299');
-  });
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
+        cwd: tmpdir(),
+        env: { ...process.env, TMPDIR: root },
+      });
+      await rm(file);
+      expect(stdout.trim()).toBe('rows 299');
+      const left = readdirSync(root).filter((d) => d.startsWith('crm-import-'));
+      await rm(root, { recursive: true, force: true });
+      expect(left).toEqual([]);
+    },
+  );
 });
