@@ -19,7 +19,7 @@ export class SettingsEpochs {
   private forgets = 0;
   private readonly values = new Map<string, Kept>();
   /** Reads under way, by key, with the settings changes they started after (`stamp`). */
-  private readonly reading = new Map<string, { stamp: string | number; value: Promise<unknown> }>();
+  private readonly reading = new Map<string, { stamp: number; value: Promise<unknown> }>();
   /** Workspaces with a settings change of this instance queued and its event not yet back: nothing of theirs is kept or shared. */
   private readonly unsettled = new Map<string, number>();
   constructor(
@@ -50,8 +50,9 @@ export class SettingsEpochs {
    * read knows its workspace beforehand (a list of the workspace's settings), else those of every
    * workspace (a token's row, whose workspace only its answer tells).
    */
-  private stamp(workspaceId?: string): string | number {
-    return workspaceId === undefined ? this.total : `${this.epoch(workspaceId)}:${this.forgets}`;
+  private stamp(workspaceId?: string): number {
+    // Both counts only grow: their sum moves whenever either does.
+    return workspaceId === undefined ? this.total : this.epoch(workspaceId) + this.forgets;
   }
   /**
    * `read()`'s answer for `key`, kept while its workspace's epoch stays where it was when the
