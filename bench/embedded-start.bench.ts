@@ -1,5 +1,6 @@
-// Embedded start benchmark: the server started as `npm start` starts it (the node flags of the
-// `start` script in package.json, without the prestart code generation), each time on an empty
+// Embedded start benchmark: the server started as `npm start` starts it (the command of the
+// `start` script in package.json; of the prestart steps only the server's bundle, `npm run
+// build:server`, is made again, in each checkout that has it), each time on an empty
 // temporary DATA_DIR, in a process of its own:
 //
 //   embedded + demo   PGlite in DATA_DIR, SEED_DEMO on (the default without DATABASE_URL)
@@ -19,6 +20,7 @@
 // node_modules and generated code), interleaved with this one, for before/after in one run.
 // --try: this checkout again with these node flags added before the start script's (repeatable).
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -160,12 +162,23 @@ async function startOnce(root: string, flags: string[], kind: Kind, databaseUrl?
   }
 }
 
+/** Runs a command in `cwd` and waits for it to succeed. */
+async function runIn(cwd: string, cmd: string, args: string[]) {
+  const proc = spawn(cmd, args, { cwd, stdio: 'inherit' });
+  const [code] = (await once(proc, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${cwd}: exit code ${code}`);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const checkouts: [string, string, string[]][] = [['this checkout', HERE, []]];
   if (values.before) checkouts.unshift(['before', resolve(values.before), []]);
   for (const t of values.try) checkouts.push([`this checkout ${t}`, HERE, t.split(/\s+/)]);
+  for (const root of new Set(checkouts.map(([, root]) => root))) {
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    if (scripts['build:server']) await runIn(root, 'npm', ['run', '--silent', 'build:server']);
+  }
   const results = new Map<string, Result[]>();
   for (let run = 0; run < RUNS; run++) {
     for (const [name, root, flags] of checkouts) {
@@ -194,7 +207,7 @@ async function main() {
       const rs = results.get(`${name}|${kind}`)!;
       const after = median(rs.map((r) => r.afterMb));
       console.log(
-        `| ${name} | ${LABEL[kind]} | ${(median(rs.map((r) => r.healthMs)) / 1000).toFixed(1)} s | ${median(rs.map((r) => r.cpuS)).toFixed(1)} s | ${median(rs.map((r) => r.idleMb)).toFixed(0)} MB | ${after.toFixed(0)} MB | ${median(rs.map((r) => r.peakMb)).toFixed(0)} MB | ${(after / pgIdle).toFixed(2)}× |`,
+        `| ${name} | ${LABEL[kind]} | ${(median(rs.map((r) => r.healthMs)) / 1000).toFixed(1)} s | ${median(rs.map((r) => r.cpuS)).toFixed(1)} s | ${median(rs.map((r) => r.idleMb)).toFixed(0)} MB | ${after.toFixed(0)} MB | ${median(rs.map((r) => r.peakMb)).toFixed(0)} MB | ${pg ? `${(after / pgIdle).toFixed(2)}×` : 'not run'} |`,
       );
     }
   }

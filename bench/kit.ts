@@ -148,12 +148,14 @@ export function automationBenchConfig(url: string | undefined) {
 }
 
 /**
- * The node flags of one of the checkout's npm scripts (`node <flags> --import tsx src/main.ts`):
- * what a benchmark passes to the servers it starts, so they run as that script runs them.
+ * The node flags of one of the checkout's npm scripts (`node <flags> dist/server/main.mjs`, or
+ * `node <flags> --import tsx src/main.ts` before the server was bundled): what a benchmark passes
+ * to the servers it starts (the sources, through tsx), so they run with that script's flags.
  */
 export function nodeFlagsOf(root: string, script: string): string[] {
   const line: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts[script];
   const words = line.trim().split(/\s+/);
-  if (words[0] !== 'node' || !words.includes('--import')) throw new Error(`the ${script} script is not "node <flags> --import …": ${line}`);
-  return words.slice(1, words.indexOf('--import'));
+  const entry = words.findIndex((w, i) => i > 0 && !w.startsWith('-') && words[i - 1] !== '--import');
+  if (words[0] !== 'node' || entry < 0) throw new Error(`the ${script} script is not "node <flags> <entry>": ${line}`);
+  return words.slice(1, entry).filter((w, i, all) => w !== '--import' && all[i - 1] !== '--import');
 }

@@ -1,4 +1,5 @@
-// Run as a process of its own (`node --import tsx src/seed-process.ts <pgdata>`) by the first
+// Run as a process of its own (`node dist/server/seed-process.mjs <pgdata>` beside the bundled
+// server, `node --import tsx src/seed-process.ts <pgdata>` under tsx) by the first
 // embedded start with the demo seed: seeds the new data directory `<pgdata>` (already migrated,
 // not yet in place) through the services, as the server would, and exits. The seed's heap and
 // the embedded PostgreSQL's memory grown by it stayed resident in the server's process (~80 MB

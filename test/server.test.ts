@@ -1,14 +1,20 @@
-// The real server as an operator runs it: `npm start` (`node --import tsx src/main.ts`) in a child process, configured only
-// by environment. First start on an empty DATA_DIR (migrate, seed, print URL and demo login),
-// health and readiness, GraphiQL, a restart that keeps data and does not seed again, graceful
+// The real server as an operator runs it: `npm start` (node running the bundle in dist/server/) in a child process, configured
+// only by environment. First start on an empty DATA_DIR (migrate, seed, print URL and demo login),
+// health and readiness, GraphiQL, a large XLSX read by the bundled reader thread, a restart that keeps data and does not seed again, graceful
 // shutdown with a request in flight, bad configuration. (PostgreSQL via DATABASE_URL: test/postgres/server.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import ExcelJS from 'exceljs';
+import { APART_FROM } from '../src/modules/imports/read-apart.js';
 import { COUNTS, doc, gql, LOGIN, ok, OVERVIEW, SIGN_UP, spawnServer, started, stop, tempDir, killSpawned, type Exit, type Server } from './kit/server.js';
 
 afterAll(killSpawned, 30_000);
+
+/** The rows of the XLSX imported through the server. */
+const ROWS = 1_000;
 
 describe('the embedded server (PGlite in DATA_DIR)', () => {
   const dataDir = tempDir();
@@ -67,6 +73,45 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect((await res.text()).toLowerCase()).toContain('graphiql');
   });
+
+  it('imports an XLSX large enough to be read in a worker thread, whose entry is bundled beside the server', async () => {
+    const { login } = await ok(banner.url, LOGIN, { input: banner.demo });
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('Контакты');
+    sheet.addRow(['Имя', 'Телефон', 'Не поле CRM']);
+    // A column no field matches (left out, with a note) holds text that does not compress, so a
+    // file of few rows passes the size from which a thread reads it.
+    for (let i = 1; i <= ROWS; i++) sheet.addRow([`Контакт ${i}`, `+7 900 ${String(i).padStart(7, '0')}`, randomBytes(1200).toString('base64')]);
+    const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+    expect(bytes.length).toBeGreaterThanOrEqual(APART_FROM);
+
+    const form = new FormData();
+    const operations = {
+      query: `mutation ($file: Upload!) { startImport(file: $file, entityType: CONTACT, options: { dryRun: true }) { __typename ... on StartImportSuccess { import { id } } ... on Error { message } } }`,
+      variables: { file: null },
+    };
+    form.append('operations', JSON.stringify(operations));
+    form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.append('0', new File([bytes], 'contacts.xlsx'));
+    const res = await fetch(banner.url, { method: 'POST', headers: { authorization: `Bearer ${login.token}` }, body: form });
+    const started = (await res.json()) as { data: { startImport: { __typename: string; import: { id: string } } } };
+    expect(started.data.startImport.__typename).toBe('StartImportSuccess');
+
+    const PROGRESS = doc<{ importProgress: { status: string; rowsRead: number; created: number; failed: number } }>(
+      `query ($id: ID!) { importProgress(id: $id) { status rowsRead created failed } }`,
+    );
+    let progress: Awaited<ReturnType<typeof ok<(typeof PROGRESS)['__result'] & object>>>['importProgress'] | undefined;
+    await expect
+      .poll(
+        async () => {
+          progress = (await ok(banner.url, PROGRESS, { id: started.data.startImport.import.id }, login.token)).importProgress;
+          return progress.status;
+        },
+        { timeout: 60_000, interval: 200 },
+      )
+      .toMatch(/DONE|FAILED|CANCELLED/);
+    expect(progress).toEqual({ status: 'DONE', rowsRead: ROWS, created: ROWS, failed: 0 });
+  }, 90_000);
 
   it('a restart on the same DATA_DIR keeps a deal created before and does not seed again', async () => {
     const { login } = await ok(banner.url, LOGIN, { input: banner.demo });

@@ -4,8 +4,8 @@
 // this runner agree about what has been applied.
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from './root.js';
 
 export type SqlRunner = {
   /** Rows as the caller declares them: nothing checks the shape. */
@@ -14,7 +14,7 @@ export type SqlRunner = {
   withLock<T>(fn: (runner: SqlRunner) => Promise<T>): Promise<T>;
 };
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
+export const MIGRATIONS_DIR = join(ROOT, 'prisma', 'migrations');
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 

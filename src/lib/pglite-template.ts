@@ -12,11 +12,10 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { listMigrations, MIGRATIONS_DIR } from './migrate.js';
+import { ROOT } from './root.js';
 
 /** Bumped when what the initdb process does changes (extensions, settings) without a new migration. */
 const TEMPLATE_FORMAT = 1;
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Where templates are kept unless told otherwise: beside the installed packages, never committed. */
 export const TEMPLATE_CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'crm-pglite-template');
@@ -147,8 +146,13 @@ export async function prepareDataDir(
  * process, and a start killed mid-seed leaves no half-seeded database. Its output is the server's.
  */
 export async function seedApart(pgdata: string) {
-  const script = join(ROOT, 'src', 'seed-process.ts');
-  const child = spawn(process.execPath, ['--liftoff-only', '--max-semi-space-size=4', '--import', 'tsx', script, pgdata], {
+  // `npm start` and the import CLI run bundles (dist/server/, dist/cli/), each with the seed's
+  // entry beside it; the tests run the sources through tsx.
+  const here = import.meta.url;
+  const script = here.endsWith('.ts')
+    ? ['--import', 'tsx', join(ROOT, 'src', 'seed-process.ts')]
+    : ['--enable-source-maps', fileURLToPath(new URL('./seed-process.mjs', here))];
+  const child = spawn(process.execPath, ['--liftoff-only', '--max-semi-space-size=4', ...script, pgdata], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
   });

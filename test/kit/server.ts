@@ -1,9 +1,11 @@
-// Runs the real server (`node --import tsx src/main.ts`, as `npm start` does) as a child process for the server tests.
+// Runs the real server as `npm start` does (its `start` script's command: node running the bundle in
+// dist/server/, which test/global-setup.ts builds from the current source) as a child process for
+// the server tests.
 import pg from 'pg';
 import type { ResultOf } from '@graphql-typed-document-node/core';
 import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,13 @@ import { Login, SignUp } from './documents/auth.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const START_TIMEOUT = 55_000;
+
+/** The arguments node gets from `npm start` (`node <flags> dist/server/main.mjs`). */
+const START_ARGS: string[] = (() => {
+  const words = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`the start script does not run node: ${words.join(' ')}`);
+  return words.slice(1);
+})();
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 export type Server = {
@@ -53,14 +62,13 @@ export function tempDir() {
   return d;
 }
 
-/** Starts the server (`node --import tsx src/main.ts`, as `npm start` does) with only the given configuration variables set. */
+/** Starts the server as `npm start` does, with only the given configuration variables set. */
 export function spawnServer(config: Record<string, string>): Server {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const k of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'SEED_DEMO', 'NODE_OPTIONS', 'NODE_ENV']) delete env[k];
   const spawnedAt = performance.now();
-  // Node with tsx's loader, not the tsx CLI: the CLI relays signals to a child of its own and
-  // kills it when the child does not acknowledge within 30 ms, which a busy machine misses.
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // Node itself, not npm: npm would stand between the test and the server's signals.
+  const proc = spawn(process.execPath, START_ARGS, {
     cwd: ROOT,
     env: { ...env, ...config },
     stdio: ['ignore', 'pipe', 'pipe'],

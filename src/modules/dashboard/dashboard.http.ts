@@ -2,12 +2,12 @@
 // `npm run build:dashboard` into dist/dashboard/) talks to /graphql like any other client. Only
 // the page and its bundle's few files are served; the page may load nothing from elsewhere.
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ROOT } from '../../lib/root.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const PAGE = `${ROOT}dashboard/index.html`;
-const BUNDLE = `${ROOT}dist/dashboard/`;
+const PAGE = join(ROOT, 'dashboard', 'index.html');
+const BUNDLE = join(ROOT, 'dist', 'dashboard');
 const TYPES: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
@@ -29,7 +29,7 @@ export async function handleDashboardRequest(req: IncomingMessage, res: ServerRe
   const type = name === 'index.html' ? 'text/html; charset=utf-8' : TYPES[name];
   if (!type) return send(res, 404, 'text/plain; charset=utf-8', 'not found');
   try {
-    const body = await readFile(name === 'index.html' ? PAGE : BUNDLE + name);
+    const body = await readFile(name === 'index.html' ? PAGE : join(BUNDLE, name));
     send(res, 200, type, req.method === 'HEAD' ? '' : body, {
       'content-security-policy': POLICY,
       'cache-control': 'no-cache',
