@@ -1,5 +1,6 @@
 // Reads and validates the environment once at start. A bad value stops the server with a
 // message that names the variable.
+import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
 
 const bool = z
@@ -16,7 +17,11 @@ const envSchema = z.object({
     .max(65535, 'must be between 0 and 65535')
     .default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+  DATA_DIR: z
+    .string()
+    .min(1, 'must not be empty')
+    .default('./data')
+    .refine((dir) => !existsSync(dir) || statSync(dir).isDirectory(), 'must be a folder, not a file'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgresql:// connection URL')

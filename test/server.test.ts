@@ -225,10 +225,13 @@ describe('a data folder that is not a database', () => {
 });
 
 describe('bad configuration stops the server with a message naming the variable', () => {
+  const aFile = join(tempDir(), 'not-a-folder');
+  writeFileSync(aFile, 'data\n');
   it.each([
     ['PORT', 'abc'],
     ['LOG_LEVEL', 'loud'],
     ['DATABASE_URL', 'mysql://x'],
+    ['DATA_DIR', aFile],
   ])(
     '%s=%s',
     async (name, value) => {
