@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-export const SERVER_DIR = resolve(ROOT, 'dist/server');
+const SERVER_DIR = resolve(ROOT, 'dist/server');
 
 export async function buildServer() {
   const r = await build({
