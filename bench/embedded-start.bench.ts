@@ -27,7 +27,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { scratchDatabase } from './kit.js';
+import { nodeArgsOf, scratchDatabase } from './kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,13 +44,8 @@ const KINDS = values.only.split(',') as Kind[];
 type Kind = 'demo' | 'empty' | 'pg';
 const LABEL: Record<Kind, string> = { demo: 'embedded + demo', empty: 'embedded, empty', pg: 'PostgreSQL' };
 
-/** The node arguments of the checkout's `start` script (`node <flags> src/main.ts`). */
-function startArgs(root: string): string[] {
-  const start: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
-  const words = start.trim().split(/\s+/);
-  if (words[0] !== 'node') throw new Error(`start script is not "node …": ${start}`);
-  return words.slice(1);
-}
+/** The node arguments of the checkout's `start` script. */
+const startArgs = (root: string) => nodeArgsOf(root, 'start');
 
 async function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

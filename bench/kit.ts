@@ -148,14 +148,24 @@ export function automationBenchConfig(url: string | undefined) {
 }
 
 /**
- * The node flags of one of the checkout's npm scripts (`node <flags> dist/server/main.mjs`, or
- * `node <flags> --import tsx src/main.ts` before the server was bundled): what a benchmark passes
- * to the servers it starts (the sources, through tsx), so they run with that script's flags.
+ * What node gets from one of the checkout's npm scripts (`node <flags> dist/server/main.mjs`, or
+ * `node <flags> --import tsx src/main.ts` before the server was bundled): its flags and its entry.
  */
-export function nodeFlagsOf(root: string, script: string): string[] {
+export function nodeArgsOf(root: string, script: string): string[] {
   const line: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts[script];
   const words = line.trim().split(/\s+/);
-  const entry = words.findIndex((w, i) => i > 0 && !w.startsWith('-') && words[i - 1] !== '--import');
-  if (words[0] !== 'node' || entry < 0) throw new Error(`the ${script} script is not "node <flags> <entry>": ${line}`);
-  return words.slice(1, entry).filter((w, i, all) => w !== '--import' && all[i - 1] !== '--import');
+  if (words[0] !== 'node') throw new Error(`the ${script} script does not run node: ${line}`);
+  return words.slice(1);
+}
+
+/**
+ * The node flags of one of the checkout's npm scripts, without its entry (nor an `--import`): what
+ * a benchmark passes to the servers it starts (the sources, through tsx), so they run with that
+ * script's flags.
+ */
+export function nodeFlagsOf(root: string, script: string): string[] {
+  const args = nodeArgsOf(root, script);
+  const entry = args.findIndex((w, i) => !w.startsWith('-') && args[i - 1] !== '--import');
+  if (entry < 0) throw new Error(`the ${script} script names no entry: node ${args.join(' ')}`);
+  return args.slice(0, entry).filter((w, i, all) => w !== '--import' && all[i - 1] !== '--import');
 }

@@ -30,9 +30,9 @@ const BATCH = 250;
 export const KEPT_MS = 60_000;
 
 /**
- * The worker: the bundled `.mjs` beside this code (the CLI's bundle, dist/cli), else the `.ts`
- * source through tsx's loader, registered in the worker first (a worker's `--import tsx` is not
- * applied to its entry point on Node 20).
+ * The worker: the bundled `.mjs` beside this code (the server's bundle, dist/server; the CLI's,
+ * dist/cli), else the `.ts` source through tsx's loader, registered in the worker first (a
+ * worker's `--import tsx` is not applied to its entry point on Node 20).
  */
 function start(data: ReaderData): Worker {
   const here = import.meta.url;
