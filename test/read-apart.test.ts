@@ -3,9 +3,10 @@
 // message, and an import that stops early ends the worker and closes the file. A worker that read
 // its file to the end is kept a minute for the next file. The threshold is set to 0 here, so these
 // small files go through the worker.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -142,7 +143,7 @@ describe('an XLSX read in a worker thread', () => {
         expect(dirs()).toEqual([]);
         const rows = readRowsApart(chunked(bytes), 'XLSX', { apartFrom: 0 });
         await rows.next();
-        expect(copies()).toEqual([expect.stringMatching(/^crm-import-\w+\/tmp-/)]);
+        expect(copies()).toEqual([expect.stringMatching(/^crm-import-[\w-]+\/tmp-/)]);
         await rows.return(undefined);
         expect(dirs()).toEqual([]);
       } finally {
@@ -191,6 +192,57 @@ describe('an XLSX read in a worker thread', () => {
       const left = readdirSync(root).filter((d) => d.startsWith('crm-import-'));
       await rm(root, { recursive: true, force: true });
       expect(left).toEqual([]);
+    },
+  );
+
+  test(
+    "a process killed with SIGKILL leaves its reader's directory, and the next reader thread started on the host removes it",
+    { timeout: 60_000 },
+    async () => {
+      const root = await mkdtemp(join(tmpdir(), 'read-apart-kill-'));
+      const file = join(root, 'contacts.xlsx');
+      await writeFile(file, await workbook(300));
+      const dirs = () => readdirSync(root).filter((d) => d.startsWith('crm-import-'));
+      const was = process.env.TMPDIR;
+      try {
+        // The process reads a file and waits with its thread kept for the next one, until killed.
+        const script = `
+        import { createReadStream } from 'node:fs';
+        const { readRowsApart } = await import(${JSON.stringify(import.meta.resolve('../src/modules/imports/read-apart.ts'))});
+        let n = 0;
+        for await (const r of readRowsApart(createReadStream(${JSON.stringify(file)}), 'XLSX', { apartFrom: 0 })) n++;
+        console.log('rows', n);
+        setInterval(() => {}, 1000);`;
+        const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
+          env: { ...process.env, TMPDIR: root },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        child.stdout.setEncoding('utf8');
+        for await (const chunk of child.stdout) if ((out += chunk).includes('\n')) break;
+        expect(out.trim()).toBe('rows 299');
+        const [left] = dirs();
+        expect(left).toMatch(new RegExp(`-${child.pid}-\\w+$`));
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+        expect(dirs()).toEqual([left]);
+        // A directory of a process that still runs (vitest's own) stays.
+        const live = left.replace(/\d+-\w+$/, `${process.ppid}-live00`);
+        await mkdir(join(root, live));
+
+        process.env.TMPDIR = root;
+        await endKeptReader();
+        expect(await all(readRowsApart(Readable.from([await readFile(file)]), 'XLSX', { apartFrom: 0 }))).toHaveLength(299);
+        const ours = dirs().filter((d) => d !== live);
+        expect(dirs()).toContain(live);
+        expect(ours).toEqual([expect.stringMatching(new RegExp(`-${process.pid}-\\w+$`))]);
+        await endKeptReader();
+        expect(dirs()).toEqual([live]);
+      } finally {
+        if (was === undefined) delete process.env.TMPDIR;
+        else process.env.TMPDIR = was;
+        await rm(root, { recursive: true, force: true });
+      }
     },
   );
 });

@@ -14,8 +14,8 @@
 // twice (the count for its progress bar, then the rows). A thread left early (a stop), or
 // failed, is ended. Kept idle, it holds ~45 MB of RSS.
 import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -67,7 +67,8 @@ async function takeReader(): Promise<Reader> {
     reader.worker.ref();
     return reader;
   }
-  const tmp = await mkdtemp(join(tmpdir(), 'crm-import-'));
+  await removeDeadReadersDirs();
+  const tmp = await mkdtemp(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   dirs.add(tmp);
   if (!removedAtExit) {
     removedAtExit = true;
@@ -92,6 +93,39 @@ async function takeReader(): Promise<Reader> {
     forget();
   });
   return reader;
+}
+
+/**
+ * A reader thread's directory is named for its host and process (`crm-import-<host>-<pid>-…`). A
+ * process killed with SIGKILL runs no handler, so its directory stays, with whatever exceljs had
+ * copied there (a sheet's copy can be as large as the sheet's XML): the next reader thread started
+ * on the same host removes the directories of processes that no longer run.
+ */
+const DIR_PREFIX = `crm-import-${hostname().replace(/[^A-Za-z0-9]/g, '_')}-`;
+
+/** Whether a process of this host runs (one that is not ours to signal still runs: EPERM). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function removeDeadReadersDirs() {
+  const root = tmpdir();
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(DIR_PREFIX)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(DIR_PREFIX.length))?.[1]);
+    if (pid > 0 && pid !== process.pid && !running(pid)) await rm(join(root, name), { recursive: true, force: true });
+  }
 }
 
 async function endReader({ worker, tmp }: Reader) {
