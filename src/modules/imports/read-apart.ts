@@ -19,6 +19,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { processRuns } from '../../lib/processes.js';
 import { emptyRow, peek, readRows, type FileFormat, type FileRow } from './read.js';
 import type { FromReader, ReaderData, ToReader } from './read-worker.js';
 
@@ -103,16 +104,6 @@ async function takeReader(): Promise<Reader> {
  */
 const DIR_PREFIX = `crm-import-${hostname().replace(/[^A-Za-z0-9]/g, '_')}-`;
 
-/** Whether a process of this host runs (one that is not ours to signal still runs: EPERM). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function removeDeadReadersDirs() {
   const root = tmpdir();
   let names: string[];
@@ -124,7 +115,7 @@ async function removeDeadReadersDirs() {
   for (const name of names) {
     if (!name.startsWith(DIR_PREFIX)) continue;
     const pid = Number(/^(\d+)-/.exec(name.slice(DIR_PREFIX.length))?.[1]);
-    if (pid > 0 && pid !== process.pid && !running(pid)) await rm(join(root, name), { recursive: true, force: true });
+    if (pid > 0 && pid !== process.pid && !processRuns(pid)) await rm(join(root, name), { recursive: true, force: true });
   }
 }
 
