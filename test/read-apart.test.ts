@@ -3,7 +3,7 @@
 // message, and an import that stops early ends the worker and closes the file. A worker that read
 // its file to the end is kept a minute for the next file. The threshold is set to 0 here, so these
 // small files go through the worker.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -204,6 +204,7 @@ describe('an XLSX read in a worker thread', () => {
       await writeFile(file, await workbook(300));
       const dirs = () => readdirSync(root).filter((d) => d.startsWith('crm-import-'));
       const was = process.env.TMPDIR;
+      let child: ChildProcess | undefined;
       try {
         // The process reads a file and waits with its thread kept for the next one, until killed.
         const script = `
@@ -213,18 +214,19 @@ describe('an XLSX read in a worker thread', () => {
         for await (const r of readRowsApart(createReadStream(${JSON.stringify(file)}), 'XLSX', { apartFrom: 0 })) n++;
         console.log('rows', n);
         setInterval(() => {}, 1000);`;
-        const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
+        const proc = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {
           env: { ...process.env, TMPDIR: root },
           stdio: ['ignore', 'pipe', 'inherit'],
         });
+        child = proc;
         let out = '';
-        child.stdout.setEncoding('utf8');
-        for await (const chunk of child.stdout) if ((out += chunk).includes('\n')) break;
+        proc.stdout.setEncoding('utf8');
+        for await (const chunk of proc.stdout) if ((out += chunk).includes('\n')) break;
         expect(out.trim()).toBe('rows 299');
         const [left] = dirs();
-        expect(left).toMatch(new RegExp(`-${child.pid}-\\w+$`));
-        child.kill('SIGKILL');
-        await once(child, 'exit');
+        expect(left).toMatch(new RegExp(`-${proc.pid}-\\w+$`));
+        proc.kill('SIGKILL');
+        await once(proc, 'exit');
         expect(dirs()).toEqual([left]);
         // A directory of a process that still runs (vitest's own) stays.
         const live = left.replace(/\d+-\w+$/, `${process.ppid}-live00`);
@@ -239,6 +241,8 @@ describe('an XLSX read in a worker thread', () => {
         await endKeptReader();
         expect(dirs()).toEqual([live]);
       } finally {
+        // Not left running if an expectation failed before its kill.
+        if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         if (was === undefined) delete process.env.TMPDIR;
         else process.env.TMPDIR = was;
         await rm(root, { recursive: true, force: true });
