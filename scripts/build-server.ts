@@ -4,8 +4,10 @@
 // modules through tsx's loader cost each process ~2 s more CPU and ~55 MB more memory than the
 // bundle (docs/performance.md, "Embedded start: the server bundled"). Packages stay in
 // node_modules; code shared by the entries is split into chunks beside them, and what main.ts
-// imports on demand (tracing, the app) still loads only when it asks. The server tests build it
-// too (test/global-setup.ts), so they always run the current source.
+// imports on demand (tracing, the app) still loads only when it asks. The server tests build the
+// same bundle from the current source into a folder of their own (test/global-setup.ts,
+// dist/test-server/), so a test run never rewrites or prunes the files of a server `npm start`
+// runs meanwhile.
 import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const SERVER_DIR = resolve(ROOT, 'dist/server');
 
-export async function buildServer() {
+/** Bundles the server into `outdir` (dist/server/ by default, which `npm start` runs). */
+export async function buildServer(outdir = SERVER_DIR) {
   const r = await build({
     entryPoints: ['src/main.ts', 'src/seed-process.ts', 'src/modules/imports/read-worker.ts'].map((f) => resolve(ROOT, f)),
     absWorkingDir: ROOT,
@@ -27,7 +30,7 @@ export async function buildServer() {
     // Classes and functions keep their names (errors' `name`, logs).
     keepNames: true,
     sourcemap: 'linked',
-    outdir: SERVER_DIR,
+    outdir,
     entryNames: '[name]',
     chunkNames: '[name]-[hash]',
     outExtension: { '.js': '.mjs' },
@@ -36,7 +39,7 @@ export async function buildServer() {
   });
   // A chunk's name holds its content's hash: the last build's chunks that this one did not write go.
   const written = new Set(Object.keys(r.metafile.outputs).map((f) => resolve(ROOT, f)));
-  for (const f of readdirSync(SERVER_DIR)) if (!written.has(join(SERVER_DIR, f))) rmSync(join(SERVER_DIR, f));
+  for (const f of readdirSync(outdir)) if (!written.has(join(outdir, f))) rmSync(join(outdir, f));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await buildServer();

@@ -1,4 +1,4 @@
-// The real server as an operator runs it: `npm start` (node running the bundle in dist/server/) in a child process, configured
+// The real server as an operator runs it: `npm start` (node running the server's bundle, built for the tests in dist/test-server/) in a child process, configured
 // only by environment. First start on an empty DATA_DIR (migrate, seed, print URL and demo login),
 // health and readiness, GraphiQL, a large XLSX read by the bundled reader thread, a restart that keeps data and does not seed again, graceful
 // shutdown with a request in flight, bad configuration. (PostgreSQL via DATABASE_URL: test/postgres/server.test.ts.)

@@ -1,6 +1,6 @@
-// Runs the real server as `npm start` does (its `start` script's command: node running the bundle in
-// dist/server/, which test/global-setup.ts builds from the current source) as a child process for
-// the server tests.
+// Runs the real server as `npm start` does (its `start` script's command: node running the bundle,
+// which test/global-setup.ts builds from the current source into dist/test-server/ instead of
+// dist/server/) as a child process for the server tests.
 import pg from 'pg';
 import type { ResultOf } from '@graphql-typed-document-node/core';
 import { expect } from 'vitest';
@@ -11,14 +11,18 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { print } from 'graphql';
 import { Login, SignUp } from './documents/auth.js';
+import { TEST_SERVER_DIR } from './server-dir.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const START_TIMEOUT = 55_000;
 
-/** The arguments node gets from `npm start` (`node <flags> dist/server/main.mjs`). */
+/** The arguments node gets from `npm start` (`node <flags> dist/server/main.mjs`), the bundle taken from the tests' own build. */
 const START_ARGS: string[] = (() => {
   const words = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);
   if (words[0] !== 'node') throw new Error(`the start script does not run node: ${words.join(' ')}`);
+  const main = words.indexOf('dist/server/main.mjs');
+  if (main < 0) throw new Error(`the start script does not run dist/server/main.mjs: ${words.join(' ')}`);
+  words[main] = join(TEST_SERVER_DIR, 'main.mjs');
   return words.slice(1);
 })();
 
