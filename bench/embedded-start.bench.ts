@@ -27,7 +27,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { nodeArgsOf, scratchDatabase } from './kit.js';
+import { nodeArgsOf } from '../scripts/node-args.js';
+import { scratchDatabase } from './kit.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,10 +1,9 @@
 // What the benchmarks share: a scratch PostgreSQL database of their own, a workspace to work in,
 // and timing a function.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
+import { nodeArgsOf } from '../scripts/node-args.js';
 import type { AppDeps } from '../src/context.js';
 import { loadConfig } from '../src/config.js';
 import { signUp } from '../src/modules/auth/auth.service.js';
@@ -145,17 +144,6 @@ export function automationBenchConfig(url: string | undefined) {
     AUTOMATION_BATCH: process.env.AUTOMATION_BATCH,
     ...(url ? { DATABASE_URL: url } : {}),
   });
-}
-
-/**
- * What node gets from one of the checkout's npm scripts (`node <flags> dist/server/main.mjs`, or
- * `node <flags> --import tsx src/main.ts` before the server was bundled): its flags and its entry.
- */
-export function nodeArgsOf(root: string, script: string): string[] {
-  const line: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts[script];
-  const words = line.trim().split(/\s+/);
-  if (words[0] !== 'node') throw new Error(`the ${script} script does not run node: ${line}`);
-  return words.slice(1);
 }
 
 /**

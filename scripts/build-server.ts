@@ -12,8 +12,8 @@ import { build } from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT } from '../src/lib/root.js';
 
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const SERVER_DIR = resolve(ROOT, 'dist/server');
 
 /** Bundles the server into `outdir` (dist/server/ by default, which `npm start` runs). */

@@ -5,12 +5,13 @@ import pg from 'pg';
 import type { ResultOf } from '@graphql-typed-document-node/core';
 import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { print } from 'graphql';
 import { Login, SignUp } from './documents/auth.js';
+import { nodeArgsOf } from '../../scripts/node-args.js';
 import { TEST_SERVER_DIR } from './server-dir.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -18,12 +19,11 @@ export const START_TIMEOUT = 55_000;
 
 /** The arguments node gets from `npm start` (`node <flags> dist/server/main.mjs`), the bundle taken from the tests' own build. */
 const START_ARGS: string[] = (() => {
-  const words = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.trim().split(/\s+/);
-  if (words[0] !== 'node') throw new Error(`the start script does not run node: ${words.join(' ')}`);
-  const main = words.indexOf('dist/server/main.mjs');
-  if (main < 0) throw new Error(`the start script does not run dist/server/main.mjs: ${words.join(' ')}`);
-  words[main] = join(TEST_SERVER_DIR, 'main.mjs');
-  return words.slice(1);
+  const args = nodeArgsOf(ROOT, 'start');
+  const main = args.indexOf('dist/server/main.mjs');
+  if (main < 0) throw new Error(`the start script does not run dist/server/main.mjs: node ${args.join(' ')}`);
+  args[main] = join(TEST_SERVER_DIR, 'main.mjs');
+  return args;
 })();
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
