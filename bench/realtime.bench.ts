@@ -37,6 +37,7 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { nodeFlagsOf } from './kit.js';
+import { ROOT } from '../src/lib/root.js';
 
 const { values } = parseArgs({
   options: {
@@ -66,7 +67,6 @@ const N = COUNTS[0];
 const CHANGES = Number(values.changes);
 const WARMUP = Number(values.warmup);
 const BATCH = Number(values.batch);
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 // The instances run with the node flags of the production command (`npm start`).
 const SERVER_FLAGS = nodeFlagsOf(ROOT, values['server-script']!);
 const PROBE = pathToFileURL(resolve(ROOT, 'bench/realtime-probe.ts')).href;

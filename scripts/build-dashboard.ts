@@ -4,8 +4,9 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
+import { ROOT } from '../src/lib/root.js';
 
-export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+export { ROOT };
 export const OUT_DIR = resolve(ROOT, 'dist/dashboard');
 
 export async function buildDashboard() {

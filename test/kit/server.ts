@@ -7,14 +7,14 @@ import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { print } from 'graphql';
 import { Login, SignUp } from './documents/auth.js';
 import { nodeArgsOf } from '../../scripts/node-args.js';
 import { TEST_SERVER_DIR } from './server-dir.js';
+import { ROOT } from '../../src/lib/root.js';
 
-export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+export { ROOT };
 export const START_TIMEOUT = 55_000;
 
 /** The arguments node gets from `npm start` (`node <flags> dist/server/main.mjs`), the bundle taken from the tests' own build. */
