@@ -84,6 +84,13 @@ const envSchema = z.object({
   // Whether this instance publishes outbox events (one dispatching instance is enough; any
   // number may, each event still goes out once).
   OUTBOX_DISPATCH: bool.default(true),
+  // How long a published outbox event is kept (to look into what went out) before the background
+  // worker deletes it; 0 keeps every event for good. Undelivered events are never deleted.
+  OUTBOX_KEEP_HOURS: z.coerce
+    .number({ error: 'must be a number of hours' })
+    .min(0, 'must be 0 (keep for good) or more')
+    .max(24 * 365 * 10, 'must be at most ten years')
+    .default(24 * 7),
   BOARD_PLAN: bool.default(true),
   // Outbound webhooks: private, loopback and link-local targets (and plain http) only when true.
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
@@ -144,6 +151,8 @@ export type Config = {
   /** Origins allowed with credentials; undefined: any origin, without credentials. */
   corsOrigins?: string[];
   outboxDispatch: boolean;
+  /** How long a published outbox event is kept; 0: for good. */
+  outboxKeepMs: number;
   /** A board page (deals with their relations and values) answered by its plan rather than graphql-js (modules/deals/deals.board.ts). */
   boardPlan: boolean;
   /** GET /metrics needs this bearer token; undefined: served to loopback clients only. */
@@ -195,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.INTROSPECTION,
     corsOrigins: e.CORS_ORIGINS?.map((o) => new URL(o).origin),
     outboxDispatch: e.OUTBOX_DISPATCH,
+    outboxKeepMs: Math.round(e.OUTBOX_KEEP_HOURS * 3_600_000),
     boardPlan: e.BOARD_PLAN,
     metricsToken: e.METRICS_TOKEN,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,

@@ -215,7 +215,13 @@ describe('domain events', () => {
         'task.updated': ['realtime: dealChanged (open task)'],
         timelineUpdated: ['realtime: timelineUpdated'],
       },
-      jobSources: ['tasks: due reminders', 'automations: time triggers', 'automations: due runs', 'webhooks: due deliveries'],
+      jobSources: [
+        'tasks: due reminders',
+        'automations: time triggers',
+        'automations: due runs',
+        'webhooks: due deliveries',
+        'outbox: published events past their keep',
+      ],
     });
   });
 });

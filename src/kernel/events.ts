@@ -4,7 +4,8 @@
 // the dispatcher hands it, once committed, to the consumers registered `afterCommit` (side
 // effects: realtime, notifications; next webhooks and automations). No module calls another to
 // tell it of a change; it emits, and whoever cares listens.
-import { enqueue, type Tx } from '../lib/outbox.js';
+import { enqueue, pruneOutbox, PRUNE_BATCH, type Tx } from '../lib/outbox.js';
+import { atMostEvery } from '../lib/worker.js';
 import type { AppDeps, ServiceCtx } from '../context.js';
 import type { Db } from '../db.js';
 import type { SettingsEpochs } from '../lib/settings-epochs.js';
@@ -255,6 +256,21 @@ export async function jobsQueued(tx: Tx, workspaceId: string) {
   await enqueue(tx, [{ topic: 'jobsQueued', workspaceId, payload: { workspaceId } }]);
 }
 events.afterCommit('jobsQueued', 'worker: wake up', (_e, deps) => deps.worker.kick());
+
+/** How often at most an instance looks for published events past their keep. */
+const PRUNE_MS = 60_000;
+
+/**
+ * The job source that deletes published events past OUTBOX_KEEP_HOURS (kept to look into what
+ * went out), a batch a pass, the oldest first; passes follow each other while whole batches go.
+ * Without it the outbox would grow by every change for good (an imported row's event holds its
+ * card). The app registers it after the modules' sources, so a pass runs due jobs first.
+ */
+export const pruneKeptEvents = atMostEvery(
+  PRUNE_MS,
+  async ({ db, config }: AppDeps) => (config.outboxKeepMs > 0 ? pruneOutbox(db, config.outboxKeepMs) : 0),
+  PRUNE_BATCH,
+);
 
 /**
  * Tells live subscriptions of the workspace to re-read their viewer's rights before the next

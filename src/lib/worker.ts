@@ -12,14 +12,17 @@ export type JobSource = () => Promise<number>;
 /**
  * A periodic source (a sweep for what fell due) run at most once per `ms` for each `key` (the
  * app's deps): the worker also passes on every kick, and a sweep need not run on each of them.
- * Between its runs it answers 0.
+ * Between its runs it answers 0. With `full`, a run that answered `full` or more left more to do,
+ * so the next call runs at once (the worker's next pass) instead of waiting out the interval.
  */
-export function atMostEvery<K extends object>(ms: number, fn: (key: K) => Promise<number>): (key: K) => Promise<number> {
+export function atMostEvery<K extends object>(ms: number, fn: (key: K) => Promise<number>, full = Infinity): (key: K) => Promise<number> {
   const last = new WeakMap<K, number>();
   return async (key) => {
     if (Date.now() - (last.get(key) ?? 0) < ms) return 0;
     last.set(key, Date.now());
-    return fn(key);
+    const n = await fn(key);
+    if (n >= full) last.delete(key);
+    return n;
   };
 }
 

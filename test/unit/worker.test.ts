@@ -51,3 +51,25 @@ it('runs a periodic source at most once per interval for each app, whatever kick
   expect(await sweep(a)).toBe(2);
   expect(runs).toEqual(['a', 'b', 'a']);
 });
+
+it('runs a periodic source again at once when its last run answered a whole batch (more is waiting)', async () => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  let waiting = 5;
+  const prune = atMostEvery(
+    60_000,
+    async () => {
+      const n = Math.min(2, waiting);
+      waiting -= n;
+      return n;
+    },
+    2,
+  );
+  const app = {};
+  // Two whole batches, each followed by a run at once; the third, short, waits out the interval.
+  expect([await prune(app), await prune(app), await prune(app), await prune(app)]).toEqual([2, 2, 1, 0]);
+  waiting = 3;
+  vi.advanceTimersByTime(59_999);
+  expect(await prune(app)).toBe(0);
+  vi.advanceTimersByTime(1);
+  expect(await prune(app)).toBe(2);
+});
