@@ -45,9 +45,6 @@ const KINDS = values.only.split(',') as Kind[];
 type Kind = 'demo' | 'empty' | 'pg';
 const LABEL: Record<Kind, string> = { demo: 'embedded + demo', empty: 'embedded, empty', pg: 'PostgreSQL' };
 
-/** The node arguments of the checkout's `start` script. */
-const startArgs = (root: string) => nodeArgsOf(root, 'start');
-
 async function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
@@ -121,7 +118,7 @@ async function startOnce(root: string, flags: string[], kind: Kind, databaseUrl?
   if (kind === 'empty') env.SEED_DEMO = 'false';
   if (kind === 'pg') env.DATABASE_URL = databaseUrl;
   const spawnedAt = performance.now();
-  const proc = spawn(process.execPath, [...flags, ...startArgs(root)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...flags, ...nodeArgsOf(root, 'start')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -193,7 +190,7 @@ async function main() {
       }
     }
   }
-  console.log(`\nmedians of ${RUNS} run(s); node flags: ${checkouts.map(([n, r, f]) => `${n}: ${[...f, ...startArgs(r)].join(' ')}`).join('; ')}`);
+  console.log(`\nmedians of ${RUNS} run(s); node flags: ${checkouts.map(([n, r, f]) => `${n}: ${[...f, ...nodeArgsOf(r, 'start')].join(' ')}`).join('; ')}`);
   console.log('| checkout | start | /health | CPU to /health | idle RSS | after requests | peak RSS | after requests ÷ PostgreSQL |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const [name] of checkouts) {

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { ROOT } from '../src/lib/root.js';
 
-export { ROOT };
 export const OUT_DIR = resolve(ROOT, 'dist/dashboard');
 
 export async function buildDashboard() {

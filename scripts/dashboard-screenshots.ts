@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { buildDashboard, ROOT } from './build-dashboard.js';
+import { buildDashboard } from './build-dashboard.js';
+import { ROOT } from '../src/lib/root.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'crm-screenshots-'));
 const out = resolve(ROOT, 'docs/images/dashboard.png');

@@ -10,7 +10,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { killSpawned, ROOT, tempDir } from './kit/server.js';
+import { killSpawned, tempDir } from './kit/server.js';
+import { ROOT } from '../src/lib/root.js';
 
 afterAll(killSpawned, 30_000);
 

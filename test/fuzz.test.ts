@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { buildSchema, GraphQLObjectType } from 'graphql';
 import fc from 'fast-check';
 import { describe, expect, it, type TestApp, type Workspace } from './kit/fixtures.js';
-import { ROOT } from './kit/server.js';
+import { ROOT } from '../src/lib/root.js';
 import { OperationFuzzer, type FuzzOperation } from './kit/fuzz.js';
 import { createCompany, createContact, createDeal, defineField } from './kit/cards.js';
 import { CreateTask } from './kit/documents/tasks.js';

@@ -14,7 +14,6 @@ import { nodeArgsOf } from '../../scripts/node-args.js';
 import { TEST_SERVER_DIR } from './server-dir.js';
 import { ROOT } from '../../src/lib/root.js';
 
-export { ROOT };
 export const START_TIMEOUT = 55_000;
 
 /** The arguments node gets from `npm start` (`node <flags> dist/server/main.mjs`), the bundle taken from the tests' own build. */

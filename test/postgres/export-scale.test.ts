@@ -21,7 +21,8 @@ import { describe, expect, test } from '../kit/fixtures.js';
 import { defineField } from '../kit/cards.js';
 import { rawId } from '../kit/results.js';
 import { testDatabaseUrl } from '../kit/app.js';
-import { killSpawned, ROOT, tempDir } from '../kit/server.js';
+import { killSpawned, tempDir } from '../kit/server.js';
+import { ROOT } from '../../src/lib/root.js';
 
 afterAll(killSpawned, 30_000);
 

@@ -11,7 +11,8 @@ import { loadConfig } from '../../src/config.js';
 import { openDeps, type OpenDeps } from '../../src/deps.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { signUp } from '../../src/modules/auth/auth.service.js';
-import { killSpawned, ROOT, scratchDatabase, tempDir } from '../kit/server.js';
+import { killSpawned, scratchDatabase, tempDir } from '../kit/server.js';
+import { ROOT } from '../../src/lib/root.js';
 
 afterAll(killSpawned, 30_000);
 
