@@ -659,6 +659,17 @@ function columnsByPath(columns: Column[]) {
 
 const isMessage = (x: ValueInput | Message): x is Message => 'key' in x && typeof (x as Message).key === 'string';
 
+// Per-row helpers are functions of the module, not closures made per row: the bundle keeps
+// functions' names (esbuild's keepNames, tsx's too), and naming closures made per row and per
+// value cost ~4 % of an import's CPU (docs/performance.md).
+const noColumn = (): Column | undefined => undefined;
+/** A problem of one cell of a row. */
+function cellIssue(issues: RowIssue[], row: number, cells: Cell[], col: Column, message: Message) {
+  issues.push({ row, column: col.header, value: valueOf(cells, col), message });
+}
+/** Whether a card kind has a system field of this name. */
+const hasField = (kind: CardKind, name: string) => descriptor(kind).fields.some((x) => x.name === name);
+
 /** The write a row asks for, and the problems of its cells. */
 function build(env: Env, row: number, cells: Cell[], issues: RowIssue[]): Built & { id?: string; pipeline?: string; stage?: string } {
   const d = descriptor(env.kind);
@@ -669,8 +680,7 @@ function build(env: Env, row: number, cells: Cell[], issues: RowIssue[]): Built 
   const parts: string[] = [];
   // The row's own columns (the one that held a value) over the import's first column of each path.
   const at: Record<string, Column> = Object.create(columnsByPath(env.columns));
-  const out: ReturnType<typeof build> = { write, columnOf: () => undefined };
-  const bad = (col: Column, message: Message) => issues.push({ row, column: col.header, value: valueOf(cells, col), message });
+  const out: ReturnType<typeof build> = { write, columnOf: noColumn };
   for (const col of env.columns) {
     const t = col.target;
     const cell = cells[col.index] ?? null;
@@ -687,7 +697,7 @@ function build(env: Env, row: number, cells: Cell[], issues: RowIssue[]): Built 
         if (f.type === 'PHONES' || f.type === 'EMAILS') fields[t.name] = [...((fields[t.name] as string[]) ?? []), ...c.list(cell, true)];
         else if (f.type === 'AMOUNT') {
           const m = c.money(cell);
-          if (!m) bad(col, IMPORTS.number());
+          if (!m) cellIssue(issues, row, cells, col, IMPORTS.number());
           else {
             fields.amount = m.amount;
             if (m.currency && fields.currency === undefined) fields.currency = m.currency;
@@ -704,7 +714,7 @@ function build(env: Env, row: number, cells: Cell[], issues: RowIssue[]): Built 
         at.responsibleId = col;
         const ids = env.byUser.get(s.includes('@') ? s.toLowerCase() : c.key(s)) ?? [];
         if (ids.length === 1) write.responsibleId = ids[0];
-        else bad(col, ids.length ? IMPORTS.manyUsers({ value: s }) : IMPORTS.noUser({ value: s }));
+        else cellIssue(issues, row, cells, col, ids.length ? IMPORTS.manyUsers({ value: s }) : IMPORTS.noUser({ value: s }));
         break;
       }
       case 'tags':
@@ -729,7 +739,7 @@ function build(env: Env, row: number, cells: Cell[], issues: RowIssue[]): Built 
         break;
       case 'custom': {
         const x = customValue(t.def, cell, env);
-        if (isMessage(x)) bad(col, x);
+        if (isMessage(x)) cellIssue(issues, row, cells, col, x);
         else {
           custom.push({ fieldId: t.def.id, value: x });
           customCols.push(col);
@@ -858,15 +868,14 @@ function problemsOf(err: unknown, b: ReturnType<typeof build> | null, row: numbe
 function keysOf(env: Env, b: Built & { id?: string }): { by: MatchBy; key: string }[] {
   const out: { by: MatchBy; key: string }[] = [];
   const f = b.write.fields ?? {};
-  const has = (name: string) => descriptor(env.kind).fields.some((x) => x.name === name);
   for (const by of env.opts.matchBy) {
     if (by === 'ID' && b.id) {
       const id = cardIdOf(b.id);
       if (!id) continue;
       if (isUuid(id)) out.push({ by, key: `id:${id}` });
-    } else if (by === 'EMAIL' && has('emails') && Array.isArray(f.emails)) {
+    } else if (by === 'EMAIL' && hasField(env.kind, 'emails') && Array.isArray(f.emails)) {
       for (const e of f.emails as string[]) out.push({ by, key: `email:${e.toLowerCase()}` });
-    } else if (by === 'PHONE' && has('phones') && Array.isArray(f.phones)) {
+    } else if (by === 'PHONE' && hasField(env.kind, 'phones') && Array.isArray(f.phones)) {
       for (const p of f.phones as string[]) {
         const n = v.normalizePhone(p, env.region);
         if (n) out.push({ by, key: `phone:${n}` });
