@@ -1,8 +1,10 @@
 // A worker thread reading import files (read-apart.ts starts it for a large XLSX, and keeps it a
 // while for the next file), one at a time: the bytes come from the thread that started it,
-// pulled as the parser wants them, and the rows go back in batches, at most two ahead of what
-// that thread has taken. The unzipping and XML parsing, and the garbage they make, stay off the
-// event loop that serves requests and writes the rows. Every message names its file, so one
+// pulled as the parser wants them (up to 256 KiB held ahead of it), and the rows go back in
+// batches of 250, at most eight ahead of what that thread has taken (two of an import's batches:
+// with two, the import's thread waited on this one ~35–45 ms per 1,000 rows, docs/performance.md).
+// The unzipping and XML parsing, and the garbage they make, stay off the event loop that serves
+// requests and writes the rows. Every message names its file, so one
 // meant for a file already done (a chunk answering a pull its parser no longer needed) is dropped.
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -25,6 +27,10 @@ const { tmp } = workerData as ReaderData;
 // os.tmpdir() reads TMPDIR on each call, and a worker's process.env is its own copy.
 process.env.TMPDIR = tmp;
 const send = (m: FromReader) => port.postMessage(m);
+/** Batches of rows the worker reads ahead of what the starting thread has taken. */
+const BATCHES_AHEAD = 8;
+/** Bytes of the file it holds ahead of its parser. */
+const BYTES_AHEAD = 256 * 1024;
 
 /** The file being read. */
 let current: { file: number; input: Readable; room: number; wake?: () => void } | undefined;
@@ -44,11 +50,12 @@ port.on('message', (m: ToReader) => {
 
 async function read({ read: file, format, from, batch }: Extract<ToReader, { read: number }>) {
   const input = new Readable({
+    highWaterMark: BYTES_AHEAD,
     read() {
       send({ file, pull: true });
     },
   });
-  const f: NonNullable<typeof current> = { file, input, room: 2 };
+  const f: NonNullable<typeof current> = { file, input, room: BATCHES_AHEAD };
   current = f;
   const post = async (rows: FileRow[]) => {
     while (f.room <= 0) await new Promise<void>((resolve) => (f.wake = resolve));
