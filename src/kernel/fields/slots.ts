@@ -99,15 +99,20 @@ export async function slotColumns(
   return slotColumnsWith(ctx, entityType, defs, values, await lockedPositions(tx, ctx, entityType, defs, [values]));
 }
 
-/** Option ids a card's slotted values hold. */
-function optionIdsOf(defs: FieldDef[], values: Record<string, unknown>) {
-  return defs
-    .filter((d) => d.slot)
-    .flatMap((d) => {
+/** The option ids the cards' slotted values hold, each once (one pass over a batch's cards). */
+function optionIdsOf(defs: FieldDef[], cards: Record<string, unknown>[]) {
+  const ids = new Set<string>();
+  const choices = defs.filter((d) => d.slot && (d.type === 'SELECT' || d.type === 'MULTISELECT'));
+  if (!choices.length) return ids;
+  for (const values of cards) {
+    for (const d of choices) {
       const v = values[d.key];
-      if (v === undefined || v === null) return [];
-      return d.type === 'SELECT' ? [v as string] : d.type === 'MULTISELECT' ? (v as string[]) : [];
-    });
+      if (v === undefined || v === null) continue;
+      if (d.type === 'SELECT') ids.add(v as string);
+      else for (const id of v as string[]) ids.add(id);
+    }
+  }
+  return ids;
 }
 
 /**
@@ -117,7 +122,7 @@ function optionIdsOf(defs: FieldDef[], values: Record<string, unknown>) {
 export async function lockedPositions(tx: Tx, ctx: ServiceCtx, entityType: EntityType, defs: FieldDef[], cards: Record<string, unknown>[]) {
   if (!defs.some((d) => d.slot)) return new Map<string, number>();
   await lockFields(tx, ctx.viewer.workspaceId, entityType, 'shared');
-  const optionIds = [...new Set(cards.flatMap((values) => optionIdsOf(defs, values)))];
+  const optionIds = [...optionIdsOf(defs, cards)];
   return new Map(
     optionIds.length
       ? (await tx.customFieldOption.findMany({ where: { id: { in: optionIds } }, select: { id: true, sortOrder: true } })).map((o) => [o.id, o.sortOrder])
@@ -127,9 +132,9 @@ export async function lockedPositions(tx: Tx, ctx: ServiceCtx, entityType: Entit
 
 /** The slot columns of a card, given the option positions `lockedPositions` read under the lock. */
 export function slotColumnsWith(ctx: ServiceCtx, entityType: EntityType, defs: FieldDef[], values: Record<string, unknown>, positions: Map<string, number>) {
-  const slotted = defs.filter((d) => d.slot);
   const out: Record<string, unknown> = {};
-  for (const d of slotted) {
+  for (const d of defs) {
+    if (!d.slot) continue;
     const v = values[d.key];
     if (v === undefined || v === null) {
       out[d.slot!] = d.type === 'MULTISELECT' ? [] : null;

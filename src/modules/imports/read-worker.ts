@@ -4,8 +4,8 @@
 // batches of 250, at most eight ahead of what that thread has taken (two of an import's batches:
 // with two, the import's thread waited on this one ~35–45 ms per 1,000 rows, docs/performance.md).
 // The unzipping and XML parsing, and the garbage they make, stay off the event loop that serves
-// requests and writes the rows. Every message names its file, so one
-// meant for a file already done (a chunk answering a pull its parser no longer needed) is dropped.
+// requests and writes the rows. Every message names its file, so one meant for a file already
+// done (a chunk answering a pull its parser no longer needed) is dropped.
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readRows, type FileFormat, type FileRow } from './read.js';
