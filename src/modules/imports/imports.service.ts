@@ -661,7 +661,7 @@ const isMessage = (x: ValueInput | Message): x is Message => 'key' in x && typeo
 
 // Per-row helpers are functions of the module, not closures made per row: the bundle keeps
 // functions' names (esbuild's keepNames, tsx's too), and naming closures made per row and per
-// value cost ~4 % of an import's CPU (docs/performance.md).
+// value cost ~5 % of an import's CPU (docs/performance.md).
 const noColumn = (): Column | undefined => undefined;
 /** A problem of one cell of a row. */
 function cellIssue(issues: RowIssue[], row: number, cells: Cell[], col: Column, message: Message) {
@@ -916,8 +916,7 @@ async function lookupMatches(env: Env, keys: string[]): Promise<Map<string, Foun
   }
   const [ids, emails, phones, names] = [sets.id, sets.email, sets.phone, sets.name].map((x) => [...x]);
   const out = new Map<string, Found>();
-  const d = descriptor(env.kind);
-  const has = (f: string) => d.fields.some((x) => x.name === f);
+  const has = (f: string) => hasField(env.kind, f);
   const table = Prisma.raw(`"${TABLES[env.kind]}"`);
   const cols = Prisma.raw(
     [
