@@ -916,7 +916,6 @@ async function lookupMatches(env: Env, keys: string[]): Promise<Map<string, Foun
   }
   const [ids, emails, phones, names] = [sets.id, sets.email, sets.phone, sets.name].map((x) => [...x]);
   const out = new Map<string, Found>();
-  const has = (f: string) => hasField(env.kind, f);
   const table = Prisma.raw(`"${TABLES[env.kind]}"`);
   const cols = Prisma.raw(
     [
@@ -924,8 +923,8 @@ async function lookupMatches(env: Env, keys: string[]): Promise<Map<string, Foun
       '"version"',
       '"createdAt"',
       '"name"',
-      has('emails') ? '"emails"' : `'{}'::text[] as "emails"`,
-      has('phones') ? '"phones"' : `'{}'::text[] as "phones"`,
+      hasField(env.kind, 'emails') ? '"emails"' : `'{}'::text[] as "emails"`,
+      hasField(env.kind, 'phones') ? '"phones"' : `'{}'::text[] as "phones"`,
     ].join(', '),
   );
   const live = Prisma.sql`c."workspaceId" = ${env.ctx.viewer.workspaceId}::uuid and c."deletedAt" is null`;
@@ -933,8 +932,8 @@ async function lookupMatches(env: Env, keys: string[]): Promise<Map<string, Foun
     Prisma.sql`select ${cols} from unnest(${values}::text[]) as k("v") cross join lateral (select * from ${table} where ${Prisma.raw(`"${column}"`)} @> array[k."v"] offset 0) as c where ${live}`;
   const branches = [
     ...(ids.length ? [Prisma.sql`select ${cols} from ${table} as c where c."id" = any(${ids}::uuid[]) and ${live}`] : []),
-    ...(emails.length && has('emails') ? [byValue('emails', emails)] : []),
-    ...(phones.length && has('phones') ? [byValue('phones', phones)] : []),
+    ...(emails.length && hasField(env.kind, 'emails') ? [byValue('emails', emails)] : []),
+    ...(phones.length && hasField(env.kind, 'phones') ? [byValue('phones', phones)] : []),
     ...(names.length
       ? [Prisma.sql`select ${cols} from unnest(${names}::text[]) as n("v") join ${table} as c on lower(c."name") = lower(n."v") where ${live}`]
       : []),

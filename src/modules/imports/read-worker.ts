@@ -1,8 +1,9 @@
 // A worker thread reading import files (read-apart.ts starts it for a large XLSX, and keeps it a
 // while for the next file), one at a time: the bytes come from the thread that started it,
 // pulled as the parser wants them (up to 256 KiB held ahead of it), and the rows go back in
-// batches of 250, at most eight ahead of what that thread has taken (two of an import's batches:
-// with two, the import's thread waited on this one ~35–45 ms per 1,000 rows, docs/performance.md).
+// batches of 250, at most eight ahead of what that thread has taken (two of an import's batches
+// of 1,000, the default: with two, the import's thread waited on this one ~35–45 ms per 1,000
+// rows, docs/performance.md).
 // The unzipping and XML parsing, and the garbage they make, stay off the event loop that serves
 // requests and writes the rows. Every message names its file, so one meant for a file already
 // done (a chunk answering a pull its parser no longer needed) is dropped.
