@@ -2,7 +2,7 @@
 // from a workbook exceljs writes, and from sheets as other programs write them (inline rich
 // text with phonetic guides, cells and rows without their reference, prefixed element names,
 // ISO date cells, built-in date formats, the 1904 date system, an inline string in a <v>).
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,39 @@ describe('an XLSX sheet read into cells', () => {
     expect(shared.size).toBe(texts.length);
     for (let i = 0; i < texts.length; i++) if (shared.get(i) !== (texts[i] || null)) expect([i, shared.get(i)]).toEqual([i, texts[i] || null]);
     expect([shared.get(-1), shared.get(texts.length), shared.get(NaN)]).toEqual([null, null, null]);
+    shared.close();
+  });
+
+  test("a large workbook's later shared strings go to a file, are read back in any order, and the file goes with them", () => {
+    const spills = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).includes('crm-shared-strings-');
+        } catch {
+          return false;
+        }
+      }).length;
+    const before = spills();
+    const shared = new SharedStrings();
+    // ~22 MB of text and 600,000 places: past what is kept in memory (8 MiB and 2 MiB).
+    const text = (i: number) => (i % 7 === 3 ? '' : `${i % 2 ? 'Контакт' : 'contact'} ${i} ${'·'.repeat(i % 23)}`);
+    const n = 600_000;
+    for (let i = 0; i < n; i++) shared.add(text(i));
+    shared.add('ж'.repeat(100_000));
+    expect(shared.size).toBe(n + 1);
+    expect(spills()).toBe(before + 2);
+    // In order, then far apart (more blocks than are kept read back), then the block under way.
+    const bad: unknown[] = [];
+    const check = (i: number) => {
+      if (shared.get(i) !== (text(i) || null)) bad.push([i, shared.get(i)]);
+    };
+    for (let i = 0; i < n; i++) check(i);
+    for (let k = 0; k < 50_000; k++) check((k * 7919 * 13) % n);
+    for (let i = n - 1; i >= 0; i -= 997) check(i);
+    expect(bad.slice(0, 5)).toEqual([]);
+    expect(shared.get(n)).toBe('ж'.repeat(100_000));
+    shared.close();
+    expect(spills()).toBe(before);
   });
 
   test("exceljs's copy of the sheet is deleted, when the rows are read to the end and when the reading stops early", async () => {

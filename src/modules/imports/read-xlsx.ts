@@ -15,10 +15,16 @@
 // - The shared strings (Excel keeps each distinct text of a workbook once, and its cells point
 //   at them by number) are all needed until the sheet's last row. Kept as exceljs keeps them, a
 //   JS string each, an Excel-written file of 300,000 rows made the import's process peak at
-//   443 MB; here they are UTF-8 in blocks of 1 MiB, with 8 bytes of place per string.
+//   443 MB; here they are UTF-8 in blocks, with 8 bytes of place per string, and a large
+//   workbook's later blocks wait in a temporary file (`SharedStrings`), so that what the reader
+//   holds no longer grows with the workbook's distinct texts.
 // - Where the sheet comes before the shared strings in the zip (as Excel and exceljs write it),
 //   exceljs copies it to a temporary file first and deletes that file only when its reader is
 //   read to the end: the reader is always read to its end here, also when the rows are not.
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { loadSheetParts, loadXlsxReader } from '../../lib/exceljs.js';
 import type { Cell, FileRow } from './read.js';
@@ -36,50 +42,166 @@ type SheetSource = {
 /** What WorkbookReader.parse() yields with `sharedStrings: 'emit'`: a sheet (and other parts), or a shared string. */
 type WorkbookItem = { eventType: string; value: unknown } | { index: number; text: SharedString };
 
-const BLOCK = 1 << 20;
-/** Strings per array of places (2 numbers each): 512 KB arrays, none copied as the workbook grows. */
-const PLACES = 1 << 16;
+/** Bytes per block of strings: a string never spans two (a longer one gets a block of its own). */
+const BLOCK = 1 << 16;
+/** Strings per block of places (8 bytes each): a block's 64 KiB. */
+const PLACES = BLOCK / 8;
+/** Bytes of a workbook's first blocks of strings kept in memory; later ones go to a file. */
+const STRINGS_HELD = 8 << 20;
+/** Bytes of its first blocks of places kept in memory (the places of 262,144 strings). */
+const PLACES_HELD = 2 << 20;
+/** Blocks read back from the file kept at once, per kind (least recently used out first). */
+const READ_BACK = 48;
 
 /**
- * A workbook's shared strings by number, as UTF-8 in blocks of 1 MiB (a longer string gets a
- * block of its own), each string's place in two numbers: its block and start, and its length.
+ * Blocks appended in order and read by number: the first `held` bytes of them in memory, the
+ * rest written to a file (opened at the first, its name removed at once) and read back, into
+ * arrays `make` gives, through a cache of the `cached` last used.
+ */
+class Blocks<T extends Buffer | Uint32Array> {
+  private readonly kept: (T | undefined)[] = [];
+  /** Of a block in the file, its place and size. */
+  private readonly at: number[] = [];
+  private readonly sizes: number[] = [];
+  private keptBytes = 0;
+  private fd: number | undefined;
+  private end = 0;
+  /** Blocks read back, each with when it was last used. */
+  private readonly cache = new Map<number, { block: T; used: number }>();
+  private uses = 0;
+  constructor(
+    private readonly held: number,
+    private readonly cached: number,
+    private readonly make: (bytes: number) => T,
+  ) {}
+  get count() {
+    return this.kept.length;
+  }
+  /** Appends a block; answers whether it was kept in memory (if not, its buffer may be used again). */
+  push(block: T): boolean {
+    const i = this.kept.length;
+    const bytes = block.byteLength;
+    if (this.keptBytes + bytes <= this.held) {
+      this.kept.push(block);
+      this.keptBytes += bytes;
+      return true;
+    }
+    if (this.fd === undefined) this.fd = openSpill();
+    for (let done = 0; done < bytes;) done += writeSync(this.fd, block, done, bytes - done, this.end + done);
+    this.kept.push(undefined);
+    this.at[i] = this.end;
+    this.sizes[i] = bytes;
+    this.end += bytes;
+    return false;
+  }
+  get(i: number): T {
+    const kept = this.kept[i];
+    if (kept) return kept;
+    const hit = this.cache.get(i);
+    // A hit only marks its use (moving it in the map made garbage and cost as much as the reading).
+    if (hit) {
+      hit.used = ++this.uses;
+      return hit.block;
+    }
+    const size = this.sizes[i];
+    let block: T | undefined;
+    if (this.cache.size >= this.cached) {
+      let oldest = -1;
+      let least = Infinity;
+      for (const [k, e] of this.cache)
+        if (e.used < least) {
+          least = e.used;
+          oldest = k;
+        }
+      const old = this.cache.get(oldest)!.block;
+      this.cache.delete(oldest);
+      if (old.byteLength >= size) block = old;
+    }
+    // A block read back gets a full block's size at least, for the next one read.
+    block ??= this.make(Math.max(size, BLOCK));
+    for (let done = 0; done < size;) {
+      const n = readSync(this.fd!, block, done, size - done, this.at[i] + done);
+      if (n === 0) throw new Error('the shared strings file ended early');
+      done += n;
+    }
+    this.cache.set(i, { block, used: ++this.uses });
+    return block;
+  }
+  close() {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.kept.length = 0;
+    this.cache.clear();
+  }
+}
+
+/** A file for blocks, in the temporary directory, its name removed at once (the file goes when it is closed). */
+function openSpill(): number {
+  const path = join(tmpdir(), `crm-shared-strings-${process.pid}-${randomUUID()}`);
+  const fd = openSync(path, 'wx+', 0o600);
+  rmSync(path, { force: true });
+  return fd;
+}
+
+/**
+ * A workbook's shared strings by number, as UTF-8 in blocks, each string's place in 8 bytes: its
+ * block × 2^16 + start, then its length in bytes. A large workbook's later blocks (beyond the
+ * first 8 MiB of strings and the first 2 MiB of places) are kept in a file and read back as its
+ * cells need them: the first strings are the most shared (a city, a source, a label), and the
+ * rest are needed mostly near the rows that brought them, as a spreadsheet lists its strings in
+ * the order its cells first use them. `close()` removes the file.
  */
 export class SharedStrings {
-  private readonly blocks: Buffer[] = [];
-  private used = BLOCK;
-  /** Per string: block × 2^20 + start, then its length in bytes; PLACES strings an array. */
-  private readonly places: Uint32Array[] = [];
+  private readonly blocks = new Blocks(STRINGS_HELD, READ_BACK, (bytes) => Buffer.allocUnsafeSlow(bytes));
+  private block = Buffer.allocUnsafeSlow(BLOCK);
+  private used = 0;
+  private readonly places = new Blocks(PLACES_HELD, READ_BACK, (bytes) => new Uint32Array(bytes / 4));
+  private place = new Uint32Array(2 * PLACES);
   size = 0;
   add(text: string) {
     const bytes = Buffer.byteLength(text);
     // An empty string takes no bytes: length 0 says so.
     let at = 0;
     if (bytes) {
-      if (this.used + bytes > BLOCK) {
-        if (this.blocks.length >= 4096) throw new Error('the workbook holds more than 4 GiB of shared strings');
-        this.blocks.push(Buffer.allocUnsafeSlow(Math.max(BLOCK, bytes)));
-        this.used = 0;
-      }
-      at = (this.blocks.length - 1) * BLOCK + this.used;
-      this.used += this.blocks[this.blocks.length - 1].write(text, this.used, 'utf8');
+      if (this.used + bytes > BLOCK) this.nextBlock(bytes);
+      if (this.blocks.count >= 65536) throw new Error('the workbook holds more than 4 GiB of shared strings');
+      at = this.blocks.count * BLOCK + this.used;
+      this.used += this.block.write(text, this.used, 'utf8');
     }
-    const j = this.size % PLACES;
-    if (j === 0) this.places.push(new Uint32Array(2 * PLACES));
-    const places = this.places[this.places.length - 1];
-    places[2 * j] = at;
-    places[2 * j + 1] = bytes;
-    this.size++;
+    const j = this.size++ % PLACES;
+    this.place[2 * j] = at;
+    this.place[2 * j + 1] = bytes;
+    // A full block of places is appended; one written to the file leaves its array for the next.
+    if (j === PLACES - 1 && this.places.push(this.place)) this.place = new Uint32Array(2 * PLACES);
+  }
+  /** The block under way is full: it is appended, and the next string goes in a new one. */
+  private nextBlock(bytes: number) {
+    if (this.used) {
+      const kept = this.blocks.push(this.used < BLOCK ? this.block.subarray(0, this.used) : this.block);
+      if (kept) this.block = Buffer.allocUnsafeSlow(BLOCK);
+      this.used = 0;
+    }
+    // A string longer than a block: a block of its own, appended after it.
+    if (bytes > BLOCK) this.block = Buffer.allocUnsafeSlow(bytes);
+    else if (this.block.length !== BLOCK) this.block = Buffer.allocUnsafeSlow(BLOCK);
   }
   /** The text of string `i`, or null (an empty one, or no such string). */
   get(i: number): string | null {
     if (!(i >= 0 && i < this.size)) return null;
-    const places = this.places[Math.floor(i / PLACES)];
-    const j = i % PLACES;
-    const length = places[2 * j + 1];
+    const p = Math.floor(i / PLACES);
+    const places = p < this.places.count ? this.places.get(p) : this.place;
+    const j = 2 * (i % PLACES);
+    const length = places[j + 1];
     if (!length) return null;
-    const at = places[2 * j];
+    const at = places[j];
     const start = at % BLOCK;
-    return this.blocks[(at - start) / BLOCK].toString('utf8', start, start + length);
+    const b = (at - start) / BLOCK;
+    return (b < this.blocks.count ? this.blocks.get(b) : this.block).toString('utf8', start, start + length);
+  }
+  /** The strings are no longer needed: their file (if any) is closed and removed. */
+  close() {
+    this.blocks.close();
+    this.places.close();
   }
 }
 
@@ -270,6 +392,7 @@ export async function* readXlsx(input: Readable, from: number): AsyncGenerator<F
   } finally {
     // Left early (the rows' reader stopped, or failed): exceljs still deletes its copy of the sheet.
     if (!ended) await readToEnd(items);
+    shared.close();
   }
 }
 
