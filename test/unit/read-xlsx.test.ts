@@ -126,7 +126,7 @@ describe('an XLSX sheet read into cells', () => {
       }).length;
     const before = spills();
     const shared = new SharedStrings();
-    // ~22 MB of text and 600,000 places: past what is kept in memory (8 MiB and 2 MiB).
+    // ~21 MB of text and 600,000 places: past what is kept in memory (8 MiB and 2 MiB).
     const text = (i: number) => (i % 7 === 3 ? '' : `${i % 2 ? 'Контакт' : 'contact'} ${i} ${'·'.repeat(i % 23)}`);
     const n = 600_000;
     for (let i = 0; i < n; i++) shared.add(text(i));
