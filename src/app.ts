@@ -2,7 +2,6 @@
 // health and readiness, file downloads, the /dashboard page) and graphql-ws on the same port
 // and path, sharing one context factory.
 import { PothosValidationError } from '@pothos/core';
-import { createFetch } from '@whatwg-node/fetch';
 import { serveFile } from './modules/files/files.service.js';
 import { handleFormRequest } from './modules/web-forms/web-forms.http.js';
 import { handleTelephonyRequest } from './modules/telephony/telephony.http.js';
@@ -27,7 +26,8 @@ import { createContextFactory, nodeRequestInit, type AppDeps, type Context } fro
 import { createLogger, type Logger } from './lib/logger.js';
 import { LiveMux, type LiveSocket } from './lib/live-mux.js';
 import { liveExpired, liveRetryAfter, liveRightsKey, liveRightsKeyAgain, sharedLive } from './modules/auth/live-viewer.js';
-import { resumeImports } from './modules/imports/imports.service.js';
+import { IMPORT_MAX_BYTES, resumeImports } from './modules/imports/imports.service.js';
+import { rootFields, useBodyLimits } from './lib/uploads.js';
 import { openDeps } from './deps.js';
 import type { Database } from './db.js';
 import type { DataDirOrigin } from './lib/pglite-template.js';
@@ -212,9 +212,8 @@ export async function buildApp(
     // Tokens travel in the Authorization header, never as cookies: by default any page may call
     // the API but the browser sends no credentials of its own; listed origins get credentials.
     cors: config.corsOrigins ? { origin: config.corsOrigins, credentials: true } : { origin: '*', credentials: false },
-    // Multipart uploads are read with a hard cap a little over the configured limit, so an
-    // oversized file is refused while it streams in rather than after it filled memory.
-    fetchAPI: createFetch({ formDataLimits: { fileSize: config.fileMaxBytes + 1, files: 10, fieldSize: 1_000_000 } }),
+    // Bodies are read by useBodyLimits below, multipart ones with their files on disk.
+    maxRequestBodySize: false,
     healthCheckEndpoint: '/health',
     landingPage: false,
     graphiql: { title: 'CRM GraphQL', subscriptionsProtocol: 'WS' },
@@ -247,6 +246,14 @@ export async function buildApp(
       },
     },
     plugins: [
+      // A multipart request's files go to temporary files as they arrive, each refused once over
+      // the limit of its operation: an import's file (IMPORT_MAX_BYTES), else FILE_MAX_MB.
+      useBodyLimits({
+        bodyMax: 25_000_000,
+        files: 10,
+        fieldMax: 1_000_000,
+        fileMax: (operations) => (rootFields(operations, LIMITS.maxTokens).has('startImport') ? IMPORT_MAX_BYTES : config.fileMaxBytes) + 1,
+      }),
       ...metrics.plugins,
       ...tracing,
       EnvelopArmorPlugin({

@@ -106,6 +106,82 @@ describe('uploads', () => {
     );
   });
 
+  it('reads a multipart request with its files on disk: malformed requests refused with the reason, a body of another kind cut off past 25 MB, no temporary file left', async () => {
+    const post = async (body: BodyInit, type?: string) => {
+      const res = await app.yoga.fetch('http://test/graphql', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ws.token}`, ...(type ? { 'content-type': type } : {}) },
+        body,
+      });
+      return { status: res.status, body: (await res.json()) as { data?: { uploadFile: UploadResult }; errors?: { message: string }[] } };
+    };
+    const form = (parts: [string, string | File][]) => {
+      const f = new FormData();
+      for (const [k, v] of parts) f.append(k, v);
+      return f;
+    };
+    const operations = JSON.stringify({ query: print(Upload), variables: { file: null, cardId: dealId } });
+    const map = JSON.stringify({ 0: ['variables.file'] });
+    // Two files for one variable in one request, the second mapped: the one mapped is attached.
+    const two = await post(
+      form([
+        ['operations', operations],
+        ['map', JSON.stringify({ 1: ['variables.file'] })],
+        ['0', pdf('first.pdf')],
+        ['1', pdf('second.pdf', 3)],
+      ]),
+    );
+    expect(two.body.data?.uploadFile).toMatchObject({ __typename: 'UploadFileSuccess', attachment: { name: 'second.pdf', size: 3 } });
+    expect(
+      (
+        await post(
+          form([
+            ['map', map],
+            ['0', pdf()],
+          ]),
+        )
+      ).body.errors,
+    ).toEqual([expect.objectContaining({ message: 'Missing multipart form field "operations"' })]);
+    expect(
+      (
+        await post(
+          form([
+            ['operations', '{'],
+            ['map', map],
+            ['0', pdf()],
+          ]),
+        )
+      ).body.errors,
+    ).toEqual([expect.objectContaining({ message: 'Multipart form field "operations" must be a valid JSON string' })]);
+    expect(
+      (
+        await post(
+          form([
+            ['operations', operations],
+            ['map', '['],
+            ['0', pdf()],
+          ]),
+        )
+      ).body.errors,
+    ).toEqual([expect.objectContaining({ message: 'Multipart form field "map" must be a valid JSON string' })]);
+    const eleven = await post(
+      form([['operations', operations], ['map', map], ...Array.from({ length: 11 }, (_, i): [string, File] => [String(i), pdf(`${i}.pdf`, 10)])]),
+    );
+    expect([eleven.status, eleven.body.errors]).toEqual([
+      400,
+      [{ message: 'POST body sent invalid multipart data: Files limit exceeded: 10', extensions: { code: 'BAD_REQUEST' } }],
+    ]);
+    const broken = await post('--x\r\ncontent-disposition: form-data; name="operations"\r\n\r\n{}', 'multipart/form-data; boundary=x');
+    expect(broken.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^POST body sent invalid multipart data: /) })]);
+    // A JSON body keeps yoga's limit.
+    const json = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(25_000_000) } });
+    expect((await post(json, 'application/json')).status).toBe(413);
+    expect((await post(new Blob([json]).stream() as unknown as BodyInit, 'application/json')).body.errors).toEqual([
+      { message: 'Request body too large', extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } },
+    ]);
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith(`crm-upload-${process.pid}-`))).toEqual([]);
+  });
+
   it('refuses a card in the trash or of another workspace, and a malformed card id', async ({ signUp }) => {
     const gone = as((await ws.gql(CreateDeal, { input: { name: 'Gone' } })).createDeal, 'CreateDealSuccess').deal.id;
     await ws.gql(DeleteDeal, { id: gone });

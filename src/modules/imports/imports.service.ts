@@ -24,6 +24,7 @@ import type { Tx } from '../../lib/outbox.js';
 import { render, type Message } from '../../lib/i18n.js';
 import { decodeGlobalId, isUuid } from '../../lib/ids.js';
 import * as v from '../../lib/validate.js';
+import { fileChunks } from '../../lib/uploads.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import { createRecord, writeRecords, type CardWrite } from '../../kernel/records.js';
 import { visible } from '../../kernel/access/visibility.js';
@@ -148,18 +149,12 @@ function checkOptions(ctx: ServiceCtx, kind: CardKind, defs: FieldDef[], o: Part
   return opts;
 }
 
-/** A file's bytes chunk by chunk (yoga's File is a ponyfill, so not Readable.fromWeb). */
-async function* chunks(file: File) {
-  const reader = file.stream().getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) yield Buffer.from(r.value);
-}
-
 /** An import's file as it arrives: over GraphQL (a multipart upload) or from the CLI (a file on disk). */
 export type ImportSource = { name: string; type?: string | null; size: number; stream: Readable };
 
 /** Stores the file, records the import and starts it in the background; its progress is the Import row. */
 export async function startImport(ctx: ServiceCtx, file: File, kind: CardKind, options: Partial<ImportOptions> = {}) {
-  const row = await createImport(ctx, { name: file.name ?? '', type: file.type, size: file.size, stream: Readable.from(chunks(file)) }, kind, options);
+  const row = await createImport(ctx, { name: file.name ?? '', type: file.type, size: file.size, stream: Readable.from(fileChunks(file)) }, kind, options);
   launch(ctx.deps, row.id);
   return row;
 }
