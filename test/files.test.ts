@@ -171,6 +171,11 @@ describe('uploads', () => {
       400,
       [{ message: 'POST body sent invalid multipart data: Files limit exceeded: 10', extensions: { code: 'BAD_REQUEST' } }],
     ]);
+    const noBoundary = await post('x', 'multipart/form-data');
+    expect([noBoundary.status, noBoundary.body.errors]).toEqual([
+      400,
+      [expect.objectContaining({ message: expect.stringMatching(/^POST body sent invalid multipart data: .*[Bb]oundary/) })],
+    ]);
     const broken = await post('--x\r\ncontent-disposition: form-data; name="operations"\r\n\r\n{}', 'multipart/form-data; boundary=x');
     expect(broken.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^POST body sent invalid multipart data: /) })]);
     // A JSON body keeps yoga's limit.

@@ -173,7 +173,22 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
     expect(await attached.json()).toEqual({
       errors: [{ message: `File size limit exceeded: ${25 * 2 ** 20 + 1} bytes`, extensions: { code: 'REQUEST_ENTITY_TOO_LARGE' } }],
     });
-    expect(readdirSync(tmp).filter((n) => n.startsWith('crm-upload-'))).toEqual([]);
+    const uploads = () => readdirSync(tmp).filter((n) => n.startsWith('crm-upload-'));
+    expect(uploads()).toEqual([]);
+
+    // A client that breaks off halfway through its file leaves nothing behind either.
+    const half = httpRequest(banner.url, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=b', authorization: `Bearer ${login.token}` },
+    });
+    half.on('error', () => undefined);
+    const part = (name: string, head: string) => `--b\r\ncontent-disposition: form-data; name="${name}"${head}\r\n\r\n`;
+    half.write(part('operations', '') + JSON.stringify({ query: START('{}'), variables: { file: null } }) + '\r\n');
+    half.write(part('map', '') + JSON.stringify({ 0: ['variables.file'] }) + '\r\n');
+    half.write(part('0', '; filename="half.csv"\r\ncontent-type: text/csv') + text.slice(0, 4 << 20));
+    await expect.poll(uploads, { timeout: 10_000, interval: 20 }).toHaveLength(1);
+    half.destroy();
+    await expect.poll(uploads, { timeout: 10_000, interval: 20 }).toEqual([]);
   }, 120_000);
 
   it('a restart on the same DATA_DIR keeps a deal created before and does not seed again', async () => {

@@ -19,7 +19,7 @@ import { Kind, parse } from 'graphql';
 export type BodyLimits = {
   /** The largest body other than a multipart one, in bytes (yoga's default: 25,000,000). */
   bodyMax: number;
-  /** The largest file a multipart request's `operations` may send, in bytes (see fileMaxFor). */
+  /** The largest file a multipart request may send, in bytes, by its `operations` (parsed JSON, or undefined). */
   fileMax(operations: unknown): number;
   /** The most files, and the largest field (`operations`, `map`), of a multipart request. */
   files: number;
@@ -29,7 +29,8 @@ export type BodyLimits = {
 const tooLarge = (message: string) => createGraphQLError(message, { extensions: { http: { status: 413 }, code: 'REQUEST_ENTITY_TOO_LARGE' } });
 const badRequest = (message: string) =>
   createGraphQLError(`POST body sent invalid multipart data: ${message}`, { extensions: { http: { status: 400 }, code: 'BAD_REQUEST' } });
-const badField = (message: string) => createGraphQLError(message);
+/** As yoga words a multipart request whose fields are missing or not JSON. */
+const badParams = (message: string) => createGraphQLError(message);
 
 const isMultipart = (request: Request) =>
   request.method === 'POST' && (request.headers.get('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
@@ -92,10 +93,16 @@ async function parseMultipart(request: Request, limits: BodyLimits, paths: strin
     // A file cut off leaves its stream unended: its file is closed here.
     for (const out of outs) out.destroy();
   };
-  const bb = Busboy({
-    headers: { 'content-type': request.headers.get('content-type')! },
-    limits: { files: limits.files, fields: 20, fieldSize: limits.fieldMax },
-  });
+  let bb: ReturnType<typeof Busboy>;
+  try {
+    bb = Busboy({
+      headers: { 'content-type': request.headers.get('content-type')! },
+      limits: { files: limits.files, fields: 20, fieldSize: limits.fieldMax },
+    });
+  } catch (err) {
+    // No boundary in the Content-Type.
+    throw badRequest((err as Error).message);
+  }
   bb.on('field', (name, value, _nameTruncated, valueTruncated) => {
     if (valueTruncated) return fail(badRequest(`Field value size exceeded: ${limits.fieldMax} bytes`));
     fields.set(name, value);
@@ -117,16 +124,16 @@ async function parseMultipart(request: Request, limits: BodyLimits, paths: strin
         fail(tooLarge(`File size limit exceeded: ${cap} bytes`));
         stream.unpipe(out);
         stream.resume();
-        out.destroy();
       }
     });
+    stream.on('error', (err: Error) => failure || fail(badRequest(err.message)));
     stream.pipe(out);
     writes.push(finished(out).catch((err: Error) => void (failure || fail(err))));
   });
   bb.on('filesLimit', () => fail(badRequest(`Files limit exceeded: ${limits.files}`)));
   bb.on('fieldsLimit', () => fail(badRequest('Fields limit exceeded: 20')));
   try {
-    if (!request.body) throw badField('Missing multipart form field "operations"');
+    if (!request.body) throw badParams('Missing multipart form field "operations"');
     const parsed = new Promise<void>((resolve) => {
       bb.on('finish', resolve);
       bb.on('close', resolve);
@@ -149,7 +156,10 @@ async function parseMultipart(request: Request, limits: BodyLimits, paths: strin
     if (failure) throw failure;
     return await operationsWithFiles(fields, parts);
   } catch (err) {
-    // Nothing of a refused request stays on disk (the response's hook removes the rest).
+    // Nothing of a refused (or broken off) request stays on disk: its files closed first, so
+    // none is created after its removal.
+    if (!failure) fail(err as Error);
+    await Promise.all(writes);
     await removeAll(paths.splice(0));
     throw err;
   }
@@ -167,12 +177,12 @@ function operationsOf(text: string | undefined): unknown {
 /** `operations` with each file set where `map` puts it, as yoga's own multipart parser does. */
 async function operationsWithFiles(fields: Map<string, string>, parts: Part[]) {
   const text = fields.get('operations');
-  if (text === undefined) throw badField('Missing multipart form field "operations"');
+  if (text === undefined) throw badParams('Missing multipart form field "operations"');
   let operations: Record<string, unknown>;
   try {
     operations = JSON.parse(text);
   } catch {
-    throw badField('Multipart form field "operations" must be a valid JSON string');
+    throw badParams('Multipart form field "operations" must be a valid JSON string');
   }
   const mapText = fields.get('map');
   if (mapText === undefined) return operations;
@@ -180,7 +190,7 @@ async function operationsWithFiles(fields: Map<string, string>, parts: Part[]) {
   try {
     map = JSON.parse(mapText);
   } catch {
-    throw badField('Multipart form field "map" must be a valid JSON string');
+    throw badParams('Multipart form field "map" must be a valid JSON string');
   }
   for (const [field, keys] of Object.entries(map)) {
     const part = parts.find((p) => p.field === field);
@@ -226,8 +236,9 @@ export function rootFields(operations: unknown, maxTokens: number): Set<string> 
   return out;
 }
 
+/** Removes the files (one that cannot be removed is left to the system's temporary directory). */
 async function removeAll(paths: string[]) {
-  await Promise.all(paths.map((p) => rm(p, { force: true })));
+  await Promise.all(paths.map((p) => rm(p, { force: true }).catch(() => undefined)));
 }
 
 /** A file's bytes chunk by chunk, whether a `File` of Node's or of yoga's fetch ponyfill (not Readable.fromWeb). */
