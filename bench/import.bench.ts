@@ -15,12 +15,13 @@
 //   npm run bench:import -- [--rows 100000] [--rss 10000,100000,300000] [--rss-formats csv,xlsx[,xlsx-shared]]
 //                           [--batch 1000] [--pg postgresql://…] [--keep] [--skip-dry] [--many-rows N]
 //                           [--rounds 3] [--cold-reader] [--xlsx-first]
+//                           [--server-rss 100000] [--server-rss-formats csv,xlsx]
 //
 // On a scratch database created on --pg (default postgresql://postgres@127.0.0.1:5432/postgres)
 // and dropped at the end. The outbox's after-commit delivery (realtime, worker wake-ups) is not
 // started: the import writes its events and timeline entries (timed), their delivery is not.
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, openAsBlob, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ import { loadExcelJS } from '../src/lib/exceljs.js';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { scratchDatabase, benchWorkspace, median } from './kit.js';
+import { nodeArgsOf } from '../scripts/node-args.js';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
@@ -66,6 +68,10 @@ const { values } = parseArgs({
     'cold-reader': { type: 'boolean', default: false },
     // The XLSX imported before the CSV instead of after it, into the smaller table.
     'xlsx-first': { type: 'boolean', default: false },
+    // Row counts to import through the running server (`npm start`, startImport over HTTP, the
+    // outbox delivered), printing the server's RSS idle and at its peak; none by default.
+    'server-rss': { type: 'string', default: '' },
+    'server-rss-formats': { type: 'string', default: 'csv,xlsx' },
   },
 });
 const ROWS = Number(values.rows);
@@ -137,13 +143,14 @@ async function openApp(url: string) {
   return buildApp(config, { database, logger: createLogger('silent') });
 }
 
-async function workspaceWithFields(app: App): Promise<ServiceCtx> {
+/** A fresh workspace with the file's custom fields: its administrator's context (and `token`, a session of theirs). */
+async function workspaceWithFields(app: App): Promise<ServiceCtx & { token: string }> {
   const session = await benchWorkspace(app.deps);
   const owner = await app.deps.db.user.findFirstOrThrow({ where: { workspaceId: session.workspaceId } });
   const ctx: ServiceCtx = { db: app.deps.db, deps: app.deps, viewer: (await viewerOfUser(app.deps.db, owner.id))! };
   for (const f of FIELDS) await createField(ctx, { entityType: 'CONTACT', name: f.name, type: f.type, options: 'options' in f ? [...f.options] : undefined });
   // A fresh context: definitions are read once per context.
-  return { ...ctx };
+  return { ...ctx, token: session.token };
 }
 
 async function importFile(app: App, ctx: ServiceCtx, path: string, options: Partial<ImportOptions> = {}, rows = ROWS) {
@@ -421,6 +428,85 @@ try {
   }
   await rssApp.stop();
   await scratch.drop();
+  if (values['server-rss']) await serverRss();
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * The import as a client app runs it: the server started as `npm start` runs it (its bundle, the
+ * script's node flags, the outbox delivered) on a scratch database, the file sent to startImport
+ * as a multipart upload, progress polled until the run ends; the server's RSS read from /proc
+ * every 50 ms, idle (3 s after its start) and at its peak.
+ */
+async function serverRss() {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const built = spawn('npm', ['run', '--silent', 'build:server'], { cwd: root, stdio: 'inherit' });
+  if ((await once(built, 'exit'))[0] !== 0) throw new Error('npm run build:server failed');
+  console.log(`\nthe server's RSS while it imports a file sent to startImport (\`npm start\`: node ${nodeArgsOf(root, 'start').join(' ')}):`);
+  for (const format of values['server-rss-formats']!.split(',')) {
+    for (const n of values['server-rss']!.split(',').filter(Boolean).map(Number)) {
+      const path = join(dir, `server-rss-${n}.${format === 'csv' ? 'csv' : 'xlsx'}`);
+      if (format === 'csv') await writeCsv(path, n);
+      else await writeXlsx(path, n, format === 'xlsx-shared');
+      const scratch = await scratchDatabase(values.pg!, 'crm_bench_import');
+      const app = await openApp(scratch.url);
+      const { token } = await workspaceWithFields(app);
+      await app.stop();
+      const server = spawn(process.execPath, nodeArgsOf(root, 'start'), {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: scratch.url, PORT: '0', LOG_LEVEL: 'warn', SEED_DEMO: 'false' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      try {
+        let out = '';
+        server.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        let m: RegExpExecArray | null;
+        while (!(m = /CRM GraphQL API: (\S+)/.exec(out))) await new Promise((r) => setTimeout(r, 100));
+        const url = m[1];
+        const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) / 1024;
+        await new Promise((r) => setTimeout(r, 3000));
+        const idle = rss();
+        let peak = idle;
+        const sampler = setInterval(() => (peak = Math.max(peak, rss())), 50);
+        const t0 = performance.now();
+        const form = new FormData();
+        form.append(
+          'operations',
+          JSON.stringify({
+            query: 'mutation ($file: Upload!) { startImport(file: $file, entityType: CONTACT) { __typename ... on StartImportSuccess { import { id } } } }',
+            variables: { file: null },
+          }),
+        );
+        form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+        form.append('0', new File([await openAsBlob(path)], path.split('/').pop()!));
+        const headers = { authorization: `Bearer ${token}` };
+        const started = (await (await fetch(url, { method: 'POST', headers, body: form })).json()) as { data?: { startImport: { import?: { id: string } } } };
+        const id = started.data?.startImport.import?.id;
+        if (!id) throw new Error(`startImport: ${JSON.stringify(started)}`);
+        let status = '';
+        while (!/DONE|FAILED|CANCELLED/.test(status)) {
+          await new Promise((r) => setTimeout(r, 250));
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/json' },
+            body: JSON.stringify({ query: 'query ($id: ID!) { importProgress(id: $id) { status created } }', variables: { id } }),
+          });
+          const p = ((await res.json()) as { data: { importProgress: { status: string; created: number } } }).data.importProgress;
+          status = p.status;
+          if (status !== 'RUNNING' && status !== 'PENDING' && (status !== 'DONE' || p.created !== n))
+            throw new Error(`import through the server: ${JSON.stringify(p)}`);
+        }
+        clearInterval(sampler);
+        console.log(
+          `  ${format.toUpperCase().padEnd(11)} ${fmt(n).padStart(8)} rows: RSS idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (+${(peak - idle).toFixed(0)} MB)   ${fmt(rate(n, performance.now() - t0))} rows/s`,
+        );
+      } finally {
+        server.kill('SIGTERM');
+        await once(server, 'exit');
+        await scratch.drop();
+        await rm(path);
+      }
+    }
+  }
 }
