@@ -132,38 +132,24 @@ describe('uploads', () => {
       ]),
     );
     expect(two.body.data?.uploadFile).toMatchObject({ __typename: 'UploadFileSuccess', attachment: { name: 'second.pdf', size: 3 } });
-    expect(
-      (
-        await post(
-          form([
-            ['map', map],
-            ['0', pdf()],
-          ]),
-        )
-      ).body.errors,
-    ).toEqual([expect.objectContaining({ message: 'Missing multipart form field "operations"' })]);
-    expect(
-      (
-        await post(
-          form([
-            ['operations', '{'],
-            ['map', map],
-            ['0', pdf()],
-          ]),
-        )
-      ).body.errors,
-    ).toEqual([expect.objectContaining({ message: 'Multipart form field "operations" must be a valid JSON string' })]);
-    expect(
-      (
-        await post(
-          form([
-            ['operations', operations],
-            ['map', '['],
-            ['0', pdf()],
-          ]),
-        )
-      ).body.errors,
-    ).toEqual([expect.objectContaining({ message: 'Multipart form field "map" must be a valid JSON string' })]);
+    const refused: [[string, string][], string][] = [
+      [[['map', map]], 'Missing multipart form field "operations"'],
+      [
+        [
+          ['operations', '{'],
+          ['map', map],
+        ],
+        'Multipart form field "operations" must be a valid JSON string',
+      ],
+      [
+        [
+          ['operations', operations],
+          ['map', '['],
+        ],
+        'Multipart form field "map" must be a valid JSON string',
+      ],
+    ];
+    for (const [fields, message] of refused) expect((await post(form([...fields, ['0', pdf()]]))).body.errors).toEqual([expect.objectContaining({ message })]);
     const eleven = await post(
       form([['operations', operations], ['map', map], ...Array.from({ length: 11 }, (_, i): [string, File] => [String(i), pdf(`${i}.pdf`, 10)])]),
     );
