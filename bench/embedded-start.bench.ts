@@ -28,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { nodeArgsOf } from '../scripts/node-args.js';
-import { scratchDatabase } from './kit.js';
+import { scratchDatabase, procKb } from './kit.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,11 +44,6 @@ const RUNS = Number(values.runs);
 const KINDS = values.only.split(',') as Kind[];
 type Kind = 'demo' | 'empty' | 'pg';
 const LABEL: Record<Kind, string> = { demo: 'embedded + demo', empty: 'embedded, empty', pg: 'PostgreSQL' };
-
-async function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-}
 
 /** The RSS (MB) once it moved less than 2 MB over the last 3 s (at most `maxMs`). */
 /** CPU seconds of the process and of the children it waited for (the initdb process). */

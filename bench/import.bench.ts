@@ -21,7 +21,7 @@
 // and dropped at the end. The outbox's after-commit delivery (realtime, worker wake-ups) is not
 // started: the import writes its events and timeline entries (timed), their delivery is not.
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, openAsBlob, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 import { loadExcelJS } from '../src/lib/exceljs.js';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { scratchDatabase, benchWorkspace, median } from './kit.js';
+import { scratchDatabase, benchWorkspace, median, procKb } from './kit.js';
 import { nodeArgsOf } from '../scripts/node-args.js';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -464,11 +464,11 @@ async function serverRss() {
         let m: RegExpExecArray | null;
         while (!(m = /CRM GraphQL API: (\S+)/.exec(out))) await new Promise((r) => setTimeout(r, 100));
         const url = m[1];
-        const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))![1]) / 1024;
+        const rss = async () => (await procKb(server.pid!, 'VmRSS')) / 1024;
         await new Promise((r) => setTimeout(r, 3000));
-        const idle = rss();
+        const idle = await rss();
         let peak = idle;
-        const sampler = setInterval(() => (peak = Math.max(peak, rss())), 50);
+        const sampler = setInterval(() => void rss().then((mb) => (peak = Math.max(peak, mb))), 50);
         const t0 = performance.now();
         const form = new FormData();
         form.append(

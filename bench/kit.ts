@@ -1,12 +1,19 @@
 // What the benchmarks share: a scratch PostgreSQL database of their own, a workspace to work in,
 // and timing a function.
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import pg from 'pg';
 import { nodeArgsOf } from '../scripts/node-args.js';
 import type { AppDeps } from '../src/context.js';
 import { loadConfig } from '../src/config.js';
 import { signUp } from '../src/modules/auth/auth.service.js';
+
+/** A field of a process's /proc status in KB: its RSS now (VmRSS) or at its peak (VmHWM). */
+export async function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+}
 
 /** Creates an empty database beside `adminUrl` for one run; `drop` removes it, connections and all. */
 export async function scratchDatabase(adminUrl: string, prefix = 'crm_bench') {

@@ -12,7 +12,9 @@ import { createWriteStream, openAsBlob, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { Kind, parse } from 'graphql';
 
@@ -241,8 +243,7 @@ async function removeAll(paths: string[]) {
   await Promise.all(paths.map((p) => rm(p, { force: true }).catch(() => undefined)));
 }
 
-/** A file's bytes chunk by chunk, whether a `File` of Node's or of yoga's fetch ponyfill (not Readable.fromWeb). */
-export async function* fileChunks(file: Blob) {
-  const reader = file.stream().getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) yield Buffer.from(r.value);
+/** A file's bytes as a Node stream (an upload is one of Node's own `File`s, read from disk). */
+export function fileStream(file: Blob): Readable {
+  return Readable.fromWeb(file.stream() as WebReadableStream<Uint8Array>);
 }

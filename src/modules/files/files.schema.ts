@@ -19,8 +19,8 @@ builder.scalarType('Upload', {
     throw new GraphQLError('Upload is an input-only type');
   },
   parseValue: (v) => {
-    if (typeof File !== 'undefined' && v instanceof File) return v;
-    if (v && typeof v === 'object' && 'arrayBuffer' in v && 'size' in v) return v as File;
+    // Multipart requests' files are Node's own (lib/uploads.ts).
+    if (v instanceof File) return v;
     throw new GraphQLError('Upload must be a file part of a multipart request');
   },
 });

@@ -2,7 +2,6 @@
 // card (with an ATTACHMENT timeline entry) and/or named by FILE custom field values, and served
 // at GET /files/<id> to those who may see them (canSeeAttachment, src/kernel/access/files.ts).
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import DataLoader from 'dataloader';
 import { perRequestValue } from '../../lib/per-request.js';
 import type { Attachment, Prisma } from '../../generated/prisma/client.js';
@@ -14,7 +13,7 @@ import { assertCanAdd, type CardRef } from '../../kernel/records.js';
 import { events } from '../../kernel/events.js';
 import { canSeeAttachment } from '../../kernel/access/files.js';
 import { render } from '../../lib/i18n.js';
-import { fileChunks } from '../../lib/uploads.js';
+import { fileStream } from '../../lib/uploads.js';
 import { FILES } from './files.messages.js';
 
 /** Whether a MIME type is allowed by a list of types and `type/*` / `prefix.*` patterns. */
@@ -39,7 +38,7 @@ export async function uploadFile(ctx: ServiceCtx, file: File, card?: CardRef | n
   const storageKey = `${ctx.viewer.workspaceId}/${id}`;
   // The bytes first: a row never points at a file that is not there. If the row then fails,
   // the stored bytes are removed again.
-  await ctx.deps.storage.putStream(storageKey, Readable.from(fileChunks(file)));
+  await ctx.deps.storage.putStream(storageKey, fileStream(file));
   try {
     const row = await ctx.db.$transaction(async (tx) => {
       const a = await tx.attachment.create({

@@ -24,7 +24,7 @@ import type { Tx } from '../../lib/outbox.js';
 import { render, type Message } from '../../lib/i18n.js';
 import { decodeGlobalId, isUuid } from '../../lib/ids.js';
 import * as v from '../../lib/validate.js';
-import { fileChunks } from '../../lib/uploads.js';
+import { fileStream } from '../../lib/uploads.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import { createRecord, writeRecords, type CardWrite } from '../../kernel/records.js';
 import { visible } from '../../kernel/access/visibility.js';
@@ -154,7 +154,7 @@ export type ImportSource = { name: string; type?: string | null; size: number; s
 
 /** Stores the file, records the import and starts it in the background; its progress is the Import row. */
 export async function startImport(ctx: ServiceCtx, file: File, kind: CardKind, options: Partial<ImportOptions> = {}) {
-  const row = await createImport(ctx, { name: file.name ?? '', type: file.type, size: file.size, stream: Readable.from(fileChunks(file)) }, kind, options);
+  const row = await createImport(ctx, { name: file.name ?? '', type: file.type, size: file.size, stream: fileStream(file) }, kind, options);
   launch(ctx.deps, row.id);
   return row;
 }
