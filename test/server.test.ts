@@ -143,8 +143,9 @@ describe('the embedded server (PGlite in DATA_DIR)', () => {
     });
     console.log(`server RSS while a ${size >> 20} MB import file arrived: +${((peak - before) / 2 ** 20).toFixed(1)} MB`);
     // Held in memory (as yoga's own parser does) it would be the file's size at least; as it is,
-    // what grows is garbage the next full collection frees (measured: +17 MB at 40 MB, +36 at 120).
-    expect(peak - before).toBeLessThan(size / 2);
+    // what grows is the chunks' garbage and the allocator's free pages (measured at 80 MB: +16–40
+    // MB, the more the busier the machine).
+    expect(peak - before).toBeLessThan(size * 0.75);
 
     // The same file taken: stored whole, and its run reads it until it is cancelled.
     const started = await (await send(START('{}'))).json();
