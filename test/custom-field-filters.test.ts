@@ -9,53 +9,21 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
 import { rawId } from './kit/results.js';
-import { createDeal as newDeal, defineField, readDeal, updateDeal as writeDeal } from './kit/cards.js';
-import { issue, names, refusedList, type Conn } from './kit/lists.js';
+import { readDeal, updateDeal as writeDeal } from './kit/cards.js';
+import { issue, names, refusedList } from './kit/lists.js';
 import { Deals } from './kit/documents/deals.js';
+import { createDeal, dealNames, deals, define, sorted, values, type Field } from './kit/field-lists.js';
 import { ArchiveCustomField, CustomFields, DeleteFieldOption, UnarchiveCustomField, UpdateCustomField } from './kit/documents/custom-fields.js';
 import type {
   CreateCustomFieldInput,
-  CustomFieldFieldsFragment,
   CustomFieldFilter,
   CustomFieldInput,
-  CustomFieldValueInput,
   DealFilter,
   DealOrder,
   DealsQueryVariables,
   FieldType,
   FilterOperator,
 } from './gql/graphql.js';
-
-type Field = CustomFieldFieldsFragment;
-
-async function define(ws: Workspace, input: CreateCustomFieldInput): Promise<Field> {
-  return defineField(ws, input);
-}
-
-/** Custom field values to write, leaving out those not given. */
-function values(pairs: [Field, CustomFieldValueInput | null | undefined][]): CustomFieldInput[] {
-  return pairs.filter(([, v]) => v !== undefined && v !== null).map(([f, v]) => ({ fieldId: f.id, value: v }));
-}
-
-async function createDeal(ws: Workspace, name: string, customFields: CustomFieldInput[] = [], extra: { amount?: string; stageId?: string } = {}) {
-  return newDeal(ws, { name, customFields, ...extra });
-}
-
-async function deals(c: Client, vars: DealsQueryVariables): Promise<Conn> {
-  return (await c.gql(Deals, { first: 100, ...vars })).deals;
-}
-
-/** The names of the deals a filter finds, by name; totalCount must agree. */
-async function dealNames(c: Client, filter: DealFilter) {
-  const r = await deals(c, { filter, orderBy: [{ field: 'NAME' }] });
-  expect(r.totalCount, `totalCount of ${JSON.stringify(filter)}`).toBe(r.edges.length);
-  return names(r);
-}
-
-/** The names of the deals in an order. */
-async function sorted(c: Client, orderBy: DealOrder[], filter?: DealFilter) {
-  return names(await deals(c, { orderBy, filter }));
-}
 
 async function updateDeal(ws: Workspace, deal: { id: string; version: number }, customFields: CustomFieldInput[]) {
   return writeDeal(ws, { id: deal.id, version: deal.version, customFields });

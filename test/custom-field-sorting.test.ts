@@ -4,9 +4,9 @@
 import { describe, expect, it, test, type Workspace } from './kit/fixtures.js';
 import type { Client } from './kit/app.js';
 import { rawId } from './kit/results.js';
-import { createCompany, createContact, createDeal as newDeal, defineField } from './kit/cards.js';
-import { expectWalks, issue, names, refusedList, type Conn, type PageArgs } from './kit/lists.js';
-import { Deals } from './kit/documents/deals.js';
+import { createCompany, createContact } from './kit/cards.js';
+import { expectWalks, issue, names, refusedList, type PageArgs } from './kit/lists.js';
+import { createDeal, dealNames, deals, define, sorted, values, type Field } from './kit/field-lists.js';
 import { Contacts } from './kit/documents/contacts.js';
 import { Companies } from './kit/documents/companies.js';
 import { UpdateFieldOption } from './kit/documents/custom-fields.js';
@@ -17,45 +17,9 @@ import type {
   ContactFilter,
   ContactOrder,
   ContactsQueryVariables,
-  CreateCustomFieldInput,
-  CustomFieldFieldsFragment,
-  CustomFieldInput,
-  CustomFieldValueInput,
   DealFilter,
   DealOrder,
-  DealsQueryVariables,
 } from './gql/graphql.js';
-
-type Field = CustomFieldFieldsFragment;
-
-async function define(ws: Workspace, input: CreateCustomFieldInput): Promise<Field> {
-  return defineField(ws, input);
-}
-
-/** Custom field values to write, leaving out those not given. */
-function values(pairs: [Field, CustomFieldValueInput | null | undefined][]): CustomFieldInput[] {
-  return pairs.filter(([, v]) => v !== undefined && v !== null).map(([f, v]) => ({ fieldId: f.id, value: v }));
-}
-
-async function createDeal(ws: Workspace, name: string, customFields: CustomFieldInput[] = [], extra: { amount?: string; stageId?: string } = {}) {
-  return newDeal(ws, { name, customFields, ...extra });
-}
-
-async function deals(c: Client, vars: DealsQueryVariables): Promise<Conn> {
-  return (await c.gql(Deals, { first: 100, ...vars })).deals;
-}
-
-/** The names of the deals a filter finds, by name; totalCount must agree. */
-async function dealNames(c: Client, filter: DealFilter) {
-  const r = await deals(c, { filter, orderBy: [{ field: 'NAME' }] });
-  expect(r.totalCount, `totalCount of ${JSON.stringify(filter)}`).toBe(r.edges.length);
-  return names(r);
-}
-
-/** The names of the deals in an order. */
-async function sorted(c: Client, orderBy: DealOrder[], filter?: DealFilter) {
-  return names(await deals(c, { orderBy, filter }));
-}
 
 // Tests
 
