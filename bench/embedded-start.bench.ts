@@ -27,7 +27,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { nodeArgsOf } from '../scripts/node-args.js';
+import { nodeArgsOf, nodeEnvOf } from '../scripts/node-args.js';
 import { scratchDatabase, procKb } from './kit.js';
 
 const { values } = parseArgs({
@@ -109,7 +109,7 @@ async function startOnce(root: string, flags: string[], kind: Kind, databaseUrl?
   const dataDir = await mkdtemp(join(tmpdir(), 'crm-embedded-start-'));
   const env: Record<string, string | undefined> = { ...process.env };
   for (const k of ['PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'REDIS_URL', 'SEED_DEMO', 'NODE_OPTIONS', 'NODE_ENV']) delete env[k];
-  Object.assign(env, { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  Object.assign(env, nodeEnvOf(root, 'start'), { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   if (kind === 'empty') env.SEED_DEMO = 'false';
   if (kind === 'pg') env.DATABASE_URL = databaseUrl;
   const spawnedAt = performance.now();
@@ -185,7 +185,9 @@ async function main() {
       }
     }
   }
-  console.log(`\nmedians of ${RUNS} run(s); node flags: ${checkouts.map(([n, r, f]) => `${n}: ${[...f, ...nodeArgsOf(r, 'start')].join(' ')}`).join('; ')}`);
+  console.log(
+    `\nmedians of ${RUNS} run(s); node flags: ${checkouts.map(([n, r, f]) => `${n}: ${[...Object.entries(nodeEnvOf(r, 'start')).map(([k, v]) => `${k}=${v}`), ...f, ...nodeArgsOf(r, 'start')].join(' ')}`).join('; ')}`,
+  );
   console.log('| checkout | start | /health | CPU to /health | idle RSS | after requests | peak RSS | after requests ÷ PostgreSQL |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const [name] of checkouts) {

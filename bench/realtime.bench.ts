@@ -37,6 +37,7 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { nodeFlagsOf } from './kit.js';
+import { nodeEnvOf } from '../scripts/node-args.js';
 import { ROOT } from '../src/lib/root.js';
 
 const { values } = parseArgs({
@@ -67,8 +68,9 @@ const N = COUNTS[0];
 const CHANGES = Number(values.changes);
 const WARMUP = Number(values.warmup);
 const BATCH = Number(values.batch);
-// The instances run with the node flags of the production command (`npm start`).
+// The instances run with the node flags and environment of the production command (`npm start`).
 const SERVER_FLAGS = nodeFlagsOf(ROOT, values['server-script']!);
+const SERVER_ENV = nodeEnvOf(ROOT, values['server-script']!);
 const PROBE = pathToFileURL(resolve(ROOT, 'bench/realtime-probe.ts')).href;
 const CHANGE_TIMEOUT_MS = 30_000;
 
@@ -371,9 +373,9 @@ try {
   };
   // One after the other, so only the first applies the migrations.
   const banner = /CRM GraphQL API: (\S+)/;
-  const a = spawnChild('instance A', 'src/main.ts', serverEnv, SERVER_FLAGS);
+  const a = spawnChild('instance A', 'src/main.ts', { ...SERVER_ENV, ...serverEnv }, SERVER_FLAGS);
   const urlA = (await a.waitFor(banner))[1];
-  const b = spawnChild('instance B', 'src/main.ts', serverEnv, SERVER_FLAGS);
+  const b = spawnChild('instance B', 'src/main.ts', { ...SERVER_ENV, ...serverEnv }, SERVER_FLAGS);
   const urlB = (await b.waitFor(banner))[1];
   const base = spawnChild('baseline ws', 'bench/realtime-ws-baseline.ts', { NODE_ENV: 'production' });
   const basePort = (await base.waitFor(/baseline ws: (\d+)/))[1];
@@ -673,7 +675,7 @@ try {
     `\nrealtime fan-out: ${N} subscribers to \`dealChanged\` (${N / 2} on each of two instances joined by Redis), ${CHANGES} changes after ${WARMUP} warm-up, Node ${process.version}, ${cpus} CPUs`,
   );
   console.log(
-    `Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber (clients: ${values.client === 'protocol' ? 'graphql-transport-ws spoken over plain ws sockets, one JSON.parse per message as the baseline clients' : "graphql-ws's client library"}). Servers (node flags of \`npm run ${values['server-script']}\`: ${SERVER_FLAGS.join(' ') || 'none'}), baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`,
+    `Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber (clients: ${values.client === 'protocol' ? 'graphql-transport-ws spoken over plain ws sockets, one JSON.parse per message as the baseline clients' : "graphql-ws's client library"}). Servers (node flags of \`npm run ${values['server-script']}\`: ${[...Object.entries(SERVER_ENV).map(([k, v]) => `${k}=${v}`), ...SERVER_FLAGS].join(' ') || 'none'}), baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`,
   );
   console.log('| path | p50 ms | p95 ms | p99 ms | p50 ratio | p95 ratio | p99 ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { print } from 'graphql';
 import { Login, SignUp } from './documents/auth.js';
-import { nodeArgsOf } from '../../scripts/node-args.js';
+import { nodeArgsOf, nodeEnvOf } from '../../scripts/node-args.js';
 import { TEST_SERVER_DIR } from './server-dir.js';
 import { ROOT } from '../../src/lib/root.js';
 
@@ -73,7 +73,7 @@ export function spawnServer(config: Record<string, string>): Server {
   // Node itself, not npm: npm would stand between the test and the server's signals.
   const proc = spawn(process.execPath, START_ARGS, {
     cwd: ROOT,
-    env: { ...env, ...config },
+    env: { ...env, ...nodeEnvOf(ROOT, 'start'), ...config },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
