@@ -27,7 +27,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { nodeArgsOf, nodeEnvOf } from '../scripts/node-args.js';
+import { envWords, nodeArgsOf, nodeEnvOf } from '../scripts/node-args.js';
 import { scratchDatabase, procKb } from './kit.js';
 
 const { values } = parseArgs({
@@ -186,7 +186,7 @@ async function main() {
     }
   }
   console.log(
-    `\nmedians of ${RUNS} run(s); node flags: ${checkouts.map(([n, r, f]) => `${n}: ${[...Object.entries(nodeEnvOf(r, 'start')).map(([k, v]) => `${k}=${v}`), ...f, ...nodeArgsOf(r, 'start')].join(' ')}`).join('; ')}`,
+    `\nmedians of ${RUNS} run(s); node flags: ${checkouts.map(([n, r, f]) => `${n}: ${[...envWords(nodeEnvOf(r, 'start')), ...f, ...nodeArgsOf(r, 'start')].join(' ')}`).join('; ')}`,
   );
   console.log('| checkout | start | /health | CPU to /health | idle RSS | after requests | peak RSS | after requests ÷ PostgreSQL |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');

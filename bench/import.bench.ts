@@ -33,7 +33,7 @@ import { loadExcelJS } from '../src/lib/exceljs.js';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { scratchDatabase, benchWorkspace, median, procKb } from './kit.js';
-import { nodeArgsOf, nodeEnvOf } from '../scripts/node-args.js';
+import { envWords, nodeArgsOf, nodeEnvOf } from '../scripts/node-args.js';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db.js';
@@ -444,7 +444,7 @@ async function serverRss() {
   const built = spawn('npm', ['run', '--silent', 'build:server'], { cwd: root, stdio: 'inherit' });
   if ((await once(built, 'exit'))[0] !== 0) throw new Error('npm run build:server failed');
   console.log(
-    `\nthe server's RSS while it imports a file sent to startImport (\`npm start\`: ${[...Object.entries(nodeEnvOf(root, 'start')).map(([k, v]) => `${k}=${v}`), 'node', ...nodeArgsOf(root, 'start')].join(' ')}):`,
+    `\nthe server's RSS while it imports a file sent to startImport (\`npm start\`: ${[...envWords(nodeEnvOf(root, 'start')), 'node', ...nodeArgsOf(root, 'start')].join(' ')}):`,
   );
   for (const format of values['server-rss-formats']!.split(',')) {
     for (const n of values['server-rss']!.split(',').filter(Boolean).map(Number)) {

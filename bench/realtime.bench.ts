@@ -37,7 +37,7 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { nodeFlagsOf } from './kit.js';
-import { nodeEnvOf } from '../scripts/node-args.js';
+import { envWords, nodeEnvOf } from '../scripts/node-args.js';
 import { ROOT } from '../src/lib/root.js';
 
 const { values } = parseArgs({
@@ -675,7 +675,7 @@ try {
     `\nrealtime fan-out: ${N} subscribers to \`dealChanged\` (${N / 2} on each of two instances joined by Redis), ${CHANGES} changes after ${WARMUP} warm-up, Node ${process.version}, ${cpus} CPUs`,
   );
   console.log(
-    `Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber (clients: ${values.client === 'protocol' ? 'graphql-transport-ws spoken over plain ws sockets, one JSON.parse per message as the baseline clients' : "graphql-ws's client library"}). Servers (node flags of \`npm run ${values['server-script']}\`: ${[...Object.entries(SERVER_ENV).map(([k, v]) => `${k}=${v}`), ...SERVER_FLAGS].join(' ') || 'none'}), baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`,
+    `Start point: just before the bench process sends updateDeal over HTTP (so the time includes the mutation itself: its transaction, the outbox write and the response); end point: the graphql-ws "next" message handled by the LAST subscriber (clients: ${values.client === 'protocol' ? 'graphql-transport-ws spoken over plain ws sockets, one JSON.parse per message as the baseline clients' : "graphql-ws's client library"}). Servers (node flags of \`npm run ${values['server-script']}\`: ${[...envWords(SERVER_ENV), ...SERVER_FLAGS].join(' ') || 'none'}), baseline server and clients are separate processes on one machine; all 2×N client sockets share the bench process's event loop. Percentiles are nearest-rank over ${CHANGES} samples; ratios are against the baseline row (the GraphQL spread against the plain ws spread). Load average while measuring: ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}.\n`,
   );
   console.log('| path | p50 ms | p95 ms | p99 ms | p50 ratio | p95 ratio | p99 ratio |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');

@@ -20,3 +20,6 @@ export const nodeArgsOf = (root: string, script: string): string[] => nodeComman
 
 /** The environment variables the npm script `script` sets for node (`MALLOC_ARENA_MAX=2 node …`). */
 export const nodeEnvOf = (root: string, script: string): Record<string, string> => nodeCommandOf(root, script).env;
+
+/** Variables as a command line sets them (`NAME=value`), for a bench's report of the command it ran. */
+export const envWords = (env: Record<string, string>): string[] => Object.entries(env).map(([k, v]) => `${k}=${v}`);
