@@ -2,6 +2,7 @@
 // formats, Windows-1251), an XLSX written by exceljs with a merged title and header, empty rows
 // and formulas; header matching, value coercion, the row-by-row report, dry runs, the duplicate
 // policy, rights, and a run resumed from its stored position without writing a row twice.
+import { Readable } from 'node:stream';
 import { print } from 'graphql';
 import iconv from 'iconv-lite';
 import ExcelJS from 'exceljs';
@@ -23,7 +24,8 @@ import {
 } from './kit/documents/imports.js';
 import { subscribe } from './kit/subscribe.js';
 import type { ImportFieldsFragment, ImportOptionsInput } from './gql/graphql.js';
-import { resumeImports, runImport } from '../src/modules/imports/imports.service.js';
+import { createImport, IMPORT_MAX_BYTES, resumeImports, runImport } from '../src/modules/imports/imports.service.js';
+import { issuesOf, kernelOf } from './kernel/kit.js';
 import { encodeGlobalId } from '../src/lib/ids.js';
 
 type Done = ImportFieldsFragment;
@@ -246,6 +248,16 @@ describe("an XLSX long enough that its text crosses the reader's chunks", () => 
       expect(new Set(stored.map((c) => c.position))).toEqual(new Set(['Менеджер по закупкам']));
     },
   );
+});
+
+describe('a file over the import limit', () => {
+  test('is refused by its size in megabytes, and no import is recorded', async ({ workspace: ws }) => {
+    const k = await kernelOf(ws);
+    // As `npm run import` gives it: the size from the file system, the bytes not read before the checks.
+    const file = { name: 'huge.csv', size: IMPORT_MAX_BYTES + 3 * 1024 * 1024, stream: Readable.from(['Name\nAnn\n']) };
+    expect(await issuesOf(createImport(k.admin, file, 'CONTACT'))).toEqual(['file: is 515.0 MB; files may be at most 512 MB']);
+    expect(await k.db.import.count({ where: { workspaceId: k.workspaceId } })).toBe(0);
+  });
 });
 
 describe('dry run', () => {

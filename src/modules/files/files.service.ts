@@ -24,12 +24,15 @@ export function typeAllowed(type: string, allowed: string[]) {
 
 const MB = 1024 * 1024;
 
+/** A file refused for its size, in megabytes (an attachment over FILE_MAX_MB, an import's file over its own limit). */
+export const fileTooBig = (size: number, max: number) => FILES.tooBig({ size: (size / MB).toFixed(1), max: (max / MB).toFixed(0) });
+
 export async function uploadFile(ctx: ServiceCtx, file: File, card?: CardRef | null) {
   const { fileMaxBytes, fileTypes } = ctx.deps.config;
   const issues = new IssueList();
   const name = (file.name || 'file').replace(/[\\/\r\n\t]/g, '_').slice(0, 255);
   const type = file.type || 'application/octet-stream';
-  if (file.size > fileMaxBytes) issues.add('file', FILES.tooBig({ size: (file.size / MB).toFixed(1), max: (fileMaxBytes / MB).toFixed(0) }));
+  if (file.size > fileMaxBytes) issues.add('file', fileTooBig(file.size, fileMaxBytes));
   else if (file.size === 0) issues.add('file', FILES.empty());
   if (!typeAllowed(type, fileTypes)) issues.add('file', FILES.typeRefused({ type }));
   issues.throwIfAny();

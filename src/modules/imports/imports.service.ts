@@ -25,6 +25,7 @@ import { render, type Message } from '../../lib/i18n.js';
 import { decodeGlobalId, isUuid } from '../../lib/ids.js';
 import * as v from '../../lib/validate.js';
 import { fileStream } from '../../lib/uploads.js';
+import { fileTooBig } from '../files/files.service.js';
 import { descriptor, type CardKind } from '../../kernel/card-kinds.js';
 import { createRecord, writeRecords, type CardWrite } from '../../kernel/records.js';
 import { visible } from '../../kernel/access/visibility.js';
@@ -164,7 +165,7 @@ export async function createImport(ctx: ServiceCtx, file: ImportSource, kind: Ca
   const issues = new IssueList();
   const format = formatOf(file.name, file.type);
   if (!format) issues.add('file', IMPORTS.badFormat());
-  if (file.size > IMPORT_MAX_BYTES) issues.add('file', v.VALIDATE.tooLong({ max: IMPORT_MAX_BYTES }));
+  if (file.size > IMPORT_MAX_BYTES) issues.add('file', fileTooBig(file.size, IMPORT_MAX_BYTES));
   const opts = checkOptions(ctx, kind, await definitions(ctx, kind), options, issues);
   issues.throwIfAny();
   const id = randomUUID();
