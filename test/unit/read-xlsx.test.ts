@@ -1,8 +1,9 @@
 // An XLSX import file's cells as a spreadsheet shows them (src/modules/imports/read-xlsx.ts):
 // from a workbook exceljs writes, and from sheets as other programs write them (inline rich
 // text with phonetic guides, cells and rows without their reference, prefixed element names,
-// ISO date cells, built-in date formats, the 1904 date system, an inline string in a <v>).
-import { readdirSync, readlinkSync } from 'node:fs';
+// ISO date cells, built-in date formats, the 1904 date system, an inline string in a <v>), the
+// first tab whatever the zip's order, and the file's copy that leaves nothing behind.
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +104,26 @@ describe('an XLSX sheet read into cells', () => {
     ]);
   });
 
+  test('shared strings as other programs write them: prefixed names, a phonetic guide on plain text, whitespace between elements, an empty one', async () => {
+    const zip = new JSZip();
+    const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+    zip.file(
+      'xl/sharedStrings.xml',
+      `<?xml version="1.0" encoding="UTF-8"?>\n<x:sst xmlns:x="${main}" count="4" uniqueCount="4">\n` +
+        `  <x:si>\n    <x:t>東京</x:t>\n    <x:rPh sb="0" eb="2"><x:t>トウキョウ</x:t></x:rPh>\n  </x:si>\n` +
+        `  <x:si><x:r><x:t xml:space="preserve">ООО </x:t></x:r>\n<x:r><x:rPr><x:b/></x:rPr><x:t>«Ромашка» &amp; Ко</x:t></x:r></x:si>\n` +
+        `  <x:si><x:t/></x:si>\n  <x:si><x:t>последняя</x:t></x:si>\n</x:sst>`,
+    );
+    zip.file(
+      'xl/worksheets/sheet1.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${main}"><sheetData><row r="1">` +
+        [0, 1, 2, 3].map((i) => `<c t="s"><v>${i}</v></c>`).join('') +
+        `</row></sheetData></worksheet>`,
+    );
+    const bytes = await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
+    expect(await rowsOf(bytes)).toEqual([{ row: 1, cells: ['東京', 'ООО «Ромашка» & Ко', null, 'последняя'] }]);
+  });
+
   test("a workbook's shared strings are kept by number, in blocks, whatever their length and script", () => {
     const shared = new SharedStrings();
     const texts = Array.from({ length: 150_000 }, (_, i) => (i % 3 ? `Контакт ${i}` : i % 5 ? `contact-${i}@example.com` : ''));
@@ -147,29 +168,64 @@ describe('an XLSX sheet read into cells', () => {
     expect(spills()).toBe(before);
   });
 
-  test("exceljs's copy of the sheet is deleted, when the rows are read to the end and when the reading stops early", async () => {
+  test("the workbook's first sheet is its first tab, wherever its file is in the zip and whatever its number", async () => {
+    const zip = new JSZip();
+    const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+    const sheet = (text: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>${text}</t></is></c></row></sheetData></worksheet>`;
+    // Written first, numbered first, but the second tab.
+    zip.file('xl/worksheets/sheet1.xml', sheet('второй лист'));
+    zip.file('xl/worksheets/sheet7.xml', sheet('первый лист'));
+    zip.file(
+      'xl/_rels/workbook.xml.rels',
+      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet7.xml"/></Relationships>`,
+    );
+    zip.file(
+      'xl/workbook.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${main}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Первый" sheetId="7" r:id="rId2"/><sheet name="Второй" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    );
+    expect(await rowsOf(await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }))).toEqual([{ row: 1, cells: ['первый лист'] }]);
+    // No workbook part to say which comes first: the lowest-numbered sheet.
+    zip.remove('xl/workbook.xml');
+    expect(await rowsOf(await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }))).toEqual([{ row: 1, cells: ['второй лист'] }]);
+  });
+
+  test('the file is copied as it came, to a temporary file without a name, closed when the rows are read to the end and when the reading stops early', async () => {
     const wb = new ExcelJS.Workbook();
     const sheet = wb.addWorksheet('Контакты');
-    for (let i = 1; i <= 200; i++) sheet.addRow([`Имя ${i}`, i]);
+    for (let i = 1; i <= 5000; i++) sheet.addRow([`Имя ${i}`, i, `Компания ${i % 10}`]);
     const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+    /** This process's open files under the temporary directory whose name was removed, with their sizes. */
+    const copies = () =>
+      readdirSync('/proc/self/fd').flatMap((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).includes('crm-xlsx-') ? [statSync(`/proc/self/fd/${fd}`).size] : [];
+        } catch {
+          return [];
+        }
+      });
     const dir = await mkdtemp(join(tmpdir(), 'read-xlsx-tmp-'));
     const was = process.env.TMPDIR;
     process.env.TMPDIR = dir;
     try {
-      // exceljs writes the sheet before the shared strings, as Excel does: the reader copies it to a file first.
-      const rows = readRows(Readable.from([bytes]), 'XLSX');
-      expect((await rows.next()).value).toEqual({ row: 1, cells: ['Имя 1', 1] });
-      expect(readdirSync(dir)).toHaveLength(1);
+      const rows = readRows(Readable.from([bytes.subarray(0, 10_000), bytes.subarray(10_000)]), 'XLSX');
+      expect((await rows.next()).value).toEqual({ row: 1, cells: ['Имя 1', 1, 'Компания 1'] });
+      // The zip as it came (~90 KB here), not its sheet inflated (~600 KB), and nothing by name.
+      expect(copies()).toEqual([bytes.length]);
+      expect(readdirSync(dir)).toEqual([]);
       let n = 1;
       for await (const r of rows) n = r.row;
-      expect(n).toBe(200);
-      // exceljs deletes it asynchronously.
-      await expect.poll(() => readdirSync(dir)).toEqual([]);
+      expect(n).toBe(5000);
+      await expect.poll(copies).toEqual([]);
       const early = readRows(Readable.from([bytes]), 'XLSX');
       await early.next();
-      expect(readdirSync(dir)).toHaveLength(1);
+      expect(copies()).toEqual([bytes.length]);
       await early.return(undefined);
-      await expect.poll(() => readdirSync(dir)).toEqual([]);
+      await expect.poll(copies).toEqual([]);
+      // Not a zip: the copy is closed too.
+      await expect(readRows(Readable.from([Buffer.from('PK\u0003\u0004 no zip here')]), 'XLSX').next()).rejects.toThrow(/not a zip file/);
+      expect(copies()).toEqual([]);
+      expect(readdirSync(dir)).toEqual([]);
     } finally {
       if (was === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = was;

@@ -13,15 +13,10 @@
 // ~0.6 s of CPU in all from a kept thread (docs/performance.md); the import CLI reads its file
 // twice (the count for its progress bar, then the rows). A thread left early (a stop), or
 // failed, is ended. Kept idle, it holds ~45 MB of RSS.
-import { rmSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { processRuns } from '../../lib/processes.js';
 import { emptyRow, peek, readRows, type FileFormat, type FileRow } from './read.js';
-import type { FromReader, ReaderData, ToReader } from './read-worker.js';
+import type { FromReader, ToReader } from './read-worker.js';
 
 /** XLSX files from this size on are read in a worker thread. */
 export const APART_FROM = 1024 * 1024;
@@ -35,32 +30,29 @@ export const KEPT_MS = 60_000;
  * dist/cli), else the `.ts` source through tsx's loader, registered in the worker first (a
  * worker's `--import tsx` is not applied to its entry point on Node 20).
  */
-function start(data: ReaderData): Worker {
+function start(): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./read-worker.mjs', here), { workerData: data });
+  if (!here.endsWith('.ts')) return new Worker(new URL('./read-worker.mjs', here));
   const entry = JSON.stringify(new URL('./read-worker.ts', here).href);
   // tsx found from this file, not from the working directory an eval'd worker resolves from.
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); })`, { eval: true, workerData: data });
+  return new Worker(`import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); })`, { eval: true });
 }
 
-/** A reader thread and the directory its temporary files go in (exceljs may copy a sheet there). */
-type Reader = { worker: Worker; tmp: string };
+/**
+ * A reader thread. Its temporary files (a copy of the file's zip, shared strings past their first
+ * 8 MiB: read-xlsx.ts) have their names removed as they are opened, so a thread ended, or a
+ * process killed, leaves none behind.
+ */
+type Reader = { worker: Worker };
 /** The reader thread kept for the next file, idle, and the timer that ends it. */
 let kept: { reader: Reader; timer: NodeJS.Timeout } | undefined;
 /** Reader threads started so far, and those not ended yet (a kept one is idle and unref'd: the process's active handles do not show it). */
 const threads = { started: 0, alive: 0 };
 export const readerThreads = () => ({ ...threads });
 let nextFile = 0;
-/**
- * The directories of the reader threads alive. A process that exits without ending its kept
- * thread (no server stop: a script, a crash) still removes them, as it did when every thread
- * ended with its file.
- */
-const dirs = new Set<string>();
-let removedAtExit = false;
 
-async function takeReader(): Promise<Reader> {
+function takeReader(): Reader {
   if (kept) {
     const { reader, timer } = kept;
     kept = undefined;
@@ -68,19 +60,10 @@ async function takeReader(): Promise<Reader> {
     reader.worker.ref();
     return reader;
   }
-  await removeDeadReadersDirs();
-  const tmp = await mkdtemp(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
-  dirs.add(tmp);
-  if (!removedAtExit) {
-    removedAtExit = true;
-    process.once('exit', () => {
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    });
-  }
-  const worker = start({ tmp });
+  const worker = start();
   threads.started++;
   threads.alive++;
-  const reader = { worker, tmp };
+  const reader = { worker };
   // A kept thread that fails or exits while idle is forgotten (an 'error' with no listener would end the process).
   const forget = () => {
     if (kept?.reader !== reader) return;
@@ -96,33 +79,8 @@ async function takeReader(): Promise<Reader> {
   return reader;
 }
 
-/**
- * A reader thread's directory is named for its host and process (`crm-import-<host>-<pid>-…`). A
- * process killed with SIGKILL runs no handler, so its directory stays, with whatever exceljs had
- * copied there (a sheet's copy can be as large as the sheet's XML): the next reader thread started
- * on the same host removes the directories of processes that no longer run.
- */
-const DIR_PREFIX = `crm-import-${hostname().replace(/[^A-Za-z0-9]/g, '_')}-`;
-
-async function removeDeadReadersDirs() {
-  const root = tmpdir();
-  let names: string[];
-  try {
-    names = await readdir(root);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(DIR_PREFIX)) continue;
-    const pid = Number(/^(\d+)-/.exec(name.slice(DIR_PREFIX.length))?.[1]);
-    if (pid > 0 && pid !== process.pid && !processRuns(pid)) await rm(join(root, name), { recursive: true, force: true });
-  }
-}
-
-async function endReader({ worker, tmp }: Reader) {
+async function endReader({ worker }: Reader) {
   await worker.terminate();
-  await rm(tmp, { recursive: true, force: true });
-  dirs.delete(tmp);
 }
 
 /** Keeps a reader thread for the next file (one is enough: another is ended). */
@@ -154,7 +112,7 @@ export async function* readRowsApart(input: Readable, format: FileFormat, opts: 
     yield* readRows(whole, format, from);
     return;
   }
-  const reader = await takeReader();
+  const reader = takeReader();
   const { worker } = reader;
   const file = nextFile++;
   const bytes = whole[Symbol.asyncIterator]();
@@ -212,8 +170,8 @@ export async function* readRowsApart(input: Readable, format: FileFormat, opts: 
       else await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    // Done: the thread is kept for the next file. Failed, or left early (a stop): it is ended, and
-    // its directory with whatever exceljs left there. The file is closed either way.
+    // Done: the thread is kept for the next file. Failed, or left early (a stop): it is ended. The
+    // file is closed either way.
     worker.off('message', onMessage);
     worker.off('error', onError);
     worker.off('exit', onExit);

@@ -8,7 +8,7 @@
 // requests and writes the rows. Every message names its file, so one meant for a file already
 // done (a chunk answering a pull its parser no longer needed) is dropped.
 import { Readable } from 'node:stream';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { readRows, type FileFormat, type FileRow } from './read.js';
 
 /** What the starting thread sends: a file to read, a chunk of it, its end, a failure to read it, or room for a batch more. */
@@ -20,13 +20,8 @@ export type ToReader =
   | { file: number; more: true };
 /** What the worker sends of a file: a wish for its next chunk, rows, the end of its rows, or why reading it failed. */
 export type FromReader = { file: number } & ({ pull: true } | { rows: FileRow[] } | { done: true } | { error: string });
-/** `tmp`: the directory the worker's temporary files go in (exceljs's copy of a sheet), removed by the thread that started it. */
-export type ReaderData = { tmp: string };
 
 const port = parentPort!;
-const { tmp } = workerData as ReaderData;
-// os.tmpdir() reads TMPDIR on each call, and a worker's process.env is its own copy.
-process.env.TMPDIR = tmp;
 const send = (m: FromReader) => port.postMessage(m);
 /** Batches of rows the worker reads ahead of what the starting thread has taken. */
 const BATCHES_AHEAD = 8;

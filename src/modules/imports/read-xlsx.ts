@@ -1,46 +1,56 @@
-// An XLSX file's first sheet, row by row, streaming. exceljs's WorkbookReader does the workbook:
-// the zip, the shared strings' XML, the styles and the date system. The sheet's XML is read here,
-// by the same XML parser (saxes) exceljs uses, straight into each row's cells. exceljs's own sheet
-// reader builds a Row and a Cell object, with its style, for every cell, and an event object for
-// every XML event, all thrown away at once: in the thread that reads a large import file that
-// was ~40 % of its CPU, with its garbage (docs/performance.md, "Import: an XLSX sheet read
-// without exceljs's rows"). What a cell gives is what a spreadsheet shows (read.ts's `Cell`):
+// An XLSX file's first sheet, row by row, streaming. The file's bytes are copied to a temporary
+// file first (`copyOf`: a zip's directory is at its end, and a sheet's parts are not in the order
+// they are needed), and read from there by yauzl, a part at a time: the workbook's relationships
+// and its sheet list, then its styles and date system and its shared strings, through exceljs's
+// own readers for them (WorkbookReader's), then the first sheet's XML, inflated as it is read. The
+// sheet's XML is read here, by the same XML parser (saxes) exceljs uses, straight into each row's
+// cells. exceljs's own sheet reader builds a Row and a Cell object, with its style, for every
+// cell, and an event object for every XML event, all thrown away at once: in the thread that
+// reads a large import file that was ~40 % of its CPU, with its garbage (docs/performance.md,
+// "Import: an XLSX sheet read without exceljs's rows"). exceljs's WorkbookReader, reading the zip
+// as a stream, also inflated the whole sheet into a temporary file before its first row (its
+// styles come after it in the zip): ~600 bytes of XML per row on disk, and no row for the import
+// until then (docs/performance.md, "Import: an XLSX read from a copy of its zip").
+// What a cell gives is what a spreadsheet shows (read.ts's `Cell`):
 // - a shared or inline string its text (rich text's runs joined, phonetic guides left out);
 // - a number its value, or the Date it shows where its number format is a date's (exceljs's
 //   rule, in the workbook's 1900 or 1904 date system);
 // - a boolean true or false; an ISO date cell (`t="d"`) its Date;
 // - a formula its cached result, typed as above (none cached: empty); an error cell is empty.
 //
-// Two things a whole file's reading must not leave behind or hold:
-// - The shared strings (Excel keeps each distinct text of a workbook once, and its cells point
-//   at them by number) are all needed until the sheet's last row. Kept as exceljs keeps them, a
-//   JS string each, an Excel-written file of 300,000 rows made the import's process peak at
-//   443 MB; here they are UTF-8 in blocks, with 8 bytes of place per string, and a large
-//   workbook's later blocks wait in a temporary file (`SharedStrings`), so that what the reader
-//   holds no longer grows with the workbook's distinct texts.
-// - Where the sheet comes before the shared strings in the zip (as Excel and exceljs write it),
-//   exceljs copies it to a temporary file first and deletes that file only when its reader is
-//   read to the end: the reader is always read to its end here, also when the rows are not.
+// The shared strings (Excel keeps each distinct text of a workbook once, and its cells point at
+// them by number) are all needed until the sheet's last row. Kept as exceljs keeps them, a JS
+// string each, an Excel-written file of 300,000 rows made the import's process peak at 443 MB;
+// here they are UTF-8 in blocks, with 8 bytes of place per string, and a large workbook's later
+// blocks wait in a temporary file (`SharedStrings`), so that what the reader holds no longer
+// grows with the workbook's distinct texts. Every temporary file here has its name removed as
+// it is opened: it goes when it is closed, or with the process.
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { close, closeSync, open, openSync, readSync, rmSync, write, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { loadSheetParts, loadXlsxReader } from '../../lib/exceljs.js';
+import { promisify } from 'node:util';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { loadSheetParts, loadXlsxReader, type SaxParser } from '../../lib/exceljs.js';
 import type { Cell, FileRow } from './read.js';
 
-/** A shared string as exceljs emits it: its text, or its rich text's runs. */
-type SharedString = string | { richText: { text?: string }[] } | null | undefined;
-/** What of exceljs's WorkbookReader the sheet's cells need, once it handed the sheet over. */
-type SheetSource = {
-  iterator: AsyncIterable<Buffer | string>;
-  workbook: {
-    styles: { getStyleModel(id: number): { numFmt?: string } | null };
-    properties?: { model?: { date1904?: boolean } };
-  };
+/** What of a workbook the sheet's cells need: its styles' number formats, its date system. */
+type Workbook = {
+  styles: { getStyleModel(id: number): { numFmt?: string } | null };
+  properties?: { model?: { date1904?: boolean } };
 };
-/** What WorkbookReader.parse() yields with `sharedStrings: 'emit'`: a sheet (and other parts), or a shared string. */
-type WorkbookItem = { eventType: string; value: unknown } | { index: number; text: SharedString };
+/**
+ * exceljs's WorkbookReader, as its parts are handed to it one by one (each method reads a part's
+ * XML from a stream), and what it keeps of them.
+ */
+type PartsReader = Workbook & {
+  workbookRels?: { Id: string; Target: string; TargetMode?: string }[];
+  model?: { sheets?: { rId: string }[] };
+  _parseRels(part: Readable): Promise<void>;
+  _parseWorkbook(part: Readable): Promise<void>;
+  _parseStyles(part: Readable): Promise<void>;
+};
 
 /** Bytes per block of strings: a string never spans two (a longer one gets a block of its own). */
 const BLOCK = 1 << 16;
@@ -137,11 +147,15 @@ class Blocks<T extends Buffer | Uint32Array> {
 
 /** A file for blocks, in the temporary directory, its name removed at once (the file goes when it is closed). */
 function openSpill(): number {
-  const path = join(tmpdir(), `crm-shared-strings-${process.pid}-${randomUUID()}`);
+  const path = spillPath('crm-shared-strings-');
   const fd = openSync(path, 'wx+', 0o600);
   rmSync(path, { force: true });
   return fd;
 }
+const openFd = promisify(open);
+const writeFd = promisify(write);
+const closeFd = promisify(close);
+const spillPath = (prefix: string) => join(tmpdir(), `${prefix}${process.pid}-${randomUUID()}`);
 
 /**
  * A workbook's shared strings by number, as UTF-8 in blocks, each string's place in 8 bytes: its
@@ -222,17 +236,75 @@ const local = (name: string) => {
   return i < 0 ? name : name.slice(i + 1);
 };
 
-/** A shared string's plain text: rich text's runs joined. */
-function plainText(s: SharedString): string {
-  if (s === null || s === undefined) return '';
-  if (typeof s === 'string') return s;
-  return s.richText.map((r) => r.text ?? '').join('');
+/**
+ * Writes an XML part's bytes into a parser, giving a turn after each chunk (for what its handlers
+ * gathered from it); throws the parser's first error.
+ */
+async function* parsed(parser: SaxParser, xml: AsyncIterable<Buffer | string>): AsyncGenerator<void> {
+  let failure: Error | undefined;
+  parser.on('error', (err) => (failure ??= err));
+  const decoder = new TextDecoder('utf-8');
+  const write = (text: string) => {
+    if (text) parser.write(text);
+    if (failure) throw failure;
+  };
+  for await (const chunk of xml) {
+    // `stream: true` keeps a character's first bytes until the chunk that ends it.
+    write(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    yield;
+  }
+  write(decoder.decode());
+  yield;
+}
+
+/**
+ * The workbook's shared strings part read into `shared`, each string (`<si>`) as the text of its
+ * `<t>`s: a plain one's, or its rich text's runs joined; phonetic guides (`<rPh>`) left out.
+ * (exceljs's reader of the part made an object per XML event, kept a phonetic guide's text in
+ * place of a plain string's, and read no prefixed names.)
+ */
+async function readSharedStrings(xml: AsyncIterable<Buffer | string>, shared: SharedStrings) {
+  const parser = new (loadSheetParts().SaxesParser)();
+  let text: string | null = null;
+  let into = false;
+  let phonetic = false;
+  parser.on('opentag', ({ name }) => {
+    switch (local(name)) {
+      case 'si':
+        text = '';
+        break;
+      case 'rPh':
+        phonetic = true;
+        break;
+      case 't':
+        if (text !== null && !phonetic) into = true;
+        break;
+    }
+  });
+  parser.on('text', (t) => {
+    if (into) text += t;
+  });
+  parser.on('closetag', ({ name }) => {
+    switch (local(name)) {
+      case 't':
+        into = false;
+        break;
+      case 'rPh':
+        phonetic = false;
+        break;
+      case 'si':
+        shared.add(text ?? '');
+        text = null;
+        break;
+    }
+  });
+  for await (const _ of parsed(parser, xml));
 }
 
 /** The rows of the sheet from row `from` on, each with its cells up to its last one with a value. */
-async function* sheetRows(sheet: SheetSource, shared: SharedStrings, from: number): AsyncGenerator<FileRow> {
+async function* sheetRows(xml: AsyncIterable<Buffer | string>, workbook: Workbook, shared: SharedStrings, from: number): AsyncGenerator<FileRow> {
   const { SaxesParser, isDateFmt, excelToDate } = loadSheetParts();
-  const { styles, properties } = sheet.workbook;
+  const { styles, properties } = workbook;
   const date1904 = !!properties?.model?.date1904;
   const dateStyle = new Map<number, boolean>();
   const isDate = (style: number) => {
@@ -283,8 +355,6 @@ async function* sheetRows(sheet: SheetSource, shared: SharedStrings, from: numbe
   };
 
   const parser = new SaxesParser();
-  let failure: Error | undefined;
-  parser.on('error', (err) => (failure ??= err));
   parser.on('opentag', ({ name, attributes: a }) => {
     switch (local(name)) {
       case 'row':
@@ -343,63 +413,89 @@ async function* sheetRows(sheet: SheetSource, shared: SharedStrings, from: numbe
     }
   });
 
-  const decoder = new TextDecoder('utf-8');
-  const write = (text: string) => {
-    if (text) parser.write(text);
-    if (failure) throw failure;
-  };
-  for await (const chunk of sheet.iterator) {
-    // `stream: true` keeps a character's first bytes until the chunk that ends it.
-    write(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+  for await (const _ of parsed(parser, xml)) {
     if (out.length) {
       const rows = out;
       out = [];
       yield* rows;
     }
   }
-  write(decoder.decode());
-  yield* out;
+}
+
+/**
+ * The file's bytes in a temporary file of its own (its name removed at once), for yauzl to read
+ * its directory and then its parts in any order. A file that is not a zip fails here, with
+ * yauzl's message, before anything is read of it.
+ */
+async function copyOf(input: Readable): Promise<ZipFile> {
+  const path = spillPath('crm-xlsx-');
+  // A plain descriptor, not a FileHandle: yauzl closes it when the zip and its streams are done.
+  const fd = await openFd(path, 'wx+', 0o600);
+  try {
+    rmSync(path, { force: true });
+    let at = 0;
+    for await (const chunk of input) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      for (let done = 0; done < bytes.length;) done += (await writeFd(fd, bytes, done, bytes.length - done, at + done)).bytesWritten;
+      at += bytes.length;
+    }
+    return await yauzl.fromFdPromise(fd, { lazyEntries: true });
+  } catch (err) {
+    await closeFd(fd);
+    throw err;
+  }
+}
+
+/** The path in the zip of the workbook's first sheet (its first tab), else of its lowest-numbered sheet file. */
+function firstSheet(reader: PartsReader, entries: Map<string, Entry>): string | undefined {
+  for (const sheet of reader.model?.sheets ?? []) {
+    const rel = reader.workbookRels?.find((r) => r.Id === sheet.rId);
+    if (!rel || rel.TargetMode === 'External') continue;
+    // A target is relative to the workbook's folder, or absolute from the package's root.
+    const path = rel.Target.startsWith('/') ? rel.Target.slice(1) : posix.normalize(`xl/${rel.Target}`);
+    if (/^xl\/worksheets\/[^/]+\.xml$/.test(path) && entries.has(path)) return path;
+  }
+  const numbered = [...entries.keys()].map((path) => ({ path, n: /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(path)?.[1] })).filter((e) => e.n);
+  return numbered.sort((a, b) => Number(a.n) - Number(b.n))[0]?.path;
 }
 
 /** The rows of an XLSX file's first sheet from row `from` on (rows before it are read past). */
 export async function* readXlsx(input: Readable, from: number): AsyncGenerator<FileRow> {
   const WorkbookReader = loadXlsxReader();
-  const reader = new WorkbookReader(input, {
-    worksheets: 'emit',
-    sharedStrings: 'emit',
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  });
-  const items = (reader as unknown as { parse(): AsyncGenerator<WorkbookItem> }).parse();
+  const zip = await copyOf(input);
   const shared = new SharedStrings();
-  let sheetRead = false;
-  let ended = false;
   try {
-    for (let r = await items.next(); !r.done; r = await items.next()) {
-      const item = r.value;
-      if (!('eventType' in item)) shared.add(plainText(item.text));
-      else if (item.eventType === 'worksheet' && !sheetRead) {
-        // Only the first sheet is read; the reader is read on to its end (see above).
-        sheetRead = true;
-        yield* sheetRows(item.value as SheetSource, shared, from);
-      } else if (item.eventType === 'worksheet') {
-        // Another sheet, not read: its copy's file is closed (exceljs deletes it next).
-        (item.value as { iterator: { destroy?: () => void } }).iterator.destroy?.();
-      }
+    const entries = new Map<string, Entry>();
+    for await (const entry of zip.eachEntry()) entries.set(entry.fileName, entry);
+    const part = (path: string) => {
+      const entry = entries.get(path);
+      return entry && zip.openReadStreamPromise(entry);
+    };
+    // No input of its own: its parts are handed to it.
+    const reader = new (WorkbookReader as unknown as new (input: undefined, options: object) => PartsReader)(undefined, {
+      sharedStrings: 'emit',
+      styles: 'cache',
+    });
+    for (const [path, read] of [
+      ['xl/_rels/workbook.xml.rels', (p: Readable) => reader._parseRels(p)],
+      ['xl/workbook.xml', (p: Readable) => reader._parseWorkbook(p)],
+      ['xl/styles.xml', (p: Readable) => reader._parseStyles(p)],
+    ] as const) {
+      const stream = await part(path);
+      if (stream) await read(stream);
     }
-    ended = true;
+    const strings = await part('xl/sharedStrings.xml');
+    if (strings) await readSharedStrings(strings, shared);
+    const sheet = firstSheet(reader, entries);
+    if (!sheet) return;
+    const xml = (await part(sheet))!;
+    try {
+      yield* sheetRows(xml, reader, shared, from);
+    } finally {
+      xml.destroy();
+    }
   } finally {
-    // Left early (the rows' reader stopped, or failed): exceljs still deletes its copy of the sheet.
-    if (!ended) await readToEnd(items);
     shared.close();
-  }
-}
-
-async function readToEnd(items: AsyncGenerator<WorkbookItem>) {
-  try {
-    while (!(await items.next()).done);
-  } catch {
-    // The file broke off or its stream was closed: nothing more to read.
+    zip.close();
   }
 }
