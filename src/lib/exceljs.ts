@@ -66,17 +66,50 @@ export function loadExcelJS(): Promise<ExcelJS> {
   })());
 }
 
-type WorkbookReader = ExcelJS['stream']['xlsx']['WorkbookReader'];
-let workbookReader: WorkbookReader | undefined;
+/** A relationship of a package part (`Target` relative to the part's folder, or absolute from the root). */
+export type Relationship = { Id: string; Type?: string; Target: string; TargetMode?: string };
+/** A workbook's styles as exceljs reads them: a style's number format by its index. */
+export type Styles = { getStyleModel(id: number): { numFmt?: string } | null };
+export type WorkbookParts = {
+  /** The relationships of a part (`xl/_rels/workbook.xml.rels`: the workbook's sheets' files). */
+  rels(xml: AsyncIterable<Buffer | string>): Promise<Relationship[]>;
+  /** The workbook part: its date system and its sheets in tab order. */
+  workbook(xml: AsyncIterable<Buffer | string>): Promise<{ date1904: boolean; sheets: { rId: string }[] }>;
+  /** The styles part, or exceljs's default styles where a workbook has none. */
+  styles(xml: AsyncIterable<Buffer | string> | undefined): Promise<Styles>;
+};
+let workbookParts: WorkbookParts | undefined;
 
 /**
- * exceljs's streaming XLSX reader alone, with the mended XML decoding: what reading an import
- * file needs, ~9 MB of RSS less than all of exceljs (measured), which matters in the worker
- * thread that reads a large XLSX (modules/imports/read-apart.ts).
+ * exceljs's readers of a workbook's parts (its relationships, its sheet list and date system, its
+ * styles), with the mended XML decoding: what reading an import file needs of exceljs beside
+ * `loadSheetParts()`, without its streaming workbook reader (and unzipper): ~70 ms less to load
+ * in a new reader thread, ~2 MB less (modules/imports/read-xlsx.ts).
  */
-export function loadXlsxReader(): WorkbookReader {
+export function loadWorkbookParts(): WorkbookParts {
+  if (workbookParts) return workbookParts;
   if (!mendExcelJS()) throw new Error('exceljs was loaded before its UTF-8 reader was mended: load it through lib/exceljs.ts');
-  return (workbookReader ??= require('exceljs/lib/stream/xlsx/workbook-reader.js') as WorkbookReader);
+  type Xform = { parseStream(xml: AsyncIterable<Buffer | string>): Promise<unknown> };
+  const RelationshipsXform = require('exceljs/lib/xlsx/xform/core/relationships-xform.js') as new () => Xform;
+  const WorkbookXform = require('exceljs/lib/xlsx/xform/book/workbook-xform.js') as new () => Xform & {
+    model?: { sheets?: { rId: string }[] };
+    map: { workbookPr: { model?: { date1904?: boolean } } };
+  };
+  const StylesXform = require('exceljs/lib/xlsx/xform/style/styles-xform.js') as new () => Xform & Styles & { init(): void };
+  return (workbookParts = {
+    rels: async (xml) => ((await new RelationshipsXform().parseStream(xml)) as Relationship[] | undefined) ?? [],
+    async workbook(xml) {
+      const book = new WorkbookXform();
+      await book.parseStream(xml);
+      return { date1904: !!book.map.workbookPr.model?.date1904, sheets: book.model?.sheets ?? [] };
+    },
+    async styles(xml) {
+      const styles = new StylesXform();
+      styles.init();
+      if (xml) await styles.parseStream(xml);
+      return styles;
+    },
+  });
 }
 
 type TagHandler = (tag: { name: string; attributes: Record<string, string> }) => void;

@@ -8,7 +8,7 @@
 // numbers and booleans); a reading error is thrown with its message.
 //
 // A reader thread is kept for the next file a while after it read one to its end (`KEPT_MS`):
-// a new one loads exceljs's reader into a fresh isolate, ~0.3 s more to its first row and ~0.5 s
+// a new one loads the reader's code into a fresh isolate, ~0.3 s more to its first row and ~0.5 s
 // more CPU than a kept one bundled, ~0.7 s and ~1 s under tsx, where a 20,000-row sheet takes
 // ~0.6 s of CPU in all from a kept thread (docs/performance.md); the import CLI reads its file
 // twice (the count for its progress bar, then the rows). A thread left early (a stop), or

@@ -1,8 +1,8 @@
 // An XLSX file's first sheet, row by row, streaming. The file's bytes are copied to a temporary
 // file first (`copyOf`: a zip's directory is at its end, and a sheet's parts are not in the order
 // they are needed), and read from there by yauzl, a part at a time: the workbook's relationships
-// and its sheet list, then its styles and date system and its shared strings, through exceljs's
-// own readers for them (WorkbookReader's), then the first sheet's XML, inflated as it is read. The
+// and its sheet list, its styles and date system (through exceljs's readers of those parts), its
+// shared strings, then the first sheet's XML, inflated as it is read. The
 // sheet's XML is read here, by the same XML parser (saxes) exceljs uses, straight into each row's
 // cells. exceljs's own sheet reader builds a Row and a Cell object, with its style, for every
 // cell, and an event object for every XML event, all thrown away at once: in the thread that
@@ -32,25 +32,8 @@ import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import { loadSheetParts, loadXlsxReader, type SaxParser } from '../../lib/exceljs.js';
+import { loadSheetParts, loadWorkbookParts, type Relationship, type SaxParser, type Styles } from '../../lib/exceljs.js';
 import type { Cell, FileRow } from './read.js';
-
-/** What of a workbook the sheet's cells need: its styles' number formats, its date system. */
-type Workbook = {
-  styles: { getStyleModel(id: number): { numFmt?: string } | null };
-  properties?: { model?: { date1904?: boolean } };
-};
-/**
- * exceljs's WorkbookReader, as its parts are handed to it one by one (each method reads a part's
- * XML from a stream), and what it keeps of them.
- */
-type PartsReader = Workbook & {
-  workbookRels?: { Id: string; Target: string; TargetMode?: string }[];
-  model?: { sheets?: { rId: string }[] };
-  _parseRels(part: Readable): Promise<void>;
-  _parseWorkbook(part: Readable): Promise<void>;
-  _parseStyles(part: Readable): Promise<void>;
-};
 
 /** Bytes per block of strings: a string never spans two (a longer one gets a block of its own). */
 const BLOCK = 1 << 16;
@@ -302,10 +285,14 @@ async function readSharedStrings(xml: AsyncIterable<Buffer | string>, shared: Sh
 }
 
 /** The rows of the sheet from row `from` on, each with its cells up to its last one with a value. */
-async function* sheetRows(xml: AsyncIterable<Buffer | string>, workbook: Workbook, shared: SharedStrings, from: number): AsyncGenerator<FileRow> {
+async function* sheetRows(
+  xml: AsyncIterable<Buffer | string>,
+  book: { styles: Styles; date1904: boolean },
+  shared: SharedStrings,
+  from: number,
+): AsyncGenerator<FileRow> {
   const { SaxesParser, isDateFmt, excelToDate } = loadSheetParts();
-  const { styles, properties } = workbook;
-  const date1904 = !!properties?.model?.date1904;
+  const { styles, date1904 } = book;
   const dateStyle = new Map<number, boolean>();
   const isDate = (style: number) => {
     let d = dateStyle.get(style);
@@ -447,9 +434,9 @@ async function copyOf(input: Readable): Promise<ZipFile> {
 }
 
 /** The path in the zip of the workbook's first sheet (its first tab), else of its lowest-numbered sheet file. */
-function firstSheet(reader: PartsReader, entries: Map<string, Entry>): string | undefined {
-  for (const sheet of reader.model?.sheets ?? []) {
-    const rel = reader.workbookRels?.find((r) => r.Id === sheet.rId);
+function firstSheet(sheets: { rId: string }[], rels: Relationship[], entries: Map<string, Entry>): string | undefined {
+  for (const sheet of sheets) {
+    const rel = rels.find((r) => r.Id === sheet.rId);
     if (!rel || rel.TargetMode === 'External') continue;
     // A target is relative to the workbook's folder, or absolute from the package's root.
     const path = rel.Target.startsWith('/') ? rel.Target.slice(1) : posix.normalize(`xl/${rel.Target}`);
@@ -461,7 +448,7 @@ function firstSheet(reader: PartsReader, entries: Map<string, Entry>): string | 
 
 /** The rows of an XLSX file's first sheet from row `from` on (rows before it are read past). */
 export async function* readXlsx(input: Readable, from: number): AsyncGenerator<FileRow> {
-  const WorkbookReader = loadXlsxReader();
+  const read = loadWorkbookParts();
   const zip = await copyOf(input);
   const shared = new SharedStrings();
   try {
@@ -471,26 +458,18 @@ export async function* readXlsx(input: Readable, from: number): AsyncGenerator<F
       const entry = entries.get(path);
       return entry && zip.openReadStreamPromise(entry);
     };
-    // No input of its own: its parts are handed to it.
-    const reader = new (WorkbookReader as unknown as new (input: undefined, options: object) => PartsReader)(undefined, {
-      sharedStrings: 'emit',
-      styles: 'cache',
-    });
-    for (const [path, read] of [
-      ['xl/_rels/workbook.xml.rels', (p: Readable) => reader._parseRels(p)],
-      ['xl/workbook.xml', (p: Readable) => reader._parseWorkbook(p)],
-      ['xl/styles.xml', (p: Readable) => reader._parseStyles(p)],
-    ] as const) {
-      const stream = await part(path);
-      if (stream) await read(stream);
-    }
+    const relsPart = await part('xl/_rels/workbook.xml.rels');
+    const rels = relsPart ? await read.rels(relsPart) : [];
+    const bookPart = await part('xl/workbook.xml');
+    const { date1904, sheets } = bookPart ? await read.workbook(bookPart) : { date1904: false, sheets: [] };
+    const styles = await read.styles(await part('xl/styles.xml'));
     const strings = await part('xl/sharedStrings.xml');
     if (strings) await readSharedStrings(strings, shared);
-    const sheet = firstSheet(reader, entries);
+    const sheet = firstSheet(sheets, rels, entries);
     if (!sheet) return;
     const xml = (await part(sheet))!;
     try {
-      yield* sheetRows(xml, reader, shared, from);
+      yield* sheetRows(xml, { styles, date1904 }, shared, from);
     } finally {
       xml.destroy();
     }
