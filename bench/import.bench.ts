@@ -14,7 +14,7 @@
 //
 //   npm run bench:import -- [--rows 100000] [--rss 10000,100000,300000] [--rss-formats csv,xlsx[,xlsx-shared]]
 //                           [--batch 1000] [--pg postgresql://…] [--keep] [--skip-dry] [--many-rows N]
-//                           [--rounds 3] [--cold-reader] [--xlsx-first]
+//                           [--rounds 4] [--cold-reader] [--order alternate|csv|xlsx]
 //                           [--server-rss 100000] [--server-rss-formats csv,xlsx]
 //
 // On a scratch database created on --pg (default postgresql://postgres@127.0.0.1:5432/postgres)
@@ -61,13 +61,16 @@ const { values } = parseArgs({
     // own: the machine's speed drifts by a fifth from one minute to the next, and one round's
     // ratios move with it; the summary gives each round's and their median (a measured round's:
     // the lower middle one for an even count).
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '4' },
     // The XLSX import with a reader thread of its own, started for it, as a server's first XLSX
     // import in over a minute has: the reader thread the warm-up's XLSX import left, kept for the
     // next file (modules/imports/read-apart.ts), is ended first.
     'cold-reader': { type: 'boolean', default: false },
-    // The XLSX imported before the CSV instead of after it, into the smaller table.
-    'xlsx-first': { type: 'boolean', default: false },
+    // Which format is imported first in a round, into the smaller table: the second goes into one
+    // 100,000 rows larger, whose indexes cost each row more (~10 % of its time on 2026-12-07). By
+    // default the first alternates, the CSV first in odd rounds, so that over an even number of
+    // rounds each format is measured as often in each place; `csv` or `xlsx` fixes it.
+    order: { type: 'string', default: 'alternate' },
     // Row counts to import through the running server (`npm start`, startImport over HTTP, the
     // outbox delivered), printing the server's RSS idle and at its peak; none by default.
     'server-rss': { type: 'string', default: '' },
@@ -77,6 +80,7 @@ const { values } = parseArgs({
 const ROWS = Number(values.rows);
 const BATCH = Number(values.batch);
 const ROUNDS = Math.max(1, Number(values.rounds));
+if (!['alternate', 'csv', 'xlsx'].includes(values.order!)) throw new Error(`--order: alternate, csv or xlsx, not ${values.order}`);
 
 // One import, as the server runs it
 
@@ -156,7 +160,7 @@ async function measureRound(url: string, n: number, dry: boolean) {
   await importFile(app, await workspaceWithFields(app), warmXlsxPath, {}, WARM_XLSX_ROWS);
 
   // The import, from each format, into a workspace of its own (a table growing as it would).
-  // The second runs into a table 100,000 rows larger, whose indexes cost each row more.
+  // The second runs into a table 100,000 rows larger, whose indexes cost each row more (`--order`).
   const csvCtx = await workspaceWithFields(app);
   const xlsxCtx = await workspaceWithFields(app);
   const importCsv = () => importFile(app, csvCtx, csvPath);
@@ -166,7 +170,9 @@ async function measureRound(url: string, n: number, dry: boolean) {
   };
   let csvMs: number;
   let xlsxMs: number;
-  if (values['xlsx-first']) {
+  const xlsxFirst = values.order === 'xlsx' || (values.order === 'alternate' && n % 2 === 0);
+  console.log(`(${xlsxFirst ? 'XLSX' : 'CSV'} imported first)`);
+  if (xlsxFirst) {
     xlsxMs = await importXlsx();
     csvMs = await importCsv();
   } else {
@@ -282,6 +288,7 @@ async function measureRound(url: string, n: number, dry: boolean) {
     xlsx: rate(ROWS, xlsxMs),
     cpuCsv: (cpuMs.get(csvPath)! / ROWS) * 1000,
     cpuXlsx: (cpuMs.get(xlsxPath)! / ROWS) * 1000,
+    first: xlsxFirst ? 'XLSX' : 'CSV',
   };
 }
 
@@ -298,12 +305,12 @@ try {
     // Each round's ratios against its own baselines, and their median: what the goals are judged on.
     console.log(`\nsummary over ${ROUNDS} rounds (each against its own COPY and createMany):`);
     console.log(
-      '| round | COPY rows/s | createMany rows/s | CSV rows/s | CSV × COPY | CSV × createMany | XLSX rows/s | XLSX × COPY | XLSX × createMany | CPU per 1,000 rows CSV / XLSX |',
+      '| round (first) | COPY rows/s | createMany rows/s | CSV rows/s | CSV × COPY | CSV × createMany | XLSX rows/s | XLSX × COPY | XLSX × createMany | CPU per 1,000 rows CSV / XLSX |',
     );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     rounds.forEach((r, i) =>
       console.log(
-        `| ${i + 1} | ${fmt(r.floor)} | ${fmt(r.many)} | ${fmt(r.csv)} | ${(r.csv / r.floor).toFixed(3)} | ${(r.csv / r.many).toFixed(2)} | ${fmt(r.xlsx)} | ${(r.xlsx / r.floor).toFixed(3)} | ${(r.xlsx / r.many).toFixed(2)} | ${r.cpuCsv.toFixed(0)} / ${r.cpuXlsx.toFixed(0)} ms |`,
+        `| ${i + 1} (${r.first}) | ${fmt(r.floor)} | ${fmt(r.many)} | ${fmt(r.csv)} | ${(r.csv / r.floor).toFixed(3)} | ${(r.csv / r.many).toFixed(2)} | ${fmt(r.xlsx)} | ${(r.xlsx / r.floor).toFixed(3)} | ${(r.xlsx / r.many).toFixed(2)} | ${r.cpuCsv.toFixed(0)} / ${r.cpuXlsx.toFixed(0)} ms |`,
       ),
     );
     for (const f of ['csv', 'xlsx'] as const) {
