@@ -5,7 +5,7 @@
 // small files go through the worker.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import ExcelJS from 'exceljs';
 import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { readRows, type FileRow } from '../src/modules/imports/read.js';
 import { APART_FROM, endKeptReader, KEPT_MS, readerThreads, readRowsApart } from '../src/modules/imports/read-apart.js';
+import { openFiles } from './kit/open-files.js';
 
 /** A sheet as a CRM export or a person would make it: a merged title, Cyrillic, formulas, dates, numbers, booleans, empty rows. */
 async function workbook(rows: number): Promise<Buffer> {
@@ -36,14 +37,7 @@ const chunked = (bytes: Buffer) => Readable.from(Array.from({ length: Math.ceil(
 /** The worker threads alive (each holds a MessagePort and a Worker handle). */
 const workers = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort' || r === 'Worker').length;
 /** The copies of XLSX files open in this process, in any of its threads (their names removed: read-xlsx.ts). */
-const copies = () =>
-  readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`).includes('crm-xlsx-');
-    } catch {
-      return false;
-    }
-  }).length;
+const copies = () => openFiles('crm-xlsx-').length;
 
 async function all(rows: AsyncIterable<FileRow>) {
   const out: FileRow[] = [];

@@ -3,7 +3,7 @@
 // text with phonetic guides, cells and rows without their reference, prefixed element names,
 // ISO date cells, built-in date formats, the 1904 date system, an inline string in a <v>), the
 // first tab whatever the zip's order, and the file's copy that leaves nothing behind.
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import JSZip from 'jszip';
 import { describe, expect, test } from 'vitest';
 import { readRows, type FileRow } from '../../src/modules/imports/read.js';
 import { SharedStrings } from '../../src/modules/imports/read-xlsx.js';
+import { openFiles } from '../kit/open-files.js';
 
 async function rowsOf(bytes: Buffer | Uint8Array, from = 1) {
   // Small chunks: a cell, a character or a tag cut across two is read whole.
@@ -137,14 +138,7 @@ describe('an XLSX sheet read into cells', () => {
   });
 
   test("a large workbook's later shared strings go to a file, are read back in any order, and the file goes with them", () => {
-    const spills = () =>
-      readdirSync('/proc/self/fd').filter((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`).includes('crm-shared-strings-');
-        } catch {
-          return false;
-        }
-      }).length;
+    const spills = () => openFiles('crm-shared-strings-').length;
     const before = spills();
     const shared = new SharedStrings();
     // ~21 MB of text and 600,000 places: past what is kept in memory (8 MiB and 2 MiB).
@@ -195,15 +189,8 @@ describe('an XLSX sheet read into cells', () => {
     const sheet = wb.addWorksheet('Контакты');
     for (let i = 1; i <= 5000; i++) sheet.addRow([`Имя ${i}`, i, `Компания ${i % 10}`]);
     const bytes = Buffer.from(await wb.xlsx.writeBuffer());
-    /** This process's open files under the temporary directory whose name was removed, with their sizes. */
-    const copies = () =>
-      readdirSync('/proc/self/fd').flatMap((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`).includes('crm-xlsx-') ? [statSync(`/proc/self/fd/${fd}`).size] : [];
-        } catch {
-          return [];
-        }
-      });
+    /** The sizes of this process's copies of XLSX files (their names removed). */
+    const copies = () => openFiles('crm-xlsx-');
     const dir = await mkdtemp(join(tmpdir(), 'read-xlsx-tmp-'));
     const was = process.env.TMPDIR;
     process.env.TMPDIR = dir;
