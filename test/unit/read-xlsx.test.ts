@@ -105,11 +105,15 @@ describe('an XLSX sheet read into cells', () => {
     ]);
   });
 
-  test('shared strings as other programs write them: prefixed names, a phonetic guide on plain text, whitespace between elements, an empty one', async () => {
+  test('shared strings as other programs write them: where the relationships say, prefixed names, a phonetic guide on plain text, whitespace between elements, an empty one', async () => {
     const zip = new JSZip();
     const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
     zip.file(
-      'xl/sharedStrings.xml',
+      'xl/_rels/workbook.xml.rels',
+      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="strings/SharedStrings.xml"/></Relationships>`,
+    );
+    zip.file(
+      'xl/strings/SharedStrings.xml',
       `<?xml version="1.0" encoding="UTF-8"?>\n<x:sst xmlns:x="${main}" count="4" uniqueCount="4">\n` +
         `  <x:si>\n    <x:t>東京</x:t>\n    <x:rPh sb="0" eb="2"><x:t>トウキョウ</x:t></x:rPh>\n  </x:si>\n` +
         `  <x:si><x:r><x:t xml:space="preserve">ООО </x:t></x:r>\n<x:r><x:rPr><x:b/></x:rPr><x:t>«Ромашка» &amp; Ко</x:t></x:r></x:si>\n` +
@@ -209,9 +213,16 @@ describe('an XLSX sheet read into cells', () => {
       expect(copies()).toEqual([bytes.length]);
       await early.return(undefined);
       await expect.poll(copies).toEqual([]);
-      // Not a zip: the copy is closed too.
+      // Not a zip, or a part that is not XML: the copy is closed too.
       await expect(readRows(Readable.from([Buffer.from('PK\u0003\u0004 no zip here')]), 'XLSX').next()).rejects.toThrow(/not a zip file/);
       expect(copies()).toEqual([]);
+      const zip = new JSZip();
+      zip.file('xl/sharedStrings.xml', '<sst><si><t>broken</si></sst>');
+      zip.file('xl/worksheets/sheet1.xml', '<worksheet><sheetData/></worksheet>');
+      const broken = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+      await expect(readRows(Readable.from([broken]), 'XLSX').next()).rejects.toThrow(/unexpected close tag|mismatched/i);
+      // yauzl closes it without waiting.
+      await expect.poll(copies).toEqual([]);
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       if (was === undefined) delete process.env.TMPDIR;

@@ -433,13 +433,21 @@ async function copyOf(input: Readable): Promise<ZipFile> {
   }
 }
 
+/** Where a relationship of the workbook points in the zip: relative to the workbook's folder, or absolute from the root. */
+const targetPath = (rel: Relationship) => (rel.Target.startsWith('/') ? rel.Target.slice(1) : posix.normalize(`xl/${rel.Target}`));
+
+/** The path of the workbook's part of a type (`styles`, `sharedStrings`), as its relationships give it. */
+function partPath(rels: Relationship[], type: string): string | undefined {
+  const rel = rels.find((r) => r.Type?.endsWith(`/${type}`) && r.TargetMode !== 'External');
+  return rel && targetPath(rel);
+}
+
 /** The path in the zip of the workbook's first sheet (its first tab), else of its lowest-numbered sheet file. */
 function firstSheet(sheets: { rId: string }[], rels: Relationship[], entries: Map<string, Entry>): string | undefined {
   for (const sheet of sheets) {
     const rel = rels.find((r) => r.Id === sheet.rId);
     if (!rel || rel.TargetMode === 'External') continue;
-    // A target is relative to the workbook's folder, or absolute from the package's root.
-    const path = rel.Target.startsWith('/') ? rel.Target.slice(1) : posix.normalize(`xl/${rel.Target}`);
+    const path = targetPath(rel);
     if (/^xl\/worksheets\/[^/]+\.xml$/.test(path) && entries.has(path)) return path;
   }
   const numbered = [...entries.keys()].map((path) => ({ path, n: /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(path)?.[1] })).filter((e) => e.n);
@@ -448,26 +456,31 @@ function firstSheet(sheets: { rId: string }[], rels: Relationship[], entries: Ma
 
 /** The rows of an XLSX file's first sheet from row `from` on (rows before it are read past). */
 export async function* readXlsx(input: Readable, from: number): AsyncGenerator<FileRow> {
-  const read = loadWorkbookParts();
+  const parts = loadWorkbookParts();
   const zip = await copyOf(input);
   const shared = new SharedStrings();
   try {
     const entries = new Map<string, Entry>();
     for await (const entry of zip.eachEntry()) entries.set(entry.fileName, entry);
-    const part = (path: string) => {
+    /** A part read whole by `read`; its stream ended also when `read` fails (it holds the file open). */
+    const readPart = async <T>(path: string, read: (xml: Readable) => Promise<T>): Promise<T | undefined> => {
       const entry = entries.get(path);
-      return entry && zip.openReadStreamPromise(entry);
+      if (!entry) return undefined;
+      const xml = await zip.openReadStreamPromise(entry);
+      try {
+        return await read(xml);
+      } finally {
+        xml.destroy();
+      }
     };
-    const relsPart = await part('xl/_rels/workbook.xml.rels');
-    const rels = relsPart ? await read.rels(relsPart) : [];
-    const bookPart = await part('xl/workbook.xml');
-    const { date1904, sheets } = bookPart ? await read.workbook(bookPart) : { date1904: false, sheets: [] };
-    const styles = await read.styles(await part('xl/styles.xml'));
-    const strings = await part('xl/sharedStrings.xml');
-    if (strings) await readSharedStrings(strings, shared);
+    const rels = (await readPart('xl/_rels/workbook.xml.rels', parts.rels)) ?? [];
+    const { date1904, sheets } = (await readPart('xl/workbook.xml', parts.workbook)) ?? { date1904: false, sheets: [] };
+    // The styles and the shared strings where the workbook's relationships say, else where Excel puts them.
+    const styles = (await readPart(partPath(rels, 'styles') ?? 'xl/styles.xml', parts.styles)) ?? (await parts.styles(undefined));
+    await readPart(partPath(rels, 'sharedStrings') ?? 'xl/sharedStrings.xml', (xml) => readSharedStrings(xml, shared));
     const sheet = firstSheet(sheets, rels, entries);
     if (!sheet) return;
-    const xml = (await part(sheet))!;
+    const xml = await zip.openReadStreamPromise(entries.get(sheet)!);
     try {
       yield* sheetRows(xml, { styles, date1904 }, shared, from);
     } finally {
