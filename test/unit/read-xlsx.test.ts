@@ -25,6 +25,14 @@ async function rowsOf(bytes: Buffer | Uint8Array, from = 1) {
 
 const utc = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d));
 
+const MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+/** A workbook's relationships part (`xl/_rels/workbook.xml.rels`): [id, type, target] each. */
+const relationships = (...rels: [id: string, type: string, target: string][]) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+  rels.map(([id, type, target]) => `<Relationship Id="${id}" Type="${REL}/${type}" Target="${target}"/>`).join('') +
+  `</Relationships>`;
+
 describe('an XLSX sheet read into cells', () => {
   test('written by exceljs: shared and rich text, numbers, dates by their format, booleans, formulas by their result, errors and links', async () => {
     const wb = new ExcelJS.Workbook();
@@ -66,27 +74,23 @@ describe('an XLSX sheet read into cells', () => {
 
   test('as other programs write it: inline and phonetic text, no references, prefixed names, ISO and built-in dates, the 1904 system', async () => {
     const zip = new JSZip();
-    const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
-    zip.file(
-      'xl/_rels/workbook.xml.rels',
-      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
-    );
+    zip.file('xl/_rels/workbook.xml.rels', relationships(['rId1', 'worksheet', 'worksheets/sheet1.xml']));
     zip.file(
       'xl/workbook.xml',
-      `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${main}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr date1904="1"/><sheets><sheet name="Лист1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${MAIN}" xmlns:r="${REL}"><workbookPr date1904="1"/><sheets><sheet name="Лист1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
     );
     zip.file(
       'xl/sharedStrings.xml',
-      `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${main}" count="2" uniqueCount="2"><si><t>Имя</t></si><si><r><t>Ива</t></r><r><rPr><b/></rPr><t>нов</t></r><rPh sb="0" eb="1"><t>イ</t></rPh></si></sst>`,
+      `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${MAIN}" count="2" uniqueCount="2"><si><t>Имя</t></si><si><r><t>Ива</t></r><r><rPr><b/></rPr><t>нов</t></r><rPh sb="0" eb="1"><t>イ</t></rPh></si></sst>`,
     );
     // Style 1: the built-in short date (numFmtId 14); style 2: a plain number.
     zip.file(
       'xl/styles.xml',
-      `<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="${main}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>`,
+      `<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="${MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="2" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>`,
     );
     zip.file(
       'xl/worksheets/sheet1.xml',
-      `<?xml version="1.0" encoding="UTF-8"?><x:worksheet xmlns:x="${main}"><x:sheetData>` +
+      `<?xml version="1.0" encoding="UTF-8"?><x:worksheet xmlns:x="${MAIN}"><x:sheetData>` +
         `<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="B1" t="inlineStr"><x:is><x:t>Дата</x:t></x:is></x:c><x:c r="C1" t="inlineStr"><x:is><x:t>Сумма</x:t></x:is></x:c></x:row>` +
         // No references: each cell follows the one before, each row the row before.
         `<x:row><x:c t="s"><x:v>1</x:v></x:c><x:c s="1"><x:v>0</x:v></x:c><x:c s="2"><x:v>1234.5</x:v></x:c></x:row>` +
@@ -107,21 +111,17 @@ describe('an XLSX sheet read into cells', () => {
 
   test('shared strings as other programs write them: where the relationships say, prefixed names, a phonetic guide on plain text, whitespace between elements, an empty one', async () => {
     const zip = new JSZip();
-    const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
-    zip.file(
-      'xl/_rels/workbook.xml.rels',
-      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="strings/SharedStrings.xml"/></Relationships>`,
-    );
+    zip.file('xl/_rels/workbook.xml.rels', relationships(['rId9', 'sharedStrings', 'strings/SharedStrings.xml']));
     zip.file(
       'xl/strings/SharedStrings.xml',
-      `<?xml version="1.0" encoding="UTF-8"?>\n<x:sst xmlns:x="${main}" count="4" uniqueCount="4">\n` +
+      `<?xml version="1.0" encoding="UTF-8"?>\n<x:sst xmlns:x="${MAIN}" count="4" uniqueCount="4">\n` +
         `  <x:si>\n    <x:t>東京</x:t>\n    <x:rPh sb="0" eb="2"><x:t>トウキョウ</x:t></x:rPh>\n  </x:si>\n` +
         `  <x:si><x:r><x:t xml:space="preserve">ООО </x:t></x:r>\n<x:r><x:rPr><x:b/></x:rPr><x:t>«Ромашка» &amp; Ко</x:t></x:r></x:si>\n` +
         `  <x:si><x:t/></x:si>\n  <x:si><x:t>последняя</x:t></x:si>\n</x:sst>`,
     );
     zip.file(
       'xl/worksheets/sheet1.xml',
-      `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${main}"><sheetData><row r="1">` +
+      `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${MAIN}"><sheetData><row r="1">` +
         [0, 1, 2, 3].map((i) => `<c t="s"><v>${i}</v></c>`).join('') +
         `</row></sheetData></worksheet>`,
     );
@@ -168,19 +168,15 @@ describe('an XLSX sheet read into cells', () => {
 
   test("the workbook's first sheet is its first tab, wherever its file is in the zip and whatever its number", async () => {
     const zip = new JSZip();
-    const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
     const sheet = (text: string) =>
-      `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>${text}</t></is></c></row></sheetData></worksheet>`;
+      `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>${text}</t></is></c></row></sheetData></worksheet>`;
     // Written first, numbered first, but the second tab.
     zip.file('xl/worksheets/sheet1.xml', sheet('второй лист'));
     zip.file('xl/worksheets/sheet7.xml', sheet('первый лист'));
-    zip.file(
-      'xl/_rels/workbook.xml.rels',
-      `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet7.xml"/></Relationships>`,
-    );
+    zip.file('xl/_rels/workbook.xml.rels', relationships(['rId1', 'worksheet', 'worksheets/sheet1.xml'], ['rId2', 'worksheet', '/xl/worksheets/sheet7.xml']));
     zip.file(
       'xl/workbook.xml',
-      `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${main}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Первый" sheetId="7" r:id="rId2"/><sheet name="Второй" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="${MAIN}" xmlns:r="${REL}"><sheets><sheet name="Первый" sheetId="7" r:id="rId2"/><sheet name="Второй" sheetId="1" r:id="rId1"/></sheets></workbook>`,
     );
     expect(await rowsOf(await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }))).toEqual([{ row: 1, cells: ['первый лист'] }]);
     // No workbook part to say which comes first: the lowest-numbered sheet.

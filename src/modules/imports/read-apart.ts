@@ -40,54 +40,48 @@ function start(): Worker {
 }
 
 /**
- * A reader thread. Its temporary files (a copy of the file's zip, shared strings past their first
- * 8 MiB: read-xlsx.ts) have their names removed as they are opened, so a thread ended, or a
- * process killed, leaves none behind.
+ * The reader thread kept for the next file, idle, and the timer that ends it. A reader thread's
+ * temporary files (a copy of the file's zip, shared strings past their first 8 MiB: read-xlsx.ts)
+ * have their names removed as they are opened, so a thread ended, or a process killed, leaves
+ * none behind.
  */
-type Reader = { worker: Worker };
-/** The reader thread kept for the next file, idle, and the timer that ends it. */
-let kept: { reader: Reader; timer: NodeJS.Timeout } | undefined;
+let kept: { worker: Worker; timer: NodeJS.Timeout } | undefined;
 /** Reader threads started so far, and those not ended yet (a kept one is idle and unref'd: the process's active handles do not show it). */
 const threads = { started: 0, alive: 0 };
 export const readerThreads = () => ({ ...threads });
 let nextFile = 0;
 
-function takeReader(): Reader {
+function takeReader(): Worker {
   if (kept) {
-    const { reader, timer } = kept;
+    const { worker, timer } = kept;
     kept = undefined;
     clearTimeout(timer);
-    reader.worker.ref();
-    return reader;
+    worker.ref();
+    return worker;
   }
   const worker = start();
   threads.started++;
   threads.alive++;
-  const reader = { worker };
   // A kept thread that fails or exits while idle is forgotten (an 'error' with no listener would end the process).
   const forget = () => {
-    if (kept?.reader !== reader) return;
+    if (kept?.worker !== worker) return;
     clearTimeout(kept.timer);
     kept = undefined;
-    void endReader(reader);
+    void worker.terminate();
   };
   worker.on('error', forget);
   worker.on('exit', () => {
     threads.alive--;
     forget();
   });
-  return reader;
-}
-
-async function endReader({ worker }: Reader) {
-  await worker.terminate();
+  return worker;
 }
 
 /** Keeps a reader thread for the next file (one is enough: another is ended). */
-async function keepReader(reader: Reader) {
-  if (kept) return endReader(reader);
-  reader.worker.unref();
-  kept = { reader, timer: setTimeout(() => void endKeptReader(), KEPT_MS).unref() };
+async function keepReader(worker: Worker) {
+  if (kept) return void (await worker.terminate());
+  worker.unref();
+  kept = { worker, timer: setTimeout(() => void endKeptReader(), KEPT_MS).unref() };
 }
 
 /** Ends the reader thread kept for the next file, if one is (a server's stop; the CLI's end). */
@@ -96,7 +90,7 @@ export async function endKeptReader() {
   if (!k) return;
   kept = undefined;
   clearTimeout(k.timer);
-  await endReader(k.reader);
+  await k.worker.terminate();
 }
 
 /** The rows of a file from row `from` on; an XLSX file of `apartFrom` bytes or more is read in a worker thread. */
@@ -112,8 +106,7 @@ export async function* readRowsApart(input: Readable, format: FileFormat, opts: 
     yield* readRows(whole, format, from);
     return;
   }
-  const reader = takeReader();
-  const { worker } = reader;
+  const worker = takeReader();
   const file = nextFile++;
   const bytes = whole[Symbol.asyncIterator]();
   const send = (m: ToReader) => worker.postMessage(m);
@@ -177,8 +170,8 @@ export async function* readRowsApart(input: Readable, format: FileFormat, opts: 
     worker.off('exit', onExit);
     whole.destroy();
     input.destroy();
-    if (done && !failure) await keepReader(reader);
-    else await endReader(reader);
+    if (done && !failure) await keepReader(worker);
+    else await worker.terminate();
   }
 }
 
