@@ -40,7 +40,7 @@ import { openDatabase } from '../src/db.js';
 import { createLogger } from '../src/lib/logger.js';
 import { viewerOfUser } from '../src/modules/auth/auth.service.js';
 import { createField } from '../src/modules/custom-fields/definitions.service.js';
-import { createImport, runImport, type ImportOptions } from '../src/modules/imports/imports.service.js';
+import { ANALYZE_TARGET, createImport, runImport, type ImportOptions } from '../src/modules/imports/imports.service.js';
 import { endKeptReader } from '../src/modules/imports/read-apart.js';
 import type { ServiceCtx } from '../src/context.js';
 
@@ -102,8 +102,16 @@ async function workspaceWithFields(app: App): Promise<ServiceCtx & { token: stri
   return { ...ctx, token: session.token };
 }
 
+/** ANALYZEs of the card table so far (the import runs its own: imports.service.ts, `analyze`). */
+async function analyzeCount(app: App) {
+  const [{ n }] = await app.deps.db.$queryRawUnsafe<{ n: number }[]>(`select analyze_count::int as n from pg_stat_user_tables where relname = 'Contact'`);
+  return n;
+}
+const analyzes = new Map<string, number>();
+
 async function importFile(app: App, ctx: ServiceCtx, path: string, options: Partial<ImportOptions> = {}, rows = ROWS) {
   const size = (await stat(path)).size;
+  const analyzed = await analyzeCount(app);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const imp = await createImport(ctx, { name: path.split('/').pop()!, size, stream: createReadStream(path) }, 'CONTACT', { batchSize: BATCH, ...options });
@@ -111,6 +119,8 @@ async function importFile(app: App, ctx: ServiceCtx, path: string, options: Part
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   cpuMs.set(path + (options.dryRun ? ':dry' : ''), (cpu.user + cpu.system) / 1000);
+  // PostgreSQL's statistics reach other sessions within a second; the import's last ANALYZE ran well before its end.
+  analyzes.set(path + (options.dryRun ? ':dry' : ''), (await analyzeCount(app)) - analyzed);
   const done = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
   if (done.status !== 'DONE' || done.created !== rows || done.failed) {
     // What went wrong, before the scratch database is dropped.
@@ -221,6 +231,21 @@ async function measureRound(url: string, n: number, dry: boolean) {
   })();
   const copied = await app.deps.db.contact.count({ where: { workspaceId: copyWs.viewer.workspaceId } });
   if (copied !== ROWS) throw new Error(`COPY wrote ${copied} rows`);
+  // What one of the import's ANALYZEs costs on this table, at PostgreSQL's default statistics
+  // target and at the import's (alternated, twice each; the table is not written meanwhile).
+  const analyzeMs: Record<string, number[]> = { default: [], import: [] };
+  {
+    const client = await pool.connect();
+    for (const which of ['default', 'import', 'default', 'import']) {
+      await client.query('begin');
+      if (which === 'import') await client.query(`set local default_statistics_target = ${ANALYZE_TARGET}`);
+      const a0 = performance.now();
+      await client.query('analyze "Contact"');
+      analyzeMs[which].push(performance.now() - a0);
+      await client.query('commit');
+    }
+    client.release();
+  }
 
   // Prisma createMany, 1,000 rows per statement, of the same stored rows, as ordinary code would
   // call it: a column left out where the row's value is null and the column's default is null
@@ -276,6 +301,10 @@ async function measureRound(url: string, n: number, dry: boolean) {
   console.log(
     `\nCPU time of this process per 1,000 rows (less moved by other load than the rates): import CSV ${((cpuMs.get(csvPath)! / ROWS) * 1000).toFixed(0)} ms, XLSX ${((cpuMs.get(xlsxPath)! / ROWS) * 1000).toFixed(0)} ms`,
   );
+  const tableRows = await app.deps.db.contact.count();
+  console.log(
+    `ANALYZE "Contact" (${fmt(tableRows)} rows): ${analyzeMs.default.map(fmt).join(', ')} ms at PostgreSQL's default statistics target, ${analyzeMs.import.map(fmt).join(', ')} ms at the import's (${ANALYZE_TARGET}); the CSV import ran ${analyzes.get(csvPath)}, the XLSX's ${analyzes.get(xlsxPath)}`,
+  );
   console.log('');
   goal('CSV', csvMs);
   goal('XLSX', xlsxMs);
@@ -288,6 +317,8 @@ async function measureRound(url: string, n: number, dry: boolean) {
     xlsx: rate(ROWS, xlsxMs),
     cpuCsv: (cpuMs.get(csvPath)! / ROWS) * 1000,
     cpuXlsx: (cpuMs.get(xlsxPath)! / ROWS) * 1000,
+    analyzeDefault: median(analyzeMs.default),
+    analyzeImport: median(analyzeMs.import),
     first: xlsxFirst ? 'XLSX' : 'CSV',
   };
 }
@@ -320,6 +351,9 @@ try {
         `  ${f.toUpperCase()}, median of the rounds: ${copyX.toFixed(3)}× COPY (goal ≥ 0.5: ${copyX >= 0.5 ? 'met' : 'missed'}); ${manyX.toFixed(2)}× createMany (goal ≥ 5: ${manyX >= 5 ? 'met' : 'missed'})`,
       );
     }
+    console.log(
+      `  ANALYZE "Contact" after the imports, median of the rounds: ${fmt(median(rounds.map((r) => r.analyzeDefault)))} ms at the default statistics target, ${fmt(median(rounds.map((r) => r.analyzeImport)))} ms at the import's (${ANALYZE_TARGET})`,
+    );
   }
 
   // Peak RSS of one import per process, as the rows grow, each into a workspace made here: the
