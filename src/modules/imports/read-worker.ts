@@ -9,7 +9,7 @@
 // done (a chunk answering a pull its parser no longer needed) is dropped.
 import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
-import { readRows, type FileFormat, type FileRow } from './read.js';
+import { readRowBatches, type FileFormat, type FileRow } from './read.js';
 
 /** What the starting thread sends: a file to read, a chunk of it, its end, a failure to read it, or room for a batch more. */
 export type ToReader =
@@ -60,11 +60,13 @@ async function read({ read: file, format, from, batch }: Extract<ToReader, { rea
   };
   try {
     let rows: FileRow[] = [];
-    for await (const r of readRows(input, format, from)) {
-      rows.push(r);
-      if (rows.length >= batch) {
-        await post(rows);
-        rows = [];
+    for await (const got of readRowBatches(input, format, from)) {
+      for (const r of got) {
+        rows.push(r);
+        if (rows.length >= batch) {
+          await post(rows);
+          rows = [];
+        }
       }
     }
     if (rows.length) await post(rows);

@@ -284,13 +284,18 @@ async function readSharedStrings(xml: AsyncIterable<Buffer | string>, shared: Sh
   for await (const _ of parsed(parser, xml));
 }
 
-/** The rows of the sheet from row `from` on, each with its cells up to its last one with a value. */
+/**
+ * The rows of the sheet from row `from` on, each with its cells up to its last one with a value:
+ * those of each chunk of its XML together. A row at a time, through three nested async
+ * generators to the reader thread's loop, its reading cost 2.8–3.2× the CPU of the CSV's, and
+ * 2.3–2.7× this way (`npm run bench:import-read`, alternated; docs/performance.md).
+ */
 async function* sheetRows(
   xml: AsyncIterable<Buffer | string>,
   book: { styles: Styles; date1904: boolean },
   shared: SharedStrings,
   from: number,
-): AsyncGenerator<FileRow> {
+): AsyncGenerator<FileRow[]> {
   const { SaxesParser, isDateFmt, excelToDate } = loadSheetParts();
   const { styles, date1904 } = book;
   const dateStyle = new Map<number, boolean>();
@@ -404,7 +409,7 @@ async function* sheetRows(
     if (out.length) {
       const rows = out;
       out = [];
-      yield* rows;
+      yield rows;
     }
   }
 }
@@ -456,6 +461,11 @@ function firstSheet(sheets: { rId: string }[], rels: Relationship[], entries: Ma
 
 /** The rows of an XLSX file's first sheet from row `from` on (rows before it are read past). */
 export async function* readXlsx(input: Readable, from: number): AsyncGenerator<FileRow> {
+  for await (const rows of readXlsxBatches(input, from)) yield* rows;
+}
+
+/** readXlsx's rows a few at a time, as the sheet's XML gives them (the reader thread's way: read-worker.ts). */
+export async function* readXlsxBatches(input: Readable, from: number): AsyncGenerator<FileRow[]> {
   const parts = loadWorkbookParts();
   const zip = await copyOf(input);
   const shared = new SharedStrings();

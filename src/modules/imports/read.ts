@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
-import { readXlsx } from './read-xlsx.js';
+import { readXlsx, readXlsxBatches } from './read-xlsx.js';
 
 /** A cell as read: text from CSV; text, number, boolean or date from XLSX; null when empty. */
 export type Cell = string | number | boolean | Date | null;
@@ -102,6 +102,12 @@ async function* readCsv(input: Readable, from: number): AsyncGenerator<FileRow> 
 /** The rows of a file from row `from` on (rows before it are read past, not handed on). */
 export function readRows(input: Readable, format: FileFormat, from = 1): AsyncGenerator<FileRow> {
   return format === 'XLSX' ? readXlsx(input, from) : readCsv(input, from);
+}
+
+/** readRows's rows a few at a time: an XLSX's as its XML gives them, a CSV's one by one. */
+export async function* readRowBatches(input: Readable, format: FileFormat, from = 1): AsyncGenerator<FileRow[]> {
+  if (format === 'XLSX') yield* readXlsxBatches(input, from);
+  else for await (const row of readCsv(input, from)) yield [row];
 }
 
 /** A row with no value in any cell. */
