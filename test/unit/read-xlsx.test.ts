@@ -72,7 +72,7 @@ describe('an XLSX sheet read into cells', () => {
     expect((await rowsOf(Buffer.from(await wb.xlsx.writeBuffer()), 3)).map((x) => x.row)).toEqual([3, 5]);
   });
 
-  test('as other programs write it: inline and phonetic text, no references, prefixed names, ISO and built-in dates, the 1904 system', async () => {
+  test('as other programs write it: inline and phonetic text, no references, prefixed names, ISO and built-in dates, the 1904 system, Latin-1 text beside wider', async () => {
     const zip = new JSZip();
     zip.file('xl/_rels/workbook.xml.rels', relationships(['rId1', 'worksheet', 'worksheets/sheet1.xml']));
     zip.file(
@@ -95,7 +95,9 @@ describe('an XLSX sheet read into cells', () => {
         // No references: each cell follows the one before, each row the row before.
         `<x:row><x:c t="s"><x:v>1</x:v></x:c><x:c s="1"><x:v>0</x:v></x:c><x:c s="2"><x:v>1234.5</x:v></x:c></x:row>` +
         `<x:row><x:c t="inlineStr"><x:is><x:r><x:t xml:space="preserve">Пётр </x:t></x:r><x:r><x:t>Иванов</x:t></x:r><x:rPh sb="0" eb="1"><x:t>ペ</x:t></x:rPh></x:is></x:c><x:c t="d"><x:v>2026-12-31T00:00:00Z</x:v></x:c><x:c t="b"><x:v>0</x:v></x:c><x:c t="e"><x:v>#N/A</x:v></x:c></x:row>` +
-        `<x:row r="7"><x:c r="D7" t="str"><x:f>A1&amp;"!"</x:f><x:v>Имя!</x:v></x:c><x:c r="E7" t="inlineStr"><x:v>в v</x:v></x:c></x:row>` +
+        `<x:row r="7"><x:c r="D7" t="str"><x:f>A1&amp;"!"</x:f><x:v>Имя!</x:v></x:c><x:c r="E7" t="inlineStr"><x:v>в v</x:v></x:c>` +
+        // Latin-1 text in a chunk of XML that also holds wider characters (kept in one byte a character: read-xlsx.ts, narrow).
+        `<x:c r="F7" t="inlineStr"><x:is><x:t>Müller ½ &amp; Söhne</x:t></x:is></x:c><x:c r="G7" t="str"><x:v>café	crème</x:v></x:c><x:c r="H7" t="inlineStr"><x:is><x:t>100 ₽ — ÿ</x:t></x:is></x:c></x:row>` +
         `</x:sheetData></x:worksheet>`,
     );
     const bytes = await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
@@ -105,7 +107,7 @@ describe('an XLSX sheet read into cells', () => {
       { row: 2, cells: ['Иванов', utc(1904, 1, 1), 1234.5] },
       { row: 3, cells: ['Пётр Иванов', utc(2026, 12, 31), false] },
       // A formula's cached text; an inline string a few writers put in a <v>.
-      { row: 7, cells: [null, null, null, 'Имя!', 'в v'] },
+      { row: 7, cells: [null, null, null, 'Имя!', 'в v', 'Müller ½ & Söhne', 'café\tcrème', '100 ₽ — ÿ'] },
     ]);
   });
 

@@ -284,6 +284,19 @@ async function readSharedStrings(xml: AsyncIterable<Buffer | string>, shared: Sh
   for await (const _ of parsed(parser, xml));
 }
 
+/** A character past U+00FF (Latin-1), or one XML 1.0 does not allow: such text is left as it is. */
+const WIDE = /[^\t\n\r -\u00ff]/;
+/**
+ * A cell's text kept with one byte a character when none of its characters needs more. Text the
+ * parser cut out of a chunk of XML holding one such character (a "₽", a Cyrillic name) is, for V8,
+ * a piece of that chunk, two bytes a character like it, and so is every string later made with it:
+ * the batch's JSON, twice the bytes to build, send and collect. Shared strings are decoded from
+ * their bytes one by one, so they already come this way.
+ */
+function narrow(text: string | null): string | null {
+  return text === null || WIDE.test(text) ? text : Buffer.from(text, 'latin1').toString('latin1');
+}
+
 /**
  * The rows of the sheet from row `from` on, each with its cells up to its last one with a value:
  * those of each chunk of its XML together. A row at a time, through three nested async
@@ -326,13 +339,13 @@ async function* sheetRows(
 
   const cellValue = (): Cell => {
     // An inline string in its <is> (or, as a few writers put it, in a <v>).
-    if (type === 'inlineStr') return inline || value || null;
+    if (type === 'inlineStr') return narrow(inline || value || null);
     if (value === null) return null;
     switch (type) {
       case 's':
         return shared.get(parseInt(value, 10));
       case 'str':
-        return value || null;
+        return narrow(value || null);
       case 'b':
         return value === '' ? null : parseInt(value, 10) !== 0;
       case 'e':
