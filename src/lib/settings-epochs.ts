@@ -20,8 +20,11 @@ export class SettingsEpochs {
   private readonly values = new Map<string, Kept>();
   /** Reads under way, by key, with the settings changes they started after (`stamp`). */
   private readonly reading = new Map<string, { stamp: number; value: Promise<unknown> }>();
-  /** Workspaces with a settings change of this instance queued and its event not yet back: nothing of theirs is kept or shared. */
-  private readonly unsettled = new Map<string, number>();
+  /**
+   * Workspaces with settings changes of this instance queued and their events not all back yet:
+   * nothing of theirs is kept or shared. `pending`: the changes whose event has not come back.
+   */
+  private readonly unsettled = new Map<string, { pending: number; until: number }>();
   constructor(
     private readonly keepMs = KEEP_MS,
     private readonly max = 10_000,
@@ -29,21 +32,25 @@ export class SettingsEpochs {
   epoch(workspaceId: string) {
     return this.epochs.get(workspaceId) ?? 0;
   }
-  /** A settingsChanged event arrived (after its change committed). */
-  bump(workspaceId: string) {
+  private advance(workspaceId: string) {
     this.epochs.set(workspaceId, this.epoch(workspaceId) + 1);
     this.total++;
-    this.unsettled.delete(workspaceId);
+  }
+  /** A settingsChanged event arrived (after its change committed). */
+  bump(workspaceId: string) {
+    this.advance(workspaceId);
+    const u = this.unsettled.get(workspaceId);
+    if (u && --u.pending <= 0) this.unsettled.delete(workspaceId);
   }
   /**
    * This instance queues a settingsChanged in its transaction: what is kept of the workspace is
-   * dropped now, and nothing of it is kept or shared again until the event comes back (or
-   * `keepMs` passed, should the transaction roll back), so a read racing the uncommitted change
-   * is neither.
+   * dropped now, and nothing of it is kept or shared again until the events of all such changes
+   * came back (or `keepMs` passed since the last, should a transaction roll back), so a read
+   * racing an uncommitted change, or one whose event is still on its way, is neither.
    */
   changing(workspaceId: string) {
-    this.bump(workspaceId);
-    this.unsettled.set(workspaceId, Date.now() + this.keepMs);
+    this.advance(workspaceId);
+    this.unsettled.set(workspaceId, { pending: (this.unsettled.get(workspaceId)?.pending ?? 0) + 1, until: Date.now() + this.keepMs });
   }
   /**
    * What a read raced no settings change against: the settings changes of `workspaceId` when the
@@ -102,11 +109,11 @@ export class SettingsEpochs {
     const list = await this.kept(`${workspaceId}:${key}`, async () => frozen(await read()), workspaceId);
     return list!;
   }
-  /** A settings change of this instance in the workspace is queued and its event not back (a few milliseconds). */
+  /** Settings changes of this instance in the workspace are queued and their events not all back (a few milliseconds). */
   settling(workspaceId: string) {
-    const until = this.unsettled.get(workspaceId);
-    if (until === undefined) return false;
-    if (until > Date.now()) return true;
+    const u = this.unsettled.get(workspaceId);
+    if (u === undefined) return false;
+    if (u.until > Date.now()) return true;
     this.unsettled.delete(workspaceId);
     return false;
   }

@@ -60,4 +60,29 @@ describe('settings kept across requests', () => {
     expect(rows.count).toBe(0);
     expect(await kept).toEqual({ workspaceId: 'ws-a' });
   });
+
+  test('after three settings changes of this instance, nothing of the workspace is kept until all three events came back', async () => {
+    const epochs = new SettingsEpochs();
+    const lists = reads<string[]>();
+    for (let i = 0; i < 3; i++) epochs.changing('ws-a');
+    // The first two events back: a read now is not kept (the third change's event is on its way).
+    epochs.bump('ws-a');
+    epochs.bump('ws-a');
+    expect(epochs.settling('ws-a')).toBe(true);
+    const early = epochs.keptList('ws-a', 'hooks', lists.read);
+    lists.answer(['a1']);
+    expect(await early).toEqual(['a1']);
+    const next = epochs.keptList('ws-a', 'hooks', lists.read);
+    expect(lists.count).toBe(1);
+    lists.answer(['a1']);
+    await next;
+    // The third back: settled, and the next read is kept.
+    epochs.bump('ws-a');
+    expect(epochs.settling('ws-a')).toBe(false);
+    const read = epochs.keptList('ws-a', 'hooks', lists.read);
+    lists.answer(['a1', 'a2']);
+    expect(await read).toEqual(['a1', 'a2']);
+    expect(await epochs.keptList('ws-a', 'hooks', lists.read)).toEqual(['a1', 'a2']);
+    expect(lists.count).toBe(0);
+  });
 });
