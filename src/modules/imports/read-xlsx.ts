@@ -26,7 +26,7 @@
 // grows with the workbook's distinct texts. Every temporary file here has its name removed as
 // it is opened: it goes when it is closed, or with the process.
 import { randomUUID } from 'node:crypto';
-import { close, closeSync, open, openSync, readSync, rmSync, write, writeSync } from 'node:fs';
+import { close, closeSync, openSync, readSync, rmSync, write, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -79,7 +79,7 @@ class Blocks<T extends Buffer | Uint32Array> {
       this.keptBytes += bytes;
       return true;
     }
-    if (this.fd === undefined) this.fd = openSpill();
+    if (this.fd === undefined) this.fd = openSpill('crm-shared-strings-');
     for (let done = 0; done < bytes;) done += writeSync(this.fd, block, done, bytes - done, this.end + done);
     this.kept.push(undefined);
     this.at[i] = this.end;
@@ -128,17 +128,15 @@ class Blocks<T extends Buffer | Uint32Array> {
   }
 }
 
-/** A file for blocks, in the temporary directory, its name removed at once (the file goes when it is closed). */
-function openSpill(): number {
-  const path = spillPath('crm-shared-strings-');
+/** A file of the reader's in the temporary directory, its name removed at once (the file goes when it is closed). */
+function openSpill(prefix: string): number {
+  const path = join(tmpdir(), `${prefix}${process.pid}-${randomUUID()}`);
   const fd = openSync(path, 'wx+', 0o600);
   rmSync(path, { force: true });
   return fd;
 }
-const openFd = promisify(open);
 const writeFd = promisify(write);
 const closeFd = promisify(close);
-const spillPath = (prefix: string) => join(tmpdir(), `${prefix}${process.pid}-${randomUUID()}`);
 
 /**
  * A workbook's shared strings by number, as UTF-8 in blocks, each string's place in 8 bytes: its
@@ -433,11 +431,9 @@ async function* sheetRows(
  * yauzl's message, before anything is read of it.
  */
 async function copyOf(input: Readable): Promise<ZipFile> {
-  const path = spillPath('crm-xlsx-');
   // A plain descriptor, not a FileHandle: yauzl closes it when the zip and its streams are done.
-  const fd = await openFd(path, 'wx+', 0o600);
+  const fd = openSpill('crm-xlsx-');
   try {
-    rmSync(path, { force: true });
     let at = 0;
     for await (const chunk of input) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
