@@ -112,16 +112,7 @@ export function loadWorkbookParts(): WorkbookParts {
   });
 }
 
-type TagHandler = (tag: { name: string; attributes: Record<string, string> }) => void;
-/** saxes' parser, as exceljs's own copy of it is used here (no namespaces). */
-export type SaxParser = {
-  on(ev: 'opentag' | 'closetag', f: TagHandler): void;
-  on(ev: 'text', f: (text: string) => void): void;
-  on(ev: 'error', f: (err: Error) => void): void;
-  write(s: string): void;
-};
 export type SheetParts = {
-  SaxesParser: new () => SaxParser;
   /** Whether a number format shows a date (exceljs' own rule). */
   isDateFmt(fmt: string | undefined): boolean;
   /** A serial date as a Date, in the 1900 or 1904 date system. */
@@ -130,12 +121,11 @@ export type SheetParts = {
 let sheetParts: SheetParts | undefined;
 
 /**
- * What reading a worksheet's XML needs beside exceljs's workbook reader: the XML parser exceljs
- * uses, and its rules for date formats and serial dates (modules/imports/read-xlsx.ts).
+ * What reading a worksheet's XML needs beside exceljs's workbook reader: its rules for date
+ * formats and serial dates (modules/imports/read-xlsx.ts).
  */
 export function loadSheetParts(): SheetParts {
   if (sheetParts) return sheetParts;
-  const { isDateFmt, excelToDate } = require('exceljs/lib/utils/utils.js') as Pick<SheetParts, 'isDateFmt' | 'excelToDate'>;
-  const { SaxesParser } = createRequire(parseSaxPath)('saxes') as Pick<SheetParts, 'SaxesParser'>;
-  return (sheetParts = { SaxesParser, isDateFmt, excelToDate });
+  const { isDateFmt, excelToDate } = require('exceljs/lib/utils/utils.js') as SheetParts;
+  return (sheetParts = { isDateFmt, excelToDate });
 }

@@ -96,7 +96,7 @@ describe('an XLSX sheet read into cells', () => {
         `<x:row><x:c t="s"><x:v>1</x:v></x:c><x:c s="1"><x:v>0</x:v></x:c><x:c s="2"><x:v>1234.5</x:v></x:c></x:row>` +
         `<x:row><x:c t="inlineStr"><x:is><x:r><x:t xml:space="preserve">Пётр </x:t></x:r><x:r><x:t>Иванов</x:t></x:r><x:rPh sb="0" eb="1"><x:t>ペ</x:t></x:rPh></x:is></x:c><x:c t="d"><x:v>2026-12-31T00:00:00Z</x:v></x:c><x:c t="b"><x:v>0</x:v></x:c><x:c t="e"><x:v>#N/A</x:v></x:c></x:row>` +
         `<x:row r="7"><x:c r="D7" t="str"><x:f>A1&amp;"!"</x:f><x:v>Имя!</x:v></x:c><x:c r="E7" t="inlineStr"><x:v>в v</x:v></x:c>` +
-        // Latin-1 text in a chunk of XML that also holds wider characters (kept in one byte a character: read-xlsx.ts, narrow).
+        // Latin-1 text in a chunk of XML that also holds wider characters.
         `<x:c r="F7" t="inlineStr"><x:is><x:t>Müller ½ &amp; Söhne</x:t></x:is></x:c><x:c r="G7" t="str"><x:v>café	crème</x:v></x:c><x:c r="H7" t="inlineStr"><x:is><x:t>100 ₽ — ÿ</x:t></x:is></x:c></x:row>` +
         `</x:sheetData></x:worksheet>`,
     );
@@ -109,6 +109,50 @@ describe('an XLSX sheet read into cells', () => {
       // A formula's cached text; an inline string a few writers put in a <v>.
       { row: 7, cells: [null, null, null, 'Имя!', 'в v', 'Müller ½ & Söhne', 'café\tcrème', '100 ₽ — ÿ'] },
     ]);
+  });
+
+  test('text as XML may write it: entities and character references beside UTF-8, CDATA, CR LF, characters cut across chunks; XML that does not close fails, naming its part', async () => {
+    const zip = new JSZip();
+    zip.file('xl/_rels/workbook.xml.rels', relationships(['rId1', 'worksheet', 'worksheets/sheet1.xml']));
+    zip.file(
+      'xl/sharedStrings.xml',
+      `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${MAIN}"><si><t>&#1046;ук &amp; caf&#233; &#x20BD;</t></si><si><t><![CDATA[Ж &amp; <b>]]></t></si></sst>`,
+    );
+    // Long runs of two- and three-byte characters: the sheet's XML is inflated in chunks of
+    // ~16 KiB, and some of their characters' bytes are cut across two.
+    const long = 'жё'.repeat(20_000) + '€₽'.repeat(20_000);
+    const sheet = (rows: string) => `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${MAIN}"><sheetData>${rows}</sheetData></worksheet>`;
+    const cell = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
+    zip.file(
+      'xl/worksheets/sheet1.xml',
+      sheet(
+        `<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>` +
+          cell('C1', 'Ж&#233;&#x411; ₽ &lt;&gt;&quot;&apos;') +
+          cell('D1', 'строка 1\r\nстрока 2\rстрока 3') +
+          cell('E1', 'до <![CDATA[&amp; ₽ ]]>после &amp;') +
+          `<c r="F1" t="str"><v>${long}</v></c></row>`,
+      ),
+    );
+    const bytes = await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
+    expect(await rowsOf(bytes)).toEqual([
+      {
+        row: 1,
+        cells: ['Жук & café ₽', 'Ж &amp; <b>', 'ЖéБ ₽ <>"\'', 'строка 1\nстрока 2\nстрока 3', 'до &amp; ₽ после &', long],
+      },
+    ]);
+    // An end tag that does not match, a sheet cut short, shared strings that never close.
+    const broken = async (part: string, xml: string) => {
+      zip.file(part, xml);
+      return rowsOf(await zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' }));
+    };
+    await expect(broken('xl/worksheets/sheet1.xml', sheet(`<row r="1">${cell('A1', 'a')}</c></row>`))).rejects.toThrow(
+      'xl/worksheets/sheet1.xml: mismatched end tag </c>, expected </row>',
+    );
+    await expect(broken('xl/worksheets/sheet1.xml', sheet(`<row r="1">${cell('A1', 'a')}`).slice(0, -24))).rejects.toThrow(
+      'xl/worksheets/sheet1.xml: the XML ends inside <row>',
+    );
+    zip.file('xl/worksheets/sheet1.xml', sheet(''));
+    await expect(broken('xl/sharedStrings.xml', `<sst xmlns="${MAIN}"><si><t>a</t></si>`)).rejects.toThrow('xl/sharedStrings.xml: the XML ends inside <sst>');
   });
 
   test('shared strings as other programs write them: where the relationships say, prefixed names, a phonetic guide on plain text, whitespace between elements, an empty one', async () => {

@@ -2,8 +2,8 @@
 // file first (`copyOf`: a zip's directory is at its end, and a sheet's parts are not in the order
 // they are needed), and read from there by yauzl, a part at a time: the workbook's relationships
 // and its sheet list, its styles and date system (through exceljs's readers of those parts), its
-// shared strings, then the first sheet's XML, inflated as it is read. The
-// sheet's XML is read here, by the same XML parser (saxes) exceljs uses, straight into each row's
+// shared strings, then the first sheet's XML, inflated as it is read. The shared strings' and
+// the sheet's XML are read here, by htmlparser2's tokenizer (`readXml`), straight into each row's
 // cells. exceljs's own sheet reader builds a Row and a Cell object, with its style, for every
 // cell, and an event object for every XML event, all thrown away at once: in the thread that
 // reads a large import file that was ~40 % of its CPU, with its garbage (docs/performance.md,
@@ -32,7 +32,9 @@ import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import { loadSheetParts, loadWorkbookParts, type Relationship, type SaxParser, type Styles } from '../../lib/exceljs.js';
+import { decodeXML } from 'entities/decode';
+import { Tokenizer } from 'htmlparser2';
+import { loadSheetParts, loadWorkbookParts, type Relationship, type Styles } from '../../lib/exceljs.js';
 import type { Cell, FileRow } from './read.js';
 
 /** Bytes per block of strings: a string never spans two (a longer one gets a block of its own). */
@@ -153,15 +155,16 @@ export class SharedStrings {
   private readonly places = new Blocks(PLACES_HELD, READ_BACK, (bytes) => new Uint32Array(bytes / 4));
   private place = new Uint32Array(2 * PLACES);
   size = 0;
-  add(text: string) {
-    const bytes = Buffer.byteLength(text);
+  /** Appends a string: its text, or (`latin1`) its UTF-8 bytes one character each, as `XmlText` gives them. */
+  add(text: string, encoding: 'utf8' | 'latin1' = 'utf8') {
+    const bytes = encoding === 'latin1' ? text.length : Buffer.byteLength(text);
     // An empty string takes no bytes: length 0 says so.
     let at = 0;
     if (bytes) {
       if (this.used + bytes > BLOCK) this.nextBlock(bytes);
       if (this.blocks.count >= 65536) throw new Error('the workbook holds more than 4 GiB of shared strings');
       at = this.blocks.count * BLOCK + this.used;
-      this.used += this.block.write(text, this.used, 'utf8');
+      this.used += this.block.write(text, this.used, encoding);
     }
     const j = this.size++ % PLACES;
     this.place[2 * j] = at;
@@ -217,82 +220,191 @@ const local = (name: string) => {
   return i < 0 ? name : name.slice(i + 1);
 };
 
+/** A byte of a multi-byte UTF-8 character, in text read as Latin-1 (one character a byte). */
+const HIGH = /[\u0080-\u00ff]/;
+/** What `textOf` has to decode: such a byte, a CR, an entity or character reference. */
+const DECODE = /[\r&\u0080-\u00ff]/;
+
 /**
- * Writes an XML part's bytes into a parser, giving a turn after each chunk (for what its handlers
- * gathered from it); throws the parser's first error.
+ * Text from a part's XML as it was read, one character a byte (Latin-1, see `readXml`), decoded:
+ * its UTF-8 where it has a byte past ASCII, its line ends as XML reads them (a CR LF or a lone
+ * CR, a LF), then (unless it is a CDATA section's) its entities and character references.
+ * Text with none of these stays the piece of the chunk it was cut from, one byte a character
+ * like that chunk, and so does every string later made of it (the batch's JSON: a chunk decoded
+ * as UTF-8 with one "₽" in it is two bytes a character, and so was all text cut from it).
  */
-async function* parsed(parser: SaxParser, xml: AsyncIterable<Buffer | string>): AsyncGenerator<void> {
-  let failure: Error | undefined;
-  parser.on('error', (err) => (failure ??= err));
-  const decoder = new TextDecoder('utf-8');
-  const write = (text: string) => {
-    if (text) parser.write(text);
-    if (failure) throw failure;
+function textOf(raw: string, cdata = false): string {
+  if (!DECODE.test(raw)) return raw;
+  let text = HIGH.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+  return !cdata && text.includes('&') ? decodeXML(text) : text;
+}
+
+/**
+ * An element's text read in pieces (a chunk of the XML may end inside it): kept as read, and
+ * decoded whole when taken. Markup is ASCII, so a character's bytes never span a CDATA
+ * section's edge: the text before one is decoded there.
+ */
+class XmlText {
+  private raw = '';
+  private done = '';
+  add(raw: string, cdata: boolean) {
+    if (!cdata) this.raw += raw;
+    else {
+      this.done += textOf(this.raw) + textOf(raw, true);
+      this.raw = '';
+    }
+  }
+  /** The text, decoded (and forgotten here). */
+  take(): string {
+    const text = this.done ? this.done + textOf(this.raw) : textOf(this.raw);
+    this.raw = this.done = '';
+    return text;
+  }
+  /** The text as UTF-8 bytes one character each where nothing in it needs decoding but them, else decoded. */
+  takeBytes(): [string, 'latin1' | 'utf8'] {
+    const raw = this.raw;
+    if (this.done || raw.includes('&') || raw.includes('\r')) return [this.take(), 'utf8'];
+    this.raw = '';
+    return [raw, 'latin1'];
+  }
+}
+
+/** The attributes of an element that the parts' readers look at. */
+type Attributes = { r?: string; s?: string; t?: string };
+/** What a part's reader is told of its XML, in order: each element's start and end (local names), and text. */
+type XmlEvents = {
+  open(name: string, attributes: Attributes): void;
+  close(name: string): void;
+  /** Text as read (see `readXml`), in pieces: one in a CDATA section (`cdata`) is not to have its entities decoded. */
+  text(raw: string, cdata: boolean): void;
+};
+
+/**
+ * An XML part of the workbook read into `events`, giving a turn after each chunk (for what they
+ * gathered from it). The XML is read by htmlparser2's tokenizer in its XML mode, from the
+ * chunks' bytes as Latin-1 (one character a byte, copied as they are: markup is ASCII, so it reads
+ * the same). The tokenizer gives each name, attribute value and text as where it starts and
+ * ends, and leaves entities to the reader, so that only what is kept is made a string, and only
+ * text that has a byte past ASCII or an entity is decoded (`XmlText`). Against saxes reading the
+ * chunks decoded as UTF-8 (exceljs's parser), with each cell's text then copied to one byte a
+ * character where it could be, this took a sheet's reading from ~21 to ~14 ms of CPU per 1,000
+ * of the bench's rows (docs/performance.md, "Import: an XLSX's XML read by htmlparser2's
+ * tokenizer"). The tokenizer forgives much that saxes did not; an end tag that does not match
+ * its start, XML that ends inside an element, or holds none, fails here, with the part's path.
+ */
+async function* readXml(part: string, xml: AsyncIterable<Buffer | string>, events: XmlEvents): AsyncGenerator<void> {
+  // The chunks a name, value or text under way may start in (as htmlparser2's Parser keeps them).
+  const buffers: string[] = [];
+  let bufferOffset = 0;
+  const slice = (start: number, end: number) => {
+    while (start - bufferOffset >= buffers[0].length) bufferOffset += buffers.shift()!.length;
+    let text = buffers[0].slice(start - bufferOffset, end - bufferOffset);
+    while (end - bufferOffset > buffers[0].length) {
+      bufferOffset += buffers.shift()!.length;
+      text += buffers[0].slice(0, end - bufferOffset);
+    }
+    return text;
   };
+  /** The elements open, by their names as written; and whether there was one. */
+  const open: string[] = [];
+  let root = false;
+  let tag = '';
+  let attributes: Attributes = {};
+  let attribute: keyof Attributes | '' = '';
+  let value = '';
+  const tokenizer = new Tokenizer(
+    { xmlMode: true, decodeEntities: false },
+    {
+      onopentagname(start, end) {
+        tag = slice(start, end);
+        attributes = {};
+      },
+      onattribname(start, end) {
+        const name = slice(start, end);
+        attribute = name === 'r' || name === 's' || name === 't' ? name : '';
+        value = '';
+      },
+      onattribdata(start, end) {
+        if (attribute) value += slice(start, end);
+      },
+      onattribentity() {},
+      onattribend() {
+        if (attribute) attributes[attribute] = textOf(value);
+        attribute = '';
+      },
+      onopentagend() {
+        open.push(tag);
+        root = true;
+        events.open(local(tag), attributes);
+      },
+      onselfclosingtag() {
+        root = true;
+        const name = local(tag);
+        events.open(name, attributes);
+        events.close(name);
+      },
+      onclosetag(start, end) {
+        const name = slice(start, end);
+        const expected = open.pop();
+        if (name !== expected) throw new Error(`${part}: mismatched end tag </${name}>, ${expected ? `expected </${expected}>` : 'no element is open'}`);
+        events.close(local(name));
+      },
+      ontext(start, end) {
+        events.text(slice(start, end), false);
+      },
+      ontextentity() {},
+      oncdata(start, end, offset) {
+        events.text(slice(start, end - offset), true);
+      },
+      oncomment() {},
+      ondeclaration() {},
+      onprocessinginstruction() {},
+      onend() {},
+    },
+  );
   for await (const chunk of xml) {
-    // `stream: true` keeps a character's first bytes until the chunk that ends it.
-    write(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    const text = (typeof chunk === 'string' ? Buffer.from(chunk) : chunk).toString('latin1');
+    buffers.push(text);
+    tokenizer.write(text);
     yield;
   }
-  write(decoder.decode());
-  yield;
+  tokenizer.end();
+  if (!root) throw new Error(`${part}: no element`);
+  if (open.length) throw new Error(`${part}: the XML ends inside <${open.at(-1)}>`);
 }
 
 /**
  * The workbook's shared strings part read into `shared`, each string (`<si>`) as the text of its
  * `<t>`s: a plain one's, or its rich text's runs joined; phonetic guides (`<rPh>`) left out.
+ * Text that needs no decoding goes to `shared` as the bytes it was read as.
  * (exceljs's reader of the part made an object per XML event, kept a phonetic guide's text in
  * place of a plain string's, and read no prefixed names.)
  */
-async function readSharedStrings(xml: AsyncIterable<Buffer | string>, shared: SharedStrings) {
-  const parser = new (loadSheetParts().SaxesParser)();
-  let text: string | null = null;
+async function readSharedStrings(part: string, xml: AsyncIterable<Buffer | string>, shared: SharedStrings) {
+  const text = new XmlText();
+  let inString = false;
   let into = false;
   let phonetic = false;
-  parser.on('opentag', ({ name }) => {
-    switch (local(name)) {
-      case 'si':
-        text = '';
-        break;
-      case 'rPh':
-        phonetic = true;
-        break;
-      case 't':
-        if (text !== null && !phonetic) into = true;
-        break;
-    }
-  });
-  parser.on('text', (t) => {
-    if (into) text += t;
-  });
-  parser.on('closetag', ({ name }) => {
-    switch (local(name)) {
-      case 't':
-        into = false;
-        break;
-      case 'rPh':
-        phonetic = false;
-        break;
-      case 'si':
-        shared.add(text ?? '');
-        text = null;
-        break;
-    }
-  });
-  for await (const _ of parsed(parser, xml));
-}
-
-/** A character past U+00FF (Latin-1), or one XML 1.0 does not allow: such text is left as it is. */
-const WIDE = /[^\t\n\r -\u00ff]/;
-/**
- * A cell's text kept with one byte a character when none of its characters needs more. Text the
- * parser cut out of a chunk of XML holding one such character (a "₽", a Cyrillic name) is, for V8,
- * a piece of that chunk, two bytes a character like it, and so is every string later made with it:
- * the batch's JSON, twice the bytes to build, send and collect. Shared strings are decoded from
- * their bytes one by one, so they already come this way.
- */
-function narrow(text: string | null): string | null {
-  return text === null || WIDE.test(text) ? text : Buffer.from(text, 'latin1').toString('latin1');
+  const events: XmlEvents = {
+    open(name) {
+      if (name === 'si') inString = true;
+      else if (name === 'rPh') phonetic = true;
+      else if (name === 't' && inString && !phonetic) into = true;
+    },
+    close(name) {
+      if (name === 't') into = false;
+      else if (name === 'rPh') phonetic = false;
+      else if (name === 'si') {
+        shared.add(...text.takeBytes());
+        inString = false;
+      }
+    },
+    text(raw, cdata) {
+      if (into) text.add(raw, cdata);
+    },
+  };
+  for await (const _ of readXml(part, xml, events));
 }
 
 /**
@@ -302,12 +414,13 @@ function narrow(text: string | null): string | null {
  * 2.3–2.7× this way (`npm run bench:import-read`, alternated; docs/performance.md).
  */
 async function* sheetRows(
+  part: string,
   xml: AsyncIterable<Buffer | string>,
   book: { styles: Styles; date1904: boolean },
   shared: SharedStrings,
   from: number,
 ): AsyncGenerator<FileRow[]> {
-  const { SaxesParser, isDateFmt, excelToDate } = loadSheetParts();
+  const { isDateFmt, excelToDate } = loadSheetParts();
   const { styles, date1904 } = book;
   const dateStyle = new Map<number, boolean>();
   const isDate = (style: number) => {
@@ -334,16 +447,17 @@ async function* sheetRows(
   /** Where text goes now: nowhere, the cell's <v>, or a <t> of its inline string. */
   let into: 0 | 1 | 2 = 0;
   let phonetic = false;
+  const text = new XmlText();
 
   const cellValue = (): Cell => {
     // An inline string in its <is> (or, as a few writers put it, in a <v>).
-    if (type === 'inlineStr') return narrow(inline || value || null);
+    if (type === 'inlineStr') return inline || value || null;
     if (value === null) return null;
     switch (type) {
       case 's':
         return shared.get(parseInt(value, 10));
       case 'str':
-        return narrow(value || null);
+        return value || null;
       case 'b':
         return value === '' ? null : parseInt(value, 10) !== 0;
       case 'e':
@@ -357,66 +471,69 @@ async function* sheetRows(
     }
   };
 
-  const parser = new SaxesParser();
-  parser.on('opentag', ({ name, attributes: a }) => {
-    switch (local(name)) {
-      case 'row':
-        rowNo = a.r ? parseInt(a.r, 10) : rowNo + 1;
-        rowStyle = a.s ? parseInt(a.s, 10) || 0 : 0;
-        cells = [];
-        col = -1;
-        break;
-      case 'c': {
-        const at = columnOf(a.r);
-        col = at < 0 ? col + 1 : at;
-        type = a.t;
-        style = a.s ? parseInt(a.s, 10) || 0 : rowStyle;
-        value = inline = null;
-        break;
-      }
-      case 'v':
-        value = '';
-        into = 1;
-        break;
-      case 'is':
-        inline = '';
-        break;
-      case 'rPh':
-        phonetic = true;
-        break;
-      case 't':
-        if (inline !== null && !phonetic) into = 2;
-        break;
-    }
-  });
-  parser.on('text', (text) => {
-    if (into === 1) value += text;
-    else if (into === 2) inline += text;
-  });
-  parser.on('closetag', ({ name }) => {
-    switch (local(name)) {
-      case 'v':
-      case 't':
-        into = 0;
-        break;
-      case 'rPh':
-        phonetic = false;
-        break;
-      case 'c': {
-        const v = cellValue();
-        if (v !== null) {
-          while (cells.length < col) cells.push(null);
-          cells[col] = v;
+  const events: XmlEvents = {
+    open(name, a) {
+      switch (name) {
+        case 'row':
+          rowNo = a.r ? parseInt(a.r, 10) : rowNo + 1;
+          rowStyle = a.s ? parseInt(a.s, 10) || 0 : 0;
+          cells = [];
+          col = -1;
+          break;
+        case 'c': {
+          const at = columnOf(a.r);
+          col = at < 0 ? col + 1 : at;
+          type = a.t;
+          style = a.s ? parseInt(a.s, 10) || 0 : rowStyle;
+          value = inline = null;
+          break;
         }
-        break;
+        case 'v':
+          into = 1;
+          break;
+        case 'is':
+          inline = '';
+          break;
+        case 'rPh':
+          phonetic = true;
+          break;
+        case 't':
+          if (inline !== null && !phonetic) into = 2;
+          break;
       }
-      case 'row':
-        if (rowNo >= from) out.push({ row: rowNo, cells });
-        break;
-    }
-  });
+    },
+    close(name) {
+      switch (name) {
+        case 'v':
+          if (into === 1) value = text.take();
+          into = 0;
+          break;
+        case 't':
+          if (into === 2) inline += text.take();
+          into = 0;
+          break;
+        case 'rPh':
+          phonetic = false;
+          break;
+        case 'c': {
+          const v = cellValue();
+          if (v !== null) {
+            while (cells.length < col) cells.push(null);
+            cells[col] = v;
+          }
+          break;
+        }
+        case 'row':
+          if (rowNo >= from) out.push({ row: rowNo, cells });
+          break;
+      }
+    },
+    text(raw, cdata) {
+      if (into) text.add(raw, cdata);
+    },
+  };
 
-  for await (const _ of parsed(parser, xml)) {
+  for await (const _ of readXml(part, xml, events)) {
     if (out.length) {
       const rows = out;
       out = [];
@@ -496,12 +613,13 @@ export async function* readXlsxBatches(input: Readable, from: number): AsyncGene
     const { date1904, sheets } = (await readPart('xl/workbook.xml', parts.workbook)) ?? { date1904: false, sheets: [] };
     // The styles and the shared strings where the workbook's relationships say, else where Excel puts them.
     const styles = (await readPart(partPath(rels, 'styles') ?? 'xl/styles.xml', parts.styles)) ?? (await parts.styles(undefined));
-    await readPart(partPath(rels, 'sharedStrings') ?? 'xl/sharedStrings.xml', (xml) => readSharedStrings(xml, shared));
+    const strings = partPath(rels, 'sharedStrings') ?? 'xl/sharedStrings.xml';
+    await readPart(strings, (xml) => readSharedStrings(strings, xml, shared));
     const sheet = firstSheet(sheets, rels, entries);
     if (!sheet) return;
     const xml = await zip.openReadStreamPromise(entries.get(sheet)!);
     try {
-      yield* sheetRows(xml, { styles, date1904 }, shared, from);
+      yield* sheetRows(sheet, xml, { styles, date1904 }, shared, from);
     } finally {
       xml.destroy();
     }
