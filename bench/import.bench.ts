@@ -5,8 +5,9 @@
 //
 //   COPY        the rows exactly as the import stored them, copied back in with PostgreSQL COPY
 //               (pg-copy-streams): the floor, no parsing, no checks, no events
-//   createMany  the same stored rows through Prisma createMany, 1,000 per statement, as ordinary
-//               code calls it: null-default columns left out when null, one untimed warm-up call
+//   createMany  rows as the import stored them through Prisma createMany, 1,000 per statement, as
+//               ordinary code calls it: null-default columns left out when null, one untimed
+//               warm-up call; half timed before the imports, half after
 //
 // Then the peak RSS of an import of 10k, 100k and 300k rows from each format, each through
 // `npm run import` in a process of its own, as an operator runs it (`xlsx-shared`: an XLSX whose
@@ -166,8 +167,43 @@ async function measureRound(url: string, n: number, dry: boolean) {
   // its untimed call below: the process's first import otherwise pays V8's compilation of the
   // whole path and its heap's first growth (measured: ~30 ms more CPU per 1,000 rows over the
   // whole run), which a server that has imported once no longer does.
-  await importFile(app, await workspaceWithFields(app), warmCsvPath, {}, WARM_ROWS);
+  const warmCsvCtx = await workspaceWithFields(app);
+  await importFile(app, warmCsvCtx, warmCsvPath, {}, WARM_ROWS);
   await importFile(app, await workspaceWithFields(app), warmXlsxPath, {}, WARM_XLSX_ROWS);
+
+  // Prisma createMany, 1,000 rows per statement, of rows as the import stored them, as ordinary
+  // code would call it: a column left out where the row's value is null and the column's default
+  // is null anyway (a contact fills 10 of the ~50 slot columns: 23 values a row instead of 62),
+  // and one untimed call first, into a workspace of its own, so Prisma's first, plan-building
+  // call of that shape is not timed. Half its rows are timed before the imports (the warm-up
+  // CSV's rows) and half after them (the CSV's), so that a machine whose speed drifts over the
+  // round's minutes moves the baseline as it moves the imports between them.
+  const nullDefault = new Set(
+    (
+      await pool.query<{ column_name: string }>(
+        `select column_name from information_schema.columns where table_name = 'Contact' and is_nullable = 'YES' and column_default is null`,
+      )
+    ).rows.map((r) => r.column_name),
+  );
+  const manyWs = await workspaceWithFields(app);
+  const manyData = async (from: ServiceCtx, into: string) =>
+    (await app.deps.db.contact.findMany({ where: { workspaceId: from.viewer.workspaceId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map((r) => {
+      const rest: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(r)) if (!(v === null && nullDefault.has(k))) rest[k] = v;
+      for (const k of ['id', 'createdAt', 'updatedAt', 'lastActivityAt']) delete rest[k];
+      return { ...rest, workspaceId: into, customFields: rest.customFields ?? {} };
+    });
+  /** Milliseconds to createMany `data`, 1,000 rows a call. */
+  const createMany = async (data: object[]) => {
+    const t0 = performance.now();
+    for (let i = 0; i < data.length; i += 1000) await app.deps.db.contact.createMany({ data: data.slice(i, i + 1000) as never });
+    return performance.now() - t0;
+  };
+  const manyRows = Math.min(Number(values['many-rows'] ?? ROWS), ROWS);
+  const warmData = await manyData(warmCsvCtx, (await workspaceWithFields(app)).viewer.workspaceId);
+  await app.deps.db.contact.createMany({ data: warmData.slice(0, 1000) as never });
+  const manyBefore = (await manyData(warmCsvCtx, manyWs.viewer.workspaceId)).slice(0, Math.min(Math.floor(manyRows / 2), WARM_ROWS));
+  const manyBeforeMs = await createMany(manyBefore);
 
   // The import, from each format, into a workspace of its own (a table growing as it would).
   // The second runs into a table 100,000 rows larger, whose indexes cost each row more (`--order`).
@@ -247,35 +283,12 @@ async function measureRound(url: string, n: number, dry: boolean) {
     client.release();
   }
 
-  // Prisma createMany, 1,000 rows per statement, of the same stored rows, as ordinary code would
-  // call it: a column left out where the row's value is null and the column's default is null
-  // anyway (a contact fills 10 of the ~50 slot columns: 23 values a row instead of 62), and one
-  // untimed call first, into a workspace of its own, so Prisma's first, plan-building call of
-  // that shape is not timed.
-  const nullDefault = new Set(
-    (
-      await pool.query<{ column_name: string }>(
-        `select column_name from information_schema.columns where table_name = 'Contact' and is_nullable = 'YES' and column_default is null`,
-      )
-    ).rows.map((r) => r.column_name),
-  );
-  const stored = await app.deps.db.contact.findMany({ where: { workspaceId: csvCtx.viewer.workspaceId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-  const manyWs = await workspaceWithFields(app);
-  const warmWs = await workspaceWithFields(app);
-  const data = stored.map((r) => {
-    const rest: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(r)) if (!(v === null && nullDefault.has(k))) rest[k] = v;
-    for (const k of ['id', 'createdAt', 'updatedAt', 'lastActivityAt']) delete rest[k];
-    return { ...rest, workspaceId: manyWs.viewer.workspaceId, customFields: rest.customFields ?? {} };
-  });
-  const manyRows = Math.min(Number(values['many-rows'] ?? data.length), data.length);
-  const warm = data.slice(0, Math.min(1000, data.length)).map((d) => ({ ...d, workspaceId: warmWs.viewer.workspaceId }));
-  await app.deps.db.contact.createMany({ data: warm as never });
-  const manyValues = Object.keys(data[0]!).length;
-  const t0 = performance.now();
-  for (let i = 0; i < manyRows; i += 1000) await app.deps.db.contact.createMany({ data: data.slice(i, Math.min(i + 1000, manyRows)) as never });
+  // createMany's second half, the CSV's rows as the import stored them (see above).
+  const manyAfter = (await manyData(csvCtx, manyWs.viewer.workspaceId)).slice(0, manyRows - manyBefore.length);
+  const manyAfterMs = await createMany(manyAfter);
+  const manyValues = Object.keys(manyAfter[0]!).length;
   // As the time all the rows would take at the rate measured.
-  const manyMs = ((performance.now() - t0) / manyRows) * ROWS;
+  const manyMs = ((manyBeforeMs + manyAfterMs) / manyRows) * ROWS;
 
   const floor = rate(ROWS, copyMs);
   const many = rate(ROWS, manyMs);
@@ -288,7 +301,9 @@ async function measureRound(url: string, n: number, dry: boolean) {
   console.log('');
   line('COPY (floor)', copyMs);
   line(manyRows < ROWS ? `createMany (1,000/call; ${fmt(manyRows)} rows)` : 'Prisma createMany (1,000 per call)', manyMs);
-  console.log(`  (createMany: ${manyValues} values a row, nulls of null-default columns left out; one untimed warm-up call)`);
+  console.log(
+    `  (createMany: ${manyValues} values a row, nulls of null-default columns left out; one untimed warm-up call; ${fmt(manyBefore.length)} rows before the imports at ${fmt(rate(manyBefore.length, manyBeforeMs))} rows/s, ${fmt(manyAfter.length)} after at ${fmt(rate(manyAfter.length, manyAfterMs))})`,
+  );
   line('import CSV', csvMs);
   line('import XLSX', xlsxMs);
   if (dry) line('dry run CSV, CREATE, all look alike', dryMs);
