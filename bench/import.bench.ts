@@ -22,7 +22,7 @@
 // and dropped at the end. The outbox's after-commit delivery (realtime, worker wake-ups) is not
 // started: the import writes its events and timeline entries (timed), their delivery is not.
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, openAsBlob } from 'node:fs';
+import { createReadStream, createWriteStream, openAsBlob, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,12 +114,17 @@ async function importFile(app: App, ctx: ServiceCtx, path: string, options: Part
   const size = (await stat(path)).size;
   const analyzed = await analyzeCount(app);
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpu();
   const t0 = performance.now();
   const imp = await createImport(ctx, { name: path.split('/').pop()!, size, stream: createReadStream(path) }, 'CONTACT', { batchSize: BATCH, ...options });
   await runImport(app.deps, imp.id);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   cpuMs.set(path + (options.dryRun ? ':dry' : ''), (cpu.user + cpu.system) / 1000);
+  const threads = threadCpu();
+  const byGroup = { main: 0, early: 0, later: 0 };
+  for (const [tid, ms] of threads) byGroup[tid === String(process.pid) ? 'main' : earlyThreads.has(tid) ? 'early' : 'later'] += ms - (threads0.get(tid) ?? 0);
+  threadMs.set(path + (options.dryRun ? ':dry' : ''), byGroup);
   // PostgreSQL's statistics reach other sessions within a second; the import's last ANALYZE ran well before its end.
   analyzes.set(path + (options.dryRun ? ':dry' : ''), (await analyzeCount(app)) - analyzed);
   const done = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
@@ -134,6 +139,36 @@ async function importFile(app: App, ctx: ServiceCtx, path: string, options: Part
 }
 /** This process's CPU time (user + system, all its threads) per import: less moved by other load than the wall time. */
 const cpuMs = new Map<string, number>();
+
+/** CPU time (ms) of each of this process's threads so far, by thread id (Linux's /proc; none elsewhere). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      // utime and stime, in clock ticks (100 a second), after the command's closing parenthesis.
+      const f = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      out.set(tid, (Number(f[11]) + Number(f[12])) * 10);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+/**
+ * The threads of the process before any import (after an asynchronous file operation has
+ * started libuv's pool): V8's helpers (parallel scavenges, concurrent marking, optimizing
+ * compilation) and libuv's. A thread started later is an XLSX reader thread (modules/imports/read-apart.ts).
+ */
+await stat(tmpdir());
+const earlyThreads = new Set(threadCpu().keys());
+/** Per import, its CPU by thread: the main thread's, the early threads', the later ones'. */
+const threadMs = new Map<string, { main: number; early: number; later: number }>();
 
 const dir = await mkdtemp(join(tmpdir(), 'crm-import-bench-'));
 const rate = (rows: number, ms: number) => (rows / ms) * 1000;
@@ -316,6 +351,12 @@ async function measureRound(url: string, n: number, dry: boolean) {
   console.log(
     `\nCPU time of this process per 1,000 rows (less moved by other load than the rates): import CSV ${((cpuMs.get(csvPath)! / ROWS) * 1000).toFixed(0)} ms, XLSX ${((cpuMs.get(xlsxPath)! / ROWS) * 1000).toFixed(0)} ms`,
   );
+  const perK = (ms: number) => ((ms / ROWS) * 1000).toFixed(0);
+  const split = (path: string) => {
+    const t = threadMs.get(path);
+    return t ? `main ${perK(t.main)}, V8's and libuv's threads ${perK(t.early)}, reader ${perK(t.later)}` : 'not measured';
+  };
+  if (earlyThreads.size) console.log(`  by thread: CSV ${split(csvPath)}; XLSX ${split(xlsxPath)} ms`);
   const tableRows = await app.deps.db.contact.count();
   console.log(
     `ANALYZE "Contact" (${fmt(tableRows)} rows): ${analyzeMs.default.map(fmt).join(', ')} ms at PostgreSQL's default statistics target, ${analyzeMs.import.map(fmt).join(', ')} ms at the import's (${ANALYZE_TARGET}); the CSV import ran ${analyzes.get(csvPath)}, the XLSX's ${analyzes.get(xlsxPath)}`,
