@@ -410,8 +410,9 @@ async function readSharedStrings(part: string, xml: AsyncIterable<Buffer | strin
 /**
  * The rows of the sheet from row `from` on, each with its cells up to its last one with a value:
  * those of each chunk of its XML together. A row at a time, through three nested async
- * generators to the reader thread's loop, its reading cost 2.8–3.2× the CPU of the CSV's, and
- * 2.3–2.7× this way (`npm run bench:import-read`, alternated; docs/performance.md).
+ * generators to the reader thread's loop, its reading (then through saxes) cost 2.8–3.2× the
+ * CPU of the CSV's, and 2.3–2.7× this way (`npm run bench:import-read`, alternated;
+ * docs/performance.md).
  */
 async function* sheetRows(
   part: string,
