@@ -321,7 +321,8 @@ async function* readXml(part: string, xml: AsyncIterable<Buffer | string>, event
         attributes = {};
       },
       onattribname(start, end) {
-        const name = slice(start, end);
+        // Only one-letter names are read: the others are not made strings.
+        const name = end - start === 1 ? slice(start, end) : '';
         attribute = name === 'r' || name === 's' || name === 't' ? name : '';
         value = '';
       },
@@ -330,7 +331,8 @@ async function* readXml(part: string, xml: AsyncIterable<Buffer | string>, event
       },
       onattribentity() {},
       onattribend() {
-        if (attribute) attributes[attribute] = textOf(value);
+        // A cell's reference, style and type are ASCII: only an entity would need decoding.
+        if (attribute) attributes[attribute] = value.includes('&') ? decodeXML(value) : value;
         attribute = '';
       },
       onopentagend() {
