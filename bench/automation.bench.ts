@@ -371,7 +371,7 @@ for (const a of apps) await a.start();
 
 /** Outbox events not yet published (realtime, the worker's kicks): how far the dispatcher is behind. */
 async function unpublished() {
-  const [{ n }] = await db.$queryRaw<{ n: number }[]>`select count(*)::int as n from "OutboxEvent" where "publishedAt" is null`;
+  const [{ n }] = await db.$queryRaw<{ n: number }[]>`select coalesce(sum("events"), 0)::int as n from "OutboxEvent" where "publishedAt" is null`;
   return n;
 }
 

@@ -115,6 +115,7 @@ async function importFile(app: App, ctx: ServiceCtx, path: string, options: Part
   const analyzed = await analyzeCount(app);
   const cpu0 = process.cpuUsage();
   const threads0 = threadCpu();
+  const pg0 = postgresCpu();
   const t0 = performance.now();
   const imp = await createImport(ctx, { name: path.split('/').pop()!, size, stream: createReadStream(path) }, 'CONTACT', { batchSize: BATCH, ...options });
   await runImport(app.deps, imp.id);
@@ -125,6 +126,7 @@ async function importFile(app: App, ctx: ServiceCtx, path: string, options: Part
   const byGroup = { main: 0, early: 0, later: 0 };
   for (const [tid, ms] of threads) byGroup[tid === String(process.pid) ? 'main' : earlyThreads.has(tid) ? 'early' : 'later'] += ms - (threads0.get(tid) ?? 0);
   threadMs.set(path + (options.dryRun ? ':dry' : ''), byGroup);
+  if (pg0 !== undefined) pgMs.set(path + (options.dryRun ? ':dry' : ''), postgresCpu()! - pg0);
   // PostgreSQL's statistics reach other sessions within a second; the import's last ANALYZE ran well before its end.
   analyzes.set(path + (options.dryRun ? ':dry' : ''), (await analyzeCount(app)) - analyzed);
   const done = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
@@ -160,6 +162,35 @@ function threadCpu(): Map<string, number> {
   }
   return out;
 }
+/**
+ * CPU time (ms) of the machine's PostgreSQL processes so far (their backends, autovacuum, the WAL
+ * writer: everything named `postgres`), when this user may read them from /proc; else undefined.
+ * Only meaningful when the bench's database server is on this machine and nothing else uses it.
+ */
+function postgresCpu(): number | undefined {
+  let total = 0;
+  let seen = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue;
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        total += (Number(f[11]) + Number(f[12])) * 10;
+        seen++;
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return seen ? total : undefined;
+}
+/** PostgreSQL's CPU per import (ms), when it could be read. */
+const pgMs = new Map<string, number>();
+
 /**
  * The threads of the process before any import (after an asynchronous file operation has
  * started libuv's pool): V8's helpers (parallel scavenges, concurrent marking, optimizing
@@ -358,6 +389,8 @@ async function measureRound(url: string, n: number, dry: boolean) {
     return t ? `main ${perK(t.main)}, V8's and libuv's threads ${perK(t.early)}, reader ${perK(t.later)}` : 'not measured';
   };
   if (earlyThreads.size) console.log(`  by thread: CSV ${split(csvPath)}; XLSX ${split(xlsxPath)} ms`);
+  if (pgMs.has(csvPath))
+    console.log(`  PostgreSQL's processes (all of them, on this machine): CSV ${perK(pgMs.get(csvPath)!)}, XLSX ${perK(pgMs.get(xlsxPath)!)} ms`);
   const tableRows = await app.deps.db.contact.count();
   console.log(
     `ANALYZE "Contact" (${fmt(tableRows)} rows): ${analyzeMs.default.map(fmt).join(', ')} ms at PostgreSQL's default statistics target, ${analyzeMs.import.map(fmt).join(', ')} ms at the import's (${ANALYZE_TARGET}); the CSV import ran ${analyzes.get(csvPath)}, the XLSX's ${analyzes.get(xlsxPath)}`,
@@ -374,6 +407,8 @@ async function measureRound(url: string, n: number, dry: boolean) {
     xlsx: rate(ROWS, xlsxMs),
     cpuCsv: (cpuMs.get(csvPath)! / ROWS) * 1000,
     cpuXlsx: (cpuMs.get(xlsxPath)! / ROWS) * 1000,
+    pgCsv: pgMs.has(csvPath) ? (pgMs.get(csvPath)! / ROWS) * 1000 : undefined,
+    pgXlsx: pgMs.has(xlsxPath) ? (pgMs.get(xlsxPath)! / ROWS) * 1000 : undefined,
     analyzeDefault: median(analyzeMs.default),
     analyzeImport: median(analyzeMs.import),
     first: xlsxFirst ? 'XLSX' : 'CSV',
@@ -393,12 +428,12 @@ try {
     // Each round's ratios against its own baselines, and their median: what the goals are judged on.
     console.log(`\nsummary over ${ROUNDS} rounds (each against its own COPY and createMany):`);
     console.log(
-      '| round (first) | COPY rows/s | createMany rows/s | CSV rows/s | CSV × COPY | CSV × createMany | XLSX rows/s | XLSX × COPY | XLSX × createMany | CPU per 1,000 rows CSV / XLSX |',
+      '| round (first) | COPY rows/s | createMany rows/s | CSV rows/s | CSV × COPY | CSV × createMany | XLSX rows/s | XLSX × COPY | XLSX × createMany | CPU per 1,000 rows CSV / XLSX | PostgreSQL CPU per 1,000 rows CSV / XLSX |',
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     rounds.forEach((r, i) =>
       console.log(
-        `| ${i + 1} (${r.first}) | ${fmt(r.floor)} | ${fmt(r.many)} | ${fmt(r.csv)} | ${(r.csv / r.floor).toFixed(3)} | ${(r.csv / r.many).toFixed(2)} | ${fmt(r.xlsx)} | ${(r.xlsx / r.floor).toFixed(3)} | ${(r.xlsx / r.many).toFixed(2)} | ${r.cpuCsv.toFixed(0)} / ${r.cpuXlsx.toFixed(0)} ms |`,
+        `| ${i + 1} (${r.first}) | ${fmt(r.floor)} | ${fmt(r.many)} | ${fmt(r.csv)} | ${(r.csv / r.floor).toFixed(3)} | ${(r.csv / r.many).toFixed(2)} | ${fmt(r.xlsx)} | ${(r.xlsx / r.floor).toFixed(3)} | ${(r.xlsx / r.many).toFixed(2)} | ${r.cpuCsv.toFixed(0)} / ${r.cpuXlsx.toFixed(0)} ms | ${r.pgCsv?.toFixed(0) ?? '–'} / ${r.pgXlsx?.toFixed(0) ?? '–'} ms |`,
       ),
     );
     for (const f of ['csv', 'xlsx'] as const) {

@@ -35,7 +35,7 @@ for (;;) {
 const drainMs = performance.now() - t1;
 const drainCpu = process.cpuUsage(cpu1);
 const drainStatements = statements;
-const events = await database.prisma.outboxEvent.count();
+const events = (await database.prisma.outboxEvent.aggregate({ _sum: { events: true } }))._sum.events ?? 0;
 await app.stop();
 rmSync(dataDir, { recursive: true, force: true });
 const s = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1e5) / 10;

@@ -24,7 +24,7 @@ export function registerAppGauges(metrics: Metrics, app: { database: Database; s
   let outbox: Promise<{ n: number; age: number | null }> | undefined;
   const readOutbox = () =>
     (outbox ??= db.$queryRaw<{ n: number; age: number | null }[]>`
-        select count(*)::int as n, extract(epoch from now() - min("createdAt"))::float8 as age
+        select coalesce(sum("events"), 0)::int as n, extract(epoch from now() - min("createdAt"))::float8 as age
         from "OutboxEvent" where "publishedAt" is null`
       .then((r) => r[0])
       .finally(() => (outbox = undefined)));

@@ -72,6 +72,26 @@ describe('published outbox events past OUTBOX_KEEP_HOURS', () => {
     expect(await left()).toEqual(['undelivered', 'published an hour ago', 'waiting']);
   });
 
+  it("counts a row of a batch's events as the events it holds, and deletes it whole", async () => {
+    const keep = 24 * 3_600_000;
+    // 'old b' becomes a row of three events, as a batch of three imported cards writes them.
+    await app.database.prisma.$executeRawUnsafe(
+      `update "OutboxEvent" set "events" = 3, "payload" = json_build_array(payload, payload, payload)::json where payload->>'name' = 'old b'`,
+    );
+    const names = async () =>
+      (
+        await app.database.prisma.$queryRawUnsafe<{ name: string }[]>(
+          `select coalesce(payload->>'name', payload->0->>'name') as name from "OutboxEvent" order by id`,
+        )
+      ).map((r) => r.name);
+    // Two events asked: 'old a' and then the batch's row, whole (four events).
+    expect(await pruneOutbox(app.database.prisma, keep, 2)).toBe(4);
+    expect((await names()).slice(0, 2)).toEqual(['old c', 'old d']);
+    expect(await pruneOutbox(app.database.prisma, keep, 2)).toBe(2);
+    expect(await pruneOutbox(app.database.prisma, keep, 2)).toBe(1);
+    expect(await names()).toEqual(['undelivered', 'published a day and an hour ago', 'published an hour ago', 'waiting']);
+  });
+
   it('OUTBOX_KEEP_HOURS=0 keeps every event; a negative value stops the server with a message naming it', async () => {
     const forGood = await app.variant({ OUTBOX_KEEP_HOURS: '0' });
     try {

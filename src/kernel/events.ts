@@ -4,7 +4,7 @@
 // the dispatcher hands it, once committed, to the consumers registered `afterCommit` (side
 // effects: realtime, notifications; next webhooks and automations). No module calls another to
 // tell it of a change; it emits, and whoever cares listens.
-import { enqueue, pruneOutbox, PRUNE_BATCH, type Tx } from '../lib/outbox.js';
+import { batchRows, enqueue, pruneOutbox, PRUNE_BATCH, type Tx } from '../lib/outbox.js';
 import { atMostEvery } from '../lib/worker.js';
 import type { AppDeps, ServiceCtx } from '../context.js';
 import type { Db } from '../db.js';
@@ -199,17 +199,23 @@ class EventRegistry {
     map.set(topic, list);
   }
 
-  /** Emits events inside the change's transaction: in-transaction consumers, then the outbox. */
+  /**
+   * Emits events inside the change's transaction: in-transaction consumers, then the outbox, where
+   * several events of one emit (a batch's) go as one row (lib/outbox.ts, `batchRows`).
+   */
   async emit<T extends Topic>(tx: Tx, ctx: ServiceCtx, topic: T, events: EventMap[T][], ahead?: ReadsAhead) {
     if (!events.length) return;
     for (const c of this.inTx.get(topic) ?? []) {
       if ('many' in c) await c.many(tx, events, ctx, ahead);
       else for (const e of events) await c.fn(tx, e, ctx);
     }
-    await enqueue(
-      tx,
-      events.map((payload) => ({ topic, workspaceId: (payload as { workspaceId: string }).workspaceId, payload })),
-    );
+    const workspaceId = (events[0] as { workspaceId: string }).workspaceId;
+    if (events.every((e) => (e as { workspaceId: string }).workspaceId === workspaceId)) await enqueue(tx, batchRows(topic, workspaceId, events));
+    else
+      await enqueue(
+        tx,
+        events.map((payload) => ({ topic, workspaceId: (payload as { workspaceId: string }).workspaceId, payload })),
+      );
   }
 
   /** What the outbox dispatcher calls for each committed event. */

@@ -5,6 +5,9 @@
 // deliver a row twice at once, and a crash between commit and delivery only delays it until the
 // next drain. A card's write has the claim sent right behind its COMMIT, on its own connection
 // (`claimBehindCommit`). The outbox knows no topics: what an event means is its consumers' business.
+// A row carries one event, or a batch's events of one topic as the JSON array of them (`events`
+// says how many): a thousand imported cards' events are one row to write, claim and mark, not a
+// thousand; the dispatcher hands them on one by one, in order.
 import type pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db.js';
@@ -14,7 +17,27 @@ import { insertRows, prepareInsert, runInserts, type BulkOptions, type PreparedI
 
 export type Tx = Prisma.TransactionClient;
 
-export type OutboxRow = { topic: string; workspaceId: string; payload: unknown };
+/** `events`: how many events `payload` holds, when more than one (then it is the array of them). */
+export type OutboxRow = { topic: string; workspaceId: string; payload: unknown; events?: number };
+
+/** At most this many events go in one row (`OutboxRow.events`): an imported batch's. */
+export const EVENTS_PER_ROW = 1000;
+
+/** The rows that carry `payloads`, events of one topic in order: one row up to EVENTS_PER_ROW, a row per so many beyond. */
+export function batchRows(topic: string, workspaceId: string, payloads: unknown[]): OutboxRow[] {
+  if (payloads.length === 1) return [{ topic, workspaceId, payload: payloads[0] }];
+  const rows: OutboxRow[] = [];
+  for (let i = 0; i < payloads.length; i += EVENTS_PER_ROW) {
+    const part = payloads.length <= EVENTS_PER_ROW ? payloads : payloads.slice(i, i + EVENTS_PER_ROW);
+    rows.push(part.length === 1 ? { topic, workspaceId, payload: part[0] } : { topic, workspaceId, payload: part, events: part.length });
+  }
+  return rows;
+}
+
+/** The events an outbox row carries, in order (its payload, or the array of them). */
+export function eventsOf(row: { payload: unknown; events: number }): unknown[] {
+  return row.events > 1 ? (row.payload as unknown[]) : [row.payload];
+}
 
 export async function enqueue(tx: Tx, events: OutboxRow[]) {
   if (!events.length) return;
@@ -74,19 +97,35 @@ export async function holdingOutbox<T>(tx: Tx, fn: () => Promise<T>): Promise<T>
 function outboxInsert(events: OutboxRow[]) {
   return prepareInsert(
     'OutboxEvent',
-    events.map((e) => ({ workspaceId: e.workspaceId, topic: e.topic, payload: e.payload })),
+    events.map((e) => ({ workspaceId: e.workspaceId, topic: e.topic, payload: e.payload, events: e.events ?? 1 })),
     { now: ['createdAt'], fresh: true, json: ['payload'] },
   ).insert;
 }
 
-type Row = { id: bigint | string; topic: string; payload: unknown };
+type Row = { id: bigint | string; topic: string; payload: unknown; events: number };
+
+/**
+ * The condition that bounds a statement over the first rows by id to about `n` events: the rows
+ * before which fewer than `n` events lie (a row of a batch's events counts them all), among the
+ * first `n` rows `where` selects. So a pass takes at most `n` - 1 events and one row more, however
+ * many events the rows carry. The ids go to the statement as an array, found by the primary key:
+ * as a range (`"id" <= …`) the planner walked the primary key from the start, through every
+ * published event, instead of reading the index of the unpublished ones.
+ */
+function firstEvents(n: number, where: string) {
+  return (
+    `"id" = any(array(select "id" from (select "id", sum("events") over (order by "id") - "events" as "before" ` +
+    `from "OutboxEvent"${where} order by "id" limit ${n}) as "first" where "before" < ${n}))`
+  );
+}
 
 /** The most published events one pruning statement deletes (a worker's pass; the next pass goes on). */
 export const PRUNE_BATCH = 5000;
 
 /**
- * Deletes published events published more than `keepMs` ago, oldest first, at most `batch`;
- * answers how many. It looks only at the table's first `batch` rows by id, which are its oldest
+ * Deletes published events published more than `keepMs` ago, oldest first, about `batch` (the
+ * rows holding them: a row of a batch's events goes whole); answers how many events. It looks only
+ * at the table's first rows by id that hold `batch` events, which are its oldest
  * (an event's id is taken when its change writes it), so a table holding only events still kept
  * costs one short range of the primary key, however long. An undelivered event is never deleted,
  * and rows another instance's pruning holds are skipped, not waited for. The ids go to the DELETE
@@ -95,26 +134,33 @@ export const PRUNE_BATCH = 5000;
  */
 export async function pruneOutbox(db: Db, keepMs: number, batch = PRUNE_BATCH): Promise<number> {
   const limit = Math.max(1, Math.floor(batch));
-  return db.$executeRaw`
-    delete from "OutboxEvent" where "id" = any(array(
+  const [{ n }] = await db.$queryRawUnsafe<{ n: number }[]>(
+    `with "deleted" as (delete from "OutboxEvent" where "id" = any(array(
       select "id" from "OutboxEvent"
-      where "id" <= (select max("id") from (select "id" from "OutboxEvent" order by "id" limit ${limit}) as oldest)
-        and "publishedAt" < now() - make_interval(secs => ${keepMs / 1000}::float8)
-      for update skip locked))`;
+      where ${firstEvents(limit, '')}
+        and "publishedAt" < now() - make_interval(secs => $1::float8)
+      for update skip locked)) returning "events")
+    select coalesce(sum("events"), 0)::int as n from "deleted"`,
+    keepMs / 1000,
+  );
+  return n;
 }
 
 /** One dispatcher at a time across all instances (a transaction-scoped advisory lock). */
 const LOCK = `hashtextextended('crm:outbox', 0)`;
 
 /**
- * The dispatcher's claim: the first `batch` unpublished events in id order, if this transaction
- * holds the dispatch lock. It reads the index of the unpublished events alone
+ * The dispatcher's claim: the first `batch` unpublished events in id order (the rows that hold
+ * them, a row of a batch's events whole), if this transaction holds the dispatch lock (`locked`:
+ * it was taken before). It reads the index of the unpublished events alone
  * (`OutboxEvent_id_idx`), never the published history.
  */
-export function claimSql(batch: number) {
+export function claimSql(batch: number, locked = false) {
+  const n = Number(batch);
   return (
-    `select "id", "topic", "payload" from "OutboxEvent" where "publishedAt" is null and (select pg_try_advisory_xact_lock(${LOCK})) ` +
-    `order by "id" limit ${Number(batch)} for update skip locked`
+    `select "id", "topic", "payload", "events" from "OutboxEvent" where "publishedAt" is null` +
+    `${locked ? '' : ` and (select pg_try_advisory_xact_lock(${LOCK}))`} and ${firstEvents(n, ' where "publishedAt" is null')} ` +
+    `order by "id" limit ${n} for update skip locked`
   );
 }
 
@@ -205,6 +251,7 @@ export class OutboxDispatcher {
   async drain() {
     for (;;) {
       const n = this.connect ? await this.drainOnce(this.connect) : await this.drainPrisma();
+      // Fewer events than a batch: the claim found the outbox empty past them.
       if (n < this.batch) return;
     }
   }
@@ -231,7 +278,7 @@ export class OutboxDispatcher {
   /**
    * The rest of a batch once CLAIM was sent on a connection (`query` sends the next statements
    * there): publishes what it claimed, marks it and commits, or rolls back if anything failed.
-   * -1: the lock was busy.
+   * Answers how many events it published (-1: the lock was busy).
    */
   private async claimed(answer: Promise<unknown>, query: (sql: string) => Promise<unknown>): Promise<number> {
     try {
@@ -242,11 +289,11 @@ export class OutboxDispatcher {
         return -1;
       }
       const rows = results[3].rows as Row[];
-      await this.publish(rows);
+      const n = await this.publish(rows);
       const ids = rows.map((r) => String(r.id));
       if (ids.some((id) => !/^\d+$/.test(id))) throw new Error('outbox: unexpected id');
       await query(ids.length ? `update "OutboxEvent" set "publishedAt" = now() where "id" = any('{${ids.join(',')}}'::bigint[]); commit` : 'commit');
-      return rows.length;
+      return n;
     } catch (err) {
       await query('rollback').catch(() => {});
       throw err;
@@ -273,7 +320,7 @@ export class OutboxDispatcher {
       followed: (answer, on) => {
         const batch = this.claimed(answer, (sql) => on.query(sql));
         // The drain in progress, as kick() would have started it: a full batch drains on.
-        this.run(batch.then((n) => (n === this.batch ? this.drain() : undefined)));
+        this.run(batch.then((n) => (n >= this.batch ? this.drain() : undefined)));
         return batch.then(
           () => undefined,
           (err: unknown) => err as Error,
@@ -297,18 +344,13 @@ export class OutboxDispatcher {
           this.busy = true;
           return -1;
         }
-        const rows = await tx.$queryRaw<Row[]>`
-          select "id", "topic", "payload" from "OutboxEvent"
-          where "publishedAt" is null
-          order by "id"
-          limit ${this.batch}
-          for update skip locked`;
-        await this.publish(rows);
+        const rows = await tx.$queryRawUnsafe<Row[]>(claimSql(this.batch, true));
+        const n = await this.publish(rows);
         if (rows.length) {
           await tx.$executeRaw`update "OutboxEvent" set "publishedAt" = now()
             where "id" = any(${rows.map((r) => r.id)}::bigint[])`;
         }
-        return rows.length;
+        return n;
       },
       // Prisma ends an interactive transaction after 5 s by default; a drain that published and
       // then lost its transaction to a loaded machine would publish its batch a second time.
@@ -321,9 +363,16 @@ export class OutboxDispatcher {
    * published only after this, so if it throws the transaction rolls back and the next drain
    * publishes them again (at least once).
    */
-  private async publish(rows: Row[]) {
-    for (const row of rows) await this.delivery.deliver(row.topic, row.payload);
+  private async publish(rows: Row[]): Promise<number> {
+    let n = 0;
+    for (const row of rows) {
+      for (const payload of eventsOf(row)) {
+        await this.delivery.deliver(row.topic, payload);
+        n++;
+      }
+    }
     await this.delivery.flush();
+    return n;
   }
 
   async stop() {

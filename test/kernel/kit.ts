@@ -23,6 +23,7 @@ import type { CardKind } from '../../src/kernel/card-kinds.js';
 import type { FieldType } from '../../src/generated/prisma/enums.js';
 import { createField, setArchived, updateField, type DefinitionInput } from '../../src/modules/custom-fields/definitions.service.js';
 import { AppError, ValidationError } from '../../src/lib/errors.js';
+import { eventsOf } from '../../src/lib/outbox.js';
 
 export type Kernel = Awaited<ReturnType<typeof kernelOf>>;
 
@@ -116,7 +117,7 @@ export async function kernelOf(ws: Workspace) {
     /** The events emitted in this workspace on a topic, oldest first. */
     async events(topic: string) {
       const rows = await db.outboxEvent.findMany({ where: { workspaceId: adminViewer.workspaceId, topic }, orderBy: { id: 'asc' } });
-      return rows.map((r) => r.payload as Record<string, unknown>);
+      return rows.flatMap((r) => eventsOf(r) as Record<string, unknown>[]);
     },
   };
 }

@@ -38,4 +38,35 @@ describe('the outbox claim', () => {
       await c.end();
     }
   });
+
+  it("takes about a batch of events, counting each of a batch's rows as the events it holds", async () => {
+    const ws = await signUpWorkspace(scratch.app);
+    const c = new pg.Client({ connectionString: scratch.url });
+    await c.connect();
+    try {
+      await c.query('delete from "OutboxEvent"');
+      // 150 single events, a row of an imported batch's 500, then 100 single ones.
+      const add = (n: number, events: number) =>
+        c.query(
+          `insert into "OutboxEvent" ("workspaceId", "topic", "payload", "events") select $1::uuid, 'record.created', '[]'::json, $2 from generate_series(1, $3::int)`,
+          [ws.workspaceId, events, n],
+        );
+      await add(150, 1);
+      await add(1, 500);
+      await add(100, 1);
+      const claim = async () => {
+        await c.query('begin');
+        const { rows } = await c.query<{ id: string; events: number }>(claimSql(200));
+        if (rows.length) await c.query(`update "OutboxEvent" set "publishedAt" = now() where "id" = any($1::bigint[])`, [rows.map((r) => r.id)]);
+        await c.query('commit');
+        return [rows.length, rows.reduce((n, r) => n + r.events, 0)];
+      };
+      // 200 rows would be 749 events: the claim stops at the batch's row.
+      expect(await claim()).toEqual([151, 650]);
+      expect(await claim()).toEqual([100, 100]);
+      expect(await claim()).toEqual([0, 0]);
+    } finally {
+      await c.end();
+    }
+  });
 });
