@@ -176,8 +176,7 @@ function postgresCpu(): number | undefined {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue;
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        total += (Number(f[11]) + Number(f[12])) * 10;
+        total += statCpu(stat);
         seen++;
       } catch {
         // The process ended meanwhile.
@@ -187,6 +186,15 @@ function postgresCpu(): number | undefined {
     return undefined;
   }
   return seen ? total : undefined;
+}
+/** CPU time (ms) of process `pid` so far (Linux's /proc). */
+function procCpu(pid: number): number {
+  return statCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+/** utime + stime (ms) from a /proc stat line: clock ticks (100 a second), counted after the command's closing parenthesis. */
+function statCpu(stat: string) {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 /** PostgreSQL's CPU per import (ms), when it could be read. */
 const pgMs = new Map<string, number>();
@@ -549,6 +557,8 @@ async function serverRss() {
         const idle = await rss();
         let peak = idle;
         const sampler = setInterval(() => void rss().then((mb) => (peak = Math.max(peak, mb))), 50);
+        const serverCpu0 = procCpu(server.pid!);
+        const pg0 = postgresCpu();
         const t0 = performance.now();
         const form = new FormData();
         form.append(
@@ -577,9 +587,19 @@ async function serverRss() {
           if (status !== 'RUNNING' && status !== 'PENDING' && (status !== 'DONE' || p.created !== n))
             throw new Error(`import through the server: ${JSON.stringify(p)}`);
         }
+        const doneMs = performance.now() - t0;
+        const [serverCpu, pgCpu] = [procCpu(server.pid!) - serverCpu0, pg0 === undefined ? undefined : postgresCpu()! - pg0];
+        // The server publishes the import's events as it goes (its outbox dispatcher): when the last went out.
+        const pool = new pg.Pool({ connectionString: scratch.url, max: 1 });
+        while ((await pool.query<{ n: number }>(`select count(*)::int as n from "OutboxEvent" where "publishedAt" is null`)).rows[0].n > 0)
+          await new Promise((r) => setTimeout(r, 50));
+        const outMs = performance.now() - t0;
+        await pool.end();
         clearInterval(sampler);
+        const perK = (ms: number) => ((ms / n) * 1000).toFixed(0);
         console.log(
-          `  ${format.toUpperCase().padEnd(11)} ${fmt(n).padStart(8)} rows: RSS idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (+${(peak - idle).toFixed(0)} MB)   ${fmt(rate(n, performance.now() - t0))} rows/s`,
+          `  ${format.toUpperCase().padEnd(11)} ${fmt(n).padStart(8)} rows: RSS idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (+${(peak - idle).toFixed(0)} MB)   ${fmt(rate(n, doneMs))} rows/s; ` +
+            `CPU per 1,000 rows to DONE: the server ${perK(serverCpu)} ms, PostgreSQL ${pgCpu === undefined ? '–' : perK(pgCpu)} ms; its events all published ${((outMs - doneMs) / 1000).toFixed(1)} s after`,
         );
       } finally {
         server.kill('SIGTERM');
