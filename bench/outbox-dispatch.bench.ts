@@ -4,7 +4,8 @@
 // held. Rounds alternate between the Prisma transaction (PGlite's path) and the raw connection
 // (PostgreSQL's path since the dispatcher sends its lock and claim in one round trip). A round
 // not handed over within 5 s counts as a miss. With MAIN_OUTBOX=<another checkout>/src/lib/outbox.ts
-// a third mode runs that file's dispatcher (e.g. main's, with its flat 20 ms wait on a lock miss).
+// a third and a fourth mode run that file's dispatcher on each path (e.g. the code before a change
+// to the claim).
 //
 //   npx tsx bench/outbox-dispatch.bench.ts [postgresql://postgres@127.0.0.1:5432/postgres] [rounds=200]
 import { loadavg } from 'node:os';
@@ -34,15 +35,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Dispatcher = { start(): void; kick(): void; stop(): Promise<void> };
 type Make = new (...a: ConstructorParameters<typeof OutboxDispatcher>) => Dispatcher;
 const other = process.env.MAIN_OUTBOX ? ((await import(process.env.MAIN_OUTBOX)) as { OutboxDispatcher: Make }).OutboxDispatcher : null;
-const modes = other ? (['prisma', 'raw', 'main'] as const) : (['prisma', 'raw'] as const);
+const modes = other ? (['prisma', 'raw', 'main', 'main raw'] as const) : (['prisma', 'raw'] as const);
 type Mode = (typeof modes)[number];
-const times: Record<Mode, number[]> = { prisma: [], raw: [], main: [] };
-const misses: Record<Mode, number> = { prisma: 0, raw: 0, main: 0 };
+const times: Record<Mode, number[]> = { prisma: [], raw: [], main: [], 'main raw': [] };
+const misses: Record<Mode, number> = { prisma: 0, raw: 0, main: 0, 'main raw': 0 };
 const load = [loadavg()[0]];
 for (let i = 0; i < ROUNDS; i++) {
   const mode = modes[i % modes.length];
-  const connect = mode === 'raw' ? database.connect : undefined;
-  const Kind: Make = mode === 'main' ? other! : OutboxDispatcher;
+  const connect = mode === 'raw' || mode === 'main raw' ? database.connect : undefined;
+  const Kind: Make = mode === 'main' || mode === 'main raw' ? other! : OutboxDispatcher;
   const a = new Kind(database.prisma, delivery, log, 60_000, 200, connect);
   const peer = new Kind(database.prisma, delivery, log, 100, 200, connect);
   a.start();
