@@ -20,8 +20,13 @@ export type Tx = Prisma.TransactionClient;
 /** `events`: how many events `payload` holds, when more than one (then it is the array of them). */
 export type OutboxRow = { topic: string; workspaceId: string; payload: unknown; events?: number };
 
-/** At most this many events go in one row (`OutboxRow.events`): an imported batch's. */
-export const EVENTS_PER_ROW = 1000;
+/**
+ * At most this many events go in one row (`OutboxRow.events`). A claim takes fewer than its batch
+ * (200) and then one row whole, so at most 999 events: a drain that published them and could not
+ * mark them has the next publish them again, and a live subscription lets a repeat through never
+ * only among the last 1,000 it passed on (`onceEach` in lib/pubsub.ts).
+ */
+export const EVENTS_PER_ROW = 800;
 
 /** The rows that carry `payloads`, events of one topic in order: one row up to EVENTS_PER_ROW, a row per so many beyond. */
 export function batchRows(topic: string, workspaceId: string, payloads: unknown[]): OutboxRow[] {

@@ -69,13 +69,16 @@ export type PubSubTopics = {
 
 export type AppPubSub = ReturnType<typeof createPubSub<PubSubTopics>>;
 
+/** How many keys `onceEach` remembers: more than a claim of the outbox hands on (lib/outbox.ts, EVENTS_PER_ROW). */
+export const ONCE_EACH_SIZE = 1000;
+
 /**
  * A subscription filter that lets each message through once. The outbox delivers at least once:
  * a drain that published and then could not mark its batch (a lost connection, a crash) has the
  * next drain publish it again, and a subscriber must not see the same entry twice. Remembers the
  * last `size` keys of the subscription.
  */
-export function onceEach<T>(key: (m: T) => string, size = 1000): (m: T) => boolean {
+export function onceEach<T>(key: (m: T) => string, size = ONCE_EACH_SIZE): (m: T) => boolean {
   const seen = new Set<string>();
   return (m) => {
     const k = key(m);

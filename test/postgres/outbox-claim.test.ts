@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { explain, planNodes, scratchApp } from '../kit/plans.js';
 import { signUpWorkspace } from '../kit/workspace.js';
-import { claimSql } from '../../src/lib/outbox.js';
+import { claimSql, EVENTS_PER_ROW } from '../../src/lib/outbox.js';
+import { ONCE_EACH_SIZE } from '../../src/lib/pubsub.js';
 
 describe('the outbox claim', () => {
   // Not started: no dispatcher publishes the events this test lays out.
@@ -65,6 +66,14 @@ describe('the outbox claim', () => {
       expect(await claim()).toEqual([151, 650]);
       expect(await claim()).toEqual([100, 100]);
       expect(await claim()).toEqual([0, 0]);
+      // The most a claim takes: 199 single events and then the largest row a batch writes. A
+      // subscription still knows each of them if a drain publishes them twice.
+      await add(199, 1);
+      await add(1, EVENTS_PER_ROW);
+      await add(5, 1);
+      const [, most] = await claim();
+      expect(most).toBe(199 + EVENTS_PER_ROW);
+      expect(most).toBeLessThanOrEqual(ONCE_EACH_SIZE);
     } finally {
       await c.end();
     }
