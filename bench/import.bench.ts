@@ -16,7 +16,7 @@
 //   npm run bench:import -- [--rows 100000] [--rss 10000,100000,300000] [--rss-formats csv,xlsx[,xlsx-shared]]
 //                           [--batch 1000] [--pg postgresql://…] [--keep] [--skip-dry] [--many-rows N]
 //                           [--rounds 4] [--cold-reader] [--order alternate|csv|xlsx]
-//                           [--server-rss 100000] [--server-rss-formats csv,xlsx]
+//                           [--server-rss 100000] [--server-rss-formats csv,xlsx] [--server-warm]
 //
 // On a scratch database created on --pg (default postgresql://postgres@127.0.0.1:5432/postgres)
 // and dropped at the end. The outbox's after-commit delivery (realtime, worker wake-ups) is not
@@ -76,6 +76,9 @@ const { values } = parseArgs({
     // outbox delivered), printing the server's RSS idle and at its peak; none by default.
     'server-rss': { type: 'string', default: '' },
     'server-rss-formats': { type: 'string', default: 'csv,xlsx' },
+    // Before the measured import through the server, one untimed import of the warm-up file
+    // (5,000 rows of the same format), as the in-process rounds have: a server that has imported before.
+    'server-warm': { type: 'boolean', default: false },
   },
 });
 const ROWS = Number(values.rows);
@@ -187,6 +190,37 @@ function postgresCpu(): number | undefined {
   }
   return seen ? total : undefined;
 }
+/** Sends `path` to the server at `url` through startImport and polls its progress until it is DONE with `n` cards created. */
+async function importThrough(url: string, token: string, path: string, n: number) {
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: 'mutation ($file: Upload!) { startImport(file: $file, entityType: CONTACT) { __typename ... on StartImportSuccess { import { id } } } }',
+      variables: { file: null },
+    }),
+  );
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', new File([await openAsBlob(path)], path.split('/').pop()!));
+  const headers = { authorization: `Bearer ${token}` };
+  const started = (await (await fetch(url, { method: 'POST', headers, body: form })).json()) as { data?: { startImport: { import?: { id: string } } } };
+  const id = started.data?.startImport.import?.id;
+  if (!id) throw new Error(`startImport: ${JSON.stringify(started)}`);
+  let status = '';
+  while (!/DONE|FAILED|CANCELLED/.test(status)) {
+    await new Promise((r) => setTimeout(r, 250));
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query ($id: ID!) { importProgress(id: $id) { status created } }', variables: { id } }),
+    });
+    const p = ((await res.json()) as { data: { importProgress: { status: string; created: number } } }).data.importProgress;
+    status = p.status;
+    if (status !== 'RUNNING' && status !== 'PENDING' && (status !== 'DONE' || p.created !== n))
+      throw new Error(`import through the server: ${JSON.stringify(p)}`);
+  }
+}
+
 /** CPU time (ms) of process `pid` so far (Linux's /proc). */
 function procCpu(pid: number): number {
   return statCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
@@ -540,6 +574,11 @@ async function serverRss() {
       const scratch = await scratchDatabase(values.pg!, 'crm_bench_import');
       const app = await openApp(scratch.url);
       const { token } = await workspaceWithFields(app);
+      const warm = values['server-warm']
+        ? { path: join(dir, `server-warm.${format === 'csv' ? 'csv' : 'xlsx'}`), token: (await workspaceWithFields(app)).token }
+        : undefined;
+      if (warm && format === 'csv') await writeCsv(warm.path, 5000);
+      else if (warm) await writeXlsx(warm.path, 5000, format === 'xlsx-shared');
       await app.stop();
       const server = spawn(process.execPath, nodeArgsOf(root, 'start'), {
         cwd: root,
@@ -553,6 +592,8 @@ async function serverRss() {
         while (!(m = /CRM GraphQL API: (\S+)/.exec(out))) await new Promise((r) => setTimeout(r, 100));
         const url = m[1];
         const rss = async () => (await procKb(server.pid!, 'VmRSS')) / 1024;
+        // Into a workspace of its own (the measured rows would match its cards).
+        if (warm) await importThrough(url, warm.token, warm.path, 5000);
         await new Promise((r) => setTimeout(r, 3000));
         const idle = await rss();
         let peak = idle;
@@ -560,33 +601,7 @@ async function serverRss() {
         const serverCpu0 = procCpu(server.pid!);
         const pg0 = postgresCpu();
         const t0 = performance.now();
-        const form = new FormData();
-        form.append(
-          'operations',
-          JSON.stringify({
-            query: 'mutation ($file: Upload!) { startImport(file: $file, entityType: CONTACT) { __typename ... on StartImportSuccess { import { id } } } }',
-            variables: { file: null },
-          }),
-        );
-        form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-        form.append('0', new File([await openAsBlob(path)], path.split('/').pop()!));
-        const headers = { authorization: `Bearer ${token}` };
-        const started = (await (await fetch(url, { method: 'POST', headers, body: form })).json()) as { data?: { startImport: { import?: { id: string } } } };
-        const id = started.data?.startImport.import?.id;
-        if (!id) throw new Error(`startImport: ${JSON.stringify(started)}`);
-        let status = '';
-        while (!/DONE|FAILED|CANCELLED/.test(status)) {
-          await new Promise((r) => setTimeout(r, 250));
-          const res = await fetch(url, {
-            method: 'POST',
-            headers: { ...headers, 'content-type': 'application/json' },
-            body: JSON.stringify({ query: 'query ($id: ID!) { importProgress(id: $id) { status created } }', variables: { id } }),
-          });
-          const p = ((await res.json()) as { data: { importProgress: { status: string; created: number } } }).data.importProgress;
-          status = p.status;
-          if (status !== 'RUNNING' && status !== 'PENDING' && (status !== 'DONE' || p.created !== n))
-            throw new Error(`import through the server: ${JSON.stringify(p)}`);
-        }
+        await importThrough(url, token, path, n);
         const doneMs = performance.now() - t0;
         const [serverCpu, pgCpu] = [procCpu(server.pid!) - serverCpu0, pg0 === undefined ? undefined : postgresCpu()! - pg0];
         // The server publishes the import's events as it goes (its outbox dispatcher): when the last went out.
@@ -598,7 +613,7 @@ async function serverRss() {
         clearInterval(sampler);
         const perK = (ms: number) => ((ms / n) * 1000).toFixed(0);
         console.log(
-          `  ${format.toUpperCase().padEnd(11)} ${fmt(n).padStart(8)} rows: RSS idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (+${(peak - idle).toFixed(0)} MB)   ${fmt(rate(n, doneMs))} rows/s; ` +
+          `  ${format.toUpperCase().padEnd(11)} ${fmt(n).padStart(8)} rows: RSS idle${warm ? ' after a warm-up import' : ''} ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (+${(peak - idle).toFixed(0)} MB)   ${fmt(rate(n, doneMs))} rows/s; ` +
             `CPU per 1,000 rows to DONE: the server ${perK(serverCpu)} ms, PostgreSQL ${pgCpu === undefined ? '–' : perK(pgCpu)} ms; its events all published ${((outMs - doneMs) / 1000).toFixed(1)} s after`,
         );
       } finally {
@@ -606,6 +621,7 @@ async function serverRss() {
         await once(server, 'exit');
         await scratch.drop();
         await rm(path);
+        if (warm) await rm(warm.path);
       }
     }
   }
