@@ -32,7 +32,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { scratchDatabase, benchWorkspace, median, procKb } from './kit.js';
+import { scratchDatabase, benchWorkspace, median, procKb, cpuMsOf, statCpuMs } from './kit.js';
 import { FIELDS, writeCsv, writeXlsx } from './contacts-file.js';
 import { envWords, nodeArgsOf, nodeEnvOf } from '../scripts/node-args.js';
 import { buildApp, type App } from '../src/app.js';
@@ -124,14 +124,15 @@ async function importFile(app: App, ctx: ServiceCtx, path: string, options: Part
   await runImport(app.deps, imp.id);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  cpuMs.set(path + (options.dryRun ? ':dry' : ''), (cpu.user + cpu.system) / 1000);
+  const key = path + (options.dryRun ? ':dry' : '');
+  cpuMs.set(key, (cpu.user + cpu.system) / 1000);
   const threads = threadCpu();
   const byGroup = { main: 0, early: 0, later: 0 };
   for (const [tid, ms] of threads) byGroup[tid === String(process.pid) ? 'main' : earlyThreads.has(tid) ? 'early' : 'later'] += ms - (threads0.get(tid) ?? 0);
-  threadMs.set(path + (options.dryRun ? ':dry' : ''), byGroup);
-  if (pg0 !== undefined) pgMs.set(path + (options.dryRun ? ':dry' : ''), postgresCpu()! - pg0);
+  threadMs.set(key, byGroup);
+  if (pg0 !== undefined) pgMs.set(key, postgresCpu()! - pg0);
   // PostgreSQL's statistics reach other sessions within a second; the import's last ANALYZE ran well before its end.
-  analyzes.set(path + (options.dryRun ? ':dry' : ''), (await analyzeCount(app)) - analyzed);
+  analyzes.set(key, (await analyzeCount(app)) - analyzed);
   const done = await app.deps.db.import.findUniqueOrThrow({ where: { id: imp.id } });
   if (done.status !== 'DONE' || done.created !== rows || done.failed) {
     // What went wrong, before the scratch database is dropped.
@@ -155,13 +156,8 @@ function threadCpu(): Map<string, number> {
     return out;
   }
   for (const tid of tids) {
-    try {
-      // utime and stime, in clock ticks (100 a second), after the command's closing parenthesis.
-      const f = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-      out.set(tid, (Number(f[11]) + Number(f[12])) * 10);
-    } catch {
-      // The thread ended meanwhile.
-    }
+    const ms = cpuMsOf(`/proc/self/task/${tid}/stat`);
+    if (ms !== undefined) out.set(tid, ms);
   }
   return out;
 }
@@ -179,7 +175,7 @@ function postgresCpu(): number | undefined {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue;
-        total += statCpu(stat);
+        total += statCpuMs(stat);
         seen++;
       } catch {
         // The process ended meanwhile.
@@ -221,15 +217,6 @@ async function importThrough(url: string, token: string, path: string, n: number
   }
 }
 
-/** CPU time (ms) of process `pid` so far (Linux's /proc). */
-function procCpu(pid: number): number {
-  return statCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-}
-/** utime + stime (ms) from a /proc stat line: clock ticks (100 a second), counted after the command's closing parenthesis. */
-function statCpu(stat: string) {
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
 /** PostgreSQL's CPU per import (ms), when it could be read. */
 const pgMs = new Map<string, number>();
 
@@ -598,12 +585,12 @@ async function serverRss() {
         const idle = await rss();
         let peak = idle;
         const sampler = setInterval(() => void rss().then((mb) => (peak = Math.max(peak, mb))), 50);
-        const serverCpu0 = procCpu(server.pid!);
+        const serverCpu0 = cpuMsOf(`/proc/${server.pid!}/stat`)!;
         const pg0 = postgresCpu();
         const t0 = performance.now();
         await importThrough(url, token, path, n);
         const doneMs = performance.now() - t0;
-        const [serverCpu, pgCpu] = [procCpu(server.pid!) - serverCpu0, pg0 === undefined ? undefined : postgresCpu()! - pg0];
+        const [serverCpu, pgCpu] = [cpuMsOf(`/proc/${server.pid!}/stat`)! - serverCpu0, pg0 === undefined ? undefined : postgresCpu()! - pg0];
         // The server publishes the import's events as it goes (its outbox dispatcher): when the last went out.
         const pool = new pg.Pool({ connectionString: scratch.url, max: 1 });
         while ((await pool.query<{ n: number }>(`select count(*)::int as n from "OutboxEvent" where "publishedAt" is null`)).rows[0].n > 0)

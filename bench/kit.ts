@@ -1,6 +1,7 @@
 // What the benchmarks share: a scratch PostgreSQL database of their own, a workspace to work in,
 // and timing a function.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import pg from 'pg';
@@ -13,6 +14,21 @@ import { signUp } from '../src/modules/auth/auth.service.js';
 export async function procKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+}
+
+/** CPU time (ms, user + system) in a /proc `stat` line: clock ticks (100 a second), counted after the command's closing parenthesis. */
+export function statCpuMs(stat: string): number {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** CPU time (ms) so far of the process or thread whose /proc `stat` is at `path` (Linux), or undefined once it has ended. */
+export function cpuMsOf(path: string): number | undefined {
+  try {
+    return statCpuMs(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Creates an empty database beside `adminUrl` for one run; `drop` removes it, connections and all. */

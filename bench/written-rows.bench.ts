@@ -6,11 +6,10 @@
 // scratch database so the ratio holds on a noisy machine.
 //
 //   npm run bench:written-rows -- [--batches 30] [--pg postgresql://…]
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { scratchDatabase } from './kit.js';
+import { cpuMsOf, scratchDatabase } from './kit.js';
 import { openDatabase } from '../src/db.js';
 import { insertRowsReturning } from '../src/lib/bulk-insert.js';
 import { NOW_COLUMNS, RETURNING } from '../src/kernel/records.js';
@@ -76,16 +75,8 @@ try {
     const pids = (await admin.query(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).rows.map(
       (r) => r.pid as number,
     );
-    let ticks = 0;
-    for (const pid of pids) {
-      try {
-        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        ticks += Number(f[11]) + Number(f[12]);
-      } catch {
-        // gone
-      }
-    }
-    return ticks * 10;
+    // A backend gone meanwhile counts nothing.
+    return pids.reduce((ms, pid) => ms + (cpuMsOf(`/proc/${pid}/stat`) ?? 0), 0);
   }
 
   const ways = [
