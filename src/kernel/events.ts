@@ -209,13 +209,7 @@ class EventRegistry {
       if ('many' in c) await c.many(tx, events, ctx, ahead);
       else for (const e of events) await c.fn(tx, e, ctx);
     }
-    const workspaceId = (events[0] as { workspaceId: string }).workspaceId;
-    if (events.every((e) => (e as { workspaceId: string }).workspaceId === workspaceId)) await enqueue(tx, batchRows(topic, workspaceId, events));
-    else
-      await enqueue(
-        tx,
-        events.map((payload) => ({ topic, workspaceId: (payload as { workspaceId: string }).workspaceId, payload })),
-      );
+    await enqueue(tx, batchRows(topic, events as { workspaceId: string }[]));
   }
 
   /** What the outbox dispatcher calls for each committed event. */

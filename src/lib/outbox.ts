@@ -28,13 +28,18 @@ export type OutboxRow = { topic: string; workspaceId: string; payload: unknown; 
  */
 export const EVENTS_PER_ROW = 800;
 
-/** The rows that carry `payloads`, events of one topic in order: one row up to EVENTS_PER_ROW, a row per so many beyond. */
-export function batchRows(topic: string, workspaceId: string, payloads: unknown[]): OutboxRow[] {
-  if (payloads.length === 1) return [{ topic, workspaceId, payload: payloads[0] }];
+/**
+ * The rows that carry `payloads`, events of one topic in order, each naming its workspace: the
+ * events of a workspace that follow each other share a row, up to EVENTS_PER_ROW.
+ */
+export function batchRows(topic: string, payloads: { workspaceId: string }[]): OutboxRow[] {
   const rows: OutboxRow[] = [];
-  for (let i = 0; i < payloads.length; i += EVENTS_PER_ROW) {
-    const part = payloads.length <= EVENTS_PER_ROW ? payloads : payloads.slice(i, i + EVENTS_PER_ROW);
-    rows.push(part.length === 1 ? { topic, workspaceId, payload: part[0] } : { topic, workspaceId, payload: part, events: part.length });
+  for (let i = 0; i < payloads.length;) {
+    const { workspaceId } = payloads[i];
+    let end = i + 1;
+    while (end < payloads.length && end - i < EVENTS_PER_ROW && payloads[end].workspaceId === workspaceId) end++;
+    rows.push(end - i === 1 ? { topic, workspaceId, payload: payloads[i] } : { topic, workspaceId, payload: payloads.slice(i, end), events: end - i });
+    i = end;
   }
   return rows;
 }
